@@ -1,0 +1,26 @@
+"""The staff admin site: django-otp's admin site, with login failures audited."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
+
+from .audit import audit_log
+
+
+class PortalAdminAuthenticationForm(OTPAdminAuthenticationForm):
+    def clean_otp(self, user):
+        try:
+            super().clean_otp(user)
+        except forms.ValidationError:
+            if user is not None and not self.cleaned_data.get("otp_challenge"):
+                audit_log(action="admin.otp_failure", actor=None, target=user, request=self.request)
+            raise
+
+
+class PortalAdminSite(OTPAdminSite):
+    """Only active staff who passed a one-time-password check get in."""
+
+    site_header = _("Rights Portal — staff")
+    site_title = _("Rights Portal staff")
+    index_title = _("Requests, data and audit")
+    login_form = PortalAdminAuthenticationForm

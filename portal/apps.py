@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalAdminConfig(AdminConfig):
+    """The staff admin: only staff who passed a one-time-password check get in."""
+
+    default_site = "portal.admin_site.PortalAdminSite"
+
+
+class PortalConfig(AppConfig):
+    name = "portal"
+    verbose_name = _("Customers and accounts")
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from . import signals
+        from .roles import sync_role_permissions
+
+        signals.connect()
+        post_migrate.connect(sync_role_permissions, dispatch_uid="portal.roles.sync")

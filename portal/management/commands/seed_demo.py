@@ -1,0 +1,55 @@
+import datetime
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from portal.models import Profile, User
+from portal.services import email_device_for
+from portal.staff import staff_create, totp_secret
+
+DEMO_CUSTOMER = "demo@example.com"
+DEMO_CUSTOMER_PASSWORD = "demo-portal-2026"
+DEMO_OFFICER = "officer@example.com"
+DEMO_OFFICER_PASSWORD = "officer-portal-2026"
+
+
+class Command(BaseCommand):
+    help = "Load demo data (idempotent): a demo customer and a privacy officer."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        customer = User.objects.filter(email__iexact=DEMO_CUSTOMER).first()
+        if customer is None:
+            customer = User.objects.create_user(
+                email=DEMO_CUSTOMER,
+                password=DEMO_CUSTOMER_PASSWORD,
+                email_verified_at=timezone.now(),
+                language="ja",
+            )
+        Profile.objects.update_or_create(
+            user=customer,
+            defaults={
+                "full_name": "山田 花子",
+                "full_name_kana": "ヤマダ ハナコ",
+                "postal_code": "150-0002",
+                "address": "東京都渋谷区渋谷2-21-1",
+                "phone": "03-5555-0123",
+                "date_of_birth": datetime.date(1988, 4, 12),
+                "gender": Profile.Gender.FEMALE,
+                "occupation": "会社員",
+                "industry": "小売",
+            },
+        )
+        email_device_for(customer)
+        officer, device, _generated = staff_create(
+            email=DEMO_OFFICER, password=DEMO_OFFICER_PASSWORD
+        )
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        self.stdout.write(
+            f"  Customer:        {DEMO_CUSTOMER} / {DEMO_CUSTOMER_PASSWORD} "
+            "(e-mail codes are printed on this console)"
+        )
+        self.stdout.write(f"  Privacy officer: {DEMO_OFFICER} / {DEMO_OFFICER_PASSWORD}")
+        self.stdout.write(f"  Officer TOTP secret: {totp_secret(device)}")
+        self.stdout.write(f"  Officer TOTP URI:    {device.config_url}")

@@ -1,0 +1,109 @@
+"""Celery entry points of the portal app: fetch by id, call, nothing else.
+
+Mail tasks retry on delivery errors with back-off; the broker's late
+acknowledgement means a worker lost mid-task leaves the task to be redone.
+"""
+
+import logging
+
+from celery import shared_task
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from .emails import send_templated_email
+
+logger = logging.getLogger(__name__)
+
+MAIL_RETRY = {
+    "autoretry_for": (OSError,),
+    "retry_backoff": 30,
+    "retry_backoff_max": 15 * 60,
+    "max_retries": 8,
+}
+
+
+@shared_task(**MAIL_RETRY)
+def send_otp_email(device_id: int) -> None:
+    from .models import CustomerEmailDevice
+
+    device = CustomerEmailDevice.objects.select_related("user").filter(pk=device_id).first()
+    if device is None or not device.token:
+        return
+    send_templated_email(
+        to=device.email or device.user.email,
+        template="otp_code",
+        context={"token": device.token, "valid_minutes": _token_minutes()},
+        language=device.user.language,
+    )
+
+
+def _token_minutes() -> int:
+    from django.conf import settings
+
+    return max(1, settings.OTP_EMAIL_TOKEN_VALIDITY // 60)
+
+
+@shared_task(**MAIL_RETRY)
+def send_verification_email(user_id: int) -> None:
+    from .tokens import email_verification_token
+
+    user = get_user_model().objects.filter(pk=user_id, email_verified_at__isnull=True).first()
+    if user is None:
+        return
+    path = reverse(
+        "portal:verify_email",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": email_verification_token.make_token(user),
+        },
+    )
+    send_templated_email(
+        to=user.email, template="verify_email", context={"path": path}, language=user.language
+    )
+
+
+@shared_task(**MAIL_RETRY)
+def send_account_exists_email(user_id: int) -> None:
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        return
+    send_templated_email(
+        to=user.email,
+        template="account_exists",
+        context={
+            "login_path": reverse("portal:login"),
+            "reset_path": reverse("portal:password_reset"),
+        },
+        language=user.language,
+    )
+
+
+@shared_task(**MAIL_RETRY)
+def send_password_reset_email(user_id: int) -> None:
+    from django.contrib.auth.tokens import default_token_generator
+
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return
+    path = reverse(
+        "portal:password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    send_templated_email(
+        to=user.email, template="password_reset", context={"path": path}, language=user.language
+    )
+
+
+@shared_task
+def verify_audit_chain() -> dict:
+    from .audit import verify_chain
+
+    checked, broken = verify_chain()
+    if broken is not None:
+        logger.error("audit chain broken at event %s: %s", broken.event_id, broken.problem)
+    return {"checked": checked, "broken_at": broken.event_id if broken else None}

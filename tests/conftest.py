@@ -1,0 +1,67 @@
+import re
+
+import pytest
+from django.core import mail
+from django.db import connection
+
+from portal.celery import app as celery_app
+from tests.factories import PASSWORD, ProfileFactory, UserFactory
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    broker = settings.REDIS_URL or "none (tasks in-process)"
+    return [f"database: {db['ENGINE'].rsplit('.', 1)[-1]} ({db.get('HOST') or db['NAME']})",
+            f"broker: {broker}"]
+
+
+def pytest_terminal_summary(terminalreporter):
+    terminalreporter.write_line(f"Tests ran on database: {connection.vendor}")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _tasks_in_process():
+    """Run tasks eagerly, as the embedded default does; the worker tests opt out."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def customer(db):
+    return ProfileFactory().user
+
+
+@pytest.fixture
+def other_customer(db):
+    return ProfileFactory().user
+
+
+def last_code(outbox=None) -> str:
+    """The six-digit code in the most recent e-mail."""
+    body = (outbox or mail.outbox)[-1].body
+    match = re.search(r"\b(\d{6})\b", body)
+    assert match, body
+    return match.group(1)
+
+
+@pytest.fixture
+def stepped_up_client(client, customer, django_capture_on_commit_callbacks):
+    """A client logged in as ``customer`` that passed the e-mail code step."""
+    client.force_login(customer)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/code/", {"send": "1"})
+    response = client.post("/accounts/code/", {"token": last_code(), "verify": "1"})
+    assert response.status_code == 302, response.content
+    return client
+
+
+__all__ = ["UserFactory"]

@@ -1,0 +1,63 @@
+"""A customer signs up, confirms the address, logs in and passes the code step."""
+
+import re
+
+import pytest
+from django.core import mail
+
+from portal.models import User
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PASSWORD = "browser-test-secret-51"
+
+
+def _path_in_last_mail() -> str:
+    return re.search(r"https?://[^/\s]+(/\S+)", mail.outbox[-1].body).group(1)
+
+
+def _code_in_last_mail() -> str:
+    return re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
+
+
+def test_signup_login_and_step_up_in_both_languages(page, screenshot):
+    page.goto("/accounts/signup/")
+    assert page.locator("html").get_attribute("lang") == "ja"
+    page.fill("input[name=email]", "kenji@example.com")
+    page.fill("input[name=full_name]", "鈴木 健二")
+    page.fill("input[name=password1]", PASSWORD)
+    page.fill("input[name=password2]", PASSWORD)
+    screenshot("signup-ja")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/accounts/signup/done/")
+
+    assert len(mail.outbox) == 1
+    page.goto(_path_in_last_mail())
+    page.wait_for_url("**/accounts/login/**")
+    assert User.objects.get(email="kenji@example.com").email_verified
+
+    page.fill("input[name=username]", "kenji@example.com")
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+
+    page.goto("/account/")
+    page.wait_for_url("**/accounts/code/**")
+    page.locator("button[name=send]").click()
+    page.wait_for_load_state()
+    assert len(mail.outbox) == 2
+    page.fill("input[name=token]", _code_in_last_mail())
+    page.locator("button[name=verify]").click()
+    page.wait_for_url("**/account/")
+    assert page.locator("input[name=full_name]").input_value() == "鈴木 健二"
+    screenshot("account-ja")
+    ja_heading = page.locator("h1").inner_text()
+
+    page.locator("button[name=language][value=en]").click()
+    page.wait_for_url("**/account/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    en_heading = page.locator("h1").inner_text()
+    assert en_heading != ja_heading
+    assert re.search(r"[A-Za-z]", en_heading)
+    assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", ja_heading)
+    screenshot("account-en")

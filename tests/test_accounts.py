@@ -1,0 +1,172 @@
+"""Sign-up, e-mail verification, login and the step-up to a protected page."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.db import IntegrityError, transaction
+
+from portal.models import AuditEvent, CustomerEmailDevice, User
+from tests.conftest import last_code
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SIGNUP = {
+    "email": "Hanako.Sato@Example.com",
+    "full_name": "佐藤 花子",
+    "password1": "a-long-enough-secret-77",
+    "password2": "a-long-enough-secret-77",
+}
+
+
+def _link_path(body: str) -> str:
+    match = re.search(r"https?://[^/\s]+(/\S+)", body)
+    assert match, body
+    return match.group(1)
+
+
+def test_signup_verify_login_step_up_reach_protected_page(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/signup/", SIGNUP)
+    assert response.status_code == 302
+    user = User.objects.get(email__iexact="hanako.sato@example.com")
+    assert user.email_verified_at is None
+    assert user.profile.full_name == "佐藤 花子"
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["Hanako.Sato@example.com"]
+
+    # Before the link is followed the customer cannot log in.
+    response = client.post(
+        "/accounts/login/", {"username": SIGNUP["email"], "password": SIGNUP["password1"]}
+    )
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+    response = client.get(_link_path(mail.outbox[0].body))
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.email_verified_at is not None
+    assert CustomerEmailDevice.objects.filter(user=user, confirmed=True).exists()
+
+    # Login is case-insensitive on the e-mail address.
+    response = client.post(
+        "/accounts/login/", {"username": "HANAKO.SATO@example.com", "password": "a-long-enough-secret-77"}
+    )
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+    # The protected page sends the customer through the code page and back.
+    response = client.get("/account/")
+    assert response.status_code == 302
+    assert response.url == "/accounts/code/?next=%2Faccount%2F"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/code/?next=/account/", {"send": "1", "next": "/account/"})
+    code = last_code()
+    response = client.post(
+        "/accounts/code/", {"token": code, "verify": "1", "next": "/account/"}
+    )
+    assert response.status_code == 302
+    assert response.url == "/account/"
+    response = client.get("/account/")
+    assert response.status_code == 200
+    assert "佐藤 花子" in response.content.decode()
+
+    actions = list(AuditEvent.objects.filter(actor=user).values_list("action", flat=True))
+    for expected in ("account.signup", "account.email_verified", "auth.login", "otp.success"):
+        assert expected in actions
+
+
+def test_used_verification_link_is_refused(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/signup/", SIGNUP)
+    path = _link_path(mail.outbox[0].body)
+    assert client.get(path).status_code == 302
+    assert client.get(path).status_code == 400
+    assert client.get(path.replace(path.split("/")[-2], "bad-token")).status_code == 400
+
+
+def test_signup_with_a_registered_address_reveals_nothing_and_creates_nothing(
+    client, customer, django_capture_on_commit_callbacks
+):
+    data = {**SIGNUP, "email": customer.email.upper()}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/signup/", data)
+    assert response.status_code == 302
+    assert response.url == "/accounts/signup/done/"
+    assert User.objects.filter(email__iexact=customer.email).count() == 1
+    # The owner of the address is told someone tried; no verification link is sent.
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [customer.email]
+    assert "/accounts/verify/" not in mail.outbox[0].body
+
+
+def test_weak_password_is_refused_and_nothing_is_created(client):
+    data = {**SIGNUP, "password1": "12345678", "password2": "12345678"}
+    response = client.post("/accounts/signup/", data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["password1"]
+    assert not User.objects.exists()
+
+
+def test_email_is_unique_whatever_its_case():
+    UserFactory(email="taro@example.com")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create_user(email="TARO@example.com", password="x")
+
+
+def test_wrong_password_does_not_log_in_and_is_audited(client, customer):
+    response = client.post("/accounts/login/", {"username": customer.email, "password": "nope"})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    event = AuditEvent.objects.get(action="auth.login_failed")
+    assert event.target == f"portal.user:{customer.pk}"
+    assert "nope" not in str(event.details)
+
+
+def test_logout_is_post_and_audited(client, customer):
+    client.force_login(customer)
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+    assert AuditEvent.objects.filter(action="auth.logout", actor=customer).exists()
+
+
+def test_password_reset_link_sets_a_new_password(
+    client, customer, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/password/reset/", {"email": customer.email})
+    assert response.status_code == 302
+    path = _link_path(mail.outbox[0].body)
+    response = client.get(path, follow=True)
+    form_url = response.redirect_chain[-1][0]
+    response = client.post(
+        form_url, {"new_password1": "another-long-secret-88", "new_password2": "another-long-secret-88"}
+    )
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert customer.check_password("another-long-secret-88")
+
+
+def test_password_reset_for_an_unknown_address_looks_the_same(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/password/reset/", {"email": "nobody@example.com"})
+    assert response.status_code == 302
+    assert response.url == "/accounts/password/reset/done/"
+    assert mail.outbox == []
+
+
+def test_resend_verification_mails_only_unverified_accounts(
+    client, customer, django_capture_on_commit_callbacks
+):
+    pending = UserFactory(email_verified_at=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/verify/resend/", {"email": customer.email})
+        client.post("/accounts/verify/resend/", {"email": pending.email})
+    assert [m.to for m in mail.outbox] == [[pending.email]]

@@ -1,0 +1,122 @@
+"""The staff admin accepts only staff who passed a one-time-password check."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from portal.models import AuditEvent
+from portal.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER
+from portal.staff import staff_create
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def officer():
+    user, device, _ = staff_create(email="officer@example.com", password=PASSWORD)
+    return user, device
+
+
+def test_staff_logged_in_without_otp_cannot_reach_admin(client, officer):
+    user, _ = officer
+    client.force_login(user)  # password only, no OTP device verified
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response.url.startswith("/admin/login/")
+    response = client.get("/admin/portal/user/")
+    assert response.status_code == 302
+
+
+def test_admin_login_needs_the_right_totp_code(client, officer):
+    user, device = officer
+    wrong = "%06d" % ((totp(device.bin_key) + 1) % 10**6)
+    response = client.post(
+        "/admin/login/",
+        {"username": user.email, "password": PASSWORD, "otp_device": device.persistent_id,
+         "otp_token": wrong, "next": "/admin/"},
+    )
+    assert response.status_code == 200
+    assert client.get("/admin/").status_code == 302
+    assert AuditEvent.objects.filter(action="admin.otp_failure").exists()
+
+    device.refresh_from_db()
+    device.throttle_reset()
+    response = client.post(
+        "/admin/login/",
+        {"username": user.email, "password": PASSWORD, "otp_device": device.persistent_id,
+         "otp_token": "%06d" % totp(device.bin_key), "next": "/admin/"},
+    )
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/portal/auditevent/").status_code == 200
+    assert AuditEvent.objects.filter(action="admin.login", actor=user).exists()
+
+
+def test_customer_cannot_use_admin_even_with_otp(client, customer):
+    device = TOTPDevice.objects.create(user=customer, name="x", confirmed=True)
+    response = client.post(
+        "/admin/login/",
+        {"username": customer.email, "password": PASSWORD, "otp_device": device.persistent_id,
+         "otp_token": "%06d" % totp(device.bin_key)},
+    )
+    assert response.status_code == 200
+    assert client.get("/admin/").status_code == 302
+
+
+def test_role_groups_exist_with_their_permissions():
+    officer = Group.objects.get(name=PRIVACY_OFFICER)
+    auditor = Group.objects.get(name=AUDITOR)
+    handler = Group.objects.get(name=SERVICE_HANDLER)
+    officer_perms = set(officer.permissions.values_list("codename", flat=True))
+    auditor_perms = set(auditor.permissions.values_list("codename", flat=True))
+    assert {"view_user", "change_user", "view_auditevent"} <= officer_perms
+    assert "view_auditevent" in auditor_perms
+    assert not any(p.startswith(("add_", "change_", "delete_")) for p in auditor_perms)
+    assert "change_user" not in set(handler.permissions.values_list("codename", flat=True))
+
+
+def test_auditor_can_read_but_not_change_users(client):
+    auditor = UserFactory(is_staff=True)
+    auditor.groups.add(Group.objects.get(name=AUDITOR))
+    device = TOTPDevice.objects.create(user=auditor, name="x", confirmed=True)
+    client.post(
+        "/admin/login/",
+        {"username": auditor.email, "password": PASSWORD, "otp_device": device.persistent_id,
+         "otp_token": "%06d" % totp(device.bin_key)},
+    )
+    target = UserFactory()
+    assert client.get(f"/admin/portal/user/{target.pk}/change/").status_code == 200
+    response = client.post(
+        f"/admin/portal/user/{target.pk}/change/", {"email": "changed@example.com"}
+    )
+    assert response.status_code == 403
+    target.refresh_from_db()
+    assert target.email != "changed@example.com"
+
+
+def test_create_officer_prints_the_totp_secret_and_is_repeatable(capsys):
+    call_command("create_officer", "po@example.com")
+    out = capsys.readouterr().out
+    assert "Password: " in out
+    assert "otpauth://totp/" in out
+    call_command("create_officer", "PO@example.com")
+    out_again = capsys.readouterr().out
+    assert "Password: " not in out_again
+    device = TOTPDevice.objects.get(user__email="po@example.com")
+    assert device.config_url in out and device.config_url in out_again
+    assert device.user.groups.filter(name=PRIVACY_OFFICER).exists()
+    assert device.user.is_staff and not device.user.is_superuser
+
+
+def test_seed_demo_is_idempotent(capsys):
+    call_command("seed_demo")
+    call_command("seed_demo")
+    from portal.models import User
+
+    assert User.objects.filter(email="demo@example.com").count() == 1
+    assert TOTPDevice.objects.filter(user__email="officer@example.com").count() == 1
+    out = capsys.readouterr().out
+    assert "demo@example.com" in out and "TOTP secret" in out

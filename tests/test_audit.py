@@ -1,0 +1,73 @@
+"""The append-only, hash-chained audit trail."""
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from portal.audit import audit_log, verify_chain
+from portal.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def chain(customer):
+    return [
+        audit_log(action=f"test.event{i}", actor=customer, subject=customer,
+                  details={"n": i, "text": "日本語"})
+        for i in range(5)
+    ]
+
+
+def test_each_event_links_to_the_one_before(chain):
+    assert chain[0].prev_hash == "0" * 64
+    for before, after in zip(chain, chain[1:], strict=False):
+        assert after.prev_hash == before.hash
+    assert verify_chain() == (5, None)
+
+
+def test_command_reports_an_intact_chain(chain, capsys):
+    call_command("verify_audit_chain")
+    assert "5 events verified" in capsys.readouterr().out
+
+
+def test_a_row_altered_in_the_database_is_detected(chain):
+    table = AuditEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET action = %s WHERE id = %s", ["forged", chain[2].pk])
+    with pytest.raises(CommandError, match=f"broken at event {chain[2].pk}"):
+        call_command("verify_audit_chain")
+
+
+def test_a_row_removed_in_the_database_is_detected(chain):
+    table = AuditEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE id = %s", [chain[1].pk])
+    checked, broken = verify_chain()
+    assert broken is not None and broken.event_id == chain[2].pk
+
+
+def test_the_orm_refuses_to_change_or_delete_events(chain):
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.filter(pk=chain[0].pk).update(action="x")
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.all().delete()
+    event = AuditEvent.objects.get(pk=chain[0].pk)
+    event.action = "x"
+    with pytest.raises(PermissionError):
+        event.save()
+    with pytest.raises(PermissionError):
+        event.delete()
+    assert verify_chain() == (5, None)
+
+
+def test_admin_offers_no_add_change_or_delete_even_to_a_superuser(admin_user, chain):
+    from django.contrib.admin import site
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.user = admin_user
+    model_admin = site._registry[AuditEvent]
+    assert not model_admin.has_add_permission(request)
+    assert not model_admin.has_change_permission(request, chain[0])
+    assert not model_admin.has_delete_permission(request, chain[0])

@@ -1,0 +1,169 @@
+"""One-time-password step-up: codes by e-mail, throttling, expiry, authenticator apps."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.core import mail
+from django.utils import timezone
+from django_otp.oath import totp
+
+from portal.models import AuditEvent, CustomerTOTPDevice
+from tests.conftest import last_code
+
+pytestmark = pytest.mark.django_db
+
+
+def _send_code(client, capture):
+    with capture(execute=True):
+        client.post("/accounts/code/", {"send": "1"})
+    return last_code()
+
+
+def test_code_mail_is_in_the_customers_language(
+    client, customer, django_capture_on_commit_callbacks
+):
+    customer.language = "en"
+    customer.save()
+    client.force_login(customer)
+    _send_code(client, django_capture_on_commit_callbacks)
+    assert "verification code" in mail.outbox[-1].subject.lower()
+
+
+def test_five_wrong_codes_lock_the_device_even_for_the_right_code(
+    client, customer, django_capture_on_commit_callbacks
+):
+    client.force_login(customer)
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        code = _send_code(client, django_capture_on_commit_callbacks)
+        wrong = "000000" if code != "000000" else "111111"
+        for _ in range(5):
+            response = client.post("/accounts/code/", {"token": wrong, "verify": "1"})
+            assert response.status_code == 200
+            assert "not correct" in response.content.decode() or response.context["form"].errors
+        response = client.post("/accounts/code/", {"token": code, "verify": "1"})
+        assert response.status_code == 200
+        errors = response.context["form"].errors["token"][0]
+        assert "60" in errors
+        assert not client.get("/account/").status_code == 200
+        assert AuditEvent.objects.filter(action="otp.failure", actor=customer).count() == 5
+        assert AuditEvent.objects.filter(action="otp.throttled", actor=customer).count() == 1
+
+        # After the lock the right code works again (still within its validity).
+        traveller.shift(datetime.timedelta(seconds=61))
+        response = client.post("/accounts/code/", {"token": code, "verify": "1"})
+        assert response.status_code == 302
+        assert client.get("/account/").status_code == 200
+
+
+def test_four_wrong_codes_do_not_lock(client, customer, django_capture_on_commit_callbacks):
+    client.force_login(customer)
+    code = _send_code(client, django_capture_on_commit_callbacks)
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(4):
+        client.post("/accounts/code/", {"token": wrong, "verify": "1"})
+    assert client.post("/accounts/code/", {"token": code, "verify": "1"}).status_code == 302
+
+
+def test_a_code_works_once(client, customer, django_capture_on_commit_callbacks):
+    client.force_login(customer)
+    code = _send_code(client, django_capture_on_commit_callbacks)
+    assert client.post("/accounts/code/", {"token": code, "verify": "1"}).status_code == 302
+    assert client.post("/accounts/code/", {"token": code, "verify": "1"}).status_code == 200
+
+
+def test_step_up_expires_after_fifteen_minutes(stepped_up_client):
+    assert stepped_up_client.get("/account/").status_code == 200
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=16)):
+        response = stepped_up_client.get("/account/")
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/code/")
+
+
+def test_step_up_page_needs_login(client):
+    response = client.get("/account/")
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/")
+
+
+def test_open_redirect_through_next_is_refused(client, customer, django_capture_on_commit_callbacks):
+    client.force_login(customer)
+    code = _send_code(client, django_capture_on_commit_callbacks)
+    response = client.post(
+        "/accounts/code/", {"token": code, "verify": "1", "next": "https://evil.example/"}
+    )
+    assert response.status_code == 302
+    assert response.url == "/account/"
+
+
+def test_code_cooldown_refuses_a_second_mail_at_once(
+    client, customer, django_capture_on_commit_callbacks
+):
+    client.force_login(customer)
+    _send_code(client, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/code/", {"send": "1"})
+    assert len(mail.outbox) == 1
+
+
+def test_authenticator_app_can_be_added_and_used_for_step_up(stepped_up_client, customer):
+    response = stepped_up_client.get("/account/authenticator/")
+    assert response.status_code == 200
+    assert response.context["qr"].startswith("data:image/svg+xml;base64,")
+    device = CustomerTOTPDevice.objects.get(user=customer, confirmed=False)
+    response = stepped_up_client.post(
+        "/account/authenticator/", {"token": "%06d" % ((totp(device.bin_key) + 1) % 10**6)}
+    )
+    assert response.status_code == 200
+    device.refresh_from_db()
+    assert not device.confirmed
+
+    response = stepped_up_client.post(
+        "/account/authenticator/", {"token": "%06d" % totp(device.bin_key)}
+    )
+    assert response.status_code == 302
+    device.refresh_from_db()
+    assert device.confirmed
+
+    # A fresh session can step up with the app.
+    stepped_up_client.logout()
+    stepped_up_client.force_login(customer)
+    with time_machine.travel(timezone.now() + datetime.timedelta(seconds=60)):
+        response = stepped_up_client.post(
+            "/accounts/code/",
+            {"device": device.persistent_id, "token": "%06d" % totp(device.bin_key), "verify": "1"},
+        )
+        assert response.status_code == 302
+        assert stepped_up_client.get("/account/").status_code == 200
+
+
+def test_another_users_device_cannot_be_chosen(client, customer, other_customer):
+    other = CustomerTOTPDevice.objects.create(user=other_customer, name="app", confirmed=True)
+    client.force_login(customer)
+    response = client.post(
+        "/accounts/code/",
+        {"device": other.persistent_id, "token": "%06d" % totp(other.bin_key), "verify": "1"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["device"]
+    assert client.get("/account/").status_code == 302
+
+
+def test_profile_edit_validates_and_audits_field_names_only(stepped_up_client, customer):
+    response = stepped_up_client.post(
+        "/account/",
+        {"save_profile": "1", "full_name": "x" * 151, "date_of_birth": "1990-02-30"},
+    )
+    assert response.status_code == 200
+    customer.profile.refresh_from_db()
+    assert customer.profile.full_name != "x" * 151
+    response = stepped_up_client.post(
+        "/account/",
+        {"save_profile": "1", "full_name": "山田 次郎", "phone": "090-1111-2222"},
+    )
+    assert response.status_code == 302
+    customer.profile.refresh_from_db()
+    assert customer.profile.phone == "090-1111-2222"
+    event = AuditEvent.objects.get(action="account.profile_updated")
+    assert set(event.details["fields"]) >= {"full_name", "phone"}
+    assert "090-1111-2222" not in str(event.details)
