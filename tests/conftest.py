@@ -13,8 +13,10 @@ def pytest_report_header(config):
 
     db = settings.DATABASES["default"]
     broker = settings.REDIS_URL or "none (tasks in-process)"
-    return [f"database: {db['ENGINE'].rsplit('.', 1)[-1]} ({db.get('HOST') or db['NAME']})",
-            f"broker: {broker}"]
+    return [
+        f"database: {db['ENGINE'].rsplit('.', 1)[-1]} ({db.get('HOST') or db['NAME']})",
+        f"broker: {broker}",
+    ]
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -65,3 +67,11 @@ def stepped_up_client(client, customer, django_capture_on_commit_callbacks):
 
 
 __all__ = ["UserFactory"]
+
+
+def totp_code(device, *, wrong: bool = False) -> str:
+    """The current code of a TOTP device, or one that is certainly wrong."""
+    from django_otp.oath import totp
+
+    code = totp(device.bin_key)
+    return f"{(code + 1) % 10**6 if wrong else code:06d}"

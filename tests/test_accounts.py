@@ -53,7 +53,8 @@ def test_signup_verify_login_step_up_reach_protected_page(
 
     # Login is case-insensitive on the e-mail address.
     response = client.post(
-        "/accounts/login/", {"username": "HANAKO.SATO@example.com", "password": "a-long-enough-secret-77"}
+        "/accounts/login/",
+        {"username": "HANAKO.SATO@example.com", "password": "a-long-enough-secret-77"},
     )
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(user.pk)
@@ -66,9 +67,7 @@ def test_signup_verify_login_step_up_reach_protected_page(
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/accounts/code/?next=/account/", {"send": "1", "next": "/account/"})
     code = last_code()
-    response = client.post(
-        "/accounts/code/", {"token": code, "verify": "1", "next": "/account/"}
-    )
+    response = client.post("/accounts/code/", {"token": code, "verify": "1", "next": "/account/"})
     assert response.status_code == 302
     assert response.url == "/account/"
     response = client.get("/account/")
@@ -145,7 +144,8 @@ def test_password_reset_link_sets_a_new_password(
     response = client.get(path, follow=True)
     form_url = response.redirect_chain[-1][0]
     response = client.post(
-        form_url, {"new_password1": "another-long-secret-88", "new_password2": "another-long-secret-88"}
+        form_url,
+        {"new_password1": "another-long-secret-88", "new_password2": "another-long-secret-88"},
     )
     assert response.status_code == 302
     customer.refresh_from_db()

@@ -3,12 +3,12 @@
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
-from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.models import AuditEvent
 from portal.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER
 from portal.staff import staff_create
+from tests.conftest import totp_code
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,11 +32,16 @@ def test_staff_logged_in_without_otp_cannot_reach_admin(client, officer):
 
 def test_admin_login_needs_the_right_totp_code(client, officer):
     user, device = officer
-    wrong = "%06d" % ((totp(device.bin_key) + 1) % 10**6)
+    wrong = totp_code(device, wrong=True)
     response = client.post(
         "/admin/login/",
-        {"username": user.email, "password": PASSWORD, "otp_device": device.persistent_id,
-         "otp_token": wrong, "next": "/admin/"},
+        {
+            "username": user.email,
+            "password": PASSWORD,
+            "otp_device": device.persistent_id,
+            "otp_token": wrong,
+            "next": "/admin/",
+        },
     )
     assert response.status_code == 200
     assert client.get("/admin/").status_code == 302
@@ -46,8 +51,13 @@ def test_admin_login_needs_the_right_totp_code(client, officer):
     device.throttle_reset()
     response = client.post(
         "/admin/login/",
-        {"username": user.email, "password": PASSWORD, "otp_device": device.persistent_id,
-         "otp_token": "%06d" % totp(device.bin_key), "next": "/admin/"},
+        {
+            "username": user.email,
+            "password": PASSWORD,
+            "otp_device": device.persistent_id,
+            "otp_token": totp_code(device),
+            "next": "/admin/",
+        },
     )
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200
@@ -59,8 +69,12 @@ def test_customer_cannot_use_admin_even_with_otp(client, customer):
     device = TOTPDevice.objects.create(user=customer, name="x", confirmed=True)
     response = client.post(
         "/admin/login/",
-        {"username": customer.email, "password": PASSWORD, "otp_device": device.persistent_id,
-         "otp_token": "%06d" % totp(device.bin_key)},
+        {
+            "username": customer.email,
+            "password": PASSWORD,
+            "otp_device": device.persistent_id,
+            "otp_token": totp_code(device),
+        },
     )
     assert response.status_code == 200
     assert client.get("/admin/").status_code == 302
@@ -84,8 +98,12 @@ def test_auditor_can_read_but_not_change_users(client):
     device = TOTPDevice.objects.create(user=auditor, name="x", confirmed=True)
     client.post(
         "/admin/login/",
-        {"username": auditor.email, "password": PASSWORD, "otp_device": device.persistent_id,
-         "otp_token": "%06d" % totp(device.bin_key)},
+        {
+            "username": auditor.email,
+            "password": PASSWORD,
+            "otp_device": device.persistent_id,
+            "otp_token": totp_code(device),
+        },
     )
     target = UserFactory()
     assert client.get(f"/admin/portal/user/{target.pk}/change/").status_code == 200

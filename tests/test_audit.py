@@ -13,8 +13,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def chain(customer):
     return [
-        audit_log(action=f"test.event{i}", actor=customer, subject=customer,
-                  details={"n": i, "text": "日本語"})
+        audit_log(
+            action=f"test.event{i}",
+            actor=customer,
+            subject=customer,
+            details={"n": i, "text": "日本語"},
+        )
         for i in range(5)
     ]
 

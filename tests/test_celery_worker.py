@@ -26,8 +26,9 @@ def worker():
     celery_app.conf.task_default_queue = f"test-{uuid.uuid4().hex}"
     celery_app.conf.task_always_eager = False
     try:
-        with start_worker(celery_app, pool="solo", perform_ping_check=False,
-                          shutdown_timeout=10) as started:
+        with start_worker(
+            celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10
+        ) as started:
             yield started
     finally:
         celery_app.conf.task_always_eager = True

@@ -39,8 +39,16 @@ def test_japanese_is_the_default_and_the_switcher_changes_language(client):
     assert '<html lang="en"' in response.content.decode()
 
 
-@pytest.mark.parametrize("path", ["/", "/accounts/signup/", "/accounts/login/",
-                                  "/accounts/password/reset/", "/accounts/verify/resend/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/accounts/signup/",
+        "/accounts/login/",
+        "/accounts/password/reset/",
+        "/accounts/verify/resend/",
+    ],
+)
 def test_public_pages_are_translated(client, path):
     ja = client.get(path, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     client.cookies["django_language"] = "en"
@@ -51,14 +59,21 @@ def test_public_pages_are_translated(client, path):
 
 def test_check_deploy_is_clean_with_production_environment():
     env = {
-        **{k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}},
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if k not in {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        },
         "DEBUG": "0",
         "SECRET_KEY": "a-production-secret-key-" + "k" * 40,
         "ALLOWED_HOSTS": "portal.example.com",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

@@ -1,15 +1,15 @@
 """One-time-password step-up: codes by e-mail, throttling, expiry, authenticator apps."""
 
 import datetime
+import re
 
 import pytest
 import time_machine
 from django.core import mail
 from django.utils import timezone
-from django_otp.oath import totp
 
 from portal.models import AuditEvent, CustomerTOTPDevice
-from tests.conftest import last_code
+from tests.conftest import last_code, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -23,11 +23,19 @@ def _send_code(client, capture):
 def test_code_mail_is_in_the_customers_language(
     client, customer, django_capture_on_commit_callbacks
 ):
-    customer.language = "en"
-    customer.save()
     client.force_login(customer)
     _send_code(client, django_capture_on_commit_callbacks)
-    assert "verification code" in mail.outbox[-1].subject.lower()
+    japanese = mail.outbox[-1]
+    assert re.search(r"[\u3040-\u30ff]", japanese.subject + japanese.body)
+
+    customer.language = "en"
+    customer.save()
+    mail.outbox.clear()
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=2)):
+        _send_code(client, django_capture_on_commit_callbacks)
+    english = mail.outbox[-1]
+    assert "code" in english.subject.lower()
+    assert not re.search(r"[\u3040-\u30ff]", english.subject + english.body)
 
 
 def test_five_wrong_codes_lock_the_device_even_for_the_right_code(
@@ -45,7 +53,7 @@ def test_five_wrong_codes_lock_the_device_even_for_the_right_code(
         assert response.status_code == 200
         errors = response.context["form"].errors["token"][0]
         assert "60" in errors
-        assert not client.get("/account/").status_code == 200
+        assert client.get("/account/").status_code != 200
         assert AuditEvent.objects.filter(action="otp.failure", actor=customer).count() == 5
         assert AuditEvent.objects.filter(action="otp.throttled", actor=customer).count() == 1
 
@@ -86,7 +94,9 @@ def test_step_up_page_needs_login(client):
     assert response.url.startswith("/accounts/login/")
 
 
-def test_open_redirect_through_next_is_refused(client, customer, django_capture_on_commit_callbacks):
+def test_open_redirect_through_next_is_refused(
+    client, customer, django_capture_on_commit_callbacks
+):
     client.force_login(customer)
     code = _send_code(client, django_capture_on_commit_callbacks)
     response = client.post(
@@ -112,15 +122,13 @@ def test_authenticator_app_can_be_added_and_used_for_step_up(stepped_up_client, 
     assert response.context["qr"].startswith("data:image/svg+xml;base64,")
     device = CustomerTOTPDevice.objects.get(user=customer, confirmed=False)
     response = stepped_up_client.post(
-        "/account/authenticator/", {"token": "%06d" % ((totp(device.bin_key) + 1) % 10**6)}
+        "/account/authenticator/", {"token": totp_code(device, wrong=True)}
     )
     assert response.status_code == 200
     device.refresh_from_db()
     assert not device.confirmed
 
-    response = stepped_up_client.post(
-        "/account/authenticator/", {"token": "%06d" % totp(device.bin_key)}
-    )
+    response = stepped_up_client.post("/account/authenticator/", {"token": totp_code(device)})
     assert response.status_code == 302
     device.refresh_from_db()
     assert device.confirmed
@@ -131,7 +139,7 @@ def test_authenticator_app_can_be_added_and_used_for_step_up(stepped_up_client, 
     with time_machine.travel(timezone.now() + datetime.timedelta(seconds=60)):
         response = stepped_up_client.post(
             "/accounts/code/",
-            {"device": device.persistent_id, "token": "%06d" % totp(device.bin_key), "verify": "1"},
+            {"device": device.persistent_id, "token": totp_code(device), "verify": "1"},
         )
         assert response.status_code == 302
         assert stepped_up_client.get("/account/").status_code == 200
@@ -142,7 +150,7 @@ def test_another_users_device_cannot_be_chosen(client, customer, other_customer)
     client.force_login(customer)
     response = client.post(
         "/accounts/code/",
-        {"device": other.persistent_id, "token": "%06d" % totp(other.bin_key), "verify": "1"},
+        {"device": other.persistent_id, "token": totp_code(other), "verify": "1"},
     )
     assert response.status_code == 200
     assert response.context["form"].errors["device"]
