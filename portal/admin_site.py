@@ -2,13 +2,24 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
 from .audit import audit_log
 
 
 class PortalAdminAuthenticationForm(OTPAdminAuthenticationForm):
+    """Password and code in one step when the staff member has a single device.
+
+    django-otp asks to pick a device first; a staff member with one
+    authenticator (the usual case) is spared that extra round trip.
+    """
+
     def clean_otp(self, user):
+        if user is not None and not self.cleaned_data.get("otp_device"):
+            devices = list(devices_for_user(user))
+            if len(devices) == 1:
+                self.cleaned_data["otp_device"] = devices[0].persistent_id
         try:
             super().clean_otp(user)
         except forms.ValidationError:

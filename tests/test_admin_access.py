@@ -49,12 +49,12 @@ def test_admin_login_needs_the_right_totp_code(client, officer):
 
     device.refresh_from_db()
     device.throttle_reset()
+    # With a single device, password and code go in one step.
     response = client.post(
         "/admin/login/",
         {
             "username": user.email,
             "password": PASSWORD,
-            "otp_device": device.persistent_id,
             "otp_token": totp_code(device),
             "next": "/admin/",
         },
