@@ -45,23 +45,35 @@ def _token_minutes() -> int:
     return max(1, settings.OTP_EMAIL_TOKEN_VALIDITY // 60)
 
 
+def _mail_token_link(user, *, view: str, token_generator, template: str) -> None:
+    """Mail ``user`` a link to ``view`` carrying their id and a fresh token.
+
+    The token is made here in the worker, so it never travels through the broker.
+    """
+    path = reverse(
+        view,
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": token_generator.make_token(user),
+        },
+    )
+    send_templated_email(
+        to=user.email, template=template, context={"path": path}, language=user.language
+    )
+
+
 @shared_task(**MAIL_RETRY)
 def send_verification_email(user_id: int) -> None:
     from .tokens import email_verification_token
 
     user = get_user_model().objects.filter(pk=user_id, email_verified_at__isnull=True).first()
-    if user is None:
-        return
-    path = reverse(
-        "portal:verify_email",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": email_verification_token.make_token(user),
-        },
-    )
-    send_templated_email(
-        to=user.email, template="verify_email", context={"path": path}, language=user.language
-    )
+    if user is not None:
+        _mail_token_link(
+            user,
+            view="portal:verify_email",
+            token_generator=email_verification_token,
+            template="verify_email",
+        )
 
 
 @shared_task(**MAIL_RETRY)
@@ -85,18 +97,13 @@ def send_password_reset_email(user_id: int) -> None:
     from django.contrib.auth.tokens import default_token_generator
 
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
-        return
-    path = reverse(
-        "portal:password_reset_confirm",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
-    )
-    send_templated_email(
-        to=user.email, template="password_reset", context={"path": path}, language=user.language
-    )
+    if user is not None:
+        _mail_token_link(
+            user,
+            view="portal:password_reset_confirm",
+            token_generator=default_token_generator,
+            template="password_reset",
+        )
 
 
 @shared_task
