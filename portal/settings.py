@@ -196,3 +196,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Take the write lock when a transaction starts, so concurrent writers queue
     # instead of failing with "database is locked" half-way.
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
+
+# Rights requests: deadlines (see rights/deadlines.py).
+RIGHTS_DEFAULT_REGIME = env.str("RIGHTS_DEFAULT_REGIME", default="appi")
+RIGHTS_APPI_TARGET_DAYS = env.int("RIGHTS_APPI_TARGET_DAYS", default=14)
+RIGHTS_APPI_MAX_EXTENSION_DAYS = env.int("RIGHTS_APPI_MAX_EXTENSION_DAYS", default=14)
+# Public-holiday calendars (country, subdivision) for business days, per regime.
+RIGHTS_HOLIDAY_CALENDARS = {
+    "appi": ("JP", None),
+    "gdpr": (env.str("RIGHTS_GDPR_HOLIDAY_COUNTRY", default="") or None, None),
+    "ccpa": ("US", "CA"),
+}

@@ -1,0 +1,177 @@
+"""Legal deadlines of rights requests, as pure functions of the request's dates.
+
+The rules (see LEGAL.md):
+- APPI: "without delay"; the law names no number, so the target is
+  ``RIGHTS_APPI_TARGET_DAYS`` calendar days (default 14, the point from which
+  a lawsuit is possible, art. 39). Staff may set a later target with a reason,
+  up to ``RIGHTS_APPI_MAX_EXTENSION_DAYS`` more.
+- GDPR art. 12(3): one calendar month from receipt (31 January + 1 month =
+  28/29 February), extendable by at most two further months, and only if the
+  person is told before the first month ends.
+- CCPA (11 CCR §7021): confirm receipt within 10 business days; answer within
+  45 calendar days, one extension of at most 45 more, told before the first
+  period ends.
+
+The clock pauses while the request waits for the person (identity, payment,
+information): every closed pause pushes the deadline back by its length. A
+deadline is the end of its day in the portal's time zone. Business days skip
+weekends and the public holidays of the regime's country (the holidays
+library; the calendars are a setting).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+
+import holidays
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .choices import Regime
+
+
+@dataclass(frozen=True)
+class Pause:
+    started_at: dt.datetime
+    ended_at: dt.datetime | None = None
+
+    def length(self, now: dt.datetime) -> dt.timedelta:
+        return (self.ended_at or now) - self.started_at
+
+
+class ExtensionNotAllowed(ValueError):
+    """The requested extension breaks the regime's rule; the message says which."""
+
+
+def _end_of_day(moment: dt.datetime) -> dt.datetime:
+    local = timezone.localtime(moment)
+    return local.replace(hour=23, minute=59, second=59, microsecond=0)
+
+
+def _period(regime: str) -> relativedelta:
+    if regime == Regime.GDPR:
+        return relativedelta(months=1)
+    if regime == Regime.CCPA:
+        return relativedelta(days=45)
+    return relativedelta(days=settings.RIGHTS_APPI_TARGET_DAYS)
+
+
+def _max_extension(regime: str) -> relativedelta:
+    if regime == Regime.GDPR:
+        return relativedelta(months=2)
+    if regime == Regime.CCPA:
+        return relativedelta(days=45)
+    return relativedelta(days=settings.RIGHTS_APPI_MAX_EXTENSION_DAYS)
+
+
+def base_deadline(regime: str, received_at: dt.datetime) -> dt.datetime:
+    """The regime's answer deadline before pauses and extensions."""
+    return _end_of_day(timezone.localtime(received_at) + _period(regime))
+
+
+def latest_extended_deadline(regime: str, received_at: dt.datetime) -> dt.datetime:
+    """The furthest an extension may push the deadline (before pauses)."""
+    return _end_of_day(timezone.localtime(received_at) + (_period(regime) + _max_extension(regime)))
+
+
+def paused_for(pauses: Iterable[Pause], now: dt.datetime | None = None) -> dt.timedelta:
+    """Total time the clock stood still; an open pause counts up to ``now``."""
+    now = now or timezone.now()
+    return sum((pause.length(now) for pause in pauses), dt.timedelta())
+
+
+def due_at(
+    regime: str,
+    received_at: dt.datetime,
+    *,
+    pauses: Iterable[Pause] = (),
+    extended_to: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> dt.datetime:
+    """When the answer is due: the (extended) deadline moved back by every pause.
+
+    An open pause counts up to ``now``, so a waiting request's deadline moves
+    with the waiting; once the pause closes it stays put.
+    """
+    base = extended_to or base_deadline(regime, received_at)
+    return _end_of_day(base + paused_for(pauses, now))
+
+
+def check_extension(
+    regime: str,
+    received_at: dt.datetime,
+    *,
+    pauses: Iterable[Pause] = (),
+    extended_to: dt.datetime | None,
+    new_deadline: dt.datetime,
+    reason: str,
+    now: dt.datetime | None = None,
+) -> dt.datetime:
+    """Validate an extension and return the new deadline (end of its day).
+
+    ``extended_to`` is the request's current extension, if any; ``new_deadline``
+    is stated without pauses, like :func:`base_deadline`. Raises
+    :class:`ExtensionNotAllowed` with a message fit for staff.
+    """
+    now = now or timezone.now()
+    pauses = list(pauses)
+    new_deadline = _end_of_day(new_deadline)
+    if not reason.strip():
+        raise ExtensionNotAllowed(_("An extension needs a reason; the customer is told it."))
+    if regime in (Regime.GDPR, Regime.CCPA):
+        # The person must be told within the first period, whatever came since.
+        if now > due_at(regime, received_at, pauses=pauses, now=now):
+            raise ExtensionNotAllowed(
+                _("Too late: the law requires the extension to be told within the first period.")
+            )
+    elif now > due_at(regime, received_at, pauses=pauses, extended_to=extended_to, now=now):
+        raise ExtensionNotAllowed(_("The deadline has passed: extend before it, not after."))
+    if regime == Regime.CCPA and extended_to is not None:
+        raise ExtensionNotAllowed(_("CCPA allows one extension only."))
+    if new_deadline <= (extended_to or base_deadline(regime, received_at)):
+        raise ExtensionNotAllowed(_("The new deadline must be later than the current one."))
+    limit = latest_extended_deadline(regime, received_at)
+    if new_deadline > limit:
+        raise ExtensionNotAllowed(
+            _("The law allows an extension up to %(date)s at the latest.")
+            % {"date": f"{limit:%Y-%m-%d}"}
+        )
+    return new_deadline
+
+
+@cache
+def _calendar(regime: str) -> holidays.HolidayBase | None:
+    country, subdivision = settings.RIGHTS_HOLIDAY_CALENDARS.get(regime, (None, None))
+    if not country:
+        return None
+    return holidays.country_holidays(country, subdiv=subdivision)
+
+
+def is_business_day(day: dt.date, regime: str) -> bool:
+    calendar = _calendar(regime)
+    return day.weekday() < 5 and (calendar is None or day not in calendar)
+
+
+def add_business_days(start: dt.date, days: int, regime: str) -> dt.date:
+    """The date ``days`` business days after ``start`` (``start`` itself not counted)."""
+    current = start
+    remaining = days
+    while remaining > 0:
+        current += dt.timedelta(days=1)
+        if is_business_day(current, regime):
+            remaining -= 1
+    return current
+
+
+def acknowledgement_due(regime: str, received_at: dt.datetime) -> dt.datetime | None:
+    """CCPA: confirm receipt within 10 business days. Other regimes: None."""
+    if regime != Regime.CCPA:
+        return None
+    day = add_business_days(timezone.localdate(received_at), 10, regime)
+    midnight = timezone.make_aware(dt.datetime.combine(day, dt.time()))
+    return _end_of_day(midnight)

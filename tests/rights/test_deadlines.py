@@ -1,0 +1,159 @@
+"""Legal deadlines per regime (LEGAL.md: APPI arts. 33(3)/39, GDPR art. 12(3), CCPA §7021)."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from rights import deadlines
+from rights.choices import Regime
+from rights.deadlines import ExtensionNotAllowed, Pause
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+def at(y, m, d, h=10, minute=0):
+    return dt.datetime(y, m, d, h, minute, tzinfo=TOKYO)
+
+
+def day(moment):
+    return moment.astimezone(TOKYO).date()
+
+
+def test_appi_target_is_14_days_by_default():
+    assert day(deadlines.due_at(Regime.APPI, at(2026, 4, 1))) == dt.date(2026, 4, 15)
+
+
+def test_appi_target_is_a_setting(settings):
+    settings.RIGHTS_APPI_TARGET_DAYS = 7
+    assert day(deadlines.due_at(Regime.APPI, at(2026, 4, 1))) == dt.date(2026, 4, 8)
+
+
+def test_deadline_is_the_end_of_its_day():
+    due = deadlines.due_at(Regime.APPI, at(2026, 4, 1, 9))
+    assert due.astimezone(TOKYO).time() == dt.time(23, 59, 59)
+
+
+@pytest.mark.parametrize(
+    ("received", "due"),
+    [
+        (at(2026, 1, 31), dt.date(2026, 2, 28)),  # GDPR art. 12(3): one calendar month
+        (at(2028, 1, 31), dt.date(2028, 2, 29)),  # leap year
+        (at(2026, 3, 31), dt.date(2026, 4, 30)),
+        (at(2026, 5, 15), dt.date(2026, 6, 15)),
+        (at(2026, 12, 31), dt.date(2027, 1, 31)),
+    ],
+)
+def test_gdpr_one_calendar_month(received, due):
+    assert day(deadlines.due_at(Regime.GDPR, received)) == due
+
+
+def test_ccpa_answer_within_45_days():
+    assert day(deadlines.due_at(Regime.CCPA, at(2026, 11, 2))) == dt.date(2026, 12, 17)
+
+
+def test_a_five_day_pause_moves_the_deadline_by_five_days():
+    received = at(2026, 4, 1)
+    pause = Pause(started_at=at(2026, 4, 3), ended_at=at(2026, 4, 8))
+    for regime in Regime.values:
+        without = deadlines.due_at(regime, received)
+        with_pause = deadlines.due_at(regime, received, pauses=[pause])
+        assert with_pause - without == dt.timedelta(days=5), regime
+
+
+def test_an_open_pause_counts_until_now():
+    received = at(2026, 4, 1)
+    pause = Pause(started_at=at(2026, 4, 3))
+    due = deadlines.due_at(Regime.APPI, received, pauses=[pause], now=at(2026, 4, 6))
+    assert day(due) == dt.date(2026, 4, 18)
+
+
+def test_ccpa_acknowledgement_counts_business_days_and_us_holidays():
+    # Received Wed 18 Nov 2026. Thanksgiving (26th) and the day after (27th, a
+    # California holiday) and two weekends are skipped: 10 business days later
+    # is Fri 4 Dec.
+    due = deadlines.acknowledgement_due(Regime.CCPA, at(2026, 11, 18))
+    assert day(due) == dt.date(2026, 12, 4)
+    assert deadlines.acknowledgement_due(Regime.APPI, at(2026, 11, 18)) is None
+
+
+def test_japanese_business_days_skip_golden_week():
+    # Tue 28 Apr 2026 + 3 business days: 29 Apr is Shōwa Day; 30 Apr and 1 May
+    # count; 2–6 May are the weekend, Constitution/Greenery/Children's Day and the
+    # substitute holiday for 3 May; Thu 7 May is the third.
+    assert deadlines.add_business_days(dt.date(2026, 4, 28), 3, Regime.APPI) == dt.date(2026, 5, 7)
+
+
+def test_ccpa_extension_of_45_days_once():
+    received = at(2026, 11, 2)
+    new = deadlines.check_extension(
+        Regime.CCPA,
+        received,
+        extended_to=None,
+        new_deadline=at(2027, 1, 31),
+        reason="Large volume of records across services",
+        now=at(2026, 11, 20),
+    )
+    assert day(new) == dt.date(2027, 1, 31)
+    assert day(deadlines.due_at(Regime.CCPA, received, extended_to=new)) == dt.date(2027, 1, 31)
+    with pytest.raises(ExtensionNotAllowed, match="one extension"):
+        deadlines.check_extension(
+            Regime.CCPA,
+            received,
+            extended_to=new,
+            new_deadline=at(2027, 1, 31),
+            reason="again",
+            now=at(2026, 11, 21),
+        )
+    with pytest.raises(ExtensionNotAllowed, match="2027-01-31"):
+        deadlines.check_extension(
+            Regime.CCPA,
+            received,
+            extended_to=None,
+            new_deadline=at(2027, 2, 1),
+            reason="too long",
+            now=at(2026, 11, 20),
+        )
+
+
+def test_gdpr_extension_up_to_two_months_only_within_the_first_month():
+    received = at(2026, 1, 31)
+    new = deadlines.check_extension(
+        Regime.GDPR,
+        received,
+        extended_to=None,
+        new_deadline=at(2026, 4, 30),
+        reason="Complex request spanning five services",
+        now=at(2026, 2, 20),
+    )
+    assert day(new) == dt.date(2026, 4, 30)
+    with pytest.raises(ExtensionNotAllowed):
+        deadlines.check_extension(
+            Regime.GDPR,
+            received,
+            extended_to=None,
+            new_deadline=at(2026, 5, 1),
+            reason="beyond three months",
+            now=at(2026, 2, 20),
+        )
+    with pytest.raises(ExtensionNotAllowed, match="first period"):
+        deadlines.check_extension(
+            Regime.GDPR,
+            received,
+            extended_to=None,
+            new_deadline=at(2026, 3, 31),
+            reason="told too late",
+            now=at(2026, 3, 1),
+        )
+
+
+def test_an_extension_needs_a_reason():
+    with pytest.raises(ExtensionNotAllowed, match="reason"):
+        deadlines.check_extension(
+            Regime.GDPR,
+            at(2026, 1, 10),
+            extended_to=None,
+            new_deadline=at(2026, 3, 10),
+            reason="  ",
+            now=at(2026, 1, 20),
+        )
