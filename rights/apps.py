@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class RightsConfig(AppConfig):
     name = "rights"
     verbose_name = _("Rights requests")
+
+    def ready(self):
+        from django.core import checks
+
+        from .registry import check_personal_data, registry
+
+        registry.autodiscover()
+        checks.register(check_personal_data, checks.Tags.models)
