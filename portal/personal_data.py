@@ -8,7 +8,7 @@ are exempted here with the reason.
 
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat, TruncYear
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from rights.registry import Category, Lookup, ModelSource, PersonalField, registry
@@ -25,12 +25,12 @@ from .models import (
 
 
 def yen(amount: int) -> str:
-    return gettext_now("¥%(amount)s") % {"amount": f"{amount:,}"}
+    return gettext("¥%(amount)s") % {"amount": f"{amount:,}"}
 
 
 def invoice_items(items: list) -> str:
     return " / ".join(
-        gettext_now("%(name)s × %(quantity)s (%(price)s each)")
+        gettext("%(name)s × %(quantity)s (%(price)s each)")
         % {"name": item["name"], "quantity": item["quantity"], "price": yen(item["unit_price_jpy"])}
         for item in items
     )

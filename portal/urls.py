@@ -25,6 +25,7 @@ account_patterns = [
         name="password_reset_confirm",
     ),
     path("account/", views.account, name="account"),
+    path("my-data/", views.my_data, name="my_data"),
     path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("account/authenticator/", views.totp_setup, name="totp_setup"),
     path("account/authenticator/remove/", views.totp_remove, name="totp_remove"),

@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rights.registry import registry
+
 from . import services
 from .audit import audit_log
 from .decorators import StepUpRequiredMixin, step_up_required
@@ -175,6 +177,19 @@ def account(request):
         "portal/account.html",
         {"profile_form": profile_form, "language_form": language_form, "has_totp": has_totp},
     )
+
+
+@never_cache
+@step_up_required
+@require_GET
+def my_data(request):
+    """Everything registered about the customer, grouped by service and category.
+
+    The registry pages each long history on its own (``?p.<source>.<service>=N``)
+    and runs a fixed number of queries however many records there are.
+    """
+    data = registry.subject_view(request.user, pages=request.GET)
+    return render(request, "portal/my_data.html", {"data": data})
 
 
 def _qr_svg_data_uri(text: str) -> str:

@@ -1,0 +1,41 @@
+"""Rendering the registry's subject view: values of any type, and page links."""
+
+import datetime
+
+from django import template
+from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def pd_value(value):
+    """A stored value as the pages show it; an empty one as a muted dash."""
+    if value is None or value == "" or value == []:
+        return format_html('<span class="pd-none">{}</span>', _("not registered"))
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return formats.date_format(value, "SHORT_DATETIME_FORMAT")
+    if isinstance(value, datetime.date):
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+    if isinstance(value, int):
+        return formats.number_format(value, force_grouping=True)
+    return value
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, page, number):
+    """The current URL with one section's page parameter set to ``number``."""
+    params = context["request"].GET.copy()
+    if int(number) <= 1:
+        params.pop(page.param, None)
+    else:
+        params[page.param] = int(number)
+    query = urlencode(sorted(params.lists()), doseq=True)
+    return f"?{query}" if query else "?"

@@ -1,0 +1,180 @@
+"""The customer's "my data" page: step-up, only their own data, paging, fixed query count."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from portal.models import UsageRecord
+from rights.registry import Category, registry
+from tests.factories import (
+    InvoiceFactory,
+    PaymentMethodFactory,
+    RegistrationFactory,
+    ServiceFactory,
+    UsageRecordFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def service():
+    return ServiceFactory(code="video", name="シネマプラス", name_en="Cinema Plus")
+
+
+def _usage(user, service, count, *, detail="作品を視聴"):
+    now = timezone.now()
+    UsageRecord.objects.bulk_create(
+        UsageRecord(
+            user=user,
+            service=service,
+            occurred_at=now - datetime.timedelta(hours=i),
+            activity=UsageRecord.Activity.VIEW,
+            detail=f"{detail} #{i}",
+            channel=UsageRecord.Channel.APP,
+        )
+        for i in range(count)
+    )
+
+
+def test_anonymous_visitors_are_sent_to_login(client):
+    response = client.get("/my-data/")
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/")
+
+
+def test_without_a_fresh_code_check_the_page_redirects_to_the_code_page(client, customer):
+    client.force_login(customer)
+    response = client.get("/my-data/")
+    assert response.status_code == 302
+    assert response.url == "/accounts/code/?next=%2Fmy-data%2F"
+
+
+def test_the_customer_sees_their_data_and_never_another_customers(
+    stepped_up_client, customer, other_customer, service
+):
+    customer.profile.phone = "03-5555-0123"
+    customer.profile.save()
+    RegistrationFactory(user=customer, service=service, member_number="M-OWN-1")
+    InvoiceFactory(
+        user=customer,
+        service=service,
+        number="INV-OWN-1",
+        amount_jpy=1980,
+        items=[{"name": "月額プラン", "quantity": 1, "unit_price_jpy": 1980}],
+    )
+    PaymentMethodFactory(user=customer, last4="1111")
+    _usage(customer, service, 3, detail="自分の視聴")
+
+    other_service = ServiceFactory(code="mobile", name="スマイルモバイル")
+    RegistrationFactory(user=other_customer, service=service, member_number="M-OTHER-1")
+    InvoiceFactory(user=other_customer, service=other_service, number="INV-OTHER-1")
+    PaymentMethodFactory(user=other_customer, last4="9999")
+    _usage(other_customer, service, 3, detail="他人の視聴")
+
+    response = stepped_up_client.get("/my-data/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for own in [
+        customer.profile.full_name,
+        customer.email,
+        "03-5555-0123",
+        "M-OWN-1",
+        "INV-OWN-1",
+        "1,980円",
+        "1111",
+        "自分の視聴 #0",
+        "シネマプラス",
+    ]:
+        assert own in html, own
+    for foreign in [
+        other_customer.profile.full_name,
+        other_customer.email,
+        "M-OTHER-1",
+        "INV-OTHER-1",
+        "9999",
+        "他人の視聴",
+        "スマイルモバイル",
+    ]:
+        assert foreign not in html, foreign
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_purposes_and_retention_show_as_to_be_defined_until_provided(
+    stepped_up_client, customer, monkeypatch
+):
+    monkeypatch.setattr(registry, "_purposes_provider", None)
+    monkeypatch.setattr(registry, "_retention_provider", None)
+    html = stepped_up_client.get("/my-data/").content.decode()
+    assert "利用目的" in html and "保存期間" in html
+    assert html.count("未定") >= 2
+
+    registry.set_purposes_provider(
+        lambda category, service: ["本人確認のため"] if category == Category.IDENTITY else None
+    )
+    registry.set_retention_provider(lambda code: "退会後3年間" if code == "account" else None)
+    html = stepped_up_client.get("/my-data/").content.decode()
+    assert "本人確認のため" in html and "退会後3年間" in html
+
+
+def test_the_page_speaks_english_when_chosen(stepped_up_client, customer, service):
+    _usage(customer, service, 2)
+    stepped_up_client.post("/i18n/setlang/", {"language": "en", "next": "/my-data/"})
+    html = stepped_up_client.get("/my-data/").content.decode()
+    assert "The personal data we hold about you" in html
+    assert "Usage history" in html and "Cinema Plus" in html and "Viewed content" in html
+    assert "To be defined" in html
+
+
+def test_long_histories_are_paginated_per_service(stepped_up_client, customer, service):
+    _usage(customer, service, 45)
+    param = "p.portal.usagerecord.video"
+
+    first = stepped_up_client.get("/my-data/").content.decode()
+    assert "作品を視聴 #0" in first and "作品を視聴 #19" in first
+    assert "作品を視聴 #20<" not in first
+    assert f"?{param}=2#" in first
+
+    third = stepped_up_client.get("/my-data/", {param: "3"}).content.decode()
+    assert "作品を視聴 #40" in third and "作品を視聴 #44" in third
+    assert "作品を視聴 #39<" not in third
+
+    # Nonsense and out-of-range page numbers land on the first and last page.
+    assert "作品を視聴 #0<" in stepped_up_client.get("/my-data/", {param: "x"}).content.decode()
+    assert "作品を視聴 #44" in stepped_up_client.get("/my-data/", {param: "99"}).content.decode()
+
+
+def test_the_page_runs_the_same_number_of_queries_for_10_and_1000_records(
+    stepped_up_client, customer, service
+):
+    RegistrationFactory(user=customer, service=service)
+    InvoiceFactory(user=customer, service=service)
+    PaymentMethodFactory(user=customer)
+    _usage(customer, service, 10)
+    stepped_up_client.get("/my-data/")  # warm up session and caches
+
+    with CaptureQueriesContext(connection) as with_10:
+        assert stepped_up_client.get("/my-data/").status_code == 200
+
+    _usage(customer, service, 990, detail="追加")
+    assert UsageRecord.objects.filter(user=customer).count() == 1000
+    with CaptureQueriesContext(connection) as with_1000:
+        response = stepped_up_client.get("/my-data/")
+    assert response.status_code == 200
+    assert "1,000" in response.content.decode()
+
+    assert len(with_10) == len(with_1000), [q["sql"] for q in with_1000.captured_queries]
+    # The usage history costs one count and one page query, whatever its length.
+    usage_queries = [q for q in with_1000.captured_queries if "portal_usagerecord" in q["sql"]]
+    assert len(usage_queries) == 2
+
+
+def test_a_customer_with_only_a_profile_sees_just_the_account_group(stepped_up_client, customer):
+    html = stepped_up_client.get("/my-data/").content.decode()
+    assert customer.profile.full_name in html
+    assert 'id="account"' in html and 'id="service-' not in html
+    UsageRecordFactory(user=customer)
+    assert 'id="service-' in stepped_up_client.get("/my-data/").content.decode()
