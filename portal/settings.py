@@ -207,3 +207,27 @@ RIGHTS_HOLIDAY_CALENDARS = {
     "gdpr": (env.str("RIGHTS_GDPR_HOLIDAY_COUNTRY", default="") or None, None),
     "ccpa": ("US", "CA"),
 }
+
+# Files customers and staff send (evidence, documents): private storage, never
+# under a public URL; served only by views that check who is asking.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT, "base_url": None},
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+RIGHTS_UPLOAD_MAX_BYTES = env.int("RIGHTS_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "rights-remind-due-soon": {
+            "task": "rights.tasks.remind_due_soon",
+            "schedule": crontab(minute=0, hour="9-18"),
+        },
+        "rights-escalate-overdue": {
+            "task": "rights.tasks.escalate_overdue",
+            "schedule": crontab(hour=9, minute=30),
+        },
+    }
+)

@@ -4,12 +4,19 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
 
 from rights import deadlines
 from rights.choices import Regime
 from rights.deadlines import ExtensionNotAllowed, Pause
 
 TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
 
 
 def at(y, m, d, h=10, minute=0):

@@ -1,0 +1,273 @@
+"""Customer forms: one per kind of request, and the message form."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Service
+
+from .choices import DeliveryMethod, Kind
+from .registry import Category, registry
+from .uploads import check_upload
+
+# A source with more records than this per customer (e.g. usage history) is
+# not offered for field-by-field correction on the form; the customer
+# describes the error in the details instead.
+CORRECTABLE_RECORD_LIMIT = 20
+
+
+def customer_services(subject):
+    return Service.objects.filter(registrations__user=subject).distinct().order_by("code")
+
+
+def correctable_fields(subject) -> list[tuple[str, str, object]]:
+    """(target, label, current value) for each field the customer may ask to correct.
+
+    ``target`` is ``source|record id|field``, which the correction request stores.
+    """
+    choices = []
+    for source in registry.sources():
+        editable = [f for f in source.fields if f.editable]
+        if not editable:
+            continue
+        records = source.records(subject, limit=CORRECTABLE_RECORD_LIMIT + 1)
+        if len(records) > CORRECTABLE_RECORD_LIMIT:
+            continue
+        for record in records:
+            for personal_field in editable:
+                value = source.display(personal_field, record.values.get(personal_field.name))
+                label = f"{source.label} — {personal_field.label}"
+                if not source.single:
+                    label = f"{label} (#{record.id})"
+                choices.append((f"{source.key}|{record.id}|{personal_field.name}", label, value))
+    return choices
+
+
+class RequestForm(forms.Form):
+    """Fields every kind shares; subclasses add theirs."""
+
+    kind: str = ""
+
+    details = forms.CharField(
+        label=_("Details"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Anything that helps us handle your request."),
+    )
+    confirm_duplicate = forms.BooleanField(
+        required=False, widget=forms.HiddenInput, label=_("File anyway")
+    )
+
+    def __init__(self, *args, subject, **kwargs):
+        self.subject = subject
+        super().__init__(*args, **kwargs)
+        # The kind's own questions first, the free-text details last.
+        self.order_fields([name for name in self.fields if name != "details"] + ["details"])
+
+    def scope(self) -> dict:
+        return {}
+
+    def services(self):
+        return list(self.cleaned_data.get("services") or [])
+
+    def categories(self) -> list[str]:
+        return list(self.cleaned_data.get("categories") or [])
+
+
+class _ServicesMixin(forms.Form):
+    services = forms.ModelMultipleChoiceField(
+        label=_("Services"),
+        queryset=Service.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave empty for all services."),
+    )
+    categories = forms.MultipleChoiceField(
+        label=_("Kinds of data"),
+        choices=Category.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave empty for all kinds."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["services"].queryset = customer_services(self.subject)
+
+
+class DisclosureForm(_ServicesMixin, RequestForm):
+    kind = Kind.DISCLOSURE
+    delivery_method = forms.ChoiceField(
+        label=_("How would you like to receive it?"),
+        choices=DeliveryMethod.choices,
+        initial=DeliveryMethod.ELECTRONIC,
+        widget=forms.RadioSelect,
+    )
+
+
+class PurposeNoticeForm(RequestForm):
+    kind = Kind.PURPOSE_NOTICE
+    delivery_method = forms.ChoiceField(
+        label=_("How would you like to receive it?"),
+        choices=DeliveryMethod.choices,
+        initial=DeliveryMethod.ELECTRONIC,
+        widget=forms.RadioSelect,
+    )
+
+
+class DeletionForm(_ServicesMixin, RequestForm):
+    kind = Kind.DELETION
+    everything = forms.BooleanField(
+        label=_("Delete everything you hold about me and close my account"),
+        required=False,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("everything") and (cleaned.get("services") or cleaned.get("categories")):
+            self.add_error(
+                "everything", _("Choose either everything, or services and kinds of data.")
+            )
+        return cleaned
+
+    def scope(self):
+        return {"everything": bool(self.cleaned_data.get("everything"))}
+
+
+class StopUseForm(RequestForm):
+    kind = Kind.STOP_USE
+    purposes = forms.MultipleChoiceField(
+        label=_("Stop using my data for"),
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    details = forms.CharField(
+        label=_("Why should we stop?"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "For example: used beyond the stated purpose, obtained improperly, no longer "
+            "needed, or a leak. (APPI art. 35)"
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from consent.selectors import active_purposes
+
+        super().__init__(*args, **kwargs)
+        self.fields["purposes"].choices = [(p.code, p.title) for p in active_purposes()]
+
+    def scope(self):
+        return {"purposes": sorted(self.cleaned_data["purposes"])}
+
+
+class StopProvisionForm(RequestForm):
+    kind = Kind.STOP_PROVISION
+    recipients = forms.MultipleChoiceField(
+        label=_("Stop providing my data to"),
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    details = forms.CharField(
+        label=_("Why should we stop?"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from consent.selectors import active_recipients
+
+        super().__init__(*args, **kwargs)
+        self.fields["recipients"].choices = [(str(r.pk), str(r)) for r in active_recipients()]
+
+    def scope(self):
+        return {"recipients": sorted(int(pk) for pk in self.cleaned_data["recipients"])}
+
+
+class CorrectionForm(RequestForm):
+    kind = Kind.CORRECTION
+    target = forms.ChoiceField(label=_("Which item is wrong?"), choices=())
+    new_value = forms.CharField(label=_("Correct value"), max_length=300)
+    details = forms.CharField(
+        label=_("What is wrong with the current value?"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    evidence = forms.FileField(
+        label=_("Evidence (optional)"),
+        required=False,
+        help_text=_("A PDF or photo showing the correct value, e.g. a notice of address change."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.targets = {t: (label, value) for t, label, value in correctable_fields(self.subject)}
+        self.fields["target"].choices = [("", "—")] + [
+            (t, f"{label}: {value if value not in (None, '') else '—'}")
+            for t, (label, value) in self.targets.items()
+        ]
+
+    def clean_evidence(self):
+        evidence = self.cleaned_data.get("evidence")
+        if evidence:
+            self.evidence_type = check_upload(evidence)
+        return evidence
+
+    def clean(self):
+        cleaned = super().clean()
+        target, value = cleaned.get("target"), cleaned.get("new_value")
+        if target and value is not None:
+            source_key, _record, field_name = target.split("|", 2)
+            source = registry.source(source_key)
+            model = getattr(source, "model", None)
+            if model is not None:
+                try:
+                    model._meta.get_field(field_name).clean(value, None)
+                except ValidationError as error:
+                    self.add_error("new_value", error)
+        return cleaned
+
+    def scope(self):
+        source_key, record_id, field_name = self.cleaned_data["target"].split("|", 2)
+        label, current = self.targets[self.cleaned_data["target"]]
+        return {
+            "source": source_key,
+            "record": record_id,
+            "field": field_name,
+            "label": str(label),
+            "current_value": None if current is None else str(current),
+            "new_value": self.cleaned_data["new_value"],
+        }
+
+
+FORMS = {
+    form.kind: form
+    for form in (
+        DisclosureForm,
+        CorrectionForm,
+        StopUseForm,
+        StopProvisionForm,
+        DeletionForm,
+        PurposeNoticeForm,
+    )
+}
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your message"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    attachment = forms.FileField(
+        label=_("Attachment (optional)"),
+        required=False,
+        help_text=_("PDF, JPEG, PNG or HEIC."),
+    )
+
+    def clean_attachment(self):
+        attachment = self.cleaned_data.get("attachment")
+        if attachment:
+            self.attachment_type = check_upload(attachment)
+        return attachment

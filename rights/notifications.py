@@ -1,0 +1,57 @@
+"""Notices to the person about their request: stored, shown on the page, e-mailed.
+
+One template (``rights/notice.txt``) renders each notice, for the e-mail and
+for the request page alike, in the recipient's language.
+"""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from .models import RequestNotification, RightsRequest
+
+
+def notify(request: RightsRequest, kind: str, *, reason: str = "", ground: str = "") -> None:
+    """Record a notice and e-mail it after commit. Call inside the writing transaction."""
+    from .tasks import send_request_notification
+
+    notification = RequestNotification.objects.create(
+        request=request,
+        kind=kind,
+        context={
+            "due_at": request.due_at.isoformat() if request.due_at else None,
+            "reason": reason,
+            "ground": ground,
+        },
+    )
+    send_request_notification.delay_on_commit(notification.pk)
+
+
+def recipient_of(request: RightsRequest):
+    """Who is told: the person the request is about, else whoever filed it."""
+    return request.subject or request.requester
+
+
+def render_notice(notification: RequestNotification, *, language: str) -> tuple[str, str]:
+    """(subject line, body) of a notice in ``language``."""
+    from django.utils.dateparse import parse_datetime
+
+    context = {
+        "notification": notification,
+        "request": notification.request,
+        "kind": notification.kind,
+        "reason": notification.context.get("reason", ""),
+        "ground": notification.context.get("ground", ""),
+        "due_at": parse_datetime(notification.context["due_at"])
+        if notification.context.get("due_at")
+        else None,
+    }
+    with translation.override(language):
+        from .choices import RejectionGround
+
+        if context["ground"] in RejectionGround.values:
+            context["ground_label"] = str(RejectionGround(context["ground"]).label)
+        subject = render_to_string("rights/notice_subject.txt", context)
+        body = render_to_string("rights/notice.txt", context)
+    return " ".join(subject.split()), body.strip()

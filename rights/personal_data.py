@@ -1,0 +1,76 @@
+"""The personal data in rights requests, declared for the registry.
+
+Requests are the company's log of how it answered (CCPA §7101 keeps it 24
+months): erasing anonymises what the person wrote and keeps the kind, status
+and dates, which ``erase_to=F(field)`` states explicitly.
+"""
+
+from django.db.models import F
+from django.utils.translation import gettext_lazy as _
+
+from rights.registry import Category, ModelSource, PersonalField, registry
+
+from .models import RequestEvent, RequestMessage, RightsRequest
+
+registry.register(
+    ModelSource(
+        model=RightsRequest,
+        subject_path="subject",
+        label=_("Your requests"),
+        # Kept as the record of how each request was answered (CCPA §7101).
+        retention="request-log",
+        erasure="anonymise",
+        order_by=("-received_at", "-pk"),
+        fields=[
+            PersonalField("kind", Category.REQUESTS, _("kind"), erase_to=F("kind"), editable=False),
+            PersonalField(
+                "status", Category.REQUESTS, _("status"), erase_to=F("status"), editable=False
+            ),
+            PersonalField(
+                "received_at",
+                Category.REQUESTS,
+                _("received"),
+                erase_to=F("received_at"),
+                editable=False,
+            ),
+            PersonalField("details", Category.REQUESTS, _("details"), erase_to="", editable=False),
+            PersonalField("scope", Category.REQUESTS, _("scope"), erase_to={}, editable=False),
+        ],
+    )
+)
+
+registry.register(
+    ModelSource(
+        model=RequestMessage,
+        subject_path="request__subject",
+        label=_("Messages about your requests"),
+        retention="request-log",
+        erasure="delete",
+        order_by=("-created_at", "-pk"),
+        fields=[
+            PersonalField("created_at", Category.REQUESTS, _("time"), editable=False),
+            PersonalField("body", Category.REQUESTS, _("message"), editable=False),
+            PersonalField("attachment_name", Category.REQUESTS, _("attachment"), editable=False),
+        ],
+    )
+)
+
+registry.register(
+    ModelSource(
+        model=RequestEvent,
+        subject_path="request__subject",
+        label=_("Steps of your requests"),
+        retention="request-log",
+        erasure="anonymise",
+        order_by=("-created_at", "-pk"),
+        fields=[
+            PersonalField(
+                "created_at", Category.REQUESTS, _("time"), erase_to=F("created_at"), editable=False
+            ),
+            PersonalField(
+                "to_status", Category.REQUESTS, _("status"), erase_to=F("to_status"), editable=False
+            ),
+            PersonalField("reason", Category.REQUESTS, _("reason"), erase_to="", editable=False),
+        ],
+    )
+)

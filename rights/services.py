@@ -1,0 +1,331 @@
+"""Writes for rights requests besides status changes (those are in workflow.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.audit import audit_log
+
+from . import deadlines
+from .choices import Channel, EventKind, Regime, Status
+from .models import RequestEvent, RequestMessage, RightsRequest
+from .notifications import notify
+from .workflow import TransitionError, refresh_due_at
+
+
+def request_submit(
+    *,
+    subject,
+    requester,
+    kind: str,
+    services=(),
+    categories: list[str] | None = None,
+    scope: dict | None = None,
+    details: str = "",
+    delivery_method: str = "",
+    channel: str = Channel.PORTAL,
+    regime: str | None = None,
+    received_at: dt.datetime | None = None,
+    actor=None,
+    http_request=None,
+) -> RightsRequest:
+    """File a request: compute its deadlines, record it, tell the person.
+
+    ``received_at`` defaults to now; staff entering a letter give the date it
+    arrived, from which the deadline counts.
+    """
+    with transaction.atomic():
+        request = RightsRequest(
+            subject=subject,
+            requester=requester,
+            kind=kind,
+            channel=channel,
+            categories=list(categories or []),
+            scope=dict(scope or {}),
+            details=details,
+            delivery_method=delivery_method,
+            received_at=received_at or timezone.now(),
+        )
+        if regime:
+            request.regime = regime
+        request.acknowledgement_due_at = deadlines.acknowledgement_due(
+            request.regime, request.received_at
+        )
+        request.due_at = deadlines.due_at(request.regime, request.received_at)
+        request.full_clean(exclude=["due_at"])
+        request.save()
+        if services:
+            request.services.set(services)
+        RequestEvent.objects.create(
+            request=request,
+            kind=EventKind.TRANSITION,
+            actor=actor or requester,
+            to_status=Status.SUBMITTED,
+            created_at=request.received_at,
+        )
+        audit_log(
+            action="request.submitted",
+            actor=actor or requester,
+            target=request,
+            subject=subject,
+            request=http_request,
+            details={"kind": kind, "channel": channel, "regime": request.regime},
+        )
+        notify(request, "received")
+        # A receipt notice with the due date is the acknowledgement CCPA asks for.
+        request.acknowledged_at = timezone.now()
+        request.save(update_fields=["acknowledged_at"])
+    return request
+
+
+def open_duplicates(*, subject, kind: str, services=(), categories=None, scope=None):
+    """Open requests of the same kind and scope by the same person."""
+    wanted_services = sorted(s.pk for s in services)
+    matches = []
+    candidates = (
+        RightsRequest.objects.open().filter(subject=subject, kind=kind).prefetch_related("services")
+    )
+    for existing in candidates:
+        same_services = sorted(s.pk for s in existing.services.all()) == wanted_services
+        same_categories = sorted(existing.categories) == sorted(categories or [])
+        same_scope = existing.scope == (scope or {})
+        if same_services and same_categories and same_scope:
+            matches.append(existing)
+    return matches
+
+
+def request_extend(
+    *, request: RightsRequest, new_deadline: dt.datetime, reason: str, actor, http_request=None
+) -> RightsRequest:
+    """Extend the deadline within the regime's limits and tell the person why.
+
+    Raises ValidationError with the rule that was broken; nothing changes then.
+    """
+    with transaction.atomic():
+        locked = RightsRequest.objects.select_for_update().get(pk=request.pk)
+        if not locked.is_open:
+            raise ValidationError(_("Only an open request can be extended."))
+        pauses = [
+            deadlines.Pause(started_at=p.started_at, ended_at=p.ended_at)
+            for p in locked.pauses.all()
+        ]
+        try:
+            extended = deadlines.check_extension(
+                locked.regime,
+                locked.received_at,
+                pauses=pauses,
+                extended_to=locked.extended_to,
+                new_deadline=new_deadline,
+                reason=reason,
+            )
+        except deadlines.ExtensionNotAllowed as error:
+            raise ValidationError(str(error)) from error
+        previous_due = locked.due_at
+        locked.extended_to = extended
+        refresh_due_at(locked)
+        locked.save(update_fields=["extended_to", "due_at"])
+        RequestEvent.objects.create(
+            request=locked,
+            kind=EventKind.EXTENSION,
+            actor=actor,
+            reason=reason.strip(),
+            details={"from": previous_due.isoformat(), "to": locked.due_at.isoformat()},
+        )
+        audit_log(
+            action="request.extended",
+            actor=actor,
+            target=locked,
+            subject=locked.subject,
+            request=http_request,
+            details={"due_at": locked.due_at.isoformat()},
+        )
+        notify(locked, "extended", reason=reason.strip())
+    request.refresh_from_db()
+    return request
+
+
+def request_assign(*, requests, assignee, actor, http_request=None) -> int:
+    """Assign requests to a member of staff; returns how many changed."""
+    changed = 0
+    with transaction.atomic():
+        for locked in RightsRequest.objects.select_for_update().filter(
+            pk__in=[r.pk for r in requests]
+        ):
+            if locked.assignee_id == (assignee.pk if assignee else None):
+                continue
+            if assignee is not None and assignee.pk == locked.subject_id:
+                raise ValidationError(_("Staff may not process a request about themselves."))
+            locked.assignee = assignee
+            locked.save(update_fields=["assignee"])
+            RequestEvent.objects.create(
+                request=locked,
+                kind=EventKind.ASSIGNMENT,
+                actor=actor,
+                details={"assignee": assignee.email if assignee else None},
+            )
+            audit_log(
+                action="request.assigned",
+                actor=actor,
+                target=locked,
+                subject=locked.subject,
+                request=http_request,
+                details={"assignee": assignee.pk if assignee else None},
+            )
+            changed += 1
+    return changed
+
+
+def request_change_regime(
+    *, request: RightsRequest, regime: str, reason: str, actor, http_request=None
+) -> RightsRequest:
+    """Change the legal regime (and so the deadlines) with a reason."""
+    if regime not in Regime.values:
+        raise ValidationError(_("Unknown legal regime."))
+    if not reason.strip():
+        raise ValidationError(_("Changing the legal regime needs a reason."))
+    with transaction.atomic():
+        locked = RightsRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.regime == regime:
+            return locked
+        previous = locked.regime
+        locked.regime = regime
+        locked.extended_to = None
+        locked.acknowledgement_due_at = deadlines.acknowledgement_due(regime, locked.received_at)
+        refresh_due_at(locked)
+        locked.save(update_fields=["regime", "extended_to", "acknowledgement_due_at", "due_at"])
+        RequestEvent.objects.create(
+            request=locked,
+            kind=EventKind.REGIME,
+            actor=actor,
+            reason=reason.strip(),
+            details={"from": previous, "to": regime},
+        )
+        audit_log(
+            action="request.regime_changed",
+            actor=actor,
+            target=locked,
+            subject=locked.subject,
+            request=http_request,
+            details={"from": previous, "to": regime},
+        )
+    request.refresh_from_db()
+    return request
+
+
+def message_post(
+    *,
+    request: RightsRequest,
+    author,
+    body: str,
+    attachment=None,
+    attachment_type: str = "",
+    http_request=None,
+) -> RequestMessage:
+    """Add a message to the thread. A customer's answer to a request for
+    information puts the request back in review (the clock runs again)."""
+    from .workflow import transition
+
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError(_("Please write a message."))
+    with transaction.atomic():
+        locked = RightsRequest.objects.select_for_update().get(pk=request.pk)
+        if not locked.is_open:
+            raise ValidationError(_("This request is closed; please file a new one."))
+        message = RequestMessage(
+            request=locked,
+            author=author,
+            from_staff=author.is_staff,
+            body=body,
+        )
+        if attachment is not None:
+            message.attachment = attachment
+            message.attachment_name = attachment.name[:200]
+            message.attachment_type = attachment_type
+        message.save()
+        audit_log(
+            action="request.message",
+            actor=author,
+            target=locked,
+            subject=locked.subject,
+            request=http_request,
+            details={"attachment": bool(attachment)},
+        )
+        if not author.is_staff and locked.status == Status.AWAITING_CUSTOMER:
+            with contextlib.suppress(TransitionError):
+                transition(locked, to=Status.IN_REVIEW, actor=author, http_request=http_request)
+    return message
+
+
+REMINDER_DAYS = 3
+
+
+def requests_remind_due_soon(*, now: dt.datetime | None = None) -> int:
+    """Mail each assignee whose open request falls due within three days, once per deadline.
+
+    A request already reminded within the current window is skipped, so the job
+    may run as often as wanted; an extension opens a new window.
+    """
+    from django.db.models import F, Q
+
+    from portal.emails import send_templated_email
+
+    now = now or timezone.now()
+    window = dt.timedelta(days=REMINDER_DAYS)
+    due = (
+        RightsRequest.objects.due_within(REMINDER_DAYS, now)
+        .filter(assignee__isnull=False, assignee__is_active=True)
+        .filter(Q(reminded_at__isnull=True) | Q(reminded_at__lt=F("due_at") - window))
+        .select_related("assignee")
+        .order_by("pk")
+    )
+    sent = 0
+    for request in due.iterator(chunk_size=200):
+        with transaction.atomic():
+            updated = RightsRequest.objects.filter(
+                pk=request.pk, reminded_at=request.reminded_at
+            ).update(reminded_at=now)
+            if not updated:
+                continue  # another run took it
+            send_templated_email(
+                to=request.assignee.email,
+                template="rights_due_soon",
+                context={
+                    "request": request,
+                    "path": f"/admin/rights/rightsrequest/{request.pk}/change/",
+                },
+                language=request.assignee.language,
+            )
+        sent += 1
+    return sent
+
+
+def requests_escalate_overdue(*, now: dt.datetime | None = None) -> int:
+    """Mail every privacy officer the list of overdue open requests (daily digest)."""
+    from django.contrib.auth import get_user_model
+
+    from portal.emails import send_templated_email
+    from portal.roles import PRIVACY_OFFICER
+
+    overdue = list(
+        RightsRequest.objects.overdue(now).select_related("assignee").order_by("due_at")[:500]
+    )
+    if not overdue:
+        return 0
+    officers = get_user_model().objects.filter(
+        is_active=True, is_staff=True, groups__name=PRIVACY_OFFICER
+    )
+    for officer in officers:
+        send_templated_email(
+            to=officer.email,
+            template="rights_overdue",
+            context={"requests": overdue, "count": len(overdue)},
+            language=officer.language,
+        )
+    return len(overdue)

@@ -1,0 +1,46 @@
+"""Celery entry points of the rights app: fetch by id, call a service."""
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from portal.tasks import MAIL_RETRY
+
+
+@shared_task(**MAIL_RETRY)
+def send_request_notification(notification_id: int) -> None:
+    from .models import RequestNotification
+    from .notifications import recipient_of, render_notice
+
+    with transaction.atomic():
+        notification = (
+            RequestNotification.objects.select_for_update()
+            .select_related("request__subject", "request__requester")
+            .filter(pk=notification_id, emailed_at__isnull=True)
+            .first()
+        )
+        if notification is None:
+            return
+        recipient = recipient_of(notification.request)
+        if recipient is None:
+            return
+        subject, body = render_notice(notification, language=recipient.language)
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email])
+        notification.emailed_at = timezone.now()
+        notification.save(update_fields=["emailed_at"])
+
+
+@shared_task
+def remind_due_soon() -> int:
+    from .services import requests_remind_due_soon
+
+    return requests_remind_due_soon()
+
+
+@shared_task
+def escalate_overdue() -> int:
+    from .services import requests_escalate_overdue
+
+    return requests_escalate_overdue()

@@ -1,0 +1,206 @@
+"""The customer's request pages. Every lookup is scoped to the logged-in person."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from portal.audit import audit_log
+from portal.decorators import step_up_required
+
+from . import services, workflow
+from .choices import Kind, Status
+from .forms import FORMS, MessageForm
+from .models import RightsRequest
+from .notifications import render_notice
+
+KIND_HELP = {
+    Kind.DISCLOSURE: _(
+        "Receive a copy of the personal data we hold about you, with where it came from, "
+        "why we use it, how long we keep it and to whom we gave it."
+    ),
+    Kind.CORRECTION: _("Ask us to correct, add to or remove an item that is not true."),
+    Kind.STOP_USE: _(
+        "Ask us to stop using your data for a purpose, for example when it is used beyond "
+        "what we told you or is no longer needed."
+    ),
+    Kind.STOP_PROVISION: _("Ask us to stop giving your data to a third party."),
+    Kind.DELETION: _(
+        "Ask us to delete your data. Data a law requires us to keep is kept until that "
+        "period ends; we tell you what and until when."
+    ),
+    Kind.PURPOSE_NOTICE: _("Receive a statement of the purposes for which we use your data."),
+}
+
+
+def _own_request(request, pk) -> RightsRequest:
+    found = RightsRequest.objects.for_customer(request.user).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+@never_cache
+@step_up_required
+def request_list(request):
+    requests = (
+        RightsRequest.objects.for_customer(request.user)
+        .order_by("-received_at")
+        .prefetch_related("services")
+    )
+    return render(request, "rights/request_list.html", {"requests": requests})
+
+
+@step_up_required
+def request_new(request):
+    kinds = [(kind, Kind(kind).label, KIND_HELP[kind]) for kind in Kind.values]
+    return render(request, "rights/request_new.html", {"kinds": kinds})
+
+
+@never_cache
+@step_up_required
+@require_http_methods(["GET", "POST"])
+def request_create(request, kind):
+    form_class = FORMS.get(kind)
+    if form_class is None:
+        raise Http404
+    form = form_class(request.POST or None, request.FILES or None, subject=request.user)
+    duplicates = []
+    if request.method == "POST" and form.is_valid():
+        duplicates = services.open_duplicates(
+            subject=request.user,
+            kind=kind,
+            services=form.services(),
+            categories=form.categories(),
+            scope=form.scope(),
+        )
+        if duplicates and not form.cleaned_data.get("confirm_duplicate"):
+            # Point the open one out; filing again needs a second, explicit click.
+            data = request.POST.copy()
+            data["confirm_duplicate"] = "on"
+            form = form_class(data, subject=request.user)
+            form.is_valid()
+        else:
+            filed = services.request_submit(
+                subject=request.user,
+                requester=request.user,
+                kind=kind,
+                services=form.services(),
+                categories=form.categories(),
+                scope=form.scope(),
+                details=form.cleaned_data.get("details", ""),
+                delivery_method=form.cleaned_data.get("delivery_method", ""),
+                actor=request.user,
+                http_request=request,
+            )
+            evidence = form.cleaned_data.get("evidence")
+            if evidence:
+                services.message_post(
+                    request=filed,
+                    author=request.user,
+                    body=_("Evidence for the correction."),
+                    attachment=evidence,
+                    attachment_type=form.evidence_type,
+                    http_request=request,
+                )
+            messages.success(request, _("Your request is filed. We have sent you a receipt."))
+            return redirect("rights:request_detail", pk=filed.pk)
+    return render(
+        request,
+        "rights/request_form.html",
+        {
+            "form": form,
+            "kind": kind,
+            "kind_label": Kind(kind).label,
+            "kind_help": KIND_HELP[kind],
+            "duplicates": duplicates,
+        },
+    )
+
+
+@never_cache
+@step_up_required
+@require_http_methods(["GET", "POST"])
+def request_detail(request, pk):
+    rights_request = _own_request(request, pk)
+    form = MessageForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.message_post(
+                request=rights_request,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                attachment=form.cleaned_data.get("attachment"),
+                attachment_type=getattr(form, "attachment_type", ""),
+                http_request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Your message is sent."))
+            return redirect("rights:request_detail", pk=rights_request.pk)
+    notices = [
+        (n, *render_notice(n, language=request.LANGUAGE_CODE))
+        for n in rights_request.notifications.all()
+    ]
+    timeline = list(rights_request.events.select_related("actor")) + list(
+        rights_request.messages.select_related("author")
+    )
+    timeline.sort(key=lambda item: item.created_at)
+    return render(
+        request,
+        "rights/request_detail.html",
+        {
+            "req": rights_request,
+            "form": form,
+            "notices": notices,
+            "timeline": timeline,
+            "can_withdraw": Status.WITHDRAWN
+            in workflow.allowed_transitions(rights_request, request.user),
+        },
+    )
+
+
+@step_up_required
+@require_POST
+def request_withdraw(request, pk):
+    rights_request = _own_request(request, pk)
+    try:
+        workflow.transition(
+            rights_request,
+            to=Status.WITHDRAWN,
+            actor=request.user,
+            reason=request.POST.get("reason", "")[:4000],
+            http_request=request,
+        )
+    except workflow.TransitionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Your request is withdrawn."))
+    return redirect(reverse("rights:request_detail", kwargs={"pk": rights_request.pk}))
+
+
+@step_up_required
+def attachment_download(request, pk, message_pk):
+    rights_request = _own_request(request, pk)
+    message = rights_request.messages.filter(pk=message_pk).exclude(attachment="").first()
+    if message is None:
+        raise Http404
+    audit_log(
+        action="request.attachment_downloaded",
+        actor=request.user,
+        target=message,
+        subject=rights_request.subject,
+        request=request,
+    )
+    return FileResponse(
+        message.attachment.open("rb"),
+        as_attachment=True,
+        filename=message.attachment_name or "attachment",
+    )

@@ -1,0 +1,54 @@
+import pytest
+from django.contrib.auth.models import Group
+
+from portal.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER
+from portal.staff import staff_create
+from rights.services import request_submit
+from tests.conftest import totp_code
+from tests.factories import PASSWORD, UserFactory
+
+
+@pytest.fixture
+def officer(db):
+    user, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
+    return user
+
+
+@pytest.fixture
+def officer_client(client, officer):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user=officer)
+    response = client.post(
+        "/admin/login/",
+        {"username": officer.email, "password": PASSWORD, "otp_token": totp_code(device)},
+    )
+    assert response.status_code == 302
+    return client
+
+
+def make_staff(role: str, **kwargs):
+    user = UserFactory(is_staff=True, **kwargs)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def handler(db):
+    return make_staff(SERVICE_HANDLER)
+
+
+@pytest.fixture
+def auditor(db):
+    return make_staff(AUDITOR)
+
+
+@pytest.fixture
+def file_request(db):
+    def make(subject, kind="disclosure", **kwargs):
+        return request_submit(subject=subject, requester=subject, kind=kind, **kwargs)
+
+    return make
+
+
+__all__ = ["PRIVACY_OFFICER", "make_staff"]

@@ -1,0 +1,170 @@
+"""The staff queue in admin: filters, deadlines, constant queries, roles, buttons."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from portal.models import AuditEvent
+from rights import deadlines
+from rights.choices import Status
+from rights.models import RequestEvent, RightsRequest
+from tests.conftest import totp_code
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "/admin/rights/rightsrequest/"
+
+
+def _bulk_requests(n, subject, **kwargs):
+    now = timezone.now()
+    RightsRequest.objects.bulk_create(
+        RightsRequest(
+            subject=subject,
+            requester=subject,
+            kind="disclosure",
+            received_at=now - dt.timedelta(days=i % 40),
+            due_at=deadlines.due_at("appi", now - dt.timedelta(days=i % 40)),
+            **kwargs,
+        )
+        for i in range(n)
+    )
+
+
+def _login(client, user):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="t", confirmed=True)
+    client.post(
+        "/admin/login/",
+        {"username": user.email, "password": PASSWORD, "otp_token": totp_code(device)},
+    )
+
+
+def test_changelist_queries_do_not_grow_with_the_number_of_requests(officer_client, customer):
+    _bulk_requests(20, customer, assignee=None)
+    with CaptureQueriesContext(connection) as small:
+        assert officer_client.get(CHANGELIST).status_code == 200
+    _bulk_requests(1980, customer)
+    with CaptureQueriesContext(connection) as large:
+        response = officer_client.get(CHANGELIST)
+    assert response.status_code == 200
+    assert len(large) == len(small), [q["sql"] for q in large.captured_queries]
+    # No unbounded COUNT(*): every count is over a LIMITed subquery.
+    counts = [q["sql"] for q in large.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert counts and all("LIMIT" in sql.upper() for sql in counts), counts
+
+
+def test_queue_is_sorted_by_deadline_and_filters_overdue(officer_client, customer, file_request):
+    late = file_request(customer)
+    RightsRequest.objects.filter(pk=late.pk).update(due_at=timezone.now() - dt.timedelta(days=2))
+    soon = file_request(customer)
+    RightsRequest.objects.filter(pk=soon.pk).update(due_at=timezone.now() + dt.timedelta(days=3))
+    later = file_request(customer)
+    response = officer_client.get(CHANGELIST)
+    shown = [r.pk for r in response.context["cl"].result_list]
+    assert shown == [late.pk, soon.pk, later.pk]
+    overdue = officer_client.get(CHANGELIST + "?deadline=overdue").context["cl"].result_list
+    assert [r.pk for r in overdue] == [late.pk]
+    due7 = officer_client.get(CHANGELIST + "?deadline=due7").context["cl"].result_list
+    assert [r.pk for r in due7] == [soon.pk]
+
+
+def test_detail_offers_exactly_the_allowed_transitions_and_they_work(
+    officer_client, officer, customer, file_request
+):
+    request = file_request(customer)
+    url = f"{CHANGELIST}{request.pk}/change/"
+    page = officer_client.get(url)
+    offered = [status for status, _label in page.context["allowed"]]
+    assert offered == [
+        Status.AWAITING_VERIFICATION,
+        Status.IN_REVIEW,
+        Status.REJECTED,
+        Status.WITHDRAWN,
+    ]
+    assert AuditEvent.objects.filter(action="staff.view_request", actor=officer).exists()
+
+    officer_client.post(f"{CHANGELIST}{request.pk}/transition/", {"to": Status.IN_REVIEW})
+    request.refresh_from_db()
+    assert request.status == Status.IN_REVIEW
+    # A rejection without ground is refused with a message, nothing changes.
+    response = officer_client.post(
+        f"{CHANGELIST}{request.pk}/transition/",
+        {"to": Status.REJECTED, "reason": "no"},
+        follow=True,
+    )
+    assert "legal ground" in response.content.decode()
+    request.refresh_from_db()
+    assert request.status == Status.IN_REVIEW
+
+
+def test_extension_needs_a_reason_and_respects_the_limit(officer_client, customer, file_request):
+    request = file_request(customer, regime="ccpa")
+    url = f"{CHANGELIST}{request.pk}/extend/"
+    too_far = (request.received_at + dt.timedelta(days=100)).date().isoformat()
+    officer_client.post(url, {"new_deadline": too_far, "reason": "volume"})
+    request.refresh_from_db()
+    assert request.extended_to is None
+    fine = (request.received_at + dt.timedelta(days=80)).date().isoformat()
+    officer_client.post(url, {"new_deadline": fine, "reason": "Records across five services"})
+    request.refresh_from_db()
+    assert request.extended_to is not None
+    assert request.events.filter(kind="extension").count() == 1
+    assert request.notifications.filter(kind="extended").exists()
+
+
+def test_bulk_assign(officer_client, officer, customer, file_request):
+    requests = [file_request(customer) for _ in range(3)]
+    response = officer_client.post(
+        CHANGELIST,
+        {
+            "action": "assign_selected",
+            "_selected_action": [r.pk for r in requests],
+            "assignee": officer.pk,
+            "apply": "1",
+        },
+    )
+    assert response.status_code == 302
+    assert RightsRequest.objects.filter(assignee=officer).count() == 3
+    assert RequestEvent.objects.filter(kind="assignment").count() == 3
+
+
+def test_service_handler_sees_only_requests_of_their_services(client, handler, customer):
+    from portal.models import Service
+
+    mine = Service.objects.create(code="mine", name="Mine", responsible=handler)
+    other = Service.objects.create(
+        code="other", name="Other", responsible=UserFactory(is_staff=True)
+    )
+    mine.handlers.add(handler)
+    from rights.services import request_submit
+
+    own = request_submit(subject=customer, requester=customer, kind="deletion", services=[mine])
+    foreign = request_submit(
+        subject=customer, requester=customer, kind="deletion", services=[other]
+    )
+    everything = request_submit(subject=customer, requester=customer, kind="deletion")
+    _login(client, handler)
+    shown = {r.pk for r in client.get(CHANGELIST).context["cl"].result_list}
+    assert shown == {own.pk, everything.pk}
+    assert client.get(f"{CHANGELIST}{foreign.pk}/change/").status_code in (302, 404)
+    response = client.post(f"{CHANGELIST}{foreign.pk}/transition/", {"to": Status.IN_REVIEW})
+    assert response.status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.status == Status.SUBMITTED
+
+
+def test_auditor_reads_but_cannot_move_requests(client, auditor, customer, file_request):
+    request = file_request(customer)
+    _login(client, auditor)
+    page = client.get(f"{CHANGELIST}{request.pk}/change/")
+    assert page.status_code == 200
+    assert page.context["allowed"] == []
+    response = client.post(f"{CHANGELIST}{request.pk}/transition/", {"to": Status.IN_REVIEW})
+    assert response.status_code == 403
+    request.refresh_from_db()
+    assert request.status == Status.SUBMITTED

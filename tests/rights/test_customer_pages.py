@@ -1,0 +1,135 @@
+"""The customer's request pages: filing, duplicates, the thread, and scoping."""
+
+import io
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from rights import workflow
+from rights.choices import Status
+from rights.models import RequestMessage, RightsRequest
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_pages_need_step_up(client, customer):
+    client.force_login(customer)
+    for url in ("/requests/", "/requests/new/", "/requests/new/disclosure/"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.url.startswith("/accounts/code/")
+
+
+def test_filing_a_disclosure_request_sends_a_receipt_with_the_due_date(
+    stepped_up_client, customer, django_capture_on_commit_callbacks
+):
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = stepped_up_client.post(
+            "/requests/new/disclosure/", {"delivery_method": "electronic", "details": "All"}
+        )
+    request = RightsRequest.objects.get(subject=customer)
+    assert response.status_code == 302
+    assert response.url == f"/requests/{request.pk}/"
+    assert request.kind == "disclosure" and request.status == Status.SUBMITTED
+    assert request.regime == "appi"
+    assert len(mail.outbox) == 1
+    assert f"{request.due_at.astimezone().date():%Y-%m-%d}" in mail.outbox[0].body
+    page = stepped_up_client.get(f"/requests/{request.pk}/").content.decode()
+    assert request.reference in page
+
+
+def test_bad_input_changes_nothing(stepped_up_client, customer):
+    response = stepped_up_client.post("/requests/new/disclosure/", {"delivery_method": "pigeon"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["delivery_method"]
+    assert not RightsRequest.objects.exists()
+    assert stepped_up_client.get("/requests/new/nonsense/").status_code == 404
+
+
+def test_an_open_duplicate_is_pointed_out_before_filing_again(stepped_up_client, customer):
+    data = {"delivery_method": "electronic"}
+    stepped_up_client.post("/requests/new/disclosure/", data)
+    response = stepped_up_client.post("/requests/new/disclosure/", data)
+    assert response.status_code == 200
+    assert response.context["duplicates"]
+    assert RightsRequest.objects.count() == 1
+    response = stepped_up_client.post(
+        "/requests/new/disclosure/", {**data, "confirm_duplicate": "on"}
+    )
+    assert response.status_code == 302
+    assert RightsRequest.objects.count() == 2
+
+
+def test_customer_answers_a_question_and_the_request_goes_back_to_review(
+    stepped_up_client, customer, officer, file_request
+):
+    request = file_request(customer)
+    workflow.transition(request, to=Status.IN_REVIEW, actor=officer)
+    workflow.transition(
+        request, to=Status.AWAITING_CUSTOMER, actor=officer, reason="Which service?"
+    )
+    upload = SimpleUploadedFile("proof.pdf", PDF, content_type="application/pdf")
+    response = stepped_up_client.post(
+        f"/requests/{request.pk}/", {"body": "The mobile service.", "attachment": upload}
+    )
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.status == Status.IN_REVIEW
+    message = RequestMessage.objects.get(request=request)
+    assert message.attachment_type == "application/pdf"
+    response = stepped_up_client.get(f"/requests/{request.pk}/messages/{message.pk}/attachment/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF
+
+
+def test_a_disguised_file_is_refused(stepped_up_client, customer, file_request):
+    request = file_request(customer)
+    fake = SimpleUploadedFile(
+        "scan.pdf", b"<html><script>alert(1)</script></html>", content_type="application/pdf"
+    )
+    response = stepped_up_client.post(
+        f"/requests/{request.pk}/", {"body": "see file", "attachment": fake}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["attachment"]
+    assert not RequestMessage.objects.exists()
+
+
+def test_withdraw_while_not_in_progress(stepped_up_client, customer, file_request):
+    request = file_request(customer)
+    response = stepped_up_client.post(f"/requests/{request.pk}/withdraw/")
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.status == Status.WITHDRAWN
+
+
+def test_another_customer_gets_404_everywhere(
+    client, customer, other_customer, file_request, django_capture_on_commit_callbacks
+):
+    request = file_request(customer)
+    message = RequestMessage.objects.create(
+        request=request, author=customer, body="mine", attachment_name="x.pdf"
+    )
+    message.attachment.save("x.pdf", io.BytesIO(PDF))
+    client.force_login(other_customer)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/code/", {"send": "1"})
+    from tests.conftest import last_code
+
+    client.post("/accounts/code/", {"token": last_code(), "verify": "1"})
+    urls = [
+        f"/requests/{request.pk}/",
+        f"/requests/{request.pk}/messages/{message.pk}/attachment/",
+    ]
+    for url in urls:
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"/requests/{request.pk}/", {"body": "hi"}).status_code == 404
+    assert client.post(f"/requests/{request.pk}/withdraw/").status_code == 404
+    request.refresh_from_db()
+    assert request.status == Status.SUBMITTED
+    assert RequestMessage.objects.count() == 1
+    assert request.reference not in client.get("/requests/").content.decode()
