@@ -10,12 +10,19 @@ from django.utils.translation import gettext as _
 
 register = template.Library()
 
+#: Characters from which a table cell may wrap (messages, invoice items).
+LONG_TEXT = 24
+
 
 @register.filter
 def pd_value(value):
     """A stored value as the pages show it; an empty one as a muted dash."""
     if value is None or value == "" or value == []:
-        return format_html('<span class="pd-none">{}</span>', _("not registered"))
+        return format_html(
+            '<span class="pd-none" aria-hidden="true">—</span>'
+            '<span class="visually-hidden">{}</span>',
+            _("not registered"),
+        )
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, datetime.datetime):
@@ -27,6 +34,12 @@ def pd_value(value):
     if isinstance(value, int):
         return formats.number_format(value, force_grouping=True)
     return value
+
+
+@register.filter
+def pd_is_long(value) -> bool:
+    """Text long enough to wrap in a table cell; short values stay on one line."""
+    return isinstance(value, str) and len(value) > LONG_TEXT
 
 
 @register.simple_tag(takes_context=True)
