@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Regime(models.TextChoices):
@@ -42,7 +43,7 @@ class Status(models.TextChoices):
     COMPLETED = "completed", _("Completed")
     PARTIALLY_COMPLETED = "partially_completed", _("Partially completed")
     REJECTED = "rejected", _("Rejected")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    WITHDRAWN = "withdrawn", pgettext_lazy("request status", "Withdrawn")
     EXPIRED = "expired", _("Expired")
 
 
@@ -76,3 +77,33 @@ class EventKind(models.TextChoices):
     ASSIGNMENT = "assignment", _("Assignment")
     REGIME = "regime", _("Legal regime changed")
     ACKNOWLEDGED = "acknowledged", _("Receipt confirmed")
+    UNFOUNDED = "unfounded", _("Marked manifestly unfounded or excessive")
+    FEE = "fee", _("Fee")
+
+
+# Kinds the law lets the company charge for (APPI art. 38: notice of purposes
+# and disclosure, incl. the records of third-party provision). Correction,
+# stop-use, stop-provision and deletion are never charged, under any regime.
+CHARGEABLE_KINDS = frozenset({Kind.DISCLOSURE, Kind.PURPOSE_NOTICE})
+
+
+class FeeBasis(models.TextChoices):
+    PUBLISHED = "published", _("Published fee (APPI art. 38)")
+    UNFOUNDED = "unfounded", _("Manifestly unfounded or excessive request (GDPR 12(5), CCPA)")
+    FURTHER_COPY = "further_copy", _("Further copy (GDPR 15(3))")
+
+
+class PaymentMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    CONVENIENCE_STORE = "konbini", _("Convenience store")
+    POSTAL_MONEY_ORDER = "postal_order", _("Postal money order")
+    CARD = "card", _("Card (online)")
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting payment")
+    PAID = "paid", _("Paid")
+    WAIVED = "waived", _("Waived")
+    REFUNDED = "refunded", _("Refunded")
+    EXPIRED = "expired", _("Expired unpaid")
+    CANCELLED = "cancelled", _("Cancelled")

@@ -7,10 +7,12 @@ and dates, which ``erase_to=F(field)`` states explicitly.
 
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from portal.personal_data import yen
 from rights.registry import Category, ModelSource, PersonalField, registry
 
-from .models import RequestEvent, RequestMessage, RightsRequest
+from .models import Payment, RequestEvent, RequestMessage, RightsRequest
 
 registry.register(
     ModelSource(
@@ -49,7 +51,12 @@ registry.register(
         order_by=("-created_at", "-pk"),
         fields=[
             PersonalField("created_at", Category.REQUESTS, _("time"), editable=False),
-            PersonalField("body", Category.REQUESTS, _("message"), editable=False),
+            PersonalField(
+                "body",
+                Category.REQUESTS,
+                pgettext_lazy("request thread", "message"),
+                editable=False,
+            ),
             PersonalField("attachment_name", Category.REQUESTS, _("attachment"), editable=False),
         ],
     )
@@ -71,6 +78,29 @@ registry.register(
                 "to_status", Category.REQUESTS, _("status"), erase_to=F("to_status"), editable=False
             ),
             PersonalField("reason", Category.REQUESTS, _("reason"), erase_to="", editable=False),
+        ],
+    )
+)
+
+registry.register(
+    ModelSource(
+        model=Payment,
+        subject_path="request__subject",
+        label=_("Fees for your requests"),
+        # Receipts are transaction documents: Corporation Tax Act, kept 7 years.
+        retention="tax-records",
+        erasure="delete",
+        order_by=("-created_at", "-pk"),
+        fields=[
+            PersonalField(
+                "reference", Category.TRANSACTIONS, _("payment reference"), editable=False
+            ),
+            PersonalField(
+                "amount", Category.TRANSACTIONS, _("amount"), editable=False, display=yen
+            ),
+            PersonalField("status", Category.TRANSACTIONS, _("status"), editable=False),
+            PersonalField("method", Category.TRANSACTIONS, _("payment method"), editable=False),
+            PersonalField("paid_at", Category.TRANSACTIONS, _("paid at"), editable=False),
         ],
     )
 )
