@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -21,21 +22,23 @@ from .models import RightsRequest
 from .notifications import render_notice
 
 KIND_HELP = {
-    Kind.DISCLOSURE: _(
+    Kind.DISCLOSURE: gettext_lazy(
         "Receive a copy of the personal data we hold about you, with where it came from, "
         "why we use it, how long we keep it and to whom we gave it."
     ),
-    Kind.CORRECTION: _("Ask us to correct, add to or remove an item that is not true."),
-    Kind.STOP_USE: _(
+    Kind.CORRECTION: gettext_lazy("Ask us to correct, add to or remove an item that is not true."),
+    Kind.STOP_USE: gettext_lazy(
         "Ask us to stop using your data for a purpose, for example when it is used beyond "
         "what we told you or is no longer needed."
     ),
-    Kind.STOP_PROVISION: _("Ask us to stop giving your data to a third party."),
-    Kind.DELETION: _(
+    Kind.STOP_PROVISION: gettext_lazy("Ask us to stop giving your data to a third party."),
+    Kind.DELETION: gettext_lazy(
         "Ask us to delete your data. Data a law requires us to keep is kept until that "
         "period ends; we tell you what and until when."
     ),
-    Kind.PURPOSE_NOTICE: _("Receive a statement of the purposes for which we use your data."),
+    Kind.PURPOSE_NOTICE: gettext_lazy(
+        "Receive a statement of the purposes for which we use your data."
+    ),
 }
 
 

@@ -1,11 +1,19 @@
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import translation
 
 from portal.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER
 from portal.staff import staff_create
 from rights.services import request_submit
 from tests.conftest import totp_code
 from tests.factories import PASSWORD, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Error messages are asserted in English; notices follow the recipient's language."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -1,0 +1,105 @@
+"""A correction request from the customer's first click to staff moving it on."""
+
+import re
+
+import pytest
+from django.core import mail
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from portal.staff import staff_create
+from rights.choices import Status
+from rights.models import RightsRequest
+from tests.conftest import totp_code
+from tests.factories import PASSWORD, ProfileFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _code_in_last_mail() -> str:
+    return re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
+
+
+def _customer_logs_in_and_steps_up(page, email):
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    page.goto("/requests/new/correction/")
+    page.locator("button[name=send]").click()
+    page.wait_for_load_state()
+    page.fill("input[name=token]", _code_in_last_mail())
+    page.locator("button[name=verify]").click()
+    page.wait_for_url("**/requests/new/correction/")
+
+
+def _staff_logs_in(page, officer):
+    device = TOTPDevice.objects.get(user=officer)
+    page.goto("/admin/login/")
+    page.fill("input[name=username]", officer.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=otp_token]", totp_code(device))
+    page.locator("input[type=submit]").click()
+    page.wait_for_url("**/admin/")
+
+
+def test_correction_with_a_question_from_staff(browser, live_server, screenshot, page):
+    customer = ProfileFactory(phone="03-1111-2222", user__language="ja").user
+    officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
+
+    # The customer files a correction of their phone number.
+    _customer_logs_in_and_steps_up(page, customer.email)
+    option = page.locator("select[name=target] option", has_text="03-1111-2222").first
+    page.select_option("select[name=target]", value=option.get_attribute("value"))
+    page.fill("input[name=new_value]", "090-3333-4444")
+    page.fill("textarea[name=details]", "携帯電話に変わりました。")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r".*/requests/\d+/$"))
+    request = RightsRequest.objects.get(subject=customer)
+    assert request.scope["new_value"] == "090-3333-4444"
+    screenshot("customer-filed")
+
+    # Staff, logged in with OTP, ask for information.
+    staff_context = browser.new_context(base_url=live_server.url, locale="en-US")
+    staff = staff_context.new_page()
+    _staff_logs_in(staff, officer)
+    staff.goto(f"/admin/rights/rightsrequest/{request.pk}/change/")
+    staff.locator("button[name=to][value=in_review]").click()
+    staff.wait_for_load_state()
+    staff.fill("#rr-reason", "Please send a bill that shows the new number.")
+    staff.locator("button[name=to][value=awaiting_customer]").click()
+    staff.wait_for_load_state()
+    request.refresh_from_db()
+    assert request.status == Status.AWAITING_CUSTOMER
+
+    # The customer sees the question and answers on the request page.
+    page.reload()
+    assert "Please send a bill that shows the new number." in page.content()
+    page.fill("textarea[name=body]", "請求書を添付できないため、番号の通知書を郵送します。")
+    page.locator("main form button[type=submit]", has_text=re.compile(".")).last.click()
+    page.wait_for_load_state()
+    request.refresh_from_db()
+    assert request.status == Status.IN_REVIEW
+
+    # Staff see the answer on the timeline and complete the request.
+    staff.reload()
+    assert "番号の通知書を郵送します" in staff.content()
+    staff.locator("button[name=to][value=in_progress]").click()
+    staff.wait_for_load_state()
+    staff.locator("button[name=to][value=completed]").click()
+    staff.wait_for_load_state()
+    request.refresh_from_db()
+    assert request.status == Status.COMPLETED
+    staff_context.close()
+
+    page.reload()
+    timeline = page.locator(".rr-timeline").inner_text()
+    assert "Please send a bill" in timeline and "番号の通知書" in timeline
+    screenshot("customer-timeline")
+
+    # Every notice went to the customer, in Japanese.
+    notices = [m for m in mail.outbox if m.to == [customer.email] and "R-" in m.subject]
+    assert len(notices) == 3  # received, information needed, completed
+    for message in notices:
+        assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", message.subject), message.subject
+    assert "Please send a bill that shows the new number." in notices[1].body
