@@ -1,8 +1,19 @@
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEvent, Profile, User
+from rights.registry import registry
+
+from .audit import audit_log
+from .models import AuditEvent, Profile, Service, ServiceRegistration, User
+from .selectors import services_visible_to, staff_service_scope, subjects_visible_to
 
 
 class ProfileInline(admin.StackedInline):
@@ -31,6 +42,138 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
     ]
     filter_horizontal = ["groups"]
+
+    # Service handlers see the customers of their own services only; privacy
+    # officers and auditors see everyone (portal.selectors).
+    def get_queryset(self, request):
+        return subjects_visible_to(request.user, super().get_queryset(request))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            _audit_subject_viewed(request, response.context_data["original"], screen="user_change")
+        return response
+
+    # -- subject lookup: find a customer and see everything held about them --
+    # (admin_view() already adds never_cache and the staff/OTP login check.)
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "subjects/",
+                self.admin_site.admin_view(self.subject_lookup_view),
+                name="{}_{}_subjects".format(*info),
+            ),
+            path(
+                "<path:object_id>/personal-data/",
+                self.admin_site.admin_view(self.subject_data_view),
+                name="{}_{}_personal_data".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def subject_lookup_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = SubjectLookupForm(request.GET or None)
+        results = None
+        if form.is_valid():
+            ids = registry.find_subjects(form.cleaned_data["q"])
+            scope = staff_service_scope(request.user)
+            registrations = ServiceRegistration.objects.select_related("service").order_by(
+                "service__code", "started_on"
+            )
+            if scope is not None:
+                registrations = registrations.filter(service__code__in=scope)
+            results = list(
+                self.get_queryset(request)
+                .filter(pk__in=ids)
+                .select_related("profile")
+                .prefetch_related(Prefetch("service_registrations", queryset=registrations))
+                .order_by("email")[: SubjectLookupForm.MAX_RESULTS]
+            )
+            # The search terms are personal data: only the number of hits is kept.
+            audit_log(
+                action="staff.subject_search",
+                actor=request.user,
+                request=request,
+                details={"results": len(results)},
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Subject lookup"),
+            "form": form,
+            "results": results,
+        }
+        return TemplateResponse(request, "admin/portal/user/subject_lookup.html", context)
+
+    def subject_data_view(self, request, object_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        subject = self.get_object(request, unquote(object_id))
+        if subject is None:  # unknown, or not a customer of this handler's services
+            raise Http404
+        scope = staff_service_scope(request.user)
+        data = registry.subject_view(subject, pages=request.GET, services=scope)
+        _audit_subject_viewed(
+            request,
+            subject,
+            screen="personal_data",
+            scope="all" if scope is None else "assigned services",
+            services=sorted(group.code for group in data.groups if group.code),
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": subject,
+            "title": _("Personal data of %(subject)s") % {"subject": subject},
+            "data": data,
+            "scoped": scope is not None,
+        }
+        return TemplateResponse(request, "admin/portal/user/personal_data.html", context)
+
+
+def _audit_subject_viewed(request, subject, **details) -> None:
+    """Every staff view of a customer's data leaves a trace: who, whom, which screen."""
+    audit_log(
+        action="staff.subject_viewed",
+        actor=request.user,
+        target=subject,
+        subject=subject,
+        request=request,
+        details=details,
+    )
+
+
+class SubjectLookupForm(forms.Form):
+    MAX_RESULTS = 50
+
+    q = forms.CharField(
+        label=_("E-mail address, phone number or name"),
+        max_length=254,
+        help_text=_(
+            "A whole e-mail address; a phone number in any format; or part of a name "
+            "(spaces are ignored)."
+        ),
+        widget=forms.TextInput(attrs={"autofocus": True, "type": "search"}),
+    )
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    """The company's services and who answers for each (officers edit; handlers see theirs)."""
+
+    list_display = ["code", "name", "name_en", "responsible", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["code", "name", "name_en"]
+    list_select_related = ["responsible"]
+    filter_horizontal = ["handlers"]
+    fields = ["code", "name", "name_en", "description", "responsible", "handlers", "is_active"]
+
+    def get_queryset(self, request):
+        return services_visible_to(request.user, super().get_queryset(request))
 
 
 @admin.register(AuditEvent)
