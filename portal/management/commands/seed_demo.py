@@ -4,7 +4,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from portal.demo import seed_business_demo
 from portal.models import Profile, User
+from portal.roles import SERVICE_HANDLER
 from portal.services import email_device_for
 from portal.staff import staff_create, totp_secret
 
@@ -12,10 +14,15 @@ DEMO_CUSTOMER = "demo@example.com"
 DEMO_CUSTOMER_PASSWORD = "demo-portal-2026"
 DEMO_OFFICER = "officer@example.com"
 DEMO_OFFICER_PASSWORD = "officer-portal-2026"
+DEMO_HANDLER = "handler@example.com"
+DEMO_HANDLER_PASSWORD = "handler-portal-2026"
 
 
 class Command(BaseCommand):
-    help = "Load demo data (idempotent): a demo customer and a privacy officer."
+    help = (
+        "Load demo data (idempotent): a demo customer, a privacy officer, a service handler,\n"
+        "the company's services and customers with years of records."
+    )
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -45,6 +52,10 @@ class Command(BaseCommand):
         officer, device, _generated = staff_create(
             email=DEMO_OFFICER, password=DEMO_OFFICER_PASSWORD
         )
+        handler, handler_device, _generated = staff_create(
+            email=DEMO_HANDLER, role=SERVICE_HANDLER, password=DEMO_HANDLER_PASSWORD
+        )
+        created = seed_business_demo(demo_customer=customer, officer=officer, handler=handler)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(
             f"  Customer:        {DEMO_CUSTOMER} / {DEMO_CUSTOMER_PASSWORD} "
@@ -53,3 +64,10 @@ class Command(BaseCommand):
         self.stdout.write(f"  Privacy officer: {DEMO_OFFICER} / {DEMO_OFFICER_PASSWORD}")
         self.stdout.write(f"  Officer TOTP secret: {totp_secret(device)}")
         self.stdout.write(f"  Officer TOTP URI:    {device.config_url}")
+        self.stdout.write(
+            f"  Service handler: {DEMO_HANDLER} / {DEMO_HANDLER_PASSWORD} "
+            f"(TOTP secret {totp_secret(handler_device)})"
+        )
+        if created:
+            summary = ", ".join(f"{count} {name}" for name, count in sorted(created.items()))
+            self.stdout.write(f"  Business records created: {summary}")

@@ -1,0 +1,58 @@
+"""seed_demo: services, customers in Japanese and English, years of records; repeatable."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from portal.models import (
+    Invoice,
+    Profile,
+    Service,
+    ServiceRegistration,
+    UsageRecord,
+    User,
+)
+from portal.roles import SERVICE_HANDLER
+from portal.selectors import staff_service_scope
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts():
+    return {
+        model.__name__: model.objects.count()
+        for model in (User, Profile, Service, ServiceRegistration, UsageRecord, Invoice)
+    }
+
+
+def test_seed_demo_loads_years_of_records_and_adds_nothing_when_repeated(capsys):
+    call_command("seed_demo")
+    first = _counts()
+    call_command("seed_demo")
+    assert _counts() == first
+    assert "handler@example.com" in capsys.readouterr().out
+
+    assert first["Service"] >= 4 and first["User"] >= 9
+    demo = User.objects.get(email="demo@example.com")
+    years_ago = timezone.now() - datetime.timedelta(days=3 * 365)
+    assert UsageRecord.objects.filter(user=demo, occurred_at__lt=years_ago).exists()
+    assert UsageRecord.objects.filter(user=demo).count() > 1000
+    assert Invoice.objects.filter(user=demo, issued_on__lt=years_ago.date()).exists()
+    assert Invoice.objects.filter(user=demo).values("service").distinct().count() >= 3
+    for invoice in Invoice.objects.filter(user=demo)[:50]:
+        invoice.full_clean()  # items and total agree, as the model requires
+
+    names = set(Profile.objects.values_list("full_name", flat=True))
+    assert {"山田 花子", "佐藤 健一", "Emily Carter", "Michael Brown"} <= names
+    assert Profile.objects.filter(address__contains="Tokyo").exists()
+    assert Profile.objects.filter(address__startswith="東京都").exists()
+
+
+def test_the_demo_handler_works_on_some_services_only():
+    call_command("seed_demo")
+    handler = User.objects.get(email="handler@example.com")
+    assert handler.groups.filter(name=SERVICE_HANDLER).exists()
+    scope = staff_service_scope(handler)
+    assert scope and scope < set(Service.objects.values_list("code", flat=True))
