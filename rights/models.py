@@ -769,3 +769,15 @@ class PaymentEvent(models.Model):
 
     def __str__(self):
         return f"{self.provider} {self.event_id}"
+
+
+# Retention rules, legal holds, deferred erasures, runs and the erasure ledger
+# live in their own module; importing them here makes them rights models.
+from .retention.models import (  # noqa: E402, F401
+    AccountClosure,
+    DeferredErasure,
+    ErasureLedgerEntry,
+    LegalHold,
+    RetentionRule,
+    RetentionRun,
+)

@@ -104,3 +104,26 @@ registry.register(
         ],
     )
 )
+
+# Retention's own records point at customers but hold no customer data: they
+# say what must be kept or was erased, and must outlive the erasure.
+registry.exempt(
+    "rights.LegalHold",
+    reason="A staff hold: the company's record of a duty to keep data (litigation, an "
+    "authority's order); it names the customer, holds none of their data, and must outlive "
+    "the erasures it blocks.",
+)
+registry.exempt(
+    "rights.DeferredErasure",
+    reason="A scheduled erasure: source, category and record ids to erase later, never values.",
+)
+registry.exempt(
+    "rights.ErasureLedgerEntry",
+    reason="The erasure ledger: which categories of whom were erased (ids and counts, never "
+    "values), kept to erase again what a restore from backup brings back.",
+)
+registry.exempt(
+    "rights.AccountClosure",
+    reason="The date an account was closed: evidence that logins were disabled, and the start "
+    "of the retention periods counted from closure.",
+)
