@@ -62,7 +62,7 @@ from django.conf import settings
 from django.core import checks
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
 from django.db import models, transaction
-from django.db.models import Count, F, Q, Value
+from django.db.models import Count, F, Q, Subquery, Value
 from django.db.models.functions import Lower, Replace
 from django.utils.functional import Promise
 from django.utils.module_loading import autodiscover_modules
@@ -476,7 +476,12 @@ class ModelSource(Source):
             if service is None:
                 qs = qs.filter(**{f"{self.service_path}__isnull": True})
             else:
-                qs = qs.filter(**{f"{self.service_path}__code": service})
+                # A subquery for the service's id rather than a join on its code:
+                # the planner then walks the (user, service, time desc) index in
+                # order and stops after one page, instead of sorting the history.
+                service_model = _path_target(self.model, self.service_path)
+                service_id = service_model._default_manager.filter(code=service).values("pk")
+                qs = qs.filter(**{self.service_path: Subquery(service_id[:1])})
         elif service is not ANY and service != self.service_code:
             return []
         qs = qs.order_by(*self.order_by)
