@@ -1,0 +1,156 @@
+"""The personal data the consent app holds, declared for the registry.
+
+Read by rights.registry at start-up. Consent records, restrictions and
+provision records are shown on "my data" under the category "consent";
+marketing deliveries under "communications".
+"""
+
+import time
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from rights.registry import (
+    ERASE_BATCH_SIZE,
+    Category,
+    ModelSource,
+    PersonalField,
+    registry,
+)
+
+from .models import (
+    AuthorityRequest,
+    ConsentRecord,
+    MarketingCampaign,
+    MarketingDelivery,
+    PolicyVersion,
+    ProcessingRestriction,
+    ProvisionRecord,
+    Purpose,
+    Recipient,
+    evidence_erasure,
+)
+
+
+@dataclass(frozen=True, eq=False)
+class EvidenceSource(ModelSource):
+    """A source of append-only rows: the registry's erasure may delete them.
+
+    The rows refuse deletion everywhere else (see consent.models); erasure
+    through the registry, called by the deletion workflow or the retention
+    sweep once no rule keeps them, is the one exception.
+    """
+
+    def erase(self, subject, category, *, actor, batch_size: int = ERASE_BATCH_SIZE) -> int:
+        with evidence_erasure():
+            return super().erase(subject, category, actor=actor, batch_size=batch_size)
+
+
+# --- turning stored ids into names, without a query per record -----------------
+
+# Purposes, versions and recipients are few and rarely change; their names are
+# read once and kept for a minute, so a page of records costs no extra queries.
+_NAMES_TTL = 60.0
+_names_cache: dict[type, tuple[float, dict]] = {}
+
+
+def _objects_by_pk(model) -> dict:
+    loaded_at, objects = _names_cache.get(model, (0.0, {}))
+    if time.monotonic() - loaded_at > _NAMES_TTL:
+        objects = {obj.pk: obj for obj in model._default_manager.all()}
+        _names_cache[model] = (time.monotonic(), objects)
+    return objects
+
+
+def _name_of(model):
+    def display(pk):
+        obj = _objects_by_pk(model).get(pk)
+        return str(obj) if obj is not None else pk
+
+    return display
+
+
+def _item(name: str, label, category=Category.CONSENT, *, shows=None) -> PersonalField:
+    """A read-only item; ``shows`` names the model a foreign key's id stands for."""
+    display = _name_of(shows) if shows is not None else None
+    return PersonalField(name, category, label, editable=False, display=display)
+
+
+registry.register(
+    EvidenceSource(
+        model=ConsentRecord,
+        subject_path="subject",
+        label=_("Consent records"),
+        retention="consent-record",
+        order_by=("-created_at", "-pk"),
+        fields=[
+            _item("created_at", _("time")),
+            _item("purpose", _("purpose of use"), shows=Purpose),
+            _item("policy_version", _("privacy policy"), shows=PolicyVersion),
+            _item("action", _("action")),
+            _item("method", _("how")),
+            _item("language", _("language shown")),
+            _item("ip_address", _("IP address")),
+            _item("user_agent", _("browser")),
+        ],
+    )
+)
+
+registry.register(
+    ModelSource(
+        model=ProcessingRestriction,
+        subject_path="subject",
+        label=_("Stops of use and of provision"),
+        retention="processing-restriction",
+        order_by=("-starts_at", "-pk"),
+        fields=[
+            _item("scope", _("scope")),
+            _item("purpose", _("purpose of use"), shows=Purpose),
+            _item("recipient", _("recipient"), shows=Recipient),
+            _item("starts_at", _("since")),
+            _item("ends_at", _("until")),
+            _item("source", _("source")),
+        ],
+    )
+)
+
+registry.register(
+    EvidenceSource(
+        model=ProvisionRecord,
+        subject_path="subject",
+        label=_("Records of provision to third parties"),
+        # APPI Art. 29: kept CONSENT_PROVISION_RECORD_YEARS (3) years from their date.
+        retention="provision-record",
+        order_by=("-provided_on", "-pk"),
+        fields=[
+            _item("provided_on", _("date")),
+            _item("recipient", _("recipient"), shows=Recipient),
+            _item("data_items", _("data items")),
+            _item("ground", _("ground")),
+        ],
+    )
+)
+
+registry.register(
+    ModelSource(
+        model=MarketingDelivery,
+        subject_path="subject",
+        label=_("Marketing e-mails"),
+        retention="marketing-delivery",
+        order_by=("-created_at", "-pk"),
+        fields=[
+            _item("campaign", _("campaign"), Category.COMMUNICATIONS, shows=MarketingCampaign),
+            _item("status", _("status"), Category.COMMUNICATIONS),
+            _item("sent_at", _("sent at"), Category.COMMUNICATIONS),
+        ],
+    )
+)
+
+registry.exempt(
+    AuthorityRequest,
+    reason=(
+        "Requests from courts, prosecutors and the police: data whose very existence, if "
+        "known, would hinder the investigation of crime is not retained personal data "
+        "(APPI Art. 16(4), Cabinet Order Art. 5(iv)). Staff decide on disclosure case by case."
+    ),
+)
