@@ -154,6 +154,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "portal.tasks.verify_audit_chain",
         "schedule": crontab(hour=3, minute=15),
     },
+    "consent-purge-provision-records": {
+        "task": "consent.tasks.purge_expired_provision_records",
+        "schedule": crontab(hour=3, minute=45),
+    },
 }
 
 CACHES = {
@@ -177,6 +181,10 @@ STEP_UP_MAX_AGE = env.int("STEP_UP_MAX_AGE", default=15 * 60)
 # Wrong codes allowed before the device locks; the lock then doubles each time.
 OTP_FREE_ATTEMPTS = env.int("OTP_FREE_ATTEMPTS", default=4)
 OTP_LOCKOUT_SECONDS = env.int("OTP_LOCKOUT_SECONDS", default=60)
+
+# Records of provision to third parties are kept this many years from their
+# date (APPI Art. 29: 3 years), then deleted by a nightly job.
+CONSENT_PROVISION_RECORD_YEARS = env.int("CONSENT_PROVISION_RECORD_YEARS", default=3)
 
 # How long an e-mail verification link stays valid (seconds).
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 24)

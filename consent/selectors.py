@@ -1,0 +1,299 @@
+"""Reads for the consent app: current policy, current choices, who may be used.
+
+The current state of a customer's consent is never stored: it is the latest
+:class:`~consent.models.ConsentRecord` for the pair, found by a subquery. The
+query builders here are the single definition of "allowed" that
+:func:`consent.services.may_use` and :func:`consent.services.may_provide`
+answer from, one customer at a time or for a whole batch (the marketing job).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from .models import (
+    ConsentRecord,
+    PolicyVersion,
+    ProcessingRestriction,
+    ProvisionRecord,
+    Purpose,
+    Recipient,
+)
+
+User = get_user_model()
+
+# Rows that decide a purpose's state; notices do not.
+CHOICE_ACTIONS = (
+    ConsentRecord.Action.GRANTED,
+    ConsentRecord.Action.WITHDRAWN,
+    ConsentRecord.Action.DECLINED,
+)
+
+
+def _now(at: datetime.datetime | None) -> datetime.datetime:
+    return at or timezone.now()
+
+
+# --- policy versions ---------------------------------------------------------
+
+
+def current_policy_version(*, at: datetime.datetime | None = None) -> PolicyVersion | None:
+    """The version in force: the latest one whose effective time has passed."""
+    return (
+        PolicyVersion.objects.filter(effective_at__lte=_now(at))
+        .order_by("-effective_at", "-id")
+        .first()
+    )
+
+
+def latest_material_version(*, at: datetime.datetime | None = None) -> PolicyVersion | None:
+    """The latest material version in force: customers must have accepted it or a later one."""
+    return (
+        PolicyVersion.objects.filter(effective_at__lte=_now(at), is_material=True)
+        .order_by("-effective_at", "-id")
+        .first()
+    )
+
+
+def accepted_policy_version(subject) -> PolicyVersion | None:
+    """The most recent version (by effective time) the customer has accepted."""
+    return (
+        PolicyVersion.objects.filter(
+            consent_records__subject=subject,
+            consent_records__action=ConsentRecord.Action.GRANTED,
+        )
+        .order_by("-effective_at", "-id")
+        .first()
+    )
+
+
+def policy_acceptance(subject, version: PolicyVersion) -> ConsentRecord | None:
+    """The record of the customer accepting ``version``, if any."""
+    return (
+        ConsentRecord.objects.filter(
+            subject=subject, policy_version=version, action=ConsentRecord.Action.GRANTED
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class PolicyStatus:
+    """Where a customer stands with the privacy policy.
+
+    ``must_accept``: a material version newer than anything they accepted is in
+    force, so they go no further before accepting it. ``notice``: a newer,
+    non-material version is in force; they are told, but not stopped.
+    """
+
+    current: PolicyVersion | None
+    accepted: PolicyVersion | None
+    material: PolicyVersion | None
+
+    @property
+    def must_accept(self) -> bool:
+        if self.material is None:
+            return False
+        return self.accepted is None or self.accepted.effective_at < self.material.effective_at
+
+    @property
+    def notice(self) -> bool:
+        if self.current is None or self.must_accept:
+            return False
+        return self.accepted is None or self.accepted.effective_at < self.current.effective_at
+
+    @property
+    def pending(self) -> bool:
+        return self.must_accept or self.notice
+
+
+def policy_status(subject, *, at: datetime.datetime | None = None) -> PolicyStatus:
+    return PolicyStatus(
+        current=current_policy_version(at=at),
+        accepted=accepted_policy_version(subject),
+        material=latest_material_version(at=at),
+    )
+
+
+# --- purposes and recipients ---------------------------------------------------
+
+
+def active_purposes() -> QuerySet[Purpose]:
+    return Purpose.objects.filter(is_active=True)
+
+
+def optional_purposes() -> QuerySet[Purpose]:
+    return active_purposes().filter(is_required=False)
+
+
+def active_recipients() -> QuerySet[Recipient]:
+    return Recipient.objects.filter(is_active=True).prefetch_related("purposes")
+
+
+def purpose_by_code(code: str) -> Purpose:
+    """The purpose with this code; an unknown code is an error, never "allowed"."""
+    try:
+        return Purpose.objects.get(code=code)
+    except Purpose.DoesNotExist:
+        raise Purpose.DoesNotExist(f"No purpose of use with code {code!r}.") from None
+
+
+def purposes_for_category(category: str) -> list[Purpose]:
+    """Active purposes that use data of ``category`` (a registry category code)."""
+    return [p for p in active_purposes() if category in (p.data_categories or [])]
+
+
+def recipients_for_purposes(purposes) -> list[Recipient]:
+    """Active recipients that receive data for any of ``purposes``."""
+    ids = [p.pk for p in purposes]
+    if not ids:
+        return []
+    return list(active_recipients().filter(purposes__in=ids).distinct())
+
+
+# --- the definition of "allowed" -----------------------------------------------
+
+
+def _latest_choice(purpose: Purpose, at: datetime.datetime | None) -> Subquery:
+    """The action of the customer's latest choice for ``purpose`` (OuterRef: the user)."""
+    return Subquery(
+        ConsentRecord.objects.filter(
+            subject=OuterRef("pk"),
+            purpose=purpose,
+            action__in=CHOICE_ACTIONS,
+            created_at__lte=_now(at),
+        )
+        .order_by("-created_at", "-id")
+        .values("action")[:1]
+    )
+
+
+def _restrictions_in_force(at: datetime.datetime | None) -> QuerySet[ProcessingRestriction]:
+    now = _now(at)
+    return ProcessingRestriction.objects.filter(starts_at__lte=now).filter(
+        Q(ends_at__isnull=True) | Q(ends_at__gt=now)
+    )
+
+
+def restrictions_in_force_for(subject, *, at=None) -> QuerySet[ProcessingRestriction]:
+    return _restrictions_in_force(at).filter(subject=subject).select_related("purpose", "recipient")
+
+
+def subjects_allowed_for_use(
+    purpose: Purpose, *, at: datetime.datetime | None = None
+) -> QuerySet[User]:
+    """Customers whose data may be used for ``purpose`` now (or at ``at``).
+
+    - a retired purpose allows no one;
+    - a stop of use for this purpose, or for every purpose, excludes the customer;
+    - a required purpose allows everyone else (the contract, the accepted policy);
+    - an optional purpose allows those whose latest choice for it is "granted".
+    """
+    if not purpose.is_active:
+        return User.objects.none()
+    stopped = _restrictions_in_force(at).filter(
+        subject=OuterRef("pk"), scope=ProcessingRestriction.Scope.USE
+    )
+    stopped = stopped.filter(Q(purpose=purpose) | Q(purpose__isnull=True))
+    users = User.objects.exclude(Exists(stopped))
+    if purpose.is_required:
+        return users
+    return users.annotate(_choice=_latest_choice(purpose, at)).filter(
+        _choice=ConsentRecord.Action.GRANTED
+    )
+
+
+def subjects_allowed_for_provision(
+    recipient: Recipient,
+    *,
+    purpose: Purpose | None = None,
+    at: datetime.datetime | None = None,
+) -> QuerySet[User]:
+    """Customers whose data may go to ``recipient`` now (or at ``at``).
+
+    - an inactive recipient or a public authority receives nothing this way
+      (authorities receive data only under law, case by case: AuthorityRequest);
+    - a stop of provision to this recipient, or to every recipient, excludes;
+    - a subcontractor receives data for a purpose of its own (outsourcing,
+      APPI Art. 27(5)(i)) when that purpose may be used for the customer;
+    - an affiliate or third party needs consent (APPI Art. 27(1)): one of its
+      purposes must be optional and granted by the customer.
+
+    ``purpose`` narrows the question to one of the recipient's purposes.
+    """
+    if not recipient.is_active or recipient.kind == Recipient.Kind.PUBLIC_AUTHORITY:
+        return User.objects.none()
+    purposes = [p for p in recipient.purposes.all() if p.is_active]
+    if purpose is not None:
+        purposes = [p for p in purposes if p.pk == purpose.pk]
+    if recipient.needs_consent:
+        purposes = [p for p in purposes if not p.is_required]
+    if not purposes:
+        return User.objects.none()
+    allowed = Q()
+    for item in purposes:
+        allowed |= Q(pk__in=subjects_allowed_for_use(item, at=at).values("pk"))
+    stopped = _restrictions_in_force(at).filter(
+        subject=OuterRef("pk"), scope=ProcessingRestriction.Scope.PROVISION
+    )
+    stopped = stopped.filter(Q(recipient=recipient) | Q(recipient__isnull=True))
+    return User.objects.exclude(Exists(stopped)).filter(allowed)
+
+
+# --- one customer's consents ---------------------------------------------------
+
+
+def current_choices(subject) -> dict[int, ConsentRecord]:
+    """The latest choice record per purpose for one customer, keyed by purpose id."""
+    latest = (
+        ConsentRecord.objects.filter(
+            subject=subject, purpose=OuterRef("purpose"), action__in=CHOICE_ACTIONS
+        )
+        .order_by("-created_at", "-id")
+        .values("pk")[:1]
+    )
+    rows = ConsentRecord.objects.filter(
+        subject=subject, purpose__isnull=False, pk=Subquery(latest)
+    ).select_related("purpose")
+    return {row.purpose_id: row for row in rows}
+
+
+def consent_history(subject, *, limit: int = 100) -> QuerySet[ConsentRecord]:
+    """The customer's records, newest first."""
+    return (
+        ConsentRecord.objects.filter(subject=subject)
+        .select_related("purpose", "policy_version")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def provision_records_for(subject) -> QuerySet[ProvisionRecord]:
+    return ProvisionRecord.objects.filter(subject=subject).select_related("recipient")
+
+
+def years_after(day: datetime.date, years: int) -> datetime.date:
+    """The same day ``years`` later (or earlier, when negative); 29 Feb becomes 28 Feb."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def provision_record_keep_until(provided_on: datetime.date) -> datetime.date:
+    """The last day a provision record is kept (APPI Art. 29: 3 years by default)."""
+    return years_after(provided_on, settings.CONSENT_PROVISION_RECORD_YEARS)
+
+
+def provision_records_expired(*, today: datetime.date | None = None) -> QuerySet[ProvisionRecord]:
+    """Records whose retention period ended before ``today``."""
+    today = today or timezone.localdate()
+    return ProvisionRecord.objects.filter(
+        provided_on__lt=years_after(today, -settings.CONSENT_PROVISION_RECORD_YEARS)
+    )

@@ -1,0 +1,47 @@
+"""Helpers shared by the consent tests."""
+
+import datetime
+
+from django.utils import timezone
+
+from consent.models import PolicyVersion, Purpose, Recipient
+
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64) ConsentTest/1.0"
+
+
+def purpose(code: str) -> Purpose:
+    return Purpose.objects.get(code=code)
+
+
+def recipients() -> dict[str, Recipient]:
+    """A subcontractor for delivery, an affiliate for marketing, a public authority."""
+    delivery = Recipient.objects.create(
+        name_ja="やまと配送株式会社",
+        name_en="Yamato Delivery Co., Ltd.",
+        kind=Recipient.Kind.SUBCONTRACTOR,
+        confidentiality_agreement_on=datetime.date(2025, 4, 1),
+    )
+    delivery.purposes.add(purpose("orders_delivery"))
+    affiliate = Recipient.objects.create(
+        name_ja="サンプルグループ販売株式会社",
+        name_en="Sample Group Sales Co., Ltd.",
+        kind=Recipient.Kind.AFFILIATE,
+    )
+    affiliate.purposes.add(purpose("marketing"))
+    police = Recipient.objects.create(
+        name_ja="渋谷警察署", name_en="Shibuya Police Station", kind=Recipient.Kind.PUBLIC_AUTHORITY
+    )
+    return {"delivery": delivery, "affiliate": affiliate, "police": police}
+
+
+def new_policy_version(*, material: bool, version: str = "2", ago: int = 1) -> PolicyVersion:
+    """A version that took effect ``ago`` milliseconds ago (after version 1)."""
+    return PolicyVersion.objects.create(
+        version=version,
+        effective_at=timezone.now() - datetime.timedelta(milliseconds=ago),
+        is_material=material,
+        summary_ja="第三者提供先を追加しました。",
+        summary_en="We added a recipient of personal data.",
+        text_ja=f"プライバシーポリシー 第{version}版",
+        text_en=f"Privacy policy version {version}",
+    )
