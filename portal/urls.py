@@ -33,6 +33,7 @@ account_patterns = [
 
 urlpatterns = [
     path("", include((account_patterns, "portal"))),
+    path("", include("consent.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

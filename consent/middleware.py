@@ -1,0 +1,81 @@
+"""The policy gate: a material policy change is accepted before anything else."""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from . import selectors, services
+from .models import ConsentRecord
+
+# The session remembers which versions' notices were recorded, so each login
+# (a new session) records the notice once, not every page view.
+NOTICED_SESSION_KEY = "consent_policy_noticed"
+
+
+def notice_once(request, version, *, method: str) -> None:
+    """Record that ``request.user`` was shown ``version``, once per session."""
+    noticed = request.session.get(NOTICED_SESSION_KEY, [])
+    if version.pk in noticed:
+        return
+    services.policy_notice_record(
+        subject=request.user, version=version, method=method, request=request
+    )
+    request.session[NOTICED_SESSION_KEY] = [*noticed, version.pk]
+
+
+class PolicyAcceptanceMiddleware:
+    """Stop a customer at the policy page until they accept a material change.
+
+    For a logged-in customer (not staff) whose latest accepted version is older
+    than the latest material version in force, every page except the policy
+    pages, logout, language switching, static files, the admin and the health
+    check redirects to ``/consent/policy/`` and comes back afterwards. A newer
+    non-material version does not block: ``request.consent_policy_notice``
+    carries it for the banner in base.html, and its notice is recorded.
+    Must come after the authentication, session and message middleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._open_paths = None
+
+    def open_paths(self) -> tuple[str, ...]:
+        if self._open_paths is None:
+            self._open_paths = (
+                reverse("consent:policy"),
+                reverse("consent:privacy"),
+                reverse("portal:logout"),
+                reverse("set_language"),
+                reverse("healthz"),
+                reverse("admin:index"),
+                settings.STATIC_URL,
+            )
+        return self._open_paths
+
+    def __call__(self, request):
+        request.consent_policy_notice = None
+        if self._applies_to(request):
+            status = selectors.policy_status(request.user)
+            if status.must_accept:
+                return self._to_policy_page(request)
+            if status.notice:
+                request.consent_policy_notice = status.current
+                notice_once(request, status.current, method=ConsentRecord.Method.POLICY_BANNER)
+        return self.get_response(request)
+
+    def _applies_to(self, request) -> bool:
+        user = getattr(request, "user", None)
+        return (
+            user is not None
+            and user.is_authenticated
+            and not user.is_staff
+            and not request.path.startswith(self.open_paths())
+        )
+
+    def _to_policy_page(self, request):
+        url = reverse("consent:policy")
+        if request.method == "GET":
+            url = f"{url}?{urlencode({'next': request.get_full_path()})}"
+        return redirect(url)

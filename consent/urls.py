@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "consent"
+
+urlpatterns = [
+    path("privacy/", views.privacy, name="privacy"),
+    path("consent/", views.dashboard, name="dashboard"),
+    path("consent/policy/", views.policy, name="policy"),
+]

@@ -1,0 +1,147 @@
+"""Customer pages: the public privacy policy, the policy gate, the consent page."""
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from portal.decorators import step_up_required
+
+from . import selectors, services
+from .forms import ConsentChoicesForm
+from .middleware import notice_once
+from .models import ConsentRecord, Recipient
+
+
+def privacy(request):
+    """The privacy policy in force, its purposes of use and recipients; public."""
+    version = selectors.current_policy_version()
+    if version is None:
+        raise Http404("No privacy policy is in force.")
+    return render(
+        request,
+        "consent/privacy.html",
+        {
+            "version": version,
+            "purposes": selectors.active_purposes(),
+            "recipients": [{"recipient": r} for r in selectors.active_recipients()],
+        },
+    )
+
+
+def _next_url(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("portal:home")
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy(request):
+    """Show the version in force; accept it, or (for a material one) decline and leave."""
+    status = selectors.policy_status(request.user)
+    version = status.current
+    if version is None:
+        raise Http404("No privacy policy is in force.")
+    next_url = _next_url(request)
+    if request.method == "POST":
+        if "decline" in request.POST and status.must_accept:
+            services.policy_decline(subject=request.user, version=version, request=request)
+            logout(request)
+            messages.info(
+                request,
+                _(
+                    "You have not accepted the new privacy policy, so you have been logged out. "
+                    "You can log in again at any time to read it and accept it."
+                ),
+            )
+            return redirect("portal:home")
+        if "accept" in request.POST and status.pending:
+            services.policy_accept(
+                subject=request.user,
+                version=version,
+                method=ConsentRecord.Method.POLICY_PAGE,
+                request=request,
+            )
+            messages.success(request, _("Thank you. You have accepted the privacy policy."))
+            return redirect(next_url)
+        return redirect(request.get_full_path())
+    if status.pending and not request.user.is_staff:
+        notice_once(request, version, method=ConsentRecord.Method.POLICY_PAGE)
+    return render(
+        request,
+        "consent/policy.html",
+        {
+            "status": status,
+            "version": version,
+            "acceptance": selectors.policy_acceptance(request.user, version),
+            "next": next_url,
+        },
+    )
+
+
+@never_cache
+@step_up_required
+@require_http_methods(["GET", "POST"])
+def dashboard(request):
+    """The customer's consents: current choices, changes in one go, history."""
+    subject = request.user
+    optional = list(selectors.optional_purposes())
+    latest = selectors.current_choices(subject)
+    current = {pk: row.action == ConsentRecord.Action.GRANTED for pk, row in latest.items()}
+    data = request.POST if request.method == "POST" else None
+    form = ConsentChoicesForm(data, purposes=optional, current=current)
+    if request.method == "POST" and form.is_valid():
+        changed = services.consent_update(
+            subject=subject,
+            choices=form.purpose_choices(),
+            method=ConsentRecord.Method.DASHBOARD,
+            request=request,
+        )
+        if changed:
+            messages.success(request, _("Your choices are saved and apply from now on."))
+        else:
+            messages.info(request, _("Nothing changed: your choices were already as shown."))
+        return redirect("consent:dashboard")
+    restrictions = list(selectors.restrictions_in_force_for(subject))
+    purposes = [
+        {
+            "purpose": purpose,
+            "allowed": services.may_use(subject, purpose),
+            "latest": latest.get(purpose.pk),
+            "stopped": any(
+                r.scope == r.Scope.USE and r.purpose_id in (None, purpose.pk) for r in restrictions
+            ),
+        }
+        for purpose in selectors.active_purposes()
+    ]
+    recipients = [
+        {"recipient": recipient, "allowed": services.may_provide(subject, recipient)}
+        for recipient in selectors.active_recipients().exclude(kind=Recipient.Kind.PUBLIC_AUTHORITY)
+    ]
+    status = selectors.policy_status(subject)
+    return render(
+        request,
+        "consent/dashboard.html",
+        {
+            "form": form,
+            "purposes": purposes,
+            "recipients": recipients,
+            "restrictions": restrictions,
+            "status": status,
+            "acceptance": (
+                selectors.policy_acceptance(subject, status.accepted) if status.accepted else None
+            ),
+            "history": selectors.consent_history(subject),
+        },
+    )

@@ -1,0 +1,192 @@
+"""The consent page, the policy gate at login, and the public privacy page."""
+
+import pytest
+
+from consent import selectors, services
+from consent.models import ConsentRecord, ProcessingRestriction
+from portal.models import AuditEvent
+from tests.consent_support import BROWSER, new_policy_version, purpose, recipients
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+Action = ConsentRecord.Action
+
+
+def test_withdrawing_and_granting_at_consent_page_change_may_use(stepped_up_client, customer):
+    client = stepped_up_client
+    page = client.get("/consent/", HTTP_USER_AGENT=BROWSER)
+    assert page.status_code == 200
+    assert page.context["form"]["purpose_marketing"].value() is False
+
+    response = client.post(
+        "/consent/", {"purpose_marketing": "on"}, HTTP_USER_AGENT=BROWSER, REMOTE_ADDR="203.0.113.7"
+    )
+    assert response.status_code == 302
+    assert services.may_use(customer, "marketing")
+
+    # Withdrawing: an unticked box is not sent at all.
+    response = client.post("/consent/", {}, HTTP_USER_AGENT=BROWSER, REMOTE_ADDR="203.0.113.8")
+    assert response.status_code == 302
+    assert not services.may_use(customer, "marketing")
+
+    client.post("/consent/", {"purpose_marketing": "on"}, HTTP_USER_AGENT=BROWSER)
+    assert services.may_use(customer, "marketing")
+
+    records = list(
+        ConsentRecord.objects.filter(subject=customer, purpose=purpose("marketing")).order_by("id")
+    )
+    assert [r.action for r in records] == [Action.GRANTED, Action.WITHDRAWN, Action.GRANTED]
+    assert {r.method for r in records} == {ConsentRecord.Method.DASHBOARD}
+    assert [r.ip_address for r in records[:2]] == ["203.0.113.7", "203.0.113.8"]
+    assert all(r.user_agent == BROWSER for r in records)
+    assert all(r.language == "ja" for r in records)
+    assert AuditEvent.objects.filter(action="consent.changed", subject=customer).count() == 3
+
+
+def test_the_consent_page_needs_a_fresh_code(client, customer):
+    assert client.get("/consent/").url.startswith("/accounts/login/")
+    client.force_login(customer)
+    response = client.get("/consent/")
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/code/")
+    assert client.post("/consent/", {"purpose_marketing": "on"}).status_code == 302
+    assert not ConsentRecord.objects.filter(purpose__isnull=False).exists()
+
+
+def test_the_consent_page_shows_choices_recipients_history_and_stops(
+    stepped_up_client, customer, other_customer
+):
+    to = recipients()
+    services.consent_update(
+        subject=other_customer,
+        choices={purpose("marketing"): True},
+        method=ConsentRecord.Method.DASHBOARD,
+    )
+    services.restriction_create(
+        subject=customer,
+        scope=ProcessingRestriction.Scope.PROVISION,
+        recipient=to["delivery"],
+        source=ProcessingRestriction.Source.STOP_PROVISION_REQUEST,
+    )
+    stepped_up_client.post("/consent/", {"purpose_marketing": "on"})
+    response = stepped_up_client.get("/consent/")
+    html = response.content.decode()
+    assert "マーケティング及びサービスの改善" in html
+    assert "やまと配送株式会社" in html and "渋谷警察署" not in html
+    rows = {row["recipient"].pk: row["allowed"] for row in response.context["recipients"]}
+    assert rows == {to["delivery"].pk: False, to["affiliate"].pk: True}
+    assert len(response.context["restrictions"]) == 1
+    history = list(response.context["history"])
+    assert [r.subject_id for r in history] == [customer.pk] * len(history)
+    assert history[0].action == Action.GRANTED
+
+
+def test_saving_unchanged_choices_records_nothing(stepped_up_client, customer):
+    stepped_up_client.post("/consent/", {})
+    assert not ConsentRecord.objects.filter(subject=customer, purpose__isnull=False).exists()
+
+
+def _login(client, user):
+    response = client.post("/accounts/login/", {"username": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    return response
+
+
+def test_a_material_version_stops_the_next_login_at_the_acceptance_page(client, customer):
+    services.policy_accept(
+        subject=customer,
+        version=selectors.current_policy_version(),
+        method=ConsentRecord.Method.SIGNUP,
+    )
+    version = new_policy_version(material=True)
+    response = _login(client, customer)
+    response = client.get(response.url, HTTP_USER_AGENT=BROWSER)
+    assert response.status_code == 302
+    assert response.url == "/consent/policy/?next=%2F"
+    for path in ["/account/", "/consent/", "/accounts/code/", "/"]:
+        assert client.get(path).url.startswith("/consent/policy/"), path
+
+    page = client.get("/consent/policy/?next=/account/", HTTP_USER_AGENT=BROWSER)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "第三者提供先を追加しました。" in html and "プライバシーポリシー 第2版" in html
+    assert 'name="decline"' in html
+    notices = ConsentRecord.objects.filter(
+        subject=customer, policy_version=version, action=Action.NOTICE_SHOWN
+    )
+    assert notices.count() == 1
+    client.get("/consent/policy/")
+    assert notices.count() == 1, "the notice is recorded once per login"
+    assert notices.get().user_agent == BROWSER
+
+    # Logging out and the public policy stay reachable.
+    assert client.get("/privacy/").status_code == 200
+
+    response = client.post(
+        "/consent/policy/", {"accept": "1", "next": "/account/"}, HTTP_USER_AGENT=BROWSER
+    )
+    assert response.status_code == 302 and response.url == "/account/"
+    accepted = ConsentRecord.objects.get(
+        subject=customer, policy_version=version, action=Action.GRANTED
+    )
+    assert accepted.method == ConsentRecord.Method.POLICY_PAGE
+    assert accepted.ip_address == "127.0.0.1" and accepted.user_agent == BROWSER
+    assert client.get("/").status_code == 200
+    assert AuditEvent.objects.filter(action="consent.policy_accepted", subject=customer).exists()
+
+
+def test_a_non_material_version_shows_a_notice_but_does_not_block(client, customer):
+    services.policy_accept(
+        subject=customer,
+        version=selectors.current_policy_version(),
+        method=ConsentRecord.Method.SIGNUP,
+    )
+    version = new_policy_version(material=False, version="1.1")
+    _login(client, customer)
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "notice-banner" in html and "1.1" in html
+    client.get("/")
+    notices = ConsentRecord.objects.filter(
+        subject=customer, policy_version=version, action=Action.NOTICE_SHOWN
+    )
+    assert notices.count() == 1
+    assert notices.get().method == ConsentRecord.Method.POLICY_BANNER
+
+    page = client.get("/consent/policy/")
+    assert page.status_code == 200 and 'name="decline"' not in page.content.decode()
+    client.post("/consent/policy/", {"accept": "1", "next": "/"})
+    assert "notice-banner" not in client.get("/").content.decode()
+
+
+def test_declining_a_material_version_logs_out_and_is_recorded(client, customer):
+    version = new_policy_version(material=True)
+    _login(client, customer)
+    response = client.post("/consent/policy/", {"decline": "1"})
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+    assert ConsentRecord.objects.filter(
+        subject=customer, policy_version=version, action=Action.DECLINED
+    ).exists()
+    # Next time the gate asks again.
+    _login(client, customer)
+    assert client.get("/account/").url.startswith("/consent/policy/")
+
+
+def test_staff_are_not_stopped_by_the_gate(client, admin_user):
+    new_policy_version(material=True)
+    client.force_login(admin_user)
+    assert client.get("/").status_code == 200
+
+
+def test_privacy_page_is_public_and_in_both_languages(client):
+    recipients()
+    ja = client.get("/privacy/").content.decode()
+    assert "第三者への提供" in ja and "ご注文の確認及び商品の配送" in ja
+    assert "やまと配送株式会社" in ja
+    client.cookies["django_language"] = "en"
+    en = client.get("/privacy/").content.decode()
+    assert "Confirming orders and delivery" in en and "Yamato Delivery Co., Ltd." in en
+    assert "Provision to third parties" in en and "第三者への提供" not in en
