@@ -238,5 +238,25 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "rights.tasks.escalate_overdue",
             "schedule": crontab(hour=9, minute=30),
         },
+        "rights-expire-unpaid-fees": {
+            "task": "rights.tasks.expire_unpaid_fees",
+            "schedule": crontab(hour=4, minute=30),
+        },
     }
+)
+
+# Fees (APPI art. 38; see rights/fees.py). An unpaid request stays open this
+# many days after the fee is asked, then expires; the period is published on /fees/.
+RIGHTS_FEE_UNPAID_DAYS = env.int("RIGHTS_FEE_UNPAID_DAYS", default=30)
+# On: moving a reviewed, chargeable APPI request on asks the published fee by
+# itself. Off: staff confirm each fee on the request's page.
+RIGHTS_FEE_AUTOMATIC = env.bool("RIGHTS_FEE_AUTOMATIC", default=False)
+# How to pay, as shown on /fees/ and with each fee due.
+RIGHTS_FEE_BANK_ACCOUNT = env.str(
+    "RIGHTS_FEE_BANK_ACCOUNT",
+    default="サンプル銀行 渋谷支店 普通預金 1234567 口座名義 ライツポータル(カ",
+)
+RIGHTS_FEE_POSTAL_ADDRESS = env.str(
+    "RIGHTS_FEE_POSTAL_ADDRESS",
+    default="〒150-0043 東京都渋谷区道玄坂1-2-3 ライツポータル株式会社 個人情報窓口",
 )

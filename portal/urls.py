@@ -38,6 +38,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("requests/", include("rights.urls")),
+    path("", include("rights.public_urls")),
 ]
 
 if settings.DEBUG:

@@ -14,10 +14,29 @@ go through :func:`rights.workflow.transition`.
 
 from __future__ import annotations
 
+import datetime as dt
+import secrets
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .choices import CHARGEABLE_KINDS, FeeBasis, Kind, Regime
+from portal.audit import audit_log
+
+from .choices import (
+    CHARGEABLE_KINDS,
+    EventKind,
+    FeeBasis,
+    Kind,
+    PaymentMethod,
+    PaymentStatus,
+    Regime,
+    Status,
+)
+from .models import FeeSchedule, Payment, RequestEvent, RightsRequest
+from .workflow import refresh_due_at, transition
 
 
 def check_fee_allowed(*, kind: str, regime: str, basis: str) -> None:
@@ -50,3 +69,478 @@ def check_fee_allowed(*, kind: str, regime: str, basis: str) -> None:
             _("A fee for further copies exists only for GDPR access requests (art. 15(3))."),
             code="wrong_basis",
         )
+
+
+# What a published fee states; once customers were asked it, only its end
+# date and note may change (a new amount is a new row).
+_SCHEDULE_FIELDS = (
+    "kind",
+    "regime",
+    "basis",
+    "delivery_method",
+    "amount",
+    "effective_from",
+    "effective_until",
+    "note",
+)
+_SCHEDULE_FIELDS_ALWAYS_EDITABLE = {"effective_until", "note"}
+
+
+def fee_schedule_save(*, schedule: FeeSchedule, actor, http_request=None) -> FeeSchedule:
+    """Validate and save a published fee, with an audit event naming the changed fields.
+
+    Raises ValidationError for a fee the law does not allow, overlapping
+    periods, or a change to a fee already asked of customers.
+    """
+    schedule.full_clean()
+    with transaction.atomic():
+        previous = FeeSchedule.objects.filter(pk=schedule.pk).first() if schedule.pk else None
+        changed = [
+            name
+            for name in _SCHEDULE_FIELDS
+            if previous is None or getattr(previous, name) != getattr(schedule, name)
+        ]
+        if (
+            previous is not None
+            and set(changed) - _SCHEDULE_FIELDS_ALWAYS_EDITABLE
+            and previous.payments.exists()
+        ):
+            raise ValidationError(
+                _(
+                    "Customers have been asked this fee, so it cannot change: set its last day "
+                    "and add a new fee from the next day."
+                )
+            )
+        schedule.save()
+        audit_log(
+            action="fee.schedule_saved",
+            actor=actor,
+            target=schedule,
+            request=http_request,
+            details={"created": previous is None, "fields": changed, "amount": schedule.amount},
+        )
+    return schedule
+
+
+def fee_basis_for(request: RightsRequest, *, further_copy: bool = False) -> str | None:
+    """The basis on which a fee may be asked for ``request`` now, or None if it must be free.
+
+    APPI: the published fee for disclosure and notice of purposes (art. 38).
+    GDPR / CCPA: only once staff marked the request manifestly unfounded or
+    excessive (GDPR 12(5)), or for a further copy of a GDPR access request
+    (15(3)).
+    """
+    if request.kind not in CHARGEABLE_KINDS:
+        return None
+    if request.regime == Regime.APPI:
+        return FeeBasis.PUBLISHED
+    if request.unfounded:
+        return FeeBasis.UNFOUNDED
+    if further_copy and request.regime == Regime.GDPR and request.kind == Kind.DISCLOSURE:
+        return FeeBasis.FURTHER_COPY
+    return None
+
+
+def scheduled_fee(
+    *, kind: str, regime: str, basis: str, delivery_method: str = "", on: dt.date | None = None
+) -> FeeSchedule | None:
+    """The published fee in force on ``on``; a row for the delivery method beats a general one."""
+    rows = FeeSchedule.objects.effective(on).filter(kind=kind, regime=regime, basis=basis)
+    rows = rows.filter(delivery_method__in={delivery_method, ""})
+    # "" sorts first; the specific delivery method is preferred, then the newest row.
+    return rows.order_by("-delivery_method", "-effective_from").first()
+
+
+def current_schedule(on: dt.date | None = None) -> list[FeeSchedule]:
+    """Every fee in force on ``on``, for the public fee page."""
+    return list(
+        FeeSchedule.objects.effective(on).order_by("regime", "kind", "basis", "delivery_method")
+    )
+
+
+def pay_by(asked_at: dt.datetime) -> dt.datetime:
+    """The end of the last day of the published unpaid period (RIGHTS_FEE_UNPAID_DAYS)."""
+    last_day = timezone.localtime(asked_at) + dt.timedelta(days=settings.RIGHTS_FEE_UNPAID_DAYS)
+    return last_day.replace(hour=23, minute=59, second=59, microsecond=0)
+
+
+_REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
+
+
+def _new_reference(request: RightsRequest) -> str:
+    while True:
+        suffix = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(4))
+        reference = f"F{request.pk:06d}-{suffix}"
+        if not Payment.objects.filter(reference=reference).exists():
+            return reference
+
+
+def fee_notice_context(payment: Payment) -> dict:
+    """What the fee notice states: amount, payment reference and the pay-by date."""
+    return {
+        "fee": {
+            "amount": payment.amount,
+            "reference": payment.reference,
+            "pay_by": payment.due_at.isoformat(),
+        }
+    }
+
+
+def fee_request(
+    *,
+    request: RightsRequest,
+    actor,
+    amount: int | None = None,
+    reason: str = "",
+    further_copy: bool = False,
+    http_request=None,
+) -> Payment:
+    """Ask the person a fee and wait for payment (the clock pauses).
+
+    Allowed only for a request in review whose kind and regime may be charged
+    (:func:`fee_basis_for`). ``amount`` defaults to the published fee; any
+    other amount (or a fee where none is published) needs ``reason``. The
+    request moves to "awaiting payment" through the workflow, which pauses
+    the deadline and sends the fee notice with the amount, the payment
+    reference and the pay-by date. Asking again while a fee awaits payment
+    returns that fee. Raises ValidationError with a message fit for staff.
+    """
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        locked = RightsRequest.objects.select_for_update().get(pk=request.pk)
+        pending = locked.payments.filter(status=PaymentStatus.PENDING).first()
+        if pending is not None and locked.status == Status.AWAITING_PAYMENT:
+            return pending
+        if locked.status != Status.IN_REVIEW:
+            raise ValidationError(_("A fee can be asked only while the request is in review."))
+        if locked.kind not in CHARGEABLE_KINDS:
+            check_fee_allowed(kind=locked.kind, regime=locked.regime, basis=FeeBasis.PUBLISHED)
+        basis = fee_basis_for(locked, further_copy=further_copy)
+        if basis is None:
+            raise ValidationError(
+                _(
+                    "This request is free: under GDPR and CCPA a fee may be asked only once the "
+                    "request is marked manifestly unfounded or excessive, or for a further copy "
+                    "(GDPR 12(5), 15(3))."
+                )
+            )
+        schedule = scheduled_fee(
+            kind=locked.kind,
+            regime=locked.regime,
+            basis=basis,
+            delivery_method=locked.delivery_method,
+        )
+        if amount is None:
+            if schedule is None:
+                raise ValidationError(
+                    _("No fee is published for this request; enter the amount and a reason.")
+                )
+            amount = schedule.amount
+        if amount <= 0:
+            raise ValidationError(_("The fee must be at least ¥1."))
+        if (schedule is None or amount != schedule.amount) and not reason:
+            raise ValidationError(_("The amount differs from the published fee; give the reason."))
+        now = timezone.now()
+        payment = Payment.objects.create(
+            request=locked,
+            reference=_new_reference(locked),
+            amount=amount,
+            basis=basis,
+            schedule=schedule,
+            deviation_reason=reason if schedule is None or amount != schedule.amount else "",
+            due_at=pay_by(now),
+            created_at=now,
+        )
+        audit_log(
+            action="fee.requested",
+            actor=actor,
+            target=payment,
+            subject=locked.subject,
+            request=http_request,
+            details={
+                "request": locked.pk,
+                "amount": amount,
+                "basis": basis,
+                "schedule": schedule.pk if schedule else None,
+                "deviation": bool(payment.deviation_reason),
+            },
+        )
+        transition(
+            locked,
+            to=Status.AWAITING_PAYMENT,
+            actor=actor,
+            http_request=http_request,
+            notice_extra=fee_notice_context(payment),
+        )
+    request.refresh_from_db()
+    return payment
+
+
+def request_move_on(*, request: RightsRequest, actor, http_request=None) -> Payment | None:
+    """Move a reviewed request on: ask the published fee when fees apply
+    automatically (``RIGHTS_FEE_AUTOMATIC``) and one is published for it,
+    otherwise put it in progress. Returns the fee asked, if any.
+    """
+    if settings.RIGHTS_FEE_AUTOMATIC and request.status == Status.IN_REVIEW:
+        basis = fee_basis_for(request)
+        if basis is not None and scheduled_fee(
+            kind=request.kind,
+            regime=request.regime,
+            basis=basis,
+            delivery_method=request.delivery_method,
+        ):
+            return fee_request(request=request, actor=actor, http_request=http_request)
+    transition(request, to=Status.IN_PROGRESS, actor=actor, http_request=http_request)
+    return None
+
+
+def _locked_payment(payment: Payment) -> Payment:
+    return Payment.objects.select_for_update().select_related("request").get(pk=payment.pk)
+
+
+def _fee_event(payment: Payment, *, actor, reason: str = "", details: dict) -> None:
+    RequestEvent.objects.create(
+        request_id=payment.request_id,
+        kind=EventKind.FEE,
+        actor=actor,
+        reason=reason,
+        details={"reference": payment.reference, "amount": payment.amount, **details},
+    )
+
+
+def _resume(payment: Payment, *, actor, resumed_at: dt.datetime, http_request=None) -> None:
+    """Put the request in progress; the clock runs again from ``resumed_at``.
+
+    The payment pause ends when the money arrived, not when staff got round to
+    recording it, so a late entry does not eat into the person's deadline.
+    """
+    request = payment.request
+    if request.status != Status.AWAITING_PAYMENT:
+        return
+    transition(request, to=Status.IN_PROGRESS, actor=actor, http_request=http_request)
+    pause = request.pauses.order_by("-started_at").first()
+    if pause is not None and pause.ended_at and resumed_at < pause.ended_at:
+        pause.ended_at = max(resumed_at, pause.started_at)
+        pause.save(update_fields=["ended_at"])
+        refresh_due_at(request)
+        request.save(update_fields=["due_at"])
+
+
+def payment_record(
+    *,
+    payment: Payment,
+    method: str,
+    paid_at: dt.datetime | None = None,
+    actor=None,
+    provider: str = "",
+    http_request=None,
+) -> Payment:
+    """Record that the fee was paid; the request goes on and its clock runs again.
+
+    ``actor`` is the member of staff who checked the money arrived, or None
+    when a payment provider reported it. Recording a paid fee again changes
+    nothing. Raises ValidationError when the fee no longer awaits payment.
+    """
+    if method not in PaymentMethod.values:
+        raise ValidationError(_("Choose how the fee was paid."))
+    now = timezone.now()
+    paid_at = paid_at or now
+    if paid_at > now:
+        raise ValidationError(_("The payment date cannot be in the future."))
+    with transaction.atomic():
+        locked = _locked_payment(payment)
+        if locked.status == PaymentStatus.PAID:
+            return locked
+        if locked.status != PaymentStatus.PENDING:
+            raise ValidationError(
+                _("This fee is “%(status)s”; only a fee awaiting payment can be paid.")
+                % {"status": locked.get_status_display()}
+            )
+        if timezone.localdate(paid_at) < timezone.localdate(locked.created_at):
+            raise ValidationError(_("The payment date cannot be before the fee was asked."))
+        locked.status = PaymentStatus.PAID
+        locked.method = method
+        locked.paid_at = paid_at
+        locked.provider = provider
+        locked.confirmed_by = actor
+        locked.confirmed_at = now
+        locked.save()
+        _fee_event(locked, actor=actor, details={"status": "paid", "method": method})
+        audit_log(
+            action="fee.paid",
+            actor=actor,
+            target=locked,
+            subject=locked.request.subject,
+            request=http_request,
+            details={"amount": locked.amount, "method": method, "provider": provider or None},
+        )
+        _resume(locked, actor=actor, resumed_at=paid_at, http_request=http_request)
+    payment.refresh_from_db()
+    return payment
+
+
+def payment_waive(*, payment: Payment, reason: str, actor, http_request=None) -> Payment:
+    """Waive a fee awaiting payment (a reason is required); the request goes on."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Waiving a fee needs a reason."))
+    with transaction.atomic():
+        locked = _locked_payment(payment)
+        if locked.status == PaymentStatus.WAIVED:
+            return locked
+        if locked.status != PaymentStatus.PENDING:
+            raise ValidationError(
+                _("This fee is “%(status)s”; only a fee awaiting payment can be waived.")
+                % {"status": locked.get_status_display()}
+            )
+        now = timezone.now()
+        locked.status = PaymentStatus.WAIVED
+        locked.waiver_reason = reason
+        locked.confirmed_by = actor
+        locked.confirmed_at = now
+        locked.save()
+        _fee_event(locked, actor=actor, reason=reason, details={"status": "waived"})
+        audit_log(
+            action="fee.waived",
+            actor=actor,
+            target=locked,
+            subject=locked.request.subject,
+            request=http_request,
+            details={"amount": locked.amount},
+        )
+        _resume(locked, actor=actor, resumed_at=now, http_request=http_request)
+    payment.refresh_from_db()
+    return payment
+
+
+def payment_refund(*, payment: Payment, reason: str, actor, http_request=None) -> Payment:
+    """Record that a paid fee was given back (a reason is required).
+
+    The request's status does not change; the person sees the refund and its
+    reason on the request's page and on the receipt.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("A refund needs a reason."))
+    with transaction.atomic():
+        locked = _locked_payment(payment)
+        if locked.status == PaymentStatus.REFUNDED:
+            return locked
+        if locked.status != PaymentStatus.PAID:
+            raise ValidationError(_("Only a paid fee can be refunded."))
+        locked.status = PaymentStatus.REFUNDED
+        locked.refund_reason = reason
+        locked.refunded_by = actor
+        locked.refunded_at = timezone.now()
+        locked.save()
+        _fee_event(locked, actor=actor, reason=reason, details={"status": "refunded"})
+        audit_log(
+            action="fee.refunded",
+            actor=actor,
+            target=locked,
+            subject=locked.request.subject,
+            request=http_request,
+            details={"amount": locked.amount},
+        )
+    payment.refresh_from_db()
+    return payment
+
+
+def request_mark_unfounded(
+    *, request: RightsRequest, unfounded: bool = True, reason: str, actor, http_request=None
+) -> RightsRequest:
+    """Mark (or unmark) a request manifestly unfounded or excessive, with a reason.
+
+    Under GDPR 12(5) and the CCPA rules this lets staff ask a reasonable fee
+    or refuse the request; the reason is recorded on the timeline the person
+    sees. APPI has no such rule: its fees are the published ones (art. 38).
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give the reason; the person will be told it."))
+    with transaction.atomic():
+        locked = RightsRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.regime == Regime.APPI:
+            raise ValidationError(
+                _("APPI has no “manifestly unfounded or excessive” rule; use the published fee.")
+            )
+        if not locked.is_open:
+            raise ValidationError(_("The request is closed."))
+        if locked.unfounded == unfounded:
+            return locked
+        locked.unfounded = unfounded
+        locked.unfounded_reason = reason if unfounded else ""
+        locked.save(update_fields=["unfounded", "unfounded_reason"])
+        RequestEvent.objects.create(
+            request=locked,
+            kind=EventKind.UNFOUNDED,
+            actor=actor,
+            reason=reason,
+            details={"unfounded": unfounded},
+        )
+        audit_log(
+            action="request.unfounded" if unfounded else "request.unfounded_cleared",
+            actor=actor,
+            target=locked,
+            subject=locked.subject,
+            request=http_request,
+        )
+    request.refresh_from_db()
+    return request
+
+
+# Requests expired per transaction: each expiry writes a few rows and queues a
+# mail, so a small batch keeps the lock time short and a crash loses little.
+EXPIRY_BATCH = 100
+
+
+def payments_expire_unpaid(
+    *, now: dt.datetime | None = None, batch_size: int = EXPIRY_BATCH
+) -> int:
+    """Expire requests whose fee is still unpaid after its pay-by date; tell the person.
+
+    Walks the pending fees past their date in primary-key batches (the
+    ``rights_payment_status_due`` index serves the query); each request is
+    expired in its own transaction through the workflow, which marks the fee
+    expired and sends the "expired" notice. Running it twice is harmless: an
+    expired fee is no longer pending.
+    """
+    now = now or timezone.now()
+    days = settings.RIGHTS_FEE_UNPAID_DAYS
+    expired = 0
+    last_pk = 0
+    while True:
+        batch = list(
+            Payment.objects.filter(
+                status=PaymentStatus.PENDING,
+                due_at__lt=now,
+                request__status=Status.AWAITING_PAYMENT,
+                pk__gt=last_pk,
+            )
+            .order_by("pk")
+            .values_list("pk", "request_id")[:batch_size]
+        )
+        if not batch:
+            return expired
+        last_pk = batch[-1][0]
+        for payment_pk, request_pk in batch:
+            with transaction.atomic():
+                still_pending = (
+                    Payment.objects.select_for_update()
+                    .filter(pk=payment_pk, status=PaymentStatus.PENDING, due_at__lt=now)
+                    .first()
+                )
+                if still_pending is None:
+                    continue  # paid or handled meanwhile
+                request = RightsRequest.objects.get(pk=request_pk)
+                transition(
+                    request,
+                    to=Status.EXPIRED,
+                    actor=None,
+                    reason=_(
+                        "The fee (payment reference %(reference)s) was not paid within "
+                        "%(days)d days."
+                    )
+                    % {"reference": still_pending.reference, "days": days},
+                )
+            expired += 1

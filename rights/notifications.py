@@ -6,20 +6,34 @@ for the request page alike, in the recipient's language.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 
 from .models import RequestNotification, RightsRequest
 
 
-def notify(request: RightsRequest, kind: str, *, reason: str = "", ground: str = "") -> None:
-    """Record a notice and e-mail it after commit. Call inside the writing transaction."""
+def notify(
+    request: RightsRequest,
+    kind: str,
+    *,
+    reason: str = "",
+    ground: str = "",
+    extra: dict | None = None,
+) -> None:
+    """Record a notice and e-mail it after commit. Call inside the writing transaction.
+
+    ``extra`` (JSON-serialisable) is stored with the notice for its template,
+    e.g. ``{"fee": {"amount": ..., "reference": ..., "pay_by": ...}}``.
+    """
     from .tasks import send_request_notification
 
     notification = RequestNotification.objects.create(
         request=request,
         kind=kind,
         context={
+            **(extra or {}),
             "due_at": request.due_at.isoformat() if request.due_at else None,
             "reason": reason,
             "ground": ground,
@@ -47,8 +61,18 @@ def render_notice(notification: RequestNotification, *, language: str) -> tuple[
         if notification.context.get("due_at")
         else None,
     }
+    fee = notification.context.get("fee")
+    if fee:
+        context["fee_reference"] = fee["reference"]
+        context["fee_pay_by"] = parse_datetime(fee["pay_by"])
+        context["fees_url"] = f"{settings.SITE_URL}{reverse('fees')}"
     with translation.override(language):
+        from portal.personal_data import yen
+
         from .choices import RejectionGround
+
+        if fee:
+            context["fee_amount"] = yen(fee["amount"])
 
         if context["ground"] in RejectionGround.values:
             context["ground_label"] = str(RejectionGround(context["ground"]).label)

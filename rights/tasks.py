@@ -44,3 +44,10 @@ def escalate_overdue() -> int:
     from .services import requests_escalate_overdue
 
     return requests_escalate_overdue()
+
+
+@shared_task
+def expire_unpaid_fees() -> int:
+    from .fees import payments_expire_unpaid
+
+    return payments_expire_unpaid()

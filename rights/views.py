@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
@@ -15,8 +16,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from portal.audit import audit_log
 from portal.decorators import step_up_required
 
-from . import services, workflow
-from .choices import Kind, Status
+from . import fees, services, workflow
+from .choices import CHARGEABLE_KINDS, Kind, Status
 from .forms import FORMS, MessageForm
 from .models import RightsRequest
 from .notifications import render_notice
@@ -122,6 +123,7 @@ def request_create(request, kind):
             "kind": kind,
             "kind_label": Kind(kind).label,
             "kind_help": KIND_HELP[kind],
+            "chargeable": kind in CHARGEABLE_KINDS,
             "duplicates": duplicates,
         },
     )
@@ -206,4 +208,22 @@ def attachment_download(request, pk, message_pk):
         message.attachment.open("rb"),
         as_attachment=True,
         filename=message.attachment_name or "attachment",
+    )
+
+
+def how_to_pay() -> dict:
+    """The payment details the fee page and a fee due show."""
+    return {
+        "bank_account": settings.RIGHTS_FEE_BANK_ACCOUNT,
+        "postal_address": settings.RIGHTS_FEE_POSTAL_ADDRESS,
+        "unpaid_days": settings.RIGHTS_FEE_UNPAID_DAYS,
+    }
+
+
+def fee_schedule(request):
+    """The published fees (APPI art. 38), how to pay them and how long a request waits."""
+    return render(
+        request,
+        "rights/fees.html",
+        {"schedule": fees.current_schedule(), "how_to_pay": how_to_pay()},
     )

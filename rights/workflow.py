@@ -22,8 +22,15 @@ from django.utils.translation import gettext as _
 from portal.audit import audit_log
 
 from . import deadlines
-from .choices import EventKind, RejectionGround, Status
-from .models import OPEN_STATUSES, PAUSED_STATUSES, RequestEvent, RequestPause, RightsRequest
+from .choices import EventKind, PaymentStatus, RejectionGround, Status
+from .models import (
+    OPEN_STATUSES,
+    PAUSED_STATUSES,
+    Payment,
+    RequestEvent,
+    RequestPause,
+    RightsRequest,
+)
 
 
 class Role(Enum):
@@ -152,13 +159,21 @@ def transition(
     reason: str = "",
     ground: str = "",
     http_request=None,
+    notice_extra: dict | None = None,
 ) -> RequestEvent | None:
     """Move ``request`` to status ``to``; see the module docstring for the contract.
 
     ``actor`` is the user acting (None for the system); ``reason`` is told to
     the person and is required for rejections, requests for information,
     partial completion and expiry; ``ground`` (a RejectionGround) is required
-    for rejections. The caller's ``request`` object is refreshed in place.
+    for rejections. ``notice_extra`` adds to what the notice on entry states
+    (e.g. the fee's amount, reference and pay-by date). The caller's
+    ``request`` object is refreshed in place.
+
+    Leaving "awaiting payment" settles the fee still awaiting payment: the
+    request cannot go on while it is unpaid (record the payment or waive it,
+    :mod:`rights.fees`); on expiry it expires with the request; otherwise
+    (withdrawn, back to review) it is cancelled.
     """
     locked = RightsRequest.objects.select_for_update().get(pk=request.pk)
     if locked.status == to:
@@ -180,9 +195,24 @@ def transition(
         raise TransitionError(_("Please give a reason; the person will be told it."))
     if to == Status.REJECTED and ground not in RejectionGround.values:
         raise TransitionError(_("Choose the legal ground of the rejection."))
+    unpaid = None
+    if locked.status == Status.AWAITING_PAYMENT:
+        unpaid = (
+            Payment.objects.select_for_update()
+            .filter(request=locked, status=PaymentStatus.PENDING)
+            .first()
+        )
+        if unpaid is not None and to == Status.IN_PROGRESS:
+            raise TransitionError(
+                _("The fee is not paid yet: record the payment or waive the fee first.")
+            )
 
     now = timezone.now()
     from_status = locked.status
+    if unpaid is not None:
+        unpaid.status = PaymentStatus.EXPIRED if to == Status.EXPIRED else PaymentStatus.CANCELLED
+        unpaid.closed_at = now
+        unpaid.save(update_fields=["status", "closed_at"])
     if from_status in PAUSED_STATUSES and to not in PAUSED_STATUSES:
         locked.pauses.filter(ended_at__isnull=True).update(ended_at=now)
     if to in PAUSED_STATUSES and from_status not in PAUSED_STATUSES:
@@ -222,6 +252,6 @@ def transition(
     if notice:
         from .notifications import notify
 
-        notify(locked, notice, reason=reason, ground=ground)
+        notify(locked, notice, reason=reason, ground=ground, extra=notice_extra)
     request.refresh_from_db()
     return event
