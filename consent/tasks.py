@@ -6,6 +6,19 @@ from . import services
 
 
 @shared_task
+def marketing_mail_weekly() -> str:
+    """Beat: this week's marketing mail run; repeating it mails no one twice."""
+    campaign = services.marketing_campaign_run(key=services.marketing_campaign_key())
+    return campaign.key
+
+
+@shared_task
+def send_marketing_mail(delivery_id: int) -> bool:
+    # No automatic retry: the delivery is claimed before sending (at most once).
+    return services.marketing_delivery_send(delivery_id=delivery_id)
+
+
+@shared_task
 def purge_expired_provision_records() -> int:
     """Beat, nightly: delete provision records past their retention period."""
     return services.provision_records_purge_expired()

@@ -1,6 +1,7 @@
 """The consent page, the policy gate at login, and the public privacy page."""
 
 import pytest
+from django.core import mail
 
 from consent import selectors, services
 from consent.models import ConsentRecord, ProcessingRestriction
@@ -13,7 +14,14 @@ pytestmark = pytest.mark.django_db
 Action = ConsentRecord.Action
 
 
-def test_withdrawing_and_granting_at_consent_page_change_may_use(stepped_up_client, customer):
+def _marketing_run(key, capture):
+    with capture(execute=True):
+        services.marketing_campaign_run(key=key)
+
+
+def test_withdrawing_and_granting_at_consent_page_change_may_use_and_the_mailing(
+    stepped_up_client, customer, django_capture_on_commit_callbacks
+):
     client = stepped_up_client
     page = client.get("/consent/", HTTP_USER_AGENT=BROWSER)
     assert page.status_code == 200
@@ -24,14 +32,22 @@ def test_withdrawing_and_granting_at_consent_page_change_may_use(stepped_up_clie
     )
     assert response.status_code == 302
     assert services.may_use(customer, "marketing")
+    mail.outbox.clear()
+    _marketing_run("run-1", django_capture_on_commit_callbacks)
+    assert [m.to for m in mail.outbox] == [[customer.email]]
 
     # Withdrawing: an unticked box is not sent at all.
     response = client.post("/consent/", {}, HTTP_USER_AGENT=BROWSER, REMOTE_ADDR="203.0.113.8")
     assert response.status_code == 302
     assert not services.may_use(customer, "marketing")
+    mail.outbox.clear()
+    _marketing_run("run-2", django_capture_on_commit_callbacks)
+    assert mail.outbox == []
 
     client.post("/consent/", {"purpose_marketing": "on"}, HTTP_USER_AGENT=BROWSER)
     assert services.may_use(customer, "marketing")
+    _marketing_run("run-3", django_capture_on_commit_callbacks)
+    assert [m.to for m in mail.outbox] == [[customer.email]]
 
     records = list(
         ConsentRecord.objects.filter(subject=customer, purpose=purpose("marketing")).order_by("id")
