@@ -264,3 +264,8 @@ RIGHTS_FEE_POSTAL_ADDRESS = env.str(
     "RIGHTS_FEE_POSTAL_ADDRESS",
     default="〒150-0043 東京都渋谷区道玄坂1-2-3 ライツポータル株式会社 個人情報窓口",
 )
+# Online payment providers: name in the webhook URL -> adapter class. The
+# fake provider verifies an HMAC-SHA256 signature made with this secret; an
+# empty secret refuses every call.
+PAYMENT_PROVIDERS = {"fake": "rights.payments.FakeProvider"}
+PAYMENT_WEBHOOK_SECRET = env.str("PAYMENT_WEBHOOK_SECRET", default="")

@@ -35,7 +35,7 @@ from .choices import (
     Regime,
     Status,
 )
-from .models import FeeSchedule, Payment, RequestEvent, RightsRequest
+from .models import FeeSchedule, Payment, PaymentEvent, RequestEvent, RightsRequest
 from .workflow import refresh_due_at, transition
 
 
@@ -544,3 +544,51 @@ def payments_expire_unpaid(
                     % {"reference": still_pending.reference, "days": days},
                 )
             expired += 1
+
+
+def webhook_event_handle(*, provider: str, event) -> PaymentEvent:
+    """Apply a verified provider event once: record the payment it reports.
+
+    ``event`` is a :class:`rights.payments.Event`. The (provider, event id)
+    pair is stored first; the same event again returns the stored row and
+    changes nothing. A reference that matches no pending fee, or an amount
+    that differs from the fee, is stored with that outcome for staff to look
+    at, and records nothing.
+    """
+    from django.db import IntegrityError
+
+    existing = PaymentEvent.objects.filter(provider=provider, event_id=event.event_id).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            stored = PaymentEvent.objects.create(
+                provider=provider,
+                event_id=event.event_id,
+                reference=event.reference[:40],
+                amount=event.amount,
+                outcome=PaymentEvent.Outcome.RECORDED,
+            )
+            payment = Payment.objects.select_for_update().filter(reference=event.reference).first()
+            stored.payment = payment
+            if payment is None:
+                stored.outcome = PaymentEvent.Outcome.UNKNOWN_REFERENCE
+            elif payment.status != PaymentStatus.PENDING:
+                stored.outcome = PaymentEvent.Outcome.NOT_PENDING
+            elif event.amount != payment.amount:
+                stored.outcome = PaymentEvent.Outcome.WRONG_AMOUNT
+            else:
+                payment_record(
+                    payment=payment, method=PaymentMethod.CARD, actor=None, provider=provider
+                )
+            stored.save(update_fields=["payment", "outcome"])
+            audit_log(
+                action="fee.provider_event",
+                target=stored,
+                subject=payment.request.subject if payment else None,
+                details={"provider": provider, "outcome": stored.outcome},
+            )
+    except IntegrityError:
+        # The same event arrived twice at once; the other delivery stored it.
+        return PaymentEvent.objects.get(provider=provider, event_id=event.event_id)
+    return stored

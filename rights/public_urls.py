@@ -6,4 +6,9 @@ from . import views
 
 urlpatterns = [
     path("fees/", views.fee_schedule, name="fees"),
+    path(
+        "payments/webhook/<slug:provider>/",
+        views.payment_webhook,
+        name="payment_webhook",
+    ),
 ]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.audit import audit_log
@@ -21,6 +24,9 @@ from .choices import CHARGEABLE_KINDS, Kind, Status
 from .forms import FORMS, MessageForm
 from .models import RightsRequest
 from .notifications import render_notice
+from .payments import BadSignature, UnknownProvider, get_provider
+
+logger = logging.getLogger(__name__)
 
 KIND_HELP = {
     Kind.DISCLOSURE: gettext_lazy(
@@ -227,3 +233,22 @@ def fee_schedule(request):
         "rights/fees.html",
         {"schedule": fees.current_schedule(), "how_to_pay": how_to_pay()},
     )
+
+
+@csrf_exempt
+@require_POST
+def payment_webhook(request, provider):
+    """A payment provider reports a payment. Verified by signature; applied once per event."""
+    try:
+        adapter = get_provider(provider)
+    except UnknownProvider as error:
+        raise Http404 from error
+    try:
+        event = adapter.verify(request)
+    except BadSignature as error:
+        logger.warning("Refused %s webhook call: %s", provider, error)
+        return HttpResponseBadRequest("bad signature")
+    if event is None:
+        return JsonResponse({"status": "ignored"})
+    stored = fees.webhook_event_handle(provider=adapter.name, event=event)
+    return JsonResponse({"status": stored.outcome})
