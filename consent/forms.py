@@ -1,9 +1,14 @@
-"""Forms for the customer's consent choices on the consent page."""
+"""Forms for the customer's consent choices, at sign-up and on the consent page."""
 
 from django import forms
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import Purpose
+from . import selectors
+from .models import PolicyVersion, Purpose
+from .services import SignupConsent
 
 
 def purpose_field_name(purpose: Purpose) -> str:
@@ -34,6 +39,40 @@ class PurposeChoicesMixin:
             purpose: bool(self.cleaned_data.get(purpose_field_name(purpose)))
             for purpose in self.choice_purposes
         }
+
+
+class SignupConsentMixin(PurposeChoicesMixin):
+    """For the sign-up form: accept the current policy, choose optional purposes.
+
+    The optional purposes start unticked: consent is never assumed. The
+    acceptance box is required and links to the public policy page.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_purpose_fields(selectors.optional_purposes())
+        self.policy_version = selectors.current_policy_version()
+        if self.policy_version is not None:
+            self.fields["accept_policy"] = forms.BooleanField(
+                label=_("I have read the privacy policy and accept it."),
+                help_text=_policy_link(self.policy_version),
+                error_messages={
+                    "required": _("Please accept the privacy policy to create an account.")
+                },
+            )
+
+    def signup_consent(self) -> SignupConsent:
+        return SignupConsent(policy_version=self.policy_version, purposes=self.purpose_choices())
+
+
+def _policy_link(version: PolicyVersion):
+    text = _("Read the privacy policy (version %(version)s, in force since %(date)s)") % {
+        "version": version.version,
+        "date": formats.date_format(timezone.localtime(version.effective_at), "DATE_FORMAT"),
+    }
+    return format_html(
+        '<a href="{}" target="_blank" rel="noopener">{}</a>', reverse("consent:privacy"), text
+    )
 
 
 class ConsentChoicesForm(PurposeChoicesMixin, forms.Form):

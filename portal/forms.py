@@ -3,13 +3,15 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
+from consent.forms import SignupConsentMixin
+
 from .models import Profile
 from .tasks import send_password_reset_email
 
 User = get_user_model()
 
 
-class SignupForm(forms.Form):
+class SignupForm(SignupConsentMixin, forms.Form):
     email = forms.EmailField(
         label=_("E-mail address"),
         max_length=254,

@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.models import Device
 
+from consent.services import SignupConsent, consent_record_signup
+
 from .audit import audit_log
 from .models import CustomerEmailDevice, CustomerTOTPDevice, Profile
 from .tasks import send_account_exists_email, send_verification_email
@@ -29,13 +31,21 @@ STEP_UP_SESSION_KEY = "portal_step_up_at"
 
 
 def user_signup(
-    *, email: str, password: str, full_name: str, language: str, request=None
+    *,
+    email: str,
+    password: str,
+    full_name: str,
+    language: str,
+    consent: SignupConsent | None = None,
+    request=None,
 ) -> User | None:
     """Create an unverified customer and mail the verification link.
 
     When the address is already registered nothing is created and the owner of
     that account is told by mail instead, so the sign-up page reveals nothing
-    about which addresses have accounts. Returns the new user, or None.
+    about which addresses have accounts. ``consent`` (the policy accepted and
+    the optional purposes chosen) is recorded in the same transaction as the
+    account. Returns the new user, or None.
     """
     with transaction.atomic():
         existing = User.objects.filter(email__iexact=email).first()
@@ -45,6 +55,8 @@ def user_signup(
         user = User.objects.create_user(email=email, password=password, language=language)
         Profile.objects.create(user=user, full_name=full_name)
         audit_log(action="account.signup", actor=user, target=user, subject=user, request=request)
+        if consent is not None:
+            consent_record_signup(subject=user, consent=consent, request=request)
         send_verification_email.delay_on_commit(user.pk)
     return user
 

@@ -58,6 +58,7 @@ def signup(request):
             password=form.cleaned_data["password1"],
             full_name=form.cleaned_data["full_name"],
             language=get_language() or settings.LANGUAGE_CODE,
+            consent=form.signup_consent(),
             request=request,
         )
         # The same page whether or not the address already had an account.

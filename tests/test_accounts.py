@@ -17,6 +17,7 @@ SIGNUP = {
     "full_name": "佐藤 花子",
     "password1": "a-long-enough-secret-77",
     "password2": "a-long-enough-secret-77",
+    "accept_policy": "on",
 }
 
 

@@ -14,10 +14,26 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tests/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
+            # Browser tests run against the live server, so their tables are
+            # emptied afterwards, rows from data migrations included (staff
+            # groups, purposes of use, the privacy policy). The serialized
+            # rollback restores those rows before each browser test, whatever
+            # ran before it.
+            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
+
+
+def _serialized_contents() -> dict:
+    from django.db import connections
+
+    return {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(django_db_setup):
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         if os.environ.get("REQUIRE_BROWSER"):
             pytest.fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
@@ -27,7 +43,15 @@ def browser():
     # Playwright's sync API runs an event loop in this thread; the Django calls
     # the tests make around it (the outbox, the database) are synchronous.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    serialized = _serialized_contents()
     with sync_playwright() as playwright:
+        # Inside the event loop Django hands out new connection objects; give
+        # them the database contents serialized at set-up, which the
+        # serialized rollback of browser tests restores.
+        from django.db import connections
+
+        for alias, contents in serialized.items():
+            connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,

@@ -27,6 +27,7 @@ def test_signup_login_and_step_up_in_both_languages(page, screenshot):
     page.fill("input[name=full_name]", "鈴木 健二")
     page.fill("input[name=password1]", PASSWORD)
     page.fill("input[name=password2]", PASSWORD)
+    page.check("input[name=accept_policy]")
     screenshot("signup-ja")
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/accounts/signup/done/")
