@@ -1,14 +1,17 @@
 """Forms for the customer's consent choices, at sign-up and on the consent page."""
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors
-from .models import PolicyVersion, Purpose
+from .models import ConsentRecord, PolicyVersion, Purpose
 from .services import SignupConsent
+
+User = get_user_model()
 
 
 def purpose_field_name(purpose: Purpose) -> str:
@@ -81,3 +84,53 @@ class ConsentChoicesForm(PurposeChoicesMixin, forms.Form):
     def __init__(self, *args, purposes, current: dict[int, bool], **kwargs):
         super().__init__(*args, **kwargs)
         self.add_purpose_fields(purposes, current=current)
+
+
+class PaperConsentForm(forms.Form):
+    """Staff: enter a consent or withdrawal the customer gave on a paper form."""
+
+    customer = forms.EmailField(
+        label=_("Customer's e-mail address"),
+        help_text=_("The account the paper form belongs to."),
+    )
+    purpose = forms.ModelChoiceField(
+        label=_("Purpose of use"),
+        queryset=Purpose.objects.filter(is_active=True, is_required=False),
+        required=False,
+        help_text=_("An optional purpose, or leave empty and choose a policy version."),
+    )
+    policy_version = forms.ModelChoiceField(
+        label=_("Privacy-policy version"),
+        queryset=PolicyVersion.objects.all(),
+        required=False,
+    )
+    action = forms.ChoiceField(
+        label=_("The customer"),
+        choices=[
+            (ConsentRecord.Action.GRANTED, _("gives consent")),
+            (ConsentRecord.Action.WITHDRAWN, _("withdraws consent")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    language = forms.ChoiceField(
+        label=_("Language of the form"),
+        choices=ConsentRecord._meta.get_field("language").choices,
+    )
+    note = forms.CharField(
+        label=_("Date on the form and where it is filed"),
+        max_length=300,
+        help_text=_("e.g. signed 2026-11-20, filed in binder B-12."),
+    )
+
+    def clean_customer(self):
+        email = self.cleaned_data["customer"]
+        user = User.objects.filter(email__iexact=email, is_staff=False).first()
+        if user is None:
+            raise forms.ValidationError(_("No customer has this e-mail address."))
+        return user
+
+    def clean(self):
+        cleaned = super().clean()
+        if bool(cleaned.get("purpose")) == bool(cleaned.get("policy_version")):
+            raise forms.ValidationError(_("Choose either a purpose or a policy version."))
+        return cleaned
