@@ -264,6 +264,10 @@ RIGHTS_FEE_POSTAL_ADDRESS = env.str(
     "RIGHTS_FEE_POSTAL_ADDRESS",
     default="〒150-0043 東京都渋谷区道玄坂1-2-3 ライツポータル株式会社 個人情報窓口",
 )
+# Who issues fee receipts, and the qualified-invoice registration number
+# (T + 13 digits) printed on them when the company has one.
+RIGHTS_FEE_RECEIPT_ISSUER = env.str("RIGHTS_FEE_RECEIPT_ISSUER", default="ライツポータル株式会社")
+RIGHTS_FEE_INVOICE_REGISTRATION = env.str("RIGHTS_FEE_INVOICE_REGISTRATION", default="")
 # Online payment providers: name in the webhook URL -> adapter class. The
 # fake provider verifies an HMAC-SHA256 signature made with this secret; an
 # empty secret refuses every call.

@@ -10,6 +10,7 @@ urlpatterns = [
     path("new/<slug:kind>/", views.request_create, name="request_create"),
     path("<int:pk>/", views.request_detail, name="request_detail"),
     path("<int:pk>/withdraw/", views.request_withdraw, name="request_withdraw"),
+    path("<int:pk>/receipt/", views.receipt, name="receipt"),
     path(
         "<int:pk>/messages/<int:message_pk>/attachment/",
         views.attachment_download,

@@ -20,7 +20,7 @@ from portal.audit import audit_log
 from portal.decorators import step_up_required
 
 from . import fees, services, workflow
-from .choices import CHARGEABLE_KINDS, Kind, Status
+from .choices import CHARGEABLE_KINDS, Kind, PaymentStatus, Status
 from .forms import FORMS, MessageForm
 from .models import RightsRequest
 from .notifications import render_notice
@@ -174,6 +174,8 @@ def request_detail(request, pk):
             "timeline": timeline,
             "can_withdraw": Status.WITHDRAWN
             in workflow.allowed_transitions(rights_request, request.user),
+            "fee": rights_request.payments.exclude(status=PaymentStatus.CANCELLED).first(),
+            "how_to_pay": how_to_pay(),
         },
     )
 
@@ -232,6 +234,39 @@ def fee_schedule(request):
         request,
         "rights/fees.html",
         {"schedule": fees.current_schedule(), "how_to_pay": how_to_pay()},
+    )
+
+
+@never_cache
+@step_up_required
+def receipt(request, pk):
+    """A printable receipt for the paid fee of one of the customer's own requests."""
+    rights_request = _own_request(request, pk)
+    payment = (
+        rights_request.payments.filter(status__in=[PaymentStatus.PAID, PaymentStatus.REFUNDED])
+        .order_by("-paid_at", "-pk")
+        .first()
+    )
+    if payment is None:
+        raise Http404
+    audit_log(
+        action="request.receipt_viewed",
+        actor=request.user,
+        target=payment,
+        subject=rights_request.subject,
+        request=request,
+    )
+    profile = getattr(rights_request.subject, "profile", None)
+    return render(
+        request,
+        "rights/receipt.html",
+        {
+            "req": rights_request,
+            "payment": payment,
+            "payer_name": (profile.full_name if profile else "") or rights_request.subject.email,
+            "issuer": settings.RIGHTS_FEE_RECEIPT_ISSUER,
+            "issuer_registration": settings.RIGHTS_FEE_INVOICE_REGISTRATION,
+        },
     )
 
 

@@ -1,0 +1,100 @@
+"""The fee on the customer's request page, the receipt, withdrawing before paying."""
+
+import pytest
+from django.utils import timezone
+
+from portal.models import AuditEvent
+from rights import fees
+from rights.choices import PaymentMethod, Regime
+from tests.rights.fee_support import in_review, publish
+
+pytestmark = pytest.mark.django_db
+
+
+def _page(client, url, language):
+    client.cookies["django_language"] = language
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.fixture
+def fee_due(officer, customer, file_request):
+    publish(amount=1000)
+    request = in_review(file_request, customer, officer)
+    return fees.fee_request(request=request, actor=officer)
+
+
+def test_the_request_page_shows_the_fee_due_reference_deadline_and_how_to_pay(
+    stepped_up_client, fee_due
+):
+    page = _page(stepped_up_client, f"/requests/{fee_due.request_id}/", "en")
+    assert "¥1,000" in page
+    assert fee_due.reference in page
+    assert timezone.localtime(fee_due.due_at).strftime("%Y-%m-%d") in page
+    for text in ("Bank transfer", "Postal money order", "Withdraw this request"):
+        assert text in page, text
+    assert "/receipt/" not in page
+    # The notice on the page states the same.
+    assert f"Payment reference: {fee_due.reference}" in page
+
+
+def test_the_receipt_is_offered_once_paid(stepped_up_client, fee_due, officer):
+    url = f"/requests/{fee_due.request_id}/receipt/"
+    assert stepped_up_client.get(url).status_code == 404  # not paid yet
+    fees.payment_record(payment=fee_due, method=PaymentMethod.BANK_TRANSFER, actor=officer)
+
+    page = _page(stepped_up_client, f"/requests/{fee_due.request_id}/", "en")
+    assert url in page
+    receipt = _page(stepped_up_client, url, "en")
+    assert "Receipt" in receipt
+    assert "¥1,000" in receipt and fee_due.reference in receipt
+    assert fee_due.request.subject.profile.full_name in receipt
+    assert AuditEvent.objects.filter(action="request.receipt_viewed").count() == 1
+
+
+def test_another_customer_cannot_see_the_receipt(
+    fee_due, officer, other_customer, client, django_capture_on_commit_callbacks
+):
+    """DESIGN security baseline: every lookup scoped to the person; a wrong id is a 404."""
+    from tests.conftest import last_code
+
+    fees.payment_record(payment=fee_due, method=PaymentMethod.BANK_TRANSFER, actor=officer)
+    url = f"/requests/{fee_due.request_id}/receipt/"
+    client.force_login(other_customer)
+    assert "/accounts/code/" in client.get(url)["Location"]  # step-up first
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/code/", {"send": "1"})
+    client.post("/accounts/code/", {"token": last_code(), "verify": "1"})
+    assert client.get(url).status_code == 404
+
+
+def test_a_refunded_fee_shows_on_the_receipt(stepped_up_client, fee_due, officer):
+    fees.payment_record(payment=fee_due, method=PaymentMethod.CARD, actor=officer)
+    fees.payment_refund(payment=fee_due, reason="Charged twice", actor=officer)
+    receipt = _page(stepped_up_client, f"/requests/{fee_due.request_id}/receipt/", "en")
+    assert "Refunded on" in receipt
+    page = _page(stepped_up_client, f"/requests/{fee_due.request_id}/", "en")
+    assert "Charged twice" in page
+
+
+def test_a_waived_fee_shows_why(stepped_up_client, fee_due, officer):
+    fees.payment_waive(payment=fee_due, reason="Hardship", actor=officer)
+    page = _page(stepped_up_client, f"/requests/{fee_due.request_id}/", "en")
+    assert "Waived" in page and "Hardship" in page
+    assert "/receipt/" not in page
+
+
+def test_the_customer_withdraws_before_paying(stepped_up_client, fee_due):
+    """GDPR 12(5) / APPI art. 38: told the fee, the person may decline and withdraw."""
+    response = stepped_up_client.post(f"/requests/{fee_due.request_id}/withdraw/")
+    assert response.status_code == 302
+    fee_due.refresh_from_db()
+    assert fee_due.status == "cancelled"
+    assert fee_due.request.status == "withdrawn"
+
+
+def test_gdpr_request_page_has_no_fee_box(stepped_up_client, customer, officer, file_request):
+    request = in_review(file_request, customer, officer, regime=Regime.GDPR)
+    page = _page(stepped_up_client, f"/requests/{request.pk}/", "en")
+    assert "Payment reference" not in page
