@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from consent.demo import seed_consent_demo
 from portal.demo import seed_business_demo
 from portal.models import Profile, User
 from portal.roles import SERVICE_HANDLER
@@ -56,6 +57,7 @@ class Command(BaseCommand):
             email=DEMO_HANDLER, role=SERVICE_HANDLER, password=DEMO_HANDLER_PASSWORD
         )
         created = seed_business_demo(demo_customer=customer, officer=officer, handler=handler)
+        seed_consent_demo(customer=customer, officer=officer)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(
             f"  Customer:        {DEMO_CUSTOMER} / {DEMO_CUSTOMER_PASSWORD} "
