@@ -50,9 +50,11 @@ legal holds are theirs to respect, not this module's.
 from __future__ import annotations
 
 import abc
+import contextlib
 import enum
 import itertools
 from collections.abc import Callable, Collection, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -129,6 +131,16 @@ ERASE_BATCH_SIZE = 500
 STREAM_CHUNK_SIZE = 2000
 #: At most this many subjects per source from one search.
 FIND_LIMIT = 50
+
+#: ``ModelSource.queryset(EVERY_SUBJECT)`` is every subject's rows: the
+#: retention sweep erases by rule across customers, in the same batches.
+EVERY_SUBJECT = object()
+
+# Per source key, a condition the source's rows must also meet; set only by
+# Registry.restricted() for the block it wraps.
+_restrictions: ContextVar[Mapping[str, Q] | None] = ContextVar(
+    "registry_restrictions", default=None
+)
 
 
 @dataclass(frozen=True)
@@ -435,8 +447,18 @@ class ModelSource(Source):
     # -- reading ----------------------------------------------------------
 
     def queryset(self, subject) -> models.QuerySet:
-        """The subject's rows; the one place this source filters by subject."""
-        return self.model._default_manager.filter(**{self._subject_id: subject.pk})
+        """The subject's rows; the one place this source filters by subject.
+
+        Inside :meth:`Registry.restricted` only the rows meeting its condition
+        for this source; for :data:`EVERY_SUBJECT` every subject's rows.
+        """
+        manager = self.model._default_manager
+        if subject is EVERY_SUBJECT:
+            qs = manager.all()
+        else:
+            qs = manager.filter(**{self._subject_id: subject.pk})
+        condition = (_restrictions.get() or {}).get(self.key)
+        return qs if condition is None else qs.filter(condition)
 
     def _in_services(self, qs, services):
         if services is None:
@@ -812,6 +834,26 @@ class Registry:
         if self._purposes_provider is None:
             return None
         return self._purposes_provider(category, service)
+
+    @contextlib.contextmanager
+    def restricted(self, conditions: Mapping[str, Q]):
+        """Inside the block, model sources see only rows meeting their condition.
+
+        ``conditions`` maps source keys to a ``Q`` on the source's model. Every
+        read and write of those sources obeys it, including a source's own
+        ``erase`` override, so callers that decide per record (the deletion
+        workflow under legal holds, the retention sweep) erase exactly the
+        rows they chose through the ordinary ``erase``.
+        """
+        current = dict(_restrictions.get() or {})
+        for key, condition in conditions.items():
+            # A nested block narrows further; it never widens what an outer one allows.
+            current[key] = current[key] & condition if key in current else condition
+        token = _restrictions.set(current)
+        try:
+            yield
+        finally:
+            _restrictions.reset(token)
 
     def retention_text(self, code: str) -> str | None:
         """How long data under a retention code is kept; None until defined."""
