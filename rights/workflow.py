@@ -13,6 +13,7 @@ nothing.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from enum import Enum
 
 from django.db import transaction
@@ -101,6 +102,25 @@ NOTICE_ON_ENTRY = {
     Status.REJECTED: "rejected",
     Status.EXPIRED: "expired",
 }
+
+
+# Work that starts when a request of a kind enters a status: the erasure of an
+# approved deletion (rights.retention), later the disclosure and correction
+# engines. Hooks run inside the transition's transaction, after its event is
+# written, and only queue work for after commit (``task.delay_on_commit``).
+ENTRY_HOOKS: dict[tuple[str, str], list[Callable[[RightsRequest], None]]] = {}
+
+
+def on_entry(status: str, kind: str):
+    """Register ``hook(request)`` to run when a request of ``kind`` enters ``status``."""
+
+    def register(hook):
+        hooks = ENTRY_HOOKS.setdefault((status, kind), [])
+        if hook not in hooks:
+            hooks.append(hook)
+        return hook
+
+    return register
 
 
 class TransitionError(Exception):
@@ -248,6 +268,8 @@ def transition(
         request=http_request,
         details={"from": from_status, "to": to, "ground": ground or None},
     )
+    for hook in ENTRY_HOOKS.get((to, locked.kind), ()):
+        hook(locked)
     notice = NOTICE_ON_ENTRY.get(to)
     if notice:
         from .notifications import notify
