@@ -2,12 +2,14 @@
 
 Read by rights.registry at start-up. Consent records, restrictions and
 provision records are shown on "my data" under the category "consent";
-marketing deliveries under "communications".
+marketing deliveries under "communications". This module also gives the
+registry the purposes of use (and their recipients) of every category.
 """
 
 import time
 from dataclasses import dataclass
 
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from rights.registry import (
@@ -18,6 +20,7 @@ from rights.registry import (
     registry,
 )
 
+from . import selectors
 from .models import (
     AuthorityRequest,
     ConsentRecord,
@@ -154,3 +157,38 @@ registry.exempt(
         "(APPI Art. 16(4), Cabinet Order Art. 5(iv)). Staff decide on disclosure case by case."
     ),
 )
+
+
+# --- purposes of use per category, for "my data" -----------------------------------
+
+
+def category_purposes(category, service=None) -> list[str]:
+    """The purposes of use of a category, each with the recipients it may go to.
+
+    One query for the purposes and one for their recipients per category
+    shown, whatever the number of records. Consent records themselves serve
+    no purpose of the policy: they are kept to prove and honour the
+    customer's choices.
+    """
+    if category == Category.CONSENT:
+        return [gettext("Proving and respecting your consents and choices (required by law)")]
+    purposes = selectors.purposes_for_category(str(category))
+    recipients = selectors.recipients_for_purposes(purposes)
+    texts = []
+    for purpose in purposes:
+        names = [r.name for r in recipients if purpose in r.purposes.all()]
+        if names:
+            texts.append(
+                gettext("%(purpose)s (may go to: %(recipients)s)")
+                % {"purpose": purpose.title, "recipients": _list_separator().join(names)}
+            )
+        else:
+            texts.append(purpose.title)
+    return texts
+
+
+def _list_separator() -> str:
+    return "、" if (get_language() or "ja").startswith("ja") else ", "
+
+
+registry.set_purposes_provider(category_purposes)
