@@ -20,8 +20,9 @@ from django.views.decorators.http import require_POST
 
 from portal.audit import audit_log
 
-from . import services, workflow
+from . import admin_reports, fees, services, workflow
 from .choices import Regime, RejectionGround, Status
+from .fee_admin import RequestFeeAdminMixin
 from .models import RightsRequest
 from .selectors import requests_visible_to, staff_services
 
@@ -124,7 +125,7 @@ class StaffMessageForm(forms.Form):
 
 
 @admin.register(RightsRequest)
-class RightsRequestAdmin(admin.ModelAdmin):
+class RightsRequestAdmin(RequestFeeAdminMixin, admin.ModelAdmin):
     list_display = [
         "reference",
         "kind",
@@ -298,6 +299,7 @@ class RightsRequestAdmin(admin.ModelAdmin):
             path("<int:pk>/assign/", wrap(self.assign_view), name=f"{prefix}_assign"),
             path("<int:pk>/regime/", wrap(self.regime_view), name=f"{prefix}_regime"),
             path("<int:pk>/message/", wrap(self.message_view), name=f"{prefix}_message"),
+            *self.get_fee_urls(wrap, prefix),
             path(
                 "<int:pk>/messages/<int:message_pk>/attachment/",
                 self.admin_site.admin_view(self.attachment_view),
@@ -332,15 +334,19 @@ class RightsRequestAdmin(admin.ModelAdmin):
             self._report(request, form)
             return self._back(obj)
         try:
-            workflow.transition(
-                obj,
-                to=form.cleaned_data["to"],
-                actor=request.user,
-                reason=form.cleaned_data["reason"],
-                ground=form.cleaned_data["ground"],
-                http_request=request,
-            )
-        except workflow.TransitionError as error:
+            if form.cleaned_data["to"] == Status.IN_PROGRESS:
+                # May ask the published fee instead, when fees apply automatically.
+                fees.request_move_on(request=obj, actor=request.user, http_request=request)
+            else:
+                workflow.transition(
+                    obj,
+                    to=form.cleaned_data["to"],
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                    ground=form.cleaned_data["ground"],
+                    http_request=request,
+                )
+        except (workflow.TransitionError, ValidationError) as error:
             self._report(request, None, error)
         else:
             self.message_user(
@@ -460,10 +466,13 @@ class RightsRequestAdmin(admin.ModelAdmin):
             "timeline": timeline(obj),
             "allowed": [
                 (status, Status(status).label)
-                for status in workflow.allowed_transitions(obj, request.user)
+                for status in self.visible_transitions(
+                    obj, workflow.allowed_transitions(obj, request.user)
+                )
             ]
             if can_work
             else [],
+            **self.fee_context(obj, can_work=can_work),
             "can_work": can_work,
             "reason_required": sorted(workflow.REASON_REQUIRED),
             "grounds": RejectionGround.choices,
@@ -507,3 +516,6 @@ def timeline(obj: RightsRequest) -> list[dict]:
         for m in obj.messages.select_related("author")
     ]
     return sorted(items, key=lambda entry: entry["at"])
+
+
+admin_reports.register(admin.site)

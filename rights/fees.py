@@ -73,7 +73,7 @@ def check_fee_allowed(*, kind: str, regime: str, basis: str) -> None:
 
 # What a published fee states; once customers were asked it, only its end
 # date and note may change (a new amount is a new row).
-_SCHEDULE_FIELDS = (
+SCHEDULE_FIELDS = (
     "kind",
     "regime",
     "basis",
@@ -83,7 +83,7 @@ _SCHEDULE_FIELDS = (
     "effective_until",
     "note",
 )
-_SCHEDULE_FIELDS_ALWAYS_EDITABLE = {"effective_until", "note"}
+SCHEDULE_FIELDS_ALWAYS_EDITABLE = {"effective_until", "note"}
 
 
 def fee_schedule_save(*, schedule: FeeSchedule, actor, http_request=None) -> FeeSchedule:
@@ -97,12 +97,12 @@ def fee_schedule_save(*, schedule: FeeSchedule, actor, http_request=None) -> Fee
         previous = FeeSchedule.objects.filter(pk=schedule.pk).first() if schedule.pk else None
         changed = [
             name
-            for name in _SCHEDULE_FIELDS
+            for name in SCHEDULE_FIELDS
             if previous is None or getattr(previous, name) != getattr(schedule, name)
         ]
         if (
             previous is not None
-            and set(changed) - _SCHEDULE_FIELDS_ALWAYS_EDITABLE
+            and set(changed) - SCHEDULE_FIELDS_ALWAYS_EDITABLE
             and previous.payments.exists()
         ):
             raise ValidationError(

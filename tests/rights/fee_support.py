@@ -23,3 +23,11 @@ def in_review(file_request, subject, staff, kind=Kind.DISCLOSURE, **kwargs):
     request = file_request(subject, kind=kind, **kwargs)
     workflow.transition(request, to=Status.IN_REVIEW, actor=staff)
     return request
+
+
+def page_text(client, url, language):
+    """The page at ``url`` in ``language`` (asserting it loads)."""
+    client.cookies["django_language"] = language
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()

@@ -6,16 +6,9 @@ from django.utils import timezone
 from portal.models import AuditEvent
 from rights import fees
 from rights.choices import PaymentMethod, Regime
-from tests.rights.fee_support import in_review, publish
+from tests.rights.fee_support import in_review, page_text, publish
 
 pytestmark = pytest.mark.django_db
-
-
-def _page(client, url, language):
-    client.cookies["django_language"] = language
-    response = client.get(url)
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 @pytest.fixture
@@ -28,7 +21,7 @@ def fee_due(officer, customer, file_request):
 def test_the_request_page_shows_the_fee_due_reference_deadline_and_how_to_pay(
     stepped_up_client, fee_due
 ):
-    page = _page(stepped_up_client, f"/requests/{fee_due.request_id}/", "en")
+    page = page_text(stepped_up_client, f"/requests/{fee_due.request_id}/", "en")
     assert "¥1,000" in page
     assert fee_due.reference in page
     assert timezone.localtime(fee_due.due_at).strftime("%Y-%m-%d") in page
@@ -44,9 +37,9 @@ def test_the_receipt_is_offered_once_paid(stepped_up_client, fee_due, officer):
     assert stepped_up_client.get(url).status_code == 404  # not paid yet
     fees.payment_record(payment=fee_due, method=PaymentMethod.BANK_TRANSFER, actor=officer)
 
-    page = _page(stepped_up_client, f"/requests/{fee_due.request_id}/", "en")
+    page = page_text(stepped_up_client, f"/requests/{fee_due.request_id}/", "en")
     assert url in page
-    receipt = _page(stepped_up_client, url, "en")
+    receipt = page_text(stepped_up_client, url, "en")
     assert "Receipt" in receipt
     assert "¥1,000" in receipt and fee_due.reference in receipt
     assert fee_due.request.subject.profile.full_name in receipt
@@ -72,15 +65,15 @@ def test_another_customer_cannot_see_the_receipt(
 def test_a_refunded_fee_shows_on_the_receipt(stepped_up_client, fee_due, officer):
     fees.payment_record(payment=fee_due, method=PaymentMethod.CARD, actor=officer)
     fees.payment_refund(payment=fee_due, reason="Charged twice", actor=officer)
-    receipt = _page(stepped_up_client, f"/requests/{fee_due.request_id}/receipt/", "en")
+    receipt = page_text(stepped_up_client, f"/requests/{fee_due.request_id}/receipt/", "en")
     assert "Refunded on" in receipt
-    page = _page(stepped_up_client, f"/requests/{fee_due.request_id}/", "en")
+    page = page_text(stepped_up_client, f"/requests/{fee_due.request_id}/", "en")
     assert "Charged twice" in page
 
 
 def test_a_waived_fee_shows_why(stepped_up_client, fee_due, officer):
     fees.payment_waive(payment=fee_due, reason="Hardship", actor=officer)
-    page = _page(stepped_up_client, f"/requests/{fee_due.request_id}/", "en")
+    page = page_text(stepped_up_client, f"/requests/{fee_due.request_id}/", "en")
     assert "Waived" in page and "Hardship" in page
     assert "/receipt/" not in page
 
@@ -96,5 +89,5 @@ def test_the_customer_withdraws_before_paying(stepped_up_client, fee_due):
 
 def test_gdpr_request_page_has_no_fee_box(stepped_up_client, customer, officer, file_request):
     request = in_review(file_request, customer, officer, regime=Regime.GDPR)
-    page = _page(stepped_up_client, f"/requests/{request.pk}/", "en")
+    page = page_text(stepped_up_client, f"/requests/{request.pk}/", "en")
     assert "Payment reference" not in page

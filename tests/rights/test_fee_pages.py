@@ -7,16 +7,9 @@ from django.test import override_settings
 from django.utils import timezone
 
 from rights.choices import DeliveryMethod, Kind
-from tests.rights.fee_support import publish
+from tests.rights.fee_support import page_text, publish
 
 pytestmark = pytest.mark.django_db
-
-
-def _page(client, url, language):
-    client.cookies["django_language"] = language
-    response = client.get(url)
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 @override_settings(RIGHTS_FEE_UNPAID_DAYS=21)
@@ -40,7 +33,7 @@ def test_the_fee_page_shows_the_current_schedule(client):
         effective_from=timezone.localdate() + dt.timedelta(days=30),
     )
 
-    en = _page(client, "/fees/", "en")
+    en = page_text(client, "/fees/", "en")
     for text in (
         "¥1,000",
         "¥1,500",
@@ -58,12 +51,12 @@ def test_the_fee_page_shows_the_current_schedule(client):
 
 
 def test_the_fee_page_says_when_nothing_is_charged(client):
-    assert "No fees are charged at present." in _page(client, "/fees/", "en")
+    assert "No fees are charged at present." in page_text(client, "/fees/", "en")
 
 
 def test_the_request_form_warns_of_a_fee_before_filing(stepped_up_client):
     """GDPR 12(5) / APPI art. 38: the person learns of a fee before being charged."""
-    disclosure = _page(stepped_up_client, "/requests/new/disclosure/", "en")
+    disclosure = page_text(stepped_up_client, "/requests/new/disclosure/", "en")
     assert "A published fee may apply" in disclosure and 'href="/fees/"' in disclosure
-    deletion = _page(stepped_up_client, "/requests/new/deletion/", "en")
+    deletion = page_text(stepped_up_client, "/requests/new/deletion/", "en")
     assert "A published fee may apply" not in deletion

@@ -1,0 +1,444 @@
+"""Fees in the staff admin: the published schedule, payments, provider events,
+and the fee part of a request's working page (a mixin of RightsRequestAdmin)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from portal.roles import PRIVACY_OFFICER
+
+from . import fees
+from .choices import (
+    CHARGEABLE_KINDS,
+    FeeBasis,
+    Kind,
+    PaymentMethod,
+    PaymentStatus,
+    Regime,
+    Status,
+)
+from .models import FeeSchedule, Payment, PaymentEvent
+from .selectors import requests_visible_to
+
+
+def is_privacy_officer(user) -> bool:
+    return user.is_active and (
+        user.is_superuser or user.groups.filter(name=PRIVACY_OFFICER).exists()
+    )
+
+
+# -- forms ------------------------------------------------------------------------
+
+
+class FeeConfirmForm(forms.Form):
+    amount = forms.IntegerField(label=_("Amount (JPY)"), min_value=1)
+    reason = forms.CharField(
+        label=_("Reason, if the amount differs from the published fee"),
+        required=False,
+        max_length=2000,
+    )
+    further_copy = forms.BooleanField(label=_("A further copy (GDPR 15(3))"), required=False)
+
+
+class RecordPaymentForm(forms.Form):
+    method = forms.ChoiceField(label=_("Paid by"), choices=PaymentMethod.choices)
+    paid_on = forms.DateField(
+        label=_("Money received on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def paid_at(self) -> dt.datetime:
+        """The day the money arrived; today means now."""
+        day = self.cleaned_data["paid_on"]
+        if day == timezone.localdate():
+            return timezone.now()
+        return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=2000)
+
+
+class UnfoundedForm(forms.Form):
+    unfounded = forms.TypedChoiceField(
+        choices=[("1", _("Mark")), ("0", _("Clear"))], coerce=lambda value: value == "1"
+    )
+    reason = forms.CharField(label=_("Reason told to the person"), max_length=4000)
+
+
+@dataclass(frozen=True)
+class PaymentAction:
+    """One thing staff do to a fee: the form it takes and the service it calls."""
+
+    form_class: type[forms.Form]
+    title: str
+    done: str
+    apply: Callable[[Payment, forms.Form, HttpRequest], Payment]
+
+
+# Shared by the request's working page and the bulk actions of the payment list.
+PAYMENT_ACTIONS = {
+    "paid": PaymentAction(
+        RecordPaymentForm,
+        _("Record payment received"),
+        _("The payment is recorded; the request is in progress."),
+        lambda payment, form, request: fees.payment_record(
+            payment=payment,
+            method=form.cleaned_data["method"],
+            paid_at=form.paid_at(),
+            actor=request.user,
+            http_request=request,
+        ),
+    ),
+    "waive": PaymentAction(
+        ReasonForm,
+        _("Waive the fee"),
+        _("The fee is waived; the request is in progress."),
+        lambda payment, form, request: fees.payment_waive(
+            payment=payment,
+            reason=form.cleaned_data["reason"],
+            actor=request.user,
+            http_request=request,
+        ),
+    ),
+    "refund": PaymentAction(
+        ReasonForm,
+        _("Refund the fee"),
+        _("The refund is recorded."),
+        lambda payment, form, request: fees.payment_refund(
+            payment=payment,
+            reason=form.cleaned_data["reason"],
+            actor=request.user,
+            http_request=request,
+        ),
+    ),
+}
+
+
+# -- the request's working page ---------------------------------------------------
+
+
+class RequestFeeAdminMixin:
+    """Fee actions on a request's working page: confirm the fee, record payment,
+    waive, refund, and the GDPR/CCPA "manifestly unfounded or excessive" mark.
+
+    Expects the host admin's ``_object_for_work``, ``_back`` and ``_report``.
+    """
+
+    def get_fee_urls(self, wrap, prefix):
+        return [
+            path("<int:pk>/fee/", wrap(self.fee_confirm_view), name=f"{prefix}_fee"),
+            path(
+                "<int:pk>/fee/<int:payment_pk>/<slug:action>/",
+                wrap(self.fee_payment_view),
+                name=f"{prefix}_fee_payment",
+            ),
+            path("<int:pk>/unfounded/", wrap(self.unfounded_view), name=f"{prefix}_unfounded"),
+        ]
+
+    def fee_context(self, obj, *, can_work: bool) -> dict:
+        """What the fee section of the working page shows and offers."""
+        payments = list(obj.payments.select_related("confirmed_by", "refunded_by"))
+        pending = next((p for p in payments if p.status == PaymentStatus.PENDING), None)
+        basis = fees.fee_basis_for(obj)
+        schedule = (
+            fees.scheduled_fee(
+                kind=obj.kind, regime=obj.regime, basis=basis, delivery_method=obj.delivery_method
+            )
+            if basis
+            else None
+        )
+        chargeable = obj.kind in CHARGEABLE_KINDS
+        may_ask = can_work and obj.status == Status.IN_REVIEW and chargeable
+        return {
+            "fee_payments": payments,
+            "fee_pending": pending,
+            "fee_chargeable": chargeable,
+            "fee_basis": basis,
+            "fee_basis_label": FeeBasis(basis).label if basis else "",
+            "fee_further_copy_possible": obj.regime == Regime.GDPR and obj.kind == Kind.DISCLOSURE,
+            "fee_schedule": schedule,
+            "fee_may_ask": may_ask,
+            "fee_form": FeeConfirmForm(initial={"amount": schedule.amount if schedule else None}),
+            "fee_paid_form": RecordPaymentForm(
+                initial={"method": PaymentMethod.BANK_TRANSFER, "paid_on": timezone.localdate()}
+            ),
+            "fee_may_mark_unfounded": can_work and obj.is_open and obj.regime != Regime.APPI,
+            "fee_unpaid_days": settings.RIGHTS_FEE_UNPAID_DAYS,
+        }
+
+    def visible_transitions(self, obj, allowed: list[str]) -> list[str]:
+        """The generic status buttons, without the moves the fee forms make.
+
+        Awaiting payment is entered only by confirming a fee (which states
+        the amount and reference); an unpaid request moves on only by a
+        recorded payment or a waiver.
+        """
+        hidden = {Status.AWAITING_PAYMENT}
+        if (
+            obj.status == Status.AWAITING_PAYMENT
+            and obj.payments.filter(status=PaymentStatus.PENDING).exists()
+        ):
+            hidden.add(Status.IN_PROGRESS)
+        return [status for status in allowed if status not in hidden]
+
+    def _payment_for_work(self, request, pk, payment_pk):
+        obj = self._object_for_work(request, pk)
+        payment = obj.payments.filter(pk=payment_pk).first()
+        if payment is None:
+            raise Http404
+        return obj, payment
+
+    def _run(self, request, obj, form, action, success):
+        if not form.is_valid():
+            self._report(request, form)
+            return self._back(obj)
+        try:
+            action(form)
+        except ValidationError as error:
+            self._report(request, None, error)
+        else:
+            self.message_user(request, success)
+        return self._back(obj)
+
+    def fee_confirm_view(self, request, pk):
+        obj = self._object_for_work(request, pk)
+        return self._run(
+            request,
+            obj,
+            FeeConfirmForm(request.POST),
+            lambda form: fees.fee_request(
+                request=obj,
+                actor=request.user,
+                amount=form.cleaned_data["amount"],
+                reason=form.cleaned_data["reason"],
+                further_copy=form.cleaned_data["further_copy"],
+                http_request=request,
+            ),
+            _("The fee is asked; the person is told the amount, reference and pay-by date."),
+        )
+
+    def fee_payment_view(self, request, pk, payment_pk, action):
+        step = PAYMENT_ACTIONS.get(action)
+        if step is None:
+            raise Http404
+        obj, payment = self._payment_for_work(request, pk, payment_pk)
+        return self._run(
+            request,
+            obj,
+            step.form_class(request.POST),
+            lambda form: step.apply(payment, form, request),
+            step.done,
+        )
+
+    def unfounded_view(self, request, pk):
+        obj = self._object_for_work(request, pk)
+        return self._run(
+            request,
+            obj,
+            UnfoundedForm(request.POST),
+            lambda form: fees.request_mark_unfounded(
+                request=obj,
+                unfounded=form.cleaned_data["unfounded"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+                http_request=request,
+            ),
+            _("Saved."),
+        )
+
+
+# -- the fee schedule ------------------------------------------------------------
+
+
+@admin.register(FeeSchedule)
+class FeeScheduleAdmin(admin.ModelAdmin):
+    """The published fees. Privacy officers publish and end them; others read."""
+
+    list_display = [
+        "kind",
+        "regime",
+        "basis",
+        "delivery_method",
+        "amount_display",
+        "effective_from",
+        "effective_until",
+        "in_force",
+    ]
+    list_filter = ["regime", "kind", "basis"]
+    fields = list(fees.SCHEDULE_FIELDS)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and is_privacy_officer(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and is_privacy_officer(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        # A published fee is ended (its last day set), not deleted: payments cite it.
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.payments.exists():
+            return [f for f in self.fields if f not in fees.SCHEDULE_FIELDS_ALWAYS_EDITABLE]
+        return []
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_display(self, obj):
+        return f"¥{obj.amount:,}"
+
+    @admin.display(description=_("in force today"), boolean=True)
+    def in_force(self, obj):
+        today = timezone.localdate()
+        return obj.effective_from <= today and (
+            obj.effective_until is None or obj.effective_until >= today
+        )
+
+    def save_model(self, request, obj, form, change):
+        fees.fee_schedule_save(schedule=obj, actor=request.user, http_request=request)
+
+
+# -- payments ---------------------------------------------------------------------
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    """Every fee asked, with bulk actions to record payments, waive or refund."""
+
+    list_display = [
+        "reference",
+        "request_link",
+        "amount_display",
+        "status",
+        "method",
+        "due_at",
+        "paid_at",
+        "confirmed_by",
+    ]
+    list_filter = ["status", "method", "basis"]
+    list_select_related = ["request", "confirmed_by"]
+    search_fields = ["=reference", "=request__id", "request__subject__email"]
+    actions = ["record_paid", "waive", "refund"]
+    readonly_fields = [
+        "reference",
+        "request_link",
+        "amount",
+        "basis",
+        "schedule",
+        "deviation_reason",
+        "status",
+        "due_at",
+        "method",
+        "paid_at",
+        "provider",
+        "confirmed_by",
+        "confirmed_at",
+        "waiver_reason",
+        "refunded_at",
+        "refunded_by",
+        "refund_reason",
+        "closed_at",
+        "created_at",
+    ]
+    fields = readonly_fields
+
+    def get_queryset(self, request):
+        visible = requests_visible_to(request.user)
+        return super().get_queryset(request).filter(request__in=visible.values("pk"))
+
+    def has_add_permission(self, request):
+        return False  # fees are asked on the request's page
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # receipts are tax records
+
+    @admin.display(description=_("request"), ordering="request")
+    def request_link(self, obj):
+        url = reverse("admin:rights_rightsrequest_change", args=[obj.request_id])
+        return format_html('<a href="{}">{}</a>', url, obj.request.reference)
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_display(self, obj):
+        return f"¥{obj.amount:,}"
+
+    def _bulk(self, request, queryset, *, action: str, step: str):
+        """An action with a confirmation form, applied to each payment in turn."""
+        if any(p.request.subject_id == request.user.pk for p in queryset):
+            raise PermissionDenied  # staff never handle their own requests
+        payment_action = PAYMENT_ACTIONS[step]
+        if "apply" in request.POST:
+            form = payment_action.form_class(request.POST)
+            if form.is_valid():
+                done, errors = 0, []
+                for payment in queryset:
+                    try:
+                        payment_action.apply(payment, form, request)
+                    except ValidationError as error:
+                        errors.append(f"{payment.reference}: {' '.join(error.messages)}")
+                    else:
+                        done += 1
+                if done:
+                    self.message_user(request, _("%(n)d fees updated.") % {"n": done})
+                for text in errors:
+                    self.message_user(request, text, messages.ERROR)
+                return None
+        else:
+            form = payment_action.form_class(
+                initial={"method": PaymentMethod.BANK_TRANSFER, "paid_on": timezone.localdate()}
+            )
+        return TemplateResponse(
+            request,
+            "admin/rights/payment/action.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "form": form,
+                "queryset": queryset,
+                "action": action,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "title": payment_action.title,
+            },
+        )
+
+    @admin.action(description=_("Record payment received"), permissions=["change"])
+    def record_paid(self, request, queryset):
+        return self._bulk(request, queryset, action="record_paid", step="paid")
+
+    @admin.action(description=_("Waive the fee"), permissions=["change"])
+    def waive(self, request, queryset):
+        return self._bulk(request, queryset, action="waive", step="waive")
+
+    @admin.action(description=_("Refund the fee"), permissions=["change"])
+    def refund(self, request, queryset):
+        return self._bulk(request, queryset, action="refund", step="refund")
+
+
+@admin.register(PaymentEvent)
+class PaymentEventAdmin(admin.ModelAdmin):
+    """What online payment providers reported, for reconciliation. Read-only."""
+
+    list_display = ["received_at", "provider", "event_id", "reference", "amount", "outcome"]
+    list_filter = ["provider", "outcome"]
+    search_fields = ["=event_id", "=reference"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
