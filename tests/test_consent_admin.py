@@ -210,7 +210,7 @@ def test_admin_refuses_a_provision_record_for_a_restricted_pair(officer_client, 
     )
     assert response.status_code == 200
     errors = " ".join(response.context["adminform"].form.non_field_errors())
-    assert "stop providing their data to サンプルグループ販売株式会社" in errors
+    assert "サンプルグループ販売株式会社 へのデータ提供の停止" in errors
     assert not ProvisionRecord.objects.exists()
 
     response = officer_client.post(

@@ -63,7 +63,9 @@ def test_only_customers_who_may_be_used_for_marketing_are_mailed(
     by_address = {m.to[0]: m for m in mail.outbox}
     english = by_address[audience["yes"][1].email]
     assert not re.search(r"[\u3040-\u30ff]", english.subject + english.body)
-    assert "/consent/" in by_address[audience["yes"][0].email].body
+    japanese = by_address[audience["yes"][0].email]
+    assert re.search(r"[\u3040-\u30ff]", japanese.subject)
+    assert "/consent/" in japanese.body
 
 
 def test_running_the_same_campaign_again_mails_no_one_twice(

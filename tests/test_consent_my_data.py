@@ -49,10 +49,10 @@ def test_purposes_of_a_category_name_their_recipients():
     with translation.override("ja"):
         contact = registry.category_purposes(Category.CONTACT)
         consent = registry.category_purposes(Category.CONSENT)
-    assert "ご注文の確認及び商品の配送 (may go to: やまと配送株式会社)" in contact
-    assert "マーケティング及びサービスの改善 (may go to: サンプルグループ販売株式会社)" in contact
+    assert "ご注文の確認及び商品の配送（提供先：やまと配送株式会社）" in contact
+    assert "マーケティング及びサービスの改善（提供先：サンプルグループ販売株式会社）" in contact
     assert "サービスに関するご連絡" in contact
-    assert consent and "consents" in consent[0]
+    assert consent and "同意" in consent[0]
     with translation.override("en"):
         payment = registry.category_purposes(Category.PAYMENT)
     assert payment == ["Billing and collection"]
@@ -60,11 +60,10 @@ def test_purposes_of_a_category_name_their_recipients():
 
 def test_my_data_shows_consent_records_and_purposes_per_category(stepped_up_client, consented):
     html = stepped_up_client.get("/my-data/").content.decode()
-    assert "Consent records" in html and "Records of provision to third parties" in html
-    assert "Stops of use and of provision" in html
+    assert "同意の記録" in html and "第三者提供の記録" in html and "利用・提供の停止" in html
     assert "マーケティング及びサービスの改善" in html
     assert "やまと配送株式会社" in html and "氏名、住所" in html
-    assert "ご注文の確認及び商品の配送 (may go to: やまと配送株式会社)" in html
+    assert "ご注文の確認及び商品の配送（提供先：やまと配送株式会社）" in html
 
 
 def test_erasure_through_the_registry_removes_append_only_evidence(consented, admin_user):
