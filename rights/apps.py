@@ -13,3 +13,7 @@ class RightsConfig(AppConfig):
 
         registry.autodiscover()
         checks.register(check_personal_data, checks.Tags.models)
+
+        from .retention import hooks
+
+        hooks.connect()

@@ -126,7 +126,8 @@ def test_the_page_speaks_english_when_chosen(stepped_up_client, customer, servic
     html = stepped_up_client.get("/my-data/").content.decode()
     assert "The personal data we hold about you" in html
     assert "Usage history" in html and "Cinema Plus" in html and "Viewed content" in html
-    assert "To be defined" in html
+    # The retention rule of usage history, in English.
+    assert "Kept for 2 years after your registration with the service ends" in html
 
 
 def test_long_histories_are_paginated_per_service(stepped_up_client, customer, service):

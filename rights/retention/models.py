@@ -292,12 +292,15 @@ class LegalHold(models.Model):
 
 
 class DeferredErasure(models.Model):
-    """Records a deletion request could not erase yet, and the day they will be.
+    """One step of a deletion: what to erase from one source, and from which day.
 
-    Written by the deletion for data under a hold; executed by the beat job
-    on ``not_before`` (the day after the hold ends) or, for an open-ended
-    staff hold, once the hold is released. The job checks every hold again
-    before erasing, so a hold placed later still wins.
+    A deletion request is planned as steps: what is free is due at once
+    (reason "request"), data under a hold is due on ``not_before`` (the day
+    after the hold ends) or, for an open-ended staff hold, once the hold is
+    released. The deletion runs the steps due now; the beat job runs the
+    others on their day. Every run checks every hold again before erasing, so
+    a hold placed later still wins, and a step interrupted half-way is simply
+    run again.
     """
 
     class Status(models.TextChoices):
@@ -306,6 +309,7 @@ class DeferredErasure(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     class Reason(models.TextChoices):
+        REQUEST = "request", _("Erased with the request")
         RETENTION = "retention", _("Kept under a retention rule")
         HOLD = "hold", _("Kept under a legal hold")
         NOTICE = "notice", _("Address kept until the final notice is sent")
@@ -336,7 +340,22 @@ class DeferredErasure(models.Model):
         help_text=_("The category to erase from the source."),
     )
     record_ids = models.JSONField(
-        _("records"), default=list, help_text=_("Ids of the records to erase, within the source.")
+        _("records"),
+        default=list,
+        blank=True,
+        help_text=_("Ids of the records to erase; empty: every record up to the highest id."),
+    )
+    max_pk = models.BigIntegerField(
+        _("highest id"),
+        null=True,
+        blank=True,
+        help_text=_("Records created after the request are not part of it."),
+    )
+    services = models.JSONField(
+        _("services"),
+        default=list,
+        blank=True,
+        help_text=_("Codes of the services the request named; empty means all."),
     )
     reason = models.CharField(
         _("why deferred"),
@@ -526,6 +545,12 @@ class ErasureLedgerEntry(models.Model):
         default=list,
         blank=True,
         help_text=_("Ids of the records erased; empty: every record up to the highest id."),
+    )
+    services = models.JSONField(
+        _("services"),
+        default=list,
+        blank=True,
+        help_text=_("Codes of the services the erasure was limited to; empty means all."),
     )
     first_pk = models.BigIntegerField(
         _("first id"), null=True, blank=True, help_text=_("Sweep: lowest id of the batch.")

@@ -1,0 +1,291 @@
+"""What may not be erased now, and until when.
+
+Two kinds of hold keep data from being erased:
+
+* a retention rule with a legal obligation (``RetentionRule.obligation``),
+  computed per record from the rule's event and period: an invoice is held
+  until :func:`rights.retention.rules.keep_until` of its fiscal year;
+* a staff :class:`~rights.retention.models.LegalHold`, stored, which wins over
+  everything until it ends or is released.
+
+Both are expressed as ``Q`` conditions on a source's model, so the deletion
+workflow, the deferred erasures and the retention sweep ask the database the
+same question, for one customer or for a whole table. Only model sources
+(:class:`rights.registry.ModelSource`) are evaluated per record; another
+source is held as a whole when a hold covers it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from rights.registry import DELETE, ModelSource, Source
+
+from . import rules as dates
+from .models import AccountClosure, LegalHold, RetentionRule, RetentionTrigger
+
+#: A condition no row meets (``pk__in=[]`` is answered without a query).
+NOTHING = Q(pk__in=[])
+
+
+def fiscal_end_month() -> int:
+    return settings.RIGHTS_FISCAL_YEAR_END_MONTH
+
+
+def loss_years() -> frozenset[int]:
+    return frozenset(settings.RIGHTS_LOSS_FISCAL_YEARS)
+
+
+# -- the columns a rule needs --------------------------------------------------------
+
+
+def subject_column(source: ModelSource) -> str:
+    return source.subject_path or "pk"
+
+
+def record_date_field(source: Source) -> str | None:
+    """The date a source's records are dated by: ``source.record_date`` when
+    declared, else the first field of its display order when that is a date."""
+    declared = getattr(source, "record_date", None)
+    if declared:
+        return declared
+    if not isinstance(source, ModelSource):
+        return None
+    for name in source.order_by:
+        name = name.lstrip("-")
+        if name == "pk":
+            break
+        field = source.model._meta.get_field(name)
+        if isinstance(field, models.DateField):  # DateTimeField is a DateField
+            return name
+        break
+    return None
+
+
+def _date_bound(source: ModelSource, field_name: str, day: dt.date):
+    """What to compare ``field < day`` with: the day, or its local midnight."""
+    field = source.model._meta.get_field(field_name)
+    if isinstance(field, models.DateTimeField):
+        return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    return day
+
+
+def _registrations(source: ModelSource):
+    from portal.models import ServiceRegistration
+
+    registrations = ServiceRegistration.objects.filter(user=OuterRef(subject_column(source)))
+    if source.service_path:
+        registrations = registrations.filter(service=OuterRef(source.service_path))
+    elif source.service_code:
+        registrations = registrations.filter(service__code=source.service_code)
+    return registrations
+
+
+def expired_q(rule: RetentionRule, source: Source, today: dt.date) -> Q | None:
+    """Rows of ``source`` whose period under ``rule`` ended before ``today``.
+
+    None when the rule cannot be evaluated for the source (no record date for
+    a date rule, or not a model source): then nothing counts as expired.
+    """
+    if not isinstance(source, ModelSource):
+        return None
+    trigger = rule.trigger
+    if trigger in (RetentionTrigger.RECORD_DATE, RetentionTrigger.FISCAL_YEAR_END):
+        field = record_date_field(source)
+        if field is None:
+            return None
+        if trigger == RetentionTrigger.RECORD_DATE:
+            cutoff = dates.event_cutoff(today, dates.Period.of(rule))
+            return Q(**{f"{field}__lt": _date_bound(source, field, cutoff)})
+        month = fiscal_end_month()
+        last = dates.fiscal_record_cutoff(today, dates.Period.of(rule), month)
+        condition = Q(**{f"{field}__lt": _date_bound(source, field, last + dt.timedelta(days=1))})
+        if rule.loss_year_period_years is not None and loss_years():
+            longer = dates.Period.of(rule, loss_year=True)
+            last_loss = dates.fiscal_record_cutoff(today, longer, month)
+            for year in sorted(loss_years()):
+                year_end = dates.fiscal_year_end(dt.date(year, month, 1), month)
+                if last_loss < year_end <= last:
+                    # A loss year: its records keep the longer period.
+                    start = dates.fiscal_year_start(year_end)
+                    condition &= ~Q(
+                        **{
+                            f"{field}__gte": _date_bound(source, field, start),
+                            f"{field}__lt": _date_bound(
+                                source, field, year_end + dt.timedelta(days=1)
+                            ),
+                        }
+                    )
+        return condition
+    cutoff = dates.event_cutoff(today, dates.Period.of(rule))
+    if trigger == RetentionTrigger.REGISTRATION_END:
+        registrations = _registrations(source)
+        # Ended long enough ago, and none of them still running or ended later.
+        return Exists(registrations.filter(ended_on__lt=cutoff)) & ~Exists(
+            registrations.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=cutoff))
+        )
+    if trigger == RetentionTrigger.ACCOUNT_CLOSURE:
+        bound = timezone.make_aware(dt.datetime.combine(cutoff, dt.time.min))
+        return Exists(
+            AccountClosure.objects.filter(
+                user=OuterRef(subject_column(source)), closed_at__lt=bound
+            )
+        )
+    return None
+
+
+def already_erased_q(source: Source, category: str) -> Q | None:
+    """Rows of an anonymising source whose ``category`` fields hold their replacement.
+
+    The sweep and reruns skip them, so nothing is erased (or counted) twice.
+    None for a deleting source: an erased row is simply gone.
+    """
+    if not isinstance(source, ModelSource) or source.erasure != "anonymise":
+        return None
+    condition = Q()
+    for personal_field in source.fields_in(category):
+        if personal_field.erase_to is DELETE:
+            return None
+        if personal_field.erase_to is None:
+            condition &= Q(**{f"{personal_field.name}__isnull": True})
+        else:
+            condition &= Q(**{personal_field.name: personal_field.erase_to})
+    return condition
+
+
+# -- staff holds ----------------------------------------------------------------------
+
+
+def active_holds(*, subject=None, on: dt.date | None = None) -> list[LegalHold]:
+    """Staff holds in force on ``on``; with ``subject``, those that may concern them."""
+    holds = LegalHold.objects.active(on).select_related("service")
+    if subject is not None:
+        holds = holds.filter(Q(subject=subject) | Q(subject__isnull=True))
+    return list(holds)
+
+
+def hold_covers_category(hold: LegalHold, source: Source, category: str) -> bool:
+    """Erasing ``category`` from ``source`` would touch data the hold keeps.
+
+    Deleting a row removes every category it holds, so a deleting source is
+    held when any of its categories is; anonymising touches only ``category``.
+    """
+    if not hold.categories:
+        return True
+    if source.erasure == "delete":
+        return any(c in hold.categories for c in source.categories())
+    return category in hold.categories
+
+
+def hold_q(hold: LegalHold, source: Source, category: str) -> Q:
+    """The rows of ``source`` the hold keeps from erasure of ``category``."""
+    if not isinstance(source, ModelSource) or not hold_covers_category(hold, source, category):
+        return NOTHING
+    condition = Q()
+    if hold.records:
+        ids = [ref.split(":", 1)[1] for ref in hold.records if ref.split(":", 1)[0] == source.key]
+        if not ids:
+            return NOTHING
+        condition &= Q(pk__in=ids)
+    if hold.subject_id is not None:
+        condition &= Q(**{subject_column(source): hold.subject_id})
+    if hold.service_id is not None:
+        if source.service_path:
+            # Records of the service, and (to be safe) records tied to no service.
+            condition &= Q(**{source.service_path: hold.service_id}) | Q(
+                **{f"{source.service_path}__isnull": True}
+            )
+        elif source.service_code and source.service_code != hold.service.code:
+            return NOTHING
+        elif hold.subject_id is None:
+            # Data about the customer as a whole: held for every customer of the service.
+            from portal.models import ServiceRegistration
+
+            customers = ServiceRegistration.objects.filter(service_id=hold.service_id)
+            condition &= Q(**{f"{subject_column(source)}__in": customers.values("user")})
+    return condition
+
+
+def staff_held_q(holds: Iterable[LegalHold], source: Source, category: str) -> Q:
+    condition = NOTHING
+    for hold in holds:
+        condition |= hold_q(hold, source, category)
+    return condition
+
+
+def rule_held_q(rule: RetentionRule | None, source: Source, today: dt.date) -> Q:
+    """Rows a rule with a legal obligation still keeps on ``today``."""
+    if rule is None or not rule.obligation:
+        return NOTHING
+    expired = expired_q(rule, source, today)
+    return Q() if expired is None else ~expired
+
+
+def held_q(
+    source: Source, category: str, *, rule: RetentionRule | None, holds, today: dt.date
+) -> Q:
+    """Every row of ``source`` that may not lose ``category`` on ``today``."""
+    return staff_held_q(holds, source, category) | rule_held_q(rule, source, today)
+
+
+# -- per record: until when -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeptUntil:
+    """Until when a group of records is kept, and why. ``until`` None: no end known yet."""
+
+    until: dt.date | None
+    rule: RetentionRule | None = None
+    hold: LegalHold | None = None
+
+
+def rule_keep_until(
+    rule: RetentionRule, source: ModelSource, subject, rows: list[dict], *, closing: bool = False
+) -> dict[dt.date | None, list]:
+    """Record ids grouped by the last day ``rule`` keeps them (None: not known yet).
+
+    ``rows`` are ``{"pk": ..., <record date field>: ...}`` of the subject's
+    records. ``closing``: the account is being closed today.
+    """
+    groups: dict[dt.date | None, list] = {}
+    trigger = rule.trigger
+    if trigger in (RetentionTrigger.RECORD_DATE, RetentionTrigger.FISCAL_YEAR_END):
+        field = record_date_field(source)
+        for row in rows:
+            value = row.get(field) if field else None
+            if value is None:
+                groups.setdefault(None, []).append(row["pk"])
+                continue
+            if isinstance(value, dt.datetime):
+                value = timezone.localdate(value)
+            until = dates.record_keep_until(
+                value, rule, end_month=fiscal_end_month(), loss_years=loss_years()
+            )
+            groups.setdefault(until, []).append(row["pk"])
+        return groups
+    period = dates.Period.of(rule)
+    until = None
+    if trigger == RetentionTrigger.ACCOUNT_CLOSURE:
+        closure = AccountClosure.objects.filter(user=subject).first()
+        if closure is not None:
+            until = dates.keep_until(timezone.localdate(closure.closed_at), period)
+        elif closing:
+            until = dates.keep_until(timezone.localdate(), period)
+    elif trigger == RetentionTrigger.REGISTRATION_END:
+        from portal.models import ServiceRegistration
+
+        registrations = ServiceRegistration.objects.filter(user=subject)
+        if not registrations.filter(ended_on__isnull=True).exists():
+            last = registrations.aggregate(last=models.Max("ended_on"))["last"]
+            if last is not None:
+                until = dates.keep_until(last, period)
+    groups[until] = [row["pk"] for row in rows]
+    return groups

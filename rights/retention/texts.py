@@ -1,0 +1,93 @@
+"""Retention periods in words, for "my data" and the staff pages."""
+
+from __future__ import annotations
+
+from django.utils.translation import get_language, gettext, ngettext, npgettext
+
+from .models import RetentionRule, RetentionTrigger
+
+
+def _joined(parts: list[str]) -> str:
+    return ("" if (get_language() or "ja").startswith("ja") else " ").join(parts)
+
+
+def period_text(rule: RetentionRule, *, years: int | None = None) -> str:
+    years = rule.period_years if years is None else years
+    parts = []
+    if years:
+        parts.append(ngettext("%(n)d year", "%(n)d years", years) % {"n": years})
+    if rule.period_months:
+        parts.append(
+            ngettext("%(n)d month", "%(n)d months", rule.period_months) % {"n": rule.period_months}
+        )
+    if rule.period_days:
+        parts.append(
+            ngettext("%(n)d day", "%(n)d days", rule.period_days) % {"n": rule.period_days}
+        )
+    return _joined(parts)
+
+
+def when_text(rule: RetentionRule) -> str:
+    """How long and from when, e.g. "for 7 years from 2 months after the end of the fiscal
+    year of each record"."""
+    period = period_text(rule)
+    trigger = rule.trigger
+    if trigger == RetentionTrigger.ACCOUNT_CLOSURE:
+        if not period:
+            return gettext("until your account is closed")
+        return gettext("for %(period)s after your account is closed") % {"period": period}
+    if trigger == RetentionTrigger.REGISTRATION_END:
+        if not period:
+            return gettext("until your registration with the service ends")
+        return gettext("for %(period)s after your registration with the service ends") % {
+            "period": period
+        }
+    if trigger == RetentionTrigger.FISCAL_YEAR_END:
+        if rule.trigger_offset_months:
+            text = gettext(
+                "for %(period)s from %(months)s after the end of the fiscal year of each record"
+            ) % {
+                "period": period,
+                "months": npgettext(
+                    "months after an event",
+                    "%(n)d month",
+                    "%(n)d months",
+                    rule.trigger_offset_months,
+                )
+                % {"n": rule.trigger_offset_months},
+            }
+        else:
+            text = gettext("for %(period)s from the end of the fiscal year of each record") % {
+                "period": period
+            }
+        if rule.loss_year_period_years is not None:
+            text += gettext(" (%(period)s for fiscal years with a loss carried forward)") % {
+                "period": period_text(rule, years=rule.loss_year_period_years)
+            }
+        return text
+    return gettext("for %(period)s from the date of each record") % {"period": period}
+
+
+def retention_sentence(rule: RetentionRule) -> str:
+    """The rule as a sentence for the customer, naming the law when there is one."""
+    when = when_text(rule)
+    statute = rule.display_statute
+    if rule.obligation:
+        return gettext("Kept %(when)s, as required by %(statute)s.") % {
+            "when": when,
+            "statute": statute or gettext("law"),
+        }
+    if rule.erase_when_expired:
+        if statute:
+            return gettext("Kept %(when)s, then erased (%(statute)s).") % {
+                "when": when,
+                "statute": statute,
+            }
+        return gettext("Kept %(when)s, then erased.") % {"when": when}
+    return gettext("Kept %(when)s.") % {"when": when}
+
+
+def retention_text(code: str) -> str | None:
+    """The registry's retention provider: None while no rule has the code."""
+    rule = RetentionRule.objects.filter(code=code).first()
+    return retention_sentence(rule) if rule is not None else None
