@@ -29,9 +29,52 @@ class PortalAdminAuthenticationForm(OTPAdminAuthenticationForm):
 
 
 class PortalAdminSite(OTPAdminSite):
-    """Only active staff who passed a one-time-password check get in."""
+    """Only active staff who passed a one-time-password check get in.
+
+    Apps add pages that belong to no model (reports, dashboards) with
+    :meth:`register_view`; they are listed on the index page for staff who
+    hold the permission each names.
+    """
 
     site_header = _("Rights Portal — staff")
     site_title = _("Rights Portal staff")
     index_title = _("Requests, data and audit")
     login_form = PortalAdminAuthenticationForm
+    index_template = "admin/portal_index.html"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._extra_views: list[dict] = []
+
+    def register_view(self, route: str, view, *, name: str, title, permission: str, listed=True):
+        """Serve ``view`` at /admin/<route> behind the OTP login, as ``admin:<name>``."""
+        self._extra_views.append(
+            {
+                "route": route,
+                "view": view,
+                "name": name,
+                "title": title,
+                "permission": permission,
+                "listed": listed,
+            }
+        )
+
+    def get_urls(self):
+        from django.urls import path
+
+        extra = [
+            path(entry["route"], self.admin_view(entry["view"]), name=entry["name"])
+            for entry in self._extra_views
+        ]
+        return extra + super().get_urls()
+
+    def each_context(self, request):
+        from django.urls import reverse
+
+        context = super().each_context(request)
+        context["extra_views"] = [
+            {"title": entry["title"], "url": reverse(f"{self.name}:{entry['name']}")}
+            for entry in self._extra_views
+            if entry["listed"] and request.user.has_perm(entry["permission"])
+        ]
+        return context

@@ -274,10 +274,7 @@ RIGHTS_FEE_INVOICE_REGISTRATION = env.str("RIGHTS_FEE_INVOICE_REGISTRATION", def
 PAYMENT_PROVIDERS = {"fake": "rights.payments.FakeProvider"}
 PAYMENT_WEBHOOK_SECRET = env.str("PAYMENT_WEBHOOK_SECRET", default="")
 
-# Retention (rights/retention): fiscal years, the jobs and the erasure ledger.
-# The company's fiscal year ends with this month (Corporation Tax Act periods
-# count from two months after it).
-RIGHTS_FISCAL_YEAR_END_MONTH = env.int("RIGHTS_FISCAL_YEAR_END_MONTH", default=3)
-# Calendar years in which a fiscal year with a loss carried forward ended: their
-# transaction documents are kept 10 years instead of 7.
-RIGHTS_LOSS_FISCAL_YEARS = env.list("RIGHTS_LOSS_FISCAL_YEARS", cast=int, default=[])
+# Anonymised statistics: smallest published cell, and the purpose of use that,
+# when the company defines it, customers may withdraw to be left out.
+STATISTICS_MIN_CELL = env.int("STATISTICS_MIN_CELL", default=10)
+STATISTICS_PURPOSE_CODE = env.str("STATISTICS_PURPOSE_CODE", default="statistics")

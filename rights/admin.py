@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from portal.audit import audit_log
 
-from . import fees, services, workflow
+from . import admin_reports, fees, services, workflow
 from .choices import Regime, RejectionGround, Status
 from .fee_admin import RequestFeeAdminMixin
 from .models import RightsRequest
@@ -516,3 +516,6 @@ def timeline(obj: RightsRequest) -> list[dict]:
         for m in obj.messages.select_related("author")
     ]
     return sorted(items, key=lambda entry: entry["at"])
+
+
+admin_reports.register(admin.site)

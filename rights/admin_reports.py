@@ -1,0 +1,303 @@
+"""The privacy office's report pages in the staff admin.
+
+Registered on the admin site (behind its OTP login) from rights/admin.py:
+the request dashboard, the period metrics (CSV and printable) and the
+anonymised statistics (CSV).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from portal.audit import audit_log
+
+from . import reporting, statistics
+from .charts import monthly_bars
+from .selectors import requests_visible_to, sees_all_services
+
+VIEW_PERMISSION = "rights.view_rightsrequest"
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(label=gettext_lazy("From"), required=False)
+    end = forms.DateField(label=gettext_lazy("To"), required=False)
+
+    def __init__(self, data, *, default_days: int | None = None, default_year=False):
+        super().__init__(data)
+        today = timezone.localdate()
+        if default_year:
+            self.default = (dt.date(today.year, 1, 1), dt.date(today.year, 12, 31))
+        else:
+            self.default = (today - dt.timedelta(days=default_days or 90), today)
+
+    def period(self) -> tuple[dt.date, dt.date]:
+        if not self.is_valid():
+            return self.default
+        start = self.cleaned_data.get("start") or self.default[0]
+        end = self.cleaned_data.get("end") or self.default[1]
+        if end < start:
+            self.add_error("end", _("The end is before the start."))
+            return self.default
+        return start, end
+
+
+def _queue(**params) -> str:
+    return f"{reverse('admin:rights_rightsrequest_changelist')}?{urlencode(params)}"
+
+
+def _check(request, *, all_services=False):
+    if not request.user.has_perm(VIEW_PERMISSION):
+        raise PermissionDenied
+    if all_services and not sees_all_services(request.user):
+        raise PermissionDenied
+
+
+def _context(request, **extra):
+    return {**admin.site.each_context(request), **extra}
+
+
+def dashboard_view(request):
+    _check(request)
+    form = PeriodForm(request.GET or None, default_days=90)
+    start, end = form.period()
+    board = reporting.dashboard(
+        requests_visible_to(request.user), period_start=start, period_end=end
+    )
+    chart = monthly_bars(
+        board.trend,
+        title=_("Requests received and completed per month"),
+        series=[("received", _("requests received")), ("completed", _("requests completed"))],
+    )
+    links = {
+        "overdue": _queue(deadline="overdue"),
+        "due_soon": _queue(deadline="due7"),
+        "unassigned": _queue(assignee="none"),
+    }
+    status_rows = [{**row, "url": _queue(status__exact=row["status"])} for row in board.by_status]
+    kind_rows = [{**row, "url": _queue(kind__exact=row["kind"])} for row in board.by_kind]
+    matrix = [
+        {
+            **s,
+            "cells": [
+                {
+                    "n": board.matrix.get((s["status"], k["kind"]), 0),
+                    "url": _queue(status__exact=s["status"], kind__exact=k["kind"]),
+                }
+                for k in board.by_kind
+            ],
+        }
+        for s in status_rows
+    ]
+    services = [{**row, "url": _queue(service=row["service_id"])} for row in board.per_service]
+    assignees = [
+        {**row, "url": _queue(assignee=row["assignee_id"] or "none")} for row in board.per_assignee
+    ]
+    return TemplateResponse(
+        request,
+        "admin/reports/dashboard.html",
+        _context(
+            request,
+            title=_("Request dashboard"),
+            form=form,
+            board=board,
+            chart=chart,
+            links=links,
+            matrix=matrix,
+            kinds=kind_rows,
+            services=services,
+            assignees=assignees,
+        ),
+    )
+
+
+def metrics_view(request):
+    _check(request)
+    form = PeriodForm(request.GET or None, default_year=True)
+    start, end = form.period()
+    rows = reporting.period_metrics(requests_visible_to(request.user), start=start, end=end)
+    if request.GET.get("format") == "csv":
+        audit_log(
+            action="report.metrics_exported",
+            actor=request.user,
+            request=request,
+            details={"start": start.isoformat(), "end": end.isoformat()},
+        )
+        return _metrics_csv(rows, start, end)
+    return TemplateResponse(
+        request,
+        "admin/reports/metrics.html",
+        _context(
+            request,
+            title=_("Request metrics"),
+            form=form,
+            rows=rows,
+            start=start,
+            end=end,
+            csv_url=f"?{urlencode({'start': start, 'end': end, 'format': 'csv'})}",
+        ),
+    )
+
+
+def _metrics_csv(rows, start, end) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="request-metrics-{start}-{end}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "regime",
+            "kind",
+            "received",
+            "completed",
+            "partially_completed",
+            "rejected",
+            "withdrawn",
+            "expired",
+            "still_open",
+            "median_days_to_respond",
+        ]
+    )
+    fields = ["received", "completed", "partially_completed", "rejected", "withdrawn",
+              "expired", "still_open"]  # fmt: skip
+    for row in rows:
+        writer.writerow([row.regime, "all", *(getattr(row, f) for f in fields), row.median_days])
+        for kind in row.by_kind:
+            writer.writerow([row.regime, kind["kind"], *(kind[f] for f in fields), ""])
+    writer.writerow([])
+    writer.writerow(["regime", "rejection_ground", "rejected"])
+    for row in rows:
+        for ground in row.rejected_by_ground:
+            writer.writerow([row.regime, ground["ground"], ground["n"]])
+    return response
+
+
+class StatisticsForm(forms.Form):
+    rows = forms.ChoiceField(
+        label=gettext_lazy("Rows"),
+        choices=list(statistics.DIMENSIONS.items()),
+        initial="age_band",
+    )
+    cols = forms.ChoiceField(
+        label=gettext_lazy("Columns"),
+        choices=list(statistics.DIMENSIONS.items()),
+        initial="gender",
+    )
+    k = forms.IntegerField(
+        label=gettext_lazy("Smallest published cell (k)"),
+        min_value=2,
+        max_value=1000,
+        required=False,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("rows") and cleaned.get("rows") == cleaned.get("cols"):
+            self.add_error("cols", _("Choose two different attributes."))
+        return cleaned
+
+
+def statistics_view(request):
+    _check(request, all_services=True)
+    from django.conf import settings
+
+    form = StatisticsForm(request.GET or {"rows": "age_band", "cols": "gender"})
+    table = None
+    if form.is_valid():
+        k = max(form.cleaned_data.get("k") or settings.STATISTICS_MIN_CELL, 2)
+        table = statistics.cross_table(form.cleaned_data["rows"], form.cleaned_data["cols"], k=k)
+        if request.GET.get("format") == "csv":
+            audit_log(
+                action="report.statistics_exported",
+                actor=request.user,
+                request=request,
+                details={
+                    "rows": form.cleaned_data["rows"],
+                    "cols": form.cleaned_data["cols"],
+                    "k": k,
+                },
+            )
+            return _statistics_csv(table, form.cleaned_data["rows"], form.cleaned_data["cols"])
+    return TemplateResponse(
+        request,
+        "admin/reports/statistics.html",
+        _context(
+            request,
+            title=_("Anonymised statistics"),
+            form=form,
+            table=table,
+            grid=_grid(table, form.cleaned_data) if table else None,
+            col_labels=_col_labels(table, form.cleaned_data) if table else None,
+            csv_url=f"?{urlencode({**request.GET.dict(), 'format': 'csv'})}",
+        ),
+    )
+
+
+def _grid(table, choice):
+    labels = statistics.value_labels(choice["rows"])
+    return [
+        {
+            "label": labels.get(r, r),
+            "cells": [table.cells[r, c] for c in table.cols],
+            "total": table.row_totals[r],
+        }
+        for r in table.rows
+    ]
+
+
+def _col_labels(table, choice):
+    labels = statistics.value_labels(choice["cols"])
+    return [labels.get(c, c) for c in table.cols]
+
+
+def _statistics_csv(table, rows, cols) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="statistics-{rows}-{cols}.csv"'
+    writer = csv.writer(response)
+    hidden = f"<{table.k}"
+    writer.writerow([f"{rows} \\ {cols}", *table.cols, "total"])
+    for r in table.rows:
+        writer.writerow(
+            [
+                r,
+                *(hidden if table.cells[r, c] is None else table.cells[r, c] for c in table.cols),
+                hidden if table.row_totals[r] is None else table.row_totals[r],
+            ]
+        )
+    writer.writerow(
+        ["total", *(hidden if table.col_totals[c] is None else table.col_totals[c]
+                    for c in table.cols),
+         hidden if table.total is None else table.total]
+    )  # fmt: skip
+    return response
+
+
+def register(site):
+    site.register_view(
+        "reports/",
+        dashboard_view,
+        name="reports_dashboard",
+        title=gettext_lazy("Request dashboard"),
+        permission=VIEW_PERMISSION,
+    )
+    site.register_view(
+        "reports/metrics/",
+        metrics_view,
+        name="reports_metrics",
+        title=gettext_lazy("Request metrics per period"),
+        permission=VIEW_PERMISSION,
+    )
+    site.register_view(
+        "reports/statistics/", statistics_view, name="reports_statistics",
+        title=gettext_lazy("Anonymised statistics"), permission=VIEW_PERMISSION,
+    )  # fmt: skip

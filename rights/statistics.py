@@ -1,0 +1,262 @@
+"""Anonymised statistics about customers: cross-tables that identify no one.
+
+A table counts customers by two attributes (age band, gender, prefecture,
+service). A cell is published only when it counts at least ``k`` customers
+(default ``STATISTICS_MIN_CELL``, 10). Smaller non-zero cells are suppressed,
+and so is every total below ``k``; then complementary suppression makes sure
+that no line of the table (a row or column, together with its total) has
+exactly one suppressed entry, since that entry would be its total minus the
+published rest. Customers who withdrew the statistics purpose (when the
+company defines one) or who are under a stop of use are left out entirely.
+
+All counting is one GROUP BY query; suppression works on the small result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+AGE_BANDS = [(0, 19), (20, 29), (30, 39), (40, 49), (50, 59), (60, 69), (70, 200)]
+UNKNOWN = "unknown"
+
+# The 47 prefectures, in the official order, with the romanised names that
+# English addresses use.
+PREFECTURES = [
+    ("北海道", "Hokkaido"), ("青森県", "Aomori"), ("岩手県", "Iwate"), ("宮城県", "Miyagi"),
+    ("秋田県", "Akita"), ("山形県", "Yamagata"), ("福島県", "Fukushima"), ("茨城県", "Ibaraki"),
+    ("栃木県", "Tochigi"), ("群馬県", "Gunma"), ("埼玉県", "Saitama"), ("千葉県", "Chiba"),
+    ("東京都", "Tokyo"), ("神奈川県", "Kanagawa"), ("新潟県", "Niigata"), ("富山県", "Toyama"),
+    ("石川県", "Ishikawa"), ("福井県", "Fukui"), ("山梨県", "Yamanashi"), ("長野県", "Nagano"),
+    ("岐阜県", "Gifu"), ("静岡県", "Shizuoka"), ("愛知県", "Aichi"), ("三重県", "Mie"),
+    ("滋賀県", "Shiga"), ("京都府", "Kyoto"), ("大阪府", "Osaka"), ("兵庫県", "Hyogo"),
+    ("奈良県", "Nara"), ("和歌山県", "Wakayama"), ("鳥取県", "Tottori"), ("島根県", "Shimane"),
+    ("岡山県", "Okayama"), ("広島県", "Hiroshima"), ("山口県", "Yamaguchi"),
+    ("徳島県", "Tokushima"), ("香川県", "Kagawa"), ("愛媛県", "Ehime"), ("高知県", "Kochi"),
+    ("福岡県", "Fukuoka"), ("佐賀県", "Saga"), ("長崎県", "Nagasaki"), ("熊本県", "Kumamoto"),
+    ("大分県", "Oita"), ("宮崎県", "Miyazaki"), ("鹿児島県", "Kagoshima"), ("沖縄県", "Okinawa"),
+]  # fmt: skip
+
+
+def _age_band_expression(today: dt.date):
+    whens = []
+    for low, high in AGE_BANDS:
+        # Born after (today − (high+1) years) and on/before (today − low years).
+        youngest = _years_before(today, low)
+        oldest = _years_before(today, high + 1)
+        label = f"{low}+" if high >= 200 else f"{low}-{high}"
+        whens.append(
+            When(
+                profile__date_of_birth__gt=oldest,
+                profile__date_of_birth__lte=youngest,
+                then=Value(label),
+            )
+        )
+    return Case(*whens, default=Value(UNKNOWN), output_field=CharField())
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _prefecture_expression():
+    whens = []
+    for japanese, romaji in PREFECTURES:
+        whens.append(When(profile__address__startswith=japanese, then=Value(japanese)))
+        whens.append(When(profile__address__icontains=romaji, then=Value(japanese)))
+    return Case(*whens, default=Value(UNKNOWN), output_field=CharField())
+
+
+def _gender_expression():
+    return Case(
+        When(profile__gender="", then=Value(UNKNOWN)),
+        When(profile__gender__isnull=True, then=Value(UNKNOWN)),
+        default="profile__gender",
+        output_field=CharField(),
+    )
+
+
+DIMENSIONS = {
+    "age_band": _("Age band"),
+    "gender": _("Gender"),
+    "prefecture": _("Prefecture"),
+    "service": _("Service"),
+}
+
+
+def dimension_expression(name: str, today: dt.date):
+    if name == "age_band":
+        return _age_band_expression(today)
+    if name == "gender":
+        return _gender_expression()
+    if name == "prefecture":
+        return _prefecture_expression()
+    if name == "service":
+        return Case(
+            When(
+                service_registrations__service__code__isnull=False,
+                then="service_registrations__service__code",
+            ),
+            default=Value(UNKNOWN),
+            output_field=CharField(),
+        )
+    raise ValueError(f"unknown dimension {name!r}")
+
+
+def value_labels(dimension: str) -> dict[str, str]:
+    """How the values of a dimension are shown (codes become their labels)."""
+    from portal.models import Profile, Service
+
+    labels: dict[str, str] = {UNKNOWN: str(_("unknown"))}
+    if dimension == "gender":
+        labels.update({code: str(label) for code, label in Profile.Gender.choices})
+    elif dimension == "service":
+        labels.update({s.code: s.display_name for s in Service.objects.all()})
+    return labels
+
+
+def population(*, at: dt.datetime | None = None):
+    """Customers counted: active, not staff, with a profile, and not opted out.
+
+    Excluded: anyone under a stop of use in force (for any purpose or all), and
+    anyone the statistics purpose does not allow when the company defines one
+    (``STATISTICS_PURPOSE_CODE``, default "statistics").
+    """
+    from consent.models import ProcessingRestriction, Purpose
+
+    at = at or timezone.now()
+    stopped = ProcessingRestriction.objects.filter(
+        subject=OuterRef("pk"),
+        scope=ProcessingRestriction.Scope.USE,
+        starts_at__lte=at,
+    ).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=False, profile__isnull=False)
+        .exclude(Exists(stopped))
+    )
+    purpose = Purpose.objects.filter(code=settings.STATISTICS_PURPOSE_CODE).first()
+    if purpose is not None:
+        from consent.selectors import subjects_allowed_for_use
+
+        users = users.filter(pk__in=subjects_allowed_for_use(purpose, at=at).values("pk"))
+    return users
+
+
+@dataclass
+class Table:
+    rows: list[str]
+    cols: list[str]
+    cells: dict[tuple[str, str], int | None]
+    row_totals: dict[str, int | None]
+    col_totals: dict[str, int | None]
+    total: int | None
+    k: int
+
+    @property
+    def suppressed_count(self) -> int:
+        entries = [*self.cells.values(), *self.row_totals.values(), *self.col_totals.values()]
+        return sum(1 for v in [*entries, self.total] if v is None)
+
+
+def suppress(counts: dict[tuple[str, str], int], *, k: int) -> Table:
+    """Apply primary and complementary suppression to a table of counts.
+
+    Published values are ints; suppressed ones are None. Row and column totals
+    are the sums of their cells. Guarantees: every published cell and total is
+    0 or at least ``k``, and no row or column (with its total), nor the line
+    of row totals or column totals (with the grand total), has exactly one
+    suppressed entry.
+    """
+    rows = sorted({r for r, _ in counts})
+    cols = sorted({c for _, c in counts})
+    cells = {(r, c): counts.get((r, c), 0) for r in rows for c in cols}
+    row_totals = {r: sum(cells[r, c] for c in cols) for r in rows}
+    col_totals = {c: sum(cells[r, c] for r in rows) for c in cols}
+    total = sum(row_totals.values())
+
+    hidden: set = set()
+
+    def small(value: int) -> bool:
+        return 0 < value < k
+
+    for key, value in cells.items():
+        if small(value):
+            hidden.add(("cell", key))
+    for r, value in row_totals.items():
+        if small(value):
+            hidden.add(("row", r))
+    for c, value in col_totals.items():
+        if small(value):
+            hidden.add(("col", c))
+    if small(total):
+        hidden.add(("total", None))
+
+    # Every line: its cells plus its total; the margins form two more lines.
+    lines = [[("cell", (r, c)) for c in cols] + [("row", r)] for r in rows]
+    lines += [[("cell", (r, c)) for r in rows] + [("col", c)] for c in cols]
+    lines.append([("row", r) for r in rows] + [("total", None)])
+    lines.append([("col", c) for c in cols] + [("total", None)])
+
+    def value_of(entry):
+        kind, key = entry
+        if kind == "cell":
+            return cells[key]
+        if kind == "row":
+            return row_totals[key]
+        if kind == "col":
+            return col_totals[key]
+        return total
+
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            if sum(1 for entry in line if entry in hidden) != 1:
+                continue
+            # Hide the smallest other entry of the line, preferring inner cells
+            # (and non-zero ones) to totals, so as little as possible is lost.
+            candidates = [entry for entry in line if entry not in hidden]
+            candidates.sort(
+                key=lambda e: (e[0] in ("row", "col", "total"), value_of(e) == 0, value_of(e))
+            )
+            hidden.add(candidates[0])
+            changed = True
+
+    return Table(
+        rows=rows,
+        cols=cols,
+        cells={key: None if ("cell", key) in hidden else v for key, v in cells.items()},
+        row_totals={r: None if ("row", r) in hidden else v for r, v in row_totals.items()},
+        col_totals={c: None if ("col", c) in hidden else v for c, v in col_totals.items()},
+        total=None if ("total", None) in hidden else total,
+        k=k,
+    )
+
+
+def cross_table(row_dim: str, col_dim: str, *, k: int | None = None, today=None) -> Table:
+    """Count the population by two dimensions, then suppress small cells."""
+    if row_dim == col_dim or row_dim not in DIMENSIONS or col_dim not in DIMENSIONS:
+        raise ValueError("Choose two different dimensions.")
+    k = k or settings.STATISTICS_MIN_CELL
+    today = today or timezone.localdate()
+    grouped = (
+        population()
+        .annotate(
+            _row=dimension_expression(row_dim, today), _col=dimension_expression(col_dim, today)
+        )
+        .values("_row", "_col")
+        .annotate(n=Count("pk", distinct=True))
+        .order_by()
+    )
+    counts = {(row["_row"], row["_col"]): row["n"] for row in grouped}
+    return suppress(counts, k=k)

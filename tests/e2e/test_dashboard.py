@@ -1,0 +1,40 @@
+"""A privacy officer follows the overdue figure from the dashboard to the queue."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from portal.staff import staff_create
+from rights.models import RightsRequest
+from tests.e2e.test_request_flow import _staff_logs_in
+from tests.factories import PASSWORD, ProfileFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_officer_follows_overdue_figure_to_the_filtered_queue(page, screenshot):
+    officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
+    customer = ProfileFactory().user
+    now = timezone.now()
+    late = RightsRequest.objects.create(
+        subject=customer, kind="disclosure", received_at=now - dt.timedelta(days=20),
+        due_at=now - dt.timedelta(days=6),
+    )  # fmt: skip
+    on_time = RightsRequest.objects.create(
+        subject=customer, kind="deletion", received_at=now, due_at=now + dt.timedelta(days=14)
+    )
+
+    _staff_logs_in(page, officer)
+    page.goto("/admin/reports/")
+    assert page.locator("#figure-overdue .figure-n").inner_text() == "1"
+    shot = screenshot("dashboard")
+    assert Path(shot).stat().st_size > 0
+    page.locator("#figure-overdue").click()
+    page.wait_for_url("**/admin/rights/rightsrequest/?deadline=overdue")
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() == 1
+    assert late.reference in rows.first.inner_text()
+    assert on_time.reference not in page.locator("#result_list").inner_text()
+    screenshot("overdue-queue")

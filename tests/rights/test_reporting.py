@@ -1,0 +1,236 @@
+"""The privacy office's figures: dashboard, period metrics (CCPA §7102), anonymised statistics."""
+
+import datetime as dt
+import itertools
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from portal.models import Profile
+from rights import reporting, statistics
+from rights.choices import Status
+from rights.models import RightsRequest
+from rights.statistics import suppress
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
+
+
+def _request(
+    subject,
+    *,
+    received_days_ago,
+    status=Status.SUBMITTED,
+    closed_days_ago=None,
+    due_in_days=10,
+    regime="appi",
+    kind="disclosure",
+    ground="",
+    assignee=None,
+):
+    received = NOW - dt.timedelta(days=received_days_ago)
+    return RightsRequest.objects.create(
+        subject=subject,
+        requester=subject,
+        kind=kind,
+        regime=regime,
+        status=status,
+        received_at=received,
+        due_at=NOW + dt.timedelta(days=due_in_days),
+        closed_at=None if closed_days_ago is None else NOW - dt.timedelta(days=closed_days_ago),
+        rejection_ground=ground,
+        assignee=assignee,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def seeded(customer, officer):
+    r = [
+        _request(customer, received_days_ago=3, due_in_days=-1, assignee=officer),  # overdue
+        _request(customer, received_days_ago=5, due_in_days=3),  # due soon
+        _request(customer, received_days_ago=6, status=Status.IN_REVIEW, kind="correction"),
+        _request(customer, received_days_ago=2, status=Status.AWAITING_CUSTOMER, due_in_days=-5),
+        # completed in the last 90 days after 4, 10 and 30 days
+        _request(customer, received_days_ago=40, status=Status.COMPLETED, closed_days_ago=36),
+        _request(customer, received_days_ago=50, status=Status.COMPLETED, closed_days_ago=40),
+        _request(customer, received_days_ago=60, status=Status.PARTIALLY_COMPLETED,
+                 closed_days_ago=30),
+        _request(customer, received_days_ago=300, status=Status.REJECTED, closed_days_ago=290,
+                 ground="business", regime="gdpr"),
+        _request(customer, received_days_ago=100, status=Status.WITHDRAWN, closed_days_ago=99,
+                 regime="ccpa"),
+    ]  # fmt: skip
+    return r
+
+
+def test_dashboard_figures_equal_a_hand_count(seeded):
+    with time_machine.travel(NOW, tick=False):
+        board = reporting.dashboard(
+            RightsRequest.objects.all(),
+            period_start=(NOW - dt.timedelta(days=90)).date(),
+            period_end=NOW.date(),
+        )
+    assert board.open_total == 4
+    assert board.overdue == 1  # the awaiting-customer one is paused, not overdue
+    assert board.due_soon == 1
+    by_status = {row["status"]: row["n"] for row in board.by_status}
+    assert by_status[Status.SUBMITTED] == 2 and by_status[Status.IN_REVIEW] == 1
+    assert board.matrix[(Status.IN_REVIEW, "correction")] == 1
+    assert board.all_services == 4
+    assigned = {row["assignee__email"]: row["n"] for row in board.per_assignee}
+    assert assigned == {"po@example.com": 1, None: 3}
+    assert board.completed_in_period == 3
+    assert board.median_days == 10.0  # 4, 10, 30
+    assert board.p95_days == pytest.approx(28.0)  # 10 + (30 − 10) × 0.9
+    trend = {row["month"]: row for row in board.trend}
+    assert len(board.trend) == 12
+    assert trend[dt.date(2026, 11, 1)]["received"] == 4
+    assert trend[dt.date(2026, 10, 1)]["completed"] == 3
+
+
+def test_period_metrics_per_regime_equal_a_hand_count(seeded):
+    with time_machine.travel(NOW, tick=False):
+        rows = {
+            r.regime: r
+            for r in reporting.period_metrics(
+                RightsRequest.objects.all(), start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31)
+            )
+        }
+    appi = rows["appi"]
+    assert (appi.received, appi.completed, appi.partially_completed) == (7, 2, 1)
+    assert appi.still_open == 4
+    assert appi.median_days == 10.0
+    gdpr = rows["gdpr"]
+    assert (gdpr.received, gdpr.rejected) == (1, 1)
+    assert gdpr.rejected_by_ground[0]["ground"] == "business"
+    assert rows["ccpa"].withdrawn == 1 and rows["ccpa"].median_days is None
+
+
+def test_dashboard_queries_do_not_grow_with_requests(customer):
+    def measure():
+        with CaptureQueriesContext(connection) as queries:
+            reporting.dashboard(
+                RightsRequest.objects.all(),
+                period_start=dt.date(2026, 1, 1),
+                period_end=dt.date(2026, 12, 31),
+            )
+        return len(queries)
+
+    RightsRequest.objects.bulk_create(
+        RightsRequest(subject=customer, kind="disclosure", received_at=NOW, due_at=NOW,
+                      status=Status.COMPLETED, closed_at=NOW)
+        for _ in range(100)
+    )  # fmt: skip
+    small = measure()
+    RightsRequest.objects.bulk_create(
+        RightsRequest(subject=customer, kind="deletion", received_at=NOW, due_at=NOW)
+        for _ in range(900)
+    )
+    assert measure() == small
+
+
+def _recoverable(table, original):
+    """Cells whose value is the only one consistent with everything published."""
+    hidden = [key for key, v in table.cells.items() if v is None]
+    if not hidden:
+        return []
+    bound = max(original.values())
+    solutions = []
+    # Small tables only: try every filling of the hidden cells.
+    for values in itertools.product(range(bound + 1), repeat=len(hidden)):
+        filled = {
+            **{k: v for k, v in table.cells.items() if v is not None},
+            **dict(zip(hidden, values, strict=True)),
+        }
+        ok = all(
+            total is None or sum(filled[r, c] for c in table.cols) == total
+            for r, total in table.row_totals.items()
+        ) and all(
+            total is None or sum(filled[r, c] for r in table.rows) == total
+            for c, total in table.col_totals.items()
+        )
+        if ok:
+            solutions.append(values)
+            if len(set(solutions)) > 1 and all(
+                len({s[i] for s in solutions}) > 1 for i in range(len(hidden))
+            ):
+                return []
+    return [key for i, key in enumerate(hidden) if len({s[i] for s in solutions}) == 1]
+
+
+def test_a_small_cell_is_hidden_and_cannot_be_worked_out_from_totals():
+    counts = {
+        ("20-29", "female"): 12, ("20-29", "male"): 3, ("20-29", "other"): 0,
+        ("30-39", "female"): 15, ("30-39", "male"): 11, ("30-39", "other"): 0,
+        ("40-49", "female"): 10, ("40-49", "male"): 14, ("40-49", "other"): 0,
+    }  # fmt: skip
+    table = suppress(counts, k=10)
+    assert table.cells["20-29", "male"] is None
+    assert table.cells["30-39", "female"] == 15 or table.cells["30-39", "female"] is None
+    published = [v for v in table.cells.values() if v is not None]
+    assert all(v == 0 or v >= 10 for v in published)
+    assert table.suppressed_count >= 2
+    assert _recoverable(table, counts) == []
+
+
+def test_every_line_has_zero_or_at_least_two_hidden_entries():
+    counts = {(r, c): (r * 7 + c * 3) % 14 for r in range(4) for c in range(3)}
+    table = suppress(counts, k=5)
+    for r in table.rows:
+        line = [table.cells[r, c] for c in table.cols] + [table.row_totals[r]]
+        assert sum(v is None for v in line) != 1
+    for c in table.cols:
+        line = [table.cells[r, c] for r in table.rows] + [table.col_totals[c]]
+        assert sum(v is None for v in line) != 1
+
+
+def _customers(n, *, born, gender):
+    users = [UserFactory() for _ in range(n)]
+    Profile.objects.bulk_create(
+        Profile(user=u, full_name="x", date_of_birth=born, gender=gender, address="東京都港区")
+        for u in users
+    )
+    return users
+
+
+def test_a_customer_under_a_stop_of_use_is_not_counted(officer):
+    from consent.models import ProcessingRestriction
+
+    women = _customers(11, born=dt.date(1990, 5, 1), gender="female")
+    _customers(10, born=dt.date(1990, 5, 1), gender="male")
+    with time_machine.travel(NOW, tick=False):
+        table = statistics.cross_table("age_band", "gender", k=10)
+        assert table.cells["30-39", "female"] == 11
+        ProcessingRestriction.objects.create(
+            subject=women[0], scope=ProcessingRestriction.Scope.USE, source="staff",
+            starts_at=NOW - dt.timedelta(days=1),
+        )  # fmt: skip
+        table = statistics.cross_table("age_band", "gender", k=10)
+    assert table.cells["30-39", "female"] == 10
+    assert table.row_totals["30-39"] == 20
+
+
+def test_statistics_page_is_for_officers_and_auditors_only(client, handler, officer_client):
+    from tests.rights.test_admin_queue import _login
+
+    assert officer_client.get("/admin/reports/statistics/").status_code == 200
+    _login(client, handler)
+    assert client.get("/admin/reports/statistics/").status_code == 403
+    assert client.get("/admin/reports/").status_code == 200
+
+
+def test_metrics_csv_and_dashboard_pages(officer_client, seeded):
+    response = officer_client.get(
+        "/admin/reports/metrics/?start=2026-01-01&end=2026-12-31&format=csv"
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert b"appi,all," in response.content
+    page = officer_client.get("/admin/reports/")
+    assert page.status_code == 200
+    assert b"<svg" in page.content
+    assert b"deadline=overdue" in page.content
