@@ -1,0 +1,102 @@
+"""An APPI disclosure with a fee: asked, shown to the customer, paid by bank transfer, moved on."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from portal.staff import staff_create
+from rights.choices import PaymentStatus, Status
+from rights.models import RightsRequest
+from tests.conftest import totp_code
+from tests.factories import PASSWORD, ProfileFactory
+from tests.rights.fee_support import publish
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _customer_files_disclosure(page, email):
+    """Log in, pass the e-mail code check on the disclosure form, and file it."""
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    page.goto("/requests/new/disclosure/")
+    page.locator("button[name=send]").click()
+    page.wait_for_load_state()
+    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
+    page.fill("input[name=token]", code)
+    page.locator("button[name=verify]").click()
+    page.wait_for_url("**/requests/new/disclosure/")
+    assert page.locator("a[href='/fees/']").count() >= 1  # told of the fee before filing
+    page.check("input[name=delivery_method][value=electronic]")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r".*/requests/\d+/$"))
+
+
+def _staff_page(browser, live_server, officer):
+    context = browser.new_context(base_url=live_server.url, locale="en-US")
+    staff = context.new_page()
+    device = TOTPDevice.objects.get(user=officer)
+    staff.goto("/admin/login/")
+    staff.fill("input[name=username]", officer.email)
+    staff.fill("input[name=password]", PASSWORD)
+    staff.fill("input[name=otp_token]", totp_code(device))
+    staff.locator("input[type=submit]").click()
+    staff.wait_for_url("**/admin/")
+    return context, staff
+
+
+def test_disclosure_fee_paid_by_bank_transfer(browser, live_server, screenshot, page):
+    """APPI art. 38: the published fee is told with its reference and deadline; the request
+    waits (clock paused) and moves on once staff record the transfer."""
+    publish(amount=1000)
+    customer = ProfileFactory(user__language="ja").user
+    officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
+
+    _customer_files_disclosure(page, customer.email)
+    request = RightsRequest.objects.get(subject=customer)
+
+    # Staff review it and confirm the published fee.
+    staff_context, staff = _staff_page(browser, live_server, officer)
+    staff.goto(f"/admin/rights/rightsrequest/{request.pk}/change/")
+    staff.locator("button[name=to][value=in_review]").click()
+    staff.wait_for_load_state()
+    assert staff.input_value("#id_fee_amount") == "1000"
+    staff.locator("button[name=confirm_fee]").click()
+    staff.wait_for_load_state()
+    request.refresh_from_db()
+    assert request.status == Status.AWAITING_PAYMENT
+    payment = request.payments.get()
+
+    # The customer sees the amount, the reference and the date to pay by.
+    page.reload()
+    fee_box = page.locator(".fee-box").inner_text()
+    assert "1,000円" in fee_box
+    assert payment.reference in fee_box
+    assert timezone.localtime(payment.due_at).strftime("%Y-%m-%d") in fee_box
+    assert page.locator(".status-awaiting_payment").count() == 1
+    screenshot("fee-due")
+
+    # Staff record the bank transfer.
+    staff.reload()
+    staff.select_option(f"#id_paid_method_{payment.pk}", "bank_transfer")
+    staff.locator("button[name=record_payment]").click()
+    staff.wait_for_load_state()
+    payment.refresh_from_db()
+    request.refresh_from_db()
+    assert payment.status == PaymentStatus.PAID and payment.confirmed_by == officer
+    assert request.status == Status.IN_PROGRESS
+    staff_context.close()
+
+    # The customer sees the request in progress and a receipt.
+    page.reload()
+    assert page.locator(".status-in_progress").count() == 1
+    page.locator("a[href$='/receipt/']").click()
+    page.wait_for_url("**/receipt/")
+    receipt = page.locator(".receipt").inner_text()
+    assert payment.reference in receipt and "1,000円" in receipt
+    screenshot("receipt")
