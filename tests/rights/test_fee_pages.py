@@ -60,3 +60,12 @@ def test_the_request_form_warns_of_a_fee_before_filing(stepped_up_client):
     assert "A published fee may apply" in disclosure and 'href="/fees/"' in disclosure
     deletion = page_text(stepped_up_client, "/requests/new/deletion/", "en")
     assert "A published fee may apply" not in deletion
+
+
+def test_demo_fees_load_once_and_are_published(client):
+    from rights.demo import DEMO_FEES, seed_fee_demo
+
+    assert seed_fee_demo() == len(DEMO_FEES)
+    assert seed_fee_demo() == 0
+    page = page_text(client, "/fees/", "en")
+    assert "¥1,500" in page and 'href="/fees/"' in page  # the footer links the page

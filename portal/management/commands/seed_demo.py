@@ -10,6 +10,7 @@ from portal.models import Profile, User
 from portal.roles import SERVICE_HANDLER
 from portal.services import email_device_for
 from portal.staff import staff_create, totp_secret
+from rights.demo import seed_fee_demo
 
 DEMO_CUSTOMER = "demo@example.com"
 DEMO_CUSTOMER_PASSWORD = "demo-portal-2026"
@@ -58,6 +59,7 @@ class Command(BaseCommand):
         )
         created = seed_business_demo(demo_customer=customer, officer=officer, handler=handler)
         seed_consent_demo(customer=customer, officer=officer)
+        seed_fee_demo()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(
             f"  Customer:        {DEMO_CUSTOMER} / {DEMO_CUSTOMER_PASSWORD} "
