@@ -6,9 +6,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
-# serialized_rollback: the staff groups come from a data migration, which an
-# earlier browser test's flush would have removed.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _code_in_last_mail() -> str:
