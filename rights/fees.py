@@ -20,7 +20,7 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal.audit import audit_log
@@ -36,6 +36,7 @@ from .choices import (
     Status,
 )
 from .models import FeeSchedule, Payment, PaymentEvent, RequestEvent, RightsRequest
+from .notifications import recipient_of
 from .workflow import refresh_due_at, transition
 
 
@@ -506,7 +507,6 @@ def payments_expire_unpaid(
     expired fee is no longer pending.
     """
     now = now or timezone.now()
-    days = settings.RIGHTS_FEE_UNPAID_DAYS
     expired = 0
     last_pk = 0
     while True:
@@ -532,17 +532,20 @@ def payments_expire_unpaid(
                 )
                 if still_pending is None:
                     continue  # paid or handled meanwhile
-                request = RightsRequest.objects.get(pk=request_pk)
-                transition(
-                    request,
-                    to=Status.EXPIRED,
-                    actor=None,
-                    reason=_(
+                request = RightsRequest.objects.select_related("subject", "requester").get(
+                    pk=request_pk
+                )
+                period = timezone.localdate(still_pending.due_at) - timezone.localdate(
+                    still_pending.created_at
+                )
+                # The reason is part of the notice: write it in the person's language.
+                person = recipient_of(request)
+                with translation.override(person.language if person else settings.LANGUAGE_CODE):
+                    reason = _(
                         "The fee (payment reference %(reference)s) was not paid within "
                         "%(days)d days."
-                    )
-                    % {"reference": still_pending.reference, "days": days},
-                )
+                    ) % {"reference": still_pending.reference, "days": period.days}
+                transition(request, to=Status.EXPIRED, actor=None, reason=reason)
             expired += 1
 
 

@@ -23,7 +23,7 @@ from . import fees, services, workflow
 from .choices import CHARGEABLE_KINDS, Kind, PaymentStatus, Status
 from .forms import FORMS, MessageForm
 from .models import RightsRequest
-from .notifications import render_notice
+from .notifications import recipient_of, render_notice
 from .payments import BadSignature, UnknownProvider, get_provider
 
 logger = logging.getLogger(__name__)
@@ -256,14 +256,15 @@ def receipt(request, pk):
         subject=rights_request.subject,
         request=request,
     )
-    profile = getattr(rights_request.subject, "profile", None)
+    payer = recipient_of(rights_request)
+    profile = getattr(payer, "profile", None)
     return render(
         request,
         "rights/receipt.html",
         {
             "req": rights_request,
             "payment": payment,
-            "payer_name": (profile.full_name if profile else "") or rights_request.subject.email,
+            "payer_name": (profile.full_name if profile else "") or payer.email,
             "issuer": settings.RIGHTS_FEE_RECEIPT_ISSUER,
             "issuer_registration": settings.RIGHTS_FEE_INVOICE_REGISTRATION,
         },

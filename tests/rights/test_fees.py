@@ -439,3 +439,25 @@ def test_the_beat_schedule_runs_the_expiry_job():
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "rights.tasks.expire_unpaid_fees" in tasks
     assert expire_unpaid_fees.delay().get() == 0
+
+
+def test_the_expiry_reason_is_written_in_the_customers_language(
+    officer, file_request, django_capture_on_commit_callbacks
+):
+    """The expired notice states why in the person's language (APPI customers read Japanese)."""
+    from tests.factories import ProfileFactory
+
+    english = ProfileFactory(user__language="en").user
+    japanese = ProfileFactory(user__language="ja").user
+    publish()
+    with time_machine.travel(START, tick=False) as traveller:
+        for person in (english, japanese):
+            fees.fee_request(request=in_review(file_request, person, officer), actor=officer)
+        traveller.shift(dt.timedelta(days=31))
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            assert fees.payments_expire_unpaid() == 2
+    (to_english,) = [m for m in mail.outbox if m.to == [english.email]]
+    (to_japanese,) = [m for m in mail.outbox if m.to == [japanese.email]]
+    assert "was not paid within 30 days" in to_english.body
+    assert "30日以内" in to_japanese.body
