@@ -16,7 +16,9 @@ def send_request_notification(notification_id: int) -> None:
 
     with transaction.atomic():
         notification = (
-            RequestNotification.objects.select_for_update()
+            # Only the notification row: PostgreSQL refuses FOR UPDATE on the
+            # nullable side of the outer joins to the subject and requester.
+            RequestNotification.objects.select_for_update(of=("self",))
             .select_related("request__subject", "request__requester")
             .filter(pk=notification_id, emailed_at__isnull=True)
             .first()
