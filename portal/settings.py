@@ -274,6 +274,27 @@ RIGHTS_FEE_INVOICE_REGISTRATION = env.str("RIGHTS_FEE_INVOICE_REGISTRATION", def
 PAYMENT_PROVIDERS = {"fake": "rights.payments.FakeProvider"}
 PAYMENT_WEBHOOK_SECRET = env.str("PAYMENT_WEBHOOK_SECRET", default="")
 
+# Retention (rights/retention): fiscal years, the jobs and the erasure ledger.
+# The company's fiscal year ends with this month (Corporation Tax Act periods
+# count from two months after it).
+RIGHTS_FISCAL_YEAR_END_MONTH = env.int("RIGHTS_FISCAL_YEAR_END_MONTH", default=3)
+# Calendar years in which a fiscal year with a loss carried forward ended: their
+# transaction documents are kept 10 years instead of 7.
+RIGHTS_LOSS_FISCAL_YEARS = env.list("RIGHTS_LOSS_FISCAL_YEARS", cast=int, default=[])
+# Files attached to requests (identity documents, proof of authority, evidence)
+# are removed this many days after the request is closed.
+RIGHTS_DOCUMENT_KEEP_DAYS = env.int("RIGHTS_DOCUMENT_KEEP_DAYS", default=90)
+# A closed account's address is erased once the final notice is sent, or after this
+# many days if it could not be sent.
+RIGHTS_NOTICE_ERASE_GRACE_DAYS = env.int("RIGHTS_NOTICE_ERASE_GRACE_DAYS", default=3)
+# Rows per batch of the retention jobs; 0 chooses per database (5000 PostgreSQL, 500 SQLite).
+RIGHTS_RETENTION_BATCH_SIZE = env.int("RIGHTS_RETENTION_BATCH_SIZE", default=0)
+# The erasure ledger is also appended here, outside the database, so that it
+# survives a restore of the database; empty turns the file off.
+RIGHTS_ERASURE_LEDGER_FILE = env.str(
+    "RIGHTS_ERASURE_LEDGER_FILE", default=str(BASE_DIR / "var" / "erasure-ledger.jsonl")
+)
+
 # Anonymised statistics: smallest published cell, and the purpose of use that,
 # when the company defines it, customers may withdraw to be left out.
 STATISTICS_MIN_CELL = env.int("STATISTICS_MIN_CELL", default=10)

@@ -8,6 +8,9 @@ from django.utils import timezone
 
 from portal.tasks import MAIL_RETRY
 
+# After these a deletion that closed the account erases the address they went to.
+FINAL_NOTICES = ("completed", "partially_completed")
+
 
 @shared_task(**MAIL_RETRY)
 def send_request_notification(notification_id: int) -> None:
@@ -32,6 +35,11 @@ def send_request_notification(notification_id: int) -> None:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email])
         notification.emailed_at = timezone.now()
         notification.save(update_fields=["emailed_at"])
+    if notification.kind in FINAL_NOTICES:
+        # The final answer has gone out; a closed account's address may go now.
+        from .retention.erasure import erase_after_notice
+
+        erase_after_notice(notification.request)
 
 
 @shared_task
@@ -53,3 +61,18 @@ def expire_unpaid_fees() -> int:
     from .fees import payments_expire_unpaid
 
     return payments_expire_unpaid()
+
+
+# -- retention: deletion requests and the scheduled jobs (rights.retention) ------------
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=60, retry_backoff_max=3600, max_retries=8)
+def execute_deletion(request_id: int) -> None:
+    """Queued when a deletion request enters "in progress"; a retry resumes the work."""
+    from .models import RightsRequest
+    from .retention.erasure import deletion_execute
+
+    request = RightsRequest.objects.filter(pk=request_id).first()
+    if request is not None:
+        deletion_execute(request=request)
+

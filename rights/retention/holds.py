@@ -126,10 +126,11 @@ def expired_q(rule: RetentionRule, source: Source, today: dt.date) -> Q | None:
         return condition
     cutoff = dates.event_cutoff(today, dates.Period.of(rule))
     if trigger == RetentionTrigger.REGISTRATION_END:
-        registrations = _registrations(source)
-        # Ended long enough ago, and none of them still running or ended later.
-        return Exists(registrations.filter(ended_on__lt=cutoff)) & ~Exists(
-            registrations.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=cutoff))
+        # No registration still running or ended too recently. Once the
+        # registrations themselves are erased (under a rule at least as long),
+        # what is left of the service's data is past its period too.
+        return ~Exists(
+            _registrations(source).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=cutoff))
         )
     if trigger == RetentionTrigger.ACCOUNT_CLOSURE:
         bound = timezone.make_aware(dt.datetime.combine(cutoff, dt.time.min))

@@ -1,0 +1,496 @@
+"""The scheduled retention jobs, each recorded as a :class:`RetentionRun`.
+
+* :func:`run_deferred`: deletion steps whose hold has ended (and only those);
+* :func:`run_sweep`: data past its rule's period, under no hold, erased by rule
+  across all customers;
+* :func:`run_purge`: files past their keep period (identity and evidence
+  documents of closed requests, and what other features register, such as
+  expired download files);
+* :func:`reapply_erasures`: the erasure ledger applied again after a restore.
+
+Every job works in primary-key batches, each in its own short transaction,
+and picks its rows by what is still to do, so after a crash the next run
+simply finishes the work. Two runs at once never take the same batch: the
+sweep locks its batch rows with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; on
+SQLite the IMMEDIATE transaction mode serialises writers), deletion steps
+are claimed with an advisory lock.
+
+A dry run (:func:`dry_run_scope`) does the same work inside one transaction
+and rolls it back: its counts are exactly what a real run would erase now,
+also when one job's work overlaps another's, and nothing changes (files are
+only counted, nothing is audited or written to the ledger file). It holds its
+locks until it ends, so it is for previews, not for the nightly schedule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from portal.audit import audit_log
+from rights.registry import EVERY_SUBJECT, ModelSource, registry
+
+from . import erasure
+from . import holds as H
+from .dryrun import _dry_runs, dry_run_scope, in_dry_run
+from .models import DeferredErasure, ErasureLedgerEntry, RetentionRule, RetentionRun
+
+logger = logging.getLogger(__name__)
+
+Step = DeferredErasure
+
+
+def batch_size() -> int:
+    """Rows per batch: one transaction each.
+
+    On PostgreSQL large batches keep the per-statement overhead small (the
+    sweep's speed is then close to one plain DELETE) while a batch's locks
+    last only some milliseconds; SQLite caps the parameters of one statement.
+    """
+    if settings.RIGHTS_RETENTION_BATCH_SIZE:
+        return settings.RIGHTS_RETENTION_BATCH_SIZE
+    return 5000 if connection.vendor == "postgresql" else 500
+
+
+def _error(where: str, error: BaseException) -> str:
+    # The exception's class only: a database error's message can quote row values.
+    return f"{where}: {type(error).__name__}"
+
+
+# -- runs -------------------------------------------------------------------------------
+
+
+class Run:
+    """The run being recorded: counts per rule and source, errors, saved as it goes."""
+
+    def __init__(self, record: RetentionRun):
+        self.record = record
+
+    @property
+    def dry_run(self) -> bool:
+        return self.record.dry_run
+
+    def add(self, rule: str, source: str, count: int) -> None:
+        if not count:
+            return
+        per_source = self.record.counts.setdefault(rule, {})
+        per_source[source] = per_source.get(source, 0) + count
+        self._save("counts")
+
+    def error(self, message: str) -> None:
+        self.record.errors.append(message)
+        self._save("errors")
+
+    def _save(self, field: str) -> None:
+        # An update, not save(): inside the batch's transaction, nothing else.
+        RetentionRun.objects.filter(pk=self.record.pk).update(
+            **{field: getattr(self.record, field)}
+        )
+
+
+# A run still "running" after this long was stopped by a crash.
+STALE_AFTER = dt.timedelta(hours=6)
+
+
+@contextmanager
+def recorded_run(job: str, *, dry_run: bool = False, trigger: str = "beat"):
+    if dry_run and not in_dry_run():
+        with dry_run_scope(), recorded_run(job, dry_run=True, trigger=trigger) as run:
+            yield run
+        return
+    now = timezone.now()
+    RetentionRun.objects.filter(
+        job=job, status=RetentionRun.Status.RUNNING, started_at__lt=now - STALE_AFTER
+    ).update(status=RetentionRun.Status.FAILED, finished_at=now)
+    record = RetentionRun.objects.create(job=job, dry_run=dry_run, trigger=trigger)
+    if dry_run:
+        _dry_runs.get().append(record)
+    run = Run(record)
+    try:
+        yield run
+    except BaseException as error:
+        run.error(_error("run stopped", error))
+        record.status = RetentionRun.Status.FAILED
+        raise
+    else:
+        record.status = (
+            RetentionRun.Status.FAILED if record.errors else RetentionRun.Status.FINISHED
+        )
+    finally:
+        record.finished_at = timezone.now()
+        RetentionRun.objects.filter(pk=record.pk).update(
+            status=record.status, finished_at=record.finished_at
+        )
+        if not in_dry_run():
+            audit_log(
+                action=f"retention.{job}",
+                target=record,
+                details={"counts": record.counts, "errors": len(record.errors)},
+            )
+
+
+def after_batch(run: Run, rule: str, source: str) -> None:
+    """Called after each committed batch; tests stop a run here to simulate a crash."""
+
+
+# -- deferred erasures -------------------------------------------------------------------
+
+
+def due_steps(today: dt.date):
+    """Waiting steps that may run on ``today``: their day has come, or their
+    open-ended hold has been released or has ended."""
+    hold_over = (
+        Q(legal_hold__isnull=True)
+        | Q(legal_hold__released_at__isnull=False)
+        | Q(legal_hold__ends_on__lt=today)
+    )
+    return Step.objects.filter(status=Step.Status.PENDING).filter(
+        Q(not_before__lte=today) | (Q(not_before__isnull=True) & hold_over)
+    )
+
+
+def _step_key(step: Step) -> str:
+    if step.rule_id:
+        return step.rule.code
+    if step.legal_hold_id:
+        return "legal-hold"
+    return step.reason
+
+
+def run_deferred(
+    *, today: dt.date | None = None, dry_run: bool = False, trigger: str = "beat"
+) -> RetentionRun:
+    today = today or timezone.localdate()
+    with recorded_run(RetentionRun.Job.DEFERRED, dry_run=dry_run, trigger=trigger) as run:
+        cursor = 0
+        while True:
+            steps = list(
+                due_steps(today)
+                .filter(pk__gt=cursor)
+                .select_related("subject", "rule")
+                .order_by("pk")[: batch_size()]
+            )
+            if not steps:
+                break
+            for step in steps:
+                try:
+                    count = erasure.step_execute(step, today=today, run=run.record)
+                except Exception as error:  # one step's failure must not stop the others
+                    run.error(_error(f"step {step.pk} ({step.source})", error))
+                    continue
+                run.add(_step_key(step), step.source, count)
+                after_batch(run, _step_key(step), step.source)
+            cursor = steps[-1].pk
+    return run.record
+
+
+# -- the retention sweep -------------------------------------------------------------------
+
+
+def _sweep_categories(source) -> list[str]:
+    categories = [c.value for c in source.categories()]
+    return categories[:1] if source.erasure == "delete" else categories
+
+
+def sweep_condition(rule, source, category, *, holds, today) -> Q | None:
+    expired = H.expired_q(rule, source, today)
+    if expired is None:
+        return None
+    condition = expired & ~H.staff_held_q(holds, source, category)
+    erased = H.already_erased_q(source, category)
+    if erased is not None:
+        condition &= ~erased
+    return condition
+
+
+def _sweep_source(run: Run, rule, source, *, holds, today, size: int) -> None:
+    for category in _sweep_categories(source):
+        condition = sweep_condition(rule, source, category, holds=holds, today=today)
+        if condition is None:
+            run.error(f"{rule.code}/{source.key}: the rule cannot be evaluated for this source")
+            return
+        rows = source.queryset(EVERY_SUBJECT).filter(condition)
+        cursor = None
+        while True:
+            with transaction.atomic():
+                batch = rows if cursor is None else rows.filter(pk__gt=cursor)
+                # Locked rows belong to a sweep running at the same time: skip them.
+                pks = list(
+                    batch.order_by("pk")
+                    .select_for_update(skip_locked=True, of=("self",))
+                    .values_list("pk", flat=True)[:size]
+                )
+                if not pks:
+                    break
+                with registry.restricted({source.key: Q(pk__in=pks)}):
+                    count = source.erase(EVERY_SUBJECT, category, actor=None, batch_size=size)
+                if count:
+                    erasure.ledger_record(
+                        source=source.key,
+                        category=category,
+                        reason=ErasureLedgerEntry.Reason.SWEEP,
+                        count=count,
+                        first_pk=pks[0],
+                        max_pk=pks[-1],
+                        rule=rule.code,
+                        as_of=today,
+                        run=run.record,
+                    )
+                run.add(rule.code, source.key, count)
+            cursor = pks[-1]
+            after_batch(run, rule.code, source.key)
+
+
+def run_sweep(
+    *,
+    today: dt.date | None = None,
+    dry_run: bool = False,
+    trigger: str = "beat",
+    rules: list[str] | None = None,
+) -> RetentionRun:
+    """Erase, rule by rule, what is past its period and under no staff hold."""
+    today = today or timezone.localdate()
+    size = batch_size()
+    with recorded_run(RetentionRun.Job.SWEEP, dry_run=dry_run, trigger=trigger) as run:
+        holds = H.active_holds(on=today)
+        chosen = RetentionRule.objects.filter(erase_when_expired=True).order_by("code")
+        if rules is not None:
+            chosen = chosen.filter(code__in=rules)
+        for rule in chosen:
+            for source in registry.sources():
+                if source.retention != rule.code:
+                    continue
+                if erasure.is_account_source(source) and not _closed_accounts_only(rule):
+                    # The rows are the accounts: only a rule counted from closure may
+                    # anonymise them, never one that would reach a live account.
+                    continue
+                try:
+                    _sweep_source(run, rule, source, holds=holds, today=today, size=size)
+                except Exception as error:  # other rules and sources still run
+                    run.error(_error(f"{rule.code}/{source.key}", error))
+    return run.record
+
+
+def _closed_accounts_only(rule) -> bool:
+    """A rule counted from account closure may anonymise the account row too."""
+    from .models import RetentionTrigger
+
+    return rule.trigger == RetentionTrigger.ACCOUNT_CLOSURE
+
+
+# -- the purge of files ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Purger:
+    """Something with a keep period outside the registry's records, e.g. files.
+
+    ``purge(today, dry_run, run)`` returns how many items it removed (or
+    would); it works in batches and is safe to run twice.
+    """
+
+    key: str
+    source: str
+    purge: Callable[..., int]
+
+
+_purgers: dict[str, Purger] = {}
+
+
+def register_purger(purger: Purger) -> Purger:
+    _purgers[purger.key] = purger
+    return purger
+
+
+def purgers() -> list[Purger]:
+    return list(_purgers.values())
+
+
+def purge_request_documents(*, today: dt.date, dry_run: bool, run: Run) -> int:
+    """Remove the files attached to requests closed more than
+    ``RIGHTS_DOCUMENT_KEEP_DAYS`` ago: identity documents, an agent's proof of
+    authority, evidence. The message stays; the file, its name and type go.
+    Files of a customer under a staff hold on their requests stay.
+    """
+    from rights.models import RequestMessage
+    from rights.registry import Category
+
+    cutoff = timezone.make_aware(
+        dt.datetime.combine(
+            today - dt.timedelta(days=settings.RIGHTS_DOCUMENT_KEEP_DAYS), dt.time.min
+        )
+    )
+    held = Q(pk__in=[])
+    for hold in H.active_holds(on=today):
+        if hold.categories and Category.REQUESTS not in hold.categories:
+            continue
+        if hold.records:
+            continue  # named records are registry records, not files
+        if hold.subject_id is not None:
+            held |= Q(request__subject_id=hold.subject_id)
+        else:
+            held |= Q(request__services=hold.service_id)
+    rows = (
+        RequestMessage.objects.exclude(attachment="")
+        .filter(request__closed_at__lt=cutoff)
+        .exclude(held)
+    )
+    if dry_run:
+        return rows.count()
+    total = 0
+    cursor = 0
+    size = min(batch_size(), 500)
+    while True:
+        with transaction.atomic():
+            batch = list(
+                rows.filter(pk__gt=cursor)
+                .order_by("pk")
+                .select_for_update(skip_locked=True, of=("self",))[:size]
+            )
+            if not batch:
+                return total
+            for message in batch:
+                message.attachment.delete(save=False)
+                message.attachment_name = ""
+                message.attachment_type = ""
+                message.save(update_fields=["attachment", "attachment_name", "attachment_type"])
+            erasure.ledger_record(
+                source="rights.requestmessage",
+                category=Category.REQUESTS,
+                reason=ErasureLedgerEntry.Reason.PURGE,
+                count=len(batch),
+                record_ids=[m.pk for m in batch],
+                rule="request-documents",
+                as_of=today,
+                run=run.record,
+            )
+        total += len(batch)
+        cursor = batch[-1].pk
+
+
+register_purger(Purger("request-documents", "rights.requestmessage", purge_request_documents))
+
+
+def run_purge(
+    *, today: dt.date | None = None, dry_run: bool = False, trigger: str = "beat"
+) -> RetentionRun:
+    today = today or timezone.localdate()
+    with recorded_run(RetentionRun.Job.PURGE, dry_run=dry_run, trigger=trigger) as run:
+        for purger in purgers():
+            try:
+                count = purger.purge(today=today, dry_run=dry_run, run=run)
+            except Exception as error:
+                run.error(_error(purger.key, error))
+                continue
+            run.add(purger.key, purger.source, count)
+    return run.record
+
+
+JOBS = {
+    RetentionRun.Job.DEFERRED: run_deferred,
+    RetentionRun.Job.SWEEP: run_sweep,
+    RetentionRun.Job.PURGE: run_purge,
+}
+
+
+# -- applying the ledger again after a restore ---------------------------------------------------
+
+
+def import_ledger_file(path) -> int:
+    """Add the entries of a ledger file the table lacks (after a restore); return how many."""
+    added = 0
+    with open(path, encoding="utf-8") as ledger_file:
+        for line in ledger_file:
+            if not line.strip():
+                continue
+            data = json.loads(line)
+            if ErasureLedgerEntry.objects.filter(uid=data["uid"]).exists():
+                continue
+            ErasureLedgerEntry.objects.create(
+                uid=data["uid"],
+                subject_id=data.get("subject_id"),
+                source=data["source"],
+                category=data["category"],
+                reason=data["reason"],
+                rule=data.get("rule") or "",
+                as_of=dt.date.fromisoformat(data["as_of"]) if data.get("as_of") else None,
+                record_ids=data.get("record_ids") or [],
+                services=data.get("services") or [],
+                first_pk=data.get("first_pk"),
+                max_pk=data.get("max_pk"),
+                count=data["count"],
+                request_id=data.get("request_id"),
+                erased_at=dt.datetime.fromisoformat(data["erased_at"]),
+            )
+            added += 1
+    return added
+
+
+def _reapply_entry(entry: ErasureLedgerEntry, *, today, holds) -> int:
+    from django.contrib.auth import get_user_model
+
+    from .models import RetentionRule
+
+    source = registry.source(entry.source)
+    if not isinstance(source, ModelSource):
+        return 0
+    rule = RetentionRule.objects.filter(code=source.retention).first()
+    if entry.subject_id is None:
+        # A sweep batch: the rows of its id range that were past the period on its day.
+        if entry.reason == ErasureLedgerEntry.Reason.PURGE or rule is None:
+            return 0
+        expired = H.expired_q(rule, source, entry.as_of or today)
+        if expired is None:
+            return 0
+        condition = (
+            expired
+            & Q(pk__gte=entry.first_pk, pk__lte=entry.max_pk)
+            & ~H.staff_held_q(holds, source, entry.category)
+        )
+        subject = EVERY_SUBJECT
+    else:
+        subject = get_user_model().objects.filter(pk=entry.subject_id).first()
+        if subject is None:
+            return 0
+        condition = Q(pk__in=entry.record_ids) if entry.record_ids else Q()
+        if entry.max_pk is not None:
+            condition &= Q(pk__lte=entry.max_pk)
+        condition &= erasure.services_q(source, entry.services)
+        subject_holds = [h for h in holds if h.subject_id in (None, subject.pk)]
+        condition &= ~H.held_q(source, entry.category, rule=rule, holds=subject_holds, today=today)
+    erased = H.already_erased_q(source, entry.category)
+    if erased is not None:
+        condition &= ~erased
+    with registry.restricted({source.key: condition}):
+        return source.erase(subject, entry.category, actor=None)
+
+
+def reapply_erasures(
+    *, today: dt.date | None = None, dry_run: bool = False, trigger: str = "command"
+) -> RetentionRun:
+    """Erase again whatever the ledger says was erased and a restore brought back.
+
+    Idempotent: what is gone stays gone, anonymised rows are skipped, and data
+    under a hold today is left alone.
+    """
+    today = today or timezone.localdate()
+    with recorded_run(RetentionRun.Job.REAPPLY, dry_run=dry_run, trigger=trigger) as run:
+        holds = H.active_holds(on=today)
+        entries = ErasureLedgerEntry.objects.exclude(reason=ErasureLedgerEntry.Reason.PURGE)
+        for entry in entries.order_by("pk").iterator(chunk_size=500):
+            try:
+                count = _reapply_entry(entry, today=today, holds=holds)
+            except Exception as error:
+                run.error(_error(f"ledger {entry.uid} ({entry.source})", error))
+                continue
+            run.add(entry.rule or entry.reason, entry.source, count)
+    return run.record

@@ -1,0 +1,62 @@
+"""Helpers for the retention tests: a customer with years of records, and approval."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from portal.models import Profile
+from rights import workflow
+from rights.choices import Kind, Status
+from rights.services import request_submit
+from tests.factories import (
+    InquiryFactory,
+    InvoiceFactory,
+    RegistrationFactory,
+    ServiceFactory,
+    UsageRecordFactory,
+    UserFactory,
+)
+
+JST = dt.timezone(dt.timedelta(hours=9))
+
+
+def at(year, month, day, hour=10) -> dt.datetime:
+    """A moment in Tokyo."""
+    return dt.datetime(year, month, day, hour, tzinfo=JST)
+
+
+def customer_with_records(*, language="en", service=None, usage=3, invoices=((2025, 4, 30),)):
+    """A customer with a profile, a running registration, usage, an inquiry and invoices."""
+    user = UserFactory(language=language)
+    Profile.objects.create(
+        user=user,
+        full_name="Hanako Sato",
+        postal_code="100-0001",
+        address="Chiyoda 1-1",
+        phone="03-5555-0123",
+        occupation="engineer",
+    )
+    service = service or ServiceFactory(code="mobile", name="モバイル", name_en="Mobile")
+    RegistrationFactory(user=user, service=service, started_on=dt.date(2022, 4, 1))
+    for n in range(usage):
+        UsageRecordFactory(
+            user=user, service=service, occurred_at=timezone.now() - dt.timedelta(days=n + 1)
+        )
+    InquiryFactory(user=user, service=service)
+    for year, month, day in invoices:
+        InvoiceFactory(user=user, service=service, issued_on=dt.date(year, month, day))
+    return user
+
+
+def file_deletion(subject, **kwargs):
+    return request_submit(subject=subject, requester=subject, kind=Kind.DELETION, **kwargs)
+
+
+def approve(request, officer):
+    """What staff do in the admin: review, then put the deletion in progress."""
+    workflow.transition(request, to=Status.IN_REVIEW, actor=officer)
+    workflow.transition(request, to=Status.IN_PROGRESS, actor=officer)
+    request.refresh_from_db()
+    return request

@@ -1,0 +1,289 @@
+"""Deletion requests under retention rules and legal holds (acceptance 1).
+
+Invoices are transaction documents: Corporation Tax Act art. 126 and its
+Enforcement Regulations art. 59 keep them 7 years from two months after the
+end of the fiscal year (March here, RIGHTS_FISCAL_YEAR_END_MONTH=3).
+"""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from celery.exceptions import Retry
+from django.contrib.auth import authenticate
+from django.contrib.sessions.models import Session
+from django.core import mail
+from django_otp.plugins.otp_email.models import EmailDevice
+
+from portal.audit import verify_chain
+from portal.models import AuditEvent, Invoice, Profile, UsageRecord, User
+from rights.choices import Status
+from rights.models import (
+    AccountClosure,
+    DeferredErasure,
+    ErasureLedgerEntry,
+    RequestNotification,
+    RetentionRun,
+)
+from rights.retention import jobs
+from rights.retention.services import hold_place, hold_release
+
+from .retention_support import approve, at, customer_with_records, file_deletion
+
+pytestmark = pytest.mark.django_db
+
+
+def _statement(request) -> str:
+    return request.notifications.get(kind=RequestNotification.Kind.PARTIALLY_COMPLETED).context[
+        "reason"
+    ]
+
+
+def test_deletion_erases_now_keeps_invoices_under_the_tax_rule_and_erases_them_on_the_day(
+    officer, django_capture_on_commit_callbacks
+):
+    """Corporation Tax Act Enforcement Regulations art. 59: an invoice of 30 April 2025
+    (fiscal year ending 31 March 2026) is kept until 31 May 2033 and erased on 1 June 2033."""
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer = customer_with_records(invoices=[(2025, 4, 30), (2025, 12, 1)])
+        request = file_deletion(
+            customer, categories=["identity", "contact", "usage", "transactions"]
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            approve(request, officer)
+        request.refresh_from_db()
+
+        assert request.status == Status.PARTIALLY_COMPLETED
+        profile = Profile.objects.get(user=customer)
+        assert (profile.full_name, profile.address, profile.phone, profile.postal_code) == (
+            "",
+            "",
+            "",
+            "",
+        )
+        assert profile.occupation == "engineer"  # work data was not asked for
+        assert not UsageRecord.objects.filter(user=customer).exists()
+        assert Invoice.objects.filter(user=customer).count() == 2
+        step = DeferredErasure.objects.get(source="portal.invoice")
+        assert step.status == DeferredErasure.Status.PENDING
+        assert step.rule.code == "tax-records"
+        assert step.not_before == dt.date(2033, 6, 1)
+
+        statement = _statement(request)
+        assert "Corporation Tax Act art. 126, Enforcement Regulations art. 59" in statement
+        assert "May 31, 2033" in statement
+        assert "Invoices" in statement and "2 records" in statement
+        # The e-mailed notice carries the statement.
+        notice = [m for m in mail.outbox if "partly completed" in m.subject][-1]
+        assert "May 31, 2033" in notice.body and "Enforcement Regulations art. 59" in notice.body
+
+        # The login account stays open (not asked to close), so it is listed as kept.
+        assert "Your login account" in statement
+        customer.refresh_from_db()
+        assert customer.is_active
+
+    for day in (at(2027, 1, 1), at(2033, 5, 31, 23)):
+        with time_machine.travel(day, tick=False):
+            jobs.run_deferred()
+            jobs.run_sweep()
+            assert Invoice.objects.filter(user=customer).count() == 2, day
+
+    with time_machine.travel(at(2033, 6, 1, 2), tick=False):
+        run = jobs.run_deferred()
+    assert not Invoice.objects.filter(user=customer).exists()
+    assert run.counts == {"tax-records": {"portal.invoice": 2}}
+    step.refresh_from_db()
+    assert step.status == DeferredErasure.Status.DONE and step.erased == 2
+
+
+def test_statement_is_in_the_customers_language(officer, django_capture_on_commit_callbacks):
+    """法人税法施行規則第59条: the statement names the law and the date in Japanese."""
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer = customer_with_records(language="ja")
+        request = file_deletion(customer, categories=["transactions", "usage"])
+        with django_capture_on_commit_callbacks(execute=True):
+            approve(request, officer)
+    statement = _statement(request)
+    assert "法人税法第126条・法人税法施行規則第59条" in statement
+    assert "2033年5月31日" in statement
+
+
+def test_closing_the_account_disables_logins_ends_sessions_and_removes_codes(
+    officer, client, password, django_capture_on_commit_callbacks
+):
+    """APPI art. 35 / GDPR art. 17: everything goes and the account is closed; the final
+    notice still reaches the customer, then the address itself is erased."""
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer = customer_with_records()
+        address = customer.email
+        EmailDevice.objects.create(user=customer, name="email", confirmed=True)
+        client.force_login(customer)
+        assert Session.objects.count() == 1
+        request = file_deletion(customer, scope={"everything": True})
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            approve(request, officer)
+        request.refresh_from_db()
+
+    assert request.status == Status.PARTIALLY_COMPLETED  # the invoices stay
+    customer.refresh_from_db()
+    assert not customer.is_active and not customer.has_usable_password()
+    assert AccountClosure.objects.filter(user=customer, request=request).exists()
+    assert Session.objects.count() == 0
+    assert not EmailDevice.objects.filter(user=customer).exists()
+    assert authenticate(username=address, password=password) is None
+    assert client.get("/my-data/").status_code == 302  # the old session is gone
+
+    # The final notice went to the real address, after which the address was erased.
+    final = [m for m in mail.outbox if "partly completed" in m.subject]
+    assert final and final[0].to == [address]
+    assert customer.email == f"erased-{customer.pk}@erased.invalid"
+    assert "Your account is closed" in final[0].body
+
+    # The audit trail holds counts and categories, never the values erased.
+    for event in AuditEvent.objects.filter(subject_id=customer.pk):
+        text = str(event.details)
+        for value in ("Hanako", "Chiyoda", "0123", address):
+            assert value not in text
+    closed = AuditEvent.objects.get(action="account.closed")
+    assert closed.details["sessions"] == 1 and closed.details["devices"] == 1
+    assert verify_chain()[1] is None
+    # And so does the ledger.
+    assert ErasureLedgerEntry.objects.filter(subject=customer, source="portal.user").exists()
+
+
+def test_a_staff_hold_without_end_keeps_data_through_every_run_until_released(
+    officer, django_capture_on_commit_callbacks
+):
+    """GDPR art. 17(3)(e): data needed for a legal claim is kept; the hold wins over the
+    deletion and over every job until staff release it."""
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer = customer_with_records(usage=4)
+        hold = hold_place(
+            actor=officer,
+            subject=customer,
+            categories=["usage"],
+            reason="Tokyo District Court, claim about roaming charges",
+            legal_basis="GDPR art. 17(3)(e); litigation",
+        )
+        request = file_deletion(customer, categories=["usage", "contact"])
+        with django_capture_on_commit_callbacks(execute=True):
+            approve(request, officer)
+        assert UsageRecord.objects.filter(user=customer).count() == 4
+        assert Profile.objects.get(user=customer).phone == ""
+        statement = _statement(request)
+        assert "legal hold (GDPR art. 17(3)(e); litigation) until the hold ends" in statement
+        step = DeferredErasure.objects.get(source="portal.usagerecord")
+        assert step.legal_hold == hold and step.not_before is None
+
+        # The registration ends: years later the usage would be past its rule's period.
+        customer.service_registrations.update(ended_on=dt.date(2026, 7, 31))
+
+    for day in (at(2027, 1, 1), at(2030, 1, 1), at(2040, 1, 1)):
+        with time_machine.travel(day, tick=False):
+            for job in (jobs.run_deferred, jobs.run_sweep, jobs.run_purge):
+                job()
+            assert UsageRecord.objects.filter(user=customer).count() == 4, day
+
+    with time_machine.travel(at(2040, 1, 2), tick=False):
+        hold_release(hold=hold, actor=officer, reason="Judgment final; no appeal")
+        run = jobs.run_deferred()
+    assert not UsageRecord.objects.filter(user=customer).exists()
+    assert run.counts == {"legal-hold": {"portal.usagerecord": 4}}
+    assert RetentionRun.objects.filter(job="deferred").count() == 4
+
+
+def test_running_the_deletion_again_erases_nothing_twice(
+    officer, django_capture_on_commit_callbacks
+):
+    """The erasure is idempotent: a retried task finds its steps done and only finishes."""
+    from rights.retention.erasure import deletion_execute, step_execute
+
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer = customer_with_records(usage=5)
+        request = file_deletion(customer, categories=["usage", "contact"])
+        with django_capture_on_commit_callbacks(execute=True):
+            approve(request, officer)
+        entries = ErasureLedgerEntry.objects.count()
+        for step in DeferredErasure.objects.all():
+            DeferredErasure.objects.filter(pk=step.pk).update(status="pending")
+            assert step_execute(step) == 0
+        deletion_execute(request=request)
+        assert ErasureLedgerEntry.objects.count() == entries
+
+
+def test_an_interrupted_deletion_resumes_where_it_stopped(
+    officer, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Resumable: the task stops after its first step; the retry finishes the rest."""
+    from rights.retention import erasure
+
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer = customer_with_records(usage=3)
+        request = file_deletion(customer, categories=["usage", "contact", "identity"])
+        real = erasure.step_execute
+        calls = []
+
+        def crash_after_first(step, **kwargs):
+            if calls:
+                raise ConnectionError("worker lost")
+            calls.append(step.pk)
+            return real(step, **kwargs)
+
+        monkeypatch.setattr(erasure, "step_execute", crash_after_first)
+        # In-process the task's automatic retry surfaces as celery's Retry.
+        with (
+            pytest.raises((ConnectionError, Retry)),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            approve(request, officer)
+        request.refresh_from_db()
+        assert request.status == Status.IN_PROGRESS
+        done = DeferredErasure.objects.filter(status="done").count()
+        assert done == 1
+
+        monkeypatch.setattr(erasure, "step_execute", real)
+        with django_capture_on_commit_callbacks(execute=True):
+            erasure.deletion_execute(request=request)
+        request.refresh_from_db()
+    assert request.status == Status.PARTIALLY_COMPLETED
+    assert not UsageRecord.objects.filter(user=customer).exists()
+    assert Profile.objects.get(user=customer).full_name == ""
+    assert DeferredErasure.objects.filter(reason="request", status="pending").count() == 0
+    # Each planned step wrote its ledger entry once.
+    keys = list(ErasureLedgerEntry.objects.values_list("source", "category"))
+    assert len(keys) == len(set(keys))
+
+
+def test_only_the_chosen_services_are_erased(officer, django_capture_on_commit_callbacks):
+    from tests.factories import RegistrationFactory, ServiceFactory, UsageRecordFactory
+
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer = customer_with_records(usage=2)
+        video = ServiceFactory(code="video")
+        RegistrationFactory(user=customer, service=video)
+        UsageRecordFactory(user=customer, service=video)
+        request = file_deletion(customer, categories=["usage", "contact"], services=[video])
+        with django_capture_on_commit_callbacks(execute=True):
+            approve(request, officer)
+    assert list(
+        UsageRecord.objects.filter(user=customer).values_list("service__code", flat=True)
+    ) == [
+        "mobile",
+        "mobile",
+    ]
+    # Contact data belongs to no service: a request limited to services leaves it.
+    assert Profile.objects.get(user=customer).phone == "03-5555-0123"
+
+
+def test_nothing_held_completes_the_request(officer, django_capture_on_commit_callbacks):
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer = customer_with_records(usage=2)
+        request = file_deletion(customer, categories=["usage"])
+        with django_capture_on_commit_callbacks(execute=True):
+            approve(request, officer)
+        request.refresh_from_db()
+    assert request.status == Status.COMPLETED
+    completed = request.notifications.get(kind="completed")
+    assert "We have erased: Usage history." in completed.context["reason"]
+    assert User.objects.get(pk=customer.pk).is_active
