@@ -294,6 +294,22 @@ RIGHTS_RETENTION_BATCH_SIZE = env.int("RIGHTS_RETENTION_BATCH_SIZE", default=0)
 RIGHTS_ERASURE_LEDGER_FILE = env.str(
     "RIGHTS_ERASURE_LEDGER_FILE", default=str(BASE_DIR / "var" / "erasure-ledger.jsonl")
 )
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "rights-retention-deferred": {
+            "task": "rights.tasks.retention_deferred",
+            "schedule": crontab(hour=2, minute=30),
+        },
+        "rights-retention-sweep": {
+            "task": "rights.tasks.retention_sweep",
+            "schedule": crontab(hour=3, minute=0),
+        },
+        "rights-retention-purge": {
+            "task": "rights.tasks.retention_purge",
+            "schedule": crontab(hour=3, minute=30),
+        },
+    }
+)
 
 # Anonymised statistics: smallest published cell, and the purpose of use that,
 # when the company defines it, customers may withdraw to be left out.

@@ -76,3 +76,23 @@ def execute_deletion(request_id: int) -> None:
     if request is not None:
         deletion_execute(request=request)
 
+
+@shared_task
+def retention_deferred() -> dict:
+    from .retention.jobs import run_deferred
+
+    return run_deferred().counts
+
+
+@shared_task
+def retention_sweep() -> dict:
+    from .retention.jobs import run_sweep
+
+    return run_sweep().counts
+
+
+@shared_task
+def retention_purge() -> dict:
+    from .retention.jobs import run_purge
+
+    return run_purge().counts
