@@ -519,3 +519,7 @@ def timeline(obj: RightsRequest) -> list[dict]:
 
 
 admin_reports.register(admin.site)
+
+
+# Retention rules, legal holds, deferred erasures, runs and the ledger.
+from .retention import admin as retention_admin  # noqa: E402, F401

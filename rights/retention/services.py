@@ -15,7 +15,8 @@ from rights.registry import Category, RecordNotFound, registry
 from .models import LegalHold
 
 
-def _check_records(records: list[str]) -> list[str]:
+def check_records(records: list[str]) -> list[str]:
+    """``source:id`` references, checked against the registry's sources."""
     cleaned = []
     for ref in records:
         ref = str(ref).strip()
@@ -61,7 +62,7 @@ def hold_place(
         subject=subject,
         service=service,
         categories=categories,
-        records=_check_records(records or []),
+        records=check_records(records or []),
         reason=(reason or "").strip(),
         legal_basis=(legal_basis or "").strip(),
         starts_on=starts_on or timezone.localdate(),

@@ -1,0 +1,422 @@
+"""Retention in the admin: rules, legal holds (place, release), deferred erasures, runs,
+the erasure ledger. Imported by ``rights/admin.py``."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from rights.registry import Category, registry
+
+from .models import (
+    DeferredErasure,
+    ErasureLedgerEntry,
+    LegalHold,
+    RetentionRule,
+    RetentionRun,
+)
+from .services import hold_place, hold_release
+from .texts import retention_sentence
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by the retention code: staff read them, never edit them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# -- rules ---------------------------------------------------------------------------------
+
+
+@admin.register(RetentionRule)
+class RetentionRuleAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "display_name",
+        "category",
+        "period",
+        "trigger",
+        "obligation",
+        "erase_when_expired",
+        "display_statute",
+    ]
+    list_filter = ["obligation", "erase_when_expired", "trigger", "category"]
+    search_fields = ["code", "name", "name_en", "statute", "statute_en"]
+    readonly_fields = ["as_customers_read_it", "used_by", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "name_en", "category", "used_by"]}),
+        (
+            _("Period"),
+            {
+                "fields": [
+                    "trigger",
+                    "trigger_offset_months",
+                    ("period_years", "period_months", "period_days"),
+                    "loss_year_period_years",
+                    "obligation",
+                    "erase_when_expired",
+                ]
+            },
+        ),
+        (
+            _("Law"),
+            {
+                "fields": [
+                    "statute",
+                    "statute_en",
+                    "legal_basis",
+                    "legal_basis_en",
+                    "as_customers_read_it",
+                    "updated_at",
+                ]
+            },
+        ),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code ties the rule to the declarations; renaming it would orphan them.
+        return [*self.readonly_fields, "code"] if obj else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("name"))
+    def display_name(self, obj):
+        return obj.display_name
+
+    @admin.display(description=_("statute"))
+    def display_statute(self, obj):
+        return obj.display_statute or "—"
+
+    @admin.display(description=_("period"))
+    def period(self, obj):
+        from .texts import period_text
+
+        return period_text(obj) or "—"
+
+    @admin.display(description=_("as customers read it"))
+    def as_customers_read_it(self, obj):
+        return retention_sentence(obj) if obj and obj.pk else "—"
+
+    @admin.display(description=_("used by"))
+    def used_by(self, obj):
+        sources = [s for s in registry.sources() if obj and s.retention == obj.code]
+        if not sources:
+            return _("No personal-data source names this code.")
+        return format_html_join(", ", "{} ({})", ((s.label, s.key) for s in sources))
+
+
+# -- legal holds ---------------------------------------------------------------------------
+
+
+class LegalHoldForm(forms.ModelForm):
+    categories = forms.MultipleChoiceField(
+        label=_("Data categories"),
+        choices=Category.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave empty to hold every category."),
+    )
+    records = forms.CharField(
+        label=_("Specific records"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_('One per line, as "source:id", e.g. portal.invoice:42. Empty: all records.'),
+    )
+
+    class Meta:
+        model = LegalHold
+        fields = [
+            "subject",
+            "service",
+            "categories",
+            "records",
+            "reason",
+            "legal_basis",
+            "starts_on",
+            "ends_on",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["records"] = "\n".join(self.instance.records)
+
+    def clean_records(self):
+        from .services import check_records
+
+        lines = self.cleaned_data["records"].splitlines()
+        return check_records([line for line in lines if line.strip()])
+
+
+class HoldStatusFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("active", _("In force")), ("released", _("Released")), ("ended", _("Ended"))]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "active":
+            return queryset & LegalHold.objects.active()
+        if self.value() == "released":
+            return queryset.filter(released_at__isnull=False)
+        if self.value() == "ended":
+            return queryset.filter(released_at__isnull=True, ends_on__lt=today)
+        return queryset
+
+
+class ReleaseForm(forms.Form):
+    reason = forms.CharField(label=_("Why is the hold released?"), max_length=4000)
+
+
+@admin.register(LegalHold)
+class LegalHoldAdmin(admin.ModelAdmin):
+    form = LegalHoldForm
+    list_display = [
+        "__str__",
+        "subject",
+        "service",
+        "category_names",
+        "starts_on",
+        "ends_on",
+        "state",
+        "placed_by",
+    ]
+    list_filter = [HoldStatusFilter, "service"]
+    list_select_related = ["subject", "service", "placed_by"]
+    search_fields = ["subject__email", "reason", "legal_basis"]
+    # Customers are many: the subject is chosen by id (with the lookup popup).
+    raw_id_fields = ["subject"]
+    change_form_template = "admin/rights/legalhold/change_form.html"
+    readonly_after = [
+        "placed_by",
+        "placed_at",
+        "released_at",
+        "released_by",
+        "release_reason",
+        "waiting_erasures",
+    ]
+
+    def get_fields(self, request, obj=None):
+        fields = list(LegalHoldForm.Meta.fields)
+        return [*fields, *self.readonly_after] if obj else fields
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        # A placed hold is evidence of what was kept and why: it is released, not edited.
+        return [*LegalHoldForm.Meta.fields, *self.readonly_after]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # nothing is editable once placed
+        data = form.cleaned_data  # validated by the form, as hold_place validates
+        placed = hold_place(
+            actor=request.user,
+            subject=data.get("subject"),
+            service=data.get("service"),
+            categories=data.get("categories"),
+            records=data.get("records"),
+            reason=data["reason"],
+            legal_basis=data["legal_basis"],
+            starts_on=data.get("starts_on"),
+            ends_on=data.get("ends_on"),
+            http_request=request,
+        )
+        obj.pk = placed.pk
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        pass
+
+    @admin.display(description=_("categories"))
+    def category_names(self, obj):
+        if not obj.categories:
+            return _("All")
+        return ", ".join(str(Category(c).label) for c in obj.categories if c in Category.values)
+
+    @admin.display(description=_("status"))
+    def state(self, obj):
+        if obj.released_at:
+            return _("Released")
+        if obj.ends_on and obj.ends_on < timezone.localdate():
+            return _("Ended")
+        return format_html('<strong class="rt-held">{}</strong>', _("In force"))
+
+    @admin.display(description=_("erasures waiting for it"))
+    def waiting_erasures(self, obj):
+        count = obj.deferred_erasures.filter(status=DeferredErasure.Status.PENDING).count()
+        url = reverse("admin:rights_deferrederasure_changelist")
+        return format_html('<a href="{}?legal_hold__id__exact={}">{}</a>', url, obj.pk, count)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/release/",
+                self.admin_site.admin_view(require_POST(self.release_view)),
+                name="rights_legalhold_release",
+            ),
+            *super().get_urls(),
+        ]
+
+    def release_view(self, request, pk):
+        hold = self.get_queryset(request).filter(pk=pk).first()
+        if hold is None:
+            raise Http404
+        if not self.has_change_permission(request, hold):
+            raise PermissionDenied
+        form = ReleaseForm(request.POST)
+        back = HttpResponseRedirect(reverse("admin:rights_legalhold_change", args=[hold.pk]))
+        if not form.is_valid():
+            self.message_user(request, _("Give the reason for the release."), messages.ERROR)
+            return back
+        try:
+            hold_release(
+                hold=hold,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                http_request=request,
+            )
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return back
+        self.message_user(
+            request,
+            _("The hold is released; what it kept is erased by the next run of deferred erasures."),
+        )
+        return back
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "release_form": ReleaseForm()}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+# -- deferred erasures, runs, ledger ----------------------------------------------------------
+
+
+@admin.register(DeferredErasure)
+class DeferredErasureAdmin(ReadOnlyAdmin):
+    list_display = [
+        "__str__",
+        "request_link",
+        "subject",
+        "source",
+        "category",
+        "records",
+        "reason",
+        "kept_by",
+        "not_before",
+        "status",
+        "erased",
+    ]
+    list_filter = ["status", "reason", "rule", "legal_hold"]
+    list_select_related = ["subject", "rule", "legal_hold", "request"]
+    search_fields = ["subject__email", "source", "=request__id"]
+    date_hierarchy = "not_before"
+    ordering = ["status", "not_before", "pk"]
+
+    @admin.display(description=_("request"))
+    def request_link(self, obj):
+        if obj.request_id is None:
+            return "—"
+        url = reverse("admin:rights_rightsrequest_change", args=[obj.request_id])
+        return format_html('<a href="{}">{}</a>', url, obj.request.reference)
+
+    @admin.display(description=_("records"))
+    def records(self, obj):
+        return (
+            len(obj.record_ids) if obj.record_ids else _("all up to #%(pk)s") % {"pk": obj.max_pk}
+        )
+
+    @admin.display(description=_("kept by"))
+    def kept_by(self, obj):
+        if obj.legal_hold_id:
+            return obj.legal_hold
+        if obj.rule_id:
+            return obj.rule.display_statute or obj.rule.code
+        return "—"
+
+
+@admin.register(RetentionRun)
+class RetentionRunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "started_at",
+        "job",
+        "dry_run",
+        "trigger",
+        "status",
+        "total",
+        "error_count",
+        "finished_at",
+    ]
+    list_filter = ["job", "status", "dry_run"]
+    date_hierarchy = "started_at"
+    fields = [
+        "job",
+        "dry_run",
+        "trigger",
+        "status",
+        "started_at",
+        "finished_at",
+        "count_table",
+        "error_list",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("records"))
+    def total(self, obj):
+        return obj.total
+
+    @admin.display(description=_("errors"))
+    def error_count(self, obj):
+        return len(obj.errors)
+
+    @admin.display(description=_("counts per rule and source"))
+    def count_table(self, obj):
+        rows = [
+            (rule, source, count)
+            for rule, per_source in sorted(obj.counts.items())
+            for source, count in sorted(per_source.items())
+        ]
+        if not rows:
+            return _("Nothing to erase.")
+        return format_html(
+            '<table class="rt-counts"><tbody>{}</tbody></table>',
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+        )
+
+    @admin.display(description=_("errors"))
+    def error_list(self, obj):
+        if not obj.errors:
+            return "—"
+        return format_html(
+            "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((e,) for e in obj.errors))
+        )
+
+
+@admin.register(ErasureLedgerEntry)
+class ErasureLedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = ["erased_at", "reason", "subject_id", "source", "category", "rule", "count"]
+    list_filter = ["reason", "source", "category"]
+    search_fields = ["=subject__id", "source", "rule", "=request__id"]
+    date_hierarchy = "erased_at"
+    show_full_result_count = False

@@ -1,0 +1,103 @@
+"""Retention in the admin: rules, holds placed and released, runs, a subject's held data."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from portal.models import AuditEvent
+from rights.models import DeferredErasure, LegalHold, RetentionRule, RetentionRun
+from rights.retention import jobs
+
+from .retention_support import approve, at, customer_with_records, file_deletion
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_retention_screens_open(officer_client):
+    jobs.run_sweep(dry_run=True)
+    for url in (
+        "/admin/rights/retentionrule/",
+        "/admin/rights/legalhold/",
+        "/admin/rights/legalhold/add/",
+        "/admin/rights/deferrederasure/",
+        "/admin/rights/retentionrun/",
+        f"/admin/rights/retentionrun/{RetentionRun.objects.get().pk}/change/",
+        "/admin/rights/erasureledgerentry/",
+    ):
+        assert officer_client.get(url).status_code == 200, url
+
+
+def test_a_rule_shows_how_customers_read_it(officer_client):
+    """Corporation Tax Act Enforcement Regulations art. 59, as the customer reads it."""
+    rule = RetentionRule.objects.get(code="tax-records")
+    html = officer_client.get(f"/admin/rights/retentionrule/{rule.pk}/change/").content.decode()
+    assert "Enforcement Regulations art. 59" in html
+    assert "portal.invoice" in html  # the sources that name the code
+
+
+def test_staff_place_and_release_a_hold_with_reasons(officer_client, officer, customer):
+    response = officer_client.post(
+        "/admin/rights/legalhold/add/",
+        {
+            "subject": customer.pk,
+            "categories": ["usage", "transactions"],
+            "records": "",
+            "reason": "Claim filed at the Tokyo District Court",
+            "legal_basis": "GDPR art. 17(3)(e)",
+            "starts_on": "2026-07-01",
+            "ends_on": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    hold = LegalHold.objects.get()
+    assert hold.placed_by == officer and hold.ends_on is None
+    assert sorted(hold.categories) == ["transactions", "usage"]
+    assert AuditEvent.objects.filter(action="hold.placed", subject_id=customer.pk).exists()
+
+    # A reference to a source that does not exist is refused.
+    bad = officer_client.post(
+        "/admin/rights/legalhold/add/",
+        {
+            "subject": customer.pk,
+            "records": "portal.nothing:1",
+            "reason": "x",
+            "legal_basis": "y",
+            "starts_on": "2026-07-01",
+        },
+    )
+    assert bad.status_code == 200 and LegalHold.objects.count() == 1
+
+    url = f"/admin/rights/legalhold/{hold.pk}/release/"
+    officer_client.post(url, {"reason": ""})
+    hold.refresh_from_db()
+    assert hold.released_at is None
+    officer_client.post(url, {"reason": "Settled out of court"})
+    hold.refresh_from_db()
+    assert hold.released_at and hold.released_by == officer
+    assert hold.release_reason == "Settled out of court"
+    assert not LegalHold.objects.active().exists()
+
+
+def test_the_subject_page_shows_what_is_held_and_until_when(
+    officer_client, officer, django_capture_on_commit_callbacks
+):
+    """Corporation Tax Act: the invoices kept from a deletion, and the day they go."""
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer = customer_with_records()
+        request = file_deletion(customer, categories=["transactions"])
+        with django_capture_on_commit_callbacks(execute=True):
+            approve(request, officer)
+        LegalHold.objects.create(
+            subject=customer,
+            reason="Audit by the tax office",
+            legal_basis="Order of the tax office",
+            ends_on=dt.date(2027, 3, 31),
+            placed_by=officer,
+        )
+        html = officer_client.get(f"/admin/portal/user/{customer.pk}/personal-data/").content
+    html = html.decode()
+    assert "Held data and waiting erasures" in html
+    assert "Order of the tax office" in html and "2027-03-31" in html
+    assert "2033-05-31" in html and "Corporation Tax Act" in html
+    assert DeferredErasure.objects.filter(subject=customer, status="pending").exists()
