@@ -295,17 +295,51 @@ def request_move_on(*, request: RightsRequest, actor, http_request=None) -> Paym
     return None
 
 
-def _locked_payment(payment: Payment) -> Payment:
-    return Payment.objects.select_for_update().select_related("request").get(pk=payment.pk)
+def _lock_for_change(payment: Payment, *, to: str, allowed: str, refused: str) -> Payment | None:
+    """Lock ``payment`` for a change to status ``to``; call inside a transaction.
+
+    Returns None when it already has that status (a repeat changes nothing);
+    raises ValidationError with ``refused`` (which may name the current
+    ``%(status)s``) unless its status is ``allowed``.
+    """
+    locked = Payment.objects.select_for_update().select_related("request").get(pk=payment.pk)
+    if locked.status == to:
+        return None
+    if locked.status != allowed:
+        raise ValidationError(refused % {"status": locked.get_status_display()})
+    return locked
 
 
-def _fee_event(payment: Payment, *, actor, reason: str = "", details: dict) -> None:
+def _save_change(
+    locked: Payment,
+    *,
+    action: str,
+    actor,
+    http_request,
+    reason: str = "",
+    details: dict | None = None,
+) -> None:
+    """Save a changed fee with its timeline entry (seen by the person) and audit event."""
+    locked.save()
     RequestEvent.objects.create(
-        request_id=payment.request_id,
+        request_id=locked.request_id,
         kind=EventKind.FEE,
         actor=actor,
         reason=reason,
-        details={"reference": payment.reference, "amount": payment.amount, **details},
+        details={
+            "reference": locked.reference,
+            "amount": locked.amount,
+            "status": locked.status,
+            **(details or {}),
+        },
+    )
+    audit_log(
+        action=action,
+        actor=actor,
+        target=locked,
+        subject=locked.request.subject,
+        request=http_request,
+        details={"amount": locked.amount, **(details or {})},
     )
 
 
@@ -349,33 +383,29 @@ def payment_record(
     if paid_at > now:
         raise ValidationError(_("The payment date cannot be in the future."))
     with transaction.atomic():
-        locked = _locked_payment(payment)
-        if locked.status == PaymentStatus.PAID:
-            return locked
-        if locked.status != PaymentStatus.PENDING:
-            raise ValidationError(
-                _("This fee is “%(status)s”; only a fee awaiting payment can be paid.")
-                % {"status": locked.get_status_display()}
-            )
-        if timezone.localdate(paid_at) < timezone.localdate(locked.created_at):
-            raise ValidationError(_("The payment date cannot be before the fee was asked."))
-        locked.status = PaymentStatus.PAID
-        locked.method = method
-        locked.paid_at = paid_at
-        locked.provider = provider
-        locked.confirmed_by = actor
-        locked.confirmed_at = now
-        locked.save()
-        _fee_event(locked, actor=actor, details={"status": "paid", "method": method})
-        audit_log(
-            action="fee.paid",
-            actor=actor,
-            target=locked,
-            subject=locked.request.subject,
-            request=http_request,
-            details={"amount": locked.amount, "method": method, "provider": provider or None},
+        locked = _lock_for_change(
+            payment,
+            to=PaymentStatus.PAID,
+            allowed=PaymentStatus.PENDING,
+            refused=_("This fee is “%(status)s”; only a fee awaiting payment can be paid."),
         )
-        _resume(locked, actor=actor, resumed_at=paid_at, http_request=http_request)
+        if locked is not None:
+            if timezone.localdate(paid_at) < timezone.localdate(locked.created_at):
+                raise ValidationError(_("The payment date cannot be before the fee was asked."))
+            locked.status = PaymentStatus.PAID
+            locked.method = method
+            locked.paid_at = paid_at
+            locked.provider = provider
+            locked.confirmed_by = actor
+            locked.confirmed_at = now
+            _save_change(
+                locked,
+                action="fee.paid",
+                actor=actor,
+                http_request=http_request,
+                details={"method": method, "provider": provider or None},
+            )
+            _resume(locked, actor=actor, resumed_at=paid_at, http_request=http_request)
     payment.refresh_from_db()
     return payment
 
@@ -386,30 +416,22 @@ def payment_waive(*, payment: Payment, reason: str, actor, http_request=None) ->
     if not reason:
         raise ValidationError(_("Waiving a fee needs a reason."))
     with transaction.atomic():
-        locked = _locked_payment(payment)
-        if locked.status == PaymentStatus.WAIVED:
-            return locked
-        if locked.status != PaymentStatus.PENDING:
-            raise ValidationError(
-                _("This fee is “%(status)s”; only a fee awaiting payment can be waived.")
-                % {"status": locked.get_status_display()}
-            )
-        now = timezone.now()
-        locked.status = PaymentStatus.WAIVED
-        locked.waiver_reason = reason
-        locked.confirmed_by = actor
-        locked.confirmed_at = now
-        locked.save()
-        _fee_event(locked, actor=actor, reason=reason, details={"status": "waived"})
-        audit_log(
-            action="fee.waived",
-            actor=actor,
-            target=locked,
-            subject=locked.request.subject,
-            request=http_request,
-            details={"amount": locked.amount},
+        locked = _lock_for_change(
+            payment,
+            to=PaymentStatus.WAIVED,
+            allowed=PaymentStatus.PENDING,
+            refused=_("This fee is “%(status)s”; only a fee awaiting payment can be waived."),
         )
-        _resume(locked, actor=actor, resumed_at=now, http_request=http_request)
+        if locked is not None:
+            now = timezone.now()
+            locked.status = PaymentStatus.WAIVED
+            locked.waiver_reason = reason
+            locked.confirmed_by = actor
+            locked.confirmed_at = now
+            _save_change(
+                locked, action="fee.waived", actor=actor, http_request=http_request, reason=reason
+            )
+            _resume(locked, actor=actor, resumed_at=now, http_request=http_request)
     payment.refresh_from_db()
     return payment
 
@@ -424,25 +446,20 @@ def payment_refund(*, payment: Payment, reason: str, actor, http_request=None) -
     if not reason:
         raise ValidationError(_("A refund needs a reason."))
     with transaction.atomic():
-        locked = _locked_payment(payment)
-        if locked.status == PaymentStatus.REFUNDED:
-            return locked
-        if locked.status != PaymentStatus.PAID:
-            raise ValidationError(_("Only a paid fee can be refunded."))
-        locked.status = PaymentStatus.REFUNDED
-        locked.refund_reason = reason
-        locked.refunded_by = actor
-        locked.refunded_at = timezone.now()
-        locked.save()
-        _fee_event(locked, actor=actor, reason=reason, details={"status": "refunded"})
-        audit_log(
-            action="fee.refunded",
-            actor=actor,
-            target=locked,
-            subject=locked.request.subject,
-            request=http_request,
-            details={"amount": locked.amount},
+        locked = _lock_for_change(
+            payment,
+            to=PaymentStatus.REFUNDED,
+            allowed=PaymentStatus.PAID,
+            refused=_("Only a paid fee can be refunded."),
         )
+        if locked is not None:
+            locked.status = PaymentStatus.REFUNDED
+            locked.refund_reason = reason
+            locked.refunded_by = actor
+            locked.refunded_at = timezone.now()
+            _save_change(
+                locked, action="fee.refunded", actor=actor, http_request=http_request, reason=reason
+            )
     payment.refresh_from_db()
     return payment
 
