@@ -133,7 +133,9 @@ STREAM_CHUNK_SIZE = 2000
 FIND_LIMIT = 50
 
 #: ``ModelSource.queryset(EVERY_SUBJECT)`` is every subject's rows: the
-#: retention sweep erases by rule across customers, in the same batches.
+#: retention sweep erases by rule across customers. ``erase(EVERY_SUBJECT, ...)``
+#: is one statement over what ``Registry.restricted`` leaves (and refuses
+#: without a restriction).
 EVERY_SUBJECT = object()
 
 # Per source key, a condition the source's rows must also meet; set only by
@@ -581,6 +583,8 @@ class ModelSource(Source):
         if not erased_fields:
             return 0
         manager = self.model._default_manager
+        if subject is EVERY_SUBJECT:
+            return self._erase_every_subject(erased_fields)
         total = 0
         last_pk = None
         while True:
@@ -597,6 +601,23 @@ class ModelSource(Source):
                     manager.filter(pk__in=pks).update(**{f.name: f.erase_to for f in erased_fields})
             total += len(pks)
             last_pk = pks[-1]
+
+    def _erase_every_subject(self, erased_fields) -> int:
+        """One statement over the rows :meth:`Registry.restricted` leaves.
+
+        For the retention sweep, which cuts the table into key ranges of its
+        own, holds the lock of each range and needs a range to cost one
+        ``DELETE``/``UPDATE`` rather than a list of ids.
+        """
+        if self.key not in (_restrictions.get() or {}):
+            raise ImproperlyConfigured(
+                f"Erasing {self.key} for every subject needs Registry.restricted(...)."
+            )
+        qs = self.queryset(EVERY_SUBJECT)
+        if self.erasure == "delete":
+            _total, per_model = qs.delete()
+            return per_model.get(self.model._meta.label, 0)
+        return qs.update(**{f.name: f.erase_to for f in erased_fields})
 
 
 def _path_target(model, path: str):
