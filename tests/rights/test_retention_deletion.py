@@ -104,8 +104,8 @@ def test_statement_is_in_the_customers_language(officer, django_capture_on_commi
         with django_capture_on_commit_callbacks(execute=True):
             approve(request, officer)
     statement = _statement(request)
-    assert "法人税法第126条・法人税法施行規則第59条" in statement
-    assert "2033年5月31日" in statement
+    assert statement.startswith("次のデータを消去しました：利用履歴。")
+    assert "法人税法第126条・法人税法施行規則第59条により2033年5月31日まで" in statement
 
 
 def test_closing_the_account_disables_logins_ends_sessions_and_removes_codes(

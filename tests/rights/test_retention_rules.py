@@ -96,6 +96,8 @@ def test_my_data_shows_each_rules_period_in_the_customers_language():
         )
     with translation.override("ja"):
         assert "法人税法施行規則第59条" in retention_text("tax-records")
+        assert "事業年度終了の2か月後から7年間" in retention_text("tax-records")
+        assert retention_text("usage-log") == "サービスの登録終了後2年間保存し、その後消去します。"
     assert retention_text("no-such-code") is None
 
 
