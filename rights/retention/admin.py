@@ -213,15 +213,24 @@ class LegalHoldAdmin(admin.ModelAdmin):
         "waiting_erasures",
     ]
 
+    # Once placed, the stored lists are shown in words.
+    shown_after = {"categories": "category_names", "records": "record_list"}
+
     def get_fields(self, request, obj=None):
         fields = list(LegalHoldForm.Meta.fields)
-        return [*fields, *self.readonly_after] if obj else fields
+        if obj is None:
+            return fields
+        return [*(self.shown_after.get(f, f) for f in fields), *self.readonly_after]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
         # A placed hold is evidence of what was kept and why: it is released, not edited.
-        return [*LegalHoldForm.Meta.fields, *self.readonly_after]
+        return self.get_fields(request, obj)
+
+    @admin.display(description=_("specific records"))
+    def record_list(self, obj):
+        return ", ".join(obj.records) if obj.records else _("All")
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -316,17 +325,14 @@ class LegalHoldAdmin(admin.ModelAdmin):
 @admin.register(DeferredErasure)
 class DeferredErasureAdmin(ReadOnlyAdmin):
     list_display = [
-        "__str__",
+        "reference",
         "request_link",
         "subject",
-        "source",
-        "category",
+        "data",
         "records",
-        "reason",
         "kept_by",
         "not_before",
         "status",
-        "erased",
     ]
     list_filter = ["status", "reason", "rule", "legal_hold"]
     list_select_related = ["subject", "rule", "legal_hold", "request"]
@@ -341,11 +347,21 @@ class DeferredErasureAdmin(ReadOnlyAdmin):
         url = reverse("admin:rights_rightsrequest_change", args=[obj.request_id])
         return format_html('<a href="{}">{}</a>', url, obj.request.reference)
 
+    @admin.display(description=_("deferred erasure"), ordering="pk")
+    def reference(self, obj):
+        return f"D-{obj.pk:05d}"
+
+    @admin.display(description=_("data"))
+    def data(self, obj):
+        try:
+            label = registry.source(obj.source).label
+        except LookupError:
+            label = obj.source
+        return f"{Category(obj.category).label} ({label})"
+
     @admin.display(description=_("records"))
     def records(self, obj):
-        return (
-            len(obj.record_ids) if obj.record_ids else _("all up to #%(pk)s") % {"pk": obj.max_pk}
-        )
+        return len(obj.record_ids) if obj.record_ids else _("All")
 
     @admin.display(description=_("kept by"))
     def kept_by(self, obj):
@@ -353,7 +369,7 @@ class DeferredErasureAdmin(ReadOnlyAdmin):
             return obj.legal_hold
         if obj.rule_id:
             return obj.rule.display_statute or obj.rule.code
-        return "—"
+        return obj.get_reason_display()
 
 
 @admin.register(RetentionRun)
@@ -362,7 +378,7 @@ class RetentionRunAdmin(ReadOnlyAdmin):
         "started_at",
         "job",
         "dry_run",
-        "trigger",
+        "started_by",
         "status",
         "total",
         "error_count",
@@ -373,7 +389,7 @@ class RetentionRunAdmin(ReadOnlyAdmin):
     fields = [
         "job",
         "dry_run",
-        "trigger",
+        "started_by",
         "status",
         "started_at",
         "finished_at",
@@ -381,6 +397,16 @@ class RetentionRunAdmin(ReadOnlyAdmin):
         "error_list",
     ]
     readonly_fields = fields
+
+    STARTED_BY = {
+        "beat": _("Schedule (beat)"),
+        "command": _("Command (run_retention)"),
+        "admin": _("Admin"),
+    }
+
+    @admin.display(description=_("started by"), ordering="trigger")
+    def started_by(self, obj):
+        return self.STARTED_BY.get(obj.trigger, obj.trigger)
 
     @admin.display(description=_("records"))
     def total(self, obj):

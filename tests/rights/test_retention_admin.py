@@ -96,8 +96,8 @@ def test_the_subject_page_shows_what_is_held_and_until_when(
             placed_by=officer,
         )
         html = officer_client.get(f"/admin/portal/user/{customer.pk}/personal-data/").content
-    html = html.decode()
-    assert "Held data and waiting erasures" in html
+    html = html.decode()  # the officer works in Japanese
+    assert "保存中のデータと保留中の消去" in html
     assert "Order of the tax office" in html and "2027-03-31" in html
-    assert "2033-05-31" in html and "Corporation Tax Act" in html
+    assert "2033-05-31" in html and "法人税法施行規則第59条" in html
     assert DeferredErasure.objects.filter(subject=customer, status="pending").exists()

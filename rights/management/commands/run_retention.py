@@ -3,14 +3,18 @@
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from rights.models import RetentionRun
 from rights.retention.jobs import JOBS
 
 
 def report(run: RetentionRun, write) -> None:
+    """What a run did, for the operator's console (in English, like the other commands)."""
     verb = "would erase" if run.dry_run else "erased"
-    write(f"{run.get_job_display()}: {verb} {run.total} records ({run.get_status_display()}).")
+    with translation.override("en"):
+        job, status = run.get_job_display(), run.get_status_display().lower()
+    write(f"{job}: {verb} {run.total} records ({status}).")
     for rule, per_source in sorted(run.counts.items()):
         for source, count in sorted(per_source.items()):
             write(f"  {rule:<24} {source:<32} {count:>9}")
