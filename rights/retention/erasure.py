@@ -23,6 +23,7 @@ import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -173,10 +174,7 @@ def _append_to_file(entry: ErasureLedgerEntry) -> None:
     if not path:
         return
     try:
-        path = settings.RIGHTS_ERASURE_LEDGER_FILE
-        import pathlib
-
-        pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
         # One short line per write in append mode: concurrent writers do not interleave.
         with open(path, "a", encoding="utf-8") as ledger_file:
             ledger_file.write(ledger_line(entry) + "\n")

@@ -473,8 +473,6 @@ def import_ledger_file(path) -> int:
 def _reapply_entry(entry: ErasureLedgerEntry, *, today, holds) -> int:
     from django.contrib.auth import get_user_model
 
-    from .models import RetentionRule
-
     source = registry.source(entry.source)
     if not isinstance(source, ModelSource):
         return 0
