@@ -289,11 +289,3 @@ def years_after(day: datetime.date, years: int) -> datetime.date:
 def provision_record_keep_until(provided_on: datetime.date) -> datetime.date:
     """The last day a provision record is kept (APPI Art. 29: 3 years by default)."""
     return years_after(provided_on, settings.CONSENT_PROVISION_RECORD_YEARS)
-
-
-def provision_records_expired(*, today: datetime.date | None = None) -> QuerySet[ProvisionRecord]:
-    """Records whose retention period ended before ``today``."""
-    today = today or timezone.localdate()
-    return ProvisionRecord.objects.filter(
-        provided_on__lt=years_after(today, -settings.CONSENT_PROVISION_RECORD_YEARS)
-    )

@@ -42,7 +42,6 @@ from .models import (
     ProvisionRecord,
     Purpose,
     Recipient,
-    evidence_erasure,
 )
 
 logger = logging.getLogger(__name__)
@@ -746,36 +745,3 @@ def marketing_delivery_send(*, delivery_id: int) -> bool:
         )
         return False
     return True
-
-
-# --- retention of provision records --------------------------------------------
-
-# Rows per transaction: short transactions, and an interrupted purge resumes.
-PURGE_BATCH_SIZE = 500
-
-
-def provision_records_purge_expired(*, today: datetime.date | None = None) -> int:
-    """Delete provision records past their retention period; return how many.
-
-    APPI Art. 29 requires keeping them ``CONSENT_PROVISION_RECORD_YEARS`` years
-    (3) from their date; after that they are personal data with no purpose
-    left. Deletes in primary-key batches, each with its audit event (counts
-    only, never the records' contents).
-    """
-    total = 0
-    while True:
-        with transaction.atomic():
-            pks = list(
-                selectors.provision_records_expired(today=today)
-                .order_by("pk")
-                .values_list("pk", flat=True)[:PURGE_BATCH_SIZE]
-            )
-            if not pks:
-                return total
-            with evidence_erasure():
-                deleted, _rows = ProvisionRecord.objects.filter(pk__in=pks).delete()
-            audit_log(
-                action="consent.provision_records_purged",
-                details={"count": deleted, "years": settings.CONSENT_PROVISION_RECORD_YEARS},
-            )
-        total += deleted

@@ -16,9 +16,3 @@ def marketing_mail_weekly() -> str:
 def send_marketing_mail(delivery_id: int) -> bool:
     # No automatic retry: the delivery is claimed before sending (at most once).
     return services.marketing_delivery_send(delivery_id=delivery_id)
-
-
-@shared_task
-def purge_expired_provision_records() -> int:
-    """Beat, nightly: delete provision records past their retention period."""
-    return services.provision_records_purge_expired()

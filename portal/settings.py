@@ -159,10 +159,6 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "consent.tasks.marketing_mail_weekly",
         "schedule": crontab(day_of_week="mon", hour=10, minute=0),
     },
-    "consent-purge-provision-records": {
-        "task": "consent.tasks.purge_expired_provision_records",
-        "schedule": crontab(hour=3, minute=45),
-    },
 }
 
 CACHES = {

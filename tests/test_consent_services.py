@@ -229,26 +229,6 @@ def test_provision_required_by_law_is_recorded_despite_a_restriction_but_needs_a
     assert record.ground == Ground.LAW
 
 
-def test_provision_records_are_kept_for_the_configured_years_then_purged(customer, settings):
-    to = recipients()
-    start = timezone.now()
-    with time_machine.travel(start - datetime.timedelta(days=3 * 365 + 5)):
-        old = _provide(customer, to["delivery"], ground=Ground.OUTSOURCING)
-    with time_machine.travel(start - datetime.timedelta(days=3 * 365 - 5)):
-        young = _provide(customer, to["delivery"], ground=Ground.OUTSOURCING)
-    assert selectors.provision_record_keep_until(young.provided_on) >= timezone.localdate()
-
-    assert services.provision_records_purge_expired() == 1
-    assert list(ProvisionRecord.objects.values_list("pk", flat=True)) == [young.pk]
-    assert not ProvisionRecord.objects.filter(pk=old.pk).exists()
-    event = AuditEvent.objects.get(action="consent.provision_records_purged")
-    assert event.details["count"] == 1
-
-    settings.CONSENT_PROVISION_RECORD_YEARS = 1
-    assert services.provision_records_purge_expired() == 1
-    assert not ProvisionRecord.objects.exists()
-
-
 def test_leap_day_records_are_kept_to_the_28th():
     assert selectors.years_after(datetime.date(2024, 2, 29), 3) == datetime.date(2027, 2, 28)
 
