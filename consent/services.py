@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from portal import outbox
 from portal.audit import audit_log, client_ip
 
 from . import selectors
@@ -695,7 +696,7 @@ def marketing_campaign_run(*, key: str) -> MarketingCampaign:
         last_pk = batch[-1]
     pending = campaign.deliveries.filter(status=MarketingDelivery.Status.PENDING)
     for delivery_id in pending.order_by("pk").values_list("pk", flat=True).iterator():
-        send_marketing_mail.delay_on_commit(delivery_id)
+        outbox.enqueue(send_marketing_mail, delivery_id)
     return campaign
 
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consent.forms import SignupConsentMixin
 
+from . import outbox
 from .models import Profile
 from .tasks import send_password_reset_email
 
@@ -158,4 +159,4 @@ class PortalPasswordResetForm(PasswordResetForm):
     def save(self, **kwargs):
         # The link is made by the task, so no token travels through the broker.
         for user in self.get_users(self.cleaned_data["email"]):
-            send_password_reset_email.delay_on_commit(user.pk)
+            outbox.enqueue(send_password_reset_email, user.pk)

@@ -2,6 +2,7 @@
 company's services with the customer's business records."""
 
 import unicodedata
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -236,7 +237,7 @@ class StepUpThrottlingMixin:
 
 
 class CustomerEmailDevice(StepUpThrottlingMixin, EmailDevice):
-    """E-mail codes for customers, delivered by a Celery task after commit.
+    """E-mail codes for customers, delivered by a Celery task queued through the outbox.
 
     The code never travels through the broker: the task re-reads the device by
     id and renders the current code in the customer's language.
@@ -248,9 +249,10 @@ class CustomerEmailDevice(StepUpThrottlingMixin, EmailDevice):
         verbose_name_plural = _("e-mail code devices")
 
     def send_mail(self, body, **kwargs):
+        from . import outbox
         from .tasks import send_otp_email
 
-        send_otp_email.delay_on_commit(self.pk)
+        outbox.enqueue(send_otp_email, self.pk)
 
 
 class CustomerTOTPDevice(StepUpThrottlingMixin, TOTPDevice):
@@ -727,3 +729,79 @@ class Inquiry(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+class OutboxMessage(models.Model):
+    """A task to queue, written in the same transaction as the change that asks for it.
+
+    Write only through :func:`portal.outbox.enqueue`. After the commit the row
+    is published to the broker at once; when the broker is down it stays
+    unpublished and the beat job ``portal.tasks.outbox_drain`` publishes it
+    once the broker is back. Its ``task_id`` is the Celery task id, so a task
+    can tell that a message was already carried out (``OutboxTask``). Holds
+    ids only, never personal data.
+    """
+
+    task_id = models.UUIDField(
+        _("task id"),
+        unique=True,
+        default=uuid.uuid4,
+        editable=False,
+        help_text=_("The Celery task id the message is published with."),
+    )
+    task_name = models.CharField(
+        _("task"),
+        max_length=200,
+        help_text=_("The Celery task, e.g. rights.tasks.send_request_notification."),
+    )
+    args = models.JSONField(
+        _("arguments"), default=list, blank=True, help_text=_("Positional arguments (ids).")
+    )
+    kwargs = models.JSONField(
+        _("keyword arguments"), default=dict, blank=True, help_text=_("Keyword arguments.")
+    )
+    created_at = models.DateTimeField(
+        _("created at"),
+        default=timezone.now,
+        help_text=_("When the change that asked for the task was made."),
+    )
+    next_attempt_at = models.DateTimeField(
+        _("next attempt"),
+        default=timezone.now,
+        help_text=_("The drain publishes the message from this time on (back-off after failures)."),
+    )
+    attempts = models.PositiveIntegerField(
+        _("attempts"), default=0, help_text=_("How often publishing was tried.")
+    )
+    last_error = models.CharField(
+        _("last error"), max_length=255, blank=True, help_text=_("Why the last attempt failed.")
+    )
+    published_at = models.DateTimeField(
+        _("published at"), null=True, blank=True, help_text=_("When the broker took the message.")
+    )
+    done_at = models.DateTimeField(
+        _("done at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When a task that runs once per message finished it; a redelivery then does nothing."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        indexes = [
+            # The drain's query: unpublished rows due now, oldest first. The
+            # partial index stays as small as the backlog.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(published_at__isnull=True),
+                name="outbox_unpublished",
+            ),
+            # The purge of published rows walks this one.
+            models.Index(fields=["published_at"], name="outbox_published_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.task_name} {self.task_id}"

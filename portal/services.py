@@ -20,6 +20,7 @@ from django_otp.models import Device
 
 from consent.services import SignupConsent, consent_record_signup
 
+from . import outbox
 from .audit import audit_log
 from .models import CustomerEmailDevice, CustomerTOTPDevice, Profile
 from .tasks import send_account_exists_email, send_verification_email
@@ -50,14 +51,14 @@ def user_signup(
     with transaction.atomic():
         existing = User.objects.filter(email__iexact=email).first()
         if existing is not None:
-            send_account_exists_email.delay_on_commit(existing.pk)
+            outbox.enqueue(send_account_exists_email, existing.pk)
             return None
         user = User.objects.create_user(email=email, password=password, language=language)
         Profile.objects.create(user=user, full_name=full_name)
         audit_log(action="account.signup", actor=user, target=user, subject=user, request=request)
         if consent is not None:
             consent_record_signup(subject=user, consent=consent, request=request)
-        send_verification_email.delay_on_commit(user.pk)
+        outbox.enqueue(send_verification_email, user.pk)
     return user
 
 
@@ -65,7 +66,7 @@ def user_resend_verification(*, email: str) -> None:
     """Mail a fresh link to an unverified account; silent for anything else."""
     user = User.objects.filter(email__iexact=email, email_verified_at__isnull=True).first()
     if user is not None and user.is_active:
-        send_verification_email.delay_on_commit(user.pk)
+        outbox.enqueue(send_verification_email, user.pk)
 
 
 def user_verify_email(*, user: User | None, token: str, request=None) -> User | None:

@@ -143,11 +143,33 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# A task is acknowledged when it has finished, not when it starts: a worker
+# lost mid-task (killed, out of memory, machine gone) leaves it to be redone.
+# Tasks are written to be redone safely (see portal.outbox.OutboxTask).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+# Redis hands an unacknowledged task to another worker after this many seconds.
+# It must exceed the longest task and the longest retry countdown (an hour,
+# rights.tasks.execute_deletion), or a task still running or waiting to retry
+# would be started a second time; tests/test_outbox.py checks the countdowns.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # A broker that stops answering must not hold a web request: without these
+    # a publish to a hung Redis waits forever. Tasks are published through the
+    # outbox (portal.outbox), which retries later instead of waiting.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 3,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_TIMEZONE = TIME_ZONE
 # The beat schedule; each feature adds its periodic jobs here.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
@@ -160,6 +182,26 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(day_of_week="mon", hour=10, minute=0),
     },
 }
+
+# The outbox (portal.outbox): the drain publishes what could not be published
+# after its commit (broker down) every OUTBOX_DRAIN_SECONDS; a drain that waited
+# longer than three periods in the queue is dropped, the next one does its work.
+# Published messages are deleted after OUTBOX_KEEP_DAYS.
+OUTBOX_DRAIN_SECONDS = env.float("OUTBOX_DRAIN_SECONDS", default=10.0)
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "outbox-drain": {
+            "task": "portal.tasks.outbox_drain",
+            "schedule": OUTBOX_DRAIN_SECONDS,
+            "options": {"expires": 3 * OUTBOX_DRAIN_SECONDS},
+        },
+        "outbox-purge": {
+            "task": "portal.tasks.outbox_purge",
+            "schedule": crontab(hour=4, minute=15),
+        },
+    }
+)
 
 CACHES = {
     "default": (

@@ -1,7 +1,9 @@
 """Celery entry points of the portal app: fetch by id, call, nothing else.
 
-Mail tasks retry on delivery errors with back-off; the broker's late
-acknowledgement means a worker lost mid-task leaves the task to be redone.
+Mail tasks are queued through the outbox (portal.outbox) and retry on delivery
+errors with back-off. Late acknowledgement means a worker lost mid-task leaves
+the task to be redone; ``OutboxTask`` makes a redone mail task that had
+already finished do nothing.
 """
 
 import logging
@@ -9,10 +11,12 @@ import logging
 from celery import shared_task
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from .emails import send_templated_email
+from .outbox import OutboxTask
 
 logger = logging.getLogger(__name__)
 
@@ -24,12 +28,16 @@ MAIL_RETRY = {
 }
 
 
-@shared_task(**MAIL_RETRY)
+@shared_task(base=OutboxTask, **MAIL_RETRY)
 def send_otp_email(device_id: int) -> None:
     from .models import CustomerEmailDevice
 
     device = CustomerEmailDevice.objects.select_related("user").filter(pk=device_id).first()
     if device is None or not device.token:
+        return
+    if device.valid_until is not None and device.valid_until <= timezone.now():
+        # Queued while the broker was down and sent only now: the code has
+        # expired, and mailing it would only confuse; the customer asks again.
         return
     send_templated_email(
         to=device.email or device.user.email,
@@ -62,7 +70,7 @@ def _mail_token_link(user, *, view: str, token_generator, template: str) -> None
     )
 
 
-@shared_task(**MAIL_RETRY)
+@shared_task(base=OutboxTask, **MAIL_RETRY)
 def send_verification_email(user_id: int) -> None:
     from .tokens import email_verification_token
 
@@ -76,7 +84,7 @@ def send_verification_email(user_id: int) -> None:
         )
 
 
-@shared_task(**MAIL_RETRY)
+@shared_task(base=OutboxTask, **MAIL_RETRY)
 def send_account_exists_email(user_id: int) -> None:
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is None:
@@ -92,7 +100,7 @@ def send_account_exists_email(user_id: int) -> None:
     )
 
 
-@shared_task(**MAIL_RETRY)
+@shared_task(base=OutboxTask, **MAIL_RETRY)
 def send_password_reset_email(user_id: int) -> None:
     from django.contrib.auth.tokens import default_token_generator
 
@@ -114,3 +122,23 @@ def verify_audit_chain() -> dict:
     if broken is not None:
         logger.error("audit chain broken at event %s: %s", broken.event_id, broken.problem)
     return {"checked": checked, "broken_at": broken.event_id if broken else None}
+
+
+@shared_task(ignore_result=True)
+def outbox_drain() -> int:
+    """Beat, every few seconds: publish what could not be published after its commit."""
+    from . import outbox
+
+    return outbox.drain()
+
+
+@shared_task(ignore_result=True)
+def outbox_purge() -> int:
+    """Beat, daily: delete messages published more than OUTBOX_KEEP_DAYS ago."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from . import outbox
+
+    return outbox.purge(older_than=timedelta(days=settings.OUTBOX_KEEP_DAYS))

@@ -11,6 +11,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from portal import outbox
+
 from .models import RequestNotification, RightsRequest
 
 
@@ -22,7 +24,7 @@ def notify(
     ground: str = "",
     extra: dict | None = None,
 ) -> None:
-    """Record a notice and e-mail it after commit. Call inside the writing transaction.
+    """Record a notice and queue its e-mail (outbox). Call inside the writing transaction.
 
     ``extra`` (JSON-serialisable) is stored with the notice for its template,
     e.g. ``{"fee": {"amount": ..., "reference": ..., "pay_by": ...}}``.
@@ -39,7 +41,7 @@ def notify(
             "ground": ground,
         },
     )
-    send_request_notification.delay_on_commit(notification.pk)
+    outbox.enqueue(send_request_notification, notification.pk)
 
 
 def recipient_of(request: RightsRequest):

@@ -107,7 +107,7 @@ NOTICE_ON_ENTRY = {
 # Work that starts when a request of a kind enters a status: the erasure of an
 # approved deletion (rights.retention), later the disclosure and correction
 # engines. Hooks run inside the transition's transaction, after its event is
-# written, and only queue work for after commit (``task.delay_on_commit``).
+# written, and only queue work, through ``portal.outbox.enqueue`` (published after commit).
 ENTRY_HOOKS: dict[tuple[str, str], list[Callable[[RightsRequest], None]]] = {}
 
 

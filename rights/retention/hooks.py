@@ -1,6 +1,7 @@
 """Wiring, connected from ``RightsConfig.ready``: the deletion hook and the registry's
 retention texts."""
 
+from portal import outbox
 from rights.choices import Kind, Status
 from rights.registry import registry
 from rights.workflow import on_entry
@@ -10,10 +11,10 @@ from .texts import retention_text
 
 @on_entry(Status.IN_PROGRESS, Kind.DELETION)
 def queue_deletion(request) -> None:
-    """An approved deletion request is carried out by a task, after commit."""
+    """An approved deletion request is carried out by a task, queued with the transition."""
     from rights.tasks import execute_deletion
 
-    execute_deletion.delay_on_commit(request.pk)
+    outbox.enqueue(execute_deletion, request.pk)
 
 
 def connect() -> None:
