@@ -84,6 +84,9 @@ registry.register(
         model=ConsentRecord,
         subject_path="subject",
         label=_("Consent records"),
+        origin=_(
+            "Recorded when you gave, refused or withdrew consent, or from a paper form you sent."
+        ),
         retention="consent-record",
         order_by=("-created_at", "-pk"),
         fields=[
@@ -104,6 +107,7 @@ registry.register(
         model=ProcessingRestriction,
         subject_path="subject",
         label=_("Stops of use and of provision"),
+        origin=_("Placed at your request or by our staff."),
         retention="processing-restriction",
         order_by=("-starts_at", "-pk"),
         fields=[
@@ -122,6 +126,7 @@ registry.register(
         model=ProvisionRecord,
         subject_path="subject",
         label=_("Records of provision to third parties"),
+        origin=_("Recorded by us each time we provided your data to a third party."),
         # APPI Art. 29: kept CONSENT_PROVISION_RECORD_YEARS (3) years from their date.
         retention="provision-record",
         order_by=("-provided_on", "-pk"),
@@ -139,6 +144,7 @@ registry.register(
         model=MarketingDelivery,
         subject_path="subject",
         label=_("Marketing e-mails"),
+        origin=_("Recorded by our marketing mail system."),
         retention="marketing-delivery",
         order_by=("-created_at", "-pk"),
         fields=[

@@ -45,6 +45,7 @@ registry.register(
         model=User,
         subject_path="",
         label=_("Login account"),
+        origin=_("You, when you signed up; login times are recorded by the portal."),
         retention="account",
         # The account row stays (requests, holds and the audit trail point at
         # it); erasing overwrites what identifies the person.
@@ -84,6 +85,7 @@ registry.register(
         model=Profile,
         subject_path="user",
         label=_("Profile"),
+        origin=_("You, at sign-up or in your account settings."),
         retention="account",
         erasure="anonymise",
         fields=[
@@ -113,6 +115,9 @@ registry.register(
         model=PaymentMethod,
         subject_path="user",
         label=_("Stored cards"),
+        origin=_(
+            "You, when you registered the card; we keep only its brand, last digits and expiry."
+        ),
         retention="payment-method",
         erasure="delete",
         order_by=("-added_at", "-pk"),
@@ -132,6 +137,7 @@ registry.register(
         subject_path="user",
         service_path="service",
         label=_("Registrations"),
+        origin=_("You, when you applied for the service."),
         retention="contract",
         erasure="delete",
         order_by=("-started_on", "-pk"),
@@ -150,6 +156,7 @@ registry.register(
         subject_path="user",
         service_path="service",
         label=_("Usage history"),
+        origin=_("Recorded by our systems when you used the service."),
         retention="usage-log",
         erasure="delete",
         order_by=("-occurred_at", "-pk"),
@@ -170,6 +177,7 @@ registry.register(
         subject_path="user",
         service_path="service",
         label=_("Invoices"),
+        origin=_("Issued by us for the services you used."),
         # Transaction documents: Corporation Tax Act, kept 7 years.
         retention="tax-records",
         erasure="delete",
@@ -193,6 +201,7 @@ registry.register(
         subject_path="user",
         service_path="service",
         label=_("Inquiries"),
+        origin=_("You, when you contacted us, and our replies."),
         retention="correspondence",
         erasure="delete",
         order_by=("-received_at", "-pk"),

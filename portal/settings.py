@@ -298,10 +298,8 @@ RIGHTS_FEE_BANK_ACCOUNT = env.str(
     "RIGHTS_FEE_BANK_ACCOUNT",
     default="サンプル銀行 渋谷支店 普通預金 1234567 口座名義 ライツポータル(カ",
 )
-RIGHTS_FEE_POSTAL_ADDRESS = env.str(
-    "RIGHTS_FEE_POSTAL_ADDRESS",
-    default="〒150-0043 東京都渋谷区道玄坂1-2-3 ライツポータル株式会社 個人情報窓口",
-)
+_DEMO_PRIVACY_OFFICE = "〒150-0043 東京都渋谷区道玄坂1-2-3 ライツポータル株式会社 個人情報窓口"
+RIGHTS_FEE_POSTAL_ADDRESS = env.str("RIGHTS_FEE_POSTAL_ADDRESS", default=_DEMO_PRIVACY_OFFICE)
 # Who issues fee receipts, and the qualified-invoice registration number
 # (T + 13 digits) printed on them when the company has one.
 RIGHTS_FEE_RECEIPT_ISSUER = env.str("RIGHTS_FEE_RECEIPT_ISSUER", default="ライツポータル株式会社")
@@ -353,3 +351,22 @@ CELERY_BEAT_SCHEDULE.update(
 # when the company defines it, customers may withdraw to be left out.
 STATISTICS_MIN_CELL = env.int("STATISTICS_MIN_CELL", default=10)
 STATISTICS_PURPOSE_CODE = env.str("STATISTICS_PURPOSE_CODE", default="statistics")
+
+# The company and its privacy office, as named in disclosure reports and notices
+# of purposes of use (APPI art. 32(1): name, address, representative and where to
+# file requests and complaints). Japanese and English; English falls back to Japanese.
+PRIVACY_COMPANY_NAME = env.str("PRIVACY_COMPANY_NAME", default="ライツポータル株式会社")
+PRIVACY_COMPANY_NAME_EN = env.str("PRIVACY_COMPANY_NAME_EN", default="Rights Portal K.K.")
+PRIVACY_COMPANY_REPRESENTATIVE = env.str(
+    "PRIVACY_COMPANY_REPRESENTATIVE", default="代表取締役 山本 一郎"
+)
+PRIVACY_COMPANY_REPRESENTATIVE_EN = env.str(
+    "PRIVACY_COMPANY_REPRESENTATIVE_EN", default="Ichiro Yamamoto, Representative Director"
+)
+PRIVACY_OFFICE_ADDRESS = env.str("PRIVACY_OFFICE_ADDRESS", default=_DEMO_PRIVACY_OFFICE)
+PRIVACY_OFFICE_ADDRESS_EN = env.str(
+    "PRIVACY_OFFICE_ADDRESS_EN",
+    default="Privacy Office, Rights Portal K.K., 1-2-3 Dogenzaka, Shibuya-ku, Tokyo 150-0043",
+)
+PRIVACY_OFFICE_EMAIL = env.str("PRIVACY_OFFICE_EMAIL", default=DEFAULT_FROM_EMAIL)
+PRIVACY_OFFICE_PHONE = env.str("PRIVACY_OFFICE_PHONE", default="03-5555-0100")

@@ -19,6 +19,7 @@ registry.register(
         model=RightsRequest,
         subject_path="subject",
         label=_("Your requests"),
+        origin=_("You or your agent, when the request was made."),
         # Kept as the record of how each request was answered (CCPA §7101).
         retention="request-log",
         erasure="anonymise",
@@ -46,6 +47,7 @@ registry.register(
         model=RequestMessage,
         subject_path="request__subject",
         label=_("Messages about your requests"),
+        origin=_("You and our staff, in the messages about your requests."),
         retention="request-log",
         erasure="delete",
         order_by=("-created_at", "-pk"),
@@ -67,6 +69,7 @@ registry.register(
         model=RequestEvent,
         subject_path="request__subject",
         label=_("Steps of your requests"),
+        origin=_("Recorded by us as your requests were handled."),
         retention="request-log",
         erasure="anonymise",
         order_by=("-created_at", "-pk"),
@@ -87,6 +90,7 @@ registry.register(
         model=Payment,
         subject_path="request__subject",
         label=_("Fees for your requests"),
+        origin=_("Recorded by us when a fee was asked, paid or refunded."),
         # Receipts are transaction documents: Corporation Tax Act, kept 7 years.
         retention="tax-records",
         erasure="delete",

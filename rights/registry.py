@@ -199,6 +199,8 @@ class Source(abc.ABC):
                    overwritten with their ``erase_to``; the record stays)
     ``single``     True when a subject has at most one record (shown as a list
                    of items rather than a table)
+    ``origin``     where the data came from, for the customer (GDPR 15(1)(g)),
+                   e.g. "You, when you signed up"; empty when not stated
 
     Methods an external source must implement: :meth:`stream`,
     :meth:`find_subjects`, :meth:`correct` and :meth:`erase`. The defaults of
@@ -219,6 +221,7 @@ class Source(abc.ABC):
     retention: str
     erasure: str = "delete"
     single: bool = False
+    origin: str | Promise = ""
 
     # -- description ------------------------------------------------------
 
@@ -354,6 +357,7 @@ class ModelSource(Source):
     erasure: str = "delete"
     order_by: tuple[str, ...] = ("-pk",)
     key: str = ""
+    origin: str | Promise = ""
 
     def __post_init__(self):
         object.__setattr__(self, "fields", tuple(self.fields))

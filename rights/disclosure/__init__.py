@@ -1,0 +1,1 @@
+"""Disclosure packages and notices of purposes of use (see :mod:`rights.disclosure.package`)."""

@@ -1,0 +1,305 @@
+"""What a customer receives for a disclosure request: one zip, built as a stream.
+
+``write_package(rights_request, fileobj)`` writes the whole unencrypted zip of
+a DISCLOSURE request into a writable binary file (a temporary file: the
+caller encrypts and stores it) and returns a :class:`PackageSummary`.
+``iter_report_html(rights_request)`` yields the readable report alone, for the
+staff's printable (paper) version.
+
+The zip holds, in the customer's language (``User.language``):
+
+``README.txt``
+    what each file is.
+``report.html``
+    the readable report: purposes of use and retention period of each
+    category, where the data came from, every record, the recipients and the
+    records of provision to third parties (APPI Art. 33(1), 33(5); GDPR 15).
+``data.json``
+    every record, machine-readable (GDPR Art. 20): the request, the company,
+    the categories, sources and recipients, then ``records`` (one object per
+    record: ``source``, ``id``, ``service``, stored ``values`` and, where the
+    stored value is a code or an id, the ``text`` the report shows), then
+    ``provision_records``, ``counts`` per category and ``total``.
+``csv/<category>.csv``
+    one table per category with data: a row per record, UTF-8 with a byte
+    order mark so that spreadsheet programs read Japanese correctly.
+
+Memory does not depend on the number of records: every file is written
+record by record into the zip (``ZipFile.open(name, "w")``), the registry
+streams each source through a server-side cursor, and the JSON is written
+piece by piece rather than dumped from one object. Only the outline (counts,
+categories, single-record sources, recipients) is held at once. On
+PostgreSQL the build reads one REPEATABLE READ snapshot, so every file holds
+the same records.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import io
+import json
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext
+
+from rights.choices import Kind
+from rights.registry import Record
+
+from .report import (
+    CompanyContact,
+    Outline,
+    build_outline,
+    iter_report_html,
+    provision_rows,
+    report_chunks,
+)
+from .scope import PackageScope, Presenter, snapshot
+
+JSON_FORMAT = "rights-portal/disclosure"
+JSON_VERSION = 1
+
+_dumps = functools.partial(json.dumps, cls=DjangoJSONEncoder, ensure_ascii=False)
+
+__all__ = ["PackageSummary", "iter_report_html", "write_package"]
+
+
+@dataclass
+class PackageSummary:
+    """What a package holds: its files and how many records of each kind."""
+
+    files: list[str]
+    #: Records per category code (only categories with data).
+    counts: dict[str, int]
+    #: Records per registry source key.
+    sources: dict[str, int]
+    language: str
+    generated_at: dt.datetime
+    #: Records of provision to third parties disclosed (APPI Art. 33(5)).
+    provision_records: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.sources.values())
+
+    @property
+    def is_empty(self) -> bool:
+        """True for the answer "we hold no personal data about you"."""
+        return self.total == 0
+
+
+def write_package(rights_request, fileobj) -> PackageSummary:
+    """Write the disclosure package of ``rights_request`` as a zip into ``fileobj``.
+
+    ``fileobj`` is a writable binary file; it need not be seekable. The
+    request's services and categories limit what is disclosed (see
+    :class:`~rights.disclosure.scope.PackageScope`). Raises ValueError for a
+    request of another kind. Writes nothing to the database.
+    """
+    if rights_request.kind != Kind.DISCLOSURE:
+        raise ValueError(f"{rights_request.reference} is not a disclosure request.")
+    scope = PackageScope.of(rights_request)
+    with translation.override(scope.language), snapshot(read_only=True):
+        outline = build_outline(rights_request, scope)
+        with zipfile.ZipFile(fileobj, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            summary = PackageSummary(
+                files=[],
+                counts={},
+                sources={},
+                language=scope.language,
+                generated_at=outline.generated_at,
+            )
+            _write_chunks(archive, "report.html", report_chunks(outline))
+            summary.files.append("report.html")
+            _write_json(archive, "data.json", outline, summary)
+            summary.files.append("data.json")
+            for part in outline.categories:
+                name = f"csv/{part.category.value}.csv"
+                summary.counts[part.category.value] = _write_csv(archive, name, outline, part)
+                summary.files.append(name)
+            readme = render_to_string(
+                "rights/disclosure/readme.txt",
+                {"outline": outline, "summary": summary, "contact": CompanyContact()},
+            )
+            archive.writestr("README.txt", readme.replace("\n", "\r\n"))
+            summary.files.insert(0, "README.txt")
+    return summary
+
+
+def _open(archive: zipfile.ZipFile, name: str):
+    # force_zip64: the size is unknown until the end and may pass 2 GiB.
+    return archive.open(name, "w", force_zip64=True)
+
+
+def _write_chunks(archive: zipfile.ZipFile, name: str, chunks: Iterable[str]) -> None:
+    with _open(archive, name) as out:
+        for chunk in chunks:
+            out.write(chunk.encode("utf-8"))
+
+
+def _record_json(presenter: Presenter, fields, record: Record, source) -> str:
+    values = {f.name: record.values.get(f.name) for f in fields}
+    item = {"source": record.source, "id": record.id, "service": record.service, "values": values}
+    text = {}
+    for f in fields:
+        shown = presenter.shown(source, f, values[f.name])
+        if shown is not values[f.name] and shown != values[f.name]:
+            text[f.name] = shown
+    if text:
+        item["text"] = text
+    return _dumps(item)
+
+
+def _header(outline: Outline) -> dict:
+    request, scope = outline.request, outline.scope
+    sources = {t.source.key: t.source for t in outline.tables()}
+    return {
+        "format": JSON_FORMAT,
+        "version": JSON_VERSION,
+        "request": {
+            "reference": request.reference,
+            "kind": request.kind,
+            "regime": request.regime,
+            "received_at": request.received_at,
+            "services": list(scope.services),
+            "categories": [c.value for c in scope.categories] if scope.limited_categories else [],
+        },
+        "generated_at": outline.generated_at,
+        "language": scope.language,
+        "company": CompanyContact().as_dict(),
+        "categories": [
+            {
+                "code": part.category.value,
+                "label": part.category.label,
+                "purposes": part.purposes,
+                "retention": [text for _label, text in part.retention],
+            }
+            for part in outline.categories
+        ],
+        "sources": [
+            {
+                "key": source.key,
+                "label": source.label,
+                "origin": source.origin,
+                "retention": source.retention,
+                "retention_text": _retention_text(source.retention),
+                "fields": [
+                    {"name": f.name, "label": f.label, "category": f.category}
+                    for f in scope.fields(source)
+                ],
+            }
+            for source in sources.values()
+        ],
+        "services": {code: outline.service_name(code) for code in sorted(outline.services)},
+        "recipients": [
+            {
+                "id": info.recipient.pk,
+                "name": info.recipient.name,
+                "kind": info.recipient.kind,
+                "kind_text": info.recipient.get_kind_display(),
+                "country": info.recipient.country,
+                "purposes": info.purposes,
+                "provision_records_about_you": info.provided,
+                "provision_stopped": info.stopped,
+            }
+            for info in outline.recipients
+        ],
+    }
+
+
+def _retention_text(code: str):
+    from rights.registry import registry
+
+    return registry.retention_text(code)
+
+
+def _write_json(archive, name: str, outline: Outline, summary: PackageSummary) -> None:
+    scope = outline.scope
+    with _open(archive, name) as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="\n") as out:
+        out.write("{\n")
+        for key, value in _header(outline).items():
+            out.write(f"  {_dumps(key)}: {_dumps(value)},\n")
+        out.write('  "records": [')
+        separator = "\n    "
+        sources = list(dict.fromkeys(t.source for t in outline.tables()))
+        presenter = Presenter()
+        for source in sources:
+            written = 0
+            fields = scope.fields(source)
+            for record in scope.records(source):
+                out.write(separator)
+                out.write(_record_json(presenter, fields, record, source))
+                separator = ",\n    "
+                written += 1
+            summary.sources[source.key] = written
+        out.write("\n  ],\n")
+        if outline.shows_provision:
+            out.write('  "provision_records": [')
+            separator = "\n    "
+            for row in provision_rows(scope.subject):
+                out.write(separator)
+                out.write(_dumps(row))
+                separator = ",\n    "
+                summary.provision_records += 1
+            out.write("\n  ],\n")
+        counts = {part.category.value: part.count for part in outline.categories}
+        out.write(f'  "counts": {_dumps(counts)},\n')
+        out.write(f'  "total": {sum(summary.sources.values())}\n')
+        out.write("}\n")
+
+
+def _csv_columns(part) -> list[tuple[int, object, str]]:
+    """(table index, field, header) of every field column of a category's CSV.
+
+    A label two sources share is prefixed with the source's label.
+    """
+    labels = [str(f.label) for t in part.tables for f in t.fields]
+    columns = []
+    for index, table in enumerate(part.tables):
+        for f in table.fields:
+            header = str(f.label)
+            if labels.count(header) > 1:
+                header = f"{table.label}: {header}"
+            columns.append((index, f, header))
+    return columns
+
+
+def _write_csv(archive, name: str, outline: Outline, part) -> int:
+    """One category's records as a table; returns the rows written."""
+    scope = outline.scope
+    columns = _csv_columns(part)
+    with_source = len(part.tables) > 1
+    with_service = any(t.service_column for t in part.tables)
+    header = [gettext("Data")] if with_source else []
+    header += [gettext("Service")] if with_service else []
+    header += [h for _i, _f, h in columns]
+    rows = 0
+    presenter = Presenter()
+    # utf-8-sig: the byte order mark tells spreadsheet programs the encoding.
+    with (
+        _open(archive, name) as raw,
+        io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as out,
+    ):
+        writer = csv.writer(out)
+        writer.writerow(header)
+        for index, table in enumerate(part.tables):
+            source = table.source
+            for record in scope.records(source):
+                row = [str(table.label)] if with_source else []
+                if with_service:
+                    row.append(outline.service_name(record.service))
+                for column_index, f, _header in columns:
+                    if column_index != index:
+                        row.append("")
+                        continue
+                    value = presenter.shown(source, f, record.values.get(f.name))
+                    row.append(presenter.text(value))
+                writer.writerow(row)
+                rows += 1
+    return rows

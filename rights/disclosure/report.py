@@ -1,0 +1,426 @@
+"""The readable disclosure report: one HTML document in the customer's language.
+
+The document is one template (``rights/disclosure/report.html``) rendered as
+an outline: everything but the rows of the long tables, whose size depends on
+the sources and categories, never on the number of records. Each long table's
+body is a marker comment; the outline is cut at the markers and the rows are
+streamed from the registry in between, a few hundred per chunk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.db.models import Count, Max, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext
+
+from rights.registry import Category, PersonalField, Source, registry
+from rights.templatetags.registry_tags import pd_is_long, pd_value
+
+from .scope import PackageScope, Presenter, in_language, snapshot
+
+#: Rows of HTML per chunk: large enough that writing is not dominated by
+#: per-chunk overhead, small enough that a chunk is a few hundred kilobytes.
+ROWS_PER_CHUNK = 500
+STYLESHEET = "css/disclosure-report.css"
+_MARKER = "<!--rp-rows:{}-->"
+_MARKER_RE = re.compile(r"<!--rp-rows:([a-z0-9-]+)-->")
+PROVISION_MARKER = "provision"
+
+
+class CompanyContact:
+    """The company and its privacy office in the active language (settings PRIVACY_*)."""
+
+    @staticmethod
+    def _pick(name: str) -> str:
+        japanese = getattr(settings, name)
+        if (get_language() or "").startswith("en"):
+            return getattr(settings, f"{name}_EN", "") or japanese
+        return japanese
+
+    @property
+    def company(self) -> str:
+        return self._pick("PRIVACY_COMPANY_NAME")
+
+    @property
+    def representative(self) -> str:
+        return self._pick("PRIVACY_COMPANY_REPRESENTATIVE")
+
+    @property
+    def address(self) -> str:
+        return self._pick("PRIVACY_OFFICE_ADDRESS")
+
+    @property
+    def email(self) -> str:
+        return settings.PRIVACY_OFFICE_EMAIL
+
+    @property
+    def phone(self) -> str:
+        return settings.PRIVACY_OFFICE_PHONE
+
+    @property
+    def requests_url(self) -> str:
+        return settings.SITE_URL + reverse("rights:request_new")
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "company": self.company,
+            "representative": self.representative,
+            "address": self.address,
+            "email": self.email,
+            "phone": self.phone,
+            "requests_url": self.requests_url,
+        }
+
+
+def law_text(regime: str) -> str:
+    """The provision a disclosure answers, for the report's header."""
+    if regime == "gdpr":
+        return gettext("Right of access, GDPR Art. 15")
+    if regime == "ccpa":
+        return gettext("Right to know, CCPA (Cal. Civ. Code §1798.110)")
+    return gettext(
+        "Disclosure of retained personal data and of the records of provision to "
+        "third parties, APPI Art. 33(1) and 33(5)"
+    )
+
+
+@dataclass
+class Table:
+    """One source's records of one category."""
+
+    key: str
+    source: Source
+    category: Category
+    fields: tuple[PersonalField, ...]
+    count: int
+    service_column: bool
+    #: A single-record source: (field, display value) pairs shown as a list.
+    items: list[tuple[PersonalField, Any]] | None = None
+
+    @property
+    def marker(self) -> str:
+        return mark_safe(_MARKER.format(self.key))
+
+    @property
+    def label(self):
+        return self.source.label
+
+    @property
+    def origin(self):
+        return self.source.origin
+
+
+@dataclass
+class CategoryPart:
+    category: Category
+    tables: list[Table]
+    purposes: list[str] | None
+    #: (source label, how long it is kept or None while undefined) per retention rule.
+    retention: list[tuple[Any, str | None]]
+
+    @property
+    def anchor(self) -> str:
+        return f"category-{self.category.value}"
+
+    @property
+    def count(self) -> int:
+        return sum(t.count for t in self.tables)
+
+
+@dataclass
+class RecipientInfo:
+    recipient: Any
+    purposes: list[str]
+    provided: int
+    last_provided: dt.date | None
+    stopped: bool
+
+
+@dataclass
+class Outline:
+    """Everything in the report except the rows of its long tables."""
+
+    request: Any
+    scope: PackageScope
+    generated_at: dt.datetime
+    categories: list[CategoryPart]
+    services: dict[str, Any]
+    recipients: list[RecipientInfo] = field(default_factory=list)
+    provision_count: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(part.count for part in self.categories)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.categories
+
+    @property
+    def shows_provision(self) -> bool:
+        return self.scope.subject is not None and Category.CONSENT in self.scope.categories
+
+    def tables(self) -> Iterator[Table]:
+        for part in self.categories:
+            yield from part.tables
+
+    def service_name(self, code: str | None) -> str:
+        if code is None:
+            return ""
+        service = self.services.get(code)
+        return service.display_name if service is not None else code
+
+
+def build_outline(rights_request, scope: PackageScope, generated_at=None) -> Outline:
+    """The outline of the report: counts are one grouped query per source."""
+    from portal.models import Service
+
+    presenter = Presenter()
+    tallies = {s.key: scope.tally(s) for s in scope.sources()}
+    codes = set().union(*(c for _n, c in tallies.values())) if tallies else set()
+    parts = []
+    for category in scope.categories:
+        tables = []
+        for source in scope.sources(category):
+            count, source_codes = tallies[source.key]
+            if not count:
+                continue
+            fields = scope.fields(source, category)
+            table = Table(
+                key=f"{category.value}-{len(tables)}",
+                source=source,
+                category=category,
+                fields=fields,
+                count=count,
+                service_column=bool(source_codes),
+            )
+            if source.single:
+                record = source.records(scope.subject, limit=1)[0]
+                table.items = [
+                    (f, presenter.shown(source, f, record.values.get(f.name))) for f in fields
+                ]
+            tables.append(table)
+        if tables:
+            retention_codes = dict.fromkeys(t.source.retention for t in tables)
+            retention = [
+                (
+                    ", ".join(str(t.label) for t in tables if t.source.retention == code),
+                    registry.retention_text(code),
+                )
+                for code in retention_codes
+            ]
+            parts.append(
+                CategoryPart(category, tables, registry.category_purposes(category), retention)
+            )
+    outline = Outline(
+        request=rights_request,
+        scope=scope,
+        generated_at=generated_at or timezone.now(),
+        categories=parts,
+        services={s.code: s for s in Service.objects.filter(code__in=codes)},
+    )
+    if scope.subject is not None and parts:
+        outline.recipients = recipients_for(scope.subject)
+    if outline.shows_provision:
+        from consent.models import ProvisionRecord
+
+        outline.provision_count = ProvisionRecord.objects.filter(subject=scope.subject).count()
+    return outline
+
+
+def recipients_for(subject) -> list[RecipientInfo]:
+    """Who may receive the customer's data, and who did (GDPR 15(1)(c), APPI 33(5)).
+
+    Active recipients and any recipient a provision record about the customer
+    names, with the number of such records and whether the customer stopped
+    provision to it. Three queries, whatever the number of records.
+    """
+    from consent.models import ProcessingRestriction, ProvisionRecord, Recipient
+    from consent.selectors import restrictions_in_force_for
+
+    provided = {
+        row["recipient"]: row
+        for row in ProvisionRecord.objects.filter(subject=subject)
+        .order_by()
+        .values("recipient")
+        .annotate(n=Count("pk"), last=Max("provided_on"))
+    }
+    stops = list(
+        restrictions_in_force_for(subject).filter(scope=ProcessingRestriction.Scope.PROVISION)
+    )
+    stopped_all = any(r.recipient_id is None for r in stops)
+    stopped = {r.recipient_id for r in stops}
+    recipients = (
+        Recipient.objects.filter(Q(is_active=True) | Q(pk__in=list(provided)))
+        .prefetch_related("purposes")
+        .order_by("kind", "name_en", "pk")
+    )
+    return [
+        RecipientInfo(
+            recipient=recipient,
+            purposes=[p.title for p in recipient.purposes.all() if p.is_active],
+            provided=provided.get(recipient.pk, {}).get("n", 0),
+            last_provided=provided.get(recipient.pk, {}).get("last"),
+            stopped=stopped_all or recipient.pk in stopped,
+        )
+        for recipient in recipients
+    ]
+
+
+@functools.lru_cache(maxsize=8)
+def _empty_cell(language: str) -> str:
+    return f"<td>{pd_value(None)}</td>"
+
+
+def _cell(presenter: Presenter, value: Any) -> str:
+    """One table cell; called once per value, so it avoids the template engine."""
+    if value is None or value == "" or value == [] or value == {}:
+        return _empty_cell(get_language())
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f'<td class="num">{value:,}</td>'
+    text = escape(presenter.text(value))
+    return f'<td class="long">{text}</td>' if pd_is_long(value) else f"<td>{text}</td>"
+
+
+def _chunked(rows: Iterator[str]) -> Iterator[str]:
+    batch: list[str] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= ROWS_PER_CHUNK:
+            yield "".join(batch)
+            batch = []
+    if batch:
+        yield "".join(batch)
+
+
+def _table_rows(outline: Outline, table: Table) -> Iterator[str]:
+    source, presenter = table.source, Presenter()
+    for record in outline.scope.records(source):
+        cells = []
+        if table.service_column:
+            cells.append(_cell(presenter, outline.service_name(record.service)))
+        cells += [
+            _cell(presenter, presenter.shown(source, f, record.values.get(f.name)))
+            for f in table.fields
+        ]
+        yield "<tr>" + "".join(cells) + "</tr>\n"
+
+
+def provision_rows(subject) -> Iterator[dict[str, Any]]:
+    """The customer's records of provision to third parties, oldest last, streamed."""
+    from consent.models import ProvisionRecord
+    from consent.selectors import provision_record_keep_until
+
+    rows = (
+        ProvisionRecord.objects.filter(subject=subject)
+        .select_related("recipient")
+        .order_by("-provided_on", "-pk")
+    )
+    for record in rows.iterator(chunk_size=2000):
+        yield {
+            "id": record.pk,
+            "provided_on": record.provided_on,
+            "recipient": record.recipient.name,
+            "recipient_kind": record.recipient.get_kind_display(),
+            "country": record.recipient.country,
+            "data_items": record.data_items,
+            "ground": record.get_ground_display(),
+            "kept_until": provision_record_keep_until(record.provided_on),
+        }
+
+
+def _provision_html(outline: Outline) -> Iterator[str]:
+    presenter = Presenter()
+    for row in provision_rows(outline.scope.subject):
+        cells = [
+            row["provided_on"],
+            row["recipient"],
+            row["recipient_kind"],
+            row["country"],
+            row["data_items"],
+            row["ground"],
+            row["kept_until"],
+        ]
+        yield "<tr>" + "".join(_cell(presenter, value) for value in cells) + "</tr>\n"
+
+
+def _stylesheet() -> str:
+    path = finders.find(STYLESHEET)
+    with open(path, encoding="utf-8") as css:
+        return css.read()
+
+
+def _render_outline(outline: Outline, stylesheet_url: str | None) -> str:
+    subject = outline.scope.subject
+    name = ""
+    if subject is not None:
+        profile = getattr(subject, "profile", None)  # None when there is no profile
+        name = getattr(profile, "full_name", "") or subject.email
+    return render_to_string(
+        "rights/disclosure/report.html",
+        {
+            "outline": outline,
+            "req": outline.request,
+            "scope": outline.scope,
+            "customer_name": name,
+            "law": law_text(outline.request.regime),
+            "contact": CompanyContact(),
+            "services_asked": [outline.service_name(c) for c in outline.scope.services],
+            "categories_asked": [c.label for c in outline.scope.categories],
+            "provision_marker": mark_safe(_MARKER.format(PROVISION_MARKER)),
+            "provision_years": settings.CONSENT_PROVISION_RECORD_YEARS,
+            "stylesheet_url": stylesheet_url,
+            "inline_css": "" if stylesheet_url else mark_safe(_stylesheet()),
+        },
+    )
+
+
+def report_chunks(outline: Outline, *, stylesheet_url: str | None = None) -> Iterator[str]:
+    """The report's HTML in chunks; the caller sets the language (see ``in_language``)."""
+    html = _render_outline(outline, stylesheet_url)
+    streams: dict[str, Callable[[], Iterator[str]]] = {
+        table.key: (lambda table=table: _table_rows(outline, table)) for table in outline.tables()
+    }
+    streams[PROVISION_MARKER] = lambda: _provision_html(outline)
+    position = 0
+    for match in _MARKER_RE.finditer(html):
+        yield html[position : match.start()]
+        yield from _chunked(streams[match.group(1)]())
+        position = match.end()
+    yield html[position:]
+
+
+def iter_report_html(rights_request, *, stylesheet_url: str | None = None) -> Iterator[str]:
+    """The readable report of a disclosure request, in the customer's language, in chunks.
+
+    Holds the purposes of use and retention period of each category, where
+    each kind of data came from, the records themselves, the recipients and
+    the records of provision to third parties (APPI Art. 33(5)), under a
+    header with the request number and date. Memory stays flat: rows are
+    streamed from the registry a few hundred at a time.
+
+    The document is standalone (its stylesheet inside a ``<style>`` element)
+    unless ``stylesheet_url`` is given, e.g. ``static("css/disclosure-report.css")``
+    for a page of the portal under its Content-Security-Policy.
+    """
+    scope = PackageScope.of(rights_request)
+
+    def chunks():
+        with snapshot():
+            outline = build_outline(rights_request, scope)
+            yield from report_chunks(outline, stylesheet_url=stylesheet_url)
+
+    return in_language(scope.language, chunks())

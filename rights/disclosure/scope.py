@@ -1,0 +1,193 @@
+"""What one disclosure covers, and the values as the customer reads them.
+
+Shared by the zip (JSON, CSV) and the readable report, so that every file of
+a package holds exactly the same records.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+
+from rights.registry import Category, PersonalField, Record, Source, registry
+
+
+def customer_language(rights_request) -> str:
+    """The language the customer reads: the subject's, else the requester's, else the default."""
+    available = {code for code, _name in settings.LANGUAGES}
+    for person in (rights_request.subject, rights_request.requester):
+        language = getattr(person, "language", "") or ""
+        if language in available:
+            return language
+    return settings.LANGUAGE_CODE
+
+
+@dataclass(frozen=True)
+class PackageScope:
+    """The records a disclosure covers.
+
+    ``services`` (codes) limits the records tied to a service; records about
+    the customer as a whole (account, profile, consents, requests) belong to
+    no service, serve every service and are always included. ``categories``
+    are the categories in scope, in page order (all when the request names
+    none). A request without a matched customer (``subject`` None) covers
+    nothing: the company holds no data about that person.
+    """
+
+    subject: Any
+    language: str
+    services: tuple[str, ...]
+    categories: tuple[Category, ...]
+    limited_categories: bool
+
+    @classmethod
+    def of(cls, rights_request) -> PackageScope:
+        named = [c for c in Category if c.value in (rights_request.categories or [])]
+        services = ()
+        if rights_request.pk:
+            services = tuple(sorted(rights_request.services.values_list("code", flat=True)))
+        return cls(
+            subject=rights_request.subject,
+            language=customer_language(rights_request),
+            services=services,
+            categories=tuple(named or Category),
+            limited_categories=bool(named),
+        )
+
+    def covers_service(self, code: str | None) -> bool:
+        return not self.services or code is None or code in self.services
+
+    def fields(self, source: Source, category: Category | None = None) -> tuple:
+        wanted = self.categories if category is None else (category,)
+        return tuple(f for f in source.fields if f.category in wanted)
+
+    def sources(self, category: Category | None = None) -> list[Source]:
+        """Sources holding data of the categories in scope (or of one category)."""
+        return [s for s in registry.sources() if self.fields(s, category)]
+
+    def records(self, source: Source) -> Iterator[Record]:
+        """The subject's records of ``source`` within the services in scope, streamed."""
+        if self.subject is None:
+            return
+        for record in source.stream(self.subject):
+            if self.covers_service(record.service):
+                yield record
+
+    def tally(self, source: Source) -> tuple[int, set[str]]:
+        """(records in scope, codes of their services): one grouped query for a model."""
+        if self.subject is None:
+            return 0, set()
+        counts = {
+            code: n
+            for code, n in source.service_counts(self.subject).items()
+            if self.covers_service(code)
+        }
+        return sum(counts.values()), {code for code in counts if code is not None}
+
+
+@contextlib.contextmanager
+def snapshot(*, read_only: bool = False):
+    """One consistent view of the database for the whole build.
+
+    On PostgreSQL, outside a caller's transaction, the build reads in one
+    REPEATABLE READ transaction: the JSON, the CSV files and the report hold
+    the same records, and the counts match the rows, even while the customer
+    keeps using the services. ``read_only`` makes the database refuse any
+    write inside. Inside a caller's transaction (or on SQLite, which has one
+    writer) it reads in that transaction.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    mode = " READ ONLY" if read_only else ""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ{mode}")
+        yield
+
+
+def in_language(language: str, chunks: Iterator[str]) -> Iterator[str]:
+    """Each chunk produced with ``language`` active, and only while it is produced.
+
+    ``translation.override`` around a ``yield`` would leave the language
+    active in the caller between chunks.
+    """
+    iterator = iter(chunks)
+    while True:
+        with translation.override(language):
+            try:
+                chunk = next(iterator)
+            except StopIteration:
+                return
+        yield chunk
+
+
+class Presenter:
+    """Turns stored values into what the customer reads, in the active language.
+
+    Made once per file, with the customer's language active. The texts of
+    codes and ids (choice labels, names of purposes and recipients) repeat on
+    every row, so each is translated once and kept (up to ``CACHE_LIMIT`` per
+    field): a row then costs no translation lookups.
+    """
+
+    CACHE_LIMIT = 1000
+
+    def __init__(self):
+        self.tz = timezone.get_current_timezone()
+        self.yes, self.no = gettext("yes"), gettext("no")
+        self._texts: dict[tuple[str, str], dict[Any, Any]] = {}
+
+    def shown(self, source: Source, personal_field: PersonalField, value: Any) -> Any:
+        """The displayed value: a choice label, a name, an amount, or the value itself."""
+        texts = self._texts.setdefault((source.key, personal_field.name), {})
+        try:
+            return texts[value]
+        except KeyError:
+            pass
+        except TypeError:  # a list or dict: not a key, and rare
+            return self._convert(source.display(personal_field, value))
+        shown = source.display(personal_field, value)
+        if shown is value:
+            return value
+        shown = self._convert(shown)
+        if len(texts) < self.CACHE_LIMIT:
+            texts[value] = shown
+        return shown
+
+    @staticmethod
+    def _convert(shown: Any) -> Any:
+        if isinstance(shown, Promise):
+            return str(shown)
+        if isinstance(shown, list | dict):
+            return json.dumps(shown, ensure_ascii=False, cls=DjangoJSONEncoder)
+        return shown
+
+    def text(self, value: Any) -> str:
+        """A displayed value as one line of text (dates in ISO order, local time)."""
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            return value
+        if isinstance(value, bool):
+            return self.yes if value else self.no
+        if isinstance(value, dt.datetime):
+            if timezone.is_aware(value):
+                value = value.astimezone(self.tz)
+            return value.strftime("%Y-%m-%d %H:%M:%S")
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, list | dict):
+            return json.dumps(value, ensure_ascii=False, cls=DjangoJSONEncoder)
+        return str(value)
