@@ -44,14 +44,17 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
 from rights.choices import Kind
 from rights.registry import Record
 
+from .notice import build_notice, notice_json
 from .report import (
     CompanyContact,
     Outline,
@@ -59,15 +62,16 @@ from .report import (
     iter_report_html,
     provision_rows,
     report_chunks,
+    stylesheet,
 )
-from .scope import PackageScope, Presenter, snapshot
+from .scope import PackageScope, Presenter, customer_language, customer_name, snapshot
 
 JSON_FORMAT = "rights-portal/disclosure"
 JSON_VERSION = 1
 
 _dumps = functools.partial(json.dumps, cls=DjangoJSONEncoder, ensure_ascii=False)
 
-__all__ = ["PackageSummary", "iter_report_html", "write_package"]
+__all__ = ["PackageSummary", "iter_report_html", "write_package", "write_purpose_notice"]
 
 
 @dataclass
@@ -130,6 +134,51 @@ def write_package(rights_request, fileobj) -> PackageSummary:
             archive.writestr("README.txt", readme.replace("\n", "\r\n"))
             summary.files.insert(0, "README.txt")
     return summary
+
+
+def write_purpose_notice(rights_request, fileobj) -> PackageSummary:
+    """Write the notice of purposes of use (APPI Art. 32(2)) of ``rights_request``.
+
+    A zip with ``notice.html`` (readable, in the customer's language) and
+    ``notice.json`` (the same, machine-readable): every purpose of use with
+    whether the customer's data is used for it today and why, the kinds of
+    data and recipients of each, the stops of use and provision in force,
+    the privacy policy and the company's contact. Raises ValueError for a
+    request of another kind. Writes nothing to the database.
+    """
+    if rights_request.kind != Kind.PURPOSE_NOTICE:
+        raise ValueError(f"{rights_request.reference} is not a notice of purposes of use.")
+    language = customer_language(rights_request)
+    subject = rights_request.subject
+    with translation.override(language), snapshot(read_only=True):
+        notice = build_notice(rights_request, subject)
+        html = render_to_string(
+            "rights/disclosure/notice.html",
+            {
+                "notice": notice,
+                "req": rights_request,
+                "generated_at": notice.generated_at,
+                "law": gettext(
+                    "Notice of the purposes of use of retained personal data, APPI Art. 32(2)"
+                ),
+                "language": language,
+                "customer_name": customer_name(subject),
+                "contact": notice.contact,
+                "privacy_url": settings.SITE_URL + reverse("consent:privacy"),
+                "inline_css": stylesheet(),
+            },
+        )
+        data = _dumps(notice_json(notice), indent=2)
+    with zipfile.ZipFile(fileobj, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("notice.html", html)
+        archive.writestr("notice.json", data + "\n")
+    return PackageSummary(
+        files=["notice.html", "notice.json"],
+        counts={"purposes": len(notice.purposes), "restrictions": len(notice.restrictions)},
+        sources={},
+        language=language,
+        generated_at=notice.generated_at,
+    )
 
 
 def _open(archive: zipfile.ZipFile, name: str):

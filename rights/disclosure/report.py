@@ -29,7 +29,7 @@ from django.utils.translation import get_language, gettext
 from rights.registry import Category, PersonalField, Source, registry
 from rights.templatetags.registry_tags import pd_is_long, pd_value
 
-from .scope import PackageScope, Presenter, in_language, snapshot
+from .scope import PackageScope, Presenter, customer_name, in_language, snapshot
 
 #: Rows of HTML per chunk: large enough that writing is not dominated by
 #: per-chunk overhead, small enough that a chunk is a few hundred kilobytes.
@@ -357,25 +357,23 @@ def _provision_html(outline: Outline) -> Iterator[str]:
         yield "<tr>" + "".join(_cell(presenter, value) for value in cells) + "</tr>\n"
 
 
-def _stylesheet() -> str:
+def stylesheet() -> str:
+    """The report's CSS, to embed in a standalone document."""
     path = finders.find(STYLESHEET)
     with open(path, encoding="utf-8") as css:
-        return css.read()
+        return mark_safe(css.read())
 
 
 def _render_outline(outline: Outline, stylesheet_url: str | None) -> str:
-    subject = outline.scope.subject
-    name = ""
-    if subject is not None:
-        profile = getattr(subject, "profile", None)  # None when there is no profile
-        name = getattr(profile, "full_name", "") or subject.email
     return render_to_string(
         "rights/disclosure/report.html",
         {
             "outline": outline,
+            "language": outline.scope.language,
+            "generated_at": outline.generated_at,
             "req": outline.request,
             "scope": outline.scope,
-            "customer_name": name,
+            "customer_name": customer_name(outline.scope.subject),
             "law": law_text(outline.request.regime),
             "contact": CompanyContact(),
             "services_asked": [outline.service_name(c) for c in outline.scope.services],
@@ -383,7 +381,7 @@ def _render_outline(outline: Outline, stylesheet_url: str | None) -> str:
             "provision_marker": mark_safe(_MARKER.format(PROVISION_MARKER)),
             "provision_years": settings.CONSENT_PROVISION_RECORD_YEARS,
             "stylesheet_url": stylesheet_url,
-            "inline_css": "" if stylesheet_url else mark_safe(_stylesheet()),
+            "inline_css": "" if stylesheet_url else stylesheet(),
         },
     )
 

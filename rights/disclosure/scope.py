@@ -33,6 +33,14 @@ def customer_language(rights_request) -> str:
     return settings.LANGUAGE_CODE
 
 
+def customer_name(subject) -> str:
+    """How a document addresses the customer: the name in the profile, else the address."""
+    if subject is None:
+        return ""
+    profile = getattr(subject, "profile", None)  # None when there is no profile
+    return getattr(profile, "full_name", "") or subject.email
+
+
 @dataclass(frozen=True)
 class PackageScope:
     """The records a disclosure covers.

@@ -6,6 +6,7 @@ from django import template
 from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -52,3 +53,10 @@ def page_url(context, page, number):
         params[page.param] = int(number)
     query = urlencode(sorted(params.lists()), doseq=True)
     return f"?{query}" if query else "?"
+
+
+@register.filter
+def pd_list(items) -> str:
+    """Items joined as a list in the active language: 「、」 in Japanese, ", " otherwise."""
+    separator = "、" if (get_language() or "ja").startswith("ja") else ", "
+    return separator.join(str(item) for item in items)

@@ -24,7 +24,12 @@ from consent.models import (
     ProvisionRecord,
 )
 from rights.choices import Kind
-from rights.disclosure.package import PackageSummary, iter_report_html, write_package
+from rights.disclosure.package import (
+    PackageSummary,
+    iter_report_html,
+    write_package,
+    write_purpose_notice,
+)
 from rights.models import RightsRequest
 from rights.registry import registry
 from rights.retention.texts import retention_text
@@ -344,3 +349,70 @@ def test_only_a_disclosure_request_makes_a_disclosure_package(twins):
     other = request_submit(subject=a, requester=a, kind=Kind.PURPOSE_NOTICE)
     with pytest.raises(ValueError):
         write_package(other, io.BytesIO())
+
+
+# -- the notice of purposes of use ------------------------------------------------------
+
+
+def _notice(request):
+    buffer = io.BytesIO()
+    summary = write_purpose_notice(request, buffer)
+    buffer.seek(0)
+    archive = zipfile.ZipFile(buffer)
+    return summary, archive, json.loads(archive.read("notice.json"))
+
+
+def test_purpose_notice_says_for_each_purpose_whether_the_customers_data_is_used(twins):
+    """APPI Art. 32(2): the customer is told the purposes of use of their data."""
+    a, _a_request, b, _b_request = twins
+    consent_services.consent_update(
+        subject=a, choices={purpose("marketing"): False}, method=ConsentRecord.Method.DASHBOARD
+    )
+    consent_services.restriction_create(
+        subject=a,
+        scope=ProcessingRestriction.Scope.USE,
+        purpose=purpose("other_contact"),
+        source=ProcessingRestriction.Source.STOP_USE_REQUEST,
+        reason="test",
+    )
+    request = request_submit(subject=a, requester=a, kind=Kind.PURPOSE_NOTICE)
+    summary, archive, data = _notice(request)
+    assert summary.files == ["notice.html", "notice.json"] == sorted(archive.namelist())
+
+    lines = {p["code"]: p for p in data["purposes"]}
+    assert lines["billing"]["used_for_you"] is True and lines["billing"]["required"]
+    assert lines["marketing"]["used_for_you"] is False
+    assert "撤回" in lines["marketing"]["why"]
+    assert lines["other_contact"]["used_for_you"] is False
+    assert "停止" in lines["other_contact"]["why"]
+    assert "サンプルグループ販売株式会社" in lines["marketing"]["recipients"]
+    assert [r["purpose"] for r in data["restrictions"] if r["scope"] == "use"] == ["other_contact"]
+    assert data["company"]["email"] and data["company"]["address"]
+
+    html = archive.read("notice.html").decode()
+    assert '<html lang="ja">' in html and "利用目的の通知" in html
+    assert request.reference in html and "ライツポータル株式会社" in html
+    assert "第32条第2項" in html
+    assert "<script" not in html and "style=" not in html
+
+    # The twin still consents to marketing: their notice says so, in English.
+    other = request_submit(subject=b, requester=b, kind=Kind.PURPOSE_NOTICE)
+    _summary, archive, data = _notice(other)
+    lines = {p["code"]: p for p in data["purposes"]}
+    assert lines["marketing"]["used_for_you"] is True
+    assert "consent" in lines["marketing"]["why"]
+    assert "Notice of the purposes of use" in archive.read("notice.html").decode()
+
+
+def test_purpose_notice_for_someone_without_data_lists_the_purposes(db):
+    """APPI Art. 32(2): a person the company holds nothing about still learns the purposes."""
+    unknown = RightsRequest.objects.create(
+        kind=Kind.PURPOSE_NOTICE, due_at=timezone.now() + datetime.timedelta(days=14)
+    )
+    _summary, archive, data = _notice(unknown)
+    assert data["purposes"] and all(p["used_for_you"] is None for p in data["purposes"])
+    assert "保有していません" in archive.read("notice.html").decode()
+    customer = ProfileFactory().user
+    disclosure = request_submit(subject=customer, requester=customer, kind=Kind.DISCLOSURE)
+    with pytest.raises(ValueError):
+        write_purpose_notice(disclosure, io.BytesIO())
