@@ -12,15 +12,20 @@ restrictions in force, the privacy policy and the company's contact.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from rights.registry import Category
 
-from .report import CompanyContact, RecipientInfo, recipients_for
+from .report import CompanyContact, RecipientInfo, recipients_for, stylesheet
+from .scope import customer_language, customer_name, in_language
 
 
 @dataclass
@@ -174,3 +179,37 @@ def notice_json(notice: PurposeNotice) -> dict:
             "accepted": policy.accepted.version if policy and policy.accepted else None,
         },
     }
+
+
+def render_notice(
+    notice: PurposeNotice, *, language: str, stylesheet_url: str | None = None
+) -> str:
+    """The notice as one HTML document; call with the customer's language active."""
+    return render_to_string(
+        "rights/disclosure/notice.html",
+        {
+            "notice": notice,
+            "req": notice.request,
+            "generated_at": notice.generated_at,
+            "law": gettext(
+                "Notice of the purposes of use of retained personal data, APPI Art. 32(2)"
+            ),
+            "language": language,
+            "customer_name": customer_name(notice.subject),
+            "contact": notice.contact,
+            "privacy_url": settings.SITE_URL + reverse("consent:privacy"),
+            "stylesheet_url": stylesheet_url,
+            "inline_css": "" if stylesheet_url else stylesheet(),
+        },
+    )
+
+
+def iter_notice_html(rights_request, *, stylesheet_url: str | None = None) -> Iterator[str]:
+    """The notice of ``rights_request`` for the printable view, in the customer's language."""
+    language = customer_language(rights_request)
+
+    def chunks():
+        notice = build_notice(rights_request, rights_request.subject)
+        yield render_notice(notice, language=language, stylesheet_url=stylesheet_url)
+
+    return in_language(language, chunks())

@@ -4,7 +4,9 @@
 a DISCLOSURE request into a writable binary file (a temporary file: the
 caller encrypts and stores it) and returns a :class:`PackageSummary`.
 ``iter_report_html(rights_request)`` yields the readable report alone, for the
-staff's printable (paper) version.
+staff's printable (paper) version. ``write_purpose_notice(rights_request,
+fileobj)`` does the same for a notice of purposes of use (APPI Art. 32(2)),
+whose printable version ``iter_report_html`` also gives.
 
 The zip holds, in the customer's language (``User.language``):
 
@@ -41,30 +43,27 @@ import functools
 import io
 import json
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
 from rights.choices import Kind
 from rights.registry import Record
 
-from .notice import build_notice, notice_json
+from .notice import build_notice, iter_notice_html, notice_json, render_notice
 from .report import (
     CompanyContact,
     Outline,
     build_outline,
-    iter_report_html,
+    iter_disclosure_html,
     provision_rows,
     report_chunks,
-    stylesheet,
 )
-from .scope import PackageScope, Presenter, customer_language, customer_name, snapshot
+from .scope import PackageScope, Presenter, customer_language, snapshot
 
 JSON_FORMAT = "rights-portal/disclosure"
 JSON_VERSION = 1
@@ -136,6 +135,21 @@ def write_package(rights_request, fileobj) -> PackageSummary:
     return summary
 
 
+def iter_report_html(rights_request, *, stylesheet_url: str | None = None) -> Iterator[str]:
+    """The readable document of a request, in the customer's language, in chunks.
+
+    For a disclosure, the report that ``report.html`` holds (see
+    :func:`~rights.disclosure.report.iter_disclosure_html`); for a notice of
+    purposes of use, the notice. Used by the zip and by the staff's printable
+    (paper) view. The document embeds its stylesheet unless ``stylesheet_url``
+    is given, e.g. ``static("css/disclosure-report.css")`` for a page of the
+    portal under a Content-Security-Policy that refuses inline styles.
+    """
+    if rights_request.kind == Kind.PURPOSE_NOTICE:
+        return iter_notice_html(rights_request, stylesheet_url=stylesheet_url)
+    return iter_disclosure_html(rights_request, stylesheet_url=stylesheet_url)
+
+
 def write_purpose_notice(rights_request, fileobj) -> PackageSummary:
     """Write the notice of purposes of use (APPI Art. 32(2)) of ``rights_request``.
 
@@ -149,25 +163,9 @@ def write_purpose_notice(rights_request, fileobj) -> PackageSummary:
     if rights_request.kind != Kind.PURPOSE_NOTICE:
         raise ValueError(f"{rights_request.reference} is not a notice of purposes of use.")
     language = customer_language(rights_request)
-    subject = rights_request.subject
     with translation.override(language), snapshot(read_only=True):
-        notice = build_notice(rights_request, subject)
-        html = render_to_string(
-            "rights/disclosure/notice.html",
-            {
-                "notice": notice,
-                "req": rights_request,
-                "generated_at": notice.generated_at,
-                "law": gettext(
-                    "Notice of the purposes of use of retained personal data, APPI Art. 32(2)"
-                ),
-                "language": language,
-                "customer_name": customer_name(subject),
-                "contact": notice.contact,
-                "privacy_url": settings.SITE_URL + reverse("consent:privacy"),
-                "inline_css": stylesheet(),
-            },
-        )
+        notice = build_notice(rights_request, rights_request.subject)
+        html = render_notice(notice, language=language)
         data = _dumps(notice_json(notice), indent=2)
     with zipfile.ZipFile(fileobj, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("notice.html", html)

@@ -401,7 +401,7 @@ def report_chunks(outline: Outline, *, stylesheet_url: str | None = None) -> Ite
     yield html[position:]
 
 
-def iter_report_html(rights_request, *, stylesheet_url: str | None = None) -> Iterator[str]:
+def iter_disclosure_html(rights_request, *, stylesheet_url: str | None = None) -> Iterator[str]:
     """The readable report of a disclosure request, in the customer's language, in chunks.
 
     Holds the purposes of use and retention period of each category, where

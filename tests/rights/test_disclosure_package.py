@@ -391,6 +391,10 @@ def test_purpose_notice_says_for_each_purpose_whether_the_customers_data_is_used
 
     html = archive.read("notice.html").decode()
     assert '<html lang="ja">' in html and "利用目的の通知" in html
+    # The staff's printable version of a notice is the notice.
+    printable = "".join(iter_report_html(request, stylesheet_url="/static/css/x.css"))
+    assert "利用目的の通知" in printable and 'href="/static/css/x.css"' in printable
+    assert "<style>" not in printable
     assert request.reference in html and "ライツポータル株式会社" in html
     assert "第32条第2項" in html
     assert "<script" not in html and "style=" not in html
