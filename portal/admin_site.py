@@ -6,14 +6,19 @@ from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
 from .audit import audit_log
+from .throttle import LoginThrottleMixin
 
 
-class PortalAdminAuthenticationForm(OTPAdminAuthenticationForm):
+class PortalAdminAuthenticationForm(LoginThrottleMixin, OTPAdminAuthenticationForm):
     """Password and code in one step when the staff member has a single device.
 
     django-otp asks to pick a device first; a staff member with one
-    authenticator (the usual case) is spared that extra round trip.
+    authenticator (the usual case) is spared that extra round trip. Wrong
+    passwords are throttled like the customer login (``portal.throttle``);
+    wrong codes by django-otp's own device throttling.
     """
+
+    audit_prefix = "admin"
 
     def clean_otp(self, user):
         if user is not None and not self.cleaned_data.get("otp_device"):

@@ -8,6 +8,7 @@ from consent.forms import SignupConsentMixin
 from . import outbox
 from .models import Profile
 from .tasks import send_password_reset_email
+from .throttle import LoginThrottleMixin
 
 User = get_user_model()
 
@@ -52,8 +53,11 @@ class SignupForm(SignupConsentMixin, forms.Form):
         return cleaned
 
 
-class LoginForm(AuthenticationForm):
-    """E-mail and password; an address not yet verified cannot log in."""
+class LoginForm(LoginThrottleMixin, AuthenticationForm):
+    """E-mail and password; an address not yet verified cannot log in.
+
+    Throttled per account and per network address (``portal.throttle``).
+    """
 
     username = forms.EmailField(
         label=_("E-mail address"),

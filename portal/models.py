@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models.functions import Length, Lower, Replace
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import VerifyNotAllowed
@@ -72,6 +73,17 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
 
+class SessionsEndedReason(models.TextChoices):
+    LOGOUT_EVERYWHERE = "logout_everywhere", _("logged out everywhere")
+    PASSWORD_CHANGED = "password_changed", _("password changed")
+    PASSWORD_RESET = "password_reset", _("password reset")
+
+
+# Django's own salt: with session_epoch 0 the check value is Django's, so the
+# sessions that existed before the epoch was introduced stay valid.
+_SESSION_HASH_SALT = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who logs in: a customer, or a member of staff.
 
@@ -113,6 +125,30 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(
         _("date joined"), default=timezone.now, help_text=_("When the account was created.")
     )
+    session_epoch = models.PositiveIntegerField(
+        _("session generation"),
+        default=0,
+        editable=False,
+        help_text=_(
+            "Raised to end every session of the person at once (log out everywhere, "
+            "a new password); it is part of each session's check value."
+        ),
+    )
+    sessions_ended_at = models.DateTimeField(
+        _("sessions ended at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When all sessions were last ended at once."),
+    )
+    sessions_ended_reason = models.CharField(
+        _("why sessions were ended"),
+        max_length=24,
+        choices=SessionsEndedReason.choices,
+        blank=True,
+        editable=False,
+        help_text=_("Told to the person when a session of theirs finds it has been ended."),
+    )
 
     objects = UserManager()
 
@@ -137,6 +173,23 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def email_verified(self) -> bool:
         return self.email_verified_at is not None
+
+    def _session_hash(self, secret=None) -> str:
+        value = self.password if not self.session_epoch else f"{self.password}:{self.session_epoch}"
+        return salted_hmac(_SESSION_HASH_SALT, value, secret=secret, algorithm="sha256").hexdigest()
+
+    def get_session_auth_hash(self):
+        """The value each session keeps and Django compares on every request.
+
+        It covers the password hash and the session epoch, so a new password or
+        a raised epoch (``portal.services.sessions_end_all``) ends every session
+        made before it.
+        """
+        return self._session_hash()
+
+    def get_session_auth_fallback_hash(self):
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret=fallback_secret)
 
 
 class Profile(models.Model):

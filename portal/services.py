@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import django_otp
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from consent.services import SignupConsent, consent_record_signup
 
 from . import outbox
 from .audit import audit_log
-from .models import CustomerEmailDevice, CustomerTOTPDevice, Profile
+from .models import CustomerEmailDevice, CustomerTOTPDevice, Profile, SessionsEndedReason
 from .tasks import send_account_exists_email, send_verification_email
 from .tokens import email_verification_token
 
@@ -51,6 +52,9 @@ def user_signup(
     with transaction.atomic():
         existing = User.objects.filter(email__iexact=email).first()
         if existing is not None:
+            # Hash the password anyway, so both answers take about as long:
+            # hashing is most of the work of creating an account.
+            make_password(password)
             outbox.enqueue(send_account_exists_email, existing.pk)
             return None
         user = User.objects.create_user(email=email, password=password, language=language)
@@ -218,3 +222,34 @@ def profile_update(*, request, profile: Profile, data: dict) -> Profile:
             details={"fields": changed},
         )
     return profile
+
+
+def sessions_end_all(*, user: User, reason: SessionsEndedReason, request=None) -> User:
+    """End every session of ``user`` at once, wherever it was opened.
+
+    Raises the user's session epoch, which is part of the value each session
+    is checked against on every request (``User.get_session_auth_hash``), so
+    all sessions made before fail their next check, and records why, which
+    those sessions then tell the person. The caller decides about the
+    session of ``request``: keep it (``update_session_auth_hash``, after a
+    password change) or end it too (``logout``, "log out everywhere").
+    Updates ``user`` in place and returns it.
+    """
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked.session_epoch += 1
+        locked.sessions_ended_at = timezone.now()
+        locked.sessions_ended_reason = reason
+        locked.save(update_fields=["session_epoch", "sessions_ended_at", "sessions_ended_reason"])
+        audit_log(
+            action="auth.sessions_ended",
+            actor=request.user if request is not None else None,
+            target=locked,
+            subject=None if locked.is_staff else locked,
+            request=request,
+            details={"reason": str(reason)},
+        )
+    user.session_epoch = locked.session_epoch
+    user.sessions_ended_at = locked.sessions_ended_at
+    user.sessions_ended_reason = locked.sessions_ended_reason
+    return user

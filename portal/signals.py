@@ -1,4 +1,4 @@
-"""Audit of logins and logouts, wired in PortalConfig.ready()."""
+"""Audit of logins and logouts, and the start of a session, wired in PortalConfig.ready()."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -12,6 +12,10 @@ def _is_admin_request(request) -> bool:
 
 
 def on_logged_in(sender, request, user, **kwargs):
+    from .middleware import session_started
+
+    if request is not None and hasattr(request, "session"):
+        session_started(request)
     if _is_admin_request(request):
         # The admin login form checks the password and the one-time code together.
         device = getattr(user, "otp_device", None)

@@ -12,6 +12,7 @@ account_patterns = [
     path("accounts/verify/resend/", views.resend_verification, name="resend_verification"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/everywhere/", views.logout_everywhere, name="logout_everywhere"),
     path("accounts/code/", views.step_up, name="step_up"),
     path("accounts/password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(

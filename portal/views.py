@@ -8,7 +8,7 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -37,7 +37,7 @@ from .forms import (
     SignupForm,
     TOTPConfirmForm,
 )
-from .models import CustomerTOTPDevice, Profile
+from .models import CustomerTOTPDevice, Profile, SessionsEndedReason
 
 User = get_user_model()
 
@@ -101,9 +101,31 @@ class LoginView(auth_views.LoginView):
     template_name = "portal/login.html"
     redirect_authenticated_user = True
 
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if getattr(form, "throttled", None) is not None:
+            response.status_code = 429
+            response["Retry-After"] = str(form.throttled.seconds)
+        return response
+
 
 class LogoutView(auth_views.LogoutView):
     pass
+
+
+@login_required
+@require_POST
+def logout_everywhere(request):
+    """End every session of the person, on every device, this one included."""
+    services.sessions_end_all(
+        user=request.user, reason=SessionsEndedReason.LOGOUT_EVERYWHERE, request=request
+    )
+    logout(request)
+    messages.success(
+        request,
+        _("You are logged out on every device and browser. Log in again to continue."),
+    )
+    return redirect("portal:login")
 
 
 def _safe_next(request, default):
@@ -176,7 +198,12 @@ def account(request):
     return render(
         request,
         "portal/account.html",
-        {"profile_form": profile_form, "language_form": language_form, "has_totp": has_totp},
+        {
+            "profile_form": profile_form,
+            "language_form": language_form,
+            "has_totp": has_totp,
+            "idle_minutes": max(1, settings.SESSION_IDLE_TIMEOUT // 60),
+        },
     )
 
 
@@ -244,7 +271,16 @@ class PasswordChangeView(StepUpRequiredMixin, auth_views.PasswordChangeView):
             target=self.request.user,
             request=self.request,
         )
-        messages.success(self.request, _("Your password is changed."))
+        # The new password already fails every other session's check; the
+        # epoch records why, and this session is kept.
+        services.sessions_end_all(
+            user=form.user, reason=SessionsEndedReason.PASSWORD_CHANGED, request=self.request
+        )
+        update_session_auth_hash(self.request, form.user)
+        messages.success(
+            self.request,
+            _("Your password is changed. Your other devices and browsers were logged out."),
+        )
         return response
 
 
@@ -270,7 +306,16 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
             target=form.user,
             request=self.request,
         )
-        messages.success(self.request, _("Your password is set. You can log in now."))
+        services.sessions_end_all(
+            user=form.user, reason=SessionsEndedReason.PASSWORD_RESET, request=self.request
+        )
+        messages.success(
+            self.request,
+            _(
+                "Your password is set, and every session with the old one has ended. "
+                "You can log in now."
+            ),
+        )
         return response
 
 

@@ -75,3 +75,27 @@ def totp_code(device, *, wrong: bool = False) -> str:
 
     code = totp(device.bin_key)
     return f"{(code + 1) % 10**6 if wrong else code:06d}"
+
+
+def clear_login_throttle() -> None:
+    """Forget every login-failure counter (portal.throttle) in the cache.
+
+    Only the throttle's keys: the test cache may share its Redis database with
+    other data.
+    """
+    from django.core.cache import cache
+
+    backend = getattr(cache, "_cache", None)
+    if backend is not None and hasattr(backend, "get_client"):
+        client = backend.get_client(None, write=True)
+        keys = list(client.scan_iter(match="*login-failures:*"))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_login_throttle():
+    clear_login_throttle()
+    yield
