@@ -85,7 +85,11 @@ class ResendVerificationForm(forms.Form):
 
 
 class CodeForm(forms.Form):
-    device = forms.ChoiceField(label=_("Where to get the code"), required=False)
+    device = forms.ChoiceField(
+        label=_("Where to get the code"),
+        required=False,
+        error_messages={"invalid_choice": _("Choose one of your devices.")},
+    )
     token = forms.RegexField(
         label=_("Code"),
         regex=r"^\s*\d{6}\s*$",

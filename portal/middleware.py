@@ -7,6 +7,7 @@ Content-Security-Policy and Permissions-Policy headers.
 
 from __future__ import annotations
 
+import re
 import time
 
 from django.conf import settings
@@ -152,3 +153,46 @@ class ContentSecurityPolicyMiddleware:
         if self.permissions:
             response.headers.setdefault("Permissions-Policy", self.permissions)
         return response
+
+
+# What never belongs in text a person typed: control characters other than tab
+# and line breaks (NUL among them, which PostgreSQL cannot store), the two
+# non-characters, and U+FFFD, which is what Django puts where the bytes sent
+# were not valid UTF-8 (a lone surrogate, a stray byte): the real text is lost.
+UNREADABLE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ufffe\uffff]")
+
+
+def _unreadable(query_dict) -> bool:
+    return any(
+        UNREADABLE_TEXT.search(key) or UNREADABLE_TEXT.search(value)
+        for key, values in query_dict.lists()
+        for value in values
+    )
+
+
+class BadTextMiddleware:
+    """Refuse a request whose query or form text is not valid text, before any view.
+
+    Answers 400 with a page that says what was wrong and that nothing was
+    saved, instead of letting the value reach a form (which might store a
+    replacement character) or the database (which refuses NUL with an
+    error). Runs after the CSRF check, so a forged form still gets its 403.
+    Bodies that are not forms (a payment provider's JSON) are left to their
+    view.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from django.shortcuts import render
+
+        bad = _unreadable(request.GET)
+        if not bad and request.method == "POST":
+            bad = _unreadable(request.POST)
+        if bad:
+            return render(request, "bad_text.html", status=400)
+        return None

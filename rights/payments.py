@@ -84,18 +84,42 @@ class FakeProvider(PaymentProvider):
             raise BadSignature("signature does not match")
         try:
             data = json.loads(request.body)
+            if not isinstance(data, dict):
+                raise ValueError("not an object")
             if data.get("type") != "payment.succeeded":
                 return None
-            event = Event(
-                event_id=str(data["id"]),
-                reference=str(data["reference"]),
-                amount=int(data["amount"]),
+            return Event(
+                event_id=_text(data["id"], max_length=100),
+                reference=_text(data["reference"], max_length=40),
+                amount=_amount(data["amount"]),
             )
         except (ValueError, KeyError, TypeError) as error:
             raise BadSignature("unreadable body") from error
-        if not event.event_id or event.amount < 0:
-            raise BadSignature("unreadable body")
-        return event
+
+
+# The largest amount a PaymentEvent (PositiveIntegerField) can hold.
+_MAX_AMOUNT = 2_147_483_647
+
+
+def _text(value, *, max_length: int) -> str:
+    """A non-empty, printable string of at most ``max_length`` characters, or ValueError.
+
+    Printable excludes NUL and other control characters, and lone surrogates
+    (which JSON can carry as escapes), none of which the database can store
+    or a person could have meant.
+    """
+    if not isinstance(value, str) or not value or len(value) > max_length:
+        raise ValueError("not a short non-empty string")
+    if not value.isprintable():
+        raise ValueError("unprintable characters")
+    return value
+
+
+def _amount(value) -> int:
+    """A whole, non-negative number of yen (not a float, not a boolean), or ValueError."""
+    if type(value) is not int or not 0 <= value <= _MAX_AMOUNT:
+        raise ValueError("not a whole amount in range")
+    return value
 
 
 def get_provider(name: str) -> PaymentProvider:

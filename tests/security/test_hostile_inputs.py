@@ -1,0 +1,659 @@
+"""Every customer form and endpoint against hostile input.
+
+Each case sends what a careless or malicious client might: values longer than
+allowed, the wrong type, HTML and script, SQL meta-characters, text that is
+not valid Unicode, huge bodies and files, a forged CSRF token, other people's
+ids. Each gets a clear answer (a status and a message) and nothing is stored:
+the rows of every table a form writes are counted before and after.
+"""
+
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client, override_settings
+
+from portal.models import Profile, User
+from rights.choices import Status
+from rights.forms import correctable_fields
+from rights.models import PaymentEvent, RequestMessage, RightsRequest
+from rights.payments import FakeProvider
+from tests.conftest import totp_code
+from tests.factories import PASSWORD, ServiceFactory
+
+from .conftest import snapshot
+
+pytestmark = pytest.mark.django_db
+
+SCRIPT = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
+SQL = "x'; DROP TABLE rights_rightsrequest; -- \" OR 1=1 --"
+NUL = "before\x00after"
+# "é" as Latin-1, a lone surrogate in UTF-8 form, a stray continuation byte.
+INVALID_UTF8 = [b"%E9t%E9", b"%ED%A0%80", b"%80abc"]
+
+
+def refused(response, status: int, message: str, before: dict):
+    assert response.status_code == status, response.content[:500]
+    text = response.content.decode()
+    assert message in text, f"{message!r} not in the page: " + _errors(text)
+    assert snapshot() == before
+
+
+def _errors(html: str) -> str:
+    """The error lines of a page, for a short assertion message."""
+    import re
+
+    found = re.findall(r'class="(?:errorlist|error)[^"]*"[^>]*>(.*?)</', html, re.S)
+    return " | ".join(found)[:600] or html[-600:]
+
+
+def bad_text(client, path, data: dict, field: str, raw: bytes):
+    """POST ``data`` url-encoded by hand, with ``field`` set to the raw bytes."""
+    from urllib.parse import urlencode
+
+    body = urlencode({k: v for k, v in data.items() if k != field}, doseq=True).encode()
+    body += b"&" + field.encode() + b"=" + raw
+    return client.post(path, data=body, content_type="application/x-www-form-urlencoded")
+
+
+def correction_target(customer, field="phone") -> str:
+    return next(t for t, _label, _value in correctable_fields(customer) if t.endswith(f"|{field}"))
+
+
+# --- forged CSRF ---------------------------------------------------------------------------
+
+
+def _logged_in_posts(own_request):
+    return [
+        ("/accounts/logout/", {}),
+        ("/accounts/logout/everywhere/", {}),
+        ("/accounts/code/", {"send": "1"}),
+        ("/account/", {"save_profile": "1", "full_name": "Forged"}),
+        ("/account/", {"save_language": "1", "language": "ja"}),
+        ("/account/password/", {"old_password": PASSWORD, "new_password1": "x" * 12}),
+        ("/account/authenticator/", {"token": "123456"}),
+        ("/account/authenticator/remove/", {}),
+        ("/requests/new/disclosure/", {"delivery_method": "electronic"}),
+        ("/requests/new/deletion/", {"everything": "on"}),
+        ("/requests/new/purpose_notice/", {"delivery_method": "electronic"}),
+        ("/requests/new/stop_use/", {"purposes": ["marketing"], "details": "x"}),
+        ("/requests/new/stop_provision/", {"recipients": ["1"], "details": "x"}),
+        ("/requests/new/correction/", {"new_value": "x", "details": "x"}),
+        (f"/requests/{own_request.pk}/", {"body": "Forged message"}),
+        (f"/requests/{own_request.pk}/withdraw/", {"reason": "Forged"}),
+        ("/consent/", {"purpose_1": "on"}),
+        ("/consent/policy/", {"accept": "1"}),
+    ]
+
+
+def test_forged_csrf_is_refused_on_every_customer_form(csrf_client, customer, own_request):
+    before = snapshot()
+    for path, data in _logged_in_posts(own_request):
+        for token in (None, "forged-token-" + "x" * 51):
+            payload = dict(data)
+            if token:
+                payload["csrfmiddlewaretoken"] = token
+            response = csrf_client.post(path, payload)
+            refused(response, 403, "The form has expired", before)
+    customer.refresh_from_db()
+    assert customer.session_epoch == 0
+    assert RightsRequest.objects.get(pk=own_request.pk).status == Status.SUBMITTED
+    # The session was not ended by the forged logouts either.
+    assert csrf_client.get("/account/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path,data",
+    [
+        ("/accounts/signup/", {"email": "new@example.com", "full_name": "New"}),
+        ("/accounts/login/", {"username": "a@example.com", "password": "x"}),
+        ("/accounts/password/reset/", {"email": "a@example.com"}),
+        ("/accounts/verify/resend/", {"email": "a@example.com"}),
+    ],
+)
+def test_forged_csrf_is_refused_on_the_public_forms(db, path, data):
+    client = Client(enforce_csrf_checks=True)
+    client.get(path)  # the CSRF cookie is set, but the form's token is missing
+    before = snapshot()
+    refused(client.post(path, data), 403, "The form has expired", before)
+
+
+# --- text that is not text -----------------------------------------------------------------
+
+
+def _text_fields(customer, own_request):
+    return [
+        ("/account/", {"save_profile": "1", "full_name": "Taro"}, "occupation"),
+        ("/requests/new/correction/", {"target": correction_target(customer)}, "new_value"),
+        ("/requests/new/disclosure/", {"delivery_method": "electronic"}, "details"),
+        (f"/requests/{own_request.pk}/", {}, "body"),
+        (f"/requests/{own_request.pk}/withdraw/", {}, "reason"),
+        ("/accounts/code/", {"verify": "1"}, "token"),
+        ("/consent/", {}, "anything"),
+    ]
+
+
+def test_nul_and_invalid_utf8_are_refused_before_any_view(stepped_up_client, customer, own_request):
+    profile_before = Profile.objects.values().get(user=customer)
+    before = snapshot()
+    for path, data, field in _text_fields(customer, own_request):
+        response = stepped_up_client.post(path, {**data, field: NUL})
+        refused(response, 400, "Nothing was saved", before)
+        for raw in INVALID_UTF8:
+            refused(bad_text(stepped_up_client, path, data, field, raw), 400, "cannot read", before)
+    # In the query string too, and in a field's name.
+    refused(stepped_up_client.get("/my-data/?p=%00"), 400, "Nothing was saved", before)
+    refused(stepped_up_client.get("/requests/?q=%ED%A0%80"), 400, "Nothing was saved", before)
+    response = stepped_up_client.post("/account/", {"save_profile": "1", "full\x00name": "x"})
+    refused(response, 400, "Nothing was saved", before)
+    assert Profile.objects.values().get(user=customer) == profile_before
+    assert RightsRequest.objects.get(pk=own_request.pk).status == Status.SUBMITTED
+
+
+@pytest.mark.parametrize(
+    "path,data,field",
+    [
+        ("/accounts/signup/", {"full_name": "x", "password1": "p" * 12}, "email"),
+        ("/accounts/signup/", {"email": "n@example.com"}, "full_name"),
+        ("/accounts/login/", {"password": "x"}, "username"),
+        ("/accounts/password/reset/", {}, "email"),
+        ("/accounts/verify/resend/", {}, "email"),
+    ],
+)
+def test_public_forms_refuse_nul_and_invalid_utf8(client, path, data, field):
+    before = snapshot()
+    refused(client.post(path, {**data, field: NUL}), 400, "Nothing was saved", before)
+    for raw in INVALID_UTF8:
+        refused(bad_text(client, path, data, field, raw), 400, "cannot read", before)
+
+
+# --- sign-up, login, reset -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("email", "a" * 250 + "@example.com", "Ensure this value has at most 254 characters"),
+        ("email", SQL, "Enter a valid email address"),
+        ("email", SCRIPT, "Enter a valid email address"),
+        ("email", ["a@example.com", "b@example.com"], ""),
+        ("full_name", "名" * 151, "Ensure this value has at most 150 characters"),
+        ("full_name", "", "This field is required"),
+        ("password1", ["short", "short"], "too short"),
+        ("password2", "different-long-password-1", "do not match"),
+        ("accept_policy", "", "accept"),
+    ],
+)
+def test_signup_refuses_bad_values(client, field, value, message):
+    data = {
+        "email": "new@example.com",
+        "full_name": "佐藤 花子",
+        "password1": "a-long-enough-secret-77",
+        "password2": "a-long-enough-secret-77",
+        "accept_policy": "on",
+        field: value,
+    }
+    if field == "password1" and isinstance(value, list):
+        data["password1"] = data["password2"] = value[0]
+    before = snapshot()
+    response = client.post("/accounts/signup/", data)
+    if field == "email" and isinstance(value, list):
+        # A repeated field: the last value counts, as for any form field.
+        assert response.status_code == 302
+        assert User.objects.filter(email="b@example.com").exists()
+        return
+    refused(response, 200, message, before)
+
+
+@pytest.mark.parametrize(
+    "username,password,message",
+    [
+        (SQL, SQL, "Enter a valid email address"),
+        ("' OR '1'='1@example.com", "' OR '1'='1", "Enter a valid email address"),
+        ("or'1'='1@example.com", "' OR '1'='1", "not correct"),
+        ("a" * 300 + "@example.com", "x", "at most 254 characters"),
+        ("customer@example.com", "p" * 10_000, "not correct"),
+        (SCRIPT, "x", "Enter a valid email address"),
+    ],
+)
+def test_login_refuses_bad_values_without_logging_in(client, username, password, message):
+    response = client.post("/accounts/login/", {"username": username, "password": password})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert "<script>alert" not in response.content.decode()
+
+
+def test_login_ignores_an_offsite_next(client, customer):
+    response = client.post(
+        "/accounts/login/?next=//evil.example.com/",
+        {"username": customer.email, "password": PASSWORD, "next": "https://evil.example.com/"},
+    )
+    assert response.status_code == 302
+    assert "evil" not in response.url
+
+
+@pytest.mark.parametrize("value", [SQL, "a" * 300 + "@example.com", SCRIPT, ""])
+def test_reset_and_resend_refuse_bad_addresses(client, value):
+    before = snapshot()
+    for path in ("/accounts/password/reset/", "/accounts/verify/resend/"):
+        response = client.post(path, {"email": value})
+        assert response.status_code == 200
+        assert response.context["form"].errors["email"]
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/accounts/verify/MQ/bad-token/",
+        "/accounts/verify/%27%20OR%201%3D1/x/",
+        "/accounts/verify/" + "A" * 5000 + "/x/",
+        "/accounts/password/reset/MQ/set-password/",
+        "/accounts/password/reset/" + "Z" * 5000 + "/abc/",
+    ],
+)
+def test_forged_links_say_they_do_not_work(client, customer, path):
+    before = snapshot()
+    response = client.get(path, follow=True)
+    assert response.status_code in (200, 400)
+    text = response.content.decode()
+    assert "does not work" in text or "invalid" in text.lower()
+    assert snapshot() == before
+
+
+# --- account settings ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("full_name", "x" * 151, "at most 150 characters"),
+        ("full_name_kana", "カ" * 151, "at most 150 characters"),
+        ("postal_code", "1" * 17, "at most 16 characters"),
+        ("address", "住" * 301, "at most 300 characters"),
+        ("phone", "0" * 33, "at most 32 characters"),
+        ("date_of_birth", "1990-02-31", "Enter a valid date"),
+        ("date_of_birth", SQL, "Enter a valid date"),
+        ("date_of_birth", "99999-01-01", "Enter a valid date"),
+        ("gender", "robot", "Select a valid choice"),
+        ("gender", SCRIPT, "Select a valid choice"),
+        ("occupation", "x" * 100_000, "at most 100 characters"),
+    ],
+)
+def test_account_details_refuse_bad_values(stepped_up_client, customer, field, value, message):
+    profile_before = Profile.objects.values().get(user=customer)
+    data = {"save_profile": "1", "full_name": "山田 太郎", field: value}
+    response = stepped_up_client.post("/account/", data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert Profile.objects.values().get(user=customer) == profile_before
+
+
+def test_account_details_keep_script_and_sql_as_plain_text(stepped_up_client, customer):
+    data = {"save_profile": "1", "full_name": SQL[:150], "occupation": SCRIPT[:100]}
+    assert stepped_up_client.post("/account/", data).status_code == 302
+    profile = Profile.objects.get(user=customer)
+    assert profile.full_name == SQL.strip()[:150]
+    html = stepped_up_client.get("/account/").content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert" in html
+
+
+@pytest.mark.parametrize("language", ["xx", SCRIPT, ""])
+def test_account_language_refuses_unknown_languages(stepped_up_client, customer, language):
+    response = stepped_up_client.post("/account/", {"save_language": "1", "language": language})
+    assert response.status_code == 200
+    assert response.context["language_form"].errors["language"]
+    customer.refresh_from_db()
+    assert customer.language == "en"
+
+
+def test_step_up_refuses_bad_codes_and_other_peoples_devices(client, customer, other_customer):
+    from portal.services import email_device_for
+
+    client.force_login(customer)
+    others = email_device_for(other_customer)
+    for data, message in [
+        ({"verify": "1", "token": "abcdef"}, "Enter the 6-digit code"),
+        ({"verify": "1", "token": "1" * 10_000}, "Enter the 6-digit code"),
+        ({"verify": "1", "token": SCRIPT}, "Enter the 6-digit code"),
+        ({"verify": "1", "device": others.persistent_id, "token": "123456"}, "Choose one"),
+        ({"verify": "1", "device": SQL, "token": "123456"}, "Choose one"),
+    ]:
+        response = client.post("/accounts/code/", data)
+        assert response.status_code == 200
+        errors = str(response.context["form"].errors)
+        assert message in response.content.decode(), (data, errors)
+    assert client.get("/my-data/").status_code == 302  # still not stepped up
+
+
+def test_authenticator_setup_refuses_bad_codes(stepped_up_client, customer):
+    from portal.models import CustomerTOTPDevice
+
+    for token in ("abcdef", SCRIPT, "9" * 100):
+        response = stepped_up_client.post("/account/authenticator/", {"token": token})
+        assert response.status_code == 200
+        assert "Enter the 6-digit code" in response.content.decode()
+    assert not CustomerTOTPDevice.objects.filter(user=customer, confirmed=True).exists()
+
+
+# --- request forms -------------------------------------------------------------------------
+
+
+def _request_cases(customer, other_customer):
+    other_service = ServiceFactory(code="other-only")
+    own = correction_target(customer)
+    others = correction_target(other_customer)
+    correction = {"target": own, "new_value": "090-1234-5678", "details": "moved"}
+    return [
+        ("disclosure", {"delivery_method": "pigeon"}, "Select a valid choice"),
+        ("disclosure", {"delivery_method": ["electronic", SCRIPT]}, "Select a valid choice"),
+        ("disclosure", {"delivery_method": "paper", "services": "abc"}, "valid value"),
+        (
+            "disclosure",
+            {"delivery_method": "paper", "services": str(other_service.pk)},
+            "Select a valid choice",
+        ),
+        (
+            "disclosure",
+            {"delivery_method": "paper", "services": "9" * 30},
+            "Select a valid choice",
+        ),
+        ("disclosure", {"delivery_method": "paper", "categories": SQL}, "Select a valid choice"),
+        ("disclosure", {"delivery_method": "paper", "details": "x" * 4001}, "at most 4000"),
+        ("purpose_notice", {"delivery_method": ""}, "This field is required"),
+        ("deletion", {"everything": "on", "services": ""}, None),
+        ("stop_use", {"purposes": "not-a-purpose", "details": "x"}, "Select a valid choice"),
+        ("stop_use", {"purposes": "marketing", "details": ""}, "This field is required"),
+        ("stop_provision", {"recipients": "abc", "details": "x"}, "Select a valid choice"),
+        ("stop_provision", {"recipients": "99999999", "details": "x"}, "Select a valid choice"),
+        ("correction", {**correction, "target": others}, "Select a valid choice"),
+        ("correction", {**correction, "target": "portal.profile|1|password"}, "Select a valid"),
+        ("correction", {**correction, "target": SQL}, "Select a valid choice"),
+        ("correction", {**correction, "new_value": "0" * 301}, "at most 300 characters"),
+        ("correction", {**correction, "new_value": ""}, "This field is required"),
+        ("correction", {**correction, "details": "x" * 100_000}, "at most 4000 characters"),
+        (
+            "correction",
+            {**correction, "target": correction_target(customer, "date_of_birth")},
+            "valid date",
+        ),
+    ]
+
+
+def test_request_forms_refuse_bad_values(stepped_up_client, customer, other_customer):
+    for kind, data, message in _request_cases(customer, other_customer):
+        if message is None:
+            continue
+        before = snapshot()
+        response = stepped_up_client.post(f"/requests/new/{kind}/", data)
+        refused(response, 200, message, before)
+
+
+def test_deletion_of_everything_and_of_some_services_at_once_is_refused(
+    stepped_up_client, customer
+):
+    service = customer.service_registrations.first().service
+    before = snapshot()
+    response = stepped_up_client.post(
+        "/requests/new/deletion/", {"everything": "on", "services": str(service.pk)}
+    )
+    refused(response, 200, "Choose either everything", before)
+
+
+@pytest.mark.parametrize("kind", ["unknown", "%3Cscript%3E", "DISCLOSURE", "x" * 300])
+def test_unknown_request_kinds_are_not_found(stepped_up_client, kind):
+    before = snapshot()
+    response = stepped_up_client.get(f"/requests/new/{kind}/")
+    assert response.status_code == 404
+    assert snapshot() == before
+
+
+def test_correction_evidence_is_checked_by_its_bytes_and_size(
+    stepped_up_client, customer, settings
+):
+    settings.RIGHTS_UPLOAD_MAX_BYTES = 64 * 1024
+    base = {"target": correction_target(customer), "new_value": "090-1", "details": "moved"}
+    cases = [
+        (SimpleUploadedFile("proof.pdf", b"<html><script>alert(1)</script></html>"), "Only PDF"),
+        (SimpleUploadedFile("proof.pdf", b"%PDF-1.7\n" + b"0" * (64 * 1024)), "too large"),
+        (SimpleUploadedFile("proof.pdf", b""), "empty"),
+        (SimpleUploadedFile("<script>.png", b"MZ\x90\x00" + b"\x00" * 100), "Only PDF"),
+    ]
+    for upload, message in cases:
+        before = snapshot()
+        response = stepped_up_client.post("/requests/new/correction/", {**base, "evidence": upload})
+        refused(response, 200, message, before)
+
+
+def test_a_body_over_the_upload_limit_is_a_400(stepped_up_client, own_request, settings):
+    before = snapshot()
+    huge = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    response = stepped_up_client.post(f"/requests/{own_request.pk}/", {"body": huge})
+    refused(response, 400, "too large", before)
+    many = {f"field{i}": "x" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)}
+    response = stepped_up_client.post("/requests/new/disclosure/", many)
+    refused(response, 400, "too large", before)
+
+
+def test_sql_and_script_in_free_text_are_stored_as_typed_and_shown_escaped(
+    stepped_up_client, customer
+):
+    data = {
+        "target": correction_target(customer, "address"),
+        "new_value": SCRIPT,
+        "details": SQL,
+    }
+    response = stepped_up_client.post("/requests/new/correction/", data)
+    assert response.status_code == 302
+    filed = RightsRequest.objects.get(subject=customer, kind="correction")
+    assert filed.scope["new_value"] == SCRIPT
+    assert filed.details == SQL
+    html = stepped_up_client.get(f"/requests/{filed.pk}/").content.decode()
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert" in html
+
+
+# --- the message thread and other people's ids ----------------------------------------------
+
+
+def test_messages_refuse_bad_values(stepped_up_client, own_request):
+    cases = [
+        ({"body": ""}, "This field is required"),
+        ({"body": "x" * 4001}, "at most 4000 characters"),
+        ({"body": "ok", "attachment": SimpleUploadedFile("a.pdf", b"<html></html>")}, "Only PDF"),
+        ({"body": ["a", "b" * 5000]}, "at most 4000 characters"),
+    ]
+    for data, message in cases:
+        before = snapshot()
+        refused(stepped_up_client.post(f"/requests/{own_request.pk}/", data), 200, message, before)
+
+
+def test_other_customers_requests_are_not_found(stepped_up_client, others_request, own_request):
+    message = others_request.messages.get()
+    before = snapshot()
+    pk = others_request.pk
+    for method, path, data in [
+        ("get", f"/requests/{pk}/", None),
+        ("post", f"/requests/{pk}/", {"body": "mine now"}),
+        ("post", f"/requests/{pk}/withdraw/", {"reason": "mine"}),
+        ("get", f"/requests/{pk}/receipt/", None),
+        ("get", f"/requests/{pk}/messages/{message.pk}/attachment/", None),
+        # The customer's own request with the other's message id.
+        ("get", f"/requests/{own_request.pk}/messages/{message.pk}/attachment/", None),
+        ("get", "/requests/99999999999/", None),
+    ]:
+        response = getattr(stepped_up_client, method)(path, data or {})
+        assert response.status_code == 404, path
+        assert "B&#x27;s" not in response.content.decode()
+        assert "B's private message" not in response.content.decode()
+    assert snapshot() == before
+    others_request.refresh_from_db()
+    assert others_request.status == Status.SUBMITTED
+    listing = stepped_up_client.get("/requests/").content.decode()
+    assert others_request.reference not in listing
+
+
+def test_withdraw_twice_and_withdraw_a_finished_request_say_so(stepped_up_client, own_request):
+    assert stepped_up_client.post(f"/requests/{own_request.pk}/withdraw/").status_code == 302
+    before = snapshot()
+    response = stepped_up_client.post(f"/requests/{own_request.pk}/withdraw/", follow=True)
+    assert response.status_code == 200
+    assert snapshot() == before
+    notes = [str(m) for m in response.context["messages"]]
+    assert any("withdraw" in note.lower() or "not allowed" in note.lower() for note in notes)
+
+
+# --- consent pages -------------------------------------------------------------------------
+
+
+def test_consent_pages_ignore_forged_and_malformed_fields(stepped_up_client, customer):
+    from consent.models import ConsentRecord, Purpose
+
+    required = Purpose.objects.filter(is_required=True).first()
+    before = ConsentRecord.objects.filter(subject=customer).count()
+    for data in [
+        {f"purpose_{required.pk}": ""} if required else {},
+        {"purpose_abc": "on", "purpose_99999999": "on"},
+        {"purpose_1": SCRIPT},
+    ]:
+        response = stepped_up_client.post("/consent/", data)
+        assert response.status_code in (200, 302)
+    if required is not None:
+        assert (
+            ConsentRecord.objects.filter(
+                subject=customer, purpose=required, action=ConsentRecord.Action.WITHDRAWN
+            ).count()
+            == 0
+        )
+    response = stepped_up_client.post("/consent/policy/", {"something": "else"})
+    assert response.status_code == 302
+    assert ConsentRecord.objects.filter(subject=customer).count() >= before
+
+
+def test_query_strings_with_hostile_values_do_not_break_pages(stepped_up_client):
+    for path in [
+        "/my-data/?p.portal.usage.mobile=abc",
+        "/my-data/?p.portal.usage.mobile=-5",
+        "/my-data/?p.portal.usage.mobile=" + "9" * 40,
+        "/my-data/?p." + "x" * 500 + "=1",
+        "/fees/?" + SQL.replace(" ", "+"),
+        "/accounts/code/?next=javascript:alert(1)",
+        "/accounts/code/?next=//evil.example.com/",
+    ]:
+        response = stepped_up_client.get(path)
+        assert response.status_code in (200, 302), path
+        html = response.content.decode()
+        # The address may be echoed in the language switch's hidden field
+        # (escaped, and checked again by that view), never as a link or the
+        # code page's way back.
+        assert 'href="javascript:' not in html
+        assert 'value="javascript:' not in html
+        assert 'href="//evil' not in html
+
+
+# --- the payment webhook -------------------------------------------------------------------
+
+WEBHOOK = "/payments/webhook/fake/"
+SECRET = "whsec-hostile-test"
+
+
+def _deliver(body: bytes, *, signature=None):
+    client = Client(enforce_csrf_checks=True)
+    return client.post(
+        WEBHOOK,
+        data=body,
+        content_type="application/json",
+        HTTP_X_SIGNATURE=signature if signature is not None else FakeProvider.sign(body, SECRET),
+    )
+
+
+def _event(**overrides) -> bytes:
+    payload = {"id": "evt_1", "type": "payment.succeeded", "reference": "RP-1", "amount": 1000}
+    payload.update(overrides)
+    return json.dumps(payload).encode()
+
+
+@override_settings(PAYMENT_WEBHOOK_SECRET=SECRET)
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b"[1, 2, 3]",
+        b'"just a string"',
+        b"\xff\xfe\x00",
+        _event(id=""),
+        _event(id="e" * 101),
+        _event(id="evt\u0000nul"),
+        _event(id="\ud800"),
+        _event(reference="RP\u0000"),
+        _event(reference="\udfff"),
+        _event(reference="R" * 10_000),
+        _event(amount="abc"),
+        _event(amount=-1),
+        _event(amount=10**30),
+        _event(amount=1.5),
+        _event(amount=[1]),
+        _event(id={"nested": "object"}),
+        _event(id=None),
+        _event(reference=None),
+    ],
+)
+def test_signed_webhook_calls_with_bad_bodies_are_refused(db, body):
+    before = snapshot()
+    response = _deliver(body)
+    refused(response, 400, "", before)
+    assert not PaymentEvent.objects.exists()
+
+
+@override_settings(PAYMENT_WEBHOOK_SECRET=SECRET)
+def test_webhook_refuses_bad_signatures_and_huge_bodies(db, settings):
+    before = snapshot()
+    for signature in ("", "00" * 32, "<script>", "x" * 10_000):
+        refused(_deliver(_event(), signature=signature), 400, "", before)
+    refused(_deliver(_event(), signature=FakeProvider.sign(_event(), "other")), 400, "", before)
+    huge = _event(padding="x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1))
+    refused(_deliver(huge), 400, "", before)
+    assert _deliver(b"{}", signature=None).status_code == 200  # signed, ignored kind
+    assert Client().get(WEBHOOK).status_code == 405
+    assert Client().post("/payments/webhook/%3Cscript%3E/", {}).status_code == 404
+
+
+# --- admin: script typed by a customer stays text ---------------------------------------------
+
+
+def test_script_in_a_correction_is_escaped_in_the_admin(stepped_up_client, customer, client):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from portal.staff import staff_create
+
+    data = {
+        "target": correction_target(customer, "address"),
+        "new_value": SCRIPT,
+        "details": SCRIPT,
+    }
+    assert stepped_up_client.post("/requests/new/correction/", data).status_code == 302
+    filed = RightsRequest.objects.get(subject=customer, kind="correction")
+    stepped_up_client.post(f"/requests/{filed.pk}/", {"body": SCRIPT})
+    assert RequestMessage.objects.filter(request=filed, body=SCRIPT).exists()
+
+    officer, device, _ = staff_create(email="po@example.com", password=PASSWORD)
+    device = TOTPDevice.objects.get(user=officer)
+    client.post(
+        "/admin/login/",
+        {"username": officer.email, "password": PASSWORD, "otp_token": totp_code(device)},
+    )
+    for path in (
+        f"/admin/rights/rightsrequest/{filed.pk}/change/",
+        "/admin/rights/rightsrequest/",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        html = response.content.decode()
+        assert "<script>alert" not in html, path
+        assert "<img src=x" not in html, path
+    assert (
+        "&lt;script&gt;alert"
+        in client.get(f"/admin/rights/rightsrequest/{filed.pk}/change/").content.decode()
+    )
