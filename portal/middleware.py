@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, get_user_model, logout
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .audit import audit_log
 from .models import SessionsEndedReason
@@ -99,13 +100,17 @@ class SessionSecurityMiddleware:
                 details={"idle_seconds": int(now - float(last_seen))},
             )
             logout(request)
+            minutes = max(1, limit // 60)
             messages.info(
                 request,
-                _(
+                ngettext(
+                    "You were logged out after %(minutes)d minute without activity, "
+                    "to protect your data. Please log in again.",
                     "You were logged out after %(minutes)d minutes without activity, "
-                    "to protect your data. Please log in again."
+                    "to protect your data. Please log in again.",
+                    minutes,
                 )
-                % {"minutes": max(1, limit // 60)},
+                % {"minutes": minutes},
             )
             return
         if last_seen is None or now - float(last_seen) >= LAST_SEEN_RESOLUTION:

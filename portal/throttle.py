@@ -120,7 +120,7 @@ class LoginThrottleMixin:
     def clean(self):
         from django import forms
         from django.contrib.auth import get_user_model
-        from django.utils.translation import gettext as _
+        from django.utils.translation import ngettext
 
         from .audit import audit_log
 
@@ -138,10 +138,14 @@ class LoginThrottleMixin:
             )
             self.throttled = wait
             raise forms.ValidationError(
-                _(
+                ngettext(
+                    "Too many failed logins for this account or from your network. "
+                    "For your security, try again in %(minutes)d minute, or reset "
+                    "your password.",
                     "Too many failed logins for this account or from your network. "
                     "For your security, try again in %(minutes)d minutes, or reset "
-                    "your password."
+                    "your password.",
+                    wait.minutes,
                 )
                 % {"minutes": wait.minutes},
                 code="throttled",
