@@ -9,13 +9,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 LOCALE_DIRS := $(wildcard */locale)
 
-.PHONY: help install messages run test test-fast lint format bench clean
+.PHONY: help install messages run serve test test-fast lint format bench load clean
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve http://127.0.0.1:8000"
+	@echo "make serve  - production processes: gunicorn, a Celery worker and beat (DATABASE_URL, REDIS_URL)"
 	@echo "make test   - install and run the whole test suite (browser tests included)"
 	@echo "make lint   - ruff check and format check"
 	@echo "make bench  - benchmarks in tests/bench (PostgreSQL via DATABASE_URL)"
+	@echo "make load   - load test: locust against gunicorn + PostgreSQL (DATABASE_URL, REDIS_URL)"
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -37,6 +39,16 @@ run: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+# The production process set on one machine: migrate, collect the static files,
+# then web (gunicorn), one Celery worker and the one beat under honcho; Ctrl-C
+# stops all three. Configuration comes from the environment or .env.
+serve: install
+	@$(PY) -c 'import portal.settings as s; raise SystemExit(0 if s.REDIS_URL and "postgresql" in s.DATABASES["default"]["ENGINE"] else "make serve needs DATABASE_URL (PostgreSQL) and REDIS_URL, in the environment or .env: see README.md")'
+	mkdir -p var
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py collectstatic --no-input --verbosity 0
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho --procfile portal/Procfile --app-root . start
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

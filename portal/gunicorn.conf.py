@@ -1,0 +1,37 @@
+"""gunicorn settings for `make serve` and production (`gunicorn -c portal/gunicorn.conf.py`).
+
+Environment: ``PORT`` (8000) and ``BIND_ADDRESS`` (127.0.0.1, for a proxy on the
+same machine), ``WEB_CONCURRENCY`` (worker processes, 2 per core plus one),
+``WEB_TIMEOUT`` (seconds, 60); logs as the settings say (``LOG_FORMAT``, ``LOG_LEVEL``).
+"""
+
+import copy
+import multiprocessing
+import os
+
+from portal import settings as portal_settings
+
+wsgi_app = "portal.wsgi:application"
+bind = f"{os.environ.get('BIND_ADDRESS', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
+graceful_timeout = 20
+# No control socket: nothing here uses gunicornc, and its default path is per user.
+control_socket_disable = True
+# Recycle workers now and then so a slow leak never grows without bound.
+max_requests = 2000
+max_requests_jitter = 200
+# A TLS-terminating proxy on this machine sets X-Forwarded-Proto.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# Access lines: method, path without the query string (a search may hold an
+# e-mail address), status, bytes, duration and the request id; no client
+# address, which the audit trail keeps where it matters.
+access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms request_id=%({x-request-id}o)s'
+logconfig_dict = copy.deepcopy(portal_settings.LOGGING)
+logconfig_dict["loggers"].update(
+    {
+        "gunicorn.error": {"handlers": [], "propagate": True},
+        "gunicorn.access": {"handlers": [], "propagate": True},
+    }
+)

@@ -1,0 +1,145 @@
+"""Production serving: gunicorn with the production settings, static files by whitenoise."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _free_port() -> int:
+    for port in range(8110, 8120):  # this project's range on shared machines
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _database_url() -> str | None:
+    """The test database, for PostgreSQL; SQLite's is in memory (None: the process has none)."""
+    if connection.vendor != "postgresql":
+        return None
+    db = connection.settings_dict
+    host = db.get("HOST") or "127.0.0.1"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+def _get(url: str, headers: dict | None = None):
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+@pytest.fixture
+def production_server(tmp_path):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": "test-only-production-key-0123456789abcdefghijklmnopqrstuvwxyz",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "STATIC_ROOT": str(tmp_path / "static"),
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "1",
+        "LOG_FORMAT": "json",
+        "DATABASE_URL": _database_url() or f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    log = (tmp_path / "gunicorn.log").open("w+")
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    process = subprocess.Popen(
+        [str(gunicorn), "--config", "portal/gunicorn.conf.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert process.poll() is None, (tmp_path / "gunicorn.log").read_text()
+            try:
+                _get(f"{base}/healthz")
+                break
+            except OSError:
+                time.sleep(0.3)
+        yield base, tmp_path
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def test_gunicorn_serves_the_portal_and_hashed_compressed_static_files(production_server):
+    base, tmp_path = production_server
+    status, headers, body = _get(f"{base}/healthz", {"X-Request-ID": "probe-0001-abcd"})
+    assert status == 200, body
+    assert json.loads(body)["database"] == "ok"
+    assert headers["Server"].startswith("gunicorn")
+    assert headers["X-Request-ID"] == "probe-0001-abcd"
+
+    manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())
+    hashed = manifest["paths"]["css/portal.css"]
+    assert hashed != "css/portal.css"  # a content hash in the name
+    if connection.vendor == "postgresql":
+        status, _headers, page = _get(f"{base}/accounts/login/")
+        assert status == 200
+        assert f"/static/{hashed}".encode() in page
+
+    for encoding in ("br", "gzip"):
+        status, headers, body = _get(f"{base}/static/{hashed}", {"Accept-Encoding": encoding})
+        assert status == 200
+        assert headers["Content-Encoding"] == encoding
+        assert "immutable" in headers["Cache-Control"]
+    status, headers, body = _get(f"{base}/static/{hashed}")
+    assert status == 200 and "Content-Encoding" not in headers
+    assert b"{" in body  # plain CSS for a client that asks for no compression
+
+    # One JSON object a line; the access line names the request id, not the query.
+    _get(f"{base}/healthz?q=someone@example.com", {"X-Request-ID": "probe-0002-abcd"})
+    time.sleep(0.5)
+    output = (tmp_path / "gunicorn.log").read_text().splitlines()
+    lines = [json.loads(line) for line in output if line.startswith("{")]
+    access = [line for line in lines if line["name"] == "gunicorn.access"]
+    assert any("probe-0002-abcd" in line["message"] for line in access), access
+    assert not any("someone@example.com" in json.dumps(line) for line in lines)
+
+
+def test_the_readme_documents_every_environment_variable_the_processes_read():
+    import re
+
+    read = set()
+    settings_source = (ROOT / "portal" / "settings.py").read_text()
+    read |= set(re.findall(r'env(?:\.[a-z_]+)?\(\s*"([A-Z][A-Z0-9_]+)"', settings_source))
+    gunicorn_source = (ROOT / "portal" / "gunicorn.conf.py").read_text()
+    read |= set(re.findall(r"environ\.get\(\s*['\"]([A-Z][A-Z0-9_]+)['\"]", gunicorn_source))
+    read |= set(re.findall(r"\$\{([A-Z][A-Z0-9_]+)", (ROOT / "portal" / "Procfile").read_text()))
+    assert {"DATABASE_URL", "REDIS_URL", "PORT", "WEB_CONCURRENCY", "CELERY_CONCURRENCY"} <= read
+    documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", (ROOT / "README.md").read_text()))
+    assert sorted(read - documented) == []
