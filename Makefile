@@ -64,5 +64,9 @@ format: $(VENV)/.installed
 bench: install
 	$(PY) -m pytest tests/bench -p no:randomly -s $(PYTEST_ARGS)
 
+# Load test (tests/bench/load): gunicorn, a worker and locust for 60 s on this machine.
+load: install
+	$(PY) tests/bench/load/run.py $(LOAD_ARGS)
+
 clean:
 	rm -rf $(VENV) .tools var db.sqlite3

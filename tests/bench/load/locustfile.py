@@ -1,0 +1,234 @@
+"""Load: customers log in with the e-mailed code, read their data, file and read
+requests; staff log in with their authenticator code and open the queue.
+
+Started by run.py (``make load``), which sets ``LOAD_CREDENTIALS`` (the logins
+setup_data.py wrote) and ``LOAD_MAIL_DIR`` (where the file e-mail backend of the
+web and worker processes puts each message). Requests go to gunicorn as from
+the TLS-terminating proxy in production: ``X-Forwarded-Proto: https``, so the
+production settings (HTTPS-only cookies, SSL redirect, CSRF referer checks) stay
+as they are.
+"""
+
+import email
+import hashlib
+import hmac
+import itertools
+import json
+import os
+import re
+import struct
+import time
+from email import policy
+from pathlib import Path
+
+from locust import HttpUser, between, events, task
+
+CREDENTIALS = json.loads(Path(os.environ["LOAD_CREDENTIALS"]).read_text())
+MAIL_DIR = Path(os.environ["LOAD_MAIL_DIR"])
+CODE_COOLDOWN = 31  # seconds between two e-mailed codes to one device (the setting is 30)
+_customers = itertools.cycle(CREDENTIALS["customers"])
+_staff = itertools.cycle(CREDENTIALS["staff"])
+
+
+class Mailbox:
+    """The newest code mailed to each address, read from the file e-mail backend."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.seen: set[str] = set()
+        self.codes: dict[str, tuple[float, str]] = {}
+
+    def _read_new(self):
+        for entry in os.scandir(self.directory):
+            if entry.name in self.seen or not entry.name.endswith(".log"):
+                continue
+            raw = Path(entry.path).read_bytes()
+            if not raw.rstrip().endswith(b"-" * 79):
+                continue  # still being written
+            self.seen.add(entry.name)
+            for part in raw.split(b"-" * 79):
+                if not part.strip():
+                    continue
+                message = email.message_from_bytes(part.strip(), policy=policy.default)
+                body = message.get_body(("plain",))
+                match = re.search(r"\b(\d{6})\b", body.get_content() if body else "")
+                if match:
+                    self.codes[str(message["To"]).lower()] = (entry.stat().st_mtime, match[1])
+
+    def code_for(self, address: str, sent_after: float, timeout: float = 30.0) -> str | None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            self._read_new()
+            found = self.codes.get(address.lower())
+            if found and found[0] >= sent_after:
+                return found[1]
+            time.sleep(0.2)
+        return None
+
+
+MAILBOX = Mailbox(MAIL_DIR)
+
+
+def totp(hex_key: str, at: float | None = None) -> str:
+    """RFC 6238: the 6-digit code for a 30-second step, as authenticator apps show it."""
+    counter = int((at or time.time()) // 30)
+    digest = hmac.new(bytes.fromhex(hex_key), struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 10**6:06d}"
+
+
+class PortalUser(HttpUser):
+    abstract = True
+
+    def on_start(self):
+        https_host = self.host.replace("http://", "https://", 1)
+        self.client.headers.update({"X-Forwarded-Proto": "https", "Referer": f"{https_host}/"})
+
+    def _send_secure_cookies(self):
+        """The HTTPS-only cookies go over this connection: it stands for the proxy's HTTPS one."""
+        for cookie in self.client.cookies:
+            cookie.secure = False
+
+    def post(self, path, data, name=None, expect=(302,)):
+        self._send_secure_cookies()
+        data = {**data, "csrfmiddlewaretoken": self.client.cookies.get("csrftoken", "")}
+        with self.client.post(
+            path, data=data, name=name or path, allow_redirects=False, catch_response=True
+        ) as response:
+            if response.status_code not in expect:
+                response.failure(f"{path}: status {response.status_code}")
+            return response
+
+    def get(self, path, name=None, landing=None):
+        """GET, following redirects; a failure unless it ends 200 on ``landing`` (``path``)."""
+        self._send_secure_cookies()
+        landing = landing or path.partition("?")[0]
+        with self.client.get(path, name=name or path, catch_response=True) as response:
+            landed = response.url.split("://", 1)[-1].partition("/")[2]
+            if response.status_code != 200 or not f"/{landed}".startswith(landing):
+                response.failure(f"{path}: status {response.status_code} at /{landed}")
+            return response
+
+
+class Customer(PortalUser):
+    weight = 9
+    wait_time = between(1, 3)
+
+    def on_start(self):
+        super().on_start()
+        self.account = next(_customers)
+        self.request_ids: list[str] = []
+        self.last_code_at = 0.0
+        self.log_in()
+
+    def log_in(self):
+        self.get("/accounts/login/")
+        self.post(
+            "/accounts/login/",
+            {"username": self.account["email"], "password": self.account["password"]},
+        )
+        self.get("/accounts/code/?next=/my-data/", name="/accounts/code/")
+        sent_at = time.time() - 1
+        self.post(
+            "/accounts/code/", {"send": "1", "next": "/my-data/"}, name="/accounts/code/ send"
+        )
+        self.last_code_at = time.time()
+        code = MAILBOX.code_for(self.account["email"], sent_at)
+        if code is None:
+            events.request.fire(
+                request_type="MAIL",
+                name="code e-mail",
+                response_time=30000,
+                response_length=0,
+                exception=RuntimeError("no code e-mail within 30 s"),
+                context={},
+            )
+            return
+        self.post(
+            "/accounts/code/",
+            {"token": code, "verify": "1", "next": "/my-data/"},
+            name="/accounts/code/ verify",
+        )
+
+    @task(4)
+    def my_data(self):
+        self.get("/my-data/")
+
+    @task(3)
+    def my_requests(self):
+        response = self.get("/requests/")
+        self.request_ids = re.findall(r'href="/requests/(\d+)/"', response.text)
+
+    @task(2)
+    def read_a_request(self):
+        if self.request_ids:
+            self.get(f"/requests/{self.request_ids[0]}/", name="/requests/[id]/")
+
+    @task(1)
+    def file_a_request(self):
+        self.get("/requests/new/purpose_notice/")
+        response = self.post(
+            "/requests/new/purpose_notice/",
+            {
+                "delivery_method": "electronic",
+                "details": "Load test: which purposes do you use my data for?",
+                "confirm_duplicate": "on",
+            },
+        )
+        location = response.headers.get("Location", "")
+        if re.search(r"/requests/\d+/$", location):
+            self.get(location, name="/requests/[id]/")
+
+    @task(1)
+    def home(self):
+        self.get("/")
+
+    @task(1)
+    def log_out_and_in_again(self):
+        if time.time() - self.last_code_at < CODE_COOLDOWN:
+            return self.my_data()
+        self.post("/accounts/logout/", {})
+        self.log_in()
+
+
+class Staff(PortalUser):
+    weight = 1
+    wait_time = between(2, 5)
+
+    def on_start(self):
+        super().on_start()
+        self.account = next(_staff)
+        self.change_paths: list[str] = []
+        self.get("/admin/login/")
+        self.post(
+            "/admin/login/",
+            {
+                "username": self.account["email"],
+                "password": self.account["password"],
+                "otp_token": totp(self.account["totp_key"]),
+            },
+        )
+
+    @task(5)
+    def queue(self):
+        response = self.get("/admin/rights/rightsrequest/")
+        self.change_paths = re.findall(
+            r'href="(/admin/rights/rightsrequest/\d+/change/)', response.text
+        )
+
+    @task(2)
+    def queue_submitted(self):
+        self.get(
+            "/admin/rights/rightsrequest/?status__exact=submitted",
+            name="/admin/rights/rightsrequest/?status",
+        )
+
+    @task(2)
+    def open_a_request(self):
+        if self.change_paths:
+            self.get(self.change_paths[0], name="/admin/rights/rightsrequest/[id]/change/")
+
+    @task(1)
+    def admin_home(self):
+        self.get("/admin/")

@@ -1,0 +1,181 @@
+"""The load test: gunicorn + a Celery worker + PostgreSQL on this machine, driven by locust.
+
+    DATABASE_URL=postgres://... REDIS_URL=redis://... python tests/bench/load/run.py
+
+Prepares the database named by DATABASE_URL (migrate, demo data, load-test
+customers and staff), starts gunicorn with the production settings (DEBUG=0)
+and a Celery worker, with a file e-mail backend in a temporary directory so
+the locust users can read their codes, runs locust headless for a bounded
+time, stops both processes and prints requests per second, median and 95th
+percentile latency and errors per page. Exits non-zero on any error.
+"""
+
+import argparse
+import csv
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+HERE = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    for port in range(8111, 8120):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise SystemExit("no free port in 8111-8119")
+
+
+def wait_healthy(url: str, processes, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for process in processes:
+            if process.poll() is not None:
+                raise SystemExit(f"{process.args[0]} exited with {process.returncode}")
+        # As from the TLS proxy: plain HTTP is redirected to HTTPS in production.
+        request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"{url} not healthy after {timeout:.0f} s")
+
+
+def stop(process) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=20, help="simultaneous users (20)")
+    parser.add_argument("--spawn-rate", type=float, default=2, help="users started per second")
+    parser.add_argument("--run-time", default="60s", help="how long locust runs (60s)")
+    parser.add_argument("--web-workers", type=int, default=3, help="gunicorn workers (3)")
+    args = parser.parse_args()
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        if not os.environ.get(name):
+            raise SystemExit(f"{name} must be set: the load test runs on PostgreSQL and Redis")
+
+    work = Path(tempfile.mkdtemp(prefix="rp-load-"))
+    (work / "mail").mkdir()
+    port = free_port()
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "STATIC_ROOT": str(work / "static"),
+        "PRIVATE_MEDIA_ROOT": str(work / "private"),
+        "RIGHTS_ERASURE_LEDGER_FILE": str(work / "erasure-ledger.jsonl"),
+        "EMAIL_URL": f"filemail:///{work / 'mail'}",  # an absolute path: four slashes
+        "SITE_URL": f"https://127.0.0.1:{port}",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": str(args.web_workers),
+        "LOG_FORMAT": "json",
+        "PYTHONPATH": str(ROOT),
+        "LOAD_CREDENTIALS": str(work / "credentials.json"),
+        "LOAD_MAIL_DIR": str(work / "mail"),
+    }
+    python = sys.executable
+
+    def manage(*command):
+        subprocess.run([python, "manage.py", *command], cwd=ROOT, env=env, check=True)
+
+    print(f"Preparing the database and static files (work directory {work})", flush=True)
+    manage("migrate", "--no-input", "-v0")
+    manage("collectstatic", "--no-input", "-v0")
+    subprocess.run(
+        [python, str(HERE / "setup_data.py"), env["LOAD_CREDENTIALS"]],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+
+    web_log = (work / "web.log").open("w")
+    worker_log = (work / "worker.log").open("w")
+    web = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--config", "portal/gunicorn.conf.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=web_log,
+        stderr=subprocess.STDOUT,
+    )
+    worker = subprocess.Popen(
+        [str(BIN / "celery"), "--app", "portal", "worker", "--concurrency", "1",
+         "--hostname", f"load-{port}@%h"],
+        cwd=ROOT,
+        env=env,
+        stdout=worker_log,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}/healthz", [web, worker])
+        print(
+            f"Running locust: {args.users} users, {args.spawn_rate}/s, {args.run_time}, "
+            f"gunicorn with {args.web_workers} workers on port {port}",
+            flush=True,
+        )
+        locust = subprocess.run(
+            [
+                str(BIN / "locust"), "--locustfile", str(HERE / "locustfile.py"),
+                "--headless", "--users", str(args.users), "--spawn-rate", str(args.spawn_rate),
+                "--run-time", args.run_time, "--stop-timeout", "10",
+                "--host", f"http://127.0.0.1:{port}", "--csv", str(work / "locust"),
+                "--only-summary", "--loglevel", "WARNING",
+            ],
+            cwd=ROOT,
+            env=env,
+        )  # fmt: skip
+    finally:
+        stop(web)
+        stop(worker)
+        web_log.close()
+        worker_log.close()
+    return report(work / "locust_stats.csv", locust.returncode)
+
+
+def report(stats_csv: Path, locust_status: int) -> int:
+    rows = list(csv.DictReader(stats_csv.open()))
+    print()
+    print(f"{'page':<52} {'requests':>8} {'errors':>6} {'req/s':>7} {'median':>7} {'95%':>7}")
+    for row in rows:
+        label = f"{row['Type']} {row['Name']}".strip()
+        print(
+            f"{label[:52]:<52} {row['Request Count']:>8} {row['Failure Count']:>6} "
+            f"{float(row['Requests/s']):>7.1f} {row['50%']:>5}ms {row['95%']:>5}ms"
+        )
+    total = next(row for row in rows if row["Name"] == "Aggregated")
+    errors = int(total["Failure Count"])
+    print(
+        f"\nTotal: {total['Request Count']} requests, {float(total['Requests/s']):.1f} requests/s, "
+        f"median {total['50%']} ms, 95th percentile {total['95%']} ms, {errors} errors"
+    )
+    if errors or locust_status:
+        print(f"FAILED: {errors} errors (locust exit status {locust_status})")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
