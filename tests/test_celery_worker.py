@@ -24,6 +24,7 @@ def worker():
     previous_queue = celery_app.conf.task_default_queue
     # A queue of its own, so messages left by an earlier run cannot interfere.
     celery_app.conf.task_default_queue = f"test-{uuid.uuid4().hex}"
+    _forget_queues()
     celery_app.conf.task_always_eager = False
     try:
         with start_worker(
@@ -33,6 +34,14 @@ def worker():
     finally:
         celery_app.conf.task_always_eager = True
         celery_app.conf.task_default_queue = previous_queue
+        _forget_queues()
+
+
+def _forget_queues():
+    """Celery caches the queues and the default queue on first use: drop them,
+    so publishers and the worker use the queue configured now."""
+    for cached in ("queues", "default_queue"):
+        celery_app.amqp.__dict__.pop(cached, None)
 
 
 def _wait_for(predicate, timeout=20.0):
