@@ -14,9 +14,7 @@ It fails when the peak memory at 100,000 records is not about the same as at
 
 import json
 import os
-import platform
 import statistics
-import subprocess
 import time
 import tracemalloc
 
@@ -26,16 +24,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_otp import DEVICE_ID_SESSION_KEY
 
-from portal.models import UsageRecord
 from portal.services import STEP_UP_SESSION_KEY, email_device_for
 from rights.registry import registry
-from tests.factories import (
-    InvoiceFactory,
-    PaymentMethodFactory,
-    ProfileFactory,
-    RegistrationFactory,
-    ServiceFactory,
-)
+from tests.bench.support import machine, subject_with
+from tests.factories import ServiceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -51,31 +43,6 @@ SLACK_BYTES = 256 * 1024
 def _postgresql_only():
     if connection.vendor != "postgresql":
         pytest.skip("benchmarks run on PostgreSQL: set DATABASE_URL=postgres://...")
-
-
-def _subject_with(records: int, services) -> object:
-    """A customer with ``records`` usage records spread over three services."""
-    user = ProfileFactory(full_name=f"ベンチ 太郎{records}").user
-    for service in services:
-        RegistrationFactory(user=user, service=service)
-        InvoiceFactory.create_batch(24, user=user, service=service)
-    PaymentMethodFactory(user=user)
-    ids = [service.pk for service in services]
-    # generate_series: 100,000 rows in well under a second, unlike bulk_create.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {UsageRecord._meta.db_table}
-                (user_id, service_id, occurred_at, activity, detail, channel, ip_address)
-            SELECT %s, (%s::bigint[])[1 + g %% 3], now() - g * interval '7 minutes',
-                   'view', 'ドラマ「東京の夜」第' || (g %% 12 + 1) || '話', 'app',
-                   ('203.0.113.' || (g %% 254 + 1))::inet
-            FROM generate_series(1, %s) AS g
-            """,
-            [user.pk, ids, records],
-        )
-        cursor.execute(f"ANALYZE {UsageRecord._meta.db_table}")
-    return user
 
 
 def _stepped_up(client, user):
@@ -119,29 +86,11 @@ def _measure(func, *args):
     return statistics.median(times), peak, result
 
 
-def _machine() -> str:
-    try:
-        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-        model = next(
-            line.split(":", 1)[1].strip()
-            for line in lscpu.splitlines()
-            if line.startswith("Model name")
-        )
-    except (OSError, subprocess.CalledProcessError, StopIteration):
-        model = platform.processor() or "unknown CPU"
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        version = cursor.fetchone()[0]
-    return (
-        f"{os.cpu_count()} cores, {model}; PostgreSQL {version}; Python {platform.python_version()}"
-    )
-
-
 def test_my_data_and_stream_stay_flat_from_10k_to_100k_records(client):
     services = [ServiceFactory(code=code) for code in ("mobile", "video", "hikari")]
     rows = {}
     for size in SIZES:
-        user = _subject_with(size, services)
+        user = subject_with(size, services)
         _stepped_up(client, user)
         _render(client)  # first request of the session; caches filled
         with CaptureQueriesContext(connection) as queries:
@@ -160,7 +109,7 @@ def test_my_data_and_stream_stay_flat_from_10k_to_100k_records(client):
             "stream_peak": stream_peak,
         }
 
-    print(f"\n\nMachine: {_machine()}")
+    print(f"\n\nMachine: {machine()}")
     print(f"{'records':>10} {'queries':>8} {'page ms':>9} {'page peak':>10} "
           f"{'stream s':>9} {'rows/s':>9} {'stream peak':>12}")  # fmt: skip
     for size, r in rows.items():

@@ -19,9 +19,6 @@ rows, or when its peak memory grows from 100,000 to 1,000,000 rows.
 
 import datetime as dt
 import importlib
-import os
-import platform
-import subprocess
 import time
 import tracemalloc
 
@@ -33,6 +30,7 @@ from django.utils import timezone
 from portal.models import Service, ServiceRegistration, UsageRecord, User
 from rights.models import LegalHold, RetentionRule
 from rights.retention import jobs
+from tests.bench.support import machine
 
 # Committed batches, VACUUM between the runs: the database must not be wrapped
 # in the test's transaction.
@@ -157,24 +155,6 @@ def _sweep(*, traced=False) -> tuple[int, float, int]:
     return run.counts.get("usage-log", {}).get("portal.usagerecord", 0), elapsed, peak
 
 
-def _machine() -> str:
-    try:
-        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-        model = next(
-            line.split(":", 1)[1].strip()
-            for line in lscpu.splitlines()
-            if line.startswith("Model name")
-        )
-    except (OSError, subprocess.CalledProcessError, StopIteration):
-        model = platform.processor() or "unknown CPU"
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        version = cursor.fetchone()[0]
-    return (
-        f"{os.cpu_count()} cores, {model}; PostgreSQL {version}; Python {platform.python_version()}"
-    )
-
-
 def test_the_sweep_keeps_up_with_plain_sql_and_its_memory_stays_flat():
     staff = User.objects.create(email="bench-staff@example.com", password="!", is_staff=True)
     service = Service.objects.create(code="bench", name="ベンチ", responsible=staff)
@@ -209,7 +189,7 @@ def test_the_sweep_keeps_up_with_plain_sql_and_its_memory_stays_flat():
         _sql(f"DELETE FROM {USAGE}")
         LegalHold.objects.all().delete()
 
-    print(f"\n\nMachine: {_machine()}  (as of {timezone.localdate()})")
+    print(f"\n\nMachine: {machine()}  (as of {timezone.localdate()})")
     print(f"{'expired rows':>13} {'sweep s':>8} {'sweep rows/s':>13} {'DELETE s':>9} "
           f"{'DELETE rows/s':>14} {'ratio':>6} {'sweep peak':>11}")  # fmt: skip
     for r in rows.values():

@@ -1,0 +1,104 @@
+"""Benchmark: the disclosure package of a customer with 10,000 and 100,000 usage records.
+
+Run with ``make bench`` against PostgreSQL (``DATABASE_URL=postgres://...``).
+For each size it builds the whole zip (report.html, data.json, a CSV per
+category) into a temporary file with ``write_package`` and reports
+
+* wall time, the median of several builds without tracing;
+* the peak of Python allocations during one build (tracemalloc);
+* the process's peak resident set size (``ru_maxrss``) before and after the
+  builds of that size: a package held in memory would raise it by its size.
+
+It fails when the tracemalloc peak at 100,000 records is not about the same
+as at 10,000, or when the resident peak grows by more than a few MiB while
+the 100,000-record packages are built: memory must not depend on the number
+of records.
+"""
+
+import resource
+import statistics
+import tempfile
+import time
+import tracemalloc
+
+import pytest
+from django.db import connection
+
+from rights.choices import Kind
+from rights.disclosure.package import write_package
+from rights.services import request_submit
+from tests.bench.support import machine, subject_with
+from tests.factories import ServiceFactory
+
+pytestmark = pytest.mark.django_db
+
+SIZES = (10_000, 100_000)
+RUNS = 3
+# The 100k peak may exceed the 10k peak by at most this factor (plus a little
+# slack for allocator noise) to count as "not growing".
+FLAT_FACTOR = 1.25
+SLACK_BYTES = 256 * 1024
+# Growth of the resident peak allowed while building the 100k packages (the
+# 100k zip is about 10 MiB compressed and 40 MiB uncompressed).
+RSS_SLACK_KIB = 8 * 1024
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("benchmarks run on PostgreSQL: set DATABASE_URL=postgres://...")
+
+
+def _build(request):
+    with tempfile.TemporaryFile() as out:
+        summary = write_package(request, out)
+        return summary, out.tell()
+
+
+def _max_rss_kib() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+
+
+def test_disclosure_package_memory_stays_flat_from_10k_to_100k_records():
+    services = [ServiceFactory(code=code) for code in ("mobile", "video", "hikari")]
+    rows = {}
+    for size in SIZES:
+        user = subject_with(size, services)
+        request = request_submit(subject=user, requester=user, kind=Kind.DISCLOSURE)
+        _build(request)  # warm-up: connections, templates, translations
+        rss_before = _max_rss_kib()
+        times = []
+        for _ in range(RUNS):
+            started = time.perf_counter()
+            summary, zip_bytes = _build(request)
+            times.append(time.perf_counter() - started)
+        rss_after = _max_rss_kib()
+        tracemalloc.start()
+        tracemalloc.reset_peak()
+        _build(request)
+        _current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert summary.counts["usage"] == size
+        rows[size] = {
+            "records": summary.total,
+            "seconds": statistics.median(times),
+            "peak": peak,
+            "rss_before": rss_before,
+            "rss_growth": rss_after - rss_before,
+            "zip_mib": zip_bytes / 2**20,
+        }
+
+    print(f"\n\nMachine: {machine()}")
+    print(f"{'usage':>8} {'records':>8} {'build s':>8} {'rec/s':>8} {'zip MiB':>8} "
+          f"{'py peak':>10} {'maxrss':>10} {'rss growth':>11}")  # fmt: skip
+    for size, r in rows.items():
+        print(
+            f"{size:>8,} {r['records']:>8,} {r['seconds']:>8.2f} "
+            f"{r['records'] / r['seconds']:>8,.0f} {r['zip_mib']:>8.2f} "
+            f"{r['peak'] / 2**20:>6.2f} MiB {r['rss_before'] / 1024:>6.0f} MiB "
+            f"{r['rss_growth'] / 1024:>7.1f} MiB"
+        )
+
+    small, large = rows[SIZES[0]], rows[SIZES[1]]
+    assert large["peak"] <= small["peak"] * FLAT_FACTOR + SLACK_BYTES, (small, large)
+    assert large["rss_growth"] <= RSS_SLACK_KIB, large
