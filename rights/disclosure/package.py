@@ -48,6 +48,7 @@ from dataclasses import dataclass
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -56,6 +57,7 @@ from rights.registry import Record
 
 from .notice import build_notice, iter_notice_html, notice_json, render_notice
 from .report import (
+    STYLESHEET,
     CompanyContact,
     Outline,
     build_outline,
@@ -135,16 +137,23 @@ def write_package(rights_request, fileobj) -> PackageSummary:
     return summary
 
 
-def iter_report_html(rights_request, *, stylesheet_url: str | None = None) -> Iterator[str]:
+def iter_report_html(
+    rights_request, *, stylesheet_url: str | None = None, standalone: bool = False
+) -> Iterator[str]:
     """The readable document of a request, in the customer's language, in chunks.
 
     For a disclosure, the report that ``report.html`` holds (see
     :func:`~rights.disclosure.report.iter_disclosure_html`); for a notice of
-    purposes of use, the notice. Used by the zip and by the staff's printable
-    (paper) view. The document embeds its stylesheet unless ``stylesheet_url``
-    is given, e.g. ``static("css/disclosure-report.css")`` for a page of the
-    portal under a Content-Security-Policy that refuses inline styles.
+    purposes of use, the notice. Used by the staff's printable (paper) view:
+    the document links the portal's stylesheet (``stylesheet_url``, by
+    default ``css/disclosure-report.css`` under STATIC_URL), as the
+    Content-Security-Policy refuses inline styles; ``standalone=True``
+    embeds it instead, as the files in the zips do.
     """
+    if not standalone and stylesheet_url is None:
+        stylesheet_url = static(STYLESHEET)
+    if standalone:
+        stylesheet_url = None
     if rights_request.kind == Kind.PURPOSE_NOTICE:
         return iter_notice_html(rights_request, stylesheet_url=stylesheet_url)
     return iter_disclosure_html(rights_request, stylesheet_url=stylesheet_url)

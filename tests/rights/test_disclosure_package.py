@@ -248,6 +248,9 @@ def test_report_states_retention_origins_recipients_and_provision_records(twins)
     a, a_request, _b, _b_request = twins
     chunks = list(iter_report_html(a_request))
     assert len(chunks) > 1
+    # The printable page links its stylesheet: the CSP refuses inline styles.
+    assert '<link rel="stylesheet" href="/static/css/disclosure-report.css">' in chunks[0]
+    assert "<style>" not in chunks[0]
     report = "".join(chunks)
     with translation.override("ja"):
         usage_period = retention_text("usage-log")
