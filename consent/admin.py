@@ -13,6 +13,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from portal.admin_access import OVERSIGHT, REFERENCE, ReadOnlyAdmin
+
 from . import selectors, services
 from .forms import PaperConsentForm
 from .models import (
@@ -28,17 +30,8 @@ from .models import (
 )
 
 
-class EvidenceAdmin(admin.ModelAdmin):
+class EvidenceAdmin(ReadOnlyAdmin):
     """Read-only: rows are evidence, written by the services and never edited."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class AddThroughServiceAdmin(EvidenceAdmin):
@@ -94,6 +87,7 @@ class PurposeAdmin(admin.ModelAdmin):
     list_display = ["code", "title_ja", "title_en", "is_required", "legal_basis", "is_active"]
     list_filter = ["is_required", "legal_basis", "is_active"]
     search_fields = ["code", "title_ja", "title_en"]
+    staff_scope = REFERENCE
     ordering = ["display_order", "id"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -107,6 +101,7 @@ class PolicyVersionAdmin(admin.ModelAdmin):
 
     list_display = ["version", "effective_at", "is_material", "created_at"]
     list_filter = ["is_material"]
+    staff_scope = REFERENCE
     readonly_fields = ["created_at"]
     fieldsets = [
         (None, {"fields": ["version", "effective_at", "is_material", "created_at"]}),
@@ -134,6 +129,7 @@ class RecipientAdmin(admin.ModelAdmin):
     list_filter = ["kind", "country", "is_active"]
     search_fields = ["name_ja", "name_en"]
     filter_horizontal = ["purposes"]
+    staff_scope = REFERENCE
 
 
 @admin.register(ConsentRecord)
@@ -278,6 +274,8 @@ class AuthorityRequestAdmin(AddThroughServiceAdmin):
     date_hierarchy = "received_on"
     raw_id_fields = ["subject"]
     exclude = ["created_at"]
+    # Orders of courts, prosecutors and the police: for the privacy office only.
+    staff_scope = OVERSIGHT
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "approved_by":
@@ -321,4 +319,5 @@ class MarketingDeliveryInline(admin.TabularInline):
 @admin.register(MarketingCampaign)
 class MarketingCampaignAdmin(EvidenceAdmin):
     list_display = ["key", "started_at"]
+    staff_scope = OVERSIGHT  # the deliveries list every customer mailed
     inlines = [MarketingDeliveryInline]

@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from rights.registry import registry
 
-from .audit import audit_log
-from .models import AuditEvent, Profile, Service, ServiceRegistration, User
-from .selectors import services_visible_to, staff_service_scope, subjects_visible_to
+from .audit import audit_staff_view
+from .models import Profile, Service, ServiceRegistration, User
+from .selectors import staff_service_scope
 
 
 class ProfileInline(admin.StackedInline):
@@ -44,15 +44,8 @@ class UserAdmin(DjangoUserAdmin):
     filter_horizontal = ["groups"]
 
     # Service handlers see the customers of their own services only; privacy
-    # officers and auditors see everyone (portal.selectors).
-    def get_queryset(self, request):
-        return subjects_visible_to(request.user, super().get_queryset(request))
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and response.status_code == 200:
-            _audit_subject_viewed(request, response.context_data["original"], screen="user_change")
-        return response
+    # officers and auditors see everyone (portal.admin_access, portal.selectors).
+    # Opening a customer's page is audited there too.
 
     # -- subject lookup: find a customer and see everything held about them --
     # (admin_view() already adds never_cache and the staff/OTP login check.)
@@ -93,13 +86,12 @@ class UserAdmin(DjangoUserAdmin):
                 .prefetch_related(Prefetch("service_registrations", queryset=registrations))
                 .order_by("email")[: SubjectLookupForm.MAX_RESULTS]
             )
+            # One event per customer shown, so each one's trail says who saw them.
             # The search terms are personal data: only the number of hits is kept.
-            audit_log(
-                action="staff.subject_search",
-                actor=request.user,
-                request=request,
-                details={"results": len(results)},
-            )
+            for subject in results:
+                audit_staff_view(
+                    request, what="search_result", subject=subject, results=len(results)
+                )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -117,10 +109,10 @@ class UserAdmin(DjangoUserAdmin):
             raise Http404
         scope = staff_service_scope(request.user)
         data = registry.subject_view(subject, pages=request.GET, services=scope)
-        _audit_subject_viewed(
+        audit_staff_view(
             request,
-            subject,
-            screen="personal_data",
+            what="personal_data",
+            subject=subject,
             scope="all" if scope is None else "assigned services",
             services=sorted(group.code for group in data.groups if group.code),
         )
@@ -133,18 +125,6 @@ class UserAdmin(DjangoUserAdmin):
             "scoped": scope is not None,
         }
         return TemplateResponse(request, "admin/portal/user/personal_data.html", context)
-
-
-def _audit_subject_viewed(request, subject, **details) -> None:
-    """Every staff view of a customer's data leaves a trace: who, whom, which screen."""
-    audit_log(
-        action="staff.subject_viewed",
-        actor=request.user,
-        target=subject,
-        subject=subject,
-        request=request,
-        details=details,
-    )
 
 
 class SubjectLookupForm(forms.Form):
@@ -172,27 +152,6 @@ class ServiceAdmin(admin.ModelAdmin):
     filter_horizontal = ["handlers"]
     fields = ["code", "name", "name_en", "description", "responsible", "handlers", "is_active"]
 
-    def get_queryset(self, request):
-        return services_visible_to(request.user, super().get_queryset(request))
 
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: the trail is written by code and never edited by hand."""
-
-    list_display = ["created_at", "action", "actor", "subject", "target", "ip_address"]
-    list_filter = ["action"]
-    search_fields = ["action", "target"]
-    date_hierarchy = "created_at"
-    list_select_related = ["actor", "subject"]
-    show_full_result_count = False
-    readonly_fields = [f.name for f in AuditEvent._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# The audit screen (filters, CSV export).
+from . import audit_admin  # noqa: E402, F401

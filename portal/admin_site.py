@@ -1,11 +1,15 @@
 """The staff admin site: django-otp's admin site, with login failures audited."""
 
+import functools
+
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
 from .audit import audit_log
+from .roles import staff_role
 from .throttle import LoginThrottleMixin
 
 
@@ -33,6 +37,16 @@ class PortalAdminAuthenticationForm(LoginThrottleMixin, OTPAdminAuthenticationFo
             raise
 
 
+def _requires_role_and_permission(view, permission: str):
+    @functools.wraps(view)
+    def checked(request, *args, **kwargs):
+        if staff_role(request.user) is None or not request.user.has_perm(permission):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
 class PortalAdminSite(OTPAdminSite):
     """Only active staff who passed a one-time-password check get in.
 
@@ -51,12 +65,31 @@ class PortalAdminSite(OTPAdminSite):
         super().__init__(*args, **kwargs)
         self._extra_views: list[dict] = []
 
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Register as Django does, with the staff access rules added to ``admin_class``.
+
+        Every ModelAdmin (ours, django-otp's, django.contrib.auth's) is scoped
+        by :class:`portal.admin_access.StaffAccessMixin`; one registered later
+        by another app gets the same rules without doing anything.
+        """
+        from django.contrib.admin import ModelAdmin
+
+        from .admin_access import with_staff_access
+
+        admin_class = with_staff_access(admin_class or ModelAdmin)
+        return super().register(model_or_iterable, admin_class, **options)
+
     def register_view(self, route: str, view, *, name: str, title, permission: str, listed=True):
-        """Serve ``view`` at /admin/<route> behind the OTP login, as ``admin:<name>``."""
+        """Serve ``view`` at /admin/<route> behind the OTP login, as ``admin:<name>``.
+
+        Only staff with a role who hold ``permission`` reach it (others get a
+        403, whether or not the link is listed); the view itself narrows what
+        it shows to the staff member's services.
+        """
         self._extra_views.append(
             {
                 "route": route,
-                "view": view,
+                "view": _requires_role_and_permission(view, permission),
                 "name": name,
                 "title": title,
                 "permission": permission,
@@ -80,6 +113,8 @@ class PortalAdminSite(OTPAdminSite):
         context["extra_views"] = [
             {"title": entry["title"], "url": reverse(f"{self.name}:{entry['name']}")}
             for entry in self._extra_views
-            if entry["listed"] and request.user.has_perm(entry["permission"])
+            if entry["listed"]
+            and staff_role(request.user) is not None
+            and request.user.has_perm(entry["permission"])
         ]
         return context

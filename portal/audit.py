@@ -89,6 +89,30 @@ def audit_log(
     return event
 
 
+STAFF_VIEW_PREFIX = "staff.viewed_"
+
+
+def audit_staff_view(request, *, what: str, subject, target=None, **details) -> AuditEvent:
+    """Record that a member of staff saw a customer's personal data.
+
+    Every staff screen, download or export that shows a subject's data calls
+    this once per subject shown: the action is ``staff.viewed_<what>`` (e.g.
+    ``staff.viewed_request``), the actor is ``request.user``, the subject is
+    the customer whose data was shown. ``details`` say which screen or part
+    (never the values shown, never search terms).
+    """
+    if not what or not what.replace("_", "").isalnum():
+        raise ValueError(f"audit_staff_view: {what!r} is not a name like 'request'.")
+    return audit_log(
+        action=f"{STAFF_VIEW_PREFIX}{what}",
+        actor=request.user,
+        target=target if target is not None else subject,
+        subject=subject,
+        request=request,
+        details=details,
+    )
+
+
 @dataclass(frozen=True)
 class ChainBreak:
     event_id: int

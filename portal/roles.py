@@ -55,3 +55,31 @@ def sync_role_permissions(**kwargs) -> None:
     """Give each existing role group exactly the permissions of its spec."""
     for group in Group.objects.filter(name__in=ROLES):
         group.permissions.set(permissions_for(group.name))
+
+
+def staff_role(user) -> str | None:
+    """The one role that decides what ``user`` may do in the admin, or None.
+
+    Superusers act as privacy officers. A member of several role groups gets
+    the first of officer, auditor, handler: an auditor who is also a handler
+    stays read-only, so the one who checks the work does not also do it.
+    Inactive accounts, customers and staff without a role group have none.
+    The answer is kept on the user object for the rest of the request.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    if not (user.is_active and user.is_staff):
+        return None
+    cached = getattr(user, "_staff_role", False)
+    if cached is not False:
+        return cached
+    if user.is_superuser:
+        role = PRIVACY_OFFICER
+    else:
+        names = set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+        role = next((name for name in ROLES_BY_PRECEDENCE if name in names), None)
+    user._staff_role = role
+    return role
+
+
+ROLES_BY_PRECEDENCE = [PRIVACY_OFFICER, AUDITOR, SERVICE_HANDLER]

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from .models import Service, ServiceRegistration
-from .roles import AUDITOR, PRIVACY_OFFICER
+from .roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER, staff_role
 
 User = get_user_model()
 
@@ -14,15 +14,15 @@ User = get_user_model()
 def staff_service_scope(user) -> frozenset[str] | None:
     """Codes of the services whose customers' data ``user`` may see; None means all.
 
-    Superusers, privacy officers and auditors see every service. Anyone else
-    (a service handler) sees the services they are responsible for or
-    assigned to as a handler, and nothing else.
+    Superusers, privacy officers and auditors see every service. A service
+    handler sees the services they are responsible for or assigned to as a
+    handler; staff without a role see none.
     """
-    if user.is_superuser:
+    role = staff_role(user)
+    if role in (PRIVACY_OFFICER, AUDITOR):
         return None
-    roles = set(user.groups.values_list("name", flat=True))
-    if roles & {PRIVACY_OFFICER, AUDITOR}:
-        return None
+    if role != SERVICE_HANDLER:
+        return frozenset()
     codes = Service.objects.filter(Q(responsible=user) | Q(handlers=user)).values_list(
         "code", flat=True
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from portal.admin_access import REFERENCE, ReadOnlyAdmin
 from portal.roles import PRIVACY_OFFICER
 
 from . import fees
@@ -31,7 +32,6 @@ from .choices import (
     Status,
 )
 from .models import FeeSchedule, Payment, PaymentEvent
-from .selectors import requests_visible_to
 
 
 def is_privacy_officer(user) -> bool:
@@ -280,6 +280,7 @@ class FeeScheduleAdmin(admin.ModelAdmin):
     ]
     list_filter = ["regime", "kind", "basis"]
     fields = list(fees.SCHEDULE_FIELDS)
+    staff_scope = REFERENCE
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and is_privacy_officer(request.user)
@@ -355,10 +356,6 @@ class PaymentAdmin(admin.ModelAdmin):
     ]
     fields = readonly_fields
 
-    def get_queryset(self, request):
-        visible = requests_visible_to(request.user)
-        return super().get_queryset(request).filter(request__in=visible.values("pk"))
-
     def has_add_permission(self, request):
         return False  # fees are asked on the request's page
 
@@ -376,8 +373,6 @@ class PaymentAdmin(admin.ModelAdmin):
 
     def _bulk(self, request, queryset, *, action: str, step: str):
         """An action with a confirmation form, applied to each payment in turn."""
-        if any(p.request.subject_id == request.user.pk for p in queryset):
-            raise PermissionDenied  # staff never handle their own requests
         payment_action = PAYMENT_ACTIONS[step]
         if "apply" in request.POST:
             form = payment_action.form_class(request.POST)
@@ -427,18 +422,11 @@ class PaymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(PaymentEvent)
-class PaymentEventAdmin(admin.ModelAdmin):
+class PaymentEventAdmin(ReadOnlyAdmin):
     """What online payment providers reported, for reconciliation. Read-only."""
 
     list_display = ["received_at", "provider", "event_id", "reference", "amount", "outcome"]
     list_filter = ["provider", "outcome"]
     search_fields = ["=event_id", "=reference"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    request_path = "payment__request"
+    subject_path = "payment__request__subject"

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from portal.roles import AUDITOR, PRIVACY_OFFICER
+from portal.roles import AUDITOR, PRIVACY_OFFICER, staff_role
 
 from .models import RightsRequest
 
 
 def sees_all_services(user) -> bool:
     """Privacy officers and auditors see every service; handlers only their own."""
-    if user.is_superuser:
-        return True
-    return user.groups.filter(name__in=[PRIVACY_OFFICER, AUDITOR]).exists()
+    return staff_role(user) in (PRIVACY_OFFICER, AUDITOR)
 
 
 def staff_services(user) -> QuerySet:
@@ -26,17 +24,23 @@ def staff_services(user) -> QuerySet:
 def requests_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     """Requests a member of staff may see.
 
-    A service handler sees requests that concern one of their services, and
-    requests that name no service (they concern all of the customer's services).
+    Officers and auditors see every request. A service handler sees requests
+    that concern one of their services, and requests that name no service
+    (they concern all of the customer's services) from customers registered
+    with one of their services. Anyone else sees none.
     """
+    from portal.models import ServiceRegistration
+    from portal.roles import SERVICE_HANDLER
+
     queryset = RightsRequest.objects.all() if queryset is None else queryset
-    if not user.is_active or not user.is_staff:
-        return queryset.none()
-    if sees_all_services(user):
+    role = staff_role(user)
+    if role in (PRIVACY_OFFICER, AUDITOR):
         return queryset
+    if role != SERVICE_HANDLER:
+        return queryset.none()
+    mine = staff_services(user).values("pk")
     through = RightsRequest.services.through
-    own = through.objects.filter(
-        rightsrequest_id=OuterRef("pk"), service__in=staff_services(user).values("pk")
-    )
+    own = through.objects.filter(rightsrequest_id=OuterRef("pk"), service__in=mine)
     any_service = through.objects.filter(rightsrequest_id=OuterRef("pk"))
-    return queryset.filter(Exists(own) | ~Exists(any_service))
+    customer = ServiceRegistration.objects.filter(user_id=OuterRef("subject_id"), service__in=mine)
+    return queryset.filter(Exists(own) | (~Exists(any_service) & Exists(customer)))

@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from portal.admin_access import REFERENCE, ReadOnlyAdmin
 from rights.registry import Category, registry
 
 from .models import (
@@ -24,20 +25,6 @@ from .models import (
 )
 from .services import hold_place, hold_release
 from .texts import retention_sentence
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written by the retention code: staff read them, never edit them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 # -- rules ---------------------------------------------------------------------------------
 
@@ -56,6 +43,7 @@ class RetentionRuleAdmin(admin.ModelAdmin):
     ]
     list_filter = ["obligation", "erase_when_expired", "trigger", "category"]
     search_fields = ["code", "name", "name_en", "statute", "statute_en"]
+    staff_scope = REFERENCE
     readonly_fields = ["as_customers_read_it", "used_by", "updated_at"]
     fieldsets = [
         (None, {"fields": ["code", "name", "name_en", "category", "used_by"]}),
@@ -385,6 +373,7 @@ class RetentionRunAdmin(ReadOnlyAdmin):
         "finished_at",
     ]
     list_filter = ["job", "status", "dry_run"]
+    staff_scope = REFERENCE  # counts per rule and source, no customer
     date_hierarchy = "started_at"
     fields = [
         "job",

@@ -87,7 +87,7 @@ def test_detail_offers_exactly_the_allowed_transitions_and_they_work(
         Status.REJECTED,
         Status.WITHDRAWN,
     ]
-    assert AuditEvent.objects.filter(action="staff.view_request", actor=officer).exists()
+    assert AuditEvent.objects.filter(action="staff.viewed_rightsrequest", actor=officer).exists()
 
     officer_client.post(f"{CHANGELIST}{request.pk}/transition/", {"to": Status.IN_REVIEW})
     request.refresh_from_db()
@@ -150,9 +150,17 @@ def test_service_handler_sees_only_requests_of_their_services(client, handler, c
         subject=customer, requester=customer, kind="deletion", services=[other]
     )
     everything = request_submit(subject=customer, requester=customer, kind="deletion")
+    # A request naming no service concerns the services the customer is registered with.
+    from tests.factories import RegistrationFactory
+
+    RegistrationFactory(user=customer, service=mine)
+    stranger = UserFactory()
+    RegistrationFactory(user=stranger, service=other)
+    strangers = request_submit(subject=stranger, requester=stranger, kind="deletion")
     _login(client, handler)
     shown = {r.pk for r in client.get(CHANGELIST).context["cl"].result_list}
     assert shown == {own.pk, everything.pk}
+    assert client.get(f"{CHANGELIST}{strangers.pk}/change/").status_code == 404
     assert client.get(f"{CHANGELIST}{foreign.pk}/change/").status_code in (302, 404)
     response = client.post(f"{CHANGELIST}{foreign.pk}/transition/", {"to": Status.IN_REVIEW})
     assert response.status_code == 404

@@ -1,0 +1,375 @@
+"""Who may see and do what in the staff admin, object by object.
+
+Every ModelAdmin on the portal's admin site runs through
+:class:`StaffAccessMixin` (``PortalAdminSite.register`` adds it to classes that
+do not already use it), so the rules hold on every list, change, delete and
+history page, every action, every custom view that uses ``get_queryset`` /
+``has_*_permission`` and every autocomplete, whether or not a menu shows the
+link:
+
+- privacy officers see and do everything their permissions allow;
+- auditors read everything and change nothing;
+- service handlers see only the requests, customers and records of the
+  services they answer for, and act only where the admin lets handlers act;
+- staff without a role see nothing;
+- nobody changes or deletes a record about themselves (a request they filed,
+  their own account, a hold on their own data).
+
+An object outside a staff member's scope is a 404, like an unknown id.
+
+How an admin's objects relate to a customer and a service is declared on the
+ModelAdmin, or inferred from the model's fields:
+
+``staff_scope``
+    ``"records"`` (default): customer records, scoped by the paths below;
+    ``"reference"``: no customer data (fee schedule, retention rules,
+    purposes): every role reads, only officers change;
+    ``"oversight"``: officers and auditors only (the audit trail, role groups,
+    marketing runs, requests from authorities).
+``request_path`` / ``service_path`` / ``subject_path``
+    Django lookups from the model to the RightsRequest, Service and customer
+    the row belongs to. Inferred from a foreign key to RightsRequest, to
+    Service, and one named ``subject`` or ``user`` to the user model. A
+    handler sees a row through the first path that is set on it: its
+    request, else its service, else its customer.
+``handler_may``
+    What handlers may do besides viewing, within their scope: ``("change",)``
+    etc. Defaults to add and change for records of a request, nothing for the
+    rest.
+
+A records admin with none of the paths (nothing inferred, nothing declared)
+is treated as oversight, so a new model is never shown to handlers by accident.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+
+from .audit import audit_staff_view
+from .roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER, staff_role
+
+RECORDS, REFERENCE, OVERSIGHT = "records", "reference", "oversight"
+WRITE_ACTIONS = ("add", "change", "delete")
+
+
+@functools.cache
+def _rights_request_model():
+    from rights.models import RightsRequest
+
+    return RightsRequest
+
+
+def _is_fk_to(field, model) -> bool:
+    return (
+        isinstance(field, models.ForeignKey | models.OneToOneField) and field.related_model is model
+    )
+
+
+def infer_paths(model) -> dict[str, str | None]:
+    """The request, service and subject lookups of ``model``, from its fields."""
+    from .models import Service
+
+    user_model = get_user_model()
+    rights_request = _rights_request_model()
+    if model is rights_request:
+        return {"request_path": "pk", "service_path": None, "subject_path": "subject"}
+    if model is user_model:
+        return {"request_path": None, "service_path": None, "subject_path": "pk"}
+    if model is Service:
+        return {"request_path": None, "service_path": "pk", "subject_path": None}
+    fields = model._meta.get_fields()
+    request = next((f.name for f in fields if _is_fk_to(f, rights_request)), None)
+    service = next((f.name for f in fields if _is_fk_to(f, Service)), None)
+    subject = next(
+        (
+            f.name
+            for name in ("subject", "user")
+            for f in fields
+            if f.name == name and _is_fk_to(f, user_model)
+        ),
+        None,
+    )
+    if subject is None and request is not None:
+        subject = f"{request}__subject"
+    return {"request_path": request, "service_path": service, "subject_path": subject}
+
+
+def _lookup_value(obj, path: str):
+    """Follow ``a__b__c`` on an instance; the last hop is read as an id."""
+    if path == "pk":
+        return obj.pk
+    *hops, last = path.split("__")
+    for hop in hops:
+        obj = getattr(obj, hop, None)
+        if obj is None:
+            return None
+    if last == "pk":
+        return obj.pk
+    try:
+        field = obj._meta.get_field(last)
+    except FieldDoesNotExist:
+        return getattr(obj, last, None)
+    if field.many_to_one or field.one_to_one:
+        return getattr(obj, field.attname, None)
+    return getattr(obj, last, None)
+
+
+class StaffAccessMixin:
+    """Scope a ModelAdmin's rows and permissions by the staff member's role."""
+
+    # -- the declarations (read with getattr: this mixin may sit before them in the MRO) --
+
+    def access_paths(self) -> dict[str, str | None]:
+        paths = infer_paths(self.model)
+        for key in paths:
+            if hasattr(self, key):
+                paths[key] = getattr(self, key)
+        return paths
+
+    def access_scope(self) -> str:
+        scope = getattr(self, "staff_scope", RECORDS)
+        if scope == RECORDS and not any(self.access_paths().values()):
+            return OVERSIGHT
+        return scope
+
+    def handler_actions(self) -> tuple[str, ...]:
+        declared = getattr(self, "handler_may", None)
+        if declared is not None:
+            return tuple(declared)
+        if self.access_scope() == RECORDS and self.access_paths()["request_path"]:
+            return ("add", "change")
+        return ()
+
+    # -- rows -------------------------------------------------------------------------
+
+    def scope_queryset(self, request, queryset):
+        """The rows of ``queryset`` the staff member may see."""
+        role = staff_role(request.user)
+        if role in (PRIVACY_OFFICER, AUDITOR):
+            return queryset
+        if role != SERVICE_HANDLER:
+            return queryset.none()
+        scope = self.access_scope()
+        if scope == REFERENCE:
+            return queryset
+        if scope != RECORDS:
+            return queryset.none()
+        return queryset.filter(self._handler_condition(request.user)).distinct()
+
+    def _handler_condition(self, user) -> Q:
+        """Rows a handler sees: through their request, else service, else customer."""
+        from rights.selectors import requests_visible_to
+
+        from .selectors import services_visible_to, subjects_visible_to
+
+        paths = self.access_paths()
+        visible = [
+            (paths["request_path"], lambda: requests_visible_to(user).values("pk")),
+            (paths["service_path"], lambda: services_visible_to(user).values("pk")),
+            (paths["subject_path"], lambda: subjects_visible_to(user).values("pk")),
+        ]
+        condition = Q(pk__in=[])
+        earlier_empty = Q()
+        for path, rows in visible:
+            if not path:
+                continue
+            condition |= earlier_empty & Q(**{f"{path}__in": rows()})
+            if path != "pk":
+                earlier_empty &= Q(**{f"{path}__isnull": True})
+        return condition
+
+    def get_queryset(self, request):
+        return self.scope_queryset(request, super().get_queryset(request))
+
+    def in_scope(self, request, obj) -> bool:
+        """Whether ``obj`` is one of the rows the staff member may see (cached per request)."""
+        if obj is None or obj.pk is None:
+            return True
+        cache = request.__dict__.setdefault("_staff_scope_cache", {})
+        key = (self.model._meta.label_lower, obj.pk)
+        if key not in cache:
+            cache[key] = self.get_queryset(request).filter(pk=obj.pk).exists()
+        return cache[key]
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404  # unknown, or out of this staff member's scope
+        return obj
+
+    # -- whose record --------------------------------------------------------------------
+
+    def subject_id_of(self, obj):
+        path = self.access_paths()["subject_path"]
+        return _lookup_value(obj, path) if path and obj is not None else None
+
+    def is_about_self(self, request, obj) -> bool:
+        return obj is not None and self.subject_id_of(obj) == request.user.pk
+
+    def _self_lookup(self) -> str | None:
+        path = self.access_paths()["subject_path"]
+        return None if not path else "pk" if path == "pk" else f"{path}__pk"
+
+    # -- permissions -------------------------------------------------------------------
+
+    def _may(self, request, action: str) -> bool:
+        role = staff_role(request.user)
+        scope = self.access_scope()
+        if role == PRIVACY_OFFICER:
+            return True
+        if role == SERVICE_HANDLER and scope == RECORDS:
+            return action in self.handler_actions()
+        return False
+
+    def _may_view(self, request) -> bool:
+        role = staff_role(request.user)
+        if role == SERVICE_HANDLER:
+            return self.access_scope() != OVERSIGHT
+        return role is not None
+
+    def has_module_permission(self, request):
+        return self._may_view(request) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return (
+            self._may_view(request)
+            and super().has_view_permission(request, obj)
+            and self.in_scope(request, obj)
+        )
+
+    def has_add_permission(self, request, *args):
+        return self._may(request, "add") and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return (
+            self._may(request, "change")
+            and super().has_change_permission(request, obj)
+            and self.in_scope(request, obj)
+            and not self.is_about_self(request, obj)
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return (
+            self._may(request, "delete")
+            and super().has_delete_permission(request, obj)
+            and self.in_scope(request, obj)
+            and not self.is_about_self(request, obj)
+        )
+
+    # -- forms: a customer, service or request is chosen from the staff member's scope --
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is None:
+            return field
+        from rights.selectors import requests_visible_to
+
+        from .selectors import services_visible_to, subjects_visible_to
+
+        paths = self.access_paths()
+        user = request.user
+        if db_field.name == paths["subject_path"]:
+            # Nobody records anything about themselves.
+            field.queryset = subjects_visible_to(user, field.queryset).exclude(pk=user.pk)
+        elif db_field.name == paths["service_path"]:
+            field.queryset = services_visible_to(user, field.queryset)
+        elif db_field.name == paths["request_path"]:
+            field.queryset = requests_visible_to(user, field.queryset).exclude(subject=user)
+        return field
+
+    def get_list_filter(self, request):
+        """Filters on a related model offer only values found in the visible rows."""
+        filters = super().get_list_filter(request)
+        if staff_role(request.user) != SERVICE_HANDLER:
+            return filters
+        narrowed = []
+        for entry in filters:
+            if isinstance(entry, str) and "__" not in entry:
+                try:
+                    field = self.model._meta.get_field(entry)
+                except FieldDoesNotExist:
+                    field = None
+                if field is not None and field.is_relation:
+                    entry = (entry, admin.RelatedOnlyFieldListFilter)
+            narrowed.append(entry)
+        return narrowed
+
+    # -- actions: each needs its declared permission; never on one's own records --------
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        allowed = {}
+        for name, (func, action_name, description) in actions.items():
+            needs = getattr(func, "allowed_permissions", None) or ("change",)
+            if not all(getattr(self, f"has_{p}_permission")(request) for p in needs):
+                continue
+            # An admin's own action permission (e.g. "end") is a write as well.
+            if set(needs) - {"view"} and not self._may(request, "change"):
+                continue
+            if set(needs) != {"view"}:
+                func = self._guarded_action(func)
+            allowed[name] = (func, action_name, description)
+        return allowed
+
+    def _guarded_action(self, func):
+        @functools.wraps(func)
+        def guarded(modeladmin, request, queryset):
+            lookup = self._self_lookup()
+            if lookup and queryset.filter(**{lookup: request.user.pk}).exists():
+                raise PermissionDenied  # staff never act on records about themselves
+            return func(modeladmin, request, queryset)
+
+        return guarded
+
+    # -- every change page showing a customer's record is audited ------------------------
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            obj = (getattr(response, "context_data", None) or {}).get("original")
+            self.audit_view(request, obj, screen="change")
+        return response
+
+    def audit_view(self, request, obj, **details) -> None:
+        """Record that staff saw ``obj``, when it is a customer's record."""
+        if obj is None or self.access_scope() == REFERENCE:
+            return
+        subject_id = self.subject_id_of(obj)
+        if subject_id is None:
+            return
+        user_model = get_user_model()
+        subject = obj if isinstance(obj, user_model) else user_model(pk=subject_id)
+        audit_staff_view(
+            request, what=self.model._meta.model_name, subject=subject, target=obj, **details
+        )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by code (evidence, logs, runs): staff read them, never edit them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def with_staff_access(admin_class: type) -> type:
+    """``admin_class`` itself when it already uses the mixin, else a subclass that does."""
+    if issubclass(admin_class, StaffAccessMixin):
+        return admin_class
+    return type(
+        admin_class.__name__,
+        (StaffAccessMixin, admin_class),
+        {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
+    )

@@ -1,0 +1,238 @@
+"""Staff views of personal data leave audit events; the audit screen filters and exports them."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Group
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from consent.models import Purpose
+from consent.services import consent_record_paper
+from portal.audit import audit_log, audit_staff_view
+from portal.models import AuditEvent
+from portal.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER
+from rights.services import request_submit
+from tests.factories import RegistrationFactory, ServiceFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "/admin/portal/auditevent/"
+EXPORT = "/admin/portal/auditevent/export.csv"
+
+
+def _staff_client(role):
+    user = UserFactory(is_staff=True, password=None, language="en")
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    device = TOTPDevice.objects.create(user=user, name="staff", confirmed=True)
+    client = Client()
+    client.cookies["django_language"] = "en"
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client, user
+
+
+@pytest.fixture
+def officer():
+    return _staff_client(PRIVACY_OFFICER)
+
+
+@pytest.fixture
+def customer_of_a():
+    service = ServiceFactory(code="svc-a")
+    customer = UserFactory(email="hanako@example.com", password=None)
+    RegistrationFactory(user=customer, service=service)
+    return customer, service
+
+
+def _shown(response):
+    return [event.pk for event in response.context["cl"].result_list]
+
+
+def _csv(response):
+    assert response.streaming
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+# -- staff views write events ---------------------------------------------------------
+
+
+def test_audit_staff_view_names_the_action_and_the_subject(rf, customer_of_a):
+    customer, _service = customer_of_a
+    request = rf.get("/admin/")
+    request.user = UserFactory(is_staff=True, password=None)
+    event = audit_staff_view(request, what="identity_document", subject=customer, page=2)
+    assert event.action == "staff.viewed_identity_document"
+    assert (event.actor_id, event.subject_id, event.details) == (
+        request.user.pk,
+        customer.pk,
+        {"page": 2},
+    )
+    assert event.target == f"portal.user:{customer.pk}"
+    with pytest.raises(ValueError):
+        audit_staff_view(request, what="bad name!", subject=customer)
+
+
+def test_every_change_page_of_a_customers_record_is_audited(officer, customer_of_a):
+    client, staff = officer
+    customer, service = customer_of_a
+    request = request_submit(
+        subject=customer, requester=customer, kind="deletion", services=[service]
+    )
+    record = consent_record_paper(
+        subject=customer,
+        staff=staff,
+        granted=True,
+        language="ja",
+        note="paper",
+        purpose=Purpose.objects.get(code="marketing"),
+    )
+    pages = {
+        "staff.viewed_rightsrequest": f"/admin/rights/rightsrequest/{request.pk}/change/",
+        "staff.viewed_consentrecord": f"/admin/consent/consentrecord/{record.pk}/change/",
+        "staff.viewed_user": f"/admin/portal/user/{customer.pk}/change/",
+        "staff.viewed_personal_data": f"/admin/portal/user/{customer.pk}/personal-data/",
+    }
+    for action, url in pages.items():
+        assert client.get(url).status_code == 200, url
+        event = AuditEvent.objects.filter(action=action).latest("id")
+        assert (event.actor_id, event.subject_id) == (staff.pk, customer.pk), action
+    # Reference data about no one is not a view of personal data.
+    purpose = Purpose.objects.get(code="marketing")
+    before = AuditEvent.objects.count()
+    assert client.get(f"/admin/consent/purpose/{purpose.pk}/change/").status_code == 200
+    assert AuditEvent.objects.count() == before
+
+
+def test_a_refused_page_is_not_audited_as_a_view(customer_of_a):
+    """A handler of another service typing the URL sees nothing, and no view is recorded."""
+    customer, _service = customer_of_a
+    client, handler = _staff_client(SERVICE_HANDLER)
+    ServiceFactory(code="svc-b").handlers.add(handler)
+    assert client.get(f"/admin/portal/user/{customer.pk}/change/").status_code == 404
+    assert not AuditEvent.objects.filter(subject=customer, actor=handler).exists()
+
+
+def test_each_customer_in_subject_lookup_results_gets_an_event(officer, customer_of_a):
+    client, staff = officer
+    customer, _service = customer_of_a
+    response = client.get("/admin/portal/user/subjects/", {"q": "hanako@example.com"})
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(action="staff.viewed_search_result")
+    assert (event.actor_id, event.subject_id) == (staff.pk, customer.pk)
+    assert "hanako" not in str(event.details)
+
+
+# -- the audit screen ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def trail(customer_of_a):
+    customer, _service = customer_of_a
+    other = UserFactory(email="taro@example.com", password=None)
+    alice = UserFactory(is_staff=True, email="alice.staff@example.com", password=None)
+    bob = UserFactory(is_staff=True, email="bob.staff@example.com", password=None)
+    with time_machine.travel("2026-03-01 10:00", tick=False):
+        early = audit_log(action="staff.viewed_user", actor=alice, subject=customer)
+    with time_machine.travel("2026-03-05 10:00", tick=False):
+        middle = audit_log(action="staff.viewed_rightsrequest", actor=bob, subject=other)
+    with time_machine.travel("2026-03-09 10:00", tick=False):
+        late = audit_log(action="auth.login", actor=customer, subject=customer)
+    return {
+        "customer": customer,
+        "other": other,
+        "alice": alice,
+        "bob": bob,
+        "early": early,
+        "middle": middle,
+        "late": late,
+    }
+
+
+def test_filters_by_staff_member_subject_action_and_period(officer, trail):
+    client, _staff = officer
+    ids = {name: trail[name].pk for name in ("early", "middle", "late")}
+
+    def shown(**params):
+        response = client.get(CHANGELIST, params)
+        assert response.status_code == 200
+        return set(_shown(response)) & set(ids.values())
+
+    assert shown() == set(ids.values())
+    assert shown(actor=trail["alice"].pk) == {ids["early"]}
+    assert shown(subject="HANAKO@example.com") == {ids["early"], ids["late"]}
+    assert shown(subject=str(trail["other"].pk)) == {ids["middle"]}
+    assert shown(action="staff.viewed_rightsrequest") == {ids["middle"]}
+    assert shown(action="staff.viewed_*") == {ids["early"], ids["middle"]}
+    assert shown(kind="viewed") == {ids["early"], ids["middle"]}
+    assert shown(since="2026-03-05") == {ids["middle"], ids["late"]}
+    assert shown(since="2026-03-02", until="2026-03-05") == {ids["middle"]}
+    assert shown(actor=trail["bob"].pk, subject="hanako@example.com") == set()
+
+
+def test_a_bad_filter_is_explained_and_filters_nothing(officer, trail):
+    client, _staff = officer
+    response = client.get(CHANGELIST, {"since": "2026-03-09", "until": "2026-03-01"}, follow=True)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "The filter was not applied" in text and "The end is before the start" in text
+    response = client.get(CHANGELIST, {"subject": "nobody@example.com"})
+    assert "No account has this e-mail address." in response.content.decode()
+    assert trail["early"].pk in _shown(response)
+    assert client.get(EXPORT, {"since": "yesterday"}).status_code == 400
+
+
+def test_csv_export_streams_the_filtered_events_and_is_itself_audited(officer, trail):
+    client, staff = officer
+    response = client.get(EXPORT, {"subject": "hanako@example.com", "action": "staff.viewed_*"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment;" in response["Content-Disposition"]
+    rows = _csv(response)
+    assert [int(row["id"]) for row in rows] == [trail["early"].pk]
+    row = rows[0]
+    assert row["action"] == "staff.viewed_user"
+    assert row["actor"] == "alice.staff@example.com"
+    assert row["subject"] == "hanako@example.com"
+    assert row["hash"] == trail["early"].hash
+    export = AuditEvent.objects.get(action="staff.exported_audit_events")
+    assert export.actor_id == staff.pk
+    assert export.details == {"subject": trail["customer"].pk, "action": "staff.viewed_*"}
+
+    everything = _csv(client.get(EXPORT))
+    exported = {int(row["id"]) for row in everything}
+    assert {trail["early"].pk, trail["middle"].pk, trail["late"].pk} <= exported
+    ids = [int(row["id"]) for row in everything]
+    assert ids == sorted(ids)  # the chain's order
+    early = next(row for row in everything if int(row["id"]) == trail["early"].pk)
+    assert dt.datetime.fromisoformat(early["time"]) == trail["early"].created_at
+
+
+def test_changelist_links_to_the_export_with_the_same_filters(officer, trail):
+    client, _staff = officer
+    html = client.get(CHANGELIST, {"actor": trail["alice"].pk}).content.decode()
+    assert f"{EXPORT}?actor={trail['alice'].pk}" in html
+
+
+@pytest.mark.parametrize("role", [AUDITOR, SERVICE_HANDLER, None])
+def test_only_officers_and_auditors_read_the_trail(role, trail):
+    client, _user = _staff_client(role)
+    expected = 200 if role == AUDITOR else 403
+    assert client.get(CHANGELIST).status_code == expected
+    assert client.get(EXPORT).status_code == expected
+    # Read-only for everyone, auditors included.
+    assert client.post(f"{CHANGELIST}{trail['early'].pk}/delete/", {"post": "yes"}).status_code in (
+        403,
+        404,
+    )
+    assert AuditEvent.objects.filter(pk=trail["early"].pk).exists()
