@@ -181,8 +181,9 @@ class StaffAccessMixin:
             if not path:
                 continue
             condition |= earlier_empty & Q(**{f"{path}__in": rows()})
-            if path != "pk":
-                earlier_empty &= Q(**{f"{path}__isnull": True})
+            if path == "pk":
+                break  # the row itself is the request or service: nothing else decides
+            earlier_empty &= Q(**{f"{path}__isnull": True})
         return condition
 
     def get_queryset(self, request):
