@@ -414,3 +414,13 @@ PRIVACY_OFFICE_ADDRESS_EN = env.str(
 )
 PRIVACY_OFFICE_EMAIL = env.str("PRIVACY_OFFICE_EMAIL", default=DEFAULT_FROM_EMAIL)
 PRIVACY_OFFICE_PHONE = env.str("PRIVACY_OFFICE_PHONE", default="03-5555-0100")
+
+# Disclosures and notices of purposes (rights/disclosure). The download link
+# works this many days and this many times; the package is encrypted at rest
+# with DISCLOSURE_ENCRYPTION_KEY (comma-separated, the first encrypts, all
+# decrypt; required when DEBUG is off, see rights/disclosure/crypto.py).
+DISCLOSURE_LINK_DAYS = env.int("DISCLOSURE_LINK_DAYS", default=14)
+DISCLOSURE_MAX_DOWNLOADS = env.int("DISCLOSURE_MAX_DOWNLOADS", default=1)
+DISCLOSURE_ENCRYPTION_KEY = env.list("DISCLOSURE_ENCRYPTION_KEY", default=[])
+# Only the embedded default (DEBUG on, no key set) derives a development key.
+DISCLOSURE_DEV_KEY = DEBUG and not DISCLOSURE_ENCRYPTION_KEY
