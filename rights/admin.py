@@ -22,6 +22,7 @@ from portal.audit import audit_staff_view
 
 from . import admin_reports, fees, services, workflow
 from .choices import Regime, RejectionGround, Status
+from .disclosure.admin import DisclosureAdminMixin
 from .fee_admin import RequestFeeAdminMixin
 from .models import RightsRequest
 from .selectors import staff_services
@@ -125,7 +126,7 @@ class StaffMessageForm(forms.Form):
 
 
 @admin.register(RightsRequest)
-class RightsRequestAdmin(RequestFeeAdminMixin, admin.ModelAdmin):
+class RightsRequestAdmin(DisclosureAdminMixin, RequestFeeAdminMixin, admin.ModelAdmin):
     list_display = [
         "reference",
         "kind",
@@ -296,6 +297,7 @@ class RightsRequestAdmin(RequestFeeAdminMixin, admin.ModelAdmin):
             path("<int:pk>/regime/", wrap(self.regime_view), name=f"{prefix}_regime"),
             path("<int:pk>/message/", wrap(self.message_view), name=f"{prefix}_message"),
             *self.get_fee_urls(wrap, prefix),
+            *self.get_disclosure_urls(wrap, prefix),
             path(
                 "<int:pk>/messages/<int:message_pk>/attachment/",
                 self.admin_site.admin_view(self.attachment_view),
@@ -454,6 +456,7 @@ class RightsRequestAdmin(RequestFeeAdminMixin, admin.ModelAdmin):
             if can_work
             else [],
             **self.fee_context(obj, can_work=can_work),
+            **self.disclosure_context(obj, can_work=can_work),
             "can_work": can_work,
             "reason_required": sorted(workflow.REASON_REQUIRED),
             "grounds": RejectionGround.choices,

@@ -17,3 +17,6 @@ class RightsConfig(AppConfig):
         from .retention import hooks
 
         hooks.connect()
+
+        # Delivery of disclosures on "in progress", and the purge of spent package files.
+        from .disclosure import hooks as disclosure_hooks  # noqa: F401

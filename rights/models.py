@@ -771,8 +771,10 @@ class PaymentEvent(models.Model):
         return f"{self.provider} {self.event_id}"
 
 
-# Retention rules, legal holds, deferred erasures, runs and the erasure ledger
-# live in their own module; importing them here makes them rights models.
+# Disclosure packages and their delivery, retention rules, legal holds, deferred
+# erasures, runs and the erasure ledger live in their own modules; importing
+# them here makes them rights models.
+from .disclosure.models import DisclosureDelivery, DisclosurePackage  # noqa: E402, F401
 from .retention.models import (  # noqa: E402, F401
     AccountClosure,
     DeferredErasure,

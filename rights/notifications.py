@@ -68,6 +68,10 @@ def render_notice(notification: RequestNotification, *, language: str) -> tuple[
         context["fee_reference"] = fee["reference"]
         context["fee_pay_by"] = parse_datetime(fee["pay_by"])
         context["fees_url"] = f"{settings.SITE_URL}{reverse('fees')}"
+    if "download" in notification.context or "posted_on" in notification.context:
+        from .disclosure.notices import delivery_notice_context
+
+        context.update(delivery_notice_context(notification.context))
     with translation.override(language):
         from portal.personal_data import yen
 

@@ -131,3 +131,8 @@ registry.exempt(
     reason="The date an account was closed: evidence that logins were disabled, and the start "
     "of the retention periods counted from closure.",
 )
+registry.exempt(
+    "rights.DisclosureDelivery",
+    reason="How a disclosure was delivered (build attempts, posting date); it points only at the "
+    "member of staff who posted it and holds none of the customer's data.",
+)

@@ -1,5 +1,7 @@
 """Celery entry points of the rights app: fetch by id, call a service."""
 
+import logging
+
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
@@ -7,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.tasks import MAIL_RETRY
+
+logger = logging.getLogger(__name__)
 
 # After these a deletion that closed the account erases the address they went to.
 FINAL_NOTICES = ("completed", "partially_completed")
@@ -96,3 +100,39 @@ def retention_purge() -> dict:
     from .retention.jobs import run_purge
 
     return run_purge().counts
+
+
+# -- disclosures and notices of purposes (rights.disclosure) ------------------------------
+
+
+# Five retries, after 1, 2, 4, 8 and 16 minutes (rights.disclosure.services.retry_delay).
+@shared_task(bind=True, max_retries=5)
+def build_disclosure(self, request_id: int) -> str:
+    """Queued when a disclosure or notice of purposes for download enters "in progress".
+
+    Retries with exponential back-off; after the last try the request shows
+    staff the error and a retry button. A retry or a duplicate message finds
+    the package already built and does nothing.
+    """
+    from .disclosure import services
+    from .models import RightsRequest
+
+    request = RightsRequest.objects.filter(pk=request_id).first()
+    if request is None:
+        return "missing"
+    services.build_attempt_started(request=request)
+    try:
+        package = services.package_build(request=request)
+    except Exception as error:
+        final = self.request.retries >= self.max_retries
+        services.build_attempt_failed(request=request, error=error, final=final)
+        if final:
+            logger.exception("Disclosure package of request %s failed for good", request_id)
+            return "failed"
+        countdown = services.retry_delay(self.request.retries)
+        if self.request.is_eager:
+            # In-process (the embedded default, tests): Celery's apply() runs the
+            # returned retry at once instead of raising it into the caller.
+            return self.retry(exc=error, countdown=countdown, throw=False)
+        raise self.retry(exc=error, countdown=countdown) from error
+    return "built" if package is not None else "nothing to build"

@@ -21,6 +21,7 @@ from portal.decorators import step_up_required
 
 from . import fees, services, workflow
 from .choices import CHARGEABLE_KINDS, Kind, PaymentStatus, Status
+from .disclosure.selectors import delivery_for_customer
 from .forms import FORMS, MessageForm
 from .models import RightsRequest
 from .notifications import recipient_of, render_notice
@@ -176,6 +177,7 @@ def request_detail(request, pk):
             in workflow.allowed_transitions(rights_request, request.user),
             "fee": rights_request.payments.exclude(status=PaymentStatus.CANCELLED).first(),
             "how_to_pay": how_to_pay(),
+            "delivery": delivery_for_customer(rights_request),
         },
     )
 

@@ -1,0 +1,231 @@
+"""Delivered disclosures: the encrypted package and how delivery is going.
+
+Imported by ``rights.models``, so these are models of the rights app. Written
+only by :mod:`rights.disclosure.services`.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from rights.choices import DeliveryMethod, Kind
+
+DELIVERED_KINDS = (Kind.DISCLOSURE, Kind.PURPOSE_NOTICE)
+
+
+def _private_storage():
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+def _package_path(instance, filename):
+    return f"disclosures/{instance.request_id}/{uuid.uuid4().hex}.zip.enc"
+
+
+class DisclosurePackageQuerySet(models.QuerySet):
+    def downloadable(self, now=None):
+        """Packages whose link still works: not expired, not used up, file still there."""
+        return self.filter(
+            expires_at__gt=now or timezone.now(),
+            download_count__lt=F("max_downloads"),
+            file_deleted_at__isnull=True,
+        )
+
+    def to_purge(self, now=None):
+        """Packages whose link no longer works but whose file is still stored."""
+        return self.filter(file_deleted_at__isnull=True).filter(
+            Q(expires_at__lte=now or timezone.now()) | Q(download_count__gte=F("max_downloads"))
+        )
+
+
+class DisclosurePackage(models.Model):
+    """The zip delivered for one disclosure or notice of purposes, encrypted at rest.
+
+    The file lives in private storage (never under a public URL) and is served
+    only at ``/downloads/<token>/`` to the logged-in owner after a code check.
+    The token is never stored: only its SHA-256 (see ``services.download_token``).
+    """
+
+    request = models.OneToOneField(
+        "rights.RightsRequest",
+        on_delete=models.PROTECT,
+        related_name="disclosure_package",
+        help_text=_("The request the package answers; one package per request."),
+    )
+    kind = models.CharField(
+        _("kind"),
+        max_length=20,
+        choices=[(k.value, k.label) for k in DELIVERED_KINDS],
+        help_text=_("Disclosure or notice of purposes of use."),
+    )
+    file = models.FileField(
+        _("stored file"),
+        storage=_private_storage,
+        upload_to=_package_path,
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "The encrypted zip's name in private storage; emptied when the file is purged."
+        ),
+    )
+    size = models.PositiveBigIntegerField(
+        _("size (bytes)"), help_text=_("Size of the zip the person downloads (before encryption).")
+    )
+    digest = models.CharField(
+        _("SHA-256"), max_length=64, help_text=_("SHA-256 of the zip the person downloads.")
+    )
+    key_id = models.CharField(
+        _("key id"),
+        max_length=16,
+        help_text=_("Which encryption key sealed it (a fingerprint, not the key)."),
+    )
+    summary = models.JSONField(
+        _("contents"),
+        default=dict,
+        blank=True,
+        help_text=_("File names and record counts per category, as built."),
+    )
+    token_salt = models.CharField(
+        max_length=32,
+        help_text=_("Random value the download token is derived from with the secret key."),
+    )
+    token_hash = models.CharField(
+        max_length=64,
+        unique=True,
+        help_text=_("SHA-256 of the download token; the token itself is never stored."),
+    )
+    created_at = models.DateTimeField(
+        _("created at"), default=timezone.now, help_text=_("When it was built and stored.")
+    )
+    expires_at = models.DateTimeField(
+        _("link expires at"), help_text=_("After this the link no longer works.")
+    )
+    max_downloads = models.PositiveSmallIntegerField(
+        _("downloads allowed"), help_text=_("How many times the link works.")
+    )
+    download_count = models.PositiveSmallIntegerField(
+        _("downloads"), default=0, help_text=_("How many times it was downloaded.")
+    )
+    last_downloaded_at = models.DateTimeField(
+        _("last downloaded at"), null=True, blank=True, help_text=_("When it was last downloaded.")
+    )
+    file_deleted_at = models.DateTimeField(
+        _("file deleted at"),
+        null=True,
+        blank=True,
+        help_text=_("When the purge job deleted the stored file."),
+    )
+
+    objects = DisclosurePackageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("disclosure package")
+        verbose_name_plural = _("disclosure packages")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(download_count__lte=F("max_downloads")),
+                name="rights_package_downloads_within_limit",
+            ),
+        ]
+        indexes = [
+            # The purge job: stored files by expiry.
+            models.Index(
+                fields=["expires_at"],
+                condition=Q(file_deleted_at__isnull=True),
+                name="rights_package_stored_expiry",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.request.reference} ({self.get_kind_display()})"
+
+    @property
+    def downloads_left(self) -> int:
+        return max(self.max_downloads - self.download_count, 0)
+
+    def unavailable_reason(self, now=None) -> str:
+        """ "" while the link works, else "used" or "expired"."""
+        if self.download_count >= self.max_downloads:
+            return "used"
+        if self.expires_at <= (now or timezone.now()) or self.file_deleted_at:
+            return "expired"
+        return ""
+
+
+class DisclosureDelivery(models.Model):
+    """How the answer to a disclosure or notice of purposes is being delivered.
+
+    Electronic: the build task's attempts, and after the last failed one the
+    error staff see with a retry button. Paper: the posting date staff record.
+    """
+
+    class State(models.TextChoices):
+        BUILDING = "building", _("Being prepared")
+        FAILED = "failed", _("Preparation failed")
+        READY = "ready", _("Ready to download")
+        TO_POST = "to_post", _("To print and post")
+        POSTED = "posted", _("Sent by post")
+
+    request = models.OneToOneField(
+        "rights.RightsRequest",
+        on_delete=models.CASCADE,
+        related_name="disclosure_delivery",
+        help_text=_("The request being answered."),
+    )
+    method = models.CharField(
+        _("delivery method"),
+        max_length=12,
+        choices=DeliveryMethod.choices,
+        help_text=_("Electronic download or paper by post."),
+    )
+    state = models.CharField(
+        _("state"),
+        max_length=12,
+        choices=State.choices,
+        help_text=_("Where delivery stands."),
+    )
+    attempts = models.PositiveSmallIntegerField(
+        _("attempts"), default=0, help_text=_("How many times the package build was started.")
+    )
+    error = models.TextField(
+        _("error"),
+        blank=True,
+        max_length=1000,
+        help_text=_("Why the last attempt failed, for staff; never shown to the person."),
+    )
+    failed_at = models.DateTimeField(
+        _("failed at"),
+        null=True,
+        blank=True,
+        help_text=_("When the last retry failed and the build stopped."),
+    )
+    started_at = models.DateTimeField(
+        _("started at"), default=timezone.now, help_text=_("When the current attempt was queued.")
+    )
+    posted_on = models.DateField(
+        _("posted on"), null=True, blank=True, help_text=_("The day the paper answer was posted.")
+    )
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("posted by"),
+        help_text=_("The member of staff who recorded the posting."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, help_text=_("Last change."))
+
+    class Meta:
+        verbose_name = _("disclosure delivery")
+        verbose_name_plural = _("disclosure deliveries")
+
+    def __str__(self):
+        return f"{self.request.reference}: {self.get_state_display()}"

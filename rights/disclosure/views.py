@@ -1,0 +1,83 @@
+"""The customer's download of a disclosure package: ``/downloads/<token>/``.
+
+Logged in as the owner, with a fresh code check; another customer's token is
+a 404. GET shows what the file is and a download button; POST counts the
+download (atomically) and streams the decrypted zip.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils.http import content_disposition_header
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from portal.decorators import step_up_required
+
+from . import crypto, services
+from .selectors import package_for_download
+
+logger = logging.getLogger(__name__)
+
+
+def _stream(fileobj, opened):
+    try:
+        yield from crypto.decrypt_chunks(fileobj, opened=opened)
+    except crypto.PackageDecryptionError:
+        # The response has started: all that is left is to cut it, so the
+        # browser reports a failed download rather than a damaged zip.
+        logger.error("Disclosure package could not be decrypted while streaming")
+        raise
+    finally:
+        fileobj.close()
+
+
+def _unavailable(request, package, reason, status=410):
+    return render(
+        request,
+        "rights/download_unavailable.html",
+        {"package": package, "req": package.request, "reason": reason},
+        status=status,
+    )
+
+
+@never_cache
+@step_up_required
+@require_http_methods(["GET", "POST"])
+def package_download(request, token):
+    package = package_for_download(user=request.user, token=token)
+    if package is None:
+        raise Http404
+    reason = package.unavailable_reason()
+    if reason:
+        if request.method == "POST":
+            services.download_refused(
+                package=package, user=request.user, reason=reason, http_request=request
+            )
+        return _unavailable(request, package, reason)
+    if request.method == "GET":
+        return render(request, "rights/download.html", {"package": package, "req": package.request})
+    try:
+        fileobj = package.file.open("rb")
+    except OSError:
+        logger.error("Stored disclosure package %s is missing", package.pk)
+        return _unavailable(request, package, "unreadable", status=503)
+    try:
+        opened = crypto.read_header(fileobj)
+    except (crypto.PackageDecryptionError, OSError) as error:
+        fileobj.close()
+        logger.error("Stored disclosure package %s cannot be opened: %s", package.pk, error)
+        return _unavailable(request, package, "unreadable", status=503)
+    reason = services.download_claim(package=package, user=request.user, http_request=request)
+    if reason:
+        fileobj.close()
+        return _unavailable(request, package, reason)
+    response = StreamingHttpResponse(_stream(fileobj, opened), content_type="application/zip")
+    response["Content-Length"] = str(package.size)
+    response["Content-Disposition"] = content_disposition_header(
+        True, services.download_filename(package)
+    )
+    return response

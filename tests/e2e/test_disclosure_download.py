@@ -1,0 +1,108 @@
+"""A paid disclosure is built by a real Celery worker on Redis and downloaded in the
+browser (issue 7, acceptance 5; APPI Art. 33(1), Art. 38)."""
+
+import io
+import re
+import time
+import zipfile
+
+import pytest
+from django.conf import settings
+from django.core import mail
+
+from portal.staff import staff_create
+from rights.choices import Status
+from rights.disclosure.models import DisclosureDelivery, DisclosurePackage
+from rights.models import RightsRequest
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.test_fee_flow import _customer_files_disclosure, _staff_page
+from tests.factories import PASSWORD
+from tests.rights.disclosure_support import customer_with_data
+from tests.rights.fee_support import publish
+from tests.test_celery_worker import worker  # noqa: F401  (fixture)
+
+pytestmark = [
+    pytest.mark.celery_worker,
+    pytest.mark.skipif(not settings.REDIS_URL, reason="REDIS_URL is not set: no broker"),
+]
+
+
+def _wait_for(predicate, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.usefixtures("worker")
+def test_paid_disclosure_built_by_the_worker_and_downloaded_once(
+    browser, live_server, screenshot, page
+):
+    publish(amount=1000)
+    customer = customer_with_data(language="ja")
+    officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
+
+    _customer_files_disclosure(page, customer.email)
+    request = RightsRequest.objects.get(subject=customer)
+
+    # Staff review, ask the fee and record the bank transfer: the request goes in
+    # progress and the build task travels through Redis to the worker.
+    staff_context, staff = _staff_page(browser, live_server, officer)
+    staff.goto(f"/admin/rights/rightsrequest/{request.pk}/change/")
+    staff.locator("button[name=to][value=in_review]").click()
+    staff.wait_for_load_state()
+    staff.locator("button[name=confirm_fee]").click()
+    staff.wait_for_load_state()
+    payment = request.payments.get()
+    staff.select_option(f"#id_paid_method_{payment.pk}", "bank_transfer")
+    staff.locator("button[name=record_payment]").click()
+    staff.wait_for_load_state()
+
+    def completed():
+        request.refresh_from_db()
+        return request.status == Status.COMPLETED
+
+    assert _wait_for(completed), f"the worker did not complete the request: {request.status}"
+    package = DisclosurePackage.objects.get(request=request)
+    assert DisclosureDelivery.objects.get(request=request).state == "ready"
+    assert _wait_for(lambda: any("/downloads/" in m.body for m in mail.outbox))
+    stored = package.file.open("rb").read()
+    package.file.close()
+    assert customer.email.encode() not in stored and b"PK\x03\x04" not in stored
+
+    staff.reload()
+    assert staff.locator(".rr-delivery-ready").count() == 1
+    assert package.digest in staff.locator("#rr-delivery").inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    staff.screenshot(path=str(ARTIFACTS / "disclosure-admin-delivery.png"), full_page=True)
+    staff_context.close()
+
+    # The customer sees the answer on the request page and downloads the zip.
+    page.goto(f"/requests/{request.pk}/")
+    assert page.locator(".status-completed").count() == 1
+    screenshot("request-completed")
+    page.locator("a.download-link").click()
+    page.wait_for_url(re.compile(r".*/downloads/[A-Za-z0-9_-]{43}/$"))
+    assert page.locator(".downloads-left").inner_text().startswith("1")
+    screenshot("download-page")
+    with page.expect_download() as info:
+        page.locator("button[name=download]").click()
+    download = info.value
+    assert download.suggested_filename == f"{request.reference}-disclosure.zip"
+    with open(download.path(), "rb") as handle:
+        data = handle.read()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.testzip() is None
+        everything = b"".join(archive.read(name) for name in archive.namelist())
+    assert customer.email.encode() in everything
+    assert customer.profile.full_name.encode() in everything
+
+    # The single-use link now says so plainly, and how to ask again.
+    page.reload()
+    assert page.locator(".download-used").count() == 1
+    assert page.locator("a[href='/requests/new/disclosure/']").count() >= 1
+    screenshot("download-used")
+    package.refresh_from_db()
+    assert package.download_count == 1
