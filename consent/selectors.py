@@ -186,6 +186,12 @@ def restrictions_in_force_for(subject, *, at=None) -> QuerySet[ProcessingRestric
     return _restrictions_in_force(at).filter(subject=subject).select_related("purpose", "recipient")
 
 
+def restriction_request_id(restriction: ProcessingRestriction) -> int | None:
+    """The id of the rights request that placed a restriction, if one did."""
+    kind, _sep, pk = restriction.source_reference.partition(":")
+    return int(pk) if kind == "rights.rightsrequest" and pk.isdigit() else None
+
+
 def subjects_allowed_for_use(
     purpose: Purpose, *, at: datetime.datetime | None = None
 ) -> QuerySet[User]:

@@ -114,6 +114,8 @@ def dashboard(request):
             messages.info(request, _("Nothing changed: your choices were already as shown."))
         return redirect("consent:dashboard")
     restrictions = list(selectors.restrictions_in_force_for(subject))
+    for restriction in restrictions:
+        restriction.request_id = selectors.restriction_request_id(restriction)
     purposes = [
         {
             "purpose": purpose,

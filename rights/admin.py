@@ -21,10 +21,12 @@ from django.views.decorators.http import require_POST
 from portal.audit import audit_staff_view
 
 from . import admin_reports, fees, services, workflow
-from .choices import Regime, RejectionGround, Status
+from .choices import Kind, Regime, RejectionGround, Status
+from .decision_admin import DECIDED_KINDS, DECISION_STATUSES, RequestDecisionAdminMixin
 from .disclosure.admin import DisclosureAdminMixin
 from .fee_admin import RequestFeeAdminMixin
 from .models import RightsRequest
+from .notifications import event_outcome
 from .selectors import staff_services
 
 User = get_user_model()
@@ -126,7 +128,9 @@ class StaffMessageForm(forms.Form):
 
 
 @admin.register(RightsRequest)
-class RightsRequestAdmin(DisclosureAdminMixin, RequestFeeAdminMixin, admin.ModelAdmin):
+class RightsRequestAdmin(
+    RequestDecisionAdminMixin, DisclosureAdminMixin, RequestFeeAdminMixin, admin.ModelAdmin
+):
     list_display = [
         "reference",
         "kind",
@@ -298,6 +302,7 @@ class RightsRequestAdmin(DisclosureAdminMixin, RequestFeeAdminMixin, admin.Model
             path("<int:pk>/message/", wrap(self.message_view), name=f"{prefix}_message"),
             *self.get_fee_urls(wrap, prefix),
             *self.get_disclosure_urls(wrap, prefix),
+            *self.get_decision_urls(wrap, prefix),
             path(
                 "<int:pk>/messages/<int:message_pk>/attachment/",
                 self.admin_site.admin_view(self.attachment_view),
@@ -330,6 +335,13 @@ class RightsRequestAdmin(DisclosureAdminMixin, RequestFeeAdminMixin, admin.Model
         form = TransitionForm(request.POST)
         if not form.is_valid():
             self._report(request, form)
+            return self._back(obj)
+        if obj.kind in DECIDED_KINDS and form.cleaned_data["to"] in DECISION_STATUSES:
+            self.message_user(
+                request,
+                _("Decide this request with its review form, which applies what is approved."),
+                messages.ERROR,
+            )
             return self._back(obj)
         try:
             if form.cleaned_data["to"] == Status.IN_PROGRESS:
@@ -457,6 +469,7 @@ class RightsRequestAdmin(DisclosureAdminMixin, RequestFeeAdminMixin, admin.Model
             else [],
             **self.fee_context(obj, can_work=can_work),
             **self.disclosure_context(obj, can_work=can_work),
+            **self.decision_context(obj, can_work=can_work),
             "can_work": can_work,
             "reason_required": sorted(workflow.REASON_REQUIRED),
             "grounds": RejectionGround.choices,
@@ -471,20 +484,23 @@ class RightsRequestAdmin(DisclosureAdminMixin, RequestFeeAdminMixin, admin.Model
 
 def scope_summary(obj: RightsRequest) -> str:
     """The kind-specific part of a request in words, for staff."""
-    scope = obj.scope or {}
-    if "field" in scope:
-        return _("%(label)s: “%(before)s” → “%(after)s”") % {
-            "label": scope.get("label", scope["field"]),
-            "before": scope.get("current_value") or "—",
-            "after": scope.get("new_value", ""),
-        }
-    if scope.get("purposes"):
-        return _("Purposes: %(list)s") % {"list": ", ".join(scope["purposes"])}
-    if scope.get("recipients"):
-        from consent.models import Recipient
+    from . import correction, stops
 
-        names = [str(r) for r in Recipient.objects.filter(pk__in=scope["recipients"])]
-        return _("Recipients: %(list)s") % {"list": ", ".join(names)}
+    scope = obj.scope or {}
+    changes = correction.requested_changes(obj)
+    if changes:
+        return "; ".join(
+            _("%(label)s: “%(before)s” → “%(after)s”")
+            % {"label": c.label, "before": c.asked_over or "—", "after": c.new_value}
+            for c in changes
+        )
+    if obj.kind in (Kind.STOP_USE, Kind.STOP_PROVISION):
+        targets = stops.requested_targets(obj)
+        if targets:
+            label = _("Purposes: %(list)s")
+            if obj.kind == Kind.STOP_PROVISION:
+                label = _("Recipients: %(list)s")
+            return label % {"list": ", ".join(t.label for t in targets)}
     if scope.get("everything"):
         return _("Everything, and close the account")
     return "—"
@@ -493,7 +509,8 @@ def scope_summary(obj: RightsRequest) -> str:
 def timeline(obj: RightsRequest) -> list[dict]:
     """Events, messages and notices of a request, oldest first, for both sides."""
     items = [
-        {"at": e.created_at, "type": "event", "item": e} for e in obj.events.select_related("actor")
+        {"at": e.created_at, "type": "event", "item": e, "outcome": event_outcome(e)}
+        for e in obj.events.select_related("actor")
     ]
     items += [
         {"at": m.created_at, "type": "message", "item": m}

@@ -79,6 +79,8 @@ class EventKind(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", _("Receipt confirmed")
     UNFOUNDED = "unfounded", _("Marked manifestly unfounded or excessive")
     FEE = "fee", _("Fee")
+    CORRECTION = "correction", _("Correction decided")
+    STOP = "stop", _("Stop of use or provision decided")
 
 
 # Kinds the law lets the company charge for (APPI art. 38: notice of purposes

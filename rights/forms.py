@@ -139,9 +139,14 @@ class DeletionForm(_ServicesMixin, RequestForm):
 
 class StopUseForm(RequestForm):
     kind = Kind.STOP_USE
+    everything = forms.BooleanField(
+        label=_("Stop every use of my data that the law lets me stop"),
+        required=False,
+    )
     purposes = forms.MultipleChoiceField(
         label=_("Stop using my data for"),
         choices=(),
+        required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     details = forms.CharField(
@@ -160,15 +165,28 @@ class StopUseForm(RequestForm):
         super().__init__(*args, **kwargs)
         self.fields["purposes"].choices = [(p.code, p.title) for p in active_purposes()]
 
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("everything") and not cleaned.get("purposes"):
+            self.add_error("purposes", _("Choose at least one use, or every use."))
+        return cleaned
+
     def scope(self):
+        if self.cleaned_data.get("everything"):
+            return {"purposes": [], "everything": True}
         return {"purposes": sorted(self.cleaned_data["purposes"])}
 
 
 class StopProvisionForm(RequestForm):
     kind = Kind.STOP_PROVISION
+    everything = forms.BooleanField(
+        label=_("Stop providing my data to any third party"),
+        required=False,
+    )
     recipients = forms.MultipleChoiceField(
         label=_("Stop providing my data to"),
         choices=(),
+        required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     details = forms.CharField(
@@ -183,11 +201,27 @@ class StopProvisionForm(RequestForm):
         super().__init__(*args, **kwargs)
         self.fields["recipients"].choices = [(str(r.pk), str(r)) for r in active_recipients()]
 
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("everything") and not cleaned.get("recipients"):
+            self.add_error("recipients", _("Choose at least one recipient, or every recipient."))
+        return cleaned
+
     def scope(self):
+        if self.cleaned_data.get("everything"):
+            return {"recipients": [], "everything": True}
         return {"recipients": sorted(int(pk) for pk in self.cleaned_data["recipients"])}
 
 
+#: Items a customer may ask to correct in one request, besides the first.
+EXTRA_CORRECTIONS = 2
+
+
 class CorrectionForm(RequestForm):
+    """One or more items to correct: ``target``/``new_value``, then optional pairs
+    ``target_2``/``new_value_2``, ... The scope stores them as a list of changes
+    (see :func:`rights.correction.requested_changes`)."""
+
     kind = Kind.CORRECTION
     target = forms.ChoiceField(label=_("Which item is wrong?"), choices=())
     new_value = forms.CharField(label=_("Correct value"), max_length=300)
@@ -205,10 +239,22 @@ class CorrectionForm(RequestForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.targets = {t: (label, value) for t, label, value in correctable_fields(self.subject)}
-        self.fields["target"].choices = [("", "—")] + [
+        choices = [("", "—")] + [
             (t, f"{label}: {value if value not in (None, '') else '—'}")
             for t, (label, value) in self.targets.items()
         ]
+        self.fields["target"].choices = choices
+        for n in range(2, EXTRA_CORRECTIONS + 2):
+            self.fields[f"target_{n}"] = forms.ChoiceField(
+                label=_("Another item that is wrong (optional)"), choices=choices, required=False
+            )
+            self.fields[f"new_value_{n}"] = forms.CharField(
+                label=_("Its correct value"), max_length=300, required=False
+            )
+        self.order_fields(
+            [name for name in self.fields if name not in ("evidence", "details")]
+            + ["evidence", "details"]
+        )
 
     def clean_evidence(self):
         evidence = self.cleaned_data.get("evidence")
@@ -216,31 +262,57 @@ class CorrectionForm(RequestForm):
             self.evidence_type = check_upload(evidence)
         return evidence
 
+    def _pairs(self):
+        yield "target", "new_value"
+        for n in range(2, EXTRA_CORRECTIONS + 2):
+            yield f"target_{n}", f"new_value_{n}"
+
     def clean(self):
         cleaned = super().clean()
-        target, value = cleaned.get("target"), cleaned.get("new_value")
-        if target and value is not None:
+        seen = set()
+        self.changes = []
+        for target_name, value_name in self._pairs():
+            target, value = cleaned.get(target_name), cleaned.get(value_name)
+            if target_name != "target" and not target and not value:
+                continue
+            if not target:
+                if target_name != "target":
+                    self.add_error(target_name, _("Choose the item this value is for."))
+                continue
+            if value is None or (value == "" and target_name != "target"):
+                self.add_error(value_name, _("Give the correct value."))
+                continue
+            if target in seen:
+                self.add_error(target_name, _("This item is already in the request."))
+                continue
+            seen.add(target)
             source_key, _record, field_name = target.split("|", 2)
-            source = registry.source(source_key)
-            model = getattr(source, "model", None)
+            model = getattr(registry.source(source_key), "model", None)
             if model is not None:
                 try:
                     model._meta.get_field(field_name).clean(value, None)
                 except ValidationError as error:
-                    self.add_error("new_value", error)
+                    self.add_error(value_name, error)
+                    continue
+            self.changes.append((target, value))
         return cleaned
 
     def scope(self):
-        source_key, record_id, field_name = self.cleaned_data["target"].split("|", 2)
-        label, current = self.targets[self.cleaned_data["target"]]
-        return {
-            "source": source_key,
-            "record": record_id,
-            "field": field_name,
-            "label": str(label),
-            "current_value": None if current is None else str(current),
-            "new_value": self.cleaned_data["new_value"],
-        }
+        changes = []
+        for target, value in self.changes:
+            source_key, record_id, field_name = target.split("|", 2)
+            label, current = self.targets[target]
+            changes.append(
+                {
+                    "source": source_key,
+                    "record": record_id,
+                    "field": field_name,
+                    "label": str(label),
+                    "current_value": None if current is None else str(current),
+                    "new_value": value,
+                }
+            )
+        return {"changes": changes}
 
 
 FORMS = {

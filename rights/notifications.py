@@ -16,6 +16,24 @@ from portal import outbox
 from .models import RequestNotification, RightsRequest
 
 
+def outcome_lines(outcome: dict) -> dict:
+    """A decision's outcome (correction or stop) in words of the active language."""
+    if outcome.get("kind") == "correction":
+        from .correction import outcome_lines as lines
+    else:
+        from .stops import outcome_lines as lines
+    return lines(outcome)
+
+
+def event_outcome(event) -> dict | None:
+    """The before/after of a correction, or what a stop decision did, for a timeline."""
+    from .choices import EventKind
+
+    if event.kind in (EventKind.CORRECTION, EventKind.STOP) and event.details:
+        return outcome_lines(event.details)
+    return None
+
+
 def notify(
     request: RightsRequest,
     kind: str,
@@ -79,6 +97,12 @@ def render_notice(notification: RequestNotification, *, language: str) -> tuple[
 
         if fee:
             context["fee_amount"] = yen(fee["amount"])
+
+        outcome = notification.context.get("outcome")
+        if outcome:
+            context["outcome"] = outcome_lines(outcome)
+            context["outcome_kind"] = outcome.get("kind")
+            context["consent_url"] = f"{settings.SITE_URL}{reverse('consent:dashboard')}"
 
         if context["ground"] in RejectionGround.values:
             context["ground_label"] = str(RejectionGround(context["ground"]).label)

@@ -294,6 +294,13 @@ class Source(abc.ABC):
         page = list(itertools.islice(selected, offset, stop))
         return [_only_category(self, r, category) for r in page]
 
+    def record(self, subject, record_id: Any) -> Record:
+        """One of the subject's records; RecordNotFound when it is not theirs."""
+        for record in self.stream(subject):
+            if str(record.id) == str(record_id):
+                return record
+        raise RecordNotFound(f"{self.key}:{record_id}")
+
     @abc.abstractmethod
     def stream(self, subject) -> Iterator[Record]:
         """Every record of the subject, one at a time; memory must stay flat."""
@@ -515,6 +522,15 @@ class ModelSource(Source):
         qs = qs.order_by(*self.order_by)
         qs = qs[offset : None if limit is None else offset + limit]
         return [_only_category(self, self._record(row), category) for row in self._values(qs)]
+
+    def record(self, subject, record_id) -> Record:
+        try:
+            row = self._values(self.queryset(subject).filter(pk=record_id)).first()
+        except (ValueError, TypeError, ValidationError):
+            row = None
+        if row is None:
+            raise RecordNotFound(f"{self.key}:{record_id}")
+        return self._record(row)
 
     def stream(self, subject, *, chunk_size: int = STREAM_CHUNK_SIZE) -> Iterator[Record]:
         ordering = self.order_by

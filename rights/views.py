@@ -21,10 +21,11 @@ from portal.decorators import step_up_required
 
 from . import fees, services, workflow
 from .choices import CHARGEABLE_KINDS, Kind, PaymentStatus, Status
+from .correction import requested_changes
 from .disclosure.selectors import delivery_for_customer
 from .forms import FORMS, MessageForm
 from .models import RightsRequest
-from .notifications import recipient_of, render_notice
+from .notifications import event_outcome, recipient_of, render_notice
 from .payments import BadSignature, UnknownProvider, get_provider
 
 logger = logging.getLogger(__name__)
@@ -161,15 +162,17 @@ def request_detail(request, pk):
         (n, *render_notice(n, language=request.LANGUAGE_CODE))
         for n in rights_request.notifications.all()
     ]
-    timeline = list(rights_request.events.select_related("actor")) + list(
-        rights_request.messages.select_related("author")
-    )
+    events = list(rights_request.events.select_related("actor"))
+    for event in events:
+        event.outcome = event_outcome(event)
+    timeline = events + list(rights_request.messages.select_related("author"))
     timeline.sort(key=lambda item: item.created_at)
     return render(
         request,
         "rights/request_detail.html",
         {
             "req": rights_request,
+            "changes": requested_changes(rights_request),
             "form": form,
             "notices": notices,
             "timeline": timeline,

@@ -10,6 +10,7 @@ from portal.staff import staff_create
 from rights.choices import Status
 from rights.models import RightsRequest
 from tests.conftest import totp_code
+from tests.e2e.conftest import ARTIFACTS
 from tests.factories import PASSWORD, ProfileFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -56,7 +57,7 @@ def test_correction_with_a_question_from_staff(browser, live_server, screenshot,
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(re.compile(r".*/requests/\d+/$"))
     request = RightsRequest.objects.get(subject=customer)
-    assert request.scope["new_value"] == "090-3333-4444"
+    assert request.scope["changes"][0]["new_value"] == "090-3333-4444"
     screenshot("customer-filed")
 
     # Staff, logged in with OTP, ask for information.
@@ -86,10 +87,18 @@ def test_correction_with_a_question_from_staff(browser, live_server, screenshot,
     assert "番号の通知書を郵送します" in staff.content()
     staff.locator("button[name=to][value=in_progress]").click()
     staff.wait_for_load_state()
-    staff.locator("button[name=to][value=completed]").click()
+    # The correction review: the registry value now against the requested one.
+    review = staff.locator("#rr-correction")
+    assert "03-1111-2222" in review.locator("del").first.inner_text()
+    assert "090-3333-4444" in review.locator("ins").first.inner_text()
+    review.screenshot(path=str(ARTIFACTS / "correction-staff-review.png"))
+    staff.locator("button[name=decision][value=apply]").click()
     staff.wait_for_load_state()
     request.refresh_from_db()
     assert request.status == Status.COMPLETED
+    customer.profile.refresh_from_db()
+    assert customer.profile.phone == "090-3333-4444"
+    staff.screenshot(path=str(ARTIFACTS / "correction-staff-after.png"), full_page=True)
     staff_context.close()
 
     page.reload()
@@ -103,3 +112,4 @@ def test_correction_with_a_question_from_staff(browser, live_server, screenshot,
     for message in notices:
         assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", message.subject), message.subject
     assert "Please send a bill that shows the new number." in notices[1].body
+    assert "03-1111-2222 → 090-3333-4444" in notices[2].body

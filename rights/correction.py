@@ -1,0 +1,287 @@
+"""The correction engine: a correction request's changes, their review against
+the registry, and the decision that applies them (APPI art. 34, GDPR art. 16).
+
+A correction request stores its changes in ``scope["changes"]``: a list of
+``{"source", "record", "field", "label", "current_value", "new_value"}``,
+where ``current_value`` is what the customer saw when filing. Requests filed
+before several changes were possible hold one change at the top level of the
+scope; :func:`requested_changes` reads both.
+
+Staff see each change as a before/after against the registry value now
+(:func:`review`), then approve all, approve some or reject
+(:func:`correction_decide`). Approved changes go through
+:meth:`rights.registry.Registry.correct`, which validates them again; if one
+no longer validates, nothing is written and staff are told which and why.
+The timeline event holds the before/after values (the person's own data,
+shown to them and to staff); audit events name fields only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .choices import EventKind, Kind
+from .decisions import check_reason, finish, lock_for_decision, outcome_status
+from .models import RightsRequest
+from .registry import RecordNotFound, registry
+
+
+@dataclass(frozen=True)
+class Change:
+    """One item the customer asked to correct."""
+
+    index: int
+    source: str
+    record: str
+    field: str
+    label: str
+    asked_over: str | None
+    new_value: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.source}.{self.field}"
+
+
+def requested_changes(request: RightsRequest) -> list[Change]:
+    scope = request.scope or {}
+    items = scope.get("changes")
+    if items is None:
+        items = [scope] if "field" in scope else []
+    changes = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or not item.get("source") or not item.get("field"):
+            continue
+        changes.append(
+            Change(
+                index=index,
+                source=str(item["source"]),
+                record=str(item.get("record", "")),
+                field=str(item["field"]),
+                label=str(item.get("label") or item["field"]),
+                asked_over=item.get("current_value"),
+                new_value=str(item.get("new_value", "")),
+            )
+        )
+    return changes
+
+
+def field_label(source_key: str, field: str, fallback: str = "") -> str:
+    """The item's label in the active language, from the registry's declaration."""
+    try:
+        source = registry.source(source_key)
+        return f"{source.label} — {source.field(field).label}"
+    except (RecordNotFound, ValidationError):
+        return fallback or field
+
+
+def display(source_key: str, field: str, value: Any) -> str:
+    """A stored value as the pages show it (e.g. a choice's label); "—" for none."""
+    if value in (None, ""):
+        return "—"
+    try:
+        source = registry.source(source_key)
+        return str(source.display(source.field(field), value))
+    except (RecordNotFound, ValidationError):
+        return str(value)
+
+
+def _plain(value: Any) -> str | None:
+    """A value as JSON can hold it in the timeline and the notice."""
+    if value is None:
+        return None
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+@dataclass(frozen=True)
+class ChangeReview:
+    """A change next to the registry value now, for the staff's decision."""
+
+    change: Change
+    label: str
+    current: str
+    requested: str
+    #: Why it cannot be applied as it stands (record gone, not correctable, invalid).
+    problem: str = ""
+    #: The registry value differs from the one the customer saw when filing.
+    changed_since: bool = False
+    #: The registry already holds the requested value.
+    already: bool = False
+
+
+def _current(subject, change: Change) -> Any:
+    source = registry.source(change.source)
+    return source.record(subject, change.record).values.get(change.field)
+
+
+def _problem(change: Change) -> str:
+    try:
+        source = registry.source(change.source)
+        personal_field = source.field(change.field)
+    except (RecordNotFound, ValidationError):
+        return _("This item is no longer held.")
+    if not personal_field.editable:
+        return _("This item cannot be corrected through the registry.")
+    model = getattr(source, "model", None)
+    if model is not None:
+        try:
+            model._meta.get_field(change.field).clean(change.new_value, None)
+        except ValidationError as error:
+            return " ".join(error.messages)
+    return ""
+
+
+def review(request: RightsRequest) -> list[ChangeReview]:
+    """Each requested change as a before/after against the registry value now."""
+    reviews = []
+    for change in requested_changes(request):
+        label = field_label(change.source, change.field, change.label)
+        problem = _problem(change)
+        try:
+            raw = _current(request.subject, change) if request.subject_id else None
+        except RecordNotFound:
+            reviews.append(
+                ChangeReview(change, label, "—", change.new_value, _("The record is gone."))
+            )
+            continue
+        current = display(change.source, change.field, raw)
+        asked_over = change.asked_over if change.asked_over not in (None, "") else "—"
+        reviews.append(
+            ChangeReview(
+                change,
+                label,
+                current,
+                display(change.source, change.field, change.new_value),
+                problem,
+                changed_since=current != asked_over,
+                already=_plain(raw) == change.new_value,
+            )
+        )
+    return reviews
+
+
+def correction_decide(
+    *,
+    request: RightsRequest,
+    approve: Collection[int],
+    actor,
+    reason: str = "",
+    ground: str = "",
+    http_request=None,
+) -> RightsRequest:
+    """Apply the approved changes (by index) and close the request.
+
+    All approved: completed. Some: partially completed; ``reason`` says why
+    the rest is not done. None: rejected, with ``reason`` and ``ground``
+    (e.g. the data is accurate, APPI 34(1)). ValidationError with a message for
+    staff when the request cannot be decided now, when a reason is missing or
+    when an approved value no longer validates; nothing is written then.
+    """
+    changes = requested_changes(request)
+    chosen = set(approve)
+    if not changes:
+        raise ValidationError(_("This request names no item to correct."))
+    if not chosen <= {c.index for c in changes}:
+        raise ValidationError(_("Choose among the changes the person asked for."))
+    to = outcome_status(granted=len(chosen), total=len(changes))
+    with transaction.atomic():
+        locked = lock_for_decision(request, {Kind.CORRECTION})
+        check_reason(to=to, reason=reason, ground=ground)
+        subject = locked.subject
+        applied, declined = [], []
+        for change in changes:
+            label = field_label(change.source, change.field, change.label)
+            if change.index not in chosen:
+                declined.append(
+                    {
+                        "source": change.source,
+                        "field": change.field,
+                        "label": change.label,
+                        "requested": change.new_value,
+                    }
+                )
+                continue
+            try:
+                before = _current(subject, change)
+                record = registry.correct(
+                    subject,
+                    source=change.source,
+                    record_id=change.record,
+                    field=change.field,
+                    value=change.new_value,
+                    actor=actor,
+                    request=http_request,
+                )
+            except RecordNotFound:
+                raise ValidationError(
+                    _("%(label)s: the record is gone. Nothing was changed.") % {"label": label}
+                ) from None
+            except ValidationError as error:
+                raise ValidationError(
+                    _(
+                        "%(label)s: the requested value is not valid now (%(error)s). "
+                        "Nothing was changed."
+                    )
+                    % {"label": label, "error": " ".join(error.messages)}
+                ) from None
+            applied.append(
+                {
+                    "source": change.source,
+                    "record": change.record,
+                    "field": change.field,
+                    "label": change.label,
+                    "before": _plain(before),
+                    "after": _plain(record.values.get(change.field)),
+                }
+            )
+        outcome = {"kind": "correction", "changed": applied, "unchanged": declined}
+        finish(
+            locked,
+            to=to,
+            actor=actor,
+            reason=reason,
+            ground=ground,
+            event_kind=EventKind.CORRECTION,
+            outcome=outcome,
+            audit_action="request.correction_decided",
+            audit_details={
+                "applied": [f"{c['source']}.{c['field']}" for c in applied],
+                "declined": [f"{c['source']}.{c['field']}" for c in declined],
+            },
+            http_request=http_request,
+        )
+    request.refresh_from_db()
+    return request
+
+
+def outcome_lines(outcome: dict) -> dict[str, list[dict]]:
+    """What changed and what did not, labelled and displayed in the active language.
+
+    For the notice and the timelines: ``changed`` items have ``label``,
+    ``before``, ``after``; ``unchanged`` items ``label`` and ``requested``.
+    """
+    changed = [
+        {
+            "label": field_label(item["source"], item["field"], item.get("label", "")),
+            "before": display(item["source"], item["field"], item.get("before")),
+            "after": display(item["source"], item["field"], item.get("after")),
+        }
+        for item in outcome.get("changed", [])
+    ]
+    unchanged = [
+        {
+            "label": field_label(item["source"], item["field"], item.get("label", "")),
+            "requested": display(item["source"], item["field"], item.get("requested")),
+        }
+        for item in outcome.get("unchanged", [])
+    ]
+    return {"changed": changed, "unchanged": unchanged}

@@ -1,0 +1,80 @@
+"""A stop-use request decided by staff in the browser, then seen by the customer on /consent/.
+
+APPI art. 35(1), GDPR art. 21(3): after approval, marketing use stops at once.
+"""
+
+import re
+
+import pytest
+from django.core import mail
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from consent import services as consent
+from consent.models import ConsentRecord
+from portal.staff import staff_create
+from rights.choices import Kind, Status
+from rights.services import request_submit
+from rights.workflow import transition
+from tests.conftest import totp_code
+from tests.consent_support import purpose
+from tests.e2e.conftest import ARTIFACTS
+from tests.factories import PASSWORD, ProfileFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_staff_stop_marketing_and_the_customer_sees_the_stop(
+    browser, live_server, page, screenshot
+):
+    customer = ProfileFactory(user__language="ja").user
+    consent.consent_update(
+        subject=customer,
+        choices={purpose("marketing"): True},
+        method=ConsentRecord.Method.DASHBOARD,
+    )
+    officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
+    request = request_submit(
+        subject=customer,
+        requester=customer,
+        kind=Kind.STOP_USE,
+        scope={"purposes": ["marketing"]},
+        details="広告メールを止めてください。",
+    )
+    transition(request, to=Status.IN_REVIEW, actor=officer)
+
+    staff_context = browser.new_context(base_url=live_server.url, locale="en-US")
+    staff = staff_context.new_page()
+    staff.goto("/admin/login/")
+    staff.fill("input[name=username]", officer.email)
+    staff.fill("input[name=password]", PASSWORD)
+    staff.fill("input[name=otp_token]", totp_code(TOTPDevice.objects.get(user=officer)))
+    staff.locator("input[type=submit]").click()
+    staff.wait_for_url("**/admin/")
+    staff.goto(f"/admin/rights/rightsrequest/{request.pk}/change/")
+    section = staff.locator("#rr-stop")
+    assert "In use" in section.inner_text()
+    section.screenshot(path=str(ARTIFACTS / "stop-staff-decision.png"))
+    staff.select_option("select[name='decision:purpose:marketing']", "stop")
+    section.locator("button[type=submit]").click()
+    staff.wait_for_load_state()
+    request.refresh_from_db()
+    assert request.status == Status.COMPLETED
+    assert not consent.may_use(customer, "marketing")
+    staff.screenshot(path=str(ARTIFACTS / "stop-staff-after.png"), full_page=True)
+    staff_context.close()
+
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", customer.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    page.goto("/consent/")
+    page.wait_for_url("**/accounts/code/**")
+    page.locator("button[name=send]").click()
+    page.wait_for_load_state()
+    page.fill("input[name=token]", re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1))
+    page.locator("button[name=verify]").click()
+    page.wait_for_url("**/consent/")
+    stops = page.locator("section[aria-labelledby=restrictions-title]")
+    assert request.reference in stops.inner_text()
+    screenshot("consent-stops")
