@@ -246,7 +246,7 @@ def test_admin_shows_the_diff_and_hides_the_bare_completion_buttons(
     officer_client, correction_request
 ):
     page = officer_client.get(CHANGE.format(correction_request.pk)).content.decode()
-    assert "Correction review" in page
+    assert 'id="rr-correction"' in page
     assert "<del>03-1111-2222</del>" in page and "<ins>090-3333-4444</ins>" in page
     assert 'name="approve" value="2"' in page
     assert 'name="to" value="completed"' not in page
