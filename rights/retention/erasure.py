@@ -192,7 +192,7 @@ def step_claimed(step_id: int) -> Iterator[bool]:
 
     On PostgreSQL a session advisory lock, released at the end of the block
     (or when a killed worker's connection closes); SQLite serialises writers
-    anyway. The step's own erasure then works in short batches of its own.
+    anyway.
     """
     if connection.vendor != "postgresql":
         yield True
@@ -261,11 +261,13 @@ def step_execute(step: Step, *, today: dt.date | None = None, run=None) -> int:
         erased_q = H.already_erased_q(source, step.category)
         if erased_q is not None:
             free &= ~erased_q
-        with registry.restricted({source.key: free}):
-            count = source.erase(step.subject, step.category, actor=None)
-        not_before, open_hold = _held_until(step, source, rule, holds, today)
-        still_held = open_hold is not None or not_before is not None
+        # The erasure, the step's progress and its ledger entry commit together:
+        # a worker lost half-way leaves nothing erased that the ledger lacks.
         with transaction.atomic():
+            with registry.restricted({source.key: free}):
+                count = source.erase(step.subject, step.category, actor=None)
+            not_before, open_hold = _held_until(step, source, rule, holds, today)
+            still_held = open_hold is not None or not_before is not None
             locked = Step.objects.select_for_update().get(pk=step.pk)
             locked.erased += count
             if still_held:

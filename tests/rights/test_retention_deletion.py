@@ -255,6 +255,38 @@ def test_an_interrupted_deletion_resumes_where_it_stopped(
     assert len(keys) == len(set(keys))
 
 
+def test_a_step_lost_after_erasing_leaves_nothing_erased_that_the_ledger_lacks(
+    officer, monkeypatch, django_capture_on_commit_callbacks
+):
+    """GDPR art. 5(2), 17: the ledger accounts for every erased record, even when
+    the worker is lost between erasing a step's records and recording them."""
+    from rights.retention import erasure
+
+    real = erasure._held_until
+
+    def lost(*args, **kwargs):
+        raise ConnectionError("worker lost")
+
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer = customer_with_records(usage=5)
+        request = file_deletion(customer, categories=["usage"])
+        monkeypatch.setattr(erasure, "_held_until", lost)
+        with (
+            pytest.raises((ConnectionError, Retry)),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            approve(request, officer)
+        assert UsageRecord.objects.filter(user=customer).count() == 5
+        assert not ErasureLedgerEntry.objects.filter(request=request).exists()
+
+        monkeypatch.setattr(erasure, "_held_until", real)
+        with django_capture_on_commit_callbacks(execute=True):
+            erasure.deletion_execute(request=request)
+    assert not UsageRecord.objects.filter(user=customer).exists()
+    counts = ErasureLedgerEntry.objects.filter(request=request, category="usage")
+    assert sum(counts.values_list("count", flat=True)) == 5
+
+
 def test_only_the_chosen_services_are_erased(officer, django_capture_on_commit_callbacks):
     from tests.factories import RegistrationFactory, ServiceFactory, UsageRecordFactory
 
