@@ -26,6 +26,8 @@ from django.conf import settings
 from django.db import connection
 
 from portal.celery import app as celery_app
+from portal.staff import staff_create
+from tests.factories import ProfileFactory, RegistrationFactory, ServiceFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = Path(sys.executable).with_name("celery")
@@ -260,3 +262,36 @@ def broker_publishing():
     celery_app.conf.task_always_eager = False
     yield
     celery_app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def officer(db):
+    user, _device, _password = staff_create(email="officer@example.com", password="x-Off-2026!")
+    return user
+
+
+def customer_with_history(records: int):
+    """A customer with ``records`` usage records of one service, written in one statement."""
+    from portal.models import UsageRecord
+
+    customer = ProfileFactory(user__language="en").user
+    service = ServiceFactory()
+    RegistrationFactory(user=customer, service=service)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {UsageRecord._meta.db_table}
+                (user_id, service_id, occurred_at, activity, detail, channel, ip_address)
+            SELECT %s, %s, now() - g * interval '7 minutes', 'view',
+                   'Episode ' || (g %% 12 + 1), 'app', ('203.0.113.' || (g %% 254 + 1))::inet
+            FROM generate_series(1, %s) AS g
+            """,
+            [customer.pk, service.pk, records],
+        )
+    return customer
+
+
+def pool_children(pid: int) -> list[int]:
+    """The pool processes of the worker whose main process is ``pid``."""
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(line) for line in out.split()]

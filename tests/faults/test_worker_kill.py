@@ -9,45 +9,23 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 
-import pytest
 from django.db import connection
 
 from portal.models import UsageRecord
-from portal.staff import staff_create
 from rights import workflow
 from rights.choices import Status
 from rights.models import RequestNotification, RightsRequest
 from rights.retention.erasure import _STEP_LOCK_NAMESPACE
 from rights.retention.models import ErasureLedgerEntry
 from rights.services import request_submit
-from tests.factories import ProfileFactory, RegistrationFactory, ServiceFactory
 
-from .conftest import report, wait_for
+from .conftest import customer_with_history, pool_children, report, wait_for
 from .test_redis_outage import expected_notices, mailed_notices
 
 # Enough history that erasing it takes a while, so the kill lands in the middle.
 RECORDS = 30_000
-
-
-def customer_with_history(records: int):
-    customer = ProfileFactory(user__language="en").user
-    service = ServiceFactory()
-    RegistrationFactory(user=customer, service=service)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {UsageRecord._meta.db_table}
-                (user_id, service_id, occurred_at, activity, detail, channel, ip_address)
-            SELECT %s, %s, now() - g * interval '7 minutes', 'view',
-                   'Episode ' || (g %% 12 + 1), 'app', ('203.0.113.' || (g %% 254 + 1))::inet
-            FROM generate_series(1, %s) AS g
-            """,
-            [customer.pk, service.pk, records],
-        )
-    return customer
 
 
 def erasing() -> bool:
@@ -89,17 +67,6 @@ def assert_erased_once_and_told(request: RightsRequest, processes) -> None:
     kinds = sorted(RequestNotification.objects.values_list("kind", flat=True))
     assert len([k for k in kinds if k != "received"]) == 1, kinds
     assert mailed_notices(processes.mail_dir) == expected_notices()
-
-
-@pytest.fixture
-def officer(db):
-    user, _device, _password = staff_create(email="officer@example.com", password="x-Off-2026!")
-    return user
-
-
-def pool_children(pid: int) -> list[int]:
-    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
-    return [int(line) for line in out.split()]
 
 
 def test_a_pool_process_killed_during_a_deletion_is_replaced_and_the_deletion_finished_once(
