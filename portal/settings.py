@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_email",
+    "django_ratelimit",
     "portal.apps.PortalConfig",
     "rights.apps.RightsConfig",
     "consent.apps.ConsentConfig",
@@ -424,3 +425,25 @@ DISCLOSURE_MAX_DOWNLOADS = env.int("DISCLOSURE_MAX_DOWNLOADS", default=1)
 DISCLOSURE_ENCRYPTION_KEY = env.list("DISCLOSURE_ENCRYPTION_KEY", default=[])
 # Only the embedded default (DEBUG on, no key set) derives a development key.
 DISCLOSURE_DEV_KEY = DEBUG and not DISCLOSURE_ENCRYPTION_KEY
+
+# Requests without an account and by agents (rights/identity). Identity
+# documents are deleted this many days after the decision on identity (or after
+# the request closed without one); a document showing a My Number at once.
+RIGHTS_IDENTITY_DOCUMENT_KEEP_DAYS = env.int("RIGHTS_IDENTITY_DOCUMENT_KEEP_DAYS", default=30)
+# Rate limits of the public request form (django-ratelimit on the default
+# cache): "count/period", period s, m, h or d, e.g. "5/h" or "20/15m".
+RIGHTS_PUBLIC_RATE_START_IP = env.str("RIGHTS_PUBLIC_RATE_START_IP", default="10/h")
+RIGHTS_PUBLIC_RATE_START_EMAIL = env.str("RIGHTS_PUBLIC_RATE_START_EMAIL", default="5/h")
+RIGHTS_PUBLIC_RATE_CODE_IP = env.str("RIGHTS_PUBLIC_RATE_CODE_IP", default="20/h")
+RIGHTS_PUBLIC_RATE_CODE_EMAIL = env.str("RIGHTS_PUBLIC_RATE_CODE_EMAIL", default="10/h")
+RIGHTS_PUBLIC_RATE_FORM_IP = env.str("RIGHTS_PUBLIC_RATE_FORM_IP", default="10/h")
+RIGHTS_PUBLIC_RATE_FORM_EMAIL = env.str("RIGHTS_PUBLIC_RATE_FORM_EMAIL", default="5/h")
+RATELIMIT_USE_CACHE = "default"
+# Behind a proxy, the header holding the client's address (e.g. HTTP_X_REAL_IP).
+RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
+# django-ratelimit lists memcached and django-redis; Django's own Redis cache,
+# used here, increments atomically too. The embedded default (no REDIS_URL) is
+# one process, where the local-memory cache counts correctly.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache":
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")

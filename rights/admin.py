@@ -25,6 +25,7 @@ from .choices import Kind, Regime, RejectionGround, Status
 from .decision_admin import DECIDED_KINDS, DECISION_STATUSES, RequestDecisionAdminMixin
 from .disclosure.admin import DisclosureAdminMixin
 from .fee_admin import RequestFeeAdminMixin
+from .identity.admin import IdentityAdminMixin
 from .models import RightsRequest
 from .notifications import event_outcome
 from .selectors import staff_services
@@ -129,7 +130,11 @@ class StaffMessageForm(forms.Form):
 
 @admin.register(RightsRequest)
 class RightsRequestAdmin(
-    RequestDecisionAdminMixin, DisclosureAdminMixin, RequestFeeAdminMixin, admin.ModelAdmin
+    IdentityAdminMixin,
+    RequestDecisionAdminMixin,
+    DisclosureAdminMixin,
+    RequestFeeAdminMixin,
+    admin.ModelAdmin,
 ):
     list_display = [
         "reference",
@@ -143,7 +148,7 @@ class RightsRequestAdmin(
         "days_left",
     ]
     list_filter = [DeadlineFilter, "status", "kind", "regime", ServiceFilter, AssigneeFilter]
-    list_select_related = ["subject", "assignee"]
+    list_select_related = ["subject", "assignee", "identity"]
     ordering = ["due_at"]
     search_fields = ["subject__email", "=id"]
     show_full_result_count = False
@@ -214,9 +219,6 @@ class RightsRequestAdmin(
 
         return sees_all_services(request.user)
 
-    def has_add_permission(self, request):
-        return False
-
     def has_delete_permission(self, request, obj=None):
         # Requests are the company's record of how it answered (CCPA §7101).
         return False
@@ -228,7 +230,12 @@ class RightsRequestAdmin(
 
     @admin.display(description=_("customer"), ordering="subject__email")
     def subject_email(self, obj):
-        return obj.subject.email if obj.subject else "—"
+        if obj.subject:
+            return obj.subject.email
+        identity = getattr(obj, "identity", None)
+        if identity is not None:
+            return _("%(name)s (not matched yet)") % {"name": identity.subject_name}
+        return "—"
 
     @admin.display(description=_("services"))
     def service_names(self, obj):
@@ -303,6 +310,7 @@ class RightsRequestAdmin(
             *self.get_fee_urls(wrap, prefix),
             *self.get_disclosure_urls(wrap, prefix),
             *self.get_decision_urls(wrap, prefix),
+            *self.get_identity_urls(wrap, prefix),
             path(
                 "<int:pk>/messages/<int:message_pk>/attachment/",
                 self.admin_site.admin_view(self.attachment_view),
@@ -456,6 +464,7 @@ class RightsRequestAdmin(
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
         can_work = self.can_work_on(request, obj)
+        hidden = self.identity_hidden_transitions(obj)
         extra_context = {
             **(extra_context or {}),
             "timeline": timeline(obj),
@@ -464,12 +473,14 @@ class RightsRequestAdmin(
                 for status in self.visible_transitions(
                     obj, workflow.allowed_transitions(obj, request.user)
                 )
+                if status not in hidden
             ]
             if can_work
             else [],
             **self.fee_context(obj, can_work=can_work),
             **self.disclosure_context(obj, can_work=can_work),
             **self.decision_context(obj, can_work=can_work),
+            **self.identity_context(request, obj, can_work=can_work),
             "can_work": can_work,
             "reason_required": sorted(workflow.REASON_REQUIRED),
             "grounds": RejectionGround.choices,

@@ -771,10 +771,16 @@ class PaymentEvent(models.Model):
         return f"{self.provider} {self.event_id}"
 
 
-# Disclosure packages and their delivery, retention rules, legal holds, deferred
-# erasures, runs and the erasure ledger live in their own modules; importing
-# them here makes them rights models.
+# Disclosure packages and their delivery (rights.disclosure), requests without
+# an account and by agents (rights.identity), and retention rules, legal holds,
+# deferred erasures, runs and the erasure ledger (rights.retention) live in their
+# own modules; importing them here makes them rights models.
 from .disclosure.models import DisclosureDelivery, DisclosurePackage  # noqa: E402, F401
+from .identity.models import (  # noqa: E402, F401
+    EmailConfirmation,
+    IdentityDocument,
+    RequestIdentity,
+)
 from .retention.models import (  # noqa: E402, F401
     AccountClosure,
     DeferredErasure,

@@ -6,6 +6,8 @@ for the request page alike, in the recipient's language.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -67,11 +69,71 @@ def recipient_of(request: RightsRequest):
     return request.subject or request.requester
 
 
-def render_notice(notification: RequestNotification, *, language: str) -> tuple[str, str]:
-    """(subject line, body) of a notice in ``language``."""
+@dataclass(frozen=True)
+class Recipient:
+    """An address a notice goes to, the language it is written in, and whether the
+    recipient has an account (and so a request page) in the portal."""
+
+    email: str
+    language: str
+    has_account: bool
+
+
+# Notices an appointed agent's principal receives a copy of: that a request was
+# made in their name, and how it ended.
+PRINCIPAL_COPIES = frozenset({"completed", "partially_completed", "rejected", "expired"})
+
+
+def recipients_of(request: RightsRequest, kind: str) -> list[Recipient]:
+    """Who is told of a notice of ``kind`` about ``request``.
+
+    Without an identity (a customer's own request in the portal): the person,
+    else whoever filed it. With one (the public form, staff-entered requests):
+    the requester at the address they confirmed — for a legal representative
+    of a minor or an adult ward only the representative, who exercises the
+    person's rights in their place (APPI Art. 37). For an appointed agent the
+    person is also told, where an address is known, that a request was made in
+    their name and how it ended: the agent acts only on the person's
+    permission, which the person may deny (APPI Art. 37, CCPA §7063).
+    """
+    identity = getattr(request, "identity", None) if request.pk else None
+    if identity is None:
+        user = recipient_of(request)
+        return [Recipient(user.email, user.language, True)] if user is not None else []
+    from .identity.models import Capacity
+
+    found: list[Recipient] = []
+    if request.requester is not None:
+        found.append(Recipient(request.requester.email, request.requester.language, True))
+    elif identity.requester_email:
+        found.append(Recipient(identity.requester_email, identity.requester_language, False))
+    elif identity.capacity == Capacity.SELF and request.subject is not None:
+        found.append(Recipient(request.subject.email, request.subject.language, True))
+    if identity.capacity == Capacity.AGENT and kind in PRINCIPAL_COPIES:
+        if request.subject is not None:
+            principal = Recipient(request.subject.email, request.subject.language, True)
+        elif identity.subject_email:
+            principal = Recipient(identity.subject_email, identity.requester_language, False)
+        else:
+            principal = None
+        if principal and principal.email.lower() not in {r.email.lower() for r in found}:
+            found.append(principal)
+    return found
+
+
+def render_notice(
+    notification: RequestNotification, *, language: str, has_account: bool = True
+) -> tuple[str, str]:
+    """(subject line, body) of a notice in ``language``.
+
+    ``has_account`` False words it for someone who follows the request by
+    e-mail only (no request page to point to).
+    """
     from django.utils.dateparse import parse_datetime
 
     context = {
+        "has_account": has_account,
+        "documents": notification.context.get("documents", False),
         "notification": notification,
         "request": notification.request,
         "kind": notification.kind,

@@ -12,7 +12,14 @@ from django.utils.translation import pgettext_lazy
 from portal.personal_data import yen
 from rights.registry import Category, ModelSource, PersonalField, registry
 
-from .models import Payment, RequestEvent, RequestMessage, RightsRequest
+from .models import (
+    IdentityDocument,
+    Payment,
+    RequestEvent,
+    RequestIdentity,
+    RequestMessage,
+    RightsRequest,
+)
 
 registry.register(
     ModelSource(
@@ -135,4 +142,101 @@ registry.exempt(
     "rights.DisclosureDelivery",
     reason="How a disclosure was delivered (build attempts, posting date); it points only at the "
     "member of staff who posted it and holds none of the customer's data.",
+)
+
+# Requests without an account and by agents (rights.identity): the person as the
+# requester described them, who asked, and the documents sent as proof. Like the
+# requests themselves they are the log of how a request was answered (category
+# "requests"); the documents' files go by the identity-documents purge.
+registry.register(
+    ModelSource(
+        model=RequestIdentity,
+        subject_path="request__subject",
+        label=_("Identity checks of your requests"),
+        retention="request-log",
+        erasure="anonymise",
+        order_by=("-created_at", "-pk"),
+        fields=[
+            PersonalField(
+                "capacity",
+                Category.REQUESTS,
+                _("capacity"),
+                erase_to=F("capacity"),
+                editable=False,
+            ),
+            PersonalField(
+                "subject_name", Category.REQUESTS, _("name"), erase_to="", editable=False
+            ),
+            PersonalField(
+                "subject_email", Category.REQUESTS, _("e-mail address"), erase_to="", editable=False
+            ),
+            PersonalField(
+                "subject_phone", Category.REQUESTS, _("phone"), erase_to="", editable=False
+            ),
+            PersonalField(
+                "subject_date_of_birth",
+                Category.REQUESTS,
+                _("date of birth"),
+                erase_to=None,
+                editable=False,
+            ),
+            PersonalField(
+                "requester_name", Category.REQUESTS, _("requester"), erase_to="", editable=False
+            ),
+            PersonalField(
+                "requester_email",
+                Category.REQUESTS,
+                _("requester's e-mail address"),
+                erase_to="",
+                editable=False,
+            ),
+            PersonalField(
+                "verification",
+                Category.REQUESTS,
+                _("verification"),
+                erase_to=F("verification"),
+                editable=False,
+            ),
+            PersonalField(
+                "decided_at",
+                Category.REQUESTS,
+                _("decided at"),
+                erase_to=F("decided_at"),
+                editable=False,
+            ),
+        ],
+    )
+)
+
+registry.register(
+    ModelSource(
+        model=IdentityDocument,
+        subject_path="request__subject",
+        label=_("Documents sent with your requests"),
+        retention="request-log",
+        erasure="anonymise",
+        order_by=("-uploaded_at", "-pk"),
+        fields=[
+            PersonalField(
+                "kind", Category.REQUESTS, _("kind of document"), erase_to=F("kind"), editable=False
+            ),
+            PersonalField(
+                "original_name", Category.REQUESTS, _("file name"), erase_to="", editable=False
+            ),
+            PersonalField(
+                "uploaded_at",
+                Category.REQUESTS,
+                _("received at"),
+                erase_to=F("uploaded_at"),
+                editable=False,
+            ),
+            PersonalField(
+                "destroyed_at",
+                Category.REQUESTS,
+                _("deleted at"),
+                erase_to=F("destroyed_at"),
+                editable=False,
+            ),
+        ],
+    )
 )

@@ -1,5 +1,6 @@
 """Celery entry points of the rights app: fetch by id, call a service."""
 
+import hashlib
 import logging
 
 from celery import shared_task
@@ -19,7 +20,7 @@ FINAL_NOTICES = ("completed", "partially_completed")
 @shared_task(**MAIL_RETRY)
 def send_request_notification(notification_id: int) -> None:
     from .models import RequestNotification
-    from .notifications import recipient_of, render_notice
+    from .notifications import recipients_of, render_notice
 
     with transaction.atomic():
         notification = (
@@ -32,18 +33,95 @@ def send_request_notification(notification_id: int) -> None:
         )
         if notification is None:
             return
-        recipient = recipient_of(notification.request)
-        if recipient is None:
+        recipients = recipients_of(notification.request, notification.kind)
+        if not recipients:
             return
-        subject, body = render_notice(notification, language=recipient.language)
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email])
-        notification.emailed_at = timezone.now()
-        notification.save(update_fields=["emailed_at"])
+        # With several recipients, those already mailed are remembered (as digests,
+        # never addresses), so a retry after one failed mails only the others.
+        sent = set(notification.context.get("sent_to", []))
+        failed = None
+        for recipient in recipients:
+            digest = hashlib.sha256(recipient.email.lower().encode()).hexdigest()[:16]
+            if digest in sent:
+                continue
+            subject, body = render_notice(
+                notification, language=recipient.language, has_account=recipient.has_account
+            )
+            try:
+                send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email])
+            except OSError as error:
+                failed = error
+                continue
+            sent.add(digest)
+        if len(recipients) > 1:
+            notification.context = {**notification.context, "sent_to": sorted(sent)}
+        if failed is None:
+            notification.emailed_at = timezone.now()
+        notification.save(update_fields=["emailed_at", "context"])
+    if failed is not None:
+        raise failed  # retried with back-off (MAIL_RETRY)
     if notification.kind in FINAL_NOTICES:
         # The final answer has gone out; a closed account's address may go now.
         from .retention.erasure import erase_after_notice
 
         erase_after_notice(notification.request)
+
+
+@shared_task(**MAIL_RETRY)
+def send_request_code(confirmation_id: int) -> None:
+    """Mail the code of a public-form confirmation; the code is computed here, never queued."""
+    from portal.emails import send_templated_email
+
+    from .identity.models import EmailConfirmation
+    from .identity.services import confirmation_code
+
+    confirmation = EmailConfirmation.objects.filter(
+        pk=confirmation_id, confirmed_at__isnull=True, expires_at__gt=timezone.now()
+    ).first()
+    if confirmation is None:
+        return
+    send_templated_email(
+        to=confirmation.email,
+        template="request_code",
+        context={
+            "token": confirmation_code(confirmation),
+            "valid_minutes": max(1, settings.OTP_EMAIL_TOKEN_VALIDITY // 60),
+        },
+        language=confirmation.language,
+    )
+
+
+@shared_task(**MAIL_RETRY)
+def send_agent_confirmation(identity_id: int) -> None:
+    """Mail the person the link to confirm (or deny) the agent who filed in their name."""
+    from django.urls import reverse
+
+    from portal.emails import send_templated_email
+
+    from .identity.models import RequestIdentity, VerificationStatus
+    from .identity.services import confirmation_token
+
+    identity = (
+        RequestIdentity.objects.select_related("request__subject")
+        .filter(pk=identity_id, verification=VerificationStatus.PENDING)
+        .exclude(confirmation_nonce="")
+        .first()
+    )
+    if identity is None:
+        return
+    subject = identity.request.subject
+    send_templated_email(
+        to=identity.confirmation_email,
+        template="agent_confirmation",
+        context={
+            "request": identity.request,
+            "identity": identity,
+            "path": reverse(
+                "identity:confirm_agent", kwargs={"token": confirmation_token(identity)}
+            ),
+        },
+        language=subject.language if subject else identity.requester_language,
+    )
 
 
 @shared_task

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .identity import views as identity_views
 
 app_name = "rights"
 
@@ -15,5 +16,10 @@ urlpatterns = [
         "<int:pk>/messages/<int:message_pk>/attachment/",
         views.attachment_download,
         name="attachment",
+    ),
+    path(
+        "<int:pk>/documents/<int:document_pk>/",
+        identity_views.document_download,
+        name="identity_document",
     ),
 ]

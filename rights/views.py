@@ -181,6 +181,7 @@ def request_detail(request, pk):
             "fee": rights_request.payments.exclude(status=PaymentStatus.CANCELLED).first(),
             "how_to_pay": how_to_pay(),
             "delivery": delivery_for_customer(rights_request),
+            "documents": list(rights_request.identity_documents.all()),
         },
     )
 

@@ -1,4 +1,5 @@
 import re
+import uuid
 
 import pytest
 from django.core import mail
@@ -99,3 +100,25 @@ def clear_login_throttle() -> None:
 def _fresh_login_throttle():
     clear_login_throttle()
     yield
+
+
+@pytest.fixture
+def private_storage(monkeypatch, tmp_path):
+    """Documents go to a temporary directory, so a test can see files come and go.
+
+    The field's storage is resolved when the model is built, so the field is
+    pointed at the directory for the test.
+    """
+    from django.core.files.storage import FileSystemStorage
+
+    from rights.identity.models import IdentityDocument
+
+    field = IdentityDocument._meta.get_field("file")
+    monkeypatch.setattr(field, "storage", FileSystemStorage(location=str(tmp_path)))
+    return tmp_path
+
+
+@pytest.fixture
+def fresh_rate_limits(settings):
+    """Each test counts its attempts from zero (its own key prefix in the shared cache)."""
+    settings.RATELIMIT_CACHE_PREFIX = f"rl-test-{uuid.uuid4().hex}:"

@@ -63,7 +63,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "rights.feeschedule": {OFFICER: "vac", HANDLER: "v"},
     "rights.payment": {OFFICER: "vc", HANDLER: "vc"},
     "rights.paymentevent": {OFFICER: "v", HANDLER: "v"},
-    "rights.rightsrequest": {OFFICER: "vc", HANDLER: "vc"},
+    "rights.rightsrequest": {OFFICER: "vac", HANDLER: "vac"},
     "rights.retentionrule": {OFFICER: "vac", HANDLER: "v"},
     "rights.legalhold": {OFFICER: "vac", HANDLER: "v"},
     "rights.deferrederasure": {OFFICER: "v", HANDLER: "v"},

@@ -350,6 +350,22 @@ def purgers() -> list[Purger]:
     return list(_purgers.values())
 
 
+def held_request_files_q(today: dt.date, *categories: str) -> Q:
+    """Rows (with a ``request``) whose files a staff hold keeps: holds on the
+    customer, or on a service of the request, for all data or one of ``categories``."""
+    held = Q(pk__in=[])
+    for hold in H.active_holds(on=today):
+        if hold.categories and not set(categories) & set(hold.categories):
+            continue
+        if hold.records:
+            continue  # named records are registry records, not files
+        if hold.subject_id is not None:
+            held |= Q(request__subject_id=hold.subject_id)
+        else:
+            held |= Q(request__services=hold.service_id)
+    return held
+
+
 def purge_request_documents(*, today: dt.date, dry_run: bool, run: Run) -> int:
     """Remove the files attached to requests closed more than
     ``RIGHTS_DOCUMENT_KEEP_DAYS`` ago: identity documents, an agent's proof of
@@ -364,16 +380,7 @@ def purge_request_documents(*, today: dt.date, dry_run: bool, run: Run) -> int:
             today - dt.timedelta(days=settings.RIGHTS_DOCUMENT_KEEP_DAYS), dt.time.min
         )
     )
-    held = Q(pk__in=[])
-    for hold in H.active_holds(on=today):
-        if hold.categories and Category.REQUESTS not in hold.categories:
-            continue
-        if hold.records:
-            continue  # named records are registry records, not files
-        if hold.subject_id is not None:
-            held |= Q(request__subject_id=hold.subject_id)
-        else:
-            held |= Q(request__services=hold.service_id)
+    held = held_request_files_q(today, Category.REQUESTS)
     rows = (
         RequestMessage.objects.exclude(attachment="")
         .filter(request__closed_at__lt=cutoff)

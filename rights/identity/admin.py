@@ -1,0 +1,271 @@
+"""The identity section of a request's working page, and staff-entered requests.
+
+Mixed into :class:`rights.admin.RightsRequestAdmin`: staff match the request
+to a customer with the registry's subject search, open the documents (each
+view audited), destroy a document showing a My Number, ask the person to
+confirm an agent (CCPA §7063), and decide verified / not verified.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from portal.audit import audit_log
+from portal.selectors import subjects_visible_to
+
+from ..choices import Status
+from ..registry import registry
+from ..workflow import TransitionError
+from . import services
+from .forms import DecisionForm, StaffEntryForm
+from .models import Capacity, RequestIdentity, VerificationStatus
+from .views import document_response
+
+# At most this many customers are offered as the match of one request.
+MAX_CANDIDATES = 20
+
+
+def subject_candidates(identity: RequestIdentity, staff) -> list:
+    """Customers the registry's subject search finds for what the requester wrote,
+    best first: those matching more of the details come first."""
+    User = get_user_model()
+    hits: dict[int, int] = {}
+    for query in (identity.subject_email, identity.subject_phone, identity.subject_name):
+        if query:
+            for pk in registry.find_subjects(query):
+                hits[pk] = hits.get(pk, 0) + 1
+    if not hits:
+        return []
+    found = list(
+        subjects_visible_to(staff, User.objects.filter(pk__in=hits, is_staff=False))
+        .select_related("profile")
+        .order_by("pk")[: MAX_CANDIDATES * 2]
+    )
+    for user in found:
+        user.match_count = hits[user.pk]
+        profile = getattr(user, "profile", None)
+        user.same_birth_date = bool(
+            profile
+            and identity.subject_date_of_birth
+            and profile.date_of_birth == identity.subject_date_of_birth
+        )
+    found.sort(key=lambda u: (-(u.match_count + u.same_birth_date), u.pk))
+    return found[:MAX_CANDIDATES]
+
+
+# action -> (service, message to staff)
+DECISIONS = {
+    "verify": (services.identity_verify, _lazy("Identity verified: the request is in review.")),
+    "reject": (
+        services.identity_reject,
+        _lazy("Not verified: the request is rejected and the requester told why."),
+    ),
+}
+
+
+class IdentityAdminMixin:
+    """Views and context of the identity section; see the module docstring."""
+
+    def get_identity_urls(self, wrap, prefix):
+        return [
+            path("enter/", self.admin_site.admin_view(self.enter_view), name=f"{prefix}_enter"),
+            path(
+                "<int:pk>/identity/<slug:action>/",
+                wrap(self.identity_action_view),
+                name=f"{prefix}_identity",
+            ),
+            path(
+                "<int:pk>/documents/<int:document_pk>/",
+                self.admin_site.admin_view(self.identity_document_view),
+                name=f"{prefix}_identity_document",
+            ),
+            path(
+                "<int:pk>/documents/<int:document_pk>/my-number/",
+                wrap(self.identity_my_number_view),
+                name=f"{prefix}_identity_my_number",
+            ),
+        ]
+
+    # -- the section on the working page ------------------------------------------------
+
+    def identity_context(self, request, obj, *, can_work: bool) -> dict:
+        identity = RequestIdentity.objects.filter(request=obj).first()
+        documents = list(obj.identity_documents.select_related("destroyed_by"))
+        if identity is None and not documents:
+            return {}
+        pending = identity is not None and identity.verification == VerificationStatus.PENDING
+        candidates = []
+        if identity is not None and pending and can_work:
+            candidates = subject_candidates(identity, request.user)
+            # The candidates' details are personal data shown to staff.
+            audit_log(
+                action="staff.viewed_subject_candidates",
+                actor=request.user,
+                target=obj,
+                request=request,
+                details={"candidates": len(candidates)},
+            )
+        return {
+            "identity": identity,
+            "identity_documents": documents,
+            "identity_pending": pending,
+            "identity_candidates": candidates,
+            "identity_may_decide": pending
+            and can_work
+            and obj.status == Status.AWAITING_VERIFICATION,
+            "identity_may_ask_person": pending
+            and can_work
+            and identity.capacity == Capacity.AGENT
+            and bool(services.subject_address(obj, identity)),
+            "identity_decision_form": DecisionForm(),
+        }
+
+    def identity_hidden_transitions(self, obj) -> set[str]:
+        """While identity is undecided, the request moves on only by the decision."""
+        identity = RequestIdentity.objects.filter(request=obj).first()
+        if identity is not None and identity.verification == VerificationStatus.PENDING:
+            return {Status.IN_REVIEW}
+        return set()
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def identity_action_view(self, request, pk, action):
+        obj = self._object_for_work(request, pk)
+        try:
+            if action == "match":
+                subject = None
+                if request.POST.get("subject"):
+                    subject = (
+                        subjects_visible_to(request.user, get_user_model().objects.all())
+                        .filter(pk=request.POST["subject"], is_staff=False)
+                        .first()
+                    )
+                    if subject is None:
+                        raise Http404
+                services.identity_match_subject(
+                    request=obj, subject=subject, actor=request.user, http_request=request
+                )
+                self.message_user(request, _("The request's customer is recorded."))
+            elif action in DECISIONS:
+                decide, text = DECISIONS[action]
+                form = DecisionForm(request.POST)
+                form.is_valid()
+                decide(
+                    request=obj,
+                    actor=request.user,
+                    note=form.cleaned_data.get("note", ""),
+                    http_request=request,
+                )
+                self.message_user(request, text)
+            elif action == "ask-person":
+                services.agent_confirmation_request(
+                    request=obj, actor=request.user, http_request=request
+                )
+                self.message_user(request, _("The person is asked by e-mail to confirm the agent."))
+            else:
+                raise Http404
+        except (ValidationError, TransitionError) as error:
+            self._report(request, None, error)
+        return self._back(obj)
+
+    def _identity_document(self, request, pk, document_pk) -> tuple:
+        obj = self.get_queryset(request).filter(pk=pk).first()
+        if obj is None or not self.has_view_permission(request, obj):
+            raise Http404
+        document = obj.identity_documents.filter(pk=document_pk).first()
+        if document is None:
+            raise Http404
+        return obj, document
+
+    def identity_document_view(self, request, pk, document_pk):
+        """Open a document (inline); every view is audited."""
+        obj, document = self._identity_document(request, pk, document_pk)
+        if document.is_destroyed or not document.file:
+            raise Http404
+        audit_log(
+            action="staff.viewed_identity_document",
+            actor=request.user,
+            target=document,
+            subject=obj.subject,
+            request=request,
+            details={"request": obj.pk, "kind": document.kind},
+        )
+        return document_response(document, inline=True)
+
+    def identity_my_number_view(self, request, pk, document_pk):
+        obj = self._object_for_work(request, pk)
+        _obj, document = self._identity_document(request, obj.pk, document_pk)
+        if request.POST.get("confirm") != "1":
+            self.message_user(
+                request,
+                _("Tick that the document shows a My Number to destroy it."),
+                messages.ERROR,
+            )
+            return self._back(obj)
+        services.document_destroy_my_number(
+            document=document, actor=request.user, http_request=request
+        )
+        self.message_user(
+            request,
+            _("The document is destroyed; only the fact that it was is kept."),
+            messages.WARNING,
+        )
+        return self._back(obj)
+
+    # -- staff-entered requests -------------------------------------------------------------
+
+    def has_add_permission(self, request):
+        return request.user.has_perm("rights.add_rightsrequest")
+
+    def add_view(self, request, form_url="", extra_context=None):
+        # The admin's "add" is the entry form, with the same permission check.
+        return self.enter_view(request)
+
+    def enter_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = StaffEntryForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            visible = subjects_visible_to(request.user, get_user_model().objects.all())
+            if not visible.filter(pk=form.subject.pk).exists():
+                form.add_error("subject_email", _("No customer has this e-mail address."))
+            else:
+                data = form.cleaned_data
+                try:
+                    filed = services.staff_request_enter(
+                        subject=form.subject,
+                        kind=data["kind"],
+                        channel=data["channel"],
+                        received_on=data["received_on"],
+                        regime=data["regime"],
+                        details=data["details"],
+                        delivery_method=data["delivery_method"],
+                        needs_verification=data["needs_verification"],
+                        actor=request.user,
+                        http_request=request,
+                    )
+                except ValidationError as error:
+                    form.add_error(None, error)
+                else:
+                    self.message_user(
+                        request,
+                        _("Request %(ref)s entered; its deadline counts from the date received.")
+                        % {"ref": filed.reference},
+                    )
+                    return HttpResponseRedirect(
+                        reverse("admin:rights_rightsrequest_change", args=[filed.pk])
+                    )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "title": _("Enter a request received by letter, phone or in person"),
+        }
+        return TemplateResponse(request, "admin/rights/rightsrequest/enter.html", context)

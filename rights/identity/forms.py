@@ -1,0 +1,338 @@
+"""Forms of the public request pages and of staff-entered requests."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..choices import Channel, DeliveryMethod, Kind, Regime
+from ..uploads import check_upload
+from .models import AUTHORITY_KINDS, Capacity, DocumentKind
+from .services import Person, Requester, Upload
+
+
+class StartForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Your e-mail address"),
+        max_length=254,
+        help_text=_("We send a code to this address, and our answers later."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+class CodeForm(forms.Form):
+    code = forms.RegexField(
+        label=_("Code"),
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": _("Enter the six digits of the code.")},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 6}
+        ),
+    )
+
+
+def _date_of_birth_field(label):
+    return forms.DateField(
+        label=label,
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Format: YYYY-MM-DD."),
+    )
+
+
+class PersonFieldsMixin(forms.Form):
+    """Who the request is about: enough to find the person in our records."""
+
+    subject_name = forms.CharField(
+        label=_("Name of the person the request is about"),
+        max_length=150,
+        help_text=_("As registered with us, e.g. 山田 太郎."),
+    )
+    subject_email = forms.EmailField(
+        label=_("Their e-mail address"),
+        required=False,
+        max_length=254,
+        help_text=_("The address they use with us, if any."),
+    )
+    subject_phone = forms.CharField(
+        label=_("Their phone number"),
+        required=False,
+        max_length=32,
+        help_text=_("The number they gave us, if any."),
+    )
+    subject_date_of_birth = _date_of_birth_field(_("Their date of birth"))
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("subject_email") or cleaned.get("subject_phone")):
+            self.add_error(
+                "subject_email",
+                _("Give the person's e-mail address or phone number so we can find them."),
+            )
+        born = cleaned.get("subject_date_of_birth")
+        if born and born > timezone.localdate():
+            self.add_error("subject_date_of_birth", _("The date of birth is in the future."))
+        return cleaned
+
+    def person(self) -> Person:
+        data = self.cleaned_data
+        return Person(
+            name=data["subject_name"].strip(),
+            email=data.get("subject_email") or "",
+            phone=(data.get("subject_phone") or "").strip(),
+            date_of_birth=data.get("subject_date_of_birth"),
+        )
+
+
+class PublicRequestForm(PersonFieldsMixin, forms.Form):
+    """The public form: who asks, for whom, what, and the documents."""
+
+    capacity = forms.ChoiceField(
+        label=_("Who are you?"),
+        choices=[
+            (Capacity.SELF, _("I am the person the request is about")),
+            (Capacity.PARENT, _("I am the parent or guardian of a minor")),
+            (Capacity.GUARDIAN, _("I am the guardian of an adult ward")),
+            (Capacity.AGENT, _("I am an agent the person appointed")),
+        ],
+        initial=Capacity.SELF,
+        widget=forms.RadioSelect,
+    )
+    requester_name = forms.CharField(
+        label=_("Your name"),
+        max_length=150,
+        required=False,
+        help_text=_("Required when you act for someone else."),
+    )
+    requester_phone = forms.CharField(
+        label=_("Your phone number"),
+        max_length=32,
+        required=False,
+        help_text=_("Optional: we call only if a document is unclear."),
+    )
+    kind = forms.ChoiceField(label=_("What do you ask for?"), choices=Kind.choices)
+    delivery_method = forms.ChoiceField(
+        label=_("How should we deliver a disclosure or notice of purposes?"),
+        choices=DeliveryMethod.choices,
+        initial=DeliveryMethod.ELECTRONIC,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    details = forms.CharField(
+        label=_("Details"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Which data or services, what should change and why, anything that helps."),
+    )
+    requester_document = forms.FileField(
+        label=_("Your identity document"),
+        help_text=_(
+            "A photo or scan of a driving licence, passport, residence card or health "
+            "insurance card (hide the insurer and insured numbers). PDF, JPEG, PNG or HEIC."
+        ),
+    )
+    authority_kind = forms.ChoiceField(
+        label=_("Proof that you may act for the person"),
+        required=False,
+        choices=[("", "—"), *[(k.value, k.label) for k in AUTHORITY_KINDS]],
+        help_text=_(
+            "Parents: a family register extract (koseki) showing the child. Guardians: the "
+            "certificate of registered guardianship. Appointed agents: a letter of attorney "
+            "signed by the person."
+        ),
+    )
+    authority_document = forms.FileField(
+        label=_("The proof document"),
+        required=False,
+        help_text=_("Required when you act for someone else."),
+    )
+    subject_document = forms.FileField(
+        label=_("The person's identity document (optional)"),
+        required=False,
+        help_text=_("For an appointed agent, a copy of the person's identity document helps."),
+    )
+    documents_consent = forms.BooleanField(
+        label=_(
+            "I agree that the documents are used only to confirm identity and authority "
+            "for this request and are deleted after the decision."
+        ),
+        help_text=_(
+            "They are deleted %(days)s days after we decide, or at once if they show a My Number."
+        ),
+    )
+
+    upload_fields = ("requester_document", "authority_document", "subject_document")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["documents_consent"].help_text = self.fields["documents_consent"].help_text % {
+            "days": settings.RIGHTS_IDENTITY_DOCUMENT_KEEP_DAYS
+        }
+        self.upload_types: dict[str, str] = {}
+        self.order_fields(
+            [
+                "capacity",
+                "requester_name",
+                "requester_phone",
+                "subject_name",
+                "subject_email",
+                "subject_phone",
+                "subject_date_of_birth",
+                "kind",
+                "delivery_method",
+                "details",
+            ]
+        )
+
+    def _clean_upload(self, name):
+        uploaded = self.cleaned_data.get(name)
+        if uploaded:
+            self.upload_types[name] = check_upload(uploaded)
+        return uploaded
+
+    def clean_requester_document(self):
+        return self._clean_upload("requester_document")
+
+    def clean_authority_document(self):
+        return self._clean_upload("authority_document")
+
+    def clean_subject_document(self):
+        return self._clean_upload("subject_document")
+
+    def clean(self):
+        cleaned = super().clean()
+        capacity = cleaned.get("capacity")
+        if capacity and capacity != Capacity.SELF:
+            if not (cleaned.get("requester_name") or "").strip():
+                self.add_error("requester_name", _("Please give your name."))
+            if not cleaned.get("authority_kind"):
+                self.add_error("authority_kind", _("Choose the document that proves it."))
+            if not cleaned.get("authority_document") and "authority_document" not in self.errors:
+                self.add_error("authority_document", _("Please send the document that proves it."))
+        kind = cleaned.get("kind")
+        if kind in (Kind.DISCLOSURE, Kind.PURPOSE_NOTICE) and not cleaned.get("delivery_method"):
+            cleaned["delivery_method"] = DeliveryMethod.ELECTRONIC
+        if kind not in (Kind.DISCLOSURE, Kind.PURPOSE_NOTICE):
+            cleaned["delivery_method"] = ""
+        return cleaned
+
+    def requester(self, *, language: str) -> Requester:
+        data = self.cleaned_data
+        is_self = data["capacity"] == Capacity.SELF
+        return Requester(
+            capacity=data["capacity"],
+            email="",
+            language=language,
+            name=data["subject_name"].strip() if is_self else data["requester_name"].strip(),
+            phone=(data.get("requester_phone") or "").strip(),
+        )
+
+    def uploads(self) -> list[Upload]:
+        data = self.cleaned_data
+        found = [
+            Upload(
+                DocumentKind.SUBJECT_ID
+                if data["capacity"] == Capacity.SELF
+                else DocumentKind.REQUESTER_ID,
+                data["requester_document"],
+                self.upload_types["requester_document"],
+            )
+        ]
+        if data.get("authority_document") and data["capacity"] != Capacity.SELF:
+            found.append(
+                Upload(
+                    data["authority_kind"] or DocumentKind.OTHER,
+                    data["authority_document"],
+                    self.upload_types["authority_document"],
+                )
+            )
+        if data.get("subject_document"):
+            found.append(
+                Upload(
+                    DocumentKind.SUBJECT_ID,
+                    data["subject_document"],
+                    self.upload_types["subject_document"],
+                )
+            )
+        return found
+
+
+class StaffEntryForm(forms.Form):
+    """A request received by letter, phone or in person, entered by staff."""
+
+    subject_email = forms.EmailField(
+        label=_("Customer's e-mail address"),
+        help_text=_("The account the request is about (find it with the subject lookup)."),
+    )
+    kind = forms.ChoiceField(label=_("Kind of request"), choices=Kind.choices)
+    channel = forms.ChoiceField(
+        label=_("Received by"),
+        choices=[(c.value, c.label) for c in (Channel.MAIL, Channel.PHONE, Channel.IN_PERSON)],
+    )
+    received_on = forms.DateField(
+        label=_("Date received"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_(
+            "The day the letter arrived or the call was taken: the deadline counts from it."
+        ),
+    )
+    regime = forms.ChoiceField(
+        label=_("Legal regime"), choices=Regime.choices, initial=settings.RIGHTS_DEFAULT_REGIME
+    )
+    delivery_method = forms.ChoiceField(
+        label=_("Delivery (disclosure, notice of purposes)"),
+        choices=[("", "—"), *DeliveryMethod.choices],
+        required=False,
+    )
+    details = forms.CharField(
+        label=_("What the person asked, in their words"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    needs_verification = forms.BooleanField(
+        label=_("Identity still to be verified"),
+        required=False,
+        help_text=_(
+            "Tick when the person's identity was not confirmed when the request arrived "
+            "(e.g. a letter without a copy of an identity document)."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.subject = None
+
+    def clean_subject_email(self):
+        from django.contrib.auth import get_user_model
+
+        email = self.cleaned_data["subject_email"]
+        subject = get_user_model().objects.filter(email__iexact=email, is_staff=False).first()
+        if subject is None:
+            raise ValidationError(_("No customer has this e-mail address."))
+        self.subject = subject
+        return email
+
+    def clean_received_on(self):
+        received_on = self.cleaned_data["received_on"]
+        if received_on > timezone.localdate():
+            raise ValidationError(_("The date received cannot be in the future."))
+        return received_on
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") in (Kind.DISCLOSURE, Kind.PURPOSE_NOTICE):
+            if not cleaned.get("delivery_method"):
+                self.add_error("delivery_method", _("Choose how the answer is delivered."))
+        else:
+            cleaned["delivery_method"] = ""
+        return cleaned
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(
+        label=_("Reason or note"), required=False, max_length=4000, widget=forms.Textarea
+    )

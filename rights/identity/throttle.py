@@ -1,0 +1,71 @@
+"""Rate limits of the public request pages, per IP address and per e-mail address.
+
+Counted by django-ratelimit in the Django cache (Redis in production), so every
+web process shares the counts. The rates are settings
+(``RIGHTS_PUBLIC_RATE_*``, e.g. ``"5/h"``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.shortcuts import render
+from django_ratelimit import ALL
+from django_ratelimit.core import is_ratelimited
+
+# step -> (setting of the per-IP rate, setting of the per-address rate)
+STEPS = {
+    "start": ("RIGHTS_PUBLIC_RATE_START_IP", "RIGHTS_PUBLIC_RATE_START_EMAIL"),
+    "code": ("RIGHTS_PUBLIC_RATE_CODE_IP", "RIGHTS_PUBLIC_RATE_CODE_EMAIL"),
+    "form": ("RIGHTS_PUBLIC_RATE_FORM_IP", "RIGHTS_PUBLIC_RATE_FORM_EMAIL"),
+}
+
+
+def throttled(request, *, step: str, email: str = "") -> str | None:
+    """Count one attempt at ``step``; the rate that is exceeded, or None.
+
+    Both counters advance on every attempt, so a client switching addresses
+    still meets the per-IP limit, and one address tried from many places meets
+    the per-address limit.
+    """
+    ip_setting, email_setting = STEPS[step]
+    exceeded = None
+    if is_ratelimited(
+        request,
+        group=f"rights.public.{step}.ip",
+        key="ip",
+        rate=getattr(settings, ip_setting),
+        method=ALL,
+        increment=True,
+    ):
+        exceeded = getattr(settings, ip_setting)
+    address = (email or "").strip().lower()
+    if address and is_ratelimited(
+        request,
+        group=f"rights.public.{step}.email",
+        key=lambda _group, _request: address,
+        rate=getattr(settings, email_setting),
+        method=ALL,
+        increment=True,
+    ):
+        exceeded = exceeded or getattr(settings, email_setting)
+    return exceeded
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def period_seconds(rate: str) -> int:
+    """The period of a rate such as ``"5/h"`` or ``"20/15m"``, in seconds."""
+    period = rate.split("/", 1)[1]
+    unit = period[-1] if period[-1] in _UNITS else "s"
+    number = period[:-1] if period[-1] in _UNITS else period
+    return int(number or 1) * _UNITS[unit]
+
+
+def too_many(request, rate: str):
+    """The 429 page: what happened and when to try again, in the page's language."""
+    seconds = period_seconds(rate)
+    minutes = max(1, seconds // 60)
+    response = render(request, "rights/public/throttled.html", {"minutes": minutes}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response

@@ -1,0 +1,15 @@
+"""Public addresses of requests without an account, under /requests/."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "identity"
+
+urlpatterns = [
+    path("start/", views.start, name="start"),
+    path("start/code/", views.code, name="code"),
+    path("start/request/", views.request_form, name="form"),
+    path("start/done/", views.done, name="done"),
+    path("confirm-agent/<str:token>/", views.confirm_agent, name="confirm_agent"),
+]

@@ -1,0 +1,203 @@
+"""The public request pages (no account needed) and the person's confirmation of an agent.
+
+``/requests/start/``: the e-mail address, then the code mailed to it, then the
+form with the documents, then a receipt page. The session carries only the id
+of the confirmation (and afterwards of the filed request); each step is
+rate-limited per IP address and per e-mail address.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from portal.audit import audit_log
+from portal.decorators import step_up_required
+
+from ..models import RightsRequest
+from . import services
+from .forms import CodeForm, PublicRequestForm, StartForm
+from .models import EmailConfirmation
+from .throttle import throttled, too_many
+
+SESSION_KEY = "rights_public_request"
+
+
+def _state(request) -> dict:
+    return request.session.get(SESSION_KEY) or {}
+
+
+def _keep_days() -> int:
+    return settings.RIGHTS_IDENTITY_DOCUMENT_KEEP_DAYS
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def start(request):
+    form = StartForm(request.POST or None)
+    if request.method == "POST":
+        exceeded = throttled(request, step="start", email=request.POST.get("email", ""))
+        if exceeded:
+            return too_many(request, exceeded)
+        if form.is_valid():
+            confirmation = services.email_confirmation_start(
+                email=form.cleaned_data["email"], language=request.LANGUAGE_CODE
+            )
+            request.session[SESSION_KEY] = {"confirmation": confirmation.pk}
+            return redirect("identity:code")
+    return render(request, "rights/public/start.html", {"form": form, "keep_days": _keep_days()})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def code(request):
+    confirmation = EmailConfirmation.objects.filter(
+        pk=_state(request).get("confirmation"), used_at__isnull=True
+    ).first()
+    if confirmation is None:
+        return redirect("identity:start")
+    if services.usable_confirmation(confirmation.pk):
+        return redirect("identity:form")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST":
+        exceeded = throttled(request, step="code", email=confirmation.email)
+        if exceeded:
+            return too_many(request, exceeded)
+        if form.is_valid():
+            try:
+                services.email_confirmation_verify(
+                    confirmation_id=confirmation.pk, code=form.cleaned_data["code"]
+                )
+            except services.CodeRefused as error:
+                form.add_error("code", str(error))
+            else:
+                return redirect("identity:form")
+    return render(
+        request,
+        "rights/public/code.html",
+        {"form": form, "email": confirmation.email, "valid_minutes": _code_minutes()},
+    )
+
+
+def _code_minutes() -> int:
+    return max(1, settings.OTP_EMAIL_TOKEN_VALIDITY // 60)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def request_form(request):
+    confirmation = services.usable_confirmation(_state(request).get("confirmation"))
+    if confirmation is None:
+        messages.info(request, _("Please confirm your e-mail address first."))
+        return redirect("identity:start")
+    form = PublicRequestForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        exceeded = throttled(request, step="form", email=confirmation.email)
+        if exceeded:
+            return too_many(request, exceeded)
+        if form.is_valid():
+            try:
+                filed = services.public_request_file(
+                    confirmation_id=confirmation.pk,
+                    account=request.user if request.user.is_authenticated else None,
+                    kind=form.cleaned_data["kind"],
+                    requester=form.requester(language=request.LANGUAGE_CODE),
+                    person=form.person(),
+                    uploads=form.uploads(),
+                    details=form.cleaned_data.get("details", ""),
+                    delivery_method=form.cleaned_data.get("delivery_method", ""),
+                    http_request=request,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                request.session[SESSION_KEY] = {"filed": filed.pk}
+                return redirect("identity:done")
+    return render(
+        request,
+        "rights/public/form.html",
+        {"form": form, "email": confirmation.email, "keep_days": _keep_days()},
+    )
+
+
+@never_cache
+def done(request):
+    filed = (
+        RightsRequest.objects.select_related("identity")
+        .filter(pk=_state(request).get("filed"))
+        .first()
+    )
+    if filed is None:
+        return redirect("identity:start")
+    return render(
+        request,
+        "rights/public/done.html",
+        {"req": filed, "email": filed.identity.requester_email, "keep_days": _keep_days()},
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def confirm_agent(request, token):
+    """The person answers whether they appointed the agent (CCPA §7063)."""
+    identity = services.identity_for_token(token)
+    if identity is None:
+        return render(request, "rights/public/confirm_agent.html", {"invalid": True}, status=404)
+    if request.method == "POST" and request.POST.get("answer") in ("yes", "no"):
+        confirmed = request.POST["answer"] == "yes"
+        services.agent_confirmation_answer(
+            identity=identity, confirmed=confirmed, http_request=request
+        )
+        return render(
+            request,
+            "rights/public/confirm_agent.html",
+            {"answered": True, "confirmed": confirmed, "req": identity.request},
+        )
+    return render(
+        request,
+        "rights/public/confirm_agent.html",
+        {"identity": identity, "req": identity.request},
+    )
+
+
+@step_up_required
+def document_download(request, pk, document_pk):
+    """One of the documents of the customer's own request (404 for anyone else's)."""
+    from ..views import _own_request
+
+    rights_request = _own_request(request, pk)
+    document = (
+        rights_request.identity_documents.filter(pk=document_pk, destroyed_at__isnull=True)
+        .exclude(file="")
+        .first()
+    )
+    if document is None:
+        raise Http404
+    audit_log(
+        action="request.identity_document_downloaded",
+        actor=request.user,
+        target=document,
+        subject=rights_request.subject,
+        request=request,
+    )
+    return document_response(document, inline=False)
+
+
+def document_response(document, *, inline: bool) -> FileResponse:
+    """The document's file: shown in the browser (staff) or downloaded (the customer);
+    never cached, and sandboxed so a file can never run as a page of the site."""
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=not inline,
+        filename=document.original_name or "document",
+        content_type=document.content_type or "application/octet-stream",
+    )
+    response["Cache-Control"] = "no-store"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
+    return response

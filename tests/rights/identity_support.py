@@ -1,0 +1,55 @@
+"""Helpers for the tests of requests without an account and by agents."""
+
+from __future__ import annotations
+
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.conftest import last_code
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def pdf(name="licence.pdf", content=PDF):
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def confirm_email(client, email, capture, *, language="en"):
+    """Pass the start and code steps of the public form for ``email``."""
+    with capture(execute=True):
+        response = client.post("/requests/start/", {"email": email}, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 302, response.content
+    assert response.url == "/requests/start/code/"
+    assert mail.outbox[-1].to == [email]
+    response = client.post("/requests/start/code/", {"code": last_code()})
+    assert response.status_code == 302, response.content
+    assert response.url == "/requests/start/request/"
+
+
+def agent_form(**overrides) -> dict:
+    """A complete public form of an appointed agent asking for disclosure."""
+    data = {
+        "capacity": "agent",
+        "requester_name": "弁護士 佐藤 一郎",
+        "requester_phone": "03-1111-2222",
+        "subject_name": "山田 花子",
+        "subject_email": "hanako@example.com",
+        "subject_phone": "",
+        "subject_date_of_birth": "1980-04-01",
+        "kind": "disclosure",
+        "delivery_method": "electronic",
+        "details": "All data, please.",
+        "requester_document": pdf("bar-card.pdf"),
+        "authority_kind": "attorney",
+        "authority_document": pdf("letter-of-attorney.pdf"),
+        "documents_consent": "on",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def file_public_request(client, email, capture, **overrides):
+    """Confirm ``email`` and send the agent form; returns the response to the form."""
+    confirm_email(client, email, capture)
+    with capture(execute=True):
+        return client.post("/requests/start/request/", agent_form(**overrides))
