@@ -11,6 +11,7 @@ import re
 import pytest
 
 from portal.staff import staff_create
+from rights.correction import requested_changes
 from rights.models import RightsRequest
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_request_flow import _customer_logs_in_and_steps_up, _staff_logs_in
@@ -56,7 +57,7 @@ def test_script_in_a_correction_is_shown_as_text_in_portal_and_admin(
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(re.compile(r".*/requests/\d+/$"))
     request = RightsRequest.objects.get(subject=customer)
-    assert request.scope["new_value"] == SCRIPT
+    assert requested_changes(request)[0].new_value == SCRIPT
 
     page.fill("textarea[name=body]", SCRIPT)
     page.locator("main form button[type=submit]").last.click()

@@ -15,6 +15,7 @@ from django.test import Client, override_settings
 
 from portal.models import Profile, User
 from rights.choices import Status
+from rights.correction import requested_changes
 from rights.forms import correctable_fields
 from rights.models import PaymentEvent, RequestMessage, RightsRequest
 from rights.payments import FakeProvider
@@ -448,7 +449,7 @@ def test_sql_and_script_in_free_text_are_stored_as_typed_and_shown_escaped(
     response = stepped_up_client.post("/requests/new/correction/", data)
     assert response.status_code == 302
     filed = RightsRequest.objects.get(subject=customer, kind="correction")
-    assert filed.scope["new_value"] == SCRIPT
+    assert requested_changes(filed)[0].new_value == SCRIPT
     assert filed.details == SQL
     html = stepped_up_client.get(f"/requests/{filed.pk}/").content.decode()
     assert "<script>alert" not in html and "<img src=x" not in html

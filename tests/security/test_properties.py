@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from portal.middleware import UNREADABLE_TEXT
 from rights.choices import DeliveryMethod
+from rights.correction import requested_changes
 from rights.forms import correctable_fields
 from rights.models import RightsRequest
 from rights.registry import registry
@@ -82,13 +83,13 @@ def test_correction_form_files_exactly_what_was_typed_or_nothing(
     filed = RightsRequest.objects.filter(subject=customer, kind="correction").latest("pk")
     assert target in targets
     assert _readable(new_value, details)
-    assert filed.scope["new_value"] == new_value.strip()
+    assert requested_changes(filed)[0].new_value == new_value.strip()
     assert filed.details == details.strip()
-    assert 0 < len(filed.scope["new_value"]) <= 300
+    assert 0 < len(requested_changes(filed)[0].new_value) <= 300
     assert len(filed.details) <= 4000
     source_key, _record, field_name = target.split("|", 2)
     model = registry.source(source_key).model
-    model._meta.get_field(field_name).clean(filed.scope["new_value"], None)
+    model._meta.get_field(field_name).clean(requested_changes(filed)[0].new_value, None)
     after = snapshot()
     assert after["rights.RightsRequest"] == before["rights.RightsRequest"] + 1
 
