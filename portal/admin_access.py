@@ -36,6 +36,9 @@ ModelAdmin, or inferred from the model's fields:
     What handlers may do besides viewing, within their scope: ``("change",)``
     etc. Defaults to add and change for records of a request, nothing for the
     rest.
+``audit_list_pages``
+    ``False`` turns off the "viewed" event of the list page (the audit trail's
+    own screen). Defaults to on for every list whose rows have a customer.
 
 A records admin with none of the paths (nothing inferred, nothing declared)
 is treated as oversight, so a new model is never shown to handlers by accident.
@@ -329,7 +332,7 @@ class StaffAccessMixin:
 
         return guarded
 
-    # -- every change page showing a customer's record is audited ------------------------
+    # -- every change page and list page showing customers' records is audited ----------
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
@@ -337,6 +340,54 @@ class StaffAccessMixin:
             obj = (getattr(response, "context_data", None) or {}).get("original")
             self.audit_view(request, obj, screen="change")
         return response
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            changelist = (getattr(response, "context_data", None) or {}).get("cl")
+            if changelist is not None:
+                self.audit_list_view(request, changelist)
+        return response
+
+    def lists_personal_data(self) -> bool:
+        """Whether this admin's list shows customers' records (its rows have a customer)."""
+        return (
+            getattr(self, "audit_list_pages", True)
+            and self.access_scope() != REFERENCE
+            and bool(self.access_paths()["subject_path"])
+        )
+
+    def audit_list_view(self, request, changelist) -> None:
+        """Record one event for a page of a list of customers' records.
+
+        One row per page view, not per customer shown: the list, the filters
+        (ids and choices of the filter sidebar), whether a search was made
+        (never its text, which is often an e-mail address), the page and the
+        number of rows shown. The rows are the page the template renders, so
+        counting them costs no query of its own.
+        """
+        if not self.lists_personal_data():
+            return
+        filters = {
+            name: values[-1] if isinstance(values, list) and len(values) == 1 else values
+            for name, values in sorted(changelist.get_filters_params().items())
+        }
+        details = {
+            "screen": "changelist",
+            "filters": filters,
+            "search": bool(changelist.query),
+            "page": changelist.page_num,
+            "rows": len(changelist.result_list),
+        }
+        if changelist.is_popup:
+            details["popup"] = True
+        audit_staff_view(
+            request,
+            what=f"{self.model._meta.model_name}_list",
+            subject=None,
+            target=self.model._meta.label_lower,
+            **details,
+        )
 
     def audit_view(self, request, obj, **details) -> None:
         """Record that staff saw ``obj``, when it is a customer's record."""

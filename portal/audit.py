@@ -98,8 +98,10 @@ def audit_staff_view(request, *, what: str, subject, target=None, **details) -> 
     Every staff screen, download or export that shows a subject's data calls
     this once per subject shown: the action is ``staff.viewed_<what>`` (e.g.
     ``staff.viewed_request``), the actor is ``request.user``, the subject is
-    the customer whose data was shown. ``details`` say which screen or part
-    (never the values shown, never search terms).
+    the customer whose data was shown. A list of many customers' records
+    (an admin changelist) is one event per page with ``subject`` None and the
+    list as ``target``. ``details`` say which screen or part (never the
+    values shown, never search terms).
     """
     if not what or not what.replace("_", "").isalnum():
         raise ValueError(f"audit_staff_view: {what!r} is not a name like 'request'.")

@@ -133,6 +133,115 @@ def test_each_customer_in_subject_lookup_results_gets_an_event(officer, customer
     assert "hanako" not in str(event.details)
 
 
+def _list_events():
+    return AuditEvent.objects.filter(action__endswith="_list", action__startswith="staff.viewed_")
+
+
+def test_a_list_of_customers_records_writes_one_event_per_page(officer, customer_of_a):
+    """Not one row per customer shown: one per page, naming the list and its filters."""
+    client, staff = officer
+    customer, service = customer_of_a
+    for _ in range(3):
+        request_submit(subject=customer, requester=customer, kind="disclosure")
+    other = UserFactory(email="taro@example.com", password=None)
+    request_submit(subject=other, requester=other, kind="deletion")
+
+    response = client.get(
+        "/admin/rights/rightsrequest/", {"kind": "disclosure", "q": "hanako@example.com"}
+    )
+    assert response.status_code == 200
+    assert len(_shown(response)) == 3
+    (event,) = _list_events()
+    assert event.action == "staff.viewed_rightsrequest_list"
+    assert (event.actor_id, event.subject_id) == (staff.pk, None)
+    assert event.target == "rights.rightsrequest"
+    assert event.details == {
+        "screen": "changelist",
+        "filters": {"kind": "disclosure"},
+        "search": True,
+        "page": 1,
+        "rows": 3,
+    }
+    assert "hanako" not in str(event.details)  # the search text is not kept
+
+    client.get("/admin/portal/user/", {"language__exact": "ja", "p": "1"})
+    event = _list_events().latest("id")
+    assert event.action == "staff.viewed_user_list"
+    assert event.details["filters"] == {"language__exact": "ja"}
+    assert event.details["search"] is False
+    assert _list_events().count() == 2
+
+
+@pytest.mark.parametrize(
+    "url,action",
+    [
+        ("/admin/portal/user/", "staff.viewed_user_list"),
+        ("/admin/rights/rightsrequest/", "staff.viewed_rightsrequest_list"),
+        ("/admin/consent/consentrecord/", "staff.viewed_consentrecord_list"),
+        ("/admin/consent/processingrestriction/", "staff.viewed_processingrestriction_list"),
+        ("/admin/consent/provisionrecord/", "staff.viewed_provisionrecord_list"),
+        ("/admin/consent/authorityrequest/", "staff.viewed_authorityrequest_list"),
+        ("/admin/rights/payment/", "staff.viewed_payment_list"),
+        ("/admin/rights/paymentevent/", "staff.viewed_paymentevent_list"),
+        ("/admin/rights/legalhold/", "staff.viewed_legalhold_list"),
+        ("/admin/rights/deferrederasure/", "staff.viewed_deferrederasure_list"),
+        ("/admin/rights/erasureledgerentry/", "staff.viewed_erasureledgerentry_list"),
+        ("/admin/otp_totp/totpdevice/", "staff.viewed_totpdevice_list"),
+        ("/admin/otp_email/emaildevice/", "staff.viewed_emaildevice_list"),
+    ],
+)
+def test_every_list_of_customers_records_is_audited(officer, url, action):
+    client, staff = officer
+    assert client.get(url).status_code == 200
+    (event,) = _list_events()
+    assert (event.action, event.actor_id) == (action, staff.pk)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/consent/purpose/",
+        "/admin/rights/feeschedule/",
+        "/admin/rights/retentionrule/",
+        "/admin/portal/service/",
+        "/admin/auth/group/",
+        CHANGELIST,
+    ],
+)
+def test_lists_of_reference_data_and_the_trail_itself_are_not_views_of_personal_data(officer, url):
+    client, _staff = officer
+    before = AuditEvent.objects.count()
+    assert client.get(url).status_code == 200
+    assert AuditEvent.objects.count() == before
+
+
+def test_a_refused_or_posted_list_is_not_audited_as_a_view(officer, customer_of_a):
+    client, _user = _staff_client(None)
+    assert client.get("/admin/rights/rightsrequest/").status_code == 403
+    officer_client, _staff = officer
+    # An action posted without rows answers with the list again: not a new page view.
+    officer_client.post("/admin/portal/user/", {"action": "delete_selected", "index": "0"})
+    assert not _list_events().exists()
+
+
+def test_a_handlers_list_view_is_audited_and_the_audit_screen_finds_it(officer, customer_of_a):
+    _customer, service = customer_of_a
+    handler_client, handler = _staff_client(SERVICE_HANDLER)
+    service.handlers.add(handler)
+    assert handler_client.get("/admin/portal/user/", {"is_active__exact": "1"}).status_code == 200
+    listed = _list_events().get()
+    assert (listed.actor_id, listed.details["rows"]) == (handler.pk, 1)
+
+    client, staff = officer
+    view = {"action": "staff.viewed_user_list"}
+    assert _shown(client.get(CHANGELIST, view)) == [listed.pk]
+    assert _shown(client.get(CHANGELIST, {**view, "actor": handler.pk})) == [listed.pk]
+    assert _shown(client.get(CHANGELIST, {**view, "actor": staff.pk})) == []
+    assert listed.pk in _shown(client.get(CHANGELIST, {"kind": "viewed"}))
+    rows = _csv(client.get(EXPORT, view))
+    assert [(int(row["id"]), row["actor"]) for row in rows] == [(listed.pk, handler.email)]
+
+
 # -- the audit screen ----------------------------------------------------------------------
 
 
