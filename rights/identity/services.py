@@ -8,6 +8,7 @@ Actions already done return early, so repeating one is harmless.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -449,7 +450,9 @@ def confirmation_token(identity: RequestIdentity) -> str:
 def identity_for_token(token: str) -> RequestIdentity | None:
     """The identity whose open confirmation link carries ``token``, or None."""
     pk, _sep, mac = (token or "").partition("-")
-    if not pk.isdigit() or not mac:
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses, and a number
+    # beyond the id column would only reach the database to fail there.
+    if not re.fullmatch(r"[0-9]{1,18}", pk) or not mac:
         return None
     identity = (
         RequestIdentity.objects.select_related("request")
