@@ -149,8 +149,9 @@ def confirm_agent(request, token):
     identity = services.identity_for_token(token)
     if identity is None:
         return render(request, "rights/public/confirm_agent.html", {"invalid": True}, status=404)
-    if request.method == "POST" and request.POST.get("answer") in ("yes", "no"):
-        confirmed = request.POST["answer"] == "yes"
+    answer = request.POST.get("answer") if request.method == "POST" else None
+    if answer in ("yes", "no"):
+        confirmed = answer == "yes"
         services.agent_confirmation_answer(
             identity=identity, confirmed=confirmed, http_request=request
         )
@@ -162,7 +163,7 @@ def confirm_agent(request, token):
     return render(
         request,
         "rights/public/confirm_agent.html",
-        {"identity": identity, "req": identity.request},
+        {"identity": identity, "req": identity.request, "unanswered": request.method == "POST"},
     )
 
 
