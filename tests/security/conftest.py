@@ -5,6 +5,7 @@ from django.test import Client
 
 from consent.models import ConsentRecord
 from portal.models import AuditEvent, Profile, User
+from rights.identity.models import EmailConfirmation, IdentityDocument, RequestIdentity
 from rights.models import Payment, PaymentEvent, RequestEvent, RequestMessage, RightsRequest
 from rights.services import message_post, request_submit
 from tests.factories import ProfileFactory, RegistrationFactory, ServiceFactory
@@ -12,7 +13,7 @@ from tests.factories import ProfileFactory, RegistrationFactory, ServiceFactory
 # Rows a refused input must not add (audit events are counted apart: a refusal
 # may well be audited).
 STORED = [User, Profile, RightsRequest, RequestMessage, RequestEvent, ConsentRecord, Payment]
-STORED += [PaymentEvent]
+STORED += [PaymentEvent, EmailConfirmation, RequestIdentity, IdentityDocument]
 
 
 def snapshot() -> dict[str, int]:

@@ -8,6 +8,7 @@ the rows of every table a form writes are counted before and after.
 """
 
 import json
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -21,6 +22,7 @@ from rights.models import PaymentEvent, RequestMessage, RightsRequest
 from rights.payments import FakeProvider
 from tests.conftest import totp_code
 from tests.factories import PASSWORD, ServiceFactory
+from tests.rights.identity_support import PDF, agent_form, confirm_email, file_public_request, pdf
 
 from .conftest import snapshot
 
@@ -658,3 +660,386 @@ def test_script_in_a_correction_is_escaped_in_the_admin(stepped_up_client, custo
         "&lt;script&gt;alert"
         in client.get(f"/admin/rights/rightsrequest/{filed.pk}/change/").content.decode()
     )
+
+
+# --- the public request form: no account, agents ----------------------------------------------
+
+START, CODE, FORM = "/requests/start/", "/requests/start/code/", "/requests/start/request/"
+DONE = "/requests/start/done/"
+AGENT = "agent@lawyers.example"
+
+
+@pytest.fixture
+def public(settings, private_storage, fresh_rate_limits):
+    """The public pages, with rate limits high enough for a test's many tries; documents go
+    to a temporary directory, which a refusal must leave empty."""
+    from rights.identity.throttle import STEPS
+
+    for names in STEPS.values():
+        for name in names:
+            setattr(settings, name, "1000/h")
+    return private_storage
+
+
+def stored_files(storage) -> list:
+    return [path for path in storage.rglob("*") if path.is_file()]
+
+
+def nothing_kept(response, status: int, message: str, before: dict, storage):
+    refused(response, status, message, before)
+    assert stored_files(storage) == []
+    assert "<script>alert" not in response.content.decode()
+
+
+@pytest.fixture
+def visitor():
+    return Client()
+
+
+@pytest.fixture
+def started(visitor, public, django_capture_on_commit_callbacks):
+    """A visitor who asked for a code and has not entered it yet."""
+    with django_capture_on_commit_callbacks(execute=True):
+        assert visitor.post(START, {"email": AGENT}).status_code == 302
+    return visitor
+
+
+@pytest.fixture
+def confirmed(visitor, public, django_capture_on_commit_callbacks):
+    """A visitor whose address is confirmed, on the form."""
+    confirm_email(visitor, AGENT, django_capture_on_commit_callbacks)
+    return visitor
+
+
+@pytest.fixture
+def agent_link(public, other_customer, django_capture_on_commit_callbacks):
+    """An appointed agent's pending request about the other customer, and the token of the
+    link the person was sent to confirm the agent."""
+    from rights.identity.models import Capacity
+    from rights.identity.services import (
+        Person,
+        Requester,
+        agent_confirmation_request,
+        confirmation_token,
+        identity_request_file,
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        filed = identity_request_file(
+            kind="disclosure",
+            requester=Requester(
+                capacity=Capacity.AGENT, email="b-agent@example.com", language="en", name="B-Agent"
+            ),
+            person=Person(name="B's name", email=other_customer.email),
+            uploads=[],
+            details="B's request",
+        )
+        identity = agent_confirmation_request(request=filed, actor=None)
+    return filed, confirmation_token(identity)
+
+
+def _unchanged_confirmation(**expected):
+    from rights.identity.models import EmailConfirmation
+
+    confirmation = EmailConfirmation.objects.get()
+    for name, value in expected.items():
+        assert getattr(confirmation, name) == value, name
+
+
+@pytest.mark.parametrize(
+    "value,message",
+    [
+        ("a" * 250 + "@example.com", "at most 254 characters"),
+        ("a" * 100_000, "at most 254 characters"),
+        (SQL, "Enter a valid email address"),
+        (SCRIPT, "Enter a valid email address"),
+        ("agent@lawyers.example\r\nBcc: victim@example.com", "Enter a valid email address"),
+        # A repeated field: the last value counts, as for any form field.
+        ([AGENT, SCRIPT], "Enter a valid email address"),
+        ("", "This field is required"),
+    ],
+)
+def test_public_start_refuses_bad_addresses_and_sends_nothing(visitor, public, value, message):
+    from django.core import mail
+
+    before = snapshot()
+    nothing_kept(visitor.post(START, {"email": value}), 200, message, before, public)
+    assert not mail.outbox
+
+
+@pytest.mark.parametrize(
+    "code,message",
+    [
+        ("abcdef", "Enter the six digits of the code"),
+        ("12345", "Enter the six digits of the code"),
+        ("1" * 10_000, "Enter the six digits of the code"),
+        (SQL, "Enter the six digits of the code"),
+        (SCRIPT, "Enter the six digits of the code"),
+        (["123456", "abcdef"], "Enter the six digits of the code"),
+        ("", "This field is required"),
+    ],
+)
+def test_public_code_step_refuses_malformed_codes_without_counting_them(
+    started, public, code, message
+):
+    before = snapshot()
+    nothing_kept(started.post(CODE, {"code": code}), 200, message, before, public)
+    _unchanged_confirmation(failed_attempts=0, confirmed_at=None)
+    assert started.get(FORM).status_code == 302  # the form stays closed
+
+
+def _public_form_cases():
+    over = "x" * 151
+    return [
+        ({"subject_name": over}, "at most 150 characters"),
+        ({"subject_name": ["山田 花子", over]}, "at most 150 characters"),
+        ({"subject_name": ""}, "This field is required"),
+        ({"requester_name": over}, "at most 150 characters"),
+        ({"requester_name": " "}, "Please give your name"),
+        ({"requester_phone": "0" * 33}, "at most 32 characters"),
+        ({"subject_phone": "0" * 100_000}, "at most 32 characters"),
+        ({"subject_email": "a" * 250 + "@example.com"}, "at most 254 characters"),
+        ({"subject_email": SQL}, "Enter a valid email address"),
+        ({"subject_email": SCRIPT}, "Enter a valid email address"),
+        ({"subject_email": "", "subject_phone": ""}, "Give the person&#x27;s e-mail address"),
+        ({"details": "x" * 4001}, "at most 4000 characters"),
+        ({"subject_date_of_birth": "1990-02-31"}, "Enter a valid date"),
+        ({"subject_date_of_birth": "99999-01-01"}, "Enter a valid date"),
+        ({"subject_date_of_birth": SQL}, "Enter a valid date"),
+        ({"subject_date_of_birth": ["1980-04-01", "tomorrow"]}, "Enter a valid date"),
+        ({"subject_date_of_birth": "2999-01-01"}, "The date of birth is in the future"),
+        ({"kind": "robot"}, "Select a valid choice"),
+        ({"kind": SCRIPT}, "Select a valid choice"),
+        ({"kind": ["disclosure", "DISCLOSURE"]}, "Select a valid choice"),
+        ({"capacity": "king"}, "Select a valid choice"),
+        ({"capacity": SQL}, "Select a valid choice"),
+        ({"delivery_method": "pigeon"}, "Select a valid choice"),
+        ({"authority_kind": "passport-of-mars"}, "Select a valid choice"),
+        ({"authority_kind": ""}, "Choose the document that proves it"),
+        ({"documents_consent": None}, "This field is required"),
+        # Text where a file belongs.
+        ({"requester_document": "licence.pdf"}, "This field is required"),
+        ({"authority_document": None}, "Please send the document that proves it"),
+    ]
+
+
+def test_public_form_refuses_bad_values_and_stores_nothing(confirmed, public):
+    for overrides, message in _public_form_cases():
+        before = snapshot()
+        response = confirmed.post(FORM, agent_form(**overrides))
+        nothing_kept(response, 200, message, before, public)
+    _unchanged_confirmation(used_at=None)
+
+
+def test_public_form_checks_every_document_by_its_bytes_and_size(confirmed, public, settings):
+    settings.RIGHTS_UPLOAD_MAX_BYTES = 64 * 1024
+    html = b"<html><script>alert(1)</script></html>"
+    exe = b"MZ\x90\x00" + b"\x00" * 100
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'
+    cases = [
+        ("requester_document", pdf("licence.pdf", html), "Only PDF"),
+        ("requester_document", pdf("<script>.png", exe), "Only PDF"),
+        ("requester_document", pdf("licence.pdf", b""), "empty"),
+        ("requester_document", pdf("big.pdf", PDF + b"0" * (64 * 1024)), "too large"),
+        ("authority_document", pdf("letter.png", svg), "Only PDF"),
+        ("authority_document", pdf("letter.pdf", b"<html>" + PDF), "Only PDF"),
+        ("subject_document", pdf("id.jpg", exe), "Only PDF"),
+        ("subject_document", pdf("id.pdf", PDF * 2000), "too large"),
+    ]
+    for field, upload, message in cases:
+        before = snapshot()
+        response = confirmed.post(FORM, agent_form(**{field: upload}))
+        nothing_kept(response, 200, message, before, public)
+    _unchanged_confirmation(used_at=None)
+
+
+def test_public_form_refuses_a_body_over_the_limits(confirmed, public, settings):
+    before = snapshot()
+    huge = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    nothing_kept(confirmed.post(FORM, agent_form(details=huge)), 400, "too large", before, public)
+    many = {f"field{i}": "x" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)}
+    nothing_kept(confirmed.post(FORM, agent_form(**many)), 400, "too large", before, public)
+    files = {f"file{i}": pdf(f"{i}.pdf") for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FILES)}
+    nothing_kept(confirmed.post(FORM, agent_form(**files)), 400, "too large", before, public)
+    _unchanged_confirmation(used_at=None)
+
+
+def test_public_form_refuses_a_huge_document_streamed_to_disk(confirmed, public, settings):
+    """A document larger than what Django keeps in memory goes to a temporary file: it is
+    still refused, and nothing reaches the private storage."""
+    settings.RIGHTS_UPLOAD_MAX_BYTES = settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+    big = PDF + b"0" * settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+    before = snapshot()
+    response = confirmed.post(FORM, agent_form(requester_document=pdf("scan.pdf", big)))
+    nothing_kept(response, 200, "too large", before, public)
+
+
+def test_public_pages_refuse_nul_and_invalid_utf8(confirmed, public, agent_link):
+    _filed, token = agent_link
+    before = snapshot()
+    for path, data, field in [
+        (START, {}, "email"),
+        (CODE, {}, "code"),
+        (FORM, {"capacity": "self", "kind": "disclosure"}, "subject_name"),
+        (FORM, {"capacity": "self"}, "details"),
+        (f"/requests/confirm-agent/{token}/", {}, "answer"),
+    ]:
+        nothing_kept(
+            confirmed.post(path, {**data, field: NUL}), 400, "Nothing was saved", before, public
+        )
+        for raw in INVALID_UTF8:
+            response = bad_text(confirmed, path, data, field, raw)
+            nothing_kept(response, 400, "cannot read", before, public)
+    # Inside a multipart form with its documents, and in a field's name.
+    response = confirmed.post(FORM, agent_form(requester_name="弁護士\x00佐藤"))
+    nothing_kept(response, 400, "Nothing was saved", before, public)
+    response = confirmed.post(FORM, {**agent_form(), "subject\x00name": "x"})
+    nothing_kept(response, 400, "Nothing was saved", before, public)
+    nothing_kept(confirmed.get(START + "?next=%00"), 400, "Nothing was saved", before, public)
+    _unchanged_confirmation(used_at=None)
+
+
+def test_forged_csrf_is_refused_on_the_public_request_pages(confirmed, public, agent_link):
+    filed, token = agent_link
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.cookies = confirmed.cookies
+    confirm = f"/requests/confirm-agent/{token}/"
+    for path in (START, FORM, confirm):
+        assert csrf_client.get(path).status_code == 200, path  # the CSRF cookie is set
+    before = snapshot()
+    for path, data in [
+        (START, {"email": "someone@example.com"}),
+        (CODE, {"code": "123456"}),
+        (FORM, agent_form()),
+        (confirm, {"answer": "yes"}),
+        (confirm, {"answer": "no"}),
+    ]:
+        for token_sent in (None, "forged-token-" + "x" * 51):
+            payload = dict(data)
+            if token_sent:
+                payload["csrfmiddlewaretoken"] = token_sent
+            nothing_kept(
+                csrf_client.post(path, payload), 403, "The form has expired", before, public
+            )
+    filed.identity.refresh_from_db()
+    assert filed.identity.confirmation_nonce and filed.identity.subject_denied_at is None
+    assert filed.identity.subject_confirmed_at is None
+    _unchanged_confirmation(used_at=None)
+
+
+def _forged_tokens(token: str, other_pk: int) -> list[str]:
+    pk, _sep, mac = token.partition("-")
+    return [
+        "x",
+        f"{pk}-",
+        f"{pk}-{mac[:-1]}0" if mac[-1] != "0" else f"{pk}-{mac[:-1]}1",
+        f"{pk}-{mac.upper()}",
+        f"{other_pk}-{mac}",  # this link's code on another request's identity
+        f"{pk}-{mac}-{mac}",
+        "9" * 40 + f"-{mac}",
+        f"-{pk}-{mac}",
+        f"²-{mac}",  # a digit to str.isdigit, not to int()
+        f"١{pk}-{mac}",  # an Arabic-Indic digit
+        "%27%20OR%201%3D1--",
+        "%3Cscript%3E",
+        "%00",
+        "A" * 5000,
+    ]
+
+
+def test_forged_agent_links_open_nothing_and_show_nothing(visitor, public, agent_link, own_request):
+    from rights.identity.models import RequestIdentity
+
+    filed, token = agent_link
+    other = RequestIdentity.objects.create(request=own_request, capacity="agent")
+    before = snapshot()
+    for forged in _forged_tokens(token, other.pk):
+        path = f"/requests/confirm-agent/{forged}/"
+        for response in (visitor.get(path), visitor.post(path, {"answer": "yes"})):
+            nothing_kept(response, 404, "This link is no longer valid", before, public)
+            text = response.content.decode()
+            assert "B-Agent" not in text and filed.reference not in text, forged
+    filed.identity.refresh_from_db()
+    assert filed.identity.subject_confirmed_at is None
+    assert filed.identity.subject_denied_at is None
+    assert filed.status == Status.AWAITING_VERIFICATION
+
+
+@pytest.mark.parametrize("answer", [None, "", "maybe", "YES", SCRIPT, SQL, ["yes", "perhaps"]])
+def test_an_agent_link_answered_with_nonsense_asks_again(visitor, public, agent_link, answer):
+    filed, token = agent_link
+    before = snapshot()
+    data = {} if answer is None else {"answer": answer}
+    response = visitor.post(f"/requests/confirm-agent/{token}/", data)
+    nothing_kept(response, 200, "Please answer yes or no. Nothing was recorded.", before, public)
+    assert "Yes, I appointed them" in response.content.decode()
+    filed.identity.refresh_from_db()
+    assert filed.identity.confirmation_nonce
+    assert filed.identity.subject_confirmed_at is None and filed.identity.subject_denied_at is None
+
+
+def test_another_requesters_session_and_ids_are_out_of_reach(
+    visitor, public, django_capture_on_commit_callbacks
+):
+    """The public pages keep their state in the session only: another visitor, or one who
+    names someone else's confirmation or address in the form, reaches nothing of theirs."""
+    from rights.identity.models import EmailConfirmation
+
+    first = Client()
+    response = file_public_request(first, AGENT, django_capture_on_commit_callbacks)
+    assert response.status_code == 302
+    theirs = RightsRequest.objects.get()
+    assert AGENT in first.get(DONE).content.decode()
+
+    before = snapshot()
+    for path in (CODE, FORM, DONE):
+        response = visitor.get(path)
+        assert response.status_code == 302 and response.url == START, path
+        response = visitor.post(path, agent_form())
+        assert response.status_code in (302, 405) and AGENT not in response.content.decode()
+    assert snapshot() == before
+    response = visitor.get(START, follow=True)
+    assert theirs.reference not in response.content.decode()
+
+    # A second visitor with their own address cannot borrow the first one's confirmation.
+    confirm_email(visitor, "second@example.com", django_capture_on_commit_callbacks)
+    used = EmailConfirmation.objects.get(email=AGENT)
+    forged = agent_form(confirmation=str(used.pk), email=AGENT, requester_email=AGENT)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert visitor.post(FORM, forged).status_code == 302
+    mine = RightsRequest.objects.exclude(pk=theirs.pk).get()
+    assert mine.identity.requester_email == "second@example.com"
+    done = visitor.get(DONE).content.decode()
+    assert mine.reference in done and theirs.reference not in done and AGENT not in done
+
+
+def test_script_and_sql_in_the_public_form_are_kept_as_typed_and_shown_escaped(
+    confirmed, public, other_customer, django_capture_on_commit_callbacks
+):
+    from rights.identity.services import agent_confirmation_request, confirmation_token
+
+    data = agent_form(
+        requester_name=SCRIPT[:150],
+        subject_name=SQL,
+        subject_email=other_customer.email,
+        details=SCRIPT + SQL,
+        requester_document=pdf('"><script>alert(1)</script>.pdf'),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert confirmed.post(FORM, data).status_code == 302
+    filed = RightsRequest.objects.get()
+    identity = filed.identity
+    assert (identity.requester_name, identity.subject_name) == (SCRIPT[:150], SQL)
+    assert filed.details == SCRIPT + SQL
+    for document in filed.identity_documents.all():
+        assert "<" not in Path(document.file.name).name  # a random name on disk
+    assert len(stored_files(public)) == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        agent_confirmation_request(request=filed, actor=None)
+    identity.refresh_from_db()
+    page = Client().get(f"/requests/confirm-agent/{confirmation_token(identity)}/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert" in html
