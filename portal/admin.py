@@ -131,11 +131,11 @@ class SubjectLookupForm(forms.Form):
     MAX_RESULTS = 50
 
     q = forms.CharField(
-        label=_("E-mail address, phone number or name"),
+        label=_("E-mail address, phone number, date of birth or name"),
         max_length=254,
         help_text=_(
-            "A whole e-mail address; a phone number in any format; or part of a name "
-            "(spaces are ignored)."
+            "A whole e-mail address; a phone number in any format; a date of birth such as "
+            "1988-04-12, 1988/4/12 or 1988年4月12日; or part of a name (spaces are ignored)."
         ),
         widget=forms.TextInput(attrs={"autofocus": True, "type": "search"}),
     )

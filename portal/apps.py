@@ -16,8 +16,11 @@ class PortalConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from . import signals
+        from . import encryption, signals
         from .roles import sync_role_permissions
 
+        # Every process (web, worker, beat, commands) stops here when the keys
+        # for the encrypted profile columns are missing or malformed.
+        encryption.check_keys()
         signals.connect()
         post_migrate.connect(sync_role_permissions, dispatch_uid="portal.roles.sync")

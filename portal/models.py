@@ -1,7 +1,6 @@
 """Customer accounts, profiles, one-time-password devices, the audit trail, and the
 company's services with the customer's business records."""
 
-import unicodedata
 import uuid
 from datetime import timedelta
 
@@ -10,7 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models.functions import Length, Lower, Replace
+from django.db.models.functions import Length, Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
@@ -19,31 +18,15 @@ from django_otp.models import VerifyNotAllowed
 from django_otp.plugins.otp_email.models import EmailDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-# Hyphens, spaces and brackets people write in Japanese and international numbers.
-PHONE_SEPARATORS = ("-", " ", "(", ")", "+", ".", "‐", "−", "ー", "－", "　")
-
-
-def phone_digits(expression):
-    """A database expression: the phone number with its usual separators removed.
-
-    Used both for the functional index on ``Profile.phone`` and for lookups, so
-    that a staff search for "+81 3 5555 0123" or "0355550123" uses that index.
-    The query side is normalised in Python by :func:`normalise_phone`.
-    """
-    if isinstance(expression, str):
-        expression = models.F(expression)
-    for separator in PHONE_SEPARATORS:
-        expression = Replace(expression, models.Value(separator), models.Value(""))
-    return expression
-
-
-def normalise_phone(text: str) -> str:
-    """Digits only, full-width digits folded, +81 (Japan) written as a leading 0."""
-    folded = unicodedata.normalize("NFKC", text or "").strip()
-    digits = "".join(ch for ch in folded if ch in "0123456789")
-    if folded.startswith("+81") and digits.startswith("81"):
-        digits = digits[2:] if digits[2:].startswith("0") else "0" + digits[2:]
-    return digits
+from . import encryption
+from .fields import (
+    DerivedCharField,
+    DerivedColumnsModel,
+    DerivedColumnsQuerySet,
+    DerivedSmallIntegerField,
+    EncryptedCharField,
+    EncryptedDateField,
+)
 
 
 class UserManager(BaseUserManager):
@@ -192,8 +175,14 @@ class User(AbstractBaseUser, PermissionsMixin):
             yield self._session_hash(secret=fallback_secret)
 
 
-class Profile(models.Model):
-    """What the customer told us about themselves at sign-up or in their settings."""
+class Profile(DerivedColumnsModel):
+    """What the customer told us about themselves at sign-up or in their settings.
+
+    Postal code, address, phone and date of birth are encrypted at rest
+    (portal.fields); staff find a customer by phone or date of birth through
+    their keyed hashes, and the anonymised statistics read the birth year and
+    the prefecture kept beside them.
+    """
 
     class Gender(models.TextChoices):
         FEMALE = "female", _("Female")
@@ -217,16 +206,16 @@ class Profile(models.Model):
         blank=True,
         help_text=_("Reading of the name in katakana, e.g. ヤマダ タロウ."),
     )
-    postal_code = models.CharField(
+    postal_code = EncryptedCharField(
         _("postal code"), max_length=16, blank=True, help_text=_("e.g. 100-0001")
     )
-    address = models.CharField(
+    address = EncryptedCharField(
         _("address"), max_length=300, blank=True, help_text=_("Postal address.")
     )
-    phone = models.CharField(
+    phone = EncryptedCharField(
         _("phone"), max_length=32, blank=True, help_text=_("Phone number, e.g. 03-1234-5678.")
     )
-    date_of_birth = models.DateField(
+    date_of_birth = EncryptedDateField(
         _("date of birth"), null=True, blank=True, help_text=_("Format: YYYY-MM-DD.")
     )
     gender = models.CharField(
@@ -245,15 +234,46 @@ class Profile(models.Model):
     updated_at = models.DateTimeField(
         _("updated at"), auto_now=True, help_text=_("Last change to the profile.")
     )
+    phone_hash = DerivedCharField(
+        _("phone search key"),
+        max_length=64,
+        blank=True,
+        db_index=True,
+        source="phone",
+        compute=encryption.phone_hash,
+        help_text=_("Keyed hash of the phone number's digits, for the staff's lookup."),
+    )
+    date_of_birth_hash = DerivedCharField(
+        _("date of birth search key"),
+        max_length=64,
+        blank=True,
+        db_index=True,
+        source="date_of_birth",
+        compute=encryption.date_hash,
+        help_text=_("Keyed hash of the date of birth, for the staff's lookup."),
+    )
+    birth_year = DerivedSmallIntegerField(
+        _("year of birth"),
+        null=True,
+        blank=True,
+        source="date_of_birth",
+        compute=encryption.birth_year,
+        help_text=_("For the age bands of the anonymised statistics."),
+    )
+    prefecture = DerivedCharField(
+        _("prefecture"),
+        max_length=8,
+        blank=True,
+        source="address",
+        compute=encryption.prefecture,
+        help_text=_("Prefecture of the address, for the anonymised statistics."),
+    )
+
+    objects = DerivedColumnsQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("profile")
         verbose_name_plural = _("profiles")
-        indexes = [
-            # Staff look customers up by phone however it was typed; the lookup
-            # compares this same expression (see phone_digits) so it can use the index.
-            models.Index(phone_digits("phone"), name="profile_phone_digits"),
-        ]
 
     def __str__(self):
         return self.full_name

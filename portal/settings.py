@@ -6,6 +6,8 @@ variables set the portal runs embedded: SQLite, tasks in-process, mail to the
 console.  See README.md for the documented variables.
 """
 
+import base64
+import hashlib
 from pathlib import Path
 
 import environ
@@ -425,6 +427,22 @@ DISCLOSURE_MAX_DOWNLOADS = env.int("DISCLOSURE_MAX_DOWNLOADS", default=1)
 DISCLOSURE_ENCRYPTION_KEY = env.list("DISCLOSURE_ENCRYPTION_KEY", default=[])
 # Only the embedded default (DEBUG on, no key set) derives a development key.
 DISCLOSURE_DEV_KEY = DEBUG and not DISCLOSURE_ENCRYPTION_KEY
+
+# Profile columns encrypted at rest (portal/encryption.py): Fernet keys,
+# comma-separated, the first encrypts and all decrypt (`manage.py
+# rotate_field_keys` moves every row to the first); the keyed hash that lets
+# staff search by phone or date of birth. Both are required when DEBUG is off.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+FIELD_HASH_KEY = env.str("FIELD_HASH_KEY", default="")
+if DEBUG:  # the embedded default derives development keys from SECRET_KEY
+    FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [
+        base64.urlsafe_b64encode(
+            hashlib.sha256(f"field keys:{SECRET_KEY}".encode()).digest()
+        ).decode()
+    ]
+    FIELD_HASH_KEY = (
+        FIELD_HASH_KEY or hashlib.sha256(f"field hash:{SECRET_KEY}".encode()).hexdigest()
+    )
 
 # Requests without an account and by agents (rights/identity). Identity
 # documents are deleted this many days after the decision on identity (or after

@@ -70,6 +70,9 @@ from django.utils.functional import Promise
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 
+from portal import encryption
+from portal.fields import derived_fields
+
 
 class Category(models.TextChoices):
     """Kinds of personal data; the order here is the order on the pages."""
@@ -95,8 +98,12 @@ class Lookup(enum.Enum):
     #: functional index on the user's e-mail serves.
     EMAIL = "email"
     #: Digits only on both sides (``+81 3-5555-0123`` finds ``03 5555 0123``);
-    #: compares ``portal.models.phone_digits(field)``, indexed on Profile.phone.
+    #: compares the keyed hash in the column derived from the field with
+    #: ``portal.encryption.phone_hash`` (e.g. Profile.phone_hash).
     PHONE = "phone"
+    #: A date in a usual format (1988-04-12, 1988/4/12, 19880412, 1988年4月12日);
+    #: compares the column derived with ``portal.encryption.date_hash``.
+    DATE = "date"
     #: Part of a name, ignoring spaces and (for Latin letters) case.
     NAME = "name"
 
@@ -445,6 +452,15 @@ class ModelSource(Source):
                 continue
             if not model_field.concrete or model_field.many_to_many:
                 error(f"field {personal_field.name!r} is not a column of {self.model.__name__}.")
+            if personal_field.lookup in _HASHED_LOOKUPS and not _hash_column(
+                self.model, personal_field
+            ):
+                error(
+                    f"field {personal_field.name!r} is looked up by {personal_field.lookup.value} "
+                    "but has no hash column.",
+                    hint="Add a DerivedCharField with source=<field> and compute="
+                    f"portal.encryption.{_HASHED_LOOKUPS[personal_field.lookup].__name__}.",
+                )
             if personal_field.category not in Category.values:
                 error(f"field {personal_field.name!r} has an unknown category.")
             if self.erasure == "anonymise":
@@ -545,7 +561,7 @@ class ModelSource(Source):
         condition = Q()
         aliases = {}
         for personal_field in self.fields:
-            match = _lookup_condition(personal_field, query)
+            match = _lookup_condition(self.model, personal_field, query)
             if match is not None:
                 alias, expression, lookup, value = match
                 aliases[alias] = expression
@@ -668,18 +684,38 @@ def _compact(text: str) -> str:
     return "".join(text.split())
 
 
-def _lookup_condition(personal_field: PersonalField, query: str):
-    """(alias, expression, lookup, value) for one field and a search, or None."""
-    from portal.models import normalise_phone, phone_digits
+_HASHED_LOOKUPS = {Lookup.PHONE: encryption.phone_hash, Lookup.DATE: encryption.date_hash}
 
+
+def _hash_column(model, personal_field: PersonalField) -> str | None:
+    """The column holding the keyed hash a phone or date lookup compares."""
+    compute = _HASHED_LOOKUPS.get(personal_field.lookup)
+    for derived in derived_fields(model):
+        if derived.source == personal_field.name and derived.compute is compute:
+            return derived.name
+    return None
+
+
+def _lookup_condition(model, personal_field: PersonalField, query: str):
+    """(alias, expression, lookup, value) for one field and a search, or None."""
     query = (query or "").strip()
     alias = f"rp_find_{personal_field.name}"
     if personal_field.lookup is Lookup.EMAIL and "@" in query:
         return alias, Lower(personal_field.name), "exact", query.lower()
     if personal_field.lookup is Lookup.PHONE:
-        digits = normalise_phone(query)
+        digits = encryption.phone_digits(query)
         if len(digits) >= 6 and not any(ch.isalpha() for ch in query):
-            return alias, phone_digits(personal_field.name), "exact", digits
+            return (
+                alias,
+                F(_hash_column(model, personal_field)),
+                "exact",
+                encryption.phone_hash(query),
+            )
+    if personal_field.lookup is Lookup.DATE:
+        day = encryption.parse_date(query)
+        if day is not None:
+            column = F(_hash_column(model, personal_field))
+            return alias, column, "exact", encryption.date_hash(day)
     if personal_field.lookup is Lookup.NAME and "@" not in query:
         compact = _compact(query)
         if len(compact) >= 2 and not compact.isdigit():

@@ -1,7 +1,9 @@
 """Anonymised statistics about customers: cross-tables that identify no one.
 
 A table counts customers by two attributes (age band, gender, prefecture,
-service). A cell is published only when it counts at least ``k`` customers
+service; the age band is the age reached this year, from the birth year, and
+the prefecture is the one read from the address when it was saved, since
+both come from encrypted values). A cell is published only when it counts at least ``k`` customers
 (default ``STATISTICS_MIN_CELL``, 10). Smaller non-zero cells are suppressed,
 and so is every total below ``k``; then complementary suppression makes sure
 that no line of the table (a row or column, together with its total) has
@@ -26,54 +28,31 @@ from django.utils.translation import gettext_lazy as _
 AGE_BANDS = [(0, 19), (20, 29), (30, 39), (40, 49), (50, 59), (60, 69), (70, 200)]
 UNKNOWN = "unknown"
 
-# The 47 prefectures, in the official order, with the romanised names that
-# English addresses use.
-PREFECTURES = [
-    ("北海道", "Hokkaido"), ("青森県", "Aomori"), ("岩手県", "Iwate"), ("宮城県", "Miyagi"),
-    ("秋田県", "Akita"), ("山形県", "Yamagata"), ("福島県", "Fukushima"), ("茨城県", "Ibaraki"),
-    ("栃木県", "Tochigi"), ("群馬県", "Gunma"), ("埼玉県", "Saitama"), ("千葉県", "Chiba"),
-    ("東京都", "Tokyo"), ("神奈川県", "Kanagawa"), ("新潟県", "Niigata"), ("富山県", "Toyama"),
-    ("石川県", "Ishikawa"), ("福井県", "Fukui"), ("山梨県", "Yamanashi"), ("長野県", "Nagano"),
-    ("岐阜県", "Gifu"), ("静岡県", "Shizuoka"), ("愛知県", "Aichi"), ("三重県", "Mie"),
-    ("滋賀県", "Shiga"), ("京都府", "Kyoto"), ("大阪府", "Osaka"), ("兵庫県", "Hyogo"),
-    ("奈良県", "Nara"), ("和歌山県", "Wakayama"), ("鳥取県", "Tottori"), ("島根県", "Shimane"),
-    ("岡山県", "Okayama"), ("広島県", "Hiroshima"), ("山口県", "Yamaguchi"),
-    ("徳島県", "Tokushima"), ("香川県", "Kagawa"), ("愛媛県", "Ehime"), ("高知県", "Kochi"),
-    ("福岡県", "Fukuoka"), ("佐賀県", "Saga"), ("長崎県", "Nagasaki"), ("熊本県", "Kumamoto"),
-    ("大分県", "Oita"), ("宮崎県", "Miyazaki"), ("鹿児島県", "Kagoshima"), ("沖縄県", "Okinawa"),
-]  # fmt: skip
-
 
 def _age_band_expression(today: dt.date):
+    # The date of birth is encrypted; the band is the age reached this year,
+    # from the birth year kept beside it (Profile.birth_year).
     whens = []
     for low, high in AGE_BANDS:
-        # Born after (today − (high+1) years) and on/before (today − low years).
-        youngest = _years_before(today, low)
-        oldest = _years_before(today, high + 1)
         label = f"{low}+" if high >= 200 else f"{low}-{high}"
         whens.append(
             When(
-                profile__date_of_birth__gt=oldest,
-                profile__date_of_birth__lte=youngest,
+                profile__birth_year__gte=today.year - high,
+                profile__birth_year__lte=today.year - low,
                 then=Value(label),
             )
         )
     return Case(*whens, default=Value(UNKNOWN), output_field=CharField())
 
 
-def _years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
 def _prefecture_expression():
-    whens = []
-    for japanese, romaji in PREFECTURES:
-        whens.append(When(profile__address__startswith=japanese, then=Value(japanese)))
-        whens.append(When(profile__address__icontains=romaji, then=Value(japanese)))
-    return Case(*whens, default=Value(UNKNOWN), output_field=CharField())
+    # Derived from the (encrypted) address when the profile is saved.
+    return Case(
+        When(profile__prefecture="", then=Value(UNKNOWN)),
+        When(profile__prefecture__isnull=True, then=Value(UNKNOWN)),
+        default="profile__prefecture",
+        output_field=CharField(),
+    )
 
 
 def _gender_expression():

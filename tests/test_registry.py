@@ -339,13 +339,13 @@ class CallCentreSource(Source):
             yield Record(self.key, call["id"], call["service"], values)
 
     def find_subjects(self, query):
-        from portal.models import normalise_phone
+        from portal.encryption import phone_digits
 
-        digits = normalise_phone(query)
+        digits = phone_digits(query)
         return {
             pk
             for pk, calls in self.calls.items()
-            if digits and any(normalise_phone(c["caller_number"]) == digits for c in calls)
+            if digits and any(phone_digits(c["caller_number"]) == digits for c in calls)
         }
 
     def correct(self, subject, record_id, field, value, *, actor):

@@ -11,6 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,6 +58,8 @@ def production_server(tmp_path):
         "DEBUG": "0",
         "SECRET_KEY": "test-only-production-key-0123456789abcdefghijklmnopqrstuvwxyz",
         "ALLOWED_HOSTS": "127.0.0.1",
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "FIELD_HASH_KEY": "test-only-field-hash-key-0123456789abcdefghijklmnop",
         "SECURE_SSL_REDIRECT": "0",
         "STATIC_ROOT": str(tmp_path / "static"),
         "PORT": str(port),

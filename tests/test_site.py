@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +68,8 @@ def test_check_deploy_is_clean_with_production_environment():
         "DEBUG": "0",
         "SECRET_KEY": "a-production-secret-key-" + "k" * 40,
         "ALLOWED_HOSTS": "portal.example.com",
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "FIELD_HASH_KEY": "test-only-field-hash-key-0123456789abcdefghijklmnop",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 pytestmark = pytest.mark.django_db
 
@@ -110,6 +111,8 @@ def _production_env() -> dict:
         DEBUG="0",
         SECRET_KEY="test-only-secret-key-" + "x" * 40 + "0123456789abcdef",
         ALLOWED_HOSTS="portal.example.com",
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        FIELD_HASH_KEY="test-only-hash-key-" + "y" * 40,
     )
     return env
 

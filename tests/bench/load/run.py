@@ -22,6 +22,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 ROOT = Path(__file__).resolve().parents[3]
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
@@ -85,6 +87,8 @@ def main() -> int:
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "FIELD_HASH_KEY": "load-test-field-hash-key-0123456789abcdefghijklmnop",
         "STATIC_ROOT": str(work / "static"),
         "PRIVATE_MEDIA_ROOT": str(work / "private"),
         "RIGHTS_ERASURE_LEDGER_FILE": str(work / "erasure-ledger.jsonl"),

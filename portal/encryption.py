@@ -1,0 +1,310 @@
+"""Encryption at rest of the most sensitive profile values, and their search keys.
+
+Values (date of birth, phone, postal code, address) are encrypted with Fernet
+from ``cryptography`` (AES-128-CBC with an HMAC-SHA256 tag, a random IV per
+value) under ``FIELD_ENCRYPTION_KEYS``: a comma-separated list of Fernet keys,
+the first encrypts and all decrypt, so a new key is put first and
+``manage.py rotate_field_keys`` re-encrypts every row under it before the old
+one is removed. The empty string and NULL are stored as they are, so "is it
+filled in" stays answerable; everything else is a token that says nothing
+about the value, and equal values give different tokens.
+
+Searching uses a keyed hash (HMAC-SHA256 under ``FIELD_HASH_KEY``) of the
+normalised value in a column of its own: the staff's lookup by phone number
+or date of birth compares hashes. The hash is per purpose (``context``), so
+the same digits in two columns do not give the same hash. Changing the hash
+key means running ``rotate_field_keys`` too, which recomputes every hash.
+
+Without keys, the embedded default (``DEBUG`` on) derives development keys from
+``SECRET_KEY`` (portal/settings.py); with ``DEBUG`` off no process starts
+without them (PortalConfig.ready calls :func:`check_keys`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.db import transaction
+from django.dispatch import receiver
+
+# A Fernet token is url-safe base64 of a version byte 0x80, a timestamp, an IV,
+# at least one cipher block and a 32-byte tag (73 bytes or more): it starts
+# "gAAAAA" and has at least 100 characters.
+_TOKEN = re.compile(r"gAAAAA[A-Za-z0-9_\-]+={0,2}")
+_TOKEN_MIN_LENGTH = 100
+
+
+class FieldDecryptionError(Exception):
+    """A stored value is a token that none of the configured keys opens."""
+
+
+def _encryption_keys() -> list[str]:
+    keys = [k.strip() for k in settings.FIELD_ENCRYPTION_KEYS if k.strip()]
+    if not keys:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is required when DEBUG is off.")
+    return keys
+
+
+@cache
+def _fernets() -> tuple[MultiFernet, Fernet]:
+    """All keys (to decrypt), and the newest one alone (to tell current tokens)."""
+    try:
+        fernets = [Fernet(key) for key in _encryption_keys()]
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            "Each FIELD_ENCRYPTION_KEYS entry must be a Fernet key: 32 random bytes in "
+            "url-safe base64 (44 characters), e.g. from "
+            '`python -c "from cryptography.fernet import Fernet; '
+            'print(Fernet.generate_key().decode())"`.'
+        ) from error
+    return MultiFernet(fernets), fernets[0]
+
+
+@cache
+def _hash_key() -> bytes:
+    key = settings.FIELD_HASH_KEY
+    if not key:
+        raise ImproperlyConfigured("FIELD_HASH_KEY is required when DEBUG is off.")
+    if len(key) < 32:
+        raise ImproperlyConfigured("FIELD_HASH_KEY must be at least 32 characters long.")
+    return key.encode()
+
+
+@receiver(setting_changed)
+def _forget_keys(*, setting, **kwargs):
+    if setting in {"FIELD_ENCRYPTION_KEYS", "FIELD_HASH_KEY"}:
+        _fernets.cache_clear()
+        _hash_key.cache_clear()
+
+
+def check_keys() -> None:
+    """Raise ImproperlyConfigured now if the keys are missing or malformed."""
+    _fernets()
+    _hash_key()
+
+
+def looks_like_token(value: str) -> bool:
+    return len(value) >= _TOKEN_MIN_LENGTH and bool(_TOKEN.fullmatch(value))
+
+
+def encrypt(text: str) -> str:
+    """A token for ``text``; "" stays "" (NULL is handled by the field)."""
+    if text == "":
+        return ""
+    return _fernets()[0].encrypt(text.encode()).decode("ascii")
+
+
+def decrypt(token: str) -> str:
+    if token == "":
+        return ""
+    try:
+        return _fernets()[0].decrypt(token.encode("ascii")).decode()
+    except (InvalidToken, UnicodeEncodeError) as error:
+        raise FieldDecryptionError(
+            "A stored value could not be decrypted with any of FIELD_ENCRYPTION_KEYS."
+        ) from error
+
+
+def is_current(token: str) -> bool:
+    """Whether the token was made with the newest key."""
+    try:
+        _fernets()[1].decrypt(token.encode("ascii"))
+    except InvalidToken:
+        return False
+    return True
+
+
+def keyed_hash(context: str, text: str) -> str:
+    """HMAC-SHA256 of a normalised value, hex; "" for an empty value."""
+    if not text:
+        return ""
+    message = f"{context}\x00{text}".encode()
+    return hmac.new(_hash_key(), message, hashlib.sha256).hexdigest()
+
+
+# -- what is derived from the encrypted values -------------------------------
+
+
+def phone_digits(text: str | None) -> str:
+    """Digits only, full-width digits folded, +81 (Japan) written as a leading 0."""
+    folded = unicodedata.normalize("NFKC", text or "").strip()
+    digits = "".join(ch for ch in folded if ch in "0123456789")
+    if folded.startswith("+81") and digits.startswith("81"):
+        digits = digits[2:] if digits[2:].startswith("0") else "0" + digits[2:]
+    return digits
+
+
+def phone_hash(phone: str | None) -> str:
+    """The search key of a phone number, however it was written."""
+    return keyed_hash("phone", phone_digits(phone))
+
+
+def date_hash(day: dt.date | None) -> str:
+    """The search key of a date of birth."""
+    return keyed_hash("date_of_birth", day.isoformat() if day else "")
+
+
+def birth_year(day: dt.date | None) -> int | None:
+    """The year alone, for age bands in the anonymised statistics."""
+    return day.year if day else None
+
+
+def prefecture(address: str | None) -> str:
+    """The prefecture an address is in (its Japanese name), or ""."""
+    from .prefectures import prefecture_of
+
+    return prefecture_of(address or "")
+
+
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
+
+
+def parse_date(text: str) -> dt.date | None:
+    """A date of birth as people type it: 1988-04-12, 1988/4/12, 19880412, 1988年4月12日."""
+    compact = "".join(unicodedata.normalize("NFKC", text or "").split())
+    for pattern in DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(compact, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+# -- re-encrypting stored rows ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A column computed from an encrypted one: ``column = compute(source value)``."""
+
+    column: str
+    source: str
+    compute: Callable
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """The encrypted columns of a table (name → "text" or "date") and what derives from them."""
+
+    table: str
+    pk: str
+    columns: dict[str, str]
+    derived: tuple[Derived, ...] = field(default=())
+
+
+@dataclass
+class Progress:
+    rows: int = 0
+    changed: int = 0
+
+
+def _plain(raw, kind: str):
+    """(python value, token to store) of one stored value, encrypting plaintext."""
+    if raw is None or raw == "":
+        return (None if raw is None else ("" if kind == "text" else None)), raw
+    if not looks_like_token(raw):  # stored before encryption, or by an old release
+        text = raw.isoformat() if isinstance(raw, dt.date) else str(raw)
+        value = dt.date.fromisoformat(text[:10]) if kind == "date" else text
+        return value, encrypt(value.isoformat() if kind == "date" else text)
+    text = decrypt(raw)
+    value = dt.date.fromisoformat(text) if kind == "date" else text
+    return value, (raw if is_current(raw) else encrypt(text))
+
+
+def _batches(connection, spec: TableSpec, columns: list[str], batch_size: int):
+    """(cursor, rows) per batch of the table by primary key, each in its own transaction.
+
+    Each row is (pk, *columns); the cursor is open inside the batch's transaction.
+    """
+    quote = connection.ops.quote_name
+    selected = ", ".join(quote(c) for c in [spec.pk, *columns])
+    table, pk = quote(spec.table), quote(spec.pk)
+    last = None
+    while True:
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            after = "" if last is None else f"WHERE {pk} > %s "
+            cursor.execute(
+                f"SELECT {selected} FROM {table} {after}ORDER BY {pk} LIMIT %s",
+                [batch_size] if last is None else [last, batch_size],
+            )
+            rows = cursor.fetchall()
+            yield cursor, rows
+        if len(rows) < batch_size:
+            return
+        last = rows[-1][0]
+
+
+def _update_statement(connection, spec: TableSpec, columns: list[str]) -> str:
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(c)} = %s" for c in columns)
+    return f"UPDATE {quote(spec.table)} SET {assignments} WHERE {quote(spec.pk)} = %s"
+
+
+def reencrypt_table(connection, spec: TableSpec, *, batch_size: int = 500) -> Progress:
+    """Bring every row of a table to the newest key and the current hashes.
+
+    Plaintext (rows written before encryption) is encrypted, tokens of older
+    keys are re-encrypted, and derived columns are recomputed. Works in short
+    transactions by primary key; a run that stops half-way is simply run
+    again, and rows already current are left untouched.
+    """
+    columns = [*spec.columns, *(d.column for d in spec.derived)]
+    update = _update_statement(connection, spec, columns)
+    progress = Progress()
+    for cursor, rows in _batches(connection, spec, columns, batch_size):
+        for pk, *stored_values in rows:
+            stored = dict(zip(columns, stored_values, strict=True))
+            new, values = {}, {}
+            for column, kind in spec.columns.items():
+                values[column], new[column] = _plain(stored[column], kind)
+            for derived in spec.derived:
+                new[derived.column] = derived.compute(values[derived.source])
+            if any(new[c] != stored[c] for c in columns):
+                cursor.execute(update, [*(new[c] for c in columns), pk])
+                progress.changed += 1
+        progress.rows += len(rows)
+    return progress
+
+
+def decrypt_table(connection, spec: TableSpec, *, batch_size: int = 500) -> Progress:
+    """Write the plaintext back into the encrypted columns (to migrate backwards)."""
+    columns = list(spec.columns)
+    update = _update_statement(connection, spec, columns)
+    progress = Progress()
+    for cursor, rows in _batches(connection, spec, columns, batch_size):
+        for pk, *stored in rows:
+            plain = [decrypt(v) if v and looks_like_token(v) else v for v in stored]
+            if plain != stored:
+                cursor.execute(update, [*plain, pk])
+                progress.changed += 1
+        progress.rows += len(rows)
+    return progress
+
+
+def migration_operation(spec: TableSpec):
+    """A RunPython that encrypts a table's stored plaintext (and decrypts it going back).
+
+    Put it in a migration of its own with ``atomic = False``: each batch then
+    commits on its own, and a run that stopped half-way resumes when
+    ``migrate`` runs again.
+    """
+    from django.db import migrations
+
+    def forwards(apps, schema_editor):
+        reencrypt_table(schema_editor.connection, spec)
+
+    def backwards(apps, schema_editor):
+        decrypt_table(schema_editor.connection, spec)
+
+    return migrations.RunPython(forwards, backwards, elidable=False)
