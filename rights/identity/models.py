@@ -14,6 +14,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.fields import EncryptedCharField, EncryptedDateField
+
 
 def _private_storage():
     from django.core.files.storage import storages
@@ -125,7 +127,7 @@ class RequestIdentity(models.Model):
         blank=True,
         help_text=_("Answers go here; confirmed with a code on the public form."),
     )
-    requester_phone = models.CharField(
+    requester_phone = EncryptedCharField(
         _("requester's phone"), max_length=32, blank=True, help_text=_("Optional.")
     )
     requester_language = models.CharField(
@@ -149,10 +151,10 @@ class RequestIdentity(models.Model):
     subject_email = models.EmailField(
         _("person's e-mail address"), blank=True, help_text=_("As the requester wrote it.")
     )
-    subject_phone = models.CharField(
+    subject_phone = EncryptedCharField(
         _("person's phone"), max_length=32, blank=True, help_text=_("As the requester wrote it.")
     )
-    subject_date_of_birth = models.DateField(
+    subject_date_of_birth = EncryptedDateField(
         _("person's date of birth"),
         null=True,
         blank=True,

@@ -70,6 +70,26 @@ def filed(visitor, django_capture_on_commit_callbacks, hanako, private_storage):
     return RightsRequest.objects.get()
 
 
+def test_the_phone_numbers_and_date_of_birth_are_encrypted_at_rest(filed):
+    """Issue 10: what the requester typed about themselves and the person is kept as tokens."""
+    from django.db import connection
+
+    from portal.encryption import looks_like_token
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT requester_phone, subject_date_of_birth FROM rights_requestidentity "
+            "WHERE request_id = %s",
+            [filed.pk],
+        )
+        phone, born = cursor.fetchone()
+    assert looks_like_token(phone) and looks_like_token(born)
+    assert "1111" not in phone + born and "1980" not in phone + born
+    identity = filed.identity
+    assert identity.requester_phone == "03-1111-2222"
+    assert identity.subject_date_of_birth == dt.date(1980, 4, 1)
+
+
 def _identity_post(officer_client, request, action, capture, **data):
     with capture(execute=True):
         return officer_client.post(
