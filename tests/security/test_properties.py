@@ -141,7 +141,9 @@ def test_request_forms_file_only_valid_choices_and_readable_text(
     assert {str(pk) for pk in filed.services.values_list("pk", flat=True)} <= set(own_services)
     if kind in ("disclosure", "purpose_notice"):
         assert filed.delivery_method in DeliveryMethod.values
-    if kind == "stop_use":
+    if kind == "stop_use" and filed.scope.get("everything"):
+        assert filed.scope["purposes"] == [] and everything in ("on", "yes")
+    elif kind == "stop_use":
         assert filed.scope["purposes"] and set(filed.scope["purposes"]) <= set(purposes)
     if kind == "stop_provision":
         assert {str(pk) for pk in filed.scope["recipients"]} <= set(recipients)
