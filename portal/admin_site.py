@@ -9,6 +9,7 @@ from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
 from .audit import audit_log
+from .codes import normalize_code
 from .roles import staff_role
 from .throttle import LoginThrottleMixin
 
@@ -17,12 +18,18 @@ class PortalAdminAuthenticationForm(LoginThrottleMixin, OTPAdminAuthenticationFo
     """Password and code in one step when the staff member has a single device.
 
     django-otp asks to pick a device first; a staff member with one
-    authenticator (the usual case) is spared that extra round trip. Wrong
+    authenticator (the usual case) is spared that extra round trip. The code
+    may be typed in full-width digits or in groups (``portal.codes``). Wrong
     passwords are throttled like the customer login (``portal.throttle``);
     wrong codes by django-otp's own device throttling.
     """
 
     audit_prefix = "admin"
+
+    def clean_otp_token(self):
+        # django-otp's devices compare ASCII digits; anything else still goes
+        # to the device and is refused (and counted) there, as before.
+        return normalize_code(self.cleaned_data.get("otp_token"))
 
     def clean_otp(self, user):
         if user is not None and not self.cleaned_data.get("otp_device"):

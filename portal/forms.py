@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from consent.forms import SignupConsentMixin
 
 from . import outbox
+from .codes import OneTimeCodeField
 from .models import Profile
 from .tasks import send_password_reset_email
 from .throttle import LoginThrottleMixin
@@ -90,12 +91,9 @@ class CodeForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": _("Choose one of your devices.")},
     )
-    token = forms.RegexField(
+    token = OneTimeCodeField(
         label=_("Code"),
-        regex=r"^\s*\d{6}\s*$",
-        max_length=12,
         required=False,
-        error_messages={"invalid": _("Enter the 6-digit code.")},
         widget=forms.TextInput(
             attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "size": 8}
         ),
@@ -124,13 +122,7 @@ def _device_label(device):
 
 
 class TOTPConfirmForm(forms.Form):
-    token = forms.RegexField(
-        label=_("Code shown in your app"),
-        regex=r"^\s*\d{6}\s*$",
-        max_length=12,
-        error_messages={"invalid": _("Enter the 6-digit code.")},
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
-    )
+    token = OneTimeCodeField(label=_("Code shown in your app"))
 
 
 class ProfileForm(forms.ModelForm):

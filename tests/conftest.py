@@ -78,6 +78,12 @@ def totp_code(device, *, wrong: bool = False) -> str:
     return f"{(code + 1) % 10**6 if wrong else code:06d}"
 
 
+def full_width(code: str, separator: str = "\u3000") -> str:
+    """``code`` as a Japanese input method types it: full-width digits, in two groups."""
+    wide = code.translate({ord(d): ord(d) + 0xFEE0 for d in "0123456789"})
+    return f"{wide[:3]}{separator}{wide[3:]}"
+
+
 def clear_login_throttle() -> None:
     """Forget every login-failure counter (portal.throttle) in the cache.
 

@@ -8,7 +8,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from portal.models import AuditEvent
 from portal.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER
 from portal.staff import staff_create
-from tests.conftest import totp_code
+from tests.conftest import full_width, totp_code
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +63,21 @@ def test_admin_login_needs_the_right_totp_code(client, officer):
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/portal/auditevent/").status_code == 200
     assert AuditEvent.objects.filter(action="admin.login", actor=user).exists()
+
+
+def test_admin_login_takes_a_code_in_full_width_digits(client, officer):
+    user, device = officer
+    response = client.post(
+        "/admin/login/",
+        {
+            "username": user.email,
+            "password": PASSWORD,
+            "otp_token": full_width(totp_code(device)),
+            "next": "/admin/",
+        },
+    )
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
 
 
 def test_customer_cannot_use_admin_even_with_otp(client, customer):

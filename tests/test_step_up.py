@@ -9,7 +9,7 @@ from django.core import mail
 from django.utils import timezone
 
 from portal.models import AuditEvent, CustomerTOTPDevice
-from tests.conftest import last_code, totp_code
+from tests.conftest import full_width, last_code, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +80,34 @@ def test_a_code_works_once(client, customer, django_capture_on_commit_callbacks)
     assert client.post("/accounts/code/", {"token": code, "verify": "1"}).status_code == 200
 
 
+def test_a_code_in_full_width_digits_and_groups_works(
+    client, customer, django_capture_on_commit_callbacks
+):
+    """A Japanese input method types "１２３ ４５６"; it is the same code."""
+    client.force_login(customer)
+    code = _send_code(client, django_capture_on_commit_callbacks)
+    response = client.post("/accounts/code/", {"token": full_width(code), "verify": "1"})
+    assert response.status_code == 302
+    assert client.get("/account/").status_code == 200
+    assert not AuditEvent.objects.filter(action="otp.failure").exists()
+
+
+@pytest.mark.parametrize("token", ["１２３ａｂｃ", "١٢٣٤٥٦", "12-34-5"])
+def test_a_malformed_code_is_refused_without_using_up_an_attempt(
+    client, customer, django_capture_on_commit_callbacks, token
+):
+    from portal.services import email_device_for
+
+    client.force_login(customer)
+    code = _send_code(client, django_capture_on_commit_callbacks)
+    response = client.post("/accounts/code/", {"token": token, "verify": "1"})
+    assert response.status_code == 200
+    assert response.context["form"].has_error("token", "invalid")
+    assert not AuditEvent.objects.filter(action="otp.failure").exists()
+    assert email_device_for(customer).throttling_failure_count == 0
+    assert client.post("/accounts/code/", {"token": code, "verify": "1"}).status_code == 302
+
+
 def test_step_up_expires_after_fifteen_minutes(stepped_up_client):
     assert stepped_up_client.get("/account/").status_code == 200
     with time_machine.travel(timezone.now() + datetime.timedelta(minutes=16)):
@@ -143,6 +171,17 @@ def test_authenticator_app_can_be_added_and_used_for_step_up(stepped_up_client, 
         )
         assert response.status_code == 302
         assert stepped_up_client.get("/account/").status_code == 200
+
+
+def test_authenticator_set_up_takes_a_code_in_full_width_digits(stepped_up_client, customer):
+    stepped_up_client.get("/account/authenticator/")
+    device = CustomerTOTPDevice.objects.get(user=customer, confirmed=False)
+    response = stepped_up_client.post(
+        "/account/authenticator/", {"token": full_width(totp_code(device), "－")}
+    )
+    assert response.status_code == 302
+    device.refresh_from_db()
+    assert device.confirmed
 
 
 def test_another_users_device_cannot_be_chosen(client, customer, other_customer):

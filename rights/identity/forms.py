@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.codes import OneTimeCodeField
+
 from ..choices import Channel, DeliveryMethod, Kind, Regime
 from ..uploads import check_upload
 from .models import AUTHORITY_KINDS, Capacity, DocumentKind
@@ -24,13 +26,9 @@ class StartForm(forms.Form):
 
 
 class CodeForm(forms.Form):
-    code = forms.RegexField(
+    code = OneTimeCodeField(
         label=_("Code"),
-        regex=r"^\s*\d{6}\s*$",
         error_messages={"invalid": _("Enter the six digits of the code.")},
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 6}
-        ),
     )
 
 

@@ -24,7 +24,7 @@ from rights.identity.models import (
 from rights.identity.services import confirmation_code
 from rights.models import RightsRequest
 from rights.retention.jobs import run_purge
-from tests.conftest import last_code
+from tests.conftest import full_width, last_code
 from tests.factories import ProfileFactory
 
 from .identity_support import (
@@ -133,6 +133,17 @@ def test_the_code_is_derived_never_stored(visitor, django_capture_on_commit_call
     row = [str(v) for v in EmailConfirmation.objects.values().get().values()]
     assert not any(code in value for value in row)
     assert not AuditEvent.objects.filter(details__icontains=code).exists()
+
+
+def test_the_code_may_be_typed_in_full_width_digits(visitor, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        visitor.post("/requests/start/", {"email": AGENT})
+    response = visitor.post("/requests/start/code/", {"code": full_width(last_code(), " ")})
+    assert response.status_code == 302, response.content
+    assert response.url == "/requests/start/request/"
+    confirmation = EmailConfirmation.objects.get()
+    assert confirmation.confirmed_at is not None
+    assert confirmation.failed_attempts == 0
 
 
 def test_staff_verification_moves_the_request_on(

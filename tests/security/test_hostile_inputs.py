@@ -772,6 +772,8 @@ def test_public_start_refuses_bad_addresses_and_sends_nothing(visitor, public, v
     [
         ("abcdef", "Enter the six digits of the code"),
         ("12345", "Enter the six digits of the code"),
+        ("１２３ａｂｃ", "Enter the six digits of the code"),
+        ("١٢٣٤٥٦", "Enter the six digits of the code"),
         ("1" * 10_000, "Enter the six digits of the code"),
         (SQL, "Enter the six digits of the code"),
         (SCRIPT, "Enter the six digits of the code"),
