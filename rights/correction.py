@@ -3,9 +3,11 @@ the registry, and the decision that applies them (APPI art. 34, GDPR art. 16).
 
 A correction request stores its changes in ``scope["changes"]``: a list of
 ``{"source", "record", "field", "label", "current_value", "new_value"}``,
-where ``current_value`` is what the customer saw when filing. Requests filed
-before several changes were possible hold one change at the top level of the
-scope; :func:`requested_changes` reads both.
+where ``current_value`` is the stored value the customer saw when filing (as
+text, e.g. ``"female"``, shown to them as its label). Requests filed earlier
+hold the label they saw, in their language, instead; :func:`review` accepts
+either. Requests filed before several changes were possible hold one change
+at the top level of the scope; :func:`requested_changes` reads both.
 
 Staff see each change as a before/after against the registry value now
 (:func:`review`), then approve all, approve some or reject
@@ -23,8 +25,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .choices import EventKind, Kind
@@ -48,6 +52,11 @@ class Change:
     @property
     def key(self) -> str:
         return f"{self.source}.{self.field}"
+
+    @property
+    def asked_over_shown(self) -> str:
+        """The value the customer saw, as the pages show it in the active language."""
+        return display(self.source, self.field, self.asked_over)
 
 
 def requested_changes(request: RightsRequest) -> list[Change]:
@@ -83,18 +92,26 @@ def field_label(source_key: str, field: str, fallback: str = "") -> str:
 
 
 def display(source_key: str, field: str, value: Any) -> str:
-    """A stored value as the pages show it (e.g. a choice's label); "—" for none."""
+    """A stored value as the pages show it (e.g. a choice's label); "—" for none.
+
+    ``value`` may be the text a scope or an outcome holds (``"5"`` for a
+    number); it is read with the model field first.
+    """
     if value in (None, ""):
         return "—"
     try:
         source = registry.source(source_key)
-        return str(source.display(source.field(field), value))
-    except (RecordNotFound, ValidationError):
+        personal_field = source.field(field)
+        model = getattr(source, "model", None)
+        if model is not None and isinstance(value, str):
+            value = model._meta.get_field(field).to_python(value)
+        return str(source.display(personal_field, value))
+    except (RecordNotFound, ValidationError, FieldDoesNotExist):
         return str(value)
 
 
-def _plain(value: Any) -> str | None:
-    """A value as JSON can hold it in the timeline and the notice."""
+def plain(value: Any) -> str | None:
+    """A value as JSON can hold it in a scope, the timeline and the notice."""
     if value is None:
         return None
     if isinstance(value, dt.date | dt.datetime):
@@ -116,6 +133,22 @@ class ChangeReview:
     changed_since: bool = False
     #: The registry already holds the requested value.
     already: bool = False
+
+
+def _seen_as(change: Change, raw: Any) -> set[str]:
+    """What the customer was shown when filing if the stored value was ``raw``.
+
+    The stored value itself, as requests hold it now, or its label in any of
+    the site's languages, as requests filed earlier hold it: the customer may
+    have filed in another language than the staff member's.
+    """
+    if raw in (None, ""):
+        return {""}
+    seen = {plain(raw)}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            seen.add(display(change.source, change.field, raw))
+    return seen
 
 
 def _current(subject, change: Change) -> Any:
@@ -153,17 +186,15 @@ def review(request: RightsRequest) -> list[ChangeReview]:
                 ChangeReview(change, label, "—", change.new_value, _("The record is gone."))
             )
             continue
-        current = display(change.source, change.field, raw)
-        asked_over = change.asked_over if change.asked_over not in (None, "") else "—"
         reviews.append(
             ChangeReview(
                 change,
                 label,
-                current,
+                display(change.source, change.field, raw),
                 display(change.source, change.field, change.new_value),
                 problem,
-                changed_since=current != asked_over,
-                already=_plain(raw) == change.new_value,
+                changed_since=(change.asked_over or "") not in _seen_as(change, raw),
+                already=plain(raw) == change.new_value,
             )
         )
     return reviews
@@ -239,8 +270,8 @@ def correction_decide(
                     "record": change.record,
                     "field": change.field,
                     "label": change.label,
-                    "before": _plain(before),
-                    "after": _plain(record.values.get(change.field)),
+                    "before": plain(before),
+                    "after": plain(record.values.get(change.field)),
                 }
             )
         outcome = {"kind": "correction", "changed": applied, "unchanged": declined}

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.models import Service
 
 from .choices import DeliveryMethod, Kind
+from .correction import display, plain
 from .registry import Category, registry
 from .uploads import check_upload
 
@@ -23,7 +24,7 @@ def customer_services(subject):
 
 
 def correctable_fields(subject) -> list[tuple[str, str, object]]:
-    """(target, label, current value) for each field the customer may ask to correct.
+    """(target, label, stored value) for each field the customer may ask to correct.
 
     ``target`` is ``source|record id|field``, which the correction request stores.
     """
@@ -37,7 +38,7 @@ def correctable_fields(subject) -> list[tuple[str, str, object]]:
             continue
         for record in records:
             for personal_field in editable:
-                value = source.display(personal_field, record.values.get(personal_field.name))
+                value = record.values.get(personal_field.name)
                 label = f"{source.label} — {personal_field.label}"
                 if not source.single:
                     label = f"{label} (#{record.id})"
@@ -217,6 +218,12 @@ class StopProvisionForm(RequestForm):
 EXTRA_CORRECTIONS = 2
 
 
+def _shown(target: str, value) -> str:
+    """The stored ``value`` of a correction target as the customer sees it."""
+    source_key, _record, field_name = target.split("|", 2)
+    return display(source_key, field_name, value)
+
+
 class CorrectionForm(RequestForm):
     """One or more items to correct: ``target``/``new_value``, then optional pairs
     ``target_2``/``new_value_2``, ... The scope stores them as a list of changes
@@ -240,8 +247,7 @@ class CorrectionForm(RequestForm):
         super().__init__(*args, **kwargs)
         self.targets = {t: (label, value) for t, label, value in correctable_fields(self.subject)}
         choices = [("", "—")] + [
-            (t, f"{label}: {value if value not in (None, '') else '—'}")
-            for t, (label, value) in self.targets.items()
+            (t, f"{label}: {_shown(t, value)}") for t, (label, value) in self.targets.items()
         ]
         self.fields["target"].choices = choices
         for n in range(2, EXTRA_CORRECTIONS + 2):
@@ -308,7 +314,7 @@ class CorrectionForm(RequestForm):
                     "record": record_id,
                     "field": field_name,
                     "label": str(label),
-                    "current_value": None if current is None else str(current),
+                    "current_value": plain(current),
                     "new_value": value,
                 }
             )

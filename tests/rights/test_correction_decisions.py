@@ -305,3 +305,86 @@ def test_the_customer_sees_before_and_after_on_the_request_page(
     correction.correction_decide(request=request, approve=[0], actor=officer)
     page = stepped_up_client.get(f"/requests/{request.pk}/").content.decode()
     assert "<ins>090-1234-5678</ins>" in page
+
+
+# -- a choice filed in one language, reviewed in another -------------------------------------
+
+
+def _gender_request(profile, officer, file_request, *, language):
+    """The customer, using the portal in ``language``, asks to change their gender."""
+    with translation.override(language):
+        form = CorrectionForm(subject=profile.user)
+        gender = next(t for t in form.targets if t.endswith("|gender"))
+        form = CorrectionForm(
+            {"target": gender, "new_value": Profile.Gender.OTHER, "details": "Wrong."},
+            subject=profile.user,
+        )
+        assert form.is_valid(), form.errors
+    request = file_request(profile.user, kind=Kind.CORRECTION, scope=form.scope())
+    transition(request, to=Status.IN_REVIEW, actor=officer)
+    return request
+
+
+def test_the_form_shows_a_choice_as_its_label_and_stores_the_value(profile):
+    Profile.objects.filter(pk=profile.pk).update(gender=Profile.Gender.FEMALE)
+    with translation.override("ja"):
+        form = CorrectionForm(subject=profile.user)
+        gender = next(t for t in form.targets if t.endswith("|gender"))
+        shown = dict(form.fields["target"].choices)[gender]
+        assert shown.endswith(": " + str(Profile.Gender.FEMALE.label))
+        assert shown.endswith("女性")
+        form = CorrectionForm(
+            {"target": gender, "new_value": "other", "details": "x"}, subject=profile.user
+        )
+        assert form.is_valid(), form.errors
+    assert form.scope()["changes"][0]["current_value"] == "female"
+
+
+def test_a_choice_filed_in_japanese_is_not_flagged_when_reviewed_in_english(
+    profile, officer, officer_client, file_request
+):
+    Profile.objects.filter(pk=profile.pk).update(gender=Profile.Gender.FEMALE)
+    request = _gender_request(profile, officer, file_request, language="ja")
+    with translation.override("en"):
+        (row,) = correction.review(request)
+    assert not row.changed_since and not row.problem and not row.already
+    assert (row.current, row.requested) == ("Female", "Other")
+    page = officer_client.get(CHANGE.format(request.pk), HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert "<del>Female</del>" in html
+    assert "Changed since the request" not in html
+
+
+def test_a_request_filed_earlier_with_the_japanese_label_is_not_flagged_in_english(
+    profile, officer, file_request
+):
+    """Requests filed before the value was stored hold the label the customer saw."""
+    Profile.objects.filter(pk=profile.pk).update(gender=Profile.Gender.FEMALE)
+    with translation.override("ja"):
+        seen = str(Profile.Gender.FEMALE.label)
+    request = file_request(
+        profile.user,
+        kind=Kind.CORRECTION,
+        scope={"changes": [_change(profile, "gender", "other", seen)]},
+    )
+    transition(request, to=Status.IN_REVIEW, actor=officer)
+    with translation.override("en"):
+        (row,) = correction.review(request)
+    assert not row.changed_since
+    Profile.objects.filter(pk=profile.pk).update(gender=Profile.Gender.MALE)
+    with translation.override("en"):
+        (row,) = correction.review(request)
+    assert row.changed_since
+
+
+def test_a_choice_changed_since_the_request_is_flagged_with_the_label_the_viewer_reads(
+    profile, officer, officer_client, file_request
+):
+    Profile.objects.filter(pk=profile.pk).update(gender=Profile.Gender.FEMALE)
+    request = _gender_request(profile, officer, file_request, language="ja")
+    Profile.objects.filter(pk=profile.pk).update(gender=Profile.Gender.MALE)
+    with translation.override("en"):
+        (row,) = correction.review(request)
+    assert row.changed_since and row.current == "Male"
+    page = officer_client.get(CHANGE.format(request.pk), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Changed since the request (the person saw “Female”)." in page.content.decode()
