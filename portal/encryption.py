@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import json
 import re
 import unicodedata
 from collections.abc import Callable
@@ -195,7 +196,8 @@ class Derived:
 
 @dataclass(frozen=True)
 class TableSpec:
-    """The encrypted columns of a table (name → "text" or "date") and what derives from them."""
+    """The encrypted columns of a table (name → "text", "date" or "json") and what derives
+    from them."""
 
     table: str
     pk: str
@@ -210,16 +212,31 @@ class Progress:
 
 
 def _plain(raw, kind: str):
-    """(python value, token to store) of one stored value, encrypting plaintext."""
-    if raw is None or raw == "":
-        return (None if raw is None else ("" if kind == "text" else None)), raw
-    if not looks_like_token(raw):  # stored before encryption, or by an old release
+    """(python value, what to store) of one stored value, encrypting plaintext.
+
+    ``kind`` is "text", "date" or "json"; the empty value ("", NULL, and for
+    JSON the empty document) is stored as "" or NULL, never as a token.
+    """
+    if raw is None:
+        return None, None
+    if raw == "":
+        return {"text": "", "date": None, "json": {}}[kind], ""
+    if looks_like_token(raw):
+        text = decrypt(raw)
+        stored = raw if is_current(raw) else encrypt(text)
+    else:  # stored before encryption, or by an old release
         text = raw.isoformat() if isinstance(raw, dt.date) else str(raw)
-        value = dt.date.fromisoformat(text[:10]) if kind == "date" else text
-        return value, encrypt(value.isoformat() if kind == "date" else text)
-    text = decrypt(raw)
-    value = dt.date.fromisoformat(text) if kind == "date" else text
-    return value, (raw if is_current(raw) else encrypt(text))
+        stored = None
+    if kind == "date":
+        value = dt.date.fromisoformat(text[:10])
+        text = value.isoformat()
+    elif kind == "json":
+        value = json.loads(text)
+        if value == {}:
+            return value, ""
+    else:
+        value = text
+    return value, stored or encrypt(text)
 
 
 def _batches(connection, spec: TableSpec, columns: list[str], batch_size: int):
@@ -284,7 +301,13 @@ def decrypt_table(connection, spec: TableSpec, *, batch_size: int = 500) -> Prog
     progress = Progress()
     for cursor, rows in _batches(connection, spec, columns, batch_size):
         for pk, *stored in rows:
-            plain = [decrypt(v) if v and looks_like_token(v) else v for v in stored]
+            plain = []
+            for value, kind in zip(stored, spec.columns.values(), strict=True):
+                if value and looks_like_token(value):
+                    value = decrypt(value)
+                elif value == "" and kind == "json":
+                    value = "{}"
+                plain.append(value)
             if plain != stored:
                 cursor.execute(update, [*plain, pk])
                 progress.changed += 1
@@ -292,8 +315,8 @@ def decrypt_table(connection, spec: TableSpec, *, batch_size: int = 500) -> Prog
     return progress
 
 
-def migration_operation(spec: TableSpec):
-    """A RunPython that encrypts a table's stored plaintext (and decrypts it going back).
+def migration_operation(*specs: TableSpec):
+    """A RunPython that encrypts tables' stored plaintext (and decrypts it going back).
 
     Put it in a migration of its own with ``atomic = False``: each batch then
     commits on its own, and a run that stopped half-way resumes when
@@ -302,9 +325,11 @@ def migration_operation(spec: TableSpec):
     from django.db import migrations
 
     def forwards(apps, schema_editor):
-        reencrypt_table(schema_editor.connection, spec)
+        for spec in specs:
+            reencrypt_table(schema_editor.connection, spec)
 
     def backwards(apps, schema_editor):
-        decrypt_table(schema_editor.connection, spec)
+        for spec in specs:
+            decrypt_table(schema_editor.connection, spec)
 
     return migrations.RunPython(forwards, backwards, elidable=False)

@@ -16,6 +16,7 @@ whenever the row is written: by ``save()`` (also with ``update_fields``),
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 
 from django.core.exceptions import FieldError
@@ -45,12 +46,18 @@ class _EncryptedFieldMixin:
     def from_text(self, text: str):
         return text
 
+    #: The value stored as "" rather than as a token, so that it can be asked for.
+    empty_value = ""
+
+    def is_empty(self, value) -> bool:
+        return value == self.empty_value
+
     def get_db_prep_value(self, value, connection, prepared=False):
         if not prepared:
             value = self.get_prep_value(value)
         if value is None:
             return None
-        if value == "":
+        if self.is_empty(value):
             return ""
         return encryption.encrypt(self.to_text(value))
 
@@ -58,7 +65,7 @@ class _EncryptedFieldMixin:
         if value is None:
             return None
         if value == "":
-            return "" if self.kind == "text" else None
+            return self.empty_value
         return self.from_text(encryption.decrypt(value))
 
     def get_lookup(self, lookup_name):
@@ -80,10 +87,10 @@ class _EncryptedFieldMixin:
 
 
 class EncryptedExact(Exact):
-    """``field=""`` (or None) only: tokens of equal values differ."""
+    """``field=""`` (or None, or ``{}`` for JSON) only: tokens of equal values differ."""
 
     def get_prep_lookup(self):
-        if self.rhs not in ("", None):
+        if self.rhs is not None and not self.lhs.output_field.is_empty(self.rhs):
             raise FieldError(
                 f"{self.lhs.output_field.name} is encrypted: it can be compared with '' "
                 "only. Search its hash column instead."
@@ -99,6 +106,7 @@ class EncryptedDateField(_EncryptedFieldMixin, models.DateField):
     """A DateField stored as a token of its ISO date."""
 
     kind = "date"
+    empty_value = None
 
     def to_text(self, value) -> str:
         return value.isoformat()
@@ -109,6 +117,36 @@ class EncryptedDateField(_EncryptedFieldMixin, models.DateField):
     def pre_save(self, model_instance, add):
         # DateField's auto_now handling only; the value is the instance's own.
         return getattr(model_instance, self.attname)
+
+
+class EncryptedJSONField(_EncryptedFieldMixin, models.JSONField):
+    """A JSONField whose whole document is stored as one token.
+
+    For JSON that holds personal values but is only ever read whole (a
+    request's scope, an event's before/after); the database cannot look
+    inside it. The empty document ``{}`` is stored as "", so erasure (which
+    writes ``{}``) can tell which rows are done.
+    """
+
+    kind = "json"
+
+    @property
+    def empty_value(self):
+        return {}
+
+    def is_empty(self, value) -> bool:
+        return value == {}
+
+    def to_text(self, value) -> str:
+        return json.dumps(value, cls=self.encoder)
+
+    def from_text(self, text: str):
+        return json.loads(text, cls=self.decoder)
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if isinstance(value, Combinable):
+            raise FieldError(f"{self.name} is encrypted: store a value, not a database expression.")
+        return super().get_db_prep_value(value, connection, prepared=True)
 
 
 class _DerivedFieldMixin:

@@ -15,7 +15,8 @@ Staff see each change as a before/after against the registry value now
 :meth:`rights.registry.Registry.correct`, which validates them again; if one
 no longer validates, nothing is written and staff are told which and why.
 The timeline event holds the before/after values (the person's own data,
-shown to them and to staff); audit events name fields only.
+shown to them and to staff; the scope, the event and the notice are encrypted
+at rest, see portal.fields.EncryptedJSONField); audit events name fields only.
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from portal.fields import EncryptedJSONField
+
 from .choices import (
     CHARGEABLE_KINDS,
     Channel,
@@ -137,7 +139,7 @@ class RightsRequest(models.Model):
         blank=True,
         help_text=_("Codes of the data categories concerned; empty means all."),
     )
-    scope = models.JSONField(
+    scope = EncryptedJSONField(
         _("scope"),
         default=dict,
         blank=True,
@@ -333,7 +335,7 @@ class RequestEvent(models.Model):
     reason = models.TextField(
         _("reason"), blank=True, max_length=4000, help_text=_("Why, as told to the person.")
     )
-    details = models.JSONField(
+    details = EncryptedJSONField(
         _("details"), default=dict, blank=True, help_text=_("Ground, dates, before/after.")
     )
     created_at = models.DateTimeField(_("time"), default=timezone.now, help_text=_("When."))
@@ -427,7 +429,7 @@ class RequestNotification(models.Model):
     kind = models.CharField(
         _("kind"), max_length=24, choices=Kind.choices, help_text=_("Which notice.")
     )
-    context = models.JSONField(
+    context = EncryptedJSONField(
         _("context"), default=dict, blank=True, help_text=_("Dates and reasons the notice states.")
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, help_text=_("When."))

@@ -388,3 +388,35 @@ def test_a_choice_changed_since_the_request_is_flagged_with_the_label_the_viewer
     assert row.changed_since and row.current == "Male"
     page = officer_client.get(CHANGE.format(request.pk), HTTP_ACCEPT_LANGUAGE="en")
     assert "Changed since the request (the person saw “Female”)." in page.content.decode()
+
+
+def test_the_values_asked_for_and_changed_are_encrypted_at_rest(correction_request, officer):
+    """Issue 10: the request's scope, its timeline and its notice hold the person's values;
+    the database holds them as tokens, while the pages and the notice read them."""
+    from django.db import connection
+
+    from portal.encryption import looks_like_token
+
+    correction.correction_decide(request=correction_request, approve=[0, 1, 2], actor=officer)
+    queries = {
+        "scope": ("SELECT scope FROM rights_rightsrequest WHERE id = %s", correction_request.pk),
+        "details": (
+            "SELECT details FROM rights_requestevent WHERE request_id = %s AND kind = %s",
+            correction_request.pk,
+            EventKind.CORRECTION,
+        ),
+        "context": (
+            "SELECT context FROM rights_requestnotification WHERE request_id = %s",
+            correction_request.pk,
+        ),
+    }
+    with connection.cursor() as cursor:
+        for sql, *params in queries.values():
+            cursor.execute(sql, params)
+            for (stored,) in cursor.fetchall():
+                assert stored == "" or looks_like_token(stored), stored
+                for plain in ("090-3333-4444", "03-1111-2222", "大阪府", "1980-05-18"):
+                    assert plain not in stored
+    event = RequestEvent.objects.get(request=correction_request, kind=EventKind.CORRECTION)
+    assert {c["field"]: c["after"] for c in event.details["changed"]}["phone"] == "090-3333-4444"
+    assert "090-3333-4444" in _notice(correction_request, RequestNotification.Kind.COMPLETED)

@@ -328,3 +328,35 @@ def test_production_refuses_to_start_without_the_keys():
     assert result.returncode != 0 and "must be a Fernet key" in result.stderr
     result = _manage_check(FIELD_ENCRYPTION_KEYS=f"{KEY_B},{KEY_A}", FIELD_HASH_KEY="h" * 40)
     assert result.returncode == 0, result.stderr
+
+
+def test_request_json_stored_before_encryption_is_encrypted_and_empty_stays_askable(db):
+    from rights.models import RightsRequest
+    from rights.services import request_submit
+
+    customer = ProfileFactory().user
+    asked = request_submit(
+        subject=customer, requester=customer, kind="stop_use", scope={"purposes": ["marketing"]}
+    )
+    empty = request_submit(subject=customer, requester=customer, kind="disclosure")
+    with connection.cursor() as cursor:  # as 0011 leaves rows written before it
+        cursor.execute(
+            "UPDATE rights_rightsrequest SET scope = %s WHERE id = %s",
+            ['{"purposes": ["marketing"]}', asked.pk],
+        )
+        cursor.execute("UPDATE rights_rightsrequest SET scope = '{}' WHERE id = %s", [empty.pk])
+    spec = table_spec(RightsRequest)
+    assert spec.columns == {"scope": "json"}
+    encryption.reencrypt_table(connection, spec)
+
+    def stored(pk):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT scope FROM rights_rightsrequest WHERE id = %s", [pk])
+            return cursor.fetchone()[0]
+
+    assert encryption.looks_like_token(stored(asked.pk)) and stored(empty.pk) == ""
+    assert RightsRequest.objects.get(pk=asked.pk).scope == {"purposes": ["marketing"]}
+    assert list(RightsRequest.objects.filter(scope={}).values_list("pk", flat=True)) == [empty.pk]
+
+    encryption.decrypt_table(connection, spec)  # going back, as jsonb can hold it again
+    assert (stored(asked.pk), stored(empty.pk)) == ('{"purposes": ["marketing"]}', "{}")
