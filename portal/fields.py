@@ -1,10 +1,11 @@
 """Model fields encrypted at rest, and columns derived from them for searching.
 
-``EncryptedCharField`` and ``EncryptedDateField`` behave like CharField and
-DateField in Python, forms and admin, while the column holds a token (see
-portal.encryption). The database cannot compare tokens, so a filter on such a
-field is refused with a FieldError unless it asks whether the value is empty
-(``phone=""``, ``date_of_birth__isnull=True``); search through the field's
+``EncryptedCharField``, ``EncryptedDateField`` and ``EncryptedJSONField``
+behave like CharField, DateField and JSONField in Python, forms and admin,
+while the column holds a token (see portal.encryption). The database cannot
+compare tokens, so a filter on such a field is refused with a FieldError
+unless it asks whether the value is empty (``phone=""``,
+``date_of_birth__isnull=True``, ``scope={}``); search through the field's
 derived hash column instead.
 
 A ``Derived*Field`` is computed from an encrypted field of the same model
@@ -31,8 +32,6 @@ class _EncryptedFieldMixin:
     """The storage side of an encrypted field; subclasses convert text ↔ value."""
 
     kind = "text"
-    # Nothing about the value can be asked of the database but whether it is empty.
-    allowed_lookups = {"isnull", "exact"}
 
     def get_internal_type(self):
         return "TextField"
@@ -91,9 +90,10 @@ class EncryptedExact(Exact):
 
     def get_prep_lookup(self):
         if self.rhs is not None and not self.lhs.output_field.is_empty(self.rhs):
+            field = self.lhs.output_field
             raise FieldError(
-                f"{self.lhs.output_field.name} is encrypted: it can be compared with '' "
-                "only. Search its hash column instead."
+                f"{field.name} is encrypted: it can only be compared with its empty value "
+                f"({field.empty_value!r}). Search its hash column instead."
             )
         return super().get_prep_lookup()
 
@@ -114,10 +114,6 @@ class EncryptedDateField(_EncryptedFieldMixin, models.DateField):
     def from_text(self, text: str):
         return dt.date.fromisoformat(text)
 
-    def pre_save(self, model_instance, add):
-        # DateField's auto_now handling only; the value is the instance's own.
-        return getattr(model_instance, self.attname)
-
 
 class EncryptedJSONField(_EncryptedFieldMixin, models.JSONField):
     """A JSONField whose whole document is stored as one token.
@@ -132,10 +128,7 @@ class EncryptedJSONField(_EncryptedFieldMixin, models.JSONField):
 
     @property
     def empty_value(self):
-        return {}
-
-    def is_empty(self, value) -> bool:
-        return value == {}
+        return {}  # a new dict each time: callers may change what they read
 
     def to_text(self, value) -> str:
         return json.dumps(value, cls=self.encoder)
