@@ -35,17 +35,19 @@ class Mailbox:
 
     def __init__(self, directory: Path):
         self.directory = directory
-        self.seen: set[str] = set()
+        # Bytes read per file: Django's file backend appends to a file whose
+        # name (time and object id) comes round again, so a file can grow.
+        self.read: dict[str, int] = {}
         self.codes: dict[str, tuple[float, str]] = {}
 
     def _read_new(self):
         for entry in os.scandir(self.directory):
-            if entry.name in self.seen or not entry.name.endswith(".log"):
+            if not entry.name.endswith(".log") or self.read.get(entry.name) == entry.stat().st_size:
                 continue
             raw = Path(entry.path).read_bytes()
             if not raw.rstrip().endswith(b"-" * 79):
                 continue  # still being written
-            self.seen.add(entry.name)
+            self.read[entry.name] = len(raw)
             for part in raw.split(b"-" * 79):
                 if not part.strip():
                     continue

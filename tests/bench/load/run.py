@@ -100,6 +100,11 @@ def main() -> int:
         "PYTHONPATH": str(ROOT),
         "LOAD_CREDENTIALS": str(work / "credentials.json"),
         "LOAD_MAIL_DIR": str(work / "mail"),
+        # An account per simulated user: two users sharing one would spend each
+        # other's codes (a newer e-mailed code replaces the older one, and a
+        # TOTP code is accepted once).
+        "LOAD_CUSTOMERS": os.environ.get("LOAD_CUSTOMERS", str(max(60, args.users))),
+        "LOAD_STAFF": os.environ.get("LOAD_STAFF", str(max(4, args.users // 5))),
     }
     python = sys.executable
 
