@@ -502,7 +502,7 @@ def scope_summary(obj: RightsRequest) -> str:
     if changes:
         return "; ".join(
             _("%(label)s: “%(before)s” → “%(after)s”")
-            % {"label": c.label, "before": c.asked_over_shown, "after": c.new_value}
+            % {"label": c.label, "before": c.asked_over_shown, "after": c.new_value_shown}
             for c in changes
         )
     if obj.kind in (Kind.STOP_USE, Kind.STOP_PROVISION):

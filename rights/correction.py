@@ -59,6 +59,11 @@ class Change:
         """The value the customer saw, as the pages show it in the active language."""
         return display(self.source, self.field, self.asked_over)
 
+    @property
+    def new_value_shown(self) -> str:
+        """The value asked for, as the pages show it (a choice's label, not its code)."""
+        return display(self.source, self.field, self.new_value)
+
 
 def requested_changes(request: RightsRequest) -> list[Change]:
     scope = request.scope or {}

@@ -390,6 +390,21 @@ def test_a_choice_changed_since_the_request_is_flagged_with_the_label_the_viewer
     assert "Changed since the request (the person saw “Female”)." in page.content.decode()
 
 
+def test_the_customer_reads_the_choice_asked_for_as_its_label(
+    profile, officer, file_request, client, django_capture_on_commit_callbacks
+):
+    from tests.conftest import last_code
+
+    Profile.objects.filter(pk=profile.pk).update(gender=Profile.Gender.FEMALE)
+    request = _gender_request(profile, officer, file_request, language="ja")
+    client.force_login(profile.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/code/", {"send": "1"})
+    client.post("/accounts/code/", {"token": last_code(), "verify": "1"})
+    page = client.get(f"/requests/{request.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Female → Other" in page
+
+
 def test_the_values_asked_for_and_changed_are_encrypted_at_rest(correction_request, officer):
     """Issue 10: the request's scope, its timeline and its notice hold the person's values;
     the database holds them as tokens, while the pages and the notice read them."""
