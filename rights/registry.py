@@ -731,6 +731,37 @@ def _lookup_condition(model, personal_field: PersonalField, query: str):
 # ---------------------------------------------------------------------------
 
 
+class _Texts:
+    """The purposes and retention texts of one subject view, each asked for once.
+
+    A category appears under several services and a retention rule under
+    several categories; the providers query the database, so one view asks
+    each question once.
+    """
+
+    def __init__(self, registry: Registry):
+        self.registry = registry
+        self.purposes: dict[tuple[Category, str | None], Any] = {}
+        self.retention: dict[str, str | None] = {}
+
+    def retention_text(self, code: str) -> str | None:
+        if code not in self.retention:
+            self.retention[code] = self.registry.retention_text(code)
+        return self.retention[code]
+
+    def category_group(self, category, code, sections) -> CategoryGroup:
+        texts = []
+        for retention in dict.fromkeys(s.source.retention for s in sections):
+            text = self.retention_text(retention)
+            if text is None:
+                texts = None
+                break
+            texts.append(text)
+        if (category, code) not in self.purposes:
+            self.purposes[category, code] = self.registry.category_purposes(category, code)
+        return CategoryGroup(category, sections, self.purposes[category, code], texts)
+
+
 @dataclass(frozen=True)
 class PageInfo:
     number: int
@@ -987,6 +1018,7 @@ class Registry:
         known = {s.code: s for s in Service.objects.filter(code__in=codes)} if codes else {}
 
         groups = []
+        texts = _Texts(self)
         ordered_codes = sorted(codes, key=lambda c: (known[c].display_name if c in known else c, c))
         for code in [None, *ordered_codes]:
             categories = []
@@ -1004,20 +1036,10 @@ class Registry:
                     anchor = f"{source.key}-{code or 'account'}-{category.value}".replace(".", "-")
                     sections.append(Section(anchor, source, category, chosen, rows, page))
                 if sections:
-                    categories.append(self._category_group(category, code, sections))
+                    categories.append(texts.category_group(category, code, sections))
             if categories:
                 groups.append(ServiceGroup(code, known.get(code), categories))
         return SubjectView(subject, groups, per_page)
-
-    def _category_group(self, category, code, sections) -> CategoryGroup:
-        texts = []
-        for retention in dict.fromkeys(s.source.retention for s in sections):
-            text = self.retention_text(retention)
-            if text is None:
-                texts = None
-                break
-            texts.append(text)
-        return CategoryGroup(category, sections, self.category_purposes(category, code), texts)
 
     def stream(self, subject) -> Iterator[Record]:
         """Every record of the subject from every source, one at a time."""
