@@ -44,3 +44,16 @@ def requests_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     any_service = through.objects.filter(rightsrequest_id=OuterRef("pk"))
     customer = ServiceRegistration.objects.filter(user_id=OuterRef("subject_id"), service__in=mine)
     return queryset.filter(Exists(own) | (~Exists(any_service) & Exists(customer)))
+
+
+def request_timeline(request: RightsRequest) -> list:
+    """The events and messages of ``request``, oldest first, as the person sees them;
+    each event carries its ``outcome`` in words (a correction's before and after)."""
+    from .notifications import event_outcome
+
+    events = list(request.events.select_related("actor"))
+    for event in events:
+        event.outcome = event_outcome(event)
+    timeline = events + list(request.messages.select_related("author"))
+    timeline.sort(key=lambda item: item.created_at)
+    return timeline

@@ -25,8 +25,9 @@ from .correction import requested_changes
 from .disclosure.selectors import delivery_for_customer
 from .forms import FORMS, MessageForm
 from .models import RightsRequest
-from .notifications import event_outcome, recipient_of, render_notice
+from .notifications import recipient_of, render_notice
 from .payments import BadSignature, UnknownProvider, get_provider
+from .selectors import request_timeline
 
 logger = logging.getLogger(__name__)
 
@@ -143,30 +144,14 @@ def request_create(request, kind):
 def request_detail(request, pk):
     rights_request = _own_request(request, pk)
     form = MessageForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.message_post(
-                request=rights_request,
-                author=request.user,
-                body=form.cleaned_data["body"],
-                attachment=form.cleaned_data.get("attachment"),
-                attachment_type=getattr(form, "attachment_type", ""),
-                http_request=request,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Your message is sent."))
-            return redirect("rights:request_detail", pk=rights_request.pk)
+    if request.method == "POST" and message_send(
+        request, form, rights_request=rights_request, author=request.user
+    ):
+        return redirect("rights:request_detail", pk=rights_request.pk)
     notices = [
         (n, *render_notice(n, language=request.LANGUAGE_CODE))
         for n in rights_request.notifications.all()
     ]
-    events = list(rights_request.events.select_related("actor"))
-    for event in events:
-        event.outcome = event_outcome(event)
-    timeline = events + list(rights_request.messages.select_related("author"))
-    timeline.sort(key=lambda item: item.created_at)
     return render(
         request,
         "rights/request_detail.html",
@@ -175,7 +160,7 @@ def request_detail(request, pk):
             "changes": requested_changes(rights_request),
             "form": form,
             "notices": notices,
-            "timeline": timeline,
+            "timeline": request_timeline(rights_request),
             "can_withdraw": Status.WITHDRAWN
             in workflow.allowed_transitions(rights_request, request.user),
             "fee": rights_request.payments.exclude(status=PaymentStatus.CANCELLED).first(),
@@ -184,6 +169,27 @@ def request_detail(request, pk):
             "documents": list(rights_request.identity_documents.all()),
         },
     )
+
+
+def message_send(request, form: MessageForm, *, rights_request: RightsRequest, author) -> bool:
+    """Post the valid message ``form`` to the request's thread; True when it is sent,
+    else the form carries the error. ``author`` None: the requester without an account."""
+    if not form.is_valid():
+        return False
+    try:
+        services.message_post(
+            request=rights_request,
+            author=author,
+            body=form.cleaned_data["body"],
+            attachment=form.cleaned_data.get("attachment"),
+            attachment_type=getattr(form, "attachment_type", ""),
+            http_request=request,
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return False
+    messages.success(request, _("Your message is sent."))
+    return True
 
 
 @step_up_required
