@@ -228,12 +228,16 @@ def message_post(
     http_request=None,
 ) -> RequestMessage:
     """Add a message to the thread. A customer's answer to a request for
-    information puts the request back in review (the clock runs again)."""
+    information puts the request back in review (the clock runs again).
+
+    ``author`` None is the requester without an account, writing from the
+    follow page after confirming their address."""
     from .workflow import transition
 
     body = (body or "").strip()
     if not body:
         raise ValidationError(_("Please write a message."))
+    from_staff = author is not None and author.is_staff
     with transaction.atomic():
         locked = RightsRequest.objects.select_for_update().get(pk=request.pk)
         if not locked.is_open:
@@ -241,7 +245,7 @@ def message_post(
         message = RequestMessage(
             request=locked,
             author=author,
-            from_staff=author.is_staff,
+            from_staff=from_staff,
             body=body,
         )
         if attachment is not None:
@@ -257,7 +261,7 @@ def message_post(
             request=http_request,
             details={"attachment": bool(attachment)},
         )
-        if not author.is_staff and locked.status == Status.AWAITING_CUSTOMER:
+        if not from_staff and locked.status == Status.AWAITING_CUSTOMER:
             with contextlib.suppress(TransitionError):
                 transition(locked, to=Status.IN_REVIEW, actor=author, http_request=http_request)
     return message

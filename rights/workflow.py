@@ -66,7 +66,8 @@ TRANSITIONS: dict[str, dict[str, frozenset[Role]]] = {
         Status.WITHDRAWN: frozenset({C, S}),
     },
     Status.AWAITING_CUSTOMER: {
-        Status.IN_REVIEW: frozenset({C, S}),
+        # The system: the answer of a requester without an account (rights.identity).
+        Status.IN_REVIEW: frozenset({C, S, Y}),
         Status.WITHDRAWN: frozenset({C, S}),
         Status.EXPIRED: frozenset({S, Y}),
     },
