@@ -121,18 +121,31 @@ def recipients_of(request: RightsRequest, kind: str) -> list[Recipient]:
     return found
 
 
+def follow_url(request: RightsRequest, email: str) -> str:
+    """The address of the follow page of ``request`` for a recipient without an account."""
+    from .identity.services import follow_token
+
+    path = reverse("identity:follow", kwargs={"token": follow_token(request, email)})
+    return f"{settings.SITE_URL}{path}"
+
+
 def render_notice(
-    notification: RequestNotification, *, language: str, has_account: bool = True
+    notification: RequestNotification,
+    *,
+    language: str,
+    has_account: bool = True,
+    follow_url: str = "",
 ) -> tuple[str, str]:
     """(subject line, body) of a notice in ``language``.
 
-    ``has_account`` False words it for someone who follows the request by
-    e-mail only (no request page to point to).
+    ``has_account`` False words it for someone without a request page in the
+    portal: it points to ``follow_url``, their follow page (see :func:`follow_url`).
     """
     from django.utils.dateparse import parse_datetime
 
     context = {
         "has_account": has_account,
+        "follow_url": follow_url,
         "documents": notification.context.get("documents", False),
         "notification": notification,
         "request": notification.request,

@@ -20,7 +20,7 @@ FINAL_NOTICES = ("completed", "partially_completed")
 @shared_task(**MAIL_RETRY)
 def send_request_notification(notification_id: int) -> None:
     from .models import RequestNotification
-    from .notifications import recipients_of, render_notice
+    from .notifications import follow_url, recipients_of, render_notice
 
     with transaction.atomic():
         notification = (
@@ -45,7 +45,12 @@ def send_request_notification(notification_id: int) -> None:
             if digest in sent:
                 continue
             subject, body = render_notice(
-                notification, language=recipient.language, has_account=recipient.has_account
+                notification,
+                language=recipient.language,
+                has_account=recipient.has_account,
+                follow_url=""
+                if recipient.has_account
+                else follow_url(notification.request, recipient.email),
             )
             try:
                 send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email])

@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -37,6 +38,7 @@ from .models import (
 CODE_DIGITS = 6
 _CODE_SALT = "rights.identity.email-code"
 _LINK_SALT = "rights.identity.agent-confirmation"
+_FOLLOW_SALT = "rights.identity.follow"
 # After the code is confirmed the form may be sent within this time.
 CONFIRMATION_VALID_FOR = dt.timedelta(hours=1)
 
@@ -536,6 +538,68 @@ def agent_confirmation_answer(
             )
     locked.refresh_from_db()
     return locked
+
+
+# -- following a request without an account ---------------------------------------------------
+
+
+def _address_digest(email: str) -> str:
+    return salted_hmac(_FOLLOW_SALT, email.strip().lower(), algorithm="sha256").hexdigest()[:32]
+
+
+def follow_token(request: RightsRequest, email: str) -> str:
+    """The token of the follow link of ``request`` for the address ``email``: signed, and
+    carrying a digest of the address rather than the address, so a link shows none."""
+    return signing.dumps({"r": request.pk, "e": _address_digest(email)}, salt=_FOLLOW_SALT)
+
+
+def follow_addresses(request: RightsRequest) -> dict[str, bool]:
+    """The addresses without an account that are told about ``request``, each with
+    whether it is the requester's (True) or the principal's of an agent (False)."""
+    from ..notifications import PRINCIPAL_COPIES, recipients_of
+
+    identity = getattr(request, "identity", None)
+    requester = (identity.requester_email or "").lower() if identity else ""
+    return {
+        r.email.lower(): r.email.lower() == requester
+        for r in recipients_of(request, next(iter(PRINCIPAL_COPIES)))
+        if not r.has_account and r.email
+    }
+
+
+def request_for_follow_token(token: str) -> tuple[RightsRequest, str] | None:
+    """The request and address a follow link's ``token`` stands for, or None when the
+    token is tampered with or the address is no longer told about the request."""
+    try:
+        data = signing.loads(token or "", salt=_FOLLOW_SALT)
+        pk, digest = int(data["r"]), str(data["e"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+    request = (
+        RightsRequest.objects.select_related("identity", "subject", "requester")
+        .filter(pk=pk, identity__isnull=False)
+        .first()
+    )
+    if request is None:
+        return None
+    for email in follow_addresses(request):
+        if constant_time_compare(digest, _address_digest(email)):
+            return request, email
+    return None
+
+
+def follow_confirmation_verify(*, confirmation_id: int, email: str, code: str) -> None:
+    """Check the code mailed to ``email`` for the follow page, then use it up."""
+    # Not inside a transaction: a wrong code must stay counted when the refusal is raised.
+    confirmation = EmailConfirmation.objects.filter(
+        pk=confirmation_id, email__iexact=email, used_at__isnull=True
+    ).first()
+    if confirmation is None:
+        raise CodeRefused(_("Please ask for a new code."))
+    email_confirmation_verify(confirmation_id=confirmation.pk, code=code)
+    EmailConfirmation.objects.filter(pk=confirmation.pk, used_at__isnull=True).update(
+        used_at=timezone.now()
+    )
 
 
 # -- staff-entered requests ------------------------------------------------------------------

@@ -11,5 +11,6 @@ urlpatterns = [
     path("start/code/", views.code, name="code"),
     path("start/request/", views.request_form, name="form"),
     path("start/done/", views.done, name="done"),
+    path("follow/<str:token>/", views.follow, name="follow"),
     path("confirm-agent/<str:token>/", views.confirm_agent, name="confirm_agent"),
 ]

@@ -4,6 +4,12 @@
 form with the documents, then a receipt page. The session carries only the id
 of the confirmation (and afterwards of the filed request); each step is
 rate-limited per IP address and per e-mail address.
+
+``/requests/follow/<token>/``: the page a requester without an account follows
+their request on, reached by the link in every notice mailed to them. It shows
+nothing but the reference until the address is confirmed with a mailed code;
+the session then remembers the request for ``SESSION_IDLE_TIMEOUT`` seconds
+from the last visit.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -20,13 +27,19 @@ from django.views.decorators.http import require_http_methods
 from portal.audit import audit_log
 from portal.decorators import step_up_required
 
+from ..choices import PaymentStatus
+from ..forms import MessageForm
 from ..models import RightsRequest
+from ..notifications import PRINCIPAL_COPIES, follow_url, render_notice
+from ..selectors import request_timeline
+from ..views import how_to_pay, message_send
 from . import services
 from .forms import CodeForm, PublicRequestForm, StartForm
 from .models import EmailConfirmation
 from .throttle import throttled, too_many
 
 SESSION_KEY = "rights_public_request"
+FOLLOW_SESSION_KEY = "rights_follow"
 
 
 def _state(request) -> dict:
@@ -140,6 +153,127 @@ def done(request):
         "rights/public/done.html",
         {"req": filed, "email": filed.identity.requester_email, "keep_days": _keep_days()},
     )
+
+
+def _follow_state(request) -> dict:
+    return request.session.get(FOLLOW_SESSION_KEY) or {}
+
+
+def _follow_confirmed(request, rights_request: RightsRequest, email: str) -> bool:
+    """Whether this session confirmed ``email`` for the request recently; a visit
+    within the time keeps it confirmed."""
+    state = _follow_state(request)
+    entry = state.get(str(rights_request.pk)) or {}
+    now = timezone.now().timestamp()
+    if entry.get("email") != email or now - entry.get("seen", 0) > settings.SESSION_IDLE_TIMEOUT:
+        return False
+    entry["seen"] = now
+    request.session[FOLLOW_SESSION_KEY] = {**state, str(rights_request.pk): entry}
+    return True
+
+
+def _follow_remember(request, rights_request: RightsRequest, email: str) -> None:
+    state = {
+        key: value
+        for key, value in _follow_state(request).items()
+        if key != "code" and key != str(rights_request.pk)
+    }
+    state[str(rights_request.pk)] = {"email": email, "seen": timezone.now().timestamp()}
+    request.session[FOLLOW_SESSION_KEY] = state
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def follow(request, token):
+    """A request followed without an account: the code step, then the request's page."""
+    found = services.request_for_follow_token(token)
+    if found is None:
+        raise Http404
+    rights_request, email = found
+    if not _follow_confirmed(request, rights_request, email):
+        return _follow_code(request, rights_request, email)
+    is_requester = services.follow_addresses(rights_request).get(email, False)
+    form = MessageForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and is_requester:
+        exceeded = throttled(request, step="form", email=email)
+        if exceeded:
+            return too_many(request, exceeded)
+        if message_send(request, form, rights_request=rights_request, author=None):
+            return redirect("identity:follow", token=token)
+    rights_request.refresh_from_db()
+    return render(
+        request,
+        "rights/public/follow.html",
+        {
+            "req": rights_request,
+            "form": form,
+            "can_write": is_requester and rights_request.is_open,
+            "notices": _follow_notices(request, rights_request, email, is_requester),
+            "timeline": request_timeline(rights_request) if is_requester else [],
+            "fee": rights_request.payments.filter(status=PaymentStatus.PENDING).first(),
+            "how_to_pay": how_to_pay(),
+        },
+    )
+
+
+def _follow_code(request, rights_request: RightsRequest, email: str):
+    """Only the reference, and the form to mail and enter a code for ``email``."""
+    state = _follow_state(request)
+    pending = state.get("code") or {}
+    sent = pending.get("request") == rights_request.pk and pending.get("email") == email
+    form = CodeForm(request.POST or None) if sent and "code" in request.POST else CodeForm()
+    if request.method == "POST" and "send" in request.POST:
+        exceeded = throttled(request, step="start", email=email)
+        if exceeded:
+            return too_many(request, exceeded)
+        confirmation = services.email_confirmation_start(
+            email=email, language=request.LANGUAGE_CODE
+        )
+        state["code"] = {
+            "request": rights_request.pk,
+            "email": email,
+            "confirmation": confirmation.pk,
+        }
+        request.session[FOLLOW_SESSION_KEY] = state
+        return redirect(request.path)
+    if request.method == "POST" and sent and form.is_valid():
+        exceeded = throttled(request, step="code", email=email)
+        if exceeded:
+            return too_many(request, exceeded)
+        try:
+            services.follow_confirmation_verify(
+                confirmation_id=pending["confirmation"],
+                email=email,
+                code=form.cleaned_data["code"],
+            )
+        except services.CodeRefused as error:
+            form.add_error("code", str(error))
+        else:
+            _follow_remember(request, rights_request, email)
+            return redirect(request.path)
+    return render(
+        request,
+        "rights/public/follow_code.html",
+        {
+            "reference": rights_request.reference,
+            "form": form,
+            "sent": sent,
+            "valid_minutes": _code_minutes(),
+        },
+    )
+
+
+def _follow_notices(request, rights_request, email: str, is_requester: bool) -> list:
+    """The notices sent to ``email``: all of them to the requester, the copies of the
+    outcome to the person an agent acted for; worded as they were mailed."""
+    notices = rights_request.notifications.all()
+    if not is_requester:
+        notices = notices.filter(kind__in=PRINCIPAL_COPIES)
+    link = follow_url(rights_request, email)
+    return [
+        (n, *render_notice(n, language=request.LANGUAGE_CODE, has_account=False, follow_url=link))
+        for n in notices
+    ]
 
 
 @never_cache

@@ -1,0 +1,283 @@
+"""A request filed without an account, followed through the signed link in its notices."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+
+from rights.choices import Status
+from rights.identity.services import follow_token, identity_verify
+from rights.models import RequestMessage, RightsRequest
+from rights.workflow import transition
+from tests.conftest import last_code
+
+from .identity_support import file_public_request, pdf
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("private_storage", "fresh_rate_limits"),
+]
+
+AGENT = "agent@lawyers.example"
+QUESTION = "Which of your client's e-mail addresses should we search?"
+LINK = re.compile(r"https?://[^\s]+/requests/follow/[^\s/]+/")
+
+
+@pytest.fixture
+def message_storage(monkeypatch, tmp_path):
+    """Attachments of the thread go to a temporary directory."""
+    from django.core.files.storage import FileSystemStorage
+
+    field = RequestMessage._meta.get_field("attachment")
+    location = tmp_path / "messages"
+    monkeypatch.setattr(field, "storage", FileSystemStorage(location=str(location)))
+    return location
+
+
+@pytest.fixture
+def visitor():
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.fixture
+def filed(visitor, django_capture_on_commit_callbacks):
+    """An appointed agent's request; the agent has no account."""
+    response = file_public_request(visitor, AGENT, django_capture_on_commit_callbacks)
+    assert response.status_code == 302, response.content
+    return RightsRequest.objects.get()
+
+
+@pytest.fixture
+def waiting(filed, officer, django_capture_on_commit_callbacks):
+    """The request verified, then waiting for information from the agent."""
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        identity_verify(request=filed, actor=officer)
+        transition(filed, to=Status.AWAITING_CUSTOMER, actor=officer, reason=QUESTION)
+    filed.refresh_from_db()
+    return filed
+
+
+def notice_to(address: str, needle: str):
+    for message in reversed(mail.outbox):
+        if message.to == [address] and needle in message.body:
+            return message
+    raise AssertionError(f"no notice with {needle!r} to {address}")
+
+
+def link_in(message) -> str:
+    match = LINK.search(message.body)
+    assert match, message.body
+    return "/" + match.group(0).split("/", 3)[3]
+
+
+def confirm(client, url, capture, code=None):
+    """Ask for a code on the follow page and enter it."""
+    with capture(execute=True):
+        response = client.post(url, {"send": "1"})
+    assert response.status_code == 302
+    assert mail.outbox[-1].to == [AGENT]
+    return client.post(url, {"code": code or last_code()})
+
+
+def test_every_notice_to_a_requester_without_an_account_links_to_the_follow_page(visitor, waiting):
+    received = notice_to(AGENT, waiting.reference)
+    asked = notice_to(AGENT, QUESTION)
+    for message in (received, asked):
+        assert "request's page" not in message.body
+        assert link_in(message) == f"/requests/follow/{follow_token(waiting, AGENT)}/"
+    assert "Please answer on the page below." in asked.body
+    # The link holds no address.
+    assert "lawyers" not in link_in(asked)
+    page = visitor.get(link_in(asked))
+    assert page.status_code == 200
+    assert waiting.reference in page.content.decode()
+
+
+def test_the_wording_for_customers_with_an_account_is_unchanged(waiting):
+    from rights.notifications import render_notice
+
+    notice = waiting.notifications.get(kind="information_needed")
+    _subject, body = render_notice(notice, language="en")
+    assert "Please answer on the request's page." in body
+    assert "/requests/follow/" not in body
+
+
+def test_without_the_code_the_page_shows_only_the_reference(visitor, waiting):
+    page = visitor.get(link_in(notice_to(AGENT, QUESTION)))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert waiting.reference in text
+    assert QUESTION not in text
+    assert "Disclosure" not in text
+    assert waiting.get_status_display() not in text
+    assert "Send me a code" in text
+    assert page["Cache-Control"].startswith("max-age=0")
+    # Writing before confirming stores nothing.
+    visitor.post(link_in(notice_to(AGENT, QUESTION)), {"body": "Here it is."})
+    assert not waiting.messages.exists()
+
+
+def test_a_wrong_code_is_refused(visitor, waiting, django_capture_on_commit_callbacks):
+    url = link_in(notice_to(AGENT, QUESTION))
+    with django_capture_on_commit_callbacks(execute=True):
+        visitor.post(url, {"send": "1"})
+    real = last_code()
+    wrong = f"{(int(real) + 1) % 10**6:06d}"
+    page = visitor.post(url, {"code": wrong})
+    assert page.status_code == 200
+    assert "The code is not correct" in page.content.decode()
+    assert QUESTION not in visitor.get(url).content.decode()
+
+
+@pytest.mark.parametrize("how", ["other_request", "other_address", "tampered"])
+def test_a_token_for_something_else_or_tampered_is_not_found(
+    visitor, waiting, django_capture_on_commit_callbacks, how
+):
+    url = link_in(notice_to(AGENT, QUESTION))
+    if how == "other_request":
+        other = file_public_request(
+            Client(HTTP_ACCEPT_LANGUAGE="en"),
+            "someone@example.net",
+            django_capture_on_commit_callbacks,
+        )
+        assert other.status_code == 302
+        token = follow_token(RightsRequest.objects.exclude(pk=waiting.pk).get(), AGENT)
+    elif how == "other_address":
+        token = follow_token(waiting, "someone@example.net")
+    else:
+        token = url.rstrip("/").rsplit("/", 1)[1]
+        token = token[:-1] + ("A" if token[-1] != "A" else "B")
+    assert visitor.get(f"/requests/follow/{token}/").status_code == 404
+
+
+def test_after_the_code_status_notices_and_thread_are_shown(
+    visitor, waiting, django_capture_on_commit_callbacks
+):
+    url = link_in(notice_to(AGENT, QUESTION))
+    response = confirm(visitor, url, django_capture_on_commit_callbacks)
+    assert response.status_code == 302
+    text = visitor.get(url).content.decode()
+    assert waiting.get_status_display() in text
+    assert "paused while we wait for you" in text
+    assert (
+        waiting.received_at.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d") in text
+    )
+    assert QUESTION.replace("'", "&#x27;") in text
+    assert "Notices from us" in text
+    assert "Send message" in text
+
+
+def test_a_reply_resumes_the_request_and_reaches_the_admin_thread(
+    visitor, waiting, officer_client, django_capture_on_commit_callbacks, message_storage
+):
+    url = link_in(notice_to(AGENT, QUESTION))
+    confirm(visitor, url, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = visitor.post(
+            url,
+            {"body": "taro@example.com <script>alert(1)</script>", "attachment": pdf("mail.pdf")},
+        )
+    assert response.status_code == 302
+    waiting.refresh_from_db()
+    assert waiting.status == Status.IN_REVIEW
+    assert waiting.pauses.filter(ended_at__isnull=True).count() == 0
+    message = waiting.messages.get()
+    assert message.author is None and not message.from_staff
+    assert message.attachment_type == "application/pdf"
+    assert (message_storage / message.attachment.name).exists()
+    page = visitor.get(url).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert(1)" not in page
+    admin_page = officer_client.get(f"/admin/rights/rightsrequest/{waiting.pk}/change/")
+    text = admin_page.content.decode()
+    assert "taro@example.com &lt;script&gt;" in text
+    assert AGENT in text
+
+
+def test_a_disguised_upload_is_refused_and_nothing_stored(
+    visitor, waiting, django_capture_on_commit_callbacks, message_storage
+):
+    url = link_in(notice_to(AGENT, QUESTION))
+    confirm(visitor, url, django_capture_on_commit_callbacks)
+    disguised = SimpleUploadedFile("answer.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")
+    response = visitor.post(url, {"body": "See the file.", "attachment": disguised})
+    assert response.status_code == 200
+    assert "errorlist" in response.content.decode()
+    assert not waiting.messages.exists()
+    waiting.refresh_from_db()
+    assert waiting.status == Status.AWAITING_CUSTOMER
+    assert not message_storage.exists() or not any(message_storage.rglob("*.pdf"))
+
+
+def test_an_empty_reply_gets_a_clear_error(visitor, waiting, django_capture_on_commit_callbacks):
+    url = link_in(notice_to(AGENT, QUESTION))
+    confirm(visitor, url, django_capture_on_commit_callbacks)
+    response = visitor.post(url, {"body": "   "})
+    assert response.status_code == 200
+    assert "errorlist" in response.content.decode()
+    assert not waiting.messages.exists()
+
+
+def test_the_reply_needs_the_csrf_token(waiting, django_capture_on_commit_callbacks):
+    client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    url = link_in(notice_to(AGENT, QUESTION))
+    assert client.post(url, {"send": "1"}).status_code == 403
+
+
+def test_the_confirmation_expires(visitor, waiting, settings, django_capture_on_commit_callbacks):
+    url = link_in(notice_to(AGENT, QUESTION))
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        confirm(visitor, url, django_capture_on_commit_callbacks)
+        assert QUESTION.replace("'", "&#x27;") in visitor.get(url).content.decode()
+        clock.shift(dt.timedelta(seconds=settings.SESSION_IDLE_TIMEOUT + 1))
+        text = visitor.get(url).content.decode()
+    assert QUESTION.replace("'", "&#x27;") not in text
+    assert "Send me a code" in text
+
+
+def test_the_japanese_notice_points_to_the_follow_page(waiting):
+    from rights.notifications import follow_url, render_notice
+
+    notice = waiting.notifications.get(kind="information_needed")
+    link = follow_url(waiting, AGENT)
+    _subject, body = render_notice(notice, language="ja", has_account=False, follow_url=link)
+    assert "下記のページからご回答ください" in body
+    assert body.rstrip().endswith(link)
+
+
+def test_the_person_an_agent_acted_for_sees_only_the_outcome(
+    waiting, officer, django_capture_on_commit_callbacks
+):
+    from rights.choices import RejectionGround
+
+    person = "hanako@example.com"
+    with django_capture_on_commit_callbacks(execute=True):
+        transition(waiting, to=Status.IN_REVIEW, actor=officer)
+        transition(
+            waiting,
+            to=Status.REJECTED,
+            actor=officer,
+            reason="No such records.",
+            ground=RejectionGround.values[0],
+        )
+    url = link_in(notice_to(person, "No such records."))
+    assert url == f"/requests/follow/{follow_token(waiting, person)}/"
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"send": "1"})
+    assert mail.outbox[-1].to == [person]
+    assert client.post(url, {"code": last_code()}).status_code == 302
+    text = client.get(url).content.decode()
+    assert "No such records." in text
+    assert QUESTION.replace("'", "&#x27;") not in text
+    assert "Send message" not in text
+    client.post(url, {"body": "Not from me."})
+    assert not waiting.messages.exists()
