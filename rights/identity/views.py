@@ -179,6 +179,7 @@ def _follow_remember(request, rights_request: RightsRequest, email: str) -> None
         if key != "code" and key != str(rights_request.pk)
     }
     state[str(rights_request.pk)] = {"email": email, "seen": timezone.now().timestamp()}
+    request.session.cycle_key()  # a session key planted before the code is worth nothing after
     request.session[FOLLOW_SESSION_KEY] = state
 
 

@@ -175,6 +175,22 @@ def test_after_the_code_status_notices_and_thread_are_shown(
     assert "Send message" in text
 
 
+def test_the_session_key_changes_when_the_code_is_accepted(
+    visitor, waiting, django_capture_on_commit_callbacks
+):
+    url = link_in(notice_to(AGENT, QUESTION))
+    with django_capture_on_commit_callbacks(execute=True):
+        visitor.post(url, {"send": "1"})
+    planted = visitor.session.session_key
+    visitor.post(url, {"code": last_code()})
+    assert visitor.session.session_key != planted
+    # The old key carries nothing: a copy of the session made before the code sees no page.
+    stranger = Client(HTTP_ACCEPT_LANGUAGE="en")
+    stranger.cookies["sessionid"] = planted
+    assert QUESTION not in stranger.get(url).content.decode()
+    assert waiting.get_status_display() in visitor.get(url).content.decode()
+
+
 def test_a_reply_resumes_the_request_and_reaches_the_admin_thread(
     visitor, waiting, officer_client, django_capture_on_commit_callbacks, message_storage
 ):
