@@ -30,7 +30,7 @@ from portal.decorators import step_up_required
 from ..choices import PaymentStatus
 from ..forms import MessageForm
 from ..models import RightsRequest
-from ..notifications import PRINCIPAL_COPIES, follow_url, render_notice
+from ..notifications import PRINCIPAL_COPIES, render_notice
 from ..selectors import request_timeline
 from ..views import how_to_pay, message_send
 from . import services
@@ -266,14 +266,13 @@ def _follow_code(request, rights_request: RightsRequest, email: str):
 
 def _follow_notices(request, rights_request, email: str, is_requester: bool) -> list:
     """The notices sent to ``email``: all of them to the requester, the copies of the
-    outcome to the person an agent acted for; worded as they were mailed."""
+    outcome to the person an agent acted for."""
     notices = rights_request.notifications.all()
     if not is_requester:
         notices = notices.filter(kind__in=PRINCIPAL_COPIES)
-    link = follow_url(rights_request, email)
+    # Worded for the e-mail, less the link back to this very page.
     return [
-        (n, *render_notice(n, language=request.LANGUAGE_CODE, has_account=False, follow_url=link))
-        for n in notices
+        (n, *render_notice(n, language=request.LANGUAGE_CODE, has_account=False)) for n in notices
     ]
 
 

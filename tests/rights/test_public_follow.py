@@ -173,6 +173,7 @@ def test_after_the_code_status_notices_and_thread_are_shown(
     assert QUESTION.replace("'", "&#x27;") in text
     assert "Notices from us" in text
     assert "Send message" in text
+    assert "Follow the request here" not in text  # the mails' link back to this page
 
 
 def test_the_session_key_changes_when_the_code_is_accepted(
