@@ -11,6 +11,7 @@ import logging
 
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -35,11 +36,17 @@ def _stream(fileobj, opened):
         fileobj.close()
 
 
-def _unavailable(request, package, reason, status=410):
+def _unavailable(request, package, reason, status=410, *, back_url, new_request_url):
     return render(
         request,
         "rights/download_unavailable.html",
-        {"package": package, "req": package.request, "reason": reason},
+        {
+            "package": package,
+            "req": package.request,
+            "reason": reason,
+            "back_url": back_url,
+            "new_request_url": new_request_url,
+        },
         status=status,
     )
 
@@ -51,30 +58,49 @@ def package_download(request, token):
     package = package_for_download(user=request.user, token=token)
     if package is None:
         raise Http404
+    return serve_package(request, package, actor=request.user)
+
+
+def serve_package(request, package, *, actor, back_url: str = "", new_request_url: str = ""):
+    """GET: what the file is and a download button; POST: count one download and
+    stream the decrypted zip. For a caller that has checked who may download.
+
+    ``actor`` is the customer, or None for a requester without an account
+    (confirmed by a code on their follow page, whose address is ``back_url``);
+    ``new_request_url`` is where to ask again once the link no longer works.
+    """
+    links = {
+        "back_url": back_url or reverse("rights:request_detail", args=[package.request_id]),
+        "new_request_url": new_request_url or reverse("rights:request_create", args=["disclosure"]),
+    }
     reason = package.unavailable_reason()
     if reason:
         if request.method == "POST":
             services.download_refused(
-                package=package, user=request.user, reason=reason, http_request=request
+                package=package, user=actor, reason=reason, http_request=request
             )
-        return _unavailable(request, package, reason)
+        return _unavailable(request, package, reason, **links)
     if request.method == "GET":
-        return render(request, "rights/download.html", {"package": package, "req": package.request})
+        return render(
+            request,
+            "rights/download.html",
+            {"package": package, "req": package.request, **links},
+        )
     try:
         fileobj = package.file.open("rb")
     except OSError:
         logger.error("Stored disclosure package %s is missing", package.pk)
-        return _unavailable(request, package, "unreadable", status=503)
+        return _unavailable(request, package, "unreadable", status=503, **links)
     try:
         opened = crypto.read_header(fileobj)
     except (crypto.PackageDecryptionError, OSError) as error:
         fileobj.close()
         logger.error("Stored disclosure package %s cannot be opened: %s", package.pk, error)
-        return _unavailable(request, package, "unreadable", status=503)
-    reason = services.download_claim(package=package, user=request.user, http_request=request)
+        return _unavailable(request, package, "unreadable", status=503, **links)
+    reason = services.download_claim(package=package, user=actor, http_request=request)
     if reason:
         fileobj.close()
-        return _unavailable(request, package, reason)
+        return _unavailable(request, package, reason, **links)
     response = StreamingHttpResponse(_stream(fileobj, opened), content_type="application/zip")
     response["Content-Length"] = str(package.size)
     response["Content-Disposition"] = content_disposition_header(

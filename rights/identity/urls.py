@@ -12,5 +12,6 @@ urlpatterns = [
     path("start/request/", views.request_form, name="form"),
     path("start/done/", views.done, name="done"),
     path("follow/<str:token>/", views.follow, name="follow"),
+    path("follow/<str:token>/download/", views.follow_download, name="follow_download"),
     path("confirm-agent/<str:token>/", views.confirm_agent, name="confirm_agent"),
 ]

@@ -14,11 +14,14 @@ from the last visit.
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -28,6 +31,9 @@ from portal.audit import audit_log
 from portal.decorators import step_up_required
 
 from ..choices import PaymentStatus
+from ..disclosure.models import DisclosurePackage
+from ..disclosure.selectors import delivery_for_customer
+from ..disclosure.views import serve_package
 from ..forms import MessageForm
 from ..models import RightsRequest
 from ..notifications import PRINCIPAL_COPIES, render_notice
@@ -213,7 +219,45 @@ def follow(request, token):
             "timeline": request_timeline(rights_request) if is_requester else [],
             "fee": rights_request.payments.filter(status=PaymentStatus.PENDING).first(),
             "how_to_pay": how_to_pay(),
+            "delivery": _follow_delivery(rights_request, token) if is_requester else None,
+            "new_request_url": reverse("identity:start"),
         },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def follow_download(request, token):
+    """The disclosure or notice of purposes of a request followed without an account:
+    the same page, single-use link and audit as a customer's download, for the
+    requester once their address is confirmed on the follow page."""
+    found = services.request_for_follow_token(token)
+    if found is None:
+        raise Http404
+    rights_request, email = found
+    if not _follow_confirmed(request, rights_request, email):
+        return redirect("identity:follow", token=token)
+    if not services.follow_addresses(rights_request).get(email, False):
+        raise Http404  # the person an agent acted for: the answer is the requester's
+    package = DisclosurePackage.objects.filter(request=rights_request).first()
+    if package is None:
+        raise Http404
+    return serve_package(
+        request,
+        package,
+        actor=None,
+        back_url=reverse("identity:follow", kwargs={"token": token}),
+        new_request_url=reverse("identity:start"),
+    )
+
+
+def _follow_delivery(rights_request: RightsRequest, token: str):
+    """The delivery box of the follow page, its button pointing to the follow download."""
+    delivery = delivery_for_customer(rights_request)
+    if delivery is None or delivery.package is None:
+        return delivery
+    return dataclasses.replace(
+        delivery, url=reverse("identity:follow_download", kwargs={"token": token})
     )
 
 

@@ -298,3 +298,49 @@ def test_the_person_an_agent_acted_for_sees_only_the_outcome(
     assert "Send message" not in text
     client.post(url, {"body": "Not from me."})
     assert not waiting.messages.exists()
+
+
+@pytest.fixture
+def answered(filed, officer, django_capture_on_commit_callbacks):
+    """The disclosure verified for the person found, then put in progress: the package is
+    built and the request completed, with the notice to the agent."""
+    from rights.identity.services import identity_match_subject
+    from tests.factories import ProfileFactory
+
+    person = ProfileFactory(full_name="山田 花子", user__email="hanako@example.com").user
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        identity_match_subject(request=filed, subject=person, actor=officer)
+        identity_verify(request=filed, actor=officer)
+        filed.refresh_from_db()
+        transition(filed, to=Status.IN_PROGRESS, actor=officer)
+    filed.refresh_from_db()
+    assert filed.status == Status.COMPLETED
+    return filed
+
+
+def test_the_requester_downloads_the_answer_once_from_the_follow_page(
+    visitor, answered, django_capture_on_commit_callbacks
+):
+    """APPI art. 33 for a requester without an account: the notice points to the follow
+    page (not to a login), the file is downloaded there once, and the audit trail says so."""
+    from portal.models import AuditEvent
+    from tests.rights.disclosure_support import unzip
+
+    notice = notice_to(AGENT, "Download them from the page below")
+    assert "/downloads/" not in notice.body and "log in" not in notice.body
+    url = link_in(notice)
+    download = url + "download/"
+    assert visitor.get(download).url == url  # not before the code
+    confirm(visitor, url, django_capture_on_commit_callbacks)
+    page = visitor.get(url).content.decode()
+    assert f'href="{download}"' in page
+    assert visitor.get(download).status_code == 200
+    response = visitor.post(download)
+    assert response.status_code == 200
+    contents = unzip(b"".join(response.streaming_content))
+    assert any(b"hanako@example.com" in body for body in contents.values())
+    assert AuditEvent.objects.filter(action="disclosure.downloaded", actor=None).count() == 1
+    again = visitor.post(download)
+    assert again.status_code == 410
+    assert "/requests/start/" in again.content.decode()
