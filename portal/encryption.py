@@ -224,12 +224,11 @@ def _plain(raw, kind: str):
     if looks_like_token(raw):
         text = decrypt(raw)
         stored = raw if is_current(raw) else encrypt(text)
-    else:  # stored before encryption, or by an old release
-        text = raw.isoformat() if isinstance(raw, dt.date) else str(raw)
+    else:  # stored before encryption (the column is text by then: an ISO date, JSON)
+        text = raw
         stored = None
     if kind == "date":
-        value = dt.date.fromisoformat(text[:10])
-        text = value.isoformat()
+        value = dt.date.fromisoformat(text)
     elif kind == "json":
         value = json.loads(text)
         if value == {}:

@@ -556,20 +556,22 @@ def follow_token(request: RightsRequest, email: str) -> str:
 def follow_addresses(request: RightsRequest) -> dict[str, bool]:
     """The addresses without an account that are told about ``request``, each with
     whether it is the requester's (True) or the principal's of an agent (False)."""
-    from ..notifications import PRINCIPAL_COPIES, recipients_of
+    from ..notifications import recipients_of
 
     identity = getattr(request, "identity", None)
     requester = (identity.requester_email or "").lower() if identity else ""
+    # Those told of the outcome: the requester and, for an agent, the person too.
     return {
         r.email.lower(): r.email.lower() == requester
-        for r in recipients_of(request, next(iter(PRINCIPAL_COPIES)))
+        for r in recipients_of(request, "completed")
         if not r.has_account and r.email
     }
 
 
-def request_for_follow_token(token: str) -> tuple[RightsRequest, str] | None:
-    """The request and address a follow link's ``token`` stands for, or None when the
-    token is tampered with or the address is no longer told about the request."""
+def request_for_follow_token(token: str) -> tuple[RightsRequest, str, bool] | None:
+    """The request and address a follow link's ``token`` stands for, and whether the
+    address is the requester's (else the principal's of an agent); None when the token
+    is tampered with or the address is no longer told about the request."""
     try:
         data = signing.loads(token or "", salt=_FOLLOW_SALT)
         pk, digest = int(data["r"]), str(data["e"])
@@ -582,9 +584,9 @@ def request_for_follow_token(token: str) -> tuple[RightsRequest, str] | None:
     )
     if request is None:
         return None
-    for email in follow_addresses(request):
+    for email, is_requester in follow_addresses(request).items():
         if constant_time_compare(digest, _address_digest(email)):
-            return request, email
+            return request, email, is_requester
     return None
 
 

@@ -196,10 +196,9 @@ def follow(request, token):
     found = services.request_for_follow_token(token)
     if found is None:
         raise Http404
-    rights_request, email = found
+    rights_request, email, is_requester = found
     if not _follow_confirmed(request, rights_request, email):
         return _follow_code(request, rights_request, email)
-    is_requester = services.follow_addresses(rights_request).get(email, False)
     form = MessageForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and is_requester:
         exceeded = throttled(request, step="form", email=email)
@@ -234,10 +233,10 @@ def follow_download(request, token):
     found = services.request_for_follow_token(token)
     if found is None:
         raise Http404
-    rights_request, email = found
+    rights_request, email, is_requester = found
     if not _follow_confirmed(request, rights_request, email):
         return redirect("identity:follow", token=token)
-    if not services.follow_addresses(rights_request).get(email, False):
+    if not is_requester:
         raise Http404  # the person an agent acted for: the answer is the requester's
     package = DisclosurePackage.objects.filter(request=rights_request).first()
     if package is None:
