@@ -391,6 +391,10 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "rights.tasks.retention_purge",
             "schedule": crontab(hour=3, minute=30),
         },
+        "rights-erasure-ledger-fill": {
+            "task": "rights.tasks.erasure_ledger_fill",
+            "schedule": crontab(hour=4, minute=0),
+        },
     }
 )
 

@@ -185,6 +185,14 @@ def retention_purge() -> dict:
     return run_purge().counts
 
 
+@shared_task
+def erasure_ledger_fill() -> int:
+    """Append to the ledger file any committed ledger entry it lacks."""
+    from .retention.erasure import ledger_file_fill
+
+    return ledger_file_fill()
+
+
 # -- disclosures and notices of purposes (rights.disclosure) ------------------------------
 
 

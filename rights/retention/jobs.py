@@ -447,15 +447,34 @@ JOBS = {
 # -- applying the ledger again after a restore ---------------------------------------------------
 
 
-def import_ledger_file(path) -> int:
-    """Add the entries of a ledger file the table lacks (after a restore); return how many."""
-    added = 0
+@dataclass
+class LedgerImport:
+    added: int = 0
+    #: Entries written by a transaction that this database server knows rolled back.
+    rolled_back: int = 0
+
+
+def import_ledger_file(path) -> LedgerImport:
+    """Add the entries of a ledger file the table lacks (after a restore).
+
+    An entry is written to the file before its transaction commits, so the
+    file may hold one whose transaction then rolled back. When the restored
+    database runs on the server that wrote it, PostgreSQL still knows that
+    transaction's outcome and such an entry is left out. Any other entry is
+    added: its decision (an approved deletion, a rule's period, a closure)
+    was committed before the erasure began, so erasing by it again erases
+    only what was due to be erased anyway.
+    """
+    result = LedgerImport()
     with open(path, encoding="utf-8") as ledger_file:
         for line in ledger_file:
             if not line.strip():
                 continue
             data = json.loads(line)
             if ErasureLedgerEntry.objects.filter(uid=data["uid"]).exists():
+                continue
+            if erasure.transaction_rolled_back(data.get("transaction")):
+                result.rolled_back += 1
                 continue
             ErasureLedgerEntry.objects.create(
                 uid=data["uid"],
@@ -473,13 +492,49 @@ def import_ledger_file(path) -> int:
                 request_id=data.get("request_id"),
                 erased_at=dt.datetime.fromisoformat(data["erased_at"]),
             )
-            added += 1
-    return added
+            result.added += 1
+    return result
+
+
+def _reclose_account(entry: ErasureLedgerEntry) -> int:
+    """Close again an account the restore re-opened; 1 when something had to change."""
+    from django.contrib.auth import get_user_model
+
+    from rights.models import RightsRequest
+
+    from .models import AccountClosure
+
+    user = get_user_model().objects.select_for_update().filter(pk=entry.subject_id).first()
+    if user is None:
+        return 0
+    request = RightsRequest.objects.filter(pk=entry.request_id).first()
+    closure, created = AccountClosure.objects.get_or_create(
+        user=user, defaults={"request": request, "closed_at": entry.erased_at}
+    )
+    changed, devices, sessions = erasure.account_lock_out(user)
+    if not (created or changed or devices or sessions):
+        return 0
+    audit_log(
+        action="account.closed",
+        actor=None,
+        subject=user,
+        target=closure,
+        details={
+            "request": entry.request_id,
+            "sessions": sessions,
+            "devices": devices,
+            "ledger": str(entry.uid),
+        },
+    )
+    return 1
 
 
 def _reapply_entry(entry: ErasureLedgerEntry, *, today, holds) -> int:
     from django.contrib.auth import get_user_model
 
+    if entry.reason == ErasureLedgerEntry.Reason.CLOSURE:
+        with transaction.atomic():
+            return _reclose_account(entry)
     source = registry.source(entry.source)
     if not isinstance(source, ModelSource):
         return 0

@@ -496,7 +496,8 @@ class ErasureLedgerEntry(models.Model):
     An entry is either about one subject (a deletion, a deferred erasure):
     the listed records, or every record of the source up to ``max_pk``; or a
     batch of the retention sweep: the records from ``first_pk`` to
-    ``max_pk`` that were past their rule's period on ``as_of``.
+    ``max_pk`` that were past their rule's period on ``as_of``; or the closure
+    of the subject's account (reason "closure", source the login account).
     """
 
     class Reason(models.TextChoices):
@@ -504,6 +505,7 @@ class ErasureLedgerEntry(models.Model):
         DEFERRED = "deferred", _("Deferred erasure")
         SWEEP = "sweep", _("Retention period ended")
         PURGE = "purge", _("Purge")
+        CLOSURE = "closure", _("Account closure")
 
     uid = models.UUIDField(
         _("id"), default=uuid.uuid4, unique=True, help_text=_("Stable id, also in the file.")

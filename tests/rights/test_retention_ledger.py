@@ -17,6 +17,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from portal.models import Invoice, Profile, ServiceRegistration, UsageRecord, User
 from rights.models import ErasureLedgerEntry
 from rights.retention import jobs
+from tests.factories import PASSWORD
 
 from .retention_support import approve, at, customer_with_records, file_deletion
 
@@ -112,3 +113,197 @@ def test_reapply_repeats_a_sweep_over_restored_rows():
     assert run.counts == {"usage-log": {"portal.usagerecord": 1}}
     assert list(UsageRecord.objects.values_list("user", flat=True)) == [stays.pk]
     assert ServiceRegistration.objects.count() == 2
+
+
+# -- account closure in the ledger, and a ledger file written before the commit (issue 17) ------
+
+
+def _customer_with_devices_and_session(client):
+    """A customer with an e-mail code device, an authenticator app and a live session."""
+    from portal.models import CustomerTOTPDevice
+    from portal.services import email_device_for
+
+    customer = customer_with_records(usage=3)
+    customer.set_password(PASSWORD)
+    customer.save(update_fields=["password"])
+    email_device_for(customer)
+    CustomerTOTPDevice.objects.create(user=customer, name="phone", confirmed=True)
+    client.force_login(customer)
+    return customer
+
+
+def _backup_of(customer) -> str:
+    from django.contrib.sessions.models import Session
+    from django_otp.plugins.otp_email.models import EmailDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from portal.models import CustomerEmailDevice, CustomerTOTPDevice
+
+    return _dump(
+        User.objects.filter(pk=customer.pk),
+        Profile.objects.filter(user=customer),
+        UsageRecord.objects.filter(user=customer),
+        EmailDevice.objects.filter(user=customer),
+        CustomerEmailDevice.objects.filter(user=customer),
+        TOTPDevice.objects.filter(user=customer),
+        CustomerTOTPDevice.objects.filter(user=customer),
+        Session.objects.all(),
+    )
+
+
+def _devices(customer) -> int:
+    from django_otp import devices_for_user
+
+    return len(list(devices_for_user(customer, confirmed=None)))
+
+
+def test_a_restore_and_the_replay_leave_a_closed_account_closed(
+    officer, client, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """APPI art. 35 / GDPR art. 17: a closed account is not re-opened by a restore.
+
+    Before issue 17 the closure wrote no ledger entry: the restored account was
+    active again, its old password worked and its one-time-password devices were back.
+    """
+    from django.contrib.auth import authenticate
+    from django.contrib.sessions.models import Session
+
+    from rights.models import AccountClosure
+
+    ledger_file = tmp_path / "erasure-ledger.jsonl"
+    settings.RIGHTS_ERASURE_LEDGER_FILE = str(ledger_file)
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer = _customer_with_devices_and_session(client)
+        address = customer.email
+        assert (_devices(customer), Session.objects.count()) == (2, 1)
+        backup = _backup_of(customer)
+        request = file_deletion(customer, scope={"everything": True})
+        with django_capture_on_commit_callbacks(execute=True):
+            approve(request, officer)
+
+    closures = ErasureLedgerEntry.objects.filter(reason=ErasureLedgerEntry.Reason.CLOSURE)
+    assert list(closures.values_list("subject_id", "source", "category", "count", "request")) == [
+        (customer.pk, "portal.user", "account", 1, request.pk)
+    ]
+    lines = [json.loads(line) for line in ledger_file.read_text().splitlines()]
+    assert [line["uid"] for line in lines if line["reason"] == "closure"] == [
+        str(closures.get().uid)
+    ]
+
+    # The backup comes back: the account is open, with its password, devices and session.
+    _restore(backup)
+    AccountClosure.objects.all().delete()
+    ErasureLedgerEntry.objects.all().delete()
+    customer.refresh_from_db()
+    assert customer.is_active and customer.check_password(PASSWORD)
+    assert authenticate(email=address, password=PASSWORD) == customer
+    assert (_devices(customer), Session.objects.count()) == (2, 1)
+
+    with time_machine.travel(at(2026, 7, 1, hour=12), tick=False):
+        out = io.StringIO()
+        call_command("reapply_erasures", "--ledger", str(ledger_file), stdout=out)
+    assert f"{len(lines)} entries added" in out.getvalue()
+    customer.refresh_from_db()
+    assert not customer.is_active
+    assert not customer.has_usable_password()
+    assert not customer.check_password(PASSWORD)
+    assert authenticate(email=address, password=PASSWORD) is None
+    assert customer.email == f"erased-{customer.pk}@erased.invalid"
+    assert (_devices(customer), Session.objects.count()) == (0, 0)
+    assert AccountClosure.objects.filter(user=customer).count() == 1
+    assert UsageRecord.objects.filter(user=customer).count() == 0
+    assert Profile.objects.get(user=customer).full_name == ""
+
+    with time_machine.travel(at(2026, 7, 1, hour=13), tick=False):
+        again = jobs.reapply_erasures()
+    assert again.total == 0
+
+
+def test_closing_an_account_twice_writes_one_ledger_entry(settings, tmp_path):
+    from rights.retention.erasure import account_close
+
+    settings.RIGHTS_ERASURE_LEDGER_FILE = str(tmp_path / "ledger.jsonl")
+    customer = customer_with_records(usage=0)
+    account_close(user=customer)
+    account_close(user=customer)
+    assert ErasureLedgerEntry.objects.filter(subject=customer).count() == 1
+    assert len((tmp_path / "ledger.jsonl").read_text().splitlines()) == 1
+
+
+def test_the_ledger_line_is_on_disk_before_the_erasure_commits(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """A worker killed right after the commit has already written its ledger line."""
+    from django.db import transaction
+
+    from rights.retention.erasure import account_close
+
+    ledger_file = tmp_path / "ledger.jsonl"
+    settings.RIGHTS_ERASURE_LEDGER_FILE = str(ledger_file)
+    customer = customer_with_records(usage=0)
+    # No on-commit callback runs: as if the process died at the commit.
+    with django_capture_on_commit_callbacks(execute=False), transaction.atomic():
+        account_close(user=customer)
+        uid = str(ErasureLedgerEntry.objects.get(subject=customer).uid)
+        assert [json.loads(line)["uid"] for line in ledger_file.read_text().splitlines()] == [uid]
+
+
+def test_an_erasure_whose_ledger_line_cannot_be_written_erases_nothing(settings, tmp_path):
+    from rights.retention.erasure import account_close
+
+    settings.RIGHTS_ERASURE_LEDGER_FILE = str(tmp_path)  # a directory: cannot be written
+    customer = customer_with_records(usage=0)
+    with pytest.raises(OSError):
+        account_close(user=customer)
+    customer.refresh_from_db()
+    assert customer.is_active
+    assert ErasureLedgerEntry.objects.count() == 0
+
+
+def test_the_fill_job_appends_committed_entries_the_file_lacks(settings, tmp_path):
+    """An entry the file lacks (an older release appended after commit) is added once."""
+    from rights.retention.erasure import account_close
+    from rights.tasks import erasure_ledger_fill
+
+    settings.RIGHTS_ERASURE_LEDGER_FILE = ""
+    first, second = customer_with_records(usage=0), customer_with_records(usage=0)
+    account_close(user=first)
+    ledger_file = tmp_path / "ledger.jsonl"
+    settings.RIGHTS_ERASURE_LEDGER_FILE = str(ledger_file)
+    account_close(user=second)
+    assert erasure_ledger_fill() == 1
+    assert erasure_ledger_fill() == 0
+    subjects = [json.loads(line)["subject_id"] for line in ledger_file.read_text().splitlines()]
+    assert subjects == [second.pk, first.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_entry_whose_transaction_rolled_back_is_not_replayed(settings, tmp_path):
+    """The line is written before the commit; PostgreSQL still knows the rollback."""
+    from django.db import connection, transaction
+
+    from rights.retention.erasure import account_close
+
+    if connection.vendor != "postgresql":
+        pytest.skip("transaction outcomes are known on PostgreSQL only")
+    ledger_file = tmp_path / "ledger.jsonl"
+    settings.RIGHTS_ERASURE_LEDGER_FILE = str(ledger_file)
+    kept_open, closed = customer_with_records(usage=0), customer_with_records(usage=0)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        account_close(user=kept_open)
+        raise RuntimeError("the commit fails")
+    account_close(user=closed)
+    assert len(ledger_file.read_text().splitlines()) == 2
+    # A restore from a backup taken before both: the accounts are open, the table empty.
+    ErasureLedgerEntry.objects.all().delete()
+    User.objects.filter(pk=closed.pk).update(is_active=True)
+
+    imported = jobs.import_ledger_file(ledger_file)
+    assert (imported.added, imported.rolled_back) == (1, 1)
+    run = jobs.reapply_erasures()
+    assert run.total == 1
+    assert list(
+        User.objects.filter(pk__in=[kept_open.pk, closed.pk])
+        .values_list("pk", "is_active")
+        .order_by("pk")
+    ) == sorted([(kept_open.pk, True), (closed.pk, False)])

@@ -27,10 +27,15 @@ class Command(BaseCommand):
             self.stdout.write("Dry run: the ledger file is not imported; only the table is read.")
         elif options["ledger"]:
             try:
-                added = import_ledger_file(options["ledger"])
+                imported = import_ledger_file(options["ledger"])
             except OSError as error:
                 raise CommandError(f"Cannot read the ledger file: {error}") from None
-            self.stdout.write(f"Ledger file: {added} entries added to the table.")
+            self.stdout.write(f"Ledger file: {imported.added} entries added to the table.")
+            if imported.rolled_back:
+                self.stdout.write(
+                    f"Ledger file: {imported.rolled_back} entries left out: their "
+                    "transaction rolled back, nothing was erased."
+                )
         run = reapply_erasures(dry_run=options["dry_run"], trigger="command")
         report(run, self.stdout.write)
         if run.status == RetentionRun.Status.FAILED:
