@@ -237,7 +237,9 @@ def transaction_rolled_back(transaction_id: str | None) -> bool:
         cursor.execute("SELECT system_identifier::text FROM pg_control_system()")
         if cursor.fetchone()[0] != cluster:
             return False
-        cursor.execute("SELECT pg_current_xact_id()::text::bigint")
+        # The snapshot's xmax: the first transaction id not yet started (reading it
+        # assigns no id of our own).
+        cursor.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
         if int(xid) >= cursor.fetchone()[0]:
             return False  # not a transaction this server has started
         cursor.execute("SELECT pg_xact_status(%s::xid8)", [xid])

@@ -489,9 +489,10 @@ class ErasureLedgerEntry(models.Model):
 
     A database restore from a backup taken before an erasure brings the
     erased data back; ``manage.py reapply_erasures`` erases it again from
-    these entries. Entries are also appended to the ledger file
-    (``RIGHTS_ERASURE_LEDGER_FILE``), which lives outside the database so it
-    survives the restore of the database itself.
+    these entries. Entries are also written to the ledger file
+    (``RIGHTS_ERASURE_LEDGER_FILE``), before their transaction commits, which
+    lives outside the database so it survives the restore of the database
+    itself (see :mod:`rights.retention.erasure`).
 
     An entry is either about one subject (a deletion, a deferred erasure):
     the listed records, or every record of the source up to ``max_pk``; or a

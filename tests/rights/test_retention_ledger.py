@@ -307,3 +307,30 @@ def test_an_entry_whose_transaction_rolled_back_is_not_replayed(settings, tmp_pa
         .values_list("pk", "is_active")
         .order_by("pk")
     ) == sorted([(kept_open.pk, True), (closed.pk, False)])
+
+
+def test_accounts_closed_before_the_closure_entry_get_one_from_the_migration():
+    import importlib
+
+    from django.apps import apps
+
+    from rights.models import AccountClosure
+
+    migration = importlib.import_module("rights.migrations.0014_ledger_entries_for_closed_accounts")
+    old, new = customer_with_records(usage=0), customer_with_records(usage=0)
+    AccountClosure.objects.create(user=old)
+    from rights.retention.erasure import account_close
+
+    account_close(user=new)
+    migration.add_closure_entries(apps, None)
+    migration.add_closure_entries(apps, None)
+    closures = ErasureLedgerEntry.objects.filter(reason=ErasureLedgerEntry.Reason.CLOSURE)
+    assert sorted(closures.values_list("subject_id", "source", "category", "count")) == [
+        (old.pk, "portal.user", "account", 1),
+        (new.pk, "portal.user", "account", 1),
+    ]
+    # The replay closes the account the old release left without an entry too.
+    User.objects.filter(pk=old.pk).update(is_active=True)
+    assert jobs.reapply_erasures().total == 1
+    old.refresh_from_db()
+    assert not old.is_active
