@@ -162,37 +162,54 @@ def _worker_gone(run: RetentionRun, now) -> bool:
     return run.is_interrupted(now)
 
 
-def _resume(job: str) -> RetentionRun | None:
-    """Take over the oldest interrupted run of ``job``, if any; the others are closed.
+def _claim_interrupted(job: str, *, current: RetentionRun | None = None):
+    """The interrupted runs of ``job``, oldest first, each claimed by this process.
 
     Interrupted: on PostgreSQL the run's lock is free (its worker's connection
     is gone); on SQLite its heartbeat is older than the timeout. Of two runs
-    starting at once only one takes it (the lock; on SQLite a compare-and-set
-    on the heartbeat). Runs pick their rows by what is still to do, so the run
-    taken over also finishes the work of any other interrupted run of the job.
+    looking at once only one claims each (the lock; on SQLite a
+    compare-and-set on the heartbeat). The caller releases the lock.
     """
     now = timezone.now()
-    taken = None
     running = RetentionRun.objects.filter(
         job=job, dry_run=False, status=RetentionRun.Status.RUNNING
     ).order_by("pk")
+    if current is not None:
+        # This session holds the current run's lock, and taking it again succeeds.
+        running = running.exclude(pk=current.pk)
     for stale in running:
         if not _worker_gone(stale, now):
             continue
-        same = RetentionRun.objects.filter(
+        claimed = RetentionRun.objects.filter(
             pk=stale.pk, status=RetentionRun.Status.RUNNING, heartbeat_at=stale.heartbeat_at
-        )
-        if taken is None:
-            if same.update(heartbeat_at=now, resumed=F("resumed") + 1):
-                taken = RetentionRun.objects.get(pk=stale.pk)
-                continue
+        ).update(heartbeat_at=now)
+        if claimed:
+            stale.heartbeat_at = now
+            yield stale
         else:
-            same.update(
-                status=RetentionRun.Status.FAILED,
-                finished_at=now,
-                errors=[*stale.errors, f"interrupted: run {taken.pk} finished its work"],
-            )
-        _run_lock(stale.pk, take=False)
+            _run_lock(stale.pk, take=False)
+
+
+def _close_interrupted(stale: RetentionRun, *, by: RetentionRun) -> None:
+    """Close a claimed interrupted run whose work ``by`` does: runs pick their rows
+    by what is still to do, so the later run erases what the interrupted one left."""
+    RetentionRun.objects.filter(pk=stale.pk).update(
+        status=RetentionRun.Status.FAILED,
+        finished_at=timezone.now(),
+        errors=[*stale.errors, f"interrupted: run {by.pk} did its work"],
+    )
+    _run_lock(stale.pk, take=False)
+
+
+def _resume(job: str) -> RetentionRun | None:
+    """Take over the oldest interrupted run of ``job``, if any; the others are closed."""
+    taken = None
+    for stale in _claim_interrupted(job):
+        if taken is None:
+            RetentionRun.objects.filter(pk=stale.pk).update(resumed=F("resumed") + 1)
+            taken = RetentionRun.objects.get(pk=stale.pk)
+        else:
+            _close_interrupted(stale, by=taken)
     return taken
 
 
@@ -263,6 +280,11 @@ def recorded_run(job: str, *, dry_run: bool = False, trigger: str = "beat"):
         record.status = (
             RetentionRun.Status.FAILED if record.errors else RetentionRun.Status.FINISHED
         )
+        if not dry_run:
+            # Runs interrupted while this one worked (say its worker was killed and
+            # the task redelivered before the lock was free): this one did their work.
+            for stale in _claim_interrupted(job, current=record):
+                _close_interrupted(stale, by=record)
     finally:
         record.finished_at = timezone.now()
         RetentionRun.objects.filter(pk=record.pk).update(
