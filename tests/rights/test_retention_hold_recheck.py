@@ -399,3 +399,50 @@ def _lock_held_elsewhere(pk: int):
     finally:
         done.set()
         thread.join()
+
+
+@pytest.mark.django_db
+def test_an_interrupted_reapply_is_resumed_after_the_last_entry_it_applied(settings, monkeypatch):
+    settings.RIGHTS_RETENTION_BATCH_SIZE = 4
+    with time_machine.travel(TODAY, tick=False) as traveller:
+        former_customers(customers=3, each=4)
+        backup = _backup()
+        jobs.run_sweep()
+        entries = list(ErasureLedgerEntry.objects.filter(reason="sweep").order_by("pk"))
+        assert len(entries) >= 3
+        _restore(backup)
+
+        progress = jobs.Run.progress
+
+        def progress_then_die(run, **kwargs):
+            progress(run, **kwargs)
+            raise WorkerKilled
+
+        monkeypatch.setattr(jobs.Run, "progress", progress_then_die)
+        with pytest.raises(WorkerKilled):
+            jobs.reapply_erasures()
+        monkeypatch.setattr(jobs.Run, "progress", progress)
+        killed = RetentionRun.objects.get(job="reapply")
+        # What SIGKILL leaves: the run still "running".
+        RetentionRun.objects.filter(pk=killed.pk).update(
+            status=RetentionRun.Status.RUNNING, finished_at=None, errors=[]
+        )
+        killed.refresh_from_db()
+        assert killed.cursor == {"at": entries[0].pk}
+        assert UsageRecord.objects.count() == 12 - entries[0].count
+
+        traveller.shift(dt.timedelta(minutes=6))
+        applied = []
+        reapply_entry = jobs._reapply_entry
+
+        def record(entry, **kwargs):
+            applied.append(entry.pk)
+            return reapply_entry(entry, **kwargs)
+
+        monkeypatch.setattr(jobs, "_reapply_entry", record)
+        resumed = jobs.reapply_erasures()
+    assert resumed.pk == killed.pk
+    assert (resumed.status, resumed.resumed) == ("finished", 1)
+    assert applied == [entry.pk for entry in entries[1:]]
+    assert resumed.counts == {"usage-log": {"portal.usagerecord": 12}}
+    assert UsageRecord.objects.count() == 0
