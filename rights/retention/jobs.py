@@ -16,6 +16,16 @@ its rows with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; on SQLite the IMMEDIATE
 transaction mode lets one writer in at a time); deletion steps are claimed
 with an advisory lock too.
 
+Each erasing batch reads the staff holds in its own transaction and its
+statement re-checks them (:class:`~rights.retention.holds.BatchHolds`), so a
+hold placed while a job runs wins from the next batch on. A run writes its
+heartbeat and progress with each batch; the next run of a job takes over a
+run whose worker died and finishes it from there (:func:`recorded_run`).
+
+The module is longer than most because the four jobs share that bookkeeping
+(the run record, its heartbeat, lock and resumption), which reads best next
+to the loops that use it.
+
 A dry run (:func:`dry_run_scope`) does the same work inside one transaction
 and rolls it back: its counts are exactly what a real run would erase now,
 also when one job's work overlaps another's, and nothing changes (files are
