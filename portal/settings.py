@@ -375,6 +375,10 @@ RIGHTS_DOCUMENT_KEEP_DAYS = env.int("RIGHTS_DOCUMENT_KEEP_DAYS", default=90)
 RIGHTS_NOTICE_ERASE_GRACE_DAYS = env.int("RIGHTS_NOTICE_ERASE_GRACE_DAYS", default=3)
 # Rows per batch of the retention jobs; 0 chooses per database (5000 PostgreSQL, 500 SQLite).
 RIGHTS_RETENTION_BATCH_SIZE = env.int("RIGHTS_RETENTION_BATCH_SIZE", default=0)
+# A retention run whose heartbeat (written by each batch, and every fifth of this on
+# PostgreSQL while a batch runs) is older than this many seconds was interrupted:
+# staff see it so, and the next run of the job resumes it where it stopped.
+RIGHTS_RETENTION_HEARTBEAT_TIMEOUT = env.int("RIGHTS_RETENTION_HEARTBEAT_TIMEOUT", default=300)
 # The erasure ledger is also appended here, outside the database, so that it
 # survives a restore of the database; empty turns the file off.
 RIGHTS_ERASURE_LEDGER_FILE = env.str(

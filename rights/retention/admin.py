@@ -367,7 +367,8 @@ class RetentionRunAdmin(ReadOnlyAdmin):
         "job",
         "dry_run",
         "started_by",
-        "status",
+        "state",
+        "heartbeat_at",
         "total",
         "error_count",
         "finished_at",
@@ -379,8 +380,10 @@ class RetentionRunAdmin(ReadOnlyAdmin):
         "job",
         "dry_run",
         "started_by",
-        "status",
+        "state",
         "started_at",
+        "heartbeat_at",
+        "resumed",
         "finished_at",
         "count_table",
         "error_list",
@@ -396,6 +399,17 @@ class RetentionRunAdmin(ReadOnlyAdmin):
     @admin.display(description=_("started by"), ordering="trigger")
     def started_by(self, obj):
         return self.STARTED_BY.get(obj.trigger, obj.trigger)
+
+    @admin.display(description=_("status"), ordering="status")
+    def state(self, obj):
+        """Interrupted for a run that stopped beating: its worker died; the next run resumes it."""
+        if obj.is_interrupted():
+            return format_html(
+                '<strong class="rt-held" title="{}">{}</strong>',
+                _("No heartbeat for longer than the timeout; the next run resumes it."),
+                obj.get_state_display(),
+            )
+        return obj.get_state_display()
 
     @admin.display(description=_("records"))
     def total(self, obj):

@@ -370,12 +370,17 @@ def _held_until(step: Step, source: Source, rule, holds, today) -> tuple[dt.date
     return (min(days) if days else None), None
 
 
-def step_execute(step: Step, *, today: dt.date | None = None, run=None) -> int:
+def step_execute(
+    step: Step, *, today: dt.date | None = None, run=None, attempts: int = H.BATCH_ATTEMPTS
+) -> int:
     """Erase what the step may erase now; return how many records were erased.
 
     Records still under a hold stay and the step waits for the next day one
     of them may go (or for an open-ended hold's release). Returns 0 without
-    erasing when another runner has the step.
+    erasing when another runner has the step. The holds are read inside the
+    erasing transaction and re-checked by its statements
+    (:class:`~rights.retention.holds.BatchHolds`): a hold placed before they
+    run wins; one placed while they run undoes the step, which is run again.
     """
     today = today or timezone.localdate()
     with step_claimed(step.pk) as claimed:
@@ -386,15 +391,17 @@ def step_execute(step: Step, *, today: dt.date | None = None, run=None) -> int:
             return 0
         source = registry.source(step.source)
         rule = _rules().get(source.retention)
-        holds = H.active_holds(subject=step.subject, on=today)
         scope = _step_scope(step, source)
-        free = scope & ~H.held_q(source, step.category, rule=rule, holds=holds, today=today)
         erased_q = H.already_erased_q(source, step.category)
-        if erased_q is not None:
-            free &= ~erased_q
         # The erasure, the step's progress and its ledger entry commit together:
         # a worker lost half-way leaves nothing erased that the ledger lacks.
-        with transaction.atomic():
+        with H.redo_on_hold_placed() as redo, transaction.atomic():
+            seen = H.batch_holds(subject=step.subject, on=today)
+            holds = seen.holds
+            free = scope & ~H.held_q(source, step.category, rule=rule, holds=holds, today=today)
+            free &= seen.unchanged_q()
+            if erased_q is not None:
+                free &= ~erased_q
             with registry.restricted({source.key: free}):
                 count = source.erase(step.subject, step.category, actor=None)
             not_before, open_hold = _held_until(step, source, rule, holds, today)
@@ -441,6 +448,11 @@ def step_execute(step: Step, *, today: dt.date | None = None, run=None) -> int:
                         "deferred": step.reason != Step.Reason.REQUEST,
                     },
                 )
+            seen.check()
+        if redo.needed:
+            if attempts <= 1:
+                return 0  # still pending: the next run takes it
+            return step_execute(step, today=today, run=run, attempts=attempts - 1)
     return count
 
 

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -170,6 +170,98 @@ def active_holds(*, subject=None, on: dt.date | None = None) -> list[LegalHold]:
     if subject is not None:
         holds = holds.filter(Q(subject=subject) | Q(subject__isnull=True))
     return list(holds)
+
+
+# -- holds for one erasing batch ------------------------------------------------------
+
+# PostgreSQL advisory lock between placing a hold and erasing ("HOLD", 0).
+_HOLD_LOCK = (0x484F4C44, 0)
+
+
+def lock_holds(*, exclusive: bool) -> None:
+    """Take the lock between placing holds and erasing; call inside a transaction.
+
+    :func:`~rights.retention.services.hold_place` takes it exclusively, each
+    erasing batch shared before it reads the holds. On PostgreSQL a
+    transaction-level advisory lock, so a hold being placed waits for the
+    batches in progress and a batch waits for a hold being placed; SQLite
+    (IMMEDIATE transactions) lets one writer in at a time anyway. A dry run,
+    which erases nothing for good, takes no lock.
+    """
+    from .dryrun import in_dry_run
+
+    if connection.vendor != "postgresql" or in_dry_run():
+        return
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s, %s)", list(_HOLD_LOCK))
+
+
+@dataclass(frozen=True)
+class BatchHolds:
+    """The staff holds one erasing batch read, and the guard for its statement.
+
+    ``holds`` decide row by row what the batch leaves (:func:`staff_held_q`).
+    :meth:`unchanged_q`, added to the erasing statement's condition, makes the
+    statement erase nothing when a hold in force is missing from ``holds``
+    (placed after they were read): checked by the database when the statement
+    runs, it holds under PostgreSQL's READ COMMITTED as well. The batch then
+    reads the holds again and is redone (:meth:`changed`).
+    """
+
+    holds: list[LegalHold]
+    on: dt.date
+    subject: object = None
+
+    def _unseen(self):
+        unseen = LegalHold.objects.active(self.on).exclude(pk__in=[h.pk for h in self.holds])
+        if self.subject is not None:
+            unseen = unseen.filter(Q(subject=self.subject) | Q(subject__isnull=True))
+        return unseen
+
+    def unchanged_q(self) -> Q:
+        return Q(~Exists(self._unseen()))
+
+    def changed(self) -> bool:
+        return self._unseen().exists()
+
+    def check(self) -> None:
+        """Raise :class:`HoldPlaced` when a hold in force is missing from ``holds``;
+        call at the end of the batch's transaction, which then rolls back."""
+        if self.changed():
+            raise HoldPlaced
+
+
+class HoldPlaced(Exception):
+    """A hold was placed while a batch ran: the batch is undone and redone."""
+
+
+class redo_on_hold_placed:
+    """Around a batch's transaction: swallows :class:`HoldPlaced` and says so.
+
+    ``with redo_on_hold_placed() as redo, transaction.atomic(): ...`` then
+    ``if redo.needed:`` run the batch again (at most :data:`BATCH_ATTEMPTS` times).
+    """
+
+    needed = False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        self.needed = kind is not None and issubclass(kind, HoldPlaced)
+        return self.needed
+
+
+def batch_holds(*, on: dt.date, subject=None) -> BatchHolds:
+    """The holds in force for one erasing batch: call first in the batch's transaction."""
+    lock_holds(exclusive=False)
+    return BatchHolds(active_holds(subject=subject, on=on), on, subject)
+
+
+#: A batch that found a hold placed while it ran is redone at most this many
+#: times (holds are placed by staff, a few a day: twice in a row is already rare).
+BATCH_ATTEMPTS = 5
 
 
 def hold_covers_category(hold: LegalHold, source: Source, category: str) -> bool:

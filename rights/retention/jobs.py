@@ -16,6 +16,16 @@ its rows with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; on SQLite the IMMEDIATE
 transaction mode lets one writer in at a time); deletion steps are claimed
 with an advisory lock too.
 
+Each erasing batch reads the staff holds in its own transaction and its
+statement re-checks them (:class:`~rights.retention.holds.BatchHolds`), so a
+hold placed while a job runs wins from the next batch on. A run writes its
+heartbeat and progress with each batch; the next run of a job takes over a
+run whose worker died and finishes it from there (:func:`recorded_run`).
+
+The module is longer than most because the four jobs share that bookkeeping
+(the run record, its heartbeat, lock and resumption), which reads best next
+to the loops that use it.
+
 A dry run (:func:`dry_run_scope`) does the same work inside one transaction
 and rolls it back: its counts are exactly what a real run would erase now,
 also when one job's work overlaps another's, and nothing changes (files are
@@ -28,14 +38,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import threading
 import zlib
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import DatabaseError, connection, connections, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from portal.audit import audit_log
@@ -44,7 +55,13 @@ from rights.registry import EVERY_SUBJECT, ModelSource, registry
 from . import erasure
 from . import holds as H
 from .dryrun import _dry_runs, dry_run_scope, in_dry_run
-from .models import DeferredErasure, ErasureLedgerEntry, RetentionRule, RetentionRun
+from .models import (
+    DeferredErasure,
+    ErasureLedgerEntry,
+    RetentionRule,
+    RetentionRun,
+    heartbeat_timeout,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +92,10 @@ def _error(where: str, error: BaseException) -> str:
 
 
 class Run:
-    """The run being recorded: counts per rule and source, errors, saved as it goes."""
+    """The run being recorded: counts per rule and source, errors, progress, saved as it goes.
+
+    Every save also writes the heartbeat, so each batch shows the run alive.
+    """
 
     def __init__(self, record: RetentionRun):
         self.record = record
@@ -84,8 +104,13 @@ class Run:
     def dry_run(self) -> bool:
         return self.record.dry_run
 
+    @property
+    def cursor(self) -> dict:
+        return self.record.cursor
+
     def add(self, rule: str, source: str, count: int) -> None:
         if not count:
+            self._save()
             return
         per_source = self.record.counts.setdefault(rule, {})
         per_source[source] = per_source.get(source, 0) + count
@@ -95,33 +120,168 @@ class Run:
         self.record.errors.append(message)
         self._save("errors")
 
-    def _save(self, field: str) -> None:
+    def beat(self) -> None:
+        """Show the run alive (after a batch that records nothing else)."""
+        self._save()
+
+    def progress(self, *, at=None, done: str | None = None) -> None:
+        """Where the run has got to: ``at`` the position inside the current part,
+        ``done`` a part (e.g. a rule, source and category) finished."""
+        if done is not None:
+            parts = self.record.cursor.setdefault("done", [])
+            if done not in parts:
+                parts.append(done)
+            self.record.cursor.pop("at", None)
+        if at is not None:
+            self.record.cursor["at"] = at
+        self._save("cursor")
+
+    def _save(self, *fields: str) -> None:
         # An update, not save(): inside the batch's transaction, nothing else.
+        self.record.heartbeat_at = timezone.now()
         RetentionRun.objects.filter(pk=self.record.pk).update(
-            **{field: getattr(self.record, field)}
+            heartbeat_at=self.record.heartbeat_at,
+            **{field: getattr(self.record, field) for field in fields},
         )
 
 
-# A run still "running" after this long was stopped by a crash.
-STALE_AFTER = dt.timedelta(hours=6)
+# Namespace of the PostgreSQL session advisory lock a run holds while its worker lives.
+_RUN_LOCK_NAMESPACE = 0x52554E53  # "RUNS"
+
+
+def _run_lock(pk: int, *, take: bool) -> bool:
+    """Take (without waiting) or release the lock of run ``pk``; on SQLite always True.
+
+    A run holds it for as long as it works. PostgreSQL releases a session's
+    locks when its connection ends, so a run whose lock can be taken has lost
+    its worker, however fresh its heartbeat.
+    """
+    if connection.vendor != "postgresql":
+        return True
+    function = "pg_try_advisory_lock" if take else "pg_advisory_unlock"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s, %s)", [_RUN_LOCK_NAMESPACE, pk])
+        return cursor.fetchone()[0]
+
+
+def _worker_gone(run: RetentionRun, now) -> bool:
+    """Whether the running ``run`` was interrupted; on PostgreSQL, when True, its
+    lock is now this process's."""
+    if connection.vendor == "postgresql":
+        return _run_lock(run.pk, take=True)
+    return run.is_interrupted(now)
+
+
+def _claim_interrupted(job: str, *, current: RetentionRun | None = None):
+    """The interrupted runs of ``job``, oldest first, each claimed by this process.
+
+    Interrupted: on PostgreSQL the run's lock is free (its worker's connection
+    is gone); on SQLite its heartbeat is older than the timeout. Of two runs
+    looking at once only one claims each (the lock; on SQLite a
+    compare-and-set on the heartbeat). The caller releases the lock.
+    """
+    now = timezone.now()
+    running = RetentionRun.objects.filter(
+        job=job, dry_run=False, status=RetentionRun.Status.RUNNING
+    ).order_by("pk")
+    if current is not None:
+        # This session holds the current run's lock, and taking it again succeeds.
+        running = running.exclude(pk=current.pk)
+    for stale in running:
+        if not _worker_gone(stale, now):
+            continue
+        claimed = RetentionRun.objects.filter(
+            pk=stale.pk, status=RetentionRun.Status.RUNNING, heartbeat_at=stale.heartbeat_at
+        ).update(heartbeat_at=now)
+        if claimed:
+            stale.heartbeat_at = now
+            yield stale
+        else:
+            _run_lock(stale.pk, take=False)
+
+
+def _close_interrupted(stale: RetentionRun, *, by: RetentionRun) -> None:
+    """Close a claimed interrupted run whose work ``by`` does: runs pick their rows
+    by what is still to do, so the later run erases what the interrupted one left."""
+    RetentionRun.objects.filter(pk=stale.pk).update(
+        status=RetentionRun.Status.FAILED,
+        finished_at=timezone.now(),
+        errors=[*stale.errors, f"interrupted: run {by.pk} did its work"],
+    )
+    _run_lock(stale.pk, take=False)
+
+
+def _resume(job: str) -> RetentionRun | None:
+    """Take over the oldest interrupted run of ``job``, if any; the others are closed."""
+    taken = None
+    for stale in _claim_interrupted(job):
+        if taken is None:
+            RetentionRun.objects.filter(pk=stale.pk).update(resumed=F("resumed") + 1)
+            taken = RetentionRun.objects.get(pk=stale.pk)
+        else:
+            _close_interrupted(stale, by=taken)
+    return taken
+
+
+class heartbeat:
+    """While a run is in progress, write its heartbeat every fifth of the timeout.
+
+    Each batch writes it too; this thread covers a batch that takes long. On
+    PostgreSQL only: SQLite lets one writer in at a time, so the thread would
+    wait for the batch anyway. Its own database connection, closed at the end.
+    """
+
+    def __init__(self, record: RetentionRun):
+        self.record = record
+        self.stop = threading.Event()
+        self.thread = None
+
+    def __enter__(self):
+        if connection.vendor == "postgresql" and not self.record.dry_run:
+            self.thread = threading.Thread(target=self._beat, name="retention-heartbeat")
+            self.thread.daemon = True
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.thread is not None:
+            self.stop.set()
+            self.thread.join()
+
+    def _beat(self) -> None:
+        interval = heartbeat_timeout().total_seconds() / 5
+        try:
+            while not self.stop.wait(interval):
+                try:
+                    RetentionRun.objects.filter(
+                        pk=self.record.pk, status=RetentionRun.Status.RUNNING
+                    ).update(heartbeat_at=timezone.now())
+                except DatabaseError as error:  # the next beat tries again
+                    logger.warning("retention heartbeat not written: %s", type(error).__name__)
+        finally:
+            connections.close_all()
 
 
 @contextmanager
 def recorded_run(job: str, *, dry_run: bool = False, trigger: str = "beat"):
+    """Record a run of ``job``; an interrupted run of the job is resumed instead of a new one."""
     if dry_run and not in_dry_run():
         with dry_run_scope(), recorded_run(job, dry_run=True, trigger=trigger) as run:
             yield run
         return
-    now = timezone.now()
-    RetentionRun.objects.filter(
-        job=job, status=RetentionRun.Status.RUNNING, started_at__lt=now - STALE_AFTER
-    ).update(status=RetentionRun.Status.FAILED, finished_at=now)
-    record = RetentionRun.objects.create(job=job, dry_run=dry_run, trigger=trigger)
+    record = None if dry_run else _resume(job)
+    if record is None:
+        record = RetentionRun.objects.create(
+            job=job, dry_run=dry_run, trigger=trigger, heartbeat_at=timezone.now()
+        )
+        if not dry_run:
+            _run_lock(record.pk, take=True)
     if dry_run:
         _dry_runs.get().append(record)
     run = Run(record)
     try:
-        yield run
+        with heartbeat(record):
+            yield run
     except BaseException as error:
         run.error(_error("run stopped", error))
         record.status = RetentionRun.Status.FAILED
@@ -130,11 +290,18 @@ def recorded_run(job: str, *, dry_run: bool = False, trigger: str = "beat"):
         record.status = (
             RetentionRun.Status.FAILED if record.errors else RetentionRun.Status.FINISHED
         )
+        if not dry_run:
+            # Runs interrupted while this one worked (say its worker was killed and
+            # the task redelivered before the lock was free): this one did their work.
+            for stale in _claim_interrupted(job, current=record):
+                _close_interrupted(stale, by=record)
     finally:
         record.finished_at = timezone.now()
         RetentionRun.objects.filter(pk=record.pk).update(
             status=record.status, finished_at=record.finished_at
         )
+        if not dry_run:
+            _run_lock(record.pk, take=False)
         if not in_dry_run():
             audit_log(
                 action=f"retention.{job}",
@@ -176,7 +343,7 @@ def run_deferred(
 ) -> RetentionRun:
     today = today or timezone.localdate()
     with recorded_run(RetentionRun.Job.DEFERRED, dry_run=dry_run, trigger=trigger) as run:
-        cursor = 0
+        cursor = run.cursor.get("at", 0)  # an interrupted run resumed: after its last step
         while True:
             steps = list(
                 due_steps(today)
@@ -193,6 +360,7 @@ def run_deferred(
                     run.error(_error(f"step {step.pk} ({step.source})", error))
                     continue
                 run.add(_step_key(step), step.source, count)
+                run.progress(at=step.pk)
                 after_batch(run, _step_key(step), step.source)
             cursor = steps[-1].pk
     return run.record
@@ -239,50 +407,78 @@ def _claim_window(source_key: str, window: int) -> bool:
         return cursor.fetchone()[0]
 
 
-def _sweep_source(run: Run, rule, source, *, holds, today, size: int) -> None:
+def _sweep_source(run: Run, rule, source, *, today, size: int) -> None:
     """Erase what is past the rule's period, window by window of ``size`` primary keys.
 
     Windows are fixed ranges of keys (``pk // size``), the same for every
     sweep, each erased by one statement in its own transaction: a crash loses
     at most the window in progress, and the next run, picking rows by what is
     still to do, finishes it. Gaps in the keys are skipped by an index lookup.
+    Each window reads the staff holds inside its transaction and its statement
+    re-checks them (:func:`_sweep_window`).
     """
     manager = source.model._default_manager
     keys = manager.order_by("pk").values_list("pk", flat=True)
     for category in _sweep_categories(source):
-        condition = sweep_condition(rule, source, category, holds=holds, today=today)
-        if condition is None:
+        if H.expired_q(rule, source, today) is None:
             run.error(f"{rule.code}/{source.key}: the rule cannot be evaluated for this source")
             return
+        part = f"{rule.code}/{source.key}/{category}"
+        if part in run.cursor.get("done", []):
+            continue  # finished by the interrupted run this one resumes
         first, last = keys.first(), manager.order_by("-pk").values_list("pk", flat=True).first()
+        at = run.cursor.get("at") or {}
+        if at.get("part") == part:
+            first = keys.filter(pk__gt=at["pk"]).first()
         if first is None:
+            run.progress(done=part)
             continue
         window = first // size
         while window <= last // size:
             low, high = window * size, (window + 1) * size - 1
-            with transaction.atomic():
-                if _claim_window(source.key, window):
-                    in_window = Q(pk__gte=low, pk__lte=high) & condition
-                    with registry.restricted({source.key: in_window}):
-                        count = source.erase(EVERY_SUBJECT, category, actor=None)
-                    if count:
-                        erasure.ledger_record(
-                            source=source.key,
-                            category=category,
-                            reason=ErasureLedgerEntry.Reason.SWEEP,
-                            count=count,
-                            first_pk=low,
-                            max_pk=high,
-                            rule=rule.code,
-                            as_of=today,
-                            run=run.record,
-                        )
-                    run.add(rule.code, source.key, count)
+            for _attempt in range(H.BATCH_ATTEMPTS):
+                if not _sweep_window(run, rule, source, category, today, low, high, part):
+                    break
             after_batch(run, rule.code, source.key)
             following = keys.filter(pk__gt=high).first()
             if following is None:
                 break
             window = following // size
+        run.progress(done=part)
+
+
+def _sweep_window(run: Run, rule, source, category, today, low: int, high: int, part) -> bool:
+    """Erase one window in its own transaction; True when it must be redone.
+
+    The holds are read inside the transaction, after the lock that placing a
+    hold takes, and the erasing statement itself also checks that no hold in
+    force is missing from them: a hold committed before the statement starts
+    keeps its rows. If one is missing (placed between the read and the
+    statement), the statement erases nothing and the window is done again.
+    """
+    with H.redo_on_hold_placed() as redo, transaction.atomic():
+        if _claim_window(source.key, low // (high - low + 1)):
+            seen = H.batch_holds(on=today)
+            condition = sweep_condition(rule, source, category, holds=seen.holds, today=today)
+            in_window = Q(pk__gte=low, pk__lte=high) & condition & seen.unchanged_q()
+            with registry.restricted({source.key: in_window}):
+                count = source.erase(EVERY_SUBJECT, category, actor=None)
+            if count:
+                erasure.ledger_record(
+                    source=source.key,
+                    category=category,
+                    reason=ErasureLedgerEntry.Reason.SWEEP,
+                    count=count,
+                    first_pk=low,
+                    max_pk=high,
+                    rule=rule.code,
+                    as_of=today,
+                    run=run.record,
+                )
+            seen.check()
+            run.add(rule.code, source.key, count)
+            run.progress(at={"part": part, "pk": high})
+    return redo.needed
 
 
 def run_sweep(
@@ -296,7 +492,6 @@ def run_sweep(
     today = today or timezone.localdate()
     size = batch_size()
     with recorded_run(RetentionRun.Job.SWEEP, dry_run=dry_run, trigger=trigger) as run:
-        holds = H.active_holds(on=today)
         chosen = RetentionRule.objects.filter(erase_when_expired=True).order_by("code")
         if rules is not None:
             chosen = chosen.filter(code__in=rules)
@@ -309,7 +504,7 @@ def run_sweep(
                     # anonymise them, never one that would reach a live account.
                     continue
                 try:
-                    _sweep_source(run, rule, source, holds=holds, today=today, size=size)
+                    _sweep_source(run, rule, source, today=today, size=size)
                 except Exception as error:  # other rules and sources still run
                     run.error(_error(f"{rule.code}/{source.key}", error))
     return run.record
@@ -380,19 +575,17 @@ def purge_request_documents(*, today: dt.date, dry_run: bool, run: Run) -> int:
             today - dt.timedelta(days=settings.RIGHTS_DOCUMENT_KEEP_DAYS), dt.time.min
         )
     )
-    held = held_request_files_q(today, Category.REQUESTS)
-    rows = (
-        RequestMessage.objects.exclude(attachment="")
-        .filter(request__closed_at__lt=cutoff)
-        .exclude(held)
-    )
+    old = RequestMessage.objects.exclude(attachment="").filter(request__closed_at__lt=cutoff)
     if dry_run:
-        return rows.count()
+        return old.exclude(held_request_files_q(today, Category.REQUESTS)).count()
     total = 0
     cursor = 0
     size = min(batch_size(), 500)
     while True:
         with transaction.atomic():
+            # The holds of each batch are read in its transaction, after the hold lock.
+            H.lock_holds(exclusive=False)
+            rows = old.exclude(held_request_files_q(today, Category.REQUESTS))
             batch = list(
                 rows.filter(pk__gt=cursor)
                 .order_by("pk")
@@ -417,6 +610,7 @@ def purge_request_documents(*, today: dt.date, dry_run: bool, run: Run) -> int:
             )
         total += len(batch)
         cursor = batch[-1].pk
+        run.beat()
 
 
 register_purger(Purger("request-documents", "rights.requestmessage", purge_request_documents))
@@ -428,12 +622,15 @@ def run_purge(
     today = today or timezone.localdate()
     with recorded_run(RetentionRun.Job.PURGE, dry_run=dry_run, trigger=trigger) as run:
         for purger in purgers():
+            if purger.key in run.cursor.get("done", []):
+                continue  # finished by the interrupted run this one resumes
             try:
                 count = purger.purge(today=today, dry_run=dry_run, run=run)
             except Exception as error:
                 run.error(_error(purger.key, error))
                 continue
             run.add(purger.key, purger.source, count)
+            run.progress(done=purger.key)
     return run.record
 
 
@@ -529,7 +726,20 @@ def _reclose_account(entry: ErasureLedgerEntry) -> int:
     return 1
 
 
-def _reapply_entry(entry: ErasureLedgerEntry, *, today, holds) -> int:
+def _reapply_entry(entry: ErasureLedgerEntry, *, today) -> int:
+    """Apply one ledger entry again, in one transaction that reads the holds in
+    force and whose statements re-check them (as a sweep window does)."""
+    for _attempt in range(H.BATCH_ATTEMPTS):
+        with H.redo_on_hold_placed() as redo, transaction.atomic():
+            seen = H.batch_holds(on=today)
+            count = _reapply_entry_with(entry, today=today, holds=seen.holds, guard=seen)
+            seen.check()
+        if not redo.needed:
+            return count
+    return 0
+
+
+def _reapply_entry_with(entry: ErasureLedgerEntry, *, today, holds, guard) -> int:
     from django.contrib.auth import get_user_model
 
     if entry.reason == ErasureLedgerEntry.Reason.CLOSURE:
@@ -565,7 +775,7 @@ def _reapply_entry(entry: ErasureLedgerEntry, *, today, holds) -> int:
     erased = H.already_erased_q(source, entry.category)
     if erased is not None:
         condition &= ~erased
-    with registry.restricted({source.key: condition}):
+    with registry.restricted({source.key: condition & guard.unchanged_q()}):
         return source.erase(subject, entry.category, actor=None)
 
 
@@ -579,13 +789,15 @@ def reapply_erasures(
     """
     today = today or timezone.localdate()
     with recorded_run(RetentionRun.Job.REAPPLY, dry_run=dry_run, trigger=trigger) as run:
-        holds = H.active_holds(on=today)
         entries = ErasureLedgerEntry.objects.exclude(reason=ErasureLedgerEntry.Reason.PURGE)
+        # An interrupted run resumed: after the last entry it applied.
+        entries = entries.filter(pk__gt=run.cursor.get("at", 0))
         for entry in entries.order_by("pk").iterator(chunk_size=500):
             try:
-                count = _reapply_entry(entry, today=today, holds=holds)
+                count = _reapply_entry(entry, today=today)
             except Exception as error:
                 run.error(_error(f"ledger {entry.uid} ({entry.source})", error))
                 continue
             run.add(entry.rule or entry.reason, entry.source, count)
+            run.progress(at=entry.pk)
     return run.record

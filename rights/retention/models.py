@@ -8,6 +8,7 @@ Fields, constraints and help texts only; writes are in
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -422,8 +423,27 @@ class DeferredErasure(models.Model):
         return f"D-{self.pk:05d} {self.source}/{self.category}" if self.pk else "D-new"
 
 
+def heartbeat_timeout() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.RIGHTS_RETENTION_HEARTBEAT_TIMEOUT)
+
+
+class RetentionRunQuerySet(models.QuerySet):
+    def interrupted(self, now=None):
+        """Runs still marked running whose heartbeat is older than the timeout."""
+        cutoff = (now or timezone.now()) - heartbeat_timeout()
+        return self.filter(status=RetentionRun.Status.RUNNING).filter(
+            models.Q(heartbeat_at__lt=cutoff)
+            | models.Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+        )
+
+
 class RetentionRun(models.Model):
-    """One run of a retention job: when, what it erased per rule, what went wrong."""
+    """One run of a retention job: when, what it erased per rule, what went wrong.
+
+    A running run writes ``heartbeat_at`` as it goes; without a heartbeat for
+    ``RIGHTS_RETENTION_HEARTBEAT_TIMEOUT`` seconds it was interrupted (its
+    worker died), and the next run of the job resumes it from ``cursor``.
+    """
 
     class Job(models.TextChoices):
         DEFERRED = "deferred", _("Deferred erasures")
@@ -470,6 +490,25 @@ class RetentionRun(models.Model):
     errors = models.JSONField(
         _("errors"), default=list, blank=True, help_text=_("What failed, without personal data.")
     )
+    heartbeat_at = models.DateTimeField(
+        _("last heartbeat"),
+        null=True,
+        blank=True,
+        help_text=_("When the running job last showed it was alive (after each batch)."),
+    )
+    cursor = models.JSONField(
+        _("progress"),
+        default=dict,
+        blank=True,
+        help_text=_("Where the run has got to, so that an interrupted run resumes there."),
+    )
+    resumed = models.PositiveIntegerField(
+        _("times resumed"),
+        default=0,
+        help_text=_("How many times a later run took over this one after an interruption."),
+    )
+
+    objects = RetentionRunQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("retention run")
@@ -482,6 +521,19 @@ class RetentionRun(models.Model):
     @property
     def total(self) -> int:
         return sum(n for per_source in self.counts.values() for n in per_source.values())
+
+    def is_interrupted(self, now=None) -> bool:
+        """Marked running, but without a heartbeat for longer than the timeout."""
+        if self.status != self.Status.RUNNING:
+            return False
+        beat = self.heartbeat_at or self.started_at
+        return beat < (now or timezone.now()) - heartbeat_timeout()
+
+    def get_state_display(self) -> str:
+        """The status as staff see it: "interrupted" for a run that stopped beating."""
+        if self.is_interrupted():
+            return str(_("Interrupted"))
+        return self.get_status_display()
 
 
 class ErasureLedgerEntry(models.Model):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from portal.audit import audit_log
 from rights.registry import Category, RecordNotFound, registry
 
+from .holds import lock_holds
 from .models import LegalHold
 
 
@@ -71,6 +72,8 @@ def hold_place(
     )
     hold.full_clean()
     with transaction.atomic():
+        # Waits for the erasing batches in progress; the next ones see the hold.
+        lock_holds(exclusive=True)
         hold.save()
         audit_log(
             action="hold.placed",

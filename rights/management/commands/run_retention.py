@@ -13,7 +13,7 @@ def report(run: RetentionRun, write) -> None:
     """What a run did, for the operator's console (in English, like the other commands)."""
     verb = "would erase" if run.dry_run else "erased"
     with translation.override("en"):
-        job, status = run.get_job_display(), run.get_status_display().lower()
+        job, status = run.get_job_display(), run.get_state_display().lower()
     write(f"{job}: {verb} {run.total} records ({status}).")
     for rule, per_source in sorted(run.counts.items()):
         for source, count in sorted(per_source.items()):
