@@ -102,6 +102,9 @@ class _ServiceChoiceField(forms.ModelMultipleChoiceField):
                 )
         return super()._check_values(value)
 
+    def label_from_instance(self, obj):
+        return obj.display_name
+
 
 class _ServicesMixin(forms.Form):
     services = _ServiceChoiceField(
