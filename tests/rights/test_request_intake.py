@@ -229,6 +229,7 @@ def test_the_form_without_an_account_refuses_an_empty_deletion_or_stop(
     client, django_capture_on_commit_callbacks, kind, message
 ):
     """APPI arts. 35 and 37: an agent's deletion or stop names what it covers."""
+    client.cookies["django_language"] = "en"
     response = file_public_request(
         client, "agent@example.com", django_capture_on_commit_callbacks, kind=kind
     )
@@ -261,3 +262,27 @@ def test_the_form_without_an_account_files_what_was_chosen(
         assert (filed.kind, filed.categories) == (overrides["kind"], categories)
         assert filed.scope == (scope or {"everything": False})
     assert RightsRequest.objects.count() == len(cases)
+
+
+def test_a_deletion_entered_by_staff_names_what_it_covers(customer, officer_client):
+    """APPI art. 35: a deletion received by letter names what it covers, like any other."""
+    officer_client.cookies["django_language"] = "en"
+    entry = {
+        "subject_email": customer.email,
+        "kind": "deletion",
+        "channel": "mail",
+        "received_on": "2026-01-05",
+        "regime": "appi",
+        "details": "Please delete my data (letter).",
+    }
+    response = officer_client.post("/admin/rights/rightsrequest/enter/", entry)
+    assert response.status_code == 200
+    assert "Choose what to delete: everything (and close the account)" in (
+        response.content.decode()
+    )
+    assert RightsRequest.objects.count() == 0
+    entry["categories"] = ["usage"]
+    response = officer_client.post("/admin/rights/rightsrequest/enter/", entry)
+    assert response.status_code == 302
+    filed = RightsRequest.objects.get()
+    assert (filed.categories, filed.scope) == (["usage"], {"everything": False})
