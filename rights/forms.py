@@ -46,10 +46,20 @@ def correctable_fields(subject) -> list[tuple[str, str, object]]:
     return choices
 
 
+#: The message for a deletion that names nothing (shared with the form without an account).
+EMPTY_DELETION = _(
+    "Choose what to delete: everything (and close your account), or at least one "
+    "service or kind of data."
+)
+
+
 class RequestForm(forms.Form):
     """Fields every kind shares; subclasses add theirs."""
 
     kind: str = ""
+    #: Fields the review page asks for rather than the form (a file cannot be
+    #: carried from one page to the next).
+    review_only: tuple[str, ...] = ()
 
     details = forms.CharField(
         label=_("Details"),
@@ -78,8 +88,26 @@ class RequestForm(forms.Form):
         return list(self.cleaned_data.get("categories") or [])
 
 
+class _ServiceChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses an id too long for any primary key before asking the database, which
+    (SQLite) would fail on the number rather than find nothing."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if len(str(pk)) > 18:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
+
+    def label_from_instance(self, obj):
+        return obj.display_name
+
+
 class _ServicesMixin(forms.Form):
-    services = forms.ModelMultipleChoiceField(
+    services = _ServiceChoiceField(
         label=_("Services"),
         queryset=Service.objects.none(),
         required=False,
@@ -120,19 +148,42 @@ class PurposeNoticeForm(RequestForm):
 
 
 class DeletionForm(_ServicesMixin, RequestForm):
+    """A deletion names what it covers: everything (and the account is closed), or
+    at least one service or kind of data. Nothing chosen is refused, never read as
+    "everything but the account"."""
+
     kind = Kind.DELETION
     everything = forms.BooleanField(
         label=_("Delete everything you hold about me and close my account"),
         required=False,
+        help_text=_("You can no longer log in once the account is closed."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["services"].help_text = _(
+            "Only the data of these services. With no service chosen, the kinds of data "
+            "chosen below are deleted in every service."
+        )
+        self.fields["categories"].help_text = _(
+            "Only these kinds of data. With no kind chosen, every kind in the services "
+            "chosen above is deleted."
+        )
+        self.order_fields(["everything", "services", "categories", "details"])
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("everything") and (cleaned.get("services") or cleaned.get("categories")):
+        named = cleaned.get("services") or cleaned.get("categories")
+        if cleaned.get("everything") and named:
             self.add_error(
                 "everything", _("Choose either everything, or services and kinds of data.")
             )
+        elif not cleaned.get("everything") and not named and not self._has_field_errors():
+            self.add_error("everything", EMPTY_DELETION)
         return cleaned
+
+    def _has_field_errors(self) -> bool:
+        return any(name in self.errors for name in ("services", "categories"))
 
     def scope(self):
         return {"everything": bool(self.cleaned_data.get("everything"))}
@@ -230,6 +281,7 @@ class CorrectionForm(RequestForm):
     (see :func:`rights.correction.requested_changes`)."""
 
     kind = Kind.CORRECTION
+    review_only = ("evidence",)
     target = forms.ChoiceField(label=_("Which item is wrong?"), choices=())
     new_value = forms.CharField(label=_("Correct value"), max_length=300)
     details = forms.CharField(

@@ -28,6 +28,7 @@ from .models import RightsRequest
 from .notifications import recipient_of, render_notice
 from .payments import BadSignature, UnknownProvider, get_provider
 from .selectors import request_timeline
+from .summary import request_summary, summary_of
 
 logger = logging.getLogger(__name__)
 
@@ -76,64 +77,105 @@ def request_new(request):
     return render(request, "rights/request_new.html", {"kinds": kinds})
 
 
+#: The buttons of the two steps: the form posts "review"; the review page posts
+#: "file" (file the request) or "change" (back to the form, values kept).
+STEP_REVIEW, STEP_FILE, STEP_CHANGE = "review", "file", "change"
+
+
 @never_cache
 @step_up_required
 @require_http_methods(["GET", "POST"])
 def request_create(request, kind):
+    """Fill in the form, check the summary, then file.
+
+    Nothing is filed before the customer has seen the summary of the request
+    and pressed "File this request": deletion and stopping cannot be undone
+    once carried out. The review page carries the validated answers as hidden
+    fields, so the form is validated again when filing; fields that only the
+    review page shows (the correction's evidence file) are checked there.
+    """
     form_class = FORMS.get(kind)
     if form_class is None:
         raise Http404
     form = form_class(request.POST or None, request.FILES or None, subject=request.user)
-    duplicates = []
-    if request.method == "POST" and form.is_valid():
-        duplicates = services.open_duplicates(
-            subject=request.user,
-            kind=kind,
-            services=form.services(),
-            categories=form.categories(),
-            scope=form.scope(),
+    step = request.POST.get("step", STEP_REVIEW)
+    if request.method == "GET" or step == STEP_CHANGE:
+        return _render_form(request, form, kind)
+    if not form.is_valid():
+        if any(name not in form.review_only for name in form.errors):
+            return _render_form(request, form, kind)
+        return _render_review(request, form, kind, duplicates=[])
+    duplicates = services.open_duplicates(
+        subject=request.user,
+        kind=kind,
+        services=form.services(),
+        categories=form.categories(),
+        scope=form.scope(),
+    )
+    if step != STEP_FILE or (duplicates and not form.cleaned_data.get("confirm_duplicate")):
+        # Filing an open duplicate needs the explicit click on the review page.
+        return _render_review(request, form, kind, duplicates=duplicates)
+    filed = services.request_submit(
+        subject=request.user,
+        requester=request.user,
+        kind=kind,
+        services=form.services(),
+        categories=form.categories(),
+        scope=form.scope(),
+        details=form.cleaned_data.get("details", ""),
+        delivery_method=form.cleaned_data.get("delivery_method", ""),
+        actor=request.user,
+        http_request=request,
+    )
+    evidence = form.cleaned_data.get("evidence")
+    if evidence:
+        services.message_post(
+            request=filed,
+            author=request.user,
+            body=_("Evidence for the correction."),
+            attachment=evidence,
+            attachment_type=form.evidence_type,
+            http_request=request,
         )
-        if duplicates and not form.cleaned_data.get("confirm_duplicate"):
-            # Point the open one out; filing again needs a second, explicit click.
-            data = request.POST.copy()
-            data["confirm_duplicate"] = "on"
-            form = form_class(data, subject=request.user)
-            form.is_valid()
-        else:
-            filed = services.request_submit(
-                subject=request.user,
-                requester=request.user,
-                kind=kind,
-                services=form.services(),
-                categories=form.categories(),
-                scope=form.scope(),
-                details=form.cleaned_data.get("details", ""),
-                delivery_method=form.cleaned_data.get("delivery_method", ""),
-                actor=request.user,
-                http_request=request,
-            )
-            evidence = form.cleaned_data.get("evidence")
-            if evidence:
-                services.message_post(
-                    request=filed,
-                    author=request.user,
-                    body=_("Evidence for the correction."),
-                    attachment=evidence,
-                    attachment_type=form.evidence_type,
-                    http_request=request,
-                )
-            messages.success(request, _("Your request is filed. We have sent you a receipt."))
-            return redirect("rights:request_detail", pk=filed.pk)
+    messages.success(request, _("Your request is filed. We have sent you a receipt."))
+    return redirect("rights:request_detail", pk=filed.pk)
+
+
+def _kind_context(kind) -> dict:
+    return {
+        "kind": kind,
+        "kind_label": Kind(kind).label,
+        "kind_help": KIND_HELP[kind],
+        "chargeable": kind in CHARGEABLE_KINDS,
+    }
+
+
+def _render_form(request, form, kind):
     return render(
         request,
         "rights/request_form.html",
+        {"form": form, "step_review": STEP_REVIEW, **_kind_context(kind)},
+    )
+
+
+def _render_review(request, form, kind, *, duplicates):
+    summary = request_summary(
+        kind=kind,
+        services=form.services(),
+        categories=form.categories(),
+        scope=form.scope(),
+        delivery_method=form.cleaned_data.get("delivery_method", ""),
+    )
+    return render(
+        request,
+        "rights/request_review.html",
         {
             "form": form,
-            "kind": kind,
-            "kind_label": Kind(kind).label,
-            "kind_help": KIND_HELP[kind],
-            "chargeable": kind in CHARGEABLE_KINDS,
+            "summary": summary,
             "duplicates": duplicates,
+            "step_file": STEP_FILE,
+            "step_change": STEP_CHANGE,
+            **_kind_context(kind),
         },
     )
 
@@ -158,6 +200,7 @@ def request_detail(request, pk):
         {
             "req": rights_request,
             "changes": requested_changes(rights_request),
+            "summary": summary_of(rights_request),
             "form": form,
             "notices": notices,
             "timeline": request_timeline(rights_request),

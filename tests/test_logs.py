@@ -20,6 +20,7 @@ from rights.forms import CorrectionForm
 from rights.models import RightsRequest
 from tests.conftest import last_code, totp_code
 from tests.factories import PASSWORD
+from tests.intake_support import file_through_review
 from tests.test_celery_worker import _wait_for, worker  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
@@ -220,7 +221,8 @@ def test_a_full_scenario_writes_no_personal_data_to_the_logs(
         if demo.profile.phone in str(label)
     )
     with capture(execute=True):
-        response = client.post(
+        response = file_through_review(
+            client,
             "/requests/new/correction/",
             {"target": target, "new_value": NEW_PHONE, "details": "電話番号が変わりました。"},
         )

@@ -26,6 +26,7 @@ from rights.models import RequestNotification, RightsRequest
 from rights.services import request_submit
 from rights.tasks import send_request_notification
 from tests.factories import ProfileFactory
+from tests.intake_support import file_through_review
 
 pytestmark = pytest.mark.django_db
 
@@ -111,8 +112,10 @@ def test_a_request_filed_while_the_broker_is_down_succeeds_and_is_mailed_when_it
 ):
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        response = stepped_up_client.post(
-            "/requests/new/disclosure/", {"delivery_method": "electronic", "details": "All"}
+        response = file_through_review(
+            stepped_up_client,
+            "/requests/new/disclosure/",
+            {"delivery_method": "electronic", "details": "All"},
         )
     request = RightsRequest.objects.get(subject=customer)
     assert response.status_code == 302 and response.url == f"/requests/{request.pk}/"

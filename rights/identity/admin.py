@@ -238,8 +238,11 @@ class IdentityAdminMixin:
                 form.add_error("subject_email", _("No customer has this e-mail address."))
             else:
                 data = form.cleaned_data
+                categories, scope = form.scope()
                 try:
                     filed = services.staff_request_enter(
+                        categories=categories,
+                        scope=scope,
                         subject=form.subject,
                         kind=data["kind"],
                         channel=data["channel"],

@@ -11,9 +11,14 @@ from django.utils.translation import gettext_lazy as _
 from portal.codes import OneTimeCodeField
 
 from ..choices import Channel, DeliveryMethod, Kind, Regime
+from ..registry import Category
 from ..uploads import check_upload
 from .models import AUTHORITY_KINDS, Capacity, DocumentKind
 from .services import Person, Requester, Upload
+
+EMPTY_DELETION_PUBLIC = _(
+    "Choose what to delete: everything (and close the account), or at least one kind of data."
+)
 
 
 class StartForm(forms.Form):
@@ -85,7 +90,90 @@ class PersonFieldsMixin(forms.Form):
         )
 
 
-class PublicRequestForm(PersonFieldsMixin, forms.Form):
+class RequestScopeMixin(forms.Form):
+    """What a deletion or a stop covers, asked as on the customer's own forms (see
+    ``rights.forms``): everything, or kinds of data (deletion), uses (stop of use)
+    or recipients (stop of provision). The form has a ``kind`` field."""
+
+    everything = forms.BooleanField(
+        label=_("Everything: all the data, every use or every recipient"),
+        required=False,
+        help_text=_("For a deletion this also closes the person's account, if they have one."),
+    )
+    categories = forms.MultipleChoiceField(
+        label=_("Kinds of data to delete (deletion)"),
+        choices=Category.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    purposes = forms.MultipleChoiceField(
+        label=_("Uses to stop (stop of use)"),
+        choices=(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    recipients = forms.MultipleChoiceField(
+        label=_("Recipients to stop providing to (stop of provision)"),
+        choices=(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, **kwargs):
+        from consent.selectors import active_purposes, active_recipients
+
+        super().__init__(*args, **kwargs)
+        self.fields["purposes"].choices = [(p.code, p.title) for p in active_purposes()]
+        self.fields["recipients"].choices = [(str(r.pk), str(r)) for r in active_recipients()]
+
+    def clean(self):
+        cleaned = super().clean()
+        self._clean_scope(cleaned.get("kind"), cleaned)
+        return cleaned
+
+    #: For each kind that must name what it covers: its field, and the message when
+    #: neither "everything" nor that field is chosen.
+    SCOPE_FIELDS = {
+        Kind.DELETION: ("categories", EMPTY_DELETION_PUBLIC),
+        Kind.STOP_USE: ("purposes", _("Choose at least one use to stop, or everything.")),
+        Kind.STOP_PROVISION: (
+            "recipients",
+            _("Choose at least one recipient to stop providing to, or everything."),
+        ),
+    }
+
+    def _clean_scope(self, kind, cleaned):
+        """A deletion or a stop names what it covers, as on the customer's forms."""
+        if kind not in self.SCOPE_FIELDS:
+            return
+        name, message = self.SCOPE_FIELDS[kind]
+        if name in self.errors:
+            return
+        if cleaned.get("everything") and cleaned.get(name):
+            self.add_error("everything", _("Choose either everything, or the items below."))
+        elif not cleaned.get("everything") and not cleaned.get(name):
+            self.add_error("everything", message)
+
+    def scope(self) -> tuple[list[str], dict]:
+        """(categories, scope) of the request, in the shape the customer's forms store."""
+        data = self.cleaned_data
+        kind, everything = data.get("kind"), bool(data.get("everything"))
+        if kind == Kind.DELETION:
+            return ([] if everything else sorted(data.get("categories") or [])), {
+                "everything": everything
+            }
+        if kind == Kind.STOP_USE:
+            if everything:
+                return [], {"purposes": [], "everything": True}
+            return [], {"purposes": sorted(data["purposes"])}
+        if kind == Kind.STOP_PROVISION:
+            if everything:
+                return [], {"recipients": [], "everything": True}
+            return [], {"recipients": sorted(int(pk) for pk in data["recipients"])}
+        return [], {}
+
+
+class PublicRequestForm(PersonFieldsMixin, RequestScopeMixin, forms.Form):
     """The public form: who asks, for whom, what, and the documents."""
 
     capacity = forms.ChoiceField(
@@ -182,6 +270,10 @@ class PublicRequestForm(PersonFieldsMixin, forms.Form):
                 "subject_date_of_birth",
                 "kind",
                 "delivery_method",
+                "everything",
+                "categories",
+                "purposes",
+                "recipients",
                 "details",
             ]
         )
@@ -259,7 +351,7 @@ class PublicRequestForm(PersonFieldsMixin, forms.Form):
         return found
 
 
-class StaffEntryForm(forms.Form):
+class StaffEntryForm(RequestScopeMixin, forms.Form):
     """A request received by letter, phone or in person, entered by staff."""
 
     subject_email = forms.EmailField(
@@ -303,6 +395,21 @@ class StaffEntryForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.subject = None
+        self.order_fields(
+            [
+                "subject_email",
+                "kind",
+                "channel",
+                "received_on",
+                "regime",
+                "delivery_method",
+                "everything",
+                "categories",
+                "purposes",
+                "recipients",
+                "details",
+            ]
+        )
 
     def clean_subject_email(self):
         from django.contrib.auth import get_user_model

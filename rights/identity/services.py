@@ -174,6 +174,8 @@ def identity_request_file(
     uploads: list[Upload],
     details: str = "",
     delivery_method: str = "",
+    categories: list[str] | None = None,
+    scope: dict | None = None,
     channel: str | None = None,
     regime: str | None = None,
     received_at: dt.datetime | None = None,
@@ -183,6 +185,9 @@ def identity_request_file(
     http_request=None,
 ) -> RightsRequest:
     """File a request with its identity and documents; it then awaits verification.
+
+    ``categories`` and ``scope`` say what a deletion or a stop covers, as on the
+    customer's own forms (see ``rights.forms``).
 
     ``account`` is the requester's own account when they were logged in with
     the confirmed address (they then follow the request in the portal);
@@ -197,6 +202,8 @@ def identity_request_file(
             subject=subject,
             requester=account,
             kind=kind,
+            categories=categories,
+            scope=scope,
             details=details,
             delivery_method=delivery_method,
             channel=channel,
@@ -616,6 +623,8 @@ def staff_request_enter(
     regime: str,
     details: str = "",
     delivery_method: str = "",
+    categories: list[str] | None = None,
+    scope: dict | None = None,
     needs_verification: bool = False,
     requester: Requester | None = None,
     person: Person | None = None,
@@ -655,6 +664,8 @@ def staff_request_enter(
             uploads=uploads or [],
             details=details,
             delivery_method=delivery_method,
+            categories=categories,
+            scope=scope,
             channel=channel,
             received_at=received_at,
             subject=subject,
@@ -667,6 +678,8 @@ def staff_request_enter(
         subject=subject,
         requester=subject,
         kind=kind,
+        categories=categories,
+        scope=scope,
         details=details,
         delivery_method=delivery_method,
         channel=channel,

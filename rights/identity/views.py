@@ -121,6 +121,7 @@ def request_form(request):
         if exceeded:
             return too_many(request, exceeded)
         if form.is_valid():
+            categories, scope = form.scope()
             try:
                 filed = services.public_request_file(
                     confirmation_id=confirmation.pk,
@@ -131,6 +132,8 @@ def request_form(request):
                     uploads=form.uploads(),
                     details=form.cleaned_data.get("details", ""),
                     delivery_method=form.cleaned_data.get("delivery_method", ""),
+                    categories=categories,
+                    scope=scope,
                     http_request=request,
                 )
             except ValidationError as error:

@@ -530,11 +530,25 @@ def _plan_source(
     return steps
 
 
+class EmptyDeletionScope(ValueError):
+    """A deletion request that names neither everything nor a service nor a kind of data."""
+
+
 def requested_scope(request) -> tuple[list[str], list[str], bool]:
-    """(categories, service codes, close the account) of a deletion request."""
+    """(categories, service codes, close the account) of a deletion request.
+
+    No services means every service (see :func:`services_q`) and no categories
+    every kind, so a request must name at least one of them, or everything:
+    one that names nothing raises :class:`EmptyDeletionScope` rather than
+    being read as "everything but the account".
+    """
     closing = bool((request.scope or {}).get("everything"))
     categories = [c for c in request.categories if c in Category.values] if not closing else []
     services = [] if closing else sorted(request.services.values_list("code", flat=True))
+    if not (closing or categories or services):
+        raise EmptyDeletionScope(
+            f"deletion request {request.pk} names no service, no kind of data and not everything"
+        )
     return categories or list(Category.values), services, closing
 
 

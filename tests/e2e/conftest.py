@@ -89,3 +89,49 @@ def screenshot(page, request):
         return path
 
     return take
+
+
+#: The rules checked: WCAG 2.0 and 2.1, levels A and AA.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+#: Impacts that fail a page.
+FAILING_IMPACTS = ("serious", "critical")
+
+
+@pytest.fixture(scope="session")
+def _axe():
+    # axe-playwright-python ships axe-core (axe.min.js) in its wheel and injects it
+    # with page.evaluate: nothing is fetched at run time.
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()
+
+
+@pytest.fixture
+def axe_check(_axe):
+    """``axe_check(page, label)``: run axe-core's WCAG 2.1 A/AA rules on the page as
+    it is now; fail on a serious or critical violation. Returns every violation
+    (id, impact, node count), so a test may also hold the page to zero."""
+
+    def check(page, label: str) -> list[tuple[str, str, int]]:
+        results = _axe.run(
+            page,
+            options={
+                "runOnly": {"type": "tag", "values": WCAG_TAGS},
+                "resultTypes": ["violations"],
+            },
+        )
+        violations = results.response["violations"]
+        failing = [v for v in violations if v["impact"] in FAILING_IMPACTS]
+        assert not failing, f"{label} ({page.url}):\n" + results.generate_report()
+        return [(v["id"], v["impact"], len(v["nodes"])) for v in violations]
+
+    return check
+
+
+def tab_to(page, selector: str, *, limit: int = 80) -> None:
+    """Press Tab until the focused element matches ``selector`` (keyboard only)."""
+    for _ in range(limit):
+        if page.evaluate("s => !!document.activeElement?.matches(s)", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{selector} not reached with {limit} presses of Tab")

@@ -33,7 +33,10 @@ def _customer_files_disclosure(page, email):
     page.wait_for_url("**/requests/new/disclosure/")
     assert page.locator("a[href='/fees/']").count() >= 1  # told of the fee before filing
     page.check("input[name=delivery_method][value=electronic]")
-    page.locator("main form button[type=submit]").click()
+    page.locator("main form button[name=step][value=review]").click()
+    page.wait_for_load_state()
+    assert "¥" in page.locator("main").inner_text()  # the review page names the fee
+    page.locator("main form button[name=step][value=file]").click()
     page.wait_for_url(re.compile(r".*/requests/\d+/$"))
 
 

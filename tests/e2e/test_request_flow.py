@@ -54,7 +54,11 @@ def test_correction_with_a_question_from_staff(browser, live_server, screenshot,
     page.select_option("select[name=target]", value=option.get_attribute("value"))
     page.fill("input[name=new_value]", "090-3333-4444")
     page.fill("textarea[name=details]", "携帯電話に変わりました。")
-    page.locator("main form button[type=submit]").click()
+    page.locator("main form button[name=step][value=review]").click()
+    page.wait_for_load_state()
+    assert "090-3333-4444" in page.locator("main").inner_text()  # the review page
+    assert RightsRequest.objects.count() == 0
+    page.locator("main form button[name=step][value=file]").click()
     page.wait_for_url(re.compile(r".*/requests/\d+/$"))
     request = RightsRequest.objects.get(subject=customer)
     assert request.scope["changes"][0]["new_value"] == "090-3333-4444"

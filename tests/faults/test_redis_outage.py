@@ -20,6 +20,7 @@ from rights.choices import RejectionGround, Status
 from rights.models import RequestNotification, RightsRequest
 from rights.notifications import recipient_of, render_notice
 from tests.factories import ProfileFactory
+from tests.intake_support import file_from_review, is_review
 
 from .conftest import read_mail, report, wait_for
 
@@ -44,11 +45,14 @@ def stepped_up_client(customer) -> Client:
 
 
 def file_request(client: Client) -> tuple[int, float]:
-    """File a disclosure request; return its id and how long the answer took."""
-    started = time.monotonic()
-    response = client.post(
+    """File a disclosure request through its review page; return its id and how long
+    the answer to "File this request" took."""
+    review = client.post(
         "/requests/new/disclosure/", {"delivery_method": "electronic", "details": "Everything"}
     )
+    assert review.status_code == 200 and is_review(review)
+    started = time.monotonic()
+    response = file_from_review(client, "/requests/new/disclosure/", review)
     took = time.monotonic() - started
     assert response.status_code == 302, response.content.decode()[:500]
     assert response.url.startswith("/requests/")

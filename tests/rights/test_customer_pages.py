@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rights import workflow
 from rights.choices import Status
 from rights.models import RequestMessage, RightsRequest
+from tests.intake_support import file_from_review, file_through_review, is_review
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +29,10 @@ def test_filing_a_disclosure_request_sends_a_receipt_with_the_due_date(
 ):
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        response = stepped_up_client.post(
-            "/requests/new/disclosure/", {"delivery_method": "electronic", "details": "All"}
+        response = file_through_review(
+            stepped_up_client,
+            "/requests/new/disclosure/",
+            {"delivery_method": "electronic", "details": "All"},
         )
     request = RightsRequest.objects.get(subject=customer)
     assert response.status_code == 302
@@ -52,14 +55,19 @@ def test_bad_input_changes_nothing(stepped_up_client, customer):
 
 def test_an_open_duplicate_is_pointed_out_before_filing_again(stepped_up_client, customer):
     data = {"delivery_method": "electronic"}
-    stepped_up_client.post("/requests/new/disclosure/", data)
-    response = stepped_up_client.post("/requests/new/disclosure/", data)
-    assert response.status_code == 200
+    assert (
+        file_through_review(stepped_up_client, "/requests/new/disclosure/", data).status_code == 302
+    )
+    review = stepped_up_client.post("/requests/new/disclosure/", data)
+    assert review.status_code == 200 and is_review(review)
+    assert review.context["duplicates"]
+    assert RightsRequest.objects.count() == 1
+    # Filing without the review's confirmation shows the review again.
+    response = stepped_up_client.post("/requests/new/disclosure/", {**data, "step": "file"})
+    assert response.status_code == 200 and is_review(response)
     assert response.context["duplicates"]
     assert RightsRequest.objects.count() == 1
-    response = stepped_up_client.post(
-        "/requests/new/disclosure/", {**data, "confirm_duplicate": "on"}
-    )
+    response = file_from_review(stepped_up_client, "/requests/new/disclosure/", review)
     assert response.status_code == 302
     assert RightsRequest.objects.count() == 2
 

@@ -524,6 +524,7 @@ def test_staff_enter_a_letter_and_the_deadline_counts_from_its_arrival(
             {
                 "subject_email": hanako.email.upper(),
                 "kind": "deletion",
+                "everything": "on",
                 "channel": "mail",
                 "received_on": received_on.isoformat(),
                 "regime": "appi",
@@ -537,6 +538,7 @@ def test_staff_enter_a_letter_and_the_deadline_counts_from_its_arrival(
     assert timezone.localdate(request.received_at) == received_on
     assert request.due_at == deadlines.due_at("appi", request.received_at)
     assert request.status == Status.SUBMITTED
+    assert request.scope == {"everything": True}
     assert mail.outbox[-1].to == [hanako.email]  # she is told as for any request
     assert officer_client.get("/admin/rights/rightsrequest/add/").status_code == 200
 

@@ -22,6 +22,7 @@ from rights.models import PaymentEvent, RequestMessage, RightsRequest
 from rights.payments import FakeProvider
 from tests.conftest import totp_code
 from tests.factories import PASSWORD, ServiceFactory
+from tests.intake_support import file_from_review, file_through_review
 from tests.rights.identity_support import PDF, agent_form, confirm_email, file_public_request, pdf
 
 from .conftest import snapshot
@@ -448,7 +449,10 @@ def test_sql_and_script_in_free_text_are_stored_as_typed_and_shown_escaped(
         "new_value": SCRIPT,
         "details": SQL,
     }
-    response = stepped_up_client.post("/requests/new/correction/", data)
+    review = stepped_up_client.post("/requests/new/correction/", data)
+    assert "&lt;script&gt;alert" in review.content.decode()
+    assert "<script>alert" not in review.content.decode()
+    response = file_from_review(stepped_up_client, "/requests/new/correction/", review)
     assert response.status_code == 302
     filed = RightsRequest.objects.get(subject=customer, kind="correction")
     assert requested_changes(filed)[0].new_value == SCRIPT
@@ -636,7 +640,8 @@ def test_script_in_a_correction_is_escaped_in_the_admin(stepped_up_client, custo
         "new_value": SCRIPT,
         "details": SCRIPT,
     }
-    assert stepped_up_client.post("/requests/new/correction/", data).status_code == 302
+    response = file_through_review(stepped_up_client, "/requests/new/correction/", data)
+    assert response.status_code == 302
     filed = RightsRequest.objects.get(subject=customer, kind="correction")
     stepped_up_client.post(f"/requests/{filed.pk}/", {"body": SCRIPT})
     assert RequestMessage.objects.filter(request=filed, body=SCRIPT).exists()

@@ -1,0 +1,227 @@
+"""A request in plain words, before and after it is filed.
+
+The review page shows it before a request is filed (deletion and stopping
+cannot be undone once carried out), and the request's page shows it after.
+It says what the request covers, for which services, what happens to the
+account, what a law may require us to keep, whether a fee applies and when
+the answer is due. Reads only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from . import deadlines, fees
+from .choices import CHARGEABLE_KINDS, DeliveryMethod, FeeBasis, Kind, Regime
+from .registry import Category, registry
+
+#: Kinds whose effect cannot be undone once carried out: the review page warns.
+IRREVERSIBLE_KINDS = frozenset({Kind.DELETION, Kind.STOP_USE, Kind.STOP_PROVISION})
+
+
+@dataclass
+class Summary:
+    kind: str
+    kind_label: str
+    what: list[str]
+    services: str
+    account: str
+    account_closes: bool = False
+    kept: list[str] = field(default_factory=list)
+    fee: str = ""
+    due_at: dt.datetime | None = None
+    irreversible: bool = False
+
+
+def _join(items) -> str:
+    separator = "、" if (translation.get_language() or "").startswith("ja") else ", "
+    return separator.join(str(item) for item in items)
+
+
+def _categories_text(categories: list[str]) -> str:
+    labels = [Category(c).label for c in Category.values if c in categories]
+    if not labels:
+        return _("Every kind of data we hold about you.")
+    return _("These kinds of data: %(list)s.") % {"list": _join(labels)}
+
+
+def _stop_targets(kind: str, scope: dict) -> list[str]:
+    from consent.models import Purpose, Recipient
+
+    if kind == Kind.STOP_USE:
+        codes = [str(c) for c in scope.get("purposes") or []]
+        titles = {p.code: p.title for p in Purpose.objects.filter(code__in=codes)}
+        return [titles.get(c, c) for c in codes]
+    ids = [int(pk) for pk in scope.get("recipients") or [] if str(pk).isdigit()]
+    names = {r.pk: str(r) for r in Recipient.objects.filter(pk__in=ids)}
+    return [names.get(pk, str(pk)) for pk in ids]
+
+
+def _what(kind, *, categories, scope, delivery_method, changes) -> list[str]:
+    everything = bool(scope.get("everything"))
+    lines: list[str] = []
+    if kind == Kind.DISCLOSURE:
+        if not categories:
+            lines.append(_("A copy of everything we hold about you: every kind of data."))
+        else:
+            lines.append(_("A copy of the data we hold about you."))
+            lines.append(_categories_text(categories))
+    elif kind == Kind.PURPOSE_NOTICE:
+        lines.append(_("A statement of the purposes for which we use your data."))
+    elif kind == Kind.CORRECTION:
+        for change in changes:
+            lines.append(
+                _("%(label)s: from “%(current)s” to “%(new)s”.")
+                % {
+                    "label": change.get("label", ""),
+                    "current": change.get("current_value", "") or _("(empty)"),
+                    "new": change.get("new_value", "") or _("(empty)"),
+                }
+            )
+    elif kind == Kind.STOP_USE:
+        if everything:
+            lines.append(_("Stop every use of your data that the law lets you stop."))
+        else:
+            lines.append(
+                _("Stop using your data for: %(list)s.")
+                % {"list": _join(_stop_targets(kind, scope))}
+            )
+    elif kind == Kind.STOP_PROVISION:
+        if everything:
+            lines.append(_("Stop providing your data to any third party."))
+        else:
+            lines.append(
+                _("Stop providing your data to: %(list)s.")
+                % {"list": _join(_stop_targets(kind, scope))}
+            )
+    elif kind == Kind.DELETION:
+        if everything:
+            lines.append(_("Delete everything we hold about you, in every service."))
+        else:
+            lines.append(_("Delete the data you chose."))
+            lines.append(_categories_text(categories))
+    if delivery_method and kind in (Kind.DISCLOSURE, Kind.PURPOSE_NOTICE):
+        lines.append(
+            _("Delivered as: %(method)s.") % {"method": DeliveryMethod(delivery_method).label}
+        )
+    return lines
+
+
+def _services_text(kind, *, service_labels, scope) -> str:
+    if kind in (Kind.CORRECTION, Kind.PURPOSE_NOTICE, Kind.STOP_USE, Kind.STOP_PROVISION):
+        return _("The services that use the data concerned.")
+    if scope.get("everything") or not service_labels:
+        return _("Every service you use with us.")
+    return _("Only these services: %(list)s.") % {"list": _join(service_labels)}
+
+
+def _account(kind, scope) -> tuple[str, bool]:
+    if kind == Kind.DELETION and scope.get("everything"):
+        return (
+            _(
+                "Your account will be closed: you can no longer log in. Its e-mail address "
+                "and language setting are erased once we have sent you our final notice."
+            ),
+            True,
+        )
+    if kind == Kind.DELETION:
+        return _("Your account stays open and you can still log in."), False
+    return _("Nothing changes in your account."), False
+
+
+def _kept(kind, *, categories, scope) -> list[str]:
+    """The retention rules that may keep part of what a deletion covers."""
+    from .retention.erasure import is_account_source
+    from .retention.models import RetentionRule
+    from .retention.texts import retention_sentence
+
+    if kind != Kind.DELETION:
+        return []
+    everything = bool(scope.get("everything"))
+    wanted = set(Category.values) if everything or not categories else set(categories)
+    codes = set()
+    for source in registry.sources():
+        if is_account_source(source) and not everything:
+            continue
+        if wanted & {c.value for c in source.categories()}:
+            codes.add(source.retention)
+    rules = RetentionRule.objects.filter(code__in=codes, obligation=True).order_by("code")
+    return [f"{rule.display_name}: {retention_sentence(rule)}" for rule in rules]
+
+
+def _fee(kind, *, regime, delivery_method) -> str:
+    if kind not in CHARGEABLE_KINDS:
+        return _("Free of charge: the law allows no fee for this request.")
+    if regime != Regime.APPI:
+        return _(
+            "Free of charge, unless the request is manifestly unfounded or excessive; we "
+            "would tell you before charging anything."
+        )
+    schedule = fees.scheduled_fee(
+        kind=kind, regime=regime, basis=FeeBasis.PUBLISHED, delivery_method=delivery_method
+    )
+    if schedule is None or not schedule.amount:
+        return _("Free of charge: no fee is published for this request.")
+    return _(
+        "Our published fee of ¥%(amount)s applies (APPI art. 38). We tell you before "
+        "anything is charged, and we start work once it is paid."
+    ) % {"amount": f"{schedule.amount:,}"}
+
+
+def request_summary(
+    *,
+    kind: str,
+    services=(),
+    categories: list[str] | None = None,
+    scope: dict | None = None,
+    delivery_method: str = "",
+    regime: str | None = None,
+    due_at: dt.datetime | None = None,
+) -> Summary:
+    """What a request covers, in the active language.
+
+    ``services`` are ``portal.Service`` rows; ``due_at`` defaults to the
+    regime's deadline for a request received now.
+    """
+    scope = dict(scope or {})
+    categories = list(categories or [])
+    regime = regime or settings.RIGHTS_DEFAULT_REGIME
+    account, closes = _account(kind, scope)
+    return Summary(
+        kind=kind,
+        kind_label=str(Kind(kind).label),
+        what=_what(
+            kind,
+            categories=categories,
+            scope=scope,
+            delivery_method=delivery_method,
+            changes=scope.get("changes") or [],
+        ),
+        services=_services_text(
+            kind, service_labels=[s.display_name for s in services], scope=scope
+        ),
+        account=account,
+        account_closes=closes,
+        kept=_kept(kind, categories=categories, scope=scope),
+        fee=_fee(kind, regime=regime, delivery_method=delivery_method),
+        due_at=due_at or deadlines.base_deadline(regime, timezone.now()),
+        irreversible=kind in IRREVERSIBLE_KINDS,
+    )
+
+
+def summary_of(request) -> Summary:
+    """The summary of a filed request."""
+    return request_summary(
+        kind=request.kind,
+        services=list(request.services.all()),
+        categories=request.categories,
+        scope=request.scope,
+        delivery_method=request.delivery_method,
+        regime=request.regime,
+        due_at=request.due_at,
+    )

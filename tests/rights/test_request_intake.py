@@ -1,0 +1,288 @@
+"""Request intake: a request names what it covers, is reviewed before it is filed, and a
+failed form says what is wrong at the top (issue 25)."""
+
+import re
+
+import pytest
+from django.core import mail
+
+from portal.models import Profile, UsageRecord
+from rights.choices import Kind, Status
+from rights.models import RightsRequest
+from rights.retention import erasure
+from rights.retention.models import DeferredErasure
+from tests.consent_support import recipients
+from tests.factories import ProfileFactory, RegistrationFactory, ServiceFactory
+from tests.intake_support import file_through_review, is_review, review_fields
+from tests.rights.fee_support import publish
+from tests.rights.identity_support import file_public_request
+from tests.rights.retention_support import approve, customer_with_records, file_deletion
+
+pytestmark = pytest.mark.django_db
+
+EMPTY_DELETION = "Choose what to delete: everything (and close your account), or at least one"
+
+
+@pytest.fixture
+def customer(db):
+    """The pages are asserted in English."""
+    return ProfileFactory(user__language="en").user
+
+
+@pytest.fixture
+def stepped_up_client(stepped_up_client):
+    stepped_up_client.cookies["django_language"] = "en"
+    return stepped_up_client
+
+
+def _refused(response, message):
+    assert response.status_code == 200
+    assert not is_review(response)
+    assert message in response.content.decode()
+    assert RightsRequest.objects.count() == 0
+
+
+# -- 1. a deletion or stop names what it covers ------------------------------------------------
+
+
+@pytest.mark.parametrize("step", ["review", "file"])
+def test_an_empty_deletion_form_is_refused_and_files_nothing(stepped_up_client, step):
+    """APPI art. 35 / GDPR art. 17: nothing chosen is not "everything but the account"."""
+    for data in ({}, {"details": "Please delete."}, {"everything": ""}):
+        response = stepped_up_client.post("/requests/new/deletion/", {**data, "step": step})
+        _refused(response, EMPTY_DELETION)
+
+
+@pytest.mark.parametrize("step", ["review", "file"])
+def test_an_empty_stop_of_use_form_is_refused_and_files_nothing(stepped_up_client, step):
+    """APPI art. 35(1): a stop of use names the uses, or every use."""
+    response = stepped_up_client.post(
+        "/requests/new/stop_use/", {"details": "You mailed me.", "step": step}
+    )
+    _refused(response, "Choose at least one use, or every use.")
+
+
+@pytest.mark.parametrize("step", ["review", "file"])
+def test_an_empty_stop_of_provision_form_is_refused_and_files_nothing(stepped_up_client, step):
+    """APPI art. 35(3): a stop of provision names the recipients, or every recipient."""
+    response = stepped_up_client.post(
+        "/requests/new/stop_provision/", {"details": "No more sharing.", "step": step}
+    )
+    _refused(response, "Choose at least one recipient, or every recipient.")
+
+
+def test_deleting_everything_says_the_account_will_be_closed_before_and_after_filing(
+    stepped_up_client, customer
+):
+    """APPI art. 35(5)-(6) / GDPR art. 17: the review spells out the account's closure."""
+    review = stepped_up_client.post("/requests/new/deletion/", {"everything": "on"})
+    assert is_review(review)
+    text = review.content.decode()
+    assert "Your account will be closed: you can no longer log in." in text
+    assert "Delete everything we hold about you, in every service." in text
+    assert "cannot be undone" in text
+    assert RightsRequest.objects.count() == 0
+
+    response = stepped_up_client.post(
+        "/requests/new/deletion/", {**review_fields(text), "step": "file"}
+    )
+    filed = RightsRequest.objects.get()
+    assert response.status_code == 302 and response.url == f"/requests/{filed.pk}/"
+    assert (filed.kind, filed.scope, filed.subject) == (
+        Kind.DELETION,
+        {"everything": True},
+        customer,
+    )
+    page = stepped_up_client.get(response.url).content.decode()
+    assert "Your account will be closed: you can no longer log in." in page
+
+
+def test_a_deletion_of_one_service_names_it_keeps_the_account_and_the_tax_rule(
+    stepped_up_client, customer
+):
+    """Corporation Tax Act Enforcement Regulations art. 59: the review says what may be kept."""
+    service = ServiceFactory(code="mobile", name="モバイル", name_en="Mobile")
+    RegistrationFactory(user=customer, service=service)
+    data = {"services": [str(service.pk)], "categories": ["transactions"]}
+    review = stepped_up_client.post("/requests/new/deletion/", data)
+    text = review.content.decode()
+    assert is_review(review)
+    assert "Only these services: Mobile." in text
+    assert "These kinds of data: Transactions and invoices." in text
+    assert "Your account stays open and you can still log in." in text
+    assert "Transaction documents (invoices, receipts): Kept for 7 years" in text
+    assert "Free of charge: the law allows no fee for this request." in text
+    response = file_through_review(stepped_up_client, "/requests/new/deletion/", data)
+    assert response.status_code == 302
+    filed = RightsRequest.objects.get()
+    assert list(filed.services.all()) == [service]
+    assert filed.categories == ["transactions"]
+    assert filed.scope == {"everything": False}
+
+
+def test_a_disclosure_with_nothing_chosen_says_everything_the_fee_and_the_deadline(
+    stepped_up_client,
+):
+    """APPI arts. 33 and 38: everything is disclosed, the published fee and the due date shown."""
+    publish(amount=1500)
+    review = stepped_up_client.post("/requests/new/disclosure/", {"delivery_method": "electronic"})
+    text = review.content.decode()
+    assert is_review(review)
+    assert "A copy of everything we hold about you: every kind of data." in text
+    assert "Every service you use with us." in text
+    assert "Our published fee of ¥1,500 applies (APPI art. 38)." in text
+    due = re.search(r"By (\d{4}-\d{2}-\d{2}) at the latest", text).group(1)
+    assert RightsRequest.objects.count() == 0
+    response = stepped_up_client.post(
+        "/requests/new/disclosure/", {**review_fields(text), "step": "file"}
+    )
+    assert response.status_code == 302
+    filed = RightsRequest.objects.get()
+    assert f"{filed.due_at.astimezone():%Y-%m-%d}" == due
+
+
+def test_change_goes_back_to_the_form_with_the_values_kept(stepped_up_client):
+    data = {"purposes": ["marketing"], "details": "Stop the newsletters."}
+    review = stepped_up_client.post("/requests/new/stop_use/", data)
+    assert is_review(review)
+    back = stepped_up_client.post(
+        "/requests/new/stop_use/", {**review_fields(review.content.decode()), "step": "change"}
+    )
+    assert back.status_code == 200 and not is_review(back)
+    form = back.context["form"]
+    assert form["purposes"].value() == ["marketing"]
+    assert form["details"].value() == "Stop the newsletters."
+    assert re.search(r'value="marketing"[^>]*checked', back.content.decode())
+    assert RightsRequest.objects.count() == 0
+
+
+def test_every_kind_goes_through_the_review_before_anything_is_filed(
+    stepped_up_client, customer, django_capture_on_commit_callbacks
+):
+    recipient = recipients()["delivery"]
+    valid = {
+        Kind.DISCLOSURE: {"delivery_method": "paper"},
+        Kind.PURPOSE_NOTICE: {"delivery_method": "electronic"},
+        Kind.DELETION: {"categories": ["usage"]},
+        Kind.STOP_USE: {"everything": "on", "details": "x"},
+        Kind.STOP_PROVISION: {"recipients": [str(recipient.pk)], "details": "x"},
+    }
+    mail.outbox.clear()
+    for n, (kind, data) in enumerate(valid.items(), start=1):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = file_through_review(stepped_up_client, f"/requests/new/{kind}/", data)
+        assert response.status_code == 302, kind
+        assert RightsRequest.objects.count() == n
+    assert len(mail.outbox) == len(valid)
+
+
+# -- the engine refuses a deletion that names nothing ------------------------------------------
+
+
+def test_the_erasure_engine_refuses_a_deletion_that_names_nothing(officer):
+    """GDPR art. 17 / APPI art. 35: a request naming nothing erases nothing."""
+    customer = customer_with_records()
+    request = file_deletion(customer)
+    with pytest.raises(getattr(erasure, "EmptyDeletionScope", ())):
+        erasure.requested_scope(request)
+    with pytest.raises(getattr(erasure, "EmptyDeletionScope", ())):
+        erasure.deletion_plan(request)
+    assert DeferredErasure.objects.count() == 0
+    approve(request, officer)
+    with pytest.raises(getattr(erasure, "EmptyDeletionScope", ())):
+        erasure.deletion_execute(request=request)
+    profile = Profile.objects.get(user=customer)
+    assert (profile.full_name, profile.phone) == ("Hanako Sato", "03-5555-0123")
+    assert UsageRecord.objects.filter(user=customer).count() == 3
+    request.refresh_from_db()
+    assert request.status == Status.IN_PROGRESS
+
+
+# -- 3. the error summary ----------------------------------------------------------------------
+
+
+def test_a_failed_form_opens_with_an_error_summary_linked_to_each_field(stepped_up_client):
+    response = stepped_up_client.post("/requests/new/disclosure/", {"delivery_method": "pigeon"})
+    text = response.content.decode()
+    summary = re.search(r'<div class="error-summary".*?</div>', text, re.S).group(0)
+    assert 'tabindex="-1"' in summary and "autofocus" in summary
+    assert re.search(r'<a href="#id_delivery_method_0">[^<]*pigeon', summary)
+    # The field keeps its own message, in a list that keeps its list role.
+    assert 'id="id_delivery_method_error"' in text
+    assert not re.search(r'<ul[^>]*role="alert"', text)
+    assert "/static/js/error-summary.js" in text
+    assert RightsRequest.objects.count() == 0
+
+
+# -- the form without an account names what it covers too --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kind,message",
+    [
+        ("deletion", "Choose what to delete: everything (and close the account)"),
+        ("stop_use", "Choose at least one use to stop, or everything."),
+        ("stop_provision", "Choose at least one recipient to stop providing to, or everything."),
+    ],
+)
+def test_the_form_without_an_account_refuses_an_empty_deletion_or_stop(
+    client, django_capture_on_commit_callbacks, kind, message
+):
+    """APPI arts. 35 and 37: an agent's deletion or stop names what it covers."""
+    client.cookies["django_language"] = "en"
+    response = file_public_request(
+        client, "agent@example.com", django_capture_on_commit_callbacks, kind=kind
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert RightsRequest.objects.count() == 0
+
+
+def test_the_form_without_an_account_files_what_was_chosen(
+    client, django_capture_on_commit_callbacks
+):
+    recipient = recipients()["affiliate"]
+    cases = [
+        ({"kind": "deletion", "everything": "on"}, [], {"everything": True}),
+        ({"kind": "deletion", "categories": ["usage", "contact"]}, ["contact", "usage"], None),
+        ({"kind": "stop_use", "purposes": ["marketing"]}, [], {"purposes": ["marketing"]}),
+        (
+            {"kind": "stop_provision", "recipients": [str(recipient.pk)]},
+            [],
+            {"recipients": [recipient.pk]},
+        ),
+    ]
+    for n, (overrides, categories, scope) in enumerate(cases, start=1):
+        client.cookies.clear()
+        response = file_public_request(
+            client, f"agent{n}@example.com", django_capture_on_commit_callbacks, **overrides
+        )
+        assert response.status_code == 302, response.context["form"].errors
+        filed = RightsRequest.objects.latest("pk")
+        assert (filed.kind, filed.categories) == (overrides["kind"], categories)
+        assert filed.scope == (scope or {"everything": False})
+    assert RightsRequest.objects.count() == len(cases)
+
+
+def test_a_deletion_entered_by_staff_names_what_it_covers(customer, officer_client):
+    """APPI art. 35: a deletion received by letter names what it covers, like any other."""
+    officer_client.cookies["django_language"] = "en"
+    entry = {
+        "subject_email": customer.email,
+        "kind": "deletion",
+        "channel": "mail",
+        "received_on": "2026-01-05",
+        "regime": "appi",
+        "details": "Please delete my data (letter).",
+    }
+    response = officer_client.post("/admin/rights/rightsrequest/enter/", entry)
+    assert response.status_code == 200
+    assert "Choose what to delete: everything (and close the account)" in (
+        response.content.decode()
+    )
+    assert RightsRequest.objects.count() == 0
+    entry["categories"] = ["usage"]
+    response = officer_client.post("/admin/rights/rightsrequest/enter/", entry)
+    assert response.status_code == 302
+    filed = RightsRequest.objects.get()
+    assert (filed.categories, filed.scope) == (["usage"], {"everything": False})
