@@ -1,12 +1,22 @@
+import os
 import re
 import uuid
 
 import pytest
 from django.core import mail
 from django.db import connection
+from django.db.backends.signals import connection_created
+from hypothesis import settings as hypothesis_settings
 
 from portal.celery import app as celery_app
 from tests.factories import PASSWORD, ProfileFactory, UserFactory
+
+# Hypothesis: the same examples on every run ("ci", the default, so `make test`
+# and CI pass or fail alike every time); HYPOTHESIS_PROFILE=explore draws new
+# random examples, to look for new failures locally.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.register_profile("explore", derandomize=False, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_report_header(config):
@@ -22,6 +32,35 @@ def pytest_report_header(config):
 
 def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(f"Tests ran on database: {connection.vendor}")
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite, the test database is a file of the run's own, as in the embedded default.
+
+    Django's default test database on SQLite is in memory with a shared cache,
+    where a second writer fails at once ("database table is locked") instead
+    of waiting its turn as it does on the file the portal runs on: tests of
+    concurrent writers would fail there for a reason production never has.
+    Under pytest-xdist each worker has its own temporary directory, so its
+    own file. Durability is of no use to a throw-away database, hence
+    ``synchronous=OFF`` (tests only, see ``_fast_sqlite``).
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3" and not database.get("TEST", {}).get(
+        "NAME"
+    ):
+        path = tmp_path_factory.mktemp("database") / "test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(path)
+        connection_created.connect(_fast_sqlite, dispatch_uid="tests.fast_sqlite")
+
+
+def _fast_sqlite(sender, connection, **kwargs):
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA synchronous=OFF")
 
 
 @pytest.fixture(autouse=True, scope="session")
