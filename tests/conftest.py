@@ -64,12 +64,40 @@ def _fast_sqlite(sender, connection, **kwargs):
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _own_cache_and_files(worker_id, tmp_path_factory):
+    """What test processes running side by side (pytest-xdist) must not share.
+
+    The cache (Redis when REDIS_URL is set) gets a key prefix of this process,
+    so counters and the throttle clean-up of one never touch another's; the
+    erasure ledger is a file of this process. Each has its own test database
+    already (pytest-django), and live servers take free ports.
+    """
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    caches = {
+        alias: {**config, "KEY_PREFIX": f"test-{worker_id}-{uuid.uuid4().hex[:8]}"}
+        for alias, config in settings.CACHES.items()
+    }
+    ledger = tmp_path_factory.mktemp("ledger") / "erasure-ledger.jsonl"
+    override = override_settings(CACHES=caches, RIGHTS_ERASURE_LEDGER_FILE=str(ledger))
+    override.enable()
+    yield
+    override.disable()
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _tasks_in_process():
     """Run tasks eagerly, as the embedded default does; the worker tests opt out."""
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["tests.hashers.FastPBKDF2PasswordHasher"]
 
 
 @pytest.fixture
@@ -126,15 +154,15 @@ def full_width(code: str, separator: str = "\u3000") -> str:
 def clear_login_throttle() -> None:
     """Forget every login-failure counter (portal.throttle) in the cache.
 
-    Only the throttle's keys: the test cache may share its Redis database with
-    other data.
+    Only the throttle's keys of this test process (its key prefix): the test
+    cache may share its Redis database with other data and other processes.
     """
     from django.core.cache import cache
 
     backend = getattr(cache, "_cache", None)
     if backend is not None and hasattr(backend, "get_client"):
         client = backend.get_client(None, write=True)
-        keys = list(client.scan_iter(match="*login-failures:*"))
+        keys = list(client.scan_iter(match=cache.make_key("login-failures:") + "*"))
         if keys:
             client.delete(*keys)
     else:
