@@ -70,8 +70,13 @@ def _own_cache_and_files(worker_id, tmp_path_factory):
     The cache (Redis when REDIS_URL is set) gets a key prefix of this process,
     so counters and the throttle clean-up of one never touch another's; the
     erasure ledger is a file of this process. Each has its own test database
-    already (pytest-django), and live servers take free ports.
+    already (pytest-django), and live servers take free ports. A run in one
+    process (the fault tests, whose worker and beat processes read the same
+    settings from the environment) keeps the settings as they are.
     """
+    if worker_id == "master":
+        yield
+        return
     from django.conf import settings
     from django.test.utils import override_settings
 
