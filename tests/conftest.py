@@ -19,6 +19,35 @@ hypothesis_settings.register_profile("explore", derandomize=False, print_blob=Tr
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+def pytest_collection_modifyitems(items):
+    """Every test that commits (transaction=True) restores the migrated data first.
+
+    Such a test's database is emptied afterwards. Without serialized rollback
+    the emptying re-creates content types and permissions (post_migrate) with
+    new ids, and the next test that restores the migrated rows (the browser
+    and fault tests) fails on a duplicate content type: whether a run passed
+    depended on which test ran before which, on one process or on several
+    (pytest-xdist). With it everywhere, each such test starts from the rows
+    the migrations made, like every other test.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None:
+            if "transactional_db" not in getattr(item, "fixturenames", ()):
+                continue
+            kwargs = {}
+        else:
+            kwargs = dict(marker.kwargs)
+            if marker.args:
+                kwargs.setdefault("transaction", marker.args[0])
+            if not (kwargs.get("transaction") or kwargs.get("reset_sequences")):
+                continue
+        if kwargs.get("serialized_rollback"):
+            continue
+        kwargs.update(transaction=True, serialized_rollback=True)
+        item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
 def pytest_report_header(config):
     from django.conf import settings
 
