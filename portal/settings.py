@@ -464,7 +464,7 @@ RATELIMIT_USE_CACHE = "default"
 # from them; empty: the connecting address (REMOTE_ADDR) is the client's.
 # portal/client_address.py is the one policy for the audit trail, the login
 # throttle and every rate limit.
-TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+TRUSTED_PROXIES = [p.strip() for p in env.list("TRUSTED_PROXIES", default=[]) if p.strip()]
 for _proxy in TRUSTED_PROXIES:  # a typo must stop the start, not trust nobody silently
     try:
         ipaddress.ip_network(_proxy, strict=False)

@@ -263,3 +263,30 @@ def test_ratelimit_without_an_address_is_a_configuration_error(settings):
     settings.TRUSTED_PROXIES = []
     with pytest.raises(ImproperlyConfigured):
         ratelimit_ip(_request("", None))
+
+
+def _settings_in_a_new_process(trusted_proxies: str):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(TRUSTED_PROXIES=trusted_proxies, DJANGO_SETTINGS_MODULE="portal.settings")
+    return subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.TRUSTED_PROXIES)"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_the_setting_is_read_from_the_environment_comma_separated():
+    result = _settings_in_a_new_process("127.0.0.1, 10.0.0.0/8 ,::1,")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['127.0.0.1', '10.0.0.0/8', '::1']"
+    refused = _settings_in_a_new_process("127.0.0.1,proxy.internal")
+    assert refused.returncode != 0
+    assert "TRUSTED_PROXIES: 'proxy.internal' is not an IP address or network" in refused.stderr
