@@ -50,8 +50,12 @@ serve: install
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho --procfile portal/Procfile --app-root . start
 
+# Tests run in parallel processes (pytest-xdist), one per CPU; each has its own
+# test database, cache key prefix and live-server port. TEST_WORKERS=0 runs
+# them in this process (e.g. to use a debugger).
+TEST_WORKERS ?= auto
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -15,12 +15,16 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         from django.db.models.signals import post_migrate
+        from django.urls import register_converter
 
         from . import encryption, signals
+        from .converters import IdConverter
         from .roles import sync_role_permissions
 
         # Every process (web, worker, beat, commands) stops here when the keys
         # for the encrypted profile columns are missing or malformed.
         encryption.check_keys()
         signals.connect()
+        # Every numeric id in a URL: `<id:pk>` (an over-long id is a 404, not a 500).
+        register_converter(IdConverter, "id")
         post_migrate.connect(sync_role_permissions, dispatch_uid="portal.roles.sync")

@@ -10,18 +10,13 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from .client_address import client_ip
 from .models import AuditEvent
 
 GENESIS_HASH = "0" * 64
 # Key of the PostgreSQL advisory lock that serialises writers of the chain;
 # without it two concurrent writers could both link to the same previous row.
 _CHAIN_LOCK_KEY = 0x41554454  # "AUDT"
-
-
-def client_ip(request) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _target_label(target) -> str:

@@ -8,10 +8,12 @@ console.  See README.md for the documented variables.
 
 import base64
 import hashlib
+import ipaddress
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from portal.logs import logging_config as portal_logging_config
@@ -468,8 +470,20 @@ RIGHTS_PUBLIC_RATE_CODE_EMAIL = env.str("RIGHTS_PUBLIC_RATE_CODE_EMAIL", default
 RIGHTS_PUBLIC_RATE_FORM_IP = env.str("RIGHTS_PUBLIC_RATE_FORM_IP", default="10/h")
 RIGHTS_PUBLIC_RATE_FORM_EMAIL = env.str("RIGHTS_PUBLIC_RATE_FORM_EMAIL", default="5/h")
 RATELIMIT_USE_CACHE = "default"
-# Behind a proxy, the header holding the client's address (e.g. HTTP_X_REAL_IP).
-RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
+# The proxies in front of gunicorn (addresses or networks, comma-separated, e.g.
+# "127.0.0.1" for a proxy on the same host). X-Forwarded-For is believed only
+# from them; empty: the connecting address (REMOTE_ADDR) is the client's.
+# portal/client_address.py is the one policy for the audit trail, the login
+# throttle and every rate limit.
+TRUSTED_PROXIES = [p.strip() for p in env.list("TRUSTED_PROXIES", default=[]) if p.strip()]
+for _proxy in TRUSTED_PROXIES:  # a typo must stop the start, not trust nobody silently
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network"
+        ) from _error
+RATELIMIT_IP_META_KEY = "portal.client_address.ratelimit_ip"
 # django-ratelimit lists memcached and django-redis; Django's own Redis cache,
 # used here, increments atomically too. The embedded default (no REDIS_URL) is
 # one process, where the local-memory cache counts correctly.

@@ -12,6 +12,17 @@ slip past the limit. An account counts from its typed address whether or not
 it exists, so being throttled tells nothing about which addresses have
 accounts. The account's key is a keyed hash, never the address itself.
 
+The network address is the client's as :mod:`portal.client_address` resolves
+it (the proxies in ``TRUSTED_PROXIES``), the same the audit trail records and
+the rate limits count. The per-address counter skips a trusted proxy, this
+machine and an unknown address, so one guesser can never lock everyone out.
+
+django-axes was weighed and not taken: it has one failure limit for all its
+lockout parameters (the account limit here is 5, the address limit 30), and it
+locks in a middleware and its backend rather than in the form, so the login
+page could no longer answer the same form error for a known and an unknown
+address, nor audit which counter refused.
+
 When the cache cannot be reached the login still works (the failure is
 logged): locking every customer out because Redis is down would do more harm
 than a short window without counting.
@@ -28,7 +39,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 
-from .audit import client_ip
+from .client_address import client_ip, may_lock_address
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +70,9 @@ def _keys(request, email: str, index: int) -> dict[str, str]:
     account = salted_hmac(_SALT, (email or "").strip().lower()).hexdigest()[:32]
     keys = {"account": f"login-failures:account:{account}:{index}"}
     ip = client_ip(request)
-    if ip:
+    # A trusted proxy's, this machine's or an unknown address stands for every
+    # visitor behind it: it is never locked (the account counter still is).
+    if may_lock_address(ip):
         keys["ip"] = f"login-failures:ip:{ip}:{index}"
     return keys
 

@@ -299,20 +299,20 @@ class RightsRequestAdmin(
         prefix = f"{self.model._meta.app_label}_{self.model._meta.model_name}"
         return [
             path(
-                "<int:pk>/transition/",
+                "<id:pk>/transition/",
                 wrap(self.transition_view),
                 name=f"{prefix}_transition",
             ),
-            path("<int:pk>/extend/", wrap(self.extend_view), name=f"{prefix}_extend"),
-            path("<int:pk>/assign/", wrap(self.assign_view), name=f"{prefix}_assign"),
-            path("<int:pk>/regime/", wrap(self.regime_view), name=f"{prefix}_regime"),
-            path("<int:pk>/message/", wrap(self.message_view), name=f"{prefix}_message"),
+            path("<id:pk>/extend/", wrap(self.extend_view), name=f"{prefix}_extend"),
+            path("<id:pk>/assign/", wrap(self.assign_view), name=f"{prefix}_assign"),
+            path("<id:pk>/regime/", wrap(self.regime_view), name=f"{prefix}_regime"),
+            path("<id:pk>/message/", wrap(self.message_view), name=f"{prefix}_message"),
             *self.get_fee_urls(wrap, prefix),
             *self.get_disclosure_urls(wrap, prefix),
             *self.get_decision_urls(wrap, prefix),
             *self.get_identity_urls(wrap, prefix),
             path(
-                "<int:pk>/messages/<int:message_pk>/attachment/",
+                "<id:pk>/messages/<id:message_pk>/attachment/",
                 self.admin_site.admin_view(self.attachment_view),
                 name=f"{prefix}_attachment",
             ),

@@ -64,11 +64,11 @@ class RequestDecisionAdminMixin:
     def get_decision_urls(self, wrap, prefix):
         return [
             path(
-                "<int:pk>/correction/",
+                "<id:pk>/correction/",
                 wrap(self.correction_decision_view),
                 name=f"{prefix}_correction",
             ),
-            path("<int:pk>/stop/", wrap(self.stop_decision_view), name=f"{prefix}_stop"),
+            path("<id:pk>/stop/", wrap(self.stop_decision_view), name=f"{prefix}_stop"),
         ]
 
     def visible_transitions(self, obj, allowed: list[str]) -> list[str]:

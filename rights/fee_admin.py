@@ -140,13 +140,13 @@ class RequestFeeAdminMixin:
 
     def get_fee_urls(self, wrap, prefix):
         return [
-            path("<int:pk>/fee/", wrap(self.fee_confirm_view), name=f"{prefix}_fee"),
+            path("<id:pk>/fee/", wrap(self.fee_confirm_view), name=f"{prefix}_fee"),
             path(
-                "<int:pk>/fee/<int:payment_pk>/<slug:action>/",
+                "<id:pk>/fee/<id:payment_pk>/<slug:action>/",
                 wrap(self.fee_payment_view),
                 name=f"{prefix}_fee_payment",
             ),
-            path("<int:pk>/unfounded/", wrap(self.unfounded_view), name=f"{prefix}_unfounded"),
+            path("<id:pk>/unfounded/", wrap(self.unfounded_view), name=f"{prefix}_unfounded"),
         ]
 
     def fee_context(self, obj, *, can_work: bool) -> dict:

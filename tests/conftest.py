@@ -1,12 +1,51 @@
+import os
 import re
 import uuid
 
 import pytest
 from django.core import mail
 from django.db import connection
+from django.db.backends.signals import connection_created
+from hypothesis import settings as hypothesis_settings
 
 from portal.celery import app as celery_app
 from tests.factories import PASSWORD, ProfileFactory, UserFactory
+
+# Hypothesis: the same examples on every run ("ci", the default, so `make test`
+# and CI pass or fail alike every time); HYPOTHESIS_PROFILE=explore draws new
+# random examples, to look for new failures locally.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.register_profile("explore", derandomize=False, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_collection_modifyitems(items):
+    """Every test that commits (transaction=True) restores the migrated data first.
+
+    Such a test's database is emptied afterwards. Without serialized rollback
+    the emptying re-creates content types and permissions (post_migrate) with
+    new ids, and the next test that restores the migrated rows (the browser
+    and fault tests) fails on a duplicate content type: whether a run passed
+    depended on which test ran before which, on one process or on several
+    (pytest-xdist). With it everywhere, each such test starts from the rows
+    the migrations made, like every other test.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None:
+            if "transactional_db" not in getattr(item, "fixturenames", ()):
+                continue
+            kwargs = {}
+        else:
+            kwargs = dict(marker.kwargs)
+            if marker.args:
+                kwargs.setdefault("transaction", marker.args[0])
+            if not (kwargs.get("transaction") or kwargs.get("reset_sequences")):
+                continue
+        if kwargs.get("serialized_rollback"):
+            continue
+        kwargs.update(transaction=True, serialized_rollback=True)
+        item.add_marker(pytest.mark.django_db(**kwargs), append=False)
 
 
 def pytest_report_header(config):
@@ -24,6 +63,63 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(f"Tests ran on database: {connection.vendor}")
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite, the test database is a file of the run's own, as in the embedded default.
+
+    Django's default test database on SQLite is in memory with a shared cache,
+    where a second writer fails at once ("database table is locked") instead
+    of waiting its turn as it does on the file the portal runs on: tests of
+    concurrent writers would fail there for a reason production never has.
+    Under pytest-xdist each worker has its own temporary directory, so its
+    own file. Durability is of no use to a throw-away database, hence
+    ``synchronous=OFF`` (tests only, see ``_fast_sqlite``).
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3" and not database.get("TEST", {}).get(
+        "NAME"
+    ):
+        path = tmp_path_factory.mktemp("database") / "test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(path)
+        connection_created.connect(_fast_sqlite, dispatch_uid="tests.fast_sqlite")
+
+
+def _fast_sqlite(sender, connection, **kwargs):
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA synchronous=OFF")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_cache_and_files(worker_id, tmp_path_factory):
+    """What test processes running side by side (pytest-xdist) must not share.
+
+    The cache (Redis when REDIS_URL is set) gets a key prefix of this process,
+    so counters and the throttle clean-up of one never touch another's; the
+    erasure ledger is a file of this process. Each has its own test database
+    already (pytest-django), and live servers take free ports. A run in one
+    process (the fault tests, whose worker and beat processes read the same
+    settings from the environment) keeps the settings as they are.
+    """
+    if worker_id == "master":
+        yield
+        return
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    caches = {
+        alias: {**config, "KEY_PREFIX": f"test-{worker_id}-{uuid.uuid4().hex[:8]}"}
+        for alias, config in settings.CACHES.items()
+    }
+    ledger = tmp_path_factory.mktemp("ledger") / "erasure-ledger.jsonl"
+    override = override_settings(CACHES=caches, RIGHTS_ERASURE_LEDGER_FILE=str(ledger))
+    override.enable()
+    yield
+    override.disable()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _tasks_in_process():
     """Run tasks eagerly, as the embedded default does; the worker tests opt out."""
@@ -31,6 +127,11 @@ def _tasks_in_process():
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["tests.hashers.FastPBKDF2PasswordHasher"]
 
 
 @pytest.fixture
@@ -87,15 +188,15 @@ def full_width(code: str, separator: str = "\u3000") -> str:
 def clear_login_throttle() -> None:
     """Forget every login-failure counter (portal.throttle) in the cache.
 
-    Only the throttle's keys: the test cache may share its Redis database with
-    other data.
+    Only the throttle's keys of this test process (its key prefix): the test
+    cache may share its Redis database with other data and other processes.
     """
     from django.core.cache import cache
 
     backend = getattr(cache, "_cache", None)
     if backend is not None and hasattr(backend, "get_client"):
         client = backend.get_client(None, write=True)
-        keys = list(client.scan_iter(match="*login-failures:*"))
+        keys = list(client.scan_iter(match=cache.make_key("login-failures:") + "*"))
         if keys:
             client.delete(*keys)
     else:

@@ -31,17 +31,17 @@ class DisclosureAdminMixin:
     def get_disclosure_urls(self, wrap, prefix):
         return [
             path(
-                "<int:pk>/disclosure/retry/",
+                "<id:pk>/disclosure/retry/",
                 wrap(self.disclosure_retry_view),
                 name=f"{prefix}_disclosure_retry",
             ),
             path(
-                "<int:pk>/disclosure/posted/",
+                "<id:pk>/disclosure/posted/",
                 wrap(self.disclosure_posted_view),
                 name=f"{prefix}_disclosure_posted",
             ),
             path(
-                "<int:pk>/disclosure/print/",
+                "<id:pk>/disclosure/print/",
                 self.admin_site.admin_view(self.disclosure_print_view),
                 name=f"{prefix}_disclosure_print",
             ),

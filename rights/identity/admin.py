@@ -77,17 +77,17 @@ class IdentityAdminMixin:
         return [
             path("enter/", self.admin_site.admin_view(self.enter_view), name=f"{prefix}_enter"),
             path(
-                "<int:pk>/identity/<slug:action>/",
+                "<id:pk>/identity/<slug:action>/",
                 wrap(self.identity_action_view),
                 name=f"{prefix}_identity",
             ),
             path(
-                "<int:pk>/documents/<int:document_pk>/",
+                "<id:pk>/documents/<id:document_pk>/",
                 self.admin_site.admin_view(self.identity_document_view),
                 name=f"{prefix}_identity_document",
             ),
             path(
-                "<int:pk>/documents/<int:document_pk>/my-number/",
+                "<id:pk>/documents/<id:document_pk>/my-number/",
                 wrap(self.identity_my_number_view),
                 name=f"{prefix}_identity_my_number",
             ),

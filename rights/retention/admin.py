@@ -268,7 +268,7 @@ class LegalHoldAdmin(admin.ModelAdmin):
     def get_urls(self):
         return [
             path(
-                "<int:pk>/release/",
+                "<id:pk>/release/",
                 self.admin_site.admin_view(require_POST(self.release_view)),
                 name="rights_legalhold_release",
             ),

@@ -152,7 +152,9 @@ def test_request_forms_file_only_valid_choices_and_readable_text(
     if kind in ("disclosure", "purpose_notice"):
         assert filed.delivery_method in DeliveryMethod.values
     if kind == "stop_use" and filed.scope.get("everything"):
-        assert filed.scope["purposes"] == [] and everything in ("on", "yes")
+        # A ticked checkbox sends its value, whatever it is ("on" from a browser):
+        # any value but an empty one (or "false") ticks it, "0" included.
+        assert filed.scope["purposes"] == [] and everything != ""
     elif kind == "stop_use":
         assert filed.scope["purposes"] and set(filed.scope["purposes"]) <= set(purposes)
     if kind == "stop_provision":
