@@ -32,6 +32,7 @@ from .models import (
     RequestPause,
     RightsRequest,
 )
+from .payment_transitions import payment_transition
 
 
 class Role(Enum):
@@ -231,9 +232,13 @@ def transition(
     now = timezone.now()
     from_status = locked.status
     if unpaid is not None:
-        unpaid.status = PaymentStatus.EXPIRED if to == Status.EXPIRED else PaymentStatus.CANCELLED
-        unpaid.closed_at = now
-        unpaid.save(update_fields=["status", "closed_at"])
+        payment_transition(
+            unpaid,
+            to=PaymentStatus.EXPIRED if to == Status.EXPIRED else PaymentStatus.CANCELLED,
+            actor=actor,
+            reason=reason,
+            http_request=http_request,
+        )
     if from_status in PAUSED_STATUSES and to not in PAUSED_STATUSES:
         locked.pauses.filter(ended_at__isnull=True).update(ended_at=now)
     if to in PAUSED_STATUSES and from_status not in PAUSED_STATUSES:
