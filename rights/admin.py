@@ -20,9 +20,9 @@ from django.views.decorators.http import require_POST
 
 from portal.audit import audit_staff_view
 
-from . import admin_reports, fees, services, workflow
+from . import admin_reports, services, workflow
 from .choices import Kind, Regime, RejectionGround, Status
-from .decision_admin import DECIDED_KINDS, DECISION_STATUSES, RequestDecisionAdminMixin
+from .decision_admin import RequestDecisionAdminMixin
 from .disclosure.admin import DisclosureAdminMixin
 from .fee_admin import RequestFeeAdminMixin
 from .identity.admin import IdentityAdminMixin
@@ -339,31 +339,21 @@ class RightsRequestAdmin(
         self.message_user(request, " ".join(texts), messages.ERROR)
 
     def transition_view(self, request, pk):
+        """A status button: the workflow decides (rights.workflow.RULES) and says why not."""
         obj = self._object_for_work(request, pk)
         form = TransitionForm(request.POST)
         if not form.is_valid():
             self._report(request, form)
             return self._back(obj)
-        if obj.kind in DECIDED_KINDS and form.cleaned_data["to"] in DECISION_STATUSES:
-            self.message_user(
-                request,
-                _("Decide this request with its review form, which applies what is approved."),
-                messages.ERROR,
-            )
-            return self._back(obj)
         try:
-            if form.cleaned_data["to"] == Status.IN_PROGRESS:
-                # May ask the published fee instead, when fees apply automatically.
-                fees.request_move_on(request=obj, actor=request.user, http_request=request)
-            else:
-                workflow.transition(
-                    obj,
-                    to=form.cleaned_data["to"],
-                    actor=request.user,
-                    reason=form.cleaned_data["reason"],
-                    ground=form.cleaned_data["ground"],
-                    http_request=request,
-                )
+            workflow.transition(
+                obj,
+                to=form.cleaned_data["to"],
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                ground=form.cleaned_data["ground"],
+                http_request=request,
+            )
         except (workflow.TransitionError, ValidationError) as error:
             self._report(request, None, error)
         else:
@@ -464,17 +454,18 @@ class RightsRequestAdmin(
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
         can_work = self.can_work_on(request, obj)
-        hidden = self.identity_hidden_transitions(obj)
         extra_context = {
             **(extra_context or {}),
             "timeline": timeline(obj),
+            # The buttons are exactly the moves the workflow accepts now; the
+            # moves its rules hold back are listed with the reason.
             "allowed": [
                 (status, Status(status).label)
-                for status in self.visible_transitions(
-                    obj, workflow.allowed_transitions(obj, request.user)
-                )
-                if status not in hidden
+                for status in workflow.allowed_transitions(obj, request.user)
             ]
+            if can_work
+            else [],
+            "held_back": held_back(workflow.refused_transitions(obj, request.user))
             if can_work
             else [],
             **self.fee_context(obj, can_work=can_work),
@@ -491,6 +482,15 @@ class RightsRequestAdmin(
             "days_left": obj.days_left(),
         }
         return super().change_view(request, object_id, form_url, extra_context)
+
+
+def held_back(refused: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(statuses, why) for the working page: the moves a rule holds back, those
+    held back for the same reason together."""
+    grouped: dict[str, list[str]] = {}
+    for status, why in refused:
+        grouped.setdefault(why, []).append(str(Status(status).label))
+    return [(", ".join(labels), why) for why, labels in grouped.items()]
 
 
 def scope_summary(obj: RightsRequest) -> str:

@@ -11,12 +11,8 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from . import correction, stops
-from .choices import Kind, Regime, RejectionGround, Status
+from .choices import Kind, Regime, RejectionGround
 from .decisions import DECIDABLE
-
-#: Kinds whose outcome is decided on the review forms, never by a bare status button.
-DECIDED_KINDS = {Kind.CORRECTION, Kind.STOP_USE, Kind.STOP_PROVISION}
-DECISION_STATUSES = {Status.COMPLETED, Status.PARTIALLY_COMPLETED, Status.REJECTED}
 
 _GROUNDS = [("", "—"), *RejectionGround.choices]
 
@@ -70,14 +66,6 @@ class RequestDecisionAdminMixin:
             ),
             path("<id:pk>/stop/", wrap(self.stop_decision_view), name=f"{prefix}_stop"),
         ]
-
-    def visible_transitions(self, obj, allowed: list[str]) -> list[str]:
-        """Corrections and stops end only through their decision form, which
-        applies what was approved and tells the person what changed."""
-        allowed = super().visible_transitions(obj, allowed)
-        if obj.kind in DECIDED_KINDS:
-            allowed = [status for status in allowed if status not in DECISION_STATUSES]
-        return allowed
 
     def decision_context(self, obj, *, can_work: bool) -> dict:
         decidable = can_work and obj.status in DECIDABLE and obj.subject_id is not None

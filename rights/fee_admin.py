@@ -180,21 +180,6 @@ class RequestFeeAdminMixin:
             "fee_unpaid_days": settings.RIGHTS_FEE_UNPAID_DAYS,
         }
 
-    def visible_transitions(self, obj, allowed: list[str]) -> list[str]:
-        """The generic status buttons, without the moves the fee forms make.
-
-        Awaiting payment is entered only by confirming a fee (which states
-        the amount and reference); an unpaid request moves on only by a
-        recorded payment or a waiver.
-        """
-        hidden = {Status.AWAITING_PAYMENT}
-        if (
-            obj.status == Status.AWAITING_PAYMENT
-            and obj.payments.filter(status=PaymentStatus.PENDING).exists()
-        ):
-            hidden.add(Status.IN_PROGRESS)
-        return [status for status in allowed if status not in hidden]
-
     def _payment_for_work(self, request, pk, payment_pk):
         obj = self._object_for_work(request, pk)
         payment = obj.payments.filter(pk=payment_pk).first()

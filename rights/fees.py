@@ -37,6 +37,7 @@ from .choices import (
 )
 from .models import FeeSchedule, Payment, PaymentEvent, RequestEvent, RightsRequest
 from .notifications import recipient_of
+from .payment_transitions import payment_transition
 from .workflow import refresh_due_at, transition
 
 
@@ -295,54 +296,6 @@ def request_move_on(*, request: RightsRequest, actor, http_request=None) -> Paym
     return None
 
 
-def _lock_for_change(payment: Payment, *, to: str, allowed: str, refused: str) -> Payment | None:
-    """Lock ``payment`` for a change to status ``to``; call inside a transaction.
-
-    Returns None when it already has that status (a repeat changes nothing);
-    raises ValidationError with ``refused`` (which may name the current
-    ``%(status)s``) unless its status is ``allowed``.
-    """
-    locked = Payment.objects.select_for_update().select_related("request").get(pk=payment.pk)
-    if locked.status == to:
-        return None
-    if locked.status != allowed:
-        raise ValidationError(refused % {"status": locked.get_status_display()})
-    return locked
-
-
-def _save_change(
-    locked: Payment,
-    *,
-    action: str,
-    actor,
-    http_request,
-    reason: str = "",
-    details: dict | None = None,
-) -> None:
-    """Save a changed fee with its timeline entry (seen by the person) and audit event."""
-    locked.save()
-    RequestEvent.objects.create(
-        request_id=locked.request_id,
-        kind=EventKind.FEE,
-        actor=actor,
-        reason=reason,
-        details={
-            "reference": locked.reference,
-            "amount": locked.amount,
-            "status": locked.status,
-            **(details or {}),
-        },
-    )
-    audit_log(
-        action=action,
-        actor=actor,
-        target=locked,
-        subject=locked.request.subject,
-        request=http_request,
-        details={"amount": locked.amount, **(details or {})},
-    )
-
-
 def _resume(payment: Payment, *, actor, resumed_at: dt.datetime, http_request=None) -> None:
     """Put the request in progress; the clock runs again from ``resumed_at``.
 
@@ -382,29 +335,18 @@ def payment_record(
     paid_at = paid_at or now
     if paid_at > now:
         raise ValidationError(_("The payment date cannot be in the future."))
+    if timezone.localdate(paid_at) < timezone.localdate(payment.created_at):
+        raise ValidationError(_("The payment date cannot be before the fee was asked."))
     with transaction.atomic():
-        locked = _lock_for_change(
+        locked = payment_transition(
             payment,
             to=PaymentStatus.PAID,
-            allowed=PaymentStatus.PENDING,
-            refused=_("This fee is “%(status)s”; only a fee awaiting payment can be paid."),
+            actor=actor,
+            changes={"method": method, "paid_at": paid_at, "provider": provider},
+            details={"method": method, "provider": provider or None},
+            http_request=http_request,
         )
         if locked is not None:
-            if timezone.localdate(paid_at) < timezone.localdate(locked.created_at):
-                raise ValidationError(_("The payment date cannot be before the fee was asked."))
-            locked.status = PaymentStatus.PAID
-            locked.method = method
-            locked.paid_at = paid_at
-            locked.provider = provider
-            locked.confirmed_by = actor
-            locked.confirmed_at = now
-            _save_change(
-                locked,
-                action="fee.paid",
-                actor=actor,
-                http_request=http_request,
-                details={"method": method, "provider": provider or None},
-            )
             _resume(locked, actor=actor, resumed_at=paid_at, http_request=http_request)
     payment.refresh_from_db()
     return payment
@@ -412,26 +354,16 @@ def payment_record(
 
 def payment_waive(*, payment: Payment, reason: str, actor, http_request=None) -> Payment:
     """Waive a fee awaiting payment (a reason is required); the request goes on."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(_("Waiving a fee needs a reason."))
     with transaction.atomic():
-        locked = _lock_for_change(
+        locked = payment_transition(
             payment,
             to=PaymentStatus.WAIVED,
-            allowed=PaymentStatus.PENDING,
-            refused=_("This fee is “%(status)s”; only a fee awaiting payment can be waived."),
+            actor=actor,
+            reason=reason,
+            http_request=http_request,
         )
         if locked is not None:
-            now = timezone.now()
-            locked.status = PaymentStatus.WAIVED
-            locked.waiver_reason = reason
-            locked.confirmed_by = actor
-            locked.confirmed_at = now
-            _save_change(
-                locked, action="fee.waived", actor=actor, http_request=http_request, reason=reason
-            )
-            _resume(locked, actor=actor, resumed_at=now, http_request=http_request)
+            _resume(locked, actor=actor, resumed_at=locked.confirmed_at, http_request=http_request)
     payment.refresh_from_db()
     return payment
 
@@ -442,24 +374,9 @@ def payment_refund(*, payment: Payment, reason: str, actor, http_request=None) -
     The request's status does not change; the person sees the refund and its
     reason on the request's page and on the receipt.
     """
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(_("A refund needs a reason."))
-    with transaction.atomic():
-        locked = _lock_for_change(
-            payment,
-            to=PaymentStatus.REFUNDED,
-            allowed=PaymentStatus.PAID,
-            refused=_("Only a paid fee can be refunded."),
-        )
-        if locked is not None:
-            locked.status = PaymentStatus.REFUNDED
-            locked.refund_reason = reason
-            locked.refunded_by = actor
-            locked.refunded_at = timezone.now()
-            _save_change(
-                locked, action="fee.refunded", actor=actor, http_request=http_request, reason=reason
-            )
+    payment_transition(
+        payment, to=PaymentStatus.REFUNDED, actor=actor, reason=reason, http_request=http_request
+    )
     payment.refresh_from_db()
     return payment
 

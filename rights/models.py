@@ -231,6 +231,15 @@ class RightsRequest(models.Model):
         max_length=4000,
         help_text=_("The reason staff recorded when marking it; told to the person."),
     )
+    erasure_planned_at = models.DateTimeField(
+        _("erasure planned at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Deletion requests: when the erasure was planned as steps. The request is "
+            "completed only after that, by the erasure itself."
+        ),
+    )
     created_at = models.DateTimeField(
         _("created at"), auto_now_add=True, help_text=_("Row creation.")
     )

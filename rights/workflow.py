@@ -8,22 +8,37 @@ notice to the person after commit. Asking for the status a request already has
 changes nothing and returns None, so a repeated click or a retried task is
 harmless. A refused transition raises :class:`TransitionError` and writes
 nothing.
+
+Every rule about a move lives here, as data: :data:`TRANSITIONS` says which
+moves exist and who may make them; :data:`RULES` adds the conditions of a kind
+or a status (a deletion is completed only by its erasure, a disclosure only by
+its delivery, "awaiting payment" only with a fee awaiting payment, review only
+once identity is verified). :func:`transition` and :func:`allowed_transitions`
+(which drives the admin's buttons) read the same tables, so a button is shown
+exactly when pressing it would work, and no other path can skip a rule.
+(The module is past 500 lines because the rules and their predicates belong
+next to the table they qualify.)
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal.audit import audit_log
 
 from . import deadlines
-from .choices import EventKind, PaymentStatus, RejectionGround, Status
+from .choices import CHARGEABLE_KINDS, EventKind, Kind, PaymentStatus, RejectionGround, Status
+from .disclosure.models import DELIVERED_KINDS, DisclosureDelivery, DisclosurePackage
+from .identity.models import RequestIdentity, VerificationStatus
 from .models import (
     OPEN_STATUSES,
     PAUSED_STATUSES,
@@ -32,6 +47,8 @@ from .models import (
     RequestPause,
     RightsRequest,
 )
+from .payment_transitions import payment_transition
+from .retention.models import DeferredErasure
 
 
 class Role(Enum):
@@ -93,6 +110,202 @@ REASON_REQUIRED = {
     Status.EXPIRED,
 }
 
+#: Kinds whose outcome is decided on their review form (rights.correction,
+#: rights.stops), which applies what is approved and records it.
+DECIDED_KINDS = frozenset({Kind.CORRECTION, Kind.STOP_USE, Kind.STOP_PROVISION})
+DECISION_STATUSES = frozenset({Status.COMPLETED, Status.PARTIALLY_COMPLETED, Status.REJECTED})
+DONE_STATUSES = frozenset({Status.COMPLETED, Status.PARTIALLY_COMPLETED})
+
+
+# -- the conditions of a move (predicates of the request and the actor's role) -------
+
+
+def erasure_ran(request: RightsRequest) -> bool:
+    """The deletion's erasure plan was made and every step due with the request has run.
+
+    Steps kept by a hold or a retention rule wait for their day; they do not
+    keep the request open (the person is told what is kept, and until when).
+    """
+    if request.erasure_planned_at is None:
+        return False
+    return not DeferredErasure.objects.filter(
+        request=request,
+        status=DeferredErasure.Status.PENDING,
+        reason=DeferredErasure.Reason.REQUEST,
+    ).exists()
+
+
+def delivered(request: RightsRequest) -> bool:
+    """The answer reached the person: the package is stored for download, or the
+    paper answer was recorded as posted."""
+    State = DisclosureDelivery.State
+    delivery = DisclosureDelivery.objects.filter(request=request).first()
+    if delivery is None:
+        return False
+    if delivery.state == State.POSTED:
+        return True
+    return (
+        delivery.state == State.READY and DisclosurePackage.objects.filter(request=request).exists()
+    )
+
+
+def decision_recorded(request: RightsRequest) -> bool:
+    """The review form recorded its decision (written just before the move)."""
+    return request.events.filter(kind__in=(EventKind.CORRECTION, EventKind.STOP)).exists()
+
+
+def identity_not_verified(request: RightsRequest) -> bool:
+    return RequestIdentity.objects.filter(
+        request=request, verification=VerificationStatus.NOT_VERIFIED
+    ).exists()
+
+
+def identity_settled(request: RightsRequest) -> bool:
+    """Verification is not required (no identity to check: the person is logged in),
+    or staff (or the person, for an agent) found it verified."""
+    identity = RequestIdentity.objects.filter(request=request).first()
+    return identity is None or identity.verification == VerificationStatus.VERIFIED
+
+
+def fee_awaited(request: RightsRequest) -> bool:
+    return request.payments.filter(status=PaymentStatus.PENDING).exists()
+
+
+def automatic_fee_due(request: RightsRequest) -> bool:
+    """``RIGHTS_FEE_AUTOMATIC``: a published fee applies to the request and none was
+    paid or waived yet, so it goes on only through the fee."""
+    if not settings.RIGHTS_FEE_AUTOMATIC:
+        return False
+    from .fees import fee_basis_for, scheduled_fee
+
+    basis = fee_basis_for(request)
+    if basis is None or not scheduled_fee(
+        kind=request.kind,
+        regime=request.regime,
+        basis=basis,
+        delivery_method=request.delivery_method,
+    ):
+        return False
+    return not request.payments.filter(
+        status__in=(PaymentStatus.PAID, PaymentStatus.WAIVED)
+    ).exists()
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A condition on moves to ``to`` (of ``kinds``, from ``from_``; None: any).
+
+    ``holds(request, role)`` must be true, or the move is refused and staff are
+    told ``refusal``.
+    """
+
+    to: frozenset[str]
+    holds: Callable[[RightsRequest, Role], bool]
+    refusal: str
+    kinds: frozenset[str] | None = None
+    from_: frozenset[str] | None = None
+
+    def applies(self, request: RightsRequest, to: str) -> bool:
+        return (
+            to in self.to
+            and (self.kinds is None or request.kind in self.kinds)
+            and (self.from_ is None or request.status in self.from_)
+        )
+
+
+RULES: tuple[Rule, ...] = (
+    # Deletion: completed only by the executor (rights.retention.erasure), as the
+    # system, once the erasure it planned has run; never by a button.
+    Rule(
+        kinds=frozenset({Kind.DELETION}),
+        to=DONE_STATUSES,
+        holds=lambda request, role: role is Role.SYSTEM,
+        refusal=gettext_lazy(
+            "A deletion is completed by its erasure, which runs once the request is in "
+            "progress; it cannot be completed by hand."
+        ),
+    ),
+    Rule(
+        kinds=frozenset({Kind.DELETION}),
+        to=DONE_STATUSES,
+        holds=lambda request, role: erasure_ran(request),
+        refusal=gettext_lazy("The erasure has not run yet: nothing is erased."),
+    ),
+    # Disclosure and notice of purposes (APPI 32(2), 33; GDPR 15): completed only
+    # by delivery, so the person is never told of an answer they cannot get.
+    Rule(
+        kinds=frozenset(DELIVERED_KINDS),
+        to=DONE_STATUSES,
+        holds=lambda request, role: delivered(request),
+        refusal=gettext_lazy(
+            "A disclosure is completed by its delivery: when the package is ready to "
+            "download, or when the paper answer is recorded as posted."
+        ),
+    ),
+    # Correction (APPI 34) and stop (APPI 35): decided on the review form, which
+    # applies what is approved and tells the person what changed.
+    Rule(
+        kinds=DECIDED_KINDS,
+        to=DONE_STATUSES,
+        holds=lambda request, role: decision_recorded(request),
+        refusal=gettext_lazy(
+            "Decide this request with its review form, which applies what is approved."
+        ),
+    ),
+    Rule(
+        kinds=DECIDED_KINDS,
+        to=frozenset({Status.REJECTED}),
+        holds=lambda request, role: decision_recorded(request) or identity_not_verified(request),
+        refusal=gettext_lazy(
+            "Decide this request with its review form, which applies what is approved."
+        ),
+    ),
+    # Fees (APPI 38; GDPR 12(5)): never for a kind the law keeps free; the clock
+    # pauses only for a fee actually asked, which the unpaid-fee job expires on its date.
+    Rule(
+        kinds=frozenset(Kind.values) - CHARGEABLE_KINDS,
+        to=frozenset({Status.AWAITING_PAYMENT}),
+        holds=lambda request, role: False,
+        refusal=gettext_lazy(
+            "Correction, stop of use or provision and deletion are always free (APPI art. 38): "
+            "no fee is asked."
+        ),
+    ),
+    Rule(
+        to=frozenset({Status.AWAITING_PAYMENT}),
+        holds=lambda request, role: fee_awaited(request),
+        refusal=gettext_lazy(
+            "“Awaiting payment” needs a fee awaiting payment: ask the fee in the fee section."
+        ),
+    ),
+    Rule(
+        from_=frozenset({Status.AWAITING_PAYMENT}),
+        to=frozenset({Status.IN_PROGRESS}),
+        holds=lambda request, role: not fee_awaited(request),
+        refusal=gettext_lazy("The fee is not paid yet: record the payment or waive the fee first."),
+    ),
+    Rule(
+        kinds=CHARGEABLE_KINDS,
+        from_=frozenset({Status.IN_REVIEW}),
+        to=frozenset({Status.IN_PROGRESS}),
+        holds=lambda request, role: not automatic_fee_due(request),
+        refusal=gettext_lazy(
+            "The published fee applies to this request: ask it in the fee section; the "
+            "request goes on once it is paid or waived."
+        ),
+    ),
+    # Identity (APPI 37; GDPR 12(6); CCPA §7060-7062): a request that must be
+    # verified is reviewed only once it is.
+    Rule(
+        to=frozenset({Status.IN_REVIEW}),
+        holds=lambda request, role: identity_settled(request),
+        refusal=gettext_lazy(
+            "Identity is not verified yet: decide it in the identity section first."
+        ),
+    ),
+)
+
+
 # The notice sent on entering a status (see rights.notifications).
 NOTICE_ON_ENTRY = {
     Status.AWAITING_VERIFICATION: "verification_needed",
@@ -138,8 +351,16 @@ def role_of(request: RightsRequest, actor) -> Role:
     raise TransitionError(_("You may not act on this request."))
 
 
-def allowed_transitions(request: RightsRequest, actor) -> list[str]:
-    """The statuses ``actor`` may move ``request`` to now (for buttons)."""
+def refusal(request: RightsRequest, to: str, role: Role) -> str | None:
+    """Why ``RULES`` refuse the move of ``request`` to ``to`` by ``role`` now, or None."""
+    for rule in RULES:
+        if rule.applies(request, to) and not rule.holds(request, role):
+            return str(rule.refusal)
+    return None
+
+
+def _moves(request: RightsRequest, actor) -> list[tuple[str, str | None]]:
+    """(status, why refused or None) for each move the table gives ``actor``'s role."""
     try:
         role = role_of(request, actor)
     except TransitionError:
@@ -147,7 +368,24 @@ def allowed_transitions(request: RightsRequest, actor) -> list[str]:
     if role is Role.STAFF and actor.pk == request.subject_id:
         return []
     moves = TRANSITIONS.get(request.status, {})
-    return [status for status, roles in moves.items() if role in roles]
+    return [
+        (status, refusal(request, status, role)) for status, roles in moves.items() if role in roles
+    ]
+
+
+def allowed_transitions(request: RightsRequest, actor) -> list[str]:
+    """The statuses ``actor`` may move ``request`` to now: the admin's buttons.
+
+    Exactly the moves :func:`transition` accepts (given a reason and ground where
+    those are needed).
+    """
+    return [status for status, why in _moves(request, actor) if why is None]
+
+
+def refused_transitions(request: RightsRequest, actor) -> list[tuple[str, str]]:
+    """(status, why) for the moves of ``actor``'s role that a rule refuses now, to
+    show staff what the request waits for."""
+    return [(status, why) for status, why in _moves(request, actor) if why is not None]
 
 
 def _pauses(request: RightsRequest) -> list[deadlines.Pause]:
@@ -211,29 +449,33 @@ def transition(
         )
     if role not in roles:
         raise TransitionError(_("You may not make this change."))
-    reason = (reason or "").strip()
-    if to in REASON_REQUIRED and not reason:
-        raise TransitionError(_("Please give a reason; the person will be told it."))
-    if to == Status.REJECTED and ground not in RejectionGround.values:
-        raise TransitionError(_("Choose the legal ground of the rejection."))
     unpaid = None
     if locked.status == Status.AWAITING_PAYMENT:
+        # Locked before the rules read it: a payment recorded meanwhile waits for us.
         unpaid = (
             Payment.objects.select_for_update()
             .filter(request=locked, status=PaymentStatus.PENDING)
             .first()
         )
-        if unpaid is not None and to == Status.IN_PROGRESS:
-            raise TransitionError(
-                _("The fee is not paid yet: record the payment or waive the fee first.")
-            )
+    refused = refusal(locked, to, role)
+    if refused is not None:
+        raise TransitionError(refused)
+    reason = (reason or "").strip()
+    if to in REASON_REQUIRED and not reason:
+        raise TransitionError(_("Please give a reason; the person will be told it."))
+    if to == Status.REJECTED and ground not in RejectionGround.values:
+        raise TransitionError(_("Choose the legal ground of the rejection."))
 
     now = timezone.now()
     from_status = locked.status
     if unpaid is not None:
-        unpaid.status = PaymentStatus.EXPIRED if to == Status.EXPIRED else PaymentStatus.CANCELLED
-        unpaid.closed_at = now
-        unpaid.save(update_fields=["status", "closed_at"])
+        payment_transition(
+            unpaid,
+            to=PaymentStatus.EXPIRED if to == Status.EXPIRED else PaymentStatus.CANCELLED,
+            actor=actor,
+            reason=reason,
+            http_request=http_request,
+        )
     if from_status in PAUSED_STATUSES and to not in PAUSED_STATUSES:
         locked.pauses.filter(ended_at__isnull=True).update(ended_at=now)
     if to in PAUSED_STATUSES and from_status not in PAUSED_STATUSES:

@@ -47,16 +47,6 @@ class DisclosureAdminMixin:
             ),
         ]
 
-    def visible_transitions(self, obj, allowed: list[str]) -> list[str]:
-        """A disclosure or notice of purposes in progress is completed by its delivery
-        (the stored package, or the recorded posting), never by a bare status button,
-        so the person is never told of an answer they cannot get."""
-        allowed = super().visible_transitions(obj, allowed)
-        if obj.kind in DELIVERED_KINDS and obj.status == Status.IN_PROGRESS:
-            hidden = {Status.COMPLETED, Status.PARTIALLY_COMPLETED}
-            allowed = [status for status in allowed if status not in hidden]
-        return allowed
-
     def disclosure_context(self, obj, *, can_work: bool) -> dict:
         if obj.kind not in DELIVERED_KINDS:
             return {}

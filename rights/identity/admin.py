@@ -127,13 +127,6 @@ class IdentityAdminMixin:
             "identity_decision_form": DecisionForm(),
         }
 
-    def identity_hidden_transitions(self, obj) -> set[str]:
-        """While identity is undecided, the request moves on only by the decision."""
-        identity = RequestIdentity.objects.filter(request=obj).first()
-        if identity is not None and identity.verification == VerificationStatus.PENDING:
-            return {Status.IN_REVIEW}
-        return set()
-
     # -- actions ----------------------------------------------------------------------------
 
     def identity_action_view(self, request, pk, action):

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import itertools
+import re
 
 import pytest
 import time_machine
@@ -32,8 +33,14 @@ def staff(officer):
 
 
 def test_every_pair_of_statuses(customer, staff, file_request):
-    """Allowed moves succeed with one event; refused ones raise and write nothing."""
+    """Allowed moves succeed with one event; refused ones raise and write nothing.
+
+    A disclosure without a fee: the table allows staff to complete it and to wait
+    for payment, but the rules refuse both (completed only by its delivery, APPI
+    art. 33; awaiting payment only with a fee asked, art. 38).
+    """
     request = file_request(customer)
+    held_back = set()
     for from_status, to_status in itertools.product(Status.values, repeat=2):
         RightsRequest.objects.filter(pk=request.pk).update(status=from_status)
         request.pauses.all().delete()
@@ -54,6 +61,18 @@ def test_every_pair_of_statuses(customer, staff, file_request):
             assert AuditEvent.objects.count() == audits
             continue
         actor = _actor_for(roles, customer, staff)
+        why = workflow.refusal(request, to_status, workflow.role_of(request, actor))
+        if why is not None:
+            held_back.add((from_status, to_status))
+            with pytest.raises(TransitionError, match=re.escape(why)):
+                workflow.transition(request, to=to_status, actor=actor, reason="r", ground="other")
+            request.refresh_from_db()
+            assert request.status == from_status, (from_status, to_status)
+            assert RequestEvent.objects.filter(request=request).count() == events
+            assert AuditEvent.objects.count() == audits
+            assert to_status not in workflow.allowed_transitions(request, actor)
+            continue
+        assert to_status in workflow.allowed_transitions(request, actor)
         event = workflow.transition(
             request, to=to_status, actor=actor, reason="because", ground="other"
         )
@@ -64,6 +83,13 @@ def test_every_pair_of_statuses(customer, staff, file_request):
         # The same move again is harmless: nothing new is written.
         assert workflow.transition(request, to=to_status, actor=actor, reason="x") is None
         assert RequestEvent.objects.filter(request=request).count() == events + 1
+    assert held_back == {
+        (Status.IN_REVIEW, Status.AWAITING_PAYMENT),
+        (Status.IN_REVIEW, Status.COMPLETED),
+        (Status.IN_REVIEW, Status.PARTIALLY_COMPLETED),
+        (Status.IN_PROGRESS, Status.COMPLETED),
+        (Status.IN_PROGRESS, Status.PARTIALLY_COMPLETED),
+    }
 
 
 def test_customer_may_withdraw_but_not_complete(customer, file_request):
