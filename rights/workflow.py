@@ -167,6 +167,15 @@ def identity_settled(request: RightsRequest) -> bool:
     return identity is None or identity.verification == VerificationStatus.VERIFIED
 
 
+def scope_named(request: RightsRequest) -> bool:
+    """The request says what it covers: everything, or at least one service or kind of
+    data. Requests filed before the forms required it may name nothing, which the
+    erasure refuses to read as "every service" (``EmptyDeletionScope``)."""
+    return bool(
+        (request.scope or {}).get("everything") or request.categories or request.services.exists()
+    )
+
+
 def fee_awaited(request: RightsRequest) -> bool:
     return request.payments.filter(status=PaymentStatus.PENDING).exists()
 
@@ -230,6 +239,17 @@ RULES: tuple[Rule, ...] = (
         to=DONE_STATUSES,
         holds=lambda request, role: erasure_ran(request),
         refusal=gettext_lazy("The erasure has not run yet: nothing is erased."),
+    ),
+    # A deletion that names nothing is carried out only once the person said what it
+    # covers (APPI 35; GDPR 17): ask them, rather than erase "everything".
+    Rule(
+        kinds=frozenset({Kind.DELETION}),
+        to=frozenset({Status.IN_PROGRESS}),
+        holds=lambda request, role: scope_named(request),
+        refusal=gettext_lazy(
+            "This deletion names no service, no kind of data and not everything: ask the "
+            "person what it covers before carrying it out."
+        ),
     ),
     # Disclosure and notice of purposes (APPI 32(2), 33; GDPR 15): completed only
     # by delivery, so the person is never told of an answer they cannot get.

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_a_deletion_in_review_offers_only_the_moves_the_workflow_allows(browser, live_server):
     officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
-    request = file_deletion(customer_with_records())
+    request = file_deletion(customer_with_records(), scope={"everything": True})
     # In review: in progress, the erasure would run (and complete it) at once.
     workflow.transition(request, to=Status.IN_REVIEW, actor=officer)
     context = browser.new_context(base_url=live_server.url, locale="en-US")

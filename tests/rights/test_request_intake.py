@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 
 from portal.models import Profile, UsageRecord
+from rights import workflow
 from rights.choices import Kind, Status
 from rights.models import RightsRequest
 from rights.retention import erasure
@@ -16,7 +17,7 @@ from tests.factories import ProfileFactory, RegistrationFactory, ServiceFactory
 from tests.intake_support import file_through_review, is_review, review_fields
 from tests.rights.fee_support import publish
 from tests.rights.identity_support import file_public_request
-from tests.rights.retention_support import approve, customer_with_records, file_deletion
+from tests.rights.retention_support import customer_with_records, file_deletion
 
 pytestmark = pytest.mark.django_db
 
@@ -188,14 +189,15 @@ def test_the_erasure_engine_refuses_a_deletion_that_names_nothing(officer):
     with pytest.raises(getattr(erasure, "EmptyDeletionScope", ())):
         erasure.deletion_plan(request)
     assert DeferredErasure.objects.count() == 0
-    approve(request, officer)
-    with pytest.raises(getattr(erasure, "EmptyDeletionScope", ())):
-        erasure.deletion_execute(request=request)
+    # Nor does the workflow let it be carried out (rights.workflow.scope_named).
+    workflow.transition(request, to=Status.IN_REVIEW, actor=officer)
+    with pytest.raises(workflow.TransitionError, match="names no service"):
+        workflow.transition(request, to=Status.IN_PROGRESS, actor=officer)
     profile = Profile.objects.get(user=customer)
     assert (profile.full_name, profile.phone) == ("Hanako Sato", "03-5555-0123")
     assert UsageRecord.objects.filter(user=customer).count() == 3
     request.refresh_from_db()
-    assert request.status == Status.IN_PROGRESS
+    assert request.status == Status.IN_REVIEW
 
 
 # -- 3. the error summary ----------------------------------------------------------------------

@@ -13,6 +13,7 @@ import re
 
 import pytest
 from django.contrib.messages import ERROR, get_messages
+from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
@@ -30,7 +31,7 @@ from rights.models import (
     RequestPause,
     RightsRequest,
 )
-from rights.retention.erasure import deletion_execute
+from rights.retention.erasure import deletion_execute, deletion_plan
 from tests.rights.disclosure_support import customer_with_data, disclosure_in_progress
 from tests.rights.fee_support import in_review, publish
 from tests.rights.retention_support import approve, file_deletion
@@ -96,6 +97,10 @@ AUTOMATIC_FEE = (
     "The published fee applies to this request: ask it in the fee section; the request goes "
     "on once it is paid or waived."
 )
+NAMES_NOTHING = (
+    "This deletion names no service, no kind of data and not everything: ask the person "
+    "what it covers before carrying it out."
+)
 IDENTITY = "Identity is not verified yet: decide it in the identity section first."
 
 
@@ -106,7 +111,7 @@ def test_staff_cannot_complete_a_deletion_by_hand(officer_client, officer):
     """Seen: a deletion closed as completed with nothing erased. The erasure's task then
     found a closed request and returned early; the customer was told it was done."""
     subject = customer_with_data()
-    request = approve(file_deletion(subject), officer)
+    request = approve(file_deletion(subject, scope={"everything": True}), officer)
     assert request.status == Status.IN_PROGRESS
     assert_refused(officer_client, request, Status.COMPLETED, BY_HAND)
     assert_refused(officer_client, request, Status.PARTIALLY_COMPLETED, BY_HAND)
@@ -131,17 +136,53 @@ def test_staff_cannot_complete_a_deletion_by_hand(officer_client, officer):
 
 
 def test_a_deletion_in_review_cannot_be_completed_either(officer_client, officer):
-    request = file_deletion(customer_with_data())
+    request = file_deletion(customer_with_data(), scope={"everything": True})
     workflow.transition(request, to=Status.IN_REVIEW, actor=officer)
     assert_refused(officer_client, request, Status.COMPLETED, BY_HAND)
 
 
 def test_even_the_system_completes_a_deletion_only_after_its_erasure_ran(officer):
-    request = approve(file_deletion(customer_with_data()), officer)
+    request = approve(file_deletion(customer_with_data(), scope={"everything": True}), officer)
     before = snapshot(request)
     with pytest.raises(workflow.TransitionError, match="erasure has not run"):
         workflow.transition(request, to=Status.COMPLETED, actor=None)
     assert snapshot(request) == before
+
+
+def test_a_deletion_planned_before_the_marker_existed_gets_it_from_its_steps(officer):
+    """Rows planned by an older release carry no ``erasure_planned_at``: the migration
+    takes it from the first step, so such a deletion can still complete."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "rights.migrations.0017_erasure_planned_at_for_planned_deletions"
+    )
+    planned = approve(file_deletion(customer_with_data(), scope={"everything": True}), officer)
+    with transaction.atomic():
+        deletion_plan(RightsRequest.objects.select_for_update().get(pk=planned.pk))
+    unplanned = approve(file_deletion(customer_with_data(), scope={"everything": True}), officer)
+    RightsRequest.objects.filter(pk__in=[planned.pk, unplanned.pk]).update(erasure_planned_at=None)
+    first_step = planned.deferred_erasures.order_by("created_at").first().created_at
+
+    migration.forwards(apps, None)
+
+    planned.refresh_from_db()
+    unplanned.refresh_from_db()
+    assert (planned.erasure_planned_at, unplanned.erasure_planned_at) == (first_step, None)
+
+
+def test_a_deletion_that_names_nothing_is_not_carried_out(officer_client, officer):
+    """A deletion filed before the forms required a scope may name nothing; the
+    workflow refuses to carry it out (it would read as every service) and staff are
+    told to ask the person (APPI 35; GDPR 17)."""
+    request = file_deletion(customer_with_data())
+    workflow.transition(request, to=Status.IN_REVIEW, actor=officer)
+    assert_refused(officer_client, request, Status.IN_PROGRESS, NAMES_NOTHING)
+    page = officer_client.get(BASE.format(request.pk) + "change/")
+    assert Status.IN_PROGRESS not in [s for s, _label in page.context["allowed"]]
+    assert Status.AWAITING_CUSTOMER in [s for s, _label in page.context["allowed"]]
 
 
 # -- disclosure and notice of purposes (APPI 32(2), 33(1)-(2); GDPR 15) ---------------------
@@ -322,6 +363,7 @@ def _request_in(status: str, kind: str, customer, officer) -> RightsRequest | No
         delivery_method=DeliveryMethod.ELECTRONIC
         if kind in (Kind.DISCLOSURE, Kind.PURPOSE_NOTICE)
         else "",
+        scope={"everything": True},
     )
     steps = {
         Status.SUBMITTED: [],
