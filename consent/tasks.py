@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+from portal.outbox import ResumableOutboxTask
+
 from . import services
 
 
@@ -12,7 +14,7 @@ def marketing_mail_weekly() -> str:
     return campaign.key
 
 
-@shared_task
+@shared_task(base=ResumableOutboxTask)
 def send_marketing_mail(delivery_id: int) -> bool:
     # No automatic retry: the delivery is claimed before sending (at most once).
     return services.marketing_delivery_send(delivery_id=delivery_id)

@@ -229,8 +229,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 # The outbox (portal.outbox): the drain publishes what could not be published
 # after its commit (broker down) every OUTBOX_DRAIN_SECONDS; a drain that waited
 # longer than three periods in the queue is dropped, the next one does its work.
-# Published messages are deleted after OUTBOX_KEEP_DAYS.
+# A message published but not done (its task has not finished) after
+# OUTBOX_REDELIVER_SECONDS is published again (lost with a crashed Redis): it
+# must exceed the longest normal run of any outbox task with its retries, and
+# the visibility timeout, after which Redis itself hands out what it still has.
+# Done messages are deleted after OUTBOX_KEEP_DAYS.
 OUTBOX_DRAIN_SECONDS = env.float("OUTBOX_DRAIN_SECONDS", default=10.0)
+OUTBOX_REDELIVER_SECONDS = env.int(
+    "OUTBOX_REDELIVER_SECONDS", default=CELERY_VISIBILITY_TIMEOUT + 60 * 60
+)
 OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)
 CELERY_BEAT_SCHEDULE.update(
     {

@@ -2,7 +2,8 @@
 
 Mail tasks are queued through the outbox (portal.outbox) and retry on delivery
 errors with back-off. Late acknowledgement means a worker lost mid-task leaves
-the task to be redone; ``OutboxTask`` makes a redone mail task that had
+the task to be redone, and the outbox publishes a message again when its task
+has not finished in time; ``OutboxTask`` makes a redone mail task that had
 already finished do nothing.
 """
 
@@ -126,7 +127,8 @@ def verify_audit_chain() -> dict:
 
 @shared_task(ignore_result=True)
 def outbox_drain() -> int:
-    """Beat, every few seconds: publish what could not be published after its commit."""
+    """Beat, every few seconds: publish what could not be published after its commit,
+    and again what was published but not done in time."""
     from . import outbox
 
     return outbox.drain()
@@ -134,7 +136,7 @@ def outbox_drain() -> int:
 
 @shared_task(ignore_result=True)
 def outbox_purge() -> int:
-    """Beat, daily: delete messages published more than OUTBOX_KEEP_DAYS ago."""
+    """Beat, daily: delete messages done more than OUTBOX_KEEP_DAYS ago."""
     from datetime import timedelta
 
     from django.conf import settings
