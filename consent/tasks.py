@@ -2,12 +2,13 @@
 
 from celery import shared_task
 
+from portal.jobs import ScheduledJob
 from portal.outbox import ResumableOutboxTask
 
 from . import services
 
 
-@shared_task
+@shared_task(base=ScheduledJob)
 def marketing_mail_weekly() -> str:
     """Beat: this week's marketing mail run; repeating it mails no one twice."""
     campaign = services.marketing_campaign_run(key=services.marketing_campaign_key())

@@ -14,9 +14,10 @@ class PortalConfig(AppConfig):
     verbose_name = _("Customers and accounts")
 
     def ready(self):
+        from django.core import checks
         from django.db.models.signals import post_migrate
 
-        from . import encryption, signals
+        from . import encryption, jobs, signals
         from .roles import sync_role_permissions
 
         # Every process (web, worker, beat, commands) stops here when the keys
@@ -24,3 +25,4 @@ class PortalConfig(AppConfig):
         encryption.check_keys()
         signals.connect()
         post_migrate.connect(sync_role_permissions, dispatch_uid="portal.roles.sync")
+        checks.register(jobs.check_beat_jobs)

@@ -3,7 +3,7 @@
 Tasks queued through the outbox (portal.outbox) run once per message: the
 short mail tasks on ``OutboxTask``, the long or self-resuming ones (notices
 that remember whom they mailed, erasures, disclosure builds) on
-``ResumableOutboxTask``.
+``ResumableOutboxTask``. Beat jobs claim their period (portal.jobs).
 """
 
 import hashlib
@@ -15,6 +15,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from portal.jobs import ScheduledJob
 from portal.outbox import OutboxTask, ResumableOutboxTask
 from portal.tasks import MAIL_RETRY
 
@@ -136,21 +137,21 @@ def send_agent_confirmation(identity_id: int) -> None:
     )
 
 
-@shared_task
+@shared_task(base=ScheduledJob)
 def remind_due_soon() -> int:
     from .services import requests_remind_due_soon
 
     return requests_remind_due_soon()
 
 
-@shared_task
+@shared_task(base=ScheduledJob)
 def escalate_overdue() -> int:
     from .services import requests_escalate_overdue
 
     return requests_escalate_overdue()
 
 
-@shared_task
+@shared_task(base=ScheduledJob)
 def expire_unpaid_fees() -> int:
     from .fees import payments_expire_unpaid
 
@@ -177,21 +178,21 @@ def execute_deletion(request_id: int) -> None:
         deletion_execute(request=request)
 
 
-@shared_task
+@shared_task(base=ScheduledJob)
 def retention_deferred() -> dict:
     from .retention.jobs import run_deferred
 
     return run_deferred().counts
 
 
-@shared_task
+@shared_task(base=ScheduledJob)
 def retention_sweep() -> dict:
     from .retention.jobs import run_sweep
 
     return run_sweep().counts
 
 
-@shared_task
+@shared_task(base=ScheduledJob)
 def retention_purge() -> dict:
     from .retention.jobs import run_purge
 
