@@ -234,6 +234,7 @@ class OutboxTask(Task):
             result = super().__call__(*args, **kwargs)
             message.done_at = timezone.now()
             message.save(update_fields=["done_at"])
+        _mark_taken(message_id)
         return result
 
 
@@ -262,7 +263,19 @@ class ResumableOutboxTask(OutboxTask):
             OutboxMessage.objects.filter(task_id=message_id, done_at__isnull=True).update(
                 done_at=timezone.now()
             )
+            _mark_taken(message_id)
         return result
+
+
+def _mark_taken(message_id: uuid.UUID) -> None:
+    """A message whose task ran was taken by the broker, even if its publisher saw an error.
+
+    (A publish that timed out waiting for the broker's answer, as with a
+    frozen Redis, may still have been delivered.)
+    """
+    OutboxMessage.objects.filter(task_id=message_id, published_at__isnull=True).update(
+        published_at=timezone.now(), deliveries=F("deliveries") + 1
+    )
 
 
 def _task(task) -> Task:

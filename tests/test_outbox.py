@@ -572,3 +572,26 @@ def test_operators_see_messages_published_but_not_done(
     body = client.get("/healthz").json()
     assert body["outbox"]["waiting"] == 0
     assert body["outbox"]["undone"] == 2
+
+
+def test_a_message_delivered_although_its_publisher_saw_an_error_counts_as_published(
+    customer, recording_broker, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A frozen Redis: the publish timed out waiting for the answer, but the message arrived."""
+
+    def taken_then_timed_out(message):
+        recording_broker.append(str(message.task_id))
+        raise TimeoutError("Timeout reading from socket")
+
+    monkeypatch.setattr(outbox, "_send", taken_then_timed_out)
+    with django_capture_on_commit_callbacks(execute=True):
+        message = outbox.enqueue(send_verification_email, customer.pk)
+    message.refresh_from_db()
+    assert message.published_at is None and message.last_error.startswith("TimeoutError")
+    send_verification_email.apply(message.args, task_id=str(message.task_id))  # the worker
+    message.refresh_from_db()
+    assert message.done_at is not None and message.published_at is not None
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=5)):
+        assert outbox.drain() == 0
+    assert outbox.backlog()["waiting"] == 0
+    assert recording_broker == [str(message.task_id)]
