@@ -49,6 +49,7 @@ import uuid
 from functools import partial
 
 from celery import Task
+from celery.exceptions import Retry
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -232,6 +233,8 @@ class OutboxTask(Task):
                 logger.info("outbox: %s %s was already done", self.name, message.task_id)
                 return None
             result = super().__call__(*args, **kwargs)
+            if isinstance(result, Retry):
+                return result  # retried in-process (apply): the retry finishes it
             message.done_at = timezone.now()
             message.save(update_fields=["done_at"])
         _mark_taken(message_id)
@@ -259,7 +262,9 @@ class ResumableOutboxTask(OutboxTask):
             logger.info("outbox: %s %s was already done", self.name, message_id)
             return None
         result = Task.__call__(self, *args, **kwargs)
-        if message_id is not None:
+        # A retry returned instead of raised (in-process, retry(throw=False))
+        # leaves the message to the retry, as a raised one does.
+        if message_id is not None and not isinstance(result, Retry):
             OutboxMessage.objects.filter(task_id=message_id, done_at__isnull=True).update(
                 done_at=timezone.now()
             )
