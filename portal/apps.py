@@ -14,10 +14,11 @@ class PortalConfig(AppConfig):
     verbose_name = _("Customers and accounts")
 
     def ready(self):
+        from django.core import checks
         from django.db.models.signals import post_migrate
         from django.urls import register_converter
 
-        from . import encryption, signals
+        from . import encryption, jobs, signals
         from .converters import IdConverter
         from .roles import sync_role_permissions
 
@@ -28,3 +29,4 @@ class PortalConfig(AppConfig):
         # Every numeric id in a URL: `<id:pk>` (an over-long id is a 404, not a 500).
         register_converter(IdConverter, "id")
         post_migrate.connect(sync_role_permissions, dispatch_uid="portal.roles.sync")
+        checks.register(jobs.check_beat_jobs)

@@ -810,9 +810,12 @@ class OutboxMessage(models.Model):
     Write only through :func:`portal.outbox.enqueue`. After the commit the row
     is published to the broker at once; when the broker is down it stays
     unpublished and the beat job ``portal.tasks.outbox_drain`` publishes it
-    once the broker is back. Its ``task_id`` is the Celery task id, so a task
-    can tell that a message was already carried out (``OutboxTask``). Holds
-    ids only, never personal data.
+    once the broker is back. A message is done when its task has finished
+    (``done_at``), not when the broker took it: a published message still not
+    done ``OUTBOX_REDELIVER_SECONDS`` later (lost with a crashed Redis, say) is
+    published again with the same ``task_id``, the Celery task id, by which the
+    task tells that the message was already carried out. Holds ids only, never
+    personal data.
     """
 
     task_id = models.UUIDField(
@@ -841,40 +844,94 @@ class OutboxMessage(models.Model):
     next_attempt_at = models.DateTimeField(
         _("next attempt"),
         default=timezone.now,
-        help_text=_("The drain publishes the message from this time on (back-off after failures)."),
+        help_text=_(
+            "Until it is done, the drain publishes the message (again) from this time on: "
+            "back-off after failures, the redelivery timeout after a publication."
+        ),
     )
     attempts = models.PositiveIntegerField(
         _("attempts"), default=0, help_text=_("How often publishing was tried.")
+    )
+    deliveries = models.PositiveIntegerField(
+        _("deliveries"),
+        default=0,
+        help_text=_("How often the broker took the message (more than once after a redelivery)."),
     )
     last_error = models.CharField(
         _("last error"), max_length=255, blank=True, help_text=_("Why the last attempt failed.")
     )
     published_at = models.DateTimeField(
-        _("published at"), null=True, blank=True, help_text=_("When the broker took the message.")
+        _("published at"),
+        null=True,
+        blank=True,
+        help_text=_("When the broker last took the message."),
     )
     done_at = models.DateTimeField(
         _("done at"),
         null=True,
         blank=True,
-        help_text=_(
-            "When a task that runs once per message finished it; a redelivery then does nothing."
-        ),
+        help_text=_("When its task finished; a redelivery then does nothing."),
     )
 
     class Meta:
         verbose_name = _("outbox message")
         verbose_name_plural = _("outbox messages")
         indexes = [
-            # The drain's query: unpublished rows due now, oldest first. The
-            # partial index stays as small as the backlog.
+            # The drain's query: messages not done whose next attempt is due,
+            # oldest first. The partial index stays as small as the backlog.
             models.Index(
                 fields=["next_attempt_at"],
-                condition=models.Q(published_at__isnull=True),
-                name="outbox_unpublished",
+                condition=models.Q(done_at__isnull=True),
+                name="outbox_not_done",
             ),
-            # The purge of published rows walks this one.
-            models.Index(fields=["published_at"], name="outbox_published_at"),
+            # The purge of done rows walks this one.
+            models.Index(fields=["done_at"], name="outbox_done_at"),
         ]
 
     def __str__(self):
         return f"{self.task_name} {self.task_id}"
+
+
+class ScheduledRun(models.Model):
+    """A scheduled job's claim on one period of its schedule (see :mod:`portal.jobs`).
+
+    The first message of a period to insert the row runs the job; the unique
+    constraint turns every other message for that period (a second beat, a
+    duplicate) into a no-op. Holds no personal data.
+    """
+
+    job = models.CharField(
+        _("job"),
+        max_length=100,
+        help_text=_("The beat schedule entry, e.g. rights-retention-sweep."),
+    )
+    period_start = models.DateTimeField(
+        _("period start"),
+        help_text=_("When the period of the job's schedule that this run is for began."),
+    )
+    task_id = models.CharField(
+        _("task id"),
+        max_length=255,
+        help_text=_("The Celery task id of the message holding the claim."),
+    )
+    claimed_at = models.DateTimeField(
+        _("claimed at"), default=timezone.now, help_text=_("When the run claimed the period.")
+    )
+    finished_at = models.DateTimeField(
+        _("finished at"),
+        null=True,
+        blank=True,
+        help_text=_("When the job finished the period; later messages for it do nothing."),
+    )
+
+    class Meta:
+        verbose_name = _("scheduled run")
+        verbose_name_plural = _("scheduled runs")
+        constraints = [
+            models.UniqueConstraint(fields=["job", "period_start"], name="scheduled_run_once")
+        ]
+        # The daily purge of old claims walks this one.
+        indexes = [models.Index(fields=["period_start"], name="scheduled_run_period")]
+
+    def __str__(self):
+        return f"{self.job} {self.period_start:%Y-%m-%d %H:%M:%S}"

@@ -219,7 +219,18 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 CELERY_TIMEZONE = TIME_ZONE
-# The beat schedule; each feature adds its periodic jobs here.
+# The beat schedule; each feature adds its periodic jobs here. Every job's
+# task is a portal.jobs.ScheduledJob and claims its period (a system check
+# says so), so a second beat, or a retried task, changes nothing.
+CELERY_BEAT_SCHEDULER = "portal.jobs:ClaimingScheduler"
+# A claim not finished after this long, held by another message, is taken over:
+# that message is gone (it outlived the broker's visibility timeout).
+BEAT_CLAIM_STALE_SECONDS = env.int(
+    "BEAT_CLAIM_STALE_SECONDS", default=CELERY_VISIBILITY_TIMEOUT + 60 * 60
+)
+# Tests and demonstrations only: every crontab job runs every this many
+# seconds instead (0 = the schedules as written).
+BEAT_EVERY_SECONDS = env.float("BEAT_EVERY_SECONDS", default=0)
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "audit-verify-chain": {
         "task": "portal.tasks.verify_audit_chain",
@@ -234,8 +245,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 # The outbox (portal.outbox): the drain publishes what could not be published
 # after its commit (broker down) every OUTBOX_DRAIN_SECONDS; a drain that waited
 # longer than three periods in the queue is dropped, the next one does its work.
-# Published messages are deleted after OUTBOX_KEEP_DAYS.
+# A message published but not done (its task has not finished) after
+# OUTBOX_REDELIVER_SECONDS is published again (lost with a crashed Redis): it
+# must exceed the longest normal run of any outbox task with its retries, and
+# the visibility timeout, after which Redis itself hands out what it still has.
+# Done messages are deleted after OUTBOX_KEEP_DAYS.
 OUTBOX_DRAIN_SECONDS = env.float("OUTBOX_DRAIN_SECONDS", default=10.0)
+OUTBOX_REDELIVER_SECONDS = env.int(
+    "OUTBOX_REDELIVER_SECONDS", default=CELERY_VISIBILITY_TIMEOUT + 60 * 60
+)
 OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)
 CELERY_BEAT_SCHEDULE.update(
     {
@@ -247,6 +265,10 @@ CELERY_BEAT_SCHEDULE.update(
         "outbox-purge": {
             "task": "portal.tasks.outbox_purge",
             "schedule": crontab(hour=4, minute=15),
+        },
+        "portal-scheduled-runs-purge": {
+            "task": "portal.tasks.scheduled_runs_purge",
+            "schedule": crontab(hour=4, minute=20),
         },
     }
 )

@@ -2,8 +2,9 @@
 
 Mail tasks are queued through the outbox (portal.outbox) and retry on delivery
 errors with back-off. Late acknowledgement means a worker lost mid-task leaves
-the task to be redone; ``OutboxTask`` makes a redone mail task that had
-already finished do nothing.
+the task to be redone, and the outbox publishes a message again when its task
+has not finished in time; ``OutboxTask`` makes a redone mail task that had
+already finished do nothing. Beat jobs claim their period (portal.jobs).
 """
 
 import logging
@@ -16,6 +17,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from .emails import send_templated_email
+from .jobs import ScheduledJob
 from .outbox import OutboxTask
 
 logger = logging.getLogger(__name__)
@@ -114,7 +116,7 @@ def send_password_reset_email(user_id: int) -> None:
         )
 
 
-@shared_task
+@shared_task(base=ScheduledJob)
 def verify_audit_chain() -> dict:
     from .audit import verify_chain
 
@@ -124,17 +126,18 @@ def verify_audit_chain() -> dict:
     return {"checked": checked, "broken_at": broken.event_id if broken else None}
 
 
-@shared_task(ignore_result=True)
+@shared_task(base=ScheduledJob, ignore_result=True)
 def outbox_drain() -> int:
-    """Beat, every few seconds: publish what could not be published after its commit."""
+    """Beat, every few seconds: publish what could not be published after its commit,
+    and again what was published but not done in time."""
     from . import outbox
 
     return outbox.drain()
 
 
-@shared_task(ignore_result=True)
+@shared_task(base=ScheduledJob, ignore_result=True)
 def outbox_purge() -> int:
-    """Beat, daily: delete messages published more than OUTBOX_KEEP_DAYS ago."""
+    """Beat, daily: delete messages done more than OUTBOX_KEEP_DAYS ago."""
     from datetime import timedelta
 
     from django.conf import settings
@@ -142,3 +145,11 @@ def outbox_purge() -> int:
     from . import outbox
 
     return outbox.purge(older_than=timedelta(days=settings.OUTBOX_KEEP_DAYS))
+
+
+@shared_task(base=ScheduledJob, ignore_result=True)
+def scheduled_runs_purge() -> int:
+    """Beat, daily: delete the period claims of the beat jobs older than a week."""
+    from . import jobs
+
+    return jobs.purge()

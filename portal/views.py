@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rights.registry import registry
 
-from . import services
+from . import outbox, services
 from .audit import audit_log
 from .decorators import StepUpRequiredMixin, step_up_required
 from .forms import (
@@ -321,7 +321,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 @require_GET
 def healthz(request):
-    """Database and broker status; 200 only when both are usable."""
+    """Database and broker status, and the outbox backlog; 200 only when both are usable."""
     status = {}
     try:
         with connection.cursor() as cursor:
@@ -330,6 +330,10 @@ def healthz(request):
     except Exception as exc:  # any failure means "not usable"
         status["database"] = f"error: {exc.__class__.__name__}"
     status["broker"] = _broker_status()
+    if status["database"] == "ok":
+        # Counts only, for the monitor: messages the broker has not taken, and
+        # those it took whose task has not finished (see portal.outbox.backlog).
+        status["outbox"] = outbox.backlog()
     healthy = status["database"] == "ok" and status["broker"] in {"ok", "in-process"}
     status["status"] = "ok" if healthy else "error"
     return JsonResponse(status, status=200 if healthy else 503)

@@ -1,4 +1,10 @@
-"""Celery entry points of the rights app: fetch by id, call a service."""
+"""Celery entry points of the rights app: fetch by id, call a service.
+
+Tasks queued through the outbox (portal.outbox) run once per message: the
+short mail tasks on ``OutboxTask``, the long or self-resuming ones (notices
+that remember whom they mailed, erasures, disclosure builds) on
+``ResumableOutboxTask``. Beat jobs claim their period (portal.jobs).
+"""
 
 import hashlib
 import logging
@@ -9,6 +15,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from portal.jobs import ScheduledJob
+from portal.outbox import OutboxTask, ResumableOutboxTask
 from portal.tasks import MAIL_RETRY
 
 logger = logging.getLogger(__name__)
@@ -17,7 +25,7 @@ logger = logging.getLogger(__name__)
 FINAL_NOTICES = ("completed", "partially_completed")
 
 
-@shared_task(**MAIL_RETRY)
+@shared_task(base=ResumableOutboxTask, **MAIL_RETRY)
 def send_request_notification(notification_id: int) -> None:
     from .models import RequestNotification
     from .notifications import follow_url, recipients_of, render_notice
@@ -72,7 +80,7 @@ def send_request_notification(notification_id: int) -> None:
         erase_after_notice(notification.request)
 
 
-@shared_task(**MAIL_RETRY)
+@shared_task(base=OutboxTask, **MAIL_RETRY)
 def send_request_code(confirmation_id: int) -> None:
     """Mail the code of a public-form confirmation; the code is computed here, never queued."""
     from portal.emails import send_templated_email
@@ -96,7 +104,7 @@ def send_request_code(confirmation_id: int) -> None:
     )
 
 
-@shared_task(**MAIL_RETRY)
+@shared_task(base=OutboxTask, **MAIL_RETRY)
 def send_agent_confirmation(identity_id: int) -> None:
     """Mail the person the link to confirm (or deny) the agent who filed in their name."""
     from django.urls import reverse
@@ -129,21 +137,21 @@ def send_agent_confirmation(identity_id: int) -> None:
     )
 
 
-@shared_task
+@shared_task(base=ScheduledJob)
 def remind_due_soon() -> int:
     from .services import requests_remind_due_soon
 
     return requests_remind_due_soon()
 
 
-@shared_task
+@shared_task(base=ScheduledJob)
 def escalate_overdue() -> int:
     from .services import requests_escalate_overdue
 
     return requests_escalate_overdue()
 
 
-@shared_task
+@shared_task(base=ScheduledJob)
 def expire_unpaid_fees() -> int:
     from .fees import payments_expire_unpaid
 
@@ -153,7 +161,13 @@ def expire_unpaid_fees() -> int:
 # -- retention: deletion requests and the scheduled jobs (rights.retention) ------------
 
 
-@shared_task(autoretry_for=(Exception,), retry_backoff=60, retry_backoff_max=3600, max_retries=8)
+@shared_task(
+    base=ResumableOutboxTask,
+    autoretry_for=(Exception,),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    max_retries=8,
+)
 def execute_deletion(request_id: int) -> None:
     """Queued when a deletion request enters "in progress"; a retry resumes the work."""
     from .models import RightsRequest
@@ -164,28 +178,28 @@ def execute_deletion(request_id: int) -> None:
         deletion_execute(request=request)
 
 
-@shared_task
+@shared_task(base=ScheduledJob)
 def retention_deferred() -> dict:
     from .retention.jobs import run_deferred
 
     return run_deferred().counts
 
 
-@shared_task
+@shared_task(base=ScheduledJob)
 def retention_sweep() -> dict:
     from .retention.jobs import run_sweep
 
     return run_sweep().counts
 
 
-@shared_task
+@shared_task(base=ScheduledJob)
 def retention_purge() -> dict:
     from .retention.jobs import run_purge
 
     return run_purge().counts
 
 
-@shared_task
+@shared_task(base=ScheduledJob)
 def erasure_ledger_fill() -> int:
     """Append to the ledger file any committed ledger entry it lacks."""
     from .retention.erasure import ledger_file_fill
@@ -197,7 +211,7 @@ def erasure_ledger_fill() -> int:
 
 
 # Five retries, after 1, 2, 4, 8 and 16 minutes (rights.disclosure.services.retry_delay).
-@shared_task(bind=True, max_retries=5)
+@shared_task(base=ResumableOutboxTask, bind=True, max_retries=5)
 def build_disclosure(self, request_id: int) -> str:
     """Queued when a disclosure or notice of purposes for download enters "in progress".
 

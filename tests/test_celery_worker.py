@@ -62,3 +62,38 @@ def test_otp_mail_task_is_delivered_through_the_broker(worker, customer):
     message = mail.outbox[0]
     assert message.to == [customer.email]
     assert device.token in message.body
+
+
+def test_a_beat_job_sent_twice_for_one_period_through_the_broker_runs_once(worker):
+    """Two beats' messages for the same period reach a real worker: one digest each."""
+    import datetime as dt
+
+    from celery.schedules import crontab
+    from django.contrib.auth.models import Group
+    from django.utils import timezone
+
+    from portal import jobs
+    from portal.models import ScheduledRun
+    from portal.roles import PRIVACY_OFFICER
+    from portal.staff import staff_create
+    from rights.models import RightsRequest
+    from rights.services import request_submit
+    from rights.tasks import escalate_overdue
+    from tests.factories import ProfileFactory
+
+    Group.objects.get_or_create(name=PRIVACY_OFFICER)  # flushed by an earlier test here
+    officer = staff_create(email="po@example.com", password="x-Officer-2026")[0]
+    customer = ProfileFactory().user
+    late = request_submit(subject=customer, requester=customer, kind="disclosure")
+    RightsRequest.objects.filter(pk=late.pk).update(due_at=timezone.now() - dt.timedelta(days=1))
+    mail.outbox.clear()
+    headers = jobs.beat_headers(
+        "rights-escalate-overdue", crontab(hour=9, minute=30, app=celery_app), timezone.now()
+    )
+    for _ in range(2):
+        escalate_overdue.apply_async(headers=headers)
+    assert _wait_for(lambda: ScheduledRun.objects.filter(finished_at__isnull=False).exists())
+    time.sleep(2)  # the second message, if it did anything, would have mailed by now
+    digests = [m for m in mail.outbox if m.to == [officer.email]]
+    assert len(digests) == 1
+    assert late.reference in digests[0].body

@@ -19,7 +19,7 @@ from portal import outbox
 from portal.celery import app as celery_app
 from portal.models import OutboxMessage
 from portal.services import email_device_for
-from portal.tasks import send_verification_email
+from portal.tasks import send_otp_email, send_verification_email
 from rights import workflow
 from rights.choices import Status
 from rights.models import RequestNotification, RightsRequest
@@ -295,17 +295,36 @@ def test_a_code_queued_while_the_broker_was_down_is_not_mailed_once_expired(cust
     assert mail.outbox == []
 
 
-def test_purge_deletes_only_messages_published_long_ago(customer):
+def test_purge_deletes_only_messages_done_long_ago(customer):
     now = timezone.now()
     old = outbox.enqueue(send_verification_email, customer.pk)
     recent = outbox.enqueue(send_verification_email, customer.pk)
+    undone = outbox.enqueue(send_verification_email, customer.pk)
     waiting = outbox.enqueue(send_verification_email, customer.pk)
-    OutboxMessage.objects.filter(pk=old.pk).update(published_at=now - dt.timedelta(days=8))
-    OutboxMessage.objects.filter(pk=recent.pk).update(published_at=now - dt.timedelta(days=6))
+    OutboxMessage.objects.filter(pk=old.pk).update(
+        published_at=now - dt.timedelta(days=9), done_at=now - dt.timedelta(days=8)
+    )
+    OutboxMessage.objects.filter(pk=recent.pk).update(
+        published_at=now - dt.timedelta(days=6), done_at=now - dt.timedelta(days=6)
+    )
+    # Published long ago but its task never finished: still work to do.
+    OutboxMessage.objects.filter(pk=undone.pk).update(
+        created_at=now - dt.timedelta(days=20), published_at=now - dt.timedelta(days=20)
+    )
     OutboxMessage.objects.filter(pk=waiting.pk).update(created_at=now - dt.timedelta(days=30))
     assert outbox.purge(older_than=dt.timedelta(days=7)) == 1
-    assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {recent.pk, waiting.pk}
-    assert outbox.backlog() == {"waiting": 1, "oldest_seconds": 30 * 24 * 3600}
+    assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {
+        recent.pk,
+        undone.pk,
+        waiting.pk,
+    }
+    assert outbox.backlog() == {
+        "waiting": 1,
+        "oldest_seconds": 30 * 24 * 3600,
+        "undone": 1,
+        "oldest_undone_seconds": 20 * 24 * 3600,
+        "redelivered": 0,
+    }
 
 
 def test_the_drain_runs_on_the_beat():
@@ -353,3 +372,229 @@ def test_operators_see_the_backlog_and_can_drain_it_by_hand(customer, broker):
         call_command("outbox", "--drain", stdout=out)
     assert "Published 1 message(s)." in out.getvalue()
     assert "Waiting: 0 message(s)" in out.getvalue()
+
+
+# -- done when the task has finished, not when the broker took it (issue 17) -------------
+
+
+@pytest.fixture
+def recording_broker(monkeypatch):
+    """The broker takes every message and runs none of them, as a Redis that is then lost."""
+    sent = []
+    celery_app.conf.task_always_eager = False
+    monkeypatch.setattr(outbox, "_send", lambda message: sent.append(str(message.task_id)))
+    outbox._broker_down_until = 0.0
+    yield sent
+    celery_app.conf.task_always_eager = True
+
+
+def test_a_message_published_but_never_done_is_published_again_with_the_same_task_id(
+    customer, recording_broker, settings, django_capture_on_commit_callbacks
+):
+    """Redis killed with the message queued: after the timeout the drain publishes it again."""
+    settings.OUTBOX_REDELIVER_SECONDS = 600
+    with django_capture_on_commit_callbacks(execute=True):
+        message = outbox.enqueue(send_verification_email, customer.pk)
+    message.refresh_from_db()
+    published = message.published_at
+    assert recording_broker == [str(message.task_id)]
+    assert outbox.backlog()["undone"] == 1
+
+    with time_machine.travel(published + dt.timedelta(seconds=599)):
+        assert outbox.drain() == 0
+    with time_machine.travel(published + dt.timedelta(seconds=601)):
+        assert outbox.drain() == 1
+        assert outbox.drain() == 0
+    assert recording_broker == [str(message.task_id)] * 2
+    message.refresh_from_db()
+    assert message.deliveries == 2 and message.done_at is None
+    # Still not done: the next publication waits twice as long.
+    again = message.published_at
+    with time_machine.travel(again + dt.timedelta(seconds=1199)):
+        assert outbox.drain() == 0
+    with time_machine.travel(again + dt.timedelta(seconds=1201)):
+        assert outbox.drain() == 1
+    assert recording_broker == [str(message.task_id)] * 3
+    assert outbox.backlog()["redelivered"] == 1
+
+
+def test_a_message_whose_task_finished_is_never_published_again(
+    customer, recording_broker, settings, django_capture_on_commit_callbacks
+):
+    settings.OUTBOX_REDELIVER_SECONDS = 600
+    customer.email_verified_at = None
+    customer.save(update_fields=["email_verified_at"])
+    with django_capture_on_commit_callbacks(execute=True):
+        message = outbox.enqueue(send_verification_email, customer.pk)
+    mail.outbox.clear()
+    # The worker runs it.
+    send_verification_email.apply(message.args, task_id=str(message.task_id))
+    message.refresh_from_db()
+    assert message.done_at is not None
+    with time_machine.travel(timezone.now() + dt.timedelta(days=3)):
+        assert outbox.drain() == 0
+    assert recording_broker == [str(message.task_id)]
+    assert len(mail.outbox) == 1
+    assert outbox.backlog()["undone"] == 0
+
+
+def test_the_outbox_refuses_a_task_that_would_act_twice_on_a_second_delivery(customer):
+    from portal.tasks import verify_audit_chain
+
+    with pytest.raises(TypeError, match="not an OutboxTask"):
+        outbox.enqueue(verify_audit_chain)
+    with pytest.raises(TypeError, match="not an OutboxTask"):
+        outbox.enqueue("portal.tasks.verify_audit_chain")
+    assert not OutboxMessage.objects.exists()
+
+
+def test_every_task_queued_through_the_outbox_runs_once_per_message():
+    from consent.tasks import send_marketing_mail
+    from portal import tasks as portal_tasks
+    from rights import tasks as rights_tasks
+
+    short = [
+        portal_tasks.send_otp_email,
+        portal_tasks.send_verification_email,
+        portal_tasks.send_account_exists_email,
+        portal_tasks.send_password_reset_email,
+        rights_tasks.send_request_code,
+        rights_tasks.send_agent_confirmation,
+    ]
+    long = [
+        rights_tasks.send_request_notification,
+        rights_tasks.execute_deletion,
+        rights_tasks.build_disclosure,
+        send_marketing_mail,
+    ]
+    for task in short:
+        assert isinstance(task, outbox.OutboxTask), task.name
+    for task in long:
+        assert isinstance(task, outbox.ResumableOutboxTask), task.name
+
+
+def test_an_emailed_code_delivered_twice_is_mailed_once(customer):
+    device = email_device_for(customer)
+    mail.outbox.clear()
+    device.generate_challenge()  # outside a transaction: queued and run at once
+    message = OutboxMessage.objects.get(task_name="portal.tasks.send_otp_email")
+    send_otp_email.apply(message.args, task_id=str(message.task_id))
+    device.refresh_from_db()
+    assert [m.to for m in mail.outbox] == [[customer.email]]
+    assert device.token in mail.outbox[0].body
+    message.refresh_from_db()
+    assert message.done_at is not None
+
+
+def test_a_request_code_delivered_twice_is_mailed_once():
+    """The code of a request filed without an account (public form), delivered twice."""
+    from rights.identity.services import email_confirmation_start
+    from rights.tasks import send_request_code
+
+    mail.outbox.clear()
+    email_confirmation_start(email="guest@example.com", language="en")
+    message = OutboxMessage.objects.get(task_name=send_request_code.name)
+    send_request_code.apply(message.args, task_id=str(message.task_id))
+    assert [m.to for m in mail.outbox] == [["guest@example.com"]]
+    message.refresh_from_db()
+    assert message.done_at is not None
+
+
+def test_a_notice_delivered_twice_is_mailed_once_and_its_message_is_done(
+    customer, django_capture_on_commit_callbacks
+):
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        request = request_submit(subject=customer, requester=customer, kind="disclosure")
+    message = OutboxMessage.objects.get(task_name=send_request_notification.name)
+    message.refresh_from_db()
+    assert message.done_at is not None
+    send_request_notification.apply(message.args, task_id=str(message.task_id))
+    assert [m.subject for m in mail.outbox] == [f"We received your request {request.reference}"]
+
+
+def test_a_long_task_is_done_when_it_returns_and_skipped_when_delivered_again(
+    customer, django_capture_on_commit_callbacks
+):
+    from rights.tasks import build_disclosure
+
+    with django_capture_on_commit_callbacks(execute=True):
+        message = outbox.enqueue(build_disclosure, 999_999)  # runs in-process: no such request
+    message.refresh_from_db()
+    assert message.done_at is not None
+    again = build_disclosure.apply(message.args, task_id=str(message.task_id))
+    assert again.result is None  # skipped: the first delivery's answer was "missing"
+    assert build_disclosure.apply(message.args).result == "missing"  # unknown task id: runs
+
+
+def test_a_long_task_that_fails_stays_undone_and_its_next_delivery_does_the_work(
+    customer, monkeypatch
+):
+    from rights.tasks import execute_deletion
+
+    request = request_submit(subject=customer, requester=customer, kind="deletion")
+    message = OutboxMessage.objects.create(task_name=execute_deletion.name, args=[request.pk])
+    calls = []
+
+    def crashes(*, request):
+        calls.append(request.pk)
+        raise RuntimeError("the worker's database connection went away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("rights.retention.erasure.deletion_execute", crashes)
+        with pytest.raises(RuntimeError):
+            execute_deletion.apply(
+                message.args, task_id=str(message.task_id), retries=execute_deletion.max_retries
+            )
+    message.refresh_from_db()
+    assert message.done_at is None
+    monkeypatch.setattr(
+        "rights.retention.erasure.deletion_execute", lambda *, request: calls.append(request.pk)
+    )
+    execute_deletion.apply(message.args, task_id=str(message.task_id))
+    message.refresh_from_db()
+    assert message.done_at is not None
+    execute_deletion.apply(message.args, task_id=str(message.task_id))
+    assert calls == [request.pk, request.pk]
+
+
+def test_operators_see_messages_published_but_not_done(
+    customer, recording_broker, client, django_capture_on_commit_callbacks
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.enqueue(send_verification_email, customer.pk)
+        outbox.enqueue(send_verification_email, customer.pk)
+    out = StringIO()
+    call_command("outbox", stdout=out)
+    assert "Waiting: 0 message(s)" in out.getvalue()
+    assert "Published, not done: 2 message(s)" in out.getvalue()
+    body = client.get("/healthz").json()
+    assert body["outbox"]["waiting"] == 0
+    assert body["outbox"]["undone"] == 2
+
+
+def test_a_message_delivered_although_its_publisher_saw_an_error_counts_as_published(
+    customer, recording_broker, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A frozen Redis: the publish timed out waiting for the answer, but the message arrived."""
+
+    def taken_then_timed_out(message):
+        recording_broker.append(str(message.task_id))
+        raise TimeoutError("Timeout reading from socket")
+
+    monkeypatch.setattr(outbox, "_send", taken_then_timed_out)
+    with django_capture_on_commit_callbacks(execute=True):
+        message = outbox.enqueue(send_verification_email, customer.pk)
+    message.refresh_from_db()
+    assert message.published_at is None and message.last_error.startswith("TimeoutError")
+    send_verification_email.apply(message.args, task_id=str(message.task_id))  # the worker
+    message.refresh_from_db()
+    assert message.done_at is not None and message.published_at is not None
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=5)):
+        assert outbox.drain() == 0
+    assert outbox.backlog()["waiting"] == 0
+    assert recording_broker == [str(message.task_id)]

@@ -221,9 +221,12 @@ class Processes:
         )
         return process
 
-    def start_beat(self):
-        schedule = self.tmp_path / "beat-schedule"
-        return self.start("beat", "beat", "--loglevel=info", f"--schedule={schedule}", "--pidfile=")
+    def start_beat(self, name: str = "beat", **env):
+        """A beat with a schedule file of its own (several may run, as by mistake in production)."""
+        schedule = self.tmp_path / f"{name}-schedule"
+        return self.start(
+            name, "beat", "--loglevel=info", f"--schedule={schedule}", "--pidfile=", **env
+        )
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         """Send ``sig`` to the whole process group (the worker and its pool)."""

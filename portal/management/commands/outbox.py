@@ -5,8 +5,9 @@ from portal import outbox
 
 class Command(BaseCommand):
     help = (
-        "Show the tasks waiting in the outbox to be published; with --drain, publish "
-        "those that are due now (what the beat job outbox_drain does)."
+        "Show the tasks waiting in the outbox to be published, and those published whose "
+        "task has not finished; with --drain, publish those that are due now, again where "
+        "their task did not finish in time (what the beat job outbox_drain does)."
     )
 
     def add_arguments(self, parser):
@@ -21,4 +22,9 @@ class Command(BaseCommand):
         backlog = outbox.backlog()
         self.stdout.write(
             f"Waiting: {backlog['waiting']} message(s); oldest {backlog['oldest_seconds']} s old."
+        )
+        self.stdout.write(
+            f"Published, not done: {backlog['undone']} message(s); "
+            f"oldest {backlog['oldest_undone_seconds']} s old; "
+            f"{backlog['redelivered']} published more than once."
         )
