@@ -73,6 +73,14 @@ def production_server(tmp_path):
         env=env,
         check=True,
     )
+    if not _database_url():
+        # As `make serve` does before starting: /healthz reads the outbox table.
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--no-input", "-v0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
     log = (tmp_path / "gunicorn.log").open("w+")
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
