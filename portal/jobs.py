@@ -174,6 +174,15 @@ class ScheduledJob(Task):
         finish(run)
         return result
 
+    @property
+    def period(self) -> dt.datetime | None:
+        """The period the running message was sent for (None when started by hand).
+
+        For a job whose effects must be keyed by period, e.g. one message per
+        officer and period that a rerun can find.
+        """
+        return _beat_headers(self.request)[1]
+
 
 def _beat_headers(request) -> tuple[str | None, dt.datetime | None]:
     headers = getattr(request, "headers", None) or {}

@@ -310,26 +310,76 @@ def requests_remind_due_soon(*, now: dt.datetime | None = None) -> int:
     return sent
 
 
-def requests_escalate_overdue(*, now: dt.datetime | None = None) -> int:
-    """Mail every privacy officer the list of overdue open requests (daily digest)."""
+# The daily digest is one outbox message per officer and period (the task mails
+# it once per message); the period in its arguments lets a run repeated after a
+# crash see what it already queued.
+OVERDUE_DIGEST_TASK = "rights.tasks.mail_overdue_digest"
+# The digest lists at most this many requests, most overdue first.
+OVERDUE_DIGEST_LIMIT = 500
+
+
+def _privacy_officers():
     from django.contrib.auth import get_user_model
 
-    from portal.emails import send_templated_email
     from portal.roles import PRIVACY_OFFICER
 
-    overdue = list(
-        RightsRequest.objects.overdue(now).select_related("assignee").order_by("due_at")[:500]
-    )
-    if not overdue:
-        return 0
-    officers = get_user_model().objects.filter(
+    return get_user_model().objects.filter(
         is_active=True, is_staff=True, groups__name=PRIVACY_OFFICER
     )
-    for officer in officers:
-        send_templated_email(
-            to=officer.email,
-            template="rights_overdue",
-            context={"requests": overdue, "count": len(overdue)},
-            language=officer.language,
-        )
-    return len(overdue)
+
+
+def requests_escalate_overdue(
+    *, now: dt.datetime | None = None, period: dt.datetime | None = None
+) -> int:
+    """Queue for every privacy officer the list of overdue open requests (daily digest);
+    return how many requests are overdue.
+
+    ``period`` is the beat period the job runs for (``portal.jobs``); started by
+    hand, the period is the day. The messages are written in one transaction, one
+    per officer and period: a run repeated after a crash (or a retried task) finds
+    the period's messages and queues none again, and each is mailed once
+    (``OutboxTask``), so no officer gets a period's digest twice.
+    """
+    from portal.models import OutboxMessage
+    from portal.outbox import enqueue
+
+    now = now or timezone.now()
+    overdue = RightsRequest.objects.overdue(now).count()
+    if not overdue:
+        return 0
+    key = period.isoformat() if period else timezone.localdate(now).isoformat()
+    with transaction.atomic():
+        for officer_id in _privacy_officers().values_list("pk", flat=True).order_by("pk"):
+            queued = OutboxMessage.objects.filter(
+                task_name=OVERDUE_DIGEST_TASK, kwargs__officer_id=officer_id, kwargs__period=key
+            )
+            if not queued.exists():
+                enqueue(OVERDUE_DIGEST_TASK, officer_id=officer_id, period=key)
+    return overdue
+
+
+def overdue_digest_send(*, officer_id: int) -> bool:
+    """Mail one privacy officer the overdue open requests as they stand now; True if mailed.
+
+    Nothing is mailed to an officer who left the role, or when nothing is overdue
+    any more.
+    """
+    from portal.emails import send_templated_email
+
+    officer = _privacy_officers().filter(pk=officer_id).first()
+    if officer is None:
+        return False
+    overdue = list(
+        RightsRequest.objects.overdue()
+        .select_related("assignee")
+        .order_by("due_at")[:OVERDUE_DIGEST_LIMIT]
+    )
+    if not overdue:
+        return False
+    send_templated_email(
+        to=officer.email,
+        template="rights_overdue",
+        context={"requests": overdue, "count": len(overdue)},
+        language=officer.language,
+    )
+    return True

@@ -144,11 +144,19 @@ def remind_due_soon() -> int:
     return requests_remind_due_soon()
 
 
-@shared_task(base=ScheduledJob)
-def escalate_overdue() -> int:
+@shared_task(base=ScheduledJob, bind=True)
+def escalate_overdue(self) -> int:
     from .services import requests_escalate_overdue
 
-    return requests_escalate_overdue()
+    return requests_escalate_overdue(period=self.period)
+
+
+@shared_task(base=OutboxTask, **MAIL_RETRY)
+def mail_overdue_digest(*, officer_id: int, period: str) -> None:
+    """Mail one officer the day's digest (queued by :func:`escalate_overdue`)."""
+    from .services import overdue_digest_send
+
+    overdue_digest_send(officer_id=officer_id)
 
 
 @shared_task(base=ScheduledJob)

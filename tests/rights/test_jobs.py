@@ -27,6 +27,7 @@ def test_assignee_is_reminded_three_days_before_once(officer, customer, file_req
     assert request.reference in mail.outbox[0].subject
 
 
+@pytest.mark.django_db(transaction=True)
 def test_overdue_requests_are_escalated_to_privacy_officers(officer, customer, file_request):
     late = file_request(customer)
     RightsRequest.objects.filter(pk=late.pk).update(due_at=timezone.now() - dt.timedelta(days=1))
@@ -35,3 +36,24 @@ def test_overdue_requests_are_escalated_to_privacy_officers(officer, customer, f
     assert requests_escalate_overdue() == 1
     assert [m.to for m in mail.outbox] == [[officer.email]]
     assert late.reference in mail.outbox[0].body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_digest_run_repeated_after_a_crash_mails_no_officer_twice(
+    officer, customer, file_request
+):
+    """A worker lost after the digest's messages committed but before its job was
+    marked finished runs the job again: the day's messages are found, none is queued
+    again, and each officer gets the day's digest once."""
+    from portal.models import OutboxMessage
+
+    late = file_request(customer)
+    RightsRequest.objects.filter(pk=late.pk).update(due_at=timezone.now() - dt.timedelta(days=1))
+    mail.outbox.clear()
+    assert requests_escalate_overdue() == 1
+    assert requests_escalate_overdue() == 1
+    assert OutboxMessage.objects.filter(task_name="rights.tasks.mail_overdue_digest").count() == 1
+    assert [m.to for m in mail.outbox] == [[officer.email]]
+    # The next day is a new digest.
+    assert requests_escalate_overdue(now=timezone.now() + dt.timedelta(days=1)) == 1
+    assert [m.to for m in mail.outbox] == [[officer.email], [officer.email]]
