@@ -1,6 +1,6 @@
 """Legal deadlines of rights requests, as pure functions of the request's dates.
 
-The rules (see LEGAL.md):
+The rules (see docs/legal.md):
 - APPI: "without delay"; the law names no number, so the target is
   ``RIGHTS_APPI_TARGET_DAYS`` calendar days (default 14, the point from which
   a lawsuit is possible, art. 39). Staff may set a later target with a reason,

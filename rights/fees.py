@@ -1,6 +1,6 @@
 """Fees: which requests may be charged, asking a fee, recording payment, waiver and refund.
 
-The law allows a fee only for some requests (LEGAL.md):
+The law allows a fee only for some requests (docs/legal.md):
 - APPI art. 38: disclosure (incl. records of third-party provision) and
   notice of purposes of use, at a published, reasonable amount; never for
   correction, stop-use or deletion.

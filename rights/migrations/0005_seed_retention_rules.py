@@ -1,7 +1,7 @@
 """The company's retention rules, one per retention code the declarations use.
 
 Company configuration, edited afterwards in the admin. Statutory periods as in
-LEGAL.md; the others are the company's policy under APPI art. 22 (erase data
+docs/legal.md; the others are the company's policy under APPI art. 22 (erase data
 without delay once it is no longer needed).
 """
 

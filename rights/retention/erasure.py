@@ -40,7 +40,7 @@ still there and not yet anonymised. A closure entry closes the account again
 The nightly ``rights.tasks.erasure_ledger_fill`` appends any committed entry
 the file lacks (entries from before lines were written ahead of the commit,
 or made while the file was turned off). After a restore, the documented
-replay is ``manage.py reapply_erasures --ledger <file>`` (README, *Backups*).
+replay is ``manage.py reapply_erasures --ledger <file>`` (docs/operations.md, *Restore and replay*).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from tests.factories import (
 
 
 def machine() -> str:
-    """Cores, CPU model, PostgreSQL and Python versions, for the README's figures."""
+    """Cores, CPU model, PostgreSQL and Python versions, for the figures in docs/benchmarks.md."""
     try:
         lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
         model = next(

@@ -3,7 +3,7 @@
 APPI art. 35 / GDPR art. 17: what was erased stays erased, and a closed account
 stays closed, also when the database is restored from a backup taken before.
 
-The steps are the README's (*Backups*): ``pg_dump --format=custom``, then the
+The steps are docs/operations.md's (*Restore and replay*): ``pg_dump --format=custom``, then the
 deletion carried out by a real Celery worker, then ``pg_restore --clean
 --if-exists --no-owner``, ``manage.py migrate`` and ``manage.py reapply_erasures
 --ledger``. A second test kills the worker's process (SIGKILL) right after each

@@ -1,4 +1,4 @@
-"""Legal deadlines per regime (LEGAL.md: APPI arts. 33(3)/39, GDPR art. 12(3), CCPA §7021)."""
+"""Legal deadlines per regime (docs/legal.md: APPI arts. 33(3)/39, GDPR art. 12(3), CCPA §7021)."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo

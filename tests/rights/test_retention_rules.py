@@ -23,7 +23,7 @@ def test_every_retention_code_the_declarations_use_has_a_seeded_rule():
 
 
 def test_statutory_rules_name_their_law():
-    """LEGAL.md: Corporation Tax Act art. 59 regs (7 / 10 years), Companies Act art. 432(2)
+    """docs/legal.md: Corporation Tax Act art. 59 regs (7 / 10 years), Companies Act art. 432(2)
     (10 years), APPI art. 29 (3 years)."""
     tax = RetentionRule.objects.get(code="tax-records")
     assert (tax.period_years, tax.loss_year_period_years, tax.trigger_offset_months) == (7, 10, 2)
