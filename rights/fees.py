@@ -278,24 +278,6 @@ def fee_request(
     return payment
 
 
-def request_move_on(*, request: RightsRequest, actor, http_request=None) -> Payment | None:
-    """Move a reviewed request on: ask the published fee when fees apply
-    automatically (``RIGHTS_FEE_AUTOMATIC``) and one is published for it,
-    otherwise put it in progress. Returns the fee asked, if any.
-    """
-    if settings.RIGHTS_FEE_AUTOMATIC and request.status == Status.IN_REVIEW:
-        basis = fee_basis_for(request)
-        if basis is not None and scheduled_fee(
-            kind=request.kind,
-            regime=request.regime,
-            basis=basis,
-            delivery_method=request.delivery_method,
-        ):
-            return fee_request(request=request, actor=actor, http_request=http_request)
-    transition(request, to=Status.IN_PROGRESS, actor=actor, http_request=http_request)
-    return None
-
-
 def _resume(payment: Payment, *, actor, resumed_at: dt.datetime, http_request=None) -> None:
     """Put the request in progress; the clock runs again from ``resumed_at``.
 

@@ -361,26 +361,6 @@ def test_an_unpaid_request_cannot_be_moved_on_without_payment_or_waiver(
     assert request.payments.get().status == PaymentStatus.CANCELLED
 
 
-@override_settings(RIGHTS_FEE_AUTOMATIC=True)
-def test_automatic_fees_ask_the_published_fee_when_the_request_moves_on(
-    officer, customer, file_request
-):
-    publish(amount=1000)
-    disclosure = in_review(file_request, customer, officer)
-    payment = fees.request_move_on(request=disclosure, actor=officer)
-    assert payment.amount == 1000 and disclosure.status == Status.AWAITING_PAYMENT
-    correction = in_review(file_request, customer, officer, kind=Kind.CORRECTION)
-    assert fees.request_move_on(request=correction, actor=officer) is None
-    assert correction.status == Status.IN_PROGRESS
-
-
-def test_without_automatic_fees_moving_on_asks_nothing(officer, customer, file_request):
-    publish()
-    request = in_review(file_request, customer, officer)
-    assert fees.request_move_on(request=request, actor=officer) is None
-    assert request.status == Status.IN_PROGRESS
-
-
 # -- expiry of unpaid requests ---------------------------------------------------------------
 
 
