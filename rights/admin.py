@@ -28,7 +28,7 @@ from .fee_admin import RequestFeeAdminMixin
 from .identity.admin import IdentityAdminMixin
 from .models import RightsRequest
 from .notifications import event_outcome
-from .selectors import staff_services
+from .selectors import STAFF, staff_services, visible_messages
 
 User = get_user_model()
 
@@ -441,7 +441,7 @@ class RightsRequestAdmin(
         obj = self.get_queryset(request).filter(pk=pk).first()
         if obj is None or not self.has_view_permission(request, obj):
             raise Http404
-        message = obj.messages.filter(pk=message_pk).exclude(attachment="").first()
+        message = visible_messages(obj, STAFF).filter(pk=message_pk).exclude(attachment="").first()
         if message is None:
             raise Http404
         audit_staff_view(request, what="attachment", subject=obj.subject, target=message)

@@ -1,6 +1,9 @@
-"""Reads for rights requests: what a member of staff may see."""
+"""Reads for rights requests: what a member of staff may see, and what each person
+sees of one request."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -57,3 +60,133 @@ def request_timeline(request: RightsRequest) -> list:
     timeline = events + list(request.messages.select_related("author"))
     timeline.sort(key=lambda item: item.created_at)
     return timeline
+
+
+# -- who sees what of one request ------------------------------------------------------------
+#
+# The one rule the request page, the follow page, the downloads of documents and
+# attachments and the admin all ask. Whoever filed a request sees all of it;
+# the person an agent or a legal representative acted for sees how it stands and
+# the copies of the outcome they are sent (APPI art. 37, CCPA §7063), never the
+# proof of identity or authority, the free text or the thread of whoever acted for
+# them. Staff who may see the request (``requests_visible_to``) see all of it.
+
+#: Whoever filed the request: the customer for themselves, the agent or representative.
+REQUESTER = "requester"
+#: The person an agent or legal representative filed the request for.
+REPRESENTED = "represented"
+#: A member of staff the staff access policy lets see the request.
+STAFF = "staff"
+
+
+def acts_for_subject(request: RightsRequest) -> bool:
+    """Whether someone other than the person filed ``request``: an appointed agent or a
+    legal representative (the public form, staff-entered), or another account."""
+    identity = getattr(request, "identity", None)
+    if identity is not None and identity.by_agent:
+        return True
+    return None not in (request.requester_id, request.subject_id) and (
+        request.requester_id != request.subject_id
+    )
+
+
+def customer_role(request: RightsRequest, user) -> str | None:
+    """What ``user`` (a customer with an account) is to ``request``: ``REQUESTER``,
+    ``REPRESENTED``, or None when the request is neither theirs nor about them."""
+    if user is None or not user.is_authenticated:
+        return None
+    if request.subject_id == user.pk and acts_for_subject(request):
+        # An agent's request matched to the person is about them, not by them; also
+        # when staff entered it with the person's account as the requester.
+        return REPRESENTED
+    if user.pk in (request.requester_id, request.subject_id):
+        return REQUESTER
+    return None
+
+
+def follow_role(is_requester: bool) -> str:
+    """The role of an address confirmed on the follow page (see
+    ``identity.services.request_for_follow_token``)."""
+    return REQUESTER if is_requester else REPRESENTED
+
+
+def sees_whole_request(role: str | None) -> bool:
+    """Whether ``role`` sees all of a request: documents, text, thread, fee and answer."""
+    return role in (REQUESTER, STAFF)
+
+
+def visible_documents(request: RightsRequest, role: str | None) -> QuerySet:
+    """The identity and authority documents of ``request`` that ``role`` may see."""
+    documents = request.identity_documents.all()
+    return documents if sees_whole_request(role) else documents.none()
+
+
+def may_see_document(request: RightsRequest, document, role: str | None) -> bool:
+    """Whether ``role`` may see ``document`` (one of ``request``'s documents)."""
+    return (
+        document.request_id == request.pk
+        and visible_documents(request, role).filter(pk=document.pk).exists()
+    )
+
+
+def visible_messages(request: RightsRequest, role: str | None) -> QuerySet:
+    """The messages of the thread (and so their attachments) ``role`` may see: the
+    thread is between staff and whoever filed the request."""
+    messages = request.messages.all()
+    return messages if sees_whole_request(role) else messages.none()
+
+
+def outcome_copy_kinds(request: RightsRequest) -> frozenset:
+    """The notices the represented person is sent a copy of: for an appointed agent the
+    outcome (``notifications.PRINCIPAL_COPIES``); for a legal representative none, who
+    exercises the person's rights in their place."""
+    from .identity.models import Capacity
+    from .notifications import PRINCIPAL_COPIES
+
+    identity = getattr(request, "identity", None)
+    if identity is None or identity.capacity == Capacity.AGENT:
+        return PRINCIPAL_COPIES
+    return frozenset()
+
+
+def visible_notices(request: RightsRequest, role: str | None) -> QuerySet:
+    """The notices of ``request`` ``role`` may read: all to whoever filed it and staff,
+    the copies of the outcome to the person an agent acted for."""
+    notices = request.notifications.all()
+    if sees_whole_request(role):
+        return notices
+    if role == REPRESENTED:
+        return notices.filter(kind__in=sorted(outcome_copy_kinds(request)))
+    return notices.none()
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """What one person sees of one request, on whichever page: the parts shown, the
+    documents and notices listed, and whether they may write in the thread."""
+
+    role: str | None
+    documents: list
+    notices: list
+    timeline: list
+    #: The free text, the summary of what was asked and the correction asked.
+    details: bool
+    #: The answer's download, the fee to pay and its receipt.
+    delivery: bool
+    fee: bool
+    can_write: bool
+
+
+def request_view(request: RightsRequest, role: str | None) -> RequestView:
+    """The single answer to what ``role`` sees of ``request`` (see the rule above)."""
+    full = sees_whole_request(role)
+    return RequestView(
+        role=role,
+        documents=list(visible_documents(request, role)),
+        notices=list(visible_notices(request, role)),
+        timeline=request_timeline(request) if full else [],
+        details=full,
+        delivery=full,
+        fee=full,
+        can_write=full and request.is_open,
+    )

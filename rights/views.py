@@ -27,7 +27,7 @@ from .forms import FORMS, MessageForm
 from .models import RightsRequest
 from .notifications import recipient_of, render_notice
 from .payments import BadSignature, UnknownProvider, get_provider
-from .selectors import request_timeline
+from .selectors import customer_role, request_view, sees_whole_request, visible_messages
 from .summary import request_summary, summary_of
 
 logger = logging.getLogger(__name__)
@@ -185,31 +185,35 @@ def _render_review(request, form, kind, *, duplicates):
 @require_http_methods(["GET", "POST"])
 def request_detail(request, pk):
     rights_request = _own_request(request, pk)
+    view = request_view(rights_request, customer_role(rights_request, request.user))
     form = MessageForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and message_send(
-        request, form, rights_request=rights_request, author=request.user
-    ):
-        return redirect("rights:request_detail", pk=rights_request.pk)
-    notices = [
-        (n, *render_notice(n, language=request.LANGUAGE_CODE))
-        for n in rights_request.notifications.all()
-    ]
+    if request.method == "POST":
+        if not view.can_write:
+            messages.error(request, _("Only whoever filed the request writes in its thread."))
+            return redirect("rights:request_detail", pk=rights_request.pk)
+        if message_send(request, form, rights_request=rights_request, author=request.user):
+            return redirect("rights:request_detail", pk=rights_request.pk)
+    notices = [(n, *render_notice(n, language=request.LANGUAGE_CODE)) for n in view.notices]
     return render(
         request,
         "rights/request_detail.html",
         {
             "req": rights_request,
-            "changes": requested_changes(rights_request),
-            "summary": summary_of(rights_request),
+            "changes": requested_changes(rights_request) if view.details else [],
+            "summary": summary_of(rights_request) if view.details else None,
+            "show_details": view.details,
             "form": form,
             "notices": notices,
-            "timeline": request_timeline(rights_request),
+            "timeline": view.timeline,
+            "can_write": view.can_write,
             "can_withdraw": Status.WITHDRAWN
             in workflow.allowed_transitions(rights_request, request.user),
-            "fee": rights_request.payments.exclude(status=PaymentStatus.CANCELLED).first(),
+            "fee": rights_request.payments.exclude(status=PaymentStatus.CANCELLED).first()
+            if view.fee
+            else None,
             "how_to_pay": how_to_pay(),
-            "delivery": delivery_for_customer(rights_request),
-            "documents": list(rights_request.identity_documents.all()),
+            "delivery": delivery_for_customer(rights_request) if view.delivery else None,
+            "documents": view.documents,
         },
     )
 
@@ -257,7 +261,10 @@ def request_withdraw(request, pk):
 @step_up_required
 def attachment_download(request, pk, message_pk):
     rights_request = _own_request(request, pk)
-    message = rights_request.messages.filter(pk=message_pk).exclude(attachment="").first()
+    role = customer_role(rights_request, request.user)
+    message = (
+        visible_messages(rights_request, role).filter(pk=message_pk).exclude(attachment="").first()
+    )
     if message is None:
         raise Http404
     audit_log(
@@ -297,6 +304,8 @@ def fee_schedule(request):
 def receipt(request, pk):
     """A printable receipt for the paid fee of one of the customer's own requests."""
     rights_request = _own_request(request, pk)
+    if not sees_whole_request(customer_role(rights_request, request.user)):
+        raise Http404  # the requester pays, and the receipt is theirs
     payment = (
         rights_request.payments.filter(status__in=[PaymentStatus.PAID, PaymentStatus.REFUNDED])
         .order_by("-paid_at", "-pk")

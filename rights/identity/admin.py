@@ -22,6 +22,7 @@ from portal.selectors import subjects_visible_to
 
 from ..choices import Status
 from ..registry import registry
+from ..selectors import STAFF, visible_documents
 from ..workflow import TransitionError
 from . import services
 from .forms import DecisionForm, StaffEntryForm
@@ -97,7 +98,7 @@ class IdentityAdminMixin:
 
     def identity_context(self, request, obj, *, can_work: bool) -> dict:
         identity = RequestIdentity.objects.filter(request=obj).first()
-        documents = list(obj.identity_documents.select_related("destroyed_by"))
+        documents = list(visible_documents(obj, STAFF).select_related("destroyed_by"))
         if identity is None and not documents:
             return {}
         pending = identity is not None and identity.verification == VerificationStatus.PENDING
@@ -172,7 +173,7 @@ class IdentityAdminMixin:
         obj = self.get_queryset(request).filter(pk=pk).first()
         if obj is None or not self.has_view_permission(request, obj):
             raise Http404
-        document = obj.identity_documents.filter(pk=document_pk).first()
+        document = visible_documents(obj, STAFF).filter(pk=document_pk).first()
         if document is None:
             raise Http404
         return obj, document

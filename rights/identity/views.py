@@ -36,8 +36,8 @@ from ..disclosure.selectors import delivery_for_customer
 from ..disclosure.views import serve_package
 from ..forms import MessageForm
 from ..models import RightsRequest
-from ..notifications import PRINCIPAL_COPIES, render_notice
-from ..selectors import request_timeline
+from ..notifications import render_notice
+from ..selectors import customer_role, follow_role, request_view, visible_documents
 from ..views import how_to_pay, message_send
 from . import services
 from .forms import CodeForm, PublicRequestForm, StartForm
@@ -202,26 +202,31 @@ def follow(request, token):
     rights_request, email, is_requester = found
     if not _follow_confirmed(request, rights_request, email):
         return _follow_code(request, rights_request, email)
+    role = follow_role(is_requester)
     form = MessageForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and is_requester:
+    if request.method == "POST" and request_view(rights_request, role).can_write:
         exceeded = throttled(request, step="form", email=email)
         if exceeded:
             return too_many(request, exceeded)
         if message_send(request, form, rights_request=rights_request, author=None):
             return redirect("identity:follow", token=token)
     rights_request.refresh_from_db()
+    view = request_view(rights_request, role)
     return render(
         request,
         "rights/public/follow.html",
         {
             "req": rights_request,
             "form": form,
-            "can_write": is_requester and rights_request.is_open,
-            "notices": _follow_notices(request, rights_request, email, is_requester),
-            "timeline": request_timeline(rights_request) if is_requester else [],
-            "fee": rights_request.payments.filter(status=PaymentStatus.PENDING).first(),
+            "can_write": view.can_write,
+            "notices": _follow_notices(request, view),
+            "timeline": view.timeline,
+            "fee": rights_request.payments.filter(status=PaymentStatus.PENDING).first()
+            if view.fee
+            else None,
             "how_to_pay": how_to_pay(),
-            "delivery": _follow_delivery(rights_request, token) if is_requester else None,
+            "delivery": _follow_delivery(rights_request, token) if view.delivery else None,
+            "documents": view.documents,
             "new_request_url": reverse("identity:start"),
         },
     )
@@ -239,7 +244,7 @@ def follow_download(request, token):
     rights_request, email, is_requester = found
     if not _follow_confirmed(request, rights_request, email):
         return redirect("identity:follow", token=token)
-    if not is_requester:
+    if not request_view(rights_request, follow_role(is_requester)).delivery:
         raise Http404  # the person an agent acted for: the answer is the requester's
     package = DisclosurePackage.objects.filter(request=rights_request).first()
     if package is None:
@@ -310,15 +315,13 @@ def _follow_code(request, rights_request: RightsRequest, email: str):
     )
 
 
-def _follow_notices(request, rights_request, email: str, is_requester: bool) -> list:
-    """The notices sent to ``email``: all of them to the requester, the copies of the
-    outcome to the person an agent acted for."""
-    notices = rights_request.notifications.all()
-    if not is_requester:
-        notices = notices.filter(kind__in=PRINCIPAL_COPIES)
+def _follow_notices(request, view) -> list:
+    """The notices ``view`` lets the follow page show: all of them to the requester, the
+    copies of the outcome to the person an agent acted for."""
     # Worded for the e-mail, less the link back to this very page.
     return [
-        (n, *render_notice(n, language=request.LANGUAGE_CODE, has_account=False)) for n in notices
+        (n, *render_notice(n, language=request.LANGUAGE_CODE, has_account=False))
+        for n in view.notices
     ]
 
 
@@ -349,12 +352,14 @@ def confirm_agent(request, token):
 
 @step_up_required
 def document_download(request, pk, document_pk):
-    """One of the documents of the customer's own request (404 for anyone else's)."""
+    """One of the documents of the customer's own request (404 for anyone else's, and for
+    the person an agent acted for: the agent's proof is not theirs to see)."""
     from ..views import _own_request
 
     rights_request = _own_request(request, pk)
     document = (
-        rights_request.identity_documents.filter(pk=document_pk, destroyed_at__isnull=True)
+        visible_documents(rights_request, customer_role(rights_request, request.user))
+        .filter(pk=document_pk, destroyed_at__isnull=True)
         .exclude(file="")
         .first()
     )
