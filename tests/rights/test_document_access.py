@@ -287,7 +287,8 @@ def test_the_follow_page_and_the_request_page_show_the_person_the_same(
             "headings": re.findall(r"<h2 id=\"([a-z-]+)\"", text),
         }
 
-    assert seen(on_follow) == seen(on_page) == {
+    assert seen(on_follow) == seen(on_page)
+    assert seen(on_page) == {
         "notices": ["rejected"],
         "documents": [],
         "timeline": 0,
