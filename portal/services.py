@@ -132,7 +132,8 @@ def otp_send_code(*, user: User, device: CustomerEmailDevice) -> CodeResult:
 
 
 def otp_verify(*, request, device: Device, token: str) -> CodeResult:
-    """Check a code against one device; on success the session is stepped up.
+    """Check a code against one device; on success the session is stepped up
+    under a new session key.
 
     Goes through :func:`django_otp.verify_token`, which locks the device row, so
     two concurrent guesses cannot both slip past the throttle.
@@ -163,6 +164,9 @@ def otp_verify(*, request, device: Device, token: str) -> CodeResult:
         audit_log(action="otp.failure", actor=user, target=device, request=request)
         return CodeResult(False, _("That code is not correct or has expired."))
     django_otp.login(request, verified)
+    # A new session key, as at login: a key planted or read before the code
+    # must not carry the stepped-up session.
+    request.session.cycle_key()
     request.session[STEP_UP_SESSION_KEY] = time.time()
     audit_log(action="otp.success", actor=user, target=verified, request=request)
     return CodeResult(True)

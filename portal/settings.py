@@ -273,13 +273,34 @@ CELERY_BEAT_SCHEDULE.update(
     }
 )
 
-CACHES = {
-    "default": (
-        env.cache("CACHE_URL", default=REDIS_URL)
-        if env.str("CACHE_URL", default=REDIS_URL)
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+# The cache holds the counters of every rate limit (django-ratelimit) and of
+# the login throttle, so it must be shared by every web process and count
+# atomically: Redis (django-environ picks django-redis for redis:// URLs, the
+# backend django-ratelimit supports) or memcached. Each process's own memory
+# would give every gunicorn worker its own allowance; it is used only with
+# DEBUG on and nothing set, where runserver is the one process. With DEBUG=0 a
+# shared cache is required, as SECRET_KEY is: gunicorn runs no system checks,
+# so the settings refuse to start instead.
+if env.str("CACHE_URL", default=REDIS_URL):
+    CACHES = {"default": env.cache("CACHE_URL", default=REDIS_URL)}
+elif DEBUG:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(
+        "CACHE_URL or REDIS_URL is required when DEBUG is off: rate limits and the login "
+        "throttle count in the cache, which every web process must share "
+        "(e.g. redis://host:6379/2)."
     )
-}
+if not DEBUG:
+    from django_ratelimit.checks import KNOWN_BROKEN_CACHE_BACKENDS
+
+    _backend = CACHES["default"]["BACKEND"]
+    if _backend in KNOWN_BROKEN_CACHE_BACKENDS:
+        raise ImproperlyConfigured(
+            f"CACHE_URL: {_backend} {KNOWN_BROKEN_CACHE_BACKENDS[_backend]}, so rate limits "
+            "and the login throttle would miscount across web processes; with DEBUG off use "
+            "Redis (redis://host:6379/2) or memcached."
+        )
 
 # One-time passwords (django-otp).
 # The code mail is rendered by portal.tasks.send_otp_email in the customer's
@@ -506,9 +527,11 @@ for _proxy in TRUSTED_PROXIES:  # a typo must stop the start, not trust nobody s
             f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network"
         ) from _error
 RATELIMIT_IP_META_KEY = "portal.client_address.ratelimit_ip"
-# django-ratelimit lists memcached and django-redis; Django's own Redis cache,
-# used here, increments atomically too. The embedded default (no REDIS_URL) is
-# one process, where the local-memory cache counts correctly.
-SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache":
-    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
+# django-ratelimit's check (django_ratelimit.E003/W001) stays on: it reports a
+# cache that is not shared, not atomic or not supported. The one exception is
+# the development default above (DEBUG on, local memory), where runserver is
+# one process and the local-memory cache counts correctly under its lock;
+# DEBUG=0 never gets here without a shared cache.
+SILENCED_SYSTEM_CHECKS = []
+if DEBUG and CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache":
+    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]

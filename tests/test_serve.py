@@ -14,6 +14,8 @@ import pytest
 from cryptography.fernet import Fernet
 from django.db import connection
 
+from tests.conftest import shared_cache_url
+
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,6 +68,7 @@ def production_server(tmp_path):
         "WEB_CONCURRENCY": "1",
         "LOG_FORMAT": "json",
         "DATABASE_URL": _database_url() or f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "CACHE_URL": shared_cache_url(),
     }
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from tests.conftest import shared_cache_url
+
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,6 +72,7 @@ def test_check_deploy_is_clean_with_production_environment():
         "ALLOWED_HOSTS": "portal.example.com",
         "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "FIELD_HASH_KEY": "test-only-field-hash-key-0123456789abcdefghijklmnop",
+        "CACHE_URL": shared_cache_url(),
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

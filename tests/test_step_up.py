@@ -2,10 +2,13 @@
 
 import datetime
 import re
+from importlib import import_module
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
+from django.test import Client
 from django.utils import timezone
 
 from portal.models import AuditEvent, CustomerTOTPDevice
@@ -214,3 +217,44 @@ def test_profile_edit_validates_and_audits_field_names_only(stepped_up_client, c
     event = AuditEvent.objects.get(action="account.profile_updated")
     assert set(event.details["fields"]) >= {"full_name", "phone"}
     assert "090-1111-2222" not in str(event.details)
+
+
+def _session_key(client) -> str:
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+@pytest.mark.parametrize("kind", ["email", "app"])
+def test_an_accepted_code_rotates_the_session_key(
+    client, customer, django_capture_on_commit_callbacks, kind
+):
+    """Step-up rotates the session key as login does: a key known before the code
+    (planted, or read off the wire) is worth nothing after it (GDPR art. 32)."""
+    client.force_login(customer)
+    if kind == "app":
+        device = CustomerTOTPDevice.objects.create(user=customer, name="app", confirmed=True)
+        code, wrong = totp_code(device), totp_code(device, wrong=True)
+        fields = {"device": device.persistent_id, "verify": "1"}
+    else:
+        code = _send_code(client, django_capture_on_commit_callbacks)
+        wrong = "000000" if code != "000000" else "111111"
+        fields = {"verify": "1"}
+    before = _session_key(client)
+
+    response = client.post("/accounts/code/", {**fields, "token": wrong})
+    assert response.status_code == 200
+    assert _session_key(client) == before  # a wrong code changes nothing
+
+    response = client.post("/accounts/code/", {**fields, "token": code})
+    assert response.status_code == 302
+    after = _session_key(client)
+    assert after != before
+    assert not import_module(settings.SESSION_ENGINE).SessionStore().exists(before)
+    # Still logged in, and the step-up holds on the new key.
+    assert client.get("/account/").status_code == 200
+    assert client.get("/my-data/").status_code == 200
+
+    # The old key opens nothing: not logged in, not stepped up.
+    stale = Client()
+    stale.cookies[settings.SESSION_COOKIE_NAME] = before
+    response = stale.get("/account/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]

@@ -26,6 +26,7 @@ from portal import encryption
 from portal.fields import table_spec
 from portal.models import Profile
 from rights.registry import Category, registry
+from tests.conftest import shared_cache_url
 from tests.factories import ProfileFactory
 from tests.rights.conftest import officer, officer_client  # noqa: F401
 
@@ -309,6 +310,7 @@ def _manage_check(**extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith("FIELD_")}
     env.update(DEBUG="0", SECRET_KEY="test-only-secret-key-" + "s" * 40, **extra)
     env.setdefault("ALLOWED_HOSTS", "portal.example.com")
+    env.setdefault("CACHE_URL", shared_cache_url())
     return subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=ROOT,

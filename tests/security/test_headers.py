@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from tests.conftest import shared_cache_url
+
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,6 +115,7 @@ def _production_env() -> dict:
         ALLOWED_HOSTS="portal.example.com",
         FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         FIELD_HASH_KEY="test-only-hash-key-" + "y" * 40,
+        CACHE_URL=shared_cache_url(),
     )
     return env
 
