@@ -379,10 +379,12 @@ RIGHTS_FEE_POSTAL_ADDRESS = env.str("RIGHTS_FEE_POSTAL_ADDRESS", default=_DEMO_P
 RIGHTS_FEE_RECEIPT_ISSUER = env.str("RIGHTS_FEE_RECEIPT_ISSUER", default="ライツポータル株式会社")
 RIGHTS_FEE_INVOICE_REGISTRATION = env.str("RIGHTS_FEE_INVOICE_REGISTRATION", default="")
 # Online payment providers: name in the webhook URL -> adapter class. The
-# fake provider verifies an HMAC-SHA256 signature made with this secret; an
-# empty secret refuses every call.
+# fake provider verifies an HMAC-SHA256 signature over the signing time and the
+# body, made with this secret (an empty secret refuses every call), and refuses
+# calls signed more than the tolerance away from now (replays).
 PAYMENT_PROVIDERS = {"fake": "rights.payments.FakeProvider"}
 PAYMENT_WEBHOOK_SECRET = env.str("PAYMENT_WEBHOOK_SECRET", default="")
+PAYMENT_WEBHOOK_TOLERANCE_SECONDS = env.int("PAYMENT_WEBHOOK_TOLERANCE_SECONDS", default=300)
 
 # Retention (rights/retention): fiscal years, the jobs and the erasure ledger.
 # The company's fiscal year ends with this month (Corporation Tax Act periods
