@@ -455,6 +455,10 @@ PRIVACY_OFFICE_ADDRESS_EN = env.str(
 PRIVACY_OFFICE_EMAIL = env.str("PRIVACY_OFFICE_EMAIL", default=DEFAULT_FROM_EMAIL)
 PRIVACY_OFFICE_PHONE = env.str("PRIVACY_OFFICE_PHONE", default="03-5555-0100")
 
+# Days the link mailed to the person an agent acted for (CCPA §7063) may be
+# answered; it answers once, and an expired link asks them to contact the office.
+RIGHTS_AGENT_LINK_DAYS = env.int("RIGHTS_AGENT_LINK_DAYS", default=14)
+
 # Disclosures and notices of purposes (rights/disclosure). The download link
 # works this many days and this many times; the package is encrypted at rest
 # with DISCLOSURE_ENCRYPTION_KEY (comma-separated, the first encrypts, all
