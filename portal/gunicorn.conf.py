@@ -26,8 +26,11 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # Access lines: method, path without the query string (a search may hold an
 # e-mail address), status, bytes, duration and the request id; no client
-# address, which the audit trail keeps where it matters.
+# address, which the audit trail keeps where it matters; tokens in link paths masked.
 access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms request_id=%({x-request-id}o)s'
+# Paths with link tokens (downloads, follow and agent links...) are written with
+# the token replaced by [token].
+logger_class = "portal.gunicorn_logging.TokenMaskingLogger"
 logconfig_dict = copy.deepcopy(portal_settings.LOGGING)
 logconfig_dict["loggers"].update(
     {

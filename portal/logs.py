@@ -96,6 +96,42 @@ def _current_task():
     return task
 
 
+# Paths whose segments are secrets: download, follow and agent-confirmation links, the
+# e-mail verification and password-reset links (an account id and a token). Whoever
+# reads the logs must not be able to open them.
+TOKEN_MASK = "[token]"
+_TOKEN_IN_PATH = re.compile(
+    r"(?P<one>/(?:downloads|requests/follow|requests/confirm-agent)/)[^/?#\s\"']+"
+    r"|(?P<two>/accounts/(?:verify|password/reset)/)[^/?#\s\"']+/(?P<last>[^/?#\s\"']+)"
+)
+
+
+def _mask(match: re.Match) -> str:
+    if match["one"]:
+        return match["one"] + TOKEN_MASK
+    # Django swaps the reset token for this fixed word once it is in the session.
+    last = match["last"] if match["last"] == "set-password" else TOKEN_MASK
+    return f"{match['two']}{TOKEN_MASK}/{last}"
+
+
+def mask_url_tokens(text: str) -> str:
+    """``text`` with the secret segments of link paths replaced by ``[token]``."""
+    return _TOKEN_IN_PATH.sub(_mask, text)
+
+
+class UrlTokenFilter(logging.Filter):
+    """Mask link tokens in a record's message, e.g. Django's ``Not Found: <path>``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and isinstance(record.args, tuple) and record.args:
+            record.args = tuple(
+                mask_url_tokens(arg) if isinstance(arg, str) else arg for arg in record.args
+            )
+        if isinstance(record.msg, str):
+            record.msg = mask_url_tokens(record.msg)
+        return True
+
+
 class JsonFormatter(_BaseJsonFormatter):
     """One JSON object a line, without the objects libraries attach to records.
 
@@ -126,7 +162,10 @@ def logging_config(*, log_format: str = "text", level: str = "INFO") -> dict:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": RequestIdFilter}},
+        "filters": {
+            "request_id": {"()": RequestIdFilter},
+            "url_tokens": {"()": UrlTokenFilter},
+        },
         "formatters": {
             "json": {"()": JsonFormatter, "fmt": JSON_FIELDS},
             "text": {"format": TEXT_FORMAT},
@@ -135,7 +174,7 @@ def logging_config(*, log_format: str = "text", level: str = "INFO") -> dict:
             "console": {
                 "class": "logging.StreamHandler",
                 "formatter": log_format,
-                "filters": ["request_id"],
+                "filters": ["request_id", "url_tokens"],
             }
         },
         "root": {"handlers": ["console"], "level": level},

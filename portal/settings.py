@@ -400,10 +400,12 @@ RIGHTS_FEE_POSTAL_ADDRESS = env.str("RIGHTS_FEE_POSTAL_ADDRESS", default=_DEMO_P
 RIGHTS_FEE_RECEIPT_ISSUER = env.str("RIGHTS_FEE_RECEIPT_ISSUER", default="ライツポータル株式会社")
 RIGHTS_FEE_INVOICE_REGISTRATION = env.str("RIGHTS_FEE_INVOICE_REGISTRATION", default="")
 # Online payment providers: name in the webhook URL -> adapter class. The
-# fake provider verifies an HMAC-SHA256 signature made with this secret; an
-# empty secret refuses every call.
+# fake provider verifies an HMAC-SHA256 signature over the signing time and the
+# body, made with this secret (an empty secret refuses every call), and refuses
+# calls signed more than the tolerance away from now (replays).
 PAYMENT_PROVIDERS = {"fake": "rights.payments.FakeProvider"}
 PAYMENT_WEBHOOK_SECRET = env.str("PAYMENT_WEBHOOK_SECRET", default="")
+PAYMENT_WEBHOOK_TOLERANCE_SECONDS = env.int("PAYMENT_WEBHOOK_TOLERANCE_SECONDS", default=300)
 
 # Retention (rights/retention): fiscal years, the jobs and the erasure ledger.
 # The company's fiscal year ends with this month (Corporation Tax Act periods
@@ -473,6 +475,10 @@ PRIVACY_OFFICE_ADDRESS_EN = env.str(
 )
 PRIVACY_OFFICE_EMAIL = env.str("PRIVACY_OFFICE_EMAIL", default=DEFAULT_FROM_EMAIL)
 PRIVACY_OFFICE_PHONE = env.str("PRIVACY_OFFICE_PHONE", default="03-5555-0100")
+
+# Days the link mailed to the person an agent acted for (CCPA §7063) may be
+# answered; it answers once, and an expired link asks them to contact the office.
+RIGHTS_AGENT_LINK_DAYS = env.int("RIGHTS_AGENT_LINK_DAYS", default=14)
 
 # Disclosures and notices of purposes (rights/disclosure). The download link
 # works this many days and this many times; the package is encrypted at rest

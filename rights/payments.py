@@ -15,6 +15,8 @@ import abc
 import hashlib
 import hmac
 import json
+import re
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -59,29 +61,54 @@ class PaymentProvider(abc.ABC):
 
 
 class FakeProvider(PaymentProvider):
-    """A provider without an account: HMAC-SHA256 of the raw body with a shared secret.
+    """A provider without an account: HMAC-SHA256 with a shared secret, bound to a time.
 
-    The signature is sent hex-encoded in the ``X-Signature`` header; the body
-    is JSON ``{"id", "type", "reference", "amount"}`` and only
-    ``"payment.succeeded"`` events are acted on. An empty
-    ``PAYMENT_WEBHOOK_SECRET`` refuses every call.
+    As in Stripe's scheme, the provider sends the Unix time it signed at in
+    ``X-Signature-Timestamp`` and, hex-encoded in ``X-Signature``, the HMAC of
+    ``"<timestamp>.<raw body>"``. A call whose timestamp is more than
+    ``PAYMENT_WEBHOOK_TOLERANCE_SECONDS`` away from the portal's clock is
+    refused, so a captured delivery cannot be replayed later (the event id
+    only stops the same event twice). The body is JSON ``{"id", "type",
+    "reference", "amount"}`` and only ``"payment.succeeded"`` events are acted
+    on. An empty ``PAYMENT_WEBHOOK_SECRET`` refuses every call.
     """
 
     name = "fake"
     header = "HTTP_X_SIGNATURE"
+    timestamp_header = "HTTP_X_SIGNATURE_TIMESTAMP"
 
     @staticmethod
-    def sign(body: bytes, secret: str | None = None) -> str:
+    def sign(body: bytes, secret: str | None = None, *, timestamp: int) -> str:
+        """The signature of ``body`` sent at ``timestamp`` (Unix seconds)."""
         secret = settings.PAYMENT_WEBHOOK_SECRET if secret is None else secret
-        return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        signed = f"{timestamp}.".encode() + body
+        return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+    @classmethod
+    def signed_headers(
+        cls, body: bytes, secret: str | None = None, *, timestamp: int | None = None
+    ) -> dict[str, str]:
+        """The headers the provider sends with ``body``: signed now unless ``timestamp``."""
+        timestamp = int(time.time()) if timestamp is None else timestamp
+        return {
+            "X-Signature-Timestamp": str(timestamp),
+            "X-Signature": cls.sign(body, secret, timestamp=timestamp),
+        }
 
     def verify(self, request) -> Event | None:
         secret = settings.PAYMENT_WEBHOOK_SECRET
         given = request.META.get(self.header, "")
+        sent_at = request.META.get(self.timestamp_header, "")
         if not secret or not given:
             raise BadSignature("missing secret or signature")
-        if not hmac.compare_digest(self.sign(request.body, secret), given):
+        # ASCII digits only (str.isdigit() also takes "²"), and no longer than a time can be.
+        if not re.fullmatch(r"[0-9]{1,12}", sent_at):
+            raise BadSignature("missing or unreadable timestamp")
+        expected = self.sign(request.body, secret, timestamp=int(sent_at))
+        if not hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace")):
             raise BadSignature("signature does not match")
+        if abs(time.time() - int(sent_at)) > settings.PAYMENT_WEBHOOK_TOLERANCE_SECONDS:
+            raise BadSignature("timestamp outside the tolerance window")
         try:
             data = json.loads(request.body)
             if not isinstance(data, dict):

@@ -112,7 +112,7 @@ def send_agent_confirmation(identity_id: int) -> None:
     from portal.emails import send_templated_email
 
     from .identity.models import RequestIdentity, VerificationStatus
-    from .identity.services import confirmation_token
+    from .identity.services import agent_link_expires_at, confirmation_token
 
     identity = (
         RequestIdentity.objects.select_related("request__subject")
@@ -129,6 +129,7 @@ def send_agent_confirmation(identity_id: int) -> None:
         context={
             "request": identity.request,
             "identity": identity,
+            "expires_at": agent_link_expires_at(identity),
             "path": reverse(
                 "identity:confirm_agent", kwargs={"token": confirmation_token(identity)}
             ),

@@ -303,3 +303,43 @@ def test_a_task_queued_by_a_request_logs_under_the_requests_id(customer, capture
         assert line["request_id"] == request_id
         assert line["task_id"]
     assert logs.current_request_id() is None
+
+
+@pytest.mark.parametrize(
+    "path, masked",
+    [
+        ("/downloads/dl-abc_DEF-123/", "/downloads/[token]/"),
+        ("/requests/follow/eyJyIjoxfQ:1x:sig/", "/requests/follow/[token]/"),
+        ("/requests/follow/eyJyIjoxfQ:1x:sig/download/", "/requests/follow/[token]/download/"),
+        ("/requests/confirm-agent/12-abcdef0123/", "/requests/confirm-agent/[token]/"),
+        ("/accounts/verify/MQ/c4x-abc123/", "/accounts/verify/[token]/[token]/"),
+        ("/accounts/password/reset/MQ/c4x-abc/", "/accounts/password/reset/[token]/[token]/"),
+        (
+            "/accounts/password/reset/MQ/set-password/",
+            "/accounts/password/reset/[token]/set-password/",
+        ),
+        ("/accounts/password/reset/done/", "/accounts/password/reset/done/"),
+        ("/requests/12/documents/3/", "/requests/12/documents/3/"),
+        (
+            "GET /accounts/login/?next=/downloads/abc/ HTTP/1.1",
+            "GET /accounts/login/?next=/downloads/[token]/ HTTP/1.1",
+        ),
+    ],
+)
+def test_link_tokens_are_masked_in_paths(path, masked):
+    assert logs.mask_url_tokens(path) == masked
+
+
+def test_djangos_not_found_line_names_the_path_without_its_token(client, caplog):
+    """A wrong or expired link is a 404, which Django logs with its path."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(logs.UrlTokenFilter())
+    logger = logging.getLogger("django.request")
+    logger.addHandler(handler)
+    try:
+        assert client.get("/requests/follow/eyJyIjoxfQ:forgedSECRET/").status_code == 404
+    finally:
+        logger.removeHandler(handler)
+    text = stream.getvalue()
+    assert "forgedSECRET" not in text and "/requests/follow/[token]/" in text

@@ -145,6 +145,29 @@ def test_gunicorn_serves_the_portal_and_hashed_compressed_static_files(productio
     assert not any("someone@example.com" in json.dumps(line) for line in lines)
 
 
+def test_the_access_log_masks_the_tokens_of_link_paths(production_server):
+    """Download, follow and agent links are as good as a password while they work: whoever
+    reads the logs must not find them there (the JSON access line still written)."""
+    base, tmp_path = production_server
+    tokens = {
+        "downloads": "dl-Secret0123456789abcdefTOKEN",
+        "requests/follow": "eyJyIjoxfQ:1followSECRETtoken",
+        "requests/confirm-agent": "7-agentSECRET0123456789abcdef",
+    }
+    for number, (prefix, token) in enumerate(tokens.items()):
+        _get(f"{base}/{prefix}/{token}/", {"X-Request-ID": f"probe-mask-{number:04d}"})
+    time.sleep(0.5)
+    text = (tmp_path / "gunicorn.log").read_text()
+    for token in tokens.values():
+        assert token not in text
+    lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    access = [line["message"] for line in lines if line["name"] == "gunicorn.access"]
+    for number, prefix in enumerate(tokens):
+        # A redirect to the login page is followed with the same request id.
+        mine = [m for m in access if f"request_id=probe-mask-{number:04d}" in m]
+        assert [m for m in mine if m.startswith(f'"GET /{prefix}/[token]/" ')], mine
+
+
 def test_the_readme_documents_every_environment_variable_the_processes_read():
     import re
 

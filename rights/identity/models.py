@@ -207,7 +207,10 @@ class RequestIdentity(models.Model):
         _("confirmation nonce"),
         max_length=64,
         blank=True,
-        help_text=_("Random value of the link sent to the person; empty when none is open."),
+        help_text=_(
+            "Random value of the latest link sent to the person; kept after it is answered "
+            "so the link can say so."
+        ),
     )
     confirmation_email = models.EmailField(
         _("confirmation sent to"), blank=True, help_text=_("Where the confirmation link went.")

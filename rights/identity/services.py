@@ -340,7 +340,6 @@ def identity_verify(
         identity.decided_at = timezone.now()
         identity.decided_by = actor
         identity.decision_note = (note or "").strip()
-        identity.confirmation_nonce = ""
         identity.save()
         audit_log(
             action="identity.verified",
@@ -374,7 +373,6 @@ def identity_reject(
         identity.decided_at = timezone.now()
         identity.decided_by = actor
         identity.decision_note = reason
-        identity.confirmation_nonce = ""
         identity.save()
         audit_log(
             action="identity.not_verified",
@@ -457,7 +455,11 @@ def confirmation_token(identity: RequestIdentity) -> str:
 
 
 def identity_for_token(token: str) -> RequestIdentity | None:
-    """The identity whose open confirmation link carries ``token``, or None."""
+    """The identity whose latest confirmation link carries ``token``, or None.
+
+    The link stays recognisable after it is answered, expired or the request was
+    decided, so it can say which; :func:`agent_link_state` tells them apart.
+    """
     pk, _sep, mac = (token or "").partition("-")
     # ASCII digits only: str.isdigit() also accepts "²", which int() refuses, and a number
     # beyond the id column would only reach the database to fail there.
@@ -465,13 +467,43 @@ def identity_for_token(token: str) -> RequestIdentity | None:
         return None
     identity = (
         RequestIdentity.objects.select_related("request")
-        .filter(pk=int(pk), verification=VerificationStatus.PENDING)
+        .filter(pk=int(pk))
         .exclude(confirmation_nonce="")
         .first()
     )
     if identity is None or not constant_time_compare(token, confirmation_token(identity)):
         return None
     return identity
+
+
+class AgentLink:
+    """What a confirmation link can still do (see :func:`agent_link_state`)."""
+
+    OPEN = "open"
+    ANSWERED = "answered"
+    DECIDED = "decided"
+    EXPIRED = "expired"
+
+
+def agent_link_expires_at(identity: RequestIdentity):
+    """When the person's confirmation link stops working: ``RIGHTS_AGENT_LINK_DAYS`` after
+    it was sent."""
+    if identity.confirmation_requested_at is None:
+        return None
+    return identity.confirmation_requested_at + dt.timedelta(days=settings.RIGHTS_AGENT_LINK_DAYS)
+
+
+def agent_link_state(identity: RequestIdentity, *, now=None) -> str:
+    """Whether the link may still be answered: once answered (yes or no), or once staff
+    decided identity, it is used up; past its expiry it is expired."""
+    if identity.subject_confirmed_at is not None or identity.subject_denied_at is not None:
+        return AgentLink.ANSWERED
+    if identity.verification != VerificationStatus.PENDING:
+        return AgentLink.DECIDED
+    expires_at = agent_link_expires_at(identity)
+    if expires_at is None or (now or timezone.now()) >= expires_at:
+        return AgentLink.EXPIRED
+    return AgentLink.OPEN
 
 
 def subject_address(request: RightsRequest, identity: RequestIdentity) -> str:
@@ -521,14 +553,19 @@ def agent_confirmation_answer(
     denying is recorded for staff, who then reject it."""
     with transaction.atomic():
         locked = RequestIdentity.objects.select_for_update().get(pk=identity.pk)
-        if locked.verification != VerificationStatus.PENDING or not locked.confirmation_nonce:
+        # The link answers once, while it is open and is still the latest one sent; a
+        # used, expired or replaced link changes nothing.
+        if (
+            locked.confirmation_nonce != identity.confirmation_nonce
+            or agent_link_state(locked) != AgentLink.OPEN
+        ):
             return locked
         now = timezone.now()
         if confirmed:
             locked.subject_confirmed_at = now
         else:
             locked.subject_denied_at = now
-        locked.confirmation_nonce = ""
+        # The nonce is kept: the used link still says it was answered.
         locked.save()
         audit_log(
             action="identity.agent_confirmed" if confirmed else "identity.agent_denied",

@@ -328,16 +328,43 @@ def _follow_notices(request, view) -> list:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def confirm_agent(request, token):
-    """The person answers whether they appointed the agent (CCPA §7063)."""
+    """The person answers whether they appointed the agent (CCPA §7063).
+
+    The link answers once and for ``RIGHTS_AGENT_LINK_DAYS``: a used link says what was
+    answered, an expired one what to do next; neither changes anything.
+    """
     identity = services.identity_for_token(token)
     if identity is None:
         return render(request, "rights/public/confirm_agent.html", {"invalid": True}, status=404)
+    state = services.agent_link_state(identity)
+    context = {
+        "identity": identity,
+        "req": identity.request,
+        "expires_at": services.agent_link_expires_at(identity),
+    }
+    if state == services.AgentLink.ANSWERED:
+        return render(
+            request, "rights/public/confirm_agent.html", {**context, "used": True}, status=410
+        )
+    if state == services.AgentLink.DECIDED:
+        return render(request, "rights/public/confirm_agent.html", {"invalid": True}, status=410)
+    if state == services.AgentLink.EXPIRED:
+        return render(
+            request,
+            "rights/public/confirm_agent.html",
+            {**context, "expired": True, **_privacy_office()},
+            status=410,
+        )
     answer = request.POST.get("answer") if request.method == "POST" else None
     if answer in ("yes", "no"):
         confirmed = answer == "yes"
-        services.agent_confirmation_answer(
+        answered = services.agent_confirmation_answer(
             identity=identity, confirmed=confirmed, http_request=request
         )
+        recorded = answered.subject_confirmed_at if confirmed else answered.subject_denied_at
+        if recorded is None:
+            # Answered otherwise a moment before (another tab), or expired meanwhile.
+            return confirm_agent(request, token)
         return render(
             request,
             "rights/public/confirm_agent.html",
@@ -346,8 +373,15 @@ def confirm_agent(request, token):
     return render(
         request,
         "rights/public/confirm_agent.html",
-        {"identity": identity, "req": identity.request, "unanswered": request.method == "POST"},
+        {**context, "unanswered": request.method == "POST"},
     )
+
+
+def _privacy_office() -> dict:
+    return {
+        "office_email": settings.PRIVACY_OFFICE_EMAIL,
+        "office_phone": settings.PRIVACY_OFFICE_PHONE,
+    }
 
 
 @step_up_required

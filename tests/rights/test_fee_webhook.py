@@ -1,8 +1,12 @@
 """The payment provider webhook: signature checked, each event applied once."""
 
+import datetime as dt
+import hashlib
+import hmac
 import json
 
 import pytest
+import time_machine
 from django.test import Client, override_settings
 
 from portal.models import AuditEvent
@@ -37,14 +41,13 @@ def provider_client():
     return Client(enforce_csrf_checks=True)
 
 
-def deliver(client, payload: dict, *, secret=SECRET, signature=None):
+def deliver(client, payload: dict, *, secret=SECRET, signature=None, headers=None):
     body = json.dumps(payload).encode()
-    return client.post(
-        URL,
-        data=body,
-        content_type="application/json",
-        HTTP_X_SIGNATURE=signature if signature is not None else FakeProvider.sign(body, secret),
-    )
+    if headers is None:
+        headers = FakeProvider.signed_headers(body, secret)
+    if signature is not None:
+        headers = {**headers, "X-Signature": signature}
+    return client.post(URL, data=body, content_type="application/json", headers=headers)
 
 
 def paid_event(payment, event_id="evt_001", **overrides):
@@ -74,7 +77,7 @@ def test_a_signed_payment_event_records_the_payment_and_moves_the_request_on(
 
 @pytest.mark.parametrize(
     "signature",
-    ["", "0" * 64, FakeProvider.sign(b"another body", SECRET), "not-hex"],
+    ["", "0" * 64, FakeProvider.sign(b"another body", SECRET, timestamp=0), "not-hex", "é"],
 )
 def test_a_bad_signature_is_refused_and_changes_nothing(provider_client, pending_fee, signature):
     audits = AuditEvent.objects.count()
@@ -147,3 +150,93 @@ def test_unknown_provider_and_get_are_refused(provider_client):
     )
     assert unknown.status_code == 404
     assert provider_client.get(URL).status_code == 405
+
+
+# -- the signature covers the time it was made (replays) ------------------------------------
+
+# An hour after the fixtures ask the fee, so a payment then is a payment after the request.
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(hours=1)
+
+
+def nothing_changed(response, pending_fee, audits):
+    assert response.status_code == 400
+    pending_fee.refresh_from_db()
+    assert pending_fee.status == PaymentStatus.PENDING
+    assert pending_fee.request.status == Status.AWAITING_PAYMENT
+    assert PaymentEvent.objects.count() == 0
+    assert AuditEvent.objects.count() == audits
+
+
+def signed_at(payload: dict, moment: dt.datetime) -> dict:
+    """The headers the provider sent with ``payload`` at ``moment``."""
+    body = json.dumps(payload).encode()
+    return FakeProvider.signed_headers(body, SECRET, timestamp=int(moment.timestamp()))
+
+
+def test_an_old_signed_body_with_a_fresh_event_id_is_refused(provider_client, pending_fee):
+    """A delivery captured an hour ago carries an event id never seen: the id alone
+    cannot stop its replay, the signed time does."""
+    captured = paid_event(pending_fee, event_id="evt_never_seen")
+    headers = signed_at(captured, NOW - dt.timedelta(hours=1))
+    audits = AuditEvent.objects.count()
+    with time_machine.travel(NOW, tick=False):
+        response = deliver(provider_client, captured, headers=headers)
+    nothing_changed(response, pending_fee, audits)
+
+
+@pytest.mark.parametrize("offset", [-301, 301, -86_400 * 365, 86_400])
+def test_a_timestamp_outside_the_window_is_refused_either_way(provider_client, pending_fee, offset):
+    event = paid_event(pending_fee)
+    headers = signed_at(event, NOW + dt.timedelta(seconds=offset))
+    audits = AuditEvent.objects.count()
+    with time_machine.travel(NOW, tick=False):
+        response = deliver(provider_client, event, headers=headers)
+    nothing_changed(response, pending_fee, audits)
+
+
+@pytest.mark.parametrize("offset", [-300, 0, 300])
+def test_a_timestamp_inside_the_window_is_accepted(provider_client, pending_fee, offset):
+    event = paid_event(pending_fee)
+    headers = signed_at(event, NOW + dt.timedelta(seconds=offset))
+    with time_machine.travel(NOW, tick=False):
+        response = deliver(provider_client, event, headers=headers)
+    assert response.status_code == 200 and response.json() == {"status": "recorded"}
+    pending_fee.refresh_from_db()
+    assert pending_fee.status == PaymentStatus.PAID
+    assert PaymentEvent.objects.count() == 1
+
+
+@override_settings(PAYMENT_WEBHOOK_TOLERANCE_SECONDS=60)
+def test_the_window_is_the_configured_tolerance(provider_client, pending_fee):
+    event = paid_event(pending_fee)
+    headers = signed_at(event, NOW - dt.timedelta(seconds=61))
+    audits = AuditEvent.objects.count()
+    with time_machine.travel(NOW, tick=False):
+        response = deliver(provider_client, event, headers=headers)
+    nothing_changed(response, pending_fee, audits)
+
+
+@pytest.mark.parametrize("timestamp", [None, "", "abc", "²", "-5", "1e9", "9" * 13, " 1"])
+def test_a_missing_or_unreadable_timestamp_is_refused(provider_client, pending_fee, timestamp):
+    event = paid_event(pending_fee)
+    headers = signed_at(event, NOW)
+    if timestamp is None:
+        del headers["X-Signature-Timestamp"]
+    else:
+        headers["X-Signature-Timestamp"] = timestamp
+    audits = AuditEvent.objects.count()
+    with time_machine.travel(NOW, tick=False):
+        response = deliver(provider_client, event, headers=headers)
+    nothing_changed(response, pending_fee, audits)
+
+
+def test_a_signature_over_the_body_alone_is_refused(provider_client, pending_fee):
+    """The old scheme (HMAC of the body, no time) no longer opens the door."""
+    event = paid_event(pending_fee)
+    body = json.dumps(event).encode()
+    body_only = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    audits = AuditEvent.objects.count()
+    with time_machine.travel(NOW, tick=False):
+        headers = {**signed_at(event, NOW), "X-Signature": body_only}
+        response = deliver(provider_client, event, headers=headers)
+    nothing_changed(response, pending_fee, audits)

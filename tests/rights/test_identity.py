@@ -21,7 +21,7 @@ from rights.identity.models import (
     RequestIdentity,
     VerificationStatus,
 )
-from rights.identity.services import confirmation_code
+from rights.identity.services import agent_confirmation_request, confirmation_code
 from rights.models import RightsRequest
 from rights.retention.jobs import run_purge
 from tests.conftest import full_width, last_code
@@ -492,7 +492,8 @@ def test_ccpa_the_person_confirms_the_agent_by_a_link(
     identity = filed.identity
     assert identity.verification == VerificationStatus.VERIFIED
     assert identity.subject_confirmed_at is not None and identity.decided_by is None
-    assert visitor.get(path).status_code == 404  # used up
+    used = visitor.get(path)
+    assert used.status_code == 410 and "already used" in used.content.decode()
 
 
 def test_ccpa_a_person_who_denies_the_agent_blocks_verification(
@@ -509,6 +510,109 @@ def test_ccpa_a_person_who_denies_the_agent_blocks_verification(
     assert filed.status == Status.AWAITING_VERIFICATION
     assert filed.identity.subject_denied_at is not None
     assert filed.identity.verification == VerificationStatus.PENDING
+
+
+def _ask_person(filed, hanako, officer_client, capture) -> str:
+    """Staff match the person and ask them to confirm; the path of the link mailed."""
+    _identity_post(officer_client, filed, "match", capture, subject=hanako.pk)
+    mail.outbox.clear()
+    _identity_post(officer_client, filed, "ask-person", capture)
+    (message,) = mail.outbox
+    return message.body.split("http://127.0.0.1:8000", 1)[1].split()[0]
+
+
+def _unchanged(filed, audits: int) -> None:
+    filed.refresh_from_db()
+    assert filed.status == Status.AWAITING_VERIFICATION
+    assert filed.identity.verification == VerificationStatus.PENDING
+    assert filed.identity.subject_confirmed_at is None
+    assert AuditEvent.objects.count() == audits
+
+
+@pytest.mark.parametrize("answer", ["yes", "no"])
+def test_ccpa_an_agent_link_expires_after_the_configured_days(
+    filed, hanako, visitor, officer_client, django_capture_on_commit_callbacks, settings, answer
+):
+    """CCPA §7063: the link works RIGHTS_AGENT_LINK_DAYS; after that it records nothing and
+    tells the person how to answer instead (never an error page)."""
+    settings.RIGHTS_AGENT_LINK_DAYS = 14
+    sent = timezone.now()
+    with time_machine.travel(sent, tick=False):
+        path = _ask_person(filed, hanako, officer_client, django_capture_on_commit_callbacks)
+    assert "までの1回限り" in mail.outbox[-1].body  # the mail says until when, once
+    with time_machine.travel(sent + dt.timedelta(days=14, seconds=-1), tick=False):
+        assert visitor.get(path).status_code == 200  # still open on its last second
+    audits = AuditEvent.objects.count()
+    with time_machine.travel(sent + dt.timedelta(days=14), tick=False):
+        page = visitor.get(path)
+        with django_capture_on_commit_callbacks(execute=True):
+            posted = visitor.post(path, {"answer": answer})
+    for response in (page, posted):
+        assert response.status_code == 410
+        text = response.content.decode()
+        assert "This link expired on" in text and filed.reference in text
+        assert "contact our privacy office" in text and "Yes, I appointed them" not in text
+    _unchanged(filed, audits)
+    assert filed.identity.subject_denied_at is None
+
+    # Staff send a new link: it opens again for the configured days.
+    with time_machine.travel(sent + dt.timedelta(days=15), tick=False):
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            agent_confirmation_request(request=filed, actor=None)
+        fresh = mail.outbox[-1].body.split("http://127.0.0.1:8000", 1)[1].split()[0]
+        assert visitor.get(path).status_code == 404  # the old link is replaced
+        assert visitor.get(fresh).status_code == 200
+
+
+@pytest.mark.parametrize("first, second", [("yes", "no"), ("no", "yes"), ("no", "no")])
+def test_ccpa_an_agent_link_answers_once(
+    filed, hanako, visitor, officer_client, django_capture_on_commit_callbacks, first, second
+):
+    """CCPA §7063: once the person answered, the link says what they answered and a second
+    answer changes nothing."""
+    path = _ask_person(filed, hanako, officer_client, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert visitor.post(path, {"answer": first}).status_code == 200
+    filed.refresh_from_db()
+    identity = filed.identity
+    state = (identity.verification, identity.subject_confirmed_at, identity.subject_denied_at)
+    status, audits, events = filed.status, AuditEvent.objects.count(), filed.events.count()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = visitor.post(path, {"answer": second})
+    page = visitor.get(path)
+    for response in (again, page):
+        assert response.status_code == 410
+        text = response.content.decode()
+        assert "This link was already used" in text and filed.reference in text
+        said = "you confirmed the agent" if first == "yes" else "you did not appoint"
+        assert said in text and "Yes, I appointed them" not in text
+    filed.refresh_from_db()
+    identity = filed.identity
+    assert (identity.verification, identity.subject_confirmed_at, identity.subject_denied_at) == (
+        state
+    )
+    assert filed.status == status and filed.events.count() == events
+    assert AuditEvent.objects.count() == audits
+
+
+def test_an_agent_link_of_a_request_staff_decided_changes_nothing(
+    filed, hanako, visitor, officer_client, django_capture_on_commit_callbacks
+):
+    path = _ask_person(filed, hanako, officer_client, django_capture_on_commit_callbacks)
+    _identity_post(
+        officer_client, filed, "reject", django_capture_on_commit_callbacks, note="No proof."
+    )
+    filed.refresh_from_db()
+    assert filed.identity.verification == VerificationStatus.NOT_VERIFIED
+    with django_capture_on_commit_callbacks(execute=True):
+        response = visitor.post(path, {"answer": "yes"})
+    assert response.status_code == 410
+    assert "This link is no longer valid" in response.content.decode()
+    filed.refresh_from_db()
+    assert filed.identity.verification == VerificationStatus.NOT_VERIFIED
+    assert filed.identity.subject_confirmed_at is None
 
 
 # -- staff-entered requests ------------------------------------------------------------------
