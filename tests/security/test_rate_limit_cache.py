@@ -24,7 +24,16 @@ def _env(debug: bool, **extra) -> dict:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DEBUG", "CACHE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+        # DJANGO_ALLOW_ASYNC_UNSAFE: set by the browser tests' session fixture, and
+        # refused by check --deploy.
+        if key
+        not in {
+            "DEBUG",
+            "CACHE_URL",
+            "REDIS_URL",
+            "DJANGO_SETTINGS_MODULE",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
         and not key.startswith("FIELD_")
     }
     env.update(
