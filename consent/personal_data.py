@@ -1,6 +1,6 @@
 """The personal data the consent app holds, declared for the registry.
 
-Read by rights.registry at start-up. Consent records, restrictions and
+Read by portal.kernel.registry at start-up. Consent records, restrictions and
 provision records are shown on "my data" under the category "consent";
 marketing deliveries under "communications". This module also gives the
 registry the purposes of use (and their recipients) of every category.
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from rights.registry import (
+from portal.kernel.registry import (
     ERASE_BATCH_SIZE,
     Category,
     ModelSource,

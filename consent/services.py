@@ -29,8 +29,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from portal import outbox
-from portal.audit import audit_log, client_ip
+from portal.kernel import outbox
+from portal.kernel.audit import audit_log, client_ip
 
 from . import selectors
 from .models import (
@@ -227,7 +227,7 @@ class SignupConsent:
 def consent_record_signup(*, subject, consent: SignupConsent, request=None) -> list[ConsentRecord]:
     """Record what a new customer accepted and chose on the sign-up form.
 
-    Called inside :func:`portal.services.user_signup`'s transaction. The
+    Called inside :func:`portal.accounts.services.user_signup`'s transaction. The
     policy acceptance and each optional purpose get a record: "granted" when
     ticked, "declined" when left unticked, so the choice offered is on file.
     """
@@ -710,7 +710,7 @@ def marketing_delivery_send(*, delivery_id: int) -> bool:
     under the customer's row lock, so a withdrawal made after the customer
     was selected is honoured.
     """
-    from portal.emails import send_templated_email
+    from portal.kernel.emails import send_templated_email
 
     # Anything that can fail for a reason other than the mail server fails here,
     # before the claim, and leaves the delivery pending for the next run.

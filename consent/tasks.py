@@ -2,8 +2,8 @@
 
 from celery import shared_task
 
-from portal.jobs import ScheduledJob
-from portal.outbox import ResumableOutboxTask
+from portal.kernel.jobs import ScheduledJob
+from portal.kernel.outbox import ResumableOutboxTask
 
 from . import services
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from portal.decorators import step_up_required
+from portal.kernel.decorators import step_up_required
 
 from . import selectors, services
 from .forms import ConsentChoicesForm

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from .models import (
+from portal.kernel.models import (
     Inquiry,
     Invoice,
     PaymentMethod,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from gunicorn.glogging import Logger
 
-from portal.logs import mask_url_tokens
+from portal.kernel.logs import mask_url_tokens
 
 
 class TokenMaskingLogger(Logger):

@@ -16,7 +16,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from portal.logs import logging_config as portal_logging_config
+from portal.kernel.logs import logging_config as portal_logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -36,7 +36,7 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "portal.apps.PortalAdminConfig",
+    "portal.kernel.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -47,27 +47,27 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_email",
     "django_ratelimit",
-    "portal.apps.PortalConfig",
+    "portal.kernel.apps.PortalConfig",
     "rights.apps.RightsConfig",
     "consent.apps.ConsentConfig",
 ]
 
 MIDDLEWARE = [
-    "portal.logs.RequestIdMiddleware",
+    "portal.kernel.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "portal.middleware.BadTextMiddleware",
+    "portal.kernel.middleware.BadTextMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "portal.middleware.SessionSecurityMiddleware",
+    "portal.kernel.middleware.SessionSecurityMiddleware",
     "consent.middleware.PolicyAcceptanceMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "portal.middleware.ContentSecurityPolicyMiddleware",
+    "portal.kernel.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -133,7 +133,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Sessions and cookies.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)
-# A session ends after this many seconds without a request (portal.middleware):
+# A session ends after this many seconds without a request (portal.kernel.middleware):
 # customers 30 minutes, staff in the admin their own value; 0 turns it off.
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
 STAFF_SESSION_IDLE_TIMEOUT = env.int("STAFF_SESSION_IDLE_TIMEOUT", default=60 * 60)
@@ -145,7 +145,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-# Content-Security-Policy (portal.middleware): scripts and styles only from the
+# Content-Security-Policy (portal.kernel.middleware): scripts and styles only from the
 # site's own static files, never inline; images also as data: URIs (the QR code
 # of an authenticator set-up); no framing, no plugins, forms post only here.
 CONTENT_SECURITY_POLICY = {
@@ -168,7 +168,7 @@ PERMISSIONS_POLICY = {
     "usb": [],
 }
 
-# Login throttling (portal.throttle): wrong passwords allowed per account and
+# Login throttling (portal.kernel.throttle): wrong passwords allowed per account and
 # per network address within one window, on the customer and the admin login.
 LOGIN_THROTTLE_ACCOUNT_FAILURES = env.int("LOGIN_THROTTLE_ACCOUNT_FAILURES", default=5)
 LOGIN_THROTTLE_IP_FAILURES = env.int("LOGIN_THROTTLE_IP_FAILURES", default=30)
@@ -193,7 +193,7 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # A task is acknowledged when it has finished, not when it starts: a worker
 # lost mid-task (killed, out of memory, machine gone) leaves it to be redone.
-# Tasks are written to be redone safely (see portal.outbox.OutboxTask).
+# Tasks are written to be redone safely (see portal.kernel.outbox.OutboxTask).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -207,7 +207,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
     # A broker that stops answering must not hold a web request: without these
     # a publish to a hung Redis waits forever. Tasks are published through the
-    # outbox (portal.outbox), which retries later instead of waiting.
+    # outbox (portal.kernel.outbox), which retries later instead of waiting.
     "socket_connect_timeout": 2,
     "socket_timeout": 3,
 }
@@ -220,9 +220,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_TIMEZONE = TIME_ZONE
 # The beat schedule; each feature adds its periodic jobs here. Every job's
-# task is a portal.jobs.ScheduledJob and claims its period (a system check
+# task is a portal.kernel.jobs.ScheduledJob and claims its period (a system check
 # says so), so a second beat, or a retried task, changes nothing.
-CELERY_BEAT_SCHEDULER = "portal.jobs:ClaimingScheduler"
+CELERY_BEAT_SCHEDULER = "portal.kernel.jobs:ClaimingScheduler"
 # A claim not finished after this long, held by another message, is taken over:
 # that message is gone (it outlived the broker's visibility timeout).
 BEAT_CLAIM_STALE_SECONDS = env.int(
@@ -242,7 +242,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
 }
 
-# The outbox (portal.outbox): the drain publishes what could not be published
+# The outbox (portal.kernel.outbox): the drain publishes what could not be published
 # after its commit (broker down) every OUTBOX_DRAIN_SECONDS; a drain that waited
 # longer than three periods in the queue is dropped, the next one does its work.
 # A message published but not done (its task has not finished) after
@@ -303,7 +303,7 @@ if not DEBUG:
         )
 
 # One-time passwords (django-otp).
-# The code mail is rendered by portal.tasks.send_otp_email in the customer's
+# The code mail is rendered by portal.kernel.tasks.send_otp_email in the customer's
 # language; django-otp's own rendering is reduced to a placeholder it discards.
 OTP_EMAIL_BODY_TEMPLATE = "-"
 OTP_EMAIL_TOKEN_VALIDITY = env.int("OTP_EMAIL_TOKEN_VALIDITY", default=10 * 60)
@@ -325,7 +325,7 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 24)
 
 # Logs: one JSON object a line in production, readable lines in development;
 # every line written while a request or a task runs carries its request id
-# (portal/logs.py). Log ids and counts, never personal data.
+# (portal/kernel/logs.py). Log ids and counts, never personal data.
 LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
 LOGGING = portal_logging_config(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
 
@@ -490,7 +490,7 @@ DISCLOSURE_ENCRYPTION_KEY = env.list("DISCLOSURE_ENCRYPTION_KEY", default=[])
 # Only the embedded default (DEBUG on, no key set) derives a development key.
 DISCLOSURE_DEV_KEY = DEBUG and not DISCLOSURE_ENCRYPTION_KEY
 
-# Profile columns encrypted at rest (portal/encryption.py): Fernet keys,
+# Profile columns encrypted at rest (portal/kernel/encryption.py): Fernet keys,
 # comma-separated, the first encrypts and all decrypt (`manage.py
 # rotate_field_keys` moves every row to the first); the keyed hash that lets
 # staff search by phone or date of birth. Both are required when DEBUG is off.
@@ -522,7 +522,7 @@ RATELIMIT_USE_CACHE = "default"
 # The proxies in front of gunicorn (addresses or networks, comma-separated, e.g.
 # "127.0.0.1" for a proxy on the same host). X-Forwarded-For is believed only
 # from them; empty: the connecting address (REMOTE_ADDR) is the client's.
-# portal/client_address.py is the one policy for the audit trail, the login
+# portal/kernel/client_address.py is the one policy for the audit trail, the login
 # throttle and every rate limit.
 TRUSTED_PROXIES = [p.strip() for p in env.list("TRUSTED_PROXIES", default=[]) if p.strip()]
 for _proxy in TRUSTED_PROXIES:  # a typo must stop the start, not trust nobody silently
@@ -532,7 +532,7 @@ for _proxy in TRUSTED_PROXIES:  # a typo must stop the start, not trust nobody s
         raise ImproperlyConfigured(
             f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network"
         ) from _error
-RATELIMIT_IP_META_KEY = "portal.client_address.ratelimit_ip"
+RATELIMIT_IP_META_KEY = "portal.kernel.client_address.ratelimit_ip"
 # django-ratelimit's check (django_ratelimit.E003/W001) stays on: it reports a
 # cache that is not shared, not atomic or not supported. The one exception is
 # the development default above (DEBUG on, local memory), where runserver is

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from .accounts import views
 
 account_patterns = [
     path("", views.home, name="home"),

@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from portal.audit import audit_staff_view
+from portal.kernel.audit import audit_staff_view
 
 from . import admin_reports, services, workflow
 from .choices import Kind, Regime, RejectionGround, Status
@@ -68,7 +68,7 @@ class ServiceFilter(admin.SimpleListFilter):
     parameter_name = "service"
 
     def lookups(self, request, model_admin):
-        from portal.models import Service
+        from portal.kernel.models import Service
 
         services_qs = Service.objects.all()
         if not model_admin.sees_all(request):
@@ -210,7 +210,7 @@ class RightsRequestAdmin(
     ]
 
     # -- who sees what --------------------------------------------------------
-    # Rows and object permissions come from portal.admin_access (handlers: the
+    # Rows and object permissions come from portal.kernel.admin_access (handlers: the
     # requests of their services; auditors: read only; nobody works on a
     # request about themselves). Opening the page is audited there.
 

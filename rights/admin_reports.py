@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.audit import audit_log
+from portal.kernel.audit import audit_log
 
 from . import reporting, statistics
 from .charts import monthly_bars

@@ -9,7 +9,7 @@ class RightsConfig(AppConfig):
     def ready(self):
         from django.core import checks
 
-        from .registry import check_personal_data, registry
+        from portal.kernel.registry import check_personal_data, registry
 
         registry.autodiscover()
         checks.register(check_personal_data, checks.Tags.models)

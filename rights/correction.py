@@ -12,11 +12,11 @@ at the top level of the scope; :func:`requested_changes` reads both.
 Staff see each change as a before/after against the registry value now
 (:func:`review`), then approve all, approve some or reject
 (:func:`correction_decide`). Approved changes go through
-:meth:`rights.registry.Registry.correct`, which validates them again; if one
+:meth:`portal.kernel.registry.Registry.correct`, which validates them again; if one
 no longer validates, nothing is written and staff are told which and why.
 The timeline event holds the before/after values (the person's own data,
 shown to them and to staff; the scope, the event and the notice are encrypted
-at rest, see portal.fields.EncryptedJSONField); audit events name fields only.
+at rest, see portal.kernel.fields.EncryptedJSONField); audit events name fields only.
 """
 
 from __future__ import annotations
@@ -32,10 +32,11 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from portal.kernel.registry import RecordNotFound, registry
+
 from .choices import EventKind, Kind
 from .decisions import check_reason, finish, lock_for_decision, outcome_status
 from .models import RightsRequest
-from .registry import RecordNotFound, registry
 
 
 @dataclass(frozen=True)

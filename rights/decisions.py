@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from portal.audit import audit_log
+from portal.kernel.audit import audit_log
 
 from . import workflow
 from .choices import RejectionGround, Status

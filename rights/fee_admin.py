@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin_access import REFERENCE, ReadOnlyAdmin
-from portal.roles import PRIVACY_OFFICER
+from portal.kernel.admin_access import REFERENCE, ReadOnlyAdmin
+from portal.kernel.roles import PRIVACY_OFFICER
 
 from . import fees
 from .choices import (

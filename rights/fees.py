@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from portal.audit import audit_log
+from portal.kernel.audit import audit_log
 
 from .choices import (
     CHARGEABLE_KINDS,

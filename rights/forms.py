@@ -6,11 +6,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Service
+from portal.kernel.models import Service
+from portal.kernel.registry import Category, registry
 
 from .choices import DeliveryMethod, Kind
 from .correction import display, plain
-from .registry import Category, registry
 from .uploads import check_upload
 
 # A source with more records than this per customer (e.g. usage history) is

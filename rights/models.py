@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from portal.fields import EncryptedJSONField
+from portal.kernel.fields import EncryptedJSONField
 
 from .choices import (
     CHARGEABLE_KINDS,

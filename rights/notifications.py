@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from portal import outbox
+from portal.kernel import outbox
 
 from .models import RequestNotification, RightsRequest
 
@@ -166,7 +166,7 @@ def render_notice(
 
         context.update(delivery_notice_context(notification.context))
     with translation.override(language):
-        from portal.personal_data import yen
+        from portal.kernel.personal_data import yen
 
         from .choices import RejectionGround
 

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.audit import audit_log
+from portal.kernel.audit import audit_log
 
 from .choices import EventKind, PaymentStatus
 from .models import Payment, RequestEvent

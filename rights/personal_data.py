@@ -9,8 +9,8 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from portal.personal_data import yen
-from rights.registry import Category, ModelSource, PersonalField, registry
+from portal.kernel.personal_data import yen
+from portal.kernel.registry import Category, ModelSource, PersonalField, registry
 
 from .models import (
     IdentityDocument,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from portal.roles import AUDITOR, PRIVACY_OFFICER, staff_role
+from portal.kernel.roles import AUDITOR, PRIVACY_OFFICER, staff_role
 
 from .models import RightsRequest
 
@@ -19,7 +19,7 @@ def sees_all_services(user) -> bool:
 
 def staff_services(user) -> QuerySet:
     """The services a member of staff answers for (responsible or handler)."""
-    from portal.models import Service
+    from portal.kernel.models import Service
 
     return Service.objects.filter(Q(responsible=user) | Q(handlers=user)).distinct()
 
@@ -32,8 +32,8 @@ def requests_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     (they concern all of the customer's services) from customers registered
     with one of their services. Anyone else sees none.
     """
-    from portal.models import ServiceRegistration
-    from portal.roles import SERVICE_HANDLER
+    from portal.kernel.models import ServiceRegistration
+    from portal.kernel.roles import SERVICE_HANDLER
 
     queryset = RightsRequest.objects.all() if queryset is None else queryset
     role = staff_role(user)

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.audit import audit_log
+from portal.kernel.audit import audit_log
 
 from . import deadlines
 from .choices import Channel, EventKind, Regime, Status
@@ -278,7 +278,7 @@ def requests_remind_due_soon(*, now: dt.datetime | None = None) -> int:
     """
     from django.db.models import F, Q
 
-    from portal.emails import send_templated_email
+    from portal.kernel.emails import send_templated_email
 
     now = now or timezone.now()
     window = dt.timedelta(days=REMINDER_DAYS)
@@ -321,7 +321,7 @@ OVERDUE_DIGEST_LIMIT = 500
 def _privacy_officers():
     from django.contrib.auth import get_user_model
 
-    from portal.roles import PRIVACY_OFFICER
+    from portal.kernel.roles import PRIVACY_OFFICER
 
     return get_user_model().objects.filter(
         is_active=True, is_staff=True, groups__name=PRIVACY_OFFICER
@@ -334,14 +334,14 @@ def requests_escalate_overdue(
     """Queue for every privacy officer the list of overdue open requests (daily digest);
     return how many requests are overdue.
 
-    ``period`` is the beat period the job runs for (``portal.jobs``); started by
+    ``period`` is the beat period the job runs for (``portal.kernel.jobs``); started by
     hand, the period is the day. The messages are written in one transaction, one
     per officer and period: a run repeated after a crash (or a retried task) finds
     the period's messages and queues none again, and each is mailed once
     (``OutboxTask``), so no officer gets a period's digest twice.
     """
-    from portal.models import OutboxMessage
-    from portal.outbox import enqueue
+    from portal.kernel.models import OutboxMessage
+    from portal.kernel.outbox import enqueue
 
     now = now or timezone.now()
     overdue = RightsRequest.objects.overdue(now).count()
@@ -364,7 +364,7 @@ def overdue_digest_send(*, officer_id: int) -> bool:
     Nothing is mailed to an officer who left the role, or when nothing is overdue
     any more.
     """
-    from portal.emails import send_templated_email
+    from portal.kernel.emails import send_templated_email
 
     officer = _privacy_officers().filter(pk=officer_id).first()
     if officer is None:

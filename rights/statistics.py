@@ -93,7 +93,7 @@ def dimension_expression(name: str, today: dt.date):
 
 def value_labels(dimension: str) -> dict[str, str]:
     """How the values of a dimension are shown (codes become their labels)."""
-    from portal.models import Profile, Service
+    from portal.kernel.models import Profile, Service
 
     labels: dict[str, str] = {UNKNOWN: str(_("unknown"))}
     if dimension == "gender":

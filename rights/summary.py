@@ -16,9 +16,10 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from portal.kernel.registry import Category, registry
+
 from . import deadlines, fees
 from .choices import CHARGEABLE_KINDS, DeliveryMethod, FeeBasis, Kind, Regime
-from .registry import Category, registry
 
 #: Kinds whose effect cannot be undone once carried out: the review page warns.
 IRREVERSIBLE_KINDS = frozenset({Kind.DELETION, Kind.STOP_USE, Kind.STOP_PROVISION})

@@ -1,9 +1,9 @@
 """Celery entry points of the rights app: fetch by id, call a service.
 
-Tasks queued through the outbox (portal.outbox) run once per message: the
+Tasks queued through the outbox (portal.kernel.outbox) run once per message: the
 short mail tasks on ``OutboxTask``, the long or self-resuming ones (notices
 that remember whom they mailed, erasures, disclosure builds) on
-``ResumableOutboxTask``. Beat jobs claim their period (portal.jobs).
+``ResumableOutboxTask``. Beat jobs claim their period (portal.kernel.jobs).
 """
 
 import hashlib
@@ -15,9 +15,9 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from portal.jobs import ScheduledJob
-from portal.outbox import OutboxTask, ResumableOutboxTask
-from portal.tasks import MAIL_RETRY
+from portal.kernel.jobs import ScheduledJob
+from portal.kernel.outbox import OutboxTask, ResumableOutboxTask
+from portal.kernel.tasks import MAIL_RETRY
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def send_request_notification(notification_id: int) -> None:
 @shared_task(base=OutboxTask, **MAIL_RETRY)
 def send_request_code(confirmation_id: int) -> None:
     """Mail the code of a public-form confirmation; the code is computed here, never queued."""
-    from portal.emails import send_templated_email
+    from portal.kernel.emails import send_templated_email
 
     from .identity.models import EmailConfirmation
     from .identity.services import confirmation_code
@@ -109,7 +109,7 @@ def send_agent_confirmation(identity_id: int) -> None:
     """Mail the person the link to confirm (or deny) the agent who filed in their name."""
     from django.urls import reverse
 
-    from portal.emails import send_templated_email
+    from portal.kernel.emails import send_templated_email
 
     from .identity.models import RequestIdentity, VerificationStatus
     from .identity.services import agent_link_expires_at, confirmation_token

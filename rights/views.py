@@ -16,8 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from portal.audit import audit_log
-from portal.decorators import step_up_required
+from portal.kernel.audit import audit_log
+from portal.kernel.decorators import step_up_required
 
 from . import fees, services, workflow
 from .choices import CHARGEABLE_KINDS, Kind, PaymentStatus, Status

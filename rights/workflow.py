@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.audit import audit_log
+from portal.kernel.audit import audit_log
 
 from . import deadlines
 from .choices import CHARGEABLE_KINDS, EventKind, Kind, PaymentStatus, RejectionGround, Status
@@ -341,7 +341,7 @@ NOTICE_ON_ENTRY = {
 # Work that starts when a request of a kind enters a status: the erasure of an
 # approved deletion (rights.retention), later the disclosure and correction
 # engines. Hooks run inside the transition's transaction, after its event is
-# written, and only queue work, through ``portal.outbox.enqueue`` (published after commit).
+# written, and only queue work, through ``portal.kernel.outbox.enqueue`` (published after commit).
 ENTRY_HOOKS: dict[tuple[str, str], list[Callable[[RightsRequest], None]]] = {}
 
 

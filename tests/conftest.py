@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.backends.signals import connection_created
 from hypothesis import settings as hypothesis_settings
 
-from portal.celery import app as celery_app
+from portal.kernel.celery import app as celery_app
 from tests.factories import PASSWORD, ProfileFactory, UserFactory
 
 # Hypothesis: the same examples on every run ("ci", the default, so `make test`
@@ -186,7 +186,7 @@ def full_width(code: str, separator: str = "\u3000") -> str:
 
 
 def clear_login_throttle() -> None:
-    """Forget every login-failure counter (portal.throttle) in the cache.
+    """Forget every login-failure counter (portal.kernel.throttle) in the cache.
 
     Only the throttle's keys of this test process (its key prefix): the test
     cache may share its Redis database with other data and other processes.

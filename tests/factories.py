@@ -3,7 +3,7 @@ import datetime
 import factory
 from django.utils import timezone
 
-from portal.models import (
+from portal.kernel.models import (
     Inquiry,
     Invoice,
     PaymentMethod,

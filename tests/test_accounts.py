@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.db import IntegrityError, transaction
 
-from portal.models import AuditEvent, CustomerEmailDevice, User
+from portal.kernel.models import AuditEvent, CustomerEmailDevice, User
 from tests.conftest import last_code
 from tests.factories import UserFactory
 

@@ -5,9 +5,9 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal.models import AuditEvent
-from portal.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER
-from portal.staff import staff_create
+from portal.kernel.models import AuditEvent
+from portal.kernel.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER
+from portal.kernel.staff import staff_create
 from tests.conftest import full_width, totp_code
 from tests.factories import PASSWORD, UserFactory
 
@@ -147,7 +147,7 @@ def test_create_officer_prints_the_totp_secret_and_is_repeatable(capsys):
 def test_seed_demo_is_idempotent(capsys):
     call_command("seed_demo")
     call_command("seed_demo")
-    from portal.models import User
+    from portal.kernel.models import User
 
     assert User.objects.filter(email="demo@example.com").count() == 1
     assert TOTPDevice.objects.filter(user__email="officer@example.com").count() == 1

@@ -32,8 +32,8 @@ from consent.services import (
     provision_record_create,
     restriction_create,
 )
-from portal.audit import audit_log
-from portal.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER
+from portal.kernel.audit import audit_log
+from portal.kernel.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER
 from rights import fees, workflow
 from rights.choices import Status
 from rights.models import PaymentEvent

@@ -4,8 +4,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from portal.audit import audit_log, verify_chain
-from portal.models import AuditEvent
+from portal.kernel.audit import audit_log, verify_chain
+from portal.kernel.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

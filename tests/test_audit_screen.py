@@ -15,9 +15,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consent.models import Purpose
 from consent.services import consent_record_paper
-from portal.audit import audit_log, audit_staff_view
-from portal.models import AuditEvent
-from portal.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER
+from portal.kernel.audit import audit_log, audit_staff_view
+from portal.kernel.models import AuditEvent
+from portal.kernel.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER
 from rights.services import request_submit
 from tests.factories import RegistrationFactory, ServiceFactory, UserFactory
 

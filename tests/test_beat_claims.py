@@ -15,10 +15,10 @@ from celery.schedules import crontab, schedule
 from django.core import mail
 from django.utils import timezone
 
-from portal import jobs
-from portal.celery import app as celery_app
-from portal.models import OutboxMessage, ScheduledRun
-from portal.staff import staff_create
+from portal.kernel import jobs
+from portal.kernel.celery import app as celery_app
+from portal.kernel.models import OutboxMessage, ScheduledRun
+from portal.kernel.staff import staff_create
 from rights.models import RightsRequest
 from rights.retention.models import RetentionRun
 from rights.services import request_submit

@@ -8,8 +8,8 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core import mail
 
-from portal.celery import app as celery_app
-from portal.services import email_device_for
+from portal.kernel.celery import app as celery_app
+from portal.kernel.stepup import email_device_for
 
 pytestmark = [
     pytest.mark.celery_worker,
@@ -72,10 +72,10 @@ def test_a_beat_job_sent_twice_for_one_period_through_the_broker_runs_once(worke
     from django.contrib.auth.models import Group
     from django.utils import timezone
 
-    from portal import jobs
-    from portal.models import ScheduledRun
-    from portal.roles import PRIVACY_OFFICER
-    from portal.staff import staff_create
+    from portal.kernel import jobs
+    from portal.kernel.models import ScheduledRun
+    from portal.kernel.roles import PRIVACY_OFFICER
+    from portal.kernel.staff import staff_create
     from rights.models import RightsRequest
     from rights.services import request_submit
     from rights.tasks import escalate_overdue

@@ -14,9 +14,9 @@ from consent.models import (
     ProcessingRestriction,
     ProvisionRecord,
 )
-from portal.models import AuditEvent
-from portal.roles import AUDITOR
-from portal.staff import staff_create
+from portal.kernel.models import AuditEvent
+from portal.kernel.roles import AUDITOR
+from portal.kernel.staff import staff_create
 from tests.conftest import totp_code
 from tests.consent_support import purpose, recipients
 from tests.factories import PASSWORD, UserFactory

@@ -123,7 +123,9 @@ def test_a_mail_server_error_marks_the_delivery_failed_and_never_resends(
     customer, django_capture_on_commit_callbacks
 ):
     _grant(customer)
-    refuse = mock.patch("portal.emails.EmailMultiAlternatives.send", side_effect=OSError("down"))
+    refuse = mock.patch(
+        "portal.kernel.emails.EmailMultiAlternatives.send", side_effect=OSError("down")
+    )
     with refuse, django_capture_on_commit_callbacks(execute=True):
         campaign = services.marketing_campaign_run(key="weekly-fail")
     delivery = campaign.deliveries.get()

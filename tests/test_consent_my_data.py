@@ -7,7 +7,7 @@ from django.utils import translation
 
 from consent import services
 from consent.models import ConsentRecord, ProcessingRestriction, ProvisionRecord
-from rights.registry import Category, check_personal_data, registry
+from portal.kernel.registry import Category, check_personal_data, registry
 from tests.consent_support import purpose, recipients
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from django.core import mail
 
 from consent import selectors, services
 from consent.models import ConsentRecord, ProcessingRestriction
-from portal.models import AuditEvent
+from portal.kernel.models import AuditEvent
 from tests.consent_support import BROWSER, new_policy_version, purpose, recipients
 from tests.factories import PASSWORD
 

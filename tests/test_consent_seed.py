@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 from consent import services
 from consent.models import ConsentRecord, ProvisionRecord, Recipient
-from portal.models import User
+from portal.kernel.models import User
 
 pytestmark = pytest.mark.django_db
 

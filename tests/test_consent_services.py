@@ -13,7 +13,7 @@ from consent.models import (
     ProvisionRecord,
     evidence_erasure,
 )
-from portal.models import AuditEvent
+from portal.kernel.models import AuditEvent
 from tests.consent_support import new_policy_version, purpose, recipients
 
 pytestmark = pytest.mark.django_db

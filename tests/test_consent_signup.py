@@ -4,7 +4,7 @@ import pytest
 
 from consent import selectors, services
 from consent.models import ConsentRecord
-from portal.models import AuditEvent, User
+from portal.kernel.models import AuditEvent, User
 from tests.consent_support import BROWSER, purpose
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from portal.models import (
+from portal.kernel.models import (
     Invoice,
     Profile,
     Service,
@@ -14,8 +14,8 @@ from portal.models import (
     UsageRecord,
     User,
 )
-from portal.roles import SERVICE_HANDLER
-from portal.selectors import staff_service_scope
+from portal.kernel.roles import SERVICE_HANDLER
+from portal.kernel.selectors import staff_service_scope
 
 pytestmark = pytest.mark.django_db
 

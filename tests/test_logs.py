@@ -12,10 +12,10 @@ from django.core.management import call_command
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal import logs
-from portal.models import User
-from portal.services import email_device_for
-from portal.staff import staff_create
+from portal.kernel import logs
+from portal.kernel.models import User
+from portal.kernel.staff import staff_create
+from portal.kernel.stepup import email_device_for
 from rights.forms import CorrectionForm
 from rights.models import RightsRequest
 from tests.conftest import last_code, totp_code

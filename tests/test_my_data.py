@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from portal.models import UsageRecord
-from rights.registry import Category, registry
+from portal.kernel.models import UsageRecord
+from portal.kernel.registry import Category, registry
 from tests.factories import (
     InvoiceFactory,
     PaymentMethodFactory,

@@ -1,6 +1,6 @@
 """The transactional outbox: tasks are written with the change, published after it.
 
-The broker is replaced by a failing ``portal.outbox._send`` where a test needs
+The broker is replaced by a failing ``portal.kernel.outbox._send`` where a test needs
 it to be down; tests/faults stops a real Redis under a real worker.
 """
 
@@ -15,11 +15,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from portal import outbox
-from portal.celery import app as celery_app
-from portal.models import OutboxMessage
-from portal.services import email_device_for
-from portal.tasks import send_otp_email, send_verification_email
+from portal.kernel import outbox
+from portal.kernel.celery import app as celery_app
+from portal.kernel.models import OutboxMessage
+from portal.kernel.stepup import email_device_for
+from portal.kernel.tasks import send_otp_email, send_verification_email
 from rights import workflow
 from rights.choices import Status
 from rights.models import RequestNotification, RightsRequest
@@ -43,7 +43,7 @@ def customer(db):
 
 @pytest.fixture
 def officer_user(db):
-    from portal.staff import staff_create
+    from portal.kernel.staff import staff_create
 
     user, _device, _password = staff_create(email="po@example.com", password="x-Officer-2026")
     return user
@@ -439,7 +439,7 @@ def test_a_message_whose_task_finished_is_never_published_again(
 
 
 def test_the_outbox_refuses_a_task_that_would_act_twice_on_a_second_delivery(customer):
-    from portal.tasks import verify_audit_chain
+    from portal.kernel.tasks import verify_audit_chain
 
     with pytest.raises(TypeError, match="not an OutboxTask"):
         outbox.enqueue(verify_audit_chain)
@@ -450,7 +450,7 @@ def test_the_outbox_refuses_a_task_that_would_act_twice_on_a_second_delivery(cus
 
 def test_every_task_queued_through_the_outbox_runs_once_per_message():
     from consent.tasks import send_marketing_mail
-    from portal import tasks as portal_tasks
+    from portal.kernel import tasks as portal_tasks
     from rights import tasks as rights_tasks
 
     short = [

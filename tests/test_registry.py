@@ -12,8 +12,8 @@ from django.db import models
 from django.test.utils import isolate_apps
 from django.utils import translation
 
-from portal.models import AuditEvent, Profile, UsageRecord, User
-from rights.registry import (
+from portal.kernel.models import AuditEvent, Profile, UsageRecord, User
+from portal.kernel.registry import (
     ANY,
     Category,
     Lookup,
@@ -339,7 +339,7 @@ class CallCentreSource(Source):
             yield Record(self.key, call["id"], call["service"], values)
 
     def find_subjects(self, query):
-        from portal.encryption import phone_digits
+        from portal.kernel.encryption import phone_digits
 
         digits = phone_digits(query)
         return {

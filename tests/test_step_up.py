@@ -11,7 +11,7 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from portal.models import AuditEvent, CustomerTOTPDevice
+from portal.kernel.models import AuditEvent, CustomerTOTPDevice
 from tests.conftest import full_width, last_code, totp_code
 
 pytestmark = pytest.mark.django_db
@@ -99,7 +99,7 @@ def test_a_code_in_full_width_digits_and_groups_works(
 def test_a_malformed_code_is_refused_without_using_up_an_attempt(
     client, customer, django_capture_on_commit_callbacks, token
 ):
-    from portal.services import email_device_for
+    from portal.kernel.stepup import email_device_for
 
     client.force_login(customer)
     code = _send_code(client, django_capture_on_commit_callbacks)

@@ -3,9 +3,9 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from portal.models import AuditEvent
-from portal.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER
-from portal.staff import staff_create
+from portal.kernel.models import AuditEvent
+from portal.kernel.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER
+from portal.kernel.staff import staff_create
 from tests.conftest import totp_code
 from tests.factories import (
     PASSWORD,

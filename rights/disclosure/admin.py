@@ -12,7 +12,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.audit import audit_log
+from portal.kernel.audit import audit_log
 from rights.choices import Status
 
 from . import services

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from rights.registry import Category
+from portal.kernel.registry import Category
 
 from .report import CompanyContact, RecipientInfo, recipients_for, stylesheet
 from .scope import customer_language, customer_name, in_language

@@ -52,8 +52,8 @@ from django.templatetags.static import static
 from django.utils import translation
 from django.utils.translation import gettext
 
+from portal.kernel.registry import Record
 from rights.choices import Kind
-from rights.registry import Record
 
 from .notice import build_notice, iter_notice_html, notice_json, render_notice
 from .report import (
@@ -270,7 +270,7 @@ def _header(outline: Outline) -> dict:
 
 
 def _retention_text(code: str):
-    from rights.registry import registry
+    from portal.kernel.registry import registry
 
     return registry.retention_text(code)
 

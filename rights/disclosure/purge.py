@@ -12,7 +12,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from portal.audit import audit_log
+from portal.kernel.audit import audit_log
 from rights.retention.jobs import Purger, register_purger
 
 from .models import DisclosurePackage

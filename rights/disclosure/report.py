@@ -26,7 +26,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 
-from rights.registry import Category, PersonalField, Source, registry
+from portal.kernel.registry import Category, PersonalField, Source, registry
 from rights.templatetags.registry_tags import pd_is_long, pd_value
 
 from .scope import PackageScope, Presenter, customer_name, in_language, snapshot
@@ -186,7 +186,7 @@ class Outline:
 
 def build_outline(rights_request, scope: PackageScope, generated_at=None) -> Outline:
     """The outline of the report: counts are one grouped query per source."""
-    from portal.models import Service
+    from portal.kernel.models import Service
 
     presenter = Presenter()
     tallies = {s.key: scope.tally(s) for s in scope.sources()}

@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 
-from rights.registry import Category, PersonalField, Record, Source, registry
+from portal.kernel.registry import Category, PersonalField, Record, Source, registry
 
 
 def customer_language(rights_request) -> str:

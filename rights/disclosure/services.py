@@ -26,8 +26,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from portal import outbox
-from portal.audit import audit_log
+from portal.kernel import outbox
+from portal.kernel.audit import audit_log
 from rights import workflow
 from rights.choices import DeliveryMethod, Kind, Status
 from rights.models import RightsRequest

@@ -16,7 +16,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from portal.decorators import step_up_required
+from portal.kernel.decorators import step_up_required
 
 from . import crypto, services
 from .selectors import package_for_download

@@ -17,11 +17,11 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from portal.audit import audit_log
-from portal.selectors import subjects_visible_to
+from portal.kernel.audit import audit_log
+from portal.kernel.registry import registry
+from portal.kernel.selectors import subjects_visible_to
 
 from ..choices import Status
-from ..registry import registry
 from ..selectors import STAFF, visible_documents
 from ..workflow import TransitionError
 from . import services

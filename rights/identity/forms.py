@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.codes import OneTimeCodeField
+from portal.kernel.codes import OneTimeCodeField
+from portal.kernel.registry import Category
 
 from ..choices import Channel, DeliveryMethod, Kind, Regime
-from ..registry import Category
 from ..uploads import check_upload
 from .models import AUTHORITY_KINDS, Capacity, DocumentKind
 from .services import Person, Requester, Upload

@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.fields import EncryptedCharField, EncryptedDateField
+from portal.kernel.fields import EncryptedCharField, EncryptedDateField
 
 
 def _private_storage():

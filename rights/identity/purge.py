@@ -17,7 +17,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ..registry import Category
+from portal.kernel.registry import Category
+
 from ..retention import erasure
 from ..retention.jobs import Purger, held_request_files_q, register_purger
 from ..retention.models import ErasureLedgerEntry

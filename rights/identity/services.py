@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
-from portal import outbox
-from portal.audit import audit_log
+from portal.kernel import outbox
+from portal.kernel.audit import audit_log
 
 from ..choices import Channel, RejectionGround, Status
 from ..models import RightsRequest

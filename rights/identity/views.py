@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from portal.audit import audit_log
-from portal.decorators import step_up_required
+from portal.kernel.audit import audit_log
+from portal.kernel.decorators import step_up_required
 
 from ..choices import PaymentStatus
 from ..disclosure.models import DisclosurePackage

@@ -3,7 +3,7 @@ before 0009. Not atomic, resumable: see portal 0009."""
 
 from django.db import migrations
 
-from portal import encryption
+from portal.kernel import encryption
 
 IDENTITY = encryption.TableSpec(
     table="rights_requestidentity",

@@ -4,7 +4,7 @@ resumable: see portal 0009."""
 
 from django.db import migrations
 
-from portal import encryption
+from portal.kernel import encryption
 
 
 def _spec(table: str, column: str) -> encryption.TableSpec:

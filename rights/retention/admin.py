@@ -13,8 +13,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from portal.admin_access import REFERENCE, ReadOnlyAdmin
-from rights.registry import Category, registry
+from portal.kernel.admin_access import REFERENCE, ReadOnlyAdmin
+from portal.kernel.registry import Category, registry
 
 from .models import (
     DeferredErasure,

@@ -61,8 +61,8 @@ from django.db.models import Max, Q
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, ngettext
 
-from portal.audit import audit_log
-from rights.registry import Category, ModelSource, Source, registry
+from portal.kernel.audit import audit_log
+from portal.kernel.registry import Category, ModelSource, Source, registry
 
 from . import holds as H
 from .dryrun import in_dry_run
@@ -867,7 +867,7 @@ def held_for_subject(subject, *, today: dt.date | None = None) -> dict:
         .select_related("service", "placed_by")
     )
     if holds:
-        from portal.models import ServiceRegistration
+        from portal.kernel.models import ServiceRegistration
 
         theirs = set(
             ServiceRegistration.objects.filter(user=subject).values_list("service_id", flat=True)

@@ -11,7 +11,7 @@ Two kinds of hold keep data from being erased:
 Both are expressed as ``Q`` conditions on a source's model, so the deletion
 workflow, the deferred erasures and the retention sweep ask the database the
 same question, for one customer or for a whole table. Only model sources
-(:class:`rights.registry.ModelSource`) are evaluated per record; another
+(:class:`portal.kernel.registry.ModelSource`) are evaluated per record; another
 source is held as a whole when a hold covers it.
 """
 
@@ -26,7 +26,7 @@ from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from rights.registry import DELETE, ModelSource, Source
+from portal.kernel.registry import DELETE, ModelSource, Source
 
 from . import rules as dates
 from .models import AccountClosure, LegalHold, RetentionRule, RetentionTrigger
@@ -78,7 +78,7 @@ def _date_bound(source: ModelSource, field_name: str, day: dt.date):
 
 
 def _registrations(source: ModelSource):
-    from portal.models import ServiceRegistration
+    from portal.kernel.models import ServiceRegistration
 
     registrations = ServiceRegistration.objects.filter(user=OuterRef(subject_column(source)))
     if source.service_path:
@@ -299,7 +299,7 @@ def hold_q(hold: LegalHold, source: Source, category: str) -> Q:
             return NOTHING
         elif hold.subject_id is None:
             # Data about the customer as a whole: held for every customer of the service.
-            from portal.models import ServiceRegistration
+            from portal.kernel.models import ServiceRegistration
 
             customers = ServiceRegistration.objects.filter(service_id=hold.service_id)
             condition &= Q(**{f"{subject_column(source)}__in": customers.values("user")})
@@ -373,7 +373,7 @@ def rule_keep_until(
         elif closing:
             until = dates.keep_until(timezone.localdate(), period)
     elif trigger == RetentionTrigger.REGISTRATION_END:
-        from portal.models import ServiceRegistration
+        from portal.kernel.models import ServiceRegistration
 
         registrations = ServiceRegistration.objects.filter(user=subject)
         if not registrations.filter(ended_on__isnull=True).exists():

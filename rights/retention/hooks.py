@@ -1,9 +1,9 @@
 """Wiring, connected from ``RightsConfig.ready``: the deletion hook and the registry's
 retention texts."""
 
-from portal import outbox
+from portal.kernel import outbox
+from portal.kernel.registry import registry
 from rights.choices import Kind, Status
-from rights.registry import registry
 from rights.workflow import on_entry
 
 from .texts import retention_text

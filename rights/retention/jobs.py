@@ -49,8 +49,8 @@ from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from portal.audit import audit_log
-from rights.registry import EVERY_SUBJECT, ModelSource, registry
+from portal.kernel.audit import audit_log
+from portal.kernel.registry import EVERY_SUBJECT, ModelSource, registry
 
 from . import erasure
 from . import holds as H
@@ -567,8 +567,8 @@ def purge_request_documents(*, today: dt.date, dry_run: bool, run: Run) -> int:
     authority, evidence. The message stays; the file, its name and type go.
     Files of a customer under a staff hold on their requests stay.
     """
+    from portal.kernel.registry import Category
     from rights.models import RequestMessage
-    from rights.registry import Category
 
     cutoff = timezone.make_aware(
         dt.datetime.combine(

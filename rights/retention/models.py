@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from rights.registry import Category
+from portal.kernel.registry import Category
 
 
 def localised(obj, field: str) -> str:

@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.audit import audit_log
-from rights.registry import Category, RecordNotFound, registry
+from portal.kernel.audit import audit_log
+from portal.kernel.registry import Category, RecordNotFound, registry
 
 from .holds import lock_holds
 from .models import LegalHold

@@ -2,7 +2,7 @@
 
 from django import template
 
-from portal.personal_data import yen as _yen
+from portal.kernel.personal_data import yen as _yen
 
 register = template.Library()
 

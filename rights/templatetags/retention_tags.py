@@ -2,7 +2,7 @@
 
 from django import template
 
-from rights.registry import Category
+from portal.kernel.registry import Category
 from rights.retention.erasure import held_for_subject
 
 register = template.Library()

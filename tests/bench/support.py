@@ -6,7 +6,7 @@ import subprocess
 
 from django.db import connection
 
-from portal.models import UsageRecord
+from portal.kernel.models import UsageRecord
 from tests.factories import (
     InvoiceFactory,
     PaymentMethodFactory,

@@ -16,7 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from portal.staff import staff_create
+from portal.kernel.staff import staff_create
 from rights.models import RightsRequest
 from tests.conftest import totp_code
 from tests.factories import PASSWORD, ProfileFactory

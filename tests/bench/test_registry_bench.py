@@ -24,8 +24,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_otp import DEVICE_ID_SESSION_KEY
 
-from portal.services import STEP_UP_SESSION_KEY, email_device_for
-from rights.registry import registry
+from portal.kernel.registry import registry
+from portal.kernel.stepup import STEP_UP_SESSION_KEY, email_device_for
 from tests.bench.support import machine, subject_with
 from tests.factories import ServiceFactory
 

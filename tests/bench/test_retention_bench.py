@@ -27,7 +27,7 @@ from django.apps import apps
 from django.db import connection
 from django.utils import timezone
 
-from portal.models import Service, ServiceRegistration, UsageRecord, User
+from portal.kernel.models import Service, ServiceRegistration, UsageRecord, User
 from rights.models import LegalHold, RetentionRule
 from rights.retention import jobs
 from tests.bench.support import machine

@@ -6,8 +6,8 @@ import re
 import pytest
 from django.core import mail
 
-from portal.models import AuditEvent
-from portal.staff import staff_create
+from portal.kernel.models import AuditEvent
+from portal.kernel.staff import staff_create
 from rights.choices import Channel, Status
 from rights.identity.models import Capacity, VerificationStatus
 from rights.models import RightsRequest

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from portal.staff import staff_create
+from portal.kernel.staff import staff_create
 from rights.models import RightsRequest
 from tests.e2e.test_request_flow import _staff_logs_in
 from tests.factories import PASSWORD, ProfileFactory

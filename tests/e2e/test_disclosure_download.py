@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 
-from portal.staff import staff_create
+from portal.kernel.staff import staff_create
 from rights.choices import Status
 from rights.disclosure.models import DisclosureDelivery, DisclosurePackage
 from rights.models import RightsRequest

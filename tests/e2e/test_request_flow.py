@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal.staff import staff_create
+from portal.kernel.staff import staff_create
 from rights.choices import Status
 from rights.models import RightsRequest
 from tests.conftest import totp_code

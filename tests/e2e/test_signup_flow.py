@@ -5,7 +5,7 @@ import re
 import pytest
 from django.core import mail
 
-from portal.models import User
+from portal.kernel.models import User
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

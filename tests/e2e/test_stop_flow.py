@@ -11,7 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consent import services as consent
 from consent.models import ConsentRecord
-from portal.staff import staff_create
+from portal.kernel.staff import staff_create
 from rights.choices import Kind, Status
 from rights.services import request_submit
 from rights.workflow import transition

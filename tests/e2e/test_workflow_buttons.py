@@ -4,7 +4,7 @@ and the page says what completes it (APPI art. 35; GDPR art. 17)."""
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal.staff import staff_create
+from portal.kernel.staff import staff_create
 from rights import workflow
 from rights.choices import Status
 from tests.conftest import totp_code

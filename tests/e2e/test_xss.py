@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from portal.staff import staff_create
+from portal.kernel.staff import staff_create
 from rights.correction import requested_changes
 from rights.models import RightsRequest
 from tests.e2e.conftest import ARTIFACTS

@@ -25,8 +25,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from portal.celery import app as celery_app
-from portal.staff import staff_create
+from portal.kernel.celery import app as celery_app
+from portal.kernel.staff import staff_create
 from tests.factories import ProfileFactory, RegistrationFactory, ServiceFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -275,7 +275,7 @@ def officer(db):
 
 def customer_with_history(records: int):
     """A customer with ``records`` usage records of one service, written in one statement."""
-    from portal.models import UsageRecord
+    from portal.kernel.models import UsageRecord
 
     customer = ProfileFactory(user__language="en").user
     service = ServiceFactory()

@@ -15,8 +15,8 @@ from collections import Counter
 
 import redis
 
-from portal.models import CustomerEmailDevice, OutboxMessage
-from portal.services import email_device_for
+from portal.kernel.models import CustomerEmailDevice, OutboxMessage
+from portal.kernel.stepup import email_device_for
 from rights.identity.services import email_confirmation_start
 from rights.models import RequestNotification
 from rights.services import request_submit

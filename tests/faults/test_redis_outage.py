@@ -12,9 +12,9 @@ import time
 import pytest
 from django.test import Client
 
-from portal import outbox
-from portal.models import CustomerEmailDevice, OutboxMessage
-from portal.staff import staff_create
+from portal.kernel import outbox
+from portal.kernel.models import CustomerEmailDevice, OutboxMessage
+from portal.kernel.staff import staff_create
 from rights import workflow
 from rights.choices import RejectionGround, Status
 from rights.models import RequestNotification, RightsRequest

@@ -23,7 +23,7 @@ from django.contrib.sessions.models import Session
 from django.db import connection
 from django_otp import devices_for_user
 
-from portal.models import (
+from portal.kernel.models import (
     CustomerTOTPDevice,
     Inquiry,
     Invoice,
@@ -32,7 +32,7 @@ from portal.models import (
     UsageRecord,
     User,
 )
-from portal.services import email_device_for
+from portal.kernel.stepup import email_device_for
 from rights import workflow
 from rights.choices import Status
 from rights.models import AccountClosure, RightsRequest

@@ -4,7 +4,7 @@ Issue 17, observation 6 and acceptance 2. Two real ``celery beat`` processes
 (a second one started by mistake, or an old one left running after a
 deploy) send every job; their crontab schedules are shortened to
 ``BEAT_EVERY_SECONDS`` so that a period takes seconds. Each job claims its
-period (portal.jobs), so the overdue digest reaches each officer once per
+period (portal.kernel.jobs), so the overdue digest reaches each officer once per
 period and each retention job records one run per period.
 """
 
@@ -18,8 +18,8 @@ from collections import Counter
 from django.db.models import Count
 from django.utils import timezone
 
-from portal.models import ScheduledRun
-from portal.staff import staff_create
+from portal.kernel.models import ScheduledRun
+from portal.kernel.staff import staff_create
 from rights.models import RightsRequest
 from rights.retention.models import RetentionRun
 from rights.services import request_submit

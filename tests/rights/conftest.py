@@ -2,8 +2,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import translation
 
-from portal.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER
-from portal.staff import staff_create
+from portal.kernel.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER
+from portal.kernel.staff import staff_create
 from rights.services import request_submit
 from tests.conftest import totp_code
 from tests.factories import PASSWORD, UserFactory

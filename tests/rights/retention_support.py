@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from portal.models import Profile
+from portal.kernel.models import Profile
 from rights import workflow
 from rights.choices import Kind, Status
 from rights.services import request_submit

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from portal.models import AuditEvent
+from portal.kernel.models import AuditEvent
 from rights import deadlines
 from rights.choices import Status
 from rights.models import RequestEvent, RightsRequest
@@ -136,7 +136,7 @@ def test_bulk_assign(officer_client, officer, customer, file_request):
 
 
 def test_service_handler_sees_only_requests_of_their_services(client, handler, customer):
-    from portal.models import Service
+    from portal.kernel.models import Service
 
     mine = Service.objects.create(code="mine", name="Mine", responsible=handler)
     other = Service.objects.create(

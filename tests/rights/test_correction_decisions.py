@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext
 
-from portal.models import AuditEvent, Profile
+from portal.kernel.models import AuditEvent, Profile
 from rights import correction
 from rights.choices import EventKind, Kind, RejectionGround, Status
 from rights.forms import CorrectionForm
@@ -410,7 +410,7 @@ def test_the_values_asked_for_and_changed_are_encrypted_at_rest(correction_reque
     the database holds them as tokens, while the pages and the notice read them."""
     from django.db import connection
 
-    from portal.encryption import looks_like_token
+    from portal.kernel.encryption import looks_like_token
 
     correction.correction_decide(request=correction_request, approve=[0, 1, 2], actor=officer)
     queries = {

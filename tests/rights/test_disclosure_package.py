@@ -23,6 +23,7 @@ from consent.models import (
     ProcessingRestriction,
     ProvisionRecord,
 )
+from portal.kernel.registry import registry
 from rights.choices import Kind
 from rights.disclosure.package import (
     PackageSummary,
@@ -31,7 +32,6 @@ from rights.disclosure.package import (
     write_purpose_notice,
 )
 from rights.models import RightsRequest
-from rights.registry import registry
 from rights.retention.texts import retention_text
 from rights.services import message_post, request_submit
 from tests.consent_support import purpose, recipients

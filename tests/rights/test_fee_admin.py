@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from portal.models import AuditEvent
+from portal.kernel.models import AuditEvent
 from rights.choices import Kind, PaymentStatus, Regime, Status
 from rights.models import FeeSchedule, Payment
 from tests.rights.fee_support import SINCE, in_review, publish

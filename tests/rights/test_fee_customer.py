@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from portal.models import AuditEvent
+from portal.kernel.models import AuditEvent
 from rights import fees
 from rights.choices import PaymentMethod, Regime
 from tests.rights.fee_support import in_review, page_text, publish

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.test import Client, override_settings
 
-from portal.models import AuditEvent
+from portal.kernel.models import AuditEvent
 from rights import fees
 from rights.choices import EventKind, PaymentMethod, PaymentStatus, Status
 from rights.models import PaymentEvent, RequestEvent

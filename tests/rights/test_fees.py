@@ -10,8 +10,8 @@ from django.db import IntegrityError, transaction
 from django.test import override_settings
 from django.utils import timezone, translation
 
-from portal.models import AuditEvent
-from portal.personal_data import yen
+from portal.kernel.models import AuditEvent
+from portal.kernel.personal_data import yen
 from rights import fees, workflow
 from rights.choices import (
     DeliveryMethod,

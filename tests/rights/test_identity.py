@@ -10,7 +10,7 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from portal.models import AuditEvent
+from portal.kernel.models import AuditEvent
 from rights import deadlines
 from rights.choices import Channel, RejectionGround, Status
 from rights.identity.models import (
@@ -74,7 +74,7 @@ def test_the_phone_numbers_and_date_of_birth_are_encrypted_at_rest(filed):
     """Issue 10: what the requester typed about themselves and the person is kept as tokens."""
     from django.db import connection
 
-    from portal.encryption import looks_like_token
+    from portal.kernel.encryption import looks_like_token
 
     with connection.cursor() as cursor:
         cursor.execute(
@@ -326,8 +326,8 @@ def test_a_handler_of_other_services_cannot_open_the_documents(filed, client):
     and leave no trace of a view."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from portal.roles import SERVICE_HANDLER
-    from portal.staff import staff_create
+    from portal.kernel.roles import SERVICE_HANDLER
+    from portal.kernel.staff import staff_create
     from tests.conftest import totp_code
     from tests.factories import PASSWORD, ServiceFactory
 
@@ -735,8 +735,8 @@ def test_a_retried_notice_mails_only_the_recipient_it_missed(
 
 def test_the_person_sees_the_identity_check_among_their_data(filed, hanako, officer):
     """The identity record and the documents are the person's data: "my data" lists them."""
+    from portal.kernel.registry import registry
     from rights.identity.services import identity_match_subject
-    from rights.registry import registry
 
     identity_match_subject(request=filed, subject=hanako, actor=officer)
     view = registry.subject_view(hanako, pages={})

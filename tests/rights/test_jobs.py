@@ -45,7 +45,7 @@ def test_a_digest_run_repeated_after_a_crash_mails_no_officer_twice(
     """A worker lost after the digest's messages committed but before its job was
     marked finished runs the job again: the day's messages are found, none is queued
     again, and each officer gets the day's digest once."""
-    from portal.models import OutboxMessage
+    from portal.kernel.models import OutboxMessage
 
     late = file_request(customer)
     RightsRequest.objects.filter(pk=late.pk).update(due_at=timezone.now() - dt.timedelta(days=1))

@@ -13,7 +13,7 @@ import pytest
 from django.contrib.messages import ERROR, get_messages
 from django.utils import timezone
 
-from portal.models import AuditEvent
+from portal.kernel.models import AuditEvent
 from rights import fees, workflow
 from rights.choices import EventKind, PaymentMethod, PaymentStatus, Status
 from rights.models import Payment, RequestEvent

@@ -324,7 +324,7 @@ def test_the_requester_downloads_the_answer_once_from_the_follow_page(
 ):
     """APPI art. 33 for a requester without an account: the notice points to the follow
     page (not to a login), the file is downloaded there once, and the audit trail says so."""
-    from portal.models import AuditEvent
+    from portal.kernel.models import AuditEvent
     from tests.rights.disclosure_support import unzip
 
     notice = notice_to(AGENT, "Download them from the page below")

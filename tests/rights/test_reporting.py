@@ -8,7 +8,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from portal.models import Profile
+from portal.kernel.models import Profile
 from rights import reporting, statistics
 from rights.choices import Status
 from rights.models import RightsRequest

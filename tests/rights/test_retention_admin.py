@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from portal.models import AuditEvent
+from portal.kernel.models import AuditEvent
 from rights.models import DeferredErasure, LegalHold, RetentionRule, RetentionRun
 from rights.retention import jobs
 

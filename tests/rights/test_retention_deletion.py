@@ -15,8 +15,8 @@ from django.contrib.sessions.models import Session
 from django.core import mail
 from django_otp.plugins.otp_email.models import EmailDevice
 
-from portal.audit import verify_chain
-from portal.models import AuditEvent, Invoice, Profile, UsageRecord, User
+from portal.kernel.audit import verify_chain
+from portal.kernel.models import AuditEvent, Invoice, Profile, UsageRecord, User
 from rights.choices import Status
 from rights.models import (
     AccountClosure,

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.test import override_settings
 
-from portal.models import AuditEvent, Profile, UsageRecord
+from portal.kernel.models import AuditEvent, Profile, UsageRecord
 from rights.models import (
     AccountClosure,
     ErasureLedgerEntry,

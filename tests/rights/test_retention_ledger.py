@@ -14,7 +14,7 @@ from django.core import serializers
 from django.core.management import call_command
 from django.core.serializers.json import DjangoJSONEncoder
 
-from portal.models import Invoice, Profile, ServiceRegistration, UsageRecord, User
+from portal.kernel.models import Invoice, Profile, ServiceRegistration, UsageRecord, User
 from rights.models import ErasureLedgerEntry
 from rights.retention import jobs
 from tests.factories import PASSWORD
@@ -120,8 +120,8 @@ def test_reapply_repeats_a_sweep_over_restored_rows():
 
 def _customer_with_devices_and_session(client):
     """A customer with an e-mail code device, an authenticator app and a live session."""
-    from portal.models import CustomerTOTPDevice
-    from portal.services import email_device_for
+    from portal.kernel.models import CustomerTOTPDevice
+    from portal.kernel.stepup import email_device_for
 
     customer = customer_with_records(usage=3)
     customer.set_password(PASSWORD)
@@ -137,7 +137,7 @@ def _backup_of(customer) -> str:
     from django_otp.plugins.otp_email.models import EmailDevice
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from portal.models import CustomerEmailDevice, CustomerTOTPDevice
+    from portal.kernel.models import CustomerEmailDevice, CustomerTOTPDevice
 
     return _dump(
         User.objects.filter(pk=customer.pk),

@@ -6,8 +6,8 @@ import pytest
 from django.test import override_settings
 from django.utils import translation
 
+from portal.kernel.registry import registry
 from rights.models import RetentionRule
-from rights.registry import registry
 from rights.retention import rules as dates
 from rights.retention.texts import retention_text
 

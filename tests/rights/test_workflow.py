@@ -9,7 +9,7 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from portal.models import AuditEvent
+from portal.kernel.models import AuditEvent
 from rights import workflow
 from rights.choices import RejectionGround, Status
 from rights.models import RequestEvent, RightsRequest

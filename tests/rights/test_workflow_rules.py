@@ -17,7 +17,7 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from portal.models import AuditEvent, OutboxMessage
+from portal.kernel.models import AuditEvent, OutboxMessage
 from rights import workflow
 from rights.choices import Channel, DeliveryMethod, Kind, PaymentStatus, Regime, Status
 from rights.disclosure.models import DisclosurePackage

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from consent.models import ConsentRecord
-from portal.models import AuditEvent, Profile, User
+from portal.kernel.models import AuditEvent, Profile, User
 from rights.identity.models import EmailConfirmation, IdentityDocument, RequestIdentity
 from rights.models import Payment, PaymentEvent, RequestEvent, RequestMessage, RightsRequest
 from rights.services import message_post, request_submit

@@ -1,4 +1,4 @@
-"""One client address behind the proxy (portal/client_address.py, issue 17).
+"""One client address behind the proxy (portal/kernel/client_address.py, issue 17).
 
 gunicorn runs behind a proxy on the same host, so every request arrives from
 127.0.0.1. X-Forwarded-For names the client, and is believed only from an
@@ -14,10 +14,10 @@ import time_machine
 from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 
-from portal.audit import audit_log
-from portal.client_address import client_ip, may_lock_address, ratelimit_ip
-from portal.models import AuditEvent
-from portal.staff import staff_create
+from portal.kernel.audit import audit_log
+from portal.kernel.client_address import client_ip, may_lock_address, ratelimit_ip
+from portal.kernel.models import AuditEvent
+from portal.kernel.staff import staff_create
 from tests.conftest import totp_code
 from tests.factories import PASSWORD, ProfileFactory
 

@@ -22,10 +22,10 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.models import F
 from django.test import Client
 
-from portal import encryption
-from portal.fields import table_spec
-from portal.models import Profile
-from rights.registry import Category, registry
+from portal.kernel import encryption
+from portal.kernel.fields import table_spec
+from portal.kernel.models import Profile
+from portal.kernel.registry import Category, registry
 from tests.conftest import shared_cache_url
 from tests.factories import ProfileFactory
 from tests.rights.conftest import officer, officer_client  # noqa: F401

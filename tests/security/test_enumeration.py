@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.core import mail
 
-from portal.models import User
+from portal.kernel.models import User
 from tests.test_accounts import SIGNUP
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 
-from portal.models import Profile, User
+from portal.kernel.models import Profile, User
 from rights.choices import Status
 from rights.correction import requested_changes
 from rights.forms import correctable_fields
@@ -315,7 +315,7 @@ def test_account_language_refuses_unknown_languages(stepped_up_client, customer,
 
 
 def test_step_up_refuses_bad_codes_and_other_peoples_devices(client, customer, other_customer):
-    from portal.services import email_device_for
+    from portal.kernel.stepup import email_device_for
 
     client.force_login(customer)
     others = email_device_for(other_customer)
@@ -334,7 +334,7 @@ def test_step_up_refuses_bad_codes_and_other_peoples_devices(client, customer, o
 
 
 def test_authenticator_setup_refuses_bad_codes(stepped_up_client, customer):
-    from portal.models import CustomerTOTPDevice
+    from portal.kernel.models import CustomerTOTPDevice
 
     for token in ("abcdef", SCRIPT, "9" * 100):
         response = stepped_up_client.post("/account/authenticator/", {"token": token})
@@ -639,7 +639,7 @@ def test_webhook_refuses_bad_signatures_and_huge_bodies(db, settings):
 def test_script_in_a_correction_is_escaped_in_the_admin(stepped_up_client, customer, client):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from portal.staff import staff_create
+    from portal.kernel.staff import staff_create
 
     data = {
         "target": correction_target(customer, "address"),

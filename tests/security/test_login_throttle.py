@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 import time_machine
 
-from portal.models import AuditEvent
-from portal.staff import staff_create
+from portal.kernel.models import AuditEvent
+from portal.kernel.staff import staff_create
 from tests.conftest import totp_code
 from tests.factories import PASSWORD, ProfileFactory
 

@@ -9,7 +9,7 @@ primary key can hold, so an over-long id never reaches a view.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
-from portal.converters import IdConverter
+from portal.kernel.converters import IdConverter
 from tests.conftest import totp_code
 from tests.factories import PASSWORD
 
@@ -61,7 +61,7 @@ def _fill(route: str, number: str) -> str:
 
 @pytest.fixture
 def staff_client(client):
-    from portal.staff import staff_create
+    from portal.kernel.staff import staff_create
 
     officer, device, _ = staff_create(email="po@example.com", password=PASSWORD)
     response = client.post(

@@ -9,12 +9,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.middleware import UNREADABLE_TEXT
+from portal.kernel.middleware import UNREADABLE_TEXT
+from portal.kernel.registry import registry
 from rights.choices import DeliveryMethod
 from rights.correction import requested_changes
 from rights.forms import correctable_fields
 from rights.models import RightsRequest
-from rights.registry import registry
 from tests.intake_support import file_from_review, is_review
 
 from .conftest import snapshot

@@ -10,8 +10,8 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from portal.models import AuditEvent, SessionsEndedReason, User
-from portal.staff import staff_create
+from portal.kernel.models import AuditEvent, SessionsEndedReason, User
+from portal.kernel.staff import staff_create
 from tests.conftest import totp_code
 from tests.factories import PASSWORD
 

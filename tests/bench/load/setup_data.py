@@ -30,9 +30,9 @@ def main(out_path: str) -> None:
 
     from consent import selectors, services
     from consent.models import ConsentRecord
-    from portal.models import Profile, Service, ServiceRegistration, UsageRecord, User
-    from portal.services import email_device_for
-    from portal.staff import staff_create
+    from portal.kernel.models import Profile, Service, ServiceRegistration, UsageRecord, User
+    from portal.kernel.staff import staff_create
+    from portal.kernel.stepup import email_device_for
     from tests.factories import PASSWORD
 
     call_command("seed_demo", stdout=io.StringIO())

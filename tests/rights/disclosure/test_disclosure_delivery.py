@@ -9,7 +9,7 @@ import time_machine
 from django.core import mail
 from django.db import connection
 
-from portal.models import AuditEvent
+from portal.kernel.models import AuditEvent
 from rights import workflow
 from rights.choices import Status
 from rights.disclosure import crypto

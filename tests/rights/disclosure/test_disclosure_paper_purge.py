@@ -8,7 +8,7 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from portal.models import AuditEvent
+from portal.kernel.models import AuditEvent
 from rights.choices import Status
 from rights.disclosure.models import DisclosureDelivery, DisclosurePackage
 from rights.models import RequestNotification, RetentionRun

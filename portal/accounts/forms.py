@@ -1,0 +1,161 @@
+from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.utils.translation import gettext_lazy as _
+
+from consent.forms import SignupConsentMixin
+from portal.kernel import outbox
+from portal.kernel.codes import OneTimeCodeField
+from portal.kernel.models import Profile
+from portal.kernel.tasks import send_password_reset_email
+from portal.kernel.throttle import LoginThrottleMixin
+
+User = get_user_model()
+
+
+class SignupForm(SignupConsentMixin, forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password (again)"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_email(self):
+        return User.objects.normalize_email(self.cleaned_data["email"])
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords do not match."))
+        elif p1:
+            candidate = User(email=cleaned.get("email", ""))
+            try:
+                password_validation.validate_password(p1, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class LoginForm(LoginThrottleMixin, AuthenticationForm):
+    """E-mail and password; an address not yet verified cannot log in.
+
+    Throttled per account and per network address (``portal.kernel.throttle``).
+    """
+
+    username = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("The e-mail address or the password is not correct."),
+        "unverified": _(
+            "Please confirm your e-mail address first: follow the link we sent you. "
+            "You can ask for a new link below."
+        ),
+    }
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if not user.is_staff and not user.email_verified:
+            raise forms.ValidationError(self.error_messages["unverified"], code="unverified")
+
+
+class ResendVerificationForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+
+
+class CodeForm(forms.Form):
+    device = forms.ChoiceField(
+        label=_("Where to get the code"),
+        required=False,
+        error_messages={"invalid_choice": _("Choose one of your devices.")},
+    )
+    token = OneTimeCodeField(
+        label=_("Code"),
+        required=False,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "size": 8}
+        ),
+    )
+
+    def __init__(self, *args, devices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.devices = {d.persistent_id: d for d in devices}
+        self.fields["device"].choices = [(d.persistent_id, _device_label(d)) for d in devices]
+
+    def clean_device(self):
+        value = self.cleaned_data.get("device")
+        if not value:
+            return next(iter(self.devices.values()))
+        if value not in self.devices:
+            raise forms.ValidationError(_("Choose one of your devices."))
+        return self.devices[value]
+
+
+def _device_label(device):
+    from portal.kernel.models import CustomerTOTPDevice
+
+    if isinstance(device, CustomerTOTPDevice):
+        return _("Authenticator app")
+    return _("E-mail")
+
+
+class TOTPConfirmForm(forms.Form):
+    token = OneTimeCodeField(label=_("Code shown in your app"))
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = Profile
+        fields = [
+            "full_name",
+            "full_name_kana",
+            "postal_code",
+            "address",
+            "phone",
+            "date_of_birth",
+            "gender",
+            "occupation",
+            "industry",
+        ]
+        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+
+class AccountLanguageForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["language"]
+        labels = {"language": _("Language of our e-mails")}
+        help_texts = {"language": _("We write to you in this language.")}
+
+
+class PortalPasswordResetForm(PasswordResetForm):
+    """Django's reset form, with the mail sent in the user's language by Celery.
+
+    It answers the same whether or not the address has an account.
+    """
+
+    def save(self, **kwargs):
+        # The link is made by the task, so no token travels through the broker.
+        for user in self.get_users(self.cleaned_data["email"]):
+            outbox.enqueue(send_password_reset_email, user.pk)

@@ -1,0 +1,157 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from portal.kernel.registry import registry
+
+from .audit import audit_staff_view
+from .models import Profile, Service, ServiceRegistration, User
+from .selectors import staff_service_scope
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+    extra = 0
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "email_verified_at", "is_staff", "is_active", "date_joined"]
+    list_filter = ["is_staff", "is_active", "groups", "language"]
+    search_fields = ["email", "profile__full_name", "profile__full_name_kana"]
+    readonly_fields = ["last_login", "date_joined", "email_verified_at"]
+    inlines = [ProfileInline]
+    fieldsets = [
+        (None, {"fields": ["email", "password", "language"]}),
+        (
+            _("Status"),
+            {"fields": ["is_active", "email_verified_at", "last_login", "date_joined"]},
+        ),
+        (_("Staff"), {"fields": ["is_staff", "is_superuser", "groups"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
+    ]
+    filter_horizontal = ["groups"]
+
+    # Service handlers see the customers of their own services only; privacy
+    # officers and auditors see everyone (portal.kernel.admin_access, portal.kernel.selectors).
+    # Opening a customer's page is audited there too.
+
+    # -- subject lookup: find a customer and see everything held about them --
+    # (admin_view() already adds never_cache and the staff/OTP login check.)
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "subjects/",
+                self.admin_site.admin_view(self.subject_lookup_view),
+                name="{}_{}_subjects".format(*info),
+            ),
+            path(
+                "<path:object_id>/personal-data/",
+                self.admin_site.admin_view(self.subject_data_view),
+                name="{}_{}_personal_data".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def subject_lookup_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = SubjectLookupForm(request.GET or None)
+        results = None
+        if form.is_valid():
+            ids = registry.find_subjects(form.cleaned_data["q"])
+            scope = staff_service_scope(request.user)
+            registrations = ServiceRegistration.objects.select_related("service").order_by(
+                "service__code", "started_on"
+            )
+            if scope is not None:
+                registrations = registrations.filter(service__code__in=scope)
+            results = list(
+                self.get_queryset(request)
+                .filter(pk__in=ids)
+                .select_related("profile")
+                .prefetch_related(Prefetch("service_registrations", queryset=registrations))
+                .order_by("email")[: SubjectLookupForm.MAX_RESULTS]
+            )
+            # One event per customer shown, so each one's trail says who saw them.
+            # The search terms are personal data: only the number of hits is kept.
+            for subject in results:
+                audit_staff_view(
+                    request, what="search_result", subject=subject, results=len(results)
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Subject lookup"),
+            "form": form,
+            "results": results,
+        }
+        return TemplateResponse(request, "admin/portal/user/subject_lookup.html", context)
+
+    def subject_data_view(self, request, object_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        subject = self.get_object(request, unquote(object_id))
+        if subject is None:  # unknown, or not a customer of this handler's services
+            raise Http404
+        scope = staff_service_scope(request.user)
+        data = registry.subject_view(subject, pages=request.GET, services=scope)
+        audit_staff_view(
+            request,
+            what="personal_data",
+            subject=subject,
+            scope="all" if scope is None else "assigned services",
+            services=sorted(group.code for group in data.groups if group.code),
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": subject,
+            "title": _("Personal data of %(subject)s") % {"subject": subject},
+            "data": data,
+            "scoped": scope is not None,
+        }
+        return TemplateResponse(request, "admin/portal/user/personal_data.html", context)
+
+
+class SubjectLookupForm(forms.Form):
+    MAX_RESULTS = 50
+
+    q = forms.CharField(
+        label=_("E-mail address, phone number, date of birth or name"),
+        max_length=254,
+        help_text=_(
+            "A whole e-mail address; a phone number in any format; a date of birth such as "
+            "1988-04-12, 1988/4/12 or 1988年4月12日; or part of a name (spaces are ignored)."
+        ),
+        widget=forms.TextInput(attrs={"autofocus": True, "type": "search"}),
+    )
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    """The company's services and who answers for each (officers edit; handlers see theirs)."""
+
+    list_display = ["code", "name", "name_en", "responsible", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["code", "name", "name_en"]
+    list_select_related = ["responsible"]
+    filter_horizontal = ["handlers"]
+    fields = ["code", "name", "name_en", "description", "responsible", "handlers", "is_active"]
+
+
+# The audit screen (filters, CSV export).
+from . import audit_admin  # noqa: E402, F401

@@ -1,0 +1,127 @@
+"""The staff admin site: django-otp's admin site, with login failures audited."""
+
+import functools
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+from django_otp import devices_for_user
+from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
+
+from .audit import audit_log
+from .codes import normalize_code
+from .roles import staff_role
+from .throttle import LoginThrottleMixin
+
+
+class PortalAdminAuthenticationForm(LoginThrottleMixin, OTPAdminAuthenticationForm):
+    """Password and code in one step when the staff member has a single device.
+
+    django-otp asks to pick a device first; a staff member with one
+    authenticator (the usual case) is spared that extra round trip. The code
+    may be typed in full-width digits or in groups (``portal.kernel.codes``). Wrong
+    passwords are throttled like the customer login (``portal.kernel.throttle``);
+    wrong codes by django-otp's own device throttling.
+    """
+
+    audit_prefix = "admin"
+
+    def clean_otp_token(self):
+        # django-otp's devices compare ASCII digits; anything else still goes
+        # to the device and is refused (and counted) there, as before.
+        return normalize_code(self.cleaned_data.get("otp_token"))
+
+    def clean_otp(self, user):
+        if user is not None and not self.cleaned_data.get("otp_device"):
+            devices = list(devices_for_user(user))
+            if len(devices) == 1:
+                self.cleaned_data["otp_device"] = devices[0].persistent_id
+        try:
+            super().clean_otp(user)
+        except forms.ValidationError:
+            if user is not None and not self.cleaned_data.get("otp_challenge"):
+                audit_log(action="admin.otp_failure", actor=None, target=user, request=self.request)
+            raise
+
+
+def _requires_role_and_permission(view, permission: str):
+    @functools.wraps(view)
+    def checked(request, *args, **kwargs):
+        if staff_role(request.user) is None or not request.user.has_perm(permission):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
+class PortalAdminSite(OTPAdminSite):
+    """Only active staff who passed a one-time-password check get in.
+
+    Apps add pages that belong to no model (reports, dashboards) with
+    :meth:`register_view`; they are listed on the index page for staff who
+    hold the permission each names.
+    """
+
+    site_header = _("Rights Portal — staff")
+    site_title = _("Rights Portal staff")
+    index_title = _("Requests, data and audit")
+    login_form = PortalAdminAuthenticationForm
+    index_template = "admin/portal_index.html"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._extra_views: list[dict] = []
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Register as Django does, with the staff access rules added to ``admin_class``.
+
+        Every ModelAdmin (ours, django-otp's, django.contrib.auth's) is scoped
+        by :class:`portal.kernel.admin_access.StaffAccessMixin`; one registered later
+        by another app gets the same rules without doing anything.
+        """
+        from django.contrib.admin import ModelAdmin
+
+        from .admin_access import with_staff_access
+
+        admin_class = with_staff_access(admin_class or ModelAdmin)
+        return super().register(model_or_iterable, admin_class, **options)
+
+    def register_view(self, route: str, view, *, name: str, title, permission: str, listed=True):
+        """Serve ``view`` at /admin/<route> behind the OTP login, as ``admin:<name>``.
+
+        Only staff with a role who hold ``permission`` reach it (others get a
+        403, whether or not the link is listed); the view itself narrows what
+        it shows to the staff member's services.
+        """
+        self._extra_views.append(
+            {
+                "route": route,
+                "view": _requires_role_and_permission(view, permission),
+                "name": name,
+                "title": title,
+                "permission": permission,
+                "listed": listed,
+            }
+        )
+
+    def get_urls(self):
+        from django.urls import path
+
+        extra = [
+            path(entry["route"], self.admin_view(entry["view"]), name=entry["name"])
+            for entry in self._extra_views
+        ]
+        return extra + super().get_urls()
+
+    def each_context(self, request):
+        from django.urls import reverse
+
+        context = super().each_context(request)
+        context["extra_views"] = [
+            {"title": entry["title"], "url": reverse(f"{self.name}:{entry['name']}")}
+            for entry in self._extra_views
+            if entry["listed"]
+            and staff_role(request.user) is not None
+            and request.user.has_perm(entry["permission"])
+        ]
+        return context

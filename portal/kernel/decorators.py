@@ -1,0 +1,43 @@
+"""Step-up: sensitive pages need a one-time-password check within the last minutes."""
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from .stepup import step_up_is_fresh
+
+
+def _to_code_page(request):
+    query = urlencode({"next": request.get_full_path()})
+    return redirect(f"{reverse('portal:step_up')}?{query}")
+
+
+def step_up_required(view_func):
+    """Log in, then pass a code check within ``STEP_UP_MAX_AGE`` seconds.
+
+    A customer who has not is sent through the login and/or code page and
+    brought back to the page they asked for.
+    """
+
+    @wraps(view_func)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not step_up_is_fresh(request):
+            return _to_code_page(request)
+        return view_func(request, *args, **kwargs)
+
+    return wrapper
+
+
+class StepUpRequiredMixin(LoginRequiredMixin):
+    """Class-based view form of :func:`step_up_required`."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not step_up_is_fresh(request):
+            return _to_code_page(request)
+        return super().dispatch(request, *args, **kwargs)

@@ -1,0 +1,33 @@
+from django.apps import apps
+from django.core.management.base import BaseCommand
+from django.db import connections
+
+from portal.kernel import encryption
+from portal.kernel.fields import encrypted_fields, table_spec
+
+
+class Command(BaseCommand):
+    help = (
+        "Re-encrypt every encrypted column under the first of FIELD_ENCRYPTION_KEYS and "
+        "recompute the search hashes under FIELD_HASH_KEY. Run it after putting a new key "
+        "first (or changing the hash key); remove an old key only after it finished. "
+        "Safe to stop and run again."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--database", default="default", help="Database alias.")
+        parser.add_argument(
+            "--batch-size", type=int, default=500, help="Rows per transaction (default 500)."
+        )
+
+    def handle(self, *args, database="default", batch_size=500, **options):
+        connection = connections[database]
+        for model in apps.get_models():
+            if not encrypted_fields(model):
+                continue
+            progress = encryption.reencrypt_table(
+                connection, table_spec(model), batch_size=batch_size
+            )
+            self.stdout.write(
+                f"{model._meta.label}: {progress.rows} row(s) read, {progress.changed} updated."
+            )

@@ -1,0 +1,203 @@
+"""Session security and response headers.
+
+``SessionSecurityMiddleware`` ends idle sessions and tells people why a
+session of theirs ended; ``ContentSecurityPolicyMiddleware`` sends the
+Content-Security-Policy and Permissions-Policy headers.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import SESSION_KEY, get_user_model, logout
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from .audit import audit_log
+from .models import SessionsEndedReason
+
+# Session keys: when this session logged in, and when it was last used.
+LOGIN_AT_KEY = "portal_login_at"
+LAST_SEEN_KEY = "portal_last_seen"
+# "Last used" is written at most this often, so a busy page does not save the
+# session on every request; idle expiry is therefore exact to within a minute.
+LAST_SEEN_RESOLUTION = 60
+
+
+def _ended_messages():
+    return {
+        SessionsEndedReason.LOGOUT_EVERYWHERE: _(
+            "You were logged out because someone chose “Log out everywhere” on your account. "
+            "If that was not you, change your password after logging in."
+        ),
+        SessionsEndedReason.PASSWORD_CHANGED: _(
+            "You were logged out because the password of your account was changed. "
+            "If that was not you, reset your password now."
+        ),
+        SessionsEndedReason.PASSWORD_RESET: _(
+            "You were logged out because the password of your account was reset. "
+            "If that was not you, reset your password now."
+        ),
+    }
+
+
+def idle_timeout_for(user) -> int:
+    """Seconds without a request after which the session of ``user`` ends (0: never)."""
+    return settings.STAFF_SESSION_IDLE_TIMEOUT if user.is_staff else settings.SESSION_IDLE_TIMEOUT
+
+
+def session_started(request) -> None:
+    """Stamp a new login; called from the ``user_logged_in`` signal."""
+    now = time.time()
+    request.session[LOGIN_AT_KEY] = now
+    request.session[LAST_SEEN_KEY] = now
+
+
+class SessionSecurityMiddleware:
+    """End sessions left idle too long; say why a session ended.
+
+    - A customer's session ends after ``SESSION_IDLE_TIMEOUT`` seconds without
+      a request (staff: ``STAFF_SESSION_IDLE_TIMEOUT``); the next request is
+      served logged out, with a message saying so, and login-only pages send
+      the person to the login page and back.
+    - A session whose check value no longer matches (log out everywhere, a
+      new password; see ``portal.accounts.services.sessions_end_all``) is emptied by
+      Django's authentication; this middleware notices that the session had
+      a user and tells the person the recorded reason.
+
+    Must come after the session, authentication, OTP and message middleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        self._check(request)
+        return self.get_response(request)
+
+    def _check(self, request) -> None:
+        session = request.session
+        user_id = session.get(SESSION_KEY)
+        if user_id is None:
+            return
+        login_at = session.get(LOGIN_AT_KEY)
+        if not request.user.is_authenticated:
+            self._ended(request, user_id, login_at)
+            return
+        now = time.time()
+        last_seen = session.get(LAST_SEEN_KEY)
+        limit = idle_timeout_for(request.user)
+        if limit and last_seen is not None and now - float(last_seen) > limit:
+            user = request.user
+            audit_log(
+                action="auth.session_idle_expired",
+                actor=user,
+                target=user,
+                request=request,
+                details={"idle_seconds": int(now - float(last_seen))},
+            )
+            logout(request)
+            minutes = max(1, limit // 60)
+            messages.info(
+                request,
+                ngettext(
+                    "You were logged out after %(minutes)d minute without activity, "
+                    "to protect your data. Please log in again.",
+                    "You were logged out after %(minutes)d minutes without activity, "
+                    "to protect your data. Please log in again.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+            )
+            return
+        if last_seen is None or now - float(last_seen) >= LAST_SEEN_RESOLUTION:
+            session[LAST_SEEN_KEY] = now
+
+    def _ended(self, request, user_id, login_at) -> None:
+        """The session named a user but authentication refused it."""
+        user = get_user_model().objects.filter(pk=user_id).first()
+        # Django leaves the session of a deactivated account in place: empty it,
+        # so the message below is shown once.
+        request.session.flush()
+        message = _("Your session has ended. Please log in again.")
+        if (
+            user is not None
+            and user.sessions_ended_at is not None
+            and login_at is not None
+            and user.sessions_ended_at.timestamp() >= float(login_at)
+        ):
+            message = _ended_messages().get(user.sessions_ended_reason, message)
+        messages.info(request, message)
+
+
+class ContentSecurityPolicyMiddleware:
+    """Send ``CONTENT_SECURITY_POLICY`` (and ``PERMISSIONS_POLICY``) on every response.
+
+    The policy allows scripts and styles only from the site itself: no inline
+    script, no ``eval``, no other origin. The portal and Django's admin load
+    all their JavaScript and CSS from static files, so nothing needs a nonce.
+    A view may set its own header, which is then left alone.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.csp = "; ".join(
+            f"{name} {' '.join(values)}"
+            for name, values in settings.CONTENT_SECURITY_POLICY.items()
+        )
+        self.permissions = ", ".join(
+            f"{name}=({' '.join(values)})" for name, values in settings.PERMISSIONS_POLICY.items()
+        )
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", self.csp)
+        if self.permissions:
+            response.headers.setdefault("Permissions-Policy", self.permissions)
+        return response
+
+
+# What never belongs in text a person typed: control characters other than tab
+# and line breaks (NUL among them, which PostgreSQL cannot store), the two
+# non-characters, and U+FFFD, which is what Django puts where the bytes sent
+# were not valid UTF-8 (a lone surrogate, a stray byte): the real text is lost.
+UNREADABLE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ufffe\uffff]")
+
+
+def _unreadable(query_dict) -> bool:
+    return any(
+        UNREADABLE_TEXT.search(key) or UNREADABLE_TEXT.search(value)
+        for key, values in query_dict.lists()
+        for value in values
+    )
+
+
+class BadTextMiddleware:
+    """Refuse a request whose query or form text is not valid text, before any view.
+
+    Answers 400 with a page that says what was wrong and that nothing was
+    saved, instead of letting the value reach a form (which might store a
+    replacement character) or the database (which refuses NUL with an
+    error). Runs after the CSRF check, so a forged form still gets its 403.
+    Bodies that are not forms (a payment provider's JSON) are left to their
+    view.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from django.shortcuts import render
+
+        bad = _unreadable(request.GET)
+        if not bad and request.method == "POST":
+            bad = _unreadable(request.POST)
+        if bad:
+            return render(request, "bad_text.html", status=400)
+        return None

@@ -1,0 +1,135 @@
+"""Step-up: the one-time-password check a customer passes before sensitive pages.
+
+The e-mail code device every customer has, an optional authenticator app, the
+code check that marks the session as stepped up (under a new session key), and
+the freshness test :func:`portal.kernel.decorators.step_up_required` asks.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import django_otp
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_otp.models import Device
+
+from .audit import audit_log
+from .models import CustomerEmailDevice, CustomerTOTPDevice, User
+
+STEP_UP_SESSION_KEY = "portal_step_up_at"
+
+
+def email_device_for(user: User) -> CustomerEmailDevice:
+    """The customer's e-mail code device, created on first use."""
+    device, _created = CustomerEmailDevice.objects.get_or_create(
+        user=user, name="email", defaults={"confirmed": True}
+    )
+    return device
+
+
+def step_up_devices(user: User) -> list[Device]:
+    """Devices a customer may use for step-up: e-mail always, TOTP if confirmed."""
+    devices: list[Device] = [email_device_for(user)]
+    devices.extend(CustomerTOTPDevice.objects.filter(user=user, confirmed=True))
+    return devices
+
+
+@dataclass
+class CodeResult:
+    ok: bool
+    message: str = ""
+
+
+def otp_send_code(*, user: User, device: CustomerEmailDevice) -> CodeResult:
+    """Generate and mail a new code unless the cooldown is still running."""
+    allowed, info = device.generate_is_allowed()
+    if not allowed:
+        wait = max(1, int((info["next_generation_at"] - timezone.now()).total_seconds()))
+        return CodeResult(
+            False,
+            _("Please wait %(seconds)d seconds before asking for a new code.") % {"seconds": wait},
+        )
+    with transaction.atomic():
+        device.generate_challenge()
+    return CodeResult(True, _("We sent a code to %(email)s.") % {"email": user.email})
+
+
+def otp_verify(*, request, device: Device, token: str) -> CodeResult:
+    """Check a code against one device; on success the session is stepped up
+    under a new session key.
+
+    Goes through :func:`django_otp.verify_token`, which locks the device row, so
+    two concurrent guesses cannot both slip past the throttle.
+    """
+    user = request.user
+    token = (token or "").strip()
+    with transaction.atomic():
+        locked = type(device).objects.select_for_update().get(pk=device.pk)
+        allowed, info = locked.verify_is_allowed()
+        if not allowed:
+            audit_log(
+                action="otp.throttled",
+                actor=user,
+                target=device,
+                request=request,
+                details={"failures": info.get("failure_count")},
+            )
+            wait = 0
+            if info.get("locked_until"):
+                wait = math.ceil((info["locked_until"] - timezone.now()).total_seconds())
+            return CodeResult(
+                False,
+                _("Too many wrong codes. Try again in %(seconds)d seconds.")
+                % {"seconds": max(wait, 1)},
+            )
+    verified = django_otp.verify_token(user, device.persistent_id, token) if token else None
+    if verified is None:
+        audit_log(action="otp.failure", actor=user, target=device, request=request)
+        return CodeResult(False, _("That code is not correct or has expired."))
+    django_otp.login(request, verified)
+    # A new session key, as at login: a key planted or read before the code
+    # must not carry the stepped-up session.
+    request.session.cycle_key()
+    request.session[STEP_UP_SESSION_KEY] = time.time()
+    audit_log(action="otp.success", actor=user, target=verified, request=request)
+    return CodeResult(True)
+
+
+def step_up_is_fresh(request) -> bool:
+    """True when the session passed a code check within STEP_UP_MAX_AGE seconds."""
+    at = request.session.get(STEP_UP_SESSION_KEY)
+    if at is None or not request.user.is_authenticated or not request.user.is_verified():
+        return False
+    return time.time() - float(at) <= settings.STEP_UP_MAX_AGE
+
+
+def totp_device_start(*, user: User) -> CustomerTOTPDevice:
+    """An unconfirmed authenticator device to show as a QR code (replaces older ones)."""
+    with transaction.atomic():
+        CustomerTOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        return CustomerTOTPDevice.objects.create(user=user, name="app", confirmed=False)
+
+
+def totp_device_confirm(*, request, device: CustomerTOTPDevice, token: str) -> CodeResult:
+    """Confirm a new authenticator device with its first code."""
+    with transaction.atomic():
+        device = CustomerTOTPDevice.objects.select_for_update().get(pk=device.pk)
+        if not device.verify_token((token or "").strip()):
+            return CodeResult(False, _("That code is not correct. Check your device's clock."))
+        CustomerTOTPDevice.objects.filter(user=device.user, confirmed=True).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        audit_log(action="otp.totp_added", actor=request.user, target=device, request=request)
+    return CodeResult(True, _("Your authenticator app is set up."))
+
+
+def totp_device_remove(*, request, user: User) -> None:
+    with transaction.atomic():
+        deleted, _rows = CustomerTOTPDevice.objects.filter(user=user).delete()
+        if deleted:
+            audit_log(action="otp.totp_removed", actor=user, target=user, request=request)

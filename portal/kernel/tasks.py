@@ -1,0 +1,158 @@
+"""Celery entry points of the kernel: fetch by id, call, nothing else.
+
+Task names stay ``portal.tasks.<name>``: queued messages and the outbox store
+them, so they do not follow the module when it moves.
+
+Mail tasks are queued through the outbox (portal.kernel.outbox) and retry on delivery
+errors with back-off. Late acknowledgement means a worker lost mid-task leaves
+the task to be redone, and the outbox publishes a message again when its task
+has not finished in time; ``OutboxTask`` makes a redone mail task that had
+already finished do nothing. Beat jobs claim their period (portal.kernel.jobs).
+"""
+
+import logging
+
+from celery import shared_task
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from .emails import send_templated_email
+from .jobs import ScheduledJob
+from .outbox import OutboxTask
+
+logger = logging.getLogger(__name__)
+
+MAIL_RETRY = {
+    "autoretry_for": (OSError,),
+    "retry_backoff": 30,
+    "retry_backoff_max": 15 * 60,
+    "max_retries": 8,
+}
+
+
+@shared_task(base=OutboxTask, **MAIL_RETRY, name="portal.tasks.send_otp_email")
+def send_otp_email(device_id: int) -> None:
+    from .models import CustomerEmailDevice
+
+    device = CustomerEmailDevice.objects.select_related("user").filter(pk=device_id).first()
+    if device is None or not device.token:
+        return
+    if device.valid_until is not None and device.valid_until <= timezone.now():
+        # Queued while the broker was down and sent only now: the code has
+        # expired, and mailing it would only confuse; the customer asks again.
+        return
+    send_templated_email(
+        to=device.email or device.user.email,
+        template="otp_code",
+        context={"token": device.token, "valid_minutes": _token_minutes()},
+        language=device.user.language,
+    )
+
+
+def _token_minutes() -> int:
+    from django.conf import settings
+
+    return max(1, settings.OTP_EMAIL_TOKEN_VALIDITY // 60)
+
+
+def _mail_token_link(user, *, view: str, token_generator, template: str) -> None:
+    """Mail ``user`` a link to ``view`` carrying their id and a fresh token.
+
+    The token is made here in the worker, so it never travels through the broker.
+    """
+    path = reverse(
+        view,
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": token_generator.make_token(user),
+        },
+    )
+    send_templated_email(
+        to=user.email, template=template, context={"path": path}, language=user.language
+    )
+
+
+@shared_task(base=OutboxTask, **MAIL_RETRY, name="portal.tasks.send_verification_email")
+def send_verification_email(user_id: int) -> None:
+    from .tokens import email_verification_token
+
+    user = get_user_model().objects.filter(pk=user_id, email_verified_at__isnull=True).first()
+    if user is not None:
+        _mail_token_link(
+            user,
+            view="portal:verify_email",
+            token_generator=email_verification_token,
+            template="verify_email",
+        )
+
+
+@shared_task(base=OutboxTask, **MAIL_RETRY, name="portal.tasks.send_account_exists_email")
+def send_account_exists_email(user_id: int) -> None:
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        return
+    send_templated_email(
+        to=user.email,
+        template="account_exists",
+        context={
+            "login_path": reverse("portal:login"),
+            "reset_path": reverse("portal:password_reset"),
+        },
+        language=user.language,
+    )
+
+
+@shared_task(base=OutboxTask, **MAIL_RETRY, name="portal.tasks.send_password_reset_email")
+def send_password_reset_email(user_id: int) -> None:
+    from django.contrib.auth.tokens import default_token_generator
+
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is not None:
+        _mail_token_link(
+            user,
+            view="portal:password_reset_confirm",
+            token_generator=default_token_generator,
+            template="password_reset",
+        )
+
+
+@shared_task(base=ScheduledJob, name="portal.tasks.verify_audit_chain")
+def verify_audit_chain() -> dict:
+    from .audit import verify_chain
+
+    checked, broken = verify_chain()
+    if broken is not None:
+        logger.error("audit chain broken at event %s: %s", broken.event_id, broken.problem)
+    return {"checked": checked, "broken_at": broken.event_id if broken else None}
+
+
+@shared_task(base=ScheduledJob, ignore_result=True, name="portal.tasks.outbox_drain")
+def outbox_drain() -> int:
+    """Beat, every few seconds: publish what could not be published after its commit,
+    and again what was published but not done in time."""
+    from . import outbox
+
+    return outbox.drain()
+
+
+@shared_task(base=ScheduledJob, ignore_result=True, name="portal.tasks.outbox_purge")
+def outbox_purge() -> int:
+    """Beat, daily: delete messages done more than OUTBOX_KEEP_DAYS ago."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from . import outbox
+
+    return outbox.purge(older_than=timedelta(days=settings.OUTBOX_KEEP_DAYS))
+
+
+@shared_task(base=ScheduledJob, ignore_result=True, name="portal.tasks.scheduled_runs_purge")
+def scheduled_runs_purge() -> int:
+    """Beat, daily: delete the period claims of the beat jobs older than a week."""
+    from . import jobs
+
+    return jobs.purge()

@@ -1,0 +1,77 @@
+import datetime
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from consent.demo import seed_consent_demo
+from portal.demo import seed_business_demo
+from portal.kernel.models import Profile, User
+from portal.kernel.roles import SERVICE_HANDLER
+from portal.kernel.staff import staff_create, totp_secret
+from portal.kernel.stepup import email_device_for
+from rights.demo import seed_fee_demo
+
+DEMO_CUSTOMER = "demo@example.com"
+DEMO_CUSTOMER_PASSWORD = "demo-portal-2026"
+DEMO_OFFICER = "officer@example.com"
+DEMO_OFFICER_PASSWORD = "officer-portal-2026"
+DEMO_HANDLER = "handler@example.com"
+DEMO_HANDLER_PASSWORD = "handler-portal-2026"
+
+
+class Command(BaseCommand):
+    help = (
+        "Load demo data (idempotent): a demo customer, a privacy officer, a service handler,\n"
+        "the company's services and customers with years of records."
+    )
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        customer = User.objects.filter(email__iexact=DEMO_CUSTOMER).first()
+        if customer is None:
+            customer = User.objects.create_user(
+                email=DEMO_CUSTOMER,
+                password=DEMO_CUSTOMER_PASSWORD,
+                email_verified_at=timezone.now(),
+                language="ja",
+            )
+        Profile.objects.update_or_create(
+            user=customer,
+            defaults={
+                "full_name": "山田 花子",
+                "full_name_kana": "ヤマダ ハナコ",
+                "postal_code": "150-0002",
+                "address": "東京都渋谷区渋谷2-21-1",
+                "phone": "03-5555-0123",
+                "date_of_birth": datetime.date(1988, 4, 12),
+                "gender": Profile.Gender.FEMALE,
+                "occupation": "会社員",
+                "industry": "小売",
+            },
+        )
+        email_device_for(customer)
+        officer, device, _generated = staff_create(
+            email=DEMO_OFFICER, password=DEMO_OFFICER_PASSWORD
+        )
+        handler, handler_device, _generated = staff_create(
+            email=DEMO_HANDLER, role=SERVICE_HANDLER, password=DEMO_HANDLER_PASSWORD
+        )
+        created = seed_business_demo(demo_customer=customer, officer=officer, handler=handler)
+        seed_consent_demo(customer=customer, officer=officer)
+        seed_fee_demo()
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        self.stdout.write(
+            f"  Customer:        {DEMO_CUSTOMER} / {DEMO_CUSTOMER_PASSWORD} "
+            "(e-mail codes are printed on this console)"
+        )
+        self.stdout.write(f"  Privacy officer: {DEMO_OFFICER} / {DEMO_OFFICER_PASSWORD}")
+        self.stdout.write(f"  Officer TOTP secret: {totp_secret(device)}")
+        self.stdout.write(f"  Officer TOTP URI:    {device.config_url}")
+        self.stdout.write(
+            f"  Service handler: {DEMO_HANDLER} / {DEMO_HANDLER_PASSWORD} "
+            f"(TOTP secret {totp_secret(handler_device)})"
+        )
+        if created:
+            summary = ", ".join(f"{count} {name}" for name, count in sorted(created.items()))
+            self.stdout.write(f"  Business records created: {summary}")
