@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
+from portal.kernel.db import evidence_erasure
 from portal.kernel.registry import (
     ERASE_BATCH_SIZE,
     Category,
@@ -31,7 +32,6 @@ from .models import (
     ProvisionRecord,
     Purpose,
     Recipient,
-    evidence_erasure,
 )
 
 

@@ -11,8 +11,8 @@ from consent.models import (
     ConsentRecord,
     ProcessingRestriction,
     ProvisionRecord,
-    evidence_erasure,
 )
+from portal.kernel.db import evidence_erasure
 from portal.kernel.models import AuditEvent
 from tests.consent_support import new_policy_version, purpose, recipients
 

@@ -62,6 +62,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, ngettext
 
 from portal.kernel.audit import audit_log
+from portal.kernel.db import localized
 from portal.kernel.registry import Category, ModelSource, Source, registry
 
 from . import holds as H
@@ -72,7 +73,6 @@ from .models import (
     ErasureLedgerEntry,
     LegalHold,
     RetentionRule,
-    localised,
 )
 
 logger = logging.getLogger(__name__)
@@ -891,7 +891,7 @@ def held_for_subject(subject, *, today: dt.date | None = None) -> dict:
                 "count": len(step.record_ids) or None,
                 "until": step.not_before - dt.timedelta(days=1) if step.not_before else None,
                 "why": (
-                    localised(step.rule, "statute") or step.rule.display_name
+                    localized(step.rule, "statute") or step.rule.display_name
                     if step.rule
                     else (step.legal_hold.legal_basis if step.legal_hold else "")
                 ),

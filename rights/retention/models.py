@@ -14,18 +14,10 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from portal.kernel.db import localized
 from portal.kernel.registry import Category
-
-
-def localised(obj, field: str) -> str:
-    """``field`` in the active language: ``<field>_en`` on English pages when filled."""
-    english = getattr(obj, f"{field}_en", "")
-    if english and (get_language() or "").startswith("en"):
-        return english
-    return getattr(obj, field)
 
 
 class RetentionTrigger(models.TextChoices):
@@ -149,15 +141,15 @@ class RetentionRule(models.Model):
 
     @property
     def display_name(self) -> str:
-        return localised(self, "name")
+        return localized(self, "name")
 
     @property
     def display_statute(self) -> str:
-        return localised(self, "statute")
+        return localized(self, "statute")
 
     @property
     def display_legal_basis(self) -> str:
-        return localised(self, "legal_basis")
+        return localized(self, "legal_basis")
 
 
 class LegalHoldQuerySet(models.QuerySet):

@@ -1,0 +1,116 @@
+"""Building blocks for the apps' models.
+
+* :func:`customer_field` and :func:`staff_field`: the foreign keys to the
+  customer a row is about and to the member of staff who acted;
+* :class:`AppendOnlyModel`: rows that are evidence, written once, deleted only
+  inside :func:`evidence_erasure` (records past their retention period);
+* :func:`localized`: the one reading of columns kept in both languages.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+# Set only inside evidence_erasure(): the one way append-only rows are deleted.
+_erasure_allowed: ContextVar[bool] = ContextVar("evidence_erasure", default=False)
+
+
+@contextmanager
+def evidence_erasure():
+    """Allow deleting append-only rows inside this block, and nowhere else.
+
+    Only for deletions the law requires: records past their retention period
+    and erasure through the personal-data registry. Rows are never updated.
+    """
+    token = _erasure_allowed.set(True)
+    try:
+        yield
+    finally:
+        _erasure_allowed.reset(token)
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Refuses bulk updates and deletes: rows of these models are evidence."""
+
+    def _refuse(self):
+        raise PermissionError(f"{self.model._meta.verbose_name_plural} are append-only.")
+
+    def update(self, **kwargs):
+        self._refuse()
+
+    def delete(self):
+        if not _erasure_allowed.get():
+            self._refuse()
+        return super().delete()
+
+    # Cascades and fast deletes go through _raw_delete; guard those as well.
+    def _raw_delete(self, using):
+        if not _erasure_allowed.get():
+            self._refuse()
+        return super()._raw_delete(using)
+
+
+class AppendOnlyModel(models.Model):
+    """A row is written once and never changed or deleted through the ORM."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise PermissionError(f"{self._meta.verbose_name_plural} are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(f"{self._meta.verbose_name_plural} are append-only.")
+
+
+def localized(obj, field: str) -> str:
+    """``field`` in the active language, for models that keep both languages.
+
+    English pages show ``<field>_en`` when it is filled; otherwise the Japanese
+    text, held in ``<field>_ja`` or, on models written Japanese-first, ``<field>``.
+    """
+    language = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    english = getattr(obj, f"{field}_en", "")
+    if language == "en" and english:
+        return english
+    if hasattr(obj, f"{field}_ja"):
+        return getattr(obj, f"{field}_ja")
+    return getattr(obj, field)
+
+
+def customer_field(*, related_name: str, help_text, on_delete=models.PROTECT):
+    """The customer a row is about.
+
+    PROTECT by default: deleting an account never takes evidence along with it
+    silently; such rows are erased through the personal-data registry.
+    """
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=on_delete,
+        related_name=related_name,
+        verbose_name=_("customer"),
+        help_text=help_text,
+    )
+
+
+def staff_field(verbose_name, *, help_text, required: bool = False):
+    """The member of staff who entered or approved a row."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=not required,
+        blank=not required,
+        related_name="+",
+        verbose_name=verbose_name,
+        help_text=help_text,
+    )
