@@ -15,7 +15,7 @@ help:
 	@echo "make run    - install, migrate, load demo data, serve http://127.0.0.1:8000"
 	@echo "make serve  - production processes: gunicorn, a Celery worker and beat (DATABASE_URL, REDIS_URL)"
 	@echo "make test   - install and run the whole test suite (browser tests included)"
-	@echo "make lint   - ruff check and format check"
+	@echo "make lint   - ruff check and format check, the import layers (import-linter)"
 	@echo "make bench  - benchmarks in tests/bench (PostgreSQL via DATABASE_URL)"
 	@echo "make load   - load test: locust against gunicorn + PostgreSQL (DATABASE_URL, REDIS_URL)"
 
@@ -60,6 +60,7 @@ test: install
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
