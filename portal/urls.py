@@ -1,8 +1,24 @@
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from .accounts import views
+
+
+class FaviconView(RedirectView):
+    """Browsers ask for /favicon.ico whatever the page links; send them to the icon.
+
+    The address is looked up per request: with hashed static names in
+    production it exists only once collectstatic has run.
+    """
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static("img/favicon.svg")
+
 
 account_patterns = [
     path("", views.home, name="home"),
@@ -37,6 +53,7 @@ urlpatterns = [
     path("", include("consent.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", FaviconView.as_view()),
     path("admin/", admin.site.urls),
     path("requests/", include("rights.identity.urls")),
     path("requests/", include("rights.urls")),

@@ -1,10 +1,13 @@
 """seed_demo: services, customers in Japanese and English, years of records; repeatable."""
 
 import datetime
+import io
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.kernel.models import (
     Invoice,
@@ -57,3 +60,26 @@ def test_the_demo_handler_works_on_some_services_only():
     assert handler.groups.filter(name=SERVICE_HANDLER).exists()
     scope = staff_service_scope(handler)
     assert scope and scope < set(Service.objects.values_list("code", flat=True))
+
+
+def test_totp_code_prints_the_code_the_demo_officers_authenticator_shows(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=io.StringIO())
+    officer = User.objects.get(email="officer@example.com")
+    device = TOTPDevice.objects.get(user=officer, confirmed=True)
+    out = io.StringIO()
+
+    call_command("totp_code", "officer@example.com", stdout=out)
+
+    code = out.getvalue().strip()
+    assert len(code) == 6 and code.isdigit()
+    assert device.verify_token(code)
+
+
+def test_totp_code_refuses_outside_debug_and_for_unknown_addresses(settings):
+    settings.DEBUG = True
+    with pytest.raises(CommandError, match="No account"):
+        call_command("totp_code", "nobody@example.com", stdout=io.StringIO())
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG=1"):
+        call_command("totp_code", "officer@example.com", stdout=io.StringIO())

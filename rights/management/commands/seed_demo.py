@@ -68,6 +68,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  Privacy officer: {DEMO_OFFICER} / {DEMO_OFFICER_PASSWORD}")
         self.stdout.write(f"  Officer TOTP secret: {totp_secret(device)}")
         self.stdout.write(f"  Officer TOTP URI:    {device.config_url}")
+        self.stdout.write(f"  Current code:        manage.py totp_code {DEMO_OFFICER}")
         self.stdout.write(
             f"  Service handler: {DEMO_HANDLER} / {DEMO_HANDLER_PASSWORD} "
             f"(TOTP secret {totp_secret(handler_device)})"
