@@ -7,7 +7,7 @@ from consent.forms import SignupConsentMixin
 from portal.kernel import outbox
 from portal.kernel.codes import OneTimeCodeField
 from portal.kernel.models import Profile
-from portal.kernel.tasks import send_password_reset_email
+from portal.kernel.tasks import send_password_reset_email_to
 from portal.kernel.throttle import LoginThrottleMixin
 
 User = get_user_model()
@@ -156,6 +156,7 @@ class PortalPasswordResetForm(PasswordResetForm):
     """
 
     def save(self, **kwargs):
-        # The link is made by the task, so no token travels through the broker.
-        for user in self.get_users(self.cleaned_data["email"]):
-            outbox.enqueue(send_password_reset_email, user.pk)
+        # Queued for any address, known or not, so the answer takes the same
+        # time; the task finds the account. The link is made by the task, so
+        # no token travels through the broker.
+        outbox.enqueue(send_password_reset_email_to, self.cleaned_data["email"])

@@ -19,7 +19,11 @@ from portal.kernel.models import (
     SessionsEndedReason,
 )
 from portal.kernel.stepup import email_device_for
-from portal.kernel.tasks import send_account_exists_email, send_verification_email
+from portal.kernel.tasks import (
+    send_account_exists_email,
+    send_verification_email,
+    send_verification_email_to,
+)
 from portal.kernel.tokens import email_verification_token
 
 User = get_user_model()
@@ -60,10 +64,11 @@ def user_signup(
 
 
 def user_resend_verification(*, email: str) -> None:
-    """Mail a fresh link to an unverified account; silent for anything else."""
-    user = User.objects.filter(email__iexact=email, email_verified_at__isnull=True).first()
-    if user is not None and user.is_active:
-        outbox.enqueue(send_verification_email, user.pk)
+    """Mail a fresh link to an unverified account; silent for anything else.
+
+    Queued whatever the address, so a known one takes no longer to answer.
+    """
+    outbox.enqueue(send_verification_email_to, email)
 
 
 def user_verify_email(*, user: User | None, token: str, request=None) -> User | None:

@@ -89,6 +89,22 @@ def send_verification_email(user_id: int) -> None:
         )
 
 
+@shared_task(base=OutboxTask, **MAIL_RETRY, name="portal.tasks.send_verification_email_to")
+def send_verification_email_to(address: str) -> None:
+    """A fresh verification link for an unverified account with this address, if any.
+
+    The page that asks for it queues this for every address typed, so a known
+    and an unknown address cost the request the same; the lookup happens here.
+    """
+    user = (
+        get_user_model()
+        .objects.filter(email__iexact=address, email_verified_at__isnull=True, is_active=True)
+        .first()
+    )
+    if user is not None:
+        send_verification_email(user.pk)
+
+
 @shared_task(base=OutboxTask, **MAIL_RETRY, name="portal.tasks.send_account_exists_email")
 def send_account_exists_email(user_id: int) -> None:
     user = get_user_model().objects.filter(pk=user_id).first()
@@ -156,3 +172,15 @@ def scheduled_runs_purge() -> int:
     from . import jobs
 
     return jobs.purge()
+
+
+@shared_task(base=OutboxTask, **MAIL_RETRY, name="portal.tasks.send_password_reset_email_to")
+def send_password_reset_email_to(address: str) -> None:
+    """A reset link to each active account with this address, if any.
+
+    Queued for every address typed on the reset page (see
+    ``send_verification_email_to``): the request does the same work either way.
+    """
+    users = get_user_model().objects.filter(email__iexact=address, is_active=True)
+    for user_id in users.values_list("pk", flat=True):
+        send_password_reset_email(user_id)

@@ -1,12 +1,18 @@
-"""No e-mail enumeration: sign-up, login, reset and resend answer alike for any address."""
+"""No e-mail enumeration: sign-up, login, reset and resend answer alike for any address,
+in what they show and in the work (and so the time) they take."""
 
+import re
+import statistics
+import time
 from unittest import mock
 
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from portal.kernel.models import User
+from portal.kernel.models import OutboxMessage, User
 from tests.test_accounts import SIGNUP
 
 pytestmark = pytest.mark.django_db
@@ -14,8 +20,6 @@ pytestmark = pytest.mark.django_db
 
 def _page(response) -> str:
     """The page without the per-request CSRF token."""
-    import re
-
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
 
 
@@ -64,16 +68,75 @@ def test_login_answers_alike_for_an_unverified_address_with_a_wrong_password(cli
     assert unverified.context["form"].errors == unknown.context["form"].errors
 
 
-@pytest.mark.parametrize(
-    "path,field",
-    [("/accounts/password/reset/", "email"), ("/accounts/verify/resend/", "email")],
+RESET_AND_RESEND = pytest.mark.parametrize(
+    "path", ["/accounts/password/reset/", "/accounts/verify/resend/"]
 )
-def test_reset_and_resend_answer_alike(client, customer, path, field):
+
+
+@RESET_AND_RESEND
+def test_reset_and_resend_answer_alike(client, customer, path, django_capture_on_commit_callbacks):
     User.objects.filter(pk=customer.pk).update(email_verified_at=None)
-    known = client.post(path, {field: customer.email}, follow=True)
-    unknown = client.post(path, {field: "nobody@example.com"}, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        known = client.post(path, {"email": customer.email}, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        unknown = client.post(path, {"email": "nobody@example.com"}, follow=True)
     assert known.redirect_chain == unknown.redirect_chain
     assert known.status_code == unknown.status_code == 200
     assert _page(known) == _page(unknown)
-    # Only the owner of a real address gets mail.
-    assert all(message.to == [customer.email] for message in mail.outbox)
+    # Only the owner of a real address gets mail, and exactly one.
+    assert [message.to for message in mail.outbox] == [[customer.email]]
+
+
+def _queued_by(client, path, address):
+    before = set(OutboxMessage.objects.values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as queries:
+        client.post(path, {"email": address})
+    queued = OutboxMessage.objects.exclude(pk__in=before)
+    tables = sorted(
+        {q["sql"].split()[0] + " " + _first_table(q["sql"]) for q in queries.captured_queries}
+    )
+    return [message.task_name for message in queued], tables
+
+
+def _first_table(sql: str) -> str:
+    match = re.search(r'(?:FROM|INTO|UPDATE)\s+"?(\w+)"?', sql)
+    return match.group(1) if match else ""
+
+
+@RESET_AND_RESEND
+def test_reset_and_resend_do_the_same_work_for_a_known_and_an_unknown_address(
+    client, customer, path
+):
+    """The same message is queued and the same tables touched either way: the
+    time to answer cannot tell whether an account exists."""
+    User.objects.filter(pk=customer.pk).update(email_verified_at=None)
+    known_tasks, known_tables = _queued_by(client, path, customer.email)
+    unknown_tasks, unknown_tables = _queued_by(client, path, "nobody@example.com")
+
+    assert known_tasks == unknown_tasks and len(known_tasks) == 1
+    assert known_tables == unknown_tables
+
+
+@RESET_AND_RESEND
+def test_reset_and_resend_take_as_long_for_a_known_and_an_unknown_address(client, customer, path):
+    """Interleaved pairs, so load on the machine falls on both alike; the medians
+    differ by no more than the noise between two runs of the same address."""
+    User.objects.filter(pk=customer.pk).update(email_verified_at=None)
+
+    def timed(address):
+        start = time.perf_counter()
+        client.post(path, {"email": address})
+        return time.perf_counter() - start
+
+    for _ in range(5):  # warm-up: templates, cache, query plans
+        timed(customer.email), timed("nobody@example.com")
+    known, unknown, known_again = [], [], []
+    for _ in range(40):
+        known.append(timed(customer.email))
+        unknown.append(timed("nobody@example.com"))
+        known_again.append(timed(customer.email))
+
+    noise = abs(statistics.median(known) - statistics.median(known_again))
+    difference = abs(statistics.median(known) - statistics.median(unknown))
+    allowed = max(3 * noise, 0.15 * statistics.median(unknown), 0.002)
+    assert difference <= allowed, (difference, noise, statistics.median(unknown))
