@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from portal.kernel.company import CompanyContact
 from portal.kernel.decorators import step_up_required
 
 from . import selectors, services
@@ -31,6 +32,7 @@ def privacy(request):
             "version": version,
             "purposes": selectors.active_purposes(),
             "recipients": [{"recipient": r} for r in selectors.active_recipients()],
+            "company": CompanyContact(),
         },
     )
 

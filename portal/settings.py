@@ -478,6 +478,17 @@ PRIVACY_OFFICE_ADDRESS_EN = env.str(
 )
 PRIVACY_OFFICE_EMAIL = env.str("PRIVACY_OFFICE_EMAIL", default=DEFAULT_FROM_EMAIL)
 PRIVACY_OFFICE_PHONE = env.str("PRIVACY_OFFICE_PHONE", default="03-5555-0100")
+# Where a complaint may also go (APPI art. 32(1), GDPR art. 77): published on
+# /privacy/ with the items above.
+PRIVACY_SUPERVISORY_AUTHORITY = env.str(
+    "PRIVACY_SUPERVISORY_AUTHORITY", default="個人情報保護委員会"
+)
+PRIVACY_SUPERVISORY_AUTHORITY_EN = env.str(
+    "PRIVACY_SUPERVISORY_AUTHORITY_EN", default="Personal Information Protection Commission, Japan"
+)
+PRIVACY_SUPERVISORY_AUTHORITY_URL = env.str(
+    "PRIVACY_SUPERVISORY_AUTHORITY_URL", default="https://www.ppc.go.jp/"
+)
 
 # Days the link mailed to the person an agent acted for (CCPA §7063) may be
 # answered; it answers once, and an expired link asks them to contact the office.

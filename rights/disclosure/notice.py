@@ -22,9 +22,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from portal.kernel.company import CompanyContact
 from portal.kernel.registry import Category
 
-from .report import CompanyContact, RecipientInfo, recipients_for, stylesheet
+from .report import RecipientInfo, recipients_for, stylesheet
 from .scope import customer_language, customer_name, in_language
 
 

@@ -52,13 +52,13 @@ from django.templatetags.static import static
 from django.utils import translation
 from django.utils.translation import gettext
 
+from portal.kernel.company import CompanyContact
 from portal.kernel.registry import Record
 from rights.choices import Kind
 
 from .notice import build_notice, iter_notice_html, notice_json, render_notice
 from .report import (
     STYLESHEET,
-    CompanyContact,
     Outline,
     build_outline,
     iter_disclosure_html,

@@ -20,12 +20,12 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.db.models import Count, Max, Q
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 
+from portal.kernel.company import CompanyContact
 from portal.kernel.registry import Category, PersonalField, Source, registry
 from rights.templatetags.registry_tags import pd_is_long, pd_value
 
@@ -38,51 +38,6 @@ STYLESHEET = "css/disclosure-report.css"
 _MARKER = "<!--rp-rows:{}-->"
 _MARKER_RE = re.compile(r"<!--rp-rows:([a-z0-9-]+)-->")
 PROVISION_MARKER = "provision"
-
-
-class CompanyContact:
-    """The company and its privacy office in the active language (settings PRIVACY_*)."""
-
-    @staticmethod
-    def _pick(name: str) -> str:
-        japanese = getattr(settings, name)
-        if (get_language() or "").startswith("en"):
-            return getattr(settings, f"{name}_EN", "") or japanese
-        return japanese
-
-    @property
-    def company(self) -> str:
-        return self._pick("PRIVACY_COMPANY_NAME")
-
-    @property
-    def representative(self) -> str:
-        return self._pick("PRIVACY_COMPANY_REPRESENTATIVE")
-
-    @property
-    def address(self) -> str:
-        return self._pick("PRIVACY_OFFICE_ADDRESS")
-
-    @property
-    def email(self) -> str:
-        return settings.PRIVACY_OFFICE_EMAIL
-
-    @property
-    def phone(self) -> str:
-        return settings.PRIVACY_OFFICE_PHONE
-
-    @property
-    def requests_url(self) -> str:
-        return settings.SITE_URL + reverse("rights:request_new")
-
-    def as_dict(self) -> dict[str, str]:
-        return {
-            "company": self.company,
-            "representative": self.representative,
-            "address": self.address,
-            "email": self.email,
-            "phone": self.phone,
-            "requests_url": self.requests_url,
-        }
 
 
 def law_text(regime: str) -> str:

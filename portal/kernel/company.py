@@ -1,0 +1,64 @@
+"""The company that holds the personal data, and where people reach its privacy office.
+
+What APPI art. 32(1) requires to be published (name, address, representative,
+where to file requests and complaints) and the supervisory authority, from the
+``PRIVACY_*`` settings, in the reader's language: the privacy policy page,
+disclosure reports and notices of purposes all read it here.
+"""
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import get_language
+
+
+class CompanyContact:
+    """The company and its privacy office in the active language (settings PRIVACY_*)."""
+
+    @staticmethod
+    def _pick(name: str) -> str:
+        japanese = getattr(settings, name)
+        if (get_language() or "").startswith("en"):
+            return getattr(settings, f"{name}_EN", "") or japanese
+        return japanese
+
+    @property
+    def company(self) -> str:
+        return self._pick("PRIVACY_COMPANY_NAME")
+
+    @property
+    def representative(self) -> str:
+        return self._pick("PRIVACY_COMPANY_REPRESENTATIVE")
+
+    @property
+    def address(self) -> str:
+        return self._pick("PRIVACY_OFFICE_ADDRESS")
+
+    @property
+    def email(self) -> str:
+        return settings.PRIVACY_OFFICE_EMAIL
+
+    @property
+    def phone(self) -> str:
+        return settings.PRIVACY_OFFICE_PHONE
+
+    @property
+    def requests_url(self) -> str:
+        return settings.SITE_URL + reverse("rights:request_new")
+
+    @property
+    def supervisory_authority(self) -> str:
+        return self._pick("PRIVACY_SUPERVISORY_AUTHORITY")
+
+    @property
+    def supervisory_authority_url(self) -> str:
+        return settings.PRIVACY_SUPERVISORY_AUTHORITY_URL
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "company": self.company,
+            "representative": self.representative,
+            "address": self.address,
+            "email": self.email,
+            "phone": self.phone,
+            "requests_url": self.requests_url,
+        }
