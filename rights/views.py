@@ -240,9 +240,14 @@ def message_send(request, form: MessageForm, *, rights_request: RightsRequest, a
 
 
 @step_up_required
-@require_POST
 def request_withdraw(request, pk):
+    """Withdraw one's own request: a page that says what it means, then the POST."""
     rights_request = _own_request(request, pk)
+    if request.method != "POST":
+        if Status.WITHDRAWN not in workflow.allowed_transitions(rights_request, request.user):
+            messages.error(request, _("This request can no longer be withdrawn."))
+            return redirect(reverse("rights:request_detail", kwargs={"pk": rights_request.pk}))
+        return render(request, "rights/withdraw_confirm.html", {"req": rights_request})
     try:
         workflow.transition(
             rights_request,

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from rights import workflow
 from rights.choices import Status
+from rights.identity.models import DocumentKind, IdentityDocument
 from rights.models import RequestMessage, RightsRequest
 from tests.intake_support import file_from_review, file_through_review, is_review
 
@@ -113,6 +114,64 @@ def test_withdraw_while_not_in_progress(stepped_up_client, customer, file_reques
     assert response.status_code == 302
     request.refresh_from_db()
     assert request.status == Status.WITHDRAWN
+
+
+def test_withdraw_asks_first_and_says_what_it_means(stepped_up_client, customer, file_request):
+    stepped_up_client.cookies["django_language"] = "en"
+    request = file_request(customer)
+    detail = stepped_up_client.get(f"/requests/{request.pk}/").content.decode()
+    # The request page only links to the confirmation; no one-click form.
+    assert f'href="/requests/{request.pk}/withdraw/"' in detail
+    assert f'action="/requests/{request.pk}/withdraw/"' not in detail
+
+    page = stepped_up_client.get(f"/requests/{request.pk}/withdraw/")
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "What withdrawing means" in text and "cannot be reopened" in text
+    assert f'action="/requests/{request.pk}/withdraw/"' in text
+    request.refresh_from_db()
+    assert request.status == Status.SUBMITTED  # looking changes nothing
+    stepped_up_client.post(f"/requests/{request.pk}/withdraw/", {"reason": "filed twice"})
+    request.refresh_from_db()
+    assert request.status == Status.WITHDRAWN
+
+
+def test_a_request_that_cannot_be_withdrawn_does_not_offer_it(
+    stepped_up_client, customer, file_request
+):
+    stepped_up_client.cookies["django_language"] = "en"
+    request = file_request(customer)
+    RightsRequest.objects.filter(pk=request.pk).update(status=Status.COMPLETED)
+
+    response = stepped_up_client.get(f"/requests/{request.pk}/withdraw/", follow=True)
+
+    assert response.redirect_chain[-1][0] == f"/requests/{request.pk}/"
+    assert "can no longer be withdrawn" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "status,documents,expected",
+    [
+        (Status.AWAITING_VERIFICATION, False, "paused until you confirm who you are"),
+        (Status.AWAITING_VERIFICATION, True, "paused while we check the documents you sent"),
+        (Status.AWAITING_PAYMENT, False, "paused until the fee is paid"),
+        (Status.AWAITING_CUSTOMER, False, "paused until you answer our question"),
+    ],
+)
+def test_a_paused_request_says_who_waits_for_whom(
+    stepped_up_client, customer, file_request, status, documents, expected
+):
+    stepped_up_client.cookies["django_language"] = "en"
+    request = file_request(customer)
+    RightsRequest.objects.filter(pk=request.pk).update(status=status)
+    if documents:
+        IdentityDocument.objects.create(request=request, kind=DocumentKind.REQUESTER_ID)
+
+    page = stepped_up_client.get(f"/requests/{request.pk}/").content.decode()
+
+    assert expected in page
+    assert "paused while we wait for you" not in page
 
 
 def test_another_customer_gets_404_everywhere(
