@@ -10,13 +10,20 @@ The rules (see docs/legal.md):
   person is told before the first month ends.
 - CCPA (11 CCR §7021): confirm receipt within 10 business days; answer within
   45 calendar days, one extension of at most 45 more, told before the first
-  period ends.
+  period ends. Opting out of sale or sharing (§7026(f)) and limiting the use
+  of sensitive data (§7027(g)) — our stop of provision and stop of use — are
+  acted on within 15 business days, with no extension.
 
-The clock pauses while the request waits for the person (identity, payment,
-information): every closed pause pushes the deadline back by its length. A
-deadline is the end of its day in the portal's time zone. Business days skip
-weekends and the public holidays of the regime's country (the holidays
-library; the calendars are a setting).
+Pauses, by regime (:func:`clock_stops`):
+- APPI and GDPR: the clock waits while the request waits for the person
+  (identity, fee, clarification: GDPR art. 12(3), (5), (6)); every pause
+  pushes the deadline back by exactly its length.
+- CCPA: nothing stops the clock; §7021(b) counts the 45 days from receipt
+  "regardless of time required to verify the request".
+
+A deadline without pauses is the end of its day in the portal's time zone.
+Business days skip weekends and the public holidays of the regime's country
+(the holidays library; the calendars are a setting).
 """
 
 from __future__ import annotations
@@ -32,13 +39,14 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .choices import Regime
+from .choices import Kind, Regime
 
 
 @dataclass(frozen=True)
 class Pause:
     started_at: dt.datetime
     ended_at: dt.datetime | None = None
+    reason: str = ""  # a PauseReason value
 
     def length(self, now: dt.datetime) -> dt.timedelta:
         return (self.ended_at or now) - self.started_at
@@ -51,6 +59,27 @@ class ExtensionNotAllowed(ValueError):
 def _end_of_day(moment: dt.datetime) -> dt.datetime:
     local = timezone.localtime(moment)
     return local.replace(hour=23, minute=59, second=59, microsecond=0)
+
+
+# CCPA requests acted on within 15 business days, with no extension: opting
+# out of sale or sharing (§7026(f)) and limiting sensitive data (§7027(g)).
+CCPA_BUSINESS_DAY_KINDS = {Kind.STOP_PROVISION: 15, Kind.STOP_USE: 15}
+
+
+def clock_stops(regime: str, reason: str) -> bool:
+    """Whether waiting for ``reason`` (a PauseReason) stops ``regime``'s clock.
+
+    CCPA §7021(b): the 45 days run from receipt whatever the verification
+    takes, and the regulations stop them for nothing else. APPI and GDPR wait
+    for the person: identity, a fee, the information needed.
+    """
+    return regime != Regime.CCPA
+
+
+def _business_days(regime: str, kind: str | None) -> int | None:
+    if regime == Regime.CCPA:
+        return CCPA_BUSINESS_DAY_KINDS.get(kind)
+    return None
 
 
 def _period(regime: str) -> relativedelta:
@@ -69,43 +98,61 @@ def _max_extension(regime: str) -> relativedelta:
     return relativedelta(days=settings.RIGHTS_APPI_MAX_EXTENSION_DAYS)
 
 
-def base_deadline(regime: str, received_at: dt.datetime) -> dt.datetime:
-    """The regime's answer deadline before pauses and extensions."""
+def base_deadline(regime: str, received_at: dt.datetime, *, kind: str | None = None) -> dt.datetime:
+    """The regime's answer deadline for ``kind`` before pauses and extensions."""
+    business_days = _business_days(regime, kind)
+    if business_days is not None:
+        day = add_business_days(timezone.localdate(received_at), business_days, regime)
+        return _end_of_day(timezone.make_aware(dt.datetime.combine(day, dt.time())))
     return _end_of_day(timezone.localtime(received_at) + _period(regime))
 
 
-def latest_extended_deadline(regime: str, received_at: dt.datetime) -> dt.datetime:
+def latest_extended_deadline(
+    regime: str, received_at: dt.datetime, *, kind: str | None = None
+) -> dt.datetime:
     """The furthest an extension may push the deadline (before pauses)."""
+    if _business_days(regime, kind) is not None:
+        return base_deadline(regime, received_at, kind=kind)
     return _end_of_day(timezone.localtime(received_at) + (_period(regime) + _max_extension(regime)))
 
 
-def paused_for(pauses: Iterable[Pause], now: dt.datetime | None = None) -> dt.timedelta:
-    """Total time the clock stood still; an open pause counts up to ``now``."""
+def paused_for(
+    pauses: Iterable[Pause], now: dt.datetime | None = None, *, regime: str | None = None
+) -> dt.timedelta:
+    """Total time the clock stood still; an open pause counts up to ``now``.
+
+    With ``regime``, only the pauses that stop that regime's clock count.
+    """
     now = now or timezone.now()
-    return sum((pause.length(now) for pause in pauses), dt.timedelta())
+    counted = (p for p in pauses if regime is None or clock_stops(regime, p.reason))
+    return sum((pause.length(now) for pause in counted), dt.timedelta())
 
 
 def due_at(
     regime: str,
     received_at: dt.datetime,
     *,
+    kind: str | None = None,
     pauses: Iterable[Pause] = (),
     extended_to: dt.datetime | None = None,
     now: dt.datetime | None = None,
 ) -> dt.datetime:
-    """When the answer is due: the (extended) deadline moved back by every pause.
+    """When the answer is due: the (extended) deadline moved back by exactly the
+    time the clock stood still.
 
     An open pause counts up to ``now``, so a waiting request's deadline moves
-    with the waiting; once the pause closes it stays put.
+    with the waiting; once the pause closes it stays put. A pause of an hour
+    adds an hour, not a day.
     """
-    base = extended_to or base_deadline(regime, received_at)
-    return _end_of_day(base + paused_for(pauses, now))
+    base = extended_to or base_deadline(regime, received_at, kind=kind)
+    return base + paused_for(pauses, now, regime=regime)
 
 
 def check_extension(
     regime: str,
     received_at: dt.datetime,
     *,
+    kind: str | None = None,
     pauses: Iterable[Pause] = (),
     extended_to: dt.datetime | None,
     new_deadline: dt.datetime,
@@ -123,19 +170,28 @@ def check_extension(
     new_deadline = _end_of_day(new_deadline)
     if not reason.strip():
         raise ExtensionNotAllowed(_("An extension needs a reason; the customer is told it."))
+    if _business_days(regime, kind) is not None:
+        raise ExtensionNotAllowed(
+            _(
+                "CCPA: an opt-out or a limit on sensitive data is acted on within "
+                "15 business days; it cannot be extended."
+            )
+        )
     if regime in (Regime.GDPR, Regime.CCPA):
         # The person must be told within the first period, whatever came since.
-        if now > due_at(regime, received_at, pauses=pauses, now=now):
+        if now > due_at(regime, received_at, kind=kind, pauses=pauses, now=now):
             raise ExtensionNotAllowed(
                 _("Too late: the law requires the extension to be told within the first period.")
             )
-    elif now > due_at(regime, received_at, pauses=pauses, extended_to=extended_to, now=now):
+    elif now > due_at(
+        regime, received_at, kind=kind, pauses=pauses, extended_to=extended_to, now=now
+    ):
         raise ExtensionNotAllowed(_("The deadline has passed: extend before it, not after."))
     if regime == Regime.CCPA and extended_to is not None:
         raise ExtensionNotAllowed(_("CCPA allows one extension only."))
-    if new_deadline <= (extended_to or base_deadline(regime, received_at)):
+    if new_deadline <= (extended_to or base_deadline(regime, received_at, kind=kind)):
         raise ExtensionNotAllowed(_("The new deadline must be later than the current one."))
-    limit = latest_extended_deadline(regime, received_at)
+    limit = latest_extended_deadline(regime, received_at, kind=kind)
     if new_deadline > limit:
         raise ExtensionNotAllowed(
             _("The law allows an extension up to %(date)s at the latest.")

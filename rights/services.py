@@ -57,7 +57,7 @@ def request_submit(
         request.acknowledgement_due_at = deadlines.acknowledgement_due(
             request.regime, request.received_at
         )
-        request.due_at = deadlines.due_at(request.regime, request.received_at)
+        request.due_at = deadlines.due_at(request.regime, request.received_at, kind=request.kind)
         request.full_clean(exclude=["due_at"])
         request.save()
         if services:
@@ -112,13 +112,14 @@ def request_extend(
         if not locked.is_open:
             raise ValidationError(_("Only an open request can be extended."))
         pauses = [
-            deadlines.Pause(started_at=p.started_at, ended_at=p.ended_at)
+            deadlines.Pause(started_at=p.started_at, ended_at=p.ended_at, reason=p.reason)
             for p in locked.pauses.all()
         ]
         try:
             extended = deadlines.check_extension(
                 locked.regime,
                 locked.received_at,
+                kind=locked.kind,
                 pauses=pauses,
                 extended_to=locked.extended_to,
                 new_deadline=new_deadline,

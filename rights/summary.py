@@ -210,7 +210,7 @@ def request_summary(
         account_closes=closes,
         kept=_kept(kind, categories=categories, scope=scope),
         fee=_fee(kind, regime=regime, delivery_method=delivery_method),
-        due_at=due_at or deadlines.base_deadline(regime, timezone.now()),
+        due_at=due_at or deadlines.base_deadline(regime, timezone.now(), kind=kind),
         irreversible=kind in IRREVERSIBLE_KINDS,
     )
 

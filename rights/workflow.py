@@ -410,7 +410,8 @@ def refused_transitions(request: RightsRequest, actor) -> list[tuple[str, str]]:
 
 def _pauses(request: RightsRequest) -> list[deadlines.Pause]:
     return [
-        deadlines.Pause(started_at=p.started_at, ended_at=p.ended_at) for p in request.pauses.all()
+        deadlines.Pause(started_at=p.started_at, ended_at=p.ended_at, reason=p.reason)
+        for p in request.pauses.all()
     ]
 
 
@@ -423,6 +424,7 @@ def refresh_due_at(request: RightsRequest, *, now: dt.datetime | None = None) ->
     request.due_at = deadlines.due_at(
         request.regime,
         request.received_at,
+        kind=request.kind,
         pauses=_pauses(request),
         extended_to=request.extended_to,
         now=now,

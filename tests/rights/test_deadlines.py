@@ -7,7 +7,7 @@ import pytest
 from django.utils import translation
 
 from rights import deadlines
-from rights.choices import Regime
+from rights.choices import Kind, PauseReason, Regime
 from rights.deadlines import ExtensionNotAllowed, Pause
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -59,13 +59,69 @@ def test_ccpa_answer_within_45_days():
     assert day(deadlines.due_at(Regime.CCPA, at(2026, 11, 2))) == dt.date(2026, 12, 17)
 
 
-def test_a_five_day_pause_moves_the_deadline_by_five_days():
+@pytest.mark.parametrize("reason", PauseReason.values)
+def test_a_five_day_pause_moves_the_appi_and_gdpr_deadlines_by_five_days(reason):
+    """APPI arts. 33(3), 37; GDPR art. 12(3), (5), (6): the clock waits for the person."""
     received = at(2026, 4, 1)
-    pause = Pause(started_at=at(2026, 4, 3), ended_at=at(2026, 4, 8))
-    for regime in Regime.values:
+    pause = Pause(started_at=at(2026, 4, 3), ended_at=at(2026, 4, 8), reason=reason)
+    for regime in (Regime.APPI, Regime.GDPR):
         without = deadlines.due_at(regime, received)
         with_pause = deadlines.due_at(regime, received, pauses=[pause])
         assert with_pause - without == dt.timedelta(days=5), regime
+
+
+@pytest.mark.parametrize("reason", PauseReason.values)
+def test_ccpa_counts_45_days_from_receipt_whatever_the_verification_takes(reason):
+    """CCPA 11 CCR §7021(b): the 45 days begin on receipt, regardless of the time
+    required to verify the request; nothing else stops them either."""
+    received = at(2026, 11, 2)
+    pause = Pause(started_at=at(2026, 11, 3), ended_at=at(2026, 11, 20), reason=reason)
+
+    due = deadlines.due_at(Regime.CCPA, received, pauses=[pause])
+
+    assert due == deadlines.due_at(Regime.CCPA, received)
+    assert day(due) == dt.date(2026, 12, 17)
+    assert not deadlines.clock_stops(Regime.CCPA, PauseReason.VERIFICATION)
+
+
+def test_a_pause_adds_exactly_its_length_not_whole_days():
+    """GDPR art. 12(3), APPI art. 33(3): an hour's wait adds an hour, two 36-hour
+    waits add three days."""
+    received = at(2026, 4, 1)
+    base = deadlines.due_at(Regime.GDPR, received)
+    hour = Pause(started_at=at(2026, 4, 2, 10), ended_at=at(2026, 4, 2, 11))
+    assert deadlines.due_at(Regime.GDPR, received, pauses=[hour]) - base == dt.timedelta(hours=1)
+    two = [
+        Pause(started_at=at(2026, 4, 2, 0), ended_at=at(2026, 4, 3, 12)),
+        Pause(started_at=at(2026, 4, 5, 0), ended_at=at(2026, 4, 6, 12)),
+    ]
+    assert deadlines.due_at(Regime.APPI, received, pauses=two) - deadlines.due_at(
+        Regime.APPI, received
+    ) == dt.timedelta(days=3)
+
+
+@pytest.mark.parametrize("kind", [Kind.STOP_PROVISION, Kind.STOP_USE])
+def test_ccpa_opt_out_and_limit_are_acted_on_within_15_business_days(kind):
+    """CCPA 11 CCR §7026(f) (opt-out of sale/sharing) and §7027(g) (limit the use
+    of sensitive personal information): 15 business days, no extension."""
+    # Wed 18 Nov 2026: Thanksgiving (26th), the day after (27th) and three
+    # weekends skipped; the 15th business day is Fri 11 Dec.
+    received = at(2026, 11, 18)
+
+    due = deadlines.due_at(Regime.CCPA, received, kind=kind)
+
+    assert day(due) == dt.date(2026, 12, 11)
+    assert day(deadlines.due_at(Regime.CCPA, received, kind=Kind.DISCLOSURE)) == dt.date(2027, 1, 2)
+    with pytest.raises(ExtensionNotAllowed, match="15 business days"):
+        deadlines.check_extension(
+            Regime.CCPA,
+            received,
+            kind=kind,
+            extended_to=None,
+            new_deadline=at(2026, 12, 20),
+            reason="volume",
+            now=at(2026, 11, 20),
+        )
 
 
 def test_an_open_pause_counts_until_now():

@@ -166,7 +166,7 @@ def test_after_the_code_status_notices_and_thread_are_shown(
     assert response.status_code == 302
     text = visitor.get(url).content.decode()
     assert waiting.get_status_display() in text
-    assert "paused while we wait for you" in text
+    assert "paused until you answer our question" in text
     assert (
         waiting.received_at.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d") in text
     )
