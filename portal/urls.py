@@ -38,7 +38,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("requests/", include("rights.identity.urls")),
+    path("requests/", include("rights.requesters.urls")),
     path("requests/", include("rights.urls")),
     path("", include("rights.public_urls")),
 ]
