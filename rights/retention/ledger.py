@@ -62,7 +62,7 @@ def ledger_record(
     once the rows are erased and before it commits.
 
     The entry is written to ``RIGHTS_ERASURE_LEDGER_FILE`` and synced to disk
-    right here, before the commit (see :mod:`rights.retention`): a worker
+    right here, before the commit (see the module docstring): a worker
     killed right after the commit has already written it. When the file cannot
     be written the error propagates and the erasure rolls back, so nothing is
     erased that the file lacks. A dry run writes nothing to the file.

@@ -1,4 +1,5 @@
-"""What a deletion covers: its sources, services, kinds of data and the account.
+"""What a deletion covers: its sources, services, kinds of data and the account, and
+the retention rules by code that may keep part of it.
 
 Shared by the planning, the steps, the statement and the jobs.
 """
