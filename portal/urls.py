@@ -55,7 +55,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", FaviconView.as_view()),
     path("admin/", admin.site.urls),
-    path("requests/", include("rights.identity.urls")),
+    path("requests/", include("rights.requesters.urls")),
     path("requests/", include("rights.urls")),
     path("", include("rights.public_urls")),
 ]

@@ -25,9 +25,9 @@ from .choices import Kind, Regime, RejectionGround, Status
 from .decision_admin import RequestDecisionAdminMixin
 from .disclosure.admin import DisclosureAdminMixin
 from .fee_admin import RequestFeeAdminMixin
-from .identity.admin import IdentityAdminMixin
 from .models import RightsRequest
 from .notifications import event_outcome
+from .requesters.admin import IdentityAdminMixin
 from .selectors import STAFF, staff_services, visible_messages
 
 User = get_user_model()

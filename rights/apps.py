@@ -20,4 +20,4 @@ class RightsConfig(AppConfig):
 
         # Delivery of disclosures on "in progress", and the purge of spent package files.
         from .disclosure import hooks as disclosure_hooks  # noqa: F401
-        from .identity import purge  # noqa: F401  (registers its purgers)
+        from .requesters import purge  # noqa: F401  (registers its purgers)

@@ -783,11 +783,11 @@ class PaymentEvent(models.Model):
 
 
 # Disclosure packages and their delivery (rights.disclosure), requests without
-# an account and by agents (rights.identity), and retention rules, legal holds,
+# an account and by agents (rights.requesters), and retention rules, legal holds,
 # deferred erasures, runs and the erasure ledger (rights.retention) live in their
 # own modules; importing them here makes them rights models.
 from .disclosure.models import DisclosureDelivery, DisclosurePackage  # noqa: E402, F401
-from .identity.models import (  # noqa: E402, F401
+from .requesters.models import (  # noqa: E402, F401
     EmailConfirmation,
     IdentityDocument,
     RequestIdentity,

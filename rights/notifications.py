@@ -100,7 +100,7 @@ def recipients_of(request: RightsRequest, kind: str) -> list[Recipient]:
     if identity is None:
         user = recipient_of(request)
         return [Recipient(user.email, user.language, True)] if user is not None else []
-    from .identity.models import Capacity
+    from .requesters.models import Capacity
 
     found: list[Recipient] = []
     if request.requester is not None:
@@ -123,7 +123,7 @@ def recipients_of(request: RightsRequest, kind: str) -> list[Recipient]:
 
 def follow_url(request: RightsRequest, email: str) -> str:
     """The address of the follow page of ``request`` for a recipient without an account."""
-    from .identity.services import follow_token
+    from .requesters.follow_links import follow_token
 
     path = reverse("identity:follow", kwargs={"token": follow_token(request, email)})
     return f"{settings.SITE_URL}{path}"

@@ -140,8 +140,8 @@ def outcome_copy_kinds(request: RightsRequest) -> frozenset:
     """The notices the represented person is sent a copy of: for an appointed agent the
     outcome (``notifications.PRINCIPAL_COPIES``); for a legal representative none, who
     exercises the person's rights in their place."""
-    from .identity.models import Capacity
     from .notifications import PRINCIPAL_COPIES
+    from .requesters.models import Capacity
 
     identity = getattr(request, "identity", None)
     if identity is None or identity.capacity == Capacity.AGENT:

@@ -137,8 +137,8 @@ def _account(kind, scope) -> tuple[str, bool]:
 
 def _kept(kind, *, categories, scope) -> list[str]:
     """The retention rules that may keep part of what a deletion covers."""
-    from .retention.erasure import is_account_source
     from .retention.models import RetentionRule
+    from .retention.scope import is_account_source
     from .retention.texts import retention_sentence
 
     if kind != Kind.DELETION:

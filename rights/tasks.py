@@ -75,7 +75,7 @@ def send_request_notification(notification_id: int) -> None:
         raise failed  # retried with back-off (MAIL_RETRY)
     if notification.kind in FINAL_NOTICES:
         # The final answer has gone out; a closed account's address may go now.
-        from .retention.erasure import erase_after_notice
+        from .retention.deletion import erase_after_notice
 
         erase_after_notice(notification.request)
 
@@ -85,8 +85,8 @@ def send_request_code(confirmation_id: int) -> None:
     """Mail the code of a public-form confirmation; the code is computed here, never queued."""
     from portal.kernel.emails import send_templated_email
 
-    from .identity.models import EmailConfirmation
-    from .identity.services import confirmation_code
+    from .requesters.models import EmailConfirmation
+    from .requesters.public_form import confirmation_code
 
     confirmation = EmailConfirmation.objects.filter(
         pk=confirmation_id, confirmed_at__isnull=True, expires_at__gt=timezone.now()
@@ -111,8 +111,8 @@ def send_agent_confirmation(identity_id: int) -> None:
 
     from portal.kernel.emails import send_templated_email
 
-    from .identity.models import RequestIdentity, VerificationStatus
-    from .identity.services import agent_link_expires_at, confirmation_token
+    from .requesters.agents import agent_link_expires_at, confirmation_token
+    from .requesters.models import RequestIdentity, VerificationStatus
 
     identity = (
         RequestIdentity.objects.select_related("request__subject")
@@ -180,7 +180,7 @@ def expire_unpaid_fees() -> int:
 def execute_deletion(request_id: int) -> None:
     """Queued when a deletion request enters "in progress"; a retry resumes the work."""
     from .models import RightsRequest
-    from .retention.erasure import deletion_execute
+    from .retention.deletion import deletion_execute
 
     request = RightsRequest.objects.filter(pk=request_id).first()
     if request is not None:
@@ -211,7 +211,7 @@ def retention_purge() -> dict:
 @shared_task(base=ScheduledJob)
 def erasure_ledger_fill() -> int:
     """Append to the ledger file any committed ledger entry it lacks."""
-    from .retention.erasure import ledger_file_fill
+    from .retention.ledger import ledger_file_fill
 
     return ledger_file_fill()
 

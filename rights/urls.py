@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .identity import views as identity_views
+from .requesters import views as identity_views
 
 app_name = "rights"
 

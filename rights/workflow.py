@@ -38,7 +38,6 @@ from portal.kernel.audit import audit_log
 from . import deadlines
 from .choices import CHARGEABLE_KINDS, EventKind, Kind, PaymentStatus, RejectionGround, Status
 from .disclosure.models import DELIVERED_KINDS, DisclosureDelivery, DisclosurePackage
-from .identity.models import RequestIdentity, VerificationStatus
 from .models import (
     OPEN_STATUSES,
     PAUSED_STATUSES,
@@ -48,6 +47,7 @@ from .models import (
     RightsRequest,
 )
 from .payment_transitions import payment_transition
+from .requesters.models import RequestIdentity, VerificationStatus
 from .retention.models import DeferredErasure
 
 

@@ -214,7 +214,7 @@ def private_storage(monkeypatch, tmp_path):
     """
     from django.core.files.storage import FileSystemStorage
 
-    from rights.identity.models import IdentityDocument
+    from rights.requesters.models import IdentityDocument
 
     field = IdentityDocument._meta.get_field("file")
     monkeypatch.setattr(field, "storage", FileSystemStorage(location=str(tmp_path)))

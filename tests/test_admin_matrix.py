@@ -37,8 +37,8 @@ from portal.kernel.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER
 from rights import fees, workflow
 from rights.choices import Status
 from rights.models import PaymentEvent
+from rights.retention.holds.services import hold_place
 from rights.retention.models import DeferredErasure, ErasureLedgerEntry, RetentionRule, RetentionRun
-from rights.retention.services import hold_place
 from rights.services import request_submit
 from tests.factories import RegistrationFactory, ServiceFactory, UserFactory
 from tests.rights.fee_support import publish

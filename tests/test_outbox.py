@@ -488,7 +488,7 @@ def test_an_emailed_code_delivered_twice_is_mailed_once(customer):
 
 def test_a_request_code_delivered_twice_is_mailed_once():
     """The code of a request filed without an account (public form), delivered twice."""
-    from rights.identity.services import email_confirmation_start
+    from rights.requesters.public_form import email_confirmation_start
     from rights.tasks import send_request_code
 
     mail.outbox.clear()
@@ -541,7 +541,7 @@ def test_a_long_task_that_fails_stays_undone_and_its_next_delivery_does_the_work
         raise RuntimeError("the worker's database connection went away")
 
     with monkeypatch.context() as patched:
-        patched.setattr("rights.retention.erasure.deletion_execute", crashes)
+        patched.setattr("rights.retention.deletion.deletion_execute", crashes)
         with pytest.raises(RuntimeError):
             execute_deletion.apply(
                 message.args, task_id=str(message.task_id), retries=execute_deletion.max_retries
@@ -549,7 +549,7 @@ def test_a_long_task_that_fails_stays_undone_and_its_next_delivery_does_the_work
     message.refresh_from_db()
     assert message.done_at is None
     monkeypatch.setattr(
-        "rights.retention.erasure.deletion_execute", lambda *, request: calls.append(request.pk)
+        "rights.retention.deletion.deletion_execute", lambda *, request: calls.append(request.pk)
     )
     execute_deletion.apply(message.args, task_id=str(message.task_id))
     message.refresh_from_db()

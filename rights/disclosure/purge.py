@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.kernel.audit import audit_log
-from rights.retention.jobs import Purger, register_purger
+from rights.retention.purge import Purger, register_purger
 
 from .models import DisclosurePackage
 

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import rights.identity.models
+import rights.requesters.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -71,7 +71,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('requester_id', 'Identity document of the requester'), ('subject_id', 'Identity document of the person'), ('attorney', 'Letter of attorney (power of attorney)'), ('family_register', 'Family register extract (koseki)'), ('guardianship', 'Certificate of registered guardianship'), ('other', 'Other proof')], help_text='What the document proves.', max_length=20, verbose_name='kind of document')),
-                ('file', models.FileField(blank=True, help_text='Stored privately; empty once destroyed.', max_length=300, storage=rights.identity.models._private_storage, upload_to=rights.identity.models._document_path, verbose_name='file')),
+                ('file', models.FileField(blank=True, help_text='Stored privately; empty once destroyed.', max_length=300, storage=rights.requesters.models._private_storage, upload_to=rights.requesters.models._document_path, verbose_name='file')),
                 ('original_name', models.CharField(blank=True, help_text='The name it was sent with.', max_length=200, verbose_name='file name')),
                 ('content_type', models.CharField(blank=True, help_text='MIME type found in the bytes.', max_length=100, verbose_name='type')),
                 ('size', models.PositiveIntegerField(default=0, help_text='Bytes.', verbose_name='size')),

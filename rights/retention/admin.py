@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from portal.kernel.admin_access import REFERENCE, ReadOnlyAdmin
 from portal.kernel.registry import Category, registry
 
+from .holds.services import check_records, hold_place, hold_release
 from .models import (
     DeferredErasure,
     ErasureLedgerEntry,
@@ -23,8 +24,7 @@ from .models import (
     RetentionRule,
     RetentionRun,
 )
-from .services import hold_place, hold_release
-from .texts import retention_sentence
+from .texts import period_text, retention_sentence
 
 # -- rules ---------------------------------------------------------------------------------
 
@@ -92,8 +92,6 @@ class RetentionRuleAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("period"))
     def period(self, obj):
-        from .texts import period_text
-
         return period_text(obj) or "—"
 
     @admin.display(description=_("as customers read it"))
@@ -145,8 +143,6 @@ class LegalHoldForm(forms.ModelForm):
             self.initial["records"] = "\n".join(self.instance.records)
 
     def clean_records(self):
-        from .services import check_records
-
         lines = self.cleaned_data["records"].splitlines()
         return check_records([line for line in lines if line.strip()])
 

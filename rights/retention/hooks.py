@@ -11,10 +11,12 @@ from .texts import retention_text
 
 @on_entry(Status.IN_PROGRESS, Kind.DELETION)
 def queue_deletion(request) -> None:
-    """An approved deletion request is carried out by a task, queued with the transition."""
-    from rights.tasks import execute_deletion
+    """An approved deletion request is carried out by a task, queued with the transition.
 
-    outbox.enqueue(execute_deletion, request.pk)
+    Queued by the task's name: the tasks module is the entry point that calls
+    into this package, so this package does not import it.
+    """
+    outbox.enqueue("rights.tasks.execute_deletion", request.pk)
 
 
 def connect() -> None:

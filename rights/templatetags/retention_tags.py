@@ -3,7 +3,7 @@
 from django import template
 
 from portal.kernel.registry import Category
-from rights.retention.erasure import held_for_subject
+from rights.retention.admin_subject import held_for_subject
 
 register = template.Library()
 

@@ -7,7 +7,7 @@ rows are past their period, and one of them is under a staff hold.
 
 For each size, on the same rows in the same run:
 
-* the sweep (``rights.retention.jobs.run_sweep``): windows of 50,000 primary
+* the sweep (``rights.retention.sweep.run_sweep``): windows of 50,000 primary
   keys, each claimed with an advisory lock and erased through the registry by
   one statement in its own transaction, with an erasure-ledger entry each;
 * one plain SQL ``DELETE`` with the same condition, as the yardstick;

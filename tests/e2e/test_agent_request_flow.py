@@ -9,8 +9,8 @@ from django.core import mail
 from portal.kernel.models import AuditEvent
 from portal.kernel.staff import staff_create
 from rights.choices import Channel, Status
-from rights.identity.models import Capacity, VerificationStatus
 from rights.models import RightsRequest
+from rights.requesters.models import Capacity, VerificationStatus
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_fee_flow import _staff_page
 from tests.factories import PASSWORD, ProfileFactory
@@ -160,13 +160,9 @@ def test_the_person_confirms_an_agent_by_the_link(
 ):
     """CCPA §7063: the person opens the e-mailed link, sees who filed in their name and
     confirms; the request moves on."""
-    from rights.identity.services import (
-        Person,
-        Requester,
-        agent_confirmation_request,
-        identity_match_subject,
-        identity_request_file,
-    )
+    from rights.requesters.agents import agent_confirmation_request
+    from rights.requesters.filing import Person, Requester, identity_request_file
+    from rights.requesters.verification import identity_match_subject
 
     person = ProfileFactory(user__email="alex@example.com", user__language="en").user
     officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)

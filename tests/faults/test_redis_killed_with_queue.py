@@ -17,8 +17,8 @@ import redis
 
 from portal.kernel.models import CustomerEmailDevice, OutboxMessage
 from portal.kernel.stepup import email_device_for
-from rights.identity.services import email_confirmation_start
 from rights.models import RequestNotification
+from rights.requesters.public_form import email_confirmation_start
 from rights.services import request_submit
 from tests.factories import ProfileFactory
 

@@ -18,8 +18,8 @@ from django.db import connection, connections, transaction
 
 from portal.kernel.models import ServiceRegistration, UsageRecord, User
 from rights.models import ErasureLedgerEntry, RetentionRun
-from rights.retention.holds import _HOLD_LOCK
-from rights.retention.services import hold_place
+from rights.retention.holds.selectors import _HOLD_LOCK
+from rights.retention.holds.services import hold_place
 from rights.tasks import retention_sweep
 from tests.factories import ServiceFactory
 

@@ -1,7 +1,7 @@
 """A worker killed (SIGKILL) during a deletion: it is finished once, nothing erased twice.
 
 Issue 11, acceptance 2. The erasure of each step runs under a PostgreSQL
-advisory lock (rights.retention.erasure.step_claimed), so the test knows a
+advisory lock (rights.retention.steps.step_claimed), so the test knows a
 step is being erased when it sees that lock held, and kills the worker then.
 """
 
@@ -17,8 +17,8 @@ from portal.kernel.models import UsageRecord
 from rights import workflow
 from rights.choices import Status
 from rights.models import RequestNotification, RightsRequest
-from rights.retention.erasure import _STEP_LOCK_NAMESPACE
 from rights.retention.models import ErasureLedgerEntry
+from rights.retention.steps import _STEP_LOCK_NAMESPACE
 from rights.services import request_submit
 
 from .conftest import customer_with_history, pool_children, report, wait_for

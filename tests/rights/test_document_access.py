@@ -18,17 +18,11 @@ from django.test import Client
 
 from rights import services
 from rights.choices import RejectionGround, Status
-from rights.identity.models import Capacity
-from rights.identity.services import (
-    Person,
-    Requester,
-    Upload,
-    follow_token,
-    identity_match_subject,
-    identity_request_file,
-    identity_verify,
-)
 from rights.models import RequestMessage, RightsRequest
+from rights.requesters.filing import Person, Requester, Upload, identity_request_file
+from rights.requesters.follow_links import follow_token
+from rights.requesters.models import Capacity
+from rights.requesters.verification import identity_match_subject, identity_verify
 from rights.workflow import transition
 from tests.conftest import last_code
 from tests.factories import ProfileFactory

@@ -13,7 +13,9 @@ from django.utils import timezone
 from portal.kernel.models import AuditEvent
 from rights import deadlines
 from rights.choices import Channel, RejectionGround, Status
-from rights.identity.models import (
+from rights.models import RightsRequest
+from rights.requesters.agents import agent_confirmation_request
+from rights.requesters.models import (
     Capacity,
     DestroyedBecause,
     EmailConfirmation,
@@ -21,9 +23,8 @@ from rights.identity.models import (
     RequestIdentity,
     VerificationStatus,
 )
-from rights.identity.services import agent_confirmation_request, confirmation_code
-from rights.models import RightsRequest
-from rights.retention.jobs import run_purge
+from rights.requesters.public_form import confirmation_code
+from rights.retention.purge import run_purge
 from tests.conftest import full_width, last_code
 from tests.factories import ProfileFactory
 
@@ -285,7 +286,7 @@ def test_a_document_with_a_my_number_is_destroyed_at_once(
 def test_another_customer_cannot_reach_the_documents(
     client, customer, other_customer, django_capture_on_commit_callbacks
 ):
-    from rights.identity.services import Person, Requester, Upload, identity_request_file
+    from rights.requesters.filing import Person, Requester, Upload, identity_request_file
 
     request = identity_request_file(
         kind="disclosure",
@@ -702,8 +703,8 @@ def test_a_retried_notice_mails_only_the_recipient_it_missed(
     """The agent and the person each get the rejection once, even when the mail server
     refused one of them the first time and the task ran again."""
     from rights import tasks
-    from rights.identity.services import identity_match_subject, identity_reject
     from rights.models import RequestNotification
+    from rights.requesters.verification import identity_match_subject, identity_reject
 
     identity_match_subject(request=filed, subject=hanako, actor=officer)
     with django_capture_on_commit_callbacks(execute=False):
@@ -736,7 +737,7 @@ def test_a_retried_notice_mails_only_the_recipient_it_missed(
 def test_the_person_sees_the_identity_check_among_their_data(filed, hanako, officer):
     """The identity record and the documents are the person's data: "my data" lists them."""
     from portal.kernel.registry import registry
-    from rights.identity.services import identity_match_subject
+    from rights.requesters.verification import identity_match_subject
 
     identity_match_subject(request=filed, subject=hanako, actor=officer)
     view = registry.subject_view(hanako, pages={})

@@ -13,8 +13,9 @@ from django.test import Client
 from django.utils import timezone
 
 from rights.choices import Status
-from rights.identity.services import follow_token, identity_verify
 from rights.models import RequestMessage, RightsRequest
+from rights.requesters.follow_links import follow_token
+from rights.requesters.verification import identity_verify
 from rights.workflow import transition
 from tests.conftest import last_code
 
@@ -304,7 +305,7 @@ def test_the_person_an_agent_acted_for_sees_only_the_outcome(
 def answered(filed, officer, django_capture_on_commit_callbacks):
     """The disclosure verified for the person found, then put in progress: the package is
     built and the request completed, with the notice to the agent."""
-    from rights.identity.services import identity_match_subject
+    from rights.requesters.verification import identity_match_subject
     from tests.factories import ProfileFactory
 
     person = ProfileFactory(full_name="山田 花子", user__email="hanako@example.com").user

@@ -10,8 +10,9 @@ from portal.kernel.models import Profile, UsageRecord
 from rights import workflow
 from rights.choices import Kind, Status
 from rights.models import RightsRequest
-from rights.retention import erasure
+from rights.retention import planning
 from rights.retention.models import DeferredErasure
+from rights.retention.scope import EmptyDeletionScope, requested_scope
 from tests.consent_support import recipients
 from tests.factories import ProfileFactory, RegistrationFactory, ServiceFactory
 from tests.intake_support import file_through_review, is_review, review_fields
@@ -184,10 +185,10 @@ def test_the_erasure_engine_refuses_a_deletion_that_names_nothing(officer):
     """GDPR art. 17 / APPI art. 35: a request naming nothing erases nothing."""
     customer = customer_with_records()
     request = file_deletion(customer)
-    with pytest.raises(getattr(erasure, "EmptyDeletionScope", ())):
-        erasure.requested_scope(request)
-    with pytest.raises(getattr(erasure, "EmptyDeletionScope", ())):
-        erasure.deletion_plan(request)
+    with pytest.raises(EmptyDeletionScope):
+        requested_scope(request)
+    with pytest.raises(EmptyDeletionScope):
+        planning.deletion_plan(request)
     assert DeferredErasure.objects.count() == 0
     # Nor does the workflow let it be carried out (rights.workflow.scope_named).
     workflow.transition(request, to=Status.IN_REVIEW, actor=officer)

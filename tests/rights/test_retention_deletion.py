@@ -25,8 +25,8 @@ from rights.models import (
     RequestNotification,
     RetentionRun,
 )
-from rights.retention import jobs
-from rights.retention.services import hold_place, hold_release
+from rights.retention import deletion, jobs, steps
+from rights.retention.holds.services import hold_place, hold_release
 
 from .retention_support import approve, at, customer_with_records, file_deletion
 
@@ -197,7 +197,8 @@ def test_running_the_deletion_again_erases_nothing_twice(
     officer, django_capture_on_commit_callbacks
 ):
     """The erasure is idempotent: a retried task finds its steps done and only finishes."""
-    from rights.retention.erasure import deletion_execute, step_execute
+    from rights.retention.deletion import deletion_execute
+    from rights.retention.steps import step_execute
 
     with time_machine.travel(at(2026, 7, 1), tick=False):
         customer = customer_with_records(usage=5)
@@ -216,12 +217,11 @@ def test_an_interrupted_deletion_resumes_where_it_stopped(
     officer, monkeypatch, django_capture_on_commit_callbacks
 ):
     """Resumable: the task stops after its first step; the retry finishes the rest."""
-    from rights.retention import erasure
 
     with time_machine.travel(at(2026, 7, 1), tick=False):
         customer = customer_with_records(usage=3)
         request = file_deletion(customer, categories=["usage", "contact", "identity"])
-        real = erasure.step_execute
+        real = deletion.step_execute
         calls = []
 
         def crash_after_first(step, **kwargs):
@@ -230,7 +230,7 @@ def test_an_interrupted_deletion_resumes_where_it_stopped(
             calls.append(step.pk)
             return real(step, **kwargs)
 
-        monkeypatch.setattr(erasure, "step_execute", crash_after_first)
+        monkeypatch.setattr(deletion, "step_execute", crash_after_first)
         # In-process the task's automatic retry surfaces as celery's Retry.
         with (
             pytest.raises((ConnectionError, Retry)),
@@ -242,9 +242,9 @@ def test_an_interrupted_deletion_resumes_where_it_stopped(
         done = DeferredErasure.objects.filter(status="done").count()
         assert done == 1
 
-        monkeypatch.setattr(erasure, "step_execute", real)
+        monkeypatch.setattr(deletion, "step_execute", real)
         with django_capture_on_commit_callbacks(execute=True):
-            erasure.deletion_execute(request=request)
+            deletion.deletion_execute(request=request)
         request.refresh_from_db()
     assert request.status == Status.PARTIALLY_COMPLETED
     assert not UsageRecord.objects.filter(user=customer).exists()
@@ -260,9 +260,8 @@ def test_a_step_lost_after_erasing_leaves_nothing_erased_that_the_ledger_lacks(
 ):
     """GDPR art. 5(2), 17: the ledger accounts for every erased record, even when
     the worker is lost between erasing a step's records and recording them."""
-    from rights.retention import erasure
 
-    real = erasure._held_until
+    real = steps._held_until
 
     def lost(*args, **kwargs):
         raise ConnectionError("worker lost")
@@ -270,7 +269,7 @@ def test_a_step_lost_after_erasing_leaves_nothing_erased_that_the_ledger_lacks(
     with time_machine.travel(at(2026, 7, 1), tick=False):
         customer = customer_with_records(usage=5)
         request = file_deletion(customer, categories=["usage"])
-        monkeypatch.setattr(erasure, "_held_until", lost)
+        monkeypatch.setattr(steps, "_held_until", lost)
         with (
             pytest.raises((ConnectionError, Retry)),
             django_capture_on_commit_callbacks(execute=True),
@@ -279,9 +278,9 @@ def test_a_step_lost_after_erasing_leaves_nothing_erased_that_the_ledger_lacks(
         assert UsageRecord.objects.filter(user=customer).count() == 5
         assert not ErasureLedgerEntry.objects.filter(request=request).exists()
 
-        monkeypatch.setattr(erasure, "_held_until", real)
+        monkeypatch.setattr(steps, "_held_until", real)
         with django_capture_on_commit_callbacks(execute=True):
-            erasure.deletion_execute(request=request)
+            deletion.deletion_execute(request=request)
     assert not UsageRecord.objects.filter(user=customer).exists()
     counts = ErasureLedgerEntry.objects.filter(request=request, category="usage")
     assert sum(counts.values_list("count", flat=True)) == 5

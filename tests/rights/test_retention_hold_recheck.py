@@ -21,8 +21,8 @@ from django.utils import translation
 
 from portal.kernel.models import UsageRecord
 from rights.models import DeferredErasure, ErasureLedgerEntry, LegalHold, RetentionRun
-from rights.retention import erasure, jobs
-from rights.retention.services import hold_place, hold_release
+from rights.retention import jobs, replay, runs, steps
+from rights.retention.holds.services import hold_place, hold_release
 
 from .retention_support import approve, at, customer_with_records, file_deletion
 from .test_retention_jobs import WorkerKilled, former_customers
@@ -68,7 +68,7 @@ def test_a_hold_placed_between_two_sweep_batches_keeps_every_row_it_covers(
             if not placed:
                 placed.append(_hold(officer, last))
 
-        monkeypatch.setattr(jobs, "after_batch", place_hold)
+        monkeypatch.setattr(runs, "after_batch", place_hold)
         run = jobs.run_sweep()
     assert placed
     assert UsageRecord.objects.filter(user=last).count() == 4
@@ -88,7 +88,7 @@ def test_reapply_leaves_the_rows_of_a_hold_placed_while_it_runs(settings, monkey
         _restore(backup)
         assert UsageRecord.objects.count() == 12
 
-        add = jobs.Run.add
+        add = runs.Run.add
         placed = []
 
         def add_then_place_hold(run, rule, source, count):
@@ -96,8 +96,8 @@ def test_reapply_leaves_the_rows_of_a_hold_placed_while_it_runs(settings, monkey
             if not placed:  # after the first ledger entry was applied again
                 placed.append(_hold(officer, last))
 
-        monkeypatch.setattr(jobs.Run, "add", add_then_place_hold)
-        run = jobs.reapply_erasures()
+        monkeypatch.setattr(runs.Run, "add", add_then_place_hold)
+        run = replay.reapply_erasures()
     assert placed
     assert UsageRecord.objects.filter(user=last).count() == 4
     assert UsageRecord.objects.count() == 4
@@ -106,7 +106,7 @@ def test_reapply_leaves_the_rows_of_a_hold_placed_while_it_runs(settings, monkey
 
 def _hold_when_step_starts(monkeypatch, officer, subject):
     """A hold committed after a step started, before its erasing transaction."""
-    scope = erasure._step_scope
+    scope = steps._step_scope
     placed = []
 
     def scope_then_place_hold(step, source):
@@ -114,7 +114,7 @@ def _hold_when_step_starts(monkeypatch, officer, subject):
             placed.append(_hold(officer, subject, categories=["usage"]))
         return scope(step, source)
 
-    monkeypatch.setattr(erasure, "_step_scope", scope_then_place_hold)
+    monkeypatch.setattr(steps, "_step_scope", scope_then_place_hold)
     return placed
 
 
@@ -238,7 +238,7 @@ def _reapply(officer):
     jobs.run_sweep()
     _restore(backup)
     with hold_committed_before_first_erasure(officer, first):
-        jobs.reapply_erasures()
+        replay.reapply_erasures()
     return first
 
 
@@ -271,7 +271,7 @@ def test_each_batch_writes_the_heartbeat(settings, monkeypatch):
             beats.append((stored, dt.datetime.now(tz=dt.UTC)))
             traveller.shift(dt.timedelta(minutes=1))
 
-        monkeypatch.setattr(jobs, "after_batch", record_beat)
+        monkeypatch.setattr(runs, "after_batch", record_beat)
         jobs.run_sweep()
     assert len(beats) >= 3
     assert all(stored == now for stored, now in beats)
@@ -292,10 +292,10 @@ def _killed_sweep(monkeypatch):
         if source == "portal.usagerecord":
             raise WorkerKilled
 
-    monkeypatch.setattr(jobs, "after_batch", kill)
+    monkeypatch.setattr(runs, "after_batch", kill)
     with pytest.raises(WorkerKilled):
         jobs.run_sweep()
-    monkeypatch.setattr(jobs, "after_batch", lambda *args: None)
+    monkeypatch.setattr(runs, "after_batch", lambda *args: None)
     killed = RetentionRun.objects.get()
     # What SIGKILL leaves: the run still "running", its last heartbeat at the last batch.
     RetentionRun.objects.filter(pk=killed.pk).update(
@@ -384,10 +384,10 @@ def _lock_held_elsewhere(pk: int):
     def hold():
         try:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_lock(%s, %s)", [jobs._RUN_LOCK_NAMESPACE, pk])
+                cursor.execute("SELECT pg_advisory_lock(%s, %s)", [runs._RUN_LOCK_NAMESPACE, pk])
                 taken.set()
                 done.wait(30)
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [jobs._RUN_LOCK_NAMESPACE, pk])
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [runs._RUN_LOCK_NAMESPACE, pk])
         finally:
             connections.close_all()
 
@@ -412,16 +412,16 @@ def test_an_interrupted_reapply_is_resumed_after_the_last_entry_it_applied(setti
         assert len(entries) >= 3
         _restore(backup)
 
-        progress = jobs.Run.progress
+        progress = runs.Run.progress
 
         def progress_then_die(run, **kwargs):
             progress(run, **kwargs)
             raise WorkerKilled
 
-        monkeypatch.setattr(jobs.Run, "progress", progress_then_die)
+        monkeypatch.setattr(runs.Run, "progress", progress_then_die)
         with pytest.raises(WorkerKilled):
-            jobs.reapply_erasures()
-        monkeypatch.setattr(jobs.Run, "progress", progress)
+            replay.reapply_erasures()
+        monkeypatch.setattr(runs.Run, "progress", progress)
         killed = RetentionRun.objects.get(job="reapply")
         # What SIGKILL leaves: the run still "running".
         RetentionRun.objects.filter(pk=killed.pk).update(
@@ -433,14 +433,14 @@ def test_an_interrupted_reapply_is_resumed_after_the_last_entry_it_applied(setti
 
         traveller.shift(dt.timedelta(minutes=6))
         applied = []
-        reapply_entry = jobs._reapply_entry
+        reapply_entry = replay._reapply_entry
 
         def record(entry, **kwargs):
             applied.append(entry.pk)
             return reapply_entry(entry, **kwargs)
 
-        monkeypatch.setattr(jobs, "_reapply_entry", record)
-        resumed = jobs.reapply_erasures()
+        monkeypatch.setattr(replay, "_reapply_entry", record)
+        resumed = replay.reapply_erasures()
     assert resumed.pk == killed.pk
     assert (resumed.status, resumed.resumed) == ("finished", 1)
     assert applied == [entry.pk for entry in entries[1:]]

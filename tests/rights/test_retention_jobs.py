@@ -25,7 +25,8 @@ from rights.models import (
     RightsRequest,
 )
 from rights.retention import jobs
-from rights.retention.services import hold_place
+from rights.retention import runs as run_records
+from rights.retention.holds.services import hold_place
 from tests.factories import RegistrationFactory, ServiceFactory, UsageRecordFactory, UserFactory
 
 from .retention_support import at
@@ -90,7 +91,7 @@ def test_a_sweep_killed_after_its_first_batch_finishes_on_the_next_run(monkeypat
             if source == "portal.usagerecord":
                 raise WorkerKilled
 
-        monkeypatch.setattr(jobs, "after_batch", kill)
+        monkeypatch.setattr(run_records, "after_batch", kill)
         with pytest.raises(WorkerKilled):
             jobs.run_sweep()
         first = RetentionRun.objects.get()
@@ -99,7 +100,7 @@ def test_a_sweep_killed_after_its_first_batch_finishes_on_the_next_run(monkeypat
         assert 0 < erased_first < total - 4  # one window of keys, then the "crash"
         assert UsageRecord.objects.count() == total - erased_first
 
-        monkeypatch.setattr(jobs, "after_batch", lambda *args: None)
+        monkeypatch.setattr(run_records, "after_batch", lambda *args: None)
         second = jobs.run_sweep()
         third = jobs.run_sweep()
 
@@ -275,7 +276,7 @@ def test_two_sweeps_at_once_never_take_the_same_batch():
         finally:
             connections.close_all()
 
-    slow = jobs.after_batch
+    slow = run_records.after_batch
 
     def after_batch(run, rule, source):
         # Let the other sweep take its turn between batches.
@@ -284,7 +285,7 @@ def test_two_sweeps_at_once_never_take_the_same_batch():
         time.sleep(0.02)
         slow(run, rule, source)
 
-    jobs.after_batch = after_batch
+    run_records.after_batch = after_batch
     try:
         threads = [threading.Thread(target=sweep) for _ in range(2)]
         for thread in threads:
@@ -292,7 +293,7 @@ def test_two_sweeps_at_once_never_take_the_same_batch():
         for thread in threads:
             thread.join(timeout=60)
     finally:
-        jobs.after_batch = slow
+        run_records.after_batch = slow
     assert not errors, errors
     runs = list(RetentionRun.objects.filter(job="sweep"))
     assert len(runs) == 2

@@ -16,7 +16,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from portal.kernel.models import Invoice, Profile, ServiceRegistration, UsageRecord, User
 from rights.models import ErasureLedgerEntry
-from rights.retention import jobs
+from rights.retention import jobs, replay
 from tests.factories import PASSWORD
 
 from .retention_support import approve, at, customer_with_records, file_deletion
@@ -89,7 +89,7 @@ def test_reapply_erases_again_what_a_restore_brought_back(
 
     # Running it again finds nothing more to erase.
     with time_machine.travel(at(2026, 7, 21), tick=False):
-        again = jobs.reapply_erasures()
+        again = replay.reapply_erasures()
     assert again.total == 0
 
 
@@ -109,7 +109,7 @@ def test_reapply_repeats_a_sweep_over_restored_rows():
         # A newer record of the running registration appears after the sweep.
         _restore(backup)
         assert UsageRecord.objects.count() == 2
-        run = jobs.reapply_erasures()
+        run = replay.reapply_erasures()
     assert run.counts == {"usage-log": {"portal.usagerecord": 1}}
     assert list(UsageRecord.objects.values_list("user", flat=True)) == [stays.pk]
     assert ServiceRegistration.objects.count() == 2
@@ -215,12 +215,12 @@ def test_a_restore_and_the_replay_leave_a_closed_account_closed(
     assert Profile.objects.get(user=customer).full_name == ""
 
     with time_machine.travel(at(2026, 7, 1, hour=13), tick=False):
-        again = jobs.reapply_erasures()
+        again = replay.reapply_erasures()
     assert again.total == 0
 
 
 def test_closing_an_account_twice_writes_one_ledger_entry(settings, tmp_path):
-    from rights.retention.erasure import account_close
+    from rights.retention.closure import account_close
 
     settings.RIGHTS_ERASURE_LEDGER_FILE = str(tmp_path / "ledger.jsonl")
     customer = customer_with_records(usage=0)
@@ -236,7 +236,7 @@ def test_the_ledger_line_is_on_disk_before_the_erasure_commits(
     """A worker killed right after the commit has already written its ledger line."""
     from django.db import transaction
 
-    from rights.retention.erasure import account_close
+    from rights.retention.closure import account_close
 
     ledger_file = tmp_path / "ledger.jsonl"
     settings.RIGHTS_ERASURE_LEDGER_FILE = str(ledger_file)
@@ -249,7 +249,7 @@ def test_the_ledger_line_is_on_disk_before_the_erasure_commits(
 
 
 def test_an_erasure_whose_ledger_line_cannot_be_written_erases_nothing(settings, tmp_path):
-    from rights.retention.erasure import account_close
+    from rights.retention.closure import account_close
 
     settings.RIGHTS_ERASURE_LEDGER_FILE = str(tmp_path)  # a directory: cannot be written
     customer = customer_with_records(usage=0)
@@ -262,7 +262,7 @@ def test_an_erasure_whose_ledger_line_cannot_be_written_erases_nothing(settings,
 
 def test_the_fill_job_appends_committed_entries_the_file_lacks(settings, tmp_path):
     """An entry the file lacks (an older release appended after commit) is added once."""
-    from rights.retention.erasure import account_close
+    from rights.retention.closure import account_close
     from rights.tasks import erasure_ledger_fill
 
     settings.RIGHTS_ERASURE_LEDGER_FILE = ""
@@ -282,7 +282,7 @@ def test_an_entry_whose_transaction_rolled_back_is_not_replayed(settings, tmp_pa
     """The line is written before the commit; PostgreSQL still knows the rollback."""
     from django.db import connection, transaction
 
-    from rights.retention.erasure import account_close
+    from rights.retention.closure import account_close
 
     if connection.vendor != "postgresql":
         pytest.skip("transaction outcomes are known on PostgreSQL only")
@@ -298,9 +298,9 @@ def test_an_entry_whose_transaction_rolled_back_is_not_replayed(settings, tmp_pa
     ErasureLedgerEntry.objects.all().delete()
     User.objects.filter(pk=closed.pk).update(is_active=True)
 
-    imported = jobs.import_ledger_file(ledger_file)
+    imported = replay.import_ledger_file(ledger_file)
     assert (imported.added, imported.rolled_back) == (1, 1)
-    run = jobs.reapply_erasures()
+    run = replay.reapply_erasures()
     assert run.total == 1
     assert list(
         User.objects.filter(pk__in=[kept_open.pk, closed.pk])
@@ -319,7 +319,7 @@ def test_accounts_closed_before_the_closure_entry_get_one_from_the_migration():
     migration = importlib.import_module("rights.migrations.0014_ledger_entries_for_closed_accounts")
     old, new = customer_with_records(usage=0), customer_with_records(usage=0)
     AccountClosure.objects.create(user=old)
-    from rights.retention.erasure import account_close
+    from rights.retention.closure import account_close
 
     account_close(user=new)
     migration.add_closure_entries(apps, None)
@@ -331,6 +331,6 @@ def test_accounts_closed_before_the_closure_entry_get_one_from_the_migration():
     ]
     # The replay closes the account the old release left without an entry too.
     User.objects.filter(pk=old.pk).update(is_active=True)
-    assert jobs.reapply_erasures().total == 1
+    assert replay.reapply_erasures().total == 1
     old.refresh_from_db()
     assert not old.is_active

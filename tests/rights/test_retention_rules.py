@@ -8,7 +8,7 @@ from django.utils import translation
 
 from portal.kernel.registry import registry
 from rights.models import RetentionRule
-from rights.retention import rules as dates
+from rights.retention import periods as dates
 from rights.retention.texts import retention_text
 
 pytestmark = pytest.mark.django_db
@@ -103,6 +103,6 @@ def test_my_data_shows_each_rules_period_in_the_customers_language():
 
 @override_settings(RIGHTS_FISCAL_YEAR_END_MONTH=12)
 def test_fiscal_year_end_is_a_setting():
-    from rights.retention.holds import fiscal_end_month
+    from rights.retention.holds.selectors import fiscal_end_month
 
     assert fiscal_end_month() == 12

@@ -21,8 +21,6 @@ from portal.kernel.models import AuditEvent, OutboxMessage
 from rights import workflow
 from rights.choices import Channel, DeliveryMethod, Kind, PaymentStatus, Regime, Status
 from rights.disclosure.models import DisclosurePackage
-from rights.identity.models import VerificationStatus
-from rights.identity.services import staff_request_enter
 from rights.models import (
     DeferredErasure,
     Payment,
@@ -31,7 +29,10 @@ from rights.models import (
     RequestPause,
     RightsRequest,
 )
-from rights.retention.erasure import deletion_execute, deletion_plan
+from rights.requesters.models import VerificationStatus
+from rights.requesters.staff_entry import staff_request_enter
+from rights.retention.deletion import deletion_execute
+from rights.retention.planning import deletion_plan
 from tests.rights.disclosure_support import customer_with_data, disclosure_in_progress
 from tests.rights.fee_support import in_review, publish
 from tests.rights.retention_support import approve, file_deletion
@@ -318,7 +319,7 @@ def test_review_waits_for_identity_verification(officer_client, officer, custome
 
 
 def test_a_request_found_not_verified_cannot_be_reviewed(officer, customer):
-    from rights.identity.services import identity_reject
+    from rights.requesters.verification import identity_reject
 
     request = staff_request_enter(
         subject=customer,

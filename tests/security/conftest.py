@@ -5,8 +5,8 @@ from django.test import Client
 
 from consent.models import ConsentRecord
 from portal.kernel.models import AuditEvent, Profile, User
-from rights.identity.models import EmailConfirmation, IdentityDocument, RequestIdentity
 from rights.models import Payment, PaymentEvent, RequestEvent, RequestMessage, RightsRequest
+from rights.requesters.models import EmailConfirmation, IdentityDocument, RequestIdentity
 from rights.services import message_post, request_submit
 from tests.factories import ProfileFactory, RegistrationFactory, ServiceFactory
 

@@ -242,7 +242,7 @@ def test_the_audit_trail_records_the_client_address(settings, customer):
 
 def test_rate_limits_count_the_client_address_not_the_proxy(settings, fresh_rate_limits):
     """django-ratelimit's RATELIMIT_IP_META_KEY is the same policy."""
-    from rights.identity.throttle import throttled
+    from rights.requesters.throttle import throttled
 
     settings.TRUSTED_PROXIES = [PROXY]
     settings.RIGHTS_PUBLIC_RATE_START_IP = "3/h"

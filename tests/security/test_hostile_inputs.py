@@ -684,7 +684,7 @@ AGENT = "agent@lawyers.example"
 def public(settings, private_storage, fresh_rate_limits):
     """The public pages, with rate limits high enough for a test's many tries; documents go
     to a temporary directory, which a refusal must leave empty."""
-    from rights.identity.throttle import STEPS
+    from rights.requesters.throttle import STEPS
 
     for names in STEPS.values():
         for name in names:
@@ -726,14 +726,9 @@ def confirmed(visitor, public, django_capture_on_commit_callbacks):
 def agent_link(public, other_customer, django_capture_on_commit_callbacks):
     """An appointed agent's pending request about the other customer, and the token of the
     link the person was sent to confirm the agent."""
-    from rights.identity.models import Capacity
-    from rights.identity.services import (
-        Person,
-        Requester,
-        agent_confirmation_request,
-        confirmation_token,
-        identity_request_file,
-    )
+    from rights.requesters.agents import agent_confirmation_request, confirmation_token
+    from rights.requesters.filing import Person, Requester, identity_request_file
+    from rights.requesters.models import Capacity
 
     with django_capture_on_commit_callbacks(execute=True):
         filed = identity_request_file(
@@ -750,7 +745,7 @@ def agent_link(public, other_customer, django_capture_on_commit_callbacks):
 
 
 def _unchanged_confirmation(**expected):
-    from rights.identity.models import EmailConfirmation
+    from rights.requesters.models import EmailConfirmation
 
     confirmation = EmailConfirmation.objects.get()
     for name, value in expected.items():
@@ -961,7 +956,7 @@ def _forged_tokens(token: str, other_pk: int) -> list[str]:
 
 
 def test_forged_agent_links_open_nothing_and_show_nothing(visitor, public, agent_link, own_request):
-    from rights.identity.models import RequestIdentity
+    from rights.requesters.models import RequestIdentity
 
     filed, token = agent_link
     other = RequestIdentity.objects.create(request=own_request, capacity="agent")
@@ -996,7 +991,7 @@ def test_another_requesters_session_and_ids_are_out_of_reach(
 ):
     """The public pages keep their state in the session only: another visitor, or one who
     names someone else's confirmation or address in the form, reaches nothing of theirs."""
-    from rights.identity.models import EmailConfirmation
+    from rights.requesters.models import EmailConfirmation
 
     first = Client()
     response = file_public_request(first, AGENT, django_capture_on_commit_callbacks)
@@ -1029,7 +1024,7 @@ def test_another_requesters_session_and_ids_are_out_of_reach(
 def test_script_and_sql_in_the_public_form_are_kept_as_typed_and_shown_escaped(
     confirmed, public, other_customer, django_capture_on_commit_callbacks
 ):
-    from rights.identity.services import agent_confirmation_request, confirmation_token
+    from rights.requesters.agents import agent_confirmation_request, confirmation_token
 
     data = agent_form(
         requester_name=SCRIPT[:150],

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from rights.models import RetentionRun
-from rights.retention.jobs import import_ledger_file, reapply_erasures
+from rights.retention.replay import import_ledger_file, reapply_erasures
 
 from .run_retention import report
 

@@ -13,6 +13,7 @@ from rights.choices import Status
 from rights.disclosure.models import DisclosureDelivery, DisclosurePackage
 from rights.models import RequestNotification, RetentionRun
 from rights.retention import jobs
+from rights.retention import purge as retention_purge
 from tests.rights.disclosure_support import (
     disclosure_in_progress,
 )
@@ -138,4 +139,4 @@ def test_purge_deletes_used_up_files_and_the_link_then_says_expired_or_used(comp
 def test_beat_runs_the_purge_nightly(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["rights-retention-purge"]
     assert entry["task"] == "rights.tasks.retention_purge"
-    assert "disclosure-packages" in [p.key for p in jobs.purgers()]
+    assert "disclosure-packages" in [p.key for p in retention_purge.purgers()]

@@ -1,6 +1,6 @@
 """Scheduled deletion of identity documents and of spent e-mail confirmations.
 
-Registered with the retention purge job (:func:`rights.retention.jobs.run_purge`,
+Registered with the retention purge job (:func:`rights.retention.purge.run_purge`,
 nightly): documents go ``RIGHTS_IDENTITY_DOCUMENT_KEEP_DAYS`` after the
 decision on identity, or after the request closed without one (withdrawn,
 expired); the request keeps the fact and time of verification. Batches of
@@ -19,11 +19,9 @@ from django.utils import timezone
 
 from portal.kernel.registry import Category
 
-from ..retention import erasure
-from ..retention.jobs import Purger, held_request_files_q, register_purger
-from ..retention.models import ErasureLedgerEntry
+from ..retention.purge import Purger, held_request_files_q, purge_in_batches, register_purger
+from .documents import document_destroy
 from .models import DestroyedBecause, EmailConfirmation, IdentityDocument, RequestIdentity
-from .services import document_destroy
 
 # Rows per batch: each deletes files, so batches stay small and short.
 BATCH_SIZE = 200
@@ -51,36 +49,29 @@ def documents_due(today: dt.date):
 
 
 def purge_identity_documents(*, today: dt.date, dry_run: bool, run) -> int:
-    rows = documents_due(today)
-    if dry_run:
-        return rows.count()
-    total = 0
-    while True:
-        with transaction.atomic():
-            batch = list(
-                rows.order_by("pk").select_for_update(skip_locked=True, of=("self",))[:BATCH_SIZE]
-            )
-            if not batch:
-                return total
-            now = timezone.now()
-            for document in batch:
-                document_destroy(document, because=DestroyedBecause.KEEP_PERIOD, now=now)
-            # The date of birth served only to match the person; it goes with the
-            # documents, and the request keeps the fact and time of verification.
-            RequestIdentity.objects.filter(
-                request_id__in={d.request_id for d in batch}, documents_deleted_at__isnull=True
-            ).update(documents_deleted_at=now, subject_date_of_birth=None)
-            erasure.ledger_record(
-                source="rights.identitydocument",
-                category=Category.IDENTITY,
-                reason=ErasureLedgerEntry.Reason.PURGE,
-                count=len(batch),
-                record_ids=[d.pk for d in batch],
-                rule="identity-documents",
-                as_of=today,
-                run=run.record,
-            )
-        total += len(batch)
+    """Destroy the documents whose keep period has ended (:func:`documents_due`)."""
+
+    def purge(batch):
+        now = timezone.now()
+        for document in batch:
+            document_destroy(document, because=DestroyedBecause.KEEP_PERIOD, now=now)
+        # The date of birth served only to match the person; it goes with the
+        # documents, and the request keeps the fact and time of verification.
+        RequestIdentity.objects.filter(
+            request_id__in={d.request_id for d in batch}, documents_deleted_at__isnull=True
+        ).update(documents_deleted_at=now, subject_date_of_birth=None)
+
+    return purge_in_batches(
+        lambda: documents_due(today),
+        purge,
+        source="rights.identitydocument",
+        category=Category.IDENTITY,
+        rule="identity-documents",
+        today=today,
+        dry_run=dry_run,
+        run=run,
+        size=BATCH_SIZE,
+    )
 
 
 def purge_email_confirmations(*, today: dt.date, dry_run: bool, run) -> int:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 
+from .models import RetentionTrigger
+
 
 @dataclass(frozen=True)
 class Period:
@@ -103,8 +105,6 @@ def record_keep_until(
     ``loss_years`` are the calendar years in which a fiscal year with a loss
     ended; records of those years keep the rule's loss-year period.
     """
-    from .models import RetentionTrigger
-
     if rule.trigger == RetentionTrigger.FISCAL_YEAR_END:
         year_end = fiscal_year_end(record_date, end_month)
         period = Period.of(rule, loss_year=year_end.year in loss_years)

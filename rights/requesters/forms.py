@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consent.selectors import active_purposes, active_recipients
 from portal.kernel.codes import OneTimeCodeField
 from portal.kernel.registry import Category
 
 from ..choices import Channel, DeliveryMethod, Kind, Regime
 from ..uploads import check_upload
+from .filing import Person, Requester, Upload
 from .models import AUTHORITY_KINDS, Capacity, DocumentKind
-from .services import Person, Requester, Upload
 
 EMPTY_DELETION_PUBLIC = _(
     "Choose what to delete: everything (and close the account), or at least one kind of data."
@@ -120,8 +122,6 @@ class RequestScopeMixin(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from consent.selectors import active_purposes, active_recipients
-
         super().__init__(*args, **kwargs)
         self.fields["purposes"].choices = [(p.code, p.title) for p in active_purposes()]
         self.fields["recipients"].choices = [(str(r.pk), str(r)) for r in active_recipients()]
@@ -412,8 +412,6 @@ class StaffEntryForm(RequestScopeMixin, forms.Form):
         )
 
     def clean_subject_email(self):
-        from django.contrib.auth import get_user_model
-
         email = self.cleaned_data["subject_email"]
         subject = get_user_model().objects.filter(email__iexact=email, is_staff=False).first()
         if subject is None:

@@ -2,7 +2,7 @@
 
 Imported by :mod:`rights.models`, so these are models of the ``rights`` app.
 Fields, constraints and help texts only; writes are in
-:mod:`rights.identity.services`.
+:mod:`rights.requesters`.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,8 +19,6 @@ from portal.kernel.fields import EncryptedCharField, EncryptedDateField
 
 
 def _private_storage():
-    from django.core.files.storage import storages
-
     return storages["private"]
 
 

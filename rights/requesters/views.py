@@ -38,10 +38,24 @@ from ..forms import MessageForm
 from ..models import RightsRequest
 from ..notifications import render_notice
 from ..selectors import customer_role, follow_role, request_view, visible_documents
-from ..views import how_to_pay, message_send
-from . import services
+from ..views import _own_request, how_to_pay, message_send
+from .agents import (
+    AgentLink,
+    agent_confirmation_answer,
+    agent_link_expires_at,
+    agent_link_state,
+    identity_for_token,
+)
+from .filing import public_request_file
+from .follow import follow_confirmation_verify, request_for_follow_token
 from .forms import CodeForm, PublicRequestForm, StartForm
 from .models import EmailConfirmation
+from .public_form import (
+    CodeRefused,
+    email_confirmation_start,
+    email_confirmation_verify,
+    usable_confirmation,
+)
 from .throttle import throttled, too_many
 
 SESSION_KEY = "rights_public_request"
@@ -65,7 +79,7 @@ def start(request):
         if exceeded:
             return too_many(request, exceeded)
         if form.is_valid():
-            confirmation = services.email_confirmation_start(
+            confirmation = email_confirmation_start(
                 email=form.cleaned_data["email"], language=request.LANGUAGE_CODE
             )
             request.session[SESSION_KEY] = {"confirmation": confirmation.pk}
@@ -81,7 +95,7 @@ def code(request):
     ).first()
     if confirmation is None:
         return redirect("identity:start")
-    if services.usable_confirmation(confirmation.pk):
+    if usable_confirmation(confirmation.pk):
         return redirect("identity:form")
     form = CodeForm(request.POST or None)
     if request.method == "POST":
@@ -90,10 +104,10 @@ def code(request):
             return too_many(request, exceeded)
         if form.is_valid():
             try:
-                services.email_confirmation_verify(
+                email_confirmation_verify(
                     confirmation_id=confirmation.pk, code=form.cleaned_data["code"]
                 )
-            except services.CodeRefused as error:
+            except CodeRefused as error:
                 form.add_error("code", str(error))
             else:
                 return redirect("identity:form")
@@ -111,7 +125,7 @@ def _code_minutes() -> int:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def request_form(request):
-    confirmation = services.usable_confirmation(_state(request).get("confirmation"))
+    confirmation = usable_confirmation(_state(request).get("confirmation"))
     if confirmation is None:
         messages.info(request, _("Please confirm your e-mail address first."))
         return redirect("identity:start")
@@ -123,7 +137,7 @@ def request_form(request):
         if form.is_valid():
             categories, scope = form.scope()
             try:
-                filed = services.public_request_file(
+                filed = public_request_file(
                     confirmation_id=confirmation.pk,
                     account=request.user if request.user.is_authenticated else None,
                     kind=form.cleaned_data["kind"],
@@ -196,7 +210,7 @@ def _follow_remember(request, rights_request: RightsRequest, email: str) -> None
 @require_http_methods(["GET", "POST"])
 def follow(request, token):
     """A request followed without an account: the code step, then the request's page."""
-    found = services.request_for_follow_token(token)
+    found = request_for_follow_token(token)
     if found is None:
         raise Http404
     rights_request, email, is_requester = found
@@ -238,7 +252,7 @@ def follow_download(request, token):
     """The disclosure or notice of purposes of a request followed without an account:
     the same page, single-use link and audit as a customer's download, for the
     requester once their address is confirmed on the follow page."""
-    found = services.request_for_follow_token(token)
+    found = request_for_follow_token(token)
     if found is None:
         raise Http404
     rights_request, email, is_requester = found
@@ -278,9 +292,7 @@ def _follow_code(request, rights_request: RightsRequest, email: str):
         exceeded = throttled(request, step="start", email=email)
         if exceeded:
             return too_many(request, exceeded)
-        confirmation = services.email_confirmation_start(
-            email=email, language=request.LANGUAGE_CODE
-        )
+        confirmation = email_confirmation_start(email=email, language=request.LANGUAGE_CODE)
         state["code"] = {
             "request": rights_request.pk,
             "email": email,
@@ -293,12 +305,12 @@ def _follow_code(request, rights_request: RightsRequest, email: str):
         if exceeded:
             return too_many(request, exceeded)
         try:
-            services.follow_confirmation_verify(
+            follow_confirmation_verify(
                 confirmation_id=pending["confirmation"],
                 email=email,
                 code=form.cleaned_data["code"],
             )
-        except services.CodeRefused as error:
+        except CodeRefused as error:
             form.add_error("code", str(error))
         else:
             _follow_remember(request, rights_request, email)
@@ -333,22 +345,22 @@ def confirm_agent(request, token):
     The link answers once and for ``RIGHTS_AGENT_LINK_DAYS``: a used link says what was
     answered, an expired one what to do next; neither changes anything.
     """
-    identity = services.identity_for_token(token)
+    identity = identity_for_token(token)
     if identity is None:
         return render(request, "rights/public/confirm_agent.html", {"invalid": True}, status=404)
-    state = services.agent_link_state(identity)
+    state = agent_link_state(identity)
     context = {
         "identity": identity,
         "req": identity.request,
-        "expires_at": services.agent_link_expires_at(identity),
+        "expires_at": agent_link_expires_at(identity),
     }
-    if state == services.AgentLink.ANSWERED:
+    if state == AgentLink.ANSWERED:
         return render(
             request, "rights/public/confirm_agent.html", {**context, "used": True}, status=410
         )
-    if state == services.AgentLink.DECIDED:
+    if state == AgentLink.DECIDED:
         return render(request, "rights/public/confirm_agent.html", {"invalid": True}, status=410)
-    if state == services.AgentLink.EXPIRED:
+    if state == AgentLink.EXPIRED:
         return render(
             request,
             "rights/public/confirm_agent.html",
@@ -358,7 +370,7 @@ def confirm_agent(request, token):
     answer = request.POST.get("answer") if request.method == "POST" else None
     if answer in ("yes", "no"):
         confirmed = answer == "yes"
-        answered = services.agent_confirmation_answer(
+        answered = agent_confirmation_answer(
             identity=identity, confirmed=confirmed, http_request=request
         )
         recorded = answered.subject_confirmed_at if confirmed else answered.subject_denied_at
@@ -388,7 +400,6 @@ def _privacy_office() -> dict:
 def document_download(request, pk, document_pk):
     """One of the documents of the customer's own request (404 for anyone else's, and for
     the person an agent acted for: the agent's proof is not theirs to see)."""
-    from ..views import _own_request
 
     rights_request = _own_request(request, pk)
     document = (

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from portal.kernel.audit import audit_log
 from portal.kernel.registry import Category, RecordNotFound, registry
 
-from .holds import lock_holds
-from .models import LegalHold
+from ..models import LegalHold
+from .selectors import lock_holds
 
 
 def check_records(records: list[str]) -> list[str]:

@@ -24,9 +24,12 @@ from portal.kernel.selectors import subjects_visible_to
 from ..choices import Status
 from ..selectors import STAFF, visible_documents
 from ..workflow import TransitionError
-from . import services
+from .agents import agent_confirmation_request, subject_address
+from .documents import document_destroy_my_number
 from .forms import DecisionForm, StaffEntryForm
 from .models import Capacity, RequestIdentity, VerificationStatus
+from .staff_entry import staff_request_enter
+from .verification import identity_match_subject, identity_reject, identity_verify
 from .views import document_response
 
 # At most this many customers are offered as the match of one request.
@@ -63,9 +66,9 @@ def subject_candidates(identity: RequestIdentity, staff) -> list:
 
 # action -> (service, message to staff)
 DECISIONS = {
-    "verify": (services.identity_verify, _lazy("Identity verified: the request is in review.")),
+    "verify": (identity_verify, _lazy("Identity verified: the request is in review.")),
     "reject": (
-        services.identity_reject,
+        identity_reject,
         _lazy("Not verified: the request is rejected and the requester told why."),
     ),
 }
@@ -124,7 +127,7 @@ class IdentityAdminMixin:
             "identity_may_ask_person": pending
             and can_work
             and identity.capacity == Capacity.AGENT
-            and bool(services.subject_address(obj, identity)),
+            and bool(subject_address(obj, identity)),
             "identity_decision_form": DecisionForm(),
         }
 
@@ -143,7 +146,7 @@ class IdentityAdminMixin:
                     )
                     if subject is None:
                         raise Http404
-                services.identity_match_subject(
+                identity_match_subject(
                     request=obj, subject=subject, actor=request.user, http_request=request
                 )
                 self.message_user(request, _("The request's customer is recorded."))
@@ -159,9 +162,7 @@ class IdentityAdminMixin:
                 )
                 self.message_user(request, text)
             elif action == "ask-person":
-                services.agent_confirmation_request(
-                    request=obj, actor=request.user, http_request=request
-                )
+                agent_confirmation_request(request=obj, actor=request.user, http_request=request)
                 self.message_user(request, _("The person is asked by e-mail to confirm the agent."))
             else:
                 raise Http404
@@ -203,9 +204,7 @@ class IdentityAdminMixin:
                 messages.ERROR,
             )
             return self._back(obj)
-        services.document_destroy_my_number(
-            document=document, actor=request.user, http_request=request
-        )
+        document_destroy_my_number(document=document, actor=request.user, http_request=request)
         self.message_user(
             request,
             _("The document is destroyed; only the fact that it was is kept."),
@@ -234,7 +233,7 @@ class IdentityAdminMixin:
                 data = form.cleaned_data
                 categories, scope = form.scope()
                 try:
-                    filed = services.staff_request_enter(
+                    filed = staff_request_enter(
                         categories=categories,
                         scope=scope,
                         subject=form.subject,

@@ -4,7 +4,7 @@ Two kinds of hold keep data from being erased:
 
 * a retention rule with a legal obligation (``RetentionRule.obligation``),
   computed per record from the rule's event and period: an invoice is held
-  until :func:`rights.retention.rules.keep_until` of its fiscal year;
+  until :func:`rights.retention.periods.keep_until` of its fiscal year;
 * a staff :class:`~rights.retention.models.LegalHold`, stored, which wins over
   everything until it ends or is released.
 
@@ -26,10 +26,12 @@ from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from portal.kernel.models import ServiceRegistration
 from portal.kernel.registry import DELETE, ModelSource, Source
 
-from . import rules as dates
-from .models import AccountClosure, LegalHold, RetentionRule, RetentionTrigger
+from .. import periods as dates
+from ..dryrun import in_dry_run
+from ..models import AccountClosure, LegalHold, RetentionRule, RetentionTrigger
 
 #: A condition no row meets (``pk__in=[]`` is answered without a query).
 NOTHING = Q(pk__in=[])
@@ -78,8 +80,6 @@ def _date_bound(source: ModelSource, field_name: str, day: dt.date):
 
 
 def _registrations(source: ModelSource):
-    from portal.kernel.models import ServiceRegistration
-
     registrations = ServiceRegistration.objects.filter(user=OuterRef(subject_column(source)))
     if source.service_path:
         registrations = registrations.filter(service=OuterRef(source.service_path))
@@ -181,15 +181,13 @@ _HOLD_LOCK = (0x484F4C44, 0)
 def lock_holds(*, exclusive: bool) -> None:
     """Take the lock between placing holds and erasing; call inside a transaction.
 
-    :func:`~rights.retention.services.hold_place` takes it exclusively, each
+    :func:`~rights.retention.holds.services.hold_place` takes it exclusively, each
     erasing batch shared before it reads the holds. On PostgreSQL a
     transaction-level advisory lock, so a hold being placed waits for the
     batches in progress and a batch waits for a hold being placed; SQLite
     (IMMEDIATE transactions) lets one writer in at a time anyway. A dry run,
     which erases nothing for good, takes no lock.
     """
-    from .dryrun import in_dry_run
-
     if connection.vendor != "postgresql" or in_dry_run():
         return
     function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
@@ -299,8 +297,6 @@ def hold_q(hold: LegalHold, source: Source, category: str) -> Q:
             return NOTHING
         elif hold.subject_id is None:
             # Data about the customer as a whole: held for every customer of the service.
-            from portal.kernel.models import ServiceRegistration
-
             customers = ServiceRegistration.objects.filter(service_id=hold.service_id)
             condition &= Q(**{f"{subject_column(source)}__in": customers.values("user")})
     return condition
@@ -373,8 +369,6 @@ def rule_keep_until(
         elif closing:
             until = dates.keep_until(timezone.localdate(), period)
     elif trigger == RetentionTrigger.REGISTRATION_END:
-        from portal.kernel.models import ServiceRegistration
-
         registrations = ServiceRegistration.objects.filter(user=subject)
         if not registrations.filter(ended_on__isnull=True).exists():
             last = registrations.aggregate(last=models.Max("ended_on"))["last"]

@@ -1,0 +1,162 @@
+"""CCPA: the person confirms directly that they appointed the agent (§7063)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+
+from portal.kernel import outbox
+from portal.kernel.audit import audit_log
+
+from ..models import RightsRequest
+from .models import (
+    Capacity,
+    RequestIdentity,
+    VerificationStatus,
+)
+from .verification import identity_verify, locked_identity
+
+# Stored in signed values: the salt keeps its first name.
+_LINK_SALT = "rights.identity.agent-confirmation"
+
+
+def confirmation_token(identity: RequestIdentity) -> str:
+    """The token of the person's confirmation link: the request id and an HMAC of the nonce."""
+    mac = salted_hmac(_LINK_SALT, identity.confirmation_nonce, algorithm="sha256").hexdigest()
+    return f"{identity.pk}-{mac[:40]}"
+
+
+def identity_for_token(token: str) -> RequestIdentity | None:
+    """The identity whose latest confirmation link carries ``token``, or None.
+
+    The link stays recognisable after it is answered, expired or the request was
+    decided, so it can say which; :func:`agent_link_state` tells them apart.
+    """
+    pk, _sep, mac = (token or "").partition("-")
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses, and a number
+    # beyond the id column would only reach the database to fail there.
+    if not re.fullmatch(r"[0-9]{1,18}", pk) or not mac:
+        return None
+    identity = (
+        RequestIdentity.objects.select_related("request")
+        .filter(pk=int(pk))
+        .exclude(confirmation_nonce="")
+        .first()
+    )
+    if identity is None or not constant_time_compare(token, confirmation_token(identity)):
+        return None
+    return identity
+
+
+class AgentLink:
+    """What a confirmation link can still do (see :func:`agent_link_state`)."""
+
+    OPEN = "open"
+    ANSWERED = "answered"
+    DECIDED = "decided"
+    EXPIRED = "expired"
+
+
+def agent_link_expires_at(identity: RequestIdentity):
+    """When the person's confirmation link stops working: ``RIGHTS_AGENT_LINK_DAYS`` after
+    it was sent."""
+    if identity.confirmation_requested_at is None:
+        return None
+    return identity.confirmation_requested_at + dt.timedelta(days=settings.RIGHTS_AGENT_LINK_DAYS)
+
+
+def agent_link_state(identity: RequestIdentity, *, now=None) -> str:
+    """Whether the link may still be answered: once answered (yes or no), or once staff
+    decided identity, it is used up; past its expiry it is expired."""
+    if identity.subject_confirmed_at is not None or identity.subject_denied_at is not None:
+        return AgentLink.ANSWERED
+    if identity.verification != VerificationStatus.PENDING:
+        return AgentLink.DECIDED
+    expires_at = agent_link_expires_at(identity)
+    if expires_at is None or (now or timezone.now()) >= expires_at:
+        return AgentLink.EXPIRED
+    return AgentLink.OPEN
+
+
+def subject_address(request: RightsRequest, identity: RequestIdentity) -> str:
+    """Where the person themself is reached: their account, else the address given."""
+    if request.subject is not None:
+        return request.subject.email
+    return identity.subject_email
+
+
+def agent_confirmation_request(
+    *, request: RightsRequest, actor, http_request=None
+) -> RequestIdentity:
+    """E-mail the person a link to confirm they appointed the agent (CCPA §7063)."""
+    with transaction.atomic():
+        locked, identity = locked_identity(request)
+        if identity.capacity != Capacity.AGENT:
+            raise ValidationError(_("Only an appointed agent is confirmed by the person."))
+        if identity.verification != VerificationStatus.PENDING:
+            raise ValidationError(_("Identity is already decided."))
+        address = subject_address(locked, identity)
+        if not address:
+            raise ValidationError(
+                _("We have no e-mail address of the person: match the customer first.")
+            )
+        identity.confirmation_nonce = secrets.token_hex(32)
+        identity.confirmation_requested_at = timezone.now()
+        identity.confirmation_email = address
+        identity.subject_denied_at = None
+        identity.save()
+        audit_log(
+            action="identity.agent_confirmation_requested",
+            actor=actor,
+            target=locked,
+            subject=locked.subject,
+            request=http_request,
+        )
+        outbox.enqueue("rights.tasks.send_agent_confirmation", identity.pk)
+    return identity
+
+
+def agent_confirmation_answer(
+    *, identity: RequestIdentity, confirmed: bool, http_request=None
+) -> RequestIdentity:
+    """The person answers the link: confirming verifies the request and moves it on;
+    denying is recorded for staff, who then reject it."""
+    with transaction.atomic():
+        locked = RequestIdentity.objects.select_for_update().get(pk=identity.pk)
+        # The link answers once, while it is open and is still the latest one sent; a
+        # used, expired or replaced link changes nothing.
+        if (
+            locked.confirmation_nonce != identity.confirmation_nonce
+            or agent_link_state(locked) != AgentLink.OPEN
+        ):
+            return locked
+        now = timezone.now()
+        if confirmed:
+            locked.subject_confirmed_at = now
+        else:
+            locked.subject_denied_at = now
+        # The nonce is kept: the used link still says it was answered.
+        locked.save()
+        audit_log(
+            action="identity.agent_confirmed" if confirmed else "identity.agent_denied",
+            target=locked.request,
+            subject=locked.request.subject,
+            request=http_request,
+        )
+        if confirmed:
+            identity_verify(
+                request=locked.request,
+                actor=None,
+                note=_("The person confirmed the agent by the link sent to them."),
+                http_request=http_request,
+            )
+    locked.refresh_from_db()
+    return locked

@@ -1,0 +1,185 @@
+"""Filing a request without an account or by an agent: the request, its identity and
+its documents, in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.kernel.audit import audit_log
+
+from ..choices import Channel, Status
+from ..models import RightsRequest
+from ..services import request_submit
+from ..workflow import transition
+from .models import (
+    Capacity,
+    EmailConfirmation,
+    IdentityDocument,
+    RequestIdentity,
+)
+from .public_form import CONFIRMATION_VALID_FOR
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A checked upload: the file, its kind of document and the type found in its bytes."""
+
+    kind: str
+    file: object
+    content_type: str
+
+
+@dataclass(frozen=True)
+class Person:
+    """The person a request is about, as the requester describes them."""
+
+    name: str
+    email: str = ""
+    phone: str = ""
+    date_of_birth: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Requester:
+    capacity: str
+    email: str
+    language: str
+    name: str = ""
+    phone: str = ""
+    email_confirmed_at: dt.datetime | None = None
+
+
+def _documents_add(request: RightsRequest, uploads: list[Upload]) -> list[IdentityDocument]:
+    documents = []
+    for upload in uploads:
+        document = IdentityDocument(
+            request=request,
+            kind=upload.kind,
+            original_name=(upload.file.name or "")[:200],
+            content_type=upload.content_type,
+            size=upload.file.size,
+        )
+        document.file.save(upload.file.name or "document", upload.file, save=False)
+        document.save()
+        documents.append(document)
+    return documents
+
+
+def identity_request_file(
+    *,
+    kind: str,
+    requester: Requester,
+    person: Person,
+    uploads: list[Upload],
+    details: str = "",
+    delivery_method: str = "",
+    categories: list[str] | None = None,
+    scope: dict | None = None,
+    channel: str | None = None,
+    regime: str | None = None,
+    received_at: dt.datetime | None = None,
+    account=None,
+    subject=None,
+    actor=None,
+    http_request=None,
+) -> RightsRequest:
+    """File a request with its identity and documents; it then awaits verification.
+
+    ``categories`` and ``scope`` say what a deletion or a stop covers, as on the
+    customer's own forms (see ``rights.forms``).
+
+    ``account`` is the requester's own account when they were logged in with
+    the confirmed address (they then follow the request in the portal);
+    ``subject`` the customer when staff already know who it is about.
+    """
+    if channel is None:
+        channel = Channel.PORTAL if requester.capacity == Capacity.SELF else Channel.AGENT
+    with transaction.atomic():
+        request = request_submit(
+            subject=subject,
+            requester=account,
+            kind=kind,
+            categories=categories,
+            scope=scope,
+            details=details,
+            delivery_method=delivery_method,
+            channel=channel,
+            regime=regime,
+            received_at=received_at,
+            actor=actor or account,
+            http_request=http_request,
+        )
+        RequestIdentity.objects.create(
+            request=request,
+            capacity=requester.capacity,
+            requester_name=requester.name,
+            requester_email=requester.email,
+            requester_phone=requester.phone,
+            requester_language=requester.language,
+            email_confirmed_at=requester.email_confirmed_at,
+            subject_name=person.name,
+            subject_email=person.email,
+            subject_phone=person.phone,
+            subject_date_of_birth=person.date_of_birth,
+            documents_consent_at=timezone.now() if uploads else None,
+        )
+        documents = _documents_add(request, uploads)
+        audit_log(
+            action="identity.documents_received",
+            actor=actor or account,
+            target=request,
+            subject=subject,
+            request=http_request,
+            details={"kinds": sorted(d.kind for d in documents), "capacity": requester.capacity},
+        )
+        transition(
+            request,
+            to=Status.AWAITING_VERIFICATION,
+            actor=actor,
+            http_request=http_request,
+            notice_extra={"documents": bool(documents)},
+        )
+    return request
+
+
+def public_request_file(
+    *, confirmation_id: int, account=None, http_request=None, **kwargs
+) -> RightsRequest:
+    """File the public form once per confirmed address: the confirmation is used up."""
+    with transaction.atomic():
+        confirmation = (
+            EmailConfirmation.objects.select_for_update()
+            .filter(
+                pk=confirmation_id,
+                confirmed_at__gte=timezone.now() - CONFIRMATION_VALID_FOR,
+                used_at__isnull=True,
+            )
+            .first()
+        )
+        if confirmation is None:
+            raise ValidationError(
+                _("Your e-mail confirmation has expired. Please confirm your address again.")
+            )
+        requester = kwargs.pop("requester")
+        requester = Requester(
+            capacity=requester.capacity,
+            email=confirmation.email,
+            language=requester.language,
+            name=requester.name,
+            phone=requester.phone,
+            email_confirmed_at=confirmation.confirmed_at,
+        )
+        if account is not None and account.email.lower() != confirmation.email.lower():
+            account = None
+        request = identity_request_file(
+            requester=requester, account=account, http_request=http_request, **kwargs
+        )
+        confirmation.used_at = timezone.now()
+        confirmation.save(update_fields=["used_at"])
+    return request

@@ -1,0 +1,92 @@
+"""Requests entered by staff: a letter, a phone call or a visit, filed for the person."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..choices import Channel
+from ..models import RightsRequest
+from ..services import request_submit
+from .filing import Person, Requester, Upload, identity_request_file
+from .models import (
+    Capacity,
+)
+
+
+def staff_request_enter(
+    *,
+    subject,
+    kind: str,
+    channel: str,
+    received_on: dt.date,
+    regime: str,
+    details: str = "",
+    delivery_method: str = "",
+    categories: list[str] | None = None,
+    scope: dict | None = None,
+    needs_verification: bool = False,
+    requester: Requester | None = None,
+    person: Person | None = None,
+    uploads: list[Upload] | None = None,
+    actor,
+    http_request=None,
+) -> RightsRequest:
+    """A request received by letter, phone or in person, entered by staff.
+
+    The deadline counts from ``received_on`` (noon that day in the portal's
+    time zone). With ``needs_verification`` (or a requester acting for the
+    person) it waits for verification like a request from the public form.
+    """
+    if channel not in (Channel.MAIL, Channel.PHONE, Channel.IN_PERSON):
+        raise ValidationError(_("Choose how the request arrived: letter, phone or in person."))
+    if received_on > timezone.localdate():
+        raise ValidationError(_("The date received cannot be in the future."))
+    if subject is not None and subject.pk == actor.pk:
+        raise ValidationError(_("Staff may not process a request about themselves."))
+    received_at = timezone.make_aware(dt.datetime.combine(received_on, dt.time(12)))
+    received_at = min(received_at, timezone.now())
+    if requester is not None or needs_verification:
+        requester = requester or Requester(
+            capacity=Capacity.SELF,
+            email=subject.email if subject else "",
+            language=subject.language if subject else settings.LANGUAGE_CODE,
+        )
+        if person is None:
+            profile = getattr(subject, "profile", None)
+            person = Person(name=profile.full_name if profile else "", email=subject.email)
+        return identity_request_file(
+            kind=kind,
+            requester=requester,
+            person=person,
+            uploads=uploads or [],
+            details=details,
+            delivery_method=delivery_method,
+            categories=categories,
+            scope=scope,
+            channel=channel,
+            received_at=received_at,
+            subject=subject,
+            account=subject,
+            actor=actor,
+            http_request=http_request,
+            regime=regime,
+        )
+    return request_submit(
+        subject=subject,
+        requester=subject,
+        kind=kind,
+        categories=categories,
+        scope=scope,
+        details=details,
+        delivery_method=delivery_method,
+        channel=channel,
+        regime=regime,
+        received_at=received_at,
+        actor=actor,
+        http_request=http_request,
+    )

@@ -1,0 +1,131 @@
+"""Staff's identity decision on a request: match the customer, verify or reject.
+
+Status changes go through :func:`rights.workflow.transition`; a decision
+already made returns early.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.kernel.audit import audit_log
+
+from ..choices import RejectionGround, Status
+from ..models import RightsRequest
+from ..workflow import transition
+from .models import (
+    RequestIdentity,
+    VerificationStatus,
+)
+
+
+def locked_identity(request: RightsRequest) -> tuple[RightsRequest, RequestIdentity]:
+    locked = RightsRequest.objects.select_for_update().get(pk=request.pk)
+    identity = RequestIdentity.objects.select_for_update().filter(request=locked).first()
+    if identity is None:
+        raise ValidationError(_("This request has no identity to check."))
+    return locked, identity
+
+
+def identity_match_subject(
+    *, request: RightsRequest, subject, actor, http_request=None
+) -> RightsRequest:
+    """Record which customer the request is about (found by the registry search)."""
+    with transaction.atomic():
+        locked, identity = locked_identity(request)
+        if identity.verification != VerificationStatus.PENDING:
+            raise ValidationError(_("Identity is already decided; the match cannot change now."))
+        if subject is not None and subject.pk == actor.pk:
+            raise ValidationError(_("Staff may not process a request about themselves."))
+        if locked.subject_id == (subject.pk if subject else None):
+            return locked
+        locked.subject = subject
+        locked.save(update_fields=["subject"])
+        audit_log(
+            action="identity.subject_matched",
+            actor=actor,
+            target=locked,
+            subject=subject,
+            request=http_request,
+            details={"matched": subject is not None},
+        )
+    request.refresh_from_db()
+    return request
+
+
+def identity_verify(
+    *, request: RightsRequest, actor, note: str = "", http_request=None
+) -> RightsRequest:
+    """Identity and authority are verified: the request joins the normal workflow.
+
+    ``actor`` None is the person's own confirmation of their agent.
+    """
+    with transaction.atomic():
+        locked, identity = locked_identity(request)
+        if identity.verification == VerificationStatus.VERIFIED:
+            return locked
+        if identity.verification != VerificationStatus.PENDING:
+            raise ValidationError(_("Identity was already found not verified."))
+        if identity.subject_denied_at is not None:
+            raise ValidationError(
+                _("The person said they did not appoint this agent; it cannot be verified.")
+            )
+        identity.verification = VerificationStatus.VERIFIED
+        identity.decided_at = timezone.now()
+        identity.decided_by = actor
+        identity.decision_note = (note or "").strip()
+        identity.save()
+        audit_log(
+            action="identity.verified",
+            actor=actor,
+            target=locked,
+            subject=locked.subject,
+            request=http_request,
+            details={"capacity": identity.capacity, "by_person": actor is None},
+        )
+        if locked.status == Status.AWAITING_VERIFICATION:
+            transition(locked, to=Status.IN_REVIEW, actor=actor, http_request=http_request)
+    request.refresh_from_db()
+    return request
+
+
+def identity_reject(
+    *, request: RightsRequest, actor, note: str, http_request=None
+) -> RightsRequest:
+    """Identity or authority could not be confirmed: the request is rejected with the reason
+    (``note``), which the requester is told (APPI Art. 37, GDPR 12(6))."""
+    reason = (note or "").strip()
+    if not reason:
+        raise ValidationError(_("Please give a reason; the requester will be told it."))
+    with transaction.atomic():
+        locked, identity = locked_identity(request)
+        if identity.verification == VerificationStatus.NOT_VERIFIED:
+            return locked
+        if identity.verification != VerificationStatus.PENDING:
+            raise ValidationError(_("Identity was already verified."))
+        identity.verification = VerificationStatus.NOT_VERIFIED
+        identity.decided_at = timezone.now()
+        identity.decided_by = actor
+        identity.decision_note = reason
+        identity.save()
+        audit_log(
+            action="identity.not_verified",
+            actor=actor,
+            target=locked,
+            subject=locked.subject,
+            request=http_request,
+            details={"capacity": identity.capacity},
+        )
+        transition(
+            locked,
+            to=Status.REJECTED,
+            actor=actor,
+            reason=reason,
+            ground=RejectionGround.IDENTITY,
+            http_request=http_request,
+        )
+    request.refresh_from_db()
+    return request

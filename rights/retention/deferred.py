@@ -1,0 +1,64 @@
+"""The beat job for deletion steps whose day has come or whose hold has ended (and only those)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q
+from django.utils import timezone
+
+from . import runs
+from .models import DeferredErasure, RetentionRun
+from .runs import batch_size, error_text, recorded_run
+from .steps import step_execute
+
+Step = DeferredErasure
+
+
+def due_steps(today: dt.date):
+    """Waiting steps that may run on ``today``: their day has come, or their
+    open-ended hold has been released or has ended."""
+    hold_over = (
+        Q(legal_hold__isnull=True)
+        | Q(legal_hold__released_at__isnull=False)
+        | Q(legal_hold__ends_on__lt=today)
+    )
+    return Step.objects.filter(status=Step.Status.PENDING).filter(
+        Q(not_before__lte=today) | (Q(not_before__isnull=True) & hold_over)
+    )
+
+
+def _step_key(step: Step) -> str:
+    if step.rule_id:
+        return step.rule.code
+    if step.legal_hold_id:
+        return "legal-hold"
+    return step.reason
+
+
+def run_deferred(
+    *, today: dt.date | None = None, dry_run: bool = False, trigger: str = "beat"
+) -> RetentionRun:
+    today = today or timezone.localdate()
+    with recorded_run(RetentionRun.Job.DEFERRED, dry_run=dry_run, trigger=trigger) as run:
+        cursor = run.cursor.get("at", 0)  # an interrupted run resumed: after its last step
+        while True:
+            steps = list(
+                due_steps(today)
+                .filter(pk__gt=cursor)
+                .select_related("subject", "rule")
+                .order_by("pk")[: batch_size()]
+            )
+            if not steps:
+                break
+            for step in steps:
+                try:
+                    count = step_execute(step, today=today, run=run.record)
+                except Exception as error:  # one step's failure must not stop the others
+                    run.error(error_text(f"step {step.pk} ({step.source})", error))
+                    continue
+                run.add(_step_key(step), step.source, count)
+                run.progress(at=step.pk)
+                runs.after_batch(run, _step_key(step), step.source)
+            cursor = steps[-1].pk
+    return run.record

@@ -1,0 +1,82 @@
+"""Carrying out an approved deletion request, and finishing it.
+
+:func:`deletion_execute` plans the request once (:mod:`.planning`), runs the
+steps due today (:mod:`.steps`), closes the account when asked
+(:mod:`.closure`), and finishes the request with a statement that lists what
+is kept, under which law, until when (:mod:`.statement`). The beat job runs
+the other steps on their day (:mod:`.deferred`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from rights.choices import Kind, Status
+from rights.models import RightsRequest
+from rights.workflow import erasure_ran, transition
+
+from .closure import account_close
+from .models import DeferredErasure
+from .planning import deletion_plan
+from .scope import requested_scope
+from .statement import deletion_statement
+from .steps import step_execute
+
+logger = logging.getLogger(__name__)
+
+Step = DeferredErasure
+
+
+def deletion_execute(*, request, today: dt.date | None = None) -> None:
+    """Carry out an approved deletion request and finish it.
+
+    Called by the task queued when the request enters "in progress". Plans
+    the steps once, runs those due today, closes the account when asked, and
+    moves the request to completed, or partially completed with the
+    statement of what is kept (rendered in the customer's language). Running
+    it again after an interruption finishes the work without erasing
+    anything twice; a request that is no longer in progress is left alone.
+    """
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        locked = (
+            RightsRequest.objects.select_for_update(of=("self",))
+            .select_related("subject")
+            .get(pk=request.pk)
+        )
+        if locked.kind != Kind.DELETION or locked.status != Status.IN_PROGRESS:
+            return
+        if locked.subject is None:
+            logger.warning("deletion %s has no data subject yet", locked.pk)
+            return
+        deletion_plan(locked, today=today)
+    for step in locked.deferred_erasures.filter(
+        status=Step.Status.PENDING, reason=Step.Reason.REQUEST, not_before__lte=today
+    ).order_by("pk"):
+        step_execute(step, today=today)
+    if not erasure_ran(locked):
+        # Another runner holds a step due today; it finishes the request.
+        return
+    _categories, _services, closing = requested_scope(locked)
+    if closing:
+        account_close(user=locked.subject, request=locked)
+    statement, partial = deletion_statement(locked)
+    transition(
+        locked,
+        to=Status.PARTIALLY_COMPLETED if partial else Status.COMPLETED,
+        actor=None,
+        reason=statement,
+    )
+    request.refresh_from_db()
+
+
+def erase_after_notice(request, *, today: dt.date | None = None) -> int:
+    """Erase the login account's address once the final notice has gone to it."""
+    steps = request.deferred_erasures.filter(
+        status=Step.Status.PENDING, reason=Step.Reason.NOTICE
+    ).order_by("pk")
+    return sum(step_execute(step, today=today) for step in steps)

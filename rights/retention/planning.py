@@ -1,0 +1,146 @@
+"""Planning a deletion request as steps (:class:`DeferredErasure`), once.
+
+What no hold keeps is due today, data under a rule with a legal obligation is
+due the day after its period ends, data under a staff hold the day after the
+hold ends or once it is released.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Max
+from django.utils import timezone
+
+from portal.kernel.registry import ModelSource, Source, registry
+
+from .holds import selectors as H
+from .models import DeferredErasure, LegalHold
+from .scope import erase_categories, is_account_source, requested_scope, rules_by_code, services_q
+
+Step = DeferredErasure
+
+
+def _plan_source(
+    request, source: Source, category: str, *, services, rule, holds, today, closing
+) -> list[Step]:
+    subject = request.subject
+    common = {"request": request, "subject": subject, "source": source.key, "category": category}
+    if not isinstance(source, ModelSource):
+        # An external source is kept or erased as a whole.
+        kept_by = next((h for h in holds if h.subject_id in (None, subject.pk)), None) or (
+            rule if rule is not None and rule.obligation else None
+        )
+        if isinstance(kept_by, LegalHold):
+            return [Step(**common, reason=Step.Reason.HOLD, legal_hold=kept_by)]
+        if kept_by is not None:
+            return [Step(**common, reason=Step.Reason.RETENTION, rule=rule)]
+        return [Step(**common, reason=Step.Reason.REQUEST, not_before=today)]
+
+    remaining = source.queryset(subject).filter(services_q(source, services))
+    erased = H.already_erased_q(source, category)
+    if erased is not None:
+        remaining = remaining.exclude(erased)
+    steps = []
+    # Open-ended holds first, then the longest: a record goes with the hold that ends last.
+    ordered = sorted(
+        holds, key=lambda h: (h.ends_on is not None, -(h.ends_on or today).toordinal())
+    )
+    for hold in ordered:
+        condition = H.hold_q(hold, source, category)
+        ids = list(remaining.filter(condition).order_by("pk").values_list("pk", flat=True))
+        if ids:
+            steps.append(
+                Step(
+                    **common,
+                    reason=Step.Reason.HOLD,
+                    legal_hold=hold,
+                    record_ids=ids,
+                    not_before=hold.ends_on + dt.timedelta(days=1) if hold.ends_on else None,
+                )
+            )
+            remaining = remaining.exclude(condition)
+    if rule is not None and rule.obligation:
+        condition = H.rule_held_q(rule, source, today)
+        field = H.record_date_field(source)
+        rows = list(
+            remaining.filter(condition).order_by("pk").values("pk", *([field] if field else []))
+        )
+        groups = H.rule_keep_until(rule, source, subject, rows, closing=closing)
+        for until, ids in sorted(groups.items(), key=lambda item: item[0] or dt.date.max):
+            steps.append(
+                Step(
+                    **common,
+                    reason=Step.Reason.RETENTION,
+                    rule=rule,
+                    record_ids=ids,
+                    not_before=until + dt.timedelta(days=1) if until else None,
+                )
+            )
+        remaining = remaining.exclude(condition)
+    max_pk = remaining.aggregate(max_pk=Max("pk"))["max_pk"]
+    if max_pk is not None:
+        steps.append(
+            Step(
+                **common,
+                reason=Step.Reason.REQUEST,
+                max_pk=max_pk,
+                services=list(services),
+                not_before=today,
+            )
+        )
+    return steps
+
+
+def deletion_plan(request, *, today: dt.date | None = None) -> list[Step]:
+    """Plan a deletion request as steps, once; return its steps.
+
+    Must run with the request locked. The login account itself is erased only
+    when the account is closed, and then right after the final notice to its
+    address has been sent (reason "notice").
+    """
+    if request.erasure_planned_at is None:
+        # What the workflow checks before the deletion may be completed.
+        request.erasure_planned_at = timezone.now()
+        request.save(update_fields=["erasure_planned_at"])
+    existing = list(request.deferred_erasures.order_by("pk"))
+    if existing:
+        return existing
+    today = today or timezone.localdate()
+    categories, services, closing = requested_scope(request)
+    rules = rules_by_code()
+    holds = H.active_holds(subject=request.subject, on=today)
+    steps: list[Step] = []
+    for source in registry.sources():
+        chosen = erase_categories(source, categories)
+        if not chosen:
+            continue
+        if is_account_source(source):
+            if closing:
+                grace = today + dt.timedelta(days=settings.RIGHTS_NOTICE_ERASE_GRACE_DAYS)
+                steps += [
+                    Step(
+                        request=request,
+                        subject=request.subject,
+                        source=source.key,
+                        category=category,
+                        reason=Step.Reason.NOTICE,
+                        not_before=grace,
+                    )
+                    for category in chosen
+                ]
+            continue
+        for category in chosen:
+            steps += _plan_source(
+                request,
+                source,
+                category,
+                services=services,
+                rule=rules.get(source.retention),
+                holds=holds,
+                today=today,
+                closing=closing,
+            )
+    Step.objects.bulk_create(steps)
+    return list(request.deferred_erasures.order_by("pk"))

@@ -1,0 +1,122 @@
+"""The statement to the customer: what was erased, what is kept, under which law, until when."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils import formats, translation
+from django.utils.translation import gettext, ngettext
+
+from portal.kernel.registry import Category, Source, registry
+
+from .models import DeferredErasure
+from .scope import erase_categories, is_account_source, requested_scope
+
+Step = DeferredErasure
+
+
+def _date(day: dt.date) -> str:
+    return formats.date_format(day, "DATE_FORMAT")
+
+
+def _kept_line(source: Source, category: str, steps: list[Step]) -> str:
+    count = sum(len(step.record_ids) for step in steps)
+    what = gettext("%(category)s (%(source)s)") % {
+        "category": Category(category).label,
+        "source": source.label,
+    }
+    if count:
+        what = ngettext("%(what)s, %(count)d record", "%(what)s, %(count)d records", count) % {
+            "what": what,
+            "count": count,
+        }
+    hold = next((s.legal_hold for s in steps if s.legal_hold is not None), None)
+    if hold is not None:
+        ends = [s.not_before for s in steps]
+        if any(day is None for day in ends):
+            return gettext(
+                "%(what)s: kept under a legal hold (%(basis)s) until the hold ends; "
+                "we will erase it then."
+            ) % {"what": what, "basis": hold.legal_basis}
+        until = max(ends) - dt.timedelta(days=1)
+        return gettext(
+            "%(what)s: kept under a legal hold (%(basis)s) until %(date)s; we will erase it then."
+        ) % {"what": what, "basis": hold.legal_basis, "date": _date(until)}
+    rule = next((s.rule for s in steps if s.rule is not None), None)
+    law = (rule.display_statute or rule.display_name) if rule else gettext("a retention rule")
+    ends = [s.not_before for s in steps]
+    if any(day is None for day in ends):
+        return gettext(
+            "%(what)s: we must keep it under %(law)s; we will erase it when the legal "
+            "retention period ends."
+        ) % {"what": what, "law": law}
+    first, last = min(ends) - dt.timedelta(days=1), max(ends) - dt.timedelta(days=1)
+    if first == last:
+        return gettext(
+            "%(what)s: we must keep it under %(law)s until %(date)s; we will erase it then."
+        ) % {"what": what, "law": law, "date": _date(last)}
+    return gettext(
+        "%(what)s: we must keep it under %(law)s until %(date)s at the latest; each record "
+        "is erased when its own period ends, the first on %(first)s."
+    ) % {"what": what, "law": law, "date": _date(last), "first": _date(first)}
+
+
+def deletion_statement(request) -> tuple[str, bool]:
+    """(the statement to the customer, whether anything is kept), in their language."""
+    subject = request.subject
+    steps = list(request.deferred_erasures.select_related("rule", "legal_hold").order_by("pk"))
+    categories, _services, closing = requested_scope(request)
+    erased = sorted(
+        {s.category for s in steps if s.reason == Step.Reason.REQUEST and s.erased},
+        key=Category.values.index,
+    )
+    kept: dict[tuple[str, str], list[Step]] = {}
+    for step in steps:
+        if step.status == Step.Status.PENDING and step.reason in (
+            Step.Reason.RETENTION,
+            Step.Reason.HOLD,
+        ):
+            kept.setdefault((step.source, step.category), []).append(step)
+    account_kept = not closing and any(
+        is_account_source(s) and erase_categories(s, categories) for s in registry.sources()
+    )
+    language = getattr(subject, "language", None) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        lines = []
+        if erased:
+            lines.append(
+                gettext("We have erased: %(categories)s.")
+                % {"categories": _join([str(Category(c).label) for c in erased])}
+            )
+        else:
+            lines.append(gettext("There was no further data to erase in what you asked about."))
+        if kept or account_kept:
+            lines.append("")
+            lines.append(gettext("We must keep the following for now:"))
+            for (source_key, category), group in kept.items():
+                source = registry.source(source_key)
+                lines.append("- " + _kept_line(source, category, group))
+            if account_kept:
+                lines.append(
+                    "- "
+                    + gettext(
+                        "Your login account (e-mail address, language, dates): kept while the "
+                        "account is open, because you log in with it. Ask us to close the "
+                        "account to erase it."
+                    )
+                )
+        if closing:
+            lines.append("")
+            lines.append(
+                gettext(
+                    "Your account is closed. Its e-mail address and language setting are "
+                    "erased as soon as this notice has been sent to you."
+                )
+            )
+        text = "\n".join(lines)
+    return text, bool(kept or account_kept)
+
+
+def _join(items: list[str]) -> str:
+    return ("、" if (translation.get_language() or "").startswith("ja") else ", ").join(items)

@@ -1,0 +1,177 @@
+"""Running one deletion step: erase what no hold keeps now, wait for the rest.
+
+Every step re-checks the holds when it runs and erases only rows that are
+still there and not yet anonymised, so running a step again (after a crash, or
+twice at once) erases nothing twice and fails on nothing already gone.
+Audit events and the ledger hold source keys, categories, ids and counts,
+never the erased values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from portal.kernel.audit import audit_log
+from portal.kernel.registry import Source, registry
+
+from .dryrun import in_dry_run
+from .holds import selectors as H
+from .ledger import ledger_record
+from .models import DeferredErasure, ErasureLedgerEntry
+from .scope import rules_by_code, services_q
+
+Step = DeferredErasure
+# PostgreSQL advisory-lock namespace of deletion steps: one runner per step at a time.
+_STEP_LOCK_NAMESPACE = 0x52455445  # "RETE"
+
+
+def _step_scope(step: Step, source: Source) -> Q:
+    scope = Q(pk__in=step.record_ids) if step.record_ids else Q()
+    if step.max_pk is not None:
+        scope &= Q(pk__lte=step.max_pk)
+    return scope & services_q(source, step.services)
+
+
+@contextmanager
+def step_claimed(step_id: int) -> Iterator[bool]:
+    """Whether this process may run the step now (one runner per step at a time).
+
+    On PostgreSQL a session advisory lock, released at the end of the block
+    (or when a killed worker's connection closes); SQLite serialises writers
+    anyway.
+    """
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_STEP_LOCK_NAMESPACE, step_id])
+        claimed = cursor.fetchone()[0]
+    try:
+        yield claimed
+    finally:
+        if claimed:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_STEP_LOCK_NAMESPACE, step_id])
+
+
+def _held_until(step: Step, source: Source, rule, holds, today) -> tuple[dt.date | None, object]:
+    """(first day something still held may go, the binding open hold) for what remains."""
+    scope = _step_scope(step, source)
+    remaining = source.queryset(step.subject).filter(scope)
+    erased = H.already_erased_q(source, step.category)
+    if erased is not None:
+        remaining = remaining.exclude(erased)
+    days: list[dt.date] = []
+    open_hold = None
+    for hold in holds:
+        if not remaining.filter(H.hold_q(hold, source, step.category)).exists():
+            continue
+        if hold.ends_on is None:
+            open_hold = open_hold or hold
+        else:
+            days.append(hold.ends_on + dt.timedelta(days=1))
+    if rule is not None and rule.obligation:
+        field = H.record_date_field(source)
+        rows = list(
+            remaining.filter(H.rule_held_q(rule, source, today)).values(
+                "pk", *([field] if field else [])
+            )
+        )
+        for until in H.rule_keep_until(rule, source, step.subject, rows):
+            if until is not None:
+                days.append(until + dt.timedelta(days=1))
+    if open_hold is not None:
+        return None, open_hold
+    return (min(days) if days else None), None
+
+
+def step_execute(
+    step: Step, *, today: dt.date | None = None, run=None, attempts: int = H.BATCH_ATTEMPTS
+) -> int:
+    """Erase what the step may erase now; return how many records were erased.
+
+    Records still under a hold stay and the step waits for the next day one
+    of them may go (or for an open-ended hold's release). Returns 0 without
+    erasing when another runner has the step. The holds are read inside the
+    erasing transaction and re-checked by its statements
+    (:class:`~rights.retention.holds.selectors.BatchHolds`): a hold placed before they
+    run wins; one placed while they run undoes the step, which is run again.
+    """
+    today = today or timezone.localdate()
+    with step_claimed(step.pk) as claimed:
+        if not claimed:
+            return 0
+        step = Step.objects.select_related("subject").get(pk=step.pk)
+        if step.status != Step.Status.PENDING:
+            return 0
+        source = registry.source(step.source)
+        rule = rules_by_code().get(source.retention)
+        scope = _step_scope(step, source)
+        erased_q = H.already_erased_q(source, step.category)
+        # The erasure, the step's progress and its ledger entry commit together:
+        # a worker lost half-way leaves nothing erased that the ledger lacks.
+        with H.redo_on_hold_placed() as redo, transaction.atomic():
+            seen = H.batch_holds(subject=step.subject, on=today)
+            holds = seen.holds
+            free = scope & ~H.held_q(source, step.category, rule=rule, holds=holds, today=today)
+            free &= seen.unchanged_q()
+            if erased_q is not None:
+                free &= ~erased_q
+            with registry.restricted({source.key: free}):
+                count = source.erase(step.subject, step.category, actor=None)
+            not_before, open_hold = _held_until(step, source, rule, holds, today)
+            still_held = open_hold is not None or not_before is not None
+            locked = Step.objects.select_for_update().get(pk=step.pk)
+            locked.erased += count
+            if still_held:
+                locked.not_before = not_before
+                locked.legal_hold = open_hold or locked.legal_hold
+                if locked.reason == Step.Reason.REQUEST:
+                    locked.reason = Step.Reason.HOLD if open_hold else Step.Reason.RETENTION
+                    locked.rule = None if open_hold else rule
+            else:
+                locked.status = Step.Status.DONE
+                locked.done_at = timezone.now()
+            locked.save()
+            if count:
+                ledger_record(
+                    subject_id=step.subject_id,
+                    source=step.source,
+                    category=step.category,
+                    reason=(
+                        ErasureLedgerEntry.Reason.DELETION
+                        if step.reason == Step.Reason.REQUEST
+                        else ErasureLedgerEntry.Reason.DEFERRED
+                    ),
+                    count=count,
+                    record_ids=step.record_ids,
+                    services=step.services,
+                    max_pk=step.max_pk,
+                    request_id=step.request_id,
+                    run=run,
+                )
+            if count and not in_dry_run():
+                audit_log(
+                    action="retention.erased",
+                    subject=step.subject,
+                    target=step,
+                    details={
+                        "source": step.source,
+                        "category": step.category,
+                        "count": count,
+                        "request": step.request_id,
+                        "deferred": step.reason != Step.Reason.REQUEST,
+                    },
+                )
+            seen.check()
+        if redo.needed:
+            if attempts <= 1:
+                return 0  # still pending: the next run takes it
+            return step_execute(step, today=today, run=run, attempts=attempts - 1)
+    return count
