@@ -520,7 +520,7 @@ if DEBUG:  # the embedded default derives development keys from SECRET_KEY
         FIELD_HASH_KEY or hashlib.sha256(f"field hash:{SECRET_KEY}".encode()).hexdigest()
     )
 
-# Requests without an account and by agents (rights/identity). Identity
+# Requests without an account and by agents (rights/requesters). Identity
 # documents are deleted this many days after the decision on identity (or after
 # the request closed without one); a document showing a My Number at once.
 RIGHTS_IDENTITY_DOCUMENT_KEEP_DAYS = env.int("RIGHTS_IDENTITY_DOCUMENT_KEEP_DAYS", default=30)

@@ -144,7 +144,7 @@ registry.exempt(
     "member of staff who posted it and holds none of the customer's data.",
 )
 
-# Requests without an account and by agents (rights.identity): the person as the
+# Requests without an account and by agents (rights.requesters): the person as the
 # requester described them, who asked, and the documents sent as proof. Like the
 # requests themselves they are the log of how a request was answered (category
 # "requests"); the documents' files go by the identity-documents purge.

@@ -83,7 +83,7 @@ TRANSITIONS: dict[str, dict[str, frozenset[Role]]] = {
         Status.WITHDRAWN: frozenset({C, S}),
     },
     Status.AWAITING_CUSTOMER: {
-        # The system: the answer of a requester without an account (rights.identity).
+        # The system: the answer of a requester without an account (rights.requesters).
         Status.IN_REVIEW: frozenset({C, S, Y}),
         Status.WITHDRAWN: frozenset({C, S}),
         Status.EXPIRED: frozenset({S, Y}),

@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from rights import workflow
 from rights.choices import Status
-from rights.identity.models import DocumentKind, IdentityDocument
 from rights.models import RequestMessage, RightsRequest
+from rights.requesters.models import DocumentKind, IdentityDocument
 from tests.intake_support import file_from_review, file_through_review, is_review
 
 pytestmark = pytest.mark.django_db
