@@ -44,7 +44,7 @@ class UserAdmin(DjangoUserAdmin):
     filter_horizontal = ["groups"]
 
     # Service handlers see the customers of their own services only; privacy
-    # officers and auditors see everyone (portal.kernel.admin_access, portal.kernel.selectors).
+    # officers and auditors see everyone (portal.kernel.access, portal.kernel.selectors).
     # Opening a customer's page is audited there too.
 
     # -- subject lookup: find a customer and see everything held about them --
