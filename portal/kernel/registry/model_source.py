@@ -21,6 +21,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from portal.kernel import encryption
+from portal.kernel.dates import parse_date
 from portal.kernel.fields import derived_fields
 
 from .fields import (
@@ -406,7 +407,7 @@ def _lookup_condition(model, personal_field: PersonalField, query: str):
                 encryption.phone_hash(query),
             )
     if personal_field.lookup is Lookup.DATE:
-        day = encryption.parse_date(query)
+        day = parse_date(query)
         if day is not None:
             column = F(_hash_column(model, personal_field))
             return alias, column, "exact", encryption.date_hash(day)
