@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from portal.kernel.admin_access import OVERSIGHT, REFERENCE, ReadOnlyAdmin
+from portal.kernel.access import OVERSIGHT, REFERENCE, ReadOnlyAdmin
 
 from . import selectors, services
 from .forms import PaperConsentForm

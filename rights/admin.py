@@ -210,7 +210,7 @@ class RightsRequestAdmin(
     ]
 
     # -- who sees what --------------------------------------------------------
-    # Rows and object permissions come from portal.kernel.admin_access (handlers: the
+    # Rows and object permissions come from portal.kernel.access (handlers: the
     # requests of their services; auditors: read only; nobody works on a
     # request about themselves). Opening the page is audited there.
 

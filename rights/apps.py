@@ -7,15 +7,21 @@ class RightsConfig(AppConfig):
     verbose_name = _("Rights requests")
 
     def ready(self):
-        from django.core import checks
+        from portal.kernel import access
 
-        from portal.kernel.registry import check_personal_data, registry
-
-        registry.autodiscover()
-        checks.register(check_personal_data, checks.Tags.models)
-
+        from .models import RightsRequest
         from .retention import hooks
+        from .selectors import requests_visible_to
 
+        # A handler sees a request's records through the request first.
+        access.register_scope(
+            path="request_path",
+            model=RightsRequest,
+            visible_to=requests_visible_to,
+            subject="subject",
+            handler_may=("add", "change"),
+            order=10,
+        )
         hooks.connect()
 
         # Delivery of disclosures on "in progress", and the purge of spent package files.

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from portal.kernel.admin_access import REFERENCE, ReadOnlyAdmin
+from portal.kernel.access import REFERENCE, ReadOnlyAdmin
 from portal.kernel.roles import PRIVACY_OFFICER
 
 from . import fees

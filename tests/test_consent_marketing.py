@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 
-from consent import services, tasks
+from consent import marketing, services, tasks
 from consent.models import ConsentRecord, MarketingDelivery, ProcessingRestriction
 from tests.consent_support import purpose
 from tests.factories import ProfileFactory, UserFactory
@@ -52,7 +52,7 @@ def audience(customer, other_customer):
 
 def _run(capture, key="weekly-test"):
     with capture(execute=True):
-        return services.marketing_campaign_run(key=key)
+        return marketing.marketing_campaign_run(key=key)
 
 
 def test_only_customers_who_may_be_used_for_marketing_are_mailed(
@@ -83,14 +83,14 @@ def test_running_the_same_campaign_again_mails_no_one_twice(
 def test_a_retried_or_duplicated_send_task_sends_once(customer, django_capture_on_commit_callbacks):
     _grant(customer)
     with django_capture_on_commit_callbacks(execute=False):
-        campaign = services.marketing_campaign_run(key="weekly-dup")
+        campaign = marketing.marketing_campaign_run(key="weekly-dup")
     delivery = campaign.deliveries.get()
     assert tasks.send_marketing_mail.run(delivery.pk) is True
     assert tasks.send_marketing_mail.run(delivery.pk) is False
     assert len(mail.outbox) == 1
     # The whole run retried after a crash: still one mail.
     with django_capture_on_commit_callbacks(execute=True):
-        services.marketing_campaign_run(key="weekly-dup")
+        marketing.marketing_campaign_run(key="weekly-dup")
     assert len(mail.outbox) == 1
 
 
@@ -99,7 +99,7 @@ def test_a_withdrawal_after_selection_is_honoured_at_sending(
 ):
     _grant(customer)
     with django_capture_on_commit_callbacks(execute=False) as queued:
-        campaign = services.marketing_campaign_run(key="weekly-late")
+        campaign = marketing.marketing_campaign_run(key="weekly-late")
     _grant(customer, False)
     for callback in queued:
         callback()
@@ -112,10 +112,10 @@ def test_a_pending_delivery_left_by_a_crash_is_sent_by_the_next_run(
 ):
     _grant(customer)
     with django_capture_on_commit_callbacks(execute=False):
-        services.marketing_campaign_run(key="weekly-crash")  # queued mails lost
+        marketing.marketing_campaign_run(key="weekly-crash")  # queued mails lost
     assert mail.outbox == []
     with django_capture_on_commit_callbacks(execute=True):
-        services.marketing_campaign_run(key="weekly-crash")
+        marketing.marketing_campaign_run(key="weekly-crash")
     assert len(mail.outbox) == 1
 
 
@@ -127,7 +127,7 @@ def test_a_mail_server_error_marks_the_delivery_failed_and_never_resends(
         "portal.kernel.emails.EmailMultiAlternatives.send", side_effect=OSError("down")
     )
     with refuse, django_capture_on_commit_callbacks(execute=True):
-        campaign = services.marketing_campaign_run(key="weekly-fail")
+        campaign = marketing.marketing_campaign_run(key="weekly-fail")
     delivery = campaign.deliveries.get()
     assert delivery.status == Status.FAILED
     assert tasks.send_marketing_mail.run(delivery.pk) is False
@@ -139,9 +139,9 @@ def test_the_weekly_job_is_scheduled_and_keyed_by_iso_week(
 ):
     schedule = settings.CELERY_BEAT_SCHEDULE["consent-marketing-mail"]
     assert schedule["task"] == "consent.tasks.marketing_mail_weekly"
-    assert services.marketing_campaign_key(today=datetime.date(2026, 11, 23)) == "weekly-2026-W48"
+    assert marketing.marketing_campaign_key(today=datetime.date(2026, 11, 23)) == "weekly-2026-W48"
     _grant(customer)
     with django_capture_on_commit_callbacks(execute=True):
         key = tasks.marketing_mail_weekly.run()
-    assert key == services.marketing_campaign_key()
+    assert key == marketing.marketing_campaign_key()
     assert len(mail.outbox) == 1

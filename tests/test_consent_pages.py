@@ -3,7 +3,7 @@
 import pytest
 from django.core import mail
 
-from consent import selectors, services
+from consent import marketing, selectors, services
 from consent.models import ConsentRecord, ProcessingRestriction
 from portal.kernel.models import AuditEvent
 from tests.consent_support import BROWSER, new_policy_version, purpose, recipients
@@ -16,7 +16,7 @@ Action = ConsentRecord.Action
 
 def _marketing_run(key, capture):
     with capture(execute=True):
-        services.marketing_campaign_run(key=key)
+        marketing.marketing_campaign_run(key=key)
 
 
 def test_withdrawing_and_granting_at_consent_page_change_may_use_and_the_mailing(

@@ -25,6 +25,7 @@ from portal.kernel.registry import (
     check_personal_data,
     registry,
 )
+from portal.kernel.subject_view import subject_view
 from tests.factories import (
     InquiryFactory,
     InvoiceFactory,
@@ -105,7 +106,7 @@ def test_subject_view_and_stream_hold_exactly_one_subjects_data(twins):
     expected_a, expected_b = _expected_ids(a), _expected_ids(b)
     assert len(expected_a) == 10 and not expected_a & expected_b
 
-    view = registry.subject_view(a)
+    view = subject_view(a)
     # Other apps' sources may hold data too; this app's must match exactly.
     assert {i for i in _view_ids(view) if i[0].startswith("portal.")} == expected_a
     streamed = list(registry.stream(a))
@@ -122,7 +123,7 @@ def test_subject_view_groups_by_service_then_category(twins, monkeypatch):
     monkeypatch.setattr(registry, "_purposes_provider", None)
     monkeypatch.setattr(registry, "_retention_provider", None)
     a, _b = twins
-    view = registry.subject_view(a)
+    view = subject_view(a)
     assert [g.code for g in view.groups] == [None, "mobile"]
     account, mobile = view.groups
     assert [c.category for c in account.categories] == [
@@ -153,7 +154,7 @@ def test_handler_scope_shows_only_the_given_services(twins):
     a, _b = twins
     other = ServiceFactory(code="video")
     UsageRecordFactory(user=a, service=other)
-    view = registry.subject_view(a, services={"video"})
+    view = subject_view(a, services={"video"})
     assert [g.code for g in view.groups] == ["video"]
     assert {source for source, _id in _view_ids(view)} == {"portal.usagerecord"}
 
@@ -382,7 +383,7 @@ def call_centre(twins):
 
 def test_an_external_source_takes_part_in_every_operation(twins, call_centre):
     a, b = twins
-    view = registry.subject_view(a)
+    view = subject_view(a)
     mobile = next(g for g in view.groups if g.code == "mobile")
     sections = {(c.category, s.source.key): s for c in mobile.categories for s in c.sections}
     calls = sections[(Category.COMMUNICATIONS, "callcentre.calls")]

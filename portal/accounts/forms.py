@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from consent.forms import SignupConsentMixin
 from portal.kernel import outbox
 from portal.kernel.codes import OneTimeCodeField
-from portal.kernel.models import Profile
+from portal.kernel.models import CustomerTOTPDevice, Profile
 from portal.kernel.tasks import send_password_reset_email_to
 from portal.kernel.throttle import LoginThrottleMixin
 
@@ -113,8 +113,6 @@ class CodeForm(forms.Form):
 
 
 def _device_label(device):
-    from portal.kernel.models import CustomerTOTPDevice
-
     if isinstance(device, CustomerTOTPDevice):
         return _("Authenticator app")
     return _("E-mail")

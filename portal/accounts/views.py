@@ -26,7 +26,7 @@ from portal.kernel import outbox, stepup
 from portal.kernel.audit import audit_log
 from portal.kernel.decorators import StepUpRequiredMixin, step_up_required
 from portal.kernel.models import CustomerTOTPDevice, Profile, SessionsEndedReason
-from portal.kernel.registry import registry
+from portal.kernel.subject_view import subject_view
 
 from . import services
 from .forms import (
@@ -217,7 +217,7 @@ def my_data(request):
     The registry pages each long history on its own (``?p.<source>.<service>=N``)
     and runs a fixed number of queries however many records there are.
     """
-    data = registry.subject_view(request.user, pages=request.GET)
+    data = subject_view(request.user, pages=request.GET)
     return render(request, "portal/my_data.html", {"data": data})
 
 

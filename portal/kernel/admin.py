@@ -9,11 +9,11 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from portal.kernel.registry import registry
-
 from .audit import audit_staff_view
 from .models import Profile, Service, ServiceRegistration, User
+from .registry import registry
 from .selectors import staff_service_scope
+from .subject_view import subject_view
 
 
 class ProfileInline(admin.StackedInline):
@@ -44,7 +44,7 @@ class UserAdmin(DjangoUserAdmin):
     filter_horizontal = ["groups"]
 
     # Service handlers see the customers of their own services only; privacy
-    # officers and auditors see everyone (portal.kernel.admin_access, portal.kernel.selectors).
+    # officers and auditors see everyone (portal.kernel.access, portal.kernel.selectors).
     # Opening a customer's page is audited there too.
 
     # -- subject lookup: find a customer and see everything held about them --
@@ -108,7 +108,7 @@ class UserAdmin(DjangoUserAdmin):
         if subject is None:  # unknown, or not a customer of this handler's services
             raise Http404
         scope = staff_service_scope(request.user)
-        data = registry.subject_view(subject, pages=request.GET, services=scope)
+        data = subject_view(subject, pages=request.GET, services=scope)
         audit_staff_view(
             request,
             what="personal_data",

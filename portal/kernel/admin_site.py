@@ -3,11 +3,13 @@
 import functools
 
 from django import forms
+from django.contrib.admin import ModelAdmin
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
+from .access import with_staff_access
 from .audit import audit_log
 from .codes import normalize_code
 from .roles import staff_role
@@ -76,13 +78,9 @@ class PortalAdminSite(OTPAdminSite):
         """Register as Django does, with the staff access rules added to ``admin_class``.
 
         Every ModelAdmin (ours, django-otp's, django.contrib.auth's) is scoped
-        by :class:`portal.kernel.admin_access.StaffAccessMixin`; one registered later
+        by :class:`portal.kernel.access.StaffAccessMixin`; one registered later
         by another app gets the same rules without doing anything.
         """
-        from django.contrib.admin import ModelAdmin
-
-        from .admin_access import with_staff_access
-
         admin_class = with_staff_access(admin_class or ModelAdmin)
         return super().register(model_or_iterable, admin_class, **options)
 

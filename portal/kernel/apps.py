@@ -17,19 +17,8 @@ class PortalConfig(AppConfig):
     verbose_name = _("Customers and accounts")
 
     def ready(self):
-        from django.core import checks
-        from django.db.models.signals import post_migrate
-        from django.urls import register_converter
+        # Django requires models to be imported only once the app registry is
+        # ready: the start-up module imports them, so it is imported here.
+        from . import startup
 
-        from . import encryption, jobs, signals
-        from .converters import IdConverter
-        from .roles import sync_role_permissions
-
-        # Every process (web, worker, beat, commands) stops here when the keys
-        # for the encrypted profile columns are missing or malformed.
-        encryption.check_keys()
-        signals.connect()
-        # Every numeric id in a URL: `<id:pk>` (an over-long id is a 404, not a 500).
-        register_converter(IdConverter, "id")
-        post_migrate.connect(sync_role_permissions, dispatch_uid="portal.kernel.roles.sync")
-        checks.register(jobs.check_beat_jobs)
+        startup.ready()

@@ -18,7 +18,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .admin_access import OVERSIGHT, ReadOnlyAdmin
+from .access import OVERSIGHT, ReadOnlyAdmin
 from .audit import STAFF_VIEW_PREFIX, audit_log
 from .models import AuditEvent
 

@@ -15,6 +15,10 @@ or date of birth compares hashes. The hash is per purpose (``context``), so
 the same digits in two columns do not give the same hash. Changing the hash
 key means running ``rotate_field_keys`` too, which recomputes every hash.
 
+The derived values that are not search keys (the prefecture of an address,
+the year of birth) and the reading of typed dates live in
+``portal.kernel.prefectures`` and ``portal.kernel.dates``.
+
 Without keys, the embedded default (``DEBUG`` on) derives development keys from
 ``SECRET_KEY`` (portal/settings.py); with ``DEBUG`` off no process starts
 without them (PortalConfig.ready calls :func:`check_keys`).
@@ -154,32 +158,6 @@ def phone_hash(phone: str | None) -> str:
 def date_hash(day: dt.date | None) -> str:
     """The search key of a date of birth."""
     return keyed_hash("date_of_birth", day.isoformat() if day else "")
-
-
-def birth_year(day: dt.date | None) -> int | None:
-    """The year alone, for age bands in the anonymised statistics."""
-    return day.year if day else None
-
-
-def prefecture(address: str | None) -> str:
-    """The prefecture an address is in (its Japanese name), or ""."""
-    from .prefectures import prefecture_of
-
-    return prefecture_of(address or "")
-
-
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
-
-
-def parse_date(text: str) -> dt.date | None:
-    """A date of birth as people type it: 1988-04-12, 1988/4/12, 19880412, 1988年4月12日."""
-    compact = "".join(unicodedata.normalize("NFKC", text or "").split())
-    for pattern in DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(compact, pattern).date()
-        except ValueError:
-            continue
-    return None
 
 
 # -- re-encrypting stored rows ------------------------------------------------

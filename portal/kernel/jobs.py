@@ -52,13 +52,15 @@ import logging
 
 from celery import Task
 from celery.beat import PersistentScheduler
-from celery.schedules import crontab
+from celery.schedules import crontab, maybe_schedule
 from celery.schedules import schedule as interval_schedule
 from django.conf import settings
 from django.core import checks
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
 
+from .celery import app
 from .models import ScheduledRun
 
 logger = logging.getLogger(__name__)
@@ -228,11 +230,6 @@ class ClaimingScheduler(PersistentScheduler):
 
 def check_beat_jobs(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """Every beat entry names a known task on ScheduledJob, with a schedule that has periods."""
-    from celery.schedules import maybe_schedule
-    from django.utils.module_loading import autodiscover_modules
-
-    from .celery import app
-
     autodiscover_modules("tasks")  # what the worker's autodiscovery imports
     errors = []
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():

@@ -19,6 +19,7 @@ from django_otp.plugins.otp_email.models import EmailDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import encryption
+from .dates import birth_year
 from .fields import (
     DerivedCharField,
     DerivedColumnsModel,
@@ -27,6 +28,7 @@ from .fields import (
     EncryptedCharField,
     EncryptedDateField,
 )
+from .prefectures import prefecture_of
 
 
 class UserManager(BaseUserManager):
@@ -257,7 +259,7 @@ class Profile(DerivedColumnsModel):
         null=True,
         blank=True,
         source="date_of_birth",
-        compute=encryption.birth_year,
+        compute=birth_year,
         help_text=_("For the age bands of the anonymised statistics."),
     )
     prefecture = DerivedCharField(
@@ -265,7 +267,7 @@ class Profile(DerivedColumnsModel):
         max_length=8,
         blank=True,
         source="address",
-        compute=encryption.prefecture,
+        compute=prefecture_of,
         help_text=_("Prefecture of the address, for the anonymised statistics."),
     )
 

@@ -54,7 +54,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
 
+from .celery import app
 from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -284,11 +286,7 @@ def _mark_taken(message_id: uuid.UUID) -> None:
 
 
 def _task(task) -> Task:
-    from .celery import app
-
     if isinstance(task, str):
-        from django.utils.module_loading import autodiscover_modules
-
         autodiscover_modules("tasks")
         return app.tasks[task]
     return task
@@ -302,14 +300,10 @@ def _outbox_id(task_id) -> uuid.UUID | None:
 
 
 def _eager() -> bool:
-    from .celery import app
-
     return bool(app.conf.task_always_eager)
 
 
 def _send(message: OutboxMessage) -> None:
-    from .celery import app
-
     options = {
         "task_id": str(message.task_id),
         # The outbox is the retry: the drain tries again, so a web request

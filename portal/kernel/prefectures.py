@@ -1,4 +1,5 @@
-"""The 47 prefectures of Japan, and finding the one an address is in."""
+"""The 47 prefectures of Japan, and finding the one an address is in
+(Profile.prefecture, derived from the encrypted address)."""
 
 import re
 import unicodedata
@@ -26,13 +27,13 @@ _ROMAJI = [
 _POSTAL_PREFIX = re.compile(r"^〒?\s*\d{3}-?\d{4}\s*")
 
 
-def prefecture_of(address: str) -> str:
+def prefecture_of(address: str | None) -> str:
     """The Japanese name of the prefecture an address is in, or "" when none is named.
 
     A Japanese address starts with it (after an optional postal code); an
     English one names it as a word ("Shibuya-ku, Tokyo").
     """
-    text = _POSTAL_PREFIX.sub("", unicodedata.normalize("NFKC", address).strip())
+    text = _POSTAL_PREFIX.sub("", unicodedata.normalize("NFKC", address or "").strip())
     for japanese, _romaji in PREFECTURES:
         if text.startswith(japanese):
             return japanese

@@ -5,6 +5,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.urls import reverse
 
 from .audit import audit_log
+from .middleware import session_started
 
 
 def _is_admin_request(request) -> bool:
@@ -12,8 +13,6 @@ def _is_admin_request(request) -> bool:
 
 
 def on_logged_in(sender, request, user, **kwargs):
-    from .middleware import session_started
-
     if request is not None and hasattr(request, "session"):
         session_started(request)
     if _is_admin_request(request):

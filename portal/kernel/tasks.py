@@ -11,17 +11,24 @@ already finished do nothing. Beat jobs claim their period (portal.kernel.jobs).
 """
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from . import jobs, outbox
+from .audit import verify_chain
 from .emails import send_templated_email
 from .jobs import ScheduledJob
+from .models import CustomerEmailDevice
 from .outbox import OutboxTask
+from .tokens import email_verification_token
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +42,6 @@ MAIL_RETRY = {
 
 @shared_task(base=OutboxTask, **MAIL_RETRY, name="portal.tasks.send_otp_email")
 def send_otp_email(device_id: int) -> None:
-    from .models import CustomerEmailDevice
-
     device = CustomerEmailDevice.objects.select_related("user").filter(pk=device_id).first()
     if device is None or not device.token:
         return
@@ -53,8 +58,6 @@ def send_otp_email(device_id: int) -> None:
 
 
 def _token_minutes() -> int:
-    from django.conf import settings
-
     return max(1, settings.OTP_EMAIL_TOKEN_VALIDITY // 60)
 
 
@@ -77,8 +80,6 @@ def _mail_token_link(user, *, view: str, token_generator, template: str) -> None
 
 @shared_task(base=OutboxTask, **MAIL_RETRY, name="portal.tasks.send_verification_email")
 def send_verification_email(user_id: int) -> None:
-    from .tokens import email_verification_token
-
     user = get_user_model().objects.filter(pk=user_id, email_verified_at__isnull=True).first()
     if user is not None:
         _mail_token_link(
@@ -123,8 +124,6 @@ def send_account_exists_email(user_id: int) -> None:
 
 @shared_task(base=OutboxTask, **MAIL_RETRY, name="portal.tasks.send_password_reset_email")
 def send_password_reset_email(user_id: int) -> None:
-    from django.contrib.auth.tokens import default_token_generator
-
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is not None:
         _mail_token_link(
@@ -137,8 +136,6 @@ def send_password_reset_email(user_id: int) -> None:
 
 @shared_task(base=ScheduledJob, name="portal.tasks.verify_audit_chain")
 def verify_audit_chain() -> dict:
-    from .audit import verify_chain
-
     checked, broken = verify_chain()
     if broken is not None:
         logger.error("audit chain broken at event %s: %s", broken.event_id, broken.problem)
@@ -149,28 +146,18 @@ def verify_audit_chain() -> dict:
 def outbox_drain() -> int:
     """Beat, every few seconds: publish what could not be published after its commit,
     and again what was published but not done in time."""
-    from . import outbox
-
     return outbox.drain()
 
 
 @shared_task(base=ScheduledJob, ignore_result=True, name="portal.tasks.outbox_purge")
 def outbox_purge() -> int:
     """Beat, daily: delete messages done more than OUTBOX_KEEP_DAYS ago."""
-    from datetime import timedelta
-
-    from django.conf import settings
-
-    from . import outbox
-
     return outbox.purge(older_than=timedelta(days=settings.OUTBOX_KEEP_DAYS))
 
 
 @shared_task(base=ScheduledJob, ignore_result=True, name="portal.tasks.scheduled_runs_purge")
 def scheduled_runs_purge() -> int:
     """Beat, daily: delete the period claims of the beat jobs older than a week."""
-    from . import jobs
-
     return jobs.purge()
 
 

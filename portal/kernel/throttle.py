@@ -35,10 +35,14 @@ import math
 import time
 from dataclasses import dataclass
 
+from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
+from django.utils.translation import ngettext
 
+from .audit import audit_log
 from .client_address import client_ip, may_lock_address
 
 logger = logging.getLogger(__name__)
@@ -131,12 +135,6 @@ class LoginThrottleMixin:
     audit_prefix = "auth"
 
     def clean(self):
-        from django import forms
-        from django.contrib.auth import get_user_model
-        from django.utils.translation import ngettext
-
-        from .audit import audit_log
-
         email = self.cleaned_data.get("username") or ""
         if not email:
             return super().clean()

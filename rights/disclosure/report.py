@@ -27,7 +27,7 @@ from django.utils.translation import get_language, gettext
 
 from portal.kernel.company import CompanyContact
 from portal.kernel.registry import Category, PersonalField, Source, registry
-from rights.templatetags.registry_tags import pd_is_long, pd_value
+from portal.kernel.templatetags.registry_tags import pd_is_long, pd_value
 
 from .scope import PackageScope, Presenter, customer_name, in_language, snapshot
 

@@ -13,7 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from portal.kernel.admin_access import REFERENCE, ReadOnlyAdmin
+from portal.kernel.access import REFERENCE, ReadOnlyAdmin
 from portal.kernel.registry import Category, registry
 
 from .holds.services import check_records, hold_place, hold_release

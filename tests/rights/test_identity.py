@@ -736,11 +736,11 @@ def test_a_retried_notice_mails_only_the_recipient_it_missed(
 
 def test_the_person_sees_the_identity_check_among_their_data(filed, hanako, officer):
     """The identity record and the documents are the person's data: "my data" lists them."""
-    from portal.kernel.registry import registry
+    from portal.kernel.subject_view import subject_view
     from rights.requesters.verification import identity_match_subject
 
     identity_match_subject(request=filed, subject=hanako, actor=officer)
-    view = registry.subject_view(hanako, pages={})
+    view = subject_view(hanako, pages={})
     labels = [
         str(section.source.label)
         for group in view.groups

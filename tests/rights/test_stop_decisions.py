@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from consent import marketing
 from consent import services as consent
 from consent.models import ConsentRecord, MarketingDelivery, ProcessingRestriction
 from rights import stops
@@ -51,7 +52,7 @@ def test_approved_stop_use_for_marketing_makes_the_marketing_job_skip_the_custom
     assert consent.may_use(customer, "marketing")
     # Selected for this week's mail before the decision, sent after it.
     with django_capture_on_commit_callbacks(execute=False):
-        campaign = consent.marketing_campaign_run(key="weekly-before")
+        campaign = marketing.marketing_campaign_run(key="weekly-before")
     delivery = MarketingDelivery.objects.get(campaign=campaign, subject=customer)
 
     stops.stop_decide(
@@ -61,11 +62,11 @@ def test_approved_stop_use_for_marketing_makes_the_marketing_job_skip_the_custom
     assert stop_marketing.status == Status.COMPLETED
     assert not consent.may_use(customer, "marketing")
     assert consent.may_use(customer, "orders_delivery")  # only what was asked
-    assert not consent.marketing_delivery_send(delivery_id=delivery.pk)
+    assert not marketing.marketing_delivery_send(delivery_id=delivery.pk)
     delivery.refresh_from_db()
     assert delivery.status == MarketingDelivery.Status.SKIPPED
     with django_capture_on_commit_callbacks(execute=True):
-        later = consent.marketing_campaign_run(key="weekly-after")
+        later = marketing.marketing_campaign_run(key="weekly-after")
     assert not MarketingDelivery.objects.filter(campaign=later, subject=customer).exists()
 
     restriction = ProcessingRestriction.objects.get(subject=customer)

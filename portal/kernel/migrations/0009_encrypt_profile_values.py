@@ -7,7 +7,7 @@ rows already encrypted are left as they are.
 
 from django.db import migrations
 
-from portal.kernel import encryption
+from portal.kernel import dates, encryption, prefectures
 
 PROFILE = encryption.TableSpec(
     table="portal_profile",
@@ -16,8 +16,8 @@ PROFILE = encryption.TableSpec(
     derived=(
         encryption.Derived("phone_hash", "phone", encryption.phone_hash),
         encryption.Derived("date_of_birth_hash", "date_of_birth", encryption.date_hash),
-        encryption.Derived("birth_year", "date_of_birth", encryption.birth_year),
-        encryption.Derived("prefecture", "address", encryption.prefecture),
+        encryption.Derived("birth_year", "date_of_birth", dates.birth_year),
+        encryption.Derived("prefecture", "address", prefectures.prefecture_of),
     ),
 )
 

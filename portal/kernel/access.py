@@ -26,12 +26,12 @@ ModelAdmin, or inferred from the model's fields:
     purposes): every role reads, only officers change;
     ``"oversight"``: officers and auditors only (the audit trail, role groups,
     marketing runs, requests from authorities).
-``request_path`` / ``service_path`` / ``subject_path``
-    Django lookups from the model to the RightsRequest, Service and customer
-    the row belongs to. Inferred from a foreign key to RightsRequest, to
-    Service, and one named ``subject`` or ``user`` to the user model. A
-    handler sees a row through the first path that is set on it: its
-    request, else its service, else its customer.
+``request_path`` / ``service_path`` / ``subject_path`` (one per registered scope)
+    Django lookups from the model to the row of each scope the row belongs to
+    (a request, a service, a customer). Inferred from a foreign key to the
+    scope's model (for customers, one named ``subject`` or ``user``). A
+    handler sees a row through the first path that is set on it, in the
+    scopes' order: its request, else its service, else its customer.
 ``handler_may``
     What handlers may do besides viewing, within their scope: ``("change",)``
     etc. Defaults to add and change for records of a request, nothing for the
@@ -42,17 +42,28 @@ ModelAdmin, or inferred from the model's fields:
 
 A records admin with none of the paths (nothing inferred, nothing declared)
 is treated as oversight, so a new model is never shown to handlers by accident.
+
+Scopes
+------
+The policy knows no app's models. Each kind of row that decides what a
+handler sees is registered with :func:`register_scope` from the owning app's
+``AppConfig.ready``: the kernel registers customers and services, the rights
+app its requests. A scope names the ModelAdmin attribute of its path, its
+model, the rows of that model a member of staff may see, and the path from
+its model to the customer.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from .audit import audit_staff_view
@@ -62,11 +73,47 @@ RECORDS, REFERENCE, OVERSIGHT = "records", "reference", "oversight"
 WRITE_ACTIONS = ("add", "change", "delete")
 
 
-@functools.cache
-def _rights_request_model():
-    from rights.models import RightsRequest
+@dataclass(frozen=True)
+class Scope:
+    """A kind of row that decides which records a service handler sees."""
 
-    return RightsRequest
+    #: The ModelAdmin attribute holding the lookup to this scope's row, e.g. "request_path".
+    path: str
+    model: type[models.Model]
+    #: ``visible_to(user, queryset=None)``: the rows of ``model`` the staff member may see.
+    visible_to: Callable[..., QuerySet]
+    #: Lookup from ``model`` to the customer ("pk" when the model is the customer).
+    subject: str | None = None
+    #: Only foreign keys with these names count when inferring the path (None: any).
+    field_names: tuple[str, ...] | None = None
+    #: What handlers may do, besides viewing, on records reached through this scope.
+    handler_may: tuple[str, ...] = ()
+    #: Scopes are tried in this order (lowest first).
+    order: int = 0
+
+
+_scopes: dict[str, Scope] = {}
+
+
+def register_scope(
+    *,
+    path: str,
+    model: type[models.Model],
+    visible_to: Callable[..., QuerySet],
+    subject: str | None = None,
+    field_names: tuple[str, ...] | None = None,
+    handler_may: tuple[str, ...] = (),
+    order: int = 0,
+) -> Scope:
+    """Declare a scope (called from the owning app's ``AppConfig.ready``)."""
+    scope = Scope(path, model, visible_to, subject, field_names, tuple(handler_may), order)
+    _scopes[path] = scope
+    return scope
+
+
+def scopes() -> list[Scope]:
+    """The registered scopes, in the order a handler's visibility is decided."""
+    return sorted(_scopes.values(), key=lambda scope: scope.order)
 
 
 def _is_fk_to(field, model) -> bool:
@@ -75,33 +122,43 @@ def _is_fk_to(field, model) -> bool:
     )
 
 
-def infer_paths(model) -> dict[str, str | None]:
-    """The request, service and subject lookups of ``model``, from its fields."""
-    from .models import Service
+def _inferred_path(fields, scope: Scope) -> str | None:
+    names = scope.field_names
+    candidates = fields if names is None else [f for n in names for f in fields if f.name == n]
+    return next((f.name for f in candidates if _is_fk_to(f, scope.model)), None)
 
-    user_model = get_user_model()
-    rights_request = _rights_request_model()
-    if model is rights_request:
-        return {"request_path": "pk", "service_path": None, "subject_path": "subject"}
-    if model is user_model:
-        return {"request_path": None, "service_path": None, "subject_path": "pk"}
-    if model is Service:
-        return {"request_path": None, "service_path": "pk", "subject_path": None}
+
+def infer_paths(model) -> dict[str, str | None]:
+    """The lookups from ``model`` to each scope's row, from its fields."""
+    ordered = scopes()
+    paths: dict[str, str | None] = dict.fromkeys(scope.path for scope in ordered)
+    own = next((scope for scope in ordered if model is scope.model), None)
+    if own is not None:
+        paths[own.path] = "pk"
+        subject_scope = _subject_scope()
+        if subject_scope is not None and subject_scope is not own:
+            paths[subject_scope.path] = own.subject
+        return paths
     fields = model._meta.get_fields()
-    request = next((f.name for f in fields if _is_fk_to(f, rights_request)), None)
-    service = next((f.name for f in fields if _is_fk_to(f, Service)), None)
-    subject = next(
-        (
-            f.name
-            for name in ("subject", "user")
-            for f in fields
-            if f.name == name and _is_fk_to(f, user_model)
-        ),
-        None,
-    )
-    if subject is None and request is not None:
-        subject = f"{request}__subject"
-    return {"request_path": request, "service_path": service, "subject_path": subject}
+    for scope in ordered:
+        paths[scope.path] = _inferred_path(fields, scope)
+    subject_scope = _subject_scope()
+    if subject_scope is not None and paths[subject_scope.path] is None:
+        # The customer through another scope's row (e.g. a request's subject).
+        paths[subject_scope.path] = next(
+            (
+                f"{paths[scope.path]}__{scope.subject}"
+                for scope in ordered
+                if scope is not subject_scope and scope.subject and paths[scope.path]
+            ),
+            None,
+        )
+    return paths
+
+
+def _subject_scope() -> Scope | None:
+    """The scope of the customers themselves (its model is the user model)."""
+    return next((scope for scope in _scopes.values() if scope.subject == "pk"), None)
 
 
 def _lookup_value(obj, path: str):
@@ -146,8 +203,11 @@ class StaffAccessMixin:
         declared = getattr(self, "handler_may", None)
         if declared is not None:
             return tuple(declared)
-        if self.access_scope() == RECORDS and self.access_paths()["request_path"]:
-            return ("add", "change")
+        if self.access_scope() == RECORDS:
+            paths = self.access_paths()
+            for scope in scopes():
+                if paths.get(scope.path) and scope.handler_may:
+                    return scope.handler_may
         return ()
 
     # -- rows -------------------------------------------------------------------------
@@ -167,23 +227,17 @@ class StaffAccessMixin:
         return queryset.filter(self._handler_condition(request.user)).distinct()
 
     def _handler_condition(self, user) -> Q:
-        """Rows a handler sees: through their request, else service, else customer."""
-        from rights.selectors import requests_visible_to
-
-        from .selectors import services_visible_to, subjects_visible_to
-
+        """Rows a handler sees: through the first scope whose path is set (request,
+        else service, else customer)."""
         paths = self.access_paths()
-        visible = [
-            (paths["request_path"], lambda: requests_visible_to(user).values("pk")),
-            (paths["service_path"], lambda: services_visible_to(user).values("pk")),
-            (paths["subject_path"], lambda: subjects_visible_to(user).values("pk")),
-        ]
         condition = Q(pk__in=[])
         earlier_empty = Q()
-        for path, rows in visible:
+        for scope in scopes():
+            path = paths.get(scope.path)
             if not path:
                 continue
-            condition |= earlier_empty & Q(**{f"{path}__in": rows()})
+            rows = scope.visible_to(user).values("pk")
+            condition |= earlier_empty & Q(**{f"{path}__in": rows})
             if path == "pk":
                 break  # the row itself is the request or service: nothing else decides
             earlier_empty &= Q(**{f"{path}__isnull": True})
@@ -273,19 +327,16 @@ class StaffAccessMixin:
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if field is None:
             return field
-        from rights.selectors import requests_visible_to
-
-        from .selectors import services_visible_to, subjects_visible_to
-
         paths = self.access_paths()
         user = request.user
-        if db_field.name == paths["subject_path"]:
-            # Nobody records anything about themselves.
-            field.queryset = subjects_visible_to(user, field.queryset).exclude(pk=user.pk)
-        elif db_field.name == paths["service_path"]:
-            field.queryset = services_visible_to(user, field.queryset)
-        elif db_field.name == paths["request_path"]:
-            field.queryset = requests_visible_to(user, field.queryset).exclude(subject=user)
+        for scope in scopes():
+            if db_field.name != paths.get(scope.path):
+                continue
+            field.queryset = scope.visible_to(user, field.queryset)
+            if scope.subject:
+                # Nobody records anything about themselves.
+                field.queryset = field.queryset.exclude(**{scope.subject: user.pk})
+            break
         return field
 
     def get_list_filter(self, request):

@@ -1,0 +1,30 @@
+"""Purposes of use, privacy-policy versions, consent records, restrictions,
+third-party recipients, provision records and requests from authorities.
+
+Models hold fields and constraints only. Every write goes through
+:mod:`consent.services`; every question "may we?" is answered by
+:func:`consent.services.may_use` and :func:`consent.services.may_provide`.
+
+By job: ``purposes`` (purposes of use, policy versions), ``consents``
+(consent records), ``recipients`` (recipients, provision records),
+``restrictions`` (processing restrictions, requests from authorities),
+``marketing`` (marketing runs and deliveries). Everything is imported from here.
+"""
+
+from .consents import ConsentRecord
+from .marketing import MarketingCampaign, MarketingDelivery
+from .purposes import PolicyVersion, Purpose
+from .recipients import ProvisionRecord, Recipient
+from .restrictions import AuthorityRequest, ProcessingRestriction
+
+__all__ = [
+    "AuthorityRequest",
+    "ConsentRecord",
+    "MarketingCampaign",
+    "MarketingDelivery",
+    "PolicyVersion",
+    "ProcessingRestriction",
+    "ProvisionRecord",
+    "Purpose",
+    "Recipient",
+]

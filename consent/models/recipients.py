@@ -1,0 +1,130 @@
+"""Recipients of personal data and the records of each provision to them."""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.kernel.db import AppendOnlyModel, customer_field, localized, staff_field
+
+from .purposes import Purpose
+
+
+class Recipient(models.Model):
+    """A company or body that may receive personal data from us."""
+
+    class Kind(models.TextChoices):
+        SUBCONTRACTOR = "subcontractor", _("Subcontractor (outsourcing)")
+        AFFILIATE = "affiliate", _("Affiliate")
+        THIRD_PARTY = "third_party", _("Third party")
+        PUBLIC_AUTHORITY = "public_authority", _("Public authority")
+
+    name_ja = models.CharField(_("name (Japanese)"), max_length=200, help_text=_("Legal name."))
+    name_en = models.CharField(_("name (English)"), max_length=200, help_text=_("Legal name."))
+    kind = models.CharField(
+        _("kind"),
+        max_length=20,
+        choices=Kind.choices,
+        help_text=_(
+            "A subcontractor handles data on our behalf within our purposes (APPI Art. 27(5)); "
+            "an affiliate or third party needs the customer's consent."
+        ),
+    )
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        default="JP",
+        help_text=_("ISO 3166 country code of where the data goes, e.g. JP."),
+    )
+    purposes = models.ManyToManyField(
+        Purpose,
+        blank=True,
+        related_name="recipients",
+        verbose_name=_("purposes"),
+        help_text=_("The purposes for which this recipient receives data."),
+    )
+    confidentiality_agreement_on = models.DateField(
+        _("confidentiality agreement"),
+        null=True,
+        blank=True,
+        help_text=_("Date of the signed confidentiality or data-processing agreement."),
+    )
+    is_active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("Former recipients stay for the records but receive nothing more."),
+    )
+
+    class Meta:
+        verbose_name = _("recipient")
+        verbose_name_plural = _("recipients")
+        ordering = ["kind", "name_en"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return localized(self, "name")
+
+    @property
+    def needs_consent(self) -> bool:
+        return self.kind in {self.Kind.AFFILIATE, self.Kind.THIRD_PARTY}
+
+
+class ProvisionRecord(AppendOnlyModel):
+    """A record of providing personal data to a third party (APPI Art. 29).
+
+    Kept for ``CONSENT_PROVISION_RECORD_YEARS`` years (3 by law) from its date.
+    Write only through :func:`consent.services.provision_record_create`, which
+    refuses a provision that a consent, a withdrawal or a restriction forbids.
+    """
+
+    class Ground(models.TextChoices):
+        CONSENT = "consent", _("Consent of the customer")
+        OUTSOURCING = "outsourcing", _("Outsourcing within our purposes")
+        LAW = "law", _("Required by law")
+        EMERGENCY = "emergency", _("Protection of life, body or property")
+        SUCCESSION = "succession", _("Business succession")
+
+    provided_on = models.DateField(
+        _("date"), db_index=True, help_text=_("The day the data was provided.")
+    )
+    recipient = models.ForeignKey(
+        Recipient,
+        on_delete=models.PROTECT,
+        related_name="provision_records",
+        verbose_name=_("recipient"),
+        help_text=_("Who received the data."),
+    )
+    subject = customer_field(
+        related_name="provision_records", help_text=_("Whose data was provided.")
+    )
+    data_items = models.TextField(
+        _("data items"), help_text=_("Which items were provided, e.g. name, address, phone.")
+    )
+    ground = models.CharField(
+        _("ground"),
+        max_length=16,
+        choices=Ground.choices,
+        help_text=_("Why the provision was allowed."),
+    )
+    note = models.TextField(
+        _("note"),
+        blank=True,
+        help_text=_("For law, emergency or succession: the circumstances and any reference."),
+    )
+    recorded_by = staff_field(
+        _("recorded by"), help_text=_("Who entered the record; empty for the system.")
+    )
+    created_at = models.DateTimeField(
+        _("created at"), default=timezone.now, help_text=_("When the record was entered.")
+    )
+
+    class Meta:
+        verbose_name = _("provision record")
+        verbose_name_plural = _("provision records")
+        ordering = ["-provided_on", "-id"]
+        indexes = [models.Index(fields=["subject", "provided_on"], name="consent_prov_subject")]
+
+    def __str__(self):
+        return f"{self.provided_on} → {self.recipient}"

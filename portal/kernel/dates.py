@@ -1,0 +1,24 @@
+"""Dates of birth as people type them, and what is derived from one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
+
+
+def parse_date(text: str) -> dt.date | None:
+    """A date of birth as people type it: 1988-04-12, 1988/4/12, 19880412, 1988年4月12日."""
+    compact = "".join(unicodedata.normalize("NFKC", text or "").split())
+    for pattern in DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(compact, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def birth_year(day: dt.date | None) -> int | None:
+    """The year alone, for age bands in the anonymised statistics."""
+    return day.year if day else None

@@ -1,0 +1,202 @@
+"""The registry itself: the declared sources and exemptions, and the operations
+over all of them (stream, find, correct, erase, restricted blocks, the
+purposes and retention texts the consent and retention features provide).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils.module_loading import autodiscover_modules
+
+from portal.kernel.audit import audit_log
+
+from .fields import Category, Record, RecordNotFound, _restrictions
+from .model_source import ModelSource
+from .sources import Source
+
+PurposesProvider = Callable[[Category, "str | None"], "list[str] | None"]
+RetentionProvider = Callable[[str], "str | None"]
+
+
+@dataclass
+class Registry:
+    """All sources of personal data, and the operations over all of them."""
+
+    _sources: dict[str, Source] = field(default_factory=dict)
+    _exempt: dict[str, str] = field(default_factory=dict)
+    _purposes_provider: PurposesProvider | None = None
+    _retention_provider: RetentionProvider | None = None
+
+    # -- declaring --------------------------------------------------------
+
+    def register(self, source: Source) -> Source:
+        if not isinstance(source, Source):
+            raise ImproperlyConfigured(f"{source!r} is not a portal.kernel.registry.Source.")
+        if source.key in self._sources and self._sources[source.key] is not source:
+            raise ImproperlyConfigured(f"A personal-data source {source.key!r} already exists.")
+        self._sources[source.key] = source
+        return source
+
+    def unregister(self, key: str) -> None:
+        self._sources.pop(key, None)
+
+    def exempt(self, model: type[models.Model] | str, *, reason: str) -> None:
+        """Declare that a model pointing at users holds no customer data to manage."""
+        if not str(reason).strip():
+            raise ImproperlyConfigured("An exemption needs a reason.")
+        label = model if isinstance(model, str) else model._meta.label
+        self._exempt[label.lower()] = str(reason)
+
+    def autodiscover(self) -> None:
+        """Import every installed app's ``personal_data`` module."""
+        autodiscover_modules("personal_data")
+
+    def sources(self) -> list[Source]:
+        return list(self._sources.values())
+
+    def source(self, key: str) -> Source:
+        try:
+            return self._sources[key]
+        except KeyError:
+            raise RecordNotFound(key) from None
+
+    def exemptions(self) -> dict[str, str]:
+        return dict(self._exempt)
+
+    def is_declared(self, model: type[models.Model]) -> bool:
+        concrete = model._meta.concrete_model
+        return any(
+            isinstance(s, ModelSource) and s.model._meta.concrete_model is concrete
+            for s in self._sources.values()
+        )
+
+    def is_exempt(self, model: type[models.Model]) -> bool:
+        return model._meta.concrete_model._meta.label_lower in self._exempt
+
+    # -- hooks the consent and retention features fill in -----------------
+
+    def set_purposes_provider(self, provider: PurposesProvider | None) -> None:
+        """``provider(category, service_code)`` returns the purposes of use
+        (translated texts) or None. Called once per category shown, so it must
+        not query per record."""
+        self._purposes_provider = provider
+
+    def set_retention_provider(self, provider: RetentionProvider | None) -> None:
+        """``provider(retention_code)`` returns how long the data is kept, as a
+        sentence for the customer, or None while the rule is not defined."""
+        self._retention_provider = provider
+
+    def category_purposes(self, category: Category, service: str | None = None):
+        """The purposes of use of a category; None until the consent feature says."""
+        if self._purposes_provider is None:
+            return None
+        return self._purposes_provider(category, service)
+
+    @contextlib.contextmanager
+    def restricted(self, conditions: Mapping[str, Q]):
+        """Inside the block, model sources see only rows meeting their condition.
+
+        ``conditions`` maps source keys to a ``Q`` on the source's model. Every
+        read and write of those sources obeys it, including a source's own
+        ``erase`` override, so callers that decide per record (the deletion
+        workflow under legal holds, the retention sweep) erase exactly the
+        rows they chose through the ordinary ``erase``.
+        """
+        current = dict(_restrictions.get() or {})
+        for key, condition in conditions.items():
+            # A nested block narrows further; it never widens what an outer one allows.
+            current[key] = current[key] & condition if key in current else condition
+        token = _restrictions.set(current)
+        try:
+            yield
+        finally:
+            _restrictions.reset(token)
+
+    def retention_text(self, code: str) -> str | None:
+        """How long data under a retention code is kept; None until defined."""
+        if self._retention_provider is None:
+            return None
+        return self._retention_provider(code)
+
+    # -- reading ----------------------------------------------------------
+
+    def stream(self, subject) -> Iterator[Record]:
+        """Every record of the subject from every source, one at a time."""
+        for source in self._sources.values():
+            yield from source.stream(subject)
+
+    def find_subjects(self, query: str) -> list[Any]:
+        """Primary keys of subjects matching an e-mail address, a phone number or a name."""
+        if not (query or "").strip():
+            return []
+        found: set[Any] = set()
+        for source in self._sources.values():
+            found |= source.find_subjects(query)
+        return sorted(found)
+
+    # -- writing ----------------------------------------------------------
+
+    def correct(
+        self,
+        subject,
+        *,
+        source: str,
+        record_id: Any,
+        field: str,
+        value: Any,
+        actor,
+        request=None,
+    ) -> Record:
+        """Correct one declared field of one of the subject's records.
+
+        ValidationError (with a message per field) when the value is refused;
+        nothing is written then. The audit event names the source and field,
+        never the old or new value.
+        """
+        the_source = self.source(source)
+        with transaction.atomic():
+            record = the_source.correct(subject, record_id, field, value, actor=actor)
+            audit_log(
+                action="data.corrected",
+                actor=actor,
+                target=f"{source}:{record_id}",
+                subject=subject,
+                request=request,
+                details={"source": source, "field": field},
+            )
+        return record
+
+    def erase(self, subject, category: Category | str, *, actor, request=None) -> dict[str, int]:
+        """Erase one category of the subject's data from every source.
+
+        Returns the records changed per source key. Each source works in
+        short batches; the audit event (counts only) is written also when a
+        source fails half-way, marked incomplete, and the error propagates.
+        """
+        category = Category(category)
+        counts: dict[str, int] = {}
+        complete = False
+        try:
+            for source in self._sources.values():
+                if source.fields_in(category):
+                    counts[source.key] = source.erase(subject, category, actor=actor)
+            complete = True
+        finally:
+            audit_log(
+                action="data.erased",
+                actor=actor,
+                subject=subject,
+                request=request,
+                details={"category": category.value, "counts": counts, "complete": complete},
+            )
+        return counts
+
+
+registry = Registry()

@@ -1,0 +1,137 @@
+"""The vocabulary of the registry: data categories, declared fields, records.
+
+Also the constants the sources share (batch sizes, ``ANY``, ``EVERY_SUBJECT``)
+and the per-block restrictions set by ``Registry.restricted``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.TextChoices):
+    """Kinds of personal data; the order here is the order on the pages."""
+
+    IDENTITY = "identity", _("Identity")
+    CONTACT = "contact", _("Contact details")
+    DEMOGRAPHIC = "demographic", _("Personal attributes")
+    PROFESSIONAL = "professional", _("Work")
+    ACCOUNT = "account", _("Account")
+    CONTRACT = "contract", _("Contracts and memberships")
+    PAYMENT = "payment", _("Payment methods")
+    TRANSACTIONS = "transactions", _("Transactions and invoices")
+    USAGE = "usage", _("Usage history")
+    COMMUNICATIONS = "communications", _("Inquiries and correspondence")
+    CONSENT = "consent", _("Consent")
+    REQUESTS = "requests", _("Requests")
+
+
+class Lookup(enum.Enum):
+    """How a field helps staff find a subject (:meth:`Registry.find_subjects`)."""
+
+    #: The whole address, whatever its case. Compares ``Lower(field)``, which a
+    #: functional index on the user's e-mail serves.
+    EMAIL = "email"
+    #: Digits only on both sides (``+81 3-5555-0123`` finds ``03 5555 0123``);
+    #: compares the keyed hash in the column derived from the field with
+    #: ``portal.kernel.encryption.phone_hash`` (e.g. Profile.phone_hash).
+    PHONE = "phone"
+    #: A date in a usual format (1988-04-12, 1988/4/12, 19880412, 1988年4月12日);
+    #: compares the column derived with ``portal.kernel.encryption.date_hash``.
+    DATE = "date"
+    #: Part of a name, ignoring spaces and (for Latin letters) case.
+    NAME = "name"
+
+
+class _Delete:
+    """The ``erase_to`` of a field that has no replacement: it goes with its row."""
+
+    _instance = None
+
+    def __new__(cls):
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self):
+        return "DELETE"
+
+    def __reduce__(self):
+        return (_Delete, ())
+
+
+DELETE = _Delete()
+
+#: What ``Source.records(service=...)`` means by "records of every service".
+ANY = object()
+
+#: Rows per transaction when erasing: short transactions hold row locks briefly
+#: and let an interrupted erasure resume where it stopped.
+ERASE_BATCH_SIZE = 500
+#: Rows per round trip when streaming: large enough to be fast, small enough
+#: that memory stays flat however many records a subject has.
+STREAM_CHUNK_SIZE = 2000
+#: At most this many subjects per source from one search.
+FIND_LIMIT = 50
+
+#: ``ModelSource.queryset(EVERY_SUBJECT)`` is every subject's rows: the
+#: retention sweep erases by rule across customers. ``erase(EVERY_SUBJECT, ...)``
+#: is one statement over what ``Registry.restricted`` leaves (and refuses
+#: without a restriction).
+EVERY_SUBJECT = object()
+
+# Per source key, a condition the source's rows must also meet; set only by
+# Registry.restricted() for the block it wraps.
+_restrictions: ContextVar[Mapping[str, Q] | None] = ContextVar(
+    "registry_restrictions", default=None
+)
+
+
+@dataclass(frozen=True)
+class PersonalField:
+    """One item of personal data a source holds.
+
+    ``erase_to`` is the replacement written when its category is erased from
+    an ``erasure="anonymise"`` source: a value, or a database expression (e.g.
+    ``Concat(Value("erased-"), Cast("pk", CharField()))`` for a unique column).
+    :data:`DELETE` (the default) means the value goes only with its row.
+    ``editable`` says whether it may be corrected through the registry.
+    ``display`` turns a stored value into what the pages show (e.g. yen).
+    """
+
+    name: str
+    category: Category
+    label: str | Promise
+    erase_to: Any = DELETE
+    editable: bool = True
+    lookup: Lookup | None = None
+    display: Callable[[Any], Any] | None = None
+
+
+@dataclass(frozen=True)
+class Record:
+    """One record of a source about a subject.
+
+    ``id`` identifies the record within its source (the primary key for a
+    model); ``service`` is the code of the service it belongs to, or None for
+    data about the customer as a whole; ``values`` holds the declared fields'
+    stored values (not display values), keyed by field name.
+    """
+
+    source: str
+    id: Any
+    service: str | None
+    values: dict[str, Any]
+
+
+class RecordNotFound(LookupError):
+    """The record does not exist, or belongs to another subject."""

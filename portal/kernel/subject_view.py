@@ -1,0 +1,213 @@
+"""The view of one subject's personal data: what "my data" and the staff lookup show.
+
+:func:`subject_view` reads every registry source for one customer and groups
+the records by service, then category, with the purposes of use and the
+retention texts, each long history paged on its own. The pages render it with
+``templates/includes/personal_data.html``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .models import Service
+from .registry import Category, PersonalField, Record, Registry, Source, registry
+
+
+class _Texts:
+    """The purposes and retention texts of one subject view, each asked for once.
+
+    A category appears under several services and a retention rule under
+    several categories; the providers query the database, so one view asks
+    each question once.
+    """
+
+    def __init__(self, registry: Registry):
+        self.registry = registry
+        self.purposes: dict[tuple[Category, str | None], Any] = {}
+        self.retention: dict[str, str | None] = {}
+
+    def retention_text(self, code: str) -> str | None:
+        if code not in self.retention:
+            self.retention[code] = self.registry.retention_text(code)
+        return self.retention[code]
+
+    def category_group(self, category, code, sections) -> CategoryGroup:
+        texts = []
+        for retention in dict.fromkeys(s.source.retention for s in sections):
+            text = self.retention_text(retention)
+            if text is None:
+                texts = None
+                break
+            texts.append(text)
+        if (category, code) not in self.purposes:
+            self.purposes[category, code] = self.registry.category_purposes(category, code)
+        return CategoryGroup(category, sections, self.purposes[category, code], texts)
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    number: int
+    num_pages: int
+    count: int
+    per_page: int
+    param: str
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.count else 0
+
+    @property
+    def end_index(self) -> int:
+        return min(self.number * self.per_page, self.count)
+
+
+@dataclass(frozen=True)
+class Row:
+    record: Record
+    cells: list[Any]
+
+
+@dataclass(frozen=True)
+class Section:
+    """One source's records under one service and category."""
+
+    anchor: str
+    source: Source
+    category: Category
+    fields: tuple[PersonalField, ...]
+    rows: list[Row]
+    page: PageInfo | None
+
+    @property
+    def single(self) -> bool:
+        return self.source.single
+
+    @property
+    def items(self) -> list[tuple[PersonalField, Any]]:
+        """(field, display value) pairs of a single-record section."""
+        return list(zip(self.fields, self.rows[0].cells, strict=True)) if self.rows else []
+
+
+@dataclass(frozen=True)
+class CategoryGroup:
+    category: Category
+    sections: list[Section]
+    #: Purposes of use; None while no provider is set (shown as "to be defined").
+    purposes: list[str] | None
+    #: How long it is kept; None while no provider is set.
+    retention: list[str] | None
+
+
+@dataclass(frozen=True)
+class ServiceGroup:
+    code: str | None
+    service: Any  # a portal.Service, or None for data about the customer as a whole
+    categories: list[CategoryGroup]
+
+    @property
+    def anchor(self) -> str:
+        return f"service-{self.code}" if self.code else "account"
+
+    @property
+    def title(self) -> str:
+        if self.service is not None:
+            return self.service.display_name
+        return self.code or ""
+
+
+@dataclass(frozen=True)
+class SubjectView:
+    subject: Any
+    groups: list[ServiceGroup]
+    per_page: int
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.groups
+
+
+def _page_number(raw, num_pages: int) -> int:
+    try:
+        number = int(raw)
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), num_pages)
+
+
+def subject_view(
+    subject,
+    *,
+    pages: Mapping[str, Any] | None = None,
+    per_page: int = 20,
+    services: Collection[str] | None = None,
+) -> SubjectView:
+    """Everything about a subject, grouped by service, then category.
+
+    ``pages`` maps each section's page parameter to a page number (the
+    request's GET); ``services`` limits the view to those service codes
+    (and then leaves out data tied to no service).
+
+    Queries: per source one count grouped by service (none for
+    single-record sources), then one page query per service that has
+    records, plus one for the services' names. The number depends on the
+    sources and services, never on how many records there are.
+    """
+    pages = pages or {}
+    fetched: dict[tuple[str | None, str], tuple[list[Record], PageInfo | None]] = {}
+    for source in registry.sources():
+        if source.single:
+            if services is not None:
+                continue
+            records = source.records(subject, limit=1)
+            for record in records:
+                fetched[(record.service, source.key)] = ([record], None)
+            continue
+        for code, count in source.service_counts(subject, services=services).items():
+            if not count:
+                continue
+            param = f"p.{source.key}.{code or '-'}"
+            num_pages = -(-count // per_page)
+            number = _page_number(pages.get(param), num_pages)
+            records = source.records(
+                subject, service=code, offset=(number - 1) * per_page, limit=per_page
+            )
+            page = PageInfo(number, num_pages, count, per_page, param)
+            fetched[(code, source.key)] = (records, page)
+
+    codes = {code for code, _key in fetched if code is not None}
+    known = {s.code: s for s in Service.objects.filter(code__in=codes)} if codes else {}
+
+    groups = []
+    texts = _Texts(registry)
+    ordered_codes = sorted(codes, key=lambda c: (known[c].display_name if c in known else c, c))
+    for code in [None, *ordered_codes]:
+        categories = []
+        for category in Category:
+            sections = []
+            for source in registry.sources():
+                if (code, source.key) not in fetched or not source.fields_in(category):
+                    continue
+                records, page = fetched[(code, source.key)]
+                chosen = source.fields_in(category)
+                rows = [
+                    Row(r, [source.display(f, r.values.get(f.name)) for f in chosen])
+                    for r in records
+                ]
+                anchor = f"{source.key}-{code or 'account'}-{category.value}".replace(".", "-")
+                sections.append(Section(anchor, source, category, chosen, rows, page))
+            if sections:
+                categories.append(texts.category_group(category, code, sections))
+        if categories:
+            groups.append(ServiceGroup(code, known.get(code), categories))
+    return SubjectView(subject, groups, per_page)
