@@ -6,16 +6,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from portal.kernel.models import (
-    Invoice,
-    Profile,
-    Service,
-    ServiceRegistration,
-    UsageRecord,
-    User,
-)
+from portal.kernel.models import Profile, Service, ServiceRegistration, User
 from portal.kernel.roles import SERVICE_HANDLER
 from portal.kernel.selectors import staff_service_scope
+from portal.records.models import Invoice, UsageRecord
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.db import models
 from django.test.utils import isolate_apps
 from django.utils import translation
 
-from portal.kernel.models import AuditEvent, Profile, UsageRecord, User
+from portal.kernel.models import AuditEvent, Profile, User
 from portal.kernel.registry import (
     ANY,
     Category,
@@ -25,6 +25,7 @@ from portal.kernel.registry import (
     check_personal_data,
     registry,
 )
+from portal.records.models import UsageRecord
 from tests.factories import (
     InquiryFactory,
     InvoiceFactory,
