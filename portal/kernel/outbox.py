@@ -55,7 +55,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .models import OutboxMessage
+# The module itself, not the package: the package's devices module imports this one.
+from .models.outbox import OutboxMessage
 
 logger = logging.getLogger(__name__)
 

@@ -21,6 +21,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from .emails import send_templated_email
 from .jobs import ScheduledJob
+from .models import CustomerEmailDevice
 from .outbox import OutboxTask
 
 logger = logging.getLogger(__name__)
@@ -35,8 +36,6 @@ MAIL_RETRY = {
 
 @shared_task(base=OutboxTask, **MAIL_RETRY, name="portal.tasks.send_otp_email")
 def send_otp_email(device_id: int) -> None:
-    from .models import CustomerEmailDevice
-
     device = CustomerEmailDevice.objects.select_related("user").filter(pk=device_id).first()
     if device is None or not device.token:
         return
