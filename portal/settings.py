@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_email",
     "django_ratelimit",
     "portal.kernel.apps.PortalConfig",
+    "portal.records.apps.RecordsConfig",
     "rights.apps.RightsConfig",
     "consent.apps.ConsentConfig",
 ]

@@ -3,16 +3,8 @@ import datetime
 import factory
 from django.utils import timezone
 
-from portal.kernel.models import (
-    Inquiry,
-    Invoice,
-    PaymentMethod,
-    Profile,
-    Service,
-    ServiceRegistration,
-    UsageRecord,
-    User,
-)
+from portal.kernel.models import Profile, Service, ServiceRegistration, User
+from portal.records.models import Inquiry, Invoice, PaymentMethod, UsageRecord
 
 PASSWORD = "correct-horse-battery-42"
 

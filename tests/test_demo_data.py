@@ -9,16 +9,10 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal.kernel.models import (
-    Invoice,
-    Profile,
-    Service,
-    ServiceRegistration,
-    UsageRecord,
-    User,
-)
+from portal.kernel.models import Profile, Service, ServiceRegistration, User
 from portal.kernel.roles import SERVICE_HANDLER
 from portal.kernel.selectors import staff_service_scope
+from portal.records.models import Invoice, UsageRecord
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from portal.kernel.models import UsageRecord
 from portal.kernel.registry import Category, registry
+from portal.records.models import UsageRecord
 from tests.factories import (
     InvoiceFactory,
     PaymentMethodFactory,

@@ -57,7 +57,9 @@ from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
 from .celery import app
-from .models import OutboxMessage
+
+# The module itself, not the package: the package's devices module imports this one.
+from .models.outbox import OutboxMessage
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The personal data portal's models hold, declared for the registry.
+"""The personal data the kernel's models hold, declared for the registry.
 
 Read by portal.kernel.registry at start-up. Each field says its category, its label
 on the "my data" page, whether it may be corrected, and what erasing its
@@ -13,31 +13,11 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.registry import Category, Lookup, ModelSource, PersonalField, registry
 
-from .models import (
-    Inquiry,
-    Invoice,
-    PaymentMethod,
-    Profile,
-    ServiceRegistration,
-    UsageRecord,
-    User,
-)
+from .models import Profile, ServiceRegistration, User
 
 
 def yen(amount: int) -> str:
     return gettext("¥%(amount)s") % {"amount": f"{amount:,}"}
-
-
-def invoice_items(items: list) -> str:
-    return " / ".join(
-        gettext("%(name)s × %(quantity)s (%(price)s each)")
-        % {"name": item["name"], "quantity": item["quantity"], "price": yen(item["unit_price_jpy"])}
-        for item in items
-    )
-
-
-def month_year(value: int) -> str:
-    return f"{value:02d}"
 
 
 registry.register(
@@ -118,27 +98,6 @@ registry.register(
 
 registry.register(
     ModelSource(
-        model=PaymentMethod,
-        subject_path="user",
-        label=_("Stored cards"),
-        origin=_(
-            "You, when you registered the card; we keep only its brand, last digits and expiry."
-        ),
-        retention="payment-method",
-        erasure="delete",
-        order_by=("-added_at", "-pk"),
-        fields=[
-            PersonalField("brand", Category.PAYMENT, _("card brand"), editable=False),
-            PersonalField("last4", Category.PAYMENT, _("last four digits"), editable=False),
-            PersonalField("exp_month", Category.PAYMENT, _("expiry month"), display=month_year),
-            PersonalField("exp_year", Category.PAYMENT, _("expiry year")),
-            PersonalField("added_at", Category.PAYMENT, _("added at"), editable=False),
-        ],
-    )
-)
-
-registry.register(
-    ModelSource(
         model=ServiceRegistration,
         subject_path="user",
         service_path="service",
@@ -152,72 +111,6 @@ registry.register(
             PersonalField("plan", Category.CONTRACT, _("plan"), editable=False),
             PersonalField("started_on", Category.CONTRACT, _("started on")),
             PersonalField("ended_on", Category.CONTRACT, _("ended on")),
-        ],
-    )
-)
-
-registry.register(
-    ModelSource(
-        model=UsageRecord,
-        subject_path="user",
-        service_path="service",
-        label=_("Usage history"),
-        origin=_("Recorded by our systems when you used the service."),
-        retention="usage-log",
-        erasure="delete",
-        order_by=("-occurred_at", "-pk"),
-        fields=[
-            # A log of what happened: deleted on request, never rewritten.
-            PersonalField("occurred_at", Category.USAGE, _("time"), editable=False),
-            PersonalField("activity", Category.USAGE, _("activity"), editable=False),
-            PersonalField("detail", Category.USAGE, _("detail"), editable=False),
-            PersonalField("channel", Category.USAGE, _("channel"), editable=False),
-            PersonalField("ip_address", Category.USAGE, _("IP address"), editable=False),
-        ],
-    )
-)
-
-registry.register(
-    ModelSource(
-        model=Invoice,
-        subject_path="user",
-        service_path="service",
-        label=_("Invoices"),
-        origin=_("Issued by us for the services you used."),
-        # Transaction documents: Corporation Tax Act, kept 7 years.
-        retention="tax-records",
-        erasure="delete",
-        order_by=("-issued_on", "-pk"),
-        fields=[
-            PersonalField("number", Category.TRANSACTIONS, _("invoice number"), editable=False),
-            PersonalField("issued_on", Category.TRANSACTIONS, _("date"), editable=False),
-            PersonalField(
-                "amount_jpy", Category.TRANSACTIONS, _("amount"), editable=False, display=yen
-            ),
-            PersonalField(
-                "items", Category.TRANSACTIONS, _("items"), editable=False, display=invoice_items
-            ),
-        ],
-    )
-)
-
-registry.register(
-    ModelSource(
-        model=Inquiry,
-        subject_path="user",
-        service_path="service",
-        label=_("Inquiries"),
-        origin=_("You, when you contacted us, and our replies."),
-        retention="correspondence",
-        erasure="delete",
-        order_by=("-received_at", "-pk"),
-        fields=[
-            PersonalField("received_at", Category.COMMUNICATIONS, _("received at"), editable=False),
-            PersonalField("channel", Category.COMMUNICATIONS, _("channel"), editable=False),
-            PersonalField("subject", Category.COMMUNICATIONS, _("subject")),
-            PersonalField("message", Category.COMMUNICATIONS, _("message"), editable=False),
-            PersonalField("reply", Category.COMMUNICATIONS, _("reply"), editable=False),
-            PersonalField("replied_at", Category.COMMUNICATIONS, _("replied at"), editable=False),
         ],
     )
 )

@@ -13,11 +13,13 @@ AUDITOR = "auditor"
 
 ROLES = [PRIVACY_OFFICER, SERVICE_HANDLER, AUDITOR]
 
-# app label -> permission actions, per role. The audit trail is read-only for
-# everyone whatever the actions say (its admin refuses add/change/delete).
+# app label -> permission actions, per role ("portal" is the kernel, "records"
+# the business records). The audit trail is read-only for everyone whatever
+# the actions say (its admin refuses add/change/delete).
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     PRIVACY_OFFICER: {
         "portal": ("view", "add", "change", "delete"),
+        "records": ("view", "add", "change", "delete"),
         "rights": ("view", "add", "change", "delete"),
         "consent": ("view", "add", "change", "delete"),
         "otp_totp": ("view", "add", "change", "delete"),
@@ -26,11 +28,13 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     SERVICE_HANDLER: {
         "portal": ("view",),
+        "records": ("view",),
         "rights": ("view", "add", "change"),
         "consent": ("view",),
     },
     AUDITOR: {
         "portal": ("view",),
+        "records": ("view",),
         "rights": ("view",),
         "consent": ("view",),
         "otp_totp": ("view",),

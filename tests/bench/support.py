@@ -6,7 +6,7 @@ import subprocess
 
 from django.db import connection
 
-from portal.kernel.models import UsageRecord
+from portal.records.models import UsageRecord
 from tests.factories import (
     InvoiceFactory,
     PaymentMethodFactory,

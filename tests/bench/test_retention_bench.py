@@ -27,7 +27,8 @@ from django.apps import apps
 from django.db import connection
 from django.utils import timezone
 
-from portal.kernel.models import Service, ServiceRegistration, UsageRecord, User
+from portal.kernel.models import Service, ServiceRegistration, User
+from portal.records.models import UsageRecord
 from rights.models import LegalHold, RetentionRule
 from rights.retention import jobs
 from tests.bench.support import machine

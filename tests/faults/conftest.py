@@ -275,7 +275,7 @@ def officer(db):
 
 def customer_with_history(records: int):
     """A customer with ``records`` usage records of one service, written in one statement."""
-    from portal.kernel.models import UsageRecord
+    from portal.records.models import UsageRecord
 
     customer = ProfileFactory(user__language="en").user
     service = ServiceFactory()

@@ -23,16 +23,9 @@ from django.contrib.sessions.models import Session
 from django.db import connection
 from django_otp import devices_for_user
 
-from portal.kernel.models import (
-    CustomerTOTPDevice,
-    Inquiry,
-    Invoice,
-    Profile,
-    ServiceRegistration,
-    UsageRecord,
-    User,
-)
+from portal.kernel.models import CustomerTOTPDevice, Profile, ServiceRegistration, User
 from portal.kernel.stepup import email_device_for
+from portal.records.models import Inquiry, Invoice, UsageRecord
 from rights import workflow
 from rights.choices import Status
 from rights.models import AccountClosure, RightsRequest

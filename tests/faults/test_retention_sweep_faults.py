@@ -16,7 +16,8 @@ import time
 
 from django.db import connection, connections, transaction
 
-from portal.kernel.models import ServiceRegistration, UsageRecord, User
+from portal.kernel.models import ServiceRegistration, User
+from portal.records.models import UsageRecord
 from rights.models import ErasureLedgerEntry, RetentionRun
 from rights.retention.holds.selectors import _HOLD_LOCK
 from rights.retention.holds.services import hold_place

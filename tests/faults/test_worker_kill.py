@@ -13,7 +13,7 @@ import time
 
 from django.db import connection
 
-from portal.kernel.models import UsageRecord
+from portal.records.models import UsageRecord
 from rights import workflow
 from rights.choices import Status
 from rights.models import RequestNotification, RightsRequest

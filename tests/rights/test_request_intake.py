@@ -6,7 +6,8 @@ import re
 import pytest
 from django.core import mail
 
-from portal.kernel.models import Profile, UsageRecord
+from portal.kernel.models import Profile
+from portal.records.models import UsageRecord
 from rights import workflow
 from rights.choices import Kind, Status
 from rights.models import RightsRequest

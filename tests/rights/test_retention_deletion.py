@@ -16,7 +16,8 @@ from django.core import mail
 from django_otp.plugins.otp_email.models import EmailDevice
 
 from portal.kernel.audit import verify_chain
-from portal.kernel.models import AuditEvent, Invoice, Profile, UsageRecord, User
+from portal.kernel.models import AuditEvent, Profile, User
+from portal.records.models import Invoice, UsageRecord
 from rights.choices import Status
 from rights.models import (
     AccountClosure,

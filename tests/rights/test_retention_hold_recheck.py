@@ -19,7 +19,7 @@ from django.core import serializers
 from django.db import connection, connections
 from django.utils import translation
 
-from portal.kernel.models import UsageRecord
+from portal.records.models import UsageRecord
 from rights.models import DeferredErasure, ErasureLedgerEntry, LegalHold, RetentionRun
 from rights.retention import jobs, replay, runs, steps
 from rights.retention.holds.services import hold_place, hold_release

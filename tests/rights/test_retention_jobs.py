@@ -15,7 +15,8 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.test import override_settings
 
-from portal.kernel.models import AuditEvent, Profile, UsageRecord
+from portal.kernel.models import AuditEvent, Profile
+from portal.records.models import UsageRecord
 from rights.models import (
     AccountClosure,
     ErasureLedgerEntry,

@@ -14,7 +14,8 @@ from django.core import serializers
 from django.core.management import call_command
 from django.core.serializers.json import DjangoJSONEncoder
 
-from portal.kernel.models import Invoice, Profile, ServiceRegistration, UsageRecord, User
+from portal.kernel.models import Profile, ServiceRegistration, User
+from portal.records.models import Invoice, UsageRecord
 from rights.models import ErasureLedgerEntry
 from rights.retention import jobs, replay
 from tests.factories import PASSWORD

@@ -5,9 +5,32 @@ import django.db.models.deletion
 import django.db.models.functions.text
 import django.db.models.lookups
 import django.utils.timezone
-import portal.kernel.models
+from django.core.exceptions import ValidationError
 from django.conf import settings
 from django.db import migrations, models
+
+
+def validate_invoice_items(items):
+    """The invoice items' validator as this migration knew it.
+
+    The invoice model is the business records' now
+    (``portal.records.models.validate_invoice_items``, which the kernel may not
+    import); historical models never run validators, so this copy only keeps
+    the field's state as it was.
+    """
+    if not isinstance(items, list) or not items:
+        raise ValidationError("An invoice needs at least one item.", code="no_items")
+    for item in items:
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("name"), str)
+            or not item["name"].strip()
+            or not isinstance(item.get("quantity"), int)
+            or item["quantity"] < 1
+            or not isinstance(item.get("unit_price_jpy"), int)
+            or item["unit_price_jpy"] < 0
+        ):
+            raise ValidationError("Each item needs a name, a quantity and a unit price.", code="bad_item")
 
 
 class Migration(migrations.Migration):
@@ -59,7 +82,7 @@ class Migration(migrations.Migration):
                 ('number', models.CharField(help_text='e.g. INV-202604-000123.', max_length=32, unique=True, verbose_name='invoice number')),
                 ('issued_on', models.DateField(help_text='Date of issue.', verbose_name='date')),
                 ('amount_jpy', models.PositiveIntegerField(help_text='Total including consumption tax, in yen.', verbose_name='amount (yen)')),
-                ('items', models.JSONField(help_text='List of {"name", "quantity", "unit_price_jpy"}; prices include tax.', validators=[portal.kernel.models.validate_invoice_items], verbose_name='items')),
+                ('items', models.JSONField(help_text='List of {"name", "quantity", "unit_price_jpy"}; prices include tax.', validators=[validate_invoice_items], verbose_name='items')),
                 ('user', models.ForeignKey(db_index=False, help_text='The customer billed.', on_delete=django.db.models.deletion.CASCADE, related_name='invoices', to=settings.AUTH_USER_MODEL, verbose_name='customer')),
                 ('service', models.ForeignKey(help_text='The service billed for.', on_delete=django.db.models.deletion.PROTECT, related_name='invoices', to='portal.service', verbose_name='service')),
             ],

@@ -51,6 +51,11 @@ class ModelSource(Source):
     may be nullable) or a fixed ``service_code``; with neither, the data is
     about the customer as a whole. ``order_by`` is the display order.
 
+    ``key`` defaults to the model's label (``"rights.rightsrequest"``). Keys
+    are stored (erasure-ledger entries, deferred erasures, legal holds'
+    records, retention-run counts, request scopes), so a model that moves to
+    another app passes its old key explicitly and keeps it.
+
     Counting and paging cost one query each (``service_counts`` groups by
     service); ``stream`` runs ``values().iterator(chunk_size=...)``, a
     server-side cursor on PostgreSQL, so memory stays flat.

@@ -5,11 +5,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from consent.demo import seed_consent_demo
-from portal.demo import seed_business_demo
 from portal.kernel.models import Profile, User
 from portal.kernel.roles import SERVICE_HANDLER
 from portal.kernel.staff import staff_create, totp_secret
 from portal.kernel.stepup import email_device_for
+from portal.records.demo import seed_business_demo
 from rights.demo import seed_fee_demo
 
 DEMO_CUSTOMER = "demo@example.com"

@@ -30,9 +30,10 @@ def main(out_path: str) -> None:
 
     from consent import selectors, services
     from consent.models import ConsentRecord
-    from portal.kernel.models import Profile, Service, ServiceRegistration, UsageRecord, User
+    from portal.kernel.models import Profile, Service, ServiceRegistration, User
     from portal.kernel.staff import staff_create
     from portal.kernel.stepup import email_device_for
+    from portal.records.models import UsageRecord
     from tests.factories import PASSWORD
 
     call_command("seed_demo", stdout=io.StringIO())

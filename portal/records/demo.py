@@ -15,16 +15,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from portal.kernel.models import (
-    Inquiry,
-    Invoice,
-    PaymentMethod,
-    Profile,
-    Service,
-    ServiceRegistration,
-    UsageRecord,
-    User,
-)
+from portal.kernel.models import Profile, Service, ServiceRegistration, User
+
+from .models import Inquiry, Invoice, PaymentMethod, UsageRecord
 
 BATCH_SIZE = 1000
 

@@ -1,0 +1,50 @@
+"""Scheduled jobs' claims: one row per job and period, so a period runs once."""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ScheduledRun(models.Model):
+    """A scheduled job's claim on one period of its schedule (see :mod:`portal.kernel.jobs`).
+
+    The first message of a period to insert the row runs the job; the unique
+    constraint turns every other message for that period (a second beat, a
+    duplicate) into a no-op. Holds no personal data.
+    """
+
+    job = models.CharField(
+        _("job"),
+        max_length=100,
+        help_text=_("The beat schedule entry, e.g. rights-retention-sweep."),
+    )
+    period_start = models.DateTimeField(
+        _("period start"),
+        help_text=_("When the period of the job's schedule that this run is for began."),
+    )
+    task_id = models.CharField(
+        _("task id"),
+        max_length=255,
+        help_text=_("The Celery task id of the message holding the claim."),
+    )
+    claimed_at = models.DateTimeField(
+        _("claimed at"), default=timezone.now, help_text=_("When the run claimed the period.")
+    )
+    finished_at = models.DateTimeField(
+        _("finished at"),
+        null=True,
+        blank=True,
+        help_text=_("When the job finished the period; later messages for it do nothing."),
+    )
+
+    class Meta:
+        verbose_name = _("scheduled run")
+        verbose_name_plural = _("scheduled runs")
+        constraints = [
+            models.UniqueConstraint(fields=["job", "period_start"], name="scheduled_run_once")
+        ]
+        # The daily purge of old claims walks this one.
+        indexes = [models.Index(fields=["period_start"], name="scheduled_run_period")]
+
+    def __str__(self):
+        return f"{self.job} {self.period_start:%Y-%m-%d %H:%M:%S}"
