@@ -14,9 +14,13 @@ class RightsConfig(AppConfig):
         registry.autodiscover()
         checks.register(check_personal_data, checks.Tags.models)
 
+        # The modules below register work that starts when a request enters a
+        # status (rights.workflow.on_entry) and the purgers of the nightly purge.
+        # They import models, so Django allows them only once the app registry
+        # is ready: here, not at the top of this module.
         from .retention import hooks
 
-        hooks.connect()
+        hooks.connect()  # a deletion in progress queues its erasure
 
         # Delivery of disclosures on "in progress", and the purge of spent package files.
         from .disclosure import hooks as disclosure_hooks  # noqa: F401

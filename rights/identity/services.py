@@ -42,6 +42,10 @@ _FOLLOW_SALT = "rights.identity.follow"
 # After the code is confirmed the form may be sent within this time.
 CONFIRMATION_VALID_FOR = dt.timedelta(hours=1)
 
+# Queued by name through the outbox: the tasks (rights.tasks) call this module.
+SEND_CODE_TASK = "rights.tasks.send_request_code"
+SEND_AGENT_CONFIRMATION_TASK = "rights.tasks.send_agent_confirmation"
+
 
 # -- the e-mail code of the public form -------------------------------------------------------
 
@@ -55,8 +59,6 @@ def confirmation_code(confirmation: EmailConfirmation) -> str:
 
 def email_confirmation_start(*, email: str, language: str) -> EmailConfirmation:
     """Open a confirmation for ``email`` and mail its code after commit."""
-    from ..tasks import send_request_code
-
     now = timezone.now()
     with transaction.atomic():
         confirmation = EmailConfirmation.objects.create(
@@ -66,7 +68,7 @@ def email_confirmation_start(*, email: str, language: str) -> EmailConfirmation:
             created_at=now,
             expires_at=now + dt.timedelta(seconds=settings.OTP_EMAIL_TOKEN_VALIDITY),
         )
-        outbox.enqueue(send_request_code, confirmation.pk)
+        outbox.enqueue(SEND_CODE_TASK, confirmation.pk)
     return confirmation
 
 
@@ -517,8 +519,6 @@ def agent_confirmation_request(
     *, request: RightsRequest, actor, http_request=None
 ) -> RequestIdentity:
     """E-mail the person a link to confirm they appointed the agent (CCPA §7063)."""
-    from ..tasks import send_agent_confirmation
-
     with transaction.atomic():
         locked, identity = _locked_identity(request)
         if identity.capacity != Capacity.AGENT:
@@ -542,7 +542,7 @@ def agent_confirmation_request(
             subject=locked.subject,
             request=http_request,
         )
-        outbox.enqueue(send_agent_confirmation, identity.pk)
+        outbox.enqueue(SEND_AGENT_CONFIRMATION_TASK, identity.pk)
     return identity
 
 

@@ -698,7 +698,8 @@ def deletion_execute(*, request, today: dt.date | None = None) -> None:
     """
     from rights.choices import Kind, Status
     from rights.models import RightsRequest
-    from rights.workflow import erasure_ran, transition
+    from rights.transition_rules import erasure_ran
+    from rights.workflow import transition
 
     today = today or timezone.localdate()
     with transaction.atomic():
