@@ -16,15 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.fields import EncryptedJSONField
 
-from ..choices import (
-    Channel,
-    DeliveryMethod,
-    Kind,
-    PauseReason,
-    Regime,
-    RejectionGround,
-    Status,
-)
+from ..choices import Channel, DeliveryMethod, Kind, PauseReason, Regime, RejectionGround, Status
 
 OPEN_STATUSES = (
     Status.SUBMITTED,

@@ -10,10 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from portal.kernel.fields import EncryptedJSONField
 
-from ..choices import (
-    EventKind,
-    Status,
-)
+from ..choices import EventKind, Status
 from .requests import RightsRequest, private_storage
 
 
