@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import cached_property
 
-from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -20,112 +16,26 @@ from django.views.decorators.http import require_POST
 
 from portal.kernel.audit import audit_staff_view
 
-from . import admin_reports, services, workflow
-from .choices import Kind, Regime, RejectionGround, Status
-from .decision_admin import RequestDecisionAdminMixin
+from . import services, workflow
+from .admin_queue import AssigneeFilter, CappedCountPaginator, DeadlineFilter, ServiceFilter
+from .admin_working_page import (
+    AssignForm,
+    ExtendForm,
+    RegimeForm,
+    StaffMessageForm,
+    TransitionForm,
+    held_back,
+    scope_summary,
+    timeline,
+)
+from .choices import Regime, RejectionGround, Status
 from .disclosure.admin import DisclosureAdminMixin
 from .fee_admin import RequestFeeAdminMixin
 from .models import RightsRequest
-from .notifications import event_outcome
+from .reports import admin_pages as report_pages
 from .requesters.admin import IdentityAdminMixin
-from .selectors import STAFF, staff_services, visible_messages
-
-User = get_user_model()
-
-
-class CappedCountPaginator(Paginator):
-    """Counts at most CAP rows, so the queue never counts a whole huge table.
-
-    ``qs[:CAP + 1].count()`` becomes ``SELECT COUNT(*) FROM (... LIMIT CAP+1)``:
-    its cost is bounded whatever the table's size. Past the cap the last pages
-    are not offered; filters narrow the list instead.
-    """
-
-    CAP = 10_000
-
-    @cached_property
-    def count(self):
-        return self.object_list[: self.CAP + 1].count()
-
-
-class DeadlineFilter(admin.SimpleListFilter):
-    title = _("deadline")
-    parameter_name = "deadline"
-
-    def lookups(self, request, model_admin):
-        return [("overdue", _("Overdue")), ("due7", _("Due within 7 days"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "overdue":
-            return queryset & RightsRequest.objects.overdue()
-        if self.value() == "due7":
-            return queryset & RightsRequest.objects.due_within(7)
-        return queryset
-
-
-class ServiceFilter(admin.SimpleListFilter):
-    title = _("service")
-    parameter_name = "service"
-
-    def lookups(self, request, model_admin):
-        from portal.kernel.models import Service
-
-        services_qs = Service.objects.all()
-        if not model_admin.sees_all(request):
-            services_qs = staff_services(request.user)
-        return [(str(s.pk), str(s)) for s in services_qs]
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(services__pk=self.value())
-        return queryset
-
-
-class AssigneeFilter(admin.SimpleListFilter):
-    title = _("assignee")
-    parameter_name = "assignee"
-
-    def lookups(self, request, model_admin):
-        staff = User.objects.filter(is_staff=True, is_active=True).order_by("email")
-        return [("none", _("Unassigned")), ("me", _("Me"))] + [(str(u.pk), u.email) for u in staff]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value == "none":
-            return queryset.filter(assignee__isnull=True)
-        if value == "me":
-            return queryset.filter(assignee=request.user)
-        if value:
-            return queryset.filter(assignee_id=value)
-        return queryset
-
-
-class TransitionForm(forms.Form):
-    to = forms.ChoiceField(choices=Status.choices)
-    reason = forms.CharField(required=False, max_length=4000, widget=forms.Textarea)
-    ground = forms.ChoiceField(required=False, choices=[("", "—"), *RejectionGround.choices])
-
-
-class ExtendForm(forms.Form):
-    new_deadline = forms.DateField(label=_("New deadline"))
-    reason = forms.CharField(label=_("Reason"), max_length=4000, widget=forms.Textarea)
-
-
-class RegimeForm(forms.Form):
-    regime = forms.ChoiceField(label=_("Legal regime"), choices=Regime.choices)
-    reason = forms.CharField(label=_("Reason"), max_length=4000)
-
-
-class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(
-        label=_("Assignee"),
-        queryset=User.objects.filter(is_staff=True, is_active=True).order_by("email"),
-        required=False,
-    )
-
-
-class StaffMessageForm(forms.Form):
-    body = forms.CharField(label=_("Message to the person"), max_length=4000, widget=forms.Textarea)
+from .review_admin import RequestDecisionAdminMixin
+from .selectors import STAFF, sees_all_services, visible_messages
 
 
 @admin.register(RightsRequest)
@@ -215,8 +125,6 @@ class RightsRequestAdmin(
     # request about themselves). Opening the page is audited there.
 
     def sees_all(self, request) -> bool:
-        from .selectors import sees_all_services
-
         return sees_all_services(request.user)
 
     def has_delete_permission(self, request, obj=None):
@@ -339,7 +247,7 @@ class RightsRequestAdmin(
         self.message_user(request, " ".join(texts), messages.ERROR)
 
     def transition_view(self, request, pk):
-        """A status button: the workflow decides (rights.workflow.RULES) and says why not."""
+        """A status button: the workflow decides (rights.transition_rules) and says why not."""
         obj = self._object_for_work(request, pk)
         form = TransitionForm(request.POST)
         if not form.is_valid():
@@ -484,53 +392,7 @@ class RightsRequestAdmin(
         return super().change_view(request, object_id, form_url, extra_context)
 
 
-def held_back(refused: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """(statuses, why) for the working page: the moves a rule holds back, those
-    held back for the same reason together."""
-    grouped: dict[str, list[str]] = {}
-    for status, why in refused:
-        grouped.setdefault(why, []).append(str(Status(status).label))
-    return [(", ".join(labels), why) for why, labels in grouped.items()]
-
-
-def scope_summary(obj: RightsRequest) -> str:
-    """The kind-specific part of a request in words, for staff."""
-    from . import correction, stops
-
-    scope = obj.scope or {}
-    changes = correction.requested_changes(obj)
-    if changes:
-        return "; ".join(
-            _("%(label)s: “%(before)s” → “%(after)s”")
-            % {"label": c.label, "before": c.asked_over_shown, "after": c.new_value_shown}
-            for c in changes
-        )
-    if obj.kind in (Kind.STOP_USE, Kind.STOP_PROVISION):
-        targets = stops.requested_targets(obj)
-        if targets:
-            label = _("Purposes: %(list)s")
-            if obj.kind == Kind.STOP_PROVISION:
-                label = _("Recipients: %(list)s")
-            return label % {"list": ", ".join(t.label for t in targets)}
-    if scope.get("everything"):
-        return _("Everything, and close the account")
-    return "—"
-
-
-def timeline(obj: RightsRequest) -> list[dict]:
-    """Events, messages and notices of a request, oldest first, for both sides."""
-    items = [
-        {"at": e.created_at, "type": "event", "item": e, "outcome": event_outcome(e)}
-        for e in obj.events.select_related("actor")
-    ]
-    items += [
-        {"at": m.created_at, "type": "message", "item": m}
-        for m in obj.messages.select_related("author")
-    ]
-    return sorted(items, key=lambda entry: entry["at"])
-
-
-admin_reports.register(admin.site)
+report_pages.register(admin.site)
 
 
 # Retention rules, legal holds, deferred erasures, runs and the ledger.

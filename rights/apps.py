@@ -7,23 +7,8 @@ class RightsConfig(AppConfig):
     verbose_name = _("Rights requests")
 
     def ready(self):
-        from portal.kernel import access
+        # Django requires models to be imported only once the app registry is
+        # ready: the start-up module imports them, so it is imported here.
+        from . import startup
 
-        from .models import RightsRequest
-        from .retention import hooks
-        from .selectors import requests_visible_to
-
-        # A handler sees a request's records through the request first.
-        access.register_scope(
-            path="request_path",
-            model=RightsRequest,
-            visible_to=requests_visible_to,
-            subject="subject",
-            handler_may=("add", "change"),
-            order=10,
-        )
-        hooks.connect()
-
-        # Delivery of disclosures on "in progress", and the purge of spent package files.
-        from .disclosure import hooks as disclosure_hooks  # noqa: F401
-        from .requesters import purge  # noqa: F401  (registers its purgers)
+        startup.ready()

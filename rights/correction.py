@@ -35,8 +35,8 @@ from django.utils.translation import gettext as _
 from portal.kernel.registry import RecordNotFound, registry
 
 from .choices import EventKind, Kind
-from .decisions import check_reason, finish, lock_for_decision, outcome_status
 from .models import RightsRequest
+from .review_decisions import check_reason, finish, lock_for_decision, outcome_status
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from .choices import (
     Regime,
     Status,
 )
+from .fee_law import fee_basis_for
 from .models import FeeSchedule, Payment, PaymentEvent
 
 
@@ -153,9 +154,9 @@ class RequestFeeAdminMixin:
         """What the fee section of the working page shows and offers."""
         payments = list(obj.payments.select_related("confirmed_by", "refunded_by"))
         pending = next((p for p in payments if p.status == PaymentStatus.PENDING), None)
-        basis = fees.fee_basis_for(obj)
+        basis = fee_basis_for(obj)
         schedule = (
-            fees.scheduled_fee(
+            FeeSchedule.objects.applicable(
                 kind=obj.kind, regime=obj.regime, basis=basis, delivery_method=obj.delivery_method
             )
             if basis

@@ -1,12 +1,9 @@
-"""Fees: which requests may be charged, asking a fee, recording payment, waiver and refund.
+"""Fees: publishing the fee schedule, asking a fee, recording payment, waiver and refund.
 
-The law allows a fee only for some requests (docs/legal.md):
-- APPI art. 38: disclosure (incl. records of third-party provision) and
-  notice of purposes of use, at a published, reasonable amount; never for
-  correction, stop-use or deletion.
-- GDPR 12(5) / 15(3) and CCPA: free, except a manifestly unfounded or
-  excessive request (staff mark it with a reason) or, under GDPR, further
-  copies; the person is told the fee before being charged.
+Which requests the law lets a company charge, and on what basis, is
+:mod:`rights.fee_law` (APPI art. 38; GDPR 12(5) / 15(3); CCPA; docs/legal.md);
+the published fee in force is ``FeeSchedule.objects.applicable(...)``. The
+person is told the fee before being charged.
 
 Every write here runs in one transaction with its audit event; status changes
 go through :func:`rights.workflow.transition`.
@@ -29,49 +26,16 @@ from .choices import (
     CHARGEABLE_KINDS,
     EventKind,
     FeeBasis,
-    Kind,
     PaymentMethod,
     PaymentStatus,
     Regime,
     Status,
 )
+from .fee_law import check_fee_allowed, fee_basis_for
 from .models import FeeSchedule, Payment, PaymentEvent, RequestEvent, RightsRequest
 from .notifications import recipient_of
 from .payment_transitions import payment_transition
 from .workflow import refresh_due_at, transition
-
-
-def check_fee_allowed(*, kind: str, regime: str, basis: str) -> None:
-    """Raise ValidationError unless the law allows a fee of ``basis`` for ``kind``/``regime``."""
-    if kind not in CHARGEABLE_KINDS:
-        label = Kind(kind).label if kind in Kind.values else kind
-        raise ValidationError(
-            _(
-                "No fee may be charged for “%(kind)s”: the law allows fees only for disclosure "
-                "and notice of purposes (APPI art. 38); correction, stop of use, stop of "
-                "provision and deletion are always free."
-            )
-            % {"kind": label},
-            code="not_chargeable",
-        )
-    if regime == Regime.APPI and basis != FeeBasis.PUBLISHED:
-        raise ValidationError(
-            _("Under APPI the fee is the published fee (art. 38)."), code="wrong_basis"
-        )
-    if regime != Regime.APPI and basis == FeeBasis.PUBLISHED:
-        raise ValidationError(
-            _(
-                "Under GDPR and CCPA requests are free; a fee may be asked only for a manifestly "
-                "unfounded or excessive request, or a further copy (GDPR 12(5), 15(3))."
-            ),
-            code="wrong_basis",
-        )
-    if basis == FeeBasis.FURTHER_COPY and (regime != Regime.GDPR or kind != Kind.DISCLOSURE):
-        raise ValidationError(
-            _("A fee for further copies exists only for GDPR access requests (art. 15(3))."),
-            code="wrong_basis",
-        )
-
 
 # What a published fee states; once customers were asked it, only its end
 # date and note may change (a new amount is a new row).
@@ -122,35 +86,6 @@ def fee_schedule_save(*, schedule: FeeSchedule, actor, http_request=None) -> Fee
             details={"created": previous is None, "fields": changed, "amount": schedule.amount},
         )
     return schedule
-
-
-def fee_basis_for(request: RightsRequest, *, further_copy: bool = False) -> str | None:
-    """The basis on which a fee may be asked for ``request`` now, or None if it must be free.
-
-    APPI: the published fee for disclosure and notice of purposes (art. 38).
-    GDPR / CCPA: only once staff marked the request manifestly unfounded or
-    excessive (GDPR 12(5)), or for a further copy of a GDPR access request
-    (15(3)).
-    """
-    if request.kind not in CHARGEABLE_KINDS:
-        return None
-    if request.regime == Regime.APPI:
-        return FeeBasis.PUBLISHED
-    if request.unfounded:
-        return FeeBasis.UNFOUNDED
-    if further_copy and request.regime == Regime.GDPR and request.kind == Kind.DISCLOSURE:
-        return FeeBasis.FURTHER_COPY
-    return None
-
-
-def scheduled_fee(
-    *, kind: str, regime: str, basis: str, delivery_method: str = "", on: dt.date | None = None
-) -> FeeSchedule | None:
-    """The published fee in force on ``on``; a row for the delivery method beats a general one."""
-    rows = FeeSchedule.objects.effective(on).filter(kind=kind, regime=regime, basis=basis)
-    rows = rows.filter(delivery_method__in={delivery_method, ""})
-    # "" sorts first; the specific delivery method is preferred, then the newest row.
-    return rows.order_by("-delivery_method", "-effective_from").first()
 
 
 def current_schedule(on: dt.date | None = None) -> list[FeeSchedule]:
@@ -226,7 +161,7 @@ def fee_request(
                     "(GDPR 12(5), 15(3))."
                 )
             )
-        schedule = scheduled_fee(
+        schedule = FeeSchedule.objects.applicable(
             kind=locked.kind,
             regime=locked.regime,
             basis=basis,

@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from consent.selectors import active_purposes, active_recipients
 from portal.kernel.models import Service
 from portal.kernel.registry import Category, registry
 
@@ -189,8 +190,47 @@ class DeletionForm(_ServicesMixin, RequestForm):
         return {"everything": bool(self.cleaned_data.get("everything"))}
 
 
-class StopUseForm(RequestForm):
+class StopForm(RequestForm):
+    """A stop of use or of provision: everything, or at least one target.
+
+    A subclass declares its fields (``everything``, the target field and
+    ``details``) and what differs: ``target_field`` (the field and the scope
+    key), ``target_choices()``, the error when nothing is chosen, and how a
+    chosen value is stored (``stored_target``).
+    """
+
+    target_field: str
+    nothing_chosen: str
+
+    @staticmethod
+    def target_choices() -> list[tuple[str, str]]:
+        raise NotImplementedError
+
+    @staticmethod
+    def stored_target(value: str):
+        return value
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[self.target_field].choices = self.target_choices()
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("everything") and not cleaned.get(self.target_field):
+            self.add_error(self.target_field, self.nothing_chosen)
+        return cleaned
+
+    def scope(self):
+        if self.cleaned_data.get("everything"):
+            return {self.target_field: [], "everything": True}
+        chosen = self.cleaned_data[self.target_field]
+        return {self.target_field: sorted(self.stored_target(value) for value in chosen)}
+
+
+class StopUseForm(StopForm):
     kind = Kind.STOP_USE
+    target_field = "purposes"
+    nothing_chosen = _("Choose at least one use, or every use.")
     everything = forms.BooleanField(
         label=_("Stop every use of my data that the law lets me stop"),
         required=False,
@@ -211,26 +251,15 @@ class StopUseForm(RequestForm):
         ),
     )
 
-    def __init__(self, *args, **kwargs):
-        from consent.selectors import active_purposes
-
-        super().__init__(*args, **kwargs)
-        self.fields["purposes"].choices = [(p.code, p.title) for p in active_purposes()]
-
-    def clean(self):
-        cleaned = super().clean()
-        if not cleaned.get("everything") and not cleaned.get("purposes"):
-            self.add_error("purposes", _("Choose at least one use, or every use."))
-        return cleaned
-
-    def scope(self):
-        if self.cleaned_data.get("everything"):
-            return {"purposes": [], "everything": True}
-        return {"purposes": sorted(self.cleaned_data["purposes"])}
+    @staticmethod
+    def target_choices():
+        return [(p.code, p.title) for p in active_purposes()]
 
 
-class StopProvisionForm(RequestForm):
+class StopProvisionForm(StopForm):
     kind = Kind.STOP_PROVISION
+    target_field = "recipients"
+    nothing_chosen = _("Choose at least one recipient, or every recipient.")
     everything = forms.BooleanField(
         label=_("Stop providing my data to any third party"),
         required=False,
@@ -247,22 +276,13 @@ class StopProvisionForm(RequestForm):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
-    def __init__(self, *args, **kwargs):
-        from consent.selectors import active_recipients
+    @staticmethod
+    def target_choices():
+        return [(str(r.pk), str(r)) for r in active_recipients()]
 
-        super().__init__(*args, **kwargs)
-        self.fields["recipients"].choices = [(str(r.pk), str(r)) for r in active_recipients()]
-
-    def clean(self):
-        cleaned = super().clean()
-        if not cleaned.get("everything") and not cleaned.get("recipients"):
-            self.add_error("recipients", _("Choose at least one recipient, or every recipient."))
-        return cleaned
-
-    def scope(self):
-        if self.cleaned_data.get("everything"):
-            return {"recipients": [], "everything": True}
-        return {"recipients": sorted(int(pk) for pk in self.cleaned_data["recipients"])}
+    @staticmethod
+    def stored_target(value: str) -> int:
+        return int(value)  # recipient ids
 
 
 #: Items a customer may ask to correct in one request, besides the first.

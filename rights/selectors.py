@@ -7,9 +7,13 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from portal.kernel.roles import AUDITOR, PRIVACY_OFFICER, staff_role
+from portal.kernel.models import Service, ServiceRegistration
+from portal.kernel.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER, staff_role
 
 from .models import RightsRequest
+from .notice_text import event_outcome
+from .notifications import PRINCIPAL_COPIES
+from .requesters.models import Capacity
 
 
 def sees_all_services(user) -> bool:
@@ -19,8 +23,6 @@ def sees_all_services(user) -> bool:
 
 def staff_services(user) -> QuerySet:
     """The services a member of staff answers for (responsible or handler)."""
-    from portal.kernel.models import Service
-
     return Service.objects.filter(Q(responsible=user) | Q(handlers=user)).distinct()
 
 
@@ -32,9 +34,6 @@ def requests_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     (they concern all of the customer's services) from customers registered
     with one of their services. Anyone else sees none.
     """
-    from portal.kernel.models import ServiceRegistration
-    from portal.kernel.roles import SERVICE_HANDLER
-
     queryset = RightsRequest.objects.all() if queryset is None else queryset
     role = staff_role(user)
     if role in (PRIVACY_OFFICER, AUDITOR):
@@ -52,8 +51,6 @@ def requests_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
 def request_timeline(request: RightsRequest) -> list:
     """The events and messages of ``request``, oldest first, as the person sees them;
     each event carries its ``outcome`` in words (a correction's before and after)."""
-    from .notifications import event_outcome
-
     events = list(request.events.select_related("actor"))
     for event in events:
         event.outcome = event_outcome(event)
@@ -106,7 +103,7 @@ def customer_role(request: RightsRequest, user) -> str | None:
 
 def follow_role(is_requester: bool) -> str:
     """The role of an address confirmed on the follow page (see
-    ``identity.services.request_for_follow_token``)."""
+    ``requesters.follow.request_for_follow_token``)."""
     return REQUESTER if is_requester else REPRESENTED
 
 
@@ -140,9 +137,6 @@ def outcome_copy_kinds(request: RightsRequest) -> frozenset:
     """The notices the represented person is sent a copy of: for an appointed agent the
     outcome (``notifications.PRINCIPAL_COPIES``); for a legal representative none, who
     exercises the person's rights in their place."""
-    from .notifications import PRINCIPAL_COPIES
-    from .requesters.models import Capacity
-
     identity = getattr(request, "identity", None)
     if identity is None or identity.capacity == Capacity.AGENT:
         return PRINCIPAL_COPIES

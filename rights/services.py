@@ -5,18 +5,24 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.kernel.audit import audit_log
+from portal.kernel.emails import send_templated_email
+from portal.kernel.models import OutboxMessage
+from portal.kernel.outbox import enqueue
+from portal.kernel.roles import PRIVACY_OFFICER
 
 from . import deadlines
 from .choices import Channel, EventKind, Regime, Status
 from .models import RequestEvent, RequestMessage, RightsRequest
 from .notifications import notify
-from .workflow import TransitionError, refresh_due_at
+from .workflow import TransitionError, refresh_due_at, transition
 
 
 def request_submit(
@@ -233,8 +239,6 @@ def message_post(
 
     ``author`` None is the requester without an account, writing from the
     follow page after confirming their address."""
-    from .workflow import transition
-
     body = (body or "").strip()
     if not body:
         raise ValidationError(_("Please write a message."))
@@ -277,10 +281,6 @@ def requests_remind_due_soon(*, now: dt.datetime | None = None) -> int:
     A request already reminded within the current window is skipped, so the job
     may run as often as wanted; an extension opens a new window.
     """
-    from django.db.models import F, Q
-
-    from portal.kernel.emails import send_templated_email
-
     now = now or timezone.now()
     window = dt.timedelta(days=REMINDER_DAYS)
     due = (
@@ -320,10 +320,6 @@ OVERDUE_DIGEST_LIMIT = 500
 
 
 def _privacy_officers():
-    from django.contrib.auth import get_user_model
-
-    from portal.kernel.roles import PRIVACY_OFFICER
-
     return get_user_model().objects.filter(
         is_active=True, is_staff=True, groups__name=PRIVACY_OFFICER
     )
@@ -341,9 +337,6 @@ def requests_escalate_overdue(
     the period's messages and queues none again, and each is mailed once
     (``OutboxTask``), so no officer gets a period's digest twice.
     """
-    from portal.kernel.models import OutboxMessage
-    from portal.kernel.outbox import enqueue
-
     now = now or timezone.now()
     overdue = RightsRequest.objects.overdue(now).count()
     if not overdue:
@@ -365,8 +358,6 @@ def overdue_digest_send(*, officer_id: int) -> bool:
     Nothing is mailed to an officer who left the role, or when nothing is overdue
     any more.
     """
-    from portal.kernel.emails import send_templated_email
-
     officer = _privacy_officers().filter(pk=officer_id).first()
     if officer is None:
         return False

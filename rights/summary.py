@@ -16,10 +16,15 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from consent.models import Purpose, Recipient
 from portal.kernel.registry import Category, registry
 
-from . import deadlines, fees
+from . import deadlines
 from .choices import CHARGEABLE_KINDS, DeliveryMethod, FeeBasis, Kind, Regime
+from .models import FeeSchedule
+from .retention.models import RetentionRule
+from .retention.scope import is_account_source
+from .retention.texts import retention_sentence
 
 #: Kinds whose effect cannot be undone once carried out: the review page warns.
 IRREVERSIBLE_KINDS = frozenset({Kind.DELETION, Kind.STOP_USE, Kind.STOP_PROVISION})
@@ -52,8 +57,6 @@ def _categories_text(categories: list[str]) -> str:
 
 
 def _stop_targets(kind: str, scope: dict) -> list[str]:
-    from consent.models import Purpose, Recipient
-
     if kind == Kind.STOP_USE:
         codes = [str(c) for c in scope.get("purposes") or []]
         titles = {p.code: p.title for p in Purpose.objects.filter(code__in=codes)}
@@ -137,10 +140,6 @@ def _account(kind, scope) -> tuple[str, bool]:
 
 def _kept(kind, *, categories, scope) -> list[str]:
     """The retention rules that may keep part of what a deletion covers."""
-    from .retention.models import RetentionRule
-    from .retention.scope import is_account_source
-    from .retention.texts import retention_sentence
-
     if kind != Kind.DELETION:
         return []
     everything = bool(scope.get("everything"))
@@ -163,7 +162,7 @@ def _fee(kind, *, regime, delivery_method) -> str:
             "Free of charge, unless the request is manifestly unfounded or excessive; we "
             "would tell you before charging anything."
         )
-    schedule = fees.scheduled_fee(
+    schedule = FeeSchedule.objects.applicable(
         kind=kind, regime=regime, basis=FeeBasis.PUBLISHED, delivery_method=delivery_method
     )
     if schedule is None or not schedule.amount:

@@ -13,11 +13,25 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from portal.kernel.emails import send_templated_email
 from portal.kernel.jobs import ScheduledJob
 from portal.kernel.outbox import OutboxTask, ResumableOutboxTask
 from portal.kernel.tasks import MAIL_RETRY
+
+from .disclosure import services as disclosure_services
+from .fees import payments_expire_unpaid
+from .models import RequestNotification, RightsRequest
+from .notice_text import follow_url, render_notice
+from .notifications import recipients_of
+from .requesters.agents import agent_link_expires_at, confirmation_token
+from .requesters.models import EmailConfirmation, RequestIdentity, VerificationStatus
+from .requesters.public_form import confirmation_code
+from .retention import deletion, ledger
+from .retention import jobs as retention_jobs
+from .services import overdue_digest_send, requests_escalate_overdue, requests_remind_due_soon
 
 logger = logging.getLogger(__name__)
 
@@ -27,9 +41,6 @@ FINAL_NOTICES = ("completed", "partially_completed")
 
 @shared_task(base=ResumableOutboxTask, **MAIL_RETRY)
 def send_request_notification(notification_id: int) -> None:
-    from .models import RequestNotification
-    from .notifications import follow_url, recipients_of, render_notice
-
     with transaction.atomic():
         notification = (
             # Only the notification row: PostgreSQL refuses FOR UPDATE on the
@@ -75,19 +86,12 @@ def send_request_notification(notification_id: int) -> None:
         raise failed  # retried with back-off (MAIL_RETRY)
     if notification.kind in FINAL_NOTICES:
         # The final answer has gone out; a closed account's address may go now.
-        from .retention.deletion import erase_after_notice
-
-        erase_after_notice(notification.request)
+        deletion.erase_after_notice(notification.request)
 
 
 @shared_task(base=OutboxTask, **MAIL_RETRY)
 def send_request_code(confirmation_id: int) -> None:
     """Mail the code of a public-form confirmation; the code is computed here, never queued."""
-    from portal.kernel.emails import send_templated_email
-
-    from .requesters.models import EmailConfirmation
-    from .requesters.public_form import confirmation_code
-
     confirmation = EmailConfirmation.objects.filter(
         pk=confirmation_id, confirmed_at__isnull=True, expires_at__gt=timezone.now()
     ).first()
@@ -107,13 +111,6 @@ def send_request_code(confirmation_id: int) -> None:
 @shared_task(base=OutboxTask, **MAIL_RETRY)
 def send_agent_confirmation(identity_id: int) -> None:
     """Mail the person the link to confirm (or deny) the agent who filed in their name."""
-    from django.urls import reverse
-
-    from portal.kernel.emails import send_templated_email
-
-    from .requesters.agents import agent_link_expires_at, confirmation_token
-    from .requesters.models import RequestIdentity, VerificationStatus
-
     identity = (
         RequestIdentity.objects.select_related("request__subject")
         .filter(pk=identity_id, verification=VerificationStatus.PENDING)
@@ -140,30 +137,22 @@ def send_agent_confirmation(identity_id: int) -> None:
 
 @shared_task(base=ScheduledJob)
 def remind_due_soon() -> int:
-    from .services import requests_remind_due_soon
-
     return requests_remind_due_soon()
 
 
 @shared_task(base=ScheduledJob, bind=True)
 def escalate_overdue(self) -> int:
-    from .services import requests_escalate_overdue
-
     return requests_escalate_overdue(period=self.period)
 
 
 @shared_task(base=OutboxTask, **MAIL_RETRY)
 def mail_overdue_digest(*, officer_id: int, period: str) -> None:
     """Mail one officer the day's digest (queued by :func:`escalate_overdue`)."""
-    from .services import overdue_digest_send
-
     overdue_digest_send(officer_id=officer_id)
 
 
 @shared_task(base=ScheduledJob)
 def expire_unpaid_fees() -> int:
-    from .fees import payments_expire_unpaid
-
     return payments_expire_unpaid()
 
 
@@ -179,47 +168,36 @@ def expire_unpaid_fees() -> int:
 )
 def execute_deletion(request_id: int) -> None:
     """Queued when a deletion request enters "in progress"; a retry resumes the work."""
-    from .models import RightsRequest
-    from .retention.deletion import deletion_execute
-
     request = RightsRequest.objects.filter(pk=request_id).first()
     if request is not None:
-        deletion_execute(request=request)
+        deletion.deletion_execute(request=request)
 
 
 @shared_task(base=ScheduledJob)
 def retention_deferred() -> dict:
-    from .retention.jobs import run_deferred
-
-    return run_deferred().counts
+    return retention_jobs.run_deferred().counts
 
 
 @shared_task(base=ScheduledJob)
 def retention_sweep() -> dict:
-    from .retention.jobs import run_sweep
-
-    return run_sweep().counts
+    return retention_jobs.run_sweep().counts
 
 
 @shared_task(base=ScheduledJob)
 def retention_purge() -> dict:
-    from .retention.jobs import run_purge
-
-    return run_purge().counts
+    return retention_jobs.run_purge().counts
 
 
 @shared_task(base=ScheduledJob)
 def erasure_ledger_fill() -> int:
     """Append to the ledger file any committed ledger entry it lacks."""
-    from .retention.ledger import ledger_file_fill
-
-    return ledger_file_fill()
+    return ledger.ledger_file_fill()
 
 
 # -- disclosures and notices of purposes (rights.disclosure) ------------------------------
 
 
-# Five retries, after 1, 2, 4, 8 and 16 minutes (rights.disclosure.services.retry_delay).
+# Five retries, after 1, 2, 4, 8 and 16 minutes (rights.disclosure.disclosure_services.retry_delay).
 @shared_task(base=ResumableOutboxTask, bind=True, max_retries=5)
 def build_disclosure(self, request_id: int) -> str:
     """Queued when a disclosure or notice of purposes for download enters "in progress".
@@ -228,22 +206,19 @@ def build_disclosure(self, request_id: int) -> str:
     staff the error and a retry button. A retry or a duplicate message finds
     the package already built and does nothing.
     """
-    from .disclosure import services
-    from .models import RightsRequest
-
     request = RightsRequest.objects.filter(pk=request_id).first()
     if request is None:
         return "missing"
-    services.build_attempt_started(request=request)
+    disclosure_services.build_attempt_started(request=request)
     try:
-        package = services.package_build(request=request)
+        package = disclosure_services.package_build(request=request)
     except Exception as error:
         final = self.request.retries >= self.max_retries
-        services.build_attempt_failed(request=request, error=error, final=final)
+        disclosure_services.build_attempt_failed(request=request, error=error, final=final)
         if final:
             logger.exception("Disclosure package of request %s failed for good", request_id)
             return "failed"
-        countdown = services.retry_delay(self.request.retries)
+        countdown = disclosure_services.retry_delay(self.request.retries)
         if self.request.is_eager:
             # In-process (the embedded default, tests): Celery's apply() runs the
             # returned retry at once instead of raising it into the caller.

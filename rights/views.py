@@ -25,7 +25,8 @@ from .correction import requested_changes
 from .disclosure.selectors import delivery_for_customer
 from .forms import FORMS, MessageForm
 from .models import RightsRequest
-from .notifications import recipient_of, render_notice
+from .notice_text import render_notice
+from .notifications import recipient_of
 from .payments import BadSignature, UnknownProvider, get_provider
 from .selectors import customer_role, request_view, sees_whole_request, visible_messages
 from .summary import request_summary, summary_of

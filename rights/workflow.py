@@ -9,35 +9,29 @@ changes nothing and returns None, so a repeated click or a retried task is
 harmless. A refused transition raises :class:`TransitionError` and writes
 nothing.
 
-Every rule about a move lives here, as data: :data:`TRANSITIONS` says which
-moves exist and who may make them; :data:`RULES` adds the conditions of a kind
-or a status (a deletion is completed only by its erasure, a disclosure only by
-its delivery, "awaiting payment" only with a fee awaiting payment, review only
-once identity is verified). :func:`transition` and :func:`allowed_transitions`
-(which drives the admin's buttons) read the same tables, so a button is shown
-exactly when pressing it would work, and no other path can skip a rule.
-(The module is past 500 lines because the rules and their predicates belong
-next to the table they qualify.)
+Every rule about a move lives in :mod:`rights.transition_rules`, as data:
+``TRANSITIONS`` says which moves exist and who may make them; ``RULES`` adds
+the conditions of a kind or a status. :func:`transition` and
+:func:`allowed_transitions` (which drives the admin's buttons) read the same
+tables, so a button is shown exactly when pressing it would work, and no other
+path can skip a rule. Work that starts when a request enters a status (an
+erasure, a disclosure build) registers itself with :func:`on_entry` from the
+app's ``ready()``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
-from enum import Enum
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from portal.kernel.audit import audit_log
 
 from . import deadlines
-from .choices import CHARGEABLE_KINDS, EventKind, Kind, PaymentStatus, RejectionGround, Status
-from .disclosure.models import DELIVERED_KINDS, DisclosureDelivery, DisclosurePackage
+from .choices import EventKind, PaymentStatus, RejectionGround, Status
 from .models import (
     OPEN_STATUSES,
     PAUSED_STATUSES,
@@ -46,285 +40,9 @@ from .models import (
     RequestPause,
     RightsRequest,
 )
+from .notifications import notify
 from .payment_transitions import payment_transition
-from .requesters.models import RequestIdentity, VerificationStatus
-from .retention.models import DeferredErasure
-
-
-class Role(Enum):
-    CUSTOMER = "customer"
-    STAFF = "staff"
-    SYSTEM = "system"
-
-
-C, S, Y = Role.CUSTOMER, Role.STAFF, Role.SYSTEM
-
-# from status -> {to status: roles that may make the move}
-TRANSITIONS: dict[str, dict[str, frozenset[Role]]] = {
-    Status.SUBMITTED: {
-        Status.AWAITING_VERIFICATION: frozenset({S, Y}),
-        Status.IN_REVIEW: frozenset({S, Y}),
-        Status.REJECTED: frozenset({S}),
-        Status.WITHDRAWN: frozenset({C, S}),
-    },
-    Status.AWAITING_VERIFICATION: {
-        Status.IN_REVIEW: frozenset({S, Y}),
-        Status.REJECTED: frozenset({S}),
-        Status.WITHDRAWN: frozenset({C, S}),
-        Status.EXPIRED: frozenset({S, Y}),
-    },
-    Status.IN_REVIEW: {
-        Status.AWAITING_CUSTOMER: frozenset({S}),
-        Status.AWAITING_PAYMENT: frozenset({S, Y}),
-        Status.IN_PROGRESS: frozenset({S, Y}),
-        Status.COMPLETED: frozenset({S}),
-        Status.PARTIALLY_COMPLETED: frozenset({S}),
-        Status.REJECTED: frozenset({S}),
-        Status.WITHDRAWN: frozenset({C, S}),
-    },
-    Status.AWAITING_CUSTOMER: {
-        # The system: the answer of a requester without an account (rights.requesters).
-        Status.IN_REVIEW: frozenset({C, S, Y}),
-        Status.WITHDRAWN: frozenset({C, S}),
-        Status.EXPIRED: frozenset({S, Y}),
-    },
-    Status.AWAITING_PAYMENT: {
-        Status.IN_PROGRESS: frozenset({S, Y}),
-        Status.IN_REVIEW: frozenset({S}),
-        Status.WITHDRAWN: frozenset({C, S}),
-        Status.EXPIRED: frozenset({S, Y}),
-    },
-    Status.IN_PROGRESS: {
-        Status.COMPLETED: frozenset({S, Y}),
-        Status.PARTIALLY_COMPLETED: frozenset({S, Y}),
-        Status.REJECTED: frozenset({S}),
-        Status.AWAITING_CUSTOMER: frozenset({S}),
-    },
-}
-
-# Moves that must say why: the reason is told to the person.
-REASON_REQUIRED = {
-    Status.REJECTED,
-    Status.AWAITING_CUSTOMER,
-    Status.PARTIALLY_COMPLETED,
-    Status.EXPIRED,
-}
-
-#: Kinds whose outcome is decided on their review form (rights.correction,
-#: rights.stops), which applies what is approved and records it.
-DECIDED_KINDS = frozenset({Kind.CORRECTION, Kind.STOP_USE, Kind.STOP_PROVISION})
-DECISION_STATUSES = frozenset({Status.COMPLETED, Status.PARTIALLY_COMPLETED, Status.REJECTED})
-DONE_STATUSES = frozenset({Status.COMPLETED, Status.PARTIALLY_COMPLETED})
-
-
-# -- the conditions of a move (predicates of the request and the actor's role) -------
-
-
-def erasure_ran(request: RightsRequest) -> bool:
-    """The deletion's erasure plan was made and every step due with the request has run.
-
-    Steps kept by a hold or a retention rule wait for their day; they do not
-    keep the request open (the person is told what is kept, and until when).
-    """
-    if request.erasure_planned_at is None:
-        return False
-    return not DeferredErasure.objects.filter(
-        request=request,
-        status=DeferredErasure.Status.PENDING,
-        reason=DeferredErasure.Reason.REQUEST,
-    ).exists()
-
-
-def delivered(request: RightsRequest) -> bool:
-    """The answer reached the person: the package is stored for download, or the
-    paper answer was recorded as posted."""
-    State = DisclosureDelivery.State
-    delivery = DisclosureDelivery.objects.filter(request=request).first()
-    if delivery is None:
-        return False
-    if delivery.state == State.POSTED:
-        return True
-    return (
-        delivery.state == State.READY and DisclosurePackage.objects.filter(request=request).exists()
-    )
-
-
-def decision_recorded(request: RightsRequest) -> bool:
-    """The review form recorded its decision (written just before the move)."""
-    return request.events.filter(kind__in=(EventKind.CORRECTION, EventKind.STOP)).exists()
-
-
-def identity_not_verified(request: RightsRequest) -> bool:
-    return RequestIdentity.objects.filter(
-        request=request, verification=VerificationStatus.NOT_VERIFIED
-    ).exists()
-
-
-def identity_settled(request: RightsRequest) -> bool:
-    """Verification is not required (no identity to check: the person is logged in),
-    or staff (or the person, for an agent) found it verified."""
-    identity = RequestIdentity.objects.filter(request=request).first()
-    return identity is None or identity.verification == VerificationStatus.VERIFIED
-
-
-def scope_named(request: RightsRequest) -> bool:
-    """The request says what it covers: everything, or at least one service or kind of
-    data. Requests filed before the forms required it may name nothing, which the
-    erasure refuses to read as "every service" (``EmptyDeletionScope``)."""
-    return bool(
-        (request.scope or {}).get("everything") or request.categories or request.services.exists()
-    )
-
-
-def fee_awaited(request: RightsRequest) -> bool:
-    return request.payments.filter(status=PaymentStatus.PENDING).exists()
-
-
-def automatic_fee_due(request: RightsRequest) -> bool:
-    """``RIGHTS_FEE_AUTOMATIC``: a published fee applies to the request and none was
-    paid or waived yet, so it goes on only through the fee."""
-    if not settings.RIGHTS_FEE_AUTOMATIC:
-        return False
-    from .fees import fee_basis_for, scheduled_fee
-
-    basis = fee_basis_for(request)
-    if basis is None or not scheduled_fee(
-        kind=request.kind,
-        regime=request.regime,
-        basis=basis,
-        delivery_method=request.delivery_method,
-    ):
-        return False
-    return not request.payments.filter(
-        status__in=(PaymentStatus.PAID, PaymentStatus.WAIVED)
-    ).exists()
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A condition on moves to ``to`` (of ``kinds``, from ``from_``; None: any).
-
-    ``holds(request, role)`` must be true, or the move is refused and staff are
-    told ``refusal``.
-    """
-
-    to: frozenset[str]
-    holds: Callable[[RightsRequest, Role], bool]
-    refusal: str
-    kinds: frozenset[str] | None = None
-    from_: frozenset[str] | None = None
-
-    def applies(self, request: RightsRequest, to: str) -> bool:
-        return (
-            to in self.to
-            and (self.kinds is None or request.kind in self.kinds)
-            and (self.from_ is None or request.status in self.from_)
-        )
-
-
-RULES: tuple[Rule, ...] = (
-    # Deletion: completed only by the executor (rights.retention.erasure), as the
-    # system, once the erasure it planned has run; never by a button.
-    Rule(
-        kinds=frozenset({Kind.DELETION}),
-        to=DONE_STATUSES,
-        holds=lambda request, role: role is Role.SYSTEM,
-        refusal=gettext_lazy(
-            "A deletion is completed by its erasure, which runs once the request is in "
-            "progress; it cannot be completed by hand."
-        ),
-    ),
-    Rule(
-        kinds=frozenset({Kind.DELETION}),
-        to=DONE_STATUSES,
-        holds=lambda request, role: erasure_ran(request),
-        refusal=gettext_lazy("The erasure has not run yet: nothing is erased."),
-    ),
-    # A deletion that names nothing is carried out only once the person said what it
-    # covers (APPI 35; GDPR 17): ask them, rather than erase "everything".
-    Rule(
-        kinds=frozenset({Kind.DELETION}),
-        to=frozenset({Status.IN_PROGRESS}),
-        holds=lambda request, role: scope_named(request),
-        refusal=gettext_lazy(
-            "This deletion names no service, no kind of data and not everything: ask the "
-            "person what it covers before carrying it out."
-        ),
-    ),
-    # Disclosure and notice of purposes (APPI 32(2), 33; GDPR 15): completed only
-    # by delivery, so the person is never told of an answer they cannot get.
-    Rule(
-        kinds=frozenset(DELIVERED_KINDS),
-        to=DONE_STATUSES,
-        holds=lambda request, role: delivered(request),
-        refusal=gettext_lazy(
-            "A disclosure is completed by its delivery: when the package is ready to "
-            "download, or when the paper answer is recorded as posted."
-        ),
-    ),
-    # Correction (APPI 34) and stop (APPI 35): decided on the review form, which
-    # applies what is approved and tells the person what changed.
-    Rule(
-        kinds=DECIDED_KINDS,
-        to=DONE_STATUSES,
-        holds=lambda request, role: decision_recorded(request),
-        refusal=gettext_lazy(
-            "Decide this request with its review form, which applies what is approved."
-        ),
-    ),
-    Rule(
-        kinds=DECIDED_KINDS,
-        to=frozenset({Status.REJECTED}),
-        holds=lambda request, role: decision_recorded(request) or identity_not_verified(request),
-        refusal=gettext_lazy(
-            "Decide this request with its review form, which applies what is approved."
-        ),
-    ),
-    # Fees (APPI 38; GDPR 12(5)): never for a kind the law keeps free; the clock
-    # pauses only for a fee actually asked, which the unpaid-fee job expires on its date.
-    Rule(
-        kinds=frozenset(Kind.values) - CHARGEABLE_KINDS,
-        to=frozenset({Status.AWAITING_PAYMENT}),
-        holds=lambda request, role: False,
-        refusal=gettext_lazy(
-            "Correction, stop of use or provision and deletion are always free (APPI art. 38): "
-            "no fee is asked."
-        ),
-    ),
-    Rule(
-        to=frozenset({Status.AWAITING_PAYMENT}),
-        holds=lambda request, role: fee_awaited(request),
-        refusal=gettext_lazy(
-            "“Awaiting payment” needs a fee awaiting payment: ask the fee in the fee section."
-        ),
-    ),
-    Rule(
-        from_=frozenset({Status.AWAITING_PAYMENT}),
-        to=frozenset({Status.IN_PROGRESS}),
-        holds=lambda request, role: not fee_awaited(request),
-        refusal=gettext_lazy("The fee is not paid yet: record the payment or waive the fee first."),
-    ),
-    Rule(
-        kinds=CHARGEABLE_KINDS,
-        from_=frozenset({Status.IN_REVIEW}),
-        to=frozenset({Status.IN_PROGRESS}),
-        holds=lambda request, role: not automatic_fee_due(request),
-        refusal=gettext_lazy(
-            "The published fee applies to this request: ask it in the fee section; the "
-            "request goes on once it is paid or waived."
-        ),
-    ),
-    # Identity (APPI 37; GDPR 12(6); CCPA §7060-7062): a request that must be
-    # verified is reviewed only once it is.
-    Rule(
-        to=frozenset({Status.IN_REVIEW}),
-        holds=lambda request, role: identity_settled(request),
-        refusal=gettext_lazy(
-            "Identity is not verified yet: decide it in the identity section first."
-        ),
-    ),
-)
-
+from .transition_rules import REASON_REQUIRED, TRANSITIONS, Role, refusal
 
 # The notice sent on entering a status (see rights.notifications).
 NOTICE_ON_ENTRY = {
@@ -369,14 +87,6 @@ def role_of(request: RightsRequest, actor) -> Role:
     if actor.pk in (request.subject_id, request.requester_id):
         return Role.CUSTOMER
     raise TransitionError(_("You may not act on this request."))
-
-
-def refusal(request: RightsRequest, to: str, role: Role) -> str | None:
-    """Why ``RULES`` refuse the move of ``request`` to ``to`` by ``role`` now, or None."""
-    for rule in RULES:
-        if rule.applies(request, to) and not rule.holds(request, role):
-            return str(rule.refusal)
-    return None
 
 
 def _moves(request: RightsRequest, actor) -> list[tuple[str, str | None]]:
@@ -537,8 +247,6 @@ def transition(
         hook(locked)
     notice = NOTICE_ON_ENTRY.get(to)
     if notice:
-        from .notifications import notify
-
         notify(locked, notice, reason=reason, ground=ground, extra=notice_extra)
     request.refresh_from_db()
     return event

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.kernel.audit import audit_log
 from rights.choices import Status
 
+from . import package as content
 from . import services
 from .models import DELIVERED_KINDS, DisclosureDelivery, DisclosurePackage
 
@@ -102,8 +103,6 @@ class DisclosureAdminMixin:
         obj = self._object_for_work(request, pk)
         if obj.kind not in DELIVERED_KINDS:
             raise Http404
-        from rights.disclosure import package as content
-
         audit_log(
             action="staff.viewed_disclosure",
             actor=request.user,

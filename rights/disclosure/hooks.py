@@ -6,11 +6,10 @@ from rights.choices import Kind, Status
 from rights.workflow import on_entry
 
 from . import purge  # noqa: F401  (registers the purger)
+from .services import delivery_start
 
 
 @on_entry(Status.IN_PROGRESS, Kind.DISCLOSURE)
 @on_entry(Status.IN_PROGRESS, Kind.PURPOSE_NOTICE)
 def start_delivery(request) -> None:
-    from .services import delivery_start
-
     delivery_start(request=request)

@@ -53,10 +53,10 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from portal.kernel.company import CompanyContact
-from portal.kernel.registry import Record
+from portal.kernel.registry import Record, registry
 from rights.choices import Kind
 
-from .notice import build_notice, iter_notice_html, notice_json, render_notice
+from .purposes_notice import build_notice, iter_notice_html, notice_json, render_notice
 from .report import (
     STYLESHEET,
     Outline,
@@ -270,8 +270,6 @@ def _header(outline: Outline) -> dict:
 
 
 def _retention_text(code: str):
-    from portal.kernel.registry import registry
-
     return registry.retention_text(code)
 
 

@@ -25,7 +25,10 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 
+from consent.models import ProcessingRestriction, ProvisionRecord, Recipient
+from consent.selectors import provision_record_keep_until, restrictions_in_force_for
 from portal.kernel.company import CompanyContact
+from portal.kernel.models import Service
 from portal.kernel.registry import Category, PersonalField, Source, registry
 from portal.kernel.templatetags.registry_tags import pd_is_long, pd_value
 
@@ -141,8 +144,6 @@ class Outline:
 
 def build_outline(rights_request, scope: PackageScope, generated_at=None) -> Outline:
     """The outline of the report: counts are one grouped query per source."""
-    from portal.kernel.models import Service
-
     presenter = Presenter()
     tallies = {s.key: scope.tally(s) for s in scope.sources()}
     codes = set().union(*(c for _n, c in tallies.values())) if tallies else set()
@@ -190,8 +191,6 @@ def build_outline(rights_request, scope: PackageScope, generated_at=None) -> Out
     if scope.subject is not None and parts:
         outline.recipients = recipients_for(scope.subject)
     if outline.shows_provision:
-        from consent.models import ProvisionRecord
-
         outline.provision_count = ProvisionRecord.objects.filter(subject=scope.subject).count()
     return outline
 
@@ -203,9 +202,6 @@ def recipients_for(subject) -> list[RecipientInfo]:
     names, with the number of such records and whether the customer stopped
     provision to it. Three queries, whatever the number of records.
     """
-    from consent.models import ProcessingRestriction, ProvisionRecord, Recipient
-    from consent.selectors import restrictions_in_force_for
-
     provided = {
         row["recipient"]: row
         for row in ProvisionRecord.objects.filter(subject=subject)
@@ -276,9 +272,6 @@ def _table_rows(outline: Outline, table: Table) -> Iterator[str]:
 
 def provision_rows(subject) -> Iterator[dict[str, Any]]:
     """The customer's records of provision to third parties, oldest last, streamed."""
-    from consent.models import ProvisionRecord
-    from consent.selectors import provision_record_keep_until
-
     rows = (
         ProvisionRecord.objects.filter(subject=subject)
         .select_related("recipient")

@@ -33,7 +33,11 @@ from rights.choices import DeliveryMethod, Kind, Status
 from rights.models import RightsRequest
 
 from . import crypto
+from . import package as content
 from .models import DELIVERED_KINDS, DisclosureDelivery, DisclosurePackage
+
+# Queued by name through the outbox: the task (rights.tasks) calls this module.
+BUILD_TASK = "rights.tasks.build_disclosure"
 
 State = DisclosureDelivery.State
 
@@ -118,9 +122,7 @@ def delivery_start(*, request: RightsRequest) -> DisclosureDelivery:
         started_at=timezone.now(),
     )
     if not paper:
-        from rights.tasks import build_disclosure
-
-        outbox.enqueue(build_disclosure, request.pk)
+        outbox.enqueue(BUILD_TASK, request.pk)
     return delivery
 
 
@@ -140,8 +142,6 @@ def _summary_json(summary) -> dict:
 
 
 def _write_content(request: RightsRequest, fileobj):
-    from rights.disclosure import package as content
-
     if request.kind == Kind.DISCLOSURE:
         return content.write_package(request, fileobj)
     return content.write_purpose_notice(request, fileobj)
@@ -275,8 +275,6 @@ def delivery_may_retry(delivery: DisclosureDelivery | None, now=None) -> bool:
 
 def delivery_retry(*, request: RightsRequest, actor, http_request=None) -> None:
     """Staff start the build again after it failed (or lost its task)."""
-    from rights.tasks import build_disclosure
-
     with transaction.atomic():
         locked = RightsRequest.objects.select_for_update().get(pk=request.pk)
         delivery = DisclosureDelivery.objects.filter(request=locked).first()
@@ -301,7 +299,7 @@ def delivery_retry(*, request: RightsRequest, actor, http_request=None) -> None:
             subject=locked.subject,
             request=http_request,
         )
-        outbox.enqueue(build_disclosure, locked.pk)
+        outbox.enqueue(BUILD_TASK, locked.pk)
     request.refresh_from_db()
 
 

@@ -36,7 +36,7 @@ from ..disclosure.selectors import delivery_for_customer
 from ..disclosure.views import serve_package
 from ..forms import MessageForm
 from ..models import RightsRequest
-from ..notifications import render_notice
+from ..notice_text import render_notice
 from ..selectors import customer_role, follow_role, request_view, visible_documents
 from ..views import _own_request, how_to_pay, message_send
 from .agents import (

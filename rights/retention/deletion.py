@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from rights.choices import Kind, Status
 from rights.models import RightsRequest
-from rights.workflow import erasure_ran, transition
+from rights.transition_rules import erasure_ran
+from rights.workflow import transition
 
 from .closure import account_close
 from .models import DeferredErasure

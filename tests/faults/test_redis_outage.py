@@ -18,7 +18,8 @@ from portal.kernel.staff import staff_create
 from rights import workflow
 from rights.choices import RejectionGround, Status
 from rights.models import RequestNotification, RightsRequest
-from rights.notifications import recipient_of, render_notice
+from rights.notice_text import render_notice
+from rights.notifications import recipient_of
 from tests.factories import ProfileFactory
 from tests.intake_support import file_from_review, is_review
 

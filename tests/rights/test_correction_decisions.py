@@ -17,7 +17,7 @@ from rights import correction
 from rights.choices import EventKind, Kind, RejectionGround, Status
 from rights.forms import CorrectionForm
 from rights.models import RequestEvent, RequestNotification
-from rights.notifications import render_notice
+from rights.notice_text import render_notice
 from rights.workflow import transition
 from tests.factories import ProfileFactory
 

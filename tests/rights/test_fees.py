@@ -106,8 +106,13 @@ def test_the_delivery_method_specific_fee_wins():
     publish(amount=1000)
     publish(delivery_method=DeliveryMethod.PAPER, amount=1500)
     args = {"kind": Kind.DISCLOSURE, "regime": Regime.APPI, "basis": FeeBasis.PUBLISHED}
-    assert fees.scheduled_fee(**args, delivery_method=DeliveryMethod.PAPER).amount == 1500
-    assert fees.scheduled_fee(**args, delivery_method=DeliveryMethod.ELECTRONIC).amount == 1000
+    assert (
+        FeeSchedule.objects.applicable(**args, delivery_method=DeliveryMethod.PAPER).amount == 1500
+    )
+    assert (
+        FeeSchedule.objects.applicable(**args, delivery_method=DeliveryMethod.ELECTRONIC).amount
+        == 1000
+    )
 
 
 # -- asking a fee: the clock pauses ---------------------------------------------------

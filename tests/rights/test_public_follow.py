@@ -103,7 +103,7 @@ def test_every_notice_to_a_requester_without_an_account_links_to_the_follow_page
 
 
 def test_the_wording_for_customers_with_an_account_is_unchanged(waiting):
-    from rights.notifications import render_notice
+    from rights.notice_text import render_notice
 
     notice = waiting.notifications.get(kind="information_needed")
     _subject, body = render_notice(notice, language="en")
@@ -262,7 +262,7 @@ def test_the_confirmation_expires(visitor, waiting, settings, django_capture_on_
 
 
 def test_the_japanese_notice_points_to_the_follow_page(waiting):
-    from rights.notifications import follow_url, render_notice
+    from rights.notice_text import follow_url, render_notice
 
     notice = waiting.notifications.get(kind="information_needed")
     link = follow_url(waiting, AGENT)

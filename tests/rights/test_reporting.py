@@ -9,10 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from portal.kernel.models import Profile
-from rights import reporting, statistics
 from rights.choices import Status
 from rights.models import RightsRequest
-from rights.statistics import suppress
+from rights.reports import customer_statistics, request_metrics
+from rights.reports.customer_statistics import suppress
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +69,7 @@ def seeded(customer, officer):
 
 def test_dashboard_figures_equal_a_hand_count(seeded):
     with time_machine.travel(NOW, tick=False):
-        board = reporting.dashboard(
+        board = request_metrics.dashboard(
             RightsRequest.objects.all(),
             period_start=(NOW - dt.timedelta(days=90)).date(),
             period_end=NOW.date(),
@@ -96,7 +96,7 @@ def test_period_metrics_per_regime_equal_a_hand_count(seeded):
     with time_machine.travel(NOW, tick=False):
         rows = {
             r.regime: r
-            for r in reporting.period_metrics(
+            for r in request_metrics.period_metrics(
                 RightsRequest.objects.all(), start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31)
             )
         }
@@ -113,7 +113,7 @@ def test_period_metrics_per_regime_equal_a_hand_count(seeded):
 def test_dashboard_queries_do_not_grow_with_requests(customer):
     def measure():
         with CaptureQueriesContext(connection) as queries:
-            reporting.dashboard(
+            request_metrics.dashboard(
                 RightsRequest.objects.all(),
                 period_start=dt.date(2026, 1, 1),
                 period_end=dt.date(2026, 12, 31),
@@ -203,13 +203,13 @@ def test_a_customer_under_a_stop_of_use_is_not_counted(officer):
     women = _customers(11, born=dt.date(1990, 5, 1), gender="female")
     _customers(10, born=dt.date(1990, 5, 1), gender="male")
     with time_machine.travel(NOW, tick=False):
-        table = statistics.cross_table("age_band", "gender", k=10)
+        table = customer_statistics.cross_table("age_band", "gender", k=10)
         assert table.cells["30-39", "female"] == 11
         ProcessingRestriction.objects.create(
             subject=women[0], scope=ProcessingRestriction.Scope.USE, source="staff",
             starts_at=NOW - dt.timedelta(days=1),
         )  # fmt: skip
-        table = statistics.cross_table("age_band", "gender", k=10)
+        table = customer_statistics.cross_table("age_band", "gender", k=10)
     assert table.cells["30-39", "female"] == 10
     assert table.row_totals["30-39"] == 20
 

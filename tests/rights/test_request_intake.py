@@ -191,7 +191,7 @@ def test_the_erasure_engine_refuses_a_deletion_that_names_nothing(officer):
     with pytest.raises(EmptyDeletionScope):
         planning.deletion_plan(request)
     assert DeferredErasure.objects.count() == 0
-    # Nor does the workflow let it be carried out (rights.workflow.scope_named).
+    # Nor does the workflow let it be carried out (rights.transition_rules.scope_named).
     workflow.transition(request, to=Status.IN_REVIEW, actor=officer)
     with pytest.raises(workflow.TransitionError, match="names no service"):
         workflow.transition(request, to=Status.IN_PROGRESS, actor=officer)

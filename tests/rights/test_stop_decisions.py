@@ -11,11 +11,11 @@ from django.utils import timezone
 from consent import marketing
 from consent import services as consent
 from consent.models import ConsentRecord, MarketingDelivery, ProcessingRestriction
-from rights import stops
+from rights import stop_decisions
 from rights.choices import EventKind, Kind, Regime, RejectionGround, Status
 from rights.forms import StopUseForm
 from rights.models import RequestEvent, RequestNotification
-from rights.notifications import render_notice
+from rights.notice_text import render_notice
 from rights.workflow import transition
 from tests.consent_support import purpose, recipients
 
@@ -55,7 +55,7 @@ def test_approved_stop_use_for_marketing_makes_the_marketing_job_skip_the_custom
         campaign = marketing.marketing_campaign_run(key="weekly-before")
     delivery = MarketingDelivery.objects.get(campaign=campaign, subject=customer)
 
-    stops.stop_decide(
+    stop_decisions.stop_decide(
         request=stop_marketing, decisions={"purpose:marketing": "stop"}, actor=officer
     )
 
@@ -87,7 +87,7 @@ def test_approved_stop_provision_refuses_a_provision_record_to_that_recipient(
         customer, kind=Kind.STOP_PROVISION, scope={"recipients": [to["affiliate"].pk]}
     )
     transition(request, to=Status.IN_REVIEW, actor=officer)
-    stops.stop_decide(
+    stop_decisions.stop_decide(
         request=request, decisions={f"recipient:{to['affiliate'].pk}": "stop"}, actor=officer
     )
     assert not consent.may_provide(customer, to["affiliate"])
@@ -109,7 +109,7 @@ def test_stop_every_use_is_one_restriction_for_all_purposes(customer, officer, f
     assert form.is_valid(), form.errors
     request = file_request(customer, kind=Kind.STOP_USE, scope=form.scope())
     transition(request, to=Status.IN_REVIEW, actor=officer)
-    stops.stop_decide(request=request, decisions={"all": "stop"}, actor=officer)
+    stop_decisions.stop_decide(request=request, decisions={"all": "stop"}, actor=officer)
     restriction = ProcessingRestriction.objects.get(subject=customer)
     assert restriction.purpose is None and restriction.scope == "use"
     assert not consent.may_use(customer, "orders_delivery")
@@ -119,7 +119,7 @@ def test_an_alternative_measure_under_appi_creates_no_restriction_and_the_custom
     stop_marketing, customer, officer
 ):
     """APPI art. 35(2) proviso: a measure instead of stopping, told with the reason."""
-    stops.stop_decide(
+    stop_decisions.stop_decide(
         request=stop_marketing,
         decisions={"purpose:marketing": "alternative"},
         measure="Your data is kept out of every campaign list by hand.",
@@ -143,7 +143,7 @@ def test_no_alternative_measure_under_gdpr(customer, officer, file_request):
     )
     transition(request, to=Status.IN_REVIEW, actor=officer)
     with pytest.raises(ValidationError, match="only under APPI"):
-        stops.stop_decide(
+        stop_decisions.stop_decide(
             request=request,
             decisions={"purpose:marketing": "alternative"},
             measure="m",
@@ -158,13 +158,13 @@ def test_no_alternative_measure_under_gdpr(customer, officer, file_request):
 def test_declining_everything_needs_a_ground_and_changes_nothing(stop_marketing, customer, officer):
     """APPI art. 35: no ground to stop; the refusal states the legal ground."""
     with pytest.raises(ValidationError):
-        stops.stop_decide(
+        stop_decisions.stop_decide(
             request=stop_marketing,
             decisions={"purpose:marketing": "decline"},
             reason="Consent still given.",
             actor=officer,
         )
-    stops.stop_decide(
+    stop_decisions.stop_decide(
         request=stop_marketing,
         decisions={"purpose:marketing": "decline"},
         reason="You can withdraw marketing consent yourself on the consent page.",

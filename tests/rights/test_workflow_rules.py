@@ -1,6 +1,6 @@
 """The workflow's rules, proved through the admin's own endpoints.
 
-Every rule lives in ``rights.workflow.RULES``; the admin only calls
+Every rule lives in ``rights.transition_rules.RULES``; the admin only calls
 ``transition()``. Each test POSTs straight to an endpoint (no button needed)
 and checks that a refused move writes nothing (status, timeline, audit trail,
 outbox, notices, pauses, fees) and tells staff why; and that the buttons on the
@@ -18,7 +18,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from portal.kernel.models import AuditEvent, OutboxMessage
-from rights import workflow
+from rights import transition_rules, workflow
 from rights.choices import Channel, DeliveryMethod, Kind, PaymentStatus, Regime, Status
 from rights.disclosure.models import DisclosurePackage
 from rights.models import (
@@ -82,7 +82,7 @@ def assert_refused(client, request, to: str, expected: str, **data) -> None:
     assert snapshot(request) == before, to
 
 
-# What staff are told (rights.workflow.RULES).
+# What staff are told (rights.transition_rules.RULES).
 BY_HAND = (
     "A deletion is completed by its erasure, which runs once the request is in progress; "
     "it cannot be completed by hand."
@@ -229,7 +229,7 @@ def test_a_paper_disclosure_is_completed_by_recording_the_posting(
     assert [m.level for m in shown] != [ERROR]
     request.refresh_from_db()
     assert request.status == Status.COMPLETED
-    assert workflow.delivered(request)
+    assert transition_rules.delivered(request)
 
 
 def test_an_electronic_disclosure_completes_when_its_package_is_stored(
@@ -422,7 +422,9 @@ def test_the_buttons_shown_are_exactly_the_allowed_transitions(
         assert re.findall(r'name="to" value="([a-z_]+)"', html) == allowed, (kind, status)
         assert not set(allowed) & set(STAFF_CLOSED), (kind, status)
         table = {
-            to for to, roles in workflow.TRANSITIONS.get(status, {}).items() if workflow.S in roles
+            to
+            for to, roles in workflow.TRANSITIONS.get(status, {}).items()
+            if workflow.Role.STAFF in roles
         }
         held_back = [
             label for labels, _why in page.context["held_back"] for label in labels.split(", ")

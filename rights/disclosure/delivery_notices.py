@@ -7,12 +7,11 @@ import datetime as dt
 from django.conf import settings
 
 from .models import DisclosurePackage
+from .services import download_path
 
 
 def delivery_notice_context(stored: dict) -> dict:
     """Template context for a notice whose stored context names a package or a posting."""
-    from .services import download_path
-
     context = {}
     package_id = (stored.get("download") or {}).get("package")
     if package_id:

@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from . import correction, stops
+from . import correction, stop_decisions
 from .choices import Kind, Regime, RejectionGround
-from .decisions import DECIDABLE
+from .review_decisions import DECIDABLE
 
 _GROUNDS = [("", "—"), *RejectionGround.choices]
 
@@ -42,7 +42,7 @@ class StopDecisionForm(forms.Form):
         super().__init__(*args, **kwargs)
         for target in targets:
             self.fields[f"decision:{target.key}"] = forms.ChoiceField(
-                choices=list(stops.DECISIONS.items())
+                choices=list(stop_decisions.DECISIONS.items())
             )
 
     def decisions(self) -> dict[str, str]:
@@ -73,9 +73,9 @@ class RequestDecisionAdminMixin:
         if obj.kind == Kind.CORRECTION:
             context["correction_review"] = correction.review(obj) if obj.is_open else []
         elif obj.kind in (Kind.STOP_USE, Kind.STOP_PROVISION):
-            targets = stops.requested_targets(obj) if obj.subject_id else []
-            context["stop_targets"] = [(t, stops.in_force(obj, t)) for t in targets]
-            context["stop_decisions"] = list(stops.DECISIONS.items())
+            targets = stop_decisions.requested_targets(obj) if obj.subject_id else []
+            context["stop_targets"] = [(t, stop_decisions.in_force(obj, t)) for t in targets]
+            context["stop_decisions"] = list(stop_decisions.DECISIONS.items())
             context["alternative_allowed"] = obj.regime == Regime.APPI
         return context
 
@@ -121,8 +121,8 @@ class RequestDecisionAdminMixin:
         return self._decide(
             request,
             obj,
-            StopDecisionForm(request.POST, targets=stops.requested_targets(obj)),
-            lambda form: stops.stop_decide(
+            StopDecisionForm(request.POST, targets=stop_decisions.requested_targets(obj)),
+            lambda form: stop_decisions.stop_decide(
                 request=obj,
                 decisions=form.decisions(),
                 measure=form.cleaned_data["measure"],

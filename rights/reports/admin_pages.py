@@ -12,6 +12,7 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -23,9 +24,9 @@ from django.utils.translation import gettext_lazy
 
 from portal.kernel.audit import audit_log
 
-from . import reporting, statistics
-from .charts import monthly_bars
-from .selectors import requests_visible_to, sees_all_services
+from ..selectors import requests_visible_to, sees_all_services
+from . import customer_statistics, request_metrics
+from .svg_charts import monthly_bars
 
 VIEW_PERMISSION = "rights.view_rightsrequest"
 
@@ -72,7 +73,7 @@ def dashboard_view(request):
     _check(request)
     form = PeriodForm(request.GET or None, default_days=90)
     start, end = form.period()
-    board = reporting.dashboard(
+    board = request_metrics.dashboard(
         requests_visible_to(request.user), period_start=start, period_end=end
     )
     chart = monthly_bars(
@@ -126,7 +127,7 @@ def metrics_view(request):
     _check(request)
     form = PeriodForm(request.GET or None, default_year=True)
     start, end = form.period()
-    rows = reporting.period_metrics(requests_visible_to(request.user), start=start, end=end)
+    rows = request_metrics.period_metrics(requests_visible_to(request.user), start=start, end=end)
     if request.GET.get("format") == "csv":
         audit_log(
             action="report.metrics_exported",
@@ -185,12 +186,12 @@ def _metrics_csv(rows, start, end) -> HttpResponse:
 class StatisticsForm(forms.Form):
     rows = forms.ChoiceField(
         label=gettext_lazy("Rows"),
-        choices=list(statistics.DIMENSIONS.items()),
+        choices=list(customer_statistics.DIMENSIONS.items()),
         initial="age_band",
     )
     cols = forms.ChoiceField(
         label=gettext_lazy("Columns"),
-        choices=list(statistics.DIMENSIONS.items()),
+        choices=list(customer_statistics.DIMENSIONS.items()),
         initial="gender",
     )
     k = forms.IntegerField(
@@ -209,13 +210,13 @@ class StatisticsForm(forms.Form):
 
 def statistics_view(request):
     _check(request, all_services=True)
-    from django.conf import settings
-
     form = StatisticsForm(request.GET or {"rows": "age_band", "cols": "gender"})
     table = None
     if form.is_valid():
         k = max(form.cleaned_data.get("k") or settings.STATISTICS_MIN_CELL, 2)
-        table = statistics.cross_table(form.cleaned_data["rows"], form.cleaned_data["cols"], k=k)
+        table = customer_statistics.cross_table(
+            form.cleaned_data["rows"], form.cleaned_data["cols"], k=k
+        )
         if request.GET.get("format") == "csv":
             audit_log(
                 action="report.statistics_exported",
@@ -244,7 +245,7 @@ def statistics_view(request):
 
 
 def _grid(table, choice):
-    labels = statistics.value_labels(choice["rows"])
+    labels = customer_statistics.value_labels(choice["rows"])
     return [
         {
             "label": labels.get(r, r),
@@ -256,7 +257,7 @@ def _grid(table, choice):
 
 
 def _col_labels(table, choice):
-    labels = statistics.value_labels(choice["cols"])
+    labels = customer_statistics.value_labels(choice["cols"])
     return [labels.get(c, c) for c in table.cols]
 
 

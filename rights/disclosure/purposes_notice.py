@@ -22,6 +22,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from consent import selectors
+from consent.models import ConsentRecord
+from consent.services import may_use
 from portal.kernel.company import CompanyContact
 from portal.kernel.registry import Category
 
@@ -61,8 +64,6 @@ def _day(moment) -> str:
 
 def _reason(purpose, *, in_use: bool, choice, stops: list) -> str:
     """Why the customer's data is or is not used for ``purpose`` (``in_use`` decides)."""
-    from consent.models import ConsentRecord
-
     stop = next((s for s in stops if s.purpose_id in (None, purpose.pk)), None)
     if not in_use and stop is not None:
         if stop.purpose_id is None:
@@ -90,9 +91,6 @@ def _reason(purpose, *, in_use: bool, choice, stops: list) -> str:
 
 def build_notice(rights_request, subject) -> PurposeNotice:
     """The notice's content; a few queries per purpose, and purposes are few."""
-    from consent import selectors
-    from consent.services import may_use
-
     labels = dict(Category.choices)
     purposes = list(selectors.active_purposes().prefetch_related("recipients"))
     choices = selectors.current_choices(subject) if subject is not None else {}

@@ -29,9 +29,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from consent.models import ProcessingRestriction, Purpose, Recipient
+from consent.selectors import restrictions_in_force_for
+from consent.services import restriction_create
+
 from .choices import EventKind, Kind, Regime, Status
-from .decisions import check_reason, finish, lock_for_decision
 from .models import RightsRequest
+from .review_decisions import check_reason, finish, lock_for_decision
 
 STOP = "stop"
 ALTERNATIVE = "alternative"
@@ -58,16 +62,12 @@ class Target:
 
 
 def _scope_of(kind: str) -> str:
-    from consent.models import ProcessingRestriction
-
     if kind == Kind.STOP_USE:
         return ProcessingRestriction.Scope.USE
     return ProcessingRestriction.Scope.PROVISION
 
 
 def requested_targets(request: RightsRequest) -> list[Target]:
-    from consent.models import Purpose, Recipient
-
     scope = request.scope or {}
     if scope.get("everything"):
         return [Target(EVERYTHING)]
@@ -82,8 +82,6 @@ def requested_targets(request: RightsRequest) -> list[Target]:
 
 def target_label(key: str) -> str:
     """What a target is called, in the active language."""
-    from consent.models import Purpose, Recipient
-
     if key == EVERYTHING:
         return _("Everything")
     kind, _sep, value = key.partition(":")
@@ -96,8 +94,6 @@ def target_label(key: str) -> str:
 
 def in_force(request: RightsRequest, target: Target):
     """The restriction already in force for this target, if any."""
-    from consent.selectors import restrictions_in_force_for
-
     return (
         restrictions_in_force_for(request.subject)
         .filter(
@@ -128,9 +124,6 @@ def stop_decide(
     message for staff, and nothing written, when the decision is incomplete or
     not allowed.
     """
-    from consent.models import ProcessingRestriction
-    from consent.services import restriction_create
-
     targets = requested_targets(request)
     if not targets:
         raise ValidationError(_("This request names nothing to stop."))

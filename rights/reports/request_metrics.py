@@ -15,8 +15,8 @@ from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F,
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from .choices import Kind, Regime, RejectionGround, Status
-from .models import OPEN_STATUSES, RightsRequest
+from ..choices import Kind, Regime, RejectionGround, Status
+from ..models import OPEN_STATUSES, RightsRequest
 
 ANSWERED = (Status.COMPLETED, Status.PARTIALLY_COMPLETED, Status.REJECTED)
 DONE = (Status.COMPLETED, Status.PARTIALLY_COMPLETED)

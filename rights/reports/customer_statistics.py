@@ -25,6 +25,10 @@ from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, Value,
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consent.models import ProcessingRestriction, Purpose
+from consent.selectors import subjects_allowed_for_use
+from portal.kernel.models import Profile, Service
+
 AGE_BANDS = [(0, 19), (20, 29), (30, 39), (40, 49), (50, 59), (60, 69), (70, 200)]
 UNKNOWN = "unknown"
 
@@ -93,8 +97,6 @@ def dimension_expression(name: str, today: dt.date):
 
 def value_labels(dimension: str) -> dict[str, str]:
     """How the values of a dimension are shown (codes become their labels)."""
-    from portal.kernel.models import Profile, Service
-
     labels: dict[str, str] = {UNKNOWN: str(_("unknown"))}
     if dimension == "gender":
         labels.update({code: str(label) for code, label in Profile.Gender.choices})
@@ -110,8 +112,6 @@ def population(*, at: dt.datetime | None = None):
     anyone the statistics purpose does not allow when the company defines one
     (``STATISTICS_PURPOSE_CODE``, default "statistics").
     """
-    from consent.models import ProcessingRestriction, Purpose
-
     at = at or timezone.now()
     stopped = ProcessingRestriction.objects.filter(
         subject=OuterRef("pk"),
@@ -125,8 +125,6 @@ def population(*, at: dt.datetime | None = None):
     )
     purpose = Purpose.objects.filter(code=settings.STATISTICS_PURPOSE_CODE).first()
     if purpose is not None:
-        from consent.selectors import subjects_allowed_for_use
-
         users = users.filter(pk__in=subjects_allowed_for_use(purpose, at=at).values("pk"))
     return users
 

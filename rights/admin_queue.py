@@ -1,0 +1,82 @@
+"""The staff queue of rights requests: its capped paginator and its list filters."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
+from django.utils.translation import gettext_lazy as _
+
+from portal.kernel.models import Service
+
+from .models import RightsRequest
+from .selectors import staff_services
+
+User = get_user_model()
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most CAP rows, so the queue never counts a whole huge table.
+
+    ``qs[:CAP + 1].count()`` becomes ``SELECT COUNT(*) FROM (... LIMIT CAP+1)``:
+    its cost is bounded whatever the table's size. Past the cap the last pages
+    are not offered; filters narrow the list instead.
+    """
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self):
+        return self.object_list[: self.CAP + 1].count()
+
+
+class DeadlineFilter(admin.SimpleListFilter):
+    title = _("deadline")
+    parameter_name = "deadline"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", _("Overdue")), ("due7", _("Due within 7 days"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "overdue":
+            return queryset & RightsRequest.objects.overdue()
+        if self.value() == "due7":
+            return queryset & RightsRequest.objects.due_within(7)
+        return queryset
+
+
+class ServiceFilter(admin.SimpleListFilter):
+    title = _("service")
+    parameter_name = "service"
+
+    def lookups(self, request, model_admin):
+        services_qs = Service.objects.all()
+        if not model_admin.sees_all(request):
+            services_qs = staff_services(request.user)
+        return [(str(s.pk), str(s)) for s in services_qs]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(services__pk=self.value())
+        return queryset
+
+
+class AssigneeFilter(admin.SimpleListFilter):
+    title = _("assignee")
+    parameter_name = "assignee"
+
+    def lookups(self, request, model_admin):
+        staff = User.objects.filter(is_staff=True, is_active=True).order_by("email")
+        return [("none", _("Unassigned")), ("me", _("Me"))] + [(str(u.pk), u.email) for u in staff]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "none":
+            return queryset.filter(assignee__isnull=True)
+        if value == "me":
+            return queryset.filter(assignee=request.user)
+        if value:
+            return queryset.filter(assignee_id=value)
+        return queryset

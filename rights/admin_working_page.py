@@ -1,0 +1,88 @@
+"""What a request's working page in the admin shows besides the fields (the scope in
+words, the timeline, the moves the rules hold back) and the small forms it posts
+(status, deadline extension, regime, assignee, message)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from . import correction, stop_decisions
+from .choices import Kind, Regime, RejectionGround, Status
+from .models import RightsRequest
+from .notice_text import event_outcome
+
+User = get_user_model()
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(choices=Status.choices)
+    reason = forms.CharField(required=False, max_length=4000, widget=forms.Textarea)
+    ground = forms.ChoiceField(required=False, choices=[("", "—"), *RejectionGround.choices])
+
+
+class ExtendForm(forms.Form):
+    new_deadline = forms.DateField(label=_("New deadline"))
+    reason = forms.CharField(label=_("Reason"), max_length=4000, widget=forms.Textarea)
+
+
+class RegimeForm(forms.Form):
+    regime = forms.ChoiceField(label=_("Legal regime"), choices=Regime.choices)
+    reason = forms.CharField(label=_("Reason"), max_length=4000)
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"),
+        queryset=User.objects.filter(is_staff=True, is_active=True).order_by("email"),
+        required=False,
+    )
+
+
+class StaffMessageForm(forms.Form):
+    body = forms.CharField(label=_("Message to the person"), max_length=4000, widget=forms.Textarea)
+
+
+def held_back(refused: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(statuses, why) for the working page: the moves a rule holds back, those
+    held back for the same reason together."""
+    grouped: dict[str, list[str]] = {}
+    for status, why in refused:
+        grouped.setdefault(why, []).append(str(Status(status).label))
+    return [(", ".join(labels), why) for why, labels in grouped.items()]
+
+
+def scope_summary(obj: RightsRequest) -> str:
+    """The kind-specific part of a request in words, for staff."""
+    scope = obj.scope or {}
+    changes = correction.requested_changes(obj)
+    if changes:
+        return "; ".join(
+            _("%(label)s: “%(before)s” → “%(after)s”")
+            % {"label": c.label, "before": c.asked_over_shown, "after": c.new_value_shown}
+            for c in changes
+        )
+    if obj.kind in (Kind.STOP_USE, Kind.STOP_PROVISION):
+        targets = stop_decisions.requested_targets(obj)
+        if targets:
+            label = _("Purposes: %(list)s")
+            if obj.kind == Kind.STOP_PROVISION:
+                label = _("Recipients: %(list)s")
+            return label % {"list": ", ".join(t.label for t in targets)}
+    if scope.get("everything"):
+        return _("Everything, and close the account")
+    return "—"
+
+
+def timeline(obj: RightsRequest) -> list[dict]:
+    """Events, messages and notices of a request, oldest first, for both sides."""
+    items = [
+        {"at": e.created_at, "type": "event", "item": e, "outcome": event_outcome(e)}
+        for e in obj.events.select_related("actor")
+    ]
+    items += [
+        {"at": m.created_at, "type": "message", "item": m}
+        for m in obj.messages.select_related("author")
+    ]
+    return sorted(items, key=lambda entry: entry["at"])

@@ -1,0 +1,90 @@
+"""How a notice about a request reads: one template (``rights/notice.txt``) renders
+each notice, for the e-mail and for the request page alike, in the recipient's
+language, with the outcome of a decision in words and the follow link of a
+recipient without an account.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.dateparse import parse_datetime
+
+from portal.kernel.personal_data import yen
+
+from . import correction, stop_decisions
+from .choices import EventKind, RejectionGround
+from .disclosure.delivery_notices import delivery_notice_context
+from .models import RequestNotification, RightsRequest
+from .requesters.follow_links import follow_token
+
+
+def outcome_lines(outcome: dict) -> dict:
+    """A decision's outcome (correction or stop) in words of the active language."""
+    if outcome.get("kind") == "correction":
+        return correction.outcome_lines(outcome)
+    return stop_decisions.outcome_lines(outcome)
+
+
+def event_outcome(event) -> dict | None:
+    """The before/after of a correction, or what a stop decision did, for a timeline."""
+    if event.kind in (EventKind.CORRECTION, EventKind.STOP) and event.details:
+        return outcome_lines(event.details)
+    return None
+
+
+def follow_url(request: RightsRequest, email: str) -> str:
+    """The address of the follow page of ``request`` for a recipient without an account."""
+    path = reverse("identity:follow", kwargs={"token": follow_token(request, email)})
+    return f"{settings.SITE_URL}{path}"
+
+
+def render_notice(
+    notification: RequestNotification,
+    *,
+    language: str,
+    has_account: bool = True,
+    follow_url: str = "",
+) -> tuple[str, str]:
+    """(subject line, body) of a notice in ``language``.
+
+    ``has_account`` False words it for someone without a request page in the
+    portal: it points to ``follow_url``, their follow page (see :func:`follow_url`).
+    """
+    context = {
+        "has_account": has_account,
+        "follow_url": follow_url,
+        "documents": notification.context.get("documents", False),
+        "notification": notification,
+        "request": notification.request,
+        "kind": notification.kind,
+        "reason": notification.context.get("reason", ""),
+        "ground": notification.context.get("ground", ""),
+        "due_at": parse_datetime(notification.context["due_at"])
+        if notification.context.get("due_at")
+        else None,
+    }
+    fee = notification.context.get("fee")
+    if fee:
+        context["fee_reference"] = fee["reference"]
+        context["fee_pay_by"] = parse_datetime(fee["pay_by"])
+        context["fees_url"] = f"{settings.SITE_URL}{reverse('fees')}"
+    if "download" in notification.context or "posted_on" in notification.context:
+        context.update(delivery_notice_context(notification.context))
+    with translation.override(language):
+        if fee:
+            context["fee_amount"] = yen(fee["amount"])
+
+        outcome = notification.context.get("outcome")
+        if outcome:
+            context["outcome"] = outcome_lines(outcome)
+            context["outcome_kind"] = outcome.get("kind")
+            context["consent_url"] = f"{settings.SITE_URL}{reverse('consent:dashboard')}"
+
+        if context["ground"] in RejectionGround.values:
+            context["ground_label"] = str(RejectionGround(context["ground"]).label)
+        subject = render_to_string("rights/notice_subject.txt", context)
+        body = render_to_string("rights/notice.txt", context)
+    return " ".join(subject.split()), body.strip()

@@ -1,0 +1,30 @@
+"""What the rights app sets up once the models are loaded (called from RightsConfig.ready).
+
+Declares its staff-access scope (a handler sees a request's records through
+the request first), connects the work that starts when a request enters a
+status (a deletion in progress queues its erasure, a disclosure in progress is
+delivered) and registers the purgers of the nightly purge.
+"""
+
+from portal.kernel import access
+
+from .disclosure import hooks as disclosure_hooks
+from .models import RightsRequest
+from .requesters import purge as requester_purge
+from .retention import hooks as retention_hooks
+from .selectors import requests_visible_to
+
+# Imported for what importing them does: register their purgers.
+__all__ = ["disclosure_hooks", "requester_purge"]
+
+
+def ready() -> None:
+    access.register_scope(
+        path="request_path",
+        model=RightsRequest,
+        visible_to=requests_visible_to,
+        subject="subject",
+        handler_may=("add", "change"),
+        order=10,
+    )
+    retention_hooks.connect()  # a deletion in progress queues its erasure
