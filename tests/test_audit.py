@@ -2,10 +2,11 @@
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import transaction
 
 from portal.kernel.audit import audit_log, verify_chain
 from portal.kernel.models import AuditEvent
+from tests.audit_tamper import TABLE, as_superuser
 
 pytestmark = pytest.mark.django_db
 
@@ -36,17 +37,13 @@ def test_command_reports_an_intact_chain(chain, capsys):
 
 
 def test_a_row_altered_in_the_database_is_detected(chain):
-    table = AuditEvent._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET action = %s WHERE id = %s", ["forged", chain[2].pk])
+    as_superuser((f"UPDATE {TABLE} SET action = %s WHERE id = %s", ["forged", chain[2].pk]))
     with pytest.raises(CommandError, match=f"broken at event {chain[2].pk}"):
         call_command("verify_audit_chain")
 
 
 def test_a_row_removed_in_the_database_is_detected(chain):
-    table = AuditEvent._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table} WHERE id = %s", [chain[1].pk])
+    as_superuser((f"DELETE FROM {TABLE} WHERE id = %s", [chain[1].pk]))
     checked, broken = verify_chain()
     assert broken is not None and broken.event_id == chain[2].pk
 
@@ -62,6 +59,10 @@ def test_the_orm_refuses_to_change_or_delete_events(chain):
         event.save()
     with pytest.raises(PermissionError):
         event.delete()
+    # Past save(): the ORM's update itself refuses.
+    with pytest.raises(PermissionError), transaction.atomic():
+        event.save_base(force_update=True)
+    assert AuditEvent.objects.get(pk=chain[0].pk).action == "test.event0"
     assert verify_chain() == (5, None)
 
 

@@ -4,6 +4,8 @@
   customer a row is about and to the member of staff who acted;
 * :class:`AppendOnlyModel`: rows that are evidence, written once, deleted only
   inside :func:`evidence_erasure` (records past their retention period);
+* :func:`append_only_triggers`: the PostgreSQL triggers that keep a table
+  append-only whatever the client (django-pgtrigger, installed by migrations);
 * :func:`localized`: the one reading of columns kept in both languages.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
@@ -71,6 +74,31 @@ class AppendOnlyModel(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError(f"{self._meta.verbose_name_plural} are append-only.")
+
+
+def append_only_triggers(prefix: str) -> list[pgtrigger.Trigger]:
+    """Triggers refusing UPDATE, DELETE and TRUNCATE of a model's table, for ``Meta.triggers``.
+
+    The ORM guards stop the application's own code; these stop every client of
+    the database, raw SQL included. On other databases than PostgreSQL they are
+    not installed and the ORM guards alone remain. Deliberate exceptions (the
+    tests' clean-up) run inside ``pgtrigger.ignore("app.Model:<prefix>_...")``.
+    Whoever owns the table or is a superuser can still drop or disable them: a
+    trigger stops mistakes and the application's account, not the database's
+    administrator (the audit trail's keyed chain and checkpoints are for that).
+    """
+    return [
+        pgtrigger.Protect(
+            name=f"{prefix}_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+        ),
+        pgtrigger.Trigger(
+            name=f"{prefix}_no_truncate",
+            operation=pgtrigger.Truncate,
+            level=pgtrigger.Statement,
+            when=pgtrigger.Before,
+            func="RAISE EXCEPTION 'pgtrigger: Cannot truncate % table', TG_TABLE_NAME;",
+        ),
+    ]
 
 
 def localized(obj, field: str) -> str:

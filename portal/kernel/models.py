@@ -19,6 +19,7 @@ from django_otp.plugins.otp_email.models import EmailDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import encryption
+from .db import append_only_triggers
 from .fields import (
     DerivedCharField,
     DerivedColumnsModel,
@@ -407,6 +408,8 @@ class AuditEvent(models.Model):
         verbose_name_plural = _("audit events")
         ordering = ["-id"]
         indexes = [models.Index(fields=["subject", "created_at"], name="audit_subject_time")]
+        # Append-only in PostgreSQL itself, whatever the client (docs/security.md).
+        triggers = append_only_triggers("audit")
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action}"
@@ -417,6 +420,10 @@ class AuditEvent(models.Model):
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
+        raise PermissionError("Audit events are append-only.")
+
+    def _do_update(self, *args, **kwargs):
+        # save_base(force_update=True) and friends skip save(); every UPDATE passes here.
         raise PermissionError("Audit events are append-only.")
 
 
