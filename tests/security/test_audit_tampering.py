@@ -22,6 +22,7 @@ from django.db import DatabaseError, connection, transaction
 from portal.kernel import audit, audit_checkpoints
 from portal.kernel.audit import audit_log, checkpoint, verify_chain
 from portal.kernel.models import AuditEvent
+from rights.models import ErasureLedgerEntry
 from tests.audit_tamper import TABLE, as_superuser, unkeyed_hash
 from tests.conftest import shared_cache_url
 
@@ -198,6 +199,22 @@ def test_the_triggers_refuse_update_delete_and_truncate_from_the_application_rol
         cursor.execute("RESET ROLE")
         transaction.set_rollback(True)
     assert verify_chain() == (6, None)
+
+
+def test_the_erasure_ledger_refuses_update_delete_and_truncate(postgres, customer):
+    entry = ErasureLedgerEntry.objects.create(
+        subject=customer, source="portal.usagerecord", category="usage", reason="sweep", count=1
+    )
+    table = ErasureLedgerEntry._meta.db_table
+    for sql in [
+        f"UPDATE {table} SET count = 0 WHERE id = {entry.pk}",
+        f"DELETE FROM {table} WHERE id = {entry.pk}",
+        f"TRUNCATE {table}",
+    ]:
+        refused = pytest.raises(DatabaseError, match="pgtrigger: Cannot")
+        with refused, transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
+    assert ErasureLedgerEntry.objects.get(pk=entry.pk).count == 1
 
 
 def test_save_base_force_update_is_refused_by_the_orm_and_by_the_trigger(
