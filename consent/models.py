@@ -12,7 +12,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.kernel.db import AppendOnlyModel, customer_field, localized, staff_field
+from portal.kernel.db import (
+    AppendOnlyModel,
+    append_only_triggers,
+    customer_field,
+    localized,
+    staff_field,
+)
 
 
 class Purpose(models.Model):
@@ -270,6 +276,8 @@ class ConsentRecord(AppendOnlyModel):
                 fields=["subject", "policy_version", "created_at"], name="consent_rec_policy"
             ),
         ]
+        # Deleted only inside evidence_erasure(), in PostgreSQL too (portal.kernel.db).
+        triggers = append_only_triggers("evidence", erasable=True)
 
     def __str__(self):
         about = self.purpose or self.policy_version
@@ -492,6 +500,8 @@ class ProvisionRecord(AppendOnlyModel):
         verbose_name_plural = _("provision records")
         ordering = ["-provided_on", "-id"]
         indexes = [models.Index(fields=["subject", "provided_on"], name="consent_prov_subject")]
+        # Deleted only inside evidence_erasure(), in PostgreSQL too (portal.kernel.db).
+        triggers = append_only_triggers("evidence", erasable=True)
 
     def __str__(self):
         return f"{self.provided_on} → {self.recipient}"
@@ -559,6 +569,8 @@ class AuthorityRequest(AppendOnlyModel):
         verbose_name = _("request from an authority")
         verbose_name_plural = _("requests from authorities")
         ordering = ["-received_on", "-id"]
+        # Deleted only inside evidence_erasure(), in PostgreSQL too (portal.kernel.db).
+        triggers = append_only_triggers("evidence", erasable=True)
 
     def __str__(self):
         return f"{self.received_on} {self.requesting_body}"

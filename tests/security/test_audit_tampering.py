@@ -19,12 +19,17 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
+from consent import services
+from consent.models import ConsentRecord
 from portal.kernel import audit, audit_checkpoints
 from portal.kernel.audit import audit_log, checkpoint, verify_chain
+from portal.kernel.db import evidence_erasure
 from portal.kernel.models import AuditEvent
+from portal.kernel.registry import Category, registry
 from rights.models import ErasureLedgerEntry
 from tests.audit_tamper import TABLE, as_superuser, unkeyed_hash
 from tests.conftest import shared_cache_url
+from tests.consent_support import purpose
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -215,6 +220,29 @@ def test_the_erasure_ledger_refuses_update_delete_and_truncate(postgres, custome
         with refused, transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql)
     assert ErasureLedgerEntry.objects.get(pk=entry.pk).count == 1
+
+
+def test_consent_evidence_is_deleted_only_inside_evidence_erasure(postgres, customer, admin_user):
+    services.consent_update(
+        subject=customer, choices={purpose("marketing"): True}, method="dashboard"
+    )
+    record = ConsentRecord.objects.get(subject=customer)
+    table = ConsentRecord._meta.db_table
+    for sql in [
+        f"UPDATE {table} SET action = 'withdrawn' WHERE id = {record.pk}",
+        f"DELETE FROM {table} WHERE id = {record.pk}",
+    ]:
+        refused = pytest.raises(DatabaseError, match="pgtrigger: Cannot")
+        with refused, transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
+    with evidence_erasure():
+        # Never changed, even there.
+        refused = pytest.raises(DatabaseError, match="pgtrigger: Cannot update")
+        with refused, transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET action = 'withdrawn' WHERE id = {record.pk}")
+    # The registry's erasure (a deletion, the retention sweep) deletes them.
+    registry.erase(customer, Category.CONSENT, actor=admin_user)
+    assert not ConsentRecord.objects.filter(pk=record.pk).exists()
 
 
 def test_save_base_force_update_is_refused_by_the_orm_and_by_the_trigger(
