@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_email",
     "django_ratelimit",
+    "pgtrigger",
     "portal.kernel.apps.PortalConfig",
     "portal.records.apps.RecordsConfig",
     "rights.apps.RightsConfig",
@@ -239,6 +240,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "audit-verify-chain": {
         "task": "portal.tasks.verify_audit_chain",
         "schedule": crontab(hour=3, minute=15),
+    },
+    "audit-checkpoint": {
+        "task": "portal.tasks.audit_checkpoint",
+        "schedule": crontab(minute=5),
     },
     "consent-marketing-mail": {
         "task": "consent.tasks.marketing_mail_weekly",
@@ -520,6 +525,20 @@ if DEBUG:  # the embedded default derives development keys from SECRET_KEY
     FIELD_HASH_KEY = (
         FIELD_HASH_KEY or hashlib.sha256(f"field hash:{SECRET_KEY}".encode()).hexdigest()
     )
+
+# The audit trail (portal/kernel/audit.py): each row's hash is an HMAC-SHA256
+# under AUDIT_CHAIN_KEY (required when DEBUG is off, at least 32 characters),
+# and every hour the chain's head is appended, signed, to AUDIT_CHECKPOINT_FILE
+# and written to the log, outside the database; empty turns the file off (the
+# log keeps the checkpoints).
+AUDIT_CHAIN_KEY = env.str("AUDIT_CHAIN_KEY", default="")
+if DEBUG:  # the embedded default derives a development key from SECRET_KEY
+    AUDIT_CHAIN_KEY = (
+        AUDIT_CHAIN_KEY or hashlib.sha256(f"audit chain:{SECRET_KEY}".encode()).hexdigest()
+    )
+AUDIT_CHECKPOINT_FILE = env.str(
+    "AUDIT_CHECKPOINT_FILE", default=str(BASE_DIR / "var" / "audit-checkpoints.jsonl")
+)
 
 # Requests without an account and by agents (rights/requesters). Identity
 # documents are deleted this many days after the decision on identity (or after

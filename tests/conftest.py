@@ -2,10 +2,12 @@ import os
 import re
 import uuid
 
+import pgtrigger
 import pytest
 from django.core import mail
 from django.db import connection
 from django.db.backends.signals import connection_created
+from django.test import TransactionTestCase
 from hypothesis import settings as hypothesis_settings
 
 from portal.kernel.celery import app as celery_app
@@ -17,6 +19,20 @@ from tests.factories import PASSWORD, ProfileFactory, UserFactory
 hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 hypothesis_settings.register_profile("explore", derandomize=False, print_blob=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+_empty_the_database = TransactionTestCase._fixture_teardown
+
+
+def _empty_the_database_past_the_append_only_triggers(self):
+    """A test that commits empties the database afterwards with TRUNCATE, which the
+    append-only tables' triggers refuse on PostgreSQL (portal.kernel.db); the
+    test database's clean-up is the one deliberate exception."""
+    with pgtrigger.ignore():
+        _empty_the_database(self)
+
+
+TransactionTestCase._fixture_teardown = _empty_the_database_past_the_append_only_triggers
 
 
 def pytest_collection_modifyitems(items):
@@ -127,6 +143,13 @@ def _tasks_in_process():
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _own_audit_checkpoints(settings, tmp_path):
+    """Each test's audit chain is checkpointed to a file of its own: the chain is
+    rolled back after the test, and the working copy's var/ is never touched."""
+    settings.AUDIT_CHECKPOINT_FILE = str(tmp_path / "audit-checkpoints.jsonl")
 
 
 @pytest.fixture(autouse=True)

@@ -62,6 +62,7 @@ def production_server(tmp_path):
         "ALLOWED_HOSTS": "127.0.0.1",
         "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "FIELD_HASH_KEY": "test-only-field-hash-key-0123456789abcdefghijklmnop",
+        "AUDIT_CHAIN_KEY": "test-only-audit-chain-key-0123456789abcdefghijklm",
         "SECURE_SSL_REDIRECT": "0",
         "STATIC_ROOT": str(tmp_path / "static"),
         "PORT": str(port),

@@ -72,6 +72,7 @@ def test_check_deploy_is_clean_with_production_environment():
         "ALLOWED_HOSTS": "portal.example.com",
         "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "FIELD_HASH_KEY": "test-only-field-hash-key-0123456789abcdefghijklmnop",
+        "AUDIT_CHAIN_KEY": "test-only-audit-chain-key-0123456789abcdefghijklm",
         "CACHE_URL": shared_cache_url(),
     }
     result = subprocess.run(

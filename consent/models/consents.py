@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.kernel.db import AppendOnlyModel, customer_field, staff_field
+from portal.kernel.db import AppendOnlyModel, append_only_triggers, customer_field, staff_field
 
 from .purposes import PolicyVersion, Purpose
 
@@ -116,6 +116,8 @@ class ConsentRecord(AppendOnlyModel):
                 fields=["subject", "policy_version", "created_at"], name="consent_rec_policy"
             ),
         ]
+        # Deleted only inside evidence_erasure(), in PostgreSQL too (portal.kernel.db).
+        triggers = append_only_triggers("evidence", erasable=True)
 
     def __str__(self):
         about = self.purpose or self.policy_version

@@ -4,7 +4,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.kernel.db import AppendOnlyModel, customer_field, localized, staff_field
+from portal.kernel.db import (
+    AppendOnlyModel,
+    append_only_triggers,
+    customer_field,
+    localized,
+    staff_field,
+)
 
 from .purposes import Purpose
 
@@ -125,6 +131,8 @@ class ProvisionRecord(AppendOnlyModel):
         verbose_name_plural = _("provision records")
         ordering = ["-provided_on", "-id"]
         indexes = [models.Index(fields=["subject", "provided_on"], name="consent_prov_subject")]
+        # Deleted only inside evidence_erasure(), in PostgreSQL too (portal.kernel.db).
+        triggers = append_only_triggers("evidence", erasable=True)
 
     def __str__(self):
         return f"{self.provided_on} → {self.recipient}"

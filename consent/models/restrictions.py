@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.kernel.db import AppendOnlyModel, customer_field, staff_field
+from portal.kernel.db import AppendOnlyModel, append_only_triggers, customer_field, staff_field
 
 from .purposes import Purpose
 from .recipients import Recipient
@@ -175,6 +175,8 @@ class AuthorityRequest(AppendOnlyModel):
         verbose_name = _("request from an authority")
         verbose_name_plural = _("requests from authorities")
         ordering = ["-received_on", "-id"]
+        # Deleted only inside evidence_erasure(), in PostgreSQL too (portal.kernel.db).
+        triggers = append_only_triggers("evidence", erasable=True)
 
     def __str__(self):
         return f"{self.received_on} {self.requesting_body}"

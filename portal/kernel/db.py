@@ -3,7 +3,11 @@
 * :func:`customer_field` and :func:`staff_field`: the foreign keys to the
   customer a row is about and to the member of staff who acted;
 * :class:`AppendOnlyModel`: rows that are evidence, written once, deleted only
-  inside :func:`evidence_erasure` (records past their retention period);
+  inside :func:`evidence_erasure` (records past their retention period), in
+  the ORM and, with :func:`append_only_triggers` ``erasable=True`` in their
+  ``Meta``, in PostgreSQL;
+* :func:`append_only_triggers`: the PostgreSQL triggers that keep a table
+  append-only whatever the client (django-pgtrigger, installed by migrations);
 * :func:`localized`: the one reading of columns kept in both languages.
 """
 
@@ -12,6 +16,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
@@ -19,6 +24,17 @@ from django.utils.translation import gettext_lazy as _
 
 # Set only inside evidence_erasure(): the one way append-only rows are deleted.
 _erasure_allowed: ContextVar[bool] = ContextVar("evidence_erasure", default=False)
+# The trigger refusing deletes of erasable append-only rows: stepped past only
+# inside evidence_erasure().
+ERASABLE_DELETE_TRIGGER = "evidence_no_delete"
+
+
+def _erasable_delete_triggers() -> list[str]:
+    return [
+        f"{model._meta.label}:{trigger.name}"
+        for model, trigger in pgtrigger.registered()
+        if trigger.name == ERASABLE_DELETE_TRIGGER
+    ]
 
 
 @contextmanager
@@ -29,8 +45,13 @@ def evidence_erasure():
     and erasure through the personal-data registry. Rows are never updated.
     """
     token = _erasure_allowed.set(True)
+    uris = _erasable_delete_triggers()
     try:
-        yield
+        if uris:  # pgtrigger.ignore() without a name would step past every trigger
+            with pgtrigger.ignore(*uris):
+                yield
+        else:
+            yield
     finally:
         _erasure_allowed.reset(token)
 
@@ -71,6 +92,45 @@ class AppendOnlyModel(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError(f"{self._meta.verbose_name_plural} are append-only.")
+
+
+def append_only_triggers(prefix: str, *, erasable: bool = False) -> list[pgtrigger.Trigger]:
+    """Triggers refusing UPDATE, DELETE and TRUNCATE of a model's table, for ``Meta.triggers``.
+
+    ``erasable``: for an :class:`AppendOnlyModel` whose rows the law has deleted
+    once their retention ends; their DELETE is allowed inside
+    :func:`evidence_erasure` alone (the prefix is then always "evidence").
+
+    The ORM guards stop the application's own code; these stop every client of
+    the database, raw SQL included. On other databases than PostgreSQL they are
+    not installed and the ORM guards alone remain. Deliberate exceptions (the
+    tests' clean-up) run inside ``pgtrigger.ignore("app.Model:<prefix>_...")``.
+    Whoever owns the table or is a superuser can still drop or disable them: a
+    trigger stops mistakes and the application's account, not the database's
+    administrator (the audit trail's keyed chain and checkpoints are for that).
+    """
+    if erasable:
+        protect = [
+            pgtrigger.Protect(name="evidence_no_update", operation=pgtrigger.Update),
+            pgtrigger.Protect(name=ERASABLE_DELETE_TRIGGER, operation=pgtrigger.Delete),
+        ]
+        prefix = "evidence"
+    else:
+        protect = [
+            pgtrigger.Protect(
+                name=f"{prefix}_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
+    return [
+        *protect,
+        pgtrigger.Trigger(
+            name=f"{prefix}_no_truncate",
+            operation=pgtrigger.Truncate,
+            level=pgtrigger.Statement,
+            when=pgtrigger.Before,
+            func="RAISE EXCEPTION 'pgtrigger: Cannot truncate % table', TG_TABLE_NAME;",
+        ),
+    ]
 
 
 def localized(obj, field: str) -> str:

@@ -11,7 +11,7 @@ from django.core import checks
 from django.db.models.signals import post_migrate
 from django.urls import register_converter
 
-from . import access, encryption, jobs, signals
+from . import access, audit, encryption, jobs, signals
 from .converters import IdConverter
 from .models import Service
 from .registry import check_personal_data, registry
@@ -23,6 +23,8 @@ def ready() -> None:
     # Every process (web, worker, beat, commands) stops here when the keys
     # for the encrypted profile columns are missing or malformed.
     encryption.check_keys()
+    # ... and when the audit chain's key is (portal.kernel.audit).
+    audit.check_key()
     signals.connect()
     # Every numeric id in a URL: `<id:pk>` (an over-long id is a 404, not a 500).
     register_converter(IdConverter, "id")

@@ -184,6 +184,8 @@ class Processes:
             "EMAIL_URL": f"filemail:///{self.mail_dir}",
             "SITE_URL": "http://testserver",
             "OUTBOX_DRAIN_SECONDS": "1",
+            # Checkpoints of this run's audit chain, not of the working copy's var/.
+            "AUDIT_CHECKPOINT_FILE": str(self.tmp_path / "audit-checkpoints.jsonl"),
             "PYTHONUNBUFFERED": "1",
             **extra,
         }

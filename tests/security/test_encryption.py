@@ -311,6 +311,7 @@ def _manage_check(**extra):
     env.update(DEBUG="0", SECRET_KEY="test-only-secret-key-" + "s" * 40, **extra)
     env.setdefault("ALLOWED_HOSTS", "portal.example.com")
     env.setdefault("CACHE_URL", shared_cache_url())
+    env.setdefault("AUDIT_CHAIN_KEY", "test-only-audit-chain-key-" + "a" * 40)
     return subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=ROOT,

@@ -42,6 +42,7 @@ def _env(debug: bool, **extra) -> dict:
         ALLOWED_HOSTS="portal.example.com",
         FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         FIELD_HASH_KEY="test-only-hash-key-" + "z" * 40,
+        AUDIT_CHAIN_KEY="test-only-audit-chain-key-" + "z" * 40,
         **extra,
     )
     return env

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..db import append_only_triggers
+
 
 class AuditEventQuerySet(models.QuerySet):
     def update(self, **kwargs):
@@ -79,6 +81,8 @@ class AuditEvent(models.Model):
         verbose_name_plural = _("audit events")
         ordering = ["-id"]
         indexes = [models.Index(fields=["subject", "created_at"], name="audit_subject_time")]
+        # Append-only in PostgreSQL itself, whatever the client (docs/security.md).
+        triggers = append_only_triggers("audit")
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action}"
@@ -89,4 +93,8 @@ class AuditEvent(models.Model):
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
+        raise PermissionError("Audit events are append-only.")
+
+    def _do_update(self, *args, **kwargs):
+        # save_base(force_update=True) and friends skip save(); every UPDATE passes here.
         raise PermissionError("Audit events are append-only.")

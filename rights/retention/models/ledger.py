@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.kernel.db import append_only_triggers
 from portal.kernel.registry import Category
 
 from .runs import RetentionRun
@@ -122,6 +123,9 @@ class ErasureLedgerEntry(models.Model):
         verbose_name_plural = _("erasure ledger")
         ordering = ["erased_at", "id"]
         indexes = [models.Index(fields=["subject", "source"], name="rights_ledger_subject")]
+        # Entries are only ever added (the file is filled from them, a closure is
+        # an entry of its own): PostgreSQL refuses to change, delete or truncate them.
+        triggers = append_only_triggers("ledger")
 
     def __str__(self):
         return f"{self.source}/{self.category} ×{self.count}"

@@ -89,6 +89,7 @@ def main() -> int:
         "ALLOWED_HOSTS": "127.0.0.1",
         "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "FIELD_HASH_KEY": "load-test-field-hash-key-0123456789abcdefghijklmnop",
+        "AUDIT_CHAIN_KEY": "load-test-audit-chain-key-0123456789abcdefghijklm",
         "STATIC_ROOT": str(work / "static"),
         "PRIVATE_MEDIA_ROOT": str(work / "private"),
         "RIGHTS_ERASURE_LEDGER_FILE": str(work / "erasure-ledger.jsonl"),
