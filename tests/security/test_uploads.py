@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.kernel.staff import staff_create
 from rights.models import RequestMessage
@@ -36,8 +37,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def officer_client(db):
     """A privacy officer logged in to the admin with a one-time password."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
     client = Client()
     response = client.post(
