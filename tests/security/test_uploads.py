@@ -16,7 +16,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.kernel.staff import staff_create
 from rights.models import RequestMessage
-from rights.requesters.models import IdentityDocument
+from rights.requesters.filing import Person, Requester, Upload, identity_request_file
+from rights.requesters.models import Capacity, IdentityDocument
 from rights.uploads import clean_name
 from tests.conftest import totp_code
 from tests.factories import PASSWORD
@@ -32,6 +33,8 @@ from .upload_support import (
 )
 
 pytestmark = pytest.mark.django_db
+
+PDF_TYPE = "application/pdf"
 
 
 @pytest.fixture
@@ -155,3 +158,23 @@ def test_a_japanese_name_is_downloaded_under_its_own_name(
     response = download(stepped_up_client, own_request, message)
     assert_safe_download(response)
     assert "filename*=utf-8''%E9%81%8B%E8%BB%A2" in response["Content-Disposition"]
+
+
+def test_the_agents_own_document_download_is_typed_and_not_cached(
+    stepped_up_client, customer, upload_dir
+):
+    """An agent with an account downloads the documents they sent from their request page."""
+    request = identity_request_file(
+        kind="disclosure",
+        requester=Requester(
+            capacity=Capacity.AGENT, name="佐藤 一郎", email=customer.email, language="en"
+        ),
+        person=Person(name="山田 花子", email="hanako@example.com"),
+        uploads=[Upload("requester_id", SimpleUploadedFile("id.html", POLYGLOT), PDF_TYPE)],
+        account=customer,
+    )
+    document = request.identity_documents.get()
+    assert_random_names(upload_dir, "id.html")
+    response = stepped_up_client.get(f"/requests/{request.pk}/documents/{document.pk}/")
+    assert_safe_download(response)
+    assert 'filename="id.html.pdf"' in response["Content-Disposition"]
