@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -36,6 +36,7 @@ from .reports import admin_pages as report_pages
 from .requesters.admin import IdentityAdminMixin
 from .review_admin import RequestDecisionAdminMixin
 from .selectors import STAFF, sees_all_services, visible_messages
+from .uploads import download_response
 
 
 @admin.register(RightsRequest)
@@ -353,10 +354,8 @@ class RightsRequestAdmin(
         if message is None:
             raise Http404
         audit_staff_view(request, what="attachment", subject=obj.subject, target=message)
-        return FileResponse(
-            message.attachment.open("rb"),
-            as_attachment=True,
-            filename=message.attachment_name or "attachment",
+        return download_response(
+            message.attachment, name=message.attachment_name, content_type=message.attachment_type
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

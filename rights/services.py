@@ -22,6 +22,7 @@ from . import deadlines
 from .choices import Channel, EventKind, Regime, Status
 from .models import RequestEvent, RequestMessage, RightsRequest
 from .notifications import notify
+from .uploads import check_upload, clean_name
 from .workflow import TransitionError, refresh_due_at, transition
 
 
@@ -254,9 +255,14 @@ def message_post(
             body=body,
         )
         if attachment is not None:
+            # The type first: the stored file's name is random, with its extension.
+            message.attachment_type = attachment_type or check_upload(attachment)
+            message.attachment_name = clean_name(
+                attachment.name,
+                max_length=RequestMessage._meta.get_field("attachment_name").max_length,
+                fallback="attachment",
+            )
             message.attachment = attachment
-            message.attachment_name = attachment.name[:200]
-            message.attachment_type = attachment_type
         message.save()
         audit_log(
             action="request.message",

@@ -1,10 +1,22 @@
-"""Checking uploaded files by their bytes, not their names."""
+"""Files people send: checked by their bytes, stored under random names, served back safely.
+
+* :func:`check_upload` finds a file's real type from its first bytes;
+* :func:`stored_path` is the random path a file is kept under (never the sender's name);
+* :func:`clean_name` is the sender's file name cut and cleaned, kept as metadata only;
+* :func:`download_response` serves a stored file with the type found at upload.
+"""
 
 from __future__ import annotations
+
+import posixpath
+import re
+import unicodedata
+import uuid
 
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import FileResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -15,6 +27,14 @@ ALLOWED_TYPES = {
     "image/png": ".png",
     "image/heic": ".heic",
 }
+# Other extensions that name the same types (a download keeps the sender's own).
+_SAME_TYPE = {"image/jpeg": (".jpeg", ".jpe")}
+# Names Windows refuses for a file, whatever the extension.
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
+_WINDOWS_RESERVED |= {f"{port}{n}" for port in ("COM", "LPT") for n in "123456789¹²³"}
+# Characters no file name needs: path separators and what Windows refuses.
+_UNSAFE_CHARACTERS = re.compile(r'[/\\:*?"<>|]')
+_LONGEST_EXTENSION = 10
 
 
 def check_upload(uploaded) -> str:
@@ -37,3 +57,76 @@ def check_upload(uploaded) -> str:
     if kind is None or kind.mime not in ALLOWED_TYPES:
         raise ValidationError(_("Only PDF, JPEG, PNG or HEIC files can be sent."), code="file_type")
     return kind.mime
+
+
+def stored_path(folder: str, content_type: str) -> str:
+    """A new random path under ``folder`` for a file of ``content_type``.
+
+    The extension is the one of the type found in the bytes (``.bin`` for any
+    other), so neither the sender's name nor their extension reaches the disk.
+    """
+    return posixpath.join(folder, uuid.uuid4().hex + ALLOWED_TYPES.get(content_type, ".bin"))
+
+
+def clean_name(name, *, max_length: int, fallback: str = "file") -> str:
+    """The sender's file ``name`` made safe to keep and show, at most ``max_length``.
+
+    Only the last part of a path is kept; control and invisible formatting
+    characters (NUL, right-to-left overrides), path separators and characters
+    Windows refuses are removed, as are leading dots; a name Windows reserves
+    (``CON``, ``NUL.pdf``...) gets a ``_`` in front. A long name is cut before its
+    extension. Letters of any script (Japanese included) are kept.
+    """
+    name = unicodedata.normalize("NFC", str(name or ""))
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(
+        " " if unicodedata.category(c)[0] == "Z" else c
+        for c in name
+        if unicodedata.category(c)[0] != "C"
+    )
+    name = _UNSAFE_CHARACTERS.sub("", name)
+    name = " ".join(name.split()).lstrip(". ").rstrip(". ")
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem or len(extension) > _LONGEST_EXTENSION or not extension.isalnum():
+        stem, extension = name, ""
+    if stem.split(".", 1)[0].rstrip(" ").upper() in _WINDOWS_RESERVED:
+        stem = "_" + stem
+    extension = f".{extension}" if extension else ""
+    stem = stem[: max(max_length - len(extension), 1)].rstrip(". ") or fallback
+    return (stem + extension)[:max_length]
+
+
+def download_name(name: str, content_type: str, *, fallback: str) -> str:
+    """The name a download is saved under: the kept name, ending in its real type's
+    extension (``page.html`` holding a PDF is saved as ``page.html.pdf``)."""
+    name = clean_name(name, max_length=200, fallback=fallback)
+    extension = ALLOWED_TYPES.get(content_type)
+    if extension is None:
+        return name
+    if not name.lower().endswith((extension, *_SAME_TYPE.get(content_type, ()))):
+        name += extension
+    return name
+
+
+def download_response(file, *, name: str, content_type: str, inline: bool = False):
+    """A stored file of personal data as a response.
+
+    The type is the one found in the bytes at upload (never guessed from a
+    name; an unknown one is served as bytes), the browser is told not to sniff
+    another, not to keep a copy, and to treat the file as a sandboxed document
+    that can never run as a page of the site. ``inline`` shows it in the
+    browser (staff); otherwise it is saved under its cleaned name (RFC 5987
+    ``filename*`` for names beyond ASCII).
+    """
+    if content_type not in ALLOWED_TYPES:
+        content_type = "application/octet-stream"
+    response = FileResponse(
+        file.open("rb"),
+        as_attachment=not inline,
+        filename=download_name(name, content_type, fallback="file"),
+        content_type=content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
+    return response

@@ -7,7 +7,7 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -30,6 +30,7 @@ from .notifications import recipient_of
 from .payments import BadSignature, UnknownProvider, get_provider
 from .selectors import customer_role, request_view, sees_whole_request, visible_messages
 from .summary import request_summary, summary_of
+from .uploads import download_response
 
 logger = logging.getLogger(__name__)
 
@@ -280,10 +281,8 @@ def attachment_download(request, pk, message_pk):
         subject=rights_request.subject,
         request=request,
     )
-    return FileResponse(
-        message.attachment.open("rb"),
-        as_attachment=True,
-        filename=message.attachment_name or "attachment",
+    return download_response(
+        message.attachment, name=message.attachment_name, content_type=message.attachment_type
     )
 
 

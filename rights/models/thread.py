@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 from portal.kernel.fields import EncryptedJSONField
 
 from ..choices import EventKind, Status
+from ..uploads import stored_path
 from .requests import RightsRequest, private_storage
 
 
@@ -60,7 +61,9 @@ class RequestEvent(models.Model):
 
 
 def _attachment_path(instance, filename):
-    return f"requests/{instance.request_id}/{timezone.now():%Y%m%d%H%M%S}-{filename}"
+    # A random name with the extension of the type found in the bytes: the
+    # sender's file name stays in ``attachment_name`` only.
+    return stored_path(f"requests/{instance.request_id}/attachments", instance.attachment_type)
 
 
 class RequestMessage(models.Model):

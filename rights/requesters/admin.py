@@ -23,6 +23,7 @@ from portal.kernel.selectors import subjects_visible_to
 
 from ..choices import Status
 from ..selectors import STAFF, visible_documents
+from ..uploads import download_response
 from ..workflow import TransitionError
 from .agents import agent_confirmation_request, subject_address
 from .documents import document_destroy_my_number
@@ -30,7 +31,6 @@ from .forms import DecisionForm, StaffEntryForm
 from .models import Capacity, RequestIdentity, VerificationStatus
 from .staff_entry import staff_request_enter
 from .verification import identity_match_subject, identity_reject, identity_verify
-from .views import document_response
 
 # At most this many customers are offered as the match of one request.
 MAX_CANDIDATES = 20
@@ -192,7 +192,12 @@ class IdentityAdminMixin:
             request=request,
             details={"request": obj.pk, "kind": document.kind},
         )
-        return document_response(document, inline=True)
+        return download_response(
+            document.file,
+            name=document.original_name,
+            content_type=document.content_type,
+            inline=True,
+        )
 
     def identity_my_number_view(self, request, pk, document_pk):
         obj = self._object_for_work(request, pk)

@@ -16,6 +16,7 @@ from portal.kernel.audit import audit_log
 from ..choices import Channel, Status
 from ..models import RightsRequest
 from ..services import request_submit
+from ..uploads import clean_name
 from ..workflow import transition
 from .models import (
     Capacity,
@@ -61,11 +62,16 @@ def _documents_add(request: RightsRequest, uploads: list[Upload]) -> list[Identi
         document = IdentityDocument(
             request=request,
             kind=upload.kind,
-            original_name=(upload.file.name or "")[:200],
+            original_name=clean_name(
+                upload.file.name,
+                max_length=IdentityDocument._meta.get_field("original_name").max_length,
+                fallback="document",
+            ),
             content_type=upload.content_type,
             size=upload.file.size,
         )
-        document.file.save(upload.file.name or "document", upload.file, save=False)
+        # The stored name is random (see the field's upload_to); this one is not used.
+        document.file.save("document", upload.file, save=False)
         document.save()
         documents.append(document)
     return documents

@@ -7,8 +7,6 @@ Fields, constraints and help texts only; writes are in
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
@@ -16,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.fields import EncryptedCharField, EncryptedDateField
+
+from ..uploads import stored_path
 
 
 def _private_storage():
@@ -268,9 +268,9 @@ class DestroyedBecause(models.TextChoices):
 
 
 def _document_path(instance, filename):
-    # A random name: the person's file name stays in the database only.
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"requests/{instance.request_id}/identity/{uuid.uuid4().hex}.{suffix}"
+    # A random name with the extension of the type found in the bytes: the
+    # person's file name stays in ``original_name`` only.
+    return stored_path(f"requests/{instance.request_id}/identity", instance.content_type)
 
 
 class IdentityDocument(models.Model):

@@ -19,7 +19,7 @@ import dataclasses
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -38,6 +38,7 @@ from ..forms import MessageForm
 from ..models import RightsRequest
 from ..notice_text import render_notice
 from ..selectors import customer_role, follow_role, request_view, visible_documents
+from ..uploads import download_response
 from ..views import _own_request, how_to_pay, message_send
 from .agents import (
     AgentLink,
@@ -417,18 +418,6 @@ def document_download(request, pk, document_pk):
         subject=rights_request.subject,
         request=request,
     )
-    return document_response(document, inline=False)
-
-
-def document_response(document, *, inline: bool) -> FileResponse:
-    """The document's file: shown in the browser (staff) or downloaded (the customer);
-    never cached, and sandboxed so a file can never run as a page of the site."""
-    response = FileResponse(
-        document.file.open("rb"),
-        as_attachment=not inline,
-        filename=document.original_name or "document",
-        content_type=document.content_type or "application/octet-stream",
+    return download_response(
+        document.file, name=document.original_name, content_type=document.content_type
     )
-    response["Cache-Control"] = "no-store"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
-    return response

@@ -1,6 +1,9 @@
 """Fixtures of the hostile-input suite: a customer with data, another one, row counts."""
 
+from pathlib import Path
+
 import pytest
+from django.core.files.storage import FileSystemStorage
 from django.test import Client
 
 from consent.models import ConsentRecord
@@ -63,3 +66,12 @@ def csrf_client(stepped_up_client):
 
 
 __all__ = ["AuditEvent", "snapshot"]
+
+
+@pytest.fixture
+def upload_dir(monkeypatch, tmp_path) -> Path:
+    """Attachments and documents go to a temporary directory the test can look into."""
+    storage = FileSystemStorage(location=str(tmp_path))
+    monkeypatch.setattr(RequestMessage._meta.get_field("attachment"), "storage", storage)
+    monkeypatch.setattr(IdentityDocument._meta.get_field("file"), "storage", storage)
+    return tmp_path

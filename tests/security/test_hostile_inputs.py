@@ -21,12 +21,22 @@ from rights.correction import requested_changes
 from rights.forms import correctable_fields
 from rights.models import PaymentEvent, RequestMessage, RightsRequest
 from rights.payments import FakeProvider
+from rights.requesters.models import IdentityDocument
+from rights.services import message_post
 from tests.conftest import totp_code
 from tests.factories import PASSWORD, ServiceFactory
 from tests.intake_support import file_from_review, file_through_review
 from tests.rights.identity_support import PDF, agent_form, confirm_email, file_public_request, pdf
 
 from .conftest import snapshot
+from .upload_support import (
+    HOSTILE_NAMES,
+    assert_clean_name,
+    assert_random_names,
+    assert_safe_download,
+    attach,
+    download,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -1051,3 +1061,66 @@ def test_script_and_sql_in_the_public_form_are_kept_as_typed_and_shown_escaped(
     assert page.status_code == 200
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert" in html
+
+
+# --- file names: every upload path --------------------------------------------------------------
+# Each hostile name (over-long, path parts, NUL, right-to-left override, Windows
+# reserved, Japanese) is accepted on every way a file comes in, kept cut and
+# cleaned as metadata, never used on disk; the file comes back typed by its bytes.
+
+
+@pytest.mark.parametrize("case", HOSTILE_NAMES)
+def test_hostile_names_on_a_message_attachment(stepped_up_client, own_request, upload_dir, case):
+    name, fragment, kept = HOSTILE_NAMES[case]
+    response = attach(stepped_up_client, own_request, name)
+    assert response.status_code == 302, response.status_code
+    message = RequestMessage.objects.get(request=own_request)
+    assert_clean_name(message.attachment_name, kept)
+    assert_random_names(upload_dir, fragment)
+    assert_safe_download(download(stepped_up_client, own_request, message))
+
+
+@pytest.mark.parametrize("case", HOSTILE_NAMES)
+def test_hostile_names_given_to_the_service_directly(own_request, customer, upload_dir, case):
+    """The multipart parser already drops path parts and control characters; a file
+    handed to the service by other code is kept as safely."""
+    name, fragment, kept = HOSTILE_NAMES[case]
+    message = message_post(
+        request=own_request,
+        author=customer,
+        body="The file.",
+        attachment=SimpleUploadedFile(name, PDF),
+        attachment_type="application/pdf",
+    )
+    assert_clean_name(message.attachment_name, kept)
+    assert_random_names(upload_dir, fragment)
+
+
+@pytest.mark.parametrize("case", HOSTILE_NAMES)
+def test_hostile_names_on_correction_evidence(stepped_up_client, customer, upload_dir, case):
+    name, fragment, kept = HOSTILE_NAMES[case]
+    data = {"target": correction_target(customer), "new_value": "090-1", "details": "moved"}
+    evidence = SimpleUploadedFile(name, PDF, content_type="application/pdf")
+    response = file_through_review(
+        stepped_up_client, "/requests/new/correction/", data, files={"evidence": evidence}
+    )
+    assert response.status_code == 302, response.status_code
+    message = RequestMessage.objects.exclude(attachment="").get()
+    assert_clean_name(message.attachment_name, kept)
+    assert_random_names(upload_dir, fragment)
+    assert_safe_download(download(stepped_up_client, message.request, message))
+
+
+@pytest.mark.parametrize("case", HOSTILE_NAMES)
+def test_hostile_names_on_the_public_forms_documents(
+    confirmed, upload_dir, django_capture_on_commit_callbacks, case
+):
+    name, fragment, kept = HOSTILE_NAMES[case]
+    upload = SimpleUploadedFile(name, PDF, content_type="application/pdf")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = confirmed.post(FORM, agent_form(requester_document=upload))
+    assert response.status_code == 302, response.status_code
+    document = IdentityDocument.objects.get(kind="requester_id")
+    assert_clean_name(document.original_name, kept)
+    assert document.content_type == "application/pdf"
+    assert_random_names(upload_dir, fragment)
