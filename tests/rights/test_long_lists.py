@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from rights import deadlines
+from rights.admin_queue import CappedCountPaginator
 from rights.choices import Status
 from rights.models import RequestEvent, RequestMessage, RightsRequest
 from rights.paging import REQUESTS_PER_PAGE, THREAD_ORPHANS, THREAD_PER_PAGE
@@ -253,3 +254,61 @@ def test_the_follow_page_pages_its_thread_too(
     assert sent.status_code == 302
     newest = visitor.get(url)
     assert "The address is a@example.com." in _bodies(newest.context["timeline"])
+
+
+# -- the staff queue in admin ----------------------------------------------------------------
+
+CHANGELIST = "/admin/rights/rightsrequest/"
+
+
+def _counts(sql: list[str]) -> list[str]:
+    return [q for q in sql if "COUNT(" in q.upper()]
+
+
+def _bounded(count_sql: str) -> bool:
+    """A count over a WHERE (a filter, a handler's services) or a LIMITed subquery."""
+    upper = count_sql.upper()
+    return " WHERE " in upper or " LIMIT " in upper
+
+
+def test_the_queue_never_counts_the_whole_table(officer_client, customer, monkeypatch):
+    monkeypatch.setattr(CappedCountPaginator, "CAP", 1000)
+    _bulk_requests(customer, 3000)
+    response, _n, sql = _get(officer_client, CHANGELIST)
+    cl = response.context["cl"]
+    assert not cl.show_full_result_count
+    # The count stops at the cap, however many rows there are.
+    assert cl.result_count == CappedCountPaginator.CAP + 1
+    assert len(cl.result_list) == cl.list_per_page
+    counts = _counts(sql)
+    assert counts and all(_bounded(q) for q in counts), counts
+    assert not any(
+        q.upper().replace('"', "").startswith("SELECT COUNT(*) AS __COUNT FROM RIGHTS_RIGHTSREQUEST")
+        and " WHERE " not in q.upper()
+        for q in counts
+    ), counts
+
+    filtered, _n, sql = _get(officer_client, CHANGELIST + f"?status={Status.SUBMITTED}")
+    assert all(_bounded(q) for q in _counts(sql)), _counts(sql)
+    assert filtered.context["cl"].result_count == CappedCountPaginator.CAP + 1
+
+
+def test_the_queue_is_ordered_by_deadline_then_id(officer_client, customer):
+    _bulk_requests(customer, 60)
+    same_day = RightsRequest.objects.order_by("pk")[:3]
+    due = timezone.now() + dt.timedelta(days=1)
+    RightsRequest.objects.filter(pk__in=[r.pk for r in same_day]).update(due_at=due)
+    shown = list(officer_client.get(CHANGELIST).context["cl"].result_list)
+    assert [(r.due_at, r.pk) for r in shown] == sorted((r.due_at, r.pk) for r in shown)
+
+
+def test_the_queue_page_reads_the_deadline_index(officer_client, customer):
+    if connection.vendor != "postgresql":
+        pytest.skip("the query plan is PostgreSQL's; SQLite plans differently")
+    _bulk_requests(customer, 5000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE rights_rightsrequest")
+    cl = officer_client.get(CHANGELIST).context["cl"]
+    plan = cl.queryset[: cl.list_per_page].explain()
+    assert "rights_queue_due_id" in plan, plan
+    assert "Sort" not in plan.split("rights_queue_due_id")[0], plan
