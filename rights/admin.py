@@ -60,7 +60,9 @@ class RightsRequestAdmin(
     ]
     list_filter = [DeadlineFilter, "status", "kind", "regime", ServiceFilter, AssigneeFilter]
     list_select_related = ["subject", "assignee", "identity"]
-    ordering = ["due_at"]
+    # The queue by deadline; the id makes it a total order (Django would add "-pk",
+    # which no index serves) and the composite index "rights_queue_due_id" reads it.
+    ordering = ["due_at", "id"]
     search_fields = ["subject__email", "=id"]
     show_full_result_count = False
     paginator = CappedCountPaginator

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 
 from portal.kernel.models import Service, ServiceRegistration
 from portal.kernel.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER, staff_role
 
-from .models import RightsRequest
+from .models import RequestEvent, RequestMessage, RightsRequest
 from .notice_text import event_outcome
 from .notifications import PRINCIPAL_COPIES
+from .paging import THREAD_ORPHANS, THREAD_PER_PAGE, page_of
 from .requesters.models import Capacity
 
 
@@ -48,15 +50,62 @@ def requests_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     return queryset.filter(Exists(own) | (~Exists(any_service) & Exists(customer)))
 
 
-def request_timeline(request: RightsRequest) -> list:
-    """The events and messages of ``request``, oldest first, as the person sees them;
-    each event carries its ``outcome`` in words (a correction's before and after)."""
-    events = list(request.events.select_related("actor"))
-    for event in events:
-        event.outcome = event_outcome(event)
-    timeline = events + list(request.messages.select_related("author"))
-    timeline.sort(key=lambda item: item.created_at)
-    return timeline
+#: What a thread entry is, in ``timeline_entries``; events sort before messages of
+#: the same instant (a transition, then the message that explains it).
+EVENT, MESSAGE = "event", "message"
+
+
+def timeline_entries(request: RightsRequest) -> QuerySet:
+    """``(created_at, EVENT or MESSAGE, pk)`` of every event and message of ``request``,
+    oldest first: the two tables as one list, so a page of it is one LIMITed query."""
+    events = (
+        RequestEvent.objects.filter(request=request)
+        .order_by()
+        .annotate(entry=Value(EVENT))
+        .values_list("created_at", "entry", "pk")
+    )
+    messages = (
+        RequestMessage.objects.filter(request=request)
+        .order_by()
+        .annotate(entry=Value(MESSAGE))
+        .values_list("created_at", "entry", "pk")
+    )
+    return events.union(messages, all=True).order_by("created_at", "entry", "pk")
+
+
+def timeline_page(request: RightsRequest, number=None) -> Page:
+    """One page of the events and messages of ``request``, oldest first within it;
+    each event carries its ``outcome`` in words (a correction's before and after).
+
+    Pages are numbered from the start of the conversation, and without ``number``
+    the thread opens on the last page, the one holding the newest entry: that is
+    what a customer comes back for (the office's answer), it sits right above the
+    reply form, and reads in order like any conversation. Numbering from the start
+    keeps a page's content in place as new messages arrive, so a link to page 2
+    still shows what it showed. Four queries, whatever the thread's length: the
+    count, the page's keys, its events and its messages.
+    """
+    page = page_of(
+        Paginator(timeline_entries(request), THREAD_PER_PAGE, orphans=THREAD_ORPHANS),
+        number,
+        last_by_default=True,
+    )
+    keys = list(page.object_list)
+    wanted = {EVENT: [], MESSAGE: []}
+    for _created_at, entry, pk in keys:
+        wanted[entry].append(pk)
+    found = {}
+    if wanted[EVENT]:
+        for event in RequestEvent.objects.filter(pk__in=wanted[EVENT]).select_related("actor"):
+            event.outcome = event_outcome(event)
+            found[EVENT, event.pk] = event
+    if wanted[MESSAGE]:
+        for message in RequestMessage.objects.filter(pk__in=wanted[MESSAGE]).select_related(
+            "author"
+        ):
+            found[MESSAGE, message.pk] = message
+    page.object_list = [found[entry, pk] for _created_at, entry, pk in keys]
+    return page
 
 
 # -- who sees what of one request ------------------------------------------------------------
@@ -162,7 +211,8 @@ class RequestView:
     role: str | None
     documents: list
     notices: list
-    timeline: list
+    #: A page of the thread (``timeline_page``); empty for who does not see it.
+    timeline: Page | list
     #: The free text, the summary of what was asked and the correction asked.
     details: bool
     #: The answer's download, the fee to pay and its receipt.
@@ -171,14 +221,15 @@ class RequestView:
     can_write: bool
 
 
-def request_view(request: RightsRequest, role: str | None) -> RequestView:
-    """The single answer to what ``role`` sees of ``request`` (see the rule above)."""
+def request_view(request: RightsRequest, role: str | None, thread_page=None) -> RequestView:
+    """The single answer to what ``role`` sees of ``request`` (see the rule above);
+    ``thread_page`` is the page of the thread asked for (``timeline_page``)."""
     full = sees_whole_request(role)
     return RequestView(
         role=role,
         documents=list(visible_documents(request, role)),
         notices=list(visible_notices(request, role)),
-        timeline=request_timeline(request) if full else [],
+        timeline=timeline_page(request, thread_page) if full else [],
         details=full,
         delivery=full,
         fee=full,

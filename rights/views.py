@@ -7,6 +7,7 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,6 +28,7 @@ from .forms import FORMS, MessageForm
 from .models import RightsRequest
 from .notice_text import render_notice
 from .notifications import recipient_of
+from .paging import REQUESTS_PER_PAGE, page_of
 from .payments import BadSignature, UnknownProvider, get_provider
 from .selectors import customer_role, request_view, sees_whole_request, visible_messages
 from .summary import request_summary, summary_of
@@ -65,12 +67,9 @@ def _own_request(request, pk) -> RightsRequest:
 @never_cache
 @step_up_required
 def request_list(request):
-    requests = (
-        RightsRequest.objects.for_customer(request.user)
-        .order_by("-received_at")
-        .prefetch_related("services")
-    )
-    return render(request, "rights/request_list.html", {"requests": requests})
+    requests = RightsRequest.objects.for_customer(request.user).order_by("-received_at", "-pk")
+    page = page_of(Paginator(requests, REQUESTS_PER_PAGE), request.GET.get("page"))
+    return render(request, "rights/request_list.html", {"requests": page})
 
 
 @step_up_required
@@ -187,7 +186,11 @@ def _render_review(request, form, kind, *, duplicates):
 @require_http_methods(["GET", "POST"])
 def request_detail(request, pk):
     rights_request = _own_request(request, pk)
-    view = request_view(rights_request, customer_role(rights_request, request.user))
+    view = request_view(
+        rights_request,
+        customer_role(rights_request, request.user),
+        thread_page=request.GET.get("page"),
+    )
     form = MessageForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if not view.can_write:

@@ -240,6 +240,8 @@ class RightsRequest(models.Model):
             # The staff queue: open requests by deadline.
             models.Index(fields=["status", "due_at"], name="rights_status_due"),
             models.Index(fields=["subject", "status"], name="rights_subject_status"),
+            # The staff queue's page, unfiltered: ORDER BY due_at, id LIMIT n.
+            models.Index(fields=["due_at", "id"], name="rights_queue_due_id"),
         ]
 
     def __str__(self):

@@ -226,7 +226,7 @@ def follow(request, token):
         if message_send(request, form, rights_request=rights_request, author=None):
             return redirect("identity:follow", token=token)
     rights_request.refresh_from_db()
-    view = request_view(rights_request, role)
+    view = request_view(rights_request, role, thread_page=request.GET.get("page"))
     return render(
         request,
         "rights/public/follow.html",
