@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.core import mail
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from portal.kernel.models import OutboxMessage, User
@@ -147,3 +148,14 @@ def test_reset_and_resend_take_as_long_for_a_known_and_an_unknown_address(client
         if difference <= allowed:
             return
     raise AssertionError(f"known and unknown addresses differ: (difference, allowed) {rounds}")
+
+
+def test_public_start_does_the_same_work_for_a_customer_and_an_unknown_address(customer):
+    """The form without an account mails a code to any address; whether the
+    address also has an account changes neither the work nor the answer. (Each
+    visitor is new: the first post starts their session.)"""
+    known_tasks, known_tables = _queued_by(Client(), "/requests/start/", customer.email)
+    unknown_tasks, unknown_tables = _queued_by(Client(), "/requests/start/", "nobody@example.com")
+
+    assert known_tasks == unknown_tasks == ["rights.tasks.send_request_code"]
+    assert known_tables == unknown_tables
