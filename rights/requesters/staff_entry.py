@@ -71,7 +71,10 @@ def staff_request_enter(
             channel=channel,
             received_at=received_at,
             subject=subject,
-            account=subject,
+            # The customer follows the request as its requester only when they
+            # asked themselves; an agent's request is the agent's, and its
+            # notices go to the agent's address.
+            account=subject if requester.capacity == Capacity.SELF else None,
             actor=actor,
             http_request=http_request,
             regime=regime,

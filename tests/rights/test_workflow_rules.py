@@ -29,7 +29,7 @@ from rights.models import (
     RequestPause,
     RightsRequest,
 )
-from rights.requesters.models import VerificationStatus
+from rights.requesters.models import Capacity, VerificationStatus
 from rights.requesters.staff_entry import staff_request_enter
 from rights.retention.deletion import deletion_execute
 from rights.retention.planning import deletion_plan
@@ -316,6 +316,39 @@ def test_review_waits_for_identity_verification(officer_client, officer, custome
     request.refresh_from_db()
     assert request.status == Status.IN_REVIEW
     assert request.identity.verification == VerificationStatus.VERIFIED
+
+
+def test_an_agents_request_entered_by_staff_is_the_agents_not_the_customers(
+    officer, customer, django_capture_on_commit_callbacks
+):
+    """APPI art. 37(3), CCPA §7063: a request staff enter for an agent acting for a
+    known customer has the agent as requester: the customer is its subject, and
+    the notices go to the agent."""
+    from django.core import mail
+
+    from rights.requesters.filing import Requester
+
+    agent = Requester(
+        capacity=Capacity.AGENT, email="agent@example.com", language="en", name="A. Agent"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        request = staff_request_enter(
+            subject=customer,
+            kind=Kind.DISCLOSURE,
+            channel=Channel.MAIL,
+            received_on=timezone.localdate(),
+            regime=Regime.APPI,
+            delivery_method=DeliveryMethod.ELECTRONIC,
+            requester=agent,
+            actor=officer,
+        )
+
+    assert request.subject == customer and request.requester is None
+    assert request.identity.capacity == Capacity.AGENT
+    assert request.identity.requester_email == "agent@example.com"
+    notified = [m.to for m in mail.outbox]
+    assert ["agent@example.com"] in notified
+    assert [customer.email] not in notified
 
 
 def test_a_request_found_not_verified_cannot_be_reviewed(officer, customer):
