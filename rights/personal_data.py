@@ -20,6 +20,7 @@ from .models import (
     RequestMessage,
     RightsRequest,
 )
+from .summary import scope_sentence
 
 registry.register(
     ModelSource(
@@ -44,7 +45,14 @@ registry.register(
                 editable=False,
             ),
             PersonalField("details", Category.REQUESTS, _("details"), erase_to="", editable=False),
-            PersonalField("scope", Category.REQUESTS, _("scope"), erase_to={}, editable=False),
+            PersonalField(
+                "scope",
+                Category.REQUESTS,
+                _("scope"),
+                erase_to={},
+                editable=False,
+                display=scope_sentence,
+            ),
         ],
     )
 )

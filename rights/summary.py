@@ -116,6 +116,38 @@ def _what(kind, *, categories, scope, delivery_method, changes) -> list[str]:
     return lines
 
 
+def scope_sentence(scope: dict) -> str:
+    """A stored request scope as a sentence in the reader's language.
+
+    What "my data" and disclosure packages show for a request's scope: the
+    changes asked for, the purposes or recipients named, or how much the
+    request covers; never the stored dict.
+    """
+    scope = scope or {}
+    changes = scope.get("changes") or []
+    if changes:
+        return " ".join(
+            _("%(label)s: from “%(current)s” to “%(new)s”.")
+            % {
+                "label": change.get("label", ""),
+                "current": change.get("current_value", "") or _("(empty)"),
+                "new": change.get("new_value", "") or _("(empty)"),
+            }
+            for change in changes
+        )
+    if scope.get("purposes"):
+        return _("For these purposes: %(list)s.") % {
+            "list": _join(_stop_targets(Kind.STOP_USE, scope))
+        }
+    if scope.get("recipients"):
+        return _("For these recipients: %(list)s.") % {
+            "list": _join(_stop_targets(Kind.STOP_PROVISION, scope))
+        }
+    if scope.get("everything"):
+        return _("Everything, in every service.")
+    return _("The data chosen in the request.")
+
+
 def _services_text(kind, *, service_labels, scope) -> str:
     if kind in (Kind.CORRECTION, Kind.PURPOSE_NOTICE, Kind.STOP_USE, Kind.STOP_PROVISION):
         return _("The services that use the data concerned.")

@@ -7,8 +7,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from consent.models import Recipient
 from portal.kernel.registry import Category, registry
 from portal.records.models import UsageRecord
+from rights.services import request_submit
+from tests.consent_support import recipients
 from tests.factories import (
     InvoiceFactory,
     PaymentMethodFactory,
@@ -179,3 +182,23 @@ def test_a_customer_with_only_a_profile_sees_just_the_account_group(stepped_up_c
     assert 'id="account"' in html and 'id="service-' not in html
     UsageRecordFactory(user=customer)
     assert 'id="service-' in stepped_up_client.get("/my-data/").content.decode()
+
+
+def test_a_requests_scope_is_a_sentence_in_the_readers_language(stepped_up_client, customer):
+    """The requests section shows what each request asked for, never the stored dict."""
+    recipients()
+    delivery = Recipient.objects.get(name_ja__startswith="やまと")
+    request_submit(
+        subject=customer,
+        requester=customer,
+        kind="stop_provision",
+        scope={"recipients": [delivery.pk]},
+    )
+    request_submit(subject=customer, requester=customer, kind="disclosure", scope={})
+
+    stepped_up_client.post("/i18n/setlang/", {"language": "en", "next": "/my-data/"})
+    html = stepped_up_client.get("/my-data/").content.decode()
+
+    assert "{&#x27;" not in html and "{}" not in html
+    assert "For these recipients: Yamato Delivery Co., Ltd." in html
+    assert "The data chosen in the request." in html

@@ -22,6 +22,7 @@ from consent.models import (
     MarketingDelivery,
     ProcessingRestriction,
     ProvisionRecord,
+    Recipient,
 )
 from portal.kernel.registry import registry
 from rights.choices import Kind
@@ -423,3 +424,27 @@ def test_purpose_notice_for_someone_without_data_lists_the_purposes(db):
     disclosure = request_submit(subject=customer, requester=customer, kind=Kind.DISCLOSURE)
     with pytest.raises(ValueError):
         write_purpose_notice(disclosure, io.BytesIO())
+
+
+def test_request_scopes_read_as_sentences_in_the_report_and_the_csv(twins):
+    """GDPR Art. 15, APPI Art. 33: the copy is intelligible; a stored scope is
+    shown as what the customer asked for, never as a Python dict."""
+    a, a_request, _b, _b_request = twins
+    delivery = Recipient.objects.get(name_ja__startswith="やまと")
+    request_submit(
+        subject=a,
+        requester=a,
+        kind=Kind.STOP_PROVISION,
+        scope={"recipients": [delivery.pk]},
+        details="提供停止",
+    )
+    request_submit(subject=a, requester=a, kind=Kind.DELETION, scope={"everything": False})
+
+    _summary, archive = _build(a_request)
+
+    report = archive.read("report.html").decode("utf-8")
+    requests_csv = archive.read("csv/requests.csv").decode("utf-8-sig")
+    for text in (report, requests_csv):
+        assert "{'" not in text and "{&#x27;" not in text and "'recipients'" not in text
+        assert "やまと配送株式会社" in text
+        assert "請求で選ばれたデータ" in text
