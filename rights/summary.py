@@ -66,6 +66,15 @@ def _stop_targets(kind: str, scope: dict) -> list[str]:
     return [names.get(pk, str(pk)) for pk in ids]
 
 
+def _change_line(change: dict) -> str:
+    """One correction asked for: the field, its value and the value wanted."""
+    return _("%(label)s: from “%(current)s” to “%(new)s”.") % {
+        "label": change.get("label", ""),
+        "current": change.get("current_value", "") or _("(empty)"),
+        "new": change.get("new_value", "") or _("(empty)"),
+    }
+
+
 def _what(kind, *, categories, scope, delivery_method, changes) -> list[str]:
     everything = bool(scope.get("everything"))
     lines: list[str] = []
@@ -78,15 +87,7 @@ def _what(kind, *, categories, scope, delivery_method, changes) -> list[str]:
     elif kind == Kind.PURPOSE_NOTICE:
         lines.append(_("A statement of the purposes for which we use your data."))
     elif kind == Kind.CORRECTION:
-        for change in changes:
-            lines.append(
-                _("%(label)s: from “%(current)s” to “%(new)s”.")
-                % {
-                    "label": change.get("label", ""),
-                    "current": change.get("current_value", "") or _("(empty)"),
-                    "new": change.get("new_value", "") or _("(empty)"),
-                }
-            )
+        lines.extend(_change_line(change) for change in changes)
     elif kind == Kind.STOP_USE:
         if everything:
             lines.append(_("Stop every use of your data that the law lets you stop."))
@@ -126,15 +127,7 @@ def scope_sentence(scope: dict) -> str:
     scope = scope or {}
     changes = scope.get("changes") or []
     if changes:
-        return " ".join(
-            _("%(label)s: from “%(current)s” to “%(new)s”.")
-            % {
-                "label": change.get("label", ""),
-                "current": change.get("current_value", "") or _("(empty)"),
-                "new": change.get("new_value", "") or _("(empty)"),
-            }
-            for change in changes
-        )
+        return " ".join(_change_line(change) for change in changes)
     if scope.get("purposes"):
         return _("For these purposes: %(list)s.") % {
             "list": _join(_stop_targets(Kind.STOP_USE, scope))
