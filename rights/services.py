@@ -22,7 +22,7 @@ from . import deadlines
 from .choices import Channel, EventKind, Regime, Status
 from .models import RequestEvent, RequestMessage, RightsRequest
 from .notifications import notify
-from .uploads import check_upload, clean_name
+from .uploads import check_upload, clean_name, sealed
 from .workflow import TransitionError, refresh_due_at, transition
 
 
@@ -254,7 +254,9 @@ def message_post(
             from_staff=from_staff,
             body=body,
         )
-        if attachment is not None:
+        if attachment is None:
+            message.save()
+        else:
             # The type first: the stored file's name is random, with its extension.
             message.attachment_type = attachment_type or check_upload(attachment)
             message.attachment_name = clean_name(
@@ -262,8 +264,9 @@ def message_post(
                 max_length=RequestMessage._meta.get_field("attachment_name").max_length,
                 fallback="attachment",
             )
-            message.attachment = attachment
-        message.save()
+            with sealed(attachment) as encrypted:
+                message.attachment = encrypted
+                message.save()
         audit_log(
             action="request.message",
             actor=author,

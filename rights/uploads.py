@@ -1,24 +1,36 @@
-"""Files people send: checked by their bytes, stored under random names, served back safely.
+"""Files people send: checked by their bytes, stored encrypted under random names, served
+back safely.
 
 * :func:`check_upload` finds a file's real type from its first bytes;
 * :func:`stored_path` is the random path a file is kept under (never the sender's name);
 * :func:`clean_name` is the sender's file name cut and cleaned, kept as metadata only;
-* :func:`download_response` serves a stored file with the type found at upload.
+* :func:`sealed` encrypts a file before it reaches the storage, with the streaming
+  scheme of disclosure packages (:mod:`rights.disclosure.crypto`): whatever Django
+  storage ``storages["private"]`` is (a folder, a bucket) only ever holds ciphertext;
+* :func:`download_response` decrypts a stored file chunk by chunk and serves it with
+  the type found at upload.
 """
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
+import tempfile
 import unicodedata
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.http import FileResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+from .disclosure import crypto
 
 # What people send as evidence or documents: scans and photos, and PDFs.
 ALLOWED_TYPES = {
@@ -108,11 +120,65 @@ def download_name(name: str, content_type: str, *, fallback: str) -> str:
     return name
 
 
+@contextmanager
+def sealed(uploaded) -> Iterator[File]:
+    """``uploaded`` encrypted, as a File to give a FileField (or ``storage.save``).
+
+    The ciphertext is written to an unnamed temporary file, so memory stays at a
+    few chunks whatever the size; the storage receives only ciphertext.
+    """
+    with tempfile.TemporaryFile() as target:
+        uploaded.seek(0)
+        crypto.encrypt_stream(uploaded, target)
+        target.seek(0)
+        yield File(target, name=posixpath.basename(uploaded.name or "file"))
+
+
+class _Decrypted(io.RawIOBase):
+    """A stored file read back as its plaintext, one chunk in memory at a time."""
+
+    def __init__(self, source):
+        self._source = source
+        # The header is checked now, so a file that cannot be opened fails before a
+        # response starts.
+        self._chunks = crypto.decrypt_chunks(source, opened=crypto.read_header(source))
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._pending = chunk
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+    def close(self):
+        self._source.close()
+        super().close()
+
+
+def open_plain(file) -> io.RawIOBase:
+    """The plaintext of a stored, encrypted file (raises crypto.PackageDecryptionError)."""
+    source = file.open("rb")
+    try:
+        return _Decrypted(source)
+    except BaseException:
+        source.close()
+        raise
+
+
 def download_response(file, *, name: str, content_type: str, inline: bool = False):
     """A stored file of personal data as a response.
 
-    The type is the one found in the bytes at upload (never guessed from a
-    name; an unknown one is served as bytes), the browser is told not to sniff
+    The file is decrypted as it is sent. The type is the one found in the
+    bytes at upload (never guessed from a name; an unknown one is served as
+    bytes), the browser is told not to sniff
     another, not to keep a copy, and to treat the file as a sandboxed document
     that can never run as a page of the site. ``inline`` shows it in the
     browser (staff); otherwise it is saved under its cleaned name (RFC 5987
@@ -121,7 +187,7 @@ def download_response(file, *, name: str, content_type: str, inline: bool = Fals
     if content_type not in ALLOWED_TYPES:
         content_type = "application/octet-stream"
     response = FileResponse(
-        file.open("rb"),
+        open_plain(file),
         as_attachment=not inline,
         filename=download_name(name, content_type, fallback="file"),
         content_type=content_type,

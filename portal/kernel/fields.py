@@ -1,7 +1,8 @@
 """Model fields encrypted at rest, and columns derived from them for searching.
 
-``EncryptedCharField``, ``EncryptedDateField`` and ``EncryptedJSONField``
-behave like CharField, DateField and JSONField in Python, forms and admin,
+``EncryptedCharField``, ``EncryptedTextField``, ``EncryptedEmailField``,
+``EncryptedDateField`` and ``EncryptedJSONField`` behave like CharField,
+TextField, EmailField, DateField and JSONField in Python, forms and admin,
 while the column holds a token (see portal.kernel.encryption). The database cannot
 compare tokens, so a filter on such a field is refused with a FieldError
 unless it asks whether the value is empty (``phone=""``,
@@ -100,6 +101,18 @@ class EncryptedExact(Exact):
 
 class EncryptedCharField(_EncryptedFieldMixin, models.CharField):
     """A CharField (max_length checks the plaintext) stored as a token."""
+
+
+class EncryptedTextField(_EncryptedFieldMixin, models.TextField):
+    """A TextField (free text: messages, reasons, inquiries) stored as a token."""
+
+
+class EncryptedEmailField(_EncryptedFieldMixin, models.EmailField):
+    """An EmailField (validated as an address in forms) stored as a token.
+
+    Only for addresses nothing searches by: the database cannot find a row by
+    one. The login address of an account stays a plain EmailField.
+    """
 
 
 class EncryptedDateField(_EncryptedFieldMixin, models.DateField):

@@ -18,6 +18,7 @@ from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.kernel.fields import EncryptedCharField, EncryptedJSONField, EncryptedTextField
 from portal.kernel.models import Service
 
 
@@ -62,7 +63,7 @@ class UsageRecord(models.Model):
     activity = models.CharField(
         _("activity"), max_length=16, choices=Activity.choices, help_text=_("What was done.")
     )
-    detail = models.CharField(
+    detail = EncryptedCharField(
         _("detail"),
         max_length=200,
         blank=True,
@@ -141,7 +142,7 @@ class Invoice(models.Model):
     amount_jpy = models.PositiveIntegerField(
         _("amount (yen)"), help_text=_("Total including consumption tax, in yen.")
     )
-    items = models.JSONField(
+    items = EncryptedJSONField(
         _("items"),
         validators=[validate_invoice_items],
         help_text=_('List of {"name", "quantity", "unit_price_jpy"}; prices include tax.'),
@@ -270,9 +271,9 @@ class Inquiry(models.Model):
     channel = models.CharField(
         _("channel"), max_length=16, choices=Channel.choices, help_text=_("How it reached us.")
     )
-    subject = models.CharField(_("subject"), max_length=200, help_text=_("A short summary."))
-    message = models.TextField(_("message"), help_text=_("What the customer wrote or said."))
-    reply = models.TextField(_("reply"), blank=True, help_text=_("Our answer, if any."))
+    subject = EncryptedCharField(_("subject"), max_length=200, help_text=_("A short summary."))
+    message = EncryptedTextField(_("message"), help_text=_("What the customer wrote or said."))
+    reply = EncryptedTextField(_("reply"), blank=True, help_text=_("Our answer, if any."))
     replied_at = models.DateTimeField(
         _("replied at"), null=True, blank=True, help_text=_("When we answered.")
     )

@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.kernel.fields import EncryptedJSONField
+from portal.kernel.fields import EncryptedJSONField, EncryptedTextField
 
 from ..choices import Channel, DeliveryMethod, Kind, PauseReason, Regime, RejectionGround, Status
 
@@ -134,7 +134,7 @@ class RightsRequest(models.Model):
             "the field and new value (correction)."
         ),
     )
-    details = models.TextField(
+    details = EncryptedTextField(
         _("details"), blank=True, max_length=4000, help_text=_("The person's own words.")
     )
     delivery_method = models.CharField(
@@ -211,7 +211,7 @@ class RightsRequest(models.Model):
             "so a reasonable fee may be asked or the request refused."
         ),
     )
-    unfounded_reason = models.TextField(
+    unfounded_reason = EncryptedTextField(
         _("why unfounded or excessive"),
         blank=True,
         max_length=4000,

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from portal.kernel.fields import EncryptedJSONField
+from portal.kernel.fields import EncryptedCharField, EncryptedJSONField, EncryptedTextField
 
 from ..choices import EventKind, Status
 from ..uploads import stored_path
@@ -43,7 +43,7 @@ class RequestEvent(models.Model):
     to_status = models.CharField(
         _("to"), max_length=24, choices=Status.choices, blank=True, help_text=_("Status after.")
     )
-    reason = models.TextField(
+    reason = EncryptedTextField(
         _("reason"), blank=True, max_length=4000, help_text=_("Why, as told to the person.")
     )
     details = EncryptedJSONField(
@@ -86,7 +86,7 @@ class RequestMessage(models.Model):
     from_staff = models.BooleanField(
         _("from staff"), default=False, help_text=_("Written by staff rather than the person.")
     )
-    body = models.TextField(
+    body = EncryptedTextField(
         pgettext_lazy("request thread", "message"),
         max_length=4000,
         help_text=_("The text."),
@@ -99,7 +99,7 @@ class RequestMessage(models.Model):
         max_length=300,
         help_text=_("Stored privately; served only to the people on the request."),
     )
-    attachment_name = models.CharField(
+    attachment_name = EncryptedCharField(
         _("attachment name"), max_length=200, blank=True, help_text=_("The file's original name.")
     )
     attachment_type = models.CharField(

@@ -16,7 +16,7 @@ from portal.kernel.audit import audit_log
 from ..choices import Channel, Status
 from ..models import RightsRequest
 from ..services import request_submit
-from ..uploads import clean_name
+from ..uploads import clean_name, sealed
 from ..workflow import transition
 from .models import (
     Capacity,
@@ -71,7 +71,8 @@ def _documents_add(request: RightsRequest, uploads: list[Upload]) -> list[Identi
             size=upload.file.size,
         )
         # The stored name is random (see the field's upload_to); this one is not used.
-        document.file.save("document", upload.file, save=False)
+        with sealed(upload.file) as encrypted:
+            document.file.save("document", encrypted, save=False)
         document.save()
         documents.append(document)
     return documents

@@ -56,9 +56,10 @@ def follow_confirmation_verify(*, confirmation_id: int, email: str, code: str) -
     """Check the code mailed to ``email`` for the follow page, then use it up."""
     # Not inside a transaction: a wrong code must stay counted when the refusal is raised.
     confirmation = EmailConfirmation.objects.filter(
-        pk=confirmation_id, email__iexact=email, used_at__isnull=True
+        pk=confirmation_id, used_at__isnull=True
     ).first()
-    if confirmation is None:
+    # The address is encrypted at rest: compared here, not by the database.
+    if confirmation is None or confirmation.email.lower() != email.lower():
         raise CodeRefused(_("Please ask for a new code."))
     email_confirmation_verify(confirmation_id=confirmation.pk, code=code)
     EmailConfirmation.objects.filter(pk=confirmation.pk, used_at__isnull=True).update(

@@ -13,7 +13,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.kernel.fields import EncryptedCharField, EncryptedDateField
+from portal.kernel.fields import (
+    EncryptedCharField,
+    EncryptedDateField,
+    EncryptedEmailField,
+    EncryptedTextField,
+)
 
 from ..uploads import stored_path
 
@@ -51,7 +56,7 @@ class EmailConfirmation(models.Model):
     does not reveal it.
     """
 
-    email = models.EmailField(_("e-mail address"), help_text=_("The address the code went to."))
+    email = EncryptedEmailField(_("e-mail address"), help_text=_("The address the code went to."))
     nonce = models.CharField(
         _("nonce"),
         max_length=64,
@@ -118,10 +123,10 @@ class RequestIdentity(models.Model):
         choices=Capacity.choices,
         help_text=_("The person themself, a legal representative, or an appointed agent."),
     )
-    requester_name = models.CharField(
+    requester_name = EncryptedCharField(
         _("requester's name"), max_length=150, blank=True, help_text=_("Who filed the request.")
     )
-    requester_email = models.EmailField(
+    requester_email = EncryptedEmailField(
         _("requester's e-mail address"),
         blank=True,
         help_text=_("Answers go here; confirmed with a code on the public form."),
@@ -142,12 +147,12 @@ class RequestIdentity(models.Model):
         blank=True,
         help_text=_("When the requester entered the code sent to the address."),
     )
-    subject_name = models.CharField(
+    subject_name = EncryptedCharField(
         _("person's name"),
         max_length=150,
         help_text=_("The person the request is about, as the requester wrote it."),
     )
-    subject_email = models.EmailField(
+    subject_email = EncryptedEmailField(
         _("person's e-mail address"), blank=True, help_text=_("As the requester wrote it.")
     )
     subject_phone = EncryptedCharField(
@@ -190,7 +195,7 @@ class RequestIdentity(models.Model):
         verbose_name=_("decided by"),
         help_text=_("The member of staff; empty when the person's own confirmation decided it."),
     )
-    decision_note = models.TextField(
+    decision_note = EncryptedTextField(
         _("reason or note"),
         blank=True,
         max_length=4000,
@@ -211,7 +216,7 @@ class RequestIdentity(models.Model):
             "so the link can say so."
         ),
     )
-    confirmation_email = models.EmailField(
+    confirmation_email = EncryptedEmailField(
         _("confirmation sent to"), blank=True, help_text=_("Where the confirmation link went.")
     )
     subject_confirmed_at = models.DateTimeField(
@@ -302,7 +307,7 @@ class IdentityDocument(models.Model):
         max_length=300,
         help_text=_("Stored privately; empty once destroyed."),
     )
-    original_name = models.CharField(
+    original_name = EncryptedCharField(
         _("file name"), max_length=200, blank=True, help_text=_("The name it was sent with.")
     )
     content_type = models.CharField(

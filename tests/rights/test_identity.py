@@ -25,6 +25,7 @@ from rights.requesters.models import (
 )
 from rights.requesters.public_form import confirmation_code
 from rights.retention.purge import run_purge
+from rights.uploads import open_plain
 from tests.conftest import full_width, last_code
 from tests.factories import ProfileFactory
 
@@ -119,7 +120,9 @@ def test_agent_request_with_documents_awaits_verification(filed, private_storage
     for document in documents.values():
         assert document.content_type == "application/pdf"
         stored = Path(document.file.path)
-        assert stored.read_bytes() == PDF
+        assert PDF not in stored.read_bytes()  # encrypted on disk
+        with open_plain(document.file) as plain:
+            assert plain.read() == PDF
         assert private_storage in stored.parents  # private storage, never under a public URL
         assert "letter" not in stored.name  # a random name on disk
     # The receipt and the verification notice went to the agent's confirmed address.

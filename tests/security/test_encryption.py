@@ -349,7 +349,7 @@ def test_request_json_stored_before_encryption_is_encrypted_and_empty_stays_aska
         )
         cursor.execute("UPDATE rights_rightsrequest SET scope = '{}' WHERE id = %s", [empty.pk])
     spec = table_spec(RightsRequest)
-    assert spec.columns == {"scope": "json"}
+    assert spec.columns == {"scope": "json", "details": "text", "unfounded_reason": "text"}
     encryption.reencrypt_table(connection, spec)
 
     def stored(pk):

@@ -222,7 +222,7 @@ class Profile(DerivedColumnsModel):
         blank=True,
         help_text=_("Optional."),
     )
-    occupation = models.CharField(
+    occupation = EncryptedCharField(
         _("occupation"), max_length=100, blank=True, help_text=_("e.g. office worker.")
     )
     industry = models.CharField(

@@ -1,0 +1,21 @@
+"""Encrypt the occupations stored before 0015. Not atomic, resumable: see 0009."""
+
+from django.db import migrations
+
+from portal.kernel import encryption
+
+
+class Migration(migrations.Migration):
+    atomic = False
+
+    dependencies = [
+        ("portal", "0015_profile_occupation_encrypted"),
+    ]
+
+    operations = [
+        encryption.migration_operation(
+            encryption.TableSpec(
+                table="portal_profile", pk="id", columns={"occupation": "text"}
+            ),
+        )
+    ]
