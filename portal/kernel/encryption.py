@@ -245,13 +245,20 @@ def _update_statement(connection, spec: TableSpec, columns: list[str]) -> str:
     return f"UPDATE {quote(spec.table)} SET {assignments} WHERE {quote(spec.pk)} = %s"
 
 
-def reencrypt_table(connection, spec: TableSpec, *, batch_size: int = 500) -> Progress:
+def reencrypt_table(
+    connection,
+    spec: TableSpec,
+    *,
+    batch_size: int = 500,
+    on_batch: Callable[[Progress], None] | None = None,
+) -> Progress:
     """Bring every row of a table to the newest key and the current hashes.
 
     Plaintext (rows written before encryption) is encrypted, tokens of older
     keys are re-encrypted, and derived columns are recomputed. Works in short
     transactions by primary key; a run that stops half-way is simply run
-    again, and rows already current are left untouched.
+    again, and rows already current are left untouched. ``on_batch`` is called
+    with the counts so far after each batch.
     """
     columns = [*spec.columns, *(d.column for d in spec.derived)]
     update = _update_statement(connection, spec, columns)
@@ -268,6 +275,8 @@ def reencrypt_table(connection, spec: TableSpec, *, batch_size: int = 500) -> Pr
                 cursor.execute(update, [*(new[c] for c in columns), pk])
                 progress.changed += 1
         progress.rows += len(rows)
+        if on_batch is not None:
+            on_batch(progress)
     return progress
 
 

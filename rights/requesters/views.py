@@ -49,6 +49,7 @@ from .agents import (
 )
 from .filing import public_request_file
 from .follow import follow_confirmation_verify, request_for_follow_token
+from .follow_links import address_digest
 from .forms import CodeForm, PublicRequestForm, StartForm
 from .models import EmailConfirmation
 from .public_form import (
@@ -185,11 +186,15 @@ def _follow_state(request) -> dict:
 
 def _follow_confirmed(request, rights_request: RightsRequest, email: str) -> bool:
     """Whether this session confirmed ``email`` for the request recently; a visit
-    within the time keeps it confirmed."""
+    within the time keeps it confirmed.
+
+    The session holds the address's keyed digest, never the address: session
+    data is stored readable (signed, not encrypted)."""
     state = _follow_state(request)
     entry = state.get(str(rights_request.pk)) or {}
     now = timezone.now().timestamp()
-    if entry.get("email") != email or now - entry.get("seen", 0) > settings.SESSION_IDLE_TIMEOUT:
+    confirmed = entry.get("address") == address_digest(email)
+    if not confirmed or now - entry.get("seen", 0) > settings.SESSION_IDLE_TIMEOUT:
         return False
     entry["seen"] = now
     request.session[FOLLOW_SESSION_KEY] = {**state, str(rights_request.pk): entry}
@@ -202,7 +207,10 @@ def _follow_remember(request, rights_request: RightsRequest, email: str) -> None
         for key, value in _follow_state(request).items()
         if key != "code" and key != str(rights_request.pk)
     }
-    state[str(rights_request.pk)] = {"email": email, "seen": timezone.now().timestamp()}
+    state[str(rights_request.pk)] = {
+        "address": address_digest(email),
+        "seen": timezone.now().timestamp(),
+    }
     request.session.cycle_key()  # a session key planted before the code is worth nothing after
     request.session[FOLLOW_SESSION_KEY] = state
 
@@ -287,7 +295,9 @@ def _follow_code(request, rights_request: RightsRequest, email: str):
     """Only the reference, and the form to mail and enter a code for ``email``."""
     state = _follow_state(request)
     pending = state.get("code") or {}
-    sent = pending.get("request") == rights_request.pk and pending.get("email") == email
+    sent = pending.get("request") == rights_request.pk and pending.get("address") == address_digest(
+        email
+    )
     form = CodeForm(request.POST or None) if sent and "code" in request.POST else CodeForm()
     if request.method == "POST" and "send" in request.POST:
         exceeded = throttled(request, step="start", email=email)
@@ -296,7 +306,7 @@ def _follow_code(request, rights_request: RightsRequest, email: str):
         confirmation = email_confirmation_start(email=email, language=request.LANGUAGE_CODE)
         state["code"] = {
             "request": rights_request.pk,
-            "email": email,
+            "address": address_digest(email),
             "confirmation": confirmation.pk,
         }
         request.session[FOLLOW_SESSION_KEY] = state

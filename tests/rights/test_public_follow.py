@@ -7,6 +7,7 @@ import re
 
 import pytest
 import time_machine
+from django.contrib.sessions.models import Session
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -345,3 +346,19 @@ def test_the_requester_downloads_the_answer_once_from_the_follow_page(
     again = visitor.post(download)
     assert again.status_code == 410
     assert "/requests/start/" in again.content.decode()
+
+
+def test_the_session_holds_no_address_of_the_follower(
+    visitor, waiting, django_capture_on_commit_callbacks
+):
+    """Issue 18: session data is stored signed, not encrypted; the follow page keeps a
+    keyed digest of the confirmed address in it, never the address (GDPR 32(1)(a))."""
+    url = link_in(notice_to(AGENT, QUESTION))
+    with django_capture_on_commit_callbacks(execute=True):
+        visitor.post(url, {"send": "1"})
+    pending = Session.objects.get(session_key=visitor.session.session_key)
+    assert AGENT not in str(pending.get_decoded()) and AGENT not in pending.session_data
+    assert visitor.post(url, {"code": last_code()}).status_code == 302
+    stored = Session.objects.get(session_key=visitor.session.session_key)
+    assert AGENT not in str(stored.get_decoded()) and AGENT not in stored.session_data
+    assert waiting.get_status_display() in visitor.get(url).content.decode()
