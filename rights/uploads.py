@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import posixpath
 import re
+import shutil
 import tempfile
 import unicodedata
 import uuid
@@ -171,6 +172,41 @@ def open_plain(file) -> io.RawIOBase:
     except BaseException:
         source.close()
         raise
+
+
+def stored_key(storage, name: str) -> bytes | None:
+    """The id of the key a stored file is encrypted with; None for a file stored in clear
+    (before files were encrypted)."""
+    with storage.open(name, "rb") as handle:
+        header = handle.read(crypto.HEADER_SIZE)
+    return header[5:13] if header[:4] == crypto.MAGIC else None
+
+
+def rewrite_stored(storage, name: str, *, seal: bool = True) -> str:
+    """Write a stored file anew, under a new random name in its folder; returns that name.
+
+    ``seal``: encrypted under the current key, whether it was in clear or under an
+    older key; otherwise in clear (migrating back). The old file stays until the
+    caller has pointed its row at the new one and deletes it.
+    """
+    folder, base = posixpath.split(name)
+    extension = base[base.find(".") :] if "." in base else ""
+    with tempfile.TemporaryFile() as plain, tempfile.TemporaryFile() as target:
+        with storage.open(name, "rb") as source:
+            in_clear = source.read(len(crypto.MAGIC)) != crypto.MAGIC
+            source.seek(0)
+            if in_clear:
+                shutil.copyfileobj(source, plain)
+            else:
+                for chunk in crypto.decrypt_chunks(source):
+                    plain.write(chunk)
+        plain.seek(0)
+        if seal:
+            crypto.encrypt_stream(plain, target)
+        else:
+            shutil.copyfileobj(plain, target)
+        target.seek(0)
+        return storage.save(posixpath.join(folder, uuid.uuid4().hex + extension), File(target))
 
 
 def download_response(file, *, name: str, content_type: str, inline: bool = False):

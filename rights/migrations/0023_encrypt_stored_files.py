@@ -7,40 +7,16 @@ pointed at it, then the old file is deleted; a file that already is (or, going
 back, is not) encrypted is left alone, so a run that stopped half-way resumes.
 """
 
-import posixpath
-import tempfile
-import uuid
-
-from django.core.files import File
 from django.core.files.storage import storages
 from django.db import migrations
 
-from rights.disclosure import crypto
+from rights.uploads import rewrite_stored, stored_key
 
 # (table, primary key, file column)
 FILE_COLUMNS = [
     ("rights_identitydocument", "id", "file"),
     ("rights_requestmessage", "id", "attachment"),
 ]
-
-
-def _is_sealed(storage, name: str) -> bool:
-    with storage.open(name, "rb") as handle:
-        return handle.read(len(crypto.MAGIC)) == crypto.MAGIC
-
-
-def _rewrite(storage, name: str, *, seal: bool) -> str:
-    folder, base = posixpath.split(name)
-    extension = base[base.find(".") :] if "." in base else ""
-    with tempfile.TemporaryFile() as target:
-        with storage.open(name, "rb") as source:
-            if seal:
-                crypto.encrypt_stream(source, target)
-            else:
-                for chunk in crypto.decrypt_chunks(source):
-                    target.write(chunk)
-        target.seek(0)
-        return storage.save(posixpath.join(folder, uuid.uuid4().hex + extension), File(target))
 
 
 def _convert(schema_editor, *, seal: bool):
@@ -55,9 +31,9 @@ def _convert(schema_editor, *, seal: bool):
             )
             rows = cursor.fetchall()
         for row_pk, name in rows:
-            if not storage.exists(name) or _is_sealed(storage, name) == seal:
+            if not storage.exists(name) or (stored_key(storage, name) is not None) == seal:
                 continue
-            new_name = _rewrite(storage, name, seal=seal)
+            new_name = rewrite_stored(storage, name, seal=seal)
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"UPDATE {quote(table)} SET {quote(column)} = %s WHERE {quote(pk)} = %s",

@@ -21,7 +21,7 @@ from rights.disclosure import crypto
 from rights.models import RequestMessage
 from rights.requesters.models import IdentityDocument, RequestIdentity
 from rights.services import message_post, request_submit
-from rights.uploads import open_plain
+from rights.uploads import open_plain, stored_key
 from tests.factories import InquiryFactory, ProfileFactory, UsageRecordFactory
 from tests.rights.identity_support import PDF, file_public_request, pdf
 
@@ -171,3 +171,25 @@ def test_files_stored_before_are_encrypted_by_the_migration_and_decrypted_going_
         assert RequestMessage.objects.get(pk=message.pk).attachment.name == after.name
     finally:
         MigrationExecutor(connection).migrate(latest)
+
+
+@pytest.mark.django_db
+def test_stored_files_move_to_a_new_file_key(settings, stepped_up_client, own_request, upload_dir):
+    old, new = crypto.generate_key(), crypto.generate_key()
+    settings.DISCLOSURE_ENCRYPTION_KEY = [old]
+    assert attach(stepped_up_client, own_request, "scan.pdf", content=PDF + SECRET).status_code
+    message = RequestMessage.objects.get(request=own_request)
+    storage = RequestMessage._meta.get_field("attachment").storage
+    assert stored_key(storage, message.attachment.name) == crypto.key_id(crypto.master_keys()[0])
+
+    settings.DISCLOSURE_ENCRYPTION_KEY = [new, old]
+    out = io.StringIO()
+    call_command("rotate_file_keys", stdout=out)
+    assert "rights.RequestMessage: 1/1 read, 1 re-encrypted" in out.getvalue()
+    moved = RequestMessage.objects.get(pk=message.pk).attachment
+    assert moved.name != message.attachment.name and not storage.exists(message.attachment.name)
+    settings.DISCLOSURE_ENCRYPTION_KEY = [new]  # the old key can go now
+    with open_plain(moved) as plain:
+        assert plain.read() == PDF + SECRET
+    call_command("rotate_file_keys", stdout=out)  # again: nothing left to do
+    assert RequestMessage.objects.get(pk=message.pk).attachment.name == moved.name
