@@ -91,6 +91,8 @@ def test_an_attachment_is_encrypted_on_disk_and_downloaded_in_clear(
     message = RequestMessage.objects.get(request=own_request)
     on_disk = (upload_dir / message.attachment.name).read_bytes()
     assert SECRET not in on_disk and not on_disk.startswith(b"%PDF")
+    stored_name = _raw("rights_requestmessage", "attachment_name", message.pk)
+    assert encryption.looks_like_token(stored_name) and message.attachment_name == "scan.pdf"
     response = download(stepped_up_client, own_request, message)
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == big

@@ -86,6 +86,7 @@ def _seeded_values() -> set[str]:
             profile.phone,
             profile.postal_code,
             profile.occupation,
+            profile.industry,
         }
         if profile.date_of_birth:
             values.add(profile.date_of_birth.isoformat())

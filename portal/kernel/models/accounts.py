@@ -225,7 +225,7 @@ class Profile(DerivedColumnsModel):
     occupation = EncryptedCharField(
         _("occupation"), max_length=100, blank=True, help_text=_("e.g. office worker.")
     )
-    industry = models.CharField(
+    industry = EncryptedCharField(
         _("industry"), max_length=100, blank=True, help_text=_("e.g. manufacturing.")
     )
     updated_at = models.DateTimeField(

@@ -1,4 +1,4 @@
-"""Encrypt the occupations stored before 0015. Not atomic, resumable: see 0009."""
+"""Encrypt the occupations and industries stored before 0015. Not atomic, resumable: see 0009."""
 
 from django.db import migrations
 
@@ -9,13 +9,13 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("portal", "0015_profile_occupation_encrypted"),
+        ("portal", "0015_profile_occupation_industry_encrypted"),
     ]
 
     operations = [
         encryption.migration_operation(
             encryption.TableSpec(
-                table="portal_profile", pk="id", columns={"occupation": "text"}
+                table="portal_profile", pk="id", columns={"occupation": "text", "industry": "text"}
             ),
         )
     ]

@@ -16,4 +16,9 @@ class Migration(migrations.Migration):
             name='occupation',
             field=portal.kernel.fields.EncryptedCharField(blank=True, help_text='e.g. office worker.', max_length=100, verbose_name='occupation'),
         ),
+        migrations.AlterField(
+            model_name='profile',
+            name='industry',
+            field=portal.kernel.fields.EncryptedCharField(blank=True, help_text='e.g. manufacturing.', max_length=100, verbose_name='industry'),
+        ),
     ]
