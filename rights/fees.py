@@ -112,6 +112,33 @@ def _new_reference(request: RightsRequest) -> str:
             return reference
 
 
+def published_amount(schedule: FeeSchedule | None, amount: int | None) -> int:
+    """The APPI fee: the published amount, and no other (art. 38, art. 32(1)(iii)).
+
+    Raises ValidationError when no fee was published for the request on the
+    day it was received (nothing may be charged), or when ``amount`` is not
+    the published one.
+    """
+    if schedule is None:
+        raise ValidationError(
+            _(
+                "No fee was published for this request on the day it was received, so none "
+                "may be charged (APPI art. 38)."
+            ),
+            code="no_published_fee",
+        )
+    if amount is not None and amount != schedule.amount:
+        raise ValidationError(
+            _(
+                "Under APPI the fee is the published one: %(amount)s for this request "
+                "(art. 38); another amount cannot be charged."
+            )
+            % {"amount": f"¥{schedule.amount:,}"},
+            code="not_published_amount",
+        )
+    return schedule.amount
+
+
 def fee_notice_context(payment: Payment) -> dict:
     """What the fee notice states: amount, payment reference and the pay-by date."""
     return {
@@ -135,8 +162,11 @@ def fee_request(
     """Ask the person a fee and wait for payment (the clock pauses).
 
     Allowed only for a request in review whose kind and regime may be charged
-    (:func:`fee_basis_for`). ``amount`` defaults to the published fee; any
-    other amount (or a fee where none is published) needs ``reason``. The
+    (:func:`fee_basis_for`). Under APPI the amount is the fee published for
+    the request on the day it was received, and nothing else
+    (:func:`published_amount`). Under GDPR / CCPA ``amount`` defaults to the
+    published fee; any other amount (or a fee where none is published) needs
+    ``reason``. The
     request moves to "awaiting payment" through the workflow, which pauses
     the deadline and sends the fee notice with the amount, the payment
     reference and the pay-by date. Asking again while a fee awaits payment
@@ -161,13 +191,10 @@ def fee_request(
                     "(GDPR 12(5), 15(3))."
                 )
             )
-        schedule = FeeSchedule.objects.applicable(
-            kind=locked.kind,
-            regime=locked.regime,
-            basis=basis,
-            delivery_method=locked.delivery_method,
-        )
-        if amount is None:
+        schedule = FeeSchedule.objects.for_request(locked, basis)
+        if basis == FeeBasis.PUBLISHED:
+            amount, reason = published_amount(schedule, amount), ""
+        elif amount is None:
             if schedule is None:
                 raise ValidationError(
                     _("No fee is published for this request; enter the amount and a reason.")

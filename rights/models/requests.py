@@ -259,6 +259,11 @@ class RightsRequest(models.Model):
     def is_paused(self) -> bool:
         return self.status in PAUSED_STATUSES
 
+    @property
+    def received_on(self) -> dt.date:
+        """The day the request was received (the fee in force that day applies)."""
+        return timezone.localdate(self.received_at)
+
     def days_left(self, now: dt.datetime | None = None) -> int | None:
         """Whole days to the deadline (negative when overdue); None when closed."""
         if not self.is_open:
