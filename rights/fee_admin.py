@@ -31,6 +31,7 @@ from .choices import (
     Regime,
     Status,
 )
+from .disclosure.selectors import delivered_copy_before
 from .fee_law import fee_basis_for
 from .models import FeeSchedule, Payment, PaymentEvent
 
@@ -160,6 +161,8 @@ class RequestFeeAdminMixin:
         chargeable = obj.kind in CHARGEABLE_KINDS
         may_ask = can_work and obj.status == Status.IN_REVIEW and chargeable
         further_copy_possible = obj.regime == Regime.GDPR and obj.kind == Kind.DISCLOSURE
+        # GDPR art. 15(3): a further copy only after a copy of the same data was delivered.
+        earlier_copy = delivered_copy_before(obj) if further_copy_possible and may_ask else None
         if basis == FeeBasis.PUBLISHED:
             # APPI art. 38: the published amount or nothing; no amount to type.
             may_confirm = schedule is not None
@@ -172,6 +175,7 @@ class RequestFeeAdminMixin:
             "fee_basis": basis,
             "fee_basis_label": FeeBasis(basis).label if basis else "",
             "fee_further_copy_possible": further_copy_possible,
+            "fee_earlier_copy": earlier_copy,
             "fee_may_confirm": may_confirm,
             "fee_schedule": schedule,
             "fee_may_ask": may_ask,

@@ -31,6 +31,7 @@ from .choices import (
     Regime,
     Status,
 )
+from .disclosure.selectors import delivered_copy_before
 from .fee_law import check_fee_allowed, fee_basis_for
 from .models import FeeSchedule, Payment, PaymentEvent, RequestEvent, RightsRequest
 from .notifications import recipient_of
@@ -140,14 +141,19 @@ def published_amount(schedule: FeeSchedule | None, amount: int | None) -> int:
 
 
 def fee_notice_context(payment: Payment) -> dict:
-    """What the fee notice states: amount, payment reference and the pay-by date."""
-    return {
-        "fee": {
-            "amount": payment.amount,
-            "reference": payment.reference,
-            "pay_by": payment.due_at.isoformat(),
-        }
+    """What the fee notice states: amount, payment reference and the pay-by date, and
+    for a further copy (GDPR art. 15(3)) the earlier delivery it follows."""
+    fee = {
+        "amount": payment.amount,
+        "reference": payment.reference,
+        "pay_by": payment.due_at.isoformat(),
     }
+    if payment.further_copy_of_id is not None:
+        fee["further_copy_of"] = {
+            "reference": payment.further_copy_of.reference,
+            "delivered_on": payment.further_copy_delivered_on.isoformat(),
+        }
+    return {"fee": fee}
 
 
 def fee_request(
@@ -191,6 +197,18 @@ def fee_request(
                     "(GDPR 12(5), 15(3))."
                 )
             )
+        earlier = None
+        if basis == FeeBasis.FURTHER_COPY:
+            earlier = delivered_copy_before(locked)
+            if earlier is None:
+                raise ValidationError(
+                    _(
+                        "No copy of this data was delivered to the person before this request: "
+                        "a first copy is free, only a further one may be charged (GDPR art. "
+                        "15(3))."
+                    ),
+                    code="no_earlier_copy",
+                )
         schedule = FeeSchedule.objects.for_request(locked, basis)
         if basis == FeeBasis.PUBLISHED:
             amount, reason = published_amount(schedule, amount), ""
@@ -212,6 +230,8 @@ def fee_request(
             basis=basis,
             schedule=schedule,
             deviation_reason=reason if schedule is None or amount != schedule.amount else "",
+            further_copy_of=earlier.request if earlier else None,
+            further_copy_delivered_on=earlier.delivered_on if earlier else None,
             due_at=pay_by(now),
             created_at=now,
         )

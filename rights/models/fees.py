@@ -213,6 +213,24 @@ class Payment(models.Model):
         verbose_name=_("fee schedule"),
         help_text=_("The published fee the amount came from, if any."),
     )
+    further_copy_of = models.ForeignKey(
+        RightsRequest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("further copy of"),
+        help_text=_(
+            "GDPR art. 15(3): the earlier request whose copy of the same data was delivered; "
+            "only a copy after it may be charged."
+        ),
+    )
+    further_copy_delivered_on = models.DateField(
+        _("earlier copy delivered on"),
+        null=True,
+        blank=True,
+        help_text=_("When the earlier copy reached the person (posted or downloaded)."),
+    )
     deviation_reason = models.TextField(
         _("why the amount differs"),
         blank=True,
@@ -312,6 +330,12 @@ class Payment(models.Model):
                 condition=~models.Q(basis=FeeBasis.PUBLISHED)
                 | models.Q(schedule__isnull=False, deviation_reason=""),
                 name="rights_payment_published_from_schedule",
+            ),
+            # GDPR art. 15(3): a further copy names the earlier delivered copy.
+            models.CheckConstraint(
+                condition=~models.Q(basis=FeeBasis.FURTHER_COPY)
+                | models.Q(further_copy_of__isnull=False, further_copy_delivered_on__isnull=False),
+                name="rights_payment_further_copy_names_earlier",
             ),
         ]
         triggers = [

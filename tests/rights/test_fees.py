@@ -24,6 +24,7 @@ from rights.choices import (
     Regime,
     Status,
 )
+from rights.disclosure.services import paper_mark_posted
 from rights.models import FeeSchedule, Payment, RightsRequest
 from tests.rights.fee_support import SINCE, in_review, publish
 
@@ -322,12 +323,67 @@ def test_gdpr_ccpa_request_is_free_until_marked_unfounded_or_excessive(
     assert request.status == Status.AWAITING_PAYMENT
 
 
-def test_gdpr_further_copy_may_carry_the_published_fee(officer, customer, file_request):
-    """GDPR 15(3): a reasonable fee for further copies."""
+def _posted_disclosure(customer, officer, file_request, *, on, **kwargs):
+    """A GDPR disclosure answered on paper, posted ``on``."""
+    with time_machine.travel(dt.datetime.combine(on, dt.time(3), tzinfo=dt.UTC)):
+        request = file_request(
+            customer, regime=Regime.GDPR, delivery_method=DeliveryMethod.PAPER, **kwargs
+        )
+        workflow.transition(request, to=Status.IN_REVIEW, actor=officer)
+        workflow.transition(request, to=Status.IN_PROGRESS, actor=officer)
+        paper_mark_posted(request=request, posted_on=on, actor=officer)
+    return request
+
+
+def test_gdpr_art_15_3_a_further_copy_follows_a_delivered_copy_and_the_notice_names_it(
+    officer, customer, file_request, django_capture_on_commit_callbacks
+):
+    """GDPR art. 15(3): a fee only for a copy after one of the same data was delivered;
+    the fee notice names that earlier delivery."""
     publish(regime=Regime.GDPR, basis=FeeBasis.FURTHER_COPY, amount=700)
-    request = in_review(file_request, customer, officer, regime=Regime.GDPR)
-    payment = fees.fee_request(request=request, actor=officer, further_copy=True)
+    earlier = _posted_disclosure(customer, officer, file_request, on=dt.date(2026, 5, 4))
+    mail.outbox.clear()
+    with time_machine.travel(START):
+        request = in_review(file_request, customer, officer, regime=Regime.GDPR)
+        with django_capture_on_commit_callbacks(execute=True):
+            payment = fees.fee_request(request=request, actor=officer, further_copy=True)
     assert payment.basis == FeeBasis.FURTHER_COPY and payment.amount == 700
+    assert payment.further_copy_of == earlier
+    assert payment.further_copy_delivered_on == dt.date(2026, 5, 4)
+    (notice,) = [m.body for m in mail.outbox if m.to == [customer.email]]
+    assert earlier.reference in notice and "2026-05-04" in notice and "15" in notice
+
+
+def test_gdpr_art_15_3_a_first_copy_is_never_charged_as_a_further_copy(
+    officer, customer, file_request
+):
+    """GDPR art. 15(3): the first access request is free even when staff tick
+    "further copy"; so is one asking more than the earlier copy held, or one that
+    came before the earlier copy was delivered."""
+    publish(regime=Regime.GDPR, basis=FeeBasis.FURTHER_COPY, amount=700)
+    first = in_review(file_request, customer, officer, regime=Regime.GDPR)
+    with pytest.raises(ValidationError) as refused:
+        fees.fee_request(request=first, actor=officer, further_copy=True)
+    assert "first copy is free" in " ".join(refused.value.messages)
+    # An earlier copy of one category only does not make a request for everything a
+    # further copy.
+    _posted_disclosure(
+        customer, officer, file_request, on=dt.date(2026, 5, 4), categories=["contact"]
+    )
+    with time_machine.travel(START):
+        wider = in_review(file_request, customer, officer, regime=Regime.GDPR)
+        with pytest.raises(ValidationError):
+            fees.fee_request(request=wider, actor=officer, further_copy=True)
+    assert not Payment.objects.exists()
+    # The database refuses a further-copy fee that names no earlier delivery.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Payment.objects.create(
+            request=first,
+            reference="X1",
+            amount=700,
+            basis=FeeBasis.FURTHER_COPY,
+            due_at=timezone.now(),
+        )
 
 
 def test_appi_has_no_unfounded_mark(officer, customer, file_request):
