@@ -11,7 +11,7 @@ import datetime as dt
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
 from portal.kernel.personal_data import yen
@@ -80,7 +80,8 @@ def render_notice(
             )
     if "download" in notification.context or "posted_on" in notification.context:
         context.update(delivery_notice_context(notification.context))
-    with translation.override(language):
+    # Dates as the person reads them: in their time zone, which the deadline counts in.
+    with translation.override(language), timezone.override(notification.request.zone):
         if fee:
             context["fee_amount"] = yen(fee["amount"])
 
