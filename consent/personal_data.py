@@ -49,6 +49,18 @@ class EvidenceSource(ModelSource):
             return super().erase(subject, category, actor=actor, batch_size=batch_size)
 
 
+@dataclass(frozen=True, eq=False)
+class ConsentEvidenceSource(EvidenceSource):
+    """Consent records: kept while relied on, then for the rule's period (GDPR art. 7(1)).
+
+    A retention rule counted from "no longer relied on" asks
+    :meth:`reliance_ended_at` when each record stopped being relied on.
+    """
+
+    def reliance_ended_at(self):
+        return selectors.reliance_ended_at()
+
+
 # --- turning stored ids into names, without a query per record -----------------
 
 # Purposes, versions and recipients are few and rarely change; their names are
@@ -80,7 +92,7 @@ def _item(name: str, label, category=Category.CONSENT, *, shows=None) -> Persona
 
 
 registry.register(
-    EvidenceSource(
+    ConsentEvidenceSource(
         model=ConsentRecord,
         subject_path="subject",
         label=_("Consent records"),

@@ -14,7 +14,18 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from .models import (
@@ -295,3 +306,46 @@ def years_after(day: datetime.date, years: int) -> datetime.date:
 def provision_record_keep_until(provided_on: datetime.date) -> datetime.date:
     """The last day a provision record is kept (APPI Art. 29: 3 years by default)."""
     return years_after(provided_on, settings.CONSENT_PROVISION_RECORD_YEARS)
+
+
+# --- how long a consent record is relied on (GDPR art. 7(1)) ----------------------
+
+
+def reliance_ended_at():
+    """When each consent record stopped being relied on, as an expression; NULL while it is.
+
+    GDPR art. 7(1): the company must be able to show the consent it relies on,
+    so the proof is kept while the consent is in force and for the rule's
+    period after (``consent-record``, counted from this moment):
+
+    - a grant for a purpose is relied on until the customer's next choice for
+      that purpose (a withdrawal, a refusal or a new grant);
+    - an acceptance of a policy version, until the customer accepts a later one;
+    - a withdrawal or refusal is proof from its own time, but is kept as long
+      as an earlier grant for the purpose is, so that erasing records never
+      leaves a grant as the latest choice (``may_use`` never flips to yes);
+    - a notice shown is proof from its own time.
+
+    The current grant has no end: the retention sweep keeps it whatever its age.
+    """
+    later = ConsentRecord.objects.filter(
+        subject=OuterRef("subject"), created_at__gt=OuterRef("created_at")
+    ).order_by("created_at", "id")
+    next_choice = later.filter(purpose=OuterRef("purpose"), action__in=CHOICE_ACTIONS)
+    next_acceptance = later.filter(purpose__isnull=True, action=ConsentRecord.Action.GRANTED)
+    earlier_grant = ConsentRecord.objects.filter(
+        subject=OuterRef("subject"),
+        purpose=OuterRef("purpose"),
+        action=ConsentRecord.Action.GRANTED,
+        created_at__lt=OuterRef("created_at"),
+    )
+    granted = Q(action=ConsentRecord.Action.GRANTED)
+    return Case(
+        When(
+            granted & Q(purpose__isnull=False), then=Subquery(next_choice.values("created_at")[:1])
+        ),
+        When(granted, then=Subquery(next_acceptance.values("created_at")[:1])),
+        When(Q(purpose__isnull=False) & Exists(earlier_grant), then=Value(None)),
+        default=F("created_at"),
+        output_field=DateTimeField(),
+    )

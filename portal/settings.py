@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "portal.kernel.middleware.SessionSecurityMiddleware",
+    "portal.kernel.middleware.StaffTimeZoneMiddleware",
     "consent.middleware.PolicyAcceptanceMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.kernel.middleware.ContentSecurityPolicyMiddleware",
@@ -350,6 +351,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 RIGHTS_DEFAULT_REGIME = env.str("RIGHTS_DEFAULT_REGIME", default="appi")
 RIGHTS_APPI_TARGET_DAYS = env.int("RIGHTS_APPI_TARGET_DAYS", default=14)
 RIGHTS_APPI_MAX_EXTENSION_DAYS = env.int("RIGHTS_APPI_MAX_EXTENSION_DAYS", default=14)
+# Each regime's deadlines count in the time zone of its requesters (stored on
+# each request when it is filed): APPI in Japan, GDPR in central Europe, CCPA in
+# California (docs/legal.md#deadlines).
+RIGHTS_REGIME_TIME_ZONES = {
+    "appi": env.str("RIGHTS_APPI_TIME_ZONE", default="Asia/Tokyo"),
+    "gdpr": env.str("RIGHTS_GDPR_TIME_ZONE", default="Europe/Berlin"),
+    "ccpa": env.str("RIGHTS_CCPA_TIME_ZONE", default="America/Los_Angeles"),
+}
 # Public-holiday calendars (country, subdivision) for business days, per regime.
 RIGHTS_HOLIDAY_CALENDARS = {
     "appi": ("JP", None),

@@ -84,6 +84,7 @@ class RightsRequestAdmin(
         "delivery_method",
         "assignee",
         "received_at",
+        "time_zone",
         "due_at",
         "extended_to",
         "acknowledgement_due_at",
@@ -111,6 +112,7 @@ class RightsRequestAdmin(
             {
                 "fields": [
                     "received_at",
+                    "time_zone",
                     "due_at",
                     "extended_to",
                     "acknowledgement_due_at",

@@ -21,7 +21,13 @@ Pauses, by regime (:func:`clock_stops`):
 - CCPA: nothing stops the clock; §7021(b) counts the 45 days from receipt
   "regardless of time required to verify the request".
 
-A deadline without pauses is the end of its day in the portal's time zone.
+Time zones: each request counts in the time zone of its requester
+(``RightsRequest.time_zone``, by default the regime's from
+``RIGHTS_REGIME_TIME_ZONES``: APPI Asia/Tokyo, GDPR Europe/Berlin, CCPA
+America/Los_Angeles). The day of receipt, the calendar month or days added
+and the end of the last day are all that zone's; every function takes ``tz``
+(None: the regime's zone). A deadline without pauses is the end of its day
+in that zone.
 Business days skip weekends and the public holidays of the regime's country
 (the holidays library; the calendars are a setting).
 """
@@ -32,6 +38,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from zoneinfo import ZoneInfo
 
 import holidays
 from dateutil.relativedelta import relativedelta
@@ -56,9 +63,22 @@ class ExtensionNotAllowed(ValueError):
     """The requested extension breaks the regime's rule; the message says which."""
 
 
-def _end_of_day(moment: dt.datetime) -> dt.datetime:
-    local = timezone.localtime(moment)
-    return local.replace(hour=23, minute=59, second=59, microsecond=0)
+def regime_time_zone(regime: str) -> str:
+    """The time zone a regime's requesters are in, by default (a setting)."""
+    return settings.RIGHTS_REGIME_TIME_ZONES.get(regime) or settings.TIME_ZONE
+
+
+def _zone(regime: str, tz: str | None) -> ZoneInfo:
+    return ZoneInfo(tz or regime_time_zone(regime))
+
+
+def _end_of_day(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=zone)
+
+
+def local_day(moment: dt.datetime, regime: str, tz: str | None = None) -> dt.date:
+    """The day ``moment`` falls on in the request's time zone."""
+    return moment.astimezone(_zone(regime, tz)).date()
 
 
 # CCPA requests acted on within 15 business days, with no extension: opting
@@ -98,22 +118,28 @@ def _max_extension(regime: str) -> relativedelta:
     return relativedelta(days=settings.RIGHTS_APPI_MAX_EXTENSION_DAYS)
 
 
-def base_deadline(regime: str, received_at: dt.datetime, *, kind: str | None = None) -> dt.datetime:
-    """The regime's answer deadline for ``kind`` before pauses and extensions."""
+def base_deadline(
+    regime: str, received_at: dt.datetime, *, kind: str | None = None, tz: str | None = None
+) -> dt.datetime:
+    """The regime's answer deadline for ``kind`` before pauses and extensions, counted
+    in the requester's time zone ``tz``."""
+    received_on = local_day(received_at, regime, tz)
     business_days = _business_days(regime, kind)
     if business_days is not None:
-        day = add_business_days(timezone.localdate(received_at), business_days, regime)
-        return _end_of_day(timezone.make_aware(dt.datetime.combine(day, dt.time())))
-    return _end_of_day(timezone.localtime(received_at) + _period(regime))
+        day = add_business_days(received_on, business_days, regime)
+    else:
+        day = received_on + _period(regime)
+    return _end_of_day(day, _zone(regime, tz))
 
 
 def latest_extended_deadline(
-    regime: str, received_at: dt.datetime, *, kind: str | None = None
+    regime: str, received_at: dt.datetime, *, kind: str | None = None, tz: str | None = None
 ) -> dt.datetime:
     """The furthest an extension may push the deadline (before pauses)."""
     if _business_days(regime, kind) is not None:
-        return base_deadline(regime, received_at, kind=kind)
-    return _end_of_day(timezone.localtime(received_at) + (_period(regime) + _max_extension(regime)))
+        return base_deadline(regime, received_at, kind=kind, tz=tz)
+    day = local_day(received_at, regime, tz) + (_period(regime) + _max_extension(regime))
+    return _end_of_day(day, _zone(regime, tz))
 
 
 def paused_for(
@@ -136,6 +162,7 @@ def due_at(
     pauses: Iterable[Pause] = (),
     extended_to: dt.datetime | None = None,
     now: dt.datetime | None = None,
+    tz: str | None = None,
 ) -> dt.datetime:
     """When the answer is due: the (extended) deadline moved back by exactly the
     time the clock stood still.
@@ -144,7 +171,7 @@ def due_at(
     with the waiting; once the pause closes it stays put. A pause of an hour
     adds an hour, not a day.
     """
-    base = extended_to or base_deadline(regime, received_at, kind=kind)
+    base = extended_to or base_deadline(regime, received_at, kind=kind, tz=tz)
     return base + paused_for(pauses, now, regime=regime)
 
 
@@ -158,8 +185,9 @@ def check_extension(
     new_deadline: dt.datetime,
     reason: str,
     now: dt.datetime | None = None,
+    tz: str | None = None,
 ) -> dt.datetime:
-    """Validate an extension and return the new deadline (end of its day).
+    """Validate an extension and return the new deadline (end of its day in ``tz``).
 
     ``extended_to`` is the request's current extension, if any; ``new_deadline``
     is stated without pauses, like :func:`base_deadline`. Raises
@@ -167,7 +195,7 @@ def check_extension(
     """
     now = now or timezone.now()
     pauses = list(pauses)
-    new_deadline = _end_of_day(new_deadline)
+    new_deadline = _end_of_day(local_day(new_deadline, regime, tz), _zone(regime, tz))
     if not reason.strip():
         raise ExtensionNotAllowed(_("An extension needs a reason; the customer is told it."))
     if _business_days(regime, kind) is not None:
@@ -179,19 +207,19 @@ def check_extension(
         )
     if regime in (Regime.GDPR, Regime.CCPA):
         # The person must be told within the first period, whatever came since.
-        if now > due_at(regime, received_at, kind=kind, pauses=pauses, now=now):
+        if now > due_at(regime, received_at, kind=kind, pauses=pauses, now=now, tz=tz):
             raise ExtensionNotAllowed(
                 _("Too late: the law requires the extension to be told within the first period.")
             )
     elif now > due_at(
-        regime, received_at, kind=kind, pauses=pauses, extended_to=extended_to, now=now
+        regime, received_at, kind=kind, pauses=pauses, extended_to=extended_to, now=now, tz=tz
     ):
         raise ExtensionNotAllowed(_("The deadline has passed: extend before it, not after."))
     if regime == Regime.CCPA and extended_to is not None:
         raise ExtensionNotAllowed(_("CCPA allows one extension only."))
-    if new_deadline <= (extended_to or base_deadline(regime, received_at, kind=kind)):
+    if new_deadline <= (extended_to or base_deadline(regime, received_at, kind=kind, tz=tz)):
         raise ExtensionNotAllowed(_("The new deadline must be later than the current one."))
-    limit = latest_extended_deadline(regime, received_at, kind=kind)
+    limit = latest_extended_deadline(regime, received_at, kind=kind, tz=tz)
     if new_deadline > limit:
         raise ExtensionNotAllowed(
             _("The law allows an extension up to %(date)s at the latest.")
@@ -224,10 +252,11 @@ def add_business_days(start: dt.date, days: int, regime: str) -> dt.date:
     return current
 
 
-def acknowledgement_due(regime: str, received_at: dt.datetime) -> dt.datetime | None:
+def acknowledgement_due(
+    regime: str, received_at: dt.datetime, *, tz: str | None = None
+) -> dt.datetime | None:
     """CCPA: confirm receipt within 10 business days. Other regimes: None."""
     if regime != Regime.CCPA:
         return None
-    day = add_business_days(timezone.localdate(received_at), 10, regime)
-    midnight = timezone.make_aware(dt.datetime.combine(day, dt.time()))
-    return _end_of_day(midnight)
+    day = add_business_days(local_day(received_at, regime, tz), 10, regime)
+    return _end_of_day(day, _zone(regime, tz))

@@ -31,6 +31,7 @@ from .choices import (
     Regime,
     Status,
 )
+from .disclosure.selectors import delivered_copy_before
 from .fee_law import fee_basis_for
 from .models import FeeSchedule, Payment, PaymentEvent
 
@@ -45,7 +46,8 @@ def is_privacy_officer(user) -> bool:
 
 
 class FeeConfirmForm(forms.Form):
-    amount = forms.IntegerField(label=_("Amount (JPY)"), min_value=1)
+    # Empty for APPI: the published fee is charged, never a typed amount (art. 38).
+    amount = forms.IntegerField(label=_("Amount (JPY)"), min_value=1, required=False)
     reason = forms.CharField(
         label=_("Reason, if the amount differs from the published fee"),
         required=False,
@@ -155,22 +157,26 @@ class RequestFeeAdminMixin:
         payments = list(obj.payments.select_related("confirmed_by", "refunded_by"))
         pending = next((p for p in payments if p.status == PaymentStatus.PENDING), None)
         basis = fee_basis_for(obj)
-        schedule = (
-            FeeSchedule.objects.applicable(
-                kind=obj.kind, regime=obj.regime, basis=basis, delivery_method=obj.delivery_method
-            )
-            if basis
-            else None
-        )
+        schedule = FeeSchedule.objects.for_request(obj, basis) if basis else None
         chargeable = obj.kind in CHARGEABLE_KINDS
         may_ask = can_work and obj.status == Status.IN_REVIEW and chargeable
+        further_copy_possible = obj.regime == Regime.GDPR and obj.kind == Kind.DISCLOSURE
+        # GDPR art. 15(3): a further copy only after a copy of the same data was delivered.
+        earlier_copy = delivered_copy_before(obj) if further_copy_possible and may_ask else None
+        if basis == FeeBasis.PUBLISHED:
+            # APPI art. 38: the published amount or nothing; no amount to type.
+            may_confirm = schedule is not None
+        else:
+            may_confirm = bool(basis) or further_copy_possible
         return {
             "fee_payments": payments,
             "fee_pending": pending,
             "fee_chargeable": chargeable,
             "fee_basis": basis,
             "fee_basis_label": FeeBasis(basis).label if basis else "",
-            "fee_further_copy_possible": obj.regime == Regime.GDPR and obj.kind == Kind.DISCLOSURE,
+            "fee_further_copy_possible": further_copy_possible,
+            "fee_earlier_copy": earlier_copy,
+            "fee_may_confirm": may_confirm,
             "fee_schedule": schedule,
             "fee_may_ask": may_ask,
             "fee_form": FeeConfirmForm(initial={"amount": schedule.amount if schedule else None}),

@@ -31,6 +31,7 @@ from .choices import (
     Regime,
     Status,
 )
+from .disclosure.selectors import delivered_copy_before
 from .fee_law import check_fee_allowed, fee_basis_for
 from .models import FeeSchedule, Payment, PaymentEvent, RequestEvent, RightsRequest
 from .notifications import recipient_of
@@ -112,15 +113,47 @@ def _new_reference(request: RightsRequest) -> str:
             return reference
 
 
+def published_amount(schedule: FeeSchedule | None, amount: int | None) -> int:
+    """The APPI fee: the published amount, and no other (art. 38, art. 32(1)(iii)).
+
+    Raises ValidationError when no fee was published for the request on the
+    day it was received (nothing may be charged), or when ``amount`` is not
+    the published one.
+    """
+    if schedule is None:
+        raise ValidationError(
+            _(
+                "No fee was published for this request on the day it was received, so none "
+                "may be charged (APPI art. 38)."
+            ),
+            code="no_published_fee",
+        )
+    if amount is not None and amount != schedule.amount:
+        raise ValidationError(
+            _(
+                "Under APPI the fee is the published one: %(amount)s for this request "
+                "(art. 38); another amount cannot be charged."
+            )
+            % {"amount": f"¥{schedule.amount:,}"},
+            code="not_published_amount",
+        )
+    return schedule.amount
+
+
 def fee_notice_context(payment: Payment) -> dict:
-    """What the fee notice states: amount, payment reference and the pay-by date."""
-    return {
-        "fee": {
-            "amount": payment.amount,
-            "reference": payment.reference,
-            "pay_by": payment.due_at.isoformat(),
-        }
+    """What the fee notice states: amount, payment reference and the pay-by date, and
+    for a further copy (GDPR art. 15(3)) the earlier delivery it follows."""
+    fee = {
+        "amount": payment.amount,
+        "reference": payment.reference,
+        "pay_by": payment.due_at.isoformat(),
     }
+    if payment.further_copy_of_id is not None:
+        fee["further_copy_of"] = {
+            "reference": payment.further_copy_of.reference,
+            "delivered_on": payment.further_copy_delivered_on.isoformat(),
+        }
+    return {"fee": fee}
 
 
 def fee_request(
@@ -135,8 +168,11 @@ def fee_request(
     """Ask the person a fee and wait for payment (the clock pauses).
 
     Allowed only for a request in review whose kind and regime may be charged
-    (:func:`fee_basis_for`). ``amount`` defaults to the published fee; any
-    other amount (or a fee where none is published) needs ``reason``. The
+    (:func:`fee_basis_for`). Under APPI the amount is the fee published for
+    the request on the day it was received, and nothing else
+    (:func:`published_amount`). Under GDPR / CCPA ``amount`` defaults to the
+    published fee; any other amount (or a fee where none is published) needs
+    ``reason``. The
     request moves to "awaiting payment" through the workflow, which pauses
     the deadline and sends the fee notice with the amount, the payment
     reference and the pay-by date. Asking again while a fee awaits payment
@@ -161,13 +197,22 @@ def fee_request(
                     "(GDPR 12(5), 15(3))."
                 )
             )
-        schedule = FeeSchedule.objects.applicable(
-            kind=locked.kind,
-            regime=locked.regime,
-            basis=basis,
-            delivery_method=locked.delivery_method,
-        )
-        if amount is None:
+        earlier = None
+        if basis == FeeBasis.FURTHER_COPY:
+            earlier = delivered_copy_before(locked)
+            if earlier is None:
+                raise ValidationError(
+                    _(
+                        "No copy of this data was delivered to the person before this request: "
+                        "a first copy is free, only a further one may be charged (GDPR art. "
+                        "15(3))."
+                    ),
+                    code="no_earlier_copy",
+                )
+        schedule = FeeSchedule.objects.for_request(locked, basis)
+        if basis == FeeBasis.PUBLISHED:
+            amount, reason = published_amount(schedule, amount), ""
+        elif amount is None:
             if schedule is None:
                 raise ValidationError(
                     _("No fee is published for this request; enter the amount and a reason.")
@@ -185,6 +230,8 @@ def fee_request(
             basis=basis,
             schedule=schedule,
             deviation_reason=reason if schedule is None or amount != schedule.amount else "",
+            further_copy_of=earlier.request if earlier else None,
+            further_copy_delivered_on=earlier.delivered_on if earlier else None,
             due_at=pay_by(now),
             created_at=now,
         )

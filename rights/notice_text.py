@@ -6,10 +6,12 @@ recipient without an account.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
 from portal.kernel.personal_data import yen
@@ -71,9 +73,15 @@ def render_notice(
         context["fee_reference"] = fee["reference"]
         context["fee_pay_by"] = parse_datetime(fee["pay_by"])
         context["fees_url"] = f"{settings.SITE_URL}{reverse('fees')}"
+        if fee.get("further_copy_of"):
+            context["fee_further_copy_of"] = fee["further_copy_of"]["reference"]
+            context["fee_further_copy_delivered_on"] = dt.date.fromisoformat(
+                fee["further_copy_of"]["delivered_on"]
+            )
     if "download" in notification.context or "posted_on" in notification.context:
         context.update(delivery_notice_context(notification.context))
-    with translation.override(language):
+    # Dates as the person reads them: in their time zone, which the deadline counts in.
+    with translation.override(language), timezone.override(notification.request.zone):
         if fee:
             context["fee_amount"] = yen(fee["amount"])
 

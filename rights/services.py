@@ -39,13 +39,16 @@ def request_submit(
     channel: str = Channel.PORTAL,
     regime: str | None = None,
     received_at: dt.datetime | None = None,
+    time_zone: str = "",
     actor=None,
     http_request=None,
 ) -> RightsRequest:
     """File a request: compute its deadlines, record it, tell the person.
 
     ``received_at`` defaults to now; staff entering a letter give the date it
-    arrived, from which the deadline counts.
+    arrived, from which the deadline counts. ``time_zone`` is the requester's,
+    in which the deadline's days are counted; by default the regime's
+    (``RIGHTS_REGIME_TIME_ZONES``).
     """
     with transaction.atomic():
         request = RightsRequest(
@@ -61,10 +64,13 @@ def request_submit(
         )
         if regime:
             request.regime = regime
+        request.time_zone = time_zone or deadlines.regime_time_zone(request.regime)
         request.acknowledgement_due_at = deadlines.acknowledgement_due(
-            request.regime, request.received_at
+            request.regime, request.received_at, tz=request.time_zone
         )
-        request.due_at = deadlines.due_at(request.regime, request.received_at, kind=request.kind)
+        request.due_at = deadlines.due_at(
+            request.regime, request.received_at, kind=request.kind, tz=request.time_zone
+        )
         request.full_clean(exclude=["due_at"])
         request.save()
         if services:
@@ -131,6 +137,7 @@ def request_extend(
                 extended_to=locked.extended_to,
                 new_deadline=new_deadline,
                 reason=reason,
+                tz=locked.zone,
             )
         except deadlines.ExtensionNotAllowed as error:
             raise ValidationError(str(error)) from error
@@ -203,10 +210,22 @@ def request_change_regime(
             return locked
         previous = locked.regime
         locked.regime = regime
+        # The requester's zone goes with the regime: its deadlines count there.
+        locked.time_zone = deadlines.regime_time_zone(regime)
         locked.extended_to = None
-        locked.acknowledgement_due_at = deadlines.acknowledgement_due(regime, locked.received_at)
+        locked.acknowledgement_due_at = deadlines.acknowledgement_due(
+            regime, locked.received_at, tz=locked.time_zone
+        )
         refresh_due_at(locked)
-        locked.save(update_fields=["regime", "extended_to", "acknowledgement_due_at", "due_at"])
+        locked.save(
+            update_fields=[
+                "regime",
+                "time_zone",
+                "extended_to",
+                "acknowledgement_due_at",
+                "due_at",
+            ]
+        )
         RequestEvent.objects.create(
             request=locked,
             kind=EventKind.REGIME,

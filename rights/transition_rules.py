@@ -159,12 +159,7 @@ def automatic_fee_due(request: RightsRequest) -> bool:
     if not settings.RIGHTS_FEE_AUTOMATIC:
         return False
     basis = fee_basis_for(request)
-    if basis is None or not FeeSchedule.objects.applicable(
-        kind=request.kind,
-        regime=request.regime,
-        basis=basis,
-        delivery_method=request.delivery_method,
-    ):
+    if basis is None or not FeeSchedule.objects.for_request(request, basis):
         return False
     return not request.payments.filter(
         status__in=(PaymentStatus.PAID, PaymentStatus.WAIVED)

@@ -138,6 +138,7 @@ def refresh_due_at(request: RightsRequest, *, now: dt.datetime | None = None) ->
         pauses=_pauses(request),
         extended_to=request.extended_to,
         now=now,
+        tz=request.zone,
     )
 
 

@@ -36,7 +36,7 @@ class UserAdmin(DjangoUserAdmin):
             _("Status"),
             {"fields": ["is_active", "email_verified_at", "last_login", "date_joined"]},
         ),
-        (_("Staff"), {"fields": ["is_staff", "is_superuser", "groups"]}),
+        (_("Staff"), {"fields": ["is_staff", "is_superuser", "groups", "time_zone"]}),
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),

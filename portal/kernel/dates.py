@@ -1,9 +1,13 @@
-"""Dates of birth as people type them, and what is derived from one."""
+"""Dates of birth as people type them, what is derived from one, and time zone names."""
 
 from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from zoneinfo import available_timezones
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
 
@@ -22,3 +26,9 @@ def parse_date(text: str) -> dt.date | None:
 def birth_year(day: dt.date | None) -> int | None:
     """The year alone, for age bands in the anonymised statistics."""
     return day.year if day else None
+
+
+def validate_time_zone(value: str) -> None:
+    """An IANA time zone name (e.g. Europe/Berlin), or empty."""
+    if value and value not in available_timezones():
+        raise ValidationError(_("Unknown time zone: %(zone)s.") % {"zone": value})

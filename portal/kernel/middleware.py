@@ -1,7 +1,8 @@
-"""Session security and response headers.
+"""Session security, the staff's time zone and response headers.
 
 ``SessionSecurityMiddleware`` ends idle sessions and tells people why a
-session of theirs ended; ``ContentSecurityPolicyMiddleware`` sends the
+session of theirs ended; ``StaffTimeZoneMiddleware`` shows staff dates in
+their own time zone; ``ContentSecurityPolicyMiddleware`` sends the
 Content-Security-Policy and Permissions-Policy headers.
 """
 
@@ -9,10 +10,12 @@ from __future__ import annotations
 
 import re
 import time
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, get_user_model, logout
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -131,6 +134,30 @@ class SessionSecurityMiddleware:
         ):
             message = _ended_messages().get(user.sessions_ended_reason, message)
         messages.info(request, message)
+
+
+class StaffTimeZoneMiddleware:
+    """Staff see dates and deadlines in their own time zone (``User.time_zone``);
+    everyone else, and staff without one, in the portal's (``TIME_ZONE``).
+
+    Deadlines are stored as moments, counted in the requester's zone
+    (rights.deadlines); this only decides how a page writes them.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        zone = getattr(user, "time_zone", "") if user and user.is_authenticated else ""
+        if zone and user.is_staff:
+            timezone.activate(ZoneInfo(zone))
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
 
 
 class ContentSecurityPolicyMiddleware:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
 from django.utils import timezone
 
+from rights.choices import Kind
 from rights.models import RightsRequest
 
 from .models import DELIVERED_KINDS, DisclosureDelivery, DisclosurePackage
@@ -59,4 +61,67 @@ def delivery_for_customer(request: RightsRequest) -> Delivery | None:
         )
     if delivery is not None and delivery.state == DisclosureDelivery.State.POSTED:
         return Delivery(package=None, delivery=delivery, url="", unavailable="")
+    return None
+
+
+@dataclass(frozen=True)
+class DeliveredCopy:
+    """An earlier disclosure whose copy reached the person: by post, or downloaded."""
+
+    request: RightsRequest
+    delivered_on: dt.date
+
+
+def _covers(earlier: list, later: list) -> bool:
+    """An earlier scope (empty: everything) covers everything a later one asks."""
+    return not earlier or (bool(later) and set(later) <= set(earlier))
+
+
+def delivered_copy_before(request: RightsRequest) -> DeliveredCopy | None:
+    """The latest copy of the same data delivered to the person before ``request``.
+
+    GDPR art. 15(3): only a copy that follows one already delivered is a
+    "further copy". The earlier request is a disclosure about the same
+    person, received before this one, whose services and categories cover
+    everything this one asks, and whose answer was posted or downloaded
+    before this request was received. None: this is a first copy, free.
+    """
+    if request.subject_id is None:
+        return None
+    earlier = (
+        RightsRequest.objects.filter(
+            subject_id=request.subject_id,
+            kind=Kind.DISCLOSURE,
+            received_at__lt=request.received_at,
+        )
+        .exclude(pk=request.pk)
+        .prefetch_related("services")
+        .order_by("-received_at", "-pk")
+    )
+    services = [s.pk for s in request.services.all()]
+    for candidate in earlier:
+        if not _covers([s.pk for s in candidate.services.all()], services):
+            continue
+        if not _covers(candidate.categories, request.categories):
+            continue
+        delivered_on = _delivered_on(candidate, before=request.received_at)
+        if delivered_on is not None:
+            return DeliveredCopy(request=candidate, delivered_on=delivered_on)
+    return None
+
+
+def _delivered_on(request: RightsRequest, *, before: dt.datetime) -> dt.date | None:
+    delivery = DisclosureDelivery.objects.filter(request=request).first()
+    if (
+        delivery is not None
+        and delivery.state == DisclosureDelivery.State.POSTED
+        and delivery.posted_on is not None
+        and delivery.posted_on <= timezone.localdate(before)
+    ):
+        return delivery.posted_on
+    package = DisclosurePackage.objects.filter(
+        request=request, download_count__gt=0, last_downloaded_at__lt=before
+    ).first()
+    if package is not None:
+        return timezone.localdate(package.last_downloaded_at)
     return None

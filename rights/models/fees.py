@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pgtrigger
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -43,6 +44,17 @@ class FeeScheduleQuerySet(models.QuerySet):
         rows = rows.filter(delivery_method__in={delivery_method, ""})
         # "" sorts first; the specific delivery method is preferred, then the newest row.
         return rows.order_by("-delivery_method", "-effective_from").first()
+
+    def for_request(self, request, basis: str) -> FeeSchedule | None:
+        """The fee published for ``request`` on the day it was received: the one
+        that applies to it, whatever was published since (APPI art. 38)."""
+        return self.applicable(
+            kind=request.kind,
+            regime=request.regime,
+            basis=basis,
+            delivery_method=request.delivery_method,
+            on=request.received_on,
+        )
 
 
 class FeeSchedule(models.Model):
@@ -201,6 +213,24 @@ class Payment(models.Model):
         verbose_name=_("fee schedule"),
         help_text=_("The published fee the amount came from, if any."),
     )
+    further_copy_of = models.ForeignKey(
+        RightsRequest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("further copy of"),
+        help_text=_(
+            "GDPR art. 15(3): the earlier request whose copy of the same data was delivered; "
+            "only a copy after it may be charged."
+        ),
+    )
+    further_copy_delivered_on = models.DateField(
+        _("earlier copy delivered on"),
+        null=True,
+        blank=True,
+        help_text=_("When the earlier copy reached the person (posted or downloaded)."),
+    )
     deviation_reason = models.TextField(
         _("why the amount differs"),
         blank=True,
@@ -295,6 +325,33 @@ class Payment(models.Model):
             models.CheckConstraint(
                 condition=models.Q(amount__gt=0), name="rights_payment_positive"
             ),
+            # APPI art. 38: a published fee comes from the schedule, with no deviation.
+            models.CheckConstraint(
+                condition=~models.Q(basis=FeeBasis.PUBLISHED)
+                | models.Q(schedule__isnull=False, deviation_reason=""),
+                name="rights_payment_published_from_schedule",
+            ),
+            # GDPR art. 15(3): a further copy names the earlier delivered copy.
+            models.CheckConstraint(
+                condition=~models.Q(basis=FeeBasis.FURTHER_COPY)
+                | models.Q(further_copy_of__isnull=False, further_copy_delivered_on__isnull=False),
+                name="rights_payment_further_copy_names_earlier",
+            ),
+        ]
+        triggers = [
+            # ... and at the schedule's amount (a check constraint sees one row only).
+            pgtrigger.Trigger(
+                name="payment_published_amount",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                when=pgtrigger.Before,
+                condition=pgtrigger.Q(new__basis=FeeBasis.PUBLISHED),
+                func=(
+                    "IF NEW.amount IS DISTINCT FROM (SELECT amount FROM rights_feeschedule "
+                    "WHERE id = NEW.schedule_id) THEN RAISE EXCEPTION "
+                    "'rights: a published fee is charged at its published amount (APPI art. 38)' "
+                    "USING ERRCODE = 'check_violation'; END IF; RETURN NEW;"
+                ),
+            )
         ]
         indexes = [
             # The expiry job: pending payments by deadline.

@@ -14,9 +14,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.kernel.dates import validate_time_zone
 from portal.kernel.fields import EncryptedJSONField, EncryptedTextField
 
 from ..choices import Channel, DeliveryMethod, Kind, PauseReason, Regime, RejectionGround, Status
+from ..deadlines import local_day, regime_time_zone
 
 OPEN_STATUSES = (
     Status.SUBMITTED,
@@ -159,6 +161,16 @@ class RightsRequest(models.Model):
         default=timezone.now,
         help_text=_("When the company received it: the deadline counts from here."),
     )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text=_(
+            "The requester's time zone, in which the deadline's days are counted; set from "
+            "the regime when the request is filed (RIGHTS_REGIME_TIME_ZONES)."
+        ),
+    )
     due_at = models.DateTimeField(
         _("due at"),
         help_text=_(
@@ -247,6 +259,11 @@ class RightsRequest(models.Model):
     def __str__(self):
         return f"{self.reference} {self.get_kind_display()}"
 
+    def save(self, *args, **kwargs):
+        if not self.time_zone:
+            self.time_zone = regime_time_zone(self.regime)
+        super().save(*args, **kwargs)
+
     @property
     def reference(self) -> str:
         return f"R-{self.pk:06d}" if self.pk else "R-new"
@@ -258,6 +275,22 @@ class RightsRequest(models.Model):
     @property
     def is_paused(self) -> bool:
         return self.status in PAUSED_STATUSES
+
+    @property
+    def zone(self) -> str:
+        """The time zone the request's days are counted in."""
+        return self.time_zone or regime_time_zone(self.regime)
+
+    @property
+    def received_on(self) -> dt.date:
+        """The day the request was received, in the requester's time zone (the fee
+        in force that day applies)."""
+        return local_day(self.received_at, self.regime, self.zone)
+
+    @property
+    def due_on(self) -> dt.date:
+        """The last day to answer, in the requester's time zone: what the person is told."""
+        return local_day(self.due_at, self.regime, self.zone)
 
     def days_left(self, now: dt.datetime | None = None) -> int | None:
         """Whole days to the deadline (negative when overdue); None when closed."""

@@ -36,6 +36,12 @@ def when_text(rule: RetentionRule) -> str:
         if not period:
             return gettext("until your account is closed")
         return gettext("for %(period)s after your account is closed") % {"period": period}
+    if trigger == RetentionTrigger.RELIANCE_END:
+        if not period:
+            return gettext("while the consent is in force")
+        return gettext(
+            "while the consent is in force and for %(period)s after it is withdrawn or replaced"
+        ) % {"period": period}
     if trigger == RetentionTrigger.REGISTRATION_END:
         if not period:
             return gettext("until your registration with the service ends")

@@ -68,7 +68,7 @@ def test_disclosure_fee_paid_by_bank_transfer(browser, live_server, screenshot, 
     staff.goto(f"/admin/rights/rightsrequest/{request.pk}/change/")
     staff.locator("button[name=to][value=in_review]").click()
     staff.wait_for_load_state()
-    assert staff.input_value("#id_fee_amount") == "1000"
+    assert "1,000" in staff.locator("#id_fee_amount").inner_text()  # APPI art. 38: shown, not typed
     staff.locator("button[name=confirm_fee]").click()
     staff.wait_for_load_state()
     request.refresh_from_db()

@@ -11,6 +11,9 @@ from rights.choices import Kind, PauseReason, Regime
 from rights.deadlines import ExtensionNotAllowed, Pause
 
 TOKYO = ZoneInfo("Asia/Tokyo")
+# Each regime counts in its requesters' time zone (RIGHTS_REGIME_TIME_ZONES).
+BERLIN = ZoneInfo("Europe/Berlin")
+LOS_ANGELES = ZoneInfo("America/Los_Angeles")
 
 
 @pytest.fixture(autouse=True)
@@ -19,12 +22,12 @@ def _english():
         yield
 
 
-def at(y, m, d, h=10, minute=0):
-    return dt.datetime(y, m, d, h, minute, tzinfo=TOKYO)
+def at(y, m, d, h=10, minute=0, tz=TOKYO):
+    return dt.datetime(y, m, d, h, minute, tzinfo=tz)
 
 
-def day(moment):
-    return moment.astimezone(TOKYO).date()
+def day(moment, tz=TOKYO):
+    return moment.astimezone(tz).date()
 
 
 def test_appi_target_is_14_days_by_default():
@@ -44,15 +47,15 @@ def test_deadline_is_the_end_of_its_day():
 @pytest.mark.parametrize(
     ("received", "due"),
     [
-        (at(2026, 1, 31), dt.date(2026, 2, 28)),  # GDPR art. 12(3): one calendar month
-        (at(2028, 1, 31), dt.date(2028, 2, 29)),  # leap year
-        (at(2026, 3, 31), dt.date(2026, 4, 30)),
-        (at(2026, 5, 15), dt.date(2026, 6, 15)),
-        (at(2026, 12, 31), dt.date(2027, 1, 31)),
+        (at(2026, 1, 31, tz=BERLIN), dt.date(2026, 2, 28)),  # GDPR art. 12(3): one month
+        (at(2028, 1, 31, tz=BERLIN), dt.date(2028, 2, 29)),  # leap year
+        (at(2026, 3, 31, tz=BERLIN), dt.date(2026, 4, 30)),
+        (at(2026, 5, 15, tz=BERLIN), dt.date(2026, 6, 15)),
+        (at(2026, 12, 31, tz=BERLIN), dt.date(2027, 1, 31)),
     ],
 )
 def test_gdpr_one_calendar_month(received, due):
-    assert day(deadlines.due_at(Regime.GDPR, received)) == due
+    assert day(deadlines.due_at(Regime.GDPR, received), BERLIN) == due
 
 
 def test_ccpa_answer_within_45_days():
@@ -148,17 +151,18 @@ def test_japanese_business_days_skip_golden_week():
 
 
 def test_ccpa_extension_of_45_days_once():
-    received = at(2026, 11, 2)
+    received = at(2026, 11, 2, tz=LOS_ANGELES)
     new = deadlines.check_extension(
         Regime.CCPA,
         received,
         extended_to=None,
-        new_deadline=at(2027, 1, 31),
+        new_deadline=at(2027, 1, 31, tz=LOS_ANGELES),
         reason="Large volume of records across services",
         now=at(2026, 11, 20),
     )
-    assert day(new) == dt.date(2027, 1, 31)
-    assert day(deadlines.due_at(Regime.CCPA, received, extended_to=new)) == dt.date(2027, 1, 31)
+    assert day(new, LOS_ANGELES) == dt.date(2027, 1, 31)
+    due = deadlines.due_at(Regime.CCPA, received, extended_to=new)
+    assert day(due, LOS_ANGELES) == dt.date(2027, 1, 31)
     with pytest.raises(ExtensionNotAllowed, match="one extension"):
         deadlines.check_extension(
             Regime.CCPA,
@@ -173,23 +177,23 @@ def test_ccpa_extension_of_45_days_once():
             Regime.CCPA,
             received,
             extended_to=None,
-            new_deadline=at(2027, 2, 1),
+            new_deadline=at(2027, 2, 1, tz=LOS_ANGELES),
             reason="too long",
             now=at(2026, 11, 20),
         )
 
 
 def test_gdpr_extension_up_to_two_months_only_within_the_first_month():
-    received = at(2026, 1, 31)
+    received = at(2026, 1, 31, tz=BERLIN)
     new = deadlines.check_extension(
         Regime.GDPR,
         received,
         extended_to=None,
-        new_deadline=at(2026, 4, 30),
+        new_deadline=at(2026, 4, 30, tz=BERLIN),
         reason="Complex request spanning five services",
         now=at(2026, 2, 20),
     )
-    assert day(new) == dt.date(2026, 4, 30)
+    assert day(new, BERLIN) == dt.date(2026, 4, 30)
     with pytest.raises(ExtensionNotAllowed):
         deadlines.check_extension(
             Regime.GDPR,
@@ -220,3 +224,40 @@ def test_an_extension_needs_a_reason():
             reason="  ",
             now=at(2026, 1, 20),
         )
+
+
+# -- time zones: each regime counts where its requesters are --------------------------
+
+
+def test_gdpr_art_12_3_counts_the_month_in_the_requesters_time_zone():
+    """GDPR art. 12(3): received 31 January 23:30 CET (already 1 February in Tokyo),
+    the month ends on 28 February in Berlin, not on 1 March."""
+    received = at(2026, 1, 31, 23, 30, tz=BERLIN)
+    due = deadlines.due_at(Regime.GDPR, received)
+    assert due == dt.datetime(2026, 2, 28, 23, 59, 59, tzinfo=BERLIN)
+    # Counted in Tokyo, as before, it would have been a day late.
+    tokyo = deadlines.due_at(Regime.GDPR, received, tz="Asia/Tokyo")
+    assert day(tokyo, BERLIN) == dt.date(2026, 3, 1)
+
+
+def test_ccpa_7021_counts_the_45_days_in_pacific_time():
+    """CCPA 11 CCR §7021(b): 45 calendar days from receipt in California; a request
+    sent at 20:00 on 1 June (already 2 June in Tokyo) is due on 16 July."""
+    received = at(2026, 6, 1, 20, 0, tz=LOS_ANGELES)
+    due = deadlines.due_at(Regime.CCPA, received)
+    assert due == dt.datetime(2026, 7, 16, 23, 59, 59, tzinfo=LOS_ANGELES)
+    acknowledge = deadlines.acknowledgement_due(Regime.CCPA, received)
+    assert day(acknowledge, LOS_ANGELES) == dt.date(2026, 6, 15)  # 10 business days
+
+
+def test_appi_art_33_3_counts_in_tokyo_and_each_zone_is_a_setting(settings):
+    """APPI art. 33(3) / 39: the 14 days run in Japan; the regimes' zones are settings."""
+    received = at(2026, 4, 1, 23, 30)
+    assert deadlines.due_at(Regime.APPI, received) == dt.datetime(
+        2026, 4, 15, 23, 59, 59, tzinfo=TOKYO
+    )
+    zones = settings.RIGHTS_REGIME_TIME_ZONES
+    settings.RIGHTS_REGIME_TIME_ZONES = {**zones, "gdpr": "Europe/Dublin"}
+    dublin = ZoneInfo("Europe/Dublin")
+    due = deadlines.due_at(Regime.GDPR, at(2026, 1, 31, 23, 30, tz=dublin))
+    assert due == dt.datetime(2026, 2, 28, 23, 59, 59, tzinfo=dublin)

@@ -66,11 +66,16 @@ def test_staff_confirm_the_fee_and_the_request_waits_for_payment(
     # Awaiting payment is reached through the fee form, not a bare status button.
     assert Status.AWAITING_PAYMENT not in [s for s, _label in page.context["allowed"]]
 
-    # An amount other than the published one needs a reason.
+    # APPI art. 38: the page shows the published amount, with nothing to type it over,
+    # and an amount other than the published one is refused, whatever the reason.
+    assert 'name="amount"' not in page.content.decode()
+    assert "¥1,000" in page.content.decode()
     response = officer_client.post(
-        f"/admin/rights/rightsrequest/{request.pk}/fee/", {"amount": "2500"}, follow=True
+        f"/admin/rights/rightsrequest/{request.pk}/fee/",
+        {"amount": "5000", "reason": "Large file"},
+        follow=True,
     )
-    assert "published fee" in _messages(response)
+    assert "published one" in _messages(response)
     assert not Payment.objects.exists()
 
     officer_client.post(f"/admin/rights/rightsrequest/{request.pk}/fee/", {"amount": "1000"})

@@ -19,7 +19,15 @@ from django.utils import timezone
 
 from portal.kernel.models import AuditEvent, OutboxMessage
 from rights import transition_rules, workflow
-from rights.choices import Channel, DeliveryMethod, Kind, PaymentStatus, Regime, Status
+from rights.choices import (
+    CHARGEABLE_KINDS,
+    Channel,
+    DeliveryMethod,
+    Kind,
+    PaymentStatus,
+    Regime,
+    Status,
+)
 from rights.disclosure.models import DisclosurePackage
 from rights.models import (
     DeferredErasure,
@@ -412,7 +420,9 @@ def _request_in(status: str, kind: str, customer, officer) -> RightsRequest | No
         workflow.transition(request, to=step, actor=officer, reason="Which service?")
     if status == Status.AWAITING_PAYMENT:
         try:
-            fees.fee_request(request=request, actor=officer, amount=500, reason="copying")
+            if request.kind in CHARGEABLE_KINDS:
+                publish(request.kind, amount=500)  # APPI art. 38: only a published fee
+            fees.fee_request(request=request, actor=officer)
         except Exception:  # noqa: BLE001 - a kind that may not be charged
             return None
     request.refresh_from_db()

@@ -14,7 +14,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from .. import encryption
-from ..dates import birth_year
+from ..dates import birth_year, validate_time_zone
 from ..fields import (
     DerivedCharField,
     DerivedColumnsModel,
@@ -91,6 +91,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         choices=settings.LANGUAGES,
         default=settings.LANGUAGE_CODE,
         help_text=_("The language of e-mails and notices sent to this person."),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text=_(
+            "Staff: the time zone the admin shows dates and deadlines in, e.g. Europe/Berlin; "
+            "empty: the portal's (TIME_ZONE)."
+        ),
     )
     is_staff = models.BooleanField(
         _("staff status"),

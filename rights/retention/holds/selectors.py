@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.lookups import LessThan
 from django.utils import timezone
 
 from portal.kernel.models import ServiceRegistration
@@ -125,6 +126,8 @@ def expired_q(rule: RetentionRule, source: Source, today: dt.date) -> Q | None:
                     )
         return condition
     cutoff = dates.event_cutoff(today, dates.Period.of(rule))
+    if trigger == RetentionTrigger.RELIANCE_END:
+        return reliance_ended_q(source, cutoff)
     if trigger == RetentionTrigger.REGISTRATION_END:
         # No registration still running or ended too recently. Once the
         # registrations themselves are erased (under a rule at least as long),
@@ -133,13 +136,28 @@ def expired_q(rule: RetentionRule, source: Source, today: dt.date) -> Q | None:
             _registrations(source).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=cutoff))
         )
     if trigger == RetentionTrigger.ACCOUNT_CLOSURE:
-        bound = timezone.make_aware(dt.datetime.combine(cutoff, dt.time.min))
-        return Exists(
-            AccountClosure.objects.filter(
-                user=OuterRef(subject_column(source)), closed_at__lt=bound
-            )
+        return Q(
+            _closed_before(source, timezone.make_aware(dt.datetime.combine(cutoff, dt.time.min)))
         )
     return None
+
+
+def _closed_before(source: ModelSource, bound: dt.datetime) -> Exists:
+    return Exists(
+        AccountClosure.objects.filter(user=OuterRef(subject_column(source)), closed_at__lt=bound)
+    )
+
+
+def reliance_ended_q(source: ModelSource, cutoff: dt.date) -> Q | None:
+    """Rows no longer relied on since before ``cutoff``: the source says when each row
+    stopped being relied on (``reliance_ended_at()``, NULL while it is, e.g. a consent
+    in force); the closure of the customer's account ends reliance too. None for a
+    source that cannot say."""
+    ended_at = getattr(source, "reliance_ended_at", None)
+    if ended_at is None:
+        return None
+    bound = timezone.make_aware(dt.datetime.combine(cutoff, dt.time.min))
+    return Q(LessThan(ended_at(), bound)) | Q(_closed_before(source, bound))
 
 
 def already_erased_q(source: Source, category: str) -> Q | None:
@@ -362,6 +380,8 @@ def rule_keep_until(
         return groups
     period = dates.Period.of(rule)
     until = None
+    if trigger == RetentionTrigger.RELIANCE_END:
+        return _reliance_keep_until(source, subject, rows, period, closing=closing)
     if trigger == RetentionTrigger.ACCOUNT_CLOSURE:
         closure = AccountClosure.objects.filter(user=subject).first()
         if closure is not None:
@@ -375,4 +395,29 @@ def rule_keep_until(
             if last is not None:
                 until = dates.keep_until(last, period)
     groups[until] = [row["pk"] for row in rows]
+    return groups
+
+
+def _reliance_keep_until(
+    source: ModelSource, subject, rows: list[dict], period, *, closing: bool
+) -> dict[dt.date | None, list]:
+    """Rows grouped by the last day they are kept after they stopped being relied on
+    (None: still relied on); the account's closure, or closing it now, ends reliance."""
+    if getattr(source, "reliance_ended_at", None) is None:
+        return {None: [row["pk"] for row in rows]}
+    closure = AccountClosure.objects.filter(user=subject).first()
+    closed_on = timezone.localdate(closure.closed_at) if closure else None
+    if closed_on is None and closing:
+        closed_on = timezone.localdate()
+    ended = dict(
+        source.model._default_manager.filter(pk__in=[row["pk"] for row in rows])
+        .annotate(_ended=source.reliance_ended_at())
+        .values_list("pk", "_ended")
+    )
+    groups: dict[dt.date | None, list] = {}
+    for row in rows:
+        days = [timezone.localdate(ended[row["pk"]])] if ended.get(row["pk"]) else []
+        days += [closed_on] if closed_on else []
+        until = dates.keep_until(min(days), period) if days else None
+        groups.setdefault(until, []).append(row["pk"])
     return groups

@@ -14,6 +14,10 @@ class RetentionTrigger(models.TextChoices):
     REGISTRATION_END = "registration_end", _("End of the customer's registration with the service")
     FISCAL_YEAR_END = "fiscal_year_end", _("End of the fiscal year of the record")
     ACCOUNT_CLOSURE = "account_closure", _("Closure of the customer's account")
+    RELIANCE_END = (
+        "reliance_end",
+        _("The record ceasing to be relied on (consent withdrawn or replaced, account closed)"),
+    )
 
 
 class RetentionRule(models.Model):

@@ -1,0 +1,98 @@
+"""Consent records are kept while the consent is relied on (GDPR art. 7(1)).
+
+The controller must be able to demonstrate the consent it relies on, so the
+retention sweep keeps a grant while it is the customer's current choice and
+counts the rule's 3 years from the moment it was withdrawn or replaced; it
+never changes what ``may_use`` answers.
+"""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.utils import translation
+
+from consent.models import ConsentRecord
+from consent.services import may_use
+from consent.services.consents import consent_update
+from rights.models import AccountClosure, RetentionRule
+from rights.retention import jobs
+from rights.retention.texts import retention_sentence
+from tests.consent_support import purpose
+from tests.factories import UserFactory
+
+from .retention_support import at
+
+pytestmark = pytest.mark.django_db
+
+TODAY = at(2026, 7, 1)
+DASHBOARD = ConsentRecord.Method.DASHBOARD
+
+
+def _choose(subject, granted: bool, when: dt.datetime) -> None:
+    with time_machine.travel(when, tick=False):
+        consent_update(subject=subject, choices={purpose("marketing"): granted}, method=DASHBOARD)
+
+
+def _actions(subject) -> list[str]:
+    return list(
+        ConsentRecord.objects.filter(subject=subject)
+        .order_by("created_at")
+        .values_list("action", flat=True)
+    )
+
+
+def test_gdpr_art_7_1_the_sweep_keeps_a_current_grant_and_may_use_does_not_change():
+    """GDPR art. 7(1): a grant given six years ago and never withdrawn is the consent
+    relied on today; the sweep keeps it and ``may_use`` stays yes."""
+    loyal = UserFactory()
+    _choose(loyal, True, at(2020, 1, 10))
+    regranted = UserFactory()  # granted, withdrew, granted again: all long ago
+    _choose(regranted, True, at(2020, 1, 10))
+    _choose(regranted, False, at(2021, 2, 1))
+    _choose(regranted, True, at(2021, 6, 1))
+    with time_machine.travel(TODAY, tick=False):
+        before = {user: may_use(user, "marketing") for user in (loyal, regranted)}
+        jobs.run_sweep()
+        jobs.run_sweep()
+        after = {user: may_use(user, "marketing") for user in (loyal, regranted)}
+    assert before == after == {loyal: True, regranted: True}
+    assert _actions(loyal) == ["granted"]
+    # The replaced grant and its withdrawal are 3 years past; the current grant stays.
+    assert _actions(regranted) == ["granted"]
+
+
+def test_gdpr_art_7_1_proof_is_kept_3_years_after_withdrawal_then_swept():
+    """GDPR art. 7(1): a withdrawn grant and the withdrawal are proof for 3 years from
+    the withdrawal, not from the grant; then both go and ``may_use`` stays no."""
+    recent = UserFactory()
+    _choose(recent, True, at(2020, 1, 10))
+    _choose(recent, False, at(2024, 3, 1))
+    old = UserFactory()
+    _choose(old, True, at(2020, 1, 10))
+    _choose(old, False, at(2023, 6, 1))
+    with time_machine.travel(TODAY, tick=False):
+        jobs.run_sweep()
+        jobs.run_sweep()
+        assert not may_use(recent, "marketing") and not may_use(old, "marketing")
+    assert _actions(recent) == ["granted", "withdrawn"]
+    assert _actions(old) == []
+
+
+def test_gdpr_art_7_1_a_closed_account_ends_reliance_on_its_consents():
+    """GDPR art. 7(1): once the account is closed no consent is relied on; the proof
+    is kept 3 years from the closure."""
+    closed = UserFactory()
+    _choose(closed, True, at(2020, 1, 10))
+    AccountClosure.objects.create(user=closed, closed_at=at(2023, 5, 1))
+    with time_machine.travel(TODAY, tick=False):
+        jobs.run_sweep()
+    assert _actions(closed) == []
+
+
+def test_the_consent_rule_says_it_is_kept_while_in_force():
+    """GDPR art. 7(1): the customer reads that proof is kept while the consent is in force."""
+    rule = RetentionRule.objects.get(code="consent-record")
+    assert rule.trigger == "reliance_end"
+    with translation.override("en"):
+        assert "while the consent is in force" in retention_sentence(rule)

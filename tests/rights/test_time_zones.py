@@ -1,0 +1,86 @@
+"""Deadlines count in the requester's time zone; staff read them in their own.
+
+GDPR art. 12(3) (one month from receipt) and CCPA 11 CCR §7021(b) (45 days)
+run where the requester is: a request is filed with its regime's zone
+(``RIGHTS_REGIME_TIME_ZONES``), keeps it, and the person is told the last day
+in it. Staff see every date in the zone of their account (``User.time_zone``).
+"""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core import mail
+
+from rights.choices import Regime
+from rights.services import request_change_regime
+
+pytestmark = pytest.mark.django_db
+
+BERLIN = ZoneInfo("Europe/Berlin")
+LOS_ANGELES = ZoneInfo("America/Los_Angeles")
+# 31 January 23:30 in Berlin: already 1 February 07:30 in Tokyo.
+LATE_JANUARY = dt.datetime(2026, 1, 31, 23, 30, tzinfo=BERLIN)
+
+
+def test_gdpr_art_12_3_request_is_filed_in_berlin_time_and_due_on_28_february(
+    customer, file_request, django_capture_on_commit_callbacks
+):
+    """GDPR art. 12(3): a request received 31 Jan 23:30 CET is due 28 Feb, in CET, and
+    the receipt tells the person 28 Feb."""
+    customer.language = "en"
+    customer.save(update_fields=["language"])
+    with (
+        time_machine.travel(LATE_JANUARY, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        request = file_request(customer, regime=Regime.GDPR)
+    assert request.time_zone == "Europe/Berlin"
+    assert request.due_at == dt.datetime(2026, 2, 28, 23, 59, 59, tzinfo=BERLIN)
+    assert request.due_on == dt.date(2026, 2, 28)
+    (receipt,) = [m.body for m in mail.outbox if m.to == [customer.email]]
+    assert "2026-02-28" in receipt and "2026-03-01" not in receipt
+
+
+def test_ccpa_7021_request_is_counted_in_pacific_time_and_moves_with_the_regime(
+    customer, officer, file_request
+):
+    """CCPA §7021(b): 45 days from receipt in California; changing the regime changes
+    the zone the deadline counts in."""
+    received = dt.datetime(2026, 6, 1, 20, 0, tzinfo=LOS_ANGELES)
+    with time_machine.travel(received, tick=False):
+        request = file_request(customer, regime=Regime.CCPA)
+        assert request.time_zone == "America/Los_Angeles"
+        assert request.due_on == dt.date(2026, 7, 16)
+        request = request_change_regime(
+            request=request, regime=Regime.APPI, reason="Customer lives in Japan", actor=officer
+        )
+    assert request.time_zone == "Asia/Tokyo"
+    assert request.due_on == dt.date(2026, 6, 16)  # 2 June in Tokyo + 14 days
+
+
+def test_the_regimes_time_zones_are_settings(settings, customer, file_request):
+    """GDPR art. 12(3): a company whose requesters are in Ireland counts in Dublin."""
+    zones = settings.RIGHTS_REGIME_TIME_ZONES
+    settings.RIGHTS_REGIME_TIME_ZONES = {**zones, "gdpr": "Europe/Dublin"}
+    request = file_request(customer, regime=Regime.GDPR)
+    assert request.time_zone == "Europe/Dublin"
+
+
+def test_staff_read_deadlines_in_their_own_time_zone(
+    officer, officer_client, customer, file_request
+):
+    """GDPR art. 12(3): a Berlin officer reads the 28 February deadline as 28 February;
+    without a zone of their own, staff read the portal's (Tokyo: 1 March, 07:59)."""
+    with time_machine.travel(LATE_JANUARY, tick=False):
+        request = file_request(customer, regime=Regime.GDPR)
+    url = f"/admin/rights/rightsrequest/{request.pk}/change/"
+    officer_client.cookies["django_language"] = "en"
+    tokyo_page = officer_client.get(url).content.decode()
+    assert "March 1, 2026, 7:59" in tokyo_page
+    officer.time_zone = "Europe/Berlin"
+    officer.save(update_fields=["time_zone"])
+    berlin_page = officer_client.get(url).content.decode()
+    assert "Feb. 28, 2026, 11:59" in berlin_page
+    assert "March 1, 2026" not in berlin_page
