@@ -199,6 +199,8 @@ def subjects_allowed_for_use(
 
     - a retired purpose allows no one;
     - a stop of use for this purpose, or for every purpose, excludes the customer;
+      a restriction of data kept after a deletion request excludes them from
+      every purpose but one resting on a legal obligation (GDPR Art. 18(2));
     - a required purpose allows everyone else (the contract, the accepted policy);
     - an optional purpose allows those whose latest choice for it is "granted".
     """
@@ -208,6 +210,9 @@ def subjects_allowed_for_use(
         subject=OuterRef("pk"), scope=ProcessingRestriction.Scope.USE
     )
     stopped = stopped.filter(Q(purpose=purpose) | Q(purpose__isnull=True))
+    if purpose.legal_basis == Purpose.LegalBasis.LEGAL_OBLIGATION:
+        # Data kept after a deletion request is kept for this ground alone.
+        stopped = stopped.exclude(source=ProcessingRestriction.Source.ERASURE_KEPT)
     users = User.objects.exclude(Exists(stopped))
     if purpose.is_required:
         return users
