@@ -52,6 +52,7 @@ from django.templatetags.static import static
 from django.utils import translation
 from django.utils.translation import gettext
 
+from consent.models import ProvisionRecord
 from portal.kernel.company import CompanyContact
 from portal.kernel.registry import Record, registry
 from rights.choices import Kind
@@ -266,6 +267,15 @@ def _header(outline: Outline) -> dict:
             }
             for info in outline.recipients
         ],
+        "withheld": [
+            {
+                "data": part.data,
+                "count": part.count,
+                "ground": part.ground,
+                "ground_text": part.ground_text,
+            }
+            for part in outline.withheld
+        ],
     }
 
 
@@ -296,7 +306,8 @@ def _write_json(archive, name: str, outline: Outline, summary: PackageSummary) -
         if outline.shows_provision:
             out.write('  "provision_records": [')
             separator = "\n    "
-            for row in provision_rows(scope.subject):
+            withheld = scope.withheld_ids(ProvisionRecord._meta.label_lower)
+            for row in provision_rows(scope.subject, withheld=withheld):
                 out.write(separator)
                 out.write(_dumps(row))
                 separator = ",\n    "
