@@ -17,6 +17,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from portal.kernel.registry import registry
+
 from .models import (
     ConsentRecord,
     PolicyVersion,
@@ -24,6 +26,7 @@ from .models import (
     ProvisionRecord,
     Purpose,
     Recipient,
+    ServicePage,
 )
 
 User = get_user_model()
@@ -300,3 +303,46 @@ def years_after(day: datetime.date, years: int) -> datetime.date:
 def provision_record_keep_until(provided_on: datetime.date) -> datetime.date:
     """The last day a provision record is kept (APPI Art. 29: 3 years by default)."""
     return years_after(provided_on, settings.CONSENT_PROVISION_RECORD_YEARS)
+
+
+# --- what each service publishes -------------------------------------------------
+
+
+def published_service_pages() -> QuerySet[ServicePage]:
+    """The public pages of the active services, by service code."""
+    return ServicePage.objects.filter(is_published=True, service__is_active=True).select_related(
+        "service"
+    )
+
+
+def service_pages_for(subject) -> QuerySet[ServicePage]:
+    """The public pages of the services ``subject`` is registered with."""
+    return published_service_pages().filter(service__registrations__user=subject).distinct()
+
+
+@dataclass(frozen=True)
+class ServiceData:
+    """One kind of data a service keeps: its label, categories and retention."""
+
+    label: str
+    categories: list[str]
+    retention: str | None
+
+
+def service_data(code: str) -> list[ServiceData]:
+    """The registry's sources of one service's records (each with a service), and the
+    retention text of each; data about the customer as a whole belongs to no service."""
+    rows = []
+    for source in registry.sources():
+        if getattr(source, "service_path", None) is None and (
+            getattr(source, "service_code", None) != code
+        ):
+            continue
+        rows.append(
+            ServiceData(
+                label=str(source.label),
+                categories=[str(c.label) for c in source.categories()],
+                retention=registry.retention_text(source.retention),
+            )
+        )
+    return rows
