@@ -236,7 +236,9 @@ def subjects_allowed_for_provision(
       (authorities receive data only under law, case by case: AuthorityRequest);
     - a stop of provision to this recipient, or to every recipient, excludes;
     - a subcontractor receives data for a purpose of its own (outsourcing,
-      APPI Art. 27(5)(i)) when that purpose may be used for the customer;
+      APPI Art. 27(5)(i)), and a joint user for a purpose of the published
+      joint use (APPI Art. 27(5)(iii)), when that purpose may be used for the
+      customer;
     - an affiliate or third party needs consent (APPI Art. 27(1)): one of its
       purposes must be optional and granted by the customer.
 

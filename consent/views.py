@@ -25,13 +25,15 @@ def privacy(request):
     version = selectors.current_policy_version()
     if version is None:
         raise Http404("No privacy policy is in force.")
+    recipients = list(selectors.active_recipients())
     return render(
         request,
         "consent/privacy.html",
         {
             "version": version,
             "purposes": selectors.active_purposes(),
-            "recipients": [{"recipient": r} for r in selectors.active_recipients()],
+            "recipients": [{"recipient": r} for r in recipients],
+            "joint_users": [r for r in recipients if r.is_joint_use],
             "company": CompanyContact(),
             "service_pages": selectors.published_service_pages(),
         },

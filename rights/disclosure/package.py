@@ -264,6 +264,7 @@ def _header(outline: Outline) -> dict:
                 "purposes": info.purposes,
                 "provision_records_about_you": info.provided,
                 "provision_stopped": info.stopped,
+                **_joint_use(info.recipient),
             }
             for info in outline.recipients
         ],
@@ -276,6 +277,20 @@ def _header(outline: Outline) -> dict:
             }
             for part in outline.withheld
         ],
+    }
+
+
+def _joint_use(recipient) -> dict:
+    """The published items of a joint use (APPI Art. 27(5)(iii)), for a joint user."""
+    if not recipient.is_joint_use:
+        return {}
+    return {
+        "joint_use": {
+            "data": recipient.joint_items,
+            "joint_users": recipient.joint_users,
+            "purposes": [p.title for p in recipient.purposes.all() if p.is_active],
+            "responsible": recipient.joint_manager,
+        }
     }
 
 

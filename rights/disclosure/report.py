@@ -134,6 +134,11 @@ class Outline:
     def shows_provision(self) -> bool:
         return self.scope.subject is not None and Category.CONSENT in self.scope.categories
 
+    @property
+    def joint_users(self) -> list:
+        """Recipients that use the data jointly with us (APPI Art. 27(5)(iii))."""
+        return [info.recipient for info in self.recipients if info.recipient.is_joint_use]
+
     def tables(self) -> Iterator[Table]:
         for part in self.categories:
             yield from part.tables
