@@ -27,6 +27,7 @@ from .models import (
     ProvisionRecord,
     Purpose,
     Recipient,
+    ServicePage,
 )
 
 
@@ -129,6 +130,14 @@ class RecipientAdmin(admin.ModelAdmin):
     list_filter = ["kind", "country", "is_active"]
     search_fields = ["name_ja", "name_en"]
     filter_horizontal = ["purposes"]
+    staff_scope = REFERENCE
+
+
+@admin.register(ServicePage)
+class ServicePageAdmin(admin.ModelAdmin):
+    list_display = ["service", "desk_ja", "responsible_ja", "desk_email", "is_published"]
+    list_filter = ["is_published"]
+    filter_horizontal = ["purposes", "recipients"]
     staff_scope = REFERENCE
 
 

@@ -2,7 +2,8 @@
 
 The purposes and the first policy version come from a data migration (they
 are the company's configuration); this adds recipients, the demo customer's
-consents and a few provision records. Running it again changes nothing.
+consents, a few provision records and each service's public page. Running it
+again changes nothing.
 """
 
 import datetime
@@ -10,8 +11,10 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from portal.kernel.models import Service
+
 from . import selectors, services
-from .models import ConsentRecord, ProvisionRecord, Purpose, Recipient
+from .models import ConsentRecord, ProvisionRecord, Purpose, Recipient, ServicePage
 
 RECIPIENTS = [
     {
@@ -75,3 +78,32 @@ def seed_consent_demo(*, customer, officer) -> None:
                 ground=ground,
                 actor=officer,
             )
+
+    for service in Service.objects.filter(is_active=True):
+        _service_page(service, by_name)
+
+
+def _service_page(service, recipients: dict[str, Recipient]) -> None:
+    name_en = service.name_en or service.name
+    page, created = ServicePage.objects.get_or_create(
+        service=service,
+        defaults={
+            "method_ja": (
+                f"{service.name}のお申込み時にお客様からご提供いただく情報と、"
+                "ご利用に伴って記録される利用履歴・請求情報を取り扱います。"
+            ),
+            "method_en": (
+                f"{name_en} handles what you give us when you sign up and the usage "
+                "and billing records your use of the service creates."
+            ),
+            "desk_ja": f"{service.name} お客様窓口",
+            "desk_en": f"{name_en} customer desk",
+            "responsible_ja": f"{service.name} 個人情報管理責任者 佐藤 健",
+            "responsible_en": f"Ken Sato, data protection lead of {name_en}",
+            "desk_email": f"{service.code}-privacy@rights-portal.example",
+            "desk_phone": "03-5555-0100",
+        },
+    )
+    if created:
+        page.purposes.set(Purpose.objects.filter(is_active=True))
+        page.recipients.set(recipients.values())

@@ -28,6 +28,8 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from portal.kernel.registry import registry
+
 from .models import (
     ConsentRecord,
     PolicyVersion,
@@ -35,6 +37,7 @@ from .models import (
     ProvisionRecord,
     Purpose,
     Recipient,
+    ServicePage,
 )
 
 User = get_user_model()
@@ -210,6 +213,8 @@ def subjects_allowed_for_use(
 
     - a retired purpose allows no one;
     - a stop of use for this purpose, or for every purpose, excludes the customer;
+      a restriction of data kept after a deletion request excludes them from
+      every purpose but one resting on a legal obligation (GDPR Art. 18(2));
     - a required purpose allows everyone else (the contract, the accepted policy);
     - an optional purpose allows those whose latest choice for it is "granted".
     """
@@ -219,6 +224,9 @@ def subjects_allowed_for_use(
         subject=OuterRef("pk"), scope=ProcessingRestriction.Scope.USE
     )
     stopped = stopped.filter(Q(purpose=purpose) | Q(purpose__isnull=True))
+    if purpose.legal_basis == Purpose.LegalBasis.LEGAL_OBLIGATION:
+        # Data kept after a deletion request is kept for this ground alone.
+        stopped = stopped.exclude(source=ProcessingRestriction.Source.ERASURE_KEPT)
     users = User.objects.exclude(Exists(stopped))
     if purpose.is_required:
         return users
@@ -239,7 +247,9 @@ def subjects_allowed_for_provision(
       (authorities receive data only under law, case by case: AuthorityRequest);
     - a stop of provision to this recipient, or to every recipient, excludes;
     - a subcontractor receives data for a purpose of its own (outsourcing,
-      APPI Art. 27(5)(i)) when that purpose may be used for the customer;
+      APPI Art. 27(5)(i)), and a joint user for a purpose of the published
+      joint use (APPI Art. 27(5)(iii)), when that purpose may be used for the
+      customer;
     - an affiliate or third party needs consent (APPI Art. 27(1)): one of its
       purposes must be optional and granted by the customer.
 
@@ -349,3 +359,46 @@ def reliance_ended_at():
         default=F("created_at"),
         output_field=DateTimeField(),
     )
+
+
+# --- what each service publishes -------------------------------------------------
+
+
+def published_service_pages() -> QuerySet[ServicePage]:
+    """The public pages of the active services, by service code."""
+    return ServicePage.objects.filter(is_published=True, service__is_active=True).select_related(
+        "service"
+    )
+
+
+def service_pages_for(subject) -> QuerySet[ServicePage]:
+    """The public pages of the services ``subject`` is registered with."""
+    return published_service_pages().filter(service__registrations__user=subject).distinct()
+
+
+@dataclass(frozen=True)
+class ServiceData:
+    """One kind of data a service keeps: its label, categories and retention."""
+
+    label: str
+    categories: list[str]
+    retention: str | None
+
+
+def service_data(code: str) -> list[ServiceData]:
+    """The registry's sources of one service's records (each with a service), and the
+    retention text of each; data about the customer as a whole belongs to no service."""
+    rows = []
+    for source in registry.sources():
+        if getattr(source, "service_path", None) is None and (
+            getattr(source, "service_code", None) != code
+        ):
+            continue
+        rows.append(
+            ServiceData(
+                label=str(source.label),
+                categories=[str(c.label) for c in source.categories()],
+                retention=registry.retention_text(source.retention),
+            )
+        )
+    return rows

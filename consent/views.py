@@ -4,9 +4,9 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -25,14 +25,40 @@ def privacy(request):
     version = selectors.current_policy_version()
     if version is None:
         raise Http404("No privacy policy is in force.")
+    recipients = list(selectors.active_recipients())
     return render(
         request,
         "consent/privacy.html",
         {
             "version": version,
             "purposes": selectors.active_purposes(),
-            "recipients": [{"recipient": r} for r in selectors.active_recipients()],
+            "recipients": [{"recipient": r} for r in recipients],
+            "joint_users": [r for r in recipients if r.is_joint_use],
             "company": CompanyContact(),
+            "service_pages": selectors.published_service_pages(),
+        },
+    )
+
+
+def service_page(request, code):
+    """What one service publishes: purposes, method and scope, retention, partner
+    companies, its inquiry window; public. A request filed from it names the service."""
+    page = get_object_or_404(selectors.published_service_pages(), service__code=code)
+    request_url = reverse("rights:request_new") + "?" + urlencode({"service": code})
+    return render(
+        request,
+        "consent/service_page.html",
+        {
+            "page": page,
+            "service": page.service,
+            "purposes": page.purposes.filter(is_active=True),
+            "data": selectors.service_data(code),
+            "recipients": [
+                {"recipient": r}
+                for r in page.recipients.filter(is_active=True).prefetch_related("purposes")
+            ],
+            "company": CompanyContact(),
+            "request_url": request_url,
         },
     )
 

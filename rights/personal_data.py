@@ -147,6 +147,11 @@ registry.exempt(
     "of the retention periods counted from closure.",
 )
 registry.exempt(
+    "rights.WithheldRecord",
+    reason="A staff decision to leave one record out of a disclosure: a record reference, a "
+    "ground and the member of staff; the person is told the kind of data and the ground.",
+)
+registry.exempt(
     "rights.DisclosureDelivery",
     reason="How a disclosure was delivered (build attempts, posting date); it points only at the "
     "member of staff who posted it and holds none of the customer's data.",

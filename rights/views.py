@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -24,7 +25,7 @@ from . import fees, services, workflow
 from .choices import CHARGEABLE_KINDS, Kind, PaymentStatus, Status
 from .correction import requested_changes
 from .disclosure.selectors import delivery_for_customer
-from .forms import FORMS, MessageForm
+from .forms import FORMS, MessageForm, customer_services
 from .models import RightsRequest
 from .notice_text import render_notice
 from .notifications import recipient_of
@@ -75,7 +76,18 @@ def request_list(request):
 @step_up_required
 def request_new(request):
     kinds = [(kind, Kind(kind).label, KIND_HELP[kind]) for kind in Kind.values]
-    return render(request, "rights/request_new.html", {"kinds": kinds})
+    service = _chosen_service(request)
+    query = "?" + urlencode({"service": service.code}) if service else ""
+    return render(
+        request, "rights/request_new.html", {"kinds": kinds, "service": service, "query": query}
+    )
+
+
+def _chosen_service(request):
+    """The service a service's public page asked about (``?service=<code>``), when the
+    customer uses it; anything else is ignored."""
+    code = request.GET.get("service", "")
+    return customer_services(request.user).filter(code=code).first() if code else None
 
 
 #: The buttons of the two steps: the form posts "review"; the review page posts
@@ -98,7 +110,13 @@ def request_create(request, kind):
     form_class = FORMS.get(kind)
     if form_class is None:
         raise Http404
-    form = form_class(request.POST or None, request.FILES or None, subject=request.user)
+    service = _chosen_service(request) if request.method == "GET" else None
+    form = form_class(
+        request.POST or None,
+        request.FILES or None,
+        subject=request.user,
+        initial={"services": [service.pk]} if service else None,
+    )
     step = request.POST.get("step", STEP_REVIEW)
     if request.method == "GET" or step == STEP_CHANGE:
         return _render_form(request, form, kind)

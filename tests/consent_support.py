@@ -4,7 +4,8 @@ import datetime
 
 from django.utils import timezone
 
-from consent.models import PolicyVersion, Purpose, Recipient
+from consent.models import PolicyVersion, Purpose, Recipient, ServicePage
+from tests.factories import ServiceFactory
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) ConsentTest/1.0"
 
@@ -45,3 +46,45 @@ def new_policy_version(*, material: bool, version: str = "2", ago: int = 1) -> P
         text_ja=f"プライバシーポリシー 第{version}版",
         text_en=f"Privacy policy version {version}",
     )
+
+
+SERVICE_PAGE_ITEMS = {
+    "ja": [
+        "シネマプラスにおける個人情報の取扱い",
+        "マーケティング及びサービスの改善",  # a purpose of use
+        "視聴履歴とお支払い情報を取り扱います。",  # method and scope
+        "やまと配送株式会社",  # a partner company
+        "シネマプラス お客様窓口",  # its own inquiry window
+        "個人情報管理責任者 佐藤 健",  # the responsible person
+        "video-privacy@example.com",
+        'href="/requests/new/?service=video"',
+    ],
+    "en": [
+        "Personal data in Cinema Plus",
+        "Marketing and improving the services",
+        "We handle your viewing history and payment details.",
+        "Yamato Delivery Co., Ltd.",
+        "Cinema Plus customer desk",
+        "Ken Sato, data protection lead",
+        "video-privacy@example.com",
+        'href="/requests/new/?service=video"',
+    ],
+}
+
+
+def service_page(recipient: Recipient):
+    """The published page of the service "video" (Cinema Plus), with one partner."""
+    service = ServiceFactory(code="video", name="シネマプラス", name_en="Cinema Plus")
+    page = ServicePage.objects.create(
+        service=service,
+        method_ja="視聴履歴とお支払い情報を取り扱います。",
+        method_en="We handle your viewing history and payment details.",
+        desk_ja="シネマプラス お客様窓口",
+        desk_en="Cinema Plus customer desk",
+        responsible_ja="個人情報管理責任者 佐藤 健",
+        responsible_en="Ken Sato, data protection lead",
+        desk_email="video-privacy@example.com",
+    )
+    page.purposes.set([purpose("marketing"), purpose("billing")])
+    page.recipients.set([recipient])
+    return page

@@ -8,7 +8,8 @@ Models hold fields and constraints only. Every write goes through
 By job: ``purposes`` (purposes of use, policy versions), ``consents``
 (consent records), ``recipients`` (recipients, provision records),
 ``restrictions`` (processing restrictions, requests from authorities),
-``marketing`` (marketing runs and deliveries). Everything is imported from here.
+``marketing`` (marketing runs and deliveries), ``service_pages`` (what each
+service publishes). Everything is imported from here.
 """
 
 from .consents import ConsentRecord
@@ -16,6 +17,7 @@ from .marketing import MarketingCampaign, MarketingDelivery
 from .purposes import PolicyVersion, Purpose
 from .recipients import ProvisionRecord, Recipient
 from .restrictions import AuthorityRequest, ProcessingRestriction
+from .service_pages import ServicePage
 
 __all__ = [
     "AuthorityRequest",
@@ -27,4 +29,5 @@ __all__ = [
     "ProvisionRecord",
     "Purpose",
     "Recipient",
+    "ServicePage",
 ]

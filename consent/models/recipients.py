@@ -23,6 +23,7 @@ class Recipient(models.Model):
         AFFILIATE = "affiliate", _("Affiliate")
         THIRD_PARTY = "third_party", _("Third party")
         PUBLIC_AUTHORITY = "public_authority", _("Public authority")
+        JOINT_USE = "joint_use", _("Joint user (joint use)")
 
     name_ja = models.CharField(_("name (Japanese)"), max_length=200, help_text=_("Legal name."))
     name_en = models.CharField(_("name (English)"), max_length=200, help_text=_("Legal name."))
@@ -32,7 +33,8 @@ class Recipient(models.Model):
         choices=Kind.choices,
         help_text=_(
             "A subcontractor handles data on our behalf within our purposes (APPI Art. 27(5)); "
-            "an affiliate or third party needs the customer's consent."
+            "a joint user uses it with us under the published joint-use items (APPI Art. "
+            "27(5)(iii)); an affiliate or third party needs the customer's consent."
         ),
     )
     country = models.CharField(
@@ -59,11 +61,64 @@ class Recipient(models.Model):
         default=True,
         help_text=_("Former recipients stay for the records but receive nothing more."),
     )
+    # Joint use (APPI Art. 27(5)(iii)): what is published before data is shared;
+    # the purpose of use of the joint users is the recipient's purposes above.
+    joint_items_ja = models.TextField(
+        _("data used jointly (Japanese)"),
+        blank=True,
+        help_text=_("For joint use: the items of personal data used jointly."),
+    )
+    joint_items_en = models.TextField(
+        _("data used jointly (English)"),
+        blank=True,
+        help_text=_("For joint use: the items of personal data used jointly."),
+    )
+    joint_users_ja = models.TextField(
+        _("joint users (Japanese)"),
+        blank=True,
+        help_text=_("For joint use: who uses the data jointly (the scope of joint users)."),
+    )
+    joint_users_en = models.TextField(
+        _("joint users (English)"),
+        blank=True,
+        help_text=_("For joint use: who uses the data jointly (the scope of joint users)."),
+    )
+    joint_manager_ja = models.TextField(
+        _("party responsible (Japanese)"),
+        blank=True,
+        help_text=_(
+            "For joint use: name, address and representative of the party responsible "
+            "for managing the data."
+        ),
+    )
+    joint_manager_en = models.TextField(
+        _("party responsible (English)"),
+        blank=True,
+        help_text=_(
+            "For joint use: name, address and representative of the party responsible "
+            "for managing the data."
+        ),
+    )
 
     class Meta:
         verbose_name = _("recipient")
         verbose_name_plural = _("recipients")
         ordering = ["kind", "name_en"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind="joint_use")
+                | (
+                    ~models.Q(joint_items_ja="")
+                    & ~models.Q(joint_users_ja="")
+                    & ~models.Q(joint_manager_ja="")
+                ),
+                name="consent_joint_use_items_published",
+                violation_error_message=_(
+                    "Joint use needs the data used jointly, the joint users and the party "
+                    "responsible (APPI art. 27(5)(iii))."
+                ),
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -71,6 +126,22 @@ class Recipient(models.Model):
     @property
     def name(self) -> str:
         return localized(self, "name")
+
+    @property
+    def is_joint_use(self) -> bool:
+        return self.kind == self.Kind.JOINT_USE
+
+    @property
+    def joint_items(self) -> str:
+        return localized(self, "joint_items")
+
+    @property
+    def joint_users(self) -> str:
+        return localized(self, "joint_users")
+
+    @property
+    def joint_manager(self) -> str:
+        return localized(self, "joint_manager")
 
     @property
     def needs_consent(self) -> bool:
@@ -91,6 +162,7 @@ class ProvisionRecord(AppendOnlyModel):
         LAW = "law", _("Required by law")
         EMERGENCY = "emergency", _("Protection of life, body or property")
         SUCCESSION = "succession", _("Business succession")
+        JOINT_USE = "joint_use", _("Joint use")
 
     provided_on = models.DateField(
         _("date"), db_index=True, help_text=_("The day the data was provided.")

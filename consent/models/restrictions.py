@@ -18,6 +18,11 @@ class ProcessingRestriction(models.Model):
 
     Created by an approved stop-use / stop-provision request or by staff. It
     applies from ``starts_at`` until ``ends_at`` (open-ended when empty).
+
+    Source "erasure_kept" is the restriction of data a deletion request could
+    not erase because a law or a legal hold keeps it (GDPR Art. 18(1)(b)-(c),
+    17(3)(b),(e)): it stops every purpose except those whose legal basis is a
+    legal obligation, the ground the data is kept for.
     """
 
     class Scope(models.TextChoices):
@@ -28,6 +33,7 @@ class ProcessingRestriction(models.Model):
         STOP_USE_REQUEST = "stop_use_request", _("Stop-use request")
         STOP_PROVISION_REQUEST = "stop_provision_request", _("Stop-provision request")
         STAFF = "staff", _("Staff decision")
+        ERASURE_KEPT = "erasure_kept", _("Data kept after a deletion request")
 
     subject = customer_field(
         related_name="processing_restrictions", help_text=_("Whose data is restricted.")

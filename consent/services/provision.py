@@ -32,7 +32,11 @@ class ProvisionRefused(ValidationError):
 # purposes) and so are subject to may_provide. Law, emergency and succession
 # are exceptions the law itself makes (APPI Art. 27(1), 27(5)(ii)); a
 # customer's stop-provision request cannot override them.
-_CUSTOMER_GROUNDS = {ProvisionRecord.Ground.CONSENT, ProvisionRecord.Ground.OUTSOURCING}
+_CUSTOMER_GROUNDS = {
+    ProvisionRecord.Ground.CONSENT,
+    ProvisionRecord.Ground.OUTSOURCING,
+    ProvisionRecord.Ground.JOINT_USE,
+}
 
 
 def provision_check(*, subject, recipient: Recipient, ground: str, note: str = "") -> None:
@@ -45,6 +49,11 @@ def provision_check(*, subject, recipient: Recipient, ground: str, note: str = "
         raise ProvisionRefused(
             _("Outsourcing is a ground only for subcontractors; %(recipient)s is not one.") % names,
             code="not_subcontractor",
+        )
+    if ground == ProvisionRecord.Ground.JOINT_USE and not recipient.is_joint_use:
+        raise ProvisionRefused(
+            _("Joint use is a ground only for joint users; %(recipient)s is not one.") % names,
+            code="joint_use_mismatch",
         )
     if ground in _CUSTOMER_GROUNDS:
         restricted = (

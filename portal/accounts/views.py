@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from consent import selectors as consent_selectors
 from portal.kernel import outbox, stepup
 from portal.kernel.audit import audit_log
 from portal.kernel.decorators import StepUpRequiredMixin, step_up_required
@@ -218,7 +219,8 @@ def my_data(request):
     and runs a fixed number of queries however many records there are.
     """
     data = subject_view(request.user, pages=request.GET)
-    return render(request, "portal/my_data.html", {"data": data})
+    pages = consent_selectors.service_pages_for(request.user)
+    return render(request, "portal/my_data.html", {"data": data, "service_pages": pages})
 
 
 def _qr_svg_data_uri(text: str) -> str:

@@ -13,16 +13,28 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.audit import audit_log
-from rights.choices import Status
+from rights.choices import Kind, Status
 
 from . import package as content
-from . import services
-from .models import DELIVERED_KINDS, DisclosureDelivery, DisclosurePackage
+from . import services, withholding
+from .models import DELIVERED_KINDS, DisclosureDelivery, DisclosurePackage, WithheldRecord
 
 
 class PostedForm(forms.Form):
     posted_on = forms.DateField(
         label=_("Posted on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class WithholdForm(forms.Form):
+    record = forms.CharField(
+        label=_("Record"),
+        max_length=150,
+        help_text=_('As "source:id", e.g. consent.provisionrecord:7 (see the subject lookup).'),
+    )
+    ground = forms.ChoiceField(label=_("Ground"), choices=WithheldRecord.Ground.choices)
+    note = forms.CharField(
+        label=_("Note for staff"), required=False, max_length=2000, widget=forms.Textarea
     )
 
 
@@ -40,6 +52,16 @@ class DisclosureAdminMixin:
                 "<id:pk>/disclosure/posted/",
                 wrap(self.disclosure_posted_view),
                 name=f"{prefix}_disclosure_posted",
+            ),
+            path(
+                "<id:pk>/disclosure/withhold/",
+                wrap(self.disclosure_withhold_view),
+                name=f"{prefix}_disclosure_withhold",
+            ),
+            path(
+                "<id:pk>/disclosure/withhold/<id:withheld>/cancel/",
+                wrap(self.disclosure_withhold_cancel_view),
+                name=f"{prefix}_disclosure_withhold_cancel",
             ),
             path(
                 "<id:pk>/disclosure/print/",
@@ -65,8 +87,44 @@ class DisclosureAdminMixin:
                 "may_post": can_work and in_progress and paper,
                 "may_print": can_work and (paper or in_progress),
                 "posted_form": PostedForm(initial={"posted_on": timezone.localdate()}),
+                "withheld": list(obj.withheld_records.all()),
+                "may_withhold": can_work
+                and obj.kind == Kind.DISCLOSURE
+                and obj.status in withholding.OPEN_STATUSES,
+                "withhold_form": WithholdForm(),
             }
         }
+
+    def disclosure_withhold_view(self, request, pk):
+        obj = self._object_for_work(request, pk)
+        form = WithholdForm(request.POST)
+        if not form.is_valid():
+            self._report(request, form)
+            return self._back(obj)
+        try:
+            withholding.record_withhold(
+                request=obj, actor=request.user, http_request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            self._report(request, None, error)
+        else:
+            self.message_user(request, _("The record will be left out of the disclosure."))
+        return self._back(obj)
+
+    def disclosure_withhold_cancel_view(self, request, pk, withheld):
+        obj = self._object_for_work(request, pk)
+        row = WithheldRecord.objects.filter(request=obj, pk=withheld).first()
+        if row is None:
+            raise Http404
+        try:
+            withholding.record_withhold_cancel(
+                withheld=row, actor=request.user, http_request=request
+            )
+        except ValidationError as error:
+            self._report(request, None, error)
+        else:
+            self.message_user(request, _("The record will be disclosed after all."))
+        return self._back(obj)
 
     def disclosure_retry_view(self, request, pk):
         obj = self._object_for_work(request, pk)

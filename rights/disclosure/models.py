@@ -229,3 +229,106 @@ class DisclosureDelivery(models.Model):
 
     def __str__(self):
         return f"{self.request.reference}: {self.get_state_display()}"
+
+
+class WithheldRecord(models.Model):
+    """A record staff withhold from one disclosure, on a ground from a fixed list.
+
+    Disclosure may be refused in part (APPI Art. 33(2), 33(5); GDPR Art.
+    15(4)): the package leaves the record out and tells the person that part
+    was withheld and on which ground. Chosen in the review, before the
+    package is built; placing and removing one are audited.
+    """
+
+    class Ground(models.TextChoices):
+        HARM = (
+            "harm",
+            _(
+                "Disclosing it could harm the life, body, property or other rights and "
+                "interests of you or a third party (APPI art. 33(2)(i))."
+            ),
+        )
+        BUSINESS = (
+            "business",
+            _(
+                "Disclosing it would seriously hinder the proper conduct of our business "
+                "(APPI art. 33(2)(ii))."
+            ),
+        )
+        OTHER_LAW = "other_law", _("Disclosing it would breach another law (APPI art. 33(2)(iii)).")
+        CRIME = (
+            "crime",
+            _(
+                "It is a record of a provision required by law, and disclosing it could hinder "
+                "the prevention or investigation of crime (APPI art. 33(5), Cabinet Order art. 11)."
+            ),
+        )
+        OTHERS_RIGHTS = (
+            "others_rights",
+            _(
+                "Disclosing it would adversely affect the rights and freedoms of others "
+                "(GDPR art. 15(4))."
+            ),
+        )
+
+    request = models.ForeignKey(
+        "rights.RightsRequest",
+        on_delete=models.CASCADE,
+        related_name="withheld_records",
+        verbose_name=_("request"),
+        help_text=_("The disclosure request the record is withheld from."),
+    )
+    record = models.CharField(
+        _("record"),
+        max_length=150,
+        help_text=_('The record withheld, as "source:id", e.g. "consent.provisionrecord:7".'),
+    )
+    service = models.CharField(
+        _("service"),
+        max_length=50,
+        blank=True,
+        help_text=_("The code of the record's service; empty for data about the customer."),
+    )
+    ground = models.CharField(
+        _("ground"),
+        max_length=16,
+        choices=Ground.choices,
+        help_text=_("Why it is withheld; the person is told this ground."),
+    )
+    note = models.TextField(
+        _("note for staff"),
+        blank=True,
+        max_length=2000,
+        help_text=_("The circumstances, for the file; never shown to the person."),
+    )
+    withheld_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("withheld by"),
+        help_text=_("The member of staff who decided it."),
+    )
+    created_at = models.DateTimeField(
+        _("created at"), default=timezone.now, help_text=_("When it was decided.")
+    )
+
+    class Meta:
+        verbose_name = _("record withheld from a disclosure")
+        verbose_name_plural = _("records withheld from disclosures")
+        ordering = ["request", "record"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "record"], name="rights_withheld_once_per_request"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.request.reference}: {self.record}"
+
+    @property
+    def source_key(self) -> str:
+        return self.record.partition(":")[0]
+
+    @property
+    def record_id(self) -> str:
+        return self.record.partition(":")[2]

@@ -52,6 +52,7 @@ from django.templatetags.static import static
 from django.utils import translation
 from django.utils.translation import gettext
 
+from consent.models import ProvisionRecord
 from portal.kernel.company import CompanyContact
 from portal.kernel.registry import Record, registry
 from rights.choices import Kind
@@ -263,9 +264,33 @@ def _header(outline: Outline) -> dict:
                 "purposes": info.purposes,
                 "provision_records_about_you": info.provided,
                 "provision_stopped": info.stopped,
+                **_joint_use(info.recipient),
             }
             for info in outline.recipients
         ],
+        "withheld": [
+            {
+                "data": part.data,
+                "count": part.count,
+                "ground": part.ground,
+                "ground_text": part.ground_text,
+            }
+            for part in outline.withheld
+        ],
+    }
+
+
+def _joint_use(recipient) -> dict:
+    """The published items of a joint use (APPI Art. 27(5)(iii)), for a joint user."""
+    if not recipient.is_joint_use:
+        return {}
+    return {
+        "joint_use": {
+            "data": recipient.joint_items,
+            "joint_users": recipient.joint_users,
+            "purposes": [p.title for p in recipient.purposes.all() if p.is_active],
+            "responsible": recipient.joint_manager,
+        }
     }
 
 
@@ -296,7 +321,8 @@ def _write_json(archive, name: str, outline: Outline, summary: PackageSummary) -
         if outline.shows_provision:
             out.write('  "provision_records": [')
             separator = "\n    "
-            for row in provision_rows(scope.subject):
+            withheld = scope.withheld_ids(ProvisionRecord._meta.label_lower)
+            for row in provision_rows(scope.subject, withheld=withheld):
                 out.write(separator)
                 out.write(_dumps(row))
                 separator = ",\n    "

@@ -33,6 +33,7 @@ from portal.kernel.registry import Category, PersonalField, Source, registry
 from portal.kernel.templatetags.registry_tags import pd_is_long, pd_value
 
 from .scope import PackageScope, Presenter, customer_name, in_language, snapshot
+from .withholding import WithheldPart, withheld_summary
 
 #: Rows of HTML per chunk: large enough that writing is not dominated by
 #: per-chunk overhead, small enough that a chunk is a few hundred kilobytes.
@@ -118,6 +119,8 @@ class Outline:
     services: dict[str, Any]
     recipients: list[RecipientInfo] = field(default_factory=list)
     provision_count: int = 0
+    #: What was withheld and on which ground (APPI Art. 33(2), GDPR Art. 15(4)).
+    withheld: list[WithheldPart] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -130,6 +133,11 @@ class Outline:
     @property
     def shows_provision(self) -> bool:
         return self.scope.subject is not None and Category.CONSENT in self.scope.categories
+
+    @property
+    def joint_users(self) -> list:
+        """Recipients that use the data jointly with us (APPI Art. 27(5)(iii))."""
+        return [info.recipient for info in self.recipients if info.recipient.is_joint_use]
 
     def tables(self) -> Iterator[Table]:
         for part in self.categories:
@@ -188,23 +196,36 @@ def build_outline(rights_request, scope: PackageScope, generated_at=None) -> Out
         categories=parts,
         services={s.code: s for s in Service.objects.filter(code__in=codes)},
     )
+    withheld = _withheld_provisions(scope)
     if scope.subject is not None and parts:
-        outline.recipients = recipients_for(scope.subject)
+        outline.recipients = recipients_for(scope.subject, withheld=withheld)
     if outline.shows_provision:
-        outline.provision_count = ProvisionRecord.objects.filter(subject=scope.subject).count()
+        outline.provision_count = _provisions(scope.subject, withheld).count()
+    outline.withheld = withheld_summary(rights_request)
     return outline
 
 
-def recipients_for(subject) -> list[RecipientInfo]:
+def _withheld_provisions(scope: PackageScope) -> set[str]:
+    return scope.withheld_ids(ProvisionRecord._meta.label_lower)
+
+
+def _provisions(subject, withheld=()):
+    """The customer's provision records, less those withheld from this disclosure."""
+    return ProvisionRecord.objects.filter(subject=subject).exclude(pk__in=list(withheld))
+
+
+def recipients_for(subject, *, withheld=()) -> list[RecipientInfo]:
     """Who may receive the customer's data, and who did (GDPR 15(1)(c), APPI 33(5)).
 
-    Active recipients and any recipient a provision record about the customer
-    names, with the number of such records and whether the customer stopped
-    provision to it. Three queries, whatever the number of records.
+    Active recipients (a public authority, which receives data only under law,
+    only when a record names it) and any recipient a provision record about
+    the customer names (less those withheld from this disclosure), with the
+    number of such records and whether the customer stopped provision to it.
+    Three queries, whatever the number of records.
     """
     provided = {
         row["recipient"]: row
-        for row in ProvisionRecord.objects.filter(subject=subject)
+        for row in _provisions(subject, withheld)
         .order_by()
         .values("recipient")
         .annotate(n=Count("pk"), last=Max("provided_on"))
@@ -215,7 +236,10 @@ def recipients_for(subject) -> list[RecipientInfo]:
     stopped_all = any(r.recipient_id is None for r in stops)
     stopped = {r.recipient_id for r in stops}
     recipients = (
-        Recipient.objects.filter(Q(is_active=True) | Q(pk__in=list(provided)))
+        Recipient.objects.filter(
+            (Q(is_active=True) & ~Q(kind=Recipient.Kind.PUBLIC_AUTHORITY))
+            | Q(pk__in=list(provided))
+        )
         .prefetch_related("purposes")
         .order_by("kind", "name_en", "pk")
     )
@@ -270,12 +294,11 @@ def _table_rows(outline: Outline, table: Table) -> Iterator[str]:
         yield "<tr>" + "".join(cells) + "</tr>\n"
 
 
-def provision_rows(subject) -> Iterator[dict[str, Any]]:
-    """The customer's records of provision to third parties, oldest last, streamed."""
+def provision_rows(subject, *, withheld=()) -> Iterator[dict[str, Any]]:
+    """The customer's records of provision to third parties, oldest last, streamed,
+    less those withheld from the disclosure (ids in ``withheld``)."""
     rows = (
-        ProvisionRecord.objects.filter(subject=subject)
-        .select_related("recipient")
-        .order_by("-provided_on", "-pk")
+        _provisions(subject, withheld).select_related("recipient").order_by("-provided_on", "-pk")
     )
     for record in rows.iterator(chunk_size=2000):
         yield {
@@ -292,7 +315,7 @@ def provision_rows(subject) -> Iterator[dict[str, Any]]:
 
 def _provision_html(outline: Outline) -> Iterator[str]:
     presenter = Presenter()
-    for row in provision_rows(outline.scope.subject):
+    for row in provision_rows(outline.scope.subject, withheld=_withheld_provisions(outline.scope)):
         cells = [
             row["provided_on"],
             row["recipient"],

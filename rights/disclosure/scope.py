@@ -58,20 +58,32 @@ class PackageScope:
     services: tuple[str, ...]
     categories: tuple[Category, ...]
     limited_categories: bool
+    #: (source key, record id, service code) of the records staff withheld.
+    withheld: frozenset[tuple[str, str, str | None]] = frozenset()
 
     @classmethod
     def of(cls, rights_request) -> PackageScope:
         named = [c for c in Category if c.value in (rights_request.categories or [])]
         services = ()
+        withheld = frozenset()
         if rights_request.pk:
             services = tuple(sorted(rights_request.services.values_list("code", flat=True)))
+            withheld = frozenset(
+                (w.source_key, w.record_id, w.service or None)
+                for w in rights_request.withheld_records.all()
+            )
         return cls(
             subject=rights_request.subject,
             language=customer_language(rights_request),
             services=services,
             categories=tuple(named or Category),
             limited_categories=bool(named),
+            withheld=withheld,
         )
+
+    def withheld_ids(self, source_key: str) -> set[str]:
+        """Ids of the records of ``source_key`` left out of this disclosure."""
+        return {record_id for key, record_id, _service in self.withheld if key == source_key}
 
     def covers_service(self, code: str | None) -> bool:
         return not self.services or code is None or code in self.services
@@ -88,8 +100,9 @@ class PackageScope:
         """The subject's records of ``source`` within the services in scope, streamed."""
         if self.subject is None:
             return
+        withheld = self.withheld_ids(source.key)
         for record in source.stream(self.subject):
-            if self.covers_service(record.service):
+            if self.covers_service(record.service) and str(record.id) not in withheld:
                 yield record
 
     def tally(self, source: Source) -> tuple[int, set[str]]:
@@ -101,6 +114,10 @@ class PackageScope:
             for code, n in source.service_counts(self.subject).items()
             if self.covers_service(code)
         }
+        for key, _record_id, service in self.withheld:
+            if key == source.key and counts.get(service):
+                counts[service] -= 1
+        counts = {code: n for code, n in counts.items() if n}
         return sum(counts.values()), {code for code in counts if code is not None}
 
 

@@ -22,7 +22,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
@@ -35,6 +35,8 @@ from rights.models import RightsRequest
 from . import crypto
 from . import package as content
 from .models import DELIVERED_KINDS, DisclosureDelivery, DisclosurePackage
+from .scope import customer_language
+from .withholding import withheld_statement
 
 # Queued by name through the outbox: the task (rights.tasks) calls this module.
 BUILD_TASK = "rights.tasks.build_disclosure"
@@ -225,15 +227,24 @@ def package_build(*, request: RightsRequest) -> DisclosurePackage | None:
             )
             workflow.transition(
                 locked,
-                to=Status.COMPLETED,
                 actor=None,
                 notice_extra={"download": {"package": package.pk}},
+                **_outcome(locked),
             )
     except BaseException:
         if stored_name:
             storage.delete(stored_name)
         raise
     return package
+
+
+def _outcome(request: RightsRequest) -> dict:
+    """Completed, or partly completed with the grounds when records were withheld
+    (APPI Art. 33(2): the person is told without delay, with the reason)."""
+    if request.kind != Kind.DISCLOSURE or not request.withheld_records.exists():
+        return {"to": Status.COMPLETED}
+    with translation.override(customer_language(request)):
+        return {"to": Status.PARTIALLY_COMPLETED, "reason": withheld_statement(request)}
 
 
 def failure_reason(error: BaseException) -> str:
@@ -393,9 +404,9 @@ def paper_mark_posted(
         )
         workflow.transition(
             locked,
-            to=Status.COMPLETED,
             actor=actor,
             http_request=http_request,
             notice_extra={"posted_on": posted_on.isoformat()},
+            **_outcome(locked),
         )
     request.refresh_from_db()

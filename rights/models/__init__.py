@@ -12,7 +12,7 @@ hold fields, constraints and help texts.
 # an account and by agents (rights.requesters), and retention rules, legal holds,
 # deferred erasures, runs and the erasure ledger (rights.retention) live in their
 # own modules; importing them here makes them rights models.
-from ..disclosure.models import DisclosureDelivery, DisclosurePackage  # noqa: F401
+from ..disclosure.models import DisclosureDelivery, DisclosurePackage, WithheldRecord  # noqa: F401
 from ..requesters.models import (  # noqa: F401
     EmailConfirmation,
     IdentityDocument,

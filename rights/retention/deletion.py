@@ -23,6 +23,7 @@ from rights.workflow import transition
 from .closure import account_close
 from .models import DeferredErasure
 from .planning import deletion_plan
+from .restriction import restrict_kept
 from .scope import requested_scope
 from .statement import deletion_statement
 from .steps import step_execute
@@ -65,6 +66,7 @@ def deletion_execute(*, request, today: dt.date | None = None) -> None:
     _categories, _services, closing = requested_scope(locked)
     if closing:
         account_close(user=locked.subject, request=locked)
+    restrict_kept(locked, closing=closing)
     statement, partial = deletion_statement(locked)
     transition(
         locked,

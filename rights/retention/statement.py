@@ -106,6 +106,14 @@ def deletion_statement(request) -> tuple[str, bool]:
                         "account to erase it."
                     )
                 )
+            if kept:
+                lines.append(
+                    gettext(
+                        "While we keep the data above, its use is restricted: we only store it "
+                        "and use it for the legal obligation or legal claim it is kept for, "
+                        "never for any other purpose (GDPR art. 18 and 17(3))."
+                    )
+                )
         if closing:
             lines.append("")
             lines.append(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.consent_support import recipients
+from tests.consent_support import SERVICE_PAGE_ITEMS, recipients, service_page
 from tests.test_privacy_publication import ITEMS
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,3 +23,28 @@ def test_privacy_page_shows_every_art_32_item(page, live_server, screenshot, lan
         assert page.locator(section).is_visible()
     page.locator("#contact").scroll_into_view_if_needed()
     screenshot(f"privacy-{language}")
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_privacy_page_and_a_service_page_show_every_art_32_item(
+    page, live_server, screenshot, language
+):
+    """APPI art. 32(1) and 21(1): from /privacy/ the reader follows the link to a
+    service's page, which shows every art. 32 item and the service's own purposes,
+    method and scope, retention, partner companies and inquiry window."""
+    service_page(recipients()["delivery"])
+    page.context.add_cookies(
+        [{"name": "django_language", "value": language, "url": live_server.url}]
+    )
+    page.goto("/privacy/")
+    assert not [item for item in ITEMS[language] if item not in page.content()]
+    page.locator('#services a[href="/services/video/"]').click()
+    page.wait_for_url("**/services/video/")
+
+    html = page.content()
+    missing = [item for item in ITEMS[language] + SERVICE_PAGE_ITEMS[language] if item not in html]
+    assert not missing
+    for section in ("#service-purposes", "#service-retention", "#service-desk", "#contact"):
+        assert page.locator(section).is_visible()
+    page.locator("#service-desk").scroll_into_view_if_needed()
+    screenshot(f"service-page-{language}")

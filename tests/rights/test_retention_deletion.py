@@ -15,6 +15,8 @@ from django.contrib.sessions.models import Session
 from django.core import mail
 from django_otp.plugins.otp_email.models import EmailDevice
 
+from consent.models import ProcessingRestriction, Purpose
+from consent.services import may_use
 from portal.kernel.audit import verify_chain
 from portal.kernel.models import AuditEvent, Profile, User
 from portal.records.models import Invoice, UsageRecord
@@ -26,7 +28,7 @@ from rights.models import (
     RequestNotification,
     RetentionRun,
 )
-from rights.retention import deletion, jobs, steps
+from rights.retention import deletion, jobs, restriction, steps
 from rights.retention.holds.services import hold_place, hold_release
 
 from .retention_support import approve, at, customer_with_records, file_deletion
@@ -319,3 +321,58 @@ def test_nothing_held_completes_the_request(officer, django_capture_on_commit_ca
     completed = request.notifications.get(kind="completed")
     assert "We have erased: Usage history." in completed.context["reason"]
     assert User.objects.get(pk=customer.pk).is_active
+
+
+def test_data_kept_after_deletion_is_restricted_gdpr_art_18_and_17_3(
+    officer, django_capture_on_commit_callbacks
+):
+    """GDPR art. 18(1)(b)-(c) and 17(3)(b): invoices the tax law keeps after a deletion
+    are restricted: may_use refuses every purpose but the legal obligation they are kept
+    for, until the retention period ends, and the statement says so."""
+    legal = Purpose.objects.create(
+        code="tax_records",
+        title_ja="法令に基づく記録の保存",
+        title_en="Keeping records the law requires",
+        description_ja="税法に基づき帳簿書類を保存します。",
+        description_en="We keep the books and documents tax law requires.",
+        legal_basis=Purpose.LegalBasis.LEGAL_OBLIGATION,
+        data_categories=["transactions"],
+    )
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer = customer_with_records()
+        request = file_deletion(customer, scope={"everything": True})
+        with django_capture_on_commit_callbacks(execute=True):
+            approve(request, officer)
+        request.refresh_from_db()
+        assert request.status == Status.PARTIALLY_COMPLETED
+        for purpose in Purpose.objects.exclude(pk=legal.pk):
+            assert not may_use(customer, purpose), purpose.code
+        assert may_use(customer, legal)
+        kept = ProcessingRestriction.objects.get(subject=customer)
+        assert kept.source == ProcessingRestriction.Source.ERASURE_KEPT
+        assert kept.source_reference == f"rights.rightsrequest:{request.pk}"
+        assert kept.ends_at == at(2033, 6, 1, 0)  # local midnight: the erasure day
+        assert "its use is restricted" in _statement(request)
+        assert "GDPR art. 18 and 17(3)" in _statement(request)
+        # Running the deletion again restricts nothing twice.
+        restriction.restrict_kept(request, closing=True)
+        assert ProcessingRestriction.objects.filter(subject=customer).count() == 1
+    with time_machine.travel(at(2033, 6, 2), tick=False):
+        assert may_use(customer, "billing")  # the period is over, the invoices are gone
+
+
+def test_kept_data_of_an_open_account_restricts_only_the_purposes_using_it_gdpr_art_18(
+    officer, django_capture_on_commit_callbacks
+):
+    """GDPR art. 18: with the account kept open, only the purposes that use the kept
+    transactions are stopped; the statement in Japanese says the use is restricted."""
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer = customer_with_records(language="ja")
+        request = file_deletion(customer, categories=["transactions", "usage"])
+        with django_capture_on_commit_callbacks(execute=True):
+            approve(request, officer)
+        assert not may_use(customer, "billing")
+        assert not may_use(customer, "orders_delivery")
+        assert may_use(customer, "inquiries")
+        assert may_use(customer, "service_notices")
+    assert "利用を制限" in _statement(request)

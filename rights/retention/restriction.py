@@ -1,0 +1,76 @@
+"""Restricting the data a deletion request could not erase (GDPR Art. 18, 17(3)).
+
+Data kept under a retention rule or a legal hold is only stored, and used for
+the ground it is kept for: a :class:`~consent.models.ProcessingRestriction` of
+source "erasure_kept" makes :func:`consent.services.may_use` refuse every
+purpose except those resting on a legal obligation. It lasts until the last
+kept record may be erased (open-ended while a hold without an end keeps one).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q
+from django.utils import timezone
+
+from consent.models import ProcessingRestriction, Purpose
+from consent.services import restriction_create
+
+from .models import DeferredErasure
+
+Step = DeferredErasure
+KEPT = ProcessingRestriction.Source.ERASURE_KEPT
+
+
+def kept_steps(request) -> list[Step]:
+    """The steps of a deletion whose records a rule or a hold keeps for now."""
+    return list(
+        request.deferred_erasures.filter(
+            status=Step.Status.PENDING, reason__in=(Step.Reason.RETENTION, Step.Reason.HOLD)
+        ).order_by("pk")
+    )
+
+
+def restricted_purposes(categories: set[str], *, closing: bool) -> list[Purpose | None]:
+    """What to stop: every purpose (None) when the account closes, else the
+    purposes that use a kept kind of data; never one resting on a legal obligation."""
+    if closing:
+        return [None]
+    purposes = Purpose.objects.filter(is_active=True).exclude(
+        legal_basis=Purpose.LegalBasis.LEGAL_OBLIGATION
+    )
+    return [p for p in purposes if categories & set(p.data_categories or [])]
+
+
+def restrict_kept(request, *, closing: bool) -> list[ProcessingRestriction]:
+    """Restrict what ``request`` keeps; running it again adds nothing."""
+    steps = kept_steps(request)
+    reference = f"rights.rightsrequest:{request.pk}"
+    if (
+        not steps
+        or ProcessingRestriction.objects.filter(
+            Q(source=KEPT) & Q(source_reference=reference)
+        ).exists()
+    ):
+        return []
+    ends = [step.not_before for step in steps]
+    ends_at = None
+    if all(day is not None for day in ends):
+        ends_at = timezone.make_aware(dt.datetime.combine(max(ends), dt.time.min))
+    reason = (
+        f"{request.reference}: kept after the deletion request under a retention rule or a "
+        "legal hold; only stored and used for that ground (GDPR art. 18, 17(3))."
+    )
+    return [
+        restriction_create(
+            subject=request.subject,
+            scope=ProcessingRestriction.Scope.USE,
+            source=KEPT,
+            purpose=purpose,
+            ends_at=ends_at,
+            source_reference=reference,
+            reason=reason,
+        )
+        for purpose in restricted_purposes({s.category for s in steps}, closing=closing)
+    ]

@@ -1,0 +1,67 @@
+"""Each service's public page (APPI art. 21(1), 32(1)): its purposes of use, method and
+scope, retention, partner companies and its own inquiry window with a responsible
+person, generated from the registry and the service's settings; linked from /privacy/
+and /my-data/; a request filed from it names the service."""
+
+import re
+
+import pytest
+from django.utils import translation
+
+from portal.kernel.registry import registry
+from tests.consent_support import SERVICE_PAGE_ITEMS, recipients, service_page
+from tests.factories import RegistrationFactory
+from tests.test_privacy_publication import ITEMS
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_service_page_publishes_its_own_items_and_every_art_32_item(client, language):
+    """APPI art. 32(1) and 21(1): the service page names the company's art. 32 items and
+    the service's own purposes, method, retention, partners and inquiry window."""
+    service_page(recipients()["delivery"])
+    client.cookies["django_language"] = language
+    page = client.get("/services/video/").content.decode()
+
+    missing = [item for item in ITEMS[language] + SERVICE_PAGE_ITEMS[language] if item not in page]
+    assert not missing
+    with translation.override(language):
+        usage = registry.source("portal.usagerecord")
+        assert str(usage.label) in page
+        assert registry.retention_text(usage.retention) in page
+    assert "Sample Group Sales" not in page  # not a partner of this service
+
+
+def test_privacy_page_links_each_service_page_and_unpublished_pages_are_not_found(client):
+    """APPI art. 32(1): /privacy/ links every published service page; an unpublished one
+    or an unknown service answers 404."""
+    page = service_page(recipients()["delivery"])
+    client.cookies["django_language"] = "en"
+    assert 'href="/services/video/"' in client.get("/privacy/").content.decode()
+    page.is_published = False
+    page.save()
+    assert client.get("/services/video/").status_code == 404
+    assert client.get("/services/nothing/").status_code == 404
+    assert 'href="/services/video/"' not in client.get("/privacy/").content.decode()
+
+
+def test_my_data_links_the_pages_of_the_customers_services_and_a_request_is_prefilled(
+    stepped_up_client, customer
+):
+    """APPI art. 32(1), 37: from "my data" the customer reaches the page of each service
+    they use, and a request filed from that page starts with the service chosen."""
+    client = stepped_up_client
+    client.cookies["django_language"] = "en"
+    page = service_page(recipients()["delivery"])
+    RegistrationFactory(user=customer, service=page.service)
+    response = client.get("/my-data/", follow=True)
+    assert 'href="/services/video/"' in response.content.decode()
+
+    response = client.get("/requests/new/?service=video", follow=True)
+    html = response.content.decode()
+    assert "Your request will be about Cinema Plus" in html
+    assert 'href="/requests/new/disclosure/?service=video"' in html
+    form = client.get("/requests/new/disclosure/?service=video", follow=True).content.decode()
+    chosen = re.search(rf'<input[^>]*value="{page.service.pk}"[^>]*>', form).group(0)
+    assert "checked" in chosen
