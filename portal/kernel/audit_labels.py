@@ -73,6 +73,7 @@ ACTION_LABELS = {
     "request.assigned": _("Request assigned"),
     "request.attachment_downloaded": _("Attachment downloaded"),
     "request.correction_decided": _("Correction decided"),
+    "request.erasure_plan_confirmed": _("Erasure plan confirmed"),
     "request.extended": _("Deadline extended"),
     "request.identity_document_downloaded": _("Identity document downloaded"),
     "request.message": _("Message on a request"),
