@@ -88,6 +88,7 @@ ACTION_LABELS = {
     "staff.exported_audit_events": _("Audit trail exported"),
     "staff.viewed_attachment": _("Viewed an attachment"),
     "staff.viewed_disclosure": _("Viewed a disclosure package"),
+    "staff.viewed_hold_records": _("Listed a customer's records for a legal hold"),
     "staff.viewed_identity_document": _("Viewed an identity document"),
     "staff.viewed_personal_data": _("Viewed a customer's data"),
     "staff.viewed_search_result": _("Found in a subject lookup"),
