@@ -34,6 +34,7 @@ from .fee_admin import RequestFeeAdminMixin
 from .models import RightsRequest
 from .reports import admin_pages as report_pages
 from .requesters.admin import IdentityAdminMixin
+from .retention.plan_admin import ErasurePlanAdminMixin
 from .review_admin import RequestDecisionAdminMixin
 from .selectors import STAFF, sees_all_services, visible_messages
 from .uploads import download_response
@@ -42,6 +43,7 @@ from .uploads import download_response
 @admin.register(RightsRequest)
 class RightsRequestAdmin(
     IdentityAdminMixin,
+    ErasurePlanAdminMixin,
     RequestDecisionAdminMixin,
     DisclosureAdminMixin,
     RequestFeeAdminMixin,
@@ -224,6 +226,7 @@ class RightsRequestAdmin(
             *self.get_disclosure_urls(wrap, prefix),
             *self.get_decision_urls(wrap, prefix),
             *self.get_identity_urls(wrap, prefix),
+            *self.get_erasure_plan_urls(prefix),
             path(
                 "<id:pk>/messages/<id:message_pk>/attachment/",
                 self.admin_site.admin_view(self.attachment_view),
@@ -258,6 +261,9 @@ class RightsRequestAdmin(
         if not form.is_valid():
             self._report(request, form)
             return self._back(obj)
+        if self.needs_erasure_plan(obj, form.cleaned_data["to"]):
+            # A deletion erases as it enters "in progress": its plan is shown first.
+            return self.erasure_plan_redirect(obj)
         try:
             workflow.transition(
                 obj,

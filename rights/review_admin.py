@@ -74,7 +74,7 @@ class RequestDecisionAdminMixin:
             context["correction_review"] = correction.review(obj) if obj.is_open else []
         elif obj.kind in (Kind.STOP_USE, Kind.STOP_PROVISION):
             targets = stop_decisions.requested_targets(obj) if obj.subject_id else []
-            context["stop_targets"] = [(t, stop_decisions.in_force(obj, t)) for t in targets]
+            context["stop_targets"] = [(t, stop_decisions.current_state(obj, t)) for t in targets]
             context["stop_decisions"] = list(stop_decisions.DECISIONS.items())
             context["alternative_allowed"] = obj.regime == Regime.APPI
         return context

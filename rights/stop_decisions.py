@@ -27,11 +27,11 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from consent.models import ProcessingRestriction, Purpose, Recipient
-from consent.selectors import restrictions_in_force_for
-from consent.services import restriction_create
+from consent.models import ConsentRecord, ProcessingRestriction, Purpose, Recipient
+from consent.selectors import current_choices, restrictions_in_force_for
+from consent.services import may_provide, may_use, restriction_create
 
 from .choices import EventKind, Kind, Regime, Status
 from .models import RightsRequest
@@ -41,7 +41,8 @@ STOP = "stop"
 ALTERNATIVE = "alternative"
 DECLINE = "decline"
 DECISIONS = {
-    STOP: gettext_lazy("Stop"),
+    # Its own context: a bare "Stop" is also a table header ("kind of stop").
+    STOP: pgettext_lazy("stop decision", "Stop"),
     ALTERNATIVE: gettext_lazy("Alternative measure (APPI 35)"),
     DECLINE: gettext_lazy("Decline"),
 }
@@ -103,6 +104,32 @@ def in_force(request: RightsRequest, target: Target):
         )
         .first()
     )
+
+
+@dataclass(frozen=True)
+class TargetState:
+    """What happens to a target now: stopped by a restriction, not in use (a consent
+    withdrawn or refused, a retired purpose, an inactive recipient), or in use."""
+
+    restriction: ProcessingRestriction | None = None
+    in_use: bool = True
+    choice: ConsentRecord | None = None  # the customer's withdrawal or refusal, if any
+
+
+def current_state(request: RightsRequest, target: Target) -> TargetState:
+    """The "now" of a target, read from the same answers the jobs use (``may_use``)."""
+    restriction = in_force(request, target)
+    if restriction is not None:
+        return TargetState(restriction=restriction, in_use=False)
+    subject = request.subject
+    if target.purpose is not None and not may_use(subject, target.purpose):
+        choice = current_choices(subject).get(target.purpose.pk)
+        if choice is not None and choice.action == ConsentRecord.Action.GRANTED:
+            choice = None
+        return TargetState(in_use=False, choice=choice)
+    if target.recipient is not None and not may_provide(subject, target.recipient):
+        return TargetState(in_use=False)
+    return TargetState()
 
 
 def stop_decide(

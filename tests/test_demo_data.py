@@ -11,7 +11,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.kernel.models import Profile, Service, ServiceRegistration, User
 from portal.kernel.roles import SERVICE_HANDLER
-from portal.kernel.selectors import staff_service_scope
+from portal.kernel.selectors import staff_service_scope, subjects_visible_to
+from portal.records.demo import OUT_OF_HANDLER_SCOPE
 from portal.records.models import Invoice, UsageRecord
 
 pytestmark = pytest.mark.django_db
@@ -77,3 +78,20 @@ def test_totp_code_refuses_outside_debug_and_for_unknown_addresses(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG=1"):
         call_command("totp_code", "officer@example.com", stdout=io.StringIO())
+
+
+def test_some_seeded_customers_use_no_service_of_the_demo_handler(capsys):
+    """The handler's scope can be seen in the demo: customers of fibre and points only
+    are found by the officer and not by the handler (APPI art. 23: access on a need basis)."""
+    call_command("seed_demo")
+    assert "james.taylor@example.com" in capsys.readouterr().out
+    handler = User.objects.get(email="handler@example.com")
+    officer = User.objects.get(email="officer@example.com")
+    customers = User.objects.filter(email__in=OUT_OF_HANDLER_SCOPE)
+    assert customers.count() == len(OUT_OF_HANDLER_SCOPE) == 2
+    assert not subjects_visible_to(handler, customers).exists()
+    assert subjects_visible_to(officer, customers).count() == 2
+    # ... while the handler still sees other seeded customers.
+    assert subjects_visible_to(
+        handler, User.objects.filter(email__endswith="@example.com")
+    ).exists()

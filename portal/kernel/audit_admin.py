@@ -16,10 +16,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .access import OVERSIGHT, ReadOnlyAdmin
 from .audit import STAFF_VIEW_PREFIX, audit_log
+from .audit_labels import action_label as label_of_action
 from .models import AuditEvent
 
 User = get_user_model()
@@ -191,18 +193,24 @@ class AuditEventAdmin(ReadOnlyAdmin):
     action and period; "Export CSV" streams the filtered events.
     """
 
-    list_display = ["created_at", "action", "actor", "subject", "target", "ip_address"]
+    list_display = ["created_at", "action_label", "actor", "subject", "target", "ip_address"]
     list_filter = [AuditSearchFilter, StaffViewFilter]
     search_fields = ["action", "target"]
     date_hierarchy = "created_at"
     list_select_related = ["actor", "subject"]
     show_full_result_count = False
-    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+    readonly_fields = ["action_label", *(f.name for f in AuditEvent._meta.fields)]
     change_list_template = "admin/portal/auditevent/change_list.html"
     staff_scope = OVERSIGHT
     # Reading the trail is not logged into the trail being read (each reload would add a
     # row to it); exporting it is, with the filters as ids.
     audit_list_pages = False
+
+    @admin.display(description=_("What happened"), ordering="action")
+    def action_label(self, event):
+        """The action's label in the reader's language; its code on hover."""
+        label = label_of_action(event.action)
+        return format_html('<span title="{}">{}</span>', event.action, label)
 
     def get_urls(self):
         return [

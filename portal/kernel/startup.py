@@ -14,6 +14,7 @@ from django.urls import register_converter
 from . import access, audit, encryption, jobs, signals
 from .converters import IdConverter
 from .models import Service
+from .otp_names import name_otp_apps
 from .registry import check_personal_data, registry
 from .roles import sync_role_permissions
 from .selectors import services_visible_to, subjects_visible_to
@@ -35,6 +36,7 @@ def ready() -> None:
     registry.autodiscover()
     checks.register(check_personal_data, checks.Tags.models)
     register_access_scopes()
+    name_otp_apps()
 
 
 def register_access_scopes() -> None:

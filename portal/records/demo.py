@@ -91,7 +91,24 @@ CUSTOMERS = [
         D(1998, 3, 25), "female", "Graduate student", "Education",
         {"video": (D(2024, 9, 1), None)},
     ),
+    # Customers of the officer's services only (fibre, points): the demo handler
+    # (mobile, video, store) does not see them, which shows the handler's scope.
+    DemoCustomer(
+        "watanabe.kaori@example.com", "ja", "渡辺 香織", "ワタナベ カオリ", "980-0021",
+        "宮城県仙台市青葉区中央1-1-1", "022-214-5566", D(1984, 6, 18), "female", "公務員",
+        "公務",
+        {"hikari": (D(2018, 11, 1), None), "points": (D(2018, 11, 1), None)},
+    ),
+    DemoCustomer(
+        "james.taylor@example.com", "en", "James Taylor", "", "604-8005",
+        "251 Kiyamachi-dori, Nakagyo-ku, Kyoto", "+81 75-211-4455", D(1992, 10, 2), "male",
+        "Teacher", "Education",
+        {"points": (D(2023, 1, 20), None)},
+    ),
 ]  # fmt: skip
+
+#: Seeded customers whom the demo handler does not see (no service of theirs).
+OUT_OF_HANDLER_SCOPE = ("watanabe.kaori@example.com", "james.taylor@example.com")
 
 # The demo customer (created by seed_demo) uses every service, some for years.
 DEMO_CUSTOMER_SERVICES = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.contrib import admin
 from django.core.files.storage import storages
 from django.db import models
 from django.utils import timezone
@@ -265,6 +266,7 @@ class RightsRequest(models.Model):
         super().save(*args, **kwargs)
 
     @property
+    @admin.display(description=_("Reference"))
     def reference(self) -> str:
         return f"R-{self.pk:06d}" if self.pk else "R-new"
 

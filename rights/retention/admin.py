@@ -14,9 +14,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from portal.kernel.access import REFERENCE, ReadOnlyAdmin
+from portal.kernel.audit import audit_staff_view
 from portal.kernel.registry import Category, registry
 
-from .holds.services import check_records, hold_place, hold_release
+from .hold_form import LegalHoldForm
+from .holds.services import hold_place, hold_release
 from .models import (
     DeferredErasure,
     ErasureLedgerEntry,
@@ -109,44 +111,6 @@ class RetentionRuleAdmin(admin.ModelAdmin):
 # -- legal holds ---------------------------------------------------------------------------
 
 
-class LegalHoldForm(forms.ModelForm):
-    categories = forms.MultipleChoiceField(
-        label=_("Data categories"),
-        choices=Category.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("Leave empty to hold every category."),
-    )
-    records = forms.CharField(
-        label=_("Specific records"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_('One per line, as "source:id", e.g. portal.invoice:42. Empty: all records.'),
-    )
-
-    class Meta:
-        model = LegalHold
-        fields = [
-            "subject",
-            "service",
-            "categories",
-            "records",
-            "reason",
-            "legal_basis",
-            "starts_on",
-            "ends_on",
-        ]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.initial["records"] = "\n".join(self.instance.records)
-
-    def clean_records(self):
-        lines = self.cleaned_data["records"].splitlines()
-        return check_records([line for line in lines if line.strip()])
-
-
 class HoldStatusFilter(admin.SimpleListFilter):
     title = _("status")
     parameter_name = "state"
@@ -185,9 +149,13 @@ class LegalHoldAdmin(admin.ModelAdmin):
     list_filter = [HoldStatusFilter, "service"]
     list_select_related = ["subject", "service", "placed_by"]
     search_fields = ["subject__email", "reason", "legal_basis"]
-    # Customers are many: the subject is chosen by id (with the lookup popup).
-    raw_id_fields = ["subject"]
+    # Customers are many: the subject is found by name or address as staff type.
+    autocomplete_fields = ["subject"]
     change_form_template = "admin/rights/legalhold/change_form.html"
+
+    class Media:
+        js = ["js/hold-records.js"]
+
     readonly_after = [
         "placed_by",
         "placed_at",
@@ -211,6 +179,13 @@ class LegalHoldAdmin(admin.ModelAdmin):
             return []
         # A placed hold is evidence of what was kept and why: it is released, not edited.
         return self.get_fields(request, obj)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        subject = getattr(context["adminform"].form, "record_subject", None)
+        if add and subject is not None:
+            # The customer's records are listed (ids, dates): a staff view of their data.
+            audit_staff_view(request, what="hold_records", subject=subject)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description=_("specific records"))
     def record_list(self, obj):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from portal.kernel.registry import ModelSource, Source, registry
@@ -79,17 +79,17 @@ def _plan_source(
                 )
             )
         remaining = remaining.exclude(condition)
-    max_pk = remaining.aggregate(max_pk=Max("pk"))["max_pk"]
-    if max_pk is not None:
-        steps.append(
-            Step(
-                **common,
-                reason=Step.Reason.REQUEST,
-                max_pk=max_pk,
-                services=list(services),
-                not_before=today,
-            )
+    found = remaining.aggregate(max_pk=Max("pk"), count=Count("pk"))
+    if found["max_pk"] is not None:
+        step = Step(
+            **common,
+            reason=Step.Reason.REQUEST,
+            max_pk=found["max_pk"],
+            services=list(services),
+            not_before=today,
         )
+        step.planned_count = found["count"]  # shown in the preview, part of its fingerprint
+        steps.append(step)
     return steps
 
 
@@ -107,7 +107,13 @@ def deletion_plan(request, *, today: dt.date | None = None) -> list[Step]:
     existing = list(request.deferred_erasures.order_by("pk"))
     if existing:
         return existing
-    today = today or timezone.localdate()
+    Step.objects.bulk_create(plan_steps(request, today=today or timezone.localdate()))
+    return list(request.deferred_erasures.order_by("pk"))
+
+
+def plan_steps(request, *, today: dt.date) -> list[Step]:
+    """The steps of the request's plan, unsaved: the same steps for the same data,
+    holds and rules, so the plan staff are shown is the plan that is stored."""
     categories, services, closing = requested_scope(request)
     rules = rules_by_code()
     holds = H.active_holds(subject=request.subject, on=today)
@@ -142,5 +148,4 @@ def deletion_plan(request, *, today: dt.date | None = None) -> list[Step]:
                 today=today,
                 closing=closing,
             )
-    Step.objects.bulk_create(steps)
-    return list(request.deferred_erasures.order_by("pk"))
+    return steps

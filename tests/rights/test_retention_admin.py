@@ -42,7 +42,6 @@ def test_staff_place_and_release_a_hold_with_reasons(officer_client, officer, cu
         {
             "subject": customer.pk,
             "categories": ["usage", "transactions"],
-            "records": "",
             "reason": "Claim filed at the Tokyo District Court",
             "legal_basis": "GDPR art. 17(3)(e)",
             "starts_on": "2026-07-01",
@@ -55,7 +54,7 @@ def test_staff_place_and_release_a_hold_with_reasons(officer_client, officer, cu
     assert sorted(hold.categories) == ["transactions", "usage"]
     assert AuditEvent.objects.filter(action="hold.placed", subject_id=customer.pk).exists()
 
-    # A reference to a source that does not exist is refused.
+    # A record that is not one of the customer's listed records is refused.
     bad = officer_client.post(
         "/admin/rights/legalhold/add/",
         {

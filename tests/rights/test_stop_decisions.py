@@ -6,7 +6,7 @@ stopping is very costly), GDPR arts. 18 and 21 (restriction, objection).
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from consent import marketing
 from consent import services as consent
@@ -192,3 +192,39 @@ def test_admin_decides_a_stop_and_the_customer_sees_it_on_the_consent_page(
     consent_page = request.getfixturevalue("stepped_up_client").get("/consent/").content.decode()
     assert "restrictions-title" in consent_page
     assert stop_marketing.reference in consent_page
+
+
+def test_the_now_column_reads_not_in_use_after_the_customer_withdrew_consent(
+    stop_marketing, customer
+):
+    """APPI art. 35: staff deciding a stop see what happens now; a withdrawn consent
+    already stops marketing (GDPR art. 7(3)), so it is not shown as "in use"."""
+    target = stop_decisions.requested_targets(stop_marketing)[0]
+    assert stop_decisions.current_state(stop_marketing, target).in_use
+    consent.consent_update(
+        subject=customer,
+        choices={purpose("marketing"): False},
+        method=ConsentRecord.Method.DASHBOARD,
+    )
+    state = stop_decisions.current_state(stop_marketing, target)
+    assert not state.in_use and state.restriction is None
+    assert state.choice.action == ConsentRecord.Action.WITHDRAWN
+
+
+def test_the_now_column_in_the_admin_after_a_withdrawal(stop_marketing, customer, officer_client):
+    consent.consent_update(
+        subject=customer,
+        choices={purpose("marketing"): False},
+        method=ConsentRecord.Method.DASHBOARD,
+    )
+    page = officer_client.get(f"/admin/rights/rightsrequest/{stop_marketing.pk}/change/")
+    text = page.content.decode()
+    # The officer reads the admin in Japanese.
+    assert "利用していません：" in text and "に同意が撤回されました" in text
+
+
+def test_the_stop_option_is_not_the_table_header_in_japanese():
+    """The decision "Stop" has its own Japanese ("停止する"), not the header "停止の種類"."""
+    with translation.override("ja"):
+        assert str(stop_decisions.DECISIONS[stop_decisions.STOP]) == "停止する"
+        assert translation.gettext("Stop") == "停止の種類"

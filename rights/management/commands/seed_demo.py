@@ -9,7 +9,7 @@ from portal.kernel.models import Profile, User
 from portal.kernel.roles import SERVICE_HANDLER
 from portal.kernel.staff import staff_create, totp_secret
 from portal.kernel.stepup import email_device_for
-from portal.records.demo import seed_business_demo
+from portal.records.demo import OUT_OF_HANDLER_SCOPE, seed_business_demo
 from rights.demo import seed_fee_demo
 
 DEMO_CUSTOMER = "demo@example.com"
@@ -72,6 +72,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  Service handler: {DEMO_HANDLER} / {DEMO_HANDLER_PASSWORD} "
             f"(TOTP secret {totp_secret(handler_device)})"
+        )
+        self.stdout.write(
+            "  The handler works on mobile, video and store only: "
+            f"{', '.join(OUT_OF_HANDLER_SCOPE)} (fibre, points) are out of their sight."
         )
         if created:
             summary = ", ".join(f"{count} {name}" for name, count in sorted(created.items()))

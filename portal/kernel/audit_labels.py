@@ -1,0 +1,120 @@
+"""What each audit action means, in the reader's language.
+
+The trail stores stable codes (``request.transition``, ``staff.viewed_legalhold_list``);
+the audit screen shows a label beside each. A staff view of a model's records is
+named after the model (``staff.viewed_<model>``, ``staff.viewed_<model>_list``), so
+every admin screen gets a label without an entry here. An unknown code is shown as
+it is.
+"""
+
+from django.apps import apps
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
+
+from .audit import STAFF_VIEW_PREFIX
+
+ACTION_LABELS = {
+    "account.closed": _("Account closed"),
+    "account.email_verified": _("E-mail address verified"),
+    "account.password_changed": _("Password changed"),
+    "account.password_reset": _("Password reset"),
+    "account.profile_updated": _("Profile updated"),
+    "account.signup": _("Account created"),
+    "admin.login": _("Staff login"),
+    "admin.login_failed": _("Staff login failed"),
+    "admin.login_throttled": _("Staff login throttled"),
+    "admin.otp_failure": _("Staff code refused"),
+    "audit.chain_keyed": _("Audit chain keyed"),
+    "auth.login": _("Customer login"),
+    "auth.login_throttled": _("Customer login throttled"),
+    "auth.logout": _("Logout"),
+    "auth.session_idle_expired": _("Session ended after inactivity"),
+    "auth.sessions_ended": _("Other sessions ended"),
+    "consent.authority_request_recorded": _("Authority request recorded"),
+    "consent.changed": _("Consent changed"),
+    "consent.marketing_campaign_started": _("Marketing campaign started"),
+    "consent.paper_recorded": _("Paper consent recorded"),
+    "consent.policy_accepted": _("Privacy policy accepted"),
+    "consent.policy_declined": _("Privacy policy declined"),
+    "consent.policy_version_saved": _("Privacy policy version saved"),
+    "consent.provision_recorded": _("Provision to a third party recorded"),
+    "consent.restriction_created": _("Restriction placed"),
+    "consent.restriction_ended": _("Restriction ended"),
+    "consent.signup": _("Consents given at sign-up"),
+    "data.corrected": _("Data corrected"),
+    "data.erased": _("Data erased"),
+    "disclosure.build_failed": _("Disclosure package failed"),
+    "disclosure.build_retried": _("Disclosure package retried"),
+    "disclosure.download_refused": _("Disclosure download refused"),
+    "disclosure.downloaded": _("Disclosure downloaded"),
+    "disclosure.files_purged": _("Disclosure files purged"),
+    "disclosure.package_stored": _("Disclosure package stored"),
+    "disclosure.posted": _("Disclosure sent by post"),
+    "fee.provider_event": _("Payment provider event"),
+    "fee.requested": _("Fee requested"),
+    "fee.schedule_saved": _("Fee schedule saved"),
+    "hold.placed": _("Legal hold placed"),
+    "hold.released": _("Legal hold released"),
+    "identity.agent_confirmation_requested": _("Agent confirmation requested"),
+    "identity.agent_confirmed": _("Agent confirmed"),
+    "identity.documents_received": _("Identity documents received"),
+    "identity.my_number_destroyed": _("My Number destroyed"),
+    "identity.not_verified": _("Identity not verified"),
+    "identity.subject_matched": _("Requester matched to a customer"),
+    "identity.verified": _("Identity verified"),
+    "otp.failure": _("Code refused"),
+    "otp.success": _("Code accepted"),
+    "otp.throttled": _("Codes throttled"),
+    "otp.totp_added": _("Authenticator app added"),
+    "otp.totp_removed": _("Authenticator app removed"),
+    "report.metrics_exported": _("Metrics exported"),
+    "report.statistics_exported": _("Statistics exported"),
+    "request.assigned": _("Request assigned"),
+    "request.attachment_downloaded": _("Attachment downloaded"),
+    "request.correction_decided": _("Correction decided"),
+    "request.erasure_plan_confirmed": _("Erasure plan confirmed"),
+    "request.extended": _("Deadline extended"),
+    "request.identity_document_downloaded": _("Identity document downloaded"),
+    "request.message": _("Message on a request"),
+    "request.receipt_viewed": _("Receipt viewed"),
+    "request.regime_changed": _("Request's law changed"),
+    "request.stop_decided": _("Stop of use or provision decided"),
+    "request.submitted": _("Request filed"),
+    "request.transition": _("Request status changed"),
+    "request.unfounded": _("Request marked unfounded"),
+    "retention.erased": _("Erased by retention"),
+    "staff.created": _("Staff member created"),
+    "staff.exported_audit_events": _("Audit trail exported"),
+    "staff.viewed_attachment": _("Viewed an attachment"),
+    "staff.viewed_disclosure": _("Viewed a disclosure package"),
+    "staff.viewed_hold_records": _("Listed a customer's records for a legal hold"),
+    "staff.viewed_identity_document": _("Viewed an identity document"),
+    "staff.viewed_personal_data": _("Viewed a customer's data"),
+    "staff.viewed_search_result": _("Found in a subject lookup"),
+    "staff.viewed_subject_candidates": _("Viewed matching customers"),
+}
+
+LIST_SUFFIX = "_list"
+
+
+def _model_named(model_name: str):
+    return next((m for m in apps.get_models() if m._meta.model_name == model_name), None)
+
+
+def action_label(code: str) -> str:
+    """The label of an audit action code, or the code when none is known."""
+    if code in ACTION_LABELS:
+        return str(ACTION_LABELS[code])
+    if code.startswith(STAFF_VIEW_PREFIX):
+        what = code.removeprefix(STAFF_VIEW_PREFIX)
+        model = _model_named(what.removesuffix(LIST_SUFFIX))
+        if model is not None and what.endswith(LIST_SUFFIX):
+            return _g("Viewed the list: %(things)s") % {
+                "things": capfirst(model._meta.verbose_name_plural)
+            }
+        if model is not None:
+            return _g("Viewed: %(thing)s") % {"thing": capfirst(model._meta.verbose_name)}
+    if code.startswith("retention."):
+        return _g("Retention job: %(job)s") % {"job": code.removeprefix("retention.")}
+    return code

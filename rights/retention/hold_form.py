@@ -1,0 +1,96 @@
+"""The legal-hold form: the customer is found by search (the admin's autocomplete),
+and specific records are ticked in a list of that customer's records, per source.
+
+The list is built on the server from the customer chosen (the form's data, or
+``?subject=`` on the add page, which ``static/js/hold-records.js`` fetches again
+when staff pick another customer), so a record of someone else cannot be chosen.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import formats
+from django.utils.translation import gettext_lazy as _
+
+from portal.kernel.registry import Category, ModelSource, registry
+
+from .holds import selectors as H
+from .holds.services import check_records
+from .models import LegalHold
+from .scope import is_account_source
+
+#: Records listed per source, newest first; a customer with more is held whole.
+PICKER_LIMIT = 200
+
+
+def _label(row: dict, field: str | None) -> str:
+    day = row.get(field) if field else None
+    return f"#{row['pk']} · {formats.date_format(day, 'Y-m-d')}" if day else f"#{row['pk']}"
+
+
+def record_choices(subject) -> list[tuple[str, list[tuple[str, str]]]]:
+    """``[(source label, [("source:id", "#id · date"), ...]), ...]`` for one customer."""
+    groups = []
+    for source in registry.sources():
+        if not isinstance(source, ModelSource) or is_account_source(source):
+            continue
+        field = H.record_date_field(source)
+        rows = (
+            source.queryset(subject)
+            .order_by("-pk")
+            .values("pk", *([field] if field else []))[:PICKER_LIMIT]
+        )
+        options = [(f"{source.key}:{row['pk']}", _label(row, field)) for row in rows]
+        if options:
+            groups.append((str(source.label), options))
+    return groups
+
+
+class LegalHoldForm(forms.ModelForm):
+    categories = forms.MultipleChoiceField(
+        label=_("Data categories"),
+        choices=Category.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave empty to hold every category."),
+    )
+    records = forms.MultipleChoiceField(
+        label=_("Specific records"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "rt-record-picker"}),
+        help_text=_(
+            "The chosen customer's records, per source (newest first). Tick none to hold "
+            "all of them."
+        ),
+    )
+
+    class Meta:
+        model = LegalHold
+        fields = [
+            "subject",
+            "service",
+            "categories",
+            "records",
+            "reason",
+            "legal_basis",
+            "starts_on",
+            "ends_on",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.record_subject = self._chosen_subject()
+        if "records" in self.fields:
+            self.fields["records"].choices = (
+                record_choices(self.record_subject) if self.record_subject else []
+            )
+
+    def _chosen_subject(self):
+        field = self.fields.get("subject")
+        value = self.data.get("subject") if self.is_bound else self.initial.get("subject")
+        if field is None or not str(value or "").isdigit():
+            return None
+        return field.queryset.filter(pk=int(value)).first()
+
+    def clean_records(self):
+        return check_records(self.cleaned_data["records"])

@@ -1,0 +1,91 @@
+"""The erasure plan page of a deletion in the admin (:mod:`.preview`).
+
+The working page's "in progress" button of a deletion whose plan is not yet
+confirmed leads here: the plan, then "Erase as shown", which sends the plan's
+fingerprint. A plan that changed in between is shown again, new, with a warning.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+
+from rights.choices import Kind, Status
+from rights.workflow import TransitionError
+
+from .preview import PlanChanged, erasure_preview, plan_confirm
+
+
+class ErasurePlanAdminMixin:
+    """For RightsRequestAdmin: the plan page and the check that leads to it."""
+
+    def get_erasure_plan_urls(self, prefix):
+        return [
+            path(
+                "<id:pk>/erasure-plan/",
+                self.admin_site.admin_view(self.erasure_plan_view),
+                name=f"{prefix}_erasure_plan",
+            )
+        ]
+
+    @staticmethod
+    def needs_erasure_plan(obj, to: str) -> bool:
+        return (
+            obj.kind == Kind.DELETION
+            and to == Status.IN_PROGRESS
+            and not obj.deferred_erasures.exists()
+        )
+
+    def erasure_plan_redirect(self, obj):
+        return HttpResponseRedirect(
+            reverse("admin:rights_rightsrequest_erasure_plan", args=[obj.pk])
+        )
+
+    def erasure_plan_view(self, request, pk):
+        obj = self._object_for_work(request, pk)
+        if obj.kind != Kind.DELETION:
+            raise Http404
+        if obj.subject is None or not self.needs_erasure_plan(obj, Status.IN_PROGRESS):
+            self.message_user(request, _("This deletion has no plan to confirm."), messages.WARNING)
+            return self._back(obj)
+        if request.method == "POST":
+            try:
+                plan_confirm(
+                    request=obj,
+                    fingerprint=request.POST.get("fingerprint", ""),
+                    actor=request.user,
+                    http_request=request,
+                )
+            except PlanChanged as changed:
+                plan = changed.plan
+                self.message_user(
+                    request,
+                    _(
+                        "The plan changed since it was shown: nothing was erased. Check the "
+                        "plan below, then confirm it."
+                    ),
+                    messages.WARNING,
+                )
+            except (TransitionError, ValidationError) as error:
+                self._report(request, None, error)
+                return self._back(obj)
+            else:
+                self.message_user(
+                    request, _("Plan confirmed: the erasure runs as shown."), messages.SUCCESS
+                )
+                return self._back(obj)
+        else:
+            plan = erasure_preview(obj)
+        self.audit_view(request, obj, screen="erasure_plan")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": obj,
+            "title": _("Erasure plan of %(ref)s") % {"ref": obj.reference},
+            "plan": plan,
+        }
+        return TemplateResponse(request, "admin/rights/rightsrequest/erasure_plan.html", context)

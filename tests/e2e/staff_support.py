@@ -1,0 +1,23 @@
+"""Staff in the browser: a context in one language, logged in to the admin with a code."""
+
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.conftest import totp_code
+from tests.factories import PASSWORD
+
+LOCALES = {"ja": "ja-JP", "en": "en-US"}
+
+
+def staff_page(browser, live_server, officer, language: str = "ja", password: str = PASSWORD):
+    """``(context, page)``: ``officer`` logged in to the admin, pages in ``language``."""
+    context = browser.new_context(base_url=live_server.url, locale=LOCALES[language])
+    context.set_default_timeout(15_000)
+    context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    page = context.new_page()
+    page.goto("/admin/login/")
+    page.fill("input[name=username]", officer.email)
+    page.fill("input[name=password]", password)
+    page.fill("input[name=otp_token]", totp_code(TOTPDevice.objects.get(user=officer)))
+    page.locator("input[type=submit]").click()
+    page.wait_for_url("**/admin/")
+    return context, page

@@ -1,0 +1,79 @@
+"""The legal-hold form: the customer by search, specific records ticked from that
+customer's own records (GDPR art. 17(3)(e); APPI art. 35: what a hold keeps)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from portal.kernel.models import AuditEvent
+from portal.records.models import Invoice
+from rights.retention.hold_form import LegalHoldForm, record_choices
+from rights.retention.models import LegalHold
+
+from .retention_support import customer_with_records
+
+pytestmark = pytest.mark.django_db
+
+ADD = "/admin/rights/legalhold/add/"
+
+
+def _form_data(subject, records):
+    return {
+        "subject": subject.pk,
+        "records": records,
+        "reason": "Claim filed at the Tokyo District Court",
+        "legal_basis": "GDPR art. 17(3)(e)",
+        "starts_on": "2026-07-01",
+    }
+
+
+def test_the_records_listed_are_the_customers_own_per_source_with_their_dates():
+    customer = customer_with_records(invoices=[(2025, 4, 30)])
+    other = customer_with_records(invoices=[(2024, 1, 31)])
+    groups = dict(record_choices(customer))
+    invoice = Invoice.objects.get(user=customer)
+    assert (f"portal.invoice:{invoice.pk}", f"#{invoice.pk} · 2025-04-30") in groups["Invoices"]
+    values = {value for options in groups.values() for value, _label in options}
+    assert not any(f"portal.invoice:{i.pk}" in values for i in Invoice.objects.filter(user=other))
+    assert not any(value.startswith("portal.user:") for value in values)
+
+
+def test_a_record_of_another_customer_is_refused_and_nothing_is_placed():
+    customer = customer_with_records()
+    other = customer_with_records()
+    foreign = Invoice.objects.filter(user=other).first()
+    form = LegalHoldForm(data=_form_data(customer, [f"portal.invoice:{foreign.pk}"]))
+    assert not form.is_valid() and "records" in form.errors
+
+
+def test_staff_tick_a_record_of_the_customer_and_the_hold_keeps_it(officer_client):
+    customer = customer_with_records()
+    invoice = Invoice.objects.get(user=customer)
+    page = officer_client.get(f"{ADD}?subject={customer.pk}").content.decode()
+    assert f'value="portal.invoice:{invoice.pk}"' in page
+    assert 'class="admin-autocomplete' in page  # the customer is found by search
+    assert AuditEvent.objects.filter(
+        action="staff.viewed_hold_records", subject_id=customer.pk
+    ).exists()
+    response = officer_client.post(ADD, _form_data(customer, [f"portal.invoice:{invoice.pk}"]))
+    assert response.status_code == 302
+    hold = LegalHold.objects.get()
+    assert hold.records == [f"portal.invoice:{invoice.pk}"] and hold.subject == customer
+    assert hold.starts_on == dt.date(2026, 7, 1)
+
+
+def test_the_customer_search_finds_the_customer_by_address(officer_client):
+    customer = customer_with_records()
+    response = officer_client.get(
+        "/admin/autocomplete/",
+        {
+            "term": customer.email[:6],
+            "app_label": "rights",
+            "model_name": "legalhold",
+            "field_name": "subject",
+        },
+    )
+    assert response.status_code == 200
+    assert str(customer.pk) in [row["id"] for row in response.json()["results"]]

@@ -1,0 +1,92 @@
+"""The Japanese admin speaks Japanese: django-otp's names and login labels, the request
+reference, identity decisions and the audit trail's actions (issue 20, item 15)."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+from django.utils import translation
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from portal.kernel.audit import audit_log
+from portal.kernel.audit_labels import ACTION_LABELS, action_label
+from portal.kernel.roles import PRIVACY_OFFICER
+from rights.requesters.admin import DECISIONS
+from rights.services import request_submit
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _officer_client(language="ja"):
+    user = UserFactory(is_staff=True, password=None, language=language)
+    user.groups.add(Group.objects.get(name=PRIVACY_OFFICER))
+    device = TOTPDevice.objects.create(user=user, name="staff", confirmed=True)
+    client = Client()
+    client.cookies["django_language"] = language
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client, user
+
+
+def test_the_admin_login_labels_the_code_field_in_japanese():
+    client = Client()
+    client.cookies["django_language"] = "ja"
+    page = client.get("/admin/login/").content.decode()
+    assert "確認コード：" in page
+    assert "OTP Token:" not in page
+
+
+def test_the_otp_apps_and_devices_have_japanese_names_on_the_admin_index():
+    client, _ = _officer_client()
+    page = client.get("/admin/").content.decode()
+    assert "認証アプリ" in page
+    for english in ("Otp_Email", "Otp_Totp", "Email devices", "TOTP devices"):
+        assert english not in page
+
+
+def test_the_request_list_and_form_name_the_reference_in_japanese():
+    client, _ = _officer_client()
+    customer = UserFactory()
+    filed = request_submit(subject=customer, requester=customer, kind="disclosure")
+    listing = client.get("/admin/rights/rightsrequest/").content.decode()
+    assert "受付番号" in listing and ">Reference<" not in listing
+    form = client.get(f"/admin/rights/rightsrequest/{filed.pk}/change/").content.decode()
+    assert "受付番号:" in form or "受付番号：" in form
+    assert "Reference:" not in form
+
+
+def test_identity_decisions_are_told_to_staff_in_japanese():
+    messages = [message for _service, message in DECISIONS.values()]
+    with translation.override("en"):
+        english = [str(message) for message in messages]
+    with translation.override("ja"):
+        japanese = [str(message) for message in messages]
+    assert english[0] == "Identity verified: the request is in review."
+    assert all(ja != en and ja.endswith("。") for ja, en in zip(japanese, english, strict=True))
+
+
+def test_every_action_code_has_a_label_in_both_languages():
+    for language in ("en", "ja"):
+        with translation.override(language):
+            for code in ACTION_LABELS:
+                assert action_label(code) != code
+    with translation.override("ja"):
+        assert action_label("hold.placed") == "リーガルホールド設定"
+        assert action_label("staff.viewed_legalhold_list").startswith("一覧を閲覧：")
+        assert action_label("staff.viewed_rightsrequest").startswith("閲覧：")
+    with translation.override("en"):
+        assert action_label("staff.viewed_legalhold_list") == "Viewed the list: Legal holds"
+        assert action_label("something.new") == "something.new"
+
+
+def test_the_audit_list_shows_labels_with_the_code_on_hover():
+    client, officer = _officer_client()
+    audit_log(action="staff.viewed_legalhold_list", actor=officer, target="rights.legalhold")
+    page = client.get("/admin/portal/auditevent/").content.decode()
+    assert 'title="staff.viewed_legalhold_list">一覧を閲覧：' in page
+    assert ">staff.viewed_legalhold_list<" not in page
