@@ -30,6 +30,7 @@ from .notice_text import render_notice
 from .notifications import recipient_of
 from .paging import REQUESTS_PER_PAGE, page_of
 from .payments import BadSignature, UnknownProvider, get_provider
+from .progress import progress_of
 from .selectors import customer_role, request_view, sees_whole_request, visible_messages
 from .summary import request_summary, summary_of
 from .uploads import download_response
@@ -206,6 +207,7 @@ def request_detail(request, pk):
             "req": rights_request,
             "changes": requested_changes(rights_request) if view.details else [],
             "summary": summary_of(rights_request) if view.details else None,
+            "progress": progress_of(rights_request),
             "show_details": view.details,
             "form": form,
             "notices": notices,
