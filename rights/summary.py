@@ -21,6 +21,7 @@ from portal.kernel.registry import Category, registry
 
 from . import deadlines
 from .choices import CHARGEABLE_KINDS, DeliveryMethod, FeeBasis, Kind, Regime
+from .correction import field_label
 from .models import FeeSchedule
 from .retention.models import RetentionRule
 from .retention.scope import is_account_source
@@ -69,7 +70,13 @@ def _stop_targets(kind: str, scope: dict) -> list[str]:
 def _change_line(change: dict) -> str:
     """One correction asked for: the field, its value and the value wanted."""
     return _("%(label)s: from “%(current)s” to “%(new)s”.") % {
-        "label": change.get("label", ""),
+        "label": field_label(
+            str(change.get("source", "")),
+            str(change.get("field", "")),
+            str(change.get("label", "")),
+            record=str(change.get("record", "")),
+            service=str(change.get("service") or ""),
+        ),
         "current": change.get("current_value", "") or _("(empty)"),
         "new": change.get("new_value", "") or _("(empty)"),
     }
