@@ -35,6 +35,11 @@ STEPS = (
     ),
 )
 
+#: Statuses before a fee can be asked.
+BEFORE_FEE = frozenset(
+    {Status.SUBMITTED, Status.AWAITING_VERIFICATION, Status.IN_REVIEW, Status.AWAITING_CUSTOMER}
+)
+
 _NEXT = {
     Status.SUBMITTED: gettext_lazy(
         "Next: we check who you are, then review what you asked for. We write to you if "
@@ -73,9 +78,13 @@ class Progress:
 
 
 def progress_of(request) -> Progress:
-    """The steps of ``request`` (the fee step only for kinds that may be charged, or
-    when a fee is due) with the one it is at, and what comes next."""
-    charged = request.kind in CHARGEABLE_KINDS or request.status == Status.AWAITING_PAYMENT
+    """The steps of ``request`` with the one it is at, and what comes next. The fee
+    step shows for a kind that may be charged until the review has passed, and after
+    it only when a fee was asked."""
+    charged = request.status == Status.AWAITING_PAYMENT or (
+        request.kind in CHARGEABLE_KINDS
+        and (request.status in BEFORE_FEE or request.payments.exists())
+    )
     keys = [s for s in STEPS if s[0] != "fee" or charged]
     at = next(i for i, (_key, _label, statuses) in enumerate(keys) if request.status in statuses)
     closed = keys[at][0] == "answer"

@@ -47,6 +47,14 @@ def test_a_free_kind_has_no_fee_step_and_a_closed_request_no_next_step(customer)
     assert closed.next_step == ""
 
 
+def test_the_fee_step_stays_only_when_a_fee_was_asked(customer):
+    request = request_submit(
+        subject=customer, requester=customer, kind=Kind.DISCLOSURE, delivery_method="electronic"
+    )
+    request.status = Status.COMPLETED
+    assert "fee" not in [step.key for step in progress_of(request).steps]
+
+
 def test_the_page_shows_the_recipients_delivery_fee_deadline_and_steps(stepped_up_client, customer):
     recipient = recipients()["affiliate"]
     stop = request_submit(
