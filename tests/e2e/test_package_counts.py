@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def private_storage(tmp_path, monkeypatch):
+def package_storage(tmp_path, monkeypatch):
+    """Packages go to a directory of this test."""
     field = DisclosurePackage._meta.get_field("file")
     monkeypatch.setattr(field, "storage", FileSystemStorage(location=str(tmp_path / "private")))
 
@@ -47,7 +48,7 @@ def download_zip(page) -> dict[str, bytes]:
         return {name: z.read(name) for name in z.namelist()}
 
 
-@pytest.mark.usefixtures("private_storage")
+@pytest.mark.usefixtures("package_storage")
 def test_readme_and_report_state_the_same_record_count(page, live_server, screenshot):
     completed_disclosure(page, live_server, "en")
     files = download_zip(page)
