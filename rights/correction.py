@@ -32,6 +32,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from portal.kernel.models import Service
 from portal.kernel.registry import RecordNotFound, registry
 
 from .choices import EventKind, Kind
@@ -81,7 +82,13 @@ def requested_changes(request: RightsRequest) -> list[Change]:
                 source=str(item["source"]),
                 record=str(item.get("record", "")),
                 field=str(item["field"]),
-                label=str(item.get("label") or item["field"]),
+                label=field_label(
+                    str(item["source"]),
+                    str(item["field"]),
+                    str(item.get("label") or item["field"]),
+                    record=str(item.get("record", "")),
+                    service=str(item.get("service") or ""),
+                ),
                 asked_over=item.get("current_value"),
                 new_value=str(item.get("new_value", "")),
             )
@@ -89,13 +96,32 @@ def requested_changes(request: RightsRequest) -> list[Change]:
     return changes
 
 
-def field_label(source_key: str, field: str, fallback: str = "") -> str:
-    """The item's label in the active language, from the registry's declaration."""
+def field_label(
+    source_key: str, field: str, fallback: str = "", *, record: str = "", service: str = ""
+) -> str:
+    """The item's label in the active language, from the registry's declaration.
+
+    With ``record`` (its id) for a source that holds several records per person, the
+    label says which one: the service it belongs to (``service``, its code) and its
+    number, e.g. "Orders — Delivery address (Video service, no. 5)".
+    """
     try:
         source = registry.source(source_key)
-        return f"{source.label} — {source.field(field).label}"
+        label = f"{source.label} — {source.field(field).label}"
     except (RecordNotFound, ValidationError):
         return fallback or field
+    if not record or source.single:
+        return label
+    service_name = ""
+    if service:
+        found = Service.objects.filter(code=service).first()
+        service_name = found.display_name if found else service
+    which = (
+        _("%(service)s, no. %(number)s") % {"service": service_name, "number": record}
+        if service_name
+        else _("no. %(number)s") % {"number": record}
+    )
+    return f"{label} ({which})"
 
 
 def display(source_key: str, field: str, value: Any) -> str:

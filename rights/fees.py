@@ -49,8 +49,9 @@ SCHEDULE_FIELDS = (
     "effective_from",
     "effective_until",
     "note",
+    "note_en",
 )
-SCHEDULE_FIELDS_ALWAYS_EDITABLE = {"effective_until", "note"}
+SCHEDULE_FIELDS_ALWAYS_EDITABLE = {"effective_until", "note", "note_en"}
 
 
 def fee_schedule_save(*, schedule: FeeSchedule, actor, http_request=None) -> FeeSchedule:

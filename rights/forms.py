@@ -8,10 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from consent.selectors import active_purposes, active_recipients
 from portal.kernel.models import Service
-from portal.kernel.registry import Category, registry
+from portal.kernel.registry import Category, RecordNotFound, registry
 
 from .choices import DeliveryMethod, Kind
-from .correction import display, plain
+from .correction import display, field_label, plain
 from .uploads import check_upload
 
 # A source with more records than this per customer (e.g. usage history) is
@@ -27,7 +27,8 @@ def customer_services(subject):
 def correctable_fields(subject) -> list[tuple[str, str, object]]:
     """(target, label, stored value) for each field the customer may ask to correct.
 
-    ``target`` is ``source|record id|field``, which the correction request stores.
+    ``target`` is ``source|record id|field``, which the correction request stores;
+    the label names the record's service where the source holds several records.
     """
     choices = []
     for source in registry.sources():
@@ -40,11 +41,22 @@ def correctable_fields(subject) -> list[tuple[str, str, object]]:
         for record in records:
             for personal_field in editable:
                 value = record.values.get(personal_field.name)
-                label = f"{source.label} — {personal_field.label}"
-                if not source.single:
-                    label = f"{label} (#{record.id})"
+                label = field_label(
+                    source.key, personal_field.name, record=str(record.id), service=record.service
+                )
                 choices.append((f"{source.key}|{record.id}|{personal_field.name}", label, value))
     return choices
+
+
+def _record_service(subject, source_key: str, record_id: str) -> str:
+    """The code of the service a record belongs to; empty for data about the person."""
+    source = registry.source(source_key)
+    if source.single:
+        return ""
+    try:
+        return source.record(subject, record_id).service or ""
+    except RecordNotFound:
+        return ""
 
 
 #: The message for a deletion that names nothing (shared with the form without an account).
@@ -384,6 +396,7 @@ class CorrectionForm(RequestForm):
                 {
                     "source": source_key,
                     "record": record_id,
+                    "service": _record_service(self.subject, source_key, record_id),
                     "field": field_name,
                     "label": str(label),
                     "current_value": plain(current),

@@ -21,6 +21,7 @@ from portal.kernel.registry import Category, registry
 
 from . import deadlines
 from .choices import CHARGEABLE_KINDS, DeliveryMethod, FeeBasis, Kind, Regime
+from .correction import field_label
 from .models import FeeSchedule
 from .retention.models import RetentionRule
 from .retention.scope import is_account_source
@@ -69,7 +70,13 @@ def _stop_targets(kind: str, scope: dict) -> list[str]:
 def _change_line(change: dict) -> str:
     """One correction asked for: the field, its value and the value wanted."""
     return _("%(label)s: from “%(current)s” to “%(new)s”.") % {
-        "label": change.get("label", ""),
+        "label": field_label(
+            str(change.get("source", "")),
+            str(change.get("field", "")),
+            str(change.get("label", "")),
+            record=str(change.get("record", "")),
+            service=str(change.get("service") or ""),
+        ),
         "current": change.get("current_value", "") or _("(empty)"),
         "new": change.get("new_value", "") or _("(empty)"),
     }
@@ -250,3 +257,36 @@ def summary_of(request) -> Summary:
         regime=request.regime,
         due_at=request.due_at,
     )
+
+
+@dataclass(frozen=True)
+class KindOverview:
+    """A kind of request on the type picker: when the answer is due if filed now, and
+    whether a fee may apply."""
+
+    kind: str
+    due_at: dt.datetime
+    days: int
+    fee: str
+
+
+def kind_overview(kind: str, *, regime: str | None = None) -> KindOverview:
+    """What the type picker says of ``kind``, in the active language."""
+    regime = regime or settings.RIGHTS_DEFAULT_REGIME
+    now = timezone.now()
+    due_at = deadlines.base_deadline(regime, now, kind=kind)
+    if kind not in CHARGEABLE_KINDS:
+        fee = _("Free of charge.")
+    else:
+        amounts = FeeSchedule.objects.effective().filter(
+            kind=kind, regime=regime, basis=FeeBasis.PUBLISHED
+        )
+        lowest = min((row.amount for row in amounts), default=0)
+        fee = (
+            _("A fee applies: from ¥%(amount)s, told to you before anything is charged.")
+            % {"amount": f"{lowest:,}"}
+            if lowest
+            else _("Free of charge: no fee is published for this request.")
+        )
+    days = (timezone.localdate(due_at) - timezone.localdate(now)).days
+    return KindOverview(kind=kind, due_at=due_at, days=days, fee=fee)

@@ -31,8 +31,9 @@ from .notice_text import render_notice
 from .notifications import recipient_of
 from .paging import REQUESTS_PER_PAGE, page_of
 from .payments import BadSignature, UnknownProvider, get_provider
+from .progress import progress_of
 from .selectors import customer_role, request_view, sees_whole_request, visible_messages
-from .summary import request_summary, summary_of
+from .summary import kind_overview, request_summary, summary_of
 from .uploads import download_response
 
 logger = logging.getLogger(__name__)
@@ -73,9 +74,20 @@ def request_list(request):
     return render(request, "rights/request_list.html", {"requests": page})
 
 
+#: One line per kind on the type picker (the form's page says more: ``KIND_HELP``).
+KIND_LINE = {
+    Kind.DISCLOSURE: gettext_lazy("A copy of the personal data we hold about you."),
+    Kind.CORRECTION: gettext_lazy("Correct, add to or remove an item that is not true."),
+    Kind.STOP_USE: gettext_lazy("Stop a use of your data, e.g. for marketing."),
+    Kind.STOP_PROVISION: gettext_lazy("Stop giving your data to a third party."),
+    Kind.DELETION: gettext_lazy("Delete your data, or close your account."),
+    Kind.PURPOSE_NOTICE: gettext_lazy("A statement of the purposes we use your data for."),
+}
+
+
 @step_up_required
 def request_new(request):
-    kinds = [(kind, Kind(kind).label, KIND_HELP[kind]) for kind in Kind.values]
+    kinds = [(kind, Kind(kind).label, KIND_LINE[kind], kind_overview(kind)) for kind in Kind.values]
     service = _chosen_service(request)
     query = "?" + urlencode({"service": service.code}) if service else ""
     return render(
@@ -224,6 +236,7 @@ def request_detail(request, pk):
             "req": rights_request,
             "changes": requested_changes(rights_request) if view.details else [],
             "summary": summary_of(rights_request) if view.details else None,
+            "progress": progress_of(rights_request),
             "show_details": view.details,
             "form": form,
             "notices": notices,

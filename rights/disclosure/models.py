@@ -39,9 +39,13 @@ class DisclosurePackageQuerySet(models.QuerySet):
         )
 
     def to_purge(self, now=None):
-        """Packages whose link no longer works but whose file is still stored."""
+        """Packages whose link no longer works, and cannot be renewed, but whose file
+        is still stored: expired, or used up after its one renewal. A used-up package
+        not yet renewed keeps its file until it expires, for the fresh link the
+        customer may ask for once (``services.download_renew``)."""
         return self.filter(file_deleted_at__isnull=True).filter(
-            Q(expires_at__lte=now or timezone.now()) | Q(download_count__gte=F("max_downloads"))
+            Q(expires_at__lte=now or timezone.now())
+            | Q(download_count__gte=F("max_downloads"), renewed_at__isnull=False)
         )
 
 
@@ -122,6 +126,12 @@ class DisclosurePackage(models.Model):
         blank=True,
         help_text=_("When the purge job deleted the stored file."),
     )
+    renewed_at = models.DateTimeField(
+        _("link renewed at"),
+        null=True,
+        blank=True,
+        help_text=_("When the person asked for a fresh link (once, while the file is kept)."),
+    )
 
     objects = DisclosurePackageQuerySet.as_manager()
 
@@ -149,6 +159,17 @@ class DisclosurePackage(models.Model):
     @property
     def downloads_left(self) -> int:
         return max(self.max_downloads - self.download_count, 0)
+
+    def may_renew(self, now=None) -> bool:
+        """Whether the person may still ask for a fresh link: once, after the
+        downloads are used up and before the link expires."""
+        return (
+            self.renewed_at is None
+            and self.file_deleted_at is None
+            and bool(self.file)
+            and self.download_count >= self.max_downloads
+            and self.expires_at > (now or timezone.now())
+        )
 
     def unavailable_reason(self, now=None) -> str:
         """ "" while the link works, else "used" or "expired"."""

@@ -124,7 +124,10 @@ class Outline:
 
     @property
     def total(self) -> int:
-        return sum(part.count for part in self.categories)
+        """Records disclosed, each once: a record whose fields fall in several kinds of
+        data (the profile) is listed under each kind but counted once, as the package's
+        data.json holds it once."""
+        return sum({t.source.key: t.count for t in self.tables()}.values())
 
     @property
     def is_empty(self) -> bool:

@@ -352,6 +352,46 @@ def download_claim(*, package: DisclosurePackage, user, http_request=None) -> st
     return ""
 
 
+def download_renew(*, package: DisclosurePackage, user, http_request=None) -> bool:
+    """Give a used-up package a fresh link, once: a new token (the old link stops
+    working) and the downloads the link first allowed, until the same expiry.
+    Returns False, changing nothing, when it may not be renewed (``may_renew``).
+
+    One conditional UPDATE, so two clicks renew once.
+    """
+    now = timezone.now()
+    salt = secrets.token_hex(16)
+    fresh = DisclosurePackage(pk=package.pk, token_salt=salt)
+    with transaction.atomic():
+        renewed = (
+            DisclosurePackage.objects.filter(
+                pk=package.pk,
+                renewed_at__isnull=True,
+                file_deleted_at__isnull=True,
+                expires_at__gt=now,
+                download_count__gte=F("max_downloads"),
+            )
+            .exclude(file="")
+            .update(
+                token_salt=salt,
+                token_hash=token_hash(download_token(fresh)),
+                max_downloads=F("download_count") + settings.DISCLOSURE_MAX_DOWNLOADS,
+                renewed_at=now,
+            )
+        )
+        package.refresh_from_db()
+        if renewed:
+            audit_log(
+                action="disclosure.link_renewed",
+                actor=user,
+                target=package,
+                subject=package.request.subject,
+                request=http_request,
+                details={"request": package.request.reference, "allowed": package.max_downloads},
+            )
+    return bool(renewed)
+
+
 def download_refused(*, package: DisclosurePackage, user, reason: str, http_request=None) -> None:
     """Audit an attempt to download through a link that no longer works."""
     audit_log(

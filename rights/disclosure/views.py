@@ -2,17 +2,20 @@
 
 Logged in as the owner, with a fresh code check; another customer's token is
 a 404. GET shows what the file is and a download button; POST counts the
-download (atomically) and streams the decrypted zip.
+download (atomically) and streams the decrypted zip; a POST with ``renew`` gives a
+used-up package its one fresh link (``services.download_renew``).
 """
 
 from __future__ import annotations
 
 import logging
 
+from django.contrib import messages
 from django.http import Http404, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -73,6 +76,12 @@ def serve_package(request, package, *, actor, back_url: str = "", new_request_ur
         "back_url": back_url or reverse("rights:request_detail", args=[package.request_id]),
         "new_request_url": new_request_url or reverse("rights:request_create", args=["disclosure"]),
     }
+    if request.method == "POST" and "renew" in request.POST:
+        if services.download_renew(package=package, user=actor, http_request=request):
+            messages.success(request, _("Here is your new link. It works as the first one did."))
+        else:
+            messages.error(request, _("A new link can no longer be given for this file."))
+        return redirect(services.download_path(package) if actor is not None else request.path)
     reason = package.unavailable_reason()
     if reason:
         if request.method == "POST":

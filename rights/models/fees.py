@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import (
@@ -113,7 +114,15 @@ class FeeSchedule(models.Model):
         _("note"),
         max_length=300,
         blank=True,
-        help_text=_("Shown with the fee on the public fee page, e.g. what the amount covers."),
+        help_text=_(
+            "Shown with the fee on the public fee page, in Japanese, e.g. what the amount covers."
+        ),
+    )
+    note_en = models.CharField(
+        _("note in English"),
+        max_length=300,
+        blank=True,
+        help_text=_("The note on the English fee page; the Japanese note is used when empty."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, help_text=_("When."))
 
@@ -138,6 +147,13 @@ class FeeSchedule(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.get_regime_display()}) ¥{self.amount:,}"
+
+    @property
+    def display_note(self) -> str:
+        """The note in the active language."""
+        if self.note_en and (get_language() or "").startswith("en"):
+            return self.note_en
+        return self.note
 
     def clean(self):
         errors = {}

@@ -127,9 +127,15 @@ def test_purge_deletes_expired_files_once_and_keeps_live_ones(
 
 
 def test_purge_deletes_used_up_files_and_the_link_then_says_expired_or_used(completed):
+    """A used-up file is kept for the one fresh link until it is renewed or expires."""
     package = DisclosurePackage.objects.get(request=completed)
     DisclosurePackage.objects.filter(pk=package.pk).update(download_count=1)
     with time_machine.travel(timezone.now() + dt.timedelta(hours=1)):
+        jobs.run_purge()
+    package.refresh_from_db()
+    assert package.file_deleted_at is None and package.may_renew()
+    DisclosurePackage.objects.filter(pk=package.pk).update(renewed_at=timezone.now())
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=2)):
         jobs.run_purge()
     package.refresh_from_db()
     assert package.file_deleted_at is not None

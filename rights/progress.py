@@ -1,0 +1,99 @@
+"""Where a request stands, for its page: the steps it goes through, which one it is
+at, and what happens next, in the reader's language. Reads only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
+from .choices import CHARGEABLE_KINDS, Status
+
+DONE, CURRENT, UPCOMING = "done", "current", "upcoming"
+
+#: The steps in order: (key, label, the statuses the request is at that step in).
+STEPS = (
+    ("received", pgettext_lazy("request step", "Received"), {Status.SUBMITTED}),
+    ("identity", pgettext_lazy("request step", "Identity check"), {Status.AWAITING_VERIFICATION}),
+    (
+        "review",
+        pgettext_lazy("request step", "Review"),
+        {Status.IN_REVIEW, Status.AWAITING_CUSTOMER},
+    ),
+    ("fee", pgettext_lazy("request step", "Fee"), {Status.AWAITING_PAYMENT}),
+    ("work", pgettext_lazy("request step", "Work on your request"), {Status.IN_PROGRESS}),
+    (
+        "answer",
+        pgettext_lazy("request step", "Answer"),
+        {
+            Status.COMPLETED,
+            Status.PARTIALLY_COMPLETED,
+            Status.REJECTED,
+            Status.WITHDRAWN,
+            Status.EXPIRED,
+        },
+    ),
+)
+
+#: Statuses before a fee can be asked.
+BEFORE_FEE = frozenset(
+    {Status.SUBMITTED, Status.AWAITING_VERIFICATION, Status.IN_REVIEW, Status.AWAITING_CUSTOMER}
+)
+
+_NEXT = {
+    Status.SUBMITTED: gettext_lazy(
+        "Next: we check who you are, then review what you asked for. We write to you if "
+        "we need anything."
+    ),
+    Status.AWAITING_VERIFICATION: gettext_lazy(
+        "Next: you confirm who you are, as we asked in our notice. Then we review the request."
+    ),
+    Status.IN_REVIEW: gettext_lazy(
+        "Next: we decide what to do and start the work, or write to you if we need anything."
+    ),
+    Status.AWAITING_CUSTOMER: gettext_lazy(
+        "Next: you answer our question below. Then we continue the review."
+    ),
+    Status.AWAITING_PAYMENT: gettext_lazy(
+        "Next: you pay the fee. We start the work once it has arrived."
+    ),
+    Status.IN_PROGRESS: gettext_lazy(
+        "Next: we send you our answer, by the date shown, and tell you by e-mail."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    label: str
+    state: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    steps: list[Step]
+    #: What happens next, one sentence; empty once the request is closed.
+    next_step: str
+
+
+def progress_of(request) -> Progress:
+    """The steps of ``request`` with the one it is at, and what comes next. The fee
+    step shows for a kind that may be charged until the review has passed, and after
+    it only when a fee was asked."""
+    charged = request.status == Status.AWAITING_PAYMENT or (
+        request.kind in CHARGEABLE_KINDS
+        and (request.status in BEFORE_FEE or request.payments.exists())
+    )
+    keys = [s for s in STEPS if s[0] != "fee" or charged]
+    at = next(i for i, (_key, _label, statuses) in enumerate(keys) if request.status in statuses)
+    closed = keys[at][0] == "answer"
+    steps = [
+        Step(
+            key,
+            str(label),
+            DONE if i < at or (closed and i == at) else CURRENT if i == at else UPCOMING,
+        )
+        for i, (key, label, _statuses) in enumerate(keys)
+    ]
+    return Progress(steps=steps, next_step="" if closed else str(_NEXT.get(request.status, "")))

@@ -1,0 +1,44 @@
+"""A used-up download link can be renewed once, without a new request (issue 20, item 11)."""
+
+import pytest
+from django.utils import timezone
+
+from portal.kernel.models import AuditEvent
+from rights.disclosure.models import DisclosurePackage
+from rights.disclosure.services import download_path, download_renew
+
+pytestmark = pytest.mark.django_db
+
+
+def _used_up(completed) -> DisclosurePackage:
+    package = DisclosurePackage.objects.get(request=completed)
+    DisclosurePackage.objects.filter(pk=package.pk).update(
+        download_count=package.max_downloads, last_downloaded_at=timezone.now()
+    )
+    package.refresh_from_db()
+    return package
+
+
+def test_a_used_up_link_is_renewed_once_with_a_new_token(completed, subject):
+    package = _used_up(completed)
+    old_path = download_path(package)
+    assert download_renew(package=package, user=subject) is True
+    package.refresh_from_db()
+    assert package.renewed_at is not None
+    assert package.downloads_left == 1 and package.unavailable_reason() == ""
+    assert download_path(package) != old_path
+    assert AuditEvent.objects.filter(action="disclosure.link_renewed").count() == 1
+    DisclosurePackage.objects.filter(pk=package.pk).update(download_count=package.max_downloads)
+    package.refresh_from_db()
+    assert not package.may_renew()
+    assert download_renew(package=package, user=subject) is False
+
+
+def test_a_link_still_working_or_expired_is_not_renewed(completed, subject):
+    package = DisclosurePackage.objects.get(request=completed)
+    assert download_renew(package=package, user=subject) is False  # downloads left
+    package = _used_up(completed)
+    DisclosurePackage.objects.filter(pk=package.pk).update(expires_at=timezone.now())
+    package.refresh_from_db()
+    assert download_renew(package=package, user=subject) is False
+    assert package.renewed_at is None

@@ -1,0 +1,78 @@
+"""The request page says what was asked and where the request stands (issue 20, item 2)."""
+
+import pytest
+from django.utils import translation
+
+from rights.choices import Kind, Status
+from rights.progress import CURRENT, DONE, UPCOMING, progress_of
+from rights.services import request_submit
+from tests.consent_support import recipients
+
+pytestmark = pytest.mark.django_db
+
+
+def _states(progress):
+    return [(step.key, step.state) for step in progress.steps]
+
+
+def test_a_new_disclosure_is_at_its_first_step_with_the_fee_step_ahead(customer):
+    request = request_submit(
+        subject=customer, requester=customer, kind=Kind.DISCLOSURE, delivery_method="electronic"
+    )
+    progress = progress_of(request)
+    assert _states(progress) == [
+        ("received", CURRENT),
+        ("identity", UPCOMING),
+        ("review", UPCOMING),
+        ("fee", UPCOMING),
+        ("work", UPCOMING),
+        ("answer", UPCOMING),
+    ]
+    with translation.override("en"):
+        assert progress_of(request).next_step.startswith("Next: we check who you are")
+
+
+def test_a_free_kind_has_no_fee_step_and_a_closed_request_no_next_step(customer):
+    request = request_submit(
+        subject=customer, requester=customer, kind=Kind.DELETION, scope={"everything": True}
+    )
+    request.status = Status.IN_PROGRESS
+    progress = progress_of(request)
+    assert "fee" not in [step.key for step in progress.steps]
+    assert dict(_states(progress))["review"] == DONE
+    assert dict(_states(progress))["work"] == CURRENT
+    request.status = Status.COMPLETED
+    closed = progress_of(request)
+    assert {step.state for step in closed.steps} == {DONE}
+    assert closed.next_step == ""
+
+
+def test_the_fee_step_stays_only_when_a_fee_was_asked(customer):
+    request = request_submit(
+        subject=customer, requester=customer, kind=Kind.DISCLOSURE, delivery_method="electronic"
+    )
+    request.status = Status.COMPLETED
+    assert "fee" not in [step.key for step in progress_of(request).steps]
+
+
+def test_the_page_shows_the_recipients_delivery_fee_deadline_and_steps(stepped_up_client, customer):
+    recipient = recipients()["affiliate"]
+    stop = request_submit(
+        subject=customer,
+        requester=customer,
+        kind=Kind.STOP_PROVISION,
+        scope={"recipients": [recipient.pk]},
+        details="Please stop.",
+    )
+    disclosure = request_submit(
+        subject=customer, requester=customer, kind=Kind.DISCLOSURE, delivery_method="paper"
+    )
+    stepped_up_client.cookies["django_language"] = "en"
+    page = stepped_up_client.get(f"/requests/{stop.pk}/").content.decode()
+    assert "Sample Group Sales Co., Ltd." in page
+    assert "Where your request is" in page and 'aria-current="step"' in page
+    assert "What you wrote with the request" in page and "Your details" not in page
+    page = stepped_up_client.get(f"/requests/{disclosure.pk}/").content.decode()
+    assert "Paper by post" in page
+    assert "Expected answer" in page
+    assert "Fee</dt>" in page

@@ -1,0 +1,30 @@
+"""The type picker says, per kind, what it is, when the answer is due and whether a fee
+applies (issue 20, item 8)."""
+
+import pytest
+from django.utils import translation
+
+from rights.choices import Kind
+from rights.demo import seed_fee_demo
+from rights.summary import kind_overview
+
+pytestmark = pytest.mark.django_db
+
+
+def test_overview_gives_the_days_and_the_lowest_published_fee(settings):
+    settings.RIGHTS_DEFAULT_REGIME = "appi"
+    seed_fee_demo()
+    with translation.override("en"):
+        disclosure = kind_overview(Kind.DISCLOSURE)
+        deletion = kind_overview(Kind.DELETION)
+    assert disclosure.days == settings.RIGHTS_APPI_TARGET_DAYS
+    assert disclosure.fee.startswith("A fee applies: from ¥1,000")
+    assert deletion.fee == "Free of charge."
+
+
+def test_the_picker_lists_every_kind_with_its_line_timeline_and_fee(stepped_up_client):
+    stepped_up_client.cookies["django_language"] = "en"
+    page = stepped_up_client.get("/requests/new/").content.decode()
+    assert page.count('class="card kind-card"') == len(Kind.values)
+    assert page.count("if you file today.") == len(Kind.values)
+    assert "Delete your data, or close your account." in page
