@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import functools
 import io
 import shutil
@@ -112,9 +113,11 @@ def open_csv_tables(outline: Outline, stack: contextlib.ExitStack) -> dict[str, 
         header = [gettext("Data")] if len(part.tables) > 1 else []
         header += [gettext("Service")] if any(t.service_column for t in part.tables) else []
         header += [h for _i, _f, h in columns]
-        # utf-8-sig: the byte order mark tells spreadsheet programs the encoding.
         raw = stack.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 (closed by stack)
-        file = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        file = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        # The byte order mark tells spreadsheet programs the encoding; written by
+        # hand, as the utf-8-sig codec costs a reset on every write.
+        file.write("\ufeff")
         writer = csv.writer(file)
         writer.writerow(header)
         tables[part.category.value] = CsvTable(f"csv/{part.category.value}.csv", file, writer)
@@ -144,6 +147,21 @@ def _table_writers(outline: Outline, source, fields, tables, presenter) -> list[
     return writers
 
 
+def _json_moment(value: dt.datetime) -> str:
+    """A datetime as DjangoJSONEncoder writes it (milliseconds, "Z" for UTC), without
+    its call to ``default`` per value."""
+    text = value.isoformat()
+    if value.microsecond:
+        text = text[:23] + text[26:]
+    if text.endswith("+00:00"):
+        text = text[:-6] + "Z"
+    return text
+
+
+#: Values JSON cannot hold, turned into text by their exact type before encoding.
+_JSON_PLAIN = {dt.datetime: _json_moment, dt.date: dt.date.isoformat}
+
+
 def write_records(out, outline: Outline, tables: dict[str, CsvTable]) -> dict[str, int]:
     """Every record of every source in scope: JSON lines into ``out``, rows into ``tables``.
 
@@ -151,6 +169,7 @@ def write_records(out, outline: Outline, tables: dict[str, CsvTable]) -> dict[st
     """
     scope, presenter = outline.scope, Presenter()
     encode = DjangoJSONEncoder(ensure_ascii=False).encode
+    plain = _JSON_PLAIN.get
     written: dict[str, int] = {}
     first = True
     for source in dict.fromkeys(t.source for t in outline.tables()):
@@ -171,7 +190,10 @@ def write_records(out, outline: Outline, tables: dict[str, CsvTable]) -> dict[st
                     "source": source.key,
                     "id": row[0],
                     "service": row[1],
-                    "values": dict(zip(names, values, strict=True)),
+                    "values": {
+                        name: value if (convert := plain(type(value))) is None else convert(value)
+                        for name, value in zip(names, values, strict=True)
+                    },
                 }
                 text = {}
                 for index, name, show in shown:
