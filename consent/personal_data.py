@@ -9,9 +9,12 @@ registry the purposes of use (and their recipients) of every category.
 import time
 from dataclasses import dataclass
 
+from django.core.cache import cache
+from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
+from portal.kernel import generations
 from portal.kernel.db import evidence_erasure
 from portal.kernel.registry import (
     ERASE_BATCH_SIZE,
@@ -210,3 +213,30 @@ def _list_separator() -> str:
 
 
 registry.set_purposes_provider(category_purposes)
+
+# The texts above are cached (portal.kernel.subject_view) until a purpose, a
+# recipient, their links or a policy version changes, or another version comes
+# into force.
+TEXTS_GENERATION = "consent.texts"
+generations.watch(TEXTS_GENERATION, Purpose, Recipient, Recipient.purposes.through, PolicyVersion)
+
+
+def texts_version() -> tuple[str, int | None]:
+    """The generation of the purposes and recipients, and the policy version in force.
+
+    The versions' effective times are cached under the generation, so this
+    costs no query while nothing changed.
+    """
+    token = generations.token(TEXTS_GENERATION)
+    key = f"consent-policy-times:{token}"
+    times = cache.get(key)
+    if times is None:
+        times = list(
+            PolicyVersion.objects.order_by("-effective_at", "-id").values_list("effective_at", "id")
+        )
+        cache.set(key, times, generations.TTL)
+    now = timezone.now()
+    return token, next((pk for effective_at, pk in times if effective_at <= now), None)
+
+
+registry.add_texts_version(texts_version)

@@ -129,10 +129,16 @@ class PolicyStatus:
 
 
 def policy_status(subject, *, at: datetime.datetime | None = None) -> PolicyStatus:
+    """Two queries on every page a customer opens: the versions in force (a few
+    rows: the current one and the latest material one among them) and the
+    customer's latest accepted one."""
+    in_force = list(
+        PolicyVersion.objects.filter(effective_at__lte=_now(at)).order_by("-effective_at", "-id")
+    )
     return PolicyStatus(
-        current=current_policy_version(at=at),
+        current=in_force[0] if in_force else None,
         accepted=accepted_policy_version(subject),
-        material=latest_material_version(at=at),
+        material=next((v for v in in_force if v.is_material), None),
     )
 
 

@@ -228,6 +228,16 @@ def _fresh_login_throttle():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cached_texts():
+    """Texts cached under a generation (portal.kernel.generations) start again in each
+    test: a rolled-back test's rows changed the tables without a commit."""
+    from portal.kernel import generations
+
+    generations.bump_all()
+    yield
+
+
 @pytest.fixture
 def private_storage(monkeypatch, tmp_path):
     """Documents go to a temporary directory, so a test can see files come and go.

@@ -10,6 +10,7 @@ from django.utils import timezone
 from consent.models import Recipient
 from portal.kernel.registry import Category, registry
 from portal.records.models import UsageRecord
+from rights.models import RetentionRule
 from rights.services import request_submit
 from tests.consent_support import recipients
 from tests.factories import (
@@ -202,3 +203,46 @@ def test_a_requests_scope_is_a_sentence_in_the_readers_language(stepped_up_clien
     assert "{&#x27;" not in html and "{}" not in html
     assert "For these recipients: Yamato Delivery Co., Ltd." in html
     assert "The data chosen in the request." in html
+
+
+def _history(customer, service, records):
+    """``records`` records in every source a customer usually has rows in."""
+    RegistrationFactory(user=customer, service=service)
+    PaymentMethodFactory(user=customer)
+    InvoiceFactory.create_batch(min(records, 30), user=customer, service=service)
+    _usage(customer, service, records)
+
+
+@pytest.mark.parametrize("records", [1, 1000])
+def test_the_page_runs_at_most_15_queries_at_1_and_1000_records_per_source(
+    stepped_up_client, customer, service, records, django_assert_max_num_queries
+):
+    """The purposes, recipients and retention texts come from the cache, the counts
+    of every source from one query: a constant, small number of queries."""
+    recipients()
+    _history(customer, service, records)
+    assert stepped_up_client.get("/my-data/").status_code == 200  # fills the texts cache
+    with django_assert_max_num_queries(15):
+        response = stepped_up_client.get("/my-data/")
+    assert response.status_code == 200
+    assert "やまと配送株式会社" in response.content.decode()
+
+
+def test_a_changed_recipient_or_retention_rule_shows_at_once(stepped_up_client, customer):
+    """The cached texts are keyed by the tables' generation: an edit is seen on the
+    next page, in every process."""
+    delivery = recipients()["delivery"]
+    assert "やまと配送株式会社" in stepped_up_client.get("/my-data/").content.decode()
+
+    delivery.name_ja = "やまと急便株式会社"
+    delivery.save()
+    html = stepped_up_client.get("/my-data/").content.decode()
+    assert "やまと急便株式会社" in html and "やまと配送株式会社" not in html
+
+    delivery.purposes.clear()
+    assert "やまと急便株式会社" not in stepped_up_client.get("/my-data/").content.decode()
+
+    rule = RetentionRule.objects.get(code="account")
+    rule.period_years = 9
+    rule.save()
+    assert "9年" in stepped_up_client.get("/my-data/").content.decode()

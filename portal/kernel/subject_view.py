@@ -12,27 +12,37 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
+
+from . import generations
 from .models import Service
 from .registry import Category, PersonalField, Record, Registry, Source, registry
 
 
 class _Texts:
-    """The purposes and retention texts of one subject view, each asked for once.
+    """The purposes and retention texts of one subject view, from the shared cache.
 
-    A category appears under several services and a retention rule under
-    several categories; the providers query the database, so one view asks
-    each question once.
+    They depend on the purposes, recipients and retention rules, not on the
+    customer: one dict per language and :meth:`Registry.texts_key` (which
+    changes with the policy version and whenever those tables change) holds
+    every text asked for so far, so a page normally runs no query for them.
+    A text missing from it is asked of the provider once and stored.
     """
 
     def __init__(self, registry: Registry):
         self.registry = registry
-        self.purposes: dict[tuple[Category, str | None], Any] = {}
-        self.retention: dict[str, str | None] = {}
+        self.key = registry.texts_key()
+        self.texts: dict[tuple, Any] = cache.get(self.key) or {}
+        self.changed = False
+
+    def _get(self, key: tuple, compute):
+        if key not in self.texts:
+            self.texts[key] = compute()
+            self.changed = True
+        return self.texts[key]
 
     def retention_text(self, code: str) -> str | None:
-        if code not in self.retention:
-            self.retention[code] = self.registry.retention_text(code)
-        return self.retention[code]
+        return self._get(("retention", code), lambda: self.registry.retention_text(code))
 
     def category_group(self, category, code, sections) -> CategoryGroup:
         texts = []
@@ -42,9 +52,15 @@ class _Texts:
                 texts = None
                 break
             texts.append(text)
-        if (category, code) not in self.purposes:
-            self.purposes[category, code] = self.registry.category_purposes(category, code)
-        return CategoryGroup(category, sections, self.purposes[category, code], texts)
+        purposes = self._get(
+            ("purposes", category.value, code),
+            lambda: self.registry.category_purposes(category, code),
+        )
+        return CategoryGroup(category, sections, purposes, texts)
+
+    def save(self) -> None:
+        if self.changed:
+            cache.set(self.key, self.texts, generations.TTL)
 
 
 @dataclass(frozen=True)
@@ -158,13 +174,16 @@ def subject_view(
     request's GET); ``services`` limits the view to those service codes
     (and then leaves out data tied to no service).
 
-    Queries: per source one count grouped by service (none for
-    single-record sources), then one page query per service that has
-    records, plus one for the services' names. The number depends on the
-    sources and services, never on how many records there are.
+    Queries: one count of every source grouped by service
+    (:meth:`Registry.service_counts`), one query per single-record source,
+    then one page query per source and service that has records, plus one
+    for the services' names; the purposes and retention texts come from the
+    cache (:class:`_Texts`). The number depends on the sources and services,
+    never on how many records there are.
     """
     pages = pages or {}
     fetched: dict[tuple[str | None, str], tuple[list[Record], PageInfo | None]] = {}
+    all_counts = registry.service_counts(subject, services=services)
     for source in registry.sources():
         if source.single:
             if services is not None:
@@ -173,9 +192,7 @@ def subject_view(
             for record in records:
                 fetched[(record.service, source.key)] = ([record], None)
             continue
-        for code, count in source.service_counts(subject, services=services).items():
-            if not count:
-                continue
+        for code, count in all_counts.get(source.key, {}).items():
             param = f"p.{source.key}.{code or '-'}"
             num_pages = -(-count // per_page)
             number = _page_number(pages.get(param), num_pages)
@@ -210,4 +227,5 @@ def subject_view(
                 categories.append(texts.category_group(category, code, sections))
         if categories:
             groups.append(ServiceGroup(code, known.get(code), categories))
+    texts.save()
     return SubjectView(subject, groups, per_page)

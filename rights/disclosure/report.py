@@ -38,6 +38,11 @@ from .withholding import WithheldPart, withheld_summary
 #: Rows of HTML per chunk: large enough that writing is not dominated by
 #: per-chunk overhead, small enough that a chunk is a few hundred kilobytes.
 ROWS_PER_CHUNK = 500
+#: A table of more records is not listed in the report, which then gives its
+#: count and names the CSV file and data.json, where every record is: a report
+#: of a hundred thousand rows cannot be read, and takes longer to write than
+#: the rest of the package.
+REPORT_TABLE_ROWS = 1000
 STYLESHEET = "css/disclosure-report.css"
 _MARKER = "<!--rp-rows:{}-->"
 _MARKER_RE = re.compile(r"<!--rp-rows:([a-z0-9-]+)-->")
@@ -72,6 +77,11 @@ class Table:
     @property
     def marker(self) -> str:
         return mark_safe(_MARKER.format(self.key))
+
+    @property
+    def listed(self) -> bool:
+        """Whether the report lists the records (else they are in the CSV and JSON only)."""
+        return self.count <= REPORT_TABLE_ROWS
 
     @property
     def label(self):
@@ -156,7 +166,7 @@ class Outline:
 def build_outline(rights_request, scope: PackageScope, generated_at=None) -> Outline:
     """The outline of the report: counts are one grouped query per source."""
     presenter = Presenter()
-    tallies = {s.key: scope.tally(s) for s in scope.sources()}
+    tallies = scope.tallies()
     codes = set().union(*(c for _n, c in tallies.values())) if tallies else set()
     parts = []
     for category in scope.categories:
@@ -263,10 +273,13 @@ def _empty_cell(language: str) -> str:
     return f"<td>{pd_value(None)}</td>"
 
 
-def _cell(presenter: Presenter, value: Any) -> str:
-    """One table cell; called once per value, so it avoids the template engine."""
+def _cell(presenter: Presenter, value: Any, empty: str | None = None) -> str:
+    """One table cell; called once per value, so it avoids the template engine.
+
+    ``empty``: the empty cell in the active language, found once per table.
+    """
     if value is None or value == "" or value == [] or value == {}:
-        return _empty_cell(get_language())
+        return empty if empty is not None else _empty_cell(get_language())
     if isinstance(value, int) and not isinstance(value, bool):
         return f'<td class="num">{value:,}</td>'
     text = escape(presenter.text(value))
@@ -285,14 +298,17 @@ def _chunked(rows: Iterator[str]) -> Iterator[str]:
 
 
 def _table_rows(outline: Outline, table: Table) -> Iterator[str]:
+    if not table.listed:
+        return
     source, presenter = table.source, Presenter()
-    for record in outline.scope.records(source):
+    empty = _empty_cell(get_language())
+    shown = [presenter.column(source, f) for f in table.fields]
+    for row in outline.scope.rows(source, table.fields):
         cells = []
         if table.service_column:
-            cells.append(_cell(presenter, outline.service_name(record.service)))
+            cells.append(_cell(presenter, outline.service_name(row[1]), empty))
         cells += [
-            _cell(presenter, presenter.shown(source, f, record.values.get(f.name)))
-            for f in table.fields
+            _cell(presenter, show(value), empty) for show, value in zip(shown, row[2:], strict=True)
         ]
         yield "<tr>" + "".join(cells) + "</tr>\n"
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import decimal
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,6 +97,19 @@ class PackageScope:
         """Sources holding data of the categories in scope (or of one category)."""
         return [s for s in registry.sources() if self.fields(s, category)]
 
+    def rows(self, source: Source, fields: Sequence[PersonalField]) -> Iterator[tuple]:
+        """``(id, service, *values)`` of the subject's records of ``source`` within the
+        services in scope, streamed in the order of :meth:`records`."""
+        if self.subject is None:
+            return
+        rows = source.rows(self.subject, [f.name for f in fields])
+        if not self.services:
+            yield from rows
+            return
+        for row in rows:
+            if self.covers_service(row[1]):
+                yield row
+
     def records(self, source: Source) -> Iterator[Record]:
         """The subject's records of ``source`` within the services in scope, streamed."""
         if self.subject is None:
@@ -104,6 +118,21 @@ class PackageScope:
         for record in source.stream(self.subject):
             if self.covers_service(record.service) and str(record.id) not in withheld:
                 yield record
+
+    def tallies(self) -> dict[str, tuple[int, set[str]]]:
+        """:meth:`tally` of every source in scope, the model sources by one query."""
+        wanted = {s.key: s for s in self.sources()}
+        if self.subject is None:
+            return dict.fromkeys(wanted, (0, set()))
+        counts = registry.service_counts(self.subject)
+        result = {}
+        for key, source in wanted.items():
+            if source.single:
+                result[key] = self.tally(source)
+                continue
+            mine = {c: n for c, n in counts.get(key, {}).items() if self.covers_service(c)}
+            result[key] = (sum(mine.values()), {c for c in mine if c is not None})
+        return result
 
     def tally(self, source: Source) -> tuple[int, set[str]]:
         """(records in scope, codes of their services): one grouped query for a model."""
@@ -173,6 +202,74 @@ class Presenter:
         self.tz = timezone.get_current_timezone()
         self.yes, self.no = gettext("yes"), gettext("no")
         self._texts: dict[tuple[str, str], dict[Any, Any]] = {}
+        tz, yes, no = self.tz, self.yes, self.no
+
+        def moment(value: dt.datetime) -> str:
+            if value.tzinfo is not None:
+                value = value.astimezone(tz)
+            return value.isoformat(sep=" ", timespec="seconds")[:19]
+
+        def as_json(value) -> str:
+            return json.dumps(value, ensure_ascii=False, cls=DjangoJSONEncoder)
+
+        #: text() by the exact type of the value: one dict lookup per cell.
+        self._by_type: dict[type, Callable[[Any], str]] = {
+            str: str.__str__,
+            type(None): lambda _value: "",
+            bool: lambda value: yes if value else no,
+            int: int.__repr__,
+            float: float.__repr__,
+            decimal.Decimal: decimal.Decimal.__str__,
+            dt.datetime: moment,
+            dt.date: dt.date.isoformat,
+            list: as_json,
+            dict: as_json,
+        }
+
+    def column(self, source: Source, personal_field: PersonalField) -> Callable[[Any], Any]:
+        """:meth:`shown` of one column as one function, found once per file.
+
+        A field shown as stored gets the identity; one with a display (a
+        choice label, a name) keeps what it showed for each value.
+        """
+        display = source.displayer(personal_field)
+        if display is None:
+            return _same
+        texts = self._texts.setdefault((source.key, personal_field.name), {})
+        convert, limit = self._convert, self.CACHE_LIMIT
+
+        def shown(value):
+            try:
+                return texts[value]
+            except KeyError:
+                result = display(value)
+                result = value if result is value else convert(result)
+                if len(texts) < limit:
+                    texts[value] = result
+                return result
+            except TypeError:  # a list or dict: not a key, and rare
+                return convert(display(value))
+
+        return shown
+
+    def text_column(self, source: Source, personal_field: PersonalField) -> Callable[[Any], str]:
+        """:meth:`shown` then :meth:`text` of one column, as one function."""
+        shown = self.column(source, personal_field)
+        by_type, fallback = self._by_type, self.text
+        if shown is _same:
+
+            def text(value):
+                convert = by_type.get(type(value))
+                return convert(value) if convert is not None else fallback(value)
+
+            return text
+
+        def shown_text(value):
+            value = shown(value)
+            convert = by_type.get(type(value))
+            return convert(value) if convert is not None else fallback(value)
+
+        return shown_text
 
     def shown(self, source: Source, personal_field: PersonalField, value: Any) -> Any:
         """The displayed value: a choice label, a name, an amount, or the value itself."""
@@ -216,3 +313,7 @@ class Presenter:
         if isinstance(value, list | dict):
             return json.dumps(value, ensure_ascii=False, cls=DjangoJSONEncoder)
         return str(value)
+
+
+def _same(value):
+    return value

@@ -1,12 +1,20 @@
 """Wiring, connected from ``RightsConfig.ready``: the deletion hook and the registry's
 retention texts."""
 
-from portal.kernel import outbox
+from portal.kernel import generations, outbox
 from portal.kernel.registry import registry
 from rights.choices import Kind, Status
 from rights.workflow import on_entry
 
+from .models import RetentionRule
 from .texts import retention_text
+
+#: The retention texts are cached until a retention rule changes.
+TEXTS_GENERATION = "rights.retention-texts"
+
+
+def texts_version() -> str:
+    return generations.token(TEXTS_GENERATION)
 
 
 @on_entry(Status.IN_PROGRESS, Kind.DELETION)
@@ -21,3 +29,5 @@ def queue_deletion(request) -> None:
 
 def connect() -> None:
     registry.set_retention_provider(retention_text)
+    generations.watch(TEXTS_GENERATION, RetentionRule)
+    registry.add_texts_version(texts_version)

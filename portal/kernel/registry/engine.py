@@ -6,6 +6,7 @@ purposes and retention texts the consent and retention features provide).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import get_language
 
 from portal.kernel.audit import audit_log
 
@@ -33,6 +35,7 @@ class Registry:
     _exempt: dict[str, str] = field(default_factory=dict)
     _purposes_provider: PurposesProvider | None = None
     _retention_provider: RetentionProvider | None = None
+    _texts_versions: list[Callable[[], Any]] = field(default_factory=list)
 
     # -- declaring --------------------------------------------------------
 
@@ -93,6 +96,27 @@ class Registry:
         sentence for the customer, or None while the rule is not defined."""
         self._retention_provider = provider
 
+    def add_texts_version(self, version: Callable[[], Any]) -> None:
+        """``version()`` returns a value (a string or a tuple of them) that changes
+        whenever the texts a provider returns may change, without querying the
+        database on every call (see :mod:`portal.kernel.generations`). The
+        purposes and retention texts are cached under all the versions together."""
+        if version not in self._texts_versions:
+            self._texts_versions.append(version)
+
+    def texts_key(self) -> str:
+        """The cache key of the purposes and retention texts: the providers, the
+        language and every texts version."""
+        parts = [
+            *(
+                f"{getattr(p, '__module__', '')}.{getattr(p, '__qualname__', p)}"
+                for p in (self._purposes_provider, self._retention_provider)
+            ),
+            get_language() or "",
+            *(repr(version()) for version in self._texts_versions),
+        ]
+        return "registry-texts:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
     def category_purposes(self, category: Category, service: str | None = None):
         """The purposes of use of a category; None until the consent feature says."""
         if self._purposes_provider is None:
@@ -126,6 +150,35 @@ class Registry:
         return self._retention_provider(code)
 
     # -- reading ----------------------------------------------------------
+
+    def service_counts(self, subject, *, services=None) -> dict[str, dict[str | None, int]]:
+        """Per source key, how many records the subject has per service code.
+
+        Sources with at most one record (``single``) are left out. The model
+        sources are counted by one query, a ``UNION ALL`` of each one's
+        grouped count; any other source counts on its own side. Sources and
+        services without records are left out.
+        """
+        counts: dict[str, dict[str | None, int]] = {}
+        queries = []
+        for source in self._sources.values():
+            if source.single:
+                continue
+            if isinstance(source, ModelSource):
+                query = source.service_count_query(subject, services=services)
+                if query is not None:
+                    queries.append(query)
+                continue
+            own = source.service_counts(subject, services=services)
+            found = {code: n for code, n in own.items() if n}
+            if found:
+                counts[source.key] = found
+        if queries:
+            first, *rest = queries
+            for key, code, count in first.union(*rest, all=True) if rest else first:
+                if count:
+                    counts.setdefault(key, {})[code] = count
+        return counts
 
     def stream(self, subject) -> Iterator[Record]:
         """Every record of the subject from every source, one at a time."""

@@ -80,6 +80,8 @@ ERASE_BATCH_SIZE = 500
 #: Rows per round trip when streaming: large enough to be fast, small enough
 #: that memory stays flat however many records a subject has.
 STREAM_CHUNK_SIZE = 2000
+#: Rows per fetch of :meth:`Source.rows` (exports): large fetches, few round trips.
+ROWS_CHUNK_SIZE = 5000
 #: At most this many subjects per source from one search.
 FIND_LIMIT = 50
 

@@ -6,7 +6,7 @@ correcting and erasing, all in a fixed number of queries per call.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -30,6 +30,7 @@ from .fields import (
     ERASE_BATCH_SIZE,
     EVERY_SUBJECT,
     FIND_LIMIT,
+    ROWS_CHUNK_SIZE,
     STREAM_CHUNK_SIZE,
     Category,
     Lookup,
@@ -112,6 +113,22 @@ class ModelSource(Source):
         if choices is not None and value in choices:
             return choices[value]
         return super().display(personal_field, value)
+
+    def displayer(self, personal_field: PersonalField) -> Callable[[Any], Any] | None:
+        choices = self._choices.get(personal_field.name)
+        shown = super().displayer(personal_field)
+        if choices is None:
+            return shown
+
+        def with_choices(value):
+            try:
+                if value in choices:
+                    return choices[value]
+            except TypeError:  # a list or dict: not a choice
+                pass
+            return value if shown is None else shown(value)
+
+        return with_choices
 
     def check(self) -> list[checks.CheckMessage]:
         errors = []
@@ -219,6 +236,25 @@ class ModelSource(Source):
         )
         return {row["rp_service"]: row["rp_count"] for row in rows}
 
+    def service_count_query(self, subject, *, services=None) -> models.QuerySet | None:
+        """:meth:`service_counts` as a query of (source key, service code, count) rows,
+        for :meth:`Registry.service_counts` to join with the other sources' in one
+        ``UNION ALL``; None when ``services`` leaves nothing to count."""
+        if services is not None and not self.service_path and self.service_code not in services:
+            return None
+        qs = self._in_services(self.queryset(subject), services).order_by()
+        service = (
+            F(f"{self.service_path}__code")
+            if self.service_path
+            else Value(self.service_code, output_field=models.CharField())
+        )
+        key = Value(self.key, output_field=models.CharField())
+        return (
+            qs.values(rp_source=key, rp_service=service)
+            .annotate(rp_count=Count("pk"))
+            .values_list("rp_source", "rp_service", "rp_count")
+        )
+
     def records(self, subject, *, service=ANY, category=None, offset=0, limit=None):
         if category is not None and not self.fields_in(category):
             return []
@@ -256,6 +292,18 @@ class ModelSource(Source):
         qs = self._values(self.queryset(subject).order_by(*ordering))
         for row in qs.iterator(chunk_size=chunk_size):
             yield self._record(row)
+
+    def rows(self, subject, names: Sequence[str], *, chunk_size: int = ROWS_CHUNK_SIZE):
+        ordering = self.order_by
+        qs = self.queryset(subject)
+        if self.service_path:
+            ordering = (self.service_path, *ordering)
+            qs = qs.order_by(*ordering).values_list("pk", F(f"{self.service_path}__code"), *names)
+            yield from qs.iterator(chunk_size=chunk_size)
+            return
+        code = self.service_code
+        for row in qs.order_by(*ordering).values_list("pk", *names).iterator(chunk_size=chunk_size):
+            yield (row[0], code, *row[1:])
 
     def find_subjects(self, query: str) -> set[Any]:
         condition = Q()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import abc
 import itertools
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import Any
 
 from django.core import checks
@@ -83,6 +83,14 @@ class Source(abc.ABC):
             return personal_field.display(value)
         return value
 
+    def displayer(self, personal_field: PersonalField) -> Callable[[Any], Any] | None:
+        """:meth:`display` of one field as a function of the value, found once per
+        column rather than per cell; None when the field shows values as stored."""
+        display = personal_field.display
+        if display is None:
+            return None
+        return lambda value: value if value in (None, "") else display(value)
+
     def check(self) -> list[checks.CheckMessage]:
         """Problems with the declaration itself (reported as rights.E002)."""
         return []
@@ -133,6 +141,15 @@ class Source(abc.ABC):
             if str(record.id) == str(record_id):
                 return record
         raise RecordNotFound(f"{self.key}:{record_id}")
+
+    def rows(self, subject, names: Sequence[str]) -> Iterator[tuple]:
+        """``(id, service, *values of names)`` of every record, in :meth:`stream`'s order.
+
+        The export's path: plain tuples, no record objects. A model source
+        reads them with large fetches from a server-side cursor.
+        """
+        for record in self.stream(subject):
+            yield (record.id, record.service, *(record.values.get(n) for n in names))
 
     @abc.abstractmethod
     def stream(self, subject) -> Iterator[Record]:

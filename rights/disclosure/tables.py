@@ -1,0 +1,226 @@
+"""The records of a disclosure package: data.json's records and the CSV tables, in one pass.
+
+Each source's rows are read once (``PackageScope.rows``: tuples from a
+server-side cursor with large fetches) and written both as JSON lines into
+the zip and as rows of the CSV table of each of its categories. The CSV
+tables go to temporary files first (a zip is written one member at a time)
+and are copied into the zip afterwards, so memory does not depend on the
+number of records. Values are turned into text by one converter per column,
+found once per file (``Presenter.column`` / ``Presenter.text_column``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import functools
+import io
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.translation import gettext
+
+from .report import Outline
+from .scope import Presenter
+
+#: Rows written to a file at once.
+WRITE_BATCH = 1000
+
+
+def batched(rows: Iterator, size: int = WRITE_BATCH) -> Iterator[list]:
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def csv_columns(part) -> list[tuple[int, object, str]]:
+    """(table index, field, header) of every field column of a category's CSV.
+
+    A label two sources share is prefixed with the source's label.
+    """
+    labels = [str(f.label) for t in part.tables for f in t.fields]
+    columns = []
+    for index, table in enumerate(part.tables):
+        for f in table.fields:
+            header = str(f.label)
+            if labels.count(header) > 1:
+                header = f"{table.label}: {header}"
+            columns.append((index, f, header))
+    return columns
+
+
+@dataclass
+class CsvTable:
+    """One category's CSV, written to a temporary file while the sources are read."""
+
+    name: str
+    file: io.TextIOWrapper
+    writer: object
+    rows: int = 0
+
+
+@dataclass
+class _TableWriter:
+    """How one source's rows become rows of one category's CSV."""
+
+    target: CsvTable
+    positions: list[int]
+    converters: list
+    label: list[str]
+    before: list[str]
+    after: list[str]
+    with_service: bool
+    service_name: object = field(repr=False, default=None)
+
+    def write(self, batch: list[tuple]) -> None:
+        service_name, label, before, after = (
+            self.service_name,
+            self.label,
+            self.before,
+            self.after,
+        )
+        pairs = list(zip(self.positions, self.converters, strict=True))
+        self.target.writer.writerows(
+            [
+                *label,
+                *([service_name(row[1])] if self.with_service else []),
+                *before,
+                *[convert(row[2 + position]) for position, convert in pairs],
+                *after,
+            ]
+            for row in batch
+        )
+        self.target.rows += len(batch)
+
+
+def open_csv_tables(outline: Outline, stack: contextlib.ExitStack) -> dict[str, CsvTable]:
+    """A temporary CSV file with its header per category with data, by category code.
+
+    The files are closed (and gone) when ``stack`` closes.
+    """
+    tables = {}
+    for part in outline.categories:
+        columns = csv_columns(part)
+        header = [gettext("Data")] if len(part.tables) > 1 else []
+        header += [gettext("Service")] if any(t.service_column for t in part.tables) else []
+        header += [h for _i, _f, h in columns]
+        raw = stack.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 (closed by stack)
+        file = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        # The byte order mark tells spreadsheet programs the encoding; written by
+        # hand, as the utf-8-sig codec costs a reset on every write.
+        file.write("\ufeff")
+        writer = csv.writer(file)
+        writer.writerow(header)
+        tables[part.category.value] = CsvTable(f"csv/{part.category.value}.csv", file, writer)
+    return tables
+
+
+def _table_writers(outline: Outline, source, fields, tables, presenter) -> list[_TableWriter]:
+    service_name = functools.lru_cache(maxsize=256)(outline.service_name)
+    writers = []
+    for part in outline.categories:
+        columns = csv_columns(part)
+        for index, table in enumerate(part.tables):
+            if table.source is not source:
+                continue
+            writers.append(
+                _TableWriter(
+                    target=tables[part.category.value],
+                    positions=[fields.index(f) for f in table.fields],
+                    converters=[presenter.text_column(source, f) for f in table.fields],
+                    label=[str(table.label)] if len(part.tables) > 1 else [],
+                    before=[""] * sum(1 for i, _f, _h in columns if i < index),
+                    after=[""] * sum(1 for i, _f, _h in columns if i > index),
+                    with_service=any(t.service_column for t in part.tables),
+                    service_name=service_name,
+                )
+            )
+    return writers
+
+
+def _json_moment(value: dt.datetime) -> str:
+    """A datetime as DjangoJSONEncoder writes it (milliseconds, "Z" for UTC), without
+    its call to ``default`` per value."""
+    text = value.isoformat()
+    if value.microsecond:
+        text = text[:23] + text[26:]
+    if text.endswith("+00:00"):
+        text = text[:-6] + "Z"
+    return text
+
+
+#: Values JSON cannot hold, turned into text by their exact type before encoding.
+_JSON_PLAIN = {dt.datetime: _json_moment, dt.date: dt.date.isoformat}
+
+
+def write_records(out, outline: Outline, tables: dict[str, CsvTable]) -> dict[str, int]:
+    """Every record of every source in scope: JSON lines into ``out``, rows into ``tables``.
+
+    Returns the records written per source key.
+    """
+    scope, presenter = outline.scope, Presenter()
+    encode = DjangoJSONEncoder(ensure_ascii=False).encode
+    plain = _JSON_PLAIN.get
+    written: dict[str, int] = {}
+    first = True
+    for source in dict.fromkeys(t.source for t in outline.tables()):
+        fields = list(scope.fields(source))
+        names = [f.name for f in fields]
+        shown = [
+            (index, f.name, presenter.column(source, f))
+            for index, f in enumerate(fields)
+            if source.displayer(f) is not None
+        ]
+        writers = _table_writers(outline, source, fields, tables, presenter)
+        count = 0
+        for batch in batched(scope.rows(source, fields)):
+            lines = []
+            for row in batch:
+                values = row[2:]
+                item = {
+                    "source": source.key,
+                    "id": row[0],
+                    "service": row[1],
+                    "values": {
+                        name: value if (convert := plain(type(value))) is None else convert(value)
+                        for name, value in zip(names, values, strict=True)
+                    },
+                }
+                text = {}
+                for index, name, show in shown:
+                    value = values[index]
+                    result = show(value)
+                    if result is not value and result != value:
+                        text[name] = result
+                if text:
+                    item["text"] = text
+                lines.append(encode(item))
+            out.write(("\n    " if first else ",\n    ") + ",\n    ".join(lines))
+            first = False
+            for writer in writers:
+                writer.write(batch)
+            count += len(batch)
+        written[source.key] = count
+    return written
+
+
+def copy_csv_tables(archive, tables: dict[str, CsvTable], open_member) -> dict[str, int]:
+    """Copy each temporary CSV file into the zip; returns the rows per category code."""
+    counts = {}
+    for code, table in tables.items():
+        table.file.flush()
+        raw = table.file.detach()
+        raw.seek(0)
+        with open_member(archive, table.name) as member:
+            shutil.copyfileobj(raw, member, 1 << 20)
+        counts[code] = table.rows
+    return counts

@@ -1,0 +1,92 @@
+"""The disclosure package's CSV is the rows PostgreSQL's own COPY writes for the same records.
+
+The package reads each source through the registry with large fetches and
+turns values into text with one converter per column; whatever the path, a
+usage history's table must hold exactly the rows, in the same order and with
+the same texts, that a ``COPY ... TO STDOUT`` of the same rows gives.
+"""
+
+import csv
+import io
+import zipfile
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import translation
+
+from portal.kernel.models import Service
+from portal.records.models import UsageRecord
+from rights.choices import Kind
+from rights.disclosure.package import write_package
+from rights.services import request_submit
+from tests.bench.support import subject_with
+from tests.factories import ServiceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _labels(column: str, choices) -> tuple[str, list[str]]:
+    """A CASE turning a code into its label in the active language."""
+    params = []
+    cases = []
+    for value, label in choices:
+        cases.append("WHEN %s THEN %s")
+        params += [value, str(label)]
+    return f"CASE {column} {' '.join(cases)} ELSE {column} END", params
+
+
+def _copy_rows(user) -> list[list[str]]:
+    activity, activity_params = _labels("u.activity", UsageRecord.Activity.choices)
+    channel, channel_params = _labels("u.channel", UsageRecord.Channel.choices)
+    sql = f"""
+        COPY (
+            SELECT s.name,
+                   to_char(u.occurred_at AT TIME ZONE %s, 'YYYY-MM-DD HH24:MI:SS'),
+                   {activity}, u.detail, {channel}, host(u.ip_address)
+            FROM {UsageRecord._meta.db_table} u
+            JOIN {Service._meta.db_table} s ON s.id = u.service_id
+            WHERE u.user_id = %s
+            ORDER BY u.service_id, u.occurred_at DESC, u.id DESC
+        ) TO STDOUT (FORMAT csv)
+    """
+    params = [settings.TIME_ZONE, *activity_params, *channel_params, user.pk]
+    out = io.BytesIO()
+    with connection.connection.cursor() as cursor, cursor.copy(sql, params) as copy:
+        for data in copy:
+            out.write(data)
+    return list(csv.reader(io.StringIO(out.getvalue().decode("utf-8"))))
+
+
+def test_the_usage_csv_equals_a_copy_of_the_same_rows():
+    """GDPR Art. 20, APPI Art. 33(1): every record, as stored, in a table; nothing
+    lost or reordered on the way from the database to the file."""
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    services = [
+        ServiceFactory(code="mobile", name="スマイルモバイル"),
+        ServiceFactory(code="video", name="スマイルビデオ"),
+    ]
+    user = subject_with(3_000, services)
+    user.language = "ja"
+    user.save(update_fields=["language"])
+    request = request_submit(subject=user, requester=user, kind=Kind.DISCLOSURE)
+
+    buffer = io.BytesIO()
+    write_package(request, buffer)
+    archive = zipfile.ZipFile(buffer)
+    table = list(csv.reader(io.StringIO(archive.read("csv/usage.csv").decode("utf-8-sig"))))
+    header, rows = table[0], table[1:]
+    assert header == ["サービス", "日時", "利用内容", "詳細", "経路", "IPアドレス"], header
+
+    with translation.override("ja"):
+        expected = _copy_rows(user)
+    assert len(rows) == len(expected) == 3_000
+    assert rows == expected
+
+    # A table this long is not listed in the report: it says so, with the count.
+    report = archive.read("report.html").decode("utf-8")
+    assert "この3,000件の記録は多すぎてこの報告書では読めないため" in report
+    assert "csv/usage.csv" in report and "東京の夜" not in report
+    readme = archive.read("README.txt").decode("utf-8")
+    assert "東京の夜" in table[1][3] and readme.count("3,000") == 1
