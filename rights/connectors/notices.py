@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from portal.kernel import outbox
 from portal.kernel.audit import audit_log
 from portal.kernel.emails import send_templated_email
+from portal.kernel.registry import Category
 from portal.kernel.roles import PRIVACY_OFFICER
 
 from .dispatch import settle
@@ -58,6 +59,11 @@ def _mail_context(task: SystemTask) -> dict:
         "reference": task.request.reference,
         "identifiers": task.identifiers,
         "instructions": task.instructions,
+        "categories": [
+            Category(code).label
+            for code in task.instructions.get("categories") or []
+            if code in Category.values
+        ],
         "due_at": task.due_at,
         "path": reverse("connectors:confirm", kwargs={"token": confirmation_token(task)}),
     }
