@@ -17,6 +17,7 @@ from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from portal.kernel.access import REFERENCE
 from portal.kernel.registry import Category
 from rights.uploads import check_upload
 
@@ -129,6 +130,8 @@ class ExternalSystemForm(forms.ModelForm):
 @admin.register(ExternalSystem)
 class ExternalSystemAdmin(admin.ModelAdmin):
     form = ExternalSystemForm
+    # Configuration, no customer data: every role reads it, officers change it.
+    staff_scope = REFERENCE
     list_display = ["name", "mode", "base_url", "recipient", "is_active"]
     list_filter = ["mode", "is_active"]
     fieldsets = [

@@ -20,6 +20,7 @@ from portal.kernel.registry import registry
 from rights import correction
 from rights.choices import Kind, Status
 from rights.connectors import dispatch
+from rights.connectors.demo import seed_connector_demo
 from rights.connectors.models import ExternalSystem, SystemTask
 from rights.connectors.signing import signed_headers
 from rights.connectors.source import ConnectorSource
@@ -292,3 +293,41 @@ def test_a_callback_with_a_bad_signature_changes_nothing(
     request.refresh_from_db()
     assert task.state == State.DONE
     assert request.status in (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
+
+
+def test_staff_configure_a_system_in_the_admin_and_the_secret_is_never_shown(officer_client):
+    form = {
+        "name": "Billing",
+        "mode": "api",
+        "base_url": "https://billing.example/api",
+        "new_secret": "top-secret-value",
+        "categories": ["contact", "transactions"],
+        "operations": ["access", "erase"],
+        "fields_text": "email contact E-mail\ninvoice_address contact Invoice address",
+        "answer_days": "7",
+        "timeout_seconds": "10",
+        "is_active": "on",
+    }
+    response = officer_client.post("/admin/rights/externalsystem/add/", form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    system = ExternalSystem.objects.get(name="Billing")
+    assert system.secret == "top-secret-value"
+    assert system.fields[1] == {
+        "name": "invoice_address",
+        "category": "contact",
+        "label": "Invoice address",
+    }
+    page = officer_client.get(f"/admin/rights/externalsystem/{system.pk}/change/")
+    assert "top-secret-value" not in page.content.decode()
+
+    bad = {**form, "name": "Billing 2", "fields_text": "email nowhere", "new_secret": ""}
+    page = officer_client.post("/admin/rights/externalsystem/add/", bad).content.decode()
+    assert "1行目：項目名と" in page  # the admin speaks Japanese by default
+    assert not ExternalSystem.objects.filter(name="Billing 2").exists()
+
+
+def test_the_demo_configures_one_external_system_and_one_e_mail_subcontractor():
+    first = seed_connector_demo()
+    assert seed_connector_demo() == first
+    assert [s.mode for s in first] == ["api", "email"]
+    assert first[0].base_url == "http://127.0.0.1:8765"
