@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 LOCALE_DIRS := $(wildcard */locale)
 
-.PHONY: help install messages run serve test test-fast lint format bench load clean
+.PHONY: help install messages run serve test test-fast lint format bench load clean demo-connector
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve http://127.0.0.1:8000"
@@ -18,6 +18,7 @@ help:
 	@echo "make lint   - ruff check and format check, the import layers (import-linter)"
 	@echo "make bench  - benchmarks in tests/bench (PostgreSQL via DATABASE_URL)"
 	@echo "make load   - load test: locust against gunicorn + PostgreSQL (DATABASE_URL, REDIS_URL)"
+	@echo "make demo-connector - the demo's external system (the test double) on 127.0.0.1:8765"
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -72,6 +73,11 @@ bench: install
 # Load test (tests/bench/load): gunicorn, a worker and locust for 60 s on this machine.
 load: install
 	$(PY) tests/bench/load/run.py $(LOAD_ARGS)
+
+# The demo's external system (docs/connectors.md): the connector test double on
+# the address seed_demo configured, holding data of demo@example.com.
+demo-connector: $(VENV)/.installed
+	$(PY) -m tests.connector_double --port 8765
 
 clean:
 	rm -rf $(VENV) .tools var db.sqlite3

@@ -584,3 +584,25 @@ RATELIMIT_IP_META_KEY = "portal.kernel.client_address.ratelimit_ip"
 SILENCED_SYSTEM_CHECKS = []
 if DEBUG and CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache":
     SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+# Systems outside this database (rights/connectors, docs/connectors.md): the
+# back-off of HTTP connector calls (seconds, doubling up to the maximum), the
+# attempts before a call is failed for staff, how far a signature's timestamp
+# may be from now, and the days a system without its own setting has to answer.
+CONNECTOR_BACKOFF_SECONDS = env.int("CONNECTOR_BACKOFF_SECONDS", default=60)
+CONNECTOR_BACKOFF_MAX_SECONDS = env.int("CONNECTOR_BACKOFF_MAX_SECONDS", default=1800)
+CONNECTOR_MAX_ATTEMPTS = env.int("CONNECTOR_MAX_ATTEMPTS", default=10)
+CONNECTOR_SIGNATURE_TOLERANCE = env.int("CONNECTOR_SIGNATURE_TOLERANCE", default=300)
+CONNECTOR_ANSWER_DAYS = env.int("CONNECTOR_ANSWER_DAYS", default=7)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "rights-connectors-due": {
+            "task": "rights.tasks.connectors_due",
+            "schedule": crontab(minute="*"),
+        },
+        "rights-connectors-remind": {
+            "task": "rights.tasks.connectors_remind",
+            "schedule": crontab(hour=9, minute=45),
+        },
+    }
+)

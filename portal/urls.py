@@ -58,6 +58,7 @@ urlpatterns = [
     path("requests/", include("rights.requesters.urls")),
     path("requests/", include("rights.urls")),
     path("", include("rights.public_urls")),
+    path("connectors/", include("rights.connectors.urls")),
 ]
 
 if settings.DEBUG:

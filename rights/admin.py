@@ -29,6 +29,7 @@ from .admin_working_page import (
     timeline,
 )
 from .choices import Regime, RejectionGround, Status
+from .connectors.admin import ConnectorAdminMixin
 from .disclosure.admin import DisclosureAdminMixin
 from .fee_admin import RequestFeeAdminMixin
 from .models import RightsRequest
@@ -42,6 +43,7 @@ from .uploads import download_response
 
 @admin.register(RightsRequest)
 class RightsRequestAdmin(
+    ConnectorAdminMixin,
     IdentityAdminMixin,
     ErasurePlanAdminMixin,
     RequestDecisionAdminMixin,
@@ -227,6 +229,7 @@ class RightsRequestAdmin(
             *self.get_decision_urls(wrap, prefix),
             *self.get_identity_urls(wrap, prefix),
             *self.get_erasure_plan_urls(prefix),
+            *self.get_connector_urls(wrap, prefix),
             path(
                 "<id:pk>/messages/<id:message_pk>/attachment/",
                 self.admin_site.admin_view(self.attachment_view),
@@ -389,6 +392,7 @@ class RightsRequestAdmin(
             **self.disclosure_context(obj, can_work=can_work),
             **self.decision_context(obj, can_work=can_work),
             **self.identity_context(request, obj, can_work=can_work),
+            **self.connector_context(obj, can_work=can_work),
             "can_work": can_work,
             "reason_required": sorted(workflow.REASON_REQUIRED),
             "grounds": RejectionGround.choices,

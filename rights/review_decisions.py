@@ -17,6 +17,7 @@ from portal.kernel.audit import audit_log
 
 from . import workflow
 from .choices import RejectionGround, Status
+from .connectors.planning import decision_followups
 from .models import RequestEvent, RightsRequest
 
 #: A decision closes the request from these statuses (see the transition table).
@@ -90,6 +91,14 @@ def finish(
         request=http_request,
         details=audit_details,
     )
+    if to != Status.REJECTED and decision_followups(
+        locked, to=to, reason=reason.strip(), ground=ground, outcome=outcome
+    ):
+        # Systems outside this database act first (GDPR art. 19); the request is
+        # completed with this decision once they all answered.
+        to = Status.IN_PROGRESS
+        if locked.status == to:
+            return
     try:
         workflow.transition(
             locked,

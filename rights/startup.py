@@ -8,6 +8,7 @@ delivered) and registers the purgers of the nightly purge.
 
 from portal.kernel import access
 
+from .connectors import hooks as connector_hooks
 from .disclosure import hooks as disclosure_hooks
 from .models import RightsRequest
 from .requesters import purge as requester_purge
@@ -15,7 +16,7 @@ from .retention import hooks as retention_hooks
 from .selectors import requests_visible_to
 
 # Imported for what importing them does: register their purgers.
-__all__ = ["disclosure_hooks", "requester_purge"]
+__all__ = ["connector_hooks", "disclosure_hooks", "requester_purge"]
 
 
 def ready() -> None:

@@ -21,6 +21,8 @@ from portal.kernel.jobs import ScheduledJob
 from portal.kernel.outbox import OutboxTask, ResumableOutboxTask
 from portal.kernel.tasks import MAIL_RETRY
 
+from .connectors import dispatch as connector_dispatch
+from .connectors import notices as connector_notices
 from .disclosure import services as disclosure_services
 from .fees import payments_expire_unpaid
 from .models import RequestNotification, RightsRequest
@@ -225,3 +227,52 @@ def build_disclosure(self, request_id: int) -> str:
             return self.retry(exc=error, countdown=countdown, throw=False)
         raise self.retry(exc=error, countdown=countdown) from error
     return "built" if package is not None else "nothing to build"
+
+
+# -- systems outside this database (rights.connectors) -------------------------------
+
+
+@shared_task(base=ResumableOutboxTask, bind=True, max_retries=None)
+def connector_call(self, task_id: int) -> str:
+    """Call an external system for its part in a request; retried with back-off.
+
+    The beat job ``connectors_due`` attempts due tasks too, so a retry lost
+    with the broker is not lost; each attempt claims the task first.
+    """
+    result = connector_dispatch.attempt(task_id)
+    if result == "retry" and not self.request.is_eager:
+        task = connector_dispatch.SystemTask.objects.get(pk=task_id)
+        countdown = connector_dispatch.backoff(task.attempts)
+        raise self.retry(countdown=countdown)
+    return result
+
+
+@shared_task(base=ResumableOutboxTask)
+def connectors_finish(request_id: int) -> str:
+    """Queued when a request's last external task is settled: the request completes."""
+    return connector_dispatch.request_finish(request_id)
+
+
+@shared_task(base=OutboxTask, **MAIL_RETRY)
+def connector_mail(task_id: int) -> bool:
+    return connector_notices.task_mail(task_id)
+
+
+@shared_task(base=OutboxTask, **MAIL_RETRY)
+def connector_remind(task_id: int) -> bool:
+    return connector_notices.task_mail(task_id, reminder=True)
+
+
+@shared_task(base=OutboxTask, **MAIL_RETRY)
+def connector_escalate(task_id: int) -> int:
+    return connector_notices.escalation_send(task_id)
+
+
+@shared_task(base=ScheduledJob)
+def connectors_due() -> dict:
+    return connector_dispatch.run_due()
+
+
+@shared_task(base=ScheduledJob)
+def connectors_remind() -> dict:
+    return connector_notices.remind_overdue()

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy
 
 from .choices import CHARGEABLE_KINDS, EventKind, Kind, PaymentStatus, Status
+from .connectors.models import SystemTask
 from .disclosure.models import DELIVERED_KINDS, DisclosureDelivery, DisclosurePackage
 from .fee_law import fee_basis_for
 from .models import FeeSchedule, RightsRequest
@@ -106,6 +107,16 @@ def erasure_ran(request: RightsRequest) -> bool:
         status=DeferredErasure.Status.PENDING,
         reason=DeferredErasure.Reason.REQUEST,
     ).exists()
+
+
+def systems_answered(request: RightsRequest) -> bool:
+    """Every system outside this database answered, or staff recorded why it could not
+    (GDPR art. 19); a failed one keeps the request open until retried or so recorded."""
+    return (
+        not SystemTask.objects.filter(request=request)
+        .exclude(state__in=SystemTask.SETTLED)
+        .exists()
+    )
 
 
 def delivered(request: RightsRequest) -> bool:
@@ -205,6 +216,17 @@ RULES: tuple[Rule, ...] = (
         to=DONE_STATUSES,
         holds=lambda request, role: erasure_ran(request),
         refusal=gettext_lazy("The erasure has not run yet: nothing is erased."),
+    ),
+    # GDPR art. 17(2), 19: an erasure, correction or restriction is complete only once
+    # every system outside this database and every recipient told has answered.
+    Rule(
+        kinds=frozenset({Kind.DELETION}) | DECIDED_KINDS,
+        to=DONE_STATUSES,
+        holds=lambda request, role: systems_answered(request),
+        refusal=gettext_lazy(
+            "Systems outside this database have not all answered: wait for them, retry a "
+            "failed one, or record why one cannot act."
+        ),
     ),
     # A deletion that names nothing is carried out only once the person said what it
     # covers (APPI 35; GDPR 17): ask them, rather than erase "everything".

@@ -23,6 +23,7 @@ from portal.kernel.decorators import step_up_required
 
 from . import fees, services, workflow
 from .choices import CHARGEABLE_KINDS, Kind, PaymentStatus, Status
+from .connectors.summary import customer_summary
 from .correction import requested_changes
 from .disclosure.selectors import delivery_for_customer
 from .forms import FORMS, MessageForm, customer_services
@@ -249,6 +250,7 @@ def request_detail(request, pk):
             else None,
             "how_to_pay": how_to_pay(),
             "delivery": delivery_for_customer(rights_request) if view.delivery else None,
+            "systems": customer_summary(rights_request) if view.details else None,
             "documents": view.documents,
         },
     )

@@ -36,6 +36,7 @@ from portal.kernel.audit import audit_log
 from portal.kernel.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER
 from rights import fees, workflow
 from rights.choices import Status
+from rights.connectors.models import ExternalSystem
 from rights.models import FeeSchedule, PaymentEvent
 from rights.retention.holds.services import hold_place
 from rights.retention.models import DeferredErasure, ErasureLedgerEntry, RetentionRule, RetentionRun
@@ -69,6 +70,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "rights.deferrederasure": {OFFICER: "v", HANDLER: "v"},
     "rights.retentionrun": {OFFICER: "v", HANDLER: "v"},
     "rights.erasureledgerentry": {OFFICER: "v", HANDLER: "v"},
+    "rights.externalsystem": {OFFICER: "vacd", HANDLER: "v"},
     "consent.purpose": {OFFICER: "vacd", HANDLER: "v"},
     "consent.policyversion": {OFFICER: "va", HANDLER: "v"},  # in force: no longer edited
     "consent.recipient": {OFFICER: "vacd", HANDLER: "v"},
@@ -176,6 +178,9 @@ BUILDERS: dict[str, Callable] = {
         reason="deletion",
         count=1,
     ),
+    "rights.externalsystem": lambda w, c, s: ExternalSystem.objects.get_or_create(
+        name="Mailing service", defaults={"mode": "email", "privacy_contact": "p@example.com"}
+    )[0],
     "consent.purpose": lambda w, c, s: Purpose.objects.order_by("pk").first(),
     "consent.policyversion": lambda w, c, s: PolicyVersion.objects.order_by("pk").first(),
     "consent.recipient": lambda w, c, s: (

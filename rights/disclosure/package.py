@@ -55,6 +55,7 @@ from consent.models import ProvisionRecord
 from portal.kernel.company import CompanyContact
 from portal.kernel.registry import registry
 from rights.choices import Kind
+from rights.connectors.source import disclosed_records
 
 from .purposes_notice import build_notice, iter_notice_html, notice_json, render_notice
 from .report import (
@@ -114,6 +115,9 @@ def write_package(rights_request, fileobj) -> PackageSummary:
     if rights_request.kind != Kind.DISCLOSURE:
         raise ValueError(f"{rights_request.reference} is not a disclosure request.")
     scope = PackageScope.of(rights_request)
+    # Systems outside this database first: one that cannot answer now fails the
+    # build, which is tried again, rather than a package without its data.
+    external = disclosed_records(rights_request.subject, rights_request.categories)
     with (
         translation.override(scope.language),
         snapshot(read_only=True),
@@ -137,6 +141,11 @@ def write_package(rights_request, fileobj) -> PackageSummary:
             summary.files.append("data.json")
             summary.counts = copy_csv_tables(archive, tables, _open)
             summary.files += [table.name for table in tables.values()]
+            if external:
+                archive.writestr("external_systems.json", _dumps(external, indent=2))
+                summary.files.append("external_systems.json")
+                for answer in external:
+                    summary.sources[f"external:{answer['system']}"] = len(answer["records"])
             readme = render_to_string(
                 "rights/disclosure/readme.txt",
                 {"outline": outline, "summary": summary, "contact": CompanyContact()},

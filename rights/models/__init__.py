@@ -12,6 +12,7 @@ hold fields, constraints and help texts.
 # an account and by agents (rights.requesters), and retention rules, legal holds,
 # deferred erasures, runs and the erasure ledger (rights.retention) live in their
 # own modules; importing them here makes them rights models.
+from ..connectors.models import ExternalSystem, HeldDecision, SystemTask  # noqa: F401
 from ..disclosure.models import DisclosureDelivery, DisclosurePackage, WithheldRecord  # noqa: F401
 from ..requesters.models import (  # noqa: F401
     EmailConfirmation,
@@ -46,6 +47,9 @@ __all__ = [
     "DisclosureDelivery",
     "DisclosurePackage",
     "EmailConfirmation",
+    "ExternalSystem",
+    "HeldDecision",
+    "SystemTask",
     "ErasureLedgerEntry",
     "FeeSchedule",
     "FeeScheduleQuerySet",

@@ -16,8 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from rights.choices import Kind, Status
+from rights.connectors.summary import customer_text
 from rights.models import RightsRequest
-from rights.transition_rules import erasure_ran
+from rights.transition_rules import erasure_ran, systems_answered
 from rights.workflow import transition
 
 from .closure import account_close
@@ -63,11 +64,15 @@ def deletion_execute(*, request, today: dt.date | None = None) -> None:
     if not erasure_ran(locked):
         # Another runner holds a step due today; it finishes the request.
         return
+    if not systems_answered(locked):
+        # The systems outside this database finish it when the last one answers.
+        return
     _categories, _services, closing = requested_scope(locked)
     if closing:
         account_close(user=locked.subject, request=locked)
     restrict_kept(locked, closing=closing)
     statement, partial = deletion_statement(locked)
+    statement = " ".join(part for part in (statement, customer_text(locked)) if part)
     transition(
         locked,
         to=Status.PARTIALLY_COMPLETED if partial else Status.COMPLETED,

@@ -10,6 +10,7 @@ from portal.kernel.roles import SERVICE_HANDLER
 from portal.kernel.staff import staff_create, totp_secret
 from portal.kernel.stepup import email_device_for
 from portal.records.demo import OUT_OF_HANDLER_SCOPE, seed_business_demo
+from rights.connectors.demo import DEMO_CONNECTOR_URL, seed_connector_demo
 from rights.demo import seed_fee_demo
 
 DEMO_CUSTOMER = "demo@example.com"
@@ -60,6 +61,7 @@ class Command(BaseCommand):
         created = seed_business_demo(demo_customer=customer, officer=officer, handler=handler)
         seed_consent_demo(customer=customer, officer=officer)
         seed_fee_demo()
+        seed_connector_demo()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(
             f"  Customer:        {DEMO_CUSTOMER} / {DEMO_CUSTOMER_PASSWORD} "
@@ -76,6 +78,10 @@ class Command(BaseCommand):
         self.stdout.write(
             "  The handler works on mobile, video and store only: "
             f"{', '.join(OUT_OF_HANDLER_SCOPE)} (fibre, points) are out of their sight."
+        )
+        self.stdout.write(
+            f"  External system: {DEMO_CONNECTOR_URL} (start it with `make demo-connector`); "
+            "e-mail subcontractor: Yamato Delivery (task mails on this console)"
         )
         if created:
             summary = ", ".join(f"{count} {name}" for name, count in sorted(created.items()))

@@ -1,0 +1,250 @@
+"""Staff screens: external systems (configured here), and each request's systems.
+
+:class:`ExternalSystemAdmin` edits a system: how it is reached, its address
+and secret (write-only: the stored secret is never shown), the categories and
+fields it holds and the operations it takes. :class:`ConnectorAdminMixin` (a
+mixin of RightsRequestAdmin) shows every system of a request with its state
+and gives the buttons: retry a failed call, confirm a staff task (note and
+optional evidence file), record why a system cannot act (GDPR art. 19).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from portal.kernel.access import REFERENCE
+from portal.kernel.registry import Category
+from rights.uploads import check_upload
+
+from . import dispatch, notices
+from .models import ExternalSystem, Operation, SystemTask
+from .summary import customer_summary, staff_rows
+
+
+def _fields_text(fields) -> str:
+    return "\n".join(
+        " ".join(
+            part for part in (f.get("name", ""), f.get("category", ""), f.get("label", "")) if part
+        )
+        for f in fields or []
+        if isinstance(f, dict)
+    )
+
+
+class ExternalSystemForm(forms.ModelForm):
+    base_url = forms.URLField(
+        label=_("Base URL"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("HTTP connectors: the address the contract's paths are added to."),
+    )
+    categories = forms.MultipleChoiceField(
+        label=_("Categories held"),
+        choices=Category.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    operations = forms.MultipleChoiceField(
+        label=_("Operations"),
+        choices=Operation.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    fields_text = forms.CharField(
+        label=_("Fields held"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "One per line: the field's name (as the portal names it, e.g. address), its "
+            "category, then a label, e.g. “address contact Delivery address”."
+        ),
+    )
+    new_secret = forms.CharField(
+        label=_("Shared secret"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Leave empty to keep the stored secret; it is never shown again."),
+    )
+
+    class Meta:
+        model = ExternalSystem
+        fields = [
+            "name",
+            "mode",
+            "base_url",
+            "categories",
+            "operations",
+            "recipient",
+            "privacy_contact",
+            "answer_days",
+            "timeout_seconds",
+            "is_active",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fields_text"].initial = _fields_text(self.instance.fields)
+
+    def clean_fields_text(self):
+        items = []
+        for number, line in enumerate(self.cleaned_data["fields_text"].splitlines(), start=1):
+            parts = line.split(maxsplit=2)
+            if not parts:
+                continue
+            if len(parts) < 2 or parts[1] not in Category.values:
+                raise ValidationError(
+                    _("Line %(n)d: give the field's name and one of the categories (%(cats)s).")
+                    % {"n": number, "cats": ", ".join(Category.values)}
+                )
+            items.append(
+                {
+                    "name": parts[0],
+                    "category": parts[1],
+                    "label": parts[2] if len(parts) > 2 else "",
+                }
+            )
+        return items
+
+    def clean(self):
+        cleaned = super().clean()
+        mode = cleaned.get("mode")
+        has_secret = bool(cleaned.get("new_secret") or self.instance.secret)
+        if mode == ExternalSystem.Mode.API and not (cleaned.get("base_url") and has_secret):
+            raise ValidationError(_("An HTTP connector needs its base URL and a shared secret."))
+        if mode == ExternalSystem.Mode.EMAIL and not cleaned.get("privacy_contact"):
+            raise ValidationError(_("An e-mail system needs its privacy contact's address."))
+        return cleaned
+
+    def save(self, commit=True):
+        self.instance.fields = self.cleaned_data["fields_text"]
+        if self.cleaned_data.get("new_secret"):
+            self.instance.secret = self.cleaned_data["new_secret"]
+        return super().save(commit)
+
+
+@admin.register(ExternalSystem)
+class ExternalSystemAdmin(admin.ModelAdmin):
+    form = ExternalSystemForm
+    # Configuration, no customer data: every role reads it, officers change it.
+    staff_scope = REFERENCE
+    list_display = ["name", "mode", "base_url", "recipient", "is_active"]
+    list_filter = ["mode", "is_active"]
+    fieldsets = [
+        (None, {"fields": ["name", "mode", "is_active", "recipient"]}),
+        (_("HTTP connector"), {"fields": ["base_url", "new_secret", "timeout_seconds"]}),
+        (_("What it holds and does"), {"fields": ["categories", "fields_text", "operations"]}),
+        (_("People"), {"fields": ["privacy_contact", "answer_days"]}),
+    ]
+
+
+class ConfirmTaskForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    evidence = forms.FileField(label=_("Evidence (optional)"), required=False)
+
+    def clean_evidence(self):
+        evidence = self.cleaned_data.get("evidence")
+        if evidence:
+            check_upload(evidence)
+        return evidence
+
+
+class ImpossibleForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why it cannot be done"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ConnectorAdminMixin:
+    """Needs ``_object_for_work``, ``_back`` and ``_report`` of RightsRequestAdmin."""
+
+    def get_connector_urls(self, wrap, prefix):
+        return [
+            path(
+                "<id:pk>/systems/<id:task_pk>/retry/",
+                wrap(self.connector_retry_view),
+                name=f"{prefix}_connector_retry",
+            ),
+            path(
+                "<id:pk>/systems/<id:task_pk>/confirm/",
+                wrap(self.connector_confirm_view),
+                name=f"{prefix}_connector_confirm",
+            ),
+            path(
+                "<id:pk>/systems/<id:task_pk>/impossible/",
+                wrap(self.connector_impossible_view),
+                name=f"{prefix}_connector_impossible",
+            ),
+        ]
+
+    def connector_context(self, obj, *, can_work: bool) -> dict:
+        tasks = staff_rows(obj)
+        if not tasks:
+            return {}
+        return {
+            "connector_tasks": tasks,
+            "connector_summary": customer_summary(obj),
+            "connector_can_work": can_work,
+            "confirm_form": ConfirmTaskForm(),
+            "impossible_form": ImpossibleForm(),
+        }
+
+    def _task(self, request, pk, task_pk):
+        obj = self._object_for_work(request, pk)
+        task = SystemTask.objects.filter(request=obj, pk=task_pk).first()
+        if task is None:
+            raise Http404
+        return obj, task
+
+    def connector_retry_view(self, request, pk, task_pk):
+        obj, task = self._task(request, pk, task_pk)
+        dispatch.task_retry(task=task, actor=request.user, http_request=request)
+        self.message_user(request, _("%(name)s is tried again.") % {"name": task.name})
+        return self._back(obj)
+
+    def connector_confirm_view(self, request, pk, task_pk):
+        obj, task = self._task(request, pk, task_pk)
+        form = ConfirmTaskForm(request.POST, request.FILES)
+        if not form.is_valid():
+            self._report(request, form)
+            return self._back(obj)
+        try:
+            notices.staff_confirm(
+                task=task,
+                actor=request.user,
+                note=form.cleaned_data["note"],
+                evidence=form.cleaned_data.get("evidence"),
+                http_request=request,
+            )
+        except ValidationError as error:
+            self._report(request, None, error)
+        else:
+            self.message_user(request, _("%(name)s is recorded as done.") % {"name": task.name})
+        return self._back(obj)
+
+    def connector_impossible_view(self, request, pk, task_pk):
+        obj, task = self._task(request, pk, task_pk)
+        form = ImpossibleForm(request.POST)
+        if not form.is_valid():
+            self._report(request, form)
+            return self._back(obj)
+        try:
+            notices.staff_impossible(
+                task=task,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                http_request=request,
+            )
+        except ValidationError as error:
+            self._report(request, None, error)
+        else:
+            self.message_user(
+                request, _("The reason is recorded for %(name)s.") % {"name": task.name}
+            )
+        return self._back(obj)

@@ -1,0 +1,97 @@
+"""One call of the connector contract: ``POST <base URL>/dsr/<operation>``.
+
+The answer is an :class:`Answer`; a call that should be tried again later
+(the system is down, hangs past its timeout, answers 5xx, 408 or 429) raises
+:class:`Unavailable`; a system that refuses the call for good (any other 4xx,
+or an answer that does not follow the contract) raises :class:`Refused`.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+from .signing import KEY_HEADER, signed_headers
+
+#: HTTP statuses that mean "try again later".
+RETRIED_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+#: Statuses an answer may carry, and what each means.
+DONE, NOT_FOUND, ACCEPTED, FAILED = "done", "not_found", "accepted", "failed"
+
+
+class Unavailable(Exception):
+    """The system could not answer now; the call is tried again later."""
+
+
+class Refused(Exception):
+    """The system refused the call; trying again would not help."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: str
+    records: list = field(default_factory=list)
+    count: int | None = None
+    message: str = ""
+
+
+def answer_from(data) -> Answer:
+    """The :class:`Answer` a JSON body (of a response or a callback) gives."""
+    if not isinstance(data, dict) or data.get("status") not in (DONE, NOT_FOUND, ACCEPTED, FAILED):
+        raise Refused("The answer does not follow the contract (no valid “status”).")
+    records = data.get("records") or []
+    if not isinstance(records, list):
+        raise Refused("The answer's “records” is not a list.")
+    count = data.get("count")
+    return Answer(
+        status=data["status"],
+        records=records,
+        count=count if isinstance(count, int) else None,
+        message=str(data.get("error") or "")[:500],
+    )
+
+
+def call(system, operation: str, payload: dict, *, key: str) -> Answer:
+    """POST ``payload`` to ``system`` for ``operation``, signed, within its timeout."""
+    body = json.dumps(payload, cls=DjangoJSONEncoder, ensure_ascii=False).encode()
+    url = system.base_url.rstrip("/") + f"/dsr/{operation}"
+    headers = {
+        "Content-Type": "application/json",
+        KEY_HEADER: key,
+        **signed_headers(system.secret, body),
+    }
+    http_request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(http_request, timeout=system.timeout_seconds) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        if error.code in RETRIED_STATUSES:
+            raise Unavailable(f"HTTP {error.code}") from error
+        detail = _error_text(error.read())
+        raise Refused(f"HTTP {error.code}{': ' + detail if detail else ''}") from error
+    except TimeoutError as error:
+        raise Unavailable(f"No answer within {system.timeout_seconds} s") from error
+    except (urllib.error.URLError, ConnectionError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        if isinstance(reason, TimeoutError):
+            raise Unavailable(f"No answer within {system.timeout_seconds} s") from error
+        raise Unavailable(f"Unreachable: {reason}") from error
+    try:
+        data = json.loads(raw or b"{}")
+    except ValueError as error:
+        raise Refused("The answer is not JSON.") from error
+    answer = answer_from(data)
+    if (status == 202) != (answer.status == ACCEPTED):
+        raise Refused("HTTP 202 goes with the status “accepted”, and only with it.")
+    return answer
+
+
+def _error_text(raw: bytes) -> str:
+    try:
+        return str(json.loads(raw).get("error") or "")[:300]
+    except (ValueError, AttributeError):
+        return ""

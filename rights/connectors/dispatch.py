@@ -1,0 +1,255 @@
+"""Carrying out a system's task: one attempt, its back-off, the answer, the retry.
+
+An HTTP task is attempted by the outbox task queued with it and retried with
+back-off (``CONNECTOR_BACKOFF_SECONDS`` doubling up to
+``CONNECTOR_BACKOFF_MAX_SECONDS``) through Celery and the beat job
+``rights.tasks.connectors_due``; after ``CONNECTOR_MAX_ATTEMPTS`` it is
+failed and staff see the error and a retry button. Each attempt first claims
+the task (a conditional update moving its next attempt past the call's
+timeout), so two runners never call a system for the same task at once; every
+call carries the task's key as its request id, which the contract requires
+the system to apply once, so a call repeated after a lost answer erases or
+corrects nothing twice.
+
+When the last task of a request is settled, the request is finished by the
+task ``rights.tasks.connectors_finish``: a deletion runs its executor again
+(which completes it), a held correction or stop decision moves on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.kernel import outbox
+from portal.kernel.audit import audit_log
+from rights import workflow
+from rights.choices import Kind, Status
+
+from . import client
+from .models import ExternalSystem, HeldDecision, SystemTask
+
+logger = logging.getLogger(__name__)
+
+State = SystemTask.State
+#: Tasks one run of the beat job attempts at most (each within its system's timeout).
+DUE_BATCH = 50
+
+
+def backoff(attempts: int) -> int:
+    """Seconds to wait after the ``attempts``-th failed attempt."""
+    base = settings.CONNECTOR_BACKOFF_SECONDS
+    return int(min(base * 2 ** max(attempts - 1, 0), settings.CONNECTOR_BACKOFF_MAX_SECONDS))
+
+
+def callback_url(task: SystemTask) -> str:
+    path = reverse("connectors:callback", kwargs={"key": task.key})
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def payload(task: SystemTask) -> dict:
+    return {
+        "request_id": str(task.key),
+        "operation": task.operation,
+        "subject": task.identifiers,
+        **task.instructions,
+        "callback_url": callback_url(task),
+    }
+
+
+def _due_q(now) -> Q:
+    return Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+
+
+def attempt(task_id: int) -> str:
+    """Call the system once if the task is due; return what happened.
+
+    ``"done"`` (settled), ``"accepted"`` (it answers by callback), ``"retry"``
+    (not now: tried again after the back-off), ``"failed"`` (for good, until
+    staff retry) or ``"not due"``.
+    """
+    now = timezone.now()
+    task = SystemTask.objects.select_related("system").filter(pk=task_id).first()
+    if task is None or task.system is None:
+        return "not due"
+    lease = now + dt.timedelta(seconds=task.system.timeout_seconds + 60)
+    claimed = (
+        SystemTask.objects.filter(
+            pk=task_id,
+            state=State.PENDING,
+            mode=ExternalSystem.Mode.API,
+            accepted_at__isnull=True,
+        )
+        .filter(_due_q(now))
+        .update(next_attempt_at=lease, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return "not due"
+    task.refresh_from_db()
+    try:
+        answer = client.call(task.system, task.operation, payload(task), key=str(task.key))
+    except client.Unavailable as error:
+        final = task.attempts >= settings.CONNECTOR_MAX_ATTEMPTS
+        _attempt_failed(task, str(error), final=final)
+        return "failed" if final else "retry"
+    except client.Refused as error:
+        _attempt_failed(task, str(error), final=True)
+        return "failed"
+    return answer_record(task, answer)
+
+
+def _attempt_failed(task: SystemTask, error: str, *, final: bool) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        locked = SystemTask.objects.select_for_update().get(pk=task.pk)
+        if locked.state != State.PENDING:
+            return
+        locked.last_error = error[:500]
+        if final:
+            locked.state = State.FAILED
+            locked.next_attempt_at = None
+        else:
+            locked.next_attempt_at = now + dt.timedelta(seconds=backoff(locked.attempts))
+        locked.save(update_fields=["last_error", "state", "next_attempt_at"])
+        if final:
+            audit_log(
+                action="connector.failed",
+                target=locked.request,
+                subject=locked.request.subject,
+                details={"system": locked.name, "operation": locked.operation},
+            )
+    logger.warning(
+        "connector %s (%s) of request %s: %s%s",
+        task.name,
+        task.operation,
+        task.request_id,
+        error,
+        " (failed)" if final else "",
+    )
+
+
+def answer_record(task: SystemTask, answer: client.Answer) -> str:
+    """Record a system's answer (to a call or by callback); a settled task stays settled."""
+    with transaction.atomic():
+        locked = SystemTask.objects.select_for_update().get(pk=task.pk)
+        if locked.state != State.PENDING:
+            return "not due"
+        now = timezone.now()
+        if answer.status == client.ACCEPTED:
+            locked.accepted_at = now
+            locked.next_attempt_at = None
+            locked.save(update_fields=["accepted_at", "next_attempt_at"])
+            return "accepted"
+        if answer.status == client.FAILED:
+            locked.state = State.FAILED
+            locked.last_error = answer.message or "failed"
+            locked.save(update_fields=["state", "last_error"])
+            return "failed"
+        locked.state = State.DONE if answer.status == client.DONE else State.NOT_APPLICABLE
+        locked.outcome = {"status": answer.status, "count": answer.count}
+        locked.last_error = ""
+        locked.next_attempt_at = None
+        settle(locked, now=now)
+        return "done"
+
+
+def settle(locked: SystemTask, *, now, actor=None) -> None:
+    """Save a task that has just been settled; finish the request if it was the last."""
+    locked.settled_at = now
+    locked.settled_by = actor
+    locked.save()
+    audit_log(
+        action="connector.settled",
+        actor=actor,
+        target=locked.request,
+        subject=locked.request.subject,
+        details={"system": locked.name, "operation": locked.operation, "state": locked.state},
+    )
+    if not locked.request.system_tasks.exclude(state__in=SystemTask.SETTLED).exists():
+        outbox.enqueue("rights.tasks.connectors_finish", locked.request_id)
+
+
+def due_tasks(now=None) -> list[int]:
+    """HTTP tasks whose next attempt has come."""
+    now = now or timezone.now()
+    return list(
+        SystemTask.objects.filter(
+            state=State.PENDING, mode=ExternalSystem.Mode.API, accepted_at__isnull=True
+        )
+        .filter(_due_q(now))
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:DUE_BATCH]
+    )
+
+
+def run_due() -> dict[str, int]:
+    """The beat job's work: attempt every due HTTP task once; count what happened."""
+    counts: dict[str, int] = {}
+    for task_id in due_tasks():
+        result = attempt(task_id)
+        counts[result] = counts.get(result, 0) + 1
+    return counts
+
+
+def task_retry(*, task: SystemTask, actor, http_request=None) -> None:
+    """Staff: try a failed task again from the start (its attempts count anew)."""
+    with transaction.atomic():
+        locked = SystemTask.objects.select_for_update().get(pk=task.pk)
+        if locked.state != State.FAILED:
+            return
+        locked.state = State.PENDING
+        locked.attempts = 0
+        locked.next_attempt_at = None
+        locked.accepted_at = None
+        locked.save(update_fields=["state", "attempts", "next_attempt_at", "accepted_at"])
+        audit_log(
+            action="connector.retried",
+            actor=actor,
+            target=locked.request,
+            subject=locked.request.subject,
+            request=http_request,
+            details={"system": locked.name, "operation": locked.operation},
+        )
+        if locked.mode == ExternalSystem.Mode.API:
+            outbox.enqueue("rights.tasks.connector_call", locked.pk)
+
+
+def request_finish(request_id: int) -> str:
+    """Every task of the request is settled: let the request complete."""
+    with transaction.atomic():
+        from_db = SystemTask.objects.filter(request_id=request_id)
+        if from_db.exclude(state__in=SystemTask.SETTLED).exists():
+            return "waiting"
+        held = (
+            HeldDecision.objects.select_for_update()
+            .select_related("request")
+            .filter(request_id=request_id)
+            .first()
+        )
+        if held is not None:
+            if held.request.status == Status.IN_PROGRESS:
+                workflow.transition(
+                    held.request,
+                    to=held.to,
+                    actor=None,
+                    reason=held.reason,
+                    ground=held.ground,
+                    notice_extra={"outcome": held.outcome},
+                )
+            held.delete()
+            return "decided"
+    first = from_db.select_related("request").first()
+    request = first.request if first is not None else None
+    if request is not None and (request.kind, request.status) == (
+        Kind.DELETION,
+        Status.IN_PROGRESS,
+    ):
+        outbox.enqueue("rights.tasks.execute_deletion", request_id)
+        return "deletion"
+    return "nothing"

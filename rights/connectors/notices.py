@@ -1,0 +1,207 @@
+"""Tasks people answer: e-mails to a subcontractor's privacy contact, staff tasks.
+
+An e-mail task mails the system's privacy contact what to do for whom and a
+signed link; opening it they confirm "done" (or that they hold nothing about
+the person), once. A staff task is confirmed on the request's page, with a
+note and an optional evidence file. A task not answered by its due date is
+reminded once; one still open ``answer_days`` later is escalated to the
+privacy officers. Staff may record why a system cannot be reached or told
+(GDPR art. 19: impossible or disproportionate effort), which settles it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.kernel import outbox
+from portal.kernel.audit import audit_log
+from portal.kernel.emails import send_templated_email
+from portal.kernel.registry import Category
+from portal.kernel.roles import PRIVACY_OFFICER
+
+from .dispatch import settle
+from .models import ExternalSystem, SystemTask
+
+State = SystemTask.State
+_SALT = "rights.connectors.confirm"
+
+
+def confirmation_token(task: SystemTask) -> str:
+    return signing.Signer(salt=_SALT).sign(str(task.key))
+
+
+def task_for_token(token: str) -> SystemTask | None:
+    """The e-mail task a confirmation link is for; None for a forged or unknown link."""
+    try:
+        key = signing.Signer(salt=_SALT).unsign(token)
+    except signing.BadSignature:
+        return None
+    return (
+        SystemTask.objects.select_related("system", "request")
+        .filter(key=key, mode=ExternalSystem.Mode.EMAIL)
+        .first()
+    )
+
+
+def _mail_context(task: SystemTask) -> dict:
+    return {
+        "task": task,
+        "system": task.system,
+        "recipient": task.recipient,
+        "reference": task.request.reference,
+        "identifiers": task.identifiers,
+        "instructions": task.instructions,
+        "categories": [
+            Category(code).label
+            for code in task.instructions.get("categories") or []
+            if code in Category.values
+        ],
+        "due_at": task.due_at,
+        "path": reverse("connectors:confirm", kwargs={"token": confirmation_token(task)}),
+    }
+
+
+def task_mail(task_id: int, *, reminder: bool = False) -> bool:
+    """Mail an e-mail task (or its reminder) to the privacy contact; True if sent."""
+    task = (
+        SystemTask.objects.select_related("system", "recipient", "request")
+        .filter(pk=task_id, mode=ExternalSystem.Mode.EMAIL, state=State.PENDING)
+        .first()
+    )
+    if task is None or task.system is None or not task.system.privacy_contact:
+        return False
+    if not reminder and task.emailed_at is not None:
+        return False
+    send_templated_email(
+        to=task.system.privacy_contact,
+        template="connector_task",
+        context={**_mail_context(task), "reminder": reminder},
+        language=_contact_language(task.system),
+    )
+    field = "reminded_at" if reminder else "emailed_at"
+    SystemTask.objects.filter(pk=task.pk).update(**{field: timezone.now()})
+    return True
+
+
+def _contact_language(system: ExternalSystem) -> str:
+    """Japanese, unless the system belongs to a recipient outside Japan."""
+    recipient = system.recipient
+    return "en" if recipient is not None and recipient.country != "JP" else "ja"
+
+
+def link_confirm(task: SystemTask, *, held_nothing: bool = False, note: str = "") -> bool:
+    """The privacy contact confirmed through the link; False when it was already answered."""
+    with transaction.atomic():
+        locked = SystemTask.objects.select_for_update().get(pk=task.pk)
+        if locked.state != State.PENDING:
+            return False
+        locked.state = State.NOT_APPLICABLE if held_nothing else State.DONE
+        locked.note = note.strip()[:2000]
+        locked.outcome = {"confirmed_by": "link"}
+        settle(locked, now=timezone.now())
+    return True
+
+
+def staff_confirm(*, task: SystemTask, actor, note: str, evidence=None, http_request=None) -> None:
+    """Staff confirm a task done, with a note and an optional evidence file."""
+    if not note.strip():
+        raise ValidationError(_("Say what was done; the note is kept as evidence."))
+    _staff_settle(task, State.DONE, actor=actor, note=note, evidence=evidence)
+
+
+def staff_impossible(*, task: SystemTask, actor, reason: str, http_request=None) -> None:
+    """Staff record why the system could not act or be told (GDPR art. 19)."""
+    if not reason.strip():
+        raise ValidationError(
+            _("Say why it is impossible or would involve disproportionate effort.")
+        )
+    _staff_settle(task, State.IMPOSSIBLE, actor=actor, note=reason)
+
+
+def _staff_settle(task: SystemTask, state: str, *, actor, note: str, evidence=None) -> None:
+    with transaction.atomic():
+        locked = SystemTask.objects.select_for_update().get(pk=task.pk)
+        if locked.settled:
+            raise ValidationError(_("This task is already settled."))
+        if state == State.DONE and locked.mode == ExternalSystem.Mode.API:
+            raise ValidationError(
+                _("An HTTP connector answers for itself: retry it, or record why it cannot.")
+            )
+        locked.state = state
+        locked.note = note.strip()
+        if evidence is not None:
+            locked.evidence = evidence
+        settle(locked, now=timezone.now(), actor=actor)
+
+
+def _officers():
+    return get_user_model().objects.filter(
+        is_active=True, is_staff=True, groups__name=PRIVACY_OFFICER
+    )
+
+
+def remind_overdue(now: dt.datetime | None = None) -> dict[str, int]:
+    """Remind e-mail tasks past their due date once; escalate tasks a period later."""
+    now = now or timezone.now()
+    counts = {"reminded": 0, "escalated": 0}
+    pending = SystemTask.objects.filter(
+        state=State.PENDING, due_at__lte=now, mode__in=(ExternalSystem.Mode.EMAIL, "manual")
+    ).select_related("system", "request")
+    for task in pending:
+        if task.mode == ExternalSystem.Mode.EMAIL and task.reminded_at is None:
+            with transaction.atomic():
+                if SystemTask.objects.filter(pk=task.pk, reminded_at__isnull=True).update(
+                    reminded_at=now
+                ):
+                    outbox.enqueue("rights.tasks.connector_remind", task.pk)
+                    counts["reminded"] += 1
+            continue
+        period = dt.timedelta(days=task.system.answer_days if task.system else 7)
+        since = task.reminded_at or task.due_at
+        if (
+            task.escalated_at is None
+            and since + (period if task.mode == ExternalSystem.Mode.EMAIL else dt.timedelta(0))
+            <= now
+        ):
+            with transaction.atomic():
+                if SystemTask.objects.filter(pk=task.pk, escalated_at__isnull=True).update(
+                    escalated_at=now
+                ):
+                    outbox.enqueue("rights.tasks.connector_escalate", task.pk)
+                    counts["escalated"] += 1
+    return counts
+
+
+def escalation_send(task_id: int) -> int:
+    """Mail every privacy officer that a system has not answered; how many were mailed."""
+    task = SystemTask.objects.select_related("system", "request").filter(pk=task_id).first()
+    if task is None or task.settled:
+        return 0
+    sent = 0
+    for officer in _officers().order_by("pk"):
+        send_templated_email(
+            to=officer.email,
+            template="connector_overdue",
+            context={
+                "task": task,
+                "reference": task.request.reference,
+                "path": reverse("admin:rights_rightsrequest_change", args=[task.request_id]),
+            },
+            language=officer.language,
+        )
+        sent += 1
+    audit_log(
+        action="connector.escalated",
+        target=task.request,
+        subject=task.request.subject,
+        details={"system": task.name, "officers": sent},
+    )
+    return sent

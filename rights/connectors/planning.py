@@ -1,0 +1,133 @@
+"""Which systems outside this database a request concerns, and their tasks.
+
+An approved erasure, correction or restriction goes to every active system
+that holds the data and takes that operation, and to every recipient the
+customer's data was provided to (from the provision records, GDPR art. 19):
+through the recipient's own system when one is linked, otherwise as a staff
+task to tell them. Planning runs once per request and operation; running it
+again returns the tasks already made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone
+
+from consent.models import ProvisionRecord, Recipient
+from portal.kernel import outbox
+
+from .models import ExternalSystem, HeldDecision, Operation, SystemTask
+from .source import subject_identifiers
+
+Mode = ExternalSystem.Mode
+
+
+def recipients_of(subject) -> list[Recipient]:
+    """Every recipient the subject's data was provided to, by the provision records."""
+    ids = ProvisionRecord.objects.filter(subject=subject).values("recipient_id")
+    return list(Recipient.objects.filter(pk__in=ids).order_by("kind", "name_en"))
+
+
+def _concerned(system: ExternalSystem, operation: str, *, categories, changes) -> bool:
+    if not system.does(operation):
+        return False
+    if operation == Operation.ERASE:
+        return system.holds(categories)
+    if operation == Operation.CORRECT:
+        return bool(system.field_names() & {c["field"] for c in changes})
+    return system.holds(None)
+
+
+def _instructions(system, operation: str, *, categories, changes) -> dict:
+    if operation == Operation.ERASE:
+        held = set(system.categories or []) if system is not None else None
+        chosen = list(categories) if categories is not None else None
+        if chosen is not None and held:
+            chosen = [c for c in chosen if c in held] or chosen
+        return {"categories": chosen}
+    if operation == Operation.CORRECT:
+        names = system.field_names() if system is not None else set()
+        kept = [c for c in changes if not names or c["field"] in names]
+        return {"changes": kept or list(changes)}
+    return {}
+
+
+def tasks_plan(request, operation: str, *, categories=None, changes=()) -> list[SystemTask]:
+    """Create (once) the tasks of ``request`` for ``operation``; queue the automatic ones.
+
+    ``categories``: the kinds of data to erase (None: everything);
+    ``changes``: ``[{"field", "value"}]`` of an approved correction. Inside
+    the caller's transaction, with the request locked.
+    """
+    existing = list(request.system_tasks.filter(operation=operation))
+    if existing or request.subject_id is None:
+        return existing
+    subject = request.subject
+    changes = list(changes)
+    now = timezone.now()
+    chosen: dict[int | None, tuple[ExternalSystem | None, Recipient | None]] = {}
+    for system in ExternalSystem.objects.filter(is_active=True).select_related("recipient"):
+        if _concerned(system, operation, categories=categories, changes=changes):
+            chosen[system.pk] = (system, None)
+    manual_recipients = []
+    for recipient in recipients_of(subject):
+        linked = [s for s in recipient.external_systems.all() if s.is_active]
+        if not linked:
+            manual_recipients.append(recipient)
+        for system in linked:
+            chosen[system.pk] = (system, recipient)
+    tasks = []
+    for system, recipient in chosen.values():
+        mode = system.mode
+        if mode == Mode.API and not system.does(operation):
+            mode = Mode.EMAIL if system.privacy_contact else Mode.MANUAL
+        tasks.append(_task(request, system, recipient, operation, mode, now, categories, changes))
+    for recipient in manual_recipients:
+        tasks.append(
+            _task(request, None, recipient, operation, Mode.MANUAL, now, categories, changes)
+        )
+    for task in tasks:
+        task.identifiers = subject_identifiers(subject)
+        task.save()
+        if task.mode == Mode.API:
+            outbox.enqueue("rights.tasks.connector_call", task.pk)
+        elif task.mode == Mode.EMAIL:
+            outbox.enqueue("rights.tasks.connector_mail", task.pk)
+    return tasks
+
+
+def _task(request, system, recipient, operation, mode, now, categories, changes) -> SystemTask:
+    days = system.answer_days if system is not None else settings.CONNECTOR_ANSWER_DAYS
+    return SystemTask(
+        request=request,
+        system=system,
+        recipient=recipient,
+        operation=operation,
+        mode=mode,
+        instructions=_instructions(system, operation, categories=categories, changes=changes),
+        due_at=now + dt.timedelta(days=days),
+    )
+
+
+def decision_followups(locked, *, to: str, reason: str, ground: str, outcome: dict) -> bool:
+    """Plan the external part of a correction or stop decision; True if it must wait.
+
+    When some task is not settled the decision is held (:class:`HeldDecision`)
+    and the request completes once the systems answered.
+    """
+    kind = outcome.get("kind")
+    if kind == "correction" and outcome.get("changed"):
+        changes = [{"field": c["field"], "value": c["after"]} for c in outcome["changed"]]
+        tasks = tasks_plan(locked, Operation.CORRECT, changes=changes)
+    elif kind == "stop" and outcome.get("stopped"):
+        tasks = tasks_plan(locked, Operation.RESTRICT)
+    else:
+        return False
+    if all(task.settled for task in tasks):
+        return False
+    HeldDecision.objects.update_or_create(
+        request=locked, defaults={"to": to, "reason": reason, "ground": ground, "outcome": outcome}
+    )
+    return True

@@ -1,0 +1,118 @@
+"""An external system as a registry :class:`~portal.kernel.registry.Source`.
+
+:class:`ConnectorSource` answers the registry's interface with calls of the
+connector contract, synchronously: the disclosure package reads a system's
+records through it, labelled by system. The request flows (erasure,
+correction, restriction) do not call it directly: they go through tasks
+(:mod:`.dispatch`), which retry and record each system's outcome.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from portal.kernel.registry import Category, PersonalField, Record, RecordNotFound, Source
+
+from . import client
+from .models import ExternalSystem, Operation
+
+
+def subject_identifiers(subject) -> dict:
+    """How an external system finds the customer: their number and e-mail address."""
+    return {"customer_id": str(subject.pk), "email": subject.email}
+
+
+def _category(value) -> Category:
+    return Category(value) if value in Category.values else Category.ACCOUNT
+
+
+class ConnectorSource(Source):
+    """The personal data one HTTP-connected :class:`ExternalSystem` holds."""
+
+    retention = "external"
+    erasure = "delete"
+
+    def __init__(self, system: ExternalSystem):
+        self.system = system
+        self.key = f"external.{system.pk}"
+        self.label = system.name
+        self.fields = tuple(
+            PersonalField(
+                item["name"], _category(item.get("category")), item.get("label") or item["name"]
+            )
+            for item in system.fields or []
+            if isinstance(item, dict) and item.get("name")
+        )
+
+    def _call(self, operation: str, subject, **extra) -> client.Answer:
+        payload = {
+            "request_id": str(uuid.uuid4()),
+            "operation": operation,
+            "subject": subject_identifiers(subject),
+            **extra,
+        }
+        answer = client.call(self.system, operation, payload, key=payload["request_id"])
+        if answer.status == client.FAILED:
+            raise client.Refused(answer.message or _("The system could not do it."))
+        if answer.status == client.ACCEPTED:
+            raise client.Refused(_("The system answers later; it cannot be read at once."))
+        return answer
+
+    def stream(self, subject) -> Iterator[Record]:
+        if not self.system.does(Operation.ACCESS):
+            return
+        answer = self._call(Operation.ACCESS, subject)
+        for item in answer.records:
+            if isinstance(item, dict):
+                values = item.get("values") if isinstance(item.get("values"), dict) else {}
+                yield Record(self.key, item.get("id"), None, values)
+
+    def find_subjects(self, query: str) -> set:
+        return set()  # the contract looks customers up by their identifiers, not by search
+
+    def correct(self, subject, record_id, field: str, value, *, actor) -> Record:
+        self.field(field)
+        if not self.system.does(Operation.CORRECT):
+            raise ValidationError(_("%(system)s takes no corrections.") % {"system": self.label})
+        self._call(Operation.CORRECT, subject, changes=[{"field": field, "value": value}])
+        for record in self.stream(subject):
+            if str(record.id) == str(record_id):
+                return record
+        raise RecordNotFound(f"{self.key}:{record_id}")
+
+    def erase(self, subject, category, *, actor) -> int:
+        if not self.fields_in(category) or not self.system.does(Operation.ERASE):
+            return 0
+        answer = self._call(Operation.ERASE, subject, categories=[Category(category).value])
+        return answer.count or 0
+
+
+def disclosed_records(subject, categories=None) -> list[dict]:
+    """What each HTTP-connected system holds about ``subject``, labelled by system.
+
+    For a disclosure package: ``[{"system", "records": [{"id", "category",
+    "values"}]}]`` of every active system that takes ``access`` and holds one
+    of ``categories`` (None or empty: any). Raises :class:`client.Unavailable`
+    or :class:`client.Refused` when a system cannot answer, so the package is
+    built again later rather than delivered without it.
+    """
+    answers: list[dict] = []
+    if subject is None:
+        return answers
+    systems = ExternalSystem.objects.filter(is_active=True, mode=ExternalSystem.Mode.API)
+    for system in systems.order_by("name"):
+        if not system.does(Operation.ACCESS) or not system.holds(categories or None):
+            continue
+        source = ConnectorSource(system)
+        answer = source._call(Operation.ACCESS, subject)
+        records = [
+            item
+            for item in answer.records
+            if isinstance(item, dict) and (not categories or item.get("category") in categories)
+        ]
+        answers.append({"system": system.name, "records": records})
+    return answers

@@ -1,0 +1,118 @@
+"""What the pages say about the systems outside this database.
+
+:func:`staff_rows` is the table on the request's working page (every system,
+its state, attempts, error, note); :func:`customer_summary` the plain
+sentences the person reads on their request's page and in the final notice
+("your data was deleted from 4 of our systems and we told 2 partners"),
+with the names of the partners told (GDPR art. 19, second sentence).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from .models import Operation, SystemTask
+
+State = SystemTask.State
+
+
+@dataclass(frozen=True)
+class CustomerSummary:
+    lines: list[str]
+    partners: list[str]
+
+
+def tasks_of(request) -> list[SystemTask]:
+    return list(
+        request.system_tasks.select_related("system", "recipient").order_by("operation", "pk")
+    )
+
+
+def staff_rows(request) -> list[SystemTask]:
+    return tasks_of(request)
+
+
+def _done_sentence(operation: str, systems: int, partners: int) -> str:
+    if operation == Operation.ERASE:
+        text = ngettext(
+            "Your data was deleted from %(systems)d of our systems",
+            "Your data was deleted from %(systems)d of our systems",
+            systems,
+        )
+    elif operation == Operation.CORRECT:
+        text = ngettext(
+            "Your data was corrected in %(systems)d of our systems",
+            "Your data was corrected in %(systems)d of our systems",
+            systems,
+        )
+    else:
+        text = ngettext(
+            "The use of your data was stopped in %(systems)d of our systems",
+            "The use of your data was stopped in %(systems)d of our systems",
+            systems,
+        )
+    told = ngettext(
+        " and we told %(partners)d partner.",
+        " and we told %(partners)d partners.",
+        partners,
+    )
+    return (text % {"systems": systems}) + (told % {"partners": partners})
+
+
+def customer_summary(request) -> CustomerSummary | None:
+    """The sentences for the person; None when no system outside this database took part."""
+    tasks = [t for t in tasks_of(request) if t.operation != Operation.ACCESS]
+    if not tasks:
+        return None
+    lines = []
+    partners: list[str] = []
+    for operation in (Operation.ERASE, Operation.CORRECT, Operation.RESTRICT):
+        of_kind = [t for t in tasks if t.operation == operation]
+        if not of_kind:
+            continue
+        own = [t for t in of_kind if t.recipient is None]
+        told = [
+            t
+            for t in of_kind
+            if t.recipient is not None and t.settled and t.state != State.IMPOSSIBLE
+        ]
+        # This database is one of the systems; the others count when they acted.
+        systems = 1 + sum(1 for t in own if t.state == State.DONE)
+        lines.append(_done_sentence(operation, systems, len(told)))
+        partners += [str(t.recipient) for t in told if str(t.recipient) not in partners]
+    waiting = sum(1 for t in tasks if not t.settled)
+    if waiting:
+        lines.append(
+            ngettext(
+                "We are still waiting for %(count)d system to confirm.",
+                "We are still waiting for %(count)d systems to confirm.",
+                waiting,
+            )
+            % {"count": waiting}
+        )
+    impossible = sum(1 for t in tasks if t.state == State.IMPOSSIBLE)
+    if impossible:
+        lines.append(
+            ngettext(
+                "%(count)d could not be reached; we recorded why.",
+                "%(count)d could not be reached; we recorded why.",
+                impossible,
+            )
+            % {"count": impossible}
+        )
+    if partners:
+        lines.append(_("Partners we told: %(names)s.") % {"names": ", ".join(partners)})
+    return CustomerSummary(lines=lines, partners=partners)
+
+
+def customer_text(request) -> str:
+    """The sentences in the person's language, as one paragraph (for the final notice)."""
+    subject = request.subject
+    with translation.override(getattr(subject, "language", None) or settings.LANGUAGE_CODE):
+        summary = customer_summary(request)
+        return " ".join(summary.lines) if summary else ""

@@ -1,0 +1,93 @@
+"""Addresses external parties use: a system's callback, a subcontractor's confirmation link.
+
+Neither needs a login: the callback is signed with the system's shared secret
+(:mod:`.signing`), the link with the portal's key (:mod:`.notices`). Neither
+page shows the customer's data.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from django import forms
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from . import client, dispatch, notices
+from .models import ExternalSystem, SystemTask
+from .signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+
+logger = logging.getLogger(__name__)
+
+
+@csrf_exempt
+@require_POST
+def callback(request, key):
+    """A system answers later (after a 202): ``{"request_id", "status", "count", ...}``."""
+    task = (
+        SystemTask.objects.select_related("system")
+        .filter(key=key, mode=ExternalSystem.Mode.API)
+        .first()
+    )
+    if task is None or task.system is None:
+        raise Http404
+    body = request.body
+    if not verify(
+        task.system.secret,
+        timestamp=request.headers.get(TIMESTAMP_HEADER, ""),
+        sent=request.headers.get(SIGNATURE_HEADER, ""),
+        body=body,
+    ):
+        logger.warning("Refused a callback for task %s: bad signature", task.pk)
+        return JsonResponse({"error": "bad signature"}, status=401)
+    try:
+        data = json.loads(body)
+        answer = client.answer_from(data)
+    except (ValueError, client.Refused) as error:
+        return HttpResponseBadRequest(str(error))
+    if data.get("request_id") != str(task.key) or answer.status == client.ACCEPTED:
+        return HttpResponseBadRequest("the callback must give the request id and a final status")
+    result = dispatch.answer_record(task, answer)
+    return JsonResponse({"status": "recorded" if result != "not due" else "already settled"})
+
+
+class ConfirmForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("What did you do?"),
+        choices=[
+            ("done", _("Done: we carried it out")),
+            ("nothing", _("We hold no data about this person")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+def confirm(request, token):
+    """The subcontractor's link: confirm the task once (GET shows the form, POST answers)."""
+    task = notices.task_for_token(token)
+    if task is None:
+        raise Http404
+    form = ConfirmForm(request.POST or None)
+    answered = False
+    if request.method == "POST" and form.is_valid():
+        answered = notices.link_confirm(
+            task,
+            held_nothing=form.cleaned_data["outcome"] == "nothing",
+            note=form.cleaned_data["note"],
+        )
+        task.refresh_from_db()
+    return render(
+        request,
+        "rights/connectors/confirm.html",
+        {"task": task, "form": form, "answered": answered, "settled": task.settled},
+    )

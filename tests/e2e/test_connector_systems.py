@@ -1,0 +1,107 @@
+"""A deletion's systems outside this database, in Chromium (issue 23, acceptance 4).
+
+Three systems in three states: the mailing service (the test double, a real
+HTTP server) erased the customer, the billing archive is down and failed, the
+delivery subcontractor has been mailed and not answered. Staff see each with
+its state and the failed one's retry button; the customer reads the plain
+summary, in English and in Japanese.
+"""
+
+import pytest
+
+from portal.kernel.staff import staff_create
+from rights.choices import Status
+from rights.connectors.models import SystemTask
+from tests.connector_double import ConnectorDouble
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.test_request_flow import _customer_logs_in_and_steps_up, _staff_logs_in
+from tests.factories import PASSWORD
+from tests.rights.connector_support import (
+    api_system,
+    recipient_with_email_system,
+    seed_double,
+    started_double,
+)
+from tests.rights.retention_support import approve, customer_with_records, file_deletion
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def double():
+    service = started_double()
+    yield service
+    service.stop()
+
+
+def test_staff_see_three_systems_in_three_states_and_the_customer_a_summary(
+    browser, live_server, page, double, settings
+):
+    settings.CONNECTOR_MAX_ATTEMPTS = 1
+    officer = _officer()
+    customer = customer_with_records(language="en")
+    seed_double(double, customer)
+    api_system(double)
+    down = ConnectorDouble().start()
+    down.stop()
+    api_system(down, name="Billing archive", categories=["contact"])
+    recipient_with_email_system(customer, "Yamato Delivery", "privacy-yamato")
+    request = file_deletion(customer, categories=["contact", "usage"])
+    approve(request, officer)
+    request.refresh_from_db()
+    assert request.status == Status.IN_PROGRESS
+    states = dict(SystemTask.objects.values_list("system__name", "state"))
+    assert states == {
+        "Mailing service": "done",
+        "Billing archive": "failed",
+        "Yamato Delivery": "pending",
+    }
+
+    context = browser.new_context(base_url=live_server.url, locale="en-US")
+    staff = context.new_page()
+    staff.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    _staff_logs_in(staff, officer)
+    staff.goto(f"/admin/rights/rightsrequest/{request.pk}/change/")
+    rows = staff.locator("#rr-systems tr.rr-system")
+    assert rows.count() == 3
+    shown = {
+        rows.nth(i).get_attribute("data-system"): rows.nth(i)
+        .locator(".rr-system-state")
+        .inner_text()
+        for i in range(3)
+    }
+    assert shown == {
+        "Mailing service": "Done",
+        "Billing archive": "Failed",
+        "Yamato Delivery": "Pending",
+    }
+    failed = staff.locator('tr[data-system="Billing archive"]')
+    assert "Unreachable" in failed.inner_text()
+    assert failed.locator("button[name=retry_system]").is_visible()
+    assert "The request completes only when every system has answered" in (
+        staff.locator("#rr-systems").inner_text()
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    staff.screenshot(path=str(ARTIFACTS / "connector-systems-staff-en.png"), full_page=True)
+    context.close()
+
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    _customer_logs_in_and_steps_up(page, customer.email)
+    page.goto(f"/requests/{request.pk}/")
+    box = page.locator(".systems-box").inner_text()
+    assert "Your data was deleted from 2 of our systems and we told 0 partners." in box
+    assert "We are still waiting for 2 systems to confirm." in box
+    page.screenshot(path=str(ARTIFACTS / "connector-systems-customer-en.png"), full_page=True)
+
+    page.context.add_cookies([{"name": "django_language", "value": "ja", "url": live_server.url}])
+    page.goto(f"/requests/{request.pk}/")
+    box = page.locator(".systems-box").inner_text()
+    assert "当社のほかのシステムと提供先" in box
+    assert "お客様のデータを当社の2件のシステムから削除し、提供先0社に通知しました。" in box
+    assert "2件のシステムの確認をまだ待っています。" in box
+    page.screenshot(path=str(ARTIFACTS / "connector-systems-customer-ja.png"), full_page=True)
+
+
+def _officer():
+    officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
+    return officer

@@ -1,0 +1,71 @@
+"""Support for the connector tests: the test double started on a loopback port, and
+systems and recipients configured as staff would in the admin."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from consent.models import ProvisionRecord, Recipient
+from rights.connectors.models import ExternalSystem
+from tests.connector_double import ConnectorDouble
+
+SECRET = "s3cret-of-the-mailing-service"
+
+
+def started_double() -> ConnectorDouble:
+    """The double on a free loopback port (a test module's fixture stops it)."""
+    return ConnectorDouble(secret=SECRET).start()
+
+
+def api_system(double, **kwargs) -> ExternalSystem:
+    """The mailing service: contact details and usage, every operation, over HTTP."""
+    values = {
+        "name": "Mailing service",
+        "mode": ExternalSystem.Mode.API,
+        "base_url": double.url,
+        "secret": double.secret,
+        "categories": ["contact", "usage"],
+        "fields": [
+            {"name": "email", "category": "contact", "label": "E-mail"},
+            {"name": "address", "category": "contact", "label": "Address"},
+            {"name": "sent", "category": "usage", "label": "Mail sent"},
+        ],
+        "operations": ["access", "correct", "erase", "restrict"],
+        "timeout_seconds": 2,
+        **kwargs,
+    }
+    return ExternalSystem.objects.create(**values)
+
+
+def seed_double(double, customer) -> None:
+    double.add(
+        customer.email,
+        {
+            "id": "m-1",
+            "category": "contact",
+            "values": {"email": customer.email, "address": "Chiyoda 1-1"},
+        },
+        {"id": "m-2", "category": "usage", "values": {"sent": "2026-06-02 newsletter"}},
+    )
+
+
+def recipient_with_email_system(customer, name: str, contact: str) -> ExternalSystem:
+    """A subcontractor the customer's data went to, reached by e-mail."""
+    recipient = Recipient.objects.create(
+        name_ja=name, name_en=name, kind=Recipient.Kind.SUBCONTRACTOR, country="JP"
+    )
+    ProvisionRecord.objects.create(
+        provided_on=dt.date(2026, 5, 1),
+        recipient=recipient,
+        subject=customer,
+        data_items="name, address",
+        ground=ProvisionRecord.Ground.OUTSOURCING,
+    )
+    return ExternalSystem.objects.create(
+        name=name,
+        mode=ExternalSystem.Mode.EMAIL,
+        recipient=recipient,
+        privacy_contact=f"{contact}@partner.example",
+        categories=["identity", "contact"],
+        operations=["correct", "erase", "restrict"],
+    )

@@ -1,0 +1,159 @@
+"""Recipients told of an erasure, and systems without an API (GDPR art. 19, issue 23).
+
+A subcontractor without an API gets an e-mail with a signed link its privacy
+contact opens when done; a system nobody can reach is settled only by staff
+recording why. The request completes only when every one has answered.
+"""
+
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from django.core import mail
+from django.utils import timezone
+
+from consent.models import ProvisionRecord, Recipient
+from rights.choices import Status
+from rights.connectors import notices
+from rights.connectors.models import SystemTask
+
+from .connector_support import recipient_with_email_system
+from .retention_support import approve, customer_with_records, file_deletion
+
+pytestmark = pytest.mark.django_db
+State = SystemTask.State
+
+
+def _links(messages) -> list[str]:
+    return [re.search(r"(/connectors/confirm/\S+/)", m.body).group(1) for m in messages]
+
+
+def _task_mails():
+    """The task mails, Sakura's first."""
+    messages = [m for m in mail.outbox if "Privacy task for request" in m.subject]
+    return sorted(messages, key=lambda m: m.to[0])
+
+
+@pytest.fixture
+def customer_with_two_recipients(db):
+    customer = customer_with_records()
+    recipient_with_email_system(customer, "Yamato Delivery", "privacy-yamato")
+    recipient_with_email_system(customer, "Sakura Payments", "privacy-sakura")
+    return customer
+
+
+def _delete(customer, officer, capture):
+    request = file_deletion(customer, categories=["contact"])
+    with capture(execute=True):
+        approve(request, officer)
+    request.refresh_from_db()
+    return request
+
+
+def test_a_deletion_tells_both_recipients_and_completes_once_both_confirmed(
+    client, officer, customer_with_two_recipients, django_capture_on_commit_callbacks
+):
+    """GDPR art. 19: each recipient the data went to is told; both confirm by their link."""
+    request = _delete(customer_with_two_recipients, officer, django_capture_on_commit_callbacks)
+    messages = _task_mails()
+    assert sorted(m.to[0] for m in messages) == [
+        "privacy-sakura@partner.example",
+        "privacy-yamato@partner.example",
+    ]
+    assert customer_with_two_recipients.email in messages[0].body
+    assert request.status == Status.IN_PROGRESS
+
+    first, second = _links(messages)
+    assert client.get(first).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(first, {"outcome": "done", "note": "deleted from the delivery system"})
+    request.refresh_from_db()
+    assert request.status == Status.IN_PROGRESS
+    # The link works once.
+    page = client.post(first, {"outcome": "done"}).content.decode()
+    assert "already answered" in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(second, {"outcome": "nothing"})
+    request.refresh_from_db()
+    assert request.status in (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
+    states = dict(SystemTask.objects.values_list("system__name", "state"))
+    assert states == {"Sakura Payments": State.DONE, "Yamato Delivery": State.NOT_APPLICABLE}
+    notice = request.notifications.order_by("pk").last().context["reason"]
+    assert "we told 2 partners" in notice
+    assert "Partners we told: Sakura Payments, Yamato Delivery." in notice
+
+
+def test_a_forged_link_is_not_found(client, officer, customer_with_two_recipients):
+    assert client.get("/connectors/confirm/forged:token/").status_code == 404
+
+
+def test_staff_record_why_one_recipient_cannot_be_told_and_the_request_completes(
+    client, officer, customer_with_two_recipients, django_capture_on_commit_callbacks
+):
+    """GDPR art. 19: "impossible or involves disproportionate effort", recorded by staff."""
+    request = _delete(customer_with_two_recipients, officer, django_capture_on_commit_callbacks)
+    first, _second = _links(_task_mails())
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(first, {"outcome": "done"})
+    pending = SystemTask.objects.get(request=request, state=State.PENDING)
+    with pytest.raises(Exception, match="disproportionate"):
+        notices.staff_impossible(task=pending, actor=officer, reason="  ")
+    with django_capture_on_commit_callbacks(execute=True):
+        notices.staff_impossible(
+            task=pending, actor=officer, reason="The company was dissolved in 2026."
+        )
+    request.refresh_from_db()
+    pending.refresh_from_db()
+    assert pending.state == State.IMPOSSIBLE and pending.settled_by == officer
+    assert request.status in (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
+    reason = request.notifications.order_by("pk").last().context["reason"]
+    assert "1 could not be reached; we recorded why." in reason
+
+
+def test_a_recipient_without_a_system_is_a_staff_task_confirmed_with_a_note(
+    officer, django_capture_on_commit_callbacks
+):
+    customer = customer_with_records()
+    recipient = Recipient.objects.create(
+        name_ja="広告パートナー", name_en="Ad Partner", kind=Recipient.Kind.THIRD_PARTY
+    )
+    ProvisionRecord.objects.create(
+        provided_on=dt.date(2026, 5, 1),
+        recipient=recipient,
+        subject=customer,
+        data_items="e-mail",
+        ground=ProvisionRecord.Ground.CONSENT,
+    )
+    request = _delete(customer, officer, django_capture_on_commit_callbacks)
+    task = SystemTask.objects.get(request=request)
+    assert (task.mode, task.system, task.recipient) == ("manual", None, recipient)
+    assert request.status == Status.IN_PROGRESS
+    with pytest.raises(Exception, match="note"):
+        notices.staff_confirm(task=task, actor=officer, note="")
+    with django_capture_on_commit_callbacks(execute=True):
+        notices.staff_confirm(task=task, actor=officer, note="Phoned their DPO on 3 Dec.")
+    request.refresh_from_db()
+    assert request.status in (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
+
+
+def test_an_unanswered_e_mail_task_is_reminded_then_escalated_to_the_officers(
+    officer, customer_with_two_recipients, django_capture_on_commit_callbacks
+):
+    request = _delete(customer_with_two_recipients, officer, django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+    assert notices.remind_overdue() == {"reminded": 0, "escalated": 0}
+    later = timezone.now() + dt.timedelta(days=8)
+    with time_machine.travel(later), django_capture_on_commit_callbacks(execute=True):
+        assert notices.remind_overdue() == {"reminded": 2, "escalated": 0}
+        assert notices.remind_overdue() == {"reminded": 0, "escalated": 0}
+    assert len([m for m in mail.outbox if m.subject.startswith("Reminder:")]) == 2
+    with (
+        time_machine.travel(later + dt.timedelta(days=8)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert notices.remind_overdue() == {"reminded": 0, "escalated": 2}
+    overdue = [m for m in mail.outbox if m.subject.startswith("Overdue:")]
+    assert {m.to[0] for m in overdue} == {officer.email}
+    assert request.reference in overdue[0].subject

@@ -1,0 +1,333 @@
+"""Personal data outside this database: an HTTP connector to a real service (issue 23).
+
+The external service is the test double (tests/connector_double.py) on a
+loopback port; it keeps its own records, so each test checks the service's
+side too, not only what the portal believes.
+"""
+
+import datetime as dt
+import io
+import json
+import zipfile
+
+import pytest
+import time_machine
+from django.db import connection
+from django.utils import timezone
+
+from portal.kernel.models import Profile
+from portal.kernel.registry import registry
+from rights import correction
+from rights.choices import Kind, Status
+from rights.connectors import dispatch
+from rights.connectors.demo import seed_connector_demo
+from rights.connectors.models import ExternalSystem, SystemTask
+from rights.connectors.signing import signed_headers
+from rights.connectors.source import ConnectorSource
+from rights.disclosure.package import write_package
+from rights.services import request_submit
+from rights.workflow import TransitionError, transition
+
+from .connector_support import api_system, seed_double, started_double
+from .disclosure_support import disclosure_in_progress
+from .retention_support import approve, customer_with_records, file_deletion
+
+pytestmark = pytest.mark.django_db
+State = SystemTask.State
+
+
+@pytest.fixture
+def double():
+    service = started_double()
+    yield service
+    service.stop()
+
+
+def _deleted(customer, officer, capture, categories=("contact", "usage")):
+    request = file_deletion(customer, categories=list(categories))
+    with capture(execute=True):
+        approve(request, officer)
+    request.refresh_from_db()
+    return request
+
+
+def test_a_deletion_erases_the_subject_here_and_in_the_external_service(
+    officer, double, django_capture_on_commit_callbacks
+):
+    """GDPR art. 17(1), 19: the erasure reaches the external system; its records are gone."""
+    customer = customer_with_records()
+    seed_double(double, customer)
+    api_system(double)
+    request = _deleted(customer, officer, django_capture_on_commit_callbacks)
+
+    assert double.records_of(customer.email) == []
+    assert double.applied_count("erase") == 1
+    call = double.calls[-1]
+    assert call["payload"]["subject"] == {"customer_id": str(customer.pk), "email": customer.email}
+    assert sorted(call["payload"]["categories"]) == ["contact", "usage"]
+    task = SystemTask.objects.get(request=request)
+    assert (task.state, task.outcome["count"]) == (State.DONE, 2)
+    assert request.status in (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
+    assert Profile.objects.get(user=customer).phone == ""
+    notice = request.notifications.order_by("pk").last()
+    assert (
+        "Your data was deleted from 2 of our systems and we told 0 partners."
+        in notice.context["reason"]
+    )
+
+
+def test_a_correction_changes_the_value_in_the_external_service(
+    officer, double, django_capture_on_commit_callbacks
+):
+    """GDPR art. 16, 19 / APPI art. 34: the corrected address is sent; the service changes it."""
+    customer = customer_with_records()
+    seed_double(double, customer)
+    api_system(double)
+    profile = Profile.objects.get(user=customer)
+    request = _correction(customer, profile, officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        correction.correction_decide(request=request, approve=[0], actor=officer)
+    request.refresh_from_db()
+
+    assert request.status == Status.COMPLETED
+    held = double.records_of(customer.email)[0]["values"]
+    assert held["address"] == "Osaka 2-2"
+    task = SystemTask.objects.get(request=request)
+    assert task.state == State.DONE
+    assert task.instructions == {"changes": [{"field": "address", "value": "Osaka 2-2"}]}
+
+
+def _correction(customer, profile, officer):
+    request = _file(
+        customer,
+        Kind.CORRECTION,
+        scope={
+            "changes": [
+                {
+                    "source": "portal.profile",
+                    "record": str(profile.pk),
+                    "field": "address",
+                    "label": "Address",
+                    "current_value": profile.address,
+                    "new_value": "Osaka 2-2",
+                }
+            ]
+        },
+    )
+    transition(request, to=Status.IN_REVIEW, actor=officer)
+    return request
+
+
+def _file(customer, kind, **kwargs):
+    return request_submit(subject=customer, requester=customer, kind=kind, **kwargs)
+
+
+def test_a_correction_waits_for_a_failing_service_and_completes_after_the_retry(
+    officer, double, django_capture_on_commit_callbacks
+):
+    """Nothing is reported done that was not: the decision is held until the service answers."""
+    customer = customer_with_records()
+    seed_double(double, customer)
+    api_system(double)
+    request = _correction(customer, Profile.objects.get(user=customer), officer)
+    double.behaviour = "refuse"
+    with django_capture_on_commit_callbacks(execute=True):
+        correction.correction_decide(request=request, approve=[0], actor=officer)
+    request.refresh_from_db()
+    task = SystemTask.objects.get(request=request)
+    assert request.status == Status.IN_PROGRESS
+    assert task.state == State.FAILED and "HTTP 422" in task.last_error
+    assert not request.notifications.filter(kind="completed").exists()
+
+    double.behaviour = "ok"
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch.task_retry(task=task, actor=officer)
+    request.refresh_from_db()
+    assert request.status == Status.COMPLETED
+    assert double.records_of(customer.email)[0]["values"]["address"] == "Osaka 2-2"
+
+
+def test_a_disclosure_includes_what_the_external_service_returned_labelled_by_system(
+    officer, double
+):
+    """GDPR art. 15: the package holds the external system's records, under its name."""
+    customer = customer_with_records()
+    seed_double(double, customer)
+    api_system(double)
+    request = disclosure_in_progress(customer, officer)
+    buffer = io.BytesIO()
+    summary = write_package(request, buffer)
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
+        external = json.loads(archive.read("external_systems.json"))
+        readme = archive.read("README.txt").decode()
+    assert external[0]["system"] == "Mailing service"
+    assert {r["id"] for r in external[0]["records"]} == {"m-1", "m-2"}
+    assert summary.sources["external:Mailing service"] == 2
+    assert "external_systems.json" in readme
+
+
+def test_a_hanging_service_times_out_and_the_retry_erases_exactly_once(
+    officer, double, django_capture_on_commit_callbacks
+):
+    customer = customer_with_records()
+    seed_double(double, customer)
+    api_system(double, timeout_seconds=1)
+    double.behaviour, double.hang_seconds = "hang", 1.5
+    request = _deleted(customer, officer, django_capture_on_commit_callbacks)
+    task = SystemTask.objects.get(request=request)
+    assert request.status == Status.IN_PROGRESS
+    assert task.state == State.PENDING and task.attempts == 1
+    assert "No answer within 1 s" in task.last_error
+    assert task.next_attempt_at > timezone.now()
+
+    double.behaviour = "ok"
+    assert dispatch.run_due() == {}  # not due before its back-off
+    with (
+        time_machine.travel(task.next_attempt_at + dt.timedelta(seconds=1)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert dispatch.run_due() == {"done": 1}
+    request.refresh_from_db()
+    assert request.status in (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
+    assert double.records_of(customer.email) == []
+    # The hung call and its retry carried the same request id: applied once.
+    assert {c["key"] for c in double.calls} == {str(task.key)}
+    assert double.applied_count("erase") == 1
+
+
+def test_a_failing_service_leaves_the_deletion_open_with_the_failure_and_a_retry_button(
+    officer, officer_client, double, django_capture_on_commit_callbacks, settings
+):
+    settings.CONNECTOR_MAX_ATTEMPTS = 1
+    customer = customer_with_records()
+    seed_double(double, customer)
+    api_system(double)
+    double.behaviour = "fail"
+    request = _deleted(customer, officer, django_capture_on_commit_callbacks)
+    task = SystemTask.objects.get(request=request)
+    assert task.state == State.FAILED and task.last_error == "HTTP 503"
+    assert request.status == Status.IN_PROGRESS
+    assert double.records_of(customer.email) != []
+    with pytest.raises(TransitionError):
+        transition(request, to=Status.COMPLETED, actor=None)
+
+    page = officer_client.get(f"/admin/rights/rightsrequest/{request.pk}/change/").content.decode()
+    assert "Mailing service" in page and "HTTP 503" in page and 'name="retry_system"' in page
+
+    double.behaviour = "ok"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = officer_client.post(
+            f"/admin/rights/rightsrequest/{request.pk}/systems/{task.pk}/retry/"
+        )
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.status in (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
+    assert double.records_of(customer.email) == []
+
+
+def test_the_shared_secret_is_stored_encrypted():
+    system = ExternalSystem.objects.create(
+        name="Billing", mode="api", base_url="http://127.0.0.1:9", secret="plain-secret-value"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT secret FROM rights_externalsystem WHERE id = %s", [system.pk])
+        stored = cursor.fetchone()[0]
+    assert "plain-secret-value" not in stored
+    assert ExternalSystem.objects.get(pk=system.pk).secret == "plain-secret-value"
+
+
+def test_a_call_with_a_wrong_signature_is_refused_by_the_service(double):
+    """The contract: every call is signed (HMAC-SHA256 over timestamp and body)."""
+    customer = customer_with_records()
+    seed_double(double, customer)
+    system = api_system(double, secret="not-the-shared-secret")
+    source = ConnectorSource(system)
+    with pytest.raises(Exception, match="HTTP 401"):
+        list(source.stream(customer))
+
+
+def test_the_connector_is_a_registry_source(double):
+    """A registered connector takes part in the registry's reads and erasure."""
+    customer = customer_with_records()
+    seed_double(double, customer)
+    source = ConnectorSource(api_system(double))
+    registry.register(source)
+    try:
+        mine = [r for r in registry.stream(customer) if r.source == source.key]
+        assert {r.id for r in mine} == {"m-1", "m-2"}
+        assert registry.erase(customer, "usage", actor=None)[source.key] == 1
+        assert [r["id"] for r in double.records_of(customer.email)] == ["m-1"]
+    finally:
+        registry.unregister(source.key)
+
+
+def test_a_callback_with_a_bad_signature_changes_nothing(
+    client, officer, double, django_capture_on_commit_callbacks
+):
+    customer = customer_with_records()
+    seed_double(double, customer)
+    api_system(double)
+    double.behaviour, double.late_seconds = "late", 30  # accepted; the callback is ours to send
+    request = _deleted(customer, officer, django_capture_on_commit_callbacks)
+    task = SystemTask.objects.get(request=request)
+    assert task.state == State.PENDING and task.accepted_at is not None
+    body = json.dumps({"request_id": str(task.key), "status": "done", "count": 2}).encode()
+    url = f"/connectors/callback/{task.key}/"
+    forged = {
+        "HTTP_X_DSR_TIMESTAMP": str(int(timezone.now().timestamp())),
+        "HTTP_X_DSR_SIGNATURE": "0" * 64,
+    }
+    response = client.post(url, body, content_type="application/json", **forged)
+    assert response.status_code == 401
+    task.refresh_from_db()
+    assert task.state == State.PENDING
+
+    headers = {
+        "HTTP_" + k.upper().replace("-", "_"): v
+        for k, v in signed_headers(double.secret, body).items()
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, body, content_type="application/json", **headers)
+    assert response.status_code == 200
+    task.refresh_from_db()
+    request.refresh_from_db()
+    assert task.state == State.DONE
+    assert request.status in (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
+
+
+def test_staff_configure_a_system_in_the_admin_and_the_secret_is_never_shown(officer_client):
+    form = {
+        "name": "Billing",
+        "mode": "api",
+        "base_url": "https://billing.example/api",
+        "new_secret": "top-secret-value",
+        "categories": ["contact", "transactions"],
+        "operations": ["access", "erase"],
+        "fields_text": "email contact E-mail\ninvoice_address contact Invoice address",
+        "answer_days": "7",
+        "timeout_seconds": "10",
+        "is_active": "on",
+    }
+    response = officer_client.post("/admin/rights/externalsystem/add/", form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    system = ExternalSystem.objects.get(name="Billing")
+    assert system.secret == "top-secret-value"
+    assert system.fields[1] == {
+        "name": "invoice_address",
+        "category": "contact",
+        "label": "Invoice address",
+    }
+    page = officer_client.get(f"/admin/rights/externalsystem/{system.pk}/change/")
+    assert "top-secret-value" not in page.content.decode()
+
+    bad = {**form, "name": "Billing 2", "fields_text": "email nowhere", "new_secret": ""}
+    page = officer_client.post("/admin/rights/externalsystem/add/", bad).content.decode()
+    assert "1行目：項目名と" in page  # the admin speaks Japanese by default
+    assert not ExternalSystem.objects.filter(name="Billing 2").exists()
+
+
+def test_the_demo_configures_one_external_system_and_one_e_mail_subcontractor():
+    first = seed_connector_demo()
+    assert seed_connector_demo() == first
+    assert [s.mode for s in first] == ["api", "email"]
+    assert first[0].base_url == "http://127.0.0.1:8765"
