@@ -206,6 +206,23 @@ def restrictions_in_force_for(subject, *, at=None) -> QuerySet[ProcessingRestric
     return _restrictions_in_force(at).filter(subject=subject).select_related("purpose", "recipient")
 
 
+def restricted_subject_ids(
+    subject_ids, *, purpose: Purpose | None = None, recipient: Recipient | None = None, at=None
+) -> set[int]:
+    """Of ``subject_ids``, those a stop of use of ``purpose`` (or of provision to
+    ``recipient``) in force names, or a stop of every use (every provision)."""
+    restrictions = _restrictions_in_force(at).filter(subject_id__in=subject_ids)
+    if purpose is not None:
+        restrictions = restrictions.filter(scope=ProcessingRestriction.Scope.USE).filter(
+            Q(purpose=purpose) | Q(purpose__isnull=True)
+        )
+    else:
+        restrictions = restrictions.filter(scope=ProcessingRestriction.Scope.PROVISION).filter(
+            Q(recipient=recipient) | Q(recipient__isnull=True)
+        )
+    return set(restrictions.values_list("subject_id", flat=True))
+
+
 def restriction_request_id(restriction: ProcessingRestriction) -> int | None:
     """The id of the rights request that placed a restriction, if one did."""
     kind, _sep, pk = restriction.source_reference.partition(":")

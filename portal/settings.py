@@ -280,8 +280,16 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "portal.tasks.scheduled_runs_purge",
             "schedule": crontab(hour=4, minute=20),
         },
+        "api-callbacks-retry": {
+            "task": "portal.tasks.api_callbacks_retry",
+            "schedule": crontab(),
+        },
     }
 )
+
+# The API (docs/api.md): callback URLs must be https://, except http://127.0.0.1
+# (loopback) with DEBUG on or this set (the tests' receivers).
+API_CALLBACK_ALLOW_LOOPBACK_HTTP = env.bool("API_CALLBACK_ALLOW_LOOPBACK_HTTP", default=DEBUG)
 
 # The cache holds the counters of every rate limit (django-ratelimit) and of
 # the login throttle, so it must be shared by every web process and count

@@ -4,7 +4,14 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from consent import api as consent_api
+from portal.kernel.api.app import build_api, docs_urls
+from rights import api as rights_api
+
 from .accounts import views
+
+# The API for the company's own systems (docs/api.md): each app's router.
+api = build_api([rights_api.router, consent_api.router])
 
 
 class FaviconView(RedirectView):
@@ -53,6 +60,8 @@ urlpatterns = [
     path("", include("consent.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
+    path("api/v1/", include(docs_urls(api))),
+    path("api/v1/", api.urls),
     path("favicon.ico", FaviconView.as_view()),
     path("admin/", admin.site.urls),
     path("requests/", include("rights.requesters.urls")),

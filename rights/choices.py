@@ -26,6 +26,7 @@ class Channel(models.TextChoices):
     MAIL = "mail", _("Letter, entered by staff")
     PHONE = "phone", _("Phone call, entered by staff")
     IN_PERSON = "in_person", _("In person, entered by staff")
+    API = "api", _("Another company system, through the API")
 
 
 class DeliveryMethod(models.TextChoices):

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import Q, QuerySet, Value
 
-from portal.kernel.models import Service, ServiceRegistration
+from portal.kernel.models import Service
 from portal.kernel.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER, staff_role
 
 from .models import RequestEvent, RequestMessage, RightsRequest
@@ -42,12 +42,7 @@ def requests_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
         return queryset
     if role != SERVICE_HANDLER:
         return queryset.none()
-    mine = staff_services(user).values("pk")
-    through = RightsRequest.services.through
-    own = through.objects.filter(rightsrequest_id=OuterRef("pk"), service__in=mine)
-    any_service = through.objects.filter(rightsrequest_id=OuterRef("pk"))
-    customer = ServiceRegistration.objects.filter(user_id=OuterRef("subject_id"), service__in=mine)
-    return queryset.filter(Exists(own) | (~Exists(any_service) & Exists(customer)))
+    return queryset.concerning_services(staff_services(user))
 
 
 #: What a thread entry is, in ``timeline_entries``; events sort before messages of

@@ -18,7 +18,7 @@ from portal.kernel.models import OutboxMessage
 from portal.kernel.outbox import enqueue
 from portal.kernel.roles import PRIVACY_OFFICER
 
-from . import deadlines
+from . import api_events, deadlines
 from .choices import Channel, EventKind, Regime, Status
 from .models import RequestEvent, RequestMessage, RightsRequest
 from .notifications import notify
@@ -90,6 +90,7 @@ def request_submit(
             request=http_request,
             details={"kind": kind, "channel": channel, "regime": request.regime},
         )
+        api_events.status_changed(request, from_status=None, to_status=Status.SUBMITTED)
         notify(request, "received")
         # A receipt notice with the due date is the acknowledgement CCPA asks for.
         request.acknowledged_at = timezone.now()

@@ -7,12 +7,14 @@ delivered) and registers the purgers of the nightly purge.
 """
 
 from portal.kernel import access
+from portal.kernel.api import subjects as api_subjects
 
 from .connectors import hooks as connector_hooks
 from .disclosure import hooks as disclosure_hooks
 from .models import RightsRequest
 from .requesters import purge as requester_purge
 from .retention import hooks as retention_hooks
+from .retention.holds.selectors import held_subject_ids
 from .selectors import requests_visible_to
 
 # Imported for what importing them does: register their purgers.
@@ -29,3 +31,4 @@ def ready() -> None:
         order=10,
     )
     retention_hooks.connect()  # a deletion in progress queues its erasure
+    api_subjects.register_hold_check(held_subject_ids)  # the API's permission answers

@@ -4,7 +4,8 @@ Every status change goes through :func:`transition`. It locks the request row
 (``select_for_update``), checks the transition table and who may make the
 move, opens or closes the clock pause, recomputes the deadline, writes a
 ``RequestEvent`` and an audit event in the same transaction, and queues the
-notice to the person after commit. Asking for the status a request already has
+notice to the person and the API clients' callbacks (:mod:`rights.api_events`)
+after commit. Asking for the status a request already has
 changes nothing and returns None, so a repeated click or a retried task is
 harmless. A refused transition raises :class:`TransitionError` and writes
 nothing.
@@ -30,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from portal.kernel.audit import audit_log
 
-from . import deadlines
+from . import api_events, deadlines
 from .choices import EventKind, PaymentStatus, RejectionGround, Status
 from .models import (
     OPEN_STATUSES,
@@ -244,6 +245,7 @@ def transition(
         request=http_request,
         details={"from": from_status, "to": to, "ground": ground or None},
     )
+    api_events.status_changed(locked, from_status=from_status, to_status=to)
     for hook in ENTRY_HOOKS.get((to, locked.kind), ()):
         hook(locked)
     notice = NOTICE_ON_ENTRY.get(to)

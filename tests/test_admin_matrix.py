@@ -32,7 +32,9 @@ from consent.services import (
     provision_record_create,
     restriction_create,
 )
+from portal.kernel.api.auth import api_key_create
 from portal.kernel.audit import audit_log
+from portal.kernel.models import ApiClient, CallbackDelivery
 from portal.kernel.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER
 from rights import fees, workflow
 from rights.choices import Status
@@ -61,6 +63,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "portal.user": {OFFICER: "vacd", HANDLER: "v"},
     "portal.service": {OFFICER: "vacd", HANDLER: "v"},
     "portal.auditevent": {OFFICER: "v", HANDLER: ""},
+    "portal.apiclient": {OFFICER: "vac", HANDLER: ""},
+    "portal.apikey": {OFFICER: "vc", HANDLER: ""},
+    "portal.callbackdelivery": {OFFICER: "vc", HANDLER: ""},
     "rights.feeschedule": {OFFICER: "vac", HANDLER: "v"},
     "rights.payment": {OFFICER: "vc", HANDLER: "vc"},
     "rights.paymentevent": {OFFICER: "v", HANDLER: "v"},
@@ -115,6 +120,14 @@ class World:
         return self.staff[OFFICER]
 
 
+def _api_client(service):
+    client, _created = ApiClient.objects.get_or_create(
+        name=f"client of {service.code}", defaults={"owner": "team"}
+    )
+    client.services.add(service)
+    return client
+
+
 def _request(world, kind, customer, service):
     return request_submit(
         subject=customer, requester=customer, kind=kind, services=[service], regime="appi"
@@ -153,6 +166,11 @@ BUILDERS: dict[str, Callable] = {
     "portal.user": lambda w, c, s: c,
     "portal.service": lambda w, c, s: s,
     "portal.auditevent": lambda w, c, s: audit_log(action="test.event", target=c, subject=c),
+    "portal.apiclient": lambda w, c, s: _api_client(s),
+    "portal.apikey": lambda w, c, s: api_key_create(client=_api_client(s))[0],
+    "portal.callbackdelivery": lambda w, c, s: CallbackDelivery.objects.create(
+        client=_api_client(s), event_type="request.status_changed", payload={}
+    ),
     "rights.feeschedule": lambda w, c, s: publish(kind="purpose_notice"),
     "rights.payment": _payment,
     "rights.paymentevent": lambda w, c, s: PaymentEvent.objects.create(

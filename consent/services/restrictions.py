@@ -9,6 +9,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from portal.kernel.api.callbacks import subject_event_enqueue
 from portal.kernel.audit import audit_log
 
 from ..models import (
@@ -36,8 +37,8 @@ def restriction_create(
     """Stop use (of one purpose or all) or provision (to one recipient or all).
 
     It takes effect at ``starts_at`` (now by default): :func:`may_use` and
-    :func:`may_provide` answer False from then on. Later issues call this
-    when a stop-use or stop-provision request is approved.
+    :func:`may_provide` answer False from then on. The API clients that see
+    the customer are told (a signed callback, queued in this transaction).
     """
     restriction = ProcessingRestriction(
         subject=subject,
@@ -66,6 +67,18 @@ def restriction_create(
                 "purpose": purpose.code if purpose else None,
                 "recipient": recipient.pk if recipient else None,
                 "source": source,
+            },
+        )
+        subject_event_enqueue(
+            subject,
+            "restriction.created",
+            {
+                "restriction": restriction.pk,
+                "scope": scope,
+                "purpose": purpose.code if purpose else None,
+                "recipient": recipient.pk if recipient else None,
+                "starts_at": restriction.starts_at,
+                "ends_at": restriction.ends_at,
             },
         )
     return restriction

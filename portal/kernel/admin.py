@@ -155,3 +155,6 @@ class ServiceAdmin(admin.ModelAdmin):
 
 # The audit screen (filters, CSV export).
 from . import audit_admin  # noqa: E402, F401
+
+# The API: clients, keys, callback deliveries.
+from .api import admin as api_admin  # noqa: E402, F401

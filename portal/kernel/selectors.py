@@ -38,8 +38,15 @@ def services_visible_to(user, queryset: QuerySet[Service] | None = None) -> Quer
 def subjects_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     """Accounts whose data ``user`` may look up: all, or the customers registered
     with the services they handle."""
+    return subjects_in_scope(staff_service_scope(user), queryset)
+
+
+def subjects_in_scope(scope: frozenset[str] | None, queryset: QuerySet | None = None) -> QuerySet:
+    """Accounts registered with a service whose code is in ``scope``; None means all.
+
+    The one rule for a service handler and for an API client of some services.
+    """
     queryset = User.objects.all() if queryset is None else queryset
-    scope = staff_service_scope(user)
     if scope is None:
         return queryset
     registered = ServiceRegistration.objects.filter(service__code__in=scope).values("user_id")

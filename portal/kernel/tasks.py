@@ -23,6 +23,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from . import audit, jobs, outbox
+from .api import callbacks
 from .emails import send_templated_email
 from .jobs import ScheduledJob
 from .models import CustomerEmailDevice
@@ -185,3 +186,15 @@ def send_password_reset_email_to(address: str) -> None:
     users = get_user_model().objects.filter(email__iexact=address, is_active=True)
     for user_id in users.values_list("pk", flat=True):
         send_password_reset_email(user_id)
+
+
+@shared_task(base=OutboxTask, ignore_result=True, name="portal.tasks.api_callback_deliver")
+def api_callback_deliver(delivery_id: int, replayed_by_id: int | None = None) -> bool:
+    """POST one API callback once; a failure is tried again by ``api_callbacks_retry``."""
+    return callbacks.deliver(delivery_id, replayed_by_id=replayed_by_id)
+
+
+@shared_task(base=ScheduledJob, ignore_result=True, name="portal.tasks.api_callbacks_retry")
+def api_callbacks_retry() -> int:
+    """Beat, every minute: queue the API callbacks whose next attempt is due."""
+    return callbacks.retry_due()

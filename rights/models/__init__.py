@@ -2,7 +2,8 @@
 
 * :mod:`.requests`: the request and the pauses of its clock;
 * :mod:`.thread`: its timeline events, message thread and notices;
-* :mod:`.fees`: published fees, payments and payment-provider events.
+* :mod:`.fees`: published fees, payments and payment-provider events;
+* :mod:`.api`: requests filed by the company's other systems through the API.
 
 Status and deadlines change only through :mod:`rights.workflow`; these models
 hold fields, constraints and help texts.
@@ -27,6 +28,7 @@ from ..retention.models import (  # noqa: F401
     RetentionRule,
     RetentionRun,
 )
+from .api import ApiFiling
 from .fees import FeeSchedule, FeeScheduleQuerySet, Payment, PaymentEvent
 from .requests import (
     OPEN_STATUSES,
@@ -43,6 +45,7 @@ __all__ = [
     "OPEN_STATUSES",
     "PAUSED_STATUSES",
     "AccountClosure",
+    "ApiFiling",
     "DeferredErasure",
     "DisclosureDelivery",
     "DisclosurePackage",

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.dates import validate_time_zone
 from portal.kernel.fields import EncryptedJSONField, EncryptedTextField
+from portal.kernel.models import ServiceRegistration
 
 from ..choices import Channel, DeliveryMethod, Kind, PauseReason, Regime, RejectionGround, Status
 from ..deadlines import local_day, regime_time_zone
@@ -52,6 +53,21 @@ class RightsRequestQuerySet(models.QuerySet):
     def for_customer(self, user):
         """Requests a customer may see: about them, or filed by them."""
         return self.filter(models.Q(subject=user) | models.Q(requester=user))
+
+    def concerning_services(self, services):
+        """Requests a handler of ``services`` (a Service queryset) sees: those about one
+        of them, and those naming no service (all of the customer's) from customers
+        registered with one of them. The API's clients see the same."""
+        services = services.values("pk")
+        through = self.model.services.through
+        own = through.objects.filter(rightsrequest_id=models.OuterRef("pk"), service__in=services)
+        any_service = through.objects.filter(rightsrequest_id=models.OuterRef("pk"))
+        customer = ServiceRegistration.objects.filter(
+            user_id=models.OuterRef("subject_id"), service__in=services
+        )
+        return self.filter(
+            models.Exists(own) | (~models.Exists(any_service) & models.Exists(customer))
+        )
 
     def overdue(self, now: dt.datetime | None = None):
         paused = list(PAUSED_STATUSES)

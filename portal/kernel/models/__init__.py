@@ -6,6 +6,7 @@
 - :mod:`.services`  the company's services and the customers' registrations
 - :mod:`.outbox`    the transactional outbox's messages
 - :mod:`.jobs`      scheduled jobs' claims on their periods
+- :mod:`.api`       the API's clients, keys and callback deliveries
 
 Django finds a package's models through what this module imports, and old
 migrations name some of these classes by this path (``UserManager``,
@@ -15,6 +16,7 @@ the ``portal.records`` app's.
 """
 
 from .accounts import Profile, SessionsEndedReason, User, UserManager
+from .api import ApiClient, ApiKey, CallbackAttempt, CallbackDelivery
 from .audit import AuditEvent, AuditEventQuerySet
 from .devices import CustomerEmailDevice, CustomerTOTPDevice, StepUpThrottlingMixin
 from .jobs import ScheduledRun
@@ -22,6 +24,10 @@ from .outbox import OutboxMessage
 from .services import Service, ServiceRegistration
 
 __all__ = [
+    "ApiClient",
+    "ApiKey",
+    "CallbackAttempt",
+    "CallbackDelivery",
     "AuditEvent",
     "AuditEventQuerySet",
     "CustomerEmailDevice",

@@ -190,6 +190,20 @@ def active_holds(*, subject=None, on: dt.date | None = None) -> list[LegalHold]:
     return list(holds)
 
 
+def held_subject_ids(subject_ids, *, on: dt.date | None = None) -> set[int]:
+    """Of ``subject_ids``, the customers a staff hold in force covers (in part or whole):
+    a hold on them, or on every customer of a service they are registered with."""
+    holds = LegalHold.objects.active(on)
+    held = set(holds.filter(subject_id__in=subject_ids).values_list("subject_id", flat=True))
+    services = holds.filter(subject__isnull=True).values("service_id")
+    held |= set(
+        ServiceRegistration.objects.filter(user_id__in=subject_ids, service__in=services)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    return held
+
+
 # -- holds for one erasing batch ------------------------------------------------------
 
 # PostgreSQL advisory lock between placing a hold and erasing ("HOLD", 0).

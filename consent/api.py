@@ -1,0 +1,167 @@
+"""The API's permissions: may a customer's data be used for a purpose, given to a recipient?
+
+The answer is the consent app's own (``subjects_allowed_for_use`` and
+``subjects_allowed_for_provision``, behind ``may_use`` and ``may_provide``),
+read at the moment of asking: a withdrawal or an approved stop changes it at
+once. The reason explains that answer: ``consent`` or ``contract`` (a required
+purpose) or ``outsourcing`` when allowed; ``restriction`` (a stop in force),
+``no_consent``, ``purpose_retired`` or ``not_providable`` (an inactive recipient
+or a public authority) when not. ``legal_hold`` says a legal hold keeps the
+customer's data from erasure; it never makes a use allowed.
+
+Answers may be cached by the client for ``CACHE_SECONDS`` (``Cache-Control``),
+no longer: a stop approved meanwhile applies from the moment it is approved.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from ninja import Field, Query, Router, Schema
+
+from portal.kernel.api.app import problems
+from portal.kernel.api.auth import ApiKeyAuth, audit_call
+from portal.kernel.api.problems import ApiProblem
+from portal.kernel.api.subjects import held_subject_ids, subject_find, subjects_find_many
+
+from . import selectors
+from .models import Purpose, Recipient
+
+router = Router(tags=["permissions"])
+
+CACHE_SECONDS = 60
+BATCH_MAX = 1000
+
+
+class Question(Schema):
+    purpose: str | None = Field(default=None, max_length=50, description="A purpose's code.")
+    recipient: int | None = Field(default=None, ge=1, le=2**31 - 1, description="A recipient id.")
+
+
+class Answer(Schema):
+    subject: str
+    found: bool = True
+    may_use: bool | None = None
+    use_reason: str | None = None
+    may_provide: bool | None = None
+    provide_reason: str | None = None
+    legal_hold: bool | None = None
+
+
+class BatchIn(Question):
+    subjects: list[str] = Field(min_length=1, max_length=BATCH_MAX)
+
+
+class BatchOut(Schema):
+    answers: list[Answer]
+
+
+def _target(question: Question) -> tuple[Purpose | None, Recipient | None]:
+    if question.purpose is None and question.recipient is None:
+        raise ApiProblem(422, "question-missing", "Ask about a purpose, a recipient, or both.")
+    purpose = recipient = None
+    if question.purpose is not None:
+        purpose = Purpose.objects.filter(code=question.purpose).first()
+        if purpose is None:
+            raise ApiProblem(422, "unknown-purpose", "No purpose has this code.")
+    if question.recipient is not None:
+        recipient = Recipient.objects.filter(pk=question.recipient).first()
+        if recipient is None:
+            raise ApiProblem(422, "unknown-recipient", "No recipient has this id.")
+    return purpose, recipient
+
+
+def _answers(purpose, recipient, subjects: dict[str, object]) -> dict[str, Answer]:
+    """One answer per reference, for all the subjects at once (a few queries in all)."""
+    ids = [user.pk for user in subjects.values()]
+    held = held_subject_ids(ids)
+    answers = {
+        ref: Answer(subject=ref, legal_hold=user.pk in held) for ref, user in subjects.items()
+    }
+    if purpose is not None:
+        allowed = set(
+            selectors.subjects_allowed_for_use(purpose)
+            .filter(pk__in=ids)
+            .values_list("pk", flat=True)
+        )
+        stopped = selectors.restricted_subject_ids(ids, purpose=purpose)
+        for ref, user in subjects.items():
+            answer = answers[ref]
+            answer.may_use = user.pk in allowed
+            if answer.may_use:
+                answer.use_reason = "contract" if purpose.is_required else "consent"
+            elif not purpose.is_active:
+                answer.use_reason = "purpose_retired"
+            else:
+                answer.use_reason = "restriction" if user.pk in stopped else "no_consent"
+    if recipient is not None:
+        allowed = set(
+            selectors.subjects_allowed_for_provision(recipient, purpose=purpose)
+            .filter(pk__in=ids)
+            .values_list("pk", flat=True)
+        )
+        stopped = selectors.restricted_subject_ids(ids, recipient=recipient)
+        closed = not recipient.is_active or recipient.kind == Recipient.Kind.PUBLIC_AUTHORITY
+        for ref, user in subjects.items():
+            answer = answers[ref]
+            answer.may_provide = user.pk in allowed
+            if answer.may_provide:
+                answer.provide_reason = "consent" if recipient.needs_consent else "outsourcing"
+            elif closed:
+                answer.provide_reason = "not_providable"
+            else:
+                answer.provide_reason = "restriction" if user.pk in stopped else "no_consent"
+    return answers
+
+
+def _cacheable(response: HttpResponse) -> None:
+    response["Cache-Control"] = f"private, max-age={CACHE_SECONDS}"
+
+
+@router.get(
+    "/subjects/{ref}/permissions",
+    response={200: Answer, **problems(404)},
+    auth=ApiKeyAuth("consent:read"),
+    summary="May this customer's data be used for a purpose, provided to a recipient?",
+)
+def permissions(request, ref: str, question: Query[Question], response: HttpResponse):
+    purpose, recipient = _target(question)
+    subject = subject_find(request.auth, ref)
+    answer = _answers(purpose, recipient, {ref: subject})[ref]
+    _cacheable(response)
+    audit_call(
+        request,
+        status=200,
+        subject=subject,
+        details={"purpose": question.purpose, "recipient": question.recipient},
+    )
+    return answer
+
+
+@router.post(
+    "/permissions/batch",
+    response={200: BatchOut, **problems()},
+    auth=ApiKeyAuth("consent:read"),
+    summary="The same question for up to 1,000 customers",
+)
+def permissions_batch(request, payload: BatchIn, response: HttpResponse):
+    purpose, recipient = _target(payload)
+    found = subjects_find_many(request.auth, payload.subjects)
+    answers = _answers(purpose, recipient, found)
+    _cacheable(response)
+    audit_call(
+        request,
+        status=200,
+        details={
+            "purpose": payload.purpose,
+            "recipient": payload.recipient,
+            "subjects": len(payload.subjects),
+            "found": len(found),
+        },
+    )
+    missing = Answer(subject="", found=False)
+    return BatchOut(
+        answers=[
+            answers.get(ref.strip()) or missing.model_copy(update={"subject": ref})
+            for ref in payload.subjects
+        ]
+    )

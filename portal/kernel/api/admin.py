@@ -1,0 +1,118 @@
+"""The API in the admin: clients and their keys (made by the privacy officer, shown
+once), and the callback deliveries with their attempts, replayable by staff."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from ..models import ApiClient, ApiKey, CallbackAttempt, CallbackDelivery
+from . import callbacks
+from .auth import api_key_create, api_key_revoke
+
+
+class ApiKeyInline(admin.TabularInline):
+    model = ApiKey
+    extra = 0
+    can_delete = False
+    fields = ["label", "prefix", "created_at", "created_by", "expires_at", "revoked_at"]
+    readonly_fields = ["prefix", "created_at", "created_by", "revoked_at", "last_used_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False  # keys are made by the action, which shows the key once
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    """Officers make clients and keys; auditors read; handlers do not see them."""
+
+    staff_scope = "oversight"
+    list_display = ["name", "owner", "is_active", "all_services", "callback_url"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "owner"]
+    filter_horizontal = ["services"]
+    exclude = ["callback_secret"]
+    inlines = [ApiKeyInline]
+    actions = ["make_key"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a client that filed requests stays; deactivate it instead
+
+    def save_model(self, request, obj, form, change):
+        if obj.callback_url:
+            callbacks.check_callback_url(obj.callback_url)
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Make a new key (shown once)"), permissions=["change"])
+    def make_key(self, request, queryset):
+        for client in queryset:
+            _row, key = api_key_create(client=client, label="admin", actor=request.user)
+            messages.warning(
+                request,
+                _("New key for %(client)s (copy it now, it is not shown again): %(key)s")
+                % {"client": client, "key": key},
+            )
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    staff_scope = "oversight"
+    list_display = ["client", "prefix", "label", "expires_at", "revoked_at", "last_used_at"]
+    list_filter = ["client"]
+    fields = ["client", "label", "prefix", "expires_at", "revoked_at", "last_used_at"]
+    readonly_fields = ["client", "prefix", "revoked_at", "last_used_at"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoked, never deleted: the audit trail names it
+
+    @admin.action(description=_("Revoke the selected keys"), permissions=["change"])
+    def revoke(self, request, queryset):
+        for key in queryset:
+            api_key_revoke(key=key, actor=request.user)
+
+
+class CallbackAttemptInline(admin.TabularInline):
+    model = CallbackAttempt
+    extra = 0
+    can_delete = False
+    fields = ["attempted_at", "status_code", "error", "duration_ms", "replayed_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CallbackDelivery)
+class CallbackDeliveryAdmin(admin.ModelAdmin):
+    staff_scope = "oversight"
+    list_display = ["created_at", "client", "event_type", "state", "attempts", "next_attempt_at"]
+    list_filter = ["state", "event_type", "client"]
+    readonly_fields = [
+        "event_id",
+        "client",
+        "event_type",
+        "payload",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "delivered_at",
+        "created_at",
+    ]
+    inlines = [CallbackAttemptInline]
+    actions = ["replay"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Send again now"), permissions=["change"])
+    def replay(self, request, queryset):
+        for delivery in queryset:
+            callbacks.replay(delivery=delivery, actor=request.user)
+        messages.success(request, _("Queued again."))

@@ -1,0 +1,129 @@
+"""The API object: routers from the apps, problem details, the OpenAPI document.
+
+``build_api(routers)`` is called once by the wiring (``portal/urls.py``) with
+each app's router (``rights.api``, ``consent.api``); this module adds the
+kernel's own (the client's callback). The OpenAPI 3 document is generated from
+the code at ``/api/v1/openapi.json``; the interactive docs at
+``/api/v1/docs`` open only for staff logged in to the admin (with their
+second factor). Every error is a problem detail, documented as
+``application/problem+json`` in the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest
+from django.urls import path
+from ninja import NinjaAPI, Router, Schema
+from ninja.errors import HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.views import openapi_view
+
+from . import callbacks
+from .auth import ApiKeyAuth, audit_call
+from .problems import PROBLEM_CONTENT_TYPE, ApiProblem, Problem, as_problem, problem_body
+
+DESCRIPTION = """The Rights Portal's API for the company's own systems: file requests,
+follow their status, ask whether a customer's data may be used or provided,
+and receive signed callbacks. Authenticate with `Authorization: Bearer <key>`;
+errors are RFC 9457 problem details. See docs/api.md."""
+
+#: The problems every authenticated endpoint may answer besides its own.
+COMMON_PROBLEMS = {400: Problem, 401: Problem, 403: Problem, 422: Problem, 429: Problem}
+
+
+def problems(*statuses: int) -> dict:
+    """The responses of an endpoint: the common problems and ``statuses``."""
+    return {**COMMON_PROBLEMS, **dict.fromkeys(statuses, Problem)}
+
+
+class PortalApi(NinjaAPI):
+    """NinjaAPI whose errors are problem details, in the document too."""
+
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if int(status) >= 400 and "application/json" in content:
+                        content[PROBLEM_CONTENT_TYPE] = content.pop("application/json")
+        return schema
+
+
+def _problem_response(api: NinjaAPI, request: HttpRequest, exc: Exception):
+    problem = as_problem(exc)
+    body = problem_body(problem.status_code, problem.code, problem.detail, problem.errors)
+    response = api.create_response(request, body, status=problem.status_code)
+    response["Content-Type"] = PROBLEM_CONTENT_TYPE
+    for name, value in problem.headers.items():
+        response[name] = value
+    audit_call(request, status=problem.status_code)
+    return response
+
+
+# --- the kernel's router: a client's own callback ---------------------------------
+
+router = Router(tags=["callbacks"])
+
+
+class CallbackIn(Schema):
+    url: str
+
+
+class CallbackOut(Schema):
+    url: str
+    #: Shown once, when the client had no secret yet.
+    signing_secret: str | None = None
+
+
+@router.put(
+    "/callback",
+    response={200: CallbackOut, **problems()},
+    auth=ApiKeyAuth(),
+    summary="Register the HTTPS endpoint that receives this client's callbacks",
+)
+def callback_put(request, payload: CallbackIn):
+    try:
+        secret = callbacks.callback_register(client=request.auth.client, url=payload.url)
+    except ValidationError as exc:
+        raise ApiProblem(422, "invalid-callback-url", " ".join(exc.messages)) from exc
+    audit_call(request, status=200)
+    return CallbackOut(url=payload.url, signing_secret=secret)
+
+
+@router.get(
+    "/callback",
+    response={200: CallbackOut, **problems()},
+    auth=ApiKeyAuth(),
+    summary="The endpoint that receives this client's callbacks",
+)
+def callback_get(request):
+    audit_call(request, status=200)
+    return CallbackOut(url=request.auth.client.callback_url)
+
+
+def build_api(routers: list[Router]) -> PortalApi:
+    """The API with the kernel's router and the apps' ``routers``."""
+    api = PortalApi(
+        title="Rights Portal API",
+        version="1",
+        description=DESCRIPTION,
+        urls_namespace="api-v1",
+        docs_url=None,
+    )
+    for handled in (Exception, Http404, HttpError, NinjaValidationError):
+        api.add_exception_handler(handled, partial(_problem_response, api))
+    api.add_router("", router)
+    for app_router in routers:
+        api.add_router("", app_router)
+    return api
+
+
+def docs_urls(api: PortalApi) -> list:
+    """The interactive docs, for staff logged in to the admin only."""
+    view = admin.site.admin_view(partial(openapi_view, api=api))
+    return [path("docs", view, name="api-docs")]

@@ -1,0 +1,96 @@
+"""Errors as RFC 9457 problem details (``application/problem+json``).
+
+Every refusal of the API, whether raised by an endpoint (:class:`ApiProblem`),
+by authentication, by django-ninja's validation or by a missing object, is
+answered as ``{"type", "title", "status", "detail"}`` and, for invalid input,
+``errors``: where and what. The type is a URI under ``PROBLEM_BASE``;
+docs/api.md lists them.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import Http404
+from ninja import Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_BASE = "https://rights-portal.example/problems/"
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+TITLES = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    409: "Conflict",
+    422: "Invalid input",
+    429: "Too many requests",
+}
+
+
+class Problem(Schema):
+    """An RFC 9457 problem detail."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[dict] | None = None
+
+
+class ApiProblem(HttpError):
+    """Raise to answer a problem: ``ApiProblem(404, "not-found", "No such request.")``."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        *,
+        errors: list[dict] | None = None,
+        headers: dict | None = None,
+    ):
+        super().__init__(status_code=status, message=detail)
+        self.code = code
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers or {}
+
+
+def problem_body(status: int, code: str, detail: str, errors: list[dict] | None = None) -> dict:
+    body = {
+        "type": PROBLEM_BASE + code,
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def as_problem(exc: Exception) -> ApiProblem:
+    """Any exception an endpoint or ninja raised, as the problem it is answered with."""
+    if isinstance(exc, ApiProblem):
+        return exc
+    if isinstance(exc, AuthenticationError):
+        return ApiProblem(
+            401,
+            "not-authenticated",
+            "Send a valid API key as 'Authorization: Bearer <key>'.",
+            headers={"WWW-Authenticate": 'Bearer realm="api"'},
+        )
+    if isinstance(exc, ValidationError):
+        errors = [
+            {"loc": [str(part) for part in error.get("loc", ())], "msg": str(error.get("msg", ""))}
+            for error in exc.errors
+        ]
+        return ApiProblem(422, "invalid-input", "The input is not valid.", errors=errors)
+    if isinstance(exc, Http404):
+        return ApiProblem(404, "not-found", "Not found.")
+    if isinstance(exc, HttpError):
+        return ApiProblem(exc.status_code, "http-error", str(exc))
+    raise exc

@@ -1,0 +1,293 @@
+"""The API's requests: file one for a customer, read its status, list what changed.
+
+Entry points only: a request is checked by the customer's own form for its kind
+(``rights.forms.FORMS``) and filed by the same services as the public form and
+staff entry (``request_submit``, ``identity_request_file``); what a client sees is
+what a handler of its services sees (``concerning_services``). Nothing personal
+is answered: a completed disclosure is downloaded by the customer in the portal.
+See docs/api.md for the vocabulary and the OpenDSR mapping.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import re
+from typing import Literal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from ninja import Field, Query, Router, Schema, Status
+
+from portal.kernel.api.app import problems
+from portal.kernel.api.auth import ApiKeyAuth, audit_call
+from portal.kernel.api.problems import ApiProblem
+from portal.kernel.api.subjects import subject_find
+from portal.kernel.models import Service
+
+from .api_events import OPENDSR_STATUS, OPENDSR_STATUSES, OPENDSR_TYPE, statuses_for_opendsr
+from .choices import Channel, DeliveryMethod, Regime
+from .choices import Status as RequestStatus
+from .forms import FORMS
+from .models import ApiFiling, RightsRequest
+from .requesters.filing import Person, Requester, identity_request_file
+from .requesters.models import Capacity
+from .services import request_submit
+
+router = Router(tags=["requests"])
+
+# Corrections carry the new value of a customer's data: they are filed in the portal.
+ApiKind = Literal["disclosure", "stop_use", "stop_provision", "deletion", "purpose_notice"]
+ApiRegime = Literal[tuple(Regime.values)]
+ApiStatus = Literal[tuple(RequestStatus.values)]
+OpenDsrStatus = Literal[OPENDSR_STATUSES]
+PAGE_MAX = 100
+REFERENCE = re.compile(r"^R-(\d{1,12})$")
+
+
+class ScopeIn(Schema):
+    everything: bool = False
+    purposes: list[str] = Field(default_factory=list, max_length=50)
+    recipients: list[int] = Field(default_factory=list, max_length=50)
+
+
+class RequestIn(Schema):
+    subject: str = Field(
+        min_length=1,
+        max_length=254,
+        description="The customer's e-mail address, or member number with a service of yours.",
+    )
+    kind: ApiKind
+    regime: ApiRegime | None = None
+    services: list[str] = Field(default_factory=list, max_length=50)
+    categories: list[str] = Field(default_factory=list, max_length=50)
+    scope: ScopeIn = Field(default_factory=ScopeIn)
+    delivery_method: Literal[tuple(DeliveryMethod.values)] = DeliveryMethod.ELECTRONIC
+    details: str = Field(default="", max_length=4000)
+    identity_verification: Literal["verified", "unverified"] = Field(
+        description="verified: you checked who the customer is; unverified: the portal asks."
+    )
+    idempotency_key: str = Field(min_length=1, max_length=100)
+
+
+class RequestOut(Schema):
+    reference: str
+    kind: str
+    opendsr_type: str | None
+    status: str
+    opendsr_status: str
+    regime: str
+    channel: str
+    services: list[str]
+    received_at: dt.datetime
+    due_at: dt.datetime
+    closed_at: dt.datetime | None
+    updated_at: dt.datetime | None
+
+
+class RequestPage(Schema):
+    items: list[RequestOut]
+    next_cursor: str | None
+
+
+def _visible(caller):
+    queryset = RightsRequest.objects.all()
+    if caller.scope is None:
+        return queryset
+    return queryset.concerning_services(Service.objects.filter(code__in=caller.scope))
+
+
+def _out(request: RightsRequest, caller) -> RequestOut:
+    codes = sorted(s.code for s in request.services.all())
+    if caller.scope is not None:
+        codes = [code for code in codes if code in caller.scope]
+    updated = getattr(request, "updated_at", None)
+    return RequestOut(
+        reference=request.reference,
+        kind=request.kind,
+        opendsr_type=OPENDSR_TYPE.get(request.kind),
+        status=request.status,
+        opendsr_status=OPENDSR_STATUS[request.status],
+        regime=request.regime,
+        channel=request.channel,
+        services=codes,
+        received_at=request.received_at,
+        due_at=request.due_at,
+        closed_at=request.closed_at,
+        updated_at=updated,
+    )
+
+
+def _form_data(payload: RequestIn, subject, services) -> dict:
+    """The payload as the customer's form for the kind reads it."""
+    return {
+        "services": [str(s.pk) for s in services],
+        "categories": payload.categories,
+        "delivery_method": payload.delivery_method,
+        "everything": payload.scope.everything,
+        "purposes": payload.scope.purposes,
+        "recipients": [str(r) for r in payload.scope.recipients],
+        "details": payload.details,
+    }
+
+
+def _checked_form(payload: RequestIn, subject, caller):
+    codes = set(payload.services)
+    if caller.scope is not None and not codes <= caller.scope:
+        raise ApiProblem(
+            422, "service-not-allowed", "A service named is not one of this client's services."
+        )
+    services = list(Service.objects.filter(code__in=codes))
+    if len(services) != len(codes):
+        raise ApiProblem(422, "invalid-input", "Unknown service code.")
+    form = FORMS[payload.kind](data=_form_data(payload, subject, services), subject=subject)
+    if not form.is_valid():
+        errors = [
+            {"loc": ["body", field], "msg": " ".join(str(m) for m in messages)}
+            for field, messages in form.errors.items()
+        ]
+        raise ApiProblem(422, "invalid-input", "The request is not valid.", errors=errors)
+    return form
+
+
+def _file(payload: RequestIn, subject, form, caller, http_request) -> RightsRequest:
+    common = {
+        "kind": payload.kind,
+        "categories": form.categories(),
+        "scope": form.scope(),
+        "services": form.services(),
+        "details": form.cleaned_data.get("details", ""),
+        "delivery_method": form.cleaned_data.get("delivery_method", ""),
+        "channel": Channel.API,
+        "regime": payload.regime,
+        "http_request": http_request,
+    }
+    if payload.identity_verification == "verified":
+        request = request_submit(subject=subject, requester=subject, **common)
+    else:
+        profile = getattr(subject, "profile", None)
+        request = identity_request_file(
+            requester=Requester(
+                capacity=Capacity.SELF,
+                email=subject.email,
+                language=subject.language or settings.LANGUAGE_CODE,
+            ),
+            person=Person(name=profile.full_name if profile else "", email=subject.email),
+            uploads=[],
+            account=subject,
+            subject=subject,
+            **common,
+        )
+    return request
+
+
+def _earlier(caller, key: str) -> RightsRequest | None:
+    filing = ApiFiling.objects.filter(client=caller.client, idempotency_key=key).first()
+    return filing.request if filing is not None else None
+
+
+@router.post(
+    "/requests",
+    response={200: RequestOut, 201: RequestOut, **problems(404)},
+    auth=ApiKeyAuth("requests:write"),
+    summary="File a request for a customer (201; the same idempotency key again: 200)",
+)
+def request_create(request, payload: RequestIn):
+    caller = request.auth
+    earlier = _earlier(caller, payload.idempotency_key)
+    if earlier is not None:
+        audit_call(request, status=200, subject=earlier.subject, target=earlier)
+        return Status(200, _out(earlier, caller))
+    subject = subject_find(caller, payload.subject)
+    form = _checked_form(payload, subject, caller)
+    try:
+        with transaction.atomic():
+            filed = _file(payload, subject, form, caller, request)
+            ApiFiling.objects.create(
+                request=filed,
+                client=caller.client,
+                idempotency_key=payload.idempotency_key,
+                verification=payload.identity_verification,
+            )
+    except IntegrityError:
+        # The same key, filed by a concurrent call that committed first.
+        earlier = _earlier(caller, payload.idempotency_key)
+        if earlier is None:
+            raise
+        audit_call(request, status=200, subject=earlier.subject, target=earlier)
+        return Status(200, _out(earlier, caller))
+    audit_call(request, status=201, subject=subject, target=filed)
+    return Status(201, _out(filed, caller))
+
+
+@router.get(
+    "/requests/{ref}",
+    response={200: RequestOut, **problems(404)},
+    auth=ApiKeyAuth("requests:read"),
+    summary="A request's kind, status and deadline",
+)
+def request_get(request, ref: str):
+    match = REFERENCE.match(ref)
+    found = None
+    if match:
+        found = (
+            _visible(request.auth)
+            .annotate(updated_at=Max("events__created_at"))
+            .filter(pk=int(match.group(1)))
+            .first()
+        )
+    if found is None:
+        raise ApiProblem(404, "request-not-found", "No request of this client's services has it.")
+    audit_call(request, status=200, subject=found.subject, target=found)
+    return _out(found, request.auth)
+
+
+class ListFilter(Schema):
+    status: ApiStatus | None = None
+    opendsr_status: OpenDsrStatus | None = None
+    updated_since: dt.datetime | None = None
+    cursor: str | None = Field(default=None, max_length=40)
+    limit: int = Field(default=50, ge=1, le=PAGE_MAX)
+
+
+def _cursor_pk(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        return int(base64.urlsafe_b64decode(cursor.encode()).decode().removeprefix("after:"))
+    except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
+        raise ApiProblem(422, "invalid-cursor", "The cursor is not one this API gave.") from exc
+
+
+def _cursor(pk: int) -> str:
+    return base64.urlsafe_b64encode(f"after:{pk}".encode()).decode()
+
+
+@router.get(
+    "/requests",
+    response={200: RequestPage, **problems()},
+    auth=ApiKeyAuth("requests:read"),
+    summary="Requests of this client's services, oldest first, by cursor",
+)
+def request_list(request, filters: Query[ListFilter]):
+    queryset = _visible(request.auth).annotate(updated_at=Max("events__created_at"))
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.opendsr_status:
+        queryset = queryset.filter(status__in=statuses_for_opendsr(filters.opendsr_status))
+    if filters.updated_since:
+        queryset = queryset.filter(updated_at__gte=filters.updated_since)
+    rows = list(
+        queryset.filter(pk__gt=_cursor_pk(filters.cursor))
+        .prefetch_related("services")
+        .order_by("pk")[: filters.limit + 1]
+    )
+    more = len(rows) > filters.limit
+    rows = rows[: filters.limit]
+    audit_call(request, status=200, details={"count": len(rows)})
+    return RequestPage(
+        items=[_out(row, request.auth) for row in rows],
+        next_cursor=_cursor(rows[-1].pk) if more else None,
+    )

@@ -1,0 +1,136 @@
+"""The API's permission answers: the consent app's own, read at the moment of asking.
+
+APPI art. 35 / GDPR arts. 18 and 21: once a stop of use is approved, the next
+answer is "no" (the approval applies at once; clients cache for a minute at most).
+"""
+
+import json
+
+import pytest
+
+from consent import services as consent
+from consent.models import ConsentRecord
+from rights import stop_decisions
+from rights.choices import Kind, Status
+from rights.retention.holds.services import hold_place
+from rights.services import request_submit
+from rights.workflow import transition
+from tests.consent_support import purpose, recipients
+
+pytestmark = pytest.mark.django_db
+
+
+def _ask(client, headers, ref, **question):
+    return client.get(f"/api/v1/subjects/{ref}/permissions", question, headers=headers)
+
+
+def _grant_marketing(user):
+    consent.consent_update(
+        subject=user, choices={purpose("marketing"): True}, method=ConsentRecord.Method.DASHBOARD
+    )
+
+
+def test_art35_a_permissions_answer_flips_the_moment_a_stop_use_is_approved(
+    client, make_client, customer_a, service_a, officer
+):
+    """APPI art. 35, GDPR art. 21(3): approved stop of use for marketing, answered at once."""
+    _api_client, headers = make_client(["consent:read"], [service_a])
+    _grant_marketing(customer_a)
+    request = request_submit(
+        subject=customer_a,
+        requester=customer_a,
+        kind=Kind.STOP_USE,
+        scope={"purposes": ["marketing"]},
+        details="Too many mails.",
+    )
+    transition(request, to=Status.IN_REVIEW, actor=officer)
+
+    before = _ask(client, headers, "M-A-0001", purpose="marketing")
+    assert before.status_code == 200
+    assert (before.json()["may_use"], before.json()["use_reason"]) == (True, "consent")
+    assert before["Cache-Control"] == "private, max-age=60"
+
+    stop_decisions.stop_decide(
+        request=request, decisions={"purpose:marketing": "stop"}, actor=officer
+    )
+
+    after = _ask(client, headers, "M-A-0001", purpose="marketing").json()
+    assert (after["may_use"], after["use_reason"]) == (False, "restriction")
+    assert after["may_use"] == consent.may_use(customer_a, "marketing")
+
+
+def test_reasons_for_use_and_provision(client, make_client, customer_a, service_a):
+    _api_client, headers = make_client(["consent:read"], [service_a])
+    targets = recipients()
+
+    answer = _ask(client, headers, customer_a.email, purpose="marketing").json()
+    assert (answer["may_use"], answer["use_reason"]) == (False, "no_consent")
+    answer = _ask(client, headers, customer_a.email, purpose="orders_delivery").json()
+    assert (answer["may_use"], answer["use_reason"]) == (True, "contract")
+    answer = _ask(client, headers, "M-A-0001", recipient=targets["delivery"].pk).json()
+    assert (answer["may_provide"], answer["provide_reason"]) == (True, "outsourcing")
+    answer = _ask(client, headers, "M-A-0001", recipient=targets["affiliate"].pk).json()
+    assert (answer["may_provide"], answer["provide_reason"]) == (False, "no_consent")
+    answer = _ask(client, headers, "M-A-0001", recipient=targets["police"].pk).json()
+    assert (answer["may_provide"], answer["provide_reason"]) == (False, "not_providable")
+    _grant_marketing(customer_a)
+    answer = _ask(client, headers, "M-A-0001", recipient=targets["affiliate"].pk).json()
+    assert (answer["may_provide"], answer["provide_reason"]) == (True, "consent")
+    assert answer["may_use"] is None and answer["legal_hold"] is False
+
+
+def test_a_legal_hold_is_said_and_allows_nothing(
+    client, make_client, customer_a, service_a, officer
+):
+    _api_client, headers = make_client(["consent:read"], [service_a])
+    hold_place(actor=officer, reason="Litigation", legal_basis="Court order", service=service_a)
+
+    answer = _ask(client, headers, "M-A-0001", purpose="marketing").json()
+
+    assert answer["legal_hold"] is True and answer["may_use"] is False
+
+
+def test_unknown_questions_and_other_services_customers_are_refused(
+    client, make_client, customer_a, customer_b, service_a
+):
+    _api_client, headers = make_client(["consent:read"], [service_a])
+
+    assert _ask(client, headers, "M-A-0001").status_code == 422
+    assert (
+        _ask(client, headers, "M-A-0001", purpose="nope")
+        .json()["type"]
+        .endswith("/unknown-purpose")
+    )
+    assert _ask(client, headers, "M-B-0001", purpose="marketing").status_code == 404
+    assert _ask(client, headers, customer_b.email, purpose="marketing").status_code == 404
+    _other, read_only = make_client(["requests:read"], [service_a])
+    assert _ask(client, read_only, "M-A-0001", purpose="marketing").status_code == 403
+
+
+def test_the_batch_answers_up_to_a_thousand_subjects_in_their_order(
+    client, make_client, customer_a, customer_b, service_a, django_assert_max_num_queries
+):
+    _api_client, headers = make_client(["consent:read"], [service_a])
+    _grant_marketing(customer_a)
+    subjects = ["M-A-0001", "M-B-0001", customer_b.email, "unknown", customer_a.email.upper()]
+
+    with django_assert_max_num_queries(20):
+        response = client.post(
+            "/api/v1/permissions/batch",
+            json.dumps({"subjects": subjects, "purpose": "marketing"}),
+            content_type="application/json",
+            headers=headers,
+        )
+
+    assert response.status_code == 200
+    answers = response.json()["answers"]
+    assert [a["subject"] for a in answers] == subjects
+    assert [a["found"] for a in answers] == [True, False, False, False, True]
+    assert answers[0]["may_use"] is True and answers[4]["may_use"] is True
+    too_many = client.post(
+        "/api/v1/permissions/batch",
+        json.dumps({"subjects": ["x"] * 1001, "purpose": "marketing"}),
+        content_type="application/json",
+        headers=headers,
+    )
+    assert too_many.status_code == 422

@@ -1,0 +1,219 @@
+"""The API's requests: filing, reading, listing; keys, scopes and services."""
+
+import json
+
+import pytest
+from django.test import Client
+
+from portal.kernel.api.auth import api_key_revoke
+from portal.kernel.models import ApiKey, AuditEvent
+from rights.choices import Channel, Kind, Status
+from rights.models import ApiFiling, RightsRequest
+from rights.services import request_submit
+from rights.workflow import transition
+
+from .conftest import later
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/requests"
+
+
+def _file(client, headers, **fields):
+    body = {
+        "subject": "M-A-0001",
+        "kind": "disclosure",
+        "identity_verification": "verified",
+        "idempotency_key": "call-1",
+        **fields,
+    }
+    return client.post(URL, json.dumps(body), content_type="application/json", headers=headers)
+
+
+def test_a_key_with_requests_write_files_a_request_by_member_number(
+    client, make_client, customer_a, service_a
+):
+    api_client, headers = make_client(["requests:write"], [service_a])
+
+    response = _file(client, headers, services=["mobile"], categories=["contact"])
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    request = RightsRequest.objects.get(subject=customer_a)
+    assert body["reference"] == request.reference
+    assert body["status"] == Status.SUBMITTED and body["opendsr_status"] == "pending"
+    assert body["opendsr_type"] == "access" and body["services"] == ["mobile"]
+    assert request.channel == Channel.API and request.categories == ["contact"]
+    assert ApiFiling.objects.get(request=request).client == api_client
+
+
+def test_a_key_with_requests_read_cannot_file(client, make_client, customer_a, service_a):
+    _api_client, headers = make_client(["requests:read"], [service_a])
+
+    response = _file(client, headers)
+
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["type"].endswith("/scope-missing")
+    assert not RightsRequest.objects.exists()
+
+
+def test_the_same_idempotency_key_twice_files_one_request(
+    client, make_client, customer_a, service_a
+):
+    _api_client, headers = make_client(["requests:write"], [service_a])
+
+    first = _file(client, headers, idempotency_key="phone-42")
+    second = _file(client, headers, idempotency_key="phone-42", kind="deletion")
+
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.json()["reference"] == second.json()["reference"]
+    assert RightsRequest.objects.count() == 1
+    assert _file(client, headers, idempotency_key="phone-43").status_code == 201
+    assert RightsRequest.objects.count() == 2
+
+
+def test_an_unverified_request_waits_for_the_portal_to_verify_the_customer(
+    client, make_client, customer_a, service_a
+):
+    _api_client, headers = make_client(["requests:write"], [service_a])
+
+    response = _file(client, headers, subject=customer_a.email, identity_verification="unverified")
+
+    assert response.status_code == 201
+    assert response.json()["status"] == Status.AWAITING_VERIFICATION
+
+
+def test_the_forms_rules_apply_a_stop_without_a_target_is_refused(
+    client, make_client, customer_a, service_a
+):
+    _api_client, headers = make_client(["requests:write"], [service_a])
+
+    response = _file(client, headers, kind="stop_use", details="Too many mails.")
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", "purposes"]
+    assert not RightsRequest.objects.exists()
+
+
+def test_a_client_cannot_file_for_a_customer_or_service_it_does_not_serve(
+    client, make_client, customer_a, customer_b, service_a
+):
+    _api_client, headers = make_client(["requests:write"], [service_a])
+
+    assert _file(client, headers, subject="M-B-0001").status_code == 404
+    assert _file(client, headers, subject=customer_b.email).status_code == 404
+    response = _file(client, headers, services=["video"], idempotency_key="x")
+    assert response.status_code == 422
+    assert not RightsRequest.objects.exists()
+
+
+def test_a_client_limited_to_service_a_gets_404_for_a_request_of_service_b(
+    client, make_client, customer_a, customer_b, service_a, service_b
+):
+    _api_client, headers = make_client(["requests:read"], [service_a])
+    of_a = request_submit(subject=customer_a, requester=customer_a, kind=Kind.DISCLOSURE)
+    of_b = request_submit(
+        subject=customer_b, requester=customer_b, kind=Kind.DISCLOSURE, services=[service_b]
+    )
+
+    assert client.get(f"{URL}/{of_a.reference}", headers=headers).status_code == 200
+    response = client.get(f"{URL}/{of_b.reference}", headers=headers)
+    assert response.status_code == 404
+    assert response.json()["status"] == 404
+    listed = client.get(URL, headers=headers).json()["items"]
+    assert [item["reference"] for item in listed] == [of_a.reference]
+
+
+@pytest.mark.parametrize("how", ["revoked", "expired", "client inactive", "wrong"])
+def test_a_revoked_or_expired_key_is_refused(client, make_client, service_a, how):
+    api_client, headers = make_client(["requests:read"], [service_a])
+    key = ApiKey.objects.get(client=api_client)
+    if how == "revoked":
+        api_key_revoke(key=key)
+    elif how == "expired":
+        ApiKey.objects.filter(pk=key.pk).update(expires_at=later(seconds=-1))
+    elif how == "client inactive":
+        api_client.is_active = False
+        api_client.save()
+    else:
+        headers = {"Authorization": headers["Authorization"][:-2] + "xx"}
+
+    response = client.get(URL, headers=headers)
+
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
+    assert response["WWW-Authenticate"] if how == "wrong" else True
+
+
+def test_a_key_expiring_later_works_until_then(client, make_client, service_a):
+    _api_client, headers = make_client(["requests:read"], [service_a], expires_at=later(days=1))
+
+    assert client.get(URL, headers=headers).status_code == 200
+
+
+def test_a_staff_session_never_authenticates_the_api(officer_client, make_client):
+    """Cookies are refused; a logged-in, OTP-verified staff session is not a key."""
+    assert officer_client.get(URL).status_code == 400
+    assert officer_client.get(URL).json()["type"].endswith("/cookies-refused")
+
+
+def test_the_list_pages_by_cursor_and_filters_by_status_and_change_time(
+    client, make_client, customer_a, service_a, officer
+):
+    _api_client, headers = make_client(["requests:read"], [], all_services=True)
+    requests = [
+        request_submit(subject=customer_a, requester=customer_a, kind=Kind.DISCLOSURE)
+        for _ in range(5)
+    ]
+    transition(requests[1], to=Status.IN_REVIEW, actor=officer)
+
+    page = client.get(URL, {"limit": 2}, headers=headers).json()
+    seen = [item["reference"] for item in page["items"]]
+    while page["next_cursor"]:
+        page = client.get(URL, {"limit": 2, "cursor": page["next_cursor"]}, headers=headers).json()
+        seen += [item["reference"] for item in page["items"]]
+    assert seen == [r.reference for r in requests]
+
+    in_review = client.get(URL, {"status": "in_review"}, headers=headers).json()["items"]
+    assert [item["reference"] for item in in_review] == [requests[1].reference]
+    pending = client.get(URL, {"opendsr_status": "pending"}, headers=headers).json()["items"]
+    assert len(pending) == 5
+    recent = client.get(
+        URL, {"updated_since": requests[1].events.last().created_at.isoformat()}, headers=headers
+    ).json()["items"]
+    assert requests[1].reference in [item["reference"] for item in recent]
+    bad = client.get(URL, {"cursor": "%%%"}, headers=headers)
+    assert bad.status_code == 422
+
+
+def test_every_call_is_audited_with_client_endpoint_outcome_and_no_values(
+    client, make_client, customer_a, service_a
+):
+    api_client, headers = make_client(["requests:read"], [service_a])
+    _file(client, headers)
+
+    event = AuditEvent.objects.filter(action="api.call").latest("id")
+    assert event.details["client"] == api_client.pk
+    assert event.details["outcome"] == 403
+    assert event.details["endpoint"] == "POST /api/v1/requests"
+    assert "M-A-0001" not in json.dumps(event.details)
+
+
+def test_a_key_over_its_rate_limit_is_answered_429(client, make_client, service_a):
+    _api_client, headers = make_client(["requests:read"], [service_a], rate_limit=2)
+
+    statuses = [client.get(URL, headers=headers).status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 429]
+
+
+def test_the_openapi_document_is_generated_and_the_docs_are_for_staff_only(officer_client):
+    anonymous = Client()
+    schema = anonymous.get("/api/v1/openapi.json").json()
+    assert schema["openapi"].startswith("3.")
+    assert "/api/v1/subjects/{ref}/permissions" in schema["paths"]
+    post = schema["paths"]["/api/v1/requests"]["post"]
+    assert "application/problem+json" in post["responses"]["403"]["content"]
+    assert anonymous.get("/api/v1/docs").status_code == 302
+    assert officer_client.get("/api/v1/docs").status_code == 200
