@@ -174,7 +174,7 @@ def _kept(kind, *, categories, scope) -> list[str]:
         if is_account_source(source) and not everything:
             continue
         if wanted & {c.value for c in source.categories()}:
-            codes.add(source.retention)
+            codes.update(source.retention_codes)
     rules = RetentionRule.objects.filter(code__in=codes, obligation=True).order_by("code")
     return [f"{rule.display_name}: {retention_sentence(rule)}" for rule in rules]
 
