@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q
-from django.db.models.lookups import LessThan
+from django.db.models.lookups import IsNull, LessThan
 from django.utils import timezone
 
 from portal.kernel.models import ServiceRegistration
@@ -157,7 +157,11 @@ def reliance_ended_q(source: ModelSource, cutoff: dt.date) -> Q | None:
     if ended_at is None:
         return None
     bound = timezone.make_aware(dt.datetime.combine(cutoff, dt.time.min))
-    return Q(LessThan(ended_at(), bound)) | Q(_closed_before(source, bound))
+    ended = ended_at()
+    # "Has ended, and before the bound": false, not NULL, while relied on, so that
+    # the negation (still held) is true for it.
+    ended_before = Q(IsNull(ended, False)) & Q(LessThan(ended, bound))
+    return ended_before | Q(_closed_before(source, bound))
 
 
 def already_erased_q(source: Source, category: str) -> Q | None:
