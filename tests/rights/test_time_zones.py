@@ -15,6 +15,7 @@ from django.core import mail
 
 from rights.choices import Regime
 from rights.services import request_change_regime, requests_remind_due_soon
+from rights.summary import request_summary, summary_of
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +103,13 @@ def test_the_reminder_to_staff_names_the_deadline_in_their_time_zone(
         assert requests_remind_due_soon() == 1
     (reminder,) = [m.body for m in mail.outbox if m.to == [officer.email]]
     assert "is due on 2026-02-28" in reminder
+
+
+def test_the_summary_before_and_after_filing_states_the_day_in_the_requesters_zone(
+    customer, file_request
+):
+    """GDPR art. 12(3): the form's summary and the filed request's both say 28 February."""
+    with time_machine.travel(LATE_JANUARY, tick=False):
+        preview = request_summary(kind="disclosure", regime=Regime.GDPR)
+        request = file_request(customer, regime=Regime.GDPR)
+    assert preview.due_on == summary_of(request).due_on == dt.date(2026, 2, 28)
