@@ -106,8 +106,11 @@ registry.register(
         subject_path="request__subject",
         label=_("Fees for your requests"),
         origin=_("Recorded by us when a fee was asked, paid or refunded."),
-        # Receipts are transaction documents: Corporation Tax Act, kept 7 years.
+        # Receipts are transaction documents (Corporation Tax Act: 7 years, 10 for loss
+        # years) and fee income is booked, so they are important business documents too
+        # (Companies Act art. 432(2): 10 years): kept until the longer ends.
         retention="tax-records",
+        also_retained_under=("accounting-books",),
         erasure="delete",
         order_by=("-created_at", "-pk"),
         fields=[

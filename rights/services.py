@@ -335,6 +335,7 @@ def requests_remind_due_soon(*, now: dt.datetime | None = None) -> int:
                     "path": f"/admin/rights/rightsrequest/{request.pk}/change/",
                 },
                 language=request.assignee.language,
+                time_zone=request.assignee.time_zone,
             )
         sent += 1
     return sent
@@ -402,5 +403,6 @@ def overdue_digest_send(*, officer_id: int) -> bool:
         template="rights_overdue",
         context={"requests": overdue, "count": len(overdue)},
         language=officer.language,
+        time_zone=officer.time_zone,
     )
     return True

@@ -42,6 +42,8 @@ class Summary:
     kept: list[str] = field(default_factory=list)
     fee: str = ""
     due_at: dt.datetime | None = None
+    #: The last day to answer in the requester's time zone: what the person reads.
+    due_on: dt.date | None = None
     irreversible: bool = False
 
 
@@ -181,7 +183,7 @@ def _kept(kind, *, categories, scope) -> list[str]:
         if is_account_source(source) and not everything:
             continue
         if wanted & {c.value for c in source.categories()}:
-            codes.add(source.retention)
+            codes.update(source.retention_codes)
     rules = RetentionRule.objects.filter(code__in=codes, obligation=True).order_by("code")
     return [f"{rule.display_name}: {retention_sentence(rule)}" for rule in rules]
 
@@ -214,16 +216,19 @@ def request_summary(
     delivery_method: str = "",
     regime: str | None = None,
     due_at: dt.datetime | None = None,
+    time_zone: str | None = None,
 ) -> Summary:
     """What a request covers, in the active language.
 
     ``services`` are ``portal.Service`` rows; ``due_at`` defaults to the
-    regime's deadline for a request received now.
+    regime's deadline for a request received now, counted in ``time_zone``
+    (the requester's; by default the regime's), where ``due_on`` states its day.
     """
     scope = dict(scope or {})
     categories = list(categories or [])
     regime = regime or settings.RIGHTS_DEFAULT_REGIME
     account, closes = _account(kind, scope)
+    due_at = due_at or deadlines.base_deadline(regime, timezone.now(), kind=kind, tz=time_zone)
     return Summary(
         kind=kind,
         kind_label=str(Kind(kind).label),
@@ -241,7 +246,8 @@ def request_summary(
         account_closes=closes,
         kept=_kept(kind, categories=categories, scope=scope),
         fee=_fee(kind, regime=regime, delivery_method=delivery_method),
-        due_at=due_at or deadlines.base_deadline(regime, timezone.now(), kind=kind),
+        due_at=due_at,
+        due_on=deadlines.local_day(due_at, regime, time_zone),
         irreversible=kind in IRREVERSIBLE_KINDS,
     )
 
@@ -256,6 +262,7 @@ def summary_of(request) -> Summary:
         delivery_method=request.delivery_method,
         regime=request.regime,
         due_at=request.due_at,
+        time_zone=request.zone,
     )
 
 

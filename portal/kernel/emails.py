@@ -3,17 +3,20 @@
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 
-def send_templated_email(*, to: str, template: str, context: dict, language: str) -> None:
+def send_templated_email(
+    *, to: str, template: str, context: dict, language: str, time_zone: str = ""
+) -> None:
     """Send ``emails/<template>_subject.txt`` and ``emails/<template>.txt``.
 
     Both are rendered with ``language`` active, so the customer reads the mail
-    in the language of their account whatever language the worker runs in.
+    in the language of their account whatever language the worker runs in,
+    and dates in ``time_zone`` (a member of staff's own; empty: ``TIME_ZONE``).
     """
     context = {"site_url": settings.SITE_URL, **context}
-    with translation.override(language):
+    with translation.override(language), timezone.override(time_zone or None):
         subject = render_to_string(f"emails/{template}_subject.txt", context)
         body = render_to_string(f"emails/{template}.txt", context)
     message = EmailMultiAlternatives(

@@ -46,7 +46,9 @@ class _Texts:
 
     def category_group(self, category, code, sections) -> CategoryGroup:
         texts = []
-        for retention in dict.fromkeys(s.source.retention for s in sections):
+        # Every rule that keeps the data: a record under two laws names both.
+        codes = (code for s in sections for code in s.source.retention_codes)
+        for retention in dict.fromkeys(codes):
             text = self.retention_text(retention)
             if text is None:
                 texts = None

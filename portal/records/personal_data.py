@@ -82,8 +82,11 @@ registry.register(
         service_path="service",
         label=_("Invoices"),
         origin=_("Issued by us for the services you used."),
-        # Transaction documents: Corporation Tax Act, kept 7 years.
+        # A transaction document (Corporation Tax Act: 7 years, 10 for loss years) and an
+        # important business document (Companies Act art. 432(2): 10 years from closing
+        # the books): kept until the longer ends (docs/legal.md#retention-rules).
         retention="tax-records",
+        also_retained_under=("accounting-books",),
         erasure="delete",
         order_by=("-issued_on", "-pk"),
         fields=[

@@ -191,10 +191,12 @@ def build_outline(rights_request, scope: PackageScope, generated_at=None) -> Out
                 ]
             tables.append(table)
         if tables:
-            retention_codes = dict.fromkeys(t.source.retention for t in tables)
+            retention_codes = dict.fromkeys(
+                code for t in tables for code in t.source.retention_codes
+            )
             retention = [
                 (
-                    ", ".join(str(t.label) for t in tables if t.source.retention == code),
+                    ", ".join(str(t.label) for t in tables if code in t.source.retention_codes),
                     registry.retention_text(code),
                 )
                 for code in retention_codes

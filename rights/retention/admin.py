@@ -102,7 +102,7 @@ class RetentionRuleAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("used by"))
     def used_by(self, obj):
-        sources = [s for s in registry.sources() if obj and s.retention == obj.code]
+        sources = [s for s in registry.sources() if obj and obj.code in s.retention_codes]
         if not sources:
             return _("No personal-data source names this code.")
         return format_html_join(", ", "{} ({})", ((s.label, s.key) for s in sources))

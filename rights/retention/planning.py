@@ -23,19 +23,22 @@ Step = DeferredErasure
 
 
 def _plan_source(
-    request, source: Source, category: str, *, services, rule, holds, today, closing
+    request, source: Source, category: str, *, services, rules, holds, today, closing
 ) -> list[Step]:
+    """``rules``: every rule that keeps the source's records; a record under several
+    obligations waits for the one that keeps it longest."""
     subject = request.subject
     common = {"request": request, "subject": subject, "source": source.key, "category": category}
+    obligations = [rule for rule in rules if rule.obligation]
     if not isinstance(source, ModelSource):
         # An external source is kept or erased as a whole.
-        kept_by = next((h for h in holds if h.subject_id in (None, subject.pk)), None) or (
-            rule if rule is not None and rule.obligation else None
+        kept_by = next((h for h in holds if h.subject_id in (None, subject.pk)), None) or next(
+            iter(obligations), None
         )
         if isinstance(kept_by, LegalHold):
             return [Step(**common, reason=Step.Reason.HOLD, legal_hold=kept_by)]
         if kept_by is not None:
-            return [Step(**common, reason=Step.Reason.RETENTION, rule=rule)]
+            return [Step(**common, reason=Step.Reason.RETENTION, rule=kept_by)]
         return [Step(**common, reason=Step.Reason.REQUEST, not_before=today)]
 
     remaining = source.queryset(subject).filter(services_q(source, services))
@@ -61,14 +64,16 @@ def _plan_source(
                 )
             )
             remaining = remaining.exclude(condition)
-    if rule is not None and rule.obligation:
-        condition = H.rule_held_q(rule, source, today)
+    if obligations:
+        condition = H.rules_held_q(obligations, source, today)
         field = H.record_date_field(source)
         rows = list(
             remaining.filter(condition).order_by("pk").values("pk", *([field] if field else []))
         )
-        groups = H.rule_keep_until(rule, source, subject, rows, closing=closing)
-        for until, ids in sorted(groups.items(), key=lambda item: item[0] or dt.date.max):
+        groups = H.rules_keep_until(obligations, source, subject, rows, closing=closing)
+        for (until, rule), ids in sorted(
+            groups.items(), key=lambda item: (item[0][0] or dt.date.max, item[0][1].code)
+        ):
             steps.append(
                 Step(
                     **common,
@@ -143,7 +148,7 @@ def plan_steps(request, *, today: dt.date) -> list[Step]:
                 source,
                 category,
                 services=services,
-                rule=rules.get(source.retention),
+                rules=H.source_rules(source, rules),
                 holds=holds,
                 today=today,
                 closing=closing,

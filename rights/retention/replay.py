@@ -18,9 +18,9 @@ from rights.models import RightsRequest
 from .closure import account_lock_out
 from .holds import selectors as H
 from .ledger import transaction_rolled_back
-from .models import AccountClosure, ErasureLedgerEntry, RetentionRule, RetentionRun
+from .models import AccountClosure, ErasureLedgerEntry, RetentionRun
 from .runs import error_text, recorded_run
-from .scope import services_q
+from .scope import rules_by_code, services_q
 
 
 @dataclass
@@ -119,12 +119,12 @@ def _reapply_entry_with(entry: ErasureLedgerEntry, *, today, holds, guard) -> in
     source = registry.source(entry.source)
     if not isinstance(source, ModelSource):
         return 0
-    rule = RetentionRule.objects.filter(code=source.retention).first()
+    rules = H.source_rules(source, rules_by_code())
     if entry.subject_id is None:
         # A sweep batch: the rows of its id range that were past the period on its day.
-        if entry.reason == ErasureLedgerEntry.Reason.PURGE or rule is None:
+        if entry.reason == ErasureLedgerEntry.Reason.PURGE or not rules:
             return 0
-        expired = H.expired_q(rule, source, entry.as_of or today)
+        expired = H.expired_under_all_q(rules, source, entry.as_of or today)
         if expired is None:
             return 0
         condition = (
@@ -142,7 +142,8 @@ def _reapply_entry_with(entry: ErasureLedgerEntry, *, today, holds, guard) -> in
             condition &= Q(pk__lte=entry.max_pk)
         condition &= services_q(source, entry.services)
         subject_holds = [h for h in holds if h.subject_id in (None, subject.pk)]
-        condition &= ~H.held_q(source, entry.category, rule=rule, holds=subject_holds, today=today)
+        held = H.held_q(source, entry.category, rules=rules, holds=subject_holds, today=today)
+        condition &= ~held
     erased = H.already_erased_q(source, entry.category)
     if erased is not None:
         condition &= ~erased

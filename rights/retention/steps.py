@@ -60,14 +60,16 @@ def step_claimed(step_id: int) -> Iterator[bool]:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_STEP_LOCK_NAMESPACE, step_id])
 
 
-def _held_until(step: Step, source: Source, rule, holds, today) -> tuple[dt.date | None, object]:
-    """(first day something still held may go, the binding open hold) for what remains."""
+def _held_until(step: Step, source: Source, rules, holds, today) -> tuple:
+    """(first day something still held may go, the binding open hold, the rule that keeps
+    it until then) for what remains."""
     scope = _step_scope(step, source)
     remaining = source.queryset(step.subject).filter(scope)
     erased = H.already_erased_q(source, step.category)
     if erased is not None:
         remaining = remaining.exclude(erased)
     days: list[dt.date] = []
+    binding: dict = {}  # first day -> the rule that keeps records until then
     open_hold = None
     for hold in holds:
         if not remaining.filter(H.hold_q(hold, source, step.category)).exists():
@@ -76,19 +78,22 @@ def _held_until(step: Step, source: Source, rule, holds, today) -> tuple[dt.date
             open_hold = open_hold or hold
         else:
             days.append(hold.ends_on + dt.timedelta(days=1))
-    if rule is not None and rule.obligation:
+    obligations = [rule for rule in rules if rule.obligation]
+    if obligations:
         field = H.record_date_field(source)
         rows = list(
-            remaining.filter(H.rule_held_q(rule, source, today)).values(
+            remaining.filter(H.rules_held_q(obligations, source, today)).values(
                 "pk", *([field] if field else [])
             )
         )
-        for until in H.rule_keep_until(rule, source, step.subject, rows):
+        for until, rule in H.rules_keep_until(obligations, source, step.subject, rows):
             if until is not None:
                 days.append(until + dt.timedelta(days=1))
+                binding[until + dt.timedelta(days=1)] = rule
     if open_hold is not None:
-        return None, open_hold
-    return (min(days) if days else None), None
+        return None, open_hold, None
+    first = min(days) if days else None
+    return first, None, binding.get(first) or next(iter(obligations), None)
 
 
 def step_execute(
@@ -111,7 +116,7 @@ def step_execute(
         if step.status != Step.Status.PENDING:
             return 0
         source = registry.source(step.source)
-        rule = rules_by_code().get(source.retention)
+        rules = H.source_rules(source, rules_by_code())
         scope = _step_scope(step, source)
         erased_q = H.already_erased_q(source, step.category)
         # The erasure, the step's progress and its ledger entry commit together:
@@ -119,13 +124,13 @@ def step_execute(
         with H.redo_on_hold_placed() as redo, transaction.atomic():
             seen = H.batch_holds(subject=step.subject, on=today)
             holds = seen.holds
-            free = scope & ~H.held_q(source, step.category, rule=rule, holds=holds, today=today)
+            free = scope & ~H.held_q(source, step.category, rules=rules, holds=holds, today=today)
             free &= seen.unchanged_q()
             if erased_q is not None:
                 free &= ~erased_q
             with registry.restricted({source.key: free}):
                 count = source.erase(step.subject, step.category, actor=None)
-            not_before, open_hold = _held_until(step, source, rule, holds, today)
+            not_before, open_hold, rule = _held_until(step, source, rules, holds, today)
             still_held = open_hold is not None or not_before is not None
             locked = Step.objects.select_for_update().get(pk=step.pk)
             locked.erased += count

@@ -17,7 +17,7 @@ from .holds import selectors as H
 from .ledger import ledger_record
 from .models import ErasureLedgerEntry, RetentionRule, RetentionRun, RetentionTrigger
 from .runs import Run, batch_size, error_text, recorded_run
-from .scope import is_account_source
+from .scope import is_account_source, rules_by_code
 
 
 def _sweep_categories(source) -> list[str]:
@@ -25,8 +25,9 @@ def _sweep_categories(source) -> list[str]:
     return categories[:1] if source.erasure == "delete" else categories
 
 
-def sweep_condition(rule, source, category, *, holds, today) -> Q | None:
-    expired = H.expired_q(rule, source, today)
+def sweep_condition(rules, source, category, *, holds, today) -> Q | None:
+    """Rows past the period of every rule that keeps them, under no staff hold."""
+    expired = H.expired_under_all_q(rules, source, today)
     if expired is None:
         return None
     condition = expired & ~H.staff_held_q(holds, source, category)
@@ -58,7 +59,7 @@ def _claim_window(source_key: str, window: int) -> bool:
         return cursor.fetchone()[0]
 
 
-def _sweep_source(run: Run, rule, source, *, today, size: int) -> None:
+def _sweep_source(run: Run, rule, source, *, rules, today, size: int) -> None:
     """Erase what is past the rule's period, window by window of ``size`` primary keys.
 
     Windows are fixed ranges of keys (``pk // size``), the same for every
@@ -66,12 +67,14 @@ def _sweep_source(run: Run, rule, source, *, today, size: int) -> None:
     at most the window in progress, and the next run, picking rows by what is
     still to do, finishes it. Gaps in the keys are skipped by an index lookup.
     Each window reads the staff holds inside its transaction and its statement
-    re-checks them (:func:`_sweep_window`).
+    re-checks them (:func:`_sweep_window`). ``rules`` are every rule that keeps
+    the source's records (``rule``, its main one, first): a row goes once the
+    longest has ended.
     """
     manager = source.model._default_manager
     keys = manager.order_by("pk").values_list("pk", flat=True)
     for category in _sweep_categories(source):
-        if H.expired_q(rule, source, today) is None:
+        if H.expired_under_all_q(rules, source, today) is None:
             run.error(f"{rule.code}/{source.key}: the rule cannot be evaluated for this source")
             return
         part = f"{rule.code}/{source.key}/{category}"
@@ -88,7 +91,7 @@ def _sweep_source(run: Run, rule, source, *, today, size: int) -> None:
         while window <= last // size:
             low, high = window * size, (window + 1) * size - 1
             for _attempt in range(H.BATCH_ATTEMPTS):
-                if not _sweep_window(run, rule, source, category, today, low, high, part):
+                if not _sweep_window(run, rules, source, category, today, low, high, part):
                     break
             runs.after_batch(run, rule.code, source.key)
             following = keys.filter(pk__gt=high).first()
@@ -98,7 +101,7 @@ def _sweep_source(run: Run, rule, source, *, today, size: int) -> None:
         run.progress(done=part)
 
 
-def _sweep_window(run: Run, rule, source, category, today, low: int, high: int, part) -> bool:
+def _sweep_window(run: Run, rules, source, category, today, low: int, high: int, part) -> bool:
     """Erase one window in its own transaction; True when it must be redone.
 
     The holds are read inside the transaction, after the lock that placing a
@@ -107,10 +110,11 @@ def _sweep_window(run: Run, rule, source, category, today, low: int, high: int, 
     keeps its rows. If one is missing (placed between the read and the
     statement), the statement erases nothing and the window is done again.
     """
+    rule = rules[0]  # the source's main rule names the batch
     with H.redo_on_hold_placed() as redo, transaction.atomic():
         if _claim_window(source.key, low // (high - low + 1)):
             seen = H.batch_holds(on=today)
-            condition = sweep_condition(rule, source, category, holds=seen.holds, today=today)
+            condition = sweep_condition(rules, source, category, holds=seen.holds, today=today)
             in_window = Q(pk__gte=low, pk__lte=high) & condition & seen.unchanged_q()
             with registry.restricted({source.key: in_window}):
                 count = source.erase(EVERY_SUBJECT, category, actor=None)
@@ -143,6 +147,7 @@ def run_sweep(
     today = today or timezone.localdate()
     size = batch_size()
     with recorded_run(RetentionRun.Job.SWEEP, dry_run=dry_run, trigger=trigger) as run:
+        every_rule = rules_by_code()
         chosen = RetentionRule.objects.filter(erase_when_expired=True).order_by("code")
         if rules is not None:
             chosen = chosen.filter(code__in=rules)
@@ -155,7 +160,8 @@ def run_sweep(
                     # anonymise them, never one that would reach a live account.
                     continue
                 try:
-                    _sweep_source(run, rule, source, today=today, size=size)
+                    kept_by = H.source_rules(source, every_rule)
+                    _sweep_source(run, rule, source, rules=kept_by, today=today, size=size)
                 except Exception as error:  # other rules and sources still run
                     run.error(error_text(f"{rule.code}/{source.key}", error))
     return run.record

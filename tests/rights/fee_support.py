@@ -1,9 +1,13 @@
-"""Helpers shared by the fee tests: a published schedule and a request in review."""
+"""Helpers shared by the fee tests: a published schedule, a request in review, a copy
+delivered on paper."""
 
 import datetime as dt
 
+import time_machine
+
 from rights import workflow
 from rights.choices import DeliveryMethod, FeeBasis, Kind, Regime, Status
+from rights.disclosure.services import paper_mark_posted
 from rights.models import FeeSchedule
 
 SINCE = dt.date(2024, 4, 1)
@@ -31,3 +35,15 @@ def page_text(client, url, language):
     response = client.get(url)
     assert response.status_code == 200, response.status_code
     return response.content.decode()
+
+
+def posted_disclosure(customer, officer, file_request, *, on, **kwargs):
+    """A GDPR disclosure answered on paper, posted ``on``."""
+    with time_machine.travel(dt.datetime.combine(on, dt.time(3), tzinfo=dt.UTC)):
+        request = file_request(
+            customer, regime=Regime.GDPR, delivery_method=DeliveryMethod.PAPER, **kwargs
+        )
+        workflow.transition(request, to=Status.IN_REVIEW, actor=officer)
+        workflow.transition(request, to=Status.IN_PROGRESS, actor=officer)
+        paper_mark_posted(request=request, posted_on=on, actor=officer)
+    return request

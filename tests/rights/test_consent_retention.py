@@ -15,13 +15,13 @@ from django.utils import translation
 from consent.models import ConsentRecord
 from consent.services import may_use
 from consent.services.consents import consent_update
-from rights.models import AccountClosure, RetentionRule
+from rights.models import AccountClosure, DeferredErasure, RetentionRule
 from rights.retention import jobs
 from rights.retention.texts import retention_sentence
 from tests.consent_support import purpose
 from tests.factories import UserFactory
 
-from .retention_support import at
+from .retention_support import approve, at, customer_with_records, file_deletion
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +96,32 @@ def test_the_consent_rule_says_it_is_kept_while_in_force():
     assert rule.trigger == "reliance_end"
     with translation.override("en"):
         assert "while the consent is in force" in retention_sentence(rule)
+
+
+def test_gdpr_art_7_1_a_deletion_keeps_the_proof_3_years_from_the_account_closure(
+    officer, django_capture_on_commit_callbacks
+):
+    """GDPR arts. 7(1), 17(3)(e): deleting everything closes the account, which ends
+    reliance on the consent; its proof is kept 3 years from that day, then erased. A
+    deletion of the consent data alone keeps the grant the company still relies on."""
+    with time_machine.travel(at(2020, 1, 10), tick=False):
+        leaving = customer_with_records(usage=0, invoices=())
+        staying = customer_with_records(usage=0, invoices=())
+    _choose(leaving, True, at(2020, 1, 10))
+    _choose(staying, True, at(2020, 1, 10))
+    with time_machine.travel(TODAY, tick=False):
+        everything = file_deletion(leaving, scope={"everything": True})
+        consent_only = file_deletion(staying, categories=["consent"])
+        with django_capture_on_commit_callbacks(execute=True):
+            approve(everything, officer)
+            approve(consent_only, officer)
+        assert may_use(staying, "marketing")
+    kept = DeferredErasure.objects.get(subject=leaving, source="consent.consentrecord")
+    assert kept.rule.code == "consent-record" and kept.not_before == dt.date(2029, 7, 2)
+    still_relied_on = DeferredErasure.objects.get(subject=staying, source="consent.consentrecord")
+    assert still_relied_on.not_before is None
+    assert _actions(leaving) == _actions(staying) == ["granted"]
+    with time_machine.travel(at(2029, 7, 2), tick=False):
+        jobs.run_deferred()
+        assert may_use(staying, "marketing")
+    assert _actions(leaving) == [] and _actions(staying) == ["granted"]

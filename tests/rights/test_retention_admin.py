@@ -81,7 +81,7 @@ def test_staff_place_and_release_a_hold_with_reasons(officer_client, officer, cu
 def test_the_subject_page_shows_what_is_held_and_until_when(
     officer_client, officer, django_capture_on_commit_callbacks
 ):
-    """Corporation Tax Act: the invoices kept from a deletion, and the day they go."""
+    """Companies Act art. 432(2): the invoices kept from a deletion, and the day they go."""
     with time_machine.travel(at(2026, 7, 1), tick=False):
         customer = customer_with_records()
         request = file_deletion(customer, categories=["transactions"])
@@ -98,5 +98,5 @@ def test_the_subject_page_shows_what_is_held_and_until_when(
     html = html.decode()  # the officer works in Japanese
     assert "保存中のデータと保留中の消去" in html
     assert "Order of the tax office" in html and "2027-03-31" in html
-    assert "2033-05-31" in html and "法人税法施行規則第59条" in html
+    assert "2036-03-31" in html and "会社法第432条第2項" in html
     assert DeferredErasure.objects.filter(subject=customer, status="pending").exists()

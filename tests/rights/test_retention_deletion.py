@@ -42,11 +42,13 @@ def _statement(request) -> str:
     ]
 
 
-def test_deletion_erases_now_keeps_invoices_under_the_tax_rule_and_erases_them_on_the_day(
+def test_deletion_keeps_invoices_under_the_longest_rule_companies_act_art_432_2(
     officer, django_capture_on_commit_callbacks
 ):
-    """Corporation Tax Act Enforcement Regulations art. 59: an invoice of 30 April 2025
-    (fiscal year ending 31 March 2026) is kept until 31 May 2033 and erased on 1 June 2033."""
+    """Companies Act art. 432(2) and Corporation Tax Act Enforcement Regulations art. 59:
+    an invoice of 30 April 2025 (fiscal year ending 31 March 2026) is a transaction document
+    (tax: until 31 May 2033) and an important business document (10 years from closing
+    the books: until 31 March 2036); the longer wins, so it is erased on 1 April 2036."""
     with time_machine.travel(at(2026, 7, 1), tick=False):
         customer = customer_with_records(invoices=[(2025, 4, 30), (2025, 12, 1)])
         request = file_deletion(
@@ -69,38 +71,39 @@ def test_deletion_erases_now_keeps_invoices_under_the_tax_rule_and_erases_them_o
         assert Invoice.objects.filter(user=customer).count() == 2
         step = DeferredErasure.objects.get(source="portal.invoice")
         assert step.status == DeferredErasure.Status.PENDING
-        assert step.rule.code == "tax-records"
-        assert step.not_before == dt.date(2033, 6, 1)
+        assert step.rule.code == "accounting-books"
+        assert step.not_before == dt.date(2036, 4, 1)
 
         statement = _statement(request)
-        assert "Corporation Tax Act art. 126, Enforcement Regulations art. 59" in statement
-        assert "May 31, 2033" in statement
+        assert "Companies Act art. 432(2)" in statement
+        assert "March 31, 2036" in statement
         assert "Invoices" in statement and "2 records" in statement
         # The e-mailed notice carries the statement.
         notice = [m for m in mail.outbox if "partly completed" in m.subject][-1]
-        assert "May 31, 2033" in notice.body and "Enforcement Regulations art. 59" in notice.body
+        assert "March 31, 2036" in notice.body and "Companies Act art. 432(2)" in notice.body
 
         # The login account stays open (not asked to close), so it is listed as kept.
         assert "Your login account" in statement
         customer.refresh_from_db()
         assert customer.is_active
 
-    for day in (at(2027, 1, 1), at(2033, 5, 31, 23)):
+    # The tax period ends on 31 May 2033; the Companies Act keeps them to 31 March 2036.
+    for day in (at(2027, 1, 1), at(2033, 6, 2), at(2036, 3, 31, 23)):
         with time_machine.travel(day, tick=False):
             jobs.run_deferred()
             jobs.run_sweep()
             assert Invoice.objects.filter(user=customer).count() == 2, day
 
-    with time_machine.travel(at(2033, 6, 1, 2), tick=False):
+    with time_machine.travel(at(2036, 4, 1, 2), tick=False):
         run = jobs.run_deferred()
     assert not Invoice.objects.filter(user=customer).exists()
-    assert run.counts == {"tax-records": {"portal.invoice": 2}}
+    assert run.counts == {"accounting-books": {"portal.invoice": 2}}
     step.refresh_from_db()
     assert step.status == DeferredErasure.Status.DONE and step.erased == 2
 
 
 def test_statement_is_in_the_customers_language(officer, django_capture_on_commit_callbacks):
-    """法人税法施行規則第59条: the statement names the law and the date in Japanese."""
+    """会社法第432条第2項: the statement names the law and the date in Japanese."""
     with time_machine.travel(at(2026, 7, 1), tick=False):
         customer = customer_with_records(language="ja")
         request = file_deletion(customer, categories=["transactions", "usage"])
@@ -108,7 +111,7 @@ def test_statement_is_in_the_customers_language(officer, django_capture_on_commi
             approve(request, officer)
     statement = _statement(request)
     assert statement.startswith("次のデータを消去しました：利用履歴。")
-    assert "法人税法第126条・法人税法施行規則第59条により2033年5月31日まで" in statement
+    assert "会社法第432条第2項により2036年3月31日まで" in statement
 
 
 def test_closing_the_account_disables_logins_ends_sessions_and_removes_codes(

@@ -232,7 +232,9 @@ def test_dry_run_changes_nothing_and_reports_what_the_real_run_then_does(
     from .retention_support import approve, customer_with_records, file_deletion
 
     with time_machine.travel(at(2024, 7, 1), tick=False):
-        customer = customer_with_records(invoices=[(2016, 4, 30), (2024, 5, 1)])
+        # Past every period on the day (Companies Act art. 432(2): 10 years from closing
+        # the books on 31 March 2014), and one kept (until 31 March 2035).
+        customer = customer_with_records(invoices=[(2013, 4, 30), (2024, 5, 1)])
         request = file_deletion(customer, categories=["transactions"])
         with django_capture_on_commit_callbacks(execute=True):
             approve(request, officer)
@@ -249,7 +251,7 @@ def test_dry_run_changes_nothing_and_reports_what_the_real_run_then_does(
     real = {run.job: run.counts for run in RetentionRun.objects.filter(dry_run=False)}
     assert dry == real
     assert real["sweep"]["usage-log"]["portal.usagerecord"] == 6
-    assert real["deferred"] == {}  # the 2024 invoice waits until 2032
+    assert real["deferred"] == {}  # the 2024 invoice waits until 2035
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

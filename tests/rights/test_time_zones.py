@@ -14,7 +14,8 @@ import time_machine
 from django.core import mail
 
 from rights.choices import Regime
-from rights.services import request_change_regime
+from rights.services import request_change_regime, requests_remind_due_soon
+from rights.summary import request_summary, summary_of
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +85,31 @@ def test_staff_read_deadlines_in_their_own_time_zone(
     berlin_page = officer_client.get(url).content.decode()
     assert "Feb. 28, 2026, 11:59" in berlin_page
     assert "March 1, 2026" not in berlin_page
+
+
+def test_the_reminder_to_staff_names_the_deadline_in_their_time_zone(
+    officer, customer, file_request
+):
+    """GDPR art. 12(3): the assignee in Berlin is reminded of 28 February, not 1 March."""
+    with time_machine.travel(LATE_JANUARY, tick=False):
+        request = file_request(customer, regime=Regime.GDPR)
+    officer.time_zone = "Europe/Berlin"
+    officer.language = "en"
+    officer.save(update_fields=["time_zone", "language"])
+    request.assignee = officer
+    request.save(update_fields=["assignee"])
+    mail.outbox.clear()
+    with time_machine.travel(dt.datetime(2026, 2, 26, 9, 0, tzinfo=BERLIN), tick=False):
+        assert requests_remind_due_soon() == 1
+    (reminder,) = [m.body for m in mail.outbox if m.to == [officer.email]]
+    assert "is due on 2026-02-28" in reminder
+
+
+def test_the_summary_before_and_after_filing_states_the_day_in_the_requesters_zone(
+    customer, file_request
+):
+    """GDPR art. 12(3): the form's summary and the filed request's both say 28 February."""
+    with time_machine.travel(LATE_JANUARY, tick=False):
+        preview = request_summary(kind="disclosure", regime=Regime.GDPR)
+        request = file_request(customer, regime=Regime.GDPR)
+    assert preview.due_on == summary_of(request).due_on == dt.date(2026, 2, 28)

@@ -19,15 +19,7 @@ from django.utils import timezone
 
 from portal.kernel.models import AuditEvent, OutboxMessage
 from rights import transition_rules, workflow
-from rights.choices import (
-    CHARGEABLE_KINDS,
-    Channel,
-    DeliveryMethod,
-    Kind,
-    PaymentStatus,
-    Regime,
-    Status,
-)
+from rights.choices import Channel, DeliveryMethod, Kind, PaymentStatus, Regime, Status
 from rights.disclosure.models import DisclosurePackage
 from rights.models import (
     DeferredErasure,
@@ -419,12 +411,10 @@ def _request_in(status: str, kind: str, customer, officer) -> RightsRequest | No
     for step in steps:
         workflow.transition(request, to=step, actor=officer, reason="Which service?")
     if status == Status.AWAITING_PAYMENT:
-        try:
-            if request.kind in CHARGEABLE_KINDS:
-                publish(request.kind, amount=500)  # APPI art. 38: only a published fee
-            fees.fee_request(request=request, actor=officer)
-        except Exception:  # noqa: BLE001 - a kind that may not be charged
-            return None
+        if request.kind not in (Kind.DISCLOSURE, Kind.PURPOSE_NOTICE):
+            return None  # a kind that may not be charged
+        publish(request.kind, amount=500)  # APPI art. 38: only a published fee is charged
+        fees.fee_request(request=request, actor=officer)
     request.refresh_from_db()
     assert request.status == status
     return request

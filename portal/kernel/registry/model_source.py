@@ -73,10 +73,12 @@ class ModelSource(Source):
     order_by: tuple[str, ...] = ("-pk",)
     key: str = ""
     origin: str | Promise = ""
+    also_retained_under: tuple[str, ...] = ()
 
     def __post_init__(self):
         object.__setattr__(self, "fields", tuple(self.fields))
         object.__setattr__(self, "order_by", tuple(self.order_by))
+        object.__setattr__(self, "also_retained_under", tuple(self.also_retained_under))
         if not self.key:
             object.__setattr__(self, "key", self.model._meta.label_lower)
         if not self.label:

@@ -28,6 +28,9 @@ class Source(abc.ABC):
     ``label``      what the data is called on the pages (translated)
     ``fields``     the :class:`PersonalField` items it holds
     ``retention``  the code of the retention rule its data falls under
+    ``also_retained_under``  codes of further rules that also keep the same
+                   records (e.g. the Companies Act's 10 years beside the tax
+                   law's 7 for invoices): the longest period that applies wins
     ``erasure``    ``"delete"`` (records go) or ``"anonymise"`` (fields are
                    overwritten with their ``erase_to``; the record stays)
     ``single``     True when a subject has at most one record (shown as a list
@@ -55,6 +58,12 @@ class Source(abc.ABC):
     erasure: str = "delete"
     single: bool = False
     origin: str | Promise = ""
+    also_retained_under: tuple[str, ...] = ()
+
+    @property
+    def retention_codes(self) -> tuple[str, ...]:
+        """Every retention rule that keeps this source's records, the main one first."""
+        return (self.retention, *self.also_retained_under)
 
     # -- description ------------------------------------------------------
 

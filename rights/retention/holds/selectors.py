@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q
-from django.db.models.lookups import LessThan
+from django.db.models.lookups import IsNull, LessThan
 from django.utils import timezone
 
 from portal.kernel.models import ServiceRegistration
@@ -157,7 +157,11 @@ def reliance_ended_q(source: ModelSource, cutoff: dt.date) -> Q | None:
     if ended_at is None:
         return None
     bound = timezone.make_aware(dt.datetime.combine(cutoff, dt.time.min))
-    return Q(LessThan(ended_at(), bound)) | Q(_closed_before(source, bound))
+    ended = ended_at()
+    # "Has ended, and before the bound": false, not NULL, while relied on, so that
+    # the negation (still held) is true for it.
+    ended_before = Q(IsNull(ended, False)) & Q(LessThan(ended, bound))
+    return ended_before | Q(_closed_before(source, bound))
 
 
 def already_erased_q(source: Source, category: str) -> Q | None:
@@ -350,10 +354,75 @@ def rule_held_q(rule: RetentionRule | None, source: Source, today: dt.date) -> Q
 
 
 def held_q(
-    source: Source, category: str, *, rule: RetentionRule | None, holds, today: dt.date
+    source: Source, category: str, *, rules: list[RetentionRule], holds, today: dt.date
 ) -> Q:
     """Every row of ``source`` that may not lose ``category`` on ``today``."""
-    return staff_held_q(holds, source, category) | rule_held_q(rule, source, today)
+    return staff_held_q(holds, source, category) | rules_held_q(rules, source, today)
+
+
+# -- a source under several rules: the longest wins -------------------------------------
+
+
+def source_rules(source: Source, rules: dict[str, RetentionRule]) -> list[RetentionRule]:
+    """The rules that keep ``source``'s records (its main one first), of ``rules`` by code.
+
+    A source may fall under several laws (``Source.also_retained_under``): an
+    invoice is a transaction document (Corporation Tax Act, 7 years; 10 for
+    loss years) and an important business document (Companies Act art.
+    432(2), 10 years). A record is kept until the last of their periods ends.
+    """
+    return [rules[code] for code in source.retention_codes if code in rules]
+
+
+def expired_under_all_q(rules: list[RetentionRule], source: Source, today: dt.date) -> Q | None:
+    """Rows past the period of every rule in ``rules`` on ``today`` (the longest wins);
+    None when there is no rule or one cannot be evaluated for the source."""
+    if not rules:
+        return None
+    condition = Q()
+    for rule in rules:
+        expired = expired_q(rule, source, today)
+        if expired is None:
+            return None
+        condition &= expired
+    return condition
+
+
+def rules_held_q(rules: list[RetentionRule], source: Source, today: dt.date) -> Q:
+    """Rows a rule with a legal obligation among ``rules`` still keeps on ``today``."""
+    condition = NOTHING
+    for rule in rules:
+        condition |= rule_held_q(rule, source, today)
+    return condition
+
+
+def _outlasts(until: dt.date | None, other: dt.date | None) -> bool:
+    """Whether keeping until ``until`` is longer than until ``other`` (None: no end known)."""
+    return other is not None and (until is None or until > other)
+
+
+def rules_keep_until(
+    rules: list[RetentionRule],
+    source: ModelSource,
+    subject,
+    rows: list[dict],
+    *,
+    closing: bool = False,
+) -> dict[tuple[dt.date | None, RetentionRule], list]:
+    """Record ids grouped by the last day the obligations among ``rules`` keep them, and
+    the rule that keeps them longest (:func:`rule_keep_until` of each, the latest wins)."""
+    longest: dict = {}
+    for rule in rules:
+        if not rule.obligation:
+            continue
+        for until, ids in rule_keep_until(rule, source, subject, rows, closing=closing).items():
+            for pk in ids:
+                if pk not in longest or _outlasts(until, longest[pk][0]):
+                    longest[pk] = (until, rule)
+    groups: dict = {}
+    for pk, key in longest.items():
+        groups.setdefault(key, []).append(pk)
+    return groups
 
 
 # -- per record: until when -------------------------------------------------------------
