@@ -17,13 +17,14 @@ from django.utils import timezone
 
 from portal.kernel.models import Profile
 from portal.kernel.registry import registry
-from rights import correction
+from rights import correction, stop_decisions
 from rights.choices import Kind, Status
 from rights.connectors import dispatch
 from rights.connectors.demo import seed_connector_demo
 from rights.connectors.models import ExternalSystem, SystemTask
 from rights.connectors.signing import signed_headers
 from rights.connectors.source import ConnectorSource
+from rights.connectors.summary import customer_summary
 from rights.disclosure.package import write_package
 from rights.services import request_submit
 from rights.workflow import TransitionError, transition
@@ -331,3 +332,26 @@ def test_the_demo_configures_one_external_system_and_one_e_mail_subcontractor():
     assert seed_connector_demo() == first
     assert [s.mode for s in first] == ["api", "email"]
     assert first[0].base_url == "http://127.0.0.1:8765"
+
+
+def test_an_approved_stop_of_use_restricts_the_customer_in_the_external_service(
+    officer, double, django_capture_on_commit_callbacks
+):
+    """APPI art. 35, GDPR art. 18 and 19: the restriction reaches the service too."""
+    customer = customer_with_records()
+    seed_double(double, customer)
+    api_system(double)
+    request = request_submit(
+        subject=customer, requester=customer, kind=Kind.STOP_USE, scope={"everything": True}
+    )
+    transition(request, to=Status.IN_REVIEW, actor=officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        stop_decisions.stop_decide(request=request, decisions={"all": "stop"}, actor=officer)
+    request.refresh_from_db()
+    assert customer.email.lower() in double.restricted
+    assert SystemTask.objects.get(request=request).state == State.DONE
+    assert request.status == Status.COMPLETED
+    summary = customer_summary(request)
+    assert summary.lines == [
+        "The use of your data was stopped in 2 of our systems and we told 0 partners."
+    ]

@@ -1,0 +1,47 @@
+"""A service that answers late: 202, then a signed callback to the portal (issue 23).
+
+The portal runs as a live server, the double calls its callback address over
+HTTP from its own thread, as a real service would.
+"""
+
+import time
+
+import pytest
+
+from rights.choices import Status
+from rights.connectors.models import SystemTask
+
+from .connector_support import api_system, seed_double, started_double
+from .retention_support import approve, customer_with_records, file_deletion
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def double():
+    service = started_double()
+    yield service
+    service.stop()
+
+
+def test_a_late_answer_by_callback_completes_the_deletion(live_server, settings, officer, double):
+    settings.SITE_URL = live_server.url
+    customer = customer_with_records()
+    seed_double(double, customer)
+    api_system(double)
+    double.behaviour, double.late_seconds = "late", 0.2
+    request = file_deletion(customer, categories=["contact", "usage"])
+    approve(request, officer)
+    task = SystemTask.objects.get(request=request)
+    assert task.accepted_at is not None
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        task.refresh_from_db()
+        if task.state == SystemTask.State.DONE:
+            break
+        time.sleep(0.1)
+    assert task.state == SystemTask.State.DONE
+    assert task.outcome == {"status": "done", "count": 2}
+    request.refresh_from_db()
+    assert request.status in (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
+    assert double.records_of(customer.email) == []
