@@ -12,6 +12,7 @@ import zipfile
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
 
@@ -355,3 +356,52 @@ def test_an_approved_stop_of_use_restricts_the_customer_in_the_external_service(
     assert summary.lines == [
         "The use of your data was stopped in 2 of our systems and we told 0 partners."
     ]
+
+
+def test_a_deletion_rejected_while_a_service_is_down_is_not_carried_out_there_later(
+    officer, double, django_capture_on_commit_callbacks
+):
+    customer = customer_with_records()
+    seed_double(double, customer)
+    api_system(double)
+    double.behaviour = "fail"
+    request = _deleted(customer, officer, django_capture_on_commit_callbacks)
+    task = SystemTask.objects.get(request=request)
+    assert task.state == State.PENDING
+    transition(
+        request, to=Status.REJECTED, actor=officer, reason="Asked by mistake", ground="other"
+    )
+    double.behaviour = "ok"
+    with time_machine.travel(task.next_attempt_at + dt.timedelta(minutes=1)):
+        assert dispatch.run_due() == {}
+        assert dispatch.attempt(task.pk) == "not due"
+    assert double.records_of(customer.email) != []
+
+
+def test_staff_confirm_a_staff_task_with_an_evidence_file_on_the_request_page(
+    officer, officer_client, django_capture_on_commit_callbacks, private_storage
+):
+    customer = customer_with_records()
+    ExternalSystem.objects.create(
+        name="Call-centre archive", mode="manual", categories=["contact"], operations=["erase"]
+    )
+    request = _deleted(customer, officer, django_capture_on_commit_callbacks)
+    task = SystemTask.objects.get(request=request)
+    assert (task.mode, request.status) == ("manual", Status.IN_PROGRESS)
+    page = officer_client.get(f"/admin/rights/rightsrequest/{request.pk}/change/").content.decode()
+    assert f'id="id_task{task.pk}_note"' in page and 'name="confirm_system"' in page
+
+    url = f"/admin/rights/rightsrequest/{request.pk}/systems/{task.pk}/confirm/"
+    pdf = SimpleUploadedFile("shredded.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = officer_client.post(url, {"note": "Paper files shredded.", "evidence": pdf})
+    assert response.status_code == 302
+    task.refresh_from_db()
+    request.refresh_from_db()
+    assert (task.state, task.note, task.settled_by) == (
+        State.DONE,
+        "Paper files shredded.",
+        officer,
+    )
+    assert task.evidence.name.startswith(f"connectors/{request.pk}/")
+    assert request.status in (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
