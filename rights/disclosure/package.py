@@ -55,7 +55,7 @@ from django.utils.translation import gettext
 from portal.kernel.company import CompanyContact
 from portal.kernel.registry import Record, registry
 from rights.choices import Kind
-from rights.connectors.source import disclosed_records
+from rights.connectors.source import disclosed_records, readable
 
 from .purposes_notice import build_notice, iter_notice_html, notice_json, render_notice
 from .report import (
@@ -116,6 +116,7 @@ def write_package(rights_request, fileobj) -> PackageSummary:
     external = disclosed_records(rights_request.subject, rights_request.categories)
     with translation.override(scope.language), snapshot(read_only=True):
         outline = build_outline(rights_request, scope)
+        outline.external = readable(external)
         with zipfile.ZipFile(fileobj, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             summary = PackageSummary(
                 files=[],

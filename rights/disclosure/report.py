@@ -118,6 +118,8 @@ class Outline:
     services: dict[str, Any]
     recipients: list[RecipientInfo] = field(default_factory=list)
     provision_count: int = 0
+    #: What systems outside this database returned, by system (rights.connectors).
+    external: list[dict] = field(default_factory=list)
 
     @property
     def total(self) -> int:

@@ -162,10 +162,13 @@ def test_a_disclosure_includes_what_the_external_service_returned_labelled_by_sy
     with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
         external = json.loads(archive.read("external_systems.json"))
         readme = archive.read("README.txt").decode()
+        report = archive.read("report.html").decode()
     assert external[0]["system"] == "Mailing service"
     assert {r["id"] for r in external[0]["records"]} == {"m-1", "m-2"}
     assert summary.sources["external:Mailing service"] == 2
     assert "external_systems.json" in readme
+    assert '<h3 id="external-1-title">Mailing service</h3>' in report
+    assert "2026-06-02 newsletter" in report
 
 
 def test_a_hanging_service_times_out_and_the_retry_erases_exactly_once(
