@@ -21,20 +21,13 @@ from tests.e2e.test_request_flow import _customer_logs_in_and_steps_up, _staff_l
 from tests.factories import PASSWORD
 from tests.rights.connector_support import (
     api_system,
+    double_fixture,  # noqa: F401  (the fixture "double")
     recipient_with_email_system,
     seed_double,
-    started_double,
 )
 from tests.rights.retention_support import approve, customer_with_records, file_deletion
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def double():
-    service = started_double()
-    yield service
-    service.stop()
 
 
 def test_staff_see_three_systems_in_three_states_and_the_customer_a_summary(

@@ -11,17 +11,14 @@ import pytest
 from rights.choices import Status
 from rights.connectors.models import SystemTask
 
-from .connector_support import api_system, seed_double, started_double
+from .connector_support import (
+    api_system,
+    double_fixture,  # noqa: F401  (the fixture "double")
+    seed_double,
+)
 from .retention_support import approve, customer_with_records, file_deletion
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def double():
-    service = started_double()
-    yield service
-    service.stop()
 
 
 def test_a_late_answer_by_callback_completes_the_deletion(live_server, settings, officer, double):

@@ -6,18 +6,19 @@ customer in the service. No beat runs: the retry is Celery's own.
 """
 
 import time
-import uuid
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 
-from portal.kernel.celery import app as celery_app
 from rights.choices import Status
 from rights.connectors.models import SystemTask
-from tests.test_celery_worker import _forget_queues
+from tests.test_celery_worker import worker  # noqa: F401  (the fixture)
 
-from .connector_support import api_system, seed_double, started_double
+from .connector_support import (
+    api_system,
+    double_fixture,  # noqa: F401  (the fixture "double")
+    seed_double,
+)
 from .retention_support import approve, customer_with_records, file_deletion
 
 pytestmark = [
@@ -27,33 +28,8 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def celery_worker_thread():
-    previous_queue = celery_app.conf.task_default_queue
-    celery_app.conf.task_default_queue = f"test-{uuid.uuid4().hex}"
-    _forget_queues()
-    celery_app.conf.task_always_eager = False
-    try:
-        with start_worker(
-            celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10
-        ) as started:
-            yield started
-    finally:
-        celery_app.conf.task_always_eager = True
-        celery_app.conf.task_default_queue = previous_queue
-        _forget_queues()
-
-
-@pytest.fixture
-def double():
-    service = started_double()
-    yield service
-    service.stop()
-
-
-def test_a_failed_call_is_retried_by_the_worker_after_its_back_off(
-    celery_worker_thread, double, officer, settings
-):
+@pytest.mark.usefixtures("worker")
+def test_a_failed_call_is_retried_by_the_worker_after_its_back_off(double, officer, settings):
     settings.CONNECTOR_BACKOFF_SECONDS = 1
     customer = customer_with_records()
     seed_double(double, customer)

@@ -30,19 +30,16 @@ from rights.disclosure.package import write_package
 from rights.services import request_submit
 from rights.workflow import TransitionError, transition
 
-from .connector_support import api_system, seed_double, started_double
+from .connector_support import (
+    api_system,
+    double_fixture,  # noqa: F401  (the fixture "double")
+    seed_double,
+)
 from .disclosure_support import disclosure_in_progress
 from .retention_support import approve, customer_with_records, file_deletion
 
 pytestmark = pytest.mark.django_db
 State = SystemTask.State
-
-
-@pytest.fixture
-def double():
-    service = started_double()
-    yield service
-    service.stop()
 
 
 def _deleted(customer, officer, capture, categories=("contact", "usage")):
