@@ -596,12 +596,13 @@ if DEBUG and CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.
 # Systems outside this database (rights/connectors, docs/connectors.md): the
 # back-off of HTTP connector calls (seconds, doubling up to the maximum), the
 # attempts before a call is failed for staff, how far a signature's timestamp
-# may be from now, and the days a system without its own setting has to answer.
-CONNECTOR_BACKOFF_SECONDS = env.int("CONNECTOR_BACKOFF_SECONDS", default=60)
-CONNECTOR_BACKOFF_MAX_SECONDS = env.int("CONNECTOR_BACKOFF_MAX_SECONDS", default=1800)
-CONNECTOR_MAX_ATTEMPTS = env.int("CONNECTOR_MAX_ATTEMPTS", default=10)
-CONNECTOR_SIGNATURE_TOLERANCE = env.int("CONNECTOR_SIGNATURE_TOLERANCE", default=300)
-CONNECTOR_ANSWER_DAYS = env.int("CONNECTOR_ANSWER_DAYS", default=7)
+# may be from now, and the days a system without its own setting has to answer
+# (fixed values: the contract, docs/connectors.md, states them to service teams).
+CONNECTOR_BACKOFF_SECONDS = 60
+CONNECTOR_BACKOFF_MAX_SECONDS = 1800
+CONNECTOR_MAX_ATTEMPTS = 10
+CONNECTOR_SIGNATURE_TOLERANCE = 300
+CONNECTOR_ANSWER_DAYS = 7
 CELERY_BEAT_SCHEDULE.update(
     {
         "rights-connectors-due": {

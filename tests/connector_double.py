@@ -48,6 +48,8 @@ class ConnectorDouble:
         self.behaviour = "ok"
         self.hang_seconds = 5.0
         self.late_seconds = 0.3
+        self.callback_errors: list[str] = []
+        self.fail_next = 0  # answer this many next calls with HTTP 503, then behave
         self.records: dict[str, list[dict]] = {}
         self.restricted: set[str] = set()
         self.calls: list[dict] = []  # every call received, in order
@@ -108,6 +110,10 @@ class ConnectorDouble:
         payload = json.loads(body)
         self.calls.append({"operation": operation, "key": key, "payload": payload})
         behaviour = self.behaviour
+        with self._lock:
+            if self.fail_next > 0:
+                self.fail_next -= 1
+                behaviour = "fail"
         if behaviour == "fail":
             return _respond(start_response, 503, {"error": "temporarily unavailable"})
         if behaviour == "refuse":
@@ -161,8 +167,11 @@ class ConnectorDouble:
             headers={"Content-Type": "application/json", **signed_headers(self.secret, body)},
             method="POST",
         )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            response.read()
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                response.read()
+        except OSError as error:  # the portal is gone (the test ended): keep it, as a log would
+            self.callback_errors.append(str(error))
 
 
 def _respond(start_response, status: int, data: dict):

@@ -187,12 +187,14 @@ class ConnectorAdminMixin:
         tasks = staff_rows(obj)
         if not tasks:
             return {}
+        for task in tasks:
+            # One form per row, with ids of its own (the field names stay the same).
+            task.confirm_form = ConfirmTaskForm(auto_id=f"id_task{task.pk}_%s")
+            task.impossible_form = ImpossibleForm(auto_id=f"id_task{task.pk}_%s")
         return {
             "connector_tasks": tasks,
             "connector_summary": customer_summary(obj),
             "connector_can_work": can_work,
-            "confirm_form": ConfirmTaskForm(),
-            "impossible_form": ImpossibleForm(),
         }
 
     def _task(self, request, pk, task_pk):

@@ -14,6 +14,12 @@ from .models import ExternalSystem
 
 DEMO_CONNECTOR_URL = "http://127.0.0.1:8765"
 DEMO_CONNECTOR_SECRET = "demo-connector-secret"  # the double's default; a demo value only
+#: What the mailing service holds (the demo's and the tests' configuration).
+MAILING_FIELDS = [
+    {"name": "email", "category": "contact", "label": "E-mail"},
+    {"name": "address", "category": "contact", "label": "Address"},
+    {"name": "sent", "category": "usage", "label": "Mail sent"},
+]
 
 
 def seed_connector_demo() -> list[ExternalSystem]:
@@ -24,11 +30,7 @@ def seed_connector_demo() -> list[ExternalSystem]:
             "base_url": DEMO_CONNECTOR_URL,
             "secret": DEMO_CONNECTOR_SECRET,
             "categories": ["contact", "usage"],
-            "fields": [
-                {"name": "email", "category": "contact", "label": "E-mail"},
-                {"name": "address", "category": "contact", "label": "Address"},
-                {"name": "sent", "category": "usage", "label": "Mail sent"},
-            ],
+            "fields": MAILING_FIELDS,
             "operations": ["access", "correct", "erase", "restrict"],
         },
     )

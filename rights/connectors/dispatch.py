@@ -85,6 +85,8 @@ def attempt(task_id: int) -> str:
             state=State.PENDING,
             mode=ExternalSystem.Mode.API,
             accepted_at__isnull=True,
+            # A request rejected or withdrawn meanwhile is not carried out any further.
+            request__status=Status.IN_PROGRESS,
         )
         .filter(_due_q(now))
         .update(next_attempt_at=lease, attempts=F("attempts") + 1)
@@ -180,7 +182,10 @@ def due_tasks(now=None) -> list[int]:
     now = now or timezone.now()
     return list(
         SystemTask.objects.filter(
-            state=State.PENDING, mode=ExternalSystem.Mode.API, accepted_at__isnull=True
+            state=State.PENDING,
+            mode=ExternalSystem.Mode.API,
+            accepted_at__isnull=True,
+            request__status=Status.IN_PROGRESS,
         )
         .filter(_due_q(now))
         .order_by("next_attempt_at", "pk")

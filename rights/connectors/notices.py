@@ -26,6 +26,7 @@ from portal.kernel.audit import audit_log
 from portal.kernel.emails import send_templated_email
 from portal.kernel.registry import Category
 from portal.kernel.roles import PRIVACY_OFFICER
+from rights.choices import Status
 
 from .dispatch import settle
 from .models import ExternalSystem, SystemTask
@@ -153,7 +154,10 @@ def remind_overdue(now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     counts = {"reminded": 0, "escalated": 0}
     pending = SystemTask.objects.filter(
-        state=State.PENDING, due_at__lte=now, mode__in=(ExternalSystem.Mode.EMAIL, "manual")
+        state=State.PENDING,
+        due_at__lte=now,
+        mode__in=(ExternalSystem.Mode.EMAIL, ExternalSystem.Mode.MANUAL),
+        request__status=Status.IN_PROGRESS,
     ).select_related("system", "request")
     for task in pending:
         if task.mode == ExternalSystem.Mode.EMAIL and task.reminded_at is None:

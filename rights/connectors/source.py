@@ -116,3 +116,18 @@ def disclosed_records(subject, categories=None) -> list[dict]:
         ]
         answers.append({"system": system.name, "records": records})
     return answers
+
+
+def readable(answers: list[dict]) -> list[dict]:
+    """``answers`` of :func:`disclosed_records` with each record's kind of data named."""
+    labels = dict(Category.choices)
+    return [
+        {
+            "system": answer["system"],
+            "records": [
+                {**record, "category_label": labels.get(record.get("category"), "")}
+                for record in answer["records"]
+            ],
+        }
+        for answer in answers
+    ]

@@ -55,7 +55,7 @@ from consent.models import ProvisionRecord
 from portal.kernel.company import CompanyContact
 from portal.kernel.registry import registry
 from rights.choices import Kind
-from rights.connectors.source import disclosed_records
+from rights.connectors.source import disclosed_records, readable
 
 from .purposes_notice import build_notice, iter_notice_html, notice_json, render_notice
 from .report import (
@@ -124,6 +124,7 @@ def write_package(rights_request, fileobj) -> PackageSummary:
         contextlib.ExitStack() as stack,
     ):
         outline = build_outline(rights_request, scope)
+        outline.external = readable(external)
         with zipfile.ZipFile(
             fileobj, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL
         ) as archive:

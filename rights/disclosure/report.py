@@ -131,6 +131,8 @@ class Outline:
     provision_count: int = 0
     #: What was withheld and on which ground (APPI Art. 33(2), GDPR Art. 15(4)).
     withheld: list[WithheldPart] = field(default_factory=list)
+    #: What systems outside this database returned, by system (rights.connectors).
+    external: list[dict] = field(default_factory=list)
 
     @property
     def total(self) -> int:

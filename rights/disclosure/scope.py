@@ -103,11 +103,12 @@ class PackageScope:
         if self.subject is None:
             return
         rows = source.rows(self.subject, [f.name for f in fields])
-        if not self.services:
+        withheld = self.withheld_ids(source.key)
+        if not self.services and not withheld:
             yield from rows
             return
         for row in rows:
-            if self.covers_service(row[1]):
+            if self.covers_service(row[1]) and str(row[0]) not in withheld:
                 yield row
 
     def records(self, source: Source) -> Iterator[Record]:

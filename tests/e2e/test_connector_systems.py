@@ -7,7 +7,10 @@ its state and the failed one's retry button; the customer reads the plain
 summary, in English and in Japanese.
 """
 
+import re
+
 import pytest
+from django.core import mail
 
 from portal.kernel.staff import staff_create
 from rights.choices import Status
@@ -18,24 +21,17 @@ from tests.e2e.test_request_flow import _customer_logs_in_and_steps_up, _staff_l
 from tests.factories import PASSWORD
 from tests.rights.connector_support import (
     api_system,
+    double_fixture,  # noqa: F401  (the fixture "double")
     recipient_with_email_system,
     seed_double,
-    started_double,
 )
 from tests.rights.retention_support import approve, customer_with_records, file_deletion
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def double():
-    service = started_double()
-    yield service
-    service.stop()
-
-
 def test_staff_see_three_systems_in_three_states_and_the_customer_a_summary(
-    browser, live_server, page, double, settings
+    browser, live_server, page, double, settings, axe_check
 ):
     settings.CONNECTOR_MAX_ATTEMPTS = 1
     officer = _officer()
@@ -83,6 +79,14 @@ def test_staff_see_three_systems_in_three_states_and_the_customer_a_summary(
     )
     ARTIFACTS.mkdir(exist_ok=True)
     staff.screenshot(path=str(ARTIFACTS / "connector-systems-staff-en.png"), full_page=True)
+    staff.context.add_cookies([{"name": "django_language", "value": "ja", "url": live_server.url}])
+    staff.reload()
+    section = staff.locator("#rr-systems").inner_text()
+    assert "このデータベースの外にあるシステム" in section
+    for state in ("完了", "失敗", "対応待ち"):
+        assert state in section
+    assert "お客様のデータを当社の2件のシステムから削除し、提供先0社に通知しました。" in section
+    staff.screenshot(path=str(ARTIFACTS / "connector-systems-staff-ja.png"), full_page=True)
     context.close()
 
     page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
@@ -100,6 +104,23 @@ def test_staff_see_three_systems_in_three_states_and_the_customer_a_summary(
     assert "お客様のデータを当社の2件のシステムから削除し、提供先0社に通知しました。" in box
     assert "2件のシステムの確認をまだ待っています。" in box
     page.screenshot(path=str(ARTIFACTS / "connector-systems-customer-ja.png"), full_page=True)
+    assert axe_check(page, "request page with the systems summary") == []
+
+    # The subcontractor's confirmation link, as their privacy contact opens it.
+    link = next(m for m in mail.outbox if "/connectors/confirm/" in m.body)
+    path = re.search(r"(/connectors/confirm/\S+/)", link.body).group(1)
+    contact = browser.new_context(base_url=live_server.url, locale="ja-JP").new_page()
+    contact.goto(path)
+    assert axe_check(contact, "confirmation of a privacy task") == []
+    contact.get_by_label("完了：対応しました").check()
+    contact.get_by_role("button", name="確認を送信する").click()
+    contact.wait_for_load_state()
+    assert "回答を記録しました" in contact.locator("main").inner_text()
+    assert axe_check(contact, "confirmation recorded") == []
+    contact.screenshot(path=str(ARTIFACTS / "connector-confirm-ja.png"), full_page=True)
+    contact.context.close()
+    request.refresh_from_db()
+    assert request.status == Status.IN_PROGRESS  # the billing archive has still failed
 
 
 def _officer():

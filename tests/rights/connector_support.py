@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from consent.models import ProvisionRecord, Recipient
+from rights.connectors.demo import MAILING_FIELDS
 from rights.connectors.models import ExternalSystem
 from tests.connector_double import ConnectorDouble
 
@@ -17,6 +20,14 @@ def started_double() -> ConnectorDouble:
     return ConnectorDouble(secret=SECRET).start()
 
 
+@pytest.fixture(name="double")
+def double_fixture():
+    """The double, started for the test and stopped after it (import it with noqa: F401)."""
+    service = started_double()
+    yield service
+    service.stop()
+
+
 def api_system(double, **kwargs) -> ExternalSystem:
     """The mailing service: contact details and usage, every operation, over HTTP."""
     values = {
@@ -25,11 +36,7 @@ def api_system(double, **kwargs) -> ExternalSystem:
         "base_url": double.url,
         "secret": double.secret,
         "categories": ["contact", "usage"],
-        "fields": [
-            {"name": "email", "category": "contact", "label": "E-mail"},
-            {"name": "address", "category": "contact", "label": "Address"},
-            {"name": "sent", "category": "usage", "label": "Mail sent"},
-        ],
+        "fields": MAILING_FIELDS,
         "operations": ["access", "correct", "erase", "restrict"],
         "timeout_seconds": 2,
         **kwargs,

@@ -12,35 +12,34 @@ import zipfile
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
 
 from portal.kernel.models import Profile
 from portal.kernel.registry import registry
-from rights import correction
+from rights import correction, stop_decisions
 from rights.choices import Kind, Status
 from rights.connectors import dispatch
 from rights.connectors.demo import seed_connector_demo
 from rights.connectors.models import ExternalSystem, SystemTask
 from rights.connectors.signing import signed_headers
 from rights.connectors.source import ConnectorSource
+from rights.connectors.summary import customer_summary
 from rights.disclosure.package import write_package
 from rights.services import request_submit
 from rights.workflow import TransitionError, transition
 
-from .connector_support import api_system, seed_double, started_double
+from .connector_support import (
+    api_system,
+    double_fixture,  # noqa: F401  (the fixture "double")
+    seed_double,
+)
 from .disclosure_support import disclosure_in_progress
 from .retention_support import approve, customer_with_records, file_deletion
 
 pytestmark = pytest.mark.django_db
 State = SystemTask.State
-
-
-@pytest.fixture
-def double():
-    service = started_double()
-    yield service
-    service.stop()
 
 
 def _deleted(customer, officer, capture, categories=("contact", "usage")):
@@ -160,10 +159,13 @@ def test_a_disclosure_includes_what_the_external_service_returned_labelled_by_sy
     with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
         external = json.loads(archive.read("external_systems.json"))
         readme = archive.read("README.txt").decode()
+        report = archive.read("report.html").decode()
     assert external[0]["system"] == "Mailing service"
     assert {r["id"] for r in external[0]["records"]} == {"m-1", "m-2"}
     assert summary.sources["external:Mailing service"] == 2
     assert "external_systems.json" in readme
+    assert '<h3 id="external-1-title">Mailing service</h3>' in report
+    assert "2026-06-02 newsletter" in report
 
 
 def test_a_hanging_service_times_out_and_the_retry_erases_exactly_once(
@@ -331,3 +333,75 @@ def test_the_demo_configures_one_external_system_and_one_e_mail_subcontractor():
     assert seed_connector_demo() == first
     assert [s.mode for s in first] == ["api", "email"]
     assert first[0].base_url == "http://127.0.0.1:8765"
+
+
+def test_an_approved_stop_of_use_restricts_the_customer_in_the_external_service(
+    officer, double, django_capture_on_commit_callbacks
+):
+    """APPI art. 35, GDPR art. 18 and 19: the restriction reaches the service too."""
+    customer = customer_with_records()
+    seed_double(double, customer)
+    api_system(double)
+    request = request_submit(
+        subject=customer, requester=customer, kind=Kind.STOP_USE, scope={"everything": True}
+    )
+    transition(request, to=Status.IN_REVIEW, actor=officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        stop_decisions.stop_decide(request=request, decisions={"all": "stop"}, actor=officer)
+    request.refresh_from_db()
+    assert customer.email.lower() in double.restricted
+    assert SystemTask.objects.get(request=request).state == State.DONE
+    assert request.status == Status.COMPLETED
+    summary = customer_summary(request)
+    assert summary.lines == [
+        "The use of your data was stopped in 2 of our systems and we told 0 partners."
+    ]
+
+
+def test_a_deletion_rejected_while_a_service_is_down_is_not_carried_out_there_later(
+    officer, double, django_capture_on_commit_callbacks
+):
+    customer = customer_with_records()
+    seed_double(double, customer)
+    api_system(double)
+    double.behaviour = "fail"
+    request = _deleted(customer, officer, django_capture_on_commit_callbacks)
+    task = SystemTask.objects.get(request=request)
+    assert task.state == State.PENDING
+    transition(
+        request, to=Status.REJECTED, actor=officer, reason="Asked by mistake", ground="other"
+    )
+    double.behaviour = "ok"
+    with time_machine.travel(task.next_attempt_at + dt.timedelta(minutes=1)):
+        assert dispatch.run_due() == {}
+        assert dispatch.attempt(task.pk) == "not due"
+    assert double.records_of(customer.email) != []
+
+
+def test_staff_confirm_a_staff_task_with_an_evidence_file_on_the_request_page(
+    officer, officer_client, django_capture_on_commit_callbacks, private_storage
+):
+    customer = customer_with_records()
+    ExternalSystem.objects.create(
+        name="Call-centre archive", mode="manual", categories=["contact"], operations=["erase"]
+    )
+    request = _deleted(customer, officer, django_capture_on_commit_callbacks)
+    task = SystemTask.objects.get(request=request)
+    assert (task.mode, request.status) == ("manual", Status.IN_PROGRESS)
+    page = officer_client.get(f"/admin/rights/rightsrequest/{request.pk}/change/").content.decode()
+    assert f'id="id_task{task.pk}_note"' in page and 'name="confirm_system"' in page
+
+    url = f"/admin/rights/rightsrequest/{request.pk}/systems/{task.pk}/confirm/"
+    pdf = SimpleUploadedFile("shredded.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = officer_client.post(url, {"note": "Paper files shredded.", "evidence": pdf})
+    assert response.status_code == 302
+    task.refresh_from_db()
+    request.refresh_from_db()
+    assert (task.state, task.note, task.settled_by) == (
+        State.DONE,
+        "Paper files shredded.",
+        officer,
+    )
+    assert task.evidence.name.startswith(f"connectors/{request.pk}/")
+    assert request.status in (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
