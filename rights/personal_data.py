@@ -248,3 +248,9 @@ registry.register(
         ],
     )
 )
+
+registry.exempt(
+    "rights.NoticeText",
+    reason="The wording of a notice, written by staff: it names its author, holds no "
+    "customer's data.",
+)
