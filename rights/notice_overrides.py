@@ -21,7 +21,6 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.template.defaultfilters import date as date_filter
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -193,17 +192,18 @@ def notice_text_save(*, kind: str, language: str, subject: str, body: str, autho
     check_placeholders(subject)
     check_placeholders(body)
     with transaction.atomic():
-        last = (
+        # PostgreSQL locks no rows of an aggregate: lock the versions, then count on.
+        versions = list(
             NoticeText.objects.select_for_update()
             .filter(kind=kind, language=language)
-            .aggregate(last=Max("version"))["last"]
+            .values_list("version", flat=True)
         )
         return NoticeText.objects.create(
             kind=kind,
             language=language,
             subject=subject.strip(),
             body=body.strip(),
-            version=(last or 0) + 1,
+            version=max(versions, default=0) + 1,
             author=author,
         )
 
