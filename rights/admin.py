@@ -28,7 +28,7 @@ from .admin_working_page import (
     scope_summary,
     timeline,
 )
-from .choices import Regime, RejectionGround, Status
+from .choices import Regime, RejectionGround
 from .disclosure.admin import DisclosureAdminMixin
 from .fee_admin import RequestFeeAdminMixin
 from .models import RightsRequest
@@ -375,7 +375,7 @@ class RightsRequestAdmin(
             # The buttons are exactly the moves the workflow accepts now; the
             # moves its rules hold back are listed with the reason.
             "allowed": [
-                (status, Status(status).label)
+                (status, self.transition_label(obj, status))
                 for status in workflow.allowed_transitions(obj, request.user)
             ]
             if can_work

@@ -40,6 +40,12 @@ class ErasurePlanAdminMixin:
             and not obj.deferred_erasures.exists()
         )
 
+    def transition_label(self, obj, status: str) -> str:
+        """A status button's label; a deletion's "in progress" says its plan comes first."""
+        if self.needs_erasure_plan(obj, status):
+            return _("In progress (shows the erasure plan first)")
+        return Status(status).label
+
     def erasure_plan_redirect(self, obj):
         return HttpResponseRedirect(
             reverse("admin:rights_rightsrequest_erasure_plan", args=[obj.pk])
