@@ -259,7 +259,9 @@ class RightsRequestAdmin(
         if not form.is_valid():
             self._report(request, form)
             return self._back(obj)
-        if self.needs_erasure_plan(obj, form.cleaned_data["to"]):
+        if self.needs_erasure_plan(obj, form.cleaned_data["to"]) and self.may_start(
+            obj, request.user
+        ):
             # A deletion erases as it enters "in progress": its plan is shown first.
             return self.erasure_plan_redirect(obj)
         try:
