@@ -28,7 +28,7 @@ from .admin_working_page import (
     scope_summary,
     timeline,
 )
-from .choices import Regime, RejectionGround, Status
+from .choices import Regime, RejectionGround
 from .connectors.admin import ConnectorAdminMixin
 from .disclosure.admin import DisclosureAdminMixin
 from .fee_admin import RequestFeeAdminMixin
@@ -264,7 +264,9 @@ class RightsRequestAdmin(
         if not form.is_valid():
             self._report(request, form)
             return self._back(obj)
-        if self.needs_erasure_plan(obj, form.cleaned_data["to"]):
+        if self.needs_erasure_plan(obj, form.cleaned_data["to"]) and self.may_start(
+            obj, request.user
+        ):
             # A deletion erases as it enters "in progress": its plan is shown first.
             return self.erasure_plan_redirect(obj)
         try:
@@ -380,7 +382,7 @@ class RightsRequestAdmin(
             # The buttons are exactly the moves the workflow accepts now; the
             # moves its rules hold back are listed with the reason.
             "allowed": [
-                (status, Status(status).label)
+                (status, self.transition_label(obj, status))
                 for status in workflow.allowed_transitions(obj, request.user)
             ]
             if can_work
@@ -409,4 +411,6 @@ report_pages.register(admin.site)
 
 
 # Retention rules, legal holds, deferred erasures, runs and the ledger.
+# Notice texts edited by the privacy office.
+from . import notice_text_admin  # noqa: E402, F401
 from .retention import admin as retention_admin  # noqa: E402, F401

@@ -20,6 +20,7 @@ from . import correction, stop_decisions
 from .choices import EventKind, RejectionGround
 from .disclosure.delivery_notices import delivery_notice_context
 from .models import RequestNotification, RightsRequest
+from .notice_overrides import current_text, placeholder_values, render_text
 from .requesters.follow_links import follow_token
 
 
@@ -93,6 +94,10 @@ def render_notice(
 
         if context["ground"] in RejectionGround.values:
             context["ground_label"] = str(RejectionGround(context["ground"]).label)
+        # A text the privacy office edited in the admin comes first (rights.notice_overrides).
+        edited = current_text(notification.kind, language)
+        if edited is not None:
+            return render_text(edited, placeholder_values(context), follow_url=follow_url)
         subject = render_to_string("rights/notice_subject.txt", context)
         body = render_to_string("rights/notice.txt", context)
     return " ".join(subject.split()), body.strip()

@@ -40,6 +40,7 @@ from rights import fees, workflow
 from rights.choices import Status
 from rights.connectors.models import ExternalSystem
 from rights.models import FeeSchedule, PaymentEvent
+from rights.notice_overrides import notice_text_save
 from rights.retention.holds.services import hold_place
 from rights.retention.models import DeferredErasure, ErasureLedgerEntry, RetentionRule, RetentionRun
 from rights.services import request_submit
@@ -72,6 +73,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "rights.rightsrequest": {OFFICER: "vac", HANDLER: "vac"},
     "rights.retentionrule": {OFFICER: "vac", HANDLER: "v"},
     "rights.legalhold": {OFFICER: "vac", HANDLER: "v"},
+    "rights.noticetext": {OFFICER: "vac", HANDLER: "v"},  # wording: officers write
     "rights.deferrederasure": {OFFICER: "v", HANDLER: "v"},
     "rights.retentionrun": {OFFICER: "v", HANDLER: "v"},
     "rights.erasureledgerentry": {OFFICER: "v", HANDLER: "v"},
@@ -188,6 +190,9 @@ BUILDERS: dict[str, Callable] = {
         category="transactions",
     ),
     "rights.retentionrun": lambda w, c, s: RetentionRun.objects.create(job="sweep"),
+    "rights.noticetext": lambda w, c, s: notice_text_save(
+        kind="received", language="en", subject="s", body="b", author=w.officer
+    ),
     "rights.erasureledgerentry": lambda w, c, s: ErasureLedgerEntry.objects.create(
         request=_request(w, "deletion", c, s),
         subject=c,

@@ -63,6 +63,8 @@ ACTION_LABELS = {
     "identity.not_verified": _("Identity not verified"),
     "identity.subject_matched": _("Requester matched to a customer"),
     "identity.verified": _("Identity verified"),
+    "notice.text_published": _("Notice text published"),
+    "notice.text_reset": _("Notice text back to the shipped text"),
     "otp.failure": _("Code refused"),
     "otp.success": _("Code accepted"),
     "otp.throttled": _("Codes throttled"),

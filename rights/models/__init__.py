@@ -30,6 +30,7 @@ from ..retention.models import (  # noqa: F401
 )
 from .api import ApiFiling
 from .fees import FeeSchedule, FeeScheduleQuerySet, Payment, PaymentEvent
+from .notice_texts import NoticeText
 from .requests import (
     OPEN_STATUSES,
     PAUSED_STATUSES,
@@ -42,6 +43,7 @@ from .requests import (
 from .thread import RequestEvent, RequestMessage, RequestNotification, _attachment_path
 
 __all__ = [
+    "NoticeText",
     "OPEN_STATUSES",
     "PAUSED_STATUSES",
     "AccountClosure",

@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
+from rights import workflow
 from rights.choices import Kind, Status
 from rights.workflow import TransitionError
 
@@ -34,11 +35,23 @@ class ErasurePlanAdminMixin:
 
     @staticmethod
     def needs_erasure_plan(obj, to: str) -> bool:
+        """A deletion's move to "in progress" without a confirmed plan yet."""
         return (
             obj.kind == Kind.DELETION
             and to == Status.IN_PROGRESS
             and not obj.deferred_erasures.exists()
         )
+
+    @staticmethod
+    def may_start(obj, user) -> bool:
+        """The workflow would accept the move now (else its refusal is shown as usual)."""
+        return Status.IN_PROGRESS in workflow.allowed_transitions(obj, user)
+
+    def transition_label(self, obj, status: str) -> str:
+        """A status button's label; a deletion's "in progress" says its plan comes first."""
+        if self.needs_erasure_plan(obj, status):
+            return _("In progress (shows the erasure plan first)")
+        return Status(status).label
 
     def erasure_plan_redirect(self, obj):
         return HttpResponseRedirect(
@@ -49,7 +62,11 @@ class ErasurePlanAdminMixin:
         obj = self._object_for_work(request, pk)
         if obj.kind != Kind.DELETION:
             raise Http404
-        if obj.subject is None or not self.needs_erasure_plan(obj, Status.IN_PROGRESS):
+        if (
+            obj.subject is None
+            or not self.needs_erasure_plan(obj, Status.IN_PROGRESS)
+            or not self.may_start(obj, request.user)
+        ):
             self.message_user(request, _("This deletion has no plan to confirm."), messages.WARNING)
             return self._back(obj)
         if request.method == "POST":

@@ -27,7 +27,15 @@ def test_in_progress_shows_the_plan_and_a_changed_plan_is_shown_again(
     workflow.transition(request, to=Status.IN_REVIEW, actor=officer)
     context, staff = staff_page(browser, live_server, officer, language)
     staff.goto(f"/admin/rights/rightsrequest/{request.pk}/change/")
-    staff.locator("button[name=to][value=in_progress]").click()
+    button = staff.locator("button[name=to][value=in_progress]")
+    assert (
+        button.inner_text()
+        == {
+            "en": "In progress (shows the erasure plan first)",
+            "ja": "対応中へ（先に消去計画を表示）",
+        }[language]
+    )
+    button.click()
     staff.wait_for_url("**/erasure-plan/")
     table = staff.locator("#rr-plan")
     assert table.locator("tr.rr-plan-erase").count() >= 1

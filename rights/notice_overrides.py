@@ -1,0 +1,235 @@
+"""Notice texts staff edit in the admin, and the lookup the notice rendering asks first.
+
+A notice's subject line and body ship as templates (``rights/notice_subject.txt``,
+``rights/notice.txt``). The privacy office may replace them per notice and per
+language without a deploy: a version is written as a draft, previewed with sample
+values, then published; :func:`current_text` is the latest published version, and
+the shipped template is used when there is none or the latest is a reset.
+
+An edited text is plain text with placeholders in braces (:data:`PLACEHOLDERS`),
+never a template: staff cannot reach data the notice does not already state. The
+link to the follow page of a recipient without an account is added after it, as
+the shipped text does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.template.defaultfilters import date as date_filter
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from portal.kernel.audit import audit_log
+from portal.kernel.personal_data import yen
+
+from .choices import Kind, RejectionGround
+from .models import NoticeText
+
+PLACEHOLDERS = {
+    "reference": _("the request's number, e.g. R-000123"),
+    "kind": _("what was asked, e.g. Disclosure"),
+    "due_date": _("the date we answer by"),
+    "reason": _("the reason or the question written by staff"),
+    "legal_ground": _("the legal ground of a refusal"),
+    "outcome": _("what a correction or a stop changed"),
+    "complaint_rights": _("where the person may complain, under the request's law"),
+    "fee_amount": _("the fee"),
+    "fee_reference": _("the payment reference"),
+    "fee_pay_by": _("the date to pay by"),
+    "fees_url": _("the page of published fees"),
+    "download_url": _("the download link of a disclosure"),
+    "page": _("where to read more: the request's page, or the page below"),
+}
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+# Notices that state a decision's outcome after their first line.
+_WITH_OUTCOME = ("completed", "partially_completed", "rejected")
+_SAMPLE_DUE = dt.datetime(2099, 12, 31, 12)
+_SAMPLE_PAY_BY = dt.datetime(2099, 11, 30, 12)
+
+
+def check_placeholders(text: str) -> None:
+    unknown = sorted({name for name in _PLACEHOLDER.findall(text) if name not in PLACEHOLDERS})
+    if unknown:
+        raise ValidationError(
+            gettext("Unknown placeholder: %(names)s. Use: %(known)s.")
+            % {
+                "names": ", ".join(f"{{{n}}}" for n in unknown),
+                "known": ", ".join(f"{{{n}}}" for n in PLACEHOLDERS),
+            }
+        )
+
+
+def latest_published(kind: str, language: str) -> NoticeText | None:
+    """The version published last for this notice and language (a reset included)."""
+    language = (language or settings.LANGUAGE_CODE).split("-")[0]
+    return (
+        NoticeText.objects.published()
+        .filter(kind=kind, language=language)
+        .order_by("-published_at", "-version")
+        .first()
+    )
+
+
+def current_text(kind: str, language: str) -> NoticeText | None:
+    """The published text in use for this notice and language; None: the shipped one."""
+    latest = latest_published(kind, language)
+    return None if latest is None or latest.reset else latest
+
+
+def _page(has_account: bool) -> str:
+    if has_account:
+        return gettext("the request's page in the portal")
+    return gettext("the page below")
+
+
+def placeholder_values(context: dict) -> dict[str, str]:
+    """The placeholders' values for one notice, from the context the shipped template gets.
+    Call in the recipient's language."""
+    request = context["request"]
+    outcome = ""
+    if context.get("outcome"):
+        outcome = render_to_string("rights/notice_outcome.txt", context).strip()
+    return {
+        "reference": request.reference,
+        "kind": str(request.get_kind_display()),
+        "due_date": date_filter(context["due_at"], "Y-m-d") if context.get("due_at") else "",
+        "reason": context.get("reason", ""),
+        "legal_ground": context.get("ground_label", ""),
+        "outcome": outcome,
+        "complaint_rights": render_to_string("rights/complaint_rights.txt", context).strip(),
+        "fee_amount": context.get("fee_amount", ""),
+        "fee_reference": context.get("fee_reference", ""),
+        "fee_pay_by": date_filter(context["fee_pay_by"], "Y-m-d")
+        if context.get("fee_pay_by")
+        else "",
+        "fees_url": context.get("fees_url", ""),
+        "download_url": context.get("download_url", ""),
+        "page": _page(context.get("has_account", True)),
+    }
+
+
+def render_text(
+    text: NoticeText, values: dict[str, str], *, follow_url: str = ""
+) -> tuple[str, str]:
+    """(subject line, body) of an edited text with ``values``; call in its language."""
+
+    def fill(template: str) -> str:
+        return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), template)
+
+    body = re.sub(r"\n{3,}", "\n\n", fill(text.body).replace("\r\n", "\n")).strip()
+    if follow_url:
+        body += "\n\n" + gettext(
+            "Follow the request here: its status, our notices, and a form to write to us. You "
+            "first confirm your address with a code we e-mail to you."
+        )
+        body += "\n" + follow_url
+    return " ".join(fill(text.subject).split()), body
+
+
+def sample_values(language: str) -> dict[str, str]:
+    """Made-up values for the preview, in ``language``."""
+    with translation.override(language):
+        context = {
+            "request": SimpleNamespace(
+                reference="R-000123", get_kind_display=lambda: Kind.DISCLOSURE.label, regime="appi"
+            ),
+            "due_at": timezone.localtime() + dt.timedelta(days=14),
+            "reason": gettext("(The reason or the question you write on the request.)"),
+            "ground_label": str(RejectionGround.IDENTITY.label),
+            "fee_amount": yen(1000),
+            "fee_reference": "F-2026-ABCD",
+            "fee_pay_by": timezone.localtime() + dt.timedelta(days=30),
+            "fees_url": f"{settings.SITE_URL}{reverse('fees')}",
+            "download_url": f"{settings.SITE_URL}/downloads/…/",
+            "has_account": True,
+        }
+        return placeholder_values(context)
+
+
+def shipped_text(kind: str, language: str) -> tuple[str, str]:
+    """The shipped subject and body of a notice with placeholders in place of the
+    values: the starting point of an edit."""
+    aware = timezone.make_aware
+    context = {
+        "request": SimpleNamespace(
+            reference="{reference}", get_kind_display="{kind}", regime="appi"
+        ),
+        "kind": kind,
+        "has_account": True,
+        "reason": "{reason}",
+        "ground": RejectionGround.IDENTITY,
+        "ground_label": "{legal_ground}",
+        "due_at": aware(_SAMPLE_DUE),
+        "fee_reference": "{fee_reference}",
+        "fee_amount": "{fee_amount}",
+        "fee_pay_by": aware(_SAMPLE_PAY_BY),
+        "fees_url": "{fees_url}",
+    }
+    with translation.override(language):
+        subject = " ".join(render_to_string("rights/notice_subject.txt", context).split())
+        body = render_to_string("rights/notice.txt", context).strip()
+        complaint = render_to_string("rights/complaint_rights.txt", context).strip()
+    body = body.replace(complaint, "{complaint_rights}")
+    body = body.replace(date_filter(aware(_SAMPLE_DUE), "Y-m-d"), "{due_date}")
+    body = body.replace(date_filter(aware(_SAMPLE_PAY_BY), "Y-m-d"), "{fee_pay_by}")
+    if kind in _WITH_OUTCOME:
+        first, _sep, rest = body.partition("\n")
+        body = f"{first}\n{{outcome}}\n{rest}"
+    return subject, body
+
+
+def notice_text_save(*, kind: str, language: str, subject: str, body: str, author) -> NoticeText:
+    """A new draft version; ValidationError (nothing written) on an unknown placeholder."""
+    check_placeholders(subject)
+    check_placeholders(body)
+    with transaction.atomic():
+        # PostgreSQL locks no rows of an aggregate: lock the versions, then count on.
+        versions = list(
+            NoticeText.objects.select_for_update()
+            .filter(kind=kind, language=language)
+            .values_list("version", flat=True)
+        )
+        return NoticeText.objects.create(
+            kind=kind,
+            language=language,
+            subject=subject.strip(),
+            body=body.strip(),
+            version=max(versions, default=0) + 1,
+            author=author,
+        )
+
+
+def notice_text_publish(*, text: NoticeText, actor, http_request=None) -> NoticeText:
+    """Put a draft in use: notices sent from now on read it."""
+    with transaction.atomic():
+        locked = NoticeText.objects.select_for_update().get(pk=text.pk)
+        if locked.published_at is not None:
+            raise ValidationError(gettext("This version is already published."))
+        locked.published_at, locked.published_by = timezone.now(), actor
+        locked.save(update_fields=["published_at", "published_by"])
+        audit_log(
+            action="notice.text_reset" if locked.reset else "notice.text_published",
+            actor=actor,
+            target=locked,
+            request=http_request,
+            details={"kind": locked.kind, "language": locked.language, "version": locked.version},
+        )
+    text.refresh_from_db()
+    return text
+
+
+def notice_text_reset(*, kind: str, language: str, actor, http_request=None) -> NoticeText:
+    """Put the shipped text back in use, as a new (published) version."""
+    version = notice_text_save(kind=kind, language=language, subject="", body="", author=actor)
+    NoticeText.objects.filter(pk=version.pk).update(reset=True)
+    version.refresh_from_db()
+    return notice_text_publish(text=version, actor=actor, http_request=http_request)
