@@ -205,7 +205,8 @@ def subjects_allowed_for_use(
       a restriction of data kept after a deletion request excludes them from
       every purpose but one resting on a legal obligation (GDPR Art. 18(2));
     - a required purpose allows everyone else (the contract, the accepted policy);
-    - an optional purpose allows those whose latest choice for it is "granted".
+    - an optional purpose allows those whose latest choice for it is "granted";
+      one used until withdrawn (``is_opt_out``) also those who never chose.
     """
     if not purpose.is_active:
         return User.objects.none()
@@ -219,9 +220,10 @@ def subjects_allowed_for_use(
     users = User.objects.exclude(Exists(stopped))
     if purpose.is_required:
         return users
-    return users.annotate(_choice=_latest_choice(purpose, at)).filter(
-        _choice=ConsentRecord.Action.GRANTED
-    )
+    users = users.annotate(_choice=_latest_choice(purpose, at))
+    if purpose.is_opt_out:
+        return users.filter(Q(_choice__isnull=True) | Q(_choice=ConsentRecord.Action.GRANTED))
+    return users.filter(_choice=ConsentRecord.Action.GRANTED)
 
 
 def subjects_allowed_for_provision(
