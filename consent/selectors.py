@@ -234,8 +234,9 @@ def subjects_allowed_for_provision(
 ) -> QuerySet[User]:
     """Customers whose data may go to ``recipient`` now (or at ``at``).
 
-    - an inactive recipient or a public authority receives nothing this way
-      (authorities receive data only under law, case by case: AuthorityRequest);
+    - an inactive recipient, a public authority or a successor receives nothing
+      this way (authorities receive data only under law, case by case:
+      AuthorityRequest; a successor by a recorded succession, APPI Art. 27(5)(ii));
     - a stop of provision to this recipient, or to every recipient, excludes;
     - a subcontractor receives data for a purpose of its own (outsourcing,
       APPI Art. 27(5)(i)), and a joint user for a purpose of the published
@@ -246,7 +247,10 @@ def subjects_allowed_for_provision(
 
     ``purpose`` narrows the question to one of the recipient's purposes.
     """
-    if not recipient.is_active or recipient.kind == Recipient.Kind.PUBLIC_AUTHORITY:
+    if not recipient.is_active or recipient.kind in (
+        Recipient.Kind.PUBLIC_AUTHORITY,
+        Recipient.Kind.SUCCESSOR,
+    ):
         return User.objects.none()
     purposes = [p for p in recipient.purposes.all() if p.is_active]
     if purpose is not None:
