@@ -397,4 +397,6 @@ report_pages.register(admin.site)
 
 
 # Retention rules, legal holds, deferred erasures, runs and the ledger.
+# Corporate customers, their members and designated contact.
+from . import organisation_admin  # noqa: E402, F401
 from .retention import admin as retention_admin  # noqa: E402, F401

@@ -39,18 +39,24 @@ def request_submit(
     channel: str = Channel.PORTAL,
     regime: str | None = None,
     received_at: dt.datetime | None = None,
+    organisation=None,
     actor=None,
     http_request=None,
 ) -> RightsRequest:
     """File a request: compute its deadlines, record it, tell the person.
 
     ``received_at`` defaults to now; staff entering a letter give the date it
-    arrived, from which the deadline counts.
+    arrived, from which the deadline counts. ``organisation``: the request is
+    about that corporate customer's account, whose members read the answers;
+    only one of its members may file it (ValueError otherwise).
     """
+    if organisation is not None and not organisation.is_member(requester):
+        raise ValueError("Only a member files a request about a corporate customer's account.")
     with transaction.atomic():
         request = RightsRequest(
             subject=subject,
             requester=requester,
+            organisation=organisation,
             kind=kind,
             channel=channel,
             categories=list(categories or []),

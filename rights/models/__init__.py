@@ -27,6 +27,7 @@ from ..retention.models import (  # noqa: F401
     RetentionRun,
 )
 from .fees import FeeSchedule, FeeScheduleQuerySet, Payment, PaymentEvent
+from .organisations import Organisation, OrganisationMember
 from .requests import (
     OPEN_STATUSES,
     PAUSED_STATUSES,
@@ -39,6 +40,8 @@ from .requests import (
 from .thread import RequestEvent, RequestMessage, RequestNotification, _attachment_path
 
 __all__ = [
+    "Organisation",
+    "OrganisationMember",
     "OPEN_STATUSES",
     "PAUSED_STATUSES",
     "AccountClosure",

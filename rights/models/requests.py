@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.kernel.fields import EncryptedJSONField
 
 from ..choices import Channel, DeliveryMethod, Kind, PauseReason, Regime, RejectionGround, Status
+from .organisations import OrganisationMember
 
 OPEN_STATUSES = (
     Status.SUBMITTED,
@@ -47,8 +48,18 @@ class RightsRequestQuerySet(models.QuerySet):
         return self.filter(status__in=OPEN_STATUSES)
 
     def for_customer(self, user):
-        """Requests a customer may see: about them, or filed by them."""
-        return self.filter(models.Q(subject=user) | models.Q(requester=user))
+        """Requests a customer may see: about them, filed by them, or about the account of
+        a corporate customer they are a member of (never a member's own request)."""
+        return self.filter(
+            models.Q(subject=user)
+            | models.Q(requester=user)
+            | models.Q(
+                organisation__isnull=False,
+                organisation__in=models.Subquery(
+                    OrganisationMember.objects.filter(user=user).values("organisation")
+                ),
+            )
+        )
 
     def overdue(self, now: dt.datetime | None = None):
         paused = list(PAUSED_STATUSES)
@@ -86,6 +97,18 @@ class RightsRequest(models.Model):
         related_name="filed_rights_requests",
         verbose_name=_("requester"),
         help_text=_("Who filed it: the customer, or an agent acting for them."),
+    )
+    organisation = models.ForeignKey(
+        "rights.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="requests",
+        verbose_name=_("corporate customer"),
+        help_text=_(
+            "Set when the request is about a corporate customer's account: its members may "
+            "read the answers. Empty for a request about a person's own data."
+        ),
     )
     kind = models.CharField(
         _("kind"), max_length=20, choices=Kind.choices, help_text=_("The right exercised.")
