@@ -158,7 +158,9 @@ def dashboard(request):
     ]
     recipients = [
         {"recipient": recipient, "allowed": services.may_provide(subject, recipient)}
-        for recipient in selectors.active_recipients().exclude(kind=Recipient.Kind.PUBLIC_AUTHORITY)
+        for recipient in selectors.active_recipients().exclude(
+            kind__in=[Recipient.Kind.PUBLIC_AUTHORITY, Recipient.Kind.SUCCESSOR]
+        )
     ]
     status = selectors.policy_status(subject)
     return render(

@@ -115,3 +115,12 @@ def test_the_disclosure_shows_the_transfer_to_the_successor_appi_art_27_5_ii_and
     assert row["ground_code"] == "succession" and row["ground"] == GROUND_TEXT
     assert row["recipient"] == "New Smile Mobile K.K."
     assert any(r["kind"] == "successor" for r in data["recipients"])
+
+
+def test_the_consent_page_does_not_offer_a_successor_as_a_recipient_appi_art_27_5_ii(
+    stepped_up_client,
+):
+    """APPI art. 27(5)(ii): a successor is not a recipient a customer consents to."""
+    successor = _successor()
+    rows = stepped_up_client.get("/consent/").context["recipients"]
+    assert successor.pk not in [row["recipient"].pk for row in rows]
