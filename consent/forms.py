@@ -53,8 +53,7 @@ class SignupConsentMixin(PurposeChoicesMixin):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # A purpose used until withdrawn asks for no consent: it is not offered here.
-        self.add_purpose_fields(selectors.optional_purposes().filter(is_opt_out=False))
+        self.add_purpose_fields(selectors.consent_purposes())
         self.policy_version = selectors.current_policy_version()
         if self.policy_version is not None:
             self.fields["accept_policy"] = forms.BooleanField(

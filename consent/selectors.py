@@ -136,6 +136,12 @@ def optional_purposes() -> QuerySet[Purpose]:
     return active_purposes().filter(is_required=False)
 
 
+def consent_purposes() -> QuerySet[Purpose]:
+    """The optional purposes that need consent: those asked at sign-up (a purpose
+    used until withdrawn is not asked, only offered for withdrawal)."""
+    return optional_purposes().filter(is_opt_out=False)
+
+
 def active_recipients() -> QuerySet[Recipient]:
     return Recipient.objects.filter(is_active=True).prefetch_related("purposes")
 
