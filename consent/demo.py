@@ -57,7 +57,7 @@ def seed_consent_demo(*, customer, officer) -> None:
             subject=customer,
             consent=services.SignupConsent(
                 policy_version=selectors.current_policy_version(),
-                purposes=dict.fromkeys(selectors.optional_purposes(), True),
+                purposes=dict.fromkeys(selectors.consent_purposes(), True),
             ),
         )
 

@@ -53,7 +53,7 @@ class SignupConsentMixin(PurposeChoicesMixin):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.add_purpose_fields(selectors.optional_purposes())
+        self.add_purpose_fields(selectors.consent_purposes())
         self.policy_version = selectors.current_policy_version()
         if self.policy_version is not None:
             self.fields["accept_policy"] = forms.BooleanField(

@@ -153,6 +153,12 @@ def optional_purposes() -> QuerySet[Purpose]:
     return active_purposes().filter(is_required=False)
 
 
+def consent_purposes() -> QuerySet[Purpose]:
+    """The optional purposes that need consent: those asked at sign-up (a purpose
+    used until withdrawn is not asked, only offered for withdrawal)."""
+    return optional_purposes().filter(is_opt_out=False)
+
+
 def active_recipients() -> QuerySet[Recipient]:
     return Recipient.objects.filter(is_active=True).prefetch_related("purposes")
 
@@ -239,7 +245,8 @@ def subjects_allowed_for_use(
       a restriction of data kept after a deletion request excludes them from
       every purpose but one resting on a legal obligation (GDPR Art. 18(2));
     - a required purpose allows everyone else (the contract, the accepted policy);
-    - an optional purpose allows those whose latest choice for it is "granted".
+    - an optional purpose allows those whose latest choice for it is "granted";
+      one used until withdrawn (``is_opt_out``) also those who never chose.
     """
     if not purpose.is_active:
         return User.objects.none()
@@ -253,9 +260,10 @@ def subjects_allowed_for_use(
     users = User.objects.exclude(Exists(stopped))
     if purpose.is_required:
         return users
-    return users.annotate(_choice=_latest_choice(purpose, at)).filter(
-        _choice=ConsentRecord.Action.GRANTED
-    )
+    users = users.annotate(_choice=_latest_choice(purpose, at))
+    if purpose.is_opt_out:
+        return users.filter(Q(_choice__isnull=True) | Q(_choice=ConsentRecord.Action.GRANTED))
+    return users.filter(_choice=ConsentRecord.Action.GRANTED)
 
 
 def subjects_allowed_for_provision(
@@ -266,8 +274,9 @@ def subjects_allowed_for_provision(
 ) -> QuerySet[User]:
     """Customers whose data may go to ``recipient`` now (or at ``at``).
 
-    - an inactive recipient or a public authority receives nothing this way
-      (authorities receive data only under law, case by case: AuthorityRequest);
+    - an inactive recipient, a public authority or a successor receives nothing
+      this way (authorities receive data only under law, case by case:
+      AuthorityRequest; a successor by a recorded succession, APPI Art. 27(5)(ii));
     - a stop of provision to this recipient, or to every recipient, excludes;
     - a subcontractor receives data for a purpose of its own (outsourcing,
       APPI Art. 27(5)(i)), and a joint user for a purpose of the published
@@ -278,7 +287,10 @@ def subjects_allowed_for_provision(
 
     ``purpose`` narrows the question to one of the recipient's purposes.
     """
-    if not recipient.is_active or recipient.kind == Recipient.Kind.PUBLIC_AUTHORITY:
+    if not recipient.is_active or recipient.kind in (
+        Recipient.Kind.PUBLIC_AUTHORITY,
+        Recipient.Kind.SUCCESSOR,
+    ):
         return User.objects.none()
     purposes = [p for p in recipient.purposes.all() if p.is_active]
     if purpose is not None:

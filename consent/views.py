@@ -126,7 +126,8 @@ def dashboard(request):
     subject = request.user
     optional = list(selectors.optional_purposes())
     latest = selectors.current_choices(subject)
-    current = {pk: row.action == ConsentRecord.Action.GRANTED for pk, row in latest.items()}
+    current = {p.pk: True for p in optional if p.is_opt_out}
+    current.update({pk: row.action == ConsentRecord.Action.GRANTED for pk, row in latest.items()})
     data = request.POST if request.method == "POST" else None
     form = ConsentChoicesForm(data, purposes=optional, current=current)
     if request.method == "POST" and form.is_valid():
@@ -157,7 +158,9 @@ def dashboard(request):
     ]
     recipients = [
         {"recipient": recipient, "allowed": services.may_provide(subject, recipient)}
-        for recipient in selectors.active_recipients().exclude(kind=Recipient.Kind.PUBLIC_AUTHORITY)
+        for recipient in selectors.active_recipients().exclude(
+            kind__in=[Recipient.Kind.PUBLIC_AUTHORITY, Recipient.Kind.SUCCESSOR]
+        )
     ]
     status = selectors.policy_status(subject)
     return render(

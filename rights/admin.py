@@ -412,5 +412,9 @@ report_pages.register(admin.site)
 
 # Retention rules, legal holds, deferred erasures, runs and the ledger.
 # Notice texts edited by the privacy office.
-from . import notice_text_admin  # noqa: E402, F401
+# Corporate customers, their members and designated contact.
+from . import (
+    notice_text_admin,  # noqa: E402, F401
+    organisation_admin,  # noqa: E402, F401
+)
 from .retention import admin as retention_admin  # noqa: E402, F401

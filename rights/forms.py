@@ -12,6 +12,7 @@ from portal.kernel.registry import Category, RecordNotFound, registry
 
 from .choices import DeliveryMethod, Kind
 from .correction import display, field_label, plain
+from .models import Organisation
 from .uploads import check_upload
 
 # A source with more records than this per customer (e.g. usage history) is
@@ -88,6 +89,19 @@ class RequestForm(forms.Form):
     def __init__(self, *args, subject, **kwargs):
         self.subject = subject
         super().__init__(*args, **kwargs)
+        organisations = Organisation.objects.filter(members__user=subject).order_by("name")
+        if subject is not None and organisations.exists():
+            # Members of a corporate customer may ask about its account; the answer
+            # is then readable by its members, so never for their own data.
+            self.fields["organisation"] = forms.ModelChoiceField(
+                label=_("About"),
+                queryset=organisations,
+                required=False,
+                empty_label=_("My own personal data"),
+                help_text=_(
+                    "A request about your company's account is answered to its members too."
+                ),
+            )
         # The kind's own questions first, the free-text details last.
         self.order_fields([name for name in self.fields if name != "details"] + ["details"])
 

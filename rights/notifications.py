@@ -69,18 +69,31 @@ def recipients_of(request: RightsRequest, kind: str) -> list[Recipient]:
     """Who is told of a notice of ``kind`` about ``request``.
 
     Without an identity (a customer's own request in the portal): the person,
-    else whoever filed it. With one (the public form, staff-entered requests):
-    the requester at the address they confirmed — for a legal representative
-    of a minor or an adult ward only the representative, who exercises the
-    person's rights in their place (APPI Art. 37). For an appointed agent the
-    person is also told, where an address is known, that a request was made in
-    their name and how it ended: the agent acts only on the person's
-    permission, which the person may deny (APPI Art. 37, CCPA §7063).
+    else whoever filed it; for a request about a corporate customer's account the
+    designated contact also receives the outcome. With one (the public form,
+    staff-entered requests): the requester at the address they confirmed —
+    for a legal representative of a minor or an adult ward only the
+    representative, who exercises the person's rights in their place (APPI
+    Art. 37). For an appointed agent the person is also told, where an
+    address is known, that a request was made in their name and how it ended:
+    the agent acts only on the person's permission, which the person may deny
+    (APPI Art. 37, CCPA §7063).
     """
     identity = getattr(request, "identity", None) if request.pk else None
     if identity is None:
         user = recipient_of(request)
-        return [Recipient(user.email, user.language, True)] if user is not None else []
+        found = [Recipient(user.email, user.language, True)] if user is not None else []
+        organisation = request.organisation if request.organisation_id else None
+        contact = organisation.contact if organisation is not None else None
+        if (
+            contact is not None
+            and kind in PRINCIPAL_COPIES
+            and contact != user
+            and organisation.is_member(contact)
+        ):
+            # A corporate customer's designated contact receives the answer too.
+            found.append(Recipient(contact.email, contact.language, True))
+        return found
     found: list[Recipient] = []
     if request.requester is not None:
         found.append(Recipient(request.requester.email, request.requester.language, True))

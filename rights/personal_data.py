@@ -14,6 +14,8 @@ from portal.kernel.registry import Category, ModelSource, PersonalField, registr
 
 from .models import (
     IdentityDocument,
+    Organisation,
+    OrganisationMember,
     Payment,
     RequestEvent,
     RequestIdentity,
@@ -148,6 +150,38 @@ registry.exempt(
     "rights.AccountClosure",
     reason="The date an account was closed: evidence that logins were disabled, and the start "
     "of the retention periods counted from closure.",
+)
+
+
+def _organisation_name(pk):
+    organisation = Organisation.objects.filter(pk=pk).first()
+    return organisation.name if organisation is not None else pk
+
+
+registry.register(
+    ModelSource(
+        model=OrganisationMember,
+        subject_path="user",
+        label=_("Corporate customers you belong to"),
+        origin=_("Entered by our staff when your company named you as a member."),
+        retention="account",
+        order_by=("-added_at", "-pk"),
+        fields=[
+            PersonalField(
+                "organisation",
+                Category.PROFESSIONAL,
+                _("corporate customer"),
+                editable=False,
+                display=_organisation_name,
+            ),
+            PersonalField("added_at", Category.PROFESSIONAL, _("added at"), editable=False),
+        ],
+    )
+)
+registry.exempt(
+    "rights.Organisation",
+    reason="A corporate customer: the company's name and number; it points only at the member "
+    "account designated as its contact, whose membership is declared above.",
 )
 registry.exempt(
     "rights.WithheldRecord",

@@ -118,6 +118,9 @@ REQUESTER = "requester"
 REPRESENTED = "represented"
 #: A member of staff the staff access policy lets see the request.
 STAFF = "staff"
+#: A member of the corporate customer whose account the request is about: reads the
+#: answers (notices), never the documents, the thread, the free text or the download.
+MEMBER = "organisation_member"
 
 
 def acts_for_subject(request: RightsRequest) -> bool:
@@ -133,7 +136,8 @@ def acts_for_subject(request: RightsRequest) -> bool:
 
 def customer_role(request: RightsRequest, user) -> str | None:
     """What ``user`` (a customer with an account) is to ``request``: ``REQUESTER``,
-    ``REPRESENTED``, or None when the request is neither theirs nor about them."""
+    ``REPRESENTED``, ``MEMBER`` (of the corporate customer the request is about), or
+    None when the request is neither theirs nor about them."""
     if user is None or not user.is_authenticated:
         return None
     if request.subject_id == user.pk and acts_for_subject(request):
@@ -142,6 +146,8 @@ def customer_role(request: RightsRequest, user) -> str | None:
         return REPRESENTED
     if user.pk in (request.requester_id, request.subject_id):
         return REQUESTER
+    if request.organisation is not None and request.organisation.is_member(user):
+        return MEMBER
     return None
 
 
@@ -195,6 +201,8 @@ def visible_notices(request: RightsRequest, role: str | None) -> QuerySet:
         return notices
     if role == REPRESENTED:
         return notices.filter(kind__in=sorted(outcome_copy_kinds(request)))
+    if role == MEMBER:
+        return notices
     return notices.none()
 
 

@@ -40,6 +40,7 @@ def request_submit(
     regime: str | None = None,
     received_at: dt.datetime | None = None,
     time_zone: str = "",
+    organisation=None,
     actor=None,
     http_request=None,
 ) -> RightsRequest:
@@ -48,12 +49,17 @@ def request_submit(
     ``received_at`` defaults to now; staff entering a letter give the date it
     arrived, from which the deadline counts. ``time_zone`` is the requester's,
     in which the deadline's days are counted; by default the regime's
-    (``RIGHTS_REGIME_TIME_ZONES``).
+    (``RIGHTS_REGIME_TIME_ZONES``). ``organisation``: the request is
+    about that corporate customer's account, whose members read the answers;
+    only one of its members may file it (ValueError otherwise).
     """
+    if organisation is not None and not organisation.is_member(requester):
+        raise ValueError("Only a member files a request about a corporate customer's account.")
     with transaction.atomic():
         request = RightsRequest(
             subject=subject,
             requester=requester,
+            organisation=organisation,
             kind=kind,
             channel=channel,
             categories=list(categories or []),

@@ -156,6 +156,7 @@ def request_create(request, kind):
         scope=form.scope(),
         details=form.cleaned_data.get("details", ""),
         delivery_method=form.cleaned_data.get("delivery_method", ""),
+        organisation=form.cleaned_data.get("organisation"),
         actor=request.user,
         http_request=request,
     )

@@ -25,7 +25,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_email.models import EmailDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from consent.models import MarketingCampaign, PolicyVersion, Purpose, Recipient
+from consent.models import MarketingCampaign, PolicyVersion, Purpose, Recipient, ServicePage
 from consent.services import (
     authority_request_record,
     consent_record_paper,
@@ -39,7 +39,7 @@ from portal.kernel.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER
 from rights import fees, workflow
 from rights.choices import Status
 from rights.connectors.models import ExternalSystem
-from rights.models import FeeSchedule, PaymentEvent
+from rights.models import FeeSchedule, Organisation, PaymentEvent
 from rights.notice_overrides import notice_text_save
 from rights.retention.holds.services import hold_place
 from rights.retention.models import DeferredErasure, ErasureLedgerEntry, RetentionRule, RetentionRun
@@ -86,6 +86,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "consent.provisionrecord": {OFFICER: "va", HANDLER: "v"},
     "consent.authorityrequest": {OFFICER: "va", HANDLER: ""},
     "consent.marketingcampaign": {OFFICER: "v", HANDLER: ""},
+    "consent.servicepage": {OFFICER: "vacd", HANDLER: "v"},
+    "rights.organisation": {OFFICER: "vacd", HANDLER: ""},
 }
 
 # Where the actions a role is offered differ from what it may do to the record of A
@@ -246,6 +248,21 @@ BUILDERS: dict[str, Callable] = {
     ),
     "consent.marketingcampaign": lambda w, c, s: MarketingCampaign.objects.create(
         key=f"2026-W{next(_seq):02d}"
+    ),
+    "consent.servicepage": lambda w, c, s: ServicePage.objects.get_or_create(
+        service=s,
+        defaults={
+            "method_ja": "取扱い",
+            "method_en": "Handling",
+            "desk_ja": "窓口",
+            "desk_en": "Desk",
+            "responsible_ja": "責任者",
+            "responsible_en": "Lead",
+            "desk_email": "desk@example.com",
+        },
+    )[0],
+    "rights.organisation": lambda w, c, s: Organisation.objects.create(
+        name=f"株式会社テスト{next(_seq)}"
     ),
 }
 

@@ -27,8 +27,13 @@ def test_withdrawing_and_granting_at_consent_page_change_may_use_and_the_mailing
     assert page.status_code == 200
     assert page.context["form"]["purpose_marketing"].value() is False
 
+    # The browser sends the statistics box, ticked until withdrawn, with each choice.
+    kept = {"purpose_statistics": "on"}
     response = client.post(
-        "/consent/", {"purpose_marketing": "on"}, HTTP_USER_AGENT=BROWSER, REMOTE_ADDR="203.0.113.7"
+        "/consent/",
+        {"purpose_marketing": "on", **kept},
+        HTTP_USER_AGENT=BROWSER,
+        REMOTE_ADDR="203.0.113.7",
     )
     assert response.status_code == 302
     assert services.may_use(customer, "marketing")
@@ -37,14 +42,14 @@ def test_withdrawing_and_granting_at_consent_page_change_may_use_and_the_mailing
     assert [m.to for m in mail.outbox] == [[customer.email]]
 
     # Withdrawing: an unticked box is not sent at all.
-    response = client.post("/consent/", {}, HTTP_USER_AGENT=BROWSER, REMOTE_ADDR="203.0.113.8")
+    response = client.post("/consent/", kept, HTTP_USER_AGENT=BROWSER, REMOTE_ADDR="203.0.113.8")
     assert response.status_code == 302
     assert not services.may_use(customer, "marketing")
     mail.outbox.clear()
     _marketing_run("run-2", django_capture_on_commit_callbacks)
     assert mail.outbox == []
 
-    client.post("/consent/", {"purpose_marketing": "on"}, HTTP_USER_AGENT=BROWSER)
+    client.post("/consent/", {"purpose_marketing": "on", **kept}, HTTP_USER_AGENT=BROWSER)
     assert services.may_use(customer, "marketing")
     _marketing_run("run-3", django_capture_on_commit_callbacks)
     assert [m.to for m in mail.outbox] == [[customer.email]]
@@ -85,7 +90,7 @@ def test_the_consent_page_shows_choices_recipients_history_and_stops(
         recipient=to["delivery"],
         source=ProcessingRestriction.Source.STOP_PROVISION_REQUEST,
     )
-    stepped_up_client.post("/consent/", {"purpose_marketing": "on"})
+    stepped_up_client.post("/consent/", {"purpose_marketing": "on", "purpose_statistics": "on"})
     response = stepped_up_client.get("/consent/")
     html = response.content.decode()
     assert "マーケティング及びサービスの改善" in html
@@ -99,7 +104,8 @@ def test_the_consent_page_shows_choices_recipients_history_and_stops(
 
 
 def test_saving_unchanged_choices_records_nothing(stepped_up_client, customer):
-    stepped_up_client.post("/consent/", {})
+    # As shown: marketing unticked, statistics ticked (used until withdrawn).
+    stepped_up_client.post("/consent/", {"purpose_statistics": "on"})
     assert not ConsentRecord.objects.filter(subject=customer, purpose__isnull=False).exists()
 
 

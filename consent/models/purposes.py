@@ -13,7 +13,9 @@ class Purpose(models.Model):
 
     A required purpose is necessary for the contract or the service and is
     covered by the policy the customer accepted; an optional one needs the
-    customer's own consent, which they may give or withdraw at any time.
+    customer's own consent, which they may give or withdraw at any time, or,
+    when ``is_opt_out`` (statistics that identify no one), is used until the
+    customer withdraws it.
     """
 
     class LegalBasis(models.TextChoices):
@@ -64,6 +66,14 @@ class Purpose(models.Model):
             'in the registry, e.g. ["contact", "transactions"].'
         ),
     )
+    is_opt_out = models.BooleanField(
+        _("used unless withdrawn"),
+        default=False,
+        help_text=_(
+            "For an optional purpose that needs no consent, e.g. statistics that identify no "
+            "one: data is used unless the customer withdraws it (GDPR Art. 21)."
+        ),
+    )
     display_order = models.PositiveSmallIntegerField(
         _("display order"), default=0, help_text=_("Smaller numbers are listed first.")
     )
@@ -79,9 +89,16 @@ class Purpose(models.Model):
         ordering = ["display_order", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(is_required=True) | Q(legal_basis="consent"),
+                condition=Q(is_required=True) | Q(legal_basis="consent") | Q(is_opt_out=True),
                 name="consent_purpose_optional_needs_consent_basis",
-                violation_error_message=_("An optional purpose rests on consent."),
+                violation_error_message=_(
+                    "An optional purpose rests on consent, unless it is used until withdrawn."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(is_opt_out=False) | Q(is_required=False),
+                name="consent_purpose_opt_out_is_optional",
+                violation_error_message=_("A purpose used until withdrawn is optional."),
             ),
         ]
 

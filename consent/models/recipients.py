@@ -24,6 +24,7 @@ class Recipient(models.Model):
         THIRD_PARTY = "third_party", _("Third party")
         PUBLIC_AUTHORITY = "public_authority", _("Public authority")
         JOINT_USE = "joint_use", _("Joint user (joint use)")
+        SUCCESSOR = "successor", _("Successor (merger or business transfer)")
 
     name_ja = models.CharField(_("name (Japanese)"), max_length=200, help_text=_("Legal name."))
     name_en = models.CharField(_("name (English)"), max_length=200, help_text=_("Legal name."))
@@ -161,7 +162,10 @@ class ProvisionRecord(AppendOnlyModel):
         OUTSOURCING = "outsourcing", _("Outsourcing within our purposes")
         LAW = "law", _("Required by law")
         EMERGENCY = "emergency", _("Protection of life, body or property")
-        SUCCESSION = "succession", _("Business succession")
+        SUCCESSION = (
+            "succession",
+            _("Business succession: merger or business transfer (APPI art. 27(5)(ii))"),
+        )
         JOINT_USE = "joint_use", _("Joint use")
 
     provided_on = models.DateField(

@@ -17,7 +17,8 @@ By job: ``answers`` (may_use, may_provide), ``evidence`` (where a consent
 came from, the customer's lock, one consent record), ``consents`` (the
 customers' choices), ``policy`` (privacy-policy versions and acceptance),
 ``restrictions`` (stops of use or provision), ``provision`` (provision
-records and requests from authorities). The marketing mail is in
+records and requests from authorities), ``succession`` (data handed to a
+successor). The marketing mail is in
 :mod:`consent.marketing`. Everything public is imported from here.
 """
 
@@ -37,6 +38,7 @@ from .provision import (
     provision_record_create,
 )
 from .restrictions import restriction_create, restriction_end
+from .succession import succession_record
 
 __all__ = [
     "MARKETING",
@@ -57,4 +59,5 @@ __all__ = [
     "provision_record_create",
     "restriction_create",
     "restriction_end",
+    "succession_record",
 ]

@@ -46,7 +46,7 @@ def consent_update(
         created = []
         for purpose, granted in choices.items():
             latest = current.get(purpose.pk)
-            was_granted = latest is not None and latest.action == Action.GRANTED
+            was_granted = latest.action == Action.GRANTED if latest else purpose.is_opt_out
             if granted == was_granted:
                 continue
             created.append(

@@ -50,6 +50,17 @@ def provision_check(*, subject, recipient: Recipient, ground: str, note: str = "
             _("Outsourcing is a ground only for subcontractors; %(recipient)s is not one.") % names,
             code="not_subcontractor",
         )
+    if (ground == ProvisionRecord.Ground.SUCCESSION) != (
+        recipient.kind == Recipient.Kind.SUCCESSOR
+    ) and ground != ProvisionRecord.Ground.LAW:
+        raise ProvisionRefused(
+            _(
+                "Business succession is the ground for a successor, and a successor receives "
+                "data only by succession (or under law); %(recipient)s does not fit."
+            )
+            % names,
+            code="succession_mismatch",
+        )
     if ground == ProvisionRecord.Ground.JOINT_USE and not recipient.is_joint_use:
         raise ProvisionRefused(
             _("Joint use is a ground only for joint users; %(recipient)s is not one.") % names,

@@ -332,6 +332,7 @@ def provision_rows(subject, *, withheld=()) -> Iterator[dict[str, Any]]:
             "country": record.recipient.country,
             "data_items": record.data_items,
             "ground": record.get_ground_display(),
+            "ground_code": record.ground,
             "kept_until": provision_record_keep_until(record.provided_on),
         }
 

@@ -31,6 +31,7 @@ from ..retention.models import (  # noqa: F401
 from .api import ApiFiling
 from .fees import FeeSchedule, FeeScheduleQuerySet, Payment, PaymentEvent
 from .notice_texts import NoticeText
+from .organisations import Organisation, OrganisationMember
 from .requests import (
     OPEN_STATUSES,
     PAUSED_STATUSES,
@@ -44,6 +45,8 @@ from .thread import RequestEvent, RequestMessage, RequestNotification, _attachme
 
 __all__ = [
     "NoticeText",
+    "Organisation",
+    "OrganisationMember",
     "OPEN_STATUSES",
     "PAUSED_STATUSES",
     "AccountClosure",

@@ -21,6 +21,7 @@ from portal.kernel.models import ServiceRegistration
 
 from ..choices import Channel, DeliveryMethod, Kind, PauseReason, Regime, RejectionGround, Status
 from ..deadlines import local_day, regime_time_zone
+from .organisations import OrganisationMember
 
 OPEN_STATUSES = (
     Status.SUBMITTED,
@@ -51,8 +52,18 @@ class RightsRequestQuerySet(models.QuerySet):
         return self.filter(status__in=OPEN_STATUSES)
 
     def for_customer(self, user):
-        """Requests a customer may see: about them, or filed by them."""
-        return self.filter(models.Q(subject=user) | models.Q(requester=user))
+        """Requests a customer may see: about them, filed by them, or about the account of
+        a corporate customer they are a member of (never a member's own request)."""
+        return self.filter(
+            models.Q(subject=user)
+            | models.Q(requester=user)
+            | models.Q(
+                organisation__isnull=False,
+                organisation__in=models.Subquery(
+                    OrganisationMember.objects.filter(user=user).values("organisation")
+                ),
+            )
+        )
 
     def concerning_services(self, services):
         """Requests a handler of ``services`` (a Service queryset) sees: those about one
@@ -105,6 +116,18 @@ class RightsRequest(models.Model):
         related_name="filed_rights_requests",
         verbose_name=_("requester"),
         help_text=_("Who filed it: the customer, or an agent acting for them."),
+    )
+    organisation = models.ForeignKey(
+        "rights.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="requests",
+        verbose_name=_("corporate customer"),
+        help_text=_(
+            "Set when the request is about a corporate customer's account: its members may "
+            "read the answers. Empty for a request about a person's own data."
+        ),
     )
     kind = models.CharField(
         _("kind"), max_length=20, choices=Kind.choices, help_text=_("The right exercised.")

@@ -1,8 +1,10 @@
 """Anonymised statistics about customers: cross-tables that identify no one.
 
 A table counts customers by two attributes (age band, gender, prefecture,
-service; the age band is the age reached this year, from the birth year, and
-the prefecture is the one read from the address when it was saved, since
+service, and from the usage history of the last ``USAGE_MONTHS`` months what
+they did and through which channel; the age band is the age reached this
+year, from the birth year, and the prefecture is the one read from the
+address when it was saved, since
 both come from encrypted values). A cell is published only when it counts at least ``k`` customers
 (default ``STATISTICS_MIN_CELL``, 10). Smaller non-zero cells are suppressed,
 and so is every total below ``k``; then complementary suppression makes sure
@@ -21,14 +23,30 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consent.models import ProcessingRestriction, Purpose
 from consent.selectors import subjects_allowed_for_use
 from portal.kernel.models import Profile, Service
+from portal.records.models import UsageRecord
 
+#: The usage history counted: the last 12 months (a customer is counted once per
+#: kind of activity or channel they used, however many times).
+USAGE_MONTHS = 12
 AGE_BANDS = [(0, 19), (20, 29), (30, 39), (40, 49), (50, 59), (60, 69), (70, 200)]
 UNKNOWN = "unknown"
 
@@ -73,7 +91,19 @@ DIMENSIONS = {
     "gender": _("Gender"),
     "prefecture": _("Prefecture"),
     "service": _("Service"),
+    "usage_activity": _("Usage: what was done (last 12 months)"),
+    "usage_channel": _("Usage: channel (last 12 months)"),
 }
+USAGE_FIELDS = {"usage_activity": "activity", "usage_channel": "channel"}
+
+
+def recent_usage(today: dt.date) -> FilteredRelation:
+    """The customer's usage records of the last ``USAGE_MONTHS`` months, as one join:
+    annotate it as ``_usage`` before a usage dimension is read."""
+    since = timezone.make_aware(
+        dt.datetime.combine(today - dt.timedelta(days=USAGE_MONTHS * 366 // 12), dt.time.min)
+    )
+    return FilteredRelation("usage_records", condition=Q(usage_records__occurred_at__gte=since))
 
 
 def dimension_expression(name: str, today: dt.date):
@@ -83,6 +113,8 @@ def dimension_expression(name: str, today: dt.date):
         return _gender_expression()
     if name == "prefecture":
         return _prefecture_expression()
+    if name in USAGE_FIELDS:
+        return Coalesce(F(f"_usage__{USAGE_FIELDS[name]}"), Value(UNKNOWN))
     if name == "service":
         return Case(
             When(
@@ -102,6 +134,10 @@ def value_labels(dimension: str) -> dict[str, str]:
         labels.update({code: str(label) for code, label in Profile.Gender.choices})
     elif dimension == "service":
         labels.update({s.code: s.display_name for s in Service.objects.all()})
+    elif dimension in USAGE_FIELDS:
+        labels[UNKNOWN] = str(_("no usage"))
+        model = UsageRecord._meta.get_field(USAGE_FIELDS[dimension])
+        labels.update({code: str(label) for code, label in model.choices})
     return labels
 
 
@@ -226,9 +262,11 @@ def cross_table(row_dim: str, col_dim: str, *, k: int | None = None, today=None)
         raise ValueError("Choose two different dimensions.")
     k = k or settings.STATISTICS_MIN_CELL
     today = today or timezone.localdate()
+    users = population()
+    if {row_dim, col_dim} & set(USAGE_FIELDS):
+        users = users.annotate(_usage=recent_usage(today))
     grouped = (
-        population()
-        .annotate(
+        users.annotate(
             _row=dimension_expression(row_dim, today), _col=dimension_expression(col_dim, today)
         )
         .values("_row", "_col")

@@ -27,7 +27,7 @@ def test_privacy_page_shows_every_art_32_item(page, live_server, screenshot, lan
 
 @pytest.mark.parametrize("language", ["ja", "en"])
 def test_privacy_page_and_a_service_page_show_every_art_32_item(
-    page, live_server, screenshot, language
+    page, live_server, screenshot, axe_check, language
 ):
     """APPI art. 32(1) and 21(1): from /privacy/ the reader follows the link to a
     service's page, which shows every art. 32 item and the service's own purposes,
@@ -46,5 +46,6 @@ def test_privacy_page_and_a_service_page_show_every_art_32_item(
     assert not missing
     for section in ("#service-purposes", "#service-retention", "#service-desk", "#contact"):
         assert page.locator(section).is_visible()
+    assert axe_check(page, f"service page [{language}]") == []
     page.locator("#service-desk").scroll_into_view_if_needed()
     screenshot(f"service-page-{language}")

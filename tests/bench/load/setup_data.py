@@ -83,7 +83,7 @@ def main(out_path: str) -> None:
                     subject=user,
                     consent=services.SignupConsent(
                         policy_version=selectors.current_policy_version(),
-                        purposes=dict.fromkeys(selectors.optional_purposes(), False),
+                        purposes=dict.fromkeys(selectors.consent_purposes(), False),
                     ),
                 )
         customers.append({"email": email, "password": PASSWORD})
