@@ -429,7 +429,7 @@ RIGHTS_DOCUMENT_KEEP_DAYS = env.int("RIGHTS_DOCUMENT_KEEP_DAYS", default=90)
 # A closed account's address is erased once the final notice is sent, or after this
 # many days if it could not be sent.
 RIGHTS_NOTICE_ERASE_GRACE_DAYS = env.int("RIGHTS_NOTICE_ERASE_GRACE_DAYS", default=3)
-# Rows per batch of the retention jobs; 0 chooses per database (50,000 PostgreSQL, 1,000 SQLite).
+# Rows per batch of the retention jobs; 0 chooses per database (100,000 PostgreSQL, 1,000 SQLite).
 RIGHTS_RETENTION_BATCH_SIZE = env.int("RIGHTS_RETENTION_BATCH_SIZE", default=0)
 # A retention run whose heartbeat (written by each batch, and every fifth of this on
 # PostgreSQL while a batch runs) is older than this many seconds was interrupted:
