@@ -98,7 +98,10 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# Production keeps each connection for a minute (no connect per request: a
+# PostgreSQL connection costs a few milliseconds and a process); development
+# opens one per request, so a changed database is seen at once.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0 if DEBUG else 60))
 # A persistent connection is checked before each request reuses it, so one the
 # database dropped (restart, failover, a killed backend) is replaced, not a 500.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
