@@ -67,8 +67,14 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Each benchmark appends rows (a measurement and its baseline from the same run,
+# with the load average) to var/bench-results.jsonl; the table is printed at the
+# end. Sizes: BENCH_DISCLOSURE_SIZES, BENCH_REGISTRY_SIZES, BENCH_DASHBOARD_SIZES,
+# BENCH_RETENTION_SIZES, BENCH_CHANGELIST_ROWS (docs/benchmarks.md).
 bench: install
-	$(PY) -m pytest tests/bench -p no:randomly -s $(PYTEST_ARGS)
+	@mkdir -p var && rm -f var/bench-results.jsonl
+	$(PY) -m pytest tests/bench -p no:randomly -s $(PYTEST_ARGS); status=$$?; \
+		$(PY) -m tests.bench.table; exit $$status
 
 # Load test (tests/bench/load): gunicorn, a worker and locust for 60 s on this machine.
 load: install

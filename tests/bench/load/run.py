@@ -26,6 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+
+from tests.bench.results import load, record  # noqa: E402 (the path above)
 
 
 def free_port() -> int:
@@ -180,11 +183,17 @@ def main() -> int:
         stop(worker)
         web_log.close()
         worker_log.close()
-    return report(work / "locust_stats.csv", locust.returncode)
+    return report(work / "locust_stats.csv", locust.returncode, args.users)
 
 
-def report(stats_csv: Path, locust_status: int) -> int:
+def report(stats_csv: Path, locust_status: int, users: int) -> int:
     rows = list(csv.DictReader(stats_csv.open()))
+    medians = {r["Name"]: float(r["50%"]) / 1000 for r in rows if r["50%"] not in ("", "N/A")}
+    if "/my-data/" in medians and "/healthz" in medians:
+        # A row of `make bench`'s table: the page against the cheapest one, same run.
+        page, health = medians["/my-data/"], medians["/healthz"]
+        record("load: /my-data/ median", users, page, "/healthz", health)
+    print(f"\nLoad average {load()}")
     print()
     print(f"{'page':<52} {'requests':>8} {'errors':>6} {'req/s':>7} {'median':>7} {'95%':>7}")
     for row in rows:
