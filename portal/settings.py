@@ -20,6 +20,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.logs import logging_config as portal_logging_config
+from portal.storage import private_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -362,12 +363,11 @@ RIGHTS_HOLIDAY_CALENDARS = {
 
 # Files customers and staff send (evidence, documents): private storage, never
 # under a public URL; served only by views that check who is asking.
+# PRIVATE_STORAGE_URL chooses the backend: empty, MEDIA_ROOT on this machine;
+# s3://bucket/prefix, an S3 bucket (portal/storage.py).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": MEDIA_ROOT, "base_url": None},
-    },
+    "private": private_storage(env.str("PRIVATE_STORAGE_URL", default=""), MEDIA_ROOT),
     # Production serves compressed (gzip, brotli) files with hashed names through
     # whitenoise after `collectstatic`; development serves the source files.
     "staticfiles": {
