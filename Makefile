@@ -43,13 +43,14 @@ run: install
 
 # The production process set on one machine: migrate, collect the static files,
 # then web (gunicorn), one Celery worker and the one beat under honcho; Ctrl-C
-# stops all three. Configuration comes from the environment or .env.
+# stops all three. Configuration comes from the environment or .env; database
+# connections are kept 60 s (checked before reuse) unless CONN_MAX_AGE says.
 serve: install
 	@$(PY) -c 'import portal.settings as s; raise SystemExit(0 if s.REDIS_URL and "postgresql" in s.DATABASES["default"]["ENGINE"] else "make serve needs DATABASE_URL (PostgreSQL) and REDIS_URL, in the environment or .env: see README.md")'
 	mkdir -p var
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py collectstatic --no-input --verbosity 0
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho --procfile portal/Procfile --app-root . start
+	CONN_MAX_AGE=$${CONN_MAX_AGE:-60} PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho --procfile portal/Procfile --app-root . start
 
 # Tests run in parallel processes (pytest-xdist), one per CPU; each has its own
 # test database, cache key prefix and live-server port. TEST_WORKERS=0 runs
@@ -67,8 +68,14 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Each benchmark appends rows (a measurement and its baseline from the same run,
+# with the load average) to var/bench-results.jsonl; the table is printed at the
+# end. Sizes: BENCH_DISCLOSURE_SIZES, BENCH_REGISTRY_SIZES, BENCH_DASHBOARD_SIZES,
+# BENCH_RETENTION_SIZES, BENCH_CHANGELIST_ROWS (docs/benchmarks.md).
 bench: install
-	$(PY) -m pytest tests/bench -p no:randomly -s $(PYTEST_ARGS)
+	@mkdir -p var && rm -f var/bench-results.jsonl
+	$(PY) -m pytest tests/bench -p no:randomly -s $(PYTEST_ARGS); status=$$?; \
+		$(PY) -m tests.bench.table; exit $$status
 
 # Load test (tests/bench/load): gunicorn, a worker and locust for 60 s on this machine.
 load: install

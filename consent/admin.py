@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.access import OVERSIGHT, REFERENCE, ReadOnlyAdmin
+from portal.kernel.admin_lists import CappedCountPaginator, DateRangeFilter
 
 from . import selectors, services
 from .forms import PaperConsentForm
@@ -146,11 +147,18 @@ class ConsentRecordAdmin(EvidenceAdmin):
     """Read-only. A consent given on paper is entered with its own form."""
 
     list_display = ["created_at", "subject", "about", "action", "method", "language"]
-    list_filter = ["action", "method", "purpose", "policy_version", "language"]
+    list_filter = [
+        "action",
+        "method",
+        "purpose",
+        "policy_version",
+        "language",
+        ("created_at", DateRangeFilter),
+    ]
     search_fields = ["subject__email"]
-    date_hierarchy = "created_at"
     list_select_related = ["subject", "purpose", "policy_version"]
     show_full_result_count = False
+    paginator = CappedCountPaginator
 
     @admin.display(description=_("about"))
     def about(self, obj):
@@ -243,9 +251,10 @@ class ProvisionRecordAdmin(AddThroughServiceAdmin):
     """Added through the service, which refuses what consent or a restriction forbids."""
 
     list_display = ["provided_on", "recipient", "subject", "ground", "kept_until"]
-    list_filter = ["ground", "recipient"]
+    list_filter = ["ground", "recipient", ("provided_on", DateRangeFilter)]
     search_fields = ["subject__email"]
-    date_hierarchy = "provided_on"
+    show_full_result_count = False
+    paginator = CappedCountPaginator
     list_select_related = ["recipient", "subject"]
     raw_id_fields = ["subject"]
     exclude = ["recorded_by", "created_at"]
@@ -278,9 +287,10 @@ class ProvisionRecordAdmin(AddThroughServiceAdmin):
 @admin.register(AuthorityRequest)
 class AuthorityRequestAdmin(AddThroughServiceAdmin):
     list_display = ["received_on", "requesting_body", "body_kind", "subject", "decision"]
-    list_filter = ["body_kind", "decision"]
+    list_filter = ["body_kind", "decision", ("received_on", DateRangeFilter)]
     search_fields = ["subject__email", "requesting_body", "reference"]
-    date_hierarchy = "received_on"
+    show_full_result_count = False
+    paginator = CappedCountPaginator
     raw_id_fields = ["subject"]
     exclude = ["created_at"]
     # Orders of courts, prosecutors and the police: for the privacy office only.

@@ -20,6 +20,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.logs import logging_config as portal_logging_config
+from portal.storage import private_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -99,7 +100,10 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# Production keeps each connection for a minute (no connect per request: a
+# PostgreSQL connection costs a few milliseconds and a process); development
+# opens one per request, so a changed database is seen at once.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0 if DEBUG else 60))
 # A persistent connection is checked before each request reuses it, so one the
 # database dropped (restart, failover, a killed backend) is replaced, not a 500.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -376,12 +380,11 @@ RIGHTS_HOLIDAY_CALENDARS = {
 
 # Files customers and staff send (evidence, documents): private storage, never
 # under a public URL; served only by views that check who is asking.
+# PRIVATE_STORAGE_URL chooses the backend: empty, MEDIA_ROOT on this machine;
+# s3://bucket/prefix, an S3 bucket (portal/storage.py).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": MEDIA_ROOT, "base_url": None},
-    },
+    "private": private_storage(env.str("PRIVATE_STORAGE_URL", default=""), MEDIA_ROOT),
     # Production serves compressed (gzip, brotli) files with hashed names through
     # whitenoise after `collectstatic`; development serves the source files.
     "staticfiles": {
@@ -446,7 +449,7 @@ RIGHTS_DOCUMENT_KEEP_DAYS = env.int("RIGHTS_DOCUMENT_KEEP_DAYS", default=90)
 # A closed account's address is erased once the final notice is sent, or after this
 # many days if it could not be sent.
 RIGHTS_NOTICE_ERASE_GRACE_DAYS = env.int("RIGHTS_NOTICE_ERASE_GRACE_DAYS", default=3)
-# Rows per batch of the retention jobs; 0 chooses per database (50,000 PostgreSQL, 1,000 SQLite).
+# Rows per batch of the retention jobs; 0 chooses per database (100,000 PostgreSQL, 1,000 SQLite).
 RIGHTS_RETENTION_BATCH_SIZE = env.int("RIGHTS_RETENTION_BATCH_SIZE", default=0)
 # A retention run whose heartbeat (written by each batch, and every fifth of this on
 # PostgreSQL while a batch runs) is older than this many seconds was interrupted:

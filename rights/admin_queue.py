@@ -1,14 +1,15 @@
-"""The staff queue of rights requests: its capped paginator and its list filters."""
+"""The staff queue of rights requests: its capped paginator and its list filters.
+
+The paginator is the one of every large change list (``portal.kernel.admin_lists``).
+"""
 
 from __future__ import annotations
 
-from functools import cached_property
-
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.core.paginator import Paginator
 from django.utils.translation import gettext_lazy as _
 
+from portal.kernel.admin_lists import CappedCountPaginator
 from portal.kernel.models import Service
 
 from .models import RightsRequest
@@ -16,20 +17,7 @@ from .selectors import staff_services
 
 User = get_user_model()
 
-
-class CappedCountPaginator(Paginator):
-    """Counts at most CAP rows, so the queue never counts a whole huge table.
-
-    ``qs[:CAP + 1].count()`` becomes ``SELECT COUNT(*) FROM (... LIMIT CAP+1)``:
-    its cost is bounded whatever the table's size. Past the cap the last pages
-    are not offered; filters narrow the list instead.
-    """
-
-    CAP = 10_000
-
-    @cached_property
-    def count(self):
-        return self.object_list[: self.CAP + 1].count()
+__all__ = ["AssigneeFilter", "CappedCountPaginator", "DeadlineFilter", "ServiceFilter"]
 
 
 class DeadlineFilter(admin.SimpleListFilter):

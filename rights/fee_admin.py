@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.access import REFERENCE, ReadOnlyAdmin
+from portal.kernel.admin_lists import CappedCountPaginator, DateRangeFilter
 from portal.kernel.roles import PRIVACY_OFFICER
 
 from . import fees
@@ -418,7 +419,9 @@ class PaymentEventAdmin(ReadOnlyAdmin):
     """What online payment providers reported, for reconciliation. Read-only."""
 
     list_display = ["received_at", "provider", "event_id", "reference", "amount", "outcome"]
-    list_filter = ["provider", "outcome"]
+    list_filter = ["provider", "outcome", ("received_at", DateRangeFilter)]
     search_fields = ["=event_id", "=reference"]
+    show_full_result_count = False
+    paginator = CappedCountPaginator
     request_path = "payment__request"
     subject_path = "payment__request__subject"

@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from .admin_lists import CappedCountPaginator, DateRangeFilter
 from .audit import audit_staff_view
 from .models import Profile, Service, ServiceRegistration, User
 from .registry import registry
@@ -26,8 +27,11 @@ class ProfileInline(admin.StackedInline):
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "email_verified_at", "is_staff", "is_active", "date_joined"]
-    list_filter = ["is_staff", "is_active", "groups", "language"]
+    list_filter = ["is_staff", "is_active", "groups", "language", ("date_joined", DateRangeFilter)]
     search_fields = ["email", "profile__full_name", "profile__full_name_kana"]
+    # Every customer is a row: the list never counts the whole table.
+    show_full_result_count = False
+    paginator = CappedCountPaginator
     readonly_fields = ["last_login", "date_joined", "email_verified_at"]
     inlines = [ProfileInline]
     fieldsets = [

@@ -20,6 +20,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .access import OVERSIGHT, ReadOnlyAdmin
+from .admin_lists import CappedCountPaginator
 from .audit import STAFF_VIEW_PREFIX, audit_log
 from .audit_labels import action_label as label_of_action
 from .models import AuditEvent
@@ -194,11 +195,12 @@ class AuditEventAdmin(ReadOnlyAdmin):
     """
 
     list_display = ["created_at", "action_label", "actor", "subject", "target", "ip_address"]
+    # The period is part of AuditSearchFilter (since / until), not a date hierarchy.
     list_filter = [AuditSearchFilter, StaffViewFilter]
     search_fields = ["action", "target"]
-    date_hierarchy = "created_at"
     list_select_related = ["actor", "subject"]
     show_full_result_count = False
+    paginator = CappedCountPaginator
     readonly_fields = ["action_label", *(f.name for f in AuditEvent._meta.fields)]
     change_list_template = "admin/portal/auditevent/change_list.html"
     staff_scope = OVERSIGHT

@@ -14,8 +14,10 @@ The zip holds, in the customer's language (``User.language``):
     what each file is.
 ``report.html``
     the readable report: purposes of use and retention period of each
-    category, where the data came from, every record, the recipients and the
-    records of provision to third parties (APPI Art. 33(1), 33(5); GDPR 15).
+    category, where the data came from, the records of each table of up to
+    ``REPORT_TABLE_ROWS`` (a longer one is given as its count and the files
+    that hold it), the recipients and the records of provision to third
+    parties (APPI Art. 33(1), 33(5); GDPR 15).
 ``data.json``
     every record, machine-readable (GDPR Art. 20): the request, the company,
     the categories, sources and recipients, then ``records`` (one object per
@@ -26,13 +28,14 @@ The zip holds, in the customer's language (``User.language``):
     one table per category with data: a row per record, UTF-8 with a byte
     order mark so that spreadsheet programs read Japanese correctly.
 
-Memory does not depend on the number of records: every file is written
-record by record into the zip (``ZipFile.open(name, "w")``), the registry
-streams each source through a server-side cursor, and the JSON is written
-piece by piece rather than dumped from one object. Only the outline (counts,
-categories, single-record sources, recipients) is held at once. On
-PostgreSQL the build reads one REPEATABLE READ snapshot, so every file holds
-the same records.
+Memory does not depend on the number of records: each source is read once
+through the registry (``Source.rows``: a server-side cursor with large
+fetches) and written as JSON lines into the zip and as CSV rows into
+temporary files, copied into the zip after ``data.json`` (see
+:mod:`~rights.disclosure.tables`). Only the outline (counts, categories,
+single-record sources, recipients) is held at once. On PostgreSQL the build
+reads one REPEATABLE READ snapshot, so every file holds the same records and
+README.txt and the report give its one count.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from portal.kernel.access import REFERENCE, ReadOnlyAdmin
+from portal.kernel.admin_lists import CappedCountPaginator, DateRangeFilter
 from portal.kernel.audit import audit_staff_view
 from portal.kernel.registry import Category, registry
 
@@ -293,10 +294,11 @@ class DeferredErasureAdmin(ReadOnlyAdmin):
         "not_before",
         "status",
     ]
-    list_filter = ["status", "reason", "rule", "legal_hold"]
+    list_filter = ["status", "reason", "rule", "legal_hold", ("not_before", DateRangeFilter)]
     list_select_related = ["subject", "rule", "legal_hold", "request"]
     search_fields = ["subject__email", "source", "=request__id"]
-    date_hierarchy = "not_before"
+    show_full_result_count = False
+    paginator = CappedCountPaginator
     ordering = ["status", "not_before", "pk"]
 
     @admin.display(description=_("request"))
@@ -344,9 +346,10 @@ class RetentionRunAdmin(ReadOnlyAdmin):
         "error_count",
         "finished_at",
     ]
-    list_filter = ["job", "status", "dry_run"]
+    list_filter = ["job", "status", "dry_run", ("started_at", DateRangeFilter)]
     staff_scope = REFERENCE  # counts per rule and source, no customer
-    date_hierarchy = "started_at"
+    show_full_result_count = False
+    paginator = CappedCountPaginator
     fields = [
         "job",
         "dry_run",
@@ -416,7 +419,7 @@ class RetentionRunAdmin(ReadOnlyAdmin):
 @admin.register(ErasureLedgerEntry)
 class ErasureLedgerEntryAdmin(ReadOnlyAdmin):
     list_display = ["erased_at", "reason", "subject_id", "source", "category", "rule", "count"]
-    list_filter = ["reason", "source", "category"]
+    list_filter = ["reason", "source", "category", ("erased_at", DateRangeFilter)]
     search_fields = ["=subject__id", "source", "rule", "=request__id"]
-    date_hierarchy = "erased_at"
     show_full_result_count = False
+    paginator = CappedCountPaginator

@@ -131,7 +131,8 @@ def _sweep_window(run: Run, rules, source, category, today, low: int, high: int,
                     run=run.record,
                 )
             seen.check()
-            run.add(rule.code, source.key, count)
+            # One UPDATE of the run per window: the counts go with the progress.
+            run.add(rule.code, source.key, count, save=False)
             run.progress(at={"part": part, "pk": high})
     return redo.needed
 

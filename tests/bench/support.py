@@ -1,15 +1,13 @@
 """Helpers shared by the benchmarks: the machine they ran on, and a customer with a history."""
 
-import json
 import os
 import platform
 import subprocess
-import time
-from pathlib import Path
 
 from django.db import connection
 
 from portal.records.models import UsageRecord
+from tests.bench.results import RESULTS, load, record, sizes
 from tests.factories import (
     InvoiceFactory,
     PaymentMethodFactory,
@@ -17,43 +15,7 @@ from tests.factories import (
     RegistrationFactory,
 )
 
-#: Where each benchmark appends its rows; ``make bench`` prints them as one table
-#: (``python -m tests.bench.table``) and empties the file first.
-RESULTS = Path(os.environ.get("BENCH_RESULTS", "var/bench-results.jsonl"))
-
-
-def sizes(name: str, default: str) -> tuple[int, ...]:
-    """Sizes of a benchmark from the environment (``BENCH_<NAME>_SIZES=1000,100000``)."""
-    raw = os.environ.get(f"BENCH_{name.upper()}_SIZES", default)
-    return tuple(int(part.replace("_", "")) for part in raw.split(",") if part.strip())
-
-
-def load() -> str:
-    """The load average of the last 1, 5 and 15 minutes: the machine is shared."""
-    return " ".join(f"{value:.2f}" for value in os.getloadavg())
-
-
-def record(bench: str, size: int, seconds: float, baseline: str, baseline_seconds: float) -> float:
-    """One row of the table: a measurement and its baseline from the same run.
-
-    The ratio is baseline time / measured time: 1.0 is as fast as the
-    baseline, 0.3 takes three times as long. Returns the ratio.
-    """
-    ratio = baseline_seconds / seconds if seconds else 0.0
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    with RESULTS.open("a", encoding="utf-8") as out:
-        row = {
-            "bench": bench,
-            "size": size,
-            "seconds": round(seconds, 4),
-            "baseline": baseline,
-            "baseline_seconds": round(baseline_seconds, 4),
-            "ratio": round(ratio, 3),
-            "load": load(),
-            "at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        }
-        out.write(json.dumps(row, ensure_ascii=False) + "\n")
-    return ratio
+__all__ = ["RESULTS", "load", "machine", "record", "sizes", "subject_with"]
 
 
 def machine() -> str:

@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from tests.bench.support import RESULTS
+from tests.bench.results import RESULTS
 
 HEADER = (
     "| benchmark | size | time (s) | baseline | baseline (s) | ratio | load (1/5/15 min) |\n"

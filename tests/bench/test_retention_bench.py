@@ -31,13 +31,13 @@ from portal.kernel.models import Service, ServiceRegistration, User
 from portal.records.models import UsageRecord
 from rights.models import LegalHold, RetentionRule
 from rights.retention import jobs
-from tests.bench.support import machine
+from tests.bench.support import load, machine, record, sizes
 
 # Committed batches, VACUUM between the runs: the database must not be wrapped
 # in the test's transaction.
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SIZES = (100_000, 1_000_000)
+SIZES = sizes("retention", "100000,1000000")
 ROWS_PER_CUSTOMER = 1_000
 TARGET_RATIO = 0.5
 FLAT_FACTOR = 1.25
@@ -180,6 +180,7 @@ def test_the_sweep_keeps_up_with_plain_sql_and_its_memory_stays_flat():
         _restore()
         traced_count, _, peak = _sweep(traced=True)
         assert traced_count == expected
+        record("retention sweep", expected, sweep_s, "one plain DELETE", plain_s)
         rows[size] = {
             "rows": expected,
             "sweep_s": sweep_s,
@@ -190,7 +191,7 @@ def test_the_sweep_keeps_up_with_plain_sql_and_its_memory_stays_flat():
         _sql(f"DELETE FROM {USAGE}")
         LegalHold.objects.all().delete()
 
-    print(f"\n\nMachine: {machine()}  (as of {timezone.localdate()})")
+    print(f"\n\nMachine: {machine()}  (as of {timezone.localdate()}); load average {load()}")
     print(f"{'expired rows':>13} {'sweep s':>8} {'sweep rows/s':>13} {'DELETE s':>9} "
           f"{'DELETE rows/s':>14} {'ratio':>6} {'sweep peak':>11}")  # fmt: skip
     for r in rows.values():

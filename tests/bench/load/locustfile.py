@@ -186,6 +186,11 @@ class Customer(PortalUser):
     def home(self):
         self.get("/")
 
+    @task(2)
+    def health(self):
+        """The baseline of the table: the cheapest page, under the same load."""
+        self.get("/healthz")
+
     @task(1)
     def log_out_and_in_again(self):
         if time.time() - self.last_code_at < CODE_COOLDOWN:

@@ -1,0 +1,87 @@
+"""Private files in S3 when PRIVATE_STORAGE_URL names a bucket.
+
+Against moto's S3 server, a real HTTP server on a loopback port started by the
+test (no AWS account, nothing leaves the machine): files are written, read and
+deleted through ``storages["private"]``, are private (no public ACL, links
+signed and short-lived) and are never overwritten.
+"""
+
+import urllib.request
+
+import boto3
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from moto.server import ThreadedMotoServer
+
+from portal.storage import private_storage
+
+BUCKET = "rp-private-test"
+
+
+@pytest.fixture
+def s3_server(monkeypatch):
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "ap-northeast-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    boto3.client("s3", endpoint_url=endpoint, region_name="ap-northeast-1").create_bucket(
+        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"}
+    )
+    yield endpoint
+    server.stop()
+
+
+@pytest.fixture
+def s3_private(s3_server, settings):
+    url = f"s3://{BUCKET}/portal?endpoint_url={s3_server}&region_name=ap-northeast-1"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": private_storage(url, settings.MEDIA_ROOT),
+    }
+    return storages["private"]
+
+
+def test_files_go_to_the_bucket_privately_and_are_never_overwritten(s3_private, s3_server):
+    name = s3_private.save("documents/passport.pdf", ContentFile(b"%PDF-1.7 identity"))
+    assert name.startswith("documents/passport")
+    with s3_private.open(name, "rb") as stored:
+        assert stored.read() == b"%PDF-1.7 identity"
+
+    client = boto3.client("s3", endpoint_url=s3_server, region_name="ap-northeast-1")
+    keys = [o["Key"] for o in client.list_objects_v2(Bucket=BUCKET)["Contents"]]
+    assert keys == [f"portal/{name}"]
+    grants = client.get_object_acl(Bucket=BUCKET, Key=f"portal/{name}")["Grants"]
+    assert all("AllUsers" not in str(g["Grantee"]) for g in grants), grants
+
+    # The same name again: a new object, the first one untouched.
+    second = s3_private.save("documents/passport.pdf", ContentFile(b"other"))
+    assert second != name
+    with s3_private.open(name, "rb") as stored:
+        assert stored.read() == b"%PDF-1.7 identity"
+
+    # A link is signed and expires; the unsigned address is refused.
+    link = s3_private.url(name)
+    assert "Signature=" in link or "X-Amz-Signature=" in link
+    unsigned = link.split("?", 1)[0]
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(unsigned)  # noqa: S310 (loopback test server)
+    assert refused.value.code == 403
+
+    s3_private.delete(name)
+    assert not s3_private.exists(name)
+
+
+def test_an_address_that_is_not_s3_is_refused_with_a_clear_message(tmp_path):
+    assert private_storage("", tmp_path)["BACKEND"].endswith("FileSystemStorage")
+    with pytest.raises(ImproperlyConfigured, match="s3://bucket"):
+        private_storage("ftp://files.example.com/private", tmp_path)
+    with pytest.raises(ImproperlyConfigured, match="unknown option"):
+        private_storage("s3://bucket?acl=public-read", tmp_path)
