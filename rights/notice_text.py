@@ -15,9 +15,10 @@ from django.utils.dateparse import parse_datetime
 from portal.kernel.personal_data import yen
 
 from . import correction, stop_decisions
-from .choices import EventKind, RejectionGround
+from .choices import EventKind, RejectionGround, Status
 from .disclosure.delivery_notices import delivery_notice_context
 from .models import RequestNotification, RightsRequest
+from .progress import next_step_text
 from .requesters.follow_links import follow_token
 
 
@@ -47,15 +48,19 @@ def render_notice(
     language: str,
     has_account: bool = True,
     follow_url: str = "",
+    request_url: str = "",
 ) -> tuple[str, str]:
     """(subject line, body) of a notice in ``language``.
 
     ``has_account`` False words it for someone without a request page in the
     portal: it points to ``follow_url``, their follow page (see :func:`follow_url`).
+    ``request_url``, for the e-mail to someone with an account, is the direct link
+    to the request's page (``notifications.request_url``).
     """
     context = {
         "has_account": has_account,
         "follow_url": follow_url,
+        "request_url": request_url,
         "documents": notification.context.get("documents", False),
         "notification": notification,
         "request": notification.request,
@@ -83,6 +88,10 @@ def render_notice(
             context["outcome_kind"] = outcome.get("kind")
             context["consent_url"] = f"{settings.SITE_URL}{reverse('consent:dashboard')}"
 
+        status = notification.context.get("status")
+        if status in Status.values:
+            context["status_label"] = str(Status(status).label)
+            context["next_step"] = next_step_text(status)
         if context["ground"] in RejectionGround.values:
             context["ground_label"] = str(RejectionGround(context["ground"]).label)
         subject = render_to_string("rights/notice_subject.txt", context)
