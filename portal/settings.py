@@ -125,6 +125,8 @@ LOCALE_PATHS = [BASE_DIR / "portal" / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Tokyo")
 USE_I18N = True
 USE_TZ = True
+# One date, time and number style per language (portal/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["portal.formats"]
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

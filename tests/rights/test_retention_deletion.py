@@ -72,11 +72,11 @@ def test_deletion_erases_now_keeps_invoices_under_the_tax_rule_and_erases_them_o
 
         statement = _statement(request)
         assert "Corporation Tax Act art. 126, Enforcement Regulations art. 59" in statement
-        assert "May 31, 2033" in statement
+        assert "31 May 2033" in statement
         assert "Invoices" in statement and "2 records" in statement
         # The e-mailed notice carries the statement.
         notice = [m for m in mail.outbox if "partly completed" in m.subject][-1]
-        assert "May 31, 2033" in notice.body and "Enforcement Regulations art. 59" in notice.body
+        assert "31 May 2033" in notice.body and "Enforcement Regulations art. 59" in notice.body
 
         # The login account stays open (not asked to close), so it is listed as kept.
         assert "Your login account" in statement
