@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.kernel.audit import audit_log
+from portal.kernel.company import setting_in_language
 from portal.kernel.decorators import step_up_required
 
 from . import fees, services, workflow
@@ -305,8 +306,8 @@ def attachment_download(request, pk, message_pk):
 def how_to_pay() -> dict:
     """The payment details the fee page and a fee due show."""
     return {
-        "bank_account": settings.RIGHTS_FEE_BANK_ACCOUNT,
-        "postal_address": settings.RIGHTS_FEE_POSTAL_ADDRESS,
+        "bank_account": setting_in_language("RIGHTS_FEE_BANK_ACCOUNT"),
+        "postal_address": setting_in_language("RIGHTS_FEE_POSTAL_ADDRESS"),
         "unpaid_days": settings.RIGHTS_FEE_UNPAID_DAYS,
     }
 
