@@ -420,6 +420,7 @@ RIGHTS_FEE_POSTAL_ADDRESS_EN = env.str(
 # Who issues fee receipts, and the qualified-invoice registration number
 # (T + 13 digits) printed on them when the company has one.
 RIGHTS_FEE_RECEIPT_ISSUER = env.str("RIGHTS_FEE_RECEIPT_ISSUER", default="ライツポータル株式会社")
+RIGHTS_FEE_RECEIPT_ISSUER_EN = env.str("RIGHTS_FEE_RECEIPT_ISSUER_EN", default="Rights Portal K.K.")
 RIGHTS_FEE_INVOICE_REGISTRATION = env.str("RIGHTS_FEE_INVOICE_REGISTRATION", default="")
 # Online payment providers: name in the webhook URL -> adapter class. The
 # fake provider verifies an HMAC-SHA256 signature over the signing time and the

@@ -351,7 +351,7 @@ def receipt(request, pk):
             "req": rights_request,
             "payment": payment,
             "payer_name": (profile.full_name if profile else "") or payer.email,
-            "issuer": settings.RIGHTS_FEE_RECEIPT_ISSUER,
+            "issuer": setting_in_language("RIGHTS_FEE_RECEIPT_ISSUER"),
             "issuer_registration": settings.RIGHTS_FEE_INVOICE_REGISTRATION,
         },
     )

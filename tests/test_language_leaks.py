@@ -21,7 +21,7 @@ from rights.choices import Kind, Status
 from rights.disclosure.models import DisclosurePackage
 from rights.disclosure.package import write_package, write_purpose_notice
 from rights.disclosure.services import download_path
-from rights.fees import fee_request
+from rights.fees import fee_request, payment_record
 from rights.models import RequestNotification
 from rights.notice_text import render_notice
 from rights.services import message_post, request_submit
@@ -78,6 +78,12 @@ def _world(language: str, django_capture_on_commit_callbacks):
         workflow.transition(rejected, to=Status.IN_REVIEW, actor=officer)
         workflow.transition(rejected, to=Status.REJECTED, actor=officer, reason="…", ground="other")
         workflow.transition(requests[Kind.STOP_USE], to=Status.WITHDRAWN, actor=customer)
+        paid = request_submit(
+            subject=customer, requester=customer, kind=Kind.DISCLOSURE, delivery_method="paper"
+        )
+        workflow.transition(paid, to=Status.IN_REVIEW, actor=officer)
+        payment_record(payment=fee_request(request=paid, actor=officer), method="bank_transfer")
+        requests["paid"] = paid
     for request in requests.values():
         request.refresh_from_db()
     return customer, requests
@@ -112,6 +118,10 @@ def test_every_customer_page_is_in_the_readers_language(
     public += ["/accounts/verify/resend/", "/fees/", "/privacy/", "/consent/policy/"]
     public += ["/requests/start/", "/no-such-page/"]
     found = {url: leaks(visible_text(client.get(url).content.decode()), language) for url in public}
+    client.force_login(customer)
+    found["/accounts/code/"] = leaks(
+        visible_text(client.get("/accounts/code/").content.decode()), language
+    )
     client = _step_up(client, customer, language, django_capture_on_commit_callbacks)
     pages = ["/", "/account/", "/my-data/", "/consent/", "/requests/", "/requests/new/"]
     pages += ["/account/password/", "/account/authenticator/"]
@@ -121,10 +131,15 @@ def test_every_customer_page_is_in_the_readers_language(
     package = DisclosurePackage.objects.filter(request=requests[Kind.DISCLOSURE]).first()
     assert package is not None
     pages.append(download_path(package))
+    pages.append(f"/requests/{requests['paid'].pk}/receipt/")
     for url in pages:
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
         found[url] = leaks(visible_text(response.content.decode()), language, _allowed(language))
+    DisclosurePackage.objects.filter(pk=package.pk).update(download_count=package.max_downloads)
+    response = client.get(download_path(package))  # used up: the page to ask again
+    assert response.status_code == 410
+    found["download used up"] = leaks(visible_text(response.content.decode()), language)
     for kind, data in (
         (Kind.DISCLOSURE, {"delivery_method": "electronic"}),
         (Kind.DELETION, {"everything": "on"}),
