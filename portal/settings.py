@@ -130,6 +130,8 @@ LOCALE_PATHS = [BASE_DIR / "portal" / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Tokyo")
 USE_I18N = True
 USE_TZ = True
+# One date, time and number style per language (portal/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["portal.formats"]
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -422,11 +424,23 @@ RIGHTS_FEE_BANK_ACCOUNT = env.str(
     "RIGHTS_FEE_BANK_ACCOUNT",
     default="サンプル銀行 渋谷支店 普通預金 1234567 口座名義 ライツポータル(カ",
 )
+# In English: the account holder stays as the bank knows it (katakana).
+RIGHTS_FEE_BANK_ACCOUNT_EN = env.str(
+    "RIGHTS_FEE_BANK_ACCOUNT_EN",
+    default="Sample Bank, Shibuya branch, ordinary account 1234567, holder ライツポータル(カ",
+)
 _DEMO_PRIVACY_OFFICE = "〒150-0043 東京都渋谷区道玄坂1-2-3 ライツポータル株式会社 個人情報窓口"
+_DEMO_PRIVACY_OFFICE_EN = (
+    "Privacy Office, Rights Portal K.K., 1-2-3 Dogenzaka, Shibuya-ku, Tokyo 150-0043"
+)
 RIGHTS_FEE_POSTAL_ADDRESS = env.str("RIGHTS_FEE_POSTAL_ADDRESS", default=_DEMO_PRIVACY_OFFICE)
+RIGHTS_FEE_POSTAL_ADDRESS_EN = env.str(
+    "RIGHTS_FEE_POSTAL_ADDRESS_EN", default=_DEMO_PRIVACY_OFFICE_EN
+)
 # Who issues fee receipts, and the qualified-invoice registration number
 # (T + 13 digits) printed on them when the company has one.
 RIGHTS_FEE_RECEIPT_ISSUER = env.str("RIGHTS_FEE_RECEIPT_ISSUER", default="ライツポータル株式会社")
+RIGHTS_FEE_RECEIPT_ISSUER_EN = env.str("RIGHTS_FEE_RECEIPT_ISSUER_EN", default="Rights Portal K.K.")
 RIGHTS_FEE_INVOICE_REGISTRATION = env.str("RIGHTS_FEE_INVOICE_REGISTRATION", default="")
 # Online payment providers: name in the webhook URL -> adapter class. The
 # fake provider verifies an HMAC-SHA256 signature over the signing time and the
@@ -498,10 +512,7 @@ PRIVACY_COMPANY_REPRESENTATIVE_EN = env.str(
     "PRIVACY_COMPANY_REPRESENTATIVE_EN", default="Ichiro Yamamoto, Representative Director"
 )
 PRIVACY_OFFICE_ADDRESS = env.str("PRIVACY_OFFICE_ADDRESS", default=_DEMO_PRIVACY_OFFICE)
-PRIVACY_OFFICE_ADDRESS_EN = env.str(
-    "PRIVACY_OFFICE_ADDRESS_EN",
-    default="Privacy Office, Rights Portal K.K., 1-2-3 Dogenzaka, Shibuya-ku, Tokyo 150-0043",
-)
+PRIVACY_OFFICE_ADDRESS_EN = env.str("PRIVACY_OFFICE_ADDRESS_EN", default=_DEMO_PRIVACY_OFFICE_EN)
 PRIVACY_OFFICE_EMAIL = env.str("PRIVACY_OFFICE_EMAIL", default=DEFAULT_FROM_EMAIL)
 PRIVACY_OFFICE_PHONE = env.str("PRIVACY_OFFICE_PHONE", default="03-5555-0100")
 # Where a complaint may also go (APPI art. 32(1), GDPR art. 77): published on

@@ -43,7 +43,7 @@ from zoneinfo import ZoneInfo
 import holidays
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from .choices import Kind, Regime
@@ -223,7 +223,7 @@ def check_extension(
     if new_deadline > limit:
         raise ExtensionNotAllowed(
             _("The law allows an extension up to %(date)s at the latest.")
-            % {"date": f"{limit:%Y-%m-%d}"}
+            % {"date": formats.date_format(timezone.localtime(limit), "DATE_FORMAT")}
         )
     return new_deadline
 

@@ -118,14 +118,19 @@ def placeholder_values(context: dict) -> dict[str, str]:
 
 
 def render_text(
-    text: NoticeText, values: dict[str, str], *, follow_url: str = ""
+    text: NoticeText, values: dict[str, str], *, follow_url: str = "", request_url: str = ""
 ) -> tuple[str, str]:
-    """(subject line, body) of an edited text with ``values``; call in its language."""
+    """(subject line, body) of an edited text with ``values``; call in its language.
+
+    The links the shipped text ends with follow it here too: the request's page for
+    someone with an account, the follow page for someone without."""
 
     def fill(template: str) -> str:
         return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), template)
 
     body = re.sub(r"\n{3,}", "\n\n", fill(text.body).replace("\r\n", "\n")).strip()
+    if request_url:
+        body += "\n\n" + gettext("Your request's page:") + "\n" + request_url
     if follow_url:
         body += "\n\n" + gettext(
             "Follow the request here: its status, our notices, and a form to write to us. You "

@@ -17,10 +17,11 @@ from django.utils.dateparse import parse_datetime
 from portal.kernel.personal_data import yen
 
 from . import correction, stop_decisions
-from .choices import EventKind, RejectionGround
+from .choices import EventKind, RejectionGround, Status
 from .disclosure.delivery_notices import delivery_notice_context
 from .models import RequestNotification, RightsRequest
 from .notice_overrides import current_text, placeholder_values, render_text
+from .progress import next_step_text
 from .requesters.follow_links import follow_token
 
 
@@ -50,15 +51,19 @@ def render_notice(
     language: str,
     has_account: bool = True,
     follow_url: str = "",
+    request_url: str = "",
 ) -> tuple[str, str]:
     """(subject line, body) of a notice in ``language``.
 
     ``has_account`` False words it for someone without a request page in the
     portal: it points to ``follow_url``, their follow page (see :func:`follow_url`).
+    ``request_url``, for the e-mail to someone with an account, is the direct link
+    to the request's page (``notifications.request_url``).
     """
     context = {
         "has_account": has_account,
         "follow_url": follow_url,
+        "request_url": request_url,
         "documents": notification.context.get("documents", False),
         "notification": notification,
         "request": notification.request,
@@ -92,12 +97,21 @@ def render_notice(
             context["outcome_kind"] = outcome.get("kind")
             context["consent_url"] = f"{settings.SITE_URL}{reverse('consent:dashboard')}"
 
+        status = notification.context.get("status")
+        if status in Status.values:
+            context["status_label"] = str(Status(status).label)
+            context["next_step"] = next_step_text(status)
         if context["ground"] in RejectionGround.values:
             context["ground_label"] = str(RejectionGround(context["ground"]).label)
         # A text the privacy office edited in the admin comes first (rights.notice_overrides).
         edited = current_text(notification.kind, language)
         if edited is not None:
-            return render_text(edited, placeholder_values(context), follow_url=follow_url)
+            return render_text(
+                edited,
+                placeholder_values(context),
+                follow_url=follow_url,
+                request_url=request_url,
+            )
         subject = render_to_string("rights/notice_subject.txt", context)
         body = render_to_string("rights/notice.txt", context)
     return " ".join(subject.split()), body.strip()

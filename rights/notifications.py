@@ -11,12 +11,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.urls import reverse
+
 from portal.kernel import outbox
 
 from .models import RequestNotification, RightsRequest
 from .requesters.models import Capacity
 
 SEND_NOTIFICATION_TASK = "rights.tasks.send_request_notification"
+
+#: The notice of a status change that has no notice of its own (``STATUS_CHANGED``)
+#: and of a message staff wrote in the thread (``STAFF_MESSAGE``): e-mails that send
+#: the person to the request's page, where the change and the message are shown.
+STATUS_CHANGED, STAFF_MESSAGE = "status_changed", "message"
+#: Notices only e-mailed: the request's page shows the thread instead.
+EMAIL_ONLY = frozenset({STATUS_CHANGED, STAFF_MESSAGE})
 
 
 def notify(
@@ -43,6 +53,18 @@ def notify(
         },
     )
     outbox.enqueue(SEND_NOTIFICATION_TASK, notification.pk)
+
+
+def status_change_notified(to: str, actor) -> bool:
+    """Whether a change to ``to`` without a notice of its own is e-mailed: when staff or
+    the system made it, and a withdrawal whoever made it. The customer's own answer,
+    which puts the request back in review, is not."""
+    return actor is None or actor.is_staff or to == "withdrawn"
+
+
+def request_url(request: RightsRequest) -> str:
+    """The absolute address of the request's page in the portal (SITE_URL)."""
+    return f"{settings.SITE_URL}{reverse('rights:request_detail', kwargs={'pk': request.pk})}"
 
 
 def recipient_of(request: RightsRequest):

@@ -63,6 +63,12 @@ _NEXT = {
 }
 
 
+def next_step_text(status: str) -> str:
+    """What comes next for a request in ``status``, in the active language; empty
+    once it is closed."""
+    return str(_NEXT.get(status, ""))
+
+
 @dataclass(frozen=True)
 class Step:
     key: str
@@ -96,4 +102,4 @@ def progress_of(request) -> Progress:
         )
         for i, (key, label, _statuses) in enumerate(keys)
     ]
-    return Progress(steps=steps, next_step="" if closed else str(_NEXT.get(request.status, "")))
+    return Progress(steps=steps, next_step="" if closed else next_step_text(request.status))

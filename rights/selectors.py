@@ -13,7 +13,7 @@ from portal.kernel.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER, staff
 
 from .models import RequestEvent, RequestMessage, RightsRequest
 from .notice_text import event_outcome
-from .notifications import PRINCIPAL_COPIES
+from .notifications import EMAIL_ONLY, PRINCIPAL_COPIES
 from .paging import THREAD_ORPHANS, THREAD_PER_PAGE, page_of
 from .requesters.models import Capacity
 
@@ -195,8 +195,9 @@ def outcome_copy_kinds(request: RightsRequest) -> frozenset:
 
 def visible_notices(request: RightsRequest, role: str | None) -> QuerySet:
     """The notices of ``request`` ``role`` may read: all to whoever filed it and staff,
-    the copies of the outcome to the person an agent acted for."""
-    notices = request.notifications.all()
+    the copies of the outcome to the person an agent acted for. Notices only e-mailed
+    (``notifications.EMAIL_ONLY``) are left out: the thread shows what they announce."""
+    notices = request.notifications.exclude(kind__in=sorted(EMAIL_ONLY))
     if sees_whole_request(role):
         return notices
     if role == REPRESENTED:

@@ -21,7 +21,7 @@ from portal.kernel.roles import PRIVACY_OFFICER
 from . import api_events, deadlines
 from .choices import Channel, EventKind, Regime, Status
 from .models import RequestEvent, RequestMessage, RightsRequest
-from .notifications import notify
+from .notifications import STAFF_MESSAGE, notify
 from .uploads import check_upload, clean_name, sealed
 from .workflow import TransitionError, refresh_due_at, transition
 
@@ -301,6 +301,8 @@ def message_post(
             request=http_request,
             details={"attachment": bool(attachment)},
         )
+        if from_staff:
+            notify(locked, STAFF_MESSAGE)
         if not from_staff and locked.status == Status.AWAITING_CUSTOMER:
             with contextlib.suppress(TransitionError):
                 transition(locked, to=Status.IN_REVIEW, actor=author, http_request=http_request)

@@ -48,8 +48,10 @@ class Summary:
 
 
 def _join(items) -> str:
+    """Names as a list in the active language; a final period (Co., Ltd.) is left to
+    the sentence the list ends."""
     separator = "、" if (translation.get_language() or "").startswith("ja") else ", "
-    return separator.join(str(item) for item in items)
+    return separator.join(str(item) for item in items).rstrip(".")
 
 
 def _categories_text(categories: list[str]) -> str:

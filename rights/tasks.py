@@ -27,7 +27,7 @@ from .disclosure import services as disclosure_services
 from .fees import payments_expire_unpaid
 from .models import RequestNotification, RightsRequest
 from .notice_text import follow_url, render_notice
-from .notifications import recipients_of
+from .notifications import recipients_of, request_url
 from .requesters.agents import agent_link_expires_at, confirmation_token
 from .requesters.models import EmailConfirmation, RequestIdentity, VerificationStatus
 from .requesters.public_form import confirmation_code
@@ -72,6 +72,7 @@ def send_request_notification(notification_id: int) -> None:
                 follow_url=""
                 if recipient.has_account
                 else follow_url(notification.request, recipient.email),
+                request_url=request_url(notification.request) if recipient.has_account else "",
             )
             try:
                 send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email])

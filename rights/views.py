@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.kernel.audit import audit_log
+from portal.kernel.company import setting_in_language
 from portal.kernel.decorators import step_up_required
 
 from . import fees, services, workflow
@@ -326,8 +327,8 @@ def attachment_download(request, pk, message_pk):
 def how_to_pay() -> dict:
     """The payment details the fee page and a fee due show."""
     return {
-        "bank_account": settings.RIGHTS_FEE_BANK_ACCOUNT,
-        "postal_address": settings.RIGHTS_FEE_POSTAL_ADDRESS,
+        "bank_account": setting_in_language("RIGHTS_FEE_BANK_ACCOUNT"),
+        "postal_address": setting_in_language("RIGHTS_FEE_POSTAL_ADDRESS"),
         "unpaid_days": settings.RIGHTS_FEE_UNPAID_DAYS,
     }
 
@@ -371,7 +372,7 @@ def receipt(request, pk):
             "req": rights_request,
             "payment": payment,
             "payer_name": (profile.full_name if profile else "") or payer.email,
-            "issuer": settings.RIGHTS_FEE_RECEIPT_ISSUER,
+            "issuer": setting_in_language("RIGHTS_FEE_RECEIPT_ISSUER"),
             "issuer_registration": settings.RIGHTS_FEE_INVOICE_REGISTRATION,
         },
     )

@@ -41,7 +41,7 @@ from .models import (
     RequestPause,
     RightsRequest,
 )
-from .notifications import notify
+from .notifications import STATUS_CHANGED, notify, status_change_notified
 from .payment_transitions import payment_transition
 from .transition_rules import REASON_REQUIRED, TRANSITIONS, Role, refusal
 
@@ -251,5 +251,7 @@ def transition(
     notice = NOTICE_ON_ENTRY.get(to)
     if notice:
         notify(locked, notice, reason=reason, ground=ground, extra=notice_extra)
+    elif status_change_notified(to, actor):
+        notify(locked, STATUS_CHANGED, extra={"status": to})
     request.refresh_from_db()
     return event

@@ -11,15 +11,19 @@ from django.urls import reverse
 from django.utils.translation import get_language
 
 
+def setting_in_language(name: str) -> str:
+    """The setting ``name`` in the active language: its ``<name>_EN`` twin on English
+    pages when set, else the setting itself (Japanese)."""
+    japanese = getattr(settings, name)
+    if (get_language() or "").startswith("en"):
+        return getattr(settings, f"{name}_EN", "") or japanese
+    return japanese
+
+
 class CompanyContact:
     """The company and its privacy office in the active language (settings PRIVACY_*)."""
 
-    @staticmethod
-    def _pick(name: str) -> str:
-        japanese = getattr(settings, name)
-        if (get_language() or "").startswith("en"):
-            return getattr(settings, f"{name}_EN", "") or japanese
-        return japanese
+    _pick = staticmethod(setting_in_language)
 
     @property
     def company(self) -> str:

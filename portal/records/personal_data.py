@@ -30,6 +30,11 @@ def month_year(value: int) -> str:
     return f"{value:02d}"
 
 
+def year(value: int) -> str:
+    """A year as written, without a thousands separator (2030, not 2,030)."""
+    return str(value)
+
+
 registry.register(
     ModelSource(
         model=PaymentMethod,
@@ -46,7 +51,7 @@ registry.register(
             PersonalField("brand", Category.PAYMENT, _("card brand"), editable=False),
             PersonalField("last4", Category.PAYMENT, _("last four digits"), editable=False),
             PersonalField("exp_month", Category.PAYMENT, _("expiry month"), display=month_year),
-            PersonalField("exp_year", Category.PAYMENT, _("expiry year")),
+            PersonalField("exp_year", Category.PAYMENT, _("expiry year"), display=year),
             PersonalField("added_at", Category.PAYMENT, _("added at"), editable=False),
         ],
     )

@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext
 
 from consent import selectors
@@ -59,7 +59,7 @@ class PurposeNotice:
 
 
 def _day(moment) -> str:
-    return timezone.localtime(moment).date().isoformat()
+    return formats.date_format(timezone.localtime(moment).date(), "DATE_FORMAT")
 
 
 def _reason(purpose, *, in_use: bool, choice, stops: list) -> str:

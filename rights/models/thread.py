@@ -132,6 +132,8 @@ class RequestNotification(models.Model):
         PARTIALLY_COMPLETED = "partially_completed", _("Partially completed")
         REJECTED = "rejected", _("Rejected")
         EXPIRED = "expired", _("Expired")
+        STATUS_CHANGED = "status_changed", _("Status changed")
+        MESSAGE = "message", _("Message from the privacy office")
 
     request = models.ForeignKey(
         RightsRequest,

@@ -37,6 +37,7 @@ from ..disclosure.views import serve_package
 from ..forms import MessageForm
 from ..models import RightsRequest
 from ..notice_text import render_notice
+from ..progress import progress_of
 from ..selectors import customer_role, follow_role, request_view, visible_documents
 from ..uploads import download_response
 from ..views import _own_request, how_to_pay, message_send
@@ -243,6 +244,7 @@ def follow(request, token):
             "form": form,
             "can_write": view.can_write,
             "notices": _follow_notices(request, view),
+            "progress": progress_of(rights_request),
             "timeline": view.timeline,
             "fee": rights_request.payments.filter(status=PaymentStatus.PENDING).first()
             if view.fee

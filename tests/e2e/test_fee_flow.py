@@ -4,7 +4,6 @@ import re
 
 import pytest
 from django.core import mail
-from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.kernel.staff import staff_create
@@ -12,6 +11,7 @@ from rights.choices import PaymentStatus, Status
 from rights.models import RightsRequest
 from tests.conftest import totp_code
 from tests.factories import PASSWORD, ProfileFactory
+from tests.formats_support import shown_date
 from tests.rights.fee_support import publish
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -80,7 +80,7 @@ def test_disclosure_fee_paid_by_bank_transfer(browser, live_server, screenshot, 
     fee_box = page.locator(".fee-box").inner_text()
     assert "1,000円" in fee_box
     assert payment.reference in fee_box
-    assert timezone.localtime(payment.due_at).strftime("%Y-%m-%d") in fee_box
+    assert shown_date(payment.due_at, "ja") in fee_box
     assert page.locator(".status-awaiting_payment").count() == 1
     screenshot("fee-due")
 

@@ -112,8 +112,9 @@ def test_correction_with_a_question_from_staff(browser, live_server, screenshot,
 
     # Every notice went to the customer, in Japanese.
     notices = [m for m in mail.outbox if m.to == [customer.email] and "R-" in m.subject]
-    assert len(notices) == 3  # received, information needed, completed
+    # received, in review, information needed, in progress, completed
+    assert len(notices) == 5
     for message in notices:
         assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", message.subject), message.subject
-    assert "Please send a bill that shows the new number." in notices[1].body
-    assert "03-1111-2222 → 090-3333-4444" in notices[2].body
+    assert "Please send a bill that shows the new number." in notices[2].body
+    assert "03-1111-2222 → 090-3333-4444" in notices[4].body

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from rights import workflow
 from rights.choices import Regime, Status
+from tests.formats_support import shown_date
 
 pytestmark = pytest.mark.django_db
 
@@ -62,4 +63,4 @@ def test_ccpa_notices_and_pages_never_say_the_wait_is_not_counted(
     page = stepped_up_client.get(f"/requests/{ccpa_request.pk}/").content.decode()
     assert "paused" not in page
     # The deadline as the requester reads it: in California.
-    assert ccpa_request.due_on.strftime("%Y-%m-%d") in page
+    assert shown_date(ccpa_request.due_on, "en") in page

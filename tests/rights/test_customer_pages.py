@@ -10,6 +10,7 @@ from rights import workflow
 from rights.choices import Status
 from rights.models import RequestMessage, RightsRequest
 from rights.requesters.models import DocumentKind, IdentityDocument
+from tests.formats_support import shown_date
 from tests.intake_support import file_from_review, file_through_review, is_review
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +42,7 @@ def test_filing_a_disclosure_request_sends_a_receipt_with_the_due_date(
     assert request.kind == "disclosure" and request.status == Status.SUBMITTED
     assert request.regime == "appi"
     assert len(mail.outbox) == 1
-    assert f"{request.due_at.astimezone().date():%Y-%m-%d}" in mail.outbox[0].body
+    assert shown_date(request.due_at, customer.language) in mail.outbox[0].body
     page = stepped_up_client.get(f"/requests/{request.pk}/").content.decode()
     assert request.reference in page
 

@@ -293,5 +293,5 @@ def test_the_follow_page_and_the_request_page_show_the_person_the_same(
         "reason": True,
         "question": False,
         "attachment": False,
-        "headings": ["status-title", "notices-title"],
+        "headings": ["status-title", "progress-title", "notices-title"],
     }

@@ -1,11 +1,11 @@
 """The fee on the customer's request page, the receipt, withdrawing before paying."""
 
 import pytest
-from django.utils import timezone
 
 from portal.kernel.models import AuditEvent
 from rights import fees
 from rights.choices import PaymentMethod, Regime
+from tests.formats_support import shown_date
 from tests.rights.fee_support import in_review, page_text, publish
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ def test_the_request_page_shows_the_fee_due_reference_deadline_and_how_to_pay(
     page = page_text(stepped_up_client, f"/requests/{fee_due.request_id}/", "en")
     assert "¥1,000" in page
     assert fee_due.reference in page
-    assert timezone.localtime(fee_due.due_at).strftime("%Y-%m-%d") in page
+    assert shown_date(fee_due.due_at, "en") in page
     for text in ("Bank transfer", "Postal money order", "Withdraw this request"):
         assert text in page, text
     assert "/receipt/" not in page

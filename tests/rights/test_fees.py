@@ -25,6 +25,7 @@ from rights.choices import (
     Status,
 )
 from rights.models import FeeSchedule, Payment, RightsRequest
+from tests.formats_support import shown_date
 from tests.rights.fee_support import SINCE, in_review, posted_disclosure, publish
 
 pytestmark = pytest.mark.django_db
@@ -143,7 +144,7 @@ def test_appi_disclosure_waits_for_payment_with_the_clock_paused_and_resumes_whe
             amount = yen(1000)
         assert amount in notice.body
         assert payment.reference in notice.body
-        assert timezone.localtime(payment.due_at).strftime("%Y-%m-%d") in notice.body
+        assert shown_date(payment.due_at, "ja") in notice.body
         assert "/fees/" in notice.body
         stored = request.notifications.get(kind="fee_due")
         assert stored.context["fee"]["reference"] == payment.reference

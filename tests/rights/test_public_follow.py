@@ -19,6 +19,7 @@ from rights.requesters.follow_links import follow_token
 from rights.requesters.verification import identity_verify
 from rights.workflow import transition
 from tests.conftest import last_code
+from tests.formats_support import shown_date
 
 from .identity_support import file_public_request, pdf
 
@@ -169,9 +170,7 @@ def test_after_the_code_status_notices_and_thread_are_shown(
     text = visitor.get(url).content.decode()
     assert waiting.get_status_display() in text
     assert "paused until you answer our question" in text
-    assert (
-        waiting.received_at.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d") in text
-    )
+    assert shown_date(waiting.received_at, "en") in text
     assert QUESTION.replace("'", "&#x27;") in text
     assert "Notices from us" in text
     assert "Send message" in text

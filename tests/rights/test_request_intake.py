@@ -16,6 +16,7 @@ from rights.retention.models import DeferredErasure
 from rights.retention.scope import EmptyDeletionScope, requested_scope
 from tests.consent_support import recipients
 from tests.factories import ProfileFactory, RegistrationFactory, ServiceFactory
+from tests.formats_support import shown_date
 from tests.intake_support import file_through_review, is_review, review_fields
 from tests.rights.fee_support import publish
 from tests.rights.identity_support import file_public_request
@@ -134,14 +135,14 @@ def test_a_disclosure_with_nothing_chosen_says_everything_the_fee_and_the_deadli
     assert "A copy of everything we hold about you: every kind of data." in text
     assert "Every service you use with us." in text
     assert "Our published fee of ¥1,500 applies (APPI art. 38)." in text
-    due = re.search(r"By (\d{4}-\d{2}-\d{2}) at the latest", text).group(1)
+    due = re.search(r"By (\d{1,2} \w{3} \d{4}) at the latest", text).group(1)
     assert RightsRequest.objects.count() == 0
     response = stepped_up_client.post(
         "/requests/new/disclosure/", {**review_fields(text), "step": "file"}
     )
     assert response.status_code == 302
     filed = RightsRequest.objects.get()
-    assert f"{filed.due_at.astimezone():%Y-%m-%d}" == due
+    assert shown_date(filed.due_at, "en") == due
 
 
 def test_change_goes_back_to_the_form_with_the_values_kept(stepped_up_client):

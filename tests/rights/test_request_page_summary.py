@@ -69,7 +69,7 @@ def test_the_page_shows_the_recipients_delivery_fee_deadline_and_steps(stepped_u
     )
     stepped_up_client.cookies["django_language"] = "en"
     page = stepped_up_client.get(f"/requests/{stop.pk}/").content.decode()
-    assert "Sample Group Sales Co., Ltd." in page
+    assert "Sample Group Sales Co., Ltd." in page and "Ltd.." not in page
     assert "Where your request is" in page and 'aria-current="step"' in page
     assert "What you wrote with the request" in page and "Your details" not in page
     page = stepped_up_client.get(f"/requests/{disclosure.pk}/").content.decode()

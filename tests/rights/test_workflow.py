@@ -177,10 +177,12 @@ def test_notices_are_mailed_in_the_customers_language(
             )
     to_english = [m for m in mail.outbox if m.to == [english.email]]
     to_japanese = [m for m in mail.outbox if m.to == [japanese.email]]
-    assert [m.subject.split()[0] for m in to_english] == ["We", "We"]
+    # Received, in review (a status change by staff), rejected.
+    assert [m.subject.split()[0] for m in to_english] == ["We", "Request", "We"]
     assert "received" in to_english[0].subject
-    assert "supervisory" not in to_english[1].body  # APPI: the PPC, not an EU authority
-    assert "Personal Information Protection Commission" in to_english[1].body
-    assert "Identity unconfirmed" in to_english[1].body
+    assert to_english[1].subject.endswith(": In review")
+    assert "supervisory" not in to_english[2].body  # APPI: the PPC, not an EU authority
+    assert "Personal Information Protection Commission" in to_english[2].body
+    assert "Identity unconfirmed" in to_english[2].body
     assert all("R-" in m.subject for m in to_japanese)
-    assert "個人情報保護委員会" in to_japanese[1].body
+    assert "個人情報保護委員会" in to_japanese[2].body

@@ -14,6 +14,7 @@ from rights.disclosure.models import DisclosureDelivery, DisclosurePackage
 from rights.models import RequestNotification, RetentionRun
 from rights.retention import jobs
 from rights.retention import purge as retention_purge
+from tests.formats_support import shown_date
 from tests.rights.disclosure_support import (
     disclosure_in_progress,
 )
@@ -69,7 +70,7 @@ def test_sent_by_post_completes_with_the_posting_date(
     notice = paper.notifications.get(kind=RequestNotification.Kind.COMPLETED)
     assert notice.context["posted_on"] == posted_on.isoformat()
     sent = [m for m in mail.outbox if m.to == [subject.email]][-1]
-    assert f"by post on {posted_on:%Y-%m-%d}" in sent.body
+    assert f"by post on {shown_date(posted_on, 'en')}" in sent.body
     assert AuditEvent.objects.filter(action="disclosure.posted", actor=officer).exists()
 
 

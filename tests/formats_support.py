@@ -1,0 +1,13 @@
+"""Dates as the pages and e-mails write them (portal/formats), for assertions."""
+
+import datetime as dt
+
+from django.utils import formats, timezone, translation
+
+
+def shown_date(value: dt.date | dt.datetime, language: str) -> str:
+    """``value`` (a moment in local time) as ``DATE_FORMAT`` writes it in ``language``."""
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    with translation.override(language):
+        return formats.date_format(value, "DATE_FORMAT")
