@@ -108,6 +108,8 @@ def _out(request: RightsRequest, caller) -> RequestOut:
     if caller.scope is not None:
         codes = [code for code in codes if code in caller.scope]
     updated = getattr(request, "updated_at", None)
+    if updated is None:
+        updated = request.events.aggregate(last=Max("created_at"))["last"]
     return RequestOut(
         reference=request.reference,
         kind=request.kind,

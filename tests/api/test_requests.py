@@ -1,8 +1,10 @@
 """The API's requests: filing, reading, listing; keys, scopes and services."""
 
+import io
 import json
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import Client
 
 from portal.kernel.api.auth import api_key_revoke
@@ -45,6 +47,7 @@ def test_a_key_with_requests_write_files_a_request_by_member_number(
     assert body["opendsr_type"] == "access" and body["services"] == ["mobile"]
     assert request.channel == Channel.API and request.categories == ["contact"]
     assert ApiFiling.objects.get(request=request).client == api_client
+    assert body["updated_at"] is not None
 
 
 def test_a_key_with_requests_read_cannot_file(client, make_client, customer_a, service_a):
@@ -216,4 +219,21 @@ def test_the_openapi_document_is_generated_and_the_docs_are_for_staff_only(offic
     post = schema["paths"]["/api/v1/requests"]["post"]
     assert "application/problem+json" in post["responses"]["403"]["content"]
     assert anonymous.get("/api/v1/docs").status_code == 302
-    assert officer_client.get("/api/v1/docs").status_code == 200
+    docs = officer_client.get("/api/v1/docs")
+    assert docs.status_code == 200
+    assert "cdn" not in docs.content.decode()  # served from our own static files (CSP)
+
+
+def test_the_api_key_command_makes_a_client_and_prints_a_key_once(client, service_a, customer_a):
+    out = io.StringIO()
+    call_command(
+        "api_key", "Call centre", scopes="requests:read,consent:read", services="mobile", stdout=out
+    )
+    key = out.getvalue().split("Key: ")[1].strip()
+
+    response = client.get(URL, headers={"Authorization": f"Bearer {key}"})
+
+    assert response.status_code == 200
+    assert key not in json.dumps(list(ApiKey.objects.values()), default=str)
+    with pytest.raises(CommandError):
+        call_command("api_key", "Other", scopes="everything", stdout=io.StringIO())
