@@ -2,13 +2,14 @@
 
 import io
 import json
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
 from portal.kernel.api.auth import api_key_revoke
-from portal.kernel.models import ApiKey, AuditEvent
+from portal.kernel.models import ApiClient, ApiKey, AuditEvent
 from rights.choices import Channel, Kind, Status
 from rights.models import ApiFiling, RightsRequest
 from rights.services import request_submit
@@ -237,3 +238,38 @@ def test_the_api_key_command_makes_a_client_and_prints_a_key_once(client, servic
     assert key not in json.dumps(list(ApiKey.objects.values()), default=str)
     with pytest.raises(CommandError):
         call_command("api_key", "Other", scopes="everything", stdout=io.StringIO())
+
+
+def test_the_officer_makes_a_client_and_a_key_in_the_admin_and_sees_the_key_once(
+    officer_client, service_a, settings
+):
+    settings.API_CALLBACK_ALLOW_LOOPBACK_HTTP = False
+    form = {
+        "name": "Marketing platform",
+        "owner": "Marketing",
+        "scopes": ["consent:read"],
+        "services": [service_a.pk],
+        "is_active": "on",
+        "rate_limit": "600",
+        "callback_url": "http://hooks.example.com/x",
+        "keys-TOTAL_FORMS": "0",
+        "keys-INITIAL_FORMS": "0",
+    }
+    refused = officer_client.post("/admin/portal/apiclient/add/", form)
+    assert refused.status_code == 200 and not ApiClient.objects.exists()
+
+    form["callback_url"] = "https://hooks.example.com/rights"
+    response = officer_client.post("/admin/portal/apiclient/add/", form, follow=True)
+    api_client = ApiClient.objects.get()
+    assert api_client.scopes == ["consent:read"] and api_client.callback_secret
+    assert api_client.callback_secret in response.content.decode()
+
+    made = officer_client.post(
+        "/admin/portal/apiclient/",
+        {"action": "make_key", "_selected_action": [api_client.pk]},
+        follow=True,
+    )
+    key = re.search(r"rp_[0-9a-f]{8}_[\w-]+", made.content.decode()).group(0)
+    assert Client().get(URL, headers={"Authorization": f"Bearer {key}"}).status_code == 403
+    listed = officer_client.get(f"/admin/portal/apiclient/{api_client.pk}/change/")
+    assert key not in listed.content.decode()
