@@ -3,9 +3,11 @@
 import io
 import json
 import re
+import threading
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
 
 from portal.kernel.api.auth import api_key_revoke
@@ -14,6 +16,7 @@ from rights.choices import Channel, Kind, Status
 from rights.models import ApiFiling, RightsRequest
 from rights.services import request_submit
 from rights.workflow import transition
+from tests.factories import ProfileFactory, RegistrationFactory, ServiceFactory
 
 from .conftest import later
 
@@ -273,3 +276,31 @@ def test_the_officer_makes_a_client_and_a_key_in_the_admin_and_sees_the_key_once
     assert Client().get(URL, headers={"Authorization": f"Bearer {key}"}).status_code == 403
     listed = officer_client.get(f"/admin/portal/apiclient/{api_client.pk}/change/")
     assert key not in listed.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_calls_at_once_with_the_same_idempotency_key_file_one_request(make_client):
+    """The unique constraint settles the race: the slower call answers the first request."""
+    service = ServiceFactory(code="mobile")
+    customer = ProfileFactory().user
+    RegistrationFactory(user=customer, service=service, member_number="M-A-0001")
+    _api_client, headers = make_client(["requests:write"], [service])
+    barrier = threading.Barrier(2)
+    answers = []
+
+    def call():
+        try:
+            barrier.wait()
+            answers.append(_file(Client(), headers, idempotency_key="same"))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=call) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(a.status_code for a in answers) == [200, 201]
+    assert len({a.json()["reference"] for a in answers}) == 1
+    assert RightsRequest.objects.count() == 1 == ApiFiling.objects.count()
