@@ -126,7 +126,7 @@ def _out(request: RightsRequest, caller) -> RequestOut:
     )
 
 
-def _form_data(payload: RequestIn, subject, services) -> dict:
+def _form_data(payload: RequestIn, services) -> dict:
     """The payload as the customer's form for the kind reads it."""
     return {
         "services": [str(s.pk) for s in services],
@@ -148,7 +148,7 @@ def _checked_form(payload: RequestIn, subject, caller):
     services = list(Service.objects.filter(code__in=codes))
     if len(services) != len(codes):
         raise ApiProblem(422, "invalid-input", "Unknown service code.")
-    form = FORMS[payload.kind](data=_form_data(payload, subject, services), subject=subject)
+    form = FORMS[payload.kind](data=_form_data(payload, services), subject=subject)
     if not form.is_valid():
         errors = [
             {"loc": ["body", field], "msg": " ".join(str(m) for m in messages)}
