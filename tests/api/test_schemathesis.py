@@ -1,13 +1,15 @@
 """Schemathesis against the generated OpenAPI document: every endpoint, valid and
 invalid inputs; no answer is a 500 and every answer matches its schema.
 
-Derandomised (the same examples on every run) and bounded by ``MAX_EXAMPLES``
-per endpoint so that it stays near a minute on SQLite. The calls go through
-Django's WSGI application in this process, authenticated with a key that holds
-every scope, against a database holding a customer, a request and the seeded
-purposes. Every check runs but ``positive_data_acceptance``: input the schema
-allows may still name nothing that exists (a purpose code, a cursor), and the
-API answers that 422 or 404 as documented.
+Derandomised by the "ci" Hypothesis profile (tests/conftest.py: the same
+examples on every run; ``HYPOTHESIS_PROFILE=explore`` draws new ones) and
+bounded by ``MAX_EXAMPLES`` per endpoint so that it stays under a minute on
+SQLite. The calls go through Django's WSGI application in this process,
+authenticated with a key that holds every scope, against a database holding
+a customer, a request and the seeded purposes. Every check runs but
+``positive_data_acceptance``: input the schema allows may still name nothing
+that exists (a purpose code, a cursor), and the API answers that 422 or 404
+as documented.
 """
 
 import pytest
@@ -51,8 +53,6 @@ def key_headers(make_client, customer_a, service_a):
 @schema.parametrize()
 @settings(
     max_examples=MAX_EXAMPLES,
-    derandomize=True,
-    database=None,
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
