@@ -15,12 +15,14 @@ no longer: a stop approved meanwhile applies from the moment it is approved.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from django.http import HttpResponse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 
 from portal.kernel.api.app import problems
 from portal.kernel.api.auth import ApiKeyAuth, audit_call
-from portal.kernel.api.problems import ApiProblem
+from portal.kernel.api.problems import PLAIN_TEXT, ApiProblem
 from portal.kernel.api.subjects import held_subject_ids, subject_find, subjects_find_many
 
 from . import selectors
@@ -29,11 +31,14 @@ from .models import Purpose, Recipient
 router = Router(tags=["permissions"])
 
 CACHE_SECONDS = 60
+PathRef = Annotated[str, Path(min_length=1, max_length=254, pattern=PLAIN_TEXT)]
 BATCH_MAX = 1000
 
 
 class Question(Schema):
-    purpose: str | None = Field(default=None, max_length=50, description="A purpose's code.")
+    purpose: str | None = Field(
+        default=None, max_length=50, pattern=PLAIN_TEXT, description="A purpose's code."
+    )
     recipient: int | None = Field(default=None, ge=1, le=2**31 - 1, description="A recipient id.")
 
 
@@ -47,8 +52,11 @@ class Answer(Schema):
     legal_hold: bool | None = None
 
 
+SubjectRef = Annotated[str, Field(min_length=1, max_length=254, pattern=PLAIN_TEXT)]
+
+
 class BatchIn(Question):
-    subjects: list[str] = Field(min_length=1, max_length=BATCH_MAX)
+    subjects: list[SubjectRef] = Field(min_length=1, max_length=BATCH_MAX)
 
 
 class BatchOut(Schema):
@@ -123,7 +131,7 @@ def _cacheable(response: HttpResponse) -> None:
     auth=ApiKeyAuth("consent:read"),
     summary="May this customer's data be used for a purpose, provided to a recipient?",
 )
-def permissions(request, ref: str, question: Query[Question], response: HttpResponse):
+def permissions(request, ref: PathRef, question: Query[Question], response: HttpResponse):
     purpose, recipient = _target(question)
     subject = subject_find(request.auth, ref)
     answer = _answers(purpose, recipient, {ref: subject})[ref]

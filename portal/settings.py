@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_email",
     "django_ratelimit",
     "pgtrigger",
+    "ninja",  # the API's interactive docs from its own static files (CSP: 'self' only)
     "portal.kernel.apps.PortalConfig",
     "portal.records.apps.RecordsConfig",
     "rights.apps.RightsConfig",
@@ -294,8 +295,8 @@ CELERY_BEAT_SCHEDULE.update(
 )
 
 # The API (docs/api.md): callback URLs must be https://, except http://127.0.0.1
-# (loopback) with DEBUG on or this set (the tests' receivers).
-API_CALLBACK_ALLOW_LOOPBACK_HTTP = env.bool("API_CALLBACK_ALLOW_LOOPBACK_HTTP", default=DEBUG)
+# (loopback) with DEBUG on; the tests set this for their receivers.
+API_CALLBACK_ALLOW_LOOPBACK_HTTP = DEBUG
 
 # The cache holds the counters of every rate limit (django-ratelimit) and of
 # the login throttle, so it must be shared by every web process and count

@@ -14,16 +14,17 @@ import base64
 import binascii
 import datetime as dt
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from ninja import Field, Query, Router, Schema, Status
+from django.utils.dateparse import parse_datetime
+from ninja import Field, Path, Query, Router, Schema, Status
 
 from portal.kernel.api.app import problems
 from portal.kernel.api.auth import ApiKeyAuth, audit_call
-from portal.kernel.api.problems import ApiProblem
+from portal.kernel.api.problems import PLAIN_TEXT, ApiProblem
 from portal.kernel.api.subjects import subject_find
 from portal.kernel.models import Service
 
@@ -47,29 +48,32 @@ PAGE_MAX = 100
 REFERENCE = re.compile(r"^R-(\d{1,12})$")
 
 
+Code = Annotated[str, Field(min_length=1, max_length=50, pattern=PLAIN_TEXT)]
+SubjectRef = Annotated[str, Field(min_length=1, max_length=254, pattern=PLAIN_TEXT)]
+RequestRef = Annotated[str, Path(min_length=1, max_length=20, pattern=PLAIN_TEXT)]
+
+
 class ScopeIn(Schema):
     everything: bool = False
-    purposes: list[str] = Field(default_factory=list, max_length=50)
+    purposes: list[Code] = Field(default_factory=list, max_length=50)
     recipients: list[int] = Field(default_factory=list, max_length=50)
 
 
 class RequestIn(Schema):
-    subject: str = Field(
-        min_length=1,
-        max_length=254,
-        description="The customer's e-mail address, or member number with a service of yours.",
+    subject: SubjectRef = Field(
+        description="The customer's e-mail address, or member number with a service of yours."
     )
     kind: ApiKind
     regime: ApiRegime | None = None
-    services: list[str] = Field(default_factory=list, max_length=50)
-    categories: list[str] = Field(default_factory=list, max_length=50)
+    services: list[Code] = Field(default_factory=list, max_length=50)
+    categories: list[Code] = Field(default_factory=list, max_length=50)
     scope: ScopeIn = Field(default_factory=ScopeIn)
     delivery_method: Literal[tuple(DeliveryMethod.values)] = DeliveryMethod.ELECTRONIC
     details: str = Field(default="", max_length=4000)
     identity_verification: Literal["verified", "unverified"] = Field(
         description="verified: you checked who the customer is; unverified: the portal asks."
     )
-    idempotency_key: str = Field(min_length=1, max_length=100)
+    idempotency_key: str = Field(min_length=1, max_length=100, pattern=PLAIN_TEXT)
 
 
 class RequestOut(Schema):
@@ -104,6 +108,8 @@ def _out(request: RightsRequest, caller) -> RequestOut:
     if caller.scope is not None:
         codes = [code for code in codes if code in caller.scope]
     updated = getattr(request, "updated_at", None)
+    if updated is None:
+        updated = request.events.aggregate(last=Max("created_at"))["last"]
     return RequestOut(
         reference=request.reference,
         kind=request.kind,
@@ -120,7 +126,7 @@ def _out(request: RightsRequest, caller) -> RequestOut:
     )
 
 
-def _form_data(payload: RequestIn, subject, services) -> dict:
+def _form_data(payload: RequestIn, services) -> dict:
     """The payload as the customer's form for the kind reads it."""
     return {
         "services": [str(s.pk) for s in services],
@@ -142,7 +148,7 @@ def _checked_form(payload: RequestIn, subject, caller):
     services = list(Service.objects.filter(code__in=codes))
     if len(services) != len(codes):
         raise ApiProblem(422, "invalid-input", "Unknown service code.")
-    form = FORMS[payload.kind](data=_form_data(payload, subject, services), subject=subject)
+    form = FORMS[payload.kind](data=_form_data(payload, services), subject=subject)
     if not form.is_valid():
         errors = [
             {"loc": ["body", field], "msg": " ".join(str(m) for m in messages)}
@@ -228,7 +234,7 @@ def request_create(request, payload: RequestIn):
     auth=ApiKeyAuth("requests:read"),
     summary="A request's kind, status and deadline",
 )
-def request_get(request, ref: str):
+def request_get(request, ref: RequestRef):
     match = REFERENCE.match(ref)
     found = None
     if match:
@@ -247,8 +253,13 @@ def request_get(request, ref: str):
 class ListFilter(Schema):
     status: ApiStatus | None = None
     opendsr_status: OpenDsrStatus | None = None
-    updated_since: dt.datetime | None = None
-    cursor: str | None = Field(default=None, max_length=40)
+    updated_since: str | None = Field(
+        default=None,
+        max_length=40,
+        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$",
+        description="An ISO 8601 date and time with its offset, e.g. 2026-12-01T09:00:00+09:00.",
+    )
+    cursor: str | None = Field(default=None, max_length=40, pattern=r"^[A-Za-z0-9_=-]+$")
     limit: int = Field(default=50, ge=1, le=PAGE_MAX)
 
 
@@ -259,6 +270,16 @@ def _cursor_pk(cursor: str | None) -> int:
         return int(base64.urlsafe_b64decode(cursor.encode()).decode().removeprefix("after:"))
     except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
         raise ApiProblem(422, "invalid-cursor", "The cursor is not one this API gave.") from exc
+
+
+def _when(text: str) -> dt.datetime:
+    try:
+        when = parse_datetime(text)
+    except ValueError:
+        when = None
+    if when is None:
+        raise ApiProblem(422, "invalid-input", "updated_since is not a date and time.")
+    return when
 
 
 def _cursor(pk: int) -> str:
@@ -278,7 +299,7 @@ def request_list(request, filters: Query[ListFilter]):
     if filters.opendsr_status:
         queryset = queryset.filter(status__in=statuses_for_opendsr(filters.opendsr_status))
     if filters.updated_since:
-        queryset = queryset.filter(updated_at__gte=filters.updated_since)
+        queryset = queryset.filter(updated_at__gte=_when(filters.updated_since))
     rows = list(
         queryset.filter(pk__gt=_cursor_pk(filters.cursor))
         .prefetch_related("services")

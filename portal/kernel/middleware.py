@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from .api.problems import API_PREFIX, problem_response
 from .audit import audit_log
 from .models import SessionsEndedReason
 
@@ -225,6 +226,10 @@ class BadTextMiddleware:
         bad = _unreadable(request.GET)
         if not bad and request.method == "POST":
             bad = _unreadable(request.POST)
+        if bad and request.path.startswith(API_PREFIX):
+            return problem_response(
+                400, "unreadable-text", "The query holds text that is not valid."
+            )
         if bad:
             return render(request, "bad_text.html", status=400)
         return None

@@ -1,16 +1,22 @@
 """The API's requests: filing, reading, listing; keys, scopes and services."""
 
+import io
 import json
+import re
+import threading
 
 import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
 
 from portal.kernel.api.auth import api_key_revoke
-from portal.kernel.models import ApiKey, AuditEvent
+from portal.kernel.models import ApiClient, ApiKey, AuditEvent
 from rights.choices import Channel, Kind, Status
 from rights.models import ApiFiling, RightsRequest
 from rights.services import request_submit
 from rights.workflow import transition
+from tests.factories import ProfileFactory, RegistrationFactory, ServiceFactory
 
 from .conftest import later
 
@@ -45,6 +51,7 @@ def test_a_key_with_requests_write_files_a_request_by_member_number(
     assert body["opendsr_type"] == "access" and body["services"] == ["mobile"]
     assert request.channel == Channel.API and request.categories == ["contact"]
     assert ApiFiling.objects.get(request=request).client == api_client
+    assert body["updated_at"] is not None
 
 
 def test_a_key_with_requests_read_cannot_file(client, make_client, customer_a, service_a):
@@ -159,7 +166,7 @@ def test_a_staff_session_never_authenticates_the_api(officer_client, make_client
 
 
 def test_the_list_pages_by_cursor_and_filters_by_status_and_change_time(
-    client, make_client, customer_a, service_a, officer
+    client, make_client, customer_a, service_a, officer, django_assert_max_num_queries
 ):
     _api_client, headers = make_client(["requests:read"], [], all_services=True)
     requests = [
@@ -168,6 +175,8 @@ def test_the_list_pages_by_cursor_and_filters_by_status_and_change_time(
     ]
     transition(requests[1], to=Status.IN_REVIEW, actor=officer)
 
+    with django_assert_max_num_queries(10):  # a page costs the same whatever its size
+        client.get(URL, {"limit": 5}, headers=headers)
     page = client.get(URL, {"limit": 2}, headers=headers).json()
     seen = [item["reference"] for item in page["items"]]
     while page["next_cursor"]:
@@ -216,4 +225,84 @@ def test_the_openapi_document_is_generated_and_the_docs_are_for_staff_only(offic
     post = schema["paths"]["/api/v1/requests"]["post"]
     assert "application/problem+json" in post["responses"]["403"]["content"]
     assert anonymous.get("/api/v1/docs").status_code == 302
-    assert officer_client.get("/api/v1/docs").status_code == 200
+    docs = officer_client.get("/api/v1/docs")
+    assert docs.status_code == 200
+    assert "cdn" not in docs.content.decode()  # served from our own static files (CSP)
+
+
+def test_the_api_key_command_makes_a_client_and_prints_a_key_once(client, service_a, customer_a):
+    out = io.StringIO()
+    call_command(
+        "api_key", "Call centre", scopes="requests:read,consent:read", services="mobile", stdout=out
+    )
+    key = out.getvalue().split("Key: ")[1].strip()
+
+    response = client.get(URL, headers={"Authorization": f"Bearer {key}"})
+
+    assert response.status_code == 200
+    assert key not in json.dumps(list(ApiKey.objects.values()), default=str)
+    with pytest.raises(CommandError):
+        call_command("api_key", "Other", scopes="everything", stdout=io.StringIO())
+
+
+def test_the_officer_makes_a_client_and_a_key_in_the_admin_and_sees_the_key_once(
+    officer_client, service_a, settings
+):
+    settings.API_CALLBACK_ALLOW_LOOPBACK_HTTP = False
+    form = {
+        "name": "Marketing platform",
+        "owner": "Marketing",
+        "scopes": ["consent:read"],
+        "services": [service_a.pk],
+        "is_active": "on",
+        "rate_limit": "600",
+        "callback_url": "http://hooks.example.com/x",
+        "keys-TOTAL_FORMS": "0",
+        "keys-INITIAL_FORMS": "0",
+    }
+    refused = officer_client.post("/admin/portal/apiclient/add/", form)
+    assert refused.status_code == 200 and not ApiClient.objects.exists()
+
+    form["callback_url"] = "https://hooks.example.com/rights"
+    response = officer_client.post("/admin/portal/apiclient/add/", form, follow=True)
+    api_client = ApiClient.objects.get()
+    assert api_client.scopes == ["consent:read"] and api_client.callback_secret
+    assert api_client.callback_secret in response.content.decode()
+
+    made = officer_client.post(
+        "/admin/portal/apiclient/",
+        {"action": "make_key", "_selected_action": [api_client.pk]},
+        follow=True,
+    )
+    key = re.search(r"rp_[0-9a-f]{8}_[\w-]+", made.content.decode()).group(0)
+    assert Client().get(URL, headers={"Authorization": f"Bearer {key}"}).status_code == 403
+    listed = officer_client.get(f"/admin/portal/apiclient/{api_client.pk}/change/")
+    assert key not in listed.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_calls_at_once_with_the_same_idempotency_key_file_one_request(make_client):
+    """The unique constraint settles the race: the slower call answers the first request."""
+    service = ServiceFactory(code="mobile")
+    customer = ProfileFactory().user
+    RegistrationFactory(user=customer, service=service, member_number="M-A-0001")
+    _api_client, headers = make_client(["requests:write"], [service])
+    barrier = threading.Barrier(2)
+    answers = []
+
+    def call():
+        try:
+            barrier.wait()
+            answers.append(_file(Client(), headers, idempotency_key="same"))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=call) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(a.status_code for a in answers) == [200, 201]
+    assert len({a.json()["reference"] for a in answers}) == 1
+    assert RightsRequest.objects.count() == 1 == ApiFiling.objects.count()

@@ -3,10 +3,12 @@ once), and the callback deliveries with their attempts, replayable by staff."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from ..models import ApiClient, ApiKey, CallbackAttempt, CallbackDelivery
+from ..models.api import SCOPES
 from . import callbacks
 from .auth import api_key_create, api_key_revoke
 
@@ -22,16 +24,44 @@ class ApiKeyInline(admin.TabularInline):
         return False  # keys are made by the action, which shows the key once
 
 
+class ApiClientForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        label=_("scopes"),
+        choices=list(SCOPES.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = ApiClient
+        fields = [
+            "name",
+            "owner",
+            "scopes",
+            "services",
+            "all_services",
+            "is_active",
+            "rate_limit",
+            "callback_url",
+        ]
+
+    def clean_callback_url(self):
+        url = self.cleaned_data.get("callback_url") or ""
+        if url:
+            callbacks.check_callback_url(url)
+        return url
+
+
 @admin.register(ApiClient)
 class ApiClientAdmin(admin.ModelAdmin):
     """Officers make clients and keys; auditors read; handlers do not see them."""
 
     staff_scope = "oversight"
+    form = ApiClientForm
     list_display = ["name", "owner", "is_active", "all_services", "callback_url"]
     list_filter = ["is_active"]
     search_fields = ["name", "owner"]
     filter_horizontal = ["services"]
-    exclude = ["callback_secret"]
     inlines = [ApiKeyInline]
     actions = ["make_key"]
 
@@ -39,9 +69,17 @@ class ApiClientAdmin(admin.ModelAdmin):
         return False  # a client that filed requests stays; deactivate it instead
 
     def save_model(self, request, obj, form, change):
-        if obj.callback_url:
-            callbacks.check_callback_url(obj.callback_url)
         super().save_model(request, obj, form, change)
+        if obj.callback_url and not obj.callback_secret:
+            secret = callbacks.callback_register(client=obj, url=obj.callback_url)
+            messages.warning(
+                request,
+                _(
+                    "Signing secret for %(client)s (give it to its owner now, it is not shown "
+                    "again): %(secret)s"
+                )
+                % {"client": obj, "secret": secret},
+            )
 
     @admin.action(description=_("Make a new key (shown once)"), permissions=["change"])
     def make_key(self, request, queryset):

@@ -17,7 +17,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.urls import path
-from ninja import NinjaAPI, Router, Schema
+from ninja import Field, NinjaAPI, Router, Schema
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.views import openapi_view
@@ -71,7 +71,9 @@ router = Router(tags=["callbacks"])
 
 
 class CallbackIn(Schema):
-    url: str
+    url: str = Field(
+        min_length=9, max_length=200, pattern=r"^https?://", description="https:// only."
+    )
 
 
 class CallbackOut(Schema):

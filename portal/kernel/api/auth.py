@@ -19,6 +19,7 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.conf import settings
 from django.core.cache import cache
@@ -46,7 +47,7 @@ class Caller:
     def __str__(self):
         return f"api-key:{self.key.pk}"
 
-    @property
+    @cached_property
     def scope(self) -> frozenset[str] | None:
         return client_scope(self.client)
 

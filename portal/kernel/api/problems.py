@@ -9,9 +9,10 @@ docs/api.md lists them.
 
 from __future__ import annotations
 
+import json
 import logging
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -19,6 +20,9 @@ logger = logging.getLogger(__name__)
 
 PROBLEM_BASE = "https://rights-portal.example/problems/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+API_PREFIX = "/api/"
+#: Text fields and path parameters: no control characters (PostgreSQL refuses NUL).
+PLAIN_TEXT = r"^[^\x00-\x1f\x7f]*$"
 
 TITLES = {
     400: "Bad request",
@@ -70,6 +74,15 @@ def problem_body(status: int, code: str, detail: str, errors: list[dict] | None 
     if errors is not None:
         body["errors"] = errors
     return body
+
+
+def problem_response(status: int, code: str, detail: str) -> HttpResponse:
+    """A problem answered outside django-ninja (by a middleware)."""
+    return HttpResponse(
+        json.dumps(problem_body(status, code, detail)),
+        status=status,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
 
 
 def as_problem(exc: Exception) -> ApiProblem:
