@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from portal.kernel.registry import ModelSource, Source, registry
 
+from .holds import keep_until as K
 from .holds import selectors as H
 from .models import DeferredErasure, LegalHold
 from .scope import erase_categories, is_account_source, requested_scope, rules_by_code, services_q
@@ -70,7 +71,7 @@ def _plan_source(
         rows = list(
             remaining.filter(condition).order_by("pk").values("pk", *([field] if field else []))
         )
-        groups = H.rules_keep_until(obligations, source, subject, rows, closing=closing)
+        groups = K.rules_keep_until(obligations, source, subject, rows, closing=closing)
         for (until, rule), ids in sorted(
             groups.items(), key=lambda item: (item[0][0] or dt.date.max, item[0][1].code)
         ):
@@ -148,7 +149,7 @@ def plan_steps(request, *, today: dt.date) -> list[Step]:
                 source,
                 category,
                 services=services,
-                rules=H.source_rules(source, rules),
+                rules=K.source_rules(source, rules),
                 holds=holds,
                 today=today,
                 closing=closing,

@@ -16,6 +16,7 @@ from portal.kernel.registry import EVERY_SUBJECT, ModelSource, registry
 from rights.models import RightsRequest
 
 from .closure import account_lock_out
+from .holds import keep_until as K
 from .holds import selectors as H
 from .ledger import transaction_rolled_back
 from .models import AccountClosure, ErasureLedgerEntry, RetentionRun
@@ -119,12 +120,12 @@ def _reapply_entry_with(entry: ErasureLedgerEntry, *, today, holds, guard) -> in
     source = registry.source(entry.source)
     if not isinstance(source, ModelSource):
         return 0
-    rules = H.source_rules(source, rules_by_code())
+    rules = K.source_rules(source, rules_by_code())
     if entry.subject_id is None:
         # A sweep batch: the rows of its id range that were past the period on its day.
         if entry.reason == ErasureLedgerEntry.Reason.PURGE or not rules:
             return 0
-        expired = H.expired_under_all_q(rules, source, entry.as_of or today)
+        expired = K.expired_under_all_q(rules, source, entry.as_of or today)
         if expired is None:
             return 0
         condition = (

@@ -21,6 +21,7 @@ from portal.kernel.audit import audit_log
 from portal.kernel.registry import Source, registry
 
 from .dryrun import in_dry_run
+from .holds import keep_until as K
 from .holds import selectors as H
 from .ledger import ledger_record
 from .models import DeferredErasure, ErasureLedgerEntry
@@ -86,7 +87,7 @@ def _held_until(step: Step, source: Source, rules, holds, today) -> tuple:
                 "pk", *([field] if field else [])
             )
         )
-        for until, rule in H.rules_keep_until(obligations, source, step.subject, rows):
+        for until, rule in K.rules_keep_until(obligations, source, step.subject, rows):
             if until is not None:
                 days.append(until + dt.timedelta(days=1))
                 binding[until + dt.timedelta(days=1)] = rule
@@ -116,7 +117,7 @@ def step_execute(
         if step.status != Step.Status.PENDING:
             return 0
         source = registry.source(step.source)
-        rules = H.source_rules(source, rules_by_code())
+        rules = K.source_rules(source, rules_by_code())
         scope = _step_scope(step, source)
         erased_q = H.already_erased_q(source, step.category)
         # The erasure, the step's progress and its ledger entry commit together:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from portal.kernel.registry import EVERY_SUBJECT, registry
 
 from . import runs
+from .holds import keep_until as K
 from .holds import selectors as H
 from .ledger import ledger_record
 from .models import ErasureLedgerEntry, RetentionRule, RetentionRun, RetentionTrigger
@@ -27,7 +28,7 @@ def _sweep_categories(source) -> list[str]:
 
 def sweep_condition(rules, source, category, *, holds, today) -> Q | None:
     """Rows past the period of every rule that keeps them, under no staff hold."""
-    expired = H.expired_under_all_q(rules, source, today)
+    expired = K.expired_under_all_q(rules, source, today)
     if expired is None:
         return None
     condition = expired & ~H.staff_held_q(holds, source, category)
@@ -74,7 +75,7 @@ def _sweep_source(run: Run, rule, source, *, rules, today, size: int) -> None:
     manager = source.model._default_manager
     keys = manager.order_by("pk").values_list("pk", flat=True)
     for category in _sweep_categories(source):
-        if H.expired_under_all_q(rules, source, today) is None:
+        if K.expired_under_all_q(rules, source, today) is None:
             run.error(f"{rule.code}/{source.key}: the rule cannot be evaluated for this source")
             return
         part = f"{rule.code}/{source.key}/{category}"
@@ -161,7 +162,7 @@ def run_sweep(
                     # anonymise them, never one that would reach a live account.
                     continue
                 try:
-                    kept_by = H.source_rules(source, every_rule)
+                    kept_by = K.source_rules(source, every_rule)
                     _sweep_source(run, rule, source, rules=kept_by, today=today, size=size)
                 except Exception as error:  # other rules and sources still run
                     run.error(error_text(f"{rule.code}/{source.key}", error))
