@@ -101,14 +101,14 @@ def placeholder_values(context: dict) -> dict[str, str]:
     return {
         "reference": request.reference,
         "kind": str(request.get_kind_display()),
-        "due_date": date_filter(context["due_at"], "Y-m-d") if context.get("due_at") else "",
+        "due_date": date_filter(context["due_at"], "DATE_FORMAT") if context.get("due_at") else "",
         "reason": context.get("reason", ""),
         "legal_ground": context.get("ground_label", ""),
         "outcome": outcome,
         "complaint_rights": render_to_string("rights/complaint_rights.txt", context).strip(),
         "fee_amount": context.get("fee_amount", ""),
         "fee_reference": context.get("fee_reference", ""),
-        "fee_pay_by": date_filter(context["fee_pay_by"], "Y-m-d")
+        "fee_pay_by": date_filter(context["fee_pay_by"], "DATE_FORMAT")
         if context.get("fee_pay_by")
         else "",
         "fees_url": context.get("fees_url", ""),
@@ -184,8 +184,8 @@ def shipped_text(kind: str, language: str) -> tuple[str, str]:
         body = render_to_string("rights/notice.txt", context).strip()
         complaint = render_to_string("rights/complaint_rights.txt", context).strip()
     body = body.replace(complaint, "{complaint_rights}")
-    body = body.replace(date_filter(aware(_SAMPLE_DUE), "Y-m-d"), "{due_date}")
-    body = body.replace(date_filter(aware(_SAMPLE_PAY_BY), "Y-m-d"), "{fee_pay_by}")
+    body = body.replace(date_filter(aware(_SAMPLE_DUE), "DATE_FORMAT"), "{due_date}")
+    body = body.replace(date_filter(aware(_SAMPLE_PAY_BY), "DATE_FORMAT"), "{fee_pay_by}")
     if kind in _WITH_OUTCOME:
         first, _sep, rest = body.partition("\n")
         body = f"{first}\n{{outcome}}\n{rest}"

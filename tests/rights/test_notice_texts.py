@@ -21,6 +21,7 @@ from rights.notice_overrides import (
 )
 from rights.notice_text import render_notice
 from rights.services import request_submit
+from tests.formats_support import shown_date
 
 from .conftest import make_staff
 
@@ -62,7 +63,8 @@ def test_a_draft_is_not_sent_a_published_text_is(received, officer):
     subject, body = render_notice(received, language="en")
     ref = received.request.reference
     assert subject == f"Got it: {ref}"
-    assert body.startswith(f"Thank you. We received {ref} (Disclosure) and answer by 20")
+    due = shown_date(received.request.due_at, "en")
+    assert body.startswith(f"Thank you. We received {ref} (Disclosure) and answer by {due}.")
     assert AuditEvent.objects.filter(action="notice.text_published").count() == 1
     # Japanese recipients still get the shipped Japanese text.
     assert render_notice(received, language="ja")[0] != subject
