@@ -55,8 +55,8 @@ def test_the_plan_says_what_is_erased_anonymised_and_kept_until_when_and_writes_
     assert any(line.action == ANONYMISE for line in plan.lines)  # the profile's fields
     invoices = _line(plan, "portal.invoice")
     assert invoices.action == KEEP
-    assert invoices.count == 2 and invoices.until == dt.date(2033, 5, 31)
-    assert "Enforcement Regulations art. 59" in invoices.basis
+    assert invoices.count == 2 and invoices.until == dt.date(2036, 3, 31)
+    assert invoices.basis == "Companies Act art. 432(2)"
     assert plan.account_kept
     in_review.refresh_from_db()
     assert in_review.status == Status.IN_REVIEW and in_review.erasure_planned_at is None
