@@ -223,7 +223,7 @@ def check_extension(
     if new_deadline > limit:
         raise ExtensionNotAllowed(
             _("The law allows an extension up to %(date)s at the latest.")
-            % {"date": formats.date_format(timezone.localtime(limit), "DATE_FORMAT")}
+            % {"date": formats.date_format(local_day(limit, regime, tz), "DATE_FORMAT")}
         )
     return new_deadline
 
