@@ -38,6 +38,8 @@ def staff_rows(request) -> list[SystemTask]:
 
 
 def _done_sentence(operation: str, systems: int, partners: int) -> str:
+    if not partners:
+        return _done_alone(operation, systems)
     if operation == Operation.ERASE:
         text = ngettext(
             "Your data was deleted from %(systems)d of our systems",
@@ -62,6 +64,29 @@ def _done_sentence(operation: str, systems: int, partners: int) -> str:
         partners,
     )
     return (text % {"systems": systems}) + (told % {"partners": partners})
+
+
+def _done_alone(operation: str, systems: int) -> str:
+    """The sentence when no partner had to be told."""
+    if operation == Operation.ERASE:
+        text = ngettext(
+            "Your data was deleted from %(systems)d of our systems.",
+            "Your data was deleted from %(systems)d of our systems.",
+            systems,
+        )
+    elif operation == Operation.CORRECT:
+        text = ngettext(
+            "Your data was corrected in %(systems)d of our systems.",
+            "Your data was corrected in %(systems)d of our systems.",
+            systems,
+        )
+    else:
+        text = ngettext(
+            "The use of your data was stopped in %(systems)d of our systems.",
+            "The use of your data was stopped in %(systems)d of our systems.",
+            systems,
+        )
+    return text % {"systems": systems}
 
 
 def customer_summary(request) -> CustomerSummary | None:

@@ -85,7 +85,7 @@ def test_staff_see_three_systems_in_three_states_and_the_customer_a_summary(
     assert "このデータベースの外にあるシステム" in section
     for state in ("完了", "失敗", "対応待ち"):
         assert state in section
-    assert "お客様のデータを当社の2件のシステムから削除し、提供先0社に通知しました。" in section
+    assert "お客様のデータを当社の2件のシステムから削除しました。" in section
     staff.screenshot(path=str(ARTIFACTS / "connector-systems-staff-ja.png"), full_page=True)
     context.close()
 
@@ -93,7 +93,7 @@ def test_staff_see_three_systems_in_three_states_and_the_customer_a_summary(
     _customer_logs_in_and_steps_up(page, customer.email)
     page.goto(f"/requests/{request.pk}/")
     box = page.locator(".systems-box").inner_text()
-    assert "Your data was deleted from 2 of our systems and we told 0 partners." in box
+    assert "Your data was deleted from 2 of our systems." in box
     assert "We are still waiting for 2 systems to confirm." in box
     page.screenshot(path=str(ARTIFACTS / "connector-systems-customer-en.png"), full_page=True)
 
@@ -101,7 +101,7 @@ def test_staff_see_three_systems_in_three_states_and_the_customer_a_summary(
     page.goto(f"/requests/{request.pk}/")
     box = page.locator(".systems-box").inner_text()
     assert "当社のほかのシステムと提供先" in box
-    assert "お客様のデータを当社の2件のシステムから削除し、提供先0社に通知しました。" in box
+    assert "お客様のデータを当社の2件のシステムから削除しました。" in box
     assert "2件のシステムの確認をまだ待っています。" in box
     page.screenshot(path=str(ARTIFACTS / "connector-systems-customer-ja.png"), full_page=True)
     assert axe_check(page, "request page with the systems summary") == []

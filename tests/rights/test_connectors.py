@@ -70,7 +70,7 @@ def test_a_deletion_erases_the_subject_here_and_in_the_external_service(
     assert Profile.objects.get(user=customer).phone == ""
     notice = request.notifications.order_by("pk").last()
     assert (
-        "Your data was deleted from 2 of our systems and we told 0 partners."
+        "Your data was deleted from 2 of our systems."
         in notice.context["reason"]
     )
 
@@ -354,7 +354,7 @@ def test_an_approved_stop_of_use_restricts_the_customer_in_the_external_service(
     assert request.status == Status.COMPLETED
     summary = customer_summary(request)
     assert summary.lines == [
-        "The use of your data was stopped in 2 of our systems and we told 0 partners."
+        "The use of your data was stopped in 2 of our systems."
     ]
 
 
