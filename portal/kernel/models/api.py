@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..db import staff_field
 from ..fields import EncryptedCharField
@@ -154,7 +155,7 @@ class CallbackDelivery(models.Model):
     """One event for one client: sent until its endpoint answers 2xx, for a day at most."""
 
     class State(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", pgettext_lazy("callback delivery", "Pending")
         DELIVERED = "delivered", _("Delivered")
         FAILED = "failed", _("Failed (gave up)")
 
