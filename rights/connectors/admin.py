@@ -84,6 +84,7 @@ class ExternalSystemForm(forms.ModelForm):
             "answer_days",
             "timeout_seconds",
             "is_active",
+            "api_clients",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -139,7 +140,9 @@ class ExternalSystemAdmin(admin.ModelAdmin):
         (_("HTTP connector"), {"fields": ["base_url", "new_secret", "timeout_seconds"]}),
         (_("What it holds and does"), {"fields": ["categories", "fields_text", "operations"]}),
         (_("People"), {"fields": ["privacy_contact", "answer_days"]}),
+        (_("Answered through the API"), {"fields": ["api_clients"]}),
     ]
+    filter_horizontal = ["api_clients"]
 
 
 class ConfirmTaskForm(forms.Form):
