@@ -248,7 +248,9 @@ def test_a_client_of_another_service_is_not_told(
 def test_callback_urls_must_be_https_outside_development(client, make_client, settings):
     settings.API_CALLBACK_ALLOW_LOOPBACK_HTTP = False
     callbacks.check_callback_url("https://hooks.example.com/rights")
-    for url in ("http://hooks.example.com/x", "http://127.0.0.1:8000/x", "ftp://x", "https://"):
+    bad = ("http://hooks.example.com/x", "http://127.0.0.1:8000/x", "ftp://x", "https://")
+    # Not a URL at all (an unclosed IPv6 bracket): refused too, not a server error.
+    for url in (*bad, "http://[h", "https://[::1"):
         with pytest.raises(ValidationError):
             callbacks.check_callback_url(url)
     _api_client, headers = make_client(["requests:read"])

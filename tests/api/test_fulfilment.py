@@ -99,8 +99,8 @@ def test_reporting_done_completes_the_deletion_with_its_notice_and_status_callba
     linked,
     deletion,
     archive,
-    receiver,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    receiver,  # noqa: F811  (the imported fixture)
+    django_capture_on_commit_callbacks,
 ):
     """GDPR art. 17(2), 19: the last system's answer through the API completes the deletion."""
     _api_client, headers = linked

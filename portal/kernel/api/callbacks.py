@@ -61,7 +61,10 @@ LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 def check_callback_url(url: str) -> None:
     """HTTPS only; plain http to this machine in development and tests (DEBUG, or
     ``API_CALLBACK_ALLOW_LOOPBACK_HTTP``)."""
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError as error:  # e.g. an unclosed IPv6 bracket
+        raise ValidationError("A callback URL must start with https://.") from error
     if parts.scheme == "https" and parts.hostname:
         return
     if parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS and loopback_http_allowed():
