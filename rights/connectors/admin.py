@@ -133,7 +133,7 @@ class ExternalSystemAdmin(admin.ModelAdmin):
     form = ExternalSystemForm
     # Configuration, no customer data: every role reads it, officers change it.
     staff_scope = REFERENCE
-    list_display = ["name", "mode", "base_url", "recipient", "is_active"]
+    list_display = ["name", "id", "mode", "base_url", "recipient", "is_active"]
     list_filter = ["mode", "is_active"]
     fieldsets = [
         (None, {"fields": ["name", "mode", "is_active", "recipient"]}),

@@ -223,3 +223,5 @@ def test_a_privacy_officer_links_a_client_to_a_system_in_the_admin(officer_clien
     assert list(system.api_clients.all()) == [api_client]
     page = officer_client.get(f"/admin/rights/externalsystem/{system.pk}/change/").content.decode()
     assert "APIによる回答" in page  # the admin speaks Japanese by default
+    listing = officer_client.get("/admin/rights/externalsystem/").content.decode()
+    assert f">{system.pk}<" in listing  # the id a client reports with
