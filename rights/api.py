@@ -31,6 +31,8 @@ from portal.kernel.models import Service
 from .api_events import OPENDSR_STATUS, OPENDSR_STATUSES, OPENDSR_TYPE, statuses_for_opendsr
 from .choices import Channel, DeliveryMethod, Regime
 from .choices import Status as RequestStatus
+from .connectors.models import ExternalSystem, SystemTask
+from .connectors.notices import REPORTED, ReportConflict, system_report
 from .forms import FORMS
 from .models import ApiFiling, RightsRequest
 from .requesters.filing import Person, Requester, identity_request_file
@@ -235,19 +237,25 @@ def request_create(request, payload: RequestIn):
     summary="A request's kind, status and deadline",
 )
 def request_get(request, ref: RequestRef):
+    found = _by_reference(request.auth, ref)
+    audit_call(request, status=200, subject=found.subject, target=found)
+    return _out(found, request.auth)
+
+
+def _by_reference(caller, ref: str) -> RightsRequest:
+    """The request ``ref`` names, if the client sees it; else 404."""
     match = REFERENCE.match(ref)
     found = None
     if match:
         found = (
-            _visible(request.auth)
+            _visible(caller)
             .annotate(updated_at=Max("events__created_at"))
             .filter(pk=int(match.group(1)))
             .first()
         )
     if found is None:
         raise ApiProblem(404, "request-not-found", "No request of this client's services has it.")
-    audit_call(request, status=200, subject=found.subject, target=found)
-    return _out(found, request.auth)
+    return found
 
 
 class ListFilter(Schema):
@@ -311,4 +319,79 @@ def request_list(request, filters: Query[ListFilter]):
     return RequestPage(
         items=[_out(row, request.auth) for row in rows],
         next_cursor=_cursor(rows[-1].pk) if more else None,
+    )
+
+
+class FulfilmentIn(Schema):
+    system: int = Field(
+        ge=1, le=2**31 - 1, description="The external system's id (admin: External systems)."
+    )
+    outcome: Literal[tuple(REPORTED)] = Field(
+        description="done; not_applicable: the system holds nothing about the customer; "
+        "failed: it cannot do it (shown to staff)."
+    )
+    note: str = Field(
+        default="",
+        max_length=2000,
+        pattern=PLAIN_TEXT,
+        description="What was done; required for not_applicable and failed.",
+    )
+
+
+class FulfilmentOut(Schema):
+    reference: str
+    system: int
+    operation: str
+    state: str = Field(description="The system's part: pending, done, failed, not_applicable, …")
+    status: str
+    opendsr_status: str
+
+
+def _task_for(caller, request: RightsRequest, system_id: int) -> SystemTask:
+    system = ExternalSystem.objects.filter(pk=system_id, api_clients=caller.client).first()
+    task = None
+    if system is not None:
+        task = request.system_tasks.filter(system=system).order_by("-pk").first()
+    if task is None:
+        raise ApiProblem(
+            404, "system-not-found", "No system this client answers for has a part in it."
+        )
+    return task
+
+
+@router.post(
+    "/requests/{ref}/fulfilment",
+    response={200: FulfilmentOut, **problems(404, 409)},
+    auth=ApiKeyAuth("fulfilment:write"),
+    summary="Report that a system of yours has done its part of a request (or why not)",
+)
+def fulfilment_report(request, ref: RequestRef, payload: FulfilmentIn):
+    found = _by_reference(request.auth, ref)
+    task = _task_for(request.auth, found, payload.system)
+    if payload.outcome != "done" and not payload.note.strip():
+        raise ApiProblem(
+            422,
+            "invalid-input",
+            "Say why in the note.",
+            errors=[{"loc": ["body", "note"], "msg": "Required for not_applicable and failed."}],
+        )
+    details = {"system": payload.system, "reported": payload.outcome}
+    try:
+        changed = system_report(task=task, outcome=payload.outcome, note=payload.note)
+    except ReportConflict as conflict:
+        audit_call(request, status=409, subject=found.subject, target=found, details=details)
+        raise ApiProblem(
+            409, "task-settled", f"This system's part is already recorded as {conflict.state}."
+        ) from conflict
+    details["changed"] = changed
+    audit_call(request, status=200, subject=found.subject, target=found, details=details)
+    task.refresh_from_db()
+    found.refresh_from_db()
+    return FulfilmentOut(
+        reference=found.reference,
+        system=payload.system,
+        operation=task.operation,
+        state=task.state,
+        status=found.status,
+        opendsr_status=OPENDSR_STATUS[found.status],
     )

@@ -84,6 +84,7 @@ class ExternalSystemForm(forms.ModelForm):
             "answer_days",
             "timeout_seconds",
             "is_active",
+            "api_clients",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -132,14 +133,16 @@ class ExternalSystemAdmin(admin.ModelAdmin):
     form = ExternalSystemForm
     # Configuration, no customer data: every role reads it, officers change it.
     staff_scope = REFERENCE
-    list_display = ["name", "mode", "base_url", "recipient", "is_active"]
+    list_display = ["name", "id", "mode", "base_url", "recipient", "is_active"]
     list_filter = ["mode", "is_active"]
     fieldsets = [
         (None, {"fields": ["name", "mode", "is_active", "recipient"]}),
         (_("HTTP connector"), {"fields": ["base_url", "new_secret", "timeout_seconds"]}),
         (_("What it holds and does"), {"fields": ["categories", "fields_text", "operations"]}),
         (_("People"), {"fields": ["privacy_contact", "answer_days"]}),
+        (_("Answered through the API"), {"fields": ["api_clients"]}),
     ]
+    filter_horizontal = ["api_clients"]
 
 
 class ConfirmTaskForm(forms.Form):

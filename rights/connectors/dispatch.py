@@ -136,6 +136,11 @@ def _attempt_failed(task: SystemTask, error: str, *, final: bool) -> None:
     )
 
 
+def task_failed(task: SystemTask, error: str) -> None:
+    """The system says it cannot do its part: failed, shown to staff (retry or record why)."""
+    _attempt_failed(task, error, final=True)
+
+
 def answer_record(task: SystemTask, answer: client.Answer) -> str:
     """Record a system's answer (to a call or by callback); a settled task stays settled."""
     with transaction.atomic():

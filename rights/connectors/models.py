@@ -110,6 +110,16 @@ class ExternalSystem(models.Model):
         help_text=_("HTTP connectors: the longest a call may take."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    api_clients = models.ManyToManyField(
+        "portal.ApiClient",
+        blank=True,
+        related_name="external_systems",
+        verbose_name=_("API clients answering for it"),
+        help_text=_(
+            "Clients with the scope fulfilment:write that may report this system's part of "
+            "a request through the API (POST /api/v1/requests/{ref}/fulfilment)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("external system")

@@ -28,10 +28,12 @@ from portal.kernel.registry import Category
 from portal.kernel.roles import PRIVACY_OFFICER
 from rights.choices import Status
 
-from .dispatch import settle
+from .dispatch import settle, task_failed
 from .models import ExternalSystem, SystemTask
 
 State = SystemTask.State
+#: What a system's own service may report through the API, and the state it means.
+REPORTED = {"done": State.DONE, "not_applicable": State.NOT_APPLICABLE, "failed": State.FAILED}
 _SALT = "rights.connectors.confirm"
 
 
@@ -115,7 +117,11 @@ def staff_confirm(*, task: SystemTask, actor, note: str, evidence=None, http_req
     """Staff confirm a task done, with a note and an optional evidence file."""
     if not note.strip():
         raise ValidationError(_("Say what was done; the note is kept as evidence."))
-    _staff_settle(task, State.DONE, actor=actor, note=note, evidence=evidence)
+    if task.mode == ExternalSystem.Mode.API:
+        raise ValidationError(
+            _("An HTTP connector answers for itself: retry it, or record why it cannot.")
+        )
+    task_settle(task, State.DONE, actor=actor, note=note, evidence=evidence)
 
 
 def staff_impossible(*, task: SystemTask, actor, reason: str, http_request=None) -> None:
@@ -124,23 +130,51 @@ def staff_impossible(*, task: SystemTask, actor, reason: str, http_request=None)
         raise ValidationError(
             _("Say why it is impossible or would involve disproportionate effort.")
         )
-    _staff_settle(task, State.IMPOSSIBLE, actor=actor, note=reason)
+    task_settle(task, State.IMPOSSIBLE, actor=actor, note=reason)
 
 
-def _staff_settle(task: SystemTask, state: str, *, actor, note: str, evidence=None) -> None:
+def task_settle(task: SystemTask, state: str, *, actor, note: str, evidence=None) -> None:
+    """Settle a task someone answered for: staff, or (``actor`` None) the system's own service."""
     with transaction.atomic():
         locked = SystemTask.objects.select_for_update().get(pk=task.pk)
         if locked.settled:
             raise ValidationError(_("This task is already settled."))
-        if state == State.DONE and locked.mode == ExternalSystem.Mode.API:
-            raise ValidationError(
-                _("An HTTP connector answers for itself: retry it, or record why it cannot.")
-            )
         locked.state = state
         locked.note = note.strip()
         if evidence is not None:
             locked.evidence = evidence
         settle(locked, now=timezone.now(), actor=actor)
+
+
+class ReportConflict(Exception):
+    """The task is already settled with another outcome than the one reported."""
+
+    def __init__(self, state: str):
+        super().__init__(state)
+        self.state = state
+
+
+def system_report(*, task: SystemTask, outcome: str, note: str) -> bool:
+    """A system's own service reports its part through the API (docs/api.md).
+
+    ``done`` and ``not_applicable`` settle the task as a staff confirmation does
+    (the request completes once every system answered); ``failed`` is shown to
+    staff as a failed call is. Returns False when the task already has this
+    outcome (a repeat changes nothing); raises :class:`ReportConflict` when it
+    is settled with another.
+    """
+    state = REPORTED[outcome]
+    with transaction.atomic():
+        locked = SystemTask.objects.select_for_update().get(pk=task.pk)
+        if locked.state == state:
+            return False
+        if locked.settled:
+            raise ReportConflict(locked.state)
+        if state == State.FAILED:
+            task_failed(locked, note)
+        else:
+            task_settle(locked, state, actor=None, note=note)
+    return True
 
 
 def _officers():

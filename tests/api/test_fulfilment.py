@@ -1,0 +1,227 @@
+"""A service's backend reports its system's part of a request through the API
+(``POST /api/v1/requests/{ref}/fulfilment``, scope ``fulfilment:write``).
+
+The report goes through the staff confirmation's service (``notices.task_settle``):
+the request completes once every system answered (GDPR art. 17(2), 19), exactly
+as when staff confirm the last task.
+"""
+
+import json
+
+import pytest
+
+from portal.kernel.models import AuditEvent, Service
+from rights.choices import Status
+from rights.connectors.models import ExternalSystem, SystemTask
+from tests.api.test_callbacks import receiver  # noqa: F401  (the fixture "receiver")
+from tests.factories import ServiceFactory
+from tests.rights.retention_support import approve, customer_with_records, file_deletion
+
+pytestmark = pytest.mark.django_db
+State = SystemTask.State
+
+
+@pytest.fixture
+def archive(db):
+    """The mobile service's own archive: it erases contact data, and answers through the API."""
+    return ExternalSystem.objects.create(
+        name="Mobile archive", mode="manual", categories=["contact"], operations=["erase"]
+    )
+
+
+@pytest.fixture
+def deletion(archive, officer, django_capture_on_commit_callbacks):
+    """A deletion in progress whose only pending part is the archive's."""
+    customer = customer_with_records()
+    request = file_deletion(customer, categories=["contact", "usage"])
+    with django_capture_on_commit_callbacks(execute=True):
+        approve(request, officer)
+    request.refresh_from_db()
+    assert request.status == Status.IN_PROGRESS
+    assert SystemTask.objects.get(request=request).state == State.PENDING
+    return request
+
+
+@pytest.fixture
+def linked(make_client, archive, deletion):
+    """A client of the mobile service linked to the archive: (ApiClient, headers)."""
+    api_client, headers = make_client(services=[Service.objects.get(code="mobile")])
+    archive.api_clients.add(api_client)
+    return api_client, headers
+
+
+def _report(client, request, headers, **body):
+    return client.post(
+        f"/api/v1/requests/{request.reference}/fulfilment",
+        json.dumps(body),
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+def _task(request) -> SystemTask:
+    return SystemTask.objects.get(request=request)
+
+
+def test_a_key_without_the_scope_is_forbidden(client, make_client, deletion, archive):
+    api_client, headers = make_client(
+        ["requests:read"], services=[Service.objects.get(code="mobile")]
+    )
+    archive.api_clients.add(api_client)
+    response = _report(client, deletion, headers, system=archive.pk, outcome="done")
+    assert response.status_code == 403
+    assert response.json()["type"].endswith("/scope-missing")
+    assert _task(deletion).state == State.PENDING
+
+
+def test_a_client_not_linked_to_the_system_gets_404_as_for_an_unknown_one(
+    client, make_client, deletion, archive
+):
+    _api_client, headers = make_client(services=[Service.objects.get(code="mobile")])
+    unlinked = _report(client, deletion, headers, system=archive.pk, outcome="done")
+    unknown = _report(client, deletion, headers, system=archive.pk + 1000, outcome="done")
+    assert unlinked.status_code == unknown.status_code == 404
+    assert unlinked.json() == unknown.json()
+    assert _task(deletion).state == State.PENDING
+
+
+def test_a_request_outside_the_clients_services_is_404(client, make_client, deletion, archive):
+    api_client, headers = make_client(services=[ServiceFactory(code="video")])
+    archive.api_clients.add(api_client)
+    response = _report(client, deletion, headers, system=archive.pk, outcome="done")
+    assert response.status_code == 404
+    assert response.json()["type"].endswith("/request-not-found")
+    assert _task(deletion).state == State.PENDING
+
+
+def test_reporting_done_completes_the_deletion_with_its_notice_and_status_callback(
+    client,
+    linked,
+    deletion,
+    archive,
+    receiver,  # noqa: F811  (the imported fixture)
+    django_capture_on_commit_callbacks,
+):
+    """GDPR art. 17(2), 19: the last system's answer through the API completes the deletion."""
+    _api_client, headers = linked
+    live = receiver()
+    subscribed = client.put(
+        "/api/v1/callback",
+        json.dumps({"url": live.url}),
+        content_type="application/json",
+        headers=headers,
+    )
+    live.secret = subscribed.json()["signing_secret"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _report(
+            client, deletion, headers, system=archive.pk, outcome="done", note="Erased in archive."
+        )
+
+    assert response.status_code == 200, response.content
+    task = _task(deletion)
+    deletion.refresh_from_db()
+    assert (task.state, task.note, task.settled_by) == (State.DONE, "Erased in archive.", None)
+    assert deletion.status in (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
+    # The answer is the task's state as it was recorded; the request finishes after commit.
+    assert response.json()["state"] == "done"
+    assert response.json()["system"] == archive.pk
+    notice = deletion.notifications.order_by("pk").last()
+    assert "Your data was deleted from 2 of our systems" in notice.context["reason"]
+    assert [e["data"]["status"] for e in live.events] == [deletion.status]
+    call = AuditEvent.objects.filter(action="api.call").order_by("pk").last()
+    assert call.details["outcome"] == 200 and call.details["system"] == archive.pk
+    assert "Erased" not in json.dumps(call.details)
+
+
+def test_the_same_report_again_is_200_and_changes_nothing(
+    client, linked, deletion, archive, django_capture_on_commit_callbacks
+):
+    _api_client, headers = linked
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _report(client, deletion, headers, system=archive.pk, outcome="done")
+    settled = AuditEvent.objects.filter(action="connector.settled").count()
+    status_changes = deletion.events.count()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = _report(client, deletion, headers, system=archive.pk, outcome="done")
+
+    assert first.status_code == again.status_code == 200
+    deletion.refresh_from_db()
+    assert again.json()["state"] == "done"
+    assert again.json()["status"] == deletion.status
+    assert AuditEvent.objects.filter(action="connector.settled").count() == settled
+    assert deletion.events.count() == status_changes
+
+
+def test_a_report_contradicting_the_recorded_outcome_is_409(client, linked, deletion, archive):
+    _api_client, headers = linked
+    _report(client, deletion, headers, system=archive.pk, outcome="not_applicable", note="None.")
+    response = _report(client, deletion, headers, system=archive.pk, outcome="done")
+    assert response.status_code == 409
+    assert response.json()["type"].endswith("/task-settled")
+    assert response["Content-Type"] == "application/problem+json"
+    assert _task(deletion).state == State.NOT_APPLICABLE
+
+
+def test_a_failure_is_shown_to_staff_and_the_request_stays_open(
+    client, linked, deletion, archive, django_capture_on_commit_callbacks
+):
+    _api_client, headers = linked
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _report(
+            client, deletion, headers, system=archive.pk, outcome="failed", note="Tape offline."
+        )
+    assert response.status_code == 200
+    task = _task(deletion)
+    deletion.refresh_from_db()
+    assert (task.state, task.last_error) == (State.FAILED, "Tape offline.")
+    assert deletion.status == Status.IN_PROGRESS
+    # Done later, once the archive is back: the request completes.
+    with django_capture_on_commit_callbacks(execute=True):
+        done = _report(client, deletion, headers, system=archive.pk, outcome="done")
+    assert done.json()["state"] == "done"
+    deletion.refresh_from_db()
+    assert deletion.status in (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"outcome": "erased"},
+        {"outcome": "not_applicable"},
+        {"outcome": "failed", "note": "   "},
+        {"outcome": "done", "note": "x" * 2001},
+    ],
+)
+def test_bad_input_is_422_and_changes_nothing(client, linked, deletion, archive, body):
+    _api_client, headers = linked
+    response = _report(client, deletion, headers, system=archive.pk, **body)
+    assert response.status_code == 422, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["errors"]
+    assert _task(deletion).state == State.PENDING
+    assert not AuditEvent.objects.filter(action="connector.settled").exists()
+
+
+def test_a_privacy_officer_links_a_client_to_a_system_in_the_admin(officer_client, make_client):
+    api_client, _headers = make_client()
+    form = {
+        "name": "Billing archive",
+        "mode": "manual",
+        "categories": ["contact"],
+        "operations": ["erase"],
+        "fields_text": "",
+        "answer_days": "7",
+        "timeout_seconds": "10",
+        "is_active": "on",
+        "api_clients": [str(api_client.pk)],
+    }
+    response = officer_client.post("/admin/rights/externalsystem/add/", form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    system = ExternalSystem.objects.get(name="Billing archive")
+    assert list(system.api_clients.all()) == [api_client]
+    page = officer_client.get(f"/admin/rights/externalsystem/{system.pk}/change/").content.decode()
+    assert "APIによる回答" in page  # the admin speaks Japanese by default
+    listing = officer_client.get("/admin/rights/externalsystem/").content.decode()
+    assert f">{system.pk}<" in listing  # the id a client reports with
