@@ -69,10 +69,7 @@ def test_a_deletion_erases_the_subject_here_and_in_the_external_service(
     assert request.status in (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
     assert Profile.objects.get(user=customer).phone == ""
     notice = request.notifications.order_by("pk").last()
-    assert (
-        "Your data was deleted from 2 of our systems."
-        in notice.context["reason"]
-    )
+    assert "Your data was deleted from 2 of our systems." in notice.context["reason"]
 
 
 def test_a_correction_changes_the_value_in_the_external_service(
@@ -353,9 +350,7 @@ def test_an_approved_stop_of_use_restricts_the_customer_in_the_external_service(
     assert SystemTask.objects.get(request=request).state == State.DONE
     assert request.status == Status.COMPLETED
     summary = customer_summary(request)
-    assert summary.lines == [
-        "The use of your data was stopped in 2 of our systems."
-    ]
+    assert summary.lines == ["The use of your data was stopped in 2 of our systems."]
 
 
 def test_a_deletion_rejected_while_a_service_is_down_is_not_carried_out_there_later(
