@@ -5,6 +5,7 @@ answer and the "sent by post" form."""
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, StreamingHttpResponse
 from django.templatetags.static import static
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.audit import audit_log
 from rights.choices import Kind, Status
+from rights.connectors.client import Refused, Unavailable
 
 from . import package as content
 from . import services, withholding
@@ -169,10 +171,22 @@ class DisclosureAdminMixin:
             request=request,
             details={"request": obj.reference, "view": "printable"},
         )
-        response = StreamingHttpResponse(
+        try:
             # The stylesheet as a file, not inline: the admin's Content-Security-Policy.
-            content.iter_report_html(obj, stylesheet_url=static("css/disclosure-report.css")),
-            content_type="text/html; charset=utf-8",
-        )
+            chunks = content.iter_report_html(
+                obj, stylesheet_url=static("css/disclosure-report.css")
+            )
+        except (Unavailable, Refused) as error:
+            self.message_user(
+                request,
+                _(
+                    "A system outside this database could not answer, so the copy would be "
+                    "incomplete; try again later. (%(error)s)"
+                )
+                % {"error": error},
+                level=messages.ERROR,
+            )
+            return self._back(obj)
+        response = StreamingHttpResponse(chunks, content_type="text/html; charset=utf-8")
         response["Cache-Control"] = "no-store"
         return response

@@ -178,7 +178,12 @@ def iter_report_html(
         stylesheet_url = None
     if rights_request.kind == Kind.PURPOSE_NOTICE:
         return iter_notice_html(rights_request, stylesheet_url=stylesheet_url)
-    return iter_disclosure_html(rights_request, stylesheet_url=stylesheet_url)
+    # Systems outside this database answer before the first byte: one that cannot
+    # answer raises here (rights.connectors.client), not half-way through a page.
+    external = disclosed_records(rights_request.subject, rights_request.categories)
+    return iter_disclosure_html(
+        rights_request, stylesheet_url=stylesheet_url, external=readable(external)
+    )
 
 
 def write_purpose_notice(rights_request, fileobj) -> PackageSummary:

@@ -396,7 +396,9 @@ def report_chunks(outline: Outline, *, stylesheet_url: str | None = None) -> Ite
     yield html[position:]
 
 
-def iter_disclosure_html(rights_request, *, stylesheet_url: str | None = None) -> Iterator[str]:
+def iter_disclosure_html(
+    rights_request, *, stylesheet_url: str | None = None, external: list[dict] | None = None
+) -> Iterator[str]:
     """The readable report of a disclosure request, in the customer's language, in chunks.
 
     Holds the purposes of use and retention period of each category, where
@@ -407,13 +409,15 @@ def iter_disclosure_html(rights_request, *, stylesheet_url: str | None = None) -
 
     The document is standalone (its stylesheet inside a ``<style>`` element)
     unless ``stylesheet_url`` is given, e.g. ``static("css/disclosure-report.css")``
-    for a page of the portal under its Content-Security-Policy.
+    for a page of the portal under its Content-Security-Policy. ``external``: what
+    systems outside this database returned (``rights.connectors.source.readable``).
     """
     scope = PackageScope.of(rights_request)
 
     def chunks():
         with snapshot():
             outline = build_outline(rights_request, scope)
+            outline.external = external or []
             yield from report_chunks(outline, stylesheet_url=stylesheet_url)
 
     return in_language(scope.language, chunks())

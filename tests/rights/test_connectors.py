@@ -165,6 +165,25 @@ def test_a_disclosure_includes_what_the_external_service_returned_labelled_by_sy
     assert "2026-06-02 newsletter" in report
 
 
+def test_the_printed_copy_includes_the_external_service_or_is_not_printed_at_all(
+    officer, officer_client, double
+):
+    """GDPR art. 15, APPI art. 33: a copy sent by post holds the external system's
+    records too; while the system cannot answer, staff are told and nothing is printed."""
+    customer = customer_with_records()
+    seed_double(double, customer)
+    api_system(double)
+    request = disclosure_in_progress(customer, officer)
+    url = f"/admin/rights/rightsrequest/{request.pk}/disclosure/print/"
+    page = b"".join(officer_client.get(url).streaming_content).decode()
+    assert "Mailing service" in page and "2026-06-02 newsletter" in page
+
+    double.behaviour = "fail"
+    response = officer_client.get(url, follow=True)
+    assert response.redirect_chain and not hasattr(response, "streaming_content")
+    assert "could not answer" in response.content.decode()
+
+
 def test_a_hanging_service_times_out_and_the_retry_erases_exactly_once(
     officer, double, django_capture_on_commit_callbacks
 ):
