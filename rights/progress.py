@@ -63,9 +63,18 @@ _NEXT = {
 }
 
 
-def next_step_text(status: str) -> str:
+#: Waiting for identity with the documents already sent: the company is the one to act.
+_CHECKING_DOCUMENTS = gettext_lazy(
+    "Next: we check the documents you sent and tell you the result. Then we review the request."
+)
+
+
+def next_step_text(status: str, *, documents_sent: bool = False) -> str:
     """What comes next for a request in ``status``, in the active language; empty
-    once it is closed."""
+    once it is closed. ``documents_sent``: identity documents wait for the company's
+    check, so it is the company, not the person, who acts next."""
+    if status == Status.AWAITING_VERIFICATION and documents_sent:
+        return str(_CHECKING_DOCUMENTS)
     return str(_NEXT.get(status, ""))
 
 
@@ -102,4 +111,8 @@ def progress_of(request) -> Progress:
         )
         for i, (key, label, _statuses) in enumerate(keys)
     ]
-    return Progress(steps=steps, next_step="" if closed else next_step_text(request.status))
+    documents_sent = (
+        request.status == Status.AWAITING_VERIFICATION and request.identity_documents.exists()
+    )
+    next_step = "" if closed else next_step_text(request.status, documents_sent=documents_sent)
+    return Progress(steps=steps, next_step=next_step)

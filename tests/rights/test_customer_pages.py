@@ -173,6 +173,9 @@ def test_a_paused_request_says_who_waits_for_whom(
 
     assert expected in page
     assert "paused while we wait for you" not in page
+    if documents:  # the steps say the same: the company acts next
+        assert "Next: we check the documents you sent" in page
+        assert "Next: you confirm who you are" not in page
 
 
 def test_another_customer_gets_404_everywhere(
