@@ -11,6 +11,8 @@ import re
 import pytest
 from django.core import mail
 from django.test import Client
+from django.utils import translation
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from portal.kernel.staff import staff_create
 from rights.models import RightsRequest
@@ -31,6 +33,27 @@ LOCALES = {"ja": "ja-JP", "en": "en-US"}
 
 def _code() -> str:
     return re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
+
+
+def _shown(language: str, text: str) -> str:
+    """``text`` as the page writes it in ``language``."""
+    with translation.override(language):
+        return translation.gettext(text)
+
+
+def _choose_file_by_keyboard(page, selector: str, path) -> None:
+    """Tab to the file input and open its dialog with Space. A busy machine may take
+    the key before the focus has settled, so the dialog is asked for again."""
+    for _attempt in range(3):
+        tab_to(page, selector)
+        try:
+            with page.expect_file_chooser(timeout=5_000) as chooser:
+                page.keyboard.press("Space")
+        except PlaywrightTimeout:
+            continue
+        chooser.value.set_files(str(path))
+        return
+    raise AssertionError(f"the file dialog of {selector} never opened from the keyboard")
 
 
 def _enter(page) -> None:
@@ -73,10 +96,7 @@ def test_the_public_form_is_filed_with_the_keyboard_only(
     page.keyboard.type("hanako@example.com")
     tab_to(page, "textarea[name=details]")
     page.keyboard.type("All data, please.")
-    tab_to(page, "input[name=requester_document]")
-    with page.expect_file_chooser() as chooser:
-        page.keyboard.press("Space")
-    chooser.value.set_files(str(document))
+    _choose_file_by_keyboard(page, "input[name=requester_document]", document)
     tab_to(page, "input[name=documents_consent]")
     if not page.locator("input[name=documents_consent]").is_checked():
         page.keyboard.press("Space")
@@ -94,6 +114,23 @@ def test_the_public_form_is_filed_with_the_keyboard_only(
     page.goto(f"/requests/follow/{follow_token(filed, email)}/")
     assert page.locator("html").get_attribute("lang") == language
     axe_check(page, f"public follow page [{language}]")
+    # The follow page, once the address is confirmed, says who waits for whom: the
+    # company is checking the document sent (issue 20, item 9), still by keyboard.
+    tab_to(page, "main button[name=send]")
+    _enter(page)
+    tab_to(page, "main input[name=code]")
+    page.keyboard.type(_code())
+    _enter(page)
+    status = page.locator("#status-title").locator("xpath=..").inner_text()
+    assert _shown(language, "paused while we check the documents you sent") in status, status
+    # The steps agree: the company acts next, not the person.
+    steps = page.locator("#progress-title").locator("xpath=..").inner_text()
+    checking = (
+        "Next: we check the documents you sent and tell you the result. Then we review the request."
+    )
+    assert _shown(language, checking) in steps, steps
+    axe_check(page, f"public follow page, confirmed [{language}]")
+    page.screenshot(path=str(ARTIFACTS / f"public-follow-waiting-{language}.png"), full_page=True)
     context.close()
 
 
