@@ -42,13 +42,13 @@ def _shown(language: str, text: str) -> str:
 
 
 def _choose_file_by_keyboard(page, selector: str, path) -> None:
-    """Tab to the file input and open its dialog with Space. A busy machine may take
-    the key before the focus has settled, so the dialog is asked for again."""
-    for _attempt in range(3):
+    """Tab to the file input and open its dialog from the keyboard. A busy machine may
+    take the key before the focus has settled, so the dialog is asked for again."""
+    for key in ("Space", "Enter", "Space", "Enter"):  # both open a file input's dialog
         tab_to(page, selector)
         try:
             with page.expect_file_chooser(timeout=5_000) as chooser:
-                page.keyboard.press("Space")
+                page.keyboard.press(key)
         except PlaywrightTimeout:
             continue
         chooser.value.set_files(str(path))
