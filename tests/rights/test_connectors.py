@@ -179,6 +179,7 @@ def test_the_printed_copy_includes_the_external_service_or_is_not_printed_at_all
     assert "Mailing service" in page and "2026-06-02 newsletter" in page
 
     double.behaviour = "fail"
+    officer_client.cookies["django_language"] = "en"
     response = officer_client.get(url, follow=True)
     assert response.redirect_chain and not hasattr(response, "streaming_content")
     assert "could not answer" in response.content.decode()
