@@ -130,9 +130,12 @@ def _alive(pid: int) -> bool:
     return stat.exists() and stat.read_text().split()[2] != "Z"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def fault_redis(tmp_path_factory):
-    """The tests' own Redis; the port must be free, so no one else's server is stopped."""
+    """The tests' own Redis; the port must be free, so no one else's server is stopped.
+
+    Started before any fault test, whichever runs first: REDIS_URL (the broker and the
+    shared cache) names this server for the whole run."""
     if os.environ.get("FAULTS_REDIS") != "1":
         pytest.skip("run through tests/faults/run, which gives these tests a Redis to stop")
     url = urlsplit(settings.REDIS_URL)
@@ -277,21 +280,24 @@ def officer(db):
 
 def customer_with_history(records: int):
     """A customer with ``records`` usage records of one service, written in one statement."""
+    from portal.kernel.encryption import encrypt
     from portal.records.models import UsageRecord
 
     customer = ProfileFactory(user__language="en").user
     service = ServiceFactory()
     RegistrationFactory(user=customer, service=service)
+    # The detail is encrypted at rest, as the portal writes it: twelve episodes.
+    details = [encrypt(f"Episode {n}") for n in range(1, 13)]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             INSERT INTO {UsageRecord._meta.db_table}
                 (user_id, service_id, occurred_at, activity, detail, channel, ip_address)
             SELECT %s, %s, now() - g * interval '7 minutes', 'view',
-                   'Episode ' || (g %% 12 + 1), 'app', ('203.0.113.' || (g %% 254 + 1))::inet
+                   (%s::text[])[1 + g %% 12], 'app', ('203.0.113.' || (g %% 254 + 1))::inet
             FROM generate_series(1, %s) AS g
             """,
-            [customer.pk, service.pk, records],
+            [customer.pk, service.pk, details, records],
         )
     return customer
 

@@ -16,6 +16,7 @@ import time
 
 from django.db import connection, connections, transaction
 
+from portal.kernel.encryption import encrypt
 from portal.kernel.models import ServiceRegistration, User
 from portal.records.models import UsageRecord
 from rights.models import ErasureLedgerEntry, RetentionRun
@@ -55,6 +56,8 @@ def former_and_current_customers(count: int, rows: int, *, current_every: int = 
         )
         for n, user in enumerate(users)
     )
+    # The detail is encrypted at rest, as the portal writes it: twelve episodes.
+    episodes = [encrypt(f"Episode {n}") for n in range(1, 13)]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -62,11 +65,11 @@ def former_and_current_customers(count: int, rows: int, *, current_every: int = 
                                  ip_address)
             SELECT (%s::bigint[])[1 + (g - 1) / %s], %s,
                    timestamptz '2022-12-31 12:00+09' - g * interval '1 minute',
-                   'view', 'Episode ' || (g %% 12 + 1), 'app',
+                   'view', (%s::text[])[1 + g %% 12], 'app',
                    ('203.0.113.' || (g %% 254 + 1))::inet
             FROM generate_series(1, %s) AS g
             """,
-            [[u.pk for u in users], rows, service.pk, count * rows],
+            [[u.pk for u in users], rows, service.pk, episodes, count * rows],
         )
     assert UsageRecord.objects.count() == count * rows
     return users
