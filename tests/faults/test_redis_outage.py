@@ -116,13 +116,14 @@ def test_requests_filed_while_redis_is_down_are_kept_and_each_notice_is_mailed_o
         reason="We hold no such data.",
         ground=RejectionGround.values[0],
     )
-    # A customer withdraws the second one (no notice for that; the change must stick).
+    # A customer withdraws the second one: the change sticks and its notice waits too.
     assert clients[1].post(f"/requests/{before[1]}/withdraw/").status_code == 302
 
     assert max(timings) < MAX_FILING_SECONDS, timings
     waiting = OutboxMessage.objects.filter(published_at__isnull=True)
-    assert waiting.count() == len(during) + 1  # six receipts and the rejection notice
-    assert RequestNotification.objects.filter(emailed_at__isnull=True).count() == len(during) + 1
+    # Six receipts, the rejection and the withdrawal notices.
+    assert waiting.count() == len(during) + 2
+    assert RequestNotification.objects.filter(emailed_at__isnull=True).count() == len(during) + 2
     time.sleep(3)  # the beat keeps trying while Redis is away
 
     fault_redis.start()
@@ -135,9 +136,9 @@ def test_requests_filed_while_redis_is_down_are_kept_and_each_notice_is_mailed_o
     assert set(RightsRequest.objects.values_list("pk", flat=True)) == set(before + during)
     assert RightsRequest.objects.get(pk=before[0]).status == Status.REJECTED
     assert RightsRequest.objects.get(pk=before[1]).status == Status.WITHDRAWN
-    # Every notice was mailed exactly once: 8 receipts and 1 rejection.
+    # Every notice was mailed exactly once: 8 receipts, the rejection and the withdrawal.
     expected = expected_notices()
-    assert len(expected) == 9
+    assert len(expected) == 10
     assert mailed_notices(mail_dir) == expected
     assert "outbox_drain" in processes.log("worker")
     report(
