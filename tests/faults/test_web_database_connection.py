@@ -25,6 +25,8 @@ from django.db import connection
 
 from .conftest import ROOT, report, wait_for
 
+#: gunicorn's gthread threads in the one web process; each keeps its own connection.
+WEB_THREADS = 2
 APPLICATION = "rp-fault-web"
 
 
@@ -70,6 +72,7 @@ def web(fault_redis, tmp_path):
         "STATIC_ROOT": str(tmp_path / "static"),
         "PORT": str(port),
         "WEB_CONCURRENCY": "1",
+        "WEB_THREADS": str(WEB_THREADS),
         "CONN_MAX_AGE": "600",
         "REDIS_URL": settings.REDIS_URL,
         "DATABASE_URL": (
@@ -121,7 +124,7 @@ def test_a_dropped_database_connection_of_the_web_process_is_not_a_500(web):
 
     assert _get(f"{base}/", cookie) == 200
     backends = _web_backends()
-    assert len(backends) == 1, backends  # the kept connection of the one web worker
+    assert len(backends) == 1, backends  # the kept connection of the thread that answered
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(%s)", [backends[0]])
@@ -132,6 +135,6 @@ def test_a_dropped_database_connection_of_the_web_process_is_not_a_500(web):
     statuses = [_get(f"{base}/", cookie) for _ in range(3)]
     took = time.monotonic() - started
     assert statuses == [200, 200, 200], log_path.read_text()[-3000:]
-    # One new connection, kept again.
-    assert len(_web_backends()) == 1
+    # New connections, kept again: one per gthread thread that served a request.
+    assert 1 <= len(_web_backends()) <= WEB_THREADS
     report(f"Web database connection terminated: next 3 requests 200 in {took * 1000:.0f} ms")
