@@ -542,7 +542,7 @@ DISCLOSURE_ENCRYPTION_KEY = env.list("DISCLOSURE_ENCRYPTION_KEY", default=[])
 # Only the embedded default (DEBUG on, no key set) derives a development key.
 DISCLOSURE_DEV_KEY = DEBUG and not DISCLOSURE_ENCRYPTION_KEY
 
-# Profile columns encrypted at rest (portal/kernel/encryption.py): Fernet keys,
+# Columns encrypted at rest (portal/kernel/encryption.py): keys in Fernet's format,
 # comma-separated, the first encrypts and all decrypt (`manage.py
 # rotate_field_keys` moves every row to the first); the keyed hash that lets
 # staff search by phone or date of birth. Both are required when DEBUG is off.

@@ -1,13 +1,22 @@
 """Encryption at rest of the most sensitive profile values, and their search keys.
 
-Values (date of birth, phone, postal code, address) are encrypted with Fernet
-from ``cryptography`` (AES-128-CBC with an HMAC-SHA256 tag, a random IV per
-value) under ``FIELD_ENCRYPTION_KEYS``: a comma-separated list of Fernet keys,
-the first encrypts and all decrypt, so a new key is put first and
-``manage.py rotate_field_keys`` re-encrypts every row under it before the old
-one is removed. The empty string and NULL are stored as they are, so "is it
-filled in" stays answerable; everything else is a token that says nothing
-about the value, and equal values give different tokens.
+Values (date of birth, phone, postal code, address...) are encrypted with
+AES-256-GCM-SIV from ``cryptography`` (authenticated, a random 96-bit nonce per
+value; GCM-SIV stays safe if a random nonce ever repeats, which matters for
+tables of hundreds of millions of values) under ``FIELD_ENCRYPTION_KEYS``: a
+comma-separated list of keys in Fernet's format (32 random bytes, url-safe
+base64), each turned into its AES key by HKDF-SHA256. The first encrypts and
+all decrypt, so a new key is put first and ``manage.py rotate_field_keys``
+re-encrypts every row under it before the old one is removed. The empty
+string and NULL are stored as they are, so "is it filled in" stays
+answerable; everything else is a token that says nothing about the value,
+and equal values give different tokens.
+
+A token is ``"fe2:"`` and the url-safe base64 of nonce, ciphertext and tag.
+Values written before (Fernet tokens: AES-128-CBC with an HMAC-SHA256 tag,
+"gAAAAA...") are still read, and ``rotate_field_keys`` rewrites them in the
+current form; they cost about five times as much to decrypt, which shows in
+a disclosure package of a million records.
 
 Searching uses a keyed hash (HMAC-SHA256 under ``FIELD_HASH_KEY``) of the
 normalised value in a column of its own: the staff's lookup by phone number
@@ -26,28 +35,42 @@ without them (PortalConfig.ready calls :func:`check_keys`).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import hashlib
 import hmac
 import json
+import os
 import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives.ciphers.aead import AESGCMSIV
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.db import transaction
 from django.dispatch import receiver
 
-# A Fernet token is url-safe base64 of a version byte 0x80, a timestamp, an IV,
-# at least one cipher block and a 32-byte tag (73 bytes or more): it starts
-# "gAAAAA" and has at least 100 characters.
-_TOKEN = re.compile(r"gAAAAA[A-Za-z0-9_\-]+={0,2}")
-_TOKEN_MIN_LENGTH = 100
+# The current token: the prefix, then url-safe base64 of a 12-byte nonce, the
+# ciphertext (at least one byte: "" is never encrypted) and a 16-byte tag.
+PREFIX = "fe2:"
+_NONCE = 12
+_TOKEN = re.compile(r"fe2:[A-Za-z0-9_\-]+={0,2}")
+_TOKEN_MIN_LENGTH = len(PREFIX) + 40
+# A Fernet token (written before) is url-safe base64 of a version byte 0x80, a
+# timestamp, an IV, at least one cipher block and a 32-byte tag (73 bytes or
+# more): it starts "gAAAAA" and has at least 100 characters.
+_FERNET_TOKEN = re.compile(r"gAAAAA[A-Za-z0-9_\-]+={0,2}")
+_FERNET_MIN_LENGTH = 100
+_KEY_INFO = b"rights-portal field encryption: AES-256-GCM-SIV"
 
 
 class FieldDecryptionError(Exception):
@@ -62,10 +85,10 @@ def _encryption_keys() -> list[str]:
 
 
 @cache
-def _fernets() -> tuple[MultiFernet, Fernet]:
-    """All keys (to decrypt), and the newest one alone (to tell current tokens)."""
+def _fernets() -> MultiFernet:
+    """All keys, to read tokens written before the current form."""
     try:
-        fernets = [Fernet(key) for key in _encryption_keys()]
+        return MultiFernet([Fernet(key) for key in _encryption_keys()])
     except ValueError as error:
         raise ImproperlyConfigured(
             "Each FIELD_ENCRYPTION_KEYS entry must be a Fernet key: 32 random bytes in "
@@ -73,7 +96,20 @@ def _fernets() -> tuple[MultiFernet, Fernet]:
             '`python -c "from cryptography.fernet import Fernet; '
             'print(Fernet.generate_key().decode())"`.'
         ) from error
-    return MultiFernet(fernets), fernets[0]
+
+
+@cache
+def _ciphers() -> tuple[AESGCMSIV, ...]:
+    """An AES-256-GCM-SIV cipher per key, newest first."""
+    _fernets()  # the keys' format, with its message
+    return tuple(
+        AESGCMSIV(
+            HKDF(algorithm=SHA256(), length=32, salt=None, info=_KEY_INFO).derive(
+                base64.urlsafe_b64decode(key)
+            )
+        )
+        for key in _encryption_keys()
+    )
 
 
 @cache
@@ -90,44 +126,67 @@ def _hash_key() -> bytes:
 def _forget_keys(*, setting, **kwargs):
     if setting in {"FIELD_ENCRYPTION_KEYS", "FIELD_HASH_KEY"}:
         _fernets.cache_clear()
+        _ciphers.cache_clear()
         _hash_key.cache_clear()
 
 
 def check_keys() -> None:
     """Raise ImproperlyConfigured now if the keys are missing or malformed."""
-    _fernets()
+    _ciphers()
     _hash_key()
 
 
 def looks_like_token(value: str) -> bool:
-    return len(value) >= _TOKEN_MIN_LENGTH and bool(_TOKEN.fullmatch(value))
+    """Whether a stored value is a token (of the current form or a Fernet one)."""
+    if value.startswith(PREFIX):
+        return len(value) >= _TOKEN_MIN_LENGTH and bool(_TOKEN.fullmatch(value))
+    return len(value) >= _FERNET_MIN_LENGTH and bool(_FERNET_TOKEN.fullmatch(value))
 
 
 def encrypt(text: str) -> str:
     """A token for ``text``; "" stays "" (NULL is handled by the field)."""
     if text == "":
         return ""
-    return _fernets()[0].encrypt(text.encode()).decode("ascii")
+    nonce = os.urandom(_NONCE)
+    sealed = _ciphers()[0].encrypt(nonce, text.encode(), None)
+    return PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
+
+
+def _open(token: str, ciphers) -> str | None:
+    """The text of a current-form token under one of ``ciphers``, or None."""
+    try:
+        raw = base64.urlsafe_b64decode(token[len(PREFIX) :])
+    except (binascii.Error, ValueError):
+        return None
+    nonce, sealed = raw[:_NONCE], raw[_NONCE:]
+    for cipher in ciphers:
+        try:
+            return cipher.decrypt(nonce, sealed, None).decode()
+        except (InvalidTag, ValueError):
+            continue
+    return None
 
 
 def decrypt(token: str) -> str:
     if token == "":
         return ""
-    try:
-        return _fernets()[0].decrypt(token.encode("ascii")).decode()
-    except (InvalidToken, UnicodeEncodeError) as error:
-        raise FieldDecryptionError(
-            "A stored value could not be decrypted with any of FIELD_ENCRYPTION_KEYS."
-        ) from error
+    if token.startswith(PREFIX):
+        text = _open(token, _ciphers())
+        if text is not None:
+            return text
+    else:
+        try:
+            return _fernets().decrypt(token.encode("ascii")).decode()
+        except (InvalidToken, UnicodeEncodeError):
+            pass
+    raise FieldDecryptionError(
+        "A stored value could not be decrypted with any of FIELD_ENCRYPTION_KEYS."
+    )
 
 
 def is_current(token: str) -> bool:
-    """Whether the token was made with the newest key."""
-    try:
-        _fernets()[1].decrypt(token.encode("ascii"))
-    except InvalidToken:
-        return False
-    return True
+    """Whether the token is of the current form and made with the newest key."""
+    return token.startswith(PREFIX) and _open(token, _ciphers()[:1]) is not None
 
 
 def keyed_hash(context: str, text: str) -> str:

@@ -6,6 +6,7 @@ portal, the admin and the registry see the values; staff still find a customer
 by phone number or date of birth through keyed hashes.
 """
 
+import base64
 import datetime as dt
 import io
 import os
@@ -14,7 +15,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives.ciphers.aead import AESGCMSIV
 from django.core.exceptions import FieldError
 from django.core.management import call_command
 from django.db import connection
@@ -363,3 +366,35 @@ def test_request_json_stored_before_encryption_is_encrypted_and_empty_stays_aska
 
     encryption.decrypt_table(connection, spec)  # going back, as jsonb can hold it again
     assert (stored(asked.pk), stored(empty.pk)) == ('{"purposes": ["marketing"]}', "{}")
+
+
+def test_values_are_aes_gcm_siv_tokens_under_a_key_derived_from_the_configured_one(profile):
+    token = _raw(profile.pk, "phone")[0]
+    assert token.startswith(encryption.PREFIX) and encryption.is_current(token)
+    # Equal values give different tokens: a random nonce per value.
+    assert encryption.encrypt(PHONE) != encryption.encrypt(PHONE)
+    # The AES key is not the configured key's bytes: HKDF-SHA256 of them.
+    raw = base64.urlsafe_b64decode(token[len(encryption.PREFIX) :])
+    naive = AESGCMSIV(base64.urlsafe_b64decode(KEY_A))
+    with pytest.raises(InvalidTag):
+        naive.decrypt(raw[:12], raw[12:], None)
+
+
+def test_fernet_tokens_written_before_are_read_and_rewritten_by_rotation(profile):
+    legacy = Fernet(KEY_A).encrypt(PHONE.encode()).decode()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE portal_profile SET phone = %s WHERE id = %s", [legacy, profile.pk])
+    assert encryption.looks_like_token(legacy) and not encryption.is_current(legacy)
+    assert Profile.objects.get(pk=profile.pk).phone == PHONE
+
+    call_command("rotate_field_keys", stdout=io.StringIO())
+    token = _raw(profile.pk, "phone")[0]
+    assert token.startswith(encryption.PREFIX) and encryption.is_current(token)
+    assert Profile.objects.get(pk=profile.pk).phone == PHONE
+
+
+@pytest.mark.parametrize("broken", ["fe2:", "fe2:!!!!", "fe2:" + "A" * 60, "gAAAAA" + "B" * 120])
+def test_a_malformed_token_is_an_error(db, settings, broken):
+    settings.FIELD_ENCRYPTION_KEYS = [KEY_A]
+    with pytest.raises(encryption.FieldDecryptionError):
+        encryption.decrypt(broken)
