@@ -92,7 +92,8 @@ class PortalUser(HttpUser):
         for cookie in self.client.cookies:
             cookie.secure = False
 
-    def post(self, path, data, name=None, expect=(302,)):
+    def post(self, path, data, name=None, expect=(302,), showing=None):
+        """POST; a failure unless the status is in ``expect`` (and the page holds ``showing``)."""
         self._send_secure_cookies()
         data = {**data, "csrfmiddlewaretoken": self.client.cookies.get("csrftoken", "")}
         with self.client.post(
@@ -100,6 +101,8 @@ class PortalUser(HttpUser):
         ) as response:
             if response.status_code not in expect:
                 response.failure(f"{path}: status {response.status_code}")
+            elif showing and showing not in response.text:
+                response.failure(f"{path}: no {showing!r} on the page")
             return response
 
     def get(self, path, name=None, landing=None):
@@ -170,13 +173,23 @@ class Customer(PortalUser):
     @task(1)
     def file_a_request(self):
         self.get("/requests/new/purpose_notice/")
+        answers = {
+            "delivery_method": "electronic",
+            "details": "Load test: which purposes do you use my data for?",
+            "confirm_duplicate": "on",
+        }
+        # As a customer files: the form, its summary to check, then "File this request".
+        self.post(
+            "/requests/new/purpose_notice/",
+            {**answers, "step": "review"},
+            name="/requests/new/purpose_notice/ review",
+            expect=(200,),
+            showing='value="file"',
+        )
         response = self.post(
             "/requests/new/purpose_notice/",
-            {
-                "delivery_method": "electronic",
-                "details": "Load test: which purposes do you use my data for?",
-                "confirm_duplicate": "on",
-            },
+            {**answers, "step": "file"},
+            name="/requests/new/purpose_notice/ file",
         )
         location = response.headers.get("Location", "")
         if re.search(r"/requests/\d+/$", location):
