@@ -23,6 +23,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+import environ
+import psycopg
+from psycopg import sql
+
 ROOT = Path(__file__).resolve().parents[3]
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
@@ -92,6 +96,22 @@ def stable_keys(database_url: str) -> dict[str, str]:
     return {name: os.environ.get(name) or value for name, value in keys.items()}
 
 
+def ensure_database(database_url: str) -> None:
+    """Create the PostgreSQL database named by ``database_url`` if it does not exist."""
+    config = environ.Env.db_url_config(database_url)
+    name = config["NAME"]
+    params = {
+        "host": config.get("HOST") or None,
+        "port": config.get("PORT") or None,
+        "user": config.get("USER") or None,
+        "password": config.get("PASSWORD") or None,
+    }
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as server:
+        if not server.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            server.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"Created the database {name}", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=20, help="simultaneous users (20)")
@@ -134,6 +154,7 @@ def main() -> int:
         subprocess.run([python, "manage.py", *command], cwd=ROOT, env=env, check=True)
 
     print(f"Preparing the database and static files (work directory {work})", flush=True)
+    ensure_database(os.environ["DATABASE_URL"])
     manage("migrate", "--no-input", "-v0")
     manage("collectstatic", "--no-input", "-v0")
     subprocess.run(
