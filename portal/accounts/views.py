@@ -27,7 +27,7 @@ from portal.kernel import outbox, stepup
 from portal.kernel.audit import audit_log
 from portal.kernel.decorators import StepUpRequiredMixin, step_up_required
 from portal.kernel.models import CustomerTOTPDevice, Profile, SessionsEndedReason
-from portal.kernel.subject_view import subject_view
+from portal.kernel.subject_view import personal_data_html
 
 from . import services
 from .forms import (
@@ -216,11 +216,18 @@ def my_data(request):
     """Everything registered about the customer, grouped by service and category.
 
     The registry pages each long history on its own (``?p.<source>.<service>=N``)
-    and runs a fixed number of queries however many records there are.
+    and runs a fixed number of queries however many records there are; a
+    reload while nothing changed is served from the cache (``personal_data_html``).
     """
-    data = subject_view(request.user, pages=request.GET)
+    personal_data = personal_data_html(
+        request, request.user, empty_message=_("We hold no personal data about you.")
+    )
     pages = consent_selectors.service_pages_for(request.user)
-    return render(request, "portal/my_data.html", {"data": data, "service_pages": pages})
+    return render(
+        request,
+        "portal/my_data.html",
+        {"personal_data": personal_data, "service_pages": pages},
+    )
 
 
 def _qr_svg_data_uri(text: str) -> str:

@@ -167,6 +167,24 @@ def _open(token: str, ciphers) -> str | None:
     return None
 
 
+def encrypt_bytes(data: bytes) -> bytes:
+    """``data`` sealed under the newest key: nonce, ciphertext and tag (for caches)."""
+    nonce = os.urandom(_NONCE)
+    return nonce + _ciphers()[0].encrypt(nonce, data, None)
+
+
+def decrypt_bytes(sealed: bytes) -> bytes:
+    """What :func:`encrypt_bytes` sealed; FieldDecryptionError when no key opens it."""
+    for cipher in _ciphers():
+        try:
+            return cipher.decrypt(sealed[:_NONCE], sealed[_NONCE:], None)
+        except (InvalidTag, ValueError):
+            continue
+    raise FieldDecryptionError(
+        "Sealed bytes could not be opened with any of FIELD_ENCRYPTION_KEYS."
+    )
+
+
 def decrypt(token: str) -> str:
     if token == "":
         return ""

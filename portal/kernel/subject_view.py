@@ -3,20 +3,44 @@
 :func:`subject_view` reads every registry source for one customer and groups
 the records by service, then category, with the purposes of use and the
 retention texts, each long history paged on its own. The pages render it with
-``templates/includes/personal_data.html``.
+``templates/includes/personal_data.html``; :func:`personal_data_html` renders
+it for "my data" and keeps the result while the customer's data is unchanged.
 """
 
 from __future__ import annotations
 
+import hashlib
+import zlib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from functools import cache as memoize
 from typing import Any
 
 from django.core.cache import cache
+from django.template.loader import get_template, render_to_string
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
-from . import generations
+from . import encryption, generations
 from .models import Service
-from .registry import Category, PersonalField, Record, Registry, Source, registry
+from .registry import (
+    Category,
+    PersonalField,
+    Record,
+    Registry,
+    Source,
+    registry,
+    view_cache_key,
+)
+
+TEMPLATE = "includes/personal_data.html"
+#: Seconds a rendered view is kept at most; it is replaced as soon as it no
+#: longer matches the data (see :func:`personal_data_html`).
+VIEW_TTL = generations.TTL
+#: The services' names in the view.
+SERVICES_GENERATION = "portal.services"
+generations.watch(SERVICES_GENERATION, Service)
 
 
 class _Texts:
@@ -169,12 +193,14 @@ def subject_view(
     pages: Mapping[str, Any] | None = None,
     per_page: int = 20,
     services: Collection[str] | None = None,
+    counts: Mapping[str, Mapping[str | None, int]] | None = None,
 ) -> SubjectView:
     """Everything about a subject, grouped by service, then category.
 
     ``pages`` maps each section's page parameter to a page number (the
     request's GET); ``services`` limits the view to those service codes
-    (and then leaves out data tied to no service).
+    (and then leaves out data tied to no service); ``counts`` are the
+    subject's :meth:`Registry.service_counts` when the caller has them.
 
     Queries: one count of every source grouped by service
     (:meth:`Registry.service_counts`), one query per single-record source,
@@ -185,7 +211,8 @@ def subject_view(
     """
     pages = pages or {}
     fetched: dict[tuple[str | None, str], tuple[list[Record], PageInfo | None]] = {}
-    all_counts = registry.service_counts(subject, services=services)
+    if counts is None:
+        counts = registry.service_counts(subject, services=services)
     for source in registry.sources():
         if source.single:
             if services is not None:
@@ -194,7 +221,7 @@ def subject_view(
             for record in records:
                 fetched[(record.service, source.key)] = ([record], None)
             continue
-        for code, count in all_counts.get(source.key, {}).items():
+        for code, count in counts.get(source.key, {}).items():
             param = f"p.{source.key}.{code or '-'}"
             num_pages = -(-count // per_page)
             number = _page_number(pages.get(param), num_pages)
@@ -231,3 +258,60 @@ def subject_view(
             groups.append(ServiceGroup(code, known.get(code), categories))
     texts.save()
     return SubjectView(subject, groups, per_page)
+
+
+@memoize
+def _template_digest() -> str:
+    return hashlib.sha256(get_template(TEMPLATE).template.source.encode()).hexdigest()
+
+
+def _variant(version: str, *parts) -> str:
+    """Everything a rendered view depends on besides the records' own rows."""
+    text = "\x1f".join(
+        [
+            version,
+            get_language() or "",
+            timezone.get_current_timezone_name(),
+            registry.texts_key(),
+            generations.token(SERVICES_GENERATION),
+            _template_digest(),
+            *map(str, parts),
+        ]
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def personal_data_html(request, subject, *, empty_message, per_page: int = 20) -> SafeString:
+    """``includes/personal_data.html`` of the subject's :func:`subject_view`, rendered.
+
+    The first page of every history is kept in the shared cache, one entry per
+    subject, under its variant: the version of every row of the subject's data
+    (``Registry.census``, read by the same query as the counts), the language,
+    the time zone, the purposes and retention texts, the services' names and
+    the template. A reload while nothing changed costs that one query; any
+    change to a row of the subject's, however it was written, renders the
+    view afresh. The entry is compressed and encrypted under the field key
+    (the cache is outside the database's encryption at rest), and erasure
+    drops it (``Registry.erase``). Another page of a history, and every view
+    on a database without row versions (SQLite), is rendered each time.
+    """
+    census = registry.census(subject)
+    paged = any(name.startswith("p.") for name in request.GET)
+    key = view_cache_key(subject.pk)
+    variant = None
+    if census.version is not None and not paged:
+        variant = _variant(census.version, empty_message, per_page)
+        cached = cache.get(key)
+        if cached is not None and cached[0] == variant:
+            try:
+                return mark_safe(zlib.decompress(encryption.decrypt_bytes(cached[1])).decode())
+            except (encryption.FieldDecryptionError, zlib.error):
+                pass  # made under a key since removed: rendered again below
+    data = subject_view(subject, pages=request.GET, per_page=per_page, counts=census.counts)
+    html = render_to_string(
+        TEMPLATE, {"data": data, "empty_message": empty_message}, request=request
+    )
+    if variant is not None:
+        sealed = encryption.encrypt_bytes(zlib.compress(html.encode(), 1))
+        cache.set(key, (variant, sealed), VIEW_TTL)
+    return mark_safe(html)

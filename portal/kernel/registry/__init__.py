@@ -2,8 +2,9 @@
 
 The package, by job: ``fields`` (categories, declared fields, records),
 ``sources`` (the Source interface), ``model_source`` (a model as a source),
-``engine`` (the Registry and its one instance ``registry``), ``checks`` (the
-system checks of the declarations). Everything is imported from here. The
+``engine`` (the Registry and its one instance ``registry``), ``versions``
+(a version of a subject's data, for caches), ``checks`` (the system checks of
+the declarations). Everything is imported from here. The
 view of one subject's data the pages show is in ``portal.kernel.subject_view``.
 
 Every right the portal offers works through this one registry: "my data", the
@@ -55,7 +56,7 @@ legal holds are theirs to respect, not this module's.
 """
 
 from .checks import check_personal_data
-from .engine import PurposesProvider, Registry, RetentionProvider, registry
+from .engine import Census, PurposesProvider, Registry, RetentionProvider, registry
 from .fields import (
     ANY,
     DELETE,
@@ -72,6 +73,7 @@ from .fields import (
 )
 from .model_source import ModelSource
 from .sources import Source
+from .versions import view_cache_key
 
 __all__ = [
     "ANY",
@@ -82,6 +84,7 @@ __all__ = [
     "ROWS_CHUNK_SIZE",
     "STREAM_CHUNK_SIZE",
     "Category",
+    "Census",
     "Lookup",
     "ModelSource",
     "PersonalField",
@@ -93,4 +96,5 @@ __all__ = [
     "Source",
     "check_personal_data",
     "registry",
+    "view_cache_key",
 ]

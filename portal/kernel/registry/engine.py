@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import get_language
@@ -22,9 +23,26 @@ from portal.kernel.audit import audit_log
 from .fields import Category, Record, RecordNotFound, _restrictions
 from .model_source import ModelSource
 from .sources import Source
+from .versions import digest, versions_supported, view_cache_key
 
 PurposesProvider = Callable[[Category, "str | None"], "list[str] | None"]
 RetentionProvider = Callable[[str], "str | None"]
+
+
+class _Placeholder:
+    """A subject whose id no real subject has, to compile a query for any subject
+    (negative, and within a 32-bit integer column's range)."""
+
+    pk = -2_061_584_302
+
+
+@dataclass(frozen=True)
+class Census:
+    """A subject's record counts per source and service, and the version of their data."""
+
+    counts: dict[str, dict[str | None, int]]
+    #: Changes whenever any row of the subject's changes; None where unknown.
+    version: str | None
 
 
 @dataclass
@@ -36,6 +54,8 @@ class Registry:
     _purposes_provider: PurposesProvider | None = None
     _retention_provider: RetentionProvider | None = None
     _texts_versions: list[Callable[[], Any]] = field(default_factory=list)
+    #: The counts query's SQL per set of sources (see :meth:`_model_counts`).
+    _compiled: dict[tuple, Any] = field(default_factory=dict, repr=False)
 
     # -- declaring --------------------------------------------------------
 
@@ -159,26 +179,85 @@ class Registry:
         grouped count; any other source counts on its own side. Sources and
         services without records are left out.
         """
+        return self._count(subject, services=services, versioned=False).counts
+
+    def census(self, subject, *, services=None) -> Census:
+        """:meth:`service_counts` and, where the database can tell, the version of
+        every row of the subject's in every source, from the same one query.
+
+        The version (``registry.versions``) is None on a database without row
+        versions, or when a source is not a model (another system's data).
+        """
+        versioned = versions_supported() and all(
+            isinstance(s, ModelSource) for s in self._sources.values()
+        )
+        return self._count(subject, services=services, versioned=versioned)
+
+    def _count(self, subject, *, services, versioned: bool) -> Census:
         counts: dict[str, dict[str | None, int]] = {}
-        queries = []
+        models_counted = []
         for source in self._sources.values():
-            if source.single:
+            if source.single and not versioned:
                 continue
             if isinstance(source, ModelSource):
-                query = source.service_count_query(subject, services=services)
-                if query is not None:
-                    queries.append(query)
+                models_counted.append(source)
                 continue
             own = source.service_counts(subject, services=services)
             found = {code: n for code, n in own.items() if n}
             if found:
                 counts[source.key] = found
-        if queries:
-            first, *rest = queries
-            for key, code, count in first.union(*rest, all=True) if rest else first:
-                if count:
-                    counts.setdefault(key, {})[code] = count
-        return counts
+        rows = self._model_counts(models_counted, subject, services, versioned)
+        for key, code, count, *_version in rows:
+            if count and not self._sources[key].single:
+                counts.setdefault(key, {})[code] = count
+        return Census(counts, digest(rows) if versioned else None)
+
+    def _model_counts(self, sources, subject, services, versioned: bool) -> list[tuple]:
+        """The rows of the ``UNION ALL`` of the sources' grouped counts.
+
+        Building that query through the ORM costs more than running it (18
+        querysets compiled into one statement, about 20 ms), and every page
+        of "my data" runs it: its SQL is compiled once per process for the
+        usual case (all services, no restriction) and the subject's id bound.
+        """
+        if not sources:
+            return []
+        if services is None and not _restrictions.get():
+            compiled = self._compiled_counts(tuple(sources), versioned)
+            if compiled is not None:
+                sql, params, positions = compiled
+                bound = list(params)
+                for position in positions:
+                    bound[position] = subject.pk
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, bound)
+                    return cursor.fetchall()
+        query = self._counts_query(sources, subject, services, versioned)
+        return [] if query is None else list(query)
+
+    @staticmethod
+    def _counts_query(sources, subject, services, versioned: bool):
+        queries = [
+            source.service_count_query(subject, services=services, versioned=versioned)
+            for source in sources
+        ]
+        queries = [query for query in queries if query is not None]
+        if not queries:
+            return None
+        first, *rest = queries
+        return first.union(*rest, all=True) if rest else first
+
+    def _compiled_counts(self, sources: tuple, versioned: bool):
+        """(sql, params, positions of the subject's id) of the counts query, or None
+        when the subject's id cannot be told apart from the other parameters."""
+        key = (sources, versioned, connection.vendor)
+        if key not in self._compiled:
+            query = self._counts_query(sources, _Placeholder(), None, versioned)
+            sql, params = query.query.sql_with_params()
+            positions = [i for i, value in enumerate(params) if value == _Placeholder.pk]
+            found = len(positions) == len(sources)
+            self._compiled[key] = (sql, params, positions) if found else None
+        return self._compiled[key]
 
     def stream(self, subject) -> Iterator[Record]:
         """Every record of the subject from every source, one at a time."""
@@ -242,6 +321,7 @@ class Registry:
                     counts[source.key] = source.erase(subject, category, actor=actor)
             complete = True
         finally:
+            forget_cached_view(subject)
             audit_log(
                 action="data.erased",
                 actor=actor,
@@ -250,6 +330,17 @@ class Registry:
                 details={"category": category.value, "counts": counts, "complete": complete},
             )
         return counts
+
+
+def forget_cached_view(subject) -> None:
+    """Drop the subject's cached view now and when the transaction commits.
+
+    Its version no longer matches once the rows change, so it would not be
+    shown again anyway; erased data should not wait in the cache until it expires.
+    """
+    key = view_cache_key(subject.pk)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 registry = Registry()

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core import checks
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
 from django.db import models, transaction
-from django.db.models import Count, F, Q, Subquery, Value
+from django.db.models import Count, F, Q, Subquery, Sum, Value
 from django.db.models.functions import Lower, Replace
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +40,7 @@ from .fields import (
     _restrictions,
 )
 from .sources import Source, _only_category
+from .versions import RowVersion
 
 
 @dataclass(frozen=True, eq=False)
@@ -238,10 +239,13 @@ class ModelSource(Source):
         )
         return {row["rp_service"]: row["rp_count"] for row in rows}
 
-    def service_count_query(self, subject, *, services=None) -> models.QuerySet | None:
+    def service_count_query(
+        self, subject, *, services=None, versioned=False
+    ) -> models.QuerySet | None:
         """:meth:`service_counts` as a query of (source key, service code, count) rows,
         for :meth:`Registry.service_counts` to join with the other sources' in one
-        ``UNION ALL``; None when ``services`` leaves nothing to count."""
+        ``UNION ALL``; None when ``services`` leaves nothing to count. ``versioned``
+        adds a fourth column, the sum of the rows' versions (``registry.versions``)."""
         if services is not None and not self.service_path and self.service_code not in services:
             return None
         qs = self._in_services(self.queryset(subject), services).order_by()
@@ -251,11 +255,11 @@ class ModelSource(Source):
             else Value(self.service_code, output_field=models.CharField())
         )
         key = Value(self.key, output_field=models.CharField())
-        return (
-            qs.values(rp_source=key, rp_service=service)
-            .annotate(rp_count=Count("pk"))
-            .values_list("rp_source", "rp_service", "rp_count")
-        )
+        grouped = qs.values(rp_source=key, rp_service=service).annotate(rp_count=Count("pk"))
+        if versioned:
+            grouped = grouped.annotate(rp_version=Sum(RowVersion()))
+            return grouped.values_list("rp_source", "rp_service", "rp_count", "rp_version")
+        return grouped.values_list("rp_source", "rp_service", "rp_count")
 
     def records(self, subject, *, service=ANY, category=None, offset=0, limit=None):
         if category is not None and not self.fields_in(category):
