@@ -57,17 +57,21 @@ def _copy_of(template: RightsRequest, total: int) -> None:
         cursor.execute(f"ANALYZE {table}")
 
 
-def _page(client) -> tuple[float, int]:
+def _page(client) -> tuple[float, int, float]:
+    """(median seconds, queries, seconds in the slowest query) of the queue's page."""
+    # Warm-up: a session idle for the minutes of filling is saved on this request.
+    client.get(CHANGELIST)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(CHANGELIST)
     assert response.status_code == 200
     count = len(queries)
+    slowest = max(float(q["time"]) for q in queries.captured_queries)
     times = []
     for _ in range(RUNS):
         started = time.perf_counter()
         client.get(CHANGELIST)
         times.append(time.perf_counter() - started)
-    return statistics.median(times), count
+    return statistics.median(times), count, slowest
 
 
 def test_the_queue_costs_the_same_at_one_row_and_at_millions(client):
@@ -79,15 +83,16 @@ def test_the_queue_costs_the_same_at_one_row_and_at_millions(client):
     subject = ProfileFactory().user
     template = request_submit(subject=subject, requester=subject, kind=Kind.DISCLOSURE)
     client.get(CHANGELIST)  # warm up: templates, translations, session
-    one, one_queries = _page(client)
+    one, one_queries, one_slowest = _page(client)
     started = time.perf_counter()
     _copy_of(template, ROWS)
     filled = time.perf_counter() - started
-    many, many_queries = _page(client)
+    many, many_queries, many_slowest = _page(client)
     ratio = record("requests changelist", ROWS, many, "same page at 1 row", one)
     print(
-        f"\nrequests changelist: 1 row {one * 1000:.0f} ms ({one_queries} queries), "
-        f"{ROWS:,} rows {many * 1000:.0f} ms ({many_queries} queries), ratio {ratio:.2f}; "
+        f"\nrequests changelist: 1 row {one * 1000:.0f} ms ({one_queries} queries, slowest "
+        f"{one_slowest * 1000:.0f} ms), {ROWS:,} rows {many * 1000:.0f} ms ({many_queries} "
+        f"queries, slowest {many_slowest * 1000:.0f} ms), ratio {ratio:.2f}; "
         f"filled in {filled:.0f} s; load average {load()}"
     )
     assert one_queries == many_queries
