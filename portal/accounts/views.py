@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
+import redis
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, logout, update_session_auth_hash
@@ -352,8 +353,6 @@ def healthz(request):
 def _broker_status() -> str:
     if not settings.REDIS_URL:
         return "in-process"
-    import redis
-
     try:
         client = redis.Redis.from_url(
             settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
