@@ -12,6 +12,7 @@ from hypothesis import settings as hypothesis_settings
 
 from portal.kernel.celery import app as celery_app
 from tests.factories import PASSWORD, ProfileFactory, UserFactory
+from tests.s3_support import s3_private, s3_server  # noqa: F401 (fixtures for every test)
 
 # Hypothesis: the same examples on every run ("ci", the default, so `make test`
 # and CI pass or fail alike every time); HYPOTHESIS_PROFILE=explore draws new

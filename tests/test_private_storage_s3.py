@@ -8,45 +8,12 @@ signed and short-lived) and are never overwritten.
 
 import urllib.request
 
-import boto3
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
-from django.core.files.storage import storages
-from moto.server import ThreadedMotoServer
 
 from portal.storage import private_storage
-
-BUCKET = "rp-private-test"
-
-
-@pytest.fixture
-def s3_server(monkeypatch):
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "ap-northeast-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    boto3.client("s3", endpoint_url=endpoint, region_name="ap-northeast-1").create_bucket(
-        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"}
-    )
-    yield endpoint
-    server.stop()
-
-
-@pytest.fixture
-def s3_private(s3_server, settings):
-    url = f"s3://{BUCKET}/portal?endpoint_url={s3_server}&region_name=ap-northeast-1"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": private_storage(url, settings.MEDIA_ROOT),
-    }
-    return storages["private"]
+from tests.s3_support import BUCKET, bucket, keys
 
 
 def test_files_go_to_the_bucket_privately_and_are_never_overwritten(s3_private, s3_server):
@@ -55,10 +22,8 @@ def test_files_go_to_the_bucket_privately_and_are_never_overwritten(s3_private, 
     with s3_private.open(name, "rb") as stored:
         assert stored.read() == b"%PDF-1.7 identity"
 
-    client = boto3.client("s3", endpoint_url=s3_server, region_name="ap-northeast-1")
-    keys = [o["Key"] for o in client.list_objects_v2(Bucket=BUCKET)["Contents"]]
-    assert keys == [f"portal/{name}"]
-    grants = client.get_object_acl(Bucket=BUCKET, Key=f"portal/{name}")["Grants"]
+    assert keys(s3_server) == [f"portal/{name}"]
+    grants = bucket(s3_server).get_object_acl(Bucket=BUCKET, Key=f"portal/{name}")["Grants"]
     assert all("AllUsers" not in str(g["Grantee"]) for g in grants), grants
 
     # The same name again: a new object, the first one untouched.
