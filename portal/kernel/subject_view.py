@@ -292,14 +292,14 @@ def personal_data_html(request, subject, *, empty_message, per_page: int = 20) -
     change to a row of the subject's, however it was written, renders the
     view afresh. The entry is compressed and encrypted under the field key
     (the cache is outside the database's encryption at rest), and erasure
-    drops it (``Registry.erase``). Another page of a history, and every view
-    on a database without row versions (SQLite), is rendered each time.
+    drops it (``Registry.erase``). A page with a query string (another page of
+    a history: its links carry the query on), and every view on a database
+    without row versions (SQLite), is rendered each time.
     """
     census = registry.census(subject)
-    paged = any(name.startswith("p.") for name in request.GET)
     key = view_cache_key(subject.pk)
     variant = None
-    if census.version is not None and not paged:
+    if census.version is not None and not request.GET:
         variant = _variant(census.version, empty_message, per_page)
         cached = cache.get(key)
         if cached is not None and cached[0] == variant:
