@@ -13,7 +13,6 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 
 from portal.storage import private_storage
-from tests.s3_support import BUCKET, bucket, keys
 
 
 def test_files_go_to_the_bucket_privately_and_are_never_overwritten(s3_private, s3_server):
@@ -22,8 +21,9 @@ def test_files_go_to_the_bucket_privately_and_are_never_overwritten(s3_private, 
     with s3_private.open(name, "rb") as stored:
         assert stored.read() == b"%PDF-1.7 identity"
 
-    assert keys(s3_server) == [f"portal/{name}"]
-    grants = bucket(s3_server).get_object_acl(Bucket=BUCKET, Key=f"portal/{name}")["Grants"]
+    assert s3_server.object_keys() == [f"portal/{name}"]
+    acl = s3_server.client().get_object_acl(Bucket=s3_server.bucket, Key=f"portal/{name}")
+    grants = acl["Grants"]
     assert all("AllUsers" not in str(g["Grantee"]) for g in grants), grants
 
     # The same name again: a new object, the first one untouched.

@@ -19,7 +19,6 @@ from tests.e2e.test_fee_flow import _customer_files_disclosure, _staff_page
 from tests.factories import PASSWORD
 from tests.rights.disclosure_support import customer_with_data
 from tests.rights.fee_support import publish
-from tests.s3_support import keys
 from tests.test_celery_worker import worker  # noqa: F401  (fixture)
 
 pytestmark = [
@@ -38,8 +37,8 @@ def _wait_for(predicate, timeout=60.0):
 
 
 @pytest.fixture(params=["filesystem", "s3"])
-def bucket_endpoint(request):
-    """Where the private files go: the folder (None), or an S3 bucket, as
+def private_bucket(request):
+    """Where the private files go: the folder (None), or an S3 bucket (``S3``), as
     ``PRIVATE_STORAGE_URL`` sets it up: the worker writes the package to it and the
     web process reads it from there (issue 21, acceptance 3)."""
     if request.param == "filesystem":
@@ -50,7 +49,7 @@ def bucket_endpoint(request):
 
 @pytest.mark.usefixtures("worker")
 def test_paid_disclosure_built_by_the_worker_and_downloaded_once(
-    browser, live_server, screenshot, page, bucket_endpoint
+    browser, live_server, screenshot, page, private_bucket
 ):
     publish(amount=1000)
     customer = customer_with_data(language="ja")
@@ -83,8 +82,8 @@ def test_paid_disclosure_built_by_the_worker_and_downloaded_once(
     stored = package.file.open("rb").read()
     package.file.close()
     assert customer.email.encode() not in stored and b"PK\x03\x04" not in stored
-    if bucket_endpoint is not None:  # the worker wrote it to the bucket, encrypted
-        assert f"portal/{package.file.name}" in keys(bucket_endpoint)
+    if private_bucket is not None:  # the worker wrote it to the bucket, encrypted
+        assert f"portal/{package.file.name}" in private_bucket.object_keys()
 
     staff.reload()
     assert staff.locator(".rr-delivery-ready").count() == 1
