@@ -110,6 +110,10 @@ class PortalUser(HttpUser):
         self._send_secure_cookies()
         landing = landing or path.partition("?")[0]
         with self.client.get(path, name=name or path, catch_response=True) as response:
+            if response.url is None:
+                # No answer at all (e.g. cut off when locust stops): locust records the
+                # connection's error as the failure itself.
+                return response
             landed = response.url.split("://", 1)[-1].partition("/")[2]
             if response.status_code != 200 or not f"/{landed}".startswith(landing):
                 response.failure(f"{path}: status {response.status_code} at /{landed}")
