@@ -1,13 +1,19 @@
 """Health check, languages and production settings."""
 
+import datetime as dt
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import redis
+import time_machine
 from cryptography.fernet import Fernet
+from django.utils import timezone
 
+from portal.accounts import views as accounts_views
+from portal.kernel.models import OutboxMessage
 from tests.conftest import shared_cache_url
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +35,50 @@ def test_healthz_fails_when_the_broker_is_unreachable(client, settings):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["broker"].startswith("error")
+
+
+def test_healthz_reads_the_outbox_backlog_in_one_query(client, django_assert_num_queries):
+    """Monitors probe every few seconds: "SELECT 1" and one pass over the messages not done."""
+    now = timezone.now()
+    OutboxMessage.objects.create(task_name="t.waiting", created_at=now - dt.timedelta(minutes=2))
+    OutboxMessage.objects.create(
+        task_name="t.redelivered",
+        created_at=now - dt.timedelta(minutes=5),
+        published_at=now - dt.timedelta(minutes=1),
+        deliveries=2,
+    )
+    OutboxMessage.objects.create(
+        task_name="t.queued", created_at=now - dt.timedelta(minutes=1), published_at=now
+    )
+    OutboxMessage.objects.create(
+        task_name="t.done", created_at=now - dt.timedelta(hours=1), published_at=now, done_at=now
+    )
+    with time_machine.travel(now, tick=False), django_assert_num_queries(2):
+        body = client.get("/healthz").json()
+    assert body["outbox"] == {
+        "waiting": 1,
+        "oldest_seconds": 120,
+        "undone": 2,
+        "oldest_undone_seconds": 300,
+        "redelivered": 1,
+    }
+
+
+def test_healthz_keeps_its_broker_connection_between_probes(client, settings, monkeypatch):
+    if not settings.REDIS_URL:
+        pytest.skip("REDIS_URL is not set: no broker")
+    opened = []
+    from_url = redis.Redis.from_url
+
+    def counting(*args, **kwargs):
+        opened.append(args)
+        return from_url(*args, **kwargs)
+
+    monkeypatch.setattr(redis.Redis, "from_url", counting)
+    accounts_views._broker_client.cache_clear()
+    for _ in range(3):
+        assert client.get("/healthz").json()["broker"] == "ok"
+    assert len(opened) == 1
 
 
 def test_japanese_is_the_default_and_the_switcher_changes_language(client):

@@ -1,6 +1,7 @@
 """Customer account pages: sign-up, login, codes, settings, and the health check."""
 
 import base64
+import functools
 from io import BytesIO
 from urllib.parse import urlencode
 
@@ -354,10 +355,15 @@ def _broker_status() -> str:
     if not settings.REDIS_URL:
         return "in-process"
     try:
-        client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
-        )
-        client.ping()
+        _broker_client(settings.REDIS_URL).ping()
     except redis.RedisError as exc:
         return f"error: {exc.__class__.__name__}"
     return "ok"
+
+
+@functools.lru_cache(maxsize=4)
+def _broker_client(url: str) -> redis.Redis:
+    """One client (and its connection pool) per process: a monitor probing every few
+    seconds reuses its connection instead of opening one per probe; a broken one
+    is dropped by the pool and the next probe connects again."""
+    return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
