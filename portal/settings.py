@@ -108,6 +108,14 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 # A persistent connection is checked before each request reuses it, so one the
 # database dropped (restart, failover, a killed backend) is replaced, not a 500.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# On PostgreSQL the registry's counts query of every "my data" page runs as a
+# prepared statement (portal.kernel.registry.engine; Django's own queries bind
+# on the client and are never prepared). Off behind a connection pooler in
+# transaction mode that does not keep prepared statements (PgBouncer before 1.21).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "DATABASE_PREPARED_STATEMENTS", default=True
+):
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "portal.User"

@@ -131,3 +131,35 @@ def test_a_page_of_a_history_is_rendered_not_cached(stepped_up_client, customer,
     second = stepped_up_client.get("/my-data/", {"p.portal.usagerecord.video": "2"})
     assert second.status_code == 200 and second.content.decode() != first
     assert cache.get(view_cache_key(customer.pk)) == cached
+
+
+def test_the_version_query_is_prepared_once_per_connection(stepped_up_client, customer, history):
+    """Its 18 parts cost more to plan than to run: prepared on its first run on a
+    connection, every reload runs the prepared statement."""
+
+    def runs() -> int:
+        """Runs of the prepared counts statement on this connection (none yet: 0)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT generic_plans + custom_plans FROM pg_prepared_statements "
+                "WHERE statement LIKE %s",
+                ["%rp_source%rp_version%"],
+            )
+            found = cursor.fetchall()
+        assert len(found) <= 1
+        return found[0][0] if found else 0
+
+    _page(stepped_up_client)  # shows and so clears the login's message
+    before = runs()
+    first = _page(stepped_up_client)
+    for _ in range(6):
+        assert _unmasked(_page(stepped_up_client)) == _unmasked(first)
+    assert runs() == before + 7
+    # The prepared statement gives the same rows as the statement as text.
+    with connection.cursor() as cursor:
+        (statement,) = [s for (_, versioned, _), s in registry._compiled.items() if versioned]
+        params = list(statement.params)
+        for position in statement.positions:
+            params[position] = customer.pk
+        cursor.execute(statement.sql, params)
+        assert sorted(cursor.fetchall()) == sorted(statement.rows(customer))

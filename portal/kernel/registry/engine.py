@@ -11,12 +11,15 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models, transaction
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Q
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import get_language
+from psycopg.sql import Literal
 
 from portal.kernel.audit import audit_log
 
@@ -34,6 +37,72 @@ class _Placeholder:
     (negative, and within a 32-bit integer column's range)."""
 
     pk = -2_061_584_302
+
+
+class _PreparedCursor(psycopg.Cursor):
+    """A psycopg cursor that runs every statement as a prepared statement, kept on
+    its connection: planned on the first run, not again (Django's own cursors
+    bind parameters into the text, and leave preparing off)."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True, binary=binary)
+
+
+class _PreparedDebugCursor(CursorDebugWrapper):
+    """Logs the statement with its parameter written in, as Django's own cursors
+    do (the query log of DEBUG and of the query-count tests)."""
+
+    def execute(self, sql, params=None):
+        with self.debug_sql(self.db.ops.compose_sql(sql, params)):
+            return CursorWrapper.execute(self, sql, params)
+
+
+@dataclass(frozen=True)
+class _CountsStatement:
+    """The counts query of every model source, compiled once, for any subject.
+
+    On PostgreSQL its constants are written into the statement and the
+    subject's id is its one parameter, sent apart from it, as a prepared
+    statement where the connection allows them (``prepare_threshold``, set by
+    ``DATABASE_PREPARED_STATEMENTS``): PostgreSQL plans the 18 parts once per
+    connection instead of on every page, which took more than half its time.
+    """
+
+    sql: str
+    params: tuple
+    positions: tuple[int, ...]
+    prepared: str | None = None
+
+    @classmethod
+    def of(cls, sql: str, params, positions) -> _CountsStatement:
+        prepared = None
+        if connection.vendor == "postgresql":
+            connection.ensure_connection()
+            parts = sql.split("%s")
+            text = [parts[0]]
+            for index, value in enumerate(params):
+                if index in positions:
+                    text.append("%(subject)s")
+                else:
+                    literal = Literal(value).as_string(connection.connection)
+                    text.append(literal.replace("%", "%%"))
+                text.append(parts[index + 1])
+            prepared = "".join(text)
+        return cls(sql, tuple(params), tuple(positions), prepared)
+
+    def rows(self, subject) -> list[tuple]:
+        if self.prepared is not None:
+            connection.ensure_connection()
+            wrapper = _PreparedDebugCursor if connection.queries_logged else CursorWrapper
+            with wrapper(_PreparedCursor(connection.connection), connection) as cursor:
+                cursor.execute(self.prepared, {"subject": subject.pk})
+                return cursor.fetchall()
+        bound = list(self.params)
+        for position in self.positions:
+            bound[position] = subject.pk
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, bound)
+            return cursor.fetchall()
 
 
 @dataclass(frozen=True)
@@ -225,13 +294,7 @@ class Registry:
         if services is None and not _restrictions.get():
             compiled = self._compiled_counts(tuple(sources), versioned)
             if compiled is not None:
-                sql, params, positions = compiled
-                bound = list(params)
-                for position in positions:
-                    bound[position] = subject.pk
-                with connection.cursor() as cursor:
-                    cursor.execute(sql, bound)
-                    return cursor.fetchall()
+                return compiled.rows(subject)
         query = self._counts_query(sources, subject, services, versioned)
         return [] if query is None else list(query)
 
@@ -247,16 +310,16 @@ class Registry:
         first, *rest = queries
         return first.union(*rest, all=True) if rest else first
 
-    def _compiled_counts(self, sources: tuple, versioned: bool):
-        """(sql, params, positions of the subject's id) of the counts query, or None
-        when the subject's id cannot be told apart from the other parameters."""
+    def _compiled_counts(self, sources: tuple, versioned: bool) -> _CountsStatement | None:
+        """The counts query compiled for any subject, or None when the subject's id
+        cannot be told apart from the other parameters."""
         key = (sources, versioned, connection.vendor)
         if key not in self._compiled:
             query = self._counts_query(sources, _Placeholder(), None, versioned)
             sql, params = query.query.sql_with_params()
             positions = [i for i, value in enumerate(params) if value == _Placeholder.pk]
             found = len(positions) == len(sources)
-            self._compiled[key] = (sql, params, positions) if found else None
+            self._compiled[key] = _CountsStatement.of(sql, params, positions) if found else None
         return self._compiled[key]
 
     def stream(self, subject) -> Iterator[Record]:
