@@ -129,15 +129,21 @@ class PolicyStatus:
 
 
 def policy_status(subject, *, at: datetime.datetime | None = None) -> PolicyStatus:
-    """Two queries on every page a customer opens: the versions in force (a few
-    rows: the current one and the latest material one among them) and the
-    customer's latest accepted one."""
-    in_force = list(
-        PolicyVersion.objects.filter(effective_at__lte=_now(at)).order_by("-effective_at", "-id")
+    """Where ``subject`` stands, by one query on every page a customer opens: the
+    versions in force (a few rows) and any the customer accepted, each marked."""
+    now = _now(at)
+    accepted = ConsentRecord.objects.filter(
+        policy_version=OuterRef("pk"), subject=subject, action=ConsentRecord.Action.GRANTED
     )
+    versions = list(
+        PolicyVersion.objects.annotate(rp_accepted=Exists(accepted))
+        .filter(Q(effective_at__lte=now) | Q(rp_accepted=True))
+        .order_by("-effective_at", "-id")
+    )
+    in_force = [v for v in versions if v.effective_at <= now]
     return PolicyStatus(
         current=in_force[0] if in_force else None,
-        accepted=accepted_policy_version(subject),
+        accepted=next((v for v in versions if v.rp_accepted), None),
         material=next((v for v in in_force if v.is_material), None),
     )
 

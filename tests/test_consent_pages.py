@@ -212,3 +212,22 @@ def test_privacy_page_is_public_and_in_both_languages(client):
     en = client.get("/privacy/").content.decode()
     assert "Confirming orders and delivery" in en and "Yamato Delivery Co., Ltd." in en
     assert "Provision to third parties" in en and "第三者への提供" not in en
+
+
+def test_the_policy_gate_reads_the_versions_and_the_customer_s_acceptance_in_one_query(
+    client, customer, django_assert_num_queries
+):
+    """The gate runs on every page a customer opens."""
+    first = selectors.current_policy_version()
+    services.policy_accept(subject=customer, version=first, method=ConsentRecord.Method.SIGNUP)
+    material = new_policy_version(material=True, version="2", ago=20)
+    minor = new_policy_version(material=False, version="2.1", ago=10)
+    with django_assert_num_queries(1):
+        status = selectors.policy_status(customer)
+    assert (status.current, status.accepted, status.material) == (minor, first, material)
+    assert status.must_accept and not status.notice
+
+    services.policy_accept(subject=customer, version=material, method=ConsentRecord.Method.SIGNUP)
+    status = selectors.policy_status(customer)
+    assert (status.current, status.accepted) == (minor, material)
+    assert not status.must_accept and status.notice
