@@ -7,8 +7,12 @@ from PostgreSQL's row versions, not from signals. The cached copy is encrypted,
 and erasure drops it. On SQLite nothing is cached.
 """
 
+import os
 import pickle
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -22,6 +26,8 @@ from tests.factories import InvoiceFactory, ServiceFactory, UsageRecordFactory
 from tests.rights.conftest import officer  # noqa: F401
 
 pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
@@ -133,28 +139,29 @@ def test_a_page_of_a_history_is_rendered_not_cached(stepped_up_client, customer,
     assert cache.get(view_cache_key(customer.pk)) == cached
 
 
+def _prepared_runs() -> int:
+    """Runs of the prepared counts statement on this connection (none yet: 0)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans + custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE %s",
+            ["%rp_source%rp_version%"],
+        )
+        found = cursor.fetchall()
+    assert len(found) <= 1
+    return found[0][0] if found else 0
+
+
 def test_the_version_query_is_prepared_once_per_connection(stepped_up_client, customer, history):
     """Its 18 parts cost more to plan than to run: prepared on its first run on a
     connection, every reload runs the prepared statement."""
 
-    def runs() -> int:
-        """Runs of the prepared counts statement on this connection (none yet: 0)."""
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT generic_plans + custom_plans FROM pg_prepared_statements "
-                "WHERE statement LIKE %s",
-                ["%rp_source%rp_version%"],
-            )
-            found = cursor.fetchall()
-        assert len(found) <= 1
-        return found[0][0] if found else 0
-
     _page(stepped_up_client)  # shows and so clears the login's message
-    before = runs()
+    before = _prepared_runs()
     first = _page(stepped_up_client)
     for _ in range(6):
         assert _unmasked(_page(stepped_up_client)) == _unmasked(first)
-    assert runs() == before + 7
+    assert _prepared_runs() == before + 7
     # The prepared statement gives the same rows as the statement as text.
     with connection.cursor() as cursor:
         (statement,) = [s for (_, versioned, _), s in registry._compiled.items() if versioned]
@@ -163,3 +170,38 @@ def test_the_version_query_is_prepared_once_per_connection(stepped_up_client, cu
             params[position] = customer.pk
         cursor.execute(statement.sql, params)
         assert sorted(cursor.fetchall()) == sorted(statement.rows(customer))
+
+
+def test_with_prepared_statements_off_the_counts_query_runs_unprepared(
+    stepped_up_client, customer, history
+):
+    """DATABASE_PREPARED_STATEMENTS=false (a pooler that does not keep them) leaves
+    psycopg's prepare_threshold unset: the same rows, nothing prepared."""
+    connection.ensure_connection()
+    raw = connection.connection
+    threshold = raw.prepare_threshold
+    _page(stepped_up_client)
+    before = _prepared_runs()
+    raw.prepare_threshold = None
+    try:
+        census = registry.census(customer)
+        _page(stepped_up_client)
+    finally:
+        raw.prepare_threshold = threshold
+    assert _prepared_runs() == before
+    assert registry.census(customer) == census
+    assert census.counts["portal.usagerecord"] == {"video": 1}
+
+
+def test_prepared_statements_are_set_on_postgresql_unless_turned_off():
+    script = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'portal.settings'; "
+        "django.setup(); from django.conf import settings; "
+        "print(settings.DATABASES['default'].get('OPTIONS', {}).get('prepare_threshold'))"
+    )
+    env = {**os.environ, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/unused"}
+    run = [sys.executable, "-c", script]
+    on = subprocess.run(run, env=env, capture_output=True, text=True, check=True, cwd=ROOT)
+    env["DATABASE_PREPARED_STATEMENTS"] = "false"
+    off = subprocess.run(run, env=env, capture_output=True, text=True, check=True, cwd=ROOT)
+    assert (on.stdout.strip(), off.stdout.strip()) == ("5", "None")

@@ -114,8 +114,10 @@ def ensure_database(database_url: str) -> None:
 
 #: The locust user classes of each scenario (locustfile.py).
 SCENARIOS = {"mixed": ["Customer", "Staff"], "my-data": ["MyDataReader"]}
-#: The goal of the my-data scenario (issue 21): pages a second and 95th percentile.
+#: The goal of the my-data scenario (issue 21), and the least it must reach:
+#: pages a second and 95th percentile.
 MY_DATA_GOAL = (100.0, 0.200)
+MY_DATA_FLOOR = (50.0, 0.250)
 
 
 def main() -> int:
@@ -236,13 +238,13 @@ def report(stats_csv: Path, locust_status: int, users: int, scenario: str) -> in
     if scenario == "my-data" and "/my-data/" in by_name:
         page = by_name["/my-data/"]
         rate, p95 = float(page["Requests/s"]), float(page["95%"]) / 1000
-        rate_goal, p95_goal = MY_DATA_GOAL
-        met = rate >= rate_goal and p95 <= p95_goal
-        print(
-            f"/my-data/: {rate:.1f} pages/s, 95th percentile {p95 * 1000:.0f} ms "
-            f"(goal: at least {rate_goal:.0f}/s within {p95_goal * 1000:.0f} ms): "
-            f"{'met' if met else 'not met'}"
-        )
+        print(f"/my-data/: {rate:.1f} pages/s, 95th percentile {p95 * 1000:.0f} ms")
+        for name, (rate_goal, p95_goal) in (("goal", MY_DATA_GOAL), ("floor", MY_DATA_FLOOR)):
+            met = rate >= rate_goal and p95 <= p95_goal
+            print(
+                f"  {name}: at least {rate_goal:.0f}/s within {p95_goal * 1000:.0f} ms: "
+                f"{'met' if met else 'not met'}"
+            )
     print()
     print(f"{'page':<52} {'requests':>8} {'errors':>6} {'req/s':>7} {'median':>7} {'95%':>7}")
     for row in rows:
