@@ -75,18 +75,6 @@ def latest_material_version(*, at: datetime.datetime | None = None) -> PolicyVer
     )
 
 
-def accepted_policy_version(subject) -> PolicyVersion | None:
-    """The most recent version (by effective time) the customer has accepted."""
-    return (
-        PolicyVersion.objects.filter(
-            consent_records__subject=subject,
-            consent_records__action=ConsentRecord.Action.GRANTED,
-        )
-        .order_by("-effective_at", "-id")
-        .first()
-    )
-
-
 def policy_acceptance(subject, version: PolicyVersion) -> ConsentRecord | None:
     """The record of the customer accepting ``version``, if any."""
     return (
