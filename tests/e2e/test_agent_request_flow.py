@@ -113,8 +113,8 @@ def test_parent_files_for_a_minor_and_staff_verify(
     section = staff.locator("#identity")
     assert "kenta@example.com" in section.inner_text()
     _shot(staff, request, "admin-identity-en")
-    section.locator("button", has_text="This is the person").click()
-    staff.wait_for_load_state()
+    with staff.expect_navigation():
+        section.locator("button", has_text="This is the person").click()
     filed.refresh_from_db()
     assert filed.subject == child
 
@@ -126,8 +126,8 @@ def test_parent_files_for_a_minor_and_staff_verify(
     ).exists()
 
     staff.fill("#rr-identity-note", "Licence and koseki extract match the child's record.")
-    staff.locator("#rr-identity-decision button[value=verify]").click()
-    staff.wait_for_load_state()
+    with staff.expect_navigation():
+        staff.locator("#rr-identity-decision button[value=verify]").click()
     filed.refresh_from_db()
     assert filed.status == Status.IN_REVIEW
     assert filed.identity.verification == VerificationStatus.VERIFIED
@@ -146,8 +146,8 @@ def test_parent_files_for_a_minor_and_staff_verify(
     for _attempt in range(2):
         page.goto("/requests/start/")
         page.fill("input[name=email]", "someone@example.com")
-        page.locator("main form button[type=submit]").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").click()
     assert "試行回数が多すぎます" in page.locator("main").inner_text()
     _shot(page, request, "throttled-ja")
 
@@ -186,8 +186,8 @@ def test_the_person_confirms_an_agent_by_the_link(
     _shot(en_page, request, "confirm-en")
     page.goto(path)  # the same page in Japanese
     _shot(page, request, "confirm-ja")
-    en_page.locator("button[value=yes]").click()
-    en_page.wait_for_load_state()
+    with en_page.expect_navigation():
+        en_page.locator("button[value=yes]").click()
     _shot(en_page, request, "confirmed-en")
     en_context.close()
     filed.refresh_from_db()

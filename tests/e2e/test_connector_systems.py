@@ -113,8 +113,8 @@ def test_staff_see_three_systems_in_three_states_and_the_customer_a_summary(
     contact.goto(path)
     assert axe_check(contact, "confirmation of a privacy task") == []
     contact.get_by_label("完了：対応しました").check()
-    contact.get_by_role("button", name="確認を送信する").click()
-    contact.wait_for_load_state()
+    with contact.expect_navigation():
+        contact.get_by_role("button", name="確認を送信する").click()
     assert "回答を記録しました" in contact.locator("main").inner_text()
     assert axe_check(contact, "confirmation recorded") == []
     contact.screenshot(path=str(ARTIFACTS / "connector-confirm-ja.png"), full_page=True)

@@ -23,14 +23,14 @@ def _log_in(page, user):
     page.goto("/accounts/login/")
     page.fill("input[name=username]", user.email)
     page.fill("input[name=password]", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
 
 
 def _step_up(page):
     page.wait_for_url("**/accounts/code/**")
-    page.locator("button[name=send]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("button[name=send]").click()
     page.fill("input[name=token]", _code_in_last_mail())
     page.locator("button[name=verify]").click()
 

@@ -62,14 +62,14 @@ def test_paid_disclosure_built_by_the_worker_and_downloaded_once(
     # progress and the build task travels through Redis to the worker.
     staff_context, staff = _staff_page(browser, live_server, officer)
     staff.goto(f"/admin/rights/rightsrequest/{request.pk}/change/")
-    staff.locator("button[name=to][value=in_review]").click()
-    staff.wait_for_load_state()
-    staff.locator("button[name=confirm_fee]").click()
-    staff.wait_for_load_state()
+    with staff.expect_navigation():
+        staff.locator("button[name=to][value=in_review]").click()
+    with staff.expect_navigation():
+        staff.locator("button[name=confirm_fee]").click()
     payment = request.payments.get()
     staff.select_option(f"#id_paid_method_{payment.pk}", "bank_transfer")
-    staff.locator("button[name=record_payment]").click()
-    staff.wait_for_load_state()
+    with staff.expect_navigation():
+        staff.locator("button[name=record_payment]").click()
 
     def completed():
         request.refresh_from_db()

@@ -45,8 +45,8 @@ def test_in_progress_shows_the_plan_and_a_changed_plan_is_shown_again(
 
     # A record arrives while the plan is on screen: confirming shows the new plan.
     UsageRecordFactory(user=customer, service=customer.service_registrations.first().service)
-    staff.locator("button[name=confirm]").click()
-    staff.wait_for_load_state()
+    with staff.expect_navigation():
+        staff.locator("button[name=confirm]").click()
     assert staff.url.endswith("/erasure-plan/")
     assert staff.locator(".messagelist .warning").count() == 1
     assert UsageRecord.objects.filter(user=customer).count() == 4

@@ -22,19 +22,19 @@ def _customer_files_disclosure(page, email):
     page.goto("/accounts/login/")
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
     page.goto("/requests/new/disclosure/")
-    page.locator("button[name=send]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("button[name=send]").click()
     code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
     page.fill("input[name=token]", code)
     page.locator("button[name=verify]").click()
     page.wait_for_url("**/requests/new/disclosure/")
     assert page.locator("a[href='/fees/']").count() >= 1  # told of the fee before filing
     page.check("input[name=delivery_method][value=electronic]")
-    page.locator("main form button[name=step][value=review]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("main form button[name=step][value=review]").click()
     assert "¥" in page.locator("main").inner_text()  # the review page names the fee
     page.locator("main form button[name=step][value=file]").click()
     page.wait_for_url(re.compile(r".*/requests/\d+/$"))
@@ -66,11 +66,11 @@ def test_disclosure_fee_paid_by_bank_transfer(browser, live_server, screenshot, 
     # Staff review it and confirm the published fee.
     staff_context, staff = _staff_page(browser, live_server, officer)
     staff.goto(f"/admin/rights/rightsrequest/{request.pk}/change/")
-    staff.locator("button[name=to][value=in_review]").click()
-    staff.wait_for_load_state()
+    with staff.expect_navigation():
+        staff.locator("button[name=to][value=in_review]").click()
     assert "1,000" in staff.locator("#id_fee_amount").inner_text()  # APPI art. 38: shown, not typed
-    staff.locator("button[name=confirm_fee]").click()
-    staff.wait_for_load_state()
+    with staff.expect_navigation():
+        staff.locator("button[name=confirm_fee]").click()
     request.refresh_from_db()
     assert request.status == Status.AWAITING_PAYMENT
     payment = request.payments.get()
@@ -87,8 +87,8 @@ def test_disclosure_fee_paid_by_bank_transfer(browser, live_server, screenshot, 
     # Staff record the bank transfer.
     staff.reload()
     staff.select_option(f"#id_paid_method_{payment.pk}", "bank_transfer")
-    staff.locator("button[name=record_payment]").click()
-    staff.wait_for_load_state()
+    with staff.expect_navigation():
+        staff.locator("button[name=record_payment]").click()
     payment.refresh_from_db()
     request.refresh_from_db()
     assert payment.status == PaymentStatus.PAID and payment.confirmed_by == officer

@@ -20,11 +20,11 @@ def _logs_in_and_steps_up(page, email):
     page.goto("/accounts/login/")
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
     page.goto("/requests/")
-    page.locator("button[name=send]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("button[name=send]").click()
     page.fill("input[name=token]", re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1))
     page.locator("button[name=verify]").click()
     page.wait_for_url("**/requests/")

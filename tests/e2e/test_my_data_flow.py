@@ -19,13 +19,13 @@ def test_demo_customer_sees_their_data_in_both_languages(page, screenshot):
     page.goto("/accounts/login/")
     page.fill("input[name=username]", "demo@example.com")
     page.fill("input[name=password]", "demo-portal-2026")
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
 
     page.locator("nav.site-nav a[href='/my-data/']").click()
     page.wait_for_url("**/accounts/code/**")
-    page.locator("button[name=send]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("button[name=send]").click()
     page.fill("input[name=token]", _code_in_last_mail())
     page.locator("button[name=verify]").click()
     page.wait_for_url("**/my-data/")
@@ -50,8 +50,8 @@ def test_demo_customer_sees_their_data_in_both_languages(page, screenshot):
     assert usage.locator("tbody tr").first.inner_text() != first_row
     assert "2 / " in usage.locator(".pager-status").inner_text()
 
-    page.locator("button[name=language][value=en]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("button[name=language][value=en]").click()
     assert page.locator("html").get_attribute("lang") == "en"
     page.goto("/my-data/")
     assert page.locator("h1").inner_text() == "The personal data we hold about you"

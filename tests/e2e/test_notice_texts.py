@@ -38,8 +38,8 @@ def test_edit_preview_publish_and_reset_a_notice(browser, live_server):
     customer = ProfileFactory(user__language="ja").user
     request_submit(subject=customer, requester=customer, kind="disclosure")
     assert "確かに受け付けました" not in mail.outbox[-1].body
-    staff.locator("button[name=publish]").click()
-    staff.wait_for_load_state()
+    with staff.expect_navigation():
+        staff.locator("button[name=publish]").click()
     assert current_text("received", "ja") == NoticeText.objects.get()
     filed = request_submit(subject=customer, requester=customer, kind="correction")
     assert mail.outbox[-1].body.startswith(
@@ -47,8 +47,8 @@ def test_edit_preview_publish_and_reset_a_notice(browser, live_server):
     )
     staff.screenshot(path=str(ARTIFACTS / "notice-text-published-ja.png"), full_page=True)
 
-    staff.locator("button[name=reset]").click()
-    staff.wait_for_load_state()
+    with staff.expect_navigation():
+        staff.locator("button[name=reset]").click()
     assert current_text("received", "ja") is None
     request_submit(subject=customer, requester=customer, kind="deletion")
     assert "確かに受け付けました" not in mail.outbox[-1].body

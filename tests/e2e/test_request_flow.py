@@ -24,11 +24,11 @@ def _customer_logs_in_and_steps_up(page, email):
     page.goto("/accounts/login/")
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
     page.goto("/requests/new/correction/")
-    page.locator("button[name=send]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("button[name=send]").click()
     page.fill("input[name=token]", _code_in_last_mail())
     page.locator("button[name=verify]").click()
     page.wait_for_url("**/requests/new/correction/")
@@ -54,8 +54,8 @@ def test_correction_with_a_question_from_staff(browser, live_server, screenshot,
     page.select_option("select[name=target]", value=option.get_attribute("value"))
     page.fill("input[name=new_value]", "090-3333-4444")
     page.fill("textarea[name=details]", "携帯電話に変わりました。")
-    page.locator("main form button[name=step][value=review]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("main form button[name=step][value=review]").click()
     assert "090-3333-4444" in page.locator("main").inner_text()  # the review page
     assert RightsRequest.objects.count() == 0
     page.locator("main form button[name=step][value=file]").click()
@@ -69,11 +69,11 @@ def test_correction_with_a_question_from_staff(browser, live_server, screenshot,
     staff = staff_context.new_page()
     _staff_logs_in(staff, officer)
     staff.goto(f"/admin/rights/rightsrequest/{request.pk}/change/")
-    staff.locator("button[name=to][value=in_review]").click()
-    staff.wait_for_load_state()
+    with staff.expect_navigation():
+        staff.locator("button[name=to][value=in_review]").click()
     staff.fill("#rr-reason", "Please send a bill that shows the new number.")
-    staff.locator("button[name=to][value=awaiting_customer]").click()
-    staff.wait_for_load_state()
+    with staff.expect_navigation():
+        staff.locator("button[name=to][value=awaiting_customer]").click()
     request.refresh_from_db()
     assert request.status == Status.AWAITING_CUSTOMER
 
@@ -81,23 +81,23 @@ def test_correction_with_a_question_from_staff(browser, live_server, screenshot,
     page.reload()
     assert "Please send a bill that shows the new number." in page.content()
     page.fill("textarea[name=body]", "請求書を添付できないため、番号の通知書を郵送します。")
-    page.locator("main form button[type=submit]", has_text=re.compile(".")).last.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]", has_text=re.compile(".")).last.click()
     request.refresh_from_db()
     assert request.status == Status.IN_REVIEW
 
     # Staff see the answer on the timeline and complete the request.
     staff.reload()
     assert "番号の通知書を郵送します" in staff.content()
-    staff.locator("button[name=to][value=in_progress]").click()
-    staff.wait_for_load_state()
+    with staff.expect_navigation():
+        staff.locator("button[name=to][value=in_progress]").click()
     # The correction review: the registry value now against the requested one.
     review = staff.locator("#rr-correction")
     assert "03-1111-2222" in review.locator("del").first.inner_text()
     assert "090-3333-4444" in review.locator("ins").first.inner_text()
     review.screenshot(path=str(ARTIFACTS / "correction-staff-review.png"))
-    staff.locator("button[name=decision][value=apply]").click()
-    staff.wait_for_load_state()
+    with staff.expect_navigation():
+        staff.locator("button[name=decision][value=apply]").click()
     request.refresh_from_db()
     assert request.status == Status.COMPLETED
     customer.profile.refresh_from_db()

@@ -39,13 +39,13 @@ def test_signup_login_and_step_up_in_both_languages(page, screenshot):
 
     page.fill("input[name=username]", "kenji@example.com")
     page.fill("input[name=password]", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
 
     page.goto("/account/")
     page.wait_for_url("**/accounts/code/**")
-    page.locator("button[name=send]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("button[name=send]").click()
     assert len(mail.outbox) == 2
     page.fill("input[name=token]", _code_in_last_mail())
     page.locator("button[name=verify]").click()

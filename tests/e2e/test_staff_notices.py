@@ -27,11 +27,11 @@ def test_staff_message_and_status_change_mail_a_link_to_the_request(
     staff = staff_context.new_page()
     _staff_logs_in(staff, officer)
     staff.goto(f"/admin/rights/rightsrequest/{request.pk}/change/")
-    staff.locator("button[name=to][value=in_review]").click()
-    staff.wait_for_load_state()
+    with staff.expect_navigation():
+        staff.locator("button[name=to][value=in_review]").click()
     staff.fill("#id_body", "We are looking at your request.")
-    staff.get_by_role("button", name="Send message").click()
-    staff.wait_for_load_state()
+    with staff.expect_navigation():
+        staff.get_by_role("button", name="Send message").click()
     staff_context.close()
 
     to_customer = [m for m in mail.outbox if m.to == [customer.email]]

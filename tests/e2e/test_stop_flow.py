@@ -55,8 +55,8 @@ def test_staff_stop_marketing_and_the_customer_sees_the_stop(
     assert "In use" in section.inner_text()
     section.screenshot(path=str(ARTIFACTS / "stop-staff-decision.png"))
     staff.select_option("select[name='decision:purpose:marketing']", "stop")
-    section.locator("button[type=submit]").click()
-    staff.wait_for_load_state()
+    with staff.expect_navigation():
+        section.locator("button[type=submit]").click()
     request.refresh_from_db()
     assert request.status == Status.COMPLETED
     assert not consent.may_use(customer, "marketing")
@@ -66,12 +66,12 @@ def test_staff_stop_marketing_and_the_customer_sees_the_stop(
     page.goto("/accounts/login/")
     page.fill("input[name=username]", customer.email)
     page.fill("input[name=password]", PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
     page.goto("/consent/")
     page.wait_for_url("**/accounts/code/**")
-    page.locator("button[name=send]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("button[name=send]").click()
     page.fill("input[name=token]", re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1))
     page.locator("button[name=verify]").click()
     page.wait_for_url("**/consent/")

@@ -54,8 +54,8 @@ def test_script_in_a_correction_is_shown_as_text_in_portal_and_admin(
     page.select_option("select[name=target]", value=option.get_attribute("value"))
     page.fill("input[name=new_value]", SCRIPT)
     page.fill("textarea[name=details]", DETAILS)
-    page.locator("main form button[name=step][value=review]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("main form button[name=step][value=review]").click()
     review = page.locator("main").inner_text()  # the review page shows it as text
     assert SCRIPT in review and DETAILS in review
     assert page.locator("main img[src=x]").count() == 0
@@ -65,8 +65,8 @@ def test_script_in_a_correction_is_shown_as_text_in_portal_and_admin(
     assert requested_changes(request)[0].new_value == SCRIPT
 
     page.fill("textarea[name=body]", SCRIPT)
-    page.locator("main form button[type=submit]").last.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").last.click()
     page.reload()
     main = page.locator("main").inner_text()
     assert SCRIPT in main and DETAILS in main
