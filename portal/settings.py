@@ -153,6 +153,11 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="privacy@rights-porta
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Sessions and cookies.
+# Kept in the database and read through the shared cache: a page read costs no
+# session query, and a session outlives a cache flush or a Redis restart (a
+# read that misses, or fails, falls back to the row). Ending a session goes
+# through the session store, which drops both (rights.retention.closure).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)
 # A session ends after this many seconds without a request (portal.kernel.middleware):
 # customers 30 minutes, staff in the admin their own value; 0 turns it off.

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.sessions.models import Session
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.db import transaction
 from django.utils import timezone
 from django_otp import devices_for_user
@@ -74,11 +76,14 @@ def account_lock_out(user) -> tuple[bool, int, int]:
         device.delete()
         devices += 1
     sessions = 0
-    if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db":
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if issubclass(store, DatabaseSessionStore):
+        # Through the store, not the rows alone: a cached session would outlive its row.
         user_id = str(user.pk)
         now = timezone.now()
-        for session in Session.objects.filter(expire_date__gt=now).iterator(chunk_size=500):
+        rows = store.get_model_class().objects.filter(expire_date__gt=now)
+        for session in rows.iterator(chunk_size=500):
             if session.get_decoded().get("_auth_user_id") == user_id:
-                session.delete()
+                store().delete(session.session_key)
                 sessions += 1
     return changed, devices, sessions

@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from celery.exceptions import Retry
 from django.contrib.auth import authenticate
+from django.contrib.sessions.backends.cached_db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core import mail
 from django_otp.plugins.otp_email.models import EmailDevice
@@ -125,11 +126,15 @@ def test_closing_the_account_disables_logins_ends_sessions_and_removes_codes(
         EmailDevice.objects.create(user=customer, name="email", confirmed=True)
         client.force_login(customer)
         assert Session.objects.count() == 1
+        session_key = client.session.session_key
+        assert SessionStore().exists(session_key)
         request = file_deletion(customer, scope={"everything": True})
         mail.outbox.clear()
         with django_capture_on_commit_callbacks(execute=True):
             approve(request, officer)
         request.refresh_from_db()
+        # Gone from the cache the session is read through too, not only its row.
+        assert not SessionStore().exists(session_key)
 
     assert request.status == Status.PARTIALLY_COMPLETED  # the invoices stay
     customer.refresh_from_db()
