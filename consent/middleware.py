@@ -57,7 +57,7 @@ class PolicyAcceptanceMiddleware:
     def __call__(self, request):
         request.consent_policy_notice = None
         if self._applies_to(request):
-            status = selectors.policy_status(request.user)
+            status = selectors.policy_status(request.user, texts=False)
             if status.must_accept:
                 return self._to_policy_page(request)
             if status.notice:

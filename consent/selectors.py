@@ -116,17 +116,29 @@ class PolicyStatus:
         return self.must_accept or self.notice
 
 
-def policy_status(subject, *, at: datetime.datetime | None = None) -> PolicyStatus:
+#: What the policy gate reads of each version: not the texts, which can be long.
+POLICY_GATE_FIELDS = ("id", "version", "effective_at", "is_material")
+
+
+def policy_status(
+    subject, *, at: datetime.datetime | None = None, texts: bool = True
+) -> PolicyStatus:
     """Where ``subject`` stands, by one query on every page a customer opens: the
-    versions in force (a few rows) and any the customer accepted, each marked."""
+    versions in force (a few rows) and any the customer accepted, each marked.
+
+    ``texts=False`` (the gate on every page) leaves the summaries and full texts
+    in the database: only :data:`POLICY_GATE_FIELDS` are read."""
     now = _now(at)
     accepted = ConsentRecord.objects.filter(
         policy_version=OuterRef("pk"), subject=subject, action=ConsentRecord.Action.GRANTED
     )
+    versions = PolicyVersion.objects.annotate(rp_accepted=Exists(accepted))
+    if not texts:
+        versions = versions.only(*POLICY_GATE_FIELDS)
     versions = list(
-        PolicyVersion.objects.annotate(rp_accepted=Exists(accepted))
-        .filter(Q(effective_at__lte=now) | Q(rp_accepted=True))
-        .order_by("-effective_at", "-id")
+        versions.filter(Q(effective_at__lte=now) | Q(rp_accepted=True)).order_by(
+            "-effective_at", "-id"
+        )
     )
     in_force = [v for v in versions if v.effective_at <= now]
     return PolicyStatus(

@@ -2,6 +2,8 @@
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from consent import marketing, selectors, services
 from consent.models import ConsentRecord, ProcessingRestriction
@@ -181,6 +183,25 @@ def test_a_non_material_version_shows_a_notice_but_does_not_block(client, custom
     assert page.status_code == 200 and 'name="decline"' not in page.content.decode()
     client.post("/consent/policy/", {"accept": "1", "next": "/"})
     assert "notice-banner" not in client.get("/").content.decode()
+
+
+def test_the_gate_on_every_page_leaves_the_policy_texts_in_the_database(client, customer):
+    """Full policies run to tens of thousands of characters in each language: the
+    gate reads what it decides on and what the banner shows, never the texts."""
+    services.policy_accept(
+        subject=customer,
+        version=selectors.current_policy_version(),
+        method=ConsentRecord.Method.SIGNUP,
+    )
+    new_policy_version(material=False, version="1.1")
+    _login(client, customer)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get("/").content.decode()
+    assert "notice-banner" in html and "1.1" in html
+    policy_reads = [q["sql"] for q in queries if "consent_policyversion" in q["sql"]]
+    assert policy_reads  # the gate ran
+    for column in ("text_ja", "text_en", "summary_ja", "summary_en"):
+        assert all(column not in sql for sql in policy_reads), column
 
 
 def test_declining_a_material_version_logs_out_and_is_recorded(client, customer):
