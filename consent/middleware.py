@@ -1,17 +1,29 @@
 """The policy gate: a material policy change is accepted before anything else."""
 
+import time
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from portal.kernel import generations
+
 from . import selectors, services
 from .models import ConsentRecord
+from .personal_data import TEXTS_GENERATION
 
 # The session remembers which versions' notices were recorded, so each login
 # (a new session) records the notice once, not every page view.
 NOTICED_SESSION_KEY = "consent_policy_noticed"
+
+# A session whose customer had nothing to accept and nothing to be told of
+# remembers it, with the generation of the policy versions it was read under
+# and the moment it stops holding: the next version coming into force, and
+# generations.TTL at the latest (a change made outside the ORM). Until then the
+# gate reads one cache key instead of querying. Acceptances only add to what
+# the customer has accepted, so nothing else can undo a clear state.
+CLEAR_SESSION_KEY = "consent_policy_clear"
 
 
 def notice_once(request, version, *, method: str) -> None:
@@ -56,14 +68,40 @@ class PolicyAcceptanceMiddleware:
 
     def __call__(self, request):
         request.consent_policy_notice = None
-        if self._applies_to(request):
+        if self._applies_to(request) and not self._cleared(request):
+            # The token first: a version saved after the query below gives a new one.
+            token = generations.token(TEXTS_GENERATION)
             status = selectors.policy_status(request.user, texts=False)
             if status.must_accept:
                 return self._to_policy_page(request)
             if status.notice:
                 request.consent_policy_notice = status.current
                 notice_once(request, status.current, method=ConsentRecord.Method.POLICY_BANNER)
+            else:
+                self._remember_clear(request, token)
         return self.get_response(request)
+
+    @staticmethod
+    def _cleared(request) -> bool:
+        clear = request.session.get(CLEAR_SESSION_KEY)
+        return (
+            clear is not None
+            and clear["user"] == request.user.pk
+            and time.time() < clear["until"]
+            and clear["token"] == generations.token(TEXTS_GENERATION)
+        )
+
+    @staticmethod
+    def _remember_clear(request, token: str) -> None:
+        until = time.time() + generations.TTL
+        next_at = selectors.next_policy_version_at()
+        if next_at is not None:
+            until = min(until, next_at.timestamp())
+        request.session[CLEAR_SESSION_KEY] = {
+            "user": request.user.pk,
+            "token": token,
+            "until": until,
+        }
 
     def _applies_to(self, request) -> bool:
         user = getattr(request, "user", None)

@@ -148,6 +148,16 @@ def policy_status(
     )
 
 
+def next_policy_version_at(*, at: datetime.datetime | None = None) -> datetime.datetime | None:
+    """When the next version published ahead of time comes into force, if any."""
+    return (
+        PolicyVersion.objects.filter(effective_at__gt=_now(at))
+        .order_by("effective_at")
+        .values_list("effective_at", flat=True)
+        .first()
+    )
+
+
 # --- purposes and recipients ---------------------------------------------------
 
 

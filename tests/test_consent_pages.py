@@ -1,12 +1,17 @@
 """The consent page, the policy gate at login, and the public privacy page."""
 
+import datetime
+
 import pytest
+import time_machine
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from consent import marketing, selectors, services
-from consent.models import ConsentRecord, ProcessingRestriction
+from consent.models import ConsentRecord, PolicyVersion, ProcessingRestriction
+from portal.kernel import generations
 from portal.kernel.models import AuditEvent
 from tests.consent_support import BROWSER, new_policy_version, purpose, recipients
 from tests.factories import PASSWORD
@@ -202,6 +207,70 @@ def test_the_gate_on_every_page_leaves_the_policy_texts_in_the_database(client, 
     assert policy_reads  # the gate ran
     for column in ("text_ja", "text_en", "summary_ja", "summary_en"):
         assert all(column not in sql for sql in policy_reads), column
+
+
+def _policy_reads(client, path="/"):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    return response, [q for q in queries if "consent_policyversion" in q["sql"]]
+
+
+def _accepted_and_logged_in(client, customer):
+    services.policy_accept(
+        subject=customer,
+        version=selectors.current_policy_version(),
+        method=ConsentRecord.Method.SIGNUP,
+    )
+    _login(client, customer)
+    response, reads = _policy_reads(client)
+    assert response.status_code == 200 and reads  # the first page reads the versions
+    return client
+
+
+def test_a_session_with_nothing_to_accept_passes_the_gate_without_a_query(client, customer):
+    """The gate runs on every page: once a session was found clear, it stays clear
+    until a version changes, without reading the versions again."""
+    _accepted_and_logged_in(client, customer)
+    for path in ("/", "/account/", "/requests/"):
+        response, reads = _policy_reads(client, path)
+        assert not reads, path
+        assert not response.get("Location", "").startswith("/consent/policy/"), path
+
+
+def test_a_material_version_saved_while_a_session_is_clear_stops_its_next_page(client, customer):
+    """APPI art. 21 / GDPR art. 13(3): a material change is accepted before anything else,
+    in a session already open too."""
+    _accepted_and_logged_in(client, customer)
+    new_policy_version(material=True, version="2")
+    response = client.get("/")
+    assert response.status_code == 302 and response.url.startswith("/consent/policy/")
+
+
+def test_a_version_published_ahead_stops_a_clear_session_when_it_comes_into_force(client, customer):
+    _accepted_and_logged_in(client, customer)
+    ahead = new_policy_version(material=True, version="2", ago=-60_000)  # in a minute
+    assert client.get("/").status_code == 200  # not in force yet
+    with time_machine.travel(ahead.effective_at + datetime.timedelta(seconds=1)):
+        response = client.get("/")
+    assert response.status_code == 302 and response.url.startswith("/consent/policy/")
+
+
+def test_a_change_made_outside_the_orm_reaches_a_clear_session_within_the_cache_limit(
+    client, customer
+):
+    """An update that sends no signal leaves the generation as it was: the clear state
+    holds for generations.TTL at most."""
+    _accepted_and_logged_in(client, customer)
+    later = new_policy_version(material=True, version="2", ago=-3_600_000)  # in an hour
+    assert client.get("/").status_code == 200
+    PolicyVersion.objects.filter(pk=later.pk).update(
+        effective_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    with time_machine.travel(
+        datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=generations.TTL + 1)
+    ):
+        response = client.get("/")
+    assert response.status_code == 302 and response.url.startswith("/consent/policy/")
 
 
 def test_declining_a_material_version_logs_out_and_is_recorded(client, customer):
