@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db.models import (
     Case,
     DateTimeField,
@@ -28,6 +29,8 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from portal.kernel import generations
+from portal.kernel.models import Service
 from portal.kernel.registry import registry
 
 from .models import (
@@ -422,9 +425,24 @@ def published_service_pages() -> QuerySet[ServicePage]:
     )
 
 
-def service_pages_for(subject) -> QuerySet[ServicePage]:
-    """The public pages of the services ``subject`` is registered with."""
-    return published_service_pages().filter(service__registrations__user=subject).distinct()
+#: The services that publish a page: cached until a page or a service changes.
+SERVICE_PAGES_GENERATION = "consent.service_pages"
+generations.watch(SERVICE_PAGES_GENERATION, ServicePage, Service)
+
+
+def services_with_pages(codes) -> list[Service]:
+    """Of the services ``codes``, those that publish a page, by code.
+
+    Every "my data" page asks: the published pages are read once per
+    generation and kept in the shared cache (no one's data in it), so this
+    costs one cache read while nothing changed.
+    """
+    key = f"consent-service-pages:{generations.token(SERVICE_PAGES_GENERATION)}"
+    published = cache.get(key)
+    if published is None:
+        published = [page.service for page in published_service_pages().order_by("service__code")]
+        cache.set(key, published, generations.TTL)
+    return [service for service in published if service.code in codes]
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,14 @@ and /my-data/; a request filed from it names the service."""
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from consent.models import ServicePage
 from portal.kernel.registry import registry
 from tests.consent_support import SERVICE_PAGE_ITEMS, recipients, service_page
-from tests.factories import RegistrationFactory
+from tests.factories import RegistrationFactory, ServiceFactory
 from tests.test_privacy_publication import ITEMS
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +49,12 @@ def test_privacy_page_links_each_service_page_and_unpublished_pages_are_not_foun
     assert 'href="/services/video/"' not in client.get("/privacy/").content.decode()
 
 
+def _my_data(client) -> str:
+    response = client.get("/my-data/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
 def test_my_data_links_the_pages_of_the_customers_services_and_a_request_is_prefilled(
     stepped_up_client, customer
 ):
@@ -57,6 +66,24 @@ def test_my_data_links_the_pages_of_the_customers_services_and_a_request_is_pref
     RegistrationFactory(user=customer, service=page.service)
     response = client.get("/my-data/", follow=True)
     assert 'href="/services/video/"' in response.content.decode()
+
+    # Only the services the customer uses, and what changes shows on the next load.
+    other = ServicePage.objects.create(service=ServiceFactory(code="music"), desk_email="m@x.test")
+    assert 'href="/services/music/"' not in _my_data(client)
+    RegistrationFactory(user=customer, service=other.service)
+    assert 'href="/services/music/"' in _my_data(client)
+    other.is_published = False
+    other.save()
+    assert 'href="/services/music/"' not in _my_data(client)
+    other.service.name_en = "Music Box"
+    other.is_published = True
+    other.service.save()
+    other.save()
+    html = _my_data(client)
+    assert ">Music Box</a>" in html and 'href="/services/video/"' in html
+    with CaptureQueriesContext(connection) as queries:
+        _my_data(client)
+    assert not [q for q in queries if "consent_servicepage" in q["sql"]]
 
     response = client.get("/requests/new/?service=video", follow=True)
     html = response.content.decode()

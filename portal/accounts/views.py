@@ -28,7 +28,13 @@ from consent import selectors as consent_selectors
 from portal.kernel import outbox, stepup
 from portal.kernel.audit import audit_log
 from portal.kernel.decorators import StepUpRequiredMixin, step_up_required
-from portal.kernel.models import CustomerTOTPDevice, Profile, SessionsEndedReason
+from portal.kernel.models import (
+    CustomerTOTPDevice,
+    Profile,
+    ServiceRegistration,
+    SessionsEndedReason,
+)
+from portal.kernel.registry import registry
 from portal.kernel.subject_view import personal_data_html
 
 from . import services
@@ -221,14 +227,22 @@ def my_data(request):
     and runs a fixed number of queries however many records there are; a
     reload while nothing changed is served from the cache (``personal_data_html``).
     """
+    census = registry.census(request.user)
     personal_data = personal_data_html(
-        request, request.user, empty_message=_("We hold no personal data about you.")
+        request,
+        request.user,
+        empty_message=_("We hold no personal data about you."),
+        census=census,
     )
-    pages = consent_selectors.service_pages_for(request.user)
+    # The pages of the services the customer is registered with: from the same census.
+    registered = census.services(ServiceRegistration._meta.label_lower)
     return render(
         request,
         "portal/my_data.html",
-        {"personal_data": personal_data, "service_pages": pages},
+        {
+            "personal_data": personal_data,
+            "services_with_pages": consent_selectors.services_with_pages(registered),
+        },
     )
 
 

@@ -26,6 +26,7 @@ from . import encryption, generations
 from .models import Service
 from .registry import (
     Category,
+    Census,
     PersonalField,
     Record,
     Registry,
@@ -281,7 +282,9 @@ def _variant(version: str, *parts) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def personal_data_html(request, subject, *, empty_message, per_page: int = 20) -> SafeString:
+def personal_data_html(
+    request, subject, *, empty_message, per_page: int = 20, census: Census | None = None
+) -> SafeString:
     """``includes/personal_data.html`` of the subject's :func:`subject_view`, rendered.
 
     The first page of every history is kept in the shared cache, one entry per
@@ -294,9 +297,11 @@ def personal_data_html(request, subject, *, empty_message, per_page: int = 20) -
     (the cache is outside the database's encryption at rest), and erasure
     drops it (``Registry.erase``). A page with a query string (another page of
     a history: its links carry the query on), and every view on a database
-    without row versions (SQLite), is rendered each time.
+    without row versions (SQLite), is rendered each time. A caller that needs
+    the census itself passes it in (``registry.census(subject)``).
     """
-    census = registry.census(subject)
+    if census is None:
+        census = registry.census(subject)
     key = view_cache_key(subject.pk)
     variant = None
     if census.version is not None and not request.GET:

@@ -113,6 +113,10 @@ class Census:
     #: Changes whenever any row of the subject's changes; None where unknown.
     version: str | None
 
+    def services(self, source_key: str) -> set[str]:
+        """The codes of the services the subject has records of in one source."""
+        return {code for code, count in self.counts.get(source_key, {}).items() if code and count}
+
 
 @dataclass
 class Registry:
