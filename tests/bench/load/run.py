@@ -213,7 +213,9 @@ def main() -> int:
                 "--run-time", args.run_time, "--stop-timeout", "10",
                 "--host", f"http://127.0.0.1:{port}", "--csv", str(work / "locust"),
                 "--only-summary", "--loglevel", "WARNING",
-                # Figures from when every user has logged in (logins hash passwords).
+                # Figures from when every user has logged in (logins hash passwords):
+                # reset when the last user is spawned, and again by the locustfile
+                # when the last login is over.
                 "--reset-stats", *SCENARIOS[args.scenario],
             ],
             cwd=ROOT,
