@@ -9,7 +9,6 @@ registry the purposes of use (and their recipients) of every category.
 import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
@@ -227,16 +226,16 @@ def texts_version() -> tuple[str, int | None]:
     The versions' effective times are cached under the generation, so this
     costs no query while nothing changed.
     """
-    token = generations.token(TEXTS_GENERATION)
-    key = f"consent-policy-times:{token}"
-    times = cache.get(key)
-    if times is None:
-        times = list(
+    times = generations.cached(
+        TEXTS_GENERATION,
+        "consent-policy-times",
+        lambda: list(
             PolicyVersion.objects.order_by("-effective_at", "-id").values_list("effective_at", "id")
-        )
-        cache.set(key, times, generations.TTL)
+        ),
+    )
     now = timezone.now()
-    return token, next((pk for effective_at, pk in times if effective_at <= now), None)
+    in_force = next((pk for effective_at, pk in times if effective_at <= now), None)
+    return generations.token(TEXTS_GENERATION), in_force
 
 
 registry.add_texts_version(texts_version)

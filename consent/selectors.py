@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db.models import (
     Case,
     DateTimeField,
@@ -434,14 +433,13 @@ def services_with_pages(codes) -> list[Service]:
     """Of the services ``codes``, those that publish a page, by code.
 
     Every "my data" page asks: the published pages are read once per
-    generation and kept in the shared cache (no one's data in it), so this
-    costs one cache read while nothing changed.
+    generation of pages and services (:func:`generations.cached`).
     """
-    key = f"consent-service-pages:{generations.token(SERVICE_PAGES_GENERATION)}"
-    published = cache.get(key)
-    if published is None:
-        published = [page.service for page in published_service_pages().order_by("service__code")]
-        cache.set(key, published, generations.TTL)
+    published = generations.cached(
+        SERVICE_PAGES_GENERATION,
+        "consent-service-pages",
+        lambda: [page.service for page in published_service_pages().order_by("service__code")],
+    )
     return [service for service in published if service.code in codes]
 
 
