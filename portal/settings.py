@@ -153,11 +153,6 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="privacy@rights-porta
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Sessions and cookies.
-# Kept in the database and read through the shared cache: a page read costs no
-# session query, and a session outlives a cache flush or a Redis restart (a
-# read that misses, or fails, falls back to the row). Ending a session goes
-# through the session store, which drops both (rights.retention.closure).
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)
 # A session ends after this many seconds without a request (portal.kernel.middleware):
 # customers 30 minutes, staff in the admin their own value; 0 turns it off.
@@ -321,6 +316,13 @@ API_CALLBACK_ALLOW_LOOPBACK_HTTP = DEBUG
 # so the settings refuse to start instead.
 if env.str("CACHE_URL", default=REDIS_URL):
     CACHES = {"default": env.cache("CACHE_URL", default=REDIS_URL)}
+    if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
+        # A Redis that hangs (accepts connections, never answers) fails a cache
+        # call within a second instead of holding the page: Redis answers in
+        # well under a millisecond when it is well.
+        CACHES["default"].setdefault("OPTIONS", {})
+        CACHES["default"]["OPTIONS"].setdefault("SOCKET_CONNECT_TIMEOUT", 1)
+        CACHES["default"]["OPTIONS"].setdefault("SOCKET_TIMEOUT", 1)
 elif DEBUG:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
