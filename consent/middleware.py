@@ -37,6 +37,16 @@ def notice_once(request, version, *, method: str) -> None:
     request.session[NOTICED_SESSION_KEY] = [*noticed, version.pk]
 
 
+def _policy_token() -> str | None:
+    """The generation token of the policy versions, or None when the shared cache
+    does not answer (Redis down or hanging: the cache's socket timeouts in
+    settings): the gate then reads the versions, as if no session were clear."""
+    try:
+        return generations.token(TEXTS_GENERATION)
+    except Exception:  # any cache failure; the query below does not need the cache
+        return None
+
+
 class PolicyAcceptanceMiddleware:
     """Stop a customer at the policy page until they accept a material change.
 
@@ -68,27 +78,29 @@ class PolicyAcceptanceMiddleware:
 
     def __call__(self, request):
         request.consent_policy_notice = None
-        if self._applies_to(request) and not self._cleared(request):
-            # The token first: a version saved after the query below gives a new one.
-            token = generations.token(TEXTS_GENERATION)
-            status = selectors.policy_status(request.user, texts=False)
-            if status.must_accept:
-                return self._to_policy_page(request)
-            if status.notice:
-                request.consent_policy_notice = status.current
-                notice_once(request, status.current, method=ConsentRecord.Method.POLICY_BANNER)
-            else:
-                self._remember_clear(request, token)
+        if self._applies_to(request):
+            # Read before the query below: a version saved after it gives a new token.
+            token = _policy_token()
+            if not self._cleared(request, token):
+                status = selectors.policy_status(request.user, texts=False)
+                if status.must_accept:
+                    return self._to_policy_page(request)
+                if status.notice:
+                    request.consent_policy_notice = status.current
+                    notice_once(request, status.current, method=ConsentRecord.Method.POLICY_BANNER)
+                elif token is not None:
+                    self._remember_clear(request, token)
         return self.get_response(request)
 
     @staticmethod
-    def _cleared(request) -> bool:
+    def _cleared(request, token: str | None) -> bool:
         clear = request.session.get(CLEAR_SESSION_KEY)
         return (
-            clear is not None
+            token is not None
+            and clear is not None
             and clear["user"] == request.user.pk
             and time.time() < clear["until"]
-            and clear["token"] == generations.token(TEXTS_GENERATION)
+            and clear["token"] == token
         )
 
     @staticmethod
