@@ -1,6 +1,8 @@
 """The customer's "my data" page: step-up, only their own data, paging, fixed query count."""
 
+import collections
 import datetime
+import re
 
 import pytest
 from django.core.cache import cache
@@ -153,6 +155,17 @@ def test_long_histories_are_paginated_per_service(stepped_up_client, customer, s
     assert "作品を視聴 #44" in stepped_up_client.get("/my-data/", {param: "99"}).content.decode()
 
 
+def _query_difference(first, second) -> str:
+    """The statements one run made and the other did not, numbers left out."""
+    shapes = [
+        collections.Counter(re.sub(r"\d+", "N", q["sql"])[:300] for q in run.captured_queries)
+        for run in (first, second)
+    ]
+    return f"only first: {list((shapes[0] - shapes[1]).elements())}; " + (
+        f"only second: {list((shapes[1] - shapes[0]).elements())}"
+    )
+
+
 def test_the_page_runs_the_same_number_of_queries_for_10_and_1000_records(
     stepped_up_client, customer, service
 ):
@@ -174,7 +187,7 @@ def test_the_page_runs_the_same_number_of_queries_for_10_and_1000_records(
     assert response.status_code == 200
     assert "1,000" in response.content.decode()
 
-    assert len(with_10) == len(with_1000), [q["sql"] for q in with_1000.captured_queries]
+    assert len(with_10) == len(with_1000), _query_difference(with_10, with_1000)
     # The usage history costs one count and one page query, whatever its length.
     usage_queries = [q for q in with_1000.captured_queries if "portal_usagerecord" in q["sql"]]
     assert len(usage_queries) == 2
