@@ -152,11 +152,16 @@ def encrypt(text: str) -> str:
     return PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
 
 
+#: url-safe base64 to standard base64, for binascii (base64.urlsafe_b64decode
+#: does the same through three Python calls: a quarter of opening a token).
+_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
+
+
 def _open(token: str, ciphers) -> str | None:
     """The text of a current-form token under one of ``ciphers``, or None."""
     try:
-        raw = base64.urlsafe_b64decode(token[len(PREFIX) :])
-    except (binascii.Error, ValueError):
+        raw = binascii.a2b_base64(token[len(PREFIX) :].encode("ascii").translate(_FROM_URLSAFE))
+    except (binascii.Error, ValueError):  # UnicodeEncodeError is a ValueError
         return None
     nonce, sealed = raw[:_NONCE], raw[_NONCE:]
     for cipher in ciphers:
