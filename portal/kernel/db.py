@@ -8,16 +8,21 @@
   ``Meta``, in PostgreSQL;
 * :func:`append_only_triggers`: the PostgreSQL triggers that keep a table
   append-only whatever the client (django-pgtrigger, installed by migrations);
-* :func:`localized`: the one reading of columns kept in both languages.
+* :func:`localized`: the one reading of columns kept in both languages;
+* :func:`native_timestamps`: psycopg's compiled reading of timestamps, for a
+  query that reads millions of them.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import cache
 
 import pgtrigger
 from django.conf import settings
+from django.db import connection as default_connection
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -174,3 +179,59 @@ def staff_field(verbose_name, *, help_text, required: bool = False):
         verbose_name=verbose_name,
         help_text=help_text,
     )
+
+
+@contextmanager
+def native_timestamps(connection=None):
+    """Read ``timestamptz`` values with the standard library's ISO parser while inside.
+
+    Django's own loader on PostgreSQL connections goes through psycopg's
+    Python parsing (a regular expression, then a ``replace`` of the time
+    zone): a few microseconds a value, a third of streaming a table of
+    timestamps. ``datetime.fromisoformat`` reads PostgreSQL's ISO output
+    in a tenth of a microsecond and gives the same moments in Django's time
+    zone; what it cannot read (``infinity``, BC dates) goes to Django's
+    loader, which answers as before. Queries made inside, on the same
+    connection, read through it; the connection's own loader is back after.
+    Does nothing on other databases.
+    """
+    connection = connection or default_connection
+    if connection.vendor != "postgresql" or not settings.USE_TZ:
+        yield
+        return
+    from psycopg.pq import Format
+
+    connection.ensure_connection()
+    adapters = connection.connection.adapters
+    previous = adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+    adapters.register_loader(TIMESTAMPTZ_OID, _iso_loader(previous, connection.timezone))
+    try:
+        yield
+    finally:
+        adapters.register_loader(TIMESTAMPTZ_OID, previous)
+
+
+TIMESTAMPTZ_OID = 1184
+
+
+@cache
+def _iso_loader(fallback, timezone):
+    from psycopg.adapt import Loader
+
+    parse = dt.datetime.fromisoformat
+
+    class IsoTimestamptzLoader(Loader):
+        def __init__(self, oid, context=None):
+            super().__init__(oid, context)
+            self._fallback = fallback(oid, context)
+
+        def load(self, data):
+            try:
+                value = parse(bytes(data).decode("ascii"))
+            except ValueError:
+                return self._fallback.load(data)
+            return value if value.tzinfo is timezone else value.astimezone(timezone)
+
+    # What Django's cursors compare with their time zone (create_cursor).
+    IsoTimestamptzLoader.timezone = timezone
+    return IsoTimestamptzLoader

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.kernel import encryption
 from portal.kernel.dates import parse_date
+from portal.kernel.db import native_timestamps
 from portal.kernel.fields import derived_fields
 
 from .fields import (
@@ -302,14 +303,20 @@ class ModelSource(Source):
     def rows(self, subject, names: Sequence[str], *, chunk_size: int = ROWS_CHUNK_SIZE):
         ordering = self.order_by
         qs = self.queryset(subject)
-        if self.service_path:
-            ordering = (self.service_path, *ordering)
-            qs = qs.order_by(*ordering).values_list("pk", F(f"{self.service_path}__code"), *names)
-            yield from qs.iterator(chunk_size=chunk_size)
-            return
-        code = self.service_code
-        for row in qs.order_by(*ordering).values_list("pk", *names).iterator(chunk_size=chunk_size):
-            yield (row[0], code, *row[1:])
+        # Millions of rows may pass here (a disclosure package): timestamps are
+        # read by psycopg's compiled loader.
+        with native_timestamps():
+            if self.service_path:
+                ordering = (self.service_path, *ordering)
+                qs = qs.order_by(*ordering).values_list(
+                    "pk", F(f"{self.service_path}__code"), *names
+                )
+                yield from qs.iterator(chunk_size=chunk_size)
+                return
+            code = self.service_code
+            rows = qs.order_by(*ordering).values_list("pk", *names)
+            for row in rows.iterator(chunk_size=chunk_size):
+                yield (row[0], code, *row[1:])
 
     def find_subjects(self, query: str) -> set[Any]:
         condition = Q()
