@@ -43,7 +43,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-import io
 import json
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -313,24 +312,27 @@ def _retention_text(code: str):
 
 def _write_json(archive, name: str, outline: Outline, summary: PackageSummary, tables) -> None:
     scope = outline.scope
-    with _open(archive, name) as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="\n") as out:
-        out.write("{\n")
+    with _open(archive, name) as out:
+
+        def put(text: str) -> None:
+            out.write(text.encode("utf-8"))
+
+        put("{\n")
         for key, value in _header(outline).items():
-            out.write(f"  {_dumps(key)}: {_dumps(value)},\n")
-        out.write('  "records": [')
+            put(f"  {_dumps(key)}: {_dumps(value)},\n")
+        put('  "records": [')
         summary.sources = write_records(out, outline, tables)
-        out.write("\n  ],\n")
+        put("\n  ],\n")
         if outline.shows_provision:
-            out.write('  "provision_records": [')
+            put('  "provision_records": [')
             separator = "\n    "
             withheld = scope.withheld_ids(ProvisionRecord._meta.label_lower)
             for row in provision_rows(scope.subject, withheld=withheld):
-                out.write(separator)
-                out.write(_dumps(row))
+                put(separator + _dumps(row))
                 separator = ",\n    "
                 summary.provision_records += 1
-            out.write("\n  ],\n")
+            put("\n  ],\n")
         counts = {part.category.value: part.count for part in outline.categories}
-        out.write(f'  "counts": {_dumps(counts)},\n')
-        out.write(f'  "total": {sum(summary.sources.values())}\n')
-        out.write("}\n")
+        put(f'  "counts": {_dumps(counts)},\n')
+        put(f'  "total": {sum(summary.sources.values())}\n')
+        put("}\n")

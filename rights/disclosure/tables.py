@@ -21,6 +21,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import orjson
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.translation import gettext
 
@@ -148,8 +149,7 @@ def _table_writers(outline: Outline, source, fields, tables, presenter) -> list[
 
 
 def _json_moment(value: dt.datetime) -> str:
-    """A datetime as DjangoJSONEncoder writes it (milliseconds, "Z" for UTC), without
-    its call to ``default`` per value."""
+    """A datetime as DjangoJSONEncoder writes it (milliseconds, "Z" for UTC)."""
     text = value.isoformat()
     if value.microsecond:
         text = text[:23] + text[26:]
@@ -158,18 +158,29 @@ def _json_moment(value: dt.datetime) -> str:
     return text
 
 
-#: Values JSON cannot hold, turned into text by their exact type before encoding.
-_JSON_PLAIN = {dt.datetime: _json_moment, dt.date: dt.date.isoformat}
+_django_default = DjangoJSONEncoder().default
+
+
+def _json_default(value):
+    """What orjson hands back: each value as DjangoJSONEncoder writes it."""
+    if type(value) is dt.datetime:
+        return _json_moment(value)
+    return _django_default(value)
+
+
+#: Dates and times go to _json_default, so that data.json writes them as Django does.
+_JSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME
 
 
 def write_records(out, outline: Outline, tables: dict[str, CsvTable]) -> dict[str, int]:
     """Every record of every source in scope: JSON lines into ``out``, rows into ``tables``.
 
-    Returns the records written per source key.
+    ``out`` is a binary file (the zip member of data.json); each record is one
+    object encoded by orjson, values as Django's encoder gives them. Returns
+    the records written per source key.
     """
     scope, presenter = outline.scope, Presenter()
-    encode = DjangoJSONEncoder(ensure_ascii=False).encode
-    plain = _JSON_PLAIN.get
+    dumps, default, options = orjson.dumps, _json_default, _JSON_OPTIONS
     written: dict[str, int] = {}
     first = True
     for source in dict.fromkeys(t.source for t in outline.tables()):
@@ -190,10 +201,7 @@ def write_records(out, outline: Outline, tables: dict[str, CsvTable]) -> dict[st
                     "source": source.key,
                     "id": row[0],
                     "service": row[1],
-                    "values": {
-                        name: value if (convert := plain(type(value))) is None else convert(value)
-                        for name, value in zip(names, values, strict=True)
-                    },
+                    "values": dict(zip(names, values, strict=True)),
                 }
                 text = {}
                 for index, name, show in shown:
@@ -203,8 +211,8 @@ def write_records(out, outline: Outline, tables: dict[str, CsvTable]) -> dict[st
                         text[name] = result
                 if text:
                     item["text"] = text
-                lines.append(encode(item))
-            out.write(("\n    " if first else ",\n    ") + ",\n    ".join(lines))
+                lines.append(dumps(item, default=default, option=options))
+            out.write((b"\n    " if first else b",\n    ") + b",\n    ".join(lines))
             first = False
             for writer in writers:
                 writer.write(batch)

@@ -13,6 +13,7 @@ import json
 import zipfile
 
 import pytest
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone, translation
 
 from consent import services as consent_services
@@ -222,6 +223,27 @@ def test_json_and_csv_read_back_with_the_same_records(twins):
             rows = _csv(archive, name)
             assert len(rows) - 1 == summary.counts[name[4:-4]]
             assert len({len(row) for row in rows}) == 1, name  # rectangular
+
+
+def test_json_values_are_the_stored_values_as_djangos_encoder_writes_them(twins):
+    """GDPR Art. 20: every stored value of every record, in the form Django's JSON
+    encoder gives it (moments in UTC to the millisecond, amounts as text), whatever
+    encoder writes the file."""
+    a, a_request, _b, _b_request = twins
+    _summary, archive = _build(a_request)
+    written = {(r["source"], r["id"]): r for r in _data(archive)["records"]}
+    expected = {}
+    for source in registry.sources():
+        for record in source.stream(a):
+            values = {name: record.values[name] for name in (f.name for f in source.fields)}
+            expected[(source.key, record.id)] = json.loads(
+                json.dumps(values, cls=DjangoJSONEncoder, ensure_ascii=False)
+            )
+    assert set(written) == set(expected)
+    for key, values in expected.items():
+        assert written[key]["values"] == values, key
+    usage = [r for r in written.values() if r["source"] == "portal.usagerecord"]
+    assert usage and all(r["values"]["occurred_at"].endswith("Z") for r in usage)
 
 
 def test_report_is_in_japanese_for_a_japanese_customer_and_english_for_an_english_one(twins):
