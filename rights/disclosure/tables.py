@@ -14,8 +14,11 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import decimal
 import functools
 import io
+import itertools
+import operator
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -69,13 +72,25 @@ class CsvTable:
     rows: int = 0
 
 
+#: Types the csv module writes as the package's text of them (None as "",
+#: numbers and dates by str()): a column holding only these is written as read.
+_WRITTEN_AS_IS = frozenset({str, type(None), int, float, decimal.Decimal, dt.date})
+
+
 @dataclass
 class _TableWriter:
-    """How one source's rows become rows of one category's CSV."""
+    """How one source's rows become rows of one category's CSV.
+
+    A batch is converted column by column: a column shown as stored whose
+    values are all of :data:`_WRITTEN_AS_IS` goes to the csv module as it is,
+    the others through their converter.
+    """
 
     target: CsvTable
     positions: list[int]
     converters: list
+    #: Per column: True when the field has no display (a choice label, a name).
+    as_stored: list[bool]
     label: list[str]
     before: list[str]
     after: list[str]
@@ -83,24 +98,22 @@ class _TableWriter:
     service_name: object = field(repr=False, default=None)
 
     def write(self, batch: list[tuple]) -> None:
-        service_name, label, before, after = (
-            self.service_name,
-            self.label,
-            self.before,
-            self.after,
-        )
-        pairs = list(zip(self.positions, self.converters, strict=True))
-        self.target.writer.writerows(
-            [
-                *label,
-                *([service_name(row[1])] if self.with_service else []),
-                *before,
-                *[convert(row[2 + position]) for position, convert in pairs],
-                *after,
-            ]
-            for row in batch
-        )
-        self.target.rows += len(batch)
+        size = len(batch)
+        columns = [itertools.repeat(text, size) for text in self.label]
+        if self.with_service:
+            columns.append(map(self.service_name, map(operator.itemgetter(1), batch)))
+        columns += [itertools.repeat(text, size) for text in self.before]
+        for position, convert, as_stored in zip(
+            self.positions, self.converters, self.as_stored, strict=True
+        ):
+            values = list(map(operator.itemgetter(2 + position), batch))
+            if as_stored and _WRITTEN_AS_IS.issuperset(map(type, values)):
+                columns.append(values)
+            else:
+                columns.append(map(convert, values))
+        columns += [itertools.repeat(text, size) for text in self.after]
+        self.target.writer.writerows(zip(*columns, strict=True))
+        self.target.rows += size
 
 
 def open_csv_tables(outline: Outline, stack: contextlib.ExitStack) -> dict[str, CsvTable]:
@@ -138,6 +151,7 @@ def _table_writers(outline: Outline, source, fields, tables, presenter) -> list[
                     target=tables[part.category.value],
                     positions=[fields.index(f) for f in table.fields],
                     converters=[presenter.text_column(source, f) for f in table.fields],
+                    as_stored=[source.displayer(f) is None for f in table.fields],
                     label=[str(table.label)] if len(part.tables) > 1 else [],
                     before=[""] * sum(1 for i, _f, _h in columns if i < index),
                     after=[""] * sum(1 for i, _f, _h in columns if i > index),
