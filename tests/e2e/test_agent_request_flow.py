@@ -37,6 +37,9 @@ def _confirm_address(page, email):
 
 def _shot(page, request, label):
     ARTIFACTS.mkdir(exist_ok=True)
+    # Chromium draws no frames for a page behind another one ("Unable to capture
+    # screenshot"): the tests here switch between an English and a Japanese page.
+    page.bring_to_front()
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{label}.png"), full_page=True)
 
 
