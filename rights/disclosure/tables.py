@@ -173,6 +173,7 @@ def _json_moment(value: dt.datetime) -> str:
 
 
 _django_default = DjangoJSONEncoder().default
+_django_dumps = DjangoJSONEncoder(ensure_ascii=False).encode
 
 
 def _json_default(value):
@@ -225,7 +226,11 @@ def write_records(out, outline: Outline, tables: dict[str, CsvTable]) -> dict[st
                         text[name] = result
                 if text:
                     item["text"] = text
-                lines.append(dumps(item, default=default, option=options))
+                try:
+                    lines.append(dumps(item, default=default, option=options))
+                except orjson.JSONEncodeError:
+                    # What orjson refuses (an integer past 64 bits) Django's encoder writes.
+                    lines.append(_django_dumps(item).encode("utf-8"))
             out.write((b"\n    " if first else b",\n    ") + b",\n    ".join(lines))
             first = False
             for writer in writers:

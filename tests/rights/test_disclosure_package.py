@@ -246,6 +246,23 @@ def test_json_values_are_the_stored_values_as_djangos_encoder_writes_them(twins)
     assert usage and all(r["values"]["occurred_at"].endswith("Z") for r in usage)
 
 
+def test_a_value_past_64_bits_is_written_as_it_is_stored(twins):
+    """GDPR Art. 20: an integer too large for the fast JSON encoder (an amount from a
+    billing system, say) is still written whole, not refused or rounded."""
+    a, a_request, _b, _b_request = twins
+    items = [{"name": "大口契約", "quantity": 1, "unit_price_jpy": 2**70 + 1}]
+    invoice = a.invoices.get()
+    invoice.items = items
+    invoice.save(update_fields=["items"])
+    _summary, archive = _build(a_request)
+    (record,) = [
+        r
+        for r in _data(archive)["records"]
+        if r["source"] == "portal.invoice" and r["id"] == invoice.pk
+    ]
+    assert record["values"]["items"] == items
+
+
 def test_report_is_in_japanese_for_a_japanese_customer_and_english_for_an_english_one(twins):
     """APPI Art. 33(1): the answer is given in a form the person can read."""
     _a, a_request, _b, b_request = twins
