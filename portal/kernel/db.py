@@ -9,8 +9,8 @@
 * :func:`append_only_triggers`: the PostgreSQL triggers that keep a table
   append-only whatever the client (django-pgtrigger, installed by migrations);
 * :func:`localized`: the one reading of columns kept in both languages;
-* :func:`native_timestamps`: psycopg's compiled reading of timestamps, for a
-  query that reads millions of them.
+* :func:`native_timestamps`: timestamps read by the standard library's ISO
+  parser, for a query that reads millions of them.
 """
 
 from __future__ import annotations

@@ -304,7 +304,7 @@ class ModelSource(Source):
         ordering = self.order_by
         qs = self.queryset(subject)
         # Millions of rows may pass here (a disclosure package): timestamps are
-        # read by psycopg's compiled loader.
+        # read by the standard library's ISO parser (native_timestamps).
         with native_timestamps():
             if self.service_path:
                 ordering = (self.service_path, *ordering)
