@@ -7,9 +7,12 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from .choices import CHARGEABLE_KINDS, Status
+from .choices import CHARGEABLE_KINDS, EventKind, Status
 
 DONE, CURRENT, UPCOMING = "done", "current", "upcoming"
+#: A request closed without being carried out: the step where it ended, and the
+#: steps it never reached.
+STOPPED, SKIPPED = "stopped", "skipped"
 
 #: The steps in order: (key, label, the statuses the request is at that step in).
 STEPS = (
@@ -34,6 +37,11 @@ STEPS = (
         },
     ),
 )
+
+#: Closed without being carried out. A rejection is still an answer (with its
+#: reasons); a withdrawn or expired request gets none.
+_ENDED_UNANSWERED = frozenset({Status.WITHDRAWN, Status.EXPIRED})
+_ENDED = _ENDED_UNANSWERED | {Status.REJECTED}
 
 #: Statuses before a fee can be asked.
 BEFORE_FEE = frozenset(
@@ -95,24 +103,58 @@ class Progress:
 def progress_of(request) -> Progress:
     """The steps of ``request`` with the one it is at, and what comes next. The fee
     step shows for a kind that may be charged until the review has passed, and after
-    it only when a fee was asked."""
-    charged = request.status == Status.AWAITING_PAYMENT or (
+    it only when a fee was asked.
+
+    A request rejected, withdrawn or expired shows the step where it ended (from
+    its timeline) as stopped and the steps after it as not reached; a rejection's
+    answer step is done, as the rejection was sent with its reasons."""
+    ended_from = _status_before_end(request) if request.status in _ENDED else None
+    charged = Status.AWAITING_PAYMENT in (request.status, ended_from) or (
         request.kind in CHARGEABLE_KINDS
         and (request.status in BEFORE_FEE or request.payments.exists())
     )
     keys = [s for s in STEPS if s[0] != "fee" or charged]
-    at = next(i for i, (_key, _label, statuses) in enumerate(keys) if request.status in statuses)
+    at = _step_index(keys, request.status)
     closed = keys[at][0] == "answer"
+    if ended_from is not None:
+        states = _ended_states(keys, _step_index(keys, ended_from))
+        if request.status == Status.REJECTED:
+            states[-1] = DONE
+    else:
+        states = [
+            DONE if i < at or (closed and i == at) else CURRENT if i == at else UPCOMING
+            for i in range(len(keys))
+        ]
     steps = [
-        Step(
-            key,
-            str(label),
-            DONE if i < at or (closed and i == at) else CURRENT if i == at else UPCOMING,
-        )
-        for i, (key, label, _statuses) in enumerate(keys)
+        Step(key, str(label), state)
+        for (key, label, _statuses), state in zip(keys, states, strict=True)
     ]
     documents_sent = (
         request.status == Status.AWAITING_VERIFICATION and request.identity_documents.exists()
     )
     next_step = "" if closed else next_step_text(request.status, documents_sent=documents_sent)
     return Progress(steps=steps, next_step=next_step)
+
+
+def _step_index(keys, status: str) -> int:
+    return next(i for i, (_key, _label, statuses) in enumerate(keys) if status in statuses)
+
+
+def _status_before_end(request) -> str:
+    """The status the request left when it was closed, from its timeline; "submitted"
+    for a request closed without a recorded transition."""
+    before = (
+        request.events.filter(kind=EventKind.TRANSITION, to_status=request.status)
+        .exclude(from_status="")
+        .order_by("-created_at", "-id")
+        .values_list("from_status", flat=True)
+        .first()
+    )
+    return before or Status.SUBMITTED
+
+
+def _ended_states(keys, ended_at: int) -> list[str]:
+    """Done before the step where the request ended, stopped there, not reached after."""
+    return [
+        DONE if i < ended_at else STOPPED if i == ended_at else SKIPPED for i in range(len(keys))
+    ]

@@ -1,12 +1,15 @@
 """The request page says what was asked and where the request stands (issue 20, item 2)."""
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
-from rights.choices import Kind, Status
-from rights.progress import CURRENT, DONE, UPCOMING, progress_of
+from rights import fees, workflow
+from rights.choices import Channel, DeliveryMethod, Kind, Regime, RejectionGround, Status
+from rights.progress import CURRENT, DONE, SKIPPED, STOPPED, UPCOMING, progress_of
+from rights.requesters.staff_entry import staff_request_enter
 from rights.services import request_submit
 from tests.consent_support import recipients
+from tests.rights.fee_support import in_review, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +48,71 @@ def test_a_free_kind_has_no_fee_step_and_a_closed_request_no_next_step(customer)
     closed = progress_of(request)
     assert {step.state for step in closed.steps} == {DONE}
     assert closed.next_step == ""
+
+
+def test_a_request_withdrawn_unpaid_ends_at_the_fee_and_reaches_nothing_after(
+    customer, officer, file_request
+):
+    publish(amount=1000)
+    request = in_review(file_request, customer, officer)
+    fees.fee_request(request=request, actor=officer)
+    workflow.transition(request, to=Status.WITHDRAWN, actor=customer)
+    assert _states(progress_of(request)) == [
+        ("received", DONE),
+        ("identity", DONE),
+        ("review", DONE),
+        ("fee", STOPPED),
+        ("work", SKIPPED),
+        ("answer", SKIPPED),
+    ]
+    assert progress_of(request).next_step == ""
+
+
+def test_a_rejection_on_identity_ends_at_the_identity_check_and_is_answered(customer, officer):
+    """APPI Art. 37 / GDPR Art. 12(6): identity not confirmed, the request is refused
+    with its reasons; the identity step was not passed."""
+    request = staff_request_enter(
+        subject=customer,
+        kind=Kind.DISCLOSURE,
+        channel=Channel.MAIL,
+        received_on=timezone.localdate(),
+        regime=Regime.APPI,
+        delivery_method=DeliveryMethod.ELECTRONIC,
+        needs_verification=True,
+        actor=officer,
+    )
+    workflow.transition(
+        request,
+        to=Status.REJECTED,
+        actor=officer,
+        reason="The documents did not match.",
+        ground=RejectionGround.IDENTITY,
+    )
+    assert _states(progress_of(request)) == [
+        ("received", DONE),
+        ("identity", STOPPED),
+        ("review", SKIPPED),
+        ("work", SKIPPED),
+        ("answer", DONE),
+    ]
+
+
+def test_a_closed_request_page_promises_no_answer_date_or_fee(
+    stepped_up_client, customer, officer, file_request
+):
+    publish(amount=1000)
+    request = in_review(file_request, customer, officer)
+    fees.fee_request(request=request, actor=officer)
+    stepped_up_client.cookies["django_language"] = "en"
+    page = stepped_up_client.get(f"/requests/{request.pk}/").content.decode()
+    assert "Expected answer" in page and "we start work once it is paid" in page
+    workflow.transition(request, to=Status.WITHDRAWN, actor=customer)
+    page = stepped_up_client.get(f"/requests/{request.pk}/").content.decode()
+    assert "(ended here)" in page and "(not reached)" in page
+    assert "Expected answer" not in page and "we start work once it is paid" not in page
+    stepped_up_client.cookies["django_language"] = "ja"
+    page = stepped_up_client.get(f"/requests/{request.pk}/").content.decode()
+    assert "（ここで終了）" in page and "（未実施）" in page
 
 
 def test_the_fee_step_stays_only_when_a_fee_was_asked(customer):
