@@ -390,15 +390,18 @@ class CorrectionForm(RequestForm):
                 self.add_error(target_name, _("This item is already in the request."))
                 continue
             seen.add(target)
-            source_key, _record, field_name = target.split("|", 2)
-            model = getattr(registry.source(source_key), "model", None)
-            if model is not None:
-                try:
-                    model._meta.get_field(field_name).clean(value, None)
-                except ValidationError as error:
-                    self.add_error(value_name, error)
-                    continue
-            self.changes.append((target, value))
+            source_key, record_id, field_name = target.split("|", 2)
+            try:
+                stored = registry.source(source_key).clean_correction(
+                    self.subject, record_id, field_name, value
+                )
+            except ValidationError as error:
+                self.add_error(value_name, error.messages)
+                continue
+            except RecordNotFound:
+                self.add_error(target_name, _("This item is no longer in your data."))
+                continue
+            self.changes.append((target, value if stored is None else plain(stored)))
         return cleaned
 
     def scope(self):

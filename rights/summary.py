@@ -21,7 +21,7 @@ from portal.kernel.registry import Category, registry
 
 from . import deadlines
 from .choices import CHARGEABLE_KINDS, DeliveryMethod, FeeBasis, Kind, Regime
-from .correction import field_label
+from .correction import display, field_label
 from .models import FeeSchedule
 from .retention.models import RetentionRule
 from .retention.scope import is_account_source
@@ -81,9 +81,17 @@ def _change_line(change: dict) -> str:
             record=str(change.get("record", "")),
             service=str(change.get("service") or ""),
         ),
-        "current": change.get("current_value", "") or _("(empty)"),
-        "new": change.get("new_value", "") or _("(empty)"),
+        "current": _shown(change, "current_value"),
+        "new": _shown(change, "new_value"),
     }
+
+
+def _shown(change: dict, key: str) -> str:
+    """A value of a correction as the pages show it (a choice's label, a date)."""
+    value = change.get(key)
+    if value in (None, ""):
+        return _("(empty)")
+    return display(str(change.get("source", "")), str(change.get("field", "")), value)
 
 
 def _what(kind, *, categories, scope, delivery_method, changes) -> list[str]:

@@ -7,6 +7,7 @@ import unicodedata
 from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
@@ -21,6 +22,23 @@ def parse_date(text: str) -> dt.date | None:
         except ValueError:
             continue
     return None
+
+
+#: The earliest date of birth taken as real.
+EARLIEST_BIRTH = dt.date(1900, 1, 1)
+
+
+def validate_date_of_birth(value: dt.date | None) -> None:
+    """A date of birth that can be real: not after today, not before 1900."""
+    if value is None:
+        return
+    if value > timezone.localdate():
+        raise ValidationError(_("The date of birth is in the future."), code="future")
+    if value < EARLIEST_BIRTH:
+        raise ValidationError(
+            _("The date of birth is before %(year)s.") % {"year": EARLIEST_BIRTH.year},
+            code="too_early",
+        )
 
 
 def birth_year(day: dt.date | None) -> int | None:

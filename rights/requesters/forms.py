@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consent.selectors import active_purposes, active_recipients
 from portal.kernel.codes import OneTimeCodeField
+from portal.kernel.dates import validate_date_of_birth
 from portal.kernel.registry import Category
 
 from ..choices import Channel, DeliveryMethod, Kind, Regime
@@ -44,6 +45,7 @@ def _date_of_birth_field(label):
         label=label,
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_date_of_birth],
         help_text=_("Format: YYYY-MM-DD."),
     )
 
@@ -77,9 +79,6 @@ class PersonFieldsMixin(forms.Form):
                 "subject_email",
                 _("Give the person's e-mail address or phone number so we can find them."),
             )
-        born = cleaned.get("subject_date_of_birth")
-        if born and born > timezone.localdate():
-            self.add_error("subject_date_of_birth", _("The date of birth is in the future."))
         return cleaned
 
     def person(self) -> Person:

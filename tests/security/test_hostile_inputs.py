@@ -1099,7 +1099,7 @@ def test_hostile_names_given_to_the_service_directly(own_request, customer, uplo
 @pytest.mark.parametrize("case", HOSTILE_NAMES)
 def test_hostile_names_on_correction_evidence(stepped_up_client, customer, upload_dir, case):
     name, fragment, kept = HOSTILE_NAMES[case]
-    data = {"target": correction_target(customer), "new_value": "090-1", "details": "moved"}
+    data = {"target": correction_target(customer), "new_value": "090-1234-5678", "details": "moved"}
     evidence = SimpleUploadedFile(name, PDF, content_type="application/pdf")
     response = file_through_review(
         stepped_up_client, "/requests/new/correction/", data, files={"evidence": evidence}

@@ -14,7 +14,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from .. import encryption
-from ..dates import birth_year, validate_time_zone
+from ..dates import birth_year, validate_date_of_birth, validate_time_zone
 from ..fields import (
     DerivedCharField,
     DerivedColumnsModel,
@@ -24,6 +24,7 @@ from ..fields import (
     EncryptedDateField,
 )
 from ..prefectures import prefecture_of
+from ..validators import validate_kana, validate_phone, validate_postal_code
 
 
 class UserManager(BaseUserManager):
@@ -211,19 +212,32 @@ class Profile(DerivedColumnsModel):
         _("name in kana"),
         max_length=150,
         blank=True,
+        validators=[validate_kana],
         help_text=_("Reading of the name in katakana, e.g. ヤマダ タロウ."),
     )
     postal_code = EncryptedCharField(
-        _("postal code"), max_length=16, blank=True, help_text=_("e.g. 100-0001")
+        _("postal code"),
+        max_length=16,
+        blank=True,
+        validators=[validate_postal_code],
+        help_text=_("e.g. 100-0001"),
     )
     address = EncryptedCharField(
         _("address"), max_length=300, blank=True, help_text=_("Postal address.")
     )
     phone = EncryptedCharField(
-        _("phone"), max_length=32, blank=True, help_text=_("Phone number, e.g. 03-1234-5678.")
+        _("phone"),
+        max_length=32,
+        blank=True,
+        validators=[validate_phone],
+        help_text=_("Phone number, e.g. 03-1234-5678."),
     )
     date_of_birth = EncryptedDateField(
-        _("date of birth"), null=True, blank=True, help_text=_("Format: YYYY-MM-DD.")
+        _("date of birth"),
+        null=True,
+        blank=True,
+        validators=[validate_date_of_birth],
+        help_text=_("Format: YYYY-MM-DD."),
     )
     gender = models.CharField(
         _("gender"),

@@ -6,6 +6,7 @@ correcting and erasing, all in a fixed number of queries per call.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -17,6 +18,7 @@ from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, Vali
 from django.db import models, transaction
 from django.db.models import Count, F, Q, Subquery, Sum, Value
 from django.db.models.functions import Lower, Replace
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -341,39 +343,51 @@ class ModelSource(Source):
             raise RecordNotFound(f"{self.key}:{record_id}") from None
 
     def correct(self, subject, record_id, field, value, *, actor) -> Record:
-        personal_field = self.field(field)
-        if not personal_field.editable:
-            raise ValidationError(
-                {field: _("%(label)s cannot be corrected here.") % {"label": personal_field.label}},
-                code="not_editable",
-            )
-        model_field = self.model._meta.get_field(field)
         with transaction.atomic():
             obj = self._get_for_update(subject, record_id)
-            if value in ("", None) and model_field.null:
-                new_value = None
-            else:
-                try:
-                    new_value = model_field.to_python(value)
-                except ValidationError as exc:
-                    raise ValidationError({field: exc.messages}, code="invalid") from None
-            if getattr(obj, model_field.attname) != new_value:
-                setattr(obj, model_field.attname, new_value)
-                others = [
-                    f.name for f in self.model._meta.concrete_fields if f.name != model_field.name
-                ]
-                # Field validation covers only the corrected field: an old
-                # problem elsewhere in the row must not block the correction.
-                # The model's clean(), unique and check constraints run in full.
-                obj.full_clean(exclude=others, validate_unique=False, validate_constraints=False)
-                obj.validate_unique()
-                obj.validate_constraints()
+            model_field = self._corrected(obj, field, value)
+            if model_field is not None:
                 auto_now = [
                     f.name for f in self.model._meta.concrete_fields if getattr(f, "auto_now", 0)
                 ]
                 obj.save(update_fields=[model_field.name, *auto_now])
             row = self._values(self.model._default_manager.filter(pk=obj.pk)).get()
         return self._record(row)
+
+    def clean_correction(self, subject, record_id, field, value):
+        try:
+            obj = self.queryset(subject).get(pk=record_id)
+        except (self.model.DoesNotExist, ValueError, TypeError, ValidationError):
+            raise RecordNotFound(f"{self.key}:{record_id}") from None
+        model_field = self._corrected(obj, field, value)
+        return getattr(obj, (model_field or self.model._meta.get_field(field)).attname)
+
+    def _corrected(self, obj, field, value):
+        """Set ``field`` of ``obj`` to ``value`` and validate the row as saving would.
+
+        A choice may be given by its label in any of the site's languages. Returns
+        the model field, or None when the value is the one stored already.
+        """
+        self.editable_field(field)
+        model_field = self.model._meta.get_field(field)
+        if value in ("", None) and model_field.null:
+            new_value = None
+        else:
+            try:
+                new_value = model_field.to_python(_choice_code(model_field, value))
+            except ValidationError as exc:
+                raise ValidationError({field: exc.messages}, code="invalid") from None
+        if getattr(obj, model_field.attname) == new_value:
+            return None
+        setattr(obj, model_field.attname, new_value)
+        others = [f.name for f in self.model._meta.concrete_fields if f.name != model_field.name]
+        # Field validation covers only the corrected field: an old problem
+        # elsewhere in the row must not block the correction. The model's
+        # clean(), unique and check constraints run in full.
+        obj.full_clean(exclude=others, validate_unique=False, validate_constraints=False)
+        obj.validate_unique()
+        obj.validate_constraints()
+        return model_field
 
     def erase(self, subject, category, *, actor, batch_size: int = ERASE_BATCH_SIZE) -> int:
         erased_fields = self.fields_in(category)
@@ -415,6 +429,34 @@ class ModelSource(Source):
             _total, per_model = qs.delete()
             return per_model.get(self.model._meta.label, 0)
         return qs.update(**{f.name: f.erase_to for f in erased_fields})
+
+
+def _choice_code(model_field, value):
+    """The stored code of a choice typed as its code or its label in any of the
+    site's languages (ignoring case and width); ValidationError naming the choices
+    for anything else. A field without choices gets ``value`` back."""
+    if not model_field.choices or not isinstance(value, str):
+        return value
+    codes = {str(code): code for code, _label in model_field.flatchoices}
+    if value in codes:
+        return codes[value]
+    typed = _folded(value)
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for code, label in model_field.flatchoices:
+                if typed in (_folded(str(code)), _folded(str(label))):
+                    return code
+    raise ValidationError(
+        {
+            model_field.name: _("Choose one of: %(choices)s.")
+            % {"choices": ", ".join(str(label) for code, label in model_field.flatchoices if code)}
+        },
+        code="invalid_choice",
+    )
+
+
+def _folded(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().casefold()
 
 
 def _path_target(model, path: str):

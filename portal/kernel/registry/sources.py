@@ -180,6 +180,27 @@ class Source(abc.ABC):
         not the subject's. Returns the corrected record.
         """
 
+    def clean_correction(self, subject, record_id: Any, field: str, value: Any) -> Any:
+        """The value ``correct`` would store, checked now; writes nothing.
+
+        For a customer's correction request before it is filed: ValidationError
+        with a message for the customer when ``correct`` would refuse the value
+        today, RecordNotFound for a record that is not the subject's. A source
+        that can only tell by writing checks that the field may be corrected.
+        """
+        self.editable_field(field)
+        return value
+
+    def editable_field(self, field: str) -> PersonalField:
+        """The declared field ``field``; ValidationError when it may not be corrected."""
+        personal_field = self.field(field)
+        if not personal_field.editable:
+            raise ValidationError(
+                {field: _("%(label)s cannot be corrected here.") % {"label": personal_field.label}},
+                code="not_editable",
+            )
+        return personal_field
+
     @abc.abstractmethod
     def erase(self, subject, category: Category | str, *, actor) -> int:
         """Erase the subject's data of one category; return the records changed.

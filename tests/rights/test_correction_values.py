@@ -1,0 +1,151 @@
+"""The correct value a customer types is checked when the request is filed, the way
+the correction itself will check it (APPI Art. 34, GDPR Art. 16): a choice by its
+label in either language, a date of birth that can be real, an end of service after
+its start, a phone number, a postal code and a reading in kana. The account page
+checks its own fields the same way."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone, translation
+
+from portal.kernel.models import Profile
+from rights.forms import CorrectionForm
+from tests.factories import ProfileFactory, RegistrationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def profile(db):
+    return ProfileFactory(
+        phone="03-1111-2222",
+        postal_code="100-0001",
+        full_name_kana="ヤマダ タロウ",
+        date_of_birth=dt.date(1980, 5, 17),
+        gender=Profile.Gender.FEMALE,
+    )
+
+
+def _filed(profile, field: str, value: str, *, language="en"):
+    """The correction form for ``field`` (ending the target) with ``value``."""
+    with translation.override(language):
+        targets = CorrectionForm(subject=profile.user).targets
+        target = next(t for t in targets if t.endswith(f"|{field}"))
+        form = CorrectionForm(
+            {"target": target, "new_value": value, "details": "Wrong."}, subject=profile.user
+        )
+        form.is_valid()
+        return form
+
+
+def _stored(form) -> str:
+    assert form.is_valid(), form.errors
+    return form.scope()["changes"][0]["new_value"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "language"),
+    [
+        ("male", "en"),
+        ("Male", "en"),
+        (" MALE ", "en"),
+        ("男性", "ja"),
+        ("Male", "ja"),
+        ("男性", "en"),
+    ],
+)
+def test_a_choice_is_taken_by_its_label_in_either_language(profile, typed, language):
+    assert _stored(_filed(profile, "gender", typed, language=language)) == "male"
+
+
+def test_a_choice_that_is_not_one_names_the_choices(profile):
+    form = _filed(profile, "gender", "男", language="ja")
+    assert not form.is_valid()
+    message = " ".join(form.errors["new_value"])
+    assert "男性" in message and "女性" in message and "male" not in message
+
+
+def test_the_review_line_shows_the_labels_not_the_codes(stepped_up_client, customer):
+    Profile.objects.update_or_create(
+        user=customer, defaults={"full_name": "佐藤 花子", "gender": Profile.Gender.FEMALE}
+    )
+    stepped_up_client.cookies["django_language"] = "ja"
+    with translation.override("ja"):
+        targets = CorrectionForm(subject=customer).targets
+    target = next(t for t in targets if t.endswith("|gender"))
+    response = stepped_up_client.post(
+        "/requests/new/correction/", {"target": target, "new_value": "男性", "details": "x"}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "「女性」から「男性」" in page
+    assert "female" not in page and "「male」" not in page
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("2999-01-01", "The date of birth is in the future."),
+        ("1850-01-01", "The date of birth is before 1900."),
+    ],
+)
+def test_a_date_of_birth_that_cannot_be_real_is_refused(profile, value, message):
+    form = _filed(profile, "date_of_birth", value)
+    assert form.errors["new_value"] == [message]
+
+
+def test_today_is_a_possible_date_of_birth(profile):
+    today = timezone.localdate().isoformat()
+    assert _stored(_filed(profile, "date_of_birth", today)) == today
+
+
+def test_an_end_of_service_before_its_start_is_refused_when_filed(profile):
+    RegistrationFactory(user=profile.user, started_on=dt.date(2021, 3, 1))
+    form = _filed(profile, "ended_on", "2000-01-01")
+    assert not form.is_valid() and "new_value" in form.errors
+    assert _stored(_filed(profile, "ended_on", "2024-02-29")) == "2024-02-29"
+
+
+@pytest.mark.parametrize(
+    ("field", "bad", "good"),
+    [
+        ("phone", "call me maybe", "０３－１２３４－５６７８"),
+        ("phone", "12", "+81 3-1234-5678"),
+        ("postal_code", "ABC", "〒100-0001"),
+        ("postal_code", "1000001!", "SW1A 1AA"),
+        ("full_name_kana", "alice", "ｻﾄｳ ﾊﾅｺ"),
+        ("full_name_kana", "佐藤", "さとう　はなこ"),
+    ],
+)
+def test_contact_details_that_cannot_be_the_item_are_refused(profile, field, bad, good):
+    refused = _filed(profile, field, bad)
+    assert not refused.is_valid() and "new_value" in refused.errors
+    assert _stored(_filed(profile, field, good)) == good
+
+
+def test_the_account_page_checks_the_same_rules(stepped_up_client, customer):
+    Profile.objects.get_or_create(user=customer, defaults={"full_name": "佐藤 花子"})
+    stepped_up_client.cookies["django_language"] = "en"
+    before = Profile.objects.values().get(user=customer)
+    response = stepped_up_client.post(
+        "/account/",
+        {
+            "save_profile": "1",
+            "full_name": "佐藤 花子",
+            "date_of_birth": "2099-01-01",
+            "phone": "call me maybe",
+            "postal_code": "ABC",
+            "full_name_kana": "alice",
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    for message in (
+        "The date of birth is in the future.",
+        "Enter a phone number in digits",
+        "Enter a postal code",
+        "Write the reading in kana",
+    ):
+        assert message in page
+    assert Profile.objects.values().get(user=customer) == before
