@@ -26,14 +26,17 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from portal.kernel import outbox
 from portal.kernel.audit import audit_log
+from portal.kernel.registry import Category
 from rights import workflow
 from rights.choices import Kind, Status
+from rights.retention.holds.selectors import held_categories, held_elsewhere
 
 from . import client
-from .models import ExternalSystem, HeldDecision, SystemTask
+from .models import ExternalSystem, HeldDecision, Operation, SystemTask
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +97,8 @@ def attempt(task_id: int) -> str:
     if not claimed:
         return "not due"
     task.refresh_from_db()
+    if task.operation == Operation.ERASE and not erasure_outside_holds(task):
+        return "done"
     try:
         answer = client.call(task.system, task.operation, payload(task), key=str(task.key))
     except client.Unavailable as error:
@@ -104,6 +109,38 @@ def attempt(task_id: int) -> str:
         _attempt_failed(task, str(error), final=True)
         return "failed"
     return answer_record(task, answer)
+
+
+def erasure_outside_holds(task: SystemTask) -> bool:
+    """Before an erasure goes out, leave out the categories a legal hold keeps now.
+
+    A hold placed after the task was planned still wins: the task's categories
+    are narrowed to what no hold keeps. False when nothing is left, and the task
+    is then settled as not applicable with the holds named in its note.
+    """
+    holds = held_elsewhere(task.request.subject, on=timezone.localdate())
+    held = held_categories(holds)
+    if not held:
+        return True
+    asked = task.instructions.get("categories")
+    if asked is None:
+        # Everything: what the system says it holds, or every category for a recipient.
+        asked = (task.system.categories if task.system else None) or Category.values
+    free = [c for c in asked if c not in held]
+    with transaction.atomic():
+        locked = SystemTask.objects.select_for_update().get(pk=task.pk)
+        if free:
+            locked.instructions = {**locked.instructions, "categories": free}
+            locked.save(update_fields=["instructions"])
+            task.instructions = locked.instructions
+            return True
+        locked.state = State.NOT_APPLICABLE
+        locked.next_attempt_at = None
+        locked.note = _("Not sent: kept under legal hold %(holds)s.") % {
+            "holds": ", ".join(str(hold) for hold in holds)
+        }
+        settle(locked, now=timezone.now())
+    return False
 
 
 def _attempt_failed(task: SystemTask, error: str, *, final: bool) -> None:

@@ -28,8 +28,8 @@ from portal.kernel.registry import Category
 from portal.kernel.roles import PRIVACY_OFFICER
 from rights.choices import Status
 
-from .dispatch import settle, task_failed
-from .models import ExternalSystem, SystemTask
+from .dispatch import erasure_outside_holds, settle, task_failed
+from .models import ExternalSystem, Operation, SystemTask
 
 State = SystemTask.State
 #: What a system's own service may report through the API, and the state it means.
@@ -82,6 +82,8 @@ def task_mail(task_id: int, *, reminder: bool = False) -> bool:
     if task is None or task.system is None or not task.system.privacy_contact:
         return False
     if not reminder and task.emailed_at is not None:
+        return False
+    if task.operation == Operation.ERASE and not erasure_outside_holds(task):
         return False
     send_templated_email(
         to=task.system.privacy_contact,

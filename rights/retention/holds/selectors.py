@@ -28,7 +28,7 @@ from django.db.models.lookups import IsNull, LessThan
 from django.utils import timezone
 
 from portal.kernel.models import ServiceRegistration
-from portal.kernel.registry import DELETE, ModelSource, Source
+from portal.kernel.registry import DELETE, Category, ModelSource, Source
 
 from .. import periods as dates
 from ..dryrun import in_dry_run
@@ -205,6 +205,32 @@ def held_subject_ids(subject_ids, *, on: dt.date | None = None) -> set[int]:
         .values_list("user_id", flat=True)
         .distinct()
     )
+    return held
+
+
+def held_elsewhere(subject, *, on: dt.date | None = None) -> list[LegalHold]:
+    """The staff holds in force that keep ``subject``'s data outside this database.
+
+    A system outside knows neither our services nor our records, so every hold
+    on the customer counts, and every hold on all customers of a service they
+    are registered with; a hold limited to named records of ours keeps nothing
+    elsewhere.
+    """
+    registered = ServiceRegistration.objects.filter(user=subject).values("service_id")
+    return [
+        hold
+        for hold in LegalHold.objects.active(on).filter(
+            Q(subject=subject) | Q(subject__isnull=True, service__in=registered)
+        )
+        if not hold.records
+    ]
+
+
+def held_categories(holds: Iterable[LegalHold]) -> set[str]:
+    """The categories ``holds`` keep (a hold naming none keeps every category)."""
+    held: set[str] = set()
+    for hold in holds:
+        held |= set(hold.categories or Category.values)
     return held
 
 

@@ -1,0 +1,149 @@
+"""A legal hold keeps data outside this database too, and a deletion limited to
+services leaves the data other systems hold about the customer as a whole alone.
+
+GDPR Art. 17(3)(e) (data needed for legal claims) and APPI Art. 35 exceptions:
+held data is not erased wherever it is, including at a connected system or a
+recipient told by e-mail (GDPR Art. 19). The external service is the test
+double on a loopback port; each test checks what it received and kept.
+"""
+
+import pytest
+from django.core import mail
+
+from rights.connectors import dispatch, notices
+from rights.connectors.models import SystemTask
+from rights.retention.holds.services import hold_place
+from tests.factories import ServiceFactory
+
+from .connector_support import (
+    api_system,
+    double_fixture,  # noqa: F401  (the fixture "double")
+    recipient_with_email_system,
+    seed_double,
+)
+from .retention_support import approve, customer_with_records, file_deletion
+
+pytestmark = pytest.mark.django_db
+State = SystemTask.State
+
+
+def _hold(officer, customer=None, **kwargs):
+    return hold_place(
+        actor=officer,
+        reason="Claim pending in court",
+        legal_basis="GDPR art. 17(3)(e)",
+        subject=customer,
+        **kwargs,
+    )
+
+
+def _approved(request, officer, capture, *, execute=True):
+    with capture(execute=execute):
+        approve(request, officer)
+    request.refresh_from_db()
+    return request
+
+
+def test_a_hold_on_the_customer_keeps_everything_at_the_external_service(
+    officer, double, django_capture_on_commit_callbacks
+):
+    customer = customer_with_records()
+    seed_double(double, customer)
+    api_system(double)
+    _hold(officer, customer)
+    request = file_deletion(customer, scope={"everything": True})
+    _approved(request, officer, django_capture_on_commit_callbacks)
+    assert not SystemTask.objects.filter(request=request).exists()
+    assert double.applied_count("erase") == 0
+    assert len(double.records_of(customer.email)) == 2
+
+
+def test_only_the_categories_no_hold_keeps_are_sent(
+    officer, double, django_capture_on_commit_callbacks
+):
+    customer = customer_with_records()
+    seed_double(double, customer)
+    api_system(double)
+    _hold(officer, customer, categories=["contact"])
+    request = file_deletion(customer, categories=["contact", "usage"])
+    _approved(request, officer, django_capture_on_commit_callbacks)
+    assert double.calls[-1]["payload"]["categories"] == ["usage"]
+    assert [r["category"] for r in double.records_of(customer.email)] == ["contact"]
+
+
+def test_a_hold_on_every_customer_of_their_service_counts_and_one_on_our_records_does_not(
+    officer, double, django_capture_on_commit_callbacks
+):
+    service = ServiceFactory(code="mobile", name="モバイル", name_en="Mobile")
+    customer = customer_with_records(service=service)
+    seed_double(double, customer)
+    api_system(double)
+    _hold(officer, customer, records=["portal.invoice:1"])
+    _hold(officer, service=service, categories=["usage"])
+    request = file_deletion(customer, categories=["contact", "usage"])
+    _approved(request, officer, django_capture_on_commit_callbacks)
+    assert double.calls[-1]["payload"]["categories"] == ["contact"]
+
+
+def test_a_deletion_limited_to_a_service_sends_nothing_outside(
+    officer, double, django_capture_on_commit_callbacks
+):
+    customer = customer_with_records()
+    seed_double(double, customer)
+    api_system(double)
+    recipient_with_email_system(customer, "Delivery Co", "privacy")
+    service = customer.service_registrations.get().service
+    request = file_deletion(customer, services=[service])
+    _approved(request, officer, django_capture_on_commit_callbacks)
+    assert not SystemTask.objects.filter(request=request).exists()
+    assert double.applied_count("erase") == 0
+    assert not any("privacy@partner.example" in m.to for m in mail.outbox)
+
+
+def test_a_hold_placed_after_planning_stops_the_call(
+    officer, double, django_capture_on_commit_callbacks
+):
+    customer = customer_with_records()
+    seed_double(double, customer)
+    api_system(double)
+    request = file_deletion(customer, categories=["contact", "usage"])
+    _approved(request, officer, django_capture_on_commit_callbacks, execute=False)
+    task = SystemTask.objects.get(request=request)
+    hold = _hold(officer, customer)
+    assert dispatch.attempt(task.pk) == "done"
+    task.refresh_from_db()
+    assert task.state == State.NOT_APPLICABLE
+    assert str(hold) in task.note
+    assert double.applied_count("erase") == 0
+    assert len(double.records_of(customer.email)) == 2
+
+
+def test_a_hold_placed_after_planning_narrows_the_call(
+    officer, double, django_capture_on_commit_callbacks
+):
+    customer = customer_with_records()
+    seed_double(double, customer)
+    api_system(double)
+    request = file_deletion(customer, categories=["contact", "usage"])
+    _approved(request, officer, django_capture_on_commit_callbacks, execute=False)
+    task = SystemTask.objects.get(request=request)
+    _hold(officer, customer, categories=["usage"])
+    assert dispatch.attempt(task.pk) == "done"
+    assert double.calls[-1]["payload"]["categories"] == ["contact"]
+    assert [r["category"] for r in double.records_of(customer.email)] == ["usage"]
+
+
+def test_a_hold_placed_before_the_e_mail_goes_out_keeps_the_subcontractor_from_erasing(
+    officer, django_capture_on_commit_callbacks
+):
+    customer = customer_with_records()
+    recipient_with_email_system(customer, "Delivery Co", "privacy")
+    request = file_deletion(customer, scope={"everything": True})
+    _approved(request, officer, django_capture_on_commit_callbacks, execute=False)
+    task = SystemTask.objects.get(request=request)
+    hold = _hold(officer, customer, categories=["identity", "contact"])
+    mail.outbox.clear()
+    assert notices.task_mail(task.pk) is False
+    assert mail.outbox == []
+    task.refresh_from_db()
+    assert task.state == State.NOT_APPLICABLE and str(hold) in task.note
