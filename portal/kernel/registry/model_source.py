@@ -6,7 +6,6 @@ correcting and erasing, all in a fixed number of queries per call.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -18,9 +17,7 @@ from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, Vali
 from django.db import models, transaction
 from django.db.models import Count, F, Q, Subquery, Sum, Value
 from django.db.models.functions import Lower, Replace
-from django.utils import translation
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
 from portal.kernel import encryption
 from portal.kernel.dates import parse_date
@@ -43,6 +40,7 @@ from .fields import (
     _restrictions,
 )
 from .sources import Source, _only_category
+from .typed import choice_code
 from .versions import RowVersion
 
 
@@ -374,7 +372,7 @@ class ModelSource(Source):
             new_value = None
         else:
             try:
-                new_value = model_field.to_python(_choice_code(model_field, value))
+                new_value = model_field.to_python(choice_code(model_field, value))
             except ValidationError as exc:
                 raise ValidationError({field: exc.messages}, code="invalid") from None
         if getattr(obj, model_field.attname) == new_value:
@@ -429,34 +427,6 @@ class ModelSource(Source):
             _total, per_model = qs.delete()
             return per_model.get(self.model._meta.label, 0)
         return qs.update(**{f.name: f.erase_to for f in erased_fields})
-
-
-def _choice_code(model_field, value):
-    """The stored code of a choice typed as its code or its label in any of the
-    site's languages (ignoring case and width); ValidationError naming the choices
-    for anything else. A field without choices gets ``value`` back."""
-    if not model_field.choices or not isinstance(value, str):
-        return value
-    codes = {str(code): code for code, _label in model_field.flatchoices}
-    if value in codes:
-        return codes[value]
-    typed = _folded(value)
-    for language, _name in settings.LANGUAGES:
-        with translation.override(language):
-            for code, label in model_field.flatchoices:
-                if typed in (_folded(str(code)), _folded(str(label))):
-                    return code
-    raise ValidationError(
-        {
-            model_field.name: _("Choose one of: %(choices)s.")
-            % {"choices": ", ".join(str(label) for code, label in model_field.flatchoices if code)}
-        },
-        code="invalid_choice",
-    )
-
-
-def _folded(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip().casefold()
 
 
 def _path_target(model, path: str):
