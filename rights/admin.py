@@ -28,7 +28,7 @@ from .admin_working_page import (
     scope_summary,
     timeline,
 )
-from .choices import Regime, RejectionGround
+from .choices import Regime, rejection_ground_choices
 from .connectors.admin import ConnectorAdminMixin
 from .disclosure.admin import DisclosureAdminMixin
 from .fee_admin import RequestFeeAdminMixin
@@ -397,7 +397,7 @@ class RightsRequestAdmin(
             **self.connector_context(obj, can_work=can_work),
             "can_work": can_work,
             "reason_required": sorted(workflow.REASON_REQUIRED),
-            "grounds": RejectionGround.choices,
+            "grounds": rejection_ground_choices(obj.kind),
             "regimes": Regime.choices,
             "extend_form": ExtendForm(),
             "assign_form": AssignForm(initial={"assignee": obj.assignee_id}),

@@ -72,6 +72,31 @@ class RejectionGround(models.TextChoices):
     OTHER = "other", _("Other (explained in the reason)")
 
 
+#: Grounds that may refuse any kind of request.
+_ANY_KIND = frozenset({RejectionGround.IDENTITY, RejectionGround.UNFOUNDED, RejectionGround.OTHER})
+#: APPI 32(2) and 33(2): harm, serious hindrance to business, another law.
+_APPI_33_2 = frozenset({RejectionGround.HARM, RejectionGround.BUSINESS, RejectionGround.OTHER_LAW})
+
+#: The grounds a refusal of each kind may rest on.
+REJECTION_GROUNDS = {
+    Kind.DISCLOSURE: _ANY_KIND | _APPI_33_2,
+    Kind.PURPOSE_NOTICE: _ANY_KIND | _APPI_33_2,
+    # APPI 34(1), GDPR 16: only where the content is untrue.
+    Kind.CORRECTION: _ANY_KIND | {RejectionGround.ACCURATE},
+    # APPI 35: the conditions for stopping are not met.
+    Kind.STOP_USE: _ANY_KIND | {RejectionGround.NO_GROUND},
+    Kind.STOP_PROVISION: _ANY_KIND | {RejectionGround.NO_GROUND},
+    # APPI 35, GDPR 17(3): no ground to erase, or a duty or claim to keep.
+    Kind.DELETION: _ANY_KIND | {RejectionGround.NO_GROUND, RejectionGround.RETENTION},
+}
+
+
+def rejection_ground_choices(kind: str) -> list[tuple[str, str]]:
+    """(value, label) of the grounds that may refuse a request of ``kind``, in order."""
+    allowed = REJECTION_GROUNDS.get(kind, _ANY_KIND)
+    return [(value, label) for value, label in RejectionGround.choices if value in allowed]
+
+
 class EventKind(models.TextChoices):
     TRANSITION = "transition", _("Status change")
     EXTENSION = "extension", _("Deadline extended")

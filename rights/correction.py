@@ -259,7 +259,7 @@ def correction_decide(
     to = outcome_status(granted=len(chosen), total=len(changes))
     with transaction.atomic():
         locked = lock_for_decision(request, {Kind.CORRECTION})
-        check_reason(to=to, reason=reason, ground=ground)
+        check_reason(kind=locked.kind, to=to, reason=reason, ground=ground)
         subject = locked.subject
         applied, declined = [], []
         for change in changes:

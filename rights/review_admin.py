@@ -11,7 +11,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from . import correction, stop_decisions
-from .choices import Kind, Regime, RejectionGround
+from .choices import Kind, Regime, RejectionGround, rejection_ground_choices
 from .review_decisions import DECIDABLE
 
 _GROUNDS = [("", "—"), *RejectionGround.choices]
@@ -69,7 +69,7 @@ class RequestDecisionAdminMixin:
 
     def decision_context(self, obj, *, can_work: bool) -> dict:
         decidable = can_work and obj.status in DECIDABLE and obj.subject_id is not None
-        context = {"decidable": decidable, "grounds": RejectionGround.choices}
+        context = {"decidable": decidable, "grounds": rejection_ground_choices(obj.kind)}
         if obj.kind == Kind.CORRECTION:
             context["correction_review"] = correction.review(obj) if obj.is_open else []
         elif obj.kind in (Kind.STOP_USE, Kind.STOP_PROVISION):

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from portal.kernel.audit import audit_log
 
 from . import api_events, deadlines
-from .choices import EventKind, PaymentStatus, RejectionGround, Status
+from .choices import REJECTION_GROUNDS, EventKind, Kind, PaymentStatus, RejectionGround, Status
 from .models import (
     OPEN_STATUSES,
     PAUSED_STATUSES,
@@ -143,6 +143,14 @@ def refresh_due_at(request: RightsRequest, *, now: dt.datetime | None = None) ->
     )
 
 
+def ground_refused(kind: str, ground: str) -> str:
+    """The message for a ground that cannot refuse a request of ``kind``."""
+    return _("“%(ground)s” is not a ground for refusing a request of this kind (%(kind)s).") % {
+        "ground": RejectionGround(ground).label,
+        "kind": Kind(kind).label,
+    }
+
+
 @transaction.atomic
 def transition(
     request: RightsRequest,
@@ -199,6 +207,8 @@ def transition(
         raise TransitionError(_("Please give a reason; the person will be told it."))
     if to == Status.REJECTED and ground not in RejectionGround.values:
         raise TransitionError(_("Choose the legal ground of the rejection."))
+    if ground and ground not in REJECTION_GROUNDS[locked.kind]:
+        raise TransitionError(ground_refused(locked.kind, ground))
 
     now = timezone.now()
     from_status = locked.status
