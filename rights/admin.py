@@ -313,15 +313,20 @@ class RightsRequestAdmin(
         obj = self._object_for_work(request, pk)
         form = AssignForm(request.POST)
         if form.is_valid():
+            assignee = form.cleaned_data["assignee"]
             try:
                 services.request_assign(
-                    requests=[obj],
-                    assignee=form.cleaned_data["assignee"],
-                    actor=request.user,
-                    http_request=request,
+                    requests=[obj], assignee=assignee, actor=request.user, http_request=request
                 )
             except ValidationError as error:
                 self._report(request, None, error)
+            else:
+                self.message_user(
+                    request,
+                    _("Assigned to %(who)s.") % {"who": assignee.email}
+                    if assignee
+                    else _("No one is assigned now."),
+                )
         else:
             self._report(request, form)
         return self._back(obj)

@@ -9,7 +9,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet, Value
 
 from portal.kernel.models import Service
-from portal.kernel.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER, staff_role
+from portal.kernel.roles import AUDITOR, PRIVACY_OFFICER, staff_role
 
 from .models import RequestEvent, RequestMessage, RightsRequest
 from .notice_text import event_outcome
@@ -29,20 +29,8 @@ def staff_services(user) -> QuerySet:
 
 
 def requests_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
-    """Requests a member of staff may see.
-
-    Officers and auditors see every request. A service handler sees requests
-    that concern one of their services, and requests that name no service
-    (they concern all of the customer's services) from customers registered
-    with one of their services. Anyone else sees none.
-    """
-    queryset = RightsRequest.objects.all() if queryset is None else queryset
-    role = staff_role(user)
-    if role in (PRIVACY_OFFICER, AUDITOR):
-        return queryset
-    if role != SERVICE_HANDLER:
-        return queryset.none()
-    return queryset.concerning_services(staff_services(user))
+    """Requests a member of staff may see (:meth:`RightsRequestQuerySet.visible_to`)."""
+    return (RightsRequest.objects.all() if queryset is None else queryset).visible_to(user)
 
 
 #: What a thread entry is, in ``timeline_entries``; events sort before messages of

@@ -183,6 +183,15 @@ def request_assign(*, requests, assignee, actor, http_request=None) -> int:
                 continue
             if assignee is not None and assignee.pk == locked.subject_id:
                 raise ValidationError(_("Staff may not process a request about themselves."))
+            visible = RightsRequest.objects.visible_to(assignee) if assignee else None
+            if visible is not None and not visible.filter(pk=locked.pk).exists():
+                raise ValidationError(
+                    _(
+                        "%(who)s cannot open %(reference)s: it concerns none of their "
+                        "services. Nothing was assigned."
+                    )
+                    % {"who": assignee.email, "reference": locked.reference}
+                )
             locked.assignee = assignee
             locked.save(update_fields=["assignee"])
             RequestEvent.objects.create(

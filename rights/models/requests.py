@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.dates import validate_time_zone
 from portal.kernel.fields import EncryptedJSONField, EncryptedTextField
-from portal.kernel.models import ServiceRegistration
+from portal.kernel.models import Service, ServiceRegistration
+from portal.kernel.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER, staff_role
 
 from ..choices import Channel, DeliveryMethod, Kind, PauseReason, Regime, RejectionGround, Status
 from ..deadlines import local_day, regime_time_zone
@@ -78,6 +79,23 @@ class RightsRequestQuerySet(models.QuerySet):
         )
         return self.filter(
             models.Exists(own) | (~models.Exists(any_service) & models.Exists(customer))
+        )
+
+    def visible_to(self, user):
+        """Requests a member of staff may see.
+
+        Officers and auditors see every request. A service handler sees requests
+        that concern one of their services (responsible or handler), and requests
+        that name no service (they concern all of the customer's services) from
+        customers registered with one of their services. Anyone else sees none.
+        """
+        role = staff_role(user)
+        if role in (PRIVACY_OFFICER, AUDITOR):
+            return self
+        if role != SERVICE_HANDLER:
+            return self.none()
+        return self.concerning_services(
+            Service.objects.filter(models.Q(responsible=user) | models.Q(handlers=user))
         )
 
     def overdue(self, now: dt.datetime | None = None):

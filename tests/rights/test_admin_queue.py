@@ -178,3 +178,42 @@ def test_auditor_reads_but_cannot_move_requests(client, auditor, customer, file_
     assert response.status_code == 403
     request.refresh_from_db()
     assert request.status == Status.SUBMITTED
+
+
+def test_a_request_is_not_assigned_to_a_handler_who_cannot_open_it(
+    officer_client, handler, customer
+):
+    """The queue's "assigned to me" must hold only requests the assignee can work on."""
+    from portal.kernel.models import Service
+    from rights.services import request_submit
+
+    mine = Service.objects.create(code="mine", name="Mine", responsible=handler)
+    other = Service.objects.create(
+        code="other", name="Other", responsible=UserFactory(is_staff=True)
+    )
+    own = request_submit(subject=customer, requester=customer, kind="deletion", services=[mine])
+    foreign = request_submit(
+        subject=customer, requester=customer, kind="deletion", services=[other]
+    )
+    officer_client.cookies["django_language"] = "en"
+    response = officer_client.post(
+        CHANGELIST,
+        {
+            "action": "assign_selected",
+            "_selected_action": [own.pk, foreign.pk],
+            "assignee": handler.pk,
+            "apply": "1",
+        },
+        follow=True,
+    )
+    shown = [str(m) for m in response.context["messages"]]
+    assert any(f"cannot open {foreign.reference}" in m for m in shown), shown
+    assert not RightsRequest.objects.filter(assignee=handler).exists()
+    assert not RequestEvent.objects.filter(kind="assignment").exists()
+
+    response = officer_client.post(
+        f"/admin/rights/rightsrequest/{own.pk}/assign/", {"assignee": handler.pk}, follow=True
+    )
+    assert f"Assigned to {handler.email}." in [str(m) for m in response.context["messages"]]
+    own.refresh_from_db()
+    assert own.assignee == handler
