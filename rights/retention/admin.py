@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -117,12 +118,19 @@ class HoldStatusFilter(admin.SimpleListFilter):
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("active", _("In force")), ("released", _("Released")), ("ended", _("Ended"))]
+        return [
+            ("active", _("In force")),
+            ("upcoming", _("Not started yet")),
+            ("released", _("Released")),
+            ("ended", _("Ended")),
+        ]
 
     def queryset(self, request, queryset):
         today = timezone.localdate()
         if self.value() == "active":
             return queryset & LegalHold.objects.active()
+        if self.value() == "upcoming":
+            return queryset.filter(released_at__isnull=True, starts_on__gt=today)
         if self.value() == "released":
             return queryset.filter(released_at__isnull=False)
         if self.value() == "ended":
@@ -227,8 +235,11 @@ class LegalHoldAdmin(admin.ModelAdmin):
     def state(self, obj):
         if obj.released_at:
             return _("Released")
-        if obj.ends_on and obj.ends_on < timezone.localdate():
+        today = timezone.localdate()
+        if obj.ends_on and obj.ends_on < today:
             return _("Ended")
+        if obj.starts_on > today:
+            return _("Starts on %(day)s") % {"day": date_format(obj.starts_on, "DATE_FORMAT")}
         return format_html('<strong class="rt-held">{}</strong>', _("In force"))
 
     @admin.display(description=_("erasures waiting for it"))

@@ -100,3 +100,23 @@ def test_the_subject_page_shows_what_is_held_and_until_when(
     assert "Order of the tax office" in html and "2027-03-31" in html
     assert "2036-03-31" in html and "会社法第432条第2項" in html
     assert DeferredErasure.objects.filter(subject=customer, status="pending").exists()
+
+
+def test_a_hold_that_starts_later_is_not_shown_in_force(officer_client, officer, customer):
+    from rights.retention.holds.services import hold_place
+
+    later = dt.date.today() + dt.timedelta(days=365)
+    hold = hold_place(
+        actor=officer,
+        reason="Order effective next year",
+        legal_basis="Court order",
+        subject=customer,
+        starts_on=later,
+    )
+    officer_client.cookies["django_language"] = "en"
+    page = officer_client.get("/admin/rights/legalhold/").content.decode()
+    assert "Starts on" in page and 'class="rt-held"' not in page
+    upcoming = officer_client.get("/admin/rights/legalhold/?state=upcoming")
+    assert [h.pk for h in upcoming.context["cl"].result_list] == [hold.pk]
+    active = officer_client.get("/admin/rights/legalhold/?state=active")
+    assert list(active.context["cl"].result_list) == []
