@@ -106,3 +106,57 @@ def test_fiscal_year_end_is_a_setting():
     from rights.retention.holds.selectors import fiscal_end_month
 
     assert fiscal_end_month() == 12
+
+
+def test_every_seeded_rule_is_valid_as_staff_would_save_it():
+    for rule in RetentionRule.objects.all():
+        rule.full_clean()
+
+
+def _form_data(rule: RetentionRule, **changes) -> dict:
+    from django.forms.models import model_to_dict
+
+    data = {k: "" if v is None else v for k, v in model_to_dict(rule).items()}
+    data["categories"] = "\n".join(rule.categories or []) if "categories" in data else ""
+    return {**data, **changes}
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"period_years": "99999999999"}, "period_years"),
+        ({"period_years": "101"}, "period_years"),
+        ({"period_days": "99999"}, "period_days"),
+        (
+            {
+                "obligation": "on",
+                "statute": "",
+                "statute_en": "",
+                "legal_basis": "",
+                "legal_basis_en": "",
+            },
+            "statute",
+        ),
+    ],
+)
+def test_a_rule_staff_cannot_mean_is_refused_and_nothing_changes(officer_client, changes, field):
+    """An absurd period made the retention sweep fail with an OverflowError."""
+    rule = RetentionRule.objects.get(code="usage-log")
+    before = RetentionRule.objects.values().get(pk=rule.pk)
+    officer_client.cookies["django_language"] = "en"
+    response = officer_client.post(
+        f"/admin/rights/retentionrule/{rule.pk}/change/", _form_data(rule, **changes)
+    )
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    assert RetentionRule.objects.values().get(pk=rule.pk) == before
+
+
+def test_a_sensible_change_of_a_rule_is_saved(officer_client):
+    rule = RetentionRule.objects.get(code="usage-log")
+    response = officer_client.post(
+        f"/admin/rights/retentionrule/{rule.pk}/change/", _form_data(rule, period_years="3")
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    rule.refresh_from_db()
+    assert rule.period_years == 3

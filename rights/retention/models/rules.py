@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.db import localized
 from portal.kernel.registry import Category
+
+#: The longest period a rule may set (the longest statutory period is 10 years).
+MAX_YEARS = 100
 
 
 class RetentionTrigger(models.TextChoices):
@@ -54,18 +59,28 @@ class RetentionRule(models.Model):
         help_text=_("The kind of data the rule is mainly about."),
     )
     period_years = models.PositiveSmallIntegerField(
-        _("years"), default=0, help_text=_("Length of the period: years …")
+        _("years"),
+        default=0,
+        validators=[MaxValueValidator(MAX_YEARS)],
+        help_text=_("Length of the period: years …"),
     )
     period_months = models.PositiveSmallIntegerField(
-        _("months"), default=0, help_text=_("… plus months …")
+        _("months"),
+        default=0,
+        validators=[MaxValueValidator(MAX_YEARS * 12)],
+        help_text=_("… plus months …"),
     )
     period_days = models.PositiveSmallIntegerField(
-        _("days"), default=0, help_text=_("… plus days. All zero: erased when the event happens.")
+        _("days"),
+        default=0,
+        validators=[MaxValueValidator(MAX_YEARS * 366)],
+        help_text=_("… plus days. All zero: erased when the event happens."),
     )
     loss_year_period_years = models.PositiveSmallIntegerField(
         _("years for loss years"),
         null=True,
         blank=True,
+        validators=[MaxValueValidator(MAX_YEARS)],
         help_text=_(
             "Fiscal-year rules only: the period in years for records of a fiscal year with a "
             "loss carried forward (Corporation Tax Act: 10). The loss years are the setting "
@@ -81,6 +96,7 @@ class RetentionRule(models.Model):
     trigger_offset_months = models.PositiveSmallIntegerField(
         _("months after the event"),
         default=0,
+        validators=[MaxValueValidator(MAX_YEARS * 12)],
         help_text=_(
             "The period starts this many months after the event, e.g. 2 months after the "
             "fiscal year's end (the filing deadline of the tax return)."
@@ -131,6 +147,22 @@ class RetentionRule(models.Model):
 
     def __str__(self):
         return f"{self.code}: {self.display_name}"
+
+    def clean(self):
+        super().clean()
+        if (
+            self.obligation
+            and not (self.statute or self.statute_en)
+            and not (self.legal_basis or self.legal_basis_en)
+        ):
+            raise ValidationError(
+                {
+                    "statute": _(
+                        "A legal obligation to keep names its law: give the statute or the "
+                        "legal basis, which customers are told."
+                    )
+                }
+            )
 
     @property
     def display_name(self) -> str:
