@@ -401,7 +401,7 @@ class RightsRequestAdmin(
             **self.identity_context(request, obj, can_work=can_work),
             **self.connector_context(obj, can_work=can_work),
             "can_work": can_work,
-            "reason_required": sorted(workflow.REASON_REQUIRED),
+            "reason_required": sorted(workflow.STAFF_REASON_REQUIRED),
             "grounds": rejection_ground_choices(obj.kind),
             "regimes": Regime.choices,
             "extend_form": ExtendForm(),

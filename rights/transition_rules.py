@@ -83,6 +83,9 @@ REASON_REQUIRED = {
     Status.PARTIALLY_COMPLETED,
     Status.EXPIRED,
 }
+#: Staff closing a request for the person (who asked by phone or letter) say why:
+#: the person is told it.
+STAFF_REASON_REQUIRED = REASON_REQUIRED | {Status.WITHDRAWN}
 
 #: Kinds whose outcome is decided on their review form (rights.correction,
 #: rights.stop_decisions), which applies what is approved and records it.

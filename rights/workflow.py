@@ -43,7 +43,7 @@ from .models import (
 )
 from .notifications import STATUS_CHANGED, notify, status_change_notified
 from .payment_transitions import payment_transition
-from .transition_rules import REASON_REQUIRED, TRANSITIONS, Role, refusal
+from .transition_rules import REASON_REQUIRED, STAFF_REASON_REQUIRED, TRANSITIONS, Role, refusal
 
 # The notice sent on entering a status (see rights.notifications).
 NOTICE_ON_ENTRY = {
@@ -203,7 +203,8 @@ def transition(
     if refused is not None:
         raise TransitionError(refused)
     reason = (reason or "").strip()
-    if to in REASON_REQUIRED and not reason:
+    required = STAFF_REASON_REQUIRED if role is Role.STAFF else REASON_REQUIRED
+    if to in required and not reason:
         raise TransitionError(_("Please give a reason; the person will be told it."))
     if to == Status.REJECTED and ground not in RejectionGround.values:
         raise TransitionError(_("Choose the legal ground of the rejection."))

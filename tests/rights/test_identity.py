@@ -254,7 +254,7 @@ def test_documents_of_a_request_withdrawn_undecided_also_go(
 ):
     from rights.workflow import transition
 
-    transition(filed, to=Status.WITHDRAWN, actor=officer)
+    transition(filed, to=Status.WITHDRAWN, actor=officer, reason="The person asked by letter.")
     with django_capture_on_commit_callbacks(execute=True):
         run_purge(today=timezone.localdate() + dt.timedelta(days=31))
     assert not IdentityDocument.objects.filter(destroyed_at__isnull=True).exists()

@@ -490,3 +490,20 @@ def test_a_pending_identity_holds_back_the_review_button(officer_client, officer
     allowed = workflow.allowed_transitions(request, officer)
     assert [s for s, _label in page.context["allowed"]] == allowed
     assert allowed == [Status.REJECTED, Status.WITHDRAWN, Status.EXPIRED]
+
+
+def test_staff_withdrawing_for_the_person_say_why(officer, customer, file_request):
+    """The person is told why their request was closed; a customer withdrawing their
+    own request needs no reason."""
+    request = file_request(customer)
+    with pytest.raises(workflow.TransitionError, match="reason"):
+        workflow.transition(request, to=Status.WITHDRAWN, actor=officer, reason="  ")
+    request.refresh_from_db()
+    assert request.status == Status.SUBMITTED
+    workflow.transition(
+        request, to=Status.WITHDRAWN, actor=officer, reason="The person asked by phone."
+    )
+    assert request.status == Status.WITHDRAWN
+    own = file_request(customer)
+    workflow.transition(own, to=Status.WITHDRAWN, actor=customer)
+    assert own.status == Status.WITHDRAWN
