@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,13 +34,16 @@ from .choices import Regime, rejection_ground_choices
 from .connectors.admin import ConnectorAdminMixin
 from .disclosure.admin import DisclosureAdminMixin
 from .fee_admin import RequestFeeAdminMixin
-from .models import RightsRequest
+from .models import Payment, RightsRequest
 from .reports import admin_pages as report_pages
 from .requesters.admin import IdentityAdminMixin
 from .retention.plan_admin import ErasurePlanAdminMixin
 from .review_admin import RequestDecisionAdminMixin
 from .selectors import STAFF, sees_all_services, visible_messages
 from .uploads import download_response
+
+#: A request's reference as staff type it: R-000009, r9, R000009.
+_REFERENCE = re.compile(r"R-?0*([0-9]{1,9})", re.IGNORECASE)
 
 
 @admin.register(RightsRequest)
@@ -68,10 +73,25 @@ class RightsRequestAdmin(
     # which no index serves) and the composite index "rights_queue_due_id" reads it.
     ordering = ["due_at", "id"]
     search_fields = ["subject__email", "=id"]
+    search_help_text = _("A reference (R-000009), a payment reference or an e-mail address.")
     show_full_result_count = False
     paginator = CappedCountPaginator
     list_per_page = 50
     actions = ["assign_selected"]
+
+    def get_search_results(self, request, queryset, search_term):
+        """A request's reference as shown everywhere (R-000009) finds it, and so does
+        the payment reference of one of its fees."""
+        term = unicodedata.normalize("NFKC", search_term).strip()
+        reference = _REFERENCE.fullmatch(term)
+        if reference:
+            return queryset.filter(pk=int(reference[1])), False
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        if term:
+            paid = Payment.objects.filter(reference__iexact=term).values("request_id")
+            found |= queryset.filter(pk__in=paid)
+        return found, duplicates
+
     change_form_template = "admin/rights/rightsrequest/change_form.html"
     readonly_fields = [
         "reference",

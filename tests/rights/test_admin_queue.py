@@ -217,3 +217,33 @@ def test_a_request_is_not_assigned_to_a_handler_who_cannot_open_it(
     assert f"Assigned to {handler.email}." in [str(m) for m in response.context["messages"]]
     own.refresh_from_db()
     assert own.assignee == handler
+
+
+@pytest.mark.parametrize("typed", ["{ref}", "{ref_lower}", "R{pk}", "Ｒ－{padded}", " {ref} "])
+def test_the_queue_finds_a_request_by_the_reference_shown_everywhere(
+    officer_client, customer, file_request, typed
+):
+    request, other = file_request(customer), file_request(customer)
+    term = typed.format(
+        ref=request.reference,
+        ref_lower=request.reference.lower(),
+        pk=request.pk,
+        padded=f"{request.pk:06d}",
+    )
+    response = officer_client.get(CHANGELIST, {"q": term})
+    assert [r.pk for r in response.context["cl"].result_list] == [request.pk]
+    assert other.pk != request.pk
+
+
+def test_the_queue_finds_a_request_by_a_fees_payment_reference(
+    officer_client, officer, customer, file_request
+):
+    from rights import fees
+    from tests.rights.fee_support import in_review, publish
+
+    publish(amount=1000)
+    request = in_review(file_request, customer, officer)
+    payment = fees.fee_request(request=request, actor=officer)
+    file_request(customer)
+    response = officer_client.get(CHANGELIST, {"q": payment.reference})
+    assert [r.pk for r in response.context["cl"].result_list] == [request.pk]
