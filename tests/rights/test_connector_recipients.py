@@ -65,6 +65,7 @@ def test_a_deletion_tells_both_recipients_and_completes_once_both_confirmed(
         "privacy-yamato@partner.example",
     ]
     assert customer_with_two_recipients.email in messages[0].body
+    assert "データの種類: 連絡先\n" in messages[0].body  # the label, not a Python list
     assert request.status == Status.IN_PROGRESS
 
     first, second = _links(messages)
