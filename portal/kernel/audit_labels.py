@@ -86,6 +86,7 @@ ACTION_LABELS = {
     "request.transition": _("Request status changed"),
     "request.unfounded": _("Request marked unfounded"),
     "retention.erased": _("Erased by retention"),
+    "retention.rule_saved": _("Retention rule saved"),
     "staff.created": _("Staff member created"),
     "staff.exported_audit_events": _("Audit trail exported"),
     "staff.viewed_attachment": _("Viewed an attachment"),

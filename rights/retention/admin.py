@@ -28,6 +28,7 @@ from .models import (
     RetentionRule,
     RetentionRun,
 )
+from .rule_changes import rule_save
 from .texts import period_text, retention_sentence
 
 # -- rules ---------------------------------------------------------------------------------
@@ -85,6 +86,9 @@ class RetentionRuleAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        rule_save(rule=obj, actor=request.user, http_request=request)
 
     @admin.display(description=_("name"))
     def display_name(self, obj):

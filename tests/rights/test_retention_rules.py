@@ -160,3 +160,17 @@ def test_a_sensible_change_of_a_rule_is_saved(officer_client):
     assert response.status_code == 302, response.context["adminform"].form.errors
     rule.refresh_from_db()
     assert rule.period_years == 3
+
+
+def test_a_change_of_a_rule_is_in_the_audit_trail_with_the_fields_changed(
+    officer_client, officer
+):
+    from portal.kernel.models import AuditEvent
+
+    rule = RetentionRule.objects.get(code="usage-log")
+    officer_client.post(
+        f"/admin/rights/retentionrule/{rule.pk}/change/", _form_data(rule, period_years="3")
+    )
+    event = AuditEvent.objects.get(action="retention.rule_saved")
+    assert event.actor == officer
+    assert event.details == {"created": False, "code": "usage-log", "fields": ["period_years"]}
