@@ -301,6 +301,11 @@ class FeeScheduleAdmin(admin.ModelAdmin):
             obj.effective_until is None or obj.effective_until >= today
         )
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "amount":
+            kwargs["min_value"] = 1  # the form's own bound, not the column's 0
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change):
         fees.fee_schedule_save(schedule=obj, actor=request.user, http_request=request)
 

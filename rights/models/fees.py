@@ -10,6 +10,7 @@ import datetime as dt
 import pgtrigger
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -99,6 +100,7 @@ class FeeSchedule(models.Model):
     )
     amount = models.PositiveIntegerField(
         _("amount (JPY)"),
+        validators=[MinValueValidator(1, _("A fee is at least ¥1; a free request has no fee."))],
         help_text=_("In yen, tax included; reasonable in light of the actual cost (APPI art. 38)."),
     )
     effective_from = models.DateField(
@@ -136,12 +138,20 @@ class FeeSchedule(models.Model):
             models.CheckConstraint(
                 condition=models.Q(kind__in=sorted(CHARGEABLE_KINDS)),
                 name="rights_fee_chargeable_kind",
+                violation_error_message=_(
+                    "Only a notice of purposes or a disclosure may be charged (APPI art. 38)."
+                ),
             ),
-            models.CheckConstraint(condition=models.Q(amount__gt=0), name="rights_fee_positive"),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0),
+                name="rights_fee_positive",
+                violation_error_message=_("A fee is at least ¥1; a free request has no fee."),
+            ),
             models.CheckConstraint(
                 condition=models.Q(effective_until__isnull=True)
                 | models.Q(effective_until__gte=models.F("effective_from")),
                 name="rights_fee_dates_in_order",
+                violation_error_message=_("The last day cannot be before the first day."),
             ),
         ]
 

@@ -175,3 +175,28 @@ def test_auditor_sees_the_fee_but_cannot_act(client, auditor, officer, customer,
     assert response.status_code == 403
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.PENDING
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"amount": "0"}, "greater than or equal to 1."),
+        ({"amount": "-100"}, "greater than or equal to 1."),
+    ],
+)
+def test_a_fee_staff_cannot_mean_is_refused_in_words(officer_client, changes, message):
+    officer_client.cookies["django_language"] = "en"
+    form = {
+        "kind": Kind.DISCLOSURE,
+        "regime": Regime.APPI,
+        "basis": "published",
+        "delivery_method": "",
+        "amount": "1000",
+        "effective_from": SINCE.isoformat(),
+        "note": "",
+    }
+    response = officer_client.post("/admin/rights/feeschedule/add/", {**form, **changes})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert message in page and "is violated" not in page
+    assert not FeeSchedule.objects.exists()

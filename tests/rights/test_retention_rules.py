@@ -162,9 +162,7 @@ def test_a_sensible_change_of_a_rule_is_saved(officer_client):
     assert rule.period_years == 3
 
 
-def test_a_change_of_a_rule_is_in_the_audit_trail_with_the_fields_changed(
-    officer_client, officer
-):
+def test_a_change_of_a_rule_is_in_the_audit_trail_with_the_fields_changed(officer_client, officer):
     from portal.kernel.models import AuditEvent
 
     rule = RetentionRule.objects.get(code="usage-log")
