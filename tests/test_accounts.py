@@ -135,6 +135,13 @@ def test_logout_is_post_and_audited(client, customer):
     assert AuditEvent.objects.filter(action="auth.logout", actor=customer).exists()
 
 
+def test_logout_says_so_on_the_page_it_lands_on(client, customer):
+    client.force_login(customer)
+    client.cookies["django_language"] = "ja"
+    page = client.post("/accounts/logout/", follow=True).content.decode()
+    assert "ログアウトしました。" in page
+
+
 def test_password_reset_link_sets_a_new_password(
     client, customer, django_capture_on_commit_callbacks
 ):
