@@ -94,11 +94,13 @@ def _shown(change: dict, key: str) -> str:
     return display(str(change.get("source", "")), str(change.get("field", "")), value)
 
 
-def _what(kind, *, categories, scope, delivery_method, changes) -> list[str]:
+def _what(kind, *, categories, scope, delivery_method, changes, services) -> list[str]:
     everything = bool(scope.get("everything"))
     lines: list[str] = []
     if kind == Kind.DISCLOSURE:
-        if not categories:
+        if not categories and services:
+            lines.append(_("A copy of every kind of data we hold about you in these services."))
+        elif not categories:
             lines.append(_("A copy of everything we hold about you: every kind of data."))
         else:
             lines.append(_("A copy of the data we hold about you."))
@@ -248,6 +250,7 @@ def request_summary(
             scope=scope,
             delivery_method=delivery_method,
             changes=scope.get("changes") or [],
+            services=bool(services),
         ),
         services=_services_text(
             kind, service_labels=[s.display_name for s in services], scope=scope

@@ -144,3 +144,32 @@ def test_the_page_shows_the_recipients_delivery_fee_deadline_and_steps(stepped_u
     assert "Paper by post" in page
     assert "Expected answer" in page
     assert "Fee</dt>" in page
+
+
+def test_a_disclosure_of_some_services_does_not_promise_everything(customer):
+    from rights.summary import summary_of
+    from tests.factories import RegistrationFactory, ServiceFactory
+
+    service = ServiceFactory(code="mobile", name="モバイル", name_en="Mobile")
+    RegistrationFactory(user=customer, service=service)
+    request = request_submit(
+        subject=customer,
+        requester=customer,
+        kind=Kind.DISCLOSURE,
+        services=[service],
+        delivery_method="electronic",
+    )
+    with translation.override("en"):
+        summary = summary_of(request)
+    assert summary.what[0] == "A copy of every kind of data we hold about you in these services."
+    assert summary.services == "Only these services: Mobile."
+
+
+def test_the_review_page_labels_what_the_customer_wrote_as_theirs(stepped_up_client):
+    stepped_up_client.cookies["django_language"] = "ja"
+    response = stepped_up_client.post(
+        "/requests/new/purpose_notice/",
+        {"delivery_method": "electronic", "details": "郵送ではなく電子でお願いします。"},
+    )
+    page = response.content.decode()
+    assert "請求に添えて書かれた内容" in page and "お客様情報" not in page
