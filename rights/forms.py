@@ -82,8 +82,10 @@ class RequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Anything that helps us handle your request."),
     )
-    confirm_duplicate = forms.BooleanField(
-        required=False, widget=forms.HiddenInput, label=_("File anyway")
+    #: The open requests like this one that the customer saw on the review page and
+    #: chose to file anyway (their ids, comma-separated).
+    confirm_duplicate = forms.CharField(
+        required=False, max_length=200, widget=forms.HiddenInput, label=_("File anyway")
     )
 
     def __init__(self, *args, subject, **kwargs):
@@ -104,6 +106,11 @@ class RequestForm(forms.Form):
             )
         # The kind's own questions first, the free-text details last.
         self.order_fields([name for name in self.fields if name != "details"] + ["details"])
+
+    def confirmed_duplicates(self) -> set[int]:
+        """Ids of the open requests the customer chose to file this one beside."""
+        text = self.cleaned_data.get("confirm_duplicate") or ""
+        return {int(part) for part in text.split(",") if part.strip().isdigit()}
 
     def scope(self) -> dict:
         return {}

@@ -104,6 +104,37 @@ def request_submit(
     return request
 
 
+class DuplicateRequest(Exception):
+    """Open requests like the one being filed that the person has not seen yet."""
+
+    def __init__(self, duplicates):
+        super().__init__("open requests of the same kind and scope")
+        self.duplicates = duplicates
+
+
+def request_file(*, confirmed_duplicates=frozenset(), **submit) -> RightsRequest:
+    """File a request the person has reviewed (:func:`request_submit`'s arguments).
+
+    Raises :class:`DuplicateRequest` when an open request of the same kind and
+    scope exists that the person did not confirm filing beside: checked with the
+    person's row locked, so two submissions at once file one request and show
+    the other the duplicate.
+    """
+    subject = submit["subject"]
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().filter(pk=subject.pk).first()
+        duplicates = open_duplicates(
+            subject=subject,
+            kind=submit["kind"],
+            services=submit.get("services") or (),
+            categories=submit.get("categories"),
+            scope=submit.get("scope"),
+        )
+        if {d.pk for d in duplicates} - set(confirmed_duplicates):
+            raise DuplicateRequest(duplicates)
+        return request_submit(**submit)
+
+
 def open_duplicates(*, subject, kind: str, services=(), categories=None, scope=None):
     """Open requests of the same kind and scope by the same person."""
     wanted_services = sorted(s.pk for s in services)

@@ -138,29 +138,34 @@ def request_create(request, kind):
         if any(name not in form.review_only for name in form.errors):
             return _render_form(request, form, kind)
         return _render_review(request, form, kind, duplicates=[])
-    duplicates = services.open_duplicates(
-        subject=request.user,
-        kind=kind,
-        services=form.services(),
-        categories=form.categories(),
-        scope=form.scope(),
-    )
-    if step != STEP_FILE or (duplicates and not form.cleaned_data.get("confirm_duplicate")):
-        # Filing an open duplicate needs the explicit click on the review page.
+    if step != STEP_FILE:
+        duplicates = services.open_duplicates(
+            subject=request.user,
+            kind=kind,
+            services=form.services(),
+            categories=form.categories(),
+            scope=form.scope(),
+        )
         return _render_review(request, form, kind, duplicates=duplicates)
-    filed = services.request_submit(
-        subject=request.user,
-        requester=request.user,
-        kind=kind,
-        services=form.services(),
-        categories=form.categories(),
-        scope=form.scope(),
-        details=form.cleaned_data.get("details", ""),
-        delivery_method=form.cleaned_data.get("delivery_method", ""),
-        organisation=form.cleaned_data.get("organisation"),
-        actor=request.user,
-        http_request=request,
-    )
+    try:
+        # Filing beside an open duplicate needs the explicit click on the review page
+        # that showed it.
+        filed = services.request_file(
+            confirmed_duplicates=form.confirmed_duplicates(),
+            subject=request.user,
+            requester=request.user,
+            kind=kind,
+            services=form.services(),
+            categories=form.categories(),
+            scope=form.scope(),
+            details=form.cleaned_data.get("details", ""),
+            delivery_method=form.cleaned_data.get("delivery_method", ""),
+            organisation=form.cleaned_data.get("organisation"),
+            actor=request.user,
+            http_request=request,
+        )
+    except services.DuplicateRequest as duplicate:
+        return _render_review(request, form, kind, duplicates=duplicate.duplicates)
     evidence = form.cleaned_data.get("evidence")
     if evidence:
         services.message_post(
