@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from portal.kernel.audit import audit_log
 from portal.kernel.company import setting_in_language
 from portal.kernel.decorators import step_up_required
+from portal.kernel.stepup import kept_form
 
 from . import fees, services, workflow
 from .choices import CHARGEABLE_KINDS, Kind, PaymentStatus, Status
@@ -125,8 +126,10 @@ def request_create(request, kind):
     if form_class is None:
         raise Http404
     service = _chosen_service(request) if request.method == "GET" else None
+    # On a GET, what the customer typed before their code check ran out, if anything.
+    data = request.POST if request.method == "POST" else kept_form(request)
     form = form_class(
-        request.POST or None,
+        data or None,
         request.FILES or None,
         subject=request.user,
         initial={"services": [service.pk]} if service else None,
@@ -229,7 +232,8 @@ def request_detail(request, pk):
         customer_role(rights_request, request.user),
         thread_page=request.GET.get("page"),
     )
-    form = MessageForm(request.POST or None, request.FILES or None)
+    data = request.POST if request.method == "POST" else kept_form(request)
+    form = MessageForm(data or None, request.FILES or None)
     if request.method == "POST":
         if not view.can_write:
             messages.error(request, _("Only whoever filed the request writes in its thread."))

@@ -188,11 +188,11 @@ def step_up(request):
 @require_http_methods(["GET", "POST"])
 def account(request):
     profile, _created = Profile.objects.get_or_create(user=request.user)
-    profile_form = ProfileForm(
-        request.POST if "save_profile" in request.POST else None, instance=profile
-    )
+    # On a GET, what the customer typed before their code check ran out, if anything.
+    data = request.POST if request.method == "POST" else stepup.kept_form(request) or {}
+    profile_form = ProfileForm(data if "save_profile" in data else None, instance=profile)
     language_form = AccountLanguageForm(
-        request.POST if "save_language" in request.POST else None, instance=request.user
+        data if "save_language" in data else None, instance=request.user
     )
     if request.method == "POST":
         if "save_profile" in request.POST and profile_form.is_valid():

@@ -3,15 +3,25 @@
 from functools import wraps
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from .stepup import step_up_is_fresh
+from .stepup import keep_form, step_up_is_fresh
 
 
 def _to_code_page(request):
+    if request.method == "POST":
+        # The check ran out while the customer typed: what they sent waits for them.
+        keep_form(request)
+        messages.info(
+            request,
+            _("What you typed is kept: confirm it is you, then check it and send it again.")
+            + (" " + _("Attach your file again.") if request.FILES else ""),
+        )
     query = urlencode({"next": request.get_full_path()})
     return redirect(f"{reverse('portal:step_up')}?{query}")
 

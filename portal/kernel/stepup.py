@@ -7,6 +7,7 @@ the freshness test :func:`portal.kernel.decorators.step_up_required` asks.
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from dataclasses import dataclass
@@ -14,14 +15,19 @@ from dataclasses import dataclass
 import django_otp
 from django.conf import settings
 from django.db import transaction
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.models import Device
 
+from . import encryption
 from .audit import audit_log
 from .models import CustomerEmailDevice, CustomerTOTPDevice, User
 
 STEP_UP_SESSION_KEY = "portal_step_up_at"
+KEPT_FORM_SESSION_KEY = "portal_kept_form"
+#: A form kept across the code check is given back within this many seconds.
+KEPT_FORM_MAX_AGE = 60 * 60
 
 
 def email_device_for(user: User) -> CustomerEmailDevice:
@@ -133,3 +139,32 @@ def totp_device_remove(*, request, user: User) -> None:
         deleted, _rows = CustomerTOTPDevice.objects.filter(user=user).delete()
         if deleted:
             audit_log(action="otp.totp_removed", actor=user, target=user, request=request)
+
+
+def keep_form(request) -> None:
+    """Keep what a POST sent (not its files) for the same page after the code check.
+
+    A customer whose check ran out while typing would otherwise find the form
+    empty. Sealed with the field encryption key, as it may hold personal data
+    and sessions are stored in the database.
+    """
+    data = {key: values for key, values in request.POST.lists() if key != "csrfmiddlewaretoken"}
+    request.session[KEPT_FORM_SESSION_KEY] = {
+        "path": request.path,
+        "at": time.time(),
+        "data": encryption.encrypt(json.dumps(data)),
+    }
+
+
+def kept_form(request) -> QueryDict | None:
+    """What :func:`keep_form` kept for this page, given back once; None otherwise."""
+    kept = request.session.get(KEPT_FORM_SESSION_KEY)
+    if not kept or kept.get("path") != request.path:
+        return None
+    del request.session[KEPT_FORM_SESSION_KEY]
+    if time.time() - float(kept.get("at", 0)) > KEPT_FORM_MAX_AGE:
+        return None
+    data = QueryDict(mutable=True)
+    for key, values in json.loads(encryption.decrypt(kept["data"])).items():
+        data.setlist(key, values)
+    return data
