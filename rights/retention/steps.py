@@ -24,7 +24,7 @@ from .dryrun import in_dry_run
 from .holds import keep_until as K
 from .holds import selectors as H
 from .ledger import ledger_record
-from .models import DeferredErasure, ErasureLedgerEntry
+from .models import DeferredErasure, ErasureLedgerEntry, LegalHold
 from .scope import rules_by_code, services_q
 
 Step = DeferredErasure
@@ -62,15 +62,15 @@ def step_claimed(step_id: int) -> Iterator[bool]:
 
 
 def _held_until(step: Step, source: Source, rules, holds, today) -> tuple:
-    """(first day something still held may go, the binding open hold, the rule that keeps
-    it until then) for what remains."""
+    """(first day something still held may go, the binding open hold, what keeps it until
+    then: a dated hold or a rule) for what remains."""
     scope = _step_scope(step, source)
     remaining = source.queryset(step.subject).filter(scope)
     erased = H.already_erased_q(source, step.category)
     if erased is not None:
         remaining = remaining.exclude(erased)
     days: list[dt.date] = []
-    binding: dict = {}  # first day -> the rule that keeps records until then
+    binding: dict = {}  # first day -> the hold or rule that keeps records until then
     open_hold = None
     for hold in holds:
         if not remaining.filter(H.hold_q(hold, source, step.category)).exists():
@@ -79,6 +79,7 @@ def _held_until(step: Step, source: Source, rules, holds, today) -> tuple:
             open_hold = open_hold or hold
         else:
             days.append(hold.ends_on + dt.timedelta(days=1))
+            binding.setdefault(hold.ends_on + dt.timedelta(days=1), hold)
     obligations = [rule for rule in rules if rule.obligation]
     if obligations:
         field = H.record_date_field(source)
@@ -90,7 +91,7 @@ def _held_until(step: Step, source: Source, rules, holds, today) -> tuple:
         for until, rule in K.rules_keep_until(obligations, source, step.subject, rows):
             if until is not None:
                 days.append(until + dt.timedelta(days=1))
-                binding[until + dt.timedelta(days=1)] = rule
+                binding.setdefault(until + dt.timedelta(days=1), rule)
     if open_hold is not None:
         return None, open_hold, None
     first = min(days) if days else None
@@ -131,16 +132,25 @@ def step_execute(
                 free &= ~erased_q
             with registry.restricted({source.key: free}):
                 count = source.erase(step.subject, step.category, actor=None)
-            not_before, open_hold, rule = _held_until(step, source, rules, holds, today)
+            not_before, open_hold, kept_by = _held_until(step, source, rules, holds, today)
             still_held = open_hold is not None or not_before is not None
             locked = Step.objects.select_for_update().get(pk=step.pk)
             locked.erased += count
             if still_held:
+                # What keeps the rest now: a hold released since no longer names it.
+                # (An address kept for the final notice keeps its own reason.)
+                keeper = open_hold or kept_by
                 locked.not_before = not_before
-                locked.legal_hold = open_hold or locked.legal_hold
-                if locked.reason == Step.Reason.REQUEST:
-                    locked.reason = Step.Reason.HOLD if open_hold else Step.Reason.RETENTION
-                    locked.rule = None if open_hold else rule
+                if locked.reason == Step.Reason.NOTICE:
+                    locked.legal_hold = open_hold or locked.legal_hold
+                elif isinstance(keeper, LegalHold):
+                    locked.reason, locked.legal_hold, locked.rule = Step.Reason.HOLD, keeper, None
+                elif keeper is not None:
+                    locked.reason, locked.legal_hold, locked.rule = (
+                        Step.Reason.RETENTION,
+                        None,
+                        keeper,
+                    )
             else:
                 locked.status = Step.Status.DONE
                 locked.done_at = timezone.now()

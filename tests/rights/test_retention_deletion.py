@@ -392,3 +392,32 @@ def test_kept_data_of_an_open_account_restricts_only_the_purposes_using_it_gdpr_
         assert may_use(customer, "inquiries")
         assert may_use(customer, "service_notices")
     assert "利用を制限" in _statement(request)
+
+
+def test_once_a_hold_is_released_the_rule_that_still_keeps_data_is_named(
+    officer, django_capture_on_commit_callbacks
+):
+    """Companies Act art. 432(2): invoices under an open hold are planned as kept by the
+    hold; once it is released the step names the rule that keeps them, not the hold."""
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer = customer_with_records(invoices=[(2025, 4, 30)])
+        hold = hold_place(
+            actor=officer,
+            subject=customer,
+            reason="Claim about a refund",
+            legal_basis="GDPR art. 17(3)(e); litigation",
+        )
+        request = file_deletion(customer, categories=["transactions"])
+        with django_capture_on_commit_callbacks(execute=True):
+            approve(request, officer)
+        step = DeferredErasure.objects.get(source="portal.invoice")
+        assert (step.reason, step.legal_hold, step.rule) == ("hold", hold, None)
+
+    with time_machine.travel(at(2027, 1, 1), tick=False):
+        hold_release(hold=hold, actor=officer, reason="Settled")
+        jobs.run_deferred()
+    step.refresh_from_db()
+    assert Invoice.objects.filter(user=customer).count() == 1
+    assert step.status == DeferredErasure.Status.PENDING
+    assert (step.reason, step.legal_hold, step.rule.code) == ("retention", None, "accounting-books")
+    assert step.not_before == dt.date(2036, 4, 1)
