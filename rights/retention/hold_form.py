@@ -9,13 +9,14 @@ when staff pick another customer), so a record of someone else cannot be chosen.
 from __future__ import annotations
 
 from django import forms
-from django.utils import formats
+from django.core.exceptions import ValidationError
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.registry import Category, ModelSource, registry
 
 from .holds import selectors as H
-from .holds.services import check_records
+from .holds.services import check_new_hold, check_records
 from .models import LegalHold
 from .scope import is_account_source
 
@@ -94,3 +95,21 @@ class LegalHoldForm(forms.ModelForm):
 
     def clean_records(self):
         return check_records(self.cleaned_data["records"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        candidate = LegalHold(
+            subject=cleaned.get("subject"),
+            service=cleaned.get("service"),
+            categories=sorted(set(cleaned.get("categories") or [])),
+            records=cleaned.get("records") or [],
+            starts_on=cleaned.get("starts_on") or timezone.localdate(),
+            ends_on=cleaned.get("ends_on"),
+        )
+        try:
+            check_new_hold(candidate)
+        except ValidationError as error:
+            self.add_error(None, error)
+        return cleaned

@@ -120,3 +120,30 @@ def test_a_hold_that_starts_later_is_not_shown_in_force(officer_client, officer,
     assert [h.pk for h in upcoming.context["cl"].result_list] == [hold.pk]
     active = officer_client.get("/admin/rights/legalhold/?state=active")
     assert list(active.context["cl"].result_list) == []
+
+
+def test_a_hold_that_would_keep_nothing_is_refused_with_a_message(officer_client, customer):
+    officer_client.cookies["django_language"] = "en"
+    form = {
+        "subject": customer.pk,
+        "categories": ["usage"],
+        "reason": "Claim filed at the Tokyo District Court",
+        "legal_basis": "GDPR art. 17(3)(e)",
+        "starts_on": "2019-01-01",
+        "ends_on": "2020-01-01",
+    }
+    ended = officer_client.post("/admin/rights/legalhold/add/", form)
+    assert ended.status_code == 200
+    assert "would have ended already" in ended.content.decode()
+    assert not LegalHold.objects.exists()
+
+    open_ended = {**form, "starts_on": dt.date.today().isoformat(), "ends_on": ""}
+    assert officer_client.post("/admin/rights/legalhold/add/", open_ended).status_code == 302
+    first = LegalHold.objects.get()
+    again = officer_client.post("/admin/rights/legalhold/add/", open_ended)
+    assert again.status_code == 200
+    assert f"{first} already keeps the same data for as long." in again.content.decode()
+    # Other data, or a wider period, is another hold.
+    other = {**open_ended, "categories": ["usage", "transactions"]}
+    assert officer_client.post("/admin/rights/legalhold/add/", other).status_code == 302
+    assert LegalHold.objects.count() == 2

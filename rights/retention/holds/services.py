@@ -74,6 +74,7 @@ def hold_place(
     with transaction.atomic():
         # Waits for the erasing batches in progress; the next ones see the hold.
         lock_holds(exclusive=True)
+        check_new_hold(hold)
         hold.save()
         audit_log(
             action="hold.placed",
@@ -89,6 +90,40 @@ def hold_place(
             },
         )
     return hold
+
+
+def check_new_hold(hold: LegalHold) -> None:
+    """ValidationError for a hold that would keep nothing: one that has ended already,
+    or one that another hold not released keeps the same data for as long."""
+    if hold.ends_on is not None and hold.ends_on < timezone.localdate():
+        raise ValidationError(
+            {"ends_on": _("This hold would have ended already: it would keep nothing.")}
+        )
+    same = _same_hold_in_force(hold)
+    if same is not None:
+        raise ValidationError(
+            _("%(hold)s already keeps the same data for as long.") % {"hold": same}
+        )
+
+
+def _same_hold_in_force(hold: LegalHold) -> LegalHold | None:
+    """A hold not released that covers exactly what ``hold`` would, for as long or longer."""
+    candidates = LegalHold.objects.filter(
+        released_at__isnull=True,
+        subject=hold.subject,
+        service=hold.service,
+        starts_on__lte=hold.starts_on,
+    )
+    for other in candidates:
+        lasts = other.ends_on is None or (
+            hold.ends_on is not None and other.ends_on >= hold.ends_on
+        )
+        same_data = sorted(other.categories) == sorted(hold.categories) and sorted(
+            other.records
+        ) == sorted(hold.records)
+        if lasts and same_data:
+            return other
+    return None
 
 
 def hold_release(*, hold: LegalHold, actor, reason: str, http_request=None) -> LegalHold:
