@@ -153,3 +153,20 @@ def test_seed_demo_is_idempotent(capsys):
     assert TOTPDevice.objects.filter(user__email="officer@example.com").count() == 1
     out = capsys.readouterr().out
     assert "demo@example.com" in out and "TOTP secret" in out
+
+
+def test_the_japanese_staff_login_explains_a_wrong_or_missing_code_in_japanese(client, officer):
+    user, device = officer
+    client.cookies["django_language"] = "ja"
+    login = {"username": user.email, "password": PASSWORD, "next": "/admin/"}
+    missing = client.post("/admin/login/", login).content.decode()
+    assert "認証アプリに表示される6桁のコードを入力してください。" in missing
+    wrong = client.post(
+        "/admin/login/", {**login, "otp_token": totp_code(device, wrong=True)}
+    ).content.decode()
+    assert "コードが正しくありません。" in wrong
+    throttled = client.post(
+        "/admin/login/", {**login, "otp_token": totp_code(device, wrong=True)}
+    ).content.decode()
+    assert "しばらくコードを受け付けません" in throttled
+    assert "OTP" not in throttled.split("<body")[1].split("</form>")[0]

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.admin import ModelAdmin
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
@@ -27,6 +28,19 @@ class PortalAdminAuthenticationForm(LoginThrottleMixin, OTPAdminAuthenticationFo
     """
 
     audit_prefix = "admin"
+    #: django-otp has no Japanese catalogue: the messages staff read, in ours.
+    otp_error_messages = dict(
+        OTPAdminAuthenticationForm.otp_error_messages,
+        token_required=_("Enter the 6-digit code from your authenticator app."),
+        invalid_token=_("The code is not correct. Check it and try again."),
+        n_failed_attempts=ngettext_lazy(
+            "Codes are refused for a while after %(failure_count)d wrong code. Try again soon.",
+            "Codes are refused for a while after %(failure_count)d wrong codes. Try again soon.",
+            "failure_count",
+        ),
+        verification_not_allowed=_("Codes are refused for a while. Try again soon."),
+        device_required=_("Choose your authenticator device."),
+    )
 
     def clean_otp_token(self):
         # django-otp's devices compare ASCII digits; anything else still goes
