@@ -234,6 +234,7 @@ class StopForm(RequestForm):
 
     target_field: str
     nothing_chosen: str
+    both_chosen: str
 
     @staticmethod
     def target_choices() -> list[tuple[str, str]]:
@@ -249,7 +250,10 @@ class StopForm(RequestForm):
 
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("everything") and not cleaned.get(self.target_field):
+        if cleaned.get("everything") and cleaned.get(self.target_field):
+            # Which one the customer meant is theirs to say, not ours to guess.
+            self.add_error("everything", self.both_chosen)
+        elif not cleaned.get("everything") and not cleaned.get(self.target_field):
             self.add_error(self.target_field, self.nothing_chosen)
         return cleaned
 
@@ -264,6 +268,7 @@ class StopUseForm(StopForm):
     kind = Kind.STOP_USE
     target_field = "purposes"
     nothing_chosen = _("Choose at least one use, or every use.")
+    both_chosen = _("Choose either every use, or the uses below.")
     everything = forms.BooleanField(
         label=_("Stop every use of my data that the law lets me stop"),
         required=False,
@@ -293,6 +298,7 @@ class StopProvisionForm(StopForm):
     kind = Kind.STOP_PROVISION
     target_field = "recipients"
     nothing_chosen = _("Choose at least one recipient, or every recipient.")
+    both_chosen = _("Choose either every recipient, or the recipients below.")
     everything = forms.BooleanField(
         label=_("Stop providing my data to any third party"),
         required=False,

@@ -75,6 +75,27 @@ def test_an_empty_stop_of_provision_form_is_refused_and_files_nothing(stepped_up
     _refused(response, "Choose at least one recipient, or every recipient.")
 
 
+@pytest.mark.parametrize(
+    ("kind", "field", "message"),
+    [
+        ("stop_use", "purposes", "Choose either every use, or the uses below."),
+        ("stop_provision", "recipients", "Choose either every recipient, or the recipients below."),
+    ],
+)
+def test_a_stop_of_everything_and_of_some_items_at_once_is_refused(
+    stepped_up_client, kind, field, message
+):
+    """APPI art. 35: what is to stop is the customer's to say; "everything" does not
+    silently win over the items they ticked."""
+    choices = recipients() if kind == "stop_provision" else None
+    item = str(next(iter(choices.values())).pk) if choices else "marketing"
+    response = stepped_up_client.post(
+        f"/requests/new/{kind}/",
+        {"everything": "on", field: [item], "details": "Stop it.", "step": "file"},
+    )
+    _refused(response, message)
+
+
 def test_deleting_everything_says_the_account_will_be_closed_before_and_after_filing(
     stepped_up_client, customer
 ):
