@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from consent import marketing, selectors, services
-from consent.models import ConsentRecord, PolicyVersion, ProcessingRestriction
+from consent.models import ConsentRecord, PolicyVersion, ProcessingRestriction, Recipient
 from portal.kernel import generations
 from portal.kernel.models import AuditEvent
 from tests.consent_support import BROWSER, new_policy_version, purpose, recipients
@@ -321,3 +321,14 @@ def test_the_policy_gate_reads_the_versions_and_the_customer_s_acceptance_in_one
     status = selectors.policy_status(customer)
     assert (status.current, status.accepted) == (minor, material)
     assert not status.must_accept and status.notice
+
+
+def test_the_recipients_country_is_named_in_the_readers_language(stepped_up_client, customer):
+    to = recipients()
+    Recipient.objects.filter(pk=to["affiliate"].pk).update(country="US")
+    html = stepped_up_client.get("/consent/").content.decode()
+    assert "<td>日本</td>" in html and "<td>アメリカ合衆国</td>" in html
+    stepped_up_client.cookies["django_language"] = "en"
+    html = stepped_up_client.get("/consent/").content.decode()
+    assert "<td>Japan</td>" in html and "<td>United States</td>" in html
+    assert "<td>JP</td>" not in html

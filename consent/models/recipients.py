@@ -1,7 +1,9 @@
 """Recipients of personal data and the records of each provision to them."""
 
+from babel import Locale
+from django.conf import settings
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.db import (
@@ -127,6 +129,13 @@ class Recipient(models.Model):
     @property
     def name(self) -> str:
         return localized(self, "name")
+
+    @property
+    def country_name(self) -> str:
+        """The country's name in the active language (CLDR, through Babel); the code
+        itself for one Babel does not know."""
+        language = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+        return Locale.parse(language).territories.get(self.country.upper(), self.country)
 
     @property
     def is_joint_use(self) -> bool:
