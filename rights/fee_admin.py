@@ -168,7 +168,8 @@ class RequestFeeAdminMixin:
             # APPI art. 38: the published amount or nothing; no amount to type.
             may_confirm = schedule is not None
         else:
-            may_confirm = bool(basis) or further_copy_possible
+            # A first copy is free (GDPR art. 15(3)): a fee needs a basis or an earlier copy.
+            may_confirm = bool(basis) or earlier_copy is not None
         return {
             "fee_payments": payments,
             "fee_pending": pending,

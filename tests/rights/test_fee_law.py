@@ -145,3 +145,22 @@ def test_gdpr_art_15_3_a_first_copy_is_never_charged_as_a_further_copy(
             basis=FeeBasis.FURTHER_COPY,
             due_at=timezone.now(),
         )
+
+
+def test_gdpr_art_15_3_the_working_page_offers_no_fee_for_a_first_copy(
+    officer, officer_client, customer, file_request
+):
+    """A first copy is free: the page says so and offers no fee that could only fail;
+    after a delivered copy it offers the further copy's fee."""
+    publish(regime=Regime.GDPR, basis=FeeBasis.FURTHER_COPY, amount=700)
+    officer_client.cookies["django_language"] = "en"
+    first = in_review(file_request, customer, officer, regime=Regime.GDPR)
+    page = officer_client.get(f"/admin/rights/rightsrequest/{first.pk}/change/").content.decode()
+    assert "a first copy is free (GDPR art. 15(3))" in page
+    assert "Confirm the fee and ask for payment" not in page and 'name="amount"' not in page
+
+    posted_disclosure(customer, officer, file_request, on=dt.date(2026, 5, 4))
+    with time_machine.travel(START):
+        again = in_review(file_request, customer, officer, regime=Regime.GDPR)
+    page = officer_client.get(f"/admin/rights/rightsrequest/{again.pk}/change/").content.decode()
+    assert "Confirm the fee and ask for payment" in page and 'name="further_copy"' in page
