@@ -236,7 +236,12 @@ def request_detail(request, pk):
     form = MessageForm(data or None, request.FILES or None)
     if request.method == "POST":
         if not view.can_write:
-            messages.error(request, _("Only whoever filed the request writes in its thread."))
+            messages.error(
+                request,
+                _("This request is closed: its thread takes no more messages.")
+                if not rights_request.is_open
+                else _("Only whoever filed the request writes in its thread."),
+            )
             return redirect("rights:request_detail", pk=rights_request.pk)
         if message_send(request, form, rights_request=rights_request, author=request.user):
             return redirect("rights:request_detail", pk=rights_request.pk)
@@ -305,8 +310,10 @@ def request_withdraw(request, pk):
             reason=request.POST.get("reason", "")[:4000],
             http_request=request,
         )
-    except workflow.TransitionError as error:
-        messages.error(request, str(error))
+    except workflow.TransitionError:
+        # Staff moved it on since the page was shown (or it is closed): the words the
+        # page itself uses, not the workflow's.
+        messages.error(request, _("This request can no longer be withdrawn."))
     else:
         messages.success(request, _("Your request is withdrawn."))
     return redirect(reverse("rights:request_detail", kwargs={"pk": rights_request.pk}))

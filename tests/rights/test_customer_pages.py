@@ -204,3 +204,26 @@ def test_another_customer_gets_404_everywhere(
     assert request.status == Status.SUBMITTED
     assert RequestMessage.objects.count() == 1
     assert request.reference not in client.get("/requests/").content.decode()
+
+
+def test_a_stale_page_gets_the_reason_in_plain_words(
+    stepped_up_client, customer, officer, file_request
+):
+    """A page left open while the request moved on: withdrawing it, or writing in the
+    thread of a closed request, says why it cannot be done."""
+    stepped_up_client.cookies["django_language"] = "en"
+    moved_on = file_request(customer)
+    workflow.transition(moved_on, to=Status.IN_REVIEW, actor=officer)
+    workflow.transition(moved_on, to=Status.IN_PROGRESS, actor=officer)
+    response = stepped_up_client.post(f"/requests/{moved_on.pk}/withdraw/", follow=True)
+    shown = [str(m) for m in response.context["messages"]]
+    assert "This request can no longer be withdrawn." in shown
+
+    closed = file_request(customer)
+    workflow.transition(closed, to=Status.WITHDRAWN, actor=customer)
+    response = stepped_up_client.post(
+        f"/requests/{closed.pk}/", {"body": "One more thing"}, follow=True
+    )
+    shown = [str(m) for m in response.context["messages"]]
+    assert "This request is closed: its thread takes no more messages." in shown
+    assert not closed.messages.exists()
