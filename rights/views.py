@@ -90,12 +90,20 @@ KIND_LINE = {
 
 @step_up_required
 def request_new(request):
-    kinds = [(kind, Kind(kind).label, KIND_LINE[kind], kind_overview(kind)) for kind in Kind.values]
     service = _chosen_service(request)
     query = "?" + urlencode({"service": service.code}) if service else ""
-    return render(
-        request, "rights/request_new.html", {"kinds": kinds, "service": service, "query": query}
-    )
+    # Only the kinds whose form names services carry the service on.
+    kinds = [
+        (
+            kind,
+            Kind(kind).label,
+            KIND_LINE[kind],
+            kind_overview(kind),
+            query if "services" in FORMS[kind].base_fields else "",
+        )
+        for kind in Kind.values
+    ]
+    return render(request, "rights/request_new.html", {"kinds": kinds, "service": service})
 
 
 def _chosen_service(request):

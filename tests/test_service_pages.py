@@ -87,8 +87,12 @@ def test_my_data_links_the_pages_of_the_customers_services_and_a_request_is_pref
 
     response = client.get("/requests/new/?service=video", follow=True)
     html = response.content.decode()
-    assert "Your request will be about Cinema Plus" in html
+    assert "A disclosure or a deletion will be about Cinema Plus" in html
     assert 'href="/requests/new/disclosure/?service=video"' in html
+    assert 'href="/requests/new/deletion/?service=video"' in html
+    # A form without services does not pretend to carry the choice on.
+    assert 'href="/requests/new/correction/"' in html
+    assert "correction/?service" not in html
     form = client.get("/requests/new/disclosure/?service=video", follow=True).content.decode()
     chosen = re.search(rf'<input[^>]*value="{page.service.pk}"[^>]*>', form).group(0)
     assert "checked" in chosen
