@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -38,6 +40,10 @@ class CodeForm(forms.Form):
         label=_("Code"),
         error_messages={"invalid": _("Enter the six digits of the code.")},
     )
+
+
+#: The oldest arrival date staff may enter for a request received by letter or phone.
+STAFF_ENTRY_MAX_AGE_DAYS = 366
 
 
 def _date_of_birth_field(label):
@@ -420,8 +426,14 @@ class StaffEntryForm(RequestScopeMixin, forms.Form):
 
     def clean_received_on(self):
         received_on = self.cleaned_data["received_on"]
-        if received_on > timezone.localdate():
+        today = timezone.localdate()
+        if received_on > today:
             raise ValidationError(_("The date received cannot be in the future."))
+        if received_on < today - dt.timedelta(days=STAFF_ENTRY_MAX_AGE_DAYS):
+            # Every legal deadline would have passed long ago: most likely a typing slip.
+            raise ValidationError(
+                _("The date received is more than a year ago: check the date on the letter.")
+            )
         return received_on
 
     def clean(self):

@@ -669,6 +669,26 @@ def test_staff_entry_refuses_a_future_date_and_an_unknown_customer(officer_clien
     assert not RightsRequest.objects.exists()
 
 
+def test_staff_entry_refuses_an_arrival_date_years_ago(officer_client, customer):
+    officer_client.cookies["django_language"] = "en"
+    response = officer_client.post(
+        "/admin/rights/rightsrequest/enter/",
+        {
+            "subject_email": customer.email,
+            "kind": "deletion",
+            "channel": "phone",
+            "received_on": "1999-01-01",
+            "regime": "appi",
+            "details": "x",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["received_on"] == [
+        "The date received is more than a year ago: check the date on the letter."
+    ]
+    assert not RightsRequest.objects.exists()
+
+
 def test_staff_entry_awaiting_verification(
     hanako, officer_client, django_capture_on_commit_callbacks
 ):
