@@ -38,7 +38,7 @@ class Status(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     AWAITING_VERIFICATION = "awaiting_verification", _("Awaiting identity verification")
     IN_REVIEW = "in_review", _("In review")
-    AWAITING_CUSTOMER = "awaiting_customer", _("Awaiting information from you")
+    AWAITING_CUSTOMER = "awaiting_customer", _("Waiting for more information")
     AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
     IN_PROGRESS = "in_progress", _("In progress")
     COMPLETED = "completed", _("Completed")

@@ -247,3 +247,10 @@ def test_the_queue_finds_a_request_by_a_fees_payment_reference(
     file_request(customer)
     response = officer_client.get(CHANGELIST, {"q": payment.reference})
     assert [r.pk for r in response.context["cl"].result_list] == [request.pk]
+
+
+def test_the_queue_speaks_of_the_person_not_to_them(officer_client, customer, file_request):
+    """A status staff and customers both read is worded for both."""
+    officer_client.cookies["django_language"] = "en"
+    page = officer_client.get(CHANGELIST).content.decode()
+    assert "Waiting for more information" in page and "from you" not in page
