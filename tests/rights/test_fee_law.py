@@ -112,7 +112,7 @@ def test_gdpr_art_15_3_a_further_copy_follows_a_delivered_copy_and_the_notice_na
     assert payment.further_copy_of == earlier
     assert payment.further_copy_delivered_on == dt.date(2026, 5, 4)
     (notice,) = [m.body for m in mail.outbox if m.to == [customer.email]]
-    assert earlier.reference in notice and "2026-05-04" in notice and "15" in notice
+    assert earlier.reference in notice and "2026年5月4日" in notice and "15" in notice
 
 
 def test_gdpr_art_15_3_a_first_copy_is_never_charged_as_a_further_copy(

@@ -97,8 +97,8 @@ def test_the_subject_page_shows_what_is_held_and_until_when(
         html = officer_client.get(f"/admin/portal/user/{customer.pk}/personal-data/").content
     html = html.decode()  # the officer works in Japanese
     assert "保存中のデータと保留中の消去" in html
-    assert "Order of the tax office" in html and "2027-03-31" in html
-    assert "2036-03-31" in html and "会社法第432条第2項" in html
+    assert "Order of the tax office" in html and "2027年3月31日" in html
+    assert "2036年3月31日" in html and "会社法第432条第2項" in html
     assert DeferredErasure.objects.filter(subject=customer, status="pending").exists()
 
 
