@@ -113,6 +113,8 @@ def test_a_closed_request_page_promises_no_answer_date_or_fee(
     stepped_up_client.cookies["django_language"] = "ja"
     page = stepped_up_client.get(f"/requests/{request.pk}/").content.decode()
     assert "（ここで終了）" in page and "（未実施）" in page
+    # The step where it ended says so on the screen too, not only to screen readers.
+    assert '<span class="progress-note">（ここで終了）</span>' in page
 
 
 def test_the_fee_step_stays_only_when_a_fee_was_asked(customer):
