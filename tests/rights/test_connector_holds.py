@@ -37,6 +37,15 @@ def _hold(officer, customer=None, **kwargs):
     )
 
 
+@pytest.fixture
+def customer(double):
+    """A customer whose contact details and usage the mailing service (the double) holds."""
+    customer = customer_with_records()
+    seed_double(double, customer)
+    api_system(double)
+    return customer
+
+
 def _approved(request, officer, capture, *, execute=True):
     with capture(execute=execute):
         approve(request, officer)
@@ -45,11 +54,8 @@ def _approved(request, officer, capture, *, execute=True):
 
 
 def test_a_hold_on_the_customer_keeps_everything_at_the_external_service(
-    officer, double, django_capture_on_commit_callbacks
+    officer, customer, double, django_capture_on_commit_callbacks
 ):
-    customer = customer_with_records()
-    seed_double(double, customer)
-    api_system(double)
     _hold(officer, customer)
     request = file_deletion(customer, scope={"everything": True})
     _approved(request, officer, django_capture_on_commit_callbacks)
@@ -59,11 +65,8 @@ def test_a_hold_on_the_customer_keeps_everything_at_the_external_service(
 
 
 def test_only_the_categories_no_hold_keeps_are_sent(
-    officer, double, django_capture_on_commit_callbacks
+    officer, customer, double, django_capture_on_commit_callbacks
 ):
-    customer = customer_with_records()
-    seed_double(double, customer)
-    api_system(double)
     _hold(officer, customer, categories=["contact"])
     request = file_deletion(customer, categories=["contact", "usage"])
     _approved(request, officer, django_capture_on_commit_callbacks)
@@ -86,11 +89,8 @@ def test_a_hold_on_every_customer_of_their_service_counts_and_one_on_our_records
 
 
 def test_a_deletion_limited_to_a_service_sends_nothing_outside(
-    officer, double, django_capture_on_commit_callbacks
+    officer, customer, double, django_capture_on_commit_callbacks
 ):
-    customer = customer_with_records()
-    seed_double(double, customer)
-    api_system(double)
     recipient_with_email_system(customer, "Delivery Co", "privacy")
     service = customer.service_registrations.get().service
     request = file_deletion(customer, services=[service])
@@ -101,11 +101,8 @@ def test_a_deletion_limited_to_a_service_sends_nothing_outside(
 
 
 def test_a_hold_placed_after_planning_stops_the_call(
-    officer, double, django_capture_on_commit_callbacks
+    officer, customer, double, django_capture_on_commit_callbacks
 ):
-    customer = customer_with_records()
-    seed_double(double, customer)
-    api_system(double)
     request = file_deletion(customer, categories=["contact", "usage"])
     _approved(request, officer, django_capture_on_commit_callbacks, execute=False)
     task = SystemTask.objects.get(request=request)
@@ -119,11 +116,8 @@ def test_a_hold_placed_after_planning_stops_the_call(
 
 
 def test_a_hold_placed_after_planning_narrows_the_call(
-    officer, double, django_capture_on_commit_callbacks
+    officer, customer, double, django_capture_on_commit_callbacks
 ):
-    customer = customer_with_records()
-    seed_double(double, customer)
-    api_system(double)
     request = file_deletion(customer, categories=["contact", "usage"])
     _approved(request, officer, django_capture_on_commit_callbacks, execute=False)
     task = SystemTask.objects.get(request=request)

@@ -14,6 +14,18 @@ pytestmark = pytest.mark.django_db
 CHANGE = "/admin/rights/rightsrequest/{}/change/"
 
 
+#: The admin form of a published APPI disclosure fee of ¥1,000.
+FEE_FORM = {
+    "kind": Kind.DISCLOSURE,
+    "regime": Regime.APPI,
+    "basis": "published",
+    "delivery_method": "",
+    "amount": "1000",
+    "effective_from": SINCE.isoformat(),
+    "note": "",
+}
+
+
 @pytest.fixture(autouse=True)
 def _english(client):
     """The messages checked below are the English ones."""
@@ -27,15 +39,7 @@ def _messages(response) -> str:
 def test_officer_publishes_a_fee_but_not_for_a_free_kind(officer_client):
     """APPI art. 38: correction, stop-use and deletion cannot be given a fee."""
     add = "/admin/rights/feeschedule/add/"
-    form = {
-        "kind": Kind.DISCLOSURE,
-        "regime": Regime.APPI,
-        "basis": "published",
-        "delivery_method": "",
-        "amount": "1000",
-        "effective_from": SINCE.isoformat(),
-        "note": "",
-    }
+    form = dict(FEE_FORM)
     assert officer_client.post(add, form).status_code == 302
     assert FeeSchedule.objects.get().amount == 1000
     assert AuditEvent.objects.filter(action="fee.schedule_saved").count() == 1
@@ -186,16 +190,7 @@ def test_auditor_sees_the_fee_but_cannot_act(client, auditor, officer, customer,
 )
 def test_a_fee_staff_cannot_mean_is_refused_in_words(officer_client, changes, message):
     officer_client.cookies["django_language"] = "en"
-    form = {
-        "kind": Kind.DISCLOSURE,
-        "regime": Regime.APPI,
-        "basis": "published",
-        "delivery_method": "",
-        "amount": "1000",
-        "effective_from": SINCE.isoformat(),
-        "note": "",
-    }
-    response = officer_client.post("/admin/rights/feeschedule/add/", {**form, **changes})
+    response = officer_client.post("/admin/rights/feeschedule/add/", {**FEE_FORM, **changes})
     assert response.status_code == 200
     page = response.content.decode()
     assert message in page and "is violated" not in page
