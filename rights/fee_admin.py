@@ -91,6 +91,8 @@ class PaymentAction:
     title: str
     done: str
     apply: Callable[[Payment, forms.Form, HttpRequest], Payment]
+    #: The fee's status once done: a fee already there is left as it is.
+    result: str
 
 
 # Shared by the request's working page and the bulk actions of the payment list.
@@ -106,6 +108,7 @@ PAYMENT_ACTIONS = {
             actor=request.user,
             http_request=request,
         ),
+        PaymentStatus.PAID,
     ),
     "waive": PaymentAction(
         ReasonForm,
@@ -117,6 +120,7 @@ PAYMENT_ACTIONS = {
             actor=request.user,
             http_request=request,
         ),
+        PaymentStatus.WAIVED,
     ),
     "refund": PaymentAction(
         ReasonForm,
@@ -128,6 +132,7 @@ PAYMENT_ACTIONS = {
             actor=request.user,
             http_request=request,
         ),
+        PaymentStatus.REFUNDED,
     ),
 }
 
@@ -230,6 +235,15 @@ class RequestFeeAdminMixin:
         if step is None:
             raise Http404
         obj, payment = self._payment_for_work(request, pk, payment_pk)
+        if payment.status == step.result:
+            # A second click, or a page left open: what was recorded first stands.
+            self.message_user(
+                request,
+                _("This fee is already “%(status)s”; nothing changed.")
+                % {"status": payment.get_status_display()},
+                messages.WARNING,
+            )
+            return self._back(obj)
         return self._run(
             request,
             obj,

@@ -273,6 +273,15 @@ class LegalHoldAdmin(admin.ModelAdmin):
         if not form.is_valid():
             self.message_user(request, _("Give the reason for the release."), messages.ERROR)
             return back
+        if hold.released_at is not None:
+            # A second click, or a page left open: the first release and its reason stand.
+            self.message_user(
+                request,
+                _("This hold was already released on %(day)s; nothing changed.")
+                % {"day": date_format(timezone.localtime(hold.released_at), "DATE_FORMAT")},
+                messages.WARNING,
+            )
+            return back
         try:
             hold_release(
                 hold=hold,

@@ -10,7 +10,7 @@ import itertools
 from pathlib import Path
 
 import pytest
-from django.contrib.messages import ERROR, get_messages
+from django.contrib.messages import ERROR, WARNING, get_messages
 from django.utils import timezone
 
 from portal.kernel.models import AuditEvent
@@ -195,6 +195,24 @@ def test_a_fee_is_paid_then_refunded_through_the_admin(officer_client, payment):
         for e in RequestEvent.objects.filter(request_id=payment.request_id, kind=EventKind.FEE)
     ]
     assert statuses == [PaymentStatus.PAID, PaymentStatus.REFUNDED]
+
+
+@pytest.mark.parametrize(
+    ("action", "status"),
+    [("paid", PaymentStatus.PAID), ("waive", PaymentStatus.WAIVED)],
+)
+def test_recording_a_fee_move_again_says_nothing_changed(officer_client, payment, action, status):
+    """A second click: what was recorded first stands and the page says so."""
+    form = paid_form() if action == "paid" else {"reason": "Asked by the customer"}
+    _post(officer_client, payment, action, form)
+    payment.refresh_from_db()
+    assert payment.status == status
+    before = written(payment)
+    shown = _post(officer_client, payment, action, {**form, "reason": "Another reason"})
+    assert shown == [
+        (WARNING, f"This fee is already “{payment.get_status_display()}”; nothing changed.")
+    ]
+    assert written(payment) == before
 
 
 def test_only_the_payment_module_sets_a_fee_status():

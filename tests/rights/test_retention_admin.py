@@ -76,6 +76,12 @@ def test_staff_place_and_release_a_hold_with_reasons(officer_client, officer, cu
     assert hold.released_at and hold.released_by == officer
     assert hold.release_reason == "Settled out of court"
     assert not LegalHold.objects.active().exists()
+    # Releasing it again says so and keeps the first release and its reason.
+    officer_client.cookies["django_language"] = "en"
+    again = officer_client.post(url, {"reason": "Another reason"}, follow=True)
+    assert any("already released" in str(m) for m in again.context["messages"])
+    hold.refresh_from_db()
+    assert hold.release_reason == "Settled out of court"
 
 
 def test_the_subject_page_shows_what_is_held_and_until_when(
