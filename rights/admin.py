@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -357,16 +358,34 @@ class RightsRequestAdmin(
         if not form.is_valid():
             self._report(request, form)
             return self._back(obj)
+        regime = form.cleaned_data["regime"]
+        if obj.regime == regime:
+            self.message_user(
+                request,
+                _("The request is already under %(regime)s; nothing changed.")
+                % {"regime": Regime(regime).label},
+                messages.WARNING,
+            )
+            return self._back(obj)
         try:
-            services.request_change_regime(
+            changed = services.request_change_regime(
                 request=obj,
-                regime=form.cleaned_data["regime"],
+                regime=regime,
                 reason=form.cleaned_data["reason"],
                 actor=request.user,
                 http_request=request,
             )
         except ValidationError as error:
             self._report(request, None, error)
+        else:
+            self.message_user(
+                request,
+                _("The request is now under %(regime)s; its answer is due %(due)s.")
+                % {
+                    "regime": Regime(regime).label,
+                    "due": date_format(timezone.localtime(changed.due_at), "DATETIME_FORMAT"),
+                },
+            )
         return self._back(obj)
 
     def message_view(self, request, pk):

@@ -254,3 +254,20 @@ def test_the_queue_speaks_of_the_person_not_to_them(officer_client, customer, fi
     officer_client.cookies["django_language"] = "en"
     page = officer_client.get(CHANGELIST).content.decode()
     assert "Waiting for more information" in page and "from you" not in page
+
+
+def test_changing_the_regime_on_the_working_page_says_what_it_did(
+    officer_client, customer, file_request
+):
+    request = file_request(customer)
+    url = f"/admin/rights/rightsrequest/{request.pk}/regime/"
+    officer_client.cookies["django_language"] = "en"
+    response = officer_client.post(
+        url, {"regime": "gdpr", "reason": "Lives in Berlin"}, follow=True
+    )
+    shown = " ".join(str(m) for m in response.context["messages"])
+    assert "The request is now under" in shown and "its answer is due" in shown
+    response = officer_client.post(url, {"regime": "gdpr", "reason": "Again"}, follow=True)
+    shown = " ".join(str(m) for m in response.context["messages"])
+    assert "already under" in shown and "nothing changed" in shown
+    assert request.events.filter(kind="regime").count() == 1
