@@ -1,0 +1,41 @@
+"""Japanese text uses full-width punctuation: 「確認：開示」, 「（空欄）」, not 「確認:開示」.
+
+A colon stays half-width where it is part of what is typed (``portal.invoice:42``,
+the "source:ID" format) and parentheses where they hold Latin text (an article's
+paragraph, ``第17条第3項(e)``) or a placeholder (``%(name)s``).
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGS = sorted(ROOT.glob("*/locale/ja/LC_MESSAGES/django.po"))
+JAPANESE = r"[\u3040-\u30ff\u3400-\u9fff]"
+HALF_WIDTH_COLON = re.compile(rf"{JAPANESE}:(?!ID)")
+HALF_WIDTH_PARENS = re.compile(r"(?<!%)\([^()]*[^\x00-\x7f][^()]*\)")
+
+
+def _translations(path: Path) -> list[str]:
+    """Every msgstr of a catalogue, its continued lines joined."""
+    texts, current = [], None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("msgstr"):
+            current = [line.split(" ", 1)[1].strip('"')]
+            texts.append(current)
+        elif line.startswith('"') and current is not None:
+            current.append(line.strip('"'))
+        else:
+            current = None
+    return ["".join(parts) for parts in texts]
+
+
+@pytest.mark.parametrize("catalog", CATALOGS, ids=lambda path: path.parts[-4])
+def test_japanese_translations_use_full_width_colons_and_parentheses(catalog):
+    wrong = [
+        text
+        for text in _translations(catalog)
+        if HALF_WIDTH_COLON.search(text) or HALF_WIDTH_PARENS.search(text)
+    ]
+    assert wrong == []
