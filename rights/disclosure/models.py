@@ -105,6 +105,12 @@ class DisclosurePackage(models.Model):
         unique=True,
         help_text=_("SHA-256 of the download token; the token itself is never stored."),
     )
+    replaced_token_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text=_("SHA-256 of the link a renewal replaced, to tell its holder so."),
+    )
     created_at = models.DateTimeField(
         _("created at"), default=timezone.now, help_text=_("When it was built and stored.")
     )

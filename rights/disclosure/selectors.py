@@ -18,14 +18,18 @@ from .services import download_path, token_hash
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
-def package_for_download(*, user, token: str) -> DisclosurePackage | None:
-    """The package behind ``token`` if ``user`` may see its request, else None (a 404)."""
+def package_for_download(*, user, token: str, replaced: bool = False) -> DisclosurePackage | None:
+    """The package behind ``token`` if ``user`` may see its request, else None (a 404).
+
+    ``replaced``: the package whose renewal replaced the link ``token`` was.
+    """
     if not TOKEN_RE.fullmatch(token or ""):
         return None
+    column = "replaced_token_hash" if replaced else "token_hash"
     return (
         DisclosurePackage.objects.select_related("request")
         .filter(
-            token_hash=token_hash(token),
+            **{column: token_hash(token)},
             request__in=RightsRequest.objects.for_customer(user).values("pk"),
         )
         .first()

@@ -374,6 +374,7 @@ def download_renew(*, package: DisclosurePackage, user, http_request=None) -> bo
             .exclude(file="")
             .update(
                 token_salt=salt,
+                replaced_token_hash=F("token_hash"),
                 token_hash=token_hash(download_token(fresh)),
                 max_downloads=F("download_count") + settings.DISCLOSURE_MAX_DOWNLOADS,
                 renewed_at=now,

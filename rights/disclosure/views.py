@@ -60,7 +60,17 @@ def _unavailable(request, package, reason, status=410, *, back_url, new_request_
 def package_download(request, token):
     package = package_for_download(user=request.user, token=token)
     if package is None:
-        raise Http404
+        # An old link from an e-mail, replaced by a renewal: say so rather than a 404.
+        replaced = package_for_download(user=request.user, token=token, replaced=True)
+        if replaced is None:
+            raise Http404
+        return _unavailable(
+            request,
+            replaced,
+            "replaced",
+            back_url=reverse("rights:request_detail", args=[replaced.request_id]),
+            new_request_url=reverse("rights:request_create", args=["disclosure"]),
+        )
     return serve_package(request, package, actor=request.user)
 
 

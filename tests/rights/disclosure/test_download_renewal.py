@@ -42,3 +42,27 @@ def test_a_link_still_working_or_expired_is_not_renewed(completed, subject):
     package.refresh_from_db()
     assert download_renew(package=package, user=subject) is False
     assert package.renewed_at is None
+
+
+def test_the_link_a_renewal_replaced_says_so_instead_of_not_found(
+    completed, subject, client, django_capture_on_commit_callbacks
+):
+    from tests.rights.disclosure.test_disclosure_delivery import _login
+
+    package = _used_up(completed)
+    old_path = download_path(package)
+    assert download_renew(package=package, user=subject) is True
+    package.refresh_from_db()
+    _login(client, subject, django_capture_on_commit_callbacks)
+    response = client.get(old_path)
+    assert response.status_code == 410
+    page = response.content.decode()
+    assert "A newer link replaced this one" in page
+    assert f'href="/requests/{completed.pk}/"' in page
+    assert "Get a new link" not in page
+    # Another customer holding the old link still gets nothing at all.
+    from tests.factories import UserFactory
+
+    client.logout()
+    _login(client, UserFactory(), django_capture_on_commit_callbacks)
+    assert client.get(old_path).status_code == 404
