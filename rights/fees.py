@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal.kernel.audit import audit_log
+from portal.kernel.personal_data import yen
 
 from .choices import (
     CHARGEABLE_KINDS,
@@ -135,7 +136,7 @@ def published_amount(schedule: FeeSchedule | None, amount: int | None) -> int:
                 "Under APPI the fee is the published one: %(amount)s for this request "
                 "(art. 38); another amount cannot be charged."
             )
-            % {"amount": f"¥{schedule.amount:,}"},
+            % {"amount": yen(schedule.amount)},
             code="not_published_amount",
         )
     return schedule.amount

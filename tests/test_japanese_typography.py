@@ -32,6 +32,12 @@ def _translations(path: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("catalog", CATALOGS, ids=lambda path: path.parts[-4])
+def test_japanese_translations_write_amounts_in_yen_after_the_number(catalog):
+    """「1,000円」 as the fee box and the fee page write it, not 「¥1,000」."""
+    assert [text for text in _translations(catalog) if "¥" in text] == []
+
+
+@pytest.mark.parametrize("catalog", CATALOGS, ids=lambda path: path.parts[-4])
 def test_japanese_translations_use_full_width_colons_and_parentheses(catalog):
     wrong = [
         text
