@@ -35,7 +35,7 @@ def _customer_files_disclosure(page, email):
     page.check("input[name=delivery_method][value=electronic]")
     with page.expect_navigation():
         page.locator("main form button[name=step][value=review]").click()
-    assert "¥" in page.locator("main").inner_text()  # the review page names the fee
+    assert "1,000円" in page.locator("main").inner_text()  # the review page names the fee
     page.locator("main form button[name=step][value=file]").click()
     page.wait_for_url(re.compile(r".*/requests/\d+/$"))
 
