@@ -29,7 +29,7 @@ from portal.records.models import Inquiry, Invoice, UsageRecord
 from rights import workflow
 from rights.choices import Status
 from rights.models import AccountClosure, RightsRequest
-from rights.retention.models import ErasureLedgerEntry
+from rights.retention.models import DeferredErasure, ErasureLedgerEntry
 from rights.services import request_submit
 from tests.factories import PASSWORD
 from tests.rights.retention_support import customer_with_records
@@ -87,12 +87,22 @@ def delete_everything(customer, officer) -> RightsRequest:
 
 
 def carried_out(request_id: int, user_id: int):
+    """The deletion finished, the final notice sent and the account's steps after it done.
+
+    The login account is erased after the final notice, one step per category,
+    each in its own transaction: the address may be erased while the next
+    step has yet to commit its ledger entry.
+    """
+
     def check() -> bool:
         request = RightsRequest.objects.get(pk=request_id)
-        return request.status in (
-            Status.COMPLETED,
-            Status.PARTIALLY_COMPLETED,
-        ) and User.objects.get(pk=user_id).email.endswith("@erased.invalid")
+        return (
+            request.status in (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
+            and User.objects.get(pk=user_id).email.endswith("@erased.invalid")
+            and not request.deferred_erasures.filter(
+                status=DeferredErasure.Status.PENDING, reason=DeferredErasure.Reason.NOTICE
+            ).exists()
+        )
 
     return check
 
