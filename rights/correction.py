@@ -29,7 +29,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
-from django.utils import translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from portal.kernel.models import Service
@@ -88,6 +88,7 @@ def requested_changes(request: RightsRequest) -> list[Change]:
                     str(item.get("label") or item["field"]),
                     record=str(item.get("record", "")),
                     service=str(item.get("service") or ""),
+                    name=item.get("record_name"),
                 ),
                 asked_over=item.get("current_value"),
                 new_value=str(item.get("new_value", "")),
@@ -97,13 +98,21 @@ def requested_changes(request: RightsRequest) -> list[Change]:
 
 
 def field_label(
-    source_key: str, field: str, fallback: str = "", *, record: str = "", service: str = ""
+    source_key: str,
+    field: str,
+    fallback: str = "",
+    *,
+    record: str = "",
+    service: str = "",
+    name: Any = None,
 ) -> str:
     """The item's label in the active language, from the registry's declaration.
 
     With ``record`` (its id) for a source that holds several records per person, the
-    label says which one: the service it belongs to (``service``, its code) and its
-    number, e.g. "Orders — Delivery address (Video service, no. 5)".
+    label says which one: the service it belongs to (``service``, its code) and what
+    the person knows the record by (``name``, the value of the source's
+    ``named_by`` field), e.g. "Registrations — started on (Video service, member
+    number M-1024)"; its number when the source names its records by nothing.
     """
     try:
         source = registry.source(source_key)
@@ -112,20 +121,30 @@ def field_label(
         return fallback or field
     if not record or source.single:
         return label
-    service_name = ""
+    which = record_name(source, name) or _("no. %(number)s") % {"number": record}
     if service:
         found = Service.objects.filter(code=service).first()
-        service_name = found.display_name if found else service
-    which = (
-        _("%(service)s, no. %(number)s") % {"service": service_name, "number": record}
-        if service_name
-        else _("no. %(number)s") % {"number": record}
-    )
+        which = _("%(service)s, %(record)s") % {
+            "service": found.display_name if found else service,
+            "record": which,
+        }
     return f"{label} ({which})"
 
 
+def record_name(source, value: Any) -> str:
+    """What the person knows one of their records by, e.g. "member number M-1024";
+    empty when the source declares no ``named_by`` field or the record has no value."""
+    if not source.named_by or value in (None, ""):
+        return ""
+    return _("%(field)s %(value)s") % {
+        "field": source.field(source.named_by).label,
+        "value": display(source.key, source.named_by, value),
+    }
+
+
 def display(source_key: str, field: str, value: Any) -> str:
-    """A stored value as the pages show it (e.g. a choice's label); "—" for none.
+    """A stored value as the pages show it (a choice's label, a date in the
+    documented style); "—" for none.
 
     ``value`` may be the text a scope or an outcome holds (``"5"`` for a
     number); it is read with the model field first.
@@ -138,9 +157,16 @@ def display(source_key: str, field: str, value: Any) -> str:
         model = getattr(source, "model", None)
         if model is not None and isinstance(value, str):
             value = model._meta.get_field(field).to_python(value)
-        return str(source.display(personal_field, value))
+        shown = source.display(personal_field, value)
     except (RecordNotFound, ValidationError, FieldDoesNotExist):
         return str(value)
+    if isinstance(shown, dt.datetime):
+        return formats.date_format(
+            timezone.localtime(shown) if timezone.is_aware(shown) else shown, "DATETIME_FORMAT"
+        )
+    if isinstance(shown, dt.date):
+        return formats.date_format(shown, "DATE_FORMAT")
+    return str(shown)
 
 
 def plain(value: Any) -> str | None:

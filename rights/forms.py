@@ -43,21 +43,30 @@ def correctable_fields(subject) -> list[tuple[str, str, object]]:
             for personal_field in editable:
                 value = record.values.get(personal_field.name)
                 label = field_label(
-                    source.key, personal_field.name, record=str(record.id), service=record.service
+                    source.key,
+                    personal_field.name,
+                    record=str(record.id),
+                    service=record.service,
+                    name=record.values.get(source.named_by),
                 )
                 choices.append((f"{source.key}|{record.id}|{personal_field.name}", label, value))
     return choices
 
 
-def _record_service(subject, source_key: str, record_id: str) -> str:
-    """The code of the service a record belongs to; empty for data about the person."""
+def _record_names(subject, source_key: str, record_id: str) -> dict[str, str | None]:
+    """The code of the service a record belongs to (empty for data about the person)
+    and the value the person knows it by (the source's ``named_by`` field)."""
     source = registry.source(source_key)
     if source.single:
-        return ""
+        return {"service": ""}
     try:
-        return source.record(subject, record_id).service or ""
+        record = source.record(subject, record_id)
     except RecordNotFound:
-        return ""
+        return {"service": ""}
+    names = {"service": record.service or ""}
+    if source.named_by:
+        names["record_name"] = plain(record.values.get(source.named_by))
+    return names
 
 
 #: The message for a deletion that names nothing (shared with the form without an account).
@@ -426,7 +435,7 @@ class CorrectionForm(RequestForm):
                 {
                     "source": source_key,
                     "record": record_id,
-                    "service": _record_service(self.subject, source_key, record_id),
+                    **_record_names(self.subject, source_key, record_id),
                     "field": field_name,
                     "label": str(label),
                     "current_value": plain(current),

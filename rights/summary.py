@@ -80,6 +80,7 @@ def _change_line(change: dict) -> str:
             str(change.get("label", "")),
             record=str(change.get("record", "")),
             service=str(change.get("service") or ""),
+            name=change.get("record_name"),
         ),
         "current": _shown(change, "current_value"),
         "new": _shown(change, "new_value"),

@@ -493,6 +493,7 @@ def test_a_declaration_that_does_not_match_its_model_is_reported():
         service_path="user",
         retention="",
         erasure="anonymise",
+        named_by="occupation",
         fields=[
             PersonalField("nickname", Category.IDENTITY, "nickname", erase_to=""),
             PersonalField("phone", Category.CONTACT, "phone"),
@@ -508,6 +509,7 @@ def test_a_declaration_that_does_not_match_its_model_is_reported():
     assert any("no field 'nickname'" in m for m in messages)
     assert any("'phone' has no erase_to" in m for m in messages)
     assert any("'full_name' cannot be erased to None" in m for m in messages)
+    assert any("named_by 'occupation' is not one of its fields" in m for m in messages)
     assert not any("date_of_birth" in m for m in messages)
 
 

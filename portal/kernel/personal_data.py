@@ -106,6 +106,7 @@ registry.register(
         retention="contract",
         erasure="delete",
         order_by=("-started_on", "-pk"),
+        named_by="member_number",
         fields=[
             PersonalField("member_number", Category.CONTRACT, _("member number"), editable=False),
             PersonalField("plan", Category.CONTRACT, _("plan"), editable=False),

@@ -47,6 +47,7 @@ registry.register(
         retention="payment-method",
         erasure="delete",
         order_by=("-added_at", "-pk"),
+        named_by="last4",
         fields=[
             PersonalField("brand", Category.PAYMENT, _("card brand"), editable=False),
             PersonalField("last4", Category.PAYMENT, _("last four digits"), editable=False),
@@ -118,6 +119,7 @@ registry.register(
         retention="correspondence",
         erasure="delete",
         order_by=("-received_at", "-pk"),
+        named_by="received_at",
         fields=[
             PersonalField("received_at", Category.COMMUNICATIONS, _("received at"), editable=False),
             PersonalField("channel", Category.COMMUNICATIONS, _("channel"), editable=False),

@@ -1,6 +1,7 @@
-"""Correction choices name the service; stored labels and fee notes follow the reader's
-language (issue 20, items 6 and 7)."""
+"""Correction choices name the service and the record as the person knows it; stored
+labels and fee notes follow the reader's language (issue 20, items 6 and 7)."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -22,11 +23,16 @@ def test_correction_choice_names_the_service_and_the_page_reads_in_english(
 ):
     customer = ProfileFactory(user__language="ja").user
     service = ServiceFactory(code="video", name="動画サービス", name_en="Video service")
-    inquiry = InquiryFactory(user=customer, service=service, subject="請求について")
+    inquiry = InquiryFactory(
+        user=customer,
+        service=service,
+        subject="請求について",
+        received_at=dt.datetime(2026, 3, 1, 10, 30, tzinfo=dt.UTC),
+    )
     _customer_logs_in_and_steps_up(page, customer.email)
     options = page.locator("select[name=target] option").all_inner_texts()
-    assert any(f"動画サービス・{inquiry.pk}番" in text for text in options), options
-    assert not any("#" in text for text in options)
+    assert any("(動画サービス・受付日時 2026年3月1日 " in text for text in options), options
+    assert not any("#" in text or "番)" in text for text in options)
     screenshot("form-ja")
     page.select_option("select[name=target]", value=f"portal.inquiry|{inquiry.pk}|subject")
     page.fill("input[name=new_value]", "料金について")
@@ -39,7 +45,7 @@ def test_correction_choice_names_the_service_and_the_page_reads_in_english(
     _english(page, live_server)
     page.goto(f"/requests/{request.pk}/")
     main = page.locator("main").inner_text()
-    assert f"Inquiries — subject (Video service, no. {inquiry.pk})" in main
+    assert "Inquiries — subject (Video service, received at 1 Mar 2026, " in main
     assert "動画サービス" not in main
     screenshot("request-en")
 

@@ -142,7 +142,7 @@ def test_approving_all_changes_the_registry_and_the_timeline_shows_before_after(
     }
     body = _notice(correction_request, "completed")
     assert "03-1111-2222 → 090-3333-4444" in body
-    assert "1980-05-17 → 1980-05-18" in body
+    assert "17 May 1980 → 18 May 1980" in body
     assert "did not change" not in body
 
 

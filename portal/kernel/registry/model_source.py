@@ -76,6 +76,7 @@ class ModelSource(Source):
     key: str = ""
     origin: str | Promise = ""
     also_retained_under: tuple[str, ...] = ()
+    named_by: str = ""
 
     def __post_init__(self):
         object.__setattr__(self, "fields", tuple(self.fields))
@@ -192,7 +193,7 @@ class ModelSource(Source):
                     )
                 elif personal_field.erase_to is None and not model_field.null:
                     error(f"field {personal_field.name!r} cannot be erased to None (NOT NULL).")
-        return errors
+        return errors + super().check()
 
     # -- reading ----------------------------------------------------------
 

@@ -37,6 +37,9 @@ class Source(abc.ABC):
                    of items rather than a table)
     ``origin``     where the data came from, for the customer (GDPR 15(1)(g)),
                    e.g. "You, when you signed up"; empty when not stated
+    ``named_by``   the field by which the person tells one of their records from
+                   another (a member number, the day an inquiry came in), used
+                   where a page names one record; empty to name it by its number
 
     Methods an external source must implement: :meth:`stream`,
     :meth:`find_subjects`, :meth:`correct` and :meth:`erase`. The defaults of
@@ -59,6 +62,7 @@ class Source(abc.ABC):
     single: bool = False
     origin: str | Promise = ""
     also_retained_under: tuple[str, ...] = ()
+    named_by: str = ""
 
     @property
     def retention_codes(self) -> tuple[str, ...]:
@@ -102,6 +106,14 @@ class Source(abc.ABC):
 
     def check(self) -> list[checks.CheckMessage]:
         """Problems with the declaration itself (reported as rights.E002)."""
+        if self.named_by and self.named_by not in {f.name for f in self.fields}:
+            return [
+                checks.Error(
+                    f"Personal-data source {self.key}: named_by {self.named_by!r} is not "
+                    "one of its fields.",
+                    id="rights.E002",
+                )
+            ]
         return []
 
     # -- reading ----------------------------------------------------------
