@@ -89,8 +89,12 @@ def test_joint_use_needs_no_consent_and_is_its_own_provision_ground_appi_art_27_
         data_items="name, address",
         ground=ProvisionRecord.Ground.JOINT_USE,
     )
-    assert record.get_ground_display() == "Joint use"
-    with pytest.raises(services.ProvisionRefused, match="only for joint users"):
+    with translation.override("en"):
+        assert record.get_ground_display() == "Joint use"
+    with (
+        translation.override("en"),
+        pytest.raises(services.ProvisionRefused, match="only for joint users"),
+    ):
         services.provision_record_create(
             subject=customer,
             recipient=delivery,
