@@ -119,7 +119,7 @@ STEP_REVIEW, STEP_FILE, STEP_CHANGE = "review", "file", "change"
 
 
 @never_cache
-@step_up_required
+@step_up_required(keeps_form=True)
 @require_http_methods(["GET", "POST"])
 def request_create(request, kind):
     """Fill in the form, check the summary, then file.
@@ -231,7 +231,7 @@ def _render_review(request, form, kind, *, duplicates):
 
 
 @never_cache
-@step_up_required
+@step_up_required(keeps_form=True)
 @require_http_methods(["GET", "POST"])
 def request_detail(request, pk):
     rights_request = _own_request(request, pk)

@@ -79,3 +79,33 @@ def test_the_account_page_keeps_the_details_typed(
     assert "大阪府大阪市北区梅田3-1-3" in page
     # Shown to check and save again: nothing was saved on the customer's behalf.
     assert Profile.objects.get(user=customer).address == ""
+
+
+@pytest.mark.parametrize(
+    "url, data",
+    [
+        # A password is never kept, even sealed.
+        (
+            "/account/password/",
+            {
+                "old_password": "correct horse",
+                "new_password1": "battery staple 2026",
+                "new_password2": "battery staple 2026",
+            },
+        ),
+        # The consent page does not give a form back: nothing waits in the session.
+        ("/consent/", {"purpose_1": "off"}),
+    ],
+)
+def test_a_page_that_does_not_give_the_form_back_keeps_nothing_and_says_so(
+    stepped_up_client, customer, url, data
+):
+    stepped_up_client.cookies["django_language"] = "en"
+    _check_runs_out(stepped_up_client)
+    response = stepped_up_client.post(url, data, follow=True)
+    assert response.redirect_chain[0][0].startswith("/accounts/code/")
+    page = response.content.decode()
+    assert "Nothing was changed: confirm it is you, then do it again." in page
+    assert "What you typed is kept" not in page
+    stored = Session.objects.get(session_key=stepped_up_client.session.session_key)
+    assert KEPT_FORM_SESSION_KEY not in stored.get_decoded()

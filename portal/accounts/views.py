@@ -184,7 +184,7 @@ def step_up(request):
 
 
 @never_cache
-@step_up_required
+@step_up_required(keeps_form=True)
 @require_http_methods(["GET", "POST"])
 def account(request):
     profile, _created = Profile.objects.get_or_create(user=request.user)
