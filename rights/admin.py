@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from portal.kernel.audit import audit_staff_view
+from portal.kernel.form_errors import form_errors_text
 
 from . import services, workflow
 from .admin_queue import AssigneeFilter, CappedCountPaginator, DeadlineFilter, ServiceFilter
@@ -275,7 +276,7 @@ class RightsRequestAdmin(
         if error is not None:
             texts = error.messages if isinstance(error, ValidationError) else [str(error)]
         elif form is not None:
-            texts = [f"{', '.join(e)}" for e in form.errors.values()]
+            texts = [form_errors_text(form)]
         self.message_user(request, " ".join(texts), messages.ERROR)
 
     def transition_view(self, request, pk):

@@ -23,6 +23,7 @@ from .access import OVERSIGHT, ReadOnlyAdmin
 from .admin_lists import CappedCountPaginator
 from .audit import STAFF_VIEW_PREFIX, audit_log
 from .audit_labels import action_label as label_of_action
+from .form_errors import form_errors_text
 from .models import AuditEvent
 
 User = get_user_model()
@@ -131,14 +132,10 @@ class AuditSearchFilter(admin.ListFilter):
                 self.used_parameters[name] = data[name]
         self.form = AuditFilterForm(data)
         if data and not self.form.is_valid():
-            errors = "; ".join(
-                f"{self.form.fields[name].label}: {' '.join(errs)}"
-                if name in self.form.fields
-                else " ".join(errs)
-                for name, errs in self.form.errors.items()
-            )
             messages.error(
-                request, _("The filter was not applied. %(errors)s") % {"errors": errors}
+                request,
+                _("The filter was not applied. %(errors)s")
+                % {"errors": form_errors_text(self.form)},
             )
 
     def has_output(self):
@@ -251,8 +248,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
         )
         if search is not None and search.used_parameters and not search.form.is_valid():
             return HttpResponseBadRequest(
-                _("The filter is not valid: %(errors)s")
-                % {"errors": " ".join(e for errs in search.form.errors.values() for e in errs)}
+                _("The filter is not valid: %(errors)s") % {"errors": form_errors_text(search.form)}
             )
         queryset = changelist.get_queryset(request).order_by("id")
         audit_log(

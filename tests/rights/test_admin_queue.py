@@ -119,6 +119,29 @@ def test_extension_needs_a_reason_and_respects_the_limit(officer_client, custome
     assert request.notifications.filter(kind="extended").exists()
 
 
+def test_an_error_on_the_working_page_names_its_field(officer_client, customer, file_request):
+    request = file_request(customer, regime="ccpa")
+    fine = (request.received_at + dt.timedelta(days=80)).date().isoformat()
+    response = officer_client.post(
+        f"{CHANGELIST}{request.pk}/extend/",
+        {"new_deadline": fine, "reason": ""},
+        follow=True,
+        headers={"accept-language": "en"},
+    )
+    shown = [str(m) for m in response.context["messages"]]
+    assert "Reason: This field is required." in shown
+    response = officer_client.post(
+        f"{CHANGELIST}{request.pk}/extend/",
+        {"new_deadline": "", "reason": "volume"},
+        follow=True,
+        headers={"accept-language": "ja"},
+    )
+    shown = [str(m) for m in response.context["messages"]]
+    assert "新しい期限：このフィールドは必須です。" in shown, shown
+    request.refresh_from_db()
+    assert request.extended_to is None
+
+
 def test_bulk_assign(officer_client, officer, customer, file_request):
     requests = [file_request(customer) for _ in range(3)]
     response = officer_client.post(
