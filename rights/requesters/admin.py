@@ -127,7 +127,7 @@ class IdentityAdminMixin:
             "identity_may_ask_person": pending
             and can_work
             and identity.capacity == Capacity.AGENT
-            and bool(subject_address(obj, identity)),
+            and bool(subject_address(obj)),
             "identity_decision_form": DecisionForm(),
         }
 
@@ -154,11 +154,13 @@ class IdentityAdminMixin:
                 decide, text = DECISIONS[action]
                 form = DecisionForm(request.POST)
                 form.is_valid()
+                extra = {"no_customer": form.cleaned_data.get("no_customer", False)}
                 decide(
                     request=obj,
                     actor=request.user,
                     note=form.cleaned_data.get("note", ""),
                     http_request=request,
+                    **(extra if action == "verify" else {}),
                 )
                 self.message_user(request, text)
             elif action == "ask-person":

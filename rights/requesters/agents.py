@@ -75,10 +75,13 @@ def agent_link_expires_at(identity: RequestIdentity):
 
 def agent_link_state(identity: RequestIdentity, *, now=None) -> str:
     """Whether the link may still be answered: once answered (yes or no), or once staff
-    decided identity, it is used up; past its expiry it is expired."""
+    decided identity, it is used up; past its expiry it is expired. A link sent to an
+    address that is no longer the matched customer's answers nothing either."""
     if identity.subject_confirmed_at is not None or identity.subject_denied_at is not None:
         return AgentLink.ANSWERED
     if identity.verification != VerificationStatus.PENDING:
+        return AgentLink.DECIDED
+    if identity.confirmation_email.lower() != subject_address(identity.request).lower():
         return AgentLink.DECIDED
     expires_at = agent_link_expires_at(identity)
     if expires_at is None or (now or timezone.now()) >= expires_at:
@@ -86,11 +89,16 @@ def agent_link_state(identity: RequestIdentity, *, now=None) -> str:
     return AgentLink.OPEN
 
 
-def subject_address(request: RightsRequest, identity: RequestIdentity) -> str:
-    """Where the person themself is reached: their account, else the address given."""
+def subject_address(request: RightsRequest) -> str:
+    """Where the person themself is reached: the address of the customer the request is
+    matched to; empty before the match.
+
+    Never the address the requester wrote for them: an agent could write their own
+    and confirm their own authority.
+    """
     if request.subject is not None:
         return request.subject.email
-    return identity.subject_email
+    return ""
 
 
 def agent_confirmation_request(
@@ -103,10 +111,10 @@ def agent_confirmation_request(
             raise ValidationError(_("Only an appointed agent is confirmed by the person."))
         if identity.verification != VerificationStatus.PENDING:
             raise ValidationError(_("Identity is already decided."))
-        address = subject_address(locked, identity)
+        address = subject_address(locked)
         if not address:
             raise ValidationError(
-                _("We have no e-mail address of the person: match the customer first.")
+                _("Match the customer first: the link goes to the address of their account.")
             )
         identity.confirmation_nonce = secrets.token_hex(32)
         identity.confirmation_requested_at = timezone.now()

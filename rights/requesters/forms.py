@@ -450,3 +450,7 @@ class DecisionForm(forms.Form):
     note = forms.CharField(
         label=_("Reason or note"), required=False, max_length=4000, widget=forms.Textarea
     )
+    no_customer = forms.BooleanField(
+        label=_("No customer matches these details: the answer is that we hold no data"),
+        required=False,
+    )

@@ -44,6 +44,18 @@ def identity_match_subject(
             return locked
         locked.subject = subject
         locked.save(update_fields=["subject"])
+        if identity.confirmation_nonce and identity.subject_denied_at is None:
+            # A link sent to the customer matched before no longer answers for this one.
+            identity.confirmation_nonce = ""
+            identity.confirmation_requested_at = None
+            identity.confirmation_email = ""
+            identity.save(
+                update_fields=[
+                    "confirmation_nonce",
+                    "confirmation_requested_at",
+                    "confirmation_email",
+                ]
+            )
         audit_log(
             action="identity.subject_matched",
             actor=actor,
@@ -57,11 +69,19 @@ def identity_match_subject(
 
 
 def identity_verify(
-    *, request: RightsRequest, actor, note: str = "", http_request=None
+    *,
+    request: RightsRequest,
+    actor,
+    note: str = "",
+    no_customer: bool = False,
+    http_request=None,
 ) -> RightsRequest:
     """Identity and authority are verified: the request joins the normal workflow.
 
-    ``actor`` None is the person's own confirmation of their agent.
+    ``actor`` None is the person's own confirmation of their agent. A request not
+    matched to a customer is verified only with ``no_customer``: staff state that
+    no customer matches, and the answer will be that we hold no data about the
+    person (APPI art. 33(1)).
     """
     with transaction.atomic():
         locked, identity = locked_identity(request)
@@ -69,6 +89,13 @@ def identity_verify(
             return locked
         if identity.verification != VerificationStatus.PENDING:
             raise ValidationError(_("Identity was already found not verified."))
+        if locked.subject_id is None and not (no_customer and actor is not None):
+            raise ValidationError(
+                _(
+                    "Match the customer first, or tick that no customer matches: the "
+                    "person would be told that we hold no data about them."
+                )
+            )
         if identity.subject_denied_at is not None:
             raise ValidationError(
                 _("The person said they did not appoint this agent; it cannot be verified.")
@@ -84,7 +111,11 @@ def identity_verify(
             target=locked,
             subject=locked.subject,
             request=http_request,
-            details={"capacity": identity.capacity, "by_person": actor is None},
+            details={
+                "capacity": identity.capacity,
+                "by_person": actor is None,
+                "no_customer": locked.subject_id is None,
+            },
         )
         if locked.status == Status.AWAITING_VERIFICATION:
             transition(locked, to=Status.IN_REVIEW, actor=actor, http_request=http_request)

@@ -76,7 +76,7 @@ def page(response) -> dict:
 def work_through(request: RightsRequest, officer, capture) -> RightsRequest:
     """Verify, ask the agent a question, take the agent's reply with an attachment, reject."""
     with capture(execute=True):
-        identity_verify(request=request, actor=officer)
+        identity_verify(request=request, actor=officer, no_customer=True)
         transition(request, to=Status.AWAITING_CUSTOMER, actor=officer, reason=QUESTION)
         services.message_post(
             request=request,

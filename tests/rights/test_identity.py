@@ -92,10 +92,13 @@ def test_the_phone_numbers_and_date_of_birth_are_encrypted_at_rest(filed):
     assert identity.subject_date_of_birth == dt.date(1980, 4, 1)
 
 
-def _identity_post(officer_client, request, action, capture, **data):
+def _identity_post(officer_client, request, action, capture, follow=False, **data):
     with capture(execute=True):
         return officer_client.post(
-            f"/admin/rights/rightsrequest/{request.pk}/identity/{action}/", data
+            f"/admin/rights/rightsrequest/{request.pk}/identity/{action}/",
+            data,
+            follow=follow,
+            headers={"accept-language": "en"},
         )
 
 
@@ -498,6 +501,93 @@ def test_ccpa_the_person_confirms_the_agent_by_a_link(
     assert identity.subject_confirmed_at is not None and identity.decided_by is None
     used = visitor.get(path)
     assert used.status_code == 410 and "already used" in used.content.decode()
+
+
+def test_ccpa_an_agent_cannot_confirm_their_own_authority_by_a_typed_address(
+    visitor, hanako, officer_client, django_capture_on_commit_callbacks
+):
+    """CCPA §7063, APPI art. 37: the person confirms the agent directly. An agent who
+    writes an address of their own as the person's gets no link there: the link goes
+    only to the address of the customer the request is matched to."""
+    response = file_public_request(
+        visitor,
+        AGENT,
+        django_capture_on_commit_callbacks,
+        subject_email="hanako.private@agent-controlled.example",
+    )
+    assert response.status_code == 302
+    filed = RightsRequest.objects.get()
+    page = officer_client.get(f"/admin/rights/rightsrequest/{filed.pk}/change/")
+    assert "Ask the person to confirm the agent" not in page.content.decode()
+    mail.outbox.clear()
+    shown = _identity_post(
+        officer_client, filed, "ask-person", django_capture_on_commit_callbacks, follow=True
+    )
+    assert "Match the customer first: the link goes to the address of their account." in [
+        str(m) for m in shown.context["messages"]
+    ]
+    assert mail.outbox == []
+    assert filed.identity.confirmation_nonce == ""
+
+    _identity_post(
+        officer_client, filed, "match", django_capture_on_commit_callbacks, subject=hanako.pk
+    )
+    _identity_post(officer_client, filed, "ask-person", django_capture_on_commit_callbacks)
+    assert [m.to for m in mail.outbox] == [[hanako.email]]
+
+
+def test_ccpa_a_link_sent_to_a_customer_no_longer_matched_answers_nothing(
+    filed, hanako, visitor, officer_client, django_capture_on_commit_callbacks
+):
+    """CCPA §7063: when staff change the match, the link sent to the customer matched
+    before opens nothing and cannot verify the request."""
+    path = _ask_person(filed, hanako, officer_client, django_capture_on_commit_callbacks)
+    other = ProfileFactory(user__email="someone.else@example.com").user
+    _identity_post(
+        officer_client, filed, "match", django_capture_on_commit_callbacks, subject=other.pk
+    )
+    assert visitor.get(path).status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):
+        visitor.post(path, {"answer": "yes"})
+    filed.refresh_from_db()
+    assert filed.status == Status.AWAITING_VERIFICATION
+    assert filed.identity.verification == VerificationStatus.PENDING
+    assert filed.identity.subject_confirmed_at is None
+
+
+def test_a_request_matched_to_no_customer_is_verified_only_when_staff_say_none_matches(
+    filed, officer_client, django_capture_on_commit_callbacks
+):
+    """APPI art. 33(1): verified without a match, the answer is that we hold no data about
+    the person; staff must say so, not reach it by forgetting the match."""
+    shown = _identity_post(
+        officer_client,
+        filed,
+        "verify",
+        django_capture_on_commit_callbacks,
+        note="Licence checked",
+        follow=True,
+    )
+    assert any("Match the customer first" in str(m) for m in shown.context["messages"])
+    filed.refresh_from_db()
+    assert filed.status == Status.AWAITING_VERIFICATION
+    assert filed.identity.verification == VerificationStatus.PENDING
+
+    page = officer_client.get(f"/admin/rights/rightsrequest/{filed.pk}/change/")
+    assert 'name="no_customer"' in page.content.decode()
+    _identity_post(
+        officer_client,
+        filed,
+        "verify",
+        django_capture_on_commit_callbacks,
+        note="No customer by these details",
+        no_customer="on",
+    )
+    filed.refresh_from_db()
+    assert filed.status == Status.IN_REVIEW
+    assert filed.identity.verification == VerificationStatus.VERIFIED
+    event = AuditEvent.objects.filter(action="identity.verified").get()
+    assert event.details["no_customer"] is True
 
 
 def test_ccpa_a_person_who_denies_the_agent_blocks_verification(

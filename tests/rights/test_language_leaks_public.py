@@ -52,7 +52,7 @@ def test_public_form_and_follow_page_in_the_readers_language(
 
     request = RightsRequest.objects.get()
     with capture(execute=True):
-        identity_verify(request=request, actor=officer)
+        identity_verify(request=request, actor=officer, no_customer=True)
     url = "/" + LINK.search(mail.outbox[-1].body).group(0).split("/", 3)[3]
     check("follow (before the code)", visitor.get(url))
     with capture(execute=True):

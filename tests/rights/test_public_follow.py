@@ -63,7 +63,7 @@ def waiting(filed, officer, django_capture_on_commit_callbacks):
     """The request verified, then waiting for information from the agent."""
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        identity_verify(request=filed, actor=officer)
+        identity_verify(request=filed, actor=officer, no_customer=True)
         transition(filed, to=Status.AWAITING_CUSTOMER, actor=officer, reason=QUESTION)
     filed.refresh_from_db()
     return filed

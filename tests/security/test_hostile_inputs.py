@@ -733,12 +733,13 @@ def confirmed(visitor, public, django_capture_on_commit_callbacks):
 
 
 @pytest.fixture
-def agent_link(public, other_customer, django_capture_on_commit_callbacks):
+def agent_link(public, other_customer, officer, django_capture_on_commit_callbacks):
     """An appointed agent's pending request about the other customer, and the token of the
     link the person was sent to confirm the agent."""
     from rights.requesters.agents import agent_confirmation_request, confirmation_token
     from rights.requesters.filing import Person, Requester, identity_request_file
     from rights.requesters.models import Capacity
+    from rights.requesters.verification import identity_match_subject
 
     with django_capture_on_commit_callbacks(execute=True):
         filed = identity_request_file(
@@ -750,6 +751,8 @@ def agent_link(public, other_customer, django_capture_on_commit_callbacks):
             uploads=[],
             details="B's request",
         )
+        # The link goes to the matched customer's own address.
+        identity_match_subject(request=filed, subject=other_customer, actor=officer)
         identity = agent_confirmation_request(request=filed, actor=None)
     return filed, confirmation_token(identity)
 
@@ -1032,9 +1035,10 @@ def test_another_requesters_session_and_ids_are_out_of_reach(
 
 
 def test_script_and_sql_in_the_public_form_are_kept_as_typed_and_shown_escaped(
-    confirmed, public, other_customer, django_capture_on_commit_callbacks
+    confirmed, public, other_customer, officer, django_capture_on_commit_callbacks
 ):
     from rights.requesters.agents import agent_confirmation_request, confirmation_token
+    from rights.requesters.verification import identity_match_subject
 
     data = agent_form(
         requester_name=SCRIPT[:150],
@@ -1054,6 +1058,7 @@ def test_script_and_sql_in_the_public_form_are_kept_as_typed_and_shown_escaped(
     assert len(stored_files(public)) == 2
 
     with django_capture_on_commit_callbacks(execute=True):
+        identity_match_subject(request=filed, subject=other_customer, actor=officer)
         agent_confirmation_request(request=filed, actor=None)
     identity.refresh_from_db()
     page = Client().get(f"/requests/confirm-agent/{confirmation_token(identity)}/")
