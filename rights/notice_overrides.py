@@ -170,6 +170,7 @@ def shipped_text(kind: str, language: str) -> tuple[str, str]:
         ),
         "kind": kind,
         "has_account": True,
+        "office_email": settings.PRIVACY_OFFICE_EMAIL,
         "reason": "{reason}",
         "ground": RejectionGround.IDENTITY,
         "ground_label": "{legal_ground}",

@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from portal.kernel.personal_data import yen
 
@@ -23,6 +24,7 @@ from .models import RequestNotification, RightsRequest
 from .notice_overrides import current_text, placeholder_values, render_text
 from .progress import next_step_text
 from .requesters.follow_links import follow_token
+from .requesters.models import Capacity
 
 
 def outcome_lines(outcome: dict) -> dict:
@@ -52,8 +54,13 @@ def render_notice(
     has_account: bool = True,
     follow_url: str = "",
     request_url: str = "",
+    principal: bool = False,
 ) -> tuple[str, str]:
     """(subject line, body) of a notice in ``language``.
+
+    ``principal`` words the copy for the person an appointed agent acted for: it
+    says first that the agent made the request and received the answer, and gives
+    no download or posting details, which are the agent's.
 
     ``has_account`` False words it for someone without a request page in the
     portal: it points to ``follow_url``, their follow page (see :func:`follow_url`).
@@ -62,6 +69,8 @@ def render_notice(
     """
     context = {
         "has_account": has_account,
+        "principal": principal,
+        "office_email": settings.PRIVACY_OFFICE_EMAIL,
         "follow_url": follow_url,
         "request_url": request_url,
         "documents": notification.context.get("documents", False),
@@ -106,12 +115,44 @@ def render_notice(
         # A text the privacy office edited in the admin comes first (rights.notice_overrides).
         edited = current_text(notification.kind, language)
         if edited is not None:
-            return render_text(
+            subject, body = render_text(
                 edited,
                 placeholder_values(context),
                 follow_url=follow_url,
                 request_url=request_url,
             )
-        subject = render_to_string("rights/notice_subject.txt", context)
-        body = render_to_string("rights/notice.txt", context)
+        else:
+            subject = render_to_string("rights/notice_subject.txt", context)
+            body = render_to_string("rights/notice.txt", context)
+        if principal:
+            body = f"{_principal_intro(notification.request)}\n\n{body.strip()}"
     return " ".join(subject.split()), body.strip()
+
+
+def _principal_intro(request: RightsRequest) -> str:
+    """The first lines of the copy to the person someone else acted for."""
+    identity = getattr(request, "identity", None)
+    values = {"agent": identity.requester_name if identity else "", "reference": request.reference}
+    if identity is not None and identity.capacity == Capacity.AGENT and values["agent"]:
+        return (
+            _(
+                "%(agent)s made request %(reference)s in your name, as the agent you appointed. "
+                "Our answer went to them; this is a copy for your information."
+            )
+            % values
+        )
+    if identity is not None and values["agent"]:
+        return (
+            _(
+                "%(agent)s made request %(reference)s in your name, as your legal representative. "
+                "Our answer went to them; this is a copy for your information."
+            )
+            % values
+        )
+    return (
+        _(
+            "Request %(reference)s was made in your name by someone acting for you. Our answer "
+            "went to them; this is a copy for your information."
+        )
+        % values
+    )

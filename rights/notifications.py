@@ -74,12 +74,14 @@ def recipient_of(request: RightsRequest):
 
 @dataclass(frozen=True)
 class Recipient:
-    """An address a notice goes to, the language it is written in, and whether the
-    recipient has an account (and so a request page) in the portal."""
+    """An address a notice goes to, the language it is written in, whether the
+    recipient has an account (and so a request page) in the portal, and whether
+    they are the person an appointed agent acted for (who receives a copy)."""
 
     email: str
     language: str
     has_account: bool
+    principal: bool = False
 
 
 # Notices an appointed agent's principal receives a copy of: that a request was
@@ -125,9 +127,13 @@ def recipients_of(request: RightsRequest, kind: str) -> list[Recipient]:
         found.append(Recipient(request.subject.email, request.subject.language, True))
     if identity.capacity == Capacity.AGENT and kind in PRINCIPAL_COPIES:
         if request.subject is not None:
-            principal = Recipient(request.subject.email, request.subject.language, True)
+            principal = Recipient(
+                request.subject.email, request.subject.language, True, principal=True
+            )
         elif identity.subject_email:
-            principal = Recipient(identity.subject_email, identity.requester_language, False)
+            principal = Recipient(
+                identity.subject_email, identity.requester_language, False, principal=True
+            )
         else:
             principal = None
         if principal and principal.email.lower() not in {r.email.lower() for r in found}:

@@ -73,6 +73,7 @@ def send_request_notification(notification_id: int) -> None:
                 if recipient.has_account
                 else follow_url(notification.request, recipient.email),
                 request_url=request_url(notification.request) if recipient.has_account else "",
+                principal=recipient.principal,
             )
             try:
                 send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email])

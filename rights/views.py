@@ -35,7 +35,13 @@ from .notifications import recipient_of
 from .paging import REQUESTS_PER_PAGE, page_of
 from .payments import BadSignature, UnknownProvider, get_provider
 from .progress import progress_of
-from .selectors import customer_role, request_view, sees_whole_request, visible_messages
+from .selectors import (
+    REPRESENTED,
+    customer_role,
+    request_view,
+    sees_whole_request,
+    visible_messages,
+)
 from .summary import kind_overview, request_summary, summary_of
 from .uploads import download_response
 
@@ -253,7 +259,10 @@ def request_detail(request, pk):
             return redirect("rights:request_detail", pk=rights_request.pk)
         if message_send(request, form, rights_request=rights_request, author=request.user):
             return redirect("rights:request_detail", pk=rights_request.pk)
-    notices = [(n, *render_notice(n, language=request.LANGUAGE_CODE)) for n in view.notices]
+    notices = [
+        (n, *render_notice(n, language=request.LANGUAGE_CODE, principal=view.role == REPRESENTED))
+        for n in view.notices
+    ]
     return render(
         request,
         "rights/request_detail.html",

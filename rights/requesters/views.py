@@ -38,7 +38,13 @@ from ..forms import MessageForm
 from ..models import RightsRequest
 from ..notice_text import render_notice
 from ..progress import progress_of
-from ..selectors import customer_role, follow_role, request_view, visible_documents
+from ..selectors import (
+    REPRESENTED,
+    customer_role,
+    follow_role,
+    request_view,
+    visible_documents,
+)
 from ..uploads import download_response
 from ..views import _own_request, how_to_pay, message_send
 from .agents import (
@@ -345,7 +351,15 @@ def _follow_notices(request, view) -> list:
     copies of the outcome to the person an agent acted for."""
     # Worded for the e-mail, less the link back to this very page.
     return [
-        (n, *render_notice(n, language=request.LANGUAGE_CODE, has_account=False))
+        (
+            n,
+            *render_notice(
+                n,
+                language=request.LANGUAGE_CODE,
+                has_account=False,
+                principal=view.role == REPRESENTED,
+            ),
+        )
         for n in view.notices
     ]
 

@@ -372,3 +372,34 @@ def test_the_session_holds_no_address_of_the_follower(
     stored = Session.objects.get(session_key=visitor.session.session_key)
     assert AGENT not in str(stored.get_decoded()) and AGENT not in stored.session_data
     assert waiting.get_status_display() in visitor.get(url).content.decode()
+
+
+def test_the_person_an_agent_acted_for_gets_a_copy_worded_for_them(answered):
+    """APPI art. 37, CCPA §7063: the person is told that their agent made the request and
+    received the answer; the agent's download, which the person cannot use, is not
+    offered to them, nor a page to write on that a closed request no longer has."""
+    copy = next(m for m in mail.outbox if m.to == ["hanako@example.com"])
+    to_agent = notice_to(AGENT, "Download them from the page below")
+    assert copy.body.startswith(
+        f"ご請求 {answered.reference} は、お客様が選任した代理人 弁護士 佐藤 一郎 様が"
+        "お客様の名前で行ったものです。"
+    )
+    assert "ダウンロード" not in copy.body and "/downloads/" not in copy.body
+    assert "made request" not in to_agent.body  # the agent's own notice is unchanged
+
+
+def test_a_refusal_points_to_the_privacy_office_not_to_a_closed_page(
+    filed, officer, django_capture_on_commit_callbacks
+):
+    """APPI art. 36(1) and 37: a refused request is closed; the notice says where to ask
+    about the answer (the privacy office), not to write on the request's page."""
+    from django.conf import settings
+
+    from rights.requesters.verification import identity_reject
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        identity_reject(request=filed, actor=officer, note="No signature on the letter.")
+    notice = notice_to(AGENT, "No signature on the letter.")
+    assert settings.PRIVACY_OFFICE_EMAIL in notice.body
+    assert "write to us on the request's page" not in notice.body
