@@ -28,7 +28,13 @@ from portal.kernel.api.problems import PLAIN_TEXT, ApiProblem
 from portal.kernel.api.subjects import subject_find
 from portal.kernel.models import Service
 
-from .api_events import OPENDSR_STATUS, OPENDSR_STATUSES, OPENDSR_TYPE, statuses_for_opendsr
+from .api_events import (
+    OPENDSR_STATUS,
+    OPENDSR_STATUSES,
+    OPENDSR_TYPE,
+    requests_seen_by,
+    statuses_for_opendsr,
+)
 from .choices import Channel, DeliveryMethod, Regime
 from .choices import Status as RequestStatus
 from .connectors.models import ExternalSystem, SystemTask
@@ -99,10 +105,9 @@ class RequestPage(Schema):
 
 
 def _visible(caller):
-    queryset = RightsRequest.objects.all()
     if caller.scope is None:
-        return queryset
-    return queryset.concerning_services(Service.objects.filter(code__in=caller.scope))
+        return RightsRequest.objects.all()
+    return requests_seen_by(caller.client, Service.objects.filter(code__in=caller.scope))
 
 
 def _out(request: RightsRequest, caller) -> RequestOut:

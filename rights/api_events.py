@@ -11,10 +11,12 @@ its statuses only; nothing personal.
 
 from __future__ import annotations
 
+from django.db.models import Exists, OuterRef, QuerySet
+
 from portal.kernel.api.callbacks import callback_clients, event_enqueue
 
 from .choices import Kind, Status
-from .models import RightsRequest
+from .models import ApiFiling, RightsRequest
 
 #: Our statuses in OpenDSR's four: waiting for anyone is "pending", being
 #: carried out is "in_progress", answered (also partly) is "completed", and
@@ -42,14 +44,26 @@ def statuses_for_opendsr(opendsr_status: str) -> list[str]:
     return [str(ours) for ours, theirs in OPENDSR_STATUS.items() if theirs == opendsr_status]
 
 
+def requests_seen_by(client, services) -> QuerySet:
+    """The requests an API client of ``services`` (a Service queryset) sees.
+
+    Those concerning its services (:meth:`RightsRequestQuerySet.concerning_services`),
+    and also those it filed, whatever became of the customer's registrations
+    since: a deletion of everything erases them while the client still follows
+    the request and reports its systems' parts.
+    """
+    filed = ApiFiling.objects.filter(request_id=OuterRef("pk"), client=client)
+    concerning = RightsRequest.objects.concerning_services(services).filter(pk=OuterRef("pk"))
+    return RightsRequest.objects.filter(Exists(concerning) | Exists(filed))
+
+
 def clients_seeing(request: RightsRequest) -> list:
     """Clients with a callback URL that see ``request``."""
     seeing = []
     for client in callback_clients().prefetch_related("services"):
-        if client.all_services or (
-            RightsRequest.objects.filter(pk=request.pk)
-            .concerning_services(client.services.all())
-            .exists()
+        if (
+            client.all_services
+            or requests_seen_by(client, client.services.all()).filter(pk=request.pk).exists()
         ):
             seeing.append(client)
     return seeing

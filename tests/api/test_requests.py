@@ -306,3 +306,33 @@ def test_two_calls_at_once_with_the_same_idempotency_key_file_one_request(make_c
     assert sorted(a.status_code for a in answers) == [200, 201]
     assert len({a.json()["reference"] for a in answers}) == 1
     assert RightsRequest.objects.count() == 1 == ApiFiling.objects.count()
+
+
+def test_the_client_that_filed_a_deletion_of_everything_still_follows_it(
+    client, make_client, customer_a, service_a, officer, django_capture_on_commit_callbacks
+):
+    """GDPR art. 17 and 19: erasing everything removes the customer's registration with
+    the client's service, by which the client saw the request; the client that filed it
+    still reads its status and outcome."""
+    from portal.kernel.models import ServiceRegistration
+    from tests.rights.retention_support import approve
+
+    _api_client, headers = make_client(["requests:write", "requests:read"], [service_a])
+    filed = _file(
+        client, headers, kind="deletion", scope={"everything": True}, idempotency_key="del-1"
+    )
+    assert filed.status_code == 201, filed.content
+    request = RightsRequest.objects.get(subject=customer_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        approve(request, officer)
+    assert not ServiceRegistration.objects.filter(user=customer_a).exists()
+    request.refresh_from_db()
+
+    response = client.get(f"{URL}/{request.reference}", headers=headers)
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == request.status
+    listed = client.get(URL, headers=headers).json()["items"]
+    assert [item["reference"] for item in listed] == [request.reference]
+    # Another client of the same service, which did not file it, no longer sees it.
+    _other, other_headers = make_client(["requests:read"], [service_a])
+    assert client.get(f"{URL}/{request.reference}", headers=other_headers).status_code == 404
