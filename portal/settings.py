@@ -302,8 +302,8 @@ CELERY_BEAT_SCHEDULE.update(
     }
 )
 
-# The API (docs/api.md): callback URLs must be https://, except http://127.0.0.1
-# (loopback) with DEBUG on; the tests set this for their receivers.
+# The API (docs/api.md): callback URLs must be https:// to a public address, except
+# http://127.0.0.1 (loopback) with DEBUG on; the tests set this for their receivers.
 API_CALLBACK_ALLOW_LOOPBACK_HTTP = DEBUG
 
 # The cache holds the counters of every rate limit (django-ratelimit) and of

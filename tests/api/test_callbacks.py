@@ -4,6 +4,7 @@ signed, and after its own failures through the retries."""
 import hashlib
 import hmac
 import json
+import socket
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -262,3 +263,164 @@ def test_callback_urls_must_be_https_outside_development(client, make_client, se
     )
     assert response.status_code == 422
     assert response.json()["type"].endswith("/invalid-callback-url")
+
+
+@pytest.fixture
+def dns(monkeypatch):
+    """Answers for host names, as the resolver would give them (``dns["host"] = [...]``);
+    other names and addresses go to the real resolver."""
+    answers: dict[str, list[str]] = {}
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host in answers:
+            addresses = answers[host]
+            if callable(addresses):
+                addresses = addresses()
+            return [
+                (
+                    socket.AF_INET6 if ":" in a else socket.AF_INET,
+                    socket.SOCK_STREAM,
+                    6,
+                    "",
+                    (a, port, 0, 0) if ":" in a else (a, port),
+                )
+                for a in addresses
+            ]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return answers
+
+
+INTERNAL_URLS = (
+    "https://169.254.169.254/latest/meta-data",
+    "https://localhost:6379/",
+    "https://127.0.0.1/x",
+    "https://127.1.2.3/x",
+    "https://2130706433/x",  # 127.0.0.1 written as a number
+    "https://10.0.0.5/admin",
+    "https://172.16.0.1/x",
+    "https://192.168.1.1/x",
+    "https://100.64.0.1/x",  # shared address space (carrier NAT)
+    "https://0.0.0.0/x",
+    "https://224.0.0.1/x",
+    "https://240.0.0.1/x",
+    "https://255.255.255.255/x",
+    "https://[::1]/x",
+    "https://[::]/x",
+    "https://[fe80::1]/x",
+    "https://[fc00::1]/x",
+    "https://[ff02::1]/x",
+    "https://[::ffff:10.0.0.5]/x",
+    "https://[64:ff9b::a00:5]/x",  # NAT64 of 10.0.0.5
+    "https://[2002:a00:5::1]/x",  # 6to4 of 10.0.0.5
+    "https://internal.example.com/x",
+    "https://mixed.example.com/x",
+)
+
+
+@pytest.mark.parametrize("loopback_http", [False, True])
+def test_callback_urls_to_this_machine_or_a_private_network_are_refused(
+    client, make_client, settings, dns, loopback_http
+):
+    settings.API_CALLBACK_ALLOW_LOOPBACK_HTTP = loopback_http
+    dns["internal.example.com"] = ["10.1.2.3"]
+    dns["mixed.example.com"] = ["93.184.216.34", "fd00::7"]
+    dns["hooks.example.com"] = ["93.184.216.34", "2606:2800:220:1::1"]
+    callbacks.check_callback_url("https://hooks.example.com/rights")
+    for url in INTERNAL_URLS:
+        with pytest.raises(ValidationError, match="not a public internet address"):
+            callbacks.check_callback_url(url)
+
+    api_client, headers = make_client(["requests:read"])
+    for url in INTERNAL_URLS:
+        response = client.put(
+            "/api/v1/callback",
+            json.dumps({"url": url}),
+            content_type="application/json",
+            headers=headers,
+        )
+        assert response.status_code == 422, url
+        assert response.json()["type"].endswith("/invalid-callback-url")
+        assert "not a public internet address" in response.json()["detail"]
+    api_client.refresh_from_db()
+    assert (api_client.callback_url, api_client.callback_secret) == ("", "")
+
+
+def test_the_documented_loopback_exception_is_plain_http_in_development_only(settings):
+    settings.API_CALLBACK_ALLOW_LOOPBACK_HTTP = True
+    for url in ("http://127.0.0.1:8000/x", "http://localhost:8000/x", "http://[::1]:8000/x"):
+        callbacks.check_callback_url(url)
+    for url in ("http://10.0.0.5/x", "http://127.0.0.2/x", "http://hooks.example.com/x"):
+        with pytest.raises(ValidationError):
+            callbacks.check_callback_url(url)
+
+
+def test_a_host_that_resolves_to_this_machine_at_delivery_is_not_posted_to(
+    client,
+    subscribed,
+    make_client,
+    service_a,
+    customer_a,
+    dns,
+    receiver,
+    settings,
+    django_capture_on_commit_callbacks,
+):
+    """Registered while public; at the attempt the name answers with a loopback
+    address (where a receiver listens): refused, the delivery failed with the reason."""
+    live = receiver()
+    port = live.server.server_port
+    api_client, headers = make_client(["requests:write"], [service_a])
+    dns["hooks.example.com"] = ["93.184.216.34"]
+    response = client.put(
+        "/api/v1/callback",
+        json.dumps({"url": f"https://hooks.example.com:{port}/hooks"}),
+        content_type="application/json",
+        headers=headers,
+    )
+    assert response.status_code == 200
+    dns["hooks.example.com"] = ["127.0.0.1"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _file(client, headers)
+
+    delivery = CallbackDelivery.objects.get(client=api_client)
+    assert (delivery.state, delivery.next_attempt_at) == ("failed", None)
+    [attempt] = CallbackAttempt.objects.filter(delivery=delivery)
+    assert attempt.status_code is None
+    assert attempt.error == (
+        "Refused: The callback host hooks.example.com resolves to 127.0.0.1, "
+        "not a public internet address."
+    )
+    assert live.calls == []
+
+
+def test_a_name_that_changes_its_answer_between_check_and_connection_is_refused(
+    client, make_client, service_a, customer_a, dns, receiver, django_capture_on_commit_callbacks
+):
+    """The connection resolves the name itself and checks what it connects to."""
+    live = receiver()
+    port = live.server.server_port
+    api_client, headers = make_client(["requests:write"], [service_a])
+    answers = iter([["93.184.216.34"], ["93.184.216.34"], ["127.0.0.1"]])
+    dns["rebind.example.com"] = lambda: next(answers)
+    response = client.put(
+        "/api/v1/callback",
+        json.dumps({"url": f"https://rebind.example.com:{port}/hooks"}),
+        content_type="application/json",
+        headers=headers,
+    )
+    assert response.status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _file(client, headers)
+
+    delivery = CallbackDelivery.objects.get(client=api_client)
+    assert delivery.state == "failed"
+    assert CallbackAttempt.objects.get(delivery=delivery).error == (
+        "Refused: The callback host rebind.example.com resolves to 127.0.0.1, "
+        "not a public internet address."
+    )
+    assert live.calls == []

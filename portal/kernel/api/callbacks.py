@@ -10,6 +10,15 @@ not answer 2xx is tried again by the beat job :func:`retry_due` with back-off
 the delivery is marked failed. Staff see every attempt in the admin and may
 replay a delivery (:func:`replay`).
 
+A callback never goes to this machine or the company's own network (SSRF):
+:func:`check_callback_url` refuses a host that is, or resolves to, a
+loopback, private, link-local, reserved, multicast or unspecified address,
+and each attempt resolves the host again and connects only to the addresses
+it checked (:class:`_CheckedHTTPSConnection`), so a name that changes its
+answer after registration is refused too. The one exception is the
+documented one: plain ``http://`` to ``127.0.0.1``, ``localhost`` or ``::1``
+while :func:`loopback_http_allowed` (development and tests).
+
 The request: ``POST`` with a JSON body ``{"id", "type", "occurred_at",
 "data"}`` and the headers ``Webhook-Id`` (the event id, for de-duplication),
 ``Webhook-Timestamp`` (Unix seconds) and ``Webhook-Signature``:
@@ -23,9 +32,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import http.client
+import ipaddress
 import json
 import logging
 import secrets
+import socket
 import time
 import urllib.error
 import urllib.parse
@@ -58,19 +70,87 @@ KEEP_DAYS = 30
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 
+# Networks whose addresses carry another IPv4 address: checked as that address.
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+class RefusedAddress(OSError):
+    """The callback host is, or resolves to, an address of this machine or a private network."""
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    if address in NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
+def address_refused(address: str) -> bool:
+    """True for an address a callback must not reach: loopback, private, link-local,
+    reserved, multicast, unspecified, or anything else not on the public internet
+    (IPv4, IPv6, and IPv4 inside IPv6)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # an IPv6 zone is not part of it
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = _embedded_ipv4(ip)
+        if inner is not None and address_refused(str(inner)):
+            return True
+    return (
+        ip.is_loopback
+        or ip.is_private
+        or ip.is_link_local
+        or ip.is_reserved
+        or ip.is_multicast
+        or ip.is_unspecified
+        or not ip.is_global
+    )
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """The addresses ``host`` stands for (itself when it is one); OSError when none."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(info[4][0] for info in infos))
+
+
+def _refused_message(host: str, address: str) -> str:
+    if host.strip("[]") == address:
+        return f"The callback host {address} is not a public internet address."
+    return f"The callback host {host} resolves to {address}, not a public internet address."
+
+
+def _loopback_allowed(parts: urllib.parse.SplitResult) -> bool:
+    """The documented exception: plain http to this machine in development and tests."""
+    return parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS and loopback_http_allowed()
+
+
 def check_callback_url(url: str) -> None:
-    """HTTPS only; plain http to this machine in development and tests (DEBUG, or
-    ``API_CALLBACK_ALLOW_LOOPBACK_HTTP``)."""
+    """HTTPS to a public internet address only; plain http to this machine in
+    development and tests (DEBUG, or ``API_CALLBACK_ALLOW_LOOPBACK_HTTP``).
+
+    A host name is resolved and refused when any of its addresses is refused
+    (:func:`address_refused`). A name that does not resolve now is accepted:
+    every attempt resolves it again and is refused then if need be.
+    """
     try:
         parts = urllib.parse.urlsplit(url)
-        parts.port  # noqa: B018 - a port that is not a number raises here
+        port = parts.port
     except ValueError as error:
         raise ValidationError("The callback URL is not a valid address.") from error
-    if parts.scheme == "https" and parts.hostname:
+    if _loopback_allowed(parts):
         return
-    if parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS and loopback_http_allowed():
+    if parts.scheme != "https" or not parts.hostname:
+        raise ValidationError("A callback URL must start with https://.")
+    try:
+        addresses = resolve(parts.hostname, port or 443)
+    except (OSError, UnicodeError):
         return
-    raise ValidationError("A callback URL must start with https://.")
+    for address in addresses:
+        if address_refused(address):
+            raise ValidationError(_refused_message(parts.hostname, address))
 
 
 def callback_register(*, client: ApiClient, url: str) -> str | None:
@@ -138,11 +218,53 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None  # a redirect is an answer other than 2xx: tried again later
 
 
-_opener = urllib.request.build_opener(_NoRedirect)
+def _checked_connection(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None):
+    """``socket.create_connection`` to a host's checked addresses only.
+
+    The host is resolved once here and each address is checked before any
+    connection, so the address connected to is the address checked (a name
+    cannot answer differently between the check and the connection).
+    """
+    host, port = address
+    addresses = resolve(host, port)
+    for candidate in addresses:
+        if address_refused(candidate):
+            raise RefusedAddress(_refused_message(host, candidate))
+    error: OSError | None = None
+    for candidate in addresses:
+        try:
+            return socket.create_connection((candidate, port), timeout, source_address)
+        except OSError as exc:
+            error = exc
+    raise error or OSError(f"No address for {host}.")
 
 
-def _post(client: ApiClient, delivery: CallbackDelivery) -> tuple[int | None, str]:
-    check_callback_url(client.callback_url)
+class _CheckedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS (certificate checked against the host name) to checked addresses only."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = _checked_connection
+
+
+class _CheckedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(_CheckedHTTPSConnection, req, context=self._context)
+
+
+# No proxy from the environment: the addresses checked are the ones connected to.
+# Plain http is only ever the documented loopback exception (check_callback_url).
+_opener = urllib.request.build_opener(
+    urllib.request.ProxyHandler({}), _NoRedirect, _CheckedHTTPSHandler
+)
+
+
+def _post(client: ApiClient, delivery: CallbackDelivery) -> tuple[int | None, str, bool]:
+    """POST the delivery: (HTTP status or None, error, refused before sending)."""
+    try:
+        check_callback_url(client.callback_url)
+    except ValidationError as exc:
+        return None, ("Refused: " + " ".join(exc.messages))[:255], True
     body = body_of(delivery)
     timestamp = str(int(time.time()))
     post = urllib.request.Request(
@@ -159,15 +281,23 @@ def _post(client: ApiClient, delivery: CallbackDelivery) -> tuple[int | None, st
     )
     try:
         with _opener.open(post, timeout=TIMEOUT_SECONDS) as response:
-            return response.status, ""
+            return response.status, "", False
     except urllib.error.HTTPError as exc:
-        return exc.code, f"HTTP {exc.code}"
-    except (OSError, ValidationError, ValueError) as exc:
-        return None, f"{exc.__class__.__name__}: {exc}"[:255]
+        return exc.code, f"HTTP {exc.code}", False
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, RefusedAddress):
+            return None, f"Refused: {exc.reason}"[:255], True
+        return None, f"{exc.__class__.__name__}: {exc}"[:255], False
+    except (OSError, ValueError) as exc:
+        return None, f"{exc.__class__.__name__}: {exc}"[:255], False
 
 
 def deliver(delivery_id: int, *, replayed_by_id: int | None = None) -> bool:
-    """POST one delivery once, unless it is no longer pending; True if delivered."""
+    """POST one delivery once, unless it is no longer pending; True if delivered.
+
+    An address refused at this moment (:func:`check_callback_url`) is not
+    POSTed to: the delivery fails at once, the reason in its attempt.
+    """
     with transaction.atomic():
         delivery = (
             CallbackDelivery.objects.select_for_update()
@@ -178,7 +308,7 @@ def deliver(delivery_id: int, *, replayed_by_id: int | None = None) -> bool:
         if delivery is None or delivery.state != CallbackDelivery.State.PENDING:
             return False
         started = time.monotonic()
-        status, error = _post(delivery.client, delivery)
+        status, error, refused = _post(delivery.client, delivery)
         now = timezone.now()
         CallbackAttempt.objects.create(
             delivery=delivery,
@@ -193,6 +323,12 @@ def deliver(delivery_id: int, *, replayed_by_id: int | None = None) -> bool:
             delivery.state = CallbackDelivery.State.DELIVERED
             delivery.delivered_at = now
             delivery.next_attempt_at = None
+        elif refused:
+            delivery.state = CallbackDelivery.State.FAILED
+            delivery.next_attempt_at = None
+            logger.warning(
+                "api callback %s to client %s refused: %s", delivery.pk, delivery.client, error
+            )
         elif now - delivery.created_at >= GIVE_UP_AFTER and replayed_by_id is None:
             delivery.state = CallbackDelivery.State.FAILED
             delivery.next_attempt_at = None
