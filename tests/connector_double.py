@@ -5,7 +5,7 @@ of the test process (or on its own: ``python -m tests.connector_double``,
 which ``make demo-connector`` runs for the demo). It keeps its own records per
 customer e-mail address, checks every signature, applies each request id once
 (a repeated call gets the first answer again), and can be told to fail
-(``"fail"``: HTTP 503; ``"refuse"``: HTTP 422), hang past the caller's timeout
+(``"fail"``: HTTP 503 or ``fail_status``; ``"refuse"``: HTTP 422), hang past the caller's timeout
 (``"hang"``) or answer late (``"late"``: 202, then a signed callback).
 """
 
@@ -50,6 +50,7 @@ class ConnectorDouble:
         self.late_seconds = 0.3
         self.callback_errors: list[str] = []
         self.fail_next = 0  # answer this many next calls with HTTP 503, then behave
+        self.fail_status = 503  # the status "fail" answers with
         self.records: dict[str, list[dict]] = {}
         self.restricted: set[str] = set()
         self.calls: list[dict] = []  # every call received, in order
@@ -115,7 +116,7 @@ class ConnectorDouble:
                 self.fail_next -= 1
                 behaviour = "fail"
         if behaviour == "fail":
-            return _respond(start_response, 503, {"error": "temporarily unavailable"})
+            return _respond(start_response, self.fail_status, {"error": "temporarily unavailable"})
         if behaviour == "refuse":
             return _respond(start_response, 422, {"error": "customer number unknown format"})
         if behaviour == "hang":
@@ -179,7 +180,7 @@ def _respond(start_response, status: int, data: dict):
     reasons |= {422: "Unprocessable Entity", 503: "Service Unavailable"}
     body = json.dumps(data).encode()
     start_response(
-        f"{status} {reasons[status]}",
+        f"{status} {reasons.get(status, 'Error')}",
         [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
     )
     return [body]

@@ -1,7 +1,7 @@
 """One call of the connector contract: ``POST <base URL>/dsr/<operation>``.
 
 The answer is an :class:`Answer`; a call that should be tried again later
-(the system is down, hangs past its timeout, answers 5xx, 408 or 429) raises
+(the system is down, hangs past its timeout, answers 5xx, 408, 425 or 429) raises
 :class:`Unavailable`; a system that refuses the call for good (any other 4xx,
 or an answer that does not follow the contract) raises :class:`Refused`.
 """
@@ -17,8 +17,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from .signing import KEY_HEADER, signed_headers
 
-#: HTTP statuses that mean "try again later".
-RETRIED_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+#: HTTP statuses besides every 5xx that mean "try again later" (docs/connectors.md).
+RETRIED_STATUSES = frozenset({408, 425, 429})
 #: Statuses an answer may carry, and what each means.
 DONE, NOT_FOUND, ACCEPTED, FAILED = "done", "not_found", "accepted", "failed"
 
@@ -55,6 +55,16 @@ def answer_from(data) -> Answer:
     )
 
 
+def retried(status: int) -> bool:
+    """Whether an HTTP error status means "try again later": every 5xx, 408, 425, 429.
+
+    A 5xx is the system's own failure, however it names it (a 501 from a
+    deployment half done, a gateway's 5xx): the retries are bounded, then staff
+    see the task failed, so trying again costs little and gives up nothing.
+    """
+    return 500 <= status <= 599 or status in RETRIED_STATUSES
+
+
 def call(system, operation: str, payload: dict, *, key: str) -> Answer:
     """POST ``payload`` to ``system`` for ``operation``, signed, within its timeout."""
     body = json.dumps(payload, cls=DjangoJSONEncoder, ensure_ascii=False).encode()
@@ -69,7 +79,7 @@ def call(system, operation: str, payload: dict, *, key: str) -> Answer:
         with urllib.request.urlopen(http_request, timeout=system.timeout_seconds) as response:
             status, raw = response.status, response.read()
     except urllib.error.HTTPError as error:
-        if error.code in RETRIED_STATUSES:
+        if retried(error.code):
             raise Unavailable(f"HTTP {error.code}") from error
         detail = _error_text(error.read())
         raise Refused(f"HTTP {error.code}{': ' + detail if detail else ''}") from error

@@ -214,6 +214,31 @@ def test_a_hanging_service_times_out_and_the_retry_erases_exactly_once(
     assert double.applied_count("erase") == 1
 
 
+@pytest.mark.parametrize("status", [501, 505, 599])
+def test_every_5xx_answer_is_tried_again_after_the_back_off(
+    status, officer, double, django_capture_on_commit_callbacks
+):
+    """docs/connectors.md: 5xx is retried, whichever 5xx (not only 500, 502-504)."""
+    customer = customer_with_records()
+    seed_double(double, customer)
+    api_system(double)
+    double.behaviour, double.fail_status = "fail", status
+    request = _deleted(customer, officer, django_capture_on_commit_callbacks)
+    task = SystemTask.objects.get(request=request)
+    assert (task.state, task.attempts, task.last_error) == (State.PENDING, 1, f"HTTP {status}")
+    assert task.next_attempt_at > timezone.now()
+
+    double.behaviour = "ok"
+    with (
+        time_machine.travel(task.next_attempt_at + dt.timedelta(seconds=1)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert dispatch.run_due() == {"done": 1}
+    request.refresh_from_db()
+    assert request.status in (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
+    assert double.records_of(customer.email) == []
+
+
 def test_a_failing_service_leaves_the_deletion_open_with_the_failure_and_a_retry_button(
     officer, officer_client, double, django_capture_on_commit_callbacks, settings
 ):
