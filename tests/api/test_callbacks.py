@@ -424,3 +424,30 @@ def test_a_name_that_changes_its_answer_between_check_and_connection_is_refused(
         "not a public internet address."
     )
     assert live.calls == []
+
+
+def test_a_deactivated_client_is_sent_nothing_more_and_its_deliveries_end(
+    client, subscribed, customer_a, officer, django_capture_on_commit_callbacks
+):
+    api_client, headers, live = subscribed(fail=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        request = _file(client, headers)  # the first attempt fails: to be retried
+    api_client.is_active = False
+    api_client.save(update_fields=["is_active"])
+    queued = CallbackDelivery.objects.create(
+        client=api_client, event_type="request.status_changed", payload={}
+    )  # written before the client was deactivated, its attempt still queued
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert callbacks.retry_due(now=timezone.now() + timedelta(minutes=1)) == 1
+        assert callbacks.deliver(queued.pk) is False
+        callbacks.replay(delivery=queued, actor=officer)
+        transition(request, to=Status.IN_REVIEW, actor=officer)  # no new event for it
+
+    assert len(live.calls) == 1 and live.events == []
+    for delivery in CallbackDelivery.objects.filter(client=api_client):
+        assert (delivery.state, delivery.next_attempt_at) == ("failed", None)
+        last = CallbackAttempt.objects.filter(delivery=delivery).last()
+        assert last.error == "Not sent: the client is inactive."
+    assert CallbackDelivery.objects.filter(client=api_client).count() == 2
+    assert callbacks.retry_due(now=timezone.now() + timedelta(hours=3)) == 0

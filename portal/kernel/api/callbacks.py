@@ -296,7 +296,8 @@ def deliver(delivery_id: int, *, replayed_by_id: int | None = None) -> bool:
     """POST one delivery once, unless it is no longer pending; True if delivered.
 
     An address refused at this moment (:func:`check_callback_url`) is not
-    POSTed to: the delivery fails at once, the reason in its attempt.
+    POSTed to, nor is anything sent for a client deactivated since the event:
+    the delivery fails at once, the reason in its attempt, and is not retried.
     """
     with transaction.atomic():
         delivery = (
@@ -306,6 +307,9 @@ def deliver(delivery_id: int, *, replayed_by_id: int | None = None) -> bool:
             .first()
         )
         if delivery is None or delivery.state != CallbackDelivery.State.PENDING:
+            return False
+        if not delivery.client.is_active:
+            _cancel(delivery, "Not sent: the client is inactive.", replayed_by_id=replayed_by_id)
             return False
         started = time.monotonic()
         status, error, refused = _post(delivery.client, delivery)
@@ -338,6 +342,20 @@ def deliver(delivery_id: int, *, replayed_by_id: int | None = None) -> bool:
             delivery.next_attempt_at = now + wait
         delivery.save(update_fields=["attempts", "state", "delivered_at", "next_attempt_at"])
     return delivery.state == CallbackDelivery.State.DELIVERED
+
+
+def _cancel(delivery: CallbackDelivery, reason: str, *, replayed_by_id: int | None) -> None:
+    """Settle ``delivery`` as failed without sending it, ``reason`` recorded as its attempt."""
+    CallbackAttempt.objects.create(
+        delivery=delivery,
+        attempted_at=timezone.now(),
+        error=reason,
+        replayed_by_id=replayed_by_id,
+    )
+    delivery.state = CallbackDelivery.State.FAILED
+    delivery.next_attempt_at = None
+    delivery.save(update_fields=["state", "next_attempt_at"])
+    logger.info("api callback %s to client %s not sent: %s", delivery.pk, delivery.client, reason)
 
 
 def retry_due(*, now: dt.datetime | None = None, limit: int = 500) -> int:
