@@ -143,19 +143,23 @@ def erasure_outside_holds(task: SystemTask) -> bool:
     return False
 
 
-def _attempt_failed(task: SystemTask, error: str, *, final: bool) -> None:
+def _attempt_failed(task: SystemTask, error: str, *, final: bool, note: str | None = None) -> None:
     now = timezone.now()
     with transaction.atomic():
         locked = SystemTask.objects.select_for_update().get(pk=task.pk)
         if locked.state != State.PENDING:
             return
-        locked.last_error = error[:500]
+        # A call's error is cut (a service may answer anything); a note reported
+        # through the API is bounded by the API (2,000 characters) and kept whole.
+        locked.last_error = error if note is not None else error[:500]
+        if note is not None:
+            locked.note = note
         if final:
             locked.state = State.FAILED
             locked.next_attempt_at = None
         else:
             locked.next_attempt_at = now + dt.timedelta(seconds=backoff(locked.attempts))
-        locked.save(update_fields=["last_error", "state", "next_attempt_at"])
+        locked.save(update_fields=["last_error", "note", "state", "next_attempt_at"])
         if final:
             audit_log(
                 action="connector.failed",
@@ -173,9 +177,13 @@ def _attempt_failed(task: SystemTask, error: str, *, final: bool) -> None:
     )
 
 
-def task_failed(task: SystemTask, error: str) -> None:
-    """The system says it cannot do its part: failed, shown to staff (retry or record why)."""
-    _attempt_failed(task, error, final=True)
+def task_failed(task: SystemTask, error: str, *, note: str | None = None) -> None:
+    """The system says it cannot do its part: failed, shown to staff (retry or record why).
+
+    ``note``: what the system's own service reported through the API, kept with
+    the task whole (its note, and its error).
+    """
+    _attempt_failed(task, note if note is not None else error, final=True, note=note)
 
 
 def answer_record(task: SystemTask, answer: client.Answer) -> str:

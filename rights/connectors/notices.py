@@ -173,7 +173,7 @@ def system_report(*, task: SystemTask, outcome: str, note: str) -> bool:
         if locked.settled:
             raise ReportConflict(locked.state)
         if state == State.FAILED:
-            task_failed(locked, note)
+            task_failed(locked, note.strip(), note=note.strip())
         else:
             task_settle(locked, state, actor=None, note=note)
     return True

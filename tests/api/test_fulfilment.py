@@ -185,6 +185,21 @@ def test_a_failure_is_shown_to_staff_and_the_request_stays_open(
     assert deletion.status in (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
 
 
+def test_a_failure_keeps_its_whole_note_with_the_task(
+    client, linked, deletion, archive, django_capture_on_commit_callbacks
+):
+    """docs/api.md: the note (at most 2,000 characters) is kept with the task."""
+    _api_client, headers = linked
+    note = "Tape library offline; " + "x" * 1500 + " end."
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _report(
+            client, deletion, headers, system=archive.pk, outcome="failed", note=note
+        )
+    assert response.status_code == 200
+    task = _task(deletion)
+    assert (task.state, task.note, task.last_error) == (State.FAILED, note, note)
+
+
 @pytest.mark.parametrize(
     "body",
     [
