@@ -107,7 +107,11 @@ def _answers(purpose, recipient, subjects: dict[str, object]) -> dict[str, Answe
             .filter(pk__in=ids)
             .values_list("pk", flat=True)
         )
+        # Refused by a stop: of provision to it, or of use for each purpose it could
+        # receive the data for (a stop of "marketing" stops its marketing partners).
         stopped = selectors.restricted_subject_ids(ids, recipient=recipient)
+        for item in selectors.provision_purposes(recipient, purpose=purpose):
+            stopped |= selectors.restricted_subject_ids(ids, purpose=item)
         closed = not recipient.is_active or recipient.kind == Recipient.Kind.PUBLIC_AUTHORITY
         for ref, user in subjects.items():
             answer = answers[ref]

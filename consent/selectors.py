@@ -284,6 +284,18 @@ def subjects_allowed_for_use(
     return users.filter(_choice=ConsentRecord.Action.GRANTED)
 
 
+def provision_purposes(recipient: Recipient, *, purpose: Purpose | None = None) -> list[Purpose]:
+    """The purposes for which data may go to ``recipient`` (one of which must be usable
+    for the customer): its active purposes, ``purpose`` alone if given, and only the
+    optional ones for a recipient that needs consent."""
+    purposes = [p for p in recipient.purposes.all() if p.is_active]
+    if purpose is not None:
+        purposes = [p for p in purposes if p.pk == purpose.pk]
+    if recipient.needs_consent:
+        purposes = [p for p in purposes if not p.is_required]
+    return purposes
+
+
 def subjects_allowed_for_provision(
     recipient: Recipient,
     *,
@@ -310,11 +322,7 @@ def subjects_allowed_for_provision(
         Recipient.Kind.SUCCESSOR,
     ):
         return User.objects.none()
-    purposes = [p for p in recipient.purposes.all() if p.is_active]
-    if purpose is not None:
-        purposes = [p for p in purposes if p.pk == purpose.pk]
-    if recipient.needs_consent:
-        purposes = [p for p in purposes if not p.is_required]
+    purposes = provision_purposes(recipient, purpose=purpose)
     if not purposes:
         return User.objects.none()
     allowed = Q()

@@ -59,6 +59,33 @@ def test_art35_a_permissions_answer_flips_the_moment_a_stop_use_is_approved(
     assert after["may_use"] == consent.may_use(customer_a, "marketing")
 
 
+def test_a_stop_of_use_of_the_recipients_purpose_is_the_reason_provision_is_refused(
+    client, make_client, customer_a, service_a, officer
+):
+    """docs/api.md: ``restriction`` when a stop of use or provision is in force."""
+    _api_client, headers = make_client(["consent:read"], [service_a])
+    affiliate = recipients()["affiliate"]  # receives data for marketing, with consent
+    _grant_marketing(customer_a)
+    request = request_submit(
+        subject=customer_a,
+        requester=customer_a,
+        kind=Kind.STOP_USE,
+        scope={"purposes": ["marketing"]},
+        details="Too many mails.",
+    )
+    transition(request, to=Status.IN_REVIEW, actor=officer)
+    stop_decisions.stop_decide(
+        request=request, decisions={"purpose:marketing": "stop"}, actor=officer
+    )
+
+    answer = _ask(client, headers, "M-A-0001", purpose="marketing", recipient=affiliate.pk).json()
+    assert (answer["may_provide"], answer["provide_reason"]) == (False, "restriction")
+    assert (answer["may_use"], answer["use_reason"]) == (False, "restriction")
+    answer = _ask(client, headers, "M-A-0001", recipient=affiliate.pk).json()
+    assert (answer["may_provide"], answer["provide_reason"]) == (False, "restriction")
+    assert answer["may_provide"] == consent.may_provide(customer_a, affiliate)
+
+
 def test_reasons_for_use_and_provision(client, make_client, customer_a, service_a):
     _api_client, headers = make_client(["consent:read"], [service_a])
     targets = recipients()
