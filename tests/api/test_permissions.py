@@ -161,3 +161,24 @@ def test_the_batch_answers_up_to_a_thousand_subjects_in_their_order(
         headers=headers,
     )
     assert too_many.status_code == 422
+
+
+def test_each_spelling_of_an_address_in_a_batch_gets_its_answer(
+    client, make_client, customer_a, service_a
+):
+    _api_client, headers = make_client(["consent:read"], [service_a])
+    _grant_marketing(customer_a)
+    local, domain = customer_a.email.split("@")
+    spellings = [f"{local.upper()}@{domain}", customer_a.email, f"{local}@{domain.upper()}"]
+
+    response = client.post(
+        "/api/v1/permissions/batch",
+        json.dumps({"subjects": spellings, "purpose": "marketing"}),
+        content_type="application/json",
+        headers=headers,
+    )
+
+    answers = response.json()["answers"]
+    assert [(a["subject"], a["found"], a["may_use"]) for a in answers] == [
+        (spelling, True, True) for spelling in spellings
+    ]

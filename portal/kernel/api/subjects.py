@@ -48,13 +48,18 @@ def subjects_find_many(caller, refs: list[str]) -> dict[str, object]:
     """The customers ``refs`` name (as :func:`subject_find`), by reference; the
     references of no one, or of more than one customer, are left out."""
     refs = [ref.strip() for ref in refs]
-    emails = {ref.lower(): ref for ref in refs if "@" in ref}
+    # Addresses match whatever their case: each spelling sent gets its answer.
+    emails: dict[str, set[str]] = {}
+    for ref in refs:
+        if "@" in ref:
+            emails.setdefault(ref.lower(), set()).add(ref)
     numbers = [ref for ref in refs if "@" not in ref]
     candidates = subjects_for(caller)
     found: dict[str, list] = {}
     by_address = candidates.annotate(address=Lower("email")).filter(address__in=list(emails))
     for user in by_address:
-        found.setdefault(emails[user.email.lower()], []).append(user)
+        for ref in emails[user.email.lower()]:
+            found.setdefault(ref, []).append(user)
     registrations = ServiceRegistration.objects.filter(
         member_number__in=numbers, user__in=candidates
     ).select_related("user")
