@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 
 from portal.kernel.api.app import problems
@@ -146,7 +147,52 @@ def _form_data(payload: RequestIn, services) -> dict:
     }
 
 
+#: The body's fields a kind's form may or may not take: (where it is sent, the form field).
+KIND_FIELDS = (
+    (("services",), "services"),
+    (("categories",), "categories"),
+    (("delivery_method",), "delivery_method"),
+    (("scope", "everything"), "everything"),
+    (("scope", "purposes"), "purposes"),
+    (("scope", "recipients"), "recipients"),
+)
+
+
+def _sent(payload: Schema, path: tuple[str, ...]) -> bool:
+    """Whether the body asks something at ``path``: the field was sent, with a value
+    other than an empty list or false (a delivery method is a value whatever it is)."""
+    holder = payload
+    for name in path:
+        if name not in holder.model_fields_set:
+            return False
+        holder = getattr(holder, name)
+    return holder not in (False, None, "", [])
+
+
+def _refuse_fields_not_taken(payload: RequestIn) -> None:
+    """422 naming each field the kind's form does not take, rather than dropping it."""
+    fields = FORMS[payload.kind].base_fields
+    errors = [
+        {
+            "loc": ["body", *path],
+            "msg": str(_("A request of this kind does not take this field.")),
+        }
+        for path, field in KIND_FIELDS
+        if field not in fields and _sent(payload, path)
+    ]
+    if errors:
+        raise ApiProblem(
+            422,
+            "invalid-input",
+            f"A {payload.kind} request does not take "
+            + ", ".join(".".join(error["loc"][1:]) for error in errors)
+            + ".",
+            errors=errors,
+        )
+
+
 def _checked_form(payload: RequestIn, subject, caller):
+    _refuse_fields_not_taken(payload)
     codes = set(payload.services)
     if caller.scope is not None and not codes <= caller.scope:
         raise ApiProblem(

@@ -16,6 +16,7 @@ from rights.choices import Channel, Kind, Status
 from rights.models import ApiFiling, RightsRequest
 from rights.services import request_submit
 from rights.workflow import transition
+from tests.consent_support import recipients
 from tests.factories import ProfileFactory, RegistrationFactory, ServiceFactory
 
 from .conftest import later
@@ -101,6 +102,78 @@ def test_the_forms_rules_apply_a_stop_without_a_target_is_refused(
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["body", "purposes"]
     assert not RightsRequest.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("fields", "refused"),
+    [
+        (
+            {"kind": "stop_use", "scope": {"purposes": ["marketing"], "recipients": [1]}},
+            [["body", "scope", "recipients"]],
+        ),
+        (
+            {"kind": "stop_provision", "scope": {"purposes": ["marketing"], "recipients": [1]}},
+            [["body", "scope", "purposes"]],
+        ),
+        (
+            {"kind": "disclosure", "scope": {"purposes": ["marketing"]}},
+            [["body", "scope", "purposes"]],
+        ),
+        (
+            {"kind": "disclosure", "scope": {"everything": True, "recipients": [1]}},
+            [["body", "scope", "everything"], ["body", "scope", "recipients"]],
+        ),
+        (
+            {"kind": "deletion", "scope": {"everything": True}, "delivery_method": "paper"},
+            [["body", "delivery_method"]],
+        ),
+        (
+            {"kind": "purpose_notice", "services": ["mobile"], "categories": ["contact"]},
+            [["body", "services"], ["body", "categories"]],
+        ),
+        (
+            {"kind": "stop_use", "scope": {"purposes": ["marketing"]}, "services": ["mobile"]},
+            [["body", "services"]],
+        ),
+    ],
+)
+def test_a_field_the_kind_does_not_take_is_refused_by_name_and_nothing_is_filed(
+    client, make_client, customer_a, service_a, fields, refused
+):
+    _api_client, headers = make_client(["requests:write"], [service_a])
+    recipients()
+
+    response = _file(client, headers, details="Too many mails.", **fields)
+
+    assert response.status_code == 422, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["type"].endswith("/invalid-input")
+    assert [error["loc"] for error in problem["errors"]] == refused
+    # The form's language (Japanese without Accept-Language), as the form's own messages.
+    assert all(
+        error["msg"] == "この種類の請求では指定できない項目です。" for error in problem["errors"]
+    )
+    assert ".".join(refused[0][1:]) in problem["detail"]
+    assert not RightsRequest.objects.exists()
+
+
+def test_empty_fields_of_other_kinds_ask_nothing_and_are_accepted(
+    client, make_client, customer_a, service_a
+):
+    _api_client, headers = make_client(["requests:write"], [service_a])
+
+    response = _file(
+        client,
+        headers,
+        kind="stop_use",
+        scope={"everything": False, "purposes": ["marketing"], "recipients": []},
+        services=[],
+        details="Too many mails.",
+    )
+
+    assert response.status_code == 201, response.content
+    assert RightsRequest.objects.get().scope == {"purposes": ["marketing"]}
 
 
 def test_a_client_cannot_file_for_a_customer_or_service_it_does_not_serve(
