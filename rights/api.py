@@ -17,6 +17,7 @@ import re
 from typing import Annotated, Literal
 
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.dateparse import parse_datetime
@@ -191,6 +192,16 @@ def _refuse_fields_not_taken(payload: RequestIn) -> None:
         )
 
 
+def _sent_as(form_field: str) -> list[str]:
+    """Where the body carries a form field (``everything``: ``body.scope.everything``)."""
+    if form_field == NON_FIELD_ERRORS:
+        return ["body"]
+    for path, field in KIND_FIELDS:
+        if field == form_field:
+            return ["body", *path]
+    return ["body", form_field]
+
+
 def _checked_form(payload: RequestIn, subject, caller):
     _refuse_fields_not_taken(payload)
     codes = set(payload.services)
@@ -204,7 +215,7 @@ def _checked_form(payload: RequestIn, subject, caller):
     form = FORMS[payload.kind](data=_form_data(payload, services), subject=subject)
     if not form.is_valid():
         errors = [
-            {"loc": ["body", field], "msg": " ".join(str(m) for m in messages)}
+            {"loc": _sent_as(field), "msg": " ".join(str(m) for m in messages)}
             for field, messages in form.errors.items()
         ]
         raise ApiProblem(422, "invalid-input", "The request is not valid.", errors=errors)

@@ -100,7 +100,33 @@ def test_the_forms_rules_apply_a_stop_without_a_target_is_refused(
     response = _file(client, headers, kind="stop_use", details="Too many mails.")
 
     assert response.status_code == 422
-    assert response.json()["errors"][0]["loc"] == ["body", "purposes"]
+    assert response.json()["errors"][0]["loc"] == ["body", "scope", "purposes"]
+    assert not RightsRequest.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("fields", "loc"),
+    [
+        ({"kind": "deletion"}, ["body", "scope", "everything"]),
+        (
+            {"kind": "deletion", "scope": {"everything": True}, "services": ["mobile"]},
+            ["body", "scope", "everything"],
+        ),
+        ({"kind": "stop_use", "scope": {"purposes": ["nope"]}}, ["body", "scope", "purposes"]),
+        ({"kind": "stop_use", "scope": {"purposes": [7]}}, ["body", "scope", "purposes", "0"]),
+        ({"kind": "disclosure", "categories": ["nope"]}, ["body", "categories"]),
+        ({"kind": "nope"}, ["body", "kind"]),
+    ],
+)
+def test_an_error_names_the_field_where_it_was_sent(
+    client, make_client, customer_a, service_a, fields, loc
+):
+    _api_client, headers = make_client(["requests:write"], [service_a])
+
+    response = _file(client, headers, details="Too many mails.", **fields)
+
+    assert response.status_code == 422, response.content
+    assert [error["loc"] for error in response.json()["errors"]] == [loc]
     assert not RightsRequest.objects.exists()
 
 

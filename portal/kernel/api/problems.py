@@ -21,6 +21,8 @@ logger = logging.getLogger(__name__)
 PROBLEM_BASE = "https://rights-portal.example/problems/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 API_PREFIX = "/api/"
+#: The name every endpoint gives its JSON body parameter.
+BODY_PARAMETER = "payload"
 #: Text fields and path parameters: no control characters (PostgreSQL refuses NUL).
 PLAIN_TEXT = r"^[^\x00-\x1f\x7f]*$"
 
@@ -85,6 +87,16 @@ def problem_response(status: int, code: str, detail: str) -> HttpResponse:
     )
 
 
+def _sent_as(loc) -> list[str]:
+    """A validation error's location as the caller sent it: ninja puts the name of the
+    endpoint's body parameter after ``body`` (``body.payload.scope``), which is ours,
+    not the caller's (``body.scope``, as the endpoints' own errors say)."""
+    parts = [str(part) for part in loc]
+    if len(parts) >= 2 and parts[0] == "body" and parts[1] == BODY_PARAMETER:
+        del parts[1]
+    return parts
+
+
 def as_problem(exc: Exception) -> ApiProblem:
     """Any exception an endpoint or ninja raised, as the problem it is answered with."""
     if isinstance(exc, ApiProblem):
@@ -98,7 +110,7 @@ def as_problem(exc: Exception) -> ApiProblem:
         )
     if isinstance(exc, ValidationError):
         errors = [
-            {"loc": [str(part) for part in error.get("loc", ())], "msg": str(error.get("msg", ""))}
+            {"loc": _sent_as(error.get("loc", ())), "msg": str(error.get("msg", ""))}
             for error in exc.errors
         ]
         return ApiProblem(422, "invalid-input", "The input is not valid.", errors=errors)
