@@ -41,7 +41,7 @@ from .choices import Channel, DeliveryMethod, Regime
 from .choices import Status as RequestStatus
 from .connectors.models import ExternalSystem, SystemTask
 from .connectors.notices import REPORTED, ReportConflict, system_report
-from .forms import FORMS
+from .forms import FORMS, customer_services
 from .models import ApiFiling, RightsRequest
 from .requesters.filing import Person, Requester, identity_request_file
 from .requesters.models import Capacity
@@ -202,6 +202,34 @@ def _sent_as(form_field: str) -> list[str]:
     return ["body", form_field]
 
 
+def _refuse_services_not_held(codes: list[str], services: list[Service], subject) -> None:
+    """422 naming each service code sent that is unknown, or not one of the customer's
+    (the form would name the service by its database id)."""
+    known = {service.code for service in services}
+    held = set(
+        customer_services(subject)
+        .filter(pk__in=[s.pk for s in services])
+        .values_list("code", flat=True)
+    )
+    errors = []
+    for code in dict.fromkeys(codes):
+        if code not in known:
+            message = _("No service has the code %(code)s.")
+        elif code not in held:
+            message = _("The customer is not registered with the service %(code)s.")
+        else:
+            continue
+        errors.append({"loc": ["body", "services"], "msg": message % {"code": code}})
+    if errors:
+        named = ", ".join(code for code in dict.fromkeys(codes) if code not in held)
+        raise ApiProblem(
+            422,
+            "invalid-input",
+            f"Not a service of the customer's: {named}.",
+            errors=errors,
+        )
+
+
 def _checked_form(payload: RequestIn, subject, caller):
     _refuse_fields_not_taken(payload)
     codes = set(payload.services)
@@ -210,8 +238,7 @@ def _checked_form(payload: RequestIn, subject, caller):
             422, "service-not-allowed", "A service named is not one of this client's services."
         )
     services = list(Service.objects.filter(code__in=codes))
-    if len(services) != len(codes):
-        raise ApiProblem(422, "invalid-input", "Unknown service code.")
+    _refuse_services_not_held(payload.services, services, subject)
     form = FORMS[payload.kind](data=_form_data(payload, services), subject=subject)
     if not form.is_valid():
         errors = [

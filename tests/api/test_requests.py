@@ -202,6 +202,30 @@ def test_empty_fields_of_other_kinds_ask_nothing_and_are_accepted(
     assert RightsRequest.objects.get().scope == {"purposes": ["marketing"]}
 
 
+def test_a_service_the_customer_is_not_registered_with_is_named_by_its_code(
+    client, make_client, customer_a, service_a, service_b
+):
+    _api_client, headers = make_client(["requests:write"], [service_a, service_b])
+
+    response = _file(client, headers, services=["mobile", "video"])
+    _every, every_headers = make_client(["requests:write"], all_services=True)
+    english = _file(
+        client, {**every_headers, "Accept-Language": "en"}, services=["video", "mobile", "nope"]
+    )
+
+    assert response.status_code == 422, response.content
+    assert response.json()["errors"] == [
+        {"loc": ["body", "services"], "msg": "このお客様はサービス「video」に登録されていません。"}
+    ]
+    assert response.json()["detail"] == "Not a service of the customer's: video."
+    assert english.status_code == 422
+    assert [e["msg"] for e in english.json()["errors"]] == [
+        "The customer is not registered with the service video.",
+        "No service has the code nope.",
+    ]
+    assert not RightsRequest.objects.exists()
+
+
 def test_a_client_cannot_file_for_a_customer_or_service_it_does_not_serve(
     client, make_client, customer_a, customer_b, service_a
 ):
