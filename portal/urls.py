@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from consent import api as consent_api
-from portal.kernel.api.app import build_api, docs_urls
+from portal.kernel.api.app import build_api, docs_urls, not_found_urls
 from rights import api as rights_api
 
 from .accounts import views
@@ -62,6 +62,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", include(docs_urls(api))),
     path("api/v1/", api.urls),
+    path("api/", include(not_found_urls())),
     path("favicon.ico", FaviconView.as_view()),
     path("admin/", admin.site.urls),
     path("requests/", include("rights.requesters.urls")),

@@ -16,7 +16,7 @@ from functools import partial
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
-from django.urls import path
+from django.urls import path, re_path
 from ninja import Field, NinjaAPI, Router, Schema
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -24,7 +24,15 @@ from ninja.openapi.views import openapi_view
 
 from . import callbacks
 from .auth import ApiKeyAuth, audit_call
-from .problems import PROBLEM_CONTENT_TYPE, ApiProblem, Problem, as_problem, problem_body
+from .problems import (
+    PROBLEM_CONTENT_TYPE,
+    ApiProblem,
+    JsonParser,
+    Problem,
+    as_problem,
+    problem_body,
+    problem_response,
+)
 
 DESCRIPTION = """The Rights Portal's API for the company's own systems: file requests,
 follow their status, ask whether a customer's data may be used or provided,
@@ -116,6 +124,7 @@ def build_api(routers: list[Router]) -> PortalApi:
         description=DESCRIPTION,
         urls_namespace="api-v1",
         docs_url=None,
+        parser=JsonParser(),
     )
     for handled in (Exception, Http404, HttpError, NinjaValidationError):
         api.add_exception_handler(handled, partial(_problem_response, api))
@@ -129,3 +138,15 @@ def docs_urls(api: PortalApi) -> list:
     """The interactive docs, for staff logged in to the admin only."""
     view = admin.site.admin_view(partial(openapi_view, api=api))
     return [path("docs", view, name="api-docs")]
+
+
+def _no_endpoint(request: HttpRequest, *args, **kwargs):
+    return problem_response(404, "not-found", "No endpoint has this address.")
+
+
+def not_found_urls() -> list:
+    """Every other address under ``/api/``: a problem detail, not the site's HTML 404.
+
+    Included after the API's own addresses, so it answers only what none of them does.
+    """
+    return [re_path(r"", _no_endpoint, name="api-not-found")]

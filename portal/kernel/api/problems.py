@@ -15,6 +15,7 @@ import logging
 from django.http import Http404, HttpResponse
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +67,21 @@ class ApiProblem(HttpError):
         self.headers = headers or {}
 
 
+class UnreadableBody(ValueError):
+    """The request's body is not JSON (or not UTF-8)."""
+
+
+class JsonParser(Parser):
+    """ninja's JSON parser, whose failure the problem details can tell from others:
+    ninja answers any parser error as a bare 400, keeping the error as its cause."""
+
+    def parse_body(self, request):
+        try:
+            return json.loads(request.body)
+        except ValueError as error:
+            raise UnreadableBody(str(error)) from error
+
+
 def problem_body(status: int, code: str, detail: str, errors: list[dict] | None = None) -> dict:
     body = {
         "type": PROBLEM_BASE + code,
@@ -79,7 +95,7 @@ def problem_body(status: int, code: str, detail: str, errors: list[dict] | None 
 
 
 def problem_response(status: int, code: str, detail: str) -> HttpResponse:
-    """A problem answered outside django-ninja (by a middleware)."""
+    """A problem answered outside django-ninja (by a middleware, or for an unknown path)."""
     return HttpResponse(
         json.dumps(problem_body(status, code, detail)),
         status=status,
@@ -116,6 +132,8 @@ def as_problem(exc: Exception) -> ApiProblem:
         return ApiProblem(422, "invalid-input", "The input is not valid.", errors=errors)
     if isinstance(exc, Http404):
         return ApiProblem(404, "not-found", "Not found.")
+    if isinstance(exc, HttpError) and isinstance(exc.__cause__, UnreadableBody):
+        return ApiProblem(400, "unreadable-body", "The body is not valid JSON.")
     if isinstance(exc, HttpError):
         return ApiProblem(exc.status_code, "http-error", str(exc))
     raise exc

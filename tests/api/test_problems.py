@@ -1,0 +1,66 @@
+"""Every answer of the API is a problem detail of a documented type (docs/api.md),
+including an address no endpoint has and a body that is not JSON."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from rights.models import RightsRequest
+
+pytestmark = pytest.mark.django_db
+
+DOCUMENTED = set(
+    re.findall(
+        r"`([a-z-]+)`",
+        (Path(__file__).parents[2] / "docs/api.md")
+        .read_text()
+        .split("## Errors")[1]
+        .split("##")[0],
+    )
+)
+
+
+def _problem(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["type"] == f"https://rights-portal.example/problems/{code}"
+    assert code in DOCUMENTED
+    return problem
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/nothing-here", "/api/v1/requests/R-1/nothing", "/api/v2/requests", "/api/"]
+)
+def test_an_address_no_endpoint_has_is_a_not_found_problem(client, make_client, path):
+    _api_client, headers = make_client()
+
+    for method in (client.get, client.post):
+        _problem(method(path, headers=headers), 404, "not-found")
+    _problem(client.get(path), 404, "not-found")
+
+
+@pytest.mark.parametrize("body", [b"{bad", b'{"subject": "\xff"}', b"", b"[1, 2"])
+def test_a_body_that_is_not_json_is_an_unreadable_body_problem(
+    client, make_client, customer_a, service_a, body
+):
+    _api_client, headers = make_client(["requests:write"], [service_a])
+
+    response = client.post(
+        "/api/v1/requests", body, content_type="application/json", headers=headers
+    )
+
+    if body:
+        _problem(response, 400, "unreadable-body")
+    else:  # no body at all: the body's fields are missing
+        assert _problem(response, 422, "invalid-input")["errors"][0]["loc"] == ["body"]
+    assert not RightsRequest.objects.exists()
+
+
+def test_the_api_answers_its_own_addresses_still(make_client, officer_client):
+    _api_client, headers = make_client()
+    assert Client().get("/api/v1/openapi.json").status_code == 200
+    assert Client().get("/api/v1/callback", headers=headers).status_code == 200
+    assert officer_client.get("/api/v1/docs").status_code == 200
