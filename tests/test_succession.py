@@ -10,7 +10,7 @@ import zipfile
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from consent import services
 from consent.models import ProvisionRecord, Recipient
@@ -93,7 +93,7 @@ def test_succession_is_the_successors_ground_only_appi_art_27_5_ii():
                 ground=ground,
                 note="merger",
             )
-    with pytest.raises(CommandError, match="承継者ではありません"):
+    with translation.override("ja"), pytest.raises(CommandError, match="承継者ではありません"):
         _record(delivery, ServiceFactory(code="mobile"), StaffFactory())
     assert not ProvisionRecord.objects.exists()
 
