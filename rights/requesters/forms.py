@@ -254,6 +254,12 @@ class PublicRequestForm(PersonFieldsMixin, RequestScopeMixin, forms.Form):
         help_text=_(
             "They are deleted %(days)s days after we decide, or at once if they show a My Number."
         ),
+        error_messages={
+            "required": _(
+                "Tick the box to agree to this use of the documents: without it we cannot "
+                "check identity and take the request."
+            )
+        },
     )
 
     upload_fields = ("requester_document", "authority_document", "subject_document")

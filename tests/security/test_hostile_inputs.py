@@ -837,7 +837,7 @@ def _public_form_cases():
         ({"delivery_method": "pigeon"}, "Select a valid choice"),
         ({"authority_kind": "passport-of-mars"}, "Select a valid choice"),
         ({"authority_kind": ""}, "Choose the document that proves it"),
-        ({"documents_consent": None}, "This field is required"),
+        ({"documents_consent": None}, "Tick the box to agree to this use of the documents"),
         # Text where a file belongs.
         ({"requester_document": "licence.pdf"}, "This field is required"),
         ({"authority_document": None}, "Please send the document that proves it"),
