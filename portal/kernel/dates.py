@@ -41,6 +41,16 @@ def validate_date_of_birth(value: dt.date | None) -> None:
         )
 
 
+#: Civil Code art. 4 (since 1 April 2022): a person comes of age at 18.
+AGE_OF_MAJORITY = 18
+
+
+def age_on(born: dt.date, day: dt.date) -> int:
+    """Full years from ``born`` to ``day``; one more from each birthday on (29 February
+    counts from 1 March in other years)."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
 def birth_year(day: dt.date | None) -> int | None:
     """The year alone, for age bands in the anonymised statistics."""
     return day.year if day else None

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consent.selectors import active_purposes, active_recipients
 from portal.kernel.codes import OneTimeCodeField
-from portal.kernel.dates import validate_date_of_birth
+from portal.kernel.dates import AGE_OF_MAJORITY, age_on, validate_date_of_birth
 from portal.kernel.registry import Category
 
 from ..choices import Channel, DeliveryMethod, Kind, Regime
@@ -314,6 +314,24 @@ class PublicRequestForm(PersonFieldsMixin, RequestScopeMixin, forms.Form):
                 self.add_error("authority_kind", _("Choose the document that proves it."))
             if not cleaned.get("authority_document") and "authority_document" not in self.errors:
                 self.add_error("authority_document", _("Please send the document that proves it."))
+        born = cleaned.get("subject_date_of_birth")
+        if (
+            capacity == Capacity.PARENT
+            and born
+            and age_on(born, timezone.localdate()) >= AGE_OF_MAJORITY
+        ):
+            # APPI art. 37: a parent represents a minor only; an adult is represented by
+            # the agent they appoint, or by a guardian when a court placed them under one.
+            self.add_error(
+                "capacity",
+                _(
+                    "The date of birth shows the person is %(age)s or older: a parent acts "
+                    "for them only while they are a minor. Choose “I am an agent the person "
+                    "appointed” and send the letter of attorney they signed, or “I am the "
+                    "guardian of an adult ward” if a court appointed you their guardian."
+                )
+                % {"age": AGE_OF_MAJORITY},
+            )
         kind = cleaned.get("kind")
         if kind in (Kind.DISCLOSURE, Kind.PURPOSE_NOTICE) and not cleaned.get("delivery_method"):
             cleaned["delivery_method"] = DeliveryMethod.ELECTRONIC

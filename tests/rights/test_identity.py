@@ -444,6 +444,8 @@ def test_a_legal_representative_alone_receives_the_answers(
         django_capture_on_commit_callbacks,
         capacity="parent",
         requester_name="山田 太郎",
+        subject_name="山田 健太",
+        subject_date_of_birth="2014-06-01",
         authority_kind="family_register",
     )
     request = RightsRequest.objects.get()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 
 import pytest
+import time_machine
 from django.test import Client
 
 from rights.models import RightsRequest
@@ -65,3 +67,54 @@ def test_the_english_consent_error_says_what_to_do_without_a_doubled_stop(
     (consent,) = [line for line in lines if line.startswith("I agree")]
     assert "decision: Tick the box to agree" in consent
     assert ".:" not in consent and "This field is required" not in consent
+
+
+# -- APPI art. 37: a parent represents a minor only ------------------------------------------
+
+
+@time_machine.travel(dt.datetime(2026, 7, 6, 12, tzinfo=dt.UTC), tick=False)
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_appi_art_37_a_parent_is_refused_for_a_person_of_18_or_older(
+    language, django_capture_on_commit_callbacks
+):
+    """APPI art. 37 (with Civil Code art. 4, majority at 18): "parent or guardian of a
+    minor" is refused when the date of birth given shows an adult, with the capacities
+    that fit instead."""
+    response = _send(
+        language,
+        django_capture_on_commit_callbacks,
+        capacity="parent",
+        authority_kind="family_register",
+        subject_date_of_birth="1990-07-07",
+    )
+    assert response.status_code == 200
+    assert not RightsRequest.objects.exists()
+    (line,) = [line for line in _summary(response) if "18" in line]
+    if language == "ja":
+        assert "18歳以上" in line and "任意代理人" in line and "成年後見人" in line
+    else:
+        assert "18 or older" in line and "agent the person appointed" in line
+        assert "guardian of an adult ward" in line
+
+
+@time_machine.travel(dt.datetime(2026, 7, 6, 12, tzinfo=dt.UTC), tick=False)
+@pytest.mark.parametrize(
+    "born, taken",
+    [
+        ("2008-07-07", True),  # 17 until tomorrow
+        ("2008-07-06", False),  # 18 today
+        ("2015-01-01", True),
+    ],
+)
+def test_appi_art_37_a_parent_may_file_for_a_minor_until_their_18th_birthday(
+    born, taken, django_capture_on_commit_callbacks
+):
+    response = _send(
+        "en",
+        django_capture_on_commit_callbacks,
+        capacity="parent",
+        authority_kind="family_register",
+        subject_date_of_birth=born,
+    )
+    assert (response.status_code == 302) is taken
+    assert RightsRequest.objects.exists() is taken
