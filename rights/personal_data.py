@@ -241,6 +241,20 @@ registry.register(
                 editable=False,
             ),
             PersonalField(
+                "postal_code",
+                Category.REQUESTS,
+                _("postal code for a paper answer"),
+                erase_to="",
+                editable=False,
+            ),
+            PersonalField(
+                "postal_address",
+                Category.REQUESTS,
+                _("postal address for a paper answer"),
+                erase_to="",
+                editable=False,
+            ),
+            PersonalField(
                 "verification",
                 Category.REQUESTS,
                 _("verification"),

@@ -18,7 +18,7 @@ from rights.choices import Kind, Status
 from rights.connectors.client import Refused, Unavailable
 
 from . import package as content
-from . import services, withholding
+from . import selectors, services, withholding
 from .models import DELIVERED_KINDS, DisclosureDelivery, DisclosurePackage, WithheldRecord
 
 
@@ -89,6 +89,7 @@ class DisclosureAdminMixin:
                 "may_post": can_work and in_progress and paper,
                 "may_print": can_work and (paper or in_progress),
                 "posted_form": PostedForm(initial={"posted_on": timezone.localdate()}),
+                "post_to": selectors.paper_address(obj) if paper else None,
                 "withheld": list(obj.withheld_records.all()),
                 "may_withhold": can_work
                 and obj.kind == Kind.DISCLOSURE

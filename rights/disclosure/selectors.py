@@ -69,6 +69,41 @@ def delivery_for_customer(request: RightsRequest) -> Delivery | None:
 
 
 @dataclass(frozen=True)
+class PostalAddress:
+    """Where a paper answer is posted, and to whom."""
+
+    name: str
+    postal_code: str
+    address: str
+    #: Given with the request (the public form), or read from the customer's profile.
+    from_request: bool
+
+
+def paper_address(request: RightsRequest) -> PostalAddress | None:
+    """The address a paper answer goes to (APPI art. 33(2)): the one given with the
+    request, else the customer's profile address; None when neither is known."""
+    # A missing one-to-one row raises an AttributeError, so getattr's default covers it.
+    identity = getattr(request, "identity", None)
+    if identity is not None and identity.postal_address:
+        return PostalAddress(
+            name=identity.requester_name or identity.subject_name,
+            postal_code=identity.postal_code,
+            address=identity.postal_address,
+            from_request=True,
+        )
+    customer = request.requester or request.subject
+    profile = getattr(customer, "profile", None) if customer is not None else None
+    if profile is not None and profile.address:
+        return PostalAddress(
+            name=profile.full_name,
+            postal_code=profile.postal_code,
+            address=profile.address,
+            from_request=False,
+        )
+    return None
+
+
+@dataclass(frozen=True)
 class DeliveredCopy:
     """An earlier disclosure whose copy reached the person: by post, or downloaded."""
 

@@ -3,6 +3,7 @@ its documents, in one transaction."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -54,6 +55,9 @@ class Requester:
     name: str = ""
     phone: str = ""
     email_confirmed_at: dt.datetime | None = None
+    #: Where a paper answer is posted (APPI art. 33(2)); empty for an electronic one.
+    postal_code: str = ""
+    postal_address: str = ""
 
 
 def _documents_add(request: RightsRequest, uploads: list[Upload]) -> list[IdentityDocument]:
@@ -132,6 +136,8 @@ def identity_request_file(
             requester_phone=requester.phone,
             requester_language=requester.language,
             email_confirmed_at=requester.email_confirmed_at,
+            postal_code=requester.postal_code,
+            postal_address=requester.postal_address,
             subject_name=person.name,
             subject_email=person.email,
             subject_phone=person.phone,
@@ -175,13 +181,9 @@ def public_request_file(
             raise ValidationError(
                 _("Your e-mail confirmation has expired. Please confirm your address again.")
             )
-        requester = kwargs.pop("requester")
-        requester = Requester(
-            capacity=requester.capacity,
+        requester = dataclasses.replace(
+            kwargs.pop("requester"),
             email=confirmation.email,
-            language=requester.language,
-            name=requester.name,
-            phone=requester.phone,
             email_confirmed_at=confirmation.confirmed_at,
         )
         if account is not None and account.email.lower() != confirmation.email.lower():

@@ -19,6 +19,7 @@ from portal.kernel.registry import Category
 from ..choices import Channel, DeliveryMethod, Kind, Regime
 from ..uploads import check_upload
 from .filing import Person, Requester, Upload
+from .form_parts import PostalAddressMixin
 from .models import AUTHORITY_KINDS, Capacity, DocumentKind
 
 EMPTY_DELETION_PUBLIC = _(
@@ -178,7 +179,7 @@ class RequestScopeMixin(forms.Form):
         return [], {}
 
 
-class PublicRequestForm(PersonFieldsMixin, RequestScopeMixin, forms.Form):
+class PublicRequestForm(PersonFieldsMixin, RequestScopeMixin, PostalAddressMixin, forms.Form):
     """The public form: who asks, for whom, what, and the documents."""
 
     capacity = forms.ChoiceField(
@@ -281,6 +282,8 @@ class PublicRequestForm(PersonFieldsMixin, RequestScopeMixin, forms.Form):
                 "subject_date_of_birth",
                 "kind",
                 "delivery_method",
+                "postal_code",
+                "postal_address",
                 "everything",
                 "categories",
                 "purposes",
@@ -337,6 +340,7 @@ class PublicRequestForm(PersonFieldsMixin, RequestScopeMixin, forms.Form):
             cleaned["delivery_method"] = DeliveryMethod.ELECTRONIC
         if kind not in (Kind.DISCLOSURE, Kind.PURPOSE_NOTICE):
             cleaned["delivery_method"] = ""
+        self._clean_postal(cleaned)
         return cleaned
 
     def requester(self, *, language: str) -> Requester:
@@ -348,6 +352,8 @@ class PublicRequestForm(PersonFieldsMixin, RequestScopeMixin, forms.Form):
             language=language,
             name=data["subject_name"].strip() if is_self else data["requester_name"].strip(),
             phone=(data.get("requester_phone") or "").strip(),
+            postal_code=data.get("postal_code") or "",
+            postal_address=data.get("postal_address") or "",
         )
 
     def uploads(self) -> list[Upload]:

@@ -19,6 +19,7 @@ from portal.kernel.fields import (
     EncryptedEmailField,
     EncryptedTextField,
 )
+from portal.kernel.validators import validate_postal_code
 
 from ..uploads import stored_path
 
@@ -140,6 +141,21 @@ class RequestIdentity(models.Model):
         choices=settings.LANGUAGES,
         default=settings.LANGUAGE_CODE,
         help_text=_("The language of the notices to the requester."),
+    )
+    postal_code = EncryptedCharField(
+        _("postal code"),
+        max_length=16,
+        blank=True,
+        validators=[validate_postal_code],
+        help_text=_("Of the address a paper answer is posted to (APPI art. 33(2))."),
+    )
+    postal_address = EncryptedCharField(
+        _("postal address"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Where a paper answer is posted: given on the public form when paper by post is chosen."
+        ),
     )
     email_confirmed_at = models.DateTimeField(
         _("e-mail confirmed at"),

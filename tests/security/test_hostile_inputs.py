@@ -835,6 +835,12 @@ def _public_form_cases():
         ({"capacity": "king"}, "Select a valid choice"),
         ({"capacity": SQL}, "Select a valid choice"),
         ({"delivery_method": "pigeon"}, "Select a valid choice"),
+        ({"delivery_method": "paper"}, "Give the postal code we post the paper answer to"),
+        (
+            {"delivery_method": "paper", "postal_code": SQL, "postal_address": SCRIPT},
+            "Enter a postal code",
+        ),
+        ({"postal_address": "x" * 301, "delivery_method": "paper"}, "at most 300 characters"),
         ({"authority_kind": "passport-of-mars"}, "Select a valid choice"),
         ({"authority_kind": ""}, "Choose the document that proves it"),
         ({"documents_consent": None}, "Tick the box to agree to this use of the documents"),

@@ -1,0 +1,93 @@
+"""A paper answer asked on the public form has an address to be posted to (APPI art. 33(2))."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from portal.kernel.encryption import looks_like_token
+from rights.models import RightsRequest
+
+from .identity_support import agent_form, confirm_email
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("private_storage", "fresh_rate_limits"),
+]
+
+EMAIL = "asker@example.com"
+ADDRESS = "東京都千代田区千代田1-1 皇居前ビル302"
+
+
+def _send(capture, language="en", **overrides):
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    confirm_email(client, EMAIL, capture, language=language)
+    with capture(execute=True):
+        return client.post(
+            "/requests/start/request/", agent_form(**{"delivery_method": "paper", **overrides})
+        )
+
+
+@pytest.mark.parametrize(
+    "postal, errors",
+    [
+        ({}, {"postal_code", "postal_address"}),
+        ({"postal_code": "100-0001"}, {"postal_address"}),
+        ({"postal_code": "郵便", "postal_address": ADDRESS}, {"postal_code"}),
+    ],
+)
+def test_appi_art_33_2_paper_by_post_needs_a_valid_postal_address(
+    postal, errors, django_capture_on_commit_callbacks
+):
+    response = _send(django_capture_on_commit_callbacks, **postal)
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == errors
+    assert not RightsRequest.objects.exists()
+
+
+def test_an_electronic_answer_keeps_no_postal_address(django_capture_on_commit_callbacks):
+    response = _send(
+        django_capture_on_commit_callbacks,
+        delivery_method="electronic",
+        postal_code="100-0001",
+        postal_address=ADDRESS,
+    )
+    assert response.status_code == 302, response.content
+    identity = RightsRequest.objects.get().identity
+    assert (identity.postal_code, identity.postal_address) == ("", "")
+
+
+def test_appi_art_33_2_the_postal_address_is_stored_encrypted_and_shown_where_staff_post(
+    officer_client, django_capture_on_commit_callbacks
+):
+    response = _send(
+        django_capture_on_commit_callbacks,
+        language="ja",
+        postal_code="〒１００-０００１",
+        postal_address=ADDRESS,
+    )
+    assert response.status_code == 302, response.content
+    request = RightsRequest.objects.get()
+    assert request.delivery_method == "paper"
+    identity = request.identity
+    assert identity.postal_code == "１００-０００１"
+    assert identity.postal_address == ADDRESS
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT postal_code, postal_address FROM rights_requestidentity WHERE request_id = %s",
+            [request.pk],
+        )
+        code, address = cursor.fetchone()
+    assert looks_like_token(code) and looks_like_token(address)
+    assert "千代田" not in address
+
+    page = officer_client.get(f"/admin/rights/rightsrequest/{request.pk}/change/")
+    assert page.status_code == 200
+    text = html.unescape(page.content.decode())
+    section = text[text.index('id="rr-post-to"') :]
+    section = section[: section.index("</div>")]
+    assert ADDRESS in section and "１００-０００１" in section
+    assert "弁護士 佐藤 一郎" in section  # the requester, to whom the answer goes
