@@ -31,6 +31,14 @@ class Role(Enum):
     CUSTOMER = "customer"
     STAFF = "staff"
     SYSTEM = "system"
+    #: Whoever filed a request without an account, acting on its follow page (the
+    #: signed link in the notices, then a code mailed to their address).
+    REQUESTER = "requester"
+
+
+#: Those who may withdraw a request: the customer, the requester without an account
+#: (on the follow page) and staff, for a person who asked by letter or phone.
+_WITHDRAW = frozenset({Role.CUSTOMER, Role.REQUESTER, Role.STAFF})
 
 
 # from status -> {to status: roles that may make the move}
@@ -39,12 +47,12 @@ TRANSITIONS: dict[str, dict[str, frozenset[Role]]] = {
         Status.AWAITING_VERIFICATION: frozenset({Role.STAFF, Role.SYSTEM}),
         Status.IN_REVIEW: frozenset({Role.STAFF, Role.SYSTEM}),
         Status.REJECTED: frozenset({Role.STAFF}),
-        Status.WITHDRAWN: frozenset({Role.CUSTOMER, Role.STAFF}),
+        Status.WITHDRAWN: _WITHDRAW,
     },
     Status.AWAITING_VERIFICATION: {
         Status.IN_REVIEW: frozenset({Role.STAFF, Role.SYSTEM}),
         Status.REJECTED: frozenset({Role.STAFF}),
-        Status.WITHDRAWN: frozenset({Role.CUSTOMER, Role.STAFF}),
+        Status.WITHDRAWN: _WITHDRAW,
         Status.EXPIRED: frozenset({Role.STAFF, Role.SYSTEM}),
     },
     Status.IN_REVIEW: {
@@ -54,18 +62,18 @@ TRANSITIONS: dict[str, dict[str, frozenset[Role]]] = {
         Status.COMPLETED: frozenset({Role.STAFF}),
         Status.PARTIALLY_COMPLETED: frozenset({Role.STAFF}),
         Status.REJECTED: frozenset({Role.STAFF}),
-        Status.WITHDRAWN: frozenset({Role.CUSTOMER, Role.STAFF}),
+        Status.WITHDRAWN: _WITHDRAW,
     },
     Status.AWAITING_CUSTOMER: {
         # The system: the answer of a requester without an account (rights.requesters).
         Status.IN_REVIEW: frozenset({Role.CUSTOMER, Role.STAFF, Role.SYSTEM}),
-        Status.WITHDRAWN: frozenset({Role.CUSTOMER, Role.STAFF}),
+        Status.WITHDRAWN: _WITHDRAW,
         Status.EXPIRED: frozenset({Role.STAFF, Role.SYSTEM}),
     },
     Status.AWAITING_PAYMENT: {
         Status.IN_PROGRESS: frozenset({Role.STAFF, Role.SYSTEM}),
         Status.IN_REVIEW: frozenset({Role.STAFF}),
-        Status.WITHDRAWN: frozenset({Role.CUSTOMER, Role.STAFF}),
+        Status.WITHDRAWN: _WITHDRAW,
         Status.EXPIRED: frozenset({Role.STAFF, Role.SYSTEM}),
     },
     Status.IN_PROGRESS: {

@@ -80,7 +80,13 @@ class TransitionError(Exception):
     """A transition that is not allowed now, or not for this actor; nothing changed."""
 
 
-def role_of(request: RightsRequest, actor) -> Role:
+def role_of(request: RightsRequest, actor, *, by_requester: bool = False) -> Role:
+    """The role ``actor`` acts in; ``by_requester``: no user, the requester without an
+    account on the request's follow page (who has no account to act as)."""
+    if by_requester:
+        if actor is not None or not hasattr(request, "identity"):
+            raise TransitionError(_("You may not act on this request."))
+        return Role.REQUESTER
     if actor is None:
         return Role.SYSTEM
     if actor.is_staff:
@@ -90,10 +96,10 @@ def role_of(request: RightsRequest, actor) -> Role:
     raise TransitionError(_("You may not act on this request."))
 
 
-def _moves(request: RightsRequest, actor) -> list[tuple[str, str | None]]:
+def _moves(request: RightsRequest, actor, *, by_requester: bool = False):
     """(status, why refused or None) for each move the table gives ``actor``'s role."""
     try:
-        role = role_of(request, actor)
+        role = role_of(request, actor, by_requester=by_requester)
     except TransitionError:
         return []
     if role is Role.STAFF and actor.pk == request.subject_id:
@@ -104,13 +110,14 @@ def _moves(request: RightsRequest, actor) -> list[tuple[str, str | None]]:
     ]
 
 
-def allowed_transitions(request: RightsRequest, actor) -> list[str]:
+def allowed_transitions(request: RightsRequest, actor, *, by_requester: bool = False) -> list[str]:
     """The statuses ``actor`` may move ``request`` to now: the admin's buttons.
 
     Exactly the moves :func:`transition` accepts (given a reason and ground where
     those are needed).
     """
-    return [status for status, why in _moves(request, actor) if why is None]
+    moves = _moves(request, actor, by_requester=by_requester)
+    return [status for status, why in moves if why is None]
 
 
 def refused_transitions(request: RightsRequest, actor) -> list[tuple[str, str]]:
@@ -161,6 +168,7 @@ def transition(
     ground: str = "",
     http_request=None,
     notice_extra: dict | None = None,
+    by_requester: bool = False,
 ) -> RequestEvent | None:
     """Move ``request`` to status ``to``; see the module docstring for the contract.
 
@@ -175,12 +183,16 @@ def transition(
     request cannot go on while it is unpaid (record the payment or waive it,
     :mod:`rights.fees`); on expiry it expires with the request; otherwise
     (withdrawn, back to review) it is cancelled.
+
+    ``by_requester`` (with no ``actor``): the move is made by whoever filed the
+    request without an account, on its follow page; the event and the audit row
+    say so.
     """
     locked = RightsRequest.objects.select_for_update().get(pk=request.pk)
     if locked.status == to:
         request.refresh_from_db()
         return None
-    role = role_of(locked, actor)
+    role = role_of(locked, actor, by_requester=by_requester)
     if role is Role.STAFF and actor.pk == locked.subject_id:
         raise TransitionError(_("Staff may not process a request about themselves."))
     roles = TRANSITIONS.get(locked.status, {}).get(to)
@@ -245,7 +257,10 @@ def transition(
         from_status=from_status,
         to_status=to,
         reason=reason,
-        details={"ground": ground} if ground else {},
+        details={
+            **({"ground": ground} if ground else {}),
+            **({"by": role.value} if role is Role.REQUESTER else {}),
+        },
         created_at=now,
     )
     audit_log(
@@ -254,7 +269,12 @@ def transition(
         target=locked,
         subject=locked.subject,
         request=http_request,
-        details={"from": from_status, "to": to, "ground": ground or None},
+        details={
+            "from": from_status,
+            "to": to,
+            "ground": ground or None,
+            **({"by": role.value} if role is Role.REQUESTER else {}),
+        },
     )
     api_events.status_changed(locked, from_status=from_status, to_status=to)
     for hook in ENTRY_HOOKS.get((to, locked.kind), ()):

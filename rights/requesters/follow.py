@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
+from .. import workflow
+from ..choices import Status
 from ..models import RightsRequest
 from ..notifications import recipients_of
 from .follow_links import _FOLLOW_SALT, address_digest
@@ -65,3 +67,32 @@ def follow_confirmation_verify(*, confirmation_id: int, email: str, code: str) -
     EmailConfirmation.objects.filter(pk=confirmation.pk, used_at__isnull=True).update(
         used_at=timezone.now()
     )
+
+
+def follow_may_withdraw(request: RightsRequest, *, is_requester: bool) -> bool:
+    """Whether the address confirmed on the follow page may withdraw ``request`` now: the
+    requester's may while the workflow lets a customer withdraw (before work starts, and
+    before a fee is paid); the person an agent acted for is only told of the outcome."""
+    return is_requester and Status.WITHDRAWN in workflow.allowed_transitions(
+        request, None, by_requester=True
+    )
+
+
+def follow_withdraw(*, request: RightsRequest, reason: str = "", http_request=None) -> bool:
+    """Withdraw ``request`` for its requester without an account (on the follow page).
+
+    False, changing nothing, when it can no longer be withdrawn (staff moved it on
+    meanwhile, or it is closed). A pending fee is cancelled with it; the requester is
+    told by e-mail, as for every withdrawal.
+    """
+    try:
+        workflow.transition(
+            request,
+            to=Status.WITHDRAWN,
+            reason=(reason or "")[:4000],
+            http_request=http_request,
+            by_requester=True,
+        )
+    except workflow.TransitionError:
+        return False
+    return True

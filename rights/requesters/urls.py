@@ -13,5 +13,6 @@ urlpatterns = [
     path("start/done/", views.done, name="done"),
     path("follow/<str:token>/", views.follow, name="follow"),
     path("follow/<str:token>/download/", views.follow_download, name="follow_download"),
+    path("follow/<str:token>/withdraw/", views.follow_withdraw_view, name="follow_withdraw"),
     path("confirm-agent/<str:token>/", views.confirm_agent, name="confirm_agent"),
 ]

@@ -55,7 +55,12 @@ from .agents import (
     identity_for_token,
 )
 from .filing import public_request_file
-from .follow import follow_confirmation_verify, request_for_follow_token
+from .follow import (
+    follow_confirmation_verify,
+    follow_may_withdraw,
+    follow_withdraw,
+    request_for_follow_token,
+)
 from .follow_links import address_digest
 from .forms import CodeForm, PublicRequestForm, StartForm
 from .models import EmailConfirmation
@@ -259,8 +264,46 @@ def follow(request, token):
             "delivery": _follow_delivery(rights_request, token) if view.delivery else None,
             "documents": view.documents,
             "new_request_url": reverse("identity:start"),
+            "withdraw_url": reverse("identity:follow_withdraw", kwargs={"token": token})
+            if follow_may_withdraw(rights_request, is_requester=is_requester)
+            else "",
         },
     )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def follow_withdraw_view(request, token):
+    """The requester without an account withdraws their request: a page that says what it
+    means, then the POST; only once their address is confirmed on the follow page."""
+    found = request_for_follow_token(token)
+    if found is None:
+        raise Http404
+    rights_request, email, is_requester = found
+    if not _follow_confirmed(request, rights_request, email):
+        return redirect("identity:follow", token=token)
+    if not is_requester:
+        raise Http404  # the person an agent acted for: the request is the requester's
+    back = reverse("identity:follow", kwargs={"token": token})
+    if request.method != "POST":
+        if not follow_may_withdraw(rights_request, is_requester=is_requester):
+            messages.error(request, _("This request can no longer be withdrawn."))
+            return redirect(back)
+        return render(
+            request,
+            "rights/withdraw_confirm.html",
+            {"req": rights_request, "action_url": request.path, "back_url": back},
+        )
+    exceeded = throttled(request, step="form", email=email)
+    if exceeded:
+        return too_many(request, exceeded)
+    if follow_withdraw(
+        request=rights_request, reason=request.POST.get("reason", ""), http_request=request
+    ):
+        messages.success(request, _("Your request is withdrawn."))
+    else:
+        messages.error(request, _("This request can no longer be withdrawn."))
+    return redirect(back)
 
 
 @never_cache

@@ -1,0 +1,145 @@
+"""A requester without an account withdraws their request on its follow page."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from portal.kernel.models import AuditEvent
+from rights import fees
+from rights.choices import PaymentStatus, Status
+from rights.models import RightsRequest
+from rights.requesters.verification import identity_verify
+from tests.conftest import last_code
+
+from .fee_support import publish
+from .identity_support import file_public_request
+from .test_public_follow import AGENT, confirm, link_in, notice_to
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("private_storage", "fresh_rate_limits"),
+]
+
+WITHDRAW_JA = "下記のページでご請求を取り下げることができ"
+
+
+@pytest.fixture
+def fee_asked(officer, django_capture_on_commit_callbacks):
+    """An appointed agent's disclosure (no account), verified, with the published fee
+    asked (APPI art. 38)."""
+    publish()
+    visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
+    response = file_public_request(visitor, AGENT, django_capture_on_commit_callbacks)
+    assert response.status_code == 302, response.content
+    request = RightsRequest.objects.get()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        identity_verify(request=request, actor=officer)
+        request.refresh_from_db()
+        fees.fee_request(request=request, actor=officer)
+    request.refresh_from_db()
+    assert request.status == Status.AWAITING_PAYMENT
+    return request
+
+
+def _follow(fee_asked, capture) -> tuple[Client, str]:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    url = link_in(notice_to(AGENT, fee_asked.reference))
+    assert confirm(client, url, capture).status_code == 302
+    return client, url
+
+
+def test_appi_art_38_the_fee_notice_says_where_a_requester_without_an_account_withdraws(
+    fee_asked,
+):
+    from rights.notice_text import render_notice
+
+    notice = fee_asked.notifications.get(kind="fee_due")
+    for language, words in (
+        ("en", "withdraw it on the page below before paying"),
+        ("ja", WITHDRAW_JA),
+    ):
+        _subject, body = render_notice(notice, language=language, has_account=False)
+        assert words in body
+    # Customers with an account withdraw on the request's page, as before.
+    _subject, body = render_notice(notice, language="en", has_account=True)
+    assert "You can withdraw it before paying" in body
+
+
+def test_appi_art_38_the_requester_withdraws_before_paying_on_the_follow_page(
+    fee_asked, django_capture_on_commit_callbacks
+):
+    client, url = _follow(fee_asked, django_capture_on_commit_callbacks)
+    page = client.get(url).content.decode()
+    withdraw = f"{url}withdraw/"
+    assert f'href="{withdraw}"' in page
+    confirm_page = client.get(withdraw)
+    assert confirm_page.status_code == 200
+    assert f'action="{withdraw}"' in confirm_page.content.decode()
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(withdraw, {"reason": "Found the data myself."})
+    assert response.status_code == 302 and response.url == url
+    fee_asked.refresh_from_db()
+    assert fee_asked.status == Status.WITHDRAWN
+    assert fee_asked.payments.get().status == PaymentStatus.CANCELLED  # nothing charged
+    event = fee_asked.events.get(to_status=Status.WITHDRAWN)
+    assert event.actor is None and event.details == {"by": "requester"}
+    assert event.reason == "Found the data myself."
+    audit = AuditEvent.objects.filter(action="request.transition").order_by("-pk").first()
+    assert audit.actor is None and audit.details["by"] == "requester"
+    assert [m.to for m in mail.outbox] == [[AGENT]]  # told it is withdrawn
+    # Closed: no control any more, and a second POST changes nothing.
+    assert f'href="{withdraw}"' not in client.get(url).content.decode()
+    assert client.post(withdraw).status_code == 302
+    assert fee_asked.events.filter(to_status=Status.WITHDRAWN).count() == 1
+
+
+def test_withdrawing_needs_the_code_and_the_csrf_token(
+    fee_asked, django_capture_on_commit_callbacks
+):
+    url = link_in(notice_to(AGENT, fee_asked.reference))
+    stranger = Client(HTTP_ACCEPT_LANGUAGE="en")
+    response = stranger.post(f"{url}withdraw/")
+    assert response.status_code == 302 and response.url == url  # to the code step
+    client, url = _follow(fee_asked, django_capture_on_commit_callbacks)
+    client.handler.enforce_csrf_checks = True
+    assert client.post(f"{url}withdraw/").status_code == 403
+    fee_asked.refresh_from_db()
+    assert fee_asked.status == Status.AWAITING_PAYMENT
+
+
+def test_no_withdrawal_once_work_started(fee_asked, officer, django_capture_on_commit_callbacks):
+    """The same rule as for a customer: once the fee is settled and work goes on, the
+    request is no longer withdrawn by the person."""
+    payment = fee_asked.payments.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        fees.payment_waive(payment=payment, reason="Goodwill.", actor=officer)
+    fee_asked.refresh_from_db()
+    status = fee_asked.status
+    assert status in (Status.IN_PROGRESS, Status.COMPLETED)
+    client, url = _follow(fee_asked, django_capture_on_commit_callbacks)
+    assert f"{url}withdraw/" not in client.get(url).content.decode()
+    client.post(f"{url}withdraw/")
+    fee_asked.refresh_from_db()
+    assert fee_asked.status == status
+
+
+def test_the_person_an_agent_acted_for_cannot_withdraw(
+    fee_asked, officer, django_capture_on_commit_callbacks
+):
+    person = "hanako@example.com"
+    from rights.requesters.follow_links import follow_token
+
+    url = f"/requests/follow/{follow_token(fee_asked, person)}/"
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"send": "1"})
+    assert client.post(url, {"code": last_code()}).status_code == 302
+    assert "withdraw/" not in client.get(url).content.decode()
+    assert client.post(f"{url}withdraw/").status_code == 404
+    fee_asked.refresh_from_db()
+    assert fee_asked.status == Status.AWAITING_PAYMENT
