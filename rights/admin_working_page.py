@@ -63,6 +63,12 @@ def scope_summary(obj: RightsRequest) -> str:
             % {"label": c.label, "before": c.asked_over_shown, "after": c.new_value_shown}
             for c in changes
         )
+    stated = correction.stated_changes(obj)
+    if stated:
+        return "; ".join(
+            _("“%(before)s” → “%(after)s”") % {"before": item.wrong, "after": item.correct}
+            for item in stated
+        )
     if obj.kind in (Kind.STOP_USE, Kind.STOP_PROVISION):
         targets = stop_decisions.requested_targets(obj)
         if targets:

@@ -259,6 +259,41 @@ def review(request: RightsRequest) -> list[ChangeReview]:
     return reviews
 
 
+def _apply(subject, change: Change, *, label: str, actor, http_request=None) -> dict:
+    """Write ``change`` through the registry (which validates it again) and return its
+    before/after for the timeline and the notice. ValidationError for staff, naming
+    ``label``, when the record is gone or the value is refused; the caller's
+    transaction then writes nothing."""
+    try:
+        before = _current(subject, change)
+        record = registry.correct(
+            subject,
+            source=change.source,
+            record_id=change.record,
+            field=change.field,
+            value=change.new_value,
+            actor=actor,
+            request=http_request,
+        )
+    except RecordNotFound:
+        raise ValidationError(
+            _("%(label)s: the record is gone. Nothing was changed.") % {"label": label}
+        ) from None
+    except ValidationError as error:
+        raise ValidationError(
+            _("%(label)s: the requested value is not valid now (%(error)s). Nothing was changed.")
+            % {"label": label, "error": " ".join(error.messages)}
+        ) from None
+    return {
+        "source": change.source,
+        "record": change.record,
+        "field": change.field,
+        "label": change.label,
+        "before": plain(before),
+        "after": plain(record.values.get(change.field)),
+    }
+
+
 def correction_decide(
     *,
     request: RightsRequest,
@@ -300,38 +335,8 @@ def correction_decide(
                     }
                 )
                 continue
-            try:
-                before = _current(subject, change)
-                record = registry.correct(
-                    subject,
-                    source=change.source,
-                    record_id=change.record,
-                    field=change.field,
-                    value=change.new_value,
-                    actor=actor,
-                    request=http_request,
-                )
-            except RecordNotFound:
-                raise ValidationError(
-                    _("%(label)s: the record is gone. Nothing was changed.") % {"label": label}
-                ) from None
-            except ValidationError as error:
-                raise ValidationError(
-                    _(
-                        "%(label)s: the requested value is not valid now (%(error)s). "
-                        "Nothing was changed."
-                    )
-                    % {"label": label, "error": " ".join(error.messages)}
-                ) from None
             applied.append(
-                {
-                    "source": change.source,
-                    "record": change.record,
-                    "field": change.field,
-                    "label": change.label,
-                    "before": plain(before),
-                    "after": plain(record.values.get(change.field)),
-                }
+                _apply(subject, change, label=label, actor=actor, http_request=http_request)
             )
         outcome = {"kind": "correction", "changed": applied, "unchanged": declined}
         finish(
@@ -346,6 +351,89 @@ def correction_decide(
             audit_details={
                 "applied": [f"{c['source']}.{c['field']}" for c in applied],
                 "declined": [f"{c['source']}.{c['field']}" for c in declined],
+            },
+            http_request=http_request,
+        )
+    request.refresh_from_db()
+    return request
+
+
+@dataclass(frozen=True)
+class StatedChange:
+    """One correction asked in the person's own words, on the form without an account:
+    no registry record is matched when it is filed (``scope["stated_changes"]``)."""
+
+    index: int
+    wrong: str
+    correct: str
+
+
+def stated_changes(request: RightsRequest) -> list[StatedChange]:
+    items = (request.scope or {}).get("stated_changes") or []
+    return [
+        StatedChange(index, str(item.get("wrong", "")), str(item.get("correct", "")))
+        for index, item in enumerate(items)
+        if isinstance(item, dict)
+    ]
+
+
+def stated_correction_decide(
+    *,
+    request: RightsRequest,
+    apply: dict[int, tuple[str, str, str, str]],
+    actor,
+    reason: str = "",
+    ground: str = "",
+    http_request=None,
+) -> RightsRequest:
+    """Decide a correction asked in the person's words (APPI art. 34, GDPR art. 16).
+
+    ``apply`` maps an item's index to the registry item staff found it to be, as
+    ``(source, record id, field, value to write)``; each goes through the registry
+    like any correction (:func:`correction_decide`), and the rest are told to the
+    person as not changed, with ``reason``. None applied: rejected, with ``reason``
+    and ``ground`` (e.g. the data is accurate). ValidationError with a message for
+    staff, and nothing written, as for :func:`correction_decide`.
+    """
+    items = stated_changes(request)
+    if not items:
+        raise ValidationError(_("This request names no item to correct."))
+    if not set(apply) <= {item.index for item in items}:
+        raise ValidationError(_("Choose among the changes the person asked for."))
+    targets = [(source, record, field) for source, record, field, _value in apply.values()]
+    if len(set(targets)) < len(targets):
+        raise ValidationError(_("Two items are applied to the same registry item."))
+    to = outcome_status(granted=len(apply), total=len(items))
+    with transaction.atomic():
+        locked = lock_for_decision(request, {Kind.CORRECTION})
+        check_reason(kind=locked.kind, to=to, reason=reason, ground=ground)
+        applied, declined = [], []
+        for item in items:
+            if item.index not in apply:
+                # No registry field: the person's words stand for the item and the value.
+                declined.append(
+                    {"source": "", "field": "", "label": item.wrong, "requested": item.correct}
+                )
+                continue
+            source, record, field, value = apply[item.index]
+            label = field_label(source, field, record=record)
+            change = Change(item.index, source, record, field, label, None, value)
+            applied.append(
+                _apply(locked.subject, change, label=label, actor=actor, http_request=http_request)
+            )
+        finish(
+            locked,
+            to=to,
+            actor=actor,
+            reason=reason,
+            ground=ground,
+            event_kind=EventKind.CORRECTION,
+            outcome={"kind": "correction", "changed": applied, "unchanged": declined},
+            audit_action="request.correction_decided",
+            audit_details={
+                # Fields and item numbers only: the person's words are values.
+                "applied": [f"{c['source']}.{c['field']}" for c in applied],
+                "declined_items": [i.index + 1 for i in items if i.index not in apply],
             },
             http_request=http_request,
         )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import correction, stop_decisions
 from .choices import Kind, Regime, RejectionGround, rejection_ground_choices
+from .forms import correctable_fields
 from .review_decisions import DECIDABLE
 
 _GROUNDS = [("", "—"), *RejectionGround.choices]
@@ -31,6 +32,64 @@ class CorrectionDecisionForm(forms.Form):
         if self.cleaned_data["decision"] == "reject":
             return []
         return self.cleaned_data["approve"]
+
+
+def correction_targets(subject) -> list[tuple[str, str]]:
+    """(target, "label: value now") for each registry item of ``subject`` a correction
+    may change; ``target`` is ``source|record id|field``, as the customer's form has it."""
+    if subject is None:
+        return []
+    choices = []
+    for target, label, value in correctable_fields(subject):
+        source, _record, field = target.split("|", 2)
+        choices.append((target, f"{label}: {correction.display(source, field, value)}"))
+    return choices
+
+
+class StatedCorrectionDecisionForm(forms.Form):
+    """The decision on a correction asked in the person's words: for each item, the
+    registry item it is (or none: not changed) and the value to write there."""
+
+    decision = forms.ChoiceField(choices=[("apply", "apply"), ("reject", "reject")])
+    reason = forms.CharField(required=False, max_length=4000)
+    ground = forms.ChoiceField(required=False, choices=_GROUNDS)
+
+    def __init__(self, *args, items, targets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = items
+        for item in items:
+            number = {"number": item.index + 1}
+            self.fields[f"target_{item.index}"] = forms.ChoiceField(
+                label=_("Item %(number)s: the registry item") % number,
+                required=False,
+                choices=[("", "—"), *targets],
+            )
+            self.fields[f"value_{item.index}"] = forms.CharField(
+                label=_("Item %(number)s: the value to write") % number,
+                required=False,
+                max_length=300,
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "reject":
+            return cleaned
+        for item in self.items:
+            if cleaned.get(f"target_{item.index}") and not cleaned.get(f"value_{item.index}"):
+                self.add_error(f"value_{item.index}", _("Give the value to write."))
+        return cleaned
+
+    def apply(self) -> dict[int, tuple[str, str, str, str]]:
+        if self.cleaned_data["decision"] == "reject":
+            return {}
+        chosen = {}
+        for item in self.items:
+            target = self.cleaned_data.get(f"target_{item.index}")
+            if target:
+                source, record, field = target.split("|", 2)
+                value = self.cleaned_data.get(f"value_{item.index}") or ""
+                chosen[item.index] = (source, record, field, value.strip())
+        return chosen
 
 
 class StopDecisionForm(forms.Form):
@@ -64,6 +123,11 @@ class RequestDecisionAdminMixin:
                 wrap(self.correction_decision_view),
                 name=f"{prefix}_correction",
             ),
+            path(
+                "<id:pk>/correction/stated/",
+                wrap(self.stated_correction_decision_view),
+                name=f"{prefix}_stated_correction",
+            ),
             path("<id:pk>/stop/", wrap(self.stop_decision_view), name=f"{prefix}_stop"),
         ]
 
@@ -72,6 +136,11 @@ class RequestDecisionAdminMixin:
         context = {"decidable": decidable, "grounds": rejection_ground_choices(obj.kind)}
         if obj.kind == Kind.CORRECTION:
             context["correction_review"] = correction.review(obj) if obj.is_open else []
+            stated = correction.stated_changes(obj) if obj.is_open else []
+            if stated:
+                # Filed without an account: staff find each item among the person's data.
+                context["stated_changes"] = stated
+                context["correction_targets"] = correction_targets(obj.subject)
         elif obj.kind in (Kind.STOP_USE, Kind.STOP_PROVISION):
             targets = stop_decisions.requested_targets(obj) if obj.subject_id else []
             context["stop_targets"] = [(t, stop_decisions.current_state(obj, t)) for t in targets]
@@ -109,6 +178,27 @@ class RequestDecisionAdminMixin:
             lambda form: correction.correction_decide(
                 request=obj,
                 approve=form.approved(),
+                reason=form.cleaned_data["reason"],
+                ground=form.cleaned_data["ground"],
+                actor=request.user,
+                http_request=request,
+            ),
+        )
+
+    def stated_correction_decision_view(self, request, pk):
+        obj = self._object_for_work(request, pk)
+        form = StatedCorrectionDecisionForm(
+            request.POST,
+            items=correction.stated_changes(obj),
+            targets=correction_targets(obj.subject),
+        )
+        return self._decide(
+            request,
+            obj,
+            form,
+            lambda form: correction.stated_correction_decide(
+                request=obj,
+                apply=form.apply(),
                 reason=form.cleaned_data["reason"],
                 ground=form.cleaned_data["ground"],
                 actor=request.user,

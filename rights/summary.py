@@ -87,6 +87,14 @@ def _change_line(change: dict) -> str:
     }
 
 
+def _stated_line(item: dict) -> str:
+    """One correction asked in the person's words (the form without an account)."""
+    return _("“%(wrong)s” should be “%(correct)s”.") % {
+        "wrong": item.get("wrong", ""),
+        "correct": item.get("correct", ""),
+    }
+
+
 def _shown(change: dict, key: str) -> str:
     """A value of a correction as the pages show it (a choice's label, a date)."""
     value = change.get(key)
@@ -110,6 +118,7 @@ def _what(kind, *, categories, scope, delivery_method, changes, services) -> lis
         lines.append(_("A statement of the purposes for which we use your data."))
     elif kind == Kind.CORRECTION:
         lines.extend(_change_line(change) for change in changes)
+        lines.extend(_stated_line(item) for item in scope.get("stated_changes") or [])
     elif kind == Kind.STOP_USE:
         if everything:
             lines.append(_("Stop every use of your data that the law lets you stop."))
@@ -150,6 +159,8 @@ def scope_sentence(scope: dict) -> str:
     changes = scope.get("changes") or []
     if changes:
         return " ".join(_change_line(change) for change in changes)
+    if scope.get("stated_changes"):
+        return " ".join(_stated_line(item) for item in scope["stated_changes"])
     if scope.get("purposes"):
         return _("For these purposes: %(list)s.") % {
             "list": _join(_stop_targets(Kind.STOP_USE, scope))

@@ -1,5 +1,6 @@
-"""Parts of the public request form that serve one kind of answer or request, kept
-apart so :mod:`rights.requesters.forms` stays one screen of fields per form."""
+"""Parts of the public request form that serve one kind of answer or request (a paper
+answer's address, a correction's items), kept apart so :mod:`rights.requesters.forms`
+stays within its size."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.validators import validate_postal_code
 
-from ..choices import DeliveryMethod
+from ..choices import DeliveryMethod, Kind
 
 
 class PostalAddressMixin(forms.Form):
@@ -48,3 +49,64 @@ class PostalAddressMixin(forms.Form):
                 cleaned[name] = cleaned[name].removeprefix("〒").strip()
             if not cleaned[name] and name not in self.errors:
                 self.add_error(name, message)
+
+
+#: Items a correction asks on the public form, as on the customer's own form.
+STATED_CORRECTIONS = 3
+
+
+class StatedCorrectionMixin(forms.Form):
+    """The items of a correction (APPI art. 34) in the person's words: no registry record
+    is matched when the public form is filed, so they write, for each item, what is
+    wrong and what it should be (``wrong_<n>``, ``correct_<n>``). Staff find each item
+    among the person's data once the request is matched (``rights.review_admin``)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stated_changes: list[dict] = []
+        for n in range(1, STATED_CORRECTIONS + 1):
+            first = n == 1
+            self.fields[f"wrong_{n}"] = forms.CharField(
+                label=_("Correction: what is wrong")
+                if first
+                else _("Another item that is wrong (optional)"),
+                required=False,
+                max_length=500,
+                help_text=_("The item and what we hold now, e.g. “Address: 1-2-3 Chiyoda, Tokyo”.")
+                if first
+                else "",
+            )
+            self.fields[f"correct_{n}"] = forms.CharField(
+                label=_("What it should be"),
+                required=False,
+                max_length=500,
+                help_text=_("The correct value, e.g. “4-5-6 Minato, Tokyo”.") if first else "",
+            )
+
+    @staticmethod
+    def correction_fields() -> list[str]:
+        return [
+            name
+            for n in range(1, STATED_CORRECTIONS + 1)
+            for name in (f"wrong_{n}", f"correct_{n}")
+        ]
+
+    def _clean_corrections(self, cleaned):
+        """A correction names at least one item and the value it should have; other kinds
+        keep none."""
+        self.stated_changes = []
+        if cleaned.get("kind") != Kind.CORRECTION:
+            return
+        for n in range(1, STATED_CORRECTIONS + 1):
+            wrong = (cleaned.get(f"wrong_{n}") or "").strip()
+            correct = (cleaned.get(f"correct_{n}") or "").strip()
+            if not wrong and not correct:
+                continue
+            if not wrong:
+                self.add_error(f"wrong_{n}", _("Say which item is wrong and what we hold now."))
+            elif not correct:
+                self.add_error(f"correct_{n}", _("Give the correct value."))
+            else:
+                self.stated_changes.append({"wrong": wrong, "correct": correct})
+        if not self.stated_changes and not set(self.correction_fields()) & set(self.errors):
+            self.add_error("wrong_1", _("Say which item is wrong and what we hold now."))

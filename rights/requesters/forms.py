@@ -19,7 +19,7 @@ from portal.kernel.registry import Category
 from ..choices import Channel, DeliveryMethod, Kind, Regime
 from ..uploads import check_upload
 from .filing import Person, Requester, Upload
-from .form_parts import PostalAddressMixin
+from .form_parts import PostalAddressMixin, StatedCorrectionMixin
 from .models import AUTHORITY_KINDS, Capacity, DocumentKind
 
 EMPTY_DELETION_PUBLIC = _(
@@ -179,7 +179,9 @@ class RequestScopeMixin(forms.Form):
         return [], {}
 
 
-class PublicRequestForm(PersonFieldsMixin, RequestScopeMixin, PostalAddressMixin, forms.Form):
+class PublicRequestForm(
+    PersonFieldsMixin, RequestScopeMixin, PostalAddressMixin, StatedCorrectionMixin, forms.Form
+):
     """The public form: who asks, for whom, what, and the documents."""
 
     capacity = forms.ChoiceField(
@@ -288,6 +290,7 @@ class PublicRequestForm(PersonFieldsMixin, RequestScopeMixin, PostalAddressMixin
                 "categories",
                 "purposes",
                 "recipients",
+                *self.correction_fields(),
                 "details",
             ]
         )
@@ -341,7 +344,13 @@ class PublicRequestForm(PersonFieldsMixin, RequestScopeMixin, PostalAddressMixin
         if kind not in (Kind.DISCLOSURE, Kind.PURPOSE_NOTICE):
             cleaned["delivery_method"] = ""
         self._clean_postal(cleaned)
+        self._clean_corrections(cleaned)
         return cleaned
+
+    def scope(self) -> tuple[list[str], dict]:
+        if self.cleaned_data.get("kind") == Kind.CORRECTION:
+            return [], {"stated_changes": list(self.stated_changes)}
+        return super().scope()
 
     def requester(self, *, language: str) -> Requester:
         data = self.cleaned_data
