@@ -36,7 +36,7 @@ def fee_asked(officer, django_capture_on_commit_callbacks):
     request = RightsRequest.objects.get()
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        identity_verify(request=request, actor=officer)
+        identity_verify(request=request, actor=officer, no_customer=True)
         request.refresh_from_db()
         fees.fee_request(request=request, actor=officer)
     request.refresh_from_db()
