@@ -131,6 +131,22 @@ def field_label(
     return f"{label} ({which})"
 
 
+def record_names(subject, source_key: str, record_id: str) -> dict[str, str | None]:
+    """The code of the service a record belongs to (empty for data about the person)
+    and the value the person knows it by (the source's ``named_by`` field)."""
+    try:
+        source = registry.source(source_key)
+        if source.single:
+            return {"service": ""}
+        record = source.record(subject, record_id)
+    except RecordNotFound:
+        return {"service": ""}
+    names = {"service": record.service or ""}
+    if source.named_by:
+        names["record_name"] = plain(record.values.get(source.named_by))
+    return names
+
+
 def record_name(source, value: Any) -> str:
     """What the person knows one of their records by, e.g. "member number M-1024";
     empty when the source declares no ``named_by`` field or the record has no value."""
@@ -416,7 +432,14 @@ def stated_correction_decide(
                 )
                 continue
             source, record, field, value = apply[item.index]
-            label = field_label(source, field, record=record)
+            names = record_names(locked.subject, source, record)
+            label = field_label(
+                source,
+                field,
+                record=record,
+                service=names["service"],
+                name=names.get("record_name"),
+            )
             change = Change(item.index, source, record, field, label, None, value)
             applied.append(
                 _apply(locked.subject, change, label=label, actor=actor, http_request=http_request)

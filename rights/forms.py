@@ -11,7 +11,7 @@ from portal.kernel.models import Service
 from portal.kernel.registry import Category, RecordNotFound, registry
 
 from .choices import DeliveryMethod, Kind
-from .correction import display, field_label, plain
+from .correction import display, field_label, plain, record_names
 from .models import Organisation
 from .uploads import check_upload
 
@@ -51,22 +51,6 @@ def correctable_fields(subject) -> list[tuple[str, str, object]]:
                 )
                 choices.append((f"{source.key}|{record.id}|{personal_field.name}", label, value))
     return choices
-
-
-def _record_names(subject, source_key: str, record_id: str) -> dict[str, str | None]:
-    """The code of the service a record belongs to (empty for data about the person)
-    and the value the person knows it by (the source's ``named_by`` field)."""
-    source = registry.source(source_key)
-    if source.single:
-        return {"service": ""}
-    try:
-        record = source.record(subject, record_id)
-    except RecordNotFound:
-        return {"service": ""}
-    names = {"service": record.service or ""}
-    if source.named_by:
-        names["record_name"] = plain(record.values.get(source.named_by))
-    return names
 
 
 #: The message for a deletion that names nothing (shared with the form without an account).
@@ -435,7 +419,7 @@ class CorrectionForm(RequestForm):
                 {
                     "source": source_key,
                     "record": record_id,
-                    **_record_names(self.subject, source_key, record_id),
+                    **record_names(self.subject, source_key, record_id),
                     "field": field_name,
                     "label": str(label),
                     "current_value": plain(current),

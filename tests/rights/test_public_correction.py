@@ -177,3 +177,35 @@ def test_a_refused_value_writes_nothing(
     assert request.status == Status.IN_REVIEW
     assert Profile.objects.get(user=hanako).address == OLD_ADDRESS
     assert not request.events.filter(kind=EventKind.CORRECTION).exists()
+
+
+def test_a_refused_item_names_the_record_as_the_person_knows_it(
+    officer, hanako, django_capture_on_commit_callbacks
+):
+    """Staff are told which record failed by what the person knows it by (the day the
+    inquiry came in), not by its database number; nothing is written."""
+    import datetime as dt
+
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from rights.correction import stated_correction_decide
+    from tests.factories import InquiryFactory, ServiceFactory
+
+    service = ServiceFactory(code="video", name="動画サービス", name_en="Video service")
+    inquiry = InquiryFactory(
+        user=hanako, service=service, received_at=dt.datetime(2026, 3, 1, 1, 0, tzinfo=dt.UTC)
+    )
+    request = _verified(django_capture_on_commit_callbacks, officer, hanako)
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        stated_correction_decide(
+            request=request,
+            apply={0: ("portal.inquiry", str(inquiry.pk), "subject", "x" * 201)},
+            actor=officer,
+            reason="The second item is not data we hold.",
+        )
+    message = " ".join(refused.value.messages)
+    assert "(Video service, received at 1 Mar 2026" in message, message
+    assert f"no. {inquiry.pk}" not in message
+    request.refresh_from_db()
+    assert request.status == Status.IN_REVIEW
