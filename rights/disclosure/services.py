@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import logging
 import secrets
 import tempfile
 import uuid
@@ -42,6 +43,8 @@ from .withholding import withheld_statement
 BUILD_TASK = "rights.tasks.build_disclosure"
 
 State = DisclosureDelivery.State
+
+logger = logging.getLogger(__name__)
 
 # The build task (rights.tasks.build_disclosure, five retries) waits 1, 2, 4, 8
 # and 16 minutes between tries (about half an hour in all, enough to ride out a
@@ -161,6 +164,26 @@ def build_attempt_started(*, request: RightsRequest) -> None:
         ).update(attempts=F("attempts") + 1, state=State.BUILDING, updated_at=timezone.now())
 
 
+def _package_folder(request: RightsRequest) -> str:
+    return f"disclosures/{request.pk}"
+
+
+def _clear_unrecorded_files(storage, request: RightsRequest) -> None:
+    """Delete what a build killed between storing its file and committing left behind.
+
+    Called under the request's lock with no package recorded, so no file in the
+    request's folder belongs to a package: each is an orphan of a lost attempt.
+    """
+    folder = _package_folder(request)
+    try:
+        _dirs, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in files:
+        storage.delete(f"{folder}/{name}")
+        logger.warning("Deleted %s/%s, left by a build that did not commit", folder, name)
+
+
 def package_build(*, request: RightsRequest) -> DisclosurePackage | None:
     """Build, encrypt and store the package of an electronic disclosure or notice of
     purposes in progress, record it, and complete the request, in one transaction.
@@ -179,6 +202,7 @@ def package_build(*, request: RightsRequest) -> DisclosurePackage | None:
             existing = DisclosurePackage.objects.filter(request=locked).first()
             if existing is not None:
                 return existing
+            _clear_unrecorded_files(storage, locked)
             if (
                 locked.status != Status.IN_PROGRESS
                 or locked.kind not in DELIVERED_KINDS
@@ -194,7 +218,7 @@ def package_build(*, request: RightsRequest) -> DisclosurePackage | None:
                 sealed = crypto.encrypt_stream(plain, sealed_file)
                 sealed_file.seek(0)
                 stored_name = storage.save(
-                    f"disclosures/{locked.pk}/{uuid.uuid4().hex}.zip.enc", File(sealed_file)
+                    f"{_package_folder(locked)}/{uuid.uuid4().hex}.zip.enc", File(sealed_file)
                 )
             now = timezone.now()
             package = DisclosurePackage(

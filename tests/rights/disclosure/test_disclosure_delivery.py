@@ -7,6 +7,7 @@ import threading
 import pytest
 import time_machine
 from django.core import mail
+from django.core.files.base import ContentFile
 from django.db import connection
 
 from portal.kernel.models import AuditEvent
@@ -328,3 +329,36 @@ def test_a_paid_disclosure_is_built_when_the_payment_is_recorded(
     request.refresh_from_db()
     assert request.status == Status.COMPLETED
     assert DisclosurePackage.objects.filter(request=request).exists()
+
+
+def test_a_file_left_by_a_build_killed_before_its_commit_is_cleared_by_the_next_build(
+    subject, officer, private_storage, django_capture_on_commit_callbacks
+):
+    """A worker killed between storing the sealed file and committing leaves a file
+    that no package names. The build that runs next, under the same lock, clears
+    it: nothing of the person stays in storage unrecorded."""
+    storage = DisclosurePackage._meta.get_field("file").storage
+    with django_capture_on_commit_callbacks(execute=False):
+        request = disclosure_in_progress(subject, officer)
+    left = storage.save(f"disclosures/{request.pk}/killed.zip.enc", ContentFile(b"sealed"))
+    other = storage.save("disclosures/999999/other.zip.enc", ContentFile(b"sealed"))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert build_disclosure.delay(request.pk).get() == "built"
+    package = DisclosurePackage.objects.get(request=request)
+    assert sorted(str(p) for p in _stored_files(private_storage)) == sorted(
+        [package.file.path, storage.path(other)]
+    )
+    assert not storage.exists(left)
+
+
+def test_the_next_build_clears_a_killed_builds_file_from_the_bucket_too(
+    s3_private, s3_server, subject, officer, django_capture_on_commit_callbacks
+):
+    """With the files in S3 (PRIVATE_STORAGE_URL) the folder is listed in the bucket."""
+    with django_capture_on_commit_callbacks(execute=False):
+        request = disclosure_in_progress(subject, officer)
+    s3_private.save(f"disclosures/{request.pk}/killed.zip.enc", ContentFile(b"sealed"))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert build_disclosure.delay(request.pk).get() == "built"
+    package = DisclosurePackage.objects.get(request=request)
+    assert s3_server.object_keys() == [f"portal/{package.file.name}"]
