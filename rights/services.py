@@ -81,6 +81,7 @@ def request_submit(
         request.save()
         if services:
             request.services.set(services)
+        request.note_registered_services()
         RequestEvent.objects.create(
             request=request,
             kind=EventKind.TRANSITION,

@@ -69,7 +69,9 @@ class RightsRequestQuerySet(models.QuerySet):
     def concerning_services(self, services):
         """Requests a handler of ``services`` (a Service queryset) sees: those about one
         of them, and those naming no service (all of the customer's) from customers
-        registered with one of them. The API's clients see the same."""
+        registered with one of them, now or when the request was filed (a deletion
+        of everything erases the registrations it is about). The API's clients see
+        the same."""
         services = services.values("pk")
         through = self.model.services.through
         own = through.objects.filter(rightsrequest_id=models.OuterRef("pk"), service__in=services)
@@ -77,8 +79,12 @@ class RightsRequestQuerySet(models.QuerySet):
         customer = ServiceRegistration.objects.filter(
             user_id=models.OuterRef("subject_id"), service__in=services
         )
+        when_filed = self.model.registered_services.through.objects.filter(
+            rightsrequest_id=models.OuterRef("pk"), service__in=services
+        )
         return self.filter(
-            models.Exists(own) | (~models.Exists(any_service) & models.Exists(customer))
+            models.Exists(own)
+            | (~models.Exists(any_service) & (models.Exists(customer) | models.Exists(when_filed)))
         )
 
     def visible_to(self, user):
@@ -87,7 +93,8 @@ class RightsRequestQuerySet(models.QuerySet):
         Officers and auditors see every request. A service handler sees requests
         that concern one of their services (responsible or handler), and requests
         that name no service (they concern all of the customer's services) from
-        customers registered with one of their services. Anyone else sees none.
+        customers registered with one of their services, now or when the request
+        was filed. Anyone else sees none.
         """
         role = staff_role(user)
         if role in (PRIVACY_OFFICER, AUDITOR):
@@ -178,6 +185,17 @@ class RightsRequest(models.Model):
         related_name="rights_requests",
         verbose_name=_("services"),
         help_text=_("The services concerned; none means all of the customer's services."),
+    )
+    registered_services = models.ManyToManyField(
+        "portal.Service",
+        blank=True,
+        related_name="+",
+        verbose_name=_("customer's services when filed"),
+        help_text=_(
+            "The services the customer was registered with when the request was filed "
+            "or matched to them. A request naming no service concerns these even after "
+            "it erased the registrations."
+        ),
     )
     categories = models.JSONField(
         _("data categories"),
@@ -321,6 +339,16 @@ class RightsRequest(models.Model):
         if not self.time_zone:
             self.time_zone = regime_time_zone(self.regime)
         super().save(*args, **kwargs)
+
+    def note_registered_services(self) -> None:
+        """Record the services the person is registered with now (none without one),
+        so the request keeps concerning them once their registrations are erased."""
+        registered = ServiceRegistration.objects.filter(user_id=self.subject_id)
+        self.registered_services.set(
+            Service.objects.filter(pk__in=registered.values("service_id"))
+            if self.subject_id
+            else []
+        )
 
     @property
     @admin.display(description=_("Reference"))

@@ -44,6 +44,7 @@ def identity_match_subject(
             return locked
         locked.subject = subject
         locked.save(update_fields=["subject"])
+        locked.note_registered_services()
         if identity.confirmation_nonce and identity.subject_denied_at is None:
             # A link sent to the customer matched before no longer answers for this one.
             identity.confirmation_nonce = ""

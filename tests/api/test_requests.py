@@ -432,7 +432,13 @@ def test_two_calls_at_once_with_the_same_idempotency_key_file_one_request(make_c
 
 
 def test_the_client_that_filed_a_deletion_of_everything_still_follows_it(
-    client, make_client, customer_a, service_a, officer, django_capture_on_commit_callbacks
+    client,
+    make_client,
+    customer_a,
+    service_a,
+    service_b,
+    officer,
+    django_capture_on_commit_callbacks,
 ):
     """GDPR art. 17 and 19: erasing everything removes the customer's registration with
     the client's service, by which the client saw the request; the client that filed it
@@ -456,6 +462,9 @@ def test_the_client_that_filed_a_deletion_of_everything_still_follows_it(
     assert response.json()["status"] == request.status
     listed = client.get(URL, headers=headers).json()["items"]
     assert [item["reference"] for item in listed] == [request.reference]
-    # Another client of the same service, which did not file it, no longer sees it.
+    # Another client of the same service follows it too: the request concerned the
+    # service when it was filed. A client of a service the customer never had does not.
     _other, other_headers = make_client(["requests:read"], [service_a])
-    assert client.get(f"{URL}/{request.reference}", headers=other_headers).status_code == 404
+    assert client.get(f"{URL}/{request.reference}", headers=other_headers).status_code == 200
+    _stranger, stranger_headers = make_client(["requests:read"], [service_b])
+    assert client.get(f"{URL}/{request.reference}", headers=stranger_headers).status_code == 404

@@ -9,11 +9,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from portal.kernel.models import AuditEvent
+from portal.kernel.roles import SERVICE_HANDLER
 from rights import deadlines
 from rights.choices import Status
 from rights.models import RequestEvent, RightsRequest
 from tests.conftest import totp_code
 from tests.factories import PASSWORD, UserFactory
+from tests.rights.conftest import make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -189,6 +191,39 @@ def test_service_handler_sees_only_requests_of_their_services(client, handler, c
     assert response.status_code == 404
     foreign.refresh_from_db()
     assert foreign.status == Status.SUBMITTED
+
+
+def test_a_handler_keeps_a_deletion_of_everything_after_it_erased_the_registration(
+    client, handler, officer, customer, django_capture_on_commit_callbacks
+):
+    """APPI art. 35, GDPR art. 17 and 19: a request naming no service concerns the
+    services the customer was registered with when it was filed. Erasing
+    everything removes the registration with the handler's service; the handler
+    still finds the request in the queue, opens it and reads its outcome."""
+    from portal.kernel.models import Service, ServiceRegistration
+    from rights.services import request_submit
+    from tests.factories import RegistrationFactory
+    from tests.rights.retention_support import approve
+
+    mine = Service.objects.create(code="mine", name="Mine", responsible=handler)
+    RegistrationFactory(user=customer, service=mine)
+    request = request_submit(
+        subject=customer, requester=customer, kind="deletion", scope={"everything": True}
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        approve(request, officer)
+    assert not ServiceRegistration.objects.filter(user=customer).exists()
+
+    _login(client, handler)
+    shown = {r.pk for r in client.get(CHANGELIST).context["cl"].result_list}
+    assert shown == {request.pk}
+    assert client.get(f"{CHANGELIST}{request.pk}/change/").status_code == 200
+    # A handler of a service the customer was never registered with still sees nothing.
+    stranger = make_staff(SERVICE_HANDLER)
+    Service.objects.create(code="theirs", name="Theirs", responsible=stranger)
+    client.logout()
+    _login(client, stranger)
+    assert list(client.get(CHANGELIST).context["cl"].result_list) == []
 
 
 def test_auditor_reads_but_cannot_move_requests(client, auditor, customer, file_request):

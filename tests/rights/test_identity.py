@@ -864,3 +864,24 @@ def test_the_person_sees_the_identity_check_among_their_data(filed, hanako, offi
     ]
     assert "Identity checks of your requests" in labels
     assert "Documents sent with your requests" in labels
+
+
+def test_matching_a_customer_records_the_services_they_are_registered_with(filed, hanako, officer):
+    """The request filed without an account concerns the matched customer's services
+    from the match on; matching another customer replaces them, unmatching clears them."""
+    from portal.kernel.models import Service
+    from rights.requesters.verification import identity_match_subject
+    from tests.factories import RegistrationFactory
+
+    mobile = RegistrationFactory(user=hanako).service
+    other = ProfileFactory().user
+    video = RegistrationFactory(user=other).service
+    assert list(filed.registered_services.all()) == []
+
+    identity_match_subject(request=filed, subject=hanako, actor=officer)
+    assert list(filed.registered_services.all()) == [mobile]
+    identity_match_subject(request=filed, subject=other, actor=officer)
+    assert list(filed.registered_services.all()) == [video]
+    identity_match_subject(request=filed, subject=None, actor=officer)
+    assert list(filed.registered_services.all()) == []
+    assert Service.objects.count() == 2
