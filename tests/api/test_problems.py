@@ -1,5 +1,6 @@
 """Every answer of the API is a problem detail of a documented type (docs/api.md),
-including an address no endpoint has and a body that is not JSON."""
+including an address no endpoint has, a method an endpoint does not take and a
+body that is not JSON."""
 
 import re
 from pathlib import Path
@@ -40,6 +41,47 @@ def test_an_address_no_endpoint_has_is_a_not_found_problem(client, make_client, 
     for method in (client.get, client.post):
         _problem(method(path, headers=headers), 404, "not-found")
     _problem(client.get(path), 404, "not-found")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("delete", "/api/v1/requests", "GET, POST"),
+        ("put", "/api/v1/requests", "GET, POST"),
+        ("patch", "/api/v1/requests/R-000001", "GET"),
+        ("post", "/api/v1/requests/R-000001", "GET"),
+        ("get", "/api/v1/requests/R-000001/fulfilment", "POST"),
+        ("delete", "/api/v1/subjects/M-A-0001/permissions", "GET"),
+        ("get", "/api/v1/permissions/batch", "POST"),
+        ("delete", "/api/v1/callback", "GET, PUT"),
+        ("options", "/api/v1/requests", "GET, POST"),
+    ],
+)
+def test_a_method_the_endpoint_does_not_take_is_a_method_not_allowed_problem(
+    client, make_client, method, path, allowed
+):
+    _api_client, headers = make_client()
+
+    for sent in (headers, {}):  # refused before the key is looked at
+        response = getattr(client, method)(path, headers=sent)
+
+        problem = _problem(response, 405, "method-not-allowed")
+        assert response["Allow"] == allowed
+        assert problem["title"] == "Method not allowed"
+        assert problem["detail"] == (
+            f"This endpoint does not take {method.upper()}; it takes {allowed}."
+        )
+
+
+def test_head_is_refused_as_other_methods_are(client, make_client):
+    """No endpoint declares HEAD; the server sends the answer's headers only."""
+    _api_client, headers = make_client()
+
+    response = client.head("/api/v1/requests", headers=headers)
+
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/problem+json"
+    assert response["Allow"] == "GET, POST"
 
 
 @pytest.mark.parametrize("body", [b"{bad", b'{"subject": "\xff"}', b"", b"[1, 2"])

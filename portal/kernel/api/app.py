@@ -11,12 +11,13 @@ second factor). Every error is a problem detail, documented as
 
 from __future__ import annotations
 
-from functools import partial
+from functools import partial, wraps
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest
-from django.urls import path, re_path
+from django.http import Http404, HttpRequest, HttpResponseNotAllowed
+from django.urls import URLPattern, path, re_path
 from ninja import Field, NinjaAPI, Router, Schema
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -30,6 +31,7 @@ from .problems import (
     JsonParser,
     Problem,
     as_problem,
+    method_not_allowed,
     problem_body,
     problem_response,
 )
@@ -48,8 +50,50 @@ def problems(*statuses: int) -> dict:
     return {**COMMON_PROBLEMS, **dict.fromkeys(statuses, Problem)}
 
 
+def _as_problem_if_refused(response, request: HttpRequest):
+    if isinstance(response, HttpResponseNotAllowed):
+        allowed = [method.strip() for method in response["Allow"].split(",")]
+        return method_not_allowed(request.method, allowed)
+    return response
+
+
+def _methods_refused_as_problems(view):
+    """``view`` answering a method none of its operations takes as a problem detail.
+
+    ninja answers it itself, outside its exception handlers: a plain-text 405
+    (``PathView._not_allowed``), ``Allow`` naming the operations' methods. HEAD
+    and OPTIONS are such methods too, as no operation declares them.
+    """
+    if iscoroutinefunction(view):
+
+        async def async_wrapped(request, *args, **kwargs):
+            return _as_problem_if_refused(await view(request, *args, **kwargs), request)
+
+        return markcoroutinefunction(wraps(view)(async_wrapped))
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        return _as_problem_if_refused(view(request, *args, **kwargs), request)
+
+    return wrapped
+
+
 class PortalApi(NinjaAPI):
     """NinjaAPI whose errors are problem details, in the document too."""
+
+    @property
+    def urls(self):
+        patterns, app_name, namespace = super().urls
+        patterns = [
+            URLPattern(
+                pattern.pattern,
+                _methods_refused_as_problems(pattern.callback),
+                pattern.default_args,
+                pattern.name,
+            )
+            for pattern in patterns
+        ]
+        return patterns, app_name, namespace
 
     def get_openapi_schema(self, *args, **kwargs):
         schema = super().get_openapi_schema(*args, **kwargs)

@@ -32,6 +32,7 @@ TITLES = {
     401: "Not authenticated",
     403: "Forbidden",
     404: "Not found",
+    405: "Method not allowed",
     409: "Conflict",
     422: "Invalid input",
     429: "Too many requests",
@@ -94,12 +95,26 @@ def problem_body(status: int, code: str, detail: str, errors: list[dict] | None 
     return body
 
 
-def problem_response(status: int, code: str, detail: str) -> HttpResponse:
+def problem_response(
+    status: int, code: str, detail: str, *, headers: dict | None = None
+) -> HttpResponse:
     """A problem answered outside django-ninja (by a middleware, or for an unknown path)."""
     return HttpResponse(
         json.dumps(problem_body(status, code, detail)),
         status=status,
         content_type=PROBLEM_CONTENT_TYPE,
+        headers=headers,
+    )
+
+
+def method_not_allowed(method: str, allowed: list[str]) -> HttpResponse:
+    """405 for a method the address's endpoints do not take, ``Allow`` naming those they do."""
+    methods = ", ".join(sorted(allowed))
+    return problem_response(
+        405,
+        "method-not-allowed",
+        f"This endpoint does not take {method}; it takes {methods}.",
+        headers={"Allow": methods},
     )
 
 
