@@ -33,12 +33,21 @@ def _problem(response, status: int, code: str) -> dict:
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/v1/nothing-here", "/api/v1/requests/R-1/nothing", "/api/v2/requests", "/api/"]
+    "path",
+    [
+        "/api/v1/nothing-here",
+        "/api/v1/requests/R-1/nothing",
+        "/api/v1/requests/",
+        "/api/v2/requests",
+        "/api/v1/",
+        "/api/",
+    ],
 )
-def test_an_address_no_endpoint_has_is_a_not_found_problem(client, make_client, path):
+def test_an_address_no_endpoint_has_is_a_not_found_problem(make_client, path):
     _api_client, headers = make_client()
+    client = Client(enforce_csrf_checks=True)  # as in production: no CSRF refusal first
 
-    for method in (client.get, client.post):
+    for method in (client.get, client.post, client.delete):
         _problem(method(path, headers=headers), 404, "not-found")
     _problem(client.get(path), 404, "not-found")
 
@@ -71,6 +80,18 @@ def test_a_method_the_endpoint_does_not_take_is_a_method_not_allowed_problem(
         assert problem["detail"] == (
             f"This endpoint does not take {method.upper()}; it takes {allowed}."
         )
+
+
+def test_the_openapi_document_is_only_read(make_client):
+    _api_client, headers = make_client()
+    client = Client(enforce_csrf_checks=True)
+
+    assert client.get("/api/v1/openapi.json").status_code == 200
+    assert client.head("/api/v1/openapi.json").status_code == 200
+    for method in (client.post, client.put, client.delete):
+        response = method("/api/v1/openapi.json", headers=headers)
+        _problem(response, 405, "method-not-allowed")
+        assert response["Allow"] == "GET, HEAD"
 
 
 def test_head_is_refused_as_other_methods_are(client, make_client):

@@ -18,6 +18,8 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponseNotAllowed
 from django.urls import URLPattern, path, re_path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
 from ninja import Field, NinjaAPI, Router, Schema
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -83,17 +85,27 @@ class PortalApi(NinjaAPI):
 
     @property
     def urls(self):
+        """ninja's addresses, each answering its refusals as problem details.
+
+        None is checked for CSRF: the API refuses cookies (``cookies-refused``),
+        so there is nothing to forge, and the CSRF middleware would refuse a
+        POST without its cookie with the site's HTML 403 before any endpoint.
+        The OpenAPI document is read only (GET, HEAD). ninja's home address
+        (the API's root, which ninja reverses to place the document's paths)
+        is, with no public docs, a bare Http404 answered by the site's HTML
+        page: it is answered as every address that is no endpoint.
+        """
         patterns, app_name, namespace = super().urls
-        patterns = [
-            URLPattern(
-                pattern.pattern,
-                _methods_refused_as_problems(pattern.callback),
-                pattern.default_args,
-                pattern.name,
-            )
-            for pattern in patterns
-        ]
-        return patterns, app_name, namespace
+        answering = []
+        for pattern in patterns:
+            view = pattern.callback
+            if pattern.name == "api-root":
+                view = _no_endpoint
+            elif pattern.name == "openapi-json":
+                view = require_safe(view)
+            view = csrf_exempt(_methods_refused_as_problems(view))
+            answering.append(URLPattern(pattern.pattern, view, pattern.default_args, pattern.name))
+        return answering, app_name, namespace
 
     def get_openapi_schema(self, *args, **kwargs):
         schema = super().get_openapi_schema(*args, **kwargs)
@@ -184,6 +196,7 @@ def docs_urls(api: PortalApi) -> list:
     return [path("docs", view, name="api-docs")]
 
 
+@csrf_exempt
 def _no_endpoint(request: HttpRequest, *args, **kwargs):
     return problem_response(404, "not-found", "No endpoint has this address.")
 
