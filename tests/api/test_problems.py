@@ -2,12 +2,14 @@
 including an address no endpoint has, a method an endpoint does not take and a
 body that is not JSON."""
 
+import json
 import re
 from pathlib import Path
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
+from portal.kernel.models import AuditEvent
 from rights.models import RightsRequest
 
 pytestmark = pytest.mark.django_db
@@ -120,6 +122,40 @@ def test_a_body_that_is_not_json_is_an_unreadable_body_problem(
     else:  # no body at all: the body's fields are missing
         assert _problem(response, 422, "invalid-input")["errors"][0]["loc"] == ["body"]
     assert not RightsRequest.objects.exists()
+
+
+def test_a_form_body_is_an_unreadable_body_problem(client, make_client, customer_a, service_a):
+    """Django reads a multipart form before any view (request.POST), after which the body
+    itself cannot be read again."""
+    _api_client, headers = make_client(["requests:write"], [service_a])
+
+    response = client.post(
+        "/api/v1/requests", {"subject": "M-A-0001", "kind": "disclosure"}, headers=headers
+    )
+
+    _problem(response, 400, "unreadable-body")
+    assert not RightsRequest.objects.exists()
+
+
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1_000)
+def test_a_body_larger_than_the_portal_reads_is_a_body_too_large_problem(
+    client, make_client, customer_a, service_a
+):
+    api_client, headers = make_client(["requests:write"], [service_a])
+    body = {"subject": "M-A-0001", "kind": "disclosure", "identity_verification": "verified"}
+
+    response = client.post(
+        "/api/v1/requests",
+        json.dumps({**body, "details": "x" * 1_000}),
+        content_type="application/json",
+        headers=headers,
+    )
+
+    problem = _problem(response, 413, "body-too-large")
+    assert problem["title"] == "Content too large"
+    assert not RightsRequest.objects.exists()
+    event = AuditEvent.objects.filter(action="api.call").latest("id")
+    assert (event.details["client"], event.details["outcome"]) == (api_client.pk, 413)
 
 
 def test_the_api_answers_its_own_addresses_still(make_client, officer_client):

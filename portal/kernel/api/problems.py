@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import logging
 
-from django.http import Http404, HttpResponse
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpResponse, RawPostDataException
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
@@ -34,6 +36,7 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    413: "Content too large",
     422: "Invalid input",
     429: "Too many requests",
 }
@@ -118,6 +121,13 @@ def method_not_allowed(method: str, allowed: list[str]) -> HttpResponse:
     )
 
 
+def body_too_large() -> ApiProblem:
+    """Django refuses to read a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``
+    (``RequestDataTooBig``)."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return ApiProblem(413, "body-too-large", f"The body is larger than {limit:,} bytes.")
+
+
 def _sent_as(loc) -> list[str]:
     """A validation error's location as the caller sent it: ninja puts the name of the
     endpoint's body parameter after ``body`` (``body.payload.scope``), which is ours,
@@ -147,7 +157,12 @@ def as_problem(exc: Exception) -> ApiProblem:
         return ApiProblem(422, "invalid-input", "The input is not valid.", errors=errors)
     if isinstance(exc, Http404):
         return ApiProblem(404, "not-found", "Not found.")
-    if isinstance(exc, HttpError) and isinstance(exc.__cause__, UnreadableBody):
+    if isinstance(exc, RequestDataTooBig):
+        return body_too_large()
+    # Django read a form body (multipart) before the endpoint: the body is gone.
+    if isinstance(exc, RawPostDataException) or (
+        isinstance(exc, HttpError) and isinstance(exc.__cause__, UnreadableBody)
+    ):
         return ApiProblem(400, "unreadable-body", "The body is not valid JSON.")
     if isinstance(exc, HttpError):
         return ApiProblem(exc.status_code, "http-error", str(exc))
