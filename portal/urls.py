@@ -5,7 +5,13 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from consent import api as consent_api
-from portal.kernel.api.app import build_api, docs_urls, not_found_urls
+from portal.kernel.api.app import (
+    bad_request,
+    build_api,
+    docs_urls,
+    not_found_urls,
+    server_error,
+)
 from rights import api as rights_api
 
 from .accounts import views
@@ -70,6 +76,10 @@ urlpatterns = [
     path("", include("rights.public_urls")),
     path("connectors/", include("rights.connectors.urls")),
 ]
+
+# Django's own 400 and 500 answers: the site's pages, problem details under /api/.
+handler400 = bad_request
+handler500 = server_error
 
 if settings.DEBUG:
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns

@@ -158,6 +158,64 @@ def test_a_body_larger_than_the_portal_reads_is_a_body_too_large_problem(
     assert (event.details["client"], event.details["outcome"]) == (api_client.pk, 413)
 
 
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1_000)
+def test_a_form_body_too_large_to_read_before_any_endpoint_is_a_body_too_large_problem(
+    client, make_client, service_a
+):
+    """A form is read by the portal's middleware (its text checked), before the API."""
+    _api_client, headers = make_client(["requests:write"], [service_a])
+
+    response = client.post(
+        "/api/v1/requests",
+        "details=" + "x" * 1_000,
+        content_type="application/x-www-form-urlencoded",
+        headers=headers,
+    )
+
+    _problem(response, 413, "body-too-large")
+
+
+@pytest.mark.parametrize(
+    ("query", "extra"),
+    [
+        ("", {"HTTP_HOST": "portal.attacker.example"}),
+        ("?" + "&".join(f"f{n}=1" for n in range(1_001)), {}),
+    ],
+    ids=["host-not-served", "too-many-parameters"],
+)
+def test_a_request_django_refuses_before_any_endpoint_is_a_bad_request_problem(
+    make_client, query, extra
+):
+    _api_client, headers = make_client()
+    client = Client(raise_request_exception=False)
+
+    _problem(client.get("/api/v1/requests" + query, headers=headers, **extra), 400, "bad-request")
+    # the site's own pages keep theirs
+    response = client.get("/" + query, **extra)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_an_error_of_the_portal_is_a_server_error_problem(make_client, monkeypatch):
+    _api_client, headers = make_client()
+
+    def failing(**kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("portal.kernel.api.callbacks.callback_register", failing)
+
+    response = Client(raise_request_exception=False).put(
+        "/api/v1/callback",
+        json.dumps({"url": "https://hooks.example.com/portal"}),
+        content_type="application/json",
+        headers=headers,
+    )
+
+    problem = _problem(response, 500, "server-error")
+    assert "database" not in problem["detail"]
+    assert response["X-Request-ID"] in problem["detail"]
+
+
 def test_the_api_answers_its_own_addresses_still(make_client, officer_client):
     _api_client, headers = make_client()
     assert Client().get("/api/v1/openapi.json").status_code == 200

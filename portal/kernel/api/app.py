@@ -15,9 +15,10 @@ from functools import partial, wraps
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.http import Http404, HttpRequest, HttpResponseNotAllowed
 from django.urls import URLPattern, path, re_path
+from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from ninja import Field, NinjaAPI, Router, Schema
@@ -28,11 +29,13 @@ from ninja.openapi.views import openapi_view
 from . import callbacks
 from .auth import ApiKeyAuth, audit_call
 from .problems import (
+    API_PREFIX,
     PROBLEM_CONTENT_TYPE,
     ApiProblem,
     JsonParser,
     Problem,
     as_problem,
+    body_too_large,
     method_not_allowed,
     problem_body,
     problem_response,
@@ -207,3 +210,32 @@ def not_found_urls() -> list:
     Included after the API's own addresses, so it answers only what none of them does.
     """
     return [re_path(r"", _no_endpoint, name="api-not-found")]
+
+
+def bad_request(request: HttpRequest, exception: Exception):
+    """Django's answer (``handler400``) to a request it refuses before any view reads
+    it, a middleware reading the query or a form: under ``/api/`` a problem detail."""
+    if not request.path.startswith(API_PREFIX):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        problem = body_too_large()
+        return problem_response(problem.status_code, problem.code, problem.detail)
+    return problem_response(
+        400,
+        "bad-request",
+        "The request cannot be read: a host the portal does not serve, too many "
+        "parameters or a malformed form.",
+    )
+
+
+def server_error(request: HttpRequest):
+    """Django's answer (``handler500``) to an error of the portal, logged with the
+    request's id: under ``/api/`` a problem detail naming the id, never the error."""
+    if not request.path.startswith(API_PREFIX):
+        return defaults.server_error(request)
+    request_id = getattr(request, "request_id", None) or "-"
+    return problem_response(
+        500,
+        "server-error",
+        f"The portal could not answer; the error is logged as request {request_id}.",
+    )

@@ -39,6 +39,7 @@ TITLES = {
     413: "Content too large",
     422: "Invalid input",
     429: "Too many requests",
+    500: "Internal server error",
 }
 
 
