@@ -6,7 +6,10 @@ kernel's own (the client's callback). The OpenAPI 3 document is generated from
 the code at ``/api/v1/openapi.json``; the interactive docs at
 ``/api/v1/docs`` open only for staff logged in to the admin (with their
 second factor). Every error is a problem detail, documented as
-``application/problem+json`` in the OpenAPI document.
+``application/problem+json`` in the OpenAPI document; so are ninja's own 405,
+every address under ``/api/`` that is no endpoint (``not_found_urls``) and
+Django's own 400 and 500 under ``/api/`` (``bad_request``, ``server_error``,
+the project's ``handler400`` and ``handler500``).
 """
 
 from __future__ import annotations
