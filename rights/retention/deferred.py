@@ -16,15 +16,17 @@ Step = DeferredErasure
 
 
 def due_steps(today: dt.date):
-    """Waiting steps that may run on ``today``: their day has come, or their
-    open-ended hold has been released or has ended."""
+    """Waiting steps that may run on ``today``: their day has come, their
+    open-ended hold has been released or has ended, or the hold that keeps them
+    was released before its end date (the step re-checks every hold and rule)."""
     hold_over = (
         Q(legal_hold__isnull=True)
         | Q(legal_hold__released_at__isnull=False)
         | Q(legal_hold__ends_on__lt=today)
     )
+    released_early = Q(reason=Step.Reason.HOLD, legal_hold__released_at__isnull=False)
     return Step.objects.filter(status=Step.Status.PENDING).filter(
-        Q(not_before__lte=today) | (Q(not_before__isnull=True) & hold_over)
+        Q(not_before__lte=today) | (Q(not_before__isnull=True) & hold_over) | released_early
     )
 
 

@@ -421,3 +421,33 @@ def test_once_a_hold_is_released_the_rule_that_still_keeps_data_is_named(
     assert step.status == DeferredErasure.Status.PENDING
     assert (step.reason, step.legal_hold, step.rule.code) == ("retention", None, "accounting-books")
     assert step.not_before == dt.date(2036, 4, 1)
+
+
+def test_releasing_a_dated_hold_early_frees_its_data_at_the_next_deferred_run(
+    officer, django_capture_on_commit_callbacks
+):
+    """A hold with an end date, released before that date, frees what it kept at the next
+    run of deferred erasures (as the release message tells staff), not on its old end date."""
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer = customer_with_records(usage=3)
+        hold = hold_place(
+            actor=officer,
+            subject=customer,
+            categories=["usage"],
+            reason="Regulator's inquiry about roaming charges",
+            legal_basis="Order of the authority",
+            ends_on=dt.date(2028, 12, 31),
+        )
+        request = file_deletion(customer, categories=["usage"])
+        with django_capture_on_commit_callbacks(execute=True):
+            approve(request, officer)
+        step = DeferredErasure.objects.get(source="portal.usagerecord")
+        assert step.legal_hold == hold and step.not_before == dt.date(2029, 1, 1)
+
+    with time_machine.travel(at(2027, 1, 5), tick=False):
+        hold_release(hold=hold, actor=officer, reason="Inquiry closed without findings")
+        run = jobs.run_deferred()
+    step.refresh_from_db()
+    assert not UsageRecord.objects.filter(user=customer).exists()
+    assert step.status == DeferredErasure.Status.DONE
+    assert run.counts == {"legal-hold": {"portal.usagerecord": 3}}
