@@ -84,6 +84,41 @@ def test_every_action_code_has_a_label_in_both_languages():
         assert action_label("something.new") == "something.new"
 
 
+def _codes_the_code_writes() -> set[str]:
+    """Every literal action code passed to the audit trail, the fee moves' actions and
+    the retention jobs' run events."""
+    import re
+    from pathlib import Path
+
+    from rights.models import RetentionRun
+    from rights.payment_transitions import PAYMENT_TRANSITIONS
+
+    root = Path(__file__).resolve().parents[1]
+    codes = set()
+    for app in ("portal", "rights", "consent"):
+        for path in (root / app).rglob("*.py"):
+            for line in path.read_text().splitlines():
+                if re.search(r"\b(audit_)?action=", line):
+                    codes |= set(re.findall(r'"([a-z]+\.[a-z_]+)"', line))
+    codes |= {code for moves in PAYMENT_TRANSITIONS.values() for code in moves.values()}
+    codes |= {f"retention.{job}" for job in RetentionRun.Job.values}
+    return codes
+
+
+def test_every_action_the_code_writes_has_a_label_in_japanese():
+    """An auditor reading the trail in Japanese sees what happened, not a code such as
+    fee.waived or connector.failed."""
+    codes = _codes_the_code_writes()
+    assert {"fee.waived", "connector.failed", "hold.placed"} <= codes
+    unlabelled = sorted(code for code in codes if code not in ACTION_LABELS)
+    assert unlabelled == []
+    with translation.override("en"):
+        english = {code: action_label(code) for code in codes}
+    with translation.override("ja"):
+        untranslated = sorted(code for code in codes if action_label(code) == english[code])
+    assert untranslated == []
+
+
 def test_the_audit_list_shows_labels_with_the_code_on_hover():
     client, officer = _officer_client()
     audit_log(action="staff.viewed_legalhold_list", actor=officer, target="rights.legalhold")
