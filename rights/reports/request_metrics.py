@@ -16,7 +16,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from ..choices import Kind, Regime, RejectionGround, Status
-from ..models import OPEN_STATUSES, RightsRequest
+from ..models import OPEN_STATUSES, PAUSED_STATUSES, RightsRequest
 
 ANSWERED = (Status.COMPLETED, Status.PARTIALLY_COMPLETED, Status.REJECTED)
 DONE = (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
@@ -122,7 +122,11 @@ def dashboard(
     ).count()
     board.per_assignee = list(
         open_requests.values("assignee_id", "assignee__email")
-        .annotate(n=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now)))
+        .annotate(
+            n=Count("pk"),
+            # As in the headline (``overdue``): a paused clock is not overdue.
+            overdue=Count("pk", filter=Q(due_at__lt=now) & ~Q(status__in=list(PAUSED_STATUSES))),
+        )
         .order_by("assignee__email")
     )
 

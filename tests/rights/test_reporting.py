@@ -92,6 +92,20 @@ def test_dashboard_figures_equal_a_hand_count(seeded):
     assert trend[dt.date(2026, 10, 1)]["completed"] == 3
 
 
+def test_overdue_per_assignee_adds_up_to_the_overdue_total(seeded, officer):
+    """A request whose clock is paused (waiting for the customer) is not overdue in the
+    headline; nor is it in its assignee's row."""
+    with time_machine.travel(NOW, tick=False):
+        board = request_metrics.dashboard(
+            RightsRequest.objects.all(),
+            period_start=(NOW - dt.timedelta(days=90)).date(),
+            period_end=NOW.date(),
+        )
+    overdue = {row["assignee__email"]: row["overdue"] for row in board.per_assignee}
+    assert overdue == {"po@example.com": 1, None: 0}
+    assert sum(overdue.values()) == board.overdue
+
+
 def test_period_metrics_per_regime_equal_a_hand_count(seeded):
     with time_machine.travel(NOW, tick=False):
         rows = {
