@@ -152,6 +152,30 @@ def test_a_rule_staff_cannot_mean_is_refused_and_nothing_changes(officer_client,
     assert RetentionRule.objects.values().get(pk=rule.pk) == before
 
 
+@pytest.mark.parametrize(
+    ("code", "changes"),
+    [
+        # Loss years keep records longer (Corporation Tax Act: 10 years, not 7): a shorter
+        # loss-year period would let a deletion erase them before the ordinary period ends.
+        ("tax-records", {"loss_year_period_years": "3"}),
+        # Only a fiscal-year rule has loss years; elsewhere the number would mean nothing.
+        ("usage-log", {"loss_year_period_years": "10"}),
+    ],
+)
+def test_a_loss_year_period_that_would_erase_early_or_means_nothing_is_refused(
+    officer_client, code, changes
+):
+    rule = RetentionRule.objects.get(code=code)
+    before = RetentionRule.objects.values().get(pk=rule.pk)
+    officer_client.cookies["django_language"] = "en"
+    response = officer_client.post(
+        f"/admin/rights/retentionrule/{rule.pk}/change/", _form_data(rule, **changes)
+    )
+    assert response.status_code == 200
+    assert "loss_year_period_years" in response.context["adminform"].form.errors
+    assert RetentionRule.objects.values().get(pk=rule.pk) == before
+
+
 def test_a_sensible_change_of_a_rule_is_saved(officer_client):
     rule = RetentionRule.objects.get(code="usage-log")
     response = officer_client.post(

@@ -150,6 +150,26 @@ class RetentionRule(models.Model):
 
     def clean(self):
         super().clean()
+        if self.loss_year_period_years is not None:
+            if self.trigger != RetentionTrigger.FISCAL_YEAR_END:
+                raise ValidationError(
+                    {
+                        "loss_year_period_years": _(
+                            "Only a rule counted from the end of the fiscal year has loss "
+                            "years; leave this empty."
+                        )
+                    }
+                )
+            if self.loss_year_period_years < self.period_years:
+                raise ValidationError(
+                    {
+                        "loss_year_period_years": _(
+                            "Records of a loss year are kept at least as long as the others: "
+                            "give at least %(years)d years, or leave this empty."
+                        )
+                        % {"years": self.period_years}
+                    }
+                )
         if (
             self.obligation
             and not (self.statute or self.statute_en)
