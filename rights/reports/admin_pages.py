@@ -15,6 +15,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.core.validators import MinValueValidator
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -196,10 +197,17 @@ class StatisticsForm(forms.Form):
     )
     k = forms.IntegerField(
         label=gettext_lazy("Smallest published cell (k)"),
-        min_value=2,
         max_value=1000,
         required=False,
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # STATISTICS_MIN_CELL is the smallest cell ever published: staff may only raise it.
+        least = max(settings.STATISTICS_MIN_CELL, 2)
+        self.fields["k"].min_value = least
+        self.fields["k"].validators.append(MinValueValidator(least))
+        self.fields["k"].widget.attrs["min"] = least
 
     def clean(self):
         cleaned = super().clean()
@@ -213,7 +221,7 @@ def statistics_view(request):
     form = StatisticsForm(request.GET or {"rows": "age_band", "cols": "gender"})
     table = None
     if form.is_valid():
-        k = max(form.cleaned_data.get("k") or settings.STATISTICS_MIN_CELL, 2)
+        k = max(form.cleaned_data.get("k") or 0, settings.STATISTICS_MIN_CELL, 2)
         table = customer_statistics.cross_table(
             form.cleaned_data["rows"], form.cleaned_data["cols"], k=k
         )

@@ -237,6 +237,31 @@ def test_statistics_page_is_for_officers_and_auditors_only(client, handler, offi
     assert client.get("/admin/reports/").status_code == 200
 
 
+def test_staff_cannot_publish_cells_smaller_than_the_configured_minimum(officer_client, settings):
+    """STATISTICS_MIN_CELL is the smallest cell ever published: a smaller k typed on the
+    page (or in the CSV link) is refused, and three customers are not shown as a 3."""
+    settings.STATISTICS_MIN_CELL = 10
+    _customers(3, born=dt.date(1990, 5, 1), gender="female")
+    officer_client.cookies["django_language"] = "en"
+    with time_machine.travel(NOW, tick=False):
+        page = officer_client.get(
+            "/admin/reports/statistics/", {"rows": "age_band", "cols": "gender", "k": "2"}
+        )
+        csv_file = officer_client.get(
+            "/admin/reports/statistics/",
+            {"rows": "age_band", "cols": "gender", "k": "2", "format": "csv"},
+        )
+    assert "k" in page.context["form"].errors
+    table = page.context["table"]
+    assert table is None or table.cells.get(("30-39", "female")) is None
+    assert not csv_file["Content-Type"].startswith("text/csv")
+    with time_machine.travel(NOW, tick=False):
+        stricter = officer_client.get(
+            "/admin/reports/statistics/", {"rows": "age_band", "cols": "gender", "k": "20"}
+        )
+    assert stricter.context["table"].k == 20
+
+
 def test_metrics_csv_and_dashboard_pages(officer_client, seeded):
     response = officer_client.get(
         "/admin/reports/metrics/?start=2026-01-01&end=2026-12-31&format=csv"
