@@ -100,3 +100,16 @@ def test_a_date_that_is_not_a_date_is_named_and_changes_nothing(officer_client, 
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == 5
     assert "2026-13-45" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"created_at__to": "9999-12-31"}, {"created_at__from": "0001-01-01"}],
+)
+def test_a_date_at_the_end_of_the_calendar_is_refused_in_words(officer_client, customer, params):  # noqa: F811
+    """A year mistyped as 0001 or 9999 in the date picker left no day to count to: a 500."""
+    _consents(customer, 3)
+    response = officer_client.get(CONSENTS, params, follow=True)
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == 3
+    assert next(iter(params.values())) in response.content.decode()

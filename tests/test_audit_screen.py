@@ -301,6 +301,25 @@ def test_a_bad_filter_is_explained_and_filters_nothing(officer, trail):
     assert client.get(EXPORT, {"since": "yesterday"}).status_code == 400
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"until": "9999-12-31"},
+        {"since": "0001-01-01"},
+        {"subject": "99999999999999999999999"},
+    ],
+)
+def test_a_filter_value_no_event_can_match_is_explained_not_a_500(officer, trail, params):
+    """The last day of the calendar has no day after it, the first none before it in
+    UTC, and a customer number past the database's integers cannot be looked up."""
+    client, _staff = officer
+    response = client.get(CHANGELIST, params)
+    assert response.status_code == 200
+    assert "The filter was not applied" in response.content.decode()
+    assert trail["early"].pk in _shown(response)
+    assert client.get(EXPORT, params).status_code == 400
+
+
 def test_csv_export_streams_the_filtered_events_and_is_itself_audited(officer, trail):
     client, staff = officer
     response = client.get(EXPORT, {"subject": "hanako@example.com", "action": "staff.viewed_*"})

@@ -14,12 +14,15 @@ import datetime as dt
 from functools import cached_property
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from .dates import validate_filter_day
 
 
 class CappedCountPaginator(Paginator):
@@ -74,6 +77,16 @@ class DateRangeFilter(admin.FieldListFilter):
                 )
                 % {"value": raw, "title": self.title},
             )
+            return None
+        try:
+            validate_filter_day(day)
+        except ValidationError as error:
+            messages.warning(
+                request,
+                gettext("“%(value)s”: %(problem)s The filter %(title)s is not applied.")
+                % {"value": raw, "problem": " ".join(error.messages), "title": self.title},
+            )
+            return None
         return day
 
     def expected_parameters(self):

@@ -23,10 +23,14 @@ from .access import OVERSIGHT, ReadOnlyAdmin
 from .admin_lists import CappedCountPaginator
 from .audit import STAFF_VIEW_PREFIX, audit_log
 from .audit_labels import action_label as label_of_action
+from .dates import validate_filter_day
 from .form_errors import form_errors_text
 from .models import AuditEvent
 
 User = get_user_model()
+
+#: The largest id a row can have (a 64-bit signed integer, PostgreSQL and SQLite alike).
+MAX_ID = 2**63 - 1
 
 EXPORT_CHUNK = 2000  # rows per database round trip while streaming; memory stays flat
 
@@ -53,10 +57,16 @@ class AuditFilterForm(forms.Form):
         help_text=_("E.g. staff.viewed_request; end with * for every action that starts so."),
     )
     since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_filter_day],
     )
     until = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_filter_day],
     )
 
     FIELDS = ("actor", "subject", "action", "since", "until")
@@ -66,6 +76,9 @@ class AuditFilterForm(forms.Form):
         if not value:
             return None
         if value.isdigit():
+            if int(value) > MAX_ID:
+                # Past the database's integers: no account has it, and it cannot be looked up.
+                raise forms.ValidationError(_("No account has this number."))
             return int(value)
         # An erased account has lost its address; its number still finds its events.
         subject_id = User.objects.filter(email__iexact=value).values_list("pk", flat=True).first()

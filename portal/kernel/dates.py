@@ -28,6 +28,23 @@ def parse_date(text: str) -> dt.date | None:
 EARLIEST_BIRTH = dt.date(1900, 1, 1)
 
 
+#: The days a date filter of the staff screens accepts: every one has a day before and
+#: after it in every time zone, so a bound counted from it exists (a year mistyped as
+#: 0001 or 9999 in a date picker had none: an OverflowError).
+FILTER_DAYS = (dt.date(1900, 1, 1), dt.date(2999, 12, 31))
+
+
+def validate_filter_day(value: dt.date | None) -> None:
+    """A day a staff screen can filter by: between 1900-01-01 and 2999-12-31."""
+    first, last = FILTER_DAYS
+    if value is not None and not first <= value <= last:
+        raise ValidationError(
+            _("Give a date between %(first)s and %(last)s.")
+            % {"first": first.isoformat(), "last": last.isoformat()},
+            code="out_of_range",
+        )
+
+
 def validate_date_of_birth(value: dt.date | None) -> None:
     """A date of birth that can be real: not after today, not before 1900."""
     if value is None:

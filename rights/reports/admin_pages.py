@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.kernel.audit import audit_log
+from portal.kernel.dates import validate_filter_day
 
 from ..selectors import requests_visible_to, sees_all_services
 from . import customer_statistics, request_metrics
@@ -33,8 +34,12 @@ VIEW_PERMISSION = "rights.view_rightsrequest"
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=gettext_lazy("From"), required=False)
-    end = forms.DateField(label=gettext_lazy("To"), required=False)
+    start = forms.DateField(
+        label=gettext_lazy("From"), required=False, validators=[validate_filter_day]
+    )
+    end = forms.DateField(
+        label=gettext_lazy("To"), required=False, validators=[validate_filter_day]
+    )
 
     def __init__(self, data, *, default_days: int | None = None, default_year=False):
         super().__init__(data)
@@ -129,7 +134,8 @@ def metrics_view(request):
     form = PeriodForm(request.GET or None, default_year=True)
     start, end = form.period()
     rows = request_metrics.period_metrics(requests_visible_to(request.user), start=start, end=end)
-    if request.GET.get("format") == "csv":
+    # A period not understood is shown with its error, never exported as another period.
+    if request.GET.get("format") == "csv" and not form.errors:
         audit_log(
             action="report.metrics_exported",
             actor=request.user,

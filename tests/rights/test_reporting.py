@@ -273,3 +273,20 @@ def test_metrics_csv_and_dashboard_pages(officer_client, seeded):
     assert page.status_code == 200
     assert b"<svg" in page.content
     assert b"deadline=overdue" in page.content
+
+
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [
+        ("/admin/reports/", {"end": "9999-12-31"}),
+        ("/admin/reports/", {"start": "0001-01-01"}),
+        ("/admin/reports/metrics/", {"start": "0001-01-01", "end": "0001-01-02"}),
+        ("/admin/reports/metrics/", {"end": "9999-12-31", "format": "csv"}),
+    ],
+)
+def test_a_period_at_the_end_of_the_calendar_is_refused_in_words(officer_client, url, params):
+    """A year mistyped as 0001 or 9999 left no day to count to: a 500."""
+    officer_client.cookies["django_language"] = "en"
+    response = officer_client.get(url, params)
+    assert response.status_code == 200
+    assert "Give a date between 1900-01-01 and 2999-12-31." in response.content.decode()
