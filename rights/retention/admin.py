@@ -357,6 +357,17 @@ class DeferredErasureAdmin(ReadOnlyAdmin):
         return obj.get_reason_display()
 
 
+def _named(name, code: str) -> str:
+    return _("%(name)s (%(code)s)") % {"name": name, "code": code} if name else code
+
+
+def _source_label(key: str):
+    try:
+        return registry.source(key).label
+    except LookupError:
+        return None
+
+
 @admin.register(RetentionRun)
 class RetentionRunAdmin(ReadOnlyAdmin):
     list_display = [
@@ -419,15 +430,21 @@ class RetentionRunAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("counts per rule and source"))
     def count_table(self, obj):
+        """Each rule (or purge, or reason) and source by its name, its code beside it."""
+        rules = {rule.code: rule.display_name for rule in RetentionRule.objects.all()}
         rows = [
-            (rule, source, count)
+            (_named(rules.get(rule), rule), _named(_source_label(source), source), count)
             for rule, per_source in sorted(obj.counts.items())
             for source, count in sorted(per_source.items())
         ]
         if not rows:
             return _("Nothing to erase.")
         return format_html(
-            '<table class="rt-counts"><tbody>{}</tbody></table>',
+            '<table class="rt-counts"><thead><tr><th scope="col">{}</th><th scope="col">{}</th>'
+            '<th scope="col">{}</th></tr></thead><tbody>{}</tbody></table>',
+            _("Rule or reason"),
+            _("Source"),
+            _("Records"),
             format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
         )
 

@@ -153,3 +153,20 @@ def test_a_hold_that_would_keep_nothing_is_refused_with_a_message(officer_client
     other = {**open_ended, "categories": ["usage", "transactions"]}
     assert officer_client.post("/admin/rights/legalhold/add/", other).status_code == 302
     assert LegalHold.objects.count() == 2
+
+
+def test_a_run_page_reads_in_local_time_and_names_its_rules_and_sources(officer_client):
+    """The run's title said the UTC time (the day before, early in a Tokyo morning) beside
+    its local start; its counts listed bare codes with no column headings."""
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer = customer_with_records(usage=2)
+        customer.service_registrations.update(ended_on=dt.date(2026, 7, 31))
+    with time_machine.travel(at(2029, 1, 1, 3), tick=False):  # 18:00 UTC on 31 December
+        run = jobs.run_sweep()
+    assert run.counts == {"usage-log": {"portal.usagerecord": 2}}
+    officer_client.cookies["django_language"] = "ja"
+    html = officer_client.get(f"/admin/rights/retentionrun/{run.pk}/change/").content.decode()
+    assert "2029-01-01 03:00" in html and "2028-12-31 18:00" not in html
+    assert '<th scope="col">ルールまたは理由</th>' in html
+    assert "利用履歴（usage-log）" in html  # the rule's name, then its code
+    assert "利用履歴（portal.usagerecord）" in html  # the source's label, then its key

@@ -103,7 +103,8 @@ class RetentionRun(models.Model):
         ordering = ["-started_at", "-id"]
 
     def __str__(self):
-        return f"{self.get_job_display()} {self.started_at:%Y-%m-%d %H:%M}"
+        # In the reader's time zone, as the admin shows the start beside it.
+        return f"{self.get_job_display()} {timezone.localtime(self.started_at):%Y-%m-%d %H:%M}"
 
     @property
     def total(self) -> int:
