@@ -195,4 +195,10 @@ def test_a_change_of_a_rule_is_in_the_audit_trail_with_the_fields_changed(office
     )
     event = AuditEvent.objects.get(action="retention.rule_saved")
     assert event.actor == officer
-    assert event.details == {"created": False, "code": "usage-log", "fields": ["period_years"]}
+    # The value before and after: nothing else keeps how long the rule kept data before.
+    assert event.details == {
+        "created": False,
+        "code": "usage-log",
+        "fields": ["period_years"],
+        "changes": {"period_years": [2, 3]},
+    }
