@@ -346,6 +346,21 @@ def test_csv_export_streams_the_filtered_events_and_is_itself_audited(officer, t
     assert dt.datetime.fromisoformat(early["time"]) == trail["early"].created_at
 
 
+def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_exported_as_text(officer):
+    """An address may start with "=", "+", "-" or "@" (RFC 5322 allows them), and
+    so may what a customer typed: opened in a spreadsheet, such a cell would be
+    run as a formula (CSV injection). It is exported with a leading apostrophe."""
+    client, _staff = officer
+    crafted = UserFactory(email="=HYPERLINK(1)@example.com", password=None)
+    event = audit_log(action="auth.login_failed", subject=crafted, target="+cmd|' /C calc'!A0")
+    rows = _csv(client.get(EXPORT, {"subject": crafted.email}))
+    row = next(row for row in rows if int(row["id"]) == event.pk)
+    assert row["subject"] == "'=HYPERLINK(1)@example.com"
+    assert row["target"] == "'+cmd|' /C calc'!A0"
+    # A plain value is left as it is.
+    assert row["action"] == "auth.login_failed"
+
+
 def test_changelist_links_to_the_export_with_the_same_filters(officer, trail):
     client, _staff = officer
     html = client.get(CHANGELIST, {"actor": trail["alice"].pk}).content.decode()

@@ -3,7 +3,6 @@ and the same selection as a streamed CSV file. Read-only, like the trail."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from . import spreadsheets
 from .access import OVERSIGHT, ReadOnlyAdmin
 from .admin_lists import CappedCountPaginator
 from .audit import STAFF_VIEW_PREFIX, audit_log
@@ -278,7 +278,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
         return response
 
     def _csv_rows(self, queryset):
-        writer = csv.writer(_Echo())
+        writer = spreadsheets.Writer(_Echo())
         yield "\ufeff"  # so spreadsheet programs read the Japanese text as UTF-8
         yield writer.writerow(self.EXPORT_COLUMNS)
         rows = queryset.select_related("actor", "subject").iterator(chunk_size=EXPORT_CHUNK)

@@ -7,7 +7,6 @@ anonymised statistics (CSV).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from urllib.parse import urlencode
 
@@ -23,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal.kernel import spreadsheets
 from portal.kernel.audit import audit_log
 from portal.kernel.dates import validate_filter_day
 
@@ -161,7 +161,7 @@ def metrics_view(request):
 def _metrics_csv(rows, start, end) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="request-metrics-{start}-{end}.csv"'
-    writer = csv.writer(response)
+    writer = spreadsheets.Writer(response)
     writer.writerow(
         [
             "regime",
@@ -278,7 +278,7 @@ def _col_labels(table, choice):
 def _statistics_csv(table, rows, cols) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="statistics-{rows}-{cols}.csv"'
-    writer = csv.writer(response)
+    writer = spreadsheets.Writer(response)
     hidden = f"<{table.k}"
     writer.writerow([f"{rows} \\ {cols}", *table.cols, "total"])
     for r in table.rows:
