@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -327,6 +329,18 @@ def _shown(target: str, value) -> str:
     return display(source_key, field_name, value)
 
 
+def _same_value(new: str | None, current: str | None) -> bool:
+    """Whether ``new`` is the value held, as the customer reads it: full-width and
+    half-width forms and runs of spaces are the same text."""
+    if new is None or current is None:
+        return new == current
+    return _folded(new) == _folded(current)
+
+
+def _folded(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
 class CorrectionForm(RequestForm):
     """One or more items to correct: ``target``/``new_value``, then optional pairs
     ``target_2``/``new_value_2``, ... The scope stores them as a list of changes
@@ -407,7 +421,12 @@ class CorrectionForm(RequestForm):
             except RecordNotFound:
                 self.add_error(target_name, _("This item is no longer in your data."))
                 continue
-            self.changes.append((target, value if stored is None else plain(stored)))
+            new_value = value if stored is None else plain(stored)
+            if _same_value(new_value, plain(self.targets[target][1])):
+                # APPI art. 34: only untrue content is corrected; this would change nothing.
+                self.add_error(value_name, _("This item already holds this value."))
+                continue
+            self.changes.append((target, new_value))
         return cleaned
 
     def scope(self):

@@ -149,3 +149,42 @@ def test_the_account_page_checks_the_same_rules(stepped_up_client, customer):
     ):
         assert message in page
     assert Profile.objects.values().get(user=customer) == before
+
+
+@pytest.mark.parametrize(
+    ("field", "typed"),
+    [
+        ("postal_code", "100-0001"),
+        ("postal_code", "１００－０００１"),  # the same code from a Japanese keyboard
+        ("phone", " 03-1111-2222 "),
+        ("gender", "女性"),  # the stored choice, by its label
+        ("date_of_birth", "1980-05-17"),
+    ],
+)
+def test_a_value_equal_to_the_one_held_is_not_a_correction(profile, field, typed):
+    """APPI art. 34: a correction is of content that is untrue; asking for the value
+    we hold already would file a request that changes nothing."""
+    form = _filed(profile, field, typed, language="ja")
+    assert not form.is_valid()
+    with translation.override("ja"):
+        assert form.errors["new_value"] == ["この項目には、すでにこの内容が登録されています。"]
+
+
+def test_the_same_value_is_refused_on_an_extra_item_too(profile):
+    with translation.override("en"):
+        targets = list(CorrectionForm(subject=profile.user).targets)
+        phone = next(t for t in targets if t.endswith("|phone"))
+        postal = next(t for t in targets if t.endswith("|postal_code"))
+        form = CorrectionForm(
+            {
+                "target": phone,
+                "new_value": "03-9999-0000",
+                "target_2": postal,
+                "new_value_2": "100-0001",
+                "details": "Wrong.",
+            },
+            subject=profile.user,
+        )
+        assert not form.is_valid()
+        assert form.errors["new_value_2"] == ["This item already holds this value."]
+        assert "new_value" not in form.errors
