@@ -110,6 +110,9 @@ def render_notice(
         if status in Status.values:
             context["status_label"] = str(Status(status).label)
             context["next_step"] = next_step_text(status)
+            if status == Status.IN_PROGRESS and context["due_at"]:
+                # Its next step is "our answer, by the date shown": the e-mail shows it.
+                context["answer_by"] = context["due_at"]
         if context["ground"] in RejectionGround.values:
             context["ground_label"] = str(RejectionGround(context["ground"]).label)
         # A text the privacy office edited in the admin comes first (rights.notice_overrides).

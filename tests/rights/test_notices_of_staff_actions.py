@@ -3,10 +3,13 @@ direct link to the request (issue 20, item 4)."""
 
 import pytest
 from django.core import mail
+from django.utils import timezone, translation
 
 from rights import workflow
 from rights.choices import Kind, Status
+from rights.progress import next_step_text
 from rights.services import message_post, request_submit
+from tests.formats_support import shown_date
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +84,31 @@ def test_email_only_notices_stay_off_the_request_page(filed, officer, stepped_up
     page = stepped_up_client.get(f"/requests/{request.pk}/").content.decode()
     assert "We received your request" in page
     assert "New message about request" not in page
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_work_started_notice_gives_the_date_it_refers_to(
+    customer, officer, language, django_capture_on_commit_callbacks
+):
+    """The next step of a request in progress is "our answer, by the date shown": the
+    e-mail shows that date, as the request's page does."""
+    customer.language = language
+    customer.save(update_fields=["language"])
+    request = request_submit(
+        subject=customer,
+        requester=customer,
+        kind=Kind.STOP_USE,
+        scope={"purposes": ["marketing"]},
+        details="Not needed.",
+    )
+    workflow.transition(request, to=Status.IN_REVIEW, actor=officer)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.transition(request, to=Status.IN_PROGRESS, actor=officer)
+    request.refresh_from_db()
+    (sent,) = mail.outbox
+    with timezone.override(request.zone):
+        due = shown_date(request.due_at, language)
+    assert due in sent.body
+    with translation.override(language):
+        assert str(next_step_text(Status.IN_PROGRESS)) in sent.body
