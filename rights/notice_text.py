@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from portal.kernel.personal_data import yen
 
 from . import correction, stop_decisions
-from .choices import EventKind, RejectionGround, Status
+from .choices import EventKind, PaymentStatus, RejectionGround, Status
 from .disclosure.delivery_notices import delivery_notice_context
 from .models import RequestNotification, RightsRequest
 from .notice_overrides import current_text, placeholder_values, render_text
@@ -39,6 +39,21 @@ def event_outcome(event) -> dict | None:
     if event.kind in (EventKind.CORRECTION, EventKind.STOP) and event.details:
         return outcome_lines(event.details)
     return None
+
+
+def fee_line(event) -> str:
+    """What happened to a fee, for its timeline entry: its amount and new status
+    (paid, cancelled, ...); empty for any other event."""
+    details = event.details or {}
+    if event.kind != EventKind.FEE or details.get("status") not in PaymentStatus.values:
+        return ""
+    status = PaymentStatus(details["status"]).label
+    if details.get("amount") is None:
+        return _("Fee: %(status)s") % {"status": status}
+    return _("Fee of %(amount)s: %(status)s") % {
+        "amount": yen(int(details["amount"])),
+        "status": status,
+    }
 
 
 def follow_url(request: RightsRequest, email: str) -> str:

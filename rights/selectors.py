@@ -12,7 +12,7 @@ from portal.kernel.models import Service
 from portal.kernel.roles import AUDITOR, PRIVACY_OFFICER, staff_role
 
 from .models import RequestEvent, RequestMessage, RightsRequest
-from .notice_text import event_outcome
+from .notice_text import event_outcome, fee_line
 from .notifications import EMAIL_ONLY, PRINCIPAL_COPIES
 from .paging import THREAD_ORPHANS, THREAD_PER_PAGE, page_of
 from .requesters.models import Capacity
@@ -81,6 +81,7 @@ def timeline_page(request: RightsRequest, number=None) -> Page:
     if wanted[EVENT]:
         for event in RequestEvent.objects.filter(pk__in=wanted[EVENT]).select_related("actor"):
             event.outcome = event_outcome(event)
+            event.fee_line = fee_line(event)
             found[EVENT, event.pk] = event
     if wanted[MESSAGE]:
         for message in RequestMessage.objects.filter(pk__in=wanted[MESSAGE]).select_related(

@@ -91,3 +91,30 @@ def test_gdpr_request_page_has_no_fee_box(stepped_up_client, customer, officer, 
     request = in_review(file_request, customer, officer, regime=Regime.GDPR)
     page = page_text(stepped_up_client, f"/requests/{request.pk}/", "en")
     assert "Payment reference" not in page
+
+
+def _thread(page: str) -> str:
+    start = page.index('class="rr-timeline"')
+    return page[start : page.index("</ol>", start)]
+
+
+@pytest.mark.parametrize(
+    ("language", "cancelled", "paid"),
+    [
+        ("en", "Fee of ¥1,000: Cancelled", "Fee of ¥1,000: Paid"),
+        ("ja", "手数料（1,000円）：取消し", "手数料（1,000円）：お支払い済み"),
+    ],
+)
+def test_the_thread_says_what_happened_to_the_fee(
+    stepped_up_client, fee_due, officer, customer, file_request, language, cancelled, paid
+):
+    """A fee's entry in the timeline says whether it was paid or cancelled, not just
+    "Fee": withdrawn before paying, nothing is charged."""
+    stepped_up_client.post(f"/requests/{fee_due.request_id}/withdraw/")
+    thread = _thread(page_text(stepped_up_client, f"/requests/{fee_due.request_id}/", language))
+    assert cancelled in thread
+
+    second = fees.fee_request(request=in_review(file_request, customer, officer), actor=officer)
+    fees.payment_record(payment=second, method=PaymentMethod.BANK_TRANSFER, actor=officer)
+    thread = _thread(page_text(stepped_up_client, f"/requests/{second.request_id}/", language))
+    assert paid in thread
