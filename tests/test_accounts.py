@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 
 from portal.kernel.models import AuditEvent, CustomerEmailDevice, User
 from tests.conftest import last_code
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -178,3 +178,49 @@ def test_resend_verification_mails_only_unverified_accounts(
         client.post("/accounts/verify/resend/", {"email": customer.email})
         client.post("/accounts/verify/resend/", {"email": pending.email})
     assert [m.to for m in mail.outbox] == [[pending.email]]
+
+
+def _full_width(text: str) -> str:
+    """``text`` as a Japanese input method in full-width mode types it."""
+    return "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in text)
+
+
+def test_an_address_typed_in_full_width_signs_up_and_logs_in_as_typed_in_ascii(
+    client, django_capture_on_commit_callbacks
+):
+    """Japanese input methods give full-width letters (ｔａｒｏ＠ｅｘａｍｐｌｅ．ｃｏｍ):
+    the address is the same, as the code and phone fields already take it."""
+    typed = _full_width("Taro.Yamada@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/signup/", {**SIGNUP, "email": typed})
+    assert response.status_code == 302, response.context["form"].errors
+    user = User.objects.get()
+    assert user.email == "Taro.Yamada@example.com"
+    assert mail.outbox[0].to == ["Taro.Yamada@example.com"]
+    client.get(_link_path(mail.outbox[0].body))
+
+    response = client.post("/accounts/login/", {"username": typed, "password": SIGNUP["password1"]})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_a_full_width_address_gets_its_password_reset_and_verification_mail(
+    client, customer, django_capture_on_commit_callbacks
+):
+    customer.email_verified_at = None
+    customer.save(update_fields=["email_verified_at"])
+    typed = _full_width(customer.email)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/accounts/password/reset/", {"email": typed}).status_code == 302
+        assert client.post("/accounts/verify/resend/", {"email": typed}).status_code == 302
+    assert [m.to for m in mail.outbox] == [[customer.email], [customer.email]]
+
+
+def test_full_width_spellings_count_against_the_same_account(client, customer, settings):
+    """The login throttle counts the address as read, so typing it in full width opens
+    no second count of wrong passwords."""
+    settings.LOGIN_THROTTLE_ACCOUNT_FAILURES = 2
+    for spelling in (customer.email, _full_width(customer.email)):
+        client.post("/accounts/login/", {"username": spelling, "password": "wrong-one"})
+    response = client.post("/accounts/login/", {"username": customer.email, "password": PASSWORD})
+    assert response.status_code == 429

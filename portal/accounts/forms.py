@@ -1,3 +1,5 @@
+import unicodedata
+
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
@@ -13,8 +15,17 @@ from portal.kernel.throttle import LoginThrottleMixin
 User = get_user_model()
 
 
+class TypedEmailField(forms.EmailField):
+    """An e-mail address as people type it: a Japanese input method in full-width
+    mode gives ｔａｒｏ＠ｅｘａｍｐｌｅ．ｃｏｍ, which is read as taro@example.com (NFKC),
+    the way one-time codes and phone numbers are read."""
+
+    def to_python(self, value):
+        return super().to_python(unicodedata.normalize("NFKC", value) if value else value)
+
+
 class SignupForm(SignupConsentMixin, forms.Form):
-    email = forms.EmailField(
+    email = TypedEmailField(
         label=_("E-mail address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
@@ -59,7 +70,7 @@ class LoginForm(LoginThrottleMixin, AuthenticationForm):
     Throttled per account and per network address (``portal.kernel.throttle``).
     """
 
-    username = forms.EmailField(
+    username = TypedEmailField(
         label=_("E-mail address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
@@ -81,7 +92,7 @@ class LoginForm(LoginThrottleMixin, AuthenticationForm):
 
 
 class ResendVerificationForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    email = TypedEmailField(label=_("E-mail address"), max_length=254)
 
 
 class CodeForm(forms.Form):
@@ -152,6 +163,12 @@ class PortalPasswordResetForm(PasswordResetForm):
 
     It answers the same whether or not the address has an account.
     """
+
+    email = TypedEmailField(
+        label=PasswordResetForm.base_fields["email"].label,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
 
     def save(self, **kwargs):
         # Queued for any address, known or not, so the answer takes the same
