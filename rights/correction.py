@@ -128,7 +128,7 @@ def field_label(
             "service": found.display_name if found else service,
             "record": which,
         }
-    return f"{label} ({which})"
+    return _("%(item)s (%(record)s)") % {"item": label, "record": which}
 
 
 def record_names(subject, source_key: str, record_id: str) -> dict[str, str | None]:

@@ -209,7 +209,10 @@ def _kept(kind, *, categories, scope) -> list[str]:
         if wanted & {c.value for c in source.categories()}:
             codes.update(source.retention_codes)
     rules = RetentionRule.objects.filter(code__in=codes, obligation=True).order_by("code")
-    return [f"{rule.display_name}: {retention_sentence(rule)}" for rule in rules]
+    return [
+        _("%(rule)s: %(period)s") % {"rule": rule.display_name, "period": retention_sentence(rule)}
+        for rule in rules
+    ]
 
 
 def _fee(kind, *, regime, delivery_method) -> str:

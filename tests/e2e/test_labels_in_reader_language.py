@@ -31,8 +31,8 @@ def test_correction_choice_names_the_service_and_the_page_reads_in_english(
     )
     _customer_logs_in_and_steps_up(page, customer.email)
     options = page.locator("select[name=target] option").all_inner_texts()
-    assert any("(動画サービス・受付日時 2026年3月1日 " in text for text in options), options
-    assert not any("#" in text or "番)" in text for text in options)
+    assert any("（動画サービス・受付日時 2026年3月1日 " in text for text in options), options
+    assert not any("#" in text or "番）" in text for text in options)
     screenshot("form-ja")
     page.select_option("select[name=target]", value=f"portal.inquiry|{inquiry.pk}|subject")
     page.fill("input[name=new_value]", "料金について")

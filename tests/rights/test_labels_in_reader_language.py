@@ -45,16 +45,16 @@ def test_correction_choices_name_the_service_and_the_record_as_the_person_knows_
     card = PaymentMethodFactory(user=customer, last4="4242")
     english, japanese = _labels(customer, "en"), _labels(customer, "ja")
     assert english[target].endswith("(Video service, received at 1 Mar 2026, 19:30)")
-    assert japanese[target].endswith("(動画サービス・受付日時 2026年3月1日 19:30)")
+    assert japanese[target].endswith("（動画サービス・受付日時 2026年3月1日 19:30）")
     started = f"portal.serviceregistration|{registration.pk}|started_on"
     assert english[started].endswith("(Video service, member number M-1024)")
-    assert japanese[started].endswith("(動画サービス・会員番号 M-1024)")
+    assert japanese[started].endswith("（動画サービス・会員番号 M-1024）")
     expiry = f"portal.paymentmethod|{card.pk}|exp_month"
     assert english[expiry].endswith("(last four digits 4242)")
     # The database's numbers mean nothing to the person.
     for pk in {inquiry.pk, registration.pk, card.pk}:
         assert f"no. {pk}" not in " ".join(english.values())
-    assert "番)" not in " ".join(japanese.values())
+    assert "番）" not in " ".join(japanese.values())
 
 
 def test_a_label_stored_in_japanese_reads_in_english(stepped_up_client, customer):

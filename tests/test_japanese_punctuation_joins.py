@@ -1,0 +1,39 @@
+"""Lines the code joins from translated parts use the language's punctuation: a
+full-width colon and brackets in Japanese, ": " and "( )" in English (STYLE)."""
+
+import pytest
+from django.utils import translation
+
+from rights.choices import Kind
+from rights.forms import CorrectionForm
+from rights.summary import request_summary
+from tests.factories import ProfileFactory, RegistrationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_deletion_summary_names_each_kept_rule_with_the_languages_colon():
+    with translation.override("ja"):
+        kept = request_summary(kind=Kind.DELETION, scope={"everything": True}).kept
+    assert kept
+    for line in kept:
+        assert "：" in line and ": " not in line, line
+    with translation.override("en"):
+        kept = request_summary(kind=Kind.DELETION, scope={"everything": True}).kept
+    assert all(": " in line for line in kept)
+
+
+def test_a_correction_item_names_its_record_in_the_languages_brackets():
+    registration = RegistrationFactory(user=ProfileFactory().user, member_number="M-777")
+    with translation.override("ja"):
+        labels = [
+            label for label, _value in CorrectionForm(subject=registration.user).targets.values()
+        ]
+    started = next(label for label in labels if "M-777" in label)
+    assert started.endswith("M-777）") and "（" in started, started
+    assert " (" not in started
+    with translation.override("en"):
+        labels = [
+            label for label, _value in CorrectionForm(subject=registration.user).targets.values()
+        ]
+    assert any(label.endswith("M-777)") for label in labels)
