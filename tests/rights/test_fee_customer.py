@@ -118,3 +118,12 @@ def test_the_thread_says_what_happened_to_the_fee(
     fees.payment_record(payment=second, method=PaymentMethod.BANK_TRANSFER, actor=officer)
     thread = _thread(page_text(stepped_up_client, f"/requests/{second.request_id}/", language))
     assert paid in thread
+
+
+def test_the_date_paid_and_the_way_read_in_japanese_brackets(stepped_up_client, fee_due, officer):
+    fees.payment_record(payment=fee_due, method=PaymentMethod.BANK_TRANSFER, actor=officer)
+    page = page_text(stepped_up_client, f"/requests/{fee_due.request_id}/", "ja")
+    paid_on = shown_date(fee_due.request.payments.get().paid_at, "ja")
+    assert f"{paid_on}（銀行振込）" in page
+    page = page_text(stepped_up_client, f"/requests/{fee_due.request_id}/", "en")
+    assert f"{shown_date(fee_due.request.payments.get().paid_at, 'en')} (Bank transfer)" in page
