@@ -224,3 +224,32 @@ def test_full_width_spellings_count_against_the_same_account(client, customer, s
         client.post("/accounts/login/", {"username": spelling, "password": "wrong-one"})
     response = client.post("/accounts/login/", {"username": customer.email, "password": PASSWORD})
     assert response.status_code == 429
+
+
+def test_signing_up_again_before_confirming_sends_a_fresh_confirmation_link(
+    client, django_capture_on_commit_callbacks
+):
+    """Someone whose first link got lost or expired signs up again: the mail that
+    answers must let them in. "You already have an account, log in here" would lead
+    to a login that refuses an unconfirmed address."""
+    waiting = UserFactory(email="hanako.sato@example.com", email_verified_at=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/signup/", SIGNUP)
+    assert response.url == "/accounts/signup/done/"  # the same answer as ever
+    assert User.objects.count() == 1
+    (sent,) = mail.outbox
+    assert sent.to == [waiting.email]
+    assert "/accounts/verify/" in sent.body
+    assert client.get(_link_path(sent.body)).status_code == 302
+    waiting.refresh_from_db()
+    assert waiting.email_verified
+
+
+def test_signing_up_again_once_confirmed_still_says_the_account_exists(
+    client, customer, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/signup/", {**SIGNUP, "email": customer.email})
+    (sent,) = mail.outbox
+    assert "/accounts/verify/" not in sent.body
+    assert "/accounts/login/" in sent.body

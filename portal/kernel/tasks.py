@@ -108,8 +108,14 @@ def send_verification_email_to(address: str) -> None:
 
 @shared_task(base=OutboxTask, **MAIL_RETRY, name="portal.tasks.send_account_exists_email")
 def send_account_exists_email(user_id: int) -> None:
+    """Someone signed up with the address of an account. If the account still waits
+    for its address to be confirmed, it gets a fresh confirmation link instead: told
+    to log in, its owner would meet a login that refuses unconfirmed addresses."""
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is None:
+        return
+    if user.is_active and not user.is_staff and not user.email_verified:
+        send_verification_email(user.pk)
         return
     send_templated_email(
         to=user.email,
