@@ -178,7 +178,7 @@ class RightsRequestAdmin(
 
     @admin.display(description=_("services"))
     def service_names(self, obj):
-        names = [str(s) for s in obj.services.all()]
+        names = [s.display_name for s in obj.services.all()]
         return ", ".join(names) if names else _("All services")
 
     @admin.display(description=_("what is asked"))
