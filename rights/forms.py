@@ -117,7 +117,7 @@ class RequestForm(forms.Form):
         return list(self.cleaned_data.get("categories") or [])
 
 
-class _ServiceChoiceField(forms.ModelMultipleChoiceField):
+class ServiceChoiceField(forms.ModelMultipleChoiceField):
     """Refuses an id too long for any primary key before asking the database, which
     (SQLite) would fail on the number rather than find nothing."""
 
@@ -136,7 +136,7 @@ class _ServiceChoiceField(forms.ModelMultipleChoiceField):
 
 
 class _ServicesMixin(forms.Form):
-    services = _ServiceChoiceField(
+    services = ServiceChoiceField(
         label=_("Services"),
         queryset=Service.objects.none(),
         required=False,

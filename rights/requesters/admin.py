@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from portal.kernel.audit import audit_log
 from portal.kernel.registry import registry
-from portal.kernel.selectors import subjects_visible_to
+from portal.kernel.selectors import services_visible_to, subjects_visible_to
 
 from ..choices import Status
 from ..selectors import STAFF, visible_documents
@@ -231,7 +231,8 @@ class IdentityAdminMixin:
     def enter_view(self, request):
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = StaffEntryForm(request.POST or None)
+        # A handler names the services they handle; officers any service.
+        form = StaffEntryForm(request.POST or None, services=services_visible_to(request.user))
         if request.method == "POST" and form.is_valid():
             visible = subjects_visible_to(request.user, get_user_model().objects.all())
             if not visible.filter(pk=form.subject.pk).exists():
@@ -243,6 +244,7 @@ class IdentityAdminMixin:
                     filed = staff_request_enter(
                         categories=categories,
                         scope=scope,
+                        services=form.chosen_services(),
                         subject=form.subject,
                         kind=data["kind"],
                         channel=data["channel"],

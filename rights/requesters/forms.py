@@ -14,9 +14,11 @@ from django.utils.translation import gettext_lazy as _
 from consent.selectors import active_purposes, active_recipients
 from portal.kernel.codes import OneTimeCodeField
 from portal.kernel.dates import AGE_OF_MAJORITY, age_on, validate_date_of_birth
+from portal.kernel.models import Service
 from portal.kernel.registry import Category
 
 from ..choices import Channel, DeliveryMethod, Kind, Regime
+from ..forms import ServiceChoiceField, customer_services
 from ..uploads import check_upload
 from .filing import Person, Requester, Upload
 from .form_parts import PostalAddressMixin, StatedCorrectionMixin
@@ -25,6 +27,12 @@ from .models import AUTHORITY_KINDS, Capacity, DocumentKind
 EMPTY_DELETION_PUBLIC = _(
     "Choose what to delete: everything (and close the account), or at least one kind of data."
 )
+EMPTY_DELETION_STAFF = _(
+    "Choose what to delete: everything (and close the account), or at least one service or "
+    "kind of data."
+)
+#: The kinds whose request names services, as on the customer's forms (``rights.forms``).
+SERVICE_KINDS = (Kind.DISCLOSURE, Kind.DELETION)
 
 
 class StartForm(forms.Form):
@@ -155,9 +163,14 @@ class RequestScopeMixin(forms.Form):
         name, message = self.SCOPE_FIELDS[kind]
         if name in self.errors:
             return
-        if cleaned.get("everything") and cleaned.get(name):
+        named = bool(cleaned.get(name))
+        if kind == Kind.DELETION and "services" in self.fields:
+            # Where the form offers services, a deletion may name only services: every
+            # kind of data in them (as on the customer's form).
+            named = named or bool(cleaned.get("services"))
+        if cleaned.get("everything") and named:
             self.add_error("everything", _("Choose either everything, or the items below."))
-        elif not cleaned.get("everything") and not cleaned.get(name):
+        elif not cleaned.get("everything") and not named:
             self.add_error("everything", message)
 
     def scope(self) -> tuple[list[str], dict]:
@@ -396,7 +409,16 @@ class PublicRequestForm(
 
 
 class StaffEntryForm(RequestScopeMixin, forms.Form):
-    """A request received by letter, phone or in person, entered by staff."""
+    """A request received by letter, phone or in person, entered by staff.
+
+    ``services``: the services offered (those the member of staff may see); a
+    service the customer is not registered with is refused by name.
+    """
+
+    SCOPE_FIELDS = {
+        **RequestScopeMixin.SCOPE_FIELDS,
+        Kind.DELETION: ("categories", EMPTY_DELETION_STAFF),
+    }
 
     subject_email = forms.EmailField(
         label=_("Customer's e-mail address"),
@@ -422,6 +444,15 @@ class StaffEntryForm(RequestScopeMixin, forms.Form):
         choices=[("", "—"), *DeliveryMethod.choices],
         required=False,
     )
+    services = ServiceChoiceField(
+        label=_("Services (disclosure, deletion)"),
+        queryset=Service.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "The services the request concerns. None chosen: all of the customer's services."
+        ),
+    )
     details = forms.CharField(
         label=_("What the person asked, in their words"),
         max_length=4000,
@@ -436,9 +467,11 @@ class StaffEntryForm(RequestScopeMixin, forms.Form):
         ),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, services=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.subject = None
+        offered = Service.objects.all() if services is None else services
+        self.fields["services"].queryset = offered.order_by("code")
         self.order_fields(
             [
                 "subject_email",
@@ -448,6 +481,7 @@ class StaffEntryForm(RequestScopeMixin, forms.Form):
                 "regime",
                 "delivery_method",
                 "everything",
+                "services",
                 "categories",
                 "purposes",
                 "recipients",
@@ -482,7 +516,31 @@ class StaffEntryForm(RequestScopeMixin, forms.Form):
                 self.add_error("delivery_method", _("Choose how the answer is delivered."))
         else:
             cleaned["delivery_method"] = ""
+        if cleaned.get("kind") not in SERVICE_KINDS:
+            # As on the customer's forms, only a disclosure or a deletion names services.
+            cleaned["services"] = []
+        self._clean_services(cleaned)
         return cleaned
+
+    def _clean_services(self, cleaned):
+        """Each service chosen is one the customer is registered with."""
+        chosen = cleaned.get("services") or []
+        if self.subject is None or not chosen:
+            return
+        held = set(customer_services(self.subject).values_list("pk", flat=True))
+        refused = [
+            ValidationError(
+                _("The customer is not registered with %(service)s.")
+                % {"service": service.display_name}
+            )
+            for service in chosen
+            if service.pk not in held
+        ]
+        if refused:
+            self.add_error("services", refused)
+
+    def chosen_services(self) -> list:
+        return list(self.cleaned_data.get("services") or [])
 
 
 class DecisionForm(forms.Form):

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.kernel.models import ServiceRegistration
+
 from ..choices import Channel
 from ..models import RightsRequest
 from ..services import request_submit
@@ -29,6 +31,7 @@ def staff_request_enter(
     delivery_method: str = "",
     categories: list[str] | None = None,
     scope: dict | None = None,
+    services=(),
     needs_verification: bool = False,
     requester: Requester | None = None,
     person: Person | None = None,
@@ -41,6 +44,8 @@ def staff_request_enter(
     The deadline counts from ``received_on`` (noon that day in the portal's
     time zone). With ``needs_verification`` (or a requester acting for the
     person) it waits for verification like a request from the public form.
+    ``services``: the services it concerns, each one the customer is registered
+    with (ValidationError naming it otherwise); none means all of them.
     """
     if channel not in (Channel.MAIL, Channel.PHONE, Channel.IN_PERSON):
         raise ValidationError(_("Choose how the request arrived: letter, phone or in person."))
@@ -48,6 +53,7 @@ def staff_request_enter(
         raise ValidationError(_("The date received cannot be in the future."))
     if subject is not None and subject.pk == actor.pk:
         raise ValidationError(_("Staff may not process a request about themselves."))
+    check_services(subject, services)
     received_at = timezone.make_aware(dt.datetime.combine(received_on, dt.time(12)))
     received_at = min(received_at, timezone.now())
     if requester is not None or needs_verification:
@@ -68,6 +74,7 @@ def staff_request_enter(
             delivery_method=delivery_method,
             categories=categories,
             scope=scope,
+            services=services,
             channel=channel,
             received_at=received_at,
             subject=subject,
@@ -83,6 +90,7 @@ def staff_request_enter(
         subject=subject,
         requester=subject,
         kind=kind,
+        services=services,
         categories=categories,
         scope=scope,
         details=details,
@@ -93,3 +101,21 @@ def staff_request_enter(
         actor=actor,
         http_request=http_request,
     )
+
+
+def check_services(subject, services) -> None:
+    """ValidationError naming each of ``services`` the customer is not registered with."""
+    if not services:
+        return
+    held = set(
+        ServiceRegistration.objects.filter(user=subject, service__in=services).values_list(
+            "service_id", flat=True
+        )
+    )
+    refused = [
+        _("The customer is not registered with %(service)s.") % {"service": s.display_name}
+        for s in services
+        if subject is None or s.pk not in held
+    ]
+    if refused:
+        raise ValidationError(refused)
