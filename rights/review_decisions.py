@@ -30,16 +30,21 @@ def lock_for_decision(request: RightsRequest, kinds) -> RightsRequest:
     ValidationError otherwise; must be called inside a transaction.
     """
     locked = RightsRequest.objects.select_for_update().get(pk=request.pk)
-    if locked.kind not in kinds:
+    check_decidable(locked, kinds)
+    return locked
+
+
+def check_decidable(request: RightsRequest, kinds) -> None:
+    """ValidationError unless ``request`` is of one of ``kinds`` and awaits a decision."""
+    if request.kind not in kinds:
         raise ValidationError(_("This request is not of a kind decided here."))
-    if locked.status not in DECIDABLE:
+    if request.status not in DECIDABLE:
         raise ValidationError(
             _("A request that is “%(status)s” cannot be decided; move it to review first.")
-            % {"status": Status(locked.status).label}
+            % {"status": Status(request.status).label}
         )
-    if locked.subject_id is None:
+    if request.subject_id is None:
         raise ValidationError(_("The request is not matched to a customer yet."))
-    return locked
 
 
 def outcome_status(*, granted: int, total: int) -> str:

@@ -132,6 +132,37 @@ def current_state(request: RightsRequest, target: Target) -> TargetState:
     return TargetState()
 
 
+def decision_status(
+    request: RightsRequest, *, decisions: Mapping[str, str], measure: str = ""
+) -> str:
+    """The status a stop decision closes ``request`` with: everything stopped,
+    completed; nothing stopped and no alternative measure, rejected; otherwise
+    partially completed. ValidationError when the decision is incomplete or not
+    allowed. Nothing is locked or written (the confirmation page asks it first)."""
+    targets = requested_targets(request)
+    if not targets:
+        raise ValidationError(_("This request names nothing to stop."))
+    chosen = {t.key: decisions.get(t.key) for t in targets}
+    if any(d not in DECISIONS for d in chosen.values()):
+        raise ValidationError(_("Decide every item the person asked to stop."))
+    alternatives = [k for k, d in chosen.items() if d == ALTERNATIVE]
+    if alternatives and request.regime != Regime.APPI:
+        raise ValidationError(
+            _(
+                "An alternative measure is allowed only under APPI (art. 35(2), (4)): stop "
+                "the use or provision, or decline with a ground."
+            )
+        )
+    if alternatives and not measure.strip():
+        raise ValidationError(_("Describe the alternative measure; the person is told it."))
+    stopped = [k for k, d in chosen.items() if d == STOP]
+    if len(stopped) == len(targets):
+        return Status.COMPLETED
+    if stopped or alternatives:
+        return Status.PARTIALLY_COMPLETED
+    return Status.REJECTED
+
+
 def stop_decide(
     *,
     request: RightsRequest,
@@ -151,29 +182,11 @@ def stop_decide(
     message for staff, and nothing written, when the decision is incomplete or
     not allowed.
     """
+    to = decision_status(request, decisions=decisions, measure=measure)
     targets = requested_targets(request)
-    if not targets:
-        raise ValidationError(_("This request names nothing to stop."))
     chosen = {t.key: decisions.get(t.key) for t in targets}
-    if any(d not in DECISIONS for d in chosen.values()):
-        raise ValidationError(_("Decide every item the person asked to stop."))
     alternatives = [k for k, d in chosen.items() if d == ALTERNATIVE]
-    if alternatives and request.regime != Regime.APPI:
-        raise ValidationError(
-            _(
-                "An alternative measure is allowed only under APPI (art. 35(2), (4)): stop "
-                "the use or provision, or decline with a ground."
-            )
-        )
-    if alternatives and not measure.strip():
-        raise ValidationError(_("Describe the alternative measure; the person is told it."))
     stopped = [t for t in targets if chosen[t.key] == STOP]
-    if len(stopped) == len(targets):
-        to = Status.COMPLETED
-    elif stopped or alternatives:
-        to = Status.PARTIALLY_COMPLETED
-    else:
-        to = Status.REJECTED
 
     source = (
         ProcessingRestriction.Source.STOP_USE_REQUEST

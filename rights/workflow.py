@@ -158,6 +158,53 @@ def ground_refused(kind: str, ground: str) -> str:
     }
 
 
+def _check_move(request: RightsRequest, *, to: str, role: Role, actor) -> None:
+    """TransitionError unless the table has the move and ``role`` may make it."""
+    if role is Role.STAFF and actor.pk == request.subject_id:
+        raise TransitionError(_("Staff may not process a request about themselves."))
+    roles = TRANSITIONS.get(request.status, {}).get(to)
+    if roles is None:
+        raise TransitionError(
+            _("A request that is “%(from)s” cannot become “%(to)s”.")
+            % {"from": Status(request.status).label, "to": Status(to).label}
+        )
+    if role not in roles:
+        raise TransitionError(_("You may not make this change."))
+
+
+def _check_conditions(
+    request: RightsRequest, *, to: str, role: Role, reason: str, ground: str
+) -> None:
+    """TransitionError when a rule holds the move back, or its reason or ground is missing."""
+    refused = refusal(request, to, role)
+    if refused is not None:
+        raise TransitionError(refused)
+    required = STAFF_REASON_REQUIRED if role is Role.STAFF else REASON_REQUIRED
+    if to in required and not reason:
+        raise TransitionError(_("Please give a reason; the person will be told it."))
+    if to == Status.REJECTED and ground not in RejectionGround.values:
+        raise TransitionError(_("Choose the legal ground of the rejection."))
+    if ground and ground not in REJECTION_GROUNDS[request.kind]:
+        raise TransitionError(ground_refused(request.kind, ground))
+
+
+def check_transition(
+    request: RightsRequest, *, to: str, actor=None, reason: str = "", ground: str = ""
+) -> None:
+    """Raise :class:`TransitionError` with what :func:`transition` would refuse now;
+    nothing is locked or written.
+
+    For a page that asks staff to confirm a move before it is made: the move
+    checks everything again, under the row lock, when it is made. Asking for the
+    status the request already has passes (the move changes nothing).
+    """
+    if request.status == to:
+        return
+    role = role_of(request, actor)
+    _check_move(request, to=to, role=role, actor=actor)
+    _check_conditions(request, to=to, role=role, reason=(reason or "").strip(), ground=ground)
+
+
 @transaction.atomic
 def transition(
     request: RightsRequest,
@@ -193,16 +240,7 @@ def transition(
         request.refresh_from_db()
         return None
     role = role_of(locked, actor, by_requester=by_requester)
-    if role is Role.STAFF and actor.pk == locked.subject_id:
-        raise TransitionError(_("Staff may not process a request about themselves."))
-    roles = TRANSITIONS.get(locked.status, {}).get(to)
-    if roles is None:
-        raise TransitionError(
-            _("A request that is “%(from)s” cannot become “%(to)s”.")
-            % {"from": Status(locked.status).label, "to": Status(to).label}
-        )
-    if role not in roles:
-        raise TransitionError(_("You may not make this change."))
+    _check_move(locked, to=to, role=role, actor=actor)
     unpaid = None
     if locked.status == Status.AWAITING_PAYMENT:
         # Locked before the rules read it: a payment recorded meanwhile waits for us.
@@ -211,17 +249,8 @@ def transition(
             .filter(request=locked, status=PaymentStatus.PENDING)
             .first()
         )
-    refused = refusal(locked, to, role)
-    if refused is not None:
-        raise TransitionError(refused)
     reason = (reason or "").strip()
-    required = STAFF_REASON_REQUIRED if role is Role.STAFF else REASON_REQUIRED
-    if to in required and not reason:
-        raise TransitionError(_("Please give a reason; the person will be told it."))
-    if to == Status.REJECTED and ground not in RejectionGround.values:
-        raise TransitionError(_("Choose the legal ground of the rejection."))
-    if ground and ground not in REJECTION_GROUNDS[locked.kind]:
-        raise TransitionError(ground_refused(locked.kind, ground))
+    _check_conditions(locked, to=to, role=role, reason=reason, ground=ground)
 
     now = timezone.now()
     from_status = locked.status

@@ -124,14 +124,20 @@ def identity_verify(
     return request
 
 
+def rejection_reason(note: str) -> str:
+    """The reason of a "not verified" decision: required, since the requester is told it."""
+    reason = (note or "").strip()
+    if not reason:
+        raise ValidationError(_("Please give a reason; the requester will be told it."))
+    return reason
+
+
 def identity_reject(
     *, request: RightsRequest, actor, note: str, http_request=None
 ) -> RightsRequest:
     """Identity or authority could not be confirmed: the request is rejected with the reason
     (``note``), which the requester is told (APPI Art. 37, GDPR 12(6))."""
-    reason = (note or "").strip()
-    if not reason:
-        raise ValidationError(_("Please give a reason; the requester will be told it."))
+    reason = rejection_reason(note)
     with transaction.atomic():
         locked, identity = locked_identity(request)
         if identity.verification == VerificationStatus.NOT_VERIFIED:
