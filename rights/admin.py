@@ -17,6 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from portal.kernel.admin_confirm import confirmation_response, is_confirmed
 from portal.kernel.audit import audit_staff_view
 from portal.kernel.form_errors import form_errors_text
 
@@ -33,8 +34,9 @@ from .admin_working_page import (
     timeline,
 )
 from .choices import Regime, rejection_ground_choices
+from .confirmations import CONFIRMED_MOVES, posted_confirmation, transition_confirmation
 from .connectors.admin import ConnectorAdminMixin
-from .disclosure.admin import DisclosureAdminMixin
+from .disclosure.admin import DisclosureAdminMixin, PostedForm
 from .fee_admin import RequestFeeAdminMixin
 from .models import Payment, RightsRequest
 from .reports import admin_pages as report_pages
@@ -271,6 +273,11 @@ class RightsRequestAdmin(
     def _back(self, obj):
         return HttpResponseRedirect(reverse("admin:rights_rightsrequest_change", args=[obj.pk]))
 
+    def confirmation_page(self, request, obj, confirmation):
+        """Nothing done yet: what the action will do, and the button that does it."""
+        back = reverse("admin:rights_rightsrequest_change", args=[obj.pk])
+        return confirmation_response(self, request, obj, confirmation, back_url=back)
+
     def _report(self, request, form, error=None):
         texts = []
         if error is not None:
@@ -286,19 +293,19 @@ class RightsRequestAdmin(
         if not form.is_valid():
             self._report(request, form)
             return self._back(obj)
-        if self.needs_erasure_plan(obj, form.cleaned_data["to"]) and self.may_start(
-            obj, request.user
-        ):
+        to, reason, ground = (form.cleaned_data[name] for name in ("to", "reason", "ground"))
+        if self.needs_erasure_plan(obj, to) and self.may_start(obj, request.user):
             # A deletion erases as it enters "in progress": its plan is shown first.
             return self.erasure_plan_redirect(obj)
         try:
+            if to in CONFIRMED_MOVES and obj.status != to and not is_confirmed(request):
+                # Closing tells the person the answer: first what will happen, if it can.
+                confirmation = transition_confirmation(
+                    obj, to=to, actor=request.user, reason=reason, ground=ground
+                )
+                return self.confirmation_page(request, obj, confirmation)
             workflow.transition(
-                obj,
-                to=form.cleaned_data["to"],
-                actor=request.user,
-                reason=form.cleaned_data["reason"],
-                ground=form.cleaned_data["ground"],
-                http_request=request,
+                obj, to=to, actor=request.user, reason=reason, ground=ground, http_request=request
             )
         except (workflow.TransitionError, ValidationError) as error:
             self._report(request, None, error)
@@ -405,6 +412,19 @@ class RightsRequestAdmin(
         except ValidationError as error:
             self._report(request, None, error)
         return self._back(obj)
+
+    def disclosure_posted_view(self, request, pk):
+        """The "sent by post" button completes the request: what it tells the person is
+        confirmed first; the confirmed POST is DisclosureAdminMixin's view."""
+        if is_confirmed(request):
+            return super().disclosure_posted_view(request, pk)
+        obj = self._object_for_work(request, pk)
+        form = PostedForm(request.POST)
+        if not form.is_valid():
+            self._report(request, form)
+            return self._back(obj)
+        confirmation = posted_confirmation(obj, posted_on=form.cleaned_data["posted_on"])
+        return self.confirmation_page(request, obj, confirmation)
 
     def attachment_view(self, request, pk, message_pk):
         obj = self.get_queryset(request).filter(pk=pk).first()

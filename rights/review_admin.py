@@ -10,8 +10,15 @@ from django.core.exceptions import ValidationError
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from portal.kernel.admin_confirm import is_confirmed
+
 from . import correction, stop_decisions
 from .choices import Kind, Regime, RejectionGround, rejection_ground_choices
+from .confirmations import (
+    correction_confirmation,
+    stated_correction_confirmation,
+    stop_confirmation,
+)
 from .forms import correctable_fields
 from .review_decisions import DECIDABLE
 
@@ -156,12 +163,16 @@ class RequestDecisionAdminMixin:
             messages.SUCCESS,
         )
 
-    def _decide(self, request, obj, form, decide):
-        """Validate the decision form, call ``decide(form)``, report and go back."""
+    def _decide(self, request, obj, form, decide, confirmation):
+        """Validate the decision form; unless the POST is confirmed, show what
+        ``confirmation(form)`` says will happen; else call ``decide(form)``, report and
+        go back. A decision closes the request and tells the person the outcome."""
         if not form.is_valid():
             self._report(request, form)
             return self._back(obj)
         try:
+            if not is_confirmed(request):
+                return self.confirmation_page(request, obj, confirmation(form))
             decide(form)
         except ValidationError as error:
             self._report(request, None, error)
@@ -183,14 +194,19 @@ class RequestDecisionAdminMixin:
                 actor=request.user,
                 http_request=request,
             ),
+            lambda form: correction_confirmation(
+                obj,
+                approve=form.approved(),
+                reason=form.cleaned_data["reason"],
+                ground=form.cleaned_data["ground"],
+            ),
         )
 
     def stated_correction_decision_view(self, request, pk):
         obj = self._object_for_work(request, pk)
+        targets = correction_targets(obj.subject)
         form = StatedCorrectionDecisionForm(
-            request.POST,
-            items=correction.stated_changes(obj),
-            targets=correction_targets(obj.subject),
+            request.POST, items=correction.stated_changes(obj), targets=targets
         )
         return self._decide(
             request,
@@ -203,6 +219,13 @@ class RequestDecisionAdminMixin:
                 ground=form.cleaned_data["ground"],
                 actor=request.user,
                 http_request=request,
+            ),
+            lambda form: stated_correction_confirmation(
+                obj,
+                apply=form.apply(),
+                targets=dict(targets),
+                reason=form.cleaned_data["reason"],
+                ground=form.cleaned_data["ground"],
             ),
         )
 
@@ -220,5 +243,12 @@ class RequestDecisionAdminMixin:
                 ground=form.cleaned_data["ground"],
                 actor=request.user,
                 http_request=request,
+            ),
+            lambda form: stop_confirmation(
+                obj,
+                decisions=form.decisions(),
+                measure=form.cleaned_data["measure"],
+                reason=form.cleaned_data["reason"],
+                ground=form.cleaned_data["ground"],
             ),
         )

@@ -17,11 +17,13 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from portal.kernel.admin_confirm import is_confirmed
 from portal.kernel.audit import audit_log
 from portal.kernel.registry import registry
 from portal.kernel.selectors import services_visible_to, subjects_visible_to
 
 from ..choices import Status
+from ..confirmations import identity_rejection_confirmation
 from ..selectors import STAFF, visible_documents
 from ..uploads import download_response
 from ..workflow import TransitionError
@@ -154,6 +156,12 @@ class IdentityAdminMixin:
                 decide, text = DECISIONS[action]
                 form = DecisionForm(request.POST)
                 form.is_valid()
+                if action == "reject" and not is_confirmed(request):
+                    # Not verified rejects the request and tells the requester: asked first.
+                    confirmation = identity_rejection_confirmation(
+                        obj, actor=request.user, note=form.cleaned_data.get("note", "")
+                    )
+                    return self.confirmation_page(request, obj, confirmation)
                 extra = {"no_customer": form.cleaned_data.get("no_customer", False)}
                 decide(
                     request=obj,

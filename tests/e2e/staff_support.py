@@ -21,3 +21,10 @@ def staff_page(browser, live_server, officer, language: str = "ja", password: st
     page.locator("input[type=submit]").click()
     page.wait_for_url("**/admin/")
     return context, page
+
+
+def confirm(page):
+    """On the confirmation page of a final action (portal.kernel.admin_confirm), press the
+    button that carries it out, and wait for the page it leads to."""
+    with page.expect_navigation():
+        page.locator(".rr-confirm form input[type=submit]").click()

@@ -11,6 +11,7 @@ from rights.choices import Status
 from rights.models import RightsRequest
 from tests.conftest import totp_code
 from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.staff_support import confirm
 from tests.factories import PASSWORD, ProfileFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -98,6 +99,10 @@ def test_correction_with_a_question_from_staff(browser, live_server, screenshot,
     review.screenshot(path=str(ARTIFACTS / "correction-staff-review.png"))
     with staff.expect_navigation():
         staff.locator("button[name=decision][value=apply]").click()
+    request.refresh_from_db()
+    assert request.status == Status.IN_PROGRESS  # asked first: nothing written yet
+    assert "090-3333-4444" in staff.locator(".rr-confirm").inner_text()
+    confirm(staff)
     request.refresh_from_db()
     assert request.status == Status.COMPLETED
     customer.profile.refresh_from_db()

@@ -18,6 +18,7 @@ from rights.workflow import transition
 from tests.conftest import totp_code
 from tests.consent_support import purpose
 from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.staff_support import confirm
 from tests.factories import PASSWORD, ProfileFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -57,6 +58,8 @@ def test_staff_stop_marketing_and_the_customer_sees_the_stop(
     staff.select_option("select[name='decision:purpose:marketing']", "stop")
     with staff.expect_navigation():
         section.locator("button[type=submit]").click()
+    assert consent.may_use(customer, "marketing")  # asked first: nothing stopped yet
+    confirm(staff)
     request.refresh_from_db()
     assert request.status == Status.COMPLETED
     assert not consent.may_use(customer, "marketing")

@@ -256,7 +256,13 @@ def test_admin_shows_the_diff_and_hides_the_bare_completion_buttons(
 def test_admin_approves_part_through_the_form(officer_client, correction_request, profile):
     url = f"/admin/rights/rightsrequest/{correction_request.pk}/correction/"
     response = officer_client.post(
-        url, {"decision": "apply", "approve": ["0", "2"], "reason": "The address is right."}
+        url,
+        {
+            "decision": "apply",
+            "approve": ["0", "2"],
+            "reason": "The address is right.",
+            "confirm": "1",
+        },
     )
     assert response.status_code == 302
     profile.refresh_from_db()

@@ -93,6 +93,8 @@ def test_the_phone_numbers_and_date_of_birth_are_encrypted_at_rest(filed):
 
 
 def _identity_post(officer_client, request, action, capture, follow=False, **data):
+    if action == "reject":
+        data["confirm"] = "1"  # as sent from its confirmation page
     with capture(execute=True):
         return officer_client.post(
             f"/admin/rights/rightsrequest/{request.pk}/identity/{action}/",

@@ -116,6 +116,7 @@ def test_appi_art_34_staff_apply_an_item_to_the_registry_and_tell_the_person_the
                 "target_1": "",
                 "value_1": "山田 花子",
                 "reason": reason,
+                "confirm": "1",
             },
         )
     assert response.status_code == 302
@@ -148,7 +149,13 @@ def test_appi_art_34_staff_reject_a_correction_without_an_account_with_a_ground(
     ground = RejectionGround.values[0]
     with django_capture_on_commit_callbacks(execute=True):
         officer_client.post(
-            url, {"decision": "reject", "reason": "Our records are accurate.", "ground": ground}
+            url,
+            {
+                "decision": "reject",
+                "reason": "Our records are accurate.",
+                "ground": ground,
+                "confirm": "1",
+            },
         )
     request.refresh_from_db()
     assert request.status == Status.REJECTED
@@ -171,6 +178,7 @@ def test_a_refused_value_writes_nothing(
             "value_0": NEW_ADDRESS,
             "target_1": phone,
             "value_1": "山田 花子",  # not a phone number
+            "confirm": "1",
         },
     )
     request.refresh_from_db()

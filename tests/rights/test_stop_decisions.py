@@ -183,7 +183,7 @@ def test_admin_decides_a_stop_and_the_customer_sees_it_on_the_consent_page(
     assert 'name="decision:purpose:marketing"' in page.content.decode()
     response = officer_client.post(
         f"/admin/rights/rightsrequest/{stop_marketing.pk}/stop/",
-        {"decision:purpose:marketing": "stop"},
+        {"decision:purpose:marketing": "stop", "confirm": "1"},
     )
     assert response.status_code == 302
     stop_marketing.refresh_from_db()

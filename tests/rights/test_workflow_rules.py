@@ -224,7 +224,7 @@ def test_a_paper_disclosure_is_completed_by_recording_the_posting(
             officer_client,
             request,
             "disclosure/posted/",
-            {"posted_on": timezone.localdate().isoformat()},
+            {"posted_on": timezone.localdate().isoformat(), "confirm": "1"},
         )
     assert [m.level for m in shown] != [ERROR]
     request.refresh_from_db()

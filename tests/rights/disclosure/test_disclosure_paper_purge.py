@@ -59,7 +59,7 @@ def test_sent_by_post_completes_with_the_posting_date(
     with django_capture_on_commit_callbacks(execute=True):
         response = officer_client.post(
             f"/admin/rights/rightsrequest/{paper.pk}/disclosure/posted/",
-            {"posted_on": posted_on.isoformat()},
+            {"posted_on": posted_on.isoformat(), "confirm": "1"},
         )
     assert response.status_code == 302
     paper.refresh_from_db()
@@ -79,7 +79,7 @@ def test_a_posting_date_in_the_future_changes_nothing(paper, officer_client):
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     response = officer_client.post(
         f"/admin/rights/rightsrequest/{paper.pk}/disclosure/posted/",
-        {"posted_on": tomorrow.isoformat()},
+        {"posted_on": tomorrow.isoformat(), "confirm": "1"},
         follow=True,
     )
     assert "cannot be in the future" in response.content.decode()
@@ -91,7 +91,7 @@ def test_an_electronic_request_cannot_be_marked_posted(completed, officer_client
     officer_client.cookies["django_language"] = "en"
     response = officer_client.post(
         f"/admin/rights/rightsrequest/{completed.pk}/disclosure/posted/",
-        {"posted_on": timezone.localdate().isoformat()},
+        {"posted_on": timezone.localdate().isoformat(), "confirm": "1"},
         follow=True,
     )
     assert "can be recorded as posted" in response.content.decode()

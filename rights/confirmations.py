@@ -1,0 +1,212 @@
+"""What the confirmation page of a staff action that closes a request says will
+happen (:mod:`portal.kernel.admin_confirm`): the status it ends in, what the
+person is told (the legal ground, the reason as staff typed it), and for a
+decision what is changed, stopped or kept as it is.
+
+The working page's buttons for these actions ask first: a status button that
+closes the request, the correction and stop decisions, "not verified", and
+"sent by post". Each view checks what it can before the page is shown, so a
+move the workflow would refuse is refused at once, not after confirming.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from portal.kernel.admin_confirm import Confirmation, Line
+
+from . import correction, stop_decisions, workflow
+from .choices import Kind, PaymentStatus, RejectionGround, Status
+from .models import OPEN_STATUSES, RightsRequest
+from .requesters.verification import rejection_reason
+from .review_decisions import check_decidable, check_reason, outcome_status
+
+#: Moves that close the request and tell the person the answer: a status button
+#: for one of them asks for confirmation first.
+CONFIRMED_MOVES = frozenset(set(Status.values) - set(OPEN_STATUSES))
+
+# The status a request is closed with -> (title, what happens and what the person
+# is told, the confirming button).
+_CLOSING = {
+    Status.REJECTED: (
+        gettext_lazy("Reject %(ref)s?"),
+        gettext_lazy("The request is closed as rejected: the person is told it is refused."),
+        gettext_lazy("Reject the request"),
+    ),
+    Status.WITHDRAWN: (
+        gettext_lazy("Close %(ref)s as withdrawn?"),
+        gettext_lazy("The request is closed as withdrawn for the person, who is told so."),
+        gettext_lazy("Close as withdrawn"),
+    ),
+    Status.EXPIRED: (
+        gettext_lazy("Close %(ref)s as expired?"),
+        gettext_lazy("The request is closed as expired: the person is told so."),
+        gettext_lazy("Close as expired"),
+    ),
+    Status.COMPLETED: (
+        gettext_lazy("Complete %(ref)s?"),
+        gettext_lazy("The request is closed as completed: the person is told the outcome."),
+        gettext_lazy("Complete the request"),
+    ),
+    Status.PARTIALLY_COMPLETED: (
+        gettext_lazy("Complete %(ref)s in part?"),
+        gettext_lazy(
+            "The request is closed as partially completed: the person is told what is done "
+            "and what is not."
+        ),
+        gettext_lazy("Complete in part"),
+    ),
+}
+
+
+def closing(
+    obj: RightsRequest, *, to: str, reason: str = "", ground: str = "", before=()
+) -> Confirmation:
+    """The page for closing ``obj`` as ``to``: ``before`` (what a decision does), then
+    the status, the ground and the reason the person is told."""
+    title, told, button = _CLOSING[to]
+    lines = [*before, Line(str(told))]
+    if ground:
+        told_ground = _("The legal ground they are told: %(ground)s")
+        lines.append(Line(told_ground % {"ground": RejectionGround(ground).label}))
+    reason = (reason or "").strip()
+    if reason:
+        lines.append(Line(_("The reason they are told:"), reason))
+    pending = obj.payments.filter(status=PaymentStatus.PENDING).first()
+    if pending is not None:
+        text = (
+            _("The fee %(reference)s awaiting payment expires with the request.")
+            if to == Status.EXPIRED
+            else _("The fee %(reference)s awaiting payment is cancelled.")
+        )
+        lines.append(Line(text % {"reference": pending.reference}))
+    return Confirmation(
+        title=str(title) % {"ref": obj.reference},
+        lines=lines,
+        button=str(button),
+        final=_("A closed request cannot be reopened."),
+    )
+
+
+def transition_confirmation(
+    obj: RightsRequest, *, to: str, actor, reason: str, ground: str
+) -> Confirmation:
+    """A status button that closes ``obj``. TransitionError, with the workflow's words,
+    when the move would be refused now."""
+    workflow.check_transition(obj, to=to, actor=actor, reason=reason, ground=ground)
+    return closing(obj, to=to, reason=reason, ground=ground)
+
+
+_CORRECTION = {Kind.CORRECTION}
+_STOPS = {Kind.STOP_USE, Kind.STOP_PROVISION}
+
+
+def _decision(
+    obj: RightsRequest, *, kinds, to: str, reason: str, ground: str, before
+) -> Confirmation:
+    """A review decision closing ``obj`` as ``to``; ValidationError as the decision
+    would raise for a request not awaiting one, or a reason or ground missing."""
+    check_decidable(obj, kinds)
+    check_reason(kind=obj.kind, to=to, reason=reason, ground=ground)
+    return closing(obj, to=to, reason=reason, ground=ground, before=before)
+
+
+def correction_confirmation(
+    obj: RightsRequest, *, approve, reason: str, ground: str
+) -> Confirmation:
+    """A correction decided on its before/after review: each change written or not."""
+    chosen = set(approve)
+    rows = correction.review(obj)
+    before = []
+    for row in rows:
+        if row.change.index in chosen:
+            text = _("Written to the person's data: %(label)s, “%(before)s” → “%(after)s”.") % {
+                "label": row.label,
+                "before": row.current,
+                "after": row.requested,
+            }
+        else:
+            text = _("Not changed: %(label)s.") % {"label": row.label}
+        before.append(Line(text))
+    granted = len(chosen & {row.change.index for row in rows})
+    to = outcome_status(granted=granted, total=len(rows))
+    return _decision(obj, kinds=_CORRECTION, to=to, reason=reason, ground=ground, before=before)
+
+
+def stated_correction_confirmation(
+    obj: RightsRequest, *, apply: dict, targets: dict[str, str], reason: str, ground: str
+) -> Confirmation:
+    """A correction asked in the person's words: each item written to the registry item
+    staff found it to be, or not changed. ``targets`` names each registry item."""
+    items = correction.stated_changes(obj)
+    before = []
+    for item in items:
+        number = item.index + 1
+        if item.index in apply:
+            source, record, field, value = apply[item.index]
+            text = _("Item %(number)s is written to %(target)s: “%(value)s”.") % {
+                "number": number,
+                "target": targets.get(f"{source}|{record}|{field}", field),
+                "value": value,
+            }
+        else:
+            text = _("Item %(number)s is not changed: “%(wrong)s”.") % {
+                "number": number,
+                "wrong": item.wrong,
+            }
+        before.append(Line(text))
+    to = outcome_status(granted=len(apply), total=len(items))
+    return _decision(obj, kinds=_CORRECTION, to=to, reason=reason, ground=ground, before=before)
+
+
+def stop_confirmation(
+    obj: RightsRequest, *, decisions: dict, measure: str, reason: str, ground: str
+) -> Confirmation:
+    """A stop decision: what is stopped at once, what gets an alternative measure, what is
+    declined. ValidationError when the decision is incomplete or not allowed."""
+    to = stop_decisions.decision_status(obj, decisions=decisions, measure=measure)
+    if obj.kind == Kind.STOP_PROVISION:
+        stopped = _("Stopped at once: no further provision to %(label)s.")
+    else:
+        stopped = _("Stopped at once: no further use for %(label)s.")
+    texts = {
+        stop_decisions.STOP: stopped,
+        stop_decisions.ALTERNATIVE: _("An alternative measure instead of stopping: %(label)s."),
+        stop_decisions.DECLINE: _("Declined, not stopped: %(label)s."),
+    }
+    before = [
+        Line(texts[decisions[target.key]] % {"label": target.label})
+        for target in stop_decisions.requested_targets(obj)
+    ]
+    if stop_decisions.ALTERNATIVE in decisions.values():
+        before.append(Line(_("The alternative measure they are told:"), measure.strip()))
+    return _decision(obj, kinds=_STOPS, to=to, reason=reason, ground=ground, before=before)
+
+
+def identity_rejection_confirmation(obj: RightsRequest, *, actor, note: str) -> Confirmation:
+    """The "not verified" button: the request is rejected on the identity ground, with
+    ``note`` as the reason. ValidationError or TransitionError as the decision would raise."""
+    reason = rejection_reason(note)
+    ground = RejectionGround.IDENTITY
+    workflow.check_transition(obj, to=Status.REJECTED, actor=actor, reason=reason, ground=ground)
+    before = [Line(_("Identity or authority is recorded as not verified."))]
+    return closing(obj, to=Status.REJECTED, reason=reason, ground=ground, before=before)
+
+
+def posted_confirmation(obj: RightsRequest, *, posted_on: dt.date) -> Confirmation:
+    """The "sent by post" button: the paper answer is recorded as posted and the request
+    completed (in part where records were withheld: the person is told the grounds)."""
+    before = [
+        Line(
+            _("The paper answer is recorded as posted on %(date)s.")
+            % {"date": date_format(posted_on, "DATE_FORMAT")}
+        )
+    ]
+    if obj.kind == Kind.DISCLOSURE and obj.withheld_records.exists():
+        before.append(Line(_("The person is told what was withheld, and on which ground.")))
+        return closing(obj, to=Status.PARTIALLY_COMPLETED, before=before)
+    return closing(obj, to=Status.COMPLETED, before=before)
