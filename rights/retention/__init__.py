@@ -28,6 +28,7 @@ The scheduled jobs:
 ``jobs``          the jobs by name
 ``dryrun``        a run whose work is rolled back
 
-Staff pages: ``admin`` and ``admin_subject`` (a customer's holds and waiting
-erasures); ``hooks`` connects the package to the workflow and the registry.
+Staff pages: ``admin``, ``admin_subject`` (a customer's holds and waiting
+erasures) and ``release_admin`` (what releasing a hold will erase, shown before
+it is released); ``hooks`` connects the package to the workflow and the registry.
 """

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from portal.kernel.access import REFERENCE, ReadOnlyAdmin
+from portal.kernel.admin_confirm import confirmation_response, is_confirmed
 from portal.kernel.admin_lists import CappedCountPaginator, DateRangeFilter
 from portal.kernel.audit import audit_staff_view
 from portal.kernel.registry import Category, registry
@@ -28,6 +29,7 @@ from .models import (
     RetentionRule,
     RetentionRun,
 )
+from .release_admin import release_confirmation
 from .rule_changes import rule_save
 from .texts import period_text, retention_sentence
 
@@ -282,6 +284,10 @@ class LegalHoldAdmin(admin.ModelAdmin):
                 messages.WARNING,
             )
             return back
+        if not is_confirmed(request):
+            # The erasures the hold deferred run next: what will happen is shown first.
+            confirmation = release_confirmation(hold, reason=form.cleaned_data["reason"])
+            return confirmation_response(self, request, hold, confirmation, back_url=back.url)
         try:
             hold_release(
                 hold=hold,

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from portal.kernel.audit import audit_log
-from portal.kernel.registry import Source, registry
+from portal.kernel.registry import ModelSource, Source, registry
 
 from .dryrun import in_dry_run
 from .holds import keep_until as K
@@ -61,14 +61,28 @@ def step_claimed(step_id: int) -> Iterator[bool]:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_STEP_LOCK_NAMESPACE, step_id])
 
 
-def _held_until(step: Step, source: Source, rules, holds, today) -> tuple:
-    """(first day something still held may go, the binding open hold, what keeps it until
-    then: a dated hold or a rule) for what remains."""
-    scope = _step_scope(step, source)
-    remaining = source.queryset(step.subject).filter(scope)
+def _remaining(step: Step, source: Source):
+    """The step's rows still to erase: not gone, not anonymised yet."""
+    remaining = source.queryset(step.subject).filter(_step_scope(step, source))
     erased = H.already_erased_q(source, step.category)
     if erased is not None:
         remaining = remaining.exclude(erased)
+    return remaining
+
+
+def step_records_left(step: Step) -> int | None:
+    """How many of the step's records are still to erase, whatever keeps them; None for
+    a source outside this database (erased or kept as a whole)."""
+    source = registry.source(step.source)
+    if not isinstance(source, ModelSource):
+        return None
+    return _remaining(step, source).count()
+
+
+def _held_until(step: Step, source: Source, rules, holds, today) -> tuple:
+    """(first day something still held may go, the binding open hold, what keeps it until
+    then: a dated hold or a rule) for what remains."""
+    remaining = _remaining(step, source)
     days: list[dt.date] = []
     binding: dict = {}  # first day -> the hold or rule that keeps records until then
     open_hold = None

@@ -1,18 +1,24 @@
-"""In Chromium: a rejection and a stop decision ask for confirmation first, on a page
-like the admin's delete confirmation; going back changes nothing, confirming acts."""
+"""In Chromium: a rejection, a stop decision and a hold's release ask for confirmation
+first, on a page like the admin's delete confirmation; going back changes nothing,
+confirming acts."""
 
 import pytest
+import time_machine
 
 from consent import services as consent
 from consent.models import ConsentRecord
 from portal.kernel.staff import staff_create
+from portal.records.models import UsageRecord
 from rights import workflow
 from rights.choices import Kind, Status
+from rights.models import LegalHold
+from rights.retention.holds.services import hold_place
 from rights.services import request_submit
 from tests.consent_support import purpose
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.staff_support import staff_page
 from tests.factories import PASSWORD, ProfileFactory
+from tests.rights.retention_support import approve, at, customer_with_records, file_deletion
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -79,4 +85,34 @@ def test_a_stop_decision_is_confirmed_before_it_applies(browser, live_server):
     staff.get_by_role("button", name="Complete the request").click()
     staff.wait_for_url("**/change/")
     assert not consent.may_use(customer, "marketing")
+    context.close()
+
+
+def test_releasing_a_hold_lists_the_erasures_it_lets_run(browser, live_server):
+    ARTIFACTS.mkdir(exist_ok=True)
+    officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer = customer_with_records(usage=4)
+        hold = hold_place(
+            actor=officer,
+            subject=customer,
+            categories=["usage"],
+            reason="Tokyo District Court, claim about roaming charges",
+            legal_basis="GDPR art. 17(3)(e); litigation",
+        )
+        approve(file_deletion(customer, categories=["usage"]), officer)
+    context, staff = staff_page(browser, live_server, officer, "en")
+    staff.goto(f"/admin/rights/legalhold/{hold.pk}/change/")
+    staff.fill("#rt-release-reason", "Judgment final; no appeal")
+    staff.get_by_role("button", name="Release", exact=True).click()
+    staff.wait_for_url("**/release/")
+    text = staff.locator("#content").inner_text()
+    assert "4 records of Usage" in text
+    staff.screenshot(path=str(ARTIFACTS / "confirm-hold-release.png"), full_page=True)
+    assert LegalHold.objects.get().released_at is None
+
+    staff.get_by_role("button", name="Release the hold").click()
+    staff.wait_for_url(f"**/legalhold/{hold.pk}/change/")
+    assert LegalHold.objects.get().released_at is not None
+    assert UsageRecord.objects.filter(user=customer).count() == 4  # until the next run
     context.close()

@@ -4,6 +4,7 @@ will happen; only the POST it sends (``confirm=1``) acts. A POST without it, fro
 working page's button or made by hand, changes nothing and the page says so."""
 
 import pytest
+import time_machine
 from django.contrib.messages import get_messages
 from django.core import mail
 from django.utils import timezone
@@ -11,15 +12,18 @@ from django.utils import timezone
 from consent import services as consent
 from consent.models import ConsentRecord, ProcessingRestriction
 from portal.kernel.models import Profile
+from portal.records.models import UsageRecord
 from rights import workflow
 from rights.choices import Kind, RejectionGround, Status
 from rights.disclosure.models import DisclosureDelivery
-from rights.models import RequestNotification
+from rights.models import DeferredErasure, LegalHold, RequestNotification
 from rights.requesters.models import VerificationStatus
 from rights.requesters.staff_entry import staff_request_enter
+from rights.retention.holds.services import hold_place
 from tests.consent_support import purpose
 from tests.factories import ProfileFactory
 from tests.rights.disclosure_support import customer_with_data, disclosure_in_progress
+from tests.rights.retention_support import approve, at, customer_with_records, file_deletion
 
 pytestmark = pytest.mark.django_db
 
@@ -252,7 +256,7 @@ def test_an_incomplete_stop_decision_is_refused_before_the_confirmation(
     ]
 
 
-# -- identity, paper -------------------------------------------------------------------
+# -- identity, paper, holds -------------------------------------------------------------------
 
 
 def test_not_verified_asks_first_and_the_requester_is_not_told_yet(
@@ -304,3 +308,49 @@ def test_sent_by_post_asks_first(officer_client, officer, django_capture_on_comm
     post(paper, "disclosure/posted/", {"posted_on": posted_on.isoformat(), "confirm": "1"})
     paper.refresh_from_db()
     assert paper.status == Status.COMPLETED
+
+
+def test_releasing_a_hold_shows_the_erasures_it_deferred_and_releases_nothing_yet(
+    officer_client, officer, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer = customer_with_records(usage=4)
+        hold = hold_place(
+            actor=officer,
+            subject=customer,
+            categories=["usage"],
+            reason="Tokyo District Court, claim about roaming charges",
+            legal_basis="GDPR art. 17(3)(e); litigation",
+        )
+        request = file_deletion(customer, categories=["usage"])
+        with django_capture_on_commit_callbacks(execute=True):
+            approve(request, officer)
+    assert DeferredErasure.objects.get(legal_hold=hold).status == "pending"
+    url = f"/admin/rights/legalhold/{hold.pk}/release/"
+
+    response = officer_client.post(url, {"reason": "Judgment final; no appeal"})
+    page = response.content.decode()
+    assert response.status_code == 200 and NOTHING_YET in page
+    assert f"Release {hold}?" in page
+    assert "Judgment final; no appeal" in page
+    assert "4 records of Usage" in page and "for 1 customer" in page
+    hold.refresh_from_db()
+    assert hold.released_at is None
+    assert UsageRecord.objects.filter(user=customer).count() == 4
+
+    response = officer_client.post(url, {"reason": "Judgment final; no appeal", "confirm": "1"})
+    assert response.status_code == 302
+    hold.refresh_from_db()
+    assert hold.released_at is not None and hold.release_reason == "Judgment final; no appeal"
+
+
+def test_a_hold_with_nothing_waiting_says_so(officer_client, officer, customer):
+    hold = LegalHold.objects.create(
+        subject=customer, reason="Audit", legal_basis="Order of the tax office", placed_by=officer
+    )
+    response = officer_client.post(
+        f"/admin/rights/legalhold/{hold.pk}/release/", {"reason": "Done"}
+    )
+    assert "No erasure waits for this hold." in response.content.decode()
+    hold.refresh_from_db()
+    assert hold.released_at is None

@@ -71,14 +71,14 @@ def test_staff_place_and_release_a_hold_with_reasons(officer_client, officer, cu
     officer_client.post(url, {"reason": ""})
     hold.refresh_from_db()
     assert hold.released_at is None
-    officer_client.post(url, {"reason": "Settled out of court"})
+    officer_client.post(url, {"reason": "Settled out of court", "confirm": "1"})
     hold.refresh_from_db()
     assert hold.released_at and hold.released_by == officer
     assert hold.release_reason == "Settled out of court"
     assert not LegalHold.objects.active().exists()
     # Releasing it again says so and keeps the first release and its reason.
     officer_client.cookies["django_language"] = "en"
-    again = officer_client.post(url, {"reason": "Another reason"}, follow=True)
+    again = officer_client.post(url, {"reason": "Another reason", "confirm": "1"}, follow=True)
     assert any("already released" in str(m) for m in again.context["messages"])
     hold.refresh_from_db()
     assert hold.release_reason == "Settled out of court"
