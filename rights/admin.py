@@ -274,7 +274,10 @@ class RightsRequestAdmin(
         return HttpResponseRedirect(reverse("admin:rights_rightsrequest_change", args=[obj.pk]))
 
     def confirmation_page(self, request, obj, confirmation):
-        """Nothing done yet: what the action will do, and the button that does it."""
+        """Nothing done yet: what the action will do, and the button that does it. The
+        page may show the person's data (a correction's values now): the view is audited,
+        as the erasure plan's is."""
+        self.audit_view(request, obj, screen="confirmation")
         back = reverse("admin:rights_rightsrequest_change", args=[obj.pk])
         return confirmation_response(self, request, obj, confirmation, back_url=back)
 

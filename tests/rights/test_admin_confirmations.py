@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from consent import services as consent
 from consent.models import ConsentRecord, ProcessingRestriction
-from portal.kernel.models import Profile
+from portal.kernel.models import AuditEvent, Profile
 from portal.records.models import UsageRecord
 from rights import workflow
 from rights.choices import Kind, RejectionGround, Status
@@ -201,6 +201,10 @@ def test_a_correction_decision_shows_what_is_written_and_writes_nothing_yet(
     profile = Profile.objects.get(user=correction_request.subject)
     assert profile.phone == "03-1111-2222"
     _unchanged(correction_request, Status.IN_REVIEW, events)
+    # The page shows the value held now: a staff view of the person's data.
+    seen = AuditEvent.objects.filter(action="staff.viewed_rightsrequest").latest("pk")
+    assert seen.subject_id == correction_request.subject_id
+    assert seen.details == {"screen": "confirmation"}
 
     post(correction_request, "correction/", {**data, "confirm": "1"})
     profile.refresh_from_db()
