@@ -29,9 +29,9 @@ from ..uploads import download_response
 from ..workflow import TransitionError
 from .agents import agent_confirmation_request, subject_address
 from .documents import document_destroy_my_number
-from .forms import DecisionForm, StaffEntryForm
 from .models import Capacity, RequestIdentity, VerificationStatus
 from .staff_entry import staff_request_enter
+from .staff_forms import DecisionForm, StaffEntryForm
 from .verification import identity_match_subject, identity_reject, identity_verify
 
 # At most this many customers are offered as the match of one request.

@@ -1,24 +1,18 @@
-"""Forms of the public request pages and of staff-entered requests."""
+"""Forms of the public request pages (staff's own forms: ``staff_forms``)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consent.selectors import active_purposes, active_recipients
 from portal.kernel.codes import OneTimeCodeField
 from portal.kernel.dates import AGE_OF_MAJORITY, age_on, validate_date_of_birth
-from portal.kernel.models import Service
 from portal.kernel.registry import Category
 
-from ..choices import Channel, DeliveryMethod, Kind, Regime
-from ..forms import ServiceChoiceField, customer_services
+from ..choices import DeliveryMethod, Kind
 from ..uploads import check_upload
 from .filing import Person, Requester, Upload
 from .form_parts import PostalAddressMixin, StatedCorrectionMixin
@@ -27,12 +21,6 @@ from .models import AUTHORITY_KINDS, Capacity, DocumentKind
 EMPTY_DELETION_PUBLIC = _(
     "Choose what to delete: everything (and close the account), or at least one kind of data."
 )
-EMPTY_DELETION_STAFF = _(
-    "Choose what to delete: everything (and close the account), or at least one service or "
-    "kind of data."
-)
-#: The kinds whose request names services, as on the customer's forms (``rights.forms``).
-SERVICE_KINDS = (Kind.DISCLOSURE, Kind.DELETION)
 
 
 class StartForm(forms.Form):
@@ -49,10 +37,6 @@ class CodeForm(forms.Form):
         label=_("Code"),
         error_messages={"invalid": _("Enter the six digits of the code.")},
     )
-
-
-#: The oldest arrival date staff may enter for a request received by letter or phone.
-STAFF_ENTRY_MAX_AGE_DAYS = 366
 
 
 def _date_of_birth_field(label):
@@ -406,148 +390,3 @@ class PublicRequestForm(
                 )
             )
         return found
-
-
-class StaffEntryForm(RequestScopeMixin, forms.Form):
-    """A request received by letter, phone or in person, entered by staff.
-
-    ``services``: the services offered (those the member of staff may see); a
-    service the customer is not registered with is refused by name.
-    """
-
-    SCOPE_FIELDS = {
-        **RequestScopeMixin.SCOPE_FIELDS,
-        Kind.DELETION: ("categories", EMPTY_DELETION_STAFF),
-    }
-
-    subject_email = forms.EmailField(
-        label=_("Customer's e-mail address"),
-        help_text=_("The account the request is about (find it with the subject lookup)."),
-    )
-    kind = forms.ChoiceField(label=_("Kind of request"), choices=Kind.choices)
-    channel = forms.ChoiceField(
-        label=_("Received by"),
-        choices=[(c.value, c.label) for c in (Channel.MAIL, Channel.PHONE, Channel.IN_PERSON)],
-    )
-    received_on = forms.DateField(
-        label=_("Date received"),
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_(
-            "The day the letter arrived or the call was taken: the deadline counts from it."
-        ),
-    )
-    regime = forms.ChoiceField(
-        label=_("Legal regime"), choices=Regime.choices, initial=settings.RIGHTS_DEFAULT_REGIME
-    )
-    delivery_method = forms.ChoiceField(
-        label=_("Delivery (disclosure, notice of purposes)"),
-        choices=[("", "—"), *DeliveryMethod.choices],
-        required=False,
-    )
-    services = ServiceChoiceField(
-        label=_("Services (disclosure, deletion)"),
-        queryset=Service.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_(
-            "The services the request concerns. None chosen: all of the customer's services."
-        ),
-    )
-    details = forms.CharField(
-        label=_("What the person asked, in their words"),
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-    needs_verification = forms.BooleanField(
-        label=_("Identity still to be verified"),
-        required=False,
-        help_text=_(
-            "Tick when the person's identity was not confirmed when the request arrived "
-            "(e.g. a letter without a copy of an identity document)."
-        ),
-    )
-
-    def __init__(self, *args, services=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.subject = None
-        offered = Service.objects.all() if services is None else services
-        self.fields["services"].queryset = offered.order_by("code")
-        self.order_fields(
-            [
-                "subject_email",
-                "kind",
-                "channel",
-                "received_on",
-                "regime",
-                "delivery_method",
-                "everything",
-                "services",
-                "categories",
-                "purposes",
-                "recipients",
-                "details",
-            ]
-        )
-
-    def clean_subject_email(self):
-        email = self.cleaned_data["subject_email"]
-        subject = get_user_model().objects.filter(email__iexact=email, is_staff=False).first()
-        if subject is None:
-            raise ValidationError(_("No customer has this e-mail address."))
-        self.subject = subject
-        return email
-
-    def clean_received_on(self):
-        received_on = self.cleaned_data["received_on"]
-        today = timezone.localdate()
-        if received_on > today:
-            raise ValidationError(_("The date received cannot be in the future."))
-        if received_on < today - dt.timedelta(days=STAFF_ENTRY_MAX_AGE_DAYS):
-            # Every legal deadline would have passed long ago: most likely a typing slip.
-            raise ValidationError(
-                _("The date received is more than a year ago: check the date on the letter.")
-            )
-        return received_on
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("kind") in (Kind.DISCLOSURE, Kind.PURPOSE_NOTICE):
-            if not cleaned.get("delivery_method"):
-                self.add_error("delivery_method", _("Choose how the answer is delivered."))
-        else:
-            cleaned["delivery_method"] = ""
-        if cleaned.get("kind") not in SERVICE_KINDS:
-            # As on the customer's forms, only a disclosure or a deletion names services.
-            cleaned["services"] = []
-        self._clean_services(cleaned)
-        return cleaned
-
-    def _clean_services(self, cleaned):
-        """Each service chosen is one the customer is registered with."""
-        chosen = cleaned.get("services") or []
-        if self.subject is None or not chosen:
-            return
-        held = set(customer_services(self.subject).values_list("pk", flat=True))
-        refused = [
-            ValidationError(
-                _("The customer is not registered with %(service)s.")
-                % {"service": service.display_name}
-            )
-            for service in chosen
-            if service.pk not in held
-        ]
-        if refused:
-            self.add_error("services", refused)
-
-    def chosen_services(self) -> list:
-        return list(self.cleaned_data.get("services") or [])
-
-
-class DecisionForm(forms.Form):
-    note = forms.CharField(
-        label=_("Reason or note"), required=False, max_length=4000, widget=forms.Textarea
-    )
-    no_customer = forms.BooleanField(
-        label=_("No customer matches these details: the answer is that we hold no data"),
-        required=False,
-    )
