@@ -465,14 +465,3 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-def with_staff_access(admin_class: type) -> type:
-    """``admin_class`` itself when it already uses the mixin, else a subclass that does."""
-    if issubclass(admin_class, StaffAccessMixin):
-        return admin_class
-    return type(
-        admin_class.__name__,
-        (StaffAccessMixin, admin_class),
-        {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
-    )

@@ -10,7 +10,8 @@ from django.utils.translation import ngettext_lazy
 from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
-from .access import with_staff_access
+from .access import StaffAccessMixin
+from .admin_query import CheckedQueryMixin
 from .audit import audit_log
 from .codes import normalize_code
 from .roles import staff_role
@@ -70,6 +71,17 @@ def _requires_role_and_permission(view, permission: str):
     return checked
 
 
+def _with_mixin(admin_class: type, mixin: type) -> type:
+    """``admin_class`` itself when it already uses ``mixin``, else a subclass that does."""
+    if issubclass(admin_class, mixin):
+        return admin_class
+    return type(
+        admin_class.__name__,
+        (mixin, admin_class),
+        {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
+    )
+
+
 class PortalAdminSite(OTPAdminSite):
     """Only active staff who passed a one-time-password check get in.
 
@@ -93,9 +105,13 @@ class PortalAdminSite(OTPAdminSite):
 
         Every ModelAdmin (ours, django-otp's, django.contrib.auth's) is scoped
         by :class:`portal.kernel.access.StaffAccessMixin`; one registered later
-        by another app gets the same rules without doing anything.
+        by another app gets the same rules without doing anything. Pages
+        take from their query string only values their fields accept
+        (:mod:`portal.kernel.admin_query`).
         """
-        admin_class = with_staff_access(admin_class or ModelAdmin)
+        admin_class = admin_class or ModelAdmin
+        for mixin in (StaffAccessMixin, CheckedQueryMixin):
+            admin_class = _with_mixin(admin_class, mixin)
         return super().register(model_or_iterable, admin_class, **options)
 
     def register_view(self, route: str, view, *, name: str, title, permission: str, listed=True):

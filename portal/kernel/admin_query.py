@@ -1,0 +1,96 @@
+"""Admin pages take from their query string only values their fields accept.
+
+Staff pages link to each other through query strings: ``?subject=12`` opens
+the legal hold form for customer 12, ``?subject_id__exact=12`` lists that
+customer's holds. Django passes the raw text on: to an add form's widget,
+which failed on ``?subject=abc`` or a date that is not one, and to a list's
+SQL, which failed on a number beyond the column's range (SQLite) or an IP
+address that is not one (PostgreSQL). Each value naming a model field is now
+checked by that field first:
+
+- an add form leaves out a value its field refuses, as a plain select does;
+- a list refuses the whole query string as Django does any bad lookup (a
+  redirect to ``?e=1``, the list unfiltered with Django's notice).
+"""
+
+from __future__ import annotations
+
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.contrib.admin.views.main import IGNORED_PARAMS
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db.models.constants import LOOKUP_SEP
+
+REFUSED = (ValidationError, ValueError, TypeError, OverflowError)
+#: Lookups whose value is a value of the field (``in``: several, comma-separated).
+VALUE_LOOKUPS = {"exact", "iexact", "gt", "gte", "lt", "lte", "in"}
+
+
+def _cleaned(field, value):
+    if field.many_to_many:
+        values = value if isinstance(value, list) else [value]
+        return [field.target_field.clean(item, None) for item in values]
+    return field.clean(value, None)
+
+
+def _checked(field, value) -> None:
+    """Raise what ``field`` raises for ``value`` as a lookup value (its type, its range)."""
+    target = field.target_field if field.is_relation else field
+    target.run_validators(target.to_python(value))
+
+
+def _lookup_field(model, key: str):
+    """The field and lookup a list's query-string key filters on, or ``None``.
+
+    Only keys Django's own filters write are read (``subject_id__exact``,
+    ``service__id__in``, ``subject_id``): a bare name such as ``subject`` may
+    belong to a list filter of the page's own, holding an e-mail address.
+    """
+    if LOOKUP_SEP not in key and not any(
+        f.attname == key != f.name for f in model._meta.concrete_fields
+    ):
+        return None
+    parts = key.split(LOOKUP_SEP)
+    lookup = "exact"
+    if len(parts) > 1 and parts[-1] in VALUE_LOOKUPS:
+        lookup = parts.pop()
+    try:
+        fields = get_fields_from_path(model, LOOKUP_SEP.join(parts))
+    except (FieldDoesNotExist, NotRelationField):
+        return None
+    return fields[-1], lookup
+
+
+class CheckedQueryMixin:
+    """Check a page's query-string values against the model's fields before Django uses them."""
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        for key, value in list(initial.items()):
+            try:
+                field = self.model._meta.get_field(key)
+            except FieldDoesNotExist:
+                continue
+            if not field.concrete and not field.many_to_many:
+                continue
+            try:
+                initial[key] = _cleaned(field, value)
+            except REFUSED:
+                del initial[key]
+        return initial
+
+    def get_changelist_instance(self, request):
+        for key, values in request.GET.lists():
+            if key in IGNORED_PARAMS:
+                continue
+            found = _lookup_field(self.model, key)
+            if found is None:
+                continue
+            field, lookup = found
+            for value in values:
+                try:
+                    for item in value.split(",") if lookup == "in" else [value]:
+                        _checked(field, item)
+                except REFUSED as error:
+                    raise IncorrectLookupParameters(error) from error
+        return super().get_changelist_instance(request)

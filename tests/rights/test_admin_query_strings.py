@@ -1,0 +1,67 @@
+"""Whatever a staff member puts in an admin address's query string, the page answers without a 500.
+
+The admin fills an add form from its query string (``?subject=12`` opens the
+legal hold form for customer 12) and filters a list by it
+(``?subject_id__exact=12``); links within the product build such addresses.
+A value edited by hand that the field cannot hold is left out of the form,
+as Django does for a plain select, and refused by the list as Django refuses
+any bad lookup (``?e=1``).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib import admin
+from django.db import models
+from django.urls import NoReverseMatch, reverse
+
+pytestmark = pytest.mark.django_db
+
+NOT_VALUES = ["abc", "9" * 25, "1.5"]
+
+
+def _urls(page):
+    for model in admin.site._registry:
+        try:
+            url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{page}")
+        except NoReverseMatch:
+            continue
+        fields = [
+            field
+            for field in model._meta.get_fields()
+            if field.concrete and field.editable and not field.auto_created
+        ]
+        yield url, fields
+
+
+def test_an_add_form_prefilled_with_what_is_not_a_value_of_the_field_opens(officer_client):
+    officer_client.raise_request_exception = False
+    failures = []
+    for url, fields in _urls("add"):
+        for field in fields:
+            name = field.attname if isinstance(field, models.ForeignKey) else field.name
+            for value in NOT_VALUES:
+                for key in {name, field.name}:
+                    response = officer_client.get(url, {key: value})
+                    if response.status_code >= 500:
+                        failures.append(f"{url}?{key}={value}")
+    assert failures == [], "\n".join(failures)
+
+
+def test_a_hold_form_prefilled_with_a_customer_who_is_not_there_opens_empty(officer_client):
+    response = officer_client.get("/admin/rights/legalhold/add/", {"subject": "abc"})
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.initial.get("subject") is None
+
+
+def test_a_list_filtered_or_ordered_by_what_is_not_a_value_opens(officer_client):
+    officer_client.raise_request_exception = False
+    failures = []
+    for url, fields in _urls("changelist"):
+        queries = [{"o": "abc"}, {"p": "abc"}, {"p": "9" * 25}, {"q": "%\x00"}]
+        queries += [{f"{field.attname}__exact": value} for field in fields for value in NOT_VALUES]
+        for query in queries:
+            if officer_client.get(url, query).status_code >= 500:
+                failures.append(f"{url}?{query}")
+    assert failures == [], "\n".join(failures)
