@@ -11,6 +11,8 @@
   page), :mod:`.staff_entry` (requests entered by staff), :mod:`.purge` (the
   nightly purge of documents and confirmations);
 * :mod:`.views`, :mod:`.forms`, :mod:`.throttle`: the public pages under ``/requests/``;
+* :mod:`.staff_forms`: the staff's intake and decision forms;
+  :mod:`.form_parts`: the public form's parts for a paper answer and a correction;
 * :mod:`.admin`: the identity section of a request's working page.
 
 Nothing here imports :mod:`rights.tasks`: mail is queued through the outbox
