@@ -10,16 +10,18 @@ checked by that field first:
 
 - an add form leaves out a value its field refuses, as a plain select does;
 - a list refuses the whole query string as Django does any bad lookup (a
-  redirect to ``?e=1``, the list unfiltered with Django's notice).
+  redirect to ``?e=1``, the list unfiltered), and says which value it refused.
 """
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.contrib.admin.views.main import IGNORED_PARAMS
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models.constants import LOOKUP_SEP
+from django.utils.translation import gettext
 
 REFUSED = (ValidationError, ValueError, TypeError, OverflowError)
 #: Lookups whose value is a value of the field (``in``: several, comma-separated).
@@ -92,5 +94,13 @@ class CheckedQueryMixin:
                     for item in value.split(",") if lookup == "in" else [value]:
                         _checked(field, item)
                 except REFUSED as error:
+                    messages.warning(
+                        request,
+                        gettext(
+                            "“%(value)s” is not a possible %(field)s: the list is shown "
+                            "without the filters of its address."
+                        )
+                        % {"value": value, "field": field.verbose_name},
+                    )
                     raise IncorrectLookupParameters(error) from error
         return super().get_changelist_instance(request)

@@ -65,3 +65,19 @@ def test_a_list_filtered_or_ordered_by_what_is_not_a_value_opens(officer_client)
             if officer_client.get(url, query).status_code >= 500:
                 failures.append(f"{url}?{query}")
     assert failures == [], "\n".join(failures)
+
+
+def test_a_list_filtered_by_what_is_not_an_ip_address_says_so_and_shows_the_list(officer_client):
+    response = officer_client.get(
+        "/admin/portal/auditevent/",
+        {"ip_address__exact": "abc"},
+        headers={"accept-language": "en"},
+        follow=True,
+    )
+
+    assert response.redirect_chain[-1][0].endswith("?e=1")
+    assert response.status_code == 200
+    shown = [str(message) for message in response.context["messages"]]
+    assert shown == [
+        "“abc” is not a possible IP address: the list is shown without the filters of its address."
+    ]
