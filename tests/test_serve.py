@@ -1,22 +1,19 @@
 """Production serving: gunicorn with the production settings, static files by whitenoise."""
 
 import json
-import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
 from django.db import connection
 
 from tests.conftest import shared_cache_url
+from tests.serve_support import ROOT, production_env, start_gunicorn
 
-ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -55,27 +52,12 @@ def _get(url: str, headers: dict | None = None):
 @pytest.fixture
 def production_server(tmp_path):
     port = _free_port()
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        "SECRET_KEY": "test-only-production-key-0123456789abcdefghijklmnopqrstuvwxyz",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "FIELD_HASH_KEY": "test-only-field-hash-key-0123456789abcdefghijklmnop",
-        "AUDIT_CHAIN_KEY": "test-only-audit-chain-key-0123456789abcdefghijklm",
-        "SECURE_SSL_REDIRECT": "0",
-        "STATIC_ROOT": str(tmp_path / "static"),
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "1",
-        "LOG_FORMAT": "json",
-        "DATABASE_URL": _database_url() or f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "CACHE_URL": shared_cache_url(),
-    }
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
+    env = production_env(
+        tmp_path,
+        port,
+        LOG_FORMAT="json",
+        DATABASE_URL=_database_url() or f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        CACHE_URL=shared_cache_url(),
     )
     if not _database_url():
         # As `make serve` does before starting: /healthz reads the outbox table.
@@ -86,14 +68,7 @@ def production_server(tmp_path):
             check=True,
         )
     log = (tmp_path / "gunicorn.log").open("w+")
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    process = subprocess.Popen(
-        [str(gunicorn), "--config", "portal/gunicorn.conf.py"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    process = start_gunicorn(env, log)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

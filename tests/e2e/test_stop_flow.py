@@ -7,7 +7,6 @@ import re
 
 import pytest
 from django.core import mail
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consent import services as consent
 from consent.models import ConsentRecord
@@ -15,10 +14,9 @@ from portal.kernel.staff import staff_create
 from rights.choices import Kind, Status
 from rights.services import request_submit
 from rights.workflow import transition
-from tests.conftest import totp_code
 from tests.consent_support import purpose
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.staff_support import confirm
+from tests.e2e.staff_support import confirm, staff_page
 from tests.factories import PASSWORD, ProfileFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -43,14 +41,7 @@ def test_staff_stop_marketing_and_the_customer_sees_the_stop(
     )
     transition(request, to=Status.IN_REVIEW, actor=officer)
 
-    staff_context = browser.new_context(base_url=live_server.url, locale="en-US")
-    staff = staff_context.new_page()
-    staff.goto("/admin/login/")
-    staff.fill("input[name=username]", officer.email)
-    staff.fill("input[name=password]", PASSWORD)
-    staff.fill("input[name=otp_token]", totp_code(TOTPDevice.objects.get(user=officer)))
-    staff.locator("input[type=submit]").click()
-    staff.wait_for_url("**/admin/")
+    staff_context, staff = staff_page(browser, live_server, officer, "en")
     staff.goto(f"/admin/rights/rightsrequest/{request.pk}/change/")
     section = staff.locator("#rr-stop")
     assert "In use" in section.inner_text()

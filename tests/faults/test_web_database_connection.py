@@ -9,21 +9,19 @@ the connection dead and opens a new one, instead of failing with a 500.
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 
 import pytest
-from cryptography.fernet import Fernet
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 
-from .conftest import ROOT, report, wait_for
+from tests.serve_support import production_env, start_gunicorn
+
+from .conftest import report, wait_for
 
 #: gunicorn's gthread threads in the one web process; each keeps its own connection.
 WEB_THREADS = 2
@@ -60,42 +58,20 @@ def web(fault_redis, tmp_path):
     """gunicorn, one worker, keeping its database connection for 10 minutes."""
     db = connection.settings_dict
     port = _free_port()
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        "SECRET_KEY": "test-only-production-key-0123456789abcdefghijklmnopqrstuvwxyz",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "FIELD_HASH_KEY": "test-only-field-hash-key-0123456789abcdefghijklmnop",
-        "AUDIT_CHAIN_KEY": "test-only-audit-chain-key-0123456789abcdefghijklm",
-        "SECURE_SSL_REDIRECT": "0",
-        "STATIC_ROOT": str(tmp_path / "static"),
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "1",
-        "WEB_THREADS": str(WEB_THREADS),
-        "CONN_MAX_AGE": "600",
-        "REDIS_URL": settings.REDIS_URL,
-        "DATABASE_URL": (
+    env = production_env(
+        tmp_path,
+        port,
+        WEB_THREADS=str(WEB_THREADS),
+        CONN_MAX_AGE="600",
+        REDIS_URL=settings.REDIS_URL,
+        DATABASE_URL=(
             f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/"
             f"{db['NAME']}?application_name={APPLICATION}"
         ),
-    }
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
     )
     log_path = tmp_path / "gunicorn.log"
     with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [str(sys.executable.rsplit("/", 1)[0] + "/gunicorn"), "-c", "portal/gunicorn.conf.py"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        process = start_gunicorn(env, log)
     base = f"http://127.0.0.1:{port}"
 
     def listening() -> bool:
