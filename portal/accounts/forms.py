@@ -1,5 +1,3 @@
-import unicodedata
-
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
@@ -11,17 +9,9 @@ from portal.kernel.codes import OneTimeCodeField
 from portal.kernel.models import CustomerTOTPDevice, Profile
 from portal.kernel.tasks import send_password_reset_email_to
 from portal.kernel.throttle import LoginThrottleMixin
+from portal.kernel.typed_email import TypedEmailField
 
 User = get_user_model()
-
-
-class TypedEmailField(forms.EmailField):
-    """An e-mail address as people type it: a Japanese input method in full-width
-    mode gives ｔａｒｏ＠ｅｘａｍｐｌｅ．ｃｏｍ, which is read as taro@example.com (NFKC),
-    the way one-time codes and phone numbers are read."""
-
-    def to_python(self, value):
-        return super().to_python(unicodedata.normalize("NFKC", value) if value else value)
 
 
 class SignupForm(SignupConsentMixin, forms.Form):

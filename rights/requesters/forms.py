@@ -11,6 +11,7 @@ from consent.selectors import active_purposes, active_recipients
 from portal.kernel.codes import OneTimeCodeField
 from portal.kernel.dates import AGE_OF_MAJORITY, age_on, validate_date_of_birth
 from portal.kernel.registry import Category
+from portal.kernel.typed_email import TypedEmailField
 
 from ..choices import DeliveryMethod, Kind
 from ..uploads import check_upload
@@ -24,7 +25,7 @@ EMPTY_DELETION_PUBLIC = _(
 
 
 class StartForm(forms.Form):
-    email = forms.EmailField(
+    email = TypedEmailField(
         label=_("Your e-mail address"),
         max_length=254,
         help_text=_("We send a code to this address, and our answers later."),
@@ -57,7 +58,7 @@ class PersonFieldsMixin(forms.Form):
         max_length=150,
         help_text=_("As registered with us, e.g. 山田 太郎."),
     )
-    subject_email = forms.EmailField(
+    subject_email = TypedEmailField(
         label=_("Their e-mail address"),
         required=False,
         max_length=254,

@@ -8,9 +8,11 @@ import re
 
 import pytest
 import time_machine
+from django.core import mail
 from django.test import Client
 
 from rights.models import RightsRequest
+from tests.conftest import last_code
 
 from .identity_support import agent_form, confirm_email
 
@@ -118,3 +120,34 @@ def test_appi_art_37_a_parent_may_file_for_a_minor_until_their_18th_birthday(
     )
     assert (response.status_code == 302) is taken
     assert RightsRequest.objects.exists() is taken
+
+
+# -- addresses typed by a Japanese input method in full-width mode ---------------------------
+
+
+def _full_width(text: str) -> str:
+    """``text`` as a Japanese input method in full-width mode types it."""
+    return "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in text)
+
+
+def test_addresses_typed_in_full_width_are_taken_as_typed_in_ascii(
+    django_capture_on_commit_callbacks,
+):
+    """ｔａｒｏ＠ｅｘａｍｐｌｅ．ｃｏｍ is taro@example.com, as on sign-up and login: the code
+    goes to that address and the request keeps the addresses in ASCII."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="ja")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/requests/start/", {"email": _full_width(EMAIL)})
+    assert response.status_code == 302, response.context["form"].errors
+    assert mail.outbox[-1].to == [EMAIL]
+    response = client.post("/requests/start/code/", {"code": last_code()})
+    assert response.status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/requests/start/request/",
+            agent_form(subject_email=_full_width("hanako@example.com")),
+        )
+    assert response.status_code == 302, response.context["form"].errors
+    identity = RightsRequest.objects.get().identity
+    assert identity.requester_email == EMAIL
+    assert identity.subject_email == "hanako@example.com"
