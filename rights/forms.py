@@ -365,7 +365,8 @@ class CorrectionForm(RequestForm):
         super().__init__(*args, **kwargs)
         self.targets = {t: (label, value) for t, label, value in correctable_fields(self.subject)}
         choices = [("", "—")] + [
-            (t, f"{label}: {_shown(t, value)}") for t, (label, value) in self.targets.items()
+            (t, _("%(label)s: %(value)s") % {"label": label, "value": _shown(t, value)})
+            for t, (label, value) in self.targets.items()
         ]
         self.fields["target"].choices = choices
         for n in range(2, EXTRA_CORRECTIONS + 2):

@@ -37,3 +37,24 @@ def test_a_correction_item_names_its_record_in_the_languages_brackets():
             label for label, _value in CorrectionForm(subject=registration.user).targets.values()
         ]
     assert any(label.endswith("M-777)") for label in labels)
+
+
+def test_a_correction_choice_joins_item_and_value_with_the_languages_colon():
+    """「氏名：山田 太郎」 in Japanese, "Full name: 山田 太郎" in English."""
+    registration = RegistrationFactory(user=ProfileFactory().user, member_number="M-777")
+    with translation.override("ja"):
+        choices = [
+            str(text)
+            for value, text in CorrectionForm(subject=registration.user).fields["target"].choices
+            if value
+        ]
+    assert choices
+    for choice in choices:
+        assert "：" in choice and ": " not in choice, choice
+    with translation.override("en"):
+        choices = [
+            str(text)
+            for value, text in CorrectionForm(subject=registration.user).fields["target"].choices
+            if value
+        ]
+    assert all(": " in choice for choice in choices), choices

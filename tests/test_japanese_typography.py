@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGS = sorted(ROOT.glob("*/locale/ja/LC_MESSAGES/django.po"))
 JAPANESE = r"[\u3040-\u30ff\u3400-\u9fff]"
-HALF_WIDTH_COLON = re.compile(rf"{JAPANESE}:(?!ID)")
+HALF_WIDTH_COLON = re.compile(rf"{JAPANESE}:(?!ID)|%\(\w+\)s:(?=[^\x00-\x7f])")
 HALF_WIDTH_PARENS = re.compile(r"(?<!%)\([^()]*[^\x00-\x7f][^()]*\)")
 
 
