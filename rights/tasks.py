@@ -16,6 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.kernel.codes import email_code_minutes
 from portal.kernel.emails import send_templated_email
 from portal.kernel.jobs import ScheduledJob
 from portal.kernel.outbox import OutboxTask, ResumableOutboxTask
@@ -106,7 +107,7 @@ def send_request_code(confirmation_id: int) -> None:
         template="request_code",
         context={
             "token": confirmation_code(confirmation),
-            "valid_minutes": max(1, settings.OTP_EMAIL_TOKEN_VALIDITY // 60),
+            "valid_minutes": email_code_minutes(),
         },
         language=confirmation.language,
     )

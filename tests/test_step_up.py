@@ -258,3 +258,22 @@ def test_an_accepted_code_rotates_the_session_key(
     stale.cookies[settings.SESSION_COOKIE_NAME] = before
     response = stale.get("/account/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("seconds, minutes", [(600, 10), (900, 15)])
+def test_the_code_page_states_the_validity_the_code_mail_states(
+    client, customer, settings, django_capture_on_commit_callbacks, seconds, minutes
+):
+    """Not 「数分間」 on the page and 「10分」 in the mail: both give the same number of
+    minutes, from OTP_EMAIL_TOKEN_VALIDITY."""
+    settings.OTP_EMAIL_TOKEN_VALIDITY = seconds
+    client.force_login(customer)
+    page = client.get("/accounts/code/").content.decode()
+    assert f"確認コードの有効期限は{minutes}分です。" in page and "数分" not in page
+    _send_code(client, django_capture_on_commit_callbacks)
+    assert f"確認コードの有効期限は{minutes}分です。" in mail.outbox[-1].body
+
+    customer.language = "en"
+    customer.save()
+    page = client.get("/accounts/code/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"It is valid for {minutes} minutes." in page and "a few" not in page

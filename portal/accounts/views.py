@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from consent import selectors as consent_selectors
 from portal.kernel import outbox, stepup
 from portal.kernel.audit import audit_log
+from portal.kernel.codes import email_code_minutes
 from portal.kernel.decorators import StepUpRequiredMixin, step_up_required
 from portal.kernel.models import (
     CustomerTOTPDevice,
@@ -179,7 +180,13 @@ def step_up(request):
     return render(
         request,
         "portal/step_up.html",
-        {"form": form, "next": next_url, "devices": devices, "email": request.user.email},
+        {
+            "form": form,
+            "next": next_url,
+            "devices": devices,
+            "email": request.user.email,
+            "valid_minutes": email_code_minutes(),
+        },
     )
 
 

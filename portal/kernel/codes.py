@@ -12,6 +12,7 @@ from __future__ import annotations
 import unicodedata
 
 from django import forms
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +22,13 @@ CODE_LENGTH = 6
 # mark "ー" a Japanese input method gives for "-". Spaces of any width are
 # removed by str.split().
 _SEPARATORS = str.maketrans("", "", "-‐‑‒–—―−ー")
+
+
+def email_code_minutes() -> int:
+    """How long a code sent by e-mail stays valid, in whole minutes (at least one):
+    ``OTP_EMAIL_TOKEN_VALIDITY``, as the code mail and the pages that ask for the
+    code state it."""
+    return max(1, settings.OTP_EMAIL_TOKEN_VALIDITY // 60)
 
 
 def normalize_code(value: str | None) -> str:

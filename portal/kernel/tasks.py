@@ -24,6 +24,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from . import audit, jobs, outbox
 from .api import callbacks
+from .codes import email_code_minutes
 from .emails import send_templated_email
 from .jobs import ScheduledJob
 from .models import CustomerEmailDevice
@@ -52,13 +53,9 @@ def send_otp_email(device_id: int) -> None:
     send_templated_email(
         to=device.email or device.user.email,
         template="otp_code",
-        context={"token": device.token, "valid_minutes": _token_minutes()},
+        context={"token": device.token, "valid_minutes": email_code_minutes()},
         language=device.user.language,
     )
-
-
-def _token_minutes() -> int:
-    return max(1, settings.OTP_EMAIL_TOKEN_VALIDITY // 60)
 
 
 def _mail_token_link(user, *, view: str, token_generator, template: str) -> None:

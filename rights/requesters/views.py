@@ -28,6 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from portal.kernel.audit import audit_log
+from portal.kernel.codes import email_code_minutes
 from portal.kernel.decorators import step_up_required
 
 from ..choices import PaymentStatus
@@ -128,12 +129,8 @@ def code(request):
     return render(
         request,
         "rights/public/code.html",
-        {"form": form, "email": confirmation.email, "valid_minutes": _code_minutes()},
+        {"form": form, "email": confirmation.email, "valid_minutes": email_code_minutes()},
     )
-
-
-def _code_minutes() -> int:
-    return max(1, settings.OTP_EMAIL_TOKEN_VALIDITY // 60)
 
 
 @never_cache
@@ -384,7 +381,7 @@ def _follow_code(request, rights_request: RightsRequest, email: str):
             "reference": rights_request.reference,
             "form": form,
             "sent": sent,
-            "valid_minutes": _code_minutes(),
+            "valid_minutes": email_code_minutes(),
         },
     )
 
