@@ -84,6 +84,13 @@ def closing(
             else _("The fee %(reference)s awaiting payment is cancelled.")
         )
         lines.append(Line(text % {"reference": pending.reference}))
+    paid = obj.payments.filter(status=PaymentStatus.PAID).first()
+    if paid is not None and to not in (Status.COMPLETED, Status.PARTIALLY_COMPLETED):
+        text = _(
+            "The fee %(reference)s was paid and stays paid: record a refund in the fee "
+            "section if it is to be returned."
+        )
+        lines.append(Line(text % {"reference": paid.reference}))
     return Confirmation(
         title=str(title) % {"ref": obj.reference},
         lines=lines,

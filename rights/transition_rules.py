@@ -175,6 +175,11 @@ def fee_awaited(request: RightsRequest) -> bool:
     return request.payments.filter(status=PaymentStatus.PENDING).exists()
 
 
+def fee_paid(request: RightsRequest) -> bool:
+    """A fee was paid for the request and not refunded."""
+    return request.payments.filter(status=PaymentStatus.PAID).exists()
+
+
 def automatic_fee_due(request: RightsRequest) -> bool:
     """``RIGHTS_FEE_AUTOMATIC``: a published fee applies to the request and none was
     paid or waived yet, so it goes on only through the fee."""
@@ -311,6 +316,16 @@ RULES: tuple[Rule, ...] = (
         refusal=gettext_lazy(
             "The published fee applies to this request: ask it in the fee section; the "
             "request goes on once it is paid or waived."
+        ),
+    ),
+    # APPI 38, GDPR 12(5): told the fee, the person may decline it and withdraw. Once
+    # it is paid, staff withdraw the request on the person's word and decide the refund:
+    # a withdrawal by the person would keep the money with no one told of it.
+    Rule(
+        to=frozenset({Status.WITHDRAWN}),
+        holds=lambda request, role: role is Role.STAFF or not fee_paid(request),
+        refusal=gettext_lazy(
+            "The fee is paid: only staff withdraw the request now, and decide the refund."
         ),
     ),
     # Identity (APPI 37; GDPR 12(6); CCPA §7060-7062): a request that must be

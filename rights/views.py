@@ -43,6 +43,7 @@ from .selectors import (
     visible_messages,
 )
 from .summary import kind_overview, request_summary, summary_of
+from .transition_rules import fee_paid
 from .uploads import download_response
 
 logger = logging.getLogger(__name__)
@@ -278,6 +279,7 @@ def request_detail(request, pk):
             "can_write": view.can_write,
             "can_withdraw": Status.WITHDRAWN
             in workflow.allowed_transitions(rights_request, request.user),
+            "fee_paid": rights_request.is_open and fee_paid(rights_request),
             "fee": rights_request.payments.exclude(status=PaymentStatus.CANCELLED).first()
             if view.fee
             else None,

@@ -46,6 +46,7 @@ from ..selectors import (
     request_view,
     visible_documents,
 )
+from ..transition_rules import fee_paid
 from ..uploads import download_response
 from ..views import _own_request, how_to_pay, message_send
 from .agents import (
@@ -264,6 +265,7 @@ def follow(request, token):
             "withdraw_url": reverse("identity:follow_withdraw", kwargs={"token": token})
             if follow_may_withdraw(rights_request, is_requester=is_requester)
             else "",
+            "fee_paid": rights_request.is_open and fee_paid(rights_request),
         },
     )
 

@@ -127,3 +127,34 @@ def test_the_date_paid_and_the_way_read_in_japanese_brackets(stepped_up_client, 
     assert f"{paid_on}（銀行振込）" in page
     page = page_text(stepped_up_client, f"/requests/{fee_due.request_id}/", "en")
     assert f"{shown_date(fee_due.request.payments.get().paid_at, 'en')} (Bank transfer)" in page
+
+
+@pytest.fixture
+def paid_then_asked(fee_due, officer):
+    """The fee paid (the work begins), then staff ask the person a question."""
+    from rights import workflow
+
+    fees.payment_record(payment=fee_due, method=PaymentMethod.BANK_TRANSFER, actor=officer)
+    request = fee_due.request
+    request.refresh_from_db()
+    workflow.transition(
+        request, to="awaiting_customer", actor=officer, reason="Which years do you need?"
+    )
+    return fee_due
+
+
+def test_once_the_fee_is_paid_the_customer_is_told_how_to_stop_not_offered_a_withdrawal(
+    stepped_up_client, paid_then_asked
+):
+    """The person may decline the fee and withdraw before paying (APPI art. 38, GDPR
+    12(5)); once paid, a withdrawal on the page would keep the money with no word of
+    it. The page says what to do instead, and a direct POST changes nothing."""
+    url = f"/requests/{paid_then_asked.request_id}/"
+    page = page_text(stepped_up_client, url, "en")
+    assert "Withdraw this request" not in page
+    assert "The fee is paid, so this request can no longer be withdrawn here" in page
+
+    stepped_up_client.post(f"{url}withdraw/")
+    paid_then_asked.refresh_from_db()
+    assert paid_then_asked.status == "paid"
+    assert paid_then_asked.request.status == "awaiting_customer"

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 
 from portal.kernel.models import AuditEvent
 from portal.kernel.personal_data import yen
-from rights import fees, workflow
+from rights import confirmations, fees, workflow
 from rights.choices import (
     DeliveryMethod,
     EventKind,
@@ -432,3 +432,33 @@ def test_the_expiry_reason_is_written_in_the_customers_language(
     (to_japanese,) = [m for m in mail.outbox if m.to == [japanese.email]]
     assert "was not paid within 30 days" in to_english.body
     assert "30日以内" in to_japanese.body
+
+
+def test_a_paid_request_is_withdrawn_only_by_staff_who_are_reminded_of_the_fee(
+    officer, customer, file_request
+):
+    """Before paying, the person may decline the fee and withdraw (APPI art. 38, GDPR
+    12(5)). After, only staff withdraw it, on the person's word, and decide the refund."""
+    publish()
+    request = in_review(file_request, customer, officer)
+    payment = fees.fee_request(request=request, actor=officer)
+    fees.payment_record(payment=payment, method=PaymentMethod.BANK_TRANSFER, actor=officer)
+    request.refresh_from_db()
+    workflow.transition(request, to=Status.AWAITING_CUSTOMER, actor=officer, reason="Which years?")
+
+    assert Status.WITHDRAWN not in workflow.allowed_transitions(request, customer)
+    with pytest.raises(workflow.TransitionError):
+        workflow.transition(request, to=Status.WITHDRAWN, actor=customer)
+
+    page = confirmations.transition_confirmation(
+        request, to=Status.WITHDRAWN, actor=officer, reason="The customer wrote.", ground=""
+    )
+    assert any(
+        f"The fee {payment.reference} was paid and stays paid" in line.text for line in page.lines
+    )
+    workflow.transition(
+        request, to=Status.WITHDRAWN, actor=officer, reason="The customer wrote to stop it."
+    )
+    payment.refresh_from_db()
+    assert request.status == Status.WITHDRAWN
+    assert payment.status == PaymentStatus.PAID  # refunded only as staff decide
