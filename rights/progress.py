@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from .choices import CHARGEABLE_KINDS, EventKind, Status
+from .choices import CHARGEABLE_KINDS, EventKind, PaymentStatus, Status
 
 DONE, CURRENT, UPCOMING = "done", "current", "upcoming"
 #: A request closed without being carried out: the step where it ended, and the
@@ -42,6 +42,9 @@ STEPS = (
 #: reasons); a withdrawn or expired request gets none.
 _ENDED_UNANSWERED = frozenset({Status.WITHDRAWN, Status.EXPIRED})
 _ENDED = _ENDED_UNANSWERED | {Status.REJECTED}
+
+#: A fee in one of these states is settled: its step is done wherever the request is.
+SETTLED_FEES = frozenset({PaymentStatus.PAID, PaymentStatus.WAIVED, PaymentStatus.REFUNDED})
 
 #: Statuses before a fee can be asked.
 BEFORE_FEE = frozenset(
@@ -103,7 +106,8 @@ class Progress:
 def progress_of(request) -> Progress:
     """The steps of ``request`` with the one it is at, and what comes next. The fee
     step shows for a kind that may be charged until the review has passed, and after
-    it only when a fee was asked.
+    it only when a fee was asked; once the fee is settled (paid, waived, refunded) the
+    step is done wherever the request is.
 
     A request rejected, withdrawn or expired shows the step where it ended (from
     its timeline) as stopped and the steps after it as not reached; a rejection's
@@ -125,6 +129,12 @@ def progress_of(request) -> Progress:
             DONE if i < at or (closed and i == at) else CURRENT if i == at else UPCOMING
             for i in range(len(keys))
         ]
+    if charged and request.payments.filter(status__in=SETTLED_FEES).exists():
+        # Back in review after the fee was paid (a question to the person), or closed
+        # there: the fee is not still to come.
+        fee_at = [key for key, _label, _statuses in keys].index("fee")
+        if states[fee_at] in (UPCOMING, SKIPPED):
+            states[fee_at] = DONE
     steps = [
         Step(key, str(label), state)
         for (key, label, _statuses), state in zip(keys, states, strict=True)

@@ -68,6 +68,36 @@ def test_a_request_withdrawn_unpaid_ends_at_the_fee_and_reaches_nothing_after(
     assert progress_of(request).next_step == ""
 
 
+def test_a_paid_fee_shows_as_done_when_the_request_goes_back_to_review(
+    customer, officer, file_request
+):
+    """Staff may ask the person a question once the fee is paid and the work begun:
+    the request goes back to review, and its fee step still says the fee is paid, not
+    "to come" (nor "not reached" once the request is closed there)."""
+    publish(amount=1000)
+    request = in_review(file_request, customer, officer)
+    payment = fees.fee_request(request=request, actor=officer)
+    fees.payment_record(payment=payment, method="bank_transfer", actor=officer)
+    request.refresh_from_db()
+    workflow.transition(request, to=Status.AWAITING_CUSTOMER, actor=officer, reason="Which years?")
+    assert _states(progress_of(request)) == [
+        ("received", DONE),
+        ("identity", DONE),
+        ("review", CURRENT),
+        ("fee", DONE),
+        ("work", UPCOMING),
+        ("answer", UPCOMING),
+    ]
+
+    workflow.transition(request, to=Status.WITHDRAWN, actor=officer, reason="They wrote to stop.")
+    assert _states(progress_of(request))[2:] == [
+        ("review", STOPPED),
+        ("fee", DONE),
+        ("work", SKIPPED),
+        ("answer", SKIPPED),
+    ]
+
+
 def test_a_rejection_on_identity_ends_at_the_identity_check_and_is_answered(customer, officer):
     """APPI Art. 37 / GDPR Art. 12(6): identity not confirmed, the request is refused
     with its reasons; the identity step was not passed."""
