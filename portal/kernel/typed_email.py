@@ -13,4 +13,9 @@ class TypedEmailField(forms.EmailField):
     the way one-time codes and phone numbers are read."""
 
     def to_python(self, value):
-        return super().to_python(unicodedata.normalize("NFKC", value) if value else value)
+        return super().to_python(read_typed(value))
+
+
+def read_typed(value: str) -> str:
+    """``value`` read as :class:`TypedEmailField` reads it: full width as ASCII (NFKC)."""
+    return unicodedata.normalize("NFKC", value) if value else value

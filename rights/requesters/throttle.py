@@ -12,6 +12,8 @@ from django.shortcuts import render
 from django_ratelimit import ALL
 from django_ratelimit.core import is_ratelimited
 
+from portal.kernel.typed_email import read_typed
+
 # step -> (setting of the per-IP rate, setting of the per-address rate)
 STEPS = {
     "start": ("RIGHTS_PUBLIC_RATE_START_IP", "RIGHTS_PUBLIC_RATE_START_EMAIL"),
@@ -38,7 +40,7 @@ def throttled(request, *, step: str, email: str = "") -> str | None:
         increment=True,
     ):
         exceeded = getattr(settings, ip_setting)
-    address = (email or "").strip().lower()
+    address = read_typed(email or "").strip().lower()
     if address and is_ratelimited(
         request,
         group=f"rights.public.{step}.email",

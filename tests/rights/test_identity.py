@@ -383,6 +383,17 @@ def test_the_start_step_is_throttled_per_email_address(visitor, settings):
     assert response.status_code == 429
 
 
+def test_an_address_typed_in_full_width_counts_against_the_same_limit(visitor, settings):
+    """The form reads ｘ＠ｅｘａｍｐｌｅ．ｃｏｍ as x@example.com: the limit per address
+    cannot be passed by typing it the other way."""
+    settings.RIGHTS_PUBLIC_RATE_START_EMAIL = "2/h"
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in AGENT)
+    for ip, email in (("10.0.0.1", AGENT), ("10.0.0.2", full_width)):
+        assert visitor.post("/requests/start/", {"email": email}, REMOTE_ADDR=ip).status_code == 302
+    response = visitor.post("/requests/start/", {"email": full_width}, REMOTE_ADDR="10.0.0.3")
+    assert response.status_code == 429
+
+
 def test_the_code_step_is_throttled(visitor, settings, django_capture_on_commit_callbacks):
     settings.RIGHTS_PUBLIC_RATE_CODE_IP = "3/h"
     settings.OTP_FREE_ATTEMPTS = 10
