@@ -83,3 +83,13 @@ def test_the_mails_to_people_without_an_account_call_the_request_go_seikyu(templ
         body = render_to_string(f"emails/{template}.txt", context)
     assert not PLAIN.search(subject), subject
     assert not PLAIN.search(body), body
+
+
+def test_the_steps_of_the_progress_call_the_request_go_seikyu(customer):
+    from rights.progress import progress_of
+    from rights.services import request_submit
+
+    request = request_submit(subject=customer, requester=customer, kind="disclosure")
+    with translation.override("ja"):
+        labels = [step.label for step in progress_of(request).steps]
+    assert [label for label in labels if PLAIN.search(label)] == []
