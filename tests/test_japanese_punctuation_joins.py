@@ -58,3 +58,27 @@ def test_a_correction_choice_joins_item_and_value_with_the_languages_colon():
             if value
         ]
     assert all(": " in choice for choice in choices), choices
+
+
+@pytest.mark.parametrize(
+    ("language", "joined"),
+    [("ja", "氏名：山田 太郎 → 山田 花子"), ("en", "氏名: 山田 太郎 → 山田 花子")],
+)
+def test_the_correction_asked_on_the_request_page_joins_item_and_values_with_the_languages_colon(
+    customer, language, joined
+):
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+
+    from rights.services import request_submit
+
+    request = request_submit(subject=customer, requester=customer, kind=Kind.CORRECTION)
+    change = SimpleNamespace(
+        label="氏名", asked_over_shown="山田 太郎", new_value_shown="山田 花子"
+    )
+    with translation.override(language):
+        html = render_to_string(
+            "rights/includes/status.html", {"req": request, "changes": [change]}
+        )
+    assert f"<dd>{joined}</dd>" in html
