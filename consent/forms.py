@@ -7,6 +7,8 @@ from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from portal.kernel.typed_email import TypedEmailField
+
 from . import selectors
 from .models import ConsentRecord, PolicyVersion, Purpose
 from .services import SignupConsent
@@ -89,7 +91,7 @@ class ConsentChoicesForm(PurposeChoicesMixin, forms.Form):
 class PaperConsentForm(forms.Form):
     """Staff: enter a consent or withdrawal the customer gave on a paper form."""
 
-    customer = forms.EmailField(
+    customer = TypedEmailField(
         label=_("Customer's e-mail address"),
         help_text=_("The account the paper form belongs to."),
     )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.models import Service
+from portal.kernel.typed_email import TypedEmailField
 
 from ..choices import Channel, DeliveryMethod, Kind, Regime
 from ..forms import ServiceChoiceField, customer_services
@@ -40,7 +41,7 @@ class StaffEntryForm(RequestScopeMixin, forms.Form):
         Kind.DELETION: ("categories", EMPTY_DELETION_STAFF),
     }
 
-    subject_email = forms.EmailField(
+    subject_email = TypedEmailField(
         label=_("Customer's e-mail address"),
         help_text=_("The account the request is about (find it with the subject lookup)."),
     )

@@ -151,3 +151,18 @@ def test_addresses_typed_in_full_width_are_taken_as_typed_in_ascii(
     identity = RightsRequest.objects.get().identity
     assert identity.requester_email == EMAIL
     assert identity.subject_email == "hanako@example.com"
+
+
+@pytest.mark.parametrize(
+    ("form", "field"),
+    [
+        ("rights.requesters.staff_forms.StaffEntryForm", "subject_email"),
+        ("consent.forms.PaperConsentForm", "customer"),
+    ],
+)
+def test_staff_forms_read_an_address_typed_in_full_width_too(form, field):
+    """A letter's address keyed in with a Japanese input method left in full-width mode."""
+    from django.utils.module_loading import import_string
+
+    typed = "ｈａｎａｋｏ＠ｅｘａｍｐｌｅ．ｃｏｍ"
+    assert import_string(form).base_fields[field].clean(typed) == "hanako@example.com"
