@@ -337,7 +337,7 @@ def test_the_form_shows_a_choice_as_its_label_and_stores_the_value(profile):
         form = CorrectionForm(subject=profile.user)
         gender = next(t for t in form.targets if t.endswith("|gender"))
         shown = dict(form.fields["target"].choices)[gender]
-        assert shown.endswith(": " + str(Profile.Gender.FEMALE.label))
+        assert shown.endswith("：" + str(Profile.Gender.FEMALE.label))
         assert shown.endswith("女性")
         form = CorrectionForm(
             {"target": gender, "new_value": "other", "details": "x"}, subject=profile.user
