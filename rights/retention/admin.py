@@ -29,7 +29,7 @@ from .models import (
     RetentionRule,
     RetentionRun,
 )
-from .release_admin import release_confirmation
+from .release_admin import release_confirmation, released_message
 from .rule_changes import rule_save
 from .texts import period_text, retention_sentence
 
@@ -298,10 +298,7 @@ class LegalHoldAdmin(admin.ModelAdmin):
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return back
-        self.message_user(
-            request,
-            _("The hold is released; what it kept is erased by the next run of deferred erasures."),
-        )
+        self.message_user(request, released_message(hold))
         return back
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

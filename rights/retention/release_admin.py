@@ -1,24 +1,29 @@
-"""What the confirmation page of a legal hold's release says will happen
-(:mod:`portal.kernel.admin_confirm`): the hold ends with the reason given, and
-the erasures it deferred run with the next run of deferred erasures, so many
-records of which data, for which customers.
+"""What the confirmation page of a legal hold's release, and the message after it, say
+will happen (:mod:`portal.kernel.admin_confirm`): the hold ends with the reason given;
+per kind of data, for how many customers, what the next run of deferred erasures then
+erases, and what stays: until a retention rule's legal period ends (with its last day
+where it can be computed) or under another hold (:func:`.steps.step_outlook`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass, field
+
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from portal.kernel.admin_confirm import Confirmation, Line
 from portal.kernel.registry import Category, RecordNotFound, registry
 
+from .holds import selectors as H
 from .models import DeferredErasure, LegalHold
-from .steps import step_records_left
+from .steps import step_outlook
 
-#: The waiting erasures counted one by one on the page (a COUNT each); a hold over a
-#: whole service may defer more, which the page then names only by their number.
+#: The waiting erasures counted one by one on the page (a few COUNTs each); a hold over
+#: a whole service may defer more, which the page then names only by their number.
 MAX_COUNTED_STEPS = 200
 
 
@@ -30,12 +35,99 @@ def _data_label(source_key: str, category: str) -> str:
     return _("%(category)s (%(source)s)") % {"category": Category(category).label, "source": source}
 
 
-def release_confirmation(hold: LegalHold, *, reason: str) -> Confirmation:
-    """The release of ``hold`` with ``reason``, and the erasures that then run."""
+@dataclass
+class ReleaseOutlook:
+    """Per kind of data, what the next run of deferred erasures erases once the hold is
+    released, what stays until a retention period ends, what another hold keeps."""
+
+    erased: list[str] = field(default_factory=list)
+    kept_by_rules: list[str] = field(default_factory=list)
+    kept_by_holds: list[str] = field(default_factory=list)
+    more: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not (self.erased or self.kept_by_rules or self.kept_by_holds)
+
+
+def release_outlook(hold: LegalHold, *, today: dt.date | None = None) -> ReleaseOutlook:
+    """What happens to the erasures ``hold`` deferred once it is released (or now that it
+    is): the other holds in force and the retention rules decide, as the run will."""
+    today = today or timezone.localdate()
     waiting = DeferredErasure.objects.filter(
         legal_hold=hold, status=DeferredErasure.Status.PENDING
     ).select_related("subject")
     total = waiting.count()
+    outlook = ReleaseOutlook()
+    # (data, a system outside this database[, until, kept by]) -> [records, customers]
+    erased: dict[tuple, list] = {}
+    kept: dict[tuple, list] = {}
+    others: dict[int, list[LegalHold]] = {}
+    for step in waiting.order_by("pk")[:MAX_COUNTED_STEPS]:
+        if step.subject_id not in others:
+            in_force = H.active_holds(subject=step.subject, on=today)
+            others[step.subject_id] = [h for h in in_force if h.pk != hold.pk]
+        count, stays = step_outlook(step, holds=others[step.subject_id], today=today)
+        data = _data_label(step.source, step.category)
+        if count is None or count:
+            _add(erased, (data, count is None), count, step.subject_id)
+        for part in stays:
+            _add(kept, (data, part.count is None, part.until, part.by), part.count, step.subject_id)
+    outlook.erased = [_records(data, whole, *row) + "." for (data, whole), row in erased.items()]
+    for (data, whole, until, by), row in kept.items():
+        line = _kept_line(_records(data, whole, *row), until, by)
+        (outlook.kept_by_holds if isinstance(by, LegalHold) else outlook.kept_by_rules).append(line)
+    if total > MAX_COUNTED_STEPS:
+        more = total - MAX_COUNTED_STEPS
+        outlook.more = ngettext(
+            "And %(n)d more deferred erasure (see the list of deferred erasures).",
+            "And %(n)d more deferred erasures (see the list of deferred erasures).",
+            more,
+        ) % {"n": more}
+    return outlook
+
+
+def _add(counted: dict, key: tuple, count: int | None, subject_id: int) -> None:
+    row = counted.setdefault(key, [0, set()])
+    row[0] += count or 0
+    row[1].add(subject_id)
+
+
+def _records(data: str, whole: bool, records: int, customers: set) -> str:
+    people = ngettext("%(n)d customer", "%(n)d customers", len(customers)) % {"n": len(customers)}
+    if whole:
+        text = _("All of %(data)s in that system, for %(people)s")
+    else:
+        text = ngettext(
+            "%(count)d record of %(data)s, for %(people)s",
+            "%(count)d records of %(data)s, for %(people)s",
+            records,
+        )
+    return text % {"count": records, "data": data, "people": people}
+
+
+def _kept_line(records: str, until: dt.date | None, by) -> str:
+    if isinstance(by, LegalHold):
+        if until is None:
+            return _("%(records)s: until %(hold)s is released.") % {"records": records, "hold": by}
+        return _("%(records)s: until %(date)s, under %(hold)s.") % {
+            "records": records,
+            "date": date_format(until, "DATE_FORMAT"),
+            "hold": by,
+        }
+    if until is None:
+        return _(
+            "%(records)s: under %(rule)s, whose period starts with an event still to come."
+        ) % {"records": records, "rule": by.display_name}
+    return _("%(records)s: until %(date)s, under %(rule)s.") % {
+        "records": records,
+        "date": date_format(until, "DATE_FORMAT"),
+        "rule": by.display_name,
+    }
+
+
+def release_confirmation(hold: LegalHold, *, reason: str) -> Confirmation:
+    """The release of ``hold`` with ``reason``, and what happens to the data it kept."""
     lines = [
         Line(
             _("The hold placed on %(date)s (%(basis)s) ends today, with this reason:")
@@ -46,25 +138,21 @@ def release_confirmation(hold: LegalHold, *, reason: str) -> Confirmation:
             reason.strip(),
         )
     ]
-    if not total:
+    outlook = release_outlook(hold)
+    if outlook.empty and not outlook.more:
         lines.append(Line(_("No erasure waits for this hold.")))
-    else:
-        items = [*_waiting_lines(waiting.order_by("pk")[:MAX_COUNTED_STEPS])]
-        if total > MAX_COUNTED_STEPS:
-            more = total - MAX_COUNTED_STEPS
-            items.append(
-                ngettext(
-                    "And %(n)d more deferred erasure (see the list of deferred erasures).",
-                    "And %(n)d more deferred erasures (see the list of deferred erasures).",
-                    more,
-                )
-                % {"n": more}
-            )
-        text = _(
-            "Erasures deferred by this hold run with the next run of deferred erasures, "
-            "unless another hold or a legal retention period still keeps the data:"
+    if outlook.erased:
+        lines.append(
+            Line(_("The next run of deferred erasures erases:"), items=tuple(outlook.erased))
         )
-        lines.append(Line(text, items=tuple(items)))
+    if outlook.kept_by_rules:
+        lines.append(
+            Line(_("Kept until their retention period ends:"), items=tuple(outlook.kept_by_rules))
+        )
+    if outlook.kept_by_holds:
+        lines.append(Line(_("Kept by another legal hold:"), items=tuple(outlook.kept_by_holds)))
+    if outlook.more:
+        lines.append(Line(outlook.more))
     return Confirmation(
         title=_("Release %(hold)s?") % {"hold": hold},
         lines=lines,
@@ -73,29 +161,32 @@ def release_confirmation(hold: LegalHold, *, reason: str) -> Confirmation:
     )
 
 
-def _waiting_lines(steps) -> list[str]:
-    """Per kind of data: how many records wait, for how many customers."""
-    # (data, a system outside this database) -> [records, customers]
-    counted: dict[tuple[str, bool], list] = {}
-    for step in steps:
-        left = step_records_left(step)
-        row = counted.setdefault(
-            (_data_label(step.source, step.category), left is None), [0, set()]
+def _sentences(parts: list[str]) -> str:
+    """Sentences one after the other: no space between them in Japanese."""
+    return ("" if (get_language() or "ja").startswith("ja") else " ").join(parts)
+
+
+def released_message(hold: LegalHold) -> str:
+    """The message after ``hold`` was released: what the next run erases, what stays."""
+    outlook = release_outlook(hold)
+    parts = [_("The hold is released.")]
+    if outlook.erased:
+        parts.append(
+            _("What is erased by the next run of deferred erasures: %(items)s")
+            % {"items": _sentences(outlook.erased)}
         )
-        row[0] += left or 0
-        row[1].add(step.subject_id)
-    lines = []
-    for (data, whole), (records, customers) in counted.items():
-        people = ngettext("%(n)d customer", "%(n)d customers", len(customers)) % {
-            "n": len(customers)
-        }
-        if whole:
-            text = _("All of %(data)s in that system, for %(people)s.")
-        else:
-            text = ngettext(
-                "%(count)d record of %(data)s, for %(people)s.",
-                "%(count)d records of %(data)s, for %(people)s.",
-                records,
-            )
-        lines.append(text % {"count": records, "data": data, "people": people})
-    return lines
+    if outlook.kept_by_rules:
+        parts.append(
+            _("Kept until their retention period ends: %(items)s")
+            % {"items": _sentences(outlook.kept_by_rules)}
+        )
+    if outlook.kept_by_holds:
+        parts.append(
+            _("Kept by another legal hold: %(items)s")
+            % {"items": _sentences(outlook.kept_by_holds)}
+        )
+    if outlook.empty and not outlook.more:
+        parts.append(_("No erasure waited for it."))
+    if outlook.more:
+        parts.append(outlook.more)
+    return _sentences(parts)

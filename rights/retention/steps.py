@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -24,7 +25,7 @@ from .dryrun import in_dry_run
 from .holds import keep_until as K
 from .holds import selectors as H
 from .ledger import ledger_record
-from .models import DeferredErasure, ErasureLedgerEntry, LegalHold
+from .models import DeferredErasure, ErasureLedgerEntry, LegalHold, RetentionRule
 from .scope import rules_by_code, services_q
 
 Step = DeferredErasure
@@ -77,6 +78,57 @@ def step_records_left(step: Step) -> int | None:
     if not isinstance(source, ModelSource):
         return None
     return _remaining(step, source).count()
+
+
+@dataclass(frozen=True)
+class Kept:
+    """Records of a step that stay: ``until`` is the last day kept (None: no end known yet,
+    an open-ended hold or a period that starts with an event still to come)."""
+
+    count: int | None  # None: a source outside this database, kept as a whole
+    until: dt.date | None
+    by: LegalHold | RetentionRule
+
+
+def step_outlook(step: Step, *, holds: list[LegalHold], today: dt.date) -> tuple:
+    """(how many records the step's next run erases, what stays: a list of :class:`Kept`)
+    when only ``holds`` are in force (e.g. a hold's release: the others in force).
+
+    The same order as planning: the holds first (open-ended, then the longest), then
+    the rules with a legal obligation, the longest of them per record. A count is None
+    for a source outside this database, erased or kept as a whole.
+    """
+    source = registry.source(step.source)
+    obligations = [r for r in K.source_rules(source, rules_by_code()) if r.obligation]
+    if not isinstance(source, ModelSource):
+        hold = next((h for h in holds if h.subject_id in (None, step.subject_id)), None)
+        if hold is not None:
+            return 0, [Kept(None, hold.ends_on, hold)]
+        if obligations:
+            return 0, [Kept(None, None, obligations[0])]
+        return None, []
+    remaining = _remaining(step, source)
+    kept = []
+    ordered = sorted(
+        holds, key=lambda h: (h.ends_on is not None, -(h.ends_on or today).toordinal())
+    )
+    for hold in ordered:
+        condition = H.hold_q(hold, source, step.category)
+        count = remaining.filter(condition).count()
+        if count:
+            kept.append(Kept(count, hold.ends_on, hold))
+            remaining = remaining.exclude(condition)
+    if obligations:
+        condition = H.rules_held_q(obligations, source, today)
+        field = H.record_date_field(source)
+        rows = list(remaining.filter(condition).values("pk", *([field] if field else [])))
+        groups = K.rules_keep_until(obligations, source, step.subject, rows)
+        for (until, rule), ids in sorted(
+            groups.items(), key=lambda item: (item[0][0] or dt.date.max, item[0][1].code)
+        ):
+            kept.append(Kept(len(ids), until, rule))
+        remaining = remaining.exclude(condition)
+    return remaining.count(), kept
 
 
 def _held_until(step: Step, source: Source, rules, holds, today) -> tuple:

@@ -358,3 +358,39 @@ def test_a_hold_with_nothing_waiting_says_so(officer_client, officer, customer):
     assert "No erasure waits for this hold." in response.content.decode()
     hold.refresh_from_db()
     assert hold.released_at is None
+
+
+def test_releasing_a_hold_over_data_a_retention_period_keeps_says_it_stays_until_then(
+    officer_client, officer, django_capture_on_commit_callbacks
+):
+    """Companies Act art. 432(2): invoices under a hold are still inside their retention
+    period when it is released; the page and the message say the next run erases the
+    usage only, and the invoices stay until the period ends."""
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer = customer_with_records(usage=3, invoices=[(2025, 4, 30)])
+        hold = hold_place(
+            actor=officer,
+            subject=customer,
+            reason="Claim about a refund",
+            legal_basis="GDPR art. 17(3)(e); litigation",
+        )
+        request = file_deletion(customer, categories=["transactions", "usage"])
+        with django_capture_on_commit_callbacks(execute=True):
+            approve(request, officer)
+    url = f"/admin/rights/legalhold/{hold.pk}/release/"
+    kept_invoice = (
+        "1 record of Transactions and invoices (Invoices), for 1 customer: until 31 Mar 2036"
+    )
+
+    page = officer_client.post(url, {"reason": "Settled"}).content.decode()
+    assert "The next run of deferred erasures erases:" in page
+    assert "3 records of Usage history (Usage history), for 1 customer." in page
+    assert "Kept until their retention period ends:" in page
+    assert kept_invoice in page
+    assert "unless another hold or a legal retention period" not in page
+
+    response = officer_client.post(url, {"reason": "Settled", "confirm": "1"}, follow=True)
+    message = " ".join(str(m) for m in get_messages(response.wsgi_request))
+    assert "erased by the next run of deferred erasures: 3 records of Usage" in message
+    assert "what it kept is erased by the next run" not in message
+    assert kept_invoice in message
