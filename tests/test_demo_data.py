@@ -9,11 +9,13 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal.kernel.models import Profile, Service, ServiceRegistration, User
+from portal.kernel.models import AuditEvent, Profile, Service, ServiceRegistration, User
 from portal.kernel.roles import SERVICE_HANDLER
 from portal.kernel.selectors import staff_service_scope, subjects_visible_to
 from portal.records.demo import OUT_OF_HANDLER_SCOPE
 from portal.records.models import Invoice, UsageRecord
+from rights.choices import EventKind, Kind, PaymentStatus, Status
+from rights.models import RequestEvent, RightsRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +97,34 @@ def test_some_seeded_customers_use_no_service_of_the_demo_handler(capsys):
     assert subjects_visible_to(
         handler, User.objects.filter(email__endswith="@example.com")
     ).exists()
+
+
+def test_the_staff_queue_of_the_demo_holds_requests_in_typical_states():
+    """A newcomer opening the queue sees work: a new disclosure, one awaiting its fee, a
+    correction in review, an overdue one and a completed deletion, each filed and moved
+    through the services and the workflow (events and audit trail), once."""
+    call_command("seed_demo", stdout=io.StringIO())
+    seeded = {r.pk: (r.kind, r.status) for r in RightsRequest.objects.all()}
+    call_command("seed_demo", stdout=io.StringIO())
+    assert {r.pk: (r.kind, r.status) for r in RightsRequest.objects.all()} == seeded
+
+    requests = RightsRequest.objects.select_related("subject")
+    assert {(kind, status) for kind, status in seeded.values()} >= {
+        (Kind.DISCLOSURE, Status.SUBMITTED),
+        (Kind.DISCLOSURE, Status.AWAITING_PAYMENT),
+        (Kind.CORRECTION, Status.IN_REVIEW),
+        (Kind.DELETION, Status.COMPLETED),
+    }
+    assert all(r.subject.email.endswith("@example.com") for r in requests)
+    assert requests.overdue().count() == 1
+    fee = requests.get(status=Status.AWAITING_PAYMENT)
+    assert fee.payments.get().status == PaymentStatus.PENDING
+    correction = requests.get(kind=Kind.CORRECTION)
+    assert correction.scope["changes"][0]["new_value"]
+    for request in requests:
+        events = RequestEvent.objects.filter(request=request, kind=EventKind.TRANSITION)
+        events = events.order_by("pk")
+        assert events[0].to_status == Status.SUBMITTED
+        assert events.last().to_status == request.status
+        target = f"rights.rightsrequest:{request.pk}"
+        assert AuditEvent.objects.filter(action="request.submitted", target=target).exists()

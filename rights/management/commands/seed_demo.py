@@ -11,7 +11,7 @@ from portal.kernel.staff import staff_create, totp_secret
 from portal.kernel.stepup import email_device_for
 from portal.records.demo import OUT_OF_HANDLER_SCOPE, seed_business_demo
 from rights.connectors.demo import DEMO_CONNECTOR_URL, seed_connector_demo
-from rights.demo import seed_fee_demo
+from rights.demo import seed_fee_demo, seed_request_demo
 
 DEMO_CUSTOMER = "demo@example.com"
 DEMO_CUSTOMER_PASSWORD = "demo-portal-2026"
@@ -62,6 +62,7 @@ class Command(BaseCommand):
         seed_consent_demo(customer=customer, officer=officer)
         seed_fee_demo()
         seed_connector_demo()
+        filed = seed_request_demo(officer=officer)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(
             f"  Customer:        {DEMO_CUSTOMER} / {DEMO_CUSTOMER_PASSWORD} "
@@ -83,6 +84,11 @@ class Command(BaseCommand):
             f"  External system: {DEMO_CONNECTOR_URL} (start it with `make demo-connector`); "
             "e-mail subcontractor: Yamato Delivery (task mails on this console)"
         )
+        if filed:
+            self.stdout.write(
+                f"  Requests filed for the staff queue: "
+                f"{', '.join(f'{r.reference} ({r.kind}, {r.status})' for r in filed)}"
+            )
         if created:
             summary = ", ".join(f"{count} {name}" for name, count in sorted(created.items()))
             self.stdout.write(f"  Business records created: {summary}")
