@@ -207,6 +207,8 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "action_label", "actor", "subject", "target", "ip_address"]
     # The period is part of AuditSearchFilter (since / until), not a date hierarchy.
     list_filter = [AuditSearchFilter, StaffViewFilter]
+    # Part of an action or target (icontains): on PostgreSQL the trigram indexes over
+    # UPPER(action) and UPPER(target) serve it (migration portal 0019), not a btree.
     search_fields = ["action", "target"]
     list_select_related = ["actor", "subject"]
     show_full_result_count = False

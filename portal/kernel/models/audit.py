@@ -81,6 +81,8 @@ class AuditEvent(models.Model):
         verbose_name_plural = _("audit events")
         ordering = ["-id"]
         indexes = [models.Index(fields=["subject", "created_at"], name="audit_subject_time")]
+        # On PostgreSQL the audit screen's search also has trigram indexes over
+        # UPPER(action) and UPPER(target), created by migration 0019 outside this state.
         # Append-only in PostgreSQL itself, whatever the client (docs/security.md).
         triggers = append_only_triggers("audit")
 
