@@ -31,9 +31,13 @@ class KeptTrigramExtension(TrigramExtension):
 
 
 def create_indexes(apps, schema_editor):
+    """Build each index; one by the same name is dropped first: a concurrent build cut
+    short (the process killed) leaves an invalid index behind, and the migration, run
+    again, must finish the work rather than fail on the name."""
     if schema_editor.connection.vendor != "postgresql":
         return
     for name, column in INDEXES.items():
+        schema_editor.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
         schema_editor.execute(
             f'CREATE INDEX CONCURRENTLY "{name}" ON "portal_auditevent" '
             f'USING gin ((UPPER("{column}"::text)) gin_trgm_ops)'
