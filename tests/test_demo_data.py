@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import sys
 
 import pytest
 from django.core.management import call_command
@@ -128,3 +129,18 @@ def test_the_staff_queue_of_the_demo_holds_requests_in_typical_states():
         assert events.last().to_status == request.status
         target = f"rights.rightsrequest:{request.pk}"
         assert AuditEvent.objects.filter(action="request.submitted", target=target).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_logins_are_the_last_lines_after_the_demo_notices(settings, capsys):
+    """`make run` prints the demo mails on its console: the notices of the demo requests,
+    sent when the data is committed, come before the logins, which stay in sight above
+    the server's output."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    call_command("seed_demo", stdout=sys.stdout)
+    output = capsys.readouterr().out
+
+    assert "R-000001" in output[: output.index("Demo data loaded.")]  # a notice, before
+    tail = output[output.index("Demo data loaded.") :]
+    assert "officer@example.com / officer-portal-2026" in tail
+    assert "Subject:" not in tail

@@ -27,8 +27,15 @@ class Command(BaseCommand):
         "the company's services and customers with years of records."
     )
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        # The logins are printed once the data is committed: the notices of the demo
+        # requests, printed by the console mail backend on commit, come before them,
+        # so the logins stay the last lines above the server's output.
+        with transaction.atomic():
+            device, handler_device, filed, created = self._seed()
+        self._print_logins(device, handler_device, filed, created)
+
+    def _seed(self):
         customer = User.objects.filter(email__iexact=DEMO_CUSTOMER).first()
         if customer is None:
             customer = User.objects.create_user(
@@ -63,6 +70,9 @@ class Command(BaseCommand):
         seed_fee_demo()
         seed_connector_demo()
         filed = seed_request_demo(officer=officer)
+        return device, handler_device, filed, created
+
+    def _print_logins(self, device, handler_device, filed, created):
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(
             f"  Customer:        {DEMO_CUSTOMER} / {DEMO_CUSTOMER_PASSWORD} "
