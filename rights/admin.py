@@ -60,16 +60,18 @@ class RightsRequestAdmin(
     RequestFeeAdminMixin,
     admin.ModelAdmin,
 ):
+    # The deadline first after what identifies the request: beside the side menu and
+    # the filters, a laptop screen shows about five columns.
     list_display = [
         "reference",
-        "kind",
-        "regime",
         "status",
-        "subject_email",
-        "assignee",
-        "received_at",
         "due_at",
         "days_left",
+        "kind",
+        "subject_email",
+        "assignee",
+        "regime",
+        "received_at",
     ]
     list_filter = [DeadlineFilter, "status", "kind", "regime", ServiceFilter, AssigneeFilter]
     list_select_related = ["subject", "assignee", "identity"]

@@ -1,6 +1,7 @@
 """The staff queue in admin: filters, deadlines, constant queries, roles, buttons."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib import messages
@@ -329,3 +330,15 @@ def test_changing_the_regime_on_the_working_page_says_what_it_did(
     shown = " ".join(str(m) for m in response.context["messages"])
     assert "already under" in shown and "nothing changed" in shown
     assert request.events.filter(kind="regime").count() == 1
+
+
+def test_the_queue_shows_the_deadline_beside_the_reference_and_status(
+    officer_client, customer, file_request
+):
+    """On a laptop screen the admin's side menu and filters leave room for about five
+    columns: the deadline and the days left come right after the reference and the
+    status, before the customer, the assignee and the day received."""
+    file_request(customer)
+    page = officer_client.get(CHANGELIST, headers={"accept-language": "en"}).content.decode()
+    columns = re.findall(r'<th scope="col" class="[^"]*column-(\w+)', page)
+    assert columns[:4] == ["reference", "status", "due_at", "days_left"], columns
