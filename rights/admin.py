@@ -60,6 +60,10 @@ class RightsRequestAdmin(
     RequestFeeAdminMixin,
     admin.ModelAdmin,
 ):
+    class Media:
+        # The queue's days left and the working page's warnings are coloured by it.
+        css = {"all": ["css/admin-rights.css"]}
+
     # The deadline first after what identifies the request: beside the side menu and
     # the filters, a laptop screen shows about five columns.
     list_display = [

@@ -342,3 +342,17 @@ def test_the_queue_shows_the_deadline_beside_the_reference_and_status(
     page = officer_client.get(CHANGELIST, headers={"accept-language": "en"}).content.decode()
     columns = re.findall(r'<th scope="col" class="[^"]*column-(\w+)', page)
     assert columns[:4] == ["reference", "status", "due_at", "days_left"], columns
+
+
+def test_the_queue_marks_overdue_and_soon_due_requests_in_colour(
+    officer_client, customer, file_request
+):
+    """The days left are marked overdue (red) or due within three days (amber): the
+    queue's page loads the stylesheet that colours them, as the working page does."""
+    late = file_request(customer)
+    RightsRequest.objects.filter(pk=late.pk).update(due_at=timezone.now() - dt.timedelta(days=2))
+    page = officer_client.get(CHANGELIST).content.decode()
+    assert 'class="rr-overdue"' in page
+    assert "css/admin-rights" in page
+    working_page = officer_client.get(f"{CHANGELIST}{late.pk}/change/").content.decode()
+    assert working_page.count("css/admin-rights") == 1
