@@ -12,13 +12,18 @@ from portal.records.models import UsageRecord
 from rights import workflow
 from rights.choices import Kind, Status
 from rights.models import LegalHold
-from rights.retention.holds.services import hold_place
 from rights.services import request_submit
 from tests.consent_support import purpose
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.staff_support import staff_page
 from tests.factories import PASSWORD, ProfileFactory
-from tests.rights.retention_support import approve, at, customer_with_records, file_deletion
+from tests.rights.retention_support import (
+    approve,
+    at,
+    customer_with_records,
+    file_deletion,
+    litigation_hold,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -93,13 +98,7 @@ def test_releasing_a_hold_lists_the_erasures_it_lets_run(browser, live_server):
     officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
     with time_machine.travel(at(2026, 7, 1), tick=False):
         customer = customer_with_records(usage=4)
-        hold = hold_place(
-            actor=officer,
-            subject=customer,
-            categories=["usage"],
-            reason="Tokyo District Court, claim about roaming charges",
-            legal_basis="GDPR art. 17(3)(e); litigation",
-        )
+        hold = litigation_hold(officer, customer, categories=["usage"])
         approve(file_deletion(customer, categories=["usage"]), officer)
     context, staff = staff_page(browser, live_server, officer, "en")
     staff.goto(f"/admin/rights/legalhold/{hold.pk}/change/")

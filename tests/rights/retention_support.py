@@ -9,6 +9,7 @@ from django.utils import timezone
 from portal.kernel.models import Profile
 from rights import workflow
 from rights.choices import Kind, Status
+from rights.retention.holds.services import hold_place
 from rights.services import request_submit
 from tests.factories import (
     InquiryFactory,
@@ -60,3 +61,18 @@ def approve(request, officer):
     workflow.transition(request, to=Status.IN_PROGRESS, actor=officer)
     request.refresh_from_db()
     return request
+
+
+IN_COURT = "Tokyo District Court, claim about roaming charges"
+
+
+def litigation_hold(officer, customer, *, categories=None, reason=IN_COURT):
+    """A hold staff place over ``customer``'s data (``categories``, or all) for a claim
+    in court: GDPR art. 17(3)(e), the data kept until the hold is released."""
+    return hold_place(
+        actor=officer,
+        subject=customer,
+        categories=categories,
+        reason=reason,
+        legal_basis="GDPR art. 17(3)(e); litigation",
+    )

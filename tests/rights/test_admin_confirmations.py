@@ -19,11 +19,16 @@ from rights.disclosure.models import DisclosureDelivery
 from rights.models import DeferredErasure, LegalHold, RequestNotification
 from rights.requesters.models import VerificationStatus
 from rights.requesters.staff_entry import staff_request_enter
-from rights.retention.holds.services import hold_place
 from tests.consent_support import purpose
 from tests.factories import ProfileFactory
 from tests.rights.disclosure_support import customer_with_data, disclosure_in_progress
-from tests.rights.retention_support import approve, at, customer_with_records, file_deletion
+from tests.rights.retention_support import (
+    approve,
+    at,
+    customer_with_records,
+    file_deletion,
+    litigation_hold,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -319,13 +324,7 @@ def test_releasing_a_hold_shows_the_erasures_it_deferred_and_releases_nothing_ye
 ):
     with time_machine.travel(at(2026, 7, 1), tick=False):
         customer = customer_with_records(usage=4)
-        hold = hold_place(
-            actor=officer,
-            subject=customer,
-            categories=["usage"],
-            reason="Tokyo District Court, claim about roaming charges",
-            legal_basis="GDPR art. 17(3)(e); litigation",
-        )
+        hold = litigation_hold(officer, customer, categories=["usage"])
         request = file_deletion(customer, categories=["usage"])
         with django_capture_on_commit_callbacks(execute=True):
             approve(request, officer)
@@ -368,12 +367,7 @@ def test_releasing_a_hold_over_data_a_retention_period_keeps_says_it_stays_until
     usage only, and the invoices stay until the period ends."""
     with time_machine.travel(at(2026, 7, 1), tick=False):
         customer = customer_with_records(usage=3, invoices=[(2025, 4, 30)])
-        hold = hold_place(
-            actor=officer,
-            subject=customer,
-            reason="Claim about a refund",
-            legal_basis="GDPR art. 17(3)(e); litigation",
-        )
+        hold = litigation_hold(officer, customer, reason="Claim about a refund")
         request = file_deletion(customer, categories=["transactions", "usage"])
         with django_capture_on_commit_callbacks(execute=True):
             approve(request, officer)

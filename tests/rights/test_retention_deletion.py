@@ -33,7 +33,13 @@ from rights.models import (
 from rights.retention import deletion, jobs, restriction, steps
 from rights.retention.holds.services import hold_place, hold_release
 
-from .retention_support import approve, at, customer_with_records, file_deletion
+from .retention_support import (
+    approve,
+    at,
+    customer_with_records,
+    file_deletion,
+    litigation_hold,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -175,13 +181,7 @@ def test_a_staff_hold_without_end_keeps_data_through_every_run_until_released(
     deletion and over every job until staff release it."""
     with time_machine.travel(at(2026, 7, 1), tick=False):
         customer = customer_with_records(usage=4)
-        hold = hold_place(
-            actor=officer,
-            subject=customer,
-            categories=["usage"],
-            reason="Tokyo District Court, claim about roaming charges",
-            legal_basis="GDPR art. 17(3)(e); litigation",
-        )
+        hold = litigation_hold(officer, customer, categories=["usage"])
         request = file_deletion(customer, categories=["usage", "contact"])
         with django_capture_on_commit_callbacks(execute=True):
             approve(request, officer)
@@ -401,12 +401,7 @@ def test_once_a_hold_is_released_the_rule_that_still_keeps_data_is_named(
     hold; once it is released the step names the rule that keeps them, not the hold."""
     with time_machine.travel(at(2026, 7, 1), tick=False):
         customer = customer_with_records(invoices=[(2025, 4, 30)])
-        hold = hold_place(
-            actor=officer,
-            subject=customer,
-            reason="Claim about a refund",
-            legal_basis="GDPR art. 17(3)(e); litigation",
-        )
+        hold = litigation_hold(officer, customer, reason="Claim about a refund")
         request = file_deletion(customer, categories=["transactions"])
         with django_capture_on_commit_callbacks(execute=True):
             approve(request, officer)
