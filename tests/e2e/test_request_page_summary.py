@@ -35,5 +35,5 @@ def test_request_page_shows_summary_card_deadline_and_steps(page, live_server, s
 
     page.context.add_cookies([{"name": "django_language", "value": "ja", "url": live_server.url}])
     page.goto(f"/requests/{request.pk}/")
-    assert "請求の進み具合" in page.locator("main").inner_text()
+    assert "ご請求の進み具合" in page.locator("main").inner_text()
     screenshot("ja")

@@ -204,4 +204,4 @@ def test_the_review_page_labels_what_the_customer_wrote_as_theirs(stepped_up_cli
         {"delivery_method": "electronic", "details": "郵送ではなく電子でお願いします。"},
     )
     page = response.content.decode()
-    assert "請求に添えて書かれた内容" in page and "お客様情報" not in page
+    assert "ご請求に添えてお書きいただいた内容" in page and "お客様情報" not in page
