@@ -82,3 +82,48 @@ def test_the_correction_asked_on_the_request_page_joins_item_and_values_with_the
             "rights/includes/status.html", {"req": request, "changes": [change]}
         )
     assert f"<dd>{joined}</dd>" in html
+
+
+@pytest.mark.parametrize(
+    ("language", "kept", "deleted"),
+    [
+        ("ja", "委任状：letter.pdf", "2026年7月6日 に削除（判断から30日経過）"),
+        ("en", "Letter of attorney: letter.pdf", "deleted 6 Jul 2026 (30 days after"),
+    ],
+)
+def test_the_documents_sent_with_a_request_name_their_kind_with_the_languages_colon(
+    language, kept, deleted
+):
+    """The request page and the follow page list the documents as 「委任状：letter.pdf」."""
+    import datetime as dt
+    import re
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+
+    documents = [
+        SimpleNamespace(
+            get_kind_display=kind,
+            is_destroyed=destroyed,
+            destroyed_at=dt.datetime(2026, 7, 6, 12, tzinfo=dt.UTC),
+            get_destroyed_because_display=because,
+            original_name="letter.pdf",
+        )
+        for kind, destroyed, because in [
+            ({"ja": "委任状", "en": "Letter of attorney"}[language], False, ""),
+            (
+                {"ja": "本人確認書類", "en": "Identity document"}[language],
+                True,
+                {"ja": "判断から30日経過", "en": "30 days after the decision"}[language],
+            ),
+        ]
+    ]
+    with translation.override(language):
+        html = render_to_string(
+            "rights/includes/documents.html", {"documents": documents, "document_links": False}
+        )
+    text = " ".join(re.sub(r"<[^>]+>", "", html).split())
+    assert kept in text
+    assert deleted in text
+    if language == "ja":
+        assert ": " not in text and " (" not in text, text
