@@ -52,3 +52,41 @@ def test_a_year_has_no_thousands_separator(stepped_up_client, customer):
     PaymentMethodFactory(user=customer, exp_year=2030)
     page = stepped_up_client.get("/my-data/").content.decode()
     assert "2030" in page and "2,030" not in page
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+@pytest.mark.parametrize("typed", ["12/04/1988", "04/12/88"])
+def test_a_date_typed_in_another_order_than_the_one_asked_is_refused(
+    stepped_up_client, customer, language, typed
+):
+    """The forms ask for YYYY-MM-DD; 「12/04/1988」 is 12 April to some and 4 December
+    to others, so it is refused and nothing changes rather than read month first."""
+    from portal.kernel.models import Profile
+
+    before = Profile.objects.get(user=customer).date_of_birth
+    with translation.override(language):
+        response = stepped_up_client.post(
+            "/account/",
+            {"save_profile": "1", "full_name": "山田 花子", "date_of_birth": typed},
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+    assert response.status_code == 200
+    assert "date_of_birth" in response.context["profile_form"].errors
+    assert Profile.objects.get(user=customer).date_of_birth == before
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+@pytest.mark.parametrize("typed", ["1988-04-12", "1988/04/12"])
+def test_a_date_typed_year_first_is_read_as_written(stepped_up_client, customer, language, typed):
+    import datetime as dt
+
+    from portal.kernel.models import Profile
+
+    with translation.override(language):
+        response = stepped_up_client.post(
+            "/account/",
+            {"save_profile": "1", "full_name": "山田 花子", "date_of_birth": typed},
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+    assert response.status_code == 302
+    assert Profile.objects.get(user=customer).date_of_birth == dt.date(1988, 4, 12)

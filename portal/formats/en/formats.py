@@ -10,3 +10,7 @@ SHORT_DATETIME_FORMAT = DATETIME_FORMAT
 DECIMAL_SEPARATOR = "."
 THOUSAND_SEPARATOR = ","
 NUMBER_GROUPING = 3
+# Typed dates are read year first only, as the forms ask (YYYY-MM-DD, or with
+# slashes as often written in Japan); Django's defaults also read 12/04/1988
+# month first, which is 4 December to one reader and 12 April to another.
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%Y/%m/%d"]
