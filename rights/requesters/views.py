@@ -170,7 +170,14 @@ def request_form(request):
     return render(
         request,
         "rights/public/form.html",
-        {"form": form, "email": confirmation.email, "keep_days": _keep_days()},
+        {
+            "form": form,
+            "email": confirmation.email,
+            "keep_days": _keep_days(),
+            # A page that comes back cannot hold the files chosen: the browser
+            # empties file fields, so the visitor is told to choose them again.
+            "files_to_choose_again": sorted(f.name for f in request.FILES.values()),
+        },
     )
 
 

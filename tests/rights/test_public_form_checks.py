@@ -166,3 +166,33 @@ def test_staff_forms_read_an_address_typed_in_full_width_too(form, field):
 
     typed = "ｈａｎａｋｏ＠ｅｘａｍｐｌｅ．ｃｏｍ"
     assert import_string(form).base_fields[field].clean(typed) == "hanako@example.com"
+
+
+@pytest.mark.parametrize(
+    ("language", "notice"),
+    [
+        ("ja", "選択されたファイル（bar-card.pdf, letter-of-attorney.pdf）は保持されていません"),
+        ("en", "The files you chose (bar-card.pdf, letter-of-attorney.pdf) were not kept"),
+    ],
+)
+def test_a_form_sent_back_with_an_error_asks_for_the_chosen_files_again(
+    django_capture_on_commit_callbacks, language, notice
+):
+    """The browser empties file fields on a page that comes back: without a word, the
+    visitor fixes the one error shown, sends again, and only then hears that the
+    identity document is missing."""
+    response = _send(language, django_capture_on_commit_callbacks, documents_consent=None)
+    assert response.status_code == 200
+    assert RightsRequest.objects.count() == 0
+    assert notice in html.unescape(response.content.decode())
+
+
+def test_a_form_with_no_file_chosen_says_nothing_about_files(django_capture_on_commit_callbacks):
+    response = _send(
+        "en",
+        django_capture_on_commit_callbacks,
+        requester_document=None,
+        authority_document=None,
+    )
+    assert response.status_code == 200
+    assert "were not kept" not in response.content.decode()
