@@ -83,6 +83,8 @@ def test_the_mails_to_people_without_an_account_call_the_request_go_seikyu(templ
         body = render_to_string(f"emails/{template}.txt", context)
     assert not PLAIN.search(subject), subject
     assert not PLAIN.search(body), body
+    # The person asked about an agent is a customer too: 「お客様」, not 「あなた」.
+    assert "あなた" not in body, body
 
 
 def test_the_steps_of_the_progress_call_the_request_go_seikyu(customer):
