@@ -156,24 +156,39 @@ class _ServicesMixin(forms.Form):
         self.fields["services"].queryset = customer_services(self.subject)
 
 
-class DisclosureForm(_ServicesMixin, RequestForm):
+class _DeliveryMixin(forms.Form):
+    """How the answer reaches the customer. A paper answer is posted to the address
+    in the customer's account settings (``rights.disclosure.selectors.paper_address``),
+    so it cannot be asked while that address is empty: nobody could post it."""
+
+    delivery_method = forms.ChoiceField(
+        label=_("How would you like to receive it?"),
+        choices=DeliveryMethod.choices,
+        initial=DeliveryMethod.ELECTRONIC,
+        widget=forms.RadioSelect,
+    )
+
+    def clean_delivery_method(self):
+        method = self.cleaned_data["delivery_method"]
+        profile = getattr(self.subject, "profile", None) if self.subject is not None else None
+        if method == DeliveryMethod.PAPER and not (profile is not None and profile.address):
+            raise ValidationError(
+                _(
+                    "We post a paper answer to the address in your account settings, "
+                    "and none is registered yet. Add your postal code and address in "
+                    "your account settings, or choose the electronic download."
+                ),
+                code="no_postal_address",
+            )
+        return method
+
+
+class DisclosureForm(_ServicesMixin, _DeliveryMixin, RequestForm):
     kind = Kind.DISCLOSURE
-    delivery_method = forms.ChoiceField(
-        label=_("How would you like to receive it?"),
-        choices=DeliveryMethod.choices,
-        initial=DeliveryMethod.ELECTRONIC,
-        widget=forms.RadioSelect,
-    )
 
 
-class PurposeNoticeForm(RequestForm):
+class PurposeNoticeForm(_DeliveryMixin, RequestForm):
     kind = Kind.PURPOSE_NOTICE
-    delivery_method = forms.ChoiceField(
-        label=_("How would you like to receive it?"),
-        choices=DeliveryMethod.choices,
-        initial=DeliveryMethod.ELECTRONIC,
-        widget=forms.RadioSelect,
-    )
 
 
 class DeletionForm(_ServicesMixin, RequestForm):

@@ -91,3 +91,31 @@ def test_appi_art_33_2_the_postal_address_is_stored_encrypted_and_shown_where_st
     section = section[: section.index("</div>")]
     assert ADDRESS in section and "１００-０００１" in section
     assert "弁護士 佐藤 一郎" in section  # the requester, to whom the answer goes
+
+
+@pytest.mark.parametrize("kind", ["disclosure", "purpose_notice"])
+def test_appi_art_33_2_a_customer_without_an_address_cannot_ask_for_paper(
+    stepped_up_client, customer, kind
+):
+    """A paper answer goes to the address in the account settings: without one, the
+    request was filed and nobody could post the answer."""
+    assert not customer.profile.address
+    response = stepped_up_client.post(
+        f"/requests/new/{kind}/", {"delivery_method": "paper", "step": "review"}
+    )
+    assert response.status_code == 200
+    assert "delivery_method" in response.context["form"].errors
+    assert "ご住所がまだ登録されていません" in html.unescape(response.content.decode())
+    assert not RightsRequest.objects.exists()
+
+
+def test_appi_art_33_2_a_customer_with_an_address_may_ask_for_paper(stepped_up_client, customer):
+    from tests.intake_support import file_through_review
+
+    customer.profile.postal_code, customer.profile.address = "150-0002", ADDRESS
+    customer.profile.save()
+    response = file_through_review(
+        stepped_up_client, "/requests/new/disclosure/", {"delivery_method": "paper"}
+    )
+    assert response.status_code == 302
+    assert RightsRequest.objects.get().delivery_method == "paper"

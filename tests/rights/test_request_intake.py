@@ -185,6 +185,9 @@ def test_every_kind_goes_through_the_review_before_anything_is_filed(
     stepped_up_client, customer, django_capture_on_commit_callbacks
 ):
     recipient = recipients()["delivery"]
+    # A paper answer is posted to the address in the account settings.
+    customer.profile.postal_code, customer.profile.address = "150-0002", "東京都渋谷区渋谷2-21-1"
+    customer.profile.save()
     valid = {
         Kind.DISCLOSURE: {"delivery_method": "paper"},
         Kind.PURPOSE_NOTICE: {"delivery_method": "electronic"},
