@@ -227,3 +227,14 @@ def test_a_stale_page_gets_the_reason_in_plain_words(
     shown = [str(m) for m in response.context["messages"]]
     assert "This request is closed: its thread takes no more messages." in shown
     assert not closed.messages.exists()
+
+
+def test_the_request_list_heads_its_date_column_as_a_date(stepped_up_client, customer):
+    """The list shows the day a request was received, so its column says 「受付日」,
+    not 「受付日時」 (the request page, which shows the time too, keeps that)."""
+    from rights.services import request_submit
+
+    request_submit(subject=customer, requester=customer, kind="disclosure")
+    page = stepped_up_client.get("/requests/").content.decode()
+    assert '<th scope="col">受付日</th>' in page
+    assert "受付日時" not in page
