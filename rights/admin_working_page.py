@@ -8,6 +8,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from portal.kernel.roles import working_staff
+
 from . import correction, stop_decisions
 from .choices import Kind, Regime, RejectionGround, Status
 from .models import RightsRequest
@@ -35,7 +37,7 @@ class RegimeForm(forms.Form):
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(
         label=_("Assignee"),
-        queryset=User.objects.filter(is_staff=True, is_active=True).order_by("email"),
+        queryset=working_staff(User.objects.all()).order_by("email"),
         required=False,
     )
 

@@ -16,7 +16,7 @@ from portal.kernel.audit import audit_log
 from portal.kernel.emails import send_templated_email
 from portal.kernel.models import OutboxMessage
 from portal.kernel.outbox import enqueue
-from portal.kernel.roles import PRIVACY_OFFICER
+from portal.kernel.roles import PRIVACY_OFFICER, WORKING_ROLES, staff_role
 
 from . import api_events, deadlines
 from .choices import Channel, EventKind, Regime, Status
@@ -215,6 +215,14 @@ def request_assign(*, requests, assignee, actor, http_request=None) -> int:
                 continue
             if assignee is not None and assignee.pk == locked.subject_id:
                 raise ValidationError(_("Staff may not process a request about themselves."))
+            if assignee is not None and staff_role(assignee) not in WORKING_ROLES:
+                raise ValidationError(
+                    _(
+                        "%(who)s does not work on requests (auditors only read). "
+                        "Nothing was assigned."
+                    )
+                    % {"who": assignee.email}
+                )
             visible = RightsRequest.objects.visible_to(assignee) if assignee else None
             if visible is not None and not visible.filter(pk=locked.pk).exists():
                 raise ValidationError(

@@ -87,3 +87,21 @@ def staff_role(user) -> str | None:
 
 
 ROLES_BY_PRECEDENCE = [PRIVACY_OFFICER, AUDITOR, SERVICE_HANDLER]
+
+#: Roles whose members answer requests (auditors only read).
+WORKING_ROLES = (PRIVACY_OFFICER, SERVICE_HANDLER)
+
+
+def working_staff(users):
+    """The members of ``users`` whose role lets them work on requests (see staff_role)."""
+    from django.db.models import Q
+
+    return (
+        users.filter(is_active=True, is_staff=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(groups__name=PRIVACY_OFFICER)
+            | (Q(groups__name=SERVICE_HANDLER) & ~Q(groups__name=AUDITOR))
+        )
+        .distinct()
+    )

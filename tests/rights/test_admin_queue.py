@@ -278,6 +278,35 @@ def test_a_request_is_not_assigned_to_a_handler_who_cannot_open_it(
     assert own.assignee == handler
 
 
+def test_a_request_is_assigned_only_to_staff_who_may_work_on_it(
+    officer_client, auditor, customer, file_request
+):
+    """An auditor reads everything and changes nothing; staff without a role see
+    nothing: neither can answer a request, so neither is offered nor accepted."""
+    from rights.admin_working_page import AssignForm
+
+    roleless = UserFactory(is_staff=True)
+    request = file_request(customer)
+    offered = list(AssignForm().fields["assignee"].queryset)
+    assert auditor not in offered and roleless not in offered
+
+    officer_client.cookies["django_language"] = "en"
+    for who in (auditor, roleless):
+        officer_client.post(f"{CHANGELIST}{request.pk}/assign/", {"assignee": who.pk})
+        officer_client.post(
+            CHANGELIST,
+            {
+                "action": "assign_selected",
+                "_selected_action": [request.pk],
+                "assignee": who.pk,
+                "apply": "1",
+            },
+        )
+    request.refresh_from_db()
+    assert request.assignee is None
+    assert not RequestEvent.objects.filter(kind="assignment").exists()
+
+
 @pytest.mark.parametrize("typed", ["{ref}", "{ref_lower}", "R{pk}", "Ｒ－{padded}", " {ref} "])
 def test_the_queue_finds_a_request_by_the_reference_shown_everywhere(
     officer_client, customer, file_request, typed
