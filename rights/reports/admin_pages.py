@@ -224,7 +224,9 @@ class StatisticsForm(forms.Form):
 
 def statistics_view(request):
     _check(request, all_services=True)
-    form = StatisticsForm(request.GET or {"rows": "age_band", "cols": "gender"})
+    # The page as first shown (and its CSV link) is the default table.
+    params = {key: value for key, value in request.GET.items() if key != "format"}
+    form = StatisticsForm(params or {"rows": "age_band", "cols": "gender"})
     table = None
     if form.is_valid():
         k = max(form.cleaned_data.get("k") or 0, settings.STATISTICS_MIN_CELL, 2)
@@ -253,7 +255,7 @@ def statistics_view(request):
             table=table,
             grid=_grid(table, form.cleaned_data) if table else None,
             col_labels=_col_labels(table, form.cleaned_data) if table else None,
-            csv_url=f"?{urlencode({**request.GET.dict(), 'format': 'csv'})}",
+            csv_url=f"?{urlencode({**form.data, 'format': 'csv'})}",
         ),
     )
 

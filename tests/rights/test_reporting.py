@@ -237,6 +237,19 @@ def test_statistics_page_is_for_officers_and_auditors_only(client, handler, offi
     assert client.get("/admin/reports/").status_code == 200
 
 
+def test_the_csv_link_of_the_statistics_page_as_first_shown_downloads_that_table(
+    officer_client,
+):
+    _customers(10, born=dt.date(1990, 5, 1), gender="female")
+    with time_machine.travel(NOW, tick=False):
+        page = officer_client.get("/admin/reports/statistics/")
+        csv_file = officer_client.get("/admin/reports/statistics/" + page.context["csv_url"])
+    assert csv_file["Content-Type"].startswith("text/csv")
+    lines = csv_file.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("age_band \\ gender,")
+    assert lines[-1].split(",")[-1] == "10"
+
+
 def test_staff_cannot_publish_cells_smaller_than_the_configured_minimum(officer_client, settings):
     """STATISTICS_MIN_CELL is the smallest cell ever published: a smaller k typed on the
     page (or in the CSV link) is refused, and three customers are not shown as a 3."""
