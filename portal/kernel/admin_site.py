@@ -61,10 +61,18 @@ class PortalAdminAuthenticationForm(LoginThrottleMixin, OTPAdminAuthenticationFo
             raise
 
 
-def _requires_role_and_permission(view, permission: str):
+def _may_open(user, permission: str, allowed) -> bool:
+    return (
+        staff_role(user) is not None
+        and user.has_perm(permission)
+        and (allowed is None or allowed(user))
+    )
+
+
+def _requires_role_and_permission(view, permission: str, allowed=None):
     @functools.wraps(view)
     def checked(request, *args, **kwargs):
-        if staff_role(request.user) is None or not request.user.has_perm(permission):
+        if not _may_open(request.user, permission, allowed):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -114,21 +122,25 @@ class PortalAdminSite(OTPAdminSite):
             admin_class = _with_mixin(admin_class, mixin)
         return super().register(model_or_iterable, admin_class, **options)
 
-    def register_view(self, route: str, view, *, name: str, title, permission: str, listed=True):
+    def register_view(
+        self, route: str, view, *, name: str, title, permission: str, listed=True, allowed=None
+    ):
         """Serve ``view`` at /admin/<route> behind the OTP login, as ``admin:<name>``.
 
-        Only staff with a role who hold ``permission`` reach it (others get a
-        403, whether or not the link is listed); the view itself narrows what
-        it shows to the staff member's services.
+        Only staff with a role who hold ``permission`` (and for whom ``allowed(user)``,
+        when given, is true) reach it and see its link; others get a 403, whether
+        or not the link is listed. The view itself narrows what it shows to the
+        staff member's services.
         """
         self._extra_views.append(
             {
                 "route": route,
-                "view": _requires_role_and_permission(view, permission),
+                "view": _requires_role_and_permission(view, permission, allowed),
                 "name": name,
                 "title": title,
                 "permission": permission,
                 "listed": listed,
+                "allowed": allowed,
             }
         )
 
@@ -148,8 +160,6 @@ class PortalAdminSite(OTPAdminSite):
         context["extra_views"] = [
             {"title": entry["title"], "url": reverse(f"{self.name}:{entry['name']}")}
             for entry in self._extra_views
-            if entry["listed"]
-            and staff_role(request.user) is not None
-            and request.user.has_perm(entry["permission"])
+            if entry["listed"] and _may_open(request.user, entry["permission"], entry["allowed"])
         ]
         return context

@@ -125,6 +125,7 @@ def dashboard_view(request):
             kinds=kind_rows,
             services=services,
             assignees=assignees,
+            may_see_statistics=sees_all_services(request.user),
         ),
     )
 
@@ -317,4 +318,5 @@ def register(site):
     site.register_view(
         "reports/statistics/", statistics_view, name="reports_statistics",
         title=gettext_lazy("Anonymised statistics"), permission=VIEW_PERMISSION,
+        allowed=sees_all_services,
     )  # fmt: skip

@@ -232,9 +232,13 @@ def test_statistics_page_is_for_officers_and_auditors_only(client, handler, offi
     from tests.rights.test_admin_queue import _login
 
     assert officer_client.get("/admin/reports/statistics/").status_code == 200
+    assert "/admin/reports/statistics/" in officer_client.get("/admin/").content.decode()
     _login(client, handler)
     assert client.get("/admin/reports/statistics/").status_code == 403
     assert client.get("/admin/reports/").status_code == 200
+    # and no link leads a handler to that refusal
+    assert "/admin/reports/statistics/" not in client.get("/admin/").content.decode()
+    assert "/admin/reports/statistics/" not in client.get("/admin/reports/").content.decode()
 
 
 def test_the_csv_link_of_the_statistics_page_as_first_shown_downloads_that_table(
