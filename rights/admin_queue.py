@@ -6,6 +6,7 @@ The paginator is the one of every large change list (``portal.kernel.admin_lists
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +19,13 @@ from .selectors import staff_services
 User = get_user_model()
 
 __all__ = ["AssigneeFilter", "CappedCountPaginator", "DeadlineFilter", "ServiceFilter"]
+
+
+def _pk(value: str) -> int:
+    """A filter's id typed in the address, or the admin's "cannot apply this filter"."""
+    if not value.isascii() or not value.isdigit() or not 0 < int(value) < 2**63:
+        raise IncorrectLookupParameters(value)
+    return int(value)
 
 
 class DeadlineFilter(admin.SimpleListFilter):
@@ -47,7 +55,7 @@ class ServiceFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(services__pk=self.value())
+            return queryset.filter(services__pk=_pk(self.value()))
         return queryset
 
 
@@ -66,5 +74,5 @@ class AssigneeFilter(admin.SimpleListFilter):
         if value == "me":
             return queryset.filter(assignee=request.user)
         if value:
-            return queryset.filter(assignee_id=value)
+            return queryset.filter(assignee_id=_pk(value))
         return queryset

@@ -307,6 +307,21 @@ def test_a_request_is_assigned_only_to_staff_who_may_work_on_it(
     assert not RequestEvent.objects.filter(kind="assignment").exists()
 
 
+@pytest.mark.parametrize("typed", ["abc", "99999999999999999999"])
+@pytest.mark.parametrize("param", ["assignee", "service"])
+def test_a_mistyped_filter_in_the_queue_address_is_not_a_server_error(
+    officer_client, officer, customer, file_request, param, typed
+):
+    from portal.kernel.models import Service
+
+    Service.objects.create(code="mobile", name="Mobile", responsible=officer)
+    file_request(customer)
+    response = officer_client.get(CHANGELIST, {param: typed})
+    # The admin's answer to a filter it cannot apply: the list without it, flagged ?e=1.
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")
+
+
 @pytest.mark.parametrize("typed", ["{ref}", "{ref_lower}", "R{pk}", "Ｒ－{padded}", " {ref} "])
 def test_the_queue_finds_a_request_by_the_reference_shown_everywhere(
     officer_client, customer, file_request, typed
