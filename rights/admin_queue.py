@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from portal.kernel.admin_lists import CappedCountPaginator
 from portal.kernel.models import Service
 
-from .models import RightsRequest
 from .selectors import staff_services
 
 User = get_user_model()
@@ -37,9 +36,9 @@ class DeadlineFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "overdue":
-            return queryset & RightsRequest.objects.overdue()
+            return queryset.overdue()
         if self.value() == "due7":
-            return queryset & RightsRequest.objects.due_within(7)
+            return queryset.due_within(7)
         return queryset
 
 

@@ -134,7 +134,7 @@ class HoldStatusFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         today = timezone.localdate()
         if self.value() == "active":
-            return queryset & LegalHold.objects.active()
+            return queryset.active()
         if self.value() == "upcoming":
             return queryset.filter(released_at__isnull=True, starts_on__gt=today)
         if self.value() == "released":

@@ -4,6 +4,7 @@ import datetime as dt
 import re
 
 import pytest
+import time_machine
 from django.contrib import messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -305,6 +306,30 @@ def test_a_request_is_assigned_only_to_staff_who_may_work_on_it(
     request.refresh_from_db()
     assert request.assignee is None
     assert not RequestEvent.objects.filter(kind="assignment").exists()
+
+
+@pytest.mark.parametrize("query", ["deadline=overdue", "deadline=due7", "_facets=True"])
+def test_a_handler_filters_their_queue_by_deadline_and_shows_counts(
+    client, handler, customer, query
+):
+    """The dashboard's "overdue" and "due within 7 days" open these addresses."""
+    from portal.kernel.models import Service
+    from rights.services import request_submit
+
+    mine = Service.objects.create(code="mine", name="Mine", responsible=handler)
+    now = timezone.now()
+    with time_machine.travel(now - dt.timedelta(days=30)):
+        late = request_submit(
+            subject=customer, requester=customer, kind="deletion", services=[mine]
+        )
+    soon = request_submit(subject=customer, requester=customer, kind="deletion", services=[mine])
+    RightsRequest.objects.filter(pk=soon.pk).update(due_at=now + dt.timedelta(days=3))
+    _login(client, handler)
+    response = client.get(f"{CHANGELIST}?{query}")
+    assert response.status_code == 200
+    shown = {r.pk for r in response.context["cl"].result_list}
+    expected = {"deadline=overdue": {late.pk}, "deadline=due7": {soon.pk}}
+    assert shown == expected.get(query, {late.pk, soon.pk})
 
 
 @pytest.mark.parametrize("typed", ["abc", "99999999999999999999"])

@@ -128,6 +128,17 @@ def test_a_hold_that_starts_later_is_not_shown_in_force(officer_client, officer,
     assert list(active.context["cl"].result_list) == []
 
 
+@pytest.mark.parametrize("query", ["state=active", "_facets=True"])
+def test_a_handler_filters_the_holds_in_force(client, handler, officer, customer, query):
+    from rights.retention.holds.services import hold_place
+    from tests.rights.test_admin_queue import _login
+
+    hold_place(actor=officer, reason="Claim", legal_basis="Court order", subject=customer)
+    _login(client, handler)
+    response = client.get(f"/admin/rights/legalhold/?{query}")
+    assert response.status_code == 200
+
+
 def test_a_hold_that_would_keep_nothing_is_refused_with_a_message(officer_client, customer):
     officer_client.cookies["django_language"] = "en"
     form = {
