@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from ..audit import audit_log
 from ..models import ApiClient, ApiKey, CallbackAttempt, CallbackDelivery
 from ..models.api import SCOPES
 from . import callbacks
@@ -68,6 +69,26 @@ class ApiClientAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # a client that filed requests stays; deactivate it instead
 
+    def save_related(self, request, form, formsets, change):
+        # After the services are saved: the event names what the client may reach now.
+        super().save_related(request, form, formsets, change)
+        client = form.instance
+        if change and not form.changed_data:
+            return
+        audit_log(
+            action="api.client_changed" if change else "api.client_created",
+            actor=request.user,
+            target=client,
+            request=request,
+            details={
+                "changed": sorted(form.changed_data),
+                "scopes": list(client.scopes or []),
+                "services": sorted(client.services.values_list("code", flat=True)),
+                "all_services": client.all_services,
+                "is_active": client.is_active,
+            },
+        )
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if obj.callback_url and not obj.callback_secret:
@@ -106,6 +127,20 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # revoked, never deleted: the audit trail names it
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if form.changed_data:
+            audit_log(
+                action="api.key_changed",
+                actor=request.user,
+                target=obj,
+                request=request,
+                details={
+                    "changed": sorted(form.changed_data),
+                    "expires_at": obj.expires_at.isoformat() if obj.expires_at else None,
+                },
+            )
 
     @admin.action(description=_("Revoke the selected keys"), permissions=["change"])
     def revoke(self, request, queryset):
