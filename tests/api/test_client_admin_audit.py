@@ -53,3 +53,9 @@ def test_changing_a_keys_expiry_is_audited(officer_client, officer):
     )
     event = AuditEvent.objects.get(action="api.key_changed")
     assert event.actor == officer and "expires_at" in event.details["changed"]
+
+
+def test_the_scopes_are_labelled_like_the_other_fields(officer_client):
+    officer_client.cookies["django_language"] = "en"
+    page = officer_client.get("/admin/portal/apiclient/add/").content.decode()
+    assert ">Scopes:</" in page and ">scopes:</" not in page

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from ..audit import audit_log
@@ -27,7 +28,7 @@ class ApiKeyInline(admin.TabularInline):
 
 class ApiClientForm(forms.ModelForm):
     scopes = forms.MultipleChoiceField(
-        label=_("scopes"),
+        label=capfirst(_("scopes")),
         choices=list(SCOPES.items()),
         required=False,
         widget=forms.CheckboxSelectMultiple,
