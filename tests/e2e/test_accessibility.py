@@ -7,14 +7,13 @@ The checks run on the pages as served (CSP on): axe-core comes from the
 axe-playwright-python wheel, and the test asserts the browser asked no other host.
 """
 
-import re
 from urllib.parse import urlparse
 
 import pytest
-from django.core import mail
 
 from rights.services import request_submit
 from tests.consent_support import recipients
+from tests.e2e.customer_support import code_in_last_mail
 from tests.factories import PASSWORD, ProfileFactory, RegistrationFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -58,10 +57,6 @@ class Pages:
         assert focused == "error-summary", f"{label}: focus on {focused!r}"
 
 
-def _code() -> str:
-    return re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
-
-
 def _anonymous_pages(pages: Pages) -> None:
     page = pages.page
     for path in ("/", "/privacy/", "/fees/"):
@@ -79,9 +74,9 @@ def _anonymous_pages(pages: Pages) -> None:
     pages.error_state("main form button[type=submit]", "public start, empty")
     page.fill("input[name=email]", f"visitor-{pages.language}@example.com")
     pages.submit("main form button[type=submit]", "public code page")
-    page.fill("input[name=code]", "000000" if _code() != "000000" else "111111")
+    page.fill("input[name=code]", "000000" if code_in_last_mail() != "000000" else "111111")
     pages.error_state("main form button[type=submit]", "public code, wrong code")
-    page.fill("input[name=code]", _code())
+    page.fill("input[name=code]", code_in_last_mail())
     pages.submit("main form button[type=submit]", "public request form")
     page.select_option("select[name=kind]", "deletion")
     pages.error_state("main form button[type=submit]", "public request form, empty deletion")
@@ -99,7 +94,7 @@ def _customer_pages(pages: Pages, customer) -> None:
     pages.error_state("button[name=verify]", "step-up, wrong code")
     with page.expect_navigation():
         page.locator("button[name=send]").click()
-    page.fill("input[name=token]", _code())
+    page.fill("input[name=token]", code_in_last_mail())
     pages.submit("button[name=verify]", "my data")
 
     pages.visit("/account/")

@@ -12,6 +12,7 @@ from rights.choices import Channel, Status
 from rights.models import RightsRequest
 from rights.requesters.models import Capacity, VerificationStatus
 from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.customer_support import code_in_last_mail
 from tests.e2e.test_fee_flow import _staff_page
 from tests.factories import PASSWORD, ProfileFactory
 
@@ -21,16 +22,12 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PARENT = "parent@example.com"
 
 
-def _code_from_mail() -> str:
-    return re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
-
-
 def _confirm_address(page, email):
     page.goto("/requests/start/")
     page.fill("input[name=email]", email)
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/requests/start/code/")
-    page.fill("input[name=code]", _code_from_mail())
+    page.fill("input[name=code]", code_in_last_mail())
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/requests/start/request/")
 

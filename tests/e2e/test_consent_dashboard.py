@@ -3,20 +3,16 @@
 import re
 
 import pytest
-from django.core import mail
 
 from consent import services
 from consent.models import ConsentRecord
 from tests.consent_support import new_policy_version, recipients
+from tests.e2e.customer_support import code_in_last_mail
 from tests.factories import PASSWORD, ProfileFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
-
-
-def _code_in_last_mail() -> str:
-    return re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
 
 
 def _log_in(page, user):
@@ -31,7 +27,7 @@ def _step_up(page):
     page.wait_for_url("**/accounts/code/**")
     with page.expect_navigation():
         page.locator("button[name=send]").click()
-    page.fill("input[name=token]", _code_in_last_mail())
+    page.fill("input[name=token]", code_in_last_mail())
     page.locator("button[name=verify]").click()
 
 

@@ -3,13 +3,13 @@
 import re
 
 import pytest
-from django.core import mail
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.kernel.staff import staff_create
 from rights.choices import PaymentStatus, Status
 from rights.models import RightsRequest
 from tests.conftest import totp_code
+from tests.e2e.customer_support import customer_at
 from tests.factories import PASSWORD, ProfileFactory
 from tests.formats_support import shown_date
 from tests.rights.fee_support import publish
@@ -19,18 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def _customer_files_disclosure(page, email):
     """Log in, pass the e-mail code check on the disclosure form, and file it."""
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", email)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.locator("main form button[type=submit]").click()
-    page.goto("/requests/new/disclosure/")
-    with page.expect_navigation():
-        page.locator("button[name=send]").click()
-    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
-    page.fill("input[name=token]", code)
-    page.locator("button[name=verify]").click()
-    page.wait_for_url("**/requests/new/disclosure/")
+    customer_at(page, email, "/requests/new/disclosure/")
     assert page.locator("a[href='/fees/']").count() >= 1  # told of the fee before filing
     page.check("input[name=delivery_method][value=electronic]")
     with page.expect_navigation():

@@ -4,30 +4,20 @@ import datetime as dt
 import re
 
 import pytest
-from django.core import mail
 from django.utils import timezone
 
 from rights import deadlines
 from rights.models import RequestMessage, RightsRequest
 from rights.paging import REQUESTS_PER_PAGE, THREAD_PER_PAGE
 from rights.services import request_submit
-from tests.factories import PASSWORD, ProfileFactory
+from tests.e2e.customer_support import customer_at
+from tests.factories import ProfileFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _logs_in_and_steps_up(page, email):
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", email)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.locator("main form button[type=submit]").click()
-    page.goto("/requests/")
-    with page.expect_navigation():
-        page.locator("button[name=send]").click()
-    page.fill("input[name=token]", re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1))
-    page.locator("button[name=verify]").click()
-    page.wait_for_url("**/requests/")
+    customer_at(page, email, "/requests/")
 
 
 def test_page_two_of_the_request_list_and_of_a_thread(page, live_server, screenshot, axe_check):

@@ -1,16 +1,11 @@
 """The demo customer logs in, passes the code step and sees their data in Japanese and English."""
 
-import re
-
 import pytest
-from django.core import mail
 from django.core.management import call_command
 
+from tests.e2e.customer_support import code_in_last_mail
+
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _code_in_last_mail() -> str:
-    return re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
 
 
 def test_demo_customer_sees_their_data_in_both_languages(page, screenshot):
@@ -26,7 +21,7 @@ def test_demo_customer_sees_their_data_in_both_languages(page, screenshot):
     page.wait_for_url("**/accounts/code/**")
     with page.expect_navigation():
         page.locator("button[name=send]").click()
-    page.fill("input[name=token]", _code_in_last_mail())
+    page.fill("input[name=token]", code_in_last_mail())
     page.locator("button[name=verify]").click()
     page.wait_for_url("**/my-data/")
 

@@ -1,22 +1,16 @@
 """The customer's pages on a phone (390 px wide): wide tables scroll inside their own
 box, which the keyboard can reach, and the page itself never scrolls sideways."""
 
-import re
-
 import pytest
-from django.core import mail
 
 from rights.services import request_submit
 from tests.consent_support import recipients
-from tests.factories import PASSWORD, ProfileFactory
+from tests.e2e.customer_support import customer_at
+from tests.factories import ProfileFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PHONE = {"width": 390, "height": 844}
-
-
-def _code_in_last_mail() -> str:
-    return re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
 
 
 def _page_width(page) -> tuple[int, int]:
@@ -39,18 +33,7 @@ def test_wide_tables_scroll_in_their_own_reachable_box_on_a_phone(
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", customer.email)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.locator("main form button[type=submit]").click()
-    page.goto("/consent/")
-    page.wait_for_url("**/accounts/code/**")
-    with page.expect_navigation():
-        page.locator("button[name=send]").click()
-    page.fill("input[name=token]", _code_in_last_mail())
-    page.locator("button[name=verify]").click()
-    page.wait_for_url("**/consent/")
+    customer_at(page, customer.email, "/consent/")
 
     # A consent given here is a record with empty cells (no policy version) in
     # the wide table of consent records on "my data".

@@ -6,10 +6,7 @@ The address, the code and the request are typed; the identity document is chosen
 the file dialog opened with the keyboard; the request is sent with Enter.
 """
 
-import re
-
 import pytest
-from django.core import mail
 from django.test import Client
 from django.utils import translation
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -21,6 +18,7 @@ from rights.requesters.follow_links import follow_token
 from rights.requesters.verification import identity_match_subject
 from rights.services import request_submit
 from tests.e2e.conftest import ARTIFACTS, tab_to
+from tests.e2e.customer_support import code_in_last_mail
 from tests.factories import PASSWORD, ProfileFactory
 from tests.rights.identity_support import PDF, file_public_request
 
@@ -29,10 +27,6 @@ AGENT = "agent@lawyers.example"
 pytestmark = pytest.mark.django_db(transaction=True)
 
 LOCALES = {"ja": "ja-JP", "en": "en-US"}
-
-
-def _code() -> str:
-    return re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
 
 
 def _shown(language: str, text: str) -> str:
@@ -79,7 +73,7 @@ def test_the_public_form_is_filed_with_the_keyboard_only(
     _enter(page)
     axe_check(page, f"public code page [{language}]")
     tab_to(page, "input[name=code]")
-    page.keyboard.type(_code())
+    page.keyboard.type(code_in_last_mail())
     _enter(page)
     assert page.url.endswith("/requests/start/request/")
     axe_check(page, f"public request form [{language}]")
@@ -119,7 +113,7 @@ def test_the_public_form_is_filed_with_the_keyboard_only(
     tab_to(page, "main button[name=send]")
     _enter(page)
     tab_to(page, "main input[name=code]")
-    page.keyboard.type(_code())
+    page.keyboard.type(code_in_last_mail())
     _enter(page)
     status = page.locator("#status-title").locator("xpath=..").inner_text()
     assert _shown(language, "paused while we check the documents you sent") in status, status

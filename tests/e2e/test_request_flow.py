@@ -11,28 +11,15 @@ from rights.choices import Status
 from rights.models import RightsRequest
 from tests.conftest import totp_code
 from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.customer_support import customer_at
 from tests.e2e.staff_support import confirm
 from tests.factories import PASSWORD, ProfileFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _code_in_last_mail() -> str:
-    return re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
-
-
 def _customer_logs_in_and_steps_up(page, email):
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", email)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.locator("main form button[type=submit]").click()
-    page.goto("/requests/new/correction/")
-    with page.expect_navigation():
-        page.locator("button[name=send]").click()
-    page.fill("input[name=token]", _code_in_last_mail())
-    page.locator("button[name=verify]").click()
-    page.wait_for_url("**/requests/new/correction/")
+    customer_at(page, email, "/requests/new/correction/")
 
 
 def _staff_logs_in(page, officer):

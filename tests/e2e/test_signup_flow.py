@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 
 from portal.kernel.models import User
+from tests.e2e.customer_support import code_in_last_mail
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -14,10 +15,6 @@ PASSWORD = "browser-test-secret-51"
 
 def _path_in_last_mail() -> str:
     return re.search(r"https?://[^/\s]+(/\S+)", mail.outbox[-1].body).group(1)
-
-
-def _code_in_last_mail() -> str:
-    return re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
 
 
 def test_signup_login_and_step_up_in_both_languages(page, screenshot):
@@ -47,7 +44,7 @@ def test_signup_login_and_step_up_in_both_languages(page, screenshot):
     with page.expect_navigation():
         page.locator("button[name=send]").click()
     assert len(mail.outbox) == 2
-    page.fill("input[name=token]", _code_in_last_mail())
+    page.fill("input[name=token]", code_in_last_mail())
     page.locator("button[name=verify]").click()
     page.wait_for_url("**/account/")
     assert page.locator("input[name=full_name]").input_value() == "鈴木 健二"

@@ -3,10 +3,7 @@
 APPI art. 35(1), GDPR art. 21(3): after approval, marketing use stops at once.
 """
 
-import re
-
 import pytest
-from django.core import mail
 
 from consent import services as consent
 from consent.models import ConsentRecord
@@ -16,6 +13,7 @@ from rights.services import request_submit
 from rights.workflow import transition
 from tests.consent_support import purpose
 from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.customer_support import customer_at
 from tests.e2e.staff_support import confirm, staff_page
 from tests.factories import PASSWORD, ProfileFactory
 
@@ -57,18 +55,7 @@ def test_staff_stop_marketing_and_the_customer_sees_the_stop(
     staff.screenshot(path=str(ARTIFACTS / "stop-staff-after.png"), full_page=True)
     staff_context.close()
 
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", customer.email)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.locator("main form button[type=submit]").click()
-    page.goto("/consent/")
-    page.wait_for_url("**/accounts/code/**")
-    with page.expect_navigation():
-        page.locator("button[name=send]").click()
-    page.fill("input[name=token]", re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1))
-    page.locator("button[name=verify]").click()
-    page.wait_for_url("**/consent/")
+    customer_at(page, customer.email, "/consent/")
     stops = page.locator("section[aria-labelledby=restrictions-title]")
     assert request.reference in stops.inner_text()
     screenshot("consent-stops")
