@@ -4,10 +4,12 @@ import uuid
 
 import pgtrigger
 import pytest
+import time_machine
 from django.core import mail
 from django.db import connection
 from django.db.backends.signals import connection_created
 from django.test import TransactionTestCase
+from django.utils import timezone
 from hypothesis import settings as hypothesis_settings
 
 from portal.kernel.celery import app as celery_app
@@ -190,6 +192,19 @@ def stepped_up_client(client, customer, django_capture_on_commit_callbacks):
     response = client.post("/accounts/code/", {"token": last_code(), "verify": "1"})
     assert response.status_code == 302, response.content
     return client
+
+
+@pytest.fixture
+def still_clock():
+    """The clock stopped for a test that compares the queries of two page loads.
+
+    A session writes its last-seen time at most once a minute
+    (``portal.kernel.middleware.LAST_SEEN_RESOLUTION``): on a slow run a minute
+    can pass between the two loads, and one of them would count a session
+    write the other does not. Ask for it before the logged-in client.
+    """
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        yield traveller
 
 
 __all__ = ["UserFactory"]

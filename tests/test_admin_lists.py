@@ -51,7 +51,13 @@ def _users(n: int) -> None:
 
 
 @pytest.mark.parametrize(("url", "add"), [(CONSENTS, _consents), (USERS, None)])
-def test_large_change_lists_cost_the_same_at_1_and_1000_rows(officer_client, customer, url, add):  # noqa: F811
+def test_large_change_lists_cost_the_same_at_1_and_1000_rows(
+    still_clock,
+    officer_client,  # noqa: F811
+    customer,
+    url,
+    add,
+):
     if add is not None:
         add(customer, 1)
     _queries(officer_client, url)  # warm up the session and caches

@@ -75,7 +75,9 @@ def _count(client, page: str) -> int:
     return len(queries)
 
 
-def test_every_customer_page_costs_the_same_at_1_and_1000_records(stepped_up_client, customer):
+def test_every_customer_page_costs_the_same_at_1_and_1000_records(
+    still_clock, stepped_up_client, customer
+):
     recipients()
     service = ServiceFactory(code="video")
     RegistrationFactory(user=customer, service=service)

@@ -92,7 +92,7 @@ def _get(client, url):
 
 
 def test_the_request_list_costs_the_same_at_one_request_and_at_a_thousand(
-    stepped_up_client, customer
+    still_clock, stepped_up_client, customer
 ):
     _bulk_requests(customer, 1)
     _one, one_queries, _sql = _get(stepped_up_client, LIST)
@@ -146,7 +146,7 @@ def test_the_page_links_are_in_japanese(stepped_up_client, customer):
 
 
 def test_the_thread_costs_the_same_at_one_message_and_at_a_thousand(
-    stepped_up_client, customer, file_request
+    still_clock, stepped_up_client, customer, file_request
 ):
     request = file_request(customer)
     url = f"/requests/{request.pk}/"
