@@ -14,11 +14,10 @@ from consent.models import ConsentRecord, ProcessingRestriction
 from portal.kernel.models import AuditEvent, Profile
 from portal.records.models import UsageRecord
 from rights import workflow
-from rights.choices import Kind, RejectionGround, Status
+from rights.choices import DeliveryMethod, Kind, RejectionGround, Status
 from rights.disclosure.models import DisclosureDelivery
 from rights.models import DeferredErasure, LegalHold, RequestNotification
 from rights.requesters.models import VerificationStatus
-from rights.requesters.staff_entry import staff_request_enter
 from tests.consent_support import purpose
 from tests.factories import ProfileFactory
 from tests.rights.disclosure_support import customer_with_data, disclosure_in_progress
@@ -29,6 +28,7 @@ from tests.rights.retention_support import (
     file_deletion,
     litigation_hold,
 )
+from tests.rights.staff_entry_support import entered_from_a_letter
 
 pytestmark = pytest.mark.django_db
 
@@ -272,16 +272,7 @@ def test_not_verified_asks_first_and_the_requester_is_not_told_yet(
     officer_client, customer, officer, django_capture_on_commit_callbacks, post
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        request = staff_request_enter(
-            subject=customer,
-            kind="disclosure",
-            channel="mail",
-            received_on=timezone.localdate(),
-            regime="appi",
-            delivery_method="paper",
-            needs_verification=True,
-            actor=officer,
-        )
+        request = entered_from_a_letter(customer, officer, delivery_method=DeliveryMethod.PAPER)
     assert request.status == Status.AWAITING_VERIFICATION
     events, sent = request.events.count(), len(mail.outbox)
     data = {"decision": "reject", "note": "The copy of the licence is unreadable."}

@@ -1,15 +1,15 @@
 """The request page says what was asked and where the request stands (issue 20, item 2)."""
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import translation
 
 from rights import fees, workflow
-from rights.choices import Channel, DeliveryMethod, Kind, Regime, RejectionGround, Status
+from rights.choices import Kind, RejectionGround, Status
 from rights.progress import CURRENT, DONE, SKIPPED, STOPPED, UPCOMING, progress_of
-from rights.requesters.staff_entry import staff_request_enter
 from rights.services import request_submit
 from tests.consent_support import recipients
 from tests.rights.fee_support import in_review, publish
+from tests.rights.staff_entry_support import entered_from_a_letter
 
 pytestmark = pytest.mark.django_db
 
@@ -101,16 +101,7 @@ def test_a_paid_fee_shows_as_done_when_the_request_goes_back_to_review(
 def test_a_rejection_on_identity_ends_at_the_identity_check_and_is_answered(customer, officer):
     """APPI Art. 37 / GDPR Art. 12(6): identity not confirmed, the request is refused
     with its reasons; the identity step was not passed."""
-    request = staff_request_enter(
-        subject=customer,
-        kind=Kind.DISCLOSURE,
-        channel=Channel.MAIL,
-        received_on=timezone.localdate(),
-        regime=Regime.APPI,
-        delivery_method=DeliveryMethod.ELECTRONIC,
-        needs_verification=True,
-        actor=officer,
-    )
+    request = entered_from_a_letter(customer, officer)
     workflow.transition(
         request,
         to=Status.REJECTED,

@@ -30,12 +30,12 @@ from rights.models import (
     RightsRequest,
 )
 from rights.requesters.models import Capacity, VerificationStatus
-from rights.requesters.staff_entry import staff_request_enter
 from rights.retention.deletion import deletion_execute
 from rights.retention.planning import deletion_plan
 from tests.rights.disclosure_support import customer_with_data, disclosure_in_progress
 from tests.rights.fee_support import in_review, publish
 from tests.rights.retention_support import approve, file_deletion
+from tests.rights.staff_entry_support import entered_from_a_letter
 
 pytestmark = pytest.mark.django_db
 
@@ -296,16 +296,7 @@ def test_with_automatic_fees_a_reviewed_request_goes_on_only_through_its_fee(
 
 
 def test_review_waits_for_identity_verification(officer_client, officer, customer):
-    request = staff_request_enter(
-        subject=customer,
-        kind=Kind.DISCLOSURE,
-        channel=Channel.MAIL,
-        received_on=timezone.localdate(),
-        regime=Regime.APPI,
-        delivery_method=DeliveryMethod.ELECTRONIC,
-        needs_verification=True,
-        actor=officer,
-    )
+    request = entered_from_a_letter(customer, officer)
     assert request.status == Status.AWAITING_VERIFICATION
     assert_refused(officer_client, request, Status.IN_REVIEW, IDENTITY)
     page = officer_client.get(BASE.format(request.pk) + "change/")
@@ -332,15 +323,8 @@ def test_an_agents_request_entered_by_staff_is_the_agents_not_the_customers(
         capacity=Capacity.AGENT, email="agent@example.com", language="en", name="A. Agent"
     )
     with django_capture_on_commit_callbacks(execute=True):
-        request = staff_request_enter(
-            subject=customer,
-            kind=Kind.DISCLOSURE,
-            channel=Channel.MAIL,
-            received_on=timezone.localdate(),
-            regime=Regime.APPI,
-            delivery_method=DeliveryMethod.ELECTRONIC,
-            requester=agent,
-            actor=officer,
+        request = entered_from_a_letter(
+            customer, officer, requester=agent, needs_verification=False
         )
 
     assert request.subject == customer and request.requester is None
@@ -354,14 +338,8 @@ def test_an_agents_request_entered_by_staff_is_the_agents_not_the_customers(
 def test_a_request_found_not_verified_cannot_be_reviewed(officer, customer):
     from rights.requesters.verification import identity_reject
 
-    request = staff_request_enter(
-        subject=customer,
-        kind=Kind.CORRECTION,
-        channel=Channel.PHONE,
-        received_on=timezone.localdate(),
-        regime=Regime.APPI,
-        needs_verification=True,
-        actor=officer,
+    request = entered_from_a_letter(
+        customer, officer, kind=Kind.CORRECTION, channel=Channel.PHONE, delivery_method=""
     )
     identity_reject(request=request, actor=officer, note="The documents do not match.")
     assert request.status == Status.REJECTED
@@ -477,14 +455,13 @@ def test_the_buttons_shown_are_exactly_the_allowed_transitions(
 
 
 def test_a_pending_identity_holds_back_the_review_button(officer_client, officer, customer):
-    request = staff_request_enter(
-        subject=customer,
+    request = entered_from_a_letter(
+        customer,
+        officer,
         kind=Kind.DELETION,
         channel=Channel.IN_PERSON,
-        received_on=timezone.localdate(),
         regime=Regime.GDPR,
-        needs_verification=True,
-        actor=officer,
+        delivery_method="",
     )
     page = officer_client.get(BASE.format(request.pk) + "change/")
     allowed = workflow.allowed_transitions(request, officer)
