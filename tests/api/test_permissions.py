@@ -11,11 +11,9 @@ import pytest
 from consent import services as consent
 from consent.models import ConsentRecord
 from rights import stop_decisions
-from rights.choices import Kind, Status
 from rights.retention.holds.services import hold_place
-from rights.services import request_submit
-from rights.workflow import transition
 from tests.consent_support import purpose, recipients
+from tests.rights.stop_support import marketing_stop_in_review
 
 pytestmark = pytest.mark.django_db
 
@@ -36,14 +34,7 @@ def test_art35_a_permissions_answer_flips_the_moment_a_stop_use_is_approved(
     """APPI art. 35, GDPR art. 21(3): approved stop of use for marketing, answered at once."""
     _api_client, headers = make_client(["consent:read"], [service_a])
     _grant_marketing(customer_a)
-    request = request_submit(
-        subject=customer_a,
-        requester=customer_a,
-        kind=Kind.STOP_USE,
-        scope={"purposes": ["marketing"]},
-        details="Too many mails.",
-    )
-    transition(request, to=Status.IN_REVIEW, actor=officer)
+    request = marketing_stop_in_review(customer_a, officer)
 
     before = _ask(client, headers, "M-A-0001", purpose="marketing")
     assert before.status_code == 200
@@ -66,14 +57,7 @@ def test_a_stop_of_use_of_the_recipients_purpose_is_the_reason_provision_is_refu
     _api_client, headers = make_client(["consent:read"], [service_a])
     affiliate = recipients()["affiliate"]  # receives data for marketing, with consent
     _grant_marketing(customer_a)
-    request = request_submit(
-        subject=customer_a,
-        requester=customer_a,
-        kind=Kind.STOP_USE,
-        scope={"purposes": ["marketing"]},
-        details="Too many mails.",
-    )
-    transition(request, to=Status.IN_REVIEW, actor=officer)
+    request = marketing_stop_in_review(customer_a, officer)
     stop_decisions.stop_decide(
         request=request, decisions={"purpose:marketing": "stop"}, actor=officer
     )

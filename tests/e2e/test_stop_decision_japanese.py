@@ -7,13 +7,11 @@ import pytest
 from consent import services as consent
 from consent.models import ConsentRecord
 from portal.kernel.staff import staff_create
-from rights.choices import Kind, Status
-from rights.services import request_submit
-from rights.workflow import transition
 from tests.consent_support import purpose
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.staff_support import staff_page
 from tests.factories import PASSWORD, ProfileFactory
+from tests.rights.stop_support import marketing_stop_in_review
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,14 +23,7 @@ def test_stop_option_and_now_column_after_a_withdrawal(browser, live_server):
         subject=customer, choices={marketing: True}, method=ConsentRecord.Method.DASHBOARD
     )
     officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
-    request = request_submit(
-        subject=customer,
-        requester=customer,
-        kind=Kind.STOP_USE,
-        scope={"purposes": ["marketing"]},
-        details="広告メールを止めてください。",
-    )
-    transition(request, to=Status.IN_REVIEW, actor=officer)
+    request = marketing_stop_in_review(customer, officer, "広告メールを止めてください。")
     consent.consent_update(
         subject=customer, choices={marketing: False}, method=ConsentRecord.Method.DASHBOARD
     )

@@ -8,14 +8,13 @@ import pytest
 from consent import services as consent
 from consent.models import ConsentRecord
 from portal.kernel.staff import staff_create
-from rights.choices import Kind, Status
-from rights.services import request_submit
-from rights.workflow import transition
+from rights.choices import Status
 from tests.consent_support import purpose
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.customer_support import customer_at
 from tests.e2e.staff_support import confirm, staff_page
 from tests.factories import PASSWORD, ProfileFactory
+from tests.rights.stop_support import marketing_stop_in_review
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,14 +29,7 @@ def test_staff_stop_marketing_and_the_customer_sees_the_stop(
         method=ConsentRecord.Method.DASHBOARD,
     )
     officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
-    request = request_submit(
-        subject=customer,
-        requester=customer,
-        kind=Kind.STOP_USE,
-        scope={"purposes": ["marketing"]},
-        details="広告メールを止めてください。",
-    )
-    transition(request, to=Status.IN_REVIEW, actor=officer)
+    request = marketing_stop_in_review(customer, officer, "広告メールを止めてください。")
 
     staff_context, staff = staff_page(browser, live_server, officer, "en")
     staff.goto(f"/admin/rights/rightsrequest/{request.pk}/change/")

@@ -10,6 +10,7 @@ from rights.choices import Kind, Status
 from rights.progress import next_step_text
 from rights.services import message_post, request_submit
 from tests.formats_support import shown_date
+from tests.rights.stop_support import marketing_stop_in_review
 
 pytestmark = pytest.mark.django_db
 
@@ -94,14 +95,7 @@ def test_the_work_started_notice_gives_the_date_it_refers_to(
     e-mail shows that date, as the request's page does."""
     customer.language = language
     customer.save(update_fields=["language"])
-    request = request_submit(
-        subject=customer,
-        requester=customer,
-        kind=Kind.STOP_USE,
-        scope={"purposes": ["marketing"]},
-        details="Not needed.",
-    )
-    workflow.transition(request, to=Status.IN_REVIEW, actor=officer)
+    request = marketing_stop_in_review(customer, officer, "Not needed.")
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         workflow.transition(request, to=Status.IN_PROGRESS, actor=officer)
