@@ -29,3 +29,8 @@ def customer_at(page, email: str, path: str, password: str = PASSWORD) -> None:
     page.fill("input[name=token]", code_in_last_mail())
     page.locator("button[name=verify]").click()
     page.wait_for_url(f"**{path}")
+
+
+def customer_stepped_up(page, email: str) -> None:
+    """Log ``email`` in and pass the e-mail code check (on the correction form)."""
+    customer_at(page, email, "/requests/new/correction/")

@@ -14,13 +14,18 @@ def staff_page(browser, live_server, officer, language: str = "ja", password: st
     context.set_default_timeout(15_000)
     context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
     page = context.new_page()
+    staff_logs_in(page, officer, password)
+    return context, page
+
+
+def staff_logs_in(page, officer, password: str = PASSWORD) -> None:
+    """Log ``officer`` in to the admin with their authenticator code."""
     page.goto("/admin/login/")
     page.fill("input[name=username]", officer.email)
     page.fill("input[name=password]", password)
     page.fill("input[name=otp_token]", totp_code(TOTPDevice.objects.get(user=officer)))
     page.locator("input[type=submit]").click()
     page.wait_for_url("**/admin/")
-    return context, page
 
 
 def confirm(page):

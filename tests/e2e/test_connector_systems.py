@@ -17,7 +17,8 @@ from rights.choices import Status
 from rights.connectors.models import SystemTask
 from tests.connector_double import ConnectorDouble
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.test_request_flow import _customer_logs_in_and_steps_up, _staff_logs_in
+from tests.e2e.customer_support import customer_stepped_up
+from tests.e2e.staff_support import staff_logs_in
 from tests.factories import PASSWORD
 from tests.rights.connector_support import (
     api_system,
@@ -56,7 +57,7 @@ def test_staff_see_three_systems_in_three_states_and_the_customer_a_summary(
     context = browser.new_context(base_url=live_server.url, locale="en-US")
     staff = context.new_page()
     staff.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
-    _staff_logs_in(staff, officer)
+    staff_logs_in(staff, officer)
     staff.goto(f"/admin/rights/rightsrequest/{request.pk}/change/")
     rows = staff.locator("#rr-systems tr.rr-system")
     assert rows.count() == 3
@@ -90,7 +91,7 @@ def test_staff_see_three_systems_in_three_states_and_the_customer_a_summary(
     context.close()
 
     page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
-    _customer_logs_in_and_steps_up(page, customer.email)
+    customer_stepped_up(page, customer.email)
     page.goto(f"/requests/{request.pk}/")
     box = page.locator(".systems-box").inner_text()
     assert "Your data was deleted from 2 of our systems." in box

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from portal.kernel.staff import staff_create
 from rights.models import RightsRequest
-from tests.e2e.test_request_flow import _staff_logs_in
+from tests.e2e.staff_support import staff_logs_in
 from tests.factories import PASSWORD, ProfileFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,7 +26,7 @@ def test_officer_follows_overdue_figure_to_the_filtered_queue(page, screenshot):
         subject=customer, kind="deletion", received_at=now, due_at=now + dt.timedelta(days=14)
     )
 
-    _staff_logs_in(page, officer)
+    staff_logs_in(page, officer)
     page.goto("/admin/reports/")
     assert page.locator("#figure-overdue .figure-n").inner_text() == "1"
     shot = screenshot("dashboard")

@@ -6,7 +6,7 @@ import pytest
 
 from rights.choices import Kind
 from rights.services import request_submit
-from tests.e2e.test_request_flow import _customer_logs_in_and_steps_up
+from tests.e2e.customer_support import customer_stepped_up
 from tests.factories import PaymentMethodFactory, ProfileFactory
 from tests.formats_support import shown_date
 from tests.test_formats import OTHER_STYLES
@@ -24,7 +24,7 @@ def test_dates_and_years_in_the_reader_style(page, live_server, screenshot, lang
     page.context.add_cookies(
         [{"name": "django_language", "value": language, "url": live_server.url}]
     )
-    _customer_logs_in_and_steps_up(page, customer.email)
+    customer_stepped_up(page, customer.email)
     page.goto(f"/requests/{request.pk}/")
     main = page.locator("main").inner_text()
     assert not OTHER_STYLES.search(main), OTHER_STYLES.search(main).group(0)

@@ -8,7 +8,7 @@ import pytest
 
 from rights.demo import seed_fee_demo
 from rights.models import RightsRequest
-from tests.e2e.test_request_flow import _customer_logs_in_and_steps_up
+from tests.e2e.customer_support import customer_stepped_up
 from tests.factories import InquiryFactory, ProfileFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,7 +29,7 @@ def test_correction_choice_names_the_service_and_the_page_reads_in_english(
         subject="請求について",
         received_at=dt.datetime(2026, 3, 1, 10, 30, tzinfo=dt.UTC),
     )
-    _customer_logs_in_and_steps_up(page, customer.email)
+    customer_stepped_up(page, customer.email)
     options = page.locator("select[name=target] option").all_inner_texts()
     assert any("（動画サービス・受付日時 2026年3月1日 " in text for text in options), options
     assert not any("#" in text or "番）" in text for text in options)

@@ -6,7 +6,7 @@ import pytest
 from rights.choices import Kind
 from rights.demo import seed_fee_demo
 from rights.services import request_submit
-from tests.e2e.test_request_flow import _customer_logs_in_and_steps_up
+from tests.e2e.customer_support import customer_stepped_up
 from tests.language_leaks import leaks
 from tests.rights.retention_support import customer_with_records
 
@@ -25,7 +25,7 @@ def test_customer_pages_read_in_one_language(page, live_server, screenshot, lang
     page.context.add_cookies(
         [{"name": "django_language", "value": language, "url": live_server.url}]
     )
-    _customer_logs_in_and_steps_up(page, customer.email)
+    customer_stepped_up(page, customer.email)
     # The customer's own data: the sessions on "my data" show the browser's user agent.
     allowed = (ALLOWED if language == "en" else ()) + (page.evaluate("navigator.userAgent"),)
     for label, url in (

@@ -11,7 +11,7 @@ from django.core.files.storage import FileSystemStorage
 from portal.kernel.staff import staff_create
 from rights.disclosure.models import DisclosurePackage
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.test_request_flow import _customer_logs_in_and_steps_up
+from tests.e2e.customer_support import customer_stepped_up
 from tests.factories import PASSWORD
 from tests.rights.disclosure_support import customer_with_data, disclosure_in_progress
 
@@ -34,7 +34,7 @@ def completed_disclosure(page, live_server, language: str):
     page.context.add_cookies(
         [{"name": "django_language", "value": language, "url": live_server.url}]
     )
-    _customer_logs_in_and_steps_up(page, customer.email)
+    customer_stepped_up(page, customer.email)
     page.goto(f"/requests/{request.pk}/")
     return customer, request
 

@@ -4,32 +4,16 @@ import re
 
 import pytest
 from django.core import mail
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.kernel.staff import staff_create
 from rights.choices import Status
 from rights.models import RightsRequest
-from tests.conftest import totp_code
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.customer_support import customer_at
-from tests.e2e.staff_support import confirm
+from tests.e2e.customer_support import customer_stepped_up
+from tests.e2e.staff_support import confirm, staff_logs_in
 from tests.factories import PASSWORD, ProfileFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _customer_logs_in_and_steps_up(page, email):
-    customer_at(page, email, "/requests/new/correction/")
-
-
-def _staff_logs_in(page, officer):
-    device = TOTPDevice.objects.get(user=officer)
-    page.goto("/admin/login/")
-    page.fill("input[name=username]", officer.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.fill("input[name=otp_token]", totp_code(device))
-    page.locator("input[type=submit]").click()
-    page.wait_for_url("**/admin/")
 
 
 def test_correction_with_a_question_from_staff(browser, live_server, screenshot, page):
@@ -37,7 +21,7 @@ def test_correction_with_a_question_from_staff(browser, live_server, screenshot,
     officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
 
     # The customer files a correction of their phone number.
-    _customer_logs_in_and_steps_up(page, customer.email)
+    customer_stepped_up(page, customer.email)
     option = page.locator("select[name=target] option", has_text="03-1111-2222").first
     page.select_option("select[name=target]", value=option.get_attribute("value"))
     page.fill("input[name=new_value]", "090-3333-4444")
@@ -55,7 +39,7 @@ def test_correction_with_a_question_from_staff(browser, live_server, screenshot,
     # Staff, logged in with OTP, ask for information.
     staff_context = browser.new_context(base_url=live_server.url, locale="en-US")
     staff = staff_context.new_page()
-    _staff_logs_in(staff, officer)
+    staff_logs_in(staff, officer)
     staff.goto(f"/admin/rights/rightsrequest/{request.pk}/change/")
     with staff.expect_navigation():
         staff.locator("button[name=to][value=in_review]").click()

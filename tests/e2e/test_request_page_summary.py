@@ -5,7 +5,7 @@ import pytest
 from rights.choices import Kind
 from rights.services import request_submit
 from tests.consent_support import recipients
-from tests.e2e.test_request_flow import _customer_logs_in_and_steps_up
+from tests.e2e.customer_support import customer_stepped_up
 from tests.factories import ProfileFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,7 +22,7 @@ def test_request_page_shows_summary_card_deadline_and_steps(page, live_server, s
         details="They keep calling me.",
     )
     page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
-    _customer_logs_in_and_steps_up(page, customer.email)
+    customer_stepped_up(page, customer.email)
     page.goto(f"/requests/{request.pk}/")
 
     card = page.locator("section[aria-labelledby=summary-title]")

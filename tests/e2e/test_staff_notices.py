@@ -9,7 +9,8 @@ from django.core import mail
 from portal.kernel.staff import staff_create
 from rights.choices import Kind
 from rights.services import request_submit
-from tests.e2e.test_request_flow import _customer_logs_in_and_steps_up, _staff_logs_in
+from tests.e2e.customer_support import customer_stepped_up
+from tests.e2e.staff_support import staff_logs_in
 from tests.factories import PASSWORD, ProfileFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,7 +26,7 @@ def test_staff_message_and_status_change_mail_a_link_to_the_request(
     )
     staff_context = browser.new_context(base_url=live_server.url, locale="en-US")
     staff = staff_context.new_page()
-    _staff_logs_in(staff, officer)
+    staff_logs_in(staff, officer)
     staff.goto(f"/admin/rights/rightsrequest/{request.pk}/change/")
     with staff.expect_navigation():
         staff.locator("button[name=to][value=in_review]").click()
@@ -42,7 +43,7 @@ def test_staff_message_and_status_change_mail_a_link_to_the_request(
     link = re.search(r"http://\S+/requests/\d+/", message.body).group(0)
     assert link.endswith(f"/requests/{request.pk}/") and link in status.body
 
-    _customer_logs_in_and_steps_up(page, customer.email)
+    customer_stepped_up(page, customer.email)
     page.goto(link.replace(link.split("/requests/")[0], live_server.url))
     assert "We are looking at your request." in page.locator("#thread").inner_text()
     screenshot("request-from-link")

@@ -3,7 +3,7 @@
 import pytest
 
 from rights.demo import seed_fee_demo
-from tests.e2e.test_request_flow import _customer_logs_in_and_steps_up
+from tests.e2e.customer_support import customer_stepped_up
 from tests.factories import ProfileFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -18,7 +18,7 @@ def test_type_picker_cards_have_room_and_say_timeline_and_fee(
     page.context.add_cookies(
         [{"name": "django_language", "value": language, "url": live_server.url}]
     )
-    _customer_logs_in_and_steps_up(page, customer.email)
+    customer_stepped_up(page, customer.email)
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
         page.goto("/requests/new/")

@@ -5,7 +5,7 @@ import pytest
 from rights.choices import Status
 from rights.models import RightsRequest
 from rights.services import request_submit
-from tests.e2e.test_request_flow import _customer_logs_in_and_steps_up
+from tests.e2e.customer_support import customer_stepped_up
 from tests.factories import ProfileFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,7 +22,7 @@ def test_withdraw_asks_for_confirmation_then_withdraws(page, live_server, screen
         delivery_method="electronic",
     )
     page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
-    _customer_logs_in_and_steps_up(page, customer.email)
+    customer_stepped_up(page, customer.email)
     page.goto(f"/requests/{request.pk}/")
 
     page.get_by_role("link", name="Withdraw this request…").click()

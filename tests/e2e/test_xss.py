@@ -14,7 +14,8 @@ from portal.kernel.staff import staff_create
 from rights.correction import requested_changes
 from rights.models import RightsRequest
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.test_request_flow import _customer_logs_in_and_steps_up, _staff_logs_in
+from tests.e2e.customer_support import customer_stepped_up
+from tests.e2e.staff_support import staff_logs_in
 from tests.factories import PASSWORD, ProfileFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -49,7 +50,7 @@ def test_script_in_a_correction_is_shown_as_text_in_portal_and_admin(
     officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
     dialogs, violations = _watch(page)
 
-    _customer_logs_in_and_steps_up(page, customer.email)
+    customer_stepped_up(page, customer.email)
     option = page.locator("select[name=target] option", has_text="東京都千代田区1-1").first
     page.select_option("select[name=target]", value=option.get_attribute("value"))
     page.fill("input[name=new_value]", SCRIPT)
@@ -77,7 +78,7 @@ def test_script_in_a_correction_is_shown_as_text_in_portal_and_admin(
     staff_context = browser.new_context(base_url=live_server.url, locale="en-US")
     staff = staff_context.new_page()
     staff_dialogs, staff_violations = _watch(staff)
-    _staff_logs_in(staff, officer)
+    staff_logs_in(staff, officer)
     for path in (
         "/admin/",
         "/admin/rights/rightsrequest/",
