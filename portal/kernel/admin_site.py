@@ -3,6 +3,7 @@
 import functools
 
 from django import forms
+from django.apps import apps
 from django.contrib.admin import ModelAdmin
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
@@ -90,6 +91,13 @@ def _with_mixin(admin_class: type, mixin: type) -> type:
     )
 
 
+def _placed_first(placed: list[str], model) -> int:
+    """The place of ``model`` among ``placed``; after them all when it is not there
+    (a stable sort keeps the others in the order they had)."""
+    name = model._meta.model_name
+    return placed.index(name) if name in placed else len(placed)
+
+
 class PortalAdminSite(OTPAdminSite):
     """Only active staff who passed a one-time-password check get in.
 
@@ -121,6 +129,21 @@ class PortalAdminSite(OTPAdminSite):
         for mixin in (StaffAccessMixin, CheckedQueryMixin):
             admin_class = _with_mixin(admin_class, mixin)
         return super().register(model_or_iterable, admin_class, **options)
+
+    def get_app_list(self, request, app_label=None):
+        """The apps and their models in the order of the work, on the index and beside
+        every page: an AppConfig's ``admin_position`` places the app (lower first,
+        100 when it has none) and its ``admin_models`` (model names) the models it
+        lists first. The rest keep Django's order, by name in the reader's language.
+        """
+        app_list = super().get_app_list(request, app_label)
+        for app in app_list:
+            placed = list(getattr(apps.get_app_config(app["app_label"]), "admin_models", ()))
+            app["models"].sort(key=lambda entry: _placed_first(placed, entry["model"]))
+        app_list.sort(
+            key=lambda app: getattr(apps.get_app_config(app["app_label"]), "admin_position", 100)
+        )
+        return app_list
 
     def register_view(
         self, route: str, view, *, name: str, title, permission: str, listed=True, allowed=None

@@ -15,6 +15,9 @@ class PortalConfig(AppConfig):
     name = "portal.kernel"
     label = "portal"
     verbose_name = _("Customers and accounts")
+    # The staff index (admin_site): after the requests and the consent evidence.
+    admin_position = 30
+    admin_models = ("user", "auditevent")
 
     def ready(self):
         # Django requires models to be imported only once the app registry is
