@@ -37,7 +37,7 @@ def monthly_bars(trend: list[dict], *, title: str, series: list[tuple[str, str]]
                     f"{month} {label}: {value}",
                 )
             )
-        labels.append((f"{x0 + slot / 2 - 3:.1f}", f"{HEIGHT - 8}", month[2:]))
+        labels.append((f"{x0 + slot / 2 - 3:.1f}", f"{HEIGHT - 8}", month))
     return format_html(
         '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-label="{}">'
         '<line class="axis" x1="{}" y1="{}" x2="{}" y2="{}"></line>'
