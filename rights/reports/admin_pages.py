@@ -215,6 +215,8 @@ class StatisticsForm(forms.Form):
         self.fields["k"].min_value = least
         self.fields["k"].validators.append(MinValueValidator(least))
         self.fields["k"].widget.attrs["min"] = least
+        # Left empty, the smallest cell in force applies: the field says which.
+        self.fields["k"].widget.attrs["placeholder"] = least
 
     def clean(self):
         cleaned = super().clean()

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import itertools
+import re
 
 import pytest
 import time_machine
@@ -307,3 +308,11 @@ def test_a_period_at_the_end_of_the_calendar_is_refused_in_words(officer_client,
     response = officer_client.get(url, params)
     assert response.status_code == 200
     assert "Give a date between 1900-01-01 and 2999-12-31." in response.content.decode()
+
+
+def test_the_k_field_shows_the_smallest_cell_in_force_when_none_is_typed(officer_client, settings):
+    """An empty k field with cells shown as "<12" left staff guessing what k was used."""
+    settings.STATISTICS_MIN_CELL = 12
+    html = officer_client.get("/admin/reports/statistics/").content.decode()
+    field = re.search(r'<input[^>]*name="k"[^>]*>', html).group(0)
+    assert 'placeholder="12"' in field and 'min="12"' in field
