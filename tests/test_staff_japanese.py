@@ -125,3 +125,21 @@ def test_the_audit_list_shows_labels_with_the_code_on_hover():
     page = client.get("/admin/portal/auditevent/").content.decode()
     assert 'title="staff.viewed_legalhold_list">一覧を閲覧：' in page
     assert ">staff.viewed_legalhold_list<" not in page
+
+
+@pytest.mark.parametrize(
+    ("path", "title"),
+    [
+        ("/admin/rights/rightsrequest/", "開示等の請求の一覧"),
+        ("/admin/consent/consentrecord/", "同意記録の一覧"),  # view only
+    ],
+)
+def test_a_list_is_headed_by_what_it_lists(path, title):
+    """Django's Japanese heads a list 「変更する 開示等の請求 を選択」 ("select … to change")."""
+    client, _user = _officer_client()
+    page = client.get(path)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f"<h1>{title}</h1>" in html
+    assert f"<title>{title} |" in html
+    assert "する" not in html.split("<title>")[1].split("</title>")[0]
