@@ -76,8 +76,13 @@ def test_a_date_typed_in_another_order_than_the_one_asked_is_refused(
 
 
 @pytest.mark.parametrize("language", ["ja", "en"])
-@pytest.mark.parametrize("typed", ["1988-04-12", "1988/04/12"])
+@pytest.mark.parametrize(
+    "typed",
+    ["1988-04-12", "1988/04/12", "１９８８-０４-１２", "１９８８／４／１２", "1988年4月12日"],
+)
 def test_a_date_typed_year_first_is_read_as_written(stepped_up_client, customer, language, typed):
+    """Year first, as asked: with ASCII or full-width digits (a Japanese input method in
+    full-width mode, where the browser has no date picker), or as 年月日."""
     import datetime as dt
 
     from portal.kernel.models import Profile

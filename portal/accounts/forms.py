@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from consent.forms import SignupConsentMixin
 from portal.kernel import outbox
 from portal.kernel.codes import OneTimeCodeField
+from portal.kernel.dates import TypedDateField
 from portal.kernel.models import CustomerTOTPDevice, Profile
 from portal.kernel.tasks import send_password_reset_email_to
 from portal.kernel.throttle import LoginThrottleMixin
@@ -138,6 +139,7 @@ class ProfileForm(forms.ModelForm):
             "industry",
         ]
         widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        field_classes = {"date_of_birth": TypedDateField}
 
 
 class AccountLanguageForm(forms.ModelForm):

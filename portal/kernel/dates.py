@@ -6,9 +6,11 @@ import datetime as dt
 import unicodedata
 from zoneinfo import available_timezones
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
 
@@ -22,6 +24,23 @@ def parse_date(text: str) -> dt.date | None:
         except ValueError:
             continue
     return None
+
+
+class TypedDateField(forms.DateField):
+    """A date as people type it, read by :func:`parse_date`: full-width digits from a
+    Japanese input method (１９８８-０４-１２), 1988/4/12, 19880412, 1988年4月12日. A
+    date picker sends 1988-04-12; a browser without one sends what was typed."""
+
+    default_error_messages = {
+        "invalid": gettext_lazy("Enter the date as year-month-day, e.g. 1988-04-12.")
+    }
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip():
+            day = parse_date(value)
+            if day is not None:
+                return day
+        return super().to_python(value)
 
 
 #: The earliest date of birth taken as real.

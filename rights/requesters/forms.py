@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consent.selectors import active_purposes, active_recipients
 from portal.kernel.codes import OneTimeCodeField
-from portal.kernel.dates import AGE_OF_MAJORITY, age_on, validate_date_of_birth
+from portal.kernel.dates import AGE_OF_MAJORITY, TypedDateField, age_on, validate_date_of_birth
 from portal.kernel.registry import Category
 from portal.kernel.typed_email import TypedEmailField
 
@@ -41,7 +41,7 @@ class CodeForm(forms.Form):
 
 
 def _date_of_birth_field(label):
-    return forms.DateField(
+    return TypedDateField(
         label=label,
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),

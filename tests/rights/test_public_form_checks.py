@@ -153,6 +153,17 @@ def test_addresses_typed_in_full_width_are_taken_as_typed_in_ascii(
     assert identity.subject_email == "hanako@example.com"
 
 
+@pytest.mark.parametrize("born", ["１９８０－０４－０１", "１９８０／４／１", "1980年4月1日"])
+def test_a_date_of_birth_typed_in_full_width_or_with_year_month_day_is_taken(
+    born, django_capture_on_commit_callbacks
+):
+    """A browser without a date picker sends what was typed: full-width digits from a
+    Japanese input method, or 年月日, are the same date as 1980-04-01."""
+    response = _send("ja", django_capture_on_commit_callbacks, subject_date_of_birth=born)
+    assert response.status_code == 302, _summary(response)
+    assert RightsRequest.objects.get().identity.subject_date_of_birth == dt.date(1980, 4, 1)
+
+
 @pytest.mark.parametrize(
     ("form", "field"),
     [
