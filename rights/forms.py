@@ -1,4 +1,4 @@
-"""Customer forms: one per kind of request, and the message form."""
+"""Customer forms: one per kind of request (the thread's message form: ``message_form``)."""
 
 from __future__ import annotations
 
@@ -166,6 +166,7 @@ class _DeliveryMixin(forms.Form):
         choices=DeliveryMethod.choices,
         initial=DeliveryMethod.ELECTRONIC,
         widget=forms.RadioSelect,
+        error_messages={"required": _("Choose how you would like to receive the answer.")},
     )
 
     def clean_delivery_method(self):
@@ -293,6 +294,7 @@ class StopUseForm(StopForm):
         label=_("Why should we stop?"),
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Tell us why you want us to stop using your data.")},
         help_text=_(
             "For example: used beyond the stated purpose, obtained improperly, no longer "
             "needed, or a leak. (APPI art. 35)"
@@ -323,6 +325,9 @@ class StopProvisionForm(StopForm):
         label=_("Why should we stop?"),
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": _("Tell us why you want us to stop providing your data to third parties.")
+        },
     )
 
     @staticmethod
@@ -336,6 +341,10 @@ class StopProvisionForm(StopForm):
 
 #: Items a customer may ask to correct in one request, besides the first.
 EXTRA_CORRECTIONS = 2
+
+
+#: The message for an item to correct without its correct value.
+CORRECT_VALUE_MISSING = _("Give the correct value.")
 
 
 def _shown(target: str, value) -> str:
@@ -363,12 +372,21 @@ class CorrectionForm(RequestForm):
 
     kind = Kind.CORRECTION
     review_only = ("evidence",)
-    target = forms.ChoiceField(label=_("Which item is wrong?"), choices=())
-    new_value = forms.CharField(label=_("Correct value"), max_length=300)
+    target = forms.ChoiceField(
+        label=_("Which item is wrong?"),
+        choices=(),
+        error_messages={"required": _("Choose the item that is wrong.")},
+    )
+    new_value = forms.CharField(
+        label=_("Correct value"),
+        max_length=300,
+        error_messages={"required": CORRECT_VALUE_MISSING},
+    )
     details = forms.CharField(
         label=_("What is wrong with the current value?"),
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Tell us what is wrong with the current value.")},
     )
     evidence = forms.FileField(
         label=_("Evidence (optional)"),
@@ -420,7 +438,8 @@ class CorrectionForm(RequestForm):
                     self.add_error(target_name, _("Choose the item this value is for."))
                 continue
             if value is None or (value == "" and target_name != "target"):
-                self.add_error(value_name, _("Give the correct value."))
+                if value_name not in self.errors:
+                    self.add_error(value_name, CORRECT_VALUE_MISSING)
                 continue
             if target in seen:
                 self.add_error(target_name, _("This item is already in the request."))
@@ -475,20 +494,3 @@ FORMS = {
         PurposeNoticeForm,
     )
 }
-
-
-class MessageForm(forms.Form):
-    body = forms.CharField(
-        label=_("Your message"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
-    )
-    attachment = forms.FileField(
-        label=_("Attachment (optional)"),
-        required=False,
-        help_text=_("PDF, JPEG, PNG or HEIC."),
-    )
-
-    def clean_attachment(self):
-        attachment = self.cleaned_data.get("attachment")
-        if attachment:
-            self.attachment_type = check_upload(attachment)
-        return attachment

@@ -28,7 +28,8 @@ from .choices import CHARGEABLE_KINDS, Kind, PaymentStatus, Status
 from .connectors.summary import customer_summary
 from .correction import requested_changes
 from .disclosure.selectors import delivery_for_customer
-from .forms import FORMS, MessageForm, customer_services
+from .forms import FORMS, customer_services
+from .message_form import MessageForm
 from .models import RightsRequest
 from .notice_text import render_notice
 from .notifications import recipient_of

@@ -1,6 +1,11 @@
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
 from django.utils.translation import gettext_lazy as _
 
 from consent.forms import SignupConsentMixin
@@ -14,28 +19,46 @@ from portal.kernel.typed_email import TypedEmailField
 
 User = get_user_model()
 
+# What a customer reads when a field is left empty, instead of Django's generic
+# "This field is required.": what is missing and what to do.
+EMAIL_MISSING = _("Enter your e-mail address.")
+FULL_NAME_MISSING = _("Enter your full name.")
+PASSWORD_MISSING = _("Enter your password.")
+NEW_PASSWORD_MISSING = _("Enter the new password.")
+NEW_PASSWORD_AGAIN_MISSING = _("Enter the new password again to confirm it.")
+
+
+def _missing(form: forms.BaseForm, messages: dict) -> None:
+    """Give the fields of ``form`` (one of Django's own) a message for an empty value."""
+    for name, message in messages.items():
+        form.fields[name].error_messages["required"] = message
+
 
 class SignupForm(SignupConsentMixin, forms.Form):
     email = TypedEmailField(
         label=_("E-mail address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={"required": EMAIL_MISSING},
     )
     full_name = forms.CharField(
         label=_("Full name"),
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": FULL_NAME_MISSING},
     )
     password1 = forms.CharField(
         label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validation.password_validators_help_text_html(),
+        error_messages={"required": _("Choose a password.")},
     )
     password2 = forms.CharField(
         label=_("Password (again)"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": _("Enter the password again to confirm it.")},
     )
 
     def clean_email(self):
@@ -65,6 +88,7 @@ class LoginForm(LoginThrottleMixin, AuthenticationForm):
         label=_("E-mail address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+        error_messages={"required": EMAIL_MISSING},
     )
 
     error_messages = {
@@ -76,6 +100,10 @@ class LoginForm(LoginThrottleMixin, AuthenticationForm):
         ),
     }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _missing(self, {"password": PASSWORD_MISSING})
+
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
         if not user.is_staff and not user.email_verified:
@@ -83,7 +111,9 @@ class LoginForm(LoginThrottleMixin, AuthenticationForm):
 
 
 class ResendVerificationForm(forms.Form):
-    email = TypedEmailField(label=_("E-mail address"), max_length=254)
+    email = TypedEmailField(
+        label=_("E-mail address"), max_length=254, error_messages={"required": EMAIL_MISSING}
+    )
 
 
 class CodeForm(forms.Form):
@@ -121,7 +151,10 @@ def _device_label(device):
 
 
 class TOTPConfirmForm(forms.Form):
-    token = OneTimeCodeField(label=_("Code shown in your app"))
+    token = OneTimeCodeField(
+        label=_("Code shown in your app"),
+        error_messages={"required": _("Enter the 6-digit code.")},
+    )
 
 
 class ProfileForm(forms.ModelForm):
@@ -140,6 +173,7 @@ class ProfileForm(forms.ModelForm):
         ]
         widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         field_classes = {"date_of_birth": TypedDateField}
+        error_messages = {"full_name": {"required": FULL_NAME_MISSING}}
 
 
 class AccountLanguageForm(forms.ModelForm):
@@ -148,6 +182,7 @@ class AccountLanguageForm(forms.ModelForm):
         fields = ["language"]
         labels = {"language": _("Language of our e-mails")}
         help_texts = {"language": _("We write to you in this language.")}
+        error_messages = {"language": {"required": _("Choose a language.")}}
 
 
 class PortalPasswordResetForm(PasswordResetForm):
@@ -160,6 +195,7 @@ class PortalPasswordResetForm(PasswordResetForm):
         label=PasswordResetForm.base_fields["email"].label,
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={"required": EMAIL_MISSING},
     )
 
     def save(self, **kwargs):
@@ -167,3 +203,29 @@ class PortalPasswordResetForm(PasswordResetForm):
         # time; the task finds the account. The link is made by the task, so
         # no token travels through the broker.
         outbox.enqueue(send_password_reset_email_to, self.cleaned_data["email"])
+
+
+class PortalPasswordChangeForm(PasswordChangeForm):
+    """Django's password change form, saying which password is missing."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _missing(
+            self,
+            {
+                "old_password": _("Enter your current password."),
+                "new_password1": NEW_PASSWORD_MISSING,
+                "new_password2": NEW_PASSWORD_AGAIN_MISSING,
+            },
+        )
+
+
+class PortalSetPasswordForm(SetPasswordForm):
+    """Django's form for a new password after a reset link, saying which is missing."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _missing(
+            self,
+            {"new_password1": NEW_PASSWORD_MISSING, "new_password2": NEW_PASSWORD_AGAIN_MISSING},
+        )

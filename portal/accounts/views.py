@@ -43,7 +43,9 @@ from .forms import (
     AccountLanguageForm,
     CodeForm,
     LoginForm,
+    PortalPasswordChangeForm,
     PortalPasswordResetForm,
+    PortalSetPasswordForm,
     ProfileForm,
     ResendVerificationForm,
     SignupForm,
@@ -296,6 +298,7 @@ def totp_remove(request):
 
 
 class PasswordChangeView(StepUpRequiredMixin, auth_views.PasswordChangeView):
+    form_class = PortalPasswordChangeForm
     template_name = "portal/password_change.html"
     success_url = reverse_lazy("portal:account")
 
@@ -331,6 +334,7 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = PortalSetPasswordForm
     template_name = "portal/password_reset_confirm.html"
     success_url = reverse_lazy("portal:login")
 

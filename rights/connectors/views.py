@@ -63,6 +63,7 @@ class ConfirmForm(forms.Form):
             ("nothing", _("We hold no data about this person")),
         ],
         widget=forms.RadioSelect,
+        error_messages={"required": _("Choose what you did.")},
     )
     note = forms.CharField(
         label=_("Note (optional)"),

@@ -30,13 +30,17 @@ class StartForm(forms.Form):
         max_length=254,
         help_text=_("We send a code to this address, and our answers later."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={"required": _("Enter the e-mail address we should send the code to.")},
     )
 
 
 class CodeForm(forms.Form):
     code = OneTimeCodeField(
         label=_("Code"),
-        error_messages={"invalid": _("Enter the six digits of the code.")},
+        error_messages={
+            "required": _("Enter the six digits of the code."),
+            "invalid": _("Enter the six digits of the code."),
+        },
     )
 
 
@@ -57,6 +61,7 @@ class PersonFieldsMixin(forms.Form):
         label=_("Name of the person the request is about"),
         max_length=150,
         help_text=_("As registered with us, e.g. 山田 太郎."),
+        error_messages={"required": _("Give the name of the person the request is about.")},
     )
     subject_email = TypedEmailField(
         label=_("Their e-mail address"),
@@ -192,6 +197,7 @@ class PublicRequestForm(
         ],
         initial=Capacity.SELF,
         widget=forms.RadioSelect,
+        error_messages={"required": _("Choose who you are.")},
     )
     requester_name = forms.CharField(
         label=_("Your name"),
@@ -205,7 +211,11 @@ class PublicRequestForm(
         required=False,
         help_text=_("Optional: we call only if a document is unclear."),
     )
-    kind = forms.ChoiceField(label=_("What do you ask for?"), choices=Kind.choices)
+    kind = forms.ChoiceField(
+        label=_("What do you ask for?"),
+        choices=Kind.choices,
+        error_messages={"required": _("Choose what you ask for.")},
+    )
     delivery_method = forms.ChoiceField(
         label=_("How should we deliver a disclosure or notice of purposes?"),
         choices=DeliveryMethod.choices,
@@ -226,6 +236,7 @@ class PublicRequestForm(
             "A photo or scan of a driving licence, passport, residence card or health "
             "insurance card (hide the insurer and insured numbers). PDF, JPEG, PNG or HEIC."
         ),
+        error_messages={"required": _("Send a photo or scan of your identity document.")},
     )
     authority_kind = forms.ChoiceField(
         label=_("Proof that you may act for the person"),

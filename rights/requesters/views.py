@@ -35,7 +35,7 @@ from ..choices import PaymentStatus
 from ..disclosure.models import DisclosurePackage
 from ..disclosure.selectors import delivery_for_customer
 from ..disclosure.views import serve_package
-from ..forms import MessageForm
+from ..message_form import MessageForm
 from ..models import RightsRequest
 from ..notice_text import render_notice
 from ..progress import progress_of

@@ -193,7 +193,7 @@ def test_public_forms_refuse_nul_and_invalid_utf8(client, path, data, field):
         ("email", SCRIPT, "Enter a valid email address"),
         ("email", ["a@example.com", "b@example.com"], ""),
         ("full_name", "名" * 151, "Ensure this value has at most 150 characters"),
-        ("full_name", "", "This field is required"),
+        ("full_name", "", "Enter your full name."),
         ("password1", ["short", "short"], "too short"),
         ("password2", "different-long-password-1", "do not match"),
         ("accept_policy", "", "accept"),
@@ -377,17 +377,17 @@ def _request_cases(customer, other_customer):
         ),
         ("disclosure", {"delivery_method": "paper", "categories": SQL}, "Select a valid choice"),
         ("disclosure", {"delivery_method": "paper", "details": "x" * 4001}, "at most 4000"),
-        ("purpose_notice", {"delivery_method": ""}, "This field is required"),
+        ("purpose_notice", {"delivery_method": ""}, "Choose how you would like to receive"),
         ("deletion", {"everything": "on", "services": ""}, None),
         ("stop_use", {"purposes": "not-a-purpose", "details": "x"}, "Select a valid choice"),
-        ("stop_use", {"purposes": "marketing", "details": ""}, "This field is required"),
+        ("stop_use", {"purposes": "marketing", "details": ""}, "Tell us why you want us"),
         ("stop_provision", {"recipients": "abc", "details": "x"}, "Select a valid choice"),
         ("stop_provision", {"recipients": "99999999", "details": "x"}, "Select a valid choice"),
         ("correction", {**correction, "target": others}, "Select a valid choice"),
         ("correction", {**correction, "target": "portal.profile|1|password"}, "Select a valid"),
         ("correction", {**correction, "target": SQL}, "Select a valid choice"),
         ("correction", {**correction, "new_value": "0" * 301}, "at most 300 characters"),
-        ("correction", {**correction, "new_value": ""}, "This field is required"),
+        ("correction", {**correction, "new_value": ""}, "Give the correct value."),
         ("correction", {**correction, "details": "x" * 100_000}, "at most 4000 characters"),
         (
             "correction",
@@ -478,7 +478,7 @@ def test_sql_and_script_in_free_text_are_stored_as_typed_and_shown_escaped(
 
 def test_messages_refuse_bad_values(stepped_up_client, own_request):
     cases = [
-        ({"body": ""}, "This field is required"),
+        ({"body": ""}, "Write the message you want to send."),
         ({"body": "x" * 4001}, "at most 4000 characters"),
         ({"body": "ok", "attachment": SimpleUploadedFile("a.pdf", b"<html></html>")}, "Only PDF"),
         ({"body": ["a", "b" * 5000]}, "at most 4000 characters"),
@@ -775,7 +775,7 @@ def _unchanged_confirmation(**expected):
         ("agent@lawyers.example\r\nBcc: victim@example.com", "Enter a valid email address"),
         # A repeated field: the last value counts, as for any form field.
         ([AGENT, SCRIPT], "Enter a valid email address"),
-        ("", "This field is required"),
+        ("", "Enter the e-mail address we should send the code to."),
     ],
 )
 def test_public_start_refuses_bad_addresses_and_sends_nothing(visitor, public, value, message):
@@ -797,7 +797,7 @@ def test_public_start_refuses_bad_addresses_and_sends_nothing(visitor, public, v
         (SQL, "Enter the six digits of the code"),
         (SCRIPT, "Enter the six digits of the code"),
         (["123456", "abcdef"], "Enter the six digits of the code"),
-        ("", "This field is required"),
+        ("", "Enter the six digits of the code"),
     ],
 )
 def test_public_code_step_refuses_malformed_codes_without_counting_them(
@@ -814,7 +814,7 @@ def _public_form_cases():
     return [
         ({"subject_name": over}, "at most 150 characters"),
         ({"subject_name": ["山田 花子", over]}, "at most 150 characters"),
-        ({"subject_name": ""}, "This field is required"),
+        ({"subject_name": ""}, "Give the name of the person the request is about."),
         ({"requester_name": over}, "at most 150 characters"),
         ({"requester_name": " "}, "Please give your name"),
         ({"requester_phone": "0" * 33}, "at most 32 characters"),
@@ -845,7 +845,7 @@ def _public_form_cases():
         ({"authority_kind": ""}, "Choose the document that proves it"),
         ({"documents_consent": None}, "Tick the box to agree to this use of the documents"),
         # Text where a file belongs.
-        ({"requester_document": "licence.pdf"}, "This field is required"),
+        ({"requester_document": "licence.pdf"}, "Send a photo or scan of your identity document."),
         ({"authority_document": None}, "Please send the document that proves it"),
     ]
 
