@@ -95,6 +95,15 @@ def test_a_date_of_birth_that_cannot_be_real_is_refused(profile, value, message)
     assert form.errors["new_value"] == [message]
 
 
+@pytest.mark.parametrize(
+    "typed", ["１９８８-０４-１２", "１９８８／４／１２", "1988年4月12日", "19880412"]
+)
+def test_a_correct_date_of_birth_typed_in_full_width_or_as_year_month_day_is_read(profile, typed):
+    """The correct value is a text box: a Japanese input method in full-width mode
+    gives １９８８-０４-１２, which is the date 1988-04-12, as on the account page."""
+    assert _stored(_filed(profile, "date_of_birth", typed)) == "1988-04-12"
+
+
 def test_today_is_a_possible_date_of_birth(profile):
     today = timezone.localdate().isoformat()
     assert _stored(_filed(profile, "date_of_birth", today)) == today
@@ -159,6 +168,7 @@ def test_the_account_page_checks_the_same_rules(stepped_up_client, customer):
         ("phone", " 03-1111-2222 "),
         ("gender", "女性"),  # the stored choice, by its label
         ("date_of_birth", "1980-05-17"),
+        ("date_of_birth", "1980年5月17日"),
     ],
 )
 def test_a_value_equal_to_the_one_held_is_not_a_correction(profile, field, typed):

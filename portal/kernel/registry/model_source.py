@@ -40,7 +40,7 @@ from .fields import (
     _restrictions,
 )
 from .sources import Source, _only_category
-from .typed import choice_code
+from .typed import typed_value
 from .versions import RowVersion
 
 
@@ -373,7 +373,7 @@ class ModelSource(Source):
             new_value = None
         else:
             try:
-                new_value = model_field.to_python(choice_code(model_field, value))
+                new_value = model_field.to_python(typed_value(model_field, value))
             except ValidationError as exc:
                 raise ValidationError({field: exc.messages}, code="invalid") from None
         if getattr(obj, model_field.attname) == new_value:

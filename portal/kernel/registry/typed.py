@@ -6,8 +6,29 @@ import unicodedata
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext as _
+
+from portal.kernel.dates import parse_date
+
+
+def typed_value(model_field, value):
+    """``value`` as a person types it (:func:`typed_date`, :func:`choice_code`)."""
+    return choice_code(model_field, typed_date(model_field, value))
+
+
+def typed_date(model_field, value):
+    """For a date field, ``value`` as people type a date (full-width digits from a
+    Japanese input method, 1988/4/12, 1988年4月12日) read as the date; anything else
+    is given back for the field to check."""
+    if (
+        isinstance(value, str)
+        and isinstance(model_field, models.DateField)
+        and not isinstance(model_field, models.DateTimeField)
+    ):
+        return parse_date(value) or value
+    return value
 
 
 def choice_code(model_field, value):
