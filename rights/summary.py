@@ -3,8 +3,8 @@
 The review page shows it before a request is filed (deletion and stopping
 cannot be undone once carried out), and the request's page shows it after.
 It says what the request covers, for which services, what happens to the
-account, what a law may require us to keep, whether a fee applies and when
-the answer is due. Reads only.
+account, what a law may require us to keep, where a paper answer is posted,
+whether a fee applies and when the answer is due. Reads only.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from portal.kernel.registry import Category, registry
 from . import deadlines
 from .choices import CHARGEABLE_KINDS, DeliveryMethod, FeeBasis, Kind, Regime
 from .correction import display, field_label
+from .disclosure.models import DELIVERED_KINDS
+from .disclosure.selectors import PostalAddress, paper_address, profile_address
 from .models import FeeSchedule
 from .retention.models import RetentionRule
 from .retention.scope import is_account_source
@@ -45,6 +47,11 @@ class Summary:
     #: The last day to answer in the requester's time zone: what the person reads.
     due_on: dt.date | None = None
     irreversible: bool = False
+    #: The answer is still to be posted on paper: the page says where to.
+    by_post: bool = False
+    #: Where it is posted; None while no address is known. Personal data: only for
+    #: pages the customer sees of their own request.
+    post_to: PostalAddress | None = None
 
 
 def _join(items) -> str:
@@ -244,18 +251,22 @@ def request_summary(
     regime: str | None = None,
     due_at: dt.datetime | None = None,
     time_zone: str | None = None,
+    customer=None,
 ) -> Summary:
     """What a request covers, in the active language.
 
     ``services`` are ``portal.Service`` rows; ``due_at`` defaults to the
     regime's deadline for a request received now, counted in ``time_zone``
     (the requester's; by default the regime's), where ``due_on`` states its day.
+    ``customer``: who files it from their account, whose settings hold the address
+    a paper answer is posted to.
     """
     scope = dict(scope or {})
     categories = list(categories or [])
     regime = regime or settings.RIGHTS_DEFAULT_REGIME
     account, closes = _account(kind, scope)
     due_at = due_at or deadlines.base_deadline(regime, timezone.now(), kind=kind, tz=time_zone)
+    by_post = kind in DELIVERED_KINDS and delivery_method == DeliveryMethod.PAPER
     return Summary(
         kind=kind,
         kind_label=str(Kind(kind).label),
@@ -277,12 +288,17 @@ def request_summary(
         due_at=due_at,
         due_on=deadlines.local_day(due_at, regime, time_zone),
         irreversible=kind in IRREVERSIBLE_KINDS,
+        by_post=by_post,
+        post_to=profile_address(customer) if by_post else None,
     )
 
 
 def summary_of(request) -> Summary:
-    """The summary of a filed request."""
-    return request_summary(
+    """The summary of a filed request, for whoever filed it (``selectors.request_view``
+    shows it to nobody else: it holds their postal address). Where a paper answer is
+    posted is said while the request is open; once it is closed the answer is posted
+    or not coming, and the address in the settings may have changed since."""
+    summary = request_summary(
         kind=request.kind,
         services=list(request.services.all()),
         categories=request.categories,
@@ -292,6 +308,11 @@ def summary_of(request) -> Summary:
         due_at=request.due_at,
         time_zone=request.zone,
     )
+    if not request.is_open:
+        summary.by_post = False
+    elif summary.by_post:
+        summary.post_to = paper_address(request)
+    return summary
 
 
 @dataclass(frozen=True)

@@ -223,6 +223,7 @@ def _render_review(request, form, kind, *, duplicates):
         categories=form.categories(),
         scope=form.scope(),
         delivery_method=form.cleaned_data.get("delivery_method", ""),
+        customer=request.user,
     )
     return render(
         request,

@@ -91,7 +91,13 @@ def paper_address(request: RightsRequest) -> PostalAddress | None:
             address=identity.postal_address,
             from_request=True,
         )
-    customer = request.requester or request.subject
+    return profile_address(request.requester or request.subject)
+
+
+def profile_address(customer) -> PostalAddress | None:
+    """The address in ``customer``'s account settings, where a paper answer to a
+    request they file from their account goes; None when they have given none."""
+    # A missing profile row raises an AttributeError, so getattr's default covers it.
     profile = getattr(customer, "profile", None) if customer is not None else None
     if profile is not None and profile.address:
         return PostalAddress(

@@ -9,7 +9,10 @@ from django.db import connection
 from django.test import Client
 
 from portal.kernel.encryption import looks_like_token
+from rights.choices import Status
 from rights.models import RightsRequest
+from rights.services import request_submit
+from tests.intake_support import file_through_review
 
 from .identity_support import agent_form, confirm_email
 
@@ -110,8 +113,6 @@ def test_appi_art_33_2_a_customer_without_an_address_cannot_ask_for_paper(
 
 
 def test_appi_art_33_2_a_customer_with_an_address_may_ask_for_paper(stepped_up_client, customer):
-    from tests.intake_support import file_through_review
-
     customer.profile.postal_code, customer.profile.address = "150-0002", ADDRESS
     customer.profile.save()
     response = file_through_review(
@@ -119,3 +120,111 @@ def test_appi_art_33_2_a_customer_with_an_address_may_ask_for_paper(stepped_up_c
     )
     assert response.status_code == 302
     assert RightsRequest.objects.get().delivery_method == "paper"
+
+
+def _post_to(response) -> str:
+    """The "where we post the answer" part of a customer page, as read."""
+    text = html.unescape(response.content.decode())
+    if 'id="post-to"' not in text:
+        return ""
+    section = text[text.index('id="post-to"') :]
+    return section[: section.index("</dd>")]
+
+
+def _with_address(customer):
+    customer.profile.postal_code, customer.profile.address = "150-0002", ADDRESS
+    customer.profile.save()
+
+
+@pytest.mark.parametrize(
+    "language, said, change",
+    [
+        ("en", "We will post the answer to:", "change the address in your"),
+        ("ja", "回答は次のご住所へ郵送します：", "アカウント設定</a>でご住所を変更"),
+    ],
+)
+@pytest.mark.parametrize("kind", ["disclosure", "purpose_notice"])
+def test_the_review_page_shows_where_a_paper_answer_is_posted_and_how_to_change_it(
+    stepped_up_client, customer, kind, language, said, change
+):
+    _with_address(customer)
+    stepped_up_client.cookies["django_language"] = language
+    response = stepped_up_client.post(
+        f"/requests/new/{kind}/", {"delivery_method": "paper", "step": "review"}
+    )
+    assert response.status_code == 200
+    section = _post_to(response)
+    assert said in section
+    assert "〒150-0002" in section and ADDRESS in section
+    assert change in section and 'href="/account/"' in section
+    assert not RightsRequest.objects.exists()
+
+
+def test_the_review_page_of_an_electronic_answer_shows_no_postal_address(
+    stepped_up_client, customer
+):
+    _with_address(customer)
+    response = stepped_up_client.post(
+        "/requests/new/disclosure/", {"delivery_method": "electronic", "step": "review"}
+    )
+    assert response.status_code == 200
+    assert _post_to(response) == ""
+    assert ADDRESS not in html.unescape(response.content.decode())
+
+
+@pytest.mark.parametrize(
+    "language, said",
+    [("en", "We will post the answer to:"), ("ja", "回答は次のご住所へ郵送します：")],
+)
+def test_the_request_page_shows_where_the_paper_answer_will_be_posted(
+    stepped_up_client, customer, language, said
+):
+    _with_address(customer)
+    file_through_review(
+        stepped_up_client, "/requests/new/disclosure/", {"delivery_method": "paper"}
+    )
+    request = RightsRequest.objects.get()
+    stepped_up_client.cookies["django_language"] = language
+    section = _post_to(stepped_up_client.get(f"/requests/{request.pk}/"))
+    assert said in section
+    assert "〒150-0002" in section and ADDRESS in section
+    # Filed: the page offers no change of what the request says.
+    assert 'href="/account/"' not in section
+
+    RightsRequest.objects.filter(pk=request.pk).update(status=Status.COMPLETED)
+    page = stepped_up_client.get(f"/requests/{request.pk}/")
+    assert _post_to(page) == ""
+    assert ADDRESS not in html.unescape(page.content.decode())
+
+
+@pytest.mark.parametrize(
+    "language, said",
+    [("en", "No postal address is registered"), ("ja", "ご住所が登録されていないため")],
+)
+def test_the_request_page_says_when_no_address_is_left_to_post_the_answer_to(
+    stepped_up_client, customer, language, said
+):
+    _with_address(customer)
+    file_through_review(
+        stepped_up_client, "/requests/new/disclosure/", {"delivery_method": "paper"}
+    )
+    customer.profile.postal_code = customer.profile.address = ""
+    customer.profile.save()
+    stepped_up_client.cookies["django_language"] = language
+    section = _post_to(stepped_up_client.get(f"/requests/{RightsRequest.objects.get().pk}/"))
+    assert said in section and 'href="/account/"' in section
+
+
+def test_the_person_another_account_acted_for_does_not_see_its_postal_address(
+    stepped_up_client, customer, other_customer
+):
+    """The address is whoever filed the request's: the person it is about sees how
+    it stands, never where the other account has the answer posted."""
+    _with_address(other_customer)
+    request = request_submit(
+        subject=customer, requester=other_customer, kind="disclosure", delivery_method="paper"
+    )
+    page = stepped_up_client.get(f"/requests/{request.pk}/")
+    assert page.status_code == 200
+    assert _post_to(page) == ""
+    assert ADDRESS not in html.unescape(page.content.decode())
