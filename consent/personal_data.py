@@ -87,10 +87,35 @@ def _name_of(model):
     return display
 
 
-def _item(name: str, label, category=Category.CONSENT, *, shows=None) -> PersonalField:
-    """A read-only item; ``shows`` names the model a foreign key's id stands for."""
+def _item(
+    name: str, label, category=Category.CONSENT, *, shows=None, not_applicable_if_empty=False
+) -> PersonalField:
+    """A read-only item; ``shows`` names the model a foreign key's id stands for;
+    ``not_applicable_if_empty`` as in ``PersonalField``."""
     display = _name_of(shows) if shows is not None else None
-    return PersonalField(name, category, label, editable=False, display=display)
+    return PersonalField(
+        name,
+        category,
+        label,
+        editable=False,
+        display=display,
+        not_applicable_if_empty=not_applicable_if_empty,
+    )
+
+
+# Which items apply to which records. A consent record is about a purpose or a
+# policy version, never both (consent_record_purpose_xor_policy); one entered
+# from a paper form has no address or browser. A stop of use names a purpose,
+# a stop of provision a recipient (consent_restriction_scope_target); there an
+# empty one means every purpose or recipient, not that the item does not apply.
+
+
+def _from_paper(values) -> bool:
+    return values.get("method") == ConsentRecord.Method.STAFF_PAPER
+
+
+def _not_a_stop_of(scope):
+    return lambda values: values.get("scope") != scope
 
 
 registry.register(
@@ -105,13 +130,18 @@ registry.register(
         order_by=("-created_at", "-pk"),
         fields=[
             _item("created_at", _("time")),
-            _item("purpose", _("purpose of use"), shows=Purpose),
-            _item("policy_version", _("privacy policy"), shows=PolicyVersion),
+            _item("purpose", _("purpose of use"), shows=Purpose, not_applicable_if_empty=True),
+            _item(
+                "policy_version",
+                _("privacy policy"),
+                shows=PolicyVersion,
+                not_applicable_if_empty=True,
+            ),
             _item("action", _("action")),
             _item("method", _("how")),
             _item("language", _("language shown")),
-            _item("ip_address", _("IP address")),
-            _item("user_agent", _("browser")),
+            _item("ip_address", _("IP address"), not_applicable_if_empty=_from_paper),
+            _item("user_agent", _("browser"), not_applicable_if_empty=_from_paper),
         ],
     )
 )
@@ -126,8 +156,18 @@ registry.register(
         order_by=("-starts_at", "-pk"),
         fields=[
             _item("scope", _("scope")),
-            _item("purpose", _("purpose of use"), shows=Purpose),
-            _item("recipient", _("recipient"), shows=Recipient),
+            _item(
+                "purpose",
+                _("purpose of use"),
+                shows=Purpose,
+                not_applicable_if_empty=_not_a_stop_of(ProcessingRestriction.Scope.USE),
+            ),
+            _item(
+                "recipient",
+                _("recipient"),
+                shows=Recipient,
+                not_applicable_if_empty=_not_a_stop_of(ProcessingRestriction.Scope.PROVISION),
+            ),
             _item("starts_at", _("since")),
             _item("ends_at", _("until")),
             _item("source", _("source")),

@@ -94,8 +94,14 @@ registry.register(
             PersonalField(
                 "created_at", Category.REQUESTS, _("time"), erase_to=F("created_at"), editable=False
             ),
+            # Empty on a step that changed no status (an extension, an assignment).
             PersonalField(
-                "to_status", Category.REQUESTS, _("status"), erase_to=F("to_status"), editable=False
+                "to_status",
+                Category.REQUESTS,
+                _("status"),
+                erase_to=F("to_status"),
+                editable=False,
+                not_applicable_if_empty=True,
             ),
             PersonalField("reason", Category.REQUESTS, _("reason"), erase_to="", editable=False),
         ],

@@ -247,10 +247,7 @@ def subject_view(
                     continue
                 records, page = fetched[(code, source.key)]
                 chosen = source.fields_in(category)
-                rows = [
-                    Row(r, [source.display(f, r.values.get(f.name)) for f in chosen])
-                    for r in records
-                ]
+                rows = [Row(r, [source.cell(f, r) for f in chosen]) for r in records]
                 anchor = f"{source.key}-{code or 'account'}-{category.value}".replace(".", "-")
                 sections.append(Section(anchor, source, category, chosen, rows, page))
             if sections:

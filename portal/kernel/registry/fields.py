@@ -108,6 +108,13 @@ class PersonalField:
     :data:`DELETE` (the default) means the value goes only with its row.
     ``editable`` says whether it may be corrected through the registry.
     ``display`` turns a stored value into what the pages show (e.g. yen).
+    ``not_applicable_if_empty`` says what an empty value means: by default
+    that nothing is registered (a phone number not given); True when the field
+    is left empty on the records it does not apply to (the purpose of a
+    policy acceptance), or a function of the record's stored values (its
+    ``Record.values``) saying so for one record, when an empty value means
+    something else on the others (the purpose of a stop of use: every
+    purpose). The pages show :data:`NOT_APPLICABLE` for such a value.
     """
 
     name: str
@@ -117,6 +124,40 @@ class PersonalField:
     editable: bool = True
     lookup: Lookup | None = None
     display: Callable[[Any], Any] | None = None
+    not_applicable_if_empty: bool | Callable[[Mapping[str, Any]], bool] = False
+
+    def applies(self, values: Mapping[str, Any]) -> bool:
+        """Whether the field applies to the record of ``values`` (its stored values)."""
+        if values.get(self.name) not in (None, "", [], {}):
+            return True
+        rule = self.not_applicable_if_empty
+        return not (rule(values) if callable(rule) else rule)
+
+
+class _NotApplicable:
+    """The value shown for a field that does not apply to a record; falsy, like the
+    empty value it stands for."""
+
+    _instance = None
+
+    def __new__(cls):
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self):
+        return False
+
+    def __repr__(self):
+        return "NOT_APPLICABLE"
+
+    def __reduce__(self):
+        return (_NotApplicable, ())
+
+
+#: What ``Source.cell`` gives for a field that does not apply to a record (see
+#: ``PersonalField.not_applicable_if_empty``): "not applicable", not "not registered".
+NOT_APPLICABLE = _NotApplicable()
 
 
 @dataclass(frozen=True)

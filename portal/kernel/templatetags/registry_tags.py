@@ -9,6 +9,8 @@ from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from portal.kernel.registry import NOT_APPLICABLE
+
 register = template.Library()
 
 #: Characters from which a table cell may wrap (messages, invoice items).
@@ -17,7 +19,15 @@ LONG_TEXT = 24
 
 @register.filter
 def pd_value(value):
-    """A stored value as the pages show it; an empty one as a muted dash."""
+    """A stored value as the pages show it; an empty one as a muted dash, read out as
+    "not registered", or as "not applicable" for a field that does not apply to the
+    record (``NOT_APPLICABLE``)."""
+    if value is NOT_APPLICABLE:
+        return format_html(
+            '<span class="pd-none pd-na" aria-hidden="true">—</span>'
+            '<span class="visually-hidden">{}</span>',
+            _("not applicable"),
+        )
     if value is None or value == "" or value == []:
         return format_html(
             '<span class="pd-none" aria-hidden="true">—</span>'

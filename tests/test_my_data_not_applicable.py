@@ -1,0 +1,131 @@
+"""A cell of "my data" whose column does not apply to its row reads "not applicable",
+not "not registered"; an item really left empty still reads "not registered"."""
+
+import html
+import re
+
+import pytest
+
+from consent import services
+from consent.models import ConsentRecord, ProcessingRestriction
+from portal.kernel.registry import NOT_APPLICABLE
+from portal.kernel.roles import PRIVACY_OFFICER
+from portal.kernel.subject_view import subject_view
+from tests.consent_support import new_policy_version, purpose, recipients
+from tests.test_subject_lookup import _admin_client
+
+pytestmark = pytest.mark.django_db
+
+NOT_APPLICABLE_TEXT = {"en": "—not applicable", "ja": "—該当なし"}
+NOT_REGISTERED_TEXT = {"en": "—not registered", "ja": "—登録なし"}
+# Columns of the consent records' table (consent/personal_data.py).
+PURPOSE, POLICY = 1, 2
+
+
+@pytest.fixture
+def records(customer, admin_user):
+    """A purpose consent given online, a policy acceptance, a consent from a paper
+    form, and a stop of provision to every recipient."""
+    customer.profile.phone = ""
+    customer.profile.save()
+    services.consent_update(
+        subject=customer,
+        choices={purpose("marketing"): True},
+        method=ConsentRecord.Method.DASHBOARD,
+    )
+    services.policy_accept(
+        subject=customer,
+        version=new_policy_version(material=True),
+        method=ConsentRecord.Method.POLICY_PAGE,
+    )
+    services.consent_record_paper(
+        subject=customer,
+        staff=admin_user,
+        granted=False,
+        language="ja",
+        note="2026-11-01 書面",
+        purpose=purpose("marketing"),
+    )
+    recipients()
+    services.restriction_create(
+        subject=customer,
+        scope=ProcessingRestriction.Scope.PROVISION,
+        source=ProcessingRestriction.Source.STOP_PROVISION_REQUEST,
+    )
+    return customer
+
+
+def _cells(view, source_key):
+    """Each row of a source's table as {field name: cell}, newest first."""
+    for group in view.groups:
+        for category in group.categories:
+            for section in category.sections:
+                if section.source.key == source_key:
+                    names = [f.name for f in section.fields]
+                    return [dict(zip(names, row.cells, strict=True)) for row in section.rows]
+    raise AssertionError(f"no section of {source_key}")
+
+
+def test_consent_columns_that_do_not_apply_to_a_record_are_marked_so(records):
+    paper, policy, online = _cells(subject_view(records), "consent.consentrecord")
+    assert policy["purpose"] is NOT_APPLICABLE and policy["policy_version"] != NOT_APPLICABLE
+    assert online["policy_version"] is NOT_APPLICABLE and online["purpose"] != NOT_APPLICABLE
+    assert paper["policy_version"] is NOT_APPLICABLE
+    # A paper form has no address or browser; an online record without one (here
+    # recorded outside a web request) is missing them.
+    assert paper["ip_address"] is NOT_APPLICABLE and paper["user_agent"] is NOT_APPLICABLE
+    assert online["ip_address"] is None and online["user_agent"] == ""
+
+    (stop,) = _cells(subject_view(records), "consent.processingrestriction")
+    # A stop of provision names no purpose; its empty recipient means every one.
+    assert stop["purpose"] is NOT_APPLICABLE and stop["recipient"] is None
+
+
+def _table(page, source_key):
+    """The header and rows (cell text, hidden labels included) of a source's table."""
+    text = page.content.decode()
+    anchor = source_key.replace(".", "-")
+    start = text.index(f'id="{anchor}-account-')
+    table = text[start : text.index("</table>", start)]
+
+    def plain(cell):
+        return html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+
+    header = [plain(h) for h in re.findall(r"<th[^>]*>(.*?)</th>", table, re.S)]
+    rows = re.findall(r"<tr>(.*?)</tr>", table.split("</thead>")[1], re.S)
+    return header, [[plain(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)] for r in rows]
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_my_data_reads_a_cell_that_does_not_apply_as_not_applicable(
+    stepped_up_client, records, language
+):
+    stepped_up_client.cookies["django_language"] = language
+    page = stepped_up_client.get("/my-data/")
+    assert page.status_code == 200
+    header, rows = _table(page, "consent.consentrecord")
+    # Newest first; the oldest row is the policy notice shown when the customer logged in.
+    paper, policy, online = rows[:3]
+    assert header[PURPOSE] == {"en": "Purpose of use", "ja": "利用目的"}[language]
+    assert policy[PURPOSE] == NOT_APPLICABLE_TEXT[language]
+    assert online[POLICY] == NOT_APPLICABLE_TEXT[language]
+    assert paper[-1] == NOT_APPLICABLE_TEXT[language]  # the browser of a paper form
+    assert online[-1] == NOT_REGISTERED_TEXT[language]  # a browser not recorded
+    assert 'class="pd-none pd-na" aria-hidden="true">—</span>' in page.content.decode()
+
+    # The phone left empty in the profile is not registered, as before.
+    text = html.unescape(re.sub(r"<[^>]+>", "", page.content.decode()))
+    phone = {"en": "Phone", "ja": "電話番号"}[language]
+    assert re.search(rf"{phone}\s*{NOT_REGISTERED_TEXT[language]}", text)
+
+
+def test_the_staff_subject_lookup_reads_it_the_same_way(client, records):
+    client, _officer = _admin_client(client, PRIVACY_OFFICER)
+    page = client.get(f"/admin/portal/user/{records.pk}/personal-data/")
+    assert page.status_code == 200
+    _header, rows = _table(page, "consent.consentrecord")
+    paper, policy, online = rows[:3]
+    applicable = {NOT_APPLICABLE_TEXT["en"], NOT_APPLICABLE_TEXT["ja"]}
+    assert policy[PURPOSE] in applicable and online[POLICY] in applicable
+    assert paper[-1] in applicable
+    assert online[-1] in {NOT_REGISTERED_TEXT["en"], NOT_REGISTERED_TEXT["ja"]}
