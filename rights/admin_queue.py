@@ -8,10 +8,12 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.admin_lists import CappedCountPaginator
 from portal.kernel.models import Service
+from portal.kernel.roles import working_staff
 
 from .selectors import staff_services
 
@@ -63,8 +65,19 @@ class AssigneeFilter(admin.SimpleListFilter):
     parameter_name = "assignee"
 
     def lookups(self, request, model_admin):
-        staff = User.objects.filter(is_staff=True, is_active=True).order_by("email")
-        return [("none", _("Unassigned")), ("me", _("Me"))] + [(str(u.pk), u.email) for u in staff]
+        """Unassigned, the viewer, and whoever the viewer may look for: the staff
+        a request can be assigned to (officers and handlers, as the assign form
+        offers), and anyone who holds requests the viewer sees, even after their
+        role changed or their account was closed, so those requests can be found.
+        "Me" is offered only to a viewer who may be assigned or holds requests."""
+        held = model_admin.get_queryset(request).filter(assignee__isnull=False)
+        staff = User.objects.filter(
+            Q(pk__in=working_staff(User.objects.all()).values("pk"))
+            | Q(pk__in=held.values("assignee_id"))
+        ).order_by("email")
+        choices = [(str(u.pk), u.email) for u in staff]
+        me = [("me", _("Me"))] if str(request.user.pk) in dict(choices) else []
+        return [("none", _("Unassigned")), *me, *choices]
 
     def queryset(self, request, queryset):
         value = self.value()

@@ -427,3 +427,45 @@ def test_the_queue_marks_overdue_and_soon_due_requests_in_colour(
     assert "css/admin-rights" in page
     working_page = officer_client.get(f"{CHANGELIST}{late.pk}/change/").content.decode()
     assert working_page.count("css/admin-rights") == 1
+
+
+def _assignee_choices(response):
+    from rights.admin_queue import AssigneeFilter
+
+    spec = next(s for s in response.context["cl"].filter_specs if isinstance(s, AssigneeFilter))
+    return dict(spec.lookup_choices)
+
+
+def test_the_assignee_filter_offers_whoever_a_request_can_be_assigned_to_or_is(
+    client, officer_client, officer, handler, auditor, customer, file_request
+):
+    """Auditors and staff without a role cannot be assigned a request, so the queue
+    does not offer them as assignees; someone whose role changed after being
+    assigned is still offered, so the requests they hold can be found."""
+    from django.contrib.auth.models import Group
+
+    from portal.kernel.roles import AUDITOR
+
+    roleless = UserFactory(is_staff=True)
+    moved = make_staff(SERVICE_HANDLER)
+    request = file_request(customer)
+    RightsRequest.objects.filter(pk=request.pk).update(assignee=moved)
+    moved.groups.set([Group.objects.get(name=AUDITOR)])
+
+    offered = _assignee_choices(officer_client.get(CHANGELIST))
+    assert set(offered) == {"none", "me", str(officer.pk), str(handler.pk), str(moved.pk)}
+    assert offered[str(moved.pk)] == moved.email
+    assert str(auditor.pk) not in offered and str(roleless.pk) not in offered
+    held = officer_client.get(CHANGELIST, {"assignee": moved.pk}).context["cl"].result_list
+    assert [r.pk for r in held] == [request.pk]
+
+    # "Me" is for those who can be assigned, or hold requests: not for an auditor.
+    client.logout()
+    _login(client, auditor)
+    assert "me" not in _assignee_choices(client.get(CHANGELIST))
+    client.logout()
+    _login(client, moved)
+    assert "me" in _assignee_choices(client.get(CHANGELIST))
+    client.logout()
+    _login(client, handler)
+    assert "me" in _assignee_choices(client.get(CHANGELIST))
