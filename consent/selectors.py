@@ -438,7 +438,8 @@ generations.watch(SERVICE_PAGES_GENERATION, ServicePage, Service)
 
 
 def services_with_pages(codes) -> list[Service]:
-    """Of the services ``codes``, those that publish a page, by code.
+    """Of the services ``codes``, those that publish a page, by name in the active
+    language: the order "my data" shows the services in.
 
     Every "my data" page asks: the published pages are read once per
     generation of pages and services (:func:`generations.cached`).
@@ -448,7 +449,8 @@ def services_with_pages(codes) -> list[Service]:
         "consent-service-pages",
         lambda: [page.service for page in published_service_pages().order_by("service__code")],
     )
-    return [service for service in published if service.code in codes]
+    chosen = [service for service in published if service.code in codes]
+    return sorted(chosen, key=lambda service: (service.display_name, service.code))
 
 
 @dataclass(frozen=True)

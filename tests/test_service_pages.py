@@ -96,3 +96,23 @@ def test_my_data_links_the_pages_of_the_customers_services_and_a_request_is_pref
     form = client.get("/requests/new/disclosure/?service=video", follow=True).content.decode()
     chosen = re.search(rf'<input[^>]*value="{page.service.pk}"[^>]*>', form).group(0)
     assert "checked" in chosen
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_my_data_lists_the_service_pages_in_the_order_of_its_sections(
+    stepped_up_client, customer, language
+):
+    """The line of service pages on "my data" names the services in the order the page
+    shows them below (by name in the reader's language), not by internal code."""
+    named = [("aaa", "ゆうびん", "Zen Post"), ("zzz", "あおぞら", "Blue Sky")]
+    for code, name, name_en in named:
+        service = ServiceFactory(code=code, name=name, name_en=name_en)
+        ServicePage.objects.create(service=service, desk_email=f"{code}@x.test")
+        RegistrationFactory(user=customer, service=service)
+    stepped_up_client.cookies["django_language"] = language
+    html = _my_data(stepped_up_client)
+
+    links = re.findall(r'<a href="/services/[a-z]+/">([^<]+)</a>', html)
+    sections = re.findall(r'<h2 id="[^"]+-title">([^<]+)</h2>', html)
+    assert links == [name for name in sections if name in links]
+    assert links == (["あおぞら", "ゆうびん"] if language == "ja" else ["Blue Sky", "Zen Post"])
