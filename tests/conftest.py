@@ -15,6 +15,7 @@ from hypothesis import settings as hypothesis_settings
 from portal.kernel.celery import app as celery_app
 from tests.factories import PASSWORD, ProfileFactory, UserFactory
 from tests.s3_support import s3_private, s3_server  # noqa: F401 (fixtures for every test)
+from tests.worker_support import worker  # noqa: F401 (a fixture for every test)
 
 # Hypothesis: the same examples on every run ("ci", the default, so `make test`
 # and CI pass or fail alike every time); HYPOTHESIS_PROFILE=explore draws new
@@ -183,15 +184,24 @@ def last_code(outbox=None) -> str:
     return match.group(1)
 
 
-@pytest.fixture
-def stepped_up_client(client, customer, django_capture_on_commit_callbacks):
-    """A client logged in as ``customer`` that passed the e-mail code step."""
-    client.force_login(customer)
-    with django_capture_on_commit_callbacks(execute=True):
+def step_up(client, user, capture_on_commit, language: str | None = None):
+    """``client`` logged in as ``user`` and past the e-mail code step, pages in
+    ``language`` when given; ``capture_on_commit`` is pytest-django's
+    ``django_capture_on_commit_callbacks`` (the code is mailed on commit)."""
+    if language:
+        client.cookies["django_language"] = language
+    client.force_login(user)
+    with capture_on_commit(execute=True):
         client.post("/accounts/code/", {"send": "1"})
     response = client.post("/accounts/code/", {"token": last_code(), "verify": "1"})
     assert response.status_code == 302, response.content
     return client
+
+
+@pytest.fixture
+def stepped_up_client(client, customer, django_capture_on_commit_callbacks):
+    """A client logged in as ``customer`` that passed the e-mail code step."""
+    return step_up(client, customer, django_capture_on_commit_callbacks)
 
 
 @pytest.fixture
@@ -210,12 +220,43 @@ def still_clock():
 __all__ = ["UserFactory"]
 
 
+@pytest.fixture
+def officer(db):
+    """A privacy officer (po@example.com) with an authenticator."""
+    from portal.kernel.staff import staff_create
+
+    user, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
+    return user
+
+
+@pytest.fixture
+def officer_client(client, officer):
+    """``client``, logged in to the admin as ``officer``."""
+    return admin_login(client, officer)
+
+
 def totp_code(device, *, wrong: bool = False) -> str:
     """The current code of a TOTP device, or one that is certainly wrong."""
     from django_otp.oath import totp
 
     code = totp(device.bin_key)
     return f"{(code + 1) % 10**6 if wrong else code:06d}"
+
+
+def admin_login(client, user, password: str = PASSWORD):
+    """Log ``user`` in to the admin with their password and authenticator code (a device
+    is made for staff who have none); returns ``client``."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    response = client.post(
+        "/admin/login/",
+        {"username": user.email, "password": password, "otp_token": totp_code(device)},
+    )
+    assert response.status_code == 302, response.content
+    return client
 
 
 def full_width(code: str, separator: str = "\u3000") -> str:

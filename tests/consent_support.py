@@ -48,6 +48,35 @@ def new_policy_version(*, material: bool, version: str = "2", ago: int = 1) -> P
     )
 
 
+#: What /privacy/ publishes about the company (APPI art. 32(1)), per language.
+ITEMS = {
+    "ja": [
+        "ライツポータル株式会社",  # name
+        "〒150-0043 東京都渋谷区道玄坂1-2-3",  # address
+        "代表取締役 山本 一郎",  # representative
+        "安全管理のために講じた措置",  # security measures (art. 23)
+        "技術的安全管理措置",
+        "開示等の請求・お問い合わせ・苦情の窓口",  # requests and complaints
+        "03-5555-0100",
+        "個人情報保護委員会",  # supervisory authority
+        "https://www.ppc.go.jp/",
+        'href="/requests/new/"',
+    ],
+    "en": [
+        "Rights Portal K.K.",
+        "1-2-3 Dogenzaka, Shibuya-ku, Tokyo 150-0043",
+        "Ichiro Yamamoto, Representative Director",
+        "How we protect personal data",
+        "Technology: staff sign in with a one-time password",
+        "Requests, questions and complaints",
+        "03-5555-0100",
+        "Personal Information Protection Commission, Japan",
+        "https://www.ppc.go.jp/",
+        'href="/requests/new/"',
+    ],
+}
+
+
 SERVICE_PAGE_ITEMS = {
     "ja": [
         "シネマプラスにおける個人情報の取扱い",

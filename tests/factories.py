@@ -8,6 +8,15 @@ from portal.records.models import Inquiry, Invoice, PaymentMethod, UsageRecord
 
 PASSWORD = "correct-horse-battery-42"
 
+#: The sign-up form as a new customer fills it in.
+SIGNUP = {
+    "email": "Hanako.Sato@Example.com",
+    "full_name": "佐藤 花子",
+    "password1": "a-long-enough-secret-77",
+    "password2": "a-long-enough-secret-77",
+    "accept_policy": "on",
+}
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:

@@ -8,17 +8,9 @@ from django.db import IntegrityError, transaction
 
 from portal.kernel.models import AuditEvent, CustomerEmailDevice, User
 from tests.conftest import last_code
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, SIGNUP, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-SIGNUP = {
-    "email": "Hanako.Sato@Example.com",
-    "full_name": "佐藤 花子",
-    "password1": "a-long-enough-secret-77",
-    "password2": "a-long-enough-secret-77",
-    "accept_policy": "on",
-}
 
 
 def _link_path(body: str) -> str:

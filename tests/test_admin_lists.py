@@ -17,7 +17,6 @@ from consent.models import ConsentRecord
 from portal.kernel.admin_lists import CappedCountPaginator
 from portal.kernel.models import User
 from tests.consent_support import purpose
-from tests.test_consent_admin import officer, officer_client  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 

@@ -1,15 +1,14 @@
 """Tasks travel through the real broker to a real worker (needs REDIS_URL)."""
 
 import time
-import uuid
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core import mail
 
 from portal.kernel.celery import app as celery_app
 from portal.kernel.stepup import email_device_for
+from tests.worker_support import wait_for
 
 pytestmark = [
     pytest.mark.celery_worker,
@@ -18,47 +17,12 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def worker():
-    """A Celery worker thread consuming from Redis, with tasks sent for real."""
-    previous_queue = celery_app.conf.task_default_queue
-    # A queue of its own, so messages left by an earlier run cannot interfere.
-    celery_app.conf.task_default_queue = f"test-{uuid.uuid4().hex}"
-    _forget_queues()
-    celery_app.conf.task_always_eager = False
-    try:
-        with start_worker(
-            celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10
-        ) as started:
-            yield started
-    finally:
-        celery_app.conf.task_always_eager = True
-        celery_app.conf.task_default_queue = previous_queue
-        _forget_queues()
-
-
-def _forget_queues():
-    """Celery caches the queues and the default queue on first use: drop them,
-    so publishers and the worker use the queue configured now."""
-    for cached in ("queues", "default_queue"):
-        celery_app.amqp.__dict__.pop(cached, None)
-
-
-def _wait_for(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def test_otp_mail_task_is_delivered_through_the_broker(worker, customer):
     device = email_device_for(customer)
     # Outside any transaction, delay_on_commit publishes at once to Redis.
     device.generate_challenge()
     device.refresh_from_db()
-    assert _wait_for(lambda: len(mail.outbox) == 1), "the worker did not send the code"
+    assert wait_for(lambda: len(mail.outbox) == 1), "the worker did not send the code"
     message = mail.outbox[0]
     assert message.to == [customer.email]
     assert device.token in message.body
@@ -92,7 +56,7 @@ def test_a_beat_job_sent_twice_for_one_period_through_the_broker_runs_once(worke
     )
     for _ in range(2):
         escalate_overdue.apply_async(headers=headers)
-    assert _wait_for(lambda: ScheduledRun.objects.filter(finished_at__isnull=False).exists())
+    assert wait_for(lambda: ScheduledRun.objects.filter(finished_at__isnull=False).exists())
     time.sleep(2)  # the second message, if it did anything, would have mailed by now
     digests = [m for m in mail.outbox if m.to == [officer.email]]
     assert len(digests) == 1

@@ -4,7 +4,6 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import Group
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consent import services
 from consent.models import (
@@ -16,38 +15,11 @@ from consent.models import (
 )
 from portal.kernel.models import AuditEvent
 from portal.kernel.roles import AUDITOR
-from portal.kernel.staff import staff_create
-from tests.conftest import totp_code
+from tests.conftest import admin_login
 from tests.consent_support import purpose, recipients
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def _admin_login(client, user, device):
-    response = client.post(
-        "/admin/login/",
-        {
-            "username": user.email,
-            "password": PASSWORD,
-            "otp_device": device.persistent_id,
-            "otp_token": totp_code(device),
-            "next": "/admin/",
-        },
-    )
-    assert response.status_code == 302, response.content
-    return client
-
-
-@pytest.fixture
-def officer():
-    user, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
-    return user
-
-
-@pytest.fixture
-def officer_client(client, officer):
-    return _admin_login(client, officer, TOTPDevice.objects.get(user=officer))
 
 
 @pytest.fixture
@@ -164,8 +136,7 @@ def test_the_paper_form_refuses_bad_input_and_changes_nothing(officer_client, cu
 def test_an_auditor_sees_records_but_cannot_enter_paper_consents(client, record):
     auditor = UserFactory(is_staff=True)
     auditor.groups.add(Group.objects.get(name=AUDITOR))
-    device = TOTPDevice.objects.create(user=auditor, name="x", confirmed=True)
-    _admin_login(client, auditor, device)
+    admin_login(client, auditor)
     assert client.get("/admin/consent/consentrecord/").status_code == 200
     assert client.get("/admin/consent/consentrecord/paper/").status_code == 403
     assert client.post("/admin/consent/processingrestriction/add/", {}).status_code == 403

@@ -9,11 +9,9 @@ from django.utils import formats, translation
 from rights.choices import Kind
 from rights.services import request_submit
 from tests.factories import PaymentMethodFactory
+from tests.formats_support import OTHER_STYLES
 
 pytestmark = pytest.mark.django_db
-
-#: Date styles no page or e-mail may use any more: ISO, slashes, US, dropped minutes.
-OTHER_STYLES = re.compile(r"\d{4}-\d{2}-\d{2}|\d{4}/\d{2}/\d{2}|\d{1,2}/\d{1,2}/\d{4}|[ap]\.m\.")
 
 
 def test_formats_per_language():

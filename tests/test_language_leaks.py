@@ -25,7 +25,7 @@ from rights.fees import fee_request, payment_record
 from rights.models import RequestNotification
 from rights.notice_text import render_notice
 from rights.services import message_post, request_submit
-from tests.conftest import last_code
+from tests.conftest import step_up
 from tests.consent_support import recipients
 from tests.factories import PASSWORD, PaymentMethodFactory
 from tests.language_leaks import leaks, visible_text
@@ -89,15 +89,6 @@ def _world(language: str, django_capture_on_commit_callbacks):
     return customer, requests
 
 
-def _step_up(client, customer, language, django_capture_on_commit_callbacks):
-    client.cookies["django_language"] = language
-    client.force_login(customer)
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post("/accounts/code/", {"send": "1"})
-    assert client.post("/accounts/code/", {"token": last_code(), "verify": "1"}).status_code == 302
-    return client
-
-
 def _check(found: dict[str, list[str]]) -> None:
     bad = {where: sorted(set(items)) for where, items in found.items() if items}
     assert not bad, "\n".join(f"{where}: {items}" for where, items in bad.items())
@@ -122,7 +113,7 @@ def test_every_customer_page_is_in_the_readers_language(
     found["/accounts/code/"] = leaks(
         visible_text(client.get("/accounts/code/").content.decode()), language
     )
-    client = _step_up(client, customer, language, django_capture_on_commit_callbacks)
+    client = step_up(client, customer, django_capture_on_commit_callbacks, language)
     pages = ["/", "/account/", "/my-data/", "/consent/", "/requests/", "/requests/new/"]
     pages += ["/account/password/", "/account/authenticator/"]
     pages += [f"/requests/new/{kind}/" for kind in Kind.values]

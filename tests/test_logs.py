@@ -21,7 +21,7 @@ from rights.models import RightsRequest
 from tests.conftest import last_code, totp_code
 from tests.factories import PASSWORD
 from tests.intake_support import file_through_review
-from tests.test_celery_worker import _wait_for, worker  # noqa: F401 (a fixture)
+from tests.worker_support import wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -289,7 +289,7 @@ def test_a_task_queued_by_a_request_logs_under_the_requests_id(customer, capture
     response = client.post("/accounts/code/", {"send": "1"})
     assert response.status_code == 302
     request_id = response["X-Request-ID"]
-    assert _wait_for(lambda: len(mail.outbox) == 1), "the worker did not send the code"
+    assert wait_for(lambda: len(mail.outbox) == 1), "the worker did not send the code"
 
     def task_lines():
         return [
@@ -298,7 +298,7 @@ def test_a_task_queued_by_a_request_logs_under_the_requests_id(customer, capture
             if r.get("task_name") == "portal.tasks.send_otp_email"
         ]
 
-    assert _wait_for(lambda: any("succeeded" in r["message"] for r in task_lines()))
+    assert wait_for(lambda: any("succeeded" in r["message"] for r in task_lines()))
     for line in task_lines():
         assert line["request_id"] == request_id
         assert line["task_id"]

@@ -23,7 +23,6 @@ from portal.kernel import encryption
 from portal.kernel.registry import Category, registry, view_cache_key
 from portal.records.models import Invoice, UsageRecord
 from tests.factories import InvoiceFactory, ServiceFactory, UsageRecordFactory
-from tests.rights.conftest import officer  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

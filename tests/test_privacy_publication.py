@@ -10,36 +10,9 @@ named so a person knows where else to turn (and GDPR art. 77).
 import pytest
 from django.test import override_settings
 
-from tests.consent_support import recipients
+from tests.consent_support import ITEMS, recipients
 
 pytestmark = pytest.mark.django_db
-
-ITEMS = {
-    "ja": [
-        "ライツポータル株式会社",  # name
-        "〒150-0043 東京都渋谷区道玄坂1-2-3",  # address
-        "代表取締役 山本 一郎",  # representative
-        "安全管理のために講じた措置",  # security measures (art. 23)
-        "技術的安全管理措置",
-        "開示等の請求・お問い合わせ・苦情の窓口",  # requests and complaints
-        "03-5555-0100",
-        "個人情報保護委員会",  # supervisory authority
-        "https://www.ppc.go.jp/",
-        'href="/requests/new/"',
-    ],
-    "en": [
-        "Rights Portal K.K.",
-        "1-2-3 Dogenzaka, Shibuya-ku, Tokyo 150-0043",
-        "Ichiro Yamamoto, Representative Director",
-        "How we protect personal data",
-        "Technology: staff sign in with a one-time password",
-        "Requests, questions and complaints",
-        "03-5555-0100",
-        "Personal Information Protection Commission, Japan",
-        "https://www.ppc.go.jp/",
-        'href="/requests/new/"',
-    ],
-}
 
 
 @pytest.mark.parametrize("language", ["ja", "en"])

@@ -12,9 +12,8 @@ from django.utils import translation
 
 from consent.models import ServicePage
 from portal.kernel.registry import registry
-from tests.consent_support import SERVICE_PAGE_ITEMS, recipients, service_page
+from tests.consent_support import ITEMS, SERVICE_PAGE_ITEMS, recipients, service_page
 from tests.factories import RegistrationFactory, ServiceFactory
-from tests.test_privacy_publication import ITEMS
 
 pytestmark = pytest.mark.django_db
 

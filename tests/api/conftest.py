@@ -5,10 +5,11 @@ from django.utils import timezone
 
 from portal.kernel.api.auth import api_key_create
 from portal.kernel.models import ApiClient
+from tests.api.receiver_support import receiver  # noqa: F401 (a fixture)
 from tests.factories import ProfileFactory, RegistrationFactory, ServiceFactory
 
-# The officer, logged in to the admin, and English messages: as in the rights tests.
-from tests.rights.conftest import _english_messages, officer, officer_client  # noqa: E402, F401
+# English messages: as in the rights tests.
+from tests.rights.conftest import _english_messages  # noqa: E402, F401
 
 ALL_SCOPES = ["requests:write", "requests:read", "consent:read", "fulfilment:write"]
 

@@ -1,13 +1,9 @@
 """Callbacks: a real HTTP receiver on a loopback port gets every status change once,
 signed, and after its own failures through the retries."""
 
-import hashlib
-import hmac
 import json
 import socket
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -23,65 +19,6 @@ from rights.workflow import transition
 from tests.consent_support import purpose
 
 pytestmark = pytest.mark.django_db
-
-
-class Receiver:
-    """An HTTP server on 127.0.0.1 that checks each callback's signature.
-
-    It answers 500 to its first ``fail`` calls, 204 after that; ``events`` are
-    the bodies it accepted, ``calls`` every call.
-    """
-
-    def __init__(self, fail: int = 0):
-        self.fail = fail
-        self.secret = ""
-        self.calls: list[dict] = []
-        self.events: list[dict] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.calls.append({"headers": dict(self.headers), "body": body})
-                timestamp = self.headers["Webhook-Timestamp"]
-                expected = hmac.new(
-                    receiver.secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256
-                ).hexdigest()
-                signed = hmac.compare_digest(self.headers["Webhook-Signature"], "v1=" + expected)
-                if not signed:
-                    self.send_response(401)
-                elif len(receiver.calls) <= receiver.fail:
-                    self.send_response(500)
-                else:
-                    receiver.events.append(json.loads(body))
-                    self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver(settings):
-    settings.API_CALLBACK_ALLOW_LOOPBACK_HTTP = True
-    made = []
-
-    def make(fail=0):
-        made.append(Receiver(fail))
-        return made[-1]
-
-    yield make
-    for server in made:
-        server.stop()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import pytest
 from portal.kernel.models import AuditEvent, Service
 from rights.choices import Status
 from rights.connectors.models import ExternalSystem, SystemTask
-from tests.api.test_callbacks import receiver  # noqa: F401  (the fixture "receiver")
 from tests.factories import ServiceFactory
 from tests.rights.retention_support import approve, customer_with_records, file_deletion
 

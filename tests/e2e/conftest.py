@@ -5,6 +5,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.core.files.storage import FileSystemStorage
+
+from rights.disclosure.models import DisclosurePackage
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -95,6 +98,13 @@ def screenshot(page, request):
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 #: Impacts that fail a page.
 FAILING_IMPACTS = ("serious", "critical")
+
+
+@pytest.fixture
+def package_storage(tmp_path, monkeypatch):
+    """Packages go to a directory of this test."""
+    field = DisclosurePackage._meta.get_field("file")
+    monkeypatch.setattr(field, "storage", FileSystemStorage(location=str(tmp_path / "private")))
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,17 @@
-"""A customer in the browser: logged in, past the e-mail code step-up."""
+"""A customer in the browser: logged in, past the e-mail code step-up; filing a
+disclosure and downloading its package."""
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 
 from django.core import mail
 
+from portal.kernel.staff import staff_create
 from tests.factories import PASSWORD
+from tests.rights.disclosure_support import customer_with_data, disclosure_in_progress
 
 
 def code_in_last_mail() -> str:
@@ -34,3 +39,39 @@ def customer_at(page, email: str, path: str, password: str = PASSWORD) -> None:
 def customer_stepped_up(page, email: str) -> None:
     """Log ``email`` in and pass the e-mail code check (on the correction form)."""
     customer_at(page, email, "/requests/new/correction/")
+
+
+def customer_files_disclosure(page, email: str) -> None:
+    """Log ``email`` in, pass the e-mail code check on the disclosure form, and file an
+    electronic disclosure, told of the 1,000-yen fee before filing and on the review page."""
+    customer_at(page, email, "/requests/new/disclosure/")
+    assert page.locator("a[href='/fees/']").count() >= 1
+    page.check("input[name=delivery_method][value=electronic]")
+    with page.expect_navigation():
+        page.locator("main form button[name=step][value=review]").click()
+    assert "1,000円" in page.locator("main").inner_text()
+    page.locator("main form button[name=step][value=file]").click()
+    page.wait_for_url(re.compile(r".*/requests/\d+/$"))
+
+
+def completed_disclosure(page, live_server, language: str):
+    """A customer with data whose disclosure was built (in-process) and who is logged in,
+    on the request's page."""
+    customer = customer_with_data(language=language)
+    officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
+    request = disclosure_in_progress(customer, officer)
+    page.context.add_cookies(
+        [{"name": "django_language", "value": language, "url": live_server.url}]
+    )
+    customer_stepped_up(page, customer.email)
+    page.goto(f"/requests/{request.pk}/")
+    return customer, request
+
+
+def download_zip(page) -> dict[str, bytes]:
+    page.locator("a.download-link").click()
+    page.wait_for_url(re.compile(r".*/downloads/[A-Za-z0-9_-]{43}/$"))
+    with page.expect_download() as info:
+        page.locator("button[name=download]").click()
+    with open(info.value.path(), "rb") as handle, zipfile.ZipFile(io.BytesIO(handle.read())) as z:
+        return {name: z.read(name) for name in z.namelist()}

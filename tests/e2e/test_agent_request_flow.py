@@ -13,7 +13,7 @@ from rights.models import RightsRequest
 from rights.requesters.models import Capacity, VerificationStatus
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.customer_support import code_in_last_mail
-from tests.e2e.test_fee_flow import _staff_page
+from tests.e2e.staff_support import staff_page
 from tests.factories import PASSWORD, ProfileFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -103,7 +103,7 @@ def test_parent_files_for_a_minor_and_staff_verify(
     assert RightsRequest.objects.count() == 1
 
     # Staff see the identity section, in Japanese and in English.
-    staff_context, staff = _staff_page(browser, live_server, officer)
+    staff_context, staff = staff_page(browser, live_server, officer, "en")
     staff_context.add_cookies([{"name": "django_language", "value": "ja", "url": live_server.url}])
     staff.goto(f"/admin/rights/rightsrequest/{filed.pk}/change/")
     assert "本人確認と代理権" in staff.locator("#identity").inner_text()

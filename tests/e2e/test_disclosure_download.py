@@ -3,7 +3,6 @@ browser (issue 7, acceptance 5; APPI Art. 33(1), Art. 38)."""
 
 import io
 import re
-import time
 import zipfile
 
 import pytest
@@ -15,25 +14,17 @@ from rights.choices import Status
 from rights.disclosure.models import DisclosureDelivery, DisclosurePackage
 from rights.models import RightsRequest
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.test_fee_flow import _customer_files_disclosure, _staff_page
+from tests.e2e.customer_support import customer_files_disclosure
+from tests.e2e.staff_support import staff_page
 from tests.factories import PASSWORD
 from tests.rights.disclosure_support import customer_with_data
 from tests.rights.fee_support import publish
-from tests.test_celery_worker import worker  # noqa: F401  (fixture)
+from tests.worker_support import wait_for
 
 pytestmark = [
     pytest.mark.celery_worker,
     pytest.mark.skipif(not settings.REDIS_URL, reason="REDIS_URL is not set: no broker"),
 ]
-
-
-def _wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 @pytest.fixture(params=["filesystem", "s3"])
@@ -55,12 +46,12 @@ def test_paid_disclosure_built_by_the_worker_and_downloaded_once(
     customer = customer_with_data(language="ja")
     officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
 
-    _customer_files_disclosure(page, customer.email)
+    customer_files_disclosure(page, customer.email)
     request = RightsRequest.objects.get(subject=customer)
 
     # Staff review, ask the fee and record the bank transfer: the request goes in
     # progress and the build task travels through Redis to the worker.
-    staff_context, staff = _staff_page(browser, live_server, officer)
+    staff_context, staff = staff_page(browser, live_server, officer, "en")
     staff.goto(f"/admin/rights/rightsrequest/{request.pk}/change/")
     with staff.expect_navigation():
         staff.locator("button[name=to][value=in_review]").click()
@@ -75,10 +66,12 @@ def test_paid_disclosure_built_by_the_worker_and_downloaded_once(
         request.refresh_from_db()
         return request.status == Status.COMPLETED
 
-    assert _wait_for(completed), f"the worker did not complete the request: {request.status}"
+    assert wait_for(completed, timeout=60), (
+        f"the worker did not complete the request: {request.status}"
+    )
     package = DisclosurePackage.objects.get(request=request)
     assert DisclosureDelivery.objects.get(request=request).state == "ready"
-    assert _wait_for(lambda: any("/downloads/" in m.body for m in mail.outbox))
+    assert wait_for(lambda: any("/downloads/" in m.body for m in mail.outbox), timeout=60)
     stored = package.file.open("rb").read()
     package.file.close()
     assert customer.email.encode() not in stored and b"PK\x03\x04" not in stored

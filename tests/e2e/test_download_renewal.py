@@ -6,11 +6,7 @@ import re
 import pytest
 
 from rights.disclosure.models import DisclosurePackage
-from tests.e2e.test_package_counts import (  # noqa: F401  (fixture)
-    completed_disclosure,
-    download_zip,
-    package_storage,
-)
+from tests.e2e.customer_support import completed_disclosure, download_zip
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("package_storage")]
 

@@ -1,45 +1,17 @@
 """An APPI disclosure with a fee: asked, shown to the customer, paid by bank transfer, moved on."""
 
-import re
-
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.kernel.staff import staff_create
 from rights.choices import PaymentStatus, Status
 from rights.models import RightsRequest
-from tests.conftest import totp_code
-from tests.e2e.customer_support import customer_at
+from tests.e2e.customer_support import customer_files_disclosure
+from tests.e2e.staff_support import staff_page
 from tests.factories import PASSWORD, ProfileFactory
 from tests.formats_support import shown_date
 from tests.rights.fee_support import publish
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _customer_files_disclosure(page, email):
-    """Log in, pass the e-mail code check on the disclosure form, and file it."""
-    customer_at(page, email, "/requests/new/disclosure/")
-    assert page.locator("a[href='/fees/']").count() >= 1  # told of the fee before filing
-    page.check("input[name=delivery_method][value=electronic]")
-    with page.expect_navigation():
-        page.locator("main form button[name=step][value=review]").click()
-    assert "1,000円" in page.locator("main").inner_text()  # the review page names the fee
-    page.locator("main form button[name=step][value=file]").click()
-    page.wait_for_url(re.compile(r".*/requests/\d+/$"))
-
-
-def _staff_page(browser, live_server, officer):
-    context = browser.new_context(base_url=live_server.url, locale="en-US")
-    staff = context.new_page()
-    device = TOTPDevice.objects.get(user=officer)
-    staff.goto("/admin/login/")
-    staff.fill("input[name=username]", officer.email)
-    staff.fill("input[name=password]", PASSWORD)
-    staff.fill("input[name=otp_token]", totp_code(device))
-    staff.locator("input[type=submit]").click()
-    staff.wait_for_url("**/admin/")
-    return context, staff
 
 
 def test_disclosure_fee_paid_by_bank_transfer(browser, live_server, screenshot, page):
@@ -49,11 +21,11 @@ def test_disclosure_fee_paid_by_bank_transfer(browser, live_server, screenshot, 
     customer = ProfileFactory(user__language="ja").user
     officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
 
-    _customer_files_disclosure(page, customer.email)
+    customer_files_disclosure(page, customer.email)
     request = RightsRequest.objects.get(subject=customer)
 
     # Staff review it and confirm the published fee.
-    staff_context, staff = _staff_page(browser, live_server, officer)
+    staff_context, staff = staff_page(browser, live_server, officer, "en")
     staff.goto(f"/admin/rights/rightsrequest/{request.pk}/change/")
     with staff.expect_navigation():
         staff.locator("button[name=to][value=in_review]").click()

@@ -8,8 +8,7 @@ from rights.choices import Kind
 from rights.services import request_submit
 from tests.e2e.customer_support import customer_stepped_up
 from tests.factories import PaymentMethodFactory, ProfileFactory
-from tests.formats_support import shown_date
-from tests.test_formats import OTHER_STYLES
+from tests.formats_support import OTHER_STYLES, shown_date
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

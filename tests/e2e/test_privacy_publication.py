@@ -2,8 +2,7 @@
 
 import pytest
 
-from tests.consent_support import SERVICE_PAGE_ITEMS, recipients, service_page
-from tests.test_privacy_publication import ITEMS
+from tests.consent_support import ITEMS, SERVICE_PAGE_ITEMS, recipients, service_page
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -3,10 +3,8 @@ from django.contrib.auth.models import Group
 from django.utils import translation
 
 from portal.kernel.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER
-from portal.kernel.staff import staff_create
 from rights.services import request_submit
-from tests.conftest import totp_code
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -14,25 +12,6 @@ def _english_messages():
     """Error messages are asserted in English; notices follow the recipient's language."""
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def officer(db):
-    user, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
-    return user
-
-
-@pytest.fixture
-def officer_client(client, officer):
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device = TOTPDevice.objects.get(user=officer)
-    response = client.post(
-        "/admin/login/",
-        {"username": officer.email, "password": PASSWORD, "otp_token": totp_code(device)},
-    )
-    assert response.status_code == 302
-    return client
 
 
 def make_staff(role: str, **kwargs):

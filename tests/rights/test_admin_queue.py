@@ -15,8 +15,8 @@ from portal.kernel.roles import SERVICE_HANDLER
 from rights import deadlines
 from rights.choices import Status
 from rights.models import RequestEvent, RightsRequest
-from tests.conftest import totp_code
-from tests.factories import PASSWORD, UserFactory
+from tests.conftest import admin_login
+from tests.factories import UserFactory
 from tests.rights.conftest import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -36,16 +36,6 @@ def _bulk_requests(n, subject, **kwargs):
             **kwargs,
         )
         for i in range(n)
-    )
-
-
-def _login(client, user):
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device, _ = TOTPDevice.objects.get_or_create(user=user, name="t", confirmed=True)
-    client.post(
-        "/admin/login/",
-        {"username": user.email, "password": PASSWORD, "otp_token": totp_code(device)},
     )
 
 
@@ -186,7 +176,7 @@ def test_service_handler_sees_only_requests_of_their_services(client, handler, c
     stranger = UserFactory()
     RegistrationFactory(user=stranger, service=other)
     strangers = request_submit(subject=stranger, requester=stranger, kind="deletion")
-    _login(client, handler)
+    admin_login(client, handler)
     shown = {r.pk for r in client.get(CHANGELIST).context["cl"].result_list}
     assert shown == {own.pk, everything.pk}
     assert client.get(f"{CHANGELIST}{strangers.pk}/change/").status_code == 404
@@ -218,7 +208,7 @@ def test_a_handler_keeps_a_deletion_of_everything_after_it_erased_the_registrati
         approve(request, officer)
     assert not ServiceRegistration.objects.filter(user=customer).exists()
 
-    _login(client, handler)
+    admin_login(client, handler)
     shown = {r.pk for r in client.get(CHANGELIST).context["cl"].result_list}
     assert shown == {request.pk}
     assert client.get(f"{CHANGELIST}{request.pk}/change/").status_code == 200
@@ -226,13 +216,13 @@ def test_a_handler_keeps_a_deletion_of_everything_after_it_erased_the_registrati
     stranger = make_staff(SERVICE_HANDLER)
     Service.objects.create(code="theirs", name="Theirs", responsible=stranger)
     client.logout()
-    _login(client, stranger)
+    admin_login(client, stranger)
     assert list(client.get(CHANGELIST).context["cl"].result_list) == []
 
 
 def test_auditor_reads_but_cannot_move_requests(client, auditor, customer, file_request):
     request = file_request(customer)
-    _login(client, auditor)
+    admin_login(client, auditor)
     page = client.get(f"{CHANGELIST}{request.pk}/change/")
     assert page.status_code == 200
     assert page.context["allowed"] == []
@@ -326,7 +316,7 @@ def test_a_handler_filters_their_queue_by_deadline_and_shows_counts(
         )
     soon = request_submit(subject=customer, requester=customer, kind="deletion", services=[mine])
     RightsRequest.objects.filter(pk=soon.pk).update(due_at=now + dt.timedelta(days=3))
-    _login(client, handler)
+    admin_login(client, handler)
     response = client.get(f"{CHANGELIST}?{query}")
     assert response.status_code == 200
     shown = {r.pk for r in response.context["cl"].result_list}
@@ -461,11 +451,11 @@ def test_the_assignee_filter_offers_whoever_a_request_can_be_assigned_to_or_is(
 
     # "Me" is for those who can be assigned, or hold requests: not for an auditor.
     client.logout()
-    _login(client, auditor)
+    admin_login(client, auditor)
     assert "me" not in _assignee_choices(client.get(CHANGELIST))
     client.logout()
-    _login(client, moved)
+    admin_login(client, moved)
     assert "me" in _assignee_choices(client.get(CHANGELIST))
     client.logout()
-    _login(client, handler)
+    admin_login(client, handler)
     assert "me" in _assignee_choices(client.get(CHANGELIST))

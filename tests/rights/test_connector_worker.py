@@ -12,7 +12,6 @@ from django.conf import settings
 
 from rights.choices import Status
 from rights.connectors.models import SystemTask
-from tests.test_celery_worker import worker  # noqa: F401  (the fixture)
 
 from .connector_support import (
     api_system,

@@ -6,8 +6,8 @@ from django.utils import timezone
 from portal.kernel.models import AuditEvent
 from rights.choices import Kind, PaymentStatus, Regime, Status
 from rights.models import FeeSchedule, Payment
+from tests.conftest import admin_login
 from tests.rights.fee_support import SINCE, in_review, publish
-from tests.rights.test_admin_queue import _login
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,7 @@ def test_only_privacy_officers_change_the_schedule(client, handler, auditor):
     publish()
     for user in (handler, auditor):
         client.logout()
-        _login(client, user)
+        admin_login(client, user)
         assert client.get("/admin/rights/feeschedule/add/").status_code == 403
 
 
@@ -169,7 +169,7 @@ def test_auditor_sees_the_fee_but_cannot_act(client, auditor, officer, customer,
     publish()
     request = in_review(file_request, customer, officer)
     payment = fees.fee_request(request=request, actor=officer)
-    _login(client, auditor)
+    admin_login(client, auditor)
     page = client.get(CHANGE.format(request.pk))
     assert payment.reference in page.content.decode()
     assert "record_payment" not in page.content.decode()

@@ -333,22 +333,17 @@ def test_staff_views_of_documents_are_audited(filed, officer, officer_client):
 def test_a_handler_of_other_services_cannot_open_the_documents(filed, client):
     """Staff see only requests of their services; another service's documents are a 404
     and leave no trace of a view."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from portal.kernel.roles import SERVICE_HANDLER
     from portal.kernel.staff import staff_create
-    from tests.conftest import totp_code
+    from tests.conftest import admin_login
     from tests.factories import PASSWORD, ServiceFactory
 
     handler, _device, _ = staff_create(
         email="handler@example.com", role=SERVICE_HANDLER, password=PASSWORD
     )
     filed.services.add(ServiceFactory())  # a service the handler does not serve
-    device = TOTPDevice.objects.get(user=handler)
-    client.post(
-        "/admin/login/",
-        {"username": handler.email, "password": PASSWORD, "otp_token": totp_code(device)},
-    )
+    admin_login(client, handler)
     assert client.get("/admin/").status_code == 200  # logged in
     document = filed.identity_documents.first()
     response = client.get(f"/admin/rights/rightsrequest/{filed.pk}/documents/{document.pk}/")

@@ -14,6 +14,7 @@ from rights.choices import Status
 from rights.models import RightsRequest
 from rights.reports import customer_statistics, request_metrics
 from rights.reports.customer_statistics import suppress
+from tests.conftest import admin_login
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -230,11 +231,9 @@ def test_a_customer_under_a_stop_of_use_is_not_counted(officer):
 
 
 def test_statistics_page_is_for_officers_and_auditors_only(client, handler, officer_client):
-    from tests.rights.test_admin_queue import _login
-
     assert officer_client.get("/admin/reports/statistics/").status_code == 200
     assert "/admin/reports/statistics/" in officer_client.get("/admin/").content.decode()
-    _login(client, handler)
+    admin_login(client, handler)
     assert client.get("/admin/reports/statistics/").status_code == 403
     assert client.get("/admin/reports/").status_code == 200
     # and no link leads a handler to that refusal

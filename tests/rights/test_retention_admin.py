@@ -8,6 +8,7 @@ import time_machine
 from portal.kernel.models import AuditEvent
 from rights.models import DeferredErasure, LegalHold, RetentionRule, RetentionRun
 from rights.retention import jobs
+from tests.conftest import admin_login
 
 from .retention_support import approve, at, customer_with_records, file_deletion
 
@@ -131,10 +132,9 @@ def test_a_hold_that_starts_later_is_not_shown_in_force(officer_client, officer,
 @pytest.mark.parametrize("query", ["state=active", "_facets=True"])
 def test_a_handler_filters_the_holds_in_force(client, handler, officer, customer, query):
     from rights.retention.holds.services import hold_place
-    from tests.rights.test_admin_queue import _login
 
     hold_place(actor=officer, reason="Claim", legal_basis="Court order", subject=customer)
-    _login(client, handler)
+    admin_login(client, handler)
     response = client.get(f"/admin/rights/legalhold/?{query}")
     assert response.status_code == 200
 

@@ -44,15 +44,6 @@ def other_customer(db):
 
 
 @pytest.fixture
-def officer(db):
-    """A privacy officer, who matches public requests to customers."""
-    from portal.kernel.staff import staff_create
-
-    user, _device, _ = staff_create(email="officer@example.com", password="correct horse 2026")
-    return user
-
-
-@pytest.fixture
 def others_request(other_customer):
     request = request_submit(
         subject=other_customer, requester=other_customer, kind="disclosure", details="B's request"

@@ -29,9 +29,8 @@ from portal.kernel import encryption
 from portal.kernel.fields import table_spec
 from portal.kernel.models import Profile
 from portal.kernel.registry import Category, registry
-from tests.conftest import shared_cache_url
+from tests.conftest import shared_cache_url, step_up
 from tests.factories import ProfileFactory
-from tests.rights.conftest import officer, officer_client  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 PHONE = "090-1234-5678"
@@ -95,16 +94,10 @@ def test_equal_values_give_different_tokens(profile):
 
 def test_the_portal_and_the_admin_show_the_values(
     profile,
-    officer_client,  # noqa: F811
+    officer_client,
     django_capture_on_commit_callbacks,
 ):
-    from tests.conftest import last_code
-
-    client = Client()
-    client.force_login(profile.user)
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post("/accounts/code/", {"send": "1"})
-    client.post("/accounts/code/", {"token": last_code(), "verify": "1"})
+    client = step_up(Client(), profile.user, django_capture_on_commit_callbacks)
     page = client.get("/my-data/").content.decode()
     assert PHONE in page and ADDRESS in page and POSTAL in page
 
@@ -127,7 +120,7 @@ def test_staff_find_the_customer_by_date_of_birth(profile, typed):
 
 def test_the_admin_subject_lookup_finds_by_phone_and_shows_the_customer(
     profile,
-    officer_client,  # noqa: F811
+    officer_client,
 ):
     page = officer_client.get("/admin/portal/user/subjects/", {"q": "+81 90 1234 5678"})
     assert profile.full_name in page.content.decode()

@@ -14,7 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from portal.kernel.models import OutboxMessage, User
-from tests.test_accounts import SIGNUP
+from tests.factories import SIGNUP
 
 pytestmark = pytest.mark.django_db
 

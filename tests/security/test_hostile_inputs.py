@@ -23,7 +23,7 @@ from rights.models import PaymentEvent, RequestMessage, RightsRequest
 from rights.payments import FakeProvider
 from rights.requesters.models import IdentityDocument
 from rights.services import message_post
-from tests.conftest import totp_code
+from tests.conftest import admin_login
 from tests.factories import PASSWORD, ServiceFactory
 from tests.intake_support import file_from_review, file_through_review
 from tests.rights.identity_support import PDF, agent_form, confirm_email, file_public_request, pdf
@@ -647,7 +647,6 @@ def test_webhook_refuses_bad_signatures_and_huge_bodies(db, settings):
 
 
 def test_script_in_a_correction_is_escaped_in_the_admin(stepped_up_client, customer, client):
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from portal.kernel.staff import staff_create
 
@@ -662,12 +661,8 @@ def test_script_in_a_correction_is_escaped_in_the_admin(stepped_up_client, custo
     stepped_up_client.post(f"/requests/{filed.pk}/", {"body": SCRIPT})
     assert [m.body for m in RequestMessage.objects.filter(request=filed)] == [SCRIPT]
 
-    officer, device, _ = staff_create(email="po@example.com", password=PASSWORD)
-    device = TOTPDevice.objects.get(user=officer)
-    client.post(
-        "/admin/login/",
-        {"username": officer.email, "password": PASSWORD, "otp_token": totp_code(device)},
-    )
+    officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
+    admin_login(client, officer)
     for path in (
         f"/admin/rights/rightsrequest/{filed.pk}/change/",
         "/admin/rights/rightsrequest/",

@@ -10,7 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from portal.kernel.converters import IdConverter
-from tests.conftest import totp_code
+from tests.conftest import admin_login
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -63,13 +63,8 @@ def _fill(route: str, number: str) -> str:
 def staff_client(client):
     from portal.kernel.staff import staff_create
 
-    officer, device, _ = staff_create(email="po@example.com", password=PASSWORD)
-    response = client.post(
-        "/admin/login/",
-        {"username": officer.email, "password": PASSWORD, "otp_token": totp_code(device)},
-    )
-    assert response.status_code == 302
-    return client
+    officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
+    return admin_login(client, officer)
 
 
 def _answers(client, routes, number):

@@ -34,7 +34,7 @@ from rights.models import (
 )
 from rights.requesters.models import EmailConfirmation, IdentityDocument, RequestIdentity
 from rights.services import message_post, request_submit
-from tests.conftest import last_code
+from tests.conftest import step_up
 from tests.rights.identity_support import PDF, file_public_request, pdf
 
 from .upload_support import attach
@@ -154,13 +154,8 @@ def demo(settings):
 
 @pytest.fixture
 def customer_client(demo, django_capture_on_commit_callbacks):
-    client = Client()
-    client.force_login(User.objects.get(email="demo@example.com"))
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post("/accounts/code/", {"send": "1"})
-    response = client.post("/accounts/code/", {"token": last_code(), "verify": "1"})
-    assert response.status_code == 302, response.content
-    return client
+    demo_customer = User.objects.get(email="demo@example.com")
+    return step_up(Client(), demo_customer, django_capture_on_commit_callbacks)
 
 
 def test_no_seeded_or_sent_personal_value_is_readable_in_the_database_or_the_files(

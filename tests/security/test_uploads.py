@@ -12,14 +12,13 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.kernel.staff import staff_create
 from rights.models import RequestMessage
 from rights.requesters.filing import Person, Requester, Upload, identity_request_file
 from rights.requesters.models import Capacity, IdentityDocument
 from rights.uploads import clean_name
-from tests.conftest import totp_code
+from tests.conftest import admin_login
 from tests.factories import PASSWORD
 from tests.rights.identity_support import PDF, agent_form, confirm_email
 
@@ -41,17 +40,7 @@ PDF_TYPE = "application/pdf"
 def officer_client(db):
     """A privacy officer logged in to the admin with a one-time password."""
     officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
-    client = Client()
-    response = client.post(
-        "/admin/login/",
-        {
-            "username": officer.email,
-            "password": PASSWORD,
-            "otp_token": totp_code(TOTPDevice.objects.get(user=officer)),
-        },
-    )
-    assert response.status_code == 302
-    return client
+    return admin_login(Client(), officer)
 
 
 # --- the cases that were seen ----------------------------------------------------------------

@@ -18,7 +18,7 @@ from rights.disclosure.models import DisclosureDelivery, DisclosurePackage
 from rights.disclosure.services import download_claim, download_path, download_token
 from rights.models import RequestNotification
 from rights.tasks import build_disclosure
-from tests.conftest import last_code
+from tests.conftest import step_up
 from tests.rights.disclosure_support import (
     customer_with_data,
     disclosure_in_progress,
@@ -28,16 +28,6 @@ from tests.rights.disclosure_support import (
 pytestmark = pytest.mark.django_db
 
 State = DisclosureDelivery.State
-
-
-def _login(client, user, django_capture_on_commit_callbacks, language="en"):
-    client.cookies["django_language"] = language
-    client.force_login(user)
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post("/accounts/code/", {"send": "1"})
-    response = client.post("/accounts/code/", {"token": last_code(), "verify": "1"})
-    assert response.status_code == 302
-    return client
 
 
 def _stored_files(root):
@@ -92,7 +82,7 @@ def test_owner_downloads_once_then_the_link_says_it_was_used(
     """The default link works once (DISCLOSURE_MAX_DOWNLOADS=1); the download is audited."""
     package = DisclosurePackage.objects.get(request=completed)
     url = download_path(package)
-    _login(client, subject, django_capture_on_commit_callbacks)
+    step_up(client, subject, django_capture_on_commit_callbacks, "en")
 
     page = client.get(url)
     assert page.status_code == 200
@@ -128,7 +118,7 @@ def test_expired_link_fails_and_says_how_to_ask_again(
     package = DisclosurePackage.objects.get(request=completed)
     url = download_path(package)
     with time_machine.travel(package.expires_at + dt.timedelta(minutes=1)):
-        _login(client, subject, django_capture_on_commit_callbacks)
+        step_up(client, subject, django_capture_on_commit_callbacks, "en")
         response = client.post(url)
         assert response.status_code == 410
         assert "expired" in response.content.decode()
@@ -147,7 +137,7 @@ def test_link_works_the_configured_number_of_days(
     package = DisclosurePackage.objects.get(request=request)
     assert package.max_downloads == 2
     assert package.expires_at - package.created_at == dt.timedelta(days=3)
-    _login(client, subject, django_capture_on_commit_callbacks)
+    step_up(client, subject, django_capture_on_commit_callbacks, "en")
     url = download_path(package)
     assert client.post(url).status_code == 200
     assert client.post(url).status_code == 200
@@ -158,7 +148,7 @@ def test_another_customer_gets_404_for_the_token(
     completed, other_customer, client, django_capture_on_commit_callbacks
 ):
     package = DisclosurePackage.objects.get(request=completed)
-    _login(client, other_customer, django_capture_on_commit_callbacks)
+    step_up(client, other_customer, django_capture_on_commit_callbacks, "en")
     assert client.get(download_path(package)).status_code == 404
     assert client.post(download_path(package)).status_code == 404
     assert client.get("/downloads/" + "A" * 43 + "/").status_code == 404
@@ -207,7 +197,7 @@ def test_the_request_page_links_the_download_and_later_says_it_was_used(
     completed, subject, client, django_capture_on_commit_callbacks
 ):
     package = DisclosurePackage.objects.get(request=completed)
-    _login(client, subject, django_capture_on_commit_callbacks)
+    step_up(client, subject, django_capture_on_commit_callbacks, "en")
     page = client.get(f"/requests/{completed.pk}/").content.decode()
     assert download_path(package) in page
     client.post(download_path(package))

@@ -6,6 +6,7 @@ from django.utils import timezone
 from portal.kernel.models import AuditEvent
 from rights.disclosure.models import DisclosurePackage
 from rights.disclosure.services import download_path, download_renew
+from tests.conftest import step_up
 
 pytestmark = pytest.mark.django_db
 
@@ -47,13 +48,12 @@ def test_a_link_still_working_or_expired_is_not_renewed(completed, subject):
 def test_the_link_a_renewal_replaced_says_so_instead_of_not_found(
     completed, subject, client, django_capture_on_commit_callbacks
 ):
-    from tests.rights.disclosure.test_disclosure_delivery import _login
 
     package = _used_up(completed)
     old_path = download_path(package)
     assert download_renew(package=package, user=subject) is True
     package.refresh_from_db()
-    _login(client, subject, django_capture_on_commit_callbacks)
+    step_up(client, subject, django_capture_on_commit_callbacks, "en")
     response = client.get(old_path)
     assert response.status_code == 410
     page = response.content.decode()
@@ -64,5 +64,5 @@ def test_the_link_a_renewal_replaced_says_so_instead_of_not_found(
     from tests.factories import UserFactory
 
     client.logout()
-    _login(client, UserFactory(), django_capture_on_commit_callbacks)
+    step_up(client, UserFactory(), django_capture_on_commit_callbacks, "en")
     assert client.get(old_path).status_code == 404
