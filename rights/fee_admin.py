@@ -23,6 +23,7 @@ from portal.kernel.admin_lists import CappedCountPaginator, DateRangeFilter
 from portal.kernel.roles import PRIVACY_OFFICER
 
 from . import fees
+from .admin_columns import day, period
 from .choices import (
     CHARGEABLE_KINDS,
     FeeBasis,
@@ -282,11 +283,15 @@ class FeeScheduleAdmin(admin.ModelAdmin):
         "basis",
         "delivery_method",
         "amount_display",
-        "effective_from",
-        "effective_until",
+        "in_effect",
         "in_force",
     ]
     list_filter = ["regime", "kind", "basis"]
+
+    class Media:
+        # Many columns beside the navigation and the filters: they wrap to fit.
+        css = {"all": ["css/admin-lists.css"]}
+
     fields = list(fees.SCHEDULE_FIELDS)
     staff_scope = REFERENCE
 
@@ -308,6 +313,10 @@ class FeeScheduleAdmin(admin.ModelAdmin):
     @admin.display(description=_("amount"), ordering="amount")
     def amount_display(self, obj):
         return f"¥{obj.amount:,}"
+
+    @admin.display(description=_("in effect"), ordering="effective_from")
+    def in_effect(self, obj):
+        return period(obj.effective_from, obj.effective_until)
 
     @admin.display(description=_("in force today"), boolean=True)
     def in_force(self, obj):
@@ -338,14 +347,18 @@ class PaymentAdmin(admin.ModelAdmin):
         "amount_display",
         "status",
         "method",
-        "due_at",
-        "paid_at",
-        "confirmed_by",
+        "due_day",
+        "paid_day",
     ]
     list_filter = ["status", "method", "basis"]
     list_select_related = ["request", "confirmed_by"]
     search_fields = ["=reference", "=request__id", "request__subject__email"]
     actions = ["record_paid", "waive", "refund"]
+
+    class Media:
+        # Many columns beside the navigation and the filters: they wrap to fit.
+        css = {"all": ["css/admin-lists.css"]}
+
     readonly_fields = [
         "reference",
         "request_link",
@@ -383,6 +396,20 @@ class PaymentAdmin(admin.ModelAdmin):
     @admin.display(description=_("amount"), ordering="amount")
     def amount_display(self, obj):
         return f"¥{obj.amount:,}"
+
+    # The day in the list, the time in its title: the list fits a 1280-pixel window.
+    @admin.display(description=Payment._meta.get_field("due_at").verbose_name, ordering="due_at")
+    def due_day(self, obj):
+        return day(obj.due_at)
+
+    @admin.display(description=Payment._meta.get_field("paid_at").verbose_name, ordering="paid_at")
+    def paid_day(self, obj):
+        # Who confirmed the payment under the day: one column less.
+        if obj.confirmed_by is None:
+            return day(obj.paid_at)
+        return format_html(
+            '{}<br><span class="rr-who">{}</span>', day(obj.paid_at), obj.confirmed_by.email
+        )
 
     def _bulk(self, request, queryset, *, action: str, step: str):
         """An action with a confirmation form, applied to each payment in turn."""

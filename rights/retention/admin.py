@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from portal.kernel.access import REFERENCE, ReadOnlyAdmin
@@ -20,6 +21,7 @@ from portal.kernel.admin_lists import CappedCountPaginator, DateRangeFilter
 from portal.kernel.audit import audit_staff_view
 from portal.kernel.registry import Category, registry
 
+from ..admin_columns import clipped, day, period
 from .hold_form import LegalHoldForm
 from .holds.services import hold_place, hold_release
 from .models import (
@@ -29,7 +31,7 @@ from .models import (
     RetentionRule,
     RetentionRun,
 )
-from .release_admin import release_confirmation, released_message
+from .release_admin import data_label, release_confirmation, released_message
 from .rule_changes import rule_save
 from .texts import period_text, retention_sentence
 
@@ -38,9 +40,10 @@ from .texts import period_text, retention_sentence
 
 @admin.register(RetentionRule)
 class RetentionRuleAdmin(admin.ModelAdmin):
+    # The code under the name, the statute cut to a few lines: the list fits beside
+    # the navigation and the filters at 1280 pixels.
     list_display = [
-        "code",
-        "display_name",
+        "rule",
         "category",
         "period",
         "trigger",
@@ -49,6 +52,11 @@ class RetentionRuleAdmin(admin.ModelAdmin):
         "display_statute",
     ]
     list_filter = ["obligation", "erase_when_expired", "trigger", "category"]
+
+    class Media:
+        # Many columns beside the navigation and the filters: they wrap to fit.
+        css = {"all": ["css/admin-lists.css"]}
+
     search_fields = ["code", "name", "name_en", "statute", "statute_en"]
     staff_scope = REFERENCE
     readonly_fields = ["as_customers_read_it", "used_by", "updated_at"]
@@ -92,13 +100,13 @@ class RetentionRuleAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         rule_save(rule=obj, actor=request.user, http_request=request)
 
-    @admin.display(description=_("name"))
-    def display_name(self, obj):
-        return obj.display_name
+    @admin.display(description=_("retention rule"), ordering="code")
+    def rule(self, obj):
+        return format_html('{}<br><span class="rr-code">{}</span>', obj.display_name, obj.code)
 
     @admin.display(description=_("statute"))
     def display_statute(self, obj):
-        return obj.display_statute or "—"
+        return clipped(obj.display_statute)
 
     @admin.display(description=_("period"))
     def period(self, obj):
@@ -156,8 +164,7 @@ class LegalHoldAdmin(admin.ModelAdmin):
         "subject",
         "service",
         "category_names",
-        "starts_on",
-        "ends_on",
+        "in_effect",
         "state",
         "placed_by",
     ]
@@ -170,6 +177,8 @@ class LegalHoldAdmin(admin.ModelAdmin):
 
     class Media:
         js = ["js/hold-records.js"]
+        # Many columns beside the navigation and the filters: they wrap to fit.
+        css = {"all": ["css/admin-lists.css"]}
 
     readonly_after = [
         "placed_by",
@@ -236,6 +245,10 @@ class LegalHoldAdmin(admin.ModelAdmin):
         if not obj.categories:
             return _("All")
         return ", ".join(str(Category(c).label) for c in obj.categories if c in Category.values)
+
+    @admin.display(description=_("in effect"), ordering="ends_on")
+    def in_effect(self, obj):
+        return period(obj.starts_on, obj.ends_on)
 
     @admin.display(description=_("status"))
     def state(self, obj):
@@ -316,10 +329,8 @@ class DeferredErasureAdmin(ReadOnlyAdmin):
         "request_link",
         "subject",
         "data",
-        "records",
         "kept_by",
-        "not_before",
-        "status",
+        "erase_on",
     ]
     list_filter = ["status", "reason", "rule", "legal_hold", ("not_before", DateRangeFilter)]
     list_select_related = ["subject", "rule", "legal_hold", "request"]
@@ -327,6 +338,10 @@ class DeferredErasureAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     paginator = CappedCountPaginator
     ordering = ["status", "not_before", "pk"]
+
+    class Media:
+        # Many columns beside the navigation and the filters: they wrap to fit.
+        css = {"all": ["css/admin-lists.css"]}
 
     @admin.display(description=_("request"))
     def request_link(self, obj):
@@ -341,22 +356,29 @@ class DeferredErasureAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("data"))
     def data(self, obj):
-        try:
-            label = registry.source(obj.source).label
-        except LookupError:
-            label = obj.source
-        return f"{Category(obj.category).label} ({label})"
+        # With the number of records when not all: one column less, to fit 1280 pixels.
+        what, count = data_label(obj.source, obj.category), len(obj.record_ids or [])
+        if not count:
+            return what
+        records = ngettext("%(what)s, %(count)d record", "%(what)s, %(count)d records", count)
+        return records % {"what": what, "count": count}
 
-    @admin.display(description=_("records"))
-    def records(self, obj):
-        return len(obj.record_ids) if obj.record_ids else _("All")
+    @admin.display(
+        description=DeferredErasure._meta.get_field("not_before").verbose_name,
+        ordering="not_before",
+    )
+    def erase_on(self, obj):
+        # The status under the day: one column less, so the list fits at 1280 pixels.
+        return format_html(
+            '{}<br><span class="rr-state">{}</span>', day(obj.not_before), obj.get_status_display()
+        )
 
     @admin.display(description=_("kept by"))
     def kept_by(self, obj):
         if obj.legal_hold_id:
             return obj.legal_hold
         if obj.rule_id:
-            return obj.rule.display_statute or obj.rule.code
+            return clipped(obj.rule.display_statute or obj.rule.code)
         return obj.get_reason_display()
 
 

@@ -27,7 +27,7 @@ from .steps import step_outlook
 MAX_COUNTED_STEPS = 200
 
 
-def _data_label(source_key: str, category: str) -> str:
+def data_label(source_key: str, category: str) -> str:
     try:
         source = registry.source(source_key).label
     except RecordNotFound:
@@ -68,7 +68,7 @@ def release_outlook(hold: LegalHold, *, today: dt.date | None = None) -> Release
             in_force = H.active_holds(subject=step.subject, on=today)
             others[step.subject_id] = [h for h in in_force if h.pk != hold.pk]
         count, stays = step_outlook(step, holds=others[step.subject_id], today=today)
-        data = _data_label(step.source, step.category)
+        data = data_label(step.source, step.category)
         if count is None or count:
             _add(erased, (data, count is None), count, step.subject_id)
         for part in stays:

@@ -1,0 +1,115 @@
+"""The lists of legal holds, fees, payments, deferred erasures and retention rules at
+1280 pixels, with the admin's navigation and the filters open: the results table fits
+its box, so nothing a privacy officer reads is scrolled out of sight."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from portal.kernel.models import Service
+from portal.kernel.staff import staff_create
+from rights import fees, workflow
+from rights.choices import PaymentMethod, Status
+from rights.retention.holds.services import hold_place
+from rights.retention.models import DeferredErasure, RetentionRule
+from rights.services import request_submit
+from tests.e2e.staff_support import staff_page
+from tests.factories import PASSWORD, UserFactory
+from tests.rights.fee_support import publish
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+LISTS = [
+    "/admin/rights/legalhold/",
+    "/admin/rights/feeschedule/",
+    "/admin/rights/deferrederasure/",
+    "/admin/rights/retentionrule/",
+    "/admin/rights/payment/",
+]
+
+
+def _seed():
+    """Rows with values as long as real ones: long addresses, service names, reasons."""
+    officer, _device, _ = staff_create(
+        email="privacy.officer.of.the.company@example.co.jp", password=PASSWORD
+    )
+    customer = UserFactory(email="a.customer.with.a.rather.long.address@example.co.jp")
+    service = Service.objects.create(
+        code="fibre-home", name="Home fibre broadband and mobile bundle", responsible=officer
+    )
+    today = timezone.localdate()
+    hold = hold_place(
+        actor=officer,
+        subject=customer,
+        service=service,
+        categories=["transactions", "communications", "contract", "usage"],
+        reason="Litigation: the customer disputes the invoices of 2024 in the Tokyo District Court",
+        legal_basis="Preservation order of the Tokyo District Court, case (yo) No. 1234 of 2025",
+        starts_on=today,
+        ends_on=today + dt.timedelta(days=700),
+    )
+    for kind, basis, method in [
+        ("disclosure", "published", "paper"),
+        ("disclosure", "published", "electronic"),
+        ("purpose_notice", "published", ""),
+    ]:
+        publish(
+            kind=kind,
+            basis=basis,
+            delivery_method=method,
+            amount=12_000,
+            effective_from=today - dt.timedelta(days=400),
+            effective_until=today + dt.timedelta(days=3650),
+        )
+    publish(kind="disclosure", regime="gdpr", basis="further_copy", amount=1_500)
+    rule = RetentionRule.objects.order_by("-statute").first()
+    for n in range(3):
+        request = request_submit(
+            subject=customer,
+            requester=customer,
+            kind="deletion" if n else "disclosure",
+            services=[service],
+            delivery_method="" if n else "electronic",
+        )
+        DeferredErasure.objects.create(
+            request=request,
+            subject=customer,
+            source="portal.invoice" if n % 2 else "portal.inquiry",
+            category="transactions" if n % 2 else "communications",
+            record_ids=list(range(1, 40)),
+            rule=None if n == 2 else rule,
+            legal_hold=hold if n == 2 else None,
+            reason="hold" if n == 2 else "retention",
+            not_before=today + dt.timedelta(days=2000),
+        )
+        if n == 0:
+            workflow.transition(request, to=Status.IN_REVIEW, actor=officer)
+            payment = fees.fee_request(request=request, actor=officer)
+            fees.payment_record(
+                payment=payment, method=PaymentMethod.CONVENIENCE_STORE, actor=officer
+            )
+    return officer
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_retention_and_fee_lists_fit_a_1280_pixel_window(browser, live_server, language):
+    officer = _seed()
+    context, page = staff_page(browser, live_server, officer, language)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    too_wide = {}
+    for url in LISTS:
+        page.goto(url)
+        assert (
+            page.locator("#nav-sidebar").is_visible()
+            and page.locator("#changelist-filter").is_visible()
+        ), url
+        assert page.locator("#result_list tbody tr").count() >= 1, url
+        width = page.evaluate(
+            "(() => { const r = document.querySelector('#changelist .results');"
+            " return [r.scrollWidth, r.clientWidth]; })()"
+        )
+        if width[0] > width[1] + 1:
+            too_wide[url] = width
+    context.close()
+    assert not too_wide, too_wide
