@@ -4,7 +4,15 @@ import datetime
 
 from django.utils import timezone
 
-from consent.models import PolicyVersion, Purpose, Recipient, ServicePage
+from consent import services
+from consent.models import (
+    ConsentRecord,
+    PolicyVersion,
+    ProcessingRestriction,
+    Purpose,
+    Recipient,
+    ServicePage,
+)
 from tests.factories import ServiceFactory
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) ConsentTest/1.0"
@@ -117,3 +125,36 @@ def service_page(recipient: Recipient):
     page.purposes.set([purpose("marketing"), purpose("billing")])
     page.recipients.set([recipient])
     return page
+
+
+def records_where_items_do_not_apply(customer, staff):
+    """Gives ``customer`` a purpose consent given online, a policy acceptance, a
+    consent from a paper form (entered by ``staff``), a stop of provision to every
+    recipient, and no phone number."""
+    customer.profile.phone = ""
+    customer.profile.save()
+    services.consent_update(
+        subject=customer,
+        choices={purpose("marketing"): True},
+        method=ConsentRecord.Method.DASHBOARD,
+    )
+    services.policy_accept(
+        subject=customer,
+        version=new_policy_version(material=True),
+        method=ConsentRecord.Method.POLICY_PAGE,
+    )
+    services.consent_record_paper(
+        subject=customer,
+        staff=staff,
+        granted=False,
+        language="ja",
+        note="2026-11-01 書面",
+        purpose=purpose("marketing"),
+    )
+    recipients()
+    services.restriction_create(
+        subject=customer,
+        scope=ProcessingRestriction.Scope.PROVISION,
+        source=ProcessingRestriction.Source.STOP_PROVISION_REQUEST,
+    )
+    return customer

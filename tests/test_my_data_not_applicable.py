@@ -6,12 +6,10 @@ import re
 
 import pytest
 
-from consent import services
-from consent.models import ConsentRecord, ProcessingRestriction
 from portal.kernel.registry import NOT_APPLICABLE
 from portal.kernel.roles import PRIVACY_OFFICER
 from portal.kernel.subject_view import subject_view
-from tests.consent_support import new_policy_version, purpose, recipients
+from tests.consent_support import records_where_items_do_not_apply
 from tests.test_subject_lookup import _admin_client
 
 pytestmark = pytest.mark.django_db
@@ -26,33 +24,7 @@ PURPOSE, POLICY = 1, 2
 def records(customer, admin_user):
     """A purpose consent given online, a policy acceptance, a consent from a paper
     form, and a stop of provision to every recipient."""
-    customer.profile.phone = ""
-    customer.profile.save()
-    services.consent_update(
-        subject=customer,
-        choices={purpose("marketing"): True},
-        method=ConsentRecord.Method.DASHBOARD,
-    )
-    services.policy_accept(
-        subject=customer,
-        version=new_policy_version(material=True),
-        method=ConsentRecord.Method.POLICY_PAGE,
-    )
-    services.consent_record_paper(
-        subject=customer,
-        staff=admin_user,
-        granted=False,
-        language="ja",
-        note="2026-11-01 書面",
-        purpose=purpose("marketing"),
-    )
-    recipients()
-    services.restriction_create(
-        subject=customer,
-        scope=ProcessingRestriction.Scope.PROVISION,
-        source=ProcessingRestriction.Source.STOP_PROVISION_REQUEST,
-    )
-    return customer
+    return records_where_items_do_not_apply(customer, admin_user)
 
 
 def _cells(view, source_key):

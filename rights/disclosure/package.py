@@ -22,11 +22,14 @@ The zip holds, in the customer's language (``User.language``):
     every record, machine-readable (GDPR Art. 20): the request, the company,
     the categories, sources and recipients, then ``records`` (one object per
     record: ``source``, ``id``, ``service``, stored ``values`` and, where the
-    stored value is a code or an id, the ``text`` the report shows), then
-    ``provision_records``, ``counts`` per category and ``total``.
+    stored value is a code or an id, the ``text`` the report shows and, when
+    some fields do not apply to the record, their names in ``not_applicable``),
+    then ``provision_records``, ``counts`` per category and ``total``.
 ``csv/<category>.csv``
     one table per category with data: a row per record, UTF-8 with a byte
-    order mark so that spreadsheet programs read Japanese correctly.
+    order mark so that spreadsheet programs read Japanese correctly; a cell
+    that does not apply to its record reads "not applicable", an empty one
+    means nothing is registered.
 
 Memory does not depend on the number of records: each source is read once
 through the registry (``Source.rows``: a server-side cursor with large

@@ -29,7 +29,14 @@ from consent.models import ProcessingRestriction, ProvisionRecord, Recipient
 from consent.selectors import provision_record_keep_until, restrictions_in_force_for
 from portal.kernel.company import CompanyContact
 from portal.kernel.models import Service
-from portal.kernel.registry import Category, PersonalField, Source, registry
+from portal.kernel.registry import (
+    EMPTY_VALUES,
+    NOT_APPLICABLE,
+    Category,
+    PersonalField,
+    Source,
+    registry,
+)
 from portal.kernel.templatetags.registry_tags import pd_is_long, pd_value
 
 from .scope import PackageScope, Presenter, customer_name, in_language, snapshot
@@ -188,9 +195,7 @@ def build_outline(rights_request, scope: PackageScope, generated_at=None) -> Out
             )
             if source.single:
                 record = source.records(scope.subject, limit=1)[0]
-                table.items = [
-                    (f, presenter.shown(source, f, record.values.get(f.name))) for f in fields
-                ]
+                table.items = [(f, _item(presenter, source, f, record.values)) for f in fields]
             tables.append(table)
         if tables:
             retention_codes = dict.fromkeys(
@@ -220,6 +225,14 @@ def build_outline(rights_request, scope: PackageScope, generated_at=None) -> Out
         outline.provision_count = _provisions(scope.subject, withheld).count()
     outline.withheld = withheld_summary(rights_request)
     return outline
+
+
+def _item(presenter: Presenter, source: Source, personal_field: PersonalField, values) -> Any:
+    """The value shown for one item of a single-record source (as ``Source.cell``)."""
+    value = values.get(personal_field.name)
+    if value in EMPTY_VALUES and (meaning := personal_field.if_empty(values)) is not None:
+        return meaning
+    return presenter.shown(source, personal_field, value)
 
 
 def _withheld_provisions(scope: PackageScope) -> set[str]:
@@ -301,19 +314,40 @@ def _chunked(rows: Iterator[str]) -> Iterator[str]:
         yield "".join(batch)
 
 
+@functools.lru_cache(maxsize=8)
+def _not_applicable_cell(language: str) -> str:
+    return f"<td>{pd_value(NOT_APPLICABLE)}</td>"
+
+
 def _table_rows(outline: Outline, table: Table) -> Iterator[str]:
     if not table.listed:
         return
     source, presenter = table.source, Presenter()
     empty = _empty_cell(get_language())
     shown = [presenter.column(source, f) for f in table.fields]
-    for row in outline.scope.rows(source, table.fields):
+    fetched = outline.scope.fetched(source, table.fields)
+    names = [f.name for f in fetched]
+    end = 2 + len(table.fields)
+    # Per column, what an empty value stands for (PersonalField.empty_column); a
+    # table without such a column is written as before, with no check per cell.
+    empties = [f.empty_column(names) for f in table.fields]
+    not_applicable = _not_applicable_cell(get_language()) if any(empties) else ""
+    for row in outline.scope.rows(source, fetched):
         cells = []
         if table.service_column:
             cells.append(_cell(presenter, outline.service_name(row[1]), empty))
-        cells += [
-            _cell(presenter, show(value), empty) for show, value in zip(shown, row[2:], strict=True)
-        ]
+        if not_applicable:
+            cells += [
+                not_applicable
+                if what is not None and value in EMPTY_VALUES and what(row[2:]) is NOT_APPLICABLE
+                else _cell(presenter, show(value), empty)
+                for show, what, value in zip(shown, empties, row[2:end], strict=True)
+            ]
+        else:
+            cells += [
+                _cell(presenter, show(value), empty)
+                for show, value in zip(shown, row[2:end], strict=True)
+            ]
         yield "<tr>" + "".join(cells) + "</tr>\n"
 
 

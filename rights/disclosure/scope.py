@@ -93,6 +93,14 @@ class PackageScope:
         wanted = self.categories if category is None else (category,)
         return tuple(f for f in source.fields if f.category in wanted)
 
+    def fetched(self, source: Source, fields: Sequence[PersonalField]) -> tuple:
+        """The fields to read for a file showing ``fields``: those, then any other
+        field of the source, when telling whether one of them applies to a record
+        takes the record's other values (``PersonalField.reads_other_fields``)."""
+        if not any(f.reads_other_fields for f in fields):
+            return tuple(fields)
+        return (*fields, *(f for f in source.fields if f not in fields))
+
     def sources(self, category: Category | None = None) -> list[Source]:
         """Sources holding data of the categories in scope (or of one category)."""
         return [s for s in registry.sources() if self.fields(s, category)]

@@ -28,6 +28,8 @@ import orjson
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.translation import gettext
 
+from portal.kernel.registry import EMPTY_VALUES, NOT_APPLICABLE
+
 from .report import Outline
 from .scope import Presenter
 
@@ -83,7 +85,10 @@ class _TableWriter:
 
     A batch is converted column by column: a column shown as stored whose
     values are all of :data:`_WRITTEN_AS_IS` goes to the csv module as it is,
-    the others through their converter.
+    the others through their converter. A column whose empty value may not
+    mean "nothing registered" (``PersonalField.empty_column``) has in
+    ``empties`` a function of the row and the value for its empty values; the
+    others None.
     """
 
     target: CsvTable
@@ -96,6 +101,11 @@ class _TableWriter:
     after: list[str]
     with_service: bool
     service_name: object = field(repr=False, default=None)
+    empties: list | None = None
+
+    def __post_init__(self):
+        if self.empties is None:
+            self.empties = [None] * len(self.positions)
 
     def write(self, batch: list[tuple]) -> None:
         size = len(batch)
@@ -103,11 +113,18 @@ class _TableWriter:
         if self.with_service:
             columns.append(map(self.service_name, map(operator.itemgetter(1), batch)))
         columns += [itertools.repeat(text, size) for text in self.before]
-        for position, convert, as_stored in zip(
-            self.positions, self.converters, self.as_stored, strict=True
+        for position, convert, as_stored, empty in zip(
+            self.positions, self.converters, self.as_stored, self.empties, strict=True
         ):
             values = list(map(operator.itemgetter(2 + position), batch))
-            if as_stored and _WRITTEN_AS_IS.issuperset(map(type, values)):
+            if empty is not None:
+                columns.append(
+                    [
+                        empty(row, value) if value in EMPTY_VALUES else convert(value)
+                        for row, value in zip(batch, values, strict=True)
+                    ]
+                )
+            elif as_stored and _WRITTEN_AS_IS.issuperset(map(type, values)):
                 columns.append(values)
             else:
                 columns.append(map(convert, values))
@@ -138,20 +155,42 @@ def open_csv_tables(outline: Outline, stack: contextlib.ExitStack) -> dict[str, 
     return tables
 
 
+def _empty_text(personal_field, names, convert):
+    """The CSV text of an empty value of a column, as a function of the row and the
+    value (None when an empty value there always means that nothing is registered):
+    "not applicable" in the customer's language, or the value's own text."""
+    empty = personal_field.empty_column(names)
+    if empty is None:
+        return None
+    not_applicable = gettext("not applicable")
+
+    def text(row, value):
+        return not_applicable if empty(row[2:]) is NOT_APPLICABLE else convert(value)
+
+    return text
+
+
 def _table_writers(outline: Outline, source, fields, tables, presenter) -> list[_TableWriter]:
+    """``fields``: the fields of the rows read, in order (see ``PackageScope.fetched``)."""
     service_name = functools.lru_cache(maxsize=256)(outline.service_name)
+    names = [f.name for f in fields]
     writers = []
     for part in outline.categories:
         columns = csv_columns(part)
         for index, table in enumerate(part.tables):
             if table.source is not source:
                 continue
+            converters = [presenter.text_column(source, f) for f in table.fields]
             writers.append(
                 _TableWriter(
                     target=tables[part.category.value],
                     positions=[fields.index(f) for f in table.fields],
-                    converters=[presenter.text_column(source, f) for f in table.fields],
+                    converters=converters,
                     as_stored=[source.displayer(f) is None for f in table.fields],
+                    empties=[
+                        _empty_text(f, names, convert)
+                        for f, convert in zip(table.fields, converters, strict=True)
+                    ],
                     label=[str(table.label)] if len(part.tables) > 1 else [],
                     before=[""] * sum(1 for i, _f, _h in columns if i < index),
                     after=[""] * sum(1 for i, _f, _h in columns if i > index),
@@ -200,18 +239,25 @@ def write_records(out, outline: Outline, tables: dict[str, CsvTable]) -> dict[st
     first = True
     for source in dict.fromkeys(t.source for t in outline.tables()):
         fields = list(scope.fields(source))
-        names = [f.name for f in fields]
+        fetched = scope.fetched(source, fields)
+        names, end = [f.name for f in fields], 2 + len(fields)
         shown = [
             (index, f.name, presenter.column(source, f))
             for index, f in enumerate(fields)
             if source.displayer(f) is not None
         ]
-        writers = _table_writers(outline, source, fields, tables, presenter)
+        fetched_names = [f.name for f in fetched]
+        empties = [
+            (index, f.name, empty)
+            for index, f in enumerate(fields)
+            if (empty := f.empty_column(fetched_names)) is not None
+        ]
+        writers = _table_writers(outline, source, fetched, tables, presenter)
         count = 0
-        for batch in batched(scope.rows(source, fields)):
+        for batch in batched(scope.rows(source, fetched)):
             lines = []
             for row in batch:
-                values = row[2:]
+                values = row[2:end]
                 item = {
                     "source": source.key,
                     "id": row[0],
@@ -226,6 +272,8 @@ def write_records(out, outline: Outline, tables: dict[str, CsvTable]) -> dict[st
                         text[name] = result
                 if text:
                     item["text"] = text
+                if empties and (absent := _not_applicable(empties, values, row)):
+                    item["not_applicable"] = absent
                 try:
                     lines.append(dumps(item, default=default, option=options))
                 except orjson.JSONEncodeError:
@@ -238,6 +286,15 @@ def write_records(out, outline: Outline, tables: dict[str, CsvTable]) -> dict[st
             count += len(batch)
         written[source.key] = count
     return written
+
+
+def _not_applicable(empties, values, row) -> list[str]:
+    """The names of the fields that do not apply to the record of ``row``."""
+    return [
+        name
+        for index, name, empty in empties
+        if values[index] in EMPTY_VALUES and empty(row[2:]) is NOT_APPLICABLE
+    ]
 
 
 def copy_csv_tables(archive, tables: dict[str, CsvTable], open_member) -> dict[str, int]:

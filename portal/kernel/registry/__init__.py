@@ -60,6 +60,7 @@ from .engine import Census, PurposesProvider, Registry, RetentionProvider, regis
 from .fields import (
     ANY,
     DELETE,
+    EMPTY_VALUES,
     ERASE_BATCH_SIZE,
     EVERY_SUBJECT,
     FIND_LIMIT,
@@ -79,6 +80,7 @@ from .versions import view_cache_key
 __all__ = [
     "ANY",
     "DELETE",
+    "EMPTY_VALUES",
     "ERASE_BATCH_SIZE",
     "EVERY_SUBJECT",
     "FIND_LIMIT",

@@ -7,7 +7,7 @@ and the per-block restrictions set by ``Registry.restricted``.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -98,6 +98,11 @@ _restrictions: ContextVar[Mapping[str, Q] | None] = ContextVar(
 )
 
 
+#: The stored values that count as empty: nothing registered, unless the field
+#: says otherwise (``PersonalField.not_applicable_if_empty``).
+EMPTY_VALUES = (None, "", [], {})
+
+
 @dataclass(frozen=True)
 class PersonalField:
     """One item of personal data a source holds.
@@ -128,10 +133,38 @@ class PersonalField:
 
     def applies(self, values: Mapping[str, Any]) -> bool:
         """Whether the field applies to the record of ``values`` (its stored values)."""
-        if values.get(self.name) not in (None, "", [], {}):
+        if values.get(self.name) not in EMPTY_VALUES:
             return True
+        return self.if_empty(values) is not NOT_APPLICABLE
+
+    def if_empty(self, values: Mapping[str, Any]) -> Any:
+        """What an empty value of the field stands for on the record of ``values``:
+        :data:`NOT_APPLICABLE`, or None when nothing is registered."""
         rule = self.not_applicable_if_empty
-        return not (rule(values) if callable(rule) else rule)
+        if rule and (not callable(rule) or rule(values)):
+            return NOT_APPLICABLE
+        return None
+
+    @property
+    def reads_other_fields(self) -> bool:
+        """Whether :meth:`if_empty` takes the record's other values."""
+        return callable(self.not_applicable_if_empty)
+
+    def empty_column(self, names: Sequence[str]) -> Callable[[Sequence[Any]], Any] | None:
+        """:meth:`if_empty` as a function of a row's values, found once per column.
+
+        For exports that read rows as tuples: ``names`` are the fields of those
+        values, in order (with every field :attr:`reads_other_fields` needs); the
+        function is called only for an empty value. None when an empty value
+        always means that nothing is registered: that column needs no check.
+        """
+        if not self.not_applicable_if_empty:
+            return None
+        if not self.reads_other_fields:
+            meaning = self.if_empty({})
+            return lambda _values: meaning
+        names = tuple(names)
+        return lambda values: self.if_empty(dict(zip(names, values, strict=True)))
 
 
 class _NotApplicable:

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from .fields import ANY, NOT_APPLICABLE, Category, PersonalField, Record, RecordNotFound
+from .fields import ANY, EMPTY_VALUES, Category, PersonalField, Record, RecordNotFound
 
 
 class Source(abc.ABC):
@@ -98,10 +98,14 @@ class Source(abc.ABC):
 
     def cell(self, personal_field: PersonalField, record: Record) -> Any:
         """What the pages show for a field of ``record``: :meth:`display` of its value,
-        or :data:`NOT_APPLICABLE` when the field does not apply to that record."""
-        if not personal_field.applies(record.values):
-            return NOT_APPLICABLE
-        return self.display(personal_field, record.values.get(personal_field.name))
+        or for an empty one what it stands for (:meth:`PersonalField.if_empty`), such
+        as :data:`NOT_APPLICABLE` when the field does not apply to that record."""
+        value = record.values.get(personal_field.name)
+        if value in EMPTY_VALUES:
+            meaning = personal_field.if_empty(record.values)
+            if meaning is not None:
+                return meaning
+        return self.display(personal_field, value)
 
     def displayer(self, personal_field: PersonalField) -> Callable[[Any], Any] | None:
         """:meth:`display` of one field as a function of the value, found once per
