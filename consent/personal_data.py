@@ -88,10 +88,16 @@ def _name_of(model):
 
 
 def _item(
-    name: str, label, category=Category.CONSENT, *, shows=None, not_applicable_if_empty=False
+    name: str,
+    label,
+    category=Category.CONSENT,
+    *,
+    shows=None,
+    not_applicable_if_empty=False,
+    empty_means=None,
 ) -> PersonalField:
     """A read-only item; ``shows`` names the model a foreign key's id stands for;
-    ``not_applicable_if_empty`` as in ``PersonalField``."""
+    ``not_applicable_if_empty`` and ``empty_means`` as in ``PersonalField``."""
     display = _name_of(shows) if shows is not None else None
     return PersonalField(
         name,
@@ -100,6 +106,7 @@ def _item(
         editable=False,
         display=display,
         not_applicable_if_empty=not_applicable_if_empty,
+        empty_means=empty_means,
     )
 
 
@@ -161,12 +168,14 @@ registry.register(
                 _("purpose of use"),
                 shows=Purpose,
                 not_applicable_if_empty=_not_a_stop_of(ProcessingRestriction.Scope.USE),
+                empty_means=_("every purpose"),
             ),
             _item(
                 "recipient",
                 _("recipient"),
                 shows=Recipient,
                 not_applicable_if_empty=_not_a_stop_of(ProcessingRestriction.Scope.PROVISION),
+                empty_means=_("every recipient"),
             ),
             _item("starts_at", _("since")),
             _item("ends_at", _("until")),

@@ -5,7 +5,10 @@ import html
 import re
 
 import pytest
+from django.utils import translation
 
+from consent import services
+from consent.models import ProcessingRestriction
 from portal.kernel.registry import NOT_APPLICABLE
 from portal.kernel.roles import PRIVACY_OFFICER
 from portal.kernel.subject_view import subject_view
@@ -16,6 +19,12 @@ pytestmark = pytest.mark.django_db
 
 NOT_APPLICABLE_TEXT = {"en": "—not applicable", "ja": "—該当なし"}
 NOT_REGISTERED_TEXT = {"en": "—not registered", "ja": "—登録なし"}
+EVERY_PURPOSE = {"en": "every purpose", "ja": "すべての利用目的"}
+EVERY_RECIPIENT = {"en": "every recipient", "ja": "すべての提供先"}
+PURPOSE_OF_USE = {"en": "Purpose of use", "ja": "利用目的"}
+RECIPIENT = {"en": "Recipient", "ja": "提供先"}
+STOP_USE = {"en": "Stop use", "ja": "利用停止"}
+STOP_PROVISION = {"en": "Stop provision to third parties", "ja": "第三者提供の停止"}
 # Columns of the consent records' table (consent/personal_data.py).
 PURPOSE, POLICY = 1, 2
 
@@ -50,7 +59,9 @@ def test_consent_columns_that_do_not_apply_to_a_record_are_marked_so(records):
 
     (stop,) = _cells(subject_view(records), "consent.processingrestriction")
     # A stop of provision names no purpose; its empty recipient means every one.
-    assert stop["purpose"] is NOT_APPLICABLE and stop["recipient"] is None
+    assert stop["purpose"] is NOT_APPLICABLE
+    with translation.override("en"):
+        assert str(stop["recipient"]) == "every recipient"
 
 
 def _table(page, source_key):
@@ -101,3 +112,24 @@ def test_the_staff_subject_lookup_reads_it_the_same_way(client, records):
     assert policy[PURPOSE] in applicable and online[POLICY] in applicable
     assert paper[-1] in applicable
     assert online[-1] in {NOT_REGISTERED_TEXT["en"], NOT_REGISTERED_TEXT["ja"]}
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_a_stop_that_names_no_purpose_or_recipient_reads_every_one(
+    stepped_up_client, records, language
+):
+    services.restriction_create(
+        subject=records,
+        scope=ProcessingRestriction.Scope.USE,
+        source=ProcessingRestriction.Source.STOP_USE_REQUEST,
+    )
+    stepped_up_client.cookies["django_language"] = language
+    page = stepped_up_client.get("/my-data/")
+    header, rows = _table(page, "consent.processingrestriction")
+    purpose, recipient = header.index(PURPOSE_OF_USE[language]), header.index(RECIPIENT[language])
+    by_scope = {row[0]: row for row in rows}
+    stop_use, stop_provision = by_scope[STOP_USE[language]], by_scope[STOP_PROVISION[language]]
+    assert stop_use[purpose] == EVERY_PURPOSE[language]
+    assert stop_use[recipient] == NOT_APPLICABLE_TEXT[language]
+    assert stop_provision[recipient] == EVERY_RECIPIENT[language]
+    assert stop_provision[purpose] == NOT_APPLICABLE_TEXT[language]

@@ -231,7 +231,7 @@ def _item(presenter: Presenter, source: Source, personal_field: PersonalField, v
     """The value shown for one item of a single-record source (as ``Source.cell``)."""
     value = values.get(personal_field.name)
     if value in EMPTY_VALUES and (meaning := personal_field.if_empty(values)) is not None:
-        return meaning
+        return meaning if meaning is NOT_APPLICABLE else str(meaning)
     return presenter.shown(source, personal_field, value)
 
 
@@ -331,16 +331,25 @@ def _table_rows(outline: Outline, table: Table) -> Iterator[str]:
     # Per column, what an empty value stands for (PersonalField.empty_column); a
     # table without such a column is written as before, with no check per cell.
     empties = [f.empty_column(names) for f in table.fields]
-    not_applicable = _not_applicable_cell(get_language()) if any(empties) else ""
+    not_applicable = _not_applicable_cell(get_language())
+
+    def cell(show, what, value, row) -> str:
+        if what is not None and value in EMPTY_VALUES:
+            meaning = what(row[2:])
+            if meaning is NOT_APPLICABLE:
+                return not_applicable
+            if meaning is not None:
+                return _cell(presenter, str(meaning), empty)
+        return _cell(presenter, show(value), empty)
+
+    checked = any(empties)
     for row in outline.scope.rows(source, fetched):
         cells = []
         if table.service_column:
             cells.append(_cell(presenter, outline.service_name(row[1]), empty))
-        if not_applicable:
+        if checked:
             cells += [
-                not_applicable
-                if what is not None and value in EMPTY_VALUES and what(row[2:]) is NOT_APPLICABLE
-                else _cell(presenter, show(value), empty)
+                cell(show, what, value, row)
                 for show, what, value in zip(shown, empties, row[2:end], strict=True)
             ]
         else:

@@ -158,14 +158,18 @@ def open_csv_tables(outline: Outline, stack: contextlib.ExitStack) -> dict[str, 
 def _empty_text(personal_field, names, convert):
     """The CSV text of an empty value of a column, as a function of the row and the
     value (None when an empty value there always means that nothing is registered):
-    "not applicable" in the customer's language, or the value's own text."""
+    "not applicable" in the customer's language, what the empty value means
+    ("every recipient"), or the value's own text."""
     empty = personal_field.empty_column(names)
     if empty is None:
         return None
     not_applicable = gettext("not applicable")
 
     def text(row, value):
-        return not_applicable if empty(row[2:]) is NOT_APPLICABLE else convert(value)
+        meaning = empty(row[2:])
+        if meaning is NOT_APPLICABLE:
+            return not_applicable
+        return convert(value) if meaning is None else str(meaning)
 
     return text
 
@@ -270,9 +274,10 @@ def write_records(out, outline: Outline, tables: dict[str, CsvTable]) -> dict[st
                     result = show(value)
                     if result is not value and result != value:
                         text[name] = result
+                absent = _empty_meanings(empties, values, row, text) if empties else None
                 if text:
                     item["text"] = text
-                if empties and (absent := _not_applicable(empties, values, row)):
+                if absent:
                     item["not_applicable"] = absent
                 try:
                     lines.append(dumps(item, default=default, option=options))
@@ -288,13 +293,18 @@ def write_records(out, outline: Outline, tables: dict[str, CsvTable]) -> dict[st
     return written
 
 
-def _not_applicable(empties, values, row) -> list[str]:
-    """The names of the fields that do not apply to the record of ``row``."""
-    return [
-        name
-        for index, name, empty in empties
-        if values[index] in EMPTY_VALUES and empty(row[2:]) is NOT_APPLICABLE
-    ]
+def _empty_meanings(empties, values, row, text: dict) -> list[str]:
+    """The names of the fields that do not apply to the record of ``row``; into
+    ``text``, what the empty values of the others mean ("every recipient")."""
+    absent = []
+    for index, name, empty in empties:
+        if values[index] in EMPTY_VALUES:
+            meaning = empty(row[2:])
+            if meaning is NOT_APPLICABLE:
+                absent.append(name)
+            elif meaning is not None:
+                text[name] = str(meaning)
+    return absent
 
 
 def copy_csv_tables(archive, tables: dict[str, CsvTable], open_member) -> dict[str, int]:

@@ -114,3 +114,22 @@ def test_a_source_without_such_a_rule_is_written_as_before(records):
     assert "not_applicable" not in usage
     text = archive.read("csv/usage.csv").decode("utf-8-sig")
     assert NOT_APPLICABLE["en"] not in text
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_a_stop_that_names_no_recipient_reads_every_recipient_in_each_file(records, language):
+    every = {"en": "every recipient", "ja": "すべての提供先"}[language]
+    archive = _package(records, language)
+    (stop,) = _json_records(archive, "consent.processingrestriction")
+    assert stop["values"]["recipient"] is None and stop["text"]["recipient"] == every
+    assert stop["not_applicable"] == ["purpose"]
+
+    header, *rows = _csv(archive, "csv/consent.csv")
+    recipient = header.index({"en": "recipient", "ja": "提供先"}[language])
+    label = {"en": "Stops of use and of provision", "ja": "利用・提供の停止"}[language]
+    (row,) = [row for row in rows if row[0] == label]
+    assert row[recipient] == every
+
+    caption = {"en": "Stops of use and of provision", "ja": "利用・提供の停止"}[language]
+    (cells,) = _report_rows(archive, caption)
+    assert every in cells and "—" + NOT_APPLICABLE[language] in cells

@@ -120,6 +120,9 @@ class PersonalField:
     ``Record.values``) saying so for one record, when an empty value means
     something else on the others (the purpose of a stop of use: every
     purpose). The pages show :data:`NOT_APPLICABLE` for such a value.
+    ``empty_means`` is what an empty value says on the records the field
+    applies to, when it is not that nothing is registered (the recipient of a
+    stop of provision that names none: "every recipient"); the pages show it.
     """
 
     name: str
@@ -130,6 +133,7 @@ class PersonalField:
     lookup: Lookup | None = None
     display: Callable[[Any], Any] | None = None
     not_applicable_if_empty: bool | Callable[[Mapping[str, Any]], bool] = False
+    empty_means: str | Promise | None = None
 
     def applies(self, values: Mapping[str, Any]) -> bool:
         """Whether the field applies to the record of ``values`` (its stored values)."""
@@ -139,11 +143,12 @@ class PersonalField:
 
     def if_empty(self, values: Mapping[str, Any]) -> Any:
         """What an empty value of the field stands for on the record of ``values``:
-        :data:`NOT_APPLICABLE`, or None when nothing is registered."""
+        :data:`NOT_APPLICABLE`, the field's ``empty_means``, or None when nothing
+        is registered."""
         rule = self.not_applicable_if_empty
         if rule and (not callable(rule) or rule(values)):
             return NOT_APPLICABLE
-        return None
+        return self.empty_means
 
     @property
     def reads_other_fields(self) -> bool:
@@ -158,7 +163,7 @@ class PersonalField:
         function is called only for an empty value. None when an empty value
         always means that nothing is registered: that column needs no check.
         """
-        if not self.not_applicable_if_empty:
+        if not self.not_applicable_if_empty and self.empty_means is None:
             return None
         if not self.reads_other_fields:
             meaning = self.if_empty({})
