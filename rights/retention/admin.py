@@ -22,7 +22,7 @@ from portal.kernel.audit import audit_staff_view
 from portal.kernel.registry import Category, registry
 
 from ..admin_columns import clipped, day, period
-from .hold_form import LegalHoldForm
+from .hold_form import EVERY_SERVICE, LegalHoldForm
 from .holds.services import hold_place, hold_release
 from .models import (
     DeferredErasure,
@@ -152,6 +152,14 @@ class HoldStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class HoldServiceFilter(admin.RelatedFieldListFilter):
+    """The services, and the holds without one, which cover every service."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.empty_value_display = EVERY_SERVICE
+
+
 class ReleaseForm(forms.Form):
     reason = forms.CharField(label=_("Why is the hold released?"), max_length=4000)
 
@@ -168,7 +176,7 @@ class LegalHoldAdmin(admin.ModelAdmin):
         "state",
         "placed_by",
     ]
-    list_filter = [HoldStatusFilter, "service"]
+    list_filter = [HoldStatusFilter, ("service", HoldServiceFilter)]
     list_select_related = ["subject", "service", "placed_by"]
     search_fields = ["subject__email", "reason", "legal_basis"]
     # Customers are many: the subject is found by name or address as staff type.

@@ -22,6 +22,8 @@ from .scope import is_account_source
 
 #: Records listed per source, newest first; a customer with more is held whole.
 PICKER_LIMIT = 200
+#: What a hold without a service covers (``LegalHold.service``).
+EVERY_SERVICE = _("Every service")
 
 
 def _label(row: dict, field: str | None) -> str:
@@ -80,6 +82,9 @@ class LegalHoldForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "service" in self.fields:
+            # No service: the hold covers the customer's data of every service.
+            self.fields["service"].empty_label = EVERY_SERVICE
         self.record_subject = self._chosen_subject()
         if "records" in self.fields:
             self.fields["records"].choices = (

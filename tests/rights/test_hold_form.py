@@ -11,6 +11,7 @@ from portal.kernel.models import AuditEvent
 from portal.records.models import Invoice
 from rights.retention.hold_form import LegalHoldForm, record_choices
 from rights.retention.models import LegalHold
+from tests.factories import ServiceFactory
 
 from .retention_support import customer_with_records
 
@@ -77,3 +78,25 @@ def test_the_customer_search_finds_the_customer_by_address(officer_client):
     )
     assert response.status_code == 200
     assert str(customer.pk) in [row["id"] for row in response.json()["results"]]
+
+
+@pytest.mark.parametrize(
+    ("language", "every_service"), [("en", "Every service"), ("ja", "すべてのサービス")]
+)
+def test_a_hold_without_a_service_reads_every_service_in_the_form_and_the_filter(
+    officer_client, language, every_service
+):
+    """An empty service means the hold covers every service (LegalHold.service)."""
+    ServiceFactory(code="mobile", name="スマイルモバイル", name_en="Smile Mobile")
+    officer_client.cookies["django_language"] = language
+    form = officer_client.get(ADD).content.decode()
+    select = form[
+        form.index('<select name="service"') : form.index(
+            "</select>", form.index('<select name="service"')
+        )
+    ]
+    assert f'<option value="" selected>{every_service}</option>' in select
+
+    listing = officer_client.get("/admin/rights/legalhold/").content.decode()
+    assert f'href="?service__isnull=True">{every_service}</a>' in listing
+    assert 'href="?service__isnull=True">-</a>' not in listing
