@@ -220,6 +220,16 @@ def still_clock():
 __all__ = ["UserFactory"]
 
 
+def staff_logged_in(client, role: str):
+    """``(client, user)``: a new member of staff in ``role`` (a group name), logged in to
+    the admin through ``client``."""
+    from portal.kernel.staff import staff_create
+
+    email = f"{role.replace(' ', '-')}@example.com"
+    user, _device, _ = staff_create(email=email, role=role, password=PASSWORD)
+    return admin_login(client, user), user
+
+
 @pytest.fixture
 def officer(db):
     """A privacy officer (po@example.com) with an authenticator."""

@@ -12,8 +12,8 @@ from consent.models import ProcessingRestriction
 from portal.kernel.registry import NOT_APPLICABLE
 from portal.kernel.roles import PRIVACY_OFFICER
 from portal.kernel.subject_view import subject_view
+from tests.conftest import staff_logged_in
 from tests.consent_support import records_where_items_do_not_apply
-from tests.test_subject_lookup import _admin_client
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +103,7 @@ def test_my_data_reads_a_cell_that_does_not_apply_as_not_applicable(
 
 
 def test_the_staff_subject_lookup_reads_it_the_same_way(client, records):
-    client, _officer = _admin_client(client, PRIVACY_OFFICER)
+    client, _officer = staff_logged_in(client, PRIVACY_OFFICER)
     page = client.get(f"/admin/portal/user/{records.pk}/personal-data/")
     assert page.status_code == 200
     _header, rows = _table(page, "consent.consentrecord")

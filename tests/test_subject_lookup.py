@@ -5,10 +5,8 @@ from django.contrib.auth.models import Group
 
 from portal.kernel.models import AuditEvent
 from portal.kernel.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER
-from portal.kernel.staff import staff_create
-from tests.conftest import totp_code
+from tests.conftest import staff_logged_in
 from tests.factories import (
-    PASSWORD,
     InvoiceFactory,
     ProfileFactory,
     RegistrationFactory,
@@ -17,23 +15,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def _admin_client(client, role):
-    user, device, _ = staff_create(
-        email=f"{role.replace(' ', '-')}@example.com", role=role, password=PASSWORD
-    )
-    response = client.post(
-        "/admin/login/",
-        {
-            "username": user.email,
-            "password": PASSWORD,
-            "otp_token": totp_code(device),
-            "next": "/admin/",
-        },
-    )
-    assert response.status_code == 302, response.content
-    return client, user
 
 
 @pytest.fixture
@@ -74,7 +55,7 @@ def video_only_customer(services):
 def test_officer_finds_a_subject_by_email_phone_or_name_and_the_search_is_audited(
     client, subject, query
 ):
-    client, officer = _admin_client(client, PRIVACY_OFFICER)
+    client, officer = staff_logged_in(client, PRIVACY_OFFICER)
     response = client.get("/admin/portal/user/subjects/", {"q": query})
     assert response.status_code == 200
     assert list(response.context["results"]) == [subject]
@@ -87,7 +68,7 @@ def test_officer_finds_a_subject_by_email_phone_or_name_and_the_search_is_audite
 
 
 def test_officer_sees_all_of_a_subjects_data_and_the_view_is_audited(client, subject):
-    client, officer = _admin_client(client, PRIVACY_OFFICER)
+    client, officer = staff_logged_in(client, PRIVACY_OFFICER)
     response = client.get(f"/admin/portal/user/{subject.pk}/personal-data/")
     assert response.status_code == 200
     html = response.content.decode()
@@ -109,7 +90,7 @@ def test_officer_sees_all_of_a_subjects_data_and_the_view_is_audited(client, sub
 
 
 def test_viewing_the_user_change_form_is_audited(client, subject):
-    client, officer = _admin_client(client, PRIVACY_OFFICER)
+    client, officer = staff_logged_in(client, PRIVACY_OFFICER)
     response = client.get(f"/admin/portal/user/{subject.pk}/change/")
     assert response.status_code == 200
     assert f"/admin/portal/user/{subject.pk}/personal-data/" in response.content.decode()
@@ -118,7 +99,7 @@ def test_viewing_the_user_change_form_is_audited(client, subject):
 
 
 def test_auditor_sees_every_service(client, subject):
-    client, _auditor = _admin_client(client, AUDITOR)
+    client, _auditor = staff_logged_in(client, AUDITOR)
     html = client.get(f"/admin/portal/user/{subject.pk}/personal-data/").content.decode()
     assert "INV-MOBILE-1" in html and "INV-VIDEO-1" in html
 
@@ -127,7 +108,7 @@ def test_a_service_handler_sees_only_the_services_assigned_to_them(
     client, services, subject, video_only_customer
 ):
     mobile, video = services
-    client, handler = _admin_client(client, SERVICE_HANDLER)
+    client, handler = staff_logged_in(client, SERVICE_HANDLER)
     mobile.handlers.add(handler)
 
     # The lookup finds only customers registered with the handler's services.
@@ -161,7 +142,7 @@ def test_a_service_handler_sees_only_the_services_assigned_to_them(
 
 def test_the_responsible_staff_member_counts_as_assigned(client, services, subject):
     _mobile, video = services
-    client, handler = _admin_client(client, SERVICE_HANDLER)
+    client, handler = staff_logged_in(client, SERVICE_HANDLER)
     video.responsible = handler
     video.save()
     html = client.get(f"/admin/portal/user/{subject.pk}/personal-data/").content.decode()
@@ -181,7 +162,7 @@ def test_customers_and_staff_without_otp_cannot_use_the_lookup(client, customer,
 
 
 def test_an_empty_search_shows_the_form_without_results(client, subject):
-    client, _officer = _admin_client(client, PRIVACY_OFFICER)
+    client, _officer = staff_logged_in(client, PRIVACY_OFFICER)
     response = client.get("/admin/portal/user/subjects/")
     assert response.status_code == 200 and response.context["results"] is None
     response = client.get("/admin/portal/user/subjects/", {"q": "nobody@example.com"})

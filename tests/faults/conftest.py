@@ -27,6 +27,9 @@ from django.db import connection
 
 from portal.kernel.celery import app as celery_app
 from portal.kernel.staff import staff_create
+from rights.models import RequestNotification, RightsRequest
+from rights.notice_text import render_notice
+from rights.notifications import recipient_of
 from tests.factories import ProfileFactory, RegistrationFactory, ServiceFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -276,6 +279,27 @@ def broker_publishing():
 def officer(db):
     user, _device, _password = staff_create(email="officer@example.com", password="x-Off-2026!")
     return user
+
+
+def expected_notices() -> list[tuple[str, str]]:
+    """(recipient, subject) of every notice recorded, in the recipient's language."""
+    expected = []
+    for notification in RequestNotification.objects.select_related(
+        "request__subject", "request__requester"
+    ):
+        recipient = recipient_of(notification.request)
+        subject, _body = render_notice(notification, language=recipient.language)
+        expected.append((recipient.email, subject))
+    return sorted(expected)
+
+
+def mailed_notices(mail_dir) -> list[tuple[str, str]]:
+    references = {request.reference for request in RightsRequest.objects.all()}
+    return sorted(
+        (str(message["To"]), str(message["Subject"]))
+        for message in read_mail(mail_dir)
+        if any(reference in str(message["Subject"]) for reference in references)
+    )
 
 
 def customer_with_history(records: int):

@@ -20,8 +20,14 @@ from rights.disclosure.models import DisclosurePackage
 from rights.models import RequestNotification, RightsRequest
 from rights.services import request_submit
 
-from .conftest import customer_with_history, pool_children, report, wait_for
-from .test_redis_outage import expected_notices, mailed_notices
+from .conftest import (
+    customer_with_history,
+    expected_notices,
+    mailed_notices,
+    pool_children,
+    report,
+    wait_for,
+)
 
 # Enough history that the build takes seconds, so the kill lands in the middle.
 RECORDS = 5_000

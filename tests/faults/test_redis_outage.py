@@ -18,12 +18,10 @@ from portal.kernel.staff import staff_create
 from rights import workflow
 from rights.choices import RejectionGround, Status
 from rights.models import RequestNotification, RightsRequest
-from rights.notice_text import render_notice
-from rights.notifications import recipient_of
 from tests.factories import ProfileFactory
 from tests.intake_support import file_from_review, is_review
 
-from .conftest import read_mail, report, wait_for
+from .conftest import expected_notices, mailed_notices, report, wait_for
 
 # A filing may wait once for the broker's connection timeout per process, never longer.
 MAX_FILING_SECONDS = 8.0
@@ -58,27 +56,6 @@ def file_request(client: Client) -> tuple[int, float]:
     assert response.status_code == 302, response.content.decode()[:500]
     assert response.url.startswith("/requests/")
     return int(response.url.strip("/").rsplit("/", 1)[1]), took
-
-
-def expected_notices() -> list[tuple[str, str]]:
-    """(recipient, subject) of every notice recorded, in the recipient's language."""
-    expected = []
-    for notification in RequestNotification.objects.select_related(
-        "request__subject", "request__requester"
-    ):
-        recipient = recipient_of(notification.request)
-        subject, _body = render_notice(notification, language=recipient.language)
-        expected.append((recipient.email, subject))
-    return sorted(expected)
-
-
-def mailed_notices(mail_dir) -> list[tuple[str, str]]:
-    references = {request.reference for request in RightsRequest.objects.all()}
-    return sorted(
-        (str(message["To"]), str(message["Subject"]))
-        for message in read_mail(mail_dir)
-        if any(reference in str(message["Subject"]) for reference in references)
-    )
 
 
 def all_delivered() -> bool:

@@ -21,8 +21,14 @@ from rights.retention.models import ErasureLedgerEntry
 from rights.retention.steps import _STEP_LOCK_NAMESPACE
 from rights.services import request_submit
 
-from .conftest import customer_with_history, pool_children, report, wait_for
-from .test_redis_outage import expected_notices, mailed_notices
+from .conftest import (
+    customer_with_history,
+    expected_notices,
+    mailed_notices,
+    pool_children,
+    report,
+    wait_for,
+)
 
 # Enough history that erasing it takes a while, so the kill lands in the middle.
 RECORDS = 30_000

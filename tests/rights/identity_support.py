@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.conftest import last_code
+
+#: The agent of the public-form tests.
+AGENT = "agent@lawyers.example"
+#: A follow link in a notice.
+LINK = re.compile(r"https?://[^\s]+/requests/follow/[^\s/]+/")
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -53,3 +60,25 @@ def file_public_request(client, email, capture, **overrides):
     confirm_email(client, email, capture)
     with capture(execute=True):
         return client.post("/requests/start/request/", agent_form(**overrides))
+
+
+def notice_to(address: str, needle: str):
+    for message in reversed(mail.outbox):
+        if message.to == [address] and needle in message.body:
+            return message
+    raise AssertionError(f"no notice with {needle!r} to {address}")
+
+
+def link_in(message) -> str:
+    match = LINK.search(message.body)
+    assert match, message.body
+    return "/" + match.group(0).split("/", 3)[3]
+
+
+def confirm(client, url, capture, code=None):
+    """Ask for a code on the follow page and enter it."""
+    with capture(execute=True):
+        response = client.post(url, {"send": "1"})
+    assert response.status_code == 302
+    assert mail.outbox[-1].to == [AGENT]
+    return client.post(url, {"code": code or last_code()})

@@ -76,3 +76,28 @@ def litigation_hold(officer, customer, *, categories=None, reason=IN_COURT):
         reason=reason,
         legal_basis="GDPR art. 17(3)(e); litigation",
     )
+
+
+#: The day the retention tests run the sweep on.
+TODAY = at(2026, 7, 1)
+
+
+class WorkerKilled(BaseException):
+    """Stands for the worker process dying: nothing in the job may catch it."""
+
+
+def former_customers(*, customers=3, each=4, ended=dt.date(2024, 1, 31), service=None):
+    """Customers whose registration ended on ``ended``, each with usage records."""
+    service = service or ServiceFactory(code="video")
+    users = []
+    for _ in range(customers):
+        user = UserFactory()
+        RegistrationFactory(
+            user=user, service=service, started_on=dt.date(2021, 4, 1), ended_on=ended
+        )
+        for n in range(each):
+            UsageRecordFactory(
+                user=user, service=service, occurred_at=at(2023, 6, 1) + dt.timedelta(hours=n)
+            )
+        users.append(user)
+    return users

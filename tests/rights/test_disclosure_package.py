@@ -10,9 +10,11 @@ import csv
 import datetime
 import io
 import json
+import re
 import zipfile
 
 import pytest
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone, translation
 
@@ -487,3 +489,18 @@ def test_request_scopes_read_as_sentences_in_the_report_and_the_csv(twins):
         assert "{'" not in text and "{&#x27;" not in text and "'recipients'" not in text
         assert "やまと配送株式会社" in text
         assert "請求で選ばれたデータ" in text
+
+
+def test_readme_report_and_data_agree_on_the_record_count(twins):
+    """README.txt, report.html and data.json state one record count (issue 20, item 10):
+    a profile's fields fall in four kinds of data, listed under each, counted once."""
+    _a, _a_request, _b, b_request = twins
+    summary, archive = _build(b_request)
+    total = _data(archive)["total"]
+    assert total == summary.total
+    categories = _data(archive)["counts"]
+    assert sum(categories.values()) > total  # the profile is listed under several kinds
+    readme = archive.read("README.txt").decode()
+    report = archive.read("report.html").decode()
+    assert f"This package holds {intcomma(total)} records about you." in readme
+    assert re.search(rf"We hold\s+{intcomma(total)} records about you", report)

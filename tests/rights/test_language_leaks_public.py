@@ -10,8 +10,7 @@ from rights.requesters.verification import identity_verify
 from tests.conftest import last_code
 from tests.language_leaks import leaks, visible_text
 
-from .identity_support import agent_form
-from .test_public_follow import LINK
+from .identity_support import LINK, agent_form
 
 pytestmark = [
     pytest.mark.django_db,

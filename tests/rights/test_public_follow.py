@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pytest
 import time_machine
@@ -22,16 +21,14 @@ from rights.workflow import transition
 from tests.conftest import last_code
 from tests.formats_support import shown_date
 
-from .identity_support import file_public_request, pdf
+from .identity_support import AGENT, confirm, file_public_request, link_in, notice_to, pdf
 
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.usefixtures("private_storage", "fresh_rate_limits"),
 ]
 
-AGENT = "agent@lawyers.example"
 QUESTION = "Which of your client's e-mail addresses should we search?"
-LINK = re.compile(r"https?://[^\s]+/requests/follow/[^\s/]+/")
 
 
 @pytest.fixture
@@ -67,28 +64,6 @@ def waiting(filed, officer, django_capture_on_commit_callbacks):
         transition(filed, to=Status.AWAITING_CUSTOMER, actor=officer, reason=QUESTION)
     filed.refresh_from_db()
     return filed
-
-
-def notice_to(address: str, needle: str):
-    for message in reversed(mail.outbox):
-        if message.to == [address] and needle in message.body:
-            return message
-    raise AssertionError(f"no notice with {needle!r} to {address}")
-
-
-def link_in(message) -> str:
-    match = LINK.search(message.body)
-    assert match, message.body
-    return "/" + match.group(0).split("/", 3)[3]
-
-
-def confirm(client, url, capture, code=None):
-    """Ask for a code on the follow page and enter it."""
-    with capture(execute=True):
-        response = client.post(url, {"send": "1"})
-    assert response.status_code == 302
-    assert mail.outbox[-1].to == [AGENT]
-    return client.post(url, {"code": code or last_code()})
 
 
 def _is_follow_link(url: str, request, email: str) -> bool:

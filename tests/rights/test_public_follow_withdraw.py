@@ -14,8 +14,7 @@ from rights.requesters.verification import identity_verify
 from tests.conftest import last_code
 
 from .fee_support import publish
-from .identity_support import file_public_request
-from .test_public_follow import AGENT, confirm, link_in, notice_to
+from .identity_support import AGENT, confirm, file_public_request, link_in, notice_to
 
 pytestmark = [
     pytest.mark.django_db,

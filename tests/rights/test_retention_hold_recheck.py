@@ -24,8 +24,14 @@ from rights.models import DeferredErasure, ErasureLedgerEntry, LegalHold, Retent
 from rights.retention import jobs, replay, runs, steps
 from rights.retention.holds.services import hold_place, hold_release
 
-from .retention_support import approve, at, customer_with_records, file_deletion
-from .test_retention_jobs import WorkerKilled, former_customers
+from .retention_support import (
+    WorkerKilled,
+    approve,
+    at,
+    customer_with_records,
+    file_deletion,
+    former_customers,
+)
 
 TODAY = at(2026, 7, 1)
 USAGE = UsageRecord._meta.db_table

@@ -28,34 +28,11 @@ from rights.models import (
 from rights.retention import jobs
 from rights.retention import runs as run_records
 from rights.retention.holds.services import hold_place
-from tests.factories import RegistrationFactory, ServiceFactory, UsageRecordFactory, UserFactory
+from tests.factories import ServiceFactory, UserFactory
 
-from .retention_support import at
+from .retention_support import TODAY, WorkerKilled, at, former_customers
 
 pytestmark = pytest.mark.django_db
-
-TODAY = at(2026, 7, 1)
-
-
-class WorkerKilled(BaseException):
-    """Stands for the worker process dying: nothing in the job may catch it."""
-
-
-def former_customers(*, customers=3, each=4, ended=dt.date(2024, 1, 31), service=None):
-    """Customers whose registration ended on ``ended``, each with usage records."""
-    service = service or ServiceFactory(code="video")
-    users = []
-    for _ in range(customers):
-        user = UserFactory()
-        RegistrationFactory(
-            user=user, service=service, started_on=dt.date(2021, 4, 1), ended_on=ended
-        )
-        for n in range(each):
-            UsageRecordFactory(
-                user=user, service=service, occurred_at=at(2023, 6, 1) + dt.timedelta(hours=n)
-            )
-        users.append(user)
-    return users
 
 
 def test_usage_is_swept_two_years_after_the_registration_ended_not_before():

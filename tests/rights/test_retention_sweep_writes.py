@@ -16,8 +16,7 @@ from portal.records.models import UsageRecord
 from rights.models import ErasureLedgerEntry, RetentionRun
 from rights.retention import jobs
 
-from .retention_support import at
-from .test_retention_jobs import TODAY, former_customers
+from .retention_support import TODAY, at, former_customers
 
 pytestmark = pytest.mark.django_db
 
