@@ -15,6 +15,8 @@ from django.utils import translation
 from portal.kernel.models import AuditEvent, Profile, User
 from portal.kernel.registry import (
     ANY,
+    DELETE,
+    NOT_APPLICABLE,
     Category,
     Lookup,
     ModelSource,
@@ -543,3 +545,18 @@ def test_the_source_keys_stay_fixed_whatever_the_app_label():
         "portal.inquiry": "records.inquiry",
     }
     assert not [key for key in keys if key.startswith("records.")]
+
+
+@pytest.mark.parametrize(
+    ("marker", "name"), [(DELETE, "DELETE"), (NOT_APPLICABLE, "NOT_APPLICABLE")]
+)
+def test_the_registry_markers_stay_one_object_when_pickled(marker, name):
+    """``DELETE`` and ``NOT_APPLICABLE`` are compared by identity, also after a trip
+    through a cache or a task's arguments; each keeps its own identity and name."""
+    import pickle
+
+    assert pickle.loads(pickle.dumps(marker)) is marker
+    assert type(marker)() is marker
+    assert repr(marker) == name
+    assert DELETE is not NOT_APPLICABLE
+    assert bool(NOT_APPLICABLE) is False

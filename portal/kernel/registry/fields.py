@@ -52,10 +52,12 @@ class Lookup(enum.Enum):
     NAME = "name"
 
 
-class _Delete:
-    """The ``erase_to`` of a field that has no replacement: it goes with its row."""
+class _Sentinel:
+    """A marker value with one instance, kept when pickled (in a cache, a task's
+    arguments); its repr is its constant's name."""
 
     _instance = None
+    name = ""
 
     def __new__(cls):
         if cls._instance is None:
@@ -63,10 +65,16 @@ class _Delete:
         return cls._instance
 
     def __repr__(self):
-        return "DELETE"
+        return self.name
 
     def __reduce__(self):
-        return (_Delete, ())
+        return (type(self), ())
+
+
+class _Delete(_Sentinel):
+    """The ``erase_to`` of a field that has no replacement: it goes with its row."""
+
+    name = "DELETE"
 
 
 DELETE = _Delete()
@@ -172,25 +180,14 @@ class PersonalField:
         return lambda values: self.if_empty(dict(zip(names, values, strict=True)))
 
 
-class _NotApplicable:
+class _NotApplicable(_Sentinel):
     """The value shown for a field that does not apply to a record; falsy, like the
     empty value it stands for."""
 
-    _instance = None
-
-    def __new__(cls):
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
+    name = "NOT_APPLICABLE"
 
     def __bool__(self):
         return False
-
-    def __repr__(self):
-        return "NOT_APPLICABLE"
-
-    def __reduce__(self):
-        return (_NotApplicable, ())
 
 
 #: What ``Source.cell`` gives for a field that does not apply to a record (see
