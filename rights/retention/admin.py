@@ -22,7 +22,7 @@ from portal.kernel.audit import audit_staff_view
 from portal.kernel.registry import Category, registry
 
 from ..admin_columns import clipped, day, period
-from .hold_form import EVERY_SERVICE, LegalHoldForm
+from .hold_form import EVERY_CUSTOMER, EVERY_SERVICE, LegalHoldForm
 from .holds.services import hold_place, hold_release
 from .models import (
     DeferredErasure,
@@ -169,8 +169,8 @@ class LegalHoldAdmin(admin.ModelAdmin):
     form = LegalHoldForm
     list_display = [
         "__str__",
-        "subject",
-        "service",
+        "held_subject",
+        "held_service",
         "category_names",
         "in_effect",
         "state",
@@ -197,8 +197,14 @@ class LegalHoldAdmin(admin.ModelAdmin):
         "waiting_erasures",
     ]
 
-    # Once placed, the stored lists are shown in words.
-    shown_after = {"categories": "category_names", "records": "record_list"}
+    # Once placed, the stored lists are shown in words, and an empty customer or
+    # service as what it covers.
+    shown_after = {
+        "subject": "held_subject",
+        "service": "held_service",
+        "categories": "category_names",
+        "records": "record_list",
+    }
 
     def get_fields(self, request, obj=None):
         fields = list(LegalHoldForm.Meta.fields)
@@ -218,6 +224,21 @@ class LegalHoldAdmin(admin.ModelAdmin):
             # The customer's records are listed (ids, dates): a staff view of their data.
             audit_staff_view(request, what="hold_records", subject=subject)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @admin.display(
+        description=LegalHold._meta.get_field("subject").verbose_name, ordering="subject__email"
+    )
+    def held_subject(self, obj):
+        if obj.subject is None:
+            return EVERY_CUSTOMER
+        url = reverse("admin:portal_user_change", args=[obj.subject_id])
+        return format_html('<a href="{}">{}</a>', url, obj.subject)
+
+    @admin.display(
+        description=LegalHold._meta.get_field("service").verbose_name, ordering="service__code"
+    )
+    def held_service(self, obj):
+        return EVERY_SERVICE if obj.service is None else obj.service
 
     @admin.display(description=_("specific records"))
     def record_list(self, obj):

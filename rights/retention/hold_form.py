@@ -24,6 +24,8 @@ from .scope import is_account_source
 PICKER_LIMIT = 200
 #: What a hold without a service covers (``LegalHold.service``).
 EVERY_SERVICE = _("Every service")
+#: What a hold without a customer covers (``LegalHold.subject``).
+EVERY_CUSTOMER = _("Every customer of the service")
 
 
 def _label(row: dict, field: str | None) -> str:

@@ -100,3 +100,37 @@ def test_a_hold_without_a_service_reads_every_service_in_the_form_and_the_filter
     listing = officer_client.get("/admin/rights/legalhold/").content.decode()
     assert f'href="?service__isnull=True">{every_service}</a>' in listing
     assert 'href="?service__isnull=True">-</a>' not in listing
+
+
+@pytest.mark.parametrize(
+    ("language", "every_service", "every_customer"),
+    [
+        ("en", "Every service", "Every customer of the service"),
+        ("ja", "すべてのサービス", "サービスのすべてのお客様"),
+    ],
+)
+def test_a_placed_hold_reads_what_its_empty_customer_or_service_covers(
+    officer_client, officer, language, every_service, every_customer
+):
+    """The list and a placed hold's page say what an empty customer or service covers
+    (LegalHold.subject, LegalHold.service) instead of Django's "-"."""
+    from rights.retention.holds.services import hold_place
+
+    customer = customer_with_records()
+    service = ServiceFactory(code="video", name="シネマプラス", name_en="Cinema Plus")
+    of_customer = hold_place(actor=officer, reason="Claim", legal_basis="Court", subject=customer)
+    of_service = hold_place(actor=officer, reason="Audit", legal_basis="Order", service=service)
+    officer_client.cookies["django_language"] = language
+
+    listing = officer_client.get("/admin/rights/legalhold/").content.decode()
+    rows = {
+        hold.pk: listing[listing.index(f"/legalhold/{hold.pk}/change/") :].split("</tr>")[0]
+        for hold in (of_customer, of_service)
+    }
+    assert every_service in rows[of_customer.pk] and every_customer not in rows[of_customer.pk]
+    assert every_customer in rows[of_service.pk] and every_service not in rows[of_service.pk]
+
+    page = officer_client.get(f"/admin/rights/legalhold/{of_customer.pk}/change/")
+    assert every_service in page.content.decode()
+    page = officer_client.get(f"/admin/rights/legalhold/{of_service.pk}/change/")
+    assert every_customer in page.content.decode()
