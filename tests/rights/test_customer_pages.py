@@ -26,6 +26,18 @@ def test_pages_need_step_up(client, customer):
         assert response.url.startswith("/accounts/code/")
 
 
+@pytest.mark.parametrize(
+    ("language", "notice"), [("en", "notice of purposes of use"), ("ja", "利用目的の通知")]
+)
+def test_the_request_list_names_every_kind_of_request(stepped_up_client, language, notice):
+    """APPI art. 32(2): the notice of purposes of use is a request like the others; the
+    list's introduction names it with them."""
+    stepped_up_client.cookies["django_language"] = language
+    page = stepped_up_client.get("/requests/").content.decode()
+    lead = page[page.index('<p class="lead">') :].split("</p>")[0]
+    assert notice in lead
+
+
 def test_filing_a_disclosure_request_sends_a_receipt_with_the_due_date(
     stepped_up_client, customer, django_capture_on_commit_callbacks
 ):
