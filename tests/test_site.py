@@ -144,3 +144,17 @@ def test_secret_key_is_required_without_debug():
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("logged_in", [False, True])
+def test_the_home_page_leads_to_the_form_for_someone_else_logged_in_or_not(
+    client, customer, logged_in
+):
+    """APPI art. 37: a legal representative or an appointed agent files through the
+    form without an account; the home page leads there, also when logged in."""
+    if logged_in:
+        client.force_login(customer)
+    for language in ("ja", "en"):
+        client.cookies["django_language"] = language
+        page = client.get("/").content.decode()
+        assert 'href="/requests/start/"' in page, (language, logged_in)

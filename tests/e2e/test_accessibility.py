@@ -106,7 +106,7 @@ def _customer_pages(pages: Pages, customer) -> None:
     pages.visit("/account/authenticator/")
     page.fill("input[name=token]", "000000")
     pages.error_state("main form button[type=submit]", "authenticator, wrong code")
-    for path in ("/consent/", "/consent/policy/", "/requests/", "/requests/new/"):
+    for path in ("/", "/consent/", "/consent/policy/", "/requests/", "/requests/new/"):
         pages.visit(path)
 
     for kind in KINDS:
