@@ -13,7 +13,6 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -22,7 +21,14 @@ from portal.kernel.audit import audit_staff_view
 from portal.kernel.form_errors import form_errors_text
 
 from . import services, workflow
-from .admin_queue import AssigneeFilter, CappedCountPaginator, DeadlineFilter, ServiceFilter
+from .admin_queue import (
+    AssigneeFilter,
+    CappedCountPaginator,
+    DeadlineFilter,
+    QueueColumnsMixin,
+    ServiceFilter,
+    time_left,
+)
 from .admin_working_page import (
     AssignForm,
     ExtendForm,
@@ -58,24 +64,25 @@ class RightsRequestAdmin(
     RequestDecisionAdminMixin,
     DisclosureAdminMixin,
     RequestFeeAdminMixin,
+    QueueColumnsMixin,
     admin.ModelAdmin,
 ):
     class Media:
-        # The queue's days left and the working page's warnings are coloured by it.
-        css = {"all": ["css/admin-rights.css"]}
+        # The queue's columns fit beside the navigation and the filters as the other
+        # long lists do; the days left and the working page's warnings are coloured.
+        css = {"all": ["css/admin-lists.css", "css/admin-rights.css"]}
 
-    # The deadline first after what identifies the request: beside the side menu and
-    # the filters, a laptop screen shows about five columns.
+    # The deadline, with the days left under it, first after what identifies the
+    # request; at 1280 pixels the whole row fits once the navigation is folded.
     list_display = [
         "reference",
         "status",
-        "due_at",
-        "days_left",
+        "deadline",
         "kind",
         "subject_email",
-        "assignee",
-        "regime",
-        "received_at",
+        "assigned_to",
+        "law",
+        "received",
     ]
     list_filter = [DeadlineFilter, "status", "kind", "regime", ServiceFilter, AssigneeFilter]
     list_select_related = ["subject", "assignee", "identity"]
@@ -175,15 +182,6 @@ class RightsRequestAdmin(
 
     # -- columns ----------------------------------------------------------------
 
-    @admin.display(description=_("customer"), ordering="subject__email")
-    def subject_email(self, obj):
-        if obj.subject:
-            return obj.subject.email
-        identity = getattr(obj, "identity", None)
-        if identity is not None:
-            return _("%(name)s (not matched yet)") % {"name": identity.subject_name}
-        return "—"
-
     @admin.display(description=_("services"))
     def service_names(self, obj):
         names = [s.display_name for s in obj.services.all()]
@@ -192,16 +190,6 @@ class RightsRequestAdmin(
     @admin.display(description=_("what is asked"))
     def scope_display(self, obj):
         return scope_summary(obj)
-
-    @admin.display(description=_("days left"), ordering="due_at")
-    def days_left(self, obj):
-        if obj.is_paused:
-            return format_html('<span class="rr-paused">{}</span>', _("paused"))
-        days = obj.days_left()
-        if days is None:
-            return "—"
-        css = "rr-overdue" if days < 0 else "rr-soon" if days <= 3 else "rr-ok"
-        return format_html('<span class="{}">{}</span>', css, days)
 
     # -- bulk assignment ----------------------------------------------------------
 
@@ -476,7 +464,7 @@ class RightsRequestAdmin(
             "extend_form": ExtendForm(),
             "assign_form": AssignForm(initial={"assignee": obj.assignee_id}),
             "message_form": StaffMessageForm(),
-            "days_left": obj.days_left(),
+            "time_left": time_left(obj),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 

@@ -1,6 +1,10 @@
-"""The staff queue of rights requests: its capped paginator and its list filters.
+"""The staff queue of rights requests: its columns, its capped paginator and its filters.
 
 The paginator is the one of every large change list (``portal.kernel.admin_lists``).
+The columns fit a laptop screen beside the admin's navigation and filters
+(``static/css/admin-lists.css``): the days left read under the deadline, the law by
+its short name, the day received without its time, and e-mail addresses wrap before
+their "@".
 """
 
 from __future__ import annotations
@@ -9,17 +13,95 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from portal.kernel.admin_lists import CappedCountPaginator
 from portal.kernel.models import Service
 from portal.kernel.roles import working_staff
 
+from .admin_columns import day
+from .choices import Regime
 from .selectors import staff_services
 
 User = get_user_model()
 
-__all__ = ["AssigneeFilter", "CappedCountPaginator", "DeadlineFilter", "ServiceFilter"]
+__all__ = [
+    "AssigneeFilter",
+    "CappedCountPaginator",
+    "DeadlineFilter",
+    "QueueColumnsMixin",
+    "ServiceFilter",
+    "time_left",
+]
+
+#: The laws by the short names a privacy office uses; the full name is the title.
+REGIME_SHORT_NAMES = {Regime.APPI: _("APPI"), Regime.GDPR: "GDPR", Regime.CCPA: "CCPA"}
+
+
+def time_left(request):
+    """The time to an open request's deadline in words, marked overdue (red) or due
+    within three days (amber); "paused" while the clock stops; "" once closed."""
+    if request.is_paused:
+        return format_html('<span class="rr-paused">{}</span>', _("paused"))
+    days = request.days_left()
+    if days is None:
+        return ""
+    if days < 0:
+        text = ngettext("%(days)s day overdue", "%(days)s days overdue", -days)
+        return format_html('<span class="rr-overdue">{}</span>', text % {"days": -days})
+    if days == 0:
+        return format_html('<span class="rr-soon">{}</span>', _("due today"))
+    text = ngettext("%(days)s day left", "%(days)s days left", days) % {"days": days}
+    return format_html('<span class="{}">{}</span>', "rr-soon" if days <= 3 else "rr-ok", text)
+
+
+def _email(address: str):
+    """An e-mail address that may wrap before its "@" and nowhere else."""
+    local, at, domain = address.rpartition("@")
+    if not at:
+        return address
+    return format_html("{}<wbr>@{}", local, domain)
+
+
+class QueueColumnsMixin:
+    """The queue's columns that are not plain fields of the request."""
+
+    @admin.display(description=_("due at"), ordering="due_at")
+    def deadline(self, obj):
+        due = date_format(timezone.localtime(obj.due_at), "DATETIME_FORMAT")
+        left = time_left(obj)
+        if not left:
+            return format_html('<span class="rr-due">{}</span>', due)
+        return format_html('<span class="rr-due">{}</span><br>{}', due, left)
+
+    @admin.display(description=_("customer"), ordering="subject__email")
+    def subject_email(self, obj):
+        if obj.subject:
+            return _email(obj.subject.email)
+        identity = getattr(obj, "identity", None)
+        if identity is not None:
+            return _("%(name)s (not matched yet)") % {"name": identity.subject_name}
+        return "—"
+
+    @admin.display(description=_("assignee"), ordering="assignee__email")
+    def assigned_to(self, obj):
+        return _email(obj.assignee.email) if obj.assignee else "—"
+
+    @admin.display(description=_("law"), ordering="regime")
+    def law(self, obj):
+        return format_html(
+            '<abbr title="{}">{}</abbr>',
+            obj.get_regime_display(),
+            REGIME_SHORT_NAMES.get(obj.regime, obj.regime),
+        )
+
+    @admin.display(description=_("received on"), ordering="received_at")
+    def received(self, obj):
+        return day(obj.received_at)
 
 
 def _pk(value: str) -> int:

@@ -1,21 +1,23 @@
-"""The request queue at 1280 pixels, navigation and filters open: a status reads whole
-(審査中 on one line, not 審査 over 中), and the columns that come before the
-customer (reference, status, deadline, days left, kind) stay in sight."""
+"""The request queue at 1280 pixels: with the navigation folded, every column is in
+sight without scrolling sideways; with the navigation and the filters both open, the
+columns up to the customer are. A status and the days left read whole (審査中
+on one line, not 審査 over 中), a kind keeps a few characters a line, and the days left
+read under the deadline."""
 
 import pytest
 
 from portal.kernel.staff import staff_create
 from rights import workflow
 from rights.choices import Status
-from rights.services import request_submit
+from rights.services import request_assign, request_submit
 from tests.e2e.staff_support import staff_page
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-#: How many lines each status and days-left cell takes, and where the first columns end.
+#: How many lines each status, kind and deadline cell takes, and where the table ends.
 LAYOUT = """(() => {
-  const box = document.querySelector('#changelist .results').getBoundingClientRect();
+  const box = document.querySelector('#changelist .results');
   const lines = (column) => [...document.querySelectorAll(`#result_list td.${column}`)].map(td => {
     // The lines its text is set on: the distinct tops of the text's boxes.
     const tops = new Set();
@@ -27,29 +29,41 @@ LAYOUT = """(() => {
     }
     return [td.innerText, tops.size];
   });
-  const kind = document.querySelector('#result_list thead th.column-kind').getBoundingClientRect();
+  const customer = document.querySelector('#result_list thead th.column-subject_email');
   return {
-    lines: lines('field-status'),
-    daysLeft: lines('field-days_left'),
-    kindEnd: kind.right,
-    boxEnd: box.right,
+    status: lines('field-status'),
+    kind: lines('field-kind'),
+    deadline: lines('field-deadline'),
+    customerStart: customer.getBoundingClientRect().left,
+    boxStart: box.getBoundingClientRect().left,
+    boxWidth: box.clientWidth,
+    tableWidth: box.scrollWidth,
   };
 })()"""
 
 
-@pytest.mark.parametrize("language", ["ja", "en"])
-def test_the_queue_shows_each_status_on_one_line(browser, live_server, language):
-    officer, _device, _ = staff_create(email="officer@example.com", password=PASSWORD)
-    customer = UserFactory(email="watanabe.kaori@example.com")
+def _file_the_widest_requests(officer):
+    """Requests with the longest status, kind and e-mail addresses, one assigned."""
+    customer = UserFactory(email="watanabe.kaori.longname@example.com")
     in_review = request_submit(subject=customer, requester=customer, kind="disclosure")
     workflow.transition(in_review, to=Status.IN_REVIEW, actor=officer)
-    # The longest status in Japanese: お客様からの回答待ち.
+    # The longest status in Japanese: お客様からの回答待ち (and the clock paused).
     asked = request_submit(subject=customer, requester=customer, kind="correction")
     workflow.transition(asked, to=Status.IN_REVIEW, actor=officer)
     workflow.transition(
         asked, to=Status.AWAITING_CUSTOMER, actor=officer, reason="Which address is right?"
     )
-    request_submit(subject=customer, requester=customer, kind="deletion")
+    # The longest kind: 第三者提供の停止, "Stop of provision to third parties".
+    request_submit(subject=customer, requester=customer, kind="stop_provision")
+    request_assign(requests=[in_review, asked], assignee=officer, actor=officer)
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_queue_fits_a_laptop_screen(browser, live_server, language):
+    officer, _device, _ = staff_create(
+        email="privacy.officer.tanaka@example.com", password=PASSWORD
+    )
+    _file_the_widest_requests(officer)
     context, page = staff_page(browser, live_server, officer, language)
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto("/admin/rights/rightsrequest/")
@@ -57,15 +71,31 @@ def test_the_queue_shows_each_status_on_one_line(browser, live_server, language)
         page.locator("#nav-sidebar").is_visible()
         and page.locator("#changelist-filter").is_visible()
     )
-    layout = page.evaluate(LAYOUT)
+    both_open = page.evaluate(LAYOUT)
+    page.locator("#toggle-nav-sidebar").click()
+    assert not page.locator("#nav-sidebar").is_visible()
+    folded = page.evaluate(LAYOUT)
     context.close()
-    assert len(layout["lines"]) == 3
-    if language == "ja":
-        assert {text for text, _ in layout["lines"]} >= {"審査中", "お客様からの回答待ち"}
-        assert all(count == 1 for _, count in layout["lines"]), layout["lines"]
-        # The request awaiting the customer is paused: 一時停止中 on one line too.
-        assert ["一時停止中", 1] in layout["daysLeft"], layout["daysLeft"]
-    else:
-        # English statuses wrap between words ("Waiting for / more information").
-        assert ["In review", 1] in layout["lines"], layout["lines"]
-    assert layout["kindEnd"] <= layout["boxEnd"], layout
+
+    # Navigation folded: the whole row, up to the day received, without scrolling.
+    assert folded["tableWidth"] <= folded["boxWidth"], folded
+    # Both open: the customer's column starts in sight.
+    assert both_open["customerStart"] < both_open["boxStart"] + both_open["boxWidth"] - 60, (
+        both_open
+    )
+    for layout in (both_open, folded):
+        assert len(layout["status"]) == 3
+        texts = {text for text, _ in layout["status"] + layout["kind"]}
+        if language == "ja":
+            assert {"審査中", "お客様からの回答待ち", "第三者提供の停止"} <= texts, texts
+            assert all(count == 1 for _, count in layout["status"]), layout["status"]
+            # 第三者提供 over の停止, not a character a line.
+            assert all(count <= 2 for _, count in layout["kind"]), layout["kind"]
+            # The paused request's deadline: the date, then 一時停止中 on a line of its own.
+            assert any(
+                text.endswith("\n一時停止中") and count == 2 for text, count in layout["deadline"]
+            ), layout["deadline"]
+        else:
+            # English statuses and kinds wrap between words only.
+            assert ["In review", 1] in layout["status"], layout["status"]
+            assert any(text.endswith("\npaused") for text, _ in layout["deadline"]), layout

@@ -9,10 +9,11 @@ from django.contrib import messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from portal.kernel.models import AuditEvent
 from portal.kernel.roles import SERVICE_HANDLER
-from rights import deadlines
+from rights import deadlines, services, workflow
 from rights.choices import Status
 from rights.models import RequestEvent, RightsRequest
 from tests.conftest import admin_login
@@ -396,27 +397,86 @@ def test_changing_the_regime_on_the_working_page_says_what_it_did(
 def test_the_queue_shows_the_deadline_beside_the_reference_and_status(
     officer_client, customer, file_request
 ):
-    """On a laptop screen the admin's side menu and filters leave room for about five
-    columns: the deadline and the days left come right after the reference and the
-    status, before the customer, the assignee and the day received."""
+    """Beside the admin's navigation and filters, the deadline with the days left under
+    it comes right after the reference and the status, before the customer, the
+    assignee, the law and the day received."""
     file_request(customer)
     page = officer_client.get(CHANGELIST, headers={"accept-language": "en"}).content.decode()
     columns = re.findall(r'<th scope="col" class="[^"]*column-(\w+)', page)
-    assert columns[:4] == ["reference", "status", "due_at", "days_left"], columns
+    assert columns == [
+        "reference",
+        "status",
+        "deadline",
+        "kind",
+        "subject_email",
+        "assigned_to",
+        "law",
+        "received",
+    ], columns
 
 
-def test_the_queue_marks_overdue_and_soon_due_requests_in_colour(
+@pytest.mark.parametrize(
+    ("language", "overdue", "today", "left", "paused"),
+    [
+        ("en", "2 days overdue", "due today", "3 days left", "paused"),
+        ("ja", "2日超過", "本日が期限", "残り3日", "一時停止中"),
+    ],
+)
+def test_the_queue_says_the_days_left_or_overdue_in_words(
+    officer_client, officer, customer, file_request, language, overdue, today, left, paused
+):
+    """Under each deadline: the days overdue (red), due today or within three days
+    (amber), the days left, or "paused" while the clock stops; a closed request shows
+    its deadline alone. The working page says the same: "2 days overdue", never
+    "-2 days left"."""
+    now = timezone.now()
+    late, due_today, soon, waiting, closed = (file_request(customer) for _ in range(5))
+    for request, days in ((late, -2), (due_today, 0), (soon, 3)):
+        RightsRequest.objects.filter(pk=request.pk).update(due_at=now + dt.timedelta(days=days))
+    workflow.transition(waiting, to=Status.IN_REVIEW, actor=officer)
+    workflow.transition(
+        waiting, to=Status.AWAITING_CUSTOMER, actor=officer, reason="Which address?"
+    )
+    workflow.transition(closed, to=Status.WITHDRAWN, actor=customer)
+    officer_client.cookies["django_language"] = language
+    page = officer_client.get(CHANGELIST).content.decode()
+    cells = {
+        int(ref): re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cell)).strip()
+        for ref, cell in re.findall(
+            r'R-0*(\d+)</a>.*?<td class="field-deadline">(.*?)</td>', page, re.S
+        )
+    }
+    assert cells[late.pk].endswith(overdue), cells
+    assert f'<span class="rr-overdue">{overdue}</span>' in page
+    assert f'<span class="rr-soon">{today}</span>' in page
+    assert f'<span class="rr-soon">{left}</span>' in page
+    assert cells[waiting.pk].endswith(paused), cells
+    closed_due = date_format(timezone.localtime(closed.due_at), "DATETIME_FORMAT")
+    assert cells[closed.pk] == closed_due, cells
+    working_page = officer_client.get(f"{CHANGELIST}{late.pk}/change/").content.decode()
+    assert overdue in working_page
+    assert "-2" not in re.sub(r"\s+", " ", working_page.split('class="rr-summary"')[1][:300])
+
+
+def test_the_queue_names_the_law_short_with_its_full_name_in_the_title(
     officer_client, customer, file_request
 ):
-    """The days left are marked overdue (red) or due within three days (amber): the
-    queue's page loads the stylesheet that colours them, as the working page does."""
-    late = file_request(customer)
-    RightsRequest.objects.filter(pk=late.pk).update(due_at=timezone.now() - dt.timedelta(days=2))
+    file_request(customer)
+    officer_client.cookies["django_language"] = "ja"
     page = officer_client.get(CHANGELIST).content.decode()
-    assert 'class="rr-overdue"' in page
-    assert "css/admin-rights" in page
-    working_page = officer_client.get(f"{CHANGELIST}{late.pk}/change/").content.decode()
-    assert working_page.count("css/admin-rights") == 1
+    assert '<abbr title="個人情報保護法（日本）">個情法</abbr>' in page
+
+
+def test_the_queue_wraps_e_mail_addresses_before_their_at_sign(
+    officer_client, officer, customer, file_request
+):
+    request = file_request(customer)
+    services.request_assign(requests=[request], assignee=officer, actor=officer)
+    page = officer_client.get(CHANGELIST).content.decode()
+    local, domain = customer.email.split("@")
+    assert f"{local}<wbr>@{domain}" in page
+    local, domain = officer.email.split("@")
+    assert f'<td class="field-assigned_to">{local}<wbr>@{domain}</td>' in page
 
 
 def _assignee_choices(response):
