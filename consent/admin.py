@@ -136,6 +136,10 @@ class RecipientAdmin(admin.ModelAdmin):
 
 @admin.register(ServicePage)
 class ServicePageAdmin(admin.ModelAdmin):
+    class Media:
+        # Beside the navigation and the filters: the desk's address wraps.
+        css = {"all": ["css/admin-lists.css"]}
+
     list_display = ["service", "desk_ja", "responsible_ja", "desk_email", "is_published"]
     list_filter = ["is_published"]
     filter_horizontal = ["purposes", "recipients"]
@@ -249,6 +253,10 @@ class ProcessingRestrictionAdmin(AddThroughServiceAdmin):
 @admin.register(ProvisionRecord)
 class ProvisionRecordAdmin(AddThroughServiceAdmin):
     """Added through the service, which refuses what consent or a restriction forbids."""
+
+    class Media:
+        # Beside the navigation and the filters: the customer's address wraps.
+        css = {"all": ["css/admin-lists.css"]}
 
     list_display = ["provided_on", "recipient", "subject", "ground", "kept_until"]
     list_filter = ["ground", "recipient", ("provided_on", DateRangeFilter)]

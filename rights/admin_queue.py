@@ -19,11 +19,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from portal.kernel.admin_columns import day
 from portal.kernel.admin_lists import CappedCountPaginator
 from portal.kernel.models import Service
 from portal.kernel.roles import working_staff
 
-from .admin_columns import day
 from .choices import Regime
 from .selectors import staff_services
 

@@ -19,11 +19,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.access import REFERENCE, ReadOnlyAdmin
+from portal.kernel.admin_columns import day, period
 from portal.kernel.admin_lists import CappedCountPaginator, DateRangeFilter
 from portal.kernel.roles import PRIVACY_OFFICER
 
 from . import fees
-from .admin_columns import day, period
 from .choices import (
     CHARGEABLE_KINDS,
     FeeBasis,

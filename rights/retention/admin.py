@@ -10,10 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from portal.kernel.access import REFERENCE, ReadOnlyAdmin
+from portal.kernel.admin_columns import clipped, day
 from portal.kernel.admin_lists import CappedCountPaginator, DateRangeFilter
 from portal.kernel.registry import registry
 
-from ..admin_columns import clipped, day
 from . import hold_admin  # noqa: F401 (registers the legal holds)
 from .models import (
     DeferredErasure,

@@ -15,11 +15,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from portal.kernel.admin_columns import period
 from portal.kernel.admin_confirm import confirmation_response, is_confirmed
 from portal.kernel.audit import audit_staff_view
 from portal.kernel.registry import Category
 
-from ..admin_columns import period
 from .hold_form import EVERY_CUSTOMER, EVERY_SERVICE, LegalHoldForm
 from .holds.services import hold_place, hold_release
 from .models import DeferredErasure, LegalHold
