@@ -14,6 +14,7 @@ from .admin_lists import CappedCountPaginator, DateRangeFilter
 from .audit import audit_staff_view
 from .models import Profile, Service, ServiceRegistration, User
 from .registry import registry
+from .role_admin import RoleChoicesMixin, RoleFilter
 from .selectors import staff_service_scope
 from .subject_view import subject_view
 
@@ -25,14 +26,20 @@ class ProfileInline(admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(RoleChoicesMixin, DjangoUserAdmin):
     class Media:
         # Beside the navigation and the filters: days without their time of day.
         css = {"all": ["css/admin-lists.css"]}
 
     ordering = ["email"]
     list_display = ["email", "verified_on", "is_staff", "is_active", "joined_on"]
-    list_filter = ["is_staff", "is_active", "groups", "language", ("date_joined", DateRangeFilter)]
+    list_filter = [
+        "is_staff",
+        "is_active",
+        RoleFilter,
+        "language",
+        ("date_joined", DateRangeFilter),
+    ]
     search_fields = ["email", "profile__full_name", "profile__full_name_kana"]
     # Every customer is a row: the list never counts the whole table.
     show_full_result_count = False

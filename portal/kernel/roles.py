@@ -6,12 +6,26 @@ added by a later migration gets its permissions without another data migration.
 """
 
 from django.contrib.auth.models import Group, Permission
+from django.utils.translation import gettext_lazy as _
 
 PRIVACY_OFFICER = "privacy officer"
 SERVICE_HANDLER = "service handler"
 AUDITOR = "auditor"
 
 ROLES = [PRIVACY_OFFICER, SERVICE_HANDLER, AUDITOR]
+
+#: The roles as staff read them; the groups keep their stored names.
+ROLE_LABELS = {
+    PRIVACY_OFFICER: _("privacy officer"),
+    SERVICE_HANDLER: _("service handler"),
+    AUDITOR: _("auditor"),
+}
+
+
+def role_label(name: str) -> str:
+    """A group's name in the reader's language (a group that is no role keeps its own)."""
+    return ROLE_LABELS.get(name, name)
+
 
 # app label -> permission actions, per role ("portal" is the kernel, "records"
 # the business records). The audit trail is read-only for everyone whatever
