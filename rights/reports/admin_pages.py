@@ -149,7 +149,7 @@ def metrics_view(request):
         "admin/reports/metrics.html",
         _context(
             request,
-            title=_("Request metrics"),
+            title=_("Request metrics per period"),
             form=form,
             rows=rows,
             start=start,

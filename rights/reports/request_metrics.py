@@ -65,6 +65,14 @@ class Dashboard:
     trend: list[dict] = field(default_factory=list)
 
 
+def _choice_order(choices, value: str) -> int:
+    """Where ``value`` stands among ``choices`` (a value no longer offered goes last)."""
+    try:
+        return choices.values.index(value)
+    except ValueError:
+        return len(choices.values)
+
+
 def _aware(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time()))
 
@@ -200,12 +208,18 @@ def period_metrics(requests, *, start: dt.date, end: dt.date) -> list[RegimeMetr
         ),
     }
     per_regime = {row["regime"]: row for row in cohort.values("regime").annotate(**outcome)}
-    per_kind = list(cohort.values("regime", "kind").annotate(**outcome).order_by("kind"))
-    grounds = list(
+    # Kinds and grounds in the order of their choices, as the dashboard and the forms
+    # list them (disclosure first), not by their stored codes.
+    per_kind = sorted(
+        cohort.values("regime", "kind").annotate(**outcome).order_by(),
+        key=lambda row: _choice_order(Kind, row["kind"]),
+    )
+    grounds = sorted(
         cohort.filter(status=Status.REJECTED)
         .values("regime", "rejection_ground")
         .annotate(n=Count("pk"))
-        .order_by("rejection_ground")
+        .order_by(),
+        key=lambda row: _choice_order(RejectionGround, row["rejection_ground"]),
     )
     result = []
     for regime in Regime:

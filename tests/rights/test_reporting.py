@@ -126,6 +126,26 @@ def test_period_metrics_per_regime_equal_a_hand_count(seeded):
     assert rows["ccpa"].withdrawn == 1 and rows["ccpa"].median_days is None
 
 
+def test_period_metrics_list_kinds_and_grounds_in_the_order_of_the_forms(customer):
+    """Disclosure, correction, stop of use, …, deletion: the order of the dashboard's
+    columns and the request form, not of the stored codes (correction, deletion, …)."""
+    for kind in ("stop_use", "deletion", "disclosure", "correction"):
+        _request(customer, received_days_ago=4, kind=kind)
+    for ground in ("unfounded", "identity", "business"):
+        _request(customer, received_days_ago=4, status=Status.REJECTED, closed_days_ago=1,
+                 ground=ground)  # fmt: skip
+    with time_machine.travel(NOW, tick=False):
+        (appi, _gdpr, _ccpa) = request_metrics.period_metrics(
+            RightsRequest.objects.all(), start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31)
+        )
+    assert [row["kind"] for row in appi.by_kind] == [
+        "disclosure", "correction", "stop_use", "deletion"
+    ]  # fmt: skip
+    assert [row["ground"] for row in appi.rejected_by_ground] == [
+        "identity", "business", "unfounded"
+    ]  # fmt: skip
+
+
 def test_dashboard_queries_do_not_grow_with_requests(customer):
     def measure():
         with CaptureQueriesContext(connection) as queries:
@@ -290,6 +310,16 @@ def test_metrics_csv_and_dashboard_pages(officer_client, seeded):
     assert page.status_code == 200
     assert b"<svg" in page.content
     assert b"deadline=overdue" in page.content
+
+
+@pytest.mark.parametrize("url", ["/admin/reports/", "/admin/reports/metrics/"])
+def test_a_report_page_is_titled_as_the_index_links_it(officer_client, url):
+    officer_client.cookies["django_language"] = "ja"
+    index = officer_client.get("/admin/").content.decode()
+    (link,) = re.findall(rf'<a href="{url}"[^>]*>([^<]+)</a>', index)
+    page = officer_client.get(url).content.decode()
+    assert re.search(r"<h1>([^<]+)</h1>", page)[1] == link
+    assert f"<title>{link} |" in page
 
 
 @pytest.mark.parametrize(
