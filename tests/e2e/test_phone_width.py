@@ -1,8 +1,12 @@
 """The customer's pages on a phone (390 px wide): wide tables scroll inside their own
-box, which the keyboard can reach, and the page itself never scrolls sideways."""
+box, which the keyboard can reach, and the page itself never scrolls sideways; the fee
+schedule, short and read whole, turns into cards."""
+
+import re
 
 import pytest
 
+from rights.demo import seed_fee_demo
 from rights.services import request_submit
 from tests.consent_support import recipients
 from tests.e2e.customer_support import customer_at
@@ -52,3 +56,39 @@ def test_wide_tables_scroll_in_their_own_reachable_box_on_a_phone(
             found[path] = violations
     context.close()
     assert found == {}
+
+
+@pytest.mark.parametrize(
+    ("language", "label"), [("ja", "手数料（税込）："), ("en", "Fee (tax included): ")]
+)
+def test_the_fee_schedule_reads_as_cards_on_a_phone(
+    browser, live_server, axe_check, language, label
+):
+    """Every column of the fee schedule matters, the amount most: on a phone each fee is
+    a card whose lines name their column, so no amount is scrolled out of sight; on a
+    wide screen it stays a table."""
+    seed_fee_demo()
+    context = browser.new_context(
+        base_url=live_server.url, locale={"ja": "ja-JP", "en": "en-US"}[language], viewport=PHONE
+    )
+    context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    page = context.new_page()
+    page.goto("/fees/")
+    amounts = page.evaluate(
+        """[...document.querySelectorAll('.fee-table td.fee-amount')].map(td => {
+          const box = td.getBoundingClientRect();
+          const scroller = td.closest('.table-scroll');
+          return {right: box.right, scrolls: scroller.scrollWidth > scroller.clientWidth,
+                  label: getComputedStyle(td, '::before').content, text: td.innerText};
+        })"""
+    )
+    assert len(amounts) >= 3, amounts
+    for amount in amounts:
+        assert amount["right"] <= PHONE["width"] and not amount["scrolls"], amount
+        assert amount["label"] == f'"{label}"', amount
+        assert re.fullmatch(r"¥[\d,]+|[\d,]+円", amount["text"]), amount
+    assert axe_check(page, f"/fees/ [{language}, phone]") == []
+    page.set_viewport_size({"width": 1280, "height": 800})
+    header = page.locator(".fee-table thead th.fee-amount")
+    assert header.is_visible() and header.bounding_box()["width"] > 50
+    context.close()
