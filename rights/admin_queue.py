@@ -4,7 +4,7 @@ The paginator is the one of every large change list (``portal.kernel.admin_lists
 The columns fit a laptop screen beside the admin's navigation and filters
 (``static/css/admin-lists.css``): the days left read under the deadline, the law by
 its short name, the day received without its time, and e-mail addresses wrap before
-their "@".
+their "@" (anywhere, if a part is longer than the column).
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def time_left(request):
 
 
 def _email(address: str):
-    """An e-mail address that may wrap before its "@" and nowhere else."""
+    """An e-mail address that wraps before its "@" when its column is narrow."""
     local, at, domain = address.rpartition("@")
     if not at:
         return address
