@@ -8,7 +8,7 @@ import pytest
 
 from rights.demo import seed_fee_demo
 from rights.services import request_submit
-from tests.consent_support import recipients
+from tests.consent_support import recipients, service_page
 from tests.e2e.customer_support import customer_at
 from tests.factories import ProfileFactory
 
@@ -91,4 +91,40 @@ def test_the_fee_schedule_reads_as_cards_on_a_phone(
     page.set_viewport_size({"width": 1280, "height": 800})
     header = page.locator(".fee-table thead th.fee-amount")
     assert header.is_visible() and header.bounding_box()["width"] > 50
+    context.close()
+
+
+#: Every cell of the page's tables: its width, where it ends, its label.
+CARD_CELLS = """[...document.querySelectorAll('main table tbody td')].map(td => {
+  const box = td.getBoundingClientRect();
+  return {width: box.width, right: box.right, text: td.innerText.slice(0, 40),
+          label: getComputedStyle(td, '::before').content};
+})"""
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_consent_pages_tables_read_as_cards_on_a_phone(browser, live_server, language):
+    """The purposes, the recipients and the history of consent, and a service page's
+    periods of keeping, on a phone: each row a card as wide as the page's column, each
+    value on a line that names its column, never a column two characters wide
+    (サー/ビス/の提/供に/必要)."""
+    service_page(recipients()["delivery"])
+    customer = ProfileFactory(user__language=language).user
+    context = browser.new_context(
+        base_url=live_server.url, locale={"ja": "ja-JP", "en": "en-US"}[language], viewport=PHONE
+    )
+    context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    page = context.new_page()
+    customer_at(page, customer.email, "/consent/")
+    page.locator("input[name=purpose_marketing]").check()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
+    for path in ("/consent/", "/privacy/", "/services/video/"):
+        page.goto(path)
+        cells = page.evaluate(CARD_CELLS)
+        assert cells, path
+        for cell in cells:
+            assert cell["right"] <= PHONE["width"] and cell["width"] >= 250, (path, cell)
+        labelled = [cell for cell in cells if cell["label"] != "none"]
+        assert len(labelled) >= len(cells) / 2, (path, cells)
     context.close()
