@@ -67,6 +67,21 @@ def test_officer_finds_a_subject_by_email_phone_or_name_and_the_search_is_audite
     assert query.lower() not in str(event.details).lower()
 
 
+@pytest.mark.parametrize(
+    ("language", "names"),
+    [("ja", "シネマプラス, スマイルモバイル"), ("en", "Cinema Plus, Smile Mobile")],
+)
+def test_the_lookup_names_a_customers_services_by_name_as_my_data_does(
+    client, subject, language, names
+):
+    """By name in the reader's language (Cinema Plus before Smile Mobile), not by code
+    (mobile before video)."""
+    client, _officer = staff_logged_in(client, PRIVACY_OFFICER)
+    client.cookies["django_language"] = language
+    page = client.get("/admin/portal/user/subjects/", {"q": "kenichi@example.com"})
+    assert f"<td>{names}</td>" in page.content.decode()
+
+
 def test_officer_sees_all_of_a_subjects_data_and_the_view_is_audited(client, subject):
     client, officer = staff_logged_in(client, PRIVACY_OFFICER)
     response = client.get(f"/admin/portal/user/{subject.pk}/personal-data/")

@@ -112,7 +112,12 @@ class UserAdmin(RoleChoicesMixin, DjangoUserAdmin):
             )
             # One event per customer shown, so each one's trail says who saw them.
             # The search terms are personal data: only the number of hits is kept.
+            # Their services read by name in the reader's language, as on "my data".
             for subject in results:
+                subject.registrations_by_name = sorted(
+                    subject.service_registrations.all(),
+                    key=lambda r: (r.service.display_name, r.service.code, r.started_on),
+                )
                 audit_staff_view(
                     request, what="search_result", subject=subject, results=len(results)
                 )
