@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from portal.kernel import generations
 from portal.kernel.models import Service
+from portal.kernel.models.services import by_name
 from portal.kernel.registry import registry
 
 from .models import (
@@ -449,8 +450,7 @@ def services_with_pages(codes) -> list[Service]:
         "consent-service-pages",
         lambda: [page.service for page in published_service_pages().order_by("service__code")],
     )
-    chosen = [service for service in published if service.code in codes]
-    return sorted(chosen, key=lambda service: (service.display_name, service.code))
+    return by_name(service for service in published if service.code in codes)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,9 @@ def privacy(request):
             "recipients": [{"recipient": r} for r in recipients],
             "joint_users": [r for r in recipients if r.is_joint_use],
             "company": CompanyContact(),
-            "service_pages": selectors.published_service_pages(),
+            "service_pages": sorted(
+                selectors.published_service_pages(), key=lambda page: page.service.name_order
+            ),
         },
     )
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from portal.kernel.admin_confirm import confirmation_response, is_confirmed
 from portal.kernel.audit import audit_staff_view
 from portal.kernel.form_errors import form_errors_text
+from portal.kernel.models.services import by_name
 
 from . import services, workflow
 from .admin_queue import (
@@ -184,7 +185,7 @@ class RightsRequestAdmin(
 
     @admin.display(description=_("services"))
     def service_names(self, obj):
-        names = [s.display_name for s in obj.services.all()]
+        names = [s.display_name for s in by_name(obj.services.all())]
         return ", ".join(names) if names else _("All services")
 
     @admin.display(description=_("what is asked"))

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consent.selectors import active_purposes, active_recipients
 from portal.kernel.models import Service
+from portal.kernel.models.services import by_name
 from portal.kernel.registry import Category, RecordNotFound, registry
 
 from .choices import DeliveryMethod, Kind
@@ -117,9 +118,20 @@ class RequestForm(forms.Form):
         return list(self.cleaned_data.get("categories") or [])
 
 
+class _ServicesByName(forms.models.ModelChoiceIterator):
+    """The services offered by name in the reader's language, as "my data" lists them."""
+
+    def __iter__(self):
+        for service in by_name(self.queryset):
+            yield self.choice(service)
+
+
 class ServiceChoiceField(forms.ModelMultipleChoiceField):
-    """Refuses an id too long for any primary key before asking the database, which
-    (SQLite) would fail on the number rather than find nothing."""
+    """The services offered by name; refuses an id too long for any primary key before
+    asking the database, which (SQLite) would fail on the number rather than find
+    nothing."""
+
+    iterator = _ServicesByName
 
     def _check_values(self, value):
         for pk in value:

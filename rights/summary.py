@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from consent.models import Purpose, Recipient
+from portal.kernel.models.services import by_name
 from portal.kernel.registry import Category, registry
 
 from . import deadlines
@@ -279,7 +280,7 @@ def request_summary(
             services=bool(services),
         ),
         services=_services_text(
-            kind, service_labels=[s.display_name for s in services], scope=scope
+            kind, service_labels=[s.display_name for s in by_name(services)], scope=scope
         ),
         account=account,
         account_closes=closes,

@@ -116,7 +116,7 @@ class UserAdmin(RoleChoicesMixin, DjangoUserAdmin):
             for subject in results:
                 subject.registrations_by_name = sorted(
                     subject.service_registrations.all(),
-                    key=lambda r: (r.service.display_name, r.service.code, r.started_on),
+                    key=lambda r: (r.service.name_order, r.started_on),
                 )
                 audit_staff_view(
                     request, what="search_result", subject=subject, results=len(results)
@@ -176,10 +176,19 @@ class ServiceAdmin(admin.ModelAdmin):
 
     list_display = ["code", "name", "name_en", "responsible", "is_active"]
     list_filter = ["is_active"]
-    search_fields = ["code", "name", "name_en"]
+    search_fields = ["code", "name", "name_kana", "name_en"]
     list_select_related = ["responsible"]
     filter_horizontal = ["handlers"]
-    fields = ["code", "name", "name_en", "description", "responsible", "handlers", "is_active"]
+    fields = [
+        "code",
+        "name",
+        "name_kana",
+        "name_en",
+        "description",
+        "responsible",
+        "handlers",
+        "is_active",
+    ]
 
 
 # The audit screen (filters, CSV export).

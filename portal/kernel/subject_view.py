@@ -24,6 +24,7 @@ from django.utils.translation import get_language
 
 from . import encryption, generations
 from .models import Service
+from .models.services import by_name
 from .registry import (
     Category,
     Census,
@@ -237,7 +238,7 @@ def subject_view(
 
     groups = []
     texts = _Texts(registry)
-    ordered_codes = sorted(codes, key=lambda c: (known[c].display_name if c in known else c, c))
+    ordered_codes = [s.code for s in by_name(known.values())] + sorted(codes - known.keys())
     for code in [None, *ordered_codes]:
         categories = []
         for category in Category:

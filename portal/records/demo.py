@@ -22,12 +22,12 @@ from .models import Inquiry, Invoice, PaymentMethod, UsageRecord
 BATCH_SIZE = 1000
 
 SERVICES = [
-    # code, Japanese name, English name, description
-    ("mobile", "スマイルモバイル", "Smile Mobile", "Mobile phone contracts: calls and data."),
-    ("hikari", "ひかり光回線", "Hikari Fibre", "Home fibre internet."),
-    ("video", "シネマプラス", "Cinema Plus", "Video streaming service."),
-    ("store", "スマイルストア", "Smile Store", "Online shop."),
-    ("points", "スマイルポイントクラブ", "Smile Points Club", "Loyalty points programme."),
+    # code, Japanese name, its reading where it has kanji, English name, description
+    ("mobile", "スマイルモバイル", "", "Smile Mobile", "Mobile phone contracts: calls and data."),
+    ("hikari", "ひかり光回線", "ヒカリヒカリカイセン", "Hikari Fibre", "Home fibre internet."),
+    ("video", "シネマプラス", "", "Cinema Plus", "Video streaming service."),
+    ("store", "スマイルストア", "", "Smile Store", "Online shop."),
+    ("points", "スマイルポイントクラブ", "", "Smile Points Club", "Loyalty points programme."),
 ]
 
 
@@ -182,12 +182,13 @@ def seed_business_demo(*, demo_customer: User, officer: User, handler: User) -> 
 
 def _services(*, officer: User, handler: User) -> dict[str, Service]:
     services = {}
-    for code, name, name_en, description in SERVICES:
+    for code, name, name_kana, name_en, description in SERVICES:
         responsible = handler if code in ("video", "store") else officer
         service, _created = Service.objects.update_or_create(
             code=code,
             defaults={
                 "name": name,
+                "name_kana": name_kana,
                 "name_en": name_en,
                 "description": description,
                 "responsible": responsible,

@@ -7,10 +7,27 @@ in portal/kernel/personal_data.py; the business records kept per service
 (usage, invoices, payment methods, inquiries) are the ``portal.records`` app's.
 """
 
+import unicodedata
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from ..validators import validate_kana
+
+#: Hiragana onto katakana, so that a name in either kana sorts by its sounds.
+_HIRAGANA_TO_KATAKANA = {code: code + 0x60 for code in range(0x3041, 0x3097)}
+
+
+def reading_order(text: str) -> str:
+    """A sort key for a name as a reader expects it: full-width letters, case and the
+    two kana folded together, so names written in kana come in 50-sound order
+    (シネマ, スマイル, ひかり) after names in Latin letters. A name in kanji sorts by
+    its reading only where one is given (``Service.name_kana``)."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return folded.translate(_HIRAGANA_TO_KATAKANA)
 
 
 class Service(models.Model):
@@ -28,6 +45,16 @@ class Service(models.Model):
     )
     name = models.CharField(
         _("name"), max_length=100, help_text=_("Name shown to customers, in Japanese.")
+    )
+    name_kana = models.CharField(
+        _("reading of the name"),
+        max_length=200,
+        blank=True,
+        validators=[validate_kana],
+        help_text=_(
+            "The Japanese name in kana, e.g. ヒカリヒカリカイセン; the Japanese pages list "
+            "the services in its order. Empty: the name itself."
+        ),
     )
     name_en = models.CharField(
         _("name in English"),
@@ -72,6 +99,19 @@ class Service(models.Model):
         if self.name_en and (get_language() or "").startswith("en"):
             return self.name_en
         return self.name
+
+    @property
+    def name_order(self) -> tuple[str, str]:
+        """Where the service comes in a list by name in the active language."""
+        if self.name_en and (get_language() or "").startswith("en"):
+            return reading_order(self.name_en), self.code
+        return reading_order(self.name_kana or self.name), self.code
+
+
+def by_name(services: Iterable[Service]) -> list[Service]:
+    """The services by name in the active language: the order every list of services
+    shows to customers and staff (the forms, "my data", the privacy page)."""
+    return sorted(services, key=lambda service: service.name_order)
 
 
 class ServiceRegistration(models.Model):

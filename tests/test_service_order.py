@@ -1,0 +1,99 @@
+"""Every list of services reads by name in the reader's language, the same on every
+page: Japanese names in 50-sound order (hiragana and katakana together, a name in
+kanji by the reading the company gives it), English names alphabetically; never by
+the internal code."""
+
+import re
+
+import pytest
+from django.utils import translation
+
+from consent.models import ServicePage
+from portal.kernel.models.services import reading_order
+from rights.requesters.staff_forms import StaffEntryForm
+from rights.summary import request_summary
+from tests.factories import RegistrationFactory, ServiceFactory
+
+pytestmark = pytest.mark.django_db
+
+# code, Japanese name, its reading, English name
+SERVICES = [
+    ("hikari", "ひかり光回線", "ヒカリヒカリカイセン", "Hikari Fibre"),
+    ("mobile", "スマイルモバイル", "", "Smile Mobile"),
+    ("power", "電力", "デンリョク", "Power"),
+    ("video", "シネマプラス", "", "Cinema Plus"),
+]
+ORDER = {
+    # シ, ス, デ, ヒ: kana in 50-sound order; ひかり with the katakana, 電力 by its reading.
+    "ja": ["シネマプラス", "スマイルモバイル", "電力", "ひかり光回線"],
+    "en": ["Cinema Plus", "Hikari Fibre", "Power", "Smile Mobile"],
+}
+
+
+@pytest.fixture
+def services(customer):
+    made = []
+    for code, name, name_kana, name_en in SERVICES:
+        service = ServiceFactory(code=code, name=name, name_kana=name_kana, name_en=name_en)
+        RegistrationFactory(user=customer, service=service)
+        ServicePage.objects.create(service=service, desk_email=f"{code}@example.com")
+        made.append(service)
+    return made
+
+
+def test_the_reading_folds_the_two_kana_width_and_case():
+    assert reading_order("ひかり") == reading_order("ヒカリ") == reading_order("ﾋｶﾘ")
+    assert reading_order("Ｓｍｉｌｅ") == reading_order("smile")
+    assert sorted(["ひかり", "シネマ", "スマイル", "Zen", "アオゾラ"], key=reading_order) == [
+        "Zen",
+        "アオゾラ",
+        "シネマ",
+        "スマイル",
+        "ひかり",
+    ]
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+@pytest.mark.parametrize("kind", ["disclosure", "deletion"])
+def test_a_request_form_offers_the_services_by_name(stepped_up_client, services, language, kind):
+    stepped_up_client.cookies["django_language"] = language
+    html = stepped_up_client.get(f"/requests/new/{kind}/").content.decode()
+    offered = re.findall(
+        r'<input type="checkbox" name="services"[^>]*>\s*([^<]+?)\s*</label>', html
+    )
+    assert offered == ORDER[language]
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_my_data_shows_the_services_by_name(stepped_up_client, services, language):
+    stepped_up_client.cookies["django_language"] = language
+    html = stepped_up_client.get("/my-data/").content.decode()
+    sections = re.findall(r'<h2 id="[^"]+-title">([^<]+)</h2>', html)
+    assert [name for name in sections if name in ORDER[language]] == ORDER[language]
+    links = re.findall(r'<a href="/services/[a-z]+/">([^<]+)</a>', html)
+    assert links == ORDER[language]
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_privacy_page_links_the_service_pages_by_name(client, services, language):
+    client.cookies["django_language"] = language
+    html = client.get("/privacy/").content.decode()
+    links = re.findall(r'<a href="/services/[a-z]+/">([^<]+)</a>', html)
+    assert links == ORDER[language]
+
+
+@pytest.mark.parametrize(("language", "separator"), [("ja", "、"), ("en", ", ")])
+def test_a_requests_summary_names_its_services_by_name(services, language, separator):
+    """The summary the customer reviews before filing, and sees on the request's page."""
+    with translation.override(language):
+        summary = request_summary(kind="deletion", services=services)
+    assert separator.join(ORDER[language]) in summary.services
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_staff_entry_form_offers_the_services_by_name(services, language):
+    """The form on which staff enter a request received by letter or telephone."""
+    with translation.override(language):
+        form = StaffEntryForm()
+        offered = [str(label) for _value, label in form.fields["services"].choices]
+    assert offered == ORDER[language]
