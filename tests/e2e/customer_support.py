@@ -19,6 +19,18 @@ def code_in_last_mail() -> str:
     return re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
 
 
+def page_in(browser, live_server, language: str, viewport: dict):
+    """A new page of the live server in ``language`` (the browser's locale and the
+    portal's language cookie) on a screen of ``viewport``; close its ``context``."""
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale={"ja": "ja-JP", "en": "en-US"}[language],
+        viewport=viewport,
+    )
+    context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    return context.new_page()
+
+
 def customer_at(page, email: str, path: str, password: str = PASSWORD) -> None:
     """Log ``email`` in, open ``path`` (a page behind the step-up), pass the e-mail code
     check and wait until ``path`` is shown."""

@@ -9,7 +9,7 @@ import pytest
 from rights.demo import seed_fee_demo
 from rights.services import request_submit
 from tests.consent_support import recipients, service_page
-from tests.e2e.customer_support import customer_at
+from tests.e2e.customer_support import customer_at, page_in
 from tests.factories import ProfileFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -30,13 +30,8 @@ def test_wide_tables_scroll_in_their_own_reachable_box_on_a_phone(
     request_submit(
         subject=customer, requester=customer, kind="disclosure", delivery_method="electronic"
     )
-    context = browser.new_context(
-        base_url=live_server.url,
-        locale={"ja": "ja-JP", "en": "en-US"}[language],
-        viewport=PHONE,
-    )
-    context.set_default_timeout(15_000)
-    page = context.new_page()
+    page = page_in(browser, live_server, language, PHONE)
+    page.context.set_default_timeout(15_000)
     customer_at(page, customer.email, "/consent/")
 
     # A consent given here is a record with empty cells (no policy version) in
@@ -54,7 +49,7 @@ def test_wide_tables_scroll_in_their_own_reachable_box_on_a_phone(
         violations = axe_check(page, f"{path} [{language}, phone]")
         if violations:
             found[path] = violations
-    context.close()
+    page.context.close()
     assert found == {}
 
 
@@ -68,11 +63,7 @@ def test_the_fee_schedule_reads_as_cards_on_a_phone(
     a card whose lines name their column, so no amount is scrolled out of sight; on a
     wide screen it stays a table."""
     seed_fee_demo()
-    context = browser.new_context(
-        base_url=live_server.url, locale={"ja": "ja-JP", "en": "en-US"}[language], viewport=PHONE
-    )
-    context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
-    page = context.new_page()
+    page = page_in(browser, live_server, language, PHONE)
     page.goto("/fees/")
     amounts = page.evaluate(
         """[...document.querySelectorAll('.fee-table td.fee-amount')].map(td => {
@@ -91,7 +82,7 @@ def test_the_fee_schedule_reads_as_cards_on_a_phone(
     page.set_viewport_size({"width": 1280, "height": 800})
     header = page.locator(".fee-table thead th.fee-amount")
     assert header.is_visible() and header.bounding_box()["width"] > 50
-    context.close()
+    page.context.close()
 
 
 #: Every cell of the page's tables: its width, where it ends, its label.
@@ -110,11 +101,7 @@ def test_the_consent_pages_tables_read_as_cards_on_a_phone(browser, live_server,
     (サー/ビス/の提/供に/必要)."""
     service_page(recipients()["delivery"])
     customer = ProfileFactory(user__language=language).user
-    context = browser.new_context(
-        base_url=live_server.url, locale={"ja": "ja-JP", "en": "en-US"}[language], viewport=PHONE
-    )
-    context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
-    page = context.new_page()
+    page = page_in(browser, live_server, language, PHONE)
     customer_at(page, customer.email, "/consent/")
     page.locator("input[name=purpose_marketing]").check()
     with page.expect_navigation():
@@ -127,4 +114,4 @@ def test_the_consent_pages_tables_read_as_cards_on_a_phone(browser, live_server,
             assert cell["right"] <= PHONE["width"] and cell["width"] >= 250, (path, cell)
         labelled = [cell for cell in cells if cell["label"] != "none"]
         assert len(labelled) >= len(cells) / 2, (path, cells)
-    context.close()
+    page.context.close()

@@ -7,7 +7,7 @@ import pytest
 from rights.choices import Status
 from rights.models import RightsRequest
 from rights.services import request_submit
-from tests.e2e.customer_support import customer_at
+from tests.e2e.customer_support import customer_at, page_in
 from tests.factories import ProfileFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,13 +31,7 @@ def test_every_column_of_the_request_list_is_in_sight(
     widest = request_submit(subject=customer, requester=customer, kind="stop_provision")
     RightsRequest.objects.filter(pk=widest.pk).update(status=Status.AWAITING_VERIFICATION)
     request_submit(subject=customer, requester=customer, kind="disclosure")
-    context = browser.new_context(
-        base_url=live_server.url,
-        locale={"ja": "ja-JP", "en": "en-US"}[language],
-        viewport={"width": 1280, "height": 800},
-    )
-    context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
-    page = context.new_page()
+    page = page_in(browser, live_server, language, {"width": 1280, "height": 800})
     customer_at(page, customer.email, "/requests/")
 
     for width in (1280, 1024, 660):
@@ -55,4 +49,4 @@ def test_every_column_of_the_request_list_is_in_sight(
     for cell in cells:
         assert not cell["scrolls"] and cell["right"] <= cell["window"], cell
     assert axe_check(page, f"/requests/ [{language}, phone]") == []
-    context.close()
+    page.context.close()
