@@ -1,9 +1,11 @@
 """Rendering the registry's subject view: values of any type, and page links."""
 
 import datetime
+from decimal import Decimal
 
 from django import template
 from django.utils import formats, timezone
+from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import get_language
@@ -13,8 +15,10 @@ from portal.kernel.registry import NOT_APPLICABLE
 
 register = template.Library()
 
-#: Characters from which a table cell may wrap (messages, invoice items).
+#: Characters from which a table cell may wrap anywhere (messages, invoice items).
 LONG_TEXT = 24
+#: Characters up to which text stays on one line ("Sign-up", お問い合わせフォーム).
+SHORT_TEXT = 10
 
 
 @register.filter
@@ -51,6 +55,26 @@ def pd_value(value):
 def pd_is_long(value) -> bool:
     """Text long enough to wrap in a table cell; short values stay on one line."""
     return isinstance(value, str) and len(value) > LONG_TEXT
+
+
+@register.filter
+def pd_cell(value) -> str:
+    """One cell of a table of records, marked for how it may wrap when the table is
+    short of room (``static/css/portal.css``): long text anywhere (``pd-long``), a
+    date and time between the two (``pd-when``), a date, a number or a short text
+    not at all (``pd-whole``), other text between words (or Japanese phrases)."""
+    if isinstance(value, Promise):
+        value = str(value)  # a choice's label
+    if isinstance(value, datetime.datetime):
+        day, _space, time = str(pd_value(value)).rpartition(" ")
+        return format_html('<td class="pd-when"><span>{}</span> <span>{}</span></td>', day, time)
+    if pd_is_long(value):
+        return format_html('<td class="pd-long">{}</td>', pd_value(value))
+    if isinstance(value, datetime.date | int | float | Decimal) or (
+        isinstance(value, str) and len(value) <= SHORT_TEXT
+    ):
+        return format_html('<td class="pd-whole">{}</td>', pd_value(value))
+    return format_html("<td>{}</td>", pd_value(value))
 
 
 @register.simple_tag(takes_context=True)
