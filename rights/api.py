@@ -41,10 +41,11 @@ from .choices import Channel, DeliveryMethod, Regime
 from .choices import Status as RequestStatus
 from .connectors.models import ExternalSystem, SystemTask
 from .connectors.notices import REPORTED, ReportConflict, system_report
-from .forms import FORMS, customer_services
+from .forms import FORMS
 from .models import ApiFiling, RightsRequest
 from .requesters.filing import Person, Requester, identity_request_file
 from .requesters.models import Capacity
+from .service_choice import customer_services
 from .services import request_submit
 
 router = Router(tags=["requests"])

@@ -10,22 +10,18 @@ from django.utils.translation import gettext_lazy as _
 
 from consent.selectors import active_purposes, active_recipients
 from portal.kernel.models import Service
-from portal.kernel.models.services import by_name
 from portal.kernel.registry import Category, RecordNotFound, registry
 
 from .choices import DeliveryMethod, Kind
 from .correction import display, field_label, plain, record_names
 from .models import Organisation
+from .service_choice import ServiceChoiceField, customer_services
 from .uploads import check_upload
 
 # A source with more records than this per customer (e.g. usage history) is
 # not offered for field-by-field correction on the form; the customer
 # describes the error in the details instead.
 CORRECTABLE_RECORD_LIMIT = 20
-
-
-def customer_services(subject):
-    return Service.objects.filter(registrations__user=subject).distinct().order_by("code")
 
 
 def correctable_fields(subject) -> list[tuple[str, str, object]]:
@@ -116,35 +112,6 @@ class RequestForm(forms.Form):
 
     def categories(self) -> list[str]:
         return list(self.cleaned_data.get("categories") or [])
-
-
-class _ServicesByName(forms.models.ModelChoiceIterator):
-    """The services offered by name in the reader's language, as "my data" lists them."""
-
-    def __iter__(self):
-        for service in by_name(self.queryset):
-            yield self.choice(service)
-
-
-class ServiceChoiceField(forms.ModelMultipleChoiceField):
-    """The services offered by name; refuses an id too long for any primary key before
-    asking the database, which (SQLite) would fail on the number rather than find
-    nothing."""
-
-    iterator = _ServicesByName
-
-    def _check_values(self, value):
-        for pk in value:
-            if len(str(pk)) > 18:
-                raise ValidationError(
-                    self.error_messages["invalid_choice"],
-                    code="invalid_choice",
-                    params={"value": pk},
-                )
-        return super()._check_values(value)
-
-    def label_from_instance(self, obj):
-        return obj.display_name
 
 
 class _ServicesMixin(forms.Form):

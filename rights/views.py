@@ -28,7 +28,7 @@ from .choices import CHARGEABLE_KINDS, Kind, PaymentStatus, Status
 from .connectors.summary import customer_summary
 from .correction import requested_changes
 from .disclosure.selectors import delivery_for_customer
-from .forms import FORMS, customer_services
+from .forms import FORMS
 from .message_form import MessageForm
 from .models import RightsRequest
 from .notice_text import render_notice
@@ -43,6 +43,7 @@ from .selectors import (
     sees_whole_request,
     visible_messages,
 )
+from .service_choice import customer_services
 from .summary import kind_overview, request_summary, summary_of
 from .transition_rules import fee_paid
 from .uploads import download_response

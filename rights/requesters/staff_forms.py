@@ -16,7 +16,7 @@ from portal.kernel.models import Service
 from portal.kernel.typed_email import TypedEmailField
 
 from ..choices import Channel, DeliveryMethod, Kind, Regime
-from ..forms import ServiceChoiceField, customer_services
+from ..service_choice import ServiceChoiceField, customer_services
 from .forms import RequestScopeMixin
 
 EMPTY_DELETION_STAFF = _(
