@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from portal.kernel.admin_columns import day
 from portal.kernel.admin_lists import CappedCountPaginator
 from portal.kernel.models import Service
+from portal.kernel.models.services import by_name
 from portal.kernel.roles import working_staff
 
 from .choices import Regime
@@ -134,7 +135,7 @@ class ServiceFilter(admin.SimpleListFilter):
         services_qs = Service.objects.all()
         if not model_admin.sees_all(request):
             services_qs = staff_services(request.user)
-        return [(str(s.pk), str(s)) for s in services_qs]
+        return [(str(s.pk), s.display_name) for s in by_name(services_qs)]
 
     def queryset(self, request, queryset):
         if self.value():

@@ -97,3 +97,22 @@ def test_the_staff_entry_form_offers_the_services_by_name(services, language):
         form = StaffEntryForm()
         offered = [str(label) for _value, label in form.fields["services"].choices]
     assert offered == ORDER[language]
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+@pytest.mark.parametrize(
+    ("changelist", "parameter"),
+    [
+        ("/admin/rights/rightsrequest/", "service"),
+        ("/admin/rights/legalhold/", "service__id__exact"),
+    ],
+)
+def test_staff_filter_lists_by_service_name_in_their_language(
+    officer_client, services, language, changelist, parameter
+):
+    """The request queue's and the legal holds' filter by service (an English page
+    showed the Japanese names, in the order of the codes)."""
+    officer_client.cookies["django_language"] = language
+    html = officer_client.get(changelist).content.decode()
+    offered = re.findall(rf'<a href="\?{parameter}=\d+">([^<]+)</a>', html)
+    assert offered == ORDER[language]

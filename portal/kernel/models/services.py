@@ -91,7 +91,7 @@ class Service(models.Model):
         ordering = ["code"]
 
     def __str__(self):
-        return self.name
+        return self.display_name
 
     @property
     def display_name(self) -> str:
