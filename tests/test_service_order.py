@@ -11,6 +11,7 @@ from django.utils import translation
 from consent.models import ServicePage
 from portal.kernel.models.services import reading_order
 from rights.requesters.staff_forms import StaffEntryForm
+from rights.services import request_submit
 from rights.summary import request_summary
 from tests.factories import RegistrationFactory, ServiceFactory
 
@@ -116,3 +117,18 @@ def test_staff_filter_lists_by_service_name_in_their_language(
     html = officer_client.get(changelist).content.decode()
     offered = re.findall(rf'<a href="\?{parameter}=\d+">([^<]+)</a>', html)
     assert offered == ORDER[language]
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_dashboard_counts_open_requests_per_service_by_name(
+    officer_client, customer, services, language
+):
+    """The dashboard's "open requests per service" (it showed the Japanese names on the
+    English page, sorted by their code points: ひかり光回線 after every katakana name)."""
+    request_submit(subject=customer, requester=customer, kind="deletion", services=services)
+    request_submit(subject=customer, requester=customer, kind="disclosure", services=services[:1])
+    officer_client.cookies["django_language"] = language
+    html = officer_client.get("/admin/reports/").content.decode()
+    rows = re.findall(r'<a href="[^"]*\?service=\d+">([^<]+)</a></th><td class="num">(\d+)', html)
+    hikari = {"ja": "ひかり光回線", "en": "Hikari Fibre"}[language]
+    assert rows == [(name, "2" if name == hikari else "1") for name in ORDER[language]]

@@ -107,7 +107,7 @@ def dashboard_view(request):
         }
         for s in status_rows
     ]
-    services = [{**row, "url": _queue(service=row["service_id"])} for row in board.per_service]
+    services = [{**row, "url": _queue(service=row["service"].pk)} for row in board.per_service]
     assignees = [
         {**row, "url": _queue(assignee=row["assignee_id"] or "none")} for row in board.per_assignee
     ]

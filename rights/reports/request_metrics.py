@@ -15,6 +15,9 @@ from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F,
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from portal.kernel.models import Service
+from portal.kernel.models.services import by_name
+
 from ..choices import Kind, Regime, RejectionGround, Status
 from ..models import OPEN_STATUSES, PAUSED_STATUSES, RightsRequest
 
@@ -119,12 +122,16 @@ def dashboard(
     board.due_soon = requests.due_within(7, now).count()
 
     through = RightsRequest.services.through
-    board.per_service = list(
+    open_per_service = dict(
         through.objects.filter(rightsrequest__in=open_requests)
-        .values("service_id", "service__name", "service__name_en")
+        .values("service_id")
         .annotate(n=Count("rightsrequest_id"))
-        .order_by("service__name")
+        .values_list("service_id", "n")
     )
+    board.per_service = [
+        {"service": service, "n": open_per_service[service.pk]}
+        for service in by_name(Service.objects.filter(pk__in=open_per_service))
+    ]
     board.all_services = open_requests.filter(
         ~Exists(through.objects.filter(rightsrequest_id=OuterRef("pk")))
     ).count()
