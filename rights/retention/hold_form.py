@@ -81,6 +81,19 @@ class LegalHoldForm(forms.ModelForm):
             "starts_on",
             "ends_on",
         ]
+        # A placed hold's page shows these in words (LegalHoldAdmin.shown_after).
+        help_texts = {
+            "held_subject": _("The customer whose data the hold keeps."),
+            "held_service": _("The service whose data the hold keeps."),
+            "category_names": _("The kinds of data the hold keeps."),
+            "record_list": _(
+                'The records the hold keeps, as source and number; "All": every record of '
+                "the kinds above."
+            ),
+            "waiting_erasures": _(
+                "Erasures put off because of this hold; they run once it is released or ends."
+            ),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,6 +4,7 @@ customer's own records (GDPR art. 17(3)(e); APPI art. 35: what a hold keeps)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -134,3 +135,45 @@ def test_a_placed_hold_reads_what_its_empty_customer_or_service_covers(
     assert every_service in page.content.decode()
     page = officer_client.get(f"/admin/rights/legalhold/{of_service.pk}/change/")
     assert every_customer in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "helps"),
+    [
+        (
+            "en",
+            [
+                "The customer whose data the hold keeps.",
+                "The service whose data the hold keeps.",
+                "The kinds of data the hold keeps.",
+                "The records the hold keeps, as source and number;",
+                "Erasures put off because of this hold;",
+            ],
+        ),
+        (
+            "ja",
+            [
+                "この保全でデータを保存するお客様。",
+                "この保全でデータを保存するサービス。",
+                "この保全で保存するデータの種類。",
+                "この保全で保存する記録（データ元と番号）。",
+                "この保全のために保留している消去。",
+            ],
+        ),
+    ],
+)
+def test_a_placed_holds_page_says_what_each_of_its_fields_is(
+    officer_client, officer, language, helps
+):
+    """Each line of a placed hold's page has its help, the customer, the service, the
+    kinds of data, the records and the erasures it puts off included."""
+    from rights.retention.holds.services import hold_place
+
+    hold = hold_place(
+        actor=officer, reason="Claim", legal_basis="Court", subject=customer_with_records()
+    )
+    officer_client.cookies["django_language"] = language
+    page = officer_client.get(f"/admin/rights/legalhold/{hold.pk}/change/").content.decode()
+    helps_shown = re.findall(r'<div class="help"[^>]*>\s*<div>(.*?)</div>', page, re.S)
+    for help_text in helps:
+        assert any(help_text in shown for shown in helps_shown), (help_text, helps_shown)
