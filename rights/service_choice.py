@@ -3,11 +3,10 @@ reader's language (the customer's forms, the staff entry form, the API)."""
 
 from __future__ import annotations
 
-from django import forms
 from django.core.exceptions import ValidationError
 
 from portal.kernel.models import Service
-from portal.kernel.models.services import by_name
+from portal.kernel.service_choices import ServiceMultipleChoiceField
 
 
 def customer_services(subject):
@@ -15,20 +14,10 @@ def customer_services(subject):
     return Service.objects.filter(registrations__user=subject).distinct().order_by("code")
 
 
-class _ServicesByName(forms.models.ModelChoiceIterator):
-    """The services offered by name in the reader's language, as "my data" lists them."""
-
-    def __iter__(self):
-        for service in by_name(self.queryset):
-            yield self.choice(service)
-
-
-class ServiceChoiceField(forms.ModelMultipleChoiceField):
+class ServiceChoiceField(ServiceMultipleChoiceField):
     """The services offered by name; refuses an id too long for any primary key before
     asking the database, which (SQLite) would fail on the number rather than find
     nothing."""
-
-    iterator = _ServicesByName
 
     def _check_values(self, value):
         for pk in value:
@@ -39,6 +28,3 @@ class ServiceChoiceField(forms.ModelMultipleChoiceField):
                     params={"value": pk},
                 )
         return super()._check_values(value)
-
-    def label_from_instance(self, obj):
-        return obj.display_name

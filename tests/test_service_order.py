@@ -132,3 +132,25 @@ def test_the_dashboard_counts_open_requests_per_service_by_name(
     rows = re.findall(r'<a href="[^"]*\?service=\d+">([^<]+)</a></th><td class="num">(\d+)', html)
     hikari = {"ja": "ひかり光回線", "en": "Hikari Fibre"}[language]
     assert rows == [(name, "2" if name == hikari else "1") for name in ORDER[language]]
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+@pytest.mark.parametrize(
+    ("add_page", "field"),
+    [
+        ("/admin/rights/legalhold/add/", "service"),
+        ("/admin/consent/servicepage/add/", "service"),
+        ("/admin/portal/apiclient/add/", "services"),
+    ],
+)
+def test_staff_forms_offer_the_services_by_name(
+    officer_client, services, language, add_page, field
+):
+    """A select menu of services in the admin (a hold's service, a service's page, the
+    services an API client acts for): it followed the codes."""
+    officer_client.cookies["django_language"] = language
+    html = officer_client.get(add_page).content.decode()
+    menu = re.search(rf'<select name="{field}"[^>]*>(.*?)</select>', html, re.S)
+    assert menu, f"no menu of services on {add_page}"
+    offered = re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', menu.group(1))
+    assert offered == ORDER[language]

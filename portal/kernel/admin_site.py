@@ -16,6 +16,7 @@ from .admin_query import CheckedQueryMixin
 from .audit import audit_log
 from .codes import normalize_code
 from .roles import staff_role
+from .service_choices import ServicesByNameAdminMixin
 from .throttle import LoginThrottleMixin
 
 
@@ -123,10 +124,11 @@ class PortalAdminSite(OTPAdminSite):
         by :class:`portal.kernel.access.StaffAccessMixin`; one registered later
         by another app gets the same rules without doing anything. Pages
         take from their query string only values their fields accept
-        (:mod:`portal.kernel.admin_query`).
+        (:mod:`portal.kernel.admin_query`), and offer services by name
+        (:mod:`portal.kernel.service_choices`).
         """
         admin_class = admin_class or ModelAdmin
-        for mixin in (StaffAccessMixin, CheckedQueryMixin):
+        for mixin in (StaffAccessMixin, CheckedQueryMixin, ServicesByNameAdminMixin):
             admin_class = _with_mixin(admin_class, mixin)
         return super().register(model_or_iterable, admin_class, **options)
 
