@@ -599,6 +599,8 @@ RIGHTS_PUBLIC_RATE_CODE_IP = env.str("RIGHTS_PUBLIC_RATE_CODE_IP", default="20/h
 RIGHTS_PUBLIC_RATE_CODE_EMAIL = env.str("RIGHTS_PUBLIC_RATE_CODE_EMAIL", default="10/h")
 RIGHTS_PUBLIC_RATE_FORM_IP = env.str("RIGHTS_PUBLIC_RATE_FORM_IP", default="10/h")
 RIGHTS_PUBLIC_RATE_FORM_EMAIL = env.str("RIGHTS_PUBLIC_RATE_FORM_EMAIL", default="5/h")
+RIGHTS_PUBLIC_RATE_FOLLOW_IP = env.str("RIGHTS_PUBLIC_RATE_FOLLOW_IP", default="30/h")
+RIGHTS_PUBLIC_RATE_FOLLOW_EMAIL = env.str("RIGHTS_PUBLIC_RATE_FOLLOW_EMAIL", default="20/h")
 RATELIMIT_USE_CACHE = "default"
 # The proxies in front of gunicorn (addresses or networks, comma-separated, e.g.
 # "127.0.0.1" for a proxy on the same host). X-Forwarded-For is believed only

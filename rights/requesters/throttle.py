@@ -19,15 +19,19 @@ STEPS = {
     "start": ("RIGHTS_PUBLIC_RATE_START_IP", "RIGHTS_PUBLIC_RATE_START_EMAIL"),
     "code": ("RIGHTS_PUBLIC_RATE_CODE_IP", "RIGHTS_PUBLIC_RATE_CODE_EMAIL"),
     "form": ("RIGHTS_PUBLIC_RATE_FORM_IP", "RIGHTS_PUBLIC_RATE_FORM_EMAIL"),
+    # Messages and withdrawals on the follow page of a request filed without an account.
+    "follow": ("RIGHTS_PUBLIC_RATE_FOLLOW_IP", "RIGHTS_PUBLIC_RATE_FOLLOW_EMAIL"),
 }
 
 
-def throttled(request, *, step: str, email: str = "") -> str | None:
+def throttled(request, *, step: str, email: str = "", count_address: bool = True) -> str | None:
     """Count one attempt at ``step``; the rate that is exceeded, or None.
 
     Both counters advance on every attempt, so a client switching addresses
     still meets the per-IP limit, and one address tried from many places meets
-    the per-address limit.
+    the per-address limit. With ``count_address=False`` (a form sent back for a
+    mistake in it) the per-address counter is only read: the address's allowance
+    is for what the step does, such as filing a request, not for the visitor's typos.
     """
     ip_setting, email_setting = STEPS[step]
     exceeded = None
@@ -47,7 +51,7 @@ def throttled(request, *, step: str, email: str = "") -> str | None:
         key=lambda _group, _request: address,
         rate=getattr(settings, email_setting),
         method=ALL,
-        increment=True,
+        increment=count_address,
     ):
         exceeded = exceeded or getattr(settings, email_setting)
     return exceeded

@@ -143,10 +143,11 @@ def request_form(request):
         return redirect("identity:start")
     form = PublicRequestForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
-        exceeded = throttled(request, step="form", email=confirmation.email)
+        valid = form.is_valid()
+        exceeded = throttled(request, step="form", email=confirmation.email, count_address=valid)
         if exceeded:
             return too_many(request, exceeded)
-        if form.is_valid():
+        if valid:
             categories, scope = form.scope()
             try:
                 filed = public_request_file(
@@ -245,7 +246,7 @@ def follow(request, token):
     role = follow_role(is_requester)
     form = MessageForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and request_view(rights_request, role).can_write:
-        exceeded = throttled(request, step="form", email=email)
+        exceeded = throttled(request, step="follow", email=email)
         if exceeded:
             return too_many(request, exceeded)
         if message_send(request, form, rights_request=rights_request, author=None):
@@ -300,7 +301,7 @@ def follow_withdraw_view(request, token):
             "rights/withdraw_confirm.html",
             {"req": rights_request, "action_url": request.path, "back_url": back},
         )
-    exceeded = throttled(request, step="form", email=email)
+    exceeded = throttled(request, step="follow", email=email)
     if exceeded:
         return too_many(request, exceeded)
     if follow_withdraw(
