@@ -252,7 +252,9 @@ def package_build(*, request: RightsRequest) -> DisclosurePackage | None:
             workflow.transition(
                 locked,
                 actor=None,
-                notice_extra={"download": {"package": package.pk}},
+                notice_extra={
+                    "download": {"package": package.pk, "allowed": package.max_downloads}
+                },
                 **_outcome(locked),
             )
     except BaseException:

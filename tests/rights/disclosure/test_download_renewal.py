@@ -66,3 +66,33 @@ def test_the_link_a_renewal_replaced_says_so_instead_of_not_found(
     client.logout()
     step_up(client, UserFactory(), django_capture_on_commit_callbacks, "en")
     assert client.get(old_path).status_code == 404
+
+
+def test_the_completion_notice_on_the_request_page_still_says_what_was_sent(
+    completed, subject, client, django_capture_on_commit_callbacks
+):
+    """The page's copy of the notice counted the downloads the renewed link had in
+    all (2) while the e-mail and the answer above it said 1."""
+    package = _used_up(completed)
+    step_up(client, subject, django_capture_on_commit_callbacks, "en")
+    sent = "The link works 1 time, until"
+
+    def page():
+        return " ".join(client.get(f"/requests/{completed.pk}/").content.decode().split())
+
+    assert sent in page()
+    assert download_renew(package=package, user=subject) is True
+    page = page()
+    assert sent in page
+    assert "The link works 2 times" not in page
+
+
+def test_a_notice_stored_without_the_count_still_says_what_one_link_allows(completed, subject):
+    """Notices sent before the count was stored with them name only the package."""
+    from rights.disclosure.delivery_notices import delivery_notice_context
+
+    package = _used_up(completed)
+    stored = {"download": {"package": package.pk}}
+    assert delivery_notice_context(stored)["download_max"] == 1
+    assert download_renew(package=package, user=subject) is True
+    assert delivery_notice_context(stored)["download_max"] == 1
