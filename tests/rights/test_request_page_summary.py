@@ -196,3 +196,22 @@ def test_the_review_page_labels_what_the_customer_wrote_as_theirs(stepped_up_cli
     )
     page = response.content.decode()
     assert "ご請求に添えてお書きいただいた内容" in page and "お客様情報" not in page
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_summary_on_the_request_page_does_not_repeat_its_heading(
+    stepped_up_client, customer, language
+):
+    """Its section was titled ご請求の内容 and its first line was ご請求の内容 again
+    ("What you asked for", then "What you ask for"). It is titled as on the page that
+    checks a request before it is filed."""
+    request = request_submit(
+        subject=customer, requester=customer, kind=Kind.DELETION, scope={"everything": True}
+    )
+    stepped_up_client.cookies["django_language"] = language
+    html = stepped_up_client.get(f"/requests/{request.pk}/").content.decode()
+    section = html[html.index('id="summary-title"') :]
+    heading = section[section.index(">") + 1 : section.index("</h2>")].strip()
+    first_line = section[section.index("<dt>") + 4 : section.index("</dt>")].strip()
+    assert heading == {"ja": "ご請求", "en": "Your request"}[language]
+    assert first_line == {"ja": "ご請求の内容", "en": "What you ask for"}[language]
