@@ -21,6 +21,7 @@ from .confirmations import (
 )
 from .forms import correctable_fields
 from .review_decisions import DECIDABLE
+from .transition_rules import decision_recorded
 
 _GROUNDS = [("", "—"), *RejectionGround.choices]
 
@@ -139,8 +140,15 @@ class RequestDecisionAdminMixin:
         ]
 
     def decision_context(self, obj, *, can_work: bool) -> dict:
-        decidable = can_work and obj.status in DECIDABLE and obj.subject_id is not None
-        context = {"decidable": decidable, "grounds": rejection_ground_choices(obj.kind)}
+        decided = obj.is_open and decision_recorded(obj)
+        decidable = (
+            can_work and obj.status in DECIDABLE and obj.subject_id is not None and not decided
+        )
+        context = {
+            "decidable": decidable,
+            "decided": decided,
+            "grounds": rejection_ground_choices(obj.kind),
+        }
         if obj.kind == Kind.CORRECTION:
             context["correction_review"] = correction.review(obj) if obj.is_open else []
             stated = correction.stated_changes(obj) if obj.is_open else []

@@ -19,6 +19,7 @@ from . import workflow
 from .choices import REJECTION_GROUNDS, RejectionGround, Status
 from .connectors.planning import decision_followups
 from .models import RequestEvent, RightsRequest
+from .transition_rules import decision_recorded
 
 #: A decision closes the request from these statuses (see the transition table).
 DECIDABLE = (Status.IN_REVIEW, Status.IN_PROGRESS)
@@ -45,6 +46,13 @@ def check_decidable(request: RightsRequest, kinds) -> None:
         )
     if request.subject_id is None:
         raise ValidationError(_("The request is not matched to a customer yet."))
+    if decision_recorded(request):
+        raise ValidationError(
+            _(
+                "This request is already decided; it is completed once every system "
+                "outside this database has answered."
+            )
+        )
 
 
 def outcome_status(*, granted: int, total: int) -> str:

@@ -144,9 +144,23 @@ def delivered(request: RightsRequest) -> bool:
     )
 
 
+DECISION_EVENTS = (EventKind.CORRECTION, EventKind.STOP)
+
+
 def decision_recorded(request: RightsRequest) -> bool:
     """The review form recorded its decision (written just before the move)."""
-    return request.events.filter(kind__in=(EventKind.CORRECTION, EventKind.STOP)).exists()
+    return request.events.filter(kind__in=DECISION_EVENTS).exists()
+
+
+def decision_grants_nothing(request: RightsRequest) -> bool:
+    """The review form's decision changed, stopped and replaced nothing: it closes the
+    request as rejected. A decision that granted something and waits for systems
+    outside this database is never turned into a rejection by hand."""
+    event = request.events.filter(kind__in=DECISION_EVENTS).order_by("-pk").first()
+    if event is None:
+        return False
+    outcome = event.details or {}
+    return not any(outcome.get(key) for key in ("changed", "stopped", "alternative"))
 
 
 def identity_not_verified(request: RightsRequest) -> bool:
@@ -279,7 +293,9 @@ RULES: tuple[Rule, ...] = (
     Rule(
         kinds=DECIDED_KINDS,
         to=frozenset({Status.REJECTED}),
-        holds=lambda request, role: decision_recorded(request) or identity_not_verified(request),
+        holds=lambda request, role: (
+            decision_grants_nothing(request) or identity_not_verified(request)
+        ),
         refusal=gettext_lazy(
             "Decide this request with its review form, which applies what is approved."
         ),

@@ -445,3 +445,66 @@ def test_staff_confirm_a_staff_task_with_an_evidence_file_on_the_request_page(
     )
     assert task.evidence.name.startswith(f"connectors/{request.pk}/")
     assert request.status in (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
+
+
+def _stop_waiting_for_a_system(customer, officer, double, capture):
+    """A stop of use decided and granted; the external service is down, so the request
+    stays in progress until it answers."""
+    seed_double(double, customer)
+    api_system(double)
+    double.behaviour = "fail"
+    request = request_submit(
+        subject=customer, requester=customer, kind=Kind.STOP_USE, scope={"everything": True}
+    )
+    transition(request, to=Status.IN_REVIEW, actor=officer)
+    with capture(execute=True):
+        stop_decisions.stop_decide(request=request, decisions={"all": "stop"}, actor=officer)
+    request.refresh_from_db()
+    assert request.status == Status.IN_PROGRESS
+    return request
+
+
+def test_a_stop_decided_while_a_system_is_pending_cannot_be_decided_again(
+    officer, double, django_capture_on_commit_callbacks
+):
+    """A second decision declined what the first had stopped: the request closed as
+    rejected, its notice said the use was not stopped, and the restriction stayed."""
+    from django.core.exceptions import ValidationError
+
+    from consent.models import ProcessingRestriction
+    from rights.models import RequestEvent
+
+    customer = customer_with_records()
+    request = _stop_waiting_for_a_system(
+        customer, officer, double, django_capture_on_commit_callbacks
+    )
+    restrictions = list(ProcessingRestriction.objects.filter(subject=customer).values("pk"))
+    with pytest.raises(ValidationError, match="already decided"):
+        stop_decisions.stop_decide(
+            request=request,
+            decisions={"all": "decline"},
+            reason="changed",
+            ground="other",
+            actor=officer,
+        )
+    request.refresh_from_db()
+    assert request.status == Status.IN_PROGRESS
+    assert RequestEvent.objects.filter(request=request, kind="stop").count() == 1
+    assert list(ProcessingRestriction.objects.filter(subject=customer).values("pk")) == restrictions
+    # Nor is it closed as rejected by hand, against the decision the person was told.
+    with pytest.raises(TransitionError):
+        transition(request, to=Status.REJECTED, actor=officer, reason="changed", ground="other")
+
+
+def test_the_working_page_offers_no_second_decision(
+    officer, officer_client, double, django_capture_on_commit_callbacks
+):
+    officer_client.cookies["django_language"] = "en"
+    customer = customer_with_records()
+    request = _stop_waiting_for_a_system(
+        customer, officer, double, django_capture_on_commit_callbacks
+    )
+    page = officer_client.get(f"/admin/rights/rightsrequest/{request.pk}/change/").content.decode()
+    assert 'id="rr-stop"' in page  # the purposes and their state now, read-only
+    assert 'name="decision:' not in page
+    assert "The decision is recorded" in page
