@@ -19,7 +19,7 @@ from portal.kernel.outbox import enqueue
 from portal.kernel.roles import PRIVACY_OFFICER, WORKING_ROLES, staff_role
 
 from . import api_events, deadlines
-from .choices import Channel, EventKind, Regime, Status
+from .choices import Channel, EventKind, PaymentStatus, Regime, Status
 from .models import RequestEvent, RequestMessage, RightsRequest
 from .notifications import STAFF_MESSAGE, notify
 from .uploads import check_upload, clean_name, sealed
@@ -213,6 +213,14 @@ def request_assign(*, requests, assignee, actor, http_request=None) -> int:
         ):
             if locked.assignee_id == (assignee.pk if assignee else None):
                 continue
+            if not locked.is_open:
+                raise ValidationError(
+                    _(
+                        "%(reference)s is closed: a closed request is not assigned. "
+                        "Nothing was assigned."
+                    )
+                    % {"reference": locked.reference}
+                )
             if assignee is not None and assignee.pk == locked.subject_id:
                 raise ValidationError(_("Staff may not process a request about themselves."))
             if assignee is not None and staff_role(assignee) not in WORKING_ROLES:
@@ -255,7 +263,12 @@ def request_assign(*, requests, assignee, actor, http_request=None) -> int:
 def request_change_regime(
     *, request: RightsRequest, regime: str, reason: str, actor, http_request=None
 ) -> RightsRequest:
-    """Change the legal regime (and so the deadlines) with a reason."""
+    """Change the legal regime (and so the deadlines) with a reason.
+
+    Only while the request is open, and not while a fee asked under the current regime
+    awaits payment: moving the request back to review cancels the fee first (the
+    other regime may keep the request free, e.g. a first copy under GDPR art. 12(5)).
+    """
     if regime not in Regime.values:
         raise ValidationError(_("Unknown legal regime."))
     if not reason.strip():
@@ -264,6 +277,17 @@ def request_change_regime(
         locked = RightsRequest.objects.select_for_update().get(pk=request.pk)
         if locked.regime == regime:
             return locked
+        if not locked.is_open:
+            raise ValidationError(
+                _("The request is closed: it stays under the legal regime it was answered under.")
+            )
+        if locked.payments.filter(status=PaymentStatus.PENDING).exists():
+            raise ValidationError(
+                _(
+                    "A fee asked under the current regime awaits payment: move the request "
+                    "back to review, which cancels the fee, before changing the regime."
+                )
+            )
         previous = locked.regime
         locked.regime = regime
         # The requester's zone goes with the regime: its deadlines count there.
