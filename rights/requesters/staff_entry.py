@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from portal.kernel.models import ServiceRegistration
 
-from ..choices import Channel
+from ..choices import Channel, Kind
 from ..models import RightsRequest
 from ..services import request_submit
 from .filing import Person, Requester, Upload, identity_request_file
@@ -53,6 +53,9 @@ def staff_request_enter(
         raise ValidationError(_("The date received cannot be in the future."))
     if subject is not None and subject.pk == actor.pk:
         raise ValidationError(_("Staff may not process a request about themselves."))
+    if kind == Kind.CORRECTION and not (scope or {}).get("stated_changes"):
+        # Nothing could decide it: the working page decides the items it names.
+        raise ValidationError(_("Say which item is wrong and what it should be."))
     check_services(subject, services)
     received_at = timezone.make_aware(dt.datetime.combine(received_on, dt.time(12)))
     received_at = min(received_at, timezone.now())

@@ -17,6 +17,7 @@ from portal.kernel.typed_email import TypedEmailField
 
 from ..choices import Channel, DeliveryMethod, Kind, Regime
 from ..service_choice import ServiceChoiceField, customer_services
+from .form_parts import StatedCorrectionMixin
 from .forms import RequestScopeMixin
 
 EMPTY_DELETION_STAFF = _(
@@ -29,11 +30,13 @@ SERVICE_KINDS = (Kind.DISCLOSURE, Kind.DELETION)
 STAFF_ENTRY_MAX_AGE_DAYS = 366
 
 
-class StaffEntryForm(RequestScopeMixin, forms.Form):
+class StaffEntryForm(RequestScopeMixin, StatedCorrectionMixin, forms.Form):
     """A request received by letter, phone or in person, entered by staff.
 
     ``services``: the services offered (those the member of staff may see); a
-    service the customer is not registered with is refused by name.
+    service the customer is not registered with is refused by name. A correction's
+    items are entered as the person wrote them, and found among their data on the
+    working page, as for a request filed without an account.
     """
 
     SCOPE_FIELDS = {
@@ -106,6 +109,7 @@ class StaffEntryForm(RequestScopeMixin, forms.Form):
                 "categories",
                 "purposes",
                 "recipients",
+                *self.correction_fields(),
                 "details",
             ]
         )
@@ -141,7 +145,13 @@ class StaffEntryForm(RequestScopeMixin, forms.Form):
             # As on the customer's forms, only a disclosure or a deletion names services.
             cleaned["services"] = []
         self._clean_services(cleaned)
+        self._clean_corrections(cleaned)
         return cleaned
+
+    def scope(self) -> tuple[list[str], dict]:
+        if self.cleaned_data.get("kind") == Kind.CORRECTION:
+            return [], {"stated_changes": list(self.stated_changes)}
+        return super().scope()
 
     def _clean_services(self, cleaned):
         """Each service chosen is one the customer is registered with."""

@@ -339,7 +339,12 @@ def test_a_request_found_not_verified_cannot_be_reviewed(officer, customer):
     from rights.requesters.verification import identity_reject
 
     request = entered_from_a_letter(
-        customer, officer, kind=Kind.CORRECTION, channel=Channel.PHONE, delivery_method=""
+        customer,
+        officer,
+        kind=Kind.CORRECTION,
+        channel=Channel.PHONE,
+        delivery_method="",
+        scope={"stated_changes": [{"wrong": "Phone: 03-1111-2222", "correct": "03-3333-4444"}]},
     )
     identity_reject(request=request, actor=officer, note="The documents do not match.")
     assert request.status == Status.REJECTED
