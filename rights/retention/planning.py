@@ -99,6 +99,33 @@ def _plan_source(
     return steps
 
 
+def _account_step(request, source: Source, category: str, *, holds, today) -> Step:
+    """The login account's data, erased right after the final notice to its address;
+    kept as long as a hold over it lasts (the step says which, and from when)."""
+    not_before = today + dt.timedelta(days=settings.RIGHTS_NOTICE_ERASE_GRACE_DAYS)
+    account = source.queryset(request.subject)
+    holding = None
+    # Open-ended holds first, then the longest, as for the other sources.
+    for hold in sorted(
+        holds, key=lambda h: (h.ends_on is not None, -(h.ends_on or today).toordinal())
+    ):
+        if account.filter(H.hold_q(hold, source, category)).exists():
+            holding = hold
+            break
+    if holding is not None:
+        ends = holding.ends_on
+        not_before = max(not_before, ends + dt.timedelta(days=1)) if ends else None
+    return Step(
+        request=request,
+        subject=request.subject,
+        source=source.key,
+        category=category,
+        reason=Step.Reason.NOTICE,
+        legal_hold=holding,
+        not_before=not_before,
+    )
+
+
 def deletion_plan(request, *, today: dt.date | None = None) -> list[Step]:
     """Plan a deletion request as steps, once; return its steps.
 
@@ -130,16 +157,8 @@ def plan_steps(request, *, today: dt.date) -> list[Step]:
             continue
         if is_account_source(source):
             if closing:
-                grace = today + dt.timedelta(days=settings.RIGHTS_NOTICE_ERASE_GRACE_DAYS)
                 steps += [
-                    Step(
-                        request=request,
-                        subject=request.subject,
-                        source=source.key,
-                        category=category,
-                        reason=Step.Reason.NOTICE,
-                        not_before=grace,
-                    )
+                    _account_step(request, source, category, holds=holds, today=today)
                     for category in chosen
                 ]
             continue

@@ -89,7 +89,7 @@ def _line(step: Step) -> PlanLine:
     if step.reason == Step.Reason.REQUEST:
         action = ERASE if source.erasure == "delete" else ANONYMISE
         return PlanLine(step.source, data, action, count, None, "")
-    if step.reason == Step.Reason.NOTICE:
+    if step.reason == Step.Reason.NOTICE and step.legal_hold is None:
         return PlanLine(step.source, data, AFTER_NOTICE, count, step.not_before, "")
     if step.legal_hold is not None:
         basis = gettext("Legal hold %(hold)s: %(basis)s") % {

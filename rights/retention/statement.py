@@ -116,14 +116,37 @@ def deletion_statement(request) -> tuple[str, bool]:
                 )
         if closing:
             lines.append("")
-            lines.append(
-                gettext(
-                    "Your account is closed. Its e-mail address and language setting are "
-                    "erased as soon as this notice has been sent to you."
-                )
-            )
+            lines.append(_closed_account_line(steps))
         text = "\n".join(lines)
     return text, bool(kept or account_kept)
+
+
+def _closed_account_line(steps: list[Step]) -> str:
+    """What becomes of a closed account's address: erased once this notice is sent, or
+    kept as long as a legal hold over it lasts."""
+    held = [
+        s
+        for s in steps
+        if s.reason == Step.Reason.NOTICE
+        and s.legal_hold is not None
+        and s.status == Step.Status.PENDING
+    ]
+    if not held:
+        return gettext(
+            "Your account is closed. Its e-mail address and language setting are "
+            "erased as soon as this notice has been sent to you."
+        )
+    basis = held[0].legal_hold.legal_basis
+    ends = [s.not_before for s in held]
+    if any(day is None for day in ends):
+        return gettext(
+            "Your account is closed. Its e-mail address and language setting are kept "
+            "under a legal hold (%(basis)s) until the hold ends; we will erase them then."
+        ) % {"basis": basis}
+    return gettext(
+        "Your account is closed. Its e-mail address and language setting are kept "
+        "under a legal hold (%(basis)s) until %(date)s; we will erase them then."
+    ) % {"basis": basis, "date": _date(max(ends) - dt.timedelta(days=1))}
 
 
 def _join(items: list[str]) -> str:

@@ -155,3 +155,54 @@ def test_the_in_progress_button_leads_to_the_plan_and_erases_only_on_confirmatio
     in_review.refresh_from_db()
     assert in_review.status == Status.PARTIALLY_COMPLETED
     assert not UsageRecord.objects.filter(user=in_review.subject).exists()
+
+
+def test_a_hold_over_the_account_keeps_the_login_address_in_the_plan_and_the_notice(officer):
+    """The plan said the login address goes once the final notice is sent, and the notice
+    told the person so, while the hold kept it (GDPR art. 17(3)(e)) until released."""
+    from portal.kernel.models import User
+    from rights.retention.statement import deletion_statement
+
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer = customer_with_records()
+        hold = hold_place(
+            actor=officer,
+            reason="Claim in court",
+            legal_basis="Civil Code art. 166",
+            subject=customer,
+        )
+        request = file_deletion(customer, scope={"everything": True})
+        workflow.transition(request, to=Status.IN_REVIEW, actor=officer)
+        plan = erasure_preview(request)
+        account = _line(plan, "portal.user")
+        assert account.action == KEEP
+        assert "Civil Code art. 166" in account.basis and account.until is None
+        plan_confirm(request=request, fingerprint=plan.fingerprint, actor=officer)
+        steps = DeferredErasure.objects.filter(request=request, source="portal.user")
+        assert steps and {step.legal_hold for step in steps} == {hold}
+        text, _kept = deletion_statement(request)
+    assert "as soon as this notice has been sent" not in text
+    assert "legal hold" in text and "Civil Code art. 166" in text
+    assert User.objects.filter(pk=customer.pk).exclude(email="").exists()
+
+
+def test_a_hold_with_an_end_keeps_the_login_address_until_that_day(officer):
+    from rights.retention.statement import deletion_statement
+
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer = customer_with_records(language="ja")
+        hold_place(
+            actor=officer,
+            reason="Audit",
+            legal_basis="会社法",
+            subject=customer,
+            ends_on=dt.date(2026, 12, 31),
+        )
+        request = file_deletion(customer, scope={"everything": True})
+        workflow.transition(request, to=Status.IN_REVIEW, actor=officer)
+        plan = erasure_preview(request)
+        account = _line(plan, "portal.user")
+        assert (account.action, account.until) == (KEEP, dt.date(2026, 12, 31))
+        plan_confirm(request=request, fingerprint=plan.fingerprint, actor=officer)
+        text, _kept = deletion_statement(request)
+    assert "法的保全（会社法）により2026年12月31日まで保存し" in text
