@@ -21,6 +21,8 @@ from portal.kernel.admin_confirm import Confirmation, Line
 
 from . import correction, stop_decisions, workflow
 from .choices import Kind, PaymentStatus, RejectionGround, Status
+from .connectors.models import Operation
+from .connectors.planning import asked_outside
 from .models import OPEN_STATUSES, RightsRequest
 from .requesters.verification import rejection_reason
 from .review_decisions import check_decidable, check_reason, outcome_status
@@ -113,12 +115,20 @@ _STOPS = {Kind.STOP_USE, Kind.STOP_PROVISION}
 
 
 def _decision(
-    obj: RightsRequest, *, kinds, to: str, reason: str, ground: str, before
+    obj: RightsRequest, *, kinds, to: str, reason: str, ground: str, before, outside=()
 ) -> Confirmation:
     """A review decision closing ``obj`` as ``to``; ValidationError as the decision
-    would raise for a request not awaiting one, or a reason or ground missing."""
+    would raise for a request not awaiting one, or a reason or ground missing.
+    ``outside``: the systems and recipients asked to apply it too, which the request
+    waits for (``rights.connectors.planning.decision_followups``)."""
     check_decidable(obj, kinds)
     check_reason(kind=obj.kind, to=to, reason=reason, ground=ground)
+    if outside:
+        text = _(
+            "Systems outside this database are asked to act too: %(names)s. The request "
+            "stays in progress until they have all answered; then it is closed as follows."
+        )
+        before = [*before, Line(text % {"names": ", ".join(outside)})]
     return closing(obj, to=to, reason=reason, ground=ground, before=before)
 
 
@@ -141,7 +151,26 @@ def correction_confirmation(
         before.append(Line(text))
     granted = len(chosen & {row.change.index for row in rows})
     to = outcome_status(granted=granted, total=len(rows))
-    return _decision(obj, kinds=_CORRECTION, to=to, reason=reason, ground=ground, before=before)
+    changes = [
+        {"field": row.change.field, "value": row.change.new_value}
+        for row in rows
+        if row.change.index in chosen
+    ]
+    return _decision(
+        obj,
+        kinds=_CORRECTION,
+        to=to,
+        reason=reason,
+        ground=ground,
+        before=before,
+        outside=_corrected_outside(obj, changes),
+    )
+
+
+def _corrected_outside(obj: RightsRequest, changes: list[dict]) -> list[str]:
+    if not changes or obj.subject_id is None:
+        return []
+    return asked_outside(obj.subject, Operation.CORRECT, changes=changes)
 
 
 def stated_correction_confirmation(
@@ -167,7 +196,16 @@ def stated_correction_confirmation(
             }
         before.append(Line(text))
     to = outcome_status(granted=len(apply), total=len(items))
-    return _decision(obj, kinds=_CORRECTION, to=to, reason=reason, ground=ground, before=before)
+    changes = [{"field": field, "value": value} for _s, _r, field, value in apply.values()]
+    return _decision(
+        obj,
+        kinds=_CORRECTION,
+        to=to,
+        reason=reason,
+        ground=ground,
+        before=before,
+        outside=_corrected_outside(obj, changes),
+    )
 
 
 def stop_confirmation(
@@ -191,7 +229,16 @@ def stop_confirmation(
     ]
     if stop_decisions.ALTERNATIVE in decisions.values():
         before.append(Line(_("The alternative measure they are told:"), measure.strip()))
-    return _decision(obj, kinds=_STOPS, to=to, reason=reason, ground=ground, before=before)
+    stops = stop_decisions.STOP in decisions.values() and obj.subject_id is not None
+    return _decision(
+        obj,
+        kinds=_STOPS,
+        to=to,
+        reason=reason,
+        ground=ground,
+        before=before,
+        outside=asked_outside(obj.subject, Operation.RESTRICT) if stops else (),
+    )
 
 
 def identity_rejection_confirmation(obj: RightsRequest, *, actor, note: str) -> Confirmation:

@@ -67,17 +67,9 @@ def tasks_plan(request, operation: str, *, categories=None, changes=()) -> list[
     subject = request.subject
     changes = list(changes)
     now = timezone.now()
-    chosen: dict[int | None, tuple[ExternalSystem | None, Recipient | None]] = {}
-    for system in ExternalSystem.objects.filter(is_active=True).select_related("recipient"):
-        if _concerned(system, operation, categories=categories, changes=changes):
-            chosen[system.pk] = (system, None)
-    manual_recipients = []
-    for recipient in recipients_of(subject):
-        linked = [s for s in recipient.external_systems.all() if s.is_active]
-        if not linked:
-            manual_recipients.append(recipient)
-        for system in linked:
-            chosen[system.pk] = (system, recipient)
+    chosen, manual_recipients = _addressees(
+        subject, operation, categories=categories, changes=changes
+    )
     tasks = []
     for system, recipient in chosen.values():
         mode = system.mode
@@ -96,6 +88,34 @@ def tasks_plan(request, operation: str, *, categories=None, changes=()) -> list[
         elif task.mode == Mode.EMAIL:
             outbox.enqueue("rights.tasks.connector_mail", task.pk)
     return tasks
+
+
+def _addressees(subject, operation: str, *, categories, changes):
+    """({system id: (system, the recipient it belongs to or None)}, the recipients
+    without a system of their own) that ``operation`` on ``subject`` goes to."""
+    chosen: dict[int | None, tuple[ExternalSystem | None, Recipient | None]] = {}
+    for system in ExternalSystem.objects.filter(is_active=True).select_related("recipient"):
+        if _concerned(system, operation, categories=categories, changes=changes):
+            chosen[system.pk] = (system, None)
+    manual_recipients = []
+    for recipient in recipients_of(subject):
+        linked = [s for s in recipient.external_systems.all() if s.is_active]
+        if not linked:
+            manual_recipients.append(recipient)
+        for system in linked:
+            chosen[system.pk] = (system, recipient)
+    return chosen, manual_recipients
+
+
+def asked_outside(subject, operation: str, *, categories=None, changes=()) -> list[str]:
+    """The names of the systems and recipients that ``operation`` on ``subject`` would
+    be sent to, as :func:`tasks_plan` would plan it; writes nothing."""
+    chosen, manual_recipients = _addressees(
+        subject, operation, categories=categories, changes=list(changes)
+    )
+    return [str(system) for system, _recipient in chosen.values()] + [
+        str(recipient) for recipient in manual_recipients
+    ]
 
 
 def _task(request, system, recipient, operation, mode, now, categories, changes) -> SystemTask:

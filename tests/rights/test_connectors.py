@@ -508,3 +508,32 @@ def test_the_working_page_offers_no_second_decision(
     assert 'id="rr-stop"' in page  # the purposes and their state now, read-only
     assert 'name="decision:' not in page
     assert "The decision is recorded" in page
+
+
+def test_the_confirmation_of_a_decision_says_it_waits_for_the_systems(
+    officer, double, django_capture_on_commit_callbacks
+):
+    """It said the request would be closed as completed; it stays in progress until the
+    systems outside this database answered."""
+    from django.utils import translation
+
+    from rights.confirmations import stop_confirmation
+
+    customer = customer_with_records()
+    seed_double(double, customer)
+    system = api_system(double)
+    request = request_submit(
+        subject=customer, requester=customer, kind=Kind.STOP_USE, scope={"everything": True}
+    )
+    transition(request, to=Status.IN_REVIEW, actor=officer)
+    with translation.override("en"):
+        page = stop_confirmation(
+            request, decisions={"all": "stop"}, measure="", reason="", ground=""
+        )
+        declined = stop_confirmation(
+            request, decisions={"all": "decline"}, measure="", reason="No", ground="other"
+        )
+    text = " ".join(line.text for line in page.lines)
+    assert f"asked to act too: {system.name}" in text
+    assert "stays in progress until they have all answered" in text
+    assert "asked to act too" not in " ".join(line.text for line in declined.lines)
