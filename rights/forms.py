@@ -324,6 +324,8 @@ EXTRA_CORRECTIONS = 2
 
 #: The message for an item to correct without its correct value.
 CORRECT_VALUE_MISSING = _("Give the correct value.")
+#: APPI art. 34(1): an untrue item may be deleted rather than corrected.
+REMOVE_LABEL = _("Remove this item instead: it should not be there at all")
 
 
 def _shown(target: str, value) -> str:
@@ -356,11 +358,8 @@ class CorrectionForm(RequestForm):
         choices=(),
         error_messages={"required": _("Choose the item that is wrong.")},
     )
-    new_value = forms.CharField(
-        label=_("Correct value"),
-        max_length=300,
-        error_messages={"required": CORRECT_VALUE_MISSING},
-    )
+    new_value = forms.CharField(label=_("Correct value"), max_length=300, required=False)
+    remove = forms.BooleanField(label=REMOVE_LABEL, required=False)
     details = forms.CharField(
         label=_("What is wrong with the current value?"),
         max_length=4000,
@@ -388,6 +387,7 @@ class CorrectionForm(RequestForm):
             self.fields[f"new_value_{n}"] = forms.CharField(
                 label=_("Its correct value"), max_length=300, required=False
             )
+            self.fields[f"remove_{n}"] = forms.BooleanField(label=REMOVE_LABEL, required=False)
         self.order_fields(
             [name for name in self.fields if name not in ("evidence", "details")]
             + ["evidence", "details"]
@@ -400,26 +400,34 @@ class CorrectionForm(RequestForm):
         return evidence
 
     def _pairs(self):
-        yield "target", "new_value"
+        yield "target", "new_value", "remove"
         for n in range(2, EXTRA_CORRECTIONS + 2):
-            yield f"target_{n}", f"new_value_{n}"
+            yield f"target_{n}", f"new_value_{n}", f"remove_{n}"
 
     def clean(self):
         cleaned = super().clean()
         seen = set()
         self.changes = []
-        for target_name, value_name in self._pairs():
+        for target_name, value_name, remove_name in self._pairs():
             target, value = cleaned.get(target_name), cleaned.get(value_name)
-            if target_name != "target" and not target and not value:
+            remove = cleaned.get(remove_name)
+            if target_name != "target" and not target and not value and not remove:
                 continue
             if not target:
                 if target_name != "target":
                     self.add_error(target_name, _("Choose the item this value is for."))
                 continue
-            if value is None or (value == "" and target_name != "target"):
+            if remove and value:
+                self.add_error(
+                    remove_name, _("Give the correct value, or ask to remove the item; not both.")
+                )
+                continue
+            if not remove and not value:
                 if value_name not in self.errors:
                     self.add_error(value_name, CORRECT_VALUE_MISSING)
                 continue
+            if remove:
+                value = ""
             if target in seen:
                 self.add_error(target_name, _("This item is already in the request."))
                 continue
@@ -430,7 +438,12 @@ class CorrectionForm(RequestForm):
                     self.subject, record_id, field_name, value
                 )
             except ValidationError as error:
-                self.add_error(value_name, error.messages)
+                if remove:
+                    label = self.targets[target][0]
+                    refused = _("%(label)s cannot be left empty: give the correct value.")
+                    self.add_error(remove_name, refused % {"label": label})
+                else:
+                    self.add_error(value_name, error.messages)
                 continue
             except RecordNotFound:
                 self.add_error(target_name, _("This item is no longer in your data."))

@@ -441,3 +441,51 @@ def test_the_values_asked_for_and_changed_are_encrypted_at_rest(correction_reque
     event = RequestEvent.objects.get(request=correction_request, kind=EventKind.CORRECTION)
     assert {c["field"]: c["after"] for c in event.details["changed"]}["phone"] == "090-3333-4444"
     assert "090-3333-4444" in _notice(correction_request, RequestNotification.Kind.COMPLETED)
+
+
+def test_the_customer_asks_to_remove_an_item_that_is_not_true(profile, officer, file_request):
+    """APPI art. 34(1): correction, addition or deletion of untrue content. The form
+    promised "delete the wrong part" but refused an item without a correct value."""
+    Profile.objects.filter(pk=profile.pk).update(occupation="engineer")
+    form = CorrectionForm(subject=profile.user)
+    occupation = next(t for t in form.targets if t.endswith("|occupation"))
+    form = CorrectionForm(
+        {"target": occupation, "new_value": "", "remove": "on", "details": "Never said so."},
+        subject=profile.user,
+    )
+    assert form.is_valid(), form.errors
+    (change,) = form.scope()["changes"]
+    assert (change["field"], change["current_value"], change["new_value"]) == (
+        "occupation",
+        "engineer",
+        "",
+    )
+    request = file_request(profile.user, kind=Kind.CORRECTION, scope=form.scope())
+    transition(request, to=Status.IN_REVIEW, actor=officer)
+    correction.correction_decide(request=request, approve=[0], actor=officer)
+    profile.refresh_from_db()
+    assert profile.occupation == ""
+
+
+def test_removing_an_item_the_data_needs_is_refused_by_name(profile):
+    form = CorrectionForm(subject=profile.user)
+    name = next(t for t in form.targets if t.endswith("|full_name"))
+    form = CorrectionForm(
+        {"target": name, "new_value": "", "remove": "on", "details": "x"}, subject=profile.user
+    )
+    assert not form.is_valid()
+    with translation.override("en"):
+        assert "cannot be left empty" in " ".join(form.errors["remove"])
+
+
+def test_a_value_and_a_removal_of_the_same_item_are_refused(profile):
+    form = CorrectionForm(subject=profile.user)
+    phone = next(t for t in form.targets if t.endswith("|phone"))
+    form = CorrectionForm(
+        {"target": phone, "new_value": "090-3333-4444", "remove": "on", "details": "x"},
+        subject=profile.user,
+    )
+    assert not form.is_valid()
+    assert "remove" in form.errors
+    empty = CorrectionForm({"target": phone, "new_value": "", "details": "x"}, subject=profile.user)
+    assert not empty.is_valid() and "new_value" in empty.errors
