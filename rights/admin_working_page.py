@@ -13,7 +13,7 @@ from portal.kernel.roles import working_staff
 from . import correction, stop_decisions
 from .choices import Kind, Regime, RejectionGround, Status
 from .models import RightsRequest
-from .notice_text import event_outcome
+from .notice_text import event_line, event_outcome
 
 User = get_user_model()
 
@@ -86,7 +86,13 @@ def scope_summary(obj: RightsRequest) -> str:
 def timeline(obj: RightsRequest) -> list[dict]:
     """Events, messages and notices of a request, oldest first, for both sides."""
     items = [
-        {"at": e.created_at, "type": "event", "item": e, "outcome": event_outcome(e)}
+        {
+            "at": e.created_at,
+            "type": "event",
+            "item": e,
+            "outcome": event_outcome(e),
+            "line": event_line(e),
+        }
         for e in obj.events.select_related("actor")
     ]
     items += [

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from portal.kernel.personal_data import yen
 
 from . import correction, stop_decisions
-from .choices import EventKind, PaymentStatus, RejectionGround, Status
+from .choices import EventKind, PaymentStatus, Regime, RejectionGround, Status
 from .disclosure.delivery_notices import delivery_notice_context
 from .models import RequestNotification, RightsRequest
 from .notice_overrides import current_text, placeholder_values, render_text
@@ -54,6 +54,22 @@ def fee_line(event) -> str:
         "amount": yen(int(details["amount"])),
         "status": status,
     }
+
+
+def event_line(event) -> str:
+    """What an event changed, beside its kind on staff's timeline: a fee's amount and
+    status, who was assigned, the regime before and after; empty for other events."""
+    details = event.details or {}
+    if event.kind == EventKind.FEE:
+        return fee_line(event)
+    if event.kind == EventKind.ASSIGNMENT:
+        who = details.get("assignee")
+        return _("Assigned to %(who)s.") % {"who": who} if who else _("No one is assigned now.")
+    if event.kind == EventKind.REGIME and {details.get("from"), details.get("to")} <= set(
+        Regime.values
+    ):
+        return f"{Regime(details['from']).label} → {Regime(details['to']).label}"
+    return ""
 
 
 def follow_url(request: RightsRequest, email: str) -> str:
