@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext, npgettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from portal.kernel.access import REFERENCE, ReadOnlyAdmin
 from portal.kernel.admin_columns import clipped, day
@@ -36,7 +36,7 @@ class RetentionRuleAdmin(admin.ModelAdmin):
         "rule",
         "category",
         "period",
-        "trigger",
+        "starts",
         "obligation",
         "erase_when_expired",
         "display_statute",
@@ -100,7 +100,22 @@ class RetentionRuleAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("period"))
     def period(self, obj):
-        return period_text(obj) or "—"
+        text = period_text(obj) or "—"
+        if obj.loss_year_period_years is not None:
+            text += gettext(" (%(period)s for fiscal years with a loss carried forward)") % {
+                "period": period_text(obj, years=obj.loss_year_period_years)
+            }
+        return text
+
+    @admin.display(description=_("starts from"), ordering="trigger")
+    def starts(self, obj):
+        event = obj.get_trigger_display()
+        if not obj.trigger_offset_months:
+            return event
+        months = npgettext(
+            "months after an event", "%(n)d month", "%(n)d months", obj.trigger_offset_months
+        ) % {"n": obj.trigger_offset_months}
+        return gettext("%(months)s after: %(event)s") % {"months": months, "event": event}
 
     @admin.display(description=_("as customers read it"))
     def as_customers_read_it(self, obj):

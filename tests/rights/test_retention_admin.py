@@ -181,3 +181,31 @@ def test_a_run_page_reads_in_local_time_and_names_its_rules_and_sources(officer_
     assert '<th scope="col">ルールまたは理由</th>' in html
     assert "利用履歴（usage-log）" in html  # the rule's name, then its code
     assert "利用履歴（portal.usagerecord）" in html  # the source's label, then its key
+
+
+@pytest.mark.parametrize(
+    ("language", "period", "starts"),
+    [
+        (
+            "en",
+            "7 years (10 years for fiscal years with a loss carried forward)",
+            "2 months after: End of the fiscal year of the record",
+        ),
+        (
+            "ja",
+            "7年間（欠損金の繰越しがある事業年度は10年間）",
+            "記録の属する事業年度の終了の2か月後",
+        ),
+    ],
+)
+def test_the_list_of_rules_gives_the_whole_period(officer_client, language, period, starts):
+    """Corporation Tax Act Enforcement Regulations art. 59: the list said "7 years" from
+    "the end of the fiscal year", without the two months or the ten loss years."""
+    import re
+
+    officer_client.cookies["django_language"] = language
+    html = officer_client.get("/admin/rights/retentionrule/").content.decode()
+    row = next(r for r in html.split("<tr")[1:] if "tax-records" in r)
+    cells = [" ".join(re.sub(r"<[^>]+>", " ", "<td" + c).split()) for c in row.split("<td")[1:]]
+    assert period in cells
+    assert starts in cells
