@@ -202,3 +202,20 @@ def test_a_change_of_a_rule_is_in_the_audit_trail_with_the_fields_changed(office
         "fields": ["period_years"],
         "changes": {"period_years": [2, 3]},
     }
+
+
+def test_a_legal_obligation_without_a_period_is_refused(officer_client):
+    """Tax records kept "7 years" under an obligation were saved as kept for 0 years:
+    the sweep would then erase what the law requires to be kept."""
+    rule = RetentionRule.objects.get(code="tax-records")
+    before = RetentionRule.objects.values().get(pk=rule.pk)
+    officer_client.cookies["django_language"] = "en"
+    response = officer_client.post(
+        f"/admin/rights/retentionrule/{rule.pk}/change/",
+        _form_data(rule, period_years="0", period_months="0", period_days="0"),
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "period_years" in errors
+    assert "give it in years, months or days" in " ".join(errors["period_years"])
+    assert RetentionRule.objects.values().get(pk=rule.pk) == before

@@ -25,6 +25,12 @@ class RetentionTrigger(models.TextChoices):
     )
 
 
+#: Triggers a rule counts its period from, which keep nothing without one. The others
+#: keep records while the account, the consent or the registration lasts, and a
+#: period after it is optional.
+PERIOD_REQUIRED = (RetentionTrigger.RECORD_DATE, RetentionTrigger.FISCAL_YEAR_END)
+
+
 class RetentionRule(models.Model):
     """How long data under one retention code is kept, from which event, and why.
 
@@ -150,6 +156,21 @@ class RetentionRule(models.Model):
 
     def clean(self):
         super().clean()
+        if (
+            self.obligation
+            and self.trigger in PERIOD_REQUIRED
+            and not (self.period_years or self.period_months or self.period_days)
+        ):
+            # Kept for nothing from the record's date: the sweep would erase at once
+            # what the law requires to be kept.
+            raise ValidationError(
+                {
+                    "period_years": _(
+                        "A legal obligation to keep lasts for a period: give it in years, "
+                        "months or days."
+                    )
+                }
+            )
         if self.loss_year_period_years is not None:
             if self.trigger != RetentionTrigger.FISCAL_YEAR_END:
                 raise ValidationError(
