@@ -21,9 +21,16 @@ def purpose_field_name(purpose: Purpose) -> str:
 
 
 def purpose_field(purpose: Purpose, *, initial: bool = False) -> forms.BooleanField:
-    """One checkbox for an optional purpose; it starts as the customer left it."""
+    """One checkbox for an optional purpose; it starts as the customer left it. A
+    purpose used until the customer stops it (``is_opt_out``) asks no consent, and
+    its box does not say it does."""
+    label = (
+        _("Keep using my data for: %(purpose)s")
+        if purpose.is_opt_out
+        else _("Use my data for: %(purpose)s")
+    )
     return forms.BooleanField(
-        label=_("Use my data for: %(purpose)s") % {"purpose": purpose.title},
+        label=label % {"purpose": purpose.title},
         help_text=purpose.description,
         required=False,
         initial=initial,

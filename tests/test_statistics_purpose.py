@@ -92,3 +92,24 @@ def test_usage_history_statistics_are_k_anonymous_and_leave_out_withdrawals_appi
     with translation.override("en"):
         labels = customer_statistics.value_labels("usage_activity")
     assert labels["view"] == "Viewed content" and labels["unknown"] == "no usage"
+
+
+@pytest.mark.parametrize(
+    ("language", "label", "not_said"),
+    [
+        ("ja", "次の目的での利用を続ける：", "同意します"),
+        ("en", "Keep using my data for: ", "consent"),
+    ],
+)
+def test_the_statistics_checkbox_does_not_speak_of_consent(
+    stepped_up_client, customer, language, label, not_said
+):
+    """APPI art. 21(1), GDPR art. 21(1): statistics are used until the customer stops
+    them, asking no consent; the box read 次の目的での利用に同意します (I consent to)."""
+    stepped_up_client.cookies["django_language"] = language
+    page = stepped_up_client.get("/consent/", HTTP_USER_AGENT=BROWSER)
+    shown = str(page.context["form"]["purpose_statistics"].label)
+    assert shown.startswith(label)
+    assert not_said not in shown
+    consent_purposes = [name for name in page.context["form"].fields if name.startswith("purpose_")]
+    assert len(consent_purposes) > 1  # the others are asked as consent, as before
