@@ -143,3 +143,12 @@ def test_a_list_is_headed_by_what_it_lists(path, title):
     assert f"<h1>{title}</h1>" in html
     assert f"<title>{title} |" in html
     assert "する" not in html.split("<title>")[1].split("</title>")[0]
+
+
+def test_the_admin_login_labels_the_code_field_in_english():
+    """django-otp's own label, "OTP Token", is jargon to staff."""
+    client = Client()
+    client.cookies["django_language"] = "en"
+    page = client.get("/admin/login/").content.decode()
+    assert '<label for="id_otp_token" class="required">Code from your authenticator app:<' in page
+    assert "OTP Token" not in page
