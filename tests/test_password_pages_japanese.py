@@ -39,3 +39,10 @@ def test_sign_up_page_in_japanese(client):
     page = _main(client.get("/accounts/signup/"))
     assert "パスワード（確認用）" in page
     assert "あなた" not in page
+
+
+def test_the_password_reset_page_names_the_address_as_the_other_pages_do(client):
+    """Login and sign-up say "E-mail address"; the reset page said Django's "Email"."""
+    client.cookies["django_language"] = "en"
+    page = client.get("/accounts/password/reset/").content.decode()
+    assert '<label for="id_email">E-mail address' in page

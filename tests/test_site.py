@@ -158,3 +158,14 @@ def test_the_home_page_leads_to_the_form_for_someone_else_logged_in_or_not(
         client.cookies["django_language"] = language
         page = client.get("/").content.decode()
         assert 'href="/requests/start/"' in page, (language, logged_in)
+
+
+@pytest.mark.parametrize("logged_in", [False, True])
+def test_the_home_page_asks_to_create_an_account_only_of_visitors(client, customer, logged_in):
+    """A logged-in customer was still told, first, to create an account."""
+    if logged_in:
+        client.force_login(customer)
+    client.cookies["django_language"] = "en"
+    page = client.get("/").content.decode()
+    assert ("Create an account." in page) is not logged_in
+    assert "Confirm it is you." in page

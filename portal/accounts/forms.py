@@ -192,7 +192,7 @@ class PortalPasswordResetForm(PasswordResetForm):
     """
 
     email = TypedEmailField(
-        label=PasswordResetForm.base_fields["email"].label,
+        label=_("E-mail address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         error_messages={"required": EMAIL_MISSING},
