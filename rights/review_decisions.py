@@ -39,6 +39,11 @@ def check_decidable(request: RightsRequest, kinds) -> None:
     """ValidationError unless ``request`` is of one of ``kinds`` and awaits a decision."""
     if request.kind not in kinds:
         raise ValidationError(_("This request is not of a kind decided here."))
+    if not request.is_open:
+        raise ValidationError(
+            _("This request is closed (%(status)s): it can no longer be decided.")
+            % {"status": Status(request.status).label}
+        )
     if request.status not in DECIDABLE:
         raise ValidationError(
             _("A request that is “%(status)s” cannot be decided; move it to review first.")

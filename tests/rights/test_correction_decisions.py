@@ -219,8 +219,12 @@ def test_a_value_that_no_longer_validates_writes_nothing(correction_request, pro
 def test_a_closed_request_cannot_be_decided_again(correction_request, profile, officer):
     correction.correction_decide(request=correction_request, approve=[0, 1, 2], actor=officer)
     Profile.objects.filter(pk=profile.pk).update(phone="03-0000-0000")
-    with pytest.raises(ValidationError, match="cannot be decided"):
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
         correction.correction_decide(request=correction_request, approve=[0], actor=officer)
+    # Not "move it to review first": a closed request cannot be moved anywhere.
+    assert refused.value.messages == [
+        "This request is closed (Completed): it can no longer be decided."
+    ]
     profile.refresh_from_db()
     assert profile.phone == "03-0000-0000"
 
