@@ -156,21 +156,20 @@ def correction_confirmation(
         for row in rows
         if row.change.index in chosen
     ]
-    return _decision(
-        obj,
-        kinds=_CORRECTION,
-        to=to,
-        reason=reason,
-        ground=ground,
-        before=before,
-        outside=_corrected_outside(obj, changes),
+    return _correction_decision(
+        obj, to=to, reason=reason, ground=ground, before=before, changes=changes
     )
 
 
-def _corrected_outside(obj: RightsRequest, changes: list[dict]) -> list[str]:
-    if not changes or obj.subject_id is None:
-        return []
-    return asked_outside(obj.subject, Operation.CORRECT, changes=changes)
+def _correction_decision(obj: RightsRequest, *, to, reason, ground, before, changes):
+    """A correction decision; ``changes`` (``{"field", "value"}``) names the systems
+    outside this database that apply it too."""
+    outside = []
+    if changes and obj.subject_id is not None:
+        outside = asked_outside(obj.subject, Operation.CORRECT, changes=changes)
+    return _decision(
+        obj, kinds=_CORRECTION, to=to, reason=reason, ground=ground, before=before, outside=outside
+    )
 
 
 def stated_correction_confirmation(
@@ -197,14 +196,8 @@ def stated_correction_confirmation(
         before.append(Line(text))
     to = outcome_status(granted=len(apply), total=len(items))
     changes = [{"field": field, "value": value} for _s, _r, field, value in apply.values()]
-    return _decision(
-        obj,
-        kinds=_CORRECTION,
-        to=to,
-        reason=reason,
-        ground=ground,
-        before=before,
-        outside=_corrected_outside(obj, changes),
+    return _correction_decision(
+        obj, to=to, reason=reason, ground=ground, before=before, changes=changes
     )
 
 

@@ -30,6 +30,17 @@ def _send_form(visitor, capture, **overrides):
         return visitor.post("/requests/start/request/", agent_form(**overrides))
 
 
+def _asked_and_followed(visitor, filed, officer, capture) -> str:
+    """Staff ask the requester a question; they open the follow link and confirm
+    their address. Returns the follow page's address."""
+    with capture(execute=True):
+        identity_verify(request=filed, actor=officer, no_customer=True)
+        transition(filed, to=Status.AWAITING_CUSTOMER, actor=officer, reason="Which address?")
+    url = link_in(notice_to(AGENT, "Which address?"))
+    confirm(visitor, url, capture)
+    return url
+
+
 def test_mistakes_on_the_form_do_not_use_up_the_addresss_filings(
     visitor, settings, django_capture_on_commit_callbacks
 ):
@@ -81,11 +92,7 @@ def test_the_requester_follows_their_request_after_mistakes_on_the_form(
     assert _send_form(visitor, capture, documents_consent=None).status_code == 200
     assert _send_form(visitor, capture).status_code == 302
     filed = RightsRequest.objects.get()
-    with capture(execute=True):
-        identity_verify(request=filed, actor=officer, no_customer=True)
-        transition(filed, to=Status.AWAITING_CUSTOMER, actor=officer, reason="Which address?")
-    url = link_in(notice_to(AGENT, "Which address?"))
-    confirm(visitor, url, capture)
+    url = _asked_and_followed(visitor, filed, officer, capture)
     with capture(execute=True):
         sent = visitor.post(url, {"body": "taro@example.com"})
     assert sent.status_code == 302
@@ -104,11 +111,7 @@ def test_messages_on_the_follow_page_have_their_own_limit(
     confirm_email(visitor, AGENT, capture)
     assert _send_form(visitor, capture).status_code == 302
     filed = RightsRequest.objects.get()
-    with capture(execute=True):
-        identity_verify(request=filed, actor=officer, no_customer=True)
-        transition(filed, to=Status.AWAITING_CUSTOMER, actor=officer, reason="Which address?")
-    url = link_in(notice_to(AGENT, "Which address?"))
-    confirm(visitor, url, capture)
+    url = _asked_and_followed(visitor, filed, officer, capture)
     statuses = []
     for n in range(3):
         with capture(execute=True):
