@@ -416,6 +416,8 @@ class CorrectionForm(RequestForm):
             if not target:
                 if target_name != "target":
                     self.add_error(target_name, _("Choose the item this value is for."))
+                elif not value and not remove:
+                    self.add_error(value_name, CORRECT_VALUE_MISSING)
                 continue
             if remove and value:
                 self.add_error(
