@@ -28,6 +28,7 @@ from .admin_queue import (
     DeadlineFilter,
     QueueColumnsMixin,
     ServiceFilter,
+    StateFilter,
     time_left,
 )
 from .admin_working_page import (
@@ -85,7 +86,15 @@ class RightsRequestAdmin(
         "law",
         "received",
     ]
-    list_filter = [DeadlineFilter, "status", "kind", "regime", ServiceFilter, AssigneeFilter]
+    list_filter = [
+        StateFilter,
+        DeadlineFilter,
+        "status",
+        "kind",
+        "regime",
+        ServiceFilter,
+        AssigneeFilter,
+    ]
     list_select_related = ["subject", "assignee", "identity"]
     # The queue by deadline; the id makes it a total order (Django would add "-pk",
     # which no index serves) and the composite index "rights_queue_due_id" reads it.

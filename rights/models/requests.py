@@ -330,6 +330,12 @@ class RightsRequest(models.Model):
             models.Index(fields=["subject", "status"], name="rights_subject_status"),
             # The staff queue's page, unfiltered: ORDER BY due_at, id LIMIT n.
             models.Index(fields=["due_at", "id"], name="rights_queue_due_id"),
+            # The queue as it opens: the open requests, by deadline.
+            models.Index(
+                fields=["due_at", "id"],
+                name="rights_queue_open_due_id",
+                condition=models.Q(status__in=OPEN_STATUSES),
+            ),
         ]
 
     def __str__(self):
