@@ -244,7 +244,7 @@ class RightsRequest(models.Model):
         validators=[validate_time_zone],
         help_text=_(
             "The requester's time zone, in which the deadline's days are counted; set from "
-            "the regime when the request is filed (RIGHTS_REGIME_TIME_ZONES)."
+            "the regime when the request is filed and when its regime changes."
         ),
     )
     due_at = models.DateTimeField(

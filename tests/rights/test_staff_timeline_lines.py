@@ -32,3 +32,17 @@ def test_the_timeline_says_what_each_event_changed(officer_client, officer, cust
     page = officer_client.get(f"/admin/rights/rightsrequest/{other.pk}/change/")
     text = " ".join(page.content.decode().split())
     assert "APPI (Japan) → GDPR (EU)" in text
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_working_page_names_no_setting(officer_client, customer, file_request, language):
+    """The time zone's help said "(RIGHTS_REGIME_TIME_ZONES)": a name for operators."""
+    import re
+
+    request = file_request(customer)
+    officer_client.cookies["django_language"] = language
+    page = officer_client.get(f"/admin/rights/rightsrequest/{request.pk}/change/")
+    text = re.sub(r"<(script|style)[^>]*>.*?</\1>|<[^>]+>", " ", page.content.decode(), flags=re.S)
+    assert not re.search(r"\b[A-Z]+(?:_[A-Z]+){2,}\b", text), re.findall(
+        r"\b[A-Z]+(?:_[A-Z]+){2,}\b", text
+    )
