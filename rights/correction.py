@@ -275,39 +275,53 @@ def review(request: RightsRequest) -> list[ChangeReview]:
     return reviews
 
 
-def _apply(subject, change: Change, *, label: str, actor, http_request=None) -> dict:
-    """Write ``change`` through the registry (which validates it again) and return its
-    before/after for the timeline and the notice. ValidationError for staff, naming
-    ``label``, when the record is gone or the value is refused; the caller's
+def _apply(subject, chosen: list[tuple[Change, str]], *, actor, http_request=None) -> list[dict]:
+    """Write each chosen ``(change, label)`` through the registry (which validates it
+    again), the changes of one record together, and return their before/after for
+    the timeline and the notice, in the order given. ValidationError for staff,
+    naming the items, when a record is gone or a value is refused; the caller's
     transaction then writes nothing."""
-    try:
-        before = _current(subject, change)
-        record = registry.correct(
-            subject,
-            source=change.source,
-            record_id=change.record,
-            field=change.field,
-            value=change.new_value,
-            actor=actor,
-            request=http_request,
-        )
-    except RecordNotFound:
-        raise ValidationError(
-            _("%(label)s: the record is gone. Nothing was changed.") % {"label": label}
-        ) from None
-    except ValidationError as error:
-        raise ValidationError(
-            _("%(label)s: the requested value is not valid now (%(error)s). Nothing was changed.")
-            % {"label": label, "error": " ".join(error.messages)}
-        ) from None
-    return {
-        "source": change.source,
-        "record": change.record,
-        "field": change.field,
-        "label": change.label,
-        "before": plain(before),
-        "after": plain(record.values.get(change.field)),
-    }
+    records: dict[tuple[str, str], list[tuple[Change, str]]] = {}
+    for change, label in chosen:
+        records.setdefault((change.source, change.record), []).append((change, label))
+    done = {}
+    for group in records.values():
+        (first, _label), *rest = group
+        label = ", ".join(str(item_label) for _change, item_label in group)
+        try:
+            befores = [_current(subject, change) for change, _label in group]
+            record = registry.correct(
+                subject,
+                source=first.source,
+                record_id=first.record,
+                field=first.field,
+                value=first.new_value,
+                together={change.field: change.new_value for change, _label in rest},
+                actor=actor,
+                request=http_request,
+            )
+        except RecordNotFound:
+            raise ValidationError(
+                _("%(label)s: the record is gone. Nothing was changed.") % {"label": label}
+            ) from None
+        except ValidationError as error:
+            raise ValidationError(
+                _(
+                    "%(label)s: the requested value is not valid now (%(error)s). "
+                    "Nothing was changed."
+                )
+                % {"label": label, "error": " ".join(error.messages)}
+            ) from None
+        for (change, _label), before in zip(group, befores, strict=True):
+            done[change.index] = {
+                "source": change.source,
+                "record": change.record,
+                "field": change.field,
+                "label": change.label,
+                "before": plain(before),
+                "after": plain(record.values.get(change.field)),
+            }
+    return [done[change.index] for change, _label in chosen]
 
 
 def correction_decide(
@@ -338,7 +352,7 @@ def correction_decide(
         locked = lock_for_decision(request, {Kind.CORRECTION})
         check_reason(kind=locked.kind, to=to, reason=reason, ground=ground)
         subject = locked.subject
-        applied, declined = [], []
+        approved, declined = [], []
         for change in changes:
             label = field_label(change.source, change.field, change.label)
             if change.index not in chosen:
@@ -351,9 +365,8 @@ def correction_decide(
                     }
                 )
                 continue
-            applied.append(
-                _apply(subject, change, label=label, actor=actor, http_request=http_request)
-            )
+            approved.append((change, label))
+        applied = _apply(subject, approved, actor=actor, http_request=http_request)
         outcome = {"kind": "correction", "changed": applied, "unchanged": declined}
         finish(
             locked,
@@ -423,7 +436,7 @@ def stated_correction_decide(
     with transaction.atomic():
         locked = lock_for_decision(request, {Kind.CORRECTION})
         check_reason(kind=locked.kind, to=to, reason=reason, ground=ground)
-        applied, declined = [], []
+        approved, declined = [], []
         for item in items:
             if item.index not in apply:
                 # No registry field: the person's words stand for the item and the value.
@@ -440,10 +453,8 @@ def stated_correction_decide(
                 service=names["service"],
                 name=names.get("record_name"),
             )
-            change = Change(item.index, source, record, field, label, None, value)
-            applied.append(
-                _apply(locked.subject, change, label=label, actor=actor, http_request=http_request)
-            )
+            approved.append((Change(item.index, source, record, field, label, None, value), label))
+        applied = _apply(locked.subject, approved, actor=actor, http_request=http_request)
         finish(
             locked,
             to=to,

@@ -320,8 +320,6 @@ class StopProvisionForm(StopForm):
 
 #: Items a customer may ask to correct in one request, besides the first.
 EXTRA_CORRECTIONS = 2
-
-
 #: The message for an item to correct without its correct value.
 CORRECT_VALUE_MISSING = _("Give the correct value.")
 #: APPI art. 34(1): an untrue item may be deleted rather than corrected.
@@ -408,6 +406,7 @@ class CorrectionForm(RequestForm):
         cleaned = super().clean()
         seen = set()
         self.changes = []
+        items = []
         for target_name, value_name, remove_name in self._pairs():
             target, value = cleaned.get(target_name), cleaned.get(value_name)
             remove = cleaned.get(remove_name)
@@ -434,13 +433,21 @@ class CorrectionForm(RequestForm):
                 self.add_error(target_name, _("This item is already in the request."))
                 continue
             seen.add(target)
+            items.append((target_name, value_name, remove_name, target, value))
+        for target_name, value_name, remove_name, target, value in items:
             source_key, record_id, field_name = target.split("|", 2)
+            # Items of one record are checked together (a period's start and end).
+            together = {
+                other.split("|", 2)[2]: other_value
+                for _t, _v, _r, other, other_value in items
+                if other != target and other.rsplit("|", 1)[0] == target.rsplit("|", 1)[0]
+            }
             try:
                 stored = registry.source(source_key).clean_correction(
-                    self.subject, record_id, field_name, value
+                    self.subject, record_id, field_name, value, together=together
                 )
             except ValidationError as error:
-                if remove:
+                if value == "" and cleaned.get(remove_name):
                     label = self.targets[target][0]
                     refused = _("%(label)s cannot be left empty: give the correct value.")
                     self.add_error(remove_name, refused % {"label": label})

@@ -74,11 +74,14 @@ class ConnectorSource(Source):
     def find_subjects(self, query: str) -> set:
         return set()  # the contract looks customers up by their identifiers, not by search
 
-    def correct(self, subject, record_id, field: str, value, *, actor) -> Record:
-        self.field(field)
+    def correct(self, subject, record_id, field: str, value, *, actor, together=None) -> Record:
+        values = {field: value, **(together or {})}
+        for name in values:
+            self.field(name)
         if not self.system.does(Operation.CORRECT):
             raise ValidationError(_("%(system)s takes no corrections.") % {"system": self.label})
-        self._call(Operation.CORRECT, subject, changes=[{"field": field, "value": value}])
+        changes = [{"field": name, "value": new} for name, new in values.items()]
+        self._call(Operation.CORRECT, subject, changes=changes)
         for record in self.stream(subject):
             if str(record.id) == str(record_id):
                 return record

@@ -493,3 +493,75 @@ def test_a_value_and_a_removal_of_the_same_item_are_refused(profile):
     assert "remove" in form.errors
     empty = CorrectionForm({"target": phone, "new_value": "", "details": "x"}, subject=profile.user)
     assert not empty.is_valid() and "new_value" in empty.errors
+
+
+@pytest.fixture
+def registration(profile):
+    """A contract from 2021-05-01 to 2023-03-31 whose both dates are wrong."""
+    from tests.factories import RegistrationFactory
+
+    return RegistrationFactory(
+        user=profile.user, started_on=dt.date(2021, 5, 1), ended_on=dt.date(2023, 3, 31)
+    )
+
+
+def _registration_dates(profile, registration, started, ended):
+    form = CorrectionForm(subject=profile.user)
+    start = next(t for t in form.targets if t.endswith(f"|{registration.pk}|started_on"))
+    end = next(t for t in form.targets if t.endswith(f"|{registration.pk}|ended_on"))
+    return CorrectionForm(
+        {
+            "target": start,
+            "new_value": started,
+            "target_2": end,
+            "new_value_2": ended,
+            "details": "The contract ran in 2024.",
+        },
+        subject=profile.user,
+    )
+
+
+def test_two_dates_of_one_record_are_checked_together(
+    profile, registration, officer, file_request
+):
+    """GDPR art. 16, APPI art. 34: the start moved past the old end was refused ("the
+    end cannot be before the start") although the end was corrected in the same request."""
+    form = _registration_dates(profile, registration, "2024-01-01", "2025-01-01")
+    assert form.is_valid(), form.errors
+    request = file_request(profile.user, kind=Kind.CORRECTION, scope=form.scope())
+    transition(request, to=Status.IN_REVIEW, actor=officer)
+    correction.correction_decide(request=request, approve=[0, 1], actor=officer)
+    registration.refresh_from_db()
+    assert (registration.started_on, registration.ended_on) == (
+        dt.date(2024, 1, 1),
+        dt.date(2025, 1, 1),
+    )
+    request.refresh_from_db()
+    assert request.status == Status.COMPLETED
+    changed = request.events.get(kind=EventKind.CORRECTION).details["changed"]
+    assert [(c["field"], c["before"], c["after"]) for c in changed] == [
+        ("started_on", "2021-05-01", "2024-01-01"),
+        ("ended_on", "2023-03-31", "2025-01-01"),
+    ]
+
+
+def test_dates_that_contradict_each_other_are_still_refused(profile, registration):
+    form = _registration_dates(profile, registration, "2025-01-01", "2024-01-01")
+    assert not form.is_valid()
+    registration.refresh_from_db()
+    assert registration.started_on == dt.date(2021, 5, 1)
+
+
+def test_approving_only_one_of_two_linked_dates_is_refused_and_writes_nothing(
+    profile, registration, officer, file_request
+):
+    form = _registration_dates(profile, registration, "2024-01-01", "2025-01-01")
+    assert form.is_valid(), form.errors
+    request = file_request(profile.user, kind=Kind.CORRECTION, scope=form.scope())
+    transition(request, to=Status.IN_REVIEW, actor=officer)
+    with pytest.raises(ValidationError):
+        correction.correction_decide(
+            request=request, approve=[0], actor=officer, reason="Only the start."
+        )
+    registration.refresh_from_db()
+    assert registration.started_on == dt.date(2021, 5, 1)

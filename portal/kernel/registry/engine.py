@@ -352,24 +352,28 @@ class Registry:
         value: Any,
         actor,
         request=None,
+        together: dict[str, Any] | None = None,
     ) -> Record:
-        """Correct one declared field of one of the subject's records.
+        """Correct one declared field of one of the subject's records, and with it
+        ``together``, other fields of the same record (checked and written at once).
 
-        ValidationError (with a message per field) when the value is refused;
-        nothing is written then. The audit event names the source and field,
-        never the old or new value.
+        ValidationError (with a message per field) when a value is refused;
+        nothing is written then. The audit event names the source and fields,
+        never the old or new values.
         """
         the_source = self.source(source)
+        extra = {"together": together} if together else {}
         with transaction.atomic():
-            record = the_source.correct(subject, record_id, field, value, actor=actor)
-            audit_log(
-                action="data.corrected",
-                actor=actor,
-                target=f"{source}:{record_id}",
-                subject=subject,
-                request=request,
-                details={"source": source, "field": field},
-            )
+            record = the_source.correct(subject, record_id, field, value, actor=actor, **extra)
+            for name in [field, *(together or {})]:
+                audit_log(
+                    action="data.corrected",
+                    actor=actor,
+                    target=f"{source}:{record_id}",
+                    subject=subject,
+                    request=request,
+                    details={"source": source, "field": name},
+                )
         return record
 
     def erase(self, subject, category: Category | str, *, actor, request=None) -> dict[str, int]:

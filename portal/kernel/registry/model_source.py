@@ -1,4 +1,4 @@
-"""A source backed by a Django model (:class:`ModelSource`), and its lookups.
+"""A source backed by a Django model (:class:`ModelSource`).
 
 Counting, paging, streaming, finding subjects by e-mail, phone, date or name,
 correcting and erasing, all in a fixed number of queries per call.
@@ -16,13 +16,9 @@ from django.core import checks
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
 from django.db import models, transaction
 from django.db.models import Count, F, Q, Subquery, Sum, Value
-from django.db.models.functions import Lower, Replace
 from django.utils.functional import Promise
 
-from portal.kernel import encryption
-from portal.kernel.dates import parse_date
 from portal.kernel.db import native_timestamps
-from portal.kernel.fields import derived_fields
 
 from .fields import (
     ANY,
@@ -33,12 +29,12 @@ from .fields import (
     ROWS_CHUNK_SIZE,
     STREAM_CHUNK_SIZE,
     Category,
-    Lookup,
     PersonalField,
     Record,
     RecordNotFound,
     _restrictions,
 )
+from .lookups import HASHED_LOOKUPS, hash_column, lookup_condition
 from .sources import Source, _only_category
 from .typed import typed_value
 from .versions import RowVersion
@@ -174,14 +170,14 @@ class ModelSource(Source):
                 continue
             if not model_field.concrete or model_field.many_to_many:
                 error(f"field {personal_field.name!r} is not a column of {self.model.__name__}.")
-            if personal_field.lookup in _HASHED_LOOKUPS and not _hash_column(
+            if personal_field.lookup in HASHED_LOOKUPS and not hash_column(
                 self.model, personal_field
             ):
                 error(
                     f"field {personal_field.name!r} is looked up by {personal_field.lookup.value} "
                     "but has no hash column.",
                     hint="Add a DerivedCharField with source=<field> and compute="
-                    f"portal.kernel.encryption.{_HASHED_LOOKUPS[personal_field.lookup].__name__}.",
+                    f"portal.kernel.encryption.{HASHED_LOOKUPS[personal_field.lookup].__name__}.",
                 )
             if personal_field.category not in Category.values:
                 error(f"field {personal_field.name!r} has an unknown category.")
@@ -323,7 +319,7 @@ class ModelSource(Source):
         condition = Q()
         aliases = {}
         for personal_field in self.fields:
-            match = _lookup_condition(self.model, personal_field, query)
+            match = lookup_condition(self.model, personal_field, query)
             if match is not None:
                 alias, expression, lookup, value = match
                 aliases[alias] = expression
@@ -341,52 +337,58 @@ class ModelSource(Source):
         except (self.model.DoesNotExist, ValueError, TypeError, ValidationError):
             raise RecordNotFound(f"{self.key}:{record_id}") from None
 
-    def correct(self, subject, record_id, field, value, *, actor) -> Record:
+    def correct(self, subject, record_id, field, value, *, actor, together=None) -> Record:
         with transaction.atomic():
             obj = self._get_for_update(subject, record_id)
-            model_field = self._corrected(obj, field, value)
-            if model_field is not None:
+            changed = self._corrected(obj, {field: value, **(together or {})})
+            if changed:
                 auto_now = [
                     f.name for f in self.model._meta.concrete_fields if getattr(f, "auto_now", 0)
                 ]
-                obj.save(update_fields=[model_field.name, *auto_now])
+                obj.save(update_fields=[*(f.name for f in changed), *auto_now])
             row = self._values(self.model._default_manager.filter(pk=obj.pk)).get()
         return self._record(row)
 
-    def clean_correction(self, subject, record_id, field, value):
+    def clean_correction(self, subject, record_id, field, value, *, together=None):
         try:
             obj = self.queryset(subject).get(pk=record_id)
         except (self.model.DoesNotExist, ValueError, TypeError, ValidationError):
             raise RecordNotFound(f"{self.key}:{record_id}") from None
-        model_field = self._corrected(obj, field, value)
-        return getattr(obj, (model_field or self.model._meta.get_field(field)).attname)
+        self._corrected(obj, {field: value, **(together or {})})
+        return getattr(obj, self.model._meta.get_field(field).attname)
 
-    def _corrected(self, obj, field, value):
-        """Set ``field`` of ``obj`` to ``value`` and validate the row as saving would.
+    def _corrected(self, obj, values: dict[str, Any]) -> list[models.Field]:
+        """Set the fields of ``obj`` to ``values`` and validate the row as saving would.
 
-        A choice may be given by its label in any of the site's languages. Returns
-        the model field, or None when the value is the one stored already.
+        Fields of one record corrected together are checked together: a start and an
+        end moved at once are compared with each other, not with the stored ones. A
+        choice may be given by its label in any of the site's languages. Returns the
+        model fields whose value changed.
         """
-        self.editable_field(field)
-        model_field = self.model._meta.get_field(field)
-        if value in ("", None) and model_field.null:
-            new_value = None
-        else:
-            try:
-                new_value = model_field.to_python(typed_value(model_field, value))
-            except ValidationError as exc:
-                raise ValidationError({field: exc.messages}, code="invalid") from None
-        if getattr(obj, model_field.attname) == new_value:
-            return None
-        setattr(obj, model_field.attname, new_value)
-        others = [f.name for f in self.model._meta.concrete_fields if f.name != model_field.name]
-        # Field validation covers only the corrected field: an old problem
+        changed = []
+        for field, value in values.items():
+            self.editable_field(field)
+            model_field = self.model._meta.get_field(field)
+            if value in ("", None) and model_field.null:
+                new_value = None
+            else:
+                try:
+                    new_value = model_field.to_python(typed_value(model_field, value))
+                except ValidationError as exc:
+                    raise ValidationError({field: exc.messages}, code="invalid") from None
+            if getattr(obj, model_field.attname) != new_value:
+                setattr(obj, model_field.attname, new_value)
+                changed.append(model_field)
+        if not changed:
+            return changed
+        others = [f.name for f in self.model._meta.concrete_fields if f not in changed]
+        # Field validation covers only the corrected fields: an old problem
         # elsewhere in the row must not block the correction. The model's
         # clean(), unique and check constraints run in full.
         obj.full_clean(exclude=others, validate_unique=False, validate_constraints=False)
         obj.validate_unique()
         obj.validate_constraints()
-        return model_field
+        return changed
 
     def erase(self, subject, category, *, actor, batch_size: int = ERASE_BATCH_SIZE) -> int:
         erased_fields = self.fields_in(category)
@@ -452,49 +454,3 @@ def _label(model) -> str | None:
     if model is None:
         return None
     return (model if isinstance(model, str) else model._meta.label).lower()
-
-
-def _compact(text: str) -> str:
-    return "".join(text.split())
-
-
-_HASHED_LOOKUPS = {Lookup.PHONE: encryption.phone_hash, Lookup.DATE: encryption.date_hash}
-
-
-def _hash_column(model, personal_field: PersonalField) -> str | None:
-    """The column holding the keyed hash a phone or date lookup compares."""
-    compute = _HASHED_LOOKUPS.get(personal_field.lookup)
-    for derived in derived_fields(model):
-        if derived.source == personal_field.name and derived.compute is compute:
-            return derived.name
-    return None
-
-
-def _lookup_condition(model, personal_field: PersonalField, query: str):
-    """(alias, expression, lookup, value) for one field and a search, or None."""
-    query = (query or "").strip()
-    alias = f"rp_find_{personal_field.name}"
-    if personal_field.lookup is Lookup.EMAIL and "@" in query:
-        return alias, Lower(personal_field.name), "exact", query.lower()
-    if personal_field.lookup is Lookup.PHONE:
-        digits = encryption.phone_digits(query)
-        if len(digits) >= 6 and not any(ch.isalpha() for ch in query):
-            return (
-                alias,
-                F(_hash_column(model, personal_field)),
-                "exact",
-                encryption.phone_hash(query),
-            )
-    if personal_field.lookup is Lookup.DATE:
-        day = parse_date(query)
-        if day is not None:
-            column = F(_hash_column(model, personal_field))
-            return alias, column, "exact", encryption.date_hash(day)
-    if personal_field.lookup is Lookup.NAME and "@" not in query:
-        compact = _compact(query)
-        if len(compact) >= 2 and not compact.isdigit():
-            expression = Replace(
-                Replace(F(personal_field.name), Value(" "), Value("")), Value("\u3000"), Value("")
-            )
-            return alias, expression, "icontains", compact
-    return None

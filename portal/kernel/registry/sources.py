@@ -194,24 +194,32 @@ class Source(abc.ABC):
     # -- writing ----------------------------------------------------------
 
     @abc.abstractmethod
-    def correct(self, subject, record_id: Any, field: str, value: Any, *, actor) -> Record:
+    def correct(
+        self, subject, record_id: Any, field: str, value: Any, *, actor, together=None
+    ) -> Record:
         """Set one editable field of one of the subject's records.
 
-        Validates the value the way the source's own forms would and raises
-        ValidationError with a message for the customer or staff when it is
-        refused; nothing is written then. RecordNotFound for a record that is
-        not the subject's. Returns the corrected record.
+        ``together``: other fields of the same record corrected at the same time
+        (``{field: value}``), written with it and checked with it (a start and an
+        end of one period). Validates the values the way the source's own forms
+        would and raises ValidationError with a message for the customer or staff
+        when one is refused; nothing is written then. RecordNotFound for a record
+        that is not the subject's. Returns the corrected record.
         """
 
-    def clean_correction(self, subject, record_id: Any, field: str, value: Any) -> Any:
-        """The value ``correct`` would store, checked now; writes nothing.
+    def clean_correction(
+        self, subject, record_id: Any, field: str, value: Any, *, together=None
+    ) -> Any:
+        """The value ``correct`` would store, checked now (with ``together``); writes
+        nothing.
 
         For a customer's correction request before it is filed: ValidationError
         with a message for the customer when ``correct`` would refuse the value
         today, RecordNotFound for a record that is not the subject's. A source
-        that can only tell by writing checks that the field may be corrected.
+        that can only tell by writing checks that the fields may be corrected.
         """
-        self.editable_field(field)
+        for name in [field, *(together or {})]:
+            self.editable_field(name)
         return value
 
     def editable_field(self, field: str) -> PersonalField:
