@@ -521,9 +521,7 @@ def _registration_dates(profile, registration, started, ended):
     )
 
 
-def test_two_dates_of_one_record_are_checked_together(
-    profile, registration, officer, file_request
-):
+def test_two_dates_of_one_record_are_checked_together(profile, registration, officer, file_request):
     """GDPR art. 16, APPI art. 34: the start moved past the old end was refused ("the
     end cannot be before the start") although the end was corrected in the same request."""
     form = _registration_dates(profile, registration, "2024-01-01", "2025-01-01")
