@@ -286,17 +286,18 @@ def _apply(subject, chosen: list[tuple[Change, str]], *, actor, http_request=Non
         records.setdefault((change.source, change.record), []).append((change, label))
     done = {}
     for group in records.values():
-        (first, _label), *rest = group
+        changes = [change for change, _label in group]
+        first = changes[0]
         label = ", ".join(str(item_label) for _change, item_label in group)
         try:
-            befores = [_current(subject, change) for change, _label in group]
+            before = registry.source(first.source).record(subject, first.record).values
             record = registry.correct(
                 subject,
                 source=first.source,
                 record_id=first.record,
                 field=first.field,
                 value=first.new_value,
-                together={change.field: change.new_value for change, _label in rest},
+                together={change.field: change.new_value for change in changes[1:]},
                 actor=actor,
                 request=http_request,
             )
@@ -312,13 +313,13 @@ def _apply(subject, chosen: list[tuple[Change, str]], *, actor, http_request=Non
                 )
                 % {"label": label, "error": " ".join(error.messages)}
             ) from None
-        for (change, _label), before in zip(group, befores, strict=True):
+        for change in changes:
             done[change.index] = {
                 "source": change.source,
                 "record": change.record,
                 "field": change.field,
                 "label": change.label,
-                "before": plain(before),
+                "before": plain(before.get(change.field)),
                 "after": plain(record.values.get(change.field)),
             }
     return [done[change.index] for change, _label in chosen]
