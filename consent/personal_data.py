@@ -6,7 +6,6 @@ marketing deliveries under "communications". This module also gives the
 registry the purposes of use (and their recipients) of every category.
 """
 
-import time
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -65,24 +64,24 @@ class ConsentEvidenceSource(EvidenceSource):
 
 # --- turning stored ids into names, without a query per record -----------------
 
-# Purposes, versions and recipients are few and rarely change; their names are
-# read once and kept for a minute, so a page of records costs no extra queries.
-_NAMES_TTL = 60.0
-_names_cache: dict[type, tuple[float, dict]] = {}
+# Purposes, versions, recipients and campaigns are few and rarely change: their
+# names in each language are read once and kept until one of them changes, so a
+# page of records costs no extra query and never shows a name since replaced.
+NAMES_GENERATION = "consent.names"
+generations.watch(NAMES_GENERATION, Purpose, PolicyVersion, Recipient, MarketingCampaign)
 
 
-def _objects_by_pk(model) -> dict:
-    loaded_at, objects = _names_cache.get(model, (0.0, {}))
-    if time.monotonic() - loaded_at > _NAMES_TTL:
-        objects = {obj.pk: obj for obj in model._default_manager.all()}
-        _names_cache[model] = (time.monotonic(), objects)
-    return objects
+def _names_by_pk(model) -> dict:
+    return generations.cached(
+        NAMES_GENERATION,
+        f"consent-names:{model._meta.label_lower}:{get_language() or ''}",
+        lambda: {obj.pk: str(obj) for obj in model._default_manager.all()},
+    )
 
 
 def _name_of(model):
     def display(pk):
-        obj = _objects_by_pk(model).get(pk)
-        return str(obj) if obj is not None else pk
+        return _names_by_pk(model).get(pk, pk)
 
     return display
 
@@ -264,13 +263,14 @@ registry.set_purposes_provider(category_purposes)
 
 # The texts above are cached (portal.kernel.subject_view) until a purpose, a
 # recipient, their links or a policy version changes, or another version comes
-# into force.
+# into force; a rendered view also until a name its records show changes.
 TEXTS_GENERATION = "consent.texts"
 generations.watch(TEXTS_GENERATION, Purpose, Recipient, Recipient.purposes.through, PolicyVersion)
 
 
-def texts_version() -> tuple[str, int | None]:
-    """The generation of the purposes and recipients, and the policy version in force.
+def texts_version() -> tuple[str, str, int | None]:
+    """The generations of the purposes and recipients and of the names records show,
+    and the policy version in force.
 
     The versions' effective times are cached under the generation, so this
     costs no query while nothing changed.
@@ -284,7 +284,7 @@ def texts_version() -> tuple[str, int | None]:
     )
     now = timezone.now()
     in_force = next((pk for effective_at, pk in times if effective_at <= now), None)
-    return generations.token(TEXTS_GENERATION), in_force
+    return generations.token(TEXTS_GENERATION), generations.token(NAMES_GENERATION), in_force
 
 
 registry.add_texts_version(texts_version)

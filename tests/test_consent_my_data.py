@@ -80,3 +80,15 @@ def test_erasure_through_the_registry_removes_append_only_evidence(consented, ad
     )
     with pytest.raises(PermissionError):
         ConsentRecord.objects.filter(subject=consented).delete()
+
+
+def test_a_renamed_recipient_shows_under_its_new_name_at_once(stepped_up_client, consented):
+    """The records name their recipient as it is called now (APPI art. 33(1): the
+    disclosure names who received the data), not as it was called a minute ago."""
+    assert "やまと配送株式会社" in stepped_up_client.get("/my-data/").content.decode()
+    delivery = ProvisionRecord.objects.get(subject=consented).recipient
+    delivery.name_ja = "やまと運輸株式会社"
+    delivery.save()
+    html = stepped_up_client.get("/my-data/").content.decode()
+    assert "やまと運輸株式会社" in html
+    assert "やまと配送株式会社" not in html
