@@ -226,8 +226,8 @@ def request_assign(*, requests, assignee, actor, http_request=None) -> int:
             if assignee is not None and staff_role(assignee) not in WORKING_ROLES:
                 raise ValidationError(
                     _(
-                        "%(who)s does not work on requests (auditors only read). "
-                        "Nothing was assigned."
+                        "Nothing was assigned: %(who)s does not work on requests "
+                        "(auditors only read)."
                     )
                     % {"who": assignee.email}
                 )
@@ -235,8 +235,8 @@ def request_assign(*, requests, assignee, actor, http_request=None) -> int:
             if visible is not None and not visible.filter(pk=locked.pk).exists():
                 raise ValidationError(
                     _(
-                        "%(who)s cannot open %(reference)s: it concerns none of their "
-                        "services. Nothing was assigned."
+                        "Nothing was assigned: %(who)s cannot open %(reference)s, "
+                        "which concerns none of their services."
                     )
                     % {"who": assignee.email, "reference": locked.reference}
                 )

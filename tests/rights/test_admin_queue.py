@@ -262,6 +262,9 @@ def test_a_request_is_not_assigned_to_a_handler_who_cannot_open_it(
     )
     shown = [str(m) for m in response.context["messages"]]
     assert any(f"cannot open {foreign.reference}" in m for m in shown), shown
+    # The address as it is written: the admin's message list capitalises a
+    # message's first letter, so a message must not begin with one.
+    assert f"{handler.email} cannot open" in response.content.decode()
     assert not RightsRequest.objects.filter(assignee=handler).exists()
     assert not RequestEvent.objects.filter(kind="assignment").exists()
 
