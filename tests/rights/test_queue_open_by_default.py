@@ -91,3 +91,18 @@ def test_the_default_queue_reads_the_open_requests_index(officer_client, custome
     plan = cl.queryset[: cl.list_per_page].explain()
     assert "rights_queue_open_due_id" in plan, plan
     assert "Sort" not in plan.split("rights_queue_open_due_id")[0], plan
+
+
+def test_show_all_beside_the_count_shows_every_request(officer_client, open_and_closed):
+    """The "(Show all)" beside a search's count led to the default view, the open
+    requests only: a closed request found by the search was gone again."""
+    import re
+
+    opened, closed = open_and_closed
+    officer_client.cookies["django_language"] = "en"
+    page = officer_client.get(CHANGELIST + f"?q={closed.reference}").content.decode()
+    links = re.findall(r'<a href="(\?[^"]*)">Show all</a>', page)
+    assert len(links) == 1, page
+    assert sorted(_shown(officer_client, links[0].replace("&amp;", "&"))) == sorted(
+        [opened.pk, closed.pk]
+    )
