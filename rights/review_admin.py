@@ -109,7 +109,7 @@ class StopDecisionForm(forms.Form):
         super().__init__(*args, **kwargs)
         for target in targets:
             self.fields[f"decision:{target.key}"] = forms.ChoiceField(
-                choices=list(stop_decisions.DECISIONS.items())
+                label=target.label, choices=list(stop_decisions.DECISIONS.items())
             )
 
     def decisions(self) -> dict[str, str]:

@@ -59,6 +59,10 @@ class Target:
 
     @property
     def label(self) -> str:
+        if self.purpose is not None:
+            return self.purpose.title
+        if self.recipient is not None:
+            return self.recipient.name
         return target_label(self.key)
 
 

@@ -194,6 +194,20 @@ def test_admin_decides_a_stop_and_the_customer_sees_it_on_the_consent_page(
     assert stop_marketing.reference in consent_page
 
 
+def test_a_stop_decision_left_out_is_named_by_its_purpose(officer_client, stop_marketing):
+    """A decision missing from the post is named as the page names it, by the
+    purpose's title, not by the form's key ("Decision:purpose:marketing")."""
+    officer_client.cookies["django_language"] = "en"
+    response = officer_client.post(
+        f"/admin/rights/rightsrequest/{stop_marketing.pk}/stop/", {"confirm": "1"}, follow=True
+    )
+    shown = " ".join(str(m) for m in response.context["messages"])
+    assert "purpose:marketing" not in shown.lower()
+    assert purpose("marketing").title_en in shown, shown
+    stop_marketing.refresh_from_db()
+    assert stop_marketing.status == Status.IN_REVIEW
+
+
 def test_the_now_column_reads_not_in_use_after_the_customer_withdrew_consent(
     stop_marketing, customer
 ):
