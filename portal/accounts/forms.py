@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from consent.forms import SignupConsentMixin
 from portal.kernel import outbox
 from portal.kernel.codes import OneTimeCodeField
-from portal.kernel.dates import TypedDateField
+from portal.kernel.dates import TypedDateField, date_of_birth_input
 from portal.kernel.models import CustomerTOTPDevice, Profile
 from portal.kernel.tasks import send_password_reset_email_to
 from portal.kernel.throttle import LoginThrottleMixin
@@ -171,7 +171,7 @@ class ProfileForm(forms.ModelForm):
             "occupation",
             "industry",
         ]
-        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {"date_of_birth": date_of_birth_input()}
         field_classes = {"date_of_birth": TypedDateField}
         error_messages = {"full_name": {"required": FULL_NAME_MISSING}}
 

@@ -43,6 +43,14 @@ class TypedDateField(forms.DateField):
         return super().to_python(value)
 
 
+def date_of_birth_input() -> forms.DateInput:
+    """A date of birth is typed, not picked: a date picker sends nothing for a date
+    typed in part or an impossible one, which read as "no date of birth", and a
+    picker scrolled back decades is slower than typing. The server reads what was
+    written (:class:`TypedDateField`) and says what is wrong with it."""
+    return forms.DateInput(format="%Y-%m-%d", attrs={"autocomplete": "bday"})
+
+
 #: The earliest date of birth taken as real.
 EARLIEST_BIRTH = dt.date(1900, 1, 1)
 

@@ -9,7 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 from consent.selectors import active_purposes, active_recipients
 from portal.kernel.codes import OneTimeCodeField
-from portal.kernel.dates import AGE_OF_MAJORITY, TypedDateField, age_on, validate_date_of_birth
+from portal.kernel.dates import (
+    AGE_OF_MAJORITY,
+    TypedDateField,
+    age_on,
+    date_of_birth_input,
+    validate_date_of_birth,
+)
 from portal.kernel.registry import Category
 from portal.kernel.typed_email import TypedEmailField
 
@@ -48,7 +54,7 @@ def _date_of_birth_field(label):
     return TypedDateField(
         label=label,
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=date_of_birth_input(),
         validators=[validate_date_of_birth],
         help_text=_("Format: YYYY-MM-DD."),
     )
