@@ -3,8 +3,11 @@
 import re
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
 from django.db import IntegrityError, transaction
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from portal.kernel.models import AuditEvent, CustomerEmailDevice, User
 from tests.conftest import last_code
@@ -245,3 +248,27 @@ def test_signing_up_again_once_confirmed_still_says_the_account_exists(
     (sent,) = mail.outbox
     assert "/accounts/verify/" not in sent.body
     assert "/accounts/login/" in sent.body
+
+
+@pytest.mark.parametrize("page", ["reset", "change"])
+def test_password_rules_are_told_under_the_new_password_not_its_repetition(
+    client, customer, page, request
+):
+    """A password that breaks a rule is marked on the field that holds it; the
+    repetition field only says whether the two match."""
+    if page == "reset":
+        link = (
+            f"/accounts/password/reset/{urlsafe_base64_encode(force_bytes(customer.pk))}/"
+            f"{default_token_generator.make_token(customer)}/"
+        )
+        url, data = client.get(link).url, {}
+    else:
+        client = request.getfixturevalue("stepped_up_client")
+        url, data = "/account/password/", {"old_password": PASSWORD}
+    weak = "12345678901"
+    response = client.post(url, {**data, "new_password1": weak, "new_password2": weak})
+    form = response.context["form"]
+    assert form.errors.get("new_password1"), form.errors
+    assert "new_password2" not in form.errors, form.errors
+    response = client.post(url, {**data, "new_password1": weak, "new_password2": weak + "0"})
+    assert list(response.context["form"].errors) == ["new_password2"]

@@ -205,7 +205,19 @@ class PortalPasswordResetForm(PasswordResetForm):
         outbox.enqueue(send_password_reset_email_to, self.cleaned_data["email"])
 
 
-class PortalPasswordChangeForm(PasswordChangeForm):
+class RulesOnTheNewPasswordMixin:
+    """Django checks the password rules on the repetition field ("new_password2"), so
+    "too common" showed under the field that repeats the password. The rules are
+    told under the new password itself; the repetition only says whether it matches
+    (when it does not, Django has already said so and the rules wait)."""
+
+    def validate_password_for_user(self, user, password_field_name="new_password2", **kwargs):
+        if password_field_name == "new_password2" and "new_password2" in self.cleaned_data:
+            password_field_name = "new_password1"
+        super().validate_password_for_user(user, password_field_name, **kwargs)
+
+
+class PortalPasswordChangeForm(RulesOnTheNewPasswordMixin, PasswordChangeForm):
     """Django's password change form, saying which password is missing."""
 
     def __init__(self, *args, **kwargs):
@@ -220,7 +232,7 @@ class PortalPasswordChangeForm(PasswordChangeForm):
         )
 
 
-class PortalSetPasswordForm(SetPasswordForm):
+class PortalSetPasswordForm(RulesOnTheNewPasswordMixin, SetPasswordForm):
     """Django's form for a new password after a reset link, saying which is missing."""
 
     def __init__(self, *args, **kwargs):
