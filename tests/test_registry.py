@@ -205,7 +205,7 @@ def test_a_bad_date_is_refused_with_a_message_and_nothing_is_saved(twins):
             value="1988-02-30",
         )
     assert "date_of_birth" in caught.value.message_dict
-    assert "invalid date" in caught.value.message_dict["date_of_birth"][0]
+    assert "Enter the date as year-month-day" in caught.value.message_dict["date_of_birth"][0]
     profile.refresh_from_db()
     assert profile.date_of_birth == datetime.date(1988, 4, 12)
     assert not AuditEvent.objects.filter(action="data.corrected").exists()

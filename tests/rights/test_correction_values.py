@@ -96,6 +96,37 @@ def test_a_date_of_birth_that_cannot_be_real_is_refused(profile, value, message)
 
 
 @pytest.mark.parametrize(
+    ("language", "typed", "message"),
+    [
+        ("ja", "昭和63年4月12日", "日付は年-月-日の形で入力してください（例：1988-04-12）。"),
+        ("en", "not a date", "Enter the date as year-month-day, e.g. 1988-04-12."),
+        ("en", "1988-02-30", "Enter the date as year-month-day, e.g. 1988-04-12."),
+    ],
+)
+def test_a_date_that_cannot_be_read_is_told_as_the_other_forms_tell_it(
+    profile, language, typed, message
+):
+    """Not Django's "“not a date” value has an invalid date format. It must be in
+    YYYY-MM-DD format.", which the account page and the form without an account
+    never say."""
+    assert _filed(profile, "date_of_birth", typed, language=language).errors["new_value"] == [
+        message
+    ]
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("ja", "150文字以内で入力してください（入力は151文字です）。"),
+        ("en", "Write at most 150 characters (this has 151)."),
+    ],
+)
+def test_a_value_too_long_for_the_item_says_its_limit_in_words(profile, language, message):
+    form = _filed(profile, "full_name", "山" * 151, language=language)
+    assert form.errors["new_value"] == [message]
+
+
+@pytest.mark.parametrize(
     "typed", ["１９８８-０４-１２", "１９８８／４／１２", "1988年4月12日", "19880412"]
 )
 def test_a_correct_date_of_birth_typed_in_full_width_or_as_year_month_day_is_read(profile, typed):

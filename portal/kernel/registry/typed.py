@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from portal.kernel.dates import parse_date
+from portal.kernel.dates import TypedDateField, parse_date
 
 
 def typed_value(model_field, value):
@@ -20,14 +20,19 @@ def typed_value(model_field, value):
 
 def typed_date(model_field, value):
     """For a date field, ``value`` as people type a date (full-width digits from a
-    Japanese input method, 1988/4/12, 1988年4月12日) read as the date; anything else
-    is given back for the field to check."""
+    Japanese input method, 1988/4/12, 1988年4月12日) read as the date, and
+    ValidationError in the forms' words (:class:`TypedDateField`) for text that is
+    no date; any other value is given back for the field to check."""
     if (
         isinstance(value, str)
+        and value.strip()
         and isinstance(model_field, models.DateField)
         and not isinstance(model_field, models.DateTimeField)
     ):
-        return parse_date(value) or value
+        day = parse_date(value)
+        if day is None:
+            raise ValidationError(TypedDateField.default_error_messages["invalid"], code="invalid")
+        return day
     return value
 
 
