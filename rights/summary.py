@@ -116,7 +116,10 @@ def _what(kind, *, categories, scope, delivery_method, changes, services) -> lis
     lines: list[str] = []
     if kind == Kind.DISCLOSURE:
         if not categories and services:
-            lines.append(_("A copy of every kind of data we hold about you in these services."))
+            lines.append(
+                _("A copy of every kind of data we hold about you in %(list)s.")
+                % {"list": _join(services)}
+            )
         elif not categories:
             lines.append(_("A copy of everything we hold about you: every kind of data."))
         else:
@@ -268,6 +271,7 @@ def request_summary(
     account, closes = _account(kind, scope)
     due_at = due_at or deadlines.base_deadline(regime, timezone.now(), kind=kind, tz=time_zone)
     by_post = kind in DELIVERED_KINDS and delivery_method == DeliveryMethod.PAPER
+    service_labels = [s.display_name for s in by_name(services)]
     return Summary(
         kind=kind,
         kind_label=str(Kind(kind).label),
@@ -277,11 +281,9 @@ def request_summary(
             scope=scope,
             delivery_method=delivery_method,
             changes=scope.get("changes") or [],
-            services=bool(services),
+            services=service_labels,
         ),
-        services=_services_text(
-            kind, service_labels=[s.display_name for s in by_name(services)], scope=scope
-        ),
+        services=_services_text(kind, service_labels=service_labels, scope=scope),
         account=account,
         account_closes=closes,
         kept=_kept(kind, categories=categories, scope=scope),

@@ -184,8 +184,13 @@ def test_a_disclosure_of_some_services_does_not_promise_everything(customer):
     )
     with translation.override("en"):
         summary = summary_of(request)
-    assert summary.what[0] == "A copy of every kind of data we hold about you in these services."
+    # The services are named where the copy is described, not left as "these services"
+    # with the list under another heading.
+    assert summary.what[0] == "A copy of every kind of data we hold about you in Mobile."
     assert summary.services == "Only these services: Mobile."
+    with translation.override("ja"):
+        summary = summary_of(request)
+    assert summary.what[0] == "モバイルで当社が保有するお客様のすべての種類のデータの写し。"
 
 
 def test_the_review_page_labels_what_the_customer_wrote_as_theirs(stepped_up_client):
