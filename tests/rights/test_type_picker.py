@@ -28,3 +28,18 @@ def test_the_picker_lists_every_kind_with_its_line_timeline_and_fee(stepped_up_c
     assert page.count('class="card kind-card"') == len(Kind.values)
     assert page.count("if you file today.") == len(Kind.values)
     assert "Delete your data, or close your account." in page
+
+
+@pytest.mark.parametrize(
+    ("language", "free"),
+    [
+        ("en", "Corrections, stopping use or provision to third parties, and deletion"),
+        ("ja", "訂正、利用停止、第三者提供の停止、削除のご請求は無料です。"),
+    ],
+)
+def test_the_picker_names_every_free_kind_among_the_free_ones(stepped_up_client, language, free):
+    """Only a disclosure or a notice of purposes may carry a fee (APPI art. 38(1)):
+    stopping provision to third parties is free, as its own card says, but the lead
+    above the cards left it out."""
+    stepped_up_client.cookies["django_language"] = language
+    assert free in stepped_up_client.get("/requests/new/").content.decode()
