@@ -55,6 +55,38 @@ def notify(
     outbox.enqueue(SEND_NOTIFICATION_TASK, notification.pk)
 
 
+#: Notices that tell the person the request's status (not the receipt, an extension or
+#: a message): one mailed makes an earlier status change old news.
+STATUS_NOTICES = frozenset(
+    {
+        STATUS_CHANGED,
+        "verification_needed",
+        "information_needed",
+        "fee_due",
+        "completed",
+        "partially_completed",
+        "rejected",
+        "expired",
+    }
+)
+
+
+def superseded(notification: RequestNotification) -> bool:
+    """Whether a status-change notice is old news: a later notice of the request's
+    status has already been mailed. Mailed now it would arrive after it, as "in
+    progress, we will answer by ..." after the final notice of a deletion that went
+    into progress and finished in the same action. Its e-mail is not sent."""
+    return (
+        notification.kind == STATUS_CHANGED
+        and RequestNotification.objects.filter(
+            request_id=notification.request_id,
+            pk__gt=notification.pk,
+            kind__in=sorted(STATUS_NOTICES),
+            emailed_at__isnull=False,
+        ).exists()
+    )
+
+
 def status_change_notified(to: str, actor) -> bool:
     """Whether a change to ``to`` without a notice of its own is e-mailed: when staff or
     the system made it, and a withdrawal whoever made it. The customer's own answer,

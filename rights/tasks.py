@@ -28,7 +28,7 @@ from .disclosure import services as disclosure_services
 from .fees import payments_expire_unpaid
 from .models import RequestNotification, RightsRequest
 from .notice_text import follow_url, render_notice
-from .notifications import recipients_of, request_url
+from .notifications import recipients_of, request_url, superseded
 from .requesters.agents import agent_link_expires_at, confirmation_token
 from .requesters.models import EmailConfirmation, RequestIdentity, VerificationStatus
 from .requesters.public_form import confirmation_code
@@ -44,6 +44,10 @@ FINAL_NOTICES = ("completed", "partially_completed")
 
 @shared_task(base=ResumableOutboxTask, **MAIL_RETRY)
 def send_request_notification(notification_id: int) -> None:
+    """Mail a notice, after any earlier notice of the request being mailed at the same
+    time; a status-change notice that a later notice overtook (``notifications.superseded``)
+    is dropped, so the person never reads an older status after a newer one, whatever
+    order the worker takes the tasks in."""
     with transaction.atomic():
         notification = (
             # Only the notification row: PostgreSQL refuses FOR UPDATE on the
@@ -55,6 +59,23 @@ def send_request_notification(notification_id: int) -> None:
         )
         if notification is None:
             return
+        if superseded(notification):
+            # A later notice went first (the tasks ran out of order): this one is old news.
+            notification.context = {**notification.context, "superseded": True}
+            notification.save(update_fields=["context"])
+            logger.info("notice %s not e-mailed: a later one went first", notification.pk)
+            return
+        # An earlier notice of the request being mailed right now goes first: wait for
+        # its lock. (One not started yet finds this one mailed, and is dropped.)
+        list(
+            RequestNotification.objects.select_for_update()
+            .filter(
+                request_id=notification.request_id,
+                pk__lt=notification.pk,
+                emailed_at__isnull=True,
+            )
+            .values_list("pk", flat=True)
+        )
         recipients = recipients_of(notification.request, notification.kind)
         if not recipients:
             return
