@@ -28,6 +28,7 @@ from .disclosure.selectors import PostalAddress, paper_address, profile_address
 from .models import FeeSchedule
 from .retention.models import RetentionRule
 from .retention.scope import is_account_source
+from .retention.statement import kept_lines
 from .retention.texts import retention_sentence
 
 #: Kinds whose effect cannot be undone once carried out: the review page warns.
@@ -43,6 +44,9 @@ class Summary:
     account: str
     account_closes: bool = False
     kept: list[str] = field(default_factory=list)
+    #: A filed deletion: what its erasure kept (a rule's period, a legal hold) and what
+    #: of that was erased since, as it stands now (``retention.statement.kept_lines``).
+    held: list[str] = field(default_factory=list)
     fee: str = ""
     due_at: dt.datetime | None = None
     #: The last day to answer in the requester's time zone: what the person reads.
@@ -311,6 +315,8 @@ def summary_of(request) -> Summary:
         due_at=request.due_at,
         time_zone=request.zone,
     )
+    if request.kind == Kind.DELETION:
+        summary.held = kept_lines(request)
     if not request.is_open:
         summary.by_post = False
     elif summary.by_post:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 from django.conf import settings
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, ngettext
 
 from portal.kernel.registry import Category, Source, registry
@@ -20,7 +21,8 @@ def _date(day: dt.date) -> str:
     return formats.date_format(day, "DATE_FORMAT")
 
 
-def _kept_line(source: Source, category: str, steps: list[Step]) -> str:
+def _what(source: Source, category: str, steps: list[Step]) -> str:
+    """The kind of data and its source, with the number of records the steps name."""
     count = sum(len(step.record_ids) for step in steps)
     what = gettext("%(category)s (%(source)s)") % {
         "category": Category(category).label,
@@ -31,6 +33,11 @@ def _kept_line(source: Source, category: str, steps: list[Step]) -> str:
             "what": what,
             "count": count,
         }
+    return what
+
+
+def _kept_line(source: Source, category: str, steps: list[Step]) -> str:
+    what = _what(source, category, steps)
     hold = next((s.legal_hold for s in steps if s.legal_hold is not None), None)
     if hold is not None:
         ends = [s.not_before for s in steps]
@@ -147,6 +154,41 @@ def _closed_account_line(steps: list[Step]) -> str:
         "Your account is closed. Its e-mail address and language setting are kept "
         "under a legal hold (%(basis)s) until %(date)s; we will erase them then."
     ) % {"basis": basis, "date": _date(max(ends) - dt.timedelta(days=1))}
+
+
+def kept_lines(request) -> list[str]:
+    """What the deletion ``request`` kept under a retention rule or a legal hold, as it
+    stands now, in the active language: each part still kept, as the statement put it,
+    and each part erased since, with the day (in the request's time zone).
+
+    The statement in the final notice is the text of its day; the request's page reads
+    these lines so it never says data is kept after it was erased (APPI art. 35(7),
+    GDPR art. 17(1) and (3)).
+    """
+    steps = request.deferred_erasures.filter(
+        reason__in=(Step.Reason.RETENTION, Step.Reason.HOLD),
+        status__in=(Step.Status.PENDING, Step.Status.DONE),
+    ).select_related("rule", "legal_hold")
+    groups: dict[tuple[str, str, bool], list[Step]] = {}
+    for step in steps.order_by("pk"):
+        done = step.status == Step.Status.DONE
+        groups.setdefault((step.source, step.category, done), []).append(step)
+    zone = zoneinfo.ZoneInfo(request.zone)
+    lines = []
+    for (source_key, category, done), group in groups.items():
+        source = registry.source(source_key)
+        if not done:
+            lines.append(_kept_line(source, category, group))
+            continue
+        days = [timezone.localdate(s.done_at, zone) for s in group if s.done_at]
+        lines.append(
+            gettext("%(what)s: kept for a time, as we told you; erased on %(date)s.")
+            % {"what": _what(source, category, group), "date": _date(max(days))}
+            if days
+            else gettext("%(what)s: kept for a time, as we told you; now erased.")
+            % {"what": _what(source, category, group)}
+        )
+    return lines
 
 
 def _join(items: list[str]) -> str:

@@ -5,6 +5,7 @@ plain language, so the page never contradicts itself)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -13,6 +14,8 @@ import time_machine
 from rights.models import DeferredErasure
 from rights.retention import jobs
 from rights.retention.holds.services import hold_release
+from tests.conftest import step_up
+from tests.formats_support import shown_date
 
 from .retention_support import (
     IN_COURT,
@@ -25,6 +28,9 @@ from .retention_support import (
 
 pytestmark = pytest.mark.django_db
 
+NO_LAW = "No law requires us to keep any of this data"
+NO_LAW_JA = "裁判所や行政機関の命令がない限り、このデータの保存を義務付ける法律はありません"
+HELD = "kept under a legal hold (GDPR art. 17(3)(e); litigation) until the hold ends"
 RELEASED_ON = at(2026, 8, 3)
 
 
@@ -43,10 +49,53 @@ def kept_under_hold(officer, django_capture_on_commit_callbacks):
     return request, hold
 
 
+def _summary(client, request) -> str:
+    page = client.get(f"/requests/{request.pk}/").content.decode()
+    return re.search(
+        r'<section class="card" aria-labelledby="summary-title">.*?</section>', page, re.S
+    )[0]
+
+
 def _release_and_run(hold, officer):
     with time_machine.travel(RELEASED_ON, tick=False):
         hold_release(hold=hold, actor=officer, reason="Judgment final; no appeal")
         jobs.run_deferred()
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_the_summary_says_the_hold_keeps_the_data_not_that_no_law_does(
+    kept_under_hold, client, django_capture_on_commit_callbacks, language
+):
+    request, _hold = kept_under_hold
+    step_up(client, request.subject, django_capture_on_commit_callbacks, language=language)
+    summary = _summary(client, request)
+    assert NO_LAW not in summary and NO_LAW_JA not in summary
+    assert "GDPR art. 17(3)(e); litigation" in summary
+    if language == "en":
+        assert HELD in summary and "4 records" in summary
+
+
+def test_once_the_hold_is_released_and_the_data_erased_the_page_says_so_with_the_day(
+    kept_under_hold, officer, client, django_capture_on_commit_callbacks
+):
+    request, hold = kept_under_hold
+    _release_and_run(hold, officer)
+    step_up(client, request.subject, django_capture_on_commit_callbacks, language="en")
+    summary = _summary(client, request)
+    assert HELD not in summary and NO_LAW not in summary
+    erased_on = shown_date(dt.date(2026, 8, 3), "en")
+    assert f"4 records: kept for a time, as we told you; erased on {erased_on}." in summary
+
+
+def test_the_erased_line_reads_in_japanese(
+    kept_under_hold, officer, client, django_capture_on_commit_callbacks
+):
+    request, hold = kept_under_hold
+    _release_and_run(hold, officer)
+    step_up(client, request.subject, django_capture_on_commit_callbacks, language="ja")
+    summary = _summary(client, request)
+    assert f"{shown_date(dt.date(2026, 8, 3), 'ja')}に消去しました" in summary
+    assert "kept for a time" not in summary
 
 
 def test_the_admin_list_shows_the_day_a_deferred_erasure_was_erased(
