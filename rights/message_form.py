@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .uploads import check_upload
+from .uploads import check_upload, upload_hint
 
 
 class MessageForm(forms.Form):
@@ -19,7 +19,7 @@ class MessageForm(forms.Form):
     attachment = forms.FileField(
         label=_("Attachment (optional)"),
         required=False,
-        help_text=_("PDF, JPEG, PNG or HEIC."),
+        help_text=upload_hint(),
     )
 
     def clean_attachment(self):

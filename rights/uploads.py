@@ -29,6 +29,8 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.http import FileResponse
 from django.template.defaultfilters import filesizeformat
+from django.utils.functional import lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .disclosure import crypto
@@ -48,6 +50,23 @@ _WINDOWS_RESERVED |= {f"{port}{n}" for port in ("COM", "LPT") for n in "12345678
 # Characters no file name needs: path separators and what Windows refuses.
 _UNSAFE_CHARACTERS = re.compile(r'[/\\:*?"<>|]')
 _LONGEST_EXTENSION = 10
+
+
+def _upload_hint() -> str:
+    return _("PDF, JPEG, PNG or HEIC, at most %(limit)s.") % {
+        "limit": filesizeformat(settings.RIGHTS_UPLOAD_MAX_BYTES)
+    }
+
+
+def _with_upload_hint(text) -> str:
+    separator = "" if (get_language() or "").startswith("ja") else " "
+    return f"{text}{separator}{_upload_hint()}"
+
+
+#: The help text of a file field: the types :func:`check_upload` takes and its limit;
+#: :func:`with_upload_hint` puts it after a help text of the field's own.
+upload_hint = lazy(_upload_hint, str)
+with_upload_hint = lazy(_with_upload_hint, str)
 
 
 def check_upload(uploaded) -> str:

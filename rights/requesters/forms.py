@@ -20,7 +20,7 @@ from portal.kernel.registry import Category
 from portal.kernel.typed_email import TypedEmailField
 
 from ..choices import DeliveryMethod, Kind
-from ..uploads import check_upload
+from ..uploads import check_upload, with_upload_hint
 from .filing import Person, Requester, Upload
 from .form_parts import PostalAddressMixin, StatedCorrectionMixin
 from .models import AUTHORITY_KINDS, Capacity, DocumentKind
@@ -238,9 +238,11 @@ class PublicRequestForm(
     )
     requester_document = forms.FileField(
         label=_("Your identity document"),
-        help_text=_(
-            "A photo or scan of a driving licence, passport, residence card or health "
-            "insurance card (hide the insurer and insured numbers). PDF, JPEG, PNG or HEIC."
+        help_text=with_upload_hint(
+            _(
+                "A photo or scan of a driving licence, passport, residence card or health "
+                "insurance card (hide the insurer and insured numbers)."
+            )
         ),
         error_messages={"required": _("Send a photo or scan of your identity document.")},
     )

@@ -122,6 +122,23 @@ def test_a_disguised_file_is_refused(stepped_up_client, customer, file_request):
     assert not RequestMessage.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("language", "hint"),
+    [
+        ("en", "PDF, JPEG, PNG or HEIC, at most 2.0\xa0MB."),
+        ("ja", "PDF、JPEG、PNG、HEIC形式のファイル（2.0\xa0MB まで）を添付できます。"),
+    ],
+)
+def test_the_attachment_hint_gives_the_size_limit_before_a_file_is_sent(
+    stepped_up_client, customer, file_request, settings, language, hint
+):
+    """The limit was told only after a file over it was refused."""
+    settings.RIGHTS_UPLOAD_MAX_BYTES = 2 * 1024 * 1024
+    request = file_request(customer)
+    stepped_up_client.cookies["django_language"] = language
+    assert hint in stepped_up_client.get(f"/requests/{request.pk}/").content.decode()
+
+
 def test_withdraw_while_not_in_progress(stepped_up_client, customer, file_request):
     request = file_request(customer)
     response = stepped_up_client.post(f"/requests/{request.pk}/withdraw/")
