@@ -171,6 +171,11 @@ class DeadlineFilter(admin.SimpleListFilter):
 
 
 class ServiceFilter(admin.SimpleListFilter):
+    """The requests concerning one service: those naming it, and those naming no
+    service (all of the customer's) from customers registered with it, now or when
+    the request was filed, as a handler of that service sees them
+    (:meth:`RightsRequestQuerySet.concerning_services`)."""
+
     title = _("service")
     parameter_name = "service"
 
@@ -182,7 +187,7 @@ class ServiceFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(services__pk=_pk(self.value()))
+            return queryset.concerning_services(Service.objects.filter(pk=_pk(self.value())))
         return queryset
 
 
