@@ -66,7 +66,7 @@ class RejectionGround(models.TextChoices):
     BUSINESS = "business", _("Serious hindrance to the proper conduct of business (APPI 33(2)(ii))")
     OTHER_LAW = "other_law", _("Would violate another law (APPI 33(2)(iii))")
     ACCURATE = "accurate", _("The data is accurate: no correction is due (APPI 34(1), GDPR 16)")
-    NO_GROUND = "no_ground", _("No legal ground to stop use or provision (APPI 35)")
+    NO_GROUND = "no_ground", _("No legal ground to stop use, erase or stop provision (APPI 35)")
     UNFOUNDED = "unfounded", _("Manifestly unfounded or excessive (GDPR 12(5), CCPA)")
     RETENTION = "retention", _("The data must be kept by law or for legal claims (GDPR 17(3))")
     OTHER = "other", _("Other (explained in the reason)")

@@ -10,6 +10,7 @@ so a correction's ground on a refused disclosure would tell them a wrong law.
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from portal.kernel.models import Profile
 from rights import correction, stop_decisions, workflow
@@ -113,3 +114,25 @@ def test_the_working_page_offers_only_the_grounds_of_the_kind(
     values = [value for value, _label in page.context["grounds"]]
     assert RejectionGround.HARM in values and RejectionGround.IDENTITY in values
     assert RejectionGround.ACCURATE not in values and RejectionGround.RETENTION not in values
+
+
+@pytest.mark.parametrize(
+    ("language", "erasure"), [("ja", "消去"), ("en", "erase")], ids=["ja", "en"]
+)
+def test_a_deletion_is_refused_under_appi_art_35_in_words_of_erasure(
+    officer_client, customer, officer, file_request, language, erasure
+):
+    """APPI art. 35(1)-(2), (5)-(6): the right to stop use covers erasure (利用停止等:
+    利用の停止又は消去). A deletion refused because none of its conditions is met
+    names erasure, not only the stop of use or provision the person did not ask for."""
+    request = in_review(
+        file_request, customer, officer, kind=Kind.DELETION, scope={"everything": True}
+    )
+    officer_client.cookies["django_language"] = language
+    response = officer_client.get(BASE.format(request.pk) + "change/")
+    with translation.override(language):
+        (label,) = [
+            str(text) for value, text in response.context["grounds"] if value == "no_ground"
+        ]
+    assert erasure in label and ("第35条" if language == "ja" else "APPI 35") in label
+    assert label in response.content.decode().replace("&#x27;", "'")
