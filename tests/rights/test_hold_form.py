@@ -7,6 +7,7 @@ import datetime as dt
 import re
 
 import pytest
+import time_machine
 
 from portal.kernel.models import AuditEvent
 from portal.records.models import Invoice
@@ -177,3 +178,19 @@ def test_a_placed_holds_page_says_what_each_of_its_fields_is(
     helps_shown = re.findall(r'<div class="help"[^>]*>\s*<div>(.*?)</div>', page, re.S)
     for help_text in helps:
         assert any(help_text in shown for shown in helps_shown), (help_text, helps_shown)
+
+
+@pytest.mark.parametrize("today", ["2026-12-05", "2026-11-01"])
+def test_a_hold_ending_before_it_starts_is_refused_on_its_end_date(officer_client, today):
+    """The end date before the start date is the mistake to name, whether or not that
+    end date has passed already; nothing is placed."""
+    customer = customer_with_records()
+    data = {**_form_data(customer, []), "starts_on": "2026-12-06", "ends_on": "2026-12-01"}
+    officer_client.cookies["django_language"] = "en"
+    with time_machine.travel(dt.datetime.fromisoformat(f"{today}T12:00:00+09:00"), tick=False):
+        response = officer_client.post(ADD, data)
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.errors["ends_on"] == ["The last day cannot be before the first day."]
+    assert "ended already" not in response.content.decode()
+    assert not LegalHold.objects.exists()

@@ -93,8 +93,12 @@ def hold_place(
 
 
 def check_new_hold(hold: LegalHold) -> None:
-    """ValidationError for a hold that would keep nothing: one that has ended already,
-    or one that another hold not released keeps the same data for as long."""
+    """ValidationError for a hold whose last day is before its first, or that would
+    keep nothing: one that has ended already, or one that another hold not released
+    keeps the same data for as long."""
+    if hold.ends_on is not None and hold.starts_on and hold.ends_on < hold.starts_on:
+        # Also a database constraint; named here on the end date, before "ended already".
+        raise ValidationError({"ends_on": _("The last day cannot be before the first day.")})
     if hold.ends_on is not None and hold.ends_on < timezone.localdate():
         raise ValidationError(
             {"ends_on": _("This hold would have ended already: it would keep nothing.")}
