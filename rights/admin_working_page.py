@@ -19,9 +19,16 @@ User = get_user_model()
 
 
 class TransitionForm(forms.Form):
-    to = forms.ChoiceField(choices=Status.choices)
-    reason = forms.CharField(required=False, max_length=4000, widget=forms.Textarea)
-    ground = forms.ChoiceField(required=False, choices=[("", "—"), *RejectionGround.choices])
+    to = forms.ChoiceField(label=_("Next step"), choices=Status.choices)
+    reason = forms.CharField(
+        label=_("Reason told to the person"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea,
+    )
+    ground = forms.ChoiceField(
+        label=_("Legal ground"), required=False, choices=[("", "—"), *RejectionGround.choices]
+    )
 
 
 class ExtendForm(forms.Form):

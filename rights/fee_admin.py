@@ -79,7 +79,9 @@ class ReasonForm(forms.Form):
 
 class UnfoundedForm(forms.Form):
     unfounded = forms.TypedChoiceField(
-        choices=[("1", _("Mark")), ("0", _("Clear"))], coerce=lambda value: value == "1"
+        label=_("Manifestly unfounded or excessive"),
+        choices=[("1", _("Mark")), ("0", _("Clear"))],
+        coerce=lambda value: value == "1",
     )
     reason = forms.CharField(label=_("Reason told to the person"), max_length=4000)
 

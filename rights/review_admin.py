@@ -24,13 +24,21 @@ from .review_decisions import DECIDABLE
 from .transition_rules import decision_recorded
 
 _GROUNDS = [("", "—"), *RejectionGround.choices]
+#: The labels name the fields in the messages of a refused post, in the reader's language.
+_DECISION = _("Decision")
+_REASON = _("Reason told to the person")
+_GROUND = _("Legal ground")
 
 
 class CorrectionDecisionForm(forms.Form):
-    approve = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
-    decision = forms.ChoiceField(choices=[("apply", "apply"), ("reject", "reject")])
-    reason = forms.CharField(required=False, max_length=4000)
-    ground = forms.ChoiceField(required=False, choices=_GROUNDS)
+    approve = forms.TypedMultipleChoiceField(
+        label=_("Changes to apply"), coerce=int, required=False, choices=()
+    )
+    decision = forms.ChoiceField(
+        label=_DECISION, choices=[("apply", "apply"), ("reject", "reject")]
+    )
+    reason = forms.CharField(label=_REASON, required=False, max_length=4000)
+    ground = forms.ChoiceField(label=_GROUND, required=False, choices=_GROUNDS)
 
     def __init__(self, *args, changes, **kwargs):
         super().__init__(*args, **kwargs)
@@ -58,9 +66,11 @@ class StatedCorrectionDecisionForm(forms.Form):
     """The decision on a correction asked in the person's words: for each item, the
     registry item it is (or none: not changed) and the value to write there."""
 
-    decision = forms.ChoiceField(choices=[("apply", "apply"), ("reject", "reject")])
-    reason = forms.CharField(required=False, max_length=4000)
-    ground = forms.ChoiceField(required=False, choices=_GROUNDS)
+    decision = forms.ChoiceField(
+        label=_DECISION, choices=[("apply", "apply"), ("reject", "reject")]
+    )
+    reason = forms.CharField(label=_REASON, required=False, max_length=4000)
+    ground = forms.ChoiceField(label=_GROUND, required=False, choices=_GROUNDS)
 
     def __init__(self, *args, items, targets, **kwargs):
         super().__init__(*args, **kwargs)
@@ -101,9 +111,11 @@ class StatedCorrectionDecisionForm(forms.Form):
 
 
 class StopDecisionForm(forms.Form):
-    measure = forms.CharField(required=False, max_length=4000)
-    reason = forms.CharField(required=False, max_length=4000)
-    ground = forms.ChoiceField(required=False, choices=_GROUNDS)
+    measure = forms.CharField(
+        label=_("Alternative measure (APPI 35)"), required=False, max_length=4000
+    )
+    reason = forms.CharField(label=_REASON, required=False, max_length=4000)
+    ground = forms.ChoiceField(label=_GROUND, required=False, choices=_GROUNDS)
 
     def __init__(self, *args, targets, **kwargs):
         super().__init__(*args, **kwargs)
