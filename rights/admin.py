@@ -34,10 +34,12 @@ from .admin_queue import (
 from .admin_working_page import (
     AssignForm,
     ExtendForm,
+    NoticeLanguageMixin,
     RegimeForm,
     StaffMessageForm,
     TransitionForm,
     held_back,
+    notice_languages,
     scope_summary,
     timeline,
 )
@@ -67,6 +69,7 @@ class RightsRequestAdmin(
     DisclosureAdminMixin,
     RequestFeeAdminMixin,
     QueueColumnsMixin,
+    NoticeLanguageMixin,
     admin.ModelAdmin,
 ):
     class Media:
@@ -128,6 +131,7 @@ class RightsRequestAdmin(
         "status",
         "subject",
         "requester",
+        "notice_language",
         "service_names",
         "categories",
         "scope_display",
@@ -145,7 +149,7 @@ class RightsRequestAdmin(
     ]
     fieldsets = [
         (None, {"fields": ["reference", "kind", "status", "regime", "channel"]}),
-        (_("Who"), {"fields": ["subject", "requester", "assignee"]}),
+        (_("Who"), {"fields": ["subject", "requester", "notice_language", "assignee"]}),
         (
             _("What"),
             {
@@ -475,6 +479,7 @@ class RightsRequestAdmin(
             "assign_form": AssignForm(initial={"assignee": obj.assignee_id}),
             "message_form": StaffMessageForm(),
             "time_left": time_left(obj),
+            "notice_languages": notice_languages(obj) if obj is not None else "",
         }
         return super().change_view(request, object_id, form_url, extra_context)
 

@@ -1,11 +1,16 @@
 """What a request's working page in the admin shows besides the fields (the scope in
-words, the timeline, the moves the rules hold back) and the small forms it posts
-(status, deadline extension, regime, assignee, message)."""
+words, the timeline, the moves the rules hold back, the language the person is
+written to in) and the small forms it posts (status, deadline extension, regime,
+assignee, message)."""
 
 from __future__ import annotations
 
 from django import forms
+from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.utils import translation
+from django.utils.html import format_html_join
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.roles import working_staff
@@ -14,6 +19,7 @@ from . import correction, stop_decisions
 from .choices import Kind, Regime, RejectionGround, Status
 from .models import RightsRequest
 from .notice_text import event_line, event_outcome
+from .notifications import recipients_of
 
 User = get_user_model()
 
@@ -51,6 +57,41 @@ class AssignForm(forms.Form):
 
 class StaffMessageForm(forms.Form):
     body = forms.CharField(label=_("Message to the person"), max_length=4000, widget=forms.Textarea)
+
+
+def _language_name(code: str) -> str:
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
+
+
+def written_to(obj: RightsRequest) -> list[tuple[str, str]]:
+    """(language, address) of everyone told how the request ends, in the language
+    their notices are written in (``notifications.recipients_of``): a reason or a
+    message staff write goes into those notices as written."""
+    return [(_language_name(r.language), r.email) for r in recipients_of(obj, "rejected")]
+
+
+def notice_languages(obj: RightsRequest) -> str:
+    """The languages of :func:`written_to`, each once: "Japanese", "Japanese or English"."""
+    names = list(dict.fromkeys(language for language, _email in written_to(obj)))
+    if len(names) < 2:
+        return names[0] if names else ""
+    separator = "、" if (translation.get_language() or "").startswith("ja") else ", "
+    return _("%(first)s or %(last)s") % {"first": separator.join(names[:-1]), "last": names[-1]}
+
+
+class NoticeLanguageMixin:
+    """The working page's "written to in" field, beside who the request is from."""
+
+    @admin.display(description=_("Written to in"))
+    def notice_language(self, obj):
+        lines = [
+            (_("%(language)s: %(email)s") % {"language": language, "email": email},)
+            for language, email in (written_to(obj) if obj is not None else [])
+        ]
+        return format_html_join("", "<div>{}</div>", lines) if lines else "—"
 
 
 def held_back(refused: list[tuple[str, str]]) -> list[tuple[str, str]]:

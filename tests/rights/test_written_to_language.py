@@ -1,0 +1,108 @@
+"""The working page says which language the person is written to in (the language
+their notices go out in), and beside each box whose text is sent as written, that
+it is sent in that language: a reason written in English went verbatim into a
+Japanese e-mail."""
+
+import html
+import re
+
+import pytest
+from django.core import mail
+
+from rights.choices import Kind, Status
+from tests.factories import ProfileFactory
+from tests.rights.fee_support import in_review
+
+pytestmark = pytest.mark.django_db
+
+BASE = "/admin/rights/rightsrequest/{}/"
+
+
+def _page(client, request, language) -> str:
+    client.cookies["django_language"] = language
+    response = client.get(BASE.format(request.pk) + "change/")
+    assert response.status_code == 200
+    return html.unescape(response.content.decode())
+
+
+def _notes(page: str) -> dict[str, str]:
+    """The id of each box's note and its text."""
+    return dict(re.findall(r'<p class="help rr-written-as" id="([^"]+)">([^<]+)</p>', page))
+
+
+@pytest.mark.parametrize(
+    ("page_language", "field", "line", "note"),
+    [
+        (
+            "ja",
+            "連絡に使う言語",
+            "英語：{email}",
+            "入力したとおりに英語の通知でご本人に送られます。英語で記入してください。",
+        ),
+        (
+            "en",
+            "Written to in",
+            "English: {email}",
+            "Sent to the person as written, in a notice in English: write it in English.",
+        ),
+    ],
+)
+def test_the_working_page_names_the_language_the_person_is_written_to_in(
+    officer_client, officer, file_request, page_language, field, line, note
+):
+    person = ProfileFactory(user__language="en").user
+    request = in_review(file_request, person, officer)
+    page = _page(officer_client, request, page_language)
+    who = page[page.index(field) :]
+    assert line.format(email=person.email) in who[: who.index("</fieldset>")]
+    assert _notes(page) == {"rr-reason-written-as": note, "id_body-written-as": note}
+    assert 'aria-describedby="rr-reason-written-as"' in page
+
+
+def test_a_japanese_reader_is_written_to_in_japanese_and_told_so(
+    officer_client, officer, customer, file_request
+):
+    request = in_review(file_request, customer, officer)
+    page = _page(officer_client, request, "en")
+    assert f"Japanese: {customer.email}" in page
+    assert set(_notes(page).values()) == {
+        "Sent to the person as written, in a notice in Japanese: write it in Japanese."
+    }
+
+
+def test_the_note_stands_beside_a_decisions_reason_too(officer_client, officer, file_request):
+    person = ProfileFactory(user__language="en").user
+    person.profile.phone = "03-1111-2222"
+    person.profile.save()
+    change = {
+        "source": "portal.profile",
+        "record": str(person.profile.pk),
+        "field": "phone",
+        "label": "Profile — phone",
+        "current_value": "03-1111-2222",
+        "new_value": "090-3333-4444",
+    }
+    request = in_review(
+        file_request, person, officer, kind=Kind.CORRECTION, scope={"changes": [change]}
+    )
+    notes = _notes(_page(officer_client, request, "en"))
+    assert "English" in notes["rr-correction-reason-written-as"]
+
+
+def test_the_notice_goes_out_in_the_language_the_page_named(
+    officer_client, officer, file_request, django_capture_on_commit_callbacks
+):
+    person = ProfileFactory(user__language="en").user
+    request = in_review(file_request, person, officer)
+    assert "English: " in _page(officer_client, request, "ja").replace("英語：", "English: ")
+    reason = "Please send a copy of your membership card."
+    with django_capture_on_commit_callbacks(execute=True):
+        officer_client.post(
+            BASE.format(request.pk) + "transition/",
+            {"to": Status.AWAITING_CUSTOMER, "reason": reason, "confirm": "1"},
+        )
+    request.refresh_from_db()
+    assert request.status == Status.AWAITING_CUSTOMER
+    (notice,) = [m for m in mail.outbox if person.email in m.to]
+    assert reason in notice.body
+    assert not re.search(r"[\u3040-\u30ff]", notice.subject), notice.subject
