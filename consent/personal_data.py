@@ -21,6 +21,7 @@ from portal.kernel.registry import (
     PersonalField,
     registry,
 )
+from portal.kernel.wording import listed
 
 from . import selectors
 from .models import (
@@ -248,15 +249,11 @@ def category_purposes(category, service=None) -> list[str]:
         if names:
             texts.append(
                 gettext("%(purpose)s (may go to: %(recipients)s)")
-                % {"purpose": purpose.title, "recipients": _list_separator().join(names)}
+                % {"purpose": purpose.title, "recipients": listed(names)}
             )
         else:
             texts.append(purpose.title)
     return texts
-
-
-def _list_separator() -> str:
-    return "、" if (get_language() or "ja").startswith("ja") else ", "
 
 
 registry.set_purposes_provider(category_purposes)

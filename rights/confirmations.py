@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.kernel.admin_confirm import Confirmation, Line
+from portal.kernel.wording import listed
 
 from . import correction, stop_decisions, workflow
 from .choices import Kind, PaymentStatus, RejectionGround, Status
@@ -128,7 +129,7 @@ def _decision(
             "Systems outside this database are asked to act too: %(names)s. The request "
             "stays in progress until they have all answered; then it is closed as follows."
         )
-        before = [*before, Line(text % {"names": ", ".join(outside)})]
+        before = [*before, Line(text % {"names": listed(outside)})]
     return closing(obj, to=to, reason=reason, ground=ground, before=before)
 
 
@@ -217,7 +218,8 @@ def stop_confirmation(
         stop_decisions.DECLINE: _("Declined, not stopped: %(label)s."),
     }
     before = [
-        Line(texts[decisions[target.key]] % {"label": target.label})
+        # "Co., Ltd." ends the sentence with its own period.
+        Line(texts[decisions[target.key]] % {"label": str(target.label).rstrip(".")})
         for target in stop_decisions.requested_targets(obj)
     ]
     if stop_decisions.ALTERNATIVE in decisions.values():

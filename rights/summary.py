@@ -13,12 +13,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consent.models import Purpose, Recipient
 from portal.kernel.models.services import by_name
 from portal.kernel.registry import Category, registry
+from portal.kernel.wording import listed
 
 from . import deadlines
 from .choices import CHARGEABLE_KINDS, DeliveryMethod, FeeBasis, Kind, Regime
@@ -62,8 +63,7 @@ class Summary:
 def _join(items) -> str:
     """Names as a list in the active language; a final period (Co., Ltd.) is left to
     the sentence the list ends."""
-    separator = "、" if (translation.get_language() or "").startswith("ja") else ", "
-    return separator.join(str(item) for item in items).rstrip(".")
+    return listed(items).rstrip(".")
 
 
 def _categories_text(categories: list[str]) -> str:

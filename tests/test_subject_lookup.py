@@ -1,5 +1,7 @@
 """Staff subject lookup in the admin: search, the audited data view, service scoping."""
 
+import datetime
+
 import pytest
 from django.contrib.auth.models import Group
 
@@ -69,13 +71,20 @@ def test_officer_finds_a_subject_by_email_phone_or_name_and_the_search_is_audite
 
 @pytest.mark.parametrize(
     ("language", "names"),
-    [("ja", "シネマプラス, スマイルモバイル"), ("en", "Cinema Plus, Smile Mobile")],
+    [
+        ("ja", "シネマプラス（終了）、スマイルモバイル"),
+        ("en", "Cinema Plus (ended), Smile Mobile"),
+    ],
 )
 def test_the_lookup_names_a_customers_services_by_name_as_my_data_does(
     client, subject, language, names
 ):
     """By name in the reader's language (Cinema Plus before Smile Mobile), not by code
-    (mobile before video)."""
+    (mobile before video), as a list of that language: 「シネマプラス（終了）、…」, not
+    「シネマプラス (終了), …」."""
+    subject.service_registrations.filter(service__code="video").update(
+        ended_on=datetime.date(2026, 3, 31)
+    )
     client, _officer = staff_logged_in(client, PRIVACY_OFFICER)
     client.cookies["django_language"] = language
     page = client.get("/admin/portal/user/subjects/", {"q": "kenichi@example.com"})

@@ -16,6 +16,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from portal.kernel.wording import listed
+
 from .models import Operation, SystemTask
 
 State = SystemTask.State
@@ -131,7 +133,7 @@ def customer_summary(request) -> CustomerSummary | None:
             % {"count": impossible}
         )
     if partners:
-        lines.append(_("Partners we told: %(names)s.") % {"names": ", ".join(partners)})
+        lines.append(_("Partners we told: %(names)s.") % {"names": listed(partners).rstrip(".")})
     return CustomerSummary(lines=lines, partners=partners)
 
 

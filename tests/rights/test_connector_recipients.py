@@ -12,12 +12,13 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from consent.models import ProvisionRecord, Recipient
 from rights.choices import Status
 from rights.connectors import notices
 from rights.connectors.models import SystemTask
+from rights.connectors.summary import customer_summary
 
 from .connector_support import recipient_with_email_system
 from .retention_support import approve, customer_with_records, file_deletion
@@ -87,6 +88,10 @@ def test_a_deletion_tells_both_recipients_and_completes_once_both_confirmed(
     notice = request.notifications.order_by("pk").last().context["reason"]
     assert "we told 2 partners" in notice
     assert "Partners we told: Sakura Payments, Yamato Delivery." in notice
+    # In Japanese the list is 「A、B」, not 「A, B」.
+    with translation.override("ja"):
+        lines = customer_summary(request).lines
+    assert any("Sakura Payments、Yamato Delivery。" in line for line in lines), lines
 
 
 def test_a_forged_link_is_not_found(client, officer, customer_with_two_recipients):

@@ -1,0 +1,27 @@
+"""Lists and sentences joined the way the active language writes them: 「A、B」 and
+sentences without a space between them in Japanese, "A, B" and "One. Two." in English."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.utils.translation import get_language
+
+
+def _japanese() -> bool:
+    return (get_language() or "ja").startswith("ja")
+
+
+def listed(items: Iterable) -> str:
+    """Names one after the other, as a list in the active language."""
+    return ("、" if _japanese() else ", ").join(str(item) for item in items)
+
+
+def sentence(text) -> str:
+    """``text`` ended as a sentence: 「。」 in Japanese, "." otherwise."""
+    return f"{text}{'。' if _japanese() else '.'}"
+
+
+def sentences(parts: Iterable) -> str:
+    """Sentences one after the other: no space between them in Japanese."""
+    return ("" if _japanese() else " ").join(str(part) for part in parts)
