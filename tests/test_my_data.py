@@ -272,3 +272,18 @@ def test_the_census_has_a_version_of_the_data_only_where_rows_have_versions(cust
     assert census.counts == registry.service_counts(customer)
     assert census.counts["portal.usagerecord"] == {"video": 3}
     assert (census.version is not None) == (connection.vendor == "postgresql")
+
+
+def test_a_tables_caption_names_its_records_and_their_kind_once_each(
+    stepped_up_client, customer, service
+):
+    """A screen reader read 「利用履歴 — 利用履歴」 where the records and their kind of
+    data are called the same; where they differ it reads both."""
+    RegistrationFactory(user=customer, service=service)
+    _usage(customer, service, 2, detail="視聴")
+    stepped_up_client.cookies["django_language"] = "ja"
+    html = stepped_up_client.get("/my-data/").content.decode()
+    captions = re.findall(r'<caption id="[^"]+" class="visually-hidden">([^<]+)</caption>', html)
+    assert "利用履歴" in captions, captions
+    assert all(" — " not in c or c.split(" — ")[0] != c.split(" — ")[1] for c in captions)
+    assert any(" — " in c for c in captions), captions

@@ -25,7 +25,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.audit import audit_log
-from portal.kernel.registry import Category, ModelSource, registry
+from portal.kernel.registry import ModelSource, registry
 from rights.choices import Kind, Status
 from rights.models import RightsRequest
 from rights.workflow import transition
@@ -33,6 +33,7 @@ from rights.workflow import transition
 from .models import DeferredErasure
 from .planning import plan_steps
 from .scope import erase_categories, is_account_source, requested_scope
+from .texts import data_label
 
 Step = DeferredErasure
 
@@ -76,10 +77,7 @@ class PlanChanged(Exception):
 
 def _line(step: Step) -> PlanLine:
     source = registry.source(step.source)
-    data = gettext("%(category)s (%(source)s)") % {
-        "category": Category(step.category).label,
-        "source": source.label,
-    }
+    data = data_label(step.category, source.label)
     count = getattr(step, "planned_count", None)
     if step.record_ids:
         count = len(step.record_ids)

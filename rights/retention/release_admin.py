@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from portal.kernel.admin_confirm import Confirmation, Line
-from portal.kernel.registry import Category, RecordNotFound, registry
+from portal.kernel.registry import RecordNotFound, registry
+from portal.kernel.wording import sentence, sentences
 
+from . import texts
 from .holds import selectors as H
 from .models import DeferredErasure, LegalHold
 from .steps import step_outlook
@@ -32,7 +34,7 @@ def data_label(source_key: str, category: str) -> str:
         source = registry.source(source_key).label
     except RecordNotFound:
         source = source_key
-    return _("%(category)s (%(source)s)") % {"category": Category(category).label, "source": source}
+    return texts.data_label(category, source)
 
 
 @dataclass
@@ -73,7 +75,9 @@ def release_outlook(hold: LegalHold, *, today: dt.date | None = None) -> Release
             _add(erased, (data, count is None), count, step.subject_id)
         for part in stays:
             _add(kept, (data, part.count is None, part.until, part.by), part.count, step.subject_id)
-    outlook.erased = [_records(data, whole, *row) + "." for (data, whole), row in erased.items()]
+    outlook.erased = [
+        sentence(_records(data, whole, *row)) for (data, whole), row in erased.items()
+    ]
     for (data, whole, until, by), row in kept.items():
         line = _kept_line(_records(data, whole, *row), until, by)
         (outlook.kept_by_holds if isinstance(by, LegalHold) else outlook.kept_by_rules).append(line)
@@ -161,11 +165,6 @@ def release_confirmation(hold: LegalHold, *, reason: str) -> Confirmation:
     )
 
 
-def _sentences(parts: list[str]) -> str:
-    """Sentences one after the other: no space between them in Japanese."""
-    return ("" if (get_language() or "ja").startswith("ja") else " ").join(parts)
-
-
 def released_message(hold: LegalHold) -> str:
     """The message after ``hold`` was released: what the next run erases, what stays."""
     outlook = release_outlook(hold)
@@ -173,20 +172,19 @@ def released_message(hold: LegalHold) -> str:
     if outlook.erased:
         parts.append(
             _("What is erased by the next run of deferred erasures: %(items)s")
-            % {"items": _sentences(outlook.erased)}
+            % {"items": sentences(outlook.erased)}
         )
     if outlook.kept_by_rules:
         parts.append(
             _("Kept until their retention period ends: %(items)s")
-            % {"items": _sentences(outlook.kept_by_rules)}
+            % {"items": sentences(outlook.kept_by_rules)}
         )
     if outlook.kept_by_holds:
         parts.append(
-            _("Kept by another legal hold: %(items)s")
-            % {"items": _sentences(outlook.kept_by_holds)}
+            _("Kept by another legal hold: %(items)s") % {"items": sentences(outlook.kept_by_holds)}
         )
     if outlook.empty and not outlook.more:
         parts.append(_("No erasure waited for it."))
     if outlook.more:
         parts.append(outlook.more)
-    return _sentences(parts)
+    return sentences(parts)

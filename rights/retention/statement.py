@@ -13,6 +13,7 @@ from portal.kernel.registry import Category, Source, registry
 
 from .models import DeferredErasure
 from .scope import erase_categories, is_account_source, requested_scope
+from .texts import data_label
 
 Step = DeferredErasure
 
@@ -24,10 +25,7 @@ def _date(day: dt.date) -> str:
 def _what(source: Source, category: str, steps: list[Step]) -> str:
     """The kind of data and its source, with the number of records the steps name."""
     count = sum(len(step.record_ids) for step in steps)
-    what = gettext("%(category)s (%(source)s)") % {
-        "category": Category(category).label,
-        "source": source.label,
-    }
+    what = data_label(category, source.label)
     if count:
         what = ngettext("%(what)s, %(count)d record", "%(what)s, %(count)d records", count) % {
             "what": what,

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from django.utils.translation import get_language, gettext, ngettext, npgettext
+from django.utils.translation import gettext, ngettext, npgettext
+
+from portal.kernel.registry import Category
+from portal.kernel.wording import sentences
 
 from .models import RetentionRule, RetentionTrigger
 
 
-def _joined(parts: list[str]) -> str:
-    return ("" if (get_language() or "ja").startswith("ja") else " ").join(parts)
+def data_label(category: str, source_label) -> str:
+    """A kind of data and the records it is in, "Contract (Service registrations)";
+    named once where both are called the same (「利用履歴」, not 「利用履歴（利用履歴）」)."""
+    category_label = str(Category(category).label)
+    if str(source_label) == category_label:
+        return category_label
+    return gettext("%(category)s (%(source)s)") % {
+        "category": category_label,
+        "source": source_label,
+    }
 
 
 def period_text(rule: RetentionRule, *, years: int | None = None) -> str:
@@ -24,7 +35,7 @@ def period_text(rule: RetentionRule, *, years: int | None = None) -> str:
         parts.append(
             ngettext("%(n)d day", "%(n)d days", rule.period_days) % {"n": rule.period_days}
         )
-    return _joined(parts)
+    return sentences(parts)
 
 
 def when_text(rule: RetentionRule) -> str:

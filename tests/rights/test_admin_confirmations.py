@@ -338,6 +338,25 @@ def test_releasing_a_hold_shows_the_erasures_it_deferred_and_releases_nothing_ye
     assert hold.released_at is not None and hold.release_reason == "Judgment final; no appeal"
 
 
+def test_the_release_page_in_japanese_names_the_data_once_and_ends_its_lines_so(
+    officer_client, officer, django_capture_on_commit_callbacks
+):
+    """「利用履歴（利用履歴）の記録4件（お客様1名）.」 named the data twice, its kind and
+    its records being called the same, and ended on an ASCII period."""
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer = customer_with_records(usage=4)
+        hold = litigation_hold(officer, customer, categories=["usage"])
+        request = file_deletion(customer, categories=["usage"])
+        with django_capture_on_commit_callbacks(execute=True):
+            approve(request, officer)
+    officer_client.cookies["django_language"] = "ja"
+    page = officer_client.post(
+        f"/admin/rights/legalhold/{hold.pk}/release/", {"reason": "判決が確定した"}
+    ).content.decode()
+    assert "利用履歴の記録4件（お客様1名）。" in page
+    assert "利用履歴（利用履歴）" not in page
+
+
 def test_a_hold_with_nothing_waiting_says_so(officer_client, officer, customer):
     hold = LegalHold.objects.create(
         subject=customer, reason="Audit", legal_basis="Order of the tax office", placed_by=officer
@@ -369,7 +388,7 @@ def test_releasing_a_hold_over_data_a_retention_period_keeps_says_it_stays_until
 
     page = officer_client.post(url, {"reason": "Settled"}).content.decode()
     assert "The next run of deferred erasures erases:" in page
-    assert "3 records of Usage history (Usage history), for 1 customer." in page
+    assert "3 records of Usage history, for 1 customer." in page
     assert "Kept until their retention period ends:" in page
     assert kept_invoice in page
     assert "unless another hold or a legal retention period" not in page
