@@ -176,12 +176,17 @@ class RequestDecisionAdminMixin:
         return context
 
     def _decided(self, request, obj):
-        self.message_user(
-            request,
-            _("Decided: %(status)s. The person is told what changed.")
-            % {"status": obj.get_status_display()},
-            messages.SUCCESS,
-        )
+        obj.refresh_from_db(fields=["status"])
+        if obj.is_open:
+            # It waits for systems outside this database (the confirmation said so).
+            text = _(
+                "Decided. The person is told once the systems outside this database have answered."
+            )
+        else:
+            text = _("Decided: %(status)s. The person is told the decision.") % {
+                "status": obj.get_status_display()
+            }
+        self.message_user(request, text, messages.SUCCESS)
 
     def _decide(self, request, obj, form, decide, confirmation):
         """Validate the decision form; unless the POST is confirmed, show what

@@ -208,6 +208,26 @@ def test_a_stop_decision_left_out_is_named_by_its_purpose(officer_client, stop_m
     assert stop_marketing.status == Status.IN_REVIEW
 
 
+def test_the_message_after_a_declined_stop_does_not_say_something_changed(
+    officer_client, stop_marketing
+):
+    """APPI art. 35(7): the person is told the decision, here that nothing was stopped;
+    the message said "The person is told what changed"."""
+    officer_client.cookies["django_language"] = "en"
+    response = officer_client.post(
+        f"/admin/rights/rightsrequest/{stop_marketing.pk}/stop/",
+        {
+            "decision:purpose:marketing": "decline",
+            "reason": "You can withdraw marketing consent yourself on the consent page.",
+            "ground": RejectionGround.NO_GROUND,
+            "confirm": "1",
+        },
+        follow=True,
+    )
+    shown = [str(m) for m in response.context["messages"]]
+    assert "Decided: Rejected. The person is told the decision." in shown, shown
+
+
 def test_the_now_column_reads_not_in_use_after_the_customer_withdrew_consent(
     stop_marketing, customer
 ):
@@ -242,3 +262,24 @@ def test_the_stop_option_is_not_the_table_header_in_japanese():
     with translation.override("ja"):
         assert str(stop_decisions.DECISIONS[stop_decisions.STOP]) == "停止する"
         assert translation.gettext("Stop") == "停止の種類"
+
+
+def test_a_recipients_name_ending_in_a_period_ends_its_line_once(customer, officer, file_request):
+    """「Declined, not stopped: Sample Group Sales Co., Ltd..」 ended on two periods."""
+    from rights.confirmations import stop_confirmation
+
+    to = recipients()
+    request = file_request(
+        customer, kind=Kind.STOP_PROVISION, scope={"recipients": [to["affiliate"].pk]}
+    )
+    transition(request, to=Status.IN_REVIEW, actor=officer)
+    with translation.override("en"):
+        page = stop_confirmation(
+            request,
+            decisions={f"recipient:{to['affiliate'].pk}": "decline"},
+            measure="",
+            reason="The provision is based on your consent.",
+            ground=RejectionGround.NO_GROUND,
+        )
+    texts = [line.text for line in page.lines]
+    assert "Declined, not stopped: Sample Group Sales Co., Ltd." in texts, texts
