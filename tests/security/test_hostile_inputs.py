@@ -188,11 +188,11 @@ def test_public_forms_refuse_nul_and_invalid_utf8(client, path, data, field):
 @pytest.mark.parametrize(
     "field,value,message",
     [
-        ("email", "a" * 250 + "@example.com", "Ensure this value has at most 254 characters"),
+        ("email", "a" * 250 + "@example.com", "Write at most 254 characters"),
         ("email", SQL, "Enter a valid email address"),
         ("email", SCRIPT, "Enter a valid email address"),
         ("email", ["a@example.com", "b@example.com"], ""),
-        ("full_name", "名" * 151, "Ensure this value has at most 150 characters"),
+        ("full_name", "名" * 151, "Write at most 150 characters"),
         ("full_name", "", "Enter your full name."),
         ("password1", ["short", "short"], "too short"),
         ("password2", "different-long-password-1", "do not match"),
@@ -392,7 +392,7 @@ def _request_cases(customer, other_customer):
         (
             "correction",
             {**correction, "target": correction_target(customer, "date_of_birth")},
-            "valid date",
+            "Enter the date as year-month-day",
         ),
     ]
 
