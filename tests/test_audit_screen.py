@@ -290,6 +290,37 @@ def test_filters_by_staff_member_subject_action_and_period(officer, trail):
     assert shown(actor=trail["bob"].pk, subject="hanako@example.com") == set()
 
 
+def test_the_search_box_finds_a_reference_an_address_and_a_label(officer, trail):
+    """The search matched only the stored codes: R-000010, an e-mail address or
+    「解除」 found nothing, and the box did not say what it matches."""
+    client, _staff = officer
+    request = request_submit(
+        subject=trail["customer"], requester=trail["customer"], kind="disclosure"
+    )
+    about = audit_log(action="request.transition", target=request, subject=trail["customer"])
+    ids = {name: trail[name].pk for name in ("early", "middle", "late")}
+
+    def shown(term, language="en"):
+        client.cookies["django_language"] = language
+        response = client.get(CHANGELIST, {"q": term})
+        assert response.status_code == 200
+        return set(_shown(response))
+
+    found = shown(request.reference)
+    assert about.pk in found
+    targets = set(AuditEvent.objects.filter(pk__in=found).values_list("target", flat=True))
+    assert targets == {f"rights.rightsrequest:{request.pk}"}
+    assert shown(f"r-{request.pk}") == shown(request.reference)
+    assert {ids["middle"]} <= shown("bob.staff@example.com")
+    assert ids["early"] not in shown("bob.staff@example.com")
+    assert {ids["middle"]} <= shown("TARO@example.com")
+    assert ids["late"] in shown("Customer login")
+    assert ids["late"] in shown("ログイン", "ja")
+    client.cookies["django_language"] = "en"
+    page = client.get(CHANGELIST).content.decode()
+    assert "R-000009" in page and "e-mail address" in page
+
+
 def test_a_bad_filter_is_explained_and_filters_nothing(officer, trail):
     client, _staff = officer
     response = client.get(CHANGELIST, {"since": "2026-03-09", "until": "2026-03-01"}, follow=True)

@@ -12,6 +12,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Q
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.urls import path
 from django.utils import timezone
@@ -23,6 +24,7 @@ from .access import OVERSIGHT, ReadOnlyAdmin
 from .admin_lists import CappedCountPaginator
 from .audit import STAFF_VIEW_PREFIX, audit_log
 from .audit_labels import action_label as label_of_action
+from .audit_labels import actions_labelled, target_of_reference
 from .dates import validate_filter_day
 from .form_errors import form_errors_text
 from .models import AuditEvent
@@ -210,6 +212,11 @@ class AuditEventAdmin(ReadOnlyAdmin):
     # Part of an action or target (icontains): on PostgreSQL the trigram indexes over
     # UPPER(action) and UPPER(target) serve it (migration portal 0019), not a btree.
     search_fields = ["action", "target"]
+    search_help_text = _(
+        "A reference (R-000009, H-00001, D-00001); an e-mail address, for the events of "
+        "that customer or member of staff; or part of what happened, in words or as its "
+        "code, or of its target."
+    )
     list_select_related = ["actor", "subject"]
     show_full_result_count = False
     paginator = CappedCountPaginator
@@ -219,6 +226,23 @@ class AuditEventAdmin(ReadOnlyAdmin):
     # Reading the trail is not logged into the trail being read (each reload would add a
     # row to it); exporting it is, with the filters as ids.
     audit_list_pages = False
+
+    def get_search_results(self, request, queryset, search_term):
+        """A reference finds the events about it; an address, the events of that
+        account, as customer or as staff; other words, the events whose label (in the
+        reader's language), code or target holds them."""
+        target = target_of_reference(search_term)
+        if target is not None:
+            return queryset.filter(target=target), False
+        term = search_term.strip()
+        if "@" in term and not any(ch.isspace() for ch in term):
+            users = list(User.objects.filter(email__iexact=term).values_list("pk", flat=True))
+            return queryset.filter(Q(subject_id__in=users) | Q(actor_id__in=users)), False
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        codes = actions_labelled(term)
+        if codes:
+            found |= queryset.filter(action__in=codes)
+        return found, duplicates
 
     @admin.display(description=_("What happened"), ordering="action")
     def action_label(self, event):

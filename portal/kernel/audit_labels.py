@@ -7,6 +7,9 @@ every admin screen gets a label without an entry here. An unknown code is shown 
 it is.
 """
 
+import re
+import unicodedata
+
 from django.apps import apps
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _g
@@ -127,6 +130,27 @@ ACTION_LABELS = {
 }
 
 LIST_SUFFIX = "_list"
+
+#: The references the staff screens show, and the kind of target each one numbers.
+REFERENCES = {"R": "rights.rightsrequest", "H": "rights.legalhold", "D": "rights.deferrederasure"}
+_REFERENCE = re.compile(r"([A-Z])-?(\d+)")
+
+
+def target_of_reference(term: str) -> str | None:
+    """The audit target a reference stands for (R-000010 → ``rights.rightsrequest:10``),
+    typed in either width or case; None for anything else."""
+    found = _REFERENCE.fullmatch(unicodedata.normalize("NFKC", term).strip().upper())
+    if found is None or found[1] not in REFERENCES:
+        return None
+    return f"{REFERENCES[found[1]]}:{int(found[2])}"
+
+
+def actions_labelled(term: str) -> list[str]:
+    """The action codes whose label, in the reader's language, contains ``term``."""
+    term = unicodedata.normalize("NFKC", term).strip().casefold()
+    if not term:
+        return []
+    return [code for code, label in ACTION_LABELS.items() if term in str(label).casefold()]
 
 
 def _model_named(model_name: str):
