@@ -51,6 +51,19 @@ def test_seed_demo_loads_years_of_records_and_adds_nothing_when_repeated(capsys)
     assert any("Tokyo" in address for address in addresses)
     assert any(address.startswith("東京都") for address in addresses)
 
+    # A customer who reads Japanese has usage details written in Japanese (「16分」,
+    # 「マイひかり」), an English one in English.
+    for user in (demo, *User.objects.filter(language="en", usage_records__isnull=False)[:1]):
+        details = " ".join(
+            UsageRecord.objects.filter(user=user)
+            .exclude(detail="")
+            .values_list("detail", flat=True)[:2000]
+        )
+        if user.language == "en":
+            assert " min" in details and "分" not in details
+        else:
+            assert "分" in details and " min" not in details and "My Hikari" not in details
+
 
 def test_the_demo_handler_works_on_some_services_only():
     call_command("seed_demo")

@@ -287,14 +287,16 @@ def _usage(rng, user, service, start, end, lang) -> list[UsageRecord]:
         events = []
         if service.code == "mobile" and rng.random() < 0.45:
             if rng.random() < 0.5:
-                events.append((A.CALL, C.NETWORK, f"{rng.randint(1, 25)} min"))
+                minutes = rng.randint(1, 25)
+                call = f"{minutes}分" if lang == "ja" else f"{minutes} min"
+                events.append((A.CALL, C.NETWORK, call))
             else:
                 events.append((A.DATA, C.NETWORK, f"{rng.randint(50, 2400) / 1000:.2f} GB"))
         elif service.code == "video" and rng.random() < 0.55:
             title = rng.choice(TITLES[lang])
             events.append((A.VIEW, rng.choice([C.APP, C.WEB]), _fill(title, rng)))
         elif service.code == "hikari" and rng.random() < 0.05:
-            events.append((A.LOGIN, C.WEB, "My Hikari"))
+            events.append((A.LOGIN, C.WEB, "マイひかり" if lang == "ja" else "My Hikari"))
         elif service.code == "store" and rng.random() < 0.08:
             product, _price = rng.choice(PRODUCTS[lang])
             events.append((A.SEARCH, C.WEB, product))
