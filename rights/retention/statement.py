@@ -10,6 +10,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, ngettext
 
 from portal.kernel.registry import Category, Source, registry
+from portal.kernel.wording import listed
 
 from .models import DeferredErasure
 from .scope import erase_categories, is_account_source, requested_scope
@@ -92,7 +93,7 @@ def deletion_statement(request) -> tuple[str, bool]:
         if erased:
             lines.append(
                 gettext("We have erased: %(categories)s.")
-                % {"categories": _join([str(Category(c).label) for c in erased])}
+                % {"categories": listed(Category(c).label for c in erased)}
             )
         else:
             lines.append(gettext("There was no further data to erase in what you asked about."))
@@ -187,7 +188,3 @@ def kept_lines(request) -> list[str]:
             % {"what": _what(source, category, group)}
         )
     return lines
-
-
-def _join(items: list[str]) -> str:
-    return ("、" if (translation.get_language() or "").startswith("ja") else ", ").join(items)
