@@ -1,5 +1,6 @@
-"""Helpers shared by the fee tests: a published schedule, a request in review, a copy
-delivered on paper."""
+"""Helpers shared by the fee tests and the working page's: a published schedule, a
+request in review (a correction of a phone number among them), a copy delivered on
+paper."""
 
 import datetime as dt
 
@@ -27,6 +28,22 @@ def in_review(file_request, subject, staff, kind=Kind.DISCLOSURE, **kwargs):
     request = file_request(subject, kind=kind, **kwargs)
     workflow.transition(request, to=Status.IN_REVIEW, actor=staff)
     return request
+
+
+def phone_correction_in_review(file_request, person, staff):
+    """A correction of ``person``'s phone number, 03-1111-2222 to 090-3333-4444, in review."""
+    profile = person.profile
+    profile.phone = "03-1111-2222"
+    profile.save()
+    change = {
+        "source": "portal.profile",
+        "record": str(profile.pk),
+        "field": "phone",
+        "label": "Profile — phone",
+        "current_value": "03-1111-2222",
+        "new_value": "090-3333-4444",
+    }
+    return in_review(file_request, person, staff, kind=Kind.CORRECTION, scope={"changes": [change]})
 
 
 def page_text(client, url, language):

@@ -310,15 +310,22 @@ def test_sent_by_post_asks_first(officer_client, officer, django_capture_on_comm
     assert paper.status == Status.COMPLETED
 
 
-def test_releasing_a_hold_shows_the_erasures_it_deferred_and_releases_nothing_yet(
-    officer_client, officer, django_capture_on_commit_callbacks
-):
+def _usage_held_from_a_deletion(officer, capture):
+    """A customer's four usage records, whose deletion a legal hold deferred: the
+    customer and the hold."""
     with time_machine.travel(at(2026, 7, 1), tick=False):
         customer = customer_with_records(usage=4)
         hold = litigation_hold(officer, customer, categories=["usage"])
         request = file_deletion(customer, categories=["usage"])
-        with django_capture_on_commit_callbacks(execute=True):
+        with capture(execute=True):
             approve(request, officer)
+    return customer, hold
+
+
+def test_releasing_a_hold_shows_the_erasures_it_deferred_and_releases_nothing_yet(
+    officer_client, officer, django_capture_on_commit_callbacks
+):
+    customer, hold = _usage_held_from_a_deletion(officer, django_capture_on_commit_callbacks)
     assert DeferredErasure.objects.get(legal_hold=hold).status == "pending"
     url = f"/admin/rights/legalhold/{hold.pk}/release/"
 
@@ -343,12 +350,7 @@ def test_the_release_page_in_japanese_names_the_data_once_and_ends_its_lines_so(
 ):
     """「利用履歴（利用履歴）の記録4件（お客様1名）.」 named the data twice, its kind and
     its records being called the same, and ended on an ASCII period."""
-    with time_machine.travel(at(2026, 7, 1), tick=False):
-        customer = customer_with_records(usage=4)
-        hold = litigation_hold(officer, customer, categories=["usage"])
-        request = file_deletion(customer, categories=["usage"])
-        with django_capture_on_commit_callbacks(execute=True):
-            approve(request, officer)
+    customer, hold = _usage_held_from_a_deletion(officer, django_capture_on_commit_callbacks)
     officer_client.cookies["django_language"] = "ja"
     page = officer_client.post(
         f"/admin/rights/legalhold/{hold.pk}/release/", {"reason": "判決が確定した"}

@@ -12,12 +12,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from portal.kernel.models import Profile
 from rights import correction, stop_decisions, workflow
 from rights.choices import REJECTION_GROUNDS, Kind, RejectionGround, Status
 from rights.models import RequestEvent
 from tests.consent_support import recipients
-from tests.rights.fee_support import in_review
+from tests.rights.fee_support import in_review, phone_correction_in_review
 
 pytestmark = pytest.mark.django_db
 
@@ -55,18 +54,7 @@ def test_identity_unfounded_and_other_refuse_every_kind():
 
 
 def test_refusing_a_correction_on_a_disclosure_ground_is_refused(customer, officer, file_request):
-    Profile.objects.filter(user=customer).update(phone="03-1111-2222")
-    change = {
-        "source": "portal.profile",
-        "record": str(customer.profile.pk),
-        "field": "phone",
-        "label": "Profile — phone",
-        "current_value": "03-1111-2222",
-        "new_value": "090-3333-4444",
-    }
-    request = in_review(
-        file_request, customer, officer, kind=Kind.CORRECTION, scope={"changes": [change]}
-    )
+    request = phone_correction_in_review(file_request, customer, officer)
     with pytest.raises(ValidationError, match="is not a ground for refusing"):
         correction.correction_decide(
             request=request,

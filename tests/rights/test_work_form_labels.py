@@ -5,16 +5,14 @@ field's name in code (「To：…」, 「Approve：…」)."""
 import pytest
 from django.contrib.messages import get_messages
 
-from portal.kernel.models import Profile
 from rights.admin_working_page import TransitionForm
-from rights.choices import Kind
 from rights.fee_admin import UnfoundedForm
 from rights.review_admin import (
     CorrectionDecisionForm,
     StatedCorrectionDecisionForm,
     StopDecisionForm,
 )
-from tests.rights.fee_support import in_review
+from tests.rights.fee_support import in_review, phone_correction_in_review
 
 pytestmark = pytest.mark.django_db
 
@@ -63,18 +61,7 @@ def test_a_status_posted_out_of_the_list_is_refused_naming_the_next_step(
 def test_a_change_posted_out_of_the_list_is_refused_naming_the_changes_to_apply(
     officer_client, officer, customer, file_request, language, expected
 ):
-    Profile.objects.filter(user=customer).update(phone="03-1111-2222")
-    change = {
-        "source": "portal.profile",
-        "record": str(customer.profile.pk),
-        "field": "phone",
-        "label": "Profile — phone",
-        "current_value": "03-1111-2222",
-        "new_value": "090-3333-4444",
-    }
-    request = in_review(
-        file_request, customer, officer, kind=Kind.CORRECTION, scope={"changes": [change]}
-    )
+    request = phone_correction_in_review(file_request, customer, officer)
     message = _message(
         officer_client,
         BASE.format(request.pk) + "correction/",

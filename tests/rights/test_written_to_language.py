@@ -9,9 +9,9 @@ import re
 import pytest
 from django.core import mail
 
-from rights.choices import Kind, Status
+from rights.choices import Status
 from tests.factories import ProfileFactory
-from tests.rights.fee_support import in_review
+from tests.rights.fee_support import in_review, phone_correction_in_review
 
 pytestmark = pytest.mark.django_db
 
@@ -72,19 +72,7 @@ def test_a_japanese_reader_is_written_to_in_japanese_and_told_so(
 
 def test_the_note_stands_beside_a_decisions_reason_too(officer_client, officer, file_request):
     person = ProfileFactory(user__language="en").user
-    person.profile.phone = "03-1111-2222"
-    person.profile.save()
-    change = {
-        "source": "portal.profile",
-        "record": str(person.profile.pk),
-        "field": "phone",
-        "label": "Profile — phone",
-        "current_value": "03-1111-2222",
-        "new_value": "090-3333-4444",
-    }
-    request = in_review(
-        file_request, person, officer, kind=Kind.CORRECTION, scope={"changes": [change]}
-    )
+    request = phone_correction_in_review(file_request, person, officer)
     notes = _notes(_page(officer_client, request, "en"))
     assert "English" in notes["rr-correction-reason-written-as"]
 
