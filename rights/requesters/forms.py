@@ -18,6 +18,7 @@ from portal.kernel.dates import (
 )
 from portal.kernel.registry import Category
 from portal.kernel.typed_email import TypedEmailField
+from portal.kernel.validators import validate_phone
 
 from ..choices import DeliveryMethod, Kind
 from ..uploads import check_upload, with_upload_hint
@@ -79,6 +80,7 @@ class PersonFieldsMixin(forms.Form):
         label=_("Their phone number"),
         required=False,
         max_length=32,
+        validators=[validate_phone],
         help_text=_("The number they gave us, if any."),
     )
     subject_date_of_birth = _date_of_birth_field(_("Their date of birth"))
@@ -338,6 +340,12 @@ class PublicRequestForm(
             if not cleaned.get("authority_document") and "authority_document" not in self.errors:
                 self.add_error("authority_document", _("Please send the document that proves it."))
         born = cleaned.get("subject_date_of_birth")
+        if capacity == Capacity.PARENT and not born and "subject_date_of_birth" not in self.errors:
+            # APPI art. 37: the age decides whether a parent may act (below).
+            self.add_error(
+                "subject_date_of_birth",
+                _("A parent acts for a minor only: give the child's date of birth."),
+            )
         if (
             capacity == Capacity.PARENT
             and born

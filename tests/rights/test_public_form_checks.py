@@ -122,6 +122,37 @@ def test_appi_art_37_a_parent_may_file_for_a_minor_until_their_18th_birthday(
     assert RightsRequest.objects.exists() is taken
 
 
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_appi_art_37_a_parent_gives_the_childs_date_of_birth(
+    language, django_capture_on_commit_callbacks
+):
+    """APPI art. 37: a parent acts for a minor only; a date of birth left empty
+    skipped the check that the person is one."""
+    response = _send(
+        language,
+        django_capture_on_commit_callbacks,
+        capacity="parent",
+        authority_kind="family_register",
+        subject_date_of_birth="",
+    )
+    assert response.status_code == 200
+    assert not RightsRequest.objects.exists()
+    lines = _summary(response)
+    expected = "お子様の生年月日" if language == "ja" else "the child's date of birth"
+    assert any(expected in line for line in lines), lines
+
+
+@pytest.mark.parametrize("phone", ["abc", "12", "03-1234-5678x"])
+def test_the_persons_phone_number_is_a_phone_number(phone, django_capture_on_commit_callbacks):
+    """A phone number that is none found no one, yet stood in for the e-mail address."""
+    response = _send(
+        "en", django_capture_on_commit_callbacks, subject_email="", subject_phone=phone
+    )
+    assert response.status_code == 200
+    assert not RightsRequest.objects.exists()
+    assert any("Enter a phone number in digits" in line for line in _summary(response))
+
+
 # -- addresses typed by a Japanese input method in full-width mode ---------------------------
 
 
