@@ -19,11 +19,15 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.access import REFERENCE
 from portal.kernel.registry import Category
+from portal.kernel.wording import listed
 from rights.uploads import check_upload
 
 from . import dispatch, notices
 from .models import ExternalSystem, Operation, SystemTask
 from .summary import customer_summary, staff_rows
+
+#: The scope a client needs to report a system's part (``POST .../fulfilment``).
+FULFILMENT_SCOPE = "fulfilment:write"
 
 
 def _fields_text(fields) -> str:
@@ -110,6 +114,19 @@ class ExternalSystemForm(forms.ModelForm):
                 }
             )
         return items
+
+    def clean_api_clients(self):
+        clients = self.cleaned_data["api_clients"]
+        lacking = [c.name for c in clients if FULFILMENT_SCOPE not in (c.scopes or [])]
+        if lacking:
+            raise ValidationError(
+                _(
+                    "Without the scope %(scope)s a client cannot report this system's part: "
+                    "%(names)s. Give it the scope first, or leave it out."
+                )
+                % {"scope": FULFILMENT_SCOPE, "names": listed(lacking)}
+            )
+        return clients
 
     def clean(self):
         cleaned = super().clean()

@@ -370,6 +370,38 @@ def test_staff_configure_a_system_in_the_admin_and_the_secret_is_never_shown(off
     assert not ExternalSystem.objects.filter(name="Billing 2").exists()
 
 
+def test_a_system_is_answered_only_by_clients_that_may_report_fulfilment(officer_client):
+    """The form said "clients with the scope fulfilment:write" and saved one without it,
+    whose reports the API would then refuse."""
+    from portal.kernel.models import ApiClient
+
+    reader = ApiClient.objects.create(name="Reader", scopes=["requests:read"])
+    reporter = ApiClient.objects.create(name="Reporter", scopes=["fulfilment:write"])
+    form = {
+        "name": "Mailing",
+        "mode": "api",
+        "base_url": "https://mailing.example/api",
+        "new_secret": "s3cret-value",
+        "categories": ["contact"],
+        "operations": ["erase"],
+        "fields_text": "",
+        "answer_days": "7",
+        "timeout_seconds": "10",
+        "is_active": "on",
+    }
+    officer_client.cookies["django_language"] = "en"
+    page = officer_client.post(
+        "/admin/rights/externalsystem/add/", {**form, "api_clients": [reader.pk, reporter.pk]}
+    ).content.decode()
+    assert "fulfilment:write" in page and "Reader" in page
+    assert not ExternalSystem.objects.filter(name="Mailing").exists()
+    response = officer_client.post(
+        "/admin/rights/externalsystem/add/", {**form, "api_clients": [reporter.pk]}
+    )
+    assert response.status_code == 302
+    assert list(ExternalSystem.objects.get(name="Mailing").api_clients.all()) == [reporter]
+
+
 def test_the_demo_configures_one_external_system_and_one_e_mail_subcontractor():
     first = seed_connector_demo()
     assert seed_connector_demo() == first
