@@ -8,12 +8,12 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.utils import translation
 from django.utils.html import format_html_join
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.roles import working_staff
+from portal.kernel.wording import listed
 
 from . import correction, stop_decisions
 from .choices import Kind, Regime, RejectionGround, Status
@@ -78,8 +78,7 @@ def notice_languages(obj: RightsRequest) -> str:
     names = list(dict.fromkeys(language for language, _email in written_to(obj)))
     if len(names) < 2:
         return names[0] if names else ""
-    separator = "、" if (translation.get_language() or "").startswith("ja") else ", "
-    return _("%(first)s or %(last)s") % {"first": separator.join(names[:-1]), "last": names[-1]}
+    return _("%(first)s or %(last)s") % {"first": listed(names[:-1]), "last": names[-1]}
 
 
 class NoticeLanguageMixin:
