@@ -45,6 +45,7 @@ import urllib.request
 
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
@@ -127,11 +128,28 @@ def _loopback_allowed(parts: urllib.parse.SplitResult) -> bool:
     return parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS and loopback_http_allowed()
 
 
+def _refuse_zone(host: str) -> None:
+    """Refuse an IPv6 literal with a zone id (``[fe80::1%25eth0]``), naming the address
+    when it is refused anyway. A zone names an interface of this machine: it has no
+    meaning on the public internet, and the resolver would not answer for the host
+    with it, so it must not pass for a name that does not resolve yet."""
+    address = urllib.parse.unquote(host).split("%", 1)[0]
+    try:
+        refused = address_refused(address)
+    except ValueError:
+        refused = False
+    if refused:
+        raise ValidationError(_refused_message(address, address))
+    raise ValidationError("A callback URL cannot name a network interface (an IPv6 zone).")
+
+
 def check_callback_url(url: str) -> None:
     """HTTPS to a public internet address only; plain http to this machine in
     development and tests (DEBUG, or ``API_CALLBACK_ALLOW_LOOPBACK_HTTP``).
 
-    A host name is resolved and refused when any of its addresses is refused
+    The URL must be one Django's ``URLValidator`` accepts, as the admin's field
+    does; an IPv6 literal with a zone id is refused (:func:`_refuse_zone`). A
+    host name is resolved and refused when any of its addresses is refused
     (:func:`address_refused`). A name that does not resolve now is accepted:
     every attempt resolves it again and is refused then if need be.
     """
@@ -144,13 +162,20 @@ def check_callback_url(url: str) -> None:
         return
     if parts.scheme != "https" or not parts.hostname:
         raise ValidationError("A callback URL must start with https://.")
+    if "%" in parts.hostname:
+        _refuse_zone(parts.hostname)
     try:
         addresses = resolve(parts.hostname, port or 443)
     except (OSError, UnicodeError):
-        return
+        addresses = []  # not resolved yet: every attempt resolves it again
     for address in addresses:
         if address_refused(address):
             raise ValidationError(_refused_message(parts.hostname, address))
+    try:
+        # As the admin's URL field checks it: both accept and refuse the same URLs.
+        URLValidator(schemes=["https"])(url)
+    except ValidationError as error:
+        raise ValidationError("The callback URL is not a valid address.") from error
 
 
 def callback_register(*, client: ApiClient, url: str) -> str | None:

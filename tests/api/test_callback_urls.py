@@ -1,0 +1,89 @@
+"""The callback URL a client registers: the API and the admin refuse the same URLs,
+in the caller's language in the admin, and a client may remove its URL."""
+
+import json
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from portal.kernel.api import callbacks
+from portal.kernel.api.admin import ApiClientForm
+
+pytestmark = pytest.mark.django_db
+
+
+def _put(client, headers, url):
+    return client.put(
+        "/api/v1/callback",
+        json.dumps({"url": url}),
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+def _admin_form(url):
+    return ApiClientForm(
+        data={
+            "name": "Call centre",
+            "owner": "Customer service",
+            "scopes": ["requests:read"],
+            "is_active": "on",
+            "rate_limit": "60",
+            "callback_url": url,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "address"),
+    [
+        ("https://[::1%25lo]/hook", "::1"),
+        ("https://[fe80::1%25eth0]/hook", "fe80::1"),
+        ("https://[fe80::1%eth0]/hook", "fe80::1"),
+    ],
+)
+def test_an_ipv6_literal_with_a_zone_id_is_checked_without_it_and_refused(
+    client, make_client, url, address
+):
+    api_client, headers = make_client(["requests:read"])
+    with pytest.raises(ValidationError, match="not a public internet address"):
+        callbacks.check_callback_url(url)
+
+    response = _put(client, headers, url)
+
+    assert response.status_code == 422, response.content
+    assert response.json()["type"].endswith("/invalid-callback-url")
+    assert f"host {address} is not a public internet address" in response.json()["detail"]
+    api_client.refresh_from_db()
+    assert (api_client.callback_url, api_client.callback_secret) == ("", "")
+
+
+def test_a_zone_id_on_a_public_address_is_refused_too(client, make_client):
+    _api_client, headers = make_client(["requests:read"])
+
+    response = _put(client, headers, "https://[2606:2800:220:1::1%25eth0]/hook")
+
+    assert response.status_code == 422, response.content
+    assert "zone" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://[::1%25lo]/hook",
+        "https://[fe80::1%25eth0]/hook",
+        "https://exa_mple.invalid/hook",
+        "https://hooks.example.invalid/rights",
+        "https://93.184.216.34/rights",
+        "https://10.0.0.5/rights",
+    ],
+)
+def test_the_api_and_the_admin_accept_and_refuse_the_same_urls(client, make_client, url):
+    api_client, headers = make_client(["requests:read"])
+
+    stored_by_api = _put(client, headers, url).status_code == 200
+    accepted_by_admin = "callback_url" not in _admin_form(url).errors
+
+    assert stored_by_api == accepted_by_admin, url
+    api_client.refresh_from_db()
+    assert (api_client.callback_url == url) == stored_by_api
