@@ -22,7 +22,7 @@ from ninja import Field, Path, Query, Router, Schema
 
 from portal.kernel.api.app import problems
 from portal.kernel.api.auth import ApiKeyAuth, audit_call
-from portal.kernel.api.problems import PLAIN_TEXT, ApiProblem
+from portal.kernel.api.problems import PLAIN_TEXT, ApiProblem, InputSchema
 from portal.kernel.api.subjects import held_subject_ids, subject_find, subjects_find_many
 
 from . import selectors
@@ -55,7 +55,7 @@ class Answer(Schema):
 SubjectRef = Annotated[str, Field(min_length=1, max_length=254, pattern=PLAIN_TEXT)]
 
 
-class BatchIn(Question):
+class BatchIn(Question, InputSchema):
     subjects: list[SubjectRef] = Field(min_length=1, max_length=BATCH_MAX)
 
 

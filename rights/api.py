@@ -26,7 +26,7 @@ from ninja import Field, Path, Query, Router, Schema, Status
 
 from portal.kernel.api.app import problems
 from portal.kernel.api.auth import ApiKeyAuth, audit_call
-from portal.kernel.api.problems import PLAIN_TEXT, ApiProblem
+from portal.kernel.api.problems import PLAIN_TEXT, ApiProblem, InputSchema
 from portal.kernel.api.subjects import subject_find
 from portal.kernel.models import Service
 
@@ -64,13 +64,13 @@ SubjectRef = Annotated[str, Field(min_length=1, max_length=254, pattern=PLAIN_TE
 RequestRef = Annotated[str, Path(min_length=1, max_length=20, pattern=PLAIN_TEXT)]
 
 
-class ScopeIn(Schema):
+class ScopeIn(InputSchema):
     everything: bool = False
     purposes: list[Code] = Field(default_factory=list, max_length=50)
     recipients: list[int] = Field(default_factory=list, max_length=50)
 
 
-class RequestIn(Schema):
+class RequestIn(InputSchema):
     subject: SubjectRef = Field(
         description="The customer's e-mail address, or member number with a service of yours."
     )
@@ -412,7 +412,7 @@ def request_list(request, filters: Query[ListFilter]):
     )
 
 
-class FulfilmentIn(Schema):
+class FulfilmentIn(InputSchema):
     system: int = Field(
         ge=1, le=2**31 - 1, description="The external system's id (admin: External systems)."
     )

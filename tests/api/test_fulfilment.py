@@ -206,6 +206,7 @@ def test_a_failure_keeps_its_whole_note_with_the_task(
         {"outcome": "not_applicable"},
         {"outcome": "failed", "note": "   "},
         {"outcome": "done", "note": "x" * 2001},
+        {"outcome": "done", "notes": "Erased."},  # a field it does not know: not dropped
     ],
 )
 def test_bad_input_is_422_and_changes_nothing(client, linked, deletion, archive, body):

@@ -35,6 +35,7 @@ from .problems import (
     API_PREFIX,
     PROBLEM_CONTENT_TYPE,
     ApiProblem,
+    InputSchema,
     JsonParser,
     Problem,
     as_problem,
@@ -140,7 +141,7 @@ def _problem_response(api: NinjaAPI, request: HttpRequest, exc: Exception):
 router = Router(tags=["callbacks"])
 
 
-class CallbackIn(Schema):
+class CallbackIn(InputSchema):
     url: str = Field(
         min_length=9, max_length=200, pattern=r"^https?://", description="https:// only."
     )

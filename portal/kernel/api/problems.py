@@ -18,6 +18,7 @@ from django.http import Http404, HttpResponse, RawPostDataException
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
+from pydantic import ConfigDict
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,14 @@ TITLES = {
     429: "Too many requests",
     500: "Internal server error",
 }
+
+
+class InputSchema(Schema):
+    """What a caller sends: a field the schema does not have is refused (422 naming
+    it, ``extra_forbidden``), never dropped, so a misspelt field cannot silently
+    widen what is asked (``service`` for ``services``: every service)."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class Problem(Schema):

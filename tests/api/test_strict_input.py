@@ -1,0 +1,71 @@
+"""What the API reads: a field it does not know is refused by name, never dropped."""
+
+import json
+
+import pytest
+
+from rights.models import RightsRequest
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/requests"
+
+
+def _post(client, headers, url, body):
+    return client.post(url, json.dumps(body), content_type="application/json", headers=headers)
+
+
+def _refused(response, loc):
+    assert response.status_code == 422, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["type"].endswith("/invalid-input")
+    assert loc in [error["loc"] for error in problem["errors"]]
+    return problem
+
+
+@pytest.mark.parametrize(
+    ("fields", "loc"),
+    [
+        ({"service": ["mobile"]}, ["body", "service"]),
+        ({"unknown_field": 1}, ["body", "unknown_field"]),
+        ({"kind": "stop_use", "scope": {"purpose": ["marketing"]}}, ["body", "scope", "purpose"]),
+    ],
+)
+def test_a_request_with_a_field_the_api_does_not_know_is_refused_and_not_filed(
+    client, make_client, customer_a, service_a, fields, loc
+):
+    _api_client, headers = make_client(["requests:write"], [service_a])
+    body = {
+        "subject": "M-A-0001",
+        "kind": "disclosure",
+        "identity_verification": "verified",
+        "idempotency_key": "call-1",
+        **fields,
+    }
+
+    _refused(_post(client, headers, URL, body), loc)
+
+    assert not RightsRequest.objects.exists()
+
+
+def test_a_permissions_batch_with_an_unknown_field_is_refused(
+    client, make_client, customer_a, service_a
+):
+    _api_client, headers = make_client(["consent:read"], [service_a])
+    body = {"subjects": ["M-A-0001"], "purpose": "marketing", "recipients": [1]}
+
+    _refused(_post(client, headers, "/api/v1/permissions/batch", body), ["body", "recipients"])
+
+
+def test_a_callback_with_an_unknown_field_is_refused_and_not_stored(client, make_client):
+    api_client, headers = make_client(["requests:read"])
+    body = {"url": "https://93.184.216.34/hook", "secret": "mine"}
+
+    response = client.put(
+        "/api/v1/callback", json.dumps(body), content_type="application/json", headers=headers
+    )
+
+    _refused(response, ["body", "secret"])
+    api_client.refresh_from_db()
+    assert api_client.callback_url == ""
