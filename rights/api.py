@@ -23,6 +23,7 @@ from django.db.models import Max
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
+from pydantic import AfterValidator
 
 from portal.kernel.api.app import problems
 from portal.kernel.api.auth import ApiKeyAuth, audit_call
@@ -62,6 +63,8 @@ REFERENCE = re.compile(r"^R-(\d{1,12})$")
 Code = Annotated[str, Field(min_length=1, max_length=50, pattern=PLAIN_TEXT)]
 SubjectRef = Annotated[str, Field(min_length=1, max_length=254, pattern=PLAIN_TEXT)]
 RequestRef = Annotated[str, Path(min_length=1, max_length=20, pattern=PLAIN_TEXT)]
+#: Answered in UTC (``...Z``): a deadline is computed in its regime's time zone.
+UtcDateTime = Annotated[dt.datetime, AfterValidator(lambda when: when.astimezone(dt.UTC))]
 
 
 class ScopeIn(InputSchema):
@@ -96,10 +99,10 @@ class RequestOut(Schema):
     regime: str
     channel: str
     services: list[str]
-    received_at: dt.datetime
-    due_at: dt.datetime
-    closed_at: dt.datetime | None
-    updated_at: dt.datetime | None
+    received_at: UtcDateTime
+    due_at: UtcDateTime
+    closed_at: UtcDateTime | None
+    updated_at: UtcDateTime | None
 
 
 class RequestPage(Schema):

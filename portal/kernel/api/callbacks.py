@@ -190,6 +190,16 @@ def callback_register(*, client: ApiClient, url: str) -> str | None:
     return new_secret
 
 
+class _UtcEncoder(DjangoJSONEncoder):
+    """Django's encoder, every time in UTC (``...Z``) as the API answers them: a
+    request's deadline is computed in its regime's time zone."""
+
+    def default(self, o):
+        if isinstance(o, dt.datetime) and timezone.is_aware(o):
+            o = o.astimezone(dt.UTC)
+        return super().default(o)
+
+
 def signature(secret: str, timestamp: str, body: bytes) -> str:
     digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
     return "v1=" + digest.hexdigest()
@@ -205,7 +215,7 @@ def event_enqueue(clients, event_type: str, data: dict) -> list[CallbackDelivery
         delivery = CallbackDelivery.objects.create(
             client=client,
             event_type=event_type,
-            payload=json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
+            payload=json.loads(json.dumps(data, cls=_UtcEncoder)),
             created_at=now,
             next_attempt_at=now + CLAIM_FOR,
         )
@@ -232,7 +242,7 @@ def body_of(delivery: CallbackDelivery) -> bytes:
     envelope = {
         "id": str(delivery.event_id),
         "type": delivery.event_type,
-        "occurred_at": delivery.created_at.isoformat(),
+        "occurred_at": _UtcEncoder().default(delivery.created_at),
         "data": delivery.payload,
     }
     return json.dumps(envelope, separators=(",", ":"), sort_keys=True).encode()
