@@ -379,7 +379,12 @@ def _when(text: str) -> dt.datetime:
     except ValueError:
         when = None
     if when is None:
-        raise ApiProblem(422, "invalid-input", "updated_since is not a date and time.")
+        raise ApiProblem(
+            422,
+            "invalid-input",
+            "updated_since is not a date and time.",
+            errors=[{"loc": ["query", "updated_since"], "msg": "Not a date and time that exists."}],
+        )
     return when
 
 

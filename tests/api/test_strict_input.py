@@ -69,3 +69,19 @@ def test_a_callback_with_an_unknown_field_is_refused_and_not_stored(client, make
     _refused(response, ["body", "secret"])
     api_client.refresh_from_db()
     assert api_client.callback_url == ""
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2026-13-45T10:00Z", "2026-02-30T10:00:00+09:00", "2026-12-01T25:00Z", "not a date"],
+)
+def test_a_change_time_that_is_no_date_is_refused_naming_the_parameter(
+    client, make_client, service_a, value
+):
+    _api_client, headers = make_client(["requests:read"], [service_a])
+
+    response = client.get(URL, {"updated_since": value}, headers=headers)
+    problem = _refused(response, ["query", "updated_since"])
+
+    assert [error["loc"] for error in problem["errors"]] == [["query", "updated_since"]]
+    assert all(error["msg"] for error in problem["errors"])
