@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from portal.kernel.api import callbacks
 from portal.kernel.api.admin import ApiClientForm
+from portal.kernel.models import CallbackDelivery
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +88,28 @@ def test_the_api_and_the_admin_accept_and_refuse_the_same_urls(client, make_clie
     assert stored_by_api == accepted_by_admin, url
     api_client.refresh_from_db()
     assert (api_client.callback_url == url) == stored_by_api
+
+
+@pytest.mark.parametrize("removal", [None, ""])
+def test_a_client_removes_its_callback_url_and_a_new_one_gets_a_new_secret(
+    client, make_client, removal
+):
+    api_client, headers = make_client(["requests:read"])
+    first = _put(client, headers, "https://93.184.216.34/hook").json()["signing_secret"]
+    api_client.refresh_from_db()
+    delivery = callbacks.event_enqueue([api_client], "request.status_changed", {"x": 1})[0]
+
+    response = _put(client, headers, removal)
+
+    assert response.status_code == 200, response.content
+    assert response.json() == {"url": "", "signing_secret": None}
+    api_client.refresh_from_db()
+    assert (api_client.callback_url, api_client.callback_secret) == ("", "")
+    assert client.get("/api/v1/callback", headers=headers).json()["url"] == ""
+    assert not callbacks.event_enqueue([api_client], "request.status_changed", {"x": 2})
+    assert callbacks.deliver(delivery.pk) is False
+    delivery.refresh_from_db()
+    assert delivery.state == CallbackDelivery.State.FAILED
+    assert delivery.attempt_log.get().error == "Not sent: the client has no callback URL."
+    again = _put(client, headers, "https://93.184.216.34/hook").json()["signing_secret"]
+    assert again and again != first

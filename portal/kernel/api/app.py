@@ -142,8 +142,10 @@ router = Router(tags=["callbacks"])
 
 
 class CallbackIn(InputSchema):
-    url: str = Field(
-        min_length=9, max_length=200, pattern=r"^https?://", description="https:// only."
+    url: str | None = Field(
+        max_length=200,
+        pattern=r"^(https?://|$)",
+        description="https:// only; null or an empty string removes the callback.",
     )
 
 
@@ -157,9 +159,13 @@ class CallbackOut(Schema):
     "/callback",
     response={200: CallbackOut, **problems()},
     auth=ApiKeyAuth(),
-    summary="Register the HTTPS endpoint that receives this client's callbacks",
+    summary="Register (or, with null, remove) the HTTPS endpoint of this client's callbacks",
 )
 def callback_put(request, payload: CallbackIn):
+    if not payload.url:
+        callbacks.callback_remove(client=request.auth.client)
+        audit_call(request, status=200)
+        return CallbackOut(url="")
     try:
         secret = callbacks.callback_register(client=request.auth.client, url=payload.url)
     except ValidationError as exc:

@@ -200,6 +200,14 @@ class _UtcEncoder(DjangoJSONEncoder):
         return super().default(o)
 
 
+def callback_remove(*, client: ApiClient) -> None:
+    """Remove ``client``'s callback URL and its signing secret: nothing more is sent
+    (deliveries still pending end unsent) and the next URL gets a new secret."""
+    client.callback_url = ""
+    client.callback_secret = ""
+    client.save(update_fields=["callback_url", "callback_secret"])
+
+
 def signature(secret: str, timestamp: str, body: bytes) -> str:
     digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
     return "v1=" + digest.hexdigest()
@@ -331,7 +339,8 @@ def deliver(delivery_id: int, *, replayed_by_id: int | None = None) -> bool:
     """POST one delivery once, unless it is no longer pending; True if delivered.
 
     An address refused at this moment (:func:`check_callback_url`) is not
-    POSTed to, nor is anything sent for a client deactivated since the event:
+    POSTed to, nor is anything sent for a client deactivated since the event
+    or whose callback URL was removed (:func:`callback_remove`):
     the delivery fails at once, the reason in its attempt, and is not retried.
     """
     with transaction.atomic():
@@ -345,6 +354,11 @@ def deliver(delivery_id: int, *, replayed_by_id: int | None = None) -> bool:
             return False
         if not delivery.client.is_active:
             _cancel(delivery, "Not sent: the client is inactive.", replayed_by_id=replayed_by_id)
+            return False
+        if not delivery.client.callback_url:
+            _cancel(
+                delivery, "Not sent: the client has no callback URL.", replayed_by_id=replayed_by_id
+            )
             return False
         started = time.monotonic()
         status, error, refused = _post(delivery.client, delivery)
