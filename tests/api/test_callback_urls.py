@@ -113,3 +113,46 @@ def test_a_client_removes_its_callback_url_and_a_new_one_gets_a_new_secret(
     assert delivery.attempt_log.get().error == "Not sent: the client has no callback URL."
     again = _put(client, headers, "https://93.184.216.34/hook").json()["signing_secret"]
     assert again and again != first
+
+
+@pytest.mark.parametrize(
+    ("url", "japanese"),
+    [
+        ("https://10.0.0.5/x", "コールバック先のホスト 10.0.0.5 はインターネット上の公開アドレス"),
+        ("ftp://hooks.example.com/x", "https:// で始まる"),
+        ("https://[::1]/x", "コールバック先のホスト ::1 はインターネット上の公開アドレス"),
+    ],
+)
+def test_the_admin_refuses_a_callback_url_in_the_staff_members_language(
+    officer_client, url, japanese
+):
+    form = {
+        "name": "Call centre",
+        "owner": "Customer service",
+        "scopes": ["requests:read"],
+        "is_active": "on",
+        "rate_limit": "60",
+        "callback_url": url,
+        "keys-TOTAL_FORMS": "0",
+        "keys-INITIAL_FORMS": "0",
+    }
+
+    response = officer_client.post("/admin/portal/apiclient/add/", form)
+
+    assert response.status_code == 200
+    assert japanese in " ".join(response.context["adminform"].form.errors["callback_url"])
+
+
+def test_the_api_names_a_refused_callback_url_in_english_whatever_the_language(client, make_client):
+    _api_client, headers = make_client(["requests:read"])
+
+    response = client.put(
+        "/api/v1/callback",
+        json.dumps({"url": "https://10.0.0.5/x"}),
+        content_type="application/json",
+        headers={**headers, "Accept-Language": "ja"},
+    )
+
+    assert (
+        response.json()["detail"] == "The callback host 10.0.0.5 is not a public internet address."
+    )

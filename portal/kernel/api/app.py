@@ -21,6 +21,7 @@ from django.contrib import admin
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.http import Http404, HttpRequest, HttpResponseNotAllowed
 from django.urls import URLPattern, path, re_path
+from django.utils import translation
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
@@ -167,7 +168,9 @@ def callback_put(request, payload: CallbackIn):
         audit_call(request, status=200)
         return CallbackOut(url="")
     try:
-        secret = callbacks.callback_register(client=request.auth.client, url=payload.url)
+        # The problem details' own texts are English (docs/api.md).
+        with translation.override("en"):
+            secret = callbacks.callback_register(client=request.auth.client, url=payload.url)
     except ValidationError as exc:
         raise ApiProblem(422, "invalid-callback-url", " ".join(exc.messages)) from exc
     audit_call(request, status=200)

@@ -47,7 +47,8 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from ..audit import audit_log
 from ..models import ApiClient, CallbackAttempt, CallbackDelivery
@@ -119,8 +120,12 @@ def resolve(host: str, port: int) -> list[str]:
 
 def _refused_message(host: str, address: str) -> str:
     if host.strip("[]") == address:
-        return f"The callback host {address} is not a public internet address."
-    return f"The callback host {host} resolves to {address}, not a public internet address."
+        return _("The callback host %(address)s is not a public internet address.") % {
+            "address": address
+        }
+    return _(
+        "The callback host %(host)s resolves to %(address)s, not a public internet address."
+    ) % {"host": host, "address": address}
 
 
 def _loopback_allowed(parts: urllib.parse.SplitResult) -> bool:
@@ -140,12 +145,15 @@ def _refuse_zone(host: str) -> None:
         refused = False
     if refused:
         raise ValidationError(_refused_message(address, address))
-    raise ValidationError("A callback URL cannot name a network interface (an IPv6 zone).")
+    raise ValidationError(_("A callback URL cannot name a network interface (an IPv6 zone)."))
 
 
 def check_callback_url(url: str) -> None:
     """HTTPS to a public internet address only; plain http to this machine in
     development and tests (DEBUG, or ``API_CALLBACK_ALLOW_LOOPBACK_HTTP``).
+
+    Its messages are in the active language (the admin's); the API's problem
+    details and the attempts' errors render them in English.
 
     The URL must be one Django's ``URLValidator`` accepts, as the admin's field
     does; an IPv6 literal with a zone id is refused (:func:`_refuse_zone`). A
@@ -157,11 +165,11 @@ def check_callback_url(url: str) -> None:
         parts = urllib.parse.urlsplit(url)
         port = parts.port
     except ValueError as error:
-        raise ValidationError("The callback URL is not a valid address.") from error
+        raise ValidationError(_("The callback URL is not a valid address.")) from error
     if _loopback_allowed(parts):
         return
     if parts.scheme != "https" or not parts.hostname:
-        raise ValidationError("A callback URL must start with https://.")
+        raise ValidationError(_("A callback URL must start with https://."))
     if "%" in parts.hostname:
         _refuse_zone(parts.hostname)
     try:
@@ -175,7 +183,7 @@ def check_callback_url(url: str) -> None:
         # As the admin's URL field checks it: both accept and refuse the same URLs.
         URLValidator(schemes=["https"])(url)
     except ValidationError as error:
-        raise ValidationError("The callback URL is not a valid address.") from error
+        raise ValidationError(_("The callback URL is not a valid address.")) from error
 
 
 def callback_register(*, client: ApiClient, url: str) -> str | None:
@@ -303,7 +311,14 @@ _opener = urllib.request.build_opener(
 
 
 def _post(client: ApiClient, delivery: CallbackDelivery) -> tuple[int | None, str, bool]:
-    """POST the delivery: (HTTP status or None, error, refused before sending)."""
+    """POST the delivery: (HTTP status or None, error, refused before sending).
+
+    The error is recorded in English, as the other attempts' errors are."""
+    with translation.override("en"):
+        return _post_once(client, delivery)
+
+
+def _post_once(client: ApiClient, delivery: CallbackDelivery) -> tuple[int | None, str, bool]:
     try:
         check_callback_url(client.callback_url)
     except ValidationError as exc:
