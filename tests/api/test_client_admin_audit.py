@@ -59,3 +59,12 @@ def test_the_scopes_are_labelled_like_the_other_fields(officer_client):
     officer_client.cookies["django_language"] = "en"
     page = officer_client.get("/admin/portal/apiclient/add/").content.decode()
     assert ">Scopes:</" in page and ">scopes:</" not in page
+
+
+def test_a_rate_limit_of_zero_calls_is_refused(officer_client):
+    """0 calls a minute answered every call 429: a client shut out, not a limit. A
+    client is turned off with "active"."""
+    response = officer_client.post("/admin/portal/apiclient/add/", _form(rate_limit="0"))
+    assert response.status_code == 200
+    assert "rate_limit" in response.context["adminform"].form.errors
+    assert not ApiClient.objects.exists()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -73,7 +74,11 @@ class ApiClient(models.Model):
     rate_limit = models.PositiveIntegerField(
         _("calls per minute"),
         default=120,
-        help_text=_("Per key; a key over its limit is answered 429 until the minute ends."),
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Per key; a key over its limit is answered 429 until the minute ends. To turn "
+            "a client off, untick “active”."
+        ),
     )
     callback_url = models.URLField(
         _("callback URL"),
