@@ -21,6 +21,7 @@ from rights.requesters.models import VerificationStatus
 from tests.consent_support import purpose
 from tests.factories import ProfileFactory
 from tests.rights.disclosure_support import customer_with_data, disclosure_in_progress
+from tests.rights.fee_support import phone_correction_in_review
 from tests.rights.retention_support import (
     approve,
     at,
@@ -170,25 +171,8 @@ def test_the_confirmation_page_is_in_japanese_for_japanese_staff(officer_client,
 
 @pytest.fixture
 def correction_request(officer, file_request):
-    profile = ProfileFactory(phone="03-1111-2222", user__language="en")
-    request = file_request(
-        profile.user,
-        kind=Kind.CORRECTION,
-        scope={
-            "changes": [
-                {
-                    "source": "portal.profile",
-                    "record": str(profile.pk),
-                    "field": "phone",
-                    "label": "Profile — phone",
-                    "current_value": "03-1111-2222",
-                    "new_value": "090-3333-4444",
-                }
-            ]
-        },
-    )
-    workflow.transition(request, to=Status.IN_REVIEW, actor=officer)
-    return request
+    person = ProfileFactory(user__language="en").user
+    return phone_correction_in_review(file_request, person, officer)
 
 
 def test_a_correction_decision_shows_what_is_written_and_writes_nothing_yet(
