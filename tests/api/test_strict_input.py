@@ -85,3 +85,51 @@ def test_a_change_time_that_is_no_date_is_refused_naming_the_parameter(
 
     assert [error["loc"] for error in problem["errors"]] == [["query", "updated_since"]]
     assert all(error["msg"] for error in problem["errors"])
+
+
+@pytest.mark.parametrize(
+    ("url", "query", "loc"),
+    [
+        # A misspelt filter would list every request, as if none was given.
+        (URL, {"update_since": "2026-12-01T00:00Z"}, ["query", "update_since"]),
+        (URL, {"status": "submitted", "state": "closed"}, ["query", "state"]),
+        ("/api/v1/callback", {"verbose": "1"}, ["query", "verbose"]),
+        (
+            "/api/v1/subjects/M-A-0001/permissions",
+            {"purpose": "marketing", "recipients": "1"},
+            ["query", "recipients"],
+        ),
+    ],
+)
+def test_a_query_parameter_the_api_does_not_know_is_refused_by_name(
+    client, make_client, customer_a, service_a, url, query, loc
+):
+    _api_client, headers = make_client(services=[service_a])
+
+    problem = _refused(client.get(url, query, headers=headers), loc)
+
+    assert problem["errors"] == [{"loc": loc, "msg": "Extra inputs are not permitted"}]
+
+
+def test_a_request_read_by_reference_refuses_a_query_parameter(
+    client, make_client, customer_a, service_a
+):
+    _api_client, headers = make_client(services=[service_a])
+    body = {
+        "subject": "M-A-0001",
+        "kind": "disclosure",
+        "identity_verification": "verified",
+        "idempotency_key": "call-1",
+    }
+    reference = _post(client, headers, URL, body).json()["reference"]
+
+    _refused(
+        client.get(f"{URL}/{reference}", {"fields": "all"}, headers=headers), ["query", "fields"]
+    )
+    assert client.get(f"{URL}/{reference}", headers=headers).status_code == 200
+
+
+def test_an_unknown_query_parameter_is_refused_only_after_the_key_is_checked(client):
+    response = client.get(URL, {"update_since": "2026-12-01T00:00Z"})
+
+    assert response.status_code == 401

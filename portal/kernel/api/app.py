@@ -44,6 +44,7 @@ from .problems import (
     method_not_allowed,
     problem_body,
     problem_response,
+    refusing_unknown_query,
 )
 
 DESCRIPTION = """The Rights Portal's API for the company's own systems: file requests,
@@ -200,6 +201,8 @@ def build_api(routers: list[Router]) -> PortalApi:
     )
     for handled in (Exception, Http404, HttpError, NinjaValidationError):
         api.add_exception_handler(handled, partial(_problem_response, api))
+    # ninja's "operation" mode wraps each endpoint's function, after its checks.
+    api.add_decorator(refusing_unknown_query, mode="operation")
     api.add_router("", router)
     for app_router in routers:
         api.add_router("", app_router)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -29,6 +30,8 @@ API_PREFIX = "/api/"
 BODY_PARAMETER = "payload"
 #: Text fields and path parameters: no control characters (PostgreSQL refuses NUL).
 PLAIN_TEXT = r"^[^\x00-\x1f\x7f]*$"
+#: pydantic's message for a field a schema does not have (``extra="forbid"``).
+EXTRA_FORBIDDEN = "Extra inputs are not permitted"
 
 TITLES = {
     400: "Bad request",
@@ -50,6 +53,31 @@ class InputSchema(Schema):
     widen what is asked (``service`` for ``services``: every service)."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+def refusing_unknown_query(view_func):
+    """``view_func`` refusing a query parameter its endpoint does not declare, as
+    :class:`InputSchema` refuses a body field: ninja reads only the declared ones
+    and drops the rest, so ``?update_since=`` (for ``updated_since``) would list
+    every request. Applied to every endpoint (``api.add_decorator``), after the
+    key and the declared parameters are checked."""
+    declared = {
+        name
+        for model in view_func._ninja_operation.models
+        if model.__ninja_param_source__ == "query"
+        for name in model.__ninja_flatten_map__
+    }
+
+    @wraps(view_func)
+    def checked(request, *args, **kwargs):
+        unknown = sorted(set(request.GET) - declared)
+        if unknown:
+            raise ValidationError(
+                [{"loc": ("query", name), "msg": EXTRA_FORBIDDEN} for name in unknown]
+            )
+        return view_func(request, *args, **kwargs)
+
+    return checked
 
 
 class Problem(Schema):
