@@ -156,3 +156,36 @@ def test_the_api_names_a_refused_callback_url_in_english_whatever_the_language(c
     assert (
         response.json()["detail"] == "The callback host 10.0.0.5 is not a public internet address."
     )
+
+
+def test_blanking_the_callback_url_in_the_admin_removes_its_secret_as_the_api_does(
+    officer_client, make_client
+):
+    api_client, headers = make_client(["requests:read"])
+    first = callbacks.callback_register(client=api_client, url="https://93.184.216.34/hook")
+    form = {
+        "name": api_client.name,
+        "owner": api_client.owner,
+        "scopes": ["requests:read"],
+        "is_active": "on",
+        "rate_limit": "60",
+        "keys-TOTAL_FORMS": "1",
+        "keys-INITIAL_FORMS": "1",
+        "keys-0-id": str(api_client.keys.get().pk),
+        "keys-0-client": str(api_client.pk),
+        "keys-0-label": "test",
+    }
+    change = f"/admin/portal/apiclient/{api_client.pk}/change/"
+
+    response = officer_client.post(change, {**form, "callback_url": ""})
+
+    assert response.status_code == 302, response.context and response.context["adminform"].errors
+    api_client.refresh_from_db()
+    assert (api_client.callback_url, api_client.callback_secret) == ("", "")
+    # The next URL is signed with a new secret, shown once to the officer.
+    response = officer_client.post(
+        change, {**form, "callback_url": "https://93.184.216.34/hook"}, follow=True
+    )
+    api_client.refresh_from_db()
+    assert api_client.callback_secret and api_client.callback_secret != first
+    assert api_client.callback_secret in response.content.decode()

@@ -92,7 +92,10 @@ class ApiClientAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if obj.callback_url and not obj.callback_secret:
+        if not obj.callback_url and obj.callback_secret:
+            # As the API's removal: the next URL is signed with a new secret.
+            callbacks.callback_remove(client=obj)
+        elif obj.callback_url and not obj.callback_secret:
             secret = callbacks.callback_register(client=obj, url=obj.callback_url)
             messages.warning(
                 request,
