@@ -1,4 +1,5 @@
-"""The staff admin site: django-otp's admin site, with login failures audited."""
+"""The staff admin site: django-otp's admin site, opened by a staff authenticator only,
+with login failures audited."""
 
 import functools
 
@@ -6,10 +7,12 @@ from django import forms
 from django.apps import apps
 from django.contrib.admin import ModelAdmin
 from django.core.exceptions import PermissionDenied
+from django.db.models import BLANK_CHOICE_DASH
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .access import StaffAccessMixin
 from .admin_query import CheckedQueryMixin
@@ -18,6 +21,18 @@ from .codes import normalize_code
 from .roles import staff_role
 from .service_choices import ServicesByNameAdminMixin
 from .throttle import LoginThrottleMixin
+
+
+def is_staff_device(device) -> bool:
+    """Whether ``device`` opens the admin: a staff authenticator (django-otp's TOTP
+    device), never the e-mailed code every account has on the customer pages nor
+    those pages' own view of a device. An e-mailed code and a password reset go to
+    the same mailbox: together they would be one factor, not two."""
+    return type(device) is TOTPDevice
+
+
+def staff_devices(user) -> list:
+    return [device for device in devices_for_user(user) if is_staff_device(device)]
 
 
 class PortalAdminAuthenticationForm(LoginThrottleMixin, OTPAdminAuthenticationForm):
@@ -50,9 +65,17 @@ class PortalAdminAuthenticationForm(LoginThrottleMixin, OTPAdminAuthenticationFo
         # to the device and is refused (and counted) there, as before.
         return normalize_code(self.cleaned_data.get("otp_token"))
 
+    @staticmethod
+    def device_choices(user):
+        return BLANK_CHOICE_DASH + [(d.persistent_id, d.name) for d in staff_devices(user)]
+
+    def _chosen_device(self, user):
+        device = super()._chosen_device(user)
+        return device if is_staff_device(device) else None
+
     def clean_otp(self, user):
         if user is not None and not self.cleaned_data.get("otp_device"):
-            devices = list(devices_for_user(user))
+            devices = staff_devices(user)
             if len(devices) == 1:
                 self.cleaned_data["otp_device"] = devices[0].persistent_id
         try:
@@ -100,7 +123,7 @@ def _placed_first(placed: list[str], model) -> int:
 
 
 class PortalAdminSite(OTPAdminSite):
-    """Only active staff who passed a one-time-password check get in.
+    """Only active staff who passed their authenticator's code at its login get in.
 
     Apps add pages that belong to no model (reports, dashboards) with
     :meth:`register_view`; they are listed on the index page for staff who
@@ -116,6 +139,14 @@ class PortalAdminSite(OTPAdminSite):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._extra_views: list[dict] = []
+
+    def has_permission(self, request):
+        """django-otp's check (active staff, verified), and verified by a staff
+        authenticator at the admin's login: a session that passed the customer pages'
+        code check is not let in."""
+        return super().has_permission(request) and is_staff_device(
+            getattr(request.user, "otp_device", None)
+        )
 
     def register(self, model_or_iterable, admin_class=None, **options):
         """Register as Django does, with the staff access rules added to ``admin_class``.
