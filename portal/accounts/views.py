@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -265,10 +266,19 @@ def _qr_svg_data_uri(text: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+def _refuse_staff(request) -> None:
+    """A staff member's authenticator is their admin login's second factor, and the
+    same row as the customer pages' one: only the admin manages it, so an e-mailed
+    code here can neither remove it nor put another in its place."""
+    if request.user.is_staff:
+        raise PermissionDenied
+
+
 @never_cache
 @step_up_required
 @require_http_methods(["GET", "POST"])
 def totp_setup(request):
+    _refuse_staff(request)
     device = CustomerTOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None or (request.method == "GET" and "restart" in request.GET):
         device = stepup.totp_device_start(user=request.user)
@@ -292,6 +302,7 @@ def totp_setup(request):
 @step_up_required
 @require_POST
 def totp_remove(request):
+    _refuse_staff(request)
     stepup.totp_device_remove(request=request, user=request.user)
     messages.success(request, _("The authenticator app was removed."))
     return redirect("portal:account")

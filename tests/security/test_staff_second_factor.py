@@ -88,3 +88,29 @@ def test_staff_who_used_the_customer_pages_still_log_in_with_password_and_code(
 def test_an_admin_login_still_opens_the_admin(client, officer):
     admin_login(client, officer)
     assert client.get("/admin/portal/user/").status_code == 200
+
+
+def test_the_customer_pages_neither_remove_nor_replace_a_staff_authenticator(
+    client, officer, django_capture_on_commit_callbacks
+):
+    """The customer pages' authenticator is the same row as the admin's: from there,
+    an e-mailed code would remove it or put one the bearer chose in its place."""
+    _portal_login_and_code(client, officer, django_capture_on_commit_callbacks)
+    staff_device = TOTPDevice.objects.get(user=officer)
+
+    assert client.get("/account/authenticator/").status_code == 403
+    assert client.post("/account/authenticator/", {"token": "123456"}).status_code == 403
+    assert client.post("/account/authenticator/remove/").status_code == 403
+
+    assert list(TOTPDevice.objects.filter(user=officer)) == [staff_device]
+    response = client.get("/account/")
+    assert response.status_code == 200
+    assert b"/account/authenticator/" not in response.content
+
+
+def test_a_customer_still_sets_up_and_removes_an_authenticator(stepped_up_client, customer):
+    assert stepped_up_client.get("/account/authenticator/").status_code == 200
+    assert TOTPDevice.objects.filter(user=customer, confirmed=False).exists()
+    response = stepped_up_client.post("/account/authenticator/remove/")
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=customer).exists()
