@@ -173,7 +173,8 @@ def shipped_text(kind: str, language: str) -> tuple[str, str]:
         "office_email": settings.PRIVACY_OFFICE_EMAIL,
         "reason": "{reason}",
         "ground": RejectionGround.IDENTITY,
-        "ground_label": "{legal_ground}",
+        # A refusal always states its ground; a partial completion only when staff gave one.
+        "ground_label": "{legal_ground}" if kind == "rejected" else "",
         "due_at": aware(_SAMPLE_DUE),
         "fee_reference": "{fee_reference}",
         "fee_amount": "{fee_amount}",

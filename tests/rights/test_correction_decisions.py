@@ -179,6 +179,30 @@ def test_partial_approval_changes_only_the_chosen_fields_and_says_why(
     assert "大阪府大阪市北区2-2" in body and "Our records show you still live in Tokyo." in body
 
 
+def test_a_partial_approval_with_a_legal_ground_tells_the_ground(
+    correction_request, profile, officer
+):
+    """APPI art. 34(3), GDPR art. 12(4): the ground staff give for what is not corrected,
+    which the confirmation says the person is told, is in the notice in their language."""
+    correction.correction_decide(
+        request=correction_request,
+        approve=[0],
+        actor=officer,
+        reason="Our records show you still live in Tokyo.",
+        ground=RejectionGround.ACCURATE,
+    )
+    assert correction_request.status == Status.PARTIALLY_COMPLETED
+    notification = RequestNotification.objects.get(
+        request=correction_request, kind="partially_completed"
+    )
+    with translation.override("en"):
+        english = str(RejectionGround.ACCURATE.label)
+    with translation.override("ja"):
+        japanese = str(RejectionGround.ACCURATE.label)
+    assert f"Legal ground: {english}" in render_notice(notification, language="en")[1]
+    assert japanese in render_notice(notification, language="ja")[1]
+
+
 def test_a_rejection_changes_nothing_and_gives_reason_and_ground(
     correction_request, profile, officer
 ):
