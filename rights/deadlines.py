@@ -81,6 +81,14 @@ def local_day(moment: dt.datetime, regime: str, tz: str | None = None) -> dt.dat
     return moment.astimezone(_zone(regime, tz)).date()
 
 
+def fee_pay_by(asked_at: dt.datetime, tz: str) -> dt.datetime:
+    """The end of the last day of the published unpaid period (RIGHTS_FEE_UNPAID_DAYS),
+    counted in the request's time zone ``tz``: the day the person is told to pay by is
+    a whole day where they are."""
+    asked_on = asked_at.astimezone(ZoneInfo(tz)).date()
+    return _end_of_day(asked_on + dt.timedelta(days=settings.RIGHTS_FEE_UNPAID_DAYS), ZoneInfo(tz))
+
+
 # CCPA requests acted on within 15 business days, with no extension: opting
 # out of sale or sharing (§7026(f)) and limiting sensitive data (§7027(g)).
 CCPA_BUSINESS_DAY_KINDS = {Kind.STOP_PROVISION: 15, Kind.STOP_USE: 15}

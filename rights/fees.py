@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -32,6 +33,7 @@ from .choices import (
     Regime,
     Status,
 )
+from .deadlines import fee_pay_by
 from .disclosure.selectors import delivered_copy_before
 from .fee_law import check_fee_allowed, fee_basis_for
 from .models import FeeSchedule, Payment, PaymentEvent, RequestEvent, RightsRequest
@@ -96,12 +98,6 @@ def current_schedule(on: dt.date | None = None) -> list[FeeSchedule]:
     return list(
         FeeSchedule.objects.effective(on).order_by("regime", "kind", "basis", "delivery_method")
     )
-
-
-def pay_by(asked_at: dt.datetime) -> dt.datetime:
-    """The end of the last day of the published unpaid period (RIGHTS_FEE_UNPAID_DAYS)."""
-    last_day = timezone.localtime(asked_at) + dt.timedelta(days=settings.RIGHTS_FEE_UNPAID_DAYS)
-    return last_day.replace(hour=23, minute=59, second=59, microsecond=0)
 
 
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
@@ -234,7 +230,7 @@ def fee_request(
             deviation_reason=reason if schedule is None or amount != schedule.amount else "",
             further_copy_of=earlier.request if earlier else None,
             further_copy_delivered_on=earlier.delivered_on if earlier else None,
-            due_at=pay_by(now),
+            due_at=fee_pay_by(now, locked.zone),
             created_at=now,
         )
         audit_log(
@@ -435,8 +431,9 @@ def payments_expire_unpaid(
                 request = RightsRequest.objects.select_related("subject", "requester").get(
                     pk=request_pk
                 )
-                period = timezone.localdate(still_pending.due_at) - timezone.localdate(
-                    still_pending.created_at
+                zone = ZoneInfo(request.zone)
+                period = timezone.localdate(still_pending.due_at, zone) - timezone.localdate(
+                    still_pending.created_at, zone
                 )
                 # The reason is part of the notice: write it in the person's language.
                 person = recipient_of(request)

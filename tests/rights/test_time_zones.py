@@ -13,9 +13,14 @@ import pytest
 import time_machine
 from django.core import mail
 
-from rights.choices import Regime
+from rights import fees
+from rights.choices import Regime, Status
+from rights.models import RequestNotification
+from rights.notice_text import render_notice
 from rights.services import request_change_regime, requests_remind_due_soon
 from rights.summary import request_summary, summary_of
+
+from .fee_support import in_review, page_text
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +118,29 @@ def test_the_summary_before_and_after_filing_states_the_day_in_the_requesters_zo
         preview = request_summary(kind="disclosure", regime=Regime.GDPR)
         request = file_request(customer, regime=Regime.GDPR)
     assert preview.due_on == summary_of(request).due_on == dt.date(2026, 2, 28)
+
+
+def test_gdpr_art_12_5_fee_is_payable_until_the_end_of_the_stated_day_in_berlin(
+    officer, customer, file_request, stepped_up_client
+):
+    """GDPR art. 12(5): a fee asked on 5 Dec at 19:30 in Berlin (6 Dec in Tokyo) is due
+    by the end of the day the notice states, in Berlin; paying that evening is in time."""
+    asked = dt.datetime(2026, 12, 5, 19, 30, tzinfo=BERLIN)
+    with time_machine.travel(asked, tick=False):
+        request = in_review(file_request, customer, officer, regime=Regime.GDPR)
+        fees.request_mark_unfounded(
+            request=request, reason="Fifth identical request this month", actor=officer
+        )
+        payment = fees.fee_request(request=request, actor=officer, amount=2000, reason="Copies")
+    assert payment.due_at == dt.datetime(2027, 1, 4, 23, 59, 59, tzinfo=BERLIN)
+    notice = RequestNotification.objects.get(request=request, kind="fee_due")
+    assert "Please pay by: 4 Jan 2027" in render_notice(notice, language="en")[1]
+    with time_machine.travel(asked, tick=False):
+        page = page_text(stepped_up_client, f"/requests/{request.pk}/", "en")
+    assert "If it has not arrived by 4 Jan 2027" in page
+    with time_machine.travel(dt.datetime(2027, 1, 4, 22, 0, tzinfo=BERLIN), tick=False):
+        assert fees.payments_expire_unpaid() == 0
+    with time_machine.travel(dt.datetime(2027, 1, 5, 0, 30, tzinfo=BERLIN), tick=False):
+        assert fees.payments_expire_unpaid() == 1
+    request.refresh_from_db()
+    assert request.status == Status.EXPIRED
