@@ -140,12 +140,17 @@ def published_amount(schedule: FeeSchedule | None, amount: int | None) -> int:
 
 def fee_notice_context(payment: Payment) -> dict:
     """What the fee notice states: amount, payment reference and the pay-by date, and
-    for a further copy (GDPR art. 15(3)) the earlier delivery it follows."""
+    why it is charged: for a request found manifestly unfounded or excessive the reason
+    staff gave (GDPR art. 12(5)), for a further copy (GDPR art. 15(3)) the earlier
+    delivery it follows."""
     fee = {
         "amount": payment.amount,
         "reference": payment.reference,
         "pay_by": payment.due_at.isoformat(),
     }
+    if payment.basis == FeeBasis.UNFOUNDED:
+        # GDPR 12(5) / CCPA: charged only with a reason, which the person is told.
+        fee["unfounded_reason"] = payment.request.unfounded_reason
     if payment.further_copy_of_id is not None:
         fee["further_copy_of"] = {
             "reference": payment.further_copy_of.reference,

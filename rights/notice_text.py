@@ -119,6 +119,7 @@ def render_notice(
         context["fee_reference"] = fee["reference"]
         context["fee_pay_by"] = parse_datetime(fee["pay_by"])
         context["fees_url"] = f"{settings.SITE_URL}{reverse('fees')}"
+        context["fee_unfounded_reason"] = fee.get("unfounded_reason", "")
         if fee.get("further_copy_of"):
             context["fee_further_copy_of"] = fee["further_copy_of"]["reference"]
             context["fee_further_copy_delivered_on"] = dt.date.fromisoformat(

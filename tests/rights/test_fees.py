@@ -252,6 +252,28 @@ def test_gdpr_ccpa_request_is_free_until_marked_unfounded_or_excessive(
     assert request.status == Status.AWAITING_PAYMENT
 
 
+@pytest.mark.parametrize("regime", [Regime.GDPR, Regime.CCPA])
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_the_fee_notice_of_an_unfounded_or_excessive_request_gives_the_reason(
+    officer, customer, file_request, regime, language, django_capture_on_commit_callbacks
+):
+    """GDPR art. 12(5) / CCPA: a fee for a manifestly unfounded or excessive request is
+    charged only with the reason, which the person is told with the fee."""
+    customer.language = language
+    customer.save(update_fields=["language"])
+    request = in_review(file_request, customer, officer, regime=regime)
+    fees.request_mark_unfounded(
+        request=request, reason="Fifth identical request this month", actor=officer
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        fees.fee_request(request=request, actor=officer, amount=1000, reason="Copy costs")
+    (notice,) = [m for m in mail.outbox if m.to == [customer.email]]
+    assert "Fifth identical request this month" in notice.body
+    expected = {"en": "manifestly unfounded or excessive", "ja": "明らかに根拠がない"}[language]
+    assert expected in notice.body
+
+
 def test_gdpr_further_copy_may_carry_the_published_fee_after_a_delivered_copy(
     officer, customer, file_request
 ):
