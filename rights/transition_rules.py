@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from .choices import CHARGEABLE_KINDS, EventKind, Kind, PaymentStatus, Status
@@ -189,6 +190,13 @@ def fee_awaited(request: RightsRequest) -> bool:
     return request.payments.filter(status=PaymentStatus.PENDING).exists()
 
 
+def fee_still_payable(request: RightsRequest) -> bool:
+    """A fee awaits payment and its pay-by date, which the person was told, has not passed."""
+    return request.payments.filter(
+        status=PaymentStatus.PENDING, due_at__gte=timezone.now()
+    ).exists()
+
+
 def fee_paid(request: RightsRequest) -> bool:
     """A fee was paid for the request and not refunded."""
     return request.payments.filter(status=PaymentStatus.PAID).exists()
@@ -323,6 +331,16 @@ RULES: tuple[Rule, ...] = (
         to=frozenset({Status.IN_PROGRESS}),
         holds=lambda request, role: not fee_awaited(request),
         refusal=gettext_lazy("The fee is not paid yet: record the payment or waive the fee first."),
+    ),
+    # The person was told the request closes if the fee has not arrived by its date.
+    Rule(
+        from_=frozenset({Status.AWAITING_PAYMENT}),
+        to=frozenset({Status.EXPIRED}),
+        holds=lambda request, role: not fee_still_payable(request),
+        refusal=gettext_lazy(
+            "The fee may still be paid until its pay-by date: the request expires only "
+            "after that day."
+        ),
     ),
     Rule(
         kinds=CHARGEABLE_KINDS,

@@ -238,3 +238,23 @@ def test_only_the_payment_module_sets_a_fee_status():
                 if "PaymentStatus" in ast.unparse(value):
                     offenders.append(f"{path.relative_to(root)}:{node.lineno}")
     assert offenders == []
+
+
+def test_appi_art_38_staff_cannot_close_an_unpaid_request_before_its_pay_by_date(
+    officer, customer, file_request
+):
+    """APPI art. 38: the person was told the request closes if the fee has not arrived by
+    the pay-by date; until that day ends staff cannot expire it (they may withdraw it on
+    the person's word)."""
+    publish()
+    request = in_review(file_request, customer, officer)
+    payment = fees.fee_request(request=request, actor=officer)
+    with pytest.raises(workflow.TransitionError):
+        workflow.transition(request, to=Status.EXPIRED, actor=officer, reason="Not paid.")
+    request.refresh_from_db()
+    payment.refresh_from_db()
+    assert request.status == Status.AWAITING_PAYMENT
+    assert payment.status == PaymentStatus.PENDING
+    Payment.objects.filter(pk=payment.pk).update(due_at=timezone.now() - dt.timedelta(minutes=1))
+    workflow.transition(request, to=Status.EXPIRED, actor=officer, reason="Not paid.")
+    assert request.status == Status.EXPIRED
