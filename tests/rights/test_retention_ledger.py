@@ -343,3 +343,65 @@ def test_accounts_closed_before_the_closure_entry_get_one_from_the_migration():
     assert replay.reapply_erasures().total == 1
     old.refresh_from_db()
     assert not old.is_active
+
+
+def _erased_then_restored(officer, settings, tmp_path, capture):
+    """A customer erased after the backup, then the backup restored: the ledger file
+    holds the erasures, the restored table none of them."""
+    ledger_file = tmp_path / "erasure-ledger.jsonl"
+    settings.RIGHTS_ERASURE_LEDGER_FILE = str(ledger_file)
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer = customer_with_records(usage=3)
+        backup = _dump(UsageRecord.objects.filter(user=customer))
+        request = file_deletion(customer, scope={"everything": True})
+        with capture(execute=True):
+            approve(request, officer)
+    assert not UsageRecord.objects.filter(user=customer).exists()
+    _restore(backup)
+    _empty_ledger_table()
+    assert UsageRecord.objects.filter(user=customer).count() == 3
+    return customer, ledger_file
+
+
+@pytest.mark.parametrize("arguments", [(), ("--ledger", "")])
+def test_the_replay_reads_the_configured_ledger_file_by_default(
+    arguments, officer, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """APPI art. 35 / GDPR art. 17: the documented replay after a restore erases again.
+
+    docs/operations.md runs `reapply_erasures --ledger "$RIGHTS_ERASURE_LEDGER_FILE"`;
+    with the ledger at its default place (or the variable only in .env) the shell
+    passes an empty name. The command then imported nothing, said "erased 0 records
+    (finished)", and the records erased since the backup stayed restored.
+    """
+    customer, ledger_file = _erased_then_restored(
+        officer, settings, tmp_path, django_capture_on_commit_callbacks
+    )
+    lines = ledger_file.read_text().splitlines()
+    with time_machine.travel(at(2026, 7, 20), tick=False):
+        out = io.StringIO()
+        call_command("reapply_erasures", *arguments, stdout=out)
+    assert f"Ledger file: {len(lines)} entries added to the table." in out.getvalue()
+    assert not UsageRecord.objects.filter(user=customer).exists()
+
+
+def test_the_replay_stops_when_the_ledger_file_is_missing(
+    officer, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """APPI art. 35 / GDPR art. 17: a replay without the ledger file says so, erases nothing."""
+    from django.core.management.base import CommandError
+
+    customer, ledger_file = _erased_then_restored(
+        officer, settings, tmp_path, django_capture_on_commit_callbacks
+    )
+    ledger_file.unlink()
+    with pytest.raises(CommandError, match="erasure-ledger.jsonl"):
+        call_command("reapply_erasures", stdout=io.StringIO())
+    assert UsageRecord.objects.filter(user=customer).count() == 3
+
+
+def test_the_replay_without_a_ledger_file_says_only_the_table_is_applied(settings):
+    settings.RIGHTS_ERASURE_LEDGER_FILE = ""
+    out = io.StringIO()
+    call_command("reapply_erasures", stdout=out)
+    assert "RIGHTS_ERASURE_LEDGER_FILE is empty" in out.getvalue()
