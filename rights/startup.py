@@ -1,6 +1,6 @@
 """What the rights app sets up once the models are loaded (called from RightsConfig.ready).
 
-Declares its staff-access scope (a handler sees a request's records through
+Checks its settings, declares its staff-access scope (a handler sees a request's records through
 the request first), connects the work that starts when a request enters a
 status (a deletion in progress queues its erasure, a disclosure in progress is
 delivered) and registers the purgers of the nightly purge.
@@ -9,6 +9,7 @@ delivered) and registers the purgers of the nightly purge.
 from portal.kernel import access
 from portal.kernel.api import subjects as api_subjects
 
+from . import configuration
 from .connectors import hooks as connector_hooks
 from .disclosure import hooks as disclosure_hooks
 from .models import RightsRequest
@@ -22,6 +23,9 @@ __all__ = ["connector_hooks", "disclosure_hooks", "requester_purge"]
 
 
 def ready() -> None:
+    # Every process stops here when a rights setting (regime, time zone, holiday
+    # country, public rate, fiscal year's month) cannot work.
+    configuration.check_settings()
     access.register_scope(
         path="request_path",
         model=RightsRequest,
