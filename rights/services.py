@@ -8,7 +8,6 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -380,46 +379,6 @@ def message_post(
             with contextlib.suppress(TransitionError):
                 transition(locked, to=Status.IN_REVIEW, actor=author, http_request=http_request)
     return message
-
-
-REMINDER_DAYS = 3
-
-
-def requests_remind_due_soon(*, now: dt.datetime | None = None) -> int:
-    """Mail each assignee whose open request falls due within three days, once per deadline.
-
-    A request already reminded within the current window is skipped, so the job
-    may run as often as wanted; an extension opens a new window.
-    """
-    now = now or timezone.now()
-    window = dt.timedelta(days=REMINDER_DAYS)
-    due = (
-        RightsRequest.objects.due_within(REMINDER_DAYS, now)
-        .filter(assignee__isnull=False, assignee__is_active=True)
-        .filter(Q(reminded_at__isnull=True) | Q(reminded_at__lt=F("due_at") - window))
-        .select_related("assignee")
-        .order_by("pk")
-    )
-    sent = 0
-    for request in due.iterator(chunk_size=200):
-        with transaction.atomic():
-            updated = RightsRequest.objects.filter(
-                pk=request.pk, reminded_at=request.reminded_at
-            ).update(reminded_at=now)
-            if not updated:
-                continue  # another run took it
-            send_templated_email(
-                to=request.assignee.email,
-                template="rights_due_soon",
-                context={
-                    "request": request,
-                    "path": f"/admin/rights/rightsrequest/{request.pk}/change/",
-                },
-                language=request.assignee.language,
-                time_zone=request.assignee.time_zone,
-            )
-        sent += 1
-    return sent
 
 
 # The daily digest is one outbox message per officer and period (the task mails

@@ -29,12 +29,13 @@ from .fees import payments_expire_unpaid
 from .models import RequestNotification, RightsRequest
 from .notice_text import follow_url, render_notice
 from .notifications import recipients_of, request_url, superseded
+from .reminders import requests_remind_due_soon
 from .requesters.agents import agent_link_expires_at, confirmation_token
 from .requesters.models import EmailConfirmation, RequestIdentity, VerificationStatus
 from .requesters.public_form import confirmation_code
 from .retention import deletion, ledger
 from .retention import jobs as retention_jobs
-from .services import overdue_digest_send, requests_escalate_overdue, requests_remind_due_soon
+from .services import overdue_digest_send, requests_escalate_overdue
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,8 @@ from django.core import mail
 from django.utils import timezone
 
 from rights.models import RightsRequest
-from rights.services import requests_escalate_overdue, requests_remind_due_soon
+from rights.reminders import requests_remind_due_soon
+from rights.services import requests_escalate_overdue
 
 pytestmark = pytest.mark.django_db
 
@@ -57,3 +58,40 @@ def test_a_digest_run_repeated_after_a_crash_mails_no_officer_twice(
     # The next day is a new digest.
     assert requests_escalate_overdue(now=timezone.now() + dt.timedelta(days=1)) == 1
     assert [m.to for m in mail.outbox] == [[officer.email], [officer.email]]
+
+
+def test_a_reminder_the_mail_server_refuses_does_not_hold_back_the_others(
+    officer, customer, file_request, monkeypatch
+):
+    """One assignee's address refused (mailbox gone, account still active) stopped the
+    job at that request, every hour: no later request's assignee was reminded."""
+    import smtplib
+
+    from django.core.mail import EmailMultiAlternatives
+
+    from tests.factories import UserFactory
+
+    gone = UserFactory(is_staff=True, email="left@example.com")
+    soon = timezone.now() + dt.timedelta(days=2)
+    refused = file_request(customer)
+    reminded = file_request(customer)
+    RightsRequest.objects.filter(pk=refused.pk).update(assignee=gone, due_at=soon)
+    RightsRequest.objects.filter(pk=reminded.pk).update(assignee=officer, due_at=soon)
+    send = EmailMultiAlternatives.send
+
+    def refuse_one(message, *args, **kwargs):
+        if message.to == [gone.email]:
+            raise smtplib.SMTPRecipientsRefused({gone.email: (550, b"no such mailbox")})
+        return send(message, *args, **kwargs)
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", refuse_one)
+    mail.outbox.clear()
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        requests_remind_due_soon()
+    assert [m.to for m in mail.outbox] == [[officer.email]]
+    assert reminded.reference in mail.outbox[0].subject
+    # The refused one is tried again by the next run; the sent one is not repeated.
+    assert RightsRequest.objects.get(pk=refused.pk).reminded_at is None
+    monkeypatch.setattr(EmailMultiAlternatives, "send", send)
+    assert requests_remind_due_soon() == 1
+    assert [m.to for m in mail.outbox] == [[officer.email], [gone.email]]

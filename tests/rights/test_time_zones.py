@@ -17,7 +17,8 @@ from rights import fees
 from rights.choices import Regime, Status
 from rights.models import RequestNotification
 from rights.notice_text import render_notice
-from rights.services import request_change_regime, requests_remind_due_soon
+from rights.reminders import requests_remind_due_soon
+from rights.services import request_change_regime
 from rights.summary import request_summary, summary_of
 
 from .fee_support import in_review, page_text
