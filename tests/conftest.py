@@ -121,14 +121,20 @@ def _own_cache_and_files(worker_id, tmp_path_factory):
     erasure ledger is a file of this process. Each has its own test database
     already (pytest-django), and live servers take free ports. A run in one
     process (the fault tests, whose worker and beat processes read the same
-    settings from the environment) keeps the settings as they are.
+    settings from the environment) keeps the cache as it is; its ledger file is
+    still its own, never the checkout's ``var/erasure-ledger.jsonl`` (the fault
+    tests give their workers a file of their own).
     """
-    if worker_id == "master":
-        yield
-        return
     from django.conf import settings
     from django.test.utils import override_settings
 
+    if worker_id == "master":
+        ledger = tmp_path_factory.mktemp("ledger") / "erasure-ledger.jsonl"
+        override = override_settings(RIGHTS_ERASURE_LEDGER_FILE=str(ledger))
+        override.enable()
+        yield
+        override.disable()
+        return
     caches = {
         alias: {**config, "KEY_PREFIX": f"test-{worker_id}-{uuid.uuid4().hex[:8]}"}
         for alias, config in settings.CACHES.items()
