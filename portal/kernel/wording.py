@@ -1,5 +1,6 @@
-"""Lists and sentences joined the way the active language writes them: 「A、B」 and
-sentences without a space between them in Japanese, "A, B" and "One. Two." in English."""
+"""Lists, labels and sentences joined the way the active language writes them: 「A、B」,
+「理由：…」 and sentences without a space between them in Japanese, "A, B",
+"Reason: …" and "One. Two." in English."""
 
 from __future__ import annotations
 
@@ -20,6 +21,11 @@ def listed(items: Iterable) -> str:
 def sentence(text) -> str:
     """``text`` ended as a sentence: 「。」 in Japanese, "." otherwise."""
     return f"{text}{'。' if _japanese() else '.'}"
+
+
+def colon() -> str:
+    """Between a label and its value: 「理由：…」 in Japanese, "Reason: …" in English."""
+    return "：" if _japanese() else ": "
 
 
 def sentences(parts: Iterable) -> str:

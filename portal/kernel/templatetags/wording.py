@@ -1,8 +1,8 @@
-"""Lists in the active language's punctuation (``portal.kernel.wording``)."""
+"""Lists and labels in the active language's punctuation (``portal.kernel.wording``)."""
 
 from django import template
 
-from portal.kernel.wording import listed
+from portal.kernel import wording
 
 register = template.Library()
 
@@ -10,4 +10,11 @@ register = template.Library()
 @register.simple_tag
 def list_separator() -> str:
     """What goes between two names of a list: 「、」 in Japanese, ", " in English."""
-    return listed(["", ""])
+    return wording.listed(["", ""])
+
+
+@register.simple_tag(name="colon")
+def colon_tag() -> str:
+    """Between a label and its value: 「：」 in Japanese, ": " in English
+    (``{% translate "Reason" %}{% colon %}{{ reason }}``)."""
+    return wording.colon()
