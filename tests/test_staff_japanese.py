@@ -152,3 +152,15 @@ def test_the_admin_login_labels_the_code_field_in_english():
     page = client.get("/admin/login/").content.decode()
     assert '<label for="id_otp_token" class="required">Code from your authenticator app:<' in page
     assert "OTP Token" not in page
+
+
+def test_the_working_page_writes_its_labels_with_a_full_width_colon():
+    """「方法：電子データでダウンロード」, not 「方法: …」, as every Japanese label."""
+    client, _ = _officer_client()
+    customer = UserFactory()
+    filed = request_submit(
+        subject=customer, requester=customer, kind="disclosure", delivery_method="electronic"
+    )
+    form = client.get(f"/admin/rights/rightsrequest/{filed.pk}/change/").content.decode()
+    assert "方法：<strong>" in form
+    assert "方法: " not in form

@@ -66,7 +66,11 @@ def test_a_deletion_tells_both_recipients_and_completes_once_both_confirmed(
         "privacy-yamato@partner.example",
     ]
     assert customer_with_two_recipients.email in messages[0].body
-    assert "データの種類: 連絡先\n" in messages[0].body  # the label, not a Python list
+    # The label, not a Python list; in Japanese punctuation.
+    assert messages[0].body.startswith("いつもお世話になっております。\n")
+    assert "データの種類：連絡先\n" in messages[0].body
+    assert f"対象のお客様：{customer_with_two_recipients.email}（お客様番号 " in messages[0].body
+    assert ": " not in messages[0].body.split("\n\n")[2], messages[0].body
     assert request.status == Status.IN_PROGRESS
 
     first, second = _links(messages)
