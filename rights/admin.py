@@ -473,7 +473,7 @@ class RightsRequestAdmin(
             **self.connector_context(obj, can_work=can_work),
             "can_work": can_work,
             "reason_required": sorted(workflow.STAFF_REASON_REQUIRED),
-            "grounds": rejection_ground_choices(obj.kind),
+            "grounds": rejection_ground_choices(obj.kind, obj.regime),
             "regimes": Regime.choices,
             "extend_form": ExtendForm(),
             "assign_form": AssignForm(initial={"assignee": obj.assignee_id}),

@@ -91,9 +91,28 @@ REJECTION_GROUNDS = {
 }
 
 
-def rejection_ground_choices(kind: str) -> list[tuple[str, str]]:
-    """(value, label) of the grounds that may refuse a request of ``kind``, in order."""
-    allowed = REJECTION_GROUNDS.get(kind, _ANY_KIND)
+#: Grounds that only some regimes' laws give. The APPI's grounds refuse any request:
+#: the company is a business in Japan, whatever law the person is also under.
+_ONLY_UNDER = {
+    RejectionGround.UNFOUNDED: frozenset({Regime.GDPR, Regime.CCPA}),  # GDPR 12(5), CCPA
+    RejectionGround.RETENTION: frozenset({Regime.GDPR}),  # GDPR 17(3)
+}
+
+
+def rejection_grounds(kind: str, regime: str) -> frozenset:
+    """The grounds that may refuse a request of ``kind`` under ``regime``: the person is
+    told the ground, and its law must be one they are under."""
+    return frozenset(
+        ground
+        for ground in REJECTION_GROUNDS.get(kind, _ANY_KIND)
+        if regime in _ONLY_UNDER.get(ground, (regime,))
+    )
+
+
+def rejection_ground_choices(kind: str, regime: str) -> list[tuple[str, str]]:
+    """(value, label) of the grounds that may refuse a request of ``kind`` under
+    ``regime``, in order."""
+    allowed = rejection_grounds(kind, regime)
     return [(value, label) for value, label in RejectionGround.choices if value in allowed]
 
 

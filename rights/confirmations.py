@@ -123,7 +123,7 @@ def _decision(
     ``outside``: the systems and recipients asked to apply it too, which the request
     waits for (``rights.connectors.planning.decision_followups``)."""
     check_decidable(obj, kinds)
-    check_reason(kind=obj.kind, to=to, reason=reason, ground=ground)
+    check_reason(kind=obj.kind, regime=obj.regime, to=to, reason=reason, ground=ground)
     if outside:
         text = _(
             "Systems outside this database are asked to act too: %(names)s. The request "

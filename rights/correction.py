@@ -351,7 +351,7 @@ def correction_decide(
     to = outcome_status(granted=len(chosen), total=len(changes))
     with transaction.atomic():
         locked = lock_for_decision(request, {Kind.CORRECTION})
-        check_reason(kind=locked.kind, to=to, reason=reason, ground=ground)
+        check_reason(kind=locked.kind, regime=locked.regime, to=to, reason=reason, ground=ground)
         subject = locked.subject
         approved, declined = [], []
         for change in changes:
@@ -436,7 +436,7 @@ def stated_correction_decide(
     to = outcome_status(granted=len(apply), total=len(items))
     with transaction.atomic():
         locked = lock_for_decision(request, {Kind.CORRECTION})
-        check_reason(kind=locked.kind, to=to, reason=reason, ground=ground)
+        check_reason(kind=locked.kind, regime=locked.regime, to=to, reason=reason, ground=ground)
         approved, declined = [], []
         for item in items:
             if item.index not in apply:

@@ -159,7 +159,7 @@ class RequestDecisionAdminMixin:
         context = {
             "decidable": decidable,
             "decided": decided,
-            "grounds": rejection_ground_choices(obj.kind),
+            "grounds": rejection_ground_choices(obj.kind, obj.regime),
         }
         if obj.kind == Kind.CORRECTION:
             context["correction_review"] = correction.review(obj) if obj.is_open else []

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from portal.kernel.audit import audit_log
 
 from . import workflow
-from .choices import REJECTION_GROUNDS, RejectionGround, Status
+from .choices import RejectionGround, Status
 from .connectors.planning import decision_followups
 from .models import RequestEvent, RightsRequest
 from .transition_rules import decision_recorded
@@ -67,7 +67,7 @@ def outcome_status(*, granted: int, total: int) -> str:
     return Status.COMPLETED if granted == total else Status.PARTIALLY_COMPLETED
 
 
-def check_reason(*, kind: str, to: str, reason: str, ground: str) -> None:
+def check_reason(*, kind: str, regime: str, to: str, reason: str, ground: str) -> None:
     """The reason (and, to reject, the ground) the person must be told; before any write."""
     if to in (Status.REJECTED, Status.PARTIALLY_COMPLETED) and not reason.strip():
         raise ValidationError(
@@ -79,8 +79,9 @@ def check_reason(*, kind: str, to: str, reason: str, ground: str) -> None:
         raise ValidationError(_("Choose the legal ground of the rejection."))
     if ground and ground not in RejectionGround.values:
         raise ValidationError(_("Unknown legal ground."))
-    if ground and ground not in REJECTION_GROUNDS[kind]:
-        raise ValidationError(workflow.ground_refused(kind, ground))
+    refused = ground and workflow.ground_refused(kind, regime, ground)
+    if refused:
+        raise ValidationError(refused)
 
 
 def finish(

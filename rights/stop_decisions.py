@@ -199,7 +199,7 @@ def stop_decide(
     )
     with transaction.atomic():
         locked = lock_for_decision(request, {Kind.STOP_USE, Kind.STOP_PROVISION})
-        check_reason(kind=locked.kind, to=to, reason=reason, ground=ground)
+        check_reason(kind=locked.kind, regime=locked.regime, to=to, reason=reason, ground=ground)
         restrictions = []
         for target in stopped:
             existing = in_force(locked, target)

@@ -32,7 +32,16 @@ from django.utils.translation import gettext as _
 from portal.kernel.audit import audit_log
 
 from . import api_events, deadlines
-from .choices import REJECTION_GROUNDS, EventKind, Kind, PaymentStatus, RejectionGround, Status
+from .choices import (
+    REJECTION_GROUNDS,
+    EventKind,
+    Kind,
+    PaymentStatus,
+    Regime,
+    RejectionGround,
+    Status,
+    rejection_grounds,
+)
 from .models import (
     OPEN_STATUSES,
     PAUSED_STATUSES,
@@ -150,11 +159,19 @@ def refresh_due_at(request: RightsRequest, *, now: dt.datetime | None = None) ->
     )
 
 
-def ground_refused(kind: str, ground: str) -> str:
-    """The message for a ground that cannot refuse a request of ``kind``."""
-    return _("“%(ground)s” is not a ground for refusing a request of this kind (%(kind)s).") % {
+def ground_refused(kind: str, regime: str, ground: str) -> str | None:
+    """The message for a ground that cannot refuse a request of ``kind`` under
+    ``regime``; None when it can."""
+    if ground in rejection_grounds(kind, regime):
+        return None
+    if ground not in REJECTION_GROUNDS[kind]:
+        message = _("“%(ground)s” is not a ground for refusing a request of this kind (%(kind)s).")
+    else:
+        message = _("“%(ground)s” is not a ground under this request's law (%(regime)s).")
+    return message % {
         "ground": RejectionGround(ground).label,
         "kind": Kind(kind).label,
+        "regime": Regime(regime).label,
     }
 
 
@@ -184,8 +201,9 @@ def _check_conditions(
         raise TransitionError(_("Please give a reason; the person will be told it."))
     if to == Status.REJECTED and ground not in RejectionGround.values:
         raise TransitionError(_("Choose the legal ground of the rejection."))
-    if ground and ground not in REJECTION_GROUNDS[request.kind]:
-        raise TransitionError(ground_refused(request.kind, ground))
+    refused = ground and ground_refused(request.kind, request.regime, ground)
+    if refused:
+        raise TransitionError(refused)
 
 
 def check_transition(

@@ -37,7 +37,7 @@ def _complete(request, officer, capture):
             to=Status.REJECTED,
             actor=officer,
             reason="The notice was sent last week.",
-            ground="unfounded",
+            ground="other",
         )
 
 

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from rights import correction, stop_decisions, workflow
-from rights.choices import REJECTION_GROUNDS, Kind, RejectionGround, Status
+from rights.choices import REJECTION_GROUNDS, Kind, Regime, RejectionGround, Status
 from rights.models import RequestEvent
 from tests.consent_support import recipients
 from tests.rights.fee_support import in_review, phone_correction_in_review
@@ -35,7 +35,9 @@ def test_a_rejection_takes_only_a_ground_of_its_kind(
     customer, officer, file_request, kind, allowed, refused
 ):
     scope = {"everything": True} if kind == Kind.DELETION else None
-    request = in_review(file_request, customer, officer, kind=kind, scope=scope)
+    # GDPR 17(3): the erasure exception is a ground under the GDPR only (below).
+    regime = Regime.GDPR if kind == Kind.DELETION else None
+    request = in_review(file_request, customer, officer, kind=kind, scope=scope, regime=regime)
     events = RequestEvent.objects.filter(request=request).count()
     with pytest.raises(workflow.TransitionError, match="is not a ground for refusing"):
         workflow.transition(
@@ -124,3 +126,39 @@ def test_a_deletion_is_refused_under_appi_art_35_in_words_of_erasure(
         ]
     assert erasure in label and ("第35条" if language == "ja" else "APPI 35") in label
     assert label in response.content.decode().replace("&#x27;", "'")
+
+
+@pytest.mark.parametrize(
+    ("regime", "allowed", "refused"),
+    [
+        (Regime.APPI, {RejectionGround.NO_GROUND}, {RejectionGround.RETENTION, "unfounded"}),
+        (Regime.GDPR, {RejectionGround.RETENTION, RejectionGround.UNFOUNDED}, set()),
+        (Regime.CCPA, {RejectionGround.UNFOUNDED}, {RejectionGround.RETENTION}),
+    ],
+)
+def test_a_refusal_cites_only_a_law_of_the_requests_regime(
+    officer_client, customer, officer, file_request, regime, allowed, refused
+):
+    """A customer under the APPI was told 「（GDPR第17条第3項）」: the GDPR's erasure
+    exception (art. 17(3)) and its "manifestly unfounded" (art. 12(5), also CCPA
+    1798.145(h)) are grounds only under those laws. The APPI's own grounds apply
+    to every request, the company being a business in Japan."""
+    request = in_review(
+        file_request,
+        customer,
+        officer,
+        kind=Kind.DELETION,
+        scope={"everything": True},
+        regime=regime,
+    )
+    officer_client.cookies["django_language"] = "en"
+    page = officer_client.get(BASE.format(request.pk) + "change/")
+    offered = {value for value, _label in page.context["grounds"]}
+    assert allowed <= offered and not (refused & offered)
+    for ground in refused:
+        with pytest.raises(workflow.TransitionError, match="not a ground under"):
+            workflow.transition(
+                request, to=Status.REJECTED, actor=officer, reason="No.", ground=ground
+            )
+    request.refresh_from_db()
+    assert request.status == Status.IN_REVIEW
