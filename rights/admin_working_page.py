@@ -124,7 +124,7 @@ def scope_summary(obj: RightsRequest) -> str:
             label = _("Purposes: %(list)s")
             if obj.kind == Kind.STOP_PROVISION:
                 label = _("Recipients: %(list)s")
-            return label % {"list": ", ".join(t.label for t in targets)}
+            return label % {"list": listed(t.label for t in targets)}
     if scope.get("everything"):
         return _("Everything, and close the account")
     return "—"

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from rights import workflow
+from rights import fees, workflow
 from rights.choices import Status
 from tests.rights.fee_support import in_review, publish
 
@@ -56,3 +56,18 @@ def test_a_disclosure_in_review_still_offers_the_fee(
 
     assert "Confirm the fee and ask for payment" in section
     assert "No fee" not in section
+
+
+def test_appi_art_38_a_move_held_back_by_the_fee_says_why_in_japanese_punctuation(
+    officer, officer_client, customer, file_request
+):
+    """「対応中：手数料がまだ支払われていません。…」, not 「対応中: …」."""
+    publish()
+    request = in_review(file_request, customer, officer)
+    fees.fee_request(request=request, actor=officer)
+    officer_client.cookies["django_language"] = "ja"
+    page = officer_client.get(f"/admin/rights/rightsrequest/{request.pk}/change/")
+    held = re.search(r'<ul class="rr-held-back">(.*?)</ul>', page.content.decode(), re.S).group(1)
+
+    assert "<strong>対応中</strong>：手数料がまだ支払われていません。" in held
+    assert "</strong>: " not in held
