@@ -12,16 +12,19 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
+from django.test import Client
 
 from rights import fees
 from rights.choices import Regime, Status
-from rights.models import RequestNotification
+from rights.models import RequestNotification, RightsRequest
 from rights.notice_text import render_notice
 from rights.reminders import requests_remind_due_soon
-from rights.services import request_change_regime
+from rights.requesters.verification import identity_verify
+from rights.services import message_post, request_change_regime
 from rights.summary import request_summary, summary_of
 
 from .fee_support import in_review, page_text
+from .identity_support import AGENT, confirm, file_public_request, link_in, notice_to
 
 pytestmark = pytest.mark.django_db
 
@@ -145,3 +148,70 @@ def test_gdpr_art_12_5_fee_is_payable_until_the_end_of_the_stated_day_in_berlin(
         assert fees.payments_expire_unpaid() == 1
     request.refresh_from_db()
     assert request.status == Status.EXPIRED
+
+
+# 2 February 19:35 in Berlin: already 3 February 03:35 in Tokyo.
+BERLIN_EVENING = dt.datetime(2026, 2, 2, 19, 35, tzinfo=BERLIN)
+
+
+def _gdpr_request_with_a_message(customer, officer, file_request, capture):
+    """A GDPR request received 31 Jan 23:30 in Berlin, with a question of staff written
+    2 Feb 19:35 in Berlin."""
+    with time_machine.travel(LATE_JANUARY, tick=False), capture(execute=True):
+        request = file_request(customer, regime=Regime.GDPR)
+    with time_machine.travel(BERLIN_EVENING, tick=False), capture(execute=True):
+        message_post(request=request, author=officer, body="Which account do you mean?")
+    return request
+
+
+def test_the_request_page_shows_every_time_in_the_requesters_zone(
+    customer, officer, file_request, stepped_up_client, django_capture_on_commit_callbacks
+):
+    """The received time, the notices and the timeline are in Berlin time, as the
+    deadline (GDPR art. 12(3)), the fee box and the e-mails are; not in Tokyo time."""
+    request = _gdpr_request_with_a_message(
+        customer, officer, file_request, django_capture_on_commit_callbacks
+    )
+    page = page_text(stepped_up_client, f"/requests/{request.pk}/", "en")
+    assert "31 Jan 2026, 23:30" in page  # received; the receipt's notice; the timeline
+    assert "2 Feb 2026, 19:35" in page  # the question in the thread
+    assert "07:30" not in page and "03:35" not in page
+    listing = page_text(stepped_up_client, "/requests/", "en")
+    assert "31 Jan 2026" in listing and "1 Feb 2026" not in listing
+
+
+def test_an_appi_request_page_keeps_tokyo_time(
+    customer, file_request, stepped_up_client, django_capture_on_commit_callbacks
+):
+    """APPI: the request's zone is Tokyo, so the page reads as before."""
+    with time_machine.travel(LATE_JANUARY, tick=False):
+        request = file_request(customer, regime=Regime.APPI)
+    assert request.zone == "Asia/Tokyo"
+    page = page_text(stepped_up_client, f"/requests/{request.pk}/", "en")
+    assert "1 Feb 2026, 07:30" in page and "23:30" not in page
+
+
+@pytest.mark.usefixtures("private_storage", "fresh_rate_limits")
+def test_the_follow_page_shows_every_time_in_the_requesters_zone(
+    officer, django_capture_on_commit_callbacks
+):
+    """A requester without an account reads the same Berlin times on the follow page."""
+    capture = django_capture_on_commit_callbacks
+    visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
+    with time_machine.travel(LATE_JANUARY, tick=False):
+        assert file_public_request(visitor, AGENT, capture).status_code == 302
+    request = RightsRequest.objects.get()
+    request = request_change_regime(
+        request=request, regime=Regime.GDPR, reason="Lives in Germany", actor=officer
+    )
+    assert request.zone == "Europe/Berlin"
+    with capture(execute=True):
+        identity_verify(request=request, actor=officer, no_customer=True)
+    with time_machine.travel(BERLIN_EVENING, tick=False), capture(execute=True):
+        message_post(request=request, author=officer, body="Which account do you mean?")
+    url = link_in(notice_to(AGENT, request.reference))
+    assert confirm(visitor, url, capture).status_code == 302
+    page = visitor.get(url).content.decode()
+    assert "31 Jan 2026, 23:30" in page
+    assert "2 Feb 2026, 19:35" in page
+    assert "07:30" not in page and "03:35" not in page
