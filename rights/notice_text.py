@@ -125,12 +125,17 @@ def render_notice(
             context["fee_further_copy_delivered_on"] = dt.date.fromisoformat(
                 fee["further_copy_of"]["delivered_on"]
             )
+    cancelled = notification.context.get("fee_cancelled")
+    if cancelled:
+        # The fee the request waited for, cancelled with this change (withdrawn, ...).
+        context["fee_cancelled"] = True
+        context["fee_reference"] = cancelled["reference"]
     if "download" in notification.context or "posted_on" in notification.context:
         context.update(delivery_notice_context(notification.context))
     # Dates as the person reads them: in their time zone, which the deadline counts in.
     with translation.override(language), timezone.override(notification.request.zone):
-        if fee:
-            context["fee_amount"] = yen(fee["amount"])
+        if fee or cancelled:
+            context["fee_amount"] = yen((fee or cancelled)["amount"])
 
         outcome = notification.context.get("outcome")
         if outcome:

@@ -330,6 +330,11 @@ def transition(
     if notice:
         notify(locked, notice, reason=reason, ground=ground, extra=notice_extra)
     elif status_change_notified(to, actor):
-        notify(locked, STATUS_CHANGED, extra={"status": to})
+        extra = {"status": to}
+        if unpaid is not None:
+            # Withdrawn or back to review: the fee it waited for is cancelled; the
+            # notice says so, and that nothing is to be paid.
+            extra["fee_cancelled"] = {"amount": unpaid.amount, "reference": unpaid.reference}
+        notify(locked, STATUS_CHANGED, extra=extra)
     request.refresh_from_db()
     return event

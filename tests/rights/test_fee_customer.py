@@ -1,10 +1,13 @@
 """The fee on the customer's request page, the receipt, withdrawing before paying."""
 
 import pytest
+from django.core import mail
 
 from portal.kernel.models import AuditEvent
 from rights import fees
 from rights.choices import PaymentMethod, Regime
+from rights.models import RequestNotification
+from rights.notice_text import render_notice
 from tests.formats_support import shown_date
 from tests.rights.fee_support import in_review, page_text, publish
 
@@ -85,6 +88,27 @@ def test_the_customer_withdraws_before_paying(stepped_up_client, fee_due):
     fee_due.refresh_from_db()
     assert fee_due.status == "cancelled"
     assert fee_due.request.status == "withdrawn"
+
+
+def test_appi_art_38_the_withdrawal_email_says_the_fee_is_cancelled_and_nothing_is_due(
+    stepped_up_client, fee_due, customer, django_capture_on_commit_callbacks
+):
+    """APPI art. 38: a fee withdrawn from before it is paid is not charged; the e-mail
+    that confirms the withdrawal says so, in Japanese and in English."""
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        stepped_up_client.post(f"/requests/{fee_due.request_id}/withdraw/")
+    (body,) = [m.body for m in mail.outbox if m.to == [customer.email]]
+    assert "状況：取り下げ" in body
+    assert "手数料（1,000円）は取り消しとなりました。お支払いいただく必要はございません。" in body
+    assert f"お支払い番号：{fee_due.reference}" in body
+    notice = RequestNotification.objects.filter(
+        request=fee_due.request, kind="status_changed"
+    ).latest("pk")
+    _subject, english = render_notice(notice, language="en")
+    assert "is now: Withdrawn." in english
+    assert "The fee of ¥1,000 is cancelled: there is nothing to pay." in english
+    assert f"Payment reference: {fee_due.reference}" in english
 
 
 def test_gdpr_request_page_has_no_fee_box(stepped_up_client, customer, officer, file_request):

@@ -97,6 +97,21 @@ def test_appi_art_38_the_requester_withdraws_before_paying_on_the_follow_page(
     assert fee_asked.events.filter(to_status=Status.WITHDRAWN).count() == 1
 
 
+def test_appi_art_38_the_requester_is_told_the_fee_is_cancelled_on_withdrawal(
+    fee_asked, django_capture_on_commit_callbacks
+):
+    """APPI art. 38: withdrawn before paying, nothing is charged; the e-mail says so."""
+    client, url = _follow(fee_asked, django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"{url}withdraw/")
+    (message,) = mail.outbox
+    assert message.to == [AGENT]
+    assert "is now: Withdrawn." in message.body
+    assert "The fee of ¥1,000 is cancelled: there is nothing to pay." in message.body
+    assert f"Payment reference: {fee_asked.payments.get().reference}" in message.body
+
+
 def test_withdrawing_needs_the_code_and_the_csrf_token(
     fee_asked, django_capture_on_commit_callbacks
 ):
