@@ -3,6 +3,7 @@ legal holds (``hold_admin``). Imported by ``rights/admin.py``."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -205,8 +206,15 @@ def _source_label(key: str):
         return None
 
 
+class RetentionRunForm(forms.ModelForm):
+    class Meta:
+        # The field's help under the answer, as help: not read as the answer.
+        help_texts = {"was_dry_run": RetentionRun._meta.get_field("dry_run").help_text}
+
+
 @admin.register(RetentionRun)
 class RetentionRunAdmin(ReadOnlyAdmin):
+    form = RetentionRunForm
     list_display = [
         "started_at",
         "job",
@@ -224,7 +232,7 @@ class RetentionRunAdmin(ReadOnlyAdmin):
     paginator = CappedCountPaginator
     fields = [
         "job",
-        "dry_run",
+        "was_dry_run",
         "started_by",
         "state",
         "started_at",
@@ -241,6 +249,11 @@ class RetentionRunAdmin(ReadOnlyAdmin):
         "command": _("Command (run_retention)"),
         "admin": _("Admin"),
     }
+
+    @admin.display(description=_("dry run"))
+    def was_dry_run(self, obj):
+        """Yes or no in words: an icon alone, with the help under it, read as the answer."""
+        return gettext("yes") if obj.dry_run else gettext("no")
 
     @admin.display(description=_("started by"), ordering="trigger")
     def started_by(self, obj):

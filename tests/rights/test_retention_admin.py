@@ -209,3 +209,37 @@ def test_the_list_of_rules_gives_the_whole_period(officer_client, language, peri
     cells = [" ".join(re.sub(r"<[^>]+>", " ", "<td" + c).split()) for c in row.split("<td")[1:]]
     assert period in cells
     assert starts in cells
+
+
+@pytest.mark.parametrize(
+    ("language", "label", "yes", "no", "help_text"),
+    [
+        (
+            "en",
+            "Dry run",
+            "yes",
+            "no",
+            "A dry run only counts what would be erased; it changes nothing.",
+        ),
+        ("ja", "試行", "はい", "いいえ", "試行では消去の対象を数えるだけで、何も変更しません。"),
+    ],
+)
+def test_a_run_s_page_says_whether_it_was_a_dry_run(
+    officer_client, language, label, yes, no, help_text
+):
+    """The page gave only an icon and, under it, "changed nothing" as if it were the
+    value, on a run that had erased records too."""
+    import re
+
+    officer_client.cookies["django_language"] = language
+    for dry_run, answer in ((True, yes), (False, no)):
+        run = jobs.run_sweep(dry_run=dry_run)
+        html = officer_client.get(f"/admin/rights/retentionrun/{run.pk}/change/").content.decode()
+        row = re.search(
+            rf"<label>{label}[:：]</label>\s*<div class=\"readonly\">(.*?)</div>.*?"
+            r"<div class=\"help\">\s*<div>(.*?)</div>",
+            html,
+            re.S,
+        )
+        assert row is not None, html
+        assert (row[1].strip(), row[2].strip()) == (answer, help_text)

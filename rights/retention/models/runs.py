@@ -47,7 +47,9 @@ class RetentionRun(models.Model):
         _("job"), max_length=12, choices=Job.choices, help_text=_("Which job ran.")
     )
     dry_run = models.BooleanField(
-        _("dry run"), default=False, help_text=_("Counted what would be erased; changed nothing.")
+        _("dry run"),
+        default=False,
+        help_text=_("A dry run only counts what would be erased; it changes nothing."),
     )
     trigger = models.CharField(
         _("started by"),
