@@ -200,19 +200,25 @@ def execute_deletion(request_id: int) -> None:
         deletion.deletion_execute(request=request)
 
 
-@shared_task(base=ScheduledJob)
-def retention_deferred() -> dict:
-    return retention_jobs.run_deferred().counts
+def started_by(task: ScheduledJob) -> str:
+    """Who started a retention job's message, as its run records it: "beat" when the
+    message carries the beat's period, "hand" without it (``celery call``, ``.delay()``)."""
+    return "beat" if task.period is not None else "hand"
 
 
-@shared_task(base=ScheduledJob)
-def retention_sweep() -> dict:
-    return retention_jobs.run_sweep().counts
+@shared_task(base=ScheduledJob, bind=True)
+def retention_deferred(self) -> dict:
+    return retention_jobs.run_deferred(trigger=started_by(self)).counts
 
 
-@shared_task(base=ScheduledJob)
-def retention_purge() -> dict:
-    return retention_jobs.run_purge().counts
+@shared_task(base=ScheduledJob, bind=True)
+def retention_sweep(self) -> dict:
+    return retention_jobs.run_sweep(trigger=started_by(self)).counts
+
+
+@shared_task(base=ScheduledJob, bind=True)
+def retention_purge(self) -> dict:
+    return retention_jobs.run_purge(trigger=started_by(self)).counts
 
 
 @shared_task(base=ScheduledJob)

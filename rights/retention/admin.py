@@ -247,6 +247,7 @@ class RetentionRunAdmin(ReadOnlyAdmin):
     STARTED_BY = {
         "beat": _("Schedule (beat)"),
         "command": _("Command (run_retention)"),
+        "hand": _("By hand (not the beat)"),
         "admin": _("Admin"),
     }
 

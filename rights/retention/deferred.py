@@ -39,7 +39,7 @@ def _step_key(step: Step) -> str:
 
 
 def run_deferred(
-    *, today: dt.date | None = None, dry_run: bool = False, trigger: str = "beat"
+    *, today: dt.date | None = None, dry_run: bool = False, trigger: str = "hand"
 ) -> RetentionRun:
     today = today or timezone.localdate()
     with recorded_run(RetentionRun.Job.DEFERRED, dry_run=dry_run, trigger=trigger) as run:

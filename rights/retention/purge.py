@@ -161,7 +161,7 @@ register_purger(Purger("request-documents", "rights.requestmessage", purge_reque
 
 
 def run_purge(
-    *, today: dt.date | None = None, dry_run: bool = False, trigger: str = "beat"
+    *, today: dt.date | None = None, dry_run: bool = False, trigger: str = "hand"
 ) -> RetentionRun:
     today = today or timezone.localdate()
     with recorded_run(RetentionRun.Job.PURGE, dry_run=dry_run, trigger=trigger) as run:

@@ -245,7 +245,7 @@ class heartbeat:
 
 
 @contextmanager
-def recorded_run(job: str, *, dry_run: bool = False, trigger: str = "beat"):
+def recorded_run(job: str, *, dry_run: bool = False, trigger: str = "hand"):
     """Record a run of ``job``; an interrupted run of the job is resumed instead of a new one."""
     if dry_run and not in_dry_run():
         with dry_run_scope(), recorded_run(job, dry_run=True, trigger=trigger) as run:

@@ -142,7 +142,7 @@ def run_sweep(
     *,
     today: dt.date | None = None,
     dry_run: bool = False,
-    trigger: str = "beat",
+    trigger: str = "hand",
     rules: list[str] | None = None,
 ) -> RetentionRun:
     """Erase, rule by rule, what is past its period and under no staff hold."""

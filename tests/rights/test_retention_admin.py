@@ -243,3 +243,21 @@ def test_a_run_s_page_says_whether_it_was_a_dry_run(
         )
         assert row is not None, html
         assert (row[1].strip(), row[2].strip()) == (answer, help_text)
+
+
+@pytest.mark.parametrize(
+    ("language", "hand", "beat"),
+    [
+        ("en", "By hand (not the beat)", "Schedule (beat)"),
+        ("ja", "手動（beat以外）", "定期実行（beat）"),
+    ],
+)
+def test_the_list_of_runs_tells_a_run_started_by_hand_from_the_beat_s(
+    officer_client, language, hand, beat
+):
+    from rights.tasks import retention_sweep
+
+    retention_sweep.apply()
+    officer_client.cookies["django_language"] = language
+    html = officer_client.get("/admin/rights/retentionrun/").content.decode()
+    assert hand in html and beat not in html

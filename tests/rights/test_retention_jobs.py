@@ -231,6 +231,39 @@ def test_dry_run_changes_nothing_and_reports_what_the_real_run_then_does(
     assert real["deferred"] == {}  # the 2024 invoice waits until 2035
 
 
+def test_a_run_records_whether_the_beat_a_command_or_a_hand_started_it(settings):
+    """A job sent by hand (``celery call``), without the beat's period, was recorded as
+    started by the beat."""
+    from celery.schedules import maybe_schedule
+    from django.utils import timezone
+
+    from portal.kernel import jobs as beat
+    from portal.kernel.celery import app as celery_app
+    from rights import tasks
+
+    def started_by(**filters):
+        return list(RetentionRun.objects.filter(**filters).values_list("job", "trigger"))
+
+    every = [
+        ("rights-retention-deferred", tasks.retention_deferred),
+        ("rights-retention-sweep", tasks.retention_sweep),
+        ("rights-retention-purge", tasks.retention_purge),
+    ]
+    with time_machine.travel(TODAY, tick=False):
+        for _name, task in every:
+            task.apply()
+        assert sorted(started_by()) == [("deferred", "hand"), ("purge", "hand"), ("sweep", "hand")]
+        RetentionRun.objects.all().delete()
+        for name, task in every:
+            entry = settings.CELERY_BEAT_SCHEDULE[name]
+            schedule = maybe_schedule(entry["schedule"], app=celery_app)
+            task.apply(headers=beat.beat_headers(name, schedule, timezone.now()))
+        assert sorted(started_by()) == [("deferred", "beat"), ("purge", "beat"), ("sweep", "beat")]
+        RetentionRun.objects.all().delete()
+        call_command("run_retention", "--job", "sweep", stdout=io.StringIO())
+        assert started_by() == [("sweep", "command")]
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @override_settings(RIGHTS_RETENTION_BATCH_SIZE=3)
 def test_two_sweeps_at_once_never_take_the_same_batch():

@@ -54,8 +54,8 @@ class RetentionRun(models.Model):
     trigger = models.CharField(
         _("started by"),
         max_length=20,
-        default="beat",
-        help_text=_("beat, command or admin."),
+        default="hand",
+        help_text=_("beat, command, hand (a task or call not sent by the beat) or admin."),
     )
     status = models.CharField(
         _("status"),
