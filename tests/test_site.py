@@ -110,30 +110,71 @@ def test_public_pages_are_translated(client, path):
     assert any("\u3040" <= ch <= "\u30ff" for ch in ja), "no kana on the Japanese page"
 
 
-def test_check_deploy_is_clean_with_production_environment():
-    env = {
-        **{
-            k: v
-            for k, v in os.environ.items()
-            if k not in {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-        },
-        "DEBUG": "0",
-        "SECRET_KEY": "a-production-secret-key-" + "k" * 40,
-        "ALLOWED_HOSTS": "portal.example.com",
-        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "FIELD_HASH_KEY": "test-only-field-hash-key-0123456789abcdefghijklmnop",
-        "AUDIT_CHAIN_KEY": "test-only-audit-chain-key-0123456789abcdefghijklm",
-        "CACHE_URL": shared_cache_url(),
-    }
-    result = subprocess.run(
+KEYS = ("FIELD_ENCRYPTION_KEYS", "FIELD_HASH_KEY", "DISCLOSURE_ENCRYPTION_KEY", "AUDIT_CHAIN_KEY")
+
+
+def _production_env(**changes) -> dict:
+    """What docs/configuration.md and the README say a deployment with DEBUG=0 sets;
+    a variable changed to None is left out."""
+    left_out = {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE", "CACHE_URL", "REDIS_URL", *KEYS}
+    env = {k: v for k, v in os.environ.items() if k not in left_out}
+    env.update(
+        DEBUG="0",
+        SECRET_KEY="a-production-secret-key-" + "k" * 40,
+        ALLOWED_HOSTS="portal.example.com",
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        FIELD_HASH_KEY="test-only-field-hash-key-0123456789abcdefghijklmnop",
+        DISCLOSURE_ENCRYPTION_KEY=Fernet.generate_key().decode(),
+        AUDIT_CHAIN_KEY="test-only-audit-chain-key-0123456789abcdefghijklm",
+        CACHE_URL=shared_cache_url(),
+    )
+    for key, value in changes.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
+def _check_deploy(env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
     )
+
+
+def test_check_deploy_is_clean_with_production_environment():
+    result = _check_deploy(_production_env())
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("missing", "refusal"),
+    [
+        ({"CACHE_URL": None}, "CACHE_URL or REDIS_URL is required when DEBUG is off"),
+        ({"FIELD_ENCRYPTION_KEYS": None}, "FIELD_ENCRYPTION_KEYS is required when DEBUG is off"),
+        ({"FIELD_HASH_KEY": None}, "FIELD_HASH_KEY is required when DEBUG is off"),
+        ({"AUDIT_CHAIN_KEY": None}, "AUDIT_CHAIN_KEY is required when DEBUG is off"),
+    ],
+    ids=["cache", "field-keys", "hash-key", "audit-key"],
+)
+def test_check_deploy_refuses_to_start_without_what_the_docs_say_is_required(missing, refusal):
+    """docs/configuration.md: with DEBUG=0 nothing starts without the shared cache and
+    these keys (it said SECRET_KEY and ALLOWED_HOSTS were enough)."""
+    result = _check_deploy(_production_env(**missing))
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {refusal}" in result.stderr
+
+
+def test_check_deploy_passes_without_the_disclosure_key_as_the_docs_say():
+    """The disclosure key is read only when a file is encrypted: the docs say the check
+    does not catch it missing."""
+    result = _check_deploy(_production_env(DISCLOSURE_ENCRYPTION_KEY=None))
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_secret_key_is_required_without_debug():

@@ -115,6 +115,7 @@ def _production_env() -> dict:
         ALLOWED_HOSTS="portal.example.com",
         FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         FIELD_HASH_KEY="test-only-hash-key-" + "y" * 40,
+        DISCLOSURE_ENCRYPTION_KEY=Fernet.generate_key().decode(),
         AUDIT_CHAIN_KEY="test-only-audit-chain-key-" + "y" * 40,
         CACHE_URL=shared_cache_url(),
     )
