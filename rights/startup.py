@@ -11,6 +11,7 @@ from portal.kernel.api import subjects as api_subjects
 
 from . import configuration
 from .connectors import hooks as connector_hooks
+from .disclosure import crypto
 from .disclosure import hooks as disclosure_hooks
 from .models import RightsRequest
 from .requesters import purge as requester_purge
@@ -26,6 +27,9 @@ def ready() -> None:
     # Every process stops here when a rights setting (regime, time zone, holiday
     # country, public rate, fiscal year's month) cannot work.
     configuration.check_settings()
+    # ... and when the key of the files encrypted at rest (packages, documents,
+    # attachments) is: not at the first upload or package.
+    crypto.master_keys()
     access.register_scope(
         path="request_path",
         model=RightsRequest,

@@ -27,6 +27,7 @@ def production_env(tmp_path: Path, port: int, **variables: str) -> dict[str, str
         "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "FIELD_HASH_KEY": "test-only-field-hash-key-0123456789abcdefghijklmnop",
         "AUDIT_CHAIN_KEY": "test-only-audit-chain-key-0123456789abcdefghijklm",
+        "DISCLOSURE_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "SECURE_SSL_REDIRECT": "0",
         "STATIC_ROOT": str(tmp_path / "static"),
         "PORT": str(port),

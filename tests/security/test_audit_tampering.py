@@ -312,6 +312,7 @@ def _manage_check(**extra):
         CACHE_URL=shared_cache_url(),
         FIELD_ENCRYPTION_KEYS="cRtRBQqdhQYdlKF4plJtI_dpnSEJqAf4vqCzzPDBhoU=",
         FIELD_HASH_KEY="h" * 40,
+        DISCLOSURE_ENCRYPTION_KEY="ZGlzY2xvc3VyZS1rZXktZm9yLXRlc3RzLW9ubHktMzI=",
         **extra,
     )
     return subprocess.run(

@@ -308,6 +308,7 @@ def _manage_check(**extra):
     env.setdefault("ALLOWED_HOSTS", "portal.example.com")
     env.setdefault("CACHE_URL", shared_cache_url())
     env.setdefault("AUDIT_CHAIN_KEY", "test-only-audit-chain-key-" + "a" * 40)
+    env.setdefault("DISCLOSURE_ENCRYPTION_KEY", "ZGlzY2xvc3VyZS1rZXktZm9yLXRlc3RzLW9ubHktMzI=")
     return subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=ROOT,

@@ -43,6 +43,7 @@ def _env(debug: bool, **extra) -> dict:
         FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         FIELD_HASH_KEY="test-only-hash-key-" + "z" * 40,
         AUDIT_CHAIN_KEY="test-only-audit-chain-key-" + "z" * 40,
+        DISCLOSURE_ENCRYPTION_KEY="ZGlzY2xvc3VyZS1rZXktZm9yLXRlc3RzLW9ubHktMzI=",
         **extra,
     )
     return env
