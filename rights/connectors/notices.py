@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from portal.kernel import outbox
 from portal.kernel.audit import audit_log
 from portal.kernel.emails import send_templated_email
-from portal.kernel.registry import Category
+from portal.kernel.registry import Category, registry
 from portal.kernel.roles import PRIVACY_OFFICER
 from rights.choices import Status
 
@@ -54,6 +54,20 @@ def task_for_token(token: str) -> SystemTask | None:
     )
 
 
+def _item_label(system: ExternalSystem | None, name: str):
+    """What a partner knows an item by: the label the system's fields give it, else the
+    portal's own (lazy: in the mail's language), else its name."""
+    for held in (system.fields if system is not None else None) or []:
+        if isinstance(held, dict) and held.get("name") == name and held.get("label"):
+            return held["label"]
+    for source in registry.sources():
+        try:
+            return source.field(name).label
+        except ValidationError:
+            continue
+    return name
+
+
 def _mail_context(task: SystemTask) -> dict:
     return {
         "task": task,
@@ -62,6 +76,10 @@ def _mail_context(task: SystemTask) -> dict:
         "reference": task.request.reference,
         "identifiers": task.identifiers,
         "instructions": task.instructions,
+        "changes": [
+            {"label": _item_label(task.system, change["field"]), "value": change["value"]}
+            for change in task.instructions.get("changes") or []
+        ],
         "categories": [
             Category(code).label
             for code in task.instructions.get("categories") or []

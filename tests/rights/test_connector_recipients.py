@@ -15,12 +15,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
 from consent.models import ProvisionRecord, Recipient
+from rights import correction
 from rights.choices import Status
 from rights.connectors import notices
 from rights.connectors.models import SystemTask
 from rights.connectors.summary import customer_summary
 
 from .connector_support import recipient_with_email_system
+from .fee_support import phone_correction_in_review
 from .retention_support import approve, customer_with_records, file_deletion
 
 pytestmark = pytest.mark.django_db
@@ -171,3 +173,20 @@ def test_an_unanswered_e_mail_task_is_reminded_then_escalated_to_the_officers(
     overdue = [m for m in mail.outbox if m.subject.startswith(("Overdue:", "期限超過："))]
     assert {m.to[0] for m in overdue} == {officer.email}
     assert request.reference in overdue[0].subject
+
+
+def test_gdpr_art_19_a_correction_mail_names_the_item_in_the_partners_language(
+    officer, customer_with_two_recipients, file_request, django_capture_on_commit_callbacks
+):
+    """A partner told of a correction reads 「電話番号を次の値に変更：090-…」, not the
+    portal's field name 「phoneを次の値に変更」."""
+    request = phone_correction_in_review(file_request, customer_with_two_recipients, officer)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        correction.correction_decide(request=request, approve=[0], actor=officer)
+    messages = _task_mails()
+
+    assert len(messages) == 2
+    for message in messages:
+        assert "電話番号を次の値に変更：090-3333-4444\n" in message.body, message.body
+        assert "phone" not in message.body.split("\n\n")[2]
