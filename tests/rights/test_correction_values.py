@@ -66,6 +66,14 @@ def test_a_choice_that_is_not_one_names_the_choices(profile):
     assert "男性" in message and "女性" in message and "male" not in message
 
 
+@pytest.mark.parametrize(
+    ("language", "listed"), [("ja", "女性、男性、その他"), ("en", "Female, Male, Other")]
+)
+def test_the_choices_named_are_listed_as_the_language_lists_them(profile, language, listed):
+    form = _filed(profile, "gender", "x", language=language)
+    assert listed in " ".join(form.errors["new_value"])
+
+
 def test_the_review_line_shows_the_labels_not_the_codes(stepped_up_client, customer):
     Profile.objects.update_or_create(
         user=customer, defaults={"full_name": "佐藤 花子", "gender": Profile.Gender.FEMALE}

@@ -11,6 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from portal.kernel.dates import TypedDateField, parse_date
+from portal.kernel.wording import listed
 
 
 def typed_value(model_field, value):
@@ -54,7 +55,7 @@ def choice_code(model_field, value):
     raise ValidationError(
         {
             model_field.name: _("Choose one of: %(choices)s.")
-            % {"choices": ", ".join(str(label) for code, label in model_field.flatchoices if code)}
+            % {"choices": listed(label for code, label in model_field.flatchoices if code)}
         },
         code="invalid_choice",
     )
