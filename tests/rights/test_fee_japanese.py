@@ -1,5 +1,7 @@
 """The fee pages, notice and receipt in Japanese, the portal's first language."""
 
+import re
+
 import pytest
 from django.core import mail
 from django.test import override_settings
@@ -52,3 +54,13 @@ def test_the_fee_notice_and_receipt_in_japanese(
     receipt = page_text(stepped_up_client, f"/requests/{request.pk}/receipt/", "ja")
     for text in ("領収書", "1,000円", "税込", "様", "銀行振込", payment.reference):
         assert text in receipt, text
+    assert _amount_line(receipt) == "1,000円（税込）"
+    assert _amount_line(page_text(stepped_up_client, f"/requests/{request.pk}/receipt/", "en")) == (
+        "¥1,000 (tax included)"
+    )
+
+
+def _amount_line(page: str) -> str:
+    """The receipt's amount as read on it, without its markup."""
+    line = re.search(r'<p class="receipt-amount">(.*?)</p>', page, re.S).group(1)
+    return re.sub(r"<[^>]+>", "", line).strip()
