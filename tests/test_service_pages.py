@@ -115,3 +115,24 @@ def test_my_data_lists_the_service_pages_in_the_order_of_its_sections(
     sections = re.findall(r'<h2 id="[^"]+-title">([^<]+)</h2>', html)
     assert links == [name for name in sections if name in links]
     assert links == (["あおぞら", "ゆうびん"] if language == "ja" else ["Blue Sky", "Zen Post"])
+
+
+@pytest.mark.parametrize(
+    ("language", "line"),
+    [
+        ("ja", "ご利用中の各サービスにおける取扱い：あおぞら"),
+        ("en", "How each of your services handles your data: Blue Sky"),
+    ],
+)
+def test_my_data_names_the_service_pages_after_the_languages_colon(
+    stepped_up_client, customer, language, line
+):
+    """「取扱い：あおぞら」 in Japanese, without a space after the full-width colon."""
+    service = ServiceFactory(code="sky", name="あおぞら", name_en="Blue Sky")
+    ServicePage.objects.create(service=service, desk_email="sky@x.test")
+    RegistrationFactory(user=customer, service=service)
+    stepped_up_client.cookies["django_language"] = language
+    html = _my_data(stepped_up_client)
+
+    paragraph = re.search(r'<p class="small">([^<]*<a href="/services/sky/">.*?)</p>', html, re.S)
+    assert re.sub(r"<[^>]+>", "", paragraph.group(1)) == line
