@@ -1,6 +1,8 @@
 """Lines the code joins from translated parts use the language's punctuation: a
 full-width colon and brackets in Japanese, ": " and "( )" in English (STYLE)."""
 
+import re
+
 import pytest
 from django.utils import translation
 
@@ -127,3 +129,32 @@ def test_the_documents_sent_with_a_request_name_their_kind_with_the_languages_co
     assert deleted in text
     if language == "ja":
         assert ": " not in text and " (" not in text, text
+
+
+def _read(client, url: str, language: str) -> str:
+    """The page at ``url`` in ``language`` as read on screen: its text without markup,
+    white space in the source read as one space."""
+    client.cookies["django_language"] = language
+    response = client.get(url)
+    assert response.status_code == 200
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", response.content.decode()))
+
+
+@pytest.mark.parametrize(
+    ("url", "japanese", "english"),
+    [
+        (
+            "/",
+            "アカウントを作成します。メールアドレスで",
+            "Create an account. Sign up with your e-mail address",
+        ),
+        (
+            "/requests/start/",
+            "送らないでください。マイナンバーカードの裏面",
+            "Never send a My Number (individual number). Do not upload",
+        ),
+    ],
+)
+def test_a_bold_first_sentence_runs_on_without_a_space_in_japanese(client, url, japanese, english):
+    assert japanese in _read(client, url, "ja")
+    assert english in _read(client, url, "en")

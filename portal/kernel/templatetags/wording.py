@@ -18,3 +18,10 @@ def colon_tag() -> str:
     """Between a label and its value: 「：」 in Japanese, ": " in English
     (``{% translate "Reason" %}{% colon %}{{ reason }}``)."""
     return wording.colon()
+
+
+@register.simple_tag
+def sentence_space() -> str:
+    """Between two sentences of a paragraph: nothing in Japanese, a space in English
+    (``<strong>…</strong>{% sentence_space %}{% blocktranslate %}…``)."""
+    return wording.sentences(["", ""])
