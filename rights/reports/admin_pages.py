@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from portal.kernel import spreadsheets
 from portal.kernel.audit import audit_log
 from portal.kernel.dates import validate_filter_day
+from portal.kernel.selectors import services_visible_to
 
 from ..selectors import requests_visible_to, sees_all_services
 from . import customer_statistics, request_metrics
@@ -80,7 +81,10 @@ def dashboard_view(request):
     form = PeriodForm(request.GET or None, default_days=90)
     start, end = form.period()
     board = request_metrics.dashboard(
-        requests_visible_to(request.user), period_start=start, period_end=end
+        requests_visible_to(request.user),
+        period_start=start,
+        period_end=end,
+        services=services_visible_to(request.user),
     )
     chart = monthly_bars(
         board.trend,

@@ -104,9 +104,16 @@ def _month_starts(now: dt.datetime, months: int) -> list[dt.date]:
 
 
 def dashboard(
-    requests, *, period_start: dt.date, period_end: dt.date, now: dt.datetime | None = None
+    requests,
+    *,
+    period_start: dt.date,
+    period_end: dt.date,
+    now: dt.datetime | None = None,
+    services=None,
 ) -> Dashboard:
-    """The dashboard over ``requests`` (already scoped to what the viewer may see).
+    """The dashboard over ``requests`` (already scoped to what the viewer may see),
+    counted per service over ``services`` (every service when None: a handler's
+    board names only the services they answer for, as the queue's filter does).
 
     Period bounds are local dates, the end inclusive; they select the completed
     requests whose durations make the median and 95th percentile.
@@ -145,7 +152,8 @@ def dashboard(
         .annotate(n=Count("pk"))
         .values("n")
     )
-    per_service = Service.objects.annotate(n=Subquery(concerning, output_field=IntegerField()))
+    services = Service.objects.all() if services is None else services
+    per_service = services.annotate(n=Subquery(concerning, output_field=IntegerField()))
     board.per_service = [
         {"service": service, "n": service.n} for service in by_name(per_service) if service.n
     ]

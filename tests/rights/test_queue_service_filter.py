@@ -111,3 +111,17 @@ def test_the_dashboard_counts_per_service_what_its_link_lists(
     for url, _pk, n in rows:
         listed = officer_client.get(url.replace("&amp;", "&")).context["cl"].result_count
         assert listed == int(n), url
+
+
+def test_the_dashboard_counts_a_handler_only_under_their_own_services(
+    client, handler, customer, two_services
+):
+    """The dashboard's per-service counts, as the queue's filter, name only the
+    services the handler answers for: not another service the customer also uses."""
+    mine, other = two_services
+    RegistrationFactory(user=customer, service=mine)
+    RegistrationFactory(user=customer, service=other)
+    request_submit(subject=customer, requester=customer, kind="disclosure")
+    admin_login(client, handler)
+    rows = client.get("/admin/reports/").context["services"]
+    assert [row["service"] for row in rows] == [mine]
