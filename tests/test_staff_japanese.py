@@ -3,6 +3,8 @@ reference, identity decisions and the audit trail's actions (issue 20, item 15).
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
@@ -13,9 +15,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from portal.kernel.audit import audit_log
 from portal.kernel.audit_labels import ACTION_LABELS, action_label
 from portal.kernel.roles import PRIVACY_OFFICER
+from rights.reports.svg_charts import monthly_bars
 from rights.requesters.admin import DECISIONS
 from rights.services import request_submit
-from tests.factories import UserFactory
+from tests.factories import ProfileFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -164,3 +167,27 @@ def test_the_working_page_writes_its_labels_with_a_full_width_colon():
     form = client.get(f"/admin/rights/rightsrequest/{filed.pk}/change/").content.decode()
     assert "方法：<strong>" in form
     assert "方法: " not in form
+
+
+def test_the_working_page_names_where_a_paper_answer_goes_with_a_full_width_colon():
+    """「郵送先：」 above the address, as the other labels of the disclosure section."""
+    client, _ = _officer_client()
+    customer = ProfileFactory(postal_code="100-0001", address="東京都千代田区千代田1-1").user
+    filed = request_submit(
+        subject=customer, requester=customer, kind="disclosure", delivery_method="paper"
+    )
+    form = client.get(f"/admin/rights/rightsrequest/{filed.pk}/change/").content.decode()
+    assert "東京都千代田区千代田1-1" in form
+    assert "郵送先：" in form
+    assert "郵送先:" not in form
+
+
+def test_the_dashboard_chart_reads_each_bar_with_a_full_width_colon():
+    """Each bar's title: 「2026-11 受け付けた請求：2」 in Japanese, "…: 2" in English."""
+    trend = [{"month": dt.date(2026, 11, 1), "received": 2}]
+    with translation.override("ja"):
+        chart = monthly_bars(trend, title="t", series=[("received", "受け付けた請求")])
+    assert "<title>2026-11 受け付けた請求：2</title>" in chart
+    with translation.override("en"):
+        chart = monthly_bars(trend, title="t", series=[("received", "requests received")])
+    assert "<title>2026-11 requests received: 2</title>" in chart

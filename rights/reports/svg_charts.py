@@ -6,6 +6,8 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from portal.kernel.wording import colon
+
 WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 640, 200, 32, 28, 12
 
 
@@ -34,7 +36,7 @@ def monthly_bars(trend: list[dict], *, title: str, series: list[tuple[str, str]]
                     f"{PAD_TOP + inner_h - height:.1f}",
                     f"{bar_w - 1:.1f}",
                     f"{height:.1f}",
-                    f"{month} {label}: {value}",
+                    f"{month} {label}{colon()}{value}",
                 )
             )
         labels.append((f"{x0 + slot / 2 - 3:.1f}", f"{HEIGHT - 8}", month))
