@@ -3,12 +3,13 @@
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.kernel.models import AuditEvent
 from portal.kernel.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER
 from portal.kernel.staff import staff_create
-from tests.conftest import full_width, totp_code
+from tests.conftest import admin_login, full_width, totp_code
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +171,18 @@ def test_the_japanese_staff_login_explains_a_wrong_or_missing_code_in_japanese(c
     ).content.decode()
     assert "しばらくコードを受け付けません" in throttled
     assert "OTP" not in throttled.split("<body")[1].split("</form>")[0]
+
+
+def test_an_auditor_is_offered_no_password_reset_that_would_be_refused(client):
+    """The read-only account page shows the password's summary without the
+    「パスワードをリセット」 button: the auditor may not open the page it leads to."""
+    auditor, _device, _ = staff_create(email="audit@example.com", role=AUDITOR, password=PASSWORD)
+    admin_login(client, auditor)
+    target = UserFactory()
+    page = client.get(f"/admin/portal/user/{target.pk}/change/").content.decode()
+    assert "../password/" not in page
+    assert "<strong>" in page  # the summary is still shown
+    assert client.get(f"/admin/portal/user/{target.pk}/password/").status_code == 403
+    officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
+    officer_page = admin_login(Client(), officer).get(f"/admin/portal/user/{target.pk}/change/")
+    assert "../password/" in officer_page.content.decode()

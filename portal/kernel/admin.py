@@ -1,12 +1,16 @@
+import copy
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import ReadOnlyPasswordHashWidget
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from .admin_columns import day
@@ -17,6 +21,27 @@ from .registry import registry
 from .role_admin import RoleChoicesMixin, RoleFilter
 from .selectors import staff_service_scope
 from .subject_view import subject_view
+
+
+class PasswordSummaryWidget(ReadOnlyPasswordHashWidget):
+    """The password's summary without Django's button to the page that sets it: for
+    staff who may read an account but not change it (the page would refuse them)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        summary = self.get_context(name, value, attrs)["summary"]
+        return format_html(
+            "<div><p>{}</p></div>",
+            format_html_join(
+                " ",
+                "<strong>{}</strong>{}",
+                (
+                    (entry["label"], format_html(": <bdi>{}</bdi>", entry["value"]))
+                    if entry.get("value")
+                    else (entry["label"], "")
+                    for entry in summary
+                ),
+            ),
+        )
 
 
 class ProfileInline(admin.StackedInline):
@@ -58,6 +83,16 @@ class UserAdmin(RoleChoicesMixin, DjangoUserAdmin):
         (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
     ]
     filter_horizontal = ["groups"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        password = form.base_fields.get("password")
+        if password is not None and not self.has_change_permission(request, obj):
+            # A copy: the field is the one UserChangeForm declares for every page.
+            password = copy.copy(password)
+            password.widget = PasswordSummaryWidget()
+            form.base_fields["password"] = password
+        return form
 
     @admin.display(description=_("e-mail verified on"), ordering="email_verified_at")
     def verified_on(self, obj):
