@@ -4,6 +4,7 @@ reference, identity decisions and the audit trail's actions (issue 20, item 15).
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 import pytest
 from django.contrib.auth.models import Group
@@ -191,3 +192,22 @@ def test_the_dashboard_chart_reads_each_bar_with_a_full_width_colon():
     with translation.override("en"):
         chart = monthly_bars(trend, title="t", series=[("received", "requests received")])
     assert "<title>2026-11 requests received: 2</title>" in chart
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "not_said"),
+    [
+        ("ja", "スタッフのメールアドレスで検索します。", "Search by"),
+        ("en", "Search by the staff member's e-mail address.", "メールアドレス"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/admin/otp_totp/totpdevice/", "/admin/otp_email/emaildevice/"])
+def test_the_device_lists_say_what_their_search_finds_in_the_readers_language(
+    path, language, said, not_said
+):
+    """Not django-otp's 「Search by user's メールアドレス or メールアドレス」, built once in
+    whatever language was active when it was imported."""
+    client, _ = _officer_client(language)
+    page = html.unescape(client.get(path).content.decode())
+    assert said in page
+    assert not_said not in page

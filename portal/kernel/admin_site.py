@@ -14,6 +14,7 @@ from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from . import otp_names
 from .access import StaffAccessMixin
 from .admin_query import CheckedQueryMixin
 from .audit import audit_log
@@ -159,6 +160,10 @@ class PortalAdminSite(OTPAdminSite):
         (:mod:`portal.kernel.service_choices`).
         """
         admin_class = admin_class or ModelAdmin
+        if admin_class.__module__.startswith("django_otp.") and admin_class.search_help_text:
+            admin_class = type(
+                admin_class.__name__, (admin_class,), {"search_help_text": otp_names.SEARCH_HELP}
+            )
         for mixin in (StaffAccessMixin, CheckedQueryMixin, ServicesByNameAdminMixin):
             admin_class = _with_mixin(admin_class, mixin)
         return super().register(model_or_iterable, admin_class, **options)

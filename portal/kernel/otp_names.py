@@ -20,6 +20,11 @@ MODEL_NAMES = {
     ("otp_email", "emaildevice"): (_("e-mail code address"), _("e-mail code addresses")),
 }
 
+#: What the device lists' search box finds. django-otp builds its own help text once,
+#: at import, from the user model's field names in whatever language was active then
+#: ("Search by user's メールアドレス or メールアドレス" on an English page).
+SEARCH_HELP = _("Search by the staff member's e-mail address.")
+
 
 def name_otp_apps() -> None:
     for label, name in APP_NAMES.items():
