@@ -18,9 +18,9 @@ from django.views.decorators.http import require_POST
 from portal.kernel.admin_columns import period
 from portal.kernel.admin_confirm import confirmation_response, is_confirmed
 from portal.kernel.audit import audit_staff_view
-from portal.kernel.models import Service
 from portal.kernel.models.services import by_name
 from portal.kernel.registry import Category
+from portal.kernel.selectors import services_visible_to
 
 from .hold_form import EVERY_CUSTOMER, EVERY_SERVICE, LegalHoldForm
 from .holds.services import hold_place, hold_release
@@ -54,14 +54,16 @@ class HoldStatusFilter(admin.SimpleListFilter):
 
 
 class HoldServiceFilter(admin.RelatedFieldListFilter):
-    """The services by name, and the holds without one, which cover every service."""
+    """The services by name (a handler's own only), and the holds without one, which
+    cover every service."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.empty_value_display = EVERY_SERVICE
 
     def field_choices(self, field, request, model_admin):
-        return [(s.pk, s.display_name) for s in by_name(Service.objects.all())]
+        services = services_visible_to(request.user)
+        return [(s.pk, s.display_name) for s in by_name(services)]
 
 
 class ReleaseForm(forms.Form):

@@ -125,3 +125,15 @@ def test_the_dashboard_counts_a_handler_only_under_their_own_services(
     admin_login(client, handler)
     rows = client.get("/admin/reports/").context["services"]
     assert [row["service"] for row in rows] == [mine]
+
+
+def test_the_holds_filter_by_service_offers_a_handler_only_their_own_services(
+    client, handler, two_services
+):
+    """As the queue's filter: the services a handler answers for, and the holds that
+    cover every service; not the names of services out of their sight."""
+    mine, other = two_services
+    admin_login(client, handler)
+    page = client.get("/admin/rights/legalhold/").content.decode()
+    assert "マイン" in page
+    assert "アザー" not in page
