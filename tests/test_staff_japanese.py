@@ -211,3 +211,17 @@ def test_the_device_lists_say_what_their_search_finds_in_the_readers_language(
     page = html.unescape(client.get(path).content.decode())
     assert said in page
     assert not_said not in page
+
+
+def test_the_admins_own_labels_take_a_full_width_colon_in_japanese():
+    """Django's Japanese catalogue writes 「操作:」 and 「変更履歴: …」 with a half-width
+    colon, unlike its label suffix 「：」: the portal's catalogue writes them full-width."""
+    client, user = _officer_client()
+    customer = UserFactory()
+    request_submit(subject=customer, requester=customer, kind="disclosure")
+    listing = client.get("/admin/rights/rightsrequest/").content.decode()
+    assert "操作：" in listing and "操作:" not in listing
+    history = client.get(f"/admin/portal/user/{customer.pk}/history/").content.decode()
+    assert f"変更履歴：{customer.email}" in history
+    password = client.get(f"/admin/portal/user/{customer.pk}/password/").content.decode()
+    assert f"パスワードの変更：{customer.email}" in password
