@@ -186,9 +186,13 @@ class ServiceFilter(admin.SimpleListFilter):
         return [(str(s.pk), s.display_name) for s in by_name(services_qs)]
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.concerning_services(Service.objects.filter(pk=_pk(self.value())))
-        return queryset
+        if not self.value():
+            return queryset
+        if self.value() not in {value for value, _label in self.lookup_choices}:
+            # A service the viewer does not answer for, typed into the address: listing
+            # the requests they see under it would tell them who else uses it.
+            return queryset.none()
+        return queryset.concerning_services(Service.objects.filter(pk=_pk(self.value())))
 
 
 class AssigneeFilter(admin.SimpleListFilter):

@@ -137,3 +137,19 @@ def test_the_holds_filter_by_service_offers_a_handler_only_their_own_services(
     page = client.get("/admin/rights/legalhold/").content.decode()
     assert "マイン" in page
     assert "アザー" not in page
+
+
+def test_a_handler_filtering_by_a_service_not_theirs_sees_no_request(
+    client, handler, customer, two_services
+):
+    """A handler sees a request for all of a customer's services; filtering the queue by
+    another service of that customer (by its id in the address, not among the filter's
+    choices) told them the customer also uses it. It lists nothing."""
+    mine, other = two_services
+    RegistrationFactory(user=customer, service=mine)
+    RegistrationFactory(user=customer, service=other)
+    everything = request_submit(subject=customer, requester=customer, kind="disclosure")
+    admin_login(client, handler)
+
+    assert _listed(client, mine) == {everything.pk}
+    assert _listed(client, other) == set()
