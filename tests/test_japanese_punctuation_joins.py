@@ -153,6 +153,13 @@ def _read(client, url: str, language: str) -> str:
             "送らないでください。マイナンバーカードの裏面",
             "Never send a My Number (individual number). Do not upload",
         ),
+        # A sentence followed by a link: 「…することもできます。ログイン」.
+        (
+            "/requests/start/",
+            "ログインして請求することもできます。ログイン",
+            "log in and file the request there. Log in",
+        ),
+        ("/accounts/login/", "アカウントをお持ちでない方は新規登録", "No account yet? Sign up"),
     ],
 )
 def test_a_bold_first_sentence_runs_on_without_a_space_in_japanese(client, url, japanese, english):
