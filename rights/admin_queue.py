@@ -188,11 +188,12 @@ class ServiceFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if not self.value():
             return queryset
+        pk = _pk(self.value())
         if self.value() not in {value for value, _label in self.lookup_choices}:
             # A service the viewer does not answer for, typed into the address: listing
             # the requests they see under it would tell them who else uses it.
             return queryset.none()
-        return queryset.concerning_services(Service.objects.filter(pk=_pk(self.value())))
+        return queryset.concerning_services(Service.objects.filter(pk=pk))
 
 
 class AssigneeFilter(admin.SimpleListFilter):
