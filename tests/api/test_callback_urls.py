@@ -22,17 +22,18 @@ def _put(client, headers, url):
     )
 
 
+#: An API client as the admin's form posts it, without its callback URL.
+CLIENT_FIELDS = {
+    "name": "Call centre",
+    "owner": "Customer service",
+    "scopes": ["requests:read"],
+    "is_active": "on",
+    "rate_limit": "60",
+}
+
+
 def _admin_form(url):
-    return ApiClientForm(
-        data={
-            "name": "Call centre",
-            "owner": "Customer service",
-            "scopes": ["requests:read"],
-            "is_active": "on",
-            "rate_limit": "60",
-            "callback_url": url,
-        }
-    )
+    return ApiClientForm(data={**CLIENT_FIELDS, "callback_url": url})
 
 
 @pytest.mark.parametrize(
@@ -127,11 +128,7 @@ def test_the_admin_refuses_a_callback_url_in_the_staff_members_language(
     officer_client, url, japanese
 ):
     form = {
-        "name": "Call centre",
-        "owner": "Customer service",
-        "scopes": ["requests:read"],
-        "is_active": "on",
-        "rate_limit": "60",
+        **CLIENT_FIELDS,
         "callback_url": url,
         "keys-TOTAL_FORMS": "0",
         "keys-INITIAL_FORMS": "0",
@@ -164,11 +161,9 @@ def test_blanking_the_callback_url_in_the_admin_removes_its_secret_as_the_api_do
     api_client, headers = make_client(["requests:read"])
     first = callbacks.callback_register(client=api_client, url="https://93.184.216.34/hook")
     form = {
+        **CLIENT_FIELDS,
         "name": api_client.name,
         "owner": api_client.owner,
-        "scopes": ["requests:read"],
-        "is_active": "on",
-        "rate_limit": "60",
         "keys-TOTAL_FORMS": "1",
         "keys-INITIAL_FORMS": "1",
         "keys-0-id": str(api_client.keys.get().pk),
