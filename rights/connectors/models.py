@@ -11,6 +11,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from consent.models import Purpose, Recipient
 from portal.kernel.db import staff_field
 from portal.kernel.fields import EncryptedCharField, EncryptedJSONField
 from portal.kernel.registry import Category
@@ -238,6 +239,23 @@ class SystemTask(models.Model):
     @property
     def settled(self) -> bool:
         return self.state in self.SETTLED
+
+    def stop(self) -> dict | None:
+        """What a restriction stops: ``{"use": True}`` for a use, else a provision,
+        and ``"targets"``, the purposes or recipients (each shown in the active
+        language when rendered), or None for every one. None for other operations."""
+        if self.operation != Operation.RESTRICT or "scope" not in (self.instructions or {}):
+            return None
+        use = self.instructions["scope"] == "use"
+        listed = self.instructions.get("purposes" if use else "recipients")
+        if listed is None:
+            return {"use": use, "targets": None}
+        if use:
+            found = {p.code: p for p in Purpose.objects.filter(code__in=listed)}
+            targets = [found.get(c) or Purpose(title_ja=c, title_en=c) for c in listed]
+        else:
+            targets = [Recipient(name_ja=r["name_ja"], name_en=r["name_en"]) for r in listed]
+        return {"use": use, "targets": targets}
 
 
 class HeldDecision(models.Model):

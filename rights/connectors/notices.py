@@ -85,6 +85,7 @@ def _mail_context(task: SystemTask) -> dict:
             for code in task.instructions.get("categories") or []
             if code in Category.values
         ],
+        "stop": task.stop(),
         "due_at": task.due_at,
         "path": reverse("connectors:confirm", kwargs={"token": confirmation_token(task)}),
     }

@@ -40,7 +40,9 @@ def _concerned(system: ExternalSystem, operation: str, *, categories, changes) -
     return system.holds(None)
 
 
-def _instructions(system, operation: str, *, categories, changes) -> dict:
+def _instructions(system, operation: str, *, categories, changes, stop=None) -> dict:
+    if operation == Operation.RESTRICT:
+        return dict(stop or {})
     if operation == Operation.ERASE:
         held = set(system.categories or []) if system is not None else None
         chosen = list(categories) if categories is not None else None
@@ -54,12 +56,32 @@ def _instructions(system, operation: str, *, categories, changes) -> dict:
     return {}
 
 
-def tasks_plan(request, operation: str, *, categories=None, changes=()) -> list[SystemTask]:
+def stop_instructions(outcome: dict) -> dict:
+    """What a stop decision asks each system to stop, in the connector contract's
+    terms: ``{"scope": "use", "purposes": [codes]}`` or ``{"scope": "provision",
+    "recipients": [{"name_ja", "name_en"}]}``; ``None`` in place of the list when
+    every purpose or every recipient was stopped."""
+    scope = outcome.get("scope")
+    keys = [str(key) for key in outcome.get("stopped") or []]
+    everything = "all" in keys
+    if scope == "use":
+        codes = [key.partition(":")[2] for key in keys if key.startswith("purpose:")]
+        return {"scope": "use", "purposes": None if everything else codes}
+    ids = [key.partition(":")[2] for key in keys if key.startswith("recipient:")]
+    named = {str(r.pk): r for r in Recipient.objects.filter(pk__in=[i for i in ids if i.isdigit()])}
+    names = [{"name_ja": named[i].name_ja, "name_en": named[i].name_en} for i in ids if i in named]
+    return {"scope": "provision", "recipients": None if everything else names}
+
+
+def tasks_plan(
+    request, operation: str, *, categories=None, changes=(), stop=None
+) -> list[SystemTask]:
     """Create (once) the tasks of ``request`` for ``operation``; queue the automatic ones.
 
     ``categories``: the kinds of data to erase (None: everything);
-    ``changes``: ``[{"field", "value"}]`` of an approved correction. Inside
-    the caller's transaction, with the request locked.
+    ``changes``: ``[{"field", "value"}]`` of an approved correction; ``stop``:
+    what a stop decision stops (:func:`stop_instructions`). Inside the
+    caller's transaction, with the request locked.
     """
     existing = list(request.system_tasks.filter(operation=operation))
     if existing or request.subject_id is None:
@@ -70,16 +92,15 @@ def tasks_plan(request, operation: str, *, categories=None, changes=()) -> list[
     chosen, manual_recipients = _addressees(
         subject, operation, categories=categories, changes=changes
     )
+    what = {"categories": categories, "changes": changes, "stop": stop}
     tasks = []
     for system, recipient in chosen.values():
         mode = system.mode
         if mode == Mode.API and not system.does(operation):
             mode = Mode.EMAIL if system.privacy_contact else Mode.MANUAL
-        tasks.append(_task(request, system, recipient, operation, mode, now, categories, changes))
+        tasks.append(_task(request, system, recipient, operation, mode, now, what))
     for recipient in manual_recipients:
-        tasks.append(
-            _task(request, None, recipient, operation, Mode.MANUAL, now, categories, changes)
-        )
+        tasks.append(_task(request, None, recipient, operation, Mode.MANUAL, now, what))
     for task in tasks:
         task.identifiers = subject_identifiers(subject)
         task.save()
@@ -118,7 +139,7 @@ def asked_outside(subject, operation: str, *, categories=None, changes=()) -> li
     ]
 
 
-def _task(request, system, recipient, operation, mode, now, categories, changes) -> SystemTask:
+def _task(request, system, recipient, operation, mode, now, what: dict) -> SystemTask:
     days = system.answer_days if system is not None else settings.CONNECTOR_ANSWER_DAYS
     return SystemTask(
         request=request,
@@ -126,7 +147,7 @@ def _task(request, system, recipient, operation, mode, now, categories, changes)
         recipient=recipient,
         operation=operation,
         mode=mode,
-        instructions=_instructions(system, operation, categories=categories, changes=changes),
+        instructions=_instructions(system, operation, **what),
         due_at=now + dt.timedelta(days=days),
     )
 
@@ -142,7 +163,7 @@ def decision_followups(locked, *, to: str, reason: str, ground: str, outcome: di
         changes = [{"field": c["field"], "value": c["after"]} for c in outcome["changed"]]
         tasks = tasks_plan(locked, Operation.CORRECT, changes=changes)
     elif kind == "stop" and outcome.get("stopped"):
-        tasks = tasks_plan(locked, Operation.RESTRICT)
+        tasks = tasks_plan(locked, Operation.RESTRICT, stop=stop_instructions(outcome))
     else:
         return False
     if all(task.settled for task in tasks):
