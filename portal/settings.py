@@ -195,8 +195,10 @@ LOGIN_THROTTLE_ACCOUNT_FAILURES = env.int("LOGIN_THROTTLE_ACCOUNT_FAILURES", def
 LOGIN_THROTTLE_IP_FAILURES = env.int("LOGIN_THROTTLE_IP_FAILURES", default=30)
 LOGIN_THROTTLE_WINDOW = env.int("LOGIN_THROTTLE_WINDOW", default=15 * 60)
 if not DEBUG:
-    # Production: HTTPS only.  A TLS-terminating proxy sets X-Forwarded-Proto.
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Production: HTTPS only.  A TLS-terminating proxy sets X-Forwarded-Proto;
+    # gunicorn believes it only from FORWARDED_ALLOW_IPS and sets the request's
+    # scheme (wsgi.url_scheme), which Django reads.  SECURE_PROXY_SSL_HEADER would
+    # believe the header from any client that reaches gunicorn directly.
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

@@ -1,11 +1,14 @@
 """Production serving: gunicorn with the production settings, static files by whitenoise."""
 
+import contextlib
+import http.client
 import json
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -49,8 +52,9 @@ def _get(url: str, headers: dict | None = None):
         return error.code, dict(error.headers), error.read()
 
 
-@pytest.fixture
-def production_server(tmp_path):
+@contextlib.contextmanager
+def _served(tmp_path, **variables):
+    """gunicorn with the production settings on a free port; yields its base URL."""
     port = _free_port()
     env = production_env(
         tmp_path,
@@ -58,6 +62,7 @@ def production_server(tmp_path):
         LOG_FORMAT="json",
         DATABASE_URL=_database_url() or f"sqlite:///{tmp_path / 'db.sqlite3'}",
         CACHE_URL=shared_cache_url(),
+        **variables,
     )
     if not _database_url():
         # As `make serve` does before starting: /healthz reads the outbox table.
@@ -79,11 +84,17 @@ def production_server(tmp_path):
                 break
             except OSError:
                 time.sleep(0.3)
-        yield base, tmp_path
+        yield base
     finally:
         process.terminate()
         process.wait(timeout=30)
         log.close()
+
+
+@pytest.fixture
+def production_server(tmp_path):
+    with _served(tmp_path) as base:
+        yield base, tmp_path
 
 
 def test_gunicorn_serves_the_portal_and_hashed_compressed_static_files(production_server):
@@ -164,3 +175,32 @@ def test_the_configuration_page_documents_every_environment_variable_the_process
     assert {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "FIELD_ENCRYPTION_KEYS"} <= set(
         re.findall(r"`([A-Z][A-Z0-9_]+)`", readme)
     )
+
+
+def _status_from(address: str, url: str, headers: dict) -> tuple[int, str]:
+    """GET ``url`` from the local ``address`` (any 127.x reaches the loopback);
+    the status and the Location header, redirects not followed."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(
+        parts.hostname, parts.port, timeout=30, source_address=(address, 0)
+    )
+    try:
+        connection.request("GET", parts.path, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.getheader("Location") or ""
+    finally:
+        connection.close()
+
+
+def test_https_is_believed_only_from_the_proxies_gunicorn_trusts(tmp_path):
+    """A client that reaches gunicorn directly and claims `X-Forwarded-Proto: https`
+    is still redirected to HTTPS (and its cookies stay secure-only); the same header
+    from an address in FORWARDED_ALLOW_IPS is believed."""
+    claim = {"X-Forwarded-Proto": "https"}
+    with _served(tmp_path, SECURE_SSL_REDIRECT="1", FORWARDED_ALLOW_IPS="127.0.0.1") as base:
+        from_proxy = _status_from("127.0.0.1", f"{base}/healthz", claim)
+        from_client = _status_from("127.0.0.2", f"{base}/healthz", claim)
+        plain = _status_from("127.0.0.1", f"{base}/healthz", {})
+    assert from_proxy[0] == 200, from_proxy
+    assert from_client[0] == 301 and from_client[1].startswith("https://"), from_client
+    assert plain[0] == 301, plain
