@@ -246,7 +246,6 @@ class RetentionRunAdmin(ReadOnlyAdmin):
 
     STARTED_BY = {
         "beat": _("Schedule (beat)"),
-        "command": _("Command (run_retention)"),
         "hand": _("By hand (not the beat)"),
         "admin": _("Admin"),
     }
@@ -258,6 +257,9 @@ class RetentionRunAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("started by"), ordering="trigger")
     def started_by(self, obj):
+        if obj.trigger == "command":
+            command = "reapply_erasures" if obj.job == RetentionRun.Job.REAPPLY else "run_retention"
+            return gettext("Command (%(name)s)") % {"name": command}
         return self.STARTED_BY.get(obj.trigger, obj.trigger)
 
     @admin.display(description=_("status"), ordering="status")

@@ -1,6 +1,7 @@
 """Retention in the admin: rules, holds placed and released, runs, a subject's held data."""
 
 import datetime as dt
+import io
 
 import pytest
 import time_machine
@@ -261,3 +262,24 @@ def test_the_list_of_runs_tells_a_run_started_by_hand_from_the_beat_s(
     officer_client.cookies["django_language"] = language
     html = officer_client.get("/admin/rights/retentionrun/").content.decode()
     assert hand in html and beat not in html
+
+
+@pytest.mark.parametrize(
+    ("command", "shown"),
+    [
+        ("run_retention", "コマンド（run_retention）"),
+        ("reapply_erasures", "コマンド（reapply_erasures）"),
+    ],
+)
+def test_a_run_started_by_a_command_names_that_command(officer_client, command, shown, tmp_path):
+    """After a restore the officer looks for the reapply_erasures run: the list names
+    the command each run came from."""
+    from django.core.management import call_command
+
+    ledger = tmp_path / "ledger.jsonl"
+    ledger.write_text("")
+    arguments = ["--ledger", str(ledger)] if command == "reapply_erasures" else []
+    call_command(command, *arguments, stdout=io.StringIO())
+    officer_client.cookies["django_language"] = "ja"
+    html = officer_client.get("/admin/rights/retentionrun/").content.decode()
+    assert shown in html
