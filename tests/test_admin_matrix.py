@@ -34,7 +34,7 @@ from consent.services import (
 )
 from portal.kernel.api.auth import api_key_create
 from portal.kernel.audit import audit_log
-from portal.kernel.models import ApiClient, CallbackDelivery
+from portal.kernel.models import ApiClient, CallbackDelivery, ScheduledRun
 from portal.kernel.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER
 from rights import fees, workflow
 from rights.choices import Status
@@ -64,6 +64,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "portal.user": {OFFICER: "vacd", HANDLER: "v"},
     "portal.service": {OFFICER: "vacd", HANDLER: "v"},
     "portal.auditevent": {OFFICER: "v", HANDLER: ""},
+    "portal.scheduledrun": {OFFICER: "v", HANDLER: ""},
     "portal.apiclient": {OFFICER: "vac", HANDLER: ""},
     "portal.apikey": {OFFICER: "vc", HANDLER: ""},
     "portal.callbackdelivery": {OFFICER: "vc", HANDLER: ""},
@@ -170,6 +171,9 @@ BUILDERS: dict[str, Callable] = {
     "portal.user": lambda w, c, s: c,
     "portal.service": lambda w, c, s: s,
     "portal.auditevent": lambda w, c, s: audit_log(action="test.event", target=c, subject=c),
+    "portal.scheduledrun": lambda w, c, s: ScheduledRun.objects.create(
+        job="rights-retention-sweep", period_start=dt.datetime.now(dt.UTC), task_id="t"
+    ),
     "portal.apiclient": lambda w, c, s: _api_client(s),
     "portal.apikey": lambda w, c, s: api_key_create(client=_api_client(s))[0],
     "portal.callbackdelivery": lambda w, c, s: CallbackDelivery.objects.create(

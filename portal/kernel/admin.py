@@ -226,8 +226,8 @@ class ServiceAdmin(admin.ModelAdmin):
     ]
 
 
-# The audit screen (filters, CSV export).
-from . import audit_admin  # noqa: E402, F401
+# The audit screen (filters, CSV export) and the scheduled jobs' runs.
+from . import audit_admin, jobs_admin  # noqa: E402, F401
 
 # The API: clients, keys, callback deliveries.
 from .api import admin as api_admin  # noqa: E402, F401

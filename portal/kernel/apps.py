@@ -17,7 +17,7 @@ class PortalConfig(AppConfig):
     verbose_name = _("Customers and accounts")
     # The staff index (admin_site): after the requests and the consent evidence.
     admin_position = 30
-    admin_models = ("user", "auditevent")
+    admin_models = ("user", "auditevent", "scheduledrun")
 
     def ready(self):
         # Django requires models to be imported only once the app registry is

@@ -1,0 +1,62 @@
+"""The scheduled jobs' runs: one row per job and period the beat sent it for (a
+claim, :mod:`portal.kernel.jobs`), so an operator or officer can see whether
+last night's sweep or this morning's reminders ran and finished. Read-only."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .access import OVERSIGHT, ReadOnlyAdmin
+from .admin_lists import CappedCountPaginator, DateRangeFilter
+from .models import ScheduledRun
+
+
+class JobFilter(admin.SimpleListFilter):
+    """The beat's schedule entries, from the settings: no scan of the table."""
+
+    title = _("job")
+    parameter_name = "job"
+
+    def lookups(self, request, model_admin):
+        return [(name, name) for name in sorted(settings.CELERY_BEAT_SCHEDULE)]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(job=self.value()) if self.value() else queryset
+
+
+class FinishedFilter(admin.SimpleListFilter):
+    title = _("finished")
+    parameter_name = "finished"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Finished")), ("no", _("Not finished"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(finished_at__isnull=self.value() == "no")
+        return queryset
+
+
+@admin.register(ScheduledRun)
+class ScheduledRunAdmin(ReadOnlyAdmin):
+    staff_scope = OVERSIGHT  # operations: officers and auditors
+    list_display = ["job", "period_start", "claimed_at", "finished_at", "state"]
+    list_filter = [JobFilter, FinishedFilter, ("period_start", DateRangeFilter)]
+    ordering = ["-period_start", "-pk"]
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    fields = ["job", "period_start", "task_id", "claimed_at", "finished_at", "state"]
+    readonly_fields = fields
+
+    @admin.display(description=_("state"))
+    def state(self, obj):
+        if obj.finished_at is not None:
+            return _("Finished")
+        return format_html(
+            '<strong title="{}">{}</strong>',
+            _("Not finished: still running, or it failed (the worker's log says why)"),
+            _("Not finished"),
+        )

@@ -1,0 +1,60 @@
+"""The scheduled jobs' runs in the admin: whether a job ran for a period and
+finished, for officers and auditors; handlers do not see operations."""
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from portal.kernel.models import ScheduledRun
+from portal.kernel.roles import AUDITOR, SERVICE_HANDLER
+from portal.kernel.staff import staff_create
+from tests.conftest import PASSWORD, admin_login
+
+pytestmark = pytest.mark.django_db
+URL = "/admin/portal/scheduledrun/"
+
+
+@pytest.fixture
+def runs():
+    morning = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    ScheduledRun.objects.create(
+        job="rights-remind-due-soon",
+        period_start=morning,
+        task_id="t-reminders",
+        finished_at=morning + dt.timedelta(minutes=1),
+    )
+    ScheduledRun.objects.create(
+        job="rights-retention-sweep", period_start=morning, task_id="t-sweep"
+    )
+
+
+def _rows(client, query) -> str:
+    page = client.get(URL, query).content.decode()
+    table = page[page.index('id="result_list"') :]
+    return table[: table.index("</table>")]
+
+
+def test_the_officer_finds_a_run_that_did_not_finish(officer_client, runs):
+    officer_client.cookies["django_language"] = "ja"
+    page = _rows(officer_client, {"finished": "no"})
+    assert "rights-retention-sweep" in page
+    assert "rights-remind-due-soon" not in page
+    assert "完了していません" in page
+
+    page = _rows(officer_client, {"job": "rights-remind-due-soon"})
+    assert "rights-remind-due-soon" in page and "rights-retention-sweep" not in page
+
+
+def test_the_officer_cannot_change_or_delete_a_run(officer_client, runs):
+    run = ScheduledRun.objects.get(job="rights-retention-sweep")
+    response = officer_client.post(f"{URL}{run.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert ScheduledRun.objects.filter(pk=run.pk).exists()
+
+
+@pytest.mark.parametrize(("role", "status"), [(AUDITOR, 200), (SERVICE_HANDLER, 403)])
+def test_auditors_read_the_runs_and_handlers_do_not(runs, role, status):
+    user, _device, _ = staff_create(email="staff@example.com", role=role, password=PASSWORD)
+    assert admin_login(Client(), user).get(URL).status_code == status
