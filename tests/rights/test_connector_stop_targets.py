@@ -46,38 +46,34 @@ def _restrict_call(double):
     return call["payload"]
 
 
-def test_a_stop_of_marketing_names_the_purpose_to_the_partner_and_the_system(
-    customer, officer, double, django_capture_on_commit_callbacks
+@pytest.mark.parametrize(
+    ("scope", "decisions", "line", "purposes"),
+    [
+        (
+            {"purposes": ["marketing"]},
+            {"purpose:marketing": "stop"},
+            "利用を停止する目的：マーケティング及びサービスの改善\n",
+            ["marketing"],
+        ),
+        ({"everything": True}, {"all": "stop"}, "利用を停止する目的：すべての目的\n", None),
+    ],
+    ids=["marketing", "every-use"],
+)
+def test_a_stop_of_use_names_the_purposes_to_the_partner_and_the_system(
+    customer, officer, double, django_capture_on_commit_callbacks, scope, decisions, line, purposes
 ):
     _decide(
         customer,
         officer,
         django_capture_on_commit_callbacks,
         kind=Kind.STOP_USE,
-        scope={"purposes": ["marketing"]},
-        decisions={"purpose:marketing": "stop"},
+        scope=scope,
+        decisions=decisions,
     )
-    assert "利用を停止する目的：マーケティング及びサービスの改善\n" in _partner_mail()
+    assert line in _partner_mail()
     payload = _restrict_call(double)
     assert payload["scope"] == "use"
-    assert payload["purposes"] == ["marketing"]
-
-
-def test_a_stop_of_every_use_says_every_purpose(
-    customer, officer, double, django_capture_on_commit_callbacks
-):
-    _decide(
-        customer,
-        officer,
-        django_capture_on_commit_callbacks,
-        kind=Kind.STOP_USE,
-        scope={"everything": True},
-        decisions={"all": "stop"},
-    )
-    assert "利用を停止する目的：すべての目的\n" in _partner_mail()
-    payload = _restrict_call(double)
-    assert payload["scope"] == "use"
-    assert payload["purposes"] is None
+    assert payload["purposes"] == purposes
 
 
 def test_a_stop_of_provision_names_the_recipient_and_only_the_stopped_one(
