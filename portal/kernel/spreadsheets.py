@@ -15,6 +15,10 @@ from collections.abc import Iterable
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
+#: Written first, so that spreadsheet programs read Japanese text as UTF-8 rather
+#: than as the system's code page (Shift_JIS on Japanese Windows).
+BOM = "\ufeff"
+
 
 def as_text(value):
     """``value`` as a cell no spreadsheet runs."""

@@ -166,6 +166,7 @@ def metrics_view(request):
 def _metrics_csv(rows, start, end) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="request-metrics-{start}-{end}.csv"'
+    response.write(spreadsheets.BOM)
     writer = spreadsheets.Writer(response)
     writer.writerow(
         [
@@ -287,6 +288,9 @@ def _col_labels(table, choice):
 def _statistics_csv(table, rows, cols) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="statistics-{rows}-{cols}.csv"'
+    # Prefectures and service codes are Japanese text: without the mark a spreadsheet
+    # program reads them as Shift_JIS.
+    response.write(spreadsheets.BOM)
     writer = spreadsheets.Writer(response)
     hidden = f"<{table.k}"
     writer.writerow([f"{rows} \\ {cols}", *table.cols, "total"])

@@ -274,6 +274,23 @@ def test_the_csv_link_of_the_statistics_page_as_first_shown_downloads_that_table
     assert lines[-1].split(",")[-1] == "10"
 
 
+def test_the_csv_files_open_in_a_spreadsheet_as_utf8(officer_client):
+    """Prefectures are Japanese text: without a byte order mark a spreadsheet program on
+    Japanese Windows reads the file as Shift_JIS and shows 譚ｱ莠ｬ驛ｽ for 東京都."""
+    women = _customers(10, born=dt.date(1990, 5, 1), gender="female")
+    Profile.objects.filter(user__in=women).update(prefecture="東京都")
+    with time_machine.travel(NOW, tick=False):
+        statistics = officer_client.get(
+            "/admin/reports/statistics/", {"rows": "prefecture", "cols": "gender", "format": "csv"}
+        )
+        metrics = officer_client.get(
+            "/admin/reports/metrics/", {"start": "2026-01-01", "end": "2026-12-31", "format": "csv"}
+        )
+    assert statistics.content.startswith("\ufeff".encode())
+    assert "東京都,10,10" in statistics.content.decode("utf-8-sig").splitlines()
+    assert metrics.content.startswith("\ufeff".encode())
+
+
 def test_staff_cannot_publish_cells_smaller_than_the_configured_minimum(officer_client, settings):
     """STATISTICS_MIN_CELL is the smallest cell ever published: a smaller k typed on the
     page (or in the CSV link) is refused, and three customers are not shown as a 3."""
