@@ -88,11 +88,28 @@ def _policy_link(version: PolicyVersion):
 
 
 class ConsentChoicesForm(PurposeChoicesMixin, forms.Form):
-    """The consent page: every optional purpose, ticked as the customer chose last."""
+    """The consent page: every optional purpose, ticked as the customer chose last.
+
+    An unticked box is not sent at all, so the page also sends the codes of the
+    purposes it showed (``shown``), and only those are read back: a purpose
+    published after the page was loaded (e.g. one used until withdrawn) is not
+    withdrawn by a box the customer never saw. A client that sends no list states
+    every choice, as before.
+    """
+
+    shown = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, purposes, current: dict[int, bool], **kwargs):
         super().__init__(*args, **kwargs)
         self.add_purpose_fields(purposes, current=current)
+        self.fields["shown"].initial = " ".join(p.code for p in self.choice_purposes)
+
+    def purpose_choices(self) -> dict[Purpose, bool]:
+        choices = super().purpose_choices()
+        if "shown" not in self.data:
+            return choices
+        shown = set(self.cleaned_data.get("shown", "").split())
+        return {purpose: granted for purpose, granted in choices.items() if purpose.code in shown}
 
 
 class PaperConsentForm(forms.Form):

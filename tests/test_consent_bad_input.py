@@ -1,0 +1,49 @@
+"""Input that is stale, out of range or malformed changes nothing it should not:
+the consent page after a new purpose is published, and the consent admin forms."""
+
+import pytest
+
+from consent import services
+from consent.models import ConsentRecord, Purpose
+
+pytestmark = pytest.mark.django_db
+
+
+def _opt_out_purpose(code="research") -> Purpose:
+    return Purpose.objects.create(
+        code=code,
+        title_ja="研究",
+        title_en="Research",
+        description_ja="統計的な研究に利用します。",
+        description_en="We use data for statistical research.",
+        is_required=False,
+        is_opt_out=True,
+        legal_basis=Purpose.LegalBasis.LEGITIMATE_INTERESTS,
+    )
+
+
+def test_a_purpose_published_after_the_page_was_loaded_is_not_withdrawn_by_it(
+    stepped_up_client, customer
+):
+    page = stepped_up_client.get("/consent/")
+    shown = page.context["form"]["shown"].value()
+    assert 'name="shown"' in page.content.decode()
+    research = _opt_out_purpose()  # published while the page is open
+
+    response = stepped_up_client.post(
+        "/consent/", {"shown": shown, "purpose_marketing": "on", "purpose_statistics": "on"}
+    )
+
+    assert response.status_code == 302
+    assert services.may_use(customer, "marketing")
+    assert services.may_use(customer, research)
+    assert not ConsentRecord.objects.filter(subject=customer, purpose=research).exists()
+    # The next page shows the new box, and unticking it withdraws it.
+    page = stepped_up_client.get("/consent/")
+    stepped_up_client.post(
+        "/consent/",
+        {"shown": page.context["form"]["shown"].value(), "purpose_marketing": "on",
+         "purpose_statistics": "on"},
+    )  # fmt: skip
+    assert not services.may_use(customer, research)
+    assert ConsentRecord.objects.get(subject=customer, purpose=research).action == "withdrawn"
