@@ -47,3 +47,34 @@ def test_a_purpose_published_after_the_page_was_loaded_is_not_withdrawn_by_it(
     )  # fmt: skip
     assert not services.may_use(customer, research)
     assert ConsentRecord.objects.get(subject=customer, purpose=research).action == "withdrawn"
+
+
+PURPOSE_FORM = {
+    "code": "survey",
+    "title_ja": "アンケート",
+    "title_en": "Surveys",
+    "description_ja": "アンケートのご案内を送ります。",
+    "description_en": "We send you surveys.",
+    "legal_basis": "consent",
+    "display_order": "0",
+    "is_active": "on",
+}
+
+
+@pytest.mark.parametrize("categories", ["5", '{"contact": 1}', '"contact"', '["contact", "x"]'])
+def test_the_purpose_form_takes_only_a_list_of_known_data_categories(
+    officer_client, customer, categories
+):
+    """A number saved here made "my data" fail for every customer (a server error)."""
+    response = officer_client.post(
+        "/admin/consent/purpose/add/", {**PURPOSE_FORM, "data_categories": categories}
+    )
+    assert response.status_code == 200
+    assert "data_categories" in response.context["adminform"].form.errors
+    assert not Purpose.objects.filter(code="survey").exists()
+
+    response = officer_client.post(
+        "/admin/consent/purpose/add/", {**PURPOSE_FORM, "data_categories": '["contact"]'}
+    )
+    assert response.status_code == 302
+    assert Purpose.objects.get(code="survey").data_categories == ["contact"]

@@ -1,11 +1,13 @@
 """Purposes of use and privacy-policy versions: what the company publishes."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.db import localized
+from portal.kernel.registry.fields import Category
 
 
 class Purpose(models.Model):
@@ -104,6 +106,23 @@ class Purpose(models.Model):
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        """The data categories are a list of the registry's category codes: "my data",
+        the notice of purposes and the disclosure read each purpose's list by code."""
+        super().clean()
+        categories = self.data_categories
+        if not isinstance(categories, list) or any(c not in Category.values for c in categories):
+            raise ValidationError(
+                {
+                    "data_categories": _(
+                        'Give a list of data category codes, e.g. ["contact", "usage"]. '
+                        "The codes are: %(codes)s."
+                    )
+                    % {"codes": ", ".join(Category.values)}
+                },
+                code="invalid_categories",
+            )
 
     @property
     def title(self) -> str:
