@@ -4,7 +4,7 @@ the consent page after a new purpose is published, and the consent admin forms."
 import pytest
 
 from consent import services
-from consent.models import ConsentRecord, Purpose
+from consent.models import ConsentRecord, PolicyVersion, Purpose
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +78,22 @@ def test_the_purpose_form_takes_only_a_list_of_known_data_categories(
     )
     assert response.status_code == 302
     assert Purpose.objects.get(code="survey").data_categories == ["contact"]
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "3000-01-01"])
+def test_a_policy_version_dated_outside_the_calendar_is_refused_in_words(officer_client, day):
+    """Year 1 in Tokyo is before year 1 in UTC: saving it was a server error."""
+    response = officer_client.post(
+        "/admin/consent/policyversion/add/",
+        {
+            "version": "2",
+            "effective_at_0": day,
+            "effective_at_1": "00:00:00",
+            "text_ja": "第2版",
+            "text_en": "Version 2",
+        },
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["effective_at"]
+    assert errors == ["1900-01-01から2999-12-31までの日付を入力してください。"]
+    assert not PolicyVersion.objects.filter(version="2").exists()

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.kernel.dates import validate_filter_day
 from portal.kernel.db import localized
 from portal.kernel.registry.fields import Category
 
@@ -180,6 +181,16 @@ class PolicyVersion(models.Model):
 
     def __str__(self):
         return _("version %(version)s") % {"version": self.version}
+
+    def clean(self):
+        """A moment every time zone can hold: year 1 in Tokyo is before year 1 in UTC,
+        which the database cannot store."""
+        super().clean()
+        if self.effective_at is not None:
+            try:
+                validate_filter_day(self.effective_at.date())
+            except ValidationError as error:
+                raise ValidationError({"effective_at": error}) from None
 
     @property
     def text(self) -> str:
