@@ -277,6 +277,7 @@ class ProvisionRecordAdmin(AddThroughServiceAdmin):
             recipient=cleaned["recipient"],
             ground=cleaned["ground"],
             note=cleaned.get("note", ""),
+            provided_on=cleaned.get("provided_on"),
         )
 
     def create(self, request, cleaned):

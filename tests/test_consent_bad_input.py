@@ -1,10 +1,14 @@
 """Input that is stale, out of range or malformed changes nothing it should not:
 the consent page after a new purpose is published, and the consent admin forms."""
 
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from consent import services
-from consent.models import ConsentRecord, PolicyVersion, Purpose
+from consent.models import ConsentRecord, PolicyVersion, ProvisionRecord, Purpose
+from tests.consent_support import recipients
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +101,40 @@ def test_a_policy_version_dated_outside_the_calendar_is_refused_in_words(officer
     errors = response.context["adminform"].form.errors["effective_at"]
     assert errors == ["1900-01-01から2999-12-31までの日付を入力してください。"]
     assert not PolicyVersion.objects.filter(version="2").exists()
+
+
+def test_a_provision_dated_after_today_is_not_recorded(officer_client, customer):
+    """A record dated 9999-12-31 was saved, and then the list of provision records
+    failed for everyone: its keeping period ran past the last year there is."""
+    delivery = recipients()["delivery"]
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    form = {
+        "recipient": delivery.pk,
+        "subject": customer.pk,
+        "data_items": "氏名、住所",
+        "ground": "outsourcing",
+        "note": "",
+    }
+    for day in [tomorrow, datetime.date(9999, 12, 31)]:
+        response = officer_client.post(
+            "/admin/consent/provisionrecord/add/", {**form, "provided_on": day.isoformat()}
+        )
+        assert response.status_code == 200
+        errors = " ".join(response.context["adminform"].form.non_field_errors())
+        assert "提供日が将来の日付です" in errors
+    with pytest.raises(services.ProvisionRefused):
+        services.provision_record_create(
+            subject=customer,
+            recipient=delivery,
+            provided_on=tomorrow,
+            data_items="氏名",
+            ground=ProvisionRecord.Ground.OUTSOURCING,
+        )
+    assert not ProvisionRecord.objects.exists()
+
+    response = officer_client.post(
+        "/admin/consent/provisionrecord/add/",
+        {**form, "provided_on": timezone.localdate().isoformat()},
+    )
+    assert response.status_code == 302
+    assert officer_client.get("/admin/consent/provisionrecord/").status_code == 200

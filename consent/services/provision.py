@@ -9,6 +9,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.kernel.audit import audit_log
@@ -39,9 +40,25 @@ _CUSTOMER_GROUNDS = {
 }
 
 
-def provision_check(*, subject, recipient: Recipient, ground: str, note: str = "") -> None:
-    """Raise :class:`ProvisionRefused` when this provision may not be recorded."""
+def provision_check(
+    *,
+    subject,
+    recipient: Recipient,
+    ground: str,
+    note: str = "",
+    provided_on: datetime.date | None = None,
+) -> None:
+    """Raise :class:`ProvisionRefused` when this provision may not be recorded.
+
+    A record states a provision that took place: one dated after today (the local
+    date) is refused, since it would be kept, and counted from, a day that has not come.
+    """
     names = {"customer": subject.email, "recipient": recipient.name}
+    if provided_on is not None and provided_on > timezone.localdate():
+        raise ProvisionRefused(
+            _("The date of the provision is in the future. Record a provision once it is made."),
+            code="future",
+        )
     if (
         ground == ProvisionRecord.Ground.OUTSOURCING
         and recipient.kind != Recipient.Kind.SUBCONTRACTOR
@@ -118,7 +135,9 @@ def provision_record_create(
     """
     with transaction.atomic():
         subject = lock_subject(subject)
-        provision_check(subject=subject, recipient=recipient, ground=ground, note=note)
+        provision_check(
+            subject=subject, recipient=recipient, ground=ground, note=note, provided_on=provided_on
+        )
         record = ProvisionRecord.objects.create(
             subject=subject,
             recipient=recipient,
