@@ -225,3 +225,12 @@ def test_the_admins_own_labels_take_a_full_width_colon_in_japanese():
     assert f"変更履歴：{customer.email}" in history
     password = client.get(f"/admin/portal/user/{customer.pk}/password/").content.decode()
     assert f"パスワードの変更：{customer.email}" in password
+
+
+def test_the_date_and_time_of_a_moment_take_a_full_width_colon_in_japanese():
+    """Django's Japanese catalogue labels the two boxes of a moment 「日付:」 and 「時刻:」,
+    on the policy version, restriction and hold forms: the portal writes them full-width."""
+    client, _user = _officer_client()
+    page = client.get("/admin/consent/policyversion/add/").content.decode()
+    assert "日付：" in page and "時刻：" in page
+    assert "日付:" not in page and "時刻:" not in page
