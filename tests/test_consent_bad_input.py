@@ -7,7 +7,13 @@ import pytest
 from django.utils import timezone
 
 from consent import services
-from consent.models import ConsentRecord, PolicyVersion, ProvisionRecord, Purpose
+from consent.models import (
+    ConsentRecord,
+    PolicyVersion,
+    ProcessingRestriction,
+    ProvisionRecord,
+    Purpose,
+)
 from tests.consent_support import recipients
 
 pytestmark = pytest.mark.django_db
@@ -138,3 +144,25 @@ def test_a_provision_dated_after_today_is_not_recorded(officer_client, customer)
     )
     assert response.status_code == 302
     assert officer_client.get("/admin/consent/provisionrecord/").status_code == 200
+
+
+def test_a_restriction_dated_outside_the_calendar_is_refused_in_words(officer_client, customer):
+    """Year 1 in Tokyo is before year 1 in UTC: saving it was a server error."""
+    response = officer_client.post(
+        "/admin/consent/processingrestriction/add/",
+        {
+            "subject": customer.pk,
+            "scope": "use",
+            "starts_at_0": "0001-01-01",
+            "starts_at_1": "00:00:00",
+            "ends_at_0": "3000-01-01",
+            "ends_at_1": "00:00:00",
+            "source": "staff",
+            "reason": "Asked by phone",
+        },
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    expected = ["1900-01-01から2999-12-31までの日付を入力してください。"]
+    assert (errors["starts_at"], errors["ends_at"]) == (expected, expected)
+    assert not ProcessingRestriction.objects.exists()

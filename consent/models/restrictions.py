@@ -2,11 +2,13 @@
 public authorities.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.kernel.dates import validate_filter_day
 from portal.kernel.db import AppendOnlyModel, append_only_triggers, customer_field, staff_field
 
 from .purposes import Purpose
@@ -117,6 +119,20 @@ class ProcessingRestriction(models.Model):
     def __str__(self):
         target = self.purpose or self.recipient or _("all")
         return f"{self.get_scope_display()}: {target}"
+
+    def clean(self):
+        """Moments every time zone can hold: year 1 in Tokyo is before year 1 in UTC,
+        which the database cannot store."""
+        super().clean()
+        errors = {}
+        for name in ("starts_at", "ends_at"):
+            moment = getattr(self, name)
+            try:
+                validate_filter_day(moment.date() if moment is not None else None)
+            except ValidationError as error:
+                errors[name] = error
+        if errors:
+            raise ValidationError(errors)
 
 
 class AuthorityRequest(AppendOnlyModel):
