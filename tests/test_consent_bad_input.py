@@ -4,10 +4,12 @@ the consent page after a new purpose is published, and the consent admin forms."
 import datetime
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from consent import services
 from consent.models import (
+    AuthorityRequest,
     ConsentRecord,
     PolicyVersion,
     ProcessingRestriction,
@@ -166,3 +168,45 @@ def test_a_restriction_dated_outside_the_calendar_is_refused_in_words(officer_cl
     expected = ["1900-01-01から2999-12-31までの日付を入力してください。"]
     assert (errors["starts_at"], errors["ends_at"]) == (expected, expected)
     assert not ProcessingRestriction.objects.exists()
+
+
+NOT_YET = "まだ来ていない日付です。"
+AUTHORITY_FORM = {
+    "body_kind": "police",
+    "requesting_body": "渋谷警察署",
+    "legal_basis": "刑事訴訟法第197条第2項",
+    "received_on": "2026-12-01",
+    "decision": "provided",
+    "data_provided": "氏名、電話番号",
+    "provided_on": "2026-12-02",
+}
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "error"),
+    [
+        (
+            {"received_on": "9999-12-31", "provided_on": ""},
+            "received_on",
+            "まだ来ていない日付です。",
+        ),
+        ({"provided_on": "9999-12-31"}, "provided_on", NOT_YET),
+        ({"provided_on": "2026-11-30"}, "provided_on", "請求を受ける前の日付には提供できません。"),
+        ({"decision": "refused"}, "decision", "拒否した場合は何も提供していないため"),
+    ],
+)
+def test_a_request_from_an_authority_is_kept_only_as_it_can_have_happened(
+    officer_client, officer, customer, changes, field, error
+):
+    """The record cannot be corrected once entered, so the form refuses a day that has
+    not come, a provision before the request and a refusal that provided data."""
+    form = {**AUTHORITY_FORM, "subject": customer.pk, "approved_by": officer.pk}
+    with time_machine.travel(datetime.datetime(2026, 12, 5, 12, tzinfo=datetime.UTC)):
+        response = officer_client.post("/admin/consent/authorityrequest/add/", {**form, **changes})
+        assert response.status_code == 200
+        assert error in " ".join(response.context["adminform"].form.errors[field])
+        assert not AuthorityRequest.objects.exists()
+
+        response = officer_client.post("/admin/consent/authorityrequest/add/", form)
+    assert response.status_code == 302
+    assert AuthorityRequest.objects.get().provided_on == datetime.date(2026, 12, 2)

@@ -202,3 +202,24 @@ class AuthorityRequest(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.received_on} {self.requesting_body}"
+
+    def clean(self):
+        """The record is evidence nobody can correct afterwards: its days are days that
+        have come, in order, and a refusal provided nothing."""
+        super().clean()
+        errors = {}
+        today = timezone.localdate()
+        for name in ("received_on", "provided_on"):
+            day = getattr(self, name)
+            if day is not None and day > today:
+                errors[name] = _("This day has not come yet.")
+        if self.provided_on and self.received_on and self.provided_on < self.received_on:
+            errors.setdefault("provided_on", _("The data cannot be provided before the request."))
+        if self.decision == self.Decision.REFUSED and (
+            self.data_provided.strip() or self.provided_on
+        ):
+            errors.setdefault(
+                "decision", _("A refusal provides nothing: leave the data and its day empty.")
+            )
+        if errors:
+            raise ValidationError(errors)
