@@ -234,3 +234,16 @@ def test_the_date_and_time_of_a_moment_take_a_full_width_colon_in_japanese():
     page = client.get("/admin/consent/policyversion/add/").content.decode()
     assert "日付：" in page and "時刻：" in page
     assert "日付:" not in page and "時刻:" not in page
+
+
+def test_a_taken_unique_value_is_told_without_spaces_in_japanese():
+    """Django's Japanese catalogue writes 「この コード を持った 利用目的 が既に存在します。」,
+    spaces around each name as if they were English words."""
+    client, _user = _officer_client()
+    response = client.post(
+        "/admin/consent/policyversion/add/",
+        {"version": "1", "effective_at_0": "2099-01-01", "effective_at_1": "00:00:00",
+         "text_ja": "第1版", "text_en": "Version 1"},
+    )  # fmt: skip
+    errors = response.context["adminform"].form.errors["version"]
+    assert errors == ["同じバージョンのプライバシーポリシーの版が既にあります。"]
