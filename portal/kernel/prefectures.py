@@ -4,6 +4,8 @@
 import re
 import unicodedata
 
+from django.utils.translation import get_language
+
 # The 47 prefectures, in the official order, with the romanised names that
 # English addresses use.
 PREFECTURES = [
@@ -41,3 +43,11 @@ def prefecture_of(address: str | None) -> str:
         if pattern.search(text):
             return japanese
     return ""
+
+
+def prefecture_name(japanese: str) -> str:
+    """A prefecture's name in the active language: 東京都, or "Tokyo" on English pages.
+    A name that is not one of the 47 is returned as it is."""
+    if (get_language() or "ja").split("-")[0] == "en":
+        return dict(PREFECTURES).get(japanese, japanese)
+    return japanese

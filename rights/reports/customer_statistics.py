@@ -42,6 +42,7 @@ from django.utils.translation import gettext_lazy as _
 from consent.models import ProcessingRestriction, Purpose
 from consent.selectors import subjects_allowed_for_use
 from portal.kernel.models import Profile, Service
+from portal.kernel.prefectures import PREFECTURES, prefecture_name
 from portal.records.models import UsageRecord
 
 #: The usage history counted: the last 12 months (a customer is counted once per
@@ -132,6 +133,8 @@ def value_labels(dimension: str) -> dict[str, str]:
     labels: dict[str, str] = {UNKNOWN: str(_("unknown"))}
     if dimension == "gender":
         labels.update({code: str(label) for code, label in Profile.Gender.choices})
+    elif dimension == "prefecture":
+        labels.update({name: prefecture_name(name) for name, _romaji in PREFECTURES})
     elif dimension == "service":
         labels.update({s.code: s.display_name for s in Service.objects.all()})
     elif dimension in USAGE_FIELDS:

@@ -291,6 +291,18 @@ def test_the_csv_files_open_in_a_spreadsheet_as_utf8(officer_client):
     assert metrics.content.startswith("\ufeff".encode())
 
 
+@pytest.mark.parametrize(("language", "shown"), [("ja", "東京都"), ("en", "Tokyo")])
+def test_prefectures_are_named_in_the_readers_language(officer_client, language, shown):
+    women = _customers(10, born=dt.date(1990, 5, 1), gender="female")
+    Profile.objects.filter(user__in=women).update(prefecture="東京都")
+    officer_client.cookies["django_language"] = language
+    with time_machine.travel(NOW, tick=False):
+        page = officer_client.get(
+            "/admin/reports/statistics/", {"rows": "prefecture", "cols": "gender"}
+        )
+    assert [row["label"] for row in page.context["grid"]] == [shown]
+
+
 def test_staff_cannot_publish_cells_smaller_than_the_configured_minimum(officer_client, settings):
     """STATISTICS_MIN_CELL is the smallest cell ever published: a smaller k typed on the
     page (or in the CSV link) is refused, and three customers are not shown as a 3."""
