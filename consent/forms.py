@@ -159,4 +159,11 @@ class PaperConsentForm(forms.Form):
         cleaned = super().clean()
         if bool(cleaned.get("purpose")) == bool(cleaned.get("policy_version")):
             raise forms.ValidationError(_("Choose either a purpose or a policy version."))
+        version = cleaned.get("policy_version")
+        if version is not None and not version.is_effective:
+            # As on the customer's own page: only a version in force is accepted.
+            self.add_error(
+                "policy_version",
+                _("This version is not in force yet; record the form once it is."),
+            )
         return cleaned

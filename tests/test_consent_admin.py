@@ -16,7 +16,7 @@ from consent.models import (
 from portal.kernel.models import AuditEvent
 from portal.kernel.roles import AUDITOR
 from tests.conftest import admin_login
-from tests.consent_support import purpose, recipients
+from tests.consent_support import new_policy_version, purpose, recipients
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -130,6 +130,25 @@ def test_the_paper_form_refuses_bad_input_and_changes_nothing(officer_client, cu
         {"customer": "nobody@example.com", "action": "granted", "language": "ja", "note": "x"},
     )
     assert response.context["form"].errors["customer"]
+    assert not ConsentRecord.objects.exists()
+
+
+def test_the_paper_form_refuses_a_policy_version_not_in_force(officer_client, customer):
+    """As on the customer's own page: a version is accepted once it is in force."""
+    upcoming = new_policy_version(material=True, ago=-86_400_000)  # in force tomorrow
+    response = officer_client.post(
+        "/admin/consent/consentrecord/paper/",
+        {
+            "customer": customer.email,
+            "policy_version": upcoming.pk,
+            "action": "granted",
+            "language": "en",
+            "note": "signed 2026-11-20, binder B-12",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert "not in force yet" in str(response.context["form"].errors["policy_version"])
     assert not ConsentRecord.objects.exists()
 
 

@@ -150,6 +150,8 @@ def consent_record_paper(
         raise ValueError("Give exactly one of purpose or policy_version.")
     if purpose is not None and purpose.is_required:
         raise ValueError("Required purposes are stopped by a restriction, not by consent.")
+    if policy_version is not None and not policy_version.is_effective:
+        raise ValueError("This policy version is not in force yet.")
     with transaction.atomic():
         subject = lock_subject(subject)
         record = write_record(
