@@ -184,7 +184,18 @@ class Table:
         return sum(1 for v in [*entries, self.total] if v is None)
 
 
-def suppress(counts: dict[tuple[str, str], int], *, k: int) -> Table:
+def value_order(dimension: str):
+    """The sort key of a dimension's values: prefectures in the official order
+    (北海道 first), anything else by its value; "unknown" last."""
+    if dimension == "prefecture":
+        rank = {name: i for i, (name, _romaji) in enumerate(PREFECTURES)}
+        return lambda value: (value == UNKNOWN, rank.get(value, len(rank)), value)
+    return lambda value: (value == UNKNOWN, value)
+
+
+def suppress(
+    counts: dict[tuple[str, str], int], *, k: int, row_order=None, col_order=None
+) -> Table:
     """Apply primary and complementary suppression to a table of counts.
 
     Published values are ints; suppressed ones are None. Row and column totals
@@ -193,8 +204,8 @@ def suppress(counts: dict[tuple[str, str], int], *, k: int) -> Table:
     of row totals or column totals (with the grand total), has exactly one
     suppressed entry.
     """
-    rows = sorted({r for r, _ in counts})
-    cols = sorted({c for _, c in counts})
+    rows = sorted({r for r, _ in counts}, key=row_order)
+    cols = sorted({c for _, c in counts}, key=col_order)
     cells = {(r, c): counts.get((r, c), 0) for r in rows for c in cols}
     row_totals = {r: sum(cells[r, c] for c in cols) for r in rows}
     col_totals = {c: sum(cells[r, c] for r in rows) for c in cols}
@@ -277,4 +288,4 @@ def cross_table(row_dim: str, col_dim: str, *, k: int | None = None, today=None)
         .order_by()
     )
     counts = {(row["_row"], row["_col"]): row["n"] for row in grouped}
-    return suppress(counts, k=k)
+    return suppress(counts, k=k, row_order=value_order(row_dim), col_order=value_order(col_dim))

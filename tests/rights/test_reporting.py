@@ -374,3 +374,19 @@ def test_the_k_field_shows_the_smallest_cell_in_force_when_none_is_typed(officer
     html = officer_client.get("/admin/reports/statistics/").content.decode()
     field = re.search(r'<input[^>]*name="k"[^>]*>', html).group(0)
     assert 'placeholder="12"' in field and 'min="12"' in field
+
+
+def test_prefectures_are_listed_in_the_official_order(officer_client):
+    """Hokkaido first and Okinawa last, as every Japanese table lists them, not in the
+    order of their characters (京都府 before 北海道); customers without one last."""
+    for prefecture in ("沖縄県", "京都府", "北海道", ""):
+        women = _customers(10, born=dt.date(1990, 5, 1), gender="female")
+        Profile.objects.filter(user__in=women).update(prefecture=prefecture)
+    officer_client.cookies["django_language"] = "ja"
+    with time_machine.travel(NOW, tick=False):
+        page = officer_client.get(
+            "/admin/reports/statistics/", {"rows": "prefecture", "cols": "gender"}
+        )
+    labels = [row["label"] for row in page.context["grid"]]
+    assert labels[:3] == ["北海道", "京都府", "沖縄県"]
+    assert len(labels) == 4
