@@ -15,7 +15,7 @@ from django.core import mail
 from django.test import Client
 
 from rights import fees
-from rights.choices import Regime, Status
+from rights.choices import PaymentMethod, Regime, Status
 from rights.models import RequestNotification, RightsRequest
 from rights.notice_text import render_notice
 from rights.reminders import requests_remind_due_soon
@@ -215,3 +215,27 @@ def test_the_follow_page_shows_every_time_in_the_requesters_zone(
     assert "31 Jan 2026, 23:30" in page
     assert "2 Feb 2026, 19:35" in page
     assert "07:30" not in page and "03:35" not in page
+
+
+def test_the_fee_receipt_is_dated_in_the_requesters_zone(
+    officer, customer, file_request, stepped_up_client
+):
+    """GDPR art. 12(5): a fee paid on 5 Dec at 19:30 in Berlin (6 Dec in Tokyo) and
+    refunded on 7 Jan at 20:00 (8 Jan in Tokyo) reads 5 Dec and 7 Jan on the receipt, as
+    the request's page and the e-mails say."""
+    with time_machine.travel(dt.datetime(2026, 12, 1, 10, 0, tzinfo=BERLIN), tick=False):
+        request = in_review(file_request, customer, officer, regime=Regime.GDPR)
+        fees.request_mark_unfounded(
+            request=request, reason="Fifth identical request this month", actor=officer
+        )
+        payment = fees.fee_request(request=request, actor=officer, amount=2000, reason="Copies")
+    paid = dt.datetime(2026, 12, 5, 19, 30, tzinfo=BERLIN)
+    with time_machine.travel(paid, tick=False):
+        fees.payment_record(payment=payment, method=PaymentMethod.BANK_TRANSFER, actor=officer)
+    with time_machine.travel(dt.datetime(2027, 1, 7, 20, 0, tzinfo=BERLIN), tick=False):
+        fees.payment_refund(payment=payment, reason="Charged by mistake", actor=officer)
+    page = page_text(stepped_up_client, f"/requests/{request.pk}/receipt/", "en")
+    receipt = page[page.index('<article class="receipt') : page.index("</article>")]
+    assert "Date of issue 5 Dec 2026" in receipt
+    assert "Refunded on 7 Jan 2027." in receipt
+    assert "6 Dec 2026" not in receipt and "8 Jan 2027" not in receipt
