@@ -55,7 +55,7 @@ from dataclasses import dataclass
 from django.core.serializers.json import DjangoJSONEncoder
 from django.template.loader import render_to_string
 from django.templatetags.static import static
-from django.utils import translation
+from django.utils import timezone, translation
 
 from consent.models import ProvisionRecord
 from portal.kernel.company import CompanyContact
@@ -126,6 +126,8 @@ def write_package(rights_request, fileobj) -> PackageSummary:
     external = disclosed_records(rights_request.subject, rights_request.categories)
     with (
         translation.override(scope.language),
+        # Every date in the files as the e-mails and pages give it: the request's zone.
+        timezone.override(rights_request.zone),
         snapshot(read_only=True),
         contextlib.ExitStack() as stack,
     ):
@@ -202,7 +204,11 @@ def write_purpose_notice(rights_request, fileobj) -> PackageSummary:
     if rights_request.kind != Kind.PURPOSE_NOTICE:
         raise ValueError(f"{rights_request.reference} is not a notice of purposes of use.")
     language = customer_language(rights_request)
-    with translation.override(language), snapshot(read_only=True):
+    with (
+        translation.override(language),
+        timezone.override(rights_request.zone),
+        snapshot(read_only=True),
+    ):
         notice = build_notice(rights_request, rights_request.subject)
         html = render_notice(notice, language=language)
         data = _dumps(notice_json(notice), indent=2)

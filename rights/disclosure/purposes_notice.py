@@ -211,4 +211,4 @@ def iter_notice_html(rights_request, *, stylesheet_url: str | None = None) -> It
         notice = build_notice(rights_request, rights_request.subject)
         yield render_notice(notice, language=language, stylesheet_url=stylesheet_url)
 
-    return in_language(language, chunks())
+    return in_language(language, chunks(), rights_request.zone)

@@ -463,4 +463,4 @@ def iter_disclosure_html(
             outline.external = external or []
             yield from report_chunks(outline, stylesheet_url=stylesheet_url)
 
-    return in_language(scope.language, chunks())
+    return in_language(scope.language, chunks(), rights_request.zone)

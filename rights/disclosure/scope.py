@@ -180,15 +180,16 @@ def snapshot(*, read_only: bool = False):
         yield
 
 
-def in_language(language: str, chunks: Iterator[str]) -> Iterator[str]:
-    """Each chunk produced with ``language`` active, and only while it is produced.
+def in_language(language: str, chunks: Iterator[str], time_zone: str) -> Iterator[str]:
+    """Each chunk produced with ``language`` and ``time_zone`` (the request's, in which
+    the person reads every date, as in the e-mails) active, and only while it is produced.
 
     ``translation.override`` around a ``yield`` would leave the language
     active in the caller between chunks.
     """
     iterator = iter(chunks)
     while True:
-        with translation.override(language):
+        with translation.override(language), timezone.override(time_zone):
             try:
                 chunk = next(iterator)
             except StopIteration:
