@@ -331,6 +331,9 @@ class KindOverview:
 
     kind: str
     due_at: dt.datetime
+    #: The last day, and the days until it, in the regime's time zone, where the
+    #: request would be filed and its deadline counted (as the next page says).
+    due_on: dt.date
     days: int
     fee: str
 
@@ -340,6 +343,7 @@ def kind_overview(kind: str, *, regime: str | None = None) -> KindOverview:
     regime = regime or settings.RIGHTS_DEFAULT_REGIME
     now = timezone.now()
     due_at = deadlines.base_deadline(regime, now, kind=kind)
+    due_on = deadlines.local_day(due_at, regime)
     if kind not in CHARGEABLE_KINDS:
         fee = _("Free of charge.")
     else:
@@ -353,5 +357,5 @@ def kind_overview(kind: str, *, regime: str | None = None) -> KindOverview:
             if lowest
             else _("Free of charge: no fee is published for this request.")
         )
-    days = (timezone.localdate(due_at) - timezone.localdate(now)).days
-    return KindOverview(kind=kind, due_at=due_at, days=days, fee=fee)
+    days = (due_on - deadlines.local_day(now, regime)).days
+    return KindOverview(kind=kind, due_at=due_at, due_on=due_on, days=days, fee=fee)

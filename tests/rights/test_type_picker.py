@@ -1,7 +1,11 @@
 """The type picker says, per kind, what it is, when the answer is due and whether a fee
 applies (issue 20, item 8)."""
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.utils import translation
 
 from rights.choices import Kind
@@ -43,3 +47,18 @@ def test_the_picker_names_every_free_kind_among_the_free_ones(stepped_up_client,
     above the cards left it out."""
     stepped_up_client.cookies["django_language"] = language
     assert free in stepped_up_client.get("/requests/new/").content.decode()
+
+
+def test_the_picker_counts_the_gdpr_month_in_berlin(settings, stepped_up_client):
+    """GDPR art. 12(3): on 5 Dec at 19:30 in Berlin (6 Dec in Tokyo) a request is due on
+    5 Jan, as the next page and the receipt say; not 6 Jan, a month from Tokyo's day."""
+    settings.RIGHTS_DEFAULT_REGIME = "gdpr"
+    evening = dt.datetime(2026, 12, 5, 19, 30, tzinfo=ZoneInfo("Europe/Berlin"))
+    with time_machine.travel(evening, tick=False):
+        with translation.override("en"):
+            overview = kind_overview(Kind.DISCLOSURE)
+        stepped_up_client.cookies["django_language"] = "en"
+        page = stepped_up_client.get("/requests/new/").content.decode()
+    assert overview.due_on == dt.date(2027, 1, 5) and overview.days == 31
+    assert page.count("Within 31 days: by 5 Jan 2027 if you file today.") == len(Kind.values)
+    assert "6 Jan 2027" not in page
