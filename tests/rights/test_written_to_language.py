@@ -9,7 +9,7 @@ import re
 import pytest
 from django.core import mail
 
-from rights.choices import Status
+from rights.choices import Regime, Status
 from tests.factories import ProfileFactory
 from tests.rights.fee_support import in_review, phone_correction_in_review
 
@@ -55,7 +55,8 @@ def test_the_working_page_names_the_language_the_person_is_written_to_in(
     page = _page(officer_client, request, page_language)
     who = page[page.index(field) :]
     assert line.format(email=person.email) in who[: who.index("</fieldset>")]
-    assert _notes(page) == {"rr-reason-written-as": note, "id_body-written-as": note}
+    boxes = ("rr-reason", "id_extend_reason", "id_regime_reason", "id_body")
+    assert _notes(page) == {f"{box}-written-as": note for box in boxes}
     assert 'aria-describedby="rr-reason-written-as"' in page
 
 
@@ -94,3 +95,18 @@ def test_the_notice_goes_out_in_the_language_the_page_named(
     (notice,) = [m for m in mail.outbox if person.email in m.to]
     assert reason in notice.body
     assert not re.search(r"[\u3040-\u30ff]", notice.subject), notice.subject
+
+
+def test_the_reasons_of_an_extension_a_regime_change_and_an_unfounded_mark_carry_the_note(
+    officer_client, officer, file_request
+):
+    """GDPR art. 12(3), 12(5): the reason of an extension is sent in the e-mail that tells
+    of it, the reason of an unfounded mark in the fee's notice, and the reason of a new
+    regime stands on the person's timeline, each as written: a reason typed in English
+    for a Japanese reader showed in English on their Japanese page."""
+    person = ProfileFactory(user__language="ja").user
+    request = in_review(file_request, person, officer, regime=Regime.GDPR)
+    notes = _notes(_page(officer_client, request, "en"))
+    note = "Sent to the person as written, in a notice in Japanese: write it in Japanese."
+    for box in ("id_extend_reason", "id_regime_reason", "id_unfounded_reason"):
+        assert notes.get(f"{box}-written-as") == note, box
