@@ -230,14 +230,24 @@ def _kept(kind, *, categories, scope) -> list[str]:
     ]
 
 
+def fee_only_if_unfounded(kind: str, regime: str | None = None) -> str:
+    """What a person is told of the fee of ``kind`` under a regime without a published
+    fee (GDPR arts. 12(5), 15(3); CCPA), in the active language; empty under the APPI
+    (art. 38: a published fee) and for kinds that are never charged."""
+    regime = regime or settings.RIGHTS_DEFAULT_REGIME
+    if kind not in CHARGEABLE_KINDS or regime == Regime.APPI:
+        return ""
+    return _(
+        "Free of charge, unless the request is manifestly unfounded or excessive; we "
+        "would tell you before charging anything."
+    )
+
+
 def _fee(kind, *, regime, delivery_method) -> str:
     if kind not in CHARGEABLE_KINDS:
         return _("Free of charge: the law allows no fee for this request.")
     if regime != Regime.APPI:
-        return _(
-            "Free of charge, unless the request is manifestly unfounded or excessive; we "
-            "would tell you before charging anything."
-        )
+        return fee_only_if_unfounded(kind, regime)
     schedule = FeeSchedule.objects.applicable(
         kind=kind, regime=regime, basis=FeeBasis.PUBLISHED, delivery_method=delivery_method
     )
@@ -346,6 +356,8 @@ def kind_overview(kind: str, *, regime: str | None = None) -> KindOverview:
     due_on = deadlines.local_day(due_at, regime)
     if kind not in CHARGEABLE_KINDS:
         fee = _("Free of charge.")
+    elif regime != Regime.APPI:
+        fee = fee_only_if_unfounded(kind, regime)
     else:
         amounts = FeeSchedule.objects.effective().filter(
             kind=kind, regime=regime, basis=FeeBasis.PUBLISHED

@@ -44,7 +44,7 @@ from .selectors import (
     visible_messages,
 )
 from .service_choice import customer_services
-from .summary import kind_overview, request_summary, summary_of
+from .summary import fee_only_if_unfounded, kind_overview, request_summary, summary_of
 from .transition_rules import fee_paid
 from .uploads import download_response
 
@@ -206,6 +206,8 @@ def _kind_context(kind) -> dict:
         "kind_label": Kind(kind).label,
         "kind_help": KIND_HELP[kind],
         "chargeable": kind in CHARGEABLE_KINDS,
+        # Filed under the default regime: a published fee only under the APPI.
+        "fee_only_if_unfounded": fee_only_if_unfounded(kind),
     }
 
 

@@ -62,3 +62,18 @@ def test_the_picker_counts_the_gdpr_month_in_berlin(settings, stepped_up_client)
     assert overview.due_on == dt.date(2027, 1, 5) and overview.days == 31
     assert page.count("Within 31 days: by 5 Jan 2027 if you file today.") == len(Kind.values)
     assert "6 Jan 2027" not in page
+
+
+@pytest.mark.parametrize("url", ["/requests/new/", "/requests/new/disclosure/"])
+def test_under_the_gdpr_the_picker_and_the_form_say_a_fee_only_if_unfounded(
+    settings, stepped_up_client, url
+):
+    """GDPR arts. 12(5), 15(3): a disclosure is free unless manifestly unfounded or
+    excessive, as the check page and the filed request say; the picker said "no fee is
+    published" and the form "a published fee may apply", as under the APPI."""
+    settings.RIGHTS_DEFAULT_REGIME = "gdpr"
+    seed_fee_demo()
+    stepped_up_client.cookies["django_language"] = "en"
+    page = stepped_up_client.get(url).content.decode()
+    assert "Free of charge, unless the request is manifestly unfounded or excessive" in page
+    assert "published" not in page.replace("/fees/", "")
