@@ -16,7 +16,7 @@ import time_machine
 from rights import workflow
 from rights.choices import Regime, Status
 from rights.disclosure.models import DisclosurePackage
-from rights.disclosure.package import iter_report_html, write_package
+from rights.disclosure.package import iter_report_html, write_package, write_purpose_notice
 from rights.disclosure.services import download_path
 from rights.services import request_submit
 from tests.conftest import step_up
@@ -98,3 +98,21 @@ def _package_files(request) -> dict[str, bytes]:
     buffer = io.BytesIO()
     write_package(request, buffer)
     return unzip(buffer.getvalue())
+
+
+def test_the_notice_of_purposes_is_dated_in_berlin(subject):
+    """The notice's date, in its file and printable view, is the requester's day."""
+    with time_machine.travel(BERLIN_EVENING, tick=False):
+        request = request_submit(
+            subject=subject,
+            requester=subject,
+            kind="purpose_notice",
+            delivery_method="electronic",
+            regime=Regime.GDPR,
+        )
+        buffer = io.BytesIO()
+        write_purpose_notice(request, buffer)
+        printable = "".join(iter_report_html(request))
+    notice = unzip(buffer.getvalue())["notice.html"].decode()
+    for text in (notice, printable):
+        assert "5 Dec 2026" in text and "6 Dec 2026" not in text
