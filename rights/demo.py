@@ -136,6 +136,9 @@ def seed_request_demo(*, officer: User) -> list[RightsRequest]:
             details=form.cleaned_data.get("details", ""),
             delivery_method=form.cleaned_data.get("delivery_method", ""),
             received_at=now - dt.timedelta(days=spec.days_ago),
+            # Customers in Japan, one charged the published fee (APPI art. 38): APPI
+            # requests whatever regime the portal files its own requests under.
+            regime=Regime.APPI,
             actor=customer,
         )
         _move(request, spec.state, officer=officer)

@@ -161,3 +161,14 @@ def test_the_logins_are_the_last_lines_after_the_demo_notices(settings, capsys):
     tail = output[output.index("Demo data loaded.") :]
     assert "officer@example.com / officer-portal-2026" in tail
     assert "Subject:" not in tail
+
+
+def test_the_demo_loads_in_a_portal_whose_default_regime_is_the_gdpr(settings):
+    """The demo's requests are APPI requests of customers in Japan, with the published
+    fee of APPI art. 38: with RIGHTS_DEFAULT_REGIME=gdpr, seed_demo stopped half-way, as
+    a GDPR request may not be charged that fee (GDPR art. 12(5))."""
+    settings.RIGHTS_DEFAULT_REGIME = "gdpr"
+    call_command("seed_demo", stdout=io.StringIO())
+    regimes = set(RightsRequest.objects.values_list("regime", flat=True))
+    assert regimes == {"appi"}
+    assert RightsRequest.objects.filter(status=Status.AWAITING_PAYMENT).count() == 1
