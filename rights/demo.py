@@ -16,8 +16,9 @@ from portal.kernel.models import User
 
 from . import services, workflow
 from .choices import DeliveryMethod, FeeBasis, Kind, Regime, Status
+from .correctable import correctable_fields
 from .fees import fee_request
-from .forms import FORMS, correctable_fields
+from .forms import FORMS
 from .models import FeeSchedule, RightsRequest
 from .retention.deletion import deletion_execute
 

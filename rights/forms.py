@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -12,45 +13,12 @@ from consent.selectors import active_purposes, active_recipients
 from portal.kernel.models import Service
 from portal.kernel.registry import Category, RecordNotFound, registry
 
-from .choices import DeliveryMethod, Kind
-from .correction import display, field_label, plain, record_names
+from .choices import DeliveryMethod, Kind, Regime
+from .correctable import correctable_fields
+from .correction import display, plain, record_names
 from .models import Organisation
 from .service_choice import ServiceChoiceField, customer_services
 from .uploads import check_upload
-
-# A source with more records than this per customer (e.g. usage history) is
-# not offered for field-by-field correction on the form; the customer
-# describes the error in the details instead.
-CORRECTABLE_RECORD_LIMIT = 20
-
-
-def correctable_fields(subject) -> list[tuple[str, str, object]]:
-    """(target, label, stored value) for each field the customer may ask to correct.
-
-    ``target`` is ``source|record id|field``, which the correction request stores;
-    the label names the record's service where the source holds several records.
-    """
-    choices = []
-    for source in registry.sources():
-        editable = [f for f in source.fields if f.editable]
-        if not editable:
-            continue
-        records = source.records(subject, limit=CORRECTABLE_RECORD_LIMIT + 1)
-        if len(records) > CORRECTABLE_RECORD_LIMIT:
-            continue
-        for record in records:
-            for personal_field in editable:
-                value = record.values.get(personal_field.name)
-                label = field_label(
-                    source.key,
-                    personal_field.name,
-                    record=str(record.id),
-                    service=record.service,
-                    name=record.values.get(source.named_by),
-                )
-                choices.append((f"{source.key}|{record.id}|{personal_field.name}", label, value))
-    return choices
-
 
 #: The message for a deletion that names nothing (shared with the form without an account).
 EMPTY_DELETION = _(
@@ -237,6 +205,11 @@ class StopForm(RequestForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields[self.target_field].choices = self.target_choices()
+        if settings.RIGHTS_DEFAULT_REGIME != Regime.APPI:
+            # Only the APPI's stop rests on grounds the person states (art. 35); an
+            # objection or opt-out needs none (GDPR art. 21(2)-(3), CCPA 1798.120).
+            self.fields["details"].required = False
+            self.fields["details"].help_text = _("Optional: anything that helps us.")
 
     def clean(self):
         cleaned = super().clean()

@@ -19,7 +19,7 @@ from .confirmations import (
     stated_correction_confirmation,
     stop_confirmation,
 )
-from .forms import correctable_fields
+from .correctable import correctable_fields
 from .review_decisions import DECIDABLE
 from .transition_rules import decision_recorded
 

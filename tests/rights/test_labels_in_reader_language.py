@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone, translation
 
 from portal.kernel.models import ServiceRegistration
+from rights.correctable import correctable_fields
 from rights.correction import requested_changes
 from rights.demo import seed_fee_demo
-from rights.forms import correctable_fields
 from rights.models import RightsRequest
 from rights.summary import scope_sentence
 from tests.factories import InquiryFactory, PaymentMethodFactory, ServiceFactory

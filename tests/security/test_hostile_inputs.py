@@ -17,8 +17,8 @@ from django.test import Client, override_settings
 
 from portal.kernel.models import Profile, User
 from rights.choices import Status
+from rights.correctable import correctable_fields
 from rights.correction import requested_changes
-from rights.forms import correctable_fields
 from rights.models import PaymentEvent, RequestMessage, RightsRequest
 from rights.payments import FakeProvider
 from rights.requesters.models import IdentityDocument

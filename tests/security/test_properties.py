@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from portal.kernel.middleware import UNREADABLE_TEXT
 from portal.kernel.registry import registry
 from rights.choices import DeliveryMethod
+from rights.correctable import correctable_fields
 from rights.correction import requested_changes
-from rights.forms import correctable_fields
 from rights.models import RightsRequest
 from tests.intake_support import file_from_review, is_review
 
