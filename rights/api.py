@@ -374,18 +374,20 @@ def _cursor_pk(cursor: str | None) -> int:
 
 
 def _when(text: str) -> dt.datetime:
+    """``text`` in UTC; an offset may carry it past year 1 or 9999: refused as no date."""
     try:
         when = parse_datetime(text)
-    except ValueError:
-        when = None
-    if when is None:
-        raise ApiProblem(
-            422,
-            "invalid-input",
-            "updated_since is not a date and time.",
-            errors=[{"loc": ["query", "updated_since"], "msg": "Not a date and time that exists."}],
-        )
-    return when
+        if when is not None:
+            return when.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        pass
+    msg = "Not a date and time that exists, between years 1 and 9999 in UTC."
+    raise ApiProblem(
+        422,
+        "invalid-input",
+        "updated_since is not a date and time.",
+        errors=[{"loc": ["query", "updated_since"], "msg": msg}],
+    )
 
 
 def _cursor(pk: int) -> str:

@@ -73,7 +73,15 @@ def test_a_callback_with_an_unknown_field_is_refused_and_not_stored(client, make
 
 @pytest.mark.parametrize(
     "value",
-    ["2026-13-45T10:00Z", "2026-02-30T10:00:00+09:00", "2026-12-01T25:00Z", "not a date"],
+    [
+        "2026-13-45T10:00Z",
+        "2026-02-30T10:00:00+09:00",
+        "2026-12-01T25:00Z",
+        "not a date",
+        # A time of day that exists, at an instant before year 1 or after 9999 in UTC.
+        "9999-12-31T23:59:59-23:59",
+        "0001-01-01T00:00:00+23:59",
+    ],
 )
 def test_a_change_time_that_is_no_date_is_refused_naming_the_parameter(
     client, make_client, service_a, value
