@@ -6,10 +6,18 @@ from portal.kernel.models import ApiClient, Service
 from portal.kernel.models.api import SCOPES
 
 
+def _services_text(client: ApiClient) -> str:
+    if client.all_services:
+        return "all services"
+    return ", ".join(sorted(client.services.values_list("code", flat=True))) or "none"
+
+
 class Command(BaseCommand):
     help = (
         "Make an API key for a client (created with the scopes and services given when it "
-        "does not exist yet) and print it; it is not stored and never shown again."
+        "does not exist yet) and print it; it is not stored and never shown again. For an "
+        "existing client, scopes or services other than its own are refused and no key is "
+        "made: change the client in the admin."
     )
 
     def add_arguments(self, parser):
@@ -43,7 +51,26 @@ class Command(BaseCommand):
             )
             if created:
                 row.services.set(found)
+            else:
+                # A key reaches what its client may, not what was asked here.
+                self._refuse_other_reach(row, wanted, services, {s.code for s in found})
             _key, key = api_key_create(client=row, label=label or "manage.py api_key")
         self.stdout.write(f"Client: {row.name} ({'new' if created else 'existing'})")
         self.stdout.write(f"Scopes: {', '.join(row.scopes) or '-'}")
+        self.stdout.write(f"Services: {_services_text(row)}")
         self.stdout.write(f"Key: {key}")
+
+    @staticmethod
+    def _refuse_other_reach(row: ApiClient, wanted: list[str], services: str, codes: set[str]):
+        other_scopes = bool(wanted) and set(wanted) != set(row.scopes or [])
+        held = set(row.services.values_list("code", flat=True))
+        other_services = bool(services) and (
+            (services == "all") != row.all_services or (not row.all_services and codes != held)
+        )
+        if other_scopes or other_services:
+            raise CommandError(
+                f"{row.name} exists with the scopes {', '.join(row.scopes or []) or '-'} and "
+                f"{_services_text(row)}; no key was made. Change the client in the admin "
+                "(API clients), or leave out --scopes and --services to make a key for it "
+                "as it is."
+            )

@@ -1,0 +1,65 @@
+"""``manage.py api_key``: a key for a client, the client made first when it is new.
+
+The docs' example names the scopes and services the key is for; when the client
+already exists with others, a key made anyway would reach what the operator did
+not ask for, so none is made and the command says what the client has.
+"""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from portal.kernel.models import ApiClient, ApiKey
+
+pytestmark = pytest.mark.django_db
+
+
+def _make_key(*args, **options) -> str:
+    out = io.StringIO()
+    call_command("api_key", *args, stdout=out, **options)
+    return out.getvalue()
+
+
+def test_a_new_client_is_made_with_the_scopes_and_services_given(service_a, service_b):
+    out = _make_key("Call centre", scopes="requests:read", services="mobile,video")
+
+    api_client = ApiClient.objects.get(name="Call centre")
+    assert sorted(api_client.services.values_list("code", flat=True)) == ["mobile", "video"]
+    assert "Services: mobile, video" in out and "Key: rp_" in out
+
+
+def test_an_existing_client_with_other_services_gets_no_key_and_is_told_what_it_has(
+    service_a, service_b
+):
+    everything = ApiClient.objects.create(
+        name="Call centre", owner="CC team", scopes=["requests:read"], all_services=True
+    )
+
+    with pytest.raises(CommandError) as refused:
+        _make_key("Call centre", scopes="requests:read", services="mobile")
+
+    assert "all services" in str(refused.value)
+    assert not ApiKey.objects.filter(client=everything).exists()
+
+
+def test_an_existing_client_with_other_scopes_gets_no_key(service_a):
+    reader = ApiClient.objects.create(name="Call centre", owner="CC", scopes=["requests:read"])
+    reader.services.set([service_a])
+
+    with pytest.raises(CommandError) as refused:
+        _make_key("Call centre", scopes="requests:read,requests:write", services="mobile")
+
+    assert "requests:read" in str(refused.value)
+    assert not ApiKey.objects.exists()
+
+
+def test_an_existing_client_gets_a_key_as_it_is_when_nothing_else_is_asked(service_a):
+    reader = ApiClient.objects.create(name="Call centre", owner="CC", scopes=["requests:read"])
+    reader.services.set([service_a])
+
+    out = _make_key("Call centre")
+    again = _make_key("Call centre", scopes="requests:read", services="mobile")
+
+    assert ApiKey.objects.filter(client=reader).count() == 2
+    assert "(existing)" in out and "Services: mobile" in out and "Services: mobile" in again
