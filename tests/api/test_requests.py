@@ -257,8 +257,16 @@ def test_a_client_limited_to_service_a_gets_404_for_a_request_of_service_b(
     assert [item["reference"] for item in listed] == [of_a.reference]
 
 
-@pytest.mark.parametrize("how", ["revoked", "expired", "client inactive", "wrong"])
-def test_a_revoked_or_expired_key_is_refused(client, make_client, service_a, how):
+@pytest.mark.parametrize(
+    ("how", "said"),
+    [
+        ("revoked", "revoked"),
+        ("expired", "expired"),
+        ("client inactive", "client is inactive"),
+        ("wrong", "Authorization: Bearer"),
+    ],
+)
+def test_a_revoked_or_expired_key_is_refused_saying_why(client, make_client, service_a, how, said):
     api_client, headers = make_client(["requests:read"], [service_a])
     key = ApiKey.objects.get(client=api_client)
     if how == "revoked":
@@ -275,7 +283,9 @@ def test_a_revoked_or_expired_key_is_refused(client, make_client, service_a, how
 
     assert response.status_code == 401
     assert response["Content-Type"] == "application/problem+json"
-    assert response["WWW-Authenticate"] if how == "wrong" else True
+    assert said in response.json()["detail"]
+    # Every 401 names the scheme to authenticate with (RFC 9110, 15.5.2).
+    assert response["WWW-Authenticate"].startswith("Bearer")
 
 
 def test_a_key_expiring_later_works_until_then(client, make_client, service_a):

@@ -125,6 +125,16 @@ def _within_rate(key: ApiKey) -> int | None:
     return None
 
 
+def _refusal(row: ApiKey, now) -> str:
+    """Why ``row`` is refused: the caller holds the key, so saying so tells it nothing
+    new, and tells its developers whether to rotate the key or ask for the client."""
+    if row.revoked_at is not None:
+        return "This API key is revoked; ask for a new one."
+    if row.expires_at is not None and row.expires_at <= now:
+        return "This API key is expired; ask for a new one."
+    return "This API key's client is inactive; no key of it is accepted."
+
+
 class ApiKeyAuth(HttpBearer):
     """Bearer authentication by API key, requiring ``scope`` (None: any key)."""
 
@@ -151,7 +161,12 @@ class ApiKeyAuth(HttpBearer):
         request.api_caller = caller
         now = timezone.now()
         if not row.is_usable(now):
-            raise ApiProblem(401, "key-refused", "This API key is revoked or expired.")
+            raise ApiProblem(
+                401,
+                "key-refused",
+                _refusal(row, now),
+                headers={"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'},
+            )
         wait = _within_rate(row)
         if wait is not None:
             raise ApiProblem(
