@@ -170,10 +170,11 @@ def permissions_batch(request, payload: BatchIn, response: HttpResponse):
             "found": len(found),
         },
     )
+    # Each answer names its subject as sent (the lookup strips the spaces).
     missing = Answer(subject="", found=False)
     return BatchOut(
         answers=[
-            answers.get(ref.strip()) or missing.model_copy(update={"subject": ref})
+            (answers.get(ref.strip()) or missing).model_copy(update={"subject": ref})
             for ref in payload.subjects
         ]
     )

@@ -166,3 +166,27 @@ def test_each_spelling_of_an_address_in_a_batch_gets_its_answer(
     assert [(a["subject"], a["found"], a["may_use"]) for a in answers] == [
         (spelling, True, True) for spelling in spellings
     ]
+
+
+def test_a_batch_answer_names_its_subject_as_sent_spaces_included(
+    client, make_client, customer_a, service_a
+):
+    """Found or not, an answer's subject is the reference as the client sent it: the
+    client matches answers to its own records by it."""
+    _api_client, headers = make_client(["consent:read"], [service_a])
+    _grant_marketing(customer_a)
+    subjects = [" M-A-0001", f"{customer_a.email} ", " unknown "]
+
+    response = client.post(
+        "/api/v1/permissions/batch",
+        json.dumps({"subjects": subjects, "purpose": "marketing"}),
+        content_type="application/json",
+        headers=headers,
+    )
+
+    answers = response.json()["answers"]
+    assert [(a["subject"], a["found"]) for a in answers] == [
+        (" M-A-0001", True),
+        (f"{customer_a.email} ", True),
+        (" unknown ", False),
+    ]
