@@ -5,8 +5,9 @@ The answer is the consent app's own (``subjects_allowed_for_use`` and
 read at the moment of asking: a withdrawal or an approved stop changes it at
 once. The reason explains that answer: ``consent`` or ``contract`` (a required
 purpose) or ``outsourcing`` when allowed; ``restriction`` (a stop in force),
-``no_consent``, ``purpose_retired`` or ``not_providable`` (an inactive recipient
-or a public authority) when not. ``legal_hold`` says a legal hold keeps the
+``no_consent``, ``purpose_retired`` or ``not_providable`` (no choice of the
+customer's opens it: an inactive recipient, an authority or a successor, or no
+purpose of the recipient's the data may go for) when not. ``legal_hold`` says a legal hold keeps the
 customer's data from erasure; it never makes a use allowed.
 
 Answers may be cached by the client for ``CACHE_SECONDS`` (``Cache-Control``),
@@ -110,9 +111,16 @@ def _answers(purpose, recipient, subjects: dict[str, object]) -> dict[str, Answe
         # Refused by a stop: of provision to it, or of use for each purpose it could
         # receive the data for (a stop of "marketing" stops its marketing partners).
         stopped = selectors.restricted_subject_ids(ids, recipient=recipient)
-        for item in selectors.provision_purposes(recipient, purpose=purpose):
+        carrying = selectors.provision_purposes(recipient, purpose=purpose)
+        for item in carrying:
             stopped |= selectors.restricted_subject_ids(ids, purpose=item)
-        closed = not recipient.is_active or recipient.kind == Recipient.Kind.PUBLIC_AUTHORITY
+        # No choice of the customer's opens these: an inactive recipient, an authority
+        # or a successor, or no purpose of the recipient's that the data may go for.
+        closed = (
+            not recipient.is_active
+            or recipient.kind in (Recipient.Kind.PUBLIC_AUTHORITY, Recipient.Kind.SUCCESSOR)
+            or not carrying
+        )
         for ref, user in subjects.items():
             answer = answers[ref]
             answer.may_provide = user.pk in allowed

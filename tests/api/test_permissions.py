@@ -9,7 +9,7 @@ import json
 import pytest
 
 from consent import services as consent
-from consent.models import ConsentRecord
+from consent.models import ConsentRecord, Recipient
 from rights import stop_decisions
 from rights.retention.holds.services import hold_place
 from tests.consent_support import purpose, recipients
@@ -88,6 +88,34 @@ def test_reasons_for_use_and_provision(client, make_client, customer_a, service_
     answer = _ask(client, headers, "M-A-0001", recipient=targets["affiliate"].pk).json()
     assert (answer["may_provide"], answer["provide_reason"]) == (True, "consent")
     assert answer["may_use"] is None and answer["legal_hold"] is False
+
+
+def test_a_provision_no_consent_could_allow_is_not_providable(
+    client, make_client, customer_a, service_a
+):
+    """A successor receives nothing this way (APPI art. 27(5)(ii)), and a recipient
+    receives nothing for a purpose not its own: no consent of the customer's would
+    change either answer, so neither is ``no_consent``."""
+    _api_client, headers = make_client(["consent:read"], [service_a])
+    targets = recipients()
+    successor = Recipient.objects.create(
+        name_ja="承継会社", name_en="Successor Co.", kind=Recipient.Kind.SUCCESSOR
+    )
+    successor.purposes.add(purpose("marketing"))
+    _grant_marketing(customer_a)
+
+    answers = [
+        _ask(client, headers, "M-A-0001", **question).json()
+        for question in (
+            {"recipient": successor.pk},
+            {"recipient": targets["delivery"].pk, "purpose": "marketing"},
+        )
+    ]
+
+    assert [(a["may_provide"], a["provide_reason"]) for a in answers] == [
+        (False, "not_providable"),
+        (False, "not_providable"),
+    ]
 
 
 def test_a_legal_hold_is_said_and_allows_nothing(
