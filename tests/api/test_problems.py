@@ -107,7 +107,17 @@ def test_head_is_refused_as_other_methods_are(client, make_client):
     assert response["Allow"] == "GET, POST"
 
 
-@pytest.mark.parametrize("body", [b"{bad", b'{"subject": "\xff"}', b"", b"[1, 2"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{bad",
+        b'{"subject": "\xff"}',
+        b"",
+        b"[1, 2",
+        # Nested deeper than the JSON parser follows (a RecursionError, not a ValueError).
+        pytest.param(b'{"subject": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", id="too-deep"),
+    ],
+)
 def test_a_body_that_is_not_json_is_an_unreadable_body_problem(
     client, make_client, customer_a, service_a, body
 ):

@@ -120,7 +120,8 @@ class JsonParser(Parser):
     def parse_body(self, request):
         try:
             return json.loads(request.body)
-        except ValueError as error:
+        # RecursionError: arrays or objects nested deeper than the parser follows.
+        except (ValueError, RecursionError) as error:
             raise UnreadableBody(str(error)) from error
 
 
