@@ -10,7 +10,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from portal.kernel.models import ApiClient, ApiKey
+from portal.kernel.models import ApiClient, ApiKey, AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -63,3 +63,15 @@ def test_an_existing_client_gets_a_key_as_it_is_when_nothing_else_is_asked(servi
 
     assert ApiKey.objects.filter(client=reader).count() == 2
     assert "(existing)" in out and "Services: mobile" in out and "Services: mobile" in again
+
+
+def test_a_client_made_by_the_command_is_audited_as_one_made_in_the_admin(service_a):
+    _make_key("Call centre", scopes="requests:read", services="mobile")
+
+    api_client = ApiClient.objects.get(name="Call centre")
+    created = AuditEvent.objects.get(action="api.client_created")
+    assert created.target == f"portal.apiclient:{api_client.pk}"
+    assert created.details["scopes"] == ["requests:read"]
+    assert created.details["services"] == ["mobile"]
+    _make_key("Call centre")
+    assert AuditEvent.objects.filter(action="api.client_created").count() == 1

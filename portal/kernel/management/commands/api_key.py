@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from portal.kernel.api.auth import api_key_create
+from portal.kernel.audit import audit_log
 from portal.kernel.models import ApiClient, Service
 from portal.kernel.models.api import SCOPES
 
@@ -51,6 +52,18 @@ class Command(BaseCommand):
             )
             if created:
                 row.services.set(found)
+                # As one made in the admin (ApiClientAdmin.save_related).
+                audit_log(
+                    action="api.client_created",
+                    target=row,
+                    details={
+                        "scopes": list(row.scopes),
+                        "services": sorted(s.code for s in found),
+                        "all_services": row.all_services,
+                        "is_active": row.is_active,
+                        "via": "manage.py api_key",
+                    },
+                )
             else:
                 # A key reaches what its client may, not what was asked here.
                 self._refuse_other_reach(row, wanted, services, {s.code for s in found})
