@@ -78,6 +78,10 @@ def test_a_zone_id_on_a_public_address_is_refused_too(client, make_client):
         "https://hooks.example.invalid/rights",
         "https://93.184.216.34/rights",
         "https://10.0.0.5/rights",
+        # A scheme is case-insensitive (RFC 3986, 3.1).
+        "HTTPS://93.184.216.34/rights",
+        "Https://hooks.example.invalid/rights",
+        "HTTPS://10.0.0.5/rights",
     ],
 )
 def test_the_api_and_the_admin_accept_and_refuse_the_same_urls(client, make_client, url):

@@ -146,7 +146,8 @@ router = Router(tags=["callbacks"])
 class CallbackIn(InputSchema):
     url: str | None = Field(
         max_length=200,
-        pattern=r"^(https?://|$)",
+        # A scheme is case-insensitive, as the admin's field takes it (RFC 3986, 3.1).
+        pattern=r"^([hH][tT][tT][pP][sS]?://|$)",
         description="https:// only; null or an empty string removes the callback.",
     )
 
