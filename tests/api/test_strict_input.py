@@ -141,3 +141,26 @@ def test_an_unknown_query_parameter_is_refused_only_after_the_key_is_checked(cli
     response = client.get(URL, {"update_since": "2026-12-01T00:00Z"})
 
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("url", "query", "loc"),
+    [
+        # Only the last would be read: the answer would be about billing alone.
+        (
+            "/api/v1/subjects/M-A-0001/permissions",
+            {"purpose": ["marketing", "billing"]},
+            ["query", "purpose"],
+        ),
+        (URL, {"status": ["submitted", "completed"]}, ["query", "status"]),
+    ],
+)
+def test_a_query_parameter_given_twice_is_refused_by_name(
+    client, make_client, customer_a, service_a, url, query, loc
+):
+    """A parameter the endpoint reads once is not answered for one of its values."""
+    _api_client, headers = make_client(services=[service_a])
+
+    problem = _refused(client.get(url, query, headers=headers), loc)
+
+    assert [error["loc"] for error in problem["errors"]] == [loc]

@@ -32,6 +32,7 @@ BODY_PARAMETER = "payload"
 PLAIN_TEXT = r"^[^\x00-\x1f\x7f]*$"
 #: pydantic's message for a field a schema does not have (``extra="forbid"``).
 EXTRA_FORBIDDEN = "Extra inputs are not permitted"
+GIVEN_TWICE = "Given more than once; it takes one value."
 
 TITLES = {
     400: "Bad request",
@@ -59,8 +60,9 @@ def refusing_unknown_query(view_func):
     """``view_func`` refusing a query parameter its endpoint does not declare, as
     :class:`InputSchema` refuses a body field: ninja reads only the declared ones
     and drops the rest, so ``?update_since=`` (for ``updated_since``) would list
-    every request. Applied to every endpoint (``api.add_decorator``), after the
-    key and the declared parameters are checked."""
+    every request. A declared one given more than once is refused too. Applied to
+    every endpoint (``api.add_decorator``), after the key and the declared
+    parameters are checked."""
     declared = {
         name
         for model in view_func._ninja_operation.models
@@ -71,9 +73,13 @@ def refusing_unknown_query(view_func):
     @wraps(view_func)
     def checked(request, *args, **kwargs):
         unknown = sorted(set(request.GET) - declared)
-        if unknown:
+        # ninja reads the last of a repeated parameter; no endpoint takes a list in its
+        # query, so ?purpose=marketing&purpose=billing would be answered for billing.
+        repeated = sorted(name for name in declared if len(request.GET.getlist(name)) > 1)
+        if unknown or repeated:
             raise ValidationError(
                 [{"loc": ("query", name), "msg": EXTRA_FORBIDDEN} for name in unknown]
+                + [{"loc": ("query", name), "msg": GIVEN_TWICE} for name in repeated]
             )
         return view_func(request, *args, **kwargs)
 
