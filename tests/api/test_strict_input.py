@@ -164,3 +164,22 @@ def test_a_query_parameter_given_twice_is_refused_by_name(
     problem = _refused(client.get(url, query, headers=headers), loc)
 
     assert [error["loc"] for error in problem["errors"]] == [loc]
+
+
+def test_a_body_naming_a_field_twice_is_refused_and_changes_nothing(client, make_client):
+    """JSON readers keep one of the two values (Python's the last): here a removal."""
+    api_client, headers = make_client(["requests:read"])
+    api_client.callback_url = "https://93.184.216.34/hook"
+    api_client.callback_secret = "secret"
+    api_client.save()
+    body = '{"url": "https://93.184.216.34/other", "url": null}'
+
+    response = client.put(
+        "/api/v1/callback", body, content_type="application/json", headers=headers
+    )
+
+    assert response.status_code == 400, response.content
+    assert response.json()["type"].endswith("/unreadable-body")
+    assert "url" in response.json()["detail"]
+    api_client.refresh_from_db()
+    assert api_client.callback_url == "https://93.184.216.34/hook"

@@ -119,13 +119,33 @@ class UnreadableBody(ValueError):
     """The request's body is not JSON (or not UTF-8)."""
 
 
+class NameTwice(ValueError):
+    """A JSON object names a member twice: readers keep one value or the other."""
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+
+def _unique_names(pairs: list[tuple[str, object]]) -> dict:
+    read = dict(pairs)
+    if len(read) < len(pairs):
+        seen: set[str] = set()
+        for name, _value in pairs:
+            if name in seen:
+                raise NameTwice(name)
+            seen.add(name)
+    return read
+
+
 class JsonParser(Parser):
     """ninja's JSON parser, whose failure the problem details can tell from others:
-    ninja answers any parser error as a bare 400, keeping the error as its cause."""
+    ninja answers any parser error as a bare 400, keeping the error as its cause.
+    An object naming a member twice is refused, not read as its last value."""
 
     def parse_body(self, request):
         try:
-            return json.loads(request.body)
+            return json.loads(request.body, object_pairs_hook=_unique_names)
         # RecursionError: arrays or objects nested deeper than the parser follows.
         except (ValueError, RecursionError) as error:
             raise UnreadableBody(str(error)) from error
@@ -208,6 +228,11 @@ def as_problem(exc: Exception) -> ApiProblem:
     if isinstance(exc, RawPostDataException) or (
         isinstance(exc, HttpError) and isinstance(exc.__cause__, UnreadableBody)
     ):
+        twice = getattr(exc.__cause__, "__cause__", None)
+        if isinstance(twice, NameTwice):
+            return ApiProblem(
+                400, "unreadable-body", f"The body names {twice.name!r} more than once."
+            )
         return ApiProblem(400, "unreadable-body", "The body is not valid JSON.")
     if isinstance(exc, HttpError):
         return ApiProblem(exc.status_code, "http-error", str(exc))
