@@ -27,7 +27,7 @@ from pydantic import AfterValidator
 
 from portal.kernel.api.app import problems
 from portal.kernel.api.auth import ApiKeyAuth, audit_call
-from portal.kernel.api.problems import PLAIN_TEXT, ApiProblem, InputSchema
+from portal.kernel.api.problems import LINES_OF_TEXT, PLAIN_TEXT, ApiProblem, InputSchema
 from portal.kernel.api.subjects import subject_find
 from portal.kernel.models import Service
 
@@ -433,7 +433,7 @@ class FulfilmentIn(InputSchema):
     note: str = Field(
         default="",
         max_length=2000,
-        pattern=PLAIN_TEXT,
+        pattern=LINES_OF_TEXT,
         description="What was done; required for not_applicable and failed.",
     )
 

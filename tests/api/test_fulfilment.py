@@ -199,6 +199,18 @@ def test_a_failure_keeps_its_whole_note_with_the_task(
     assert (task.state, task.note, task.last_error) == (State.FAILED, note, note)
 
 
+def test_a_note_of_several_lines_is_kept_as_written(
+    client, linked, deletion, archive, django_capture_on_commit_callbacks
+):
+    """A note says what was done, as staff write theirs: over lines, a tab included."""
+    _api_client, headers = linked
+    note = "Erased from the billing archive.\r\nTicket:\tOPS-1234\nChecked twice."
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _report(client, deletion, headers, system=archive.pk, outcome="done", note=note)
+    assert response.status_code == 200, response.content
+    assert _task(deletion).note == note
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -206,6 +218,7 @@ def test_a_failure_keeps_its_whole_note_with_the_task(
         {"outcome": "not_applicable"},
         {"outcome": "failed", "note": "   "},
         {"outcome": "done", "note": "x" * 2001},
+        {"outcome": "done", "note": "Erased.\x00"},  # PostgreSQL refuses NUL in text
         {"outcome": "done", "notes": "Erased."},  # a field it does not know: not dropped
     ],
 )

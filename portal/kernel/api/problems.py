@@ -30,6 +30,8 @@ API_PREFIX = "/api/"
 BODY_PARAMETER = "payload"
 #: Text fields and path parameters: no control characters (PostgreSQL refuses NUL).
 PLAIN_TEXT = r"^[^\x00-\x1f\x7f]*$"
+#: Text of several lines (a note): tab, line feed and carriage return besides.
+LINES_OF_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 #: pydantic's message for a field a schema does not have (``extra="forbid"``).
 EXTRA_FORBIDDEN = "Extra inputs are not permitted"
 GIVEN_TWICE = "Given more than once; it takes one value."
