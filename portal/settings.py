@@ -391,6 +391,11 @@ RIGHTS_REGIME_TIME_ZONES = {
     "gdpr": env.str("RIGHTS_GDPR_TIME_ZONE", default="Europe/Berlin"),
     "ccpa": env.str("RIGHTS_CCPA_TIME_ZONE", default="America/Los_Angeles"),
 }
+# Customers see dates in the zone of the regime their requests are filed under
+# (its requests' pages and e-mails do); staff in their own (User.time_zone).
+CUSTOMER_TIME_ZONE = env.str(
+    "CUSTOMER_TIME_ZONE", default=RIGHTS_REGIME_TIME_ZONES.get(RIGHTS_DEFAULT_REGIME, TIME_ZONE)
+)
 # Public-holiday calendars (country, subdivision) for business days, per regime.
 RIGHTS_HOLIDAY_CALENDARS = {
     "appi": ("JP", None),

@@ -32,14 +32,18 @@ def check_settings() -> None:
             f"RIGHTS_DEFAULT_REGIME must be one of {regimes}, "
             f"not {settings.RIGHTS_DEFAULT_REGIME!r}."
         )
-    for regime, zone in settings.RIGHTS_REGIME_TIME_ZONES.items():
+    zones = {
+        f"RIGHTS_{r.upper()}_TIME_ZONE": z for r, z in settings.RIGHTS_REGIME_TIME_ZONES.items()
+    }
+    zones["CUSTOMER_TIME_ZONE"] = settings.CUSTOMER_TIME_ZONE
+    for name, zone in zones.items():
         if not zone:
             continue
         try:
             ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):
             raise ImproperlyConfigured(
-                f"RIGHTS_{regime.upper()}_TIME_ZONE: {zone!r} is not a time zone "
+                f"{name}: {zone!r} is not a time zone "
                 "(an IANA name such as Asia/Tokyo or Europe/Berlin)."
             ) from None
     for regime, (country, subdivision) in settings.RIGHTS_HOLIDAY_CALENDARS.items():

@@ -40,6 +40,7 @@ def _start(**variables) -> subprocess.CompletedProcess:
         ("RIGHTS_PUBLIC_RATE_START_IP", "10 per hour", "RIGHTS_PUBLIC_RATE_START_IP: '10 per"),
         ("RIGHTS_PUBLIC_RATE_FORM_EMAIL", "5/hour", "RIGHTS_PUBLIC_RATE_FORM_EMAIL: '5/hour'"),
         ("RIGHTS_FISCAL_YEAR_END_MONTH", "13", "RIGHTS_FISCAL_YEAR_END_MONTH must be a month"),
+        ("CUSTOMER_TIME_ZONE", "Europe/Berln", "CUSTOMER_TIME_ZONE: 'Europe/Berln' is not"),
     ],
 )
 def test_a_value_that_cannot_work_stops_the_start_naming_the_variable(variable, value, says):

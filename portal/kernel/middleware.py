@@ -138,8 +138,9 @@ class SessionSecurityMiddleware:
 
 
 class StaffTimeZoneMiddleware:
-    """Staff see dates and deadlines in their own time zone (``User.time_zone``);
-    everyone else, and staff without one, in the portal's (``TIME_ZONE``).
+    """Staff see dates and deadlines in their own time zone (``User.time_zone``),
+    or the portal's (``TIME_ZONE``) without one; everyone else in the customers'
+    (``CUSTOMER_TIME_ZONE``: by default that of the regime requests are filed under).
 
     Deadlines are stored as moments, counted in the requester's zone
     (rights.deadlines); this only decides how a page writes them.
@@ -153,8 +154,10 @@ class StaffTimeZoneMiddleware:
         zone = getattr(user, "time_zone", "") if user and user.is_authenticated else ""
         if zone and user.is_staff:
             timezone.activate(ZoneInfo(zone))
-        else:
+        elif user is not None and user.is_authenticated and user.is_staff:
             timezone.deactivate()
+        else:
+            timezone.activate(ZoneInfo(settings.CUSTOMER_TIME_ZONE))
         try:
             return self.get_response(request)
         finally:
