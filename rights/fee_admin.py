@@ -17,6 +17,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.kernel.access import REFERENCE, ReadOnlyAdmin
 from portal.kernel.admin_columns import day, period
@@ -80,7 +81,7 @@ class ReasonForm(forms.Form):
 class UnfoundedForm(forms.Form):
     unfounded = forms.TypedChoiceField(
         label=_("Manifestly unfounded or excessive"),
-        choices=[("1", _("Mark")), ("0", _("Clear"))],
+        choices=[("1", _("Mark")), ("0", pgettext_lazy("unfounded mark", "Clear"))],
         coerce=lambda value: value == "1",
     )
     reason = forms.CharField(label=_("Reason told to the person"), max_length=4000)

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.kernel.db import (
     AppendOnlyModel,
@@ -194,7 +195,7 @@ class ProvisionRecord(AppendOnlyModel):
         _("data items"), help_text=_("Which items were provided, e.g. name, address, phone.")
     )
     ground = models.CharField(
-        _("ground"),
+        pgettext_lazy("provision", "ground"),
         max_length=16,
         choices=Ground.choices,
         help_text=_("Why the provision was allowed."),

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.kernel.dates import validate_filter_day
 from portal.kernel.db import AppendOnlyModel, append_only_triggers, customer_field, staff_field
@@ -74,7 +75,7 @@ class ProcessingRestriction(models.Model):
         help_text=_("When it stops applying; empty while it lasts."),
     )
     source = models.CharField(
-        _("source"),
+        pgettext_lazy("restriction", "source"),
         max_length=32,
         choices=Source.choices,
         help_text=_("What created the restriction."),

@@ -55,7 +55,7 @@ def _restrict_call(double):
             "利用を停止する目的：マーケティング及びサービスの改善\n",
             ["marketing"],
         ),
-        ({"everything": True}, {"all": "stop"}, "利用を停止する目的：すべての目的\n", None),
+        ({"everything": True}, {"all": "stop"}, "利用を停止する目的：すべての利用目的\n", None),
     ],
     ids=["marketing", "every-use"],
 )

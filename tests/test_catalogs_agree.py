@@ -1,0 +1,45 @@
+"""A text translated in two apps' catalogues is translated the same in both.
+
+Django merges the catalogues into one; which of two different translations a
+page gets depends on the order of the apps, so a second catalogue's entry can
+silently change the wording of a page that has nothing to do with it.
+"""
+
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGS = sorted(ROOT.glob("*/locale/ja/LC_MESSAGES/django.po"))
+
+
+def test_every_text_has_one_japanese_translation():
+    seen: dict[tuple, dict[str, str]] = {}
+    for path in CATALOGS:
+        with path.open("rb") as file:
+            for message in read_po(file):
+                if not message.id or not message.string:
+                    continue
+                key = (
+                    message.context,
+                    message.id if isinstance(message.id, str) else message.id[0],
+                )
+                text = message.string if isinstance(message.string, str) else message.string[0]
+                seen.setdefault(key, {})[path.relative_to(ROOT).parts[0]] = text
+    differing = {key: by_app for key, by_app in seen.items() if len(set(by_app.values())) > 1}
+    assert not differing, differing
+
+
+def test_a_word_that_means_two_things_is_translated_in_its_context():
+    """ "Clear" a fee's unfounded mark is 取り消す, not a filter's クリア; a provision's
+    ground is 提供の根拠 and a restriction's source 根拠, not a refusal's 理由 and a
+    record's 情報源."""
+    from django.utils import translation
+
+    from consent.models import ProcessingRestriction, ProvisionRecord
+    from rights.fee_admin import UnfoundedForm
+
+    with translation.override("ja"):
+        assert dict(UnfoundedForm().fields["unfounded"].choices)["0"] == "取り消す"
+        assert ProvisionRecord._meta.get_field("ground").verbose_name == "提供の根拠"
+        assert ProcessingRestriction._meta.get_field("source").verbose_name == "根拠"
