@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
@@ -66,12 +67,14 @@ class RecordPaymentForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
-    def paid_at(self) -> dt.datetime:
-        """The day the money arrived; today means now."""
+    def paid_at(self, zone: str) -> dt.datetime:
+        """The day the money arrived, a day where the requester is (``zone``, the
+        request's: the receipt gives that day); today there means now."""
+        where = ZoneInfo(zone)
         day = self.cleaned_data["paid_on"]
-        if day == timezone.localdate():
+        if day == timezone.localdate(timezone=where):
             return timezone.now()
-        return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
+        return dt.datetime.combine(day, dt.time(12), tzinfo=where)
 
 
 class ReasonForm(forms.Form):
@@ -108,7 +111,7 @@ PAYMENT_ACTIONS = {
         lambda payment, form, request: fees.payment_record(
             payment=payment,
             method=form.cleaned_data["method"],
-            paid_at=form.paid_at(),
+            paid_at=form.paid_at(payment.request.zone),
             actor=request.user,
             http_request=request,
         ),

@@ -22,6 +22,7 @@ from rights.reminders import requests_remind_due_soon
 from rights.requesters.verification import identity_verify
 from rights.services import message_post, request_change_regime
 from rights.summary import request_summary, summary_of
+from tests.conftest import admin_login
 
 from .fee_support import in_review, page_text
 from .identity_support import AGENT, confirm, file_public_request, link_in, notice_to
@@ -239,3 +240,25 @@ def test_the_fee_receipt_is_dated_in_the_requesters_zone(
     assert "Date of issue 5 Dec 2026" in receipt
     assert "Refunded on 7 Jan 2027." in receipt
     assert "6 Dec 2026" not in receipt and "8 Jan 2027" not in receipt
+
+
+def test_a_payment_day_typed_by_staff_is_that_day_where_the_requester_is(
+    officer, customer, file_request, stepped_up_client
+):
+    """An officer in Tokyo records money received on 3 Dec for a request from
+    California: the receipt, which gives days where the requester is, says 3 Dec
+    (noon in Tokyo was still 2 Dec in Los Angeles)."""
+    with time_machine.travel(dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC), tick=False):
+        request = in_review(file_request, customer, officer, regime=Regime.CCPA)
+        fees.request_mark_unfounded(
+            request=request, reason="Tenth request this week", actor=officer
+        )
+        payment = fees.fee_request(request=request, actor=officer, amount=2000, reason="Copies")
+    url = f"/admin/rights/rightsrequest/{request.pk}/fee/{payment.pk}/paid/"
+    staff = admin_login(Client(), officer)  # the customer's client is another session
+    staff.post(url, {"method": "bank_transfer", "paid_on": "2026-12-03"})
+    payment.refresh_from_db()
+    assert payment.status == "paid"
+    page = page_text(stepped_up_client, f"/requests/{request.pk}/receipt/", "en")
+    receipt = page[page.index('<article class="receipt') : page.index("</article>")]
+    assert "Date of issue 3 Dec 2026" in receipt, receipt
