@@ -13,6 +13,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +29,12 @@ from .summary import customer_summary, staff_rows
 
 #: The scope a client needs to report a system's part (``POST .../fulfilment``).
 FULFILMENT_SCOPE = "fulfilment:write"
+#: The longest a call may wait (seconds): a longer one holds a worker that long, and a
+#: service that needs more answers 202 and calls back (docs/connectors.md).
+MAX_TIMEOUT_SECONDS = 120
+#: Operations a system is chosen for by the categories it holds; one holding none is
+#: never asked (a recipient's own system is told of erasures and stops regardless).
+BY_CATEGORY = {Operation.ACCESS, Operation.ERASE, Operation.RESTRICT}
 
 
 def _fields_text(fields) -> str:
@@ -45,7 +52,21 @@ class ExternalSystemForm(forms.ModelForm):
         label=_("Base URL"),
         required=False,
         assume_scheme="https",
+        # The contract is HTTP: an ftp:// address would be accepted by a plain URL
+        # field and then fail every call.
+        validators=[URLValidator(schemes=["http", "https"])],
+        error_messages={"invalid": _("Enter an address starting with http:// or https://.")},
         help_text=_("HTTP connectors: the address the contract's paths are added to."),
+    )
+    timeout_seconds = forms.IntegerField(
+        label=_("timeout (seconds)"),
+        min_value=1,
+        max_value=MAX_TIMEOUT_SECONDS,
+        initial=10,
+        help_text=_(
+            "HTTP connectors: the longest a call may take, from 1 to 120 seconds; a "
+            "service that needs longer answers 202 and calls back."
+        ),
     )
     categories = forms.MultipleChoiceField(
         label=_("Categories held"),
@@ -104,7 +125,7 @@ class ExternalSystemForm(forms.ModelForm):
             if len(parts) < 2 or parts[1] not in Category.values:
                 raise ValidationError(
                     _("Line %(n)d: give the field's name and one of the categories (%(cats)s).")
-                    % {"n": number, "cats": ", ".join(Category.values)}
+                    % {"n": number, "cats": listed(Category.values)}
                 )
             items.append(
                 {
@@ -136,7 +157,40 @@ class ExternalSystemForm(forms.ModelForm):
             raise ValidationError(_("An HTTP connector needs its base URL and a shared secret."))
         if mode == ExternalSystem.Mode.EMAIL and not cleaned.get("privacy_contact"):
             raise ValidationError(_("An e-mail system needs its privacy contact's address."))
+        self._check_categories(cleaned)
         return cleaned
+
+    def _check_categories(self, cleaned) -> None:
+        """A system is chosen by the categories it holds: refuse one that never would be,
+        or whose fields name a category it is not chosen for."""
+        held = set(cleaned.get("categories") or [])
+        operations = set(cleaned.get("operations") or [])
+        by_category = operations & BY_CATEGORY
+        if cleaned.get("recipient"):
+            # A recipient's system is told of erasures and stops whatever it holds.
+            by_category &= {Operation.ACCESS}
+        if by_category and not held:
+            self.add_error(
+                "categories",
+                _(
+                    "Tick the categories it holds: a system holding none is never sent a "
+                    "disclosure, erasure or stop of use."
+                ),
+            )
+            return
+        if not operations & {Operation.ACCESS, Operation.ERASE}:
+            return
+        for item in cleaned.get("fields_text") or []:
+            if item["category"] not in held:
+                self.add_error(
+                    "fields_text",
+                    _(
+                        "%(name)s: its category “%(category)s” is not ticked among the "
+                        "categories held, so requests for that category would not reach "
+                        "this system."
+                    )
+                    % {"name": item["name"], "category": Category(item["category"]).label},
+                )
 
     def save(self, commit=True):
         self.instance.fields = self.cleaned_data["fields_text"]
