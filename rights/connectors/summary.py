@@ -16,7 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from portal.kernel.wording import listed
+from portal.kernel.wording import listed, sentences
 
 from .models import Operation, SystemTask
 
@@ -138,8 +138,9 @@ def customer_summary(request) -> CustomerSummary | None:
 
 
 def customer_text(request) -> str:
-    """The sentences in the person's language, as one paragraph (for the final notice)."""
+    """The sentences in the person's language, as one paragraph (for the final notice):
+    in Japanese one after the other without a space."""
     subject = request.subject
     with translation.override(getattr(subject, "language", None) or settings.LANGUAGE_CODE):
         summary = customer_summary(request)
-        return " ".join(summary.lines) if summary else ""
+        return sentences(summary.lines) if summary else ""

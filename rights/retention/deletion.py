@@ -72,7 +72,8 @@ def deletion_execute(*, request, today: dt.date | None = None) -> None:
         account_close(user=locked.subject, request=locked)
     restrict_kept(locked, closing=closing)
     statement, partial = deletion_statement(locked)
-    statement = " ".join(part for part in (statement, customer_text(locked)) if part)
+    # The systems outside in a paragraph of their own: the statement may end in a list.
+    statement = "\n\n".join(part for part in (statement, customer_text(locked)) if part)
     transition(
         locked,
         to=Status.PARTIALLY_COMPLETED if partial else Status.COMPLETED,
