@@ -280,8 +280,12 @@ class ConnectorAdminMixin:
 
     def connector_retry_view(self, request, pk, task_pk):
         obj, task = self._task(request, pk, task_pk)
-        dispatch.task_retry(task=task, actor=request.user, http_request=request)
-        self.message_user(request, _("%(name)s is tried again.") % {"name": task.name})
+        try:
+            dispatch.task_retry(task=task, actor=request.user, http_request=request)
+        except ValidationError as error:
+            self._report(request, None, error)
+        else:
+            self.message_user(request, _("%(name)s is tried again.") % {"name": task.name})
         return self._back(obj)
 
     def connector_confirm_view(self, request, pk, task_pk):

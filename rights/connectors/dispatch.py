@@ -22,6 +22,7 @@ import datetime as dt
 import logging
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -253,11 +254,23 @@ def run_due() -> dict[str, int]:
 
 
 def task_retry(*, task: SystemTask, actor, http_request=None) -> None:
-    """Staff: try a failed task again from the start (its attempts count anew)."""
+    """Staff: try a failed task again from the start (its attempts count anew).
+
+    Raises ValidationError (a message for staff) when there is nothing to try: the
+    task has not failed, or its request is no longer in progress (no call goes out
+    for it any more, so the task would wait for ever).
+    """
     with transaction.atomic():
         locked = SystemTask.objects.select_for_update().get(pk=task.pk)
         if locked.state != State.FAILED:
-            return
+            raise ValidationError(
+                _("Only a failed task can be tried again; this one is “%(state)s”.")
+                % {"state": locked.get_state_display()}
+            )
+        if locked.request.status != Status.IN_PROGRESS:
+            raise ValidationError(
+                _("The request is no longer in progress, so nothing is sent any more.")
+            )
         locked.state = State.PENDING
         locked.attempts = 0
         locked.next_attempt_at = None

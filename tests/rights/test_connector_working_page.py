@@ -1,0 +1,57 @@
+"""The systems on a request's working page: what the buttons do and what staff read."""
+
+from __future__ import annotations
+
+import pytest
+
+from rights.choices import Status
+from rights.connectors.models import SystemTask
+from rights.workflow import transition
+
+from .connector_support import api_system, double_fixture, seed_double  # noqa: F401
+from .retention_support import approve, customer_with_records, file_deletion
+
+pytestmark = pytest.mark.django_db
+State = SystemTask.State
+
+
+def _deletion(officer, double, capture):
+    customer = customer_with_records()
+    seed_double(double, customer)
+    api_system(double)
+    request = file_deletion(customer, categories=["contact", "usage"])
+    with capture(execute=True):
+        approve(request, officer)
+    return request, SystemTask.objects.get(request=request)
+
+
+def test_retrying_a_task_that_has_not_failed_says_so_and_calls_nothing(
+    officer, officer_client, double, django_capture_on_commit_callbacks
+):
+    """It said “… is tried again” for a task already done, and nothing was tried."""
+    request, task = _deletion(officer, double, django_capture_on_commit_callbacks)
+    assert task.state == State.DONE
+    calls = len(double.calls)
+    url = f"/admin/rights/rightsrequest/{request.pk}/systems/{task.pk}/retry/"
+    with django_capture_on_commit_callbacks(execute=True):
+        page = officer_client.post(url, follow=True).content.decode()
+    assert "再試行できるのは失敗した依頼だけです（この依頼は「完了」です）。" in page
+    assert "再試行します" not in page
+    assert len(double.calls) == calls
+
+
+def test_a_failed_task_of_a_request_no_longer_in_progress_is_not_tried_again(
+    officer, officer_client, double, django_capture_on_commit_callbacks, settings
+):
+    """The retry set the task pending, and then it waited for ever: no call goes out
+    for a rejected request, so it never settled."""
+    settings.CONNECTOR_MAX_ATTEMPTS = 1
+    double.behaviour = "fail"
+    request, task = _deletion(officer, double, django_capture_on_commit_callbacks)
+    assert task.state == State.FAILED
+    transition(request, to=Status.REJECTED, actor=officer, reason="Filed twice", ground="other")
+    url = f"/admin/rights/rightsrequest/{request.pk}/systems/{task.pk}/retry/"
+    page = officer_client.post(url, follow=True).content.decode()
+    assert "この請求はもう対応中ではないため、何も送信しません。" in page
+    task.refresh_from_db()
+    assert (task.state, task.attempts) == (State.FAILED, 1)
