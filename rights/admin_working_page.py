@@ -99,7 +99,7 @@ def held_back(refused: list[tuple[str, str]]) -> list[tuple[str, str]]:
     grouped: dict[str, list[str]] = {}
     for status, why in refused:
         grouped.setdefault(why, []).append(str(Status(status).label))
-    return [(", ".join(labels), why) for why, labels in grouped.items()]
+    return [(listed(labels), why) for why, labels in grouped.items()]
 
 
 def scope_summary(obj: RightsRequest) -> str:

@@ -55,3 +55,13 @@ def test_a_failed_task_of_a_request_no_longer_in_progress_is_not_tried_again(
     assert "この請求はもう対応中ではないため、何も送信しません。" in page
     task.refresh_from_db()
     assert (task.state, task.attempts) == (State.FAILED, 1)
+
+
+def test_the_moves_held_back_are_listed_with_japanese_punctuation(
+    officer, officer_client, double, django_capture_on_commit_callbacks
+):
+    double.behaviour = "fail"
+    request, _task = _deletion(officer, double, django_capture_on_commit_callbacks)
+    assert request.status == Status.IN_PROGRESS
+    page = officer_client.get(f"/admin/rights/rightsrequest/{request.pk}/change/")
+    assert "<strong>完了、一部完了</strong>" in page.content.decode()
