@@ -159,7 +159,8 @@ def test_the_confirmation_page_is_in_japanese_for_japanese_staff(officer_client,
     data = {"to": "rejected", "reason": "保有していません。", "ground": "other"}
     response = post(in_review, "transition/", data)
     page = response.content.decode()
-    assert "まだ何も実行していません。" in page
+    # No space between two Japanese sentences.
+    assert "まだ何も実行していません。</strong>確定すると" in page
     assert f"{in_review.reference}を不承諾にしますか？" in page
     assert "請求を不承諾にする" in page
     assert "Nothing has been done yet." not in page
