@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from .choices import CHARGEABLE_KINDS, EventKind, Kind, PaymentStatus, Status
-from .connectors.models import SystemTask
+from .connectors.models import HeldDecision, SystemTask
 from .disclosure.models import DELIVERED_KINDS, DisclosureDelivery, DisclosurePackage
 from .fee_law import fee_basis_for
 from .models import FeeSchedule, RightsRequest
@@ -151,6 +151,12 @@ DECISION_EVENTS = (EventKind.CORRECTION, EventKind.STOP)
 def decision_recorded(request: RightsRequest) -> bool:
     """The review form recorded its decision (written just before the move)."""
     return request.events.filter(kind__in=DECISION_EVENTS).exists()
+
+
+def decision_held(request: RightsRequest) -> bool:
+    """A correction or stop decision is recorded, applied here, and waits for the systems
+    outside this database (:class:`~rights.connectors.models.HeldDecision`)."""
+    return HeldDecision.objects.filter(request=request).exists()
 
 
 def decision_grants_nothing(request: RightsRequest) -> bool:
@@ -306,6 +312,21 @@ RULES: tuple[Rule, ...] = (
         ),
         refusal=gettext_lazy(
             "Decide this request with its review form, which applies what is approved."
+        ),
+    ),
+    # A decision waiting for the systems outside is final: the request completes with it
+    # once they answered (rights.connectors.dispatch.request_finish). Paused, reviewed
+    # again or expired, it would never complete, and the decision would be dropped.
+    Rule(
+        kinds=DECIDED_KINDS,
+        from_=frozenset({Status.IN_PROGRESS}),
+        to=frozenset(Status.values)
+        - DONE_STATUSES
+        - {Status.IN_PROGRESS, Status.REJECTED, Status.WITHDRAWN},
+        holds=lambda request, role: not decision_held(request),
+        refusal=gettext_lazy(
+            "The decision is recorded and waits for the systems outside this database: "
+            "the request completes with it once they have all answered."
         ),
     ),
     # Fees (APPI 38; GDPR 12(5)): never for a kind the law keeps free; the clock

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rights.choices import Status
-from rights.connectors.models import SystemTask
+from rights.connectors.models import ExternalSystem, SystemTask
 from rights.workflow import transition
 
 from .connector_support import api_system, double_fixture, seed_double  # noqa: F401
@@ -65,3 +65,38 @@ def test_the_moves_held_back_are_listed_with_japanese_punctuation(
     assert request.status == Status.IN_PROGRESS
     page = officer_client.get(f"/admin/rights/rightsrequest/{request.pk}/change/")
     assert "<strong>完了、一部完了</strong>" in page.content.decode()
+
+
+def test_a_decision_waiting_for_the_systems_cannot_be_paused_and_dropped(
+    officer, officer_client, double, django_capture_on_commit_callbacks
+):
+    """Moved to “waiting for more information” while a stop waited for a system, the
+    request lost its decision when the system answered, and stayed open for ever."""
+    from rights import stop_decisions
+    from rights.choices import Kind
+    from rights.connectors import notices
+    from rights.services import request_submit
+    from rights.workflow import TransitionError
+
+    customer = customer_with_records()
+    ExternalSystem.objects.create(
+        name="Call-centre archive", mode="manual", categories=["contact"], operations=["restrict"]
+    )
+    request = request_submit(
+        subject=customer, requester=customer, kind=Kind.STOP_USE, scope={"everything": True}
+    )
+    transition(request, to=Status.IN_REVIEW, actor=officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        stop_decisions.stop_decide(request=request, decisions={"all": "stop"}, actor=officer)
+    request.refresh_from_db()
+    assert request.status == Status.IN_PROGRESS
+    page = officer_client.get(f"/admin/rights/rightsrequest/{request.pk}/change/").content
+    assert 'value="awaiting_customer"' not in page.decode()
+    with pytest.raises(TransitionError):
+        transition(request, to=Status.AWAITING_CUSTOMER, actor=officer, reason="Which one?")
+
+    task = SystemTask.objects.get(request=request)
+    with django_capture_on_commit_callbacks(execute=True):
+        notices.staff_confirm(task=task, actor=officer, note="Flag set in the archive.")
+    request.refresh_from_db()
+    assert request.status in (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
