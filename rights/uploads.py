@@ -193,6 +193,14 @@ def open_plain(file) -> io.RawIOBase:
         raise
 
 
+def stored_type(file) -> str:
+    """The MIME type of a stored, encrypted file, read from the first bytes of its
+    plaintext (for files whose type was not recorded at upload)."""
+    with open_plain(file) as plain:
+        kind = filetype.guess(plain.read(262))
+    return kind.mime if kind is not None else "application/octet-stream"
+
+
 def stored_key(storage, name: str) -> bytes | None:
     """The id of the key a stored file is encrypted with; None for a file stored in clear
     (before files were encrypted)."""

@@ -121,6 +121,7 @@ ACTION_LABELS = {
     "staff.created": _("Staff member created"),
     "staff.exported_audit_events": _("Audit trail exported"),
     "staff.viewed_attachment": _("Viewed an attachment"),
+    "staff.viewed_connector_evidence": _("Viewed the evidence of a system's task"),
     "staff.viewed_disclosure": _("Viewed a disclosure package"),
     "staff.viewed_hold_records": _("Listed a customer's records for a legal hold"),
     "staff.viewed_identity_document": _("Viewed an identity document"),

@@ -19,9 +19,10 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.access import REFERENCE
+from portal.kernel.audit import audit_staff_view
 from portal.kernel.registry import Category
 from portal.kernel.wording import listed
-from rights.uploads import check_upload
+from rights.uploads import check_upload, download_response, stored_type
 
 from . import dispatch, notices
 from .models import ExternalSystem, Operation, SystemTask
@@ -255,6 +256,11 @@ class ConnectorAdminMixin:
                 wrap(self.connector_impossible_view),
                 name=f"{prefix}_connector_impossible",
             ),
+            path(
+                "<id:pk>/systems/<id:task_pk>/evidence/",
+                self.admin_site.admin_view(self.connector_evidence_view),
+                name=f"{prefix}_connector_evidence",
+            ),
         ]
 
     def connector_context(self, obj, *, can_work: bool) -> dict:
@@ -277,6 +283,21 @@ class ConnectorAdminMixin:
         if task is None:
             raise Http404
         return obj, task
+
+    def connector_evidence_view(self, request, pk, task_pk):
+        """The evidence file staff attached when confirming a task (audited, decrypted)."""
+        obj = self.get_queryset(request).filter(pk=pk).first()
+        if obj is None or not self.has_view_permission(request, obj):
+            raise Http404
+        task = SystemTask.objects.filter(request=obj, pk=task_pk).exclude(evidence="").first()
+        if task is None:
+            raise Http404
+        audit_staff_view(request, what="connector_evidence", subject=obj.subject, target=obj)
+        return download_response(
+            task.evidence,
+            name=f"{obj.reference}-{task.name}",
+            content_type=stored_type(task.evidence),
+        )
 
     def connector_retry_view(self, request, pk, task_pk):
         obj, task = self._task(request, pk, task_pk)

@@ -27,6 +27,7 @@ from portal.kernel.emails import send_templated_email
 from portal.kernel.registry import Category, registry
 from portal.kernel.roles import PRIVACY_OFFICER
 from rights.choices import Status
+from rights.uploads import sealed
 
 from .dispatch import erasure_outside_holds, settle, task_failed
 from .models import ExternalSystem, Operation, SystemTask
@@ -155,7 +156,10 @@ def staff_impossible(*, task: SystemTask, actor, reason: str, http_request=None)
 
 
 def task_settle(task: SystemTask, state: str, *, actor, note: str, evidence=None) -> None:
-    """Settle a task someone answered for: staff, or (``actor`` None) the system's own service."""
+    """Settle a task someone answered for: staff, or (``actor`` None) the system's own service.
+
+    An evidence file is stored encrypted, as every file of personal data is.
+    """
     with transaction.atomic():
         locked = SystemTask.objects.select_for_update().get(pk=task.pk)
         if locked.settled:
@@ -163,7 +167,8 @@ def task_settle(task: SystemTask, state: str, *, actor, note: str, evidence=None
         locked.state = state
         locked.note = note.strip()
         if evidence is not None:
-            locked.evidence = evidence
+            with sealed(evidence) as encrypted:
+                locked.evidence.save(evidence.name or "evidence", encrypted, save=False)
         settle(locked, now=timezone.now(), actor=actor)
 
 

@@ -100,3 +100,40 @@ def test_a_decision_waiting_for_the_systems_cannot_be_paused_and_dropped(
         notices.staff_confirm(task=task, actor=officer, note="Flag set in the archive.")
     request.refresh_from_db()
     assert request.status in (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
+
+
+def test_the_evidence_of_a_confirmed_task_is_stored_encrypted_and_staff_can_open_it(
+    officer, officer_client, django_capture_on_commit_callbacks
+):
+    """The file was stored in clear and nothing on the page led to it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from portal.kernel.models import AuditEvent
+
+    customer = customer_with_records()
+    ExternalSystem.objects.create(
+        name="Call-centre archive", mode="manual", categories=["contact"], operations=["erase"]
+    )
+    request = file_deletion(customer, categories=["contact"])
+    with django_capture_on_commit_callbacks(execute=True):
+        approve(request, officer)
+    task = SystemTask.objects.get(request=request)
+    content = b"%PDF-1.4\nshredding certificate\n%%EOF\n"
+    pdf = SimpleUploadedFile("certificate.pdf", content, content_type="application/pdf")
+    url = f"/admin/rights/rightsrequest/{request.pk}/systems/{task.pk}/confirm/"
+    with django_capture_on_commit_callbacks(execute=True):
+        officer_client.post(url, {"note": "Shredded.", "evidence": pdf})
+    task.refresh_from_db()
+    with task.evidence.open("rb") as stored:
+        assert b"shredding certificate" not in stored.read()
+
+    page = officer_client.get(f"/admin/rights/rightsrequest/{request.pk}/change/").content.decode()
+    link = f"/admin/rights/rightsrequest/{request.pk}/systems/{task.pk}/evidence/"
+    assert f'href="{link}">証明書類</a>' in page
+    response = officer_client.get(link)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content) == content
+    assert AuditEvent.objects.filter(
+        action="staff.viewed_connector_evidence", actor=officer
+    ).exists()

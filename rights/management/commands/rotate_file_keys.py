@@ -1,20 +1,25 @@
 from django.core.management.base import BaseCommand
 
 from rights.disclosure import crypto
-from rights.models import RequestMessage
+from rights.models import RequestMessage, SystemTask
 from rights.requesters.models import IdentityDocument
 from rights.uploads import rewrite_stored, stored_key
 
 # The files people send, and the field each is kept in.
-FILE_FIELDS = ((IdentityDocument, "file"), (RequestMessage, "attachment"))
+FILE_FIELDS = (
+    (IdentityDocument, "file"),
+    (RequestMessage, "attachment"),
+    (SystemTask, "evidence"),
+)
 
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt the stored identity documents and attachments under the first of "
-        "DISCLOSURE_ENCRYPTION_KEY (and encrypt any stored in clear). Run it after putting "
-        "a new key first; remove an old key only after it finished (and the disclosure "
-        "packages made with it have expired). Prints its progress. Safe to stop and run again."
+        "Re-encrypt the stored identity documents, attachments and task evidence under "
+        "the first of DISCLOSURE_ENCRYPTION_KEY (and encrypt any stored in clear). Run it "
+        "after putting a new key first; remove an old key only after it finished (and the "
+        "disclosure packages made with it have expired). Prints its progress. Safe to stop "
+        "and run again."
     )
 
     def handle(self, *args, **options):
