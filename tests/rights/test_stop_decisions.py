@@ -283,3 +283,17 @@ def test_a_recipients_name_ending_in_a_period_ends_its_line_once(customer, offic
         )
     texts = [line.text for line in page.lines]
     assert "Declined, not stopped: Sample Group Sales Co., Ltd." in texts, texts
+
+
+def test_the_stop_in_the_timeline_has_japanese_punctuation(officer_client, stop_marketing):
+    """「利用を停止した目的： マーケティング…」 had a space after the colon (and lists a
+    comma): the timeline speaks the page's language."""
+    officer_client.post(
+        f"/admin/rights/rightsrequest/{stop_marketing.pk}/stop/",
+        {"decision:purpose:marketing": "stop", "confirm": "1"},
+    )
+    officer_client.cookies["django_language"] = "ja"
+    page = officer_client.get(f"/admin/rights/rightsrequest/{stop_marketing.pk}/change/")
+    text = page.content.decode()
+    assert "<li>利用を停止した目的：" in text
+    assert "利用を停止した目的： " not in text
