@@ -137,6 +137,7 @@ def erasure_outside_holds(task: SystemTask) -> bool:
             return True
         locked.state = State.NOT_APPLICABLE
         locked.next_attempt_at = None
+        locked.last_error = ""  # an earlier call's error no longer says anything
         locked.note = _("Not sent: kept under legal hold %(holds)s.") % {
             "holds": ", ".join(str(hold) for hold in holds)
         }

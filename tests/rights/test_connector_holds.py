@@ -141,3 +141,23 @@ def test_a_hold_placed_before_the_e_mail_goes_out_keeps_the_subcontractor_from_e
     assert mail.outbox == []
     task.refresh_from_db()
     assert task.state == State.NOT_APPLICABLE and str(hold) in task.note
+
+
+def test_a_task_settled_by_a_hold_after_a_failed_call_shows_no_old_error(
+    officer, customer, double, django_capture_on_commit_callbacks
+):
+    """「該当なし」 went on showing the last call's “HTTP 503” next to the hold's note."""
+    double.behaviour = "fail"
+    request = _approved(
+        file_deletion(customer, categories=["contact"]), officer, django_capture_on_commit_callbacks
+    )
+    task = SystemTask.objects.get(request=request)
+    assert (task.state, task.last_error) == (State.PENDING, "HTTP 503")
+    hold = _hold(officer, customer, categories=["contact"])
+    SystemTask.objects.filter(pk=task.pk).update(next_attempt_at=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert dispatch.attempt(task.pk) == "done"
+    task.refresh_from_db()
+    assert task.state == State.NOT_APPLICABLE
+    assert str(hold) in task.note
+    assert task.last_error == ""
