@@ -111,7 +111,11 @@ def disclosed_records(subject, categories=None) -> list[dict]:
         if not system.does(Operation.ACCESS) or not system.holds(categories or None):
             continue
         source = ConnectorSource(system)
-        answer = source._call(Operation.ACCESS, subject)
+        try:
+            answer = source._call(Operation.ACCESS, subject)
+        except (client.Unavailable, client.Refused) as error:
+            # Staff read this as the build's failure: say which system it was.
+            raise type(error)(f"{system.name}: {error}") from error
         records = [
             item
             for item in answer.records

@@ -137,3 +137,19 @@ def test_the_evidence_of_a_confirmed_task_is_stored_encrypted_and_staff_can_open
     assert AuditEvent.objects.filter(
         action="staff.viewed_connector_evidence", actor=officer
     ).exists()
+
+
+def test_a_disclosure_a_system_fails_names_that_system_to_staff(officer, double):
+    """The build's failure read “Unavailable: HTTP 503”: staff could not tell which of
+    the systems outside to look at."""
+    from rights.connectors.client import Unavailable
+    from rights.connectors.source import disclosed_records
+    from rights.disclosure.services import failure_reason
+
+    customer = customer_with_records()
+    seed_double(double, customer)
+    api_system(double)
+    double.behaviour = "fail"
+    with pytest.raises(Unavailable) as raised:
+        disclosed_records(customer, None)
+    assert failure_reason(raised.value) == "Unavailable: Mailing service: HTTP 503"
