@@ -256,6 +256,8 @@ def test_failing_build_retries_then_shows_staff_the_error_and_nothing_to_the_cus
     text = page.content.decode()
     assert "OSError: disk full" in text and "retry_build" in text
     assert 'value="completed"' not in text  # no bare "completed" button
+    # The admin speaks Japanese by default: its parentheses, without a space.
+    assert "作成失敗</strong>（6回試行）" in text
 
     monkeypatch.setattr(content, "write_package", real_write)
     with django_capture_on_commit_callbacks(execute=True):
