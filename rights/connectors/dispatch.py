@@ -38,6 +38,7 @@ from rights.retention.holds.selectors import held_categories, held_elsewhere
 
 from . import client
 from .models import ExternalSystem, HeldDecision, Operation, SystemTask
+from .summary import customer_text
 
 logger = logging.getLogger(__name__)
 
@@ -303,11 +304,13 @@ def request_finish(request_id: int) -> str:
         )
         if held is not None:
             if held.request.status == Status.IN_PROGRESS:
+                # The notice says what the systems outside did, as a deletion's does.
+                told = customer_text(held.request)
                 workflow.transition(
                     held.request,
                     to=held.to,
                     actor=None,
-                    reason=held.reason,
+                    reason="\n\n".join(part for part in (held.reason, told) if part),
                     ground=held.ground,
                     notice_extra={"outcome": held.outcome},
                 )
