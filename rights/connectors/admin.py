@@ -48,14 +48,18 @@ def _fields_text(fields) -> str:
     )
 
 
+class HttpURLField(forms.URLField):
+    """An http:// or https:// address only: the contract is HTTP, and an ftp:// address a
+    plain URL field accepts would fail every call."""
+
+    default_validators = [URLValidator(schemes=["http", "https"])]
+
+
 class ExternalSystemForm(forms.ModelForm):
-    base_url = forms.URLField(
+    base_url = HttpURLField(
         label=_("Base URL"),
         required=False,
         assume_scheme="https",
-        # The contract is HTTP: an ftp:// address would be accepted by a plain URL
-        # field and then fail every call.
-        validators=[URLValidator(schemes=["http", "https"])],
         error_messages={"invalid": _("Enter an address starting with http:// or https://.")},
         help_text=_("HTTP connectors: the address the contract's paths are added to."),
     )

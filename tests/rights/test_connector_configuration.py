@@ -50,6 +50,11 @@ def test_a_system_that_would_fail_or_never_be_asked_is_refused(officer_client, c
     assert not ExternalSystem.objects.exists()
 
 
+def test_a_malformed_address_is_refused_with_one_message(officer_client):
+    page = _add(officer_client, base_url="not a url").content.decode()
+    assert page.count("http:// または https:// で始まるアドレスを入力してください。") == 1
+
+
 def test_a_good_system_is_saved(officer_client):
     response = _add(officer_client, timeout_seconds="120")
     assert response.status_code == 302
