@@ -193,10 +193,10 @@ def open_plain(file) -> io.RawIOBase:
         raise
 
 
-def stored_type(file) -> str:
-    """The MIME type of a stored, encrypted file, read from the first bytes of its
-    plaintext (for files whose type was not recorded at upload)."""
-    with open_plain(file) as plain:
+def stored_type(file, *, clear: bool = False) -> str:
+    """The MIME type of a stored file, read from the first bytes of its plaintext (for
+    files whose type was not recorded at upload); ``clear``: stored unencrypted."""
+    with file.open("rb") if clear else open_plain(file) as plain:
         kind = filetype.guess(plain.read(262))
     return kind.mime if kind is not None else "application/octet-stream"
 
@@ -236,7 +236,9 @@ def rewrite_stored(storage, name: str, *, seal: bool = True) -> str:
         return storage.save(posixpath.join(folder, uuid.uuid4().hex + extension), File(target))
 
 
-def download_response(file, *, name: str, content_type: str, inline: bool = False):
+def download_response(
+    file, *, name: str, content_type: str, inline: bool = False, clear: bool = False
+):
     """A stored file of personal data as a response.
 
     The file is decrypted as it is sent. The type is the one found in the
@@ -245,12 +247,13 @@ def download_response(file, *, name: str, content_type: str, inline: bool = Fals
     another, not to keep a copy, and to treat the file as a sandboxed document
     that can never run as a page of the site. ``inline`` shows it in the
     browser (staff); otherwise it is saved under its cleaned name (RFC 5987
-    ``filename*`` for names beyond ASCII).
+    ``filename*`` for names beyond ASCII). ``clear``: a file stored before files of
+    its kind were encrypted (``rotate_file_keys`` encrypts it), sent as it is.
     """
     if content_type not in ALLOWED_TYPES:
         content_type = "application/octet-stream"
     response = FileResponse(
-        open_plain(file),
+        file.open("rb") if clear else open_plain(file),
         as_attachment=not inline,
         filename=download_name(name, content_type, fallback="file"),
         content_type=content_type,

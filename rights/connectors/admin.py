@@ -22,7 +22,7 @@ from portal.kernel.access import REFERENCE
 from portal.kernel.audit import audit_staff_view
 from portal.kernel.registry import Category
 from portal.kernel.wording import listed
-from rights.uploads import check_upload, download_response, stored_type
+from rights.uploads import check_upload, download_response, stored_key, stored_type
 
 from . import dispatch, notices
 from .models import ExternalSystem, Operation, SystemTask
@@ -297,10 +297,13 @@ class ConnectorAdminMixin:
         if task is None:
             raise Http404
         audit_staff_view(request, what="connector_evidence", subject=obj.subject, target=obj)
+        # Evidence confirmed before files were sealed is in clear until rotate_file_keys ran.
+        clear = stored_key(task.evidence.storage, task.evidence.name) is None
         return download_response(
             task.evidence,
             name=f"{obj.reference}-{task.name}",
-            content_type=stored_type(task.evidence),
+            content_type=stored_type(task.evidence, clear=clear),
+            clear=clear,
         )
 
     def connector_retry_view(self, request, pk, task_pk):

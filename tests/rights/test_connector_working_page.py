@@ -153,3 +153,27 @@ def test_a_disclosure_a_system_fails_names_that_system_to_staff(officer, double)
     with pytest.raises(Unavailable) as raised:
         disclosed_records(customer, None)
     assert failure_reason(raised.value) == "Unavailable: Mailing service: HTTP 503"
+
+
+def test_evidence_stored_in_clear_before_files_were_sealed_still_opens(
+    officer, officer_client, django_capture_on_commit_callbacks
+):
+    """A file confirmed before evidence was encrypted answered HTTP 500 on opening."""
+    from django.core.files.base import ContentFile
+
+    customer = customer_with_records()
+    ExternalSystem.objects.create(
+        name="Call-centre archive", mode="manual", categories=["contact"], operations=["erase"]
+    )
+    request = file_deletion(customer, categories=["contact"])
+    with django_capture_on_commit_callbacks(execute=True):
+        approve(request, officer)
+    task = SystemTask.objects.get(request=request)
+    content = b"%PDF-1.4\nold certificate\n%%EOF\n"
+    task.evidence.save("old.pdf", ContentFile(content), save=False)
+    task.state, task.note = State.DONE, "Shredded."
+    task.save()
+    link = f"/admin/rights/rightsrequest/{request.pk}/systems/{task.pk}/evidence/"
+    response = officer_client.get(link)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == content
