@@ -8,8 +8,12 @@ import datetime as dt
 import pytest
 
 from consent.models import ProvisionRecord, Recipient
+from rights import stop_decisions
+from rights.choices import Kind, Status
 from rights.connectors.demo import MAILING_FIELDS
 from rights.connectors.models import ExternalSystem
+from rights.services import request_submit
+from rights.workflow import transition
 from tests.connector_double import ConnectorDouble
 
 SECRET = "s3cret-of-the-mailing-service"
@@ -76,3 +80,37 @@ def recipient_with_email_system(customer, name: str, contact: str) -> ExternalSy
         categories=["identity", "contact"],
         operations=["correct", "erase", "restrict"],
     )
+
+
+#: The admin form of an HTTP system as staff fill it in.
+SYSTEM_FORM = {
+    "name": "Billing",
+    "mode": "api",
+    "base_url": "https://billing.example/api",
+    "new_secret": "top-secret-value",
+    "categories": ["contact", "transactions"],
+    "operations": ["access", "erase"],
+    "fields_text": "email contact E-mail",
+    "answer_days": "7",
+    "timeout_seconds": "10",
+    "is_active": "on",
+}
+
+
+def staff_task_system(operation: str) -> ExternalSystem:
+    """A system nobody can call: its tasks are staff tasks (contact details)."""
+    return ExternalSystem.objects.create(
+        name="Call-centre archive", mode="manual", categories=["contact"], operations=[operation]
+    )
+
+
+def every_use_stopped(customer, officer, capture):
+    """A stop of every use of ``customer``'s data, filed and decided; the request."""
+    request = request_submit(
+        subject=customer, requester=customer, kind=Kind.STOP_USE, scope={"everything": True}
+    )
+    transition(request, to=Status.IN_REVIEW, actor=officer)
+    with capture(execute=True):
+        stop_decisions.stop_decide(request=request, decisions={"all": "stop"}, actor=officer)
+    request.refresh_from_db()
+    return request

@@ -7,20 +7,11 @@ import pytest
 
 from rights.connectors.models import ExternalSystem
 
+from .connector_support import SYSTEM_FORM
+
 pytestmark = pytest.mark.django_db
 
-FORM = {
-    "name": "Billing",
-    "mode": "api",
-    "base_url": "https://billing.example/api",
-    "new_secret": "top-secret-value",
-    "categories": ["contact", "transactions"],
-    "operations": ["access", "erase"],
-    "fields_text": "email contact E-mail",
-    "answer_days": "7",
-    "timeout_seconds": "10",
-    "is_active": "on",
-}
+FORM = SYSTEM_FORM
 
 
 def _add(client, **changes):

@@ -6,9 +6,15 @@ import pytest
 
 from rights.choices import Status
 from rights.connectors import notices
-from rights.connectors.models import ExternalSystem, SystemTask
+from rights.connectors.models import SystemTask
 
-from .connector_support import api_system, double_fixture, seed_double  # noqa: F401
+from .connector_support import (  # noqa: F401
+    api_system,
+    double_fixture,
+    every_use_stopped,
+    seed_double,
+    staff_task_system,
+)
 from .retention_support import approve, customer_with_records, file_deletion
 
 pytestmark = pytest.mark.django_db
@@ -22,9 +28,7 @@ def test_the_deletion_notice_tells_of_the_systems_in_a_paragraph_of_its_own(
     customer = customer_with_records(language="ja")
     seed_double(double, customer)
     api_system(double)
-    ExternalSystem.objects.create(
-        name="Call-centre archive", mode="manual", categories=["contact"], operations=["erase"]
-    )
+    staff_task_system("erase")
     request = file_deletion(customer, categories=["contact", "usage"])
     with django_capture_on_commit_callbacks(execute=True):
         approve(request, officer)
@@ -46,21 +50,9 @@ def test_the_notice_of_a_stop_says_what_the_systems_outside_did(
 ):
     """The final notice of a stop held for the systems said only “completed”, though one
     system could not stop (a deletion's notice says it)."""
-    from rights import stop_decisions
-    from rights.choices import Kind
-    from rights.services import request_submit
-    from rights.workflow import transition
-
     customer = customer_with_records()
-    ExternalSystem.objects.create(
-        name="Call-centre archive", mode="manual", categories=["contact"], operations=["restrict"]
-    )
-    request = request_submit(
-        subject=customer, requester=customer, kind=Kind.STOP_USE, scope={"everything": True}
-    )
-    transition(request, to=Status.IN_REVIEW, actor=officer)
-    with django_capture_on_commit_callbacks(execute=True):
-        stop_decisions.stop_decide(request=request, decisions={"all": "stop"}, actor=officer)
+    staff_task_system("restrict")
+    request = every_use_stopped(customer, officer, django_capture_on_commit_callbacks)
     task = SystemTask.objects.get(request=request)
     with django_capture_on_commit_callbacks(execute=True):
         notices.staff_impossible(task=task, actor=officer, reason="Archive destroyed.")

@@ -5,10 +5,16 @@ from __future__ import annotations
 import pytest
 
 from rights.choices import Status
-from rights.connectors.models import ExternalSystem, SystemTask
+from rights.connectors.models import SystemTask
 from rights.workflow import transition
 
-from .connector_support import api_system, double_fixture, seed_double  # noqa: F401
+from .connector_support import (  # noqa: F401
+    api_system,
+    double_fixture,
+    every_use_stopped,
+    seed_double,
+    staff_task_system,
+)
 from .retention_support import approve, customer_with_records, file_deletion
 
 pytestmark = pytest.mark.django_db
@@ -72,23 +78,12 @@ def test_a_decision_waiting_for_the_systems_cannot_be_paused_and_dropped(
 ):
     """Moved to “waiting for more information” while a stop waited for a system, the
     request lost its decision when the system answered, and stayed open for ever."""
-    from rights import stop_decisions
-    from rights.choices import Kind
     from rights.connectors import notices
-    from rights.services import request_submit
     from rights.workflow import TransitionError
 
     customer = customer_with_records()
-    ExternalSystem.objects.create(
-        name="Call-centre archive", mode="manual", categories=["contact"], operations=["restrict"]
-    )
-    request = request_submit(
-        subject=customer, requester=customer, kind=Kind.STOP_USE, scope={"everything": True}
-    )
-    transition(request, to=Status.IN_REVIEW, actor=officer)
-    with django_capture_on_commit_callbacks(execute=True):
-        stop_decisions.stop_decide(request=request, decisions={"all": "stop"}, actor=officer)
-    request.refresh_from_db()
+    staff_task_system("restrict")
+    request = every_use_stopped(customer, officer, django_capture_on_commit_callbacks)
     assert request.status == Status.IN_PROGRESS
     page = officer_client.get(f"/admin/rights/rightsrequest/{request.pk}/change/").content
     assert 'value="awaiting_customer"' not in page.decode()
@@ -111,9 +106,7 @@ def test_the_evidence_of_a_confirmed_task_is_stored_encrypted_and_staff_can_open
     from portal.kernel.models import AuditEvent
 
     customer = customer_with_records()
-    ExternalSystem.objects.create(
-        name="Call-centre archive", mode="manual", categories=["contact"], operations=["erase"]
-    )
+    staff_task_system("erase")
     request = file_deletion(customer, categories=["contact"])
     with django_capture_on_commit_callbacks(execute=True):
         approve(request, officer)
@@ -162,9 +155,7 @@ def test_evidence_stored_in_clear_before_files_were_sealed_still_opens(
     from django.core.files.base import ContentFile
 
     customer = customer_with_records()
-    ExternalSystem.objects.create(
-        name="Call-centre archive", mode="manual", categories=["contact"], operations=["erase"]
-    )
+    staff_task_system("erase")
     request = file_deletion(customer, categories=["contact"])
     with django_capture_on_commit_callbacks(execute=True):
         approve(request, officer)

@@ -31,9 +31,11 @@ from rights.services import request_submit
 from rights.workflow import TransitionError, transition
 
 from .connector_support import (
+    SYSTEM_FORM,
     api_system,
     double_fixture,  # noqa: F401  (the fixture "double")
     seed_double,
+    staff_task_system,
 )
 from .disclosure_support import disclosure_in_progress
 from .retention_support import approve, customer_with_records, file_deletion
@@ -341,16 +343,8 @@ def test_a_callback_with_a_bad_signature_changes_nothing(
 
 def test_staff_configure_a_system_in_the_admin_and_the_secret_is_never_shown(officer_client):
     form = {
-        "name": "Billing",
-        "mode": "api",
-        "base_url": "https://billing.example/api",
-        "new_secret": "top-secret-value",
-        "categories": ["contact", "transactions"],
-        "operations": ["access", "erase"],
+        **SYSTEM_FORM,
         "fields_text": "email contact E-mail\ninvoice_address contact Invoice address",
-        "answer_days": "7",
-        "timeout_seconds": "10",
-        "is_active": "on",
     }
     response = officer_client.post("/admin/rights/externalsystem/add/", form)
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -454,9 +448,7 @@ def test_staff_confirm_a_staff_task_with_an_evidence_file_on_the_request_page(
     officer, officer_client, django_capture_on_commit_callbacks, private_storage
 ):
     customer = customer_with_records()
-    ExternalSystem.objects.create(
-        name="Call-centre archive", mode="manual", categories=["contact"], operations=["erase"]
-    )
+    staff_task_system("erase")
     request = _deleted(customer, officer, django_capture_on_commit_callbacks)
     task = SystemTask.objects.get(request=request)
     assert (task.mode, request.status) == ("manual", Status.IN_PROGRESS)
