@@ -1,12 +1,18 @@
 """Wiring, imported from ``RightsConfig.ready``: an approved deletion goes to the
 systems outside this database as well, when it enters "in progress"."""
 
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
 from rights.choices import Kind, Status
 from rights.retention.holds.selectors import held_categories, held_elsewhere
+from rights.retention.models import LegalHold
 from rights.retention.scope import requested_scope
 from rights.workflow import on_entry
 
-from .models import Operation
+from .dispatch import erasure_outside_holds
+from .models import ExternalSystem, Operation, SystemTask
 from .planning import tasks_plan
 
 
@@ -31,3 +37,20 @@ def plan_external_erasure(request) -> None:
     free = [c for c in categories if c not in held]
     if free:
         tasks_plan(request, Operation.ERASE, categories=free)
+
+
+@receiver(post_save, sender=LegalHold, dispatch_uid="rights.connectors.hooks.hold_placed")
+def narrow_staff_erasures(sender, instance, created, **kwargs) -> None:
+    """A hold placed after a staff task to erase was planned narrows the task, or
+    settles it as not applicable, before staff carry it out from the working page.
+    (Calls and e-mails check the holds when they go out.)"""
+    if created:
+        transaction.on_commit(_narrow_staff_erasures)
+
+
+def _narrow_staff_erasures() -> None:
+    pending = SystemTask.objects.filter(
+        operation=Operation.ERASE, mode=ExternalSystem.Mode.MANUAL, state=SystemTask.State.PENDING
+    ).select_related("request__subject", "system")
+    for task in pending:
+        erasure_outside_holds(task)

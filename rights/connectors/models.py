@@ -240,6 +240,13 @@ class SystemTask(models.Model):
     def settled(self) -> bool:
         return self.state in self.SETTLED
 
+    def erased(self) -> list | None:
+        """The kinds of data an erasure asks for (lazy labels), or None for everything."""
+        codes = (self.instructions or {}).get("categories")
+        if codes is None:
+            return None
+        return [Category(code).label for code in codes if code in Category.values]
+
     def stop(self) -> dict | None:
         """What a restriction stops: ``{"use": True}`` for a use, else a provision,
         and ``"targets"``, the purposes or recipients (each shown in the active

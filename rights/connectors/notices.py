@@ -143,6 +143,13 @@ def staff_confirm(*, task: SystemTask, actor, note: str, evidence=None, http_req
         raise ValidationError(
             _("An HTTP connector answers for itself: retry it, or record why it cannot.")
         )
+    if task.operation == Operation.ERASE and not erasure_outside_holds(task):
+        raise ValidationError(
+            _(
+                "A legal hold keeps everything this task would erase: erase nothing. "
+                "The task is settled as not applicable."
+            )
+        )
     task_settle(task, State.DONE, actor=actor, note=note, evidence=evidence)
 
 

@@ -9,6 +9,7 @@ double on a loopback port; each test checks what it received and kept.
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 
 from rights.connectors import dispatch, notices
 from rights.connectors.models import SystemTask
@@ -20,6 +21,7 @@ from .connector_support import (
     double_fixture,  # noqa: F401  (the fixture "double")
     recipient_with_email_system,
     seed_double,
+    staff_task_system,
 )
 from .retention_support import approve, customer_with_records, file_deletion
 
@@ -161,3 +163,55 @@ def test_a_task_settled_by_a_hold_after_a_failed_call_shows_no_old_error(
     assert task.state == State.NOT_APPLICABLE
     assert str(hold) in task.note
     assert task.last_error == ""
+
+
+def _staff_erasure(officer, capture):
+    """A deletion of contact details and usage, planned as a staff task (no hold yet)."""
+    customer = customer_with_records()
+    staff_task_system("erase")
+    request = _approved(file_deletion(customer, categories=["contact", "usage"]), officer, capture)
+    return customer, request, SystemTask.objects.get(request=request)
+
+
+def test_a_hold_placed_after_planning_settles_a_staff_task_before_staff_erase(
+    officer, officer_client, django_capture_on_commit_callbacks
+):
+    """A staff task is carried out by hand, read from the working page: a hold placed
+    after it was planned must reach it before staff act, as it reaches the calls."""
+    customer, request, task = _staff_erasure(officer, django_capture_on_commit_callbacks)
+    assert task.state == State.PENDING
+    with django_capture_on_commit_callbacks(execute=True):
+        hold = _hold(officer, customer)
+    task.refresh_from_db()
+    assert task.state == State.NOT_APPLICABLE and str(hold) in task.note
+    url = f"/admin/rights/rightsrequest/{request.pk}/systems/{task.pk}/confirm/"
+    officer_client.post(url, {"note": "Deleted from the archive."})
+    task.refresh_from_db()
+    assert task.state == State.NOT_APPLICABLE
+
+
+def test_a_hold_placed_after_planning_narrows_a_staff_task_on_the_working_page(
+    officer, officer_client, django_capture_on_commit_callbacks
+):
+    customer, request, task = _staff_erasure(officer, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        _hold(officer, customer, categories=["usage"])
+    task.refresh_from_db()
+    assert (task.state, task.instructions["categories"]) == (State.PENDING, ["contact"])
+    officer_client.cookies["django_language"] = "en"
+    page = officer_client.get(f"/admin/rights/rightsrequest/{request.pk}/change/").content.decode()
+    systems = page[page.index('id="rr-systems"') :]
+    assert "Erase: Contact details" in systems, systems[:3000]
+
+
+def test_staff_cannot_confirm_an_erasure_a_hold_now_keeps(
+    officer, django_capture_on_commit_callbacks
+):
+    """Confirming a staff erasure re-checks the holds itself, whatever became of the
+    re-check when the hold was placed (here its after-commit work never runs)."""
+    customer, request, task = _staff_erasure(officer, django_capture_on_commit_callbacks)
+    _hold(officer, customer)  # its re-check not run: the commit callbacks are not executed
+    with pytest.raises(ValidationError, match="legal hold"):
+        notices.staff_confirm(task=task, actor=officer, note="Deleted from the archive.")
+    task.refresh_from_db()
+    assert task.state == State.NOT_APPLICABLE
