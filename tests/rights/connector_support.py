@@ -11,10 +11,12 @@ from consent.models import ProvisionRecord, Recipient
 from rights import stop_decisions
 from rights.choices import Kind, Status
 from rights.connectors.demo import MAILING_FIELDS
-from rights.connectors.models import ExternalSystem
+from rights.connectors.models import ExternalSystem, SystemTask
 from rights.services import request_submit
 from rights.workflow import transition
 from tests.connector_double import ConnectorDouble
+
+from .retention_support import approve, customer_with_records, file_deletion
 
 SECRET = "s3cret-of-the-mailing-service"
 
@@ -114,3 +116,15 @@ def every_use_stopped(customer, officer, capture):
         stop_decisions.stop_decide(request=request, decisions={"all": "stop"}, actor=officer)
     request.refresh_from_db()
     return request
+
+
+def staff_erasure(officer, capture, categories=("contact",)):
+    """A deletion of ``categories`` approved, its erasure outside a staff task (no hold
+    yet): (the customer, the request, the task)."""
+    customer = customer_with_records()
+    staff_task_system("erase")
+    request = file_deletion(customer, categories=list(categories))
+    with capture(execute=True):
+        approve(request, officer)
+    request.refresh_from_db()
+    return customer, request, SystemTask.objects.get(request=request)

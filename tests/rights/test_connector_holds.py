@@ -21,7 +21,7 @@ from .connector_support import (
     double_fixture,  # noqa: F401  (the fixture "double")
     recipient_with_email_system,
     seed_double,
-    staff_task_system,
+    staff_erasure,
 )
 from .retention_support import approve, customer_with_records, file_deletion
 
@@ -166,11 +166,8 @@ def test_a_task_settled_by_a_hold_after_a_failed_call_shows_no_old_error(
 
 
 def _staff_erasure(officer, capture):
-    """A deletion of contact details and usage, planned as a staff task (no hold yet)."""
-    customer = customer_with_records()
-    staff_task_system("erase")
-    request = _approved(file_deletion(customer, categories=["contact", "usage"]), officer, capture)
-    return customer, request, SystemTask.objects.get(request=request)
+    """A deletion of contact details and usage, its erasure outside a staff task."""
+    return staff_erasure(officer, capture, categories=["contact", "usage"])
 
 
 def test_a_hold_placed_after_planning_settles_a_staff_task_before_staff_erase(

@@ -13,6 +13,7 @@ from .connector_support import (  # noqa: F401
     double_fixture,
     every_use_stopped,
     seed_double,
+    staff_erasure,
     staff_task_system,
 )
 from .retention_support import approve, customer_with_records, file_deletion
@@ -105,12 +106,7 @@ def test_the_evidence_of_a_confirmed_task_is_stored_encrypted_and_staff_can_open
 
     from portal.kernel.models import AuditEvent
 
-    customer = customer_with_records()
-    staff_task_system("erase")
-    request = file_deletion(customer, categories=["contact"])
-    with django_capture_on_commit_callbacks(execute=True):
-        approve(request, officer)
-    task = SystemTask.objects.get(request=request)
+    _customer, request, task = staff_erasure(officer, django_capture_on_commit_callbacks)
     content = b"%PDF-1.4\nshredding certificate\n%%EOF\n"
     pdf = SimpleUploadedFile("certificate.pdf", content, content_type="application/pdf")
     url = f"/admin/rights/rightsrequest/{request.pk}/systems/{task.pk}/confirm/"
@@ -154,12 +150,7 @@ def test_evidence_stored_in_clear_before_files_were_sealed_still_opens(
     """A file confirmed before evidence was encrypted answered HTTP 500 on opening."""
     from django.core.files.base import ContentFile
 
-    customer = customer_with_records()
-    staff_task_system("erase")
-    request = file_deletion(customer, categories=["contact"])
-    with django_capture_on_commit_callbacks(execute=True):
-        approve(request, officer)
-    task = SystemTask.objects.get(request=request)
+    _customer, request, task = staff_erasure(officer, django_capture_on_commit_callbacks)
     content = b"%PDF-1.4\nold certificate\n%%EOF\n"
     task.evidence.save("old.pdf", ContentFile(content), save=False)
     task.state, task.note = State.DONE, "Shredded."

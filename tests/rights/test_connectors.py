@@ -34,6 +34,7 @@ from .connector_support import (
     SYSTEM_FORM,
     api_system,
     double_fixture,  # noqa: F401  (the fixture "double")
+    every_use_stopped,
     seed_double,
     staff_task_system,
 )
@@ -410,13 +411,7 @@ def test_an_approved_stop_of_use_restricts_the_customer_in_the_external_service(
     customer = customer_with_records()
     seed_double(double, customer)
     api_system(double)
-    request = request_submit(
-        subject=customer, requester=customer, kind=Kind.STOP_USE, scope={"everything": True}
-    )
-    transition(request, to=Status.IN_REVIEW, actor=officer)
-    with django_capture_on_commit_callbacks(execute=True):
-        stop_decisions.stop_decide(request=request, decisions={"all": "stop"}, actor=officer)
-    request.refresh_from_db()
+    request = every_use_stopped(customer, officer, django_capture_on_commit_callbacks)
     assert customer.email.lower() in double.restricted
     assert SystemTask.objects.get(request=request).state == State.DONE
     assert request.status == Status.COMPLETED
