@@ -20,13 +20,22 @@ from rights.disclosure.package import iter_report_html, write_package, write_pur
 from rights.disclosure.services import download_path
 from rights.services import request_submit
 from tests.conftest import step_up
-from tests.rights.disclosure_support import unzip
+from tests.rights.disclosure_support import customer_with_data, unzip
 
 pytestmark = pytest.mark.django_db
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # 5 December 19:30 in Berlin: already 6 December 03:30 in Tokyo.
 BERLIN_EVENING = dt.datetime(2026, 12, 5, 19, 30, tzinfo=BERLIN)
+
+
+@pytest.fixture
+def subject(db):
+    """The customer and their records made on the same Berlin evening: a record made
+    when the test runs (after 23:00 UTC, already 6 December in Berlin) would show a
+    day the assertions below cannot tell from Tokyo's."""
+    with time_machine.travel(BERLIN_EVENING, tick=False):
+        return customer_with_data(language="en")
 
 
 @pytest.fixture
