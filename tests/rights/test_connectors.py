@@ -472,13 +472,7 @@ def _stop_waiting_for_a_system(customer, officer, double, capture):
     seed_double(double, customer)
     api_system(double)
     double.behaviour = "fail"
-    request = request_submit(
-        subject=customer, requester=customer, kind=Kind.STOP_USE, scope={"everything": True}
-    )
-    transition(request, to=Status.IN_REVIEW, actor=officer)
-    with capture(execute=True):
-        stop_decisions.stop_decide(request=request, decisions={"all": "stop"}, actor=officer)
-    request.refresh_from_db()
+    request = every_use_stopped(customer, officer, capture)
     assert request.status == Status.IN_PROGRESS
     return request
 
