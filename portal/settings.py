@@ -652,5 +652,9 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "rights.tasks.connectors_remind",
             "schedule": crontab(hour=9, minute=45),
         },
+        "rights-connectors-after-holds": {
+            "task": "rights.tasks.connectors_after_holds",
+            "schedule": crontab(hour=2, minute=40),
+        },
     }
 )

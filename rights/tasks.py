@@ -22,6 +22,7 @@ from portal.kernel.jobs import ScheduledJob
 from portal.kernel.outbox import OutboxTask, ResumableOutboxTask
 from portal.kernel.tasks import MAIL_RETRY
 
+from .connectors import after_holds as connector_after_holds
 from .connectors import dispatch as connector_dispatch
 from .connectors import notices as connector_notices
 from .disclosure import services as disclosure_services
@@ -307,3 +308,9 @@ def connectors_due() -> dict:
 @shared_task(base=ScheduledJob)
 def connectors_remind() -> dict:
     return connector_notices.remind_overdue()
+
+
+@shared_task(base=ScheduledJob)
+def connectors_after_holds() -> dict:
+    """Daily: ask the systems outside to erase what a legal hold kept there, once it ended."""
+    return connector_after_holds.erase_after_holds()

@@ -42,6 +42,7 @@ ACTION_LABELS = {
     "auth.logout": _("Logout"),
     "auth.session_idle_expired": _("Session ended after inactivity"),
     "auth.sessions_ended": _("Other sessions ended"),
+    "connector.after_hold": _("Erasure asked of an external system after a legal hold ended"),
     "connector.escalated": _("External system task reported to the privacy officers"),
     "connector.failed": _("External system task failed"),
     "connector.retried": _("External system task tried again"),

@@ -90,9 +90,9 @@ def attempt(task_id: int) -> str:
             state=State.PENDING,
             mode=ExternalSystem.Mode.API,
             accepted_at__isnull=True,
-            # A request rejected or withdrawn meanwhile is not carried out any further.
-            request__status=Status.IN_PROGRESS,
         )
+        # A request rejected or withdrawn meanwhile is not carried out any further.
+        .filter(SystemTask.carried_on())
         .filter(_due_q(now))
         .update(next_attempt_at=lease, attempts=F("attempts") + 1)
     )
@@ -117,8 +117,10 @@ def erasure_outside_holds(task: SystemTask) -> bool:
     """Before an erasure goes out, leave out the categories a legal hold keeps now.
 
     A hold placed after the task was planned still wins: the task's categories
-    are narrowed to what no hold keeps. False when nothing is left, and the task
-    is then settled as not applicable with the holds named in its note.
+    are narrowed to what no hold keeps, and those kept are noted in its
+    ``held_back`` (asked for once the hold ends: :mod:`.after_holds`). False
+    when nothing is left, and the task is then settled as not applicable with
+    the holds named in its note.
     """
     holds = held_elsewhere(task.request.subject, on=timezone.localdate())
     held = held_categories(holds)
@@ -131,9 +133,12 @@ def erasure_outside_holds(task: SystemTask) -> bool:
     free = [c for c in asked if c not in held]
     with transaction.atomic():
         locked = SystemTask.objects.select_for_update().get(pk=task.pk)
+        kept = set(locked.held_back) | {c for c in asked if c in held}
+        locked.held_back = [c for c in Category.values if c in kept]
+        task.held_back = locked.held_back
         if free:
             locked.instructions = {**locked.instructions, "categories": free}
-            locked.save(update_fields=["instructions"])
+            locked.save(update_fields=["instructions", "held_back"])
             task.instructions = locked.instructions
             return True
         locked.state = State.NOT_APPLICABLE
@@ -238,9 +243,8 @@ def due_tasks(now=None) -> list[int]:
             state=State.PENDING,
             mode=ExternalSystem.Mode.API,
             accepted_at__isnull=True,
-            request__status=Status.IN_PROGRESS,
         )
-        .filter(_due_q(now))
+        .filter(SystemTask.carried_on(), _due_q(now))
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:DUE_BATCH]
     )
@@ -269,7 +273,7 @@ def task_retry(*, task: SystemTask, actor, http_request=None) -> None:
                 _("Only a failed task can be tried again; this one is “%(state)s”.")
                 % {"state": locked.get_state_display()}
             )
-        if locked.request.status != Status.IN_PROGRESS:
+        if locked.follows_id is None and locked.request.status != Status.IN_PROGRESS:
             raise ValidationError(
                 _("The request is no longer in progress, so nothing is sent any more.")
             )

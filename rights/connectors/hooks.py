@@ -6,7 +6,6 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from rights.choices import Kind, Status
-from rights.retention.holds.selectors import held_categories, held_elsewhere
 from rights.retention.models import LegalHold
 from rights.retention.scope import requested_scope
 from rights.workflow import on_entry
@@ -23,20 +22,18 @@ def plan_external_erasure(request) -> None:
     What they hold is data about the customer as a whole, not data of one of our
     services: a deletion limited to services leaves it alone, as it leaves such
     data here (:func:`rights.retention.scope.services_q`). The categories a legal
-    hold keeps are not sent (the calls check the holds again when they go out).
+    hold keeps are left out of each task and noted in it, and asked for once the
+    hold ends (:mod:`.after_holds`); a task left with nothing to erase is settled
+    as not applicable. The calls check the holds again when they go out.
     """
     if request.subject_id is None:
         return
     categories, services, closing = requested_scope(request)
     if services:
         return
-    held = held_categories(held_elsewhere(request.subject))
-    if not held:
-        tasks_plan(request, Operation.ERASE, categories=None if closing else categories)
-        return
-    free = [c for c in categories if c not in held]
-    if free:
-        tasks_plan(request, Operation.ERASE, categories=free)
+    for task in tasks_plan(request, Operation.ERASE, categories=None if closing else categories):
+        if not task.settled:
+            erasure_outside_holds(task)
 
 
 @receiver(post_save, sender=LegalHold, dispatch_uid="rights.connectors.hooks.hold_placed")

@@ -15,6 +15,7 @@ from consent.models import Purpose, Recipient
 from portal.kernel.db import staff_field
 from portal.kernel.fields import EncryptedCharField, EncryptedJSONField
 from portal.kernel.registry import Category
+from rights.choices import Status
 
 
 def _private_storage():
@@ -213,6 +214,24 @@ class SystemTask(models.Model):
     reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
+    held_back = models.JSONField(
+        _("kept under a legal hold"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Erasures: the kinds of data a legal hold kept out of this task. When the "
+            "hold ends, a new task asks the system to erase them."
+        ),
+    )
+    follows = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="followups",
+        verbose_name=_("after the hold on"),
+        help_text=_("The task whose held-back data this one erases, once the hold ended."),
+    )
     evidence = models.FileField(
         _("evidence"), storage=_private_storage, upload_to=_evidence_path, blank=True
     )
@@ -240,12 +259,22 @@ class SystemTask(models.Model):
     def settled(self) -> bool:
         return self.state in self.SETTLED
 
+    @classmethod
+    def carried_on(cls) -> models.Q:
+        """The tasks still carried out: those of a request in progress, and the erasures
+        asked once a legal hold ended (their request closed when the rest was done)."""
+        return models.Q(request__status=Status.IN_PROGRESS) | models.Q(follows__isnull=False)
+
     def erased(self) -> list | None:
         """The kinds of data an erasure asks for (lazy labels), or None for everything."""
         codes = (self.instructions or {}).get("categories")
         if codes is None:
             return None
         return [Category(code).label for code in codes if code in Category.values]
+
+    def kept_by_hold(self) -> list:
+        """The kinds of data a legal hold kept out of this erasure (lazy labels)."""
+        return [Category(code).label for code in self.held_back or [] if code in Category.values]
 
     def stop(self) -> dict | None:
         """What a restriction stops: ``{"use": True}`` for a use, else a provision,

@@ -26,7 +26,6 @@ from portal.kernel.audit import audit_log
 from portal.kernel.emails import send_templated_email
 from portal.kernel.registry import Category, registry
 from portal.kernel.roles import PRIVACY_OFFICER
-from rights.choices import Status
 from rights.uploads import sealed
 
 from .dispatch import erasure_outside_holds, settle, task_failed
@@ -223,12 +222,15 @@ def remind_overdue(now: dt.datetime | None = None) -> dict[str, int]:
     """Remind e-mail tasks past their due date once; escalate tasks a period later."""
     now = now or timezone.now()
     counts = {"reminded": 0, "escalated": 0}
-    pending = SystemTask.objects.filter(
-        state=State.PENDING,
-        due_at__lte=now,
-        mode__in=(ExternalSystem.Mode.EMAIL, ExternalSystem.Mode.MANUAL),
-        request__status=Status.IN_PROGRESS,
-    ).select_related("system", "request")
+    pending = (
+        SystemTask.objects.filter(
+            state=State.PENDING,
+            due_at__lte=now,
+            mode__in=(ExternalSystem.Mode.EMAIL, ExternalSystem.Mode.MANUAL),
+        )
+        .filter(SystemTask.carried_on())
+        .select_related("system", "request")
+    )
     for task in pending:
         if task.mode == ExternalSystem.Mode.EMAIL and task.reminded_at is None:
             with transaction.atomic():

@@ -93,22 +93,39 @@ def tasks_plan(
         subject, operation, categories=categories, changes=changes
     )
     what = {"categories": categories, "changes": changes, "stop": stop}
-    tasks = []
-    for system, recipient in chosen.values():
-        mode = system.mode
-        if mode == Mode.API and not system.does(operation):
-            mode = Mode.EMAIL if system.privacy_contact else Mode.MANUAL
-        tasks.append(_task(request, system, recipient, operation, mode, now, what))
-    for recipient in manual_recipients:
-        tasks.append(_task(request, None, recipient, operation, Mode.MANUAL, now, what))
+    tasks = [
+        _task(request, system, recipient, operation, now, what)
+        for system, recipient in chosen.values()
+    ]
+    tasks += [
+        _task(request, None, recipient, operation, now, what) for recipient in manual_recipients
+    ]
     for task in tasks:
         task.identifiers = subject_identifiers(subject)
-        task.save()
-        if task.mode == Mode.API:
-            outbox.enqueue("rights.tasks.connector_call", task.pk)
-        elif task.mode == Mode.EMAIL:
-            outbox.enqueue("rights.tasks.connector_mail", task.pk)
+        _save_and_queue(task)
     return tasks
+
+
+def erasure_after_hold(task: SystemTask, categories: list[str]) -> SystemTask:
+    """A new task asking ``task``'s system (or recipient) to erase ``categories``, which
+    a legal hold kept out of ``task`` and no longer keeps. The customer's identifiers
+    are those ``task`` sent: what identified them here may be erased by now."""
+    what = {"categories": categories, "changes": (), "stop": None}
+    followup = _task(
+        task.request, task.system, task.recipient, Operation.ERASE, timezone.now(), what
+    )
+    followup.identifiers = task.identifiers
+    followup.follows = task
+    _save_and_queue(followup)
+    return followup
+
+
+def _save_and_queue(task: SystemTask) -> None:
+    task.save()
+    if task.mode == Mode.API:
+        outbox.enqueue("rights.tasks.connector_call", task.pk)
+    elif task.mode == Mode.EMAIL:
+        outbox.enqueue("rights.tasks.connector_mail", task.pk)
 
 
 def _addressees(subject, operation: str, *, categories, changes):
@@ -139,7 +156,13 @@ def asked_outside(subject, operation: str, *, categories=None, changes=()) -> li
     ]
 
 
-def _task(request, system, recipient, operation, mode, now, what: dict) -> SystemTask:
+def _task(request, system, recipient, operation, now, what: dict) -> SystemTask:
+    if system is None:
+        mode = Mode.MANUAL
+    else:
+        mode = system.mode
+        if mode == Mode.API and not system.does(operation):
+            mode = Mode.EMAIL if system.privacy_contact else Mode.MANUAL
     days = system.answer_days if system is not None else settings.CONNECTOR_ANSWER_DAYS
     return SystemTask(
         request=request,

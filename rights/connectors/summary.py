@@ -16,6 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from portal.kernel.registry import Category
 from portal.kernel.wording import listed, sentences
 
 from .models import Operation, SystemTask
@@ -91,6 +92,29 @@ def _done_alone(operation: str, systems: int) -> str:
     return text % {"systems": systems}
 
 
+def _held_back_lines(tasks: list[SystemTask]) -> list[str]:
+    """What a legal hold keeps for now in the systems and partners asked to erase."""
+    held = [t for t in tasks if t.held_back]
+    if not held:
+        return []
+    codes = {code for t in held for code in t.held_back}
+    kinds = [Category(code).label for code in Category.values if code in codes]
+    count = len({(t.system_id, t.recipient_id) for t in held})
+    text = ngettext(
+        "Under a legal hold, %(kinds)s is kept for now in %(count)d of the systems and "
+        "partners we asked; we will have it erased there when the hold ends.",
+        "Under a legal hold, %(kinds)s is kept for now in %(count)d of the systems and "
+        "partners we asked; we will have it erased there when the hold ends.",
+        count,
+    )
+    return [text % {"kinds": listed(kinds), "count": count}]
+
+
+def kept_outside(request) -> bool:
+    """Whether a legal hold keeps some of what ``request`` asked to erase outside."""
+    return request.system_tasks.filter(operation=Operation.ERASE).exclude(held_back=[]).exists()
+
+
 def customer_summary(request) -> CustomerSummary | None:
     """The sentences for the person; None when no system outside this database took part."""
     tasks = [t for t in tasks_of(request) if t.operation != Operation.ACCESS]
@@ -108,10 +132,13 @@ def customer_summary(request) -> CustomerSummary | None:
             for t in of_kind
             if t.recipient is not None and t.settled and t.state != State.IMPOSSIBLE
         ]
-        # This database is one of the systems; the others count when they acted.
-        systems = 1 + sum(1 for t in own if t.state == State.DONE)
-        lines.append(_done_sentence(operation, systems, len(told)))
+        # This database is one of the systems; the others count when they acted (once,
+        # however many tasks they had: an erasure is asked again when a legal hold ends).
+        systems = 1 + len({t.system_id for t in own if t.state == State.DONE})
+        lines.append(_done_sentence(operation, systems, len({t.recipient_id for t in told})))
         partners += [str(t.recipient) for t in told if str(t.recipient) not in partners]
+        if operation == Operation.ERASE:
+            lines += _held_back_lines(of_kind)
     waiting = sum(1 for t in tasks if not t.settled)
     if waiting:
         lines.append(

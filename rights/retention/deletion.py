@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from rights.choices import Kind, Status
-from rights.connectors.summary import customer_text
+from rights.connectors.summary import customer_text, kept_outside
 from rights.models import RightsRequest
 from rights.transition_rules import erasure_ran, systems_answered
 from rights.workflow import transition
@@ -72,6 +72,7 @@ def deletion_execute(*, request, today: dt.date | None = None) -> None:
         account_close(user=locked.subject, request=locked)
     restrict_kept(locked, closing=closing)
     statement, partial = deletion_statement(locked)
+    partial = partial or kept_outside(locked)
     # The systems outside in a paragraph of their own: the statement may end in a list.
     statement = "\n\n".join(part for part in (statement, customer_text(locked)) if part)
     transition(

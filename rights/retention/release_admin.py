@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from portal.kernel.admin_confirm import Confirmation, Line
 from portal.kernel.registry import RecordNotFound, registry
 from portal.kernel.wording import sentence, sentences
+from rights.connectors.after_holds import waiting_for_holds
 
 from . import texts
 from .holds import selectors as H
@@ -46,10 +47,22 @@ class ReleaseOutlook:
     kept_by_rules: list[str] = field(default_factory=list)
     kept_by_holds: list[str] = field(default_factory=list)
     more: str = ""
+    #: Tasks of systems or recipients outside this database some of whose erasure a
+    #: hold over the same data kept back (asked for by the daily job once free).
+    outside: int = 0
 
     @property
     def empty(self) -> bool:
-        return not (self.erased or self.kept_by_rules or self.kept_by_holds)
+        return not (self.erased or self.kept_by_rules or self.kept_by_holds or self.outside)
+
+    def outside_line(self) -> str:
+        return ngettext(
+            "%(n)d system or recipient outside this database is then asked to erase what "
+            "a hold kept there (a daily job), unless another hold still keeps it.",
+            "%(n)d systems or recipients outside this database are then asked to erase what "
+            "a hold kept there (a daily job), unless another hold still keeps it.",
+            self.outside,
+        ) % {"n": self.outside}
 
 
 def release_outlook(hold: LegalHold, *, today: dt.date | None = None) -> ReleaseOutlook:
@@ -81,6 +94,7 @@ def release_outlook(hold: LegalHold, *, today: dt.date | None = None) -> Release
     for (data, whole, until, by), row in kept.items():
         line = _kept_line(_records(data, whole, *row), until, by)
         (outlook.kept_by_holds if isinstance(by, LegalHold) else outlook.kept_by_rules).append(line)
+    outlook.outside = _outside_waiting(hold)
     if total > MAX_COUNTED_STEPS:
         more = total - MAX_COUNTED_STEPS
         outlook.more = ngettext(
@@ -89,6 +103,25 @@ def release_outlook(hold: LegalHold, *, today: dt.date | None = None) -> Release
             more,
         ) % {"n": more}
     return outlook
+
+
+def _outside_waiting(hold: LegalHold) -> int:
+    """The erasure tasks outside whose held-back data ``hold`` may be what keeps: of a
+    customer it covers, for a kind of data it keeps (a hold on named records of ours
+    keeps nothing outside: :func:`.holds.selectors.held_elsewhere`)."""
+    if hold.records:
+        return 0
+    tasks = waiting_for_holds()
+    if hold.subject_id is not None:
+        tasks = tasks.filter(request__subject_id=hold.subject_id)
+    if hold.service_id is not None:
+        tasks = tasks.filter(
+            request__subject__service_registrations__service_id=hold.service_id
+        ).distinct()
+    kept = set(H.held_categories([hold]))
+    return sum(
+        1 for held_back in tasks.values_list("held_back", flat=True) if kept & set(held_back)
+    )
 
 
 def _add(counted: dict, key: tuple, count: int | None, subject_id: int) -> None:
@@ -155,6 +188,8 @@ def release_confirmation(hold: LegalHold, *, reason: str) -> Confirmation:
         )
     if outlook.kept_by_holds:
         lines.append(Line(_("Kept by another legal hold:"), items=tuple(outlook.kept_by_holds)))
+    if outlook.outside:
+        lines.append(Line(outlook.outside_line()))
     if outlook.more:
         lines.append(Line(outlook.more))
     return Confirmation(
@@ -183,6 +218,8 @@ def released_message(hold: LegalHold) -> str:
         parts.append(
             _("Kept by another legal hold: %(items)s") % {"items": sentences(outlook.kept_by_holds)}
         )
+    if outlook.outside:
+        parts.append(outlook.outside_line())
     if outlook.empty and not outlook.more:
         parts.append(_("No erasure waited for it."))
     if outlook.more:
