@@ -142,6 +142,7 @@ def erasure_outside_holds(task: SystemTask) -> bool:
             task.instructions = locked.instructions
             return True
         locked.state = State.NOT_APPLICABLE
+        locked.outcome = {"kept_by_hold": True}  # nothing was sent: no one was told
         locked.next_attempt_at = None
         locked.last_error = ""  # an earlier call's error no longer says anything
         locked.note = _("Not sent: kept under legal hold %(holds)s.") % {

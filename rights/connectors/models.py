@@ -272,6 +272,11 @@ class SystemTask(models.Model):
             return None
         return [Category(code).label for code in codes if code in Category.values]
 
+    @property
+    def sent_nothing(self) -> bool:
+        """Settled without being sent: a legal hold kept all it would have asked."""
+        return bool((self.outcome or {}).get("kept_by_hold"))
+
     def kept_by_hold(self) -> list:
         """The kinds of data a legal hold kept out of this erasure (lazy labels)."""
         return [Category(code).label for code in self.held_back or [] if code in Category.values]

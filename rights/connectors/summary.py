@@ -92,6 +92,12 @@ def _done_alone(operation: str, systems: int) -> str:
     return text % {"systems": systems}
 
 
+def _told(task: SystemTask) -> bool:
+    """Whether the recipient of ``task`` was told: settled, and neither impossible nor
+    left untold because a legal hold kept everything it would have been asked."""
+    return task.settled and task.state != State.IMPOSSIBLE and not task.sent_nothing
+
+
 def _held_back_lines(tasks: list[SystemTask]) -> list[str]:
     """What a legal hold keeps for now in the systems and partners asked to erase."""
     held = [t for t in tasks if t.held_back]
@@ -127,16 +133,14 @@ def customer_summary(request) -> CustomerSummary | None:
         if not of_kind:
             continue
         own = [t for t in of_kind if t.recipient is None]
-        told = [
-            t
-            for t in of_kind
-            if t.recipient is not None and t.settled and t.state != State.IMPOSSIBLE
-        ]
+        told = [t for t in of_kind if t.recipient is not None and _told(t)]
         # This database is one of the systems; the others count when they acted (once,
         # however many tasks they had: an erasure is asked again when a legal hold ends).
         systems = 1 + len({t.system_id for t in own if t.state == State.DONE})
         lines.append(_done_sentence(operation, systems, len({t.recipient_id for t in told})))
-        partners += [str(t.recipient) for t in told if str(t.recipient) not in partners]
+        for name in (str(t.recipient) for t in told):
+            if name not in partners:
+                partners.append(name)
         if operation == Operation.ERASE:
             lines += _held_back_lines(of_kind)
     waiting = sum(1 for t in tasks if not t.settled)

@@ -15,7 +15,7 @@ import pytest
 from django.utils import timezone
 
 from rights.choices import Status
-from rights.connectors import dispatch
+from rights.connectors import dispatch, notices
 from rights.connectors.after_holds import erase_after_holds
 from rights.connectors.models import SystemTask
 from rights.connectors.summary import customer_text
@@ -24,6 +24,7 @@ from rights.retention.holds.services import hold_release
 from .connector_support import (
     api_system,
     double_fixture,  # noqa: F401  (the fixture "double")
+    recipient_with_email_system,
     seed_double,
     staff_erasure,
 )
@@ -173,13 +174,17 @@ def test_a_staff_task_kept_by_a_hold_comes_back_on_the_working_page_when_it_ends
     officer_client.cookies["django_language"] = "en"
     url = f"/admin/rights/rightsrequest/{request.pk}/change/"
     page = officer_client.get(url).content.decode()
-    assert "Kept under a legal hold, asked for when it ends: Contact details" in page
+    systems = page[page.index('id="rr-systems"') :]
+    assert "Kept under a legal hold, asked for when it ends: Contact details" in systems
+    assert "Erase: Contact details" not in systems  # it was not asked to erase anything
 
     hold_release(hold=hold, actor=officer, reason="The claim was settled.")
     _after_holds(django_capture_on_commit_callbacks)
     followup = request.system_tasks.get(follows=task)
     page = officer_client.get(url).content.decode()
-    assert "Asked once the legal hold ended" in page
+    systems = page[page.index('id="rr-systems"') :]
+    assert "Asked once the legal hold ended" in systems
+    assert "Erase: Contact details" in systems
     confirm = f"/admin/rights/rightsrequest/{request.pk}/systems/{followup.pk}/confirm/"
     with django_capture_on_commit_callbacks(execute=True):
         officer_client.post(confirm, {"note": "Deleted from the archive."})
@@ -207,3 +212,30 @@ def test_the_release_page_counts_the_systems_outside_that_are_then_asked(
     ).content.decode()
     assert "outside this database is then asked" not in page
     assert "No erasure waits for this hold." in page
+
+
+def test_a_partner_a_hold_kept_from_being_asked_is_not_said_to_have_been_told(
+    officer, django_capture_on_commit_callbacks
+):
+    """GDPR art. 19: the person is told which recipients were told of the erasure. A
+    subcontractor whose whole part a hold kept was sent nothing, and was listed."""
+    customer = customer_with_records()
+    recipient_with_email_system(customer, "Delivery Co", "privacy")
+    hold = litigation_hold(officer, customer, categories=["identity", "contact"])
+    request = _deleted(
+        customer, officer, django_capture_on_commit_callbacks, categories=["contact", "usage"]
+    )
+    task = request.system_tasks.get()
+    assert (task.state, task.held_back) == (State.NOT_APPLICABLE, ["contact"])
+    text = customer_text(request)
+    assert "Delivery Co" not in text and "we told" not in text
+    assert "Contact details is kept for now in 1 of the systems and partners" in text
+
+    hold_release(hold=hold, actor=officer, reason="The claim was settled.")
+    _after_holds(django_capture_on_commit_callbacks)
+    followup = request.system_tasks.get(follows=task)
+    text = customer_text(request)
+    assert "Delivery Co" not in text and "we told" not in text  # asked, not yet answered
+    with django_capture_on_commit_callbacks(execute=True):
+        notices.link_confirm(followup)
+    assert "Partners we told: Delivery Co." in customer_text(request)
