@@ -192,7 +192,7 @@ class ConsentRecordAdmin(EvidenceAdmin):
         form = PaperConsentForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            record = services.consent_record_paper(
+            record, created = services.consent_record_paper(
                 subject=data["customer"],
                 staff=request.user,
                 granted=data["action"] == ConsentRecord.Action.GRANTED,
@@ -202,7 +202,14 @@ class ConsentRecordAdmin(EvidenceAdmin):
                 policy_version=data["policy_version"],
                 request=request,
             )
-            self.message_user(request, _("The paper form is recorded."), messages.SUCCESS)
+            if created:
+                self.message_user(request, _("The paper form is recorded."), messages.SUCCESS)
+            else:
+                self.message_user(
+                    request,
+                    _("This paper form was already recorded; nothing was added."),
+                    messages.WARNING,
+                )
             return redirect(reverse("admin:consent_consentrecord_change", args=[record.pk]))
         context = {
             **self.admin_site.each_context(request),

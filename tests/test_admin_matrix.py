@@ -223,7 +223,7 @@ BUILDERS: dict[str, Callable] = {
         language="ja",
         note="paper form",
         purpose=Purpose.objects.get(code="marketing"),
-    ),
+    )[0],
     "consent.processingrestriction": lambda w, c, s: restriction_create(
         subject=c,
         scope="use",

@@ -90,7 +90,7 @@ def test_every_change_page_of_a_customers_record_is_audited(officer, customer_of
     request = request_submit(
         subject=customer, requester=customer, kind="deletion", services=[service]
     )
-    record = consent_record_paper(
+    record, _created = consent_record_paper(
         subject=customer,
         staff=staff,
         granted=True,

@@ -111,6 +111,33 @@ def test_a_paper_consent_is_entered_as_a_new_record_by_staff(officer_client, off
     assert AuditEvent.objects.filter(action="consent.paper_recorded", actor=officer).exists()
 
 
+def test_the_same_paper_form_sent_twice_is_recorded_once(officer_client, officer, customer):
+    """A double click on 「保存」 wrote two identical records of one paper form; the
+    consent history then showed the customer consenting twice (APPI art. 27, GDPR
+    art. 7(1): the record proves what the customer did, once)."""
+    form = {
+        "customer": customer.email,
+        "purpose": purpose("marketing").pk,
+        "action": "granted",
+        "language": "ja",
+        "note": "signed 2026-11-20, binder B-12",
+    }
+    url = "/admin/consent/consentrecord/paper/"
+    assert officer_client.post(url, form).status_code == 302
+    response = officer_client.post(url, form, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert "This paper form was already recorded; nothing was added." in response.content.decode()
+    assert ConsentRecord.objects.filter(subject=customer).count() == 1
+    assert AuditEvent.objects.filter(action="consent.paper_recorded").count() == 1
+
+    # Another form (withdrawal, then a new consent) is recorded, each once.
+    assert (
+        officer_client.post(url, {**form, "action": "withdrawn", "note": "B-13"}).status_code == 302
+    )
+    assert officer_client.post(url, form).status_code == 302
+    assert ConsentRecord.objects.filter(subject=customer).count() == 3
+    assert services.may_use(customer, "marketing")
+
+
 def test_the_paper_form_refuses_bad_input_and_changes_nothing(officer_client, customer):
     response = officer_client.post(
         "/admin/consent/consentrecord/paper/",

@@ -138,13 +138,17 @@ def consent_record_paper(
     purpose: Purpose | None = None,
     policy_version: PolicyVersion | None = None,
     request=None,
-) -> ConsentRecord:
-    """Enter a consent or withdrawal the customer gave on a paper form.
+) -> tuple[ConsentRecord, bool]:
+    """Enter a consent or withdrawal the customer gave on a paper form: (the record,
+    whether it is new).
 
     Staff never edit records: a paper form becomes a new record with method
     "staff on paper", the member of staff as ``recorded_by`` and ``note``
     saying where the form is filed. Exactly one of ``purpose`` or
     ``policy_version`` is given; a required purpose cannot be withdrawn here.
+    The same form entered again (the customer's latest record about it is
+    this paper form: same choice, language and note), as a double submit does,
+    is the record already made.
     """
     if (purpose is None) == (policy_version is None):
         raise ValueError("Give exactly one of purpose or policy_version.")
@@ -152,13 +156,28 @@ def consent_record_paper(
         raise ValueError("Required purposes are stopped by a restriction, not by consent.")
     if policy_version is not None and not policy_version.is_effective:
         raise ValueError("This policy version is not in force yet.")
+    action = Action.GRANTED if granted else Action.WITHDRAWN
     with transaction.atomic():
         subject = lock_subject(subject)
+        latest = (
+            ConsentRecord.objects.filter(
+                subject=subject, purpose=purpose, policy_version=policy_version
+            )
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if latest is not None and (
+            latest.method,
+            latest.action,
+            latest.language,
+            latest.note,
+        ) == (Method.STAFF_PAPER, action, language, note):
+            return latest, False
         record = write_record(
             subject=subject,
             purpose=purpose,
             policy_version=policy_version,
-            action=Action.GRANTED if granted else Action.WITHDRAWN,
+            action=action,
             method=Method.STAFF_PAPER,
             evidence=Evidence(language=language),
             recorded_by=staff,
@@ -175,4 +194,4 @@ def consent_record_paper(
                 "action": record.action,
             },
         )
-    return record
+    return record, True
