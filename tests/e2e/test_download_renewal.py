@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 def test_download_limits_shown_before_the_click_and_one_fresh_link(page, live_server, screenshot):
     _customer, request = completed_disclosure(page, live_server, "en")
     box = page.locator(".delivery-box").inner_text()
-    assert "You can download it 1 time, until" in box
+    assert "You can download it once, until" in box
     assert "you can ask for a new link once" in box
     screenshot("before")
 

@@ -75,7 +75,7 @@ def test_the_completion_notice_on_the_request_page_still_says_what_was_sent(
     all (2) while the e-mail and the answer above it said 1."""
     package = _used_up(completed)
     step_up(client, subject, django_capture_on_commit_callbacks, "en")
-    sent = "The link works 1 time, until"
+    sent = "The link works once, until"
 
     def page():
         return " ".join(client.get(f"/requests/{completed.pk}/").content.decode().split())
@@ -96,3 +96,24 @@ def test_a_notice_stored_without_the_count_still_says_what_one_link_allows(compl
     assert delivery_notice_context(stored)["download_max"] == 1
     assert download_renew(package=package, user=subject) is True
     assert delivery_notice_context(stored)["download_max"] == 1
+
+
+def test_the_download_page_says_the_link_ends_only_before_its_last_download(
+    completed, subject, client, django_capture_on_commit_callbacks
+):
+    """In Japanese every count read 「ダウンロード後はリンクが無効になります」 (one form
+    for all numbers), though with 3 downloads left the link goes on working; in
+    English the last one read "works 1 more time"."""
+    package = DisclosurePackage.objects.get(request=completed)
+    DisclosurePackage.objects.filter(pk=package.pk).update(max_downloads=3)
+    step_up(client, subject, django_capture_on_commit_callbacks, "ja")
+    client.cookies["django_language"] = "ja"
+    page = client.get(download_path(package)).content.decode()
+    assert "リンクはあと3回使えます。" in page
+    assert "無効になります" not in page
+
+    DisclosurePackage.objects.filter(pk=package.pk).update(download_count=2)
+    client.cookies["django_language"] = "en"
+    page = " ".join(client.get(download_path(package)).content.decode().split())
+    assert "This is the last download the link allows: after it the link no longer works." in page
+    assert "more time" not in page
