@@ -1,12 +1,12 @@
 """Anonymised statistics about customers: cross-tables that identify no one.
 
 A table counts customers by two attributes (age band, gender, prefecture,
-service, and from the usage history of the last ``USAGE_MONTHS`` months what
-they did and through which channel; the age band is the age reached this
-year, from the birth year, and the prefecture is the one read from the
-address when it was saved, since
-both come from encrypted values). A cell is published only when it counts at least ``k`` customers
-(default ``STATISTICS_MIN_CELL``, 10). Smaller non-zero cells are suppressed,
+the services they use (registrations in force), and from the usage history of
+the last ``USAGE_MONTHS`` months what they did and through which channel; the
+age band is the age reached this year, from the birth year, and the prefecture
+is the one read from the address when it was saved, since both come from
+encrypted values). A cell is published only when it counts at least ``k``
+customers (default ``STATISTICS_MIN_CELL``, 10). Smaller non-zero cells are suppressed,
 and so is every total below ``k``; then complementary suppression makes sure
 that no line of the table (a row or column, together with its total) has
 exactly one suppressed entry, since that entry would be its total minus the
@@ -107,6 +107,20 @@ def recent_usage(today: dt.date) -> FilteredRelation:
     return FilteredRelation("usage_records", condition=Q(usage_records__occurred_at__gte=since))
 
 
+def current_registrations(today: dt.date) -> FilteredRelation:
+    """The customer's service registrations in force on ``today``, as one join: annotate
+    it as ``_registration`` before the service dimension is read (an ended contract
+    no longer makes them a customer of that service)."""
+    return FilteredRelation(
+        "service_registrations",
+        condition=Q(service_registrations__started_on__lte=today)
+        & (
+            Q(service_registrations__ended_on__isnull=True)
+            | Q(service_registrations__ended_on__gte=today)
+        ),
+    )
+
+
 def dimension_expression(name: str, today: dt.date):
     if name == "age_band":
         return _age_band_expression(today)
@@ -117,14 +131,7 @@ def dimension_expression(name: str, today: dt.date):
     if name in USAGE_FIELDS:
         return Coalesce(F(f"_usage__{USAGE_FIELDS[name]}"), Value(UNKNOWN))
     if name == "service":
-        return Case(
-            When(
-                service_registrations__service__code__isnull=False,
-                then="service_registrations__service__code",
-            ),
-            default=Value(UNKNOWN),
-            output_field=CharField(),
-        )
+        return Coalesce(F("_registration__service__code"), Value(UNKNOWN))
     raise ValueError(f"unknown dimension {name!r}")
 
 
@@ -136,6 +143,7 @@ def value_labels(dimension: str) -> dict[str, str]:
     elif dimension == "prefecture":
         labels.update({name: prefecture_name(name) for name, _romaji in PREFECTURES})
     elif dimension == "service":
+        labels[UNKNOWN] = str(_("no service in use"))
         labels.update({s.code: s.display_name for s in Service.objects.all()})
     elif dimension in USAGE_FIELDS:
         labels[UNKNOWN] = str(_("no usage"))
@@ -279,6 +287,8 @@ def cross_table(row_dim: str, col_dim: str, *, k: int | None = None, today=None)
     users = population()
     if {row_dim, col_dim} & set(USAGE_FIELDS):
         users = users.annotate(_usage=recent_usage(today))
+    if "service" in (row_dim, col_dim):
+        users = users.annotate(_registration=current_registrations(today))
     grouped = (
         users.annotate(
             _row=dimension_expression(row_dim, today), _col=dimension_expression(col_dim, today)

@@ -390,3 +390,24 @@ def test_prefectures_are_listed_in_the_official_order(officer_client):
     labels = [row["label"] for row in page.context["grid"]]
     assert labels[:3] == ["北海道", "京都府", "沖縄県"]
     assert len(labels) == 4
+
+
+def test_a_customer_counts_only_for_the_services_they_still_use():
+    """A contract that ended counted its former customer under that service for ever."""
+    from tests.factories import RegistrationFactory, ServiceFactory
+
+    mobile = ServiceFactory(code="mobile", name="モバイル", name_en="Mobile")
+    video = ServiceFactory(code="video", name="動画", name_en="Video")
+    for user in _customers(10, born=dt.date(1990, 5, 1), gender="female"):
+        RegistrationFactory(user=user, service=mobile)
+    for user in _customers(10, born=dt.date(1990, 5, 1), gender="female"):
+        RegistrationFactory(user=user, service=mobile, ended_on=dt.date(2024, 3, 31))
+        RegistrationFactory(user=user, service=video)
+    for user in _customers(10, born=dt.date(1990, 5, 1), gender="female"):
+        RegistrationFactory(user=user, service=video, ended_on=dt.date(2025, 1, 31))
+    with time_machine.travel(NOW, tick=False):
+        table = customer_statistics.cross_table("service", "gender", k=10)
+    assert table.cells["mobile", "female"] == 10
+    assert table.cells["video", "female"] == 10
+    assert table.cells["unknown", "female"] == 10
+    assert customer_statistics.value_labels("service")["unknown"] == "no service in use"
