@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.core.serializers.json import DjangoJSONEncoder
 
+from . import errors
 from .signing import KEY_HEADER, signed_headers
 
 #: HTTP statuses besides every 5xx that mean "try again later" (docs/connectors.md).
@@ -42,10 +43,10 @@ class Answer:
 def answer_from(data) -> Answer:
     """The :class:`Answer` a JSON body (of a response or a callback) gives."""
     if not isinstance(data, dict) or data.get("status") not in (DONE, NOT_FOUND, ACCEPTED, FAILED):
-        raise Refused("The answer does not follow the contract (no valid “status”).")
+        raise Refused(errors.NO_STATUS)
     records = data.get("records") or []
     if not isinstance(records, list):
-        raise Refused("The answer's “records” is not a list.")
+        raise Refused(errors.RECORDS_NOT_A_LIST)
     count = data.get("count")
     return Answer(
         status=data["status"],
@@ -84,19 +85,19 @@ def call(system, operation: str, payload: dict, *, key: str) -> Answer:
         detail = _error_text(error.read())
         raise Refused(f"HTTP {error.code}{': ' + detail if detail else ''}") from error
     except TimeoutError as error:
-        raise Unavailable(f"No answer within {system.timeout_seconds} s") from error
+        raise Unavailable(errors.NO_ANSWER % {"seconds": system.timeout_seconds}) from error
     except (urllib.error.URLError, ConnectionError, OSError) as error:
         reason = getattr(error, "reason", error)
         if isinstance(reason, TimeoutError):
-            raise Unavailable(f"No answer within {system.timeout_seconds} s") from error
-        raise Unavailable(f"Unreachable: {reason}") from error
+            raise Unavailable(errors.NO_ANSWER % {"seconds": system.timeout_seconds}) from error
+        raise Unavailable(errors.UNREACHABLE % {"reason": reason}) from error
     try:
         data = json.loads(raw or b"{}")
     except ValueError as error:
-        raise Refused("The answer is not JSON.") from error
+        raise Refused(errors.NOT_JSON) from error
     answer = answer_from(data)
     if (status == 202) != (answer.status == ACCEPTED):
-        raise Refused("HTTP 202 goes with the status “accepted”, and only with it.")
+        raise Refused(errors.ACCEPTED_WITHOUT_202)
     return answer
 
 

@@ -17,6 +17,8 @@ from portal.kernel.fields import EncryptedCharField, EncryptedJSONField
 from portal.kernel.registry import Category
 from rights.choices import Status
 
+from . import errors
+
 
 def _private_storage():
     # Late: storages are configured once settings are loaded.
@@ -271,6 +273,11 @@ class SystemTask(models.Model):
         if codes is None:
             return None
         return [Category(code).label for code in codes if code in Category.values]
+
+    @property
+    def error_shown(self) -> str:
+        """The last error in the active language (:mod:`.errors`)."""
+        return errors.shown(self.last_error)
 
     @property
     def sent_nothing(self) -> bool:

@@ -1,0 +1,37 @@
+"""A call's error, stored in English and shown in the reader's language.
+
+The worker writes a failed call's error into ``SystemTask.last_error`` as one of
+the texts below, in English whatever language it runs in (the log and the
+audit trail read the same words); :func:`shown` translates it for the page it
+is read on. What a system said in its own words is shown as it came.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.utils.translation import gettext, gettext_noop
+
+NO_STATUS = gettext_noop("The answer does not follow the contract (no valid “status”).")
+RECORDS_NOT_A_LIST = gettext_noop("The answer's “records” is not a list.")
+NOT_JSON = gettext_noop("The answer is not JSON.")
+ACCEPTED_WITHOUT_202 = gettext_noop("HTTP 202 goes with the status “accepted”, and only with it.")
+NO_ANSWER = gettext_noop("No answer within %(seconds)s s")
+UNREACHABLE = gettext_noop("Unreachable: %(reason)s")
+
+_FIXED = frozenset({NO_STATUS, RECORDS_NOT_A_LIST, NOT_JSON, ACCEPTED_WITHOUT_202})
+_WITH_VALUES = (
+    (re.compile(r"No answer within (?P<seconds>\d+) s"), NO_ANSWER),
+    (re.compile(r"Unreachable: (?P<reason>.*)", re.DOTALL), UNREACHABLE),
+)
+
+
+def shown(stored: str) -> str:
+    """``stored`` in the active language when it is one of the texts above."""
+    if stored in _FIXED:
+        return gettext(stored)
+    for pattern, text in _WITH_VALUES:
+        match = pattern.fullmatch(stored)
+        if match:
+            return gettext(text) % match.groupdict()
+    return stored
