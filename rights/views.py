@@ -389,6 +389,21 @@ def receipt(request, pk):
     rights_request = _own_request(request, pk)
     if not sees_whole_request(customer_role(rights_request, request.user)):
         raise Http404  # the requester pays, and the receipt is theirs
+    payer = recipient_of(rights_request)
+    profile = getattr(payer, "profile", None)
+    return receipt_page(
+        request,
+        rights_request,
+        actor=request.user,
+        payer_name=(profile.full_name if profile else "") or payer.email,
+    )
+
+
+def receipt_page(
+    request, rights_request: RightsRequest, *, actor, payer_name: str, back_url: str = ""
+):
+    """The receipt of ``rights_request``'s paid (or refunded) fee, its viewing audited;
+    404 when no fee was paid. The caller has checked that the visitor is the payer."""
     payment = (
         rights_request.payments.filter(status__in=[PaymentStatus.PAID, PaymentStatus.REFUNDED])
         .order_by("-paid_at", "-pk")
@@ -398,20 +413,19 @@ def receipt(request, pk):
         raise Http404
     audit_log(
         action="request.receipt_viewed",
-        actor=request.user,
+        actor=actor,
         target=payment,
         subject=rights_request.subject,
         request=request,
     )
-    payer = recipient_of(rights_request)
-    profile = getattr(payer, "profile", None)
     return render(
         request,
         "rights/receipt.html",
         {
             "req": rights_request,
             "payment": payment,
-            "payer_name": (profile.full_name if profile else "") or payer.email,
+            "payer_name": payer_name,
+            "back_url": back_url,
             "issuer": setting_in_language("RIGHTS_FEE_RECEIPT_ISSUER"),
             "issuer_registration": settings.RIGHTS_FEE_INVOICE_REGISTRATION,
         },

@@ -263,9 +263,10 @@ def follow(request, token):
             "notices": _follow_notices(request, view),
             "progress": progress_of(rights_request),
             "timeline": view.timeline,
-            "fee": rights_request.payments.filter(status=PaymentStatus.PENDING).first()
+            "fee": rights_request.payments.exclude(status=PaymentStatus.CANCELLED).first()
             if view.fee
             else None,
+            "receipt_url": reverse("identity:follow_receipt", kwargs={"token": token}),
             "how_to_pay": how_to_pay(),
             "delivery": _follow_delivery(rights_request, token) if view.delivery else None,
             "documents": view.documents,
