@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import follow_receipt, views
+from . import agent_views, follow_receipt, views
 
 app_name = "identity"
 
@@ -15,5 +15,5 @@ urlpatterns = [
     path("follow/<str:token>/download/", views.follow_download, name="follow_download"),
     path("follow/<str:token>/receipt/", follow_receipt.follow_receipt, name="follow_receipt"),
     path("follow/<str:token>/withdraw/", views.follow_withdraw_view, name="follow_withdraw"),
-    path("confirm-agent/<str:token>/", views.confirm_agent, name="confirm_agent"),
+    path("confirm-agent/<str:token>/", agent_views.confirm_agent, name="confirm_agent"),
 ]

@@ -1,4 +1,5 @@
-"""The public request pages (no account needed) and the person's confirmation of an agent.
+"""The public request pages (no account needed); the person's confirmation of an agent is
+in ``agent_views``.
 
 ``/requests/start/``: the e-mail address, then the code mailed to it, then the
 form with the documents, then a receipt page. The session carries only the id
@@ -49,13 +50,6 @@ from ..selectors import (
 from ..transition_rules import fee_paid
 from ..uploads import download_response
 from ..views import _own_request, how_to_pay, message_send
-from .agents import (
-    AgentLink,
-    agent_confirmation_answer,
-    agent_link_expires_at,
-    agent_link_state,
-    identity_for_token,
-)
 from .filing import public_request_file
 from .follow import (
     follow_confirmation_verify,
@@ -413,65 +407,6 @@ def _follow_notices(request, view) -> list:
         )
         for n in view.notices
     ]
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def confirm_agent(request, token):
-    """The person answers whether they appointed the agent (CCPA §7063).
-
-    The link answers once and for ``RIGHTS_AGENT_LINK_DAYS``: a used link says what was
-    answered, an expired one what to do next; neither changes anything.
-    """
-    identity = identity_for_token(token)
-    if identity is None:
-        return render(request, "rights/public/confirm_agent.html", {"invalid": True}, status=404)
-    state = agent_link_state(identity)
-    context = {
-        "identity": identity,
-        "req": identity.request,
-        "expires_at": agent_link_expires_at(identity),
-    }
-    if state == AgentLink.ANSWERED:
-        return render(
-            request, "rights/public/confirm_agent.html", {**context, "used": True}, status=410
-        )
-    if state == AgentLink.DECIDED:
-        return render(request, "rights/public/confirm_agent.html", {"invalid": True}, status=410)
-    if state == AgentLink.EXPIRED:
-        return render(
-            request,
-            "rights/public/confirm_agent.html",
-            {**context, "expired": True, **_privacy_office()},
-            status=410,
-        )
-    answer = request.POST.get("answer") if request.method == "POST" else None
-    if answer in ("yes", "no"):
-        confirmed = answer == "yes"
-        answered = agent_confirmation_answer(
-            identity=identity, confirmed=confirmed, http_request=request
-        )
-        recorded = answered.subject_confirmed_at if confirmed else answered.subject_denied_at
-        if recorded is None:
-            # Answered otherwise a moment before (another tab), or expired meanwhile.
-            return confirm_agent(request, token)
-        return render(
-            request,
-            "rights/public/confirm_agent.html",
-            {"answered": True, "confirmed": confirmed, "req": identity.request},
-        )
-    return render(
-        request,
-        "rights/public/confirm_agent.html",
-        {**context, "unanswered": request.method == "POST"},
-    )
-
-
-def _privacy_office() -> dict:
-    return {
-        "office_email": settings.PRIVACY_OFFICE_EMAIL,
-        "office_phone": settings.PRIVACY_OFFICE_PHONE,
-    }
 
 
 @step_up_required

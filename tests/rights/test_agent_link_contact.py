@@ -1,0 +1,66 @@
+"""The person asked to confirm an agent is told how to reach the privacy office on every
+page the link can open, not only when it expired: an answer given by mistake (say, a
+"yes" to an agent they never appointed) can only be put right by contacting it."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.test import Client
+
+from rights.models import RightsRequest
+from rights.requesters.agents import agent_confirmation_request, confirmation_token
+from rights.requesters.verification import identity_match_subject, identity_reject
+from tests.factories import ProfileFactory
+
+from .identity_support import AGENT, file_public_request
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("private_storage", "fresh_rate_limits"),
+]
+
+
+@pytest.fixture
+def asked(officer, django_capture_on_commit_callbacks):
+    """An appointed agent's request, matched, the person asked to confirm the agent."""
+    person = ProfileFactory(user__email="hanako@example.com", full_name="山田 花子").user
+    visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
+    assert file_public_request(visitor, AGENT, django_capture_on_commit_callbacks).status_code
+    request = RightsRequest.objects.get()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        identity_match_subject(request=request, subject=person, actor=officer)
+        identity = agent_confirmation_request(request=request, actor=officer)
+    return request, f"/requests/confirm-agent/{confirmation_token(identity)}/"
+
+
+def _reaches_the_office(text: str) -> bool:
+    return settings.PRIVACY_OFFICE_EMAIL in text and settings.PRIVACY_OFFICE_PHONE in text
+
+
+@pytest.mark.parametrize("answer", ["yes", "no"])
+def test_ccpa_7063_a_used_link_says_how_to_reach_the_privacy_office(
+    asked, django_capture_on_commit_callbacks, answer
+):
+    request, path = asked
+    person = Client(HTTP_ACCEPT_LANGUAGE="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        person.post(path, {"answer": answer})
+    used = person.get(path)
+    assert used.status_code == 410
+    text = used.content.decode()
+    assert "If your answer was a mistake" in text
+    assert _reaches_the_office(text) and request.reference in text
+
+
+def test_a_link_of_a_decided_request_says_how_to_reach_the_privacy_office(
+    asked, officer, django_capture_on_commit_callbacks
+):
+    request, path = asked
+    with django_capture_on_commit_callbacks(execute=True):
+        identity_reject(request=request, actor=officer, note="The letter is unsigned.")
+    page = Client(HTTP_ACCEPT_LANGUAGE="en").get(path)
+    assert page.status_code == 410
+    assert _reaches_the_office(page.content.decode())
