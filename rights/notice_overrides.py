@@ -118,12 +118,18 @@ def placeholder_values(context: dict) -> dict[str, str]:
 
 
 def render_text(
-    text: NoticeText, values: dict[str, str], *, follow_url: str = "", request_url: str = ""
+    text: NoticeText,
+    values: dict[str, str],
+    *,
+    follow_url: str = "",
+    request_url: str = "",
+    closed: bool = False,
 ) -> tuple[str, str]:
     """(subject line, body) of an edited text with ``values``; call in its language.
 
     The links the shipped text ends with follow it here too: the request's page for
-    someone with an account, the follow page for someone without."""
+    someone with an account, the follow page for someone without (worded without the
+    form to write to us when the notice ``closed`` the request)."""
 
     def fill(template: str) -> str:
         return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), template)
@@ -132,9 +138,16 @@ def render_text(
     if request_url:
         body += "\n\n" + gettext("Your request's page:") + "\n" + request_url
     if follow_url:
-        body += "\n\n" + gettext(
-            "Follow the request here: its status, our notices, and a form to write to us. You "
-            "first confirm your address with a code we e-mail to you."
+        body += "\n\n" + (
+            gettext(
+                "See the request here: its status and our notices. You first confirm your "
+                "address with a code we e-mail to you."
+            )
+            if closed
+            else gettext(
+                "Follow the request here: its status, our notices, and a form to write to us. "
+                "You first confirm your address with a code we e-mail to you."
+            )
         )
         body += "\n" + follow_url
     return " ".join(fill(text.subject).split()), body

@@ -20,7 +20,7 @@ from portal.kernel.personal_data import yen
 from . import correction, stop_decisions
 from .choices import EventKind, PaymentStatus, Regime, RejectionGround, Status
 from .disclosure.delivery_notices import delivery_notice_context
-from .models import RequestNotification, RightsRequest
+from .models import OPEN_STATUSES, RequestNotification, RightsRequest
 from .notice_overrides import current_text, placeholder_values, render_text
 from .progress import next_step_text
 from .requesters.follow_links import follow_token
@@ -72,6 +72,17 @@ def event_line(event) -> str:
     return ""
 
 
+# Notices that close the request: its follow page then shows it, but takes no message.
+_CLOSING_KINDS = frozenset({"completed", "partially_completed", "rejected", "expired"})
+
+
+def _closes_request(notification: RequestNotification) -> bool:
+    status = notification.context.get("status")
+    return notification.kind in _CLOSING_KINDS or (
+        status in Status.values and status not in OPEN_STATUSES
+    )
+
+
 def follow_url(request: RightsRequest, email: str) -> str:
     """The address of the follow page of ``request`` for a recipient without an account."""
     path = reverse("identity:follow", kwargs={"token": follow_token(request, email)})
@@ -103,6 +114,7 @@ def render_notice(
         "principal": principal,
         "office_email": settings.PRIVACY_OFFICE_EMAIL,
         "follow_url": follow_url,
+        "closed": _closes_request(notification),
         "request_url": request_url,
         "documents": notification.context.get("documents", False),
         "notification": notification,
@@ -160,6 +172,7 @@ def render_notice(
                 placeholder_values(context),
                 follow_url=follow_url,
                 request_url=request_url,
+                closed=context["closed"],
             )
         else:
             subject = render_to_string("rights/notice_subject.txt", context)
