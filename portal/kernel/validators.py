@@ -1,4 +1,5 @@
-"""Checks of the contact details a person types: phone number, postal code, kana reading.
+"""Checks of the contact details a person types: phone number, postal code, kana reading,
+a name that we write into e-mails to someone else.
 
 Each accepts what people write in Japan and abroad (full-width digits, the
 long dash of a Japanese keyboard, a leading 〒 or +) and refuses text that
@@ -20,6 +21,8 @@ PHONE_DIGITS = (6, 15)
 
 _POSTAL_CODE = re.compile(r"\A(?=.*[0-9])[A-Za-z0-9][A-Za-z0-9 -]{1,9}\Z")
 _KANA = re.compile(r"\A[\u3041-\u309f\u30a0-\u30ff ]+\Z")
+#: What makes a name carry a link: a web address or an e-mail address.
+_ADDRESS_IN_NAME = re.compile(r"://|\bwww\.|[^\s@]+@[^\s@]+\.[^\s@]+", re.IGNORECASE)
 
 
 def validate_phone(value: str) -> None:
@@ -49,4 +52,18 @@ def validate_kana(value: str) -> None:
     if not _KANA.match(folded):
         raise ValidationError(
             _("Write the reading in kana, e.g. ヤマダ タロウ."), code="invalid_kana"
+        )
+
+
+def validate_name_without_address(value: str) -> None:
+    """A name with no web or e-mail address in it (full-width forms folded first).
+
+    For a name we write into an e-mail to another person, such as an agent's name
+    in the mail asking the person they act for to confirm them: the mail comes
+    from us, so a link in it would read as ours."""
+    folded = unicodedata.normalize("NFKC", value or "")
+    if _ADDRESS_IN_NAME.search(folded):
+        raise ValidationError(
+            _("Write only your name: a name cannot contain a web or e-mail address."),
+            code="address_in_name",
         )

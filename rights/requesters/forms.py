@@ -18,7 +18,7 @@ from portal.kernel.dates import (
 )
 from portal.kernel.registry import Category
 from portal.kernel.typed_email import TypedEmailField
-from portal.kernel.validators import validate_phone
+from portal.kernel.validators import validate_name_without_address, validate_phone
 
 from ..choices import DeliveryMethod, Kind
 from ..uploads import check_upload, with_upload_hint
@@ -211,6 +211,7 @@ class PublicRequestForm(
         label=_("Your name"),
         max_length=150,
         required=False,
+        validators=[validate_name_without_address],
         help_text=_("Required when you act for someone else."),
     )
     requester_phone = forms.CharField(
@@ -333,7 +334,10 @@ class PublicRequestForm(
         cleaned = super().clean()
         capacity = cleaned.get("capacity")
         if capacity and capacity != Capacity.SELF:
-            if not (cleaned.get("requester_name") or "").strip():
+            if (
+                "requester_name" not in self.errors
+                and not (cleaned.get("requester_name") or "").strip()
+            ):
                 self.add_error("requester_name", _("Please give your name."))
             if not cleaned.get("authority_kind"):
                 self.add_error("authority_kind", _("Choose the document that proves it."))
