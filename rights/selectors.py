@@ -15,7 +15,7 @@ from .models import RequestEvent, RequestMessage, RightsRequest
 from .notice_text import event_outcome, fee_line
 from .notifications import EMAIL_ONLY, PRINCIPAL_COPIES
 from .paging import THREAD_ORPHANS, THREAD_PER_PAGE, page_of
-from .requesters.models import Capacity
+from .requesters.models import Capacity, VerificationStatus
 
 
 def sees_all_services(user) -> bool:
@@ -123,6 +123,13 @@ def acts_for_subject(request: RightsRequest) -> bool:
     )
 
 
+def verified(request: RightsRequest) -> bool:
+    """Whether who filed ``request`` is known to be who they said: always for a request
+    filed from an account, once staff verified identity for one filed without."""
+    identity = getattr(request, "identity", None)
+    return identity is None or identity.verification == VerificationStatus.VERIFIED
+
+
 def customer_role(request: RightsRequest, user) -> str | None:
     """What ``user`` (a customer with an account) is to ``request``: ``REQUESTER``,
     ``REPRESENTED``, ``MEMBER`` (of the corporate customer the request is about), or
@@ -132,6 +139,11 @@ def customer_role(request: RightsRequest, user) -> str | None:
     if request.subject_id == user.pk and acts_for_subject(request):
         # An agent's request matched to the person is about them, not by them; also
         # when staff entered it with the person's account as the requester.
+        return REPRESENTED
+    if request.subject_id == user.pk and request.requester_id != user.pk and not verified(request):
+        # Filed without this account by someone who says they are the person: until
+        # staff verify that, the filer may be someone else, whose documents, words and
+        # thread are not the account's to see (nor after identity is refused).
         return REPRESENTED
     if user.pk in (request.requester_id, request.subject_id):
         return REQUESTER
