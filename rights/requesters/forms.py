@@ -67,7 +67,7 @@ class PersonFieldsMixin(forms.Form):
     subject_name = forms.CharField(
         label=_("Name of the person the request is about"),
         max_length=150,
-        help_text=_("As registered with us, e.g. 山田 太郎."),
+        help_text=_("As registered with us, written the same way, e.g. Hanako Sato."),
         error_messages={"required": _("Give the name of the person the request is about.")},
     )
     subject_email = TypedEmailField(

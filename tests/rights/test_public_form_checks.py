@@ -71,6 +71,19 @@ def test_the_english_consent_error_says_what_to_do_without_a_doubled_stop(
     assert ".:" not in consent and "This field is required" not in consent
 
 
+@pytest.mark.parametrize(
+    ("language", "example", "not_shown"),
+    [("en", "e.g. Hanako Sato", "e.g. 山田 太郎"), ("ja", "例：山田 太郎", "Hanako Sato")],
+)
+def test_the_name_example_is_written_in_the_pages_language(
+    language, example, not_shown, django_capture_on_commit_callbacks
+):
+    """The English form gave 「e.g. 山田 太郎」 as the example of a name."""
+    response = _send(language, django_capture_on_commit_callbacks, requester_name="")
+    page = response.content.decode()
+    assert example in page and not_shown not in page
+
+
 # -- APPI art. 37: a parent represents a minor only ------------------------------------------
 
 
