@@ -33,11 +33,15 @@ def erase_after_holds(*, today: dt.date | None = None) -> dict[str, int]:
     today = today or timezone.localdate()
     counts = {"asked": 0, "still_held": 0}
     for task_id in waiting_for_holds().order_by("pk").values_list("pk", flat=True):
-        counts["asked" if _ask_if_free(task_id, today) else "still_held"] += 1
+        outcome = _ask_if_free(task_id, today)
+        if outcome:
+            counts[outcome] += 1
     return counts
 
 
-def _ask_if_free(task_id: int, today: dt.date) -> bool:
+def _ask_if_free(task_id: int, today: dt.date) -> str:
+    """The outcome for one task: "asked", "still_held", or "" when another run asked
+    first (the task's lock orders two runs: the second finds nothing held back)."""
     with transaction.atomic():
         task = (
             SystemTask.objects.select_for_update(of=("self",))
@@ -45,12 +49,14 @@ def _ask_if_free(task_id: int, today: dt.date) -> bool:
             .get(pk=task_id)
         )
         subject = task.request.subject
-        if not task.held_back or subject is None:
-            return False
+        if not task.held_back:
+            return ""
+        if subject is None:
+            return "still_held"
         held = held_categories(held_elsewhere(subject, on=today))
         free = [c for c in task.held_back if c not in held]
         if not free:
-            return False
+            return "still_held"
         task.held_back = [c for c in task.held_back if c in held]
         task.save(update_fields=["held_back"])
         followup = erasure_after_hold(task, free)
@@ -60,4 +66,4 @@ def _ask_if_free(task_id: int, today: dt.date) -> bool:
             subject=subject,
             details={"system": task.name, "categories": free, "task": followup.pk},
         )
-    return True
+    return "asked"
