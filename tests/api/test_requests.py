@@ -4,13 +4,15 @@ import datetime as dt
 import io
 import json
 import re
+import socket
 import threading
 
 import pytest
 import time_machine
+from django.core.cache import caches
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 
 from portal.kernel.api.auth import api_key_revoke
 from portal.kernel.models import ApiClient, ApiKey, AuditEvent
@@ -352,6 +354,32 @@ def test_a_key_over_its_rate_limit_is_answered_429(client, make_client, service_
         statuses = [client.get(URL, headers=headers).status_code for _ in range(3)]
 
     assert statuses == [200, 200, 429]
+
+
+def test_a_call_is_served_while_the_shared_cache_is_down(
+    client, make_client, service_a, customer_a
+):
+    """The per-key limit counts in the cache (Redis); with Redis down every call
+    was a 500. Like the login throttle, the call goes through and the failure is
+    logged: nothing another system sends is lost while Redis is down."""
+    _api_client, headers = make_client(["requests:write", "requests:read"], [service_a])
+    with socket.socket() as sock:  # a loopback port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    down = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
+        }
+    }
+    with override_settings(CACHES=down):
+        caches.close_all()
+        response = _file(client, headers)
+    caches.close_all()
+
+    assert response.status_code == 201, response.content
+    assert RightsRequest.objects.filter(subject=customer_a).count() == 1
 
 
 def test_the_openapi_document_is_generated_and_the_docs_are_for_staff_only(officer_client):

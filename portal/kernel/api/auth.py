@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ from ninja.security import HttpBearer
 from ..audit import audit_log
 from ..models import ApiClient, ApiKey
 from .problems import ApiProblem
+
+logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "rp_"
 # last_used_at is written at most this often per key: to the minute is enough,
@@ -114,12 +117,16 @@ def _within_rate(key: ApiKey) -> int | None:
     """None when the call is within the key's limit, else the seconds to wait."""
     window = int(time.time() // 60)
     counter = f"api-rate:{key.pk}:{window}"
-    cache.add(counter, 0, timeout=120)
     try:
-        calls = cache.incr(counter)
-    except ValueError:  # expired between add and incr
-        cache.set(counter, 1, timeout=120)
-        calls = 1
+        cache.add(counter, 0, timeout=120)
+        try:
+            calls = cache.incr(counter)
+        except ValueError:  # expired between add and incr
+            cache.set(counter, 1, timeout=120)
+            calls = 1
+    except Exception:  # the cache is down: log it, let the call through (as the login does)
+        logger.warning("API rate limit: cache unavailable", exc_info=True)
+        return None
     if calls > key.client.rate_limit:
         return 60 - int(time.time()) % 60
     return None
