@@ -33,6 +33,10 @@ if DEBUG:
     SECRET_KEY = env.str("SECRET_KEY", default="embedded-development-key-never-used-in-production")
 else:
     SECRET_KEY = env.str("SECRET_KEY")  # required: ImproperlyConfigured when missing
+    if not SECRET_KEY.strip():  # or empty: Django refuses it only at the first request
+        raise ImproperlyConfigured(
+            "SECRET_KEY is required when DEBUG is off: set it to 50 or more random characters."
+        )
 
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"] if DEBUG else []

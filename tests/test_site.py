@@ -189,6 +189,15 @@ def test_secret_key_is_required_without_debug():
     assert "SECRET_KEY" in result.stderr
 
 
+@pytest.mark.parametrize("value", ["", "   "])
+def test_an_empty_secret_key_stops_the_start_without_debug(value):
+    """An empty SECRET_KEY (a `SECRET_KEY=` line left in .env) passed every start;
+    gunicorn then answered every page, /healthz included, with a 500."""
+    result = _check_deploy(_production_env(SECRET_KEY=value))
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY is required when DEBUG is off" in result.stderr
+
+
 @pytest.mark.parametrize("logged_in", [False, True])
 def test_the_home_page_leads_to_the_form_for_someone_else_logged_in_or_not(
     client, customer, logged_in
