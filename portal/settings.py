@@ -13,10 +13,12 @@ import base64
 import hashlib
 import ipaddress
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.logs import logging_config as portal_logging_config
@@ -101,8 +103,34 @@ TEMPLATES = [
     },
 ]
 
+
+def _url_config(name: str, value: str, parse, what: str, example: str) -> dict:
+    """``parse`` of the URL ``value`` of variable ``name``, or ImproperlyConfigured naming
+    the variable and the scheme (never the value: it may hold a password)."""
+    try:
+        config = parse(value)
+        if "ENGINE" in config:  # django-environ passes an unknown scheme on as the engine
+            usable = config["ENGINE"] in set(environ.Env.DB_SCHEMES.values())
+        else:  # a cache class Django no longer has (memcache://) fails at the first request
+            usable = bool(import_string(config["BACKEND"]))
+    except (ImproperlyConfigured, ImportError, KeyError, ValueError):
+        usable = False
+    if not usable:
+        scheme = value.partition("://")[0] if "://" in value else ""
+        raise ImproperlyConfigured(
+            f"{name} is not a {what} URL (scheme {scheme!r}): write e.g. {example}."
+        )
+    return config
+
+
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": _url_config(
+        "DATABASE_URL",
+        env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        env.db_url_config,
+        "database",
+        "postgres://user:pass@host:5432/portal",
+    ),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Production keeps each connection for a minute (no connect per request: a
@@ -141,6 +169,12 @@ LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "portal" / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Tokyo")
+try:  # Django's own refusal ("Incorrect timezone setting") named no variable
+    ZoneInfo(TIME_ZONE)
+except (ZoneInfoNotFoundError, ValueError):
+    raise ImproperlyConfigured(
+        f"TIME_ZONE: {TIME_ZONE!r} is not a time zone (an IANA name such as Asia/Tokyo)."
+    ) from None
 USE_I18N = True
 USE_TZ = True
 # One date, time and number style per language (portal/formats/<language>/formats.py).
@@ -320,8 +354,19 @@ API_CALLBACK_ALLOW_LOOPBACK_HTTP = DEBUG
 # DEBUG on and nothing set, where runserver is the one process. With DEBUG=0 a
 # shared cache is required, as SECRET_KEY is: gunicorn runs no system checks,
 # so the settings refuse to start instead.
+_CACHE_EXAMPLE = "redis://host:6379/2"
+if REDIS_URL:  # the broker's URL is the cache's by default: refused by the same name
+    _url_config("REDIS_URL", REDIS_URL, env.cache_url_config, "Redis or memcached", _CACHE_EXAMPLE)
 if env.str("CACHE_URL", default=REDIS_URL):
-    CACHES = {"default": env.cache("CACHE_URL", default=REDIS_URL)}
+    CACHES = {
+        "default": _url_config(
+            "CACHE_URL" if env.str("CACHE_URL", default="") else "REDIS_URL",
+            env.str("CACHE_URL", default=REDIS_URL),
+            env.cache_url_config,
+            "Redis or memcached",
+            _CACHE_EXAMPLE,
+        )
+    }
     if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
         # A Redis that hangs (accepts connections, never answers) fails a cache
         # call within a second instead of holding the page: Redis answers in
