@@ -97,3 +97,15 @@ def test_a_redis_cache_fails_a_call_within_a_second():
     command = [sys.executable, "-c", script]
     run = subprocess.run(command, env=env, capture_output=True, text=True, check=True, cwd=ROOT)
     assert run.stdout.split() == ["1", "1"]
+
+
+def test_the_health_check_fails_while_the_cache_cannot_answer(client, closed_port):
+    """A CACHE_URL naming a port nothing listens on passed the start and /healthz
+    said "ok" while the login throttle and the rate limits counted nothing."""
+    assert client.get("/healthz").json()["cache"] == "ok"
+    with override_settings(CACHES=_redis_cache(closed_port)):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["cache"].startswith("error: ")
+    assert body["status"] == "error"

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import JsonResponse
@@ -372,7 +373,8 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 @require_GET
 def healthz(request):
-    """Database and broker status, and the outbox backlog; 200 only when both are usable."""
+    """Database, broker and cache status, and the outbox backlog; 200 only when all
+    three are usable (the cache holds the login throttle's and rate limits' counts)."""
     status = {}
     try:
         with connection.cursor() as cursor:
@@ -381,11 +383,20 @@ def healthz(request):
     except Exception as exc:  # any failure means "not usable"
         status["database"] = f"error: {exc.__class__.__name__}"
     status["broker"] = _broker_status()
+    try:
+        cache.get("portal:healthz")
+        status["cache"] = "ok"
+    except Exception as exc:  # any failure means "not usable"
+        status["cache"] = f"error: {exc.__class__.__name__}"
     if status["database"] == "ok":
         # Counts only, for the monitor: messages the broker has not taken, and
         # those it took whose task has not finished (see portal.kernel.outbox.backlog).
         status["outbox"] = outbox.backlog()
-    healthy = status["database"] == "ok" and status["broker"] in {"ok", "in-process"}
+    healthy = (
+        status["database"] == "ok"
+        and status["broker"] in {"ok", "in-process"}
+        and status["cache"] == "ok"
+    )
     status["status"] = "ok" if healthy else "error"
     return JsonResponse(status, status=200 if healthy else 503)
 
