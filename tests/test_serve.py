@@ -3,6 +3,7 @@
 import contextlib
 import http.client
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -204,3 +205,28 @@ def test_https_is_believed_only_from_the_proxies_gunicorn_trusts(tmp_path):
     assert from_proxy[0] == 200, from_proxy
     assert from_client[0] == 301 and from_client[1].startswith("https://"), from_client
     assert plain[0] == 301, plain
+
+
+def _serve_port(tmp_path, **variables) -> str:
+    """The PORT `make serve`'s honcho line gives the web process (a Procfile that prints it)."""
+    env = {k: v for k, v in os.environ.items() if k != "PORT"}
+    env.update(variables)
+    dry = subprocess.run(
+        ["make", "-n", "serve"], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    [line] = [line for line in dry.stdout.splitlines() if "honcho" in line]
+    (tmp_path / "Procfile").write_text("web: echo web-port=$PORT\n")
+    line = line.replace("portal/Procfile", str(tmp_path / "Procfile"))
+    line = line.replace("--app-root .", f"--app-root {tmp_path}")
+    run = subprocess.run(
+        ["bash", "-c", line], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    return run.stdout.split("web-port=")[1].split()[0]
+
+
+@pytest.mark.django_db(transaction=False)
+def test_make_serve_listens_on_the_documented_port(tmp_path):
+    """docs/configuration.md: gunicorn listens on PORT, 8000 by default. honcho gives
+    its first process PORT=5000 when none is set, so `make serve` listened there."""
+    assert _serve_port(tmp_path) == "8000"
+    assert _serve_port(tmp_path, PORT="8123") == "8123"
