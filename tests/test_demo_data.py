@@ -172,3 +172,13 @@ def test_the_demo_loads_in_a_portal_whose_default_regime_is_the_gdpr(settings):
     regimes = set(RightsRequest.objects.values_list("regime", flat=True))
     assert regimes == {"appi"}
     assert RightsRequest.objects.filter(status=Status.AWAITING_PAYMENT).count() == 1
+
+
+def test_seed_demo_points_to_totp_code_only_where_it_runs(settings, capsys):
+    """With DEBUG=0 (the documented plain-HTTP trial of make serve) seed_demo told the
+    operator to run `manage.py totp_code`, which refuses to run there."""
+    settings.DEBUG = False
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "totp_code" not in out
+    assert "Officer TOTP secret:" in out

@@ -1,5 +1,6 @@
 import datetime
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -81,7 +82,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  Privacy officer: {DEMO_OFFICER} / {DEMO_OFFICER_PASSWORD}")
         self.stdout.write(f"  Officer TOTP secret: {totp_secret(device)}")
         self.stdout.write(f"  Officer TOTP URI:    {device.config_url}")
-        self.stdout.write(f"  Current code:        manage.py totp_code {DEMO_OFFICER}")
+        if settings.DEBUG:  # totp_code runs only there
+            self.stdout.write(f"  Current code:        manage.py totp_code {DEMO_OFFICER}")
         self.stdout.write(
             f"  Service handler: {DEMO_HANDLER} / {DEMO_HANDLER_PASSWORD} "
             f"(TOTP secret {totp_secret(handler_device)})"
