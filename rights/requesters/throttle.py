@@ -2,10 +2,13 @@
 
 Counted by django-ratelimit in the Django cache (Redis in production), so every
 web process shares the counts. The rates are settings
-(``RIGHTS_PUBLIC_RATE_*``, e.g. ``"5/h"``).
+(``RIGHTS_PUBLIC_RATE_*``, e.g. ``"5/h"``). While the cache cannot be reached
+the steps go through uncounted and the failure is logged, as the login does.
 """
 
 from __future__ import annotations
+
+import logging
 
 from django.conf import settings
 from django.shortcuts import render
@@ -13,6 +16,8 @@ from django_ratelimit import ALL
 from django_ratelimit.core import is_ratelimited
 
 from portal.kernel.typed_email import read_typed
+
+logger = logging.getLogger(__name__)
 
 # step -> (setting of the per-IP rate, setting of the per-address rate)
 STEPS = {
@@ -33,6 +38,14 @@ def throttled(request, *, step: str, email: str = "", count_address: bool = True
     mistake in it) the per-address counter is only read: the address's allowance
     is for what the step does, such as filing a request, not for the visitor's typos.
     """
+    try:
+        return _count(request, step=step, email=email, count_address=count_address)
+    except Exception:  # the cache is down: log it, let the step through (as the login does)
+        logger.warning("Public form rate limit: cache unavailable", exc_info=True)
+        return None
+
+
+def _count(request, *, step: str, email: str, count_address: bool) -> str | None:
     ip_setting, email_setting = STEPS[step]
     exceeded = None
     if is_ratelimited(

@@ -4,8 +4,11 @@ requests filed and messages sent per address, not the visitor's mistakes on the 
 
 from __future__ import annotations
 
+import socket
+
 import pytest
-from django.test import Client
+from django.core.cache import caches
+from django.test import Client, override_settings
 
 from rights.choices import Status
 from rights.models import RightsRequest
@@ -118,3 +121,28 @@ def test_messages_on_the_follow_page_have_their_own_limit(
             statuses.append(visitor.post(url, {"body": f"message {n}"}).status_code)
     assert statuses == [302, 302, 429]
     assert filed.messages.count() == 2
+
+
+def test_the_public_form_works_while_the_shared_cache_is_down(
+    visitor, django_capture_on_commit_callbacks
+):
+    """With Redis stopped the first step of /requests/start/ answered 500 (the limits
+    count in the cache). Like the login throttle, the steps go through and the
+    failure is logged; the code mail waits in the outbox."""
+    with socket.socket() as sock:  # a loopback port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    down = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
+        }
+    }
+    capture = django_capture_on_commit_callbacks
+    with override_settings(CACHES=down):
+        caches.close_all()
+        confirm_email(visitor, AGENT, capture)
+        assert _send_form(visitor, capture).status_code == 302
+    caches.close_all()
+    assert RightsRequest.objects.count() == 1
