@@ -13,8 +13,9 @@ from django.test import override_settings
 
 from consent import selectors, services
 from consent.models import ConsentRecord
+from portal.kernel.models import Service
 from tests.consent_support import new_policy_version
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, ServiceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +110,20 @@ def test_the_health_check_fails_while_the_cache_cannot_answer(client, closed_por
     body = response.json()
     assert body["cache"].startswith("error: ")
     assert body["status"] == "error"
+
+
+def test_my_data_is_shown_while_the_cache_cannot_answer(stepped_up_client, closed_port):
+    """The texts and the rendered view are kept in the cache only to go faster."""
+    with override_settings(CACHES=_redis_cache(closed_port)):
+        response = stepped_up_client.get("/my-data/")
+    assert response.status_code == 200
+
+
+def test_staff_change_a_cached_table_while_the_cache_cannot_answer(closed_port):
+    """A save of a table whose values are cached gives them a new token in the cache;
+    with the cache down that raised, and the save was rolled back."""
+    with override_settings(CACHES=_redis_cache(closed_port)):
+        service = ServiceFactory(code="outage")
+        service.name = "During the outage"
+        service.save()
+    assert Service.objects.get(code="outage").name == "During the outage"

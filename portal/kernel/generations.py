@@ -18,6 +18,7 @@ Outside a request (a task, a command) every call reads the cache.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -28,6 +29,8 @@ from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+
+logger = logging.getLogger(__name__)
 
 #: Seconds a value cached under a generation token lives at most.
 TTL = 600
@@ -48,19 +51,52 @@ def token(name: str) -> str:
     In a request, the first call reads every watched generation's token at
     once; later calls cost nothing."""
     tokens = _request_tokens.get()
-    if tokens is not None:
-        if not tokens and _names:
-            stored = cache.get_many([_key(known) for known in _names])
-            tokens.update({known: stored[_key(known)] for known in _names if _key(known) in stored})
-        if name in tokens:
-            return tokens[name]
-    value = cache.get(_key(name))
-    if value is None:
-        cache.add(_key(name), uuid.uuid4().hex, None)
-        value = cache.get(_key(name)) or ""
+    try:
+        if tokens is not None:
+            if not tokens and _names:
+                stored = cache.get_many([_key(known) for known in _names])
+                tokens.update(
+                    {known: stored[_key(known)] for known in _names if _key(known) in stored}
+                )
+            if name in tokens:
+                return tokens[name]
+        value = cache.get(_key(name))
+        if value is None:
+            cache.add(_key(name), uuid.uuid4().hex, None)
+            value = cache.get(_key(name)) or ""
+    except Exception:  # the cache is down: a token nothing was cached under
+        logger.warning("Generation token: cache unavailable", exc_info=True)
+        value = uuid.uuid4().hex
+        if tokens is not None:  # the rest of the request does not wait on the cache again
+            tokens.update({known: uuid.uuid4().hex for known in _names if known not in tokens})
     if tokens is not None:
         tokens[name] = value
     return value
+
+
+def quiet_get(key: str):
+    """``cache.get(key)``, or None while the cache cannot answer (logged)."""
+    try:
+        return cache.get(key)
+    except Exception:
+        logger.warning("Cache unavailable: read skipped", exc_info=True)
+        return None
+
+
+def quiet_set(key: str, value, timeout) -> None:
+    """``cache.set``, skipped while the cache cannot answer (logged)."""
+    try:
+        cache.set(key, value, timeout)
+    except Exception:
+        logger.warning("Cache unavailable: write skipped", exc_info=True)
+
+
+def quiet_delete(key: str) -> None:
+    """``cache.delete``, skipped while the cache cannot answer (logged)."""
+    try:
+        cache.delete(key)
+    except Exception:
+        logger.warning("Cache unavailable: delete skipped", exc_info=True)
 
 
 T = TypeVar("T")
@@ -82,10 +118,10 @@ def cached(name: str, key: str, compute: Callable[[], T]) -> T:
     if held is not None and held[0] == current and time.time() < held[2]:
         return held[1]
     shared_key = f"{key}:{current}"
-    value = cache.get(shared_key)
+    value = quiet_get(shared_key)
     if value is None:
         value = compute()
-        cache.set(shared_key, value, TTL)
+        quiet_set(shared_key, value, TTL)
     _held[key] = (current, value, time.time() + TTL)
     return value
 
@@ -95,7 +131,7 @@ def bump(name: str) -> None:
 
     def _new() -> None:
         value = uuid.uuid4().hex
-        cache.set(_key(name), value, None)
+        quiet_set(_key(name), value, None)  # down: values made meanwhile live TTL at most
         tokens = _request_tokens.get()
         if tokens is not None:
             tokens[name] = value

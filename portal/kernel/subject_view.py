@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from functools import cache as memoize
 from typing import Any
 
-from django.core.cache import cache
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -58,7 +57,7 @@ class _Texts:
     def __init__(self, registry: Registry):
         self.registry = registry
         self.key = registry.texts_key()
-        self.texts: dict[tuple, Any] = cache.get(self.key) or {}
+        self.texts: dict[tuple, Any] = generations.quiet_get(self.key) or {}
         self.changed = False
 
     def _get(self, key: tuple, compute):
@@ -88,7 +87,7 @@ class _Texts:
 
     def save(self) -> None:
         if self.changed:
-            cache.set(self.key, self.texts, generations.TTL)
+            generations.quiet_set(self.key, self.texts, generations.TTL)
 
 
 @dataclass(frozen=True)
@@ -304,7 +303,7 @@ def personal_data_html(
     variant = None
     if census.version is not None and not request.GET:
         variant = _variant(census.version, empty_message, per_page)
-        cached = cache.get(key)
+        cached = generations.quiet_get(key)
         if cached is not None and cached[0] == variant:
             try:
                 return mark_safe(zlib.decompress(encryption.decrypt_bytes(cached[1])).decode())
@@ -316,5 +315,5 @@ def personal_data_html(
     )
     if variant is not None:
         sealed = encryption.encrypt_bytes(zlib.compress(html.encode(), 1))
-        cache.set(key, (variant, sealed), VIEW_TTL)
+        generations.quiet_set(key, (variant, sealed), VIEW_TTL)
     return mark_safe(html)

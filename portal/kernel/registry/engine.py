@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models, transaction
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
@@ -23,6 +22,7 @@ from psycopg.sql import Literal
 
 from portal.kernel.audit import audit_log
 
+from .. import generations
 from .fields import Category, Record, RecordNotFound, _restrictions
 from .model_source import ModelSource
 from .sources import Source
@@ -410,8 +410,8 @@ def forget_cached_view(subject) -> None:
     shown again anyway; erased data should not wait in the cache until it expires.
     """
     key = view_cache_key(subject.pk)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    generations.quiet_delete(key)
+    transaction.on_commit(lambda: generations.quiet_delete(key))
 
 
 registry = Registry()
