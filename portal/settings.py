@@ -349,21 +349,21 @@ API_CALLBACK_ALLOW_LOOPBACK_HTTP = DEBUG
 # The cache holds the counters of every rate limit (django-ratelimit) and of
 # the login throttle, so it must be shared by every web process and count
 # atomically: Redis (django-environ picks django-redis for redis:// URLs, the
-# backend django-ratelimit supports) or memcached. Each process's own memory
-# would give every gunicorn worker its own allowance; it is used only with
-# DEBUG on and nothing set, where runserver is the one process. With DEBUG=0 a
-# shared cache is required, as SECRET_KEY is: gunicorn runs no system checks,
-# so the settings refuse to start instead.
+# backend django-ratelimit supports; no memcached client is installed). Each
+# process's own memory would give every gunicorn worker its own allowance; it is
+# used only with DEBUG on and nothing set, where runserver is the one process.
+# With DEBUG=0 a shared cache is required, as SECRET_KEY is: gunicorn runs no
+# system checks, so the settings refuse to start instead.
 _CACHE_EXAMPLE = "redis://host:6379/2"
 if REDIS_URL:  # the broker's URL is the cache's by default: refused by the same name
-    _url_config("REDIS_URL", REDIS_URL, env.cache_url_config, "Redis or memcached", _CACHE_EXAMPLE)
+    _url_config("REDIS_URL", REDIS_URL, env.cache_url_config, "Redis", _CACHE_EXAMPLE)
 if env.str("CACHE_URL", default=REDIS_URL):
     CACHES = {
         "default": _url_config(
             "CACHE_URL" if env.str("CACHE_URL", default="") else "REDIS_URL",
             env.str("CACHE_URL", default=REDIS_URL),
             env.cache_url_config,
-            "Redis or memcached",
+            "Redis",
             _CACHE_EXAMPLE,
         )
     }
@@ -390,7 +390,7 @@ if not DEBUG:
         raise ImproperlyConfigured(
             f"CACHE_URL: {_backend} {KNOWN_BROKEN_CACHE_BACKENDS[_backend]}, so rate limits "
             "and the login throttle would miscount across web processes; with DEBUG off use "
-            "Redis (redis://host:6379/2) or memcached."
+            "Redis (redis://host:6379/2)."
         )
 
 # One-time passwords (django-otp).

@@ -45,9 +45,9 @@ def _start(**variables) -> subprocess.CompletedProcess:
         # URLs may hold a password: the message names the variable and the scheme only.
         ("DATABASE_URL", "portal-db.internal", "DATABASE_URL is not a database URL (scheme ''"),
         ("DATABASE_URL", "postgress://u:pw@db/portal", "DATABASE_URL is not a database URL (s"),
-        ("REDIS_URL", "127.0.0.1:6379", "REDIS_URL is not a Redis or memcached URL (scheme ''"),
-        ("CACHE_URL", "redis//127.0.0.1:6379/2", "CACHE_URL is not a Redis or memcached URL (s"),
-        ("CACHE_URL", "memcache://127.0.0.1:11211", "CACHE_URL is not a Redis or memcached URL"),
+        ("REDIS_URL", "127.0.0.1:6379", "REDIS_URL is not a Redis URL (scheme ''"),
+        ("CACHE_URL", "redis//127.0.0.1:6379/2", "CACHE_URL is not a Redis URL (s"),
+        ("CACHE_URL", "memcache://127.0.0.1:11211", "CACHE_URL is not a Redis URL"),
     ],
 )
 def test_a_value_that_cannot_work_stops_the_start_naming_the_variable(variable, value, says):
