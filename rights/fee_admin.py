@@ -51,7 +51,10 @@ def is_privacy_officer(user) -> bool:
 
 class FeeConfirmForm(forms.Form):
     # Empty for APPI: the published fee is charged, never a typed amount (art. 38).
-    amount = forms.IntegerField(label=_("Amount (JPY)"), min_value=1, required=False)
+    # At most what Payment.amount holds on PostgreSQL: a form error, not a database one.
+    amount = forms.IntegerField(
+        label=_("Amount (JPY)"), min_value=1, max_value=2_147_483_647, required=False
+    )
     reason = forms.CharField(
         label=_("Reason, if the amount differs from the published fee"),
         required=False,

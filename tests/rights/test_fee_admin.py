@@ -195,3 +195,25 @@ def test_a_fee_staff_cannot_mean_is_refused_in_words(officer_client, changes, me
     page = response.content.decode()
     assert message in page and "is violated" not in page
     assert not FeeSchedule.objects.exists()
+
+
+@pytest.mark.parametrize("amount", ["1" + "0" * 30, "9223372036854775808", "2147483648"])
+def test_a_fee_too_large_to_record_is_refused_in_words(
+    officer_client, officer, customer, file_request, amount
+):
+    """An amount past what the column holds is a message, not a server error."""
+    request = in_review(file_request, customer, officer, regime=Regime.GDPR)
+    officer_client.post(
+        f"/admin/rights/rightsrequest/{request.pk}/unfounded/",
+        {"unfounded": "1", "reason": "Sixth copy of the same data this month"},
+    )
+    response = officer_client.post(
+        f"/admin/rights/rightsrequest/{request.pk}/fee/",
+        {"amount": amount, "reason": "Cost of a sixth copy"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "less than or equal to 2147483647" in _messages(response)
+    assert not Payment.objects.exists()
+    request.refresh_from_db()
+    assert request.status == Status.IN_REVIEW
