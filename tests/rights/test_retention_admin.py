@@ -283,3 +283,21 @@ def test_a_run_started_by_a_command_names_that_command(officer_client, command, 
     officer_client.cookies["django_language"] = "ja"
     html = officer_client.get("/admin/rights/retentionrun/").content.decode()
     assert shown in html
+
+
+def test_the_subject_page_offers_to_place_a_hold_only_to_who_may_place_one(
+    client, officer_client, handler, auditor
+):
+    """Handlers and auditors cannot place holds: no button that leads to a refusal."""
+    customer = customer_with_records()
+    customer.service_registrations.get().service.handlers.add(handler)
+    url = f"/admin/portal/user/{customer.pk}/personal-data/"
+    place = f"/admin/rights/legalhold/add/?subject={customer.pk}"
+    assert place in officer_client.get(url).content.decode()
+    for user in (handler, auditor):
+        client.logout()
+        admin_login(client, user)
+        page = client.get(url)
+        assert page.status_code == 200
+        assert place not in page.content.decode()
+        assert client.get(place).status_code == 403
