@@ -220,6 +220,45 @@ class ExternalSystemAdmin(admin.ModelAdmin):
     ]
     filter_horizontal = ["api_clients"]
 
+    #: For staff who only read: the form's own fields and the stored codes in words, the
+    #: secret not at all (it is write-only).
+    shown_read_only = {
+        "categories": "category_names",
+        "fields_text": "fields_held",
+        "operations": "operation_names",
+    }
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        return [
+            (
+                title,
+                {
+                    **options,
+                    "fields": [
+                        self.shown_read_only.get(name, name)
+                        for name in options["fields"]
+                        if name != "new_secret"
+                    ],
+                },
+            )
+            for title, options in fieldsets
+        ]
+
+    @admin.display(description=ExternalSystem._meta.get_field("categories").verbose_name)
+    def category_names(self, obj):
+        return listed(Category(c).label for c in obj.categories if c in Category.values) or "—"
+
+    @admin.display(description=_("Fields held"))
+    def fields_held(self, obj):
+        return _fields_text(obj.fields) or "—"
+
+    @admin.display(description=ExternalSystem._meta.get_field("operations").verbose_name)
+    def operation_names(self, obj):
+        return listed(Operation(o).label for o in obj.operations if o in Operation.values) or "—"
+
 
 class ConfirmTaskForm(forms.Form):
     note = forms.CharField(

@@ -69,3 +69,20 @@ def test_a_recipient_s_staff_task_needs_no_categories_to_be_told(officer_client)
         recipient=recipient.pk,
     )
     assert response.status_code == 302, response.content.decode()[:2000]
+
+
+def test_staff_who_only_read_see_the_system_in_words(client, officer_client, auditor):
+    """No form-only field names ("New secret", "Fields text") nor stored codes on the page
+    of a member of staff who cannot change the system."""
+    from tests.conftest import admin_login
+
+    assert _add(officer_client).status_code == 302
+    system = ExternalSystem.objects.get()
+    client.logout()
+    admin_login(client, auditor)
+    page = client.get(f"/admin/rights/externalsystem/{system.pk}/change/").content.decode()
+    for english in ("New secret", "Fields text", '["contact", "transactions"]', '"access"'):
+        assert english not in page, english
+    assert "top-secret-value" not in page
+    assert "email contact E-mail" in page
+    assert "連絡先" in page and "開示" in page
