@@ -312,8 +312,13 @@ class RetentionRunAdmin(ReadOnlyAdmin):
 
 @admin.register(ErasureLedgerEntry)
 class ErasureLedgerEntryAdmin(ReadOnlyAdmin):
-    list_display = ["erased_at", "reason", "subject_id", "source", "category", "rule", "count"]
+    list_display = ["erased_at", "reason", "customer_number", "source", "category", "rule", "count"]
     list_filter = ["reason", "source", "category", ("erased_at", DateRangeFilter)]
     search_fields = ["=subject__id", "source", "rule", "=request__id"]
     show_full_result_count = False
     paginator = CappedCountPaginator
+
+    # The number, not the account: the entry outlives an erased or closed account.
+    @admin.display(description=_("customer number"), ordering="subject_id")
+    def customer_number(self, obj):
+        return obj.subject_id

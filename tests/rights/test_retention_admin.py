@@ -301,3 +301,18 @@ def test_the_subject_page_offers_to_place_a_hold_only_to_who_may_place_one(
         assert page.status_code == 200
         assert place not in page.content.decode()
         assert client.get(place).status_code == 403
+
+
+def test_the_erasure_ledger_names_its_columns_in_the_reader_s_language(officer_client, customer):
+    from rights.models import ErasureLedgerEntry
+
+    ErasureLedgerEntry.objects.create(
+        subject=customer,
+        source="portal.invoice",
+        category="transactions",
+        reason="deletion",
+        count=1,
+    )
+    page = officer_client.get("/admin/rights/erasureledgerentry/").content.decode()
+    assert "Subject id" not in page
+    assert "お客様番号" in page and f">{customer.pk}<" in page
