@@ -523,3 +523,19 @@ def test_the_assignee_filter_offers_whoever_a_request_can_be_assigned_to_or_is(
     client.logout()
     admin_login(client, handler)
     assert "me" in _assignee_choices(client.get(CHANGELIST))
+
+
+def test_the_japanese_assignment_message_keeps_the_address_as_written(
+    officer_client, officer, customer, file_request
+):
+    """The admin's message list capitalises a message's first letter: 「Po@example.com
+    に割り当てました。」 named an address that is not the assignee's."""
+    request = file_request(customer)
+    officer_client.cookies["django_language"] = "ja"
+    response = officer_client.post(
+        f"{CHANGELIST}{request.pk}/assign/", {"assignee": officer.pk}, follow=True
+    )
+    page = response.content.decode()
+    assert officer.email in page.split('class="messagelist"')[1].split("</ul>")[0]
+    request.refresh_from_db()
+    assert request.assignee == officer
