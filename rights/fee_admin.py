@@ -223,8 +223,21 @@ class RequestFeeAdminMixin:
             self.message_user(request, success)
         return self._back(obj)
 
+    def _unchanged(self, request, obj, payment):
+        # A second click, or a page left open: what was recorded first stands.
+        self.message_user(
+            request,
+            _("This fee is already “%(status)s”; nothing changed.")
+            % {"status": payment.get_status_display()},
+            messages.WARNING,
+        )
+        return self._back(obj)
+
     def fee_confirm_view(self, request, pk):
         obj = self._object_for_work(request, pk)
+        pending = obj.payments.filter(status=PaymentStatus.PENDING).first()
+        if pending is not None and obj.status == Status.AWAITING_PAYMENT:
+            return self._unchanged(request, obj, pending)
         return self._run(
             request,
             obj,
@@ -246,14 +259,7 @@ class RequestFeeAdminMixin:
             raise Http404
         obj, payment = self._payment_for_work(request, pk, payment_pk)
         if payment.status == step.result:
-            # A second click, or a page left open: what was recorded first stands.
-            self.message_user(
-                request,
-                _("This fee is already “%(status)s”; nothing changed.")
-                % {"status": payment.get_status_display()},
-                messages.WARNING,
-            )
-            return self._back(obj)
+            return self._unchanged(request, obj, payment)
         return self._run(
             request,
             obj,

@@ -217,3 +217,21 @@ def test_a_fee_too_large_to_record_is_refused_in_words(
     assert not Payment.objects.exists()
     request.refresh_from_db()
     assert request.status == Status.IN_REVIEW
+
+
+def test_asking_a_fee_again_says_that_nothing_changed(
+    officer_client, officer, customer, file_request
+):
+    """A second click, or a page left open, while the first fee awaits payment: the fee
+    asked first stands, and the message says so rather than that a fee was asked."""
+    request = in_review(file_request, customer, officer, regime=Regime.GDPR)
+    officer_client.post(
+        f"/admin/rights/rightsrequest/{request.pk}/unfounded/",
+        {"unfounded": "1", "reason": "Sixth copy of the same data this month"},
+    )
+    url = f"/admin/rights/rightsrequest/{request.pk}/fee/"
+    officer_client.post(url, {"amount": "1500", "reason": "Cost of a sixth copy"})
+    response = officer_client.post(url, {"amount": "9000", "reason": "More"}, follow=True)
+    last = [str(m) for m in response.context["messages"]][-1]
+    assert "nothing changed" in last and "The fee is asked" not in last
+    assert Payment.objects.get().amount == 1500
