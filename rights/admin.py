@@ -430,7 +430,7 @@ class RightsRequestAdmin(
         if is_confirmed(request):
             return super().disclosure_posted_view(request, pk)
         obj = self._object_for_work(request, pk)
-        form = PostedForm(request.POST)
+        form = PostedForm(request.POST, request=obj)
         if not form.is_valid():
             self._report(request, form)
             return self._back(obj)

@@ -27,6 +27,17 @@ class PostedForm(forms.Form):
         label=_("Posted on"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean_posted_on(self):
+        # Refused before the confirmation page, which would promise to record the day.
+        posted_on = self.cleaned_data["posted_on"]
+        if self.request is not None:
+            services.posted_on_check(self.request, posted_on)
+        return posted_on
+
 
 class WithholdForm(forms.Form):
     record = forms.CharField(
@@ -141,7 +152,7 @@ class DisclosureAdminMixin:
 
     def disclosure_posted_view(self, request, pk):
         obj = self._object_for_work(request, pk)
-        form = PostedForm(request.POST)
+        form = PostedForm(request.POST, request=obj)
         if not form.is_valid():
             self._report(request, form)
             return self._back(obj)

@@ -434,14 +434,21 @@ def download_refused(*, package: DisclosurePackage, user, reason: str, http_requ
 # -- paper ----------------------------------------------------------------------------------
 
 
+def posted_on_check(request: RightsRequest, posted_on: dt.date) -> None:
+    """Refuse a posting day in the future or before the request arrived (ValidationError
+    with a message for staff), before anything is asked or recorded."""
+    if posted_on > timezone.localdate():
+        raise ValidationError(_("The posting date cannot be in the future."))
+    if posted_on < timezone.localdate(request.received_at):
+        raise ValidationError(_("The posting date cannot be before the request arrived."))
+
+
 def paper_mark_posted(
     *, request: RightsRequest, posted_on: dt.date, actor, http_request=None
 ) -> None:
     """Staff record the day the paper answer was posted; the request is completed and
     the person told the date. Recording it again changes nothing."""
-    today = timezone.localdate()
-    if posted_on > today:
-        raise ValidationError(_("The posting date cannot be in the future."))
+    posted_on_check(request, posted_on)
     with transaction.atomic():
         locked = RightsRequest.objects.select_for_update().get(pk=request.pk)
         delivery = DisclosureDelivery.objects.filter(request=locked).first()
@@ -458,8 +465,6 @@ def paper_mark_posted(
                     "can be recorded as posted."
                 )
             )
-        if posted_on < timezone.localdate(locked.received_at):
-            raise ValidationError(_("The posting date cannot be before the request arrived."))
         _delivery_set(locked, state=State.POSTED, paper=True, posted_on=posted_on, posted_by=actor)
         audit_log(
             action="disclosure.posted",

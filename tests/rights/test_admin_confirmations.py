@@ -3,6 +3,8 @@ data, ask for confirmation first: a page like the admin's delete confirmation sa
 will happen; only the POST it sends (``confirm=1``) acts. A POST without it, from the
 working page's button or made by hand, changes nothing and the page says so."""
 
+import datetime as dt
+
 import pytest
 import time_machine
 from django.contrib.messages import get_messages
@@ -385,3 +387,27 @@ def test_releasing_a_hold_over_data_a_retention_period_keeps_says_it_stays_until
     assert "erased by the next run of deferred erasures: 3 records of Usage" in message
     assert "what it kept is erased by the next run" not in message
     assert kept_invoice in message
+
+
+@pytest.mark.parametrize(
+    ("days", "message"),
+    [
+        (1, "The posting date cannot be in the future."),
+        (None, "The posting date cannot be in the future."),
+        (-3650, "The posting date cannot be before the request arrived."),
+    ],
+)
+def test_a_posting_day_that_will_be_refused_is_refused_before_asking(
+    officer_client, officer, django_capture_on_commit_callbacks, post, days, message
+):
+    """No confirmation page that promises to record a day the recording then refuses."""
+    subject = customer_with_data(language="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        paper = disclosure_in_progress(subject, officer, delivery_method="paper")
+    events = paper.events.count()
+    day = dt.date.max if days is None else timezone.localdate() + dt.timedelta(days=days)
+    response = post(paper, "disclosure/posted/", {"posted_on": day.isoformat()})
+    assert response.status_code == 302
+    page = officer_client.get(response.url).content.decode()
+    assert message in page and NOTHING_YET not in page
+    _unchanged(paper, Status.IN_PROGRESS, events)
