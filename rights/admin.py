@@ -422,6 +422,8 @@ class RightsRequestAdmin(
             )
         except ValidationError as error:
             self._report(request, None, error)
+        else:
+            self.message_user(request, _("Your message is sent."))
         return self._back(obj)
 
     def disclosure_posted_view(self, request, pk):

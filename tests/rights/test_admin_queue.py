@@ -539,3 +539,13 @@ def test_the_japanese_assignment_message_keeps_the_address_as_written(
     assert officer.email in page.split('class="messagelist"')[1].split("</ul>")[0]
     request.refresh_from_db()
     assert request.assignee == officer
+
+
+def test_staff_are_told_their_message_is_sent(officer_client, customer, file_request):
+    request = file_request(customer)
+    officer_client.cookies["django_language"] = "ja"
+    response = officer_client.post(
+        f"{CHANGELIST}{request.pk}/message/", {"body": "書類をお送りください。"}, follow=True
+    )
+    assert [str(m) for m in response.context["messages"]] == ["メッセージを送信しました。"]
+    assert request.messages.count() == 1
