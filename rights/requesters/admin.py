@@ -8,6 +8,8 @@ confirm an agent (CCPA §7063), and decide verified / not verified.
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +21,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from portal.kernel.admin_confirm import is_confirmed
 from portal.kernel.audit import audit_log
+from portal.kernel.converters import IdConverter
 from portal.kernel.registry import registry
 from portal.kernel.selectors import services_visible_to, subjects_visible_to
 
@@ -140,10 +143,13 @@ class IdentityAdminMixin:
         try:
             if action == "match":
                 subject = None
-                if request.POST.get("subject"):
+                if posted := request.POST.get("subject"):
+                    # Only what an id in a URL may be; anything else is not found, as there.
+                    if not re.fullmatch(IdConverter.regex, posted):
+                        raise Http404
                     subject = (
                         subjects_visible_to(request.user, get_user_model().objects.all())
-                        .filter(pk=request.POST["subject"], is_staff=False)
+                        .filter(pk=posted, is_staff=False)
                         .first()
                     )
                     if subject is None:

@@ -893,3 +893,16 @@ def test_matching_a_customer_records_the_services_they_are_registered_with(filed
     identity_match_subject(request=filed, subject=None, actor=officer)
     assert list(filed.registered_services.all()) == []
     assert Service.objects.count() == 2
+
+
+@pytest.mark.parametrize("posted", ["abc", "1e5", "99999999999999999999999", "-1", "２"])
+def test_a_customer_id_that_cannot_be_one_matches_nobody(
+    filed, officer_client, django_capture_on_commit_callbacks, posted
+):
+    """A forged customer id is "not found", as in a URL, not a server error."""
+    response = officer_client.post(
+        f"/admin/rights/rightsrequest/{filed.pk}/identity/match/", {"subject": posted}
+    )
+    assert response.status_code == 404
+    filed.refresh_from_db()
+    assert filed.subject is None
