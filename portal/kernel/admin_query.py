@@ -15,12 +15,15 @@ checked by that field first:
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.contrib.admin.views.main import IGNORED_PARAMS
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models.constants import LOOKUP_SEP
+from django.utils import timezone
 from django.utils.translation import gettext
 
 REFUSED = (ValidationError, ValueError, TypeError, OverflowError)
@@ -38,7 +41,12 @@ def _cleaned(field, value):
 def _checked(field, value) -> None:
     """Raise what ``field`` raises for ``value`` as a lookup value (its type, its range)."""
     target = field.target_field if field.is_relation else field
-    target.run_validators(target.to_python(value))
+    python = target.to_python(value)
+    target.run_validators(python)
+    if isinstance(python, dt.datetime) and timezone.is_naive(python):
+        # Stored in UTC: the first day of the calendar, read in a zone east of
+        # Greenwich, is a day before it (OverflowError when the SQL is built).
+        timezone.make_aware(python).astimezone(dt.UTC)
 
 
 def _lookup_field(model, key: str):
@@ -90,17 +98,44 @@ class CheckedQueryMixin:
                 continue
             field, lookup = found
             for value in values:
-                try:
-                    for item in value.split(",") if lookup == "in" else [value]:
-                        _checked(field, item)
-                except REFUSED as error:
-                    messages.warning(
-                        request,
-                        gettext(
-                            "“%(value)s” is not a possible %(field)s: the list is shown "
-                            "without the filters of its address."
-                        )
-                        % {"value": value, "field": field.verbose_name},
-                    )
-                    raise IncorrectLookupParameters(error) from error
+                _refuse_unless_possible(request, field, lookup, value)
         return super().get_changelist_instance(request)
+
+    def get_changelist(self, request, **kwargs):
+        return type("CheckedChangeList", (_CheckedRemaining, super().get_changelist(request)), {})
+
+
+def _refuse_unless_possible(request, field, lookup: str, value: str) -> None:
+    try:
+        for item in value.split(",") if lookup == "in" else [value]:
+            _checked(field, item)
+    except REFUSED as error:
+        messages.warning(
+            request,
+            gettext(
+                "“%(value)s” is not a possible %(field)s: the list is shown "
+                "without the filters of its address."
+            )
+            % {"value": value, "field": field.verbose_name},
+        )
+        raise IncorrectLookupParameters(error) from error
+
+
+class _CheckedRemaining:
+    """A changelist that also checks the bare names no list filter took (``?service=3``),
+    which Django applies as ``filter(service=...)``: a list filter of the page's own may
+    use such a name for a value of another kind, so only what is left is checked."""
+
+    def get_filters(self, request):
+        found = super().get_filters(request)
+        for key, values in found[2].items():
+            if LOOKUP_SEP in key:
+                continue  # checked before the changelist was built
+            try:
+                field = self.model._meta.get_field(key)
+            except FieldDoesNotExist:
+                continue
+            if field.concrete or field.many_to_many:
+                for value in values if isinstance(values, list) else [values]:
+                    _refuse_unless_possible(request, field, "exact", value)
+        return found

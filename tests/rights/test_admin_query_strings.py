@@ -81,3 +81,25 @@ def test_a_list_filtered_by_what_is_not_an_ip_address_says_so_and_shows_the_list
     assert shown == [
         "“abc” is not a possible IP address: the list is shown without the filters of its address."
     ]
+
+
+def test_a_list_filtered_by_a_bare_field_name_or_a_day_before_the_calendar_opens(
+    officer_client,
+):
+    """``?service=<too big>`` reaches the SQL as ``service=...`` (Django filters by any
+    parameter no list filter takes), and the first day of the calendar on a date-time
+    field cannot be converted to UTC east of Greenwich."""
+    officer_client.raise_request_exception = False
+    failures = []
+    for url, fields in _urls("changelist"):
+        queries = [{field.name: "9" * 25} for field in fields if field.is_relation]
+        queries += [
+            {f"{field.name}__{lookup}": "0001-01-01"}
+            for field in fields
+            if isinstance(field, models.DateTimeField)
+            for lookup in ("gte", "lt")
+        ]
+        for query in queries:
+            if officer_client.get(url, query).status_code >= 500:
+                failures.append(f"{url}?{query}")
+    assert failures == [], "\n".join(failures)
