@@ -60,11 +60,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import models
 from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 
 from .audit import audit_staff_view
 from .roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER, staff_role
@@ -386,11 +387,24 @@ class StaffAccessMixin:
     # -- every change page and list page showing customers' records is audited ----------
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "POST" and self._nothing_to_save(request, object_id):
+            # A page of read-only fields (a request, a fee) is written by its own actions,
+            # under their locks: a save would write the whole row back, status included.
+            return HttpResponseRedirect(request.path)
         response = super().change_view(request, object_id, form_url, extra_context)
         if request.method == "GET" and response.status_code == 200:
             obj = (getattr(response, "context_data", None) or {}).get("original")
             self.audit_view(request, obj, screen="change")
         return response
+
+    def _nothing_to_save(self, request, object_id) -> bool:
+        obj = self.get_object(request, object_id)
+        if obj is None or not self.has_change_permission(request, obj):
+            return False  # Django answers: 404 or 403
+        if self.get_inline_instances(request, obj):
+            return False
+        fields = flatten_fieldsets(self.get_fieldsets(request, obj))
+        return set(fields) <= set(self.get_readonly_fields(request, obj))
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)

@@ -549,3 +549,18 @@ def test_staff_are_told_their_message_is_sent(officer_client, customer, file_req
     )
     assert [str(m) for m in response.context["messages"]] == ["メッセージを送信しました。"]
     assert request.messages.count() == 1
+
+
+def test_a_post_to_a_request_s_change_form_writes_nothing(officer_client, customer, file_request):
+    """Every field of the form is read-only; the working page's forms write through the
+    workflow. A hand-made POST saved the whole row, status included, outside it: a
+    transition made meanwhile by someone else would have been undone."""
+    from django.contrib.admin.models import LogEntry
+
+    request = file_request(customer, details="Please send my data")
+    stored = RightsRequest.objects.filter(pk=request.pk).values_list("details", flat=True)
+    before = list(stored)
+    response = officer_client.post(f"{CHANGELIST}{request.pk}/change/", {"_save": "1"})
+    assert response.status_code == 302
+    assert list(stored) == before
+    assert not LogEntry.objects.exists()

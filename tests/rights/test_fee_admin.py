@@ -235,3 +235,19 @@ def test_asking_a_fee_again_says_that_nothing_changed(
     last = [str(m) for m in response.context["messages"]][-1]
     assert "nothing changed" in last and "The fee is asked" not in last
     assert Payment.objects.get().amount == 1500
+
+
+def test_a_post_to_a_fee_s_change_form_writes_nothing(
+    officer_client, officer, customer, file_request
+):
+    """A fee's page has nothing to edit: its status moves only through the fee actions
+    (and the provider's webhook, which a stale full-row save could undo)."""
+    from django.contrib.admin.models import LogEntry
+
+    publish(amount=1000)
+    request = in_review(file_request, customer, officer)
+    officer_client.post(f"/admin/rights/rightsrequest/{request.pk}/fee/", {"amount": "1000"})
+    payment = Payment.objects.get()
+    response = officer_client.post(f"/admin/rights/payment/{payment.pk}/change/", {"_save": "1"})
+    assert response.status_code == 302
+    assert not LogEntry.objects.exists()
