@@ -450,3 +450,34 @@ def test_the_free_text_search_on_postgresql_reads_the_trigram_indexes(officer):
     plan = cl.queryset[: cl.list_per_page].explain()
     assert "audit_target_trgm" in plan and "audit_action_trgm" in plan, plan
     assert "Seq Scan on portal_auditevent" not in plan, plan
+
+
+# -- an object's History is its events in the trail -----------------------------------
+
+
+def test_an_objects_history_shows_its_events_in_the_trail(officer):
+    """Django's history page said a request had no history: its changes are written to
+    the audit trail by the services, not to the admin's own log."""
+    client, _user = officer
+    customer = UserFactory()
+    filed = request_submit(subject=customer, requester=customer, kind="disclosure")
+    # Another object whose id starts with this one's: ":1" must not find ":10".
+    audit_log(action="request.submitted", target=f"rights.rightsrequest:{filed.pk}0")
+    response = client.get(f"/admin/rights/rightsrequest/{filed.pk}/history/")
+    assert response.status_code == 302
+    response = client.get(response["Location"])
+    shown = AuditEvent.objects.filter(pk__in=_shown(response))
+    assert shown.exists()
+    assert set(shown.values_list("target", flat=True)) == {f"rights.rightsrequest:{filed.pk}"}
+
+
+def test_staff_who_may_not_read_the_trail_keep_the_admins_history_page(customer_of_a):
+    customer, service = customer_of_a
+    client, handler = _staff_client(SERVICE_HANDLER)
+    service.handlers.add(handler)
+    filed = request_submit(
+        subject=customer, requester=customer, kind="disclosure", services=[service]
+    )
+    response = client.get(f"/admin/rights/rightsrequest/{filed.pk}/history/")
+    assert response.status_code == 200
+    assert client.get(CHANGELIST).status_code == 403

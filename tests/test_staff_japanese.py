@@ -15,18 +15,18 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.kernel.audit import audit_log
 from portal.kernel.audit_labels import ACTION_LABELS, action_label
-from portal.kernel.roles import PRIVACY_OFFICER
+from portal.kernel.roles import PRIVACY_OFFICER, SERVICE_HANDLER
 from rights.reports.svg_charts import monthly_bars
 from rights.requesters.admin import DECISIONS
 from rights.services import request_submit
-from tests.factories import ProfileFactory, UserFactory
+from tests.factories import ProfileFactory, RegistrationFactory, ServiceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def _officer_client(language="ja"):
+def _officer_client(language="ja", role=PRIVACY_OFFICER):
     user = UserFactory(is_staff=True, password=None, language=language)
-    user.groups.add(Group.objects.get(name=PRIVACY_OFFICER))
+    user.groups.add(Group.objects.get(name=role))
     device = TOTPDevice.objects.create(user=user, name="staff", confirmed=True)
     client = Client()
     client.cookies["django_language"] = language
@@ -221,7 +221,12 @@ def test_the_admins_own_labels_take_a_full_width_colon_in_japanese():
     request_submit(subject=customer, requester=customer, kind="disclosure")
     listing = client.get("/admin/rights/rightsrequest/").content.decode()
     assert "操作：" in listing and "操作:" not in listing
-    history = client.get(f"/admin/portal/user/{customer.pk}/history/").content.decode()
+    # Django's history page is what staff who do not read the audit trail see.
+    service = ServiceFactory()
+    RegistrationFactory(user=customer, service=service)
+    handler_client, handler = _officer_client(role=SERVICE_HANDLER)
+    service.handlers.add(handler)
+    history = handler_client.get(f"/admin/portal/user/{customer.pk}/history/").content.decode()
     assert f"変更履歴：{customer.email}" in history
     password = client.get(f"/admin/portal/user/{customer.pk}/password/").content.decode()
     assert f"パスワードの変更：{customer.email}" in password

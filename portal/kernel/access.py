@@ -67,6 +67,7 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponseRedirect
 
+from .admin_history import AuditHistoryMixin
 from .audit import audit_staff_view
 from .roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER, staff_role
 
@@ -182,7 +183,7 @@ def _lookup_value(obj, path: str):
     return getattr(obj, last, None)
 
 
-class StaffAccessMixin:
+class StaffAccessMixin(AuditHistoryMixin):
     """Scope a ModelAdmin's rows and permissions by the staff member's role."""
 
     # -- the declarations (read with getattr: this mixin may sit before them in the MRO) --

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 from django import forms
 from django.contrib import admin, messages
@@ -35,6 +36,16 @@ User = get_user_model()
 MAX_ID = 2**63 - 1
 
 EXPORT_CHUNK = 2000  # rows per database round trip while streaming; memory stays flat
+
+
+def _target_written(term: str) -> str | None:
+    """A target as the trail writes it (``rights.legalhold:3``, the link of an object's
+    History), found exactly: ``:3`` must not find ``:30``."""
+    term = term.strip()
+    return term if _TARGET.fullmatch(term) else None
+
+
+_TARGET = re.compile(r"[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*:\d+")
 
 
 class AuditFilterForm(forms.Form):
@@ -231,7 +242,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
         """A reference finds the events about it; an address, the events of that
         account, as customer or as staff; other words, the events whose label (in the
         reader's language), code or target holds them."""
-        target = target_of_reference(search_term)
+        target = target_of_reference(search_term) or _target_written(search_term)
         if target is not None:
             return queryset.filter(target=target), False
         term = search_term.strip()
