@@ -14,6 +14,7 @@ from django.test import override_settings
 from consent import selectors, services
 from consent.models import ConsentRecord
 from portal.kernel.models import Service
+from tests.cache_support import closed_loopback_port, redis_cache
 from tests.consent_support import new_policy_version
 from tests.factories import PASSWORD, ServiceFactory
 
@@ -22,22 +23,10 @@ pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _redis_cache(port: int) -> dict:
-    return {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{port}/0",
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
-        }
-    }
-
-
 @pytest.fixture
 def closed_port():
     """A loopback port nothing listens on: connections are refused."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return closed_loopback_port()
 
 
 @pytest.fixture
@@ -68,7 +57,7 @@ def test_the_policy_gate_reads_the_versions_when_the_cache_cannot_answer(
 ):
     _logged_in(client, customer)
     port = request.getfixturevalue(failure)
-    with override_settings(CACHES=_redis_cache(port)):
+    with override_settings(CACHES=redis_cache(port)):
         started = time.monotonic()
         assert client.get("/").status_code == 200
         took = time.monotonic() - started
@@ -81,7 +70,7 @@ def test_a_material_version_stops_a_clear_session_while_the_cache_is_down(
     """APPI art. 21: the gate does not rely on the cache to stop a customer."""
     _logged_in(client, customer)
     new_policy_version(material=True, version="2")
-    with override_settings(CACHES=_redis_cache(closed_port)):
+    with override_settings(CACHES=redis_cache(closed_port)):
         response = client.get("/")
     assert response.status_code == 302 and response.url.startswith("/consent/policy/")
 
@@ -104,7 +93,7 @@ def test_the_health_check_fails_while_the_cache_cannot_answer(client, closed_por
     """A CACHE_URL naming a port nothing listens on passed the start and /healthz
     said "ok" while the login throttle and the rate limits counted nothing."""
     assert client.get("/healthz").json()["cache"] == "ok"
-    with override_settings(CACHES=_redis_cache(closed_port)):
+    with override_settings(CACHES=redis_cache(closed_port)):
         response = client.get("/healthz")
     assert response.status_code == 503
     body = response.json()
@@ -114,7 +103,7 @@ def test_the_health_check_fails_while_the_cache_cannot_answer(client, closed_por
 
 def test_my_data_is_shown_while_the_cache_cannot_answer(stepped_up_client, closed_port):
     """The texts and the rendered view are kept in the cache only to go faster."""
-    with override_settings(CACHES=_redis_cache(closed_port)):
+    with override_settings(CACHES=redis_cache(closed_port)):
         response = stepped_up_client.get("/my-data/")
     assert response.status_code == 200
 
@@ -122,7 +111,7 @@ def test_my_data_is_shown_while_the_cache_cannot_answer(stepped_up_client, close
 def test_staff_change_a_cached_table_while_the_cache_cannot_answer(closed_port):
     """A save of a table whose values are cached gives them a new token in the cache;
     with the cache down that raised, and the save was rolled back."""
-    with override_settings(CACHES=_redis_cache(closed_port)):
+    with override_settings(CACHES=redis_cache(closed_port)):
         service = ServiceFactory(code="outage")
         service.name = "During the outage"
         service.save()

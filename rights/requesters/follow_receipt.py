@@ -12,19 +12,16 @@ from django.views.decorators.http import require_GET
 
 from ..selectors import follow_role, request_view
 from ..views import receipt_page
-from .follow import request_for_follow_token
-from .views import _follow_confirmed
+from .views import confirmed_follow
 
 
 @never_cache
 @require_GET
 def follow_receipt(request, token):
-    found = request_for_follow_token(token)
-    if found is None:
-        raise Http404
-    rights_request, email, is_requester = found
-    if not _follow_confirmed(request, rights_request, email):
+    followed = confirmed_follow(request, token)
+    if followed is None:
         return redirect("identity:follow", token=token)
+    rights_request, _email, is_requester = followed
     if not request_view(rights_request, follow_role(is_requester)).fee:
         raise Http404  # the person an agent acted for: the requester pays
     identity = rights_request.identity

@@ -196,6 +196,18 @@ def _follow_state(request) -> dict:
     return request.session.get(FOLLOW_SESSION_KEY) or {}
 
 
+def confirmed_follow(request, token) -> tuple[RightsRequest, str, bool] | None:
+    """(the request, the address, whether the visitor filed it) of a follow link whose
+    address this session has confirmed, for the pages under the follow page; None when
+    it has not (they send the visitor to the follow page for a code); 404 for a token
+    that names no request."""
+    found = request_for_follow_token(token)
+    if found is None:
+        raise Http404
+    rights_request, email, _is_requester = found
+    return found if _follow_confirmed(request, rights_request, email) else None
+
+
 def _follow_confirmed(request, rights_request: RightsRequest, email: str) -> bool:
     """Whether this session confirmed ``email`` for the request recently; a visit
     within the time keeps it confirmed.
@@ -278,12 +290,10 @@ def follow(request, token):
 def follow_withdraw_view(request, token):
     """The requester without an account withdraws their request: a page that says what it
     means, then the POST; only once their address is confirmed on the follow page."""
-    found = request_for_follow_token(token)
-    if found is None:
-        raise Http404
-    rights_request, email, is_requester = found
-    if not _follow_confirmed(request, rights_request, email):
+    followed = confirmed_follow(request, token)
+    if followed is None:
         return redirect("identity:follow", token=token)
+    rights_request, email, is_requester = followed
     if not is_requester:
         raise Http404  # the person an agent acted for: the request is the requester's
     back = reverse("identity:follow", kwargs={"token": token})
@@ -314,12 +324,10 @@ def follow_download(request, token):
     """The disclosure or notice of purposes of a request followed without an account:
     the same page, single-use link and audit as a customer's download, for the
     requester once their address is confirmed on the follow page."""
-    found = request_for_follow_token(token)
-    if found is None:
-        raise Http404
-    rights_request, email, is_requester = found
-    if not _follow_confirmed(request, rights_request, email):
+    followed = confirmed_follow(request, token)
+    if followed is None:
         return redirect("identity:follow", token=token)
+    rights_request, email, is_requester = followed
     if not request_view(rights_request, follow_role(is_requester)).delivery:
         raise Http404  # the person an agent acted for: the answer is the requester's
     package = DisclosurePackage.objects.filter(request=rights_request).first()

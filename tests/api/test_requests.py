@@ -4,15 +4,13 @@ import datetime as dt
 import io
 import json
 import re
-import socket
 import threading
 
 import pytest
 import time_machine
-from django.core.cache import caches
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.test import Client, override_settings
+from django.test import Client
 
 from portal.kernel.api.auth import api_key_revoke
 from portal.kernel.models import ApiClient, ApiKey, AuditEvent
@@ -20,6 +18,7 @@ from rights.choices import Channel, Kind, Status
 from rights.models import ApiFiling, RightsRequest
 from rights.services import request_submit
 from rights.workflow import transition
+from tests.cache_support import cache_down
 from tests.consent_support import recipients
 from tests.factories import ProfileFactory, RegistrationFactory, ServiceFactory
 
@@ -363,20 +362,8 @@ def test_a_call_is_served_while_the_shared_cache_is_down(
     was a 500. Like the login throttle, the call goes through and the failure is
     logged: nothing another system sends is lost while Redis is down."""
     _api_client, headers = make_client(["requests:write", "requests:read"], [service_a])
-    with socket.socket() as sock:  # a loopback port nothing listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    down = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{port}/0",
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
-        }
-    }
-    with override_settings(CACHES=down):
-        caches.close_all()
+    with cache_down():
         response = _file(client, headers)
-    caches.close_all()
 
     assert response.status_code == 201, response.content
     assert RightsRequest.objects.filter(subject=customer_a).count() == 1

@@ -4,16 +4,14 @@ requests filed and messages sent per address, not the visitor's mistakes on the 
 
 from __future__ import annotations
 
-import socket
-
 import pytest
-from django.core.cache import caches
-from django.test import Client, override_settings
+from django.test import Client
 
 from rights.choices import Status
 from rights.models import RightsRequest
 from rights.requesters.verification import identity_verify
 from rights.workflow import transition
+from tests.cache_support import cache_down
 
 from .identity_support import AGENT, agent_form, confirm, confirm_email, link_in, notice_to
 
@@ -129,20 +127,8 @@ def test_the_public_form_works_while_the_shared_cache_is_down(
     """With Redis stopped the first step of /requests/start/ answered 500 (the limits
     count in the cache). Like the login throttle, the steps go through and the
     failure is logged; the code mail waits in the outbox."""
-    with socket.socket() as sock:  # a loopback port nothing listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    down = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{port}/0",
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
-        }
-    }
     capture = django_capture_on_commit_callbacks
-    with override_settings(CACHES=down):
-        caches.close_all()
+    with cache_down():
         confirm_email(visitor, AGENT, capture)
         assert _send_form(visitor, capture).status_code == 302
-    caches.close_all()
     assert RightsRequest.objects.count() == 1
