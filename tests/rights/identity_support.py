@@ -82,3 +82,39 @@ def confirm(client, url, capture, code=None):
     assert response.status_code == 302
     assert mail.outbox[-1].to == [AGENT]
     return client.post(url, {"code": code or last_code()})
+
+
+def agents_request_with_fee(officer, capture, *, pay: bool = False):
+    """An appointed agent's disclosure filed without an account (an English visitor),
+    verified, its published fee asked, and paid by bank transfer when ``pay``; the
+    request, with the mail sent so far cleared."""
+    from django.test import Client
+
+    from rights import fees
+    from rights.choices import PaymentMethod
+    from rights.models import RightsRequest
+    from rights.requesters.verification import identity_verify
+
+    response = file_public_request(Client(HTTP_ACCEPT_LANGUAGE="en"), AGENT, capture)
+    assert response.status_code == 302, response.content
+    request = RightsRequest.objects.get()
+    mail.outbox.clear()
+    with capture(execute=True):
+        identity_verify(request=request, actor=officer, no_customer=True)
+        request.refresh_from_db()
+        payment = fees.fee_request(request=request, actor=officer)
+        if pay:
+            fees.payment_record(payment=payment, method=PaymentMethod.BANK_TRANSFER, actor=officer)
+    request.refresh_from_db()
+    return request
+
+
+def followed(request, capture):
+    """(a client whose address is confirmed on ``request``'s follow page, its URL), for
+    the agent who filed it."""
+    from django.test import Client
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    url = link_in(notice_to(AGENT, request.reference))
+    assert confirm(client, url, capture).status_code == 302
+    return client, url

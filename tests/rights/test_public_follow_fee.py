@@ -4,17 +4,23 @@ receipt (the fee schedule promises a printable receipt on the request's page).""
 from __future__ import annotations
 
 import pytest
-from django.core import mail
 from django.test import Client
 
 from portal.kernel.models import AuditEvent
 from rights import fees
-from rights.choices import PaymentMethod, PaymentStatus
+from rights.choices import PaymentStatus
 from rights.models import RightsRequest
 from rights.requesters.verification import identity_verify
 
 from .fee_support import publish
-from .identity_support import AGENT, confirm, file_public_request, link_in, notice_to
+from .identity_support import (
+    AGENT,
+    agents_request_with_fee,
+    file_public_request,
+    followed,
+    link_in,
+    notice_to,
+)
 
 pytestmark = [
     pytest.mark.django_db,
@@ -28,32 +34,15 @@ AGENT_NAME = "弁護士 佐藤 一郎"  # the requester's name on the public for
 def paid(officer, django_capture_on_commit_callbacks):
     """An appointed agent's disclosure (no account), its published fee asked and paid."""
     publish(amount=1000)
-    visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
-    response = file_public_request(visitor, AGENT, django_capture_on_commit_callbacks)
-    assert response.status_code == 302, response.content
-    request = RightsRequest.objects.get()
-    mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        identity_verify(request=request, actor=officer, no_customer=True)
-        request.refresh_from_db()
-        payment = fees.fee_request(request=request, actor=officer)
-        fees.payment_record(payment=payment, method=PaymentMethod.BANK_TRANSFER, actor=officer)
-    request.refresh_from_db()
+    request = agents_request_with_fee(officer, django_capture_on_commit_callbacks, pay=True)
     assert request.payments.get().status == PaymentStatus.PAID
     return request
-
-
-def _confirmed(request, capture) -> tuple[Client, str]:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    url = link_in(notice_to(AGENT, request.reference))
-    assert confirm(client, url, capture).status_code == 302
-    return client, url
 
 
 def test_appi_art_38_the_follow_page_shows_the_paid_fee_and_its_receipt(
     paid, django_capture_on_commit_callbacks
 ):
-    client, url = _confirmed(paid, django_capture_on_commit_callbacks)
+    client, url = followed(paid, django_capture_on_commit_callbacks)
     page = client.get(url).content.decode()
     payment = paid.payments.get()
     assert payment.reference in page and "¥1,000" in page
@@ -87,6 +76,6 @@ def test_no_receipt_before_the_fee_is_paid(officer, django_capture_on_commit_cal
         identity_verify(request=request, actor=officer, no_customer=True)
         request.refresh_from_db()
         fees.fee_request(request=request, actor=officer)
-    client, url = _confirmed(request, django_capture_on_commit_callbacks)
+    client, url = followed(request, django_capture_on_commit_callbacks)
     assert "receipt/" not in client.get(url).content.decode()
     assert client.get(f"{url}receipt/").status_code == 404

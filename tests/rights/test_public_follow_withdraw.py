@@ -9,12 +9,10 @@ from django.test import Client
 from portal.kernel.models import AuditEvent
 from rights import fees
 from rights.choices import PaymentStatus, Status
-from rights.models import RightsRequest
-from rights.requesters.verification import identity_verify
 from tests.conftest import last_code
 
 from .fee_support import publish
-from .identity_support import AGENT, confirm, file_public_request, link_in, notice_to
+from .identity_support import AGENT, agents_request_with_fee, followed, link_in, notice_to
 
 pytestmark = [
     pytest.mark.django_db,
@@ -29,25 +27,9 @@ def fee_asked(officer, django_capture_on_commit_callbacks):
     """An appointed agent's disclosure (no account), verified, with the published fee
     asked (APPI art. 38)."""
     publish()
-    visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
-    response = file_public_request(visitor, AGENT, django_capture_on_commit_callbacks)
-    assert response.status_code == 302, response.content
-    request = RightsRequest.objects.get()
-    mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        identity_verify(request=request, actor=officer, no_customer=True)
-        request.refresh_from_db()
-        fees.fee_request(request=request, actor=officer)
-    request.refresh_from_db()
+    request = agents_request_with_fee(officer, django_capture_on_commit_callbacks)
     assert request.status == Status.AWAITING_PAYMENT
     return request
-
-
-def _follow(fee_asked, capture) -> tuple[Client, str]:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    url = link_in(notice_to(AGENT, fee_asked.reference))
-    assert confirm(client, url, capture).status_code == 302
-    return client, url
 
 
 def test_appi_art_38_the_fee_notice_says_where_a_requester_without_an_account_withdraws(
@@ -70,7 +52,7 @@ def test_appi_art_38_the_fee_notice_says_where_a_requester_without_an_account_wi
 def test_appi_art_38_the_requester_withdraws_before_paying_on_the_follow_page(
     fee_asked, django_capture_on_commit_callbacks
 ):
-    client, url = _follow(fee_asked, django_capture_on_commit_callbacks)
+    client, url = followed(fee_asked, django_capture_on_commit_callbacks)
     page = client.get(url).content.decode()
     withdraw = f"{url}withdraw/"
     assert f'href="{withdraw}"' in page
@@ -101,7 +83,7 @@ def test_appi_art_38_the_requester_is_told_the_fee_is_cancelled_on_withdrawal(
     fee_asked, django_capture_on_commit_callbacks
 ):
     """APPI art. 38: withdrawn before paying, nothing is charged; the e-mail says so."""
-    client, url = _follow(fee_asked, django_capture_on_commit_callbacks)
+    client, url = followed(fee_asked, django_capture_on_commit_callbacks)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"{url}withdraw/")
@@ -119,7 +101,7 @@ def test_withdrawing_needs_the_code_and_the_csrf_token(
     stranger = Client(HTTP_ACCEPT_LANGUAGE="en")
     response = stranger.post(f"{url}withdraw/")
     assert response.status_code == 302 and response.url == url  # to the code step
-    client, url = _follow(fee_asked, django_capture_on_commit_callbacks)
+    client, url = followed(fee_asked, django_capture_on_commit_callbacks)
     client.handler.enforce_csrf_checks = True
     assert client.post(f"{url}withdraw/").status_code == 403
     fee_asked.refresh_from_db()
@@ -135,7 +117,7 @@ def test_no_withdrawal_once_work_started(fee_asked, officer, django_capture_on_c
     fee_asked.refresh_from_db()
     status = fee_asked.status
     assert status in (Status.IN_PROGRESS, Status.COMPLETED)
-    client, url = _follow(fee_asked, django_capture_on_commit_callbacks)
+    client, url = followed(fee_asked, django_capture_on_commit_callbacks)
     assert f"{url}withdraw/" not in client.get(url).content.decode()
     client.post(f"{url}withdraw/")
     fee_asked.refresh_from_db()
