@@ -44,8 +44,9 @@ run: install
 # The production process set on one machine: migrate, collect the static files,
 # then web (gunicorn), one Celery worker and the one beat under honcho; Ctrl-C
 # stops all three. honcho hands the web process PORT (its own default is 5000):
-# PORT from .env, else from the environment, else 8000 as documented. Configuration comes from the environment or .env; database
-# connections are kept 60 s (checked before reuse) unless CONN_MAX_AGE says.
+# PORT from .env, else from the environment, else 8000 as documented.
+# Configuration comes from the environment or .env; database connections are
+# kept 60 s (checked before reuse) unless CONN_MAX_AGE says.
 serve: install
 	@$(PY) -c 'import portal.settings as s; raise SystemExit(0 if s.REDIS_URL and "postgresql" in s.DATABASES["default"]["ENGINE"] else "make serve needs DATABASE_URL (PostgreSQL) and REDIS_URL, in the environment or .env: see README.md")'
 	mkdir -p var
