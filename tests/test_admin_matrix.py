@@ -12,6 +12,7 @@ object gets a 404 (or 403), never the data. The list of models comes from
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -504,6 +505,42 @@ def test_extra_object_urls_typed_by_hand(world, label):
         if _snapshot(obj_a) != before:
             problems.append(f"{role} changed the record through an extra URL")
     assert not problems, f"{label}:\n" + "\n".join(problems)
+
+
+READONLY_LINKS = re.compile(r'<div class="readonly">(.*?)</div>', re.S)
+
+
+@pytest.mark.parametrize("label", _labels())
+def test_links_in_read_only_fields_open(world, label):
+    """A related record shown read-only is a link only for staff who may open it:
+    a handler is not sent to the officer who placed a hold or asked a fee (404)."""
+    if label not in BUILDERS:
+        pytest.fail(f"{label} has no entry in the role matrix")
+    model_admin = _model_admin(label)
+    obj_a = BUILDERS[label](world, world.customer_a, world.service_a)
+    problems = []
+    for role in ROLES:
+        client = world.clients[role]
+        page = client.get(_url(model_admin, "change", obj_a.pk))
+        if page.status_code != 200:
+            continue
+        for block in READONLY_LINKS.findall(page.content.decode()):
+            for href in re.findall(r'href="([^"]+)"', block):
+                opened = client.get(html.unescape(href))
+                if opened.status_code not in (200, 302):
+                    problems.append(f"{role}: {href} gave {opened.status_code}")
+    assert not problems, f"{label}:\n" + "\n".join(problems)
+
+
+def test_officer_still_follows_read_only_links(world):
+    """The officer who may open the staff account keeps the link; the handler reads the name."""
+    hold = BUILDERS["rights.legalhold"](world, world.customer_a, world.service_a)
+    url = _url(_model_admin("rights.legalhold"), "change", hold.pk)
+    account = reverse("admin:portal_user_change", args=[world.officer.pk])
+    assert f'href="{account}"' in world.clients[OFFICER].get(url).content.decode()
+    handler_page = world.clients[HANDLER].get(url).content.decode()
+    assert f'href="{account}"' not in handler_page
+    assert str(world.officer) in handler_page
 
 
 @pytest.mark.parametrize("name", sorted(REPORTS))

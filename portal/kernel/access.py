@@ -68,6 +68,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponseRedirect
 
 from .admin_history import AuditHistoryMixin
+from .admin_links import ScopedAdminForm
 from .audit import audit_staff_view
 from .roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER, staff_role
 
@@ -397,6 +398,11 @@ class StaffAccessMixin(AuditHistoryMixin):
             obj = (getattr(response, "context_data", None) or {}).get("original")
             self.audit_view(request, obj, screen="change")
         return response
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        if context.get("adminform") is not None:
+            context["adminform"] = ScopedAdminForm.of(context["adminform"], request)
+        return super().render_change_form(request, context, *args, **kwargs)
 
     def _nothing_to_save(self, request, object_id) -> bool:
         obj = self.get_object(request, object_id)
