@@ -481,3 +481,10 @@ def test_staff_who_may_not_read_the_trail_keep_the_admins_history_page(customer_
     response = client.get(f"/admin/rights/rightsrequest/{filed.pk}/history/")
     assert response.status_code == 200
     assert client.get(CHANGELIST).status_code == 403
+    # Django's page says the request has no history: the page says where it is kept.
+    assert "are kept in the audit trail" in response.content.decode()
+    handler.language = "ja"
+    handler.save(update_fields=["language"])
+    client.cookies["django_language"] = "ja"
+    japanese = client.get(f"/admin/rights/rightsrequest/{filed.pk}/history/").content.decode()
+    assert "監査ログに記録され" in japanese
