@@ -62,6 +62,15 @@ def seed_double(double, customer) -> None:
     )
 
 
+def customer_at_double(double, **customer):
+    """A customer whose contact details and usage the mailing service (the double) holds;
+    ``customer`` as for ``customer_with_records``."""
+    held = customer_with_records(**customer)
+    seed_double(double, held)
+    api_system(double)
+    return held
+
+
 def recipient_with_email_system(customer, name: str, contact: str) -> ExternalSystem:
     """A subcontractor the customer's data went to, reached by e-mail."""
     recipient = Recipient.objects.create(

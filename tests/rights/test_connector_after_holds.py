@@ -22,10 +22,9 @@ from rights.connectors.summary import customer_text
 from rights.retention.holds.services import hold_release
 
 from .connector_support import (
-    api_system,
+    customer_at_double,
     double_fixture,  # noqa: F401  (the fixture "double")
     recipient_with_email_system,
-    seed_double,
     staff_erasure,
 )
 from .retention_support import approve, customer_with_records, file_deletion, litigation_hold
@@ -37,9 +36,7 @@ State = SystemTask.State
 @pytest.fixture
 def customer(double):
     """A customer whose contact details and usage the mailing service (the double) holds."""
-    customer = customer_with_records()
-    seed_double(double, customer)
-    api_system(double)
+    customer = customer_at_double(double)
     return customer
 
 

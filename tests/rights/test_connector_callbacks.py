@@ -12,20 +12,17 @@ from rights.choices import Status
 from rights.connectors.models import SystemTask
 
 from .connector_support import (
-    api_system,
+    customer_at_double,
     double_fixture,  # noqa: F401  (the fixture "double")
-    seed_double,
 )
-from .retention_support import approve, customer_with_records, file_deletion
+from .retention_support import approve, file_deletion
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_late_answer_by_callback_completes_the_deletion(live_server, settings, officer, double):
     settings.SITE_URL = live_server.url
-    customer = customer_with_records()
-    seed_double(double, customer)
-    api_system(double)
+    customer = customer_at_double(double)
     double.behaviour, double.late_seconds = "late", 0.2
     request = file_deletion(customer, categories=["contact", "usage"])
     approve(request, officer)

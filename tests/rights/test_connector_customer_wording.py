@@ -9,10 +9,9 @@ from rights.connectors import notices
 from rights.connectors.models import SystemTask
 
 from .connector_support import (  # noqa: F401
-    api_system,
+    customer_at_double,
     double_fixture,
     every_use_stopped,
-    seed_double,
     staff_task_system,
 )
 from .retention_support import approve, customer_with_records, file_deletion
@@ -25,9 +24,7 @@ def test_the_deletion_notice_tells_of_the_systems_in_a_paragraph_of_its_own(
 ):
     """The sentences about the systems were glued to the last line of the list of what is
     kept, with a space before each (「…ください。 お客様のデータを…。 1件には…」)."""
-    customer = customer_with_records(language="ja")
-    seed_double(double, customer)
-    api_system(double)
+    customer = customer_at_double(double, language="ja")
     staff_task_system("erase")
     request = file_deletion(customer, categories=["contact", "usage"])
     with django_capture_on_commit_callbacks(execute=True):

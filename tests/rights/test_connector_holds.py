@@ -17,10 +17,9 @@ from rights.retention.holds.services import hold_place
 from tests.factories import ServiceFactory
 
 from .connector_support import (
-    api_system,
+    customer_at_double,
     double_fixture,  # noqa: F401  (the fixture "double")
     recipient_with_email_system,
-    seed_double,
     staff_erasure,
 )
 from .retention_support import approve, customer_with_records, file_deletion
@@ -42,9 +41,7 @@ def _hold(officer, customer=None, **kwargs):
 @pytest.fixture
 def customer(double):
     """A customer whose contact details and usage the mailing service (the double) holds."""
-    customer = customer_with_records()
-    seed_double(double, customer)
-    api_system(double)
+    customer = customer_at_double(double)
     return customer
 
 
@@ -81,9 +78,7 @@ def test_a_hold_on_every_customer_of_their_service_counts_and_one_on_our_records
     officer, double, django_capture_on_commit_callbacks
 ):
     service = ServiceFactory(code="mobile", name="モバイル", name_en="Mobile")
-    customer = customer_with_records(service=service)
-    seed_double(double, customer)
-    api_system(double)
+    customer = customer_at_double(double, service=service)
     _hold(officer, customer, records=["portal.invoice:1"])
     _hold(officer, service=service, categories=["usage"])
     request = file_deletion(customer, categories=["contact", "usage"])

@@ -12,17 +12,18 @@ from rights.services import request_submit
 from rights.workflow import transition
 from tests.consent_support import recipients
 
-from .connector_support import api_system, double_fixture, recipient_with_email_system, seed_double  # noqa: F401
-from .retention_support import customer_with_records
+from .connector_support import (  # noqa: F401
+    customer_at_double,
+    double_fixture,
+    recipient_with_email_system,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def customer(double):
-    customer = customer_with_records()
-    seed_double(double, customer)
-    api_system(double)
+    customer = customer_at_double(double)
     recipient_with_email_system(customer, "Yamato Delivery", "privacy-yamato")
     return customer
 

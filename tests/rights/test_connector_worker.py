@@ -14,11 +14,10 @@ from rights.choices import Status
 from rights.connectors.models import SystemTask
 
 from .connector_support import (
-    api_system,
+    customer_at_double,
     double_fixture,  # noqa: F401  (the fixture "double")
-    seed_double,
 )
-from .retention_support import approve, customer_with_records, file_deletion
+from .retention_support import approve, file_deletion
 
 pytestmark = [
     pytest.mark.celery_worker,
@@ -30,9 +29,7 @@ pytestmark = [
 @pytest.mark.usefixtures("worker")
 def test_a_failed_call_is_retried_by_the_worker_after_its_back_off(double, officer, settings):
     settings.CONNECTOR_BACKOFF_SECONDS = 1
-    customer = customer_with_records()
-    seed_double(double, customer)
-    api_system(double)
+    customer = customer_at_double(double)
     double.fail_next = 1  # the first call fails; the retry finds the service back
     request = file_deletion(customer, categories=["contact", "usage"])
     approve(request, officer)

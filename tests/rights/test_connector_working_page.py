@@ -9,10 +9,9 @@ from rights.connectors.models import SystemTask
 from rights.workflow import transition
 
 from .connector_support import (  # noqa: F401
-    api_system,
+    customer_at_double,
     double_fixture,
     every_use_stopped,
-    seed_double,
     staff_erasure,
     staff_task_system,
 )
@@ -23,9 +22,7 @@ State = SystemTask.State
 
 
 def _deletion(officer, double, capture):
-    customer = customer_with_records()
-    seed_double(double, customer)
-    api_system(double)
+    customer = customer_at_double(double)
     request = file_deletion(customer, categories=["contact", "usage"])
     with capture(execute=True):
         approve(request, officer)
@@ -135,9 +132,7 @@ def test_a_disclosure_a_system_fails_names_that_system_to_staff(officer, double)
     from rights.connectors.source import disclosed_records
     from rights.disclosure.services import failure_reason
 
-    customer = customer_with_records()
-    seed_double(double, customer)
-    api_system(double)
+    customer = customer_at_double(double)
     double.behaviour = "fail"
     with pytest.raises(Unavailable) as raised:
         disclosed_records(customer, None)

@@ -33,6 +33,7 @@ from rights.workflow import TransitionError, transition
 from .connector_support import (
     SYSTEM_FORM,
     api_system,
+    customer_at_double,
     double_fixture,  # noqa: F401  (the fixture "double")
     every_use_stopped,
     seed_double,
@@ -57,9 +58,7 @@ def test_a_deletion_erases_the_subject_here_and_in_the_external_service(
     officer, double, django_capture_on_commit_callbacks
 ):
     """GDPR art. 17(1), 19: the erasure reaches the external system; its records are gone."""
-    customer = customer_with_records()
-    seed_double(double, customer)
-    api_system(double)
+    customer = customer_at_double(double)
     request = _deleted(customer, officer, django_capture_on_commit_callbacks)
 
     assert double.records_of(customer.email) == []
@@ -79,9 +78,7 @@ def test_a_correction_changes_the_value_in_the_external_service(
     officer, double, django_capture_on_commit_callbacks
 ):
     """GDPR art. 16, 19 / APPI art. 34: the corrected address is sent; the service changes it."""
-    customer = customer_with_records()
-    seed_double(double, customer)
-    api_system(double)
+    customer = customer_at_double(double)
     profile = Profile.objects.get(user=customer)
     request = _correction(customer, profile, officer)
     with django_capture_on_commit_callbacks(execute=True):
@@ -125,9 +122,7 @@ def test_a_correction_waits_for_a_failing_service_and_completes_after_the_retry(
     officer, double, django_capture_on_commit_callbacks
 ):
     """Nothing is reported done that was not: the decision is held until the service answers."""
-    customer = customer_with_records()
-    seed_double(double, customer)
-    api_system(double)
+    customer = customer_at_double(double)
     request = _correction(customer, Profile.objects.get(user=customer), officer)
     double.behaviour = "refuse"
     with django_capture_on_commit_callbacks(execute=True):
@@ -150,9 +145,7 @@ def test_a_disclosure_includes_what_the_external_service_returned_labelled_by_sy
     officer, double
 ):
     """GDPR art. 15: the package holds the external system's records, under its name."""
-    customer = customer_with_records()
-    seed_double(double, customer)
-    api_system(double)
+    customer = customer_at_double(double)
     request = disclosure_in_progress(customer, officer)
     buffer = io.BytesIO()
     summary = write_package(request, buffer)
@@ -173,9 +166,7 @@ def test_the_printed_copy_includes_the_external_service_or_is_not_printed_at_all
 ):
     """GDPR art. 15, APPI art. 33: a copy sent by post holds the external system's
     records too; while the system cannot answer, staff are told and nothing is printed."""
-    customer = customer_with_records()
-    seed_double(double, customer)
-    api_system(double)
+    customer = customer_at_double(double)
     request = disclosure_in_progress(customer, officer)
     url = f"/admin/rights/rightsrequest/{request.pk}/disclosure/print/"
     page = b"".join(officer_client.get(url).streaming_content).decode()
@@ -222,9 +213,7 @@ def test_every_5xx_answer_is_tried_again_after_the_back_off(
     status, officer, double, django_capture_on_commit_callbacks
 ):
     """docs/connectors.md: 5xx is retried, whichever 5xx (not only 500, 502-504)."""
-    customer = customer_with_records()
-    seed_double(double, customer)
-    api_system(double)
+    customer = customer_at_double(double)
     double.behaviour, double.fail_status = "fail", status
     request = _deleted(customer, officer, django_capture_on_commit_callbacks)
     task = SystemTask.objects.get(request=request)
@@ -246,9 +235,7 @@ def test_a_failing_service_leaves_the_deletion_open_with_the_failure_and_a_retry
     officer, officer_client, double, django_capture_on_commit_callbacks, settings
 ):
     settings.CONNECTOR_MAX_ATTEMPTS = 1
-    customer = customer_with_records()
-    seed_double(double, customer)
-    api_system(double)
+    customer = customer_at_double(double)
     double.behaviour = "fail"
     request = _deleted(customer, officer, django_capture_on_commit_callbacks)
     task = SystemTask.objects.get(request=request)
@@ -311,9 +298,7 @@ def test_the_connector_is_a_registry_source(double):
 def test_a_callback_with_a_bad_signature_changes_nothing(
     client, officer, double, django_capture_on_commit_callbacks
 ):
-    customer = customer_with_records()
-    seed_double(double, customer)
-    api_system(double)
+    customer = customer_at_double(double)
     double.behaviour, double.late_seconds = "late", 30  # accepted; the callback is ours to send
     request = _deleted(customer, officer, django_capture_on_commit_callbacks)
     task = SystemTask.objects.get(request=request)
@@ -408,9 +393,7 @@ def test_an_approved_stop_of_use_restricts_the_customer_in_the_external_service(
     officer, double, django_capture_on_commit_callbacks
 ):
     """APPI art. 35, GDPR art. 18 and 19: the restriction reaches the service too."""
-    customer = customer_with_records()
-    seed_double(double, customer)
-    api_system(double)
+    customer = customer_at_double(double)
     request = every_use_stopped(customer, officer, django_capture_on_commit_callbacks)
     assert customer.email.lower() in double.restricted
     assert SystemTask.objects.get(request=request).state == State.DONE
@@ -422,9 +405,7 @@ def test_an_approved_stop_of_use_restricts_the_customer_in_the_external_service(
 def test_a_deletion_rejected_while_a_service_is_down_is_not_carried_out_there_later(
     officer, double, django_capture_on_commit_callbacks
 ):
-    customer = customer_with_records()
-    seed_double(double, customer)
-    api_system(double)
+    customer = customer_at_double(double)
     double.behaviour = "fail"
     request = _deleted(customer, officer, django_capture_on_commit_callbacks)
     task = SystemTask.objects.get(request=request)
