@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_email.models import EmailDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.kernel.audit import audit_log
@@ -91,7 +93,6 @@ def test_every_action_code_has_a_label_in_both_languages():
 def _codes_the_code_writes() -> set[str]:
     """Every literal action code passed to the audit trail, the fee moves' actions and
     the retention jobs' run events."""
-    import re
     from pathlib import Path
 
     from rights.models import RetentionRun
@@ -252,3 +253,75 @@ def test_a_taken_unique_value_is_told_without_spaces_in_japanese():
     )  # fmt: skip
     errors = response.context["adminform"].form.errors["version"]
     assert errors == ["同じバージョンのプライバシーポリシーの版が既にあります。"]
+
+
+def _words_read(page: str, *data: str) -> set[str]:
+    """The latin words a reader sees on ``page`` (scripts and markup left out), less
+    the values in ``data``."""
+    body = page[page.find("<body") :]
+    body = re.sub(r"<(script|style|template)\b.*?</\1>", " ", body, flags=re.S)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", body))
+    for value in data:
+        text = text.replace(value, " ")
+    return set(re.findall(r"[A-Za-z][A-Za-z0-9]+", text))
+
+
+#: The device pages django-otp registers, with what each must say in Japanese.
+DEVICE_PAGES = {
+    "/admin/otp_totp/totpdevice/": (
+        "利用者", "デバイス名", "登録日時", "最終利用日時", "利用可能", "登録日時 で絞り込む",
+    ),
+    "/admin/otp_totp/totpdevice/{totp}/change/": (
+        "デバイス", "日時", "設定", "誤入力", "利用者：", "デバイス名：", "1つのコードが有効な秒数",
+        "続けて入力された誤ったコードの数",
+    ),
+    "/admin/otp_totp/totpdevice/add/": ("秘密鍵：", "桁数：", "前後に受け付けるコード数："),
+    "/admin/otp_email/emaildevice/": ("利用者", "デバイス名", "最終利用日時 で絞り込む"),
+    "/admin/otp_email/emaildevice/{email}/change/": ("デバイス", "コードの送信先：", "登録日時："),
+    "/admin/otp_email/emaildevice/add/": ("コードの送信先：", "このデバイスを使うアカウントです。"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("path", "said"), DEVICE_PAGES.items())
+def test_the_device_pages_name_their_columns_sections_and_fields_in_japanese(path, said):
+    """django-otp names its columns, filters, sections, fields and their help in English
+    strings it does not translate («Identity», «Created at», «The time step in seconds.»)."""
+    client, user = _officer_client()
+    totp = TOTPDevice.objects.create(user=UserFactory(is_staff=True), name="予備", confirmed=True)
+    email = EmailDevice.objects.create(user=UserFactory(), name="メール", email="code@example.com")
+    response = client.get(path.format(totp=totp.pk, email=email.pk))
+    assert response.status_code == 200
+    page = html.unescape(response.content.decode())
+    for label in said:
+        assert label in page
+    # What the rows hold is not a label: the accounts, the officer's own device "staff".
+    data = (user.email, totp.user.email, email.user.email, email.email, "staff")
+    # The sidebar names the API clients' app by the word staff know it by.
+    assert _words_read(page, *data) - {"API", "Unix"} == set()
+
+
+@pytest.mark.parametrize(
+    "path", ["/admin/otp_totp/totpdevice/", "/admin/otp_totp/totpdevice/{totp}/change/",
+             "/admin/otp_email/emaildevice/add/"],
+)  # fmt: skip
+def test_the_device_pages_keep_their_labels_in_english(path):
+    client, _user = _officer_client("en")
+    totp = TOTPDevice.objects.create(user=UserFactory(is_staff=True), name="spare", confirmed=True)
+    response = client.get(path.format(totp=totp.pk))
+    assert response.status_code == 200
+    page = html.unescape(response.content.decode())
+    assert "Belongs to" in page and "Device name" in page
+    assert "利用者" not in page and "デバイス名" not in page
+
+
+def test_the_renamed_device_columns_and_filters_still_sort_and_filter():
+    client, _user = _officer_client()
+    TOTPDevice.objects.create(user=UserFactory(is_staff=True), name="未設定", confirmed=False)
+    TOTPDevice.objects.create(user=UserFactory(is_staff=True), name="設定済み", confirmed=True)
+    # The column "利用可能" filtered on "いいえ"; the list in the order of "登録日時", newest first.
+    response = client.get("/admin/otp_totp/totpdevice/?confirmed__exact=0&o=-3")
+    assert response.status_code == 200
+    rows = [str(device) for device in response.context["cl"].result_list]
+    assert len(rows) == 1 and rows[0].startswith("未設定")
+    page = response.content.decode()
+    assert "利用可能 で絞り込む" in page and "sorted descending" in page

@@ -14,11 +14,11 @@ from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import otp_names
 from .access import StaffAccessMixin
 from .admin_query import CheckedQueryMixin
 from .audit import audit_log
 from .codes import normalize_code
+from .otp_admin import OTPDeviceLabelsMixin
 from .roles import staff_role
 from .service_choices import ServicesByNameAdminMixin
 from .throttle import LoginThrottleMixin
@@ -154,16 +154,16 @@ class PortalAdminSite(OTPAdminSite):
 
         Every ModelAdmin (ours, django-otp's, django.contrib.auth's) is scoped
         by :class:`portal.kernel.access.StaffAccessMixin`; one registered later
-        by another app gets the same rules without doing anything. Pages
+        by another app gets the same rules without doing anything. django-otp's
+        device pages are named in the reader's language
+        (:mod:`portal.kernel.otp_admin`). Pages
         take from their query string only values their fields accept
         (:mod:`portal.kernel.admin_query`), and offer services by name
         (:mod:`portal.kernel.service_choices`).
         """
         admin_class = admin_class or ModelAdmin
-        if admin_class.__module__.startswith("django_otp.") and admin_class.search_help_text:
-            admin_class = type(
-                admin_class.__name__, (admin_class,), {"search_help_text": otp_names.SEARCH_HELP}
-            )
+        if admin_class.__module__.startswith("django_otp."):
+            admin_class = _with_mixin(admin_class, OTPDeviceLabelsMixin)
         for mixin in (StaffAccessMixin, CheckedQueryMixin, ServicesByNameAdminMixin):
             admin_class = _with_mixin(admin_class, mixin)
         return super().register(model_or_iterable, admin_class, **options)
