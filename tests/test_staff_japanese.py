@@ -195,19 +195,35 @@ def test_the_dashboard_chart_reads_each_bar_with_a_full_width_colon():
     assert "<title>2026-11 requests received: 2</title>" in chart
 
 
+# django-otp's own help text began so.
+OTP_HELP = "Search by"
+
+
 @pytest.mark.parametrize(
-    ("language", "said", "not_said"),
+    ("path", "language", "said", "not_said"),
     [
-        ("ja", "スタッフのメールアドレスで検索します。", "Search by"),
-        ("en", "Search by the staff member's e-mail address.", "メールアドレス"),
+        ("/admin/otp_totp/totpdevice/", "ja", "アカウントのメールアドレスで検索します。", OTP_HELP),
+        ("/admin/otp_totp/totpdevice/", "en", "Search by the account's e-mail address.", "メール"),
+        (
+            "/admin/otp_email/emaildevice/",
+            "ja",
+            "アカウントのメールアドレス、またはコードの送信先で検索します。",
+            OTP_HELP,
+        ),
+        (
+            "/admin/otp_email/emaildevice/",
+            "en",
+            "Search by the account's e-mail address or the address the codes are sent to.",
+            "メール",
+        ),
     ],
 )
-@pytest.mark.parametrize("path", ["/admin/otp_totp/totpdevice/", "/admin/otp_email/emaildevice/"])
 def test_the_device_lists_say_what_their_search_finds_in_the_readers_language(
     path, language, said, not_said
 ):
     """Not django-otp's 「Search by user's メールアドレス or メールアドレス」, built once in
-    whatever language was active when it was imported."""
+    whatever language was active when it was imported. Customers' devices are listed
+    too, and the e-mail list also finds the address the codes go to."""
     client, _ = _officer_client(language)
     page = html.unescape(client.get(path).content.decode())
     assert said in page

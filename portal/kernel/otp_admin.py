@@ -80,7 +80,10 @@ class OTPDeviceLabelsMixin:
     """A django-otp device admin whose columns, filters, sections, fields and help are
     in the portal's catalogue. Names django-otp adds later stay as it wrote them."""
 
-    search_help_text = SEARCH_HELP
+    @property
+    def search_help_text(self):
+        return SEARCH_HELP.get(self.opts.label_lower)
+
     # The columns below read the account; Django would only join it for a plain field.
     list_select_related = ["user"]
 

@@ -20,10 +20,16 @@ MODEL_NAMES = {
     ("otp_email", "emaildevice"): (_("e-mail code address"), _("e-mail code addresses")),
 }
 
-#: What the device lists' search box finds. django-otp builds its own help text once,
-#: at import, from the user model's field names in whatever language was active then
-#: ("Search by user's メールアドレス or メールアドレス" on an English page).
-SEARCH_HELP = _("Search by the staff member's e-mail address.")
+#: What each device list's search box finds (customers' devices are listed too).
+#: django-otp builds its own help text once, at import, from the user model's field
+#: names in whatever language was active then ("Search by user's メールアドレス or
+#: メールアドレス" on an English page).
+SEARCH_HELP = {
+    "otp_totp.totpdevice": _("Search by the account's e-mail address."),
+    "otp_email.emaildevice": _(
+        "Search by the account's e-mail address or the address the codes are sent to."
+    ),
+}
 
 
 def name_otp_apps() -> None:
