@@ -2,8 +2,10 @@
 
 Entry points only: a request is checked by the customer's own form for its kind
 (``rights.forms.FORMS``) and filed by the same services as the public form and
-staff entry (``request_submit``, ``identity_request_file``); what a client sees is
-what a handler of its services sees (``concerning_services``). Nothing personal
+staff entry (``request_file`` with ``request_submit`` or ``identity_request_file``),
+which refuse a duplicate of an open request unless the client confirms filing
+beside it; what a client sees is what a handler of its services sees
+(``concerning_services``), and it is told only of duplicates it sees. Nothing personal
 is answered: a completed disclosure is downloaded by the customer in the portal.
 See docs/api.md for the vocabulary and the OpenDSR mapping.
 """
@@ -27,7 +29,13 @@ from pydantic import AfterValidator
 
 from portal.kernel.api.app import problems
 from portal.kernel.api.auth import ApiKeyAuth, audit_call
-from portal.kernel.api.problems import LINES_OF_TEXT, PLAIN_TEXT, ApiProblem, InputSchema
+from portal.kernel.api.problems import (
+    LINES_OF_TEXT,
+    PLAIN_TEXT,
+    ApiProblem,
+    InputSchema,
+    Problem,
+)
 from portal.kernel.api.subjects import subject_find
 from portal.kernel.models import Service
 
@@ -47,7 +55,7 @@ from .models import ApiFiling, RightsRequest
 from .requesters.filing import Person, Requester, identity_request_file
 from .requesters.models import Capacity
 from .service_choice import customer_services
-from .services import request_submit
+from .services import DuplicateRequest, request_file, subject_lock
 
 router = Router(tags=["requests"])
 
@@ -63,6 +71,7 @@ REFERENCE = re.compile(r"^R-(\d{1,12})$")
 Code = Annotated[str, Field(min_length=1, max_length=50, pattern=PLAIN_TEXT)]
 SubjectRef = Annotated[str, Field(min_length=1, max_length=254, pattern=PLAIN_TEXT)]
 RequestRef = Annotated[str, Path(min_length=1, max_length=20, pattern=PLAIN_TEXT)]
+Reference = Annotated[str, Field(pattern=REFERENCE.pattern, examples=["R-12"])]
 #: Answered in UTC (``...Z``): a deadline is computed in its regime's time zone.
 UtcDateTime = Annotated[dt.datetime, AfterValidator(lambda when: when.astimezone(dt.UTC))]
 
@@ -88,6 +97,18 @@ class RequestIn(InputSchema):
         description="verified: you checked who the customer is; unverified: the portal asks."
     )
     idempotency_key: str = Field(min_length=1, max_length=100, pattern=PLAIN_TEXT)
+    beside: list[Reference] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Open requests of the same kind and scope (a 409's duplicates) to file "
+        "this one beside; a reference that is no open duplicate confirms nothing.",
+    )
+
+
+class DuplicateProblem(Problem):
+    """409 ``duplicate-request``: the open requests like this one, by reference."""
+
+    duplicates: list[str]
 
 
 class RequestOut(Schema):
@@ -254,6 +275,8 @@ def _checked_form(payload: RequestIn, subject, caller):
 
 
 def _file(payload: RequestIn, subject, form, caller, http_request) -> RightsRequest:
+    """File the request unless it duplicates an open one the client sees and did not
+    name in ``beside`` (DuplicateRequest)."""
     common = {
         "kind": payload.kind,
         "categories": form.categories(),
@@ -265,23 +288,38 @@ def _file(payload: RequestIn, subject, form, caller, http_request) -> RightsRequ
         "regime": payload.regime,
         "http_request": http_request,
     }
+    checked = {
+        "confirmed_duplicates": {int(REFERENCE.match(ref).group(1)) for ref in payload.beside},
+        "among": _visible(caller),
+    }
     if payload.identity_verification == "verified":
-        request = request_submit(subject=subject, requester=subject, **common)
-    else:
-        profile = getattr(subject, "profile", None)
-        request = identity_request_file(
-            requester=Requester(
-                capacity=Capacity.SELF,
-                email=subject.email,
-                language=subject.language or settings.LANGUAGE_CODE,
-            ),
-            person=Person(name=profile.full_name if profile else "", email=subject.email),
-            uploads=[],
-            account=subject,
-            subject=subject,
-            **common,
-        )
-    return request
+        return request_file(subject=subject, requester=subject, **checked, **common)
+    profile = getattr(subject, "profile", None)
+    return request_file(
+        file_with=identity_request_file,
+        requester=Requester(
+            capacity=Capacity.SELF,
+            email=subject.email,
+            language=subject.language or settings.LANGUAGE_CODE,
+        ),
+        person=Person(name=profile.full_name if profile else "", email=subject.email),
+        uploads=[],
+        account=subject,
+        subject=subject,
+        **checked,
+        **common,
+    )
+
+
+def _duplicate(duplicates: list[RightsRequest]) -> ApiProblem:
+    references = [request.reference for request in duplicates]
+    return ApiProblem(
+        409,
+        "duplicate-request",
+        f"Open requests of the same kind and scope: {', '.join(references)}. "
+        "Send their references in 'beside' to file this one as well.",
+        members={"duplicates": references},
+    )
 
 
 def _earlier(caller, key: str) -> RightsRequest | None:
@@ -291,9 +329,10 @@ def _earlier(caller, key: str) -> RightsRequest | None:
 
 @router.post(
     "/requests",
-    response={200: RequestOut, 201: RequestOut, **problems(404)},
+    response={200: RequestOut, 201: RequestOut, **problems(404), 409: DuplicateProblem},
     auth=ApiKeyAuth("requests:write"),
-    summary="File a request for a customer (201; the same idempotency key again: 200)",
+    summary="File a request for a customer (201; the same idempotency key again: 200; "
+    "an open one of the same kind and scope: 409)",
 )
 def request_create(request, payload: RequestIn):
     caller = request.auth
@@ -305,18 +344,25 @@ def request_create(request, payload: RequestIn):
     form = _checked_form(payload, subject, caller)
     try:
         with transaction.atomic():
-            filed = _file(payload, subject, form, caller, request)
-            ApiFiling.objects.create(
-                request=filed,
-                client=caller.client,
-                idempotency_key=payload.idempotency_key,
-                verification=payload.identity_verification,
-            )
+            subject_lock(subject)
+            # A call with the same key may have filed while this one waited for the lock.
+            earlier = _earlier(caller, payload.idempotency_key)
+            if earlier is None:
+                filed = _file(payload, subject, form, caller, request)
+                ApiFiling.objects.create(
+                    request=filed,
+                    client=caller.client,
+                    idempotency_key=payload.idempotency_key,
+                    verification=payload.identity_verification,
+                )
+    except DuplicateRequest as duplicate:
+        raise _duplicate(duplicate.duplicates) from duplicate
     except IntegrityError:
         # The same key, filed by a concurrent call that committed first.
         earlier = _earlier(caller, payload.idempotency_key)
         if earlier is None:
             raise
+    if earlier is not None:
         audit_call(request, status=200, subject=earlier.subject, target=earlier)
         return Status(200, _out(earlier, caller))
     audit_call(request, status=201, subject=subject, target=filed)

@@ -112,35 +112,56 @@ class DuplicateRequest(Exception):
         self.duplicates = duplicates
 
 
-def request_file(*, confirmed_duplicates=frozenset(), **submit) -> RightsRequest:
-    """File a request the person has reviewed (:func:`request_submit`'s arguments).
+def request_file(
+    *, confirmed_duplicates=frozenset(), among=None, file_with=None, **submit
+) -> RightsRequest:
+    """File a request the person has reviewed: :func:`request_submit`'s arguments, or
+    those of ``file_with`` (``identity_request_file``, for one awaiting verification).
 
     Raises :class:`DuplicateRequest` when an open request of the same kind and
     scope exists that the person did not confirm filing beside: checked with the
     person's row locked, so two submissions at once file one request and show
-    the other the duplicate.
+    the other the duplicate. ``among``: the requests that count (an API client
+    is told only of those it may read); by default every one. A request about
+    no known person (``subject`` None) has nothing to compare with.
     """
     subject = submit["subject"]
     with transaction.atomic():
-        get_user_model().objects.select_for_update().filter(pk=subject.pk).first()
-        duplicates = open_duplicates(
-            subject=subject,
-            kind=submit["kind"],
-            services=submit.get("services") or (),
-            categories=submit.get("categories"),
-            scope=submit.get("scope"),
-        )
-        if {d.pk for d in duplicates} - set(confirmed_duplicates):
-            raise DuplicateRequest(duplicates)
-        return request_submit(**submit)
+        if subject is not None:
+            subject_lock(subject)
+            duplicates = open_duplicates(
+                subject=subject,
+                kind=submit["kind"],
+                services=submit.get("services") or (),
+                categories=submit.get("categories"),
+                scope=submit.get("scope"),
+                among=among,
+            )
+            if {d.pk for d in duplicates} - set(confirmed_duplicates):
+                raise DuplicateRequest(duplicates)
+        return (file_with or request_submit)(**submit)
 
 
-def open_duplicates(*, subject, kind: str, services=(), categories=None, scope=None):
-    """Open requests of the same kind and scope by the same person."""
+def subject_lock(subject) -> None:
+    """Lock the person's row until the transaction ends: filings about one person
+    take turns, each seeing what the one before filed. Must be called inside a
+    transaction."""
+    get_user_model().objects.select_for_update().filter(pk=subject.pk).first()
+
+
+def open_duplicates(
+    *, subject, kind: str, services=(), categories=None, scope=None, among=None
+) -> list[RightsRequest]:
+    """Open requests of the same kind and scope about the same person, oldest first;
+    ``among``: only those of this queryset of requests."""
     wanted_services = sorted(s.pk for s in services)
     matches = []
+    requests = RightsRequest.objects.all() if among is None else among
     candidates = (
-        RightsRequest.objects.open().filter(subject=subject, kind=kind).prefetch_related("services")
+        requests.open()
+        .filter(subject=subject, kind=kind)
+        .prefetch_related("services")
+        .order_by("pk")
     )
     for existing in candidates:
         same_services = sorted(s.pk for s in existing.services.all()) == wanted_services

@@ -80,7 +80,8 @@ def test_the_same_idempotency_key_twice_files_one_request(
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.json()["reference"] == second.json()["reference"]
     assert RightsRequest.objects.count() == 1
-    assert _file(client, headers, idempotency_key="phone-43").status_code == 201
+    beside = [first.json()["reference"]]
+    assert _file(client, headers, idempotency_key="phone-43", beside=beside).status_code == 201
     assert RightsRequest.objects.count() == 2
 
 

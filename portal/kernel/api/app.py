@@ -129,7 +129,9 @@ class PortalApi(NinjaAPI):
 
 def _problem_response(api: NinjaAPI, request: HttpRequest, exc: Exception):
     problem = as_problem(exc)
-    body = problem_body(problem.status_code, problem.code, problem.detail, problem.errors)
+    body = problem_body(
+        problem.status_code, problem.code, problem.detail, problem.errors, problem.members
+    )
     response = api.create_response(request, body, status=problem.status_code)
     response["Content-Type"] = PROBLEM_CONTENT_TYPE
     for name, value in problem.headers.items():

@@ -3,8 +3,9 @@
 Every refusal of the API, whether raised by an endpoint (:class:`ApiProblem`),
 by authentication, by django-ninja's validation or by a missing object, is
 answered as ``{"type", "title", "status", "detail"}`` and, for invalid input,
-``errors``: where and what. The type is a URI under ``PROBLEM_BASE``;
-docs/api.md lists them.
+``errors``: where and what; an endpoint may add members of its own (RFC 9457,
+3.2), declared by a :class:`Problem` subclass in its responses. The type is a
+URI under ``PROBLEM_BASE``; docs/api.md lists them.
 """
 
 from __future__ import annotations
@@ -99,7 +100,10 @@ class Problem(Schema):
 
 
 class ApiProblem(HttpError):
-    """Raise to answer a problem: ``ApiProblem(404, "not-found", "No such request.")``."""
+    """Raise to answer a problem: ``ApiProblem(404, "not-found", "No such request.")``.
+
+    ``members``: the endpoint's own members of the problem, beside the standard ones.
+    """
 
     def __init__(
         self,
@@ -109,12 +113,14 @@ class ApiProblem(HttpError):
         *,
         errors: list[dict] | None = None,
         headers: dict | None = None,
+        members: dict | None = None,
     ):
         super().__init__(status_code=status, message=detail)
         self.code = code
         self.detail = detail
         self.errors = errors
         self.headers = headers or {}
+        self.members = members or {}
 
 
 class UnreadableBody(ValueError):
@@ -153,8 +159,15 @@ class JsonParser(Parser):
             raise UnreadableBody(str(error)) from error
 
 
-def problem_body(status: int, code: str, detail: str, errors: list[dict] | None = None) -> dict:
+def problem_body(
+    status: int,
+    code: str,
+    detail: str,
+    errors: list[dict] | None = None,
+    members: dict | None = None,
+) -> dict:
     body = {
+        **(members or {}),
         "type": PROBLEM_BASE + code,
         "title": TITLES.get(status, "Error"),
         "status": status,
