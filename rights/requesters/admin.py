@@ -28,6 +28,7 @@ from portal.kernel.selectors import services_visible_to, subjects_visible_to
 from ..choices import Status
 from ..confirmations import identity_rejection_confirmation
 from ..selectors import STAFF, visible_documents
+from ..services import DuplicateRequest
 from ..uploads import download_response
 from ..workflow import TransitionError
 from .agents import agent_confirmation_request, subject_address
@@ -247,6 +248,7 @@ class IdentityAdminMixin:
             raise PermissionDenied
         # A handler names the services they handle; officers any service.
         form = StaffEntryForm(request.POST or None, services=services_visible_to(request.user))
+        duplicates = []
         if request.method == "POST" and form.is_valid():
             visible = subjects_visible_to(request.user, get_user_model().objects.all())
             if not visible.filter(pk=form.subject.pk).exists():
@@ -267,11 +269,16 @@ class IdentityAdminMixin:
                         details=data["details"],
                         delivery_method=data["delivery_method"],
                         needs_verification=data["needs_verification"],
+                        # Filing beside an open request of the same kind and scope
+                        # needs the tick on the form that showed it.
+                        confirmed_duplicates=form.confirmed_duplicates(),
                         actor=request.user,
                         http_request=request,
                     )
                 except ValidationError as error:
                     form.add_error(None, error)
+                except DuplicateRequest as duplicate:
+                    duplicates = duplicate.duplicates
                 else:
                     self.message_user(
                         request,
@@ -285,6 +292,7 @@ class IdentityAdminMixin:
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "form": form,
+            "duplicates": duplicates,
             "title": _("Enter a request received by letter, phone or in person"),
         }
         return TemplateResponse(request, "admin/rights/rightsrequest/enter.html", context)

@@ -13,7 +13,7 @@ from portal.kernel.models import ServiceRegistration
 
 from ..choices import Channel, Kind
 from ..models import RightsRequest
-from ..services import request_submit
+from ..services import request_file
 from .filing import Person, Requester, Upload, identity_request_file
 from .models import (
     Capacity,
@@ -36,6 +36,7 @@ def staff_request_enter(
     requester: Requester | None = None,
     person: Person | None = None,
     uploads: list[Upload] | None = None,
+    confirmed_duplicates=frozenset(),
     actor,
     http_request=None,
 ) -> RightsRequest:
@@ -46,6 +47,10 @@ def staff_request_enter(
     person) it waits for verification like a request from the public form.
     ``services``: the services it concerns, each one the customer is registered
     with (ValidationError naming it otherwise); none means all of them.
+
+    Raises :class:`~rights.services.DuplicateRequest` when the customer has an
+    open request of the same kind and scope whose id is not among
+    ``confirmed_duplicates`` (the ones staff were shown and chose to file beside).
     """
     if channel not in (Channel.MAIL, Channel.PHONE, Channel.IN_PERSON):
         raise ValidationError(_("Choose how the request arrived: letter, phone or in person."))
@@ -59,6 +64,21 @@ def staff_request_enter(
     check_services(subject, services)
     received_at = timezone.make_aware(dt.datetime.combine(received_on, dt.time(12)))
     received_at = min(received_at, timezone.now())
+    filing = {
+        "confirmed_duplicates": confirmed_duplicates,
+        "subject": subject,
+        "kind": kind,
+        "services": services,
+        "categories": categories,
+        "scope": scope,
+        "details": details,
+        "delivery_method": delivery_method,
+        "channel": channel,
+        "regime": regime,
+        "received_at": received_at,
+        "actor": actor,
+        "http_request": http_request,
+    }
     if requester is not None or needs_verification:
         requester = requester or Requester(
             capacity=Capacity.SELF,
@@ -68,42 +88,18 @@ def staff_request_enter(
         if person is None:
             profile = getattr(subject, "profile", None)
             person = Person(name=profile.full_name if profile else "", email=subject.email)
-        return identity_request_file(
-            kind=kind,
+        return request_file(
+            file_with=identity_request_file,
             requester=requester,
             person=person,
             uploads=uploads or [],
-            details=details,
-            delivery_method=delivery_method,
-            categories=categories,
-            scope=scope,
-            services=services,
-            channel=channel,
-            received_at=received_at,
-            subject=subject,
             # The customer follows the request as its requester only when they
             # asked themselves; an agent's request is the agent's, and its
             # notices go to the agent's address.
             account=subject if requester.capacity == Capacity.SELF else None,
-            actor=actor,
-            http_request=http_request,
-            regime=regime,
+            **filing,
         )
-    return request_submit(
-        subject=subject,
-        requester=subject,
-        kind=kind,
-        services=services,
-        categories=categories,
-        scope=scope,
-        details=details,
-        delivery_method=delivery_method,
-        channel=channel,
-        regime=regime,
-        received_at=received_at,
-        actor=actor,
-        http_request=http_request,
-    )
+    return request_file(requester=subject, **filing)
 
 
 def check_services(subject, services) -> None:

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.kernel.models import Service
 from portal.kernel.typed_email import TypedEmailField
@@ -90,6 +91,12 @@ class StaffEntryForm(RequestScopeMixin, StatedCorrectionMixin, forms.Form):
             "(e.g. a letter without a copy of an identity document)."
         ),
     )
+    #: Shown with the customer's open requests of the same kind and scope, if any.
+    file_anyway = forms.BooleanField(
+        label=pgettext_lazy("staff entry", "File anyway"), required=False
+    )
+    #: The ids of the open requests the form showed (comma-separated): the tick covers those.
+    file_beside = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
 
     def __init__(self, *args, services=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -172,6 +179,13 @@ class StaffEntryForm(RequestScopeMixin, StatedCorrectionMixin, forms.Form):
 
     def chosen_services(self) -> list:
         return list(self.cleaned_data.get("services") or [])
+
+    def confirmed_duplicates(self) -> set[int]:
+        """Ids of the open requests shown that staff chose to file this one beside."""
+        if not self.cleaned_data.get("file_anyway"):
+            return set()
+        text = self.cleaned_data.get("file_beside") or ""
+        return {int(part) for part in text.split(",") if part.strip().isdigit()}
 
 
 class DecisionForm(forms.Form):
