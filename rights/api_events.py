@@ -57,10 +57,15 @@ def requests_seen_by(client, services) -> QuerySet:
     return RightsRequest.objects.filter(Exists(concerning) | Exists(filed))
 
 
+#: The scopes whose holders are told of a request's changes: those that file, read or
+#: fulfil requests, not a client that only asks permissions.
+REQUEST_SCOPES = ("requests:write", "requests:read", "fulfilment:write")
+
+
 def clients_seeing(request: RightsRequest) -> list:
-    """Clients with a callback URL that see ``request``."""
+    """Clients with a callback URL and a requests' scope that see ``request``."""
     seeing = []
-    for client in callback_clients().prefetch_related("services"):
+    for client in callback_clients(REQUEST_SCOPES).prefetch_related("services"):
         if (
             client.all_services
             or requests_seen_by(client, client.services.all()).filter(pk=request.pk).exists()

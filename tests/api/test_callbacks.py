@@ -12,7 +12,7 @@ from django.utils import timezone
 from consent.models import ProcessingRestriction
 from consent.services import restriction_create
 from portal.kernel.api import callbacks
-from portal.kernel.models import CallbackAttempt, CallbackDelivery
+from portal.kernel.models import CallbackAttempt, CallbackDelivery, Service
 from rights.choices import RejectionGround, Status
 from rights.models import RightsRequest
 from rights.workflow import transition
@@ -25,8 +25,8 @@ pytestmark = pytest.mark.django_db
 def subscribed(client, make_client, service_a, receiver):
     """A client of service A whose callback URL is a live receiver, set through the API."""
 
-    def make(fail=0):
-        api_client, headers = make_client(["requests:write", "requests:read"], [service_a])
+    def make(fail=0, scopes=("requests:write", "requests:read")):
+        api_client, headers = make_client(scopes, [service_a])
         live = receiver(fail)
         response = client.put(
             "/api/v1/callback",
@@ -140,7 +140,7 @@ def test_a_delivery_failing_for_a_day_is_given_up_and_staff_can_replay_it(
 def test_a_new_restriction_is_posted_with_the_clients_own_member_numbers(
     subscribed, customer_a, service_b, django_capture_on_commit_callbacks
 ):
-    _api_client, _headers, live = subscribed()
+    _api_client, _headers, live = subscribed(scopes=["consent:read"])
     customer_a.service_registrations.create(
         service=service_b, member_number="M-B-9", started_on=timezone.localdate()
     )
@@ -157,6 +157,44 @@ def test_a_new_restriction_is_posted_with_the_clients_own_member_numbers(
     assert event["type"] == "restriction.created"
     assert event["data"]["purpose"] == "marketing" and event["data"]["scope"] == "use"
     assert event["data"]["subject"] == [{"service": "mobile", "member_number": "M-A-0001"}]
+
+
+def _restrict(customer):
+    return restriction_create(
+        subject=customer,
+        scope=ProcessingRestriction.Scope.USE,
+        source=ProcessingRestriction.Source.STAFF,
+        purpose=purpose("marketing"),
+    )
+
+
+def test_a_client_without_consent_read_is_not_told_of_a_restriction(
+    subscribed, customer_a, django_capture_on_commit_callbacks
+):
+    """Which customers stopped which use is what consent:read answers; a client
+    that may only file and read requests is not sent it through its callback."""
+    _api_client, _headers, live = subscribed(
+        scopes=["requests:write", "requests:read", "fulfilment:write"]
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _restrict(customer_a)
+
+    assert live.calls == []
+
+
+def test_a_client_that_only_asks_permissions_is_not_told_of_requests(
+    client, make_client, subscribed, customer_a, django_capture_on_commit_callbacks
+):
+    """A request and its status are what the requests' scopes answer: a client of
+    the same service that may only ask permissions is not sent them."""
+    _api_client, _headers, live = subscribed(scopes=["consent:read"])
+    _filer, headers = make_client(["requests:write"], [Service.objects.get(code="mobile")])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _file(client, headers)
+
+    assert live.calls == []
 
 
 def test_a_client_of_another_service_is_not_told(

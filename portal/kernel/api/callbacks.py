@@ -240,14 +240,27 @@ def event_enqueue(clients, event_type: str, data: dict) -> list[CallbackDelivery
     return deliveries
 
 
-def callback_clients():
-    return ApiClient.objects.filter(is_active=True).exclude(callback_url="")
+#: The scopes whose holders are told of a customer's new stop (what consent:read answers).
+RESTRICTION_SCOPES = ("consent:read",)
+
+
+def callback_clients(scopes: tuple[str, ...]):
+    """Active clients with a callback URL that hold one of ``scopes``: a callback tells
+    a client only what one of its scopes lets it read."""
+    clients = ApiClient.objects.filter(is_active=True).exclude(callback_url="")
+    holding = [
+        client.pk
+        for client in clients.only("pk", "scopes")
+        if set(scopes) & set(client.scopes or [])
+    ]
+    return clients.filter(pk__in=holding)
 
 
 def subject_event_enqueue(subject, event_type: str, data: dict) -> None:
-    """Queue an event about ``subject`` to each client that sees them, naming them by
-    their member numbers with that client's services (nothing else about them)."""
-    for client in callback_clients():
+    """Queue an event about ``subject`` to each client that sees them and may ask about
+    their permissions, naming them by their member numbers with that client's services
+    (nothing else about them)."""
+    for client in callback_clients(RESTRICTION_SCOPES):
         scope = client_scope(client)
         if subjects_in_scope(scope).filter(pk=subject.pk).exists():
             numbers = member_numbers(scope, subject)
