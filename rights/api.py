@@ -65,7 +65,9 @@ ApiRegime = Literal[tuple(Regime.values)]
 ApiStatus = Literal[tuple(RequestStatus.values)]
 OpenDsrStatus = Literal[OPENDSR_STATUSES]
 PAGE_MAX = 100
-REFERENCE = re.compile(r"^R-(\d{1,12})$")
+# ASCII digits only: a request has one reference, not one per script's digits.
+REFERENCE = re.compile(r"R-([0-9]{1,12})")
+CURSOR = re.compile(r"after:([0-9]{1,18})")
 
 
 Code = Annotated[str, Field(min_length=1, max_length=50, pattern=PLAIN_TEXT)]
@@ -383,7 +385,7 @@ def request_get(request, ref: RequestRef):
 
 def _by_reference(caller, ref: str) -> RightsRequest:
     """The request ``ref`` names, if the client sees it; else 404."""
-    match = REFERENCE.match(ref)
+    match = REFERENCE.fullmatch(ref)
     found = None
     if match:
         found = (
@@ -403,7 +405,10 @@ class ListFilter(Schema):
     updated_since: str | None = Field(
         default=None,
         max_length=40,
-        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$",
+        pattern=(
+            r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+            r"(Z|[+-][0-9]{2}:[0-9]{2})$"
+        ),
         description="An ISO 8601 date and time with its offset, e.g. 2026-12-01T09:00:00+09:00.",
     )
     cursor: str | None = Field(default=None, max_length=40, pattern=r"^[A-Za-z0-9_=-]+$")
@@ -411,12 +416,16 @@ class ListFilter(Schema):
 
 
 def _cursor_pk(cursor: str | None) -> int:
+    """The id a cursor of :func:`_cursor` carries; anything else is refused, not read."""
     if not cursor:
         return 0
     try:
-        return int(base64.urlsafe_b64decode(cursor.encode()).decode().removeprefix("after:"))
-    except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
-        raise ApiProblem(422, "invalid-cursor", "The cursor is not one this API gave.") from exc
+        match = CURSOR.fullmatch(base64.urlsafe_b64decode(cursor.encode()).decode())
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        match = None
+    if match is None:
+        raise ApiProblem(422, "invalid-cursor", "The cursor is not one this API gave.")
+    return int(match.group(1))
 
 
 def _when(text: str) -> dt.datetime:

@@ -1,10 +1,13 @@
 """What the API reads: a field it does not know is refused by name, never dropped."""
 
+import base64
 import json
 
 import pytest
 
+from rights.choices import Kind
 from rights.models import RightsRequest
+from rights.services import request_submit
 
 pytestmark = pytest.mark.django_db
 
@@ -183,3 +186,48 @@ def test_a_body_naming_a_field_twice_is_refused_and_changes_nothing(client, make
     assert "url" in response.json()["detail"]
     api_client.refresh_from_db()
     assert api_client.callback_url == "https://93.184.216.34/hook"
+
+
+def _cursor(text: str) -> str:
+    return base64.urlsafe_b64encode(f"after:{text}".encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "ref",
+    ["R-\uff11", "R-\u0661", "R-00000\uff11"],  # fullwidth and Arabic-Indic one
+)
+def test_a_reference_written_in_other_digits_names_no_request(
+    client, make_client, customer_a, service_a, ref
+):
+    """A request has one reference, R- and ASCII digits: another spelling of its
+    number is no address of it."""
+    _api_client, headers = make_client(["requests:read"], [service_a])
+    request = request_submit(subject=customer_a, requester=customer_a, kind=Kind.DISCLOSURE)
+    assert request.reference == "R-000001"
+
+    response = client.get(f"{URL}/{ref}", headers=headers)
+
+    assert response.status_code == 404, response.content
+    assert response.json()["type"].endswith("/request-not-found")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"cursor": _cursor("\u0661")},
+        {"cursor": _cursor(" 1")},
+        {"cursor": _cursor("1\n")},
+        {"cursor": _cursor("-5")},
+        {"updated_since": "\uff12\uff10\uff12\uff16-12-01T00:00:00Z"},
+    ],
+)
+def test_a_cursor_or_time_the_api_never_writes_is_refused(
+    client, make_client, customer_a, service_a, query
+):
+    """Cursors are the API's own ``after:<id>``; times are ISO 8601 in ASCII digits."""
+    _api_client, headers = make_client(["requests:read"], [service_a])
+
+    response = client.get(URL, query, headers=headers)
+
+    assert response.status_code == 422, response.content
+    assert response["Content-Type"] == "application/problem+json"
