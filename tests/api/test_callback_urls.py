@@ -188,3 +188,28 @@ def test_blanking_the_callback_url_in_the_admin_removes_its_secret_as_the_api_do
     api_client.refresh_from_db()
     assert api_client.callback_secret and api_client.callback_secret != first
     assert api_client.callback_secret in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://user:secret@93.184.216.34/hook",
+        "https://user@93.184.216.34/hook",
+        "https://:secret@93.184.216.34/hook",
+    ],
+)
+def test_a_url_with_a_user_name_or_password_is_refused_by_the_api_and_the_admin(
+    client, make_client, url
+):
+    """Such a URL could never be POSTed to (the connection reads ``user:secret@host``
+    as the host), and every failed attempt would write the password into its error."""
+    api_client, headers = make_client(["requests:read"])
+
+    response = _put(client, headers, url)
+
+    assert response.status_code == 422, response.content
+    assert response.json()["type"].endswith("/invalid-callback-url")
+    assert "secret" not in response.json()["detail"]
+    api_client.refresh_from_db()
+    assert (api_client.callback_url, api_client.callback_secret) == ("", "")
+    assert "callback_url" in _admin_form(url).errors

@@ -156,7 +156,8 @@ def check_callback_url(url: str) -> None:
     details and the attempts' errors render them in English.
 
     The URL must be one Django's ``URLValidator`` accepts, as the admin's field
-    does; an IPv6 literal with a zone id is refused (:func:`_refuse_zone`). A
+    does, without a user name or password; an IPv6 literal with a zone id is
+    refused (:func:`_refuse_zone`). A
     host name is resolved and refused when any of its addresses is refused
     (:func:`address_refused`). A name that does not resolve now is accepted:
     every attempt resolves it again and is refused then if need be.
@@ -170,6 +171,10 @@ def check_callback_url(url: str) -> None:
         return
     if parts.scheme != "https" or not parts.hostname:
         raise ValidationError(_("A callback URL must start with https://."))
+    if "@" in parts.netloc:
+        # The connection would read "user:password@host" as the host: never sent, and
+        # each failed attempt would record the password in its error.
+        raise ValidationError(_("A callback URL cannot carry a user name or password."))
     if "%" in parts.hostname:
         _refuse_zone(parts.hostname)
     try:
