@@ -29,6 +29,14 @@ def test_a_new_client_is_made_with_the_scopes_and_services_given(service_a, serv
     assert "Services: mobile, video" in out and "Key: rp_" in out
 
 
+def test_an_unknown_service_code_is_named_and_nothing_is_made(service_a):
+    with pytest.raises(CommandError) as refused:
+        _make_key("Fibre", scopes="requests:read", services="mobile,fibre")
+
+    assert "fibre" in str(refused.value) and "mobile" not in str(refused.value)
+    assert not ApiClient.objects.exists()
+
+
 def test_an_existing_client_with_other_services_gets_no_key_and_is_told_what_it_has(
     service_a, service_b
 ):

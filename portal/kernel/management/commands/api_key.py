@@ -39,8 +39,9 @@ class Command(BaseCommand):
             raise CommandError(f"Unknown scopes: {', '.join(unknown)}")
         codes = [c for c in services.split(",") if c and c != "all"]
         found = list(Service.objects.filter(code__in=codes))
-        if len(found) != len(codes):
-            raise CommandError("Unknown service code.")
+        unknown_codes = sorted(set(codes) - {service.code for service in found})
+        if unknown_codes:
+            raise CommandError(f"Unknown service codes: {', '.join(unknown_codes)}")
         with transaction.atomic():
             row, created = ApiClient.objects.get_or_create(
                 name=client,
