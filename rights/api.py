@@ -25,7 +25,8 @@ from django.db.models import Max
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
-from pydantic import AfterValidator
+from pydantic import AfterValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from portal.kernel.api.app import problems
 from portal.kernel.api.auth import ApiKeyAuth, audit_call
@@ -399,16 +400,37 @@ def _by_reference(caller, ref: str) -> RightsRequest:
     return found
 
 
+TIME_WITH_OFFSET = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+    r"(Z|[+-][0-9]{2}:[0-9]{2})$"
+)
+
+
+def _with_offset(text: str) -> str:
+    """``text`` if it is written as the API reads a time; else what it reads, in words
+    (a time without its offset names no moment: 09:00 where?)."""
+    if not re.fullmatch(TIME_WITH_OFFSET, text):
+        raise PydanticCustomError(
+            "string_pattern_mismatch",
+            "An ISO 8601 date and time with its offset, e.g. 2026-12-01T09:00:00+09:00 "
+            "or 2026-12-01T00:00:00Z; without an offset it names no moment.",
+        )
+    return text
+
+
+WithOffset = Annotated[
+    str,
+    AfterValidator(_with_offset),
+    WithJsonSchema({"type": "string", "maxLength": 40, "pattern": TIME_WITH_OFFSET}),
+]
+
+
 class ListFilter(Schema):
     status: ApiStatus | None = None
     opendsr_status: OpenDsrStatus | None = None
-    updated_since: str | None = Field(
+    updated_since: WithOffset | None = Field(
         default=None,
         max_length=40,
-        pattern=(
-            r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
-            r"(Z|[+-][0-9]{2}:[0-9]{2})$"
-        ),
         description="An ISO 8601 date and time with its offset, e.g. 2026-12-01T09:00:00+09:00.",
     )
     cursor: str | None = Field(default=None, max_length=40, pattern=r"^[A-Za-z0-9_=-]+$")

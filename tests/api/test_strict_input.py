@@ -192,20 +192,29 @@ def _cursor(text: str) -> str:
     return base64.urlsafe_b64encode(f"after:{text}".encode()).decode()
 
 
+def _in_digits(number: int, zero: str) -> str:
+    """``number`` written with the digits of the script whose zero is ``zero``."""
+    return "".join(chr(ord(zero) + int(digit)) for digit in str(number))
+
+
 @pytest.mark.parametrize(
-    "ref",
-    ["R-\uff11", "R-\u0661", "R-00000\uff11"],  # fullwidth and Arabic-Indic one
+    "spelling",
+    [
+        lambda pk: "R-" + _in_digits(pk, "\uff10"),  # fullwidth
+        lambda pk: "R-" + _in_digits(pk, "\u0660"),  # Arabic-Indic
+        lambda pk: "R-000000" + _in_digits(pk, "\uff10"),
+    ],
 )
 def test_a_reference_written_in_other_digits_names_no_request(
-    client, make_client, customer_a, service_a, ref
+    client, make_client, customer_a, service_a, spelling
 ):
     """A request has one reference, R- and ASCII digits: another spelling of its
     number is no address of it."""
     _api_client, headers = make_client(["requests:read"], [service_a])
     request = request_submit(subject=customer_a, requester=customer_a, kind=Kind.DISCLOSURE)
-    assert request.reference == "R-000001"
+    assert client.get(f"{URL}/{request.reference}", headers=headers).status_code == 200
 
-    response = client.get(f"{URL}/{ref}", headers=headers)
+    response = client.get(f"{URL}/{spelling(request.pk)}", headers=headers)
 
     assert response.status_code == 404, response.content
     assert response.json()["type"].endswith("/request-not-found")
@@ -231,3 +240,19 @@ def test_a_cursor_or_time_the_api_never_writes_is_refused(
 
     assert response.status_code == 422, response.content
     assert response["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("since", ["2026-12-01T09:00:00", "2026-12-01", "2026-12-01 09:00:00Z"])
+def test_a_change_time_without_its_offset_is_refused_saying_what_is_read(
+    client, make_client, service_a, since
+):
+    """A time without an offset names no moment (09:00 in Tokyo or in UTC?): the
+    integrator is told what the API reads, not shown a regular expression."""
+    _api_client, headers = make_client(["requests:read"], [service_a])
+
+    response = client.get(URL, {"updated_since": since}, headers=headers)
+
+    problem = _refused(response, ["query", "updated_since"])
+    [error] = problem["errors"]
+    assert "offset" in error["msg"] and "2026-12-01T09:00:00+09:00" in error["msg"]
+    assert "pattern" not in error["msg"]
