@@ -95,7 +95,7 @@ class RequestIn(InputSchema):
     categories: list[Code] = Field(default_factory=list, max_length=50)
     scope: ScopeIn = Field(default_factory=ScopeIn)
     delivery_method: Literal[tuple(DeliveryMethod.values)] = DeliveryMethod.ELECTRONIC
-    details: str = Field(default="", max_length=4000)
+    details: str = Field(default="", max_length=4000, pattern=LINES_OF_TEXT)
     identity_verification: Literal["verified", "unverified"] = Field(
         description="verified: you checked who the customer is; unverified: the portal asks."
     )

@@ -256,3 +256,39 @@ def test_a_change_time_without_its_offset_is_refused_saying_what_is_read(
     [error] = problem["errors"]
     assert "offset" in error["msg"] and "2026-12-01T09:00:00+09:00" in error["msg"]
     assert "pattern" not in error["msg"]
+
+
+@pytest.mark.parametrize("details", ["Bell\u0007", "Escape \u001b[31mred", "Tab\u000bvertical"])
+def test_details_with_a_control_character_are_refused_and_nothing_is_filed(
+    client, make_client, customer_a, service_a, details
+):
+    """The details are shown to staff as the customer's words: as in the portal's
+    forms and a fulfilment's note, only text and line breaks are taken."""
+    _api_client, headers = make_client(["requests:write"], [service_a])
+    body = {
+        "subject": "M-A-0001",
+        "kind": "disclosure",
+        "identity_verification": "verified",
+        "idempotency_key": "call-1",
+        "details": details,
+    }
+
+    _refused(_post(client, headers, URL, body), ["body", "details"])
+
+    assert not RightsRequest.objects.exists()
+
+
+def test_details_in_lines_and_tabs_are_filed_as_written(client, make_client, customer_a, service_a):
+    _api_client, headers = make_client(["requests:write"], [service_a])
+    body = {
+        "subject": "M-A-0001",
+        "kind": "disclosure",
+        "identity_verification": "verified",
+        "idempotency_key": "call-1",
+        "details": "Line one\r\nLine two\tand a tab",
+    }
+
+    response = _post(client, headers, URL, body)
+
+    assert response.status_code == 201, response.content
+    assert RightsRequest.objects.get().details == "Line one\r\nLine two\tand a tab"
