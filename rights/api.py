@@ -74,7 +74,7 @@ CURSOR = re.compile(r"after:([0-9]{1,18})")
 Code = Annotated[str, Field(min_length=1, max_length=50, pattern=PLAIN_TEXT)]
 SubjectRef = Annotated[str, Field(min_length=1, max_length=254, pattern=PLAIN_TEXT)]
 RequestRef = Annotated[str, Path(min_length=1, max_length=20, pattern=PLAIN_TEXT)]
-Reference = Annotated[str, Field(pattern=REFERENCE.pattern, examples=["R-12"])]
+Reference = Annotated[str, Field(pattern=f"^{REFERENCE.pattern}$", examples=["R-12"])]
 #: Answered in UTC (``...Z``): a deadline is computed in its regime's time zone.
 UtcDateTime = Annotated[dt.datetime, AfterValidator(lambda when: when.astimezone(dt.UTC))]
 
@@ -292,7 +292,7 @@ def _file(payload: RequestIn, subject, form, caller, http_request) -> RightsRequ
         "http_request": http_request,
     }
     checked = {
-        "confirmed_duplicates": {int(REFERENCE.match(ref).group(1)) for ref in payload.beside},
+        "confirmed_duplicates": {int(REFERENCE.fullmatch(ref).group(1)) for ref in payload.beside},
         "among": _visible(caller),
     }
     if payload.identity_verification == "verified":

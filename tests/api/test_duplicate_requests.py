@@ -75,10 +75,14 @@ def test_beside_the_open_request_files_a_second_one(client, make_client, custome
     assert third.json()["duplicates"] == [reference, beside.json()["reference"]]
 
 
-def test_a_malformed_reference_in_beside_is_refused(client, make_client, customer_a, service_a):
+@pytest.mark.parametrize("written", ["12", "see R-12", "R-12 ", "R-１２"])
+def test_a_malformed_reference_in_beside_is_refused(
+    client, make_client, customer_a, service_a, written
+):
+    """A reference is R- and ASCII digits, nothing around them."""
     _api_client, headers = make_client(["requests:write"], [service_a])
 
-    response = _file(client, headers, beside=["12"])
+    response = _file(client, headers, beside=[written])
 
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"][:2] == ["body", "beside"]
