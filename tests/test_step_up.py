@@ -277,3 +277,39 @@ def test_the_code_page_states_the_validity_the_code_mail_states(
     customer.save()
     page = client.get("/accounts/code/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f"It is valid for {minutes} minutes." in page and "a few" not in page
+
+
+def _selected_device(response) -> str:
+    """The value of the device option the code page shows as chosen, as a browser posts
+    it: the option marked selected, else the first one."""
+    select = re.search(r'<select name="device".*?</select>', response.content.decode(), re.S)
+    options = re.findall(r'<option value="([^"]+)"( selected)?', select.group(0))
+    return next((value for value, selected in options if selected), options[0][0])
+
+
+def test_with_an_app_the_code_page_chooses_the_app_until_a_code_is_mailed(
+    client, customer, django_capture_on_commit_callbacks
+):
+    # The page says to skip the e-mail step and type the app's code: a code typed
+    # so, with the choice left as shown, is checked against the app.
+    device = CustomerTOTPDevice.objects.create(user=customer, name="app", confirmed=True)
+    client.force_login(customer)
+    response = client.get("/accounts/code/")
+    assert _selected_device(response) == device.persistent_id
+    response = client.post(
+        "/accounts/code/",
+        {"device": _selected_device(response), "token": totp_code(device), "verify": "1"},
+    )
+    assert response.status_code == 302
+    assert client.get("/account/").status_code == 200
+
+    # Once a code is mailed, that code is the one expected.
+    client.logout()
+    client.force_login(customer)
+    code = _send_code(client, django_capture_on_commit_callbacks)
+    response = client.get("/accounts/code/")
+    assert _selected_device(response).startswith("portal.customeremaildevice/")
+    response = client.post(
+        "/accounts/code/", {"device": _selected_device(response), "token": code, "verify": "1"}
+    )
+    assert response.status_code == 302

@@ -9,7 +9,7 @@ from django.contrib.auth.forms import (
 from django.utils.translation import gettext_lazy as _
 
 from consent.forms import SignupConsentMixin
-from portal.kernel import outbox
+from portal.kernel import outbox, stepup
 from portal.kernel.codes import OneTimeCodeField
 from portal.kernel.dates import TypedDateField, date_of_birth_input
 from portal.kernel.models import CustomerTOTPDevice, Profile
@@ -133,12 +133,14 @@ class CodeForm(forms.Form):
     def __init__(self, *args, devices, **kwargs):
         super().__init__(*args, **kwargs)
         self.devices = {d.persistent_id: d for d in devices}
+        self.expected = stepup.expected_device(devices)
         self.fields["device"].choices = [(d.persistent_id, _device_label(d)) for d in devices]
+        self.fields["device"].initial = self.expected.persistent_id
 
     def clean_device(self):
         value = self.cleaned_data.get("device")
         if not value:
-            return next(iter(self.devices.values()))
+            return self.expected
         if value not in self.devices:
             raise forms.ValidationError(_("Choose one of your devices."))
         return self.devices[value]

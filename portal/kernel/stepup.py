@@ -45,6 +45,18 @@ def step_up_devices(user: User) -> list[Device]:
     return devices
 
 
+def expected_device(devices: list[Device]) -> Device:
+    """Of :func:`step_up_devices`, the one whose code the customer most likely types
+    next: the e-mail while a mailed code is still valid, else the authenticator app.
+
+    The code page tells an app's user to skip the e-mail step and type the app's
+    code; were the e-mail chosen for them, that code would be checked against the
+    e-mail device and refused as wrong."""
+    email, *apps = devices
+    mailed = email.token and email.valid_until and email.valid_until > timezone.now()
+    return email if mailed or not apps else apps[0]
+
+
 @dataclass
 class CodeResult:
     ok: bool
