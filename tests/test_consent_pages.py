@@ -111,6 +111,30 @@ def test_the_consent_page_shows_choices_recipients_history_and_stops(
     assert history[0].action == Action.GRANTED
 
 
+def _history_actions(response) -> list[tuple[str, str]]:
+    """(about, what) of each row of the page's history table, newest first."""
+    table = response.content.decode().split('id="history-title"', 1)[1]
+    cells = re.findall(r'data-label="[^"]*">(.*?)</td>', table, re.S)
+    return [(cells[i].strip(), cells[i + 1].strip()) for i in range(0, len(cells), 3)]
+
+
+def test_the_history_of_a_purpose_used_until_stopped_says_stopped_and_resumed(
+    stepped_up_client,
+):
+    # Statistics ask no consent: stopping and resuming them is no withdrawal or
+    # grant of consent, and the history must not say one was given.
+    stepped_up_client.post("/consent/", {})
+    stepped_up_client.post("/consent/", {"purpose_statistics": "on"})
+    response = stepped_up_client.get("/consent/")
+    statistics = purpose("statistics").title
+    rows = _history_actions(response)
+    assert [what for about, what in rows if about == statistics] == ["利用の再開", "利用の停止"]
+    # The table of purposes says the same of the latest change.
+    uses = response.content.decode().split('id="uses-title"', 1)[1].split("</table>", 1)[0]
+    row = next(r for r in uses.split('<tr role="row">') if statistics in r)
+    assert "に利用の再開" in row and "に同意" not in row
+
+
 def test_saving_unchanged_choices_records_nothing(stepped_up_client, customer):
     # As shown: marketing unticked, statistics ticked (used until withdrawn).
     stepped_up_client.post("/consent/", {"purpose_statistics": "on"})

@@ -122,3 +122,18 @@ class ConsentRecord(AppendOnlyModel):
     def __str__(self):
         about = self.purpose or self.policy_version
         return f"{self.subject} · {about} · {self.get_action_display()}"
+
+    def action_label(self) -> str:
+        """What the person did, in words true to the purpose's basis.
+
+        A purpose used until the person stops it (``is_opt_out``) asks no consent:
+        unticking it stops the use and ticking it again resumes it; calling these
+        a withdrawal and a grant of consent would say a consent was given."""
+        if self.purpose is not None and self.purpose.is_opt_out:
+            opt_out = {
+                self.Action.WITHDRAWN: _("Use stopped"),
+                self.Action.GRANTED: _("Use resumed"),
+            }
+            if self.action in opt_out:
+                return opt_out[self.action]
+        return self.get_action_display()
