@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.typed_email import TypedEmailField
+from portal.kernel.wording import sentences
 
 from . import selectors
 from .models import ConsentRecord, PolicyVersion, Purpose
@@ -103,6 +104,25 @@ class ConsentChoicesForm(PurposeChoicesMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.add_purpose_fields(purposes, current=current)
         self.fields["shown"].initial = " ".join(p.code for p in self.choice_purposes)
+
+    def note_stopped(self, stopped) -> None:
+        """Say under the box of each purpose in ``stopped`` that its use is stopped.
+
+        A stop in force wins over the choice: the box stays as the customer left
+        it (the consent stands), so without a word it would read as if ticking it
+        had the data used."""
+        for purpose in self.choice_purposes:
+            if purpose in stopped:
+                field = self.fields[purpose_field_name(purpose)]
+                field.help_text = sentences(
+                    [
+                        field.help_text,
+                        _(
+                            "Stopped at your request: while the stop is in force, we do not "
+                            "use your data for this, whatever you choose here."
+                        ),
+                    ]
+                )
 
     def purpose_choices(self) -> dict[Purpose, bool]:
         choices = super().purpose_choices()

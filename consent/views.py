@@ -158,6 +158,7 @@ def dashboard(request):
         }
         for purpose in selectors.active_purposes()
     ]
+    form.note_stopped({row["purpose"] for row in purposes if row["stopped"]})
     recipients = [
         {"recipient": recipient, "allowed": services.may_provide(subject, recipient)}
         for recipient in selectors.active_recipients().exclude(

@@ -135,6 +135,26 @@ def test_the_history_of_a_purpose_used_until_stopped_says_stopped_and_resumed(
     assert "に利用の再開" in row and "に同意" not in row
 
 
+def test_a_consent_box_of_a_purpose_stopped_at_the_customers_request_says_so(
+    stepped_up_client, customer
+):
+    # The box stays ticked (the consent stands), but the use is stopped: the box
+    # must not read as if ticking it had the data used.
+    stepped_up_client.post("/consent/", {"purpose_marketing": "on", "purpose_statistics": "on"})
+    services.restriction_create(
+        subject=customer,
+        scope=ProcessingRestriction.Scope.USE,
+        purpose=purpose("marketing"),
+        source=ProcessingRestriction.Source.STOP_USE_REQUEST,
+    )
+    response = stepped_up_client.get("/consent/")
+    form = response.context["form"]
+    assert "ご請求により停止" in str(form["purpose_marketing"].help_text)
+    assert "ご請求により停止" not in str(form["purpose_statistics"].help_text)
+    html = response.content.decode()
+    assert html.count("ご請求により停止しています") == 1
+
+
 def test_saving_unchanged_choices_records_nothing(stepped_up_client, customer):
     # As shown: marketing unticked, statistics ticked (used until withdrawn).
     stepped_up_client.post("/consent/", {"purpose_statistics": "on"})
