@@ -153,6 +153,9 @@ def test_a_consent_box_of_a_purpose_stopped_at_the_customers_request_says_so(
     assert "ご請求により停止" not in str(form["purpose_statistics"].help_text)
     html = response.content.decode()
     assert html.count("ご請求により停止しています") == 1
+    # The list of stops names each with the language's colon.
+    stops = html.split('id="restrictions-title"', 1)[1].split("</section>", 1)[0]
+    assert "利用停止：マーケティング" in stops and ": " not in stops
 
 
 def test_saving_unchanged_choices_records_nothing(stepped_up_client, customer):
