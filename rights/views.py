@@ -254,6 +254,7 @@ def request_detail(request, pk):
     )
     data = request.POST if request.method == "POST" else kept_form(request)
     form = MessageForm(data or None, request.FILES or None)
+    unsent = ""
     if request.method == "POST":
         if not view.can_write:
             messages.error(
@@ -262,8 +263,9 @@ def request_detail(request, pk):
                 if not rights_request.is_open
                 else _("Only whoever filed the request writes in its thread."),
             )
-            return redirect("rights:request_detail", pk=rights_request.pk)
-        if message_send(request, form, rights_request=rights_request, author=request.user):
+            # The page shows what was typed, to be copied: it closed while they wrote.
+            unsent = request.POST.get("body", "")
+        elif message_send(request, form, rights_request=rights_request, author=request.user):
             return redirect("rights:request_detail", pk=rights_request.pk)
     notices = [
         (n, *render_notice(n, language=request.LANGUAGE_CODE, principal=view.role == REPRESENTED))
@@ -282,6 +284,7 @@ def request_detail(request, pk):
             "notices": notices,
             "timeline": view.timeline,
             "can_write": view.can_write,
+            "unsent": unsent,
             "can_withdraw": Status.WITHDRAWN
             in workflow.allowed_transitions(rights_request, request.user),
             "fee_paid": rights_request.is_open and fee_paid(rights_request),

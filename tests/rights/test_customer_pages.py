@@ -257,6 +257,9 @@ def test_a_stale_page_gets_the_reason_in_plain_words(
     shown = [str(m) for m in response.context["messages"]]
     assert "This request is closed: its thread takes no more messages." in shown
     assert not closed.messages.exists()
+    # What was typed is given back to be copied, not lost with the redirect.
+    assert '<textarea id="unsent-message" name="unsent" readonly' in response.content.decode()
+    assert ">One more thing</textarea>" in response.content.decode()
 
 
 def test_the_request_list_heads_its_date_column_as_a_date(stepped_up_client, customer):
