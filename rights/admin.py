@@ -12,10 +12,11 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from portal.kernel import zones
+from portal.kernel.admin_columns import zoned_heading
 from portal.kernel.admin_confirm import confirmation_response, is_confirmed
 from portal.kernel.audit import audit_staff_view
 from portal.kernel.form_errors import form_errors_text
@@ -163,7 +164,9 @@ class RightsRequestAdmin(
             },
         ),
         (
-            _("Deadlines"),
+            # Its times are in the reader's zone, which the heading names; the request's
+            # own zone, in which its days are counted, is the "time zone" field.
+            zoned_heading(_("Deadlines")),
             {
                 "fields": [
                     "received_at",
@@ -402,7 +405,7 @@ class RightsRequestAdmin(
                 _("The request is now under %(regime)s; its answer is due %(due)s.")
                 % {
                     "regime": Regime(regime).label,
-                    "due": date_format(timezone.localtime(changed.due_at), "DATETIME_FORMAT"),
+                    "due": zones.written(changed.due_at),
                 },
             )
         return self._back(obj)

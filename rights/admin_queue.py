@@ -13,13 +13,11 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from portal.kernel.admin_columns import day
+from portal.kernel.admin_columns import day, moment, zoned_heading
 from portal.kernel.admin_lists import CappedCountPaginator
 from portal.kernel.models import Service
 from portal.kernel.models.services import by_name
@@ -72,9 +70,9 @@ def _email(address: str):
 class QueueColumnsMixin:
     """The queue's columns that are not plain fields of the request."""
 
-    @admin.display(description=_("due at"), ordering="due_at")
+    @admin.display(description=zoned_heading(_("due at")), ordering="due_at")
     def deadline(self, obj):
-        due = date_format(timezone.localtime(obj.due_at), "DATETIME_FORMAT")
+        due = moment(obj.due_at)
         left = time_left(obj)
         if not left:
             return format_html('<span class="rr-due">{}</span>', due)
@@ -101,7 +99,7 @@ class QueueColumnsMixin:
             REGIME_SHORT_NAMES.get(obj.regime, obj.regime),
         )
 
-    @admin.display(description=_("received on"), ordering="received_at")
+    @admin.display(description=zoned_heading(_("received on")), ordering="received_at")
     def received(self, obj):
         return day(obj.received_at)
 

@@ -21,13 +21,13 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.template.defaultfilters import date as date_filter
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from portal.kernel import zones
 from portal.kernel.audit import audit_log
 from portal.kernel.personal_data import yen
 
@@ -101,16 +101,14 @@ def placeholder_values(context: dict) -> dict[str, str]:
     return {
         "reference": request.reference,
         "kind": str(request.get_kind_display()),
-        "due_date": date_filter(context["due_at"], "DATE_FORMAT") if context.get("due_at") else "",
+        "due_date": zones.written(context.get("due_at"), "DATE_FORMAT"),
         "reason": context.get("reason", ""),
         "legal_ground": context.get("ground_label", ""),
         "outcome": outcome,
         "complaint_rights": render_to_string("rights/complaint_rights.txt", context).strip(),
         "fee_amount": context.get("fee_amount", ""),
         "fee_reference": context.get("fee_reference", ""),
-        "fee_pay_by": date_filter(context["fee_pay_by"], "DATE_FORMAT")
-        if context.get("fee_pay_by")
-        else "",
+        "fee_pay_by": zones.written(context.get("fee_pay_by"), "DATE_FORMAT"),
         "fees_url": context.get("fees_url", ""),
         "download_url": context.get("download_url", ""),
         "page": _page(context.get("has_account", True)),
@@ -199,8 +197,8 @@ def shipped_text(kind: str, language: str) -> tuple[str, str]:
         body = render_to_string("rights/notice.txt", context).strip()
         complaint = render_to_string("rights/complaint_rights.txt", context).strip()
     body = body.replace(complaint, "{complaint_rights}")
-    body = body.replace(date_filter(aware(_SAMPLE_DUE), "DATE_FORMAT"), "{due_date}")
-    body = body.replace(date_filter(aware(_SAMPLE_PAY_BY), "DATE_FORMAT"), "{fee_pay_by}")
+    body = body.replace(zones.written(aware(_SAMPLE_DUE), "DATE_FORMAT"), "{due_date}")
+    body = body.replace(zones.written(aware(_SAMPLE_PAY_BY), "DATE_FORMAT"), "{fee_pay_by}")
     if kind in _WITH_OUTCOME:
         first, _sep, rest = body.partition("\n")
         body = f"{first}\n{{outcome}}\n{rest}"

@@ -52,6 +52,8 @@ class Summary:
     due_at: dt.datetime | None = None
     #: The last day to answer in the requester's time zone: what the person reads.
     due_on: dt.date | None = None
+    #: That time zone, which the page names beside the day.
+    time_zone: str = ""
     irreversible: bool = False
     #: The answer is still to be posted on paper: the page says where to.
     by_post: bool = False
@@ -304,6 +306,7 @@ def request_summary(
         fee=_fee(kind, regime=regime, delivery_method=delivery_method),
         due_at=due_at,
         due_on=deadlines.local_day(due_at, regime, time_zone),
+        time_zone=time_zone or deadlines.regime_time_zone(regime),
         irreversible=kind in IRREVERSIBLE_KINDS,
         by_post=by_post,
         post_to=profile_address(customer) if by_post else None,
@@ -346,6 +349,8 @@ class KindOverview:
     due_on: dt.date
     days: int
     fee: str
+    #: The regime's time zone, which the page names beside the day.
+    time_zone: str = ""
 
 
 def kind_overview(kind: str, *, regime: str | None = None) -> KindOverview:
@@ -370,4 +375,11 @@ def kind_overview(kind: str, *, regime: str | None = None) -> KindOverview:
             else _("Free of charge: no fee is published for this request.")
         )
     days = (due_on - deadlines.local_day(now, regime)).days
-    return KindOverview(kind=kind, due_at=due_at, due_on=due_on, days=days, fee=fee)
+    return KindOverview(
+        kind=kind,
+        due_at=due_at,
+        due_on=due_on,
+        days=days,
+        fee=fee,
+        time_zone=deadlines.regime_time_zone(regime),
+    )

@@ -113,9 +113,10 @@ def test_the_consent_page_shows_choices_recipients_history_and_stops(
 
 def _history_actions(response) -> list[tuple[str, str]]:
     """(about, what) of each row of the page's history table, newest first."""
-    table = response.content.decode().split('id="history-title"', 1)[1]
-    cells = re.findall(r'data-label="[^"]*">(.*?)</td>', table, re.S)
-    return [(cells[i].strip(), cells[i + 1].strip()) for i in range(0, len(cells), 3)]
+    table = response.content.decode().split('id="history-title"', 1)[1].split("</table>", 1)[0]
+    rows = table.split('<tr role="row">')[2:]  # after the heading's row
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in rows]
+    return [(row[1].strip(), row[2].strip()) for row in cells]
 
 
 def test_the_history_of_a_purpose_used_until_stopped_says_stopped_and_resumed(

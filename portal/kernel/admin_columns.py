@@ -1,6 +1,10 @@
 """Columns of the staff lists that must fit beside the admin's navigation and filters
 (``static/css/admin-lists.css``): a day on one line, a period as two days that wrap
-between them, a long text cut to a few lines with the whole of it in its title."""
+between them, a long text cut to a few lines with the whole of it in its title.
+
+A list's times are in the reader's own time zone, named once in the column's heading
+(:func:`zoned_heading`); a cell names its zone only where it differs, as a summer
+time in a list read in winter (:func:`moment`)."""
 
 from __future__ import annotations
 
@@ -8,7 +12,10 @@ import datetime as dt
 
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import lazy
 from django.utils.html import format_html
+
+from . import zones
 
 
 def day(value: dt.date | dt.datetime | None):
@@ -19,10 +26,27 @@ def day(value: dt.date | dt.datetime | None):
         local = timezone.localtime(value)
         return format_html(
             '<span class="rr-day" title="{}">{}</span>',
-            date_format(local, "DATETIME_FORMAT"),
+            zones.written(local),
             date_format(local.date(), "DATE_FORMAT"),
         )
     return format_html('<span class="rr-day">{}</span>', date_format(value, "DATE_FORMAT"))
+
+
+def _zoned_heading(text) -> str:
+    return zones.heading(str(text), zones.label())
+
+
+#: A column's heading that names the reader's zone, worked out as the list is drawn
+#: (``@admin.display(description=zoned_heading(_("due at")))``).
+zoned_heading = lazy(_zoned_heading, str)
+
+
+def moment(value: dt.datetime | None, format: str = "DATETIME_FORMAT") -> str:
+    """A time in the reader's zone, under a :func:`zoned_heading`: its zone is named
+    only when it is not the one the heading names."""
+    if value is None:
+        return "—"
+    return zones.written(value, format, shared=zones.label())
 
 
 def period(first: dt.date | None, last: dt.date | None):

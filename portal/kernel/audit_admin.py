@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import spreadsheets
 from .access import OVERSIGHT, ReadOnlyAdmin
+from .admin_columns import moment, zoned_heading
 from .admin_lists import CappedCountPaginator
 from .audit import STAFF_VIEW_PREFIX, audit_log
 from .audit_labels import action_label as label_of_action
@@ -217,7 +218,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
     action and period; "Export CSV" streams the filtered events.
     """
 
-    list_display = ["created_at", "action_label", "actor", "subject", "target", "ip_address"]
+    list_display = ["time", "action_label", "actor", "subject", "target", "ip_address"]
     # The period is part of AuditSearchFilter (since / until), not a date hierarchy.
     list_filter = [AuditSearchFilter, StaffViewFilter]
     # Part of an action or target (icontains): on PostgreSQL the trigram indexes over
@@ -254,6 +255,10 @@ class AuditEventAdmin(ReadOnlyAdmin):
         if codes:
             found |= queryset.filter(action__in=codes)
         return found, duplicates
+
+    @admin.display(description=zoned_heading(_("time")), ordering="created_at")
+    def time(self, event):
+        return moment(event.created_at)
 
     @admin.display(description=_("What happened"), ordering="action")
     def action_label(self, event):

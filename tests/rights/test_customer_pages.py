@@ -264,10 +264,11 @@ def test_a_stale_page_gets_the_reason_in_plain_words(
 
 def test_the_request_list_heads_its_date_column_as_a_date(stepped_up_client, customer):
     """The list shows the day a request was received, so its column says 「受付日」,
-    not 「受付日時」 (the request page, which shows the time too, keeps that)."""
+    not 「受付日時」 (the request page, which shows the time too, keeps that); the zone
+    the list's days share follows it."""
     from rights.services import request_submit
 
     request_submit(subject=customer, requester=customer, kind="disclosure")
     page = stepped_up_client.get("/requests/").content.decode()
-    assert re.search(r'<th scope="col"[^>]*>受付日</th>', page)
+    assert re.search(r'<th scope="col"[^>]*>受付日（日本時間）</th>', page)
     assert "受付日時" not in page

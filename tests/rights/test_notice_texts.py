@@ -64,7 +64,7 @@ def test_a_draft_is_not_sent_a_published_text_is(received, officer):
     ref = received.request.reference
     assert subject == f"Got it: {ref}"
     due = shown_date(received.request.due_at, "en")
-    assert body.startswith(f"Thank you. We received {ref} (Disclosure) and answer by {due}.")
+    assert body.startswith(f"Thank you. We received {ref} (Disclosure) and answer by {due} JST.")
     assert AuditEvent.objects.filter(action="notice.text_published").count() == 1
     # Japanese recipients still get the shipped Japanese text.
     assert render_notice(received, language="ja")[0] != subject

@@ -156,7 +156,7 @@ def test_a_disclosure_with_nothing_chosen_says_everything_the_fee_and_the_deadli
     assert "A copy of everything we hold about you: every kind of data." in text
     assert "Every service you use with us." in text
     assert "Our published fee of ¥1,500 applies (APPI art. 38)." in text
-    due = re.search(r"By (\d{1,2} \w{3} \d{4}) at the latest", text).group(1)
+    due = re.search(r"By (\d{1,2} \w{3} \d{4}) JST at the latest", text).group(1)
     assert RightsRequest.objects.count() == 0
     response = stepped_up_client.post(
         "/requests/new/disclosure/", {**review_fields(text), "step": "file"}

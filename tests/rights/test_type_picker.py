@@ -60,7 +60,7 @@ def test_the_picker_counts_the_gdpr_month_in_berlin(settings, stepped_up_client)
         stepped_up_client.cookies["django_language"] = "en"
         page = stepped_up_client.get("/requests/new/").content.decode()
     assert overview.due_on == dt.date(2027, 1, 5) and overview.days == 31
-    assert page.count("Within 31 days: by 5 Jan 2027 if you file today.") == len(Kind.values)
+    assert page.count("Within 31 days: by 5 Jan 2027 CET if you file today.") == len(Kind.values)
     assert "6 Jan 2027" not in page
 
 

@@ -88,8 +88,8 @@ def test_the_package_readme_report_and_tables_are_in_berlin_time(answered, subje
         files = _package_files(answered)
     readme = files["README.txt"].decode()
     report = files["report.html"].decode()
-    assert "Prepared on 5 Dec 2026, 19:30." in readme
-    assert "prepared on 5 Dec 2026, 19:30" in report
+    assert "Prepared on 5 Dec 2026, 19:30 CET." in readme
+    assert "prepared on 5 Dec 2026, 19:30 CET" in report
     assert "6 Dec 2026" not in readme + report
     # The request itself, a record of the package, as the person filed it.
     assert b"2026-12-05 19:30:00" in files["csv/requests.csv"]
@@ -99,7 +99,7 @@ def test_the_package_readme_report_and_tables_are_in_berlin_time(answered, subje
 def test_the_printable_report_is_in_berlin_time(answered):
     with time_machine.travel(BERLIN_EVENING, tick=False):
         report = "".join(iter_report_html(answered))
-    assert "prepared on 5 Dec 2026, 19:30" in report
+    assert "prepared on 5 Dec 2026, 19:30 CET" in report
     assert "6 Dec 2026" not in report
 
 

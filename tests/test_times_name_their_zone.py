@@ -1,0 +1,124 @@
+"""A time or a deadline day the reader sees says its time zone: a request counts in
+its own zone (Tokyo for APPI, Berlin for GDPR), so one list may hold several, and
+neither "6 Dec 2026, 09:33" nor 「2026年12月6日 09:33」 says which. A table states
+the zone once in a column heading when its rows share it, in a cell when not."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.core import mail
+
+from rights.choices import Kind, Regime
+from rights.services import request_submit
+
+pytestmark = pytest.mark.django_db
+
+# 00:33 UTC on 6 December: 09:33 in Tokyo, 01:33 in Berlin.
+RECEIVED = dt.datetime(2026, 12, 6, 0, 33, tzinfo=dt.UTC)
+
+
+def _file(customer, regime, capture):
+    with capture(execute=True):
+        return request_submit(
+            subject=customer,
+            requester=customer,
+            kind=Kind.DISCLOSURE,
+            delivery_method="paper",
+            regime=regime,
+            received_at=RECEIVED,
+        )
+
+
+def _main(client, url, language):
+    client.cookies["django_language"] = language
+    page = client.get(url).content.decode()
+    return re.sub(r"\s+", " ", page.split("<main", 1)[1])
+
+
+def _status(client, request, language):
+    main = _main(client, f"/requests/{request.pk}/", language)
+    return main[main.index('id="status-title"') : main.index("</section>")]
+
+
+def test_the_request_page_gives_received_and_due_with_the_zone_in_english(
+    stepped_up_client, customer, django_capture_on_commit_callbacks
+):
+    request = _file(customer, Regime.APPI, django_capture_on_commit_callbacks)
+    status = _status(stepped_up_client, request, "en")
+    assert "6 Dec 2026, 09:33 JST" in status
+    assert f"{request.due_on.day} {request.due_on:%b %Y} JST" in status
+
+
+def test_the_request_page_gives_received_and_due_with_the_zone_in_japanese(
+    stepped_up_client, customer, django_capture_on_commit_callbacks
+):
+    request = _file(customer, Regime.APPI, django_capture_on_commit_callbacks)
+    status = _status(stepped_up_client, request, "ja")
+    assert "2026年12月6日 09:33（日本時間）" in status
+    due = request.due_on
+    assert f"{due.year}年{due.month}月{due.day}日（日本時間）" in status
+
+
+def test_a_gdpr_request_is_shown_in_berlin_time_with_its_zone(
+    stepped_up_client, customer, django_capture_on_commit_callbacks
+):
+    request = _file(customer, Regime.GDPR, django_capture_on_commit_callbacks)
+    assert "6 Dec 2026, 01:33 CET" in _status(stepped_up_client, request, "en")
+    assert "2026年12月6日 01:33（欧州中部時間）" in _status(stepped_up_client, request, "ja")
+
+
+def test_the_list_names_a_shared_zone_once_in_its_headings(
+    stepped_up_client, customer, django_capture_on_commit_callbacks
+):
+    _file(customer, Regime.APPI, django_capture_on_commit_callbacks)
+    _file(customer, Regime.APPI, django_capture_on_commit_callbacks)
+    main = _main(stepped_up_client, "/requests/", "en")
+    assert "Received on (JST)</th>" in main
+    assert "Answer due (JST)</th>" in main
+    assert ">6 Dec 2026</td>" in main
+    ja = _main(stepped_up_client, "/requests/", "ja")
+    assert "（日本時間）</th>" in ja
+
+
+def test_a_list_of_requests_in_different_zones_names_each_cells_zone(
+    stepped_up_client, customer, django_capture_on_commit_callbacks
+):
+    _file(customer, Regime.APPI, django_capture_on_commit_callbacks)
+    _file(customer, Regime.GDPR, django_capture_on_commit_callbacks)
+    main = _main(stepped_up_client, "/requests/", "en")
+    assert ">6 Dec 2026 JST</td>" in main
+    assert ">6 Dec 2026 CET</td>" in main
+    assert "Received on</th>" in main
+
+
+@pytest.mark.parametrize(("language", "zone"), [("en", " JST"), ("ja", "（日本時間）")])
+def test_the_receipt_states_the_deadline_with_its_zone(
+    customer, language, zone, django_capture_on_commit_callbacks
+):
+    customer.language = language
+    customer.save(update_fields=["language"])
+    mail.outbox.clear()
+    request = _file(customer, Regime.APPI, django_capture_on_commit_callbacks)
+    from django.utils import formats, translation
+
+    with translation.override(language):
+        due = formats.date_format(request.due_on, "DATE_FORMAT")
+    assert f"{due}{zone}" in mail.outbox[-1].body
+
+
+def test_the_queue_names_the_staff_members_zone_in_its_heading(
+    officer_client, customer, django_capture_on_commit_callbacks
+):
+    _file(customer, Regime.APPI, django_capture_on_commit_callbacks)
+    page = officer_client.get("/admin/rights/rightsrequest/", HTTP_ACCEPT_LANGUAGE="en")
+    text = re.sub(r"\s+", " ", page.content.decode())
+    assert re.search(r"due at \(JST\)", text, re.I), "no zone in the queue's heading"
+
+
+def test_the_audit_list_names_the_zone_of_its_times(officer_client, customer):
+    from portal.kernel.audit import audit_log
+
+    audit_log(action="staff.viewed_request", actor=None, target=customer, subject=customer)
+    page = officer_client.get("/admin/portal/auditevent/", HTTP_ACCEPT_LANGUAGE="en")
+    assert re.search(r"time \(JST\)", page.content.decode(), re.I)
