@@ -50,3 +50,32 @@ def test_every_column_of_the_request_list_is_in_sight(
         assert not cell["scrolls"] and cell["right"] <= cell["window"], cell
     assert axe_check(page, f"/requests/ [{language}, phone]") == []
     page.context.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "zones"), [("ja", ("日本時間", "欧州中部時間")), ("en", ("JST", "CET"))]
+)
+def test_a_list_of_requests_in_two_time_zones_names_them_and_still_fits(
+    browser, live_server, language, zones
+):
+    """Requests under APPI and GDPR count in Tokyo and Berlin: each date cell names
+    its zone, the widest the list gets, and every column stays in sight."""
+    customer = ProfileFactory(user__language=language).user
+    widest = request_submit(subject=customer, requester=customer, kind="stop_provision")
+    RightsRequest.objects.filter(pk=widest.pk).update(status=Status.AWAITING_VERIFICATION)
+    request_submit(subject=customer, requester=customer, kind="disclosure", regime="gdpr")
+    page = page_in(browser, live_server, language, {"width": 1280, "height": 800})
+    customer_at(page, customer.email, "/requests/")
+
+    for width in (1280, 1024, 660, 390):
+        page.set_viewport_size({"width": width, "height": 800})
+        cells = page.evaluate(CELLS)
+        assert len(cells) == 10, cells
+        for cell in cells:
+            assert not cell["scrolls"] and cell["right"] <= min(cell["box"], cell["window"]), (
+                width,
+                cell,
+            )
+    text = " ".join(cell["text"] for cell in cells)
+    assert all(zone in text for zone in zones), text
+    page.context.close()
