@@ -122,3 +122,22 @@ def test_the_audit_list_names_the_zone_of_its_times(officer_client, customer):
     audit_log(action="staff.viewed_request", actor=None, target=customer, subject=customer)
     page = officer_client.get("/admin/portal/auditevent/", HTTP_ACCEPT_LANGUAGE="en")
     assert re.search(r"time \(JST\)", page.content.decode(), re.I)
+
+
+def test_the_consent_history_names_its_zone_in_the_heading_and_on_a_phone_card(
+    stepped_up_client, customer
+):
+    """On a phone the table's headings are hidden and each row is a card whose lines
+    name their column: the time's line names the zone too."""
+    from consent import services
+    from consent.models import ConsentRecord
+    from tests.consent_support import purpose
+
+    services.consent_update(
+        subject=customer,
+        choices={purpose("marketing"): True},
+        method=ConsentRecord.Method.DASHBOARD,
+    )
+    main = _main(stepped_up_client, "/consent/", "en")
+    assert ">When (JST)</th>" in main
+    assert '<td role="cell" data-label="When (JST)">' in main
