@@ -193,6 +193,8 @@ class StopForm(RequestForm):
     target_field: str
     nothing_chosen: str
     both_chosen: str
+    #: The target group's 「必須」 mark: required unless ``everything`` is chosen.
+    target_required: str
 
     @staticmethod
     def target_choices() -> list[tuple[str, str]]:
@@ -204,7 +206,9 @@ class StopForm(RequestForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields[self.target_field].choices = self.target_choices()
+        target = self.fields[self.target_field]
+        target.choices = self.target_choices()
+        target.required_mark = self.target_required
         if settings.RIGHTS_DEFAULT_REGIME != Regime.APPI:
             # Only the APPI's stop rests on grounds the person states (art. 35); an
             # objection or opt-out needs none (GDPR art. 21(2)-(3), CCPA 1798.120).
@@ -232,6 +236,7 @@ class StopUseForm(StopForm):
     target_field = "purposes"
     nothing_chosen = _("Choose at least one use, or every use.")
     both_chosen = _("Choose either every use, or the uses below.")
+    target_required = _("required: one or more, or every use above")
     everything = forms.BooleanField(
         label=_("Stop every use of my data that the law lets me stop"),
         required=False,
@@ -263,6 +268,7 @@ class StopProvisionForm(StopForm):
     target_field = "recipients"
     nothing_chosen = _("Choose at least one recipient, or every recipient.")
     both_chosen = _("Choose either every recipient, or the recipients below.")
+    target_required = _("required: one or more, or every third party above")
     everything = forms.BooleanField(
         label=_("Stop providing my data to any third party"),
         required=False,
