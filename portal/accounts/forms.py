@@ -26,6 +26,8 @@ FULL_NAME_MISSING = _("Enter your full name.")
 PASSWORD_MISSING = _("Enter your password.")
 NEW_PASSWORD_MISSING = _("Enter the new password.")
 NEW_PASSWORD_AGAIN_MISSING = _("Enter the new password again to confirm it.")
+#: The gender list's empty choice: nothing given yet, unlike 「回答しない」 (an answer).
+GENDER_NOT_CHOSEN = _("Not chosen")
 
 
 def _missing(form: forms.BaseForm, messages: dict) -> None:
@@ -176,6 +178,11 @@ class ProfileForm(forms.ModelForm):
         widgets = {"date_of_birth": date_of_birth_input()}
         field_classes = {"date_of_birth": TypedDateField}
         error_messages = {"full_name": {"required": FULL_NAME_MISSING}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Django's blank label is 「---------」; the empty value stays "" (not given).
+        self.fields["gender"].choices = [("", GENDER_NOT_CHOSEN), *Profile.Gender.choices]
 
 
 class AccountLanguageForm(forms.ModelForm):
