@@ -1,5 +1,5 @@
-"""The form of a message in a request's thread, from the customer or the requester
-without an account."""
+"""The forms a customer or a requester without an account sends on a filed request:
+a message in its thread, and the withdrawal's reason."""
 
 from __future__ import annotations
 
@@ -27,3 +27,15 @@ class MessageForm(forms.Form):
         if attachment:
             self.attachment_type = check_upload(attachment)
         return attachment
+
+
+class WithdrawForm(forms.Form):
+    """The withdrawal's optional reason. A reason longer than the field is refused
+    with the field's message, never cut: the request stays as it was."""
+
+    reason = forms.CharField(
+        label=_("Why are you withdrawing it? (optional)"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

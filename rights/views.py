@@ -29,7 +29,7 @@ from .connectors.summary import customer_summary
 from .correction import requested_changes
 from .disclosure.selectors import delivery_for_customer
 from .forms import FORMS
-from .message_form import MessageForm
+from .message_form import MessageForm, WithdrawForm
 from .models import RightsRequest
 from .notice_text import render_notice
 from .notifications import recipient_of
@@ -328,13 +328,20 @@ def request_withdraw(request, pk):
         if Status.WITHDRAWN not in workflow.allowed_transitions(rights_request, request.user):
             messages.error(request, _("This request can no longer be withdrawn."))
             return redirect(reverse("rights:request_detail", kwargs={"pk": rights_request.pk}))
-        return render(request, "rights/withdraw_confirm.html", {"req": rights_request})
+        return render(
+            request, "rights/withdraw_confirm.html", {"req": rights_request, "form": WithdrawForm()}
+        )
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request, "rights/withdraw_confirm.html", {"req": rights_request, "form": form}
+        )
     try:
         workflow.transition(
             rights_request,
             to=Status.WITHDRAWN,
             actor=request.user,
-            reason=request.POST.get("reason", "")[:4000],
+            reason=form.cleaned_data["reason"],
             http_request=request,
         )
     except workflow.TransitionError:

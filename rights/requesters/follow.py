@@ -89,7 +89,7 @@ def follow_withdraw(*, request: RightsRequest, reason: str = "", http_request=No
         workflow.transition(
             request,
             to=Status.WITHDRAWN,
-            reason=(reason or "")[:4000],
+            reason=reason or "",
             http_request=http_request,
             by_requester=True,
         )

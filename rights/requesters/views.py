@@ -36,7 +36,7 @@ from ..choices import PaymentStatus
 from ..disclosure.models import DisclosurePackage
 from ..disclosure.selectors import delivery_for_customer
 from ..disclosure.views import serve_package
-from ..message_form import MessageForm
+from ..message_form import MessageForm, WithdrawForm
 from ..models import RightsRequest
 from ..notice_text import render_notice
 from ..progress import progress_of
@@ -285,6 +285,16 @@ def follow(request, token):
     )
 
 
+def _withdraw_page(request, rights_request, form, back):
+    """The page that asks before a withdrawal on the follow page (again, with the
+    form's errors, when the reason was refused)."""
+    return render(
+        request,
+        "rights/withdraw_confirm.html",
+        {"req": rights_request, "form": form, "action_url": request.path, "back_url": back},
+    )
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def follow_withdraw_view(request, token):
@@ -301,16 +311,15 @@ def follow_withdraw_view(request, token):
         if not follow_may_withdraw(rights_request, is_requester=is_requester):
             messages.error(request, _("This request can no longer be withdrawn."))
             return redirect(back)
-        return render(
-            request,
-            "rights/withdraw_confirm.html",
-            {"req": rights_request, "action_url": request.path, "back_url": back},
-        )
+        return _withdraw_page(request, rights_request, WithdrawForm(), back)
     exceeded = throttled(request, step="follow", email=email)
     if exceeded:
         return too_many(request, exceeded)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        return _withdraw_page(request, rights_request, form, back)
     if follow_withdraw(
-        request=rights_request, reason=request.POST.get("reason", ""), http_request=request
+        request=rights_request, reason=form.cleaned_data["reason"], http_request=request
     ):
         messages.success(request, _("Your request is withdrawn."))
     else:
