@@ -140,6 +140,12 @@ def _customer_pages(pages: Pages, customer) -> None:
     pages.visit(f"/requests/{filed.pk}/", "request page")
     thread = "form:has(textarea[name=body]) button[type=submit]"
     pages.error_state(thread, "request page, empty message")
+    pages.visit(f"/requests/{filed.pk}/withdraw/")
+    pages.error_state(
+        "main form button.btn-danger",
+        "withdraw, reason too long",
+        values={"#id_reason": "x" * 4001},
+    )
 
 
 @pytest.mark.parametrize("language", ["ja", "en"])
