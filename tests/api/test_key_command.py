@@ -83,3 +83,13 @@ def test_a_client_made_by_the_command_is_audited_as_one_made_in_the_admin(servic
     assert created.details["services"] == ["mobile"]
     _make_key("Call centre")
     assert AuditEvent.objects.filter(action="api.client_created").count() == 1
+
+
+@pytest.mark.parametrize("services", ["all,mobile", "mobile,all"])
+def test_all_services_mixed_with_service_codes_is_refused_and_nothing_is_made(service_a, services):
+    """'all,mobile' is every service or mobile alone: neither is guessed."""
+    with pytest.raises(CommandError) as refused:
+        _make_key("Call centre", scopes="requests:read", services=services)
+
+    assert "'all'" in str(refused.value) and "mobile" in str(refused.value)
+    assert not ApiClient.objects.exists()

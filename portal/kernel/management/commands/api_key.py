@@ -38,6 +38,12 @@ class Command(BaseCommand):
         if unknown:
             raise CommandError(f"Unknown scopes: {', '.join(unknown)}")
         codes = [c for c in services.split(",") if c and c != "all"]
+        if codes and "all" in services.split(","):
+            # Every service or these alone: neither is guessed.
+            raise CommandError(
+                f"--services takes 'all' or service codes, not both: 'all' with "
+                f"{', '.join(codes)}. Give 'all' for every service, or the codes alone."
+            )
         found = list(Service.objects.filter(code__in=codes))
         unknown_codes = sorted(set(codes) - {service.code for service in found})
         if unknown_codes:
