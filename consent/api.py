@@ -23,7 +23,7 @@ from ninja import Field, Path, Query, Router, Schema
 
 from portal.kernel.api.app import problems
 from portal.kernel.api.auth import ApiKeyAuth, audit_call
-from portal.kernel.api.problems import PLAIN_TEXT, ApiProblem, InputSchema
+from portal.kernel.api.problems import PLAIN_TEXT, ApiProblem, InputSchema, QueryInt
 from portal.kernel.api.subjects import held_subject_ids, subject_find, subjects_find_many
 
 from . import selectors
@@ -40,7 +40,9 @@ class Question(Schema):
     purpose: str | None = Field(
         default=None, max_length=50, pattern=PLAIN_TEXT, description="A purpose's code."
     )
-    recipient: int | None = Field(default=None, ge=1, le=2**31 - 1, description="A recipient id.")
+    recipient: QueryInt | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="A recipient id."
+    )
 
 
 class Answer(Schema):
@@ -159,7 +161,7 @@ def permissions(request, ref: PathRef, question: Query[Question], response: Http
 
 @router.post(
     "/permissions/batch",
-    response={200: BatchOut, **problems()},
+    response={200: BatchOut, **problems(415)},
     auth=ApiKeyAuth("consent:read"),
     summary="The same question for up to 1,000 customers",
 )

@@ -36,6 +36,7 @@ from portal.kernel.api.problems import (
     ApiProblem,
     InputSchema,
     Problem,
+    QueryInt,
 )
 from portal.kernel.api.subjects import subject_find
 from portal.kernel.models import Service
@@ -332,7 +333,7 @@ def _earlier(caller, key: str) -> RightsRequest | None:
 
 @router.post(
     "/requests",
-    response={200: RequestOut, 201: RequestOut, **problems(404), 409: DuplicateProblem},
+    response={200: RequestOut, 201: RequestOut, **problems(404, 415), 409: DuplicateProblem},
     auth=ApiKeyAuth("requests:write"),
     summary="File a request for a customer (201; the same idempotency key again: 200; "
     "an open one of the same kind and scope: 409)",
@@ -434,7 +435,7 @@ class ListFilter(Schema):
         description="An ISO 8601 date and time with its offset, e.g. 2026-12-01T09:00:00+09:00.",
     )
     cursor: str | None = Field(default=None, max_length=40, pattern=r"^[A-Za-z0-9_=-]+$")
-    limit: int = Field(default=50, ge=1, le=PAGE_MAX)
+    limit: QueryInt = Field(default=50, ge=1, le=PAGE_MAX)
 
 
 def _cursor_pk(cursor: str | None) -> int:
@@ -538,7 +539,7 @@ def _task_for(caller, request: RightsRequest, system_id: int) -> SystemTask:
 
 @router.post(
     "/requests/{ref}/fulfilment",
-    response={200: FulfilmentOut, **problems(404, 409)},
+    response={200: FulfilmentOut, **problems(404, 409, 415)},
     auth=ApiKeyAuth("fulfilment:write"),
     summary="Report that a system of yours has done its part of a request (or why not)",
 )

@@ -292,3 +292,98 @@ def test_details_in_lines_and_tabs_are_filed_as_written(client, make_client, cus
 
     assert response.status_code == 201, response.content
     assert RightsRequest.objects.get().details == "Line one\r\nLine two\tand a tab"
+
+
+def _file_body(**fields) -> dict:
+    return {
+        "subject": "M-A-0001",
+        "kind": "disclosure",
+        "identity_verification": "verified",
+        "idempotency_key": "call-1",
+        **fields,
+    }
+
+
+@pytest.mark.parametrize("recipient", [True, "1", 1.0])
+def test_a_recipient_id_that_is_no_json_integer_is_refused_by_name(
+    client, make_client, customer_a, service_a, recipient
+):
+    """true, "1" and 1.0 are not the integer 1: a caller whose JSON is wrong hears so,
+    rather than being answered for recipient 1."""
+    _api_client, headers = make_client(["consent:read"], [service_a])
+    body = {"subjects": ["M-A-0001"], "recipient": recipient}
+
+    _refused(_post(client, headers, "/api/v1/permissions/batch", body), ["body", "recipient"])
+
+
+@pytest.mark.parametrize(
+    ("fields", "loc"),
+    [
+        (
+            {"kind": "stop_provision", "scope": {"recipients": ["1"]}},
+            ["body", "scope", "recipients", "0"],
+        ),
+        ({"kind": "stop_use", "scope": {"everything": "true"}}, ["body", "scope", "everything"]),
+        ({"details": 12}, ["body", "details"]),
+    ],
+)
+def test_a_request_field_of_the_wrong_json_type_is_refused_and_nothing_is_filed(
+    client, make_client, customer_a, service_a, fields, loc
+):
+    _api_client, headers = make_client(["requests:write"], [service_a])
+
+    _refused(_post(client, headers, URL, _file_body(**fields)), loc)
+
+    assert not RightsRequest.objects.exists()
+
+
+@pytest.mark.parametrize("limit", ["+5", "5.0", " 5", "٥", "5_0"])
+def test_a_limit_that_is_not_written_in_ascii_digits_is_refused_by_name(
+    client, make_client, service_a, limit
+):
+    _api_client, headers = make_client(["requests:read"], [service_a])
+
+    _refused(client.get(URL, {"limit": limit}, headers=headers), ["query", "limit"])
+
+
+def test_a_limit_in_digits_is_read(client, make_client, customer_a, service_a):
+    _api_client, headers = make_client(["requests:read"], [], all_services=True)
+    for _ in range(2):
+        request_submit(subject=customer_a, requester=customer_a, kind=Kind.DISCLOSURE)
+
+    page = client.get(URL, {"limit": "01"}, headers=headers)
+
+    assert page.status_code == 200, page.content
+    assert len(page.json()["items"]) == 1 and page.json()["next_cursor"]
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_a_body_that_is_not_declared_json_is_refused_415_and_nothing_is_filed(
+    client, make_client, customer_a, service_a, content_type
+):
+    _api_client, headers = make_client(["requests:write"], [service_a])
+    # generic() declares application/octet-stream unless told: "" sends none.
+    declared = {"CONTENT_TYPE": content_type or ""}
+
+    response = client.generic(
+        "POST", URL, json.dumps(_file_body()).encode(), headers=headers, **declared
+    )
+
+    assert response.status_code == 415, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["type"].endswith("/unsupported-media-type")
+    assert not RightsRequest.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json; charset=utf-8", "Application/JSON", "application/merge+json"],
+)
+def test_a_body_declared_json_is_read(client, make_client, customer_a, service_a, content_type):
+    _api_client, headers = make_client(["requests:write"], [service_a])
+
+    response = client.post(
+        URL, json.dumps(_file_body()), content_type=content_type, headers=headers
+    )
+
+    assert response.status_code == 201, response.content

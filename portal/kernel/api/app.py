@@ -162,7 +162,7 @@ class CallbackOut(Schema):
 
 @router.put(
     "/callback",
-    response={200: CallbackOut, **problems()},
+    response={200: CallbackOut, **problems(415)},
     auth=ApiKeyAuth(),
     summary="Register (or, with null, remove) the HTTPS endpoint of this client's callbacks",
 )

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from functools import wraps
+from typing import Annotated
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -20,7 +22,7 @@ from django.http import Http404, HttpResponse, RawPostDataException
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
-from pydantic import ConfigDict
+from pydantic import BeforeValidator, ConfigDict
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +47,7 @@ TITLES = {
     405: "Method not allowed",
     409: "Conflict",
     413: "Content too large",
+    415: "Unsupported media type",
     422: "Invalid input",
     429: "Too many requests",
     500: "Internal server error",
@@ -54,9 +57,28 @@ TITLES = {
 class InputSchema(Schema):
     """What a caller sends: a field the schema does not have is refused (422 naming
     it, ``extra_forbidden``), never dropped, so a misspelt field cannot silently
-    widen what is asked (``service`` for ``services``: every service)."""
+    widen what is asked (``service`` for ``services``: every service). A value of
+    another JSON type than its field's is refused too (``strict``): ``true``,
+    ``"1"`` and ``1.0`` are not the integer 1, and a caller sending them has
+    its JSON wrong, which it hears rather than being answered for 1."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+ASCII_DIGITS = re.compile(r"[0-9]{1,10}")
+
+
+def _in_ascii_digits(value):
+    """A query parameter's text, which pydantic would read as an integer from
+    ``+5``, ``5.0``, `` 5`` or ``5_0`` too: only ASCII digits are a number."""
+    if isinstance(value, str) and not ASCII_DIGITS.fullmatch(value):
+        raise ValueError("Write the number in ASCII digits only (0-9).")
+    return value
+
+
+#: An integer in a query: its text in ASCII digits, as :class:`InputSchema` takes
+#: only a JSON integer.
+QueryInt = Annotated[int, BeforeValidator(_in_ascii_digits)]
 
 
 def refusing_unknown_query(view_func):
@@ -127,6 +149,15 @@ class UnreadableBody(ValueError):
     """The request's body is not JSON (or not UTF-8)."""
 
 
+class NotJson(ValueError):
+    """The request's body is declared as something other than JSON, or not at all."""
+
+
+#: ``application/json`` and the JSON-based types (``application/merge-patch+json``);
+#: parameters such as ``charset=utf-8`` are Django's, not the type's.
+JSON_MEDIA_TYPE = re.compile(r"application/(?:[a-z0-9.!#$&^_-]+\+)?json", re.IGNORECASE)
+
+
 class NameTwice(ValueError):
     """A JSON object names a member twice: readers keep one value or the other."""
 
@@ -149,9 +180,14 @@ def _unique_names(pairs: list[tuple[str, object]]) -> dict:
 class JsonParser(Parser):
     """ninja's JSON parser, whose failure the problem details can tell from others:
     ninja answers any parser error as a bare 400, keeping the error as its cause.
-    An object naming a member twice is refused, not read as its last value."""
+    An object naming a member twice is refused, not read as its last value. A body
+    declared as another type (a form, plain text) or as none is not read as JSON:
+    its sender may mean something else by it, and reading it anyway hides the
+    mistake until another server refuses it."""
 
     def parse_body(self, request):
+        if not JSON_MEDIA_TYPE.fullmatch(request.content_type or ""):
+            raise NotJson(request.content_type or "")
         try:
             return json.loads(request.body, object_pairs_hook=_unique_names)
         # RecursionError: arrays or objects nested deeper than the parser follows.
@@ -239,6 +275,12 @@ def as_problem(exc: Exception) -> ApiProblem:
         return ApiProblem(404, "not-found", "Not found.")
     if isinstance(exc, RequestDataTooBig):
         return body_too_large()
+    if isinstance(exc, HttpError) and isinstance(exc.__cause__, NotJson):
+        return ApiProblem(
+            415,
+            "unsupported-media-type",
+            "Send the body as JSON, with 'Content-Type: application/json'.",
+        )
     # Django read a form body (multipart) before the endpoint: the body is gone.
     if isinstance(exc, RawPostDataException) or (
         isinstance(exc, HttpError) and isinstance(exc.__cause__, UnreadableBody)
