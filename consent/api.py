@@ -23,7 +23,7 @@ from ninja import Field, Path, Query, Router, Schema
 
 from portal.kernel.api.app import problems
 from portal.kernel.api.auth import ApiKeyAuth, audit_call
-from portal.kernel.api.problems import PLAIN_TEXT, ApiProblem, InputSchema, QueryInt
+from portal.kernel.api.problems import IN_ASCII_DIGITS, PLAIN_TEXT, ApiProblem, InputSchema
 from portal.kernel.api.subjects import held_subject_ids, subject_find, subjects_find_many
 
 from . import selectors
@@ -34,15 +34,15 @@ router = Router(tags=["permissions"])
 CACHE_SECONDS = 60
 PathRef = Annotated[str, Path(min_length=1, max_length=254, pattern=PLAIN_TEXT)]
 BATCH_MAX = 1000
+#: In the query (``?recipient=3``) or a batch's body.
+RecipientId = Annotated[int, Field(ge=1, le=2**31 - 1), IN_ASCII_DIGITS]
 
 
 class Question(Schema):
     purpose: str | None = Field(
         default=None, max_length=50, pattern=PLAIN_TEXT, description="A purpose's code."
     )
-    recipient: QueryInt | None = Field(
-        default=None, ge=1, le=2**31 - 1, description="A recipient id."
-    )
+    recipient: RecipientId | None = Field(default=None, description="A recipient id.")
 
 
 class Answer(Schema):

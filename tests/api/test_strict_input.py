@@ -8,6 +8,7 @@ import pytest
 from rights.choices import Kind
 from rights.models import RightsRequest
 from rights.services import request_submit
+from tests.consent_support import recipients
 
 pytestmark = pytest.mark.django_db
 
@@ -344,6 +345,20 @@ def test_a_limit_that_is_not_written_in_ascii_digits_is_refused_by_name(
     _api_client, headers = make_client(["requests:read"], [service_a])
 
     _refused(client.get(URL, {"limit": limit}, headers=headers), ["query", "limit"])
+
+
+@pytest.mark.parametrize("written", ["+{}", "{}.0", " {}"])
+def test_a_recipient_in_the_query_not_written_in_ascii_digits_is_refused_by_name(
+    client, make_client, customer_a, service_a, written
+):
+    _api_client, headers = make_client(["consent:read"], [service_a])
+    delivery = recipients()["delivery"]
+    url = "/api/v1/subjects/M-A-0001/permissions"
+
+    response = client.get(url, {"recipient": written.format(delivery.pk)}, headers=headers)
+
+    _refused(response, ["query", "recipient"])
+    assert client.get(url, {"recipient": str(delivery.pk)}, headers=headers).status_code == 200
 
 
 def test_a_limit_in_digits_is_read(client, make_client, customer_a, service_a):

@@ -76,9 +76,12 @@ def _in_ascii_digits(value):
     return value
 
 
+#: After an integer's bounds (``Annotated[int, Field(ge=1), IN_ASCII_DIGITS]``), which
+#: the OpenAPI document then shows as an integer's (``minimum``).
+IN_ASCII_DIGITS = BeforeValidator(_in_ascii_digits)
 #: An integer in a query: its text in ASCII digits, as :class:`InputSchema` takes
 #: only a JSON integer.
-QueryInt = Annotated[int, BeforeValidator(_in_ascii_digits)]
+QueryInt = Annotated[int, IN_ASCII_DIGITS]
 
 
 def refusing_unknown_query(view_func):
