@@ -72,12 +72,13 @@ def _in_ascii_digits(value):
     """A query parameter's text, which pydantic would read as an integer from
     ``+5``, ``5.0``, `` 5`` or ``5_0`` too: only ASCII digits are a number."""
     if isinstance(value, str) and not ASCII_DIGITS.fullmatch(value):
-        raise ValueError("Write the number in ASCII digits only (0-9).")
+        raise ValueError("Write the number in ASCII digits (0-9), at most 10 of them.")
     return value
 
 
-#: After an integer's bounds (``Annotated[int, Field(ge=1), IN_ASCII_DIGITS]``), which
-#: the OpenAPI document then shows as an integer's (``minimum``).
+#: Placed after an integer's bounds (``Annotated[int, Field(ge=1), IN_ASCII_DIGITS]``):
+#: before them, the OpenAPI document would show them as no integer's (``ge``, not
+#: ``minimum``).
 IN_ASCII_DIGITS = BeforeValidator(_in_ascii_digits)
 #: An integer in a query: its text in ASCII digits, as :class:`InputSchema` takes
 #: only a JSON integer.
