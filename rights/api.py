@@ -19,11 +19,9 @@ import re
 from typing import Annotated, Literal
 
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import AfterValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
@@ -48,65 +46,27 @@ from .api_events import (
     requests_seen_by,
     statuses_for_opendsr,
 )
-from .choices import Channel, DeliveryMethod, Regime
+from .api_input import REFERENCE, RequestIn, checked_form
+from .choices import Channel
 from .choices import Status as RequestStatus
 from .connectors.models import ExternalSystem, SystemTask
 from .connectors.notices import REPORTED, ReportConflict, system_report
-from .forms import FORMS
 from .models import ApiFiling, RightsRequest
 from .requesters.filing import Person, Requester, identity_request_file
 from .requesters.models import Capacity
-from .service_choice import customer_services
 from .services import DuplicateRequest, request_file, subject_lock
 
 router = Router(tags=["requests"])
 
-# Corrections carry the new value of a customer's data: they are filed in the portal.
-ApiKind = Literal["disclosure", "stop_use", "stop_provision", "deletion", "purpose_notice"]
-ApiRegime = Literal[tuple(Regime.values)]
 ApiStatus = Literal[tuple(RequestStatus.values)]
 OpenDsrStatus = Literal[OPENDSR_STATUSES]
 PAGE_MAX = 100
-# ASCII digits only: a request has one reference, not one per script's digits.
-REFERENCE = re.compile(r"R-([0-9]{1,12})")
 CURSOR = re.compile(r"after:([0-9]{1,18})")
 
 
-Code = Annotated[str, Field(min_length=1, max_length=50, pattern=PLAIN_TEXT)]
-SubjectRef = Annotated[str, Field(min_length=1, max_length=254, pattern=PLAIN_TEXT)]
 RequestRef = Annotated[str, Path(min_length=1, max_length=20, pattern=PLAIN_TEXT)]
-Reference = Annotated[str, Field(pattern=f"^{REFERENCE.pattern}$", examples=["R-12"])]
 #: Answered in UTC (``...Z``): a deadline is computed in its regime's time zone.
 UtcDateTime = Annotated[dt.datetime, AfterValidator(lambda when: when.astimezone(dt.UTC))]
-
-
-class ScopeIn(InputSchema):
-    everything: bool = False
-    purposes: list[Code] = Field(default_factory=list, max_length=50)
-    recipients: list[int] = Field(default_factory=list, max_length=50)
-
-
-class RequestIn(InputSchema):
-    subject: SubjectRef = Field(
-        description="The customer's e-mail address, or member number with a service of yours."
-    )
-    kind: ApiKind
-    regime: ApiRegime | None = None
-    services: list[Code] = Field(default_factory=list, max_length=50)
-    categories: list[Code] = Field(default_factory=list, max_length=50)
-    scope: ScopeIn = Field(default_factory=ScopeIn)
-    delivery_method: Literal[tuple(DeliveryMethod.values)] = DeliveryMethod.ELECTRONIC
-    details: str = Field(default="", max_length=4000, pattern=LINES_OF_TEXT)
-    identity_verification: Literal["verified", "unverified"] = Field(
-        description="verified: you checked who the customer is; unverified: the portal asks."
-    )
-    idempotency_key: str = Field(min_length=1, max_length=100, pattern=PLAIN_TEXT)
-    beside: list[Reference] = Field(
-        default_factory=list,
-        max_length=50,
-        description="Open requests of the same kind and scope (a 409's duplicates) to file "
-        "this one beside; a reference that is no open duplicate confirms nothing.",
-    )
 
 
 class DuplicateProblem(Problem):
@@ -162,120 +122,6 @@ def _out(request: RightsRequest, caller) -> RequestOut:
         closed_at=request.closed_at,
         updated_at=updated,
     )
-
-
-def _form_data(payload: RequestIn, services) -> dict:
-    """The payload as the customer's form for the kind reads it."""
-    return {
-        "services": [str(s.pk) for s in services],
-        "categories": payload.categories,
-        "delivery_method": payload.delivery_method,
-        "everything": payload.scope.everything,
-        "purposes": payload.scope.purposes,
-        "recipients": [str(r) for r in payload.scope.recipients],
-        "details": payload.details,
-    }
-
-
-#: The body's fields a kind's form may or may not take: (where it is sent, the form field).
-KIND_FIELDS = (
-    (("services",), "services"),
-    (("categories",), "categories"),
-    (("delivery_method",), "delivery_method"),
-    (("scope", "everything"), "everything"),
-    (("scope", "purposes"), "purposes"),
-    (("scope", "recipients"), "recipients"),
-)
-
-
-def _sent(payload: Schema, path: tuple[str, ...]) -> bool:
-    """Whether the body asks something at ``path``: the field was sent, with a value
-    other than an empty list or false (a delivery method is a value whatever it is)."""
-    holder = payload
-    for name in path:
-        if name not in holder.model_fields_set:
-            return False
-        holder = getattr(holder, name)
-    return holder not in (False, None, "", [])
-
-
-def _refuse_fields_not_taken(payload: RequestIn) -> None:
-    """422 naming each field the kind's form does not take, rather than dropping it."""
-    fields = FORMS[payload.kind].base_fields
-    errors = [
-        {
-            "loc": ["body", *path],
-            "msg": str(_("A request of this kind does not take this field.")),
-        }
-        for path, field in KIND_FIELDS
-        if field not in fields and _sent(payload, path)
-    ]
-    if errors:
-        raise ApiProblem(
-            422,
-            "invalid-input",
-            f"A {payload.kind} request does not take "
-            + ", ".join(".".join(error["loc"][1:]) for error in errors)
-            + ".",
-            errors=errors,
-        )
-
-
-def _sent_as(form_field: str) -> list[str]:
-    """Where the body carries a form field (``everything``: ``body.scope.everything``)."""
-    if form_field == NON_FIELD_ERRORS:
-        return ["body"]
-    for path, field in KIND_FIELDS:
-        if field == form_field:
-            return ["body", *path]
-    return ["body", form_field]
-
-
-def _refuse_services_not_held(codes: list[str], services: list[Service], subject) -> None:
-    """422 naming each service code sent that is unknown, or not one of the customer's
-    (the form would name the service by its database id)."""
-    known = {service.code for service in services}
-    held = set(
-        customer_services(subject)
-        .filter(pk__in=[s.pk for s in services])
-        .values_list("code", flat=True)
-    )
-    errors = []
-    for code in dict.fromkeys(codes):
-        if code not in known:
-            message = _("No service has the code %(code)s.")
-        elif code not in held:
-            message = _("The customer is not registered with the service %(code)s.")
-        else:
-            continue
-        errors.append({"loc": ["body", "services"], "msg": message % {"code": code}})
-    if errors:
-        named = ", ".join(code for code in dict.fromkeys(codes) if code not in held)
-        raise ApiProblem(
-            422,
-            "invalid-input",
-            f"Not a service of the customer's: {named}.",
-            errors=errors,
-        )
-
-
-def _checked_form(payload: RequestIn, subject, caller):
-    _refuse_fields_not_taken(payload)
-    codes = set(payload.services)
-    if caller.scope is not None and not codes <= caller.scope:
-        raise ApiProblem(
-            422, "service-not-allowed", "A service named is not one of this client's services."
-        )
-    services = list(Service.objects.filter(code__in=codes))
-    _refuse_services_not_held(payload.services, services, subject)
-    form = FORMS[payload.kind](data=_form_data(payload, services), subject=subject)
-    if not form.is_valid():
-        errors = [
-            {"loc": _sent_as(field), "msg": " ".join(str(m) for m in messages)}
-            for field, messages in form.errors.items()
-        ]
-        raise ApiProblem(422, "invalid-input", "The request is not valid.", errors=errors)
-    return form
 
 
 def _file(payload: RequestIn, subject, form, caller, http_request) -> RightsRequest:
@@ -345,7 +191,7 @@ def request_create(request, payload: RequestIn):
         audit_call(request, status=200, subject=earlier.subject, target=earlier)
         return Status(200, _out(earlier, caller))
     subject = subject_find(caller, payload.subject)
-    form = _checked_form(payload, subject, caller)
+    form = checked_form(payload, subject, caller)
     try:
         with transaction.atomic():
             subject_lock(subject)
