@@ -6,7 +6,6 @@ after confirming. The API now answers 409 ``duplicate-request`` naming the open
 requests the client may read; ``beside`` confirms filing next to them.
 """
 
-import json
 import threading
 
 import pytest
@@ -18,21 +17,14 @@ from rights.models import ApiFiling, RightsRequest
 from rights.services import DuplicateRequest, request_file, request_submit
 from tests.factories import ProfileFactory, RegistrationFactory, ServiceFactory
 
-pytestmark = pytest.mark.django_db
+from .filing_support import URL, api_file
 
-URL = "/api/v1/requests"
+pytestmark = pytest.mark.django_db
 
 
 def _file(client, headers, **fields):
-    body = {
-        "subject": "M-A-0001",
-        "kind": "disclosure",
-        "services": ["mobile"],
-        "identity_verification": "verified",
-        "idempotency_key": "call-1",
-        **fields,
-    }
-    return client.post(URL, json.dumps(body), content_type="application/json", headers=headers)
+    """The same request each time, unless ``fields`` say otherwise."""
+    return api_file(client, headers, **{"services": ["mobile"], **fields})
 
 
 def test_the_same_request_under_a_new_key_is_refused_naming_the_open_one(

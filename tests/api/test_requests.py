@@ -23,21 +23,10 @@ from tests.consent_support import recipients
 from tests.factories import ProfileFactory, RegistrationFactory, ServiceFactory
 
 from .conftest import later
+from .filing_support import URL
+from .filing_support import api_file as _file
 
 pytestmark = pytest.mark.django_db
-
-URL = "/api/v1/requests"
-
-
-def _file(client, headers, **fields):
-    body = {
-        "subject": "M-A-0001",
-        "kind": "disclosure",
-        "identity_verification": "verified",
-        "idempotency_key": "call-1",
-        **fields,
-    }
-    return client.post(URL, json.dumps(body), content_type="application/json", headers=headers)
 
 
 def test_a_key_with_requests_write_files_a_request_by_member_number(
