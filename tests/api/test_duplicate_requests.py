@@ -6,18 +6,14 @@ after confirming. The API now answers 409 ``duplicate-request`` naming the open
 requests the client may read; ``beside`` confirms filing next to them.
 """
 
-import threading
-
 import pytest
-from django.db import connection
-from django.test import Client
 
 from rights.choices import Kind
 from rights.models import ApiFiling, RightsRequest
 from rights.services import DuplicateRequest, request_file, request_submit
-from tests.factories import ProfileFactory, RegistrationFactory, ServiceFactory
+from tests.factories import RegistrationFactory
 
-from .filing_support import URL, api_file
+from .filing_support import URL, api_file, api_file_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -160,27 +156,11 @@ def test_the_openapi_document_declares_the_duplicate_problem(client):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_calls_at_once_with_different_keys_file_one_request(make_client):
+def test_two_calls_at_once_with_different_keys_file_one_request(make_client, customer_a, service_a):
     """The customer's row is locked for the check: the slower call sees the first."""
-    service = ServiceFactory(code="mobile")
-    customer = ProfileFactory().user
-    RegistrationFactory(user=customer, service=service, member_number="M-A-0001")
-    _api_client, headers = make_client(["requests:write"], [service])
-    barrier = threading.Barrier(2)
-    answers = []
+    _api_client, headers = make_client(["requests:write"], [service_a])
 
-    def call(key):
-        try:
-            barrier.wait()
-            answers.append(_file(Client(), headers, idempotency_key=key))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=call, args=(key,)) for key in ("one", "two")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = api_file_at_once(headers, ["one", "two"], services=["mobile"])
 
     assert sorted(a.status_code for a in answers) == [201, 409]
     filed = next(a for a in answers if a.status_code == 201).json()["reference"]

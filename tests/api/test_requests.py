@@ -4,12 +4,10 @@ import datetime as dt
 import io
 import json
 import re
-import threading
 
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
-from django.db import connection
 from django.test import Client
 
 from portal.kernel.api.auth import api_key_revoke
@@ -20,10 +18,9 @@ from rights.services import request_submit
 from rights.workflow import transition
 from tests.cache_support import cache_down
 from tests.consent_support import recipients
-from tests.factories import ProfileFactory, RegistrationFactory, ServiceFactory
 
 from .conftest import later
-from .filing_support import URL
+from .filing_support import URL, api_file_at_once
 from .filing_support import api_file as _file
 
 pytestmark = pytest.mark.django_db
@@ -423,27 +420,13 @@ def test_the_officer_makes_a_client_and_a_key_in_the_admin_and_sees_the_key_once
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_calls_at_once_with_the_same_idempotency_key_file_one_request(make_client):
+def test_two_calls_at_once_with_the_same_idempotency_key_file_one_request(
+    make_client, customer_a, service_a
+):
     """The unique constraint settles the race: the slower call answers the first request."""
-    service = ServiceFactory(code="mobile")
-    customer = ProfileFactory().user
-    RegistrationFactory(user=customer, service=service, member_number="M-A-0001")
-    _api_client, headers = make_client(["requests:write"], [service])
-    barrier = threading.Barrier(2)
-    answers = []
+    _api_client, headers = make_client(["requests:write"], [service_a])
 
-    def call():
-        try:
-            barrier.wait()
-            answers.append(_file(Client(), headers, idempotency_key="same"))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=call) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = api_file_at_once(headers, ["same", "same"])
 
     assert sorted(a.status_code for a in answers) == [200, 201]
     assert len({a.json()["reference"] for a in answers}) == 1
