@@ -93,3 +93,23 @@ def test_all_services_mixed_with_service_codes_is_refused_and_nothing_is_made(se
 
     assert "'all'" in str(refused.value) and "mobile" in str(refused.value)
     assert not ApiClient.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("services", "reach"),
+    [
+        ("all,all", "all services"),
+        (" all ", "all services"),
+        ("mobile, video", "mobile, video"),
+        ("mobile,,video,", "mobile, video"),
+    ],
+)
+def test_lists_are_read_as_an_operator_types_them(service_a, service_b, services, reach):
+    """Spaces after commas, a doubled 'all' or an empty item change nothing."""
+    out = _make_key("Call centre", scopes="requests:read, requests:write", services=services)
+
+    api_client = ApiClient.objects.get(name="Call centre")
+    assert sorted(api_client.scopes) == ["requests:read", "requests:write"]
+    assert f"Services: {reach}" in out
+    again = _make_key("Call centre", scopes="requests:write,requests:read", services=services)
+    assert "(existing)" in again and ApiKey.objects.filter(client=api_client).count() == 2

@@ -7,6 +7,11 @@ from portal.kernel.models import ApiClient, Service
 from portal.kernel.models.api import SCOPES
 
 
+def _listed(text: str) -> list[str]:
+    """A comma-separated option as typed: spaces around items and empty items dropped."""
+    return list(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+
+
 def _services_text(client: ApiClient) -> str:
     if client.all_services:
         return "all services"
@@ -33,12 +38,14 @@ class Command(BaseCommand):
         parser.add_argument("--label", default="", help="A label for the key.")
 
     def handle(self, *args, client, owner, scopes, services, label, **options):
-        wanted = [s for s in scopes.split(",") if s]
+        wanted = _listed(scopes)
         unknown = sorted(set(wanted) - set(SCOPES))
         if unknown:
             raise CommandError(f"Unknown scopes: {', '.join(unknown)}")
-        codes = [c for c in services.split(",") if c and c != "all"]
-        if codes and "all" in services.split(","):
+        listed = _listed(services)
+        all_services = "all" in listed
+        codes = [c for c in listed if c != "all"]
+        if codes and all_services:
             # Every service or these alone: neither is guessed.
             raise CommandError(
                 f"--services takes 'all' or service codes, not both: 'all' with "
@@ -54,7 +61,7 @@ class Command(BaseCommand):
                 defaults={
                     "owner": owner or client,
                     "scopes": wanted,
-                    "all_services": services == "all",
+                    "all_services": all_services,
                 },
             )
             if created:
@@ -73,7 +80,7 @@ class Command(BaseCommand):
                 )
             else:
                 # A key reaches what its client may, not what was asked here.
-                self._refuse_other_reach(row, wanted, services, {s.code for s in found})
+                self._refuse_other_reach(row, wanted, listed, {s.code for s in found})
             _key, key = api_key_create(client=row, label=label or "manage.py api_key")
         self.stdout.write(f"Client: {row.name} ({'new' if created else 'existing'})")
         self.stdout.write(f"Scopes: {', '.join(row.scopes) or '-'}")
@@ -81,11 +88,11 @@ class Command(BaseCommand):
         self.stdout.write(f"Key: {key}")
 
     @staticmethod
-    def _refuse_other_reach(row: ApiClient, wanted: list[str], services: str, codes: set[str]):
+    def _refuse_other_reach(row: ApiClient, wanted: list[str], listed: list[str], codes: set[str]):
         other_scopes = bool(wanted) and set(wanted) != set(row.scopes or [])
         held = set(row.services.values_list("code", flat=True))
-        other_services = bool(services) and (
-            (services == "all") != row.all_services or (not row.all_services and codes != held)
+        other_services = bool(listed) and (
+            ("all" in listed) != row.all_services or (not row.all_services and codes != held)
         )
         if other_scopes or other_services:
             raise CommandError(
