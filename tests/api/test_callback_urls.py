@@ -213,3 +213,19 @@ def test_a_url_with_a_user_name_or_password_is_refused_by_the_api_and_the_admin(
     api_client.refresh_from_db()
     assert (api_client.callback_url, api_client.callback_secret) == ("", "")
     assert "callback_url" in _admin_form(url).errors
+
+
+@pytest.mark.parametrize(
+    "url", ["https://93.184.216.34:0/hook", "https://hooks.example.invalid:0/hook"]
+)
+def test_port_zero_is_refused_by_the_api_and_the_admin(client, make_client, url):
+    """No connection can be made to port 0: the URL would be stored and never reached."""
+    api_client, headers = make_client(["requests:read"])
+
+    response = _put(client, headers, url)
+
+    assert response.status_code == 422, response.content
+    assert response.json()["type"].endswith("/invalid-callback-url")
+    api_client.refresh_from_db()
+    assert api_client.callback_url == ""
+    assert "callback_url" in _admin_form(url).errors

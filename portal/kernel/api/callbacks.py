@@ -156,7 +156,7 @@ def check_callback_url(url: str) -> None:
     details and the attempts' errors render them in English.
 
     The URL must be one Django's ``URLValidator`` accepts, as the admin's field
-    does, without a user name or password; an IPv6 literal with a zone id is
+    does, without a user name or password or port 0; an IPv6 literal with a zone id is
     refused (:func:`_refuse_zone`). A
     host name is resolved and refused when any of its addresses is refused
     (:func:`address_refused`). A name that does not resolve now is accepted:
@@ -167,6 +167,9 @@ def check_callback_url(url: str) -> None:
         port = parts.port
     except ValueError as error:
         raise ValidationError(_("The callback URL is not a valid address.")) from error
+    if port == 0:
+        # Nothing can be reached on port 0: stored, it would fail every attempt.
+        raise ValidationError(_("The callback URL is not a valid address."))
     if _loopback_allowed(parts):
         return
     if parts.scheme != "https" or not parts.hostname:
