@@ -55,6 +55,16 @@ def test_the_otp_apps_and_devices_have_japanese_names_on_the_admin_index():
         assert english not in page
 
 
+@pytest.mark.parametrize("app", ["otp_totp", "otp_email"])
+def test_a_device_list_is_named_apart_from_its_group(app):
+    """The breadcrumb read 「認証アプリ › 認証アプリ」: the group and its one list said the same."""
+    client, _ = _officer_client()
+    page = client.get(f"/admin/{app}/").content.decode()
+    group = re.search(r'class="section"[^>]*>(.*?)</a>', page).group(1)
+    listed = re.search(r'<th scope="row"[^>]*>\s*<a href="[^"]+">(.*?)</a>', page).group(1)
+    assert group.strip() != listed.strip()
+
+
 def test_the_request_list_and_form_name_the_reference_in_japanese():
     client, _ = _officer_client()
     customer = UserFactory()

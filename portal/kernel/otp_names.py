@@ -11,7 +11,7 @@ from django.apps import apps
 from django.utils.translation import gettext_lazy as _
 
 APP_NAMES = {
-    "otp_totp": _("Authenticator apps"),
+    "otp_totp": _("Codes by app"),
     "otp_email": _("Codes by e-mail"),
 }
 
