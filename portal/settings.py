@@ -657,6 +657,10 @@ RIGHTS_PUBLIC_RATE_FORM_IP = env.str("RIGHTS_PUBLIC_RATE_FORM_IP", default="10/h
 RIGHTS_PUBLIC_RATE_FORM_EMAIL = env.str("RIGHTS_PUBLIC_RATE_FORM_EMAIL", default="5/h")
 RIGHTS_PUBLIC_RATE_FOLLOW_IP = env.str("RIGHTS_PUBLIC_RATE_FOLLOW_IP", default="30/h")
 RIGHTS_PUBLIC_RATE_FOLLOW_EMAIL = env.str("RIGHTS_PUBLIC_RATE_FOLLOW_EMAIL", default="20/h")
+# Requests for a link that changes a customer's login address (/account/email/),
+# per account and per network address; same form as above.
+ACCOUNT_EMAIL_CHANGE_RATE_ACCOUNT = env.str("ACCOUNT_EMAIL_CHANGE_RATE_ACCOUNT", default="5/h")
+ACCOUNT_EMAIL_CHANGE_RATE_IP = env.str("ACCOUNT_EMAIL_CHANGE_RATE_IP", default="20/h")
 RATELIMIT_USE_CACHE = "default"
 # The proxies in front of gunicorn (addresses or networks, comma-separated, e.g.
 # "127.0.0.1" for a proxy on the same host). X-Forwarded-For is believed only

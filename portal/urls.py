@@ -14,7 +14,7 @@ from portal.kernel.api.app import (
 )
 from rights import api as rights_api
 
-from .accounts import views
+from .accounts import email_views, views
 
 # The API for the company's own systems (docs/api.md): each app's router.
 api = build_api([rights_api.router, consent_api.router])
@@ -57,6 +57,12 @@ account_patterns = [
     path("account/", views.account, name="account"),
     path("my-data/", views.my_data, name="my_data"),
     path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("account/email/", email_views.email_change, name="email_change"),
+    path(
+        "account/email/confirm/<uidb64>/<token>/",
+        email_views.email_change_confirm,
+        name="email_change_confirm",
+    ),
     path("account/authenticator/", views.totp_setup, name="totp_setup"),
     path("account/authenticator/remove/", views.totp_remove, name="totp_remove"),
 ]

@@ -43,6 +43,7 @@ CUSTOMER_PAGES = [
     "/accounts/code/",
     "/account/",
     "/account/password/",
+    "/account/email/",
     "/account/authenticator/",
     "/my-data/",
     "/consent/",

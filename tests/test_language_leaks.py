@@ -39,7 +39,7 @@ LANGUAGES = ("ja", "en")
 CUSTOMER_DATA = ("請求について", "先月の請求額を教えてください。", "月額料金", "スタンダード")
 ROOT = Path(settings.BASE_DIR)
 #: What the e-mail templates count; every other variable renders empty.
-EMAIL_CONTEXT = {"valid_minutes": 10, "count": 2}
+EMAIL_CONTEXT = {"valid_minutes": 10, "valid_hours": 24, "count": 2}
 
 
 @pytest.fixture

@@ -250,3 +250,45 @@ class PortalSetPasswordForm(RulesOnTheNewPasswordMixin, SetPasswordForm):
             self,
             {"new_password1": NEW_PASSWORD_MISSING, "new_password2": NEW_PASSWORD_AGAIN_MISSING},
         )
+
+
+class EmailChangeForm(forms.Form):
+    """A new login address, and the current password to show it is the customer.
+
+    Refuses the current login (in any case) and a wrong password; an address
+    another account has is accepted here and handled by mail, as at sign-up.
+    """
+
+    new_email = TypedEmailField(
+        label=_("New e-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={"required": _("Enter the new e-mail address.")},
+    )
+    password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": _("Enter your current password.")},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_new_email(self):
+        address = User.objects.normalize_email(self.cleaned_data["new_email"])
+        if address.lower() == self.user.email.lower():
+            raise forms.ValidationError(
+                _("This is already your login e-mail address."), code="same"
+            )
+        return address
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(
+                _("Your password is not correct. Enter the password you log in with."),
+                code="password_incorrect",
+            )
+        return password

@@ -44,6 +44,14 @@ registry.register(
                 lookup=Lookup.EMAIL,
             ),
             PersonalField(
+                "email_change_to",
+                Category.CONTACT,
+                _("new e-mail address awaiting confirmation"),
+                erase_to=Value(""),
+                # Asked for on the account page; it becomes the login through its link.
+                editable=False,
+            ),
+            PersonalField(
                 "language", Category.ACCOUNT, _("language"), erase_to=Value("ja"), editable=True
             ),
             PersonalField(

@@ -25,11 +25,12 @@ from django.utils.http import urlsafe_base64_encode
 from . import audit, jobs, outbox
 from .api import callbacks
 from .codes import email_code_minutes
+from .company import CompanyContact
 from .emails import send_templated_email
 from .jobs import ScheduledJob
 from .models import CustomerEmailDevice
 from .outbox import OutboxTask
-from .tokens import email_verification_token
+from .tokens import email_change_token, email_verification_token
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +136,69 @@ def send_password_reset_email(user_id: int) -> None:
             token_generator=default_token_generator,
             template="password_reset",
         )
+
+
+@shared_task(base=OutboxTask, **MAIL_RETRY, name="portal.tasks.send_email_change_link")
+def send_email_change_link(user_id: int) -> None:
+    """The link that confirms a pending change of login address, to the new address.
+
+    When the new address is another account's login, that mailbox is told so
+    instead, as sign-up tells it: the page that asked answers the same either
+    way, so it reveals no more about which addresses have accounts than sign-up.
+    """
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.email_change_to:
+        return
+    address = user.email_change_to
+    taken = get_user_model().objects.filter(email__iexact=address).exclude(pk=user.pk).exists()
+    if taken:
+        send_templated_email(
+            to=address,
+            template="email_change_in_use",
+            context={
+                "login_path": reverse("portal:login"),
+                "reset_path": reverse("portal:password_reset"),
+            },
+            language=user.language,
+        )
+        return
+    path = reverse(
+        "portal:email_change_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": email_change_token.make_token(user),
+        },
+    )
+    send_templated_email(
+        to=address,
+        template="email_change_link",
+        context={"path": path, "valid_hours": max(1, settings.PASSWORD_RESET_TIMEOUT // 3600)},
+        language=user.language,
+    )
+
+
+@shared_task(base=OutboxTask, **MAIL_RETRY, name="portal.tasks.send_email_changed_notice")
+def send_email_changed_notice(user_id: int, old_address: str) -> None:
+    """Tell the former login address that the login changed, with no link in it.
+
+    A link that undid the change could be used by whoever holds the old mailbox
+    now; the notice says whom to contact instead. The new address is masked.
+    """
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        return
+    send_templated_email(
+        to=old_address,
+        template="email_changed",
+        context={"new_address": masked_address(user.email), "contact": CompanyContact()},
+        language=user.language,
+    )
+
+
+def masked_address(address: str) -> str:
+    """``h***@example.org``: enough for the owner to recognise, not to write to."""
+    local, _at, domain = address.partition("@")
+    return f"{local[:1]}***@{domain}"
 
 
 @shared_task(base=ScheduledJob, name="portal.tasks.verify_audit_chain")

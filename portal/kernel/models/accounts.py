@@ -86,6 +86,24 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         help_text=_("When the customer followed the verification link; empty until then."),
     )
+    email_change_to = models.EmailField(
+        _("new e-mail address awaiting confirmation"),
+        max_length=254,
+        blank=True,
+        help_text=_(
+            "The login address the customer asked to change to; it becomes the login "
+            "only when the link mailed to it is opened. Empty when no change is pending."
+        ),
+    )
+    email_change_requested_at = models.DateTimeField(
+        _("change of e-mail address asked at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the pending change was asked for; part of its link, so a newer "
+            "request voids the older link."
+        ),
+    )
     language = models.CharField(
         _("language"),
         max_length=8,
