@@ -333,6 +333,10 @@ class CorrectionForm(RequestForm):
     target = forms.ChoiceField(
         label=_("Which item is wrong?"),
         choices=(),
+        help_text=_(
+            "Your login e-mail address is not in this list: change it yourself in your "
+            "account settings, where we send a link to the new address."
+        ),
         error_messages={"required": _("Choose the item that is wrong.")},
     )
     new_value = forms.CharField(label=_("Correct value"), max_length=300, required=False)

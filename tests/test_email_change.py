@@ -339,3 +339,11 @@ def test_sign_up_is_unchanged_by_a_pending_change(
 def test_the_account_page_links_to_the_change(stepped_up_client):
     content = stepped_up_client.get("/account/").content.decode()
     assert 'href="/account/email/"' in content
+
+
+def test_the_correction_form_says_where_the_login_address_is_changed(stepped_up_client):
+    """The login address is not a correctable item (APPI art. 34 requests go to
+    staff); the form says the customer changes it themselves."""
+    content = stepped_up_client.get("/requests/new/correction/").content.decode()
+    assert "ログイン用メールアドレスはこの一覧にありません" in content
+
