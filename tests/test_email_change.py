@@ -347,3 +347,12 @@ def test_the_correction_form_says_where_the_login_address_is_changed(stepped_up_
     content = stepped_up_client.get("/requests/new/correction/").content.decode()
     assert "ログイン用メールアドレスはこの一覧にありません" in content
 
+
+def test_staff_change_their_address_in_the_admin_only(
+    client, officer, django_capture_on_commit_callbacks
+):
+    step_up(client, officer, django_capture_on_commit_callbacks)
+    assert client.get("/account/email/").status_code == 403
+    assert _ask(client, django_capture_on_commit_callbacks).status_code == 403
+    officer.refresh_from_db()
+    assert officer.email_change_to == ""

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
@@ -76,6 +77,9 @@ def _minutes(rate: str) -> int:
 @step_up_required
 @require_http_methods(["GET", "POST"])
 def email_change(request):
+    if request.user.is_staff:
+        # A member of staff's address is their admin login: the admin manages it.
+        raise PermissionDenied
     form = EmailChangeForm(request.POST or None, user=request.user)
     status, throttled = 200, ""
     if request.method == "POST":
