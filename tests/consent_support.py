@@ -1,6 +1,8 @@
 """Helpers shared by the consent tests."""
 
 import datetime
+import html
+import re
 
 from django.utils import timezone
 
@@ -158,3 +160,19 @@ def records_where_items_do_not_apply(customer, staff):
         source=ProcessingRestriction.Source.STOP_PROVISION_REQUEST,
     )
     return customer
+
+
+def my_data_table(page, source_key):
+    """The header and rows (cell text, hidden labels included) of a source's table
+    on a "my data" page (the response)."""
+    text = page.content.decode()
+    anchor = source_key.replace(".", "-")
+    start = text.index(f'id="{anchor}-account-')
+    table = text[start : text.index("</table>", start)]
+
+    def plain(cell):
+        return html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+
+    header = [plain(h) for h in re.findall(r"<th[^>]*>(.*?)</th>", table, re.S)]
+    rows = re.findall(r"<tr>(.*?)</tr>", table.split("</thead>")[1], re.S)
+    return header, [[plain(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)] for r in rows]

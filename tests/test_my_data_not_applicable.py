@@ -13,7 +13,7 @@ from portal.kernel.registry import NOT_APPLICABLE
 from portal.kernel.roles import PRIVACY_OFFICER
 from portal.kernel.subject_view import subject_view
 from tests.conftest import staff_logged_in
-from tests.consent_support import records_where_items_do_not_apply
+from tests.consent_support import my_data_table, records_where_items_do_not_apply
 
 pytestmark = pytest.mark.django_db
 
@@ -64,21 +64,6 @@ def test_consent_columns_that_do_not_apply_to_a_record_are_marked_so(records):
         assert str(stop["recipient"]) == "every recipient"
 
 
-def _table(page, source_key):
-    """The header and rows (cell text, hidden labels included) of a source's table."""
-    text = page.content.decode()
-    anchor = source_key.replace(".", "-")
-    start = text.index(f'id="{anchor}-account-')
-    table = text[start : text.index("</table>", start)]
-
-    def plain(cell):
-        return html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
-
-    header = [plain(h) for h in re.findall(r"<th[^>]*>(.*?)</th>", table, re.S)]
-    rows = re.findall(r"<tr>(.*?)</tr>", table.split("</thead>")[1], re.S)
-    return header, [[plain(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)] for r in rows]
-
-
 @pytest.mark.parametrize("language", ["en", "ja"])
 def test_my_data_reads_a_cell_that_does_not_apply_as_not_applicable(
     stepped_up_client, records, language
@@ -86,7 +71,7 @@ def test_my_data_reads_a_cell_that_does_not_apply_as_not_applicable(
     stepped_up_client.cookies["django_language"] = language
     page = stepped_up_client.get("/my-data/")
     assert page.status_code == 200
-    header, rows = _table(page, "consent.consentrecord")
+    header, rows = my_data_table(page, "consent.consentrecord")
     # Newest first; the oldest row is the policy notice shown when the customer logged in.
     paper, policy, online = rows[:3]
     assert header[PURPOSE] == {"en": "Purpose of use", "ja": "利用目的"}[language]
@@ -106,7 +91,7 @@ def test_the_staff_subject_lookup_reads_it_the_same_way(client, records):
     client, _officer = staff_logged_in(client, PRIVACY_OFFICER)
     page = client.get(f"/admin/portal/user/{records.pk}/personal-data/")
     assert page.status_code == 200
-    _header, rows = _table(page, "consent.consentrecord")
+    _header, rows = my_data_table(page, "consent.consentrecord")
     paper, policy, online = rows[:3]
     applicable = {NOT_APPLICABLE_TEXT["en"], NOT_APPLICABLE_TEXT["ja"]}
     assert policy[PURPOSE] in applicable and online[POLICY] in applicable
@@ -125,7 +110,7 @@ def test_a_stop_that_names_no_purpose_or_recipient_reads_every_one(
     )
     stepped_up_client.cookies["django_language"] = language
     page = stepped_up_client.get("/my-data/")
-    header, rows = _table(page, "consent.processingrestriction")
+    header, rows = my_data_table(page, "consent.processingrestriction")
     purpose, recipient = header.index(PURPOSE_OF_USE[language]), header.index(RECIPIENT[language])
     by_scope = {row[0]: row for row in rows}
     stop_use, stop_provision = by_scope[STOP_USE[language]], by_scope[STOP_PROVISION[language]]

@@ -1,4 +1,5 @@
-"""Support for the disclosure delivery tests: a customer with data, a request in progress."""
+"""Support for the disclosure tests: a customer with data, a request in progress, a
+package built in the customer's language."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import io
 import zipfile
 
 from rights import workflow
-from rights.choices import Status
+from rights.choices import Kind, Status
+from rights.disclosure.package import write_package
 from rights.services import request_submit
 
 from .retention_support import customer_with_records
@@ -30,3 +32,14 @@ def disclosure_in_progress(subject, officer, *, kind="disclosure", delivery_meth
 def unzip(data: bytes) -> dict[str, bytes]:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return {name: archive.read(name) for name in archive.namelist()}
+
+
+def package_in(customer, language: str) -> zipfile.ZipFile:
+    """The disclosure package of a request ``customer`` files, who reads ``language``."""
+    customer.language = language
+    customer.save(update_fields=["language"])
+    request = request_submit(subject=customer, requester=customer, kind=Kind.DISCLOSURE)
+    buffer = io.BytesIO()
+    write_package(request, buffer)
+    buffer.seek(0)
+    return zipfile.ZipFile(buffer)

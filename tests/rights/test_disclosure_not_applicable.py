@@ -8,15 +8,12 @@ import html
 import io
 import json
 import re
-import zipfile
 
 import pytest
 
-from rights.choices import Kind
-from rights.disclosure.package import write_package
-from rights.services import request_submit
 from tests.consent_support import records_where_items_do_not_apply
 from tests.factories import ServiceFactory, UsageRecordFactory
+from tests.rights.disclosure_support import package_in
 
 pytestmark = pytest.mark.django_db
 
@@ -28,16 +25,6 @@ CONSENT_RECORD = "consent.consentrecord"
 @pytest.fixture
 def records(customer, admin_user):
     return records_where_items_do_not_apply(customer, admin_user)
-
-
-def _package(customer, language):
-    customer.language = language
-    customer.save(update_fields=["language"])
-    request = request_submit(subject=customer, requester=customer, kind=Kind.DISCLOSURE)
-    buffer = io.BytesIO()
-    write_package(request, buffer)
-    buffer.seek(0)
-    return zipfile.ZipFile(buffer)
 
 
 def _json_records(archive, source_key):
@@ -63,7 +50,7 @@ def _report_rows(archive, caption):
 
 
 def test_data_json_names_the_fields_that_do_not_apply_and_keeps_the_stored_values(records):
-    archive = _package(records, "en")
+    archive = package_in(records, "en")
     paper, policy, online = _json_records(archive, CONSENT_RECORD)[:3]
     assert policy["values"]["purpose"] is None
     assert policy["not_applicable"] == ["purpose"]
@@ -77,7 +64,7 @@ def test_data_json_names_the_fields_that_do_not_apply_and_keeps_the_stored_value
 
 @pytest.mark.parametrize("language", ["en", "ja"])
 def test_the_csv_says_not_applicable_in_the_customers_language(records, language):
-    archive = _package(records, language)
+    archive = package_in(records, language)
     header, *rows = _csv(archive, "csv/consent.csv")
     label = {"en": "Consent records", "ja": "同意の記録"}[language]
     ours = [dict(zip(header, row, strict=True)) for row in rows if row[0] == label]
@@ -95,7 +82,7 @@ def test_the_csv_says_not_applicable_in_the_customers_language(records, language
 
 @pytest.mark.parametrize("language", ["en", "ja"])
 def test_the_report_reads_a_cell_that_does_not_apply_as_the_page_does(records, language):
-    archive = _package(records, language)
+    archive = package_in(records, language)
     caption = {"en": "Consent records", "ja": "同意の記録"}[language]
     paper, policy, online = _report_rows(archive, caption)[:3]
     purpose, browser = 1, -1  # columns of consent/personal_data.py
@@ -109,7 +96,7 @@ def test_the_report_reads_a_cell_that_does_not_apply_as_the_page_does(records, l
 
 def test_a_source_without_such_a_rule_is_written_as_before(records):
     UsageRecordFactory(user=records, service=ServiceFactory(code="mobile"), detail="")
-    archive = _package(records, "en")
+    archive = package_in(records, "en")
     (usage,) = _json_records(archive, "portal.usagerecord")
     assert "not_applicable" not in usage
     text = archive.read("csv/usage.csv").decode("utf-8-sig")
@@ -119,7 +106,7 @@ def test_a_source_without_such_a_rule_is_written_as_before(records):
 @pytest.mark.parametrize("language", ["en", "ja"])
 def test_a_stop_that_names_no_recipient_reads_every_recipient_in_each_file(records, language):
     every = {"en": "every recipient", "ja": "すべての提供先"}[language]
-    archive = _package(records, language)
+    archive = package_in(records, language)
     (stop,) = _json_records(archive, "consent.processingrestriction")
     assert stop["values"]["recipient"] is None and stop["text"]["recipient"] == every
     assert stop["not_applicable"] == ["purpose"]
