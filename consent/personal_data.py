@@ -34,6 +34,7 @@ from .models import (
     ProvisionRecord,
     Purpose,
     Recipient,
+    action_text,
 )
 
 
@@ -87,6 +88,21 @@ def _name_of(model):
     return display
 
 
+def _opt_out_purposes() -> frozenset:
+    """The ids of the purposes used until the person stops them (``is_opt_out``)."""
+    return generations.cached(
+        NAMES_GENERATION,
+        "consent-opt-out-purposes",
+        lambda: frozenset(Purpose.objects.filter(is_opt_out=True).values_list("pk", flat=True)),
+    )
+
+
+def _action_in_row(action, values):
+    """A consent record's action in words true to its purpose's basis
+    (``ConsentRecord.action_label``): "use stopped", not "withdrawn", for statistics."""
+    return action_text(action, opt_out=values.get("purpose") in _opt_out_purposes())
+
+
 def _item(
     name: str,
     label,
@@ -95,9 +111,11 @@ def _item(
     shows=None,
     not_applicable_if_empty=False,
     empty_means=None,
+    **row,
 ) -> PersonalField:
     """A read-only item; ``shows`` names the model a foreign key's id stands for;
-    ``not_applicable_if_empty`` and ``empty_means`` as in ``PersonalField``."""
+    ``not_applicable_if_empty``, ``empty_means`` and ``row`` (``display_in_row``
+    and ``display_reads``) as in ``PersonalField``."""
     display = _name_of(shows) if shows is not None else None
     return PersonalField(
         name,
@@ -107,6 +125,7 @@ def _item(
         display=display,
         not_applicable_if_empty=not_applicable_if_empty,
         empty_means=empty_means,
+        **row,
     )
 
 
@@ -144,7 +163,7 @@ registry.register(
                 shows=PolicyVersion,
                 not_applicable_if_empty=True,
             ),
-            _item("action", _("action")),
+            _item("action", _("action"), display_in_row=_action_in_row, display_reads=["purpose"]),
             _item("method", _("how")),
             _item("language", _("language shown")),
             _item("ip_address", _("IP address"), not_applicable_if_empty=_from_paper),

@@ -515,6 +515,34 @@ def test_a_declaration_that_does_not_match_its_model_is_reported():
     assert not any("date_of_birth" in m for m in messages)
 
 
+def test_a_display_that_reads_the_row_names_fields_of_its_source():
+    def shown(value, values):
+        return value
+
+    bad = ModelSource(
+        model=Profile,
+        subject_path="user",
+        retention="profile",
+        fields=[
+            PersonalField("phone", Category.CONTACT, "phone", display_in_row=shown),
+            PersonalField(
+                "full_name",
+                Category.IDENTITY,
+                "name",
+                display_in_row=shown,
+                display_reads=["occupation"],
+            ),
+            PersonalField("date_of_birth", Category.DEMOGRAPHIC, "born", display_reads=["phone"]),
+        ],
+    )
+    messages = [e.msg for e in bad.check()]
+    assert any(
+        "'phone' gives display_in_row and display_reads only together" in m for m in messages
+    )
+    assert any("'full_name' reads 'occupation', which is not another" in m for m in messages)
+    assert any("'date_of_birth' gives display_in_row" in m for m in messages)
+
+
 def test_every_model_of_the_project_is_declared_or_exempt():
     assert check_personal_data() == []
 

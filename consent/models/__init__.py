@@ -12,7 +12,7 @@ By job: ``purposes`` (purposes of use, policy versions), ``consents``
 service publishes). Everything is imported from here.
 """
 
-from .consents import ConsentRecord
+from .consents import ConsentRecord, action_text
 from .marketing import MarketingCampaign, MarketingDelivery
 from .purposes import PolicyVersion, Purpose
 from .recipients import ProvisionRecord, Recipient
@@ -30,4 +30,5 @@ __all__ = [
     "Purpose",
     "Recipient",
     "ServicePage",
+    "action_text",
 ]

@@ -129,11 +129,21 @@ class ConsentRecord(AppendOnlyModel):
         A purpose used until the person stops it (``is_opt_out``) asks no consent:
         unticking it stops the use and ticking it again resumes it; calling these
         a withdrawal and a grant of consent would say a consent was given."""
-        if self.purpose is not None and self.purpose.is_opt_out:
-            opt_out = {
-                self.Action.WITHDRAWN: _("Use stopped"),
-                self.Action.GRANTED: _("Use resumed"),
-            }
-            if self.action in opt_out:
-                return opt_out[self.action]
-        return self.get_action_display()
+        return action_text(
+            self.action, opt_out=self.purpose is not None and self.purpose.is_opt_out
+        )
+
+
+def action_text(action: str, *, opt_out: bool):
+    """The words of a record's ``action``; ``opt_out``: the record's purpose is used
+    until the person stops it (:meth:`ConsentRecord.action_label`, and the
+    personal-data registry, which knows the record's purpose only by its id)."""
+    if opt_out:
+        if action == ConsentRecord.Action.WITHDRAWN:
+            return _("Use stopped")
+        if action == ConsentRecord.Action.GRANTED:
+            return _("Use resumed")
+    return _ACTION_LABELS.get(action, action)
+
+
+_ACTION_LABELS = dict(ConsentRecord.Action.choices)

@@ -232,7 +232,7 @@ def _item(presenter: Presenter, source: Source, personal_field: PersonalField, v
     value = values.get(personal_field.name)
     if value in EMPTY_VALUES and (meaning := personal_field.if_empty(values)) is not None:
         return meaning if meaning is NOT_APPLICABLE else str(meaning)
-    return presenter.shown(source, personal_field, value)
+    return presenter.shown(source, personal_field, value, values)
 
 
 def _withheld_provisions(scope: PackageScope) -> set[str]:
@@ -328,29 +328,35 @@ def _table_rows(outline: Outline, table: Table) -> Iterator[str]:
     fetched = outline.scope.fetched(source, table.fields)
     names = [f.name for f in fetched]
     end = 2 + len(table.fields)
-    # Per column, what an empty value stands for (PersonalField.empty_column); a
-    # table without such a column is written as before, with no check per cell.
+    # Per column, what an empty value stands for (PersonalField.empty_column), and
+    # the display of a field shown with its row (Presenter.row_column); a table
+    # without such a column is written as before, with no check per cell.
     empties = [f.empty_column(names) for f in table.fields]
+    in_row = [presenter.row_column(source, f, names) for f in table.fields]
     not_applicable = _not_applicable_cell(get_language())
 
-    def cell(show, what, value, row) -> str:
+    def cell(show, what, with_row, value, row) -> str:
         if what is not None and value in EMPTY_VALUES:
             meaning = what(row[2:])
             if meaning is NOT_APPLICABLE:
                 return not_applicable
             if meaning is not None:
                 return _cell(presenter, str(meaning), empty)
+        if with_row is not None:
+            return _cell(presenter, with_row(row[2:], value), empty)
         return _cell(presenter, show(value), empty)
 
-    checked = any(empties)
+    checked = any(empties) or any(in_row)
     for row in outline.scope.rows(source, fetched):
         cells = []
         if table.service_column:
             cells.append(_cell(presenter, outline.service_name(row[1]), empty))
         if checked:
             cells += [
-                cell(show, what, value, row)
-                for show, what, value in zip(shown, empties, row[2:end], strict=True)
+                cell(show, what, with_row, value, row)
+                for show, what, with_row, value in zip(
+                    shown, empties, in_row, row[2:end], strict=True
+                )
             ]
         else:
             cells += [

@@ -10,7 +10,7 @@ import contextlib
 import datetime as dt
 import decimal
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -211,7 +211,7 @@ class Presenter:
     def __init__(self):
         self.tz = timezone.get_current_timezone()
         self.yes, self.no = gettext("yes"), gettext("no")
-        self._texts: dict[tuple[str, str], dict[Any, Any]] = {}
+        self._texts: dict[tuple[str, ...], dict[Any, Any]] = {}
         tz, yes, no = self.tz, self.yes, self.no
 
         def moment(value: dt.datetime) -> str:
@@ -262,6 +262,54 @@ class Presenter:
 
         return shown
 
+    def row_column(
+        self, source: Source, personal_field: PersonalField, names: Sequence[str]
+    ) -> Callable[[Sequence[Any], Any], Any] | None:
+        """:meth:`column` of a field shown with its row (``display_in_row``), as a
+        function of the row's values (of ``names``, in order) and the value; None for
+        any other field, whose column keeps :meth:`column`.
+
+        What it showed is kept per value and values of the fields it reads (up to
+        ``CACHE_LIMIT``): a consent record's action per action and purpose.
+        """
+        display = personal_field.row_display(names)
+        if display is None:
+            return None
+        texts = self._texts.setdefault((source.key, personal_field.name, "row"), {})
+        positions = [list(names).index(name) for name in personal_field.display_reads]
+        convert, limit = self._convert, self.CACHE_LIMIT
+
+        def shown(values, value):
+            key = (value, *(values[at] for at in positions))
+            try:
+                return texts[key]
+            except KeyError:
+                result = display(values, value)
+                result = value if result is value else convert(result)
+                if len(texts) < limit:
+                    texts[key] = result
+                return result
+            except TypeError:  # a list or dict: not a key, and rare
+                return convert(display(values, value))
+
+        return shown
+
+    def row_text_column(
+        self, source: Source, personal_field: PersonalField, names: Sequence[str]
+    ) -> Callable[[Sequence[Any], Any], str] | None:
+        """:meth:`row_column` then :meth:`text`, as one function; None as there."""
+        shown = self.row_column(source, personal_field, names)
+        if shown is None:
+            return None
+        by_type, fallback = self._by_type, self.text
+
+        def shown_text(values, value):
+            value = shown(values, value)
+            convert = by_type.get(type(value))
+            return convert(value) if convert is not None else fallback(value)
+
+        return shown_text
+
     def text_column(self, source: Source, personal_field: PersonalField) -> Callable[[Any], str]:
         """:meth:`shown` then :meth:`text` of one column, as one function."""
         shown = self.column(source, personal_field)
@@ -281,8 +329,18 @@ class Presenter:
 
         return shown_text
 
-    def shown(self, source: Source, personal_field: PersonalField, value: Any) -> Any:
-        """The displayed value: a choice label, a name, an amount, or the value itself."""
+    def shown(
+        self,
+        source: Source,
+        personal_field: PersonalField,
+        value: Any,
+        values: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """The displayed value: a choice label, a name, an amount, or the value itself;
+        with the record's stored ``values``, a field's ``display_in_row`` of it."""
+        row_display = personal_field.display_in_row
+        if values is not None and row_display is not None and value not in (None, ""):
+            return self._convert(row_display(value, values))
         texts = self._texts.setdefault((source.key, personal_field.name), {})
         try:
             return texts[value]

@@ -88,7 +88,9 @@ class _TableWriter:
     the others through their converter. A column whose empty value may not
     mean "nothing registered" (``PersonalField.empty_column``) has in
     ``empties`` a function of the row and the value for its empty values; the
-    others None.
+    others None. A column of a field shown with its row (``display_in_row``)
+    has in ``in_row`` its one converter, a function of the row and the value;
+    the others None: their converters take the value alone.
     """
 
     target: CsvTable
@@ -102,10 +104,13 @@ class _TableWriter:
     with_service: bool
     service_name: object = field(repr=False, default=None)
     empties: list | None = None
+    in_row: list | None = None
 
     def __post_init__(self):
         if self.empties is None:
             self.empties = [None] * len(self.positions)
+        if self.in_row is None:
+            self.in_row = [None] * len(self.positions)
 
     def write(self, batch: list[tuple]) -> None:
         size = len(batch)
@@ -113,11 +118,18 @@ class _TableWriter:
         if self.with_service:
             columns.append(map(self.service_name, map(operator.itemgetter(1), batch)))
         columns += [itertools.repeat(text, size) for text in self.before]
-        for position, convert, as_stored, empty in zip(
-            self.positions, self.converters, self.as_stored, self.empties, strict=True
+        for position, convert, as_stored, empty, with_row in zip(
+            self.positions,
+            self.converters,
+            self.as_stored,
+            self.empties,
+            self.in_row,
+            strict=True,
         ):
             values = list(map(operator.itemgetter(2 + position), batch))
-            if empty is not None:
+            if with_row is not None:
+                columns.append(list(map(with_row, batch, values)))
+            elif empty is not None:
                 columns.append(
                     [
                         empty(row, value) if value in EMPTY_VALUES else convert(value)
@@ -159,7 +171,8 @@ def _empty_text(personal_field, names, convert):
     """The CSV text of an empty value of a column, as a function of the row and the
     value (None when an empty value there always means that nothing is registered):
     "not applicable" in the customer's language, what the empty value means
-    ("every recipient"), or the value's own text."""
+    ("every recipient"), or the value's own text (``convert`` of the row and the
+    value)."""
     empty = personal_field.empty_column(names)
     if empty is None:
         return None
@@ -169,9 +182,22 @@ def _empty_text(personal_field, names, convert):
         meaning = empty(row[2:])
         if meaning is NOT_APPLICABLE:
             return not_applicable
-        return convert(value) if meaning is None else str(meaning)
+        return convert(row, value) if meaning is None else str(meaning)
 
     return text
+
+
+def _row_text(personal_field, names, text):
+    """The CSV text of a column shown with its row (``Presenter.row_text_column``
+    ``text``), its empty values included, as a function of the row and the value."""
+
+    def shown(row, value):
+        return text(row[2:], value)
+
+    empty = _empty_text(personal_field, names, shown)
+    if empty is None:
+        return shown
+    return lambda row, value: empty(row, value) if value in EMPTY_VALUES else shown(row, value)
 
 
 def _table_writers(outline: Outline, source, fields, tables, presenter) -> list[_TableWriter]:
@@ -185,6 +211,7 @@ def _table_writers(outline: Outline, source, fields, tables, presenter) -> list[
             if table.source is not source:
                 continue
             converters = [presenter.text_column(source, f) for f in table.fields]
+            in_row = [presenter.row_text_column(source, f, names) for f in table.fields]
             writers.append(
                 _TableWriter(
                     target=tables[part.category.value],
@@ -192,8 +219,12 @@ def _table_writers(outline: Outline, source, fields, tables, presenter) -> list[
                     converters=converters,
                     as_stored=[source.displayer(f) is None for f in table.fields],
                     empties=[
-                        _empty_text(f, names, convert)
+                        _empty_text(f, names, lambda _row, value, convert=convert: convert(value))
                         for f, convert in zip(table.fields, converters, strict=True)
+                    ],
+                    in_row=[
+                        None if text is None else _row_text(f, names, text)
+                        for f, text in zip(table.fields, in_row, strict=True)
                     ],
                     label=[str(table.label)] if len(part.tables) > 1 else [],
                     before=[""] * sum(1 for i, _f, _h in columns if i < index),
@@ -245,12 +276,19 @@ def write_records(out, outline: Outline, tables: dict[str, CsvTable]) -> dict[st
         fields = list(scope.fields(source))
         fetched = scope.fetched(source, fields)
         names, end = [f.name for f in fields], 2 + len(fields)
+        fetched_names = [f.name for f in fetched]
+        # A field shown with its row (display_in_row) is shown by in_row only: the
+        # other columns' converters take the value alone, at no cost for the row.
+        in_row = [
+            (index, f.name, show)
+            for index, f in enumerate(fields)
+            if (show := presenter.row_column(source, f, fetched_names)) is not None
+        ]
         shown = [
             (index, f.name, presenter.column(source, f))
             for index, f in enumerate(fields)
-            if source.displayer(f) is not None
+            if source.displayer(f) is not None and f.display_in_row is None
         ]
-        fetched_names = [f.name for f in fetched]
         empties = [
             (index, f.name, empty)
             for index, f in enumerate(fields)
@@ -274,6 +312,8 @@ def write_records(out, outline: Outline, tables: dict[str, CsvTable]) -> dict[st
                     result = show(value)
                     if result is not value and result != value:
                         text[name] = result
+                if in_row:
+                    _shown_in_row(in_row, values, row, text)
                 absent = _empty_meanings(empties, values, row, text) if empties else None
                 if text:
                     item["text"] = text
@@ -291,6 +331,17 @@ def write_records(out, outline: Outline, tables: dict[str, CsvTable]) -> dict[st
             count += len(batch)
         written[source.key] = count
     return written
+
+
+def _shown_in_row(in_row, values, row, text: dict) -> None:
+    """Into ``text``, what the fields shown with their row (``display_in_row``) show
+    where that is not the stored value."""
+    fetched = row[2:]
+    for index, name, show in in_row:
+        value = values[index]
+        result = show(fetched, value)
+        if result is not value and result != value:
+            text[name] = result
 
 
 def _empty_meanings(empties, values, row, text: dict) -> list[str]:

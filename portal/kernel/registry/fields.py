@@ -131,6 +131,15 @@ class PersonalField:
     ``empty_means`` is what an empty value says on the records the field
     applies to, when it is not that nothing is registered (the recipient of a
     stop of provision that names none: "every recipient"); the pages show it.
+    ``display_in_row`` shows a value whose words depend on the record's other
+    values (a withdrawal reads "use stopped" on a record of a purpose used
+    until the person stops it): a function of the stored value and a mapping
+    of the record's stored values holding at least the fields named in
+    ``display_reads``; where the row is known it takes the place of
+    ``display`` and of a choice's label. It is called for values that are not
+    empty, and only on the columns that declare it: the other columns keep
+    their converters of the value alone. Exports read the ``display_reads``
+    fields with it and keep what it gave per value and those fields' values.
     """
 
     name: str
@@ -142,6 +151,11 @@ class PersonalField:
     display: Callable[[Any], Any] | None = None
     not_applicable_if_empty: bool | Callable[[Mapping[str, Any]], bool] = False
     empty_means: str | Promise | None = None
+    display_in_row: Callable[[Any, Mapping[str, Any]], Any] | None = None
+    display_reads: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "display_reads", tuple(self.display_reads))
 
     def applies(self, values: Mapping[str, Any]) -> bool:
         """Whether the field applies to the record of ``values`` (its stored values)."""
@@ -160,8 +174,30 @@ class PersonalField:
 
     @property
     def reads_other_fields(self) -> bool:
-        """Whether :meth:`if_empty` takes the record's other values."""
-        return callable(self.not_applicable_if_empty)
+        """Whether :meth:`if_empty` or the display (``display_in_row``) takes the
+        record's other values."""
+        return callable(self.not_applicable_if_empty) or self.display_in_row is not None
+
+    def row_display(self, names: Sequence[str]) -> Callable[[Sequence[Any], Any], Any] | None:
+        """``display_in_row`` as a function of a row's values and the value, found once
+        per column.
+
+        For exports that read rows as tuples: ``names`` are the fields of those
+        values, in order (with every field of ``display_reads``). Empty values are
+        given back as they are. None for a field without ``display_in_row``: its
+        column keeps the converter of the value alone, at no cost per cell.
+        """
+        display = self.display_in_row
+        if display is None:
+            return None
+        positions = [(name, list(names).index(name)) for name in self.display_reads]
+
+        def shown(values, value):
+            if value in (None, ""):
+                return value
+            return display(value, {name: values[at] for name, at in positions})
+
+        return shown
 
     def empty_column(self, names: Sequence[str]) -> Callable[[Sequence[Any]], Any] | None:
         """:meth:`if_empty` as a function of a row's values, found once per column.
@@ -173,7 +209,7 @@ class PersonalField:
         """
         if not self.not_applicable_if_empty and self.empty_means is None:
             return None
-        if not self.reads_other_fields:
+        if not callable(self.not_applicable_if_empty):
             meaning = self.if_empty({})
             return lambda _values: meaning
         names = tuple(names)

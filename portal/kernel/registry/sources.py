@@ -97,14 +97,17 @@ class Source(abc.ABC):
         return value
 
     def cell(self, personal_field: PersonalField, record: Record) -> Any:
-        """What the pages show for a field of ``record``: :meth:`display` of its value,
-        or for an empty one what it stands for (:meth:`PersonalField.if_empty`), such
-        as :data:`NOT_APPLICABLE` when the field does not apply to that record."""
+        """What the pages show for a field of ``record``: :meth:`display` of its value
+        (or the field's ``display_in_row`` of it and the record's values), or for an
+        empty one what it stands for (:meth:`PersonalField.if_empty`), such as
+        :data:`NOT_APPLICABLE` when the field does not apply to that record."""
         value = record.values.get(personal_field.name)
         if value in EMPTY_VALUES:
             meaning = personal_field.if_empty(record.values)
             if meaning is not None:
                 return meaning
+        if personal_field.display_in_row is not None and value not in (None, ""):
+            return personal_field.display_in_row(value, record.values)
         return self.display(personal_field, value)
 
     def displayer(self, personal_field: PersonalField) -> Callable[[Any], Any] | None:
@@ -117,15 +120,27 @@ class Source(abc.ABC):
 
     def check(self) -> list[checks.CheckMessage]:
         """Problems with the declaration itself (reported as rights.E002)."""
-        if self.named_by and self.named_by not in {f.name for f in self.fields}:
-            return [
-                checks.Error(
-                    f"Personal-data source {self.key}: named_by {self.named_by!r} is not "
-                    "one of its fields.",
-                    id="rights.E002",
+        names = {f.name for f in self.fields}
+        errors = []
+        if self.named_by and self.named_by not in names:
+            errors.append(f"named_by {self.named_by!r} is not one of its fields.")
+        for personal_field in self.fields:
+            reads = personal_field.display_reads
+            if (personal_field.display_in_row is None) != (not reads):
+                errors.append(
+                    f"field {personal_field.name!r} gives display_in_row and display_reads "
+                    "only together."
                 )
-            ]
-        return []
+            for name in reads:
+                if name not in names or name == personal_field.name:
+                    errors.append(
+                        f"field {personal_field.name!r} reads {name!r}, which is not another "
+                        "of its fields."
+                    )
+        return [
+            checks.Error(f"Personal-data source {self.key}: {message}", id="rights.E002")
+            for message in errors
+        ]
 
     # -- reading ----------------------------------------------------------
 
