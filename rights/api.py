@@ -161,7 +161,8 @@ def _file(payload: RequestIn, subject, form, caller, http_request) -> RightsRequ
     )
 
 
-def _duplicate(duplicates: list[RightsRequest]) -> ApiProblem:
+def _duplicate(duplicates: list[RightsRequest], subject) -> ApiProblem:
+    """409 naming the open requests; the trail records whose they are and which."""
     references = [request.reference for request in duplicates]
     return ApiProblem(
         409,
@@ -169,6 +170,7 @@ def _duplicate(duplicates: list[RightsRequest]) -> ApiProblem:
         f"Open requests of the same kind and scope: {', '.join(references)}. "
         "Send their references in 'beside' to file this one as well.",
         members={"duplicates": references},
+        audited={"subject": subject, "details": {"duplicates": references}},
     )
 
 
@@ -206,7 +208,7 @@ def request_create(request, payload: RequestIn):
                     verification=payload.identity_verification,
                 )
     except DuplicateRequest as duplicate:
-        raise _duplicate(duplicate.duplicates) from duplicate
+        raise _duplicate(duplicate.duplicates, subject) from duplicate
     except IntegrityError:
         # The same key, filed by a concurrent call that committed first.
         earlier = _earlier(caller, payload.idempotency_key)

@@ -45,6 +45,27 @@ def test_the_same_request_under_a_new_key_is_refused_naming_the_open_one(
     assert (again.status_code, again.json()["reference"]) == (200, reference)
 
 
+def test_the_refused_call_is_audited_naming_the_customer_and_the_open_requests(
+    client, make_client, customer_a, service_a
+):
+    """A privacy officer reading the trail (APPI art. 37, CCPA §7101) sees whose
+    request was refused, and beside which: as the filed call names its subject."""
+    from portal.kernel.models import AuditEvent
+
+    _api_client, headers = make_client(["requests:write"], [service_a])
+    reference = _file(client, headers, idempotency_key="letter-1").json()["reference"]
+
+    refused = _file(client, headers, idempotency_key="letter-2")
+
+    assert refused.status_code == 409
+    events = AuditEvent.objects.filter(action="api.call", details__outcome=409)
+    assert events.count() == 1
+    event = events.get()
+    assert event.subject_id == customer_a.pk
+    assert event.details["duplicates"] == [reference]
+    assert event.details["endpoint"] == "POST /api/v1/requests"
+
+
 def test_beside_the_open_request_files_a_second_one(client, make_client, customer_a, service_a):
     _api_client, headers = make_client(["requests:write"], [service_a])
     reference = _file(client, headers, idempotency_key="letter-1").json()["reference"]

@@ -136,7 +136,7 @@ def _problem_response(api: NinjaAPI, request: HttpRequest, exc: Exception):
     response["Content-Type"] = PROBLEM_CONTENT_TYPE
     for name, value in problem.headers.items():
         response[name] = value
-    audit_call(request, status=problem.status_code)
+    audit_call(request, status=problem.status_code, **problem.audited)
     return response
 
 

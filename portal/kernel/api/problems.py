@@ -129,6 +129,9 @@ class ApiProblem(HttpError):
     """Raise to answer a problem: ``ApiProblem(404, "not-found", "No such request.")``.
 
     ``members``: the endpoint's own members of the problem, beside the standard ones.
+    ``audited``: what the refused call's audit event names besides the outcome
+    (``audit_call``'s ``subject``, ``target`` and ``details``), as a call answered
+    200 names its subject: whose request was refused, and why.
     """
 
     def __init__(
@@ -140,6 +143,7 @@ class ApiProblem(HttpError):
         errors: list[dict] | None = None,
         headers: dict | None = None,
         members: dict | None = None,
+        audited: dict | None = None,
     ):
         super().__init__(status_code=status, message=detail)
         self.code = code
@@ -147,6 +151,7 @@ class ApiProblem(HttpError):
         self.errors = errors
         self.headers = headers or {}
         self.members = members or {}
+        self.audited = audited or {}
 
 
 class UnreadableBody(ValueError):
