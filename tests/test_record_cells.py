@@ -35,13 +35,34 @@ def test_a_cell_says_how_it_may_wrap(value, cell):
 
 
 @pytest.mark.parametrize(
-    ("language", "cell"),
+    ("language", "zone", "cell"),
     [
-        ("ja", '<td class="pd-when"><span>2026年12月5日</span> <span>20:35</span></td>'),
-        ("en", '<td class="pd-when"><span>5 Dec 2026,</span> <span>20:35</span></td>'),
+        (
+            "ja",
+            "日本時間",
+            '<td class="pd-when"><span>2026年12月5日</span> <span>20:35</span></td>',
+        ),
+        ("en", "JST", '<td class="pd-when"><span>5 Dec 2026,</span> <span>20:35</span></td>'),
     ],
 )
-def test_a_date_and_time_may_wrap_only_between_the_two(language, cell):
+def test_a_date_and_time_may_wrap_only_between_the_two(language, zone, cell):
+    """Under a heading that names its zone (``zone``) the cell writes the time alone."""
+    moment = dt.datetime(2026, 12, 5, 11, 35, tzinfo=dt.UTC)
+    with translation.override(language), timezone.override("Asia/Tokyo"):
+        assert pd_cell(moment, zone) == cell
+
+
+@pytest.mark.parametrize(
+    ("language", "cell"),
+    [
+        (
+            "ja",
+            '<td class="pd-when"><span>2026年12月5日</span> <span>20:35（日本時間）</span></td>',
+        ),
+        ("en", '<td class="pd-when"><span>5 Dec 2026,</span> <span>20:35 JST</span></td>'),
+    ],
+)
+def test_a_time_whose_heading_names_no_zone_names_its_own_beside_the_time(language, cell):
     moment = dt.datetime(2026, 12, 5, 11, 35, tzinfo=dt.UTC)
     with translation.override(language), timezone.override("Asia/Tokyo"):
         assert pd_cell(moment) == cell

@@ -141,3 +141,122 @@ def test_the_consent_history_names_its_zone_in_the_heading_and_on_a_phone_card(
     main = _main(stepped_up_client, "/consent/", "en")
     assert ">When (JST)</th>" in main
     assert '<td role="cell" data-label="When (JST)">' in main
+
+
+def _consent_at(customer, moments):
+    """Consent records written at each of ``moments``: the times "my data" lists."""
+    import time_machine
+
+    from consent import services
+    from consent.models import ConsentRecord
+    from tests.consent_support import purpose
+
+    for index, moment in enumerate(moments):
+        with time_machine.travel(moment, tick=False):
+            services.consent_update(
+                subject=customer,
+                choices={purpose("marketing"): index % 2 == 0},
+                method=ConsentRecord.Method.DASHBOARD,
+            )
+
+
+def _consent_table(client, language):
+    main = _main(client, "/my-data/", language)
+    start = main.index('id="consent-consentrecord')
+    return main[start : main.index("</table>", start)]
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "cell"),
+    [
+        ("en", "Time (JST)</th>", "<span>6 Dec 2026,</span> <span>09:33</span></td>"),
+        ("ja", "日時（日本時間）</th>", "<span>2026年12月6日</span> <span>09:33</span></td>"),
+    ],
+)
+def test_my_data_names_a_shared_zone_once_in_the_column_heading(
+    stepped_up_client, customer, language, heading, cell
+):
+    """The records' times on "my data" (APPI art. 33, GDPR art. 15) are all in the
+    customers' zone: its heading says which, the cells say only the time."""
+    _consent_at(customer, [RECEIVED, RECEIVED + dt.timedelta(days=1)])
+    table = _consent_table(stepped_up_client, language)
+    assert heading in table
+    assert cell in table
+
+
+def test_my_data_names_each_times_zone_when_summer_and_winter_differ(
+    stepped_up_client, customer, settings
+):
+    settings.CUSTOMER_TIME_ZONE = "Europe/Berlin"
+    _consent_at(customer, [RECEIVED, dt.datetime(2026, 7, 1, 8, 0, tzinfo=dt.UTC)])
+    table = _consent_table(stepped_up_client, "en")
+    assert "Time</th>" in table
+    assert "<span>6 Dec 2026,</span> <span>01:33 CET</span></td>" in table
+    assert "<span>1 Jul 2026,</span> <span>10:00 CEST</span></td>" in table
+    ja = _consent_table(stepped_up_client, "ja")
+    assert "<span>2026年12月6日</span> <span>01:33（欧州中部時間）</span></td>" in ja
+
+
+def _working_page(client, request, language):
+    client.cookies["django_language"] = language
+    page = client.get(f"/admin/rights/rightsrequest/{request.pk}/change/").content.decode()
+    return re.sub(r"\s+", " ", page)
+
+
+def _timeline(page):
+    start = page.index('<ol class="rr-timeline">')
+    return page[start : page.index("</ol>", start)]
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "zone"),
+    [
+        ("en", "Timeline and messages (JST)</h2>", " JST"),
+        ("ja", "経過とメッセージ（日本時間）</h2>", "（日本時間）"),
+    ],
+)
+def test_the_working_page_names_the_readers_zone_over_its_timeline(
+    officer_client, customer, language, heading, zone, django_capture_on_commit_callbacks
+):
+    request = _file(customer, Regime.APPI, django_capture_on_commit_callbacks)
+    page = _working_page(officer_client, request, language)
+    assert heading in page
+    timeline = _timeline(page)
+    assert "09:33</time>" in timeline
+    assert f"09:33{zone}</time>" not in timeline
+
+
+def test_a_summer_time_in_the_timeline_read_in_winter_names_its_zone(
+    officer_client, officer, customer, django_capture_on_commit_callbacks
+):
+    """A member of staff in Berlin reads in winter (CET) a request filed in summer."""
+    import time_machine
+
+    officer.time_zone = "Europe/Berlin"
+    officer.save(update_fields=["time_zone"])
+    summer = dt.datetime(2026, 7, 1, 8, 0, tzinfo=dt.UTC)
+    with time_machine.travel(summer, tick=False), django_capture_on_commit_callbacks(execute=True):
+        request = request_submit(
+            subject=customer,
+            requester=customer,
+            kind=Kind.DISCLOSURE,
+            delivery_method="paper",
+            regime=Regime.GDPR,
+        )
+    page = _working_page(officer_client, request, "en")
+    assert "Timeline and messages (CET)</h2>" in page
+    assert "1 Jul 2026, 10:00 CEST</time>" in _timeline(page)
+
+
+def test_the_identity_section_names_the_zone_of_its_times(
+    officer_client, officer, customer, django_capture_on_commit_callbacks
+):
+    from rights.requesters.models import RequestIdentity
+    from tests.rights.staff_entry_support import entered_from_a_letter
+
+    with django_capture_on_commit_callbacks(execute=True):
+        request = entered_from_a_letter(customer, officer)
+    RequestIdentity.objects.filter(request=request).update(decided_at=RECEIVED)
+    page = _working_page(officer_client, request, "en")
+    assert "— 6 Dec 2026, 09:33 JST" in page
+    assert "2026年12月6日 09:33（日本時間）" in _working_page(officer_client, request, "ja")

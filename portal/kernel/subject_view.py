@@ -9,11 +9,13 @@ it for "my data" and keeps the result while the customer's data is unchanged.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import zlib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import cache as memoize
+from functools import cached_property
 from typing import Any
 
 from django.template.loader import get_template, render_to_string
@@ -21,7 +23,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from . import encryption, generations
+from . import encryption, generations, zones
 from .models import Service
 from .models.services import by_name
 from .registry import (
@@ -140,6 +142,28 @@ class Section:
     def items(self) -> list[tuple[PersonalField, Any]]:
         """(field, display value) pairs of a single-record section."""
         return list(zip(self.fields, self.rows[0].cells, strict=True)) if self.rows else []
+
+    @cached_property
+    def zones(self) -> list[str]:
+        """Per column, the name of the time zone all its times are written in (the
+        active one), for its heading; "" for a column without times, or whose times
+        differ (a summer and a winter time): each cell then names its own."""
+        return [
+            zones.shared_label(
+                (cell, None) for row in self.rows if isinstance(cell := row.cells[i], dt.datetime)
+            )
+            for i in range(len(self.fields))
+        ]
+
+    @property
+    def columns(self) -> list[tuple[PersonalField, str]]:
+        """(field, the zone its heading names) of each column."""
+        return list(zip(self.fields, self.zones, strict=True))
+
+    @property
+    def table(self) -> list[list[tuple[Any, str]]]:
+        """Each row's (value, the zone its column's heading names) pairs."""
+        return [list(zip(row.cells, self.zones, strict=True)) for row in self.rows]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from portal.kernel import zones
 from portal.kernel.registry import NOT_APPLICABLE
 
 register = template.Library()
@@ -41,14 +42,22 @@ def pd_value(value):
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, datetime.datetime):
-        if timezone.is_aware(value):
-            value = timezone.localtime(value)
-        return formats.date_format(value, "SHORT_DATETIME_FORMAT")
+        return zones.with_label(*_day_and_time(value))
     if isinstance(value, datetime.date):
         return formats.date_format(value, "SHORT_DATE_FORMAT")
     if isinstance(value, int):
         return formats.number_format(value, force_grouping=True)
     return value
+
+
+def _day_and_time(value: datetime.datetime, shared: str = "") -> tuple[str, str]:
+    """A time in the active zone as its text and its zone's name; no name when it
+    is ``shared`` (the column's heading names it)."""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    zone = zones.label(value)
+    text = formats.date_format(value, "SHORT_DATETIME_FORMAT")
+    return text, "" if zone == shared else zone
 
 
 @register.filter
@@ -58,16 +67,23 @@ def pd_is_long(value) -> bool:
 
 
 @register.filter
-def pd_cell(value) -> str:
+def pd_cell(value, shared="") -> str:
     """One cell of a table of records, marked for how it may wrap when the table is
     short of room (``static/css/portal.css``): long text anywhere (``pd-long``), a
     date and time between the two (``pd-when``), a date, a number or a short text
-    not at all (``pd-whole``), other text between words (or Japanese phrases)."""
+    not at all (``pd-whole``), other text between words (or Japanese phrases).
+    A time names its zone unless it is ``shared``, the one its column's heading names
+    (``Section.zones``)."""
     if isinstance(value, Promise):
         value = str(value)  # a choice's label
     if isinstance(value, datetime.datetime):
-        day, _space, time = str(pd_value(value)).rpartition(" ")
-        return format_html('<td class="pd-when"><span>{}</span> <span>{}</span></td>', day, time)
+        text, zone = _day_and_time(value, shared)
+        day, _space, time = text.rpartition(" ")
+        return format_html(
+            '<td class="pd-when"><span>{}</span> <span>{}</span></td>',
+            day,
+            zones.with_label(time, zone),
+        )
     if pd_is_long(value):
         return format_html('<td class="pd-long">{}</td>', pd_value(value))
     if isinstance(value, datetime.date | int | float | Decimal) or (
