@@ -4,7 +4,6 @@ page like one: it was entered with no item, and nothing could decide it."""
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from portal.kernel.models import Profile
 from rights import workflow
@@ -12,11 +11,9 @@ from rights.choices import Kind, Status
 from rights.models import RightsRequest
 from tests.factories import ProfileFactory
 
-from .staff_entry_support import entered_from_a_letter
+from .staff_entry_support import ENTER, entered_from_a_letter, entry
 
 pytestmark = pytest.mark.django_db
-
-ENTER = "/admin/rights/rightsrequest/enter/"
 
 
 @pytest.fixture
@@ -25,15 +22,12 @@ def customer(db):
 
 
 def _entry(customer, **overrides):
-    return {
-        "subject_email": customer.email,
+    fields = {
         "kind": "correction",
-        "channel": "mail",
-        "received_on": timezone.localdate().isoformat(),
-        "regime": "appi",
+        "delivery_method": "",
         "details": "Letter: my address is wrong.",
-        **overrides,
     }
+    return entry(customer, **{**fields, **overrides})
 
 
 def test_a_correction_entered_without_an_item_is_refused(officer_client, customer):

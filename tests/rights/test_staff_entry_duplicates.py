@@ -7,30 +7,20 @@ working page, and files only when "File anyway" is ticked.
 """
 
 import pytest
-from django.utils import timezone
 
 from rights.choices import Kind
 from rights.models import RightsRequest
 from rights.services import DuplicateRequest, request_submit
-from tests.factories import ProfileFactory, RegistrationFactory, ServiceFactory
 
-from .staff_entry_support import entered_from_a_letter
+from .staff_entry_support import (  # noqa: F401
+    ENTER,
+    customer_fixture,
+    entered_from_a_letter,
+    entry,
+    mobile_fixture,
+)
 
 pytestmark = pytest.mark.django_db
-
-ENTER = "/admin/rights/rightsrequest/enter/"
-
-
-@pytest.fixture
-def customer(db):
-    return ProfileFactory(user__language="en").user
-
-
-@pytest.fixture
-def mobile(customer):
-    return RegistrationFactory(
-        user=customer, service=ServiceFactory(code="mobile", name_en="Mobile")
-    ).service
 
 
 @pytest.fixture
@@ -46,17 +36,7 @@ def open_disclosure(customer, mobile):
 
 
 def _entry(customer, mobile, **overrides):
-    return {
-        "subject_email": customer.email,
-        "kind": "disclosure",
-        "channel": "mail",
-        "received_on": timezone.localdate().isoformat(),
-        "regime": "appi",
-        "delivery_method": "paper",
-        "services": [str(mobile.pk)],
-        "details": "Letter: what do you hold about my mobile contract?",
-        **overrides,
-    }
+    return entry(customer, **{"services": [str(mobile.pk)], **overrides})
 
 
 def test_the_entry_form_shows_the_open_request_and_files_nothing(

@@ -8,50 +8,19 @@ from django.utils import timezone
 from portal.kernel.roles import SERVICE_HANDLER
 from rights.models import RightsRequest
 from rights.requesters.staff_entry import staff_request_enter
-from tests.factories import ProfileFactory, RegistrationFactory, ServiceFactory
 from tests.rights.conftest import make_staff
 
+from .staff_entry_support import (  # noqa: F401
+    ENTER,
+    customer_fixture,
+    entry,
+    fibre_fixture,
+    mobile_fixture,
+    otp_verified,
+    video_fixture,
+)
+
 pytestmark = pytest.mark.django_db
-
-ENTER = "/admin/rights/rightsrequest/enter/"
-
-
-@pytest.fixture
-def customer(db):
-    return ProfileFactory(user__language="en").user
-
-
-@pytest.fixture
-def mobile(customer):
-    return RegistrationFactory(
-        user=customer, service=ServiceFactory(code="mobile", name_en="Mobile")
-    ).service
-
-
-@pytest.fixture
-def fibre(customer):
-    return RegistrationFactory(
-        user=customer, service=ServiceFactory(code="fibre", name_en="Fibre")
-    ).service
-
-
-@pytest.fixture
-def video(db):
-    """A service the customer is not registered with."""
-    return ServiceFactory(code="video", name_en="Video")
-
-
-def _entry(customer, **overrides):
-    return {
-        "subject_email": customer.email,
-        "kind": "disclosure",
-        "channel": "mail",
-        "received_on": timezone.localdate().isoformat(),
-        "regime": "appi",
-        "delivery_method": "paper",
-        "details": "Letter: what do you hold about my mobile contract?",
-        **overrides,
-    }
 
 
 def test_the_entry_form_offers_the_services(officer_client, mobile, fibre, video):
@@ -66,14 +35,14 @@ def test_the_entry_form_offers_the_services(officer_client, mobile, fibre, video
 def test_a_disclosure_entered_by_staff_concerns_the_services_chosen(
     officer_client, customer, mobile, fibre
 ):
-    response = officer_client.post(ENTER, _entry(customer, services=[str(mobile.pk)]))
+    response = officer_client.post(ENTER, entry(customer, services=[str(mobile.pk)]))
     assert response.status_code == 302, response.context["form"].errors
     filed = RightsRequest.objects.get()
     assert list(filed.services.all()) == [mobile]
 
 
 def test_none_chosen_means_all_of_the_customers_services(officer_client, customer, mobile):
-    response = officer_client.post(ENTER, _entry(customer))
+    response = officer_client.post(ENTER, entry(customer))
     assert response.status_code == 302, response.context["form"].errors
     assert not RightsRequest.objects.get().services.exists()
 
@@ -83,8 +52,8 @@ def test_a_deletion_entered_by_staff_may_name_only_services(
 ):
     """As on the customer's form: with no kind of data chosen, every kind in the
     services chosen is deleted."""
-    entry = _entry(customer, kind="deletion", delivery_method="", services=[str(fibre.pk)])
-    response = officer_client.post(ENTER, entry)
+    fields = entry(customer, kind="deletion", delivery_method="", services=[str(fibre.pk)])
+    response = officer_client.post(ENTER, fields)
     assert response.status_code == 302, response.context["form"].errors
     filed = RightsRequest.objects.get()
     assert list(filed.services.all()) == [fibre]
@@ -93,10 +62,10 @@ def test_a_deletion_entered_by_staff_may_name_only_services(
 
 def test_a_deletion_of_everything_names_no_service(officer_client, customer, mobile):
     officer_client.cookies["django_language"] = "en"
-    entry = _entry(
+    fields = entry(
         customer, kind="deletion", delivery_method="", everything="on", services=[str(mobile.pk)]
     )
-    response = officer_client.post(ENTER, entry)
+    response = officer_client.post(ENTER, fields)
     assert response.status_code == 200
     assert response.context["form"].errors["everything"] == [
         "Choose either everything, or the items below."
@@ -108,9 +77,7 @@ def test_a_service_the_customer_is_not_registered_with_is_refused_by_name(
     officer_client, customer, mobile, video
 ):
     officer_client.cookies["django_language"] = "en"
-    response = officer_client.post(
-        ENTER, _entry(customer, services=[str(mobile.pk), str(video.pk)])
-    )
+    response = officer_client.post(ENTER, entry(customer, services=[str(mobile.pk), str(video.pk)]))
     assert response.status_code == 200
     assert response.context["form"].errors["services"] == [
         "The customer is not registered with Video."
@@ -121,7 +88,7 @@ def test_a_service_the_customer_is_not_registered_with_is_refused_by_name(
 
 def test_the_refusal_is_in_japanese_for_japanese_staff(officer_client, customer, video):
     officer_client.cookies["django_language"] = "ja"
-    response = officer_client.post(ENTER, _entry(customer, services=[str(video.pk)]))
+    response = officer_client.post(ENTER, entry(customer, services=[str(video.pk)]))
     assert response.status_code == 200
     assert f"このお客様は「{video.name}」に登録されていません。" in response.content.decode()
     assert not RightsRequest.objects.exists()
@@ -131,23 +98,13 @@ def test_a_handler_is_offered_only_the_services_they_handle(client, customer, mo
     handler = make_staff(SERVICE_HANDLER)
     mobile.handlers.add(handler)
     client.force_login(handler)
-    _otp_verified(client, handler)
+    otp_verified(client, handler)
     form = client.get(ENTER).context["form"]
     assert list(form.fields["services"].queryset) == [mobile]
-    response = client.post(ENTER, _entry(customer, services=[str(fibre.pk)]))
+    response = client.post(ENTER, entry(customer, services=[str(fibre.pk)]))
     assert response.status_code == 200
     assert "services" in response.context["form"].errors
     assert not RightsRequest.objects.exists()
-
-
-def _otp_verified(client, user):
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device = TOTPDevice.objects.create(user=user, name="staff", confirmed=True)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
 
 
 def test_the_service_refuses_a_service_the_customer_is_not_registered_with(
