@@ -19,6 +19,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from portal.kernel import encryption
 from portal.kernel.admin_confirm import is_confirmed
 from portal.kernel.audit import audit_log
 from portal.kernel.converters import IdConverter
@@ -243,6 +244,21 @@ class IdentityAdminMixin:
         # The admin's "add" is the entry form, with the same permission check.
         return self.enter_view(request)
 
+    def duplicates_context(self, request, duplicates: list) -> dict:
+        """The open duplicates for the entry form: those the staff member may open
+        (this admin's rows, the staff access policy) listed; the others only counted,
+        their ids sealed in the form so that the tick still covers them and the page
+        says nothing of them (``StaffEntryForm.confirmed_duplicates``)."""
+        pks = [duplicate.pk for duplicate in duplicates]
+        opened = set(self.get_queryset(request).filter(pk__in=pks).values_list("pk", flat=True))
+        others = [pk for pk in pks if pk not in opened]
+        return {
+            "duplicates": [duplicate for duplicate in duplicates if duplicate.pk in opened],
+            "duplicates_unseen": len(others),
+            "duplicates_sealed": encryption.encrypt(",".join(map(str, others))),
+            "duplicates_found": bool(duplicates),
+        }
+
     def enter_view(self, request):
         if not self.has_add_permission(request):
             raise PermissionDenied
@@ -292,7 +308,7 @@ class IdentityAdminMixin:
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "form": form,
-            "duplicates": duplicates,
+            **self.duplicates_context(request, duplicates),
             "title": _("Enter a request received by letter, phone or in person"),
         }
         return TemplateResponse(request, "admin/rights/rightsrequest/enter.html", context)

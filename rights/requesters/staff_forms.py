@@ -3,6 +3,7 @@ letter, phone or in person, and the decision on a requester's identity."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 from django import forms
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from portal.kernel import encryption
 from portal.kernel.models import Service
 from portal.kernel.typed_email import TypedEmailField
 
@@ -97,6 +99,9 @@ class StaffEntryForm(RequestScopeMixin, StatedCorrectionMixin, forms.Form):
     )
     #: The ids of the open requests the form showed (comma-separated): the tick covers those.
     file_beside = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+    #: The ids of the open requests the staff member may not open, sealed: the form
+    #: counted them without naming them, and the tick covers them too.
+    file_beside_others = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
     def __init__(self, *args, services=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -185,6 +190,9 @@ class StaffEntryForm(RequestScopeMixin, StatedCorrectionMixin, forms.Form):
         if not self.cleaned_data.get("file_anyway"):
             return set()
         text = self.cleaned_data.get("file_beside") or ""
+        # Sealed by the view (``duplicates_context``): a changed value opens to nothing.
+        with contextlib.suppress(encryption.FieldDecryptionError):
+            text += "," + encryption.decrypt(self.cleaned_data.get("file_beside_others") or "")
         return {int(part) for part in text.split(",") if part.strip().isdigit()}
 
 

@@ -6,6 +6,8 @@ open one first. The entry form now shows the open requests, each linked to its
 working page, and files only when "File anyway" is ticked.
 """
 
+import re
+
 import pytest
 
 from rights.choices import Kind
@@ -17,6 +19,7 @@ from .staff_entry_support import (  # noqa: F401
     customer_fixture,
     entered_from_a_letter,
     entry,
+    fibre_fixture,
     mobile_fixture,
 )
 
@@ -109,3 +112,103 @@ def test_the_service_refuses_a_duplicate_unless_confirmed(customer, mobile, offi
     )
 
     assert second.pk != first.pk
+
+
+def _staff_request(user, language="en"):
+    """An admin request from ``user``, for the entry view's own helpers."""
+    from django.test import RequestFactory
+
+    request = RequestFactory().get(ENTER, HTTP_ACCEPT_LANGUAGE=language)
+    request.user = user
+    return request
+
+
+def _duplicates_page(user, duplicates, language="en"):
+    """The entry form as the view draws it for ``user`` after ``duplicates`` were found."""
+    from django.contrib import admin
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from rights.requesters.staff_forms import StaffEntryForm
+
+    request = _staff_request(user)
+    context = admin.site._registry[RightsRequest].duplicates_context(request, duplicates)
+    with translation.override(language):
+        page = render_to_string(
+            "admin/rights/rightsrequest/enter.html",
+            {"form": StaffEntryForm(), "opts": RightsRequest._meta, **context},
+            request=request,
+        )
+    return context, page
+
+
+@pytest.fixture
+def two_services_open(customer, mobile, fibre):
+    """The customer's open disclosures: one about mobile, one about fibre."""
+    return [
+        request_submit(
+            subject=customer, requester=customer, kind=Kind.DISCLOSURE, services=[service]
+        )
+        for service in (mobile, fibre)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("language", "count"),
+    [
+        ("en", "1 more open request of the same kind and scope that you may not open"),
+        ("ja", "ほかに、あなたが開けない同じ種類・範囲の未完了の請求が1件あります"),
+    ],
+)
+def test_a_handler_is_shown_only_the_duplicates_they_may_open(
+    handler, mobile, two_services_open, language, count
+):
+    """A handler works on the requests of their services only (the staff access
+    policy, APPI art. 23 security): an open duplicate outside them is counted,
+    never described, and its id is not in the page."""
+    mobile.handlers.add(handler)
+    theirs, other = two_services_open
+
+    context, page = _duplicates_page(handler, two_services_open, language)
+
+    assert context["duplicates"] == [theirs]
+    assert theirs.reference in page
+    assert other.reference not in page
+    assert f"/{other.pk}/change/" not in page
+    assert count in re.sub(r"\s+", " ", page)
+    assert 'name="file_anyway"' in page
+
+
+def test_an_officer_is_shown_every_duplicate(officer, two_services_open):
+    context, page = _duplicates_page(officer, two_services_open)
+
+    assert context["duplicates"] == two_services_open
+    assert all(duplicate.reference in page for duplicate in two_services_open)
+    assert "may not open" not in page
+
+
+def test_the_others_are_confirmed_by_the_sealed_list_only_when_ticked(
+    handler, customer, mobile, two_services_open
+):
+    """The tick still covers every duplicate: the ones not shown through a sealed
+    list of their ids, which a changed value cannot stand in for."""
+    from rights.requesters.staff_forms import StaffEntryForm
+
+    mobile.handlers.add(handler)
+    theirs, other = two_services_open
+    context, _page = _duplicates_page(handler, two_services_open)
+    fields = _entry(
+        customer,
+        mobile,
+        file_beside=str(theirs.pk),
+        file_beside_others=context["duplicates_sealed"],
+    )
+
+    unticked = StaffEntryForm(fields)
+    ticked = StaffEntryForm({**fields, "file_anyway": "on"})
+    forged = StaffEntryForm({**fields, "file_anyway": "on", "file_beside_others": str(other.pk)})
+
+    assert unticked.is_valid() and ticked.is_valid() and forged.is_valid()
+    assert unticked.confirmed_duplicates() == set()
+    assert ticked.confirmed_duplicates() == {theirs.pk, other.pk}
+    assert forged.confirmed_duplicates() == {theirs.pk}
