@@ -405,9 +405,11 @@ def fulfilment_report(request, ref: RequestRef, payload: FulfilmentIn):
     try:
         changed = system_report(task=task, outcome=payload.outcome, note=payload.note)
     except ReportConflict as conflict:
-        audit_call(request, status=409, subject=found.subject, target=found, details=details)
         raise ApiProblem(
-            409, "task-settled", f"This system's part is already recorded as {conflict.state}."
+            409,
+            "task-settled",
+            f"This system's part is already recorded as {conflict.state}.",
+            audited={"subject": found.subject, "target": found, "details": details},
         ) from conflict
     details["changed"] = changed
     audit_call(request, status=200, subject=found.subject, target=found, details=details)

@@ -161,6 +161,10 @@ def test_a_report_contradicting_the_recorded_outcome_is_409(client, linked, dele
     assert response.json()["type"].endswith("/task-settled")
     assert response["Content-Type"] == "application/problem+json"
     assert _task(deletion).state == State.NOT_APPLICABLE
+    # The refused call is one event of the trail, naming whose request it was.
+    refused = AuditEvent.objects.filter(action="api.call", details__outcome=409)
+    assert refused.count() == 1
+    assert refused.get().subject_id == deletion.subject_id
 
 
 def test_a_failure_is_shown_to_staff_and_the_request_stays_open(
