@@ -212,3 +212,20 @@ def test_the_others_are_confirmed_by_the_sealed_list_only_when_ticked(
     assert unticked.confirmed_duplicates() == set()
     assert ticked.confirmed_duplicates() == {theirs.pk, other.pk}
     assert forged.confirmed_duplicates() == {theirs.pk}
+
+
+def test_a_duplicate_is_described_in_japanese_punctuation_and_its_own_zone(
+    officer_client, customer, mobile, open_disclosure
+):
+    """The line read 「(受付済み、2026年12月5日受付)」: half-width brackets, and a day
+    whose zone was not said. A day in another zone than the reader's names it."""
+    officer_client.cookies["django_language"] = "ja"
+    tokyo = officer_client.post(ENTER, _entry(customer, mobile)).content.decode()
+    assert f"{open_disclosure.reference}</a>（受付済み・" in tokyo
+    assert "(受付済み" not in tokyo and "（日本時間）受付）" not in tokyo
+
+    RightsRequest.objects.filter(pk=open_disclosure.pk).update(
+        regime="gdpr", time_zone="Europe/Berlin"
+    )
+    berlin = officer_client.post(ENTER, _entry(customer, mobile, regime="gdpr")).content.decode()
+    assert "（欧州中部時間）受付）" in berlin or "（欧州中部夏時間）受付）" in berlin
