@@ -25,8 +25,8 @@ from .access import OVERSIGHT, ReadOnlyAdmin
 from .admin_columns import moment, zoned_heading
 from .admin_lists import CappedCountPaginator
 from .audit import STAFF_VIEW_PREFIX, audit_log
+from .audit_labels import about_target, actions_labelled, target_of_reference
 from .audit_labels import action_label as label_of_action
-from .audit_labels import actions_labelled, target_of_reference
 from .dates import validate_filter_day
 from .form_errors import form_errors_text
 from .models import AuditEvent
@@ -245,7 +245,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
         reader's language), code or target holds them."""
         target = target_of_reference(search_term) or _target_written(search_term)
         if target is not None:
-            return queryset.filter(target=target), False
+            return about_target(queryset, target), False
         term = search_term.strip()
         if "@" in term and not any(ch.isspace() for ch in term):
             users = list(User.objects.filter(email__iexact=term).values_list("pk", flat=True))

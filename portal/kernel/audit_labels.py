@@ -11,6 +11,7 @@ import re
 import unicodedata
 
 from django.apps import apps
+from django.db.models import Q
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
@@ -114,7 +115,9 @@ ACTION_LABELS = {
     "request.unfounded": _("Request marked unfounded"),
     "request.unfounded_cleared": _("Unfounded mark removed"),
     "retention.deferred": _("Retention job: deferred erasures"),
-    "retention.erased": _("Erased by retention"),
+    # Written only by a deletion request's steps (at once, or after the hold or period
+    # that kept the data); the nightly sweep's erasures are the "retention.sweep" run.
+    "retention.erased": _("Erased for a deletion request"),
     "retention.purge": _("Retention job: purge of files and records"),
     "retention.reapply": _("Retention job: erasures applied again after a restore"),
     "retention.rule_saved": _("Retention rule saved"),
@@ -145,6 +148,23 @@ def target_of_reference(term: str) -> str | None:
     if found is None or found[1] not in REFERENCES:
         return None
     return f"{REFERENCES[found[1]]}:{int(found[2])}"
+
+
+def about_target(events, target: str):
+    """The events about ``target`` (``rights.rightsrequest:10``): those it is the target of
+    and, for a request, those that name it in their details (``{"request": 10}`` or
+    ``"R-000010"``), e.g. the erasures its deletion steps made, whose target is the step.
+
+    The second set is looked for only among the events of the request's subject (the
+    subject-and-time index), not over the whole trail's details.
+    """
+    own = Q(target=target)
+    model, _sep, pk = target.partition(":")
+    if model != REFERENCES["R"]:
+        return events.filter(own)
+    subjects = events.filter(own, subject__isnull=False).values("subject_id").distinct()
+    named = Q(details__request=int(pk)) | Q(details__request=f"R-{int(pk):06d}")
+    return events.filter(own | (Q(subject_id__in=subjects) & named))
 
 
 def actions_labelled(term: str) -> list[str]:
