@@ -143,7 +143,8 @@ def customer_summary(request) -> CustomerSummary | None:
                 partners.append(name)
         if operation == Operation.ERASE:
             lines += _held_back_lines(of_kind)
-    waiting = sum(1 for t in tasks if not t.settled)
+    # Systems, not tasks: one asked again when a hold ended is still one system.
+    waiting = len({(t.system_id, t.recipient_id) for t in tasks if not t.settled})
     if waiting:
         lines.append(
             ngettext(
@@ -153,7 +154,7 @@ def customer_summary(request) -> CustomerSummary | None:
             )
             % {"count": waiting}
         )
-    impossible = sum(1 for t in tasks if t.state == State.IMPOSSIBLE)
+    impossible = len({(t.system_id, t.recipient_id) for t in tasks if t.state == State.IMPOSSIBLE})
     if impossible:
         lines.append(
             ngettext(

@@ -18,7 +18,7 @@ from rights.choices import Status
 from rights.connectors import dispatch, notices
 from rights.connectors.after_holds import erase_after_holds
 from rights.connectors.models import SystemTask
-from rights.connectors.summary import customer_text
+from rights.connectors.summary import customer_summary, customer_text
 from rights.retention.holds.services import hold_release
 
 from .connector_support import (
@@ -236,3 +236,26 @@ def test_a_partner_a_hold_kept_from_being_asked_is_not_said_to_have_been_told(
     with django_capture_on_commit_callbacks(execute=True):
         notices.link_confirm(followup)
     assert "Partners we told: Delivery Co." in customer_text(request)
+
+
+def test_a_partner_asked_again_after_a_hold_is_counted_once_among_those_awaited(
+    officer, django_capture_on_commit_callbacks
+):
+    """GDPR art. 19, APPI art. 35(7): a partner asked to erase, then asked again for what a
+    hold kept once it ended, is one partner the request waits for. The page counted its
+    tasks ("still waiting for 2 systems" with one partner), so the person and the officer
+    read of systems that do not exist."""
+    customer = customer_with_records()
+    recipient_with_email_system(customer, "Yamato Delivery", "privacy-yamato")
+    hold = litigation_hold(officer, customer, categories=["contact"])
+    request = _deleted(
+        customer, officer, django_capture_on_commit_callbacks, categories=["identity", "contact"]
+    )
+    hold_release(hold=hold, actor=officer, reason="The claim was settled.")
+    assert _after_holds(django_capture_on_commit_callbacks)["asked"] == 1
+    tasks = list(request.system_tasks.all())
+    assert len(tasks) == 2 and not any(t.settled for t in tasks)
+
+    lines = customer_summary(request).lines
+    assert "We are still waiting for 1 system to confirm." in lines
+    assert not any("2 systems" in line for line in lines)
