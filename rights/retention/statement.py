@@ -12,8 +12,9 @@ from django.utils.translation import gettext, ngettext
 from portal.kernel.registry import Category, Source, registry
 from portal.kernel.wording import listed
 
-from .models import DeferredErasure
+from .models import DeferredErasure, RetentionRule
 from .scope import erase_categories, is_account_source, requested_scope
+from .steps import step_outlook
 from .texts import data_label
 
 Step = DeferredErasure
@@ -35,20 +36,85 @@ def _what(source: Source, category: str, steps: list[Step]) -> str:
     return what
 
 
+def _law_after_hold(steps: list[Step], hold_until: dt.date | None):
+    """(the law, its last day or None when its period has not started) that keeps some of
+    the held records after the hold ends, when one keeps them longer; else None.
+
+    A hold step names only its hold, but the step re-checks the rules when the hold
+    ends: records a law obliges us to keep stay until that period ends too."""
+    today = timezone.localdate()
+    kept = [
+        k
+        for step in steps
+        for k in step_outlook(step, holds=[], today=today)[1]
+        if isinstance(k.by, RetentionRule)
+    ]
+    if not kept:
+        return None
+    last = max(kept, key=lambda k: k.until or dt.date.max)
+    if hold_until is not None and last.until is not None and last.until <= hold_until:
+        return None
+    return last.by.display_statute or last.by.display_name, last.until
+
+
+def _held_line(what: str, hold, hold_until: dt.date | None, steps: list[Step]) -> str:
+    """A held part: until when the hold keeps it, and the law that keeps it longer."""
+    values = {"what": what, "basis": hold.legal_basis}
+    if hold_until is not None:
+        values["hold_date"] = _date(hold_until)
+    law = _law_after_hold(steps, hold_until)
+    if law is None:
+        if hold_until is None:
+            return (
+                gettext(
+                    "%(what)s: kept under a legal hold (%(basis)s) until the hold ends; "
+                    "we will erase it then."
+                )
+                % values
+            )
+        return gettext(
+            "%(what)s: kept under a legal hold (%(basis)s) until %(date)s; we will erase it then."
+        ) % {**values, "date": values["hold_date"]}
+    values["law"], until = law
+    if until is None:
+        text = (
+            gettext(
+                "%(what)s: kept under a legal hold (%(basis)s) until the hold ends, and we "
+                "must keep it under %(law)s until its legal retention period ends; each "
+                "record is erased once both have ended."
+            )
+            if hold_until is None
+            else gettext(
+                "%(what)s: kept under a legal hold (%(basis)s) until %(hold_date)s, and we "
+                "must keep it under %(law)s until its legal retention period ends; each "
+                "record is erased once both have ended."
+            )
+        )
+        return text % values
+    values["date"] = _date(until)
+    text = (
+        gettext(
+            "%(what)s: kept under a legal hold (%(basis)s) until the hold ends, and we must "
+            "keep it under %(law)s until %(date)s at the latest; each record is erased once "
+            "both have ended."
+        )
+        if hold_until is None
+        else gettext(
+            "%(what)s: kept under a legal hold (%(basis)s) until %(hold_date)s, and we must "
+            "keep it under %(law)s until %(date)s at the latest; each record is erased once "
+            "both have ended."
+        )
+    )
+    return text % values
+
+
 def _kept_line(source: Source, category: str, steps: list[Step]) -> str:
     what = _what(source, category, steps)
     hold = next((s.legal_hold for s in steps if s.legal_hold is not None), None)
     if hold is not None:
         ends = [s.not_before for s in steps]
-        if any(day is None for day in ends):
-            return gettext(
-                "%(what)s: kept under a legal hold (%(basis)s) until the hold ends; "
-                "we will erase it then."
-            ) % {"what": what, "basis": hold.legal_basis}
-        until = max(ends) - dt.timedelta(days=1)
-        return gettext(
-            "%(what)s: kept under a legal hold (%(basis)s) until %(date)s; we will erase it then."
-        ) % {"what": what, "basis": hold.legal_basis, "date": _date(until)}
+        hold_until = None if any(day is None for day in ends) else max(ends) - dt.timedelta(days=1)
+        return _held_line(what, hold, hold_until, steps)
     rule = next((s.rule for s in steps if s.rule is not None), None)
     law = (rule.display_statute or rule.display_name) if rule else gettext("a retention rule")
     ends = [s.not_before for s in steps]
