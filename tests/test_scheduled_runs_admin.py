@@ -58,3 +58,30 @@ def test_the_officer_cannot_change_or_delete_a_run(officer_client, runs):
 def test_auditors_read_the_runs_and_handlers_do_not(runs, role, status):
     user, _device, _ = staff_create(email="staff@example.com", role=role, password=PASSWORD)
     assert admin_login(Client(), user).get(URL).status_code == status
+
+
+def test_a_finished_run_says_what_the_job_did(officer_client):
+    """The page said only "finished": whether last night's sweep erased anything, or the
+    fee expiry expired a request, the officer could not tell without the worker's log
+    (a job that finishes having done nothing looks the same as one that did its work)."""
+    from celery.schedules import crontab
+
+    from portal.kernel import jobs
+    from rights.tasks import expire_unpaid_fees, retention_sweep
+    from tests.rights.retention_support import former_customers
+
+    former_customers(customers=2, each=3)
+    now = timezone.now()
+    retention_sweep.apply(headers=jobs.beat_headers("rights-retention-sweep", crontab(), now))
+    expire_unpaid_fees.apply(headers=jobs.beat_headers("rights-expire-unpaid-fees", crontab(), now))
+    sweep = ScheduledRun.objects.get(job="rights-retention-sweep")
+    assert sweep.result == {"usage-log": {"portal.usagerecord": 6}}
+    assert ScheduledRun.objects.get(job="rights-expire-unpaid-fees").result == 0
+
+    officer_client.cookies["django_language"] = "ja"
+    page = _rows(officer_client, {"job": "rights-retention-sweep"})
+    assert "usage-log：portal.usagerecord 6件" in page
+    page = officer_client.get(f"{URL}{sweep.pk}/change/").content.decode()
+    assert "usage-log：portal.usagerecord 6件" in page
+    page = _rows(officer_client, {"job": "rights-expire-unpaid-fees"})
+    assert "0件" in page

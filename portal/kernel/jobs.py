@@ -48,6 +48,7 @@ every that many seconds instead, as an interval schedule, periods included.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 
 from celery import Task
@@ -144,9 +145,15 @@ def claim(*, job: str, period: dt.datetime, task_id: str) -> ScheduledRun | None
     return run
 
 
-def finish(run: ScheduledRun) -> None:
+def finish(run: ScheduledRun, result=None) -> None:
+    """Mark the run finished with what the job returned (its counts), shown to staff; a
+    value JSON cannot hold is kept as its text."""
+    try:
+        json.dumps(result)
+    except (TypeError, ValueError):
+        result = str(result)
     ScheduledRun.objects.filter(pk=run.pk, finished_at__isnull=True).update(
-        finished_at=timezone.now()
+        finished_at=timezone.now(), result=result
     )
 
 
@@ -173,7 +180,7 @@ class ScheduledJob(Task):
             logger.info("beat: %s for %s already claimed; nothing to do", job, period.isoformat())
             return None
         result = super().__call__(*args, **kwargs)
-        finish(run)
+        finish(run, result)
         return result
 
     @property

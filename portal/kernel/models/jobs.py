@@ -36,6 +36,15 @@ class ScheduledRun(models.Model):
         blank=True,
         help_text=_("When the job finished the period; later messages for it do nothing."),
     )
+    result = models.JSONField(
+        _("result"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "What the job reported when it finished: how many it handled, by rule or kind "
+            "(no personal data)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("scheduled run")
