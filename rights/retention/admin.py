@@ -4,7 +4,7 @@ legal holds (``hold_admin``). Imported by ``rights/admin.py``."""
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext, npgettext
@@ -90,6 +90,17 @@ class RetentionRuleAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         rule_save(rule=obj, actor=request.user, http_request=request)
+        if not any(obj.code in source.retention_codes for source in registry.sources()):
+            # The rule applies only where a declaration names its code: say so, or it
+            # looks in force while the sweep and every deletion pass it by.
+            messages.warning(
+                request,
+                gettext(
+                    "No personal-data source names the code “%(code)s”: this rule keeps and "
+                    "erases nothing until a declaration (personal_data.py) uses that code."
+                )
+                % {"code": obj.code},
+            )
 
     @admin.display(description=_("retention rule"), ordering="code")
     def rule(self, obj):

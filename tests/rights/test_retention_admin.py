@@ -316,3 +316,49 @@ def test_the_erasure_ledger_names_its_columns_in_the_reader_s_language(officer_c
     page = officer_client.get("/admin/rights/erasureledgerentry/").content.decode()
     assert "Subject id" not in page
     assert "お客様番号" in page and f">{customer.pk}<" in page
+
+
+RULE_FORM = {
+    "code": "litigation-evidence",
+    "name": "訴訟証拠書類",
+    "name_en": "Litigation evidence",
+    "category": "communications",
+    "trigger": "record_date",
+    "trigger_offset_months": "0",
+    "period_years": "5",
+    "period_months": "0",
+    "period_days": "0",
+    "obligation": "on",
+    "erase_when_expired": "on",
+    "statute": "民事訴訟法第220条",
+    "statute_en": "Code of Civil Procedure art. 220",
+    "legal_basis": "訴訟の証拠として保存します。",
+    "legal_basis_en": "Kept as evidence for litigation.",
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "warning"),
+    [
+        ("en", "keeps and erases nothing until"),
+        ("ja", "このルールで保存・消去されるデータはありません"),
+    ],
+)
+def test_a_rule_no_personal_data_names_is_saved_with_a_warning(officer_client, language, warning):
+    """A new rule applies only to the sources whose declaration names its code; saved
+    with a code none names, it changed nothing (neither the sweep nor a deletion reads
+    it) and the officer was told only that it was added."""
+    officer_client.cookies["django_language"] = language
+    response = officer_client.post("/admin/rights/retentionrule/add/", RULE_FORM, follow=True)
+    assert RetentionRule.objects.filter(code="litigation-evidence").exists()
+    shown = [str(m) for m in response.context["messages"]]
+    assert any(warning in m for m in shown), shown
+
+    # A rule a source names is saved without it.
+    rule = RetentionRule.objects.get(code="usage-log")
+    response = officer_client.post(
+        f"/admin/rights/retentionrule/{rule.pk}/change/",
+        {**RULE_FORM, "code": "usage-log", "category": "usage", "obligation": ""},
+        follow=True,
+    )
+    assert not any(warning in str(m) for m in response.context["messages"])
