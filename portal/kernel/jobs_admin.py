@@ -45,13 +45,18 @@ class FinishedFilter(admin.SimpleListFilter):
 @admin.register(ScheduledRun)
 class ScheduledRunAdmin(ReadOnlyAdmin):
     staff_scope = OVERSIGHT  # operations: officers and auditors
-    list_display = ["job", "period_start", "claimed_at", "finished_at", "state", "outcome"]
+    # When it was claimed is on the run's page: the list keeps room for what it did.
+    list_display = ["job", "period_start", "finished_at", "state", "outcome"]
     list_filter = [JobFilter, FinishedFilter, ("period_start", DateRangeFilter)]
     ordering = ["-period_start", "-pk"]
     show_full_result_count = False
     paginator = CappedCountPaginator
     fields = ["job", "period_start", "task_id", "claimed_at", "finished_at", "state", "outcome"]
     readonly_fields = fields
+
+    class Media:
+        # Six columns beside the navigation and the filters: they wrap to fit.
+        css = {"all": ["css/admin-lists.css"]}
 
     @admin.display(description=_("state"))
     def state(self, obj):

@@ -15,7 +15,7 @@ import pytest
 from django.utils import timezone
 
 from consent.models import ProvisionRecord, Recipient, ServicePage
-from portal.kernel.models import Service
+from portal.kernel.models import ScheduledRun, Service
 from portal.kernel.staff import staff_create
 from rights import fees, workflow
 from rights.choices import PaymentMethod, Status
@@ -41,6 +41,7 @@ LISTS = [
     "/admin/consent/provisionrecord/",
     "/admin/consent/servicepage/",
     "/admin/portal/user/",
+    "/admin/portal/scheduledrun/",
 ]
 
 
@@ -138,6 +139,22 @@ def _seed():
                 ),
             )
     DeferredErasure.objects.update(not_before=dt.date(today.year + 6, 12, 28))
+    # What the jobs did, as long as a night's sweep over several rules.
+    now = timezone.now()
+    for job, result in [
+        (
+            "rights-retention-sweep",
+            {
+                "usage-log": {"portal.usagerecord": 123456},
+                "correspondence": {"portal.inquiry": 1},
+                "marketing-delivery": {"consent.marketingdelivery": 20000},
+            },
+        ),
+        ("rights-connectors-after-holds", {"asked": 12, "still_held": 3}),
+    ]:
+        ScheduledRun.objects.create(
+            job=job, period_start=now, task_id=job, finished_at=now, result=result
+        )
     return officer
 
 
