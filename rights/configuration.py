@@ -9,19 +9,16 @@ with the variable's name and what it takes.
 
 from __future__ import annotations
 
-import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from portal.kernel.rates import check_rates
+
 from .choices import Regime
 from .requesters.throttle import STEPS
-
-# django-ratelimit's "count/period": s, m, h or d, optionally with a multiple ("20/15m"),
-# or a number of seconds ("10/60").
-_RATE = re.compile(r"\d+/(?:[1-9]\d*[smhd]?|[smhd])")
 
 
 def check_settings() -> None:
@@ -56,14 +53,7 @@ def check_settings() -> None:
                 f"RIGHTS_{regime.upper()}_HOLIDAY_COUNTRY: {country!r} is not a country "
                 "with a holiday calendar (a two-letter code such as DE or FR)."
             ) from None
-    for names in STEPS.values():
-        for name in names:
-            rate = getattr(settings, name)
-            if not _RATE.fullmatch(rate):
-                raise ImproperlyConfigured(
-                    f"{name}: {rate!r} is not a rate: write count/period, the period "
-                    "s, m, h or d (e.g. 5/h or 20/15m)."
-                )
+    check_rates(name for names in STEPS.values() for name in names)
     if not 1 <= settings.RIGHTS_FISCAL_YEAR_END_MONTH <= 12:
         raise ImproperlyConfigured(
             "RIGHTS_FISCAL_YEAR_END_MONTH must be a month from 1 to 12, "

@@ -40,6 +40,8 @@ def _start(**variables) -> subprocess.CompletedProcess:
         ("RIGHTS_PUBLIC_RATE_START_IP", "10 per hour", "RIGHTS_PUBLIC_RATE_START_IP: '10 per"),
         ("RIGHTS_PUBLIC_RATE_FORM_EMAIL", "5/hour", "RIGHTS_PUBLIC_RATE_FORM_EMAIL: '5/hour'"),
         ("RIGHTS_FISCAL_YEAR_END_MONTH", "13", "RIGHTS_FISCAL_YEAR_END_MONTH must be a month"),
+        ("ACCOUNT_EMAIL_CHANGE_RATE_IP", "20/hr", "ACCOUNT_EMAIL_CHANGE_RATE_IP: '20/hr' is not"),
+        ("ACCOUNT_EMAIL_CHANGE_RATE_ACCOUNT", "5", "ACCOUNT_EMAIL_CHANGE_RATE_ACCOUNT: '5' is"),
         ("CUSTOMER_TIME_ZONE", "Europe/Berln", "CUSTOMER_TIME_ZONE: 'Europe/Berln' is not"),
         ("TIME_ZONE", "Asia/Tokio", "TIME_ZONE: 'Asia/Tokio' is not a time zone"),
         # URLs may hold a password: the message names the variable and the scheme only.
@@ -63,6 +65,7 @@ def test_the_documented_values_start():
         RIGHTS_GDPR_HOLIDAY_COUNTRY="DE",
         RIGHTS_PUBLIC_RATE_START_IP="20/15m",
         RIGHTS_PUBLIC_RATE_CODE_IP="100/d",
+        ACCOUNT_EMAIL_CHANGE_RATE_ACCOUNT="3/30m",
         RIGHTS_FISCAL_YEAR_END_MONTH="12",
     )
     assert result.returncode == 0, result.stderr

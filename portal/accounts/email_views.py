@@ -26,8 +26,8 @@ from django_ratelimit import ALL
 from django_ratelimit.core import is_ratelimited
 
 from portal.kernel.decorators import step_up_required
+from portal.kernel.rates import period_seconds
 from portal.kernel.tokens import email_change_token
-from rights.requesters.throttle import period_seconds
 
 from . import services
 from .forms import EmailChangeForm

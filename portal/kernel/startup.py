@@ -11,7 +11,7 @@ from django.core import checks
 from django.db.models.signals import post_migrate
 from django.urls import register_converter
 
-from . import access, audit, encryption, jobs, signals
+from . import access, audit, encryption, jobs, rates, signals
 from .converters import IdConverter
 from .models import Service
 from .otp_names import name_otp_apps
@@ -26,6 +26,8 @@ def ready() -> None:
     encryption.check_keys()
     # ... and when the audit chain's key is (portal.kernel.audit).
     audit.check_key()
+    # ... and when a rate of the account pages cannot be read (portal.accounts).
+    rates.check_rates(["ACCOUNT_EMAIL_CHANGE_RATE_ACCOUNT", "ACCOUNT_EMAIL_CHANGE_RATE_IP"])
     signals.connect()
     # Every numeric id in a URL: `<id:pk>` (an over-long id is a 404, not a 500).
     register_converter(IdConverter, "id")

@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django_ratelimit import ALL
 from django_ratelimit.core import is_ratelimited
 
+from portal.kernel.rates import period_seconds
 from portal.kernel.typed_email import read_typed
 
 logger = logging.getLogger(__name__)
@@ -68,17 +69,6 @@ def _count(request, *, step: str, email: str, count_address: bool) -> str | None
     ):
         exceeded = exceeded or getattr(settings, email_setting)
     return exceeded
-
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def period_seconds(rate: str) -> int:
-    """The period of a rate such as ``"5/h"`` or ``"20/15m"``, in seconds."""
-    period = rate.split("/", 1)[1]
-    unit = period[-1] if period[-1] in _UNITS else "s"
-    number = period[:-1] if period[-1] in _UNITS else period
-    return int(number or 1) * _UNITS[unit]
 
 
 def too_many(request, rate: str):
