@@ -87,12 +87,27 @@ def email_confirmation_verify(*, confirmation_id: int, code: str) -> EmailConfir
     raise CodeRefused(refused)
 
 
+def confirmation_valid_minutes() -> int:
+    """How long, in minutes, the form may be sent after the code is confirmed."""
+    return int(CONFIRMATION_VALID_FOR.total_seconds() // 60)
+
+
+def expired_confirmation(confirmation_id) -> EmailConfirmation | None:
+    """The confirmed, unused confirmation whose time to send the form ran out, or None
+    (never confirmed, used, or still usable)."""
+    return _unused_confirmation(confirmation_id, usable=False)
+
+
 def usable_confirmation(confirmation_id) -> EmailConfirmation | None:
     """The confirmed, unused confirmation a form may be filed with, or None."""
+    return _unused_confirmation(confirmation_id, usable=True)
+
+
+def _unused_confirmation(confirmation_id, *, usable: bool) -> EmailConfirmation | None:
     if not confirmation_id:
         return None
+    since = timezone.now() - CONFIRMATION_VALID_FOR
+    confirmed = {"confirmed_at__gte": since} if usable else {"confirmed_at__lt": since}
     return EmailConfirmation.objects.filter(
-        pk=confirmation_id,
-        confirmed_at__gte=timezone.now() - CONFIRMATION_VALID_FOR,
-        used_at__isnull=True,
+        pk=confirmation_id, used_at__isnull=True, **confirmed
     ).first()

@@ -1,10 +1,5 @@
-"""The public request pages (no account needed); the person's confirmation of an agent is
-in ``agent_views``.
-
-``/requests/start/``: the e-mail address, then the code mailed to it, then the
-form with the documents, then a receipt page. The session carries only the id
-of the confirmation (and afterwards of the filed request); each step is
-rate-limited per IP address and per e-mail address.
+"""The follow pages of a request filed without an account; the public form itself is
+in ``start_views``, the person's confirmation of an agent in ``agent_views``.
 
 ``/requests/follow/<token>/``: the page a requester without an account follows
 their request on, reached by the link in every notice mailed to them. It shows
@@ -19,7 +14,6 @@ import dataclasses
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -50,7 +44,6 @@ from ..selectors import (
 from ..transition_rules import fee_paid
 from ..uploads import download_response
 from ..views import _own_request, how_to_pay, message_send
-from .filing import public_request_file
 from .follow import (
     follow_confirmation_verify,
     follow_may_withdraw,
@@ -58,138 +51,11 @@ from .follow import (
     request_for_follow_token,
 )
 from .follow_links import address_digest
-from .forms import CodeForm, PublicRequestForm, StartForm
-from .models import EmailConfirmation
-from .public_form import (
-    CodeRefused,
-    email_confirmation_start,
-    email_confirmation_verify,
-    usable_confirmation,
-)
+from .forms import CodeForm
+from .public_form import CodeRefused, email_confirmation_start
 from .throttle import throttled, too_many
 
-SESSION_KEY = "rights_public_request"
 FOLLOW_SESSION_KEY = "rights_follow"
-
-
-def _state(request) -> dict:
-    return request.session.get(SESSION_KEY) or {}
-
-
-def _keep_days() -> int:
-    return settings.RIGHTS_IDENTITY_DOCUMENT_KEEP_DAYS
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def start(request):
-    form = StartForm(request.POST or None)
-    if request.method == "POST":
-        exceeded = throttled(request, step="start", email=request.POST.get("email", ""))
-        if exceeded:
-            return too_many(request, exceeded)
-        if form.is_valid():
-            confirmation = email_confirmation_start(
-                email=form.cleaned_data["email"], language=request.LANGUAGE_CODE
-            )
-            request.session[SESSION_KEY] = {"confirmation": confirmation.pk}
-            return redirect("identity:code")
-    return render(request, "rights/public/start.html", {"form": form, "keep_days": _keep_days()})
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def code(request):
-    confirmation = EmailConfirmation.objects.filter(
-        pk=_state(request).get("confirmation"), used_at__isnull=True
-    ).first()
-    if confirmation is None:
-        return redirect("identity:start")
-    if usable_confirmation(confirmation.pk):
-        return redirect("identity:form")
-    form = CodeForm(request.POST or None)
-    if request.method == "POST":
-        exceeded = throttled(request, step="code", email=confirmation.email)
-        if exceeded:
-            return too_many(request, exceeded)
-        if form.is_valid():
-            try:
-                email_confirmation_verify(
-                    confirmation_id=confirmation.pk, code=form.cleaned_data["code"]
-                )
-            except CodeRefused as error:
-                form.add_error("code", str(error))
-            else:
-                return redirect("identity:form")
-    return render(
-        request,
-        "rights/public/code.html",
-        {"form": form, "email": confirmation.email, "valid_minutes": email_code_minutes()},
-    )
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def request_form(request):
-    confirmation = usable_confirmation(_state(request).get("confirmation"))
-    if confirmation is None:
-        messages.info(request, _("Please confirm your e-mail address first."))
-        return redirect("identity:start")
-    form = PublicRequestForm(request.POST or None, request.FILES or None)
-    if request.method == "POST":
-        valid = form.is_valid()
-        exceeded = throttled(request, step="form", email=confirmation.email, count_address=valid)
-        if exceeded:
-            return too_many(request, exceeded)
-        if valid:
-            categories, scope = form.scope()
-            try:
-                filed = public_request_file(
-                    confirmation_id=confirmation.pk,
-                    account=request.user if request.user.is_authenticated else None,
-                    kind=form.cleaned_data["kind"],
-                    requester=form.requester(language=request.LANGUAGE_CODE),
-                    person=form.person(),
-                    uploads=form.uploads(),
-                    details=form.cleaned_data.get("details", ""),
-                    delivery_method=form.cleaned_data.get("delivery_method", ""),
-                    categories=categories,
-                    scope=scope,
-                    http_request=request,
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                request.session[SESSION_KEY] = {"filed": filed.pk}
-                return redirect("identity:done")
-    return render(
-        request,
-        "rights/public/form.html",
-        {
-            "form": form,
-            "email": confirmation.email,
-            "keep_days": _keep_days(),
-            # A page that comes back cannot hold the files chosen: the browser
-            # empties file fields, so the visitor is told to choose them again.
-            "files_to_choose_again": sorted(f.name for f in request.FILES.values()),
-        },
-    )
-
-
-@never_cache
-def done(request):
-    filed = (
-        RightsRequest.objects.select_related("identity")
-        .filter(pk=_state(request).get("filed"))
-        .first()
-    )
-    if filed is None:
-        return redirect("identity:start")
-    return render(
-        request,
-        "rights/public/done.html",
-        {"req": filed, "email": filed.identity.requester_email, "keep_days": _keep_days()},
-    )
 
 
 def _follow_state(request) -> dict:
