@@ -218,6 +218,7 @@ class PublicRequestForm(
         label=_("Your phone number"),
         max_length=32,
         required=False,
+        validators=[validate_phone],
         help_text=_("Optional: we call only if a document is unclear."),
     )
     kind = forms.ChoiceField(
