@@ -1,0 +1,60 @@
+"""The identity section of a request filed without an account, as the officer checks it in
+the admin (APPI art. 37, CCPA §7063): the documents and the customers found are read
+aloud with their column names and the document links are told apart from the text,
+at desktop and phone width, in both languages (WCAG 2.1 A/AA through axe-core)."""
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from rights.choices import Kind
+from rights.requesters.filing import Person, Requester, Upload, identity_request_file
+from rights.requesters.models import Capacity, DocumentKind
+from tests.e2e.staff_support import staff_page
+from tests.factories import ProfileFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _agents_request():
+    ProfileFactory(
+        user__email="hanako@example.com", full_name="山田 花子", date_of_birth=dt.date(1980, 4, 1)
+    )
+    return identity_request_file(
+        kind=Kind.DISCLOSURE,
+        requester=Requester(
+            capacity=Capacity.AGENT, email="agent@lawyers.example", language="ja", name="佐藤 一郎"
+        ),
+        person=Person(name="山田 花子", email="hanako@example.com"),
+        uploads=[
+            Upload(
+                DocumentKind.REQUESTER_ID,
+                SimpleUploadedFile("免許証.pdf", PDF),
+                "application/pdf",
+            ),
+            Upload(
+                DocumentKind.ATTORNEY,
+                SimpleUploadedFile("委任状.pdf", PDF),
+                "application/pdf",
+            ),
+        ],
+    )
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_identity_section_has_no_accessibility_violation(
+    browser, live_server, officer, private_storage, axe_check, language
+):
+    request = _agents_request()
+    context, page = staff_page(browser, live_server, officer, language)
+    page.goto(f"/admin/rights/rightsrequest/{request.pk}/change/")
+    assert page.locator(".rr-documents tbody tr").count() == 2
+    assert page.locator(".rr-candidates tbody tr").count() == 1
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        found = axe_check(page, f"identity section ({language}, {width} px)")
+        assert found == [], found
+    context.close()
