@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -23,6 +24,7 @@ from portal.kernel import encryption
 from portal.kernel.admin_confirm import is_confirmed
 from portal.kernel.audit import audit_log
 from portal.kernel.converters import IdConverter
+from portal.kernel.dates import AGE_OF_MAJORITY, age_on
 from portal.kernel.registry import registry
 from portal.kernel.selectors import services_visible_to, subjects_visible_to
 
@@ -69,6 +71,17 @@ def subject_candidates(identity: RequestIdentity, staff) -> list:
         )
     found.sort(key=lambda u: (-(u.match_count + u.same_birth_date), u.pk))
     return found[:MAX_CANDIDATES]
+
+
+def represented_minor_age(identity: RequestIdentity | None, request) -> int | None:
+    """The age today of the person a parent acts for (APPI art. 37: a parent represents
+    a minor only), from the matched customer's date of birth, else from the one the parent
+    gave; None for other capacities or when no date is known."""
+    if identity is None or identity.capacity != Capacity.PARENT:
+        return None
+    profile = getattr(request.subject, "profile", None) if request.subject_id else None
+    born = getattr(profile, "date_of_birth", None) or identity.subject_date_of_birth
+    return age_on(born, timezone.localdate()) if born else None
 
 
 # action -> (service, message to staff)
@@ -136,6 +149,8 @@ class IdentityAdminMixin:
             and identity.capacity == Capacity.AGENT
             and bool(subject_address(obj)),
             "identity_decision_form": DecisionForm(),
+            "identity_age": represented_minor_age(identity, obj),
+            "identity_of_age": AGE_OF_MAJORITY,
         }
 
     # -- actions ----------------------------------------------------------------------------
