@@ -26,7 +26,7 @@ from django_ratelimit import ALL
 from django_ratelimit.core import is_ratelimited
 
 from portal.kernel.decorators import step_up_required
-from portal.kernel.rates import period_seconds
+from portal.kernel.rates import wait_minutes
 from portal.kernel.tokens import email_change_token
 
 from . import services
@@ -69,10 +69,6 @@ def _throttled(request) -> str | None:
     return exceeded
 
 
-def _minutes(rate: str) -> int:
-    return max(1, period_seconds(rate) // 60)
-
-
 @never_cache
 @step_up_required
 @require_http_methods(["GET", "POST"])
@@ -85,7 +81,7 @@ def email_change(request):
     if request.method == "POST":
         exceeded = _throttled(request)
         if exceeded is not None:
-            minutes = _minutes(exceeded)
+            minutes = wait_minutes(exceeded)
             form = EmailChangeForm(user=request.user)
             throttled = ngettext(
                 "You asked for too many changes of address. For your security, "
@@ -119,7 +115,7 @@ def email_change(request):
         status=status,
     )
     if status == 429:
-        response["Retry-After"] = str(_minutes(exceeded) * 60)
+        response["Retry-After"] = str(wait_minutes(exceeded) * 60)
     return response
 
 

@@ -26,6 +26,11 @@ def period_seconds(rate: str) -> int:
     return int(number or 1) * _UNITS[unit]
 
 
+def wait_minutes(rate: str) -> int:
+    """The minutes to tell someone to wait once ``rate`` is exceeded (at least one)."""
+    return max(1, period_seconds(rate) // 60)
+
+
 def check_rates(names: Iterable[str]) -> None:
     """Raise ImproperlyConfigured naming the first of the settings ``names`` that is
     not a rate."""

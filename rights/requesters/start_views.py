@@ -14,10 +14,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from portal.kernel.codes import email_code_minutes
+from portal.kernel.rates import wait_minutes
 
 from ..models import RightsRequest
 from .filing import public_request_file
@@ -104,7 +106,7 @@ def request_form(request):
         valid = form.is_valid()
         exceeded = throttled(request, step="form", email=confirmation.email, count_address=valid)
         if exceeded:
-            return too_many(request, exceeded)
+            return _form_too_many(request, form, email=confirmation.email, rate=exceeded)
         if valid:
             categories, scope = form.scope()
             try:
@@ -145,6 +147,26 @@ def _form_page(request, form, *, email: str, expired: bool = False):
     )
 
 
+def _form_too_many(request, form, *, email: str, rate: str, expired: bool = False):
+    """The form again with what was typed, when the attempts ran out: the visitor waits
+    and sends it again instead of typing it all a second time."""
+    minutes = wait_minutes(rate)
+    form.add_error(
+        None,
+        ngettext(
+            "There have been too many attempts from your connection or for this e-mail "
+            "address. Please wait %(minutes)s minute, then send the form again: what you "
+            "typed stays on this page.",
+            "There have been too many attempts from your connection or for this e-mail "
+            "address. Please wait %(minutes)s minutes, then send the form again: what you "
+            "typed stays on this page.",
+            minutes,
+        )
+        % {"minutes": minutes},
+    )
+    return too_many(request, rate, _form_page(request, form, email=email, expired=expired))
+
+
 def _form_without_confirmation(request):
     """The form reached without a usable confirmation: sent again after filing (a double
     click, Back), sent after the confirmation ran out, or never confirmed."""
@@ -164,12 +186,12 @@ def _form_without_confirmation(request):
     expired = expired_confirmation(state.get("confirmation"))
     minutes = confirmation_valid_minutes()
     if expired is not None and request.method == "POST":
-        exceeded = throttled(request, step="form", email=expired.email, count_address=False)
-        if exceeded:
-            return too_many(request, exceeded)
         # What was typed comes back; the address is confirmed again in another tab of
         # the same browser (the session then holds the new confirmation).
         form = PublicRequestForm(request.POST, request.FILES)
+        exceeded = throttled(request, step="form", email=expired.email, count_address=False)
+        if exceeded:
+            return _form_too_many(request, form, email=expired.email, rate=exceeded, expired=True)
         form.add_error(
             None,
             _(

@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django_ratelimit import ALL
 from django_ratelimit.core import is_ratelimited
 
-from portal.kernel.rates import period_seconds
+from portal.kernel.rates import period_seconds, wait_minutes
 from portal.kernel.typed_email import read_typed
 
 logger = logging.getLogger(__name__)
@@ -71,10 +71,11 @@ def _count(request, *, step: str, email: str, count_address: bool) -> str | None
     return exceeded
 
 
-def too_many(request, rate: str):
-    """The 429 page: what happened and when to try again, in the page's language."""
-    seconds = period_seconds(rate)
-    minutes = max(1, seconds // 60)
-    response = render(request, "rights/public/throttled.html", {"minutes": minutes}, status=429)
-    response["Retry-After"] = str(seconds)
+def too_many(request, rate: str, response=None):
+    """The 429 answer: ``response`` (a page that says when to try again) or the page of
+    its own that says what happened and when to try again, in the page's language."""
+    if response is None:
+        response = render(request, "rights/public/throttled.html", {"minutes": wait_minutes(rate)})
+    response.status_code = 429
+    response["Retry-After"] = str(period_seconds(rate))
     return response

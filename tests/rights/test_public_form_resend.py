@@ -125,3 +125,24 @@ def test_the_japanese_visitor_is_told_in_japanese_that_the_confirmation_ran_out(
     assert "メールアドレスの確認の有効時間（60分）が過ぎたため" in page
     assert "新しいタブで開きます" in page
     assert "2019年以降のすべて" in page
+
+
+def test_a_form_refused_for_too_many_attempts_keeps_what_was_typed(
+    settings, django_capture_on_commit_callbacks
+):
+    """A parent correcting the form from a shared connection may meet the limit of
+    attempts: the page says how long to wait and keeps the text typed, rather than
+    an error page that keeps nothing (APPI art. 37: no excessive burden)."""
+    settings.RIGHTS_PUBLIC_RATE_FORM_IP = "1/h"
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    confirm_email(client, EMAIL, django_capture_on_commit_callbacks)
+    client.post(FORM, agent_form(documents_consent=None))
+
+    refused = client.post(FORM, agent_form(details="Everything since 2019, please."))
+
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "3600"
+    page = refused.content.decode()
+    assert "Everything since 2019, please." in page
+    assert "Please wait 60 minutes, then send the form again" in page
+    assert RightsRequest.objects.count() == 0
