@@ -20,6 +20,8 @@ from .audit import STAFF_VIEW_PREFIX
 
 ACTION_LABELS = {
     "account.closed": _("Account closed"),
+    "account.email_change_requested": _("Login e-mail address change asked for"),
+    "account.email_changed": _("Login e-mail address changed"),
     "account.email_verified": _("E-mail address verified"),
     "account.password_changed": _("Password changed"),
     "account.password_reset": _("Password reset"),
