@@ -117,6 +117,7 @@ def render_notice(
         "closed": _closes_request(notification),
         "request_url": request_url,
         "documents": notification.context.get("documents", False),
+        "identity_check": notification.context.get("identity_check", False),
         "notification": notification,
         "request": notification.request,
         "kind": notification.kind,
@@ -159,8 +160,9 @@ def render_notice(
         if status in Status.values:
             context["status_label"] = str(Status(status).label)
             context["next_step"] = next_step_text(status)
-            if status == Status.IN_PROGRESS and context["due_at"]:
-                # Its next step is "our answer, by the date shown": the e-mail shows it.
+            if status in (Status.IN_REVIEW, Status.IN_PROGRESS) and context["due_at"]:
+                # Its next step leads to our answer, by the date shown: the e-mail shows
+                # it, moved by any wait (identity, fee, information) that just ended.
                 context["answer_by"] = context["due_at"]
         if context["ground"] in RejectionGround.values:
             context["ground_label"] = str(RejectionGround(context["ground"]).label)

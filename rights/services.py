@@ -40,6 +40,7 @@ def request_submit(
     received_at: dt.datetime | None = None,
     time_zone: str = "",
     organisation=None,
+    identity_check: bool = False,
     actor=None,
     http_request=None,
 ) -> RightsRequest:
@@ -51,6 +52,9 @@ def request_submit(
     (``RIGHTS_REGIME_TIME_ZONES``). ``organisation``: the request is
     about that corporate customer's account, whose members read the answers;
     only one of its members may file it (ValueError otherwise).
+    ``identity_check``: the request waits for an identity check from the moment it
+    is filed (``identity_request_file``); where that stops the clock the receipt
+    says so, and gives no date the check would move.
     """
     if organisation is not None and not organisation.is_member(requester):
         raise ValueError("Only a member files a request about a corporate customer's account.")
@@ -97,7 +101,7 @@ def request_submit(
             details={"kind": kind, "channel": channel, "regime": request.regime},
         )
         api_events.status_changed(request, from_status=None, to_status=Status.SUBMITTED)
-        notify(request, "received")
+        notify(request, "received", extra={"identity_check": True} if identity_check else None)
         # A receipt notice with the due date is the acknowledgement CCPA asks for.
         request.acknowledged_at = timezone.now()
         request.save(update_fields=["acknowledged_at"])

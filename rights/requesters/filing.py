@@ -125,6 +125,7 @@ def identity_request_file(
             channel=channel,
             regime=regime,
             received_at=received_at,
+            identity_check=True,
             actor=actor or account,
             http_request=http_request,
         )
