@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from consent.selectors import active_purposes, active_recipients
 from portal.kernel.models import Service
 from portal.kernel.registry import Category, RecordNotFound, registry
+from portal.kernel.typed_text import ControlCharactersFormMixin
 
 from .choices import DeliveryMethod, Kind, Regime
 from .correctable import correctable_fields
@@ -27,7 +28,7 @@ EMPTY_DELETION = _(
 )
 
 
-class RequestForm(forms.Form):
+class RequestForm(ControlCharactersFormMixin, forms.Form):
     """Fields every kind shares; subclasses add theirs."""
 
     kind: str = ""

@@ -22,6 +22,7 @@ from portal.kernel.audit import audit_log
 from portal.kernel.company import setting_in_language
 from portal.kernel.decorators import step_up_required
 from portal.kernel.stepup import kept_form
+from portal.kernel.typed_text import form_refuses_control_characters
 
 from . import fees, services, workflow
 from .choices import CHARGEABLE_KINDS, Kind, PaymentStatus, Status
@@ -127,6 +128,7 @@ def _chosen_service(request):
 STEP_REVIEW, STEP_FILE, STEP_CHANGE = "review", "file", "change"
 
 
+@form_refuses_control_characters
 @never_cache
 @step_up_required(keeps_form=True)
 @require_http_methods(["GET", "POST"])

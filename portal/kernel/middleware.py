@@ -8,7 +8,6 @@ Content-Security-Policy and Permissions-Policy headers.
 
 from __future__ import annotations
 
-import re
 import time
 from zoneinfo import ZoneInfo
 
@@ -22,6 +21,7 @@ from django.utils.translation import ngettext
 from .api.problems import API_PREFIX, problem_response
 from .audit import audit_log
 from .models import SessionsEndedReason
+from .typed_text import NEVER_TEXT, UNREADABLE_TEXT, VIEW_FLAG
 
 # Session keys: when this session logged in, and when it was last used.
 LOGIN_AT_KEY = "portal_login_at"
@@ -191,18 +191,11 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
-# What never belongs in text a person typed: control characters other than tab
-# and line breaks (NUL among them, which PostgreSQL cannot store), the two
-# non-characters, and U+FFFD, which is what Django puts where the bytes sent
-# were not valid UTF-8 (a lone surrogate, a stray byte): the real text is lost.
-UNREADABLE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ufffe\uffff]")
-
-
-def _unreadable(query_dict) -> bool:
+def _unreadable(query_dict, *, values=UNREADABLE_TEXT) -> bool:
+    """Whether a name holds a character of UNREADABLE_TEXT, or a value one of ``values``."""
     return any(
-        UNREADABLE_TEXT.search(key) or UNREADABLE_TEXT.search(value)
-        for key, values in query_dict.lists()
-        for value in values
+        UNREADABLE_TEXT.search(key) or any(values.search(value) for value in found)
+        for key, found in query_dict.lists()
     )
 
 
@@ -214,7 +207,9 @@ class BadTextMiddleware:
     replacement character) or the database (which refuses NUL with an
     error). Runs after the CSRF check, so a forged form still gets its 403.
     Bodies that are not forms (a payment provider's JSON) are left to their
-    view.
+    view. A view marked ``form_refuses_control_characters`` (``typed_text``)
+    says pasted control characters in a form's values on the field itself,
+    keeping what was typed; NUL and unreadable bytes are refused here still.
     """
 
     def __init__(self, get_response):
@@ -228,7 +223,8 @@ class BadTextMiddleware:
 
         bad = _unreadable(request.GET)
         if not bad and request.method == "POST":
-            bad = _unreadable(request.POST)
+            form_checks = getattr(view_func, VIEW_FLAG, False)
+            bad = _unreadable(request.POST, values=NEVER_TEXT if form_checks else UNREADABLE_TEXT)
         if bad and request.path.startswith(API_PREFIX):
             return problem_response(
                 400, "unreadable-text", "The query holds text that is not valid."

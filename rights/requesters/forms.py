@@ -18,6 +18,7 @@ from portal.kernel.dates import (
 )
 from portal.kernel.registry import Category
 from portal.kernel.typed_email import TypedEmailField
+from portal.kernel.typed_text import ControlCharactersFormMixin
 from portal.kernel.validators import validate_name_without_address, validate_phone
 
 from ..choices import DeliveryMethod, Kind
@@ -191,7 +192,12 @@ class RequestScopeMixin(forms.Form):
 
 
 class PublicRequestForm(
-    PersonFieldsMixin, RequestScopeMixin, PostalAddressMixin, StatedCorrectionMixin, forms.Form
+    ControlCharactersFormMixin,
+    PersonFieldsMixin,
+    RequestScopeMixin,
+    PostalAddressMixin,
+    StatedCorrectionMixin,
+    forms.Form,
 ):
     """The public form: who asks, for whom, what, and the documents."""
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from portal.kernel.codes import email_code_minutes
 from portal.kernel.rates import wait_minutes
+from portal.kernel.typed_text import form_refuses_control_characters
 
 from ..models import RightsRequest
 from .filing import public_request_file
@@ -95,6 +96,7 @@ def code(request):
     )
 
 
+@form_refuses_control_characters
 @never_cache
 @require_http_methods(["GET", "POST"])
 def request_form(request):
