@@ -35,10 +35,10 @@ from .admin_queue import (
 from .admin_working_page import (
     AssignForm,
     ExtendForm,
-    NoticeLanguageMixin,
     RegimeForm,
     StaffMessageForm,
     TransitionForm,
+    WorkingPageFieldsMixin,
     held_back,
     notice_languages,
     scope_summary,
@@ -70,7 +70,7 @@ class RightsRequestAdmin(
     DisclosureAdminMixin,
     RequestFeeAdminMixin,
     QueueColumnsMixin,
-    NoticeLanguageMixin,
+    WorkingPageFieldsMixin,
     admin.ModelAdmin,
 ):
     class Media:
@@ -134,7 +134,7 @@ class RightsRequestAdmin(
         "requester",
         "notice_language",
         "service_names",
-        "categories",
+        "category_names",
         "scope_display",
         "details",
         "delivery_method",
@@ -156,7 +156,7 @@ class RightsRequestAdmin(
             {
                 "fields": [
                     "service_names",
-                    "categories",
+                    "category_names",
                     "scope_display",
                     "details",
                     "delivery_method",

@@ -12,6 +12,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
+from portal.kernel.registry import Category
 from portal.kernel.roles import working_staff
 from portal.kernel.wording import listed
 
@@ -81,8 +82,17 @@ def notice_languages(obj: RightsRequest) -> str:
     return _("%(first)s or %(last)s") % {"first": listed(names[:-1]), "last": names[-1]}
 
 
-class NoticeLanguageMixin:
-    """The working page's "written to in" field, beside who the request is from."""
+class WorkingPageFieldsMixin:
+    """Fields of the working page worked out from the request: the "written to in"
+    field beside who the request is from, and the data categories asked for."""
+
+    @admin.display(description=_("data categories"))
+    def category_names(self, obj):
+        """The categories' labels in the reader's language, in the registry's order;
+        none named means every kind (the request's ``categories`` field)."""
+        asked = set(obj.categories or []) if obj is not None else set()
+        labels = [Category(code).label for code in Category.values if code in asked]
+        return listed(labels) if labels else _("Every kind of data")
 
     @admin.display(description=_("Written to in"))
     def notice_language(self, obj):
