@@ -49,8 +49,12 @@ def moment(value: dt.datetime | None, format: str = "DATETIME_FORMAT") -> str:
     return zones.written(value, format, shared=zones.label())
 
 
-def period(first: dt.date | None, last: dt.date | None):
-    """From ``first`` to ``last`` (open-ended without it), wrapping between the two days."""
+def period(first: dt.date | None, last: dt.date | None, *, open_end=""):
+    """From ``first`` to ``last``, wrapping between the two days; without ``last``, to
+    ``open_end`` (what the list calls a period with no end, e.g. "no end date")."""
+    if last is None and open_end:
+        # On one line like a day, so the period wraps only between its two ends.
+        return format_html('{} – <span class="rr-day">{}</span>', day(first), open_end)
     return format_html("{} – {}", day(first), day(last) if last else "")
 
 

@@ -27,6 +27,10 @@ from .holds.services import hold_place, hold_release
 from .models import DeferredErasure, LegalHold
 from .release_admin import release_confirmation, released_message
 
+#: A hold placed without an end date (``LegalHold.ends_on`` empty) in lists and on
+#: its page: it keeps data until it is released.
+NO_END_DATE = _("no end date")
+
 
 class HoldStatusFilter(admin.SimpleListFilter):
     title = _("status")
@@ -110,6 +114,7 @@ class LegalHoldAdmin(admin.ModelAdmin):
         "service": "held_service",
         "categories": "category_names",
         "records": "record_list",
+        "ends_on": "ends_on_shown",
     }
 
     def get_fields(self, request, obj=None):
@@ -183,7 +188,12 @@ class LegalHoldAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("in effect"), ordering="ends_on")
     def in_effect(self, obj):
-        return period(obj.starts_on, obj.ends_on)
+        return period(obj.starts_on, obj.ends_on, open_end=NO_END_DATE)
+
+    @admin.display(description=LegalHold._meta.get_field("ends_on").verbose_name)
+    def ends_on_shown(self, obj):
+        """A placed hold's last day, or that it has none (LegalHold.ends_on)."""
+        return date_format(obj.ends_on, "DATE_FORMAT") if obj.ends_on else NO_END_DATE
 
     @admin.display(description=_("status"))
     def state(self, obj):
