@@ -362,3 +362,19 @@ def test_a_rule_no_personal_data_names_is_saved_with_a_warning(officer_client, l
         follow=True,
     )
     assert not any(warning in str(m) for m in response.context["messages"])
+
+
+@pytest.mark.parametrize("field", ["period_years", "period_months", "period_days"])
+def test_a_negative_period_is_refused_with_its_one_true_error(officer_client, field):
+    """A rule kept for -1 years (Corporation Tax Act enforcement regulations art. 59
+    counts years forward) is refused for the sign alone, not also asked for a period
+    the officer did give."""
+    officer_client.cookies["django_language"] = "en"
+    periods = {"period_years": "0", "period_months": "0", "period_days": "0", field: "-1"}
+    response = officer_client.post("/admin/rights/retentionrule/add/", {**RULE_FORM, **periods})
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert not RetentionRule.objects.filter(code="litigation-evidence").exists()
+    assert list(errors) == [field], errors
+    (message,) = errors[field]
+    assert "greater than or equal to 0" in message

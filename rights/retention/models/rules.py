@@ -29,6 +29,8 @@ class RetentionTrigger(models.TextChoices):
 #: keep records while the account, the consent or the registration lasts, and a
 #: period after it is optional.
 PERIOD_REQUIRED = (RetentionTrigger.RECORD_DATE, RetentionTrigger.FISCAL_YEAR_END)
+#: The parts of a rule's period, which its checks of the period read together.
+PERIOD_FIELDS = ("period_years", "period_months", "period_days")
 
 
 class RetentionRule(models.Model):
@@ -154,8 +156,25 @@ class RetentionRule(models.Model):
     def __str__(self):
         return f"{self.code}: {self.display_name}"
 
-    def clean(self):
-        super().clean()
+    def clean_fields(self, exclude=None):
+        """Each field, then the period as a whole. The period is checked only when
+        each of its parts was read: a part the form refused (e.g. -1) keeps its old
+        value, and asking for a period the officer gave would be a second, false
+        error (Django's documented place for a check that depends on exclusions)."""
+        errors = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if not (set(exclude or ()) | set(errors)) & set(PERIOD_FIELDS):
+            try:
+                self._clean_period()
+            except ValidationError as error:
+                errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def _clean_period(self):
         if (
             self.obligation
             and self.trigger in PERIOD_REQUIRED
@@ -171,26 +190,35 @@ class RetentionRule(models.Model):
                     )
                 }
             )
-        if self.loss_year_period_years is not None:
-            if self.trigger != RetentionTrigger.FISCAL_YEAR_END:
-                raise ValidationError(
-                    {
-                        "loss_year_period_years": _(
-                            "Only a rule counted from the end of the fiscal year has loss "
-                            "years; leave this empty."
-                        )
-                    }
-                )
-            if self.loss_year_period_years < self.period_years:
-                raise ValidationError(
-                    {
-                        "loss_year_period_years": _(
-                            "Records of a loss year are kept at least as long as the others: "
-                            "give at least %(years)d years, or leave this empty."
-                        )
-                        % {"years": self.period_years}
-                    }
-                )
+        if (
+            self.loss_year_period_years is not None
+            and self.trigger == RetentionTrigger.FISCAL_YEAR_END
+            and self.loss_year_period_years < self.period_years
+        ):
+            raise ValidationError(
+                {
+                    "loss_year_period_years": _(
+                        "Records of a loss year are kept at least as long as the others: "
+                        "give at least %(years)d years, or leave this empty."
+                    )
+                    % {"years": self.period_years}
+                }
+            )
+
+    def clean(self):
+        super().clean()
+        if (
+            self.loss_year_period_years is not None
+            and self.trigger != RetentionTrigger.FISCAL_YEAR_END
+        ):
+            raise ValidationError(
+                {
+                    "loss_year_period_years": _(
+                        "Only a rule counted from the end of the fiscal year has loss "
+                        "years; leave this empty."
+                    )
+                }
+            )
         if (
             self.obligation
             and not (self.statute or self.statute_en)
