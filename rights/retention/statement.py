@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, ngettext
 
+from portal.kernel import zones
 from portal.kernel.registry import Category, Source, registry
 from portal.kernel.wording import listed
 
@@ -246,6 +247,10 @@ def kept_lines(request) -> list[str]:
             lines.append(_kept_line(source, category, group))
             continue
         days = [timezone.localdate(s.done_at, zone) for s in group if s.done_at]
+        ended = _ended_early(group, zone)
+        if ended is not None:
+            lines.append(_ended_early_line(_what(source, category, group), ended, days, zone))
+            continue
         lines.append(
             gettext("%(what)s: kept for a time, as we told you; erased on %(date)s.")
             % {"what": _what(source, category, group), "date": _date(max(days))}
@@ -254,3 +259,33 @@ def kept_lines(request) -> list[str]:
             % {"what": _what(source, category, group)}
         )
     return lines
+
+
+def _ended_early(group: list[Step], zone: dt.tzinfo) -> dt.datetime | None:
+    """When the holds that kept ``group`` were released, if each was released before the
+    last day the person was told it lasts (``LegalHold.ends_on``); else None: "as we
+    told you" is then true."""
+    holds = [step.legal_hold for step in group]
+    if not holds or any(
+        hold is None
+        or hold.released_at is None
+        or hold.ends_on is None
+        or timezone.localdate(hold.released_at, zone) >= hold.ends_on
+        for hold in holds
+    ):
+        return None
+    return max(hold.released_at for hold in holds)
+
+
+def _ended_early_line(what: str, ended: dt.datetime, days: list[dt.date], zone) -> str:
+    """Data a hold kept past the person's request, erased after the hold was released
+    before the day they were told: the day it ended, in the request's zone."""
+    ended_on = zones.written(ended, "DATE_FORMAT", zone)
+    if days:
+        return gettext(
+            "%(what)s: kept under a legal hold until the hold ended early on %(ended)s; "
+            "erased on %(date)s."
+        ) % {"what": what, "ended": ended_on, "date": _date(max(days))}
+    return gettext(
+        "%(what)s: kept under a legal hold until the hold ended early on %(ended)s; now erased."
+    ) % {"what": what, "ended": ended_on}

@@ -13,7 +13,7 @@ import time_machine
 
 from rights.models import DeferredErasure
 from rights.retention import jobs
-from rights.retention.holds.services import hold_release
+from rights.retention.holds.services import hold_place, hold_release
 from tests.conftest import step_up
 from tests.formats_support import shown_date
 
@@ -108,3 +108,42 @@ def test_the_admin_list_shows_the_day_a_deferred_erasure_was_erased(
     listing = officer_client.get("/admin/rights/deferrederasure/").content.decode()
     row = re.search(rf"D-{step.pk:05d}.*?</tr>", listing, re.S)[0]
     assert "2026年8月3日" in row  # the staff pages are in Japanese
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "en",
+            "4 records: kept under a legal hold until the hold ended early on {ended} JST; "
+            "erased on {ended}.",
+        ),
+        (
+            "ja",
+            "保全が予定より早く{ended}（日本時間）に終了したため、{ended}に消去しました。",
+        ),
+    ],
+)
+def test_a_hold_released_before_its_end_date_says_it_ended_early_on_that_day(
+    officer, client, django_capture_on_commit_callbacks, language, expected
+):
+    """The person was told the data is kept until 5 Jan 2027 (APPI art. 35(7)); the
+    hold released on 3 Aug 2026 must not read "kept for a time, as we told you"."""
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer = customer_with_records(usage=4, invoices=[])
+        hold = hold_place(
+            actor=officer,
+            subject=customer,
+            categories=["usage"],
+            reason=IN_COURT,
+            legal_basis="GDPR art. 17(3)(e); litigation",
+            ends_on=dt.date(2027, 1, 5),
+        )
+        request = file_deletion(customer, categories=["usage"])
+        with django_capture_on_commit_callbacks(execute=True):
+            approve(request, officer)
+    _release_and_run(hold, officer)
+    step_up(client, customer, django_capture_on_commit_callbacks, language=language)
+    summary = " ".join(_summary(client, request).split())
+    assert expected.format(ended=shown_date(dt.date(2026, 8, 3), language)) in summary, summary
+    assert "kept for a time" not in summary and "一定期間" not in summary
