@@ -115,6 +115,47 @@ def _crontab_latest(cron: crontab, now: dt.datetime) -> dt.datetime:
     raise ValueError(f"{cron} names no time in the last {_CRONTAB_SEARCH_DAYS} days")
 
 
+def next_run(task: str, now: dt.datetime | None = None) -> dt.datetime | None:
+    """When the beat next sends ``task`` after ``now`` (aware, UTC), by the schedule in
+    effect; None when no entry of ``CELERY_BEAT_SCHEDULE`` runs it. For staff who are
+    told that a job will do something ("erased by the next run, at 02:30")."""
+    now = now or timezone.now()
+    entries = effective_schedule(getattr(settings, "CELERY_BEAT_SCHEDULE", {}))
+    times = [
+        _next_time(maybe_schedule(entry["schedule"]), now)
+        for entry in entries.values()
+        if entry.get("task") == task
+    ]
+    return min(times) if times else None
+
+
+def _next_time(schedule, now: dt.datetime) -> dt.datetime:
+    if isinstance(schedule, crontab):
+        return _crontab_next(schedule, now)
+    return period_start(schedule, now) + schedule.run_every
+
+
+def _crontab_next(cron: crontab, now: dt.datetime) -> dt.datetime:
+    """The earliest time after ``now`` that ``cron`` names (:func:`_crontab_latest`
+    forward)."""
+    local = now.astimezone(cron.tz)
+    for ahead in range(_CRONTAB_SEARCH_DAYS):
+        day = local.date() + dt.timedelta(days=ahead)
+        if (
+            day.month not in cron.month_of_year
+            or day.day not in cron.day_of_month
+            or day.isoweekday() % 7 not in cron.day_of_week
+        ):
+            continue
+        for hour in sorted(cron.hour):
+            for minute in sorted(cron.minute):
+                if ahead == 0 and (hour, minute) <= (local.hour, local.minute):
+                    continue
+                start = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=cron.tz)
+                return start.astimezone(dt.UTC)
+    raise ValueError(f"{cron} names no time in the next {_CRONTAB_SEARCH_DAYS} days")
+
+
 def claim(*, job: str, period: dt.datetime, task_id: str) -> ScheduledRun | None:
     """Claim ``period`` of ``job`` for the message ``task_id``; the claim, or None to do nothing.
 

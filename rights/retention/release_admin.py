@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from portal.kernel import jobs, zones
 from portal.kernel.admin_confirm import Confirmation, Line
 from portal.kernel.registry import RecordNotFound, registry
 from portal.kernel.wording import sentence, sentences
@@ -28,6 +29,8 @@ from .steps import step_outlook
 #: The waiting erasures counted one by one on the page (a few COUNTs each); a hold over
 #: a whole service may defer more, which the page then names only by their number.
 MAX_COUNTED_STEPS = 200
+#: The daily job that erases what a released hold kept (``rights.tasks``).
+DEFERRED_TASK = "rights.tasks.retention_deferred"
 
 
 def data_label(source_key: str, category: str) -> str:
@@ -180,7 +183,11 @@ def release_confirmation(hold: LegalHold, *, reason: str) -> Confirmation:
         lines.append(Line(_("No erasure waits for this hold.")))
     if outlook.erased:
         lines.append(
-            Line(_("The next run of deferred erasures erases:"), items=tuple(outlook.erased))
+            Line(
+                _("The next run of deferred erasures, at %(time)s, erases:")
+                % {"time": next_deferred_run()},
+                items=tuple(outlook.erased),
+            )
         )
     if outlook.kept_by_rules:
         lines.append(
@@ -200,14 +207,20 @@ def release_confirmation(hold: LegalHold, *, reason: str) -> Confirmation:
     )
 
 
+def next_deferred_run() -> str:
+    """When the daily job that erases what holds kept next runs (the beat's schedule), in
+    the reader's zone, with the zone's name."""
+    return zones.written(jobs.next_run(DEFERRED_TASK))
+
+
 def released_message(hold: LegalHold) -> str:
     """The message after ``hold`` was released: what the next run erases, what stays."""
     outlook = release_outlook(hold)
     parts = [_("The hold is released.")]
     if outlook.erased:
         parts.append(
-            _("What is erased by the next run of deferred erasures: %(items)s")
-            % {"items": sentences(outlook.erased)}
+            _("What is erased by the next run of deferred erasures, at %(time)s: %(items)s")
+            % {"time": next_deferred_run(), "items": sentences(outlook.erased)}
         )
     if outlook.kept_by_rules:
         parts.append(

@@ -4,6 +4,7 @@ will happen; only the POST it sends (``confirm=1``) acts. A POST without it, fro
 working page's button or made by hand, changes nothing and the page says so."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -376,7 +377,7 @@ def test_releasing_a_hold_over_data_a_retention_period_keeps_says_it_stays_until
     )
 
     page = officer_client.post(url, {"reason": "Settled"}).content.decode()
-    assert "The next run of deferred erasures erases:" in page
+    assert "The next run of deferred erasures, at " in page
     assert "3 records of Usage history, for 1 customer." in page
     assert "Kept until their retention period ends:" in page
     assert kept_invoice in page
@@ -384,7 +385,9 @@ def test_releasing_a_hold_over_data_a_retention_period_keeps_says_it_stays_until
 
     response = officer_client.post(url, {"reason": "Settled", "confirm": "1"}, follow=True)
     message = " ".join(str(m) for m in get_messages(response.wsgi_request))
-    assert "erased by the next run of deferred erasures: 3 records of Usage" in message
+    assert re.search(
+        r"erased by the next run of deferred erasures, at .+ JST: 3 records of Usage", message
+    )
     assert "what it kept is erased by the next run" not in message
     assert kept_invoice in message
 
@@ -411,3 +414,29 @@ def test_a_posting_day_that_will_be_refused_is_refused_before_asking(
     page = officer_client.get(response.url).content.decode()
     assert message in page and NOTHING_YET not in page
     _unchanged(paper, Status.IN_PROGRESS, events)
+
+
+def test_releasing_a_hold_says_when_the_next_run_of_deferred_erasures_is(
+    officer_client, officer, django_capture_on_commit_callbacks
+):
+    """GDPR art. 17(1), APPI art. 35: what a released hold kept is erased by the daily
+    run of deferred erasures (the beat's 02:30 in the company's zone); the page and the
+    message say when that is, in the staff member's own zone (here Berlin)."""
+    officer.time_zone = "Europe/Berlin"
+    officer.save(update_fields=["time_zone"])
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer = customer_with_records(usage=3, invoices=[])
+        hold = litigation_hold(officer, customer, reason="Claim about a refund")
+        request = file_deletion(customer, categories=["usage"])
+        with django_capture_on_commit_callbacks(execute=True):
+            approve(request, officer)
+    url = f"/admin/rights/legalhold/{hold.pk}/release/"
+    # 10:00 in Tokyo on 1 July: the next run is at 02:30 on 2 July in Tokyo, which is
+    # 19:30 on 1 July in Berlin (summer time).
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        page = officer_client.post(url, {"reason": "Settled"}).content.decode()
+        response = officer_client.post(url, {"reason": "Settled", "confirm": "1"}, follow=True)
+    when = "1 Jul 2026, 19:30 CEST"
+    assert f"The next run of deferred erasures, at {when}, erases:" in page
+    message = " ".join(str(m) for m in get_messages(response.wsgi_request))
+    assert f"erased by the next run of deferred erasures, at {when}: 3 records" in message
