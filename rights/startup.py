@@ -6,11 +6,12 @@ status (a deletion in progress queues its erasure, a disclosure in progress is
 delivered) and registers the purgers of the nightly purge.
 """
 
-from portal.kernel import access
+from portal.kernel import access, jobs
 from portal.kernel.api import subjects as api_subjects
 
 from . import configuration
 from .connectors import hooks as connector_hooks
+from .connectors import outcomes as connector_outcomes
 from .disclosure import crypto
 from .disclosure import hooks as disclosure_hooks
 from .models import RightsRequest
@@ -40,3 +41,4 @@ def ready() -> None:
     )
     retention_hooks.connect()  # a deletion in progress queues its erasure
     api_subjects.register_hold_check(held_subject_ids)  # the API's permission answers
+    jobs.describe_outcomes(connector_outcomes.LABELS)  # the scheduled runs page's words

@@ -85,3 +85,34 @@ def test_a_finished_run_says_what_the_job_did(officer_client):
     assert "usage-log：portal.usagerecord 6件" in page
     page = _rows(officer_client, {"job": "rights-expire-unpaid-fees"})
     assert "0件" in page
+
+
+@pytest.mark.parametrize(
+    ("language", "expected", "codes"),
+    [
+        ("ja", ["消去を依頼：2件", "保全中のため保留：1件", "催促：1件"], ["asked", "still_held"]),
+        (
+            "en",
+            ["Asked to erase: 2 items", "Still under a hold: 1 item", "Reminded: 1 item"],
+            ["asked ", "still_held"],
+        ),
+    ],
+)
+def test_what_a_job_did_reads_in_words_not_codes(officer_client, language, expected, codes):
+    """The after-holds and reminder jobs return counts by outcome code; the list and the
+    run's page name each outcome in the reader's language (a rule keeps its code, which
+    is what the rules list calls it)."""
+    morning = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    for job, result in [
+        ("rights-connectors-after-holds", {"asked": 2, "still_held": 1}),
+        ("rights-connectors-remind", {"reminded": 1, "escalated": 0}),
+    ]:
+        ScheduledRun.objects.create(
+            job=job, period_start=morning, task_id=job, finished_at=morning, result=result
+        )
+    officer_client.cookies["django_language"] = language
+    page = _rows(officer_client, {})
+    for line in expected:
+        assert line in page
+    for code in codes:
+        assert code not in page

@@ -75,6 +75,16 @@ KEEP = dt.timedelta(days=7)
 _CRONTAB_SEARCH_DAYS = 400
 
 
+#: What the outcome codes a job returns count ({"asked": 2}) are called on the
+#: scheduled runs page; apps declare theirs with :func:`describe_outcomes`.
+OUTCOME_LABELS: dict[str, str] = {}
+
+
+def describe_outcomes(labels: dict) -> None:
+    """Declare the labels (lazy translations) of the outcome codes an app's jobs return."""
+    OUTCOME_LABELS.update(labels)
+
+
 def period_start(schedule, now: dt.datetime) -> dt.datetime:
     """The start of the period of ``schedule`` that ``now`` falls in (aware, UTC).
 

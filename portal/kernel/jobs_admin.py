@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .access import OVERSIGHT, ReadOnlyAdmin
 from .admin_lists import CappedCountPaginator, DateRangeFilter
+from .jobs import OUTCOME_LABELS
 from .models import ScheduledRun
 
 
@@ -83,7 +84,9 @@ def _count(value) -> str:
 
 def outcome_lines(result) -> list[str]:
     """What a job returned, as lines for staff: a count; counts by rule and source, one
-    rule a line (``usage-log: portal.usagerecord 587 items``); nothing erased is 0."""
+    rule a line (``usage-log: portal.usagerecord 587 items``), a rule by its code as the
+    rules list names it; counts by outcome, each outcome by the label its app declared
+    (:func:`.jobs.describe_outcomes`: "Asked to erase: 2 items"); nothing erased is 0."""
     if result is None:
         return ["—"]
     if isinstance(result, bool) or not isinstance(result, (int, float, dict)):
@@ -97,6 +100,11 @@ def outcome_lines(result) -> list[str]:
         if isinstance(value, dict):
             parts = [f"{inner} {' '.join(outcome_lines(count))}" for inner, count in value.items()]
             lines.append(gettext("%(key)s: %(value)s") % {"key": key, "value": ", ".join(parts)})
+        elif key in OUTCOME_LABELS:
+            lines.append(
+                gettext("%(key)s: %(value)s")
+                % {"key": OUTCOME_LABELS[key], "value": " ".join(outcome_lines(value))}
+            )
         else:
             lines.append(f"{key} {' '.join(outcome_lines(value))}")
     return lines
