@@ -25,7 +25,7 @@ from portal.kernel.selectors import services_visible_to
 from .hold_form import EVERY_CUSTOMER, EVERY_SERVICE, LegalHoldForm
 from .holds.services import hold_place, hold_release
 from .models import DeferredErasure, LegalHold
-from .release_admin import release_confirmation, released_message
+from .release_admin import next_deferred_run, release_confirmation, released_message
 
 #: A hold placed without an end date (``LegalHold.ends_on`` empty) in lists and on
 #: its page: it keeps data until it is released.
@@ -260,5 +260,9 @@ class LegalHoldAdmin(admin.ModelAdmin):
         return back
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {**(extra_context or {}), "release_form": ReleaseForm()}
+        extra_context = {
+            **(extra_context or {}),
+            "release_form": ReleaseForm(),
+            "next_deferred_run": next_deferred_run(),
+        }
         return super().change_view(request, object_id, form_url, extra_context)

@@ -440,3 +440,11 @@ def test_releasing_a_hold_says_when_the_next_run_of_deferred_erasures_is(
     assert f"The next run of deferred erasures, at {when}, erases:" in page
     message = " ".join(str(m) for m in get_messages(response.wsgi_request))
     assert f"erased by the next run of deferred erasures, at {when}: 3 records" in message
+
+
+def test_a_holds_page_says_when_the_next_run_of_deferred_erasures_is(officer_client, officer):
+    """The release form on a hold's page names the time of that next run too."""
+    hold = litigation_hold(officer, customer_with_records(usage=1, invoices=[]))
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        page = officer_client.get(f"/admin/rights/legalhold/{hold.pk}/change/").content.decode()
+    assert "erased by the next run of deferred erasures, at 2 Jul 2026, 02:30 JST, unless" in page
