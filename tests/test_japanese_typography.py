@@ -45,3 +45,10 @@ def test_japanese_translations_use_full_width_colons_and_parentheses(catalog):
         if HALF_WIDTH_COLON.search(text) or HALF_WIDTH_PARENS.search(text)
     ]
     assert wrong == []
+
+
+@pytest.mark.parametrize("catalog", CATALOGS, ids=lambda path: path.parts[-4])
+def test_japanese_translations_write_the_customer_one_way(catalog):
+    """「お客様」 throughout, as the account and notice pages write it; one e-mail wrote
+    「お客さま」 beside pages that say 「お客様情報」."""
+    assert [text for text in _translations(catalog) if "お客さま" in text] == []
