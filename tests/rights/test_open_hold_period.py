@@ -23,13 +23,13 @@ pytestmark = pytest.mark.django_db
 def test_a_hold_without_an_end_date_says_so(officer_client, officer, language, open_end, ends):
     customer = customer_with_records()
     place = {"actor": officer, "legal_basis": "Court", "subject": customer}
-    hold_place(reason="Audit", ends_on=dt.date(2027, 1, 5), **place)
+    dated_hold = hold_place(reason="Audit", ends_on=dt.date(2027, 1, 5), **place)
     open_hold = hold_place(reason="Claim", **place)
     officer_client.cookies["django_language"] = language
 
     rows = _words(officer_client.get("/admin/rights/legalhold/").content.decode())
     # Newest first: the open hold's row, then the dated one's.
-    assert re.search(rf"H-0000{open_hold.pk} .*{open_end} .*H-0000{open_hold.pk - 1} ", rows)
+    assert re.search(rf"{open_hold} .*{open_end} .*{dated_hold} ", rows)
     assert f"– {ends}" in rows
 
     page = officer_client.get(f"/admin/rights/legalhold/{open_hold.pk}/change/")
