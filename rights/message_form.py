@@ -1,15 +1,19 @@
 """The forms a customer or a requester without an account sends on a filed request:
-a message in its thread, and the withdrawal's reason."""
+a message in its thread, and the withdrawal's reason. Both say a pasted control
+character on the field (``portal.kernel.typed_text``); their views are marked
+``form_refuses_control_characters``."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.kernel.typed_text import ControlCharactersFormMixin
+
 from .uploads import check_upload, upload_hint
 
 
-class MessageForm(forms.Form):
+class MessageForm(ControlCharactersFormMixin, forms.Form):
     body = forms.CharField(
         label=_("Your message"),
         max_length=4000,
@@ -29,7 +33,7 @@ class MessageForm(forms.Form):
         return attachment
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(ControlCharactersFormMixin, forms.Form):
     """The withdrawal's optional reason. A reason longer than the field is refused
     with the field's message, never cut: the request stays as it was."""
 

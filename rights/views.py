@@ -22,7 +22,7 @@ from portal.kernel.audit import audit_log
 from portal.kernel.company import setting_in_language
 from portal.kernel.decorators import step_up_required
 from portal.kernel.stepup import kept_form
-from portal.kernel.typed_text import form_refuses_control_characters
+from portal.kernel.typed_text import form_refuses_control_characters, without_control_characters
 
 from . import fees, services, workflow
 from .choices import CHARGEABLE_KINDS, Kind, PaymentStatus, Status
@@ -244,6 +244,7 @@ def _render_review(request, form, kind, *, duplicates):
     )
 
 
+@form_refuses_control_characters
 @never_cache
 @step_up_required(keeps_form=True)
 @require_http_methods(["GET", "POST"])
@@ -266,7 +267,7 @@ def request_detail(request, pk):
                 else _("Only whoever filed the request writes in its thread."),
             )
             # The page shows what was typed, to be copied: it closed while they wrote.
-            unsent = request.POST.get("body", "")
+            unsent = without_control_characters(request.POST.get("body", ""), lines=True)
         elif message_send(request, form, rights_request=rights_request, author=request.user):
             return redirect("rights:request_detail", pk=rights_request.pk)
     notices = [
@@ -322,6 +323,7 @@ def message_send(request, form: MessageForm, *, rights_request: RightsRequest, a
     return True
 
 
+@form_refuses_control_characters
 @step_up_required
 def request_withdraw(request, pk):
     """Withdraw one's own request: a page that says what it means, then the POST."""

@@ -45,8 +45,10 @@ def form_refuses_control_characters(view):
     return view
 
 
-def _taken_out(text: str, *, lines: bool) -> str:
-    # A form feed or vertical tab separates pages or lines: keep the words apart.
+def without_control_characters(text: str, *, lines: bool) -> str:
+    """``text`` with the pasted control characters taken out, as a form shows it again:
+    a form feed or vertical tab becomes a line break where ``lines`` (a text area), else
+    a space, so the words it separated stay apart."""
     return PASTED_CONTROLS.sub(
         lambda m: ("\n" if lines else " ") if m[0] in "\x0b\x0c" else "", text
     )
@@ -77,7 +79,10 @@ class ControlCharactersFormMixin(forms.Form):
             if data is None:
                 data = self.data.copy()
             lines = isinstance(field.widget, forms.Textarea)
-            kept = [_taken_out(v, lines=lines) if isinstance(v, str) else v for v in values]
+            kept = [
+                without_control_characters(v, lines=lines) if isinstance(v, str) else v
+                for v in values
+            ]
             if hasattr(data, "setlist"):
                 data.setlist(key, kept)
             else:

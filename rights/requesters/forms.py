@@ -42,7 +42,7 @@ class StartForm(forms.Form):
     )
 
 
-class CodeForm(forms.Form):
+class CodeForm(ControlCharactersFormMixin, forms.Form):
     code = OneTimeCodeField(
         label=_("Code"),
         error_messages={

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods
 from portal.kernel.audit import audit_log
 from portal.kernel.codes import email_code_minutes
 from portal.kernel.decorators import step_up_required
+from portal.kernel.typed_text import form_refuses_control_characters
 
 from ..choices import PaymentStatus
 from ..disclosure.models import DisclosurePackage
@@ -105,6 +106,7 @@ def _follow_remember(request, rights_request: RightsRequest, email: str) -> None
     request.session[FOLLOW_SESSION_KEY] = state
 
 
+@form_refuses_control_characters
 @never_cache
 @require_http_methods(["GET", "POST"])
 def follow(request, token):
@@ -161,6 +163,7 @@ def _withdraw_page(request, rights_request, form, back):
     )
 
 
+@form_refuses_control_characters
 @never_cache
 @require_http_methods(["GET", "POST"])
 def follow_withdraw_view(request, token):

@@ -104,12 +104,21 @@ def test_the_customers_request_form_says_so_on_the_field(stepped_up_client, cust
     assert not RightsRequest.objects.exists()
 
 
-def test_other_pages_still_refuse_control_characters_before_any_view(stepped_up_client, customer):
+def test_other_pages_still_refuse_control_characters_before_any_view(client, customer):
+    """The login form stores nothing typed and does not check itself: the middleware
+    answers."""
+    response = client.post("/accounts/login/", {"username": customer.email, "password": "a\x0cb"})
+    assert response.status_code == 400
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_withdrawal_still_refuses_nul_before_any_view(stepped_up_client, customer):
     from rights.services import request_submit
 
     request = request_submit(subject=customer, requester=customer, kind="disclosure")
-    response = stepped_up_client.post(f"/requests/{request.pk}/withdraw/", {"reason": "a\x0cb"})
-    assert response.status_code == 400
+    for bad in ("a\x00b", "a\ufffdb"):
+        response = stepped_up_client.post(f"/requests/{request.pk}/withdraw/", {"reason": bad})
+        assert response.status_code == 400
     request.refresh_from_db()
     assert request.status == "submitted"
 
