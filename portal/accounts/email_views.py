@@ -28,6 +28,7 @@ from django_ratelimit.core import is_ratelimited
 from portal.kernel.decorators import step_up_required
 from portal.kernel.rates import wait_minutes
 from portal.kernel.tokens import email_change_token
+from portal.kernel.typed_text import form_refuses_control_characters
 
 from . import services
 from .forms import EmailChangeForm
@@ -69,6 +70,7 @@ def _throttled(request) -> str | None:
     return exceeded
 
 
+@form_refuses_control_characters
 @never_cache
 @step_up_required
 @require_http_methods(["GET", "POST"])

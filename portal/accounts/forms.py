@@ -16,6 +16,7 @@ from portal.kernel.models import CustomerTOTPDevice, Profile
 from portal.kernel.tasks import send_password_reset_email_to
 from portal.kernel.throttle import LoginThrottleMixin
 from portal.kernel.typed_email import TypedEmailField
+from portal.kernel.typed_text import ControlCharactersFormMixin
 
 User = get_user_model()
 
@@ -36,7 +37,7 @@ def _missing(form: forms.BaseForm, messages: dict) -> None:
         form.fields[name].error_messages["required"] = message
 
 
-class SignupForm(SignupConsentMixin, forms.Form):
+class SignupForm(ControlCharactersFormMixin, SignupConsentMixin, forms.Form):
     email = TypedEmailField(
         label=_("E-mail address"),
         max_length=254,
@@ -161,7 +162,7 @@ class TOTPConfirmForm(forms.Form):
     )
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(ControlCharactersFormMixin, forms.ModelForm):
     class Meta:
         model = Profile
         fields = [
@@ -252,7 +253,7 @@ class PortalSetPasswordForm(RulesOnTheNewPasswordMixin, SetPasswordForm):
         )
 
 
-class EmailChangeForm(forms.Form):
+class EmailChangeForm(ControlCharactersFormMixin, forms.Form):
     """A new login address, and the current password to show it is the customer.
 
     Refuses the current login (in any case) and a wrong password; an address

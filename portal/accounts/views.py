@@ -39,6 +39,7 @@ from portal.kernel.models import (
 )
 from portal.kernel.registry import registry
 from portal.kernel.subject_view import personal_data_html
+from portal.kernel.typed_text import form_refuses_control_characters
 
 from . import services
 from .forms import (
@@ -61,6 +62,7 @@ def home(request):
     return render(request, "portal/home.html")
 
 
+@form_refuses_control_characters
 @never_cache
 @require_http_methods(["GET", "POST"])
 def signup(request):
@@ -194,6 +196,7 @@ def step_up(request):
     )
 
 
+@form_refuses_control_characters
 @never_cache
 @step_up_required(keeps_form=True)
 @require_http_methods(["GET", "POST"])

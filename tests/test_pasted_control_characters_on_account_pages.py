@@ -1,0 +1,89 @@
+"""A control character pasted into an account page's form (a name or address copied from
+a PDF, an address copied from a terminal) is refused on the field, with what was typed
+given back without it, instead of a 400 page that loses the text. Bad input gets a
+clear message and changes nothing (DESIGN: security baseline)."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+from django.core import mail
+
+from portal.kernel.models import AuditEvent, Profile, User
+from tests.conftest import step_up
+from tests.factories import PASSWORD, SIGNUP
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_rate_limits")]
+
+MESSAGE = {
+    "en": "This text held control characters, which cannot be saved",
+    "ja": "保存できない制御文字",
+}
+
+
+def _page(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def test_the_signup_form_says_so_on_the_field(client, django_capture_on_commit_callbacks):
+    client.cookies["django_language"] = "ja"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/signup/", {**SIGNUP, "full_name": "佐藤\x0c花子"})
+    assert response.status_code == 200
+    page = _page(response)
+    assert MESSAGE["ja"] in page
+    assert 'value="佐藤 花子"' in page  # a form feed keeps the words apart
+    assert "\x0c" not in page
+    assert "Hanako.Sato@Example.com" in page
+    assert not User.objects.exists()
+    assert not mail.outbox
+
+
+def test_the_profile_form_says_so_on_the_field(
+    client, customer, django_capture_on_commit_callbacks
+):
+    step_up(client, customer, django_capture_on_commit_callbacks, language="ja")
+    before = Profile.objects.get(user=customer)
+    response = client.post(
+        "/account/",
+        {"save_profile": "1", "full_name": "山田 花子", "address": "東京都千代田区\x1b丸の内1-1"},
+    )
+    assert response.status_code == 200
+    page = _page(response)
+    assert MESSAGE["ja"] in page
+    assert "東京都千代田区丸の内1-1" in page and "\x1b" not in page
+    assert 'value="山田 花子"' in page
+    after = Profile.objects.get(user=customer)
+    assert (after.full_name, after.address) == (before.full_name, before.address)
+
+
+def test_the_email_change_form_says_so_on_the_field(
+    client, customer, django_capture_on_commit_callbacks
+):
+    step_up(client, customer, django_capture_on_commit_callbacks, language="ja")
+    mail.outbox.clear()
+    events = AuditEvent.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/account/email/", {"new_email": "hanako\x1b@example.jp", "password": PASSWORD}
+        )
+    assert response.status_code == 200
+    page = _page(response)
+    assert MESSAGE["ja"] in page
+    assert 'value="hanako@example.jp"' in page and "\x1b" not in page
+    customer.refresh_from_db()
+    assert not customer.email_change_to
+    assert not mail.outbox
+    assert AuditEvent.objects.count() == events
+
+
+def test_nul_is_still_refused_on_the_account_pages_before_any_view(
+    client, customer, django_capture_on_commit_callbacks
+):
+    step_up(client, customer, django_capture_on_commit_callbacks)
+    response = client.post("/account/", {"save_profile": "1", "full_name": "a\x00b"})
+    assert response.status_code == 400
+    response = client.post("/account/email/", {"new_email": "a\ufffd@example.jp"})
+    assert response.status_code == 400
+    assert client.post("/accounts/signup/", {**SIGNUP, "full_name": "a\x00b"}).status_code == 400
