@@ -267,7 +267,7 @@ def request_detail(request, pk):
                 else _("Only whoever filed the request writes in its thread."),
             )
             # The page shows what was typed, to be copied: it closed while they wrote.
-            unsent = without_control_characters(request.POST.get("body", ""), lines=True)
+            unsent = without_control_characters(request.POST.get("body", ""), separator="\n")
         elif message_send(request, form, rights_request=rights_request, author=request.user):
             return redirect("rights:request_detail", pk=rights_request.pk)
     notices = [

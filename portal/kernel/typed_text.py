@@ -45,19 +45,27 @@ def form_refuses_control_characters(view):
     return view
 
 
-def without_control_characters(text: str, *, lines: bool) -> str:
+def without_control_characters(text: str, *, separator: str) -> str:
     """``text`` with the pasted control characters taken out, as a form shows it again:
-    a form feed or vertical tab becomes a line break where ``lines`` (a text area), else
-    a space, so the words it separated stay apart."""
-    return PASTED_CONTROLS.sub(
-        lambda m: ("\n" if lines else " ") if m[0] in "\x0b\x0c" else "", text
-    )
+    a form feed or vertical tab becomes ``separator`` (a line break in a text area, a
+    space in a line, nothing in an e-mail address), so the words it separated stay
+    apart where words may be."""
+    return PASTED_CONTROLS.sub(lambda m: separator if m[0] in "\x0b\x0c" else "", text)
+
+
+def _separator(field: forms.Field) -> str:
+    if isinstance(field.widget, forms.Textarea):
+        return "\n"
+    return "" if isinstance(field, forms.EmailField) else " "
 
 
 class ControlCharactersFormMixin(forms.Form):
     """Refuse pasted control characters in every text field with a message on the
     field, and show the text again without them, so the person checks it and sends it
-    again instead of hunting for an invisible character."""
+    again instead of hunting for an invisible character. The message is the field's
+    only one: the field's own checks judged the text with the characters, not the
+    text shown (an address with a form feed is no address); they judge it again when
+    it is sent again."""
 
     def full_clean(self):
         super().full_clean()
@@ -75,12 +83,13 @@ class ControlCharactersFormMixin(forms.Form):
                 values = value if isinstance(value, list) else [value]
             if not any(isinstance(v, str) and PASTED_CONTROLS.search(v) for v in values):
                 continue
+            self._errors.pop(name, None)
             self.add_error(name, CONTROL_CHARACTERS_MESSAGE)
             if data is None:
                 data = self.data.copy()
-            lines = isinstance(field.widget, forms.Textarea)
+            separator = _separator(field)
             kept = [
-                without_control_characters(v, lines=lines) if isinstance(v, str) else v
+                without_control_characters(v, separator=separator) if isinstance(v, str) else v
                 for v in values
             ]
             if hasattr(data, "setlist"):
