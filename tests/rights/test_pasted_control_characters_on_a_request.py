@@ -152,3 +152,23 @@ def test_nul_is_still_refused_on_the_follow_page_before_any_view(agents_follow):
     assert not request.messages.exists()
     request.refresh_from_db()
     assert request.status == Status.AWAITING_PAYMENT
+
+
+def test_a_message_kept_across_the_code_check_says_so_after_it(
+    stepped_up_client, customer, file_request, django_capture_on_commit_callbacks
+):
+    """Sent after the code check ran out, the message is kept for after the check as
+    typed, and the page then says so on the field, as it would have at once."""
+    from tests.test_stepup_keeps_form import _check_runs_out, _step_up_again
+
+    request = file_request(customer)
+    url = f"/requests/{request.pk}/"
+    stepped_up_client.cookies["django_language"] = "en"
+    _check_runs_out(stepped_up_client)
+    response = stepped_up_client.post(url, {"body": "Kept page one.\x0cKept page two."})
+    assert response.status_code == 302 and response.url.startswith("/accounts/code/")
+    _step_up_again(stepped_up_client, django_capture_on_commit_callbacks, url)
+    page = _page(stepped_up_client.get(url))
+    assert MESSAGE["en"] in page
+    assert "Kept page one.\nKept page two." in page and "\x0c" not in page
+    assert not RequestMessage.objects.exists()
