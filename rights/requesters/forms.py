@@ -32,7 +32,7 @@ EMPTY_DELETION_PUBLIC = _(
 )
 
 
-class StartForm(forms.Form):
+class StartForm(ControlCharactersFormMixin, forms.Form):
     email = TypedEmailField(
         label=_("Your e-mail address"),
         max_length=254,

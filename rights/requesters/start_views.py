@@ -48,6 +48,7 @@ def _state(request) -> dict:
     return request.session.get(SESSION_KEY) or {}
 
 
+@form_refuses_control_characters
 @never_cache
 @require_http_methods(["GET", "POST"])
 def start(request):

@@ -64,6 +64,21 @@ def test_the_public_form_says_so_on_the_field_and_keeps_what_was_typed(
     assert RightsRequest.objects.get().details.startswith("Page one")
 
 
+def test_the_public_start_says_so_on_the_field(django_capture_on_commit_callbacks):
+    """The address a code is mailed to, on the first page of the public form."""
+    from django.core import mail
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="ja")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/requests/start/", {"email": f"agent\x0c@{AGENT.split('@')[1]}"})
+    assert response.status_code == 200
+    page = _page(response)
+    assert MESSAGE["ja"] in page
+    assert f'value="{AGENT}"' in page and "\x0c" not in page
+    assert not EmailConfirmation.objects.exists()
+    assert not mail.outbox
+
+
 def test_tab_and_line_breaks_are_ordinary_text(django_capture_on_commit_callbacks):
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     confirm_email(client, AGENT, django_capture_on_commit_callbacks)
