@@ -92,3 +92,25 @@ def test_nul_is_still_refused_on_the_account_pages_before_any_view(
     response = client.post("/account/email/", {"new_email": "a\ufffd@example.jp"})
     assert response.status_code == 400
     assert client.post("/accounts/signup/", {**SIGNUP, "full_name": "a\x00b"}).status_code == 400
+
+
+def test_a_password_with_a_control_character_is_asked_again_not_checked(
+    client, django_capture_on_commit_callbacks
+):
+    """A password field is never shown again, so its message cannot ask to check the
+    text shown: it asks for the password again, and says why."""
+    client.cookies["django_language"] = "ja"
+    secret = "a-long-enough\x1bsecret-77"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/accounts/signup/", {**SIGNUP, "password1": secret, "password2": secret}
+        )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert errors["password1"] == [
+        "パスワードに使えない制御文字が含まれていました。パスワードをもう一度入力してください。"
+    ]
+    assert MESSAGE["ja"] not in " ".join(errors["password1"])
+    assert "secret" not in _page(response)
+    assert not User.objects.exists()
+    assert not mail.outbox

@@ -30,6 +30,11 @@ CONTROL_CHARACTERS_MESSAGE = _(
     "This text held control characters, which cannot be saved (often in text copied "
     "from a PDF). We have taken them out: please check the text and send it again."
 )
+#: A password is never shown again: there is no text to check, only to type again.
+PASSWORD_CONTROL_CHARACTERS_MESSAGE = _(
+    "The password held control characters, which a password cannot contain. Please "
+    "enter the password again."
+)
 
 #: The attribute :func:`form_refuses_control_characters` sets on a view.
 VIEW_FLAG = "form_refuses_control_characters"
@@ -84,7 +89,11 @@ class ControlCharactersFormMixin(forms.Form):
             if not any(isinstance(v, str) and PASTED_CONTROLS.search(v) for v in values):
                 continue
             self._errors.pop(name, None)
-            self.add_error(name, CONTROL_CHARACTERS_MESSAGE)
+            password = isinstance(field.widget, forms.PasswordInput)
+            self.add_error(
+                name,
+                PASSWORD_CONTROL_CHARACTERS_MESSAGE if password else CONTROL_CHARACTERS_MESSAGE,
+            )
             if data is None:
                 data = self.data.copy()
             separator = _separator(field)
