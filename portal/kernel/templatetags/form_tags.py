@@ -1,6 +1,7 @@
 """Form helpers for templates."""
 
-from django import template
+from django import forms, template
+from django.utils.translation import gettext
 
 from ..form_errors import error_line as _error_line
 
@@ -11,3 +12,20 @@ register = template.Library()
 def error_line(label, error) -> str:
     """A field's error in the error summary: ``label: error`` in the active language."""
     return _error_line(label, str(error))
+
+
+@register.simple_tag(takes_context=True)
+def error_title_prefix(context) -> str:
+    """``Error: `` when a form the page shows came back with errors, for the start of
+    the page's title: a screen reader reads the title first (WCAG 2.1 SC 3.3.1). Any
+    bound form or formset in the context counts, whatever the view named it; one the
+    view did not check is not checked here (a login form would try the password)."""
+    for value in context.flatten().values():
+        if not isinstance(value, forms.BaseForm | forms.BaseFormSet) or not value.is_bound:
+            continue
+        if value._errors is None:  # not checked by the view
+            continue
+        failed = value.errors if isinstance(value, forms.BaseForm) else value.total_error_count()
+        if failed:
+            return gettext("Error:") + " "
+    return ""

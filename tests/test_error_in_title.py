@@ -1,0 +1,56 @@
+"""A page that comes back with a form's errors says so first in its title, which a
+screen reader reads before anything else (WCAG 2.1 SC 3.3.1, 2.4.2): every customer
+page, whatever its form is called in the page, and no page without errors."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from rights.services import request_submit
+from tests.conftest import step_up
+from tests.factories import SIGNUP
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_rate_limits")]
+
+
+def _title(response) -> str:
+    return re.search(r"<title>(.*?)</title>", response.content.decode(), re.S)[1].strip()
+
+
+def test_a_message_refused_on_the_request_page_names_the_error_in_the_title(
+    stepped_up_client, customer
+):
+    request = request_submit(subject=customer, requester=customer, kind="disclosure")
+    page = stepped_up_client.get(f"/requests/{request.pk}/", HTTP_ACCEPT_LANGUAGE="ja")
+    assert not _title(page).startswith("エラー")
+    customer.language = "ja"
+    customer.save(update_fields=["language"])
+    response = stepped_up_client.post(
+        f"/requests/{request.pk}/", {"body": ""}, HTTP_ACCEPT_LANGUAGE="ja"
+    )
+    assert response.status_code == 200
+    assert _title(response).startswith("エラー：")
+
+
+def test_the_account_page_names_the_error_in_the_title(
+    client, customer, django_capture_on_commit_callbacks
+):
+    step_up(client, customer, django_capture_on_commit_callbacks)
+    assert not _title(client.get("/account/")).startswith("エラー")
+    response = client.post("/account/", {"save_profile": "1", "full_name": "x" * 500})
+    assert response.status_code == 200
+    assert _title(response).startswith("エラー：")
+
+
+def test_signup_names_the_error_in_the_title_once(client):
+    response = client.post("/accounts/signup/", {**SIGNUP, "password2": "another-secret-88"})
+    assert response.status_code == 200
+    assert _title(response).startswith("エラー：")
+    assert _title(response).count("エラー") == 1
+
+
+@pytest.mark.parametrize("url", ["/accounts/signup/", "/accounts/login/"])
+def test_a_page_without_errors_has_no_error_in_its_title(client, url):
+    assert "エラー" not in _title(client.get(url))
