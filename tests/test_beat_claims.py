@@ -268,3 +268,73 @@ def test_every_beat_job_claims_its_period(settings):
         "unclaimed": {"task": "rights.tasks.send_request_code", "schedule": 60},
     }
     assert [error.id for error in jobs.check_beat_jobs()] == ["portal.E002"]
+
+
+# -- failures --------------------------------------------------------------------------
+
+
+def test_a_job_that_raises_records_on_its_run_when_and_what_failed(monkeypatch):
+    """The runs page said only "not finished" for a failed job, "the worker's log says
+    why": the run now keeps the time and the error's class. An error's text can carry
+    personal data (a query with an address in it), so an unknown error keeps its class
+    only."""
+    nightly = crontab(hour=3, minute=0, app=celery_app)
+
+    def sweep(**kwargs):
+        raise ValueError("no such customer: taro@example.com")
+
+    monkeypatch.setattr("rights.retention.jobs.run_sweep", sweep)
+    with time_machine.travel(tokyo(2026, 12, 3, 3, 0, 1), tick=False), pytest.raises(ValueError):
+        beat_send(retention_sweep, "rights-retention-sweep", nightly, task_id="sweep-1")
+    run = ScheduledRun.objects.get()
+    assert run.finished_at is None
+    assert run.failed_at == tokyo(2026, 12, 3, 3, 0, 1)
+    assert run.error == "ValueError"
+    assert run.failures == 1
+    assert "example.com" not in repr(
+        ScheduledRun.objects.values_list("error", "result", "task_id").get()
+    )
+
+
+def test_a_project_error_that_names_no_personal_data_keeps_its_message(monkeypatch):
+    nightly = crontab(hour=3, minute=0, app=celery_app)
+
+    def sweep(**kwargs):
+        raise jobs.JobError("audit chain broken at event 41")
+
+    monkeypatch.setattr("rights.retention.jobs.run_sweep", sweep)
+    with pytest.raises(jobs.JobError):
+        beat_send(retention_sweep, "rights-retention-sweep", nightly, task_id="sweep-1")
+    run = ScheduledRun.objects.get()
+    assert run.error == "portal.kernel.jobs.JobError: audit chain broken at event 41"
+
+
+def test_a_long_message_is_cut_short():
+    assert len(jobs.failure_text(jobs.JobError("x" * 1000))) <= 200
+
+
+def test_a_retry_that_succeeds_finishes_the_same_run_and_keeps_how_often_it_failed(
+    monkeypatch,
+):
+    nightly = crontab(hour=3, minute=0, app=celery_app)
+    calls = []
+
+    def sweep(**kwargs):
+        calls.append(1)
+        if len(calls) < 3:
+            raise RuntimeError("database went away")
+        return RetentionRun(counts={"usage-log": {"portal.usagerecord": 2}})
+
+    monkeypatch.setattr("rights.retention.jobs.run_sweep", sweep)
+    with time_machine.travel(tokyo(2026, 12, 3, 3, 0, 1)):
+        for _ in range(2):
+            with pytest.raises(RuntimeError):
+                beat_send(retention_sweep, "rights-retention-sweep", nightly, task_id="sweep-1")
+        assert ScheduledRun.objects.get().failures == 2
+        beat_send(retention_sweep, "rights-retention-sweep", nightly, task_id="sweep-1")
+    run = ScheduledRun.objects.get()
+    assert run.finished_at is not None
+    assert run.result == {"usage-log": {"portal.usagerecord": 2}}
+    # Finished, and the failures before it stay on record.
+    assert (run.failures, run.error) == (2, "RuntimeError")
+    assert run.failed_at is not None

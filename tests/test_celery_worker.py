@@ -3,12 +3,39 @@
 import time
 
 import pytest
+from celery import shared_task
+from celery.schedules import schedule
 from django.conf import settings
 from django.core import mail
+from django.utils import timezone
 
+from portal.kernel import jobs
 from portal.kernel.celery import app as celery_app
+from portal.kernel.models import ScheduledRun
 from portal.kernel.stepup import email_device_for
 from tests.worker_support import wait_for
+
+
+@shared_task(
+    base=jobs.ScheduledJob,
+    bind=True,
+    autoretry_for=(LookupError,),
+    retry_backoff=False,
+    default_retry_delay=0,
+    max_retries=2,
+    name="tests.flaky_beat_job",
+)
+def flaky_beat_job(self, failing: int) -> dict:
+    """A beat job that raises (with personal data in the text) its first ``failing`` times."""
+    if self.request.retries < failing:
+        raise LookupError("no row for taro@example.com")
+    return {"asked": 1}
+
+
+def _send_flaky(failing: int) -> None:
+    headers = jobs.beat_headers("flaky", schedule(60), timezone.now())
+    flaky_beat_job.apply_async(args=[failing], headers=headers)
+
 
 pytestmark = [
     pytest.mark.celery_worker,
@@ -61,3 +88,23 @@ def test_a_beat_job_sent_twice_for_one_period_through_the_broker_runs_once(worke
     digests = [m for m in mail.outbox if m.to == [officer.email]]
     assert len(digests) == 1
     assert late.reference in digests[0].body
+
+
+def test_a_beat_job_retried_by_the_worker_after_an_error_finishes_its_run(worker):
+    """The job raises, Celery retries the same message, the retry succeeds: one run,
+    finished, with the failure before it on record (class only: the text had an address)."""
+    _send_flaky(failing=1)
+    assert wait_for(lambda: ScheduledRun.objects.filter(finished_at__isnull=False).exists())
+    run = ScheduledRun.objects.get()
+    assert run.job == "flaky" and run.result == {"asked": 1}
+    assert (run.failures, run.error) == (1, "LookupError")
+    assert run.failed_at is not None and run.failed_at <= run.finished_at
+
+
+def test_a_beat_job_that_fails_for_good_in_the_worker_reads_as_failed(worker):
+    _send_flaky(failing=5)  # more than its two retries
+    assert wait_for(lambda: ScheduledRun.objects.filter(failures=3).exists())
+    time.sleep(1)  # no fourth attempt
+    run = ScheduledRun.objects.get()
+    assert (run.finished_at, run.failures, run.error) == (None, 3, "LookupError")
+    assert "example.com" not in run.error

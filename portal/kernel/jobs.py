@@ -38,6 +38,15 @@ the period. A job that raises keeps its unfinished claim; if nothing runs it
 again in the period, the next period's run does the rest, since every job
 works on what is due when it runs.
 
+A job that raises also records it on the claim, for the scheduled runs page:
+when, how many times in the period, and the error's class; the message only
+of a :class:`JobError`, whose message names no personal data by contract (any
+other error's text may quote a value, an address in a query, so only the
+worker's log has it). A retry that then finishes the period finishes the same
+claim and keeps that record, so staff see it finished after failing. A worker
+killed mid-job (SIGKILL, a lost machine) records nothing: its claim reads as
+not finished, as it is, until the message comes back and finishes it.
+
 A task called without the headers (directly, from a command or a test) just
 runs, unclaimed.
 
@@ -53,11 +62,13 @@ import logging
 
 from celery import Task
 from celery.beat import PersistentScheduler
+from celery.exceptions import Retry
 from celery.schedules import crontab, maybe_schedule
 from celery.schedules import schedule as interval_schedule
 from django.conf import settings
 from django.core import checks
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
@@ -71,6 +82,8 @@ JOB_HEADER = "beat_job"
 PERIOD_HEADER = "beat_period"
 # How long claims are kept: long after any message of their period could arrive.
 KEEP = dt.timedelta(days=7)
+# What a failed run keeps of its error (the column's length).
+ERROR_LENGTH = 200
 # A crontab is searched back this many days for its latest time (a yearly one fits).
 _CRONTAB_SEARCH_DAYS = 400
 
@@ -208,6 +221,30 @@ def finish(run: ScheduledRun, result=None) -> None:
     )
 
 
+class JobError(Exception):
+    """An error a scheduled job raises whose message names no personal data (ids,
+    counts, rule codes): a run that fails with it keeps the message for staff."""
+
+
+def failure_text(error: BaseException) -> str:
+    """What a failed run keeps of ``error``: its class, with the message only for a
+    :class:`JobError` (the project's own, worded without personal data)."""
+    cls = type(error)
+    name = (
+        cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    )
+    if isinstance(error, JobError) and str(error):
+        name = f"{name}: {error}"
+    return name if len(name) <= ERROR_LENGTH else name[: ERROR_LENGTH - 1] + "…"
+
+
+def fail(run: ScheduledRun, error: BaseException) -> None:
+    """Record on an unfinished run that its job raised ``error`` (see the module)."""
+    ScheduledRun.objects.filter(pk=run.pk, finished_at__isnull=True).update(
+        failed_at=timezone.now(), failures=F("failures") + 1, error=failure_text(error)
+    )
+
+
 def purge(*, older_than: dt.timedelta = KEEP) -> int:
     """Delete claims of periods that started longer ago than ``older_than``."""
     cutoff = timezone.now() - older_than
@@ -230,7 +267,15 @@ class ScheduledJob(Task):
         if run is None:
             logger.info("beat: %s for %s already claimed; nothing to do", job, period.isoformat())
             return None
-        result = super().__call__(*args, **kwargs)
+        try:
+            result = super().__call__(*args, **kwargs)
+        except Retry as retry:  # Celery's retry (autoretry_for, self.retry): the error behind it
+            if isinstance(retry.exc, BaseException):
+                _record_failure(run, retry.exc)
+            raise
+        except Exception as error:
+            _record_failure(run, error)
+            raise
         finish(run, result)
         return result
 
@@ -242,6 +287,15 @@ class ScheduledJob(Task):
         officer and period that a rerun can find.
         """
         return _beat_headers(self.request)[1]
+
+
+def _record_failure(run: ScheduledRun, error: BaseException) -> None:
+    """:func:`fail`, never hiding the job's own error: with the database gone, the
+    worker's log still has that one."""
+    try:
+        fail(run, error)
+    except DatabaseError:
+        logger.exception("beat: could not record the failure of %s", run)
 
 
 def _beat_headers(request) -> tuple[str | None, dt.datetime | None]:

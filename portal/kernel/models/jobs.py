@@ -45,6 +45,26 @@ class ScheduledRun(models.Model):
             "(no personal data)."
         ),
     )
+    failed_at = models.DateTimeField(
+        _("failed at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the job last raised an error in this period; its retry may still finish it."
+        ),
+    )
+    failures = models.PositiveIntegerField(
+        _("failures"), default=0, help_text=_("How many times the job raised in this period.")
+    )
+    error = models.CharField(
+        _("error"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "The last error's class, and its message only for the project's own errors "
+            "that name no personal data (the worker's log has the rest)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("scheduled run")
