@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from portal.kernel.admin_columns import day, moment, zoned_heading
-from portal.kernel.admin_lists import CappedCountPaginator
+from portal.kernel.admin_lists import CappedCountPaginator, DefaultChoiceFilter
 from portal.kernel.models import Service
 from portal.kernel.models.services import by_name
 from portal.kernel.roles import working_staff
@@ -111,7 +111,7 @@ def _pk(value: str) -> int:
     return int(value)
 
 
-class StateFilter(admin.SimpleListFilter):
+class StateFilter(DefaultChoiceFilter):
     """Open requests, closed ones or all; the queue opens on the open ones, unless a
     status is chosen or a search typed, which reach every request."""
 
@@ -119,14 +119,10 @@ class StateFilter(admin.SimpleListFilter):
     parameter_name = "state"
     OPEN, CLOSED, ALL = "open", "closed", "all"
 
-    def __init__(self, request, params, model, model_admin):
-        self.request = request
-        super().__init__(request, params, model, model_admin)
-
     def lookups(self, request, model_admin):
         return [(self.OPEN, _("Open")), (self.CLOSED, _("Closed")), (self.ALL, _("All"))]
 
-    def _chosen(self, request) -> str:
+    def chosen(self, request) -> str:
         if self.value() in (self.OPEN, self.CLOSED, self.ALL):
             return self.value()
         if request.GET.get("q") or any(key.startswith("status") for key in request.GET):
@@ -134,23 +130,12 @@ class StateFilter(admin.SimpleListFilter):
         return self.OPEN
 
     def queryset(self, request, queryset):
-        chosen = self._chosen(request)
+        chosen = self.chosen(request)
         if chosen == self.OPEN:
             return queryset.filter(status__in=OPEN_STATUSES)
         if chosen == self.CLOSED:
             return queryset.exclude(status__in=OPEN_STATUSES)
         return queryset
-
-    def choices(self, changelist):
-        # No "All" link of Django's own: "All" is one of the lookups, and no value
-        # at all means the open requests.
-        chosen = self._chosen(self.request)
-        for value, title in self.lookup_choices:
-            yield {
-                "selected": chosen == value,
-                "query_string": changelist.get_query_string({self.parameter_name: value}),
-                "display": title,
-            }
 
 
 class DeadlineFilter(admin.SimpleListFilter):

@@ -4,7 +4,9 @@
 year and month links, and Django's paginator counts every matching row:
 both grow with the table. :class:`DateRangeFilter` filters on two dates the
 staff type instead (no query to draw it), and :class:`CappedCountPaginator`
-counts at most ``CAP`` rows. :class:`LargeTableAdmin` puts both together with
+counts at most ``CAP`` rows. :class:`DefaultChoiceFilter` lets a list open on
+a subset (the open requests, the runs worth a look) with "all" one click away.
+:class:`LargeTableAdmin` puts both together with
 ``show_full_result_count = False``.
 """
 
@@ -23,6 +25,30 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .dates import validate_filter_day
+
+
+class DefaultChoiceFilter(admin.SimpleListFilter):
+    """A filter whose lookups include its own "all" choice, and that applies one of
+    them when none is chosen in the address (:meth:`chosen`, e.g. the open requests
+    unless a search is typed): no "All" link of Django's own, and the choice that
+    applies is the one shown selected."""
+
+    def __init__(self, request, params, model, model_admin):
+        self.request = request
+        super().__init__(request, params, model, model_admin)
+
+    def chosen(self, request) -> str:
+        """The lookup that applies: the one in the address, or the default."""
+        raise NotImplementedError
+
+    def choices(self, changelist):
+        chosen = self.chosen(self.request)
+        for value, title in self.lookup_choices:
+            yield {
+                "selected": chosen == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": title,
+            }
 
 
 class CappedCountPaginator(Paginator):
