@@ -41,7 +41,7 @@ def test_the_officer_finds_a_run_that_did_not_finish(officer_client, runs):
     page = _rows(officer_client, {"finished": "no"})
     assert "rights-retention-sweep" in page
     assert "rights-remind-due-soon" not in page
-    assert "完了していません" in page
+    assert "未完了" in page
 
     page = _rows(officer_client, {"job": "rights-remind-due-soon"})
     assert "rights-remind-due-soon" in page and "rights-retention-sweep" not in page
@@ -58,6 +58,11 @@ def test_the_officer_cannot_change_or_delete_a_run(officer_client, runs):
 def test_auditors_read_the_runs_and_handlers_do_not(runs, role, status):
     user, _device, _ = staff_create(email="staff@example.com", role=role, password=PASSWORD)
     assert admin_login(Client(), user).get(URL).status_code == status
+
+
+# The rule by the name the rules list shows, its code beside it as there; the data
+# source by its label, its registry key in a tooltip.
+_SWEPT_JA = '利用履歴（usage-log）：<span title="portal.usagerecord">利用履歴</span> 6件'
 
 
 def test_a_finished_run_says_what_the_job_did(officer_client):
@@ -80,9 +85,9 @@ def test_a_finished_run_says_what_the_job_did(officer_client):
 
     officer_client.cookies["django_language"] = "ja"
     page = _rows(officer_client, {"job": "rights-retention-sweep"})
-    assert "usage-log：portal.usagerecord 6件" in page
+    assert _SWEPT_JA in page
     page = officer_client.get(f"{URL}{sweep.pk}/change/").content.decode()
-    assert "usage-log：portal.usagerecord 6件" in page
+    assert _SWEPT_JA in page
     page = _rows(officer_client, {"job": "rights-expire-unpaid-fees"})
     assert "0件" in page
 
@@ -116,3 +121,149 @@ def test_what_a_job_did_reads_in_words_not_codes(officer_client, language, expec
         assert line in page
     for code in codes:
         assert code not in page
+
+
+def test_rules_and_sources_are_named_as_staff_know_them_in_english(officer_client):
+    """The sweep's line named a rule and a source by codes (``usage-log:
+    portal.usagerecord 6 items``); staff know them by the names the rules list and
+    "my data" use."""
+    from rights.retention.models import RetentionRule
+
+    RetentionRule.objects.filter(code="usage-log").update(name_en="Usage logs")
+    morning = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    ScheduledRun.objects.create(
+        job="rights-retention-sweep",
+        period_start=morning,
+        task_id="t",
+        finished_at=morning,
+        result={"usage-log": {"portal.usagerecord": 6, "gone.source": 1}, "no-such-rule": {}},
+    )
+    officer_client.cookies["django_language"] = "en"
+    page = _rows(officer_client, {})
+    # (PostgreSQL's jsonb keeps the keys in an order of its own.)
+    assert "Usage logs (usage-log): " in page
+    assert '<span title="portal.usagerecord">Usage history</span> 6 items' in page
+    assert "gone.source 1 item" in page
+    # A rule or a source no longer declared keeps its code.
+    assert "no-such-rule: 0 items" in page
+
+
+def _failed_runs():
+    morning = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    failed = ScheduledRun.objects.create(
+        job="rights-retention-sweep",
+        period_start=morning,
+        task_id="t-sweep",
+        failed_at=morning + dt.timedelta(minutes=3),
+        failures=2,
+        error="RuntimeError",
+    )
+    running = ScheduledRun.objects.create(
+        job="rights-retention-purge", period_start=morning, task_id="t-purge"
+    )
+    recovered = ScheduledRun.objects.create(
+        job="rights-retention-deferred",
+        period_start=morning,
+        task_id="t-deferred",
+        failed_at=morning + dt.timedelta(minutes=1),
+        failures=1,
+        error="OperationalError",
+        finished_at=morning + dt.timedelta(minutes=9),
+        result={},
+    )
+    return failed, running, recovered
+
+
+def test_a_failed_run_reads_failed_with_its_error_and_a_running_one_not_finished(
+    officer_client,
+):
+    """A failed job read 「未完了」, like one still running, with "the worker's log says
+    why". Now it reads 「失敗」 with the error's class; a run with no failure on record
+    (running, or its worker killed) still reads 「未完了」."""
+    failed, running, recovered = _failed_runs()
+    officer_client.cookies["django_language"] = "ja"
+    rows = _rows(officer_client, {}).split("<tr")
+    (failed_row,) = [row for row in rows if "rights-retention-sweep" in row]
+    assert "失敗" in failed_row and "RuntimeError" in failed_row and "2回" in failed_row
+    assert "未完了" not in failed_row
+    (running_row,) = [row for row in rows if "rights-retention-purge" in row]
+    assert "未完了" in running_row and "失敗" not in running_row
+    (recovered_row,) = [row for row in rows if "rights-retention-deferred" in row]
+    assert "完了" in recovered_row and "1回失敗した後" in recovered_row
+
+    page = _rows(officer_client, {"finished": "failed"})
+    assert "rights-retention-sweep" in page
+    assert "rights-retention-purge" not in page and "rights-retention-deferred" not in page
+    # "Not finished" still lists every run that did not finish, failed or not.
+    page = _rows(officer_client, {"finished": "no"})
+    assert "rights-retention-sweep" in page and "rights-retention-purge" in page
+
+    page = officer_client.get(f"{URL}{failed.pk}/change/").content.decode()
+    assert "RuntimeError" in page and "失敗" in page
+
+
+def _drains():
+    """A day of the outbox drain in miniature: idle runs, one that published, one
+    still running, one idle after failing; and a daily job that did nothing."""
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=1)
+    for n in range(5):
+        at = start + dt.timedelta(seconds=10 * n)
+        ScheduledRun.objects.create(
+            job="outbox-drain", period_start=at, task_id=f"idle-{n}", finished_at=at, result=0
+        )
+    at = start + dt.timedelta(minutes=5)
+    ScheduledRun.objects.create(
+        job="outbox-drain", period_start=at, task_id="published", finished_at=at, result=3
+    )
+    ScheduledRun.objects.create(
+        job="outbox-drain", period_start=at + dt.timedelta(seconds=10), task_id="running"
+    )
+    ScheduledRun.objects.create(
+        job="outbox-drain",
+        period_start=at + dt.timedelta(seconds=20),
+        task_id="failed-first",
+        finished_at=at + dt.timedelta(seconds=25),
+        failed_at=at + dt.timedelta(seconds=21),
+        failures=1,
+        error="OSError",
+        result=0,
+    )
+    ScheduledRun.objects.create(
+        job="api-callbacks-retry", period_start=at, task_id="cb-idle", finished_at=at, result=0
+    )
+    ScheduledRun.objects.create(
+        job="rights-connectors-due", period_start=at, task_id="due-idle", finished_at=at, result={}
+    )
+    ScheduledRun.objects.create(
+        job="rights-expire-unpaid-fees", period_start=at, task_id="fees", finished_at=at, result=0
+    )
+
+
+def _task_ids(client, query) -> set[str]:
+    from django.contrib.admin.views.main import ChangeList
+
+    response = client.get(URL, query)
+    assert response.status_code == 200
+    changelist = response.context["cl"]
+    assert isinstance(changelist, ChangeList)
+    return {run.task_id for run in changelist.result_list}
+
+
+def test_the_list_leaves_out_idle_runs_of_frequent_jobs_unless_asked(officer_client):
+    """The drain runs every 10 seconds (8,640 runs a day), the callback retry and the
+    connectors' due tasks every minute: their runs that did nothing buried the night's
+    sweep. By default the list leaves those out; a run that did something, did not
+    finish or failed before finishing stays, and so does any run of a daily job."""
+    _drains()
+    shown = _task_ids(officer_client, {})
+    assert shown == {"published", "running", "failed-first", "fees"}
+
+    assert len(_task_ids(officer_client, {"runs": "all"})) == 11
+    # Choosing a job shows all of its runs: whether it ran is what is asked.
+    drains = _task_ids(officer_client, {"job": "outbox-drain"})
+    assert {f"idle-{n}" for n in range(5)} <= drains
+
+    officer_client.cookies["django_language"] = "ja"
+    page = officer_client.get(URL).content.decode()
+    assert "すべての実行" in page
+    assert "頻繁なジョブで何もしなかった実行を除く" in page

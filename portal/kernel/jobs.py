@@ -59,6 +59,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Callable, Mapping
 
 from celery import Task
 from celery.beat import PersistentScheduler
@@ -96,6 +97,24 @@ OUTCOME_LABELS: dict[str, str] = {}
 def describe_outcomes(labels: dict) -> None:
     """Declare the labels (lazy translations) of the outcome codes an app's jobs return."""
     OUTCOME_LABELS.update(labels)
+
+
+#: The names of the retention rules the retention jobs count by ({"usage-log": {...}}),
+#: declared by the app that keeps the rules (:func:`describe_rules`).
+_rule_names: Callable[[], Mapping[str, str]] | None = None
+
+
+def describe_rules(names: Callable[[], Mapping[str, str]] | None) -> None:
+    """Declare where the rules' names come from: ``names()`` returns each rule's name
+    in the active language by its code (one query; called when a page shows counts
+    by rule)."""
+    global _rule_names
+    _rule_names = names
+
+
+def rule_names() -> Mapping[str, str]:
+    """The retention rules' names by code, as declared; empty when no app declared them."""
+    return _rule_names() if _rule_names is not None else {}
 
 
 def period_start(schedule, now: dt.datetime) -> dt.datetime:

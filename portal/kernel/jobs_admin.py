@@ -1,20 +1,60 @@
 """The scheduled jobs' runs: one row per job and period the beat sent it for (a
 claim, :mod:`portal.kernel.jobs`), so an operator or officer can see whether
-last night's sweep or this morning's reminders ran and finished. Read-only."""
+last night's sweep or this morning's reminders ran, finished or failed. Read-only.
+
+The jobs that run more often than hourly (the outbox drain every 10 seconds,
+8,640 runs a day; the callback retry and the connectors' due tasks every
+minute) mostly find nothing to do. By default the list leaves out those runs
+that finished having done nothing; a run of theirs that did something, has not
+finished or failed on the way is listed, and so is every run of the other jobs.
+"All runs", or choosing a job, lists them all.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from celery.schedules import crontab, maybe_schedule
 from django.conf import settings
 from django.contrib import admin
+from django.db.models import Q
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .access import OVERSIGHT, ReadOnlyAdmin
-from .admin_lists import CappedCountPaginator, DateRangeFilter
-from .jobs import OUTCOME_LABELS
+from .admin_lists import CappedCountPaginator, DateRangeFilter, DefaultChoiceFilter
+from .jobs import OUTCOME_LABELS, rule_names
 from .models import ScheduledRun
+from .registry import RecordNotFound, registry
+
+#: A job that runs more often than this is "frequent": its idle runs are left out.
+FREQUENT = dt.timedelta(hours=1)
+
+
+def frequent_jobs(entries: dict) -> list[str]:
+    """The beat entries that run more often than hourly (interval schedules shorter
+    than :data:`FREQUENT`, crontabs naming more than one minute of an hour)."""
+    names = []
+    for name, entry in entries.items():
+        schedule = maybe_schedule(entry.get("schedule"))
+        if isinstance(schedule, crontab):
+            if len(schedule.minute) > 1:
+                names.append(name)
+        elif schedule.run_every < FREQUENT:
+            names.append(name)
+    return sorted(names)
+
+
+def idle_frequent_runs() -> Q:
+    """Runs of the frequent jobs that finished, never failed and did nothing (what an
+    idle run returns: 0, or no counts)."""
+    return Q(
+        job__in=frequent_jobs(settings.CELERY_BEAT_SCHEDULE),
+        finished_at__isnull=False,
+        failures=0,
+    ) & (Q(result=0) | Q(result={}))
 
 
 class JobFilter(admin.SimpleListFilter):
@@ -35,11 +75,42 @@ class FinishedFilter(admin.SimpleListFilter):
     parameter_name = "finished"
 
     def lookups(self, request, model_admin):
-        return [("yes", _("Finished")), ("no", _("Not finished"))]
+        return [
+            ("yes", _("Finished")),
+            ("no", _("Not finished")),
+            ("failed", _("Failed, not finished")),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() in ("yes", "no"):
             return queryset.filter(finished_at__isnull=self.value() == "no")
+        if self.value() == "failed":
+            return queryset.filter(finished_at__isnull=True, failures__gt=0)
+        return queryset
+
+
+class RunsFilter(DefaultChoiceFilter):
+    """Without the idle runs of the frequent jobs unless asked (see the module); no
+    value means that, unless a job is chosen: then all of its runs."""
+
+    title = _("runs shown")
+    parameter_name = "runs"
+    ACTIVE, ALL = "active", "all"
+
+    def lookups(self, request, model_admin):
+        return [
+            (self.ACTIVE, _("Without idle runs of frequent jobs")),
+            (self.ALL, _("All runs")),
+        ]
+
+    def chosen(self, request) -> str:
+        if self.value() in (self.ACTIVE, self.ALL):
+            return self.value()
+        return self.ALL if request.GET.get(JobFilter.parameter_name) else self.ACTIVE
+
+    def queryset(self, request, queryset):
+        if self.chosen(request) == self.ACTIVE:
+            return queryset.exclude(idle_frequent_runs())
         return queryset
 
 
@@ -48,11 +119,22 @@ class ScheduledRunAdmin(ReadOnlyAdmin):
     staff_scope = OVERSIGHT  # operations: officers and auditors
     # When it was claimed is on the run's page: the list keeps room for what it did.
     list_display = ["job", "period_start", "finished_at", "state", "outcome"]
-    list_filter = [JobFilter, FinishedFilter, ("period_start", DateRangeFilter)]
+    list_filter = [RunsFilter, JobFilter, FinishedFilter, ("period_start", DateRangeFilter)]
     ordering = ["-period_start", "-pk"]
     show_full_result_count = False
     paginator = CappedCountPaginator
-    fields = ["job", "period_start", "task_id", "claimed_at", "finished_at", "state", "outcome"]
+    fields = [
+        "job",
+        "period_start",
+        "task_id",
+        "claimed_at",
+        "finished_at",
+        "state",
+        "outcome",
+        "failed_at",
+        "failures",
+        "error",
+    ]
     readonly_fields = fields
 
     class Media:
@@ -62,10 +144,37 @@ class ScheduledRunAdmin(ReadOnlyAdmin):
     @admin.display(description=_("state"))
     def state(self, obj):
         if obj.finished_at is not None:
-            return _("Finished")
+            if not obj.failures:
+                return _("Finished")
+            return format_html(
+                '{}<br><span class="rr-code">{}</span>',
+                _("Finished"),
+                ngettext(
+                    "after %(count)s failed attempt",
+                    "after %(count)s failed attempts",
+                    obj.failures,
+                )
+                % {"count": obj.failures},
+            )
+        if obj.failures:
+            return format_html(
+                '<strong title="{}">{}</strong><br><span class="rr-code">{}</span><br>{}',
+                _(
+                    "The job raised an error and did not finish. A retry of the same message, "
+                    "or the next period's run, does what is left; the worker's log has the "
+                    "details."
+                ),
+                _("Failed"),
+                obj.error,
+                ngettext("failed %(count)s time", "failed %(count)s times", obj.failures)
+                % {"count": obj.failures},
+            )
         return format_html(
             '<strong title="{}">{}</strong>',
-            _("Not finished: still running, or it failed (the worker's log says why)"),
+            _(
+                "Not finished and no error recorded: still running, or its worker stopped "
+                "(killed or lost) and the message will run again."
+            ),
             _("Not finished"),
         )
 
@@ -74,7 +183,7 @@ class ScheduledRunAdmin(ReadOnlyAdmin):
         if obj.finished_at is None:
             return "—"
         return format_html_join(
-            mark_safe("<br>"), "{}", ((line,) for line in outcome_lines(obj.result))
+            SafeString("<br>"), "{}", ((line,) for line in outcome_lines(obj.result))
         )
 
 
@@ -83,9 +192,11 @@ def _count(value) -> str:
 
 
 def outcome_lines(result) -> list[str]:
-    """What a job returned, as lines for staff: a count; counts by rule and source, one
-    rule a line (``usage-log: portal.usagerecord 587 items``), a rule by its code as the
-    rules list names it; counts by outcome, each outcome by the label its app declared
+    """What a job returned, as lines for staff (HTML, escaped): a count; counts by rule
+    and source, one rule a line, the rule by its name with its code beside it as the
+    rules list shows it, each source by its registry label with its key in a tooltip
+    ("Usage history (usage-log): Usage history 587 items"; a code no longer declared
+    as it is); counts by outcome, each outcome by the label its app declared
     (:func:`.jobs.describe_outcomes`: "Asked to erase: 2 items"); nothing erased is 0."""
     if result is None:
         return ["—"]
@@ -95,16 +206,41 @@ def outcome_lines(result) -> list[str]:
         return [_count(result)]
     if not result:
         return [_count(0)]
+    rules = rule_names() if any(isinstance(v, dict) for v in result.values()) else {}
     lines = []
     for key, value in result.items():
         if isinstance(value, dict):
-            parts = [f"{inner} {' '.join(outcome_lines(count))}" for inner, count in value.items()]
-            lines.append(gettext("%(key)s: %(value)s") % {"key": key, "value": ", ".join(parts)})
+            parts = [
+                format_html("{} {}", _source_name(inner), " ".join(outcome_lines(count)))
+                for inner, count in value.items()
+            ]
+            value = format_html_join(", ", "{}", ((part,) for part in parts)) or _count(0)
+            lines.append(_line(_rule_name(key, rules), value))
         elif key in OUTCOME_LABELS:
-            lines.append(
-                gettext("%(key)s: %(value)s")
-                % {"key": OUTCOME_LABELS[key], "value": " ".join(outcome_lines(value))}
-            )
+            lines.append(_line(OUTCOME_LABELS[key], " ".join(outcome_lines(value))))
         else:
-            lines.append(f"{key} {' '.join(outcome_lines(value))}")
+            lines.append(format_html("{} {}", key, " ".join(outcome_lines(value))))
     return lines
+
+
+def _line(key, value) -> SafeString:
+    """``key: value`` in the reader's language, each part escaped unless safe."""
+    return SafeString(
+        gettext("%(key)s: %(value)s")
+        % {"key": format_html("{}", key), "value": format_html("{}", value)}
+    )
+
+
+def _rule_name(code: str, names) -> str:
+    name = names.get(code)
+    if not name:
+        return code
+    return gettext("%(name)s (%(code)s)") % {"name": name, "code": code}
+
+
+def _source_name(key: str) -> SafeString:
+    try:
+        label = registry.source(key).label
+    except RecordNotFound:
+        return format_html("{}", key)
+    return format_html('<span title="{}">{}</span>', key, label)

@@ -1,13 +1,13 @@
 """Wiring, connected from ``RightsConfig.ready``: the deletion hook and the registry's
 retention texts."""
 
-from portal.kernel import generations, outbox
+from portal.kernel import generations, jobs, outbox
 from portal.kernel.registry import registry
 from rights.choices import Kind, Status
 from rights.workflow import on_entry
 
 from .models import RetentionRule
-from .texts import retention_text
+from .texts import retention_text, rule_names
 
 #: The retention texts are cached until a retention rule changes.
 TEXTS_GENERATION = "rights.retention-texts"
@@ -31,3 +31,4 @@ def connect() -> None:
     registry.set_retention_provider(retention_text)
     generations.watch(TEXTS_GENERATION, RetentionRule)
     registry.add_texts_version(texts_version)
+    jobs.describe_rules(rule_names)  # the scheduled runs page names the rules it counts by

@@ -108,3 +108,9 @@ def retention_text(code: str) -> str | None:
     """The registry's retention provider: None while no rule has the code."""
     rule = RetentionRule.objects.filter(code=code).first()
     return retention_sentence(rule) if rule is not None else None
+
+
+def rule_names() -> dict[str, str]:
+    """Every rule's name in the active language by its code, as the rules list shows
+    it: for the scheduled runs page, which counts the retention jobs' work by rule."""
+    return {rule.code: rule.display_name for rule in RetentionRule.objects.all()}
