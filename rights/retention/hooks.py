@@ -1,5 +1,5 @@
-"""Wiring, connected from ``RightsConfig.ready``: the deletion hook and the registry's
-retention texts."""
+"""Wiring, connected from ``RightsConfig.ready``: the deletion hook, the registry's
+retention texts and the rules' names on the scheduled runs page."""
 
 from portal.kernel import generations, jobs, outbox
 from portal.kernel.registry import registry
