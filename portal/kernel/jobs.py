@@ -63,7 +63,7 @@ from collections.abc import Callable, Mapping
 
 from celery import Task
 from celery.beat import PersistentScheduler
-from celery.exceptions import Retry
+from celery.exceptions import Retry, TaskPredicate
 from celery.schedules import crontab, maybe_schedule
 from celery.schedules import schedule as interval_schedule
 from django.conf import settings
@@ -288,9 +288,11 @@ class ScheduledJob(Task):
             return None
         try:
             result = super().__call__(*args, **kwargs)
-        except Retry as retry:  # Celery's retry (autoretry_for, self.retry): the error behind it
-            if isinstance(retry.exc, BaseException):
-                _record_failure(run, retry.exc)
+        except TaskPredicate as predicate:
+            # Celery's retry (autoretry_for, self.retry) records the error behind it;
+            # its Ignore and Reject are no failure of the job's.
+            if isinstance(predicate, Retry) and isinstance(predicate.exc, BaseException):
+                _record_failure(run, predicate.exc)
             raise
         except Exception as error:
             _record_failure(run, error)
