@@ -267,3 +267,28 @@ def test_the_list_leaves_out_idle_runs_of_frequent_jobs_unless_asked(officer_cli
     page = officer_client.get(URL).content.decode()
     assert "すべての実行" in page
     assert "頻繁なジョブで何もしなかった実行を除く" in page
+
+
+def test_the_rules_names_are_read_once_per_page(officer_client):
+    """Each row that counts by rule asked for the rules' names: a week of sweeps on a
+    page read the rules table a week's times over."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def rule_queries(sweeps: int) -> int:
+        ScheduledRun.objects.all().delete()
+        start = timezone.now().replace(minute=0, second=0, microsecond=0)
+        for n in range(sweeps):
+            at = start - dt.timedelta(days=n)
+            ScheduledRun.objects.create(
+                job="rights-retention-sweep",
+                period_start=at,
+                task_id=f"s{n}",
+                finished_at=at,
+                result={"usage-log": {"portal.usagerecord": n}},
+            )
+        with CaptureQueriesContext(connection) as queries:
+            assert officer_client.get(URL).status_code == 200
+        return sum("retentionrule" in query["sql"] for query in queries.captured_queries)
+
+    assert rule_queries(1) == rule_queries(7) == 1
