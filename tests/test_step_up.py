@@ -313,3 +313,21 @@ def test_with_an_app_the_code_page_chooses_the_app_until_a_code_is_mailed(
         "/accounts/code/", {"device": _selected_device(response), "token": code, "verify": "1"}
     )
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("typed", ["12345", "abc", "1234567"])
+def test_send_a_code_sends_one_whatever_the_code_box_holds(
+    client, customer, django_capture_on_commit_callbacks, typed
+):
+    """A customer who typed a short or mistyped code, then presses "Send a code by
+    e-mail" for a fresh one, gets it: the box is for the next step, and the button
+    never answers with an error about it."""
+    client.force_login(customer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/accounts/code/", {"send": "1", "token": typed, "next": "/my-data/"}
+        )
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/code/?next=%2Fmy-data%2F"
+    assert len(mail.outbox) == 1
+    assert re.search(r"\b\d{6}\b", mail.outbox[0].body)

@@ -164,14 +164,15 @@ def step_up(request):
     """The code page: send an e-mail code or type one from an app, then go back."""
     next_url = _safe_next(request, reverse("portal:account"))
     devices = stepup.step_up_devices(request.user)
+    if request.method == "POST" and "send" in request.POST:
+        # "Send a code by e-mail" always means the e-mail device, whatever the code
+        # box holds: a customer who mistyped a code and asks for a fresh one gets it.
+        device = stepup.email_device_for(request.user)
+        result = stepup.otp_send_code(user=request.user, device=device)
+        (messages.success if result.ok else messages.error)(request, result.message)
+        return redirect(f"{reverse('portal:step_up')}?{urlencode({'next': next_url})}")
     form = CodeForm(request.POST or None, devices=devices)
     if request.method == "POST" and form.is_valid():
-        if "send" in request.POST:
-            # "Send a code by e-mail" always means the e-mail device.
-            device = stepup.email_device_for(request.user)
-            result = stepup.otp_send_code(user=request.user, device=device)
-            (messages.success if result.ok else messages.error)(request, result.message)
-            return redirect(f"{reverse('portal:step_up')}?{urlencode({'next': next_url})}")
         if not form.cleaned_data["token"]:
             form.add_error("token", _("Enter the 6-digit code."))
         else:
