@@ -299,6 +299,10 @@ def _cell(presenter: Presenter, value: Any, empty: str | None = None) -> str:
         return empty if empty is not None else _empty_cell(get_language())
     if isinstance(value, int) and not isinstance(value, bool):
         return f'<td class="num">{value:,}</td>'
+    if isinstance(value, dt.date):
+        # A person reads this report: a time as the pages write it, with its zone
+        # ("5 Dec 2026, 19:30 CET"); the ISO form is for data.json and the CSV files.
+        return f"<td>{escape(pd_value(value))}</td>"
     text = escape(presenter.text(value))
     return f'<td class="long">{text}</td>' if pd_is_long(value) else f"<td>{text}</td>"
 

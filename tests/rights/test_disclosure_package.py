@@ -48,6 +48,7 @@ from tests.factories import (
     ServiceFactory,
     UsageRecordFactory,
 )
+from tests.formats_support import shown_date
 
 pytestmark = pytest.mark.django_db
 
@@ -305,8 +306,10 @@ def test_report_states_retention_origins_recipients_and_provision_records(twins)
     record = ProvisionRecord.objects.get(subject=a)
     assert "氏名、メールアドレス（アルファ）" in report
     assert "サンプルグループ販売株式会社" in report
-    assert record.provided_on.isoformat() in report
-    assert record.provided_on.replace(year=record.provided_on.year + 3).isoformat() in report
+    # Days as the pages write them (2026年10月27日); ISO order is for the files.
+    assert shown_date(record.provided_on, "ja") in report
+    assert shown_date(record.provided_on.replace(year=record.provided_on.year + 3), "ja") in report
+    assert record.provided_on.isoformat() not in report
     # Recipients, with the stop of provision the customer placed.
     assert "やまと配送株式会社" in report and "提供を停止" in report
     assert "アルファ" in report and "ブラボー" not in report

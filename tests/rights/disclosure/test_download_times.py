@@ -125,3 +125,15 @@ def test_the_notice_of_purposes_is_dated_in_berlin(subject):
     notice = unzip(buffer.getvalue())["notice.html"].decode()
     for text in (notice, printable):
         assert "5 Dec 2026" in text and "6 Dec 2026" not in text
+
+
+def test_the_reports_tables_write_times_as_the_pages_do_with_their_zone(answered):
+    """The readable report's tables (the requests, their steps, consent records) give
+    a time as the pages and the report's own dates do, "5 Dec 2026, 19:30 CET", not
+    as the machine-readable files do: "2026-12-05 19:30:00" names no zone, and a
+    person in Berlin cannot tell it from Tokyo time (docs/development.md, Dates)."""
+    with time_machine.travel(BERLIN_EVENING, tick=False):
+        report = "".join(iter_report_html(answered))
+    tables = report[report.index('<table class="dr-table">') :]
+    assert "2026-12-05 19:30" not in tables
+    assert "<td>5 Dec 2026, 19:30 CET</td>" in tables
