@@ -101,7 +101,13 @@ class _ServicesMixin(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["services"].queryset = customer_services(self.subject)
+        services = customer_services(self.subject)
+        if services.exists():
+            self.fields["services"].queryset = services
+        else:
+            # Registered with no service: a heading with nothing under it to choose
+            # would only puzzle; the request covers the kinds of data chosen.
+            del self.fields["services"]
 
 
 class _DeliveryMixin(forms.Form):
@@ -154,10 +160,11 @@ class DeletionForm(_ServicesMixin, RequestForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["services"].help_text = _(
-            "Only the data of these services. With no service chosen, the kinds of data "
-            "chosen below are deleted in every service."
-        )
+        if "services" in self.fields:
+            self.fields["services"].help_text = _(
+                "Only the data of these services. With no service chosen, the kinds of data "
+                "chosen below are deleted in every service."
+            )
         self.fields["categories"].help_text = _(
             "Only these kinds of data. With no kind chosen, every kind in the services "
             "chosen above is deleted."

@@ -315,3 +315,31 @@ def test_a_deletion_entered_by_staff_names_what_it_covers(customer, officer_clie
     assert response.status_code == 302
     filed = RightsRequest.objects.get()
     assert (filed.categories, filed.scope) == (["usage"], {"everything": False})
+
+
+@pytest.mark.parametrize("kind", ["disclosure", "deletion"])
+def test_a_customer_without_services_is_not_shown_an_empty_services_choice(
+    stepped_up_client, customer, kind
+):
+    """A customer registered with no service saw a "Services" heading with nothing
+    under it to choose, and "Leave empty for all services"; the choice is left out,
+    and the request is filed as before, about every kind of data chosen."""
+    url = f"/requests/new/{kind}/"
+    page = stepped_up_client.get(url).content.decode()
+    assert "Kinds of data" in page
+    assert "<legend>Services" not in page
+    assert 'id="id_services"' not in page
+    assert "for all services" not in page and "With no service chosen" not in page
+
+    data = {"delivery_method": "electronic"} if kind == "disclosure" else {}
+    response = file_through_review(stepped_up_client, url, {**data, "categories": ["contact"]})
+    assert response.status_code == 302
+    filed = RightsRequest.objects.get(subject=customer, kind=kind)
+    assert filed.categories == ["contact"] and filed.services.count() == 0
+
+
+def test_a_customer_with_a_service_still_chooses_among_their_services(stepped_up_client, customer):
+    service = ServiceFactory()
+    RegistrationFactory(user=customer, service=service)
+    page = stepped_up_client.get("/requests/new/deletion/").content.decode()
+    assert 'id="id_services"' in page and service.display_name in page
