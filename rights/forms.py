@@ -165,10 +165,14 @@ class DeletionForm(_ServicesMixin, RequestForm):
                 "Only the data of these services. With no service chosen, the kinds of data "
                 "chosen below are deleted in every service."
             )
-        self.fields["categories"].help_text = _(
-            "Only these kinds of data. With no kind chosen, every kind in the services "
-            "chosen above is deleted."
-        )
+            self.fields["categories"].help_text = _(
+                "Only these kinds of data. With no kind chosen, every kind in the services "
+                "chosen above is deleted."
+            )
+        else:
+            self.fields["categories"].help_text = _(
+                "Only the kinds of data chosen here are deleted."
+            )
         self.order_fields(["everything", "services", "categories", "details"])
 
     def clean(self):

@@ -330,6 +330,7 @@ def test_a_customer_without_services_is_not_shown_an_empty_services_choice(
     assert "<legend>Services" not in page
     assert 'id="id_services"' not in page
     assert "for all services" not in page and "With no service chosen" not in page
+    assert "services chosen above" not in page
 
     data = {"delivery_method": "electronic"} if kind == "disclosure" else {}
     response = file_through_review(stepped_up_client, url, {**data, "categories": ["contact"]})
