@@ -272,3 +272,33 @@ def test_password_rules_are_told_under_the_new_password_not_its_repetition(
     assert "new_password2" not in form.errors, form.errors
     response = client.post(url, {**data, "new_password1": weak, "new_password2": weak + "0"})
     assert list(response.context["form"].errors) == ["new_password2"]
+
+
+@pytest.mark.parametrize(
+    ("language", "told"), [("en", "valid for 24 hours"), ("ja", "有効期限は24時間です")]
+)
+def test_signing_up_tells_how_long_the_confirmation_link_works(
+    client, django_capture_on_commit_callbacks, settings, language, told
+):
+    """The page after signing up and the confirmation e-mail said the link is "valid
+    for a limited time only": the person could not tell whether it would still work
+    after lunch or tomorrow. Both now give the time (PASSWORD_RESET_TIMEOUT)."""
+    settings.PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
+    client.cookies["django_language"] = language
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/signup/", {**SIGNUP, "language": language}, follow=True)
+    assert told in response.content.decode()
+    body = mail.outbox[-1].body
+    assert "/accounts/verify/" in body and told in body
+
+
+def test_a_link_valid_for_less_than_an_hour_is_said_to_be_valid_for_a_limited_time(
+    client, django_capture_on_commit_callbacks, settings
+):
+    settings.PASSWORD_RESET_TIMEOUT = 30 * 60
+    client.cookies["django_language"] = "en"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/signup/", SIGNUP, follow=True)
+    assert "valid for a limited" in response.content.decode()
+    assert "valid for a limited time only" in mail.outbox[-1].body
+    assert "0 hours" not in response.content.decode() + mail.outbox[-1].body

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from consent import selectors as consent_selectors
 from portal.kernel import outbox, stepup
 from portal.kernel.audit import audit_log
-from portal.kernel.codes import email_code_minutes
+from portal.kernel.codes import email_code_minutes, link_valid_hours
 from portal.kernel.decorators import StepUpRequiredMixin, step_up_required
 from portal.kernel.models import (
     CustomerTOTPDevice,
@@ -84,7 +84,7 @@ def signup(request):
 
 
 def signup_done(request):
-    return render(request, "portal/signup_done.html")
+    return render(request, "portal/signup_done.html", {"valid_hours": link_valid_hours()})
 
 
 @never_cache

@@ -31,6 +31,13 @@ def email_code_minutes() -> int:
     return max(1, settings.OTP_EMAIL_TOKEN_VALIDITY // 60)
 
 
+def link_valid_hours() -> int:
+    """How long a link mailed to confirm an address stays valid, in whole hours
+    (``PASSWORD_RESET_TIMEOUT``), as the mail and the page after signing up state it;
+    0 when it is shorter than an hour, and the texts then say "a limited time"."""
+    return settings.PASSWORD_RESET_TIMEOUT // 3600
+
+
 def normalize_code(value: str | None) -> str:
     """``value`` in NFKC (full-width digits become ASCII), without spaces or hyphens.
 

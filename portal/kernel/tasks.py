@@ -24,7 +24,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from . import audit, jobs, outbox
 from .api import callbacks
-from .codes import email_code_minutes
+from .codes import email_code_minutes, link_valid_hours
 from .company import CompanyContact
 from .emails import send_templated_email
 from .jobs import ScheduledJob
@@ -72,7 +72,10 @@ def _mail_token_link(user, *, view: str, token_generator, template: str) -> None
         },
     )
     send_templated_email(
-        to=user.email, template=template, context={"path": path}, language=user.language
+        to=user.email,
+        template=template,
+        context={"path": path, "valid_hours": link_valid_hours()},
+        language=user.language,
     )
 
 
