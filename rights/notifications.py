@@ -133,7 +133,8 @@ def recipients_of(request: RightsRequest, kind: str) -> list[Recipient]:
     Art. 37). For an appointed agent the person is also told, where an
     address is known, that a request was made in their name and how it ended:
     the agent acts only on the person's permission, which the person may deny
-    (APPI Art. 37, CCPA §7063).
+    (APPI Art. 37, CCPA §7063). The person is written to in their own language: the
+    matched customer's, before the match the one the requester gave for them.
     """
     identity = getattr(request, "identity", None) if request.pk else None
     if identity is None:
@@ -164,7 +165,7 @@ def recipients_of(request: RightsRequest, kind: str) -> list[Recipient]:
             )
         elif identity.subject_email:
             principal = Recipient(
-                identity.subject_email, identity.requester_language, False, principal=True
+                identity.subject_email, identity.subject_language, False, principal=True
             )
         else:
             principal = None

@@ -159,7 +159,7 @@ def send_agent_confirmation(identity_id: int) -> None:
                 "identity:confirm_agent", kwargs={"token": confirmation_token(identity)}
             ),
         },
-        language=subject.language if subject else identity.requester_language,
+        language=subject.language if subject else identity.subject_language,
     )
 
 

@@ -45,6 +45,9 @@ class Person:
     email: str = ""
     phone: str = ""
     date_of_birth: dt.date | None = None
+    #: The language the person reads: notices to them go out in it until the request is
+    #: matched to a customer. Empty: the requester's.
+    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,7 @@ def identity_request_file(
             subject_email=person.email,
             subject_phone=person.phone,
             subject_date_of_birth=person.date_of_birth,
+            subject_language=person.language or requester.language,
             documents_consent_at=timezone.now() if uploads else None,
         )
         documents = _documents_add(request, uploads)

@@ -85,6 +85,26 @@ class PersonFieldsMixin(forms.Form):
         help_text=_("The number they gave us, if any."),
     )
     subject_date_of_birth = _date_of_birth_field(_("Their date of birth"))
+    subject_language = forms.ChoiceField(
+        label=_("Language to write to the person in"),
+        choices=settings.LANGUAGES,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "For an appointed agent: we tell the person in this language that a request was "
+            "made in their name and how it ended. Once we find them among our customers, "
+            "we use the language they chose with us."
+        ),
+    )
+
+    def __init__(self, *args, language: str = settings.LANGUAGE_CODE, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The form's own language until the requester says otherwise.
+        self.language = language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        self.fields["subject_language"].initial = self.language
+
+    def clean_subject_language(self):
+        return self.cleaned_data.get("subject_language") or self.language
 
     def clean(self):
         cleaned = super().clean()
@@ -102,6 +122,7 @@ class PersonFieldsMixin(forms.Form):
             email=data.get("subject_email") or "",
             phone=(data.get("subject_phone") or "").strip(),
             date_of_birth=data.get("subject_date_of_birth"),
+            language=data.get("subject_language") or self.language,
         )
 
 
@@ -309,6 +330,7 @@ class PublicRequestForm(
                 "subject_email",
                 "subject_phone",
                 "subject_date_of_birth",
+                "subject_language",
                 "kind",
                 "delivery_method",
                 "postal_code",

@@ -174,6 +174,16 @@ class RequestIdentity(models.Model):
     subject_phone = EncryptedCharField(
         _("person's phone"), max_length=32, blank=True, help_text=_("As the requester wrote it.")
     )
+    subject_language = models.CharField(
+        _("person's language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_(
+            "The language the person is written to in until the request is matched to a "
+            "customer, whose own language then decides; given by the requester."
+        ),
+    )
     subject_date_of_birth = EncryptedDateField(
         _("person's date of birth"),
         null=True,

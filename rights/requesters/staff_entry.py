@@ -87,7 +87,11 @@ def staff_request_enter(
         )
         if person is None:
             profile = getattr(subject, "profile", None)
-            person = Person(name=profile.full_name if profile else "", email=subject.email)
+            person = Person(
+                name=profile.full_name if profile else "",
+                email=subject.email,
+                language=subject.language,
+            )
         return request_file(
             file_with=identity_request_file,
             requester=requester,

@@ -104,7 +104,9 @@ def request_form(request):
     confirmation = usable_confirmation(_state(request).get("confirmation"))
     if confirmation is None:
         return _form_without_confirmation(request)
-    form = PublicRequestForm(request.POST or None, request.FILES or None)
+    form = PublicRequestForm(
+        request.POST or None, request.FILES or None, language=request.LANGUAGE_CODE
+    )
     if request.method == "POST":
         valid = form.is_valid()
         exceeded = throttled(request, step="form", email=confirmation.email, count_address=valid)
@@ -191,7 +193,7 @@ def _form_without_confirmation(request):
     if expired is not None and request.method == "POST":
         # What was typed comes back; the address is confirmed again in another tab of
         # the same browser (the session then holds the new confirmation).
-        form = PublicRequestForm(request.POST, request.FILES)
+        form = PublicRequestForm(request.POST, request.FILES, language=request.LANGUAGE_CODE)
         exceeded = throttled(request, step="form", email=expired.email, count_address=False)
         if exceeded:
             return _form_too_many(request, form, email=expired.email, rate=exceeded, expired=True)
