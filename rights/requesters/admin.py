@@ -25,7 +25,6 @@ from portal.kernel.admin_confirm import is_confirmed
 from portal.kernel.audit import audit_log
 from portal.kernel.converters import IdConverter
 from portal.kernel.dates import AGE_OF_MAJORITY, age_on
-from portal.kernel.registry import registry
 from portal.kernel.selectors import services_visible_to, subjects_visible_to
 
 from ..choices import Status
@@ -36,41 +35,11 @@ from ..uploads import download_response
 from ..workflow import TransitionError
 from .agents import agent_confirmation_request, subject_address
 from .documents import document_destroy_my_number
+from .matching import details_named, subject_candidates
 from .models import Capacity, RequestIdentity, VerificationStatus
 from .staff_entry import staff_request_enter
 from .staff_forms import DecisionForm, StaffEntryForm
 from .verification import identity_match_subject, identity_reject, identity_verify
-
-# At most this many customers are offered as the match of one request.
-MAX_CANDIDATES = 20
-
-
-def subject_candidates(identity: RequestIdentity, staff) -> list:
-    """Customers the registry's subject search finds for what the requester wrote,
-    best first: those matching more of the details come first."""
-    User = get_user_model()
-    hits: dict[int, int] = {}
-    for query in (identity.subject_email, identity.subject_phone, identity.subject_name):
-        if query:
-            for pk in registry.find_subjects(query):
-                hits[pk] = hits.get(pk, 0) + 1
-    if not hits:
-        return []
-    found = list(
-        subjects_visible_to(staff, User.objects.filter(pk__in=hits, is_staff=False))
-        .select_related("profile")
-        .order_by("pk")[: MAX_CANDIDATES * 2]
-    )
-    for user in found:
-        user.match_count = hits[user.pk]
-        profile = getattr(user, "profile", None)
-        user.same_birth_date = bool(
-            profile
-            and identity.subject_date_of_birth
-            and profile.date_of_birth == identity.subject_date_of_birth
-        )
-    found.sort(key=lambda u: (-(u.match_count + u.same_birth_date), u.pk))
-    return found[:MAX_CANDIDATES]
 
 
 def represented_minor_age(identity: RequestIdentity | None, request) -> int | None:
@@ -82,6 +51,19 @@ def represented_minor_age(identity: RequestIdentity | None, request) -> int | No
     profile = getattr(request.subject, "profile", None) if request.subject_id else None
     born = getattr(profile, "date_of_birth", None) or identity.subject_date_of_birth
     return age_on(born, timezone.localdate()) if born else None
+
+
+def match_reason_line(identity: RequestIdentity | None, request) -> str:
+    """Why staff matched the customer on fewer details than matching needs, with the
+    details that did match; empty when no reason was needed."""
+    if identity is None or not request.subject_id or not identity.match_note:
+        return ""
+    values = {"details": details_named(identity.match_details), "reason": identity.match_note}
+    if not identity.match_details:
+        return _("Matched on none of the details given: %(reason)s") % values
+    if len(identity.match_details) == 1:
+        return _("Matched on one detail (%(details)s): %(reason)s") % values
+    return _("Matched on %(details)s: %(reason)s") % values
 
 
 # action -> (service, message to staff)
@@ -149,6 +131,7 @@ class IdentityAdminMixin:
             and identity.capacity == Capacity.AGENT
             and bool(subject_address(obj)),
             "identity_decision_form": DecisionForm(),
+            "identity_match_reason": match_reason_line(identity, obj),
             "identity_age": represented_minor_age(identity, obj),
             "identity_of_age": AGE_OF_MAJORITY,
         }
@@ -172,7 +155,11 @@ class IdentityAdminMixin:
                     if subject is None:
                         raise Http404
                 identity_match_subject(
-                    request=obj, subject=subject, actor=request.user, http_request=request
+                    request=obj,
+                    subject=subject,
+                    actor=request.user,
+                    reason=request.POST.get("reason", ""),
+                    http_request=request,
                 )
                 self.message_user(request, _("The request's customer is recorded."))
             elif action in DECISIONS:

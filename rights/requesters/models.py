@@ -190,6 +190,24 @@ class RequestIdentity(models.Model):
         blank=True,
         help_text=_("As the requester wrote it."),
     )
+    match_details = models.JSONField(
+        _("details matched"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Which details the requester gave matched the customer when staff matched the "
+            "request: e-mail, phone, name, date of birth."
+        ),
+    )
+    match_note = EncryptedTextField(
+        _("why this is the person"),
+        blank=True,
+        max_length=1000,
+        help_text=_(
+            "What else confirmed the customer when fewer than two details matched "
+            "(CCPA §7062(a)); written by staff with the match."
+        ),
+    )
     documents_consent_at = models.DateTimeField(
         _("consent to the documents"),
         null=True,

@@ -16,6 +16,7 @@ from portal.kernel.audit import audit_log
 from ..choices import RejectionGround, Status
 from ..models import RightsRequest
 from ..workflow import transition
+from .matching import DETAILS_NEEDED, details_named, matched_details
 from .models import (
     RequestIdentity,
     VerificationStatus,
@@ -30,10 +31,43 @@ def locked_identity(request: RightsRequest) -> tuple[RightsRequest, RequestIdent
     return locked, identity
 
 
+def _match_reason(identity: RequestIdentity, subject, reason: str) -> tuple[list[str], str]:
+    """(details matched, reason) of matching ``subject``: a match on fewer details than
+    :data:`~.matching.DETAILS_NEEDED` needs the reason (CCPA §7062(a))."""
+    if subject is None:
+        return [], ""
+    details = matched_details(identity, subject)
+    reason = (reason or "").strip()
+    if len(reason) > RequestIdentity._meta.get_field("match_note").max_length:
+        raise ValidationError(_("Keep the reason under 1,000 characters."))
+    if len(details) < DETAILS_NEEDED and not reason:
+        if details:
+            raise ValidationError(
+                _(
+                    "Only one detail matches this customer (%(details)s). Matching needs two "
+                    "details (CCPA §7062): to match anyway, say what else shows this is the "
+                    "person."
+                )
+                % {"details": details_named(details)}
+            )
+        raise ValidationError(
+            _(
+                "None of the details given matches this customer. Matching needs two details "
+                "(CCPA §7062): to match anyway, say what else shows this is the person."
+            )
+        )
+    return details, reason
+
+
 def identity_match_subject(
-    *, request: RightsRequest, subject, actor, http_request=None
+    *, request: RightsRequest, subject, actor, reason: str = "", http_request=None
 ) -> RightsRequest:
-    """Record which customer the request is about (found by the registry search)."""
+    """Record which customer the request is about (found by the registry search), and
+    which of the details the requester gave matched them.
+
+    ``reason`` says what else confirms the person when fewer than two details match;
+    without it such a match is refused (CCPA §7062(a); APPI art. 37; GDPR art. 12(6)).
+    """
     with transaction.atomic():
         locked, identity = locked_identity(request)
         if identity.verification != VerificationStatus.PENDING:
@@ -42,9 +76,12 @@ def identity_match_subject(
             raise ValidationError(_("Staff may not process a request about themselves."))
         if locked.subject_id == (subject.pk if subject else None):
             return locked
+        details, reason = _match_reason(identity, subject, reason)
         locked.subject = subject
         locked.save(update_fields=["subject"])
         locked.note_registered_services()
+        identity.match_details, identity.match_note = details, reason
+        identity.save(update_fields=["match_details", "match_note"])
         if identity.confirmation_nonce and identity.subject_denied_at is None:
             # A link sent to the customer matched before no longer answers for this one.
             identity.confirmation_nonce = ""
@@ -63,7 +100,9 @@ def identity_match_subject(
             target=locked,
             subject=subject,
             request=http_request,
-            details={"matched": subject is not None},
+            # That a reason was given, never its words: they may name the person.
+            details={"matched": subject is not None}
+            | ({"details_matched": details, "reason_given": bool(reason)} if subject else {}),
         )
     request.refresh_from_db()
     return request

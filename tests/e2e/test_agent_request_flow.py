@@ -164,7 +164,9 @@ def test_the_person_confirms_an_agent_by_the_link(
     from rights.requesters.filing import Person, Requester, identity_request_file
     from rights.requesters.verification import identity_match_subject
 
-    person = ProfileFactory(user__email="alex@example.com", user__language="en").user
+    person = ProfileFactory(
+        user__email="alex@example.com", user__language="en", full_name="Alex Smith"
+    ).user
     officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
     filed = identity_request_file(
         kind="deletion",

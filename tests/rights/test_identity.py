@@ -555,7 +555,12 @@ def test_ccpa_a_link_sent_to_a_customer_no_longer_matched_answers_nothing(
     path = _ask_person(filed, hanako, officer_client, django_capture_on_commit_callbacks)
     other = ProfileFactory(user__email="someone.else@example.com").user
     _identity_post(
-        officer_client, filed, "match", django_capture_on_commit_callbacks, subject=other.pk
+        officer_client,
+        filed,
+        "match",
+        django_capture_on_commit_callbacks,
+        subject=other.pk,
+        reason="She called from the number in our records.",
     )
     assert visitor.get(path).status_code == 404
     with django_capture_on_commit_callbacks(execute=True):
@@ -889,7 +894,7 @@ def test_matching_a_customer_records_the_services_they_are_registered_with(filed
 
     identity_match_subject(request=filed, subject=hanako, actor=officer)
     assert list(filed.registered_services.all()) == [mobile]
-    identity_match_subject(request=filed, subject=other, actor=officer)
+    identity_match_subject(request=filed, subject=other, actor=officer, reason="By phone.")
     assert list(filed.registered_services.all()) == [video]
     identity_match_subject(request=filed, subject=None, actor=officer)
     assert list(filed.registered_services.all()) == []

@@ -78,7 +78,7 @@ def test_without_a_choice_the_person_is_written_to_in_the_forms_language(
 
 
 def test_a_matched_customers_own_language_takes_over(officer, django_capture_on_commit_callbacks):
-    customer = ProfileFactory(user__email=PERSON, user__language="en").user
+    customer = ProfileFactory(user__email=PERSON, user__language="en", full_name="山田 花子").user
     request = _file("en", django_capture_on_commit_callbacks, subject_language="ja")
     identity_match_subject(request=request, subject=customer, actor=officer)
     mail.outbox.clear()

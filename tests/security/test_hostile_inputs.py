@@ -747,7 +747,9 @@ def agent_link(public, other_customer, officer, django_capture_on_commit_callbac
             details="B's request",
         )
         # The link goes to the matched customer's own address.
-        identity_match_subject(request=filed, subject=other_customer, actor=officer)
+        identity_match_subject(
+            request=filed, subject=other_customer, actor=officer, reason="Checked by phone."
+        )
         identity = agent_confirmation_request(request=filed, actor=None)
     return filed, confirmation_token(identity)
 
@@ -1059,7 +1061,9 @@ def test_script_and_sql_in_the_public_form_are_kept_as_typed_and_shown_escaped(
     assert len(stored_files(public)) == 2
 
     with django_capture_on_commit_callbacks(execute=True):
-        identity_match_subject(request=filed, subject=other_customer, actor=officer)
+        identity_match_subject(
+            request=filed, subject=other_customer, actor=officer, reason="Checked by phone."
+        )
         agent_confirmation_request(request=filed, actor=None)
     identity.refresh_from_db()
     page = Client().get(f"/requests/confirm-agent/{confirmation_token(identity)}/")

@@ -1,0 +1,88 @@
+"""Which details a requester gave about the person match a customer, for staff matching
+a request filed without an account.
+
+CCPA §7062(a) verifies a non-account holder by matching at least two data points; APPI
+art. 37 leaves the identity procedure to the company, and GDPR art. 12(6) asks for
+proportionate checks. A match on fewer details than :data:`DETAILS_NEEDED` is possible
+(something else may confirm the person) but staff say what (see
+``verification.identity_match_subject``).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import pgettext_lazy
+
+from portal.kernel.registry import registry
+from portal.kernel.selectors import subjects_visible_to
+from portal.kernel.wording import listed
+
+from .models import RequestIdentity
+
+#: The details compared, in the order they are named, with their labels.
+DETAILS = {
+    "email": pgettext_lazy("matched detail", "e-mail"),
+    "phone": pgettext_lazy("matched detail", "phone"),
+    "name": pgettext_lazy("matched detail", "name"),
+    "date_of_birth": pgettext_lazy("matched detail", "date of birth"),
+}
+#: CCPA §7062(a): two data points verify a non-account holder.
+DETAILS_NEEDED = 2
+# At most this many customers are offered as the match of one request.
+MAX_CANDIDATES = 20
+
+
+def _searched(identity: RequestIdentity) -> dict[str, set]:
+    """For each detail the requester gave that the registry searches by, the customers it
+    finds (primary keys)."""
+    given = {
+        "email": identity.subject_email,
+        "phone": identity.subject_phone,
+        "name": identity.subject_name,
+    }
+    return {detail: set(registry.find_subjects(query)) for detail, query in given.items() if query}
+
+
+def _details_of(user, searched: dict[str, set], identity: RequestIdentity) -> list[str]:
+    found = [detail for detail, pks in searched.items() if user.pk in pks]
+    profile = getattr(user, "profile", None)
+    if (
+        profile is not None
+        and identity.subject_date_of_birth
+        and profile.date_of_birth == identity.subject_date_of_birth
+    ):
+        found.append("date_of_birth")
+    return [detail for detail in DETAILS if detail in found]
+
+
+def matched_details(identity: RequestIdentity, subject) -> list[str]:
+    """The details of :data:`DETAILS` the requester gave that match ``subject``."""
+    return _details_of(subject, _searched(identity), identity)
+
+
+def details_named(details: list[str]) -> str:
+    """The matched details in words of the active language: "e-mail, name"."""
+    return listed(DETAILS[detail] for detail in details if detail in DETAILS)
+
+
+def subject_candidates(identity: RequestIdentity, staff) -> list:
+    """Customers the registry's subject search finds for what the requester wrote, best
+    first: those matching more of the details come first. Each carries
+    ``matched_details`` (codes), ``match_count`` and ``same_birth_date``."""
+    searched = _searched(identity)
+    hits = set().union(*searched.values()) if searched else set()
+    if not hits:
+        return []
+    found = list(
+        subjects_visible_to(staff, get_user_model().objects.filter(pk__in=hits, is_staff=False))
+        .select_related("profile")
+        .order_by("pk")[: MAX_CANDIDATES * 2]
+    )
+    for user in found:
+        user.matched_details = _details_of(user, searched, identity)
+        user.match_count = len(user.matched_details)
+        user.matched_named = details_named(user.matched_details)
+        user.same_birth_date = "date_of_birth" in user.matched_details
+        user.match_needs_reason = user.match_count < DETAILS_NEEDED
+    found.sort(key=lambda u: (-u.match_count, u.pk))
+    return found[:MAX_CANDIDATES]
