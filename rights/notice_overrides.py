@@ -33,6 +33,7 @@ from portal.kernel.personal_data import yen
 
 from .choices import Kind, RejectionGround
 from .models import NoticeText
+from .models.notice_texts import RECEIPT_WHILE_IDENTITY_CHECKED
 
 PLACEHOLDERS = {
     "reference": _("the request's number, e.g. R-000123"),
@@ -54,6 +55,26 @@ _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 _WITH_OUTCOME = ("completed", "partially_completed", "rejected")
 _SAMPLE_DUE = dt.datetime(2099, 12, 31, 12)
 _SAMPLE_PAY_BY = dt.datetime(2099, 11, 30, 12)
+
+
+#: Notices sent while the deadline is paused, which therefore have no date to quote: a
+#: date written now would be broken once the wait ends and moves it.
+WITHOUT_DUE_DATE = frozenset({RECEIPT_WHILE_IDENTITY_CHECKED})
+#: Texts that render a notice's shipped template with something set: (its kind, context).
+_SHIPPED_AS = {RECEIPT_WHILE_IDENTITY_CHECKED: ("received", {"identity_check": True})}
+
+
+def check_due_date(kind: str, text: str) -> None:
+    """A notice sent while the deadline is paused quotes no ``{due_date}``: it would
+    contradict the identity-check mail sent with it, which says the deadline waits."""
+    if kind in WITHOUT_DUE_DATE and "{due_date}" in text:
+        raise ValidationError(
+            gettext(
+                "This notice is sent while the deadline is paused for the identity check, "
+                "so it has no date to give: remove {due_date}. The date is told once "
+                "identity is confirmed."
+            )
+        )
 
 
 def check_placeholders(text: str) -> None:
@@ -175,11 +196,13 @@ def shipped_text(kind: str, language: str) -> tuple[str, str]:
     """The shipped subject and body of a notice with placeholders in place of the
     values: the starting point of an edit."""
     aware = timezone.make_aware
+    shipped_kind, shipped_context = _SHIPPED_AS.get(kind, (kind, {}))
     context = {
+        **shipped_context,
         "request": SimpleNamespace(
             reference="{reference}", get_kind_display="{kind}", regime="appi"
         ),
-        "kind": kind,
+        "kind": shipped_kind,
         "has_account": True,
         "office_email": settings.PRIVACY_OFFICE_EMAIL,
         "reason": "{reason}",
@@ -206,9 +229,11 @@ def shipped_text(kind: str, language: str) -> tuple[str, str]:
 
 
 def notice_text_save(*, kind: str, language: str, subject: str, body: str, author) -> NoticeText:
-    """A new draft version; ValidationError (nothing written) on an unknown placeholder."""
-    check_placeholders(subject)
-    check_placeholders(body)
+    """A new draft version; ValidationError (nothing written) on an unknown placeholder,
+    or on a date in a notice sent while the deadline is paused."""
+    for text in (subject, body):
+        check_placeholders(text)
+        check_due_date(kind, text)
     with transaction.atomic():
         # PostgreSQL locks no rows of an aggregate: lock the versions, then count on.
         versions = list(

@@ -21,6 +21,7 @@ from . import correction, stop_decisions
 from .choices import EventKind, PaymentStatus, Regime, RejectionGround, Status
 from .disclosure.delivery_notices import delivery_notice_context
 from .models import OPEN_STATUSES, RequestNotification, RightsRequest
+from .models.notice_texts import RECEIPT_WHILE_IDENTITY_CHECKED
 from .notice_overrides import current_text, placeholder_values, render_text
 from .progress import next_step_text
 from .requesters.follow_links import follow_token
@@ -87,6 +88,20 @@ def follow_url(request: RightsRequest, email: str) -> str:
     """The address of the follow page of ``request`` for a recipient without an account."""
     path = reverse("identity:follow", kwargs={"token": follow_token(request, email)})
     return f"{settings.SITE_URL}{path}"
+
+
+def text_kind(notification: RequestNotification) -> str:
+    """Which edited text a notice reads (``NoticeText.kind``): its own kind, except the
+    receipt of a request waiting for an identity check, whose deadline is paused from
+    the start (not under the CCPA, whose clock does not wait): that receipt has a text
+    of its own, without the date the general receipt may quote."""
+    if (
+        notification.kind == RequestNotification.Kind.RECEIVED
+        and notification.context.get("identity_check")
+        and notification.request.regime != Regime.CCPA
+    ):
+        return RECEIPT_WHILE_IDENTITY_CHECKED
+    return notification.kind
 
 
 def render_notice(
@@ -167,7 +182,7 @@ def render_notice(
         if context["ground"] in RejectionGround.values:
             context["ground_label"] = str(RejectionGround(context["ground"]).label)
         # A text the privacy office edited in the admin comes first (rights.notice_overrides).
-        edited = current_text(notification.kind, language)
+        edited = current_text(text_kind(notification), language)
         if edited is not None:
             subject, body = render_text(
                 edited,

@@ -20,6 +20,7 @@ from portal.kernel.access import REFERENCE
 from .models import NoticeText
 from .notice_overrides import (
     PLACEHOLDERS,
+    check_due_date,
     check_placeholders,
     current_text,
     latest_published,
@@ -49,6 +50,16 @@ class NoticeTextForm(forms.ModelForm):
         if not self.cleaned_data["body"].strip():
             raise ValidationError(_("Write the text."))
         return self.cleaned_data["body"]
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("subject", "body"):
+            if cleaned.get(name):
+                try:
+                    check_due_date(cleaned.get("kind", ""), cleaned[name])
+                except ValidationError as error:
+                    self.add_error(name, error)
+        return cleaned
 
 
 @admin.register(NoticeText)

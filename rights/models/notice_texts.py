@@ -11,6 +11,15 @@ from django.utils.translation import gettext_lazy as _
 
 from .thread import RequestNotification
 
+#: The receipt of a request that waits for an identity check from the moment it is filed
+#: has a text of its own: its deadline is paused, so it states no date
+#: (``rights.notice_overrides.check_text``; picked by ``rights.notice_text``).
+RECEIPT_WHILE_IDENTITY_CHECKED = "received_identity_check"
+TEXT_KINDS = [
+    *RequestNotification.Kind.choices,
+    (RECEIPT_WHILE_IDENTITY_CHECKED, _("Request received, identity to be checked")),
+]
+
 
 class NoticeTextQuerySet(models.QuerySet):
     def published(self):
@@ -21,7 +30,7 @@ class NoticeText(models.Model):
     kind = models.CharField(
         _("notice"),
         max_length=24,
-        choices=RequestNotification.Kind.choices,
+        choices=TEXT_KINDS,
         help_text=_("Which notice to the person this text is for."),
     )
     language = models.CharField(
