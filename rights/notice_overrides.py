@@ -61,7 +61,11 @@ _SAMPLE_PAY_BY = dt.datetime(2099, 11, 30, 12)
 #: date written now would be broken once the wait ends and moves it.
 WITHOUT_DUE_DATE = frozenset({RECEIPT_WHILE_IDENTITY_CHECKED})
 #: Texts that render a notice's shipped template with something set: (its kind, context).
-_SHIPPED_AS = {RECEIPT_WHILE_IDENTITY_CHECKED: ("received", {"identity_check": True})}
+#: The receipt while identity is checked mostly goes to someone without an account (the
+#: public form): its starting point is worded for them.
+_SHIPPED_AS = {
+    RECEIPT_WHILE_IDENTITY_CHECKED: ("received", {"identity_check": True, "has_account": False})
+}
 
 
 def check_due_date(kind: str, text: str) -> None:
@@ -198,7 +202,6 @@ def shipped_text(kind: str, language: str) -> tuple[str, str]:
     aware = timezone.make_aware
     shipped_kind, shipped_context = _SHIPPED_AS.get(kind, (kind, {}))
     context = {
-        **shipped_context,
         "request": SimpleNamespace(
             reference="{reference}", get_kind_display="{kind}", regime="appi"
         ),
@@ -214,6 +217,7 @@ def shipped_text(kind: str, language: str) -> tuple[str, str]:
         "fee_amount": "{fee_amount}",
         "fee_pay_by": aware(_SAMPLE_PAY_BY),
         "fees_url": "{fees_url}",
+        **shipped_context,
     }
     with translation.override(language):
         subject = " ".join(render_to_string("rights/notice_subject.txt", context).split())

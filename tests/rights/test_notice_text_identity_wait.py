@@ -76,6 +76,8 @@ def test_its_shipped_text_says_the_deadline_is_paused_and_gives_no_date():
     subject, body = shipped_text(WAITING, "en")
     assert subject == "We received your request {reference}"
     assert PAUSED in body and "{due_date}" not in body
+    # Worded for someone without an account, as most who file this way are.
+    assert "We will write to you at this address" in body
 
 
 def test_an_edited_receipt_quoting_the_date_does_not_reach_a_request_waiting_for_identity(
