@@ -40,6 +40,8 @@ def matched(customer, officer, django_capture_on_commit_callbacks):
         authority_kind="",
         authority_document=None,
         subject_email=customer.email,
+        # Two details match the customer, as matching needs (CCPA §7062(a)).
+        subject_name=customer.profile.full_name,
     )
     assert response.status_code == 302, response.content
     request = RightsRequest.objects.get()
