@@ -50,7 +50,7 @@ from .api_input import REFERENCE, RequestIn, checked_form
 from .choices import Channel
 from .choices import Status as RequestStatus
 from .connectors.models import ExternalSystem, SystemTask
-from .connectors.notices import REPORTED, ReportConflict, system_report
+from .connectors.notices import REPORTED, ReportConflict, RequestClosed, system_report
 from .models import ApiFiling, RightsRequest
 from .requesters.filing import Person, Requester, identity_request_file
 from .requesters.models import Capacity
@@ -364,6 +364,15 @@ class FulfilmentIn(InputSchema):
     )
 
 
+class FulfilmentConflict(Problem):
+    """409 ``task-settled`` (the part is recorded with another outcome) or
+    ``request-closed`` (the request asks nothing more; ``request_status`` names why)."""
+
+    request_status: str | None = Field(
+        default=None, description="request-closed: the request's status (e.g. rejected)."
+    )
+
+
 class FulfilmentOut(Schema):
     reference: str
     system: int
@@ -387,7 +396,7 @@ def _task_for(caller, request: RightsRequest, system_id: int) -> SystemTask:
 
 @router.post(
     "/requests/{ref}/fulfilment",
-    response={200: FulfilmentOut, **problems(404, 409, 415)},
+    response={200: FulfilmentOut, **problems(404, 415), 409: FulfilmentConflict},
     auth=ApiKeyAuth("fulfilment:write"),
     summary="Report that a system of yours has done its part of a request (or why not)",
 )
@@ -404,6 +413,20 @@ def fulfilment_report(request, ref: RequestRef, payload: FulfilmentIn):
     details = {"system": payload.system, "reported": payload.outcome}
     try:
         changed = system_report(task=task, outcome=payload.outcome, note=payload.note)
+    except RequestClosed as closed:
+        raise ApiProblem(
+            409,
+            "request-closed",
+            f"{found.reference} is {closed.status}: it asks nothing more of this system, "
+            "and nothing was recorded. If your system has changed the data all the same, "
+            "tell the privacy office.",
+            members={"request_status": closed.status},
+            audited={
+                "subject": found.subject,
+                "target": found,
+                "details": {**details, "request_status": closed.status},
+            },
+        ) from closed
     except ReportConflict as conflict:
         raise ApiProblem(
             409,

@@ -26,6 +26,7 @@ from portal.kernel.audit import audit_log
 from portal.kernel.emails import send_templated_email
 from portal.kernel.registry import Category, registry
 from portal.kernel.roles import PRIVACY_OFFICER
+from rights.models import RightsRequest
 from rights.uploads import sealed
 
 from .dispatch import erasure_outside_holds, settle, task_failed
@@ -189,20 +190,35 @@ class ReportConflict(Exception):
         self.state = state
 
 
+class RequestClosed(Exception):
+    """The task's request is closed and asks nothing more of the system."""
+
+    def __init__(self, status: str):
+        super().__init__(status)
+        self.status = status
+
+
 def system_report(*, task: SystemTask, outcome: str, note: str) -> bool:
     """A system's own service reports its part through the API (docs/api.md).
 
     ``done`` and ``not_applicable`` settle the task as a staff confirmation does
     (the request completes once every system answered); ``failed`` is shown to
     staff as a failed call is. Returns False when the task already has this
-    outcome (a repeat changes nothing); raises :class:`ReportConflict` when it
-    is settled with another.
+    outcome (a repeat changes nothing, the report that closed the request
+    included); raises :class:`RequestClosed` when the request is closed (refused,
+    or done with what it asked) and the task is not an erasure asked once a hold
+    ended, and :class:`ReportConflict` when the task is settled with another.
     """
     state = REPORTED[outcome]
     with transaction.atomic():
+        # The request first, as the workflow's transition locks it: a report and a
+        # refusal at the same moment are taken one after the other.
+        request = RightsRequest.objects.select_for_update().get(pk=task.request_id)
         locked = SystemTask.objects.select_for_update().get(pk=task.pk)
         if locked.state == state:
             return False
+        if not SystemTask.objects.filter(SystemTask.carried_on(), pk=locked.pk).exists():
+            raise RequestClosed(request.status)
         if locked.settled:
             raise ReportConflict(locked.state)
         if state == State.FAILED:

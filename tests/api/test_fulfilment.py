@@ -11,7 +11,8 @@ import json
 import pytest
 
 from portal.kernel.models import AuditEvent, Service
-from rights.choices import Status
+from rights import workflow
+from rights.choices import RejectionGround, Status
 from rights.connectors.models import ExternalSystem, SystemTask
 from tests.factories import ServiceFactory
 from tests.rights.retention_support import approve, customer_with_records, file_deletion
@@ -257,3 +258,114 @@ def test_a_privacy_officer_links_a_client_to_a_system_in_the_admin(officer_clien
     assert "APIによる回答" in page  # the admin speaks Japanese by default
     listing = officer_client.get("/admin/rights/externalsystem/").content.decode()
     assert f">{system.pk}<" in listing  # the id a client reports with
+
+
+def _reject(request, officer):
+    """Staff refuse the deletion while a system's part is still pending."""
+    workflow.transition(
+        request,
+        to=Status.REJECTED,
+        actor=officer,
+        reason="The data is needed to defend a legal claim.",
+        ground=RejectionGround.NO_GROUND,
+    )
+    request.refresh_from_db()
+    return request
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"outcome": "done"}, {"outcome": "failed", "note": "Archive offline."}],
+)
+def test_a_report_on_a_closed_request_is_409_naming_its_status_and_changes_nothing(
+    client, linked, deletion, archive, officer, body, django_capture_on_commit_callbacks
+):
+    """A refused request asks nothing more of the systems (APPI art. 35, GDPR art. 17(3)):
+    a report on it is refused, the task stays as it was and the trail records the call once."""
+    _api_client, headers = linked
+    _reject(deletion, officer)
+    changes = deletion.events.count()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _report(client, deletion, headers, system=archive.pk, **body)
+
+    assert response.status_code == 409, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["type"].endswith("/request-closed")
+    assert problem["request_status"] == "rejected"
+    assert deletion.reference in problem["detail"] and "rejected" in problem["detail"]
+    task = _task(deletion)
+    assert (task.state, task.note, task.last_error, task.settled_at) == (
+        State.PENDING,
+        "",
+        "",
+        None,
+    )
+    deletion.refresh_from_db()
+    assert deletion.status == Status.REJECTED
+    assert deletion.events.count() == changes
+    assert not AuditEvent.objects.filter(
+        action__in=("connector.settled", "connector.failed")
+    ).exists()
+    refused = AuditEvent.objects.filter(action="api.call", details__outcome=409)
+    assert refused.count() == 1
+    assert refused.get().subject_id == deletion.subject_id
+    assert refused.get().details["request_status"] == "rejected"
+
+
+def test_another_outcome_after_the_request_completed_is_409_naming_its_status(
+    client, linked, deletion, archive, django_capture_on_commit_callbacks
+):
+    """The report that completed the request may be repeated (200); a contrary one
+    is refused with the request's status, so the integrator knows it is closed."""
+    _api_client, headers = linked
+    with django_capture_on_commit_callbacks(execute=True):
+        _report(client, deletion, headers, system=archive.pk, outcome="done")
+    deletion.refresh_from_db()
+    assert deletion.status in (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
+
+    again = _report(client, deletion, headers, system=archive.pk, outcome="done")
+    contrary = _report(
+        client, deletion, headers, system=archive.pk, outcome="failed", note="Tape offline."
+    )
+
+    assert again.status_code == 200
+    assert contrary.status_code == 409
+    assert contrary.json()["type"].endswith("/request-closed")
+    assert contrary.json()["request_status"] == deletion.status
+    assert _task(deletion).state == State.DONE
+
+
+def test_an_erasure_asked_after_a_hold_ended_is_still_reported_on_its_closed_request(
+    client, linked, deletion, archive, django_capture_on_commit_callbacks
+):
+    """docs/connectors.md: the task asking what a legal hold kept is carried out though
+    its request closed meanwhile; the system's report on it is taken."""
+    _api_client, headers = linked
+    with django_capture_on_commit_callbacks(execute=True):
+        _report(client, deletion, headers, system=archive.pk, outcome="done")
+    deletion.refresh_from_db()
+    first = _task(deletion)
+    later = SystemTask.objects.create(
+        request=deletion,
+        system=archive,
+        operation=first.operation,
+        mode=first.mode,
+        instructions={"categories": ["contact"]},
+        follows=first,
+    )
+
+    response = _report(client, deletion, headers, system=archive.pk, outcome="done")
+
+    assert response.status_code == 200, response.content
+    later.refresh_from_db()
+    assert later.state == State.DONE
+
+
+def test_the_schema_names_the_closed_requests_status_in_the_conflict(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    conflict = schema["paths"]["/api/v1/requests/{ref}/fulfilment"]["post"]["responses"]["409"]
+    ref = conflict["content"]["application/problem+json"]["schema"]["$ref"]
+    members = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"]
+    assert "request_status" in members
