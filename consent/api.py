@@ -21,7 +21,7 @@ from typing import Annotated
 from django.http import HttpResponse
 from ninja import Field, Path, Query, Router, Schema
 
-from portal.kernel.api.app import problems
+from portal.kernel.api.app import problem_types, problems
 from portal.kernel.api.auth import ApiKeyAuth, audit_call
 from portal.kernel.api.problems import IN_ASCII_DIGITS, PLAIN_TEXT, ApiProblem, InputSchema
 from portal.kernel.api.subjects import held_subject_ids, subject_find, subjects_find_many
@@ -32,7 +32,16 @@ from .models import Purpose, Recipient
 router = Router(tags=["permissions"])
 
 CACHE_SECONDS = 60
-PathRef = Annotated[str, Path(min_length=1, max_length=254, pattern=PLAIN_TEXT)]
+PathRef = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=254,
+        pattern=PLAIN_TEXT,
+        description="The customer's e-mail address, or their member number with one of "
+        "the client's services.",
+    ),
+]
 BATCH_MAX = 1000
 #: In the query (``?recipient=3``) or a batch's body.
 RecipientId = Annotated[int, Field(ge=1, le=2**31 - 1), IN_ASCII_DIGITS]
@@ -142,6 +151,12 @@ def _cacheable(response: HttpResponse) -> None:
 @router.get(
     "/subjects/{ref}/permissions",
     response={200: Answer, **problems(404)},
+    openapi_extra=problem_types(
+        {
+            404: ["subject-not-found"],
+            422: ["question-missing", "unknown-purpose", "unknown-recipient"],
+        }
+    ),
     auth=ApiKeyAuth("consent:read"),
     summary="May this customer's data be used for a purpose, provided to a recipient?",
 )
@@ -162,6 +177,9 @@ def permissions(request, ref: PathRef, question: Query[Question], response: Http
 @router.post(
     "/permissions/batch",
     response={200: BatchOut, **problems(415)},
+    openapi_extra=problem_types(
+        {422: ["question-missing", "unknown-purpose", "unknown-recipient"]}
+    ),
     auth=ApiKeyAuth("consent:read"),
     summary="The same question for up to 1,000 customers",
 )

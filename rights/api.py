@@ -26,7 +26,7 @@ from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import AfterValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from portal.kernel.api.app import problems
+from portal.kernel.api.app import problem_types, problems
 from portal.kernel.api.auth import ApiKeyAuth, audit_call
 from portal.kernel.api.problems import (
     LINES_OF_TEXT,
@@ -64,7 +64,15 @@ PAGE_MAX = 100
 CURSOR = re.compile(r"after:([0-9]{1,18})")
 
 
-RequestRef = Annotated[str, Path(min_length=1, max_length=20, pattern=PLAIN_TEXT)]
+RequestRef = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=20,
+        pattern=PLAIN_TEXT,
+        description="The request's reference, e.g. R-000123.",
+    ),
+]
 #: Answered in UTC (``...Z``): a deadline is computed in its regime's time zone.
 UtcDateTime = Annotated[dt.datetime, AfterValidator(lambda when: when.astimezone(dt.UTC))]
 
@@ -182,6 +190,9 @@ def _earlier(caller, key: str) -> RightsRequest | None:
 @router.post(
     "/requests",
     response={200: RequestOut, 201: RequestOut, **problems(404, 415), 409: DuplicateProblem},
+    openapi_extra=problem_types(
+        {404: ["subject-not-found"], 409: ["duplicate-request"], 422: ["service-not-allowed"]}
+    ),
     auth=ApiKeyAuth("requests:write"),
     summary="File a request for a customer (201; the same idempotency key again: 200; "
     "an open one of the same kind and scope: 409)",
@@ -224,6 +235,7 @@ def request_create(request, payload: RequestIn):
 @router.get(
     "/requests/{ref}",
     response={200: RequestOut, **problems(404)},
+    openapi_extra=problem_types({404: ["request-not-found"]}),
     auth=ApiKeyAuth("requests:read"),
     summary="A request's kind, status and deadline",
 )
@@ -275,15 +287,22 @@ WithOffset = Annotated[
 
 
 class ListFilter(Schema):
-    status: ApiStatus | None = None
-    opendsr_status: OpenDsrStatus | None = None
+    status: ApiStatus | None = Field(default=None, description="Only requests in this status.")
+    opendsr_status: OpenDsrStatus | None = Field(
+        default=None, description="Only requests in this OpenDSR status (docs/api.md)."
+    )
     updated_since: WithOffset | None = Field(
         default=None,
         max_length=40,
         description="An ISO 8601 date and time with its offset, e.g. 2026-12-01T09:00:00+09:00.",
     )
-    cursor: str | None = Field(default=None, max_length=40, pattern=r"^[A-Za-z0-9_=-]+$")
-    limit: QueryInt = Field(default=50, ge=1, le=PAGE_MAX)
+    cursor: str | None = Field(
+        default=None,
+        max_length=40,
+        pattern=r"^[A-Za-z0-9_=-]+$",
+        description="The previous page's next_cursor, sent with the same filters.",
+    )
+    limit: QueryInt = Field(default=50, ge=1, le=PAGE_MAX, description="At most 100 a page.")
 
 
 def _cursor_pk(cursor: str | None) -> int:
@@ -323,6 +342,7 @@ def _cursor(pk: int) -> str:
 @router.get(
     "/requests",
     response={200: RequestPage, **problems()},
+    openapi_extra=problem_types({422: ["invalid-cursor"]}),
     auth=ApiKeyAuth("requests:read"),
     summary="Requests of this client's services, oldest first, by cursor",
 )
@@ -397,6 +417,9 @@ def _task_for(caller, request: RightsRequest, system_id: int) -> SystemTask:
 @router.post(
     "/requests/{ref}/fulfilment",
     response={200: FulfilmentOut, **problems(404, 415), 409: FulfilmentConflict},
+    openapi_extra=problem_types(
+        {404: ["request-not-found", "system-not-found"], 409: ["task-settled", "request-closed"]}
+    ),
     auth=ApiKeyAuth("fulfilment:write"),
     summary="Report that a system of yours has done its part of a request (or why not)",
 )

@@ -35,6 +35,7 @@ from .auth import ApiKeyAuth, audit_call
 from .problems import (
     API_PREFIX,
     PROBLEM_CONTENT_TYPE,
+    TITLES,
     ApiProblem,
     InputSchema,
     JsonParser,
@@ -56,9 +57,66 @@ errors are RFC 9457 problem details. See docs/api.md."""
 COMMON_PROBLEMS = {400: Problem, 401: Problem, 403: Problem, 422: Problem, 429: Problem}
 
 
+#: The problem types (docs/api.md, Errors) a status may carry on every endpoint, and
+#: what the integrator does about them; an endpoint adds its own (``problem_types``).
+PROBLEM_TYPES = {
+    400: (
+        ["cookies-refused", "unreadable-text", "bad-request"],
+        "The detail says what was refused.",
+    ),
+    401: (
+        ["not-authenticated", "key-refused"],
+        "Send 'Authorization: Bearer <key>'; key-refused says whether the key is "
+        "revoked, expired or its client inactive.",
+    ),
+    403: (["scope-missing"], "The detail names the scope the client needs."),
+    413: (["body-too-large"], "The body is over 2.5 MB."),
+    415: (["unsupported-media-type"], "Send the body with 'Content-Type: application/json'."),
+    422: (
+        ["invalid-input"],
+        "The detail says what to change; invalid-input's 'errors' name each field "
+        "refused ('loc') and why ('msg').",
+    ),
+    429: (["rate-limited"], "Call again after the seconds in 'Retry-After'."),
+}
+#: What a body may be refused as before any endpoint reads it.
+BODY_PROBLEMS = {400: ["unreadable-body"], 413: [], 415: []}
+PROBLEM_TYPES_KEY = "x-problem-types"
+
+
 def problems(*statuses: int) -> dict:
     """The responses of an endpoint: the common problems and ``statuses``."""
     return {**COMMON_PROBLEMS, **dict.fromkeys(statuses, Problem)}
+
+
+def problem_types(types: dict[int, list[str]]) -> dict:
+    """``openapi_extra`` naming an endpoint's own problem types per status, e.g.
+    ``problem_types({404: ["request-not-found"]})``: the OpenAPI document lists them
+    with the common ones in the answer's description."""
+    return {"responses": {status: {PROBLEM_TYPES_KEY: codes} for status, codes in types.items()}}
+
+
+def _describe_problems(operation: dict) -> None:
+    """Each refusal's description names its problem types; an operation taking a body
+    declares the refusals of a body too (413 before any endpoint reads it)."""
+    responses = operation.get("responses", {})
+    if "requestBody" in operation:
+        problem = next(
+            (r for status, r in responses.items() if int(status) >= 400 and "content" in r), None
+        )
+        for status in BODY_PROBLEMS:
+            if status not in responses and problem is not None:
+                responses[status] = {"content": problem["content"]}
+    for status, response in responses.items():
+        code = int(status)
+        if code < 400:
+            continue
+        common, advice = PROBLEM_TYPES.get(code, ([], ""))
+        body = BODY_PROBLEMS.get(code, []) if "requestBody" in operation else []
+        codes = [*common, *body, *response.get(PROBLEM_TYPES_KEY, [])]
+        response[PROBLEM_TYPES_KEY] = codes
+        named = ", ".join(f"`{code}`" for code in codes)
+        response["description"] = f"{TITLES[code]}: {named}. {advice}".strip()
 
 
 def _as_problem_if_refused(response, request: HttpRequest):
@@ -124,6 +182,7 @@ class PortalApi(NinjaAPI):
                     content = response.get("content", {})
                     if int(status) >= 400 and "application/json" in content:
                         content[PROBLEM_CONTENT_TYPE] = content.pop("application/json")
+                _describe_problems(operation)
         return schema
 
 
@@ -163,6 +222,7 @@ class CallbackOut(Schema):
 @router.put(
     "/callback",
     response={200: CallbackOut, **problems(415)},
+    openapi_extra=problem_types({422: ["invalid-callback-url"]}),
     auth=ApiKeyAuth(),
     summary="Register (or, with null, remove) the HTTPS endpoint of this client's callbacks",
 )

@@ -1,0 +1,52 @@
+"""The OpenAPI document tells an integrator every answer an operation gives and what
+each of its inputs is (docs/api.md): what a client generated from it expects."""
+
+import re
+
+import pytest
+
+from tests.api.test_problems import DOCUMENTED
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def operations(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    return [
+        (f"{method.upper()} {path}", operation)
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+    ]
+
+
+def test_every_operation_taking_a_body_declares_the_body_too_large_problem(operations):
+    """A body over 2.5 MB is answered 413 body-too-large before the endpoint reads it."""
+    with_body = [(name, op) for name, op in operations if "requestBody" in op]
+    assert with_body
+    undeclared = [name for name, op in with_body if "413" not in op["responses"]]
+    assert undeclared == []
+
+
+def test_every_refusal_names_the_problem_types_it_may_carry(operations):
+    """'Not Found' alone does not say whether the request, the system or the customer
+    was not found: each 4xx answer names its documented problem types."""
+    vague = []
+    for name, operation in operations:
+        for status, response in operation["responses"].items():
+            if int(status) < 400:
+                continue
+            named = set(re.findall(r"`([a-z-]+)`", response["description"]))
+            if not named or not named <= DOCUMENTED:
+                vague.append((name, status, response["description"]))
+    assert vague == []
+
+
+def test_every_parameter_says_what_it_is(operations):
+    silent = [
+        (name, parameter["name"])
+        for name, operation in operations
+        for parameter in operation.get("parameters", [])
+        if not (parameter.get("description") or parameter["schema"].get("description"))
+    ]
+    assert silent == []
