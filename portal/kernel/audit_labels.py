@@ -45,6 +45,7 @@ ACTION_LABELS = {
     "auth.logout": _("Logout"),
     "auth.session_idle_expired": _("Session ended after inactivity"),
     "auth.sessions_ended": _("Other sessions ended"),
+    "connector.answer_refused": _("External system's answer refused: its request is closed"),
     "connector.after_hold": _("Erasure asked of an external system after a legal hold ended"),
     "connector.escalated": _("External system task reported to the privacy officers"),
     "connector.failed": _("External system task failed"),

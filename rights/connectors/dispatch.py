@@ -34,6 +34,7 @@ from portal.kernel.audit import audit_log
 from portal.kernel.registry import Category
 from rights import workflow
 from rights.choices import Kind, Status
+from rights.models import RightsRequest
 from rights.retention.holds.selectors import held_categories, held_elsewhere
 
 from . import client
@@ -196,11 +197,35 @@ def task_failed(task: SystemTask, error: str, *, note: str | None = None) -> Non
 
 
 def answer_record(task: SystemTask, answer: client.Answer) -> str:
-    """Record a system's answer (to a call or by callback); a settled task stays settled."""
+    """Record a system's answer (to a call or by callback); a settled task stays settled.
+
+    A final answer on a request that closed meanwhile (staff refused it) is not
+    recorded: "closed", with one ``connector.answer_refused`` event naming the
+    request's status. The erasure asked once a hold ended is carried on though its
+    request closed, and recorded as any other.
+    """
     with transaction.atomic():
+        # The request first, as the workflow's transition locks it.
+        request = RightsRequest.objects.select_for_update().get(pk=task.request_id)
         locked = SystemTask.objects.select_for_update().get(pk=task.pk)
         if locked.state != State.PENDING:
             return "not due"
+        if answer.status != client.ACCEPTED and not (
+            SystemTask.objects.filter(SystemTask.carried_on(), pk=locked.pk).exists()
+        ):
+            audit_log(
+                action="connector.answer_refused",
+                actor=None,
+                target=request,
+                subject=request.subject,
+                details={
+                    "system": locked.name,
+                    "operation": locked.operation,
+                    "answered": answer.status,
+                    "request_status": request.status,
+                },
+            )
+            return "closed"
         now = timezone.now()
         if answer.status == client.ACCEPTED:
             locked.accepted_at = now

@@ -52,6 +52,17 @@ def callback(request, key):
     if data.get("request_id") != str(task.key) or answer.status == client.ACCEPTED:
         return HttpResponseBadRequest("the callback must give the request id and a final status")
     result = dispatch.answer_record(task, answer)
+    if result == "closed":
+        status = task.request.status
+        return JsonResponse(
+            {
+                "error": f"The request is {status}: it asks nothing more of this system, and "
+                "the answer was not recorded. If the data was changed all the same, tell the "
+                "privacy office.",
+                "request_status": status,
+            },
+            status=409,
+        )
     return JsonResponse({"status": "recorded" if result != "not due" else "already settled"})
 
 
