@@ -176,6 +176,9 @@ def task_settle(task: SystemTask, state: str, *, actor, note: str, evidence=None
             raise ValidationError(_("This task is already settled."))
         locked.state = state
         locked.note = note.strip()
+        # A failure answered since is no longer shown to staff as the task's error.
+        locked.last_error = ""
+        locked.next_attempt_at = None
         if evidence is not None:
             with sealed(evidence) as encrypted:
                 locked.evidence.save(evidence.name or "evidence", encrypted, save=False)

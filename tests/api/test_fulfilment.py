@@ -9,6 +9,7 @@ as when staff confirm the last task.
 import json
 
 import pytest
+from django.test import Client
 
 from portal.kernel.models import AuditEvent, Service
 from rights import workflow
@@ -369,3 +370,22 @@ def test_the_schema_names_the_closed_requests_status_in_the_conflict(client):
     ref = conflict["content"]["application/problem+json"]["schema"]["$ref"]
     members = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"]
     assert "request_status" in members
+
+
+def test_a_part_done_after_a_failure_no_longer_shows_the_failure_to_staff(
+    officer_client, linked, deletion, archive
+):
+    """Staff read the working page: a part the system has since done shows no error."""
+    _api_client, headers = linked
+    client = Client()  # the API's own, without the officer's session cookie
+    failed = _report(
+        client, deletion, headers, system=archive.pk, outcome="failed", note="Tape offline."
+    )
+    done = _report(client, deletion, headers, system=archive.pk, outcome="done", note="Online.")
+    assert failed.status_code == done.status_code == 200, done.content
+
+    task = _task(deletion)
+    assert (task.state, task.last_error) == (State.DONE, "")
+    page = officer_client.get(f"/admin/rights/rightsrequest/{deletion.pk}/change/")
+    assert page.status_code == 200
+    assert "Tape offline." not in page.content.decode()
