@@ -402,3 +402,17 @@ def test_a_body_declared_json_is_read(client, make_client, customer_a, service_a
     )
 
     assert response.status_code == 201, response.content
+
+
+@pytest.mark.parametrize("limit", ["-1", "+5", "5.0", "99999999999"])
+def test_a_limit_not_in_ascii_digits_says_so_in_plain_words(client, make_client, limit):
+    """The message is the integrator's to read, without pydantic's 'Value error, '."""
+    _api_client, headers = make_client()
+    response = client.get("/api/v1/requests", {"limit": limit}, headers=headers)
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "loc": ["query", "limit"],
+            "msg": "Write the number in ASCII digits (0-9), at most 10 of them.",
+        }
+    ]

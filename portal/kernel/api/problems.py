@@ -23,6 +23,7 @@ from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from pydantic import BeforeValidator, ConfigDict
+from pydantic_core import PydanticCustomError
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +73,10 @@ def _in_ascii_digits(value):
     """A query parameter's text, which pydantic would read as an integer from
     ``+5``, ``5.0``, `` 5`` or ``5_0`` too: only ASCII digits are a number."""
     if isinstance(value, str) and not ASCII_DIGITS.fullmatch(value):
-        raise ValueError("Write the number in ASCII digits (0-9), at most 10 of them.")
+        # Not a ValueError: pydantic would prefix its message with "Value error, ".
+        raise PydanticCustomError(
+            "ascii_digits", "Write the number in ASCII digits (0-9), at most 10 of them."
+        )
     return value
 
 
