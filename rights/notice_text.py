@@ -138,6 +138,7 @@ def render_notice(
         "kind": notification.kind,
         "reason": notification.context.get("reason", ""),
         "ground": notification.context.get("ground", ""),
+        "paused": notification.context.get("paused", False),
         "due_at": parse_datetime(notification.context["due_at"])
         if notification.context.get("due_at")
         else None,
@@ -179,6 +180,9 @@ def render_notice(
                 # Its next step leads to our answer, by the date shown: the e-mail shows
                 # it, moved by any wait (identity, fee, information) that just ended.
                 context["answer_by"] = context["due_at"]
+        if notification.context.get("regime") in Regime.values:
+            # The law the notice was sent under, whatever the request is under now.
+            context["regime_label"] = str(Regime(notification.context["regime"]).label)
         if context["ground"] in RejectionGround.values:
             context["ground_label"] = str(RejectionGround(context["ground"]).label)
         # A text the privacy office edited in the admin comes first (rights.notice_overrides).

@@ -134,6 +134,7 @@ class RequestNotification(models.Model):
         EXPIRED = "expired", _("Expired")
         STATUS_CHANGED = "status_changed", _("Status changed")
         MESSAGE = "message", _("Message from the privacy office")
+        REGIME_CHANGED = "regime_changed", _("Legal regime changed")
 
     request = models.ForeignKey(
         RightsRequest,
