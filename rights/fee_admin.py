@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from portal.kernel.access import REFERENCE, ReadOnlyAdmin
-from portal.kernel.admin_columns import day, period
+from portal.kernel.admin_columns import day, last_day, period
 from portal.kernel.admin_lists import CappedCountPaginator, DateRangeFilter
 from portal.kernel.roles import PRIVACY_OFFICER
 
@@ -320,10 +320,24 @@ class FeeScheduleAdmin(admin.ModelAdmin):
         # A published fee is ended (its last day set), not deleted: payments cite it.
         return False
 
+    def get_fields(self, request, obj=None):
+        fields = list(self.fields)
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Read only: a fee in force until replaced says so, not "-".
+            fields[fields.index("effective_until")] = "effective_until_shown"
+        return fields
+
     def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            return self.get_fields(request, obj)
         if obj is not None and obj.payments.exists():
             return [f for f in self.fields if f not in fees.SCHEDULE_FIELDS_ALWAYS_EDITABLE]
         return []
+
+    @admin.display(description=FeeSchedule._meta.get_field("effective_until").verbose_name)
+    def effective_until_shown(self, obj):
+        """The fee's last day, or that it has none (FeeSchedule.effective_until)."""
+        return last_day(obj.effective_until)
 
     @admin.display(description=_("amount"), ordering="amount")
     def amount_display(self, obj):

@@ -14,8 +14,13 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import lazy
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from . import zones
+
+#: How a list or a page calls the end of a period that has none: a hold placed without
+#: an end date (it keeps data until released), a fee in force until replaced.
+NO_END_DATE = _("no end date")
 
 
 def day(value: dt.date | dt.datetime | None):
@@ -49,13 +54,19 @@ def moment(value: dt.datetime | None, format: str = "DATETIME_FORMAT") -> str:
     return zones.written(value, format, shared=zones.label())
 
 
-def period(first: dt.date | None, last: dt.date | None, *, open_end=""):
+def period(first: dt.date | None, last: dt.date | None, *, open_end=NO_END_DATE):
     """From ``first`` to ``last``, wrapping between the two days; without ``last``, to
-    ``open_end`` (what the list calls a period with no end, e.g. "no end date")."""
-    if last is None and open_end:
+    ``open_end``: what the list calls a period with no end ("no end date" unless the
+    list says otherwise), never a dash to nothing."""
+    if last is None:
         # On one line like a day, so the period wraps only between its two ends.
         return format_html('{} – <span class="rr-day">{}</span>', day(first), open_end)
-    return format_html("{} – {}", day(first), day(last) if last else "")
+    return format_html("{} – {}", day(first), day(last))
+
+
+def last_day(value: dt.date | None, *, open_end=NO_END_DATE):
+    """The last day of a period, or what the page calls its open end ("no end date")."""
+    return date_format(value, "DATE_FORMAT") if value else open_end
 
 
 def clipped(text: str):

@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from portal.kernel.admin_columns import period
+from portal.kernel.admin_columns import last_day, period
 from portal.kernel.admin_confirm import confirmation_response, is_confirmed
 from portal.kernel.audit import audit_staff_view
 from portal.kernel.models.services import by_name
@@ -26,10 +26,6 @@ from .hold_form import EVERY_CUSTOMER, EVERY_SERVICE, LegalHoldForm
 from .holds.services import hold_place, hold_release
 from .models import DeferredErasure, LegalHold
 from .release_admin import next_deferred_run, release_confirmation, released_message
-
-#: A hold placed without an end date (``LegalHold.ends_on`` empty) in lists and on
-#: its page: it keeps data until it is released.
-NO_END_DATE = _("no end date")
 
 
 class HoldStatusFilter(admin.SimpleListFilter):
@@ -188,12 +184,12 @@ class LegalHoldAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("in effect"), ordering="ends_on")
     def in_effect(self, obj):
-        return period(obj.starts_on, obj.ends_on, open_end=NO_END_DATE)
+        return period(obj.starts_on, obj.ends_on)
 
     @admin.display(description=LegalHold._meta.get_field("ends_on").verbose_name)
     def ends_on_shown(self, obj):
         """A placed hold's last day, or that it has none (LegalHold.ends_on)."""
-        return date_format(obj.ends_on, "DATE_FORMAT") if obj.ends_on else NO_END_DATE
+        return last_day(obj.ends_on)
 
     @admin.display(description=_("status"))
     def state(self, obj):
