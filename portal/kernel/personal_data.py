@@ -50,6 +50,16 @@ registry.register(
                 erase_to=Value(""),
                 # Asked for on the account page; it becomes the login through its link.
                 editable=False,
+                # Only while a change waits for its link: a list leaves it out otherwise.
+                not_applicable_if_empty=True,
+            ),
+            PersonalField(
+                "email_change_requested_at",
+                Category.CONTACT,
+                _("change of e-mail address asked at"),
+                erase_to=None,
+                editable=False,
+                not_applicable_if_empty=True,
             ),
             PersonalField(
                 "language", Category.ACCOUNT, _("language"), erase_to=Value("ja"), editable=True

@@ -27,6 +27,7 @@ from . import encryption, generations, zones
 from .models import Service
 from .models.services import by_name
 from .registry import (
+    NOT_APPLICABLE,
     Category,
     Census,
     PersonalField,
@@ -140,8 +141,13 @@ class Section:
 
     @property
     def items(self) -> list[tuple[PersonalField, Any]]:
-        """(field, display value) pairs of a single-record section."""
-        return list(zip(self.fields, self.rows[0].cells, strict=True)) if self.rows else []
+        """(field, display value) pairs of a single-record section, less the fields
+        that do not apply to the record (a pending change of address when none is
+        pending): a list has no column to keep, so they are left out."""
+        if not self.rows:
+            return []
+        pairs = zip(self.fields, self.rows[0].cells, strict=True)
+        return [(f, value) for f, value in pairs if value is not NOT_APPLICABLE]
 
     @cached_property
     def zones(self) -> list[str]:

@@ -195,7 +195,9 @@ def build_outline(rights_request, scope: PackageScope, generated_at=None) -> Out
             )
             if source.single:
                 record = source.records(scope.subject, limit=1)[0]
-                table.items = [(f, _item(presenter, source, f, record.values)) for f in fields]
+                # As on "my data", a list leaves out what does not apply to the record.
+                items = [(f, _item(presenter, source, f, record.values)) for f in fields]
+                table.items = [(f, v) for f, v in items if v is not NOT_APPLICABLE]
             tables.append(table)
         if tables:
             retention_codes = dict.fromkeys(

@@ -127,7 +127,9 @@ class PersonalField:
     policy acceptance), or a function of the record's stored values (its
     ``Record.values``) saying so for one record, when an empty value means
     something else on the others (the purpose of a stop of use: every
-    purpose). The pages show :data:`NOT_APPLICABLE` for such a value.
+    purpose). The pages show :data:`NOT_APPLICABLE` for such a value in a
+    table; the list of a single record (the account) leaves the item out, so a
+    pending change of address is listed only while one is pending.
     ``empty_means`` is what an empty value says on the records the field
     applies to, when it is not that nothing is registered (the recipient of a
     stop of provision that names none: "every recipient"); the pages show it.
