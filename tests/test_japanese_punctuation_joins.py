@@ -89,8 +89,8 @@ def test_the_correction_asked_on_the_request_page_joins_item_and_values_with_the
 @pytest.mark.parametrize(
     ("language", "kept", "deleted"),
     [
-        ("ja", "委任状：letter.pdf", "2026年7月6日 に削除（判断から30日経過）"),
-        ("en", "Letter of attorney: letter.pdf", "deleted 6 Jul 2026 (30 days after"),
+        ("ja", "委任状：letter.pdf", "2026年7月6日（日本時間）に削除（判断から30日経過）"),
+        ("en", "Letter of attorney: letter.pdf", "deleted 6 Jul 2026 JST (30 days after"),
     ],
 )
 def test_the_documents_sent_with_a_request_name_their_kind_with_the_languages_colon(

@@ -148,9 +148,11 @@ def test_the_date_paid_and_the_way_read_in_japanese_brackets(stepped_up_client, 
     fees.payment_record(payment=fee_due, method=PaymentMethod.BANK_TRANSFER, actor=officer)
     page = page_text(stepped_up_client, f"/requests/{fee_due.request_id}/", "ja")
     paid_on = shown_date(fee_due.request.payments.get().paid_at, "ja")
-    assert f"{paid_on}（銀行振込）" in page
+    # The day names its zone (the request's), then the way in brackets of its own.
+    assert f"{paid_on}（日本時間）（銀行振込）" in page
     page = page_text(stepped_up_client, f"/requests/{fee_due.request_id}/", "en")
-    assert f"{shown_date(fee_due.request.payments.get().paid_at, 'en')} (Bank transfer)" in page
+    paid_on = shown_date(fee_due.request.payments.get().paid_at, "en")
+    assert f"{paid_on} JST (Bank transfer)" in page
 
 
 @pytest.fixture

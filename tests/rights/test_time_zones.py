@@ -223,7 +223,7 @@ def test_the_fee_receipt_is_dated_in_the_requesters_zone(
 ):
     """GDPR art. 12(5): a fee paid on 5 Dec at 19:30 in Berlin (6 Dec in Tokyo) and
     refunded on 7 Jan at 20:00 (8 Jan in Tokyo) reads 5 Dec and 7 Jan on the receipt, as
-    the request's page and the e-mails say."""
+    the request's page and the e-mails say, and names the zone of those days."""
     with time_machine.travel(dt.datetime(2026, 12, 1, 10, 0, tzinfo=BERLIN), tick=False):
         request = in_review(file_request, customer, officer, regime=Regime.GDPR)
         fees.request_mark_unfounded(
@@ -237,8 +237,8 @@ def test_the_fee_receipt_is_dated_in_the_requesters_zone(
         fees.payment_refund(payment=payment, reason="Charged by mistake", actor=officer)
     page = page_text(stepped_up_client, f"/requests/{request.pk}/receipt/", "en")
     receipt = page[page.index('<article class="receipt') : page.index("</article>")]
-    assert "Date of issue 5 Dec 2026" in receipt
-    assert "Refunded on 7 Jan 2027." in receipt
+    assert "Date of issue 5 Dec 2026 CET" in receipt
+    assert "Refunded on 7 Jan 2027 CET." in receipt
     assert "6 Dec 2026" not in receipt and "8 Jan 2027" not in receipt
 
 
