@@ -40,10 +40,10 @@ def test_the_consent_page_dates_a_choice_in_the_customers_zone(
 ):
     settings.CUSTOMER_TIME_ZONE = "Europe/Berlin"
     _consent_given_in_the_berlin_evening(customer)
-    assert "2026年12月5日に" in _marketing_row(stepped_up_client)
+    assert "2026年12月5日（欧州中部時間）に" in _marketing_row(stepped_up_client)
 
 
 def test_in_tokyo_the_same_choice_is_the_next_day(stepped_up_client, customer, settings):
     settings.CUSTOMER_TIME_ZONE = "Asia/Tokyo"
     _consent_given_in_the_berlin_evening(customer)
-    assert "2026年12月6日に" in _marketing_row(stepped_up_client)
+    assert "2026年12月6日（日本時間）に" in _marketing_row(stepped_up_client)

@@ -1,0 +1,78 @@
+"""The days the consent page and the privacy policy's page give a customer (when they
+accepted the policy, when they last changed a consent, since and until when a
+stop of use applies) name their time zone, as its history's times do: at 00:30 in
+Tokyo it is still the day before in UTC and in Berlin (see
+tests/test_times_name_their_zone.py)."""
+
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+
+from consent import selectors, services
+from consent.models import ConsentRecord, ProcessingRestriction
+from tests.consent_support import purpose
+
+pytestmark = pytest.mark.django_db
+
+# 15:30 UTC on 1 December: 00:30 on 2 December in Tokyo.
+AT = dt.datetime(2026, 12, 1, 15, 30, tzinfo=dt.UTC)
+# A stop that lasts: 15:30 UTC on 10 January 2036, 00:30 on 11 January in Tokyo.
+ENDS = dt.datetime(2036, 1, 10, 15, 30, tzinfo=dt.UTC)
+DAY = {"en": "2 Dec 2026 JST", "ja": "2026年12月2日（日本時間）"}
+END_DAY = {"en": "11 Jan 2036 JST", "ja": "2036年1月11日（日本時間）"}
+
+
+@pytest.fixture
+def consented(customer):
+    services.policy_accept(
+        subject=customer,
+        version=selectors.current_policy_version(),
+        method=ConsentRecord.Method.DASHBOARD,
+    )
+    with time_machine.travel(AT, tick=False):
+        services.consent_update(
+            subject=customer,
+            choices={purpose("marketing"): True},
+            method=ConsentRecord.Method.DASHBOARD,
+        )
+        services.restriction_create(
+            subject=customer,
+            scope=ProcessingRestriction.Scope.USE,
+            purpose=purpose("marketing"),
+            source=ProcessingRestriction.Source.STAFF,
+            ends_at=ENDS,
+        )
+    return customer
+
+
+def _text(client, url, language):
+    client.cookies["django_language"] = language
+    page = client.get(url).content.decode()
+    return " ".join(re.sub(r"<[^>]+>", " ", page.split("<main", 1)[1]).split())
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_the_consent_page_names_the_zone_of_its_days(stepped_up_client, consented, language):
+    page = _text(stepped_up_client, "/consent/", language)
+    accepted = {
+        "en": r"You accepted version 1 on \d+ \w+ \d{4} JST\.",
+        "ja": r"\d{4}年\d+月\d+日（日本時間）に第1版に同意いただきました。",
+    }
+    since = {"en": f"since {DAY['en']}", "ja": f"{DAY['ja']}から"}
+    until = {"en": f"until {END_DAY['en']}", "ja": f"{END_DAY['ja']}まで"}
+    assert re.search(accepted[language], page), page
+    assert since[language] in page and until[language] in page, page
+    # The purpose's last change: "Granted on …".
+    assert page.count(DAY[language]) >= 2, page
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_the_policy_page_names_the_zone_of_the_day_accepted(stepped_up_client, consented, language):
+    page = _text(stepped_up_client, "/consent/policy/", language)
+    accepted = {
+        "en": r"You accepted this version on \d+ \w+ \d{4} JST\.",
+        "ja": r"\d{4}年\d+月\d+日（日本時間）にこの版に同意いただきました。",
+    }
+    assert re.search(accepted[language], page), page
