@@ -44,7 +44,9 @@ def test_the_request_page_names_the_zone_of_the_paid_and_refunded_days(
     paid = {"en": "Paid on", "ja": "お支払い日"}[language]
     refunded_on = {"en": "Refunded on", "ja": "返金日"}[language]
     assert re.search(rf"{paid} {re.escape(DAY[language])}", page)
-    assert re.search(rf"{refunded_on} {re.escape(DAY[language])}", page)
+    # The reason follows the day after the language's colon (「：」 in Japanese).
+    colon = {"en": ": ", "ja": "："}[language]
+    assert f"{refunded_on} {DAY[language]}{colon}Charged twice" in page
 
 
 @pytest.mark.parametrize("language", ["en", "ja"])
