@@ -19,12 +19,13 @@ from typing import Any
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from consent import selectors
 from consent.models import ConsentRecord
 from consent.services import may_use
+from portal.kernel import zones
 from portal.kernel.company import CompanyContact
 from portal.kernel.registry import Category
 
@@ -59,7 +60,8 @@ class PurposeNotice:
 
 
 def _day(moment) -> str:
-    return formats.date_format(timezone.localtime(moment).date(), "DATE_FORMAT")
+    """The day of ``moment`` in the request's zone (the active one), with its name."""
+    return zones.written(moment, "DATE_FORMAT")
 
 
 def _reason(purpose, *, in_use: bool, choice, stops: list) -> str:

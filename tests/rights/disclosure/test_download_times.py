@@ -8,11 +8,14 @@ portal's (Tokyo).
 
 import datetime as dt
 import io
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
+from consent import services as consent_services
+from consent.models import ProcessingRestriction
 from rights import workflow
 from rights.choices import Regime, Status
 from rights.disclosure.models import DisclosurePackage
@@ -137,3 +140,40 @@ def test_the_reports_tables_write_times_as_the_pages_do_with_their_zone(answered
     tables = report[report.index('<table class="dr-table">') :]
     assert "2026-12-05 19:30" not in tables
     assert "<td>5 Dec 2026, 19:30 CET</td>" in tables
+
+
+def _words(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+#: A day of 5 December that does not name its zone (a time of it names CET after it).
+BARE_DAY = re.compile(r"5 Dec 2026(?!,? (?:\d\d:\d\d )?CET)")
+
+
+def test_the_report_names_the_zone_of_the_day_the_request_was_received(answered):
+    with time_machine.travel(BERLIN_EVENING, tick=False):
+        report = _words(_package_files(answered)["report.html"].decode())
+    assert "Request received on 5 Dec 2026 CET" in report
+
+
+def test_the_notice_of_purposes_names_the_zone_of_its_days(subject):
+    """The day received, and the days of the choices and stops its reasons give."""
+    with time_machine.travel(BERLIN_EVENING, tick=False):
+        consent_services.restriction_create(
+            subject=subject,
+            scope=ProcessingRestriction.Scope.USE,
+            source=ProcessingRestriction.Source.STAFF,
+        )
+        request = request_submit(
+            subject=subject,
+            requester=subject,
+            kind="purpose_notice",
+            delivery_method="electronic",
+            regime=Regime.GDPR,
+        )
+        buffer = io.BytesIO()
+        write_purpose_notice(request, buffer)
+    notice = _words(unzip(buffer.getvalue())["notice.html"].decode())
+    assert "Request received on 5 Dec 2026 CET" in notice
+    assert "since 5 Dec 2026 CET" in notice
+    assert not BARE_DAY.search(notice), BARE_DAY.search(notice)
