@@ -112,8 +112,9 @@ def _package_files(request) -> dict[str, bytes]:
     return unzip(buffer.getvalue())
 
 
-def test_the_notice_of_purposes_is_dated_in_berlin(subject):
-    """The notice's date, in its file and printable view, is the requester's day."""
+def _purpose_notice(subject) -> tuple[str, str]:
+    """A GDPR notice of purposes filed and written on the Berlin evening: its file's
+    HTML and its printable view."""
     with time_machine.travel(BERLIN_EVENING, tick=False):
         request = request_submit(
             subject=subject,
@@ -125,7 +126,12 @@ def test_the_notice_of_purposes_is_dated_in_berlin(subject):
         buffer = io.BytesIO()
         write_purpose_notice(request, buffer)
         printable = "".join(iter_report_html(request))
-    notice = unzip(buffer.getvalue())["notice.html"].decode()
+    return unzip(buffer.getvalue())["notice.html"].decode(), printable
+
+
+def test_the_notice_of_purposes_is_dated_in_berlin(subject):
+    """The notice's date, in its file and printable view, is the requester's day."""
+    notice, printable = _purpose_notice(subject)
     for text in (notice, printable):
         assert "5 Dec 2026" in text and "6 Dec 2026" not in text
 
@@ -164,16 +170,7 @@ def test_the_notice_of_purposes_names_the_zone_of_its_days(subject):
             scope=ProcessingRestriction.Scope.USE,
             source=ProcessingRestriction.Source.STAFF,
         )
-        request = request_submit(
-            subject=subject,
-            requester=subject,
-            kind="purpose_notice",
-            delivery_method="electronic",
-            regime=Regime.GDPR,
-        )
-        buffer = io.BytesIO()
-        write_purpose_notice(request, buffer)
-    notice = _words(unzip(buffer.getvalue())["notice.html"].decode())
+    notice = _words(_purpose_notice(subject)[0])
     assert "Request received on 5 Dec 2026 CET" in notice
     assert "since 5 Dec 2026 CET" in notice
     assert not BARE_DAY.search(notice), BARE_DAY.search(notice)
