@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.access import OVERSIGHT, REFERENCE, ReadOnlyAdmin
-from portal.kernel.admin_columns import NO_END_DATE, moment, zoned_heading
+from portal.kernel.admin_columns import period, zoned_heading
 from portal.kernel.admin_lists import CappedCountPaginator, DateRangeFilter
 
 from . import selectors, services
@@ -225,7 +225,11 @@ class ConsentRecordAdmin(EvidenceAdmin):
 class ProcessingRestrictionAdmin(AddThroughServiceAdmin):
     """Added through the service; afterwards it can only be ended."""
 
-    list_display = ["subject", "scope", "purpose", "recipient", "since", "until", "source"]
+    class Media:
+        # Beside the navigation and the filters: the columns wrap to fit.
+        css = {"all": ["css/admin-lists.css"]}
+
+    list_display = ["subject", "scope", "purpose", "recipient", "in_effect", "source"]
     list_filter = ["scope", "source"]
     search_fields = ["subject__email"]
     list_select_related = ["subject", "purpose", "recipient"]
@@ -233,20 +237,11 @@ class ProcessingRestrictionAdmin(AddThroughServiceAdmin):
     exclude = ["created_by", "created_at"]
     actions = ["end_now"]
 
-    # Times in the reader's zone, named in the heading; a stop with no end says so.
-    @admin.display(
-        description=zoned_heading(ProcessingRestriction._meta.get_field("starts_at").verbose_name),
-        ordering="starts_at",
-    )
-    def since(self, obj):
-        return moment(obj.starts_at)
-
-    @admin.display(
-        description=zoned_heading(ProcessingRestriction._meta.get_field("ends_at").verbose_name),
-        ordering="ends_at",
-    )
-    def until(self, obj):
-        return moment(obj.ends_at) if obj.ends_at else NO_END_DATE
+    # Its days in the reader's zone, named in the heading (each day's time in its
+    # title); a stop with no end says so.
+    @admin.display(description=zoned_heading(_("in effect")), ordering="starts_at")
+    def in_effect(self, obj):
+        return period(obj.starts_at, obj.ends_at)
 
     def has_end_permission(self, request):
         return request.user.has_perm("consent.change_processingrestriction")
