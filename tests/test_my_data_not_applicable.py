@@ -118,3 +118,22 @@ def test_a_stop_that_names_no_purpose_or_recipient_reads_every_one(
     assert stop_use[recipient] == NOT_APPLICABLE_TEXT[language]
     assert stop_provision[recipient] == EVERY_RECIPIENT[language]
     assert stop_provision[purpose] == NOT_APPLICABLE_TEXT[language]
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_a_registration_still_running_reads_so_not_as_missing(
+    stepped_up_client, customer, language
+):
+    """A contract with no end day has not ended: its empty end reads "still running",
+    not "not registered", which would say we failed to record it."""
+    from tests.factories import RegistrationFactory
+
+    RegistrationFactory(user=customer, ended_on=None)
+    stepped_up_client.cookies["django_language"] = language
+    page = html.unescape(stepped_up_client.get("/my-data/").content.decode())
+    start = page.index('id="portal-serviceregistration-')
+    table = page[start : page.index("</table>", start)]
+    cells = [
+        re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", table, re.S)
+    ]
+    assert cells[-1] == {"en": "still running", "ja": "継続中"}[language]

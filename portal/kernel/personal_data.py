@@ -129,7 +129,9 @@ registry.register(
             PersonalField("member_number", Category.CONTRACT, _("member number"), editable=False),
             PersonalField("plan", Category.CONTRACT, _("plan"), editable=False),
             PersonalField("started_on", Category.CONTRACT, _("started on")),
-            PersonalField("ended_on", Category.CONTRACT, _("ended on")),
+            PersonalField(
+                "ended_on", Category.CONTRACT, _("ended on"), empty_means=_("still running")
+            ),
         ],
     )
 )
