@@ -1,7 +1,8 @@
 """A request in plain words, before and after it is filed.
 
-The review page shows it before a request is filed (deletion and stopping
-cannot be undone once carried out), and the request's page shows it after.
+The review page shows it before a request is filed (a deletion cannot be undone
+once carried out; a stop stays in force until the person asks us to lift it),
+and the request's page shows it after.
 It says what the request covers, for which services, what happens to the
 account, what a law may require us to keep, where a paper answer is posted,
 whether a fee applies and when the answer is due. Reads only.
@@ -31,9 +32,13 @@ from .retention.models import RetentionRule
 from .retention.scope import is_account_source
 from .retention.statement import kept_lines
 from .retention.texts import retention_sentence
+from .service_choice import customer_services
 
 #: Kinds whose effect cannot be undone once carried out: the review page warns.
-IRREVERSIBLE_KINDS = frozenset({Kind.DELETION, Kind.STOP_USE, Kind.STOP_PROVISION})
+IRREVERSIBLE_KINDS = frozenset({Kind.DELETION})
+#: Kinds whose effect lasts until the person asks us to lift it (the stop is ended
+#: in the admin, ``consent.services.restriction_end``): the review page says so.
+LASTING_KINDS = frozenset({Kind.STOP_USE, Kind.STOP_PROVISION})
 
 
 @dataclass
@@ -55,6 +60,8 @@ class Summary:
     #: That time zone, which the page names beside the day.
     time_zone: str = ""
     irreversible: bool = False
+    #: A stop: in force once carried out, until the person asks us to lift it.
+    lasting: bool = False
     #: The answer is still to be posted on paper: the page says where to.
     by_post: bool = False
     #: Where it is posted; None while no address is known. Personal data: only for
@@ -191,10 +198,14 @@ def scope_sentence(scope: dict) -> str:
     return _("The data chosen in the request.")
 
 
-def _services_text(kind, *, service_labels, scope) -> str:
+def _services_text(kind, *, service_labels, scope, subject=None) -> str:
+    """``subject``: whose request it is, when known; one registered with no service
+    is not told of services they use."""
     if kind in (Kind.CORRECTION, Kind.PURPOSE_NOTICE, Kind.STOP_USE, Kind.STOP_PROVISION):
         return _("The services that use the data concerned.")
     if scope.get("everything") or not service_labels:
+        if subject is not None and not customer_services(subject).exists():
+            return _("All our services (you are not registered with any of them).")
         return _("Every service you use with us.")
     return _("Only these services: %(list)s.") % {"list": _join(service_labels)}
 
@@ -272,6 +283,7 @@ def request_summary(
     due_at: dt.datetime | None = None,
     time_zone: str | None = None,
     customer=None,
+    subject=None,
 ) -> Summary:
     """What a request covers, in the active language.
 
@@ -279,7 +291,8 @@ def request_summary(
     regime's deadline for a request received now, counted in ``time_zone``
     (the requester's; by default the regime's), where ``due_on`` states its day.
     ``customer``: who files it from their account, whose settings hold the address
-    a paper answer is posted to.
+    a paper answer is posted to. ``subject``: whose request a filed one is, when it is
+    not the customer's own (``customer`` stands for both on the review page).
     """
     scope = dict(scope or {})
     categories = list(categories or [])
@@ -299,7 +312,9 @@ def request_summary(
             changes=scope.get("changes") or [],
             services=service_labels,
         ),
-        services=_services_text(kind, service_labels=service_labels, scope=scope),
+        services=_services_text(
+            kind, service_labels=service_labels, scope=scope, subject=subject or customer
+        ),
         account=account,
         account_closes=closes,
         kept=_kept(kind, categories=categories, scope=scope),
@@ -308,6 +323,7 @@ def request_summary(
         due_on=deadlines.local_day(due_at, regime, time_zone),
         time_zone=time_zone or deadlines.regime_time_zone(regime),
         irreversible=kind in IRREVERSIBLE_KINDS,
+        lasting=kind in LASTING_KINDS,
         by_post=by_post,
         post_to=profile_address(customer) if by_post else None,
     )
@@ -327,6 +343,7 @@ def summary_of(request) -> Summary:
         regime=request.regime,
         due_at=request.due_at,
         time_zone=request.zone,
+        subject=request.subject,
     )
     if request.kind == Kind.DELETION:
         summary.held = kept_lines(request)

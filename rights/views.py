@@ -136,10 +136,11 @@ def request_create(request, kind):
     """Fill in the form, check the summary, then file.
 
     Nothing is filed before the customer has seen the summary of the request
-    and pressed "File this request": deletion and stopping cannot be undone
-    once carried out. The review page carries the validated answers as hidden
-    fields, so the form is validated again when filing; fields that only the
-    review page shows (the correction's evidence file) are checked there.
+    and pressed "File this request": a deletion cannot be undone once carried
+    out, and a stop lasts until the customer asks us to lift it. The review page
+    carries the validated answers as hidden fields, so the form is validated again
+    when filing; fields that only the review page shows (the correction's evidence
+    file) are checked there.
     """
     form_class = FORMS.get(kind)
     if form_class is None:

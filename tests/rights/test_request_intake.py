@@ -154,7 +154,7 @@ def test_a_disclosure_with_nothing_chosen_says_everything_the_fee_and_the_deadli
     text = review.content.decode()
     assert is_review(review)
     assert "A copy of everything we hold about you: every kind of data." in text
-    assert "Every service you use with us." in text
+    assert "All our services (you are not registered with any of them)." in text
     assert "Our published fee of ¥1,500 applies (APPI art. 38)." in text
     due = re.search(r"By (\d{1,2} \w{3} \d{4}) JST at the latest", text).group(1)
     assert RightsRequest.objects.count() == 0
