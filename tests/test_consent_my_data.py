@@ -92,3 +92,14 @@ def test_a_renamed_recipient_shows_under_its_new_name_at_once(stepped_up_client,
     html = stepped_up_client.get("/my-data/").content.decode()
     assert "やまと運輸株式会社" in html
     assert "やまと配送株式会社" not in html
+
+
+def test_my_data_does_not_say_gdpr_art_7_1_requires_the_period(stepped_up_client, consented):
+    """GDPR art. 7(1): the consent must be shown; the 3 years are the company's period."""
+    html = stepped_up_client.get("/my-data/").content.decode()
+    assert "GDPR第7条第1項により" not in html
+    assert "同意を得たこと、撤回されたことを示せるよう" in html
+    stepped_up_client.cookies["django_language"] = "en"
+    html = stepped_up_client.get("/my-data/").content.decode()
+    assert "as required by GDPR" not in html
+    assert "so that we can show the consent was given or withdrawn (GDPR art. 7(1))" in html

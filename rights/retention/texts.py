@@ -89,6 +89,17 @@ def retention_sentence(rule: RetentionRule) -> str:
     """The rule as a sentence for the customer, naming the law when there is one."""
     when = when_text(rule)
     statute = rule.display_statute
+    if rule.obligation and rule.trigger == RetentionTrigger.RELIANCE_END:
+        # Proof of consent: the law (GDPR art. 7(1)) asks that the consent can be shown,
+        # not for the period, which is the company's; "as required by" would claim it.
+        if statute:
+            return gettext(
+                "Kept %(when)s, so that we can show the consent was given or withdrawn "
+                "(%(statute)s)."
+            ) % {"when": when, "statute": statute}
+        return gettext("Kept %(when)s, so that we can show the consent was given or withdrawn.") % {
+            "when": when
+        }
     if rule.obligation:
         return gettext("Kept %(when)s, as required by %(statute)s.") % {
             "when": when,
