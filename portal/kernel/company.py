@@ -38,6 +38,17 @@ class CompanyContact:
         return self._pick("PRIVACY_OFFICE_ADDRESS")
 
     @property
+    def address_names_company(self) -> bool:
+        """Whether the office's address already names the company.
+
+        An office address is often written to be posted to, the company included
+        (the demo's "Privacy Office, Rights Portal K.K., 1-2-3 Dogenzaka, …", which fee
+        payments by post use too): a line that gives both names the company only once.
+        """
+        company = self.company.strip().casefold()
+        return bool(company) and company in self.address.casefold()
+
+    @property
     def email(self) -> str:
         return settings.PRIVACY_OFFICE_EMAIL
 

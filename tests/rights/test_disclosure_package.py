@@ -507,3 +507,33 @@ def test_readme_report_and_data_agree_on_the_record_count(twins):
     report = archive.read("report.html").decode()
     assert f"This package holds {intcomma(total)} records about you." in readme
     assert re.search(rf"We hold\s+{intcomma(total)} records about you", report)
+
+
+def _questions_line(archive) -> str:
+    readme = archive.read("README.txt").decode()
+    return next(
+        line for line in readme.splitlines() if line.startswith(("Questions", "お問い合わせ"))
+    )
+
+
+def test_readme_names_the_company_once_where_the_office_address_names_it(twins, settings):
+    """APPI art. 32(1): the company's name and where to ask. The demo's office address
+    already names the company; the README read "Questions: Rights Portal K.K.,
+    Privacy Office, Rights Portal K.K., …"."""
+    a, a_request, _b, b_request = twins
+    _summary, archive = _build(b_request)
+    line = _questions_line(archive)
+    assert line.count("Rights Portal K.K.") == 1, line
+    assert "Privacy Office, Rights Portal K.K., 1-2-3 Dogenzaka" in line
+    assert settings.PRIVACY_OFFICE_EMAIL in line and settings.PRIVACY_OFFICE_PHONE in line
+    _summary, archive = _build(a_request)
+    line = _questions_line(archive)
+    assert line.count("ライツポータル株式会社") == 1, line
+
+
+def test_readme_names_the_company_where_the_office_address_does_not(twins, settings):
+    settings.PRIVACY_OFFICE_ADDRESS_EN = "1-2-3 Dogenzaka, Shibuya-ku, Tokyo 150-0043"
+    _a, _a_request, _b, b_request = twins
+    _summary, archive = _build(b_request)
+    line = _questions_line(archive)
+    assert "Rights Portal K.K., 1-2-3 Dogenzaka, Shibuya-ku, Tokyo 150-0043" in line, line
