@@ -257,7 +257,7 @@ def test_failing_build_retries_then_shows_staff_the_error_and_nothing_to_the_cus
     assert "OSError: disk full" in text and "retry_build" in text
     assert 'value="completed"' not in text  # no bare "completed" button
     # The admin speaks Japanese by default: its parentheses, without a space.
-    assert "作成失敗</strong>（6回試行）" in text
+    assert "作成失敗</strong>（作成の試行6回）" in text
 
     monkeypatch.setattr(content, "write_package", real_write)
     with django_capture_on_commit_callbacks(execute=True):
@@ -269,6 +269,12 @@ def test_failing_build_retries_then_shows_staff_the_error_and_nothing_to_the_cus
     assert request.status == Status.COMPLETED
     assert DisclosureDelivery.objects.get(request=request).state == State.READY
     assert AuditEvent.objects.filter(action="disclosure.build_retried", actor=officer).exists()
+    # One retry by hand after six tries: the count is of attempts to prepare the
+    # package, not of downloads or deliveries ("Ready to download (7 attempts)").
+    officer_client.cookies["django_language"] = "en"
+    text = officer_client.get(f"/admin/rights/rightsrequest/{request.pk}/change/").content.decode()
+    assert "Ready to download</strong> (7 attempts to prepare the package)" in text
+    assert "(7 attempts)" not in text
 
 
 def test_retry_is_refused_while_building_and_after_completion(completed, officer_client):
