@@ -189,8 +189,8 @@ def test_public_forms_refuse_nul_and_invalid_utf8(client, path, data, field):
     "field,value,message",
     [
         ("email", "a" * 250 + "@example.com", "Write at most 254 characters"),
-        ("email", SQL, "Enter a valid email address"),
-        ("email", SCRIPT, "Enter a valid email address"),
+        ("email", SQL, "Enter a valid e-mail address"),
+        ("email", SCRIPT, "Enter a valid e-mail address"),
         ("email", ["a@example.com", "b@example.com"], ""),
         ("full_name", "名" * 151, "Write at most 150 characters"),
         ("full_name", "", "Enter your full name."),
@@ -223,12 +223,12 @@ def test_signup_refuses_bad_values(client, field, value, message):
 @pytest.mark.parametrize(
     "username,password,message",
     [
-        (SQL, SQL, "Enter a valid email address"),
-        ("' OR '1'='1@example.com", "' OR '1'='1", "Enter a valid email address"),
+        (SQL, SQL, "Enter a valid e-mail address"),
+        ("' OR '1'='1@example.com", "' OR '1'='1", "Enter a valid e-mail address"),
         ("or'1'='1@example.com", "' OR '1'='1", "not correct"),
         ("a" * 300 + "@example.com", "x", "at most 254 characters"),
         ("customer@example.com", "p" * 10_000, "not correct"),
-        (SCRIPT, "x", "Enter a valid email address"),
+        (SCRIPT, "x", "Enter a valid e-mail address"),
     ],
 )
 def test_login_refuses_bad_values_without_logging_in(client, username, password, message):
@@ -767,11 +767,11 @@ def _unchanged_confirmation(**expected):
     [
         ("a" * 250 + "@example.com", "at most 254 characters"),
         ("a" * 100_000, "at most 254 characters"),
-        (SQL, "Enter a valid email address"),
-        (SCRIPT, "Enter a valid email address"),
-        ("agent@lawyers.example\r\nBcc: victim@example.com", "Enter a valid email address"),
+        (SQL, "Enter a valid e-mail address"),
+        (SCRIPT, "Enter a valid e-mail address"),
+        ("agent@lawyers.example\r\nBcc: victim@example.com", "Enter a valid e-mail address"),
         # A repeated field: the last value counts, as for any form field.
-        ([AGENT, SCRIPT], "Enter a valid email address"),
+        ([AGENT, SCRIPT], "Enter a valid e-mail address"),
         ("", "Enter the e-mail address we should send the code to."),
     ],
 )
@@ -817,8 +817,8 @@ def _public_form_cases():
         ({"requester_phone": "0" * 33}, "at most 32 characters"),
         ({"subject_phone": "0" * 100_000}, "at most 32 characters"),
         ({"subject_email": "a" * 250 + "@example.com"}, "at most 254 characters"),
-        ({"subject_email": SQL}, "Enter a valid email address"),
-        ({"subject_email": SCRIPT}, "Enter a valid email address"),
+        ({"subject_email": SQL}, "Enter a valid e-mail address"),
+        ({"subject_email": SCRIPT}, "Enter a valid e-mail address"),
         ({"subject_email": "", "subject_phone": ""}, "Give the person&#x27;s e-mail address"),
         ({"details": "x" * 4001}, "at most 4000 characters"),
         ({"subject_date_of_birth": "1990-02-31"}, "Enter the date as year-month-day"),
