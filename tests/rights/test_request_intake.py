@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.utils import translation
 
 from portal.kernel.models import Profile
 from portal.records.models import UsageRecord
@@ -14,6 +15,7 @@ from rights.models import RightsRequest
 from rights.retention import planning
 from rights.retention.models import DeferredErasure
 from rights.retention.scope import EmptyDeletionScope, requested_scope
+from rights.summary import summary_of
 from tests.consent_support import recipients
 from tests.factories import ProfileFactory, RegistrationFactory, ServiceFactory
 from tests.formats_support import shown_date
@@ -344,3 +346,76 @@ def test_a_customer_with_a_service_still_chooses_among_their_services(stepped_up
     RegistrationFactory(user=customer, service=service)
     page = stepped_up_client.get("/requests/new/deletion/").content.decode()
     assert 'id="id_services"' in page and service.display_name in page
+
+
+# -- the review says what is true: a deletion is final, a stop can be lifted; a customer
+# -- registered with no service is not told of services they use (APPI art. 35; GDPR
+# -- arts. 17, 18, 21)
+
+DELETION_FINAL = "Once we have carried it out, a deletion cannot be undone."
+STOP_USE_LIFTED = "we stop using your data as asked until you ask us to lift the stop"
+STOP_PROVISION_LIFTED = (
+    "we stop providing your data to others as asked until you ask us to lift the stop"
+)
+
+
+def _review(client, kind, data, language="en"):
+    client.cookies["django_language"] = language
+    response = client.post(f"/requests/new/{kind}/", data)
+    assert is_review(response)
+    return response.content.decode()
+
+
+def test_appi_art_35_a_deletion_is_said_to_be_final(stepped_up_client):
+    text = _review(stepped_up_client, "deletion", {"everything": "on"})
+    assert DELETION_FINAL in text
+    assert "lift the stop" not in text
+
+
+def test_appi_art_35_a_stop_of_use_is_not_said_to_be_final(stepped_up_client):
+    text = _review(stepped_up_client, "stop_use", {"purposes": ["marketing"], "details": "x"})
+    assert "cannot be undone" not in text
+    assert STOP_USE_LIFTED in text
+
+
+def test_appi_art_35_3_a_stop_of_provision_is_not_said_to_be_final(stepped_up_client):
+    recipient = recipients()["delivery"]
+    text = _review(
+        stepped_up_client, "stop_provision", {"recipients": [str(recipient.pk)], "details": "x"}
+    )
+    assert "cannot be undone" not in text
+    assert STOP_PROVISION_LIFTED in text
+
+
+def test_the_japanese_review_says_the_same(stepped_up_client):
+    deletion = _review(stepped_up_client, "deletion", {"everything": "on"}, "ja")
+    assert "削除は、実施した後は元に戻せません。" in deletion
+    stop = _review(stepped_up_client, "stop_use", {"purposes": ["marketing"], "details": "x"}, "ja")
+    assert "元に戻せません" not in stop
+    assert "停止の解除をお申し出いただくまで" in stop
+
+
+def test_a_customer_with_no_service_is_not_told_of_services_they_use(stepped_up_client):
+    text = _review(stepped_up_client, "disclosure", {"delivery_method": "electronic"})
+    assert "Every service you use with us." not in text
+    assert "All our services (you are not registered with any of them)." in text
+    ja = _review(stepped_up_client, "disclosure", {"delivery_method": "electronic"}, "ja")
+    assert "当社のすべてのサービス（お客様が登録しているサービスはありません）。" in ja
+
+
+def test_a_customer_with_a_service_reads_every_service_they_use(stepped_up_client, customer):
+    RegistrationFactory(user=customer, service=ServiceFactory())
+    text = _review(stepped_up_client, "disclosure", {"delivery_method": "electronic"})
+    assert "Every service you use with us." in text
+
+
+def test_the_filed_request_of_a_customer_with_no_service_says_the_same(stepped_up_client, customer):
+    response = file_through_review(
+        stepped_up_client, "/requests/new/deletion/", {"categories": ["contact"]}
+    )
+    assert response.status_code == 302
+    filed = RightsRequest.objects.get(subject=customer)
+    with translation.override("en"):
+        assert summary_of(filed).services == (
+            "All our services (you are not registered with any of them)."
+        )
