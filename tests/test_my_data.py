@@ -278,12 +278,13 @@ def test_a_tables_caption_names_its_records_and_their_kind_once_each(
     stepped_up_client, customer, service
 ):
     """A screen reader read 「利用履歴 — 利用履歴」 where the records and their kind of
-    data are called the same; where they differ it reads both."""
+    data are called the same; where they differ it reads both. The service follows, as
+    every service has tables of the same names."""
     RegistrationFactory(user=customer, service=service)
     _usage(customer, service, 2, detail="視聴")
     stepped_up_client.cookies["django_language"] = "ja"
     html = stepped_up_client.get("/my-data/").content.decode()
     captions = re.findall(r'<caption id="[^"]+" class="visually-hidden">([^<]+)</caption>', html)
-    assert "利用履歴" in captions, captions
+    assert f"利用履歴 — {service.name}" in captions, captions
     assert all(" — " not in c or c.split(" — ")[0] != c.split(" — ")[1] for c in captions)
     assert any(" — " in c for c in captions), captions
