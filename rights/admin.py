@@ -493,7 +493,7 @@ report_pages.register(admin.site)
 
 
 # Retention rules, legal holds, deferred erasures, runs and the ledger.
-# Notice texts edited by the privacy office; corporate customers, their members
-# and designated contact.
-from . import notice_text_admin, organisation_admin  # noqa: E402, F401
+# The published fees; notice texts edited by the privacy office; corporate
+# customers, their members and designated contact.
+from . import fee_schedule_admin, notice_text_admin, organisation_admin  # noqa: E402, F401
 from .retention import admin as retention_admin  # noqa: E402, F401

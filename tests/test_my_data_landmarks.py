@@ -15,6 +15,7 @@ from tests.factories import InvoiceFactory, RegistrationFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
 
+
 def _landmark_names(page: str) -> list[str]:
     texts = {
         m[1]: html.unescape(m[2]).strip()

@@ -4,33 +4,16 @@ The customer is sent to the code page; once the check is passed the page they
 were on shows what they typed (once), kept encrypted in the session meanwhile.
 """
 
-import time
-
 import pytest
 from django.contrib.sessions.models import Session
 
 from portal.kernel.models import Profile
-from portal.kernel.stepup import KEPT_FORM_SESSION_KEY, STEP_UP_SESSION_KEY
-from tests.conftest import last_code
+from portal.kernel.stepup import KEPT_FORM_SESSION_KEY
+from tests.stepup_support import check_runs_out, step_up_again
 
 pytestmark = pytest.mark.django_db
 
 REASON = "Please stop sending my address to the delivery partner 山田運輸."
-
-
-def _check_runs_out(client):
-    session = client.session
-    session[STEP_UP_SESSION_KEY] = time.time() - 24 * 60 * 60
-    session.save()
-
-
-def _step_up_again(client, capture, next_url):
-    with capture(execute=True):
-        client.post("/accounts/code/", {"send": "1", "next": next_url})
-    response = client.post(
-        "/accounts/code/", {"token": last_code(), "verify": "1", "next": next_url}
-    )
-    assert response.status_code == 302 and response.url == next_url
 
 
 def test_a_request_form_sent_after_the_check_ran_out_comes_back_filled_in(
@@ -38,7 +21,7 @@ def test_a_request_form_sent_after_the_check_ran_out_comes_back_filled_in(
 ):
     url = "/requests/new/stop_provision/"
     stepped_up_client.cookies["django_language"] = "en"
-    _check_runs_out(stepped_up_client)
+    check_runs_out(stepped_up_client)
     response = stepped_up_client.post(url, {"details": REASON, "everything": "on"}, follow=True)
     page = response.content.decode()
     assert response.redirect_chain[0][0].startswith("/accounts/code/")
@@ -48,7 +31,7 @@ def test_a_request_form_sent_after_the_check_ran_out_comes_back_filled_in(
     assert KEPT_FORM_SESSION_KEY in stored.get_decoded()
     assert "山田運輸" not in str(stored.get_decoded())
 
-    _step_up_again(stepped_up_client, django_capture_on_commit_callbacks, url)
+    step_up_again(stepped_up_client, django_capture_on_commit_callbacks, url)
     page = stepped_up_client.get(url).content.decode()
     assert "山田運輸" in page
     assert 'name="everything"' in page and "checked" in page
@@ -59,9 +42,9 @@ def test_a_request_form_sent_after_the_check_ran_out_comes_back_filled_in(
 def test_another_page_does_not_receive_the_kept_form(
     stepped_up_client, customer, django_capture_on_commit_callbacks
 ):
-    _check_runs_out(stepped_up_client)
+    check_runs_out(stepped_up_client)
     stepped_up_client.post("/requests/new/stop_provision/", {"details": REASON})
-    _step_up_again(stepped_up_client, django_capture_on_commit_callbacks, "/account/")
+    step_up_again(stepped_up_client, django_capture_on_commit_callbacks, "/account/")
     assert "山田運輸" not in stepped_up_client.get("/account/").content.decode()
 
 
@@ -69,12 +52,12 @@ def test_the_account_page_keeps_the_details_typed(
     stepped_up_client, customer, django_capture_on_commit_callbacks
 ):
     Profile.objects.get_or_create(user=customer, defaults={"full_name": "佐藤 花子"})
-    _check_runs_out(stepped_up_client)
+    check_runs_out(stepped_up_client)
     stepped_up_client.post(
         "/account/",
         {"save_profile": "1", "full_name": "佐藤 花子", "address": "大阪府大阪市北区梅田3-1-3"},
     )
-    _step_up_again(stepped_up_client, django_capture_on_commit_callbacks, "/account/")
+    step_up_again(stepped_up_client, django_capture_on_commit_callbacks, "/account/")
     page = stepped_up_client.get("/account/").content.decode()
     assert "大阪府大阪市北区梅田3-1-3" in page
     # Shown to check and save again: nothing was saved on the customer's behalf.
@@ -101,7 +84,7 @@ def test_a_page_that_does_not_give_the_form_back_keeps_nothing_and_says_so(
     stepped_up_client, customer, url, data
 ):
     stepped_up_client.cookies["django_language"] = "en"
-    _check_runs_out(stepped_up_client)
+    check_runs_out(stepped_up_client)
     response = stepped_up_client.post(url, data, follow=True)
     assert response.redirect_chain[0][0].startswith("/accounts/code/")
     page = response.content.decode()

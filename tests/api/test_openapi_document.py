@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.api.test_problems import DOCUMENTED
+from tests.api.problems_support import DOCUMENTED
 
 pytestmark = pytest.mark.django_db
 

@@ -3,26 +3,15 @@ including an address no endpoint has, a method an endpoint does not take and a
 body that is not JSON."""
 
 import json
-import re
-from pathlib import Path
 
 import pytest
 from django.test import Client, override_settings
 
 from portal.kernel.models import AuditEvent
 from rights.models import RightsRequest
+from tests.api.problems_support import DOCUMENTED
 
 pytestmark = pytest.mark.django_db
-
-DOCUMENTED = set(
-    re.findall(
-        r"`([a-z-]+)`",
-        (Path(__file__).parents[2] / "docs/api.md")
-        .read_text()
-        .split("## Errors")[1]
-        .split("##")[0],
-    )
-)
 
 
 def _problem(response, status: int, code: str) -> dict:

@@ -23,7 +23,7 @@ from portal.records.models import UsageRecord
 from rights.tasks import retention_sweep
 
 from .conftest import pool_children, report, wait_for
-from .test_retention_sweep_faults import former_and_current_customers
+from .sweep_support import former_and_current_customers
 
 CUSTOMERS, EACH = 40, 1_000
 JOB = "rights-retention-sweep"

@@ -13,6 +13,7 @@ import pytest
 
 from rights.choices import Status
 from rights.models import RequestMessage
+from tests.stepup_support import check_runs_out, step_up_again
 
 from .fee_support import publish
 from .identity_support import agents_request_with_fee, followed
@@ -159,15 +160,13 @@ def test_a_message_kept_across_the_code_check_says_so_after_it(
 ):
     """Sent after the code check ran out, the message is kept for after the check as
     typed, and the page then says so on the field, as it would have at once."""
-    from tests.test_stepup_keeps_form import _check_runs_out, _step_up_again
-
     request = file_request(customer)
     url = f"/requests/{request.pk}/"
     stepped_up_client.cookies["django_language"] = "en"
-    _check_runs_out(stepped_up_client)
+    check_runs_out(stepped_up_client)
     response = stepped_up_client.post(url, {"body": "Kept page one.\x0cKept page two."})
     assert response.status_code == 302 and response.url.startswith("/accounts/code/")
-    _step_up_again(stepped_up_client, django_capture_on_commit_callbacks, url)
+    step_up_again(stepped_up_client, django_capture_on_commit_callbacks, url)
     page = _page(stepped_up_client.get(url))
     assert MESSAGE["en"] in page
     assert "Kept page one.\nKept page two." in page and "\x0c" not in page
