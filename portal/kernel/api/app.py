@@ -67,7 +67,8 @@ PROBLEM_TYPES = {
     401: (
         ["not-authenticated", "key-refused"],
         "Send 'Authorization: Bearer <key>'; key-refused says whether the key is "
-        "revoked, expired or its client inactive.",
+        "revoked, expired or its client inactive, and gives the address of the privacy "
+        "office, which makes keys, to ask for a new one.",
     ),
     403: (["scope-missing"], "The detail names the scope the client needs."),
     413: (["body-too-large"], "The body is over 2.5 MB."),

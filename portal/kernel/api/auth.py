@@ -134,12 +134,17 @@ def _within_rate(key: ApiKey) -> int | None:
 
 def _refusal(row: ApiKey, now) -> str:
     """Why ``row`` is refused: the caller holds the key, so saying so tells it nothing
-    new, and tells its developers whether to rotate the key or ask for the client."""
+    new, and tells its developers whether to rotate the key or ask for the client, and
+    whom to ask: the privacy office, which makes the keys and the clients."""
+    office = f"the privacy office ({settings.PRIVACY_OFFICE_EMAIL})"
     if row.revoked_at is not None:
-        return "This API key is revoked; ask for a new one."
+        return f"This API key is revoked; ask {office} for a new one."
     if row.expires_at is not None and row.expires_at <= now:
-        return "This API key is expired; ask for a new one."
-    return "This API key's client is inactive; no key of it is accepted."
+        return f"This API key is expired; ask {office} for a new one."
+    return (
+        f"This API key's client is inactive; no key of it is accepted. Ask {office} "
+        "whether it may be made active again."
+    )
 
 
 class ApiKeyAuth(HttpBearer):
