@@ -5,10 +5,13 @@ already exists with others, a key made anyway would reach what the operator did
 not ask for, so none is made and the command says what the client has.
 """
 
+import datetime as dt
 import io
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from portal.kernel.models import ApiClient, ApiKey, AuditEvent
 
@@ -113,3 +116,67 @@ def test_lists_are_read_as_an_operator_types_them(service_a, service_b, services
     assert f"Services: {reach}" in out
     again = _make_key("Call centre", scopes="requests:write,requests:read", services=services)
     assert "(existing)" in again and ApiKey.objects.filter(client=api_client).count() == 2
+
+
+def test_expires_gives_a_key_usable_to_the_end_of_that_day_in_the_portals_zone(service_a, settings):
+    settings.TIME_ZONE = "Asia/Tokyo"
+    out = _make_key("Call centre", scopes="requests:read", services="mobile", expires="2027-03-31")
+
+    key = ApiKey.objects.get(client__name="Call centre")
+    tokyo = ZoneInfo("Asia/Tokyo")
+    assert key.expires_at == dt.datetime(2027, 4, 1, tzinfo=tokyo)
+    assert key.is_usable(dt.datetime(2027, 3, 31, 23, 59, tzinfo=tokyo))
+    assert not key.is_usable(dt.datetime(2027, 4, 1, tzinfo=tokyo))
+    assert "Expires: at the end of 2027-03-31 (refused from 2027-04-01 00:00 JST)" in out
+    created = AuditEvent.objects.get(action="api.key_created")
+    assert created.details["expires_at"] == "2027-04-01T00:00:00+09:00"
+
+
+def test_without_expires_the_key_does_not_expire(service_a):
+    out = _make_key("Call centre", scopes="requests:read", services="mobile")
+
+    assert ApiKey.objects.get().expires_at is None
+    assert "Expires: never (set a day with --expires, or in the admin)" in out
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ("2020-01-31", "2020-01-31 is past"),
+        ("31/03/2027", "--expires takes a day written YYYY-MM-DD"),
+        ("2027-02-30", "--expires takes a day written YYYY-MM-DD"),
+        ("", "--expires takes a day written YYYY-MM-DD"),
+    ],
+)
+def test_a_past_or_malformed_expiry_is_refused_and_nothing_is_made(service_a, given, said):
+    with pytest.raises(CommandError) as refused:
+        _make_key("Call centre", scopes="requests:read", services="mobile", expires=given)
+
+    assert said in str(refused.value)
+    assert not ApiClient.objects.exists()
+    assert not ApiKey.objects.exists()
+    assert not AuditEvent.objects.exists()
+
+
+def test_an_expiry_of_yesterday_is_refused_for_an_existing_client(service_a, settings):
+    settings.TIME_ZONE = "Asia/Tokyo"
+    reader = ApiClient.objects.create(name="Call centre", owner="CC", scopes=["requests:read"])
+    reader.services.set([service_a])
+    yesterday = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+
+    with pytest.raises(CommandError) as refused:
+        _make_key("Call centre", expires=yesterday)
+
+    assert f"{yesterday} is past" in str(refused.value)
+    assert not ApiKey.objects.exists()
+
+
+def test_an_expiry_of_today_gives_a_key_usable_until_midnight(service_a, settings):
+    settings.TIME_ZONE = "Asia/Tokyo"
+    today = timezone.localdate()
+
+    _make_key("Call centre", scopes="requests:read", services="mobile", expires=today.isoformat())
+
+    key = ApiKey.objects.get()
+    assert key.is_usable()
+    assert timezone.localtime(key.expires_at).date() == today + dt.timedelta(days=1)

@@ -83,7 +83,11 @@ def api_key_create(*, client: ApiClient, label: str = "", expires_at=None, actor
             action="api.key_created",
             actor=actor,
             target=row,
-            details={"client": client.pk, "prefix": prefix},
+            details={
+                "client": client.pk,
+                "prefix": prefix,
+                "expires_at": expires_at.isoformat() if expires_at else None,
+            },
         )
     return row, key
 

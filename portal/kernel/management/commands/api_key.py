@@ -1,5 +1,8 @@
+import datetime as dt
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from portal.kernel.api.auth import api_key_create
 from portal.kernel.audit import audit_log
@@ -10,6 +13,37 @@ from portal.kernel.models.api import SCOPES
 def _listed(text: str) -> list[str]:
     """A comma-separated option as typed: spaces around items and empty items dropped."""
     return list(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+
+
+def _expires_at(day_text: str | None) -> dt.datetime | None:
+    """The moment a key given ``--expires YYYY-MM-DD`` is refused from: the end of that
+    day in the portal's zone (``TIME_ZONE``), so the key works through the day named.
+    A day already past, or not a day, is refused before anything is made."""
+    if day_text is None:
+        return None
+    try:
+        day = dt.date.fromisoformat(day_text.strip())
+    except ValueError:
+        raise CommandError(
+            f"--expires takes a day written YYYY-MM-DD, e.g. 2027-03-31, not '{day_text}'; "
+            "no key was made."
+        ) from None
+    today = timezone.localdate()
+    if day < today:
+        raise CommandError(
+            f"--expires {day.isoformat()} is past (today is {today.isoformat()} in "
+            f"{timezone.get_current_timezone_name()}); no key was made. Give today or a later day."
+        )
+    next_day = day + dt.timedelta(days=1)
+    return dt.datetime.combine(next_day, dt.time(0), tzinfo=timezone.get_current_timezone())
+
+
+def _expiry_text(expires_at: dt.datetime | None) -> str:
+    if expires_at is None:
+        return "never (set a day with --expires, or in the admin)"
+    local = timezone.localtime(expires_at)
+    last_day = (local - dt.timedelta(days=1)).date()
+    return f"at the end of {last_day.isoformat()} (refused from {local:%Y-%m-%d %H:%M %Z})"
 
 
 def _services_text(client: ApiClient) -> str:
@@ -36,8 +70,19 @@ class Command(BaseCommand):
             "--services", default="", help="Comma-separated service codes; 'all' for every one."
         )
         parser.add_argument("--label", default="", help="A label for the key.")
+        parser.add_argument(
+            "--expires",
+            default=None,
+            metavar="YYYY-MM-DD",
+            help=(
+                "The last day the key works, in the portal's time zone (TIME_ZONE); it is "
+                "refused from the next midnight. Today or later. Without it the key does not "
+                "expire (the admin can set an expiry later)."
+            ),
+        )
 
-    def handle(self, *args, client, owner, scopes, services, label, **options):
+    def handle(self, *args, client, owner, scopes, services, label, expires, **options):
+        expires_at = _expires_at(expires)
         wanted = _listed(scopes)
         unknown = sorted(set(wanted) - set(SCOPES))
         if unknown:
@@ -81,10 +126,13 @@ class Command(BaseCommand):
             else:
                 # A key reaches what its client may, not what was asked here.
                 self._refuse_other_reach(row, wanted, listed, {s.code for s in found})
-            _key, key = api_key_create(client=row, label=label or "manage.py api_key")
+            _key, key = api_key_create(
+                client=row, label=label or "manage.py api_key", expires_at=expires_at
+            )
         self.stdout.write(f"Client: {row.name} ({'new' if created else 'existing'})")
         self.stdout.write(f"Scopes: {', '.join(row.scopes) or '-'}")
         self.stdout.write(f"Services: {_services_text(row)}")
+        self.stdout.write(f"Expires: {_expiry_text(expires_at)}")
         self.stdout.write(f"Key: {key}")
 
     @staticmethod
