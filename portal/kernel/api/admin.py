@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from ..admin_columns import moment, zoned_heading
 from ..audit import audit_log
 from ..models import ApiClient, ApiKey, CallbackAttempt, CallbackDelivery
 from ..models.api import SCOPES
@@ -15,12 +16,35 @@ from . import callbacks
 from .auth import api_key_create, api_key_revoke
 
 
-class ApiKeyInline(admin.TabularInline):
+class KeyTimes:
+    """A key's times in the reader's zone, named in their labels: the expiry is typed
+    in that zone, and the times read there."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "expires_at" and field is not None:
+            field.label = zoned_heading(capfirst(db_field.verbose_name))
+        return field
+
+    @admin.display(description=zoned_heading(capfirst(_("created at"))), ordering="created_at")
+    def created(self, key):
+        return moment(key.created_at)
+
+    @admin.display(description=zoned_heading(capfirst(_("revoked at"))), ordering="revoked_at")
+    def revoked(self, key):
+        return moment(key.revoked_at)
+
+    @admin.display(description=zoned_heading(capfirst(_("last used at"))), ordering="last_used_at")
+    def last_used(self, key):
+        return moment(key.last_used_at)
+
+
+class ApiKeyInline(KeyTimes, admin.TabularInline):
     model = ApiKey
     extra = 0
     can_delete = False
-    fields = ["label", "prefix", "created_at", "created_by", "expires_at", "revoked_at"]
-    readonly_fields = ["prefix", "created_at", "created_by", "revoked_at", "last_used_at"]
+    fields = ["label", "prefix", "created", "created_by", "expires_at", "revoked"]
+    readonly_fields = ["prefix", "created", "created_by", "revoked"]
 
     def has_add_permission(self, request, obj=None):
         return False  # keys are made by the action, which shows the key once
@@ -118,12 +142,12 @@ class ApiClientAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(KeyTimes, admin.ModelAdmin):
     staff_scope = "oversight"
-    list_display = ["client", "prefix", "label", "expires_at", "revoked_at", "last_used_at"]
+    list_display = ["client", "prefix", "label", "expires", "revoked", "last_used"]
     list_filter = ["client"]
-    fields = ["client", "label", "prefix", "expires_at", "revoked_at", "last_used_at"]
-    readonly_fields = ["client", "prefix", "revoked_at", "last_used_at"]
+    fields = ["client", "label", "prefix", "expires_at", "revoked", "last_used"]
+    readonly_fields = ["client", "prefix", "revoked", "last_used"]
     actions = ["revoke"]
 
     def has_add_permission(self, request):
@@ -131,6 +155,10 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # revoked, never deleted: the audit trail names it
+
+    @admin.display(description=zoned_heading(capfirst(_("expires at"))), ordering="expires_at")
+    def expires(self, key):
+        return moment(key.expires_at)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
