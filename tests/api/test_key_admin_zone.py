@@ -61,3 +61,21 @@ def test_the_clients_page_names_the_zone_of_its_keys_times(officer_client, key):
     )
     for label in ("created at", "expires at", "revoked at"):
         assert re.search(rf"{label} \(JST\)", text, re.I), label
+
+
+def test_the_expirys_day_and_time_boxes_each_carry_their_label_with_the_zone(officer_client, key):
+    """The expiry is typed in two boxes, a day and a time; the one label on the line
+    names neither, so each box says what it takes, and in which zone."""
+    page = officer_client.get(f"/admin/portal/apikey/{key.pk}/change/", HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    day = re.search(r'<input[^>]*name="expires_at_0"[^>]*>', html).group(0)
+    time = re.search(r'<input[^>]*name="expires_at_1"[^>]*>', html).group(0)
+    assert 'aria-label="Expires at (JST): date"' in day
+    assert 'aria-label="Expires at (JST): time"' in time
+
+
+def test_the_expirys_boxes_are_labelled_in_japanese(officer_client, key):
+    page = officer_client.get(f"/admin/portal/apikey/{key.pk}/change/", HTTP_ACCEPT_LANGUAGE="ja")
+    html = page.content.decode()
+    assert 'aria-label="有効期限（日本時間）：日付"' in html
+    assert 'aria-label="有効期限（日本時間）：時刻"' in html

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.utils.functional import lazy
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,14 @@ from . import callbacks
 from .auth import api_key_create, api_key_revoke
 
 
+def _box_label_now(text, label) -> str:
+    return str(text) % {"field": str(label)}
+
+
+#: A box's label, worked out in the reader's language and zone as the page is drawn.
+_box_label = lazy(_box_label_now, str)
+
+
 class KeyTimes:
     """A key's times in the reader's zone, named in their labels: the expiry is typed
     in that zone, and the times read there."""
@@ -24,6 +33,11 @@ class KeyTimes:
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == "expires_at" and field is not None:
             field.label = zoned_heading(capfirst(db_field.verbose_name))
+            # The admin writes the expiry as a day box and a time box under one label
+            # that points at neither: each box says what it takes.
+            day, time = field.widget.widgets
+            day.attrs["aria-label"] = _box_label(_("%(field)s: date"), field.label)
+            time.attrs["aria-label"] = _box_label(_("%(field)s: time"), field.label)
         return field
 
     @admin.display(description=zoned_heading(capfirst(_("created at"))), ordering="created_at")
