@@ -52,8 +52,16 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(line)
 
 
+FAULTS = Path(__file__).resolve().parent
+
+
 def pytest_collection_modifyitems(items):
+    """Mark the fault tests, which commit. The hook is handed every test of the run,
+    those of other directories too when they run in the same process: only the tests
+    under this directory are marked (another test keeps its own database marks)."""
     for item in items:
+        if FAULTS not in Path(item.path).resolve().parents:
+            continue
         item.add_marker(pytest.mark.faults)
         item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
 
