@@ -135,10 +135,26 @@ def link_confirm(task: SystemTask, *, held_nothing: bool = False, note: str = ""
     return True
 
 
+def _refuse_unless_asked(task: SystemTask, request: RightsRequest) -> None:
+    """Refuse (a message for staff) to settle a part its request no longer asks: the
+    request is not in progress (refused, withdrawn, done, or paused) and the part is not
+    an erasure asked once a legal hold ended. As the API refuses a system's report."""
+    if not SystemTask.objects.filter(SystemTask.carried_on(), pk=task.pk).exists():
+        raise ValidationError(
+            _(
+                "The request is “%(status)s”: it asks nothing of this system now, "
+                "and nothing was recorded."
+            )
+            % {"status": request.get_status_display()}
+        )
+
+
 def staff_confirm(*, task: SystemTask, actor, note: str, evidence=None, http_request=None) -> None:
     """Staff confirm a task done, with a note and an optional evidence file."""
     if not note.strip():
         raise ValidationError(_("Say what was done; the note is kept as evidence."))
+    # Before the holds: their check would settle a part of a closed request.
+    _refuse_unless_asked(task, RightsRequest.objects.get(pk=task.request_id))
     if task.mode == ExternalSystem.Mode.API:
         raise ValidationError(
             _("An HTTP connector answers for itself: retry it, or record why it cannot.")
@@ -168,12 +184,17 @@ def staff_impossible(*, task: SystemTask, actor, reason: str, http_request=None)
 def task_settle(task: SystemTask, state: str, *, actor, note: str, evidence=None) -> None:
     """Settle a task someone answered for: staff, or (``actor`` None) the system's own service.
 
-    An evidence file is stored encrypted, as every file of personal data is.
+    An evidence file is stored encrypted, as every file of personal data is. A part
+    its request no longer asks is refused (ValidationError), nothing recorded.
     """
     with transaction.atomic():
+        # The request first, as the workflow's transition locks it: a confirmation and a
+        # refusal at the same moment are taken one after the other.
+        request = RightsRequest.objects.select_for_update().get(pk=task.request_id)
         locked = SystemTask.objects.select_for_update().get(pk=task.pk)
         if locked.settled:
             raise ValidationError(_("This task is already settled."))
+        _refuse_unless_asked(locked, request)
         locked.state = state
         locked.note = note.strip()
         # A failure answered since is no longer shown to staff as the task's error.

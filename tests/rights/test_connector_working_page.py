@@ -154,3 +154,73 @@ def test_evidence_stored_in_clear_before_files_were_sealed_still_opens(
     response = officer_client.get(link)
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == content
+
+
+def _reject(request, officer):
+    transition(
+        request,
+        to=Status.REJECTED,
+        actor=officer,
+        reason="The data is needed to defend a legal claim.",
+        ground="other",
+    )
+    request.refresh_from_db()
+
+
+@pytest.mark.parametrize("button", ["confirm", "impossible"])
+def test_staff_cannot_settle_a_part_of_a_rejected_request_by_hand(
+    officer, officer_client, django_capture_on_commit_callbacks, button
+):
+    """The API refuses a system's report on a closed request (409 request-closed), but
+    “Confirm done” on the working page settled the part of a rejected request all the
+    same: the record said the archive was erased for a request the officer refused."""
+    from portal.kernel.models import AuditEvent
+
+    _customer, request, task = staff_erasure(officer, django_capture_on_commit_callbacks)
+    _reject(request, officer)
+    url = f"/admin/rights/rightsrequest/{request.pk}/systems/{task.pk}/{button}/"
+    with django_capture_on_commit_callbacks(execute=True):
+        page = officer_client.post(
+            url, {"note": "Deleted.", "reason": "Archive destroyed."}, follow=True
+        ).content.decode()
+    assert "この請求は「不承諾」のため、いまこのシステムに求めることはありません。" in page
+    assert "何も記録していません。" in page
+    task.refresh_from_db()
+    assert (task.state, task.note, task.settled_at, task.settled_by) == (
+        State.PENDING,
+        "",
+        None,
+        None,
+    )
+    assert not AuditEvent.objects.filter(action="connector.settled").exists()
+    request.refresh_from_db()
+    assert request.status == Status.REJECTED
+
+
+def test_a_withdrawn_request_refuses_staff_confirmation_before_the_holds_are_checked(
+    officer, customer_user_for_withdrawal, django_capture_on_commit_callbacks
+):
+    """A staff erasure of a closed request is not re-checked against the holds either:
+    that would settle it as not applicable on a request that asks nothing."""
+    from django.core.exceptions import ValidationError
+
+    from rights.connectors import notices
+
+    request, task = customer_user_for_withdrawal
+    with pytest.raises(ValidationError, match="“Withdrawn”: it asks nothing"):
+        notices.staff_confirm(task=task, actor=officer, note="Deleted from the archive.")
+    with pytest.raises(ValidationError, match="“Withdrawn”: it asks nothing"):
+        notices.staff_impossible(task=task, actor=officer, reason="Archive destroyed.")
+    task.refresh_from_db()
+    assert (task.state, task.settled_at) == (State.PENDING, None)
+
+
+@pytest.fixture
+def customer_user_for_withdrawal(officer, django_capture_on_commit_callbacks):
+    """A deletion paused for the customer while its staff erasure waits, then withdrawn:
+    (the request, the task)."""
+    customer, request, task = staff_erasure(officer, django_capture_on_commit_callbacks)
+    transition(request, to=Status.AWAITING_CUSTOMER, actor=officer, reason="Which archive?")
+    transition(request, to=Status.WITHDRAWN, actor=customer)
+    request.refresh_from_db()
+    return request, task
