@@ -16,8 +16,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from portal.kernel import zones
 from portal.kernel.registry import Category
 from portal.kernel.wording import listed, sentences
+from rights.choices import Status
+from rights.models import OPEN_STATUSES
 
 from .models import Operation, SystemTask
 
@@ -36,8 +39,39 @@ def tasks_of(request) -> list[SystemTask]:
     )
 
 
+def no_longer_asked(task: SystemTask, request) -> bool:
+    """Whether ``task`` is left unsettled by its closed request (refused, withdrawn,
+    expired): nothing is awaited of the system any more. An erasure asked once a legal
+    hold ended is awaited though its request closed."""
+    return not task.settled and task.follows_id is None and request.status not in OPEN_STATUSES
+
+
+def _not_asked_line(request) -> str:
+    """Why a part is not asked of its system: the request closed on a day, or waits."""
+    if request.status not in OPEN_STATUSES:
+        day = zones.written(request.closed_at, "DATE_FORMAT")
+        if request.status == Status.REJECTED:
+            return _("No longer asked: the request was rejected on %(day)s.") % {"day": day}
+        if request.status == Status.WITHDRAWN:
+            return _("No longer asked: the request was withdrawn on %(day)s.") % {"day": day}
+        return _("No longer asked: the request was closed as “%(status)s” on %(day)s.") % {
+            "status": request.get_status_display(),
+            "day": day,
+        }
+    return _("Not asked while the request is “%(status)s”.") % {
+        "status": request.get_status_display()
+    }
+
+
 def staff_rows(request) -> list[SystemTask]:
-    return tasks_of(request)
+    """The request's tasks, each with ``asked`` (its system is asked now: staff may settle
+    it) and, for one unsettled and not asked, ``not_asked``: why, in words."""
+    tasks = tasks_of(request)
+    asked = set(request.system_tasks.filter(SystemTask.carried_on()).values_list("pk", flat=True))
+    for task in tasks:
+        task.asked = task.pk in asked
+        task.not_asked = "" if task.settled or task.asked else _not_asked_line(request)
+    return tasks
 
 
 def _done_sentence(operation: str, systems: int, partners: int) -> str:
@@ -143,8 +177,15 @@ def customer_summary(request) -> CustomerSummary | None:
                 partners.append(name)
         if operation == Operation.ERASE:
             lines += _held_back_lines(of_kind)
-    # Systems, not tasks: one asked again when a hold ended is still one system.
-    waiting = len({(t.system_id, t.recipient_id) for t in tasks if not t.settled})
+    # Systems, not tasks: one asked again when a hold ended is still one system. One
+    # its closed request no longer asks is not awaited.
+    waiting = len(
+        {
+            (t.system_id, t.recipient_id)
+            for t in tasks
+            if not t.settled and not no_longer_asked(t, request)
+        }
+    )
     if waiting:
         lines.append(
             ngettext(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from rights.choices import Status
 from rights.connectors.models import SystemTask
@@ -167,6 +168,13 @@ def _reject(request, officer):
     request.refresh_from_db()
 
 
+def _systems_section(client, request, language="en") -> str:
+    client.cookies["django_language"] = language
+    page = client.get(f"/admin/rights/rightsrequest/{request.pk}/change/").content.decode()
+    section = page[page.index('id="rr-systems"') :]
+    return section[: section.index("</fieldset>")]
+
+
 @pytest.mark.parametrize("button", ["confirm", "impossible"])
 def test_staff_cannot_settle_a_part_of_a_rejected_request_by_hand(
     officer, officer_client, django_capture_on_commit_callbacks, button
@@ -224,3 +232,56 @@ def customer_user_for_withdrawal(officer, django_capture_on_commit_callbacks):
     transition(request, to=Status.WITHDRAWN, actor=customer)
     request.refresh_from_db()
     return request, task
+
+
+def test_a_part_of_a_rejected_request_reads_as_no_longer_asked(
+    officer, officer_client, django_capture_on_commit_callbacks
+):
+    """After the rejection its pending part still read “Pending”, due on a day, with the
+    buttons to confirm it, and the person's lines still waited for the system."""
+    from portal.kernel import zones
+    from rights.connectors.summary import customer_summary
+
+    _customer, request, task = staff_erasure(officer, django_capture_on_commit_callbacks)
+    assert task.due_at is not None
+    _reject(request, officer)
+    with translation.override("en"):
+        day = zones.written(request.closed_at, "DATE_FORMAT")
+    with translation.override("ja"):
+        japanese_day = zones.written(request.closed_at, "DATE_FORMAT")
+
+    systems = _systems_section(officer_client, request)
+    assert f"No longer asked: the request was rejected on {day}." in systems, systems
+    assert "Pending" not in systems
+    assert "due " not in systems
+    assert "/confirm/" not in systems and "/impossible/" not in systems
+    assert "waiting" not in systems
+
+    with translation.override("en"):
+        lines = customer_summary(request).lines
+    assert not [line for line in lines if "waiting" in line], lines
+
+    japanese = _systems_section(officer_client, request, "ja")
+    assert f"もう依頼していません。請求は{japanese_day}に不承諾となりました。" in japanese, japanese
+
+
+def test_a_part_of_a_withdrawn_request_reads_as_no_longer_asked(
+    officer, officer_client, customer_user_for_withdrawal
+):
+    from portal.kernel import zones
+
+    request, _task = customer_user_for_withdrawal
+    with translation.override("en"):
+        day = zones.written(request.closed_at, "DATE_FORMAT")
+    systems = _systems_section(officer_client, request)
+    assert f"No longer asked: the request was withdrawn on {day}." in systems, systems
+
+
+def test_a_part_of_a_request_in_progress_is_still_awaited_and_can_be_confirmed(
+    officer, officer_client, django_capture_on_commit_callbacks
+):
+    _customer, request, task = staff_erasure(officer, django_capture_on_commit_callbacks)
+    systems = _systems_section(officer_client, request)
+    assert "Pending" in systems
+    assert "No longer asked" not in systems
+    assert f"/systems/{task.pk}/confirm/" in systems
