@@ -402,7 +402,10 @@ class RightsRequestAdmin(
         else:
             self.message_user(
                 request,
-                _("The request is now under %(regime)s; its answer is due %(due)s.")
+                _(
+                    "The request is now under %(regime)s; its answer is due %(due)s. "
+                    "The person is told the law and the date."
+                )
                 % {
                     "regime": Regime(regime).label,
                     "due": zones.written(changed.due_at),
