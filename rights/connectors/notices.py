@@ -122,24 +122,50 @@ def _contact_language(system: ExternalSystem) -> str:
     return "en" if recipient is not None and recipient.country != "JP" else "ja"
 
 
-def link_confirm(task: SystemTask, *, held_nothing: bool = False, note: str = "") -> bool:
-    """The privacy contact confirmed through the link; False when it was already answered."""
+def still_asked(task: SystemTask) -> bool:
+    """Whether the task's request still asks it of its system: the request is in
+    progress, or the task is an erasure asked once a legal hold ended."""
+    return SystemTask.objects.filter(SystemTask.carried_on(), pk=task.pk).exists()
+
+
+def link_confirm(task: SystemTask, *, held_nothing: bool = False, note: str = "") -> str:
+    """The privacy contact confirmed through the link: "recorded"; "answered" when it
+    was already answered; "closed" when its request no longer asks it (refused or
+    withdrawn since the e-mail went out): nothing is recorded but one
+    ``connector.answer_refused`` event, as for a system's report through the API."""
     with transaction.atomic():
+        # The request first, as the workflow's transition locks it.
+        request = RightsRequest.objects.select_for_update().get(pk=task.request_id)
         locked = SystemTask.objects.select_for_update().get(pk=task.pk)
         if locked.state != State.PENDING:
-            return False
+            return "answered"
+        if not still_asked(locked):
+            audit_log(
+                action="connector.answer_refused",
+                actor=None,
+                target=request,
+                subject=request.subject,
+                details={
+                    "system": locked.name,
+                    "operation": locked.operation,
+                    "answered": "not_applicable" if held_nothing else "done",
+                    "request_status": request.status,
+                    "via": "link",
+                },
+            )
+            return "closed"
         locked.state = State.NOT_APPLICABLE if held_nothing else State.DONE
         locked.note = note.strip()[:2000]
         locked.outcome = {"confirmed_by": "link"}
         settle(locked, now=timezone.now())
-    return True
+    return "recorded"
 
 
 def _refuse_unless_asked(task: SystemTask, request: RightsRequest) -> None:
     """Refuse (a message for staff) to settle a part its request no longer asks: the
     request is not in progress (refused, withdrawn, done, or paused) and the part is not
     an erasure asked once a legal hold ended. As the API refuses a system's report."""
-    if not SystemTask.objects.filter(SystemTask.carried_on(), pk=task.pk).exists():
+    if not still_asked(task):
         raise ValidationError(
             _(
                 "The request is “%(status)s”: it asks nothing of this system now, "
@@ -241,7 +267,7 @@ def system_report(*, task: SystemTask, outcome: str, note: str) -> bool:
         locked = SystemTask.objects.select_for_update().get(pk=task.pk)
         if locked.state == state:
             return False
-        if not SystemTask.objects.filter(SystemTask.carried_on(), pk=locked.pk).exists():
+        if not still_asked(locked):
             raise RequestClosed(request.status)
         if locked.settled:
             raise ReportConflict(locked.state)

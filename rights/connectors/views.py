@@ -11,6 +11,7 @@ import json
 import logging
 
 from django import forms
+from django.conf import settings
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -90,9 +91,9 @@ def confirm(request, token):
     if task is None:
         raise Http404
     form = ConfirmForm(request.POST or None)
-    answered = False
+    outcome = ""
     if request.method == "POST" and form.is_valid():
-        answered = notices.link_confirm(
+        outcome = notices.link_confirm(
             task,
             held_nothing=form.cleaned_data["outcome"] == "nothing",
             note=form.cleaned_data["note"],
@@ -101,5 +102,13 @@ def confirm(request, token):
     return render(
         request,
         "rights/connectors/confirm.html",
-        {"task": task, "form": form, "answered": answered, "settled": task.settled},
+        {
+            "task": task,
+            "form": form,
+            "answered": outcome == "recorded",
+            "settled": task.settled,
+            # Refused or withdrawn since the e-mail went out: nothing to confirm.
+            "no_longer_asked": not task.settled and not notices.still_asked(task),
+            "office_email": settings.PRIVACY_OFFICE_EMAIL,
+        },
     )

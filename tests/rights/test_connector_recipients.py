@@ -190,3 +190,29 @@ def test_gdpr_art_19_a_correction_mail_names_the_item_in_the_partners_language(
     for message in messages:
         assert "電話番号を次の値に変更：090-3333-4444\n" in message.body, message.body
         assert "phone" not in message.body.split("\n\n")[2]
+
+
+def test_a_partners_link_on_a_refused_request_says_it_is_no_longer_asked(
+    client, officer, customer_with_two_recipients, django_capture_on_commit_callbacks
+):
+    """The request was refused after the partners were asked: the link records nothing,
+    says so, and asks them to tell the privacy office if they erased all the same (as a
+    system's report through the API is refused); the refused answer is in the trail."""
+    from portal.kernel.models import AuditEvent
+    from rights.workflow import transition
+
+    request = _delete(customer_with_two_recipients, officer, django_capture_on_commit_callbacks)
+    first, _second = _links(_task_mails())
+    transition(
+        request, to=Status.REJECTED, actor=officer, reason="Needed for a claim.", ground="other"
+    )
+    page = client.get(first).content.decode()
+    assert "もう依頼していません" in page
+    assert 'name="outcome"' not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(first, {"outcome": "done"}).content.decode()
+    assert "もう依頼していません" in page and "記録していません" in page
+    assert set(SystemTask.objects.values_list("state", flat=True)) == {State.PENDING}
+    refused = AuditEvent.objects.get(action="connector.answer_refused")
+    assert refused.details["request_status"] == Status.REJECTED
+    assert refused.details["answered"] == "done"
