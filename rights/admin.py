@@ -400,17 +400,12 @@ class RightsRequestAdmin(
         except ValidationError as error:
             self._report(request, None, error)
         else:
-            self.message_user(
-                request,
-                _(
-                    "The request is now under %(regime)s; its answer is due %(due)s. "
-                    "The person is told the law and the date."
-                )
-                % {
-                    "regime": Regime(regime).label,
-                    "due": zones.written(changed.due_at),
-                },
+            told = _(
+                "The request is now under %(regime)s; its answer is due %(due)s. "
+                "The person is told the law and the date."
             )
+            due = zones.written(changed.due_at)
+            self.message_user(request, told % {"regime": Regime(regime).label, "due": due})
         return self._back(obj)
 
     def message_view(self, request, pk):
@@ -495,8 +490,7 @@ class RightsRequestAdmin(
 report_pages.register(admin.site)
 
 
-# Retention rules, legal holds, deferred erasures, runs and the ledger.
-# The published fees; notice texts edited by the privacy office; corporate
-# customers, their members and designated contact.
+# Retention rules, legal holds, deferred erasures, runs and the ledger. The published
+# fees; notice texts; corporate customers, their members and designated contact.
 from . import fee_schedule_admin, notice_text_admin, organisation_admin  # noqa: E402, F401
 from .retention import admin as retention_admin  # noqa: E402, F401
