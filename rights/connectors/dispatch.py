@@ -213,18 +213,7 @@ def answer_record(task: SystemTask, answer: client.Answer) -> str:
         if answer.status != client.ACCEPTED and not (
             SystemTask.objects.filter(SystemTask.carried_on(), pk=locked.pk).exists()
         ):
-            audit_log(
-                action="connector.answer_refused",
-                actor=None,
-                target=request,
-                subject=request.subject,
-                details={
-                    "system": locked.name,
-                    "operation": locked.operation,
-                    "answered": answer.status,
-                    "request_status": request.status,
-                },
-            )
+            answer_refused(locked, request, answered=answer.status)
             return "closed"
         now = timezone.now()
         if answer.status == client.ACCEPTED:
@@ -243,6 +232,24 @@ def answer_record(task: SystemTask, answer: client.Answer) -> str:
         locked.next_attempt_at = None
         settle(locked, now=now)
         return "done"
+
+
+def answer_refused(task: SystemTask, request: RightsRequest, *, answered: str, **via) -> None:
+    """Record that a system's or a partner's answer was refused, its request being
+    closed (``connector.answer_refused``, with the request's status)."""
+    audit_log(
+        action="connector.answer_refused",
+        actor=None,
+        target=request,
+        subject=request.subject,
+        details={
+            "system": task.name,
+            "operation": task.operation,
+            "answered": answered,
+            "request_status": request.status,
+            **via,
+        },
+    )
 
 
 def settle(locked: SystemTask, *, now, actor=None) -> None:

@@ -29,7 +29,7 @@ from portal.kernel.roles import PRIVACY_OFFICER
 from rights.models import RightsRequest
 from rights.uploads import sealed
 
-from .dispatch import erasure_outside_holds, settle, task_failed
+from .dispatch import answer_refused, erasure_outside_holds, settle, task_failed
 from .models import ExternalSystem, Operation, SystemTask
 
 State = SystemTask.State
@@ -140,19 +140,8 @@ def link_confirm(task: SystemTask, *, held_nothing: bool = False, note: str = ""
         if locked.state != State.PENDING:
             return "answered"
         if not still_asked(locked):
-            audit_log(
-                action="connector.answer_refused",
-                actor=None,
-                target=request,
-                subject=request.subject,
-                details={
-                    "system": locked.name,
-                    "operation": locked.operation,
-                    "answered": "not_applicable" if held_nothing else "done",
-                    "request_status": request.status,
-                    "via": "link",
-                },
-            )
+            answered = "not_applicable" if held_nothing else "done"
+            answer_refused(locked, request, answered=answered, via="link")
             return "closed"
         locked.state = State.NOT_APPLICABLE if held_nothing else State.DONE
         locked.note = note.strip()[:2000]
