@@ -41,7 +41,7 @@ FIELDS = {
     ),
     "throttling_failure_timestamp": (
         _("Last wrong code"),
-        _("When a wrong code was last entered; empty when the last code was right."),
+        _("When a wrong code was last entered; “-” when the last code was right."),
     ),
     "throttling_failure_count": (
         _("Wrong codes in a row"),
@@ -130,6 +130,12 @@ class OTPDeviceLabelsMixin:
             (SECTIONS.get(name, name), options)
             for name, options in super().get_fieldsets(request, obj)
         ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # When a wrong code was last entered is a record, shown, not typed (Django's
+        # date and time boxes for it had no labels); "wrong codes in a row" set to 0
+        # lifts a lock.
+        return [*super().get_readonly_fields(request, obj), "throttling_failure_timestamp"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["labels"] = {name: label for name, (label, _help) in FIELDS.items()}
