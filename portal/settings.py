@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # the widgets' own templates, for FORM_RENDERER below
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_email",
@@ -102,6 +103,11 @@ TEMPLATES = [
         },
     },
 ]
+
+
+# Widgets are drawn with the templates above, so the project's templates/ may replace
+# one: the admin's date-and-time boxes get labels (admin/widgets/split_datetime.html).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 
 def _url_config(name: str, value: str, parse, what: str, example: str) -> dict:

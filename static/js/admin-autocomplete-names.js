@@ -5,8 +5,24 @@
 (function () {
   "use strict";
 
-  function name(select) {
+  // The select's label; in a table of inline rows, which has none, its column's heading.
+  function labelOf(select) {
     var label = document.querySelector('label[for="' + select.id + '"]');
+    var cell = select.closest("td");
+    var table = select.closest("table");
+    if (label || !cell || !table) {
+      return label;
+    }
+    for (var i = 0; i < cell.classList.length; i++) {
+      if (cell.classList[i].indexOf("field-") === 0) {
+        return table.querySelector("thead th.column-" + cell.classList[i].slice(6));
+      }
+    }
+    return null;
+  }
+
+  function name(select) {
+    var label = labelOf(select);
     var container = select.nextElementSibling;
     if (!label || !container) {
       return;
@@ -30,6 +46,11 @@
   function nameAll() {
     document.querySelectorAll("select.admin-autocomplete").forEach(name);
   }
+
+  // A row added to an inline table ("Add another") gets its picker then.
+  document.addEventListener("formset:added", function () {
+    window.setTimeout(nameAll, 0);
+  });
 
   window.addEventListener("load", function () {
     // The admin draws the pickers in a jQuery "ready" handler, which jQuery runs

@@ -52,3 +52,34 @@ def test_two_list_pickers_and_an_authenticator_pass_axe(browser, live_server, ax
                 box.element_handle(),
             ), path
     context.close()
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_date_and_time_boxes_and_an_inline_picker_have_names(
+    browser, live_server, axe_check, language
+):
+    """Django writes a date-and-time field as two boxes after the words "Date:" and
+    "Time:", which label neither (axe "label", WCAG 1.3.1, 4.1.2): a policy version's
+    effective time, a stop's start, an organisation's creation. A member's account in
+    an organisation's table of members is a search-as-you-type picker with no label of
+    its own: it is named after its column (axe "aria-input-field-name")."""
+    officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
+    context, page = staff_page(browser, live_server, officer, language)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    for path in [
+        "/admin/consent/policyversion/add/",
+        "/admin/consent/processingrestriction/add/",
+        "/admin/rights/organisation/add/",
+    ]:
+        page.goto(path)
+        page.wait_for_load_state("load")
+        assert axe_check(page, f"{path} [{language}]") == [], path
+        for box in page.locator("p.datetime input").all():
+            assert page.evaluate("box => box.labels.length > 0", box.element_handle()), path
+    # A member's row added with "Add another" is named too.
+    rows = page.locator(".dynamic-members").count()
+    page.locator(".add-row a").first.click()
+    page.wait_for_function(f"document.querySelectorAll('.dynamic-members').length > {rows}")
+    page.wait_for_timeout(100)
+    assert axe_check(page, f"organisation, a row added [{language}]") == []
+    context.close()
