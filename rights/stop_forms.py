@@ -1,0 +1,128 @@
+"""The forms of a stop of use and of a stop of provision."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from consent.selectors import active_purposes, active_recipients
+
+from .choices import Kind, Regime
+from .request_form import RequestForm
+
+
+class StopForm(RequestForm):
+    """A stop of use or of provision: everything, or at least one target.
+
+    A subclass declares its fields (``everything``, the target field and
+    ``details``) and what differs: ``target_field`` (the field and the scope
+    key), ``target_choices()``, the error when nothing is chosen, and how a
+    chosen value is stored (``stored_target``).
+    """
+
+    target_field: str
+    nothing_chosen: str
+    both_chosen: str
+    #: The target group's 「必須」 mark: required unless ``everything`` is chosen.
+    target_required: str
+
+    @staticmethod
+    def target_choices() -> list[tuple[str, str]]:
+        raise NotImplementedError
+
+    @staticmethod
+    def stored_target(value: str):
+        return value
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        target = self.fields[self.target_field]
+        target.choices = self.target_choices()
+        target.required_mark = self.target_required
+        if settings.RIGHTS_DEFAULT_REGIME != Regime.APPI:
+            # Only the APPI's stop rests on grounds the person states (art. 35); an
+            # objection or opt-out needs none (GDPR art. 21(2)-(3), CCPA 1798.120).
+            self.fields["details"].required = False
+            self.fields["details"].help_text = _("Optional: anything that helps us.")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("everything") and cleaned.get(self.target_field):
+            # Which one the customer meant is theirs to say, not ours to guess.
+            self.add_error("everything", self.both_chosen)
+        elif not cleaned.get("everything") and not cleaned.get(self.target_field):
+            self.add_error(self.target_field, self.nothing_chosen)
+        return cleaned
+
+    def scope(self):
+        if self.cleaned_data.get("everything"):
+            return {self.target_field: [], "everything": True}
+        chosen = self.cleaned_data[self.target_field]
+        return {self.target_field: sorted(self.stored_target(value) for value in chosen)}
+
+
+class StopUseForm(StopForm):
+    kind = Kind.STOP_USE
+    target_field = "purposes"
+    nothing_chosen = _("Choose at least one use, or every use.")
+    both_chosen = _("Choose either every use, or the uses below.")
+    target_required = _("required: one or more, or every use above")
+    everything = forms.BooleanField(
+        label=_("Stop every use of my data that the law lets me stop"),
+        required=False,
+    )
+    purposes = forms.MultipleChoiceField(
+        label=_("Stop using my data for"),
+        choices=(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    details = forms.CharField(
+        label=_("Why should we stop?"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Tell us why you want us to stop using your data.")},
+        help_text=_(
+            "For example: used beyond the stated purpose, obtained improperly, no longer "
+            "needed, or a leak. (APPI art. 35)"
+        ),
+    )
+
+    @staticmethod
+    def target_choices():
+        return [(p.code, p.title) for p in active_purposes()]
+
+
+class StopProvisionForm(StopForm):
+    kind = Kind.STOP_PROVISION
+    target_field = "recipients"
+    nothing_chosen = _("Choose at least one recipient, or every recipient.")
+    both_chosen = _("Choose either every recipient, or the recipients below.")
+    target_required = _("required: one or more, or every third party above")
+    everything = forms.BooleanField(
+        label=_("Stop providing my data to any third party"),
+        required=False,
+    )
+    recipients = forms.MultipleChoiceField(
+        label=_("Stop providing my data to"),
+        choices=(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    details = forms.CharField(
+        label=_("Why should we stop?"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": _("Tell us why you want us to stop providing your data to third parties.")
+        },
+    )
+
+    @staticmethod
+    def target_choices():
+        return [(str(r.pk), str(r)) for r in active_recipients()]
+
+    @staticmethod
+    def stored_target(value: str) -> int:
+        return int(value)  # recipient ids
