@@ -1,15 +1,24 @@
-"""The forms of a stop of use and of a stop of provision."""
+"""The forms of a stop of use and of a stop of provision.
+
+Under the APPI (the default regime) a stop rests on grounds the customer states
+(art. 35), so the reason is asked; but stopping only what rests on the customer's
+consent is a withdrawal, which needs none (``rights.stop_reasons``). The reason is
+then optional, checked here rather than left to the page, and the page says which
+targets those are, with a link to the consent page where they are switched off.
+"""
 
 from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from consent.selectors import active_purposes, active_recipients
 
 from .choices import Kind, Regime
 from .request_form import RequestForm
+from .stop_reasons import consent_targets, rests_on_consent, switch_off_hint
 
 
 class StopForm(RequestForm):
@@ -26,6 +35,9 @@ class StopForm(RequestForm):
     both_chosen: str
     #: The target group's 「必須」 mark: required unless ``everything`` is chosen.
     target_required: str
+    #: The reason's mark under the APPI: required unless only what rests on consent
+    #: is stopped.
+    reason_required: str
 
     @staticmethod
     def target_choices() -> list[tuple[str, str]]:
@@ -40,11 +52,18 @@ class StopForm(RequestForm):
         target = self.fields[self.target_field]
         target.choices = self.target_choices()
         target.required_mark = self.target_required
+        target.help_text = switch_off_hint(self.kind)
+        details = self.fields["details"]
         if settings.RIGHTS_DEFAULT_REGIME != Regime.APPI:
             # Only the APPI's stop rests on grounds the person states (art. 35); an
             # objection or opt-out needs none (GDPR art. 21(2)-(3), CCPA 1798.120).
-            self.fields["details"].required = False
-            self.fields["details"].help_text = _("Optional: anything that helps us.")
+            details.required = False
+            details.help_text = _("Optional: anything that helps us.")
+        elif consent_targets(self.kind):
+            # Asked unless only what rests on consent is stopped (``clean``); the mark
+            # says so, since the plain 「必須」 would not be true.
+            details.required = False
+            details.required_mark = self.reason_required
 
     def clean(self):
         cleaned = super().clean()
@@ -53,7 +72,20 @@ class StopForm(RequestForm):
             self.add_error("everything", self.both_chosen)
         elif not cleaned.get("everything") and not cleaned.get(self.target_field):
             self.add_error(self.target_field, self.nothing_chosen)
+        if self._reason_missing(cleaned):
+            message = self.fields["details"].error_messages["required"]
+            self.add_error("details", ValidationError(message, code="required"))
         return cleaned
+
+    def _reason_missing(self, cleaned) -> bool:
+        """APPI art. 35: no reason for a stop that does not rest on consent alone."""
+        if settings.RIGHTS_DEFAULT_REGIME != Regime.APPI or cleaned.get("details"):
+            return False
+        if "details" in self.errors:
+            return False  # already refused by the field itself
+        asked = {"everything": cleaned.get("everything")}
+        asked[self.target_field] = cleaned.get(self.target_field)
+        return not rests_on_consent(self.kind, asked)
 
     def scope(self):
         if self.cleaned_data.get("everything"):
@@ -68,6 +100,7 @@ class StopUseForm(StopForm):
     nothing_chosen = _("Choose at least one use, or every use.")
     both_chosen = _("Choose either every use, or the uses below.")
     target_required = _("required: one or more, or every use above")
+    reason_required = _("required unless you stop only uses you can switch off on the consent page")
     everything = forms.BooleanField(
         label=_("Stop every use of my data that the law lets me stop"),
         required=False,
@@ -84,8 +117,9 @@ class StopUseForm(StopForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": _("Tell us why you want us to stop using your data.")},
         help_text=_(
-            "For example: used beyond the stated purpose, obtained improperly, no longer "
-            "needed, or a leak. (APPI art. 35)"
+            "Not needed when you stop only uses you can switch off on the consent page. "
+            "For other uses, for example: used beyond the stated purpose, obtained "
+            "improperly, no longer needed, or a leak. (APPI art. 35)"
         ),
     )
 
@@ -100,6 +134,7 @@ class StopProvisionForm(StopForm):
     nothing_chosen = _("Choose at least one recipient, or every recipient.")
     both_chosen = _("Choose either every recipient, or the recipients below.")
     target_required = _("required: one or more, or every third party above")
+    reason_required = _("required unless you stop only provision made with your consent")
     everything = forms.BooleanField(
         label=_("Stop providing my data to any third party"),
         required=False,
@@ -117,6 +152,11 @@ class StopProvisionForm(StopForm):
         error_messages={
             "required": _("Tell us why you want us to stop providing your data to third parties.")
         },
+        help_text=_(
+            "Not needed when you stop only provision made with your consent. For other "
+            "recipients, for example: provided without the consent the law requires, no "
+            "longer needed, or a leak. (APPI art. 35)"
+        ),
     )
 
     @staticmethod

@@ -32,7 +32,13 @@ def test_a_stop_is_accepted_without_a_reason(customer, settings, regime):
 
 
 def test_under_the_appi_the_reason_is_asked(customer, settings):
+    """APPI art. 35: a use or provision that does not rest on consent alone is
+    stopped on the person's stated grounds (those that do: test_stop_consent_without_reason)."""
     settings.RIGHTS_DEFAULT_REGIME = "appi"
-    for form in _forms(customer):
+    delivery = recipients()["delivery"]
+    for form in [
+        StopUseForm({"purposes": ["billing"]}, subject=customer),
+        StopProvisionForm({"recipients": [str(delivery.pk)]}, subject=customer),
+    ]:
         assert not form.is_valid()
         assert "details" in form.errors
