@@ -136,7 +136,7 @@ class RightsRequestAdmin(
         "service_names",
         "category_names",
         "scope_display",
-        "details",
+        "details_display",
         "delivery_method",
         "assignee",
         "received_at",
@@ -158,7 +158,7 @@ class RightsRequestAdmin(
                     "service_names",
                     "category_names",
                     "scope_display",
-                    "details",
+                    "details_display",
                     "delivery_method",
                 ]
             },

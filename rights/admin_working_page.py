@@ -21,6 +21,7 @@ from .choices import Kind, Regime, RejectionGround, Status
 from .models import RightsRequest
 from .notice_text import event_line, event_outcome
 from .notifications import recipients_of
+from .stop_reasons import rests_on_consent
 
 User = get_user_model()
 
@@ -101,6 +102,19 @@ class WorkingPageFieldsMixin:
             for language, email in (written_to(obj) if obj is not None else [])
         ]
         return format_html_join("", "<div>{}</div>", lines) if lines else "—"
+
+    @admin.display(description=_("details"))
+    def details_display(self, obj):
+        """The person's own words; when there are none, that none were given, and for a
+        stop of only what rests on consent, that none are owed (``rights.stop_reasons``)."""
+        if obj is None or obj.details:
+            return obj.details if obj is not None else ""
+        if rests_on_consent(obj.kind, obj.scope):
+            return _(
+                "None given. This stop covers only what rests on the person's consent, "
+                "and withdrawing consent needs no reason (GDPR art. 21(3))."
+            )
+        return _("None given.")
 
 
 def held_back(refused: list[tuple[str, str]]) -> list[tuple[str, str]]:

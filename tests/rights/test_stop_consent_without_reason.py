@@ -147,3 +147,39 @@ def test_a_stop_of_billing_without_a_reason_is_refused_with_the_message(stepped_
         "/requests/new/stop_use/", {"purposes": ["billing"], "step": "review"}
     ).content.decode()
     assert APPI_REASON in page
+
+
+def _details_row(page: str) -> str:
+    """The text of the working page's "details" row."""
+    row = re.search(r'<div class="form-row field-details[^"]*">(.*?)</div>\s*</div>', page, re.S)
+    assert row, "no details row on the working page"
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row.group(1))).strip()
+
+
+def test_the_working_page_says_no_reason_was_needed_for_a_stop_of_marketing(
+    officer_client, customer, file_request
+):
+    """Staff read that the person gave none and why none is owed (GDPR art. 21(3)),
+    not an empty row that looks like a fault."""
+    request = file_request(customer, kind=Kind.STOP_USE, scope={"purposes": ["marketing"]})
+    page = officer_client.get(f"/admin/rights/rightsrequest/{request.pk}/change/")
+    row = _details_row(page.content.decode())
+    assert "None given" in row and "needs no reason" in row and "GDPR art. 21(3)" in row
+
+
+def test_the_working_page_says_no_reason_was_given_for_another_stop(
+    officer_client, customer, file_request
+):
+    request = file_request(customer, kind=Kind.STOP_USE, scope={"purposes": ["billing"]})
+    row = _details_row(
+        officer_client.get(f"/admin/rights/rightsrequest/{request.pk}/change/").content.decode()
+    )
+    assert row.endswith("None given.") and "needs no reason" not in row
+
+
+def test_the_working_page_shows_the_reason_given(officer_client, customer, file_request):
+    request = file_request(
+        customer, kind=Kind.STOP_USE, scope={"purposes": ["marketing"]}, details="Too <many> mails."
+    )
+    page = officer_client.get(f"/admin/rights/rightsrequest/{request.pk}/change/").content.decode()
+    assert "Too &lt;many&gt; mails." in page and "None given" not in page
