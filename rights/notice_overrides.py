@@ -57,9 +57,33 @@ _SAMPLE_DUE = dt.datetime(2099, 12, 31, 12)
 _SAMPLE_PAY_BY = dt.datetime(2099, 11, 30, 12)
 
 
-#: Notices sent while the deadline is paused, which therefore have no date to quote: a
-#: date written now would be broken once the wait ends and moves it.
-WITHOUT_DUE_DATE = frozenset({RECEIPT_WHILE_IDENTITY_CHECKED})
+#: Notices sent only while the deadline is paused, which therefore have no date to quote:
+#: a date written now would be wrong once the wait ends and moves it (GDPR art. 12(3), APPI
+#: art. 33(3)). Each with what staff are told when a text of theirs quotes ``{due_date}``.
+WITHOUT_DUE_DATE = {
+    RECEIPT_WHILE_IDENTITY_CHECKED: _(
+        "This notice is sent while the deadline is paused for the identity check, "
+        "so it has no date to give: remove {due_date}. The date is told once "
+        "identity is confirmed."
+    ),
+    # Sent as the request starts waiting; under the CCPA the clock runs on (§7021(b)), but
+    # one text serves every law, and the shipped one gives no date under any.
+    "verification_needed": _(
+        "This notice is sent when the request starts waiting for the identity check; "
+        "under APPI and the GDPR the deadline is paused until identity is confirmed, so a "
+        "date given now would be wrong by then: remove {due_date}."
+    ),
+    "information_needed": _(
+        "This notice is sent when the request starts waiting for the person's answer; "
+        "under APPI and the GDPR the deadline is paused until they answer, so a date "
+        "given now would be wrong by then: remove {due_date}."
+    ),
+    "fee_due": _(
+        "This notice is sent when the request starts waiting for the fee; under APPI and "
+        "the GDPR the deadline is paused until it is paid, so a date given now would be "
+        "wrong by then: remove {due_date}."
+    ),
+}
 #: Texts that render a notice's shipped template with something set: (its kind, context).
 #: The receipt while identity is checked mostly goes to someone without an account (the
 #: public form): its starting point is worded for them.
@@ -68,17 +92,15 @@ _SHIPPED_AS = {
 }
 
 
+def quotes_due_date(*texts: str) -> bool:
+    return any("{due_date}" in text for text in texts)
+
+
 def check_due_date(kind: str, text: str) -> None:
-    """A notice sent while the deadline is paused quotes no ``{due_date}``: it would
-    contradict the identity-check mail sent with it, which says the deadline waits."""
-    if kind in WITHOUT_DUE_DATE and "{due_date}" in text:
-        raise ValidationError(
-            gettext(
-                "This notice is sent while the deadline is paused for the identity check, "
-                "so it has no date to give: remove {due_date}. The date is told once "
-                "identity is confirmed."
-            )
-        )
+    """A notice sent only while the deadline is paused quotes no ``{due_date}``: the date
+    moves with the wait, and the shipped text says the deadline waits."""
+    if kind in WITHOUT_DUE_DATE and quotes_due_date(text):
+        raise ValidationError(str(WITHOUT_DUE_DATE[kind]))
 
 
 def check_placeholders(text: str) -> None:
