@@ -84,6 +84,10 @@ WITHOUT_DUE_DATE = {
         "wrong by then: remove {due_date}."
     ),
 }
+#: Notices sent while the clock runs or while it waits. Their edited text may quote
+#: ``{due_date}``, but is set aside for the shipped text (which words the wait) when the
+#: notice is sent while the deadline is paused (:func:`set_aside`).
+DUE_DATE_ONLY_WHILE_RUNNING = frozenset({"regime_changed", "extended", "message"})
 #: Texts that render a notice's shipped template with something set: (its kind, context).
 #: The receipt while identity is checked mostly goes to someone without an account (the
 #: public form): its starting point is worded for them.
@@ -130,6 +134,13 @@ def current_text(kind: str, language: str) -> NoticeText | None:
     """The published text in use for this notice and language; None: the shipped one."""
     latest = latest_published(kind, language)
     return None if latest is None or latest.reset else latest
+
+
+def set_aside(text: NoticeText | None, *, paused: bool) -> bool:
+    """Whether an edited ``text`` is not used for a notice: one sent while the deadline
+    is paused that quotes ``{due_date}``, a date the wait moves. The shipped text, which
+    says the deadline is paused, is sent instead."""
+    return text is not None and paused and quotes_due_date(text.subject, text.body)
 
 
 def _page(has_account: bool) -> str:
@@ -275,6 +286,24 @@ def notice_text_save(*, kind: str, language: str, subject: str, body: str, autho
             version=max(versions, default=0) + 1,
             author=author,
         )
+
+
+def note_set_aside(notification, text: NoticeText) -> None:
+    """Record that a notice was sent with the shipped text instead of the edited ``text``
+    (:func:`set_aside`): on the notice (its context, which the caller saves) and in the
+    audit trail, so staff see why their text was not used. Once per text."""
+    entry = {"kind": text.kind, "language": text.language, "version": text.version}
+    noted = notification.context.get("edited_texts_set_aside", [])
+    if entry in noted:
+        return
+    notification.context = {**notification.context, "edited_texts_set_aside": [*noted, entry]}
+    request = notification.request
+    audit_log(
+        action="notice.edited_text_set_aside",
+        target=request,
+        subject=request.subject,
+        details={**entry, "notice": notification.pk, "reason": "due_date_while_paused"},
+    )
 
 
 def notice_text_publish(*, text: NoticeText, actor, http_request=None) -> NoticeText:

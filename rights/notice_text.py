@@ -21,8 +21,8 @@ from . import correction, stop_decisions
 from .choices import EventKind, PaymentStatus, Regime, RejectionGround, Status
 from .disclosure.delivery_notices import delivery_notice_context
 from .models import OPEN_STATUSES, RequestNotification, RightsRequest
-from .models.notice_texts import RECEIPT_WHILE_IDENTITY_CHECKED
-from .notice_overrides import current_text, placeholder_values, render_text
+from .models.notice_texts import RECEIPT_WHILE_IDENTITY_CHECKED, NoticeText
+from .notice_overrides import current_text, placeholder_values, render_text, set_aside
 from .progress import next_step_text
 from .requesters.follow_links import follow_token
 from .requesters.models import Capacity
@@ -102,6 +102,20 @@ def text_kind(notification: RequestNotification) -> str:
     ):
         return RECEIPT_WHILE_IDENTITY_CHECKED
     return notification.kind
+
+
+def edited_text(
+    notification: RequestNotification, language: str
+) -> tuple[NoticeText | None, NoticeText | None]:
+    """(the edited text the notice reads, the edited text set aside for the shipped one).
+
+    A notice sent while the deadline is paused does not read a text that quotes
+    ``{due_date}``: the date moves with the wait (GDPR art. 12(3), APPI art. 33(3)).
+    The shipped text, which says the deadline is paused, is used instead."""
+    edited = current_text(text_kind(notification), language)
+    if set_aside(edited, paused=notification.context.get("paused", False)):
+        return None, edited
+    return edited, None
 
 
 def render_notice(
@@ -186,7 +200,7 @@ def render_notice(
         if context["ground"] in RejectionGround.values:
             context["ground_label"] = str(RejectionGround(context["ground"]).label)
         # A text the privacy office edited in the admin comes first (rights.notice_overrides).
-        edited = current_text(text_kind(notification), language)
+        edited, _set_aside = edited_text(notification, language)
         if edited is not None:
             subject, body = render_text(
                 edited,

@@ -19,6 +19,7 @@ from portal.kernel.access import REFERENCE
 
 from .models import NoticeText
 from .notice_overrides import (
+    DUE_DATE_ONLY_WHILE_RUNNING,
     PLACEHOLDERS,
     check_due_date,
     check_placeholders,
@@ -27,6 +28,7 @@ from .notice_overrides import (
     notice_text_publish,
     notice_text_reset,
     notice_text_save,
+    quotes_due_date,
     render_text,
     sample_values,
     shipped_text,
@@ -143,6 +145,10 @@ class NoticeTextAdmin(admin.ModelAdmin):
                     obj, sample_values(obj.language)
                 )
         if obj is not None:
+            # Sent while the deadline is paused, this text is set aside for the shipped one.
+            extra["shipped_while_paused"] = obj.kind in DUE_DATE_ONLY_WHILE_RUNNING and (
+                quotes_due_date(obj.subject, obj.body)
+            )
             extra["may_write"] = self.has_add_permission(request)
             extra["in_use"] = latest_published(obj.kind, obj.language) == obj
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})

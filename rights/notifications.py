@@ -16,7 +16,8 @@ from django.urls import reverse
 
 from portal.kernel import outbox
 
-from .models import RequestNotification, RightsRequest
+from . import deadlines
+from .models import PAUSED_STATUSES, RequestNotification, RightsRequest
 from .requesters.models import Capacity
 
 SEND_NOTIFICATION_TASK = "rights.tasks.send_request_notification"
@@ -46,6 +47,9 @@ def notify(
         request=request,
         kind=kind,
         context={
+            # Sent while the deadline is paused: the notice gives no date, which the wait
+            # would move (rights.notice_text.edited_text).
+            "paused": deadline_paused(request),
             **(extra or {}),
             "due_at": request.due_at.isoformat() if request.due_at else None,
             "reason": reason,
@@ -53,6 +57,14 @@ def notify(
         },
     )
     outbox.enqueue(SEND_NOTIFICATION_TASK, notification.pk)
+
+
+def deadline_paused(request: RightsRequest) -> bool:
+    """Whether the request's deadline stands still now: it waits for the person, under a
+    law whose clock waits (not the CCPA's, §7021(b))."""
+    return request.is_paused and deadlines.clock_stops(
+        request.regime, PAUSED_STATUSES[request.status]
+    )
 
 
 #: Notices that tell the person the request's status (not the receipt, an extension or

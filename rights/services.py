@@ -348,11 +348,7 @@ def request_change_regime(
         # The person learns the law and the date it sets, as of an extension; while the
         # request waits for them, a date that moves with the wait is not given (the
         # CCPA's clock does not wait).
-        notify(
-            locked,
-            "regime_changed",
-            extra={"regime": regime, "paused": locked.is_paused and regime != Regime.CCPA},
-        )
+        notify(locked, "regime_changed", extra={"regime": regime})
     request.refresh_from_db()
     return request
 

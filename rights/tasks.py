@@ -28,7 +28,8 @@ from .connectors import notices as connector_notices
 from .disclosure import services as disclosure_services
 from .fees import payments_expire_unpaid
 from .models import RequestNotification, RightsRequest
-from .notice_text import follow_url, render_notice
+from .notice_overrides import note_set_aside
+from .notice_text import edited_text, follow_url, render_notice
 from .notifications import recipients_of, request_url, superseded
 from .reminders import requests_remind_due_soon
 from .requesters.agents import agent_link_expires_at, confirmation_token
@@ -105,6 +106,9 @@ def send_request_notification(notification_id: int) -> None:
                 failed = error
                 continue
             sent.add(digest)
+            _in_use, set_aside = edited_text(notification, recipient.language)
+            if set_aside is not None:
+                note_set_aside(notification, set_aside)
         if len(recipients) > 1:
             notification.context = {**notification.context, "sent_to": sorted(sent)}
         if failed is None:

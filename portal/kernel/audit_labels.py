@@ -96,6 +96,9 @@ ACTION_LABELS = {
     "identity.verified": _("Identity verified"),
     "notice.text_published": _("Notice text published"),
     "notice.text_reset": _("Notice text back to the shipped text"),
+    "notice.edited_text_set_aside": _(
+        "Notice sent with the shipped text: the edited one quotes a date the wait moves"
+    ),
     "otp.failure": _("Code refused"),
     "otp.success": _("Code accepted"),
     "otp.throttled": _("Codes throttled"),
