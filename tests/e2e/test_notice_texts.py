@@ -54,3 +54,33 @@ def test_edit_preview_publish_and_reset_a_notice(browser, live_server):
     assert "確かに受け付けました" not in mail.outbox[-1].body
     staff.screenshot(path=str(ARTIFACTS / "notice-text-reset-ja.png"), full_page=True)
     context.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "refusal"),
+    [
+        ("ja", "個人情報保護法とGDPRではお支払いまで回答期限が停止するため"),
+        ("en", "under APPI and the GDPR the deadline is paused until it is paid"),
+    ],
+)
+def test_gdpr_12_3_the_fee_notice_refuses_the_due_date_in_words_staff_read(
+    browser, live_server, axe_check, language, refusal
+):
+    """GDPR art. 12(3), APPI art. 33(3): the fee notice goes out as the deadline pauses; an
+    edited text quoting {due_date} is refused with the reason, at 1280 px, axe-clean."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
+    context, staff = staff_page(browser, live_server, officer, language)
+    staff.set_viewport_size({"width": 1280, "height": 900})
+    staff.goto(f"/admin/rights/noticetext/add/?kind=fee_due&language={language}")
+    body = staff.locator("#id_body")
+    body.fill(body.input_value() + "\n{due_date}")
+    with staff.expect_navigation():
+        staff.locator("input[name=_save]").click()
+    error = staff.locator("#id_body_error")
+    assert refusal in error.inner_text()
+    assert "{due_date}" in error.inner_text()
+    assert not NoticeText.objects.exists()
+    staff.screenshot(path=str(ARTIFACTS / f"notice-text-due-date-refused-{language}.png"))
+    axe_check(staff, f"notice text refused ({language})")
+    context.close()
