@@ -31,13 +31,14 @@ from portal.kernel import zones
 from portal.kernel.audit import audit_log
 from portal.kernel.personal_data import yen
 
-from .choices import Kind, RejectionGround
+from .choices import Kind, Regime, RejectionGround
 from .models import NoticeText
 from .models.notice_texts import RECEIPT_WHILE_IDENTITY_CHECKED
 
 PLACEHOLDERS = {
     "reference": _("the request's number, e.g. R-000123"),
     "kind": _("what was asked, e.g. Disclosure"),
+    "regime": _("the law the request is handled under, e.g. GDPR (EU)"),
     "due_date": _("the date we answer by"),
     "reason": _("the reason or the question written by staff"),
     "legal_ground": _("the legal ground of a refusal"),
@@ -159,6 +160,7 @@ def placeholder_values(context: dict) -> dict[str, str]:
     return {
         "reference": request.reference,
         "kind": str(request.get_kind_display()),
+        "regime": context.get("regime_label") or str(Regime(request.regime).label),
         "due_date": zones.written(context.get("due_at"), "DATE_FORMAT"),
         "reason": context.get("reason", ""),
         "legal_ground": context.get("ground_label", ""),
@@ -238,6 +240,7 @@ def shipped_text(kind: str, language: str) -> tuple[str, str]:
         "request": SimpleNamespace(
             reference="{reference}", get_kind_display="{kind}", regime="appi"
         ),
+        "regime_label": "{regime}",
         "kind": shipped_kind,
         "has_account": True,
         "office_email": settings.PRIVACY_OFFICE_EMAIL,
@@ -256,9 +259,11 @@ def shipped_text(kind: str, language: str) -> tuple[str, str]:
         subject = " ".join(render_to_string("rights/notice_subject.txt", context).split())
         body = render_to_string("rights/notice.txt", context).strip()
         complaint = render_to_string("rights/complaint_rights.txt", context).strip()
+        # The sample dates as the text writes them: in its own language.
+        due = zones.written(aware(_SAMPLE_DUE), "DATE_FORMAT")
+        pay_by = zones.written(aware(_SAMPLE_PAY_BY), "DATE_FORMAT")
     body = body.replace(complaint, "{complaint_rights}")
-    body = body.replace(zones.written(aware(_SAMPLE_DUE), "DATE_FORMAT"), "{due_date}")
-    body = body.replace(zones.written(aware(_SAMPLE_PAY_BY), "DATE_FORMAT"), "{fee_pay_by}")
+    body = body.replace(due, "{due_date}").replace(pay_by, "{fee_pay_by}")
     if kind in _WITH_OUTCOME:
         first, _sep, rest = body.partition("\n")
         body = f"{first}\n{{outcome}}\n{rest}"

@@ -14,6 +14,7 @@ from django.core import mail
 
 from rights.choices import Regime, Status
 from rights.models import RequestNotification
+from rights.notice_overrides import notice_text_publish, notice_text_save, shipped_text
 from rights.services import request_change_regime
 from rights.workflow import transition
 
@@ -94,3 +95,34 @@ def test_no_notice_when_the_law_stays(
     _change(request, Regime.GDPR, officer, django_capture_on_commit_callbacks)
     assert not RequestNotification.objects.filter(kind="regime_changed").exists()
     assert not mail.outbox
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_editors_starting_text_names_the_law_by_a_placeholder(language):
+    """The notice's starting point in the editor named no law («…under , the law that
+    applies…», 「…にはが適用されるため」): the law is the placeholder {regime}."""
+    subject, body = shipped_text("regime_changed", language)
+    assert "{regime}" in body
+    assert "under ," not in body and "にはが" not in body
+    # The date is a placeholder too, in either language.
+    assert "{due_date}" in body and "2099" not in body
+
+
+def test_an_edited_text_names_the_law_the_request_moved_to(
+    english_customer, officer, file_request, django_capture_on_commit_callbacks
+):
+    """GDPR art. 12(1): the person is told in the edited text which law now applies."""
+    draft = notice_text_save(
+        kind="regime_changed",
+        language="en",
+        subject="Request {reference}",
+        body="We now handle {reference} under {regime}.",
+        author=officer,
+    )
+    notice_text_publish(text=draft, actor=officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        request = file_request(english_customer)
+    mail.outbox.clear()
+    _change(request, Regime.GDPR, officer, django_capture_on_commit_callbacks)
+    [sent] = mail.outbox
+    assert f"We now handle {request.reference} under GDPR (EU)." in sent.body
