@@ -51,6 +51,16 @@ def test_signup_names_the_error_in_the_title_once(client):
     assert _title(response).count("エラー") == 1
 
 
+def test_the_japanese_full_width_colon_is_not_followed_by_a_space(client):
+    """「エラー：ご請求 | …」: the full-width colon carries its own space; English keeps
+    the space after its colon ("Error: Sign up | …")."""
+    data = {**SIGNUP, "password2": "another-secret-88"}
+    japanese = _title(client.post("/accounts/signup/", data, HTTP_ACCEPT_LANGUAGE="ja"))
+    assert re.match(r"エラー：[^\s　]", japanese), japanese
+    english = _title(client.post("/accounts/signup/", data, HTTP_ACCEPT_LANGUAGE="en"))
+    assert re.match(r"Error: \S", english), english
+
+
 @pytest.mark.parametrize("url", ["/accounts/signup/", "/accounts/login/"])
 def test_a_page_without_errors_has_no_error_in_its_title(client, url):
     assert "エラー" not in _title(client.get(url))

@@ -7,6 +7,8 @@ from ..form_errors import error_line as _error_line
 
 register = template.Library()
 
+_FULL_WIDTH_COLON = "："
+
 
 @register.simple_tag
 def error_line(label, error) -> str:
@@ -16,8 +18,9 @@ def error_line(label, error) -> str:
 
 @register.simple_tag(takes_context=True)
 def error_title_prefix(context) -> str:
-    """``Error: `` when a form the page shows came back with errors, for the start of
-    the page's title: a screen reader reads the title first (WCAG 2.1 SC 3.3.1). Any
+    """``Error: `` (``エラー：`` in Japanese, whose full-width colon carries its own
+    space) when a form the page shows came back with errors, for the start of the
+    page's title: a screen reader reads the title first (WCAG 2.1 SC 3.3.1). Any
     bound form or formset in the context counts, whatever the view named it; one the
     view did not check is not checked here (a login form would try the password)."""
     for value in context.flatten().values():
@@ -27,5 +30,6 @@ def error_title_prefix(context) -> str:
             continue
         failed = value.errors if isinstance(value, forms.BaseForm) else value.total_error_count()
         if failed:
-            return gettext("Error:") + " "
+            label = gettext("Error:")
+            return label if label.endswith(_FULL_WIDTH_COLON) else label + " "
     return ""
