@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.db import localized
+from portal.kernel.fields import EmailAddressField
 
 from .purposes import Purpose
 from .recipients import Recipient
@@ -68,7 +69,7 @@ class ServicePage(models.Model):
         max_length=200,
         help_text=_("Title and name of the person responsible for the service's data."),
     )
-    desk_email = models.EmailField(
+    desk_email = EmailAddressField(
         _("inquiry e-mail"), help_text=_("Where the service's inquiries go.")
     )
     desk_phone = models.CharField(

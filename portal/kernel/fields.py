@@ -1,5 +1,8 @@
 """Model fields encrypted at rest, and columns derived from them for searching.
 
+``EmailAddressField`` is an EmailField whose forms (the admin's too) read an address
+as people type it and refuse a wrong one in the site's spelling, "e-mail".
+
 ``EncryptedCharField``, ``EncryptedTextField``, ``EncryptedEmailField``,
 ``EncryptedDateField`` and ``EncryptedJSONField`` behave like CharField,
 TextField, EmailField, DateField and JSONField in Python, forms and admin,
@@ -22,11 +25,13 @@ import json
 from collections.abc import Callable
 
 from django.core.exceptions import FieldError
+from django.core.validators import EmailValidator
 from django.db import models
 from django.db.models.expressions import Combinable
 from django.db.models.lookups import Exact, IsNull
 
 from . import encryption
+from .typed_email import INVALID_EMAIL, TypedEmailField
 
 
 class _EncryptedFieldMixin:
@@ -107,7 +112,18 @@ class EncryptedTextField(_EncryptedFieldMixin, models.TextField):
     """A TextField (free text: messages, reasons, inquiries) stored as a token."""
 
 
-class EncryptedEmailField(_EncryptedFieldMixin, models.EmailField):
+class EmailAddressField(models.EmailField):
+    """An EmailField whose form field is :class:`TypedEmailField` and whose validator
+    speaks the site's spelling: Django's says "Enter a valid email address." on every
+    admin page built on the model."""
+
+    default_validators = [EmailValidator(message=INVALID_EMAIL)]
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": TypedEmailField, **kwargs})
+
+
+class EncryptedEmailField(_EncryptedFieldMixin, EmailAddressField):
     """An EmailField (validated as an address in forms) stored as a token.
 
     Only for addresses nothing searches by: the database cannot find a row by

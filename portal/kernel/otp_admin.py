@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from .otp_names import SEARCH_HELP
+from .typed_email import TypedEmailField
 
 #: The fields of django-otp's devices, by name: (label, help text).
 FIELDS = {
@@ -140,4 +141,7 @@ class OTPDeviceLabelsMixin:
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["labels"] = {name: label for name, (label, _help) in FIELDS.items()}
         kwargs["help_texts"] = {name: help_text for name, (_label, help_text) in FIELDS.items()}
+        # A wrong address is refused in the site's spelling, "e-mail" (django-otp's
+        # model field gives Django's "email").
+        kwargs["field_classes"] = {"email": TypedEmailField}
         return super().get_form(request, obj, change, **kwargs)

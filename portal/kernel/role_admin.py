@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.models import Group
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from .access import OVERSIGHT
@@ -45,6 +46,30 @@ class RoleChoicesMixin:
         return field
 
 
+#: The four permissions Django gives every model, named as they read today. Django
+#: stores their names once, from the model's name at the time ("Can add email
+#: device"), in English only.
+DEFAULT_PERMISSIONS = {
+    "add": _("Can add %(model)s"),
+    "change": _("Can change %(model)s"),
+    "delete": _("Can delete %(model)s"),
+    "view": _("Can view %(model)s"),
+}
+
+
+def permission_label(permission) -> str:
+    """``"Codes by e-mail | e-mail code address | Can add e-mail code address"``: a
+    permission by its model's present name, in the reader's language; a permission a
+    model declares itself keeps its own name."""
+    model = permission.content_type.model_class()
+    action = permission.codename.partition("_")[0]
+    name = permission.name
+    if model is not None and permission.codename == f"{action}_{model._meta.model_name}":
+        name = DEFAULT_PERMISSIONS.get(action, name)
+        name = name if isinstance(name, str) else name % {"model": model._meta.verbose_name}
+    return f"{permission.content_type} | {name}"
+
+
 admin.site.unregister(Group)
 
 
@@ -58,3 +83,21 @@ class RoleGroupAdmin(GroupAdmin):
     @admin.display(description=_("role"), ordering="name")
     def role(self, obj):
         return role_label(obj.name)
+
+    # Staff who may only read a role see its permissions by their present names.
+    readonly_fields = ["permission_list"]
+
+    def get_fields(self, request, obj=None):
+        hidden = "permission_list" if self.has_change_permission(request, obj) else "permissions"
+        return [name for name in super().get_fields(request, obj) if name != hidden]
+
+    @admin.display(description=Group._meta.get_field("permissions").verbose_name)
+    def permission_list(self, obj):
+        permissions = obj.permissions.select_related("content_type")
+        return format_html_join("", "{}<br>", ((permission_label(p),) for p in permissions))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and db_field.name == "permissions":
+            field.label_from_instance = permission_label
+        return field

@@ -33,7 +33,7 @@ KEPT_FORM_MAX_AGE = 60 * 60
 def email_device_for(user: User) -> CustomerEmailDevice:
     """The customer's e-mail code device, created on first use."""
     device, _created = CustomerEmailDevice.objects.get_or_create(
-        user=user, name="email", defaults={"confirmed": True}
+        user=user, name="e-mail", defaults={"confirmed": True}
     )
     return device
 

@@ -7,6 +7,9 @@ import unicodedata
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+#: A wrong address, in the site's spelling ("e-mail", not Django's "email").
+INVALID_EMAIL = _("Enter a valid e-mail address.")
+
 
 class TypedEmailField(forms.EmailField):
     """An e-mail address as people type it: a Japanese input method in full-width
@@ -16,7 +19,7 @@ class TypedEmailField(forms.EmailField):
     A wrong address is refused in the site's spelling, "e-mail", not Django's "email"
     (the field's message replaces its validator's, which has the same code)."""
 
-    default_error_messages = {"invalid": _("Enter a valid e-mail address.")}
+    default_error_messages = {"invalid": INVALID_EMAIL}
 
     def to_python(self, value):
         return super().to_python(read_typed(value))

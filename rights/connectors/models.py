@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consent.models import Purpose, Recipient
 from portal.kernel.db import staff_field
-from portal.kernel.fields import EncryptedCharField, EncryptedJSONField
+from portal.kernel.fields import EmailAddressField, EncryptedCharField, EncryptedJSONField
 from portal.kernel.registry import Category
 from rights.choices import Status
 
@@ -98,7 +98,7 @@ class ExternalSystem(models.Model):
             "went to it."
         ),
     )
-    privacy_contact = models.EmailField(
+    privacy_contact = EmailAddressField(
         _("privacy contact"),
         blank=True,
         help_text=_("E-mail systems: the address that receives tasks and reminders."),

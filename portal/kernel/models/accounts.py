@@ -20,6 +20,7 @@ from ..fields import (
     DerivedColumnsModel,
     DerivedColumnsQuerySet,
     DerivedSmallIntegerField,
+    EmailAddressField,
     EncryptedCharField,
     EncryptedDateField,
 )
@@ -73,7 +74,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     at sign-up.
     """
 
-    email = models.EmailField(
+    email = EmailAddressField(
         _("e-mail address"),
         max_length=254,
         unique=True,
@@ -86,7 +87,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         help_text=_("When the customer followed the verification link; empty until then."),
     )
-    email_change_to = models.EmailField(
+    email_change_to = EmailAddressField(
         _("new e-mail address awaiting confirmation"),
         max_length=254,
         blank=True,
