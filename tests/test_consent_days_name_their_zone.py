@@ -76,3 +76,23 @@ def test_the_policy_page_names_the_zone_of_the_day_accepted(stepped_up_client, c
         "ja": r"\d{4}年\d+月\d+日（日本時間）にこの版に同意いただきました。",
     }
     assert re.search(accepted[language], page), page
+
+
+IN_FORCE = {
+    "en": f"Version 1, in force since {DAY['en']}.",
+    "ja": f"第1版、{DAY['ja']}施行",
+}
+
+
+@pytest.mark.parametrize("url", ["/privacy/", "/consent/policy/"])
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_the_policy_names_the_zone_of_the_day_it_came_into_force(
+    stepped_up_client, customer, url, language
+):
+    """The day a version came into force names its zone, as every other day on the
+    customer pages; in Japanese without a bracket inside another
+    (「第1版（2026年12月2日（日本時間）施行）」)."""
+    selectors.current_policy_version().__class__.objects.update(effective_at=AT)
+    page = _text(stepped_up_client, url, language)
+    assert IN_FORCE[language] in page, page
+    assert not re.search(r"（[^）]*（", page), page
