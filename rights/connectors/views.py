@@ -99,6 +99,9 @@ def confirm(request, token):
             note=form.cleaned_data["note"],
         )
         task.refresh_from_db()
+    # Refused or withdrawn since the e-mail went out: nothing to confirm, which the
+    # page's title and heading say first.
+    no_longer_asked = not task.settled and not notices.still_asked(task)
     return render(
         request,
         "rights/connectors/confirm.html",
@@ -107,8 +110,10 @@ def confirm(request, token):
             "form": form,
             "answered": outcome == "recorded",
             "settled": task.settled,
-            # Refused or withdrawn since the e-mail went out: nothing to confirm.
-            "no_longer_asked": not task.settled and not notices.still_asked(task),
+            "no_longer_asked": no_longer_asked,
+            "heading": _("This task is no longer asked")
+            if no_longer_asked
+            else _("Confirm a privacy task"),
             "office_email": settings.PRIVACY_OFFICE_EMAIL,
         },
     )

@@ -216,3 +216,50 @@ def test_a_partners_link_on_a_refused_request_says_it_is_no_longer_asked(
     refused = AuditEvent.objects.get(action="connector.answer_refused")
     assert refused.details["request_status"] == Status.REJECTED
     assert refused.details["answered"] == "done"
+
+
+def _title_and_heading(page: str) -> tuple[str, str]:
+    title = re.search(r"<title>(.*?)</title>", page, re.S)[1].strip()
+    heading = re.sub(r"<[^>]+>", "", re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S)[1]).strip()
+    return title, heading
+
+
+@pytest.mark.parametrize(
+    ("language", "asked", "no_longer", "instructions"),
+    [
+        ("ja", "依頼の確認", "もう依頼していません", "依頼内容はお送りしたメール"),
+        ("en", "Confirm a privacy task", "no longer asked", "the instructions are in the e-mail"),
+    ],
+)
+def test_a_partners_page_on_a_refused_request_is_named_for_what_it_says(
+    client,
+    officer,
+    customer_with_two_recipients,
+    django_capture_on_commit_callbacks,
+    settings,
+    language,
+    asked,
+    no_longer,
+    instructions,
+):
+    """GDPR art. 19: the partner opening the link of a refused request reads, from the
+    page's title and heading on, that nothing is asked any more: not "Confirm a privacy
+    task" over a page with nothing to confirm, nor a pointer to the mail's instructions.
+    The privacy office's address is a link. An open request keeps its confirmation."""
+    from rights.workflow import transition
+
+    request = _delete(customer_with_two_recipients, officer, django_capture_on_commit_callbacks)
+    first, _second = _links(_task_mails())
+    client.cookies["django_language"] = language
+    page = client.get(first).content.decode()
+    assert all(asked in part for part in _title_and_heading(page)), _title_and_heading(page)
+    assert instructions in page
+    transition(
+        request, to=Status.REJECTED, actor=officer, reason="Needed for a claim.", ground="other"
+    )
+    page = client.get(first).content.decode()
+    title, heading = _title_and_heading(page)
+    assert no_longer in title and no_longer in heading, (title, heading)
+    assert asked not in title and asked not in heading
+    assert instructions not in page
+    assert f'href="mailto:{settings.PRIVACY_OFFICE_EMAIL}"' in page
