@@ -380,7 +380,7 @@ def _request_cases(customer, other_customer):
         ("purpose_notice", {"delivery_method": ""}, "Choose how you would like to receive"),
         ("deletion", {"everything": "on", "services": ""}, None),
         ("stop_use", {"purposes": "not-a-purpose", "details": "x"}, "Select a valid choice"),
-        ("stop_use", {"purposes": "marketing", "details": ""}, "Tell us why you want us"),
+        ("stop_use", {"purposes": "billing", "details": ""}, "Tell us why you want us"),
         ("stop_provision", {"recipients": "abc", "details": "x"}, "Select a valid choice"),
         ("stop_provision", {"recipients": "99999999", "details": "x"}, "Select a valid choice"),
         ("correction", {**correction, "target": others}, "Select a valid choice"),
