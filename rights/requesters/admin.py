@@ -16,7 +16,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -24,7 +23,7 @@ from portal.kernel import encryption
 from portal.kernel.admin_confirm import is_confirmed
 from portal.kernel.audit import audit_log
 from portal.kernel.converters import IdConverter
-from portal.kernel.dates import AGE_OF_MAJORITY, age_on
+from portal.kernel.dates import AGE_OF_MAJORITY
 from portal.kernel.selectors import services_visible_to, subjects_visible_to
 
 from ..choices import Status
@@ -39,18 +38,12 @@ from .matching import details_named, subject_candidates
 from .models import Capacity, RequestIdentity, VerificationStatus
 from .staff_entry import staff_request_enter
 from .staff_forms import DecisionForm, StaffEntryForm
-from .verification import identity_match_subject, identity_reject, identity_verify
-
-
-def represented_minor_age(identity: RequestIdentity | None, request) -> int | None:
-    """The age today of the person a parent acts for (APPI art. 37: a parent represents
-    a minor only), from the matched customer's date of birth, else from the one the parent
-    gave; None for other capacities or when no date is known."""
-    if identity is None or identity.capacity != Capacity.PARENT:
-        return None
-    profile = getattr(request.subject, "profile", None) if request.subject_id else None
-    born = getattr(profile, "date_of_birth", None) or identity.subject_date_of_birth
-    return age_on(born, timezone.localdate()) if born else None
+from .verification import (
+    identity_match_subject,
+    identity_reject,
+    identity_verify,
+    represented_minor_age,
+)
 
 
 def match_reason_line(identity: RequestIdentity | None, request) -> str:

@@ -12,12 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.kernel.audit import audit_log
+from portal.kernel.dates import AGE_OF_MAJORITY, age_on
 
 from ..choices import RejectionGround, Status
 from ..models import RightsRequest
 from ..workflow import transition
 from .matching import DETAILS_NEEDED, details_named, matched_details
 from .models import (
+    Capacity,
     RequestIdentity,
     VerificationStatus,
 )
@@ -108,6 +110,17 @@ def identity_match_subject(
     return request
 
 
+def represented_minor_age(identity: RequestIdentity | None, request) -> int | None:
+    """The age today of the person a parent acts for (APPI art. 37: a parent represents
+    a minor only), from the matched customer's date of birth, else from the one the parent
+    gave; None for other capacities or when no date is known."""
+    if identity is None or identity.capacity != Capacity.PARENT:
+        return None
+    profile = getattr(request.subject, "profile", None) if request.subject_id else None
+    born = getattr(profile, "date_of_birth", None) or identity.subject_date_of_birth
+    return age_on(born, timezone.localdate()) if born else None
+
+
 def identity_verify(
     *,
     request: RightsRequest,
@@ -139,6 +152,15 @@ def identity_verify(
         if identity.subject_denied_at is not None:
             raise ValidationError(
                 _("The person said they did not appoint this agent; it cannot be verified.")
+            )
+        age = represented_minor_age(identity, locked)
+        if age is not None and age >= AGE_OF_MAJORITY:
+            # APPI art. 37: a parent represents a minor only.
+            raise ValidationError(
+                _(
+                    "The person has come of age: a parent no longer acts for them (APPI "
+                    "art. 37). Ask for a letter of attorney they sign, or reject the request."
+                )
             )
         identity.verification = VerificationStatus.VERIFIED
         identity.decided_at = timezone.now()
