@@ -74,13 +74,18 @@ def package_download(request, token):
     return serve_package(request, package, actor=request.user)
 
 
-def serve_package(request, package, *, actor, back_url: str = "", new_request_url: str = ""):
+def serve_package(
+    request, package, *, actor, back_url: str = "", new_request_url: str = "", about: str = ""
+):
     """GET: what the file is and a download button; POST: count one download and
     stream the decrypted zip. For a caller that has checked who may download.
 
     ``actor`` is the customer, or None for a requester without an account
     (confirmed by a code on their follow page, whose address is ``back_url``);
-    ``new_request_url`` is where to ask again once the link no longer works.
+    ``new_request_url`` is where to ask again once the link no longer works;
+    ``about`` the name of the person the data is about when the downloader acts for
+    them (a legal representative or an agent, APPI art. 37), so the page does not call
+    it the downloader's own.
     """
     links = {
         "back_url": back_url or reverse("rights:request_detail", args=[package.request_id]),
@@ -103,7 +108,7 @@ def serve_package(request, package, *, actor, back_url: str = "", new_request_ur
         return render(
             request,
             "rights/download.html",
-            {"package": package, "req": package.request, **links},
+            {"package": package, "req": package.request, "about": about, **links},
         )
     try:
         fileobj = package.file.open("rb")

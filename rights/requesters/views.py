@@ -144,6 +144,7 @@ def follow(request, token):
             "how_to_pay": how_to_pay(),
             "delivery": _follow_delivery(rights_request, token) if view.delivery else None,
             "documents": view.documents,
+            "acted_for": _acted_for(rights_request) if is_requester else "",
             "new_request_url": reverse("identity:start"),
             "withdraw_url": reverse("identity:follow_withdraw", kwargs={"token": token})
             if follow_may_withdraw(rights_request, is_requester=is_requester)
@@ -217,7 +218,15 @@ def follow_download(request, token):
         actor=None,
         back_url=reverse("identity:follow", kwargs={"token": token}),
         new_request_url=reverse("identity:start"),
+        about=_acted_for(rights_request),
     )
+
+
+def _acted_for(rights_request: RightsRequest) -> str:
+    """The name of the person a representative or an agent acted for; empty when the
+    requester asked for themself."""
+    identity = getattr(rights_request, "identity", None)
+    return identity.subject_name if identity is not None and identity.by_agent else ""
 
 
 def _follow_delivery(rights_request: RightsRequest, token: str):
