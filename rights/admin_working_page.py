@@ -9,7 +9,6 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.utils.html import format_html_join
-from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.registry import Category
@@ -18,6 +17,7 @@ from portal.kernel.wording import listed
 
 from . import correction, stop_decisions
 from .choices import Kind, Regime, RejectionGround, Status
+from .confirmations import language_name
 from .models import RightsRequest
 from .notice_text import event_line, event_outcome
 from .notifications import recipients_of
@@ -61,18 +61,11 @@ class StaffMessageForm(forms.Form):
     body = forms.CharField(label=_("Message to the person"), max_length=4000, widget=forms.Textarea)
 
 
-def _language_name(code: str) -> str:
-    try:
-        return str(get_language_info(code)["name_translated"])
-    except KeyError:
-        return code
-
-
 def written_to(obj: RightsRequest) -> list[tuple[str, str]]:
     """(language, address) of everyone told how the request ends, in the language
     their notices are written in (``notifications.recipients_of``): a reason or a
     message staff write goes into those notices as written."""
-    return [(_language_name(r.language), r.email) for r in recipients_of(obj, "rejected")]
+    return [(language_name(r.language), r.email) for r in recipients_of(obj, "rejected")]
 
 
 def notice_languages(obj: RightsRequest) -> str:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils.formats import date_format
+from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from portal.kernel.admin_confirm import Confirmation, Line
 from portal.kernel.wording import listed
@@ -25,6 +25,7 @@ from .choices import Kind, PaymentStatus, RejectionGround, Status
 from .connectors.models import Operation
 from .connectors.planning import asked_outside
 from .models import OPEN_STATUSES, RightsRequest
+from .notifications import recipients_of
 from .requesters.verification import rejection_reason
 from .review_decisions import check_decidable, check_reason, outcome_status
 
@@ -66,6 +67,34 @@ _CLOSING = {
 }
 
 
+def language_name(code: str) -> str:
+    """The name of a language in the reader's language: "Japanese", "日本語"."""
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
+
+
+def who_is_told(obj: RightsRequest, *, kind: str) -> str:
+    """The addresses a closing notice goes to, each with its language and, on a request
+    made for someone else, whose address it is: a legal representative is told in the
+    person's place (APPI art. 37), an appointed agent's principal receives a copy."""
+    identity = getattr(obj, "identity", None)
+    capacity = identity.get_capacity_display() if identity is not None else ""
+    named = []
+    for recipient in recipients_of(obj, kind):
+        values = {"email": recipient.email, "language": language_name(recipient.language)}
+        if recipient.principal:
+            text = _("%(email)s, in %(language)s (the person the request is about)")
+        elif identity is not None and identity.by_agent:
+            text = _("%(email)s, in %(language)s (the requester: %(capacity)s)")
+            values["capacity"] = capacity
+        else:
+            text = _("%(email)s, in %(language)s")
+        named.append(text % values)
+    return listed(named)
+
+
 def closing(
     obj: RightsRequest, *, to: str, reason: str = "", ground: str = "", before=()
 ) -> Confirmation:
@@ -73,6 +102,9 @@ def closing(
     the status, the ground and the reason the person is told."""
     title, told, button = _CLOSING[to]
     lines = [*before, Line(str(told))]
+    recipients = who_is_told(obj, kind=to)
+    if recipients:
+        lines.append(Line(_("Who is told: %(recipients)s") % {"recipients": recipients}))
     if ground:
         told_ground = _("The legal ground they are told: %(ground)s")
         lines.append(Line(told_ground % {"ground": RejectionGround(ground).label}))
