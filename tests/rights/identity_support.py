@@ -118,3 +118,33 @@ def followed(request, capture):
     url = link_in(notice_to(AGENT, request.reference))
     assert confirm(client, url, capture).status_code == 302
     return client, url
+
+
+def parents_request(
+    *,
+    capacity: str = "parent",
+    language: str = "en",
+    requester_name: str = "",
+    subject_name: str = "Kenta Yamada",
+    born=None,
+):
+    """A disclosure filed by a legal representative (a parent by default) for
+    kenta@example.com, with their identity document and a family register extract."""
+    from rights.choices import Kind
+    from rights.requesters.filing import Person, Requester, Upload, identity_request_file
+    from rights.requesters.models import DocumentKind
+
+    return identity_request_file(
+        kind=Kind.DISCLOSURE,
+        requester=Requester(
+            capacity=capacity,
+            email="parent@example.com",
+            language=language,
+            name=requester_name,
+        ),
+        person=Person(name=subject_name, email="kenta@example.com", date_of_birth=born),
+        uploads=[
+            Upload(DocumentKind.REQUESTER_ID, pdf("id.pdf"), "application/pdf"),
+            Upload(DocumentKind.FAMILY_REGISTER, pdf("koseki.pdf"), "application/pdf"),
+        ],
+    )

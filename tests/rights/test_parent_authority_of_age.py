@@ -9,34 +9,21 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 
-from rights.choices import Kind, Status
-from rights.requesters.filing import Person, Requester, Upload, identity_request_file
-from rights.requesters.models import Capacity, DocumentKind, VerificationStatus
+from rights.choices import Status
+from rights.requesters.models import Capacity, VerificationStatus
 from rights.requesters.verification import identity_match_subject, identity_verify
 from tests.factories import ProfileFactory
 
+from .identity_support import parents_request
+
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_storage")]
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 NOW = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)
 
 
 def _request(capacity, *, told_born):
-    return identity_request_file(
-        kind=Kind.DISCLOSURE,
-        requester=Requester(capacity=capacity, email="parent@example.com", language="en"),
-        person=Person(name="Kenta Yamada", email="kenta@example.com", date_of_birth=told_born),
-        uploads=[
-            Upload(DocumentKind.REQUESTER_ID, SimpleUploadedFile("id.pdf", PDF), "application/pdf"),
-            Upload(
-                DocumentKind.FAMILY_REGISTER,
-                SimpleUploadedFile("koseki.pdf", PDF),
-                "application/pdf",
-            ),
-        ],
-    )
+    return parents_request(capacity=capacity, born=told_born)
 
 
 def _customer(born):

@@ -7,37 +7,21 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
-from rights.choices import Kind, RejectionGround, Status
+from rights.choices import RejectionGround, Status
 from rights.confirmations import identity_rejection_confirmation
-from rights.requesters.filing import Person, Requester, Upload, identity_request_file
-from rights.requesters.models import Capacity, DocumentKind
 from rights.requesters.verification import identity_reject
+
+from .identity_support import parents_request
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_storage")]
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 REASON = "The family register extract does not show the child."
 
 
-def _parents_request(capacity=Capacity.PARENT):
-    return identity_request_file(
-        kind=Kind.DISCLOSURE,
-        requester=Requester(
-            capacity=capacity, email="parent@example.com", language="ja", name="山田 太郎"
-        ),
-        person=Person(name="山田 健太", email="kenta@example.com"),
-        uploads=[
-            Upload(DocumentKind.REQUESTER_ID, SimpleUploadedFile("id.pdf", PDF), "application/pdf"),
-            Upload(
-                DocumentKind.FAMILY_REGISTER,
-                SimpleUploadedFile("koseki.pdf", PDF),
-                "application/pdf",
-            ),
-        ],
-    )
+def _parents_request():
+    return parents_request(language="ja", requester_name="山田 太郎", subject_name="山田 健太")
 
 
 def _lines(confirmation) -> list[str]:
