@@ -396,6 +396,22 @@ class PublicRequestForm(
                 )
                 % {"age": AGE_OF_MAJORITY},
             )
+        if (
+            capacity == Capacity.GUARDIAN
+            and born
+            and age_on(born, timezone.localdate()) < AGE_OF_MAJORITY
+        ):
+            # APPI art. 37: an adult ward is an adult; a child's legal representative is
+            # a parent or a minor's guardian.
+            self.add_error(
+                "capacity",
+                _(
+                    "The date of birth shows the person is under %(age)s: the guardian of "
+                    "an adult ward acts for an adult. Choose “I am the parent or guardian "
+                    "of a minor” if you act for this child."
+                )
+                % {"age": AGE_OF_MAJORITY},
+            )
         kind = cleaned.get("kind")
         if kind in (Kind.DISCLOSURE, Kind.PURPOSE_NOTICE) and not cleaned.get("delivery_method"):
             cleaned["delivery_method"] = DeliveryMethod.ELECTRONIC
