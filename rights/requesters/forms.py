@@ -320,6 +320,11 @@ class PublicRequestForm(
         self.fields["documents_consent"].help_text = self.fields["documents_consent"].help_text % {
             "days": settings.RIGHTS_IDENTITY_DOCUMENT_KEEP_DAYS
         }
+        # APPI art. 37: a parent's request needs the child's date of birth (see clean).
+        self.fields["subject_date_of_birth"].help_text = _(
+            "Format: YYYY-MM-DD. A parent or guardian of a minor gives it: it shows that "
+            "the person is a minor."
+        )
         self.upload_types: dict[str, str] = {}
         self.order_fields(
             [

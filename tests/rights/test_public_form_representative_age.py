@@ -65,3 +65,22 @@ def test_a_guardian_who_gives_no_date_of_birth_is_taken():
         form = _form("guardian", "", "guardianship")
 
         assert form.is_valid(), form.errors
+
+
+def test_the_date_of_birth_says_a_parent_must_give_it():
+    """APPI art. 37: the form refuses a parent's request without the child's date of
+    birth (the age decides whether a parent may act); the field says so before it is
+    sent, since a form that comes back has lost the files chosen."""
+    with translation.override("en"):
+        help_text = str(PublicRequestForm(language="en")["subject_date_of_birth"].help_text)
+    with translation.override("ja"):
+        help_ja = str(PublicRequestForm(language="ja")["subject_date_of_birth"].help_text)
+
+    assert help_text == (
+        "Format: YYYY-MM-DD. A parent or guardian of a minor gives it: it shows that the "
+        "person is a minor."
+    )
+    assert help_ja == (
+        "形式：YYYY-MM-DD（西暦）。未成年者の法定代理人としてご請求の場合は必ずご記入ください"
+        "（ご本人が未成年であることを確認します）。"
+    )
