@@ -68,3 +68,5 @@ def test_the_page_in_japanese(officer):
         "お知らせする相手：parent@example.com（日本語、請求者：未成年者の法定代理人"
         "（親権者・未成年後見人））"
     ) in lines
+    # The child is not told (本人に通知): the parent is, in the child's place.
+    assert not any("本人に" in line or "本人には" in line for line in lines), lines
