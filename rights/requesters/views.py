@@ -145,6 +145,7 @@ def follow(request, token):
             "delivery": _follow_delivery(rights_request, token) if view.delivery else None,
             "documents": view.documents,
             "acted_for": _acted_for(rights_request) if is_requester else "",
+            "keep_days": settings.RIGHTS_IDENTITY_DOCUMENT_KEEP_DAYS,
             "new_request_url": reverse("identity:start"),
             "withdraw_url": reverse("identity:follow_withdraw", kwargs={"token": token})
             if follow_may_withdraw(rights_request, is_requester=is_requester)

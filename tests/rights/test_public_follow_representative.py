@@ -125,3 +125,20 @@ def test_the_parents_follow_page_in_japanese(answered, django_capture_on_commit_
     assert "ご請求の対象となるご本人" in text and CHILD in text
     assert "ご請求いただいた立場" in text
     assert "未成年者の法定代理人（親権者・未成年後見人）" in text
+
+
+def test_the_follow_page_says_when_the_documents_are_deleted(
+    answered, django_capture_on_commit_callbacks, settings
+):
+    """The parent sent their own identity document and the family register extract
+    (APPI art. 37); the page that lists them says how long they are kept, as the form
+    and the receipt did."""
+    settings.RIGHTS_IDENTITY_DOCUMENT_KEEP_DAYS = 30
+    client, url = _followed("en", django_capture_on_commit_callbacks)
+    text = _main(client.get(url))
+
+    assert "koseki.pdf" in text
+    assert (
+        "The documents are deleted 30 days after our decision; we keep only the fact and "
+        "the date of the check."
+    ) in text
