@@ -46,7 +46,10 @@ class PeriodForm(forms.Form):
         super().__init__(data)
         today = timezone.localdate()
         if default_year:
-            self.default = (dt.date(today.year, 1, 1), dt.date(today.year, 12, 31))
+            # The previous calendar year: the one whose metrics are published (CCPA regs
+            # §7102); the year still running is not complete.
+            last = today.year - 1
+            self.default = (dt.date(last, 1, 1), dt.date(last, 12, 31))
         else:
             self.default = (today - dt.timedelta(days=default_days or 90), today)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from django.db.models import (
     Count,
@@ -26,10 +27,12 @@ from django.db.models import (
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from portal.kernel import zones
 from portal.kernel.models import Service
 from portal.kernel.models.services import by_name
 
 from ..choices import Kind, Regime, RejectionGround, Status
+from ..deadlines import regime_time_zone
 from ..models import OPEN_STATUSES, PAUSED_STATUSES, RightsRequest
 
 ANSWERED = (Status.COMPLETED, Status.PARTIALLY_COMPLETED, Status.REJECTED)
@@ -217,6 +220,31 @@ class RegimeMetrics:
     median_days: float | None = None
     rejected_by_ground: list[dict] = field(default_factory=list)
     by_kind: list[dict] = field(default_factory=list)
+    #: The zone the regime's days are counted in (Asia/Tokyo), and its name in the
+    #: reader's language ("JST", 「日本時間」).
+    zone: str = ""
+    zone_label: str = ""
+
+
+def received_within(requests, *, start: dt.date, end: dt.date) -> Q:
+    """The requests of ``requests`` received on the days ``start`` to ``end`` (inclusive),
+    each day counted in the request's own zone: the one its deadlines count in.
+
+    A year's figures are then the same whoever reads them: a CCPA request filed at
+    23:30 on 31 December in California is of that year, though it is 1 January in
+    Tokyo. One query finds the zones in use (a few: one per regime, as a rule).
+    """
+    condition = Q(pk__in=[])
+    pairs = requests.order_by().values_list("time_zone", "regime").distinct()
+    for time_zone, regime in pairs:
+        zone = ZoneInfo(time_zone or regime_time_zone(regime))
+        condition |= Q(
+            time_zone=time_zone,
+            regime=regime,
+            received_at__gte=dt.datetime.combine(start, dt.time(), tzinfo=zone),
+            received_at__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=zone),
+        )
+    return condition
 
 
 def period_metrics(requests, *, start: dt.date, end: dt.date) -> list[RegimeMetrics]:
@@ -224,11 +252,10 @@ def period_metrics(requests, *, start: dt.date, end: dt.date) -> list[RegimeMetr
 
     The figures CCPA §7102 asks large businesses to publish (received,
     complied with in whole or in part, denied, median days to respond), with
-    withdrawn, expired and the rejections by legal ground.
+    withdrawn, expired and the rejections by legal ground. The days are those of
+    each request's own zone (:func:`received_within`), not the reader's.
     """
-    cohort = requests.filter(
-        received_at__gte=_aware(start), received_at__lt=_aware(end + dt.timedelta(days=1))
-    )
+    cohort = requests.filter(received_within(requests, start=start, end=end))
     outcome = {
         "received": Count("pk"),
         "completed": Count("pk", filter=Q(status=Status.COMPLETED)),
@@ -257,7 +284,12 @@ def period_metrics(requests, *, start: dt.date, end: dt.date) -> list[RegimeMetr
     result = []
     for regime in Regime:
         row = per_regime.get(regime.value, {})
-        metrics = RegimeMetrics(regime=regime.value, label=str(regime.label))
+        metrics = RegimeMetrics(
+            regime=regime.value,
+            label=str(regime.label),
+            zone=regime_time_zone(regime.value),
+            zone_label=zones.label(start, regime_time_zone(regime.value)),
+        )
         for name in outcome:
             setattr(metrics, name, row.get(name, 0))
         metrics.median_days = percentile_days(

@@ -1,0 +1,98 @@
+"""The period of the yearly figures (CCPA regs §7102): which calendar year a request
+belongs to, whoever reads the page, and which year the page shows first."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from rights.models import RightsRequest
+from rights.reports import request_metrics
+from tests.conftest import admin_login
+
+pytestmark = pytest.mark.django_db
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+CALIFORNIA = ZoneInfo("America/Los_Angeles")
+
+
+def _received(subject, moment: dt.datetime, regime: str) -> RightsRequest:
+    return RightsRequest.objects.create(
+        subject=subject,
+        requester=subject,
+        kind="disclosure",
+        regime=regime,
+        received_at=moment,
+        due_at=moment + dt.timedelta(days=14),
+    )
+
+
+@pytest.fixture
+def new_year(customer):
+    """Requests received around the turn of 2025 into 2026, each in its own zone."""
+    return [
+        # APPI, 23:30 on 31 Dec in Japan (already 1 Jan in New Zealand).
+        _received(customer, dt.datetime(2025, 12, 31, 23, 30, tzinfo=TOKYO), "appi"),
+        # APPI, 00:30 on 1 Jan in Japan (still 31 Dec in UTC and in California).
+        _received(customer, dt.datetime(2026, 1, 1, 0, 30, tzinfo=TOKYO), "appi"),
+        # CCPA, 23:30 on 31 Dec in California (already 1 Jan, 16:30, in Japan).
+        _received(customer, dt.datetime(2025, 12, 31, 23, 30, tzinfo=CALIFORNIA), "ccpa"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "reader_zone", ["Asia/Tokyo", "UTC", "America/Los_Angeles", "Pacific/Auckland"]
+)
+def test_a_request_counts_in_the_year_it_was_received_in_its_own_zone(new_year, reader_zone):
+    """CCPA regs §7102: the metrics are of the previous calendar year. A request belongs
+    to the year of the day it was received where it was filed (the zone its deadlines
+    count in), not to the year of the member of staff who reads the figures: the same
+    year's figures are the same in Tokyo, London and San Francisco."""
+    with timezone.override(ZoneInfo(reader_zone)):
+        by_year = {
+            year: {
+                row.regime: row.received
+                for row in request_metrics.period_metrics(
+                    RightsRequest.objects.all(),
+                    start=dt.date(year, 1, 1),
+                    end=dt.date(year, 12, 31),
+                )
+            }
+            for year in (2025, 2026)
+        }
+    assert by_year[2025] == {"appi": 1, "gdpr": 0, "ccpa": 1}
+    assert by_year[2026] == {"appi": 1, "gdpr": 0, "ccpa": 0}
+
+
+def test_the_metrics_page_first_shows_the_previous_calendar_year(officer):
+    """CCPA regs §7102: a business publishes the metrics of the previous calendar year;
+    the year still running is not complete, so the page opens on the last full year."""
+    from django.test import Client
+
+    client = admin_login(Client(), officer)
+    with time_machine.travel(dt.datetime(2026, 3, 10, 9, 0, tzinfo=TOKYO), tick=False):
+        page = client.get("/admin/reports/metrics/")
+    assert (page.context["start"], page.context["end"]) == (
+        dt.date(2025, 1, 1),
+        dt.date(2025, 12, 31),
+    )
+    assert 'href="?start=2025-01-01&amp;end=2025-12-31&amp;format=csv"' in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "appi", "ccpa"),
+    [("en", "JST", "PST"), ("ja", "日本時間", "太平洋標準時")],
+)
+def test_the_metrics_page_names_the_zone_each_regime_counts_its_days_in(
+    officer_client, new_year, language, appi, ccpa
+):
+    """The boundaries of a year are midnight where the requests were filed: the page says
+    which zone each regime's days are counted in."""
+    officer_client.cookies["django_language"] = language
+    page = officer_client.get("/admin/reports/metrics/", {"start": "2025-01-01"})
+    sections = page.content.decode().split('<section class="module">')[1:]
+    assert len(sections) == 3
+    assert appi in sections[0]
+    assert ccpa in sections[2]
