@@ -2,10 +2,11 @@
 finished, for officers and auditors; handlers do not see operations."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from portal.kernel.models import ScheduledRun
 from portal.kernel.roles import AUDITOR, SERVICE_HANDLER
@@ -14,6 +15,7 @@ from tests.conftest import PASSWORD, admin_login
 
 pytestmark = pytest.mark.django_db
 URL = "/admin/portal/scheduledrun/"
+TIMES = ["period_start", "claimed_at", "finished_at", "failed_at"]
 
 
 @pytest.fixture
@@ -292,3 +294,33 @@ def test_the_rules_names_are_read_once_per_page(officer_client):
         return sum("retentionrule" in query["sql"] for query in queries.captured_queries)
 
     assert rule_queries(1) == rule_queries(7) == 1
+
+
+@pytest.mark.parametrize(("language", "zone"), [("ja", "日本時間"), ("en", "JST")])
+def test_the_runs_times_name_their_time_zone(officer_client, language, zone):
+    """A run's times are the reader's, as on the audit screen: the list's headings and
+    the run's page name the zone, so a night run at 02:00 is not read as UTC."""
+    night = dt.datetime(2026, 12, 5, 2, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
+    run = ScheduledRun.objects.create(
+        job="rights-retention-sweep",
+        period_start=night,
+        task_id="t-sweep",
+        finished_at=night + dt.timedelta(minutes=4),
+    )
+    officer_client.cookies["django_language"] = language
+    page = officer_client.get(URL, {"runs": "all"}).content.decode()
+    start = page.index('id="result_list"')
+    headings = page[start : page.index("</thead>", start)]
+    assert headings.count(zone) == 2, headings
+    change = officer_client.get(f"{URL}{run.pk}/change/").content.decode()
+    labels = re.findall(r"<label>([^<]*)</label>", change)
+    zoned = [text for text in labels if zone in text]
+    assert len(zoned) == 4, labels  # period start, claimed, finished, failed
+    # The page's title: the period's start at 02:00 in the reader's zone, not 17:00 UTC.
+    title = re.search(r"<h2>([^<]*)</h2>", change)[1]
+    assert "02:00" in title and zone in title, title
+    # Each time keeps its field's help.
+    with translation.override(language):
+        helps = [str(ScheduledRun._meta.get_field(name).help_text) for name in TIMES]
+    for text in helps:
+        assert text in change, text  # the admin writes help texts as they are (|safe)

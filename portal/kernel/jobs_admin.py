@@ -16,16 +16,19 @@ import datetime as dt
 from collections.abc import Mapping
 
 from celery.schedules import crontab, maybe_schedule
+from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import Q
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .access import OVERSIGHT, ReadOnlyAdmin
+from .admin_columns import moment, zoned_heading
 from .admin_lists import CappedCountPaginator, DateRangeFilter, DefaultChoiceFilter
 from .jobs import OUTCOME_LABELS, rule_names
 from .models import ScheduledRun
@@ -132,11 +135,29 @@ def _by_rule(result) -> bool:
     return isinstance(result, dict) and any(isinstance(v, dict) for v in result.values())
 
 
+#: The run's times, shown through the display methods below, keep their fields' help.
+TIMES = {
+    "period_start_at": "period_start",
+    "claimed": "claimed_at",
+    "finished": "finished_at",
+    "failed": "failed_at",
+}
+
+
+class ScheduledRunForm(forms.ModelForm):
+    class Meta:
+        model = ScheduledRun
+        fields = []
+        help_texts = {
+            shown: ScheduledRun._meta.get_field(name).help_text for shown, name in TIMES.items()
+        }
+
+
 @admin.register(ScheduledRun)
 class ScheduledRunAdmin(ReadOnlyAdmin):
     staff_scope = OVERSIGHT  # operations: officers and auditors
     # When it was claimed is on the run's page: the list keeps room for what it did.
-    list_display = ["job", "period_start", "finished_at", "state", "outcome"]
+    list_display = ["job", "period_start_at", "finished", "state", "outcome"]
     list_filter = [RunsFilter, JobFilter, FinishedFilter, ("period_start", DateRangeFilter)]
     ordering = ["-period_start", "-pk"]
     show_full_result_count = False
@@ -147,17 +168,36 @@ class ScheduledRunAdmin(ReadOnlyAdmin):
 
     fields = [
         "job",
-        "period_start",
+        "period_start_at",
         "task_id",
-        "claimed_at",
-        "finished_at",
+        "claimed",
+        "finished",
         "state",
         "outcome",
-        "failed_at",
+        "failed",
         "failures",
         "error",
     ]
     readonly_fields = fields
+    form = ScheduledRunForm
+
+    # The times are the reader's, their zone named in the heading (as on the audit
+    # screen): a night run at 02:00 JST is not read as 02:00 UTC.
+    @admin.display(description=zoned_heading(capfirst(_("period start"))), ordering="period_start")
+    def period_start_at(self, obj):
+        return moment(obj.period_start)
+
+    @admin.display(description=zoned_heading(capfirst(_("claimed at"))), ordering="claimed_at")
+    def claimed(self, obj):
+        return moment(obj.claimed_at)
+
+    @admin.display(description=zoned_heading(capfirst(_("finished at"))), ordering="finished_at")
+    def finished(self, obj):
+        return moment(obj.finished_at)
+
+    @admin.display(description=zoned_heading(capfirst(_("failed at"))), ordering="failed_at")
+    def failed(self, obj):
+        return moment(obj.failed_at)
 
     class Media:
         # Six columns beside the navigation and the filters: they wrap to fit.

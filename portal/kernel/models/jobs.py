@@ -4,6 +4,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .. import zones
+
 
 class ScheduledRun(models.Model):
     """A scheduled job's claim on one period of its schedule (see :mod:`portal.kernel.jobs`).
@@ -76,4 +78,5 @@ class ScheduledRun(models.Model):
         indexes = [models.Index(fields=["period_start"], name="scheduled_run_period")]
 
     def __str__(self):
-        return f"{self.job} {self.period_start:%Y-%m-%d %H:%M:%S}"
+        # In the reader's zone, named (the title and breadcrumbs of the run's page).
+        return f"{self.job} {zones.written(self.period_start)}"
