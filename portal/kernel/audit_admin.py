@@ -18,6 +18,7 @@ from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from . import spreadsheets
@@ -210,6 +211,14 @@ class _Echo:
         return value
 
 
+class AuditEventForm(forms.ModelForm):
+    class Meta:
+        model = AuditEvent
+        fields = []
+        # The time is the reader's: its label names the zone, as the list's heading does.
+        labels = {"created_at": zoned_heading(capfirst(_("time")))}
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: the trail is written by code and never edited by hand.
@@ -233,6 +242,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     paginator = CappedCountPaginator
     readonly_fields = ["action_label", *(f.name for f in AuditEvent._meta.fields)]
+    form = AuditEventForm
     change_list_template = "admin/portal/auditevent/change_list.html"
     staff_scope = OVERSIGHT
     # Reading the trail is not logged into the trail being read (each reload would add a

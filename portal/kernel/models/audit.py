@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .. import zones
 from ..db import append_only_triggers
 
 
@@ -87,7 +88,8 @@ class AuditEvent(models.Model):
         triggers = append_only_triggers("audit")
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action}"
+        # In the reader's zone, named (the title and breadcrumbs of the event's page).
+        return f"{zones.written(self.created_at)} {self.action}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
