@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.kernel import spreadsheets
+from portal.kernel import spreadsheets, zones
 from portal.kernel.audit import audit_log
 from portal.kernel.dates import validate_filter_day
 from portal.kernel.selectors import services_visible_to
@@ -133,6 +133,8 @@ def dashboard_view(request):
             services=services,
             assignees=assignees,
             may_see_statistics=sees_all_services(request.user),
+            # The period's days are the reader's (their zone, or the portal's).
+            zone=zones.label(),
         ),
     )
 

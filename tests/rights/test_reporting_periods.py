@@ -96,3 +96,20 @@ def test_the_metrics_page_names_the_zone_each_regime_counts_its_days_in(
     assert len(sections) == 3
     assert appi in sections[0]
     assert ccpa in sections[2]
+
+
+@pytest.mark.parametrize(("zone", "name"), [("", "JST"), ("Europe/Berlin", "CET")])
+def test_the_dashboards_period_names_the_readers_zone(officer, zone, name):
+    """The dashboard's period (the completed requests its median counts) runs from
+    midnight to midnight in the reader's own zone; the form says which."""
+    from django.test import Client
+
+    officer.time_zone = zone
+    officer.save(update_fields=["time_zone"])
+    client = admin_login(Client(), officer)
+    client.cookies["django_language"] = "en"
+    with time_machine.travel(dt.datetime(2026, 1, 20, 12, 0, tzinfo=TOKYO), tick=False):
+        page = client.get("/admin/reports/").content.decode()
+    form = page[page.index('<form method="get" class="period">') :]
+    form = form[: form.index("</form>")]
+    assert f"Days in {name}" in form, form
