@@ -462,14 +462,14 @@ def _object_urls(model_admin, pk):
     urls = []
     for pattern in model_admin.get_urls():
         route = str(pattern.pattern)
-        if not re.search(r"<(int:pk|path:object_id)>", route) or route.endswith(
+        if not re.search(r"<((int|id):pk|path:object_id)>", route) or route.endswith(
             ("change/", "delete/", "history/")
         ):
             continue
         if route == "<path:object_id>/":
             continue
-        route = re.sub(r"<(int:pk|path:object_id)>", str(pk), route)
-        route = re.sub(r"<int:\w+>", "1", route)
+        route = re.sub(r"<((int|id):pk|path:object_id)>", str(pk), route)
+        route = re.sub(r"<(int|id):\w+>", "1", route)
         route = re.sub(r"<slug:\w+>", "paid", route)
         urls.append(prefix + route)
     return urls
