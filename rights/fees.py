@@ -39,7 +39,7 @@ from .fee_law import check_fee_allowed, fee_basis_for
 from .models import FeeSchedule, Payment, PaymentEvent, RequestEvent, RightsRequest
 from .notifications import recipient_of
 from .payment_transitions import payment_transition
-from .workflow import refresh_due_at, transition
+from .workflow import transition
 
 # What a published fee states; once customers were asked it, only its end
 # date and note may change (a new amount is a new row).
@@ -267,18 +267,19 @@ def _resume(payment: Payment, *, actor, resumed_at: dt.datetime, http_request=No
     """Put the request in progress; the clock runs again from ``resumed_at``.
 
     The payment pause ends when the money arrived, not when staff got round to
-    recording it, so a late entry does not eat into the person's deadline.
+    recording it, so a late entry does not eat into the person's deadline; the
+    notice that work goes on gives the date counted from then.
     """
     request = payment.request
     if request.status != Status.AWAITING_PAYMENT:
         return
-    transition(request, to=Status.IN_PROGRESS, actor=actor, http_request=http_request)
-    pause = request.pauses.order_by("-started_at").first()
-    if pause is not None and pause.ended_at and resumed_at < pause.ended_at:
-        pause.ended_at = max(resumed_at, pause.started_at)
-        pause.save(update_fields=["ended_at"])
-        refresh_due_at(request)
-        request.save(update_fields=["due_at"])
+    transition(
+        request,
+        to=Status.IN_PROGRESS,
+        actor=actor,
+        http_request=http_request,
+        wait_ended_at=resumed_at,
+    )
 
 
 def payment_record(

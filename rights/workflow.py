@@ -234,6 +234,7 @@ def transition(
     http_request=None,
     notice_extra: dict | None = None,
     by_requester: bool = False,
+    wait_ended_at: dt.datetime | None = None,
 ) -> RequestEvent | None:
     """Move ``request`` to status ``to``; see the module docstring for the contract.
 
@@ -252,6 +253,10 @@ def transition(
     ``by_requester`` (with no ``actor``): the move is made by whoever filed the
     request without an account, on its follow page; the event and the audit row
     say so.
+
+    ``wait_ended_at``: when the wait this move ends really ended, if earlier than now
+    (a payment recorded after the day it was made): the pause ends then, not later
+    than now nor before it began, and the deadline in the notice counts from it.
     """
     locked = RightsRequest.objects.select_for_update().get(pk=request.pk)
     if locked.status == to:
@@ -281,7 +286,9 @@ def transition(
             http_request=http_request,
         )
     if from_status in PAUSED_STATUSES and to not in PAUSED_STATUSES:
-        locked.pauses.filter(ended_at__isnull=True).update(ended_at=now)
+        for pause in locked.pauses.filter(ended_at__isnull=True):
+            pause.ended_at = max(min(wait_ended_at or now, now), pause.started_at)
+            pause.save(update_fields=["ended_at"])
     if to in PAUSED_STATUSES and from_status not in PAUSED_STATUSES:
         RequestPause.objects.create(request=locked, reason=PAUSED_STATUSES[to], started_at=now)
     elif to in PAUSED_STATUSES:
