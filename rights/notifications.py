@@ -99,11 +99,30 @@ def superseded(notification: RequestNotification) -> bool:
     )
 
 
-def status_change_notified(to: str, actor) -> bool:
+def status_change_notified(to: str, actor, *, date_promised: bool = False) -> bool:
     """Whether a change to ``to`` without a notice of its own is e-mailed: when staff or
     the system made it, and a withdrawal whoever made it. The customer's own answer,
-    which puts the request back in review, is not."""
-    return actor is None or actor.is_staff or to == "withdrawn"
+    which puts the request back in review, is not, unless a notice sent while it waited
+    promised the date once the clock runs again (``date_promised``)."""
+    return date_promised or actor is None or actor.is_staff or to == "withdrawn"
+
+
+#: Notices that, sent while the deadline is paused, say "once it runs again, we will
+#: tell you the date by which we will answer" (rights/notice.txt).
+PROMISE_THE_DATE = frozenset({"extended", "regime_changed"})
+
+
+def date_promised(request: RightsRequest) -> bool:
+    """Whether a notice sent during the wait still open promised the person the date of
+    the answer once the clock runs again. Call before the wait is closed."""
+    pause = request.pauses.filter(ended_at__isnull=True).order_by("-started_at").first()
+    if pause is None:
+        return False
+    # The context is encrypted at rest: read here, not filtered by the database.
+    sent = request.notifications.filter(
+        kind__in=sorted(PROMISE_THE_DATE), created_at__gte=pause.started_at
+    )
+    return any(notice.context.get("paused") for notice in sent)
 
 
 def request_url(request: RightsRequest) -> str:

@@ -50,7 +50,7 @@ from .models import (
     RequestPause,
     RightsRequest,
 )
-from .notifications import STATUS_CHANGED, notify, status_change_notified
+from .notifications import STATUS_CHANGED, date_promised, notify, status_change_notified
 from .payment_transitions import payment_transition
 from .transition_rules import REASON_REQUIRED, STAFF_REASON_REQUIRED, TRANSITIONS, Role, refusal
 
@@ -285,6 +285,10 @@ def transition(
             reason=reason,
             http_request=http_request,
         )
+    # The wait ends now: was the person promised the date once the clock runs again?
+    promised = (
+        from_status in PAUSED_STATUSES and to not in PAUSED_STATUSES and (date_promised(locked))
+    )
     if from_status in PAUSED_STATUSES and to not in PAUSED_STATUSES:
         for pause in locked.pauses.filter(ended_at__isnull=True):
             pause.ended_at = max(min(wait_ended_at or now, now), pause.started_at)
@@ -336,7 +340,7 @@ def transition(
     notice = NOTICE_ON_ENTRY.get(to)
     if notice:
         notify(locked, notice, reason=reason, ground=ground, extra=notice_extra)
-    elif status_change_notified(to, actor):
+    elif status_change_notified(to, actor, date_promised=promised):
         extra = {"status": to}
         if unpaid is not None:
             # Withdrawn or back to review: the fee it waited for is cancelled; the
