@@ -3,10 +3,10 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.urls import reverse
-from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from portal.kernel import zones
 from portal.kernel.typed_email import TypedEmailField
 from portal.kernel.wording import sentences
 
@@ -81,7 +81,7 @@ class SignupConsentMixin(PurposeChoicesMixin):
 def _policy_link(version: PolicyVersion):
     text = _("Read the privacy policy (version %(version)s, in force since %(date)s)") % {
         "version": version.version,
-        "date": formats.date_format(timezone.localtime(version.effective_at), "DATE_FORMAT"),
+        "date": zones.written(version.effective_at, "DATE_FORMAT"),
     }
     return format_html(
         '<a href="{}" target="_blank" rel="noopener">{}</a>', reverse("consent:privacy"), text

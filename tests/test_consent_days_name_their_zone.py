@@ -11,8 +11,8 @@ import pytest
 import time_machine
 
 from consent import selectors, services
-from consent.models import ConsentRecord, ProcessingRestriction
-from tests.consent_support import purpose
+from consent.models import ConsentRecord, PolicyVersion, ProcessingRestriction
+from tests.consent_support import new_policy_version, purpose
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +78,10 @@ def test_the_policy_page_names_the_zone_of_the_day_accepted(stepped_up_client, c
     assert re.search(accepted[language], page), page
 
 
+def _no_nested_brackets(text):
+    return not re.search(r"（[^）]*（", text)
+
+
 IN_FORCE = {
     "en": f"Version 1, in force since {DAY['en']}.",
     "ja": f"第1版、{DAY['ja']}施行",
@@ -92,7 +96,42 @@ def test_the_policy_names_the_zone_of_the_day_it_came_into_force(
     """The day a version came into force names its zone, as every other day on the
     customer pages; in Japanese without a bracket inside another
     (「第1版（2026年12月2日（日本時間）施行）」)."""
-    selectors.current_policy_version().__class__.objects.update(effective_at=AT)
+    PolicyVersion.objects.update(effective_at=AT)
     page = _text(stepped_up_client, url, language)
     assert IN_FORCE[language] in page, page
-    assert not re.search(r"（[^）]*（", page), page
+    assert _no_nested_brackets(page), page
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_the_banner_of_a_new_version_names_the_zone_of_its_day(client, customer, language):
+    """APPI art. 21 / GDPR art. 13(3): the banner that tells a customer of a new
+    version says the day it came into force as the policy's pages do, with its zone."""
+    PolicyVersion.objects.update(effective_at=AT - dt.timedelta(days=30))
+    services.policy_accept(
+        subject=customer,
+        version=selectors.current_policy_version(),
+        method=ConsentRecord.Method.SIGNUP,
+    )
+    PolicyVersion.objects.filter(pk=new_policy_version(material=False).pk).update(effective_at=AT)
+    client.force_login(customer)
+    page = _text(client, "/", language)
+    banner = {
+        "en": f"We have updated our privacy policy (version 2, in force since {DAY['en']}).",
+        "ja": f"プライバシーポリシーを第2版に改定し、{DAY['ja']}に施行しました。",
+    }
+    assert banner[language] in page, page
+    assert _no_nested_brackets(page), page
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_the_sign_up_box_names_the_zone_of_the_day_the_policy_came_into_force(client, language):
+    PolicyVersion.objects.update(effective_at=AT)
+    client.cookies["django_language"] = language
+    page = client.get("/accounts/signup/").content.decode()
+    link = re.search(r'<a href="/(?:en/)?privacy/"[^>]*>([^<]*)</a>', page).group(1)
+    expected = {
+        "en": f"Read the privacy policy (version 1, in force since {DAY['en']})",
+        "ja": f"{DAY['ja']}施行の第1版プライバシーポリシーを読む",
+    }
+    assert link == expected[language], page
+    assert _no_nested_brackets(link), link
