@@ -64,3 +64,16 @@ def test_the_japanese_full_width_colon_is_not_followed_by_a_space(client):
 @pytest.mark.parametrize("url", ["/accounts/signup/", "/accounts/login/"])
 def test_a_page_without_errors_has_no_error_in_its_title(client, url):
     assert "エラー" not in _title(client.get(url))
+
+
+@pytest.mark.parametrize(("language", "start"), [("ja", r"エラー：[^\s　]"), ("en", r"Error: \S")])
+def test_an_admin_form_with_errors_writes_the_colon_as_the_language_does(
+    officer_client, language, start
+):
+    """The admin's own title (Django's change form) reads 「エラー：利用目的を追加 | …」
+    in Japanese, without a space after the full-width colon, and "Error: …" in English."""
+    response = officer_client.post("/admin/consent/purpose/add/", {}, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    assert re.match(start, _title(response)), _title(response)
+    page = officer_client.get("/admin/consent/purpose/add/", HTTP_ACCEPT_LANGUAGE=language)
+    assert not re.match(r"エラー|Error", _title(page)), _title(page)

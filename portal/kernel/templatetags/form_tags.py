@@ -33,3 +33,14 @@ def error_title_prefix(context) -> str:
             label = gettext("Error:")
             return label if label.endswith(_FULL_WIDTH_COLON) else label + " "
     return ""
+
+
+@register.filter(is_safe=True)
+def error_title(title: str) -> str:
+    """An admin page's ``title``, which Django's templates start with ``Error:`` and a
+    space in every language: without the space after a full-width colon
+    (「エラー：利用目的を追加 | …」), as :func:`error_title_prefix` writes it."""
+    label = gettext("Error:")
+    if label.endswith(_FULL_WIDTH_COLON) and title.startswith(label + " "):
+        return label + title[len(label) + 1 :]
+    return title
