@@ -17,17 +17,36 @@ from tests.conftest import PASSWORD, admin_login
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize(("language", "zone"), [("ja", "日本時間"), ("en", "JST")])
-def test_an_events_page_gives_its_time_in_the_readers_zone_and_names_it(language, zone):
+def _event_page(language: str) -> tuple[AuditEvent, str]:
+    """An event an auditor caused, and its page as the auditor reads it in ``language``."""
     auditor, _device, _ = staff_create(email="audit@example.com", role=AUDITOR, password=PASSWORD)
     audit_log(action="staff.viewed_request", actor=auditor)
     event = AuditEvent.objects.get(action="staff.viewed_request")
     client = admin_login(Client(), auditor)
     client.cookies["django_language"] = language
     page = client.get(f"/admin/portal/auditevent/{event.pk}/change/").content.decode()
+    return event, page
+
+
+@pytest.mark.parametrize(("language", "zone"), [("ja", "日本時間"), ("en", "JST")])
+def test_an_events_page_gives_its_time_in_the_readers_zone_and_names_it(language, zone):
+    event, page = _event_page(language)
     title = re.search(r"<h2>([^<]*)</h2>", page)[1]
     # Japan is nine hours ahead of UTC, whatever the time: the hours differ.
     local = event.created_at.astimezone(dt.timezone(dt.timedelta(hours=9)))
     assert local.strftime("%H:%M") in title and zone in title, title
     labels = re.findall(r"<label>([^<]*)</label>", page)
     assert any(zone in text for text in labels), labels
+
+
+@pytest.mark.parametrize(
+    ("language", "label", "code"),
+    [("ja", "操作", "操作コード"), ("en", "What happened", "Action code")],
+)
+def test_an_events_page_labels_its_action_and_the_actions_code_apart(language, label, code):
+    """The action in words and its code are two rows of the page; each has its own
+    label, so a reader can tell which is which (both read 「操作」 before)."""
+    _event, page = _event_page(language)
+    labels = [text.rstrip(":：") for text in re.findall(r"<label>([^<]*)</label>", page)]
+    assert len(labels) == len(set(labels)), labels
+    assert label in labels and code in labels, labels

@@ -216,7 +216,8 @@ class AuditEventForm(forms.ModelForm):
         model = AuditEvent
         fields = []
         # The time is the reader's: its label names the zone, as the list's heading does.
-        labels = {"created_at": zoned_heading(capfirst(_("time")))}
+        # The action's label is a row of its own ("What happened"): this one is its code.
+        labels = {"created_at": zoned_heading(capfirst(_("time"))), "action": _("Action code")}
 
 
 @admin.register(AuditEvent)
