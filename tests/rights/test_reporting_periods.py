@@ -1,7 +1,9 @@
 """The period of the yearly figures (CCPA regs §7102): which calendar year a request
 belongs to, whoever reads the page, and which year the page shows first."""
 
+import csv
 import datetime as dt
+import io
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -113,3 +115,20 @@ def test_the_dashboards_period_names_the_readers_zone(officer, zone, name):
     form = page[page.index('<form method="get" class="period">') :]
     form = form[: form.index("</form>")]
     assert f"Days in {name}" in form, form
+
+
+def test_the_metrics_csv_names_the_zone_each_regime_counts_its_days_in(officer_client, new_year):
+    """CCPA regs §7102: the exported figures say, as the page does, in which zone a
+    regime's days (and so the year's first and last midnight) are counted: a column of
+    time-zone names, machine-readable, after the figures."""
+    response = officer_client.get(
+        "/admin/reports/metrics/", {"start": "2025-01-01", "end": "2025-12-31", "format": "csv"}
+    )
+    text = response.content.decode("utf-8-sig")
+    header, *rows = csv.reader(io.StringIO(text.split("\r\n\r\n")[0]))
+    assert header[-1] == "time_zone", header
+    assert header[:3] == ["regime", "kind", "received"], header
+    totals = {row[0]: row for row in rows if row[1] == "all"}
+    assert (totals["appi"][2], totals["appi"][-1]) == ("1", "Asia/Tokyo")
+    assert (totals["ccpa"][2], totals["ccpa"][-1]) == ("1", "America/Los_Angeles")
+    assert all(row[-1] == totals[row[0]][-1] for row in rows), rows
