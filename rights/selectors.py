@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet, Value
 from portal.kernel.models import Service
 from portal.kernel.roles import AUDITOR, PRIVACY_OFFICER, staff_role
 
+from .choices import EventKind
 from .models import RequestEvent, RequestMessage, RightsRequest
 from .notice_text import event_outcome, fee_line
 from .notifications import EMAIL_ONLY, PRINCIPAL_COPIES
@@ -38,11 +39,21 @@ def requests_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
 EVENT, MESSAGE = "event", "message"
 
 
+#: Staff's working steps, kept off the thread the person reads: who the request is
+#: assigned to.
+STAFF_ONLY_EVENTS = frozenset({EventKind.ASSIGNMENT})
+#: Events the person reads without staff's reason: a change of law, which its notice
+#: tells them with the new date, not staff's note of why ("Lives in Germany").
+EVENTS_WITHOUT_STAFF_REASON = frozenset({EventKind.REGIME})
+
+
 def timeline_entries(request: RightsRequest) -> QuerySet:
-    """``(created_at, EVENT or MESSAGE, pk)`` of every event and message of ``request``,
-    oldest first: the two tables as one list, so a page of it is one LIMITed query."""
+    """``(created_at, EVENT or MESSAGE, pk)`` of every event the person reads and every
+    message of ``request``, oldest first: the two tables as one list, so a page of it is
+    one LIMITed query."""
     events = (
         RequestEvent.objects.filter(request=request)
+        .exclude(kind__in=STAFF_ONLY_EVENTS)
         .order_by()
         .annotate(entry=Value(EVENT))
         .values_list("created_at", "entry", "pk")
@@ -80,6 +91,8 @@ def timeline_page(request: RightsRequest, number=None) -> Page:
     found = {}
     if wanted[EVENT]:
         for event in RequestEvent.objects.filter(pk__in=wanted[EVENT]).select_related("actor"):
+            if event.kind in EVENTS_WITHOUT_STAFF_REASON:
+                event.reason = ""
             event.outcome = event_outcome(event)
             event.fee_line = fee_line(event)
             found[EVENT, event.pk] = event
