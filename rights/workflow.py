@@ -287,7 +287,7 @@ def transition(
         )
     # The wait ends now: was the person promised the date once the clock runs again?
     promised = (
-        from_status in PAUSED_STATUSES and to not in PAUSED_STATUSES and (date_promised(locked))
+        from_status in PAUSED_STATUSES and to not in PAUSED_STATUSES and date_promised(locked)
     )
     if from_status in PAUSED_STATUSES and to not in PAUSED_STATUSES:
         for pause in locked.pauses.filter(ended_at__isnull=True):
