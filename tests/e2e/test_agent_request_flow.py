@@ -96,7 +96,8 @@ def test_parent_files_for_a_minor_and_staff_verify(
     _shot(en_page, request, "start-en")
     _confirm_address(en_page, "guardian@example.com")
     en_page.check("input[name=capacity][value=agent]")
-    en_page.locator("main form button[type=submit]").click()  # empty: errors, nothing filed
+    with en_page.expect_navigation():  # the form posts to its own address
+        en_page.locator("main form button[type=submit]").click()  # empty: errors, nothing filed
     assert en_page.locator(".errorlist").count() >= 3
     _shot(en_page, request, "form-errors-en")
     en_context.close()
