@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import lazy
@@ -44,6 +45,15 @@ def _zoned_heading(text) -> str:
 #: A column's heading that names the reader's zone, worked out as the list is drawn
 #: (``@admin.display(description=zoned_heading(_("due at")))``).
 zoned_heading = lazy(_zoned_heading, str)
+
+
+def _portal_zone_heading(text) -> str:
+    return zones.heading(str(text), zones.label(zone=settings.TIME_ZONE))
+
+
+#: A column's heading that names the portal's zone (``TIME_ZONE``), for days counted on
+#: the portal's calendar whoever reads them: a legal hold's (``portal_day``).
+portal_zone_heading = lazy(_portal_zone_heading, str)
 
 
 def moment(value: dt.datetime | None, format: str = "DATETIME_FORMAT") -> str:

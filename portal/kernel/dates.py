@@ -1,4 +1,5 @@
-"""Dates of birth as people type them, what is derived from one, and time zone names."""
+"""Dates of birth as people type them, what is derived from one, time zone names, and the
+portal's own calendar day."""
 
 from __future__ import annotations
 
@@ -49,6 +50,19 @@ def date_of_birth_input() -> forms.DateInput:
     picker scrolled back decades is slower than typing. The server reads what was
     written (:class:`TypedDateField`) and says what is wrong with it."""
     return forms.DateInput(format="%Y-%m-%d", attrs={"autocomplete": "bday"})
+
+
+def portal_day(moment: dt.datetime | None = None) -> dt.date:
+    """The day ``moment`` (now without one) falls on in the portal's time zone
+    (``TIME_ZONE``), whichever zone is active.
+
+    Legal holds, retention periods and erasures count their days on this one
+    calendar: a member of staff who reads the admin in another zone
+    (``User.time_zone``) places, sees and applies a hold on the same days as the
+    worker that erases does. At 09:00 in Tokyo on 1 July it is still 30 June in
+    Los Angeles; a hold that starts on 1 July keeps the data for both.
+    """
+    return timezone.localdate(moment, timezone=timezone.get_default_timezone())
 
 
 #: The earliest date of birth taken as real.

@@ -14,9 +14,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.utils import timezone
 
 from portal.kernel.audit import audit_log
+from portal.kernel.dates import portal_day
 from rights.retention.holds.selectors import held_categories, held_elsewhere
 
 from .models import Operation, SystemTask
@@ -30,7 +30,7 @@ def waiting_for_holds():
 
 def erase_after_holds(*, today: dt.date | None = None) -> dict[str, int]:
     """Ask for what no hold keeps any more; count the new tasks and those still held."""
-    today = today or timezone.localdate()
+    today = today or portal_day()
     counts = {"asked": 0, "still_held": 0}
     for task_id in waiting_for_holds().order_by("pk").values_list("pk", flat=True):
         outcome = _ask_if_free(task_id, today)

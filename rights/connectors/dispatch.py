@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from portal.kernel import outbox
 from portal.kernel.audit import audit_log
+from portal.kernel.dates import portal_day
 from portal.kernel.registry import Category
 from rights import workflow
 from rights.choices import Kind, Status
@@ -123,7 +124,7 @@ def erasure_outside_holds(task: SystemTask) -> bool:
     when nothing is left, and the task is then settled as not applicable with
     the holds named in its note.
     """
-    holds = held_elsewhere(task.request.subject, on=timezone.localdate())
+    holds = held_elsewhere(task.request.subject, on=portal_day())
     held = held_categories(holds)
     if not held:
         return True

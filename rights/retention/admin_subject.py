@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Q
-from django.utils import timezone
 
+from portal.kernel.dates import portal_day
 from portal.kernel.db import localized
 from portal.kernel.models import ServiceRegistration
 from portal.kernel.registry import Category, registry
@@ -22,7 +22,7 @@ def held_for_subject(subject, *, today: dt.date | None = None) -> dict:
     ``holds``: the staff holds that concern them; ``waiting``: their deferred
     erasures still waiting, with the day each may run.
     """
-    today = today or timezone.localdate()
+    today = today or portal_day()
     holds = list(
         LegalHold.objects.filter(Q(subject=subject) | Q(subject__isnull=True))
         .filter(released_at__isnull=True)

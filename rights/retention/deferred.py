@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Q
-from django.utils import timezone
+
+from portal.kernel.dates import portal_day
 
 from . import runs
 from .models import DeferredErasure, RetentionRun
@@ -41,7 +42,7 @@ def _step_key(step: Step) -> str:
 def run_deferred(
     *, today: dt.date | None = None, dry_run: bool = False, trigger: str = "hand"
 ) -> RetentionRun:
-    today = today or timezone.localdate()
+    today = today or portal_day()
     with recorded_run(RetentionRun.Job.DEFERRED, dry_run=dry_run, trigger=trigger) as run:
         cursor = run.cursor.get("at", 0)  # an interrupted run resumed: after its last step
         while True:

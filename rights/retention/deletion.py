@@ -13,8 +13,8 @@ import datetime as dt
 import logging
 
 from django.db import transaction
-from django.utils import timezone
 
+from portal.kernel.dates import portal_day
 from rights.choices import Kind, Status
 from rights.connectors.summary import customer_text, kept_outside
 from rights.models import RightsRequest
@@ -44,7 +44,7 @@ def deletion_execute(*, request, today: dt.date | None = None) -> None:
     it again after an interruption finishes the work without erasing
     anything twice; a request that is no longer in progress is left alone.
     """
-    today = today or timezone.localdate()
+    today = today or portal_day()
     with transaction.atomic():
         locked = (
             RightsRequest.objects.select_for_update(of=("self",))

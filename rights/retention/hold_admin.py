@@ -15,9 +15,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from portal.kernel.admin_columns import last_day, period
+from portal.kernel.admin_columns import last_day, period, portal_zone_heading
 from portal.kernel.admin_confirm import confirmation_response, is_confirmed
 from portal.kernel.audit import audit_staff_view
+from portal.kernel.dates import portal_day
 from portal.kernel.models.services import by_name
 from portal.kernel.registry import Category
 from portal.kernel.selectors import services_visible_to
@@ -41,7 +42,7 @@ class HoldStatusFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        today = timezone.localdate()
+        today = portal_day()
         if self.value() == "active":
             return queryset.active()
         if self.value() == "upcoming":
@@ -182,7 +183,7 @@ class LegalHoldAdmin(admin.ModelAdmin):
             return _("All")
         return ", ".join(str(Category(c).label) for c in obj.categories if c in Category.values)
 
-    @admin.display(description=_("in effect"), ordering="ends_on")
+    @admin.display(description=portal_zone_heading(_("in effect")), ordering="ends_on")
     def in_effect(self, obj):
         return period(obj.starts_on, obj.ends_on)
 
@@ -195,7 +196,7 @@ class LegalHoldAdmin(admin.ModelAdmin):
     def state(self, obj):
         if obj.released_at:
             return _("Released")
-        today = timezone.localdate()
+        today = portal_day()
         if obj.ends_on and obj.ends_on < today:
             return _("Ended")
         if obj.starts_on > today:

@@ -9,10 +9,13 @@ when staff pick another customer), so a record of someone else cannot be chosen.
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from portal.kernel import zones
+from portal.kernel.dates import portal_day
 from portal.kernel.registry import Category, ModelSource, registry
 
 from .holds import selectors as H
@@ -26,6 +29,14 @@ PICKER_LIMIT = 200
 EVERY_SERVICE = _("Every service")
 #: What a hold without a customer covers (``LegalHold.subject``).
 EVERY_CUSTOMER = _("Every customer of the service")
+
+
+def days_in_portal_zone(help_text) -> str:
+    """A hold's day's help text, naming the zone its days count in (``portal_day``)."""
+    return _("%(help)s Days count in the portal's time zone (%(zone)s).") % {
+        "help": help_text,
+        "zone": zones.label(zone=settings.TIME_ZONE),
+    }
 
 
 def _label(row: dict, field: str | None) -> str:
@@ -100,6 +111,9 @@ class LegalHoldForm(forms.ModelForm):
         if "service" in self.fields:
             # No service: the hold covers the customer's data of every service.
             self.fields["service"].empty_label = EVERY_SERVICE
+        for name in ("starts_on", "ends_on"):
+            if name in self.fields:
+                self.fields[name].help_text = days_in_portal_zone(self.fields[name].help_text)
         self.record_subject = self._chosen_subject()
         if "records" in self.fields:
             self.fields["records"].choices = (
@@ -125,7 +139,7 @@ class LegalHoldForm(forms.ModelForm):
             service=cleaned.get("service"),
             categories=sorted(set(cleaned.get("categories") or [])),
             records=cleaned.get("records") or [],
-            starts_on=cleaned.get("starts_on") or timezone.localdate(),
+            starts_on=cleaned.get("starts_on") or portal_day(),
             ends_on=cleaned.get("ends_on"),
         )
         try:

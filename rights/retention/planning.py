@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from portal.kernel.dates import portal_day
 from portal.kernel.registry import ModelSource, Source, registry
 
 from .holds import keep_until as K
@@ -140,7 +141,7 @@ def deletion_plan(request, *, today: dt.date | None = None) -> list[Step]:
     existing = list(request.deferred_erasures.order_by("pk"))
     if existing:
         return existing
-    Step.objects.bulk_create(plan_steps(request, today=today or timezone.localdate()))
+    Step.objects.bulk_create(plan_steps(request, today=today or portal_day()))
     return list(request.deferred_erasures.order_by("pk"))
 
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.audit import audit_log
+from portal.kernel.dates import portal_day
 from portal.kernel.registry import ModelSource, registry
 from rights.choices import Kind, Status
 from rights.models import RightsRequest
@@ -134,7 +135,7 @@ def _plan(request: RightsRequest, steps: list[Step]) -> ErasurePlan:
 
 def erasure_preview(request: RightsRequest, *, today: dt.date | None = None) -> ErasurePlan:
     """The plan the deletion would carry out now; nothing is written."""
-    return _plan(request, plan_steps(request, today=today or timezone.localdate()))
+    return _plan(request, plan_steps(request, today=today or portal_day()))
 
 
 def plan_confirm(
@@ -150,7 +151,7 @@ def plan_confirm(
     PlanChanged (nothing written) when the plan now differs from ``fingerprint``;
     ValidationError when the request is not a deletion awaiting its plan.
     """
-    today = today or timezone.localdate()
+    today = today or portal_day()
     with transaction.atomic():
         locked = (
             RightsRequest.objects.select_for_update(of=("self",))

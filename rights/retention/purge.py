@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from portal.kernel.dates import portal_day
 from portal.kernel.registry import Category
 from rights.models import RequestMessage
 
@@ -163,7 +164,7 @@ register_purger(Purger("request-documents", "rights.requestmessage", purge_reque
 def run_purge(
     *, today: dt.date | None = None, dry_run: bool = False, trigger: str = "hand"
 ) -> RetentionRun:
-    today = today or timezone.localdate()
+    today = today or portal_day()
     with recorded_run(RetentionRun.Job.PURGE, dry_run=dry_run, trigger=trigger) as run:
         for purger in purgers():
             if purger.key in run.cursor.get("done", []):

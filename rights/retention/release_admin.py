@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 
 from portal.kernel import jobs, zones
 from portal.kernel.admin_confirm import Confirmation, Line
+from portal.kernel.dates import portal_day
 from portal.kernel.registry import RecordNotFound, registry
 from portal.kernel.wording import sentence, sentences
 from rights.connectors.after_holds import waiting_for_holds
@@ -71,7 +72,7 @@ class ReleaseOutlook:
 def release_outlook(hold: LegalHold, *, today: dt.date | None = None) -> ReleaseOutlook:
     """What happens to the erasures ``hold`` deferred once it is released (or now that it
     is): the other holds in force and the retention rules decide, as the run will."""
-    today = today or timezone.localdate()
+    today = today or portal_day()
     waiting = DeferredErasure.objects.filter(
         legal_hold=hold, status=DeferredErasure.Status.PENDING
     ).select_related("subject")

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from portal.kernel.audit import audit_log
+from portal.kernel.dates import portal_day
 from portal.kernel.registry import EVERY_SUBJECT, ModelSource, registry
 from rights.models import RightsRequest
 
@@ -160,7 +160,7 @@ def reapply_erasures(
     Idempotent: what is gone stays gone, anonymised rows are skipped, and data
     under a hold today is left alone.
     """
-    today = today or timezone.localdate()
+    today = today or portal_day()
     with recorded_run(RetentionRun.Job.REAPPLY, dry_run=dry_run, trigger=trigger) as run:
         entries = ErasureLedgerEntry.objects.exclude(reason=ErasureLedgerEntry.Reason.PURGE)
         # An interrupted run resumed: after the last entry it applied.

@@ -10,6 +10,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, ngettext
 
 from portal.kernel import zones
+from portal.kernel.dates import portal_day
 from portal.kernel.registry import Category, Source, registry
 from portal.kernel.wording import listed
 
@@ -43,7 +44,7 @@ def _law_after_hold(steps: list[Step], hold_until: dt.date | None):
 
     A hold step names only its hold, but the step re-checks the rules when the hold
     ends: records a law obliges us to keep stay until that period ends too."""
-    today = timezone.localdate()
+    today = portal_day()
     kept = [
         k
         for step in steps
@@ -270,7 +271,7 @@ def _ended_early(group: list[Step], zone: dt.tzinfo) -> dt.datetime | None:
         hold is None
         or hold.released_at is None
         or hold.ends_on is None
-        or timezone.localdate(hold.released_at, zone) >= hold.ends_on
+        or portal_day(hold.released_at) >= hold.ends_on
         for hold in holds
     ):
         return None

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from portal.kernel.audit import audit_log
+from portal.kernel.dates import portal_day
 from portal.kernel.registry import ModelSource, Source, registry
 
 from .dryrun import in_dry_run
@@ -176,7 +177,7 @@ def step_execute(
     (:class:`~rights.retention.holds.selectors.BatchHolds`): a hold placed before they
     run wins; one placed while they run undoes the step, which is run again.
     """
-    today = today or timezone.localdate()
+    today = today or portal_day()
     with step_claimed(step.pk) as claimed:
         if not claimed:
             return 0

@@ -8,8 +8,8 @@ import zlib
 
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
 
+from portal.kernel.dates import portal_day
 from portal.kernel.registry import EVERY_SUBJECT, registry
 
 from . import runs
@@ -146,7 +146,7 @@ def run_sweep(
     rules: list[str] | None = None,
 ) -> RetentionRun:
     """Erase, rule by rule, what is past its period and under no staff hold."""
-    today = today or timezone.localdate()
+    today = today or portal_day()
     size = batch_size()
     with recorded_run(RetentionRun.Job.SWEEP, dry_run=dry_run, trigger=trigger) as run:
         every_rule = rules_by_code()

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
+from portal.kernel.dates import portal_day
 from portal.kernel.models import ServiceRegistration
 from portal.kernel.registry import ModelSource, Source
 
@@ -110,7 +110,7 @@ def rule_keep_until(
                 groups.setdefault(None, []).append(row["pk"])
                 continue
             if isinstance(value, dt.datetime):
-                value = timezone.localdate(value)
+                value = portal_day(value)
             until = dates.record_keep_until(
                 value, rule, end_month=fiscal_end_month(), loss_years=loss_years()
             )
@@ -123,9 +123,9 @@ def rule_keep_until(
     if trigger == RetentionTrigger.ACCOUNT_CLOSURE:
         closure = AccountClosure.objects.filter(user=subject).first()
         if closure is not None:
-            until = dates.keep_until(timezone.localdate(closure.closed_at), period)
+            until = dates.keep_until(portal_day(closure.closed_at), period)
         elif closing:
-            until = dates.keep_until(timezone.localdate(), period)
+            until = dates.keep_until(portal_day(), period)
     elif trigger == RetentionTrigger.REGISTRATION_END:
         registrations = ServiceRegistration.objects.filter(user=subject)
         if not registrations.filter(ended_on__isnull=True).exists():
@@ -144,9 +144,9 @@ def _reliance_keep_until(
     if getattr(source, "reliance_ended_at", None) is None:
         return {None: [row["pk"] for row in rows]}
     closure = AccountClosure.objects.filter(user=subject).first()
-    closed_on = timezone.localdate(closure.closed_at) if closure else None
+    closed_on = portal_day(closure.closed_at) if closure else None
     if closed_on is None and closing:
-        closed_on = timezone.localdate()
+        closed_on = portal_day()
     ended = dict(
         source.model._default_manager.filter(pk__in=[row["pk"] for row in rows])
         .annotate(_ended=source.reliance_ended_at())
@@ -154,7 +154,7 @@ def _reliance_keep_until(
     )
     groups: dict[dt.date | None, list] = {}
     for row in rows:
-        days = [timezone.localdate(ended[row["pk"]])] if ended.get(row["pk"]) else []
+        days = [portal_day(ended[row["pk"]])] if ended.get(row["pk"]) else []
         days += [closed_on] if closed_on else []
         until = dates.keep_until(min(days), period) if days else None
         groups.setdefault(until, []).append(row["pk"])

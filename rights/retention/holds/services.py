@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.kernel.audit import audit_log
+from portal.kernel.dates import portal_day
 from portal.kernel.registry import Category, RecordNotFound, registry
 
 from ..models import LegalHold
@@ -66,7 +67,7 @@ def hold_place(
         records=check_records(records or []),
         reason=(reason or "").strip(),
         legal_basis=(legal_basis or "").strip(),
-        starts_on=starts_on or timezone.localdate(),
+        starts_on=starts_on or portal_day(),
         ends_on=ends_on,
         placed_by=actor,
     )
@@ -99,7 +100,7 @@ def check_new_hold(hold: LegalHold) -> None:
     if hold.ends_on is not None and hold.starts_on and hold.ends_on < hold.starts_on:
         # Also a database constraint; named here on the end date, before "ended already".
         raise ValidationError({"ends_on": _("The last day cannot be before the first day.")})
-    if hold.ends_on is not None and hold.ends_on < timezone.localdate():
+    if hold.ends_on is not None and hold.ends_on < portal_day():
         raise ValidationError(
             {"ends_on": _("This hold would have ended already: it would keep nothing.")}
         )

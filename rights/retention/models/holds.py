@@ -7,13 +7,14 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.kernel.dates import portal_day
 from portal.kernel.db import staff_field
 
 
 class LegalHoldQuerySet(models.QuerySet):
     def active(self, on=None):
         """Holds in force on ``on`` (today by default): started, not ended, not released."""
-        on = on or timezone.localdate()
+        on = on or portal_day()
         return self.filter(starts_on__lte=on, released_at__isnull=True).filter(
             models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=on)
         )
@@ -73,7 +74,7 @@ class LegalHold(models.Model):
         help_text=_("The law, order or claim that requires keeping it, e.g. GDPR art. 17(3)(e)."),
     )
     starts_on = models.DateField(
-        _("starts on"), default=timezone.localdate, help_text=_("First day of the hold.")
+        _("starts on"), default=portal_day, help_text=_("First day of the hold.")
     )
     ends_on = models.DateField(
         _("ends on"),
