@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.http import Http404
 from django.urls import path
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.access import REFERENCE
@@ -64,7 +65,7 @@ class ExternalSystemForm(forms.ModelForm):
         help_text=_("HTTP connectors: the address the contract's paths are added to."),
     )
     timeout_seconds = forms.IntegerField(
-        label=_("timeout (seconds)"),
+        label=capfirst(ExternalSystem._meta.get_field("timeout_seconds").verbose_name),
         min_value=1,
         max_value=MAX_TIMEOUT_SECONDS,
         initial=10,
