@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from portal.kernel import zones
-from portal.kernel.admin_columns import zoned_heading
 from portal.kernel.admin_confirm import confirmation_response, is_confirmed
 from portal.kernel.audit import audit_staff_view
 from portal.kernel.form_errors import form_errors_text
@@ -164,9 +163,10 @@ class RightsRequestAdmin(
             },
         ),
         (
-            # Its times are in the reader's zone, which the heading names; the request's
-            # own zone, in which its days are counted, is the "time zone" field.
-            zoned_heading(_("Deadlines")),
+            # Its times are in the reader's zone, each with its name
+            # (templates/admin/includes/fieldset.html); the request's own zone, in
+            # which its days are counted, is the "time zone" field.
+            _("Deadlines"),
             {
                 "fields": [
                     "received_at",

@@ -9,7 +9,11 @@ all rows goes in the heading and a cell names its own only when it differs::
     ... <td>{% zoned_in r.received_at "DATE_FORMAT" zone=r.zone shared=received_zone %}</td>
 """
 
+import datetime as dt
+
 from django import template
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 
 from portal.kernel import zones
 
@@ -47,3 +51,20 @@ def current_zone():
 def zone_heading(text, zone_label):
     """A column heading that names the zone its times are written in."""
     return zones.heading(text, zone_label)
+
+
+@register.simple_tag
+def readonly_contents(field):
+    """What a read-only row of an admin form shows (``AdminReadonlyField.contents``); a
+    time a model's DateTimeField holds with its zone's name, as every time staff read."""
+    name = field.field["name"]
+    model = field.form._meta.model
+    if isinstance(name, str) and not hasattr(field.model_admin, name):
+        try:
+            model_field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            model_field = None
+        value = getattr(field.form.instance, name, None)
+        if isinstance(model_field, models.DateTimeField) and isinstance(value, dt.datetime):
+            return zones.written(value)
+    return field.contents()
