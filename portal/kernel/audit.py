@@ -230,10 +230,15 @@ def verify_chain(
         last_id = event.id
     if pending:
         named = pending[0]
+        end = (
+            f"the chain ends at event {last_id} after {checked} events"
+            if checked
+            else "the table holds no event"
+        )
         return checked, ChainBreak(
             named.last_id,
-            f"missing: the checkpoint of {named.at} names this event as the {named.count}th; "
-            f"the chain ends at event {last_id} after {checked} events",
+            f"missing: the checkpoint of {named.at} names this event as the last of "
+            f"{named.count} events; {end}",
         )
     return checked, None
 

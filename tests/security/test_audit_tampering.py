@@ -106,13 +106,15 @@ def test_rows_reordered(postgres, chain):
 def test_the_newest_rows_deleted(postgres, chain):
     as_superuser((f"DELETE FROM {TABLE} WHERE id >= %s", [chain[4].pk]))
     broken = _broken_at(chain[5].pk, "missing: the checkpoint of")
+    # In plain words an operator can read out (no "6th", no "event None").
+    assert "names this event as the last of 6 events" in broken.problem
     assert f"the chain ends at event {chain[3].pk} after 4 events" in broken.problem
 
 
 def test_the_table_truncated(postgres, chain):
     as_superuser((f"TRUNCATE {TABLE}", []))
     broken = _broken_at(chain[2].pk, "missing: the checkpoint of")
-    assert "the chain ends at event None after 0 events" in broken.problem
+    assert "the last of 3 events; the table holds no event" in broken.problem
 
 
 def test_a_forged_row_appended_with_its_hash_recomputed(postgres, chain):
