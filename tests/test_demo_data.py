@@ -182,3 +182,20 @@ def test_seed_demo_points_to_totp_code_only_where_it_runs(settings, capsys):
     out = capsys.readouterr().out
     assert "totp_code" not in out
     assert "Officer TOTP secret:" in out
+
+
+def test_seed_demo_says_where_the_demo_mail_goes(settings, tmp_path, capsys):
+    # An installation with EMAIL_URL set (DEBUG=0, `make serve`) mails the codes;
+    # only the console backend prints them, in the worker's output when a broker is set.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "console" not in out
+    assert "(e-mail codes are sent as mail: EMAIL_URL)" in out
+    assert "task mails sent as mail: EMAIL_URL" in out
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    settings.REDIS_URL = "redis://127.0.0.1:6379/0"
+    call_command("seed_demo")
+    assert "(e-mail codes are printed by the Celery worker)" in capsys.readouterr().out

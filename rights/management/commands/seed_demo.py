@@ -77,7 +77,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(
             f"  Customer:        {DEMO_CUSTOMER} / {DEMO_CUSTOMER_PASSWORD} "
-            "(e-mail codes are printed on this console)"
+            f"(e-mail codes are {_where_mail_goes()})"
         )
         self.stdout.write(f"  Privacy officer: {DEMO_OFFICER} / {DEMO_OFFICER_PASSWORD}")
         self.stdout.write(f"  Officer TOTP secret: {totp_secret(device)}")
@@ -94,7 +94,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"  External system: {DEMO_CONNECTOR_URL} (start it with `make demo-connector`); "
-            "e-mail subcontractor: Yamato Delivery (task mails on this console)"
+            f"e-mail subcontractor: Yamato Delivery (task mails {_where_mail_goes()})"
         )
         if filed:
             self.stdout.write(
@@ -104,3 +104,13 @@ class Command(BaseCommand):
         if created:
             summary = ", ".join(f"{count} {name}" for name, count in sorted(created.items()))
             self.stdout.write(f"  Business records created: {summary}")
+
+
+def _where_mail_goes() -> str:
+    """Where the demo's mail ends up: only the console backend prints it, and with
+    a broker the worker sends it, so it is printed in the worker's output."""
+    if settings.EMAIL_BACKEND != "django.core.mail.backends.console.EmailBackend":
+        return "sent as mail: EMAIL_URL"
+    if settings.REDIS_URL:
+        return "printed by the Celery worker"
+    return "printed on this console"
