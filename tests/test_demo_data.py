@@ -199,3 +199,18 @@ def test_seed_demo_says_where_the_demo_mail_goes(settings, tmp_path, capsys):
     settings.REDIS_URL = "redis://127.0.0.1:6379/0"
     call_command("seed_demo")
     assert "(e-mail codes are printed by the Celery worker)" in capsys.readouterr().out
+
+
+def test_seed_demo_runs_again_after_the_demo_customer_was_erased(capsys):
+    # A try-out erases the demo customer's registrations and usage (a deletion, the
+    # retention sweep) while the invoices stay under the tax rule; seeding again
+    # must add nothing rather than fail on the kept invoices' numbers.
+    call_command("seed_demo")
+    demo = User.objects.get(email="demo@example.com")
+    ServiceRegistration.objects.filter(user=demo).delete()
+    UsageRecord.objects.filter(user=demo).delete()
+    invoices = Invoice.objects.filter(user=demo).count()
+    call_command("seed_demo")
+    assert Invoice.objects.filter(user=demo).count() == invoices
+    assert not ServiceRegistration.objects.filter(user=demo).exists()
+    assert "Demo data loaded." in capsys.readouterr().out

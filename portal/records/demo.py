@@ -172,12 +172,22 @@ def seed_business_demo(*, demo_customer: User, officer: User, handler: User) -> 
     for spec in CUSTOMERS:
         people.append((_customer(spec), spec.services))
     for user, plan in people:
-        if ServiceRegistration.objects.filter(user=user).exists():
-            continue  # seeded before: running again adds nothing
+        if _seeded_before(user):
+            continue  # running again adds nothing
         for model, rows in _records(user, plan, services).items():
             model.objects.bulk_create(rows, batch_size=BATCH_SIZE)
             created[model.__name__] = created.get(model.__name__, 0) + len(rows)
     return created
+
+
+def _seeded_before(user: User) -> bool:
+    """Whether the user has any demo record left: an erasure may have removed the
+    registrations and usage while the invoices stay under the tax rule, and new
+    invoices would repeat their numbers."""
+    return any(
+        model.objects.filter(user=user).exists()
+        for model in (ServiceRegistration, Invoice, UsageRecord, PaymentMethod, Inquiry)
+    )
 
 
 def _services(*, officer: User, handler: User) -> dict[str, Service]:
