@@ -76,9 +76,17 @@ def notice_languages(obj: RightsRequest) -> str:
     return _("%(first)s or %(last)s") % {"first": listed(names[:-1]), "last": names[-1]}
 
 
+class WorkingPageForm(forms.ModelForm):
+    class Meta:
+        # A row worked out from a field says what the field holds, as the field did.
+        help_texts = {"details_display": RightsRequest._meta.get_field("details").help_text}
+
+
 class WorkingPageFieldsMixin:
     """Fields of the working page worked out from the request: the "written to in"
     field beside who the request is from, and the data categories asked for."""
+
+    form = WorkingPageForm
 
     @admin.display(description=_("data categories"))
     def category_names(self, obj):
