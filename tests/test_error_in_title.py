@@ -9,8 +9,8 @@ import re
 import pytest
 
 from rights.services import request_submit
-from tests.conftest import step_up
-from tests.factories import SIGNUP
+from tests.conftest import step_up, totp_code
+from tests.factories import PASSWORD, SIGNUP
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_rate_limits")]
 
@@ -77,3 +77,28 @@ def test_an_admin_form_with_errors_writes_the_colon_as_the_language_does(
     assert re.match(start, _title(response)), _title(response)
     page = officer_client.get("/admin/consent/purpose/add/", HTTP_ACCEPT_LANGUAGE=language)
     assert not re.match(r"エラー|Error", _title(page)), _title(page)
+
+
+@pytest.mark.parametrize(("language", "start"), [("ja", r"エラー：[^\s　]"), ("en", r"Error: \S")])
+@pytest.mark.parametrize("wrong", ["password", "code"])
+def test_the_admin_login_names_a_wrong_password_or_code_in_the_title(
+    officer, client, language, start, wrong
+):
+    """The staff login (django-otp's page: password and authenticator code in one form)
+    titles its errors as every other form does."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    assert not re.match(r"エラー|Error", _title(client.get("/admin/login/")))
+    device = TOTPDevice.objects.get(user=officer)
+    response = client.post(
+        "/admin/login/",
+        {
+            "username": officer.email,
+            "password": "not-the-password" if wrong == "password" else PASSWORD,
+            "otp_token": totp_code(device, wrong=wrong == "code"),
+        },
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert response.status_code == 200
+    assert re.match(start, _title(response)), _title(response)
+    assert _title(response).count("エラー" if language == "ja" else "Error") == 1
