@@ -295,14 +295,14 @@ def _words_read(page: str, *data: str) -> set[str]:
 #: The device pages django-otp registers, with what each must say in Japanese.
 DEVICE_PAGES = {
     "/admin/otp_totp/totpdevice/": (
-        "利用者", "デバイス名", "登録日時", "最終利用日時", "利用可能", "登録日時 で絞り込む",
+        "利用者", "デバイス名", "登録日時", "最終利用日時", "利用可能", "登録日時で絞り込む",
     ),
     "/admin/otp_totp/totpdevice/{totp}/change/": (
         "デバイス", "日時", "設定", "誤入力", "利用者：", "デバイス名：", "1つのコードが有効な秒数",
         "続けて入力された誤ったコードの数",
     ),
     "/admin/otp_totp/totpdevice/add/": ("秘密鍵：", "桁数：", "前後に受け付けるコード数："),
-    "/admin/otp_email/emaildevice/": ("利用者", "デバイス名", "最終利用日時 で絞り込む"),
+    "/admin/otp_email/emaildevice/": ("利用者", "デバイス名", "最終利用日時で絞り込む"),
     "/admin/otp_email/emaildevice/{email}/change/": ("デバイス", "コードの送信先：", "登録日時："),
     "/admin/otp_email/emaildevice/add/": ("コードの送信先：", "このデバイスを使うアカウントです。"),
 }  # fmt: skip
@@ -350,4 +350,4 @@ def test_the_renamed_device_columns_and_filters_still_sort_and_filter():
     rows = [str(device) for device in response.context["cl"].result_list]
     assert len(rows) == 1 and rows[0].startswith("未設定")
     page = response.content.decode()
-    assert "利用可能 で絞り込む" in page and "sorted descending" in page
+    assert "利用可能で絞り込む" in page and "sorted descending" in page

@@ -58,7 +58,7 @@ def test_the_filter_says_which_requests_are_shown(
 
     officer_client.cookies["django_language"] = language
     page = officer_client.get(CHANGELIST).content.decode()
-    block = page[page.index(f"{title} で絞り込む" if language == "ja" else f"By {title}") :]
+    block = page[page.index(f"{title}で絞り込む" if language == "ja" else f"By {title}") :]
     block = block[: block.index("</ul>")]
     links = re.findall(
         r'<li( class="selected")?>\s*<a href="\?state=(\w+)"[^>]*>([^<]+)</a>', block
