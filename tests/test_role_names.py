@@ -71,3 +71,16 @@ def test_a_users_page_offers_the_roles_by_their_japanese_names(officer_client):
     group = Group.objects.get(name=SERVICE_HANDLER)
     assert re.search(rf'<option value="{group.pk}"[^>]*>サービス担当者</option>', page), page
     assert ">service handler</option>" not in page
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_a_roles_page_names_the_role_in_its_title_heading_and_breadcrumbs(officer_client, language):
+    name = JAPANESE[SERVICE_HANDLER] if language == "ja" else SERVICE_HANDLER
+    group = Group.objects.get(name=SERVICE_HANDLER)
+    officer_client.cookies["django_language"] = language
+    page = officer_client.get(f"/admin/auth/group/{group.pk}/change/").content.decode()
+    title = re.search(r"<title>(.*?)</title>", page, re.S)[1].strip()
+    assert title.startswith(f"{name} | "), title
+    assert f"<h2>{name}</h2>" in page
+    crumbs = re.search(r'<div class="breadcrumbs">(.*?)</div>', page, re.S)[1]
+    assert crumbs.rstrip().endswith(f"&rsaquo; {name}"), crumbs

@@ -84,6 +84,13 @@ class RoleGroupAdmin(GroupAdmin):
     def role(self, obj):
         return role_label(obj.name)
 
+    # A role's page names the role as the list does: in the title, the heading and the
+    # breadcrumbs (templates/admin/auth/group/change_form.html).
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["subtitle"] = role_label(obj.name)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     # Staff who may only read a role see its permissions by their present names.
     readonly_fields = ["permission_list"]
 
