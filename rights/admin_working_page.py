@@ -29,7 +29,7 @@ User = get_user_model()
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(label=_("Next step"), choices=Status.choices)
     reason = forms.CharField(
-        label=_("Reason told to the person"),
+        label=_("Reason told to the requester"),
         required=False,
         max_length=4000,
         widget=forms.Textarea,
@@ -58,7 +58,9 @@ class AssignForm(forms.Form):
 
 
 class StaffMessageForm(forms.Form):
-    body = forms.CharField(label=_("Message to the person"), max_length=4000, widget=forms.Textarea)
+    body = forms.CharField(
+        label=_("Message to the requester"), max_length=4000, widget=forms.Textarea
+    )
 
 
 def written_to(obj: RightsRequest) -> list[tuple[str, str]]:

@@ -91,7 +91,7 @@ class UnfoundedForm(forms.Form):
         choices=[("1", _("Mark")), ("0", pgettext_lazy("unfounded mark", "Clear"))],
         coerce=lambda value: value == "1",
     )
-    reason = forms.CharField(label=_("Reason told to the person"), max_length=4000)
+    reason = forms.CharField(label=_("Reason told to the requester"), max_length=4000)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from .transition_rules import decision_recorded
 _GROUNDS = [("", "—"), *RejectionGround.choices]
 #: The labels name the fields in the messages of a refused post, in the reader's language.
 _DECISION = _("Decision")
-_REASON = _("Reason told to the person")
+_REASON = _("Reason told to the requester")
 _GROUND = _("Legal ground")
 
 

@@ -37,13 +37,13 @@ def _notes(page: str) -> dict[str, str]:
             "ja",
             "連絡に使う言語",
             "英語：{email}",
-            "入力したとおりに英語の通知でご本人に送られます。英語で記入してください。",
+            "入力したとおりに英語の通知で送られます。英語で記入してください。",
         ),
         (
             "en",
             "Written to in",
             "English: {email}",
-            "Sent to the person as written, in a notice in English: write it in English.",
+            "Sent as written, in a notice in English: write it in English.",
         ),
     ],
 )
@@ -67,7 +67,7 @@ def test_a_japanese_reader_is_written_to_in_japanese_and_told_so(
     page = _page(officer_client, request, "en")
     assert f"Japanese: {customer.email}" in page
     assert set(_notes(page).values()) == {
-        "Sent to the person as written, in a notice in Japanese: write it in Japanese."
+        "Sent as written, in a notice in Japanese: write it in Japanese."
     }
 
 
@@ -107,6 +107,6 @@ def test_the_reasons_of_an_extension_a_regime_change_and_an_unfounded_mark_carry
     person = ProfileFactory(user__language="ja").user
     request = in_review(file_request, person, officer, regime=Regime.GDPR)
     notes = _notes(_page(officer_client, request, "en"))
-    note = "Sent to the person as written, in a notice in Japanese: write it in Japanese."
+    note = "Sent as written, in a notice in Japanese: write it in Japanese."
     for box in ("id_extend_reason", "id_regime_reason", "id_unfounded_reason"):
         assert notes.get(f"{box}-written-as") == note, box
