@@ -33,7 +33,7 @@ from rights.workflow import transition
 
 from .models import DeferredErasure
 from .planning import plan_steps
-from .scope import erase_categories, is_account_source, requested_scope
+from .scope import account_kept
 from .texts import data_label
 
 Step = DeferredErasure
@@ -122,14 +122,11 @@ def _fingerprint(steps: list[Step], account_kept: bool) -> str:
 
 
 def _plan(request: RightsRequest, steps: list[Step]) -> ErasurePlan:
-    categories, _services, closing = requested_scope(request)
-    account_kept = not closing and any(
-        is_account_source(s) and erase_categories(s, categories) for s in registry.sources()
-    )
+    kept_account = account_kept(request)
     return ErasurePlan(
         lines=[_line(step) for step in steps],
-        account_kept=account_kept,
-        fingerprint=_fingerprint(steps, account_kept),
+        account_kept=kept_account,
+        fingerprint=_fingerprint(steps, kept_account),
     )
 
 

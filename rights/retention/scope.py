@@ -73,6 +73,19 @@ def requested_scope(request) -> tuple[list[str], list[str], bool]:
     return categories or list(Category.values), services, closing
 
 
+def account_kept(request) -> bool:
+    """Whether the deletion ``request`` leaves the login account it covers in place.
+
+    A request that closes the account erases it; one limited to services never
+    covers it (the account belongs to no service, see :func:`services_q`), so only a
+    request over every service whose kinds of data include the account's keeps it.
+    """
+    categories, services, closing = requested_scope(request)
+    if closing or services:
+        return False
+    return bool(erase_categories(account_source(), categories))
+
+
 def account_source() -> Source:
     """The registry source that is the login account."""
     return next(source for source in registry.sources() if is_account_source(source))

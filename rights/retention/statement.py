@@ -15,7 +15,7 @@ from portal.kernel.registry import Category, Source, registry
 from portal.kernel.wording import listed
 
 from .models import DeferredErasure, RetentionRule
-from .scope import erase_categories, is_account_source, requested_scope
+from .scope import account_kept, requested_scope
 from .steps import step_outlook
 from .texts import data_label
 
@@ -140,7 +140,7 @@ def deletion_statement(request) -> tuple[str, bool]:
     """(the statement to the customer, whether anything is kept), in their language."""
     subject = request.subject
     steps = list(request.deferred_erasures.select_related("rule", "legal_hold").order_by("pk"))
-    categories, _services, closing = requested_scope(request)
+    _categories, _services, closing = requested_scope(request)
     erased = sorted(
         {s.category for s in steps if s.reason == Step.Reason.REQUEST and s.erased},
         key=Category.values.index,
@@ -152,9 +152,7 @@ def deletion_statement(request) -> tuple[str, bool]:
             Step.Reason.HOLD,
         ):
             kept.setdefault((step.source, step.category), []).append(step)
-    account_kept = not closing and any(
-        is_account_source(s) and erase_categories(s, categories) for s in registry.sources()
-    )
+    kept_account = account_kept(request)
     language = getattr(subject, "language", None) or settings.LANGUAGE_CODE
     with translation.override(language):
         lines = []
@@ -165,13 +163,13 @@ def deletion_statement(request) -> tuple[str, bool]:
             )
         else:
             lines.append(gettext("There was no further data to erase in what you asked about."))
-        if kept or account_kept:
+        if kept or kept_account:
             lines.append("")
             lines.append(gettext("We must keep the following for now:"))
             for (source_key, category), group in kept.items():
                 source = registry.source(source_key)
                 lines.append("- " + _kept_line(source, category, group))
-            if account_kept:
+            if kept_account:
                 lines.append(
                     "- "
                     + gettext(
@@ -192,7 +190,7 @@ def deletion_statement(request) -> tuple[str, bool]:
             lines.append("")
             lines.append(_closed_account_line(steps))
         text = "\n".join(lines)
-    return text, bool(kept or account_kept)
+    return text, bool(kept or kept_account)
 
 
 def _closed_account_line(steps: list[Step]) -> str:
