@@ -38,6 +38,7 @@ from portal.kernel.registry import (
     registry,
 )
 from portal.kernel.templatetags.registry_tags import pd_is_long, pd_value
+from portal.kernel.wording import listed
 
 from .scope import PackageScope, Presenter, customer_name, in_language, snapshot
 from .withholding import WithheldPart, withheld_summary
@@ -205,7 +206,7 @@ def build_outline(rights_request, scope: PackageScope, generated_at=None) -> Out
             )
             retention = [
                 (
-                    ", ".join(str(t.label) for t in tables if code in t.source.retention_codes),
+                    listed(t.label for t in tables if code in t.source.retention_codes),
                     registry.retention_text(code),
                 )
                 for code in retention_codes
