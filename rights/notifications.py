@@ -138,13 +138,15 @@ def recipient_of(request: RightsRequest):
 @dataclass(frozen=True)
 class Recipient:
     """An address a notice goes to, the language it is written in, whether the
-    recipient has an account (and so a request page) in the portal, and whether
-    they are the person an appointed agent acted for (who receives a copy)."""
+    recipient has an account (and so a request page) in the portal, whether
+    they are the person an appointed agent acted for (who receives a copy), and
+    whether they can still log in to open that page (not once the account is closed)."""
 
     email: str
     language: str
     has_account: bool
     principal: bool = False
+    signs_in: bool = True
 
 
 # Notices an appointed agent's principal receives a copy of: that a request was
@@ -170,7 +172,11 @@ def recipients_of(request: RightsRequest, kind: str) -> list[Recipient]:
     identity = getattr(request, "identity", None) if request.pk else None
     if identity is None:
         user = recipient_of(request)
-        found = [Recipient(user.email, user.language, True)] if user is not None else []
+        found = (
+            [Recipient(user.email, user.language, True, signs_in=user.is_active)]
+            if user is not None
+            else []
+        )
         organisation = request.organisation if request.organisation_id else None
         contact = organisation.contact if organisation is not None else None
         if (

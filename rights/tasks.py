@@ -94,10 +94,13 @@ def send_request_notification(notification_id: int) -> None:
                 notification,
                 language=recipient.language,
                 has_account=recipient.has_account,
+                signs_in=recipient.signs_in,
                 follow_url=""
                 if recipient.has_account
                 else follow_url(notification.request, recipient.email),
-                request_url=request_url(notification.request) if recipient.has_account else "",
+                request_url=request_url(notification.request)
+                if recipient.has_account and recipient.signs_in
+                else "",
                 principal=recipient.principal,
             )
             try:
