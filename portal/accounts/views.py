@@ -170,8 +170,12 @@ def step_up(request):
         device = stepup.email_device_for(request.user)
         result = stepup.otp_send_code(user=request.user, device=device)
         (messages.success if result.ok else messages.error)(request, result.message)
-        return redirect(f"{reverse('portal:step_up')}?{urlencode({'next': next_url})}")
+        # Once a code is on its way, the page comes back with the focus in the code box.
+        query = {"next": next_url, **({"sent": "1"} if result.ok else {})}
+        return redirect(f"{reverse('portal:step_up')}?{urlencode(query)}")
     form = CodeForm(request.POST or None, devices=devices)
+    if request.method == "GET" and request.GET.get("sent") == "1":
+        form.fields["token"].widget.attrs["autofocus"] = True
     if request.method == "POST" and form.is_valid():
         if not form.cleaned_data["token"]:
             form.add_error("token", _("Enter the 6-digit code."))
