@@ -197,8 +197,21 @@ def task_failed(task: SystemTask, error: str, *, note: str | None = None) -> Non
     _attempt_failed(task, note if note is not None else error, final=True, note=note)
 
 
+#: The state a system's final answer settles its part in.
+ANSWERED_STATE = {
+    client.DONE: State.DONE,
+    client.NOT_FOUND: State.NOT_APPLICABLE,
+    client.FAILED: State.FAILED,
+}
+
+
 def answer_record(task: SystemTask, answer: client.Answer) -> str:
     """Record a system's answer (to a call or by callback); a settled task stays settled.
+
+    An answer other than the one a settled part records (the part was settled as kept
+    under a legal hold while the system, its call timed out, carried it out) is not
+    recorded: "contradicted", with one ``connector.answer_refused`` event naming the
+    part's state.
 
     A final answer on a request that closed meanwhile (staff refused it) is not
     recorded: "closed", with one ``connector.answer_refused`` event naming the
@@ -210,6 +223,11 @@ def answer_record(task: SystemTask, answer: client.Answer) -> str:
         request = RightsRequest.objects.select_for_update().get(pk=task.request_id)
         locked = SystemTask.objects.select_for_update().get(pk=task.pk)
         if locked.state != State.PENDING:
+            if locked.settled and ANSWERED_STATE.get(answer.status, locked.state) != locked.state:
+                # A part settled otherwise meanwhile (a hold kept it from being sent):
+                # the system's word against the portal's record, for the privacy office.
+                answer_refused(locked, request, answered=answer.status, task_state=locked.state)
+                return "contradicted"
             return "not due"
         if answer.status != client.ACCEPTED and not (
             SystemTask.objects.filter(SystemTask.carried_on(), pk=locked.pk).exists()

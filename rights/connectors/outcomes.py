@@ -11,6 +11,7 @@ LABELS = {
     "accepted": pgettext_lazy("job outcome", "Accepted by the system"),
     "retry": pgettext_lazy("job outcome", "To be tried again"),
     "failed": pgettext_lazy("job outcome", "Failed"),
+    "contradicted": pgettext_lazy("job outcome", "Answer contradicting its settled part"),
     # notices.remind_overdue
     "reminded": pgettext_lazy("job outcome", "Reminded"),
     "escalated": pgettext_lazy("job outcome", "Escalated"),

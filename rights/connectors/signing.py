@@ -42,4 +42,8 @@ def verify(
         return False
     if age > settings.CONNECTOR_SIGNATURE_TOLERANCE:
         return False
-    return hmac.compare_digest(signature(secret, timestamp, body), sent)
+    # As bytes: a header may carry any Latin-1 character, which compare_digest refuses
+    # (raises) in a string.
+    return hmac.compare_digest(
+        signature(secret, timestamp, body).encode(), sent.encode("utf-8", "replace")
+    )

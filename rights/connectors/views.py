@@ -48,6 +48,8 @@ def callback(request, key):
     try:
         data = json.loads(body)
         answer = client.answer_from(data)
+    except RecursionError:  # nested deeper than the parser follows
+        return HttpResponseBadRequest("the body is nested too deeply")
     except (ValueError, client.Refused) as error:
         return HttpResponseBadRequest(str(error))
     if data.get("request_id") != str(task.key) or answer.status == client.ACCEPTED:
@@ -61,6 +63,16 @@ def callback(request, key):
                 "the answer was not recorded. If the data was changed all the same, tell the "
                 "privacy office.",
                 "request_status": status,
+            },
+            status=409,
+        )
+    if result == "contradicted":
+        task.refresh_from_db()
+        return JsonResponse(
+            {
+                "error": f"This part is already settled as {task.state}: the answer was not "
+                "recorded. If the data was changed all the same, tell the privacy office.",
+                "task_state": task.state,
             },
             status=409,
         )
