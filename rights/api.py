@@ -414,6 +414,18 @@ def _task_for(caller, request: RightsRequest, system_id: int) -> SystemTask:
     return task
 
 
+def _kept_by_hold(task: SystemTask) -> str:
+    """What a part settled by a legal hold says to the system reporting on it."""
+    task.refresh_from_db()
+    if not task.sent_nothing:
+        return ""
+    return (
+        f" A legal hold keeps its data ({', '.join(task.held_back)}): nothing was to be "
+        f"erased. If your system erased it all the same, tell the privacy office "
+        f"({settings.PRIVACY_OFFICE_EMAIL})."
+    )
+
+
 @router.post(
     "/requests/{ref}/fulfilment",
     response={200: FulfilmentOut, **problems(404, 415), 409: FulfilmentConflict},
@@ -454,7 +466,7 @@ def fulfilment_report(request, ref: RequestRef, payload: FulfilmentIn):
         raise ApiProblem(
             409,
             "task-settled",
-            f"This system's part is already recorded as {conflict.state}.",
+            f"This system's part is already recorded as {conflict.state}." + _kept_by_hold(task),
             audited={"subject": found.subject, "target": found, "details": details},
         ) from conflict
     details["changed"] = changed

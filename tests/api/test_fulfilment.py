@@ -15,6 +15,7 @@ from portal.kernel.models import AuditEvent, Service
 from rights import workflow
 from rights.choices import RejectionGround, Status
 from rights.connectors.models import ExternalSystem, SystemTask
+from rights.retention.holds.services import hold_place
 from tests.factories import ServiceFactory
 from tests.rights.retention_support import approve, customer_with_records, file_deletion
 
@@ -167,6 +168,45 @@ def test_a_report_contradicting_the_recorded_outcome_is_409(client, linked, dele
     refused = AuditEvent.objects.filter(action="api.call", details__outcome=409)
     assert refused.count() == 1
     assert refused.get().subject_id == deletion.subject_id
+
+
+def test_a_report_on_a_part_a_hold_settled_says_the_hold_keeps_the_data(
+    client, linked, deletion, archive, officer, django_capture_on_commit_callbacks
+):
+    """A hold placed while the system worked settled its part as kept under the hold.
+    Its "done" was told only "already recorded as not_applicable", as if the system had
+    said so itself: nothing said that a hold keeps the data, or whom to tell."""
+    _api_client, headers = linked
+    crm = ExternalSystem.objects.create(
+        name="Mobile CRM", mode="manual", categories=["usage"], operations=["erase"]
+    )
+    SystemTask.objects.create(
+        request=deletion,
+        system=crm,
+        operation="erase",
+        mode="manual",
+        instructions={"categories": ["usage"]},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        hold_place(
+            actor=officer,
+            reason="Claim pending in court",
+            legal_basis="GDPR art. 17(3)(e)",
+            subject=deletion.subject,
+            categories=["contact"],
+        )
+    assert SystemTask.objects.get(system=archive).state == State.NOT_APPLICABLE
+    deletion.refresh_from_db()
+    assert deletion.status == Status.IN_PROGRESS  # the CRM's part is still awaited
+
+    response = _report(client, deletion, headers, system=archive.pk, outcome="done")
+
+    assert response.status_code == 409
+    problem = response.json()
+    assert problem["type"].endswith("/task-settled")
+    assert "legal hold keeps its data (contact)" in problem["detail"]
+    assert "privacy office" in problem["detail"]
+    assert SystemTask.objects.get(system=archive).state == State.NOT_APPLICABLE
 
 
 def test_a_failure_is_shown_to_staff_and_the_request_stays_open(
