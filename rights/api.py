@@ -271,6 +271,12 @@ def _with_offset(text: str) -> str:
     """``text`` if it is written as the API reads a time; else what it reads, in words
     (a time without its offset names no moment: 09:00 where?)."""
     if not re.fullmatch(TIME_WITH_OFFSET, text):
+        if re.fullmatch(TIME_WITH_OFFSET, re.sub(r" ([0-9]{2}:[0-9]{2})$", r"+\1", text)):
+            raise PydanticCustomError(
+                "string_pattern_mismatch",
+                "The offset's + was read as a space, as a query reads it: send it as %2B "
+                "(2026-12-01T09:00:00%2B09:00).",
+            )
         raise PydanticCustomError(
             "string_pattern_mismatch",
             "An ISO 8601 date and time with its offset, e.g. 2026-12-01T09:00:00+09:00 "

@@ -259,6 +259,21 @@ def test_a_change_time_without_its_offset_is_refused_saying_what_is_read(
     assert "pattern" not in error["msg"]
 
 
+def test_an_offset_whose_plus_was_read_as_a_space_is_refused_saying_to_encode_it(
+    client, make_client, service_a
+):
+    """docs/api.md's own example, typed into a URL as written: the query's + reads as a
+    space, and the answer said the time had no offset, which it had."""
+    _api_client, headers = make_client(["requests:read"], [service_a])
+
+    response = client.get(URL + "?updated_since=2026-12-01T09:00:00+09:00", headers=headers)
+
+    problem = _refused(response, ["query", "updated_since"])
+    [error] = problem["errors"]
+    assert "%2B" in error["msg"]
+    assert "without an offset" not in error["msg"]
+
+
 @pytest.mark.parametrize("details", ["Bell\u0007", "Escape \u001b[31mred", "Tab\u000bvertical"])
 def test_details_with_a_control_character_are_refused_and_nothing_is_filed(
     client, make_client, customer_a, service_a, details
