@@ -47,9 +47,10 @@ from .api_events import (
     statuses_for_opendsr,
 )
 from .api_input import REFERENCE, RequestIn, checked_form
+from .api_tasks import SystemTaskOut, answered_systems, tasks_answered
 from .choices import Channel
 from .choices import Status as RequestStatus
-from .connectors.models import ExternalSystem, SystemTask
+from .connectors.models import SystemTask
 from .connectors.notices import REPORTED, ReportConflict, RequestClosed, system_report
 from .models import ApiFiling, RightsRequest
 from .requesters.filing import Person, Requester, identity_request_file
@@ -96,6 +97,12 @@ class RequestOut(Schema):
     due_at: UtcDateTime
     closed_at: UtcDateTime | None
     updated_at: UtcDateTime | None
+
+
+class RequestWithTasks(RequestOut):
+    tasks: list[SystemTaskOut] = Field(
+        description="The parts of the systems this client answers for (docs/api.md)."
+    )
 
 
 class RequestPage(Schema):
@@ -234,15 +241,16 @@ def request_create(request, payload: RequestIn):
 
 @router.get(
     "/requests/{ref}",
-    response={200: RequestOut, **problems(404)},
+    response={200: RequestWithTasks, **problems(404)},
     openapi_extra=problem_types({404: ["request-not-found"]}),
     auth=ApiKeyAuth("requests:read"),
-    summary="A request's kind, status and deadline",
+    summary="A request's kind, status and deadline, and its systems' parts",
 )
 def request_get(request, ref: RequestRef):
     found = _by_reference(request.auth, ref)
     audit_call(request, status=200, subject=found.subject, target=found)
-    return _out(found, request.auth)
+    tasks = tasks_answered(request.auth, found)
+    return RequestWithTasks(**_out(found, request.auth).model_dump(), tasks=tasks)
 
 
 def _by_reference(caller, ref: str) -> RightsRequest:
@@ -409,7 +417,7 @@ class FulfilmentOut(Schema):
 
 
 def _task_for(caller, request: RightsRequest, system_id: int) -> SystemTask:
-    system = ExternalSystem.objects.filter(pk=system_id, api_clients=caller.client).first()
+    system = answered_systems(caller).filter(pk=system_id).first()
     task = None
     if system is not None:
         task = request.system_tasks.filter(system=system).order_by("-pk").first()

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.access import REFERENCE
 from portal.kernel.audit import audit_staff_view
+from portal.kernel.models.api import FULFILMENT_SCOPE
 from portal.kernel.registry import Category
 from portal.kernel.wording import listed
 from rights.uploads import check_upload, download_response, stored_key, stored_type
@@ -29,8 +30,6 @@ from . import dispatch, notices
 from .models import ExternalSystem, Operation, SystemTask
 from .summary import customer_summary, staff_rows
 
-#: The scope a client needs to report a system's part (``POST .../fulfilment``).
-FULFILMENT_SCOPE = "fulfilment:write"
 #: The longest a call may wait (seconds): a longer one holds a worker that long, and a
 #: service that needs more answers 202 and calls back (docs/connectors.md).
 MAX_TIMEOUT_SECONDS = 120

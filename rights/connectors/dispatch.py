@@ -130,8 +130,7 @@ def erasure_outside_holds(task: SystemTask) -> bool:
         return True
     asked = task.instructions.get("categories")
     if asked is None:
-        # Everything: what the system says it holds, or every category for a recipient.
-        asked = (task.system.categories if task.system else None) or Category.values
+        asked = task.everything()
     free = [c for c in asked if c not in held]
     with transaction.atomic():
         locked = SystemTask.objects.select_for_update().get(pk=task.pk)

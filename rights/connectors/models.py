@@ -274,6 +274,21 @@ class SystemTask(models.Model):
             return None
         return [Category(code).label for code in codes if code in Category.values]
 
+    def everything(self) -> list[str]:
+        """The category codes an erasure of everything covers: what the system says it
+        holds, or every category for a recipient without a system."""
+        return (self.system.categories if self.system else None) or Category.values
+
+    def still_to_erase(self) -> list[str] | None:
+        """The category codes this erasure asks for, less those a legal hold kept out of
+        it; None for everything (no hold narrowed it)."""
+        codes = (self.instructions or {}).get("categories")
+        if codes is None:
+            if not self.held_back:
+                return None
+            codes = self.everything()
+        return [code for code in codes if code not in self.held_back]
+
     @property
     def error_shown(self) -> str:
         """The last error in the active language (:mod:`.errors`)."""

@@ -4,12 +4,15 @@ import pytest
 from django.utils import timezone
 
 from portal.kernel.api.auth import api_key_create
-from portal.kernel.models import ApiClient
+from portal.kernel.models import ApiClient, Service
+from rights.choices import Status
+from rights.connectors.models import ExternalSystem, SystemTask
 from tests.api.receiver_support import receiver  # noqa: F401 (a fixture)
 from tests.factories import ProfileFactory, RegistrationFactory, ServiceFactory
 
 # English messages: as in the rights tests.
 from tests.rights.conftest import _english_messages  # noqa: E402, F401
+from tests.rights.retention_support import approve, customer_with_records, file_deletion
 
 ALL_SCOPES = ["requests:write", "requests:read", "consent:read", "fulfilment:write"]
 
@@ -59,3 +62,32 @@ def make_client(db):
 
 def later(**kwargs) -> dt.datetime:
     return timezone.now() + dt.timedelta(**kwargs)
+
+
+@pytest.fixture
+def archive(db):
+    """The mobile service's own archive: it erases contact data, and answers through the API."""
+    return ExternalSystem.objects.create(
+        name="Mobile archive", mode="manual", categories=["contact"], operations=["erase"]
+    )
+
+
+@pytest.fixture
+def deletion(archive, officer, django_capture_on_commit_callbacks):
+    """A deletion in progress whose only pending part is the archive's."""
+    customer = customer_with_records()
+    request = file_deletion(customer, categories=["contact", "usage"])
+    with django_capture_on_commit_callbacks(execute=True):
+        approve(request, officer)
+    request.refresh_from_db()
+    assert request.status == Status.IN_PROGRESS
+    assert SystemTask.objects.get(request=request).state == SystemTask.State.PENDING
+    return request
+
+
+@pytest.fixture
+def linked(make_client, archive, deletion):
+    """A client of the mobile service linked to the archive: (ApiClient, headers)."""
+    api_client, headers = make_client(services=[Service.objects.get(code="mobile")])
+    archive.api_clients.add(api_client)
+    return api_client, headers

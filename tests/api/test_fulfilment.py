@@ -17,39 +17,9 @@ from rights.choices import RejectionGround, Status
 from rights.connectors.models import ExternalSystem, SystemTask
 from rights.retention.holds.services import hold_place
 from tests.factories import ServiceFactory
-from tests.rights.retention_support import approve, customer_with_records, file_deletion
 
 pytestmark = pytest.mark.django_db
 State = SystemTask.State
-
-
-@pytest.fixture
-def archive(db):
-    """The mobile service's own archive: it erases contact data, and answers through the API."""
-    return ExternalSystem.objects.create(
-        name="Mobile archive", mode="manual", categories=["contact"], operations=["erase"]
-    )
-
-
-@pytest.fixture
-def deletion(archive, officer, django_capture_on_commit_callbacks):
-    """A deletion in progress whose only pending part is the archive's."""
-    customer = customer_with_records()
-    request = file_deletion(customer, categories=["contact", "usage"])
-    with django_capture_on_commit_callbacks(execute=True):
-        approve(request, officer)
-    request.refresh_from_db()
-    assert request.status == Status.IN_PROGRESS
-    assert SystemTask.objects.get(request=request).state == State.PENDING
-    return request
-
-
-@pytest.fixture
-def linked(make_client, archive, deletion):
-    """A client of the mobile service linked to the archive: (ApiClient, headers)."""
-    api_client, headers = make_client(services=[Service.objects.get(code="mobile")])
-    archive.api_clients.add(api_client)
-    return api_client, headers
 
 
 def _report(client, request, headers, **body):

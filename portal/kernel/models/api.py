@@ -29,6 +29,9 @@ SCOPES = {
     "consent:read": _("Ask whether data may be used or provided"),
     "fulfilment:write": _("Report the fulfilment of a request in its own system"),
 }
+#: The scope a client needs to report a system's part (``POST .../fulfilment``), and to
+#: read the parts of the systems it is linked to.
+FULFILMENT_SCOPE = "fulfilment:write"
 
 
 def _no_scopes() -> list:
