@@ -343,3 +343,19 @@ def test_djangos_not_found_line_names_the_path_without_its_token(client, caplog)
         logger.removeHandler(handler)
     text = stream.getvalue()
     assert "forgedSECRET" not in text and "/requests/follow/[token]/" in text
+
+
+def test_an_unknown_host_is_one_warning_line_naming_the_host(client, caplog):
+    """Scanners on a public address send any Host header: each is a warning, not an
+    error with a traceback that pages whoever watches the errors."""
+    with caplog.at_level(logging.INFO):
+        response = client.get("/", HTTP_HOST="scanner.invalid")
+    assert response.status_code == 400
+    (record,) = [r for r in caplog.records if r.name == "django.security.DisallowedHost"]
+    assert record.levelno == logging.WARNING and record.levelname == "WARNING"
+    assert record.exc_info is None and record.exc_text is None
+    line = logs.JsonFormatter(logs.JSON_FIELDS).format(record)
+    assert "\n" not in line
+    assert json.loads(line)["level"] == "WARNING"
+    assert "scanner.invalid" in json.loads(line)["message"]
+    assert "Traceback" not in logging.Formatter(logs.TEXT_FORMAT).format(record)

@@ -132,6 +132,25 @@ class UrlTokenFilter(logging.Filter):
         return True
 
 
+class WarningWithoutTracebackFilter(logging.Filter):
+    """Write a record as one ``WARNING`` line, without its traceback.
+
+    Put on ``django.security.DisallowedHost``: Django logs every request whose
+    Host header is not in ``ALLOWED_HOSTS`` as an error with the exception's
+    traceback, and scanners on a public address send them all day. The message
+    still names the host.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.WARNING:
+            record.levelno, record.levelname = (
+                logging.WARNING,
+                logging.getLevelName(logging.WARNING),
+            )
+        record.exc_info = record.exc_text = record.stack_info = None
+        return True
+
+
 class JsonFormatter(_BaseJsonFormatter):
     """One JSON object a line, without the objects libraries attach to records.
 
@@ -165,6 +184,7 @@ def logging_config(*, log_format: str = "text", level: str = "INFO") -> dict:
         "filters": {
             "request_id": {"()": RequestIdFilter},
             "url_tokens": {"()": UrlTokenFilter},
+            "warning_without_traceback": {"()": WarningWithoutTracebackFilter},
         },
         "formatters": {
             "json": {"()": JsonFormatter, "fmt": JSON_FIELDS},
@@ -178,5 +198,8 @@ def logging_config(*, log_format: str = "text", level: str = "INFO") -> dict:
             }
         },
         "root": {"handlers": ["console"], "level": level},
-        "loggers": {"django.db.backends": {"level": "WARNING"}},
+        "loggers": {
+            "django.db.backends": {"level": "WARNING"},
+            "django.security.DisallowedHost": {"filters": ["warning_without_traceback"]},
+        },
     }
