@@ -129,6 +129,7 @@ ACTION_LABELS = {
     "retention.rule_saved": _("Retention rule saved"),
     "retention.sweep": _("Retention job: retention sweep"),
     "staff.created": _("Staff member created"),
+    "staff.access_granted": _("Staff member given a role or services"),
     "staff.exported_audit_events": _("Audit trail exported"),
     "staff.viewed_attachment": _("Viewed an attachment"),
     "staff.viewed_connector_evidence": _("Viewed the evidence of a system's task"),
