@@ -186,3 +186,20 @@ def test_an_auditor_is_offered_no_password_reset_that_would_be_refused(client):
     officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
     officer_page = admin_login(Client(), officer).get(f"/admin/portal/user/{target.pk}/change/")
     assert "../password/" in officer_page.content.decode()
+
+
+def test_staff_without_an_authenticator_are_told_so_at_the_admin_login(client):
+    """An account made staff in the admin has no authenticator until create_staff
+    gives it one; its login said "Choose your authenticator device", with none to
+    choose."""
+    user = UserFactory(is_staff=True)
+    user.groups.add(Group.objects.get(name=SERVICE_HANDLER))
+    response = client.post(
+        "/admin/login/",
+        {"username": user.email, "password": PASSWORD, "otp_token": "123456"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert "has no authenticator yet" in response.text
+    assert "Choose your authenticator device" not in response.text
+    assert client.get("/admin/").status_code == 302

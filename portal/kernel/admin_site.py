@@ -59,6 +59,7 @@ class PortalAdminAuthenticationForm(LoginThrottleMixin, OTPAdminAuthenticationFo
         ),
         verification_not_allowed=_("Codes are refused for a while. Try again soon."),
         device_required=_("Choose your authenticator device."),
+        no_authenticator=_("This account has no authenticator yet. Ask a privacy officer for one."),
     )
 
     def clean_otp_token(self):
@@ -75,11 +76,15 @@ class PortalAdminAuthenticationForm(LoginThrottleMixin, OTPAdminAuthenticationFo
         return device if is_staff_device(device) else None
 
     def clean_otp(self, user):
-        if user is not None and not self.cleaned_data.get("otp_device"):
-            devices = staff_devices(user)
-            if len(devices) == 1:
-                self.cleaned_data["otp_device"] = devices[0].persistent_id
+        devices = [] if user is None else staff_devices(user)
+        if len(devices) == 1 and not self.cleaned_data.get("otp_device"):
+            self.cleaned_data["otp_device"] = devices[0].persistent_id
         try:
+            if user is not None and not devices:
+                # Only the account's password gets this far (``user`` is None otherwise).
+                raise forms.ValidationError(
+                    self.otp_error_messages["no_authenticator"], code="no_authenticator"
+                )
             super().clean_otp(user)
         except forms.ValidationError:
             if user is not None and not self.cleaned_data.get("otp_challenge"):
