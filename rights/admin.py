@@ -474,6 +474,7 @@ class RightsRequestAdmin(
             **self.decision_context(obj, can_work=can_work),
             **self.identity_context(request, obj, can_work=can_work),
             **self.connector_context(obj, can_work=can_work),
+            **self.account_closing_context(request, obj),
             "can_work": can_work,
             "reason_required": sorted(workflow.STAFF_REASON_REQUIRED),
             "grounds": rejection_ground_choices(obj.kind, obj.regime),

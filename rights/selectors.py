@@ -253,3 +253,13 @@ def request_view(request: RightsRequest, role: str | None, thread_page=None) -> 
         fee=full,
         can_write=full and request.is_open,
     )
+
+
+def open_requests_followed_by(user, *, besides: RightsRequest | None = None) -> QuerySet:
+    """The open requests ``user`` follows on their pages: about them or filed by them,
+    oldest first; ``besides``: leave that one out. Closing the account ends their
+    access to all of them, while the requests themselves stay open."""
+    requests = RightsRequest.objects.open().filter(Q(subject=user) | Q(requester=user))
+    if besides is not None:
+        requests = requests.exclude(pk=besides.pk)
+    return requests.order_by("received_at", "pk")

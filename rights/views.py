@@ -40,6 +40,7 @@ from .progress import progress_of
 from .selectors import (
     REPRESENTED,
     customer_role,
+    open_requests_followed_by,
     request_view,
     sees_whole_request,
     visible_messages,
@@ -238,6 +239,8 @@ def _render_review(request, form, kind, *, duplicates):
             "form": form,
             "summary": summary,
             "duplicates": duplicates,
+            # Closing the account ends the customer's access to the pages of these.
+            "still_open": open_requests_followed_by(request.user) if summary.account_closes else [],
             "step_file": STEP_FILE,
             "step_change": STEP_CHANGE,
             **_kind_context(kind),

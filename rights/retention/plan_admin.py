@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from rights import workflow
 from rights.choices import Kind, Status
+from rights.selectors import open_requests_followed_by
 from rights.workflow import TransitionError
 
 from .preview import PlanChanged, erasure_preview, plan_confirm
@@ -52,6 +53,29 @@ class ErasurePlanAdminMixin:
         if self.needs_erasure_plan(obj, status):
             return _("In progress (shows the erasure plan first)")
         return Status(status).label
+
+    def account_closing_context(self, request, obj) -> dict:
+        """For an open deletion that closes the account: the customer's other open
+        requests, which stay open while the customer can no longer log in to follow them.
+        Those this staff member may open (this admin's rows) are listed, the others
+        only counted."""
+        closes = (
+            obj is not None
+            and obj.kind == Kind.DELETION
+            and obj.is_open
+            and obj.subject is not None
+            and bool((obj.scope or {}).get("everything"))
+        )
+        if not closes:
+            return {}
+        others = open_requests_followed_by(obj.subject, besides=obj)
+        mine = self.get_queryset(request).filter(pk__in=others.values("pk"))
+        shown = list(mine.order_by("received_at", "pk"))
+        return {
+            "closes_account": True,
+            "other_open": shown,
+            "other_open_unseen": others.count() - len(shown),
+        }
 
     def erasure_plan_redirect(self, obj):
         return HttpResponseRedirect(
@@ -104,5 +128,6 @@ class ErasurePlanAdminMixin:
             "original": obj,
             "title": _("Erasure plan of %(ref)s") % {"ref": obj.reference},
             "plan": plan,
+            **self.account_closing_context(request, obj),
         }
         return TemplateResponse(request, "admin/rights/rightsrequest/erasure_plan.html", context)
