@@ -29,7 +29,7 @@ from .disclosure.models import DELIVERED_KINDS
 from .disclosure.selectors import PostalAddress, paper_address, profile_address
 from .models import FeeSchedule
 from .retention.models import RetentionRule
-from .retention.scope import is_account_source
+from .retention.scope import is_account_source, reaches
 from .retention.statement import kept_lines
 from .retention.texts import retention_sentence
 from .service_choice import customer_services
@@ -224,15 +224,19 @@ def _account(kind, scope) -> tuple[str, bool]:
     return _("Nothing changes in your account."), False
 
 
-def _kept(kind, *, categories, scope) -> list[str]:
-    """The retention rules that may keep part of what a deletion covers."""
+def _kept(kind, *, categories, scope, services=()) -> list[str]:
+    """The retention rules that may keep part of what a deletion covers: of the kinds
+    of data chosen, in the sources the chosen services (codes) reach."""
     if kind != Kind.DELETION:
         return []
     everything = bool(scope.get("everything"))
     wanted = set(Category.values) if everything or not categories else set(categories)
+    services = [] if everything else list(services)
     codes = set()
     for source in registry.sources():
         if is_account_source(source) and not everything:
+            continue
+        if not reaches(source, services):
             continue
         if wanted & {c.value for c in source.categories()}:
             codes.update(source.retention_codes)
@@ -317,7 +321,7 @@ def request_summary(
         ),
         account=account,
         account_closes=closes,
-        kept=_kept(kind, categories=categories, scope=scope),
+        kept=_kept(kind, categories=categories, scope=scope, services=[s.code for s in services]),
         fee=_fee(kind, regime=regime, delivery_method=delivery_method),
         due_at=due_at,
         due_on=deadlines.local_day(due_at, regime, time_zone),

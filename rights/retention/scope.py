@@ -24,21 +24,30 @@ def is_account_source(source: Source) -> bool:
     )
 
 
-def services_q(source: Source, services: list[str]) -> Q:
-    """The rows of ``source`` within the named services (all when none are named).
+def reaches(source: Source, services) -> bool:
+    """Whether a deletion limited to the named services (service codes; none: every
+    service) may erase or keep anything of ``source``.
 
     Data about the customer as a whole belongs to no service, so a request
-    limited to services leaves it alone.
+    limited to services leaves it alone; so are external systems.
     """
     if not services:
-        return Q()
+        return True
     if not isinstance(source, ModelSource):
-        return H.NOTHING
+        return False
     if source.service_path:
+        return True
+    return bool(source.service_code) and source.service_code in services
+
+
+def services_q(source: Source, services: list[str]) -> Q:
+    """The rows of ``source`` within the named services (all when none are named):
+    none where the request does not reach the source (:func:`reaches`)."""
+    if not reaches(source, services):
+        return H.NOTHING
+    if services and source.service_path:
         return Q(**{f"{source.service_path}__code__in": services})
-    if source.service_code:
-        return Q() if source.service_code in services else H.NOTHING
-    return H.NOTHING
+    return Q()
 
 
 def erase_categories(source: Source, categories) -> list[str]:
