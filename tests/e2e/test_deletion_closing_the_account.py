@@ -1,0 +1,68 @@
+"""A deletion that closes the account, in Chromium: the customer's review page and the
+staff's erasure plan name the other open requests, which stay open, and are clean of
+WCAG 2.1 A/AA violations (APPI art. 35; GDPR art. 17)."""
+
+import pytest
+
+from portal.kernel.staff import staff_create
+from rights import workflow
+from rights.choices import DeliveryMethod, Kind, Status
+from rights.services import request_submit
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.customer_support import customer_at, page_in
+from tests.e2e.staff_support import staff_page
+from tests.factories import PASSWORD
+from tests.rights.retention_support import customer_with_records, file_deletion
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def _disclosure(customer):
+    return request_submit(
+        subject=customer,
+        requester=customer,
+        kind=Kind.DISCLOSURE,
+        delivery_method=DeliveryMethod.ELECTRONIC,
+    )
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_the_review_names_the_open_requests(browser, live_server, axe_check, language):
+    ARTIFACTS.mkdir(exist_ok=True)
+    customer = customer_with_records(language=language)
+    disclosure = _disclosure(customer)
+    page = page_in(browser, live_server, language, DESKTOP)
+    customer_at(page, customer.email, "/requests/new/deletion/")
+    page.locator("input[name=everything]").check()
+    page.locator("button[name=step][value=review]").click()
+    still_open = page.locator("#still-open")
+    still_open.wait_for()
+    link = still_open.locator(f"a[href='/requests/{disclosure.pk}/']")
+    assert link.inner_text() == disclosure.reference
+    assert axe_check(page, f"deletion review with open requests ({language})") == []
+    page.screenshot(path=str(ARTIFACTS / f"deletion-still-open-{language}.png"), full_page=True)
+    page.context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_the_plan_names_the_open_requests(browser, live_server, axe_check, language):
+    ARTIFACTS.mkdir(exist_ok=True)
+    officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
+    customer = customer_with_records()
+    disclosure = _disclosure(customer)
+    deletion = file_deletion(customer, scope={"everything": True})
+    workflow.transition(deletion, to=Status.IN_REVIEW, actor=officer)
+    context, staff = staff_page(browser, live_server, officer, language)
+    staff.goto(f"/admin/rights/rightsrequest/{deletion.pk}/erasure-plan/")
+    rows = staff.locator("#rr-other-open tbody tr")
+    assert rows.count() == 1
+    assert rows.first.locator("a").inner_text() == disclosure.reference
+    assert axe_check(staff, f"erasure plan closing the account ({language})") == []
+    staff.screenshot(path=str(ARTIFACTS / f"erasure-plan-closing-{language}.png"), full_page=True)
+    staff.locator("button[name=confirm]").click()
+    staff.wait_for_url(f"**/rightsrequest/{deletion.pk}/change/")
+    disclosure.refresh_from_db()
+    assert disclosure.status == Status.SUBMITTED
+    context.close()
