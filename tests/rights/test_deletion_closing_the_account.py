@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import pytest
 
+from portal.kernel.roles import SERVICE_HANDLER
+from portal.kernel.staff import staff_create
 from rights import workflow
 from rights.choices import DeliveryMethod, Kind, Status
 from rights.services import request_submit
-from tests.factories import RegistrationFactory, ServiceFactory
+from tests.conftest import admin_login
+from tests.factories import PASSWORD, RegistrationFactory, ServiceFactory
 from tests.intake_support import is_review
 from tests.rights.retention_support import customer_with_records, file_deletion
 
@@ -137,3 +140,32 @@ def test_a_deletion_that_keeps_the_account_warns_of_no_closing(officer, officer_
     text = page.content.decode()
     assert "Erase as shown" in text
     assert STAFF_CLOSING not in text and STAFF_OTHERS not in text
+
+
+def test_a_handler_is_told_of_the_requests_they_may_not_open_by_number_only(client, officer):
+    """The staff access policy: a request outside the handler's services is counted,
+    never described."""
+    customer = customer_with_records()
+    handler, _device, _ = staff_create(
+        email="h@example.com", role=SERVICE_HANDLER, password=PASSWORD
+    )
+    customer.service_registrations.get().service.handlers.add(handler)
+    video = ServiceFactory(code="video", name="シネマプラス", name_en="Cinema Plus")
+    RegistrationFactory(user=customer, service=video)
+    other = request_submit(
+        subject=customer,
+        requester=customer,
+        kind=Kind.DISCLOSURE,
+        services=[video],
+        delivery_method=DeliveryMethod.ELECTRONIC,
+    )
+    deletion = file_deletion(customer, scope={"everything": True})
+    workflow.transition(deletion, to=Status.IN_REVIEW, actor=officer)
+    handler_client = admin_login(client, handler)
+    handler_client.cookies["django_language"] = "en"
+    page = handler_client.get(f"/admin/rights/rightsrequest/{deletion.pk}/erasure-plan/")
+    text = " ".join(page.content.decode().split())
+    assert STAFF_CLOSING in text
+    assert "1 more open request that you may not open; its details are not shown." in text
+    assert other.reference not in text
+    assert f"/{other.pk}/change/" not in text
