@@ -6,33 +6,23 @@ import pytest
 
 from portal.kernel.staff import staff_create
 from rights import workflow
-from rights.choices import DeliveryMethod, Kind, Status
-from rights.services import request_submit
+from rights.choices import Status
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.customer_support import customer_at, page_in
 from tests.e2e.staff_support import staff_page
 from tests.factories import PASSWORD
-from tests.rights.retention_support import customer_with_records, file_deletion
+from tests.rights.retention_support import customer_with_records, file_deletion, file_disclosure
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 DESKTOP = {"width": 1280, "height": 900}
 
 
-def _disclosure(customer):
-    return request_submit(
-        subject=customer,
-        requester=customer,
-        kind=Kind.DISCLOSURE,
-        delivery_method=DeliveryMethod.ELECTRONIC,
-    )
-
-
 @pytest.mark.parametrize("language", ["en", "ja"])
 def test_the_review_names_the_open_requests(browser, live_server, axe_check, language):
     ARTIFACTS.mkdir(exist_ok=True)
     customer = customer_with_records(language=language)
-    disclosure = _disclosure(customer)
+    disclosure = file_disclosure(customer)
     page = page_in(browser, live_server, language, DESKTOP)
     customer_at(page, customer.email, "/requests/new/deletion/")
     page.locator("input[name=everything]").check()
@@ -51,7 +41,7 @@ def test_the_plan_names_the_open_requests(browser, live_server, axe_check, langu
     ARTIFACTS.mkdir(exist_ok=True)
     officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
     customer = customer_with_records()
-    disclosure = _disclosure(customer)
+    disclosure = file_disclosure(customer)
     deletion = file_deletion(customer, scope={"everything": True})
     workflow.transition(deletion, to=Status.IN_REVIEW, actor=officer)
     context, staff = staff_page(browser, live_server, officer, language)

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from portal.kernel.models import Profile
 from rights import workflow
-from rights.choices import Kind, Status
+from rights.choices import DeliveryMethod, Kind, Status
 from rights.retention.holds.services import hold_place
 from rights.services import request_submit
 from tests.factories import (
@@ -53,6 +53,17 @@ def customer_with_records(*, language="en", service=None, usage=3, invoices=((20
 
 def file_deletion(subject, **kwargs):
     return request_submit(subject=subject, requester=subject, kind=Kind.DELETION, **kwargs)
+
+
+def file_disclosure(subject, **kwargs):
+    """An electronic disclosure ``subject`` files, left open (submitted)."""
+    return request_submit(
+        subject=subject,
+        requester=subject,
+        kind=Kind.DISCLOSURE,
+        delivery_method=DeliveryMethod.ELECTRONIC,
+        **kwargs,
+    )
 
 
 def approve(request, officer):

@@ -10,12 +10,11 @@ import pytest
 from portal.kernel.roles import SERVICE_HANDLER
 from portal.kernel.staff import staff_create
 from rights import workflow
-from rights.choices import DeliveryMethod, Kind, Status
-from rights.services import request_submit
+from rights.choices import Status
 from tests.conftest import admin_login
 from tests.factories import PASSWORD, RegistrationFactory, ServiceFactory
 from tests.intake_support import is_review
-from tests.rights.retention_support import customer_with_records, file_deletion
+from tests.rights.retention_support import customer_with_records, file_deletion, file_disclosure
 
 pytestmark = pytest.mark.django_db
 
@@ -31,19 +30,10 @@ STAFF_CLOSING = (
 STAFF_OTHERS = "This customer has other open requests; they stay open:"
 
 
-def _open_disclosure(customer):
-    return request_submit(
-        subject=customer,
-        requester=customer,
-        kind=Kind.DISCLOSURE,
-        delivery_method=DeliveryMethod.ELECTRONIC,
-    )
-
-
 def test_the_review_of_a_deletion_that_closes_the_account_lists_the_open_requests(
     stepped_up_client, customer
 ):
-    disclosure = _open_disclosure(customer)
+    disclosure = file_disclosure(customer)
     stepped_up_client.cookies["django_language"] = "en"
     review = stepped_up_client.post("/requests/new/deletion/", {"everything": "on"})
     text = review.content.decode()
@@ -58,7 +48,7 @@ def test_the_review_of_a_deletion_that_closes_the_account_lists_the_open_request
 
 
 def test_the_japanese_review_lists_them_too(stepped_up_client, customer):
-    disclosure = _open_disclosure(customer)
+    disclosure = file_disclosure(customer)
     stepped_up_client.cookies["django_language"] = "ja"
     text = stepped_up_client.post("/requests/new/deletion/", {"everything": "on"}).content
     text = text.decode()
@@ -70,7 +60,7 @@ def test_the_japanese_review_lists_them_too(stepped_up_client, customer):
 def test_a_deletion_that_keeps_the_account_says_nothing_of_the_open_requests(
     stepped_up_client, customer
 ):
-    _open_disclosure(customer)
+    file_disclosure(customer)
     service = ServiceFactory(code="mobile", name="モバイル", name_en="Mobile")
     RegistrationFactory(user=customer, service=service)
     stepped_up_client.cookies["django_language"] = "en"
@@ -90,7 +80,7 @@ def test_with_no_other_open_request_the_review_lists_none(stepped_up_client):
 @pytest.fixture
 def closing_deletion(officer):
     customer = customer_with_records()
-    disclosure = _open_disclosure(customer)
+    disclosure = file_disclosure(customer)
     deletion = file_deletion(customer, scope={"everything": True})
     workflow.transition(deletion, to=Status.IN_REVIEW, actor=officer)
     return deletion, disclosure
@@ -132,7 +122,7 @@ def test_the_japanese_plan_says_it_too(closing_deletion, officer_client):
 
 def test_a_deletion_that_keeps_the_account_warns_of_no_closing(officer, officer_client):
     customer = customer_with_records()
-    _open_disclosure(customer)
+    file_disclosure(customer)
     deletion = file_deletion(customer, categories=["usage"])
     workflow.transition(deletion, to=Status.IN_REVIEW, actor=officer)
     officer_client.cookies["django_language"] = "en"
@@ -152,13 +142,7 @@ def test_a_handler_is_told_of_the_requests_they_may_not_open_by_number_only(clie
     customer.service_registrations.get().service.handlers.add(handler)
     video = ServiceFactory(code="video", name="シネマプラス", name_en="Cinema Plus")
     RegistrationFactory(user=customer, service=video)
-    other = request_submit(
-        subject=customer,
-        requester=customer,
-        kind=Kind.DISCLOSURE,
-        services=[video],
-        delivery_method=DeliveryMethod.ELECTRONIC,
-    )
+    other = file_disclosure(customer, services=[video])
     deletion = file_deletion(customer, scope={"everything": True})
     workflow.transition(deletion, to=Status.IN_REVIEW, actor=officer)
     handler_client = admin_login(client, handler)
