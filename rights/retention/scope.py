@@ -29,7 +29,8 @@ def reaches(source: Source, services) -> bool:
     service) may erase or keep anything of ``source``.
 
     Data about the customer as a whole belongs to no service, so a request
-    limited to services leaves it alone; so are external systems.
+    limited to services leaves it alone, as it leaves the sources outside this
+    database (external systems).
     """
     if not services:
         return True
