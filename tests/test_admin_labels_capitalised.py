@@ -11,10 +11,10 @@ from django.contrib import admin
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.kernel.models import User
+from rights.management.commands.seed_demo import DEMO_OFFICER_PASSWORD
+from tests.conftest import admin_login
 
 pytestmark = pytest.mark.django_db
 
@@ -39,12 +39,8 @@ def _forms() -> list[str]:
 def test_every_row_label_of_the_officers_forms_starts_with_a_capital():
     call_command("seed_demo", stdout=io.StringIO())
     officer = User.objects.get(email="officer@example.com")
-    client = Client()
+    client = admin_login(Client(), officer, DEMO_OFFICER_PASSWORD)
     client.cookies["django_language"] = "en"
-    client.force_login(officer)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=officer).persistent_id
-    session.save()
     lower, labels = {}, 0
     for url in _forms():
         response = client.get(url)

@@ -12,10 +12,10 @@ from django.contrib import admin
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.kernel.models import User
+from rights.management.commands.seed_demo import DEMO_OFFICER_PASSWORD
+from tests.conftest import admin_login
 
 pytestmark = pytest.mark.django_db
 
@@ -33,12 +33,8 @@ def test_every_read_only_time_of_a_record_names_its_zone(zone):
     officer = User.objects.get(email="officer@example.com")
     officer.time_zone = zone
     officer.save(update_fields=["time_zone"])
-    client = Client()
+    client = admin_login(Client(), officer, DEMO_OFFICER_PASSWORD)
     client.cookies["django_language"] = "en"
-    client.force_login(officer)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=officer).persistent_id
-    session.save()
     unnamed, times = {}, 0
     for model in admin.site._registry:
         name = f"admin:{model._meta.app_label}_{model._meta.model_name}"
