@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "portal.kernel.middleware.BadTextMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "portal.kernel.middleware.LoggedInNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "portal.kernel.middleware.SessionSecurityMiddleware",
     "portal.kernel.middleware.StaffTimeZoneMiddleware",

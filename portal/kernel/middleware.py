@@ -3,7 +3,8 @@
 ``SessionSecurityMiddleware`` ends idle sessions and tells people why a
 session of theirs ended; ``StaffTimeZoneMiddleware`` shows staff dates in
 their own time zone; ``ContentSecurityPolicyMiddleware`` sends the
-Content-Security-Policy and Permissions-Policy headers.
+Content-Security-Policy and Permissions-Policy headers;
+``LoggedInNoStoreMiddleware`` keeps every page of a logged-in person out of caches.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, get_user_model, logout
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -188,6 +190,31 @@ class ContentSecurityPolicyMiddleware:
         response.headers.setdefault("Content-Security-Policy", self.csp)
         if self.permissions:
             response.headers.setdefault("Permissions-Policy", self.permissions)
+        return response
+
+
+class LoggedInNoStoreMiddleware:
+    """``Cache-Control: no-store, private`` on every response to a logged-in person.
+
+    Every page then shows whose session it is (the login address in the page's
+    head), error pages included, so none may be kept by the browser's cache on a
+    shared computer or by a proxy; views need not each remember ``never_cache``.
+    A visitor's public pages stay cacheable. Must come after the authentication
+    middleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and "no-store" not in response.get("Cache-Control", "")
+        ):
+            add_never_cache_headers(response)
         return response
 
 

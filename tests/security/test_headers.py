@@ -150,3 +150,21 @@ def test_production_cookies_are_secure_and_hsts_is_on():
         timeout=120,
     )
     assert result.stdout.split() == ["True", "True", "31536000", "True", "True"], result.stderr
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/requests/new/", "/account/password/", "/fees/", "/privacy/", "/no-such-page/"],
+)
+def test_no_page_a_logged_in_customer_sees_is_kept_by_a_cache(stepped_up_client, customer, path):
+    """APPI art. 23 (security control measures): every page shows the login address
+    ("Logged in as ..."), error pages included; a shared computer's browser or a proxy
+    must not keep any of them, not only the pages that list personal data."""
+    response = stepped_up_client.get(path)
+    assert "no-store" in response.get("Cache-Control", ""), (path, response.status_code)
+    assert "private" in response["Cache-Control"], path
+
+
+def test_a_visitors_public_page_may_still_be_cached(client):
+    """Without a login nothing on the page is about anyone: caching stays allowed."""
+    assert "no-store" not in client.get("/privacy/").get("Cache-Control", "")
