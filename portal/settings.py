@@ -668,6 +668,10 @@ RIGHTS_PUBLIC_RATE_FOLLOW_EMAIL = env.str("RIGHTS_PUBLIC_RATE_FOLLOW_EMAIL", def
 # per account and per network address; same form as above.
 ACCOUNT_EMAIL_CHANGE_RATE_ACCOUNT = env.str("ACCOUNT_EMAIL_CHANGE_RATE_ACCOUNT", default="5/h")
 ACCOUNT_EMAIL_CHANGE_RATE_IP = env.str("ACCOUNT_EMAIL_CHANGE_RATE_IP", default="20/h")
+# Sign-up, password reset and "send the link again", which mail whatever address is
+# typed: per typed address (one count for the three) and per network address.
+ACCOUNT_MAIL_RATE_EMAIL = env.str("ACCOUNT_MAIL_RATE_EMAIL", default="5/h")
+ACCOUNT_MAIL_RATE_IP = env.str("ACCOUNT_MAIL_RATE_IP", default="20/h")
 RATELIMIT_USE_CACHE = "default"
 # The proxies in front of gunicorn (addresses or networks, comma-separated, e.g.
 # "127.0.0.1" for a proxy on the same host). X-Forwarded-For is believed only

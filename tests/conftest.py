@@ -296,6 +296,15 @@ def clear_login_throttle() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _account_mail_unlimited(settings):
+    """Sign-up, reset and "send the link again" are counted per typed address in a
+    cache that outlives a test: the many tests that sign the same address up would
+    meet the limit. tests/security/test_account_mail_rate.py sets the rates it checks."""
+    settings.ACCOUNT_MAIL_RATE_EMAIL = "100000/h"
+    settings.ACCOUNT_MAIL_RATE_IP = "100000/h"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_login_throttle():
     clear_login_throttle()
     yield

@@ -42,6 +42,7 @@ def _start(**variables) -> subprocess.CompletedProcess:
         ("RIGHTS_FISCAL_YEAR_END_MONTH", "13", "RIGHTS_FISCAL_YEAR_END_MONTH must be a month"),
         ("ACCOUNT_EMAIL_CHANGE_RATE_IP", "20/hr", "ACCOUNT_EMAIL_CHANGE_RATE_IP: '20/hr' is not"),
         ("ACCOUNT_EMAIL_CHANGE_RATE_ACCOUNT", "5", "ACCOUNT_EMAIL_CHANGE_RATE_ACCOUNT: '5' is"),
+        ("ACCOUNT_MAIL_RATE_EMAIL", "5 a day", "ACCOUNT_MAIL_RATE_EMAIL: '5 a day' is not"),
         ("CUSTOMER_TIME_ZONE", "Europe/Berln", "CUSTOMER_TIME_ZONE: 'Europe/Berln' is not"),
         ("TIME_ZONE", "Asia/Tokio", "TIME_ZONE: 'Asia/Tokio' is not a time zone"),
         # URLs may hold a password: the message names the variable and the scheme only.

@@ -8,8 +8,6 @@ button, so a mail program that opens links to scan them changes nothing either.
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -22,8 +20,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
-from django_ratelimit import ALL
-from django_ratelimit.core import is_ratelimited
 
 from portal.kernel.decorators import step_up_required
 from portal.kernel.rates import wait_minutes
@@ -32,8 +28,7 @@ from portal.kernel.typed_text import form_refuses_control_characters
 
 from . import services
 from .forms import EmailChangeForm
-
-logger = logging.getLogger(__name__)
+from .throttle import count_attempt
 
 User = get_user_model()
 
@@ -51,23 +46,11 @@ def _throttled(request) -> str | None:
     Counted by django-ratelimit in the cache, as the public request pages are;
     while the cache cannot be reached the request goes through uncounted.
     """
-    exceeded = None
-    try:
-        for key, setting in _RATES:
-            rate = getattr(settings, setting)
-            if is_ratelimited(
-                request,
-                group=f"portal.accounts.email_change.{key}",
-                key=key,
-                rate=rate,
-                method=ALL,
-                increment=True,
-            ):
-                exceeded = exceeded or rate
-    except Exception:  # the cache is down: log it, let the request through
-        logger.warning("E-mail change rate limit: cache unavailable", exc_info=True)
-        return None
-    return exceeded
+    counters = [
+        (f"portal.accounts.email_change.{key}", key, getattr(settings, setting))
+        for key, setting in _RATES
+    ]
+    return count_attempt(request, counters, what="E-mail change")
 
 
 @form_refuses_control_characters

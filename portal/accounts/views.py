@@ -54,6 +54,7 @@ from .forms import (
     SignupForm,
     TOTPConfirmForm,
 )
+from .throttle import mail_throttled, too_many
 
 User = get_user_model()
 
@@ -70,6 +71,9 @@ def signup(request):
         return redirect("portal:home")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        exceeded = mail_throttled(request, form.cleaned_data["email"])
+        if exceeded:
+            return too_many(request, exceeded)
         services.user_signup(
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password1"],
@@ -104,6 +108,9 @@ def verify_email(request, uidb64, token):
 def resend_verification(request):
     form = ResendVerificationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        exceeded = mail_throttled(request, form.cleaned_data["email"])
+        if exceeded:
+            return too_many(request, exceeded)
         services.user_resend_verification(email=form.cleaned_data["email"])
         messages.info(
             request,
@@ -347,6 +354,12 @@ class PasswordResetView(auth_views.PasswordResetView):
     form_class = PortalPasswordResetForm
     template_name = "portal/password_reset.html"
     success_url = reverse_lazy("portal:password_reset_done")
+
+    def form_valid(self, form):
+        exceeded = mail_throttled(self.request, form.cleaned_data["email"])
+        if exceeded:
+            return too_many(self.request, exceeded)
+        return super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

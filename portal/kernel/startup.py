@@ -27,7 +27,14 @@ def ready() -> None:
     # ... and when the audit chain's key is (portal.kernel.audit).
     audit.check_key()
     # ... and when a rate of the account pages cannot be read (portal.accounts).
-    rates.check_rates(["ACCOUNT_EMAIL_CHANGE_RATE_ACCOUNT", "ACCOUNT_EMAIL_CHANGE_RATE_IP"])
+    rates.check_rates(
+        [
+            "ACCOUNT_EMAIL_CHANGE_RATE_ACCOUNT",
+            "ACCOUNT_EMAIL_CHANGE_RATE_IP",
+            "ACCOUNT_MAIL_RATE_EMAIL",
+            "ACCOUNT_MAIL_RATE_IP",
+        ]
+    )
     signals.connect()
     # Every numeric id in a URL: `<id:pk>` (an over-long id is a 404, not a 500).
     register_converter(IdConverter, "id")
