@@ -69,6 +69,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "portal.kernel.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Outside the middleware that may answer before any view (a host not served is
+    # refused by CommonMiddleware): those answers get the headers too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "portal.kernel.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -82,8 +86,6 @@ MIDDLEWARE = [
     "portal.kernel.middleware.SessionSecurityMiddleware",
     "portal.kernel.middleware.StaffTimeZoneMiddleware",
     "consent.middleware.PolicyAcceptanceMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "portal.kernel.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"

@@ -168,3 +168,13 @@ def test_no_page_a_logged_in_customer_sees_is_kept_by_a_cache(stepped_up_client,
 def test_a_visitors_public_page_may_still_be_cached(client):
     """Without a login nothing on the page is about anyone: caching stays allowed."""
     assert "no-store" not in client.get("/privacy/").get("Cache-Control", "")
+
+
+def test_an_answer_made_before_any_view_still_sends_the_security_headers(client):
+    """A request for a host the site does not serve is refused by Django's middleware
+    (400) before any view: that page, too, may not be framed and runs no script."""
+    response = client.get("/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert _csp(response)["frame-ancestors"] == ["'none'"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert "camera=()" in response["Permissions-Policy"]
