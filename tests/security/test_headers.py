@@ -138,8 +138,8 @@ def test_production_settings_pass_the_deployment_check():
 def test_production_cookies_are_secure_and_hsts_is_on():
     code = (
         "from django.conf import settings as s;"
-        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS,"
-        " s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_SSL_REDIRECT)"
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.LANGUAGE_COOKIE_SECURE,"
+        " s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_SSL_REDIRECT)"
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "shell", "--verbosity", "0", "-c", code],
@@ -149,7 +149,9 @@ def test_production_cookies_are_secure_and_hsts_is_on():
         text=True,
         timeout=120,
     )
-    assert result.stdout.split() == ["True", "True", "31536000", "True", "True"], result.stderr
+    assert result.stdout.split() == ["True", "True", "True", "31536000", "True", "True"], (
+        result.stderr
+    )
 
 
 @pytest.mark.parametrize(
