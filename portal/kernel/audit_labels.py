@@ -45,10 +45,14 @@ ACTION_LABELS = {
     "auth.logout": _("Logout"),
     "auth.session_idle_expired": _("Session ended after inactivity"),
     "auth.sessions_ended": _("Other sessions ended"),
+    "connector.answered_after_failure": _("External system task done after it had failed"),
     "connector.answer_refused": _("External system's answer refused: its request is closed"),
     "connector.after_hold": _("Erasure asked of an external system after a legal hold ended"),
     "connector.escalated": _("External system task reported to the privacy officers"),
     "connector.failed": _("External system task failed"),
+    "connector.held_data_erased": _(
+        "External system reported erasing data a legal hold keeps: check with it"
+    ),
     "connector.retried": _("External system task tried again"),
     "connector.settled": _("External system task settled"),
     "consent.authority_request_recorded": _("Authority request recorded"),

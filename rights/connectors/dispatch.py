@@ -153,6 +153,43 @@ def erasure_outside_holds(task: SystemTask) -> bool:
     return False
 
 
+def held_data_erased(task: SystemTask) -> list[str]:
+    """A system reports an erasure done: note the categories it was asked to erase
+    that a legal hold keeps now, and tell the privacy office (one
+    ``connector.held_data_erased`` event); the categories noted, or ``[]``.
+
+    A hold placed after the part went out (an HTTP call or an e-mail is narrowed
+    when it goes out, not later) did not reach the system, which erased what it
+    was asked. Its report is recorded as it is, done, never as kept under the hold
+    (the data is gone, and nothing is asked again when the hold ends); the part
+    says what was erased under the hold (``outcome["erased_under_hold"]``, shown
+    on the request's page). Call it on the locked task, before it is saved.
+    """
+    request = task.request
+    if task.operation != Operation.ERASE or request.subject_id is None:
+        return []
+    holds = held_elsewhere(request.subject, on=portal_day())
+    held = held_categories(holds)
+    if not held:
+        return []
+    asked = task.still_to_erase()
+    erased = [c for c in (task.everything() if asked is None else asked) if c in held]
+    if erased:
+        task.outcome = {**(task.outcome or {}), "erased_under_hold": erased}
+        audit_log(
+            action="connector.held_data_erased",
+            target=request,
+            subject=request.subject,
+            details={
+                "system": task.name,
+                "operation": task.operation,
+                "categories": erased,
+                "holds": [hold.pk for hold in holds],
+            },
+        )
+    return erased
+
+
 def _attempt_failed(task: SystemTask, error: str, *, final: bool, note: str | None = None) -> None:
     now = timezone.now()
     with transaction.atomic():
@@ -196,6 +233,9 @@ def task_failed(task: SystemTask, error: str, *, note: str | None = None) -> Non
     _attempt_failed(task, note if note is not None else error, final=True, note=note)
 
 
+#: The answers a failed part takes: the system did its part after all.
+LATE_ANSWERS = (client.DONE, client.NOT_FOUND)
+
 #: The state a system's final answer settles its part in.
 ANSWERED_STATE = {
     client.DONE: State.DONE,
@@ -212,6 +252,10 @@ def answer_record(task: SystemTask, answer: client.Answer) -> str:
     recorded: "contradicted", with one ``connector.answer_refused`` event naming the
     part's state.
 
+    A final answer (done, not found) on a part that failed, its retries having run
+    out or the system having said it failed, is recorded as on a pending one, with
+    one ``connector.answered_after_failure`` event: the system did its part after all.
+
     A final answer on a request that closed meanwhile (staff refused it) is not
     recorded: "closed", with one ``connector.answer_refused`` event naming the
     request's status. The erasure asked once a hold ended is carried on though its
@@ -227,7 +271,9 @@ def answer_record(task: SystemTask, answer: client.Answer) -> str:
                 # the system's word against the portal's record, for the privacy office.
                 answer_refused(locked, request, answered=answer.status, task_state=locked.state)
                 return "contradicted"
-            return "not due"
+            late = locked.state == State.FAILED and answer.status in LATE_ANSWERS
+            if not late:
+                return "not due"
         if answer.status != client.ACCEPTED and not (
             SystemTask.objects.filter(SystemTask.carried_on(), pk=locked.pk).exists()
         ):
@@ -244,29 +290,42 @@ def answer_record(task: SystemTask, answer: client.Answer) -> str:
             locked.last_error = answer.message or "failed"
             locked.save(update_fields=["state", "last_error"])
             return "failed"
+        if locked.state == State.FAILED:
+            answered_after_failure(locked, request, answered=answer.status)
         locked.state = State.DONE if answer.status == client.DONE else State.NOT_APPLICABLE
         locked.outcome = {"status": answer.status, "count": answer.count}
+        if locked.state == State.DONE:
+            held_data_erased(locked)
         locked.last_error = ""
         locked.next_attempt_at = None
         settle(locked, now=now)
         return "done"
 
 
+def answered_after_failure(task: SystemTask, request: RightsRequest, *, answered: str) -> None:
+    """A system answers a part that failed (its retries ran out, or it said it
+    failed): what it did is recorded, and the trail says the failure is over
+    (``connector.answered_after_failure``, with the error staff saw)."""
+    _answer_audit(
+        "connector.answered_after_failure", task, request, answered, error=task.last_error
+    )
+
+
 def answer_refused(task: SystemTask, request: RightsRequest, *, answered: str, **via) -> None:
     """Record that a system's or a partner's answer was refused, its request being
     closed (``connector.answer_refused``, with the request's status)."""
+    _answer_audit(
+        "connector.answer_refused", task, request, answered, request_status=request.status, **via
+    )
+
+
+def _answer_audit(action: str, task: SystemTask, request: RightsRequest, answered: str, **more):
     audit_log(
-        action="connector.answer_refused",
+        action=action,
         actor=None,
         target=request,
         subject=request.subject,
-        details={
-            "system": task.name,
-            "operation": task.operation,
-            "answered": answered,
-            "request_status": request.status,
-            **via,
-        },
+        details={"system": task.name, "operation": task.operation, "answered": answered, **more},
     )
 
 

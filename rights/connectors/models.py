@@ -299,6 +299,12 @@ class SystemTask(models.Model):
         """Settled without being sent: a legal hold kept all it would have asked."""
         return bool((self.outcome or {}).get("kept_by_hold"))
 
+    def erased_under_hold(self) -> list:
+        """The kinds of data the system reported erasing though a legal hold placed
+        since keeps them (lazy labels; :func:`.dispatch.held_data_erased`)."""
+        codes = (self.outcome or {}).get("erased_under_hold") or []
+        return [Category(code).label for code in codes if code in Category.values]
+
     def kept_by_hold(self) -> list:
         """The kinds of data a legal hold kept out of this erasure (lazy labels)."""
         return [Category(code).label for code in self.held_back or [] if code in Category.values]

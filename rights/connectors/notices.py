@@ -29,7 +29,14 @@ from portal.kernel.roles import PRIVACY_OFFICER
 from rights.models import RightsRequest
 from rights.uploads import sealed
 
-from .dispatch import answer_refused, erasure_outside_holds, settle, task_failed
+from .dispatch import (
+    answer_refused,
+    answered_after_failure,
+    erasure_outside_holds,
+    held_data_erased,
+    settle,
+    task_failed,
+)
 from .models import ExternalSystem, Operation, SystemTask
 
 State = SystemTask.State
@@ -215,6 +222,8 @@ def task_settle(task: SystemTask, state: str, *, actor, note: str, evidence=None
         # A failure answered since is no longer shown to staff as the task's error.
         locked.last_error = ""
         locked.next_attempt_at = None
+        if actor is None and state == State.DONE:
+            held_data_erased(locked)  # the system's own report: a hold placed since?
         if evidence is not None:
             with sealed(evidence) as encrypted:
                 locked.evidence.save(evidence.name or "evidence", encrypted, save=False)
@@ -246,7 +255,10 @@ def system_report(*, task: SystemTask, outcome: str, note: str) -> bool:
     outcome (a repeat changes nothing, the report that closed the request
     included); raises :class:`RequestClosed` when the request is closed (refused,
     or done with what it asked) and the task is not an erasure asked once a hold
-    ended, and :class:`ReportConflict` when the task is settled with another.
+    ended, and :class:`ReportConflict` when the task is settled with another
+    (recorded for the privacy office: ``connector.answer_refused``, as a callback's).
+    A ``done`` on an erasure a hold placed since keeps part of is recorded, and the
+    privacy office told (:func:`.dispatch.held_data_erased`).
     """
     state = REPORTED[outcome]
     with transaction.atomic():
@@ -259,12 +271,19 @@ def system_report(*, task: SystemTask, outcome: str, note: str) -> bool:
         if not still_asked(locked):
             raise RequestClosed(request.status)
         if locked.settled:
-            raise ReportConflict(locked.state)
-        if state == State.FAILED:
+            # The system's word against the portal's record (a hold settled the part
+            # as kept): for the privacy office, as a callback contradicting it is.
+            answer_refused(locked, request, answered=outcome, task_state=locked.state)
+            conflict = locked.state
+        elif state == State.FAILED:
             task_failed(locked, note.strip(), note=note.strip())
+            return True
         else:
+            if locked.state == State.FAILED:
+                answered_after_failure(locked, request, answered=outcome)
             task_settle(locked, state, actor=None, note=note)
-    return True
+            return True
+    raise ReportConflict(conflict)
 
 
 def _officers():
