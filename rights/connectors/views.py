@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from portal.kernel.api.problems import charset_refusal_text, declared_charset_refused
+
 from . import client, dispatch, notices
 from .models import ExternalSystem, SystemTask
 from .signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
@@ -45,6 +47,9 @@ def callback(request, key):
     ):
         logger.warning("Refused a callback for task %s: bad signature", task.pk)
         return JsonResponse({"error": "bad signature"}, status=401)
+    charset = declared_charset_refused(request.content_params)
+    if charset is not None:
+        return JsonResponse({"error": charset_refusal_text(charset)}, status=415)
     try:
         data = json.loads(body)
         answer = client.answer_from(data)

@@ -171,6 +171,35 @@ class NotJson(ValueError):
 JSON_MEDIA_TYPE = re.compile(r"application/(?:[a-z0-9.!#$&^_-]+\+)?json", re.IGNORECASE)
 
 
+class NotUtf8(NotJson):
+    """The body is declared in another character set than UTF-8 (``charset=latin-1``)."""
+
+    def __init__(self, charset: str):
+        super().__init__(charset)
+        self.charset = charset
+
+
+def declared_charset_refused(content_params: dict) -> str | None:
+    """The charset a body is declared in when it is not UTF-8, else None.
+
+    JSON is read in UTF-8 only (RFC 8259 §8.1): a body in Latin-1 or Shift_JIS read
+    as UTF-8 is refused as unreadable, or, its bytes happening to be UTF-8, read as
+    other characters (``Ã©`` as ``é``); neither is what its sender wrote.
+    """
+    charset = content_params.get("charset")
+    if charset is None or charset.strip().strip('"').lower() in ("utf-8", "utf8"):
+        return None
+    return charset
+
+
+def charset_refusal_text(charset: str) -> str:
+    return (
+        f"The body is declared as charset={charset}; JSON is read in UTF-8 only. "
+        "Send it in UTF-8, with 'Content-Type: application/json' "
+        "(or 'application/json; charset=utf-8')."
+    )
+
+
 class NameTwice(ValueError):
     """A JSON object names a member twice: readers keep one value or the other."""
 
@@ -201,6 +230,9 @@ class JsonParser(Parser):
     def parse_body(self, request):
         if not JSON_MEDIA_TYPE.fullmatch(request.content_type or ""):
             raise NotJson(request.content_type or "")
+        charset = declared_charset_refused(request.content_params)
+        if charset is not None:
+            raise NotUtf8(charset)
         try:
             return json.loads(request.body, object_pairs_hook=_unique_names)
         # RecursionError: arrays or objects nested deeper than the parser follows.
@@ -288,6 +320,10 @@ def as_problem(exc: Exception) -> ApiProblem:
         return ApiProblem(404, "not-found", "Not found.")
     if isinstance(exc, RequestDataTooBig):
         return body_too_large()
+    if isinstance(exc, HttpError) and isinstance(exc.__cause__, NotUtf8):
+        return ApiProblem(
+            415, "unsupported-media-type", charset_refusal_text(exc.__cause__.charset)
+        )
     if isinstance(exc, HttpError) and isinstance(exc.__cause__, NotJson):
         return ApiProblem(
             415,
