@@ -18,7 +18,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from portal.kernel.api.problems import charset_refusal_text, declared_charset_refused
+from portal.kernel.api.problems import (
+    charset_refusal_text,
+    declared_charset_refused,
+    utf8_text,
+)
 
 from . import client, dispatch, notices
 from .models import ExternalSystem, SystemTask
@@ -51,7 +55,7 @@ def callback(request, key):
     if charset is not None:
         return JsonResponse({"error": charset_refusal_text(charset)}, status=415)
     try:
-        data = json.loads(body)
+        data = json.loads(utf8_text(body))
         answer = client.answer_from(data)
     except RecursionError:  # nested deeper than the parser follows
         return HttpResponseBadRequest("the body is nested too deeply")

@@ -31,6 +31,18 @@ def _report(deletion, headers, body: bytes, content_type: str):
     )
 
 
+def _signed_callback(task, encoding: str, content_type: str):
+    """The system's signed "done", in ``encoding``, declared as ``content_type``."""
+    body = json.dumps({"request_id": str(task.key), "status": "done"}).encode(encoding)
+    return Client().generic(
+        "POST",
+        f"/connectors/callback/{task.key}/",
+        body,
+        content_type=content_type,
+        headers=signed_headers(SECRET, body),
+    )
+
+
 def _body(archive, note: str, encoding: str) -> bytes:
     text = json.dumps({"system": archive.pk, "outcome": "done", "note": note}, ensure_ascii=False)
     return text.encode(encoding)
@@ -66,17 +78,36 @@ def test_a_report_declared_in_utf8_is_read(linked, deletion, archive, charset):
 
 def test_a_callback_declared_in_another_charset_is_415_and_changes_nothing(deletion, archive):
     task = sent_over_http(deletion, archive)
-    body = json.dumps({"request_id": str(task.key), "status": "done"}).encode("latin-1")
 
-    response = Client().generic(
-        "POST",
-        f"/connectors/callback/{task.key}/",
-        body,
-        content_type="application/json; charset=latin-1",
-        headers=signed_headers(SECRET, body),
-    )
+    response = _signed_callback(task, "latin-1", "application/json; charset=latin-1")
 
     assert response.status_code == 415, response.content
     assert "UTF-8" in response.json()["error"]
+    task.refresh_from_db()
+    assert task.state == State.PENDING
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
+def test_a_body_in_utf16_declared_as_plain_json_is_not_guessed_and_read(
+    linked, deletion, archive, encoding
+):
+    """json.loads guesses UTF-16 and UTF-32 from the bytes: such a report was read,
+    where the API reads UTF-8 only (400 unreadable-body, docs/api.md)."""
+    _api_client, headers = linked
+    body = _body(archive, "Été effacé", encoding)
+
+    response = _report(deletion, headers, body, "application/json")
+
+    assert response.status_code == 400, response.content
+    assert response.json()["type"].endswith("/unreadable-body")
+    assert SystemTask.objects.get(request=deletion).state == State.PENDING
+
+
+def test_a_callback_in_utf16_is_not_guessed_and_read(deletion, archive):
+    task = sent_over_http(deletion, archive)
+
+    response = _signed_callback(task, "utf-16", "application/json")
+
+    assert response.status_code == 400, response.content
     task.refresh_from_db()
     assert task.state == State.PENDING

@@ -192,6 +192,13 @@ def declared_charset_refused(content_params: dict) -> str | None:
     return charset
 
 
+def utf8_text(body: bytes) -> str:
+    """A JSON body's text, read as UTF-8 (a leading byte order mark is passed over);
+    UnicodeDecodeError (a ValueError) when it is not UTF-8. Not ``json.loads(bytes)``,
+    which guesses UTF-16 and UTF-32 from the bytes and reads them too."""
+    return body.decode("utf-8-sig")
+
+
 def charset_refusal_text(charset: str) -> str:
     return (
         f"The body is declared as charset={charset}; JSON is read in UTF-8 only. "
@@ -234,7 +241,7 @@ class JsonParser(Parser):
         if charset is not None:
             raise NotUtf8(charset)
         try:
-            return json.loads(request.body, object_pairs_hook=_unique_names)
+            return json.loads(utf8_text(request.body), object_pairs_hook=_unique_names)
         # RecursionError: arrays or objects nested deeper than the parser follows.
         except (ValueError, RecursionError) as error:
             raise UnreadableBody(str(error)) from error
