@@ -39,15 +39,18 @@ def plan_external_erasure(request) -> None:
 @receiver(post_save, sender=LegalHold, dispatch_uid="rights.connectors.hooks.hold_placed")
 def narrow_staff_erasures(sender, instance, created, **kwargs) -> None:
     """A hold placed after a staff task to erase was planned narrows the task, or
-    settles it as not applicable, before staff carry it out from the working page.
-    (Calls and e-mails check the holds when they go out.)"""
+    settles it as not applicable, before staff carry it out from the working page;
+    a failed one too (staff may retry it, or its system report again through the
+    API). (Calls and e-mails check the holds when they go out.)"""
     if created:
         transaction.on_commit(_narrow_staff_erasures)
 
 
 def _narrow_staff_erasures() -> None:
     pending = SystemTask.objects.filter(
-        operation=Operation.ERASE, mode=ExternalSystem.Mode.MANUAL, state=SystemTask.State.PENDING
+        operation=Operation.ERASE,
+        mode=ExternalSystem.Mode.MANUAL,
+        state__in=(SystemTask.State.PENDING, SystemTask.State.FAILED),
     ).select_related("request__subject", "system")
     for task in pending:
         erasure_outside_holds(task)

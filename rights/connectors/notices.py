@@ -153,6 +153,8 @@ def link_confirm(task: SystemTask, *, held_nothing: bool = False, note: str = ""
         locked.state = State.NOT_APPLICABLE if held_nothing else State.DONE
         locked.note = note.strip()[:2000]
         locked.outcome = {"confirmed_by": "link"}
+        if locked.state == State.DONE:
+            held_data_erased(locked)  # a hold placed since the e-mail went out
         settle(locked, now=timezone.now())
     return "recorded"
 

@@ -13,6 +13,7 @@ import pytest
 
 from portal.kernel.audit_labels import ACTION_LABELS
 from portal.kernel.models import AuditEvent
+from rights.connectors import notices
 from rights.connectors.models import ExternalSystem, SystemTask
 from tests.api.fulfilment_support import callback, hold_contact_data, report, sent_over_http
 
@@ -102,3 +103,36 @@ def test_done_on_a_part_the_hold_settled_as_kept_is_409_and_told_the_privacy_off
     assert refused.details["answered"] == "done"
     assert refused.details["task_state"] == "not_applicable"
     assert refused.subject_id == deletion.subject_id
+
+
+def test_a_partners_link_confirmation_on_a_part_a_hold_keeps_since_is_alerted_too(
+    deletion, archive, officer, django_capture_on_commit_callbacks
+):
+    """The e-mail went out before the hold (an e-mail part is narrowed when it goes out):
+    the partner's "done" through its link is what it did, and the office is told."""
+    SystemTask.objects.filter(request=deletion).update(mode="email")
+    hold_contact_data(officer, deletion, django_capture_on_commit_callbacks)
+    task = SystemTask.objects.get(request=deletion)
+
+    assert notices.link_confirm(task) == "recorded"
+
+    _assert_erased_under_hold(task, deletion)
+
+
+def test_a_hold_narrows_a_failed_staff_part_as_a_pending_one(
+    linked, deletion, archive, officer, django_capture_on_commit_callbacks
+):
+    """The system said it failed; staff may retry it or the system report again: a hold
+    placed meanwhile keeps its data out of the part at once, as for a pending part."""
+    _api_client, headers = linked
+    failed = report(deletion, headers, system=archive.pk, outcome="failed", note="Offline.")
+    assert failed.json()["state"] == "failed"
+
+    hold_contact_data(officer, deletion, django_capture_on_commit_callbacks)
+
+    task = SystemTask.objects.get(request=deletion)
+    assert (task.state, task.held_back, task.sent_nothing) == (
+        State.NOT_APPLICABLE,
+        ["contact"],
+        True,
+    )
