@@ -12,8 +12,6 @@ See docs/api.md for the vocabulary and the OpenDSR mapping.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import re
 from typing import Annotated, Literal
@@ -46,8 +44,13 @@ from .api_events import (
     requests_seen_by,
     statuses_for_opendsr,
 )
-from .api_input import REFERENCE, RequestIn, checked_form
-from .api_tasks import SystemTaskOut, answered_systems, tasks_answered
+from .api_input import REFERENCE, RequestIn, checked_form, cursor_for, cursor_pk
+from .api_tasks import (
+    SystemTaskOut,
+    answered_systems,
+    tasks_answered,
+    tasks_answered_by_request,
+)
 from .choices import Channel
 from .choices import Status as RequestStatus
 from .connectors.models import SystemTask
@@ -62,7 +65,6 @@ router = Router(tags=["requests"])
 ApiStatus = Literal[tuple(RequestStatus.values)]
 OpenDsrStatus = Literal[OPENDSR_STATUSES]
 PAGE_MAX = 100
-CURSOR = re.compile(r"after:([0-9]{1,18})")
 
 
 RequestRef = Annotated[
@@ -106,7 +108,7 @@ class RequestWithTasks(RequestOut):
 
 
 class RequestPage(Schema):
-    items: list[RequestOut]
+    items: list[RequestWithTasks]
     next_cursor: str | None
 
 
@@ -249,8 +251,11 @@ def request_create(request, payload: RequestIn):
 def request_get(request, ref: RequestRef):
     found = _by_reference(request.auth, ref)
     audit_call(request, status=200, subject=found.subject, target=found)
-    tasks = tasks_answered(request.auth, found)
-    return RequestWithTasks(**_out(found, request.auth).model_dump(), tasks=tasks)
+    return _with_tasks(found, request.auth, tasks_answered(request.auth, found))
+
+
+def _with_tasks(request: RightsRequest, caller, tasks) -> RequestWithTasks:
+    return RequestWithTasks(**_out(request, caller).model_dump(), tasks=tasks)
 
 
 def _by_reference(caller, ref: str) -> RightsRequest:
@@ -319,19 +324,6 @@ class ListFilter(Schema):
     limit: QueryInt = Field(default=50, ge=1, le=PAGE_MAX, description="At most 100 a page.")
 
 
-def _cursor_pk(cursor: str | None) -> int:
-    """The id a cursor of :func:`_cursor` carries; anything else is refused, not read."""
-    if not cursor:
-        return 0
-    try:
-        match = CURSOR.fullmatch(base64.urlsafe_b64decode(cursor.encode()).decode())
-    except (ValueError, UnicodeDecodeError, binascii.Error):
-        match = None
-    if match is None:
-        raise ApiProblem(422, "invalid-cursor", "The cursor is not one this API gave.")
-    return int(match.group(1))
-
-
 def _when(text: str) -> dt.datetime:
     """``text`` in UTC; an offset may carry it past year 1 or 9999: refused as no date."""
     try:
@@ -347,10 +339,6 @@ def _when(text: str) -> dt.datetime:
         "updated_since is not a date and time.",
         errors=[{"loc": ["query", "updated_since"], "msg": msg}],
     )
-
-
-def _cursor(pk: int) -> str:
-    return base64.urlsafe_b64encode(f"after:{pk}".encode()).decode()
 
 
 @router.get(
@@ -369,16 +357,17 @@ def request_list(request, filters: Query[ListFilter]):
     if filters.updated_since:
         queryset = queryset.filter(updated_at__gte=_when(filters.updated_since))
     rows = list(
-        queryset.filter(pk__gt=_cursor_pk(filters.cursor))
+        queryset.filter(pk__gt=cursor_pk(filters.cursor))
         .prefetch_related("services")
         .order_by("pk")[: filters.limit + 1]
     )
     more = len(rows) > filters.limit
     rows = rows[: filters.limit]
     audit_call(request, status=200, details={"count": len(rows)})
+    tasks = tasks_answered_by_request(request.auth, rows)
     return RequestPage(
-        items=[_out(row, request.auth) for row in rows],
-        next_cursor=_cursor(rows[-1].pk) if more else None,
+        items=[_with_tasks(row, request.auth, tasks[row.pk]) for row in rows],
+        next_cursor=cursor_for(rows[-1].pk) if more else None,
     )
 
 

@@ -9,6 +9,8 @@ at the field of the body they concern.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from typing import Annotated, Literal
 
@@ -176,3 +178,24 @@ def checked_form(payload: RequestIn, subject, caller):
         ]
         raise ApiProblem(422, "invalid-input", "The request is not valid.", errors=errors)
     return form
+
+
+#: What a page's next_cursor encodes (base64): the last id listed.
+CURSOR = re.compile(r"after:([0-9]{1,18})")
+
+
+def cursor_pk(cursor: str | None) -> int:
+    """The id a cursor of :func:`cursor_for` carries; anything else is refused, not read."""
+    if not cursor:
+        return 0
+    try:
+        match = CURSOR.fullmatch(base64.urlsafe_b64decode(cursor.encode()).decode())
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        match = None
+    if match is None:
+        raise ApiProblem(422, "invalid-cursor", "The cursor is not one this API gave.")
+    return int(match.group(1))
+
+
+def cursor_for(pk: int) -> str:
+    return base64.urlsafe_b64encode(f"after:{pk}".encode()).decode()

@@ -55,21 +55,34 @@ def _categories(task: SystemTask) -> list[str] | None:
     return None
 
 
-def tasks_answered(caller, request) -> list[SystemTaskOut]:
-    """The parts of ``request`` of the systems ``caller`` answers for, in planning order."""
-    tasks = (
-        request.system_tasks.filter(system__in=answered_systems(caller))
+def _task_out(task: SystemTask) -> SystemTaskOut:
+    return SystemTaskOut(
+        system=task.system_id,
+        name=task.system.name,
+        operation=task.operation,
+        categories=_categories(task),
+        held_back=list(task.held_back or []),
+        state=task.state,
+    )
+
+
+def _answered_tasks(caller, requests):
+    return (
+        SystemTask.objects.filter(request__in=requests, system__in=answered_systems(caller))
         .select_related("system")
         .order_by("pk")
     )
-    return [
-        SystemTaskOut(
-            system=task.system_id,
-            name=task.system.name,
-            operation=task.operation,
-            categories=_categories(task),
-            held_back=list(task.held_back or []),
-            state=task.state,
-        )
-        for task in tasks
-    ]
+
+
+def tasks_answered(caller, request) -> list[SystemTaskOut]:
+    """The parts of ``request`` of the systems ``caller`` answers for, in planning order."""
+    return [_task_out(task) for task in _answered_tasks(caller, [request.pk])]
+
+
+def tasks_answered_by_request(caller, requests) -> dict[int, list[SystemTaskOut]]:
+    """:func:`tasks_answered` for a page of requests, by request id, in one query."""
+    answered: dict[int, list[SystemTaskOut]] = {request.pk: [] for request in requests}
+    if answered:
+        for task in _answered_tasks(caller, list(answered)):
+            answered[task.request_id].append(_task_out(task))
+    return answered
