@@ -72,7 +72,10 @@ PROBLEM_TYPES = {
     ),
     403: (["scope-missing"], "The detail names the scope the client needs."),
     413: (["body-too-large"], "The body is over 2.5 MB."),
-    415: (["unsupported-media-type"], "Send the body with 'Content-Type: application/json'."),
+    415: (
+        ["unsupported-media-type"],
+        "Send the body in UTF-8 with 'Content-Type: application/json' (no other charset).",
+    ),
     422: (
         ["invalid-input"],
         "The detail says what to change; invalid-input's 'errors' name each field "
