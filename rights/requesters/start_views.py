@@ -176,18 +176,19 @@ def _form_without_confirmation(request):
     """The form reached without a usable confirmation: sent again after filing (a double
     click, Back), sent after the confirmation ran out, or never confirmed."""
     state = _state(request)
-    if request.method == "POST" and state.get("filed"):
-        filed = RightsRequest.objects.filter(pk=state["filed"]).first()
-        if filed is not None:
-            messages.info(
-                request,
-                _(
-                    "This request was already sent: it is %(reference)s. To send another "
-                    "request, confirm your e-mail address again."
-                )
-                % {"reference": filed.reference},
+    filed = RightsRequest.objects.filter(pk=state["filed"]).first() if state.get("filed") else None
+    if filed is not None:
+        # Sent again: the receipt. Opened again (Back reloads the form): a new request
+        # starts with the address, and the visitor is told the last one went in.
+        messages.info(
+            request,
+            _(
+                "This request was already sent: it is %(reference)s. To send another "
+                "request, confirm your e-mail address again."
             )
-            return redirect("identity:done")
+            % {"reference": filed.reference},
+        )
+        return redirect("identity:done" if request.method == "POST" else "identity:start")
     expired = expired_confirmation(state.get("confirmation"))
     minutes = confirmation_valid_minutes()
     if expired is not None and request.method == "POST":

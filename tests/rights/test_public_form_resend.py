@@ -64,6 +64,27 @@ def test_a_second_request_after_one_was_filed_still_starts_with_the_address():
     assert response.status_code == 302 and response.url == "/requests/start/"
 
 
+def test_back_to_the_form_after_filing_names_the_request_already_sent(
+    django_capture_on_commit_callbacks,
+):
+    """Back from the receipt reloads the form: the visitor, who did confirm their
+    address, is told the request went in and under which number, not asked to confirm
+    their address "first" as if they never had (APPI art. 37)."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    confirm_email(client, EMAIL, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(FORM, agent_form())
+    reference = RightsRequest.objects.get().reference
+
+    back = client.get(FORM)
+
+    assert back.status_code == 302 and back.url == "/requests/start/"
+    assert _messages(back) == [
+        f"This request was already sent: it is {reference}. To send another request, "
+        "confirm your e-mail address again."
+    ]
+
+
 def test_a_form_sent_after_the_confirmation_expired_comes_back_with_what_was_typed(
     django_capture_on_commit_callbacks,
 ):
