@@ -42,6 +42,7 @@ from ..selectors import (
     request_view,
     visible_documents,
 )
+from ..summary import summary_of
 from ..transition_rules import fee_paid
 from ..uploads import download_response
 from ..views import _own_request, how_to_pay, message_send
@@ -136,6 +137,8 @@ def follow(request, token):
             "can_write": view.can_write,
             "notices": _follow_notices(request, view),
             "progress": progress_of(rights_request),
+            # What was asked, as the account holder's request page says it.
+            "summary": summary_of(rights_request) if view.details else None,
             "timeline": view.timeline,
             "fee": rights_request.payments.exclude(status=PaymentStatus.CANCELLED).first()
             if view.fee

@@ -1,0 +1,54 @@
+"""The page a requester without an account follows says what they asked, as the
+account holder's request page does: which recipients a stop of provision covers, the
+details they wrote (APPI art. 35(3); art. 37: the procedure must not burden the
+person, who should not have to remember what they filed)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from rights.models import RightsRequest
+from tests.consent_support import recipients
+
+from .identity_support import AGENT, confirm, file_public_request, link_in, notice_to
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("private_storage", "fresh_rate_limits"),
+]
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_the_follow_page_names_the_recipient_a_stop_of_provision_covers(
+    django_capture_on_commit_callbacks, language
+):
+    """APPI art. 35(3): the agent asked to stop provision to one recipient; the page
+    they follow names it and quotes their note, not the other recipients."""
+    affiliate = recipients()["affiliate"]
+    visitor = Client(HTTP_ACCEPT_LANGUAGE=language)
+    response = file_public_request(
+        visitor,
+        AGENT,
+        django_capture_on_commit_callbacks,
+        kind="stop_provision",
+        delivery_method=None,
+        recipients=[str(affiliate.pk)],
+        details="Please stop sharing with the group company.",
+    )
+    assert response.status_code == 302, response.content
+    filed = RightsRequest.objects.get()
+    url = link_in(notice_to(AGENT, filed.reference))
+    confirm(visitor, url, django_capture_on_commit_callbacks)
+
+    text = visitor.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert 'id="summary-title"' in text
+    assert (affiliate.name_en if language == "en" else affiliate.name_ja) in text
+    assert recipients_named_once(text, exclude=("Yamato Delivery", "やまと配送"))
+    assert "Please stop sharing with the group company." in text
+
+
+def recipients_named_once(text: str, *, exclude: tuple[str, ...]) -> bool:
+    """None of the recipients not asked about is named on the page."""
+    return not any(name in text for name in exclude)
