@@ -11,7 +11,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .stepup import keep_form, step_up_is_fresh
+from .stepup import IDLE_ENDED_USER_KEY, keep_form, step_up_is_fresh
 
 
 def _to_code_page(request, *, keeps_form: bool = False):
@@ -49,6 +49,19 @@ def step_up_required(view_func=None, *, keeps_form: bool = False):
     @wraps(view_func)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
+            owner = request.session.get(IDLE_ENDED_USER_KEY)
+            if request.method == "POST" and keeps_form and owner is not None:
+                # The session ended for inactivity while the customer typed: what
+                # they sent waits for them, and for nobody else who logs in here.
+                keep_form(request, owner=owner)
+                messages.info(
+                    request,
+                    _(
+                        "What you typed is kept: log in, confirm it is you, then check it "
+                        "and send it again."
+                    )
+                    + (" " + _("Attach your file again.") if request.FILES else ""),
+                )
             return redirect_to_login(request.get_full_path())
         if not step_up_is_fresh(request):
             return _to_code_page(request, keeps_form=keeps_form)

@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 from .api.problems import API_PREFIX, problem_response
 from .audit import audit_log
 from .models import SessionsEndedReason
+from .stepup import IDLE_ENDED_USER_KEY
 from .typed_text import NEVER_TEXT, UNREADABLE_TEXT, VIEW_FLAG
 
 # Session keys: when this session logged in, and when it was last used.
@@ -106,6 +107,8 @@ class SessionSecurityMiddleware:
                 details={"idle_seconds": int(now - float(last_seen))},
             )
             logout(request)
+            # A form the page sends next is kept for this customer (decorators).
+            request.session[IDLE_ENDED_USER_KEY] = user.pk
             minutes = max(1, limit // 60)
             messages.info(
                 request,

@@ -26,6 +26,9 @@ from .models import CustomerEmailDevice, CustomerTOTPDevice, User
 
 STEP_UP_SESSION_KEY = "portal_step_up_at"
 KEPT_FORM_SESSION_KEY = "portal_kept_form"
+#: Whose session ended for inactivity (set by the session middleware): a form that
+#: session sends afterwards is kept for that customer only.
+IDLE_ENDED_USER_KEY = "portal_idle_ended_user"
 #: A form kept across the code check is given back within this many seconds.
 KEPT_FORM_MAX_AGE = 60 * 60
 
@@ -153,17 +156,19 @@ def totp_device_remove(*, request, user: User) -> None:
             audit_log(action="otp.totp_removed", actor=user, target=user, request=request)
 
 
-def keep_form(request) -> None:
+def keep_form(request, *, owner: int | None = None) -> None:
     """Keep what a POST sent (not its files) for the same page after the code check.
 
     A customer whose check ran out while typing would otherwise find the form
     empty. Sealed with the field encryption key, as it may hold personal data
-    and sessions are stored in the database.
+    and sessions are stored in the database. ``owner``: the id of the customer it is
+    given back to (by default the one logged in).
     """
     data = {key: values for key, values in request.POST.lists() if key != "csrfmiddlewaretoken"}
     request.session[KEPT_FORM_SESSION_KEY] = {
         "path": request.path,
         "at": time.time(),
+        "owner": owner if owner is not None else request.user.pk,
         "data": encryption.encrypt(json.dumps(data)),
     }
 
@@ -176,6 +181,8 @@ def kept_form(request) -> QueryDict | None:
     del request.session[KEPT_FORM_SESSION_KEY]
     if time.time() - float(kept.get("at", 0)) > KEPT_FORM_MAX_AGE:
         return None
+    if kept.get("owner", request.user.pk) != request.user.pk:
+        return None  # kept across a logout, and someone else logged in
     data = QueryDict(mutable=True)
     for key, values in json.loads(encryption.decrypt(kept["data"])).items():
         data.setlist(key, values)
