@@ -31,6 +31,17 @@ def page_in(browser, live_server, language: str, viewport: dict):
     return context.new_page()
 
 
+def public_form_at(page, email: str) -> None:
+    """Confirm ``email`` with the mailed code and wait on the public form (no account)."""
+    page.goto("/requests/start/")
+    page.fill("input[name=email]", email)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/requests/start/code/")
+    page.fill("input[name=code]", code_in_last_mail())
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/requests/start/request/")
+
+
 def customer_at(page, email: str, path: str, password: str = PASSWORD) -> None:
     """Log ``email`` in, open ``path`` (a page behind the step-up), pass the e-mail code
     check and wait until ``path`` is shown."""

@@ -12,7 +12,7 @@ from rights.choices import Channel, Status
 from rights.models import RightsRequest
 from rights.requesters.models import Capacity, VerificationStatus
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.customer_support import code_in_last_mail
+from tests.e2e.customer_support import public_form_at
 from tests.e2e.staff_support import staff_page
 from tests.factories import PASSWORD, ProfileFactory
 
@@ -20,16 +20,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PARENT = "parent@example.com"
-
-
-def _confirm_address(page, email):
-    page.goto("/requests/start/")
-    page.fill("input[name=email]", email)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url("**/requests/start/code/")
-    page.fill("input[name=code]", code_in_last_mail())
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url("**/requests/start/request/")
 
 
 def _shot(page, request, label):
@@ -58,7 +48,7 @@ def test_parent_files_for_a_minor_and_staff_verify(
     page.goto("/requests/start/")
     assert "マイナンバー" in page.locator(".message-warning").inner_text()
     screenshot("start-ja")
-    _confirm_address(page, PARENT)
+    public_form_at(page, PARENT)
     page.check("input[name=capacity][value=parent]")
     page.fill("input[name=requester_name]", "山田 太郎")
     page.fill("input[name=subject_name]", "山田 健太")
@@ -94,7 +84,7 @@ def test_parent_files_for_a_minor_and_staff_verify(
     en_page.goto("/requests/start/")
     assert "Never send a My Number" in en_page.locator("main").inner_text()
     _shot(en_page, request, "start-en")
-    _confirm_address(en_page, "guardian@example.com")
+    public_form_at(en_page, "guardian@example.com")
     en_page.check("input[name=capacity][value=agent]")
     with en_page.expect_navigation():  # the form posts to its own address
         en_page.locator("main form button[type=submit]").click()  # empty: errors, nothing filed
