@@ -42,7 +42,7 @@ from ..selectors import (
     request_view,
     visible_documents,
 )
-from ..summary import summary_of
+from ..summary import scope_sentence
 from ..transition_rules import fee_paid
 from ..uploads import download_response
 from ..views import _own_request, how_to_pay, message_send
@@ -137,8 +137,12 @@ def follow(request, token):
             "can_write": view.can_write,
             "notices": _follow_notices(request, view),
             "progress": progress_of(rights_request),
-            # What was asked, as the account holder's request page says it.
-            "summary": summary_of(rights_request) if view.details else None,
+            # What was asked, in words that do not call the data the reader's own:
+            # the reader may act for the person it is about.
+            "details_shown": view.details,
+            "asked": scope_sentence(rights_request.scope)
+            if view.details and any((rights_request.scope or {}).values())
+            else "",
             "timeline": view.timeline,
             "fee": rights_request.payments.exclude(status=PaymentStatus.CANCELLED).first()
             if view.fee

@@ -44,7 +44,12 @@ def test_the_follow_page_names_the_recipient_a_stop_of_provision_covers(
     text = visitor.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
 
     assert 'id="summary-title"' in text
-    assert (affiliate.name_en if language == "en" else affiliate.name_ja) in text
+    assert {
+        "en": "For these recipients: Sample Group Sales Co., Ltd.",
+        "ja": "次の提供先について：サンプルグループ販売株式会社。",
+    }[language] in text
+    # The data is the person's, not the agent's: the page does not call it theirs.
+    assert "your data" not in text and "お客様のデータ" not in text
     assert recipients_named_once(text, exclude=("Yamato Delivery", "やまと配送"))
     assert "Please stop sharing with the group company." in text
 
@@ -52,3 +57,17 @@ def test_the_follow_page_names_the_recipient_a_stop_of_provision_covers(
 def recipients_named_once(text: str, *, exclude: tuple[str, ...]) -> bool:
     """None of the recipients not asked about is named on the page."""
     return not any(name in text for name in exclude)
+
+
+def test_a_disclosure_is_not_said_to_cover_only_data_chosen(django_capture_on_commit_callbacks):
+    """A disclosure on the public form covers everything: no line says otherwise."""
+    visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
+    file_public_request(visitor, AGENT, django_capture_on_commit_callbacks)
+    filed = RightsRequest.objects.get()
+    url = link_in(notice_to(AGENT, filed.reference))
+    confirm(visitor, url, django_capture_on_commit_callbacks)
+
+    text = visitor.get(url).content.decode()
+
+    assert 'id="summary-title"' in text and "All data, please." in text
+    assert "The data chosen in the request." not in text
