@@ -19,7 +19,7 @@ from portal.kernel import jobs, zones
 from portal.kernel.admin_confirm import Confirmation, Line
 from portal.kernel.dates import portal_day
 from portal.kernel.registry import RecordNotFound, registry
-from portal.kernel.wording import sentence, sentences
+from portal.kernel.wording import listed, sentence, sentences
 from rights.connectors.after_holds import waiting_for_holds
 
 from . import texts
@@ -51,6 +51,9 @@ class ReleaseOutlook:
     kept_by_rules: list[str] = field(default_factory=list)
     kept_by_holds: list[str] = field(default_factory=list)
     more: str = ""
+    #: Per request that deferred them, the erasures that then erase something:
+    #: "reference: n deferred erasures (kinds of data)".
+    per_request: list[str] = field(default_factory=list)
     #: Tasks of systems or recipients outside this database some of whose erasure a
     #: hold over the same data kept back (asked for by the daily job once free).
     outside: int = 0
@@ -75,13 +78,15 @@ def release_outlook(hold: LegalHold, *, today: dt.date | None = None) -> Release
     today = today or portal_day()
     waiting = DeferredErasure.objects.filter(
         legal_hold=hold, status=DeferredErasure.Status.PENDING
-    ).select_related("subject")
+    ).select_related("subject", "request")
     total = waiting.count()
     outlook = ReleaseOutlook()
     # (data, a system outside this database[, until, kept by]) -> [records, customers]
     erased: dict[tuple, list] = {}
     kept: dict[tuple, list] = {}
     others: dict[int, list[LegalHold]] = {}
+    # request reference -> [steps, kinds of data]
+    requests: dict[str, list] = {}
     for step in waiting.order_by("pk")[:MAX_COUNTED_STEPS]:
         if step.subject_id not in others:
             in_force = H.active_holds(subject=step.subject, on=today)
@@ -90,6 +95,7 @@ def release_outlook(hold: LegalHold, *, today: dt.date | None = None) -> Release
         data = data_label(step.source, step.category)
         if count is None or count:
             _add(erased, (data, count is None), count, step.subject_id)
+            _add_step(requests, step, data)
         for part in stays:
             _add(kept, (data, part.count is None, part.until, part.by), part.count, step.subject_id)
     outlook.erased = [
@@ -98,6 +104,7 @@ def release_outlook(hold: LegalHold, *, today: dt.date | None = None) -> Release
     for (data, whole, until, by), row in kept.items():
         line = _kept_line(_records(data, whole, *row), until, by)
         (outlook.kept_by_holds if isinstance(by, LegalHold) else outlook.kept_by_rules).append(line)
+    outlook.per_request = [_request_line(ref, *row) for ref, row in requests.items()]
     outlook.outside = _outside_waiting(hold)
     if total > MAX_COUNTED_STEPS:
         more = total - MAX_COUNTED_STEPS
@@ -132,6 +139,22 @@ def _add(counted: dict, key: tuple, count: int | None, subject_id: int) -> None:
     row = counted.setdefault(key, [0, set()])
     row[0] += count or 0
     row[1].add(subject_id)
+
+
+def _add_step(requests: dict, step: DeferredErasure, data: str) -> None:
+    reference = step.request.reference if step.request_id else _("no request")
+    row = requests.setdefault(reference, [0, []])
+    row[0] += 1
+    if data not in row[1]:
+        row[1].append(data)
+
+
+def _request_line(reference: str, steps: int, kinds: list[str]) -> str:
+    return ngettext(
+        "%(request)s: %(n)d deferred erasure (%(data)s)",
+        "%(request)s: %(n)d deferred erasures (%(data)s)",
+        steps,
+    ) % {"request": reference, "n": steps, "data": listed(kinds)}
 
 
 def _records(data: str, whole: bool, records: int, customers: set) -> str:
@@ -190,6 +213,13 @@ def release_confirmation(hold: LegalHold, *, reason: str) -> Confirmation:
                 items=tuple(outlook.erased),
             )
         )
+    if outlook.per_request:
+        lines.append(
+            Line(
+                _("Deferred erasures that then run, per request:"),
+                items=tuple(outlook.per_request),
+            )
+        )
     if outlook.kept_by_rules:
         lines.append(
             Line(_("Kept until their retention period ends:"), items=tuple(outlook.kept_by_rules))
@@ -204,7 +234,11 @@ def release_confirmation(hold: LegalHold, *, reason: str) -> Confirmation:
         title=_("Release %(hold)s?") % {"hold": hold},
         lines=lines,
         button=_("Release the hold"),
-        final=_("What is erased then cannot be restored."),
+        final=(
+            _("What is erased then cannot be restored.")
+            if outlook.erased or outlook.outside or outlook.more
+            else _("Releasing it erases nothing.")
+        ),
     )
 
 
