@@ -85,7 +85,7 @@ TRANSITIONS: dict[str, dict[str, frozenset[Role]]] = {
     },
 }
 
-# Moves that must say why: the reason is told to the person.
+# Moves that must say why: the reason is told to the requester.
 REASON_REQUIRED = {
     Status.REJECTED,
     Status.AWAITING_CUSTOMER,

@@ -303,7 +303,7 @@ class RightsRequest(models.Model):
         _("why unfounded or excessive"),
         blank=True,
         max_length=4000,
-        help_text=_("The reason staff recorded when marking it; told to the person."),
+        help_text=_("The reason staff recorded when marking it; told to the requester."),
     )
     erasure_planned_at = models.DateTimeField(
         _("erasure planned at"),

@@ -44,7 +44,7 @@ class RequestEvent(models.Model):
         _("to"), max_length=24, choices=Status.choices, blank=True, help_text=_("Status after.")
     )
     reason = EncryptedTextField(
-        _("reason"), blank=True, max_length=4000, help_text=_("Why, as told to the person.")
+        _("reason"), blank=True, max_length=4000, help_text=_("Why, as told to the requester.")
     )
     details = EncryptedJSONField(
         _("details"), default=dict, blank=True, help_text=_("Ground, dates, before/after.")
