@@ -71,9 +71,9 @@ def check_reason(*, kind: str, regime: str, to: str, reason: str, ground: str) -
     """The reason (and, to reject, the ground) the person must be told; before any write."""
     if to in (Status.REJECTED, Status.PARTIALLY_COMPLETED) and not reason.strip():
         raise ValidationError(
-            _("Say why the rest is not done; the person is told the reason.")
+            _("Say why the rest is not done; the requester is told the reason.")
             if to == Status.PARTIALLY_COMPLETED
-            else _("Please give a reason; the person will be told it.")
+            else _("Please give a reason; the requester will be told it.")
         )
     if to == Status.REJECTED and ground not in RejectionGround.values:
         raise ValidationError(_("Choose the legal ground of the rejection."))

@@ -198,7 +198,7 @@ def _check_conditions(
         raise TransitionError(refused)
     required = STAFF_REASON_REQUIRED if role is Role.STAFF else REASON_REQUIRED
     if to in required and not reason:
-        raise TransitionError(_("Please give a reason; the person will be told it."))
+        raise TransitionError(_("Please give a reason; the requester will be told it."))
     if to == Status.REJECTED and ground not in RejectionGround.values:
         raise TransitionError(_("Choose the legal ground of the rejection."))
     refused = ground and ground_refused(request.kind, request.regime, ground)

@@ -110,7 +110,7 @@ def test_a_move_the_workflow_refuses_is_refused_before_the_confirmation(
     response = post(in_review, "transition/", {"to": "rejected", "ground": "other"})
     assert response.status_code == 302
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
-        "Please give a reason; the person will be told it."
+        "Please give a reason; the requester will be told it."
     ]
     _unchanged(in_review, Status.IN_REVIEW, events)
 
@@ -249,7 +249,7 @@ def test_an_incomplete_stop_decision_is_refused_before_the_confirmation(
     response = post(request, "stop/", {"decision:purpose:marketing": "decline"})
     assert response.status_code == 302
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
-        "Please give a reason; the person will be told it."
+        "Please give a reason; the requester will be told it."
     ]
 
 
