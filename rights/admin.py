@@ -9,7 +9,6 @@ import unicodedata
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +33,7 @@ from .admin_queue import (
 from .admin_working_page import (
     AssignForm,
     ExtendForm,
+    QueueAssignMixin,
     RegimeForm,
     StaffMessageForm,
     TransitionForm,
@@ -69,6 +69,7 @@ class RightsRequestAdmin(
     DisclosureAdminMixin,
     RequestFeeAdminMixin,
     QueueColumnsMixin,
+    QueueAssignMixin,
     WorkingPageFieldsMixin,
     admin.ModelAdmin,
 ):
@@ -207,40 +208,6 @@ class RightsRequestAdmin(
     @admin.display(description=_("what is asked"))
     def scope_display(self, obj):
         return scope_summary(obj)
-
-    # -- bulk assignment ----------------------------------------------------------
-
-    @admin.action(description=_("Assign selected requests"), permissions=["change"])
-    def assign_selected(self, request, queryset):
-        if "apply" in request.POST:
-            form = AssignForm(request.POST)
-            if form.is_valid():
-                try:
-                    changed = services.request_assign(
-                        requests=list(queryset),
-                        assignee=form.cleaned_data["assignee"],
-                        actor=request.user,
-                        http_request=request,
-                    )
-                except ValidationError as error:
-                    self.message_user(request, " ".join(error.messages), messages.ERROR)
-                    return None
-                self.message_user(request, _("%(n)d requests assigned.") % {"n": changed})
-                return None
-        else:
-            form = AssignForm()
-        return TemplateResponse(
-            request,
-            "admin/rights/rightsrequest/assign.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.model._meta,
-                "form": form,
-                "queryset": queryset,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-                "title": _("Assign requests"),
-            },
-        )
 
     # -- the working page ---------------------------------------------------------
 

@@ -6,16 +6,19 @@ assignee, message)."""
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from portal.kernel.registry import Category
 from portal.kernel.roles import working_staff
 from portal.kernel.wording import listed
 
-from . import correction, stop_decisions
+from . import correction, services, stop_decisions
 from .choices import Kind, Regime, RejectionGround, Status
 from .confirmations import language_name
 from .models import RightsRequest
@@ -174,3 +177,52 @@ def timeline(obj: RightsRequest) -> list[dict]:
         for m in obj.messages.select_related("author")
     ]
     return sorted(items, key=lambda entry: entry["at"])
+
+
+class QueueAssignMixin:
+    """The queue's bulk action: assign the selected requests to one member of staff."""
+
+    @admin.action(description=_("Assign selected requests"), permissions=["change"])
+    def assign_selected(self, request, queryset):
+        if not queryset.exists():
+            # Only requests of the queue are selected (get_queryset): none of those
+            # posted is the user's, e.g. another service's, or one gone from it.
+            self.message_user(
+                request,
+                _("None of the selected requests is in your queue: nothing was changed."),
+                messages.WARNING,
+            )
+            return None
+        if "apply" in request.POST:
+            form = AssignForm(request.POST)
+            if form.is_valid():
+                try:
+                    changed = services.request_assign(
+                        requests=list(queryset),
+                        assignee=form.cleaned_data["assignee"],
+                        actor=request.user,
+                        http_request=request,
+                    )
+                except ValidationError as error:
+                    self.message_user(request, " ".join(error.messages), messages.ERROR)
+                    return None
+                self.message_user(
+                    request,
+                    ngettext("%(n)d request assigned.", "%(n)d requests assigned.", changed)
+                    % {"n": changed},
+                )
+                return None
+        else:
+            form = AssignForm()
+        return TemplateResponse(
+            request,
+            "admin/rights/rightsrequest/assign.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "form": form,
+                "queryset": queryset,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "title": _("Assign requests"),
+            },
+        )
