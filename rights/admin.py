@@ -316,7 +316,7 @@ class RightsRequestAdmin(
         except ValidationError as error:
             self._report(request, None, error)
         else:
-            self.message_user(request, _("The deadline is extended; the person is told."))
+            self.message_user(request, _("The deadline is extended; the requester is told."))
         return self._back(obj)
 
     def assign_view(self, request, pk):
@@ -369,7 +369,7 @@ class RightsRequestAdmin(
         else:
             told = _(
                 "The request is now under %(regime)s; its answer is due %(due)s. "
-                "The person is told the law and the date."
+                "The requester is told the law and the date."
             )
             due = zones.written(changed.due_at)
             self.message_user(request, told % {"regime": Regime(regime).label, "due": due})

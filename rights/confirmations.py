@@ -38,7 +38,7 @@ CONFIRMED_MOVES = frozenset(set(Status.values) - set(OPEN_STATUSES))
 _CLOSING = {
     Status.REJECTED: (
         gettext_lazy("Reject %(ref)s?"),
-        gettext_lazy("The request is closed as rejected: the person is told it is refused."),
+        gettext_lazy("The request is closed as rejected: the requester is told it is refused."),
         gettext_lazy("Reject the request"),
     ),
     Status.WITHDRAWN: (
@@ -48,18 +48,18 @@ _CLOSING = {
     ),
     Status.EXPIRED: (
         gettext_lazy("Close %(ref)s as expired?"),
-        gettext_lazy("The request is closed as expired: the person is told so."),
+        gettext_lazy("The request is closed as expired: the requester is told so."),
         gettext_lazy("Close as expired"),
     ),
     Status.COMPLETED: (
         gettext_lazy("Complete %(ref)s?"),
-        gettext_lazy("The request is closed as completed: the person is told the outcome."),
+        gettext_lazy("The request is closed as completed: the requester is told the outcome."),
         gettext_lazy("Complete the request"),
     ),
     Status.PARTIALLY_COMPLETED: (
         gettext_lazy("Complete %(ref)s in part?"),
         gettext_lazy(
-            "The request is closed as partially completed: the person is told what is done "
+            "The request is closed as partially completed: the requester is told what is done "
             "and what is not."
         ),
         gettext_lazy("Complete in part"),
@@ -288,6 +288,6 @@ def posted_confirmation(obj: RightsRequest, *, posted_on: dt.date) -> Confirmati
         )
     ]
     if obj.kind == Kind.DISCLOSURE and obj.withheld_records.exists():
-        before.append(Line(_("The person is told what was withheld, and on which ground.")))
+        before.append(Line(_("The requester is told what was withheld, and on which ground.")))
         return closing(obj, to=Status.PARTIALLY_COMPLETED, before=before)
     return closing(obj, to=Status.COMPLETED, before=before)

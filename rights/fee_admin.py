@@ -251,7 +251,7 @@ class RequestFeeAdminMixin:
                 further_copy=form.cleaned_data["further_copy"],
                 http_request=request,
             ),
-            _("The fee is asked; the person is told the amount, reference and pay-by date."),
+            _("The fee is asked; the requester is told the amount, reference and pay-by date."),
         )
 
     def fee_payment_view(self, request, pk, payment_pk, action):

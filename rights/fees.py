@@ -360,7 +360,7 @@ def request_mark_unfounded(
     """
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError(_("Give the reason; the person will be told it."))
+        raise ValidationError(_("Give the reason; the requester will be told it."))
     with transaction.atomic():
         locked = RightsRequest.objects.select_for_update().get(pk=request.pk)
         if locked.regime == Regime.APPI:

@@ -180,10 +180,11 @@ class RequestDecisionAdminMixin:
         if obj.is_open:
             # It waits for systems outside this database (the confirmation said so).
             text = _(
-                "Decided. The person is told once the systems outside this database have answered."
+                "Decided. The requester is told once the systems outside this database "
+                "have answered."
             )
         else:
-            text = _("Decided: %(status)s. The person is told the decision.") % {
+            text = _("Decided: %(status)s. The requester is told the decision.") % {
                 "status": obj.get_status_display()
             }
         self.message_user(request, text, messages.SUCCESS)

@@ -158,7 +158,7 @@ def decision_status(
             )
         )
     if alternatives and not measure.strip():
-        raise ValidationError(_("Describe the alternative measure; the person is told it."))
+        raise ValidationError(_("Describe the alternative measure; the requester is told it."))
     stopped = [k for k, d in chosen.items() if d == STOP]
     if len(stopped) == len(targets):
         return Status.COMPLETED

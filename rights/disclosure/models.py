@@ -320,7 +320,7 @@ class WithheldRecord(models.Model):
         _("ground"),
         max_length=16,
         choices=Ground.choices,
-        help_text=_("Why it is withheld; the person is told this ground."),
+        help_text=_("Why it is withheld; the requester is told this ground."),
     )
     note = models.TextField(
         _("note for staff"),

@@ -270,7 +270,7 @@ class RightsRequest(models.Model):
         _("acknowledged at"),
         null=True,
         blank=True,
-        help_text=_("When receipt was confirmed to the person."),
+        help_text=_("When receipt was confirmed to the requester."),
     )
     rejection_ground = models.CharField(
         _("rejection ground"),

@@ -82,7 +82,7 @@ def test_reject_shows_what_the_person_is_told_and_changes_nothing(officer_client
     page = response.content.decode()
     assert NOTHING_YET in page
     assert f"Reject {in_review.reference}?" in page
-    assert "The request is closed as rejected: the person is told it is refused." in page
+    assert "The request is closed as rejected: the requester is told it is refused." in page
     assert "We hold no data of this kind." in page
     assert str(RejectionGround.OTHER.label) in page
     assert "A closed request cannot be reopened." in page
@@ -126,7 +126,7 @@ def test_a_move_the_workflow_refuses_is_refused_before_the_confirmation(
         (
             Status.EXPIRED,
             "Close {} as expired?",
-            "The request is closed as expired: the person is told so.",
+            "The request is closed as expired: the requester is told so.",
         ),
     ],
 )

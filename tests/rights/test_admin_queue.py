@@ -392,7 +392,7 @@ def test_changing_the_regime_on_the_working_page_says_what_it_did(
     )
     shown = " ".join(str(m) for m in response.context["messages"])
     assert "The request is now under" in shown and "its answer is due" in shown
-    assert "The person is told the law and the date." in shown
+    assert "The requester is told the law and the date." in shown
     response = officer_client.post(url, {"regime": "gdpr", "reason": "Again"}, follow=True)
     shown = " ".join(str(m) for m in response.context["messages"])
     assert "already under" in shown and "nothing changed" in shown

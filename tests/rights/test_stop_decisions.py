@@ -225,7 +225,7 @@ def test_the_message_after_a_declined_stop_does_not_say_something_changed(
         follow=True,
     )
     shown = [str(m) for m in response.context["messages"]]
-    assert "Decided: Rejected. The person is told the decision." in shown, shown
+    assert "Decided: Rejected. The requester is told the decision." in shown, shown
 
 
 def test_the_now_column_reads_not_in_use_after_the_customer_withdrew_consent(
