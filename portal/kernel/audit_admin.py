@@ -26,7 +26,7 @@ from .access import OVERSIGHT, ReadOnlyAdmin
 from .admin_columns import moment, zoned_heading
 from .admin_lists import CappedCountPaginator
 from .audit import STAFF_VIEW_PREFIX, audit_log
-from .audit_labels import about_target, actions_labelled, target_of_reference
+from .audit_labels import about_target, actions_labelled, target_label, target_of_reference
 from .audit_labels import action_label as label_of_action
 from .dates import validate_filter_day
 from .form_errors import form_errors_text
@@ -228,7 +228,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
     action and period; "Export CSV" streams the filtered events.
     """
 
-    list_display = ["time", "action_label", "actor", "subject", "target", "ip_address"]
+    list_display = ["time", "action_label", "actor", "subject", "target_shown", "ip_address"]
     # The period is part of AuditSearchFilter (since / until), not a date hierarchy.
     list_filter = [AuditSearchFilter, StaffViewFilter]
     # Part of an action or target (icontains): on PostgreSQL the trigram indexes over
@@ -276,6 +276,13 @@ class AuditEventAdmin(ReadOnlyAdmin):
         """The action's label in the reader's language; its code on hover."""
         label = label_of_action(event.action)
         return format_html('<span title="{}">{}</span>', event.action, label)
+
+    @admin.display(description=_("target"), ordering="target")
+    def target_shown(self, event):
+        """The reference staff know (R-000004); the stored target on hover."""
+        if not event.target:
+            return ""
+        return format_html('<span title="{}">{}</span>', event.target, target_label(event.target))
 
     def get_urls(self):
         return [

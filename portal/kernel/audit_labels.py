@@ -161,6 +161,29 @@ def target_of_reference(term: str) -> str | None:
     return f"{REFERENCES[found[1]]}:{int(found[2])}"
 
 
+#: How each kind of reference writes its number (RightsRequest.reference, LegalHold's str).
+_REFERENCE_DIGITS = {"R": 6, "H": 5, "D": 5}
+_WRITTEN = re.compile(r"([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*):(\d+)")
+
+
+def target_label(target: str) -> str:
+    """A target as staff know it: ``rights.rightsrequest:4`` → R-000004, a hold H-00012,
+    an erasure D-00007, another model its name and number (``portal.user:31`` → User 31);
+    anything else as stored. Read from the stored text alone, without a query."""
+    found = _WRITTEN.fullmatch(target or "")
+    if found is None:
+        return target or ""
+    label, pk = f"{found[1]}.{found[2]}", int(found[3])
+    for letter, kind in REFERENCES.items():
+        if kind == label:
+            return f"{letter}-{pk:0{_REFERENCE_DIGITS[letter]}d}"
+    try:
+        model = apps.get_model(label)
+    except LookupError:
+        return target
+    return f"{capfirst(model._meta.verbose_name)} {pk}"
+
+
 def about_target(events, target: str):
     """The events about ``target`` (``rights.rightsrequest:10``): those it is the target of
     and, for a request, those that name it in their details (``{"request": 10}`` or
