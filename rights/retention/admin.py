@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.access import REFERENCE, ReadOnlyAdmin
 from portal.kernel.admin_columns import clipped, day
+from portal.kernel.admin_confirm import confirmation_response, is_confirmed
 from portal.kernel.admin_lists import CappedCountPaginator, DateRangeFilter
 from portal.kernel.registry import registry
 
@@ -24,9 +25,18 @@ from .models import (
 )
 from .release_admin import data_label
 from .rule_changes import rule_save
+from .rule_expiry import expiry_confirmation, newly_expired
 from .texts import period_text, retention_sentence
 
 # -- rules ---------------------------------------------------------------------------------
+
+
+class _ExpiresNow(Exception):
+    """A rule change would let the next sweep erase records at once: ask first."""
+
+    def __init__(self, rule, counts):
+        super().__init__(rule.code)
+        self.rule, self.counts = rule, counts
 
 
 @admin.register(RetentionRule)
@@ -88,7 +98,20 @@ class RetentionRuleAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except _ExpiresNow as expiring:
+            # Nothing was saved (the change form's transaction is rolled back).
+            back = request.get_full_path()
+            confirmation = expiry_confirmation(expiring.rule, expiring.counts)
+            return confirmation_response(self, request, expiring.rule, confirmation, back_url=back)
+
     def save_model(self, request, obj, form, change):
+        if not is_confirmed(request):
+            counts = newly_expired(obj)
+            if counts:
+                raise _ExpiresNow(obj, counts)
         rule_save(rule=obj, actor=request.user, http_request=request)
         if not any(obj.code in source.retention_codes for source in registry.sources()):
             # The rule applies only where a declaration names its code: say so, or it
