@@ -39,11 +39,18 @@ def _put_in_place(rule: RetentionRule) -> None:
 
 def newly_expired(rule: RetentionRule) -> dict[str, int]:
     """Per personal-data source, the records the next sweep would erase with ``rule`` as
-    changed (not yet saved) that it would not erase with the rules as they are saved."""
+    changed (not yet saved) that it would not erase with the rules as they are saved.
+
+    Only the sources that ``rule`` keeps are swept, under their main rules (the sweep
+    erases a source's rows by its main rule once every rule that keeps them has ended).
+    """
+    swept = sorted({s.retention for s in registry.sources() if rule.code in s.retention_codes})
+    if not swept:
+        return {}
     with dry_run_scope():
-        run_sweep(dry_run=True, trigger="admin")  # what is past its period already
+        run_sweep(dry_run=True, trigger="admin", rules=swept)  # past its period already
         _put_in_place(rule)
-        after = run_sweep(dry_run=True, trigger="admin")
+        after = run_sweep(dry_run=True, trigger="admin", rules=swept)
     counts: dict[str, int] = {}
     for per_source in after.counts.values():
         for source, count in per_source.items():

@@ -16,11 +16,11 @@ import pytest
 
 from portal.kernel.dates import portal_day
 from portal.kernel.models import AuditEvent
-from portal.records.models import UsageRecord
+from portal.records.models import Invoice, UsageRecord
 from rights.models import RetentionRule, RetentionRun
 from tests.factories import ServiceFactory
 
-from .retention_support import former_customers
+from .retention_support import customer_with_records, former_customers
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +150,15 @@ def test_a_change_that_makes_nothing_newly_expire_saves_at_once(officer_client, 
     assert response.status_code == 302, response.content.decode()[:2000]
     assert AuditEvent.objects.filter(action="retention.rule_saved").count() == 1
     assert UsageRecord.objects.count() == 12
+
+
+def test_a_source_another_rule_still_keeps_is_not_counted(officer_client):
+    """Invoices are kept under the tax records rule and the accounting books rule
+    (Companies Act art. 432(2), 10 years, never erased by the sweep): shortening the
+    tax records rule alone lets nothing expire, so it saves at once."""
+    customer_with_records(invoices=((2023, 4, 30), (2024, 4, 30)))
+    rule = RetentionRule.objects.get(code="tax-records")
+    response = officer_client.post(_url(rule), _form(rule, period_years="1"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert RetentionRule.objects.get(pk=rule.pk).period_years == 1
+    assert Invoice.objects.count() == 2
