@@ -30,6 +30,16 @@ def test_healthz_reports_database_and_broker(client, settings):
     assert body["broker"] == ("ok" if settings.REDIS_URL else "in-process")
 
 
+def test_healthz_answers_head_without_a_warning(client, caplog):
+    """A monitor's `curl -I /healthz` (HEAD) gets the status a GET gets, and logs no
+    "Method Not Allowed" warning on every probe."""
+    with caplog.at_level("INFO", logger="django.request"):
+        response = client.head("/healthz")
+    assert response.status_code == 200
+    assert response.content == b""
+    assert [r for r in caplog.records if r.levelno >= 30] == []
+
+
 def test_healthz_fails_when_the_broker_is_unreachable(client, settings):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     response = client.get("/healthz")

@@ -24,7 +24,12 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_de
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from consent import selectors as consent_selectors
 from portal.kernel import outbox, stepup
@@ -392,10 +397,11 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
 
-@require_GET
+@require_safe
 def healthz(request):
     """Database, broker and cache status, and the outbox backlog; 200 only when all
-    three are usable (the cache holds the login throttle's and rate limits' counts)."""
+    three are usable (the cache holds the login throttle's and rate limits' counts).
+    HEAD too (``curl -I``, a load balancer's probe): the same status, no body."""
     status = {}
     try:
         with connection.cursor() as cursor:
