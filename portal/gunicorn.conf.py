@@ -28,6 +28,10 @@ timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
 graceful_timeout = 20
 # No control socket: nothing here uses gunicornc, and its default path is per user.
 control_socket_disable = True
+# No preload_app: each worker loads the portal itself after the fork, so SIGHUP
+# (the upgrade's reload) starts workers on the new code; preloaded, they would be
+# forked from the master's old one. The worker warms up as it loads
+# (portal.wsgi.warm_up) and takes requests only then.
 # Recycle workers now and then so a slow leak never grows without bound.
 max_requests = 2000
 max_requests_jitter = 200
