@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.kernel.middleware.HeadWithoutBodyMiddleware",
     "portal.kernel.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outside the middleware that may answer before any view (a host not served is

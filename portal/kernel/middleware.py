@@ -262,3 +262,26 @@ class BadTextMiddleware:
         if bad:
             return render(request, "bad_text.html", status=400)
         return None
+
+
+class HeadWithoutBodyMiddleware:
+    """Answer HEAD with the headers a GET gets and no body.
+
+    Django's WSGI handler sends the body of a HEAD response (only runserver and the
+    test client drop it); gunicorn drops it too but logs a WARNING for each ("WSGI app
+    sent body bytes on a no-body response"), e.g. for every ``curl -I /healthz`` of a
+    monitor. First in ``MIDDLEWARE``: it sees the response last. ``Content-Length``
+    stays that of the GET, as HEAD means.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method == "HEAD":
+            if response.streaming:
+                response.streaming_content = []  # the file it held is still closed
+            else:
+                response.content = b""
+        return response
