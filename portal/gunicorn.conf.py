@@ -14,10 +14,30 @@ cores), well under PostgreSQL's 100.
 """
 
 import copy
+import importlib
 import multiprocessing
 import os
+import sys
 
-from portal import settings as portal_settings
+PROJECT_PACKAGES = {"portal", "rights", "consent"}
+
+
+def _forget_project_modules() -> None:
+    """Drop the project's modules this process imported, so the next import reads
+    the installed files: the master imports the settings (for LOGGING below) and the
+    logger class, and a worker forked from it would otherwise keep those copies after
+    an upgrade and SIGHUP, running the new code with the old settings."""
+    for name in [name for name in sys.modules if name.split(".")[0] in PROJECT_PACKAGES]:
+        del sys.modules[name]
+
+
+def post_fork(server, worker):
+    _forget_project_modules()
+
+
+# SIGHUP reads this file again: read the settings as installed now.
+_forget_project_modules()
+portal_settings = importlib.import_module("portal.settings")
 
 wsgi_app = "portal.wsgi:application"
 bind = f"{os.environ.get('BIND_ADDRESS', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
