@@ -250,6 +250,7 @@ class BadTextMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         from django.shortcuts import render
+        from django.urls import reverse
 
         bad = _unreadable(request.GET)
         if not bad and request.method == "POST":
@@ -260,7 +261,13 @@ class BadTextMiddleware:
                 400, "unreadable-text", "The query holds text that is not valid."
             )
         if bad:
-            return render(request, "bad_text.html", status=400)
+            # On a staff page: without the customer's navigation, with the way back.
+            staff_page = request.path.startswith(reverse("admin:index"))
+            context = {
+                "layout": "error_base.html" if staff_page else "base.html",
+                "staff_page": staff_page,
+            }
+            return render(request, "bad_text.html", context, status=400)
         return None
 
 
