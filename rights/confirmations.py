@@ -23,7 +23,7 @@ from portal.kernel.wording import listed
 from . import correction, stop_decisions, workflow
 from .choices import Kind, PaymentStatus, RejectionGround, Status
 from .connectors.models import Operation
-from .connectors.planning import asked_outside
+from .connectors.planning import asked_outside, stopped_recipients
 from .models import OPEN_STATUSES, RightsRequest
 from .notifications import recipients_of
 from .requesters.verification import rejection_reason
@@ -264,7 +264,18 @@ def stop_confirmation(
         reason=reason,
         ground=ground,
         before=before,
-        outside=asked_outside(obj.subject, Operation.RESTRICT) if stops else (),
+        outside=asked_outside(
+            obj.subject,
+            Operation.RESTRICT,
+            only=stopped_recipients(
+                {
+                    "scope": "provision" if obj.kind == Kind.STOP_PROVISION else "use",
+                    "stopped": [k for k, v in decisions.items() if v == stop_decisions.STOP],
+                }
+            ),
+        )
+        if stops
+        else (),
     )
 
 

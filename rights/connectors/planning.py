@@ -74,13 +74,15 @@ def stop_instructions(outcome: dict) -> dict:
 
 
 def tasks_plan(
-    request, operation: str, *, categories=None, changes=(), stop=None
+    request, operation: str, *, categories=None, changes=(), stop=None, only=None
 ) -> list[SystemTask]:
     """Create (once) the tasks of ``request`` for ``operation``; queue the automatic ones.
 
     ``categories``: the kinds of data to erase (None: everything);
     ``changes``: ``[{"field", "value"}]`` of an approved correction; ``stop``:
-    what a stop decision stops (:func:`stop_instructions`). Inside the
+    what a stop decision stops (:func:`stop_instructions`); ``only``: the ids of
+    the recipients told, those a stop of provision stops (None: every recipient the
+    data went to). Inside the
     caller's transaction, with the request locked.
     """
     existing = list(request.system_tasks.filter(operation=operation))
@@ -90,7 +92,7 @@ def tasks_plan(
     changes = list(changes)
     now = timezone.now()
     chosen, manual_recipients = _addressees(
-        subject, operation, categories=categories, changes=changes
+        subject, operation, categories=categories, changes=changes, only=only
     )
     what = {"categories": categories, "changes": changes, "stop": stop}
     tasks = [
@@ -128,28 +130,59 @@ def _save_and_queue(task: SystemTask) -> None:
         outbox.enqueue("rights.tasks.connector_mail", task.pk)
 
 
-def _addressees(subject, operation: str, *, categories, changes):
+def _addressees(subject, operation: str, *, categories, changes, only=None):
     """({system id: (system, the recipient it belongs to or None)}, the recipients
-    without a system of their own) that ``operation`` on ``subject`` goes to."""
+    without a system of their own) that ``operation`` on ``subject`` goes to.
+
+    Our own systems (no recipient) that hold the data and take the operation; the
+    recipients the customer's data went to (``only``: just these recipient ids, those
+    a stop of provision stops), through their systems that received the data
+    concerned. A recipient the data never went to, or one the stop leaves alone, is
+    not told of the request (APPI art. 35; GDPR art. 19).
+    """
     chosen: dict[int | None, tuple[ExternalSystem | None, Recipient | None]] = {}
-    for system in ExternalSystem.objects.filter(is_active=True).select_related("recipient"):
+    ours = ExternalSystem.objects.filter(is_active=True, recipient__isnull=True)
+    for system in ours:
         if _concerned(system, operation, categories=categories, changes=changes):
             chosen[system.pk] = (system, None)
     manual_recipients = []
     for recipient in recipients_of(subject):
+        if only is not None and recipient.pk not in only:
+            continue
         linked = [s for s in recipient.external_systems.all() if s.is_active]
         if not linked:
             manual_recipients.append(recipient)
         for system in linked:
-            chosen[system.pk] = (system, recipient)
+            if _received(system, operation, categories=categories, changes=changes):
+                chosen[system.pk] = (system, recipient)
     return chosen, manual_recipients
 
 
-def asked_outside(subject, operation: str, *, categories=None, changes=()) -> list[str]:
+def _received(system: ExternalSystem, operation: str, *, categories, changes) -> bool:
+    """Whether a recipient's system got the data ``operation`` concerns, as far as its
+    configuration says (one that lists nothing may hold anything)."""
+    if operation == Operation.ERASE and system.categories:
+        return system.holds(categories)
+    if operation == Operation.CORRECT and system.field_names():
+        return bool(system.field_names() & {c["field"] for c in changes})
+    return True
+
+
+def stopped_recipients(outcome: dict) -> set[int] | None:
+    """The ids of the recipients a stop of provision stops; None when it stops every
+    provision, or is a stop of use (every recipient the data went to is told)."""
+    keys = [str(key) for key in outcome.get("stopped") or []]
+    if outcome.get("scope") != "provision" or "all" in keys:
+        return None
+    ids = (key.partition(":")[2] for key in keys if key.startswith("recipient:"))
+    return {int(i) for i in ids if i.isdigit()}
+
+
+def asked_outside(subject, operation: str, *, categories=None, changes=(), only=None) -> list[str]:
     """The names of the systems and recipients that ``operation`` on ``subject`` would
     be sent to, as :func:`tasks_plan` would plan it; writes nothing."""
     chosen, manual_recipients = _addressees(
-        subject, operation, categories=categories, changes=list(changes)
+        subject, operation, categories=categories, changes=list(changes), only=only
     )
     return [str(system) for system, _recipient in chosen.values()] + [
         str(recipient) for recipient in manual_recipients
@@ -186,7 +219,12 @@ def decision_followups(locked, *, to: str, reason: str, ground: str, outcome: di
         changes = [{"field": c["field"], "value": c["after"]} for c in outcome["changed"]]
         tasks = tasks_plan(locked, Operation.CORRECT, changes=changes)
     elif kind == "stop" and outcome.get("stopped"):
-        tasks = tasks_plan(locked, Operation.RESTRICT, stop=stop_instructions(outcome))
+        tasks = tasks_plan(
+            locked,
+            Operation.RESTRICT,
+            stop=stop_instructions(outcome),
+            only=stopped_recipients(outcome),
+        )
     else:
         return False
     if all(task.settled for task in tasks):

@@ -2,12 +2,15 @@
 GDPR art. 18, 19 and 21): the use for the purposes stopped, or the provision to
 the recipients stopped, not "restrict" with nothing more."""
 
+import datetime as dt
+
 import pytest
 from django.core import mail
 
+from consent.models import ProvisionRecord
 from rights import stop_decisions
 from rights.choices import Kind, RejectionGround, Status
-from rights.connectors.models import SystemTask
+from rights.connectors.models import ExternalSystem, SystemTask
 from rights.services import request_submit
 from rights.workflow import transition
 from tests.consent_support import recipients
@@ -80,7 +83,23 @@ def test_a_stop_of_use_names_the_purposes_to_the_partner_and_the_system(
 def test_a_stop_of_provision_names_the_recipient_and_only_the_stopped_one(
     customer, officer, double, django_capture_on_commit_callbacks
 ):
+    """The stopped recipient's own privacy contact is told (GDPR art. 19); Yamato, whose
+    provision goes on (declined), is not told of the request at all."""
     to = recipients()
+    ExternalSystem.objects.create(
+        name="Sample Group (e-mail)",
+        mode=ExternalSystem.Mode.EMAIL,
+        recipient=to["affiliate"],
+        privacy_contact="privacy-group@partner.example",
+        operations=["restrict"],
+    )
+    ProvisionRecord.objects.create(
+        provided_on=dt.date(2026, 5, 1),
+        recipient=to["affiliate"],
+        subject=customer,
+        data_items="name, e-mail",
+        ground=ProvisionRecord.Ground.CONSENT,
+    )
     _decide(
         customer,
         officer,
@@ -94,9 +113,10 @@ def test_a_stop_of_provision_names_the_recipient_and_only_the_stopped_one(
         reason="Deliveries need the address.",
         ground=RejectionGround.NO_GROUND,
     )
-    body = _partner_mail()
-    assert "提供を停止する提供先：サンプルグループ販売株式会社\n" in body
-    assert "やまと配送" not in body
+    (message,) = [m for m in mail.outbox if m.to == ["privacy-group@partner.example"]]
+    assert "提供を停止する提供先：サンプルグループ販売株式会社\n" in message.body
+    assert "やまと配送" not in message.body
+    assert not [m for m in mail.outbox if m.to == ["privacy-yamato@partner.example"]]
     payload = _restrict_call(double)
     assert payload["scope"] == "provision"
     assert payload["recipients"] == [
