@@ -172,12 +172,13 @@ def _what(kind, *, categories, scope, delivery_method, changes, services) -> lis
     return lines
 
 
-def scope_sentence(scope: dict) -> str:
+def scope_sentence(scope: dict, categories=()) -> str:
     """A stored request scope as a sentence in the reader's language.
 
     What "my data" and disclosure packages show for a request's scope: the
     changes asked for, the purposes or recipients named, or how much the
-    request covers; never the stored dict.
+    request covers; never the stored dict. ``categories``: the request's kinds
+    of data, named when the scope itself does not say what it covers.
     """
     scope = scope or {}
     changes = scope.get("changes") or []
@@ -195,6 +196,8 @@ def scope_sentence(scope: dict) -> str:
         }
     if scope.get("everything"):
         return _("Everything, in every service.")
+    if categories:
+        return _categories_text(categories)
     return _("The data chosen in the request.")
 
 

@@ -140,8 +140,9 @@ def follow(request, token):
             # What was asked, in words that do not call the data the reader's own:
             # the reader may act for the person it is about.
             "details_shown": view.details,
-            "asked": scope_sentence(rights_request.scope)
-            if view.details and any((rights_request.scope or {}).values())
+            "asked": scope_sentence(rights_request.scope, rights_request.categories)
+            if view.details
+            and (any((rights_request.scope or {}).values()) or rights_request.categories)
             else "",
             "timeline": view.timeline,
             "fee": rights_request.payments.exclude(status=PaymentStatus.CANCELLED).first()

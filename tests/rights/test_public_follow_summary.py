@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from rights.models import RightsRequest
+from rights.retention.scope import requested_scope
 from tests.consent_support import recipients
 
 from .identity_support import AGENT, confirm, file_public_request, link_in, notice_to
@@ -71,3 +72,35 @@ def test_a_disclosure_is_not_said_to_cover_only_data_chosen(django_capture_on_co
 
     assert 'id="summary-title"' in text and "All data, please." in text
     assert "The data chosen in the request." not in text
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_a_deletion_of_chosen_kinds_is_stored_and_named_on_the_follow_page(
+    django_capture_on_commit_callbacks, language
+):
+    """APPI art. 35(1), GDPR art. 17: a deletion of chosen kinds of data filed without an
+    account erases those kinds only (the request keeps them as the customer's forms do),
+    and the page the agent follows names them (APPI art. 37: the person need not
+    remember what they filed)."""
+    visitor = Client(HTTP_ACCEPT_LANGUAGE=language)
+    response = file_public_request(
+        visitor,
+        AGENT,
+        django_capture_on_commit_callbacks,
+        kind="deletion",
+        delivery_method=None,
+        categories=["usage", "contact"],
+    )
+    assert response.status_code == 302, response.content
+    filed = RightsRequest.objects.get()
+    assert requested_scope(filed) == (["contact", "usage"], [], False)
+    url = link_in(notice_to(AGENT, filed.reference))
+    confirm(visitor, url, django_capture_on_commit_callbacks)
+
+    text = visitor.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert "The data chosen in the request." not in text
+    assert {
+        "en": "These kinds of data: Contact details, Usage history.",
+        "ja": "次の種類のデータ：連絡先、利用履歴。",
+    }[language] in text
