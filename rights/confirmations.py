@@ -161,7 +161,8 @@ def _decision(
             "Systems outside this database are asked to act too: %(names)s. The request "
             "stays in progress until they have all answered; then it is closed as follows."
         )
-        before = [*before, Line(text % {"names": listed(outside)})]
+        # "Inc." ending the list ends the sentence with its own period.
+        before = [*before, Line(text % {"names": listed(outside).rstrip(".")})]
     return closing(obj, to=to, reason=reason, ground=ground, before=before)
 
 

@@ -111,6 +111,8 @@ def test_the_decision_page_names_only_those_asked_for_a_stop_of_provision(custom
     (asked,) = [line.text for line in confirmation.lines if "outside this database" in line.text]
     assert "Mailing service" in asked and "PaymentGate Inc." in asked
     assert "Yamato" not in asked
+    # "Inc." ends the list: the sentence does not add a second period.
+    assert "PaymentGate Inc.. " not in asked
 
 
 def test_a_system_of_a_recipient_the_data_never_went_to_is_not_asked(
