@@ -23,7 +23,7 @@ from portal.kernel.wording import listed
 from . import correction, stop_decisions, workflow
 from .choices import Kind, PaymentStatus, RejectionGround, Status
 from .connectors.models import Operation
-from .connectors.planning import asked_outside, stopped_recipients
+from .connectors.planning import asked_outside, stop_instructions, stopped_recipients
 from .models import OPEN_STATUSES, RightsRequest
 from .notifications import recipients_of
 from .requesters.verification import rejection_reason
@@ -265,18 +265,21 @@ def stop_confirmation(
         reason=reason,
         ground=ground,
         before=before,
-        outside=asked_outside(
-            obj.subject,
-            Operation.RESTRICT,
-            only=stopped_recipients(
-                {
-                    "scope": "provision" if obj.kind == Kind.STOP_PROVISION else "use",
-                    "stopped": [k for k, v in decisions.items() if v == stop_decisions.STOP],
-                }
-            ),
-        )
-        if stops
-        else (),
+        outside=_stop_outside(obj, decisions) if stops else (),
+    )
+
+
+def _stop_outside(obj: RightsRequest, decisions: dict) -> list[str]:
+    """The systems and recipients a stop decision asks to act, as it will plan them."""
+    outcome = {
+        "scope": "provision" if obj.kind == Kind.STOP_PROVISION else "use",
+        "stopped": [key for key, value in decisions.items() if value == stop_decisions.STOP],
+    }
+    return asked_outside(
+        obj.subject,
+        Operation.RESTRICT,
+        stop=stop_instructions(outcome),
+        only=stopped_recipients(outcome),
     )
 
 

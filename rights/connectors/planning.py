@@ -92,7 +92,7 @@ def tasks_plan(
     changes = list(changes)
     now = timezone.now()
     chosen, manual_recipients = _addressees(
-        subject, operation, categories=categories, changes=changes, only=only
+        subject, operation, categories=categories, changes=changes, stop=stop, only=only
     )
     what = {"categories": categories, "changes": changes, "stop": stop}
     tasks = [
@@ -130,15 +130,16 @@ def _save_and_queue(task: SystemTask) -> None:
         outbox.enqueue("rights.tasks.connector_mail", task.pk)
 
 
-def _addressees(subject, operation: str, *, categories, changes, only=None):
+def _addressees(subject, operation: str, *, categories, changes, stop=None, only=None):
     """({system id: (system, the recipient it belongs to or None)}, the recipients
     without a system of their own) that ``operation`` on ``subject`` goes to.
 
     Our own systems (no recipient) that hold the data and take the operation; the
     recipients the customer's data went to (``only``: just these recipient ids, those
-    a stop of provision stops), through their systems that received the data
-    concerned. A recipient the data never went to, or one the stop leaves alone, is
-    not told of the request (APPI art. 35; GDPR art. 19).
+    a stop of provision stops; a stop of use: those receiving the data for a purpose
+    stopped), through their systems that received the data concerned. A recipient
+    the data never went to, or one the stop leaves alone, is not told of the request
+    (APPI art. 35; GDPR art. 19).
     """
     chosen: dict[int | None, tuple[ExternalSystem | None, Recipient | None]] = {}
     ours = ExternalSystem.objects.filter(is_active=True, recipient__isnull=True)
@@ -148,6 +149,8 @@ def _addressees(subject, operation: str, *, categories, changes, only=None):
     manual_recipients = []
     for recipient in recipients_of(subject):
         if only is not None and recipient.pk not in only:
+            continue
+        if operation == Operation.RESTRICT and not _uses_for(recipient, stop):
             continue
         linked = [s for s in recipient.external_systems.all() if s.is_active]
         if not linked:
@@ -168,6 +171,15 @@ def _received(system: ExternalSystem, operation: str, *, categories, changes) ->
     return True
 
 
+def _uses_for(recipient: Recipient, stop) -> bool:
+    """Whether a stop of use concerns ``recipient``: it receives the data for one of
+    the purposes stopped (one that lists no purposes may use it for any)."""
+    if not stop or stop.get("scope") != "use" or stop.get("purposes") is None:
+        return True
+    codes = {p.code for p in recipient.purposes.all()}
+    return not codes or bool(codes & set(stop["purposes"]))
+
+
 def stopped_recipients(outcome: dict) -> set[int] | None:
     """The ids of the recipients a stop of provision stops; None when it stops every
     provision, or is a stop of use (every recipient the data went to is told)."""
@@ -178,11 +190,13 @@ def stopped_recipients(outcome: dict) -> set[int] | None:
     return {int(i) for i in ids if i.isdigit()}
 
 
-def asked_outside(subject, operation: str, *, categories=None, changes=(), only=None) -> list[str]:
+def asked_outside(
+    subject, operation: str, *, categories=None, changes=(), stop=None, only=None
+) -> list[str]:
     """The names of the systems and recipients that ``operation`` on ``subject`` would
     be sent to, as :func:`tasks_plan` would plan it; writes nothing."""
     chosen, manual_recipients = _addressees(
-        subject, operation, categories=categories, changes=list(changes), only=only
+        subject, operation, categories=categories, changes=list(changes), stop=stop, only=only
     )
     return [str(system) for system, _recipient in chosen.values()] + [
         str(recipient) for recipient in manual_recipients

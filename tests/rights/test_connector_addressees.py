@@ -15,6 +15,7 @@ from rights.confirmations import stop_confirmation
 from rights.connectors.models import ExternalSystem, SystemTask
 from rights.services import request_submit
 from rights.workflow import transition
+from tests.consent_support import purpose
 
 from .connector_support import (  # noqa: F401
     customer_at_double,
@@ -158,4 +159,23 @@ def test_an_erasure_of_some_kinds_skips_a_partner_system_holding_none_of_them(
         approve(request, officer)
     assert "Yamato Delivery" not in _asked(request, "erase")
     assert "Mailing service" in _asked(request, "erase")
+    assert _mailed_to(YAMATO) == []
+
+
+def test_a_stop_of_marketing_use_skips_a_partner_that_receives_data_for_delivery_only(
+    customer, officer, django_capture_on_commit_callbacks
+):
+    """APPI art. 35, GDPR art. 19: Yamato receives the data for deliveries only; the stop
+    of its use for marketing does not concern it, and it is not told of the request.
+    PaymentGate lists no purposes: it may use the data for any, and is told."""
+    Recipient.objects.get(name_en="Yamato Delivery").purposes.add(purpose("orders_delivery"))
+    request = _stop(
+        customer,
+        officer,
+        django_capture_on_commit_callbacks,
+        kind=Kind.STOP_USE,
+        scope={"purposes": ["marketing"]},
+        decisions={"purpose:marketing": "stop"},
+    )
+    assert _asked(request, "restrict") == ["Mailing service", "PaymentGate Inc."]
     assert _mailed_to(YAMATO) == []
