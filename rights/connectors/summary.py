@@ -74,6 +74,14 @@ def staff_rows(request) -> list[SystemTask]:
     return tasks
 
 
+#: A stop of provision to third parties, told apart from a stop of use.
+PROVISION = "provision"
+
+
+def _stops_provision(task: SystemTask) -> bool:
+    return (task.instructions or {}).get("scope") == "provision"
+
+
 def _done_sentence(operation: str, systems: int, partners: int) -> str:
     if not partners:
         return _done_alone(operation, systems)
@@ -87,6 +95,12 @@ def _done_sentence(operation: str, systems: int, partners: int) -> str:
         text = ngettext(
             "Your data was corrected in %(systems)d of our systems",
             "Your data was corrected in %(systems)d of our systems",
+            systems,
+        )
+    elif operation == PROVISION:
+        text = ngettext(
+            "The provision of your data to third parties was stopped in %(systems)d of our systems",
+            "The provision of your data to third parties was stopped in %(systems)d of our systems",
             systems,
         )
     else:
@@ -115,6 +129,14 @@ def _done_alone(operation: str, systems: int) -> str:
         text = ngettext(
             "Your data was corrected in %(systems)d of our systems.",
             "Your data was corrected in %(systems)d of our systems.",
+            systems,
+        )
+    elif operation == PROVISION:
+        text = ngettext(
+            "The provision of your data to third parties was stopped in %(systems)d of "
+            "our systems.",
+            "The provision of your data to third parties was stopped in %(systems)d of "
+            "our systems.",
             systems,
         )
     else:
@@ -171,7 +193,10 @@ def customer_summary(request) -> CustomerSummary | None:
         # This database is one of the systems; the others count when they acted (once,
         # however many tasks they had: an erasure is asked again when a legal hold ends).
         systems = 1 + len({t.system_id for t in own if t.state == State.DONE})
-        lines.append(_done_sentence(operation, systems, len({t.recipient_id for t in told})))
+        said = operation
+        if operation == Operation.RESTRICT and all(_stops_provision(t) for t in of_kind):
+            said = PROVISION
+        lines.append(_done_sentence(said, systems, len({t.recipient_id for t in told})))
         for name in (str(t.recipient) for t in told):
             if name not in partners:
                 partners.append(name)

@@ -7,12 +7,14 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.utils import translation
 
 from consent.models import ProvisionRecord, Recipient
 from rights import stop_decisions
 from rights.choices import Kind, Status
 from rights.confirmations import stop_confirmation
 from rights.connectors.models import ExternalSystem, SystemTask
+from rights.connectors.summary import customer_summary
 from rights.services import request_submit
 from rights.workflow import transition
 from tests.consent_support import purpose
@@ -179,3 +181,29 @@ def test_a_stop_of_marketing_use_skips_a_partner_that_receives_data_for_delivery
     )
     assert _asked(request, "restrict") == ["Mailing service", "PaymentGate Inc."]
     assert _mailed_to(YAMATO) == []
+
+
+@pytest.mark.parametrize(
+    "language, said",
+    [
+        ("en", "The provision of your data to third parties was stopped in 2 of our systems."),
+        ("ja", "お客様のデータの第三者への提供を当社の2件のシステムで停止しました。"),
+    ],
+)
+def test_the_customer_is_told_the_provision_stopped_not_the_use(
+    customer, officer, django_capture_on_commit_callbacks, language, said
+):
+    """APPI art. 35(5)/(6): a stop of provision is told as what it is; the use of the
+    data inside the company goes on."""
+    gate = _gate()
+    request = _stop(
+        customer,
+        officer,
+        django_capture_on_commit_callbacks,
+        kind=Kind.STOP_PROVISION,
+        scope={"recipients": [gate.pk]},
+        decisions={f"recipient:{gate.pk}": "stop"},
+    )
+    with translation.override(language):
+        lines = customer_summary(request).lines
+    assert lines[0] == said
