@@ -30,6 +30,47 @@ def test_every_text_has_one_japanese_translation():
     assert not differing, differing
 
 
+def _entries(path: Path):
+    """Each entry's (context, id) as written in ``path``, duplicates kept (babel's
+    reader merges them)."""
+    context = msgid = None
+    field = None
+    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+        if line.startswith('"') and field in {"msgctxt", "msgid"}:
+            text = line[1:-1]
+            if field == "msgctxt":
+                context += text
+            else:
+                msgid += text
+            continue
+        keyword, _, rest = line.partition(" ")
+        if keyword in {"msgctxt", "msgid"}:
+            field = keyword
+            if keyword == "msgctxt":
+                context = rest[1:-1]
+            else:
+                msgid = rest[1:-1]
+            continue
+        field = None
+        if not line.strip() and msgid is not None:
+            if msgid:
+                yield (context, msgid)
+            context = msgid = None
+
+
+def test_no_catalogue_defines_a_text_twice():
+    """Two entries of one text in a catalogue are refused by msgfmt, and pybabel keeps
+    one of them silently: the page gets whichever it read last."""
+    twice = {}
+    for path in CATALOGS:
+        seen = set()
+        for key in _entries(path):
+            if key in seen:
+                twice.setdefault(path.relative_to(ROOT).as_posix(), []).append(key)
+            seen.add(key)
+    assert not twice, twice
+
+
 def test_a_word_that_means_two_things_is_translated_in_its_context():
     """ "Clear" a fee's unfounded mark is 取り消す, not a filter's クリア; a provision's
     ground is 提供の根拠 and a restriction's source 根拠, not a refusal's 理由 and a
