@@ -24,6 +24,7 @@ from portal.kernel.tasks import MAIL_RETRY
 
 from .connectors import after_holds as connector_after_holds
 from .connectors import dispatch as connector_dispatch
+from .connectors import hold_notices as connector_hold_notices
 from .connectors import notices as connector_notices
 from .disclosure import services as disclosure_services
 from .fees import payments_expire_unpaid
@@ -307,6 +308,18 @@ def connector_escalate(task_id: int) -> int:
     return connector_notices.escalation_send(task_id)
 
 
+@shared_task(base=ResumableOutboxTask)
+def connectors_hold_tell() -> int:
+    """Queued with a new legal hold: tell the systems and partners already asked to
+    erase what it keeps to keep it (each category once, so safe to run again)."""
+    return connector_hold_notices.holds_tell()
+
+
+@shared_task(base=OutboxTask, **MAIL_RETRY)
+def connector_hold_notice(task_id: int, categories: list[str]) -> bool:
+    return connector_hold_notices.notice_mail(task_id, categories)
+
+
 @shared_task(base=ScheduledJob)
 def connectors_due() -> dict:
     return connector_dispatch.run_due()
@@ -319,5 +332,7 @@ def connectors_remind() -> dict:
 
 @shared_task(base=ScheduledJob)
 def connectors_after_holds() -> dict:
-    """Daily: ask the systems outside to erase what a legal hold kept there, once it ended."""
-    return connector_after_holds.erase_after_holds()
+    """Daily: ask the systems outside to erase what a legal hold kept there, once it ended;
+    and tell those already asked to erase what a hold whose first day came keeps."""
+    counts = connector_after_holds.erase_after_holds()
+    return {**counts, "told": connector_hold_notices.holds_tell()}

@@ -50,6 +50,9 @@ ACTION_LABELS = {
     "connector.after_hold": _("Erasure asked of an external system after a legal hold ended"),
     "connector.escalated": _("External system task reported to the privacy officers"),
     "connector.failed": _("External system task failed"),
+    "connector.hold_notice": _(
+        "External system or partner told to keep data a legal hold placed since keeps"
+    ),
     "connector.held_data_erased": _(
         "External system reported erasing data a legal hold keeps: check with it"
     ),

@@ -164,6 +164,11 @@ def held_data_erased(task: SystemTask) -> list[str]:
     (the data is gone, and nothing is asked again when the hold ends); the part
     says what was erased under the hold (``outcome["erased_under_hold"]``, shown
     on the request's page). Call it on the locked task, before it is saved.
+
+    A partner mailed to keep some kinds (:mod:`.hold_notices`) answers for the rest:
+    those are not counted. An HTTP system cannot be told: the kinds its part shows
+    in ``held_back`` since it accepted the call still count, and, erased, are
+    not asked again.
     """
     request = task.request
     if task.operation != Operation.ERASE or request.subject_id is None:
@@ -173,9 +178,16 @@ def held_data_erased(task: SystemTask) -> list[str]:
     if not held:
         return []
     asked = task.still_to_erase()
-    erased = [c for c in (task.everything() if asked is None else asked) if c in held]
+    asked = task.everything() if asked is None else asked
+    # An HTTP system is not told of a hold placed after it accepted the call (the
+    # contract has no such message; :mod:`.hold_notices`): what it was asked still counts.
+    unheard = []
+    if task.mode == ExternalSystem.Mode.API:
+        unheard = (task.hold_notice or {}).get("categories") or []
+    erased = [c for c in Category.values if c in held and (c in asked or c in unheard)]
     if erased:
         task.outcome = {**(task.outcome or {}), "erased_under_hold": erased}
+        task.held_back = [c for c in task.held_back or [] if c not in erased]
         audit_log(
             action="connector.held_data_erased",
             target=request,

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from portal.kernel import outbox
 from rights.choices import Kind, Status
 from rights.retention.models import LegalHold
 from rights.retention.scope import requested_scope
@@ -41,9 +42,19 @@ def narrow_staff_erasures(sender, instance, created, **kwargs) -> None:
     """A hold placed after a staff task to erase was planned narrows the task, or
     settles it as not applicable, before staff carry it out from the working page;
     a failed one too (staff may retry it, or its system report again through the
-    API). (Calls and e-mails check the holds when they go out.)"""
+    API). (Calls and e-mails check the holds when they go out; those already out are
+    told by :func:`tell_sent_erasures`.)"""
     if created:
         transaction.on_commit(_narrow_staff_erasures)
+
+
+@receiver(post_save, sender=LegalHold, dispatch_uid="rights.connectors.hooks.hold_told")
+def tell_sent_erasures(sender, instance, created, **kwargs) -> None:
+    """A hold placed after an e-mail or an accepted call asked to erase what it keeps:
+    its receiver is told to keep it (:mod:`.hold_notices`). Queued through the outbox
+    in the hold's transaction, so a crash after the commit loses no notice."""
+    if created:
+        outbox.enqueue("rights.tasks.connectors_hold_tell")
 
 
 def _narrow_staff_erasures() -> None:

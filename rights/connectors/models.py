@@ -225,6 +225,15 @@ class SystemTask(models.Model):
             "hold ends, a new task asks the system to erase them."
         ),
     )
+    hold_notice = models.JSONField(
+        _("told to keep under a legal hold"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Erasures already sent: the kinds of data a legal hold placed since keeps, "
+            "which the system or partner was told to keep (categories, when, how)."
+        ),
+    )
     follows = models.ForeignKey(
         "self",
         on_delete=models.CASCADE,
@@ -303,6 +312,12 @@ class SystemTask(models.Model):
         """The kinds of data the system reported erasing though a legal hold placed
         since keeps them (lazy labels; :func:`.dispatch.held_data_erased`)."""
         codes = (self.outcome or {}).get("erased_under_hold") or []
+        return [Category(code).label for code in codes if code in Category.values]
+
+    def told_to_keep(self) -> list:
+        """The kinds of data its receiver was told to keep after the part went out, a
+        legal hold placed since keeping them (lazy labels; :mod:`.hold_notices`)."""
+        codes = (self.hold_notice or {}).get("categories") or []
         return [Category(code).label for code in codes if code in Category.values]
 
     def kept_by_hold(self) -> list:

@@ -49,6 +49,11 @@ def confirmation_token(task: SystemTask) -> str:
     return signing.Signer(salt=_SALT).sign(str(task.key))
 
 
+def confirmation_path(task: SystemTask) -> str:
+    """The path of the link the privacy contact confirms the task with."""
+    return reverse("connectors:confirm", kwargs={"token": confirmation_token(task)})
+
+
 def task_for_token(token: str) -> SystemTask | None:
     """The e-mail task a confirmation link is for; None for a forged or unknown link."""
     try:
@@ -95,7 +100,7 @@ def _mail_context(task: SystemTask) -> dict:
         ],
         "stop": task.stop(),
         "due_at": task.due_at,
-        "path": reverse("connectors:confirm", kwargs={"token": confirmation_token(task)}),
+        "path": confirmation_path(task),
     }
 
 
@@ -116,14 +121,14 @@ def task_mail(task_id: int, *, reminder: bool = False) -> bool:
         to=task.system.privacy_contact,
         template="connector_task",
         context={**_mail_context(task), "reminder": reminder},
-        language=_contact_language(task.system),
+        language=contact_language(task.system),
     )
     field = "reminded_at" if reminder else "emailed_at"
     SystemTask.objects.filter(pk=task.pk).update(**{field: timezone.now()})
     return True
 
 
-def _contact_language(system: ExternalSystem) -> str:
+def contact_language(system: ExternalSystem) -> str:
     """Japanese, unless the system belongs to a recipient outside Japan."""
     recipient = system.recipient
     return "en" if recipient is not None and recipient.country != "JP" else "ja"
