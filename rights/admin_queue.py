@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -25,7 +26,7 @@ from portal.kernel.roles import working_staff
 
 from .choices import Regime
 from .models import OPEN_STATUSES
-from .selectors import staff_services
+from .selectors import sees_all_services, staff_services
 
 User = get_user_model()
 
@@ -68,7 +69,16 @@ def _email(address: str):
 
 
 class QueueColumnsMixin:
-    """The queue's columns that are not plain fields of the request."""
+    """The queue's columns that are not plain fields of the request, and the link to
+    the request log (CCPA regs §7101) for those who may export it."""
+
+    change_list_template = "admin/rights/rightsrequest/change_list.html"
+
+    def changelist_view(self, request, extra_context=None):
+        extra = dict(extra_context or {})
+        if sees_all_services(request.user):
+            extra["request_log_url"] = reverse("admin:reports_request_log")
+        return super().changelist_view(request, extra)
 
     @admin.display(description=zoned_heading(_("due at")), ordering="due_at")
     def deadline(self, obj):

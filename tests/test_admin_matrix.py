@@ -105,6 +105,7 @@ REPORTS: dict[str, dict[str, int]] = {
     "reports_dashboard": {OFFICER: 200, HANDLER: 200, AUDITOR_ROLE: 200, NO_ROLE: 403},
     "reports_metrics": {OFFICER: 200, HANDLER: 200, AUDITOR_ROLE: 200, NO_ROLE: 403},
     "reports_statistics": {OFFICER: 200, HANDLER: 403, AUDITOR_ROLE: 200, NO_ROLE: 403},
+    "reports_request_log": {OFFICER: 200, HANDLER: 403, AUDITOR_ROLE: 200, NO_ROLE: 403},
 }
 
 DENIED = (403, 404)

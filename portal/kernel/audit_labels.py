@@ -112,6 +112,7 @@ ACTION_LABELS = {
     "otp.totp_added": _("Authenticator app added"),
     "otp.totp_removed": _("Authenticator app removed"),
     "report.metrics_exported": _("Metrics exported"),
+    "report.request_log_exported": _("Request log exported"),
     "report.statistics_exported": _("Statistics exported"),
     "request.assigned": _("Request assigned"),
     "request.attachment_downloaded": _("Attachment downloaded"),

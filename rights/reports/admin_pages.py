@@ -29,6 +29,7 @@ from portal.kernel.selectors import services_visible_to
 
 from ..selectors import requests_visible_to, sees_all_services
 from . import customer_statistics, request_metrics
+from .request_log import request_log_view
 from .svg_charts import monthly_bars
 
 VIEW_PERMISSION = "rights.view_rightsrequest"
@@ -338,5 +339,11 @@ def register(site):
     site.register_view(
         "reports/statistics/", statistics_view, name="reports_statistics",
         title=gettext_lazy("Anonymised statistics"), permission=VIEW_PERMISSION,
+        allowed=sees_all_services,
+    )  # fmt: skip
+    # CCPA regs §7101: the whole log, like the audit trail, is the privacy office's.
+    site.register_view(
+        "reports/request-log/", request_log_view, name="reports_request_log",
+        title=gettext_lazy("Request log"), permission=VIEW_PERMISSION,
         allowed=sees_all_services,
     )  # fmt: skip
