@@ -160,7 +160,7 @@ def test_the_header_is_in_the_readers_language(clock, client, officer, customer)
     client.cookies["django_language"] = "ja"
     admin_login(client, officer)
     header, *_rows_ = _rows(client.get(URL, PERIOD))
-    assert header[0] == "受付番号"
+    assert header[:2] == ["受付番号", "受付日（日本時間）"]
     assert "期限内の回答" in header
 
 
