@@ -36,6 +36,7 @@ from portal.kernel.api.problems import (
 )
 from portal.kernel.api.subjects import subject_find
 from portal.kernel.models import Service
+from portal.kernel.registry import Category
 
 from .api_events import (
     OPENDSR_STATUS,
@@ -385,6 +386,13 @@ class FulfilmentIn(InputSchema):
         pattern=LINES_OF_TEXT,
         description="What was done; required for not_applicable and failed.",
     )
+    kept: list[Literal[tuple(Category.values)]] = Field(
+        default_factory=list,
+        max_length=len(Category.values),
+        description="done on an erasure: the kinds of data in the part's held_back (read "
+        "again just before erasing) that your system kept; they are asked for once no "
+        "legal hold keeps them. A held kind not listed is recorded as erased.",
+    )
 
 
 class FulfilmentConflict(Problem):
@@ -450,7 +458,9 @@ def fulfilment_report(request, ref: RequestRef, payload: FulfilmentIn):
         )
     details = {"system": payload.system, "reported": payload.outcome}
     try:
-        changed = system_report(task=task, outcome=payload.outcome, note=payload.note)
+        changed = system_report(
+            task=task, outcome=payload.outcome, note=payload.note, kept=payload.kept
+        )
     except RequestClosed as closed:
         raise ApiProblem(
             409,

@@ -38,6 +38,8 @@ class Answer:
     records: list = field(default_factory=list)
     count: int | None = None
     message: str = ""
+    #: A done erasure: the kinds of data its part shows held back that the system kept.
+    kept: list = field(default_factory=list)
 
 
 def answer_from(data) -> Answer:
@@ -48,11 +50,13 @@ def answer_from(data) -> Answer:
     if not isinstance(records, list):
         raise Refused(errors.RECORDS_NOT_A_LIST)
     count = data.get("count")
+    kept = data.get("kept") or []
     return Answer(
         status=data["status"],
         records=records,
         count=count if isinstance(count, int) else None,
         message=str(data.get("error") or "")[:500],
+        kept=[code for code in kept if isinstance(code, str)] if isinstance(kept, list) else [],
     )
 
 

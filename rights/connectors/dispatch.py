@@ -153,7 +153,7 @@ def erasure_outside_holds(task: SystemTask) -> bool:
     return False
 
 
-def held_data_erased(task: SystemTask) -> list[str]:
+def held_data_erased(task: SystemTask, *, kept=()) -> list[str]:
     """A system reports an erasure done: note the categories it was asked to erase
     that a legal hold keeps now, and tell the privacy office (one
     ``connector.held_data_erased`` event); the categories noted, or ``[]``.
@@ -168,7 +168,8 @@ def held_data_erased(task: SystemTask) -> list[str]:
     A partner mailed to keep some kinds (:mod:`.hold_notices`) answers for the rest:
     those are not counted. An HTTP system cannot be told: the kinds its part shows
     in ``held_back`` since it accepted the call still count, and, erased, are
-    not asked again.
+    not asked again, unless the system says it kept them (``kept``: it read its
+    part again before erasing); those stay held back, asked for once the hold ends.
     """
     request = task.request
     if task.operation != Operation.ERASE or request.subject_id is None:
@@ -184,7 +185,9 @@ def held_data_erased(task: SystemTask) -> list[str]:
     unheard = []
     if task.mode == ExternalSystem.Mode.API:
         unheard = (task.hold_notice or {}).get("categories") or []
-    erased = [c for c in Category.values if c in held and (c in asked or c in unheard)]
+    erased = [
+        c for c in Category.values if c in held and (c in asked or c in unheard) and c not in kept
+    ]
     if erased:
         task.outcome = {**(task.outcome or {}), "erased_under_hold": erased}
         task.held_back = [c for c in task.held_back or [] if c not in erased]
@@ -307,7 +310,7 @@ def answer_record(task: SystemTask, answer: client.Answer) -> str:
         locked.state = State.DONE if answer.status == client.DONE else State.NOT_APPLICABLE
         locked.outcome = {"status": answer.status, "count": answer.count}
         if locked.state == State.DONE:
-            held_data_erased(locked)
+            held_data_erased(locked, kept=answer.kept)
         locked.last_error = ""
         locked.next_attempt_at = None
         settle(locked, now=now)

@@ -210,7 +210,7 @@ def staff_impossible(*, task: SystemTask, actor, reason: str, http_request=None)
     task_settle(task, State.IMPOSSIBLE, actor=actor, note=reason)
 
 
-def task_settle(task: SystemTask, state: str, *, actor, note: str, evidence=None) -> None:
+def task_settle(task: SystemTask, state: str, *, actor, note: str, evidence=None, kept=()) -> None:
     """Settle a task someone answered for: staff, or (``actor`` None) the system's own service.
 
     An evidence file is stored encrypted, as every file of personal data is. A part
@@ -230,7 +230,7 @@ def task_settle(task: SystemTask, state: str, *, actor, note: str, evidence=None
         locked.last_error = ""
         locked.next_attempt_at = None
         if actor is None and state == State.DONE:
-            held_data_erased(locked)  # the system's own report: a hold placed since?
+            held_data_erased(locked, kept=kept)  # the system's report: a hold placed since?
         if evidence is not None:
             with sealed(evidence) as encrypted:
                 locked.evidence.save(evidence.name or "evidence", encrypted, save=False)
@@ -253,7 +253,7 @@ class RequestClosed(Exception):
         self.status = status
 
 
-def system_report(*, task: SystemTask, outcome: str, note: str) -> bool:
+def system_report(*, task: SystemTask, outcome: str, note: str, kept=()) -> bool:
     """A system's own service reports its part through the API (docs/api.md).
 
     ``done`` and ``not_applicable`` settle the task as a staff confirmation does
@@ -265,7 +265,8 @@ def system_report(*, task: SystemTask, outcome: str, note: str) -> bool:
     ended, and :class:`ReportConflict` when the task is settled with another
     (recorded for the privacy office: ``connector.answer_refused``, as a callback's).
     A ``done`` on an erasure a hold placed since keeps part of is recorded, and the
-    privacy office told (:func:`.dispatch.held_data_erased`).
+    privacy office told (:func:`.dispatch.held_data_erased`), unless the system
+    says it kept them (``kept``).
     """
     state = REPORTED[outcome]
     with transaction.atomic():
@@ -288,7 +289,7 @@ def system_report(*, task: SystemTask, outcome: str, note: str) -> bool:
         else:
             if locked.state == State.FAILED:
                 answered_after_failure(locked, request, answered=outcome)
-            task_settle(locked, state, actor=None, note=note)
+            task_settle(locked, state, actor=None, note=note, kept=kept)
             return True
     raise ReportConflict(conflict)
 

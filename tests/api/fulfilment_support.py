@@ -33,9 +33,9 @@ def report(request, headers, **body):
     )
 
 
-def callback(task, status="done"):
-    """The system's signed callback with a final ``status``."""
-    body = json.dumps({"request_id": str(task.key), "status": status, "count": 3}).encode()
+def callback(task, status="done", **more):
+    """The system's signed callback with a final ``status`` (and ``more`` members)."""
+    body = json.dumps({"request_id": str(task.key), "status": status, "count": 3, **more}).encode()
     return Client().post(
         f"/connectors/callback/{task.key}/",
         body,

@@ -182,3 +182,50 @@ def test_a_hold_starting_tomorrow_is_told_by_the_daily_job_once_it_starts(
         counts = connectors_after_holds()
     assert counts["told"] == 1
     assert len(mail.outbox) == 2 and "連絡先" in mail.outbox[1].body
+
+
+def _told_over_http(deletion, archive, officer, capture) -> SystemTask:
+    archive.categories = ["contact", "usage"]
+    archive.save(update_fields=["categories"])
+    task = sent_over_http(deletion, archive, instructions={"categories": ["contact", "usage"]})
+    with mock.patch.object(connector_client, "call", side_effect=AssertionError("no call")):
+        hold_contact_data(officer, deletion, capture)
+    return task
+
+
+def test_a_system_that_kept_the_held_kind_says_so_in_its_callback(
+    deletion, archive, officer, django_capture_on_commit_callbacks
+):
+    """GDPR art. 17(3)(e): a system that read its part again and kept what a hold keeps
+    says so (``kept``); the kind stays kept under the hold, is asked for once the hold
+    ends, and the privacy office is not alerted of an erasure that did not happen."""
+    task = _told_over_http(deletion, archive, officer, django_capture_on_commit_callbacks)
+
+    response = callback(task, kept=["contact"])
+
+    assert response.status_code == 200
+    task.refresh_from_db()
+    assert task.state == State.DONE
+    assert task.held_back == ["contact"]
+    assert "erased_under_hold" not in (task.outcome or {})
+    assert not AuditEvent.objects.filter(action="connector.held_data_erased").exists()
+
+
+def test_a_system_that_kept_the_held_kind_says_so_in_its_report(
+    client, linked, deletion, archive, officer, django_capture_on_commit_callbacks
+):
+    """The same through the API's report (``POST .../fulfilment``)."""
+    _api_client, headers = linked
+    task = _told_over_http(deletion, archive, officer, django_capture_on_commit_callbacks)
+
+    response = client.post(
+        f"/api/v1/requests/{deletion.reference}/fulfilment",
+        {"system": archive.pk, "outcome": "done", "kept": ["contact"]},
+        content_type="application/json",
+        headers=headers,
+    )
+
+    assert response.status_code == 200, response.content
+    task.refresh_from_db()
+    assert (task.state, task.held_back) == (State.DONE, ["contact"])
+    assert not AuditEvent.objects.filter(action="connector.held_data_erased").exists()
