@@ -13,7 +13,8 @@ it keeps is told, once per category:
 - an HTTP part: the contract has no message to change or cancel a sent call, so
   nothing is sent; the part's read through the API (``tasks``) shows the kinds in
   ``held_back`` at once, which a system must read again before erasing
-  (docs/connectors.md). A ``done`` is still alerted
+  (docs/connectors.md) and, having kept them, list in its ``done`` (``kept``). A
+  held kind its ``done`` does not list as kept is alerted
   (:func:`.dispatch.held_data_erased`): nothing told the system.
 
 Either way the kinds move to the part's ``held_back`` (asked for once no hold keeps
