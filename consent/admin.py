@@ -16,9 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from portal.kernel.access import OVERSIGHT, REFERENCE, ReadOnlyAdmin
 from portal.kernel.admin_columns import period, zoned_heading
 from portal.kernel.admin_lists import CappedCountPaginator, DateRangeFilter
+from portal.kernel.wording import listed
 
 from . import selectors, services
-from .forms import PaperConsentForm
+from .forms import PaperConsentForm, ProvisionRecordForm
 from .models import (
     AuthorityRequest,
     ConsentRecord,
@@ -276,6 +277,7 @@ class ProvisionRecordAdmin(AddThroughServiceAdmin):
         # Beside the navigation and the filters: the customer's address wraps.
         css = {"all": ["css/admin-lists.css"]}
 
+    form = ProvisionRecordForm
     list_display = ["provided_on", "recipient", "subject", "ground", "kept_until"]
     list_filter = ["ground", "recipient", ("provided_on", DateRangeFilter)]
     search_fields = ["subject__email"]
@@ -288,6 +290,14 @@ class ProvisionRecordAdmin(AddThroughServiceAdmin):
     @admin.display(description=_("kept until"))
     def kept_until(self, obj):
         return selectors.provision_record_keep_until(obj.provided_on)
+
+    @admin.display(description=_("kinds of data provided"))
+    def kinds_provided(self, obj):
+        return listed(obj.category_labels()) or _("Not recorded: any kind")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return [("kinds_provided" if f == "categories" else f) for f in fields]
 
     def check_allowed(self, cleaned):
         services.provision_check(
@@ -304,6 +314,7 @@ class ProvisionRecordAdmin(AddThroughServiceAdmin):
             recipient=cleaned["recipient"],
             provided_on=cleaned["provided_on"],
             data_items=cleaned["data_items"],
+            categories=cleaned.get("categories") or (),
             ground=cleaned["ground"],
             note=cleaned.get("note", ""),
             actor=request.user,

@@ -64,17 +64,25 @@ def seed_consent_demo(*, customer, officer) -> None:
     if not ProvisionRecord.objects.filter(subject=customer).exists():
         today = timezone.localdate()
         outsourcing, consent = ProvisionRecord.Ground.OUTSOURCING, ProvisionRecord.Ground.CONSENT
-        for name, days_ago, items, ground in [
-            ("Yamato Delivery Co., Ltd.", 40, "氏名、住所、電話番号", outsourcing),
-            ("Yamato Delivery Co., Ltd.", 12, "氏名、住所、電話番号", outsourcing),
-            ("PaymentGate Inc.", 30, "氏名、請求金額、決済用トークン", outsourcing),
-            ("Sample Group Sales Co., Ltd.", 7, "氏名、メールアドレス、購入履歴", consent),
+        delivery, billing = ["identity", "contact"], ["identity", "transactions", "payment"]
+        for name, days_ago, items, kinds, ground in [
+            ("Yamato Delivery Co., Ltd.", 40, "氏名、住所、電話番号", delivery, outsourcing),
+            ("Yamato Delivery Co., Ltd.", 12, "氏名、住所、電話番号", delivery, outsourcing),
+            ("PaymentGate Inc.", 30, "氏名、請求金額、決済用トークン", billing, outsourcing),
+            (
+                "Sample Group Sales Co., Ltd.",
+                7,
+                "氏名、メールアドレス、購入履歴",
+                ["identity", "contact", "transactions"],
+                consent,
+            ),
         ]:
             services.provision_record_create(
                 subject=customer,
                 recipient=by_name[name],
                 provided_on=today - datetime.timedelta(days=days_ago),
                 data_items=items,
+                categories=kinds,
                 ground=ground,
                 actor=officer,
             )

@@ -4,14 +4,16 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from portal.kernel import zones
+from portal.kernel.registry import Category
 from portal.kernel.typed_email import TypedEmailField
 from portal.kernel.wording import sentences
 
 from . import selectors
-from .models import ConsentRecord, PolicyVersion, Purpose
+from .models import ConsentRecord, PolicyVersion, ProvisionRecord, Purpose
 from .services import SignupConsent
 
 User = get_user_model()
@@ -187,3 +189,28 @@ class PaperConsentForm(forms.Form):
                 _("This version is not in force yet; record the form once it is."),
             )
         return cleaned
+
+
+class ProvisionRecordForm(forms.ModelForm):
+    """A provision record with the kinds of data provided ticked, so that a customer's
+    erasure or correction is sent only to the recipients given the kinds it concerns."""
+
+    categories = forms.MultipleChoiceField(
+        label=capfirst(ProvisionRecord._meta.get_field("categories").verbose_name),
+        choices=Category.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=ProvisionRecord._meta.get_field("categories").help_text,
+    )
+
+    class Meta:
+        model = ProvisionRecord
+        fields = [
+            "provided_on",
+            "recipient",
+            "subject",
+            "data_items",
+            "categories",
+            "ground",
+            "note",
+        ]

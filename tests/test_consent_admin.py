@@ -262,3 +262,25 @@ def test_policy_versions_in_force_are_read_only(officer_client):
     assert response.status_code == 302
     assert PolicyVersion.objects.get(version="2").is_material
     assert AuditEvent.objects.filter(action="consent.policy_version_saved").exists()
+
+
+def test_a_provision_record_names_the_kinds_of_data_provided(officer_client, customer):
+    """APPI art. 29: the record says what was provided; ticking the kinds lets an
+    erasure or correction of other kinds skip this recipient (GDPR art. 19)."""
+    to = recipients()
+    form = _provision_form(customer, to["delivery"], ground="outsourcing")
+    form["categories"] = ["identity", "contact"]
+    response = officer_client.post("/admin/consent/provisionrecord/add/", form)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    record = ProvisionRecord.objects.get()
+    assert record.categories == ["identity", "contact"]
+    page = officer_client.get(f"/admin/consent/provisionrecord/{record.pk}/change/")
+    assert "Identity, Contact details" in page.content.decode() or (
+        "氏名などの基本情報、連絡先" in page.content.decode()
+    )
+
+    form["categories"] = ["not-a-kind"]
+    response = officer_client.post("/admin/consent/provisionrecord/add/", form)
+    assert response.status_code == 200
+    assert "categories" in response.context["adminform"].form.errors
+    assert ProvisionRecord.objects.count() == 1

@@ -14,6 +14,7 @@ from portal.kernel.db import (
     localized,
     staff_field,
 )
+from portal.kernel.registry import Category
 
 from .purposes import Purpose
 
@@ -194,6 +195,15 @@ class ProvisionRecord(AppendOnlyModel):
     data_items = models.TextField(
         _("data items"), help_text=_("Which items were provided, e.g. name, address, phone.")
     )
+    categories = models.JSONField(
+        _("kinds of data provided"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "A customer's erasure or correction is sent to this recipient only when it "
+            "concerns one of these kinds; with none ticked, every one is."
+        ),
+    )
     ground = models.CharField(
         pgettext_lazy("provision", "ground"),
         max_length=16,
@@ -222,3 +232,12 @@ class ProvisionRecord(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.provided_on} → {self.recipient}"
+
+    def category_labels(self) -> list[str]:
+        """The kinds of data provided, by name, in the registry's order."""
+        return [str(label) for code, label in Category.choices if code in self.categories]
+
+    def concerns(self, kinds) -> bool:
+        """Whether this provision may have passed on any of ``kinds`` (None: any kind);
+        a record that names no kinds may have passed on anything."""
+        return kinds is None or not self.categories or bool(set(self.categories) & set(kinds))

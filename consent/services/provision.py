@@ -123,6 +123,7 @@ def provision_record_create(
     data_items: str,
     ground: str,
     note: str = "",
+    categories=(),
     actor=None,
     request=None,
 ) -> ProvisionRecord:
@@ -143,6 +144,7 @@ def provision_record_create(
             recipient=recipient,
             provided_on=provided_on,
             data_items=data_items,
+            categories=list(categories),
             ground=ground,
             note=note,
             recorded_by=actor,

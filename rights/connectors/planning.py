@@ -4,7 +4,8 @@ An approved erasure, correction or restriction goes to every active system
 that holds the data and takes that operation, and to every recipient the
 customer's data was provided to (from the provision records, GDPR art. 19):
 through the recipient's own system when one is linked, otherwise as a staff
-task to tell them. Planning runs once per request and operation; running it
+task to tell them, when its provision records name one of the kinds of data
+concerned (or name none). Planning runs once per request and operation; running it
 again returns the tasks already made.
 """
 
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from consent.models import ProvisionRecord, Recipient
 from portal.kernel import outbox
+from portal.kernel.registry import registry
 
 from .models import ExternalSystem, HeldDecision, Operation, SystemTask
 from .source import subject_identifiers
@@ -147,18 +149,46 @@ def _addressees(subject, operation: str, *, categories, changes, stop=None, only
         if _concerned(system, operation, categories=categories, changes=changes):
             chosen[system.pk] = (system, None)
     manual_recipients = []
+    kinds = _kinds_concerned(operation, categories=categories, changes=changes)
+    provisions = list(
+        ProvisionRecord.objects.filter(subject=subject).only("recipient", "categories")
+    )
     for recipient in recipients_of(subject):
         if only is not None and recipient.pk not in only:
             continue
         if operation == Operation.RESTRICT and not _uses_for(recipient, stop):
             continue
         linked = [s for s in recipient.external_systems.all() if s.is_active]
-        if not linked:
+        if not linked and any(
+            p.concerns(kinds) for p in provisions if p.recipient_id == recipient.pk
+        ):
             manual_recipients.append(recipient)
         for system in linked:
             if _received(system, operation, categories=categories, changes=changes):
                 chosen[system.pk] = (system, recipient)
     return chosen, manual_recipients
+
+
+def _kinds_concerned(operation: str, *, categories, changes) -> set[str] | None:
+    """The kinds of data an erasure or correction concerns, by the registry; None when
+    any kind may be concerned (everything erased, an item the registry does not know,
+    another operation)."""
+    if operation == Operation.ERASE:
+        return None if categories is None else set(categories)
+    if operation != Operation.CORRECT:
+        return None
+    kinds: set[str] = set()
+    for change in changes:
+        of_item = {
+            str(personal_field.category)
+            for source in registry.sources()
+            for personal_field in source.fields
+            if personal_field.name == change["field"]
+        }
+        if not of_item:
+            return None
+        kinds |= of_item
+    return kinds
 
 
 def _received(system: ExternalSystem, operation: str, *, categories, changes) -> bool:

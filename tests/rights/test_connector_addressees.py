@@ -13,7 +13,8 @@ from consent.models import ProvisionRecord, Recipient
 from rights import stop_decisions
 from rights.choices import Kind, Status
 from rights.confirmations import stop_confirmation
-from rights.connectors.models import ExternalSystem, SystemTask
+from rights.connectors.models import ExternalSystem, Operation, SystemTask
+from rights.connectors.planning import asked_outside
 from rights.connectors.summary import customer_summary
 from rights.services import request_submit
 from rights.workflow import transition
@@ -207,3 +208,59 @@ def test_the_customer_is_told_the_provision_stopped_not_the_use(
     with translation.override(language):
         lines = customer_summary(request).lines
     assert lines[0] == said
+
+
+def _provided(customer, name_en, categories, *, items="name, e-mail address"):
+    """A recipient without a system of its own, given ``categories`` of the customer."""
+    recipient = Recipient.objects.create(name_ja=name_en, name_en=name_en, kind="third_party")
+    ProvisionRecord.objects.create(
+        provided_on=dt.date(2026, 6, 1),
+        recipient=recipient,
+        subject=customer,
+        data_items=items,
+        categories=categories,
+        ground=ProvisionRecord.Ground.CONSENT,
+    )
+    return recipient
+
+
+def test_an_erasure_skips_a_recipient_whose_provisions_name_none_of_the_kinds(
+    customer, officer, django_capture_on_commit_callbacks
+):
+    """GDPR art. 17(2), 19: Sample Sales received contact details only (its provision
+    record says so); the erasure of payment methods is not sent to it, so it does not
+    learn that the customer asked. PaymentGate's record names no kinds: it may hold
+    any, and is asked."""
+    _provided(customer, "Sample Sales", ["contact"])
+    _provided(customer, "Card Services", ["identity", "payment"])
+    request = file_deletion(customer, categories=["payment"])
+    with django_capture_on_commit_callbacks(execute=True):
+        approve(request, officer)
+    asked = _asked(request, "erase")
+    assert "Card Services" in asked and "PaymentGate Inc." in asked
+    assert "Sample Sales" not in asked
+
+
+def test_an_erasure_of_everything_asks_every_recipient_the_data_went_to(
+    customer, officer, django_capture_on_commit_callbacks
+):
+    _provided(customer, "Sample Sales", ["contact"])
+    request = file_deletion(customer, scope={"everything": True})
+    with django_capture_on_commit_callbacks(execute=True):
+        approve(request, officer)
+    assert "Sample Sales" in _asked(request, "erase")
+
+
+def test_a_correction_goes_only_to_recipients_given_the_kind_of_the_item(customer):
+    """APPI art. 34, GDPR art. 19: a new phone number (contact details) is told to the
+    recipient that was given contact details, not to one given payment data only.
+    An item the registry does not know (a correction described in words) may be of any
+    kind: everyone the data went to is told."""
+    _provided(customer, "Sample Sales", ["identity", "contact"])
+    _provided(customer, "Card Services", ["payment"])
+    phone = [{"field": "phone", "value": "090-0000-0000"}]
+    asked = asked_outside(customer, Operation.CORRECT, changes=phone)
+    assert "Sample Sales" in asked and "PaymentGate Inc." in asked
+    assert "Card Services" not in asked
+    described = [{"field": "", "value": "My old surname is still on the invoices"}]
+    assert "Card Services" in asked_outside(customer, Operation.CORRECT, changes=described)
