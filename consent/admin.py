@@ -299,6 +299,11 @@ class ProvisionRecordAdmin(AddThroughServiceAdmin):
         fields = super().get_readonly_fields(request, obj)
         return [("kinds_provided" if f == "categories" else f) for f in fields]
 
+    def get_fields(self, request, obj=None):
+        # A record is shown with the kinds by name, not the form's field of codes.
+        fields = super().get_fields(request, obj)
+        return [f for f in fields if obj is None or f != "categories"]
+
     def check_allowed(self, cleaned):
         services.provision_check(
             subject=cleaned["subject"],

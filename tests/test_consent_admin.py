@@ -278,6 +278,7 @@ def test_a_provision_record_names_the_kinds_of_data_provided(officer_client, cus
     assert "Identity, Contact details" in page.content.decode() or (
         "氏名などの基本情報、連絡先" in page.content.decode()
     )
+    assert "&quot;identity&quot;" not in page.content.decode()
 
     form["categories"] = ["not-a-kind"]
     response = officer_client.post("/admin/consent/provisionrecord/add/", form)
