@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from portal.kernel.api.problems import utf8_text
+
 
 class BadSignature(Exception):
     """The call is not from the provider (or was altered); nothing may change."""
@@ -110,7 +112,7 @@ class FakeProvider(PaymentProvider):
         if abs(time.time() - int(sent_at)) > settings.PAYMENT_WEBHOOK_TOLERANCE_SECONDS:
             raise BadSignature("timestamp outside the tolerance window")
         try:
-            data = json.loads(request.body)
+            data = json.loads(utf8_text(request.body))
             if not isinstance(data, dict):
                 raise ValueError("not an object")
             if data.get("type") != "payment.succeeded":
@@ -120,7 +122,7 @@ class FakeProvider(PaymentProvider):
                 reference=_text(data["reference"], max_length=40),
                 amount=_amount(data["amount"]),
             )
-        except (ValueError, KeyError, TypeError) as error:
+        except (ValueError, KeyError, TypeError, RecursionError) as error:
             raise BadSignature("unreadable body") from error
 
 

@@ -614,6 +614,12 @@ def _event(**overrides) -> bytes:
         _event(id={"nested": "object"}),
         _event(id=None),
         _event(reference=None),
+        # JSON in UTF-16 or UTF-32: json.loads(bytes) guesses and reads these, the
+        # provider sends UTF-8 (RFC 8259 §8.1).
+        _event().decode().encode("utf-16"),
+        _event().decode().encode("utf-32-le"),
+        # Deeper than the parser follows.
+        b'{"id": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
     ],
 )
 def test_signed_webhook_calls_with_bad_bodies_are_refused(db, body):
