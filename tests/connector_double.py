@@ -47,6 +47,7 @@ class ConnectorDouble:
         self.port = port
         self.behaviour = "ok"
         self.hang_seconds = 5.0
+        self.raw_answer = b""  # "raw": answer 200 with these bytes as they are
         self.late_seconds = 0.3
         self.callback_errors: list[str] = []
         self.fail_next = 0  # answer this many next calls with HTTP 503, then behave
@@ -119,6 +120,9 @@ class ConnectorDouble:
             return _respond(start_response, self.fail_status, {"error": "temporarily unavailable"})
         if behaviour == "refuse":
             return _respond(start_response, 422, {"error": "customer number unknown format"})
+        if behaviour == "raw":
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [self.raw_answer]
         if behaviour == "hang":
             time.sleep(self.hang_seconds)
         with self._lock:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 from django.core.serializers.json import DjangoJSONEncoder
 
+from portal.kernel.api.problems import utf8_text
+
 from . import errors
 from .signing import KEY_HEADER, signed_headers
 
@@ -96,8 +98,8 @@ def call(system, operation: str, payload: dict, *, key: str) -> Answer:
             raise Unavailable(errors.NO_ANSWER % {"seconds": system.timeout_seconds}) from error
         raise Unavailable(errors.UNREACHABLE % {"reason": reason}) from error
     try:
-        data = json.loads(raw or b"{}")
-    except ValueError as error:
+        data = json.loads(utf8_text(raw or b"{}"))
+    except (ValueError, RecursionError) as error:
         raise Refused(errors.NOT_JSON) from error
     answer = answer_from(data)
     if (status == 202) != (answer.status == ACCEPTED):
@@ -107,6 +109,6 @@ def call(system, operation: str, payload: dict, *, key: str) -> Answer:
 
 def _error_text(raw: bytes) -> str:
     try:
-        return str(json.loads(raw).get("error") or "")[:300]
-    except (ValueError, AttributeError):
+        return str(json.loads(utf8_text(raw)).get("error") or "")[:300]
+    except (ValueError, AttributeError, RecursionError):
         return ""
