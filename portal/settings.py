@@ -27,7 +27,15 @@ from portal.storage import private_storage
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# `.env` in the checkout, or the file ENV_FILE names; the environment's values
+# come first. An empty ENV_FILE reads no file: the tests' settings
+# (tests/settings.py) set it, so an operator's production `.env` in the
+# checkout changes neither the tests nor the processes they start.
+ENV_FILE = env.str("ENV_FILE", default=str(BASE_DIR / ".env"))
+if ENV_FILE:
+    if "ENV_FILE" in env.ENVIRON and not Path(ENV_FILE).is_file():
+        raise ImproperlyConfigured(f"ENV_FILE names {ENV_FILE}, which is not a readable file.")
+    environ.Env.read_env(ENV_FILE, overwrite=False)
 
 # DEBUG defaults on, so a fresh clone runs as is; production sets DEBUG=0.
 DEBUG = env.bool("DEBUG", default=True)
