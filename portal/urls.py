@@ -14,7 +14,7 @@ from portal.kernel.api.app import (
 )
 from rights import api as rights_api
 
-from .accounts import email_views, views
+from .accounts import email_views, enrolment_views, views
 
 # The API for the company's own systems (docs/api.md): each app's router.
 api = build_api([rights_api.router, consent_api.router])
@@ -65,6 +65,11 @@ account_patterns = [
     ),
     path("account/authenticator/", views.totp_setup, name="totp_setup"),
     path("account/authenticator/remove/", views.totp_remove, name="totp_remove"),
+    path(
+        "staff/authenticator/<uidb64>/<token>/",
+        enrolment_views.staff_enrol,
+        name="staff_enrol",
+    ),
 ]
 
 urlpatterns = [

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from .admin_columns import day
 from .admin_lists import CappedCountPaginator, DateRangeFilter
 from .audit import audit_staff_view
+from .enrolment_admin import enrolment_view
 from .models import Profile, Service, ServiceRegistration, User
 from .registry import registry
 from .role_admin import RoleChoicesMixin, RoleFilter
@@ -118,12 +119,20 @@ class UserAdmin(RoleChoicesMixin, DjangoUserAdmin):
                 name="{}_{}_subjects".format(*info),
             ),
             path(
+                "<path:object_id>/authenticator-link/",
+                self.admin_site.admin_view(self.enrolment_view),
+                name="{}_{}_enrolment".format(*info),
+            ),
+            path(
                 "<path:object_id>/personal-data/",
                 self.admin_site.admin_view(self.subject_data_view),
                 name="{}_{}_personal_data".format(*info),
             ),
             *super().get_urls(),
         ]
+
+    def enrolment_view(self, request, object_id):
+        return enrolment_view(self, request, object_id)
 
     def subject_lookup_view(self, request):
         if not self.has_view_permission(request):

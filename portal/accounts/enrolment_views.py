@@ -1,0 +1,99 @@
+"""The page where a member of staff sets up their authenticator from the link a
+privacy officer issued (portal.kernel.staff_enrolment).
+
+The link alone shows nothing: its owner's password comes first (counted by the
+login throttle), then the QR code and the key, then the app's first code, which
+confirms the device and spends the link.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.shortcuts import redirect, render
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from portal.kernel.staff_enrolment import confirm_device, enrolment_token, pending_device
+from portal.kernel.throttle import login_failed, login_succeeded, login_wait
+
+from .forms import TOTPConfirmForm
+from .views import _qr_svg_data_uri
+
+User = get_user_model()
+
+#: The session remembers which pending device's owner gave their password.
+PASSWORD_GIVEN = "staff_enrolment_device"
+
+
+class EnrolmentPasswordForm(forms.Form):
+    password = forms.CharField(
+        label=gettext_lazy("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": gettext_lazy("Enter your password.")},
+    )
+
+    def __init__(self, *args, request, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request, self.user = request, user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        wait = login_wait(self.request, self.user.email)
+        if wait is not None:
+            raise forms.ValidationError(_("Too many wrong passwords. Try again later."))
+        if not self.user.check_password(password):
+            login_failed(self.request, self.user.email)
+            raise forms.ValidationError(_("That password is not correct."))
+        login_succeeded(self.request, self.user.email)
+        return password
+
+
+def _staff(uidb64: str, token: str):
+    try:
+        user = User.objects.get(pk=force_str(urlsafe_base64_decode(uidb64)))
+    except (TypeError, ValueError, OverflowError, User.DoesNotExist):
+        return None
+    return user if enrolment_token.check_token(user, token) else None
+
+
+@never_cache
+@sensitive_post_parameters("password", "token")
+@require_http_methods(["GET", "POST"])
+def staff_enrol(request, uidb64, token):
+    user = _staff(uidb64, token)
+    if user is None:
+        return render(request, "portal/staff_enrol_invalid.html", status=404)
+    device = pending_device(user)
+    if request.session.get(PASSWORD_GIVEN) != device.pk:
+        form = EnrolmentPasswordForm(
+            request.POST if request.method == "POST" else None, request=request, user=user
+        )
+        if request.method == "POST" and form.is_valid():
+            request.session[PASSWORD_GIVEN] = device.pk
+            return redirect(request.path)
+        return render(request, "portal/staff_enrol_password.html", {"form": form, "staff": user})
+    form = TOTPConfirmForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        if confirm_device(request=request, device=device, token=form.cleaned_data["token"]):
+            request.session.pop(PASSWORD_GIVEN, None)
+            messages.success(
+                request, _("Your authenticator app is set up. Log in with a code from it.")
+            )
+            return redirect("admin:login")
+        form.add_error("token", _("That code is not correct. Check your device's clock."))
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return render(
+        request,
+        "portal/staff_enrol.html",
+        {"form": form, "qr": _qr_svg_data_uri(device.config_url), "secret": secret},
+    )
