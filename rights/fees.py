@@ -38,7 +38,7 @@ from .disclosure.selectors import delivered_copy_before
 from .fee_law import check_fee_allowed, fee_basis_for
 from .models import FeeSchedule, Payment, PaymentEvent, RequestEvent, RightsRequest
 from .notifications import recipient_of
-from .payment_transitions import payment_transition
+from .payment_transitions import payment_lock, payment_transition
 from .workflow import transition
 
 # What a published fee states; once customers were asked it, only its end
@@ -427,10 +427,8 @@ def payments_expire_unpaid(
         last_pk = batch[-1][0]
         for payment_pk, request_pk in batch:
             with transaction.atomic():
-                still_pending = (
-                    Payment.objects.select_for_update()
-                    .filter(pk=payment_pk, status=PaymentStatus.PENDING, due_at__lt=now)
-                    .first()
+                still_pending = payment_lock(
+                    pk=payment_pk, status=PaymentStatus.PENDING, due_at__lt=now
                 )
                 if still_pending is None:
                     continue  # paid or handled meanwhile
@@ -475,7 +473,7 @@ def webhook_event_handle(*, provider: str, event) -> PaymentEvent:
                 amount=event.amount,
                 outcome=PaymentEvent.Outcome.RECORDED,
             )
-            payment = Payment.objects.select_for_update().filter(reference=event.reference).first()
+            payment = payment_lock(reference=event.reference)
             stored.payment = payment
             if payment is None:
                 stored.outcome = PaymentEvent.Outcome.UNKNOWN_REFERENCE

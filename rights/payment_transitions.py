@@ -3,12 +3,12 @@
 A fee is asked ("awaiting payment"); it is then paid, waived, expires unpaid or
 is cancelled (the request was withdrawn or went back to review); a paid fee
 may later be refunded. Nothing else: a waived, expired, cancelled or refunded
-fee is final. :func:`payment_transition` locks the row (``select_for_update``),
-checks :data:`PAYMENT_TRANSITIONS`, writes the fee's timeline entry
-(``RequestEvent`` of kind "fee", seen by the person) and an audit event in the
-same transaction. Asking for the status a fee already has changes nothing and
-returns None; a refused move raises :class:`PaymentTransitionError` and writes
-nothing.
+fee is final. :func:`payment_transition` locks the row (``select_for_update``,
+through :func:`payment_lock`, after the request's row), checks
+:data:`PAYMENT_TRANSITIONS`, writes the fee's timeline entry (``RequestEvent`` of
+kind "fee", seen by the person) and an audit event in the same transaction. Asking
+for the status a fee already has changes nothing and returns None; a refused move
+raises :class:`PaymentTransitionError` and writes nothing.
 
 What the fee's change does to the request (going on once paid or waived,
 expiring with it) is :mod:`rights.fees` and :mod:`rights.workflow`; this module
@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from portal.kernel.audit import audit_log
 
 from .choices import EventKind, PaymentStatus
-from .models import Payment, RequestEvent
+from .models import Payment, RequestEvent, RightsRequest
 
 P = PaymentStatus
 
@@ -62,6 +62,31 @@ PAYMENT_FIELDS: dict[str, frozenset[str]] = {
 }
 
 
+def payment_lock(**lookup) -> Payment | None:
+    """The fee matching ``lookup`` (with its request), locked; None when none matches,
+    or none once locked (``lookup`` is checked again under the lock).
+
+    Locks the request's row first, then the fee's: the order
+    :func:`rights.workflow.transition` takes them in, as a request leaving "awaiting
+    payment" settles its fee. In the other order a payment reported (or a fee
+    expiring) as the customer withdraws deadlocked with the withdrawal, and
+    PostgreSQL aborted one of them. Must be called inside a transaction.
+    """
+    found = Payment.objects.filter(**lookup).values_list("pk", "request_id").first()
+    if found is None:
+        return None
+    pk, request_id = found
+    # A fee never moves to another request: the request read unlocked is the one to lock.
+    list(RightsRequest.objects.select_for_update().filter(pk=request_id).values_list("pk"))
+    return (
+        Payment.objects.select_for_update(of=("self",))
+        .select_related("request")
+        .filter(**lookup)
+        .filter(pk=pk)
+        .first()
+    )
+
+
 class PaymentTransitionError(ValidationError):
     """A fee status change that is not allowed; nothing changed."""
 
@@ -91,7 +116,9 @@ def payment_transition(
     if unknown:
         raise ValueError(f"payment_transition to {to!r} cannot set {sorted(unknown)}")
     with transaction.atomic():
-        locked = Payment.objects.select_for_update().select_related("request").get(pk=payment.pk)
+        locked = payment_lock(pk=payment.pk)
+        if locked is None:
+            raise Payment.DoesNotExist(f"no fee {payment.pk}")
         if locked.status == to:
             return None
         action = PAYMENT_TRANSITIONS.get(locked.status, {}).get(to)

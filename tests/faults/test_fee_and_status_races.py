@@ -1,0 +1,160 @@
+"""A fee change and a status change of the same request at once: both finish.
+
+A request leaving "awaiting payment" settles its fee, so the workflow locks the
+request's row, then the fee's. The payment provider's webhook and the nightly
+expiry of unpaid fees locked the fee first and the request after: a customer
+withdrawing (or staff sending the request back to review) at the moment a
+payment arrived or a fee expired deadlocked with it, and PostgreSQL aborted one
+of the two, a 500 for the customer or a failed webhook. Each test here holds
+one side in the gap between its two locks until the other side waits for a
+lock, the moment the deadlock needs; both sides must then finish, one after
+the other, and leave one consistent state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+
+import pytest
+from django.db import OperationalError, connection, connections
+from django.utils import timezone
+
+from rights import fees, workflow
+from rights.choices import PaymentStatus, Status
+from rights.models import Payment, PaymentEvent, RightsRequest
+from rights.payments import Event
+from rights.services import request_submit
+from tests.factories import ProfileFactory
+from tests.rights.fee_support import publish
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks and deadlocks need PostgreSQL"
+)
+
+
+def _waiting_for_a_lock() -> bool:
+    """Whether another session of this database waits for a row lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+def _held_until_the_other_waits(monkeypatch, module, name: str, holding: threading.Event):
+    """Replace ``module.name`` with one that first signals ``holding`` and waits (at
+    most 5 s) until the other session waits for a lock."""
+    original = getattr(module, name)
+
+    def held(*args, **kwargs):
+        holding.set()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not _waiting_for_a_lock():
+            time.sleep(0.05)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, held)
+
+
+def _at_once(first, second, holding: threading.Event) -> dict:
+    """Run ``first``; once it holds its first lock, ``second``; each on its own
+    connection. What each returned, or the error it raised."""
+    outcome = {}
+
+    def run(name, call, wait_for=None):
+        try:
+            if wait_for is not None:
+                assert wait_for.wait(10), "the first side never reached its gap"
+            outcome[name] = call()
+        except Exception as error:  # noqa: BLE001 - the outcome is what the test checks
+            outcome[name] = error
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=run, args=("first", first)),
+        threading.Thread(target=run, args=("second", second, holding)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not any(thread.is_alive() for thread in threads), "a side never finished"
+    return outcome
+
+
+def _fee_due(officer):
+    publish(amount=1000)
+    customer = ProfileFactory(user__language="en").user
+    request = request_submit(
+        subject=customer, requester=customer, kind="disclosure", delivery_method="electronic"
+    )
+    workflow.transition(request, to=Status.IN_REVIEW, actor=officer)
+    return customer, request, fees.fee_request(request=request, actor=officer)
+
+
+def _no_deadlock(outcome: dict) -> None:
+    for side, result in outcome.items():
+        assert not isinstance(result, OperationalError), f"{side}: {result}"
+
+
+def test_a_payment_reported_as_the_customer_withdraws_leaves_one_outcome(officer, monkeypatch):
+    customer, request, payment = _fee_due(officer)
+    holding = threading.Event()
+    # The webhook has stored the event and locked the fee; it records the payment next.
+    _held_until_the_other_waits(monkeypatch, fees, "payment_record", holding)
+    event = Event(event_id="evt_race_1", reference=payment.reference, amount=payment.amount)
+
+    outcome = _at_once(
+        lambda: fees.webhook_event_handle(provider="fake", event=event),
+        lambda: workflow.transition(
+            RightsRequest.objects.get(pk=request.pk), to=Status.WITHDRAWN, actor=customer
+        ),
+        holding,
+    )
+
+    _no_deadlock(outcome)
+    request.refresh_from_db()
+    payment.refresh_from_db()
+    stored = PaymentEvent.objects.get(event_id="evt_race_1")
+    if payment.status == PaymentStatus.PAID:
+        # The payment came first: the request goes on and can no longer be withdrawn.
+        assert stored.outcome == PaymentEvent.Outcome.RECORDED
+        assert request.status != Status.WITHDRAWN
+        assert isinstance(outcome["second"], workflow.TransitionError)
+    else:
+        # The withdrawal came first: the fee is cancelled, the payment left for staff.
+        assert payment.status == PaymentStatus.CANCELLED
+        assert request.status == Status.WITHDRAWN
+        assert stored.outcome == PaymentEvent.Outcome.NOT_PENDING
+
+
+def test_an_unpaid_fee_expiring_as_staff_send_the_request_back_to_review(officer, monkeypatch):
+    _customer, request, payment = _fee_due(officer)
+    Payment.objects.filter(pk=payment.pk).update(due_at=timezone.now() - dt.timedelta(days=1))
+    holding = threading.Event()
+    # The expiry has locked the fee; it expires the request next.
+    _held_until_the_other_waits(monkeypatch, fees, "transition", holding)
+
+    outcome = _at_once(
+        fees.payments_expire_unpaid,
+        lambda: workflow.transition(
+            RightsRequest.objects.get(pk=request.pk),
+            to=Status.IN_REVIEW,
+            actor=officer,
+        ),
+        holding,
+    )
+
+    _no_deadlock(outcome)
+    request.refresh_from_db()
+    payment.refresh_from_db()
+    if outcome["first"] == 1:
+        assert (request.status, payment.status) == (Status.EXPIRED, PaymentStatus.EXPIRED)
+        assert isinstance(outcome["second"], workflow.TransitionError)
+    else:
+        assert outcome["first"] == 0
+        assert (request.status, payment.status) == (Status.IN_REVIEW, PaymentStatus.CANCELLED)
