@@ -138,7 +138,9 @@ def agent_confirmation_answer(
     """The person answers the link: confirming verifies the request and moves it on;
     denying is recorded for staff, who then reject it."""
     with transaction.atomic():
-        locked = RequestIdentity.objects.select_for_update().get(pk=identity.pk)
+        # The request's row first, then the identity's, as staff verifying or rejecting
+        # the identity lock them: in the other order an answer at that moment deadlocked.
+        _request, locked = locked_identity(identity.request)
         # The link answers once, while it is open and is still the latest one sent; a
         # used, expired or replaced link changes nothing.
         if (

@@ -1,4 +1,4 @@
-"""A fee change and a status change of the same request at once: both finish.
+"""Two changes of one request at once that take two row locks: both finish.
 
 A request leaving "awaiting payment" settles its fee, so the workflow locks the
 request's row, then the fee's. The payment provider's webhook and the nightly
@@ -9,6 +9,10 @@ of the two, a 500 for the customer or a failed webhook. Each test here holds
 one side in the gap between its two locks until the other side waits for a
 lock, the moment the deadlock needs; both sides must then finish, one after
 the other, and leave one consistent state.
+
+The same held for the person answering the link that confirms their agent
+(which locked the request's identity, then the request) as staff reject or
+verify that identity (the request, then its identity).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import threading
 import time
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection, connections
 from django.utils import timezone
 
@@ -25,6 +30,10 @@ from rights import fees, workflow
 from rights.choices import PaymentStatus, Status
 from rights.models import Payment, PaymentEvent, RightsRequest
 from rights.payments import Event
+from rights.requesters import agents
+from rights.requesters.filing import Person, Requester, identity_request_file
+from rights.requesters.models import RequestIdentity, VerificationStatus
+from rights.requesters.verification import identity_match_subject, identity_reject
 from rights.services import request_submit
 from tests.factories import ProfileFactory
 from tests.rights.fee_support import publish
@@ -158,3 +167,43 @@ def test_an_unpaid_fee_expiring_as_staff_send_the_request_back_to_review(officer
     else:
         assert outcome["first"] == 0
         assert (request.status, payment.status) == (Status.IN_REVIEW, PaymentStatus.CANCELLED)
+
+
+def test_the_person_confirming_their_agent_as_staff_reject_the_identity(officer, monkeypatch):
+    person = ProfileFactory(user__language="en").user
+    request = identity_request_file(
+        kind="disclosure",
+        requester=Requester(
+            capacity="agent", email="agent@example.com", language="en", name="Ichiro Sato"
+        ),
+        person=Person(name="Hanako Yamada", email=person.email),
+        uploads=[],
+        delivery_method="electronic",
+    )
+    identity_match_subject(
+        request=request, subject=person, actor=officer, reason="Confirmed by phone."
+    )
+    identity = agents.agent_confirmation_request(request=request, actor=officer)
+    holding = threading.Event()
+    # The answer has locked the identity; it verifies the request next.
+    _held_until_the_other_waits(monkeypatch, agents, "identity_verify", holding)
+
+    outcome = _at_once(
+        lambda: agents.agent_confirmation_answer(identity=identity, confirmed=True),
+        lambda: identity_reject(
+            request=RightsRequest.objects.get(pk=request.pk),
+            actor=officer,
+            note="The letter of authority is not signed.",
+        ),
+        holding,
+    )
+
+    _no_deadlock(outcome)
+    request.refresh_from_db()
+    identity = RequestIdentity.objects.get(pk=identity.pk)
+    if identity.verification == VerificationStatus.VERIFIED:
+        assert request.status == Status.IN_REVIEW
+        assert isinstance(outcome["second"], ValidationError)
+    else:
+        assert identity.verification == VerificationStatus.NOT_VERIFIED
+        assert request.status == Status.REJECTED
