@@ -26,6 +26,7 @@ holding its lock, so two runs at once, or a run repeated, tell each category onc
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -128,6 +129,8 @@ def notice_mail(task_id: int, categories: list[str]) -> bool:
             "kept": [Category(c).label for c in categories if c in Category.values],
             "rest": None if rest is None else [Category(c).label for c in rest],
             "path": confirmation_path(task),
+            # The mail is not to be answered: where to write if data to keep is gone.
+            "office_email": settings.PRIVACY_OFFICE_EMAIL,
         },
         language=contact_language(task.system),
     )

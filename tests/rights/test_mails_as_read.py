@@ -8,8 +8,16 @@ from django.core import mail
 
 from rights import workflow
 from rights.choices import Kind, Status
+from rights.connectors.models import SystemTask
 from rights.services import request_submit
+from tests.rights.connector_support import recipient_with_email_system
 from tests.rights.identity_support import parents_request
+from tests.rights.retention_support import (
+    approve,
+    customer_with_records,
+    file_deletion,
+    litigation_hold,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +62,32 @@ def test_a_rejection_to_a_parent_has_no_run_of_blank_lines(
     (sent,) = mail.outbox
     assert sent.to == ["parent@example.com"] and "/requests/follow/" in sent.body
     assert not BLANK_LINE_RUN.search(sent.body), sent.body
+
+
+@pytest.fixture
+def partner_erasing(officer, django_capture_on_commit_callbacks):
+    """A deletion a partner reached by e-mail was asked to carry out: its task."""
+    customer = customer_with_records(language="ja")
+    recipient_with_email_system(customer, "Acme Logistics", "privacy")
+    request = file_deletion(customer, scope={"everything": True})
+    with django_capture_on_commit_callbacks(execute=True):
+        approve(request, officer)
+    return customer, SystemTask.objects.get(request=request)
+
+
+@pytest.mark.parametrize(("country", "kept"), [("US", "Kinds of data to keep"), ("JP", "保存")])
+def test_a_partner_told_to_keep_data_can_reach_the_privacy_office(
+    officer, partner_erasing, settings, country, kept, django_capture_on_commit_callbacks
+):
+    """The hold notice asked the partner to "tell our privacy office at once" if it had
+    already erased what it must keep, gave no address, and said not to reply."""
+    settings.PRIVACY_OFFICE_EMAIL = "office@rights-portal.example"
+    customer, task = partner_erasing
+    task.system.recipient.country = country
+    task.system.recipient.save(update_fields=["country"])
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        litigation_hold(officer, customer, categories=["contact"])
+    (sent,) = [m for m in mail.outbox if m.to == ["privacy@partner.example"]]
+    assert kept in sent.body
+    assert "office@rights-portal.example" in sent.body, sent.body
