@@ -354,6 +354,7 @@ def escalation_send(task_id: int) -> int:
                 "path": reverse("admin:rights_rightsrequest_change", args=[task.request_id]),
             },
             language=officer.language,
+            time_zone=officer.time_zone,
         )
         sent += 1
     audit_log(

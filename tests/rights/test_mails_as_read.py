@@ -8,6 +8,7 @@ from django.core import mail
 
 from rights import workflow
 from rights.choices import Kind, Status
+from rights.connectors import notices
 from rights.connectors.models import SystemTask
 from rights.services import request_submit
 from tests.rights.connector_support import recipient_with_email_system
@@ -91,3 +92,20 @@ def test_a_partner_told_to_keep_data_can_reach_the_privacy_office(
     (sent,) = [m for m in mail.outbox if m.to == ["privacy@partner.example"]]
     assert kept in sent.body
     assert "office@rights-portal.example" in sent.body, sent.body
+
+
+def test_an_officer_told_a_partner_is_late_reads_a_colleagues_greeting_and_their_own_zone(
+    officer, partner_erasing
+):
+    """The overdue alert to a Japanese-speaking officer greeted them as a customer ("thank
+    you for using the portal") and gave the due date in the portal's zone, not theirs."""
+    officer.language = "ja"
+    officer.time_zone = "Europe/Berlin"
+    officer.save(update_fields=["language", "time_zone"])
+    _customer, task = partner_erasing
+    mail.outbox.clear()
+    assert notices.escalation_send(task.pk) == 1
+    (sent,) = mail.outbox
+    assert sent.to == [officer.email]
+    assert "ご利用いただき" not in sent.body
+    assert "欧州中部時間" in sent.body and "日本時間" not in sent.body, sent.body
