@@ -155,6 +155,25 @@ def test_password_reset_link_sets_a_new_password(
     assert customer.check_password("another-long-secret-88")
 
 
+@pytest.mark.parametrize(
+    ("language", "told"),
+    [("en", "valid for 24 hours and can be used once"), ("ja", "有効期限は24時間")],
+)
+def test_the_password_reset_mail_says_how_long_its_link_works(
+    client, customer, django_capture_on_commit_callbacks, settings, language, told
+):
+    """The reset mail said the link is "valid for a limited time only", though the
+    confirmation mail gives the hours: the person could not tell whether it would still
+    work tomorrow. It now gives them too (PASSWORD_RESET_TIMEOUT)."""
+    settings.PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
+    customer.language = language
+    customer.save(update_fields=["language"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/password/reset/", {"email": customer.email})
+    body = mail.outbox[-1].body
+    assert "/accounts/password/reset/" in body and told in body, body
+
+
 def test_password_reset_for_an_unknown_address_looks_the_same(
     client, django_capture_on_commit_callbacks
 ):
