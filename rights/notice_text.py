@@ -144,6 +144,9 @@ def render_notice(
         "has_account": has_account,
         "signs_in": signs_in,
         "principal": principal,
+        # Written to someone who acted for the person (a parent, an agent): the
+        # outcome speaks of the person's data, not "your data".
+        "acting_for": acting_for(notification.request, principal=principal),
         "office_email": settings.PRIVACY_OFFICE_EMAIL,
         "follow_url": follow_url,
         "closed": _closes_request(notification),
@@ -218,6 +221,14 @@ def render_notice(
         if principal:
             body = f"{_principal_intro(notification.request)}\n\n{body.strip()}"
     return " ".join(subject.split()), body.strip()
+
+
+def acting_for(request: RightsRequest, *, principal: bool = False) -> bool:
+    """Whether a notice of ``request`` goes to someone who acted for the person (a legal
+    representative or an appointed agent), not to the person; ``principal`` is the copy
+    to the person themselves."""
+    identity = getattr(request, "identity", None)
+    return not principal and identity is not None and identity.capacity != Capacity.SELF
 
 
 def _principal_intro(request: RightsRequest) -> str:

@@ -109,3 +109,44 @@ def test_an_officer_told_a_partner_is_late_reads_a_colleagues_greeting_and_their
     assert sent.to == [officer.email]
     assert "ご利用いただき" not in sent.body
     assert "欧州中部時間" in sent.body and "日本時間" not in sent.body, sent.body
+
+
+@pytest.mark.parametrize(
+    ("language", "yours", "persons"),
+    [("en", "your data", "the data of the person"), ("ja", "お客様のデータ", "ご本人のデータ")],
+)
+def test_a_parent_told_a_stop_is_done_reads_of_the_childs_data(
+    customer, officer, language, yours, persons, django_capture_on_commit_callbacks
+):
+    """A parent who stopped the use of their child's data was told "we have stopped
+    using your data" and sent to "your consent page", which is the child's account."""
+    from rights import stop_decisions
+    from rights.requesters.filing import Person, Requester, Upload, identity_request_file
+    from rights.requesters.models import DocumentKind
+    from rights.requesters.verification import identity_match_subject, identity_verify
+    from tests.rights.identity_support import pdf
+
+    request = identity_request_file(
+        kind=Kind.STOP_USE,
+        requester=Requester(capacity="parent", email="parent@example.com", language=language),
+        person=Person(name="Kenta Yamada", email=customer.email),
+        uploads=[
+            Upload(DocumentKind.REQUESTER_ID, pdf("id.pdf"), "application/pdf"),
+            Upload(DocumentKind.FAMILY_REGISTER, pdf("koseki.pdf"), "application/pdf"),
+        ],
+        scope={"everything": True},
+    )
+    identity_match_subject(
+        request=request, subject=customer, actor=officer, reason="Family register shows it."
+    )
+    identity_verify(request=request, actor=officer)
+    request.refresh_from_db()
+    if request.status != Status.IN_REVIEW:
+        workflow.transition(request, to=Status.IN_REVIEW, actor=officer)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        stop_decisions.stop_decide(request=request, decisions={"all": "stop"}, actor=officer)
+    (sent,) = [m for m in mail.outbox if m.to == ["parent@example.com"]]
+    assert persons in sent.body, sent.body
+    assert yours not in sent.body
+    assert "/consent/" not in sent.body
