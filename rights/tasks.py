@@ -11,7 +11,7 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -44,6 +44,14 @@ logger = logging.getLogger(__name__)
 
 # After these a deletion that closed the account erases the address they went to.
 FINAL_NOTICES = ("completed", "partially_completed")
+
+
+def mail_notice(subject: str, body: str, to: list[str]) -> None:
+    """Send one notice. Notices invite an answer: a reply reaches the privacy office,
+    whatever address (perhaps a no-reply one) the portal sends from."""
+    EmailMessage(
+        subject, body, settings.DEFAULT_FROM_EMAIL, to, reply_to=[settings.PRIVACY_OFFICE_EMAIL]
+    ).send()
 
 
 @shared_task(base=ResumableOutboxTask, **MAIL_RETRY)
@@ -105,7 +113,7 @@ def send_request_notification(notification_id: int) -> None:
                 principal=recipient.principal,
             )
             try:
-                send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email])
+                mail_notice(subject, body, [recipient.email])
             except OSError as error:
                 failed = error
                 continue

@@ -839,14 +839,14 @@ def test_a_retried_notice_mails_only_the_recipient_it_missed(
     with django_capture_on_commit_callbacks(execute=False):
         identity_reject(request=filed, actor=officer, note="No signature.")
     notification = RequestNotification.objects.get(request=filed, kind="rejected")
-    real_send = tasks.send_mail
+    real_send = tasks.mail_notice
 
-    def refuse_hanako(subject, body, sender, to):
+    def refuse_hanako(subject, body, to):
         if to == [hanako.email]:
             raise ConnectionRefusedError("mail server down")
-        return real_send(subject, body, sender, to)
+        return real_send(subject, body, to)
 
-    monkeypatch.setattr(tasks, "send_mail", refuse_hanako)
+    monkeypatch.setattr(tasks, "mail_notice", refuse_hanako)
     mail.outbox.clear()
     with pytest.raises(ConnectionRefusedError):
         tasks.send_request_notification.run(notification.pk)
@@ -855,7 +855,7 @@ def test_a_retried_notice_mails_only_the_recipient_it_missed(
     assert notification.emailed_at is None
     assert AGENT not in str(notification.context)  # digests, never addresses
 
-    monkeypatch.setattr(tasks, "send_mail", real_send)
+    monkeypatch.setattr(tasks, "mail_notice", real_send)
     tasks.send_request_notification.run(notification.pk)
     tasks.send_request_notification.run(notification.pk)  # a late duplicate: nothing
     assert [m.to for m in mail.outbox] == [[AGENT], [hanako.email]]

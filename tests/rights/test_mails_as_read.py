@@ -150,3 +150,19 @@ def test_a_parent_told_a_stop_is_done_reads_of_the_childs_data(
     assert persons in sent.body, sent.body
     assert yours not in sent.body
     assert "/consent/" not in sent.body
+
+
+def test_a_reply_to_a_notice_reaches_the_privacy_office(
+    customer, settings, django_capture_on_commit_callbacks
+):
+    """Notices invite the person to write to the privacy office and do not say "do not
+    reply"; sent from a no-reply sender (DEFAULT_FROM_EMAIL), a reply went nowhere."""
+    settings.DEFAULT_FROM_EMAIL = "no-reply@rights-portal.example"
+    settings.PRIVACY_OFFICE_EMAIL = "office@rights-portal.example"
+    with django_capture_on_commit_callbacks(execute=True):
+        request_submit(
+            subject=customer, requester=customer, kind=Kind.DELETION, scope={"everything": True}
+        )
+    (sent,) = mail.outbox
+    assert sent.from_email == "no-reply@rights-portal.example"
+    assert sent.reply_to == ["office@rights-portal.example"]
