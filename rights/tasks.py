@@ -176,6 +176,8 @@ def send_agent_confirmation(identity_id: int) -> None:
             ),
         },
         language=subject.language if subject else identity.subject_language,
+        # Every date of the mail in the request's zone, as its received day.
+        time_zone=identity.request.zone,
     )
 
 

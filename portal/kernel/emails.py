@@ -13,7 +13,8 @@ def send_templated_email(
 
     Both are rendered with ``language`` active, so the customer reads the mail
     in the language of their account whatever language the worker runs in,
-    and dates in ``time_zone`` (a member of staff's own; empty: ``TIME_ZONE``).
+    and dates in ``time_zone`` (a member of staff's own, or the zone of the request a
+    mail is about; empty: ``TIME_ZONE``).
     """
     context = {"site_url": settings.SITE_URL, **context}
     with translation.override(language), timezone.override(time_zone or None):

@@ -66,3 +66,18 @@ def test_the_confirmation_email_names_the_zone_of_the_day_the_request_was_receiv
     (message,) = [m for m in mail.outbox if m.to == ["hanako@example.com"]]
     body = re.sub(r"\s+", " ", message.body)
     assert RECEIVED_ON[language] in body
+
+
+@pytest.mark.parametrize(
+    ("language", "zone", "other"), [("en", "PST", "JST"), ("ja", "太平洋標準時", "日本時間")]
+)
+def test_the_confirmation_email_gives_the_links_last_moment_in_the_same_zone(
+    officer, django_capture_on_commit_callbacks, language, zone, other
+):
+    """The mail gave the day received in the request's zone and, two lines on, the
+    link's last moment in the portal's: two zones in one mail to someone who must act."""
+    _asked(officer, django_capture_on_commit_callbacks, language)
+    (message,) = [m for m in mail.outbox if m.to == ["hanako@example.com"]]
+    body = re.sub(r"\s+", " ", message.body)
+    assert body.count(zone) == 2, body
+    assert other not in body
