@@ -12,20 +12,24 @@ move the workflow would refuse is refused at once, not after confirming.
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
 
 from portal.kernel.admin_confirm import Confirmation, Line
+from portal.kernel.personal_data import yen
 from portal.kernel.wording import listed
 
 from . import correction, stop_decisions, workflow
-from .choices import Kind, PaymentStatus, RejectionGround, Status
+from .choices import DeliveryMethod, Kind, PaymentMethod, PaymentStatus, RejectionGround, Status
 from .connectors.models import Operation
 from .connectors.planning import asked_outside, stop_instructions, stopped_recipients
-from .models import OPEN_STATUSES, RightsRequest
+from .models import OPEN_STATUSES, Payment, RightsRequest
 from .notifications import recipients_of
+from .payment_transitions import check_paid, check_payment_transition
 from .requesters.verification import rejection_reason
 from .review_decisions import check_decidable, check_reason, outcome_status
 
@@ -306,3 +310,97 @@ def posted_confirmation(obj: RightsRequest, *, posted_on: dt.date) -> Confirmati
         before.append(Line(_("The requester is told what was withheld, and on which ground.")))
         return closing(obj, to=Status.PARTIALLY_COMPLETED, before=before)
     return closing(obj, to=Status.COMPLETED, before=before)
+
+
+# -- fees: recording a payment, waiving ---------------------------------------------
+
+#: What starts once a fee is paid or waived, by kind: the request goes in progress.
+_STARTS = {
+    (Kind.DISCLOSURE, False): gettext_lazy(
+        "The disclosure starts: the package of the person's data is built and delivered."
+    ),
+    (Kind.DISCLOSURE, True): gettext_lazy(
+        "The disclosure starts: the answer with the person's data is to be printed and posted."
+    ),
+    (Kind.PURPOSE_NOTICE, False): gettext_lazy(
+        "The notice of purposes starts: it is built and delivered."
+    ),
+    (Kind.PURPOSE_NOTICE, True): gettext_lazy(
+        "The notice of purposes starts: it is to be printed and posted."
+    ),
+}
+
+
+def _fee_goes_on(obj: RightsRequest, *, paid: bool) -> list[Line]:
+    """What happens to the request once its fee is settled: in progress, told, started."""
+    if obj.status != Status.AWAITING_PAYMENT:
+        return []
+    lines = [
+        Line(
+            _(
+                "The request goes in progress: its deadline runs again from the day the money "
+                "was received."
+            )
+            if paid
+            else _("The request goes in progress: its deadline runs again from today.")
+        )
+    ]
+    recipients = who_is_told(obj, kind=Status.IN_PROGRESS)
+    if recipients:
+        lines.append(Line(_("Who is told: %(recipients)s") % {"recipients": recipients}))
+    starts = _STARTS.get((obj.kind, obj.delivery_method == DeliveryMethod.PAPER))
+    if starts:
+        lines.append(Line(str(starts)))
+    return lines
+
+
+def _fee_values(payment: Payment) -> dict:
+    return {
+        "fee": payment.reference,
+        "amount": yen(payment.amount),
+        "request": payment.request.reference,
+    }
+
+
+def payment_confirmation(payment: Payment, *, method: str, paid_at: dt.datetime) -> Confirmation:
+    """The "record payment" button: the fee is recorded as paid and the request goes on.
+    ValidationError as recording it would raise now."""
+    check_paid(payment, method=method, paid_at=paid_at, now=timezone.now())
+    check_payment_transition(payment, to=PaymentStatus.PAID)
+    text = _(
+        "The fee %(fee)s of %(amount)s for %(request)s is recorded as paid (%(method)s), the "
+        "money received on %(date)s."
+    )
+    values = {
+        **_fee_values(payment),
+        "method": PaymentMethod(method).label,
+        "date": date_format(
+            timezone.localtime(paid_at, ZoneInfo(payment.request.zone)), "DATE_FORMAT"
+        ),
+    }
+    return Confirmation(
+        title=_("Record the payment of %(fee)s?") % values,
+        lines=[Line(text % values), *_fee_goes_on(payment.request, paid=True)],
+        button=_("Record the payment"),
+        final=_("A recorded payment cannot be undone: only a refund gives the money back."),
+    )
+
+
+def waiver_confirmation(payment: Payment, *, reason: str) -> Confirmation:
+    """The "waive" button: nothing is charged and the request goes on. ValidationError as
+    waiving would raise now (a fee no longer awaiting payment, no reason)."""
+    check_payment_transition(payment, to=PaymentStatus.WAIVED, reason=reason)
+    values = _fee_values(payment)
+    return Confirmation(
+        title=_("Waive the fee %(fee)s?") % values,
+        lines=[
+            Line(
+                _("The fee %(fee)s of %(amount)s for %(request)s is waived: nothing is charged.")
+                % values
+            ),
+            Line(_("The reason the requester is told:"), reason.strip()),
+            *_fee_goes_on(payment.request, paid=False),
+        ],
+        button=_("Waive the fee"),
+        final=_("A waived fee cannot be asked again."),
+    )

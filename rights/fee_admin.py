@@ -23,6 +23,7 @@ from django.utils.translation import pgettext_lazy
 
 from portal.kernel.access import ReadOnlyAdmin
 from portal.kernel.admin_columns import day
+from portal.kernel.admin_confirm import Confirmation, is_confirmed
 from portal.kernel.admin_lists import CappedCountPaginator, DateRangeFilter
 from portal.kernel.roles import PRIVACY_OFFICER
 
@@ -36,6 +37,7 @@ from .choices import (
     Regime,
     Status,
 )
+from .confirmations import payment_confirmation, waiver_confirmation
 from .disclosure.selectors import delivered_copy_before
 from .fee_law import fee_basis_for
 from .models import FeeSchedule, Payment, PaymentEvent
@@ -104,6 +106,8 @@ class PaymentAction:
     apply: Callable[[Payment, forms.Form, HttpRequest], Payment]
     #: The fee's status once done: a fee already there is left as it is.
     result: str
+    #: What the confirmation page says, for an action that asks first.
+    confirmation: Callable[[Payment, forms.Form], Confirmation] | None = None
 
 
 # Shared by the request's working page and the bulk actions of the payment list.
@@ -120,6 +124,11 @@ PAYMENT_ACTIONS = {
             http_request=request,
         ),
         PaymentStatus.PAID,
+        lambda payment, form: payment_confirmation(
+            payment,
+            method=form.cleaned_data["method"],
+            paid_at=form.paid_at(payment.request.zone),
+        ),
     ),
     "waive": PaymentAction(
         ReasonForm,
@@ -132,6 +141,7 @@ PAYMENT_ACTIONS = {
             http_request=request,
         ),
         PaymentStatus.WAIVED,
+        lambda payment, form: waiver_confirmation(payment, reason=form.cleaned_data["reason"]),
     ),
     "refund": PaymentAction(
         ReasonForm,
@@ -155,7 +165,11 @@ class RequestFeeAdminMixin:
     """Fee actions on a request's working page: confirm the fee, record payment,
     waive, refund, and the GDPR/CCPA "manifestly unfounded or excessive" mark.
 
-    Expects the host admin's ``_object_for_work``, ``_back`` and ``_report``.
+    Recording a payment and waiving ask for confirmation first: the request goes on
+    at once and its work starts (a disclosure is built, the requester told).
+
+    Expects the host admin's ``_object_for_work``, ``_back``, ``_report`` and
+    ``confirmation_page``.
     """
 
     def get_fee_urls(self, wrap, prefix):
@@ -261,6 +275,18 @@ class RequestFeeAdminMixin:
         obj, payment = self._payment_for_work(request, pk, payment_pk)
         if payment.status == step.result:
             return self._unchanged(request, obj, payment)
+        if step.confirmation is not None and not is_confirmed(request):
+            # The request goes on at once, and paid work starts: first what will happen.
+            form = step.form_class(request.POST)
+            if not form.is_valid():
+                self._report(request, form)
+                return self._back(obj)
+            try:
+                confirmation = step.confirmation(payment, form)
+            except ValidationError as error:
+                self._report(request, None, error)
+                return self._back(obj)
+            return self.confirmation_page(request, obj, confirmation)
         return self._run(
             request,
             obj,

@@ -38,7 +38,7 @@ from .disclosure.selectors import delivered_copy_before
 from .fee_law import check_fee_allowed, fee_basis_for
 from .models import FeeSchedule, Payment, PaymentEvent, RequestEvent, RightsRequest
 from .notifications import recipient_of
-from .payment_transitions import payment_lock, payment_transition
+from .payment_transitions import check_paid, payment_lock, payment_transition
 from .workflow import transition
 
 # What a published fee states; once customers were asked it, only its end
@@ -297,14 +297,9 @@ def payment_record(
     when a payment provider reported it. Recording a paid fee again changes
     nothing. Raises ValidationError when the fee no longer awaits payment.
     """
-    if method not in PaymentMethod.values:
-        raise ValidationError(_("Choose how the fee was paid."))
     now = timezone.now()
     paid_at = paid_at or now
-    if paid_at > now:
-        raise ValidationError(_("The payment date cannot be in the future."))
-    if timezone.localdate(paid_at) < timezone.localdate(payment.created_at):
-        raise ValidationError(_("The payment date cannot be before the fee was asked."))
+    check_paid(payment, method=method, paid_at=paid_at, now=now)
     with transaction.atomic():
         locked = payment_transition(
             payment,

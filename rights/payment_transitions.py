@@ -17,6 +17,8 @@ imports neither, so both may call it.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -25,7 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from portal.kernel.audit import audit_log
 
-from .choices import EventKind, PaymentStatus
+from .choices import EventKind, PaymentMethod, PaymentStatus
 from .models import Payment, RequestEvent, RightsRequest
 
 P = PaymentStatus
@@ -91,6 +93,37 @@ class PaymentTransitionError(ValidationError):
     """A fee status change that is not allowed; nothing changed."""
 
 
+def check_payment_transition(payment: Payment, *, to: str, reason: str = "") -> str | None:
+    """The audit action of moving ``payment``, as read, to ``to``; None when it has that
+    status already. Raises PaymentTransitionError, in words for staff, when the move is
+    refused (so a confirmation page is not offered for a move that would be)."""
+    if payment.status == to:
+        return None
+    action = PAYMENT_TRANSITIONS.get(payment.status, {}).get(to)
+    if action is None:
+        refusal = PAYMENT_REFUSALS.get(to) or _(
+            "This fee is “%(status)s”; it cannot become “%(to)s”."
+        )
+        raise PaymentTransitionError(
+            str(refusal) % {"status": payment.get_status_display(), "to": PaymentStatus(to).label},
+            code="payment_transition",
+        )
+    if to in PAYMENT_REASON_REQUIRED and not (reason or "").strip():
+        raise PaymentTransitionError(str(PAYMENT_REASON_REQUIRED[to]), code="reason")
+    return action
+
+
+def check_paid(payment: Payment, *, method: str, paid_at: dt.datetime, now: dt.datetime) -> None:
+    """Raise ValidationError, in words for staff, for a payment that cannot be recorded:
+    an unknown way of paying, a day in the future or before the fee was asked."""
+    if method not in PaymentMethod.values:
+        raise ValidationError(_("Choose how the fee was paid."))
+    if paid_at > now:
+        raise ValidationError(_("The payment date cannot be in the future."))
+    if timezone.localdate(paid_at) < timezone.localdate(payment.created_at):
+        raise ValidationError(_("The payment date cannot be before the fee was asked."))
+
+
 def payment_transition(
     payment: Payment,
     *,
@@ -119,20 +152,9 @@ def payment_transition(
         locked = payment_lock(pk=payment.pk)
         if locked is None:
             raise Payment.DoesNotExist(f"no fee {payment.pk}")
-        if locked.status == to:
-            return None
-        action = PAYMENT_TRANSITIONS.get(locked.status, {}).get(to)
+        action = check_payment_transition(locked, to=to, reason=reason)
         if action is None:
-            refusal = PAYMENT_REFUSALS.get(to) or _(
-                "This fee is “%(status)s”; it cannot become “%(to)s”."
-            )
-            raise PaymentTransitionError(
-                str(refusal)
-                % {"status": locked.get_status_display(), "to": PaymentStatus(to).label},
-                code="payment_transition",
-            )
-        if to in PAYMENT_REASON_REQUIRED and not reason:
-            raise PaymentTransitionError(str(PAYMENT_REASON_REQUIRED[to]), code="reason")
+            return None
         now = timezone.now()
         from_status = locked.status
         locked.status = to

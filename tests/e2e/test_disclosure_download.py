@@ -61,6 +61,8 @@ def test_paid_disclosure_built_by_the_worker_and_downloaded_once(
     staff.select_option(f"#id_paid_method_{payment.pk}", "bank_transfer")
     with staff.expect_navigation():
         staff.locator("button[name=record_payment]").click()
+    with staff.expect_navigation():  # what it starts, confirmed
+        staff.get_by_role("button", name="Record the payment").click()
 
     def completed():
         request.refresh_from_db()

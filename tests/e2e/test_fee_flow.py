@@ -50,6 +50,8 @@ def test_disclosure_fee_paid_by_bank_transfer(browser, live_server, screenshot, 
     staff.select_option(f"#id_paid_method_{payment.pk}", "bank_transfer")
     with staff.expect_navigation():
         staff.locator("button[name=record_payment]").click()
+    with staff.expect_navigation():  # what it starts, confirmed
+        staff.get_by_role("button", name="Record the payment").click()
     payment.refresh_from_db()
     request.refresh_from_db()
     assert payment.status == PaymentStatus.PAID and payment.confirmed_by == officer

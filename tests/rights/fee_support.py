@@ -6,7 +6,7 @@ import datetime as dt
 
 import time_machine
 
-from rights import workflow
+from rights import fees, workflow
 from rights.choices import DeliveryMethod, FeeBasis, Kind, Regime, Status
 from rights.disclosure.services import paper_mark_posted
 from rights.models import FeeSchedule
@@ -28,6 +28,13 @@ def in_review(file_request, subject, staff, kind=Kind.DISCLOSURE, **kwargs):
     request = file_request(subject, kind=kind, **kwargs)
     workflow.transition(request, to=Status.IN_REVIEW, actor=staff)
     return request
+
+
+def fee_asked(file_request, subject, staff, *, amount=1000):
+    """A disclosure in review whose published fee of ``amount`` is asked: the fee."""
+    publish(amount=amount)
+    request = in_review(file_request, subject, staff)
+    return fees.fee_request(request=request, actor=staff)
 
 
 def phone_correction_in_review(file_request, person, staff):

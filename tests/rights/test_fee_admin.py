@@ -106,7 +106,10 @@ def test_staff_record_a_bank_transfer_on_the_working_page(
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.PENDING  # waiving needs a reason
 
-    officer_client.post(url + "paid/", {"method": "bank_transfer", "paid_on": today})
+    # Confirmed (tests/rights/test_fee_actions_confirmed.py).
+    officer_client.post(
+        url + "paid/", {"method": "bank_transfer", "paid_on": today, "confirm": "1"}
+    )
     payment.refresh_from_db()
     request.refresh_from_db()
     assert payment.status == PaymentStatus.PAID and payment.confirmed_by == officer

@@ -9,16 +9,14 @@ from rights.choices import PaymentMethod, Regime
 from rights.models import RequestNotification
 from rights.notice_text import render_notice
 from tests.formats_support import shown_date
-from tests.rights.fee_support import in_review, page_text, publish
+from tests.rights.fee_support import fee_asked, in_review, page_text
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def fee_due(officer, customer, file_request):
-    publish(amount=1000)
-    request = in_review(file_request, customer, officer)
-    return fees.fee_request(request=request, actor=officer)
+    return fee_asked(file_request, customer, officer)
 
 
 def test_the_request_page_shows_the_fee_due_reference_deadline_and_how_to_pay(

@@ -136,7 +136,8 @@ def _post(client, payment, action: str, data: dict) -> list:
     client.cookies["django_language"] = "en"
     client.cookies.pop("messages", None)
     url = f"/admin/rights/rightsrequest/{payment.request_id}/fee/{payment.pk}/{action}/"
-    response = client.post(url, data)
+    # As sent from the confirmation page (tests/rights/test_fee_actions_confirmed.py).
+    response = client.post(url, {**data, "confirm": "1"})
     assert response.status_code == 302
     return [(m.level, str(m)) for m in get_messages(response.wsgi_request)]
 

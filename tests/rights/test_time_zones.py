@@ -256,7 +256,7 @@ def test_a_payment_day_typed_by_staff_is_that_day_where_the_requester_is(
         payment = fees.fee_request(request=request, actor=officer, amount=2000, reason="Copies")
     url = f"/admin/rights/rightsrequest/{request.pk}/fee/{payment.pk}/paid/"
     staff = admin_login(Client(), officer)  # the customer's client is another session
-    staff.post(url, {"method": "bank_transfer", "paid_on": "2026-12-03"})
+    staff.post(url, {"method": "bank_transfer", "paid_on": "2026-12-03", "confirm": "1"})
     payment.refresh_from_db()
     assert payment.status == "paid"
     page = page_text(stepped_up_client, f"/requests/{request.pk}/receipt/", "en")

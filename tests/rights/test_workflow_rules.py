@@ -271,7 +271,7 @@ def test_awaiting_payment_needs_a_fee_awaiting_payment(
         officer_client,
         request,
         f"fee/{payment.pk}/paid/",
-        {"method": "bank_transfer", "paid_on": timezone.localdate().isoformat()},
+        {"method": "bank_transfer", "paid_on": timezone.localdate().isoformat(), "confirm": "1"},
     )
     assert ERROR not in [m.level for m in shown]
     request.refresh_from_db()
@@ -287,7 +287,12 @@ def test_with_automatic_fees_a_reviewed_request_goes_on_only_through_its_fee(
     assert_refused(officer_client, request, Status.IN_PROGRESS, AUTOMATIC_FEE)
     post(officer_client, request, "fee/", {"amount": "1000", "reason": ""})
     payment = Payment.objects.get(request=request)
-    post(officer_client, request, f"fee/{payment.pk}/waive/", {"reason": "Long-time customer"})
+    post(
+        officer_client,
+        request,
+        f"fee/{payment.pk}/waive/",
+        {"reason": "Long-time customer", "confirm": "1"},
+    )
     request.refresh_from_db()
     assert request.status == Status.IN_PROGRESS
 
