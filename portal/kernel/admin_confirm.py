@@ -58,17 +58,21 @@ def carried_fields(request) -> list[tuple[str, str]]:
 
 
 def confirmation_response(
-    model_admin, request, obj, confirmation: Confirmation, *, back_url: str
+    model_admin, request, obj, confirmation: Confirmation, *, back_url: str, shown=()
 ) -> TemplateResponse:
     """The confirmation page of ``obj`` (shown in ``model_admin``'s breadcrumbs); it
-    posts back to the address the action was posted to."""
+    posts back to the address the action was posted to. ``shown``: (name, value) fields
+    it sends too, in place of any posted under those names: what the page showed, for
+    the confirming POST to compare with what it would do then."""
+    replaced = {name for name, _value in shown}
+    carried = [(name, value) for name, value in carried_fields(request) if name not in replaced]
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.opts,
         "original": obj,
         "title": confirmation.title,
         "confirmation": confirmation,
-        "carried": carried_fields(request),
+        "carried": [*carried, *shown],
         "action_url": request.get_full_path(),
         "back_url": back_url,
         "confirm_field": CONFIRM_FIELD,

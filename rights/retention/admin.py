@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext, npgettext
 from django.utils.translation import gettext_lazy as _
@@ -25,18 +26,19 @@ from .models import (
 )
 from .release_admin import data_label
 from .rule_changes import rule_save
-from .rule_expiry import expiry_confirmation, newly_expired
+from .rule_expiry import SHOWN_FIELD, expiry_confirmation, expiry_fingerprint, newly_expired
 from .texts import period_text, retention_sentence
 
 # -- rules ---------------------------------------------------------------------------------
 
 
 class _ExpiresNow(Exception):
-    """A rule change would let the next sweep erase records at once: ask first."""
+    """A rule change would let the next sweep erase records at once: ask first (again,
+    when ``changed``: what was confirmed is not what it would do now)."""
 
-    def __init__(self, rule, counts):
+    def __init__(self, rule, counts, shown: str, *, changed: bool):
         super().__init__(rule.code)
-        self.rule, self.counts = rule, counts
+        self.rule, self.counts, self.shown, self.changed = rule, counts, shown, changed
 
 
 @admin.register(RetentionRule)
@@ -104,14 +106,28 @@ class RetentionRuleAdmin(admin.ModelAdmin):
         except _ExpiresNow as expiring:
             # Nothing was saved (the change form's transaction is rolled back).
             back = request.get_full_path()
-            confirmation = expiry_confirmation(expiring.rule, expiring.counts)
-            return confirmation_response(self, request, expiring.rule, confirmation, back_url=back)
+            confirmation = expiry_confirmation(
+                expiring.rule, expiring.counts, changed=expiring.changed
+            )
+            return confirmation_response(
+                self,
+                request,
+                expiring.rule,
+                confirmation,
+                back_url=back,
+                shown=[(SHOWN_FIELD, expiring.shown)],
+            )
 
     def save_model(self, request, obj, form, change):
-        if not is_confirmed(request):
-            counts = newly_expired(obj)
-            if counts:
-                raise _ExpiresNow(obj, counts)
+        # Counted at every POST, the confirming one too: saved only when it is what the
+        # officer was shown (more records may be past the period by now, or another
+        # officer may have changed the rule).
+        counts = newly_expired(obj)
+        if counts:
+            shown = expiry_fingerprint(obj, counts)
+            posted = request.POST.get(SHOWN_FIELD, "") if is_confirmed(request) else ""
+            if not constant_time_compare(posted, shown):
+                raise _ExpiresNow(obj, counts, shown, changed=bool(posted))
         rule_save(rule=obj, actor=request.user, http_request=request)
         if not any(obj.code in source.retention_codes for source in registry.sources()):
             # The rule applies only where a declaration names its code: say so, or it

@@ -155,11 +155,7 @@ def run_sweep(
             chosen = chosen.filter(code__in=rules)
         for rule in chosen:
             for source in registry.sources():
-                if source.retention != rule.code:
-                    continue
-                if is_account_source(source) and not _closed_accounts_only(rule):
-                    # The rows are the accounts: only a rule counted from closure may
-                    # anonymise them, never one that would reach a live account.
+                if not sweeps(rule, source):
                     continue
                 try:
                     kept_by = K.source_rules(source, every_rule)
@@ -167,6 +163,15 @@ def run_sweep(
                 except Exception as error:  # other rules and sources still run
                     run.error(error_text(f"{rule.code}/{source.key}", error))
     return run.record
+
+
+def sweeps(rule, source) -> bool:
+    """Whether the sweep erases ``source``'s rows under ``rule`` (its main rule)."""
+    if not rule.erase_when_expired or source.retention != rule.code:
+        return False
+    # The rows of an account source are the accounts: only a rule counted from closure
+    # may anonymise them, never one that would reach a live account.
+    return not is_account_source(source) or _closed_accounts_only(rule)
 
 
 def _closed_accounts_only(rule) -> bool:

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from portal.kernel.dates import portal_day
 from portal.kernel.models import AuditEvent
@@ -70,6 +73,13 @@ def _url(rule) -> str:
     return f"/admin/rights/retentionrule/{rule.pk}/change/"
 
 
+def _confirming(response) -> dict:
+    """The POST the confirmation page's button sends."""
+    page = response.content.decode()
+    fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page)
+    return {name: html.unescape(value) for name, value in fields if name != "csrfmiddlewaretoken"}
+
+
 def _unchanged(rule: RetentionRule) -> None:
     saved = RetentionRule.objects.get(pk=rule.pk)
     assert (saved.period_years, saved.period_months) == (2, 0)
@@ -115,7 +125,7 @@ def test_shortening_a_period_is_saved_only_once_the_officer_confirms(
     assert 'name="confirm" value="1"' in page
     _unchanged(usage_log)
 
-    response = officer_client.post(_url(usage_log), {**form, "confirm": "1"})
+    response = officer_client.post(_url(usage_log), _confirming(response))
     assert response.status_code == 302
     saved = RetentionRule.objects.get(pk=usage_log.pk)
     assert (saved.period_years, saved.period_months) == (0, 6)
@@ -162,3 +172,64 @@ def test_a_source_another_rule_still_keeps_is_not_counted(officer_client):
     assert response.status_code == 302, response.content.decode()[:2000]
     assert RetentionRule.objects.get(pk=rule.pk).period_years == 1
     assert Invoice.objects.count() == 2
+
+
+def test_records_expiring_meanwhile_are_shown_again_before_anything_is_saved(
+    officer_client, usage_log
+):
+    """The officer confirmed 8 records; meanwhile another former customer's usage passed
+    the new period: the confirming POST counts again, shows 12 and saves nothing."""
+    officer_client.cookies["django_language"] = "en"
+    preview = officer_client.post(
+        _url(usage_log), _form(usage_log, period_years="0", period_months="6")
+    )
+    assert "Usage history: 8 records" in html.unescape(preview.content.decode())
+    former_customers(customers=1, each=4, ended=portal_day() - dt.timedelta(days=365), service=None)
+    response = officer_client.post(_url(usage_log), _confirming(preview))
+    assert response.status_code == 200
+    page = html.unescape(response.content.decode())
+    assert "Usage history: 12 records" in page
+    assert "The numbers changed since you saw them" in page
+    saved = RetentionRule.objects.get(pk=usage_log.pk)
+    assert (saved.period_years, saved.period_months) == (2, 0)
+    assert not AuditEvent.objects.filter(action="retention.rule_saved").exists()
+
+    response = officer_client.post(_url(usage_log), _confirming(response))
+    assert response.status_code == 302
+    assert RetentionRule.objects.get(pk=usage_log.pk).period_months == 6
+
+
+def test_a_rule_another_officer_changed_meanwhile_is_shown_again(officer_client, usage_log):
+    officer_client.cookies["django_language"] = "en"
+    form = _form(usage_log, period_years="0", period_months="6")
+    preview = officer_client.post(_url(usage_log), form)
+    assert preview.status_code == 200
+    RetentionRule.objects.filter(pk=usage_log.pk).update(name_en="Usage log (changed)")
+    response = officer_client.post(_url(usage_log), _confirming(preview))
+    assert response.status_code == 200
+    assert "The numbers changed since you saw them" in html.unescape(response.content.decode())
+    assert RetentionRule.objects.get(pk=usage_log.pk).period_years == 2
+    assert AuditEvent.objects.filter(action="retention.rule_saved").count() == 0
+
+
+def test_a_confirm_posted_without_the_page_saves_nothing(officer_client, usage_log):
+    form = _form(usage_log, period_years="0", period_months="6")
+    response = officer_client.post(_url(usage_log), {**form, "confirm": "1"})
+    assert response.status_code == 200
+    _unchanged(usage_log)
+
+
+def test_the_preview_sweeps_the_rule_s_sources_once(officer_client, usage_log):
+    """One dry run of the sweep per admin request: the usage table is erased (and rolled
+    back) by one statement, not once for what is expired already and once more."""
+    table = UsageRecord._meta.db_table
+    with CaptureQueriesContext(connection) as queries:
+        response = officer_client.post(
+            _url(usage_log), _form(usage_log, period_years="0", period_months="6")
+        )
+    assert response.status_code == 200
+    erasing = [
+        q["sql"] for q in queries if q["sql"].startswith("DELETE") and f'"{table}"' in q["sql"]
+    ]
+    assert len(erasing) == 1, erasing
+    _unchanged(usage_log)
