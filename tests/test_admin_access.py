@@ -1,9 +1,13 @@
 """The staff admin accepts only staff who passed a one-time-password check."""
 
+import datetime
+
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.kernel.models import AuditEvent
@@ -203,3 +207,33 @@ def test_staff_without_an_authenticator_are_told_so_at_the_admin_login(client):
     assert "has no authenticator yet" in response.text
     assert "Choose your authenticator device" not in response.text
     assert client.get("/admin/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "Codes are refused for a while after 1 wrong code. Try again soon."),
+        ("ja", "しばらくコードを受け付けません"),
+    ],
+)
+def test_a_locked_authenticator_is_answered_429_with_the_seconds_left(
+    client, officer, language, said
+):
+    """django-otp locks a device for a while after a wrong code: the login says so, as
+    too many requests, with the seconds left; a wrong code itself is an ordinary 200."""
+    user, device = officer
+    client.cookies["django_language"] = language
+    login = {"username": user.email, "password": PASSWORD, "next": "/admin/"}
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        wrong = client.post("/admin/login/", {**login, "otp_token": totp_code(device, wrong=True)})
+        assert wrong.status_code == 200
+        assert "Retry-After" not in wrong
+        # Locked for a second after one wrong code (django-otp's TOTP throttle factor).
+        locked = client.post("/admin/login/", {**login, "otp_token": totp_code(device)})
+        assert locked.status_code == 429
+        assert locked["Retry-After"] == "1"
+        assert said in locked.content.decode()
+        assert client.get("/admin/").status_code == 302
+        traveller.shift(datetime.timedelta(seconds=2))
+        response = client.post("/admin/login/", {**login, "otp_token": totp_code(device)})
+        assert response.status_code == 302

@@ -52,10 +52,12 @@ def test_five_wrong_codes_lock_the_device_even_for_the_right_code(
             response = client.post("/accounts/code/", {"token": wrong, "verify": "1"})
             assert response.status_code == 200
             assert "not correct" in response.content.decode() or response.context["form"].errors
+        # Locked: too many requests, for the seconds left (the message says them too).
         response = client.post("/accounts/code/", {"token": code, "verify": "1"})
-        assert response.status_code == 200
+        assert response.status_code == 429
+        assert response["Retry-After"] == "60"
         errors = response.context["form"].errors["token"][0]
-        assert "60" in errors
+        assert "60秒後にもう一度お試しください" in errors
         assert client.get("/account/").status_code != 200
         assert AuditEvent.objects.filter(action="otp.failure", actor=customer).count() == 5
         assert AuditEvent.objects.filter(action="otp.throttled", actor=customer).count() == 1
@@ -332,3 +334,22 @@ def test_send_a_code_sends_one_whatever_the_code_box_holds(
     assert response["Location"] == "/accounts/code/?next=%2Fmy-data%2F&sent=1"
     assert len(mail.outbox) == 1
     assert re.search(r"\b\d{6}\b", mail.outbox[0].body)
+
+
+def test_a_locked_device_is_answered_429_for_the_seconds_left_in_japanese_too(
+    client, customer, django_capture_on_commit_callbacks
+):
+    client.force_login(customer)
+    client.cookies["django_language"] = "ja"
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        code = _send_code(client, django_capture_on_commit_callbacks)
+        wrong = "000000" if code != "000000" else "111111"
+        for _ in range(5):
+            assert (
+                client.post("/accounts/code/", {"token": wrong, "verify": "1"}).status_code == 200
+            )
+        traveller.shift(datetime.timedelta(seconds=20))
+        response = client.post("/accounts/code/", {"token": code, "verify": "1"})
+        assert response.status_code == 429
+        assert response["Retry-After"] == "40"
+        assert "40秒" in response.content.decode()

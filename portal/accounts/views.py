@@ -188,6 +188,7 @@ def step_up(request):
     form = CodeForm(request.POST or None, devices=devices)
     if request.method == "GET" and request.GET.get("sent") == "1":
         form.fields["token"].widget.attrs["autofocus"] = True
+    locked = None
     if request.method == "POST" and form.is_valid():
         if not form.cleaned_data["token"]:
             form.add_error("token", _("Enter the 6-digit code."))
@@ -200,7 +201,8 @@ def step_up(request):
             if result.ok:
                 return redirect(next_url)
             form.add_error("token", result.message)
-    return render(
+            locked = result if result.locked else None
+    response = render(
         request,
         "portal/step_up.html",
         {
@@ -210,7 +212,12 @@ def step_up(request):
             "email": request.user.email,
             "valid_minutes": email_code_minutes(),
         },
+        # A device locked after too many wrong codes: too many requests, for a while.
+        status=429 if locked else 200,
     )
+    if locked and locked.retry_after:
+        response["Retry-After"] = str(locked.retry_after)
+    return response
 
 
 @form_refuses_control_characters

@@ -21,6 +21,7 @@ from .codes import normalize_code
 from .otp_admin import OTPDeviceLabelsMixin
 from .roles import staff_role
 from .service_choices import ServicesByNameAdminMixin
+from .stepup import lock_seconds
 from .throttle import LoginThrottleMixin
 
 
@@ -61,6 +62,18 @@ class PortalAdminAuthenticationForm(LoginThrottleMixin, OTPAdminAuthenticationFo
         device_required=_("Choose your authenticator device."),
         no_authenticator=_("This account has no authenticator yet. Ask a privacy officer for one."),
     )
+
+    #: Set when the device refused the code as locked after wrong ones (django-otp's
+    #: throttling): the login answers 429, with Retry-After when ``otp_retry_after``.
+    otp_locked = False
+    otp_retry_after: int | None = None
+
+    def _verify_token(self, user, token, device=None):
+        if device is not None:
+            allowed, info = device.verify_is_allowed()
+            if not allowed:
+                self.otp_locked, self.otp_retry_after = True, lock_seconds(info)
+        return super()._verify_token(user, token, device)
 
     def clean_otp_token(self):
         # django-otp's devices compare ASCII digits; anything else still goes
@@ -145,6 +158,17 @@ class PortalAdminSite(OTPAdminSite):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._extra_views: list[dict] = []
+
+    def login(self, request, extra_context=None):
+        """Django's login page; too many requests (429) while the authenticator is locked
+        after wrong codes, with the seconds left when known."""
+        response = super().login(request, extra_context)
+        form = (getattr(response, "context_data", None) or {}).get("form")
+        if getattr(form, "otp_locked", False):
+            response.status_code = 429
+            if form.otp_retry_after:
+                response["Retry-After"] = str(form.otp_retry_after)
+        return response
 
     def has_permission(self, request):
         """django-otp's check (active staff, verified), and verified by a staff

@@ -64,6 +64,19 @@ def expected_device(devices: list[Device]) -> Device:
 class CodeResult:
     ok: bool
     message: str = ""
+    #: The device refuses codes for now (too many wrong ones): the page answers 429.
+    locked: bool = False
+    #: Seconds until it takes codes again, when known (the Retry-After header).
+    retry_after: int | None = None
+
+
+def lock_seconds(info: dict | None) -> int | None:
+    """Seconds until a device that refused a code (``verify_is_allowed``'s ``info``)
+    takes codes again; None when django-otp does not say."""
+    until = (info or {}).get("locked_until")
+    if until is None:
+        return None
+    return max(1, math.ceil((until - timezone.now()).total_seconds()))
 
 
 def otp_send_code(*, user: User, device: CustomerEmailDevice) -> CodeResult:
@@ -100,13 +113,13 @@ def otp_verify(*, request, device: Device, token: str) -> CodeResult:
                 request=request,
                 details={"failures": info.get("failure_count")},
             )
-            wait = 0
-            if info.get("locked_until"):
-                wait = math.ceil((info["locked_until"] - timezone.now()).total_seconds())
+            wait = lock_seconds(info)
             return CodeResult(
                 False,
                 _("Too many wrong codes. Try again in %(seconds)d seconds.")
-                % {"seconds": max(wait, 1)},
+                % {"seconds": wait or 1},
+                locked=True,
+                retry_after=wait,
             )
     verified = django_otp.verify_token(user, device.persistent_id, token) if token else None
     if verified is None:
