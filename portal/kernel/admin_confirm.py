@@ -40,6 +40,8 @@ class Confirmation:
     button: str
     #: Shown under the lines: what cannot be undone afterwards.
     final: str = ""
+    #: Shown first, above what will happen: why the page is shown again.
+    notice: str = ""
 
 
 def is_confirmed(request) -> bool:

@@ -118,17 +118,12 @@ def expiry_confirmation(
     """The page that asks before a rule change lets the sweep erase ``counts`` at once;
     ``changed``: shown again, the numbers or the rule having changed since confirmed."""
     total = sum(counts.values())
-    again = []
+    again = ""
     if changed:
-        again = [
-            Line(
-                _(
-                    "The numbers changed since you saw them (more records are past the "
-                    "period, or the rule was changed meanwhile), so nothing was saved. "
-                    "These are the numbers now."
-                )
-            )
-        ]
+        again = _(
+            "The numbers changed since you saw them (more records are past the period, or "
+            "the rule was changed meanwhile), so nothing was saved. These are the numbers now."
+        )
     items = tuple(
         ngettext("%(source)s: %(count)s record", "%(source)s: %(count)s records", count)
         % {"source": _source_label(key), "count": f"{count:,}"}
@@ -136,8 +131,8 @@ def expiry_confirmation(
     )
     return Confirmation(
         title=_("Save the retention rule “%(code)s”?") % {"code": rule.code},
+        notice=again,
         lines=[
-            *again,
             Line(
                 ngettext(
                     "With this change %(count)s record is past its retention period now: "
