@@ -176,7 +176,16 @@ class ProfileForm(ControlCharactersFormMixin, forms.ModelForm):
             "occupation",
             "industry",
         ]
-        widgets = {"date_of_birth": date_of_birth_input()}
+        # The customer's own data: the purpose of each field (WCAG 1.3.5), so the
+        # browser can offer what it keeps for them.
+        widgets = {
+            "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "postal_code": forms.TextInput(attrs={"autocomplete": "postal-code"}),
+            "address": forms.TextInput(attrs={"autocomplete": "street-address"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel"}),
+            "date_of_birth": date_of_birth_input(),
+            "gender": forms.Select(attrs={"autocomplete": "sex"}),
+        }
         field_classes = {"date_of_birth": TypedDateField}
         error_messages = {"full_name": {"required": FULL_NAME_MISSING}}
 

@@ -240,6 +240,7 @@ class PublicRequestForm(
         required=False,
         validators=[validate_name_without_address],
         help_text=_("Required when you act for someone else."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     requester_phone = forms.CharField(
         label=_("Your phone number"),
@@ -247,6 +248,7 @@ class PublicRequestForm(
         required=False,
         validators=[validate_phone],
         help_text=_("Optional: we call only if a document is unclear."),
+        widget=forms.TextInput(attrs={"autocomplete": "tel"}),
     )
     kind = forms.ChoiceField(
         label=_("What do you ask for?"),
