@@ -14,7 +14,7 @@ from portal.kernel.api.app import (
 )
 from rights import api as rights_api
 
-from .accounts import email_views, enrolment_views, views
+from .accounts import email_views, enrolment_views, idle, views
 
 # The API for the company's own systems (docs/api.md): each app's router.
 api = build_api([rights_api.router, consent_api.router])
@@ -43,6 +43,7 @@ account_patterns = [
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("accounts/logout/everywhere/", views.logout_everywhere, name="logout_everywhere"),
     path("accounts/code/", views.step_up, name="step_up"),
+    path("accounts/session/keep/", idle.session_keep, name="session_keep"),
     path("accounts/password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "accounts/password/reset/done/",

@@ -56,6 +56,7 @@ CUSTOMER_PAGES = [
 NOT_PAGES = {
     "accounts/logout/",
     "accounts/logout/everywhere/",
+    "accounts/session/keep/",
     "account/authenticator/remove/",
     "i18n/setlang/",
     "healthz",
