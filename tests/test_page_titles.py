@@ -1,0 +1,32 @@
+"""A request's page says in its title which request it is and what it asks for, as its
+heading does (WCAG 2.1 SC 2.4.2 Page titled): a reference number alone tells a
+screen-reader user, or someone with several tabs open, nothing about the page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from rights.services import request_submit
+
+pytestmark = pytest.mark.django_db
+
+
+def _title(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return re.search(r"<title>(.*?)</title>", response.content.decode(), re.S)[1].strip()
+
+
+@pytest.mark.parametrize(
+    ("language", "kind", "expected"),
+    [("ja", "disclosure", "開示"), ("en", "deletion", "Deletion")],
+)
+def test_the_request_page_title_names_the_request_and_its_kind(
+    stepped_up_client, customer, language, kind, expected
+):
+    request = request_submit(subject=customer, requester=customer, kind=kind)
+
+    title = _title(stepped_up_client.get(f"/requests/{request.pk}/", HTTP_ACCEPT_LANGUAGE=language))
+
+    assert title.startswith(f"{request.reference} — {expected} | "), title
