@@ -4,8 +4,13 @@ screen reader reads it first and Tab continues from there (WCAG 2.1 SC 4.1.3 Sta
 messages, 2.4.3 Focus order). A page whose form had errors, or that puts the focus
 in a field itself, keeps that focus. In Japanese and English, on a phone and a desktop."""
 
-import pytest
+import time
 
+import pytest
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
+
+from portal.kernel.middleware import LAST_SEEN_KEY
 from tests.e2e.customer_support import customer_at, page_in
 
 SAVED = {"ja": "お客様情報を保存しました。", "en": "Your details are saved."}
@@ -45,4 +50,22 @@ def test_a_form_with_errors_keeps_the_focus_on_its_summary(browser, live_server,
         page.locator("button[name=save_profile]").click()
 
     assert page.evaluate("document.activeElement.id") == "error-summary"
+    page.context.close()
+
+
+def test_the_login_page_reads_out_why_the_customer_was_logged_out(browser, live_server, customer):
+    page = page_in(browser, live_server, "en", {"width": 390, "height": 800})
+    customer_at(page, customer.email, "/account/")
+    cookie = next(c for c in page.context.cookies() if c["name"] == settings.SESSION_COOKIE_NAME)
+    session = SessionStore(session_key=cookie["value"])
+    session[LAST_SEEN_KEY] = time.time() - settings.SESSION_IDLE_TIMEOUT - 60
+    session.save()
+
+    page.goto("/account/")
+    page.wait_for_url("**/accounts/login/**")
+
+    assert page.evaluate(FOCUSED), "the focus is not on the message"
+    assert "logged out after" in page.evaluate(FOCUSED)[1]
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == "username"
     page.context.close()
