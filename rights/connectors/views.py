@@ -12,7 +12,7 @@ import logging
 
 from django import forms
 from django.conf import settings
-from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
@@ -29,6 +29,11 @@ from .models import ExternalSystem, SystemTask
 from .signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 
 logger = logging.getLogger(__name__)
+
+
+def _unreadable(why: str) -> JsonResponse:
+    """400 in the shape of every other refusal of a callback: ``{"error": ...}``."""
+    return JsonResponse({"error": why}, status=400)
 
 
 @csrf_exempt
@@ -58,11 +63,11 @@ def callback(request, key):
         data = json.loads(utf8_text(body))
         answer = client.answer_from(data)
     except RecursionError:  # nested deeper than the parser follows
-        return HttpResponseBadRequest("the body is nested too deeply")
+        return _unreadable("the body is nested too deeply")
     except (ValueError, client.Refused) as error:
-        return HttpResponseBadRequest(str(error))
+        return _unreadable(str(error))
     if data.get("request_id") != str(task.key) or answer.status == client.ACCEPTED:
-        return HttpResponseBadRequest("the callback must give the request id and a final status")
+        return _unreadable("the callback must give the request id and a final status")
     result = dispatch.answer_record(task, answer)
     if result == "closed":
         status = task.request.status
