@@ -50,3 +50,29 @@ def test_every_parameter_says_what_it_is(operations):
         if not (parameter.get("description") or parameter["schema"].get("description"))
     ]
     assert silent == []
+
+
+def test_every_refusal_declares_the_headers_it_is_sent_with(operations):
+    """A 429 is sent with Retry-After, a 401 with WWW-Authenticate (docs/api.md): a
+    client generated from the document, and Schemathesis, learn of them there."""
+    expected = {"401": "WWW-Authenticate", "429": "Retry-After"}
+    undeclared = [
+        (name, status, header)
+        for name, operation in operations
+        for status, header in expected.items()
+        if not operation["responses"][status].get("headers", {}).get(header, {}).get("required")
+    ]
+    assert undeclared == []
+
+
+def test_a_rate_limited_call_is_sent_the_header_the_document_declares(client, make_client):
+    """The header's schema is what the refusal sends: whole seconds, 1 to 60."""
+    _client, headers = make_client(rate_limit=1)
+    client.get("/api/v1/callback", headers=headers)
+    refused = client.get("/api/v1/callback", headers=headers)
+    schema = client.get("/api/v1/openapi.json").json()
+    declared = schema["paths"]["/api/v1/callback"]["get"]["responses"]["429"]["headers"]
+    assert refused.status_code == 429
+    assert declared["Retry-After"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 60}
+    assert 1 <= int(refused["Retry-After"]) <= 60
+

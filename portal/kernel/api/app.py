@@ -85,6 +85,23 @@ PROBLEM_TYPES = {
 }
 #: What a body may be refused as before any endpoint reads it.
 BODY_PROBLEMS = {400: ["unreadable-body"], 413: [], 415: []}
+#: The headers a refusal is always sent with (portal.kernel.api.auth).
+PROBLEM_HEADERS = {
+    401: {
+        "WWW-Authenticate": {
+            "description": 'Bearer, with error="invalid_token" for a known key refused.',
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    },
+    429: {
+        "Retry-After": {
+            "description": "Seconds until the key's next one-minute window.",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": 60},
+        }
+    },
+}
 PROBLEM_TYPES_KEY = "x-problem-types"
 
 
@@ -121,6 +138,8 @@ def _describe_problems(operation: dict) -> None:
         response[PROBLEM_TYPES_KEY] = codes
         named = ", ".join(f"`{code}`" for code in codes)
         response["description"] = f"{TITLES[code]}: {named}. {advice}".strip()
+        if code in PROBLEM_HEADERS:
+            response["headers"] = PROBLEM_HEADERS[code]
 
 
 def _as_problem_if_refused(response, request: HttpRequest):
