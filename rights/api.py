@@ -46,6 +46,7 @@ from .api_events import (
     statuses_for_opendsr,
 )
 from .api_input import REFERENCE, RequestIn, checked_form, cursor_for, cursor_pk
+from .api_links import with_filed_request_links
 from .api_tasks import (
     SystemTaskOut,
     answered_systems,
@@ -200,8 +201,10 @@ def _earlier(caller, key: str) -> RightsRequest | None:
 @router.post(
     "/requests",
     response={200: RequestOut, 201: RequestOut, **problems(404, 415), 409: DuplicateProblem},
-    openapi_extra=problem_types(
-        {404: ["subject-not-found"], 409: ["duplicate-request"], 422: ["service-not-allowed"]}
+    openapi_extra=with_filed_request_links(
+        problem_types(
+            {404: ["subject-not-found"], 409: ["duplicate-request"], 422: ["service-not-allowed"]}
+        )
     ),
     auth=ApiKeyAuth("requests:write"),
     summary="File a request for a customer (201; the same idempotency key again: 200; "

@@ -76,3 +76,27 @@ def test_a_rate_limited_call_is_sent_the_header_the_document_declares(client, ma
     assert declared["Retry-After"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 60}
     assert 1 <= int(refused["Retry-After"]) <= 60
 
+
+def test_a_filed_request_links_to_reading_it_and_reporting_on_it(client):
+    """OpenAPI links from POST /requests to the operations that take its reference: a
+    client generator, and Schemathesis' stateful phase, follow them."""
+    schema = client.get("/api/v1/openapi.json").json()
+    responses = schema["paths"]["/api/v1/requests"]["post"]["responses"]
+    operations = {
+        operation["operationId"]
+        for methods in schema["paths"].values()
+        for operation in methods.values()
+    }
+    for status in ("200", "201"):
+        links = responses[status]["links"]
+        assert (
+            {link["operationId"] for link in links.values()}
+            == {
+                "rights_api_request_get",
+                "rights_api_fulfilment_report",
+            }
+            <= operations
+        )
+        assert all(
+            link["parameters"] == {"ref": "$response.body#/reference"} for link in links.values()
+        )
