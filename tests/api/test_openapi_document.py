@@ -2,6 +2,7 @@
 each of its inputs is (docs/api.md): what a client generated from it expects."""
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -100,3 +101,15 @@ def test_a_filed_request_links_to_reading_it_and_reporting_on_it(client):
         assert all(
             link["parameters"] == {"ref": "$response.body#/reference"} for link in links.values()
         )
+
+
+def test_the_guide_names_the_fields_a_filing_requires(client):
+    """A partner writing from docs/api.md alone sends every field the API requires:
+    the Filing paragraph's "Required:" names exactly the document's required fields."""
+    schema = client.get("/api/v1/openapi.json").json()
+    required = set(schema["components"]["schemas"]["RequestIn"]["required"])
+    guide = (Path(__file__).parents[2] / "docs/api.md").read_text()
+    filing = guide[guide.index("**Filing**") : guide.index("**Duplicates.**")]
+    sentence = re.search(r"Required: ([^.]*)\.", filing)
+    assert sentence is not None
+    assert set(re.findall(r"`([a-z_]+)`", sentence.group(1))) == required
