@@ -46,7 +46,7 @@ def callback(request, key):
         .first()
     )
     if task is None or task.system is None:
-        raise Http404
+        return JsonResponse({"error": "no part of a request has this callback address"}, status=404)
     body = request.body
     if not verify(
         task.system.secret,

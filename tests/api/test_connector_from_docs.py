@@ -14,6 +14,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -153,3 +154,13 @@ def test_a_refused_callback_says_why_in_json_as_the_other_refusals_do(accepted_e
     assert json.loads(body)["error"]
     task.refresh_from_db()
     assert task.state == SystemTask.State.PENDING
+
+
+def test_a_callback_to_an_address_of_no_part_says_so_in_json(accepted_erasure):
+    call, _task = accepted_erasure
+    url = json.loads(call["body"])["callback_url"]
+    unknown = url.replace(url.rstrip("/").rsplit("/", 1)[1], str(uuid.uuid4()))
+    answer = json.dumps({"request_id": "x", "status": "done"}).encode()
+    status, body, content_type = post(unknown, answer, timestamp=int(time.time()))
+    assert (status, content_type) == (404, "application/json")
+    assert json.loads(body)["error"]
