@@ -201,6 +201,21 @@ def scope_sentence(scope: dict, categories=()) -> str:
     return _("The data chosen in the request.")
 
 
+def asked_lines(request) -> list[str]:
+    """What a filed request asks, line by line, in words that do not call the data the
+    reader's own (the reader may act for the person it is about): what the scope or the
+    kinds of data say, and the services named, if any. Empty when it names nothing
+    (a disclosure or a notice of purposes covers everything)."""
+    scope, categories = request.scope or {}, request.categories or []
+    lines = []
+    if any(scope.values()) or categories:
+        lines.append(scope_sentence(scope, categories))
+    services = [s.display_name for s in by_name(request.services.all())]
+    if services:
+        lines.append(_("For these services: %(list)s.") % {"list": _join(services)})
+    return lines
+
+
 def _services_text(kind, *, service_labels, scope, subject=None) -> str:
     """``subject``: whose request it is, when known; one registered with no service
     is not told of services they use."""

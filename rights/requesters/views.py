@@ -42,7 +42,7 @@ from ..selectors import (
     request_view,
     visible_documents,
 )
-from ..summary import scope_sentence
+from ..summary import asked_lines
 from ..transition_rules import fee_paid
 from ..uploads import download_response
 from ..views import _own_request, how_to_pay, message_send
@@ -140,10 +140,7 @@ def follow(request, token):
             # What was asked, in words that do not call the data the reader's own:
             # the reader may act for the person it is about.
             "details_shown": view.details,
-            "asked": scope_sentence(rights_request.scope, rights_request.categories)
-            if view.details
-            and (any((rights_request.scope or {}).values()) or rights_request.categories)
-            else "",
+            "asked": asked_lines(rights_request) if view.details else [],
             "timeline": view.timeline,
             "fee": rights_request.payments.exclude(status=PaymentStatus.CANCELLED).first()
             if view.fee

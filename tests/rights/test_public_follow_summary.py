@@ -7,12 +7,18 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from rights.choices import Channel, Kind, Regime
 from rights.models import RightsRequest
+from rights.requesters.filing import Person, Requester
+from rights.requesters.models import Capacity
+from rights.requesters.staff_entry import staff_request_enter
 from rights.retention.scope import requested_scope
 from tests.consent_support import recipients
 
 from .identity_support import AGENT, confirm, file_public_request, link_in, notice_to
+from .staff_entry_support import customer_fixture, fibre_fixture, mobile_fixture  # noqa: F401
 
 pytestmark = [
     pytest.mark.django_db,
@@ -104,3 +110,67 @@ def test_a_deletion_of_chosen_kinds_is_stored_and_named_on_the_follow_page(
         "en": "These kinds of data: Contact details, Usage history.",
         "ja": "次の種類のデータ：連絡先、利用履歴。",
     }[language] in text
+
+
+def agents_letter_page(capture, officer, customer, *, services, categories, language) -> str:
+    """The follow page, as its agent reads it, of a deletion an agent asked by letter
+    (entered by staff) for ``customer``: of ``categories`` in ``services``."""
+    with capture(execute=True):
+        filed = staff_request_enter(
+            subject=customer,
+            kind=Kind.DELETION,
+            channel=Channel.MAIL,
+            received_on=timezone.localdate(),
+            regime=Regime.APPI,
+            categories=categories,
+            scope={"everything": False},
+            services=services,
+            requester=Requester(capacity=Capacity.AGENT, email=AGENT, language=language),
+            person=Person(name="Hanako Yamada", email=customer.email),
+            actor=officer,
+        )
+    visitor = Client(HTTP_ACCEPT_LANGUAGE=language)
+    url = link_in(notice_to(AGENT, filed.reference))
+    confirm(visitor, url, capture)
+    return visitor.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_a_deletion_naming_only_services_names_them_on_the_follow_page(
+    django_capture_on_commit_callbacks, officer, customer, mobile, fibre, language
+):
+    """APPI art. 35, GDPR art. 17: an agent's letter asks to delete everything in one
+    service; the page the agent follows names that service (APPI art. 37: the person
+    need not remember what they filed), and not the service left alone."""
+    text = agents_letter_page(
+        django_capture_on_commit_callbacks,
+        officer,
+        customer,
+        services=[mobile],
+        categories=[],
+        language=language,
+    )
+
+    assert 'id="summary-title"' in text
+    assert {
+        "en": "For these services: Mobile.",
+        "ja": f"次のサービスについて：{mobile.name}。",
+    }[language] in text
+    assert fibre.display_name not in text and fibre.name not in text
+
+
+def test_kinds_and_services_chosen_are_both_named_on_the_follow_page(
+    django_capture_on_commit_callbacks, officer, customer, mobile, fibre
+):
+    """A deletion of chosen kinds in chosen services names both."""
+    text = agents_letter_page(
+        django_capture_on_commit_callbacks,
+        officer,
+        customer,
+        services=[fibre],
+        categories=["usage"],
+        language="en",
+    )
+
+    assert "These kinds of data: Usage history." in text
+    assert "For these services: Fibre." in text
