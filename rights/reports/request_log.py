@@ -3,7 +3,11 @@ received in a period.
 
 §7101(a) asks the business to keep, for 24 months, the date of each request, its
 nature, the manner in which it was made, the date and nature of the response and
-the basis for a denial in whole or in part. The requests themselves are kept that
+the basis for a denial in whole or in part. A request withdrawn or expired was closed,
+and the requester told so, on the day it ended: that is its response date, and its
+outcome names what an expiry waited for (a fee, an identity check, an answer). The
+receipt confirmation (§7021(a)) is the notice sent when the request is filed, so it
+has no column of its own. The requests themselves are kept that
 long (the ``request-log`` retention rule); this page writes the log from them.
 
 Only what §7101 names leaves: no name, e-mail address, postal address or the
@@ -43,6 +47,16 @@ CHUNK = 2000
 MONTHS = 24
 #: The outcomes that are the business's response (its date is the response date).
 ANSWERED = (Status.COMPLETED, Status.PARTIALLY_COMPLETED, Status.REJECTED)
+#: Ended without an answer on the merits: the person withdrew it, or what it waited for
+#: never came. It was closed that day and the person told so (the closing notice), which
+#: is the business's response §7101 dates; nothing was denied and nothing was due after.
+ENDED = (Status.WITHDRAWN, Status.EXPIRED)
+#: What an expired request waited for, by the status it expired from: its outcome says it.
+EXPIRED_WAITING = {
+    Status.AWAITING_PAYMENT: gettext_lazy("Expired: the fee was not paid"),
+    Status.AWAITING_VERIFICATION: gettext_lazy("Expired: identity was not confirmed"),
+    Status.AWAITING_CUSTOMER: gettext_lazy("Expired: the requester did not answer"),
+}
 #: Denials in whole or in part: their ground and reason are the basis §7101 asks for.
 DENIED = (Status.PARTIALLY_COMPLETED, Status.REJECTED)
 
@@ -102,6 +116,7 @@ def log_queryset(*, start: dt.date, end: dt.date, regime: str, zone):
         public_form=Q(identity__isnull=False),
         denial_reason=Subquery(decision.values("reason")[:1]),
         denial_details=Subquery(decision.values("details")[:1]),
+        ended_from=Subquery(decision.values("from_status")[:1]),
     ).order_by("received_at", "id")
 
 
@@ -136,6 +151,7 @@ class _Labels:
         self.public_form = _("Portal, public form without an account")
         self.regime = {value: str(label) for value, label in Regime.choices}
         self.status = {value: str(label) for value, label in Status.choices}
+        self.expired_waiting = {value: str(label) for value, label in EXPIRED_WAITING.items()}
         self.ground = {value: str(label) for value, label in RejectionGround.choices}
         self.yes = pgettext("request log: deadline met", "Yes")
         self.no = pgettext("request log: deadline met", "No")
@@ -156,8 +172,14 @@ def _deadline_met(request, labels: _Labels, now: dt.datetime) -> str:
     return labels.no if late and request.due_at < now else ""
 
 
+def _outcome(request, labels: _Labels) -> str:
+    if request.status == Status.EXPIRED and request.ended_from in labels.expired_waiting:
+        return labels.expired_waiting[request.ended_from]
+    return labels.status.get(request.status, request.status)
+
+
 def _row(request, labels: _Labels, zone, now) -> list:
-    answered = request.status in ANSWERED
+    responded = request.status in ANSWERED or request.status in ENDED
     denied = request.status in DENIED
     ground = request.rejection_ground or (request.denial_details or {}).get("ground", "")
     return [
@@ -166,8 +188,10 @@ def _row(request, labels: _Labels, zone, now) -> list:
         labels.kind.get(request.kind, request.kind),
         _manner(request, labels),
         labels.regime.get(request.regime, request.regime),
-        request.closed_at.astimezone(zone).date().isoformat() if answered else "",
-        labels.status.get(request.status, request.status),
+        request.closed_at.astimezone(zone).date().isoformat()
+        if responded and request.closed_at
+        else "",
+        _outcome(request, labels),
         labels.ground.get(ground, ground) if denied else "",
         (request.denial_reason or "") if denied else "",
         _deadline_met(request, labels, now),

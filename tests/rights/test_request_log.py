@@ -38,11 +38,11 @@ def _request(subject, *, received, status=Status.SUBMITTED, closed=None, due=Non
     )
 
 
-def _decided(request, *, to, reason, ground="", at=None):
+def _decided(request, *, to, reason, ground="", at=None, from_status=Status.IN_REVIEW):
     RequestEvent.objects.create(
         request=request,
         kind=EventKind.TRANSITION,
-        from_status=Status.IN_REVIEW,
+        from_status=from_status,
         to_status=to,
         reason=reason,
         details={"ground": ground} if ground else {},
@@ -293,3 +293,67 @@ def test_a_reason_that_looks_like_a_formula_is_written_as_text(clock, officer_en
     _decided(rejected, to=Status.REJECTED, reason='=HYPERLINK("http://x")')
     header, row = _rows(officer_en.get(URL, PERIOD))
     assert row[header.index("Reason given for the denial")] == '\'=HYPERLINK("http://x")'
+
+
+def _ended(subject, *, to, from_status, days, reason=""):
+    """A request received on 5 October that ended as ``to`` from ``from_status``
+    ``days`` later."""
+    received = dt.datetime(2026, 10, 5, 1, 0, tzinfo=dt.UTC)
+    request = _request(
+        subject,
+        received=received,
+        status=to,
+        closed=received + dt.timedelta(days=days),
+        due=received + dt.timedelta(days=45),
+    )
+    _decided(request, to=to, reason=reason, from_status=from_status)
+    return request
+
+
+def test_a_withdrawn_or_expired_request_was_answered_the_day_it_ended(clock, officer_en, customer):
+    """CCPA regs §7101(a): a request the person withdrew, or that expired (a fee never
+    paid, an identity check or a question never answered), was closed that day, and the
+    person was told so: that day is its response date, and its outcome says which and,
+    for an expiry, what was never received. Nothing was denied and no deadline missed."""
+    ended = {
+        # what ended it, how many days after receipt: the day and outcome logged
+        (Status.WITHDRAWN, Status.SUBMITTED, 2): ("2026-10-07", "Withdrawn"),
+        (Status.EXPIRED, Status.AWAITING_PAYMENT, 40): (
+            "2026-11-14",
+            "Expired: the fee was not paid",
+        ),
+        (Status.EXPIRED, Status.AWAITING_VERIFICATION, 30): (
+            "2026-11-04",
+            "Expired: identity was not confirmed",
+        ),
+        (Status.EXPIRED, Status.AWAITING_CUSTOMER, 31): (
+            "2026-11-05",
+            "Expired: the requester did not answer",
+        ),
+    }
+    expected = {
+        _ended(customer, to=to, from_status=waited, days=days, reason="Told why.").reference: (
+            logged
+        )
+        for (to, waited, days), logged in ended.items()
+    }
+
+    header, *rows = _rows(officer_en.get(URL, PERIOD))
+
+    by_ref = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+    for reference, (day, outcome) in expected.items():
+        row = by_ref[reference]
+        assert (row["Response date (JST)"], row["Outcome"]) == (day, outcome), reference
+        assert row["Legal ground of the denial"] == row["Reason given for the denial"] == ""
+        assert row["Deadline met"] == ""
+
+
+def test_an_expiry_is_named_in_japanese(clock, client, officer, customer):
+    _ended(customer, to=Status.EXPIRED, from_status=Status.AWAITING_PAYMENT, days=40)
+    client = admin_login(client, officer)
+    client.cookies["django_language"] = "ja"
+
+    header, row = _rows(client.get(URL, PERIOD))
+
+    assert row[header.index("回答日（日本時間）")] == "2026-11-14"
+    assert row[header.index("結果")] == "期限切れ：手数料の未払い"
