@@ -42,8 +42,9 @@ from .services import overdue_digest_send, requests_escalate_overdue
 
 logger = logging.getLogger(__name__)
 
-# After these a deletion that closed the account erases the address they went to.
-FINAL_NOTICES = ("completed", "partially_completed")
+# After these a deletion that closed the account erases the address they went to, once
+# none of the person's requests is open: each closing notice of one may be the last.
+FINAL_NOTICES = ("completed", "partially_completed", "rejected", "withdrawn", "expired")
 
 
 def mail_notice(subject: str, body: str, to: list[str]) -> None:

@@ -85,8 +85,13 @@ def deletion_execute(*, request, today: dt.date | None = None) -> None:
 
 
 def erase_after_notice(request, *, today: dt.date | None = None) -> int:
-    """Erase the login account's address once the final notice has gone to it."""
-    steps = request.deferred_erasures.filter(
-        status=Step.Status.PENDING, reason=Step.Reason.NOTICE
+    """Erase a closed account's address once the final notice of ``request`` has gone
+    to it: the deletion that closed it, or the last of the person's requests still open
+    then (:func:`~.steps.step_execute` keeps the address while one is open)."""
+    people = {pk for pk in (request.subject_id, request.requester_id) if pk}
+    if not people:
+        return 0
+    steps = Step.objects.filter(
+        status=Step.Status.PENDING, reason=Step.Reason.NOTICE, subject_id__in=people
     ).order_by("pk")
     return sum(step_execute(step, today=today) for step in steps)

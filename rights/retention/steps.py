@@ -165,6 +165,20 @@ def _held_until(step: Step, source: Source, rules, holds, today) -> tuple:
     return first, None, binding.get(first) or next(iter(obligations), None)
 
 
+def answers_awaited(step: Step) -> bool:
+    """Whether a request of the step's subject (about them or filed by them) other than
+    the step's own is open: it is still answered, by e-mail to the closed account's
+    address, so the address stays until its final notice (``deletion.erase_after_notice``)."""
+    from rights.models import RightsRequest
+
+    return (
+        RightsRequest.objects.open()
+        .filter(Q(subject_id=step.subject_id) | Q(requester_id=step.subject_id))
+        .exclude(pk=step.request_id)
+        .exists()
+    )
+
+
 def step_execute(
     step: Step, *, today: dt.date | None = None, run=None, attempts: int = H.BATCH_ATTEMPTS
 ) -> int:
@@ -183,6 +197,9 @@ def step_execute(
             return 0
         step = Step.objects.select_related("subject").get(pk=step.pk)
         if step.status != Step.Status.PENDING:
+            return 0
+        if step.reason == Step.Reason.NOTICE and answers_awaited(step):
+            # The answers still to come go to this address: it waits for the last one.
             return 0
         source = registry.source(step.source)
         rules = K.source_rules(source, rules_by_code())
