@@ -16,7 +16,7 @@ from portal.kernel.wording import listed
 
 from .models import DeferredErasure, RetentionRule
 from .scope import account_kept, requested_scope
-from .steps import step_outlook
+from .steps import answers_to_send, step_outlook
 from .texts import data_label
 
 Step = DeferredErasure
@@ -188,14 +188,15 @@ def deletion_statement(request) -> tuple[str, bool]:
                 )
         if closing:
             lines.append("")
-            lines.append(_closed_account_line(steps))
+            lines.append(_closed_account_line(request, steps))
         text = "\n".join(lines)
     return text, bool(kept or kept_account)
 
 
-def _closed_account_line(steps: list[Step]) -> str:
+def _closed_account_line(request, steps: list[Step]) -> str:
     """What becomes of a closed account's address: erased once this notice is sent, or
-    kept as long as a legal hold over it lasts."""
+    once the answers to the person's other open requests are sent, or kept as long as a
+    legal hold over it lasts."""
     held = [
         s
         for s in steps
@@ -204,6 +205,20 @@ def _closed_account_line(steps: list[Step]) -> str:
         and s.status == Step.Status.PENDING
     ]
     if not held:
+        awaited = [
+            r.reference
+            for r in answers_to_send(subject_id=request.subject_id, besides_id=request.pk)
+        ]
+        if awaited:
+            return ngettext(
+                "Your account is closed. We still answer your open request %(list)s and send "
+                "the answer to this e-mail address; the account's e-mail address and "
+                "language setting are erased once we have sent it.",
+                "Your account is closed. We still answer your open requests %(list)s and send "
+                "the answers to this e-mail address; the account's e-mail address and "
+                "language setting are erased once we have sent the last of them.",
+                len(awaited),
+            ) % {"list": listed(awaited)}
         return gettext(
             "Your account is closed. Its e-mail address and language setting are "
             "erased as soon as this notice has been sent to you."

@@ -165,18 +165,24 @@ def _held_until(step: Step, source: Source, rules, holds, today) -> tuple:
     return first, None, binding.get(first) or next(iter(obligations), None)
 
 
-def answers_awaited(step: Step) -> bool:
-    """Whether a request of the step's subject (about them or filed by them) other than
-    the step's own is open: it is still answered, by e-mail to the closed account's
-    address, so the address stays until its final notice (``deletion.erase_after_notice``)."""
+def answers_to_send(*, subject_id: int, besides_id: int | None):
+    """The open requests about or filed by ``subject_id`` other than ``besides_id``,
+    oldest first. Closing the account withdraws none: each is still answered, by e-mail
+    to the closed account's address, which stays until the last one's final notice
+    (``deletion.erase_after_notice``)."""
     from rights.models import RightsRequest
 
     return (
         RightsRequest.objects.open()
-        .filter(Q(subject_id=step.subject_id) | Q(requester_id=step.subject_id))
-        .exclude(pk=step.request_id)
-        .exists()
+        .filter(Q(subject_id=subject_id) | Q(requester_id=subject_id))
+        .exclude(pk=besides_id)
+        .order_by("received_at", "pk")
     )
+
+
+def answers_awaited(step: Step) -> bool:
+    """Whether an answer still goes to the address the step erases."""
+    return answers_to_send(subject_id=step.subject_id, besides_id=step.request_id).exists()
 
 
 def step_execute(

@@ -36,8 +36,17 @@ def test_the_answer_to_a_request_still_open_reaches_the_closed_accounts_address(
             approve(deletion, officer)
         customer.refresh_from_db()
         assert not customer.is_active
-        # The deletion's final notice went out; the address stays for the open request.
+        # The deletion's final notice went out; the address stays for the open request,
+        # and the notice says so rather than that it is erased now.
         assert not _erased(customer)
+        final = [m for m in mail.outbox if deletion.reference in m.subject + m.body][-1]
+        assert final.to == [address]
+        assert "erased as soon as this notice" not in final.body
+        assert (
+            f"We still answer your open request {still_open.reference} and send the answer "
+            "to this e-mail address; the account's e-mail address and language setting are "
+            "erased once we have sent it." in " ".join(final.body.split())
+        )
 
     # Nor does the beat erase it once the grace days are over.
     with time_machine.travel(at(2026, 7, 10), tick=False):
