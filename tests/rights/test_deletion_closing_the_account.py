@@ -42,6 +42,11 @@ def test_the_review_of_a_deletion_that_closes_the_account_lists_the_open_request
     assert f'href="/requests/{disclosure.pk}/"' in text
     assert f"{disclosure.reference}</a> — Disclosure — Submitted" in text
     assert NOT_FOLLOWED in text
+    # They are still answered, by e-mail to the account's address.
+    assert (
+        f"We still answer them and send each answer by e-mail to {customer.email}; the "
+        "address is erased only after the last of them." in " ".join(text.split())
+    )
     # Filing changes nothing in the other request.
     disclosure.refresh_from_db()
     assert disclosure.status == Status.SUBMITTED
@@ -55,6 +60,7 @@ def test_the_japanese_review_lists_them_too(stepped_up_client, customer):
     assert "次のご請求は、まだ手続き中です：" in text
     assert f"{disclosure.reference}</a> — " in text
     assert NOT_FOLLOWED_JA in text
+    assert f"回答は{customer.email}へメールでお送りします。" in text
 
 
 def test_a_deletion_that_keeps_the_account_says_nothing_of_the_open_requests(
