@@ -19,6 +19,7 @@ from rights.choices import Kind, Status
 from rights.selectors import open_requests_followed_by
 from rights.workflow import TransitionError
 
+from .models import AccountClosure
 from .preview import PlanChanged, erasure_preview, plan_confirm
 
 
@@ -59,6 +60,9 @@ class ErasurePlanAdminMixin:
         requests, which stay open while the customer can no longer log in to follow them.
         Those this staff member may open (this admin's rows) are listed, the others
         only counted."""
+        closure = closed_account(obj)
+        if closure is not None:
+            return {"closed_by": closure.request}
         closes = (
             obj is not None
             and obj.kind == Kind.DELETION
@@ -131,3 +135,17 @@ class ErasurePlanAdminMixin:
             **self.account_closing_context(request, obj),
         }
         return TemplateResponse(request, "admin/rights/rightsrequest/erasure_plan.html", context)
+
+
+def closed_account(obj) -> AccountClosure | None:
+    """The closure of the account of the person an open request is about (or of its
+    requester), if closed: the request is still answered, by e-mail only."""
+    if obj is None or not obj.is_open:
+        return None
+    people = [pk for pk in (obj.subject_id, obj.requester_id) if pk]
+    return (
+        AccountClosure.objects.filter(user_id__in=people)
+        .select_related("request")
+        .order_by("closed_at")
+        .first()
+    )

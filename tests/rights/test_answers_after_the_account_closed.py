@@ -13,6 +13,7 @@ from django.core import mail
 from rights import workflow
 from rights.choices import Status
 from rights.retention import jobs
+from tests.conftest import admin_login
 
 from .retention_support import approve, at, customer_with_records, file_deletion, file_disclosure
 
@@ -80,3 +81,35 @@ def test_without_another_open_request_the_address_goes_after_the_final_notice(
         with django_capture_on_commit_callbacks(execute=True):
             approve(deletion, officer)
     assert _erased(customer)
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_staff_working_on_the_open_request_see_that_the_account_is_closed(
+    officer, client, django_capture_on_commit_callbacks, language
+):
+    """Staff answering the request left open know the customer can no longer log in:
+    the answer reaches them by e-mail, and files are not downloaded by logging in."""
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer = customer_with_records(invoices=())
+        still_open = file_disclosure(customer)
+        deletion = file_deletion(customer, scope={"everything": True})
+        with django_capture_on_commit_callbacks(execute=True):
+            approve(deletion, officer)
+    staff = admin_login(client, officer)
+    staff.cookies["django_language"] = language
+
+    page = staff.get(f"/admin/rights/rightsrequest/{still_open.pk}/change/").content.decode()
+    text = " ".join(page.split())
+
+    assert 'id="rr-account-closed"' in text
+    assert {
+        "en": f"The customer's account was closed by {deletion.reference}",
+        "ja": f"{deletion.reference}により請求者のアカウントは閉鎖されています",
+    }[language] in text
+
+
+def test_an_open_account_shows_no_closed_account_note(officer, client):
+    customer = customer_with_records(invoices=())
+    still_open = file_disclosure(customer)
+    page = admin_login(client, officer).get(f"/admin/rights/rightsrequest/{still_open.pk}/change/")
+    assert 'id="rr-account-closed"' not in page.content.decode()
