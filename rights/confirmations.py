@@ -404,3 +404,28 @@ def waiver_confirmation(payment: Payment, *, reason: str) -> Confirmation:
         button=_("Waive the fee"),
         final=_("A waived fee cannot be asked again."),
     )
+
+
+def refund_confirmation(payment: Payment, *, reason: str) -> Confirmation:
+    """The "refund" button: the money is recorded as given back. ValidationError as
+    refunding would raise now (a fee not paid, no reason)."""
+    check_payment_transition(payment, to=PaymentStatus.REFUNDED, reason=reason)
+    values = _fee_values(payment)
+    return Confirmation(
+        title=_("Record the refund of %(fee)s?") % values,
+        lines=[
+            Line(
+                _("The fee %(fee)s of %(amount)s for %(request)s is recorded as given back.")
+                % values
+            ),
+            Line(_("The reason the requester is told:"), reason.strip()),
+            Line(
+                _(
+                    "The requester sees the refund and its reason on the request's page and "
+                    "on the receipt; the request itself does not change."
+                )
+            ),
+        ],
+        button=_("Record the refund"),
+        final=_("A recorded refund cannot be undone."),
+    )

@@ -37,7 +37,7 @@ from .choices import (
     Regime,
     Status,
 )
-from .confirmations import payment_confirmation, waiver_confirmation
+from .confirmations import payment_confirmation, refund_confirmation, waiver_confirmation
 from .disclosure.selectors import delivered_copy_before
 from .fee_law import fee_basis_for
 from .models import FeeSchedule, Payment, PaymentEvent
@@ -154,6 +154,7 @@ PAYMENT_ACTIONS = {
             http_request=request,
         ),
         PaymentStatus.REFUNDED,
+        lambda payment, form: refund_confirmation(payment, reason=form.cleaned_data["reason"]),
     ),
 }
 
@@ -165,8 +166,9 @@ class RequestFeeAdminMixin:
     """Fee actions on a request's working page: confirm the fee, record payment,
     waive, refund, and the GDPR/CCPA "manifestly unfounded or excessive" mark.
 
-    Recording a payment and waiving ask for confirmation first: the request goes on
-    at once and its work starts (a disclosure is built, the requester told).
+    Recording a payment, waiving and refunding ask for confirmation first: the first
+    two put the request in progress at once and start its work (a disclosure is
+    built, the requester told); a refund is final and shown to the requester.
 
     Expects the host admin's ``_object_for_work``, ``_back``, ``_report`` and
     ``confirmation_page``.
@@ -276,7 +278,7 @@ class RequestFeeAdminMixin:
         if payment.status == step.result:
             return self._unchanged(request, obj, payment)
         if step.confirmation is not None and not is_confirmed(request):
-            # The request goes on at once, and paid work starts: first what will happen.
+            # Final, and seen by the requester (paid work may start): first what will happen.
             form = step.form_class(request.POST)
             if not form.is_valid():
                 self._report(request, form)

@@ -153,3 +153,40 @@ def test_a_fee_paid_meanwhile_is_not_waived_by_the_confirming_post(
     )
     assert Payment.objects.get().status == PaymentStatus.PAID
     assert not AuditEvent.objects.filter(action="fee.waived").exists()
+
+
+def test_a_refund_asks_first_and_is_recorded_only_once_confirmed(officer, officer_client, pending):
+    """A refund is final and the requester sees it on their request page and receipt:
+    a mis-click must not record money given back that was not."""
+    fees.payment_record(
+        payment=pending, method="bank_transfer", paid_at=timezone.now(), actor=officer
+    )
+    officer_client.cookies["django_language"] = "en"
+    response = officer_client.post(_url(pending, "refund"), {"reason": "Charged in error"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"Record the refund of {pending.reference}?" in page
+    assert "Charged in error" in page
+    assert "The requester sees the refund and its reason" in page
+    pending.refresh_from_db()
+    assert pending.status == PaymentStatus.PAID
+    assert not AuditEvent.objects.filter(action="fee.refunded").exists()
+
+    fields = {k: html.unescape(v) for k, v in _hidden(page).items()}
+    fields.pop("csrfmiddlewaretoken", None)
+    assert officer_client.post(_url(pending, "refund"), fields).status_code == 302
+    pending.refresh_from_db()
+    assert pending.status == PaymentStatus.REFUNDED
+    assert pending.refund_reason == "Charged in error"
+
+
+def test_a_refund_without_a_reason_is_refused_before_the_confirmation(
+    officer, officer_client, pending
+):
+    fees.payment_record(
+        payment=pending, method="bank_transfer", paid_at=timezone.now(), actor=officer
+    )
+    response = officer_client.post(_url(pending, "refund"), {"reason": "  "}, follow=True)
+    assert "Record the refund" not in response.content.decode()
+    pending.refresh_from_db()
+    assert pending.status == PaymentStatus.PAID

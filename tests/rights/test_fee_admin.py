@@ -115,7 +115,9 @@ def test_staff_record_a_bank_transfer_on_the_working_page(
     assert payment.status == PaymentStatus.PAID and payment.confirmed_by == officer
     assert request.status == Status.IN_PROGRESS
 
-    response = officer_client.post(url + "refund/", {"reason": "Charged in error"}, follow=True)
+    response = officer_client.post(
+        url + "refund/", {"reason": "Charged in error", "confirm": "1"}, follow=True
+    )
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.REFUNDED
     assert "refund" in _messages(response).lower()
