@@ -302,8 +302,13 @@ def _batches(connection, spec: TableSpec, columns: list[str], batch_size: int):
     """(cursor, rows) per batch of the table by primary key, each in its own transaction.
 
     Each row is (pk, *columns); the cursor is open inside the batch's transaction.
+    The rows are locked (``FOR UPDATE`` where the database has it) until the batch
+    commits: a value saved meanwhile by the portal waits for the batch and is
+    then written over the re-encrypted one, instead of being overwritten by the
+    value the batch had read.
     """
     quote = connection.ops.quote_name
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     selected = ", ".join(quote(c) for c in [spec.pk, *columns])
     table, pk = quote(spec.table), quote(spec.pk)
     last = None
@@ -311,7 +316,7 @@ def _batches(connection, spec: TableSpec, columns: list[str], batch_size: int):
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
             after = "" if last is None else f"WHERE {pk} > %s "
             cursor.execute(
-                f"SELECT {selected} FROM {table} {after}ORDER BY {pk} LIMIT %s",
+                f"SELECT {selected} FROM {table} {after}ORDER BY {pk} LIMIT %s{lock}",
                 [batch_size] if last is None else [last, batch_size],
             )
             rows = cursor.fetchall()

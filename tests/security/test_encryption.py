@@ -12,6 +12,7 @@ import io
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -392,3 +393,56 @@ def test_a_malformed_token_is_an_error(db, settings, broken):
     settings.FIELD_ENCRYPTION_KEYS = [KEY_A]
     with pytest.raises(encryption.FieldDecryptionError):
         encryption.decrypt(broken)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_customer_change_during_rotation_is_kept(settings):
+    """Rotation runs on a live portal: a value a customer saves while its batch is
+    between reading a row and writing it back waits for the batch, and is kept."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks of concurrent connections: PostgreSQL")
+    settings.FIELD_ENCRYPTION_KEYS = [KEY_A]
+    profile = ProfileFactory(phone=PHONE, address=ADDRESS)
+    settings.FIELD_ENCRYPTION_KEYS = [KEY_B, KEY_A]
+    spec = table_spec(Profile)
+    saved = threading.Event()
+
+    def customer_saves():
+        from django.db import connection as own
+
+        try:
+            with own.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '10s'")
+            Profile.objects.filter(pk=profile.pk).update(address="大阪府大阪市北区1-1")
+            saved.set()
+        finally:
+            own.close()
+
+    rotation_read = spec.__class__(
+        spec.table,
+        spec.pk,
+        spec.columns,
+        tuple(
+            d
+            if d.column != "phone_hash"
+            else d.__class__(d.column, d.source, _after_saving(customer_saves, saved))
+            for d in spec.derived
+        ),
+    )
+    encryption.reencrypt_table(connection, rotation_read)
+    assert saved.wait(15)
+    assert Profile.objects.get(pk=profile.pk).address == "大阪府大阪市北区1-1"
+    assert encryption.is_current(_raw(profile.pk, "address")[0])
+
+
+def _after_saving(save, saved):
+    """A phone hash that first lets the customer save from another connection (the
+    rotation has read the row by then) and waits a moment for it to land."""
+
+    def compute(value):
+        thread = threading.Thread(target=save)
+        thread.start()
+        saved.wait(2)  # a row the batch locked keeps the customer waiting until its commit
+        return encryption.phone_hash(value)
+
+    return compute
