@@ -62,14 +62,24 @@ def send_request_notification(notification_id: int) -> None:
     is dropped, so the person never reads an older status after a newer one, whatever
     order the worker takes the tasks in."""
     with transaction.atomic():
-        notification = (
-            # Only the notification row: PostgreSQL refuses FOR UPDATE on the
+        request_id = (
+            RequestNotification.objects.filter(pk=notification_id, emailed_at__isnull=True)
+            .values_list("request_id", flat=True)
+            .first()
+        )
+        # This notice and the earlier ones of its request not yet mailed, locked oldest
+        # first: an earlier one being mailed right now goes first (one not started yet
+        # finds this one mailed, and is dropped), and every task of the request takes
+        # the locks in the same order, so three in flight at once cannot deadlock.
+        pending = (
+            # Only the notification rows: PostgreSQL refuses FOR UPDATE on the
             # nullable side of the outer joins to the subject and requester.
             RequestNotification.objects.select_for_update(of=("self",))
             .select_related("request__subject", "request__requester")
-            .filter(pk=notification_id, emailed_at__isnull=True)
-            .first()
+            .filter(request_id=request_id, pk__lte=notification_id, emailed_at__isnull=True)
+            .order_by("pk")
         )
+        notification = next((n for n in pending if n.pk == notification_id), None)
         if notification is None:
             return
         if superseded(notification):
@@ -78,17 +88,6 @@ def send_request_notification(notification_id: int) -> None:
             notification.save(update_fields=["context"])
             logger.info("notice %s not e-mailed: a later one went first", notification.pk)
             return
-        # An earlier notice of the request being mailed right now goes first: wait for
-        # its lock. (One not started yet finds this one mailed, and is dropped.)
-        list(
-            RequestNotification.objects.select_for_update()
-            .filter(
-                request_id=notification.request_id,
-                pk__lt=notification.pk,
-                emailed_at__isnull=True,
-            )
-            .values_list("pk", flat=True)
-        )
         recipients = recipients_of(notification.request, notification.kind)
         if not recipients:
             return
