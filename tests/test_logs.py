@@ -359,3 +359,63 @@ def test_an_unknown_host_is_one_warning_line_naming_the_host(client, caplog):
     assert json.loads(line)["level"] == "WARNING"
     assert "scanner.invalid" in json.loads(line)["message"]
     assert "Traceback" not in logging.Formatter(logs.TEXT_FORMAT).format(record)
+
+
+@pytest.fixture
+def configured_json_handler():
+    """The console handler as the settings configure it (its filters), writing JSON."""
+    config = logs.logging_config(log_format="json")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logs.JsonFormatter(logs.JSON_FIELDS))
+    for name in config["handlers"]["console"]["filters"]:
+        handler.addFilter(config["filters"][name]["()"]())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    celery_level = logging.getLogger("celery").level
+    logging.getLogger("celery").setLevel(logging.INFO)
+    yield stream
+    root.removeHandler(handler)
+    logging.getLogger("celery").setLevel(celery_level)
+
+
+def test_a_mail_server_refusing_the_address_does_not_put_it_in_the_workers_log(
+    configured_json_handler,
+):
+    """smtplib names the refused recipients in its error, and Celery's worker writes
+    the error of each retry, and of the final failure with its traceback, into its
+    lines (as it did: ``Retry in 57s: SMTPRecipientsRefused({'...@...': (550, ...)})``)."""
+    import smtplib
+
+    address = "hanako.yamada@example.jp"
+    refused = smtplib.SMTPRecipientsRefused({address: (550, b"5.1.1 mailbox unavailable")})
+    trace = logging.getLogger("celery.app.trace")
+    # As celery.app.trace writes them: a format string and a dict of values.
+    trace.info(
+        "Task %(name)s[%(id)s] %(description)s: %(exc)s",
+        {
+            "name": "rights.tasks.send_request_notification",
+            "id": "1",
+            "description": "retry",
+            "exc": f"Retry in 57s: {refused!r}",
+        },
+    )
+    try:
+        raise refused
+    except smtplib.SMTPRecipientsRefused:
+        trace.error(
+            "Task %(name)s[%(id)s] %(description)s: %(exc)s",
+            {
+                "name": "rights.tasks.send_request_notification",
+                "id": "1",
+                "description": "raised unexpected",
+                "exc": repr(refused),
+            },
+            exc_info=True,
+        )
+    lines = [json.loads(line) for line in configured_json_handler.getvalue().splitlines()]
+    assert len(lines) == 2
+    assert all("SMTPRecipientsRefused" in line["message"] for line in lines)  # still named
+    assert "SMTPRecipientsRefused" in lines[1]["exc_info"]
+    assert address not in configured_json_handler.getvalue()
+    assert "hanako.yamada" not in configured_json_handler.getvalue()

@@ -132,6 +132,31 @@ class UrlTokenFilter(logging.Filter):
         return True
 
 
+EMAIL_MASK = "[e-mail]"
+_EMAIL_ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+class EmailAddressFilter(logging.Filter):
+    """Replace e-mail addresses by ``[e-mail]`` in a record's message and traceback.
+
+    Errors of libraries name them: smtplib's ``SMTPRecipientsRefused`` holds the
+    refused recipients, and Celery writes the error of each retry of a mail task,
+    and of its final failure with the traceback, into the worker's lines.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "@" in message:
+            record.msg, record.args = _EMAIL_ADDRESS.sub(EMAIL_MASK, message), ()
+        if record.exc_info:
+            text = logging.Formatter().formatException(record.exc_info)
+            # The formatters write exc_text when the record has no exc_info any more.
+            record.exc_info, record.exc_text = None, _EMAIL_ADDRESS.sub(EMAIL_MASK, text)
+        elif record.exc_text and "@" in record.exc_text:
+            record.exc_text = _EMAIL_ADDRESS.sub(EMAIL_MASK, record.exc_text)
+        return True
+
+
 class WarningWithoutTracebackFilter(logging.Filter):
     """Write a record as one ``WARNING`` line, without its traceback.
 
@@ -184,6 +209,7 @@ def logging_config(*, log_format: str = "text", level: str = "INFO") -> dict:
         "filters": {
             "request_id": {"()": RequestIdFilter},
             "url_tokens": {"()": UrlTokenFilter},
+            "email_addresses": {"()": EmailAddressFilter},
             "warning_without_traceback": {"()": WarningWithoutTracebackFilter},
         },
         "formatters": {
@@ -194,7 +220,7 @@ def logging_config(*, log_format: str = "text", level: str = "INFO") -> dict:
             "console": {
                 "class": "logging.StreamHandler",
                 "formatter": log_format,
-                "filters": ["request_id", "url_tokens"],
+                "filters": ["request_id", "url_tokens", "email_addresses"],
             }
         },
         "root": {"handlers": ["console"], "level": level},
