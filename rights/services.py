@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -23,6 +24,8 @@ from .models import RequestEvent, RequestMessage, RightsRequest
 from .notifications import STAFF_MESSAGE, notify
 from .uploads import check_upload, clean_name, sealed
 from .workflow import TransitionError, refresh_due_at, transition
+
+logger = logging.getLogger(__name__)
 
 
 def request_submit(
@@ -105,6 +108,7 @@ def request_submit(
         # A receipt notice with the due date is the acknowledgement CCPA asks for.
         request.acknowledged_at = timezone.now()
         request.save(update_fields=["acknowledged_at"])
+    logger.info("request %s filed: %s, channel %s", request.reference, kind, request.channel)
     return request
 
 

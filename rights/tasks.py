@@ -126,8 +126,17 @@ def send_request_notification(notification_id: int) -> None:
         if failed is None:
             notification.emailed_at = timezone.now()
         notification.save(update_fields=["emailed_at", "context"])
+    reference, kind = notification.request.reference, notification.kind
     if failed is not None:
+        logger.warning(
+            "request %s: notice %s (%s) not e-mailed yet: %s; tried again later",
+            reference,
+            kind,
+            notification.pk,
+            failed.__class__.__name__,
+        )
         raise failed  # retried with back-off (MAIL_RETRY)
+    logger.info("request %s: notice %s (%s) e-mailed", reference, kind, notification.pk)
     if notification.kind in FINAL_NOTICES:
         # The final answer has gone out; a closed account's address may go now.
         deletion.erase_after_notice(notification.request)

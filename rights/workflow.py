@@ -23,6 +23,7 @@ app's ``ready()``.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 
 from django.db import transaction
@@ -53,6 +54,8 @@ from .models import (
 from .notifications import STATUS_CHANGED, date_promised, notify, status_change_notified
 from .payment_transitions import payment_transition
 from .transition_rules import REASON_REQUIRED, STAFF_REASON_REQUIRED, TRANSITIONS, Role, refusal
+
+logger = logging.getLogger(__name__)
 
 # The notice sent on entering a status (see rights.notifications).
 NOTICE_ON_ENTRY = {
@@ -307,6 +310,7 @@ def transition(
         locked.closed_at = now
     refresh_due_at(locked, now=now)
     locked.save(update_fields=["status", "rejection_ground", "closed_at", "due_at"])
+    logger.info("request %s: %s -> %s", locked.reference, from_status, to)
 
     event = RequestEvent.objects.create(
         request=locked,

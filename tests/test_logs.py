@@ -419,3 +419,28 @@ def test_a_mail_server_refusing_the_address_does_not_put_it_in_the_workers_log(
     assert "SMTPRecipientsRefused" in lines[1]["exc_info"]
     assert address not in configured_json_handler.getvalue()
     assert "hanako.yamada" not in configured_json_handler.getvalue()
+
+
+def test_a_requests_lifecycle_is_logged_under_its_reference(
+    customer, officer, captured_logs, django_capture_on_commit_callbacks
+):
+    """An operator follows a request through the web's and the worker's lines by its
+    reference: filed, each change of status, each notice e-mailed."""
+    from rights import workflow
+    from rights.choices import Kind, Status
+    from rights.services import request_file
+
+    with django_capture_on_commit_callbacks(execute=True):  # the notices are mailed
+        request = request_file(
+            subject=customer, requester=customer, kind=Kind.DISCLOSURE, delivery_method="electronic"
+        )
+        workflow.transition(request, to=Status.IN_REVIEW, actor=officer)
+    messages = [line["message"] for line in captured_logs.json_lines()]
+    reference = request.reference
+    assert f"request {reference} filed: disclosure, channel portal" in messages, messages
+    assert f"request {reference}: submitted -> in_review" in messages, messages
+    assert any(
+        m.startswith(f"request {reference}: notice received") and m.endswith("e-mailed")
+        for m in messages
+    ), messages
+    assert customer.email not in captured_logs.raw_json()
