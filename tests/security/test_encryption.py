@@ -227,17 +227,7 @@ def test_rows_written_before_encryption_are_encrypted_resumably(profile):
             raise ConnectionError("lost the database half-way")
         return encryption.phone_hash(value)
 
-    broken = spec.__class__(
-        spec.table,
-        spec.pk,
-        spec.columns,
-        tuple(
-            d
-            if d.column != "phone_hash"
-            else d.__class__(d.column, d.source, failing_on_the_fourth)
-            for d in spec.derived
-        ),
-    )
+    broken = _with_phone_hash(spec, failing_on_the_fourth)
     with pytest.raises(ConnectionError):
         encryption.reencrypt_table(connection, broken, batch_size=2)
     # The first batch committed; the row of the failed batch is untouched.
@@ -418,17 +408,7 @@ def test_a_customer_change_during_rotation_is_kept(settings):
         finally:
             own.close()
 
-    rotation_read = spec.__class__(
-        spec.table,
-        spec.pk,
-        spec.columns,
-        tuple(
-            d
-            if d.column != "phone_hash"
-            else d.__class__(d.column, d.source, _after_saving(customer_saves, saved))
-            for d in spec.derived
-        ),
-    )
+    rotation_read = _with_phone_hash(spec, _after_saving(customer_saves, saved))
     encryption.reencrypt_table(connection, rotation_read)
     assert saved.wait(15)
     assert Profile.objects.get(pk=profile.pk).address == "大阪府大阪市北区1-1"
@@ -446,3 +426,17 @@ def _after_saving(save, saved):
         return encryption.phone_hash(value)
 
     return compute
+
+
+def _with_phone_hash(spec, compute):
+    """The profile table's spec with ``compute`` as the phone hash (run while the
+    batch holds the row it has read)."""
+    return spec.__class__(
+        spec.table,
+        spec.pk,
+        spec.columns,
+        tuple(
+            d if d.column != "phone_hash" else d.__class__(d.column, d.source, compute)
+            for d in spec.derived
+        ),
+    )
