@@ -386,45 +386,56 @@ def payment_confirmation(payment: Payment, *, method: str, paid_at: dt.datetime)
     )
 
 
-def waiver_confirmation(payment: Payment, *, reason: str) -> Confirmation:
-    """The "waive" button: nothing is charged and the request goes on. ValidationError as
-    waiving would raise now (a fee no longer awaiting payment, no reason)."""
-    check_payment_transition(payment, to=PaymentStatus.WAIVED, reason=reason)
+def _reasoned_fee_confirmation(
+    payment: Payment, *, to: str, reason: str, title, what, after: list[Line], button, final
+) -> Confirmation:
+    """A fee action that states a reason the requester is told (waive, refund).
+    ValidationError as the move would raise now (a fee not in the right state, no
+    reason)."""
+    check_payment_transition(payment, to=to, reason=reason)
     values = _fee_values(payment)
     return Confirmation(
-        title=_("Waive the fee %(fee)s?") % values,
+        title=title % values,
         lines=[
-            Line(
-                _("The fee %(fee)s of %(amount)s for %(request)s is waived: nothing is charged.")
-                % values
-            ),
+            Line(what % values),
             Line(_("The reason the requester is told:"), reason.strip()),
-            *_fee_goes_on(payment.request, paid=False),
+            *after,
         ],
+        button=button,
+        final=final,
+    )
+
+
+def waiver_confirmation(payment: Payment, *, reason: str) -> Confirmation:
+    """The "waive" button: nothing is charged and the request goes on."""
+    return _reasoned_fee_confirmation(
+        payment,
+        to=PaymentStatus.WAIVED,
+        reason=reason,
+        title=_("Waive the fee %(fee)s?"),
+        what=_("The fee %(fee)s of %(amount)s for %(request)s is waived: nothing is charged."),
+        after=_fee_goes_on(payment.request, paid=False),
         button=_("Waive the fee"),
         final=_("A waived fee cannot be asked again."),
     )
 
 
 def refund_confirmation(payment: Payment, *, reason: str) -> Confirmation:
-    """The "refund" button: the money is recorded as given back. ValidationError as
-    refunding would raise now (a fee not paid, no reason)."""
-    check_payment_transition(payment, to=PaymentStatus.REFUNDED, reason=reason)
-    values = _fee_values(payment)
-    return Confirmation(
-        title=_("Record the refund of %(fee)s?") % values,
-        lines=[
-            Line(
-                _("The fee %(fee)s of %(amount)s for %(request)s is recorded as given back.")
-                % values
-            ),
-            Line(_("The reason the requester is told:"), reason.strip()),
+    """The "refund" button: the money is recorded as given back; the request stays as
+    it is."""
+    return _reasoned_fee_confirmation(
+        payment,
+        to=PaymentStatus.REFUNDED,
+        reason=reason,
+        title=_("Record the refund of %(fee)s?"),
+        what=_("The fee %(fee)s of %(amount)s for %(request)s is recorded as given back."),
+        after=[
             Line(
                 _(
                     "The requester sees the refund and its reason on the request's page and "
                     "on the receipt; the request itself does not change."
                 )
-            ),
+            )
         ],
         button=_("Record the refund"),
         final=_("A recorded refund cannot be undone."),
