@@ -19,6 +19,7 @@ from portal.kernel.outbox import enqueue
 from portal.kernel.roles import PRIVACY_OFFICER, WORKING_ROLES, staff_role
 
 from . import api_events, deadlines
+from .assignment_mail import assignment_mail_queue
 from .choices import Channel, EventKind, PaymentStatus, Regime, Status
 from .models import RequestEvent, RequestMessage, RightsRequest
 from .notifications import STAFF_MESSAGE, notify
@@ -233,8 +234,11 @@ def request_extend(
 
 
 def request_assign(*, requests, assignee, actor, http_request=None) -> int:
-    """Assign requests to a member of staff; returns how many changed."""
-    changed = 0
+    """Assign requests to a member of staff; returns how many changed.
+
+    Someone assigned by another is mailed once for all the requests
+    (:mod:`.assignment_mail`)."""
+    assigned = []
     with transaction.atomic():
         for locked in RightsRequest.objects.select_for_update().filter(
             pk__in=[r.pk for r in requests]
@@ -284,8 +288,9 @@ def request_assign(*, requests, assignee, actor, http_request=None) -> int:
                 request=http_request,
                 details={"assignee": assignee.pk if assignee else None},
             )
-            changed += 1
-    return changed
+            assigned.append(locked.pk)
+        assignment_mail_queue(assignee=assignee, actor=actor, request_ids=assigned)
+    return len(assigned)
 
 
 def request_change_regime(

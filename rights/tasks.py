@@ -22,6 +22,7 @@ from portal.kernel.jobs import ScheduledJob
 from portal.kernel.outbox import OutboxTask, ResumableOutboxTask
 from portal.kernel.tasks import MAIL_RETRY
 
+from .assignment_mail import assignment_mail_send
 from .connectors import after_holds as connector_after_holds
 from .connectors import dispatch as connector_dispatch
 from .connectors import hold_notices as connector_hold_notices
@@ -204,6 +205,13 @@ def escalate_overdue(self) -> int:
 def mail_overdue_digest(*, officer_id: int, period: str) -> None:
     """Mail one officer the day's digest (queued by :func:`escalate_overdue`)."""
     overdue_digest_send(officer_id=officer_id)
+
+
+@shared_task(base=OutboxTask, **MAIL_RETRY)
+def mail_assignment(*, assignee_id: int, actor_id: int | None, request_ids: list[int]) -> None:
+    """Tell a member of staff the requests someone else assigned them (queued by
+    :func:`rights.services.request_assign`)."""
+    assignment_mail_send(assignee_id=assignee_id, actor_id=actor_id, request_ids=request_ids)
 
 
 @shared_task(base=ScheduledJob)
