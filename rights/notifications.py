@@ -9,6 +9,7 @@ a notice reads: :mod:`rights.notice_text`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -83,14 +84,17 @@ STATUS_NOTICES = frozenset(
 )
 
 
-def superseded(notification: RequestNotification) -> bool:
+def superseded(notification: RequestNotification, *, overtaken_by: Iterable[str] = ()) -> bool:
     """Whether a status-change notice is old news: a later notice of the request's
-    status has already been mailed. Mailed now it would arrive after it, as "in
-    progress, we will answer by ..." after the final notice of a deletion that went
-    into progress and finished in the same action. Its e-mail is not sent."""
-    return (
-        notification.kind == STATUS_CHANGED
-        and RequestNotification.objects.filter(
+    status has already been mailed, or is mailed right after it (``overtaken_by``: the
+    kinds of the later notices mailed with it). Mailed now it would arrive after it, or
+    just before it, as "in progress, we will answer by ..." next to the final notice of
+    a deletion that went into progress and finished in the same action. Its e-mail is
+    not sent."""
+    if notification.kind != STATUS_CHANGED:
+        return False
+    return not STATUS_NOTICES.isdisjoint(overtaken_by) or (
+        RequestNotification.objects.filter(
             request_id=notification.request_id,
             pk__gt=notification.pk,
             kind__in=sorted(STATUS_NOTICES),

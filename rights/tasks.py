@@ -58,10 +58,12 @@ def mail_notice(subject: str, body: str, to: list[str]) -> None:
 
 @shared_task(base=ResumableOutboxTask, **MAIL_RETRY)
 def send_request_notification(notification_id: int) -> None:
-    """Mail a notice, after any earlier notice of the request being mailed at the same
-    time; a status-change notice that a later notice overtook (``notifications.superseded``)
-    is dropped, so the person never reads an older status after a newer one, whatever
-    order the worker takes the tasks in."""
+    """Mail a notice, after the earlier notices of its request still unsent: the person
+    never reads an older status after a newer one, whatever order the worker takes the
+    tasks in, nor after a mail server outage, when an earlier notice whose send failed
+    waits for its retry while this one comes. A status-change notice that a later one
+    overtook (``notifications.superseded``) is dropped; the others go first, in order,
+    and while one still cannot be mailed this one waits and is retried with it."""
     with transaction.atomic():
         request_id = (
             RequestNotification.objects.filter(pk=notification_id, emailed_at__isnull=True)
@@ -69,10 +71,10 @@ def send_request_notification(notification_id: int) -> None:
             .first()
         )
         # This notice and the earlier ones of its request not yet mailed, locked oldest
-        # first: an earlier one being mailed right now goes first (one not started yet
-        # finds this one mailed, and is dropped), and every task of the request takes
-        # the locks in the same order, so three in flight at once cannot deadlock.
-        pending = (
+        # first: an earlier one being mailed right now goes first, and every task of the
+        # request takes the locks in the same order, so three in flight at once cannot
+        # deadlock.
+        pending = list(
             # Only the notification rows: PostgreSQL refuses FOR UPDATE on the
             # nullable side of the outer joins to the subject and requester.
             RequestNotification.objects.select_for_update(of=("self",))
@@ -80,67 +82,91 @@ def send_request_notification(notification_id: int) -> None:
             .filter(request_id=request_id, pk__lte=notification_id, emailed_at__isnull=True)
             .order_by("pk")
         )
-        notification = next((n for n in pending if n.pk == notification_id), None)
-        if notification is None:
+        if not pending or pending[-1].pk != notification_id:
             return
-        if superseded(notification):
-            # A later notice went first (the tasks ran out of order): this one is old news.
-            notification.context = {**notification.context, "superseded": True}
-            notification.save(update_fields=["context"])
-            logger.info("notice %s not e-mailed: a later one went first", notification.pk)
-            return
-        recipients = recipients_of(notification.request, notification.kind)
-        if not recipients:
-            return
-        # With several recipients, those already mailed are remembered (as digests,
-        # never addresses), so a retry after one failed mails only the others.
-        sent = set(notification.context.get("sent_to", []))
-        failed = None
-        for recipient in recipients:
-            digest = hashlib.sha256(recipient.email.lower().encode()).hexdigest()[:16]
-            if digest in sent:
+        mailed, failed = [], None
+        for index, notice in enumerate(pending):
+            if notice.context.get("superseded"):
                 continue
-            subject, body = render_notice(
-                notification,
-                language=recipient.language,
-                has_account=recipient.has_account,
-                signs_in=recipient.signs_in,
-                follow_url=""
-                if recipient.has_account
-                else follow_url(notification.request, recipient.email),
-                request_url=request_url(notification.request)
-                if recipient.has_account and recipient.signs_in
-                else "",
-                principal=recipient.principal,
-            )
-            try:
-                mail_notice(subject, body, [recipient.email])
-            except OSError as error:
-                failed = error
+            if superseded(notice, overtaken_by=[later.kind for later in pending[index + 1 :]]):
+                # A later notice went first, or goes now: this one is old news.
+                notice.context = {**notice.context, "superseded": True}
+                notice.save(update_fields=["context"])
+                logger.info("notice %s not e-mailed: a later one goes first", notice.pk)
                 continue
-            sent.add(digest)
-            _in_use, set_aside = edited_text(notification, recipient.language)
-            if set_aside is not None:
-                note_set_aside(notification, set_aside)
-        if len(recipients) > 1:
-            notification.context = {**notification.context, "sent_to": sorted(sent)}
-        if failed is None:
-            notification.emailed_at = timezone.now()
-        notification.save(update_fields=["emailed_at", "context"])
-    reference, kind = notification.request.reference, notification.kind
+            failed = mail_request_notice(notice)
+            if failed is not None:
+                # Nothing later goes before it: this one is tried again with it.
+                break
+            mailed.append(notice)
+    for notice in mailed:
+        logger.info(
+            "request %s: notice %s (%s) e-mailed", notice.request.reference, notice.kind, notice.pk
+        )
     if failed is not None:
         logger.warning(
-            "request %s: notice %s (%s) not e-mailed yet: %s; tried again later",
-            reference,
-            kind,
-            notification.pk,
+            "request %s: notice %s not e-mailed yet: %s; tried again later",
+            pending[-1].request.reference,
+            notification_id,
             failed.__class__.__name__,
         )
         raise failed  # retried with back-off (MAIL_RETRY)
-    logger.info("request %s: notice %s (%s) e-mailed", reference, kind, notification.pk)
-    if notification.kind in FINAL_NOTICES:
+    if any(notice.kind in FINAL_NOTICES for notice in mailed):
         # The final answer has gone out; a closed account's address may go now.
-        deletion.erase_after_notice(notification.request)
+        deletion.erase_after_notice(pending[-1].request)
+
+
+def mail_request_notice(notification: RequestNotification) -> OSError | None:
+    """Mail one notice to its recipients (in the caller's transaction, its row locked);
+    the error if a send failed, the notice then left unsent. A notice nobody receives
+    is left as it is."""
+    recipients = recipients_of(notification.request, notification.kind)
+    if not recipients:
+        return None
+    # With several recipients, those already mailed are remembered (as digests,
+    # never addresses), so a retry after one failed mails only the others.
+    sent = set(notification.context.get("sent_to", []))
+    failed = None
+    for recipient in recipients:
+        digest = hashlib.sha256(recipient.email.lower().encode()).hexdigest()[:16]
+        if digest in sent:
+            continue
+        subject, body = render_notice(
+            notification,
+            language=recipient.language,
+            has_account=recipient.has_account,
+            signs_in=recipient.signs_in,
+            follow_url=""
+            if recipient.has_account
+            else follow_url(notification.request, recipient.email),
+            request_url=request_url(notification.request)
+            if recipient.has_account and recipient.signs_in
+            else "",
+            principal=recipient.principal,
+        )
+        try:
+            mail_notice(subject, body, [recipient.email])
+        except OSError as error:
+            failed = error
+            continue
+        sent.add(digest)
+        _in_use, set_aside = edited_text(notification, recipient.language)
+        if set_aside is not None:
+            note_set_aside(notification, set_aside)
+    if len(recipients) > 1:
+        notification.context = {**notification.context, "sent_to": sorted(sent)}
+    if failed is None:
+        notification.emailed_at = timezone.now()
+    notification.save(update_fields=["emailed_at", "context"])
+    if failed is not None:
+        logger.warning(
+            "request %s: notice %s (%s) not e-mailed yet: %s",
+            notification.request.reference,
+            notification.kind,
+            notification.pk,
+            failed.__class__.__name__,
+        )
+    return failed
 
 
 @shared_task(base=OutboxTask, **MAIL_RETRY)

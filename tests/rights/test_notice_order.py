@@ -25,6 +25,10 @@ def _deletion_under_hold(officer):
     request = file_deletion(customer, categories=["usage"])
     litigation_hold(officer, customer, categories=["usage"])
     workflow.transition(request, to=Status.IN_REVIEW, actor=officer)
+    # The receipt and the review's notice went out long before (with no broker in a
+    # test, their tasks have not run).
+    for pending in request.notifications.filter(emailed_at__isnull=True).order_by("pk"):
+        tasks.send_request_notification.run(pending.pk)
     return request
 
 

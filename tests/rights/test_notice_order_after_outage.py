@@ -1,0 +1,142 @@
+"""Notices of one request after the mail server was unreachable for a while.
+
+A notice whose send failed is retried with back-off (MAIL_RETRY); a later notice of
+the same request, queued meanwhile, may be taken while the mail server is back and
+before that retry. The person still reads them in order: the later one's task mails
+the earlier ones still unsent first (or drops those it makes old news), and waits
+with them while the mail server refuses them.
+"""
+
+from __future__ import annotations
+
+import smtplib
+
+import pytest
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+
+from rights import tasks, workflow
+from rights.choices import Kind, Status
+from rights.models import RequestNotification
+from rights.services import request_file
+from tests.factories import UserFactory
+
+RECEIVED, IN_REVIEW, REJECTED = "received", "In review", "cannot comply"
+
+
+class UnreachableBackend(LocmemBackend):
+    """The SMTP server down: every send fails as smtplib's would."""
+
+    def send_messages(self, messages):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+
+OUTAGE = "tests.rights.test_notice_order_after_outage.UnreachableBackend"
+
+
+def _filed(django_capture_on_commit_callbacks):
+    customer = UserFactory(language="en")
+    with django_capture_on_commit_callbacks(execute=False):
+        request = request_file(
+            subject=customer,
+            requester=customer,
+            kind=Kind.PURPOSE_NOTICE,
+            delivery_method="electronic",
+        )
+    return request
+
+
+def _move(request, to, officer, django_capture_on_commit_callbacks):
+    rejected = to == Status.REJECTED
+    with django_capture_on_commit_callbacks(execute=False):
+        workflow.transition(
+            request,
+            to=to,
+            actor=officer,
+            reason="We hold no personal data about you." if rejected else "",
+            ground="other" if rejected else "",
+        )
+    return request.notifications.order_by("pk").last()
+
+
+def _fails_while_down(settings, notification):
+    settings.EMAIL_BACKEND = OUTAGE
+    with pytest.raises(OSError):
+        tasks.send_request_notification.run(notification.pk)
+    notification.refresh_from_db()
+    assert notification.emailed_at is None
+
+
+def _mailed(subjects, *words):
+    return [next((word for word in words if word in subject), subject) for subject in subjects]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("moves", "later_word"),
+    [([Status.IN_REVIEW], IN_REVIEW), ([Status.IN_REVIEW, Status.REJECTED], REJECTED)],
+    ids=["in-review", "final"],
+)
+def test_the_receipt_whose_send_failed_goes_before_a_later_notice(
+    settings, officer, django_capture_on_commit_callbacks, moves, later_word
+):
+    request = _filed(django_capture_on_commit_callbacks)
+    received = request.notifications.get(kind="received")
+    _fails_while_down(settings, received)
+    for to in moves:
+        request.refresh_from_db()
+        later = _move(request, to, officer, django_capture_on_commit_callbacks)
+    # The mail server is back; the later notice's task runs before the receipt's retry.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox.clear()
+    tasks.send_request_notification.run(later.pk)
+    tasks.send_request_notification.run(received.pk)  # the retry
+    subjects = [sent.subject for sent in mail.outbox]
+    assert _mailed(subjects, RECEIVED, later_word) == [RECEIVED, later_word], subjects
+    assert not RequestNotification.objects.filter(
+        pk__in=[received.pk, later.pk], emailed_at__isnull=True
+    ).exists()
+
+
+@pytest.mark.django_db
+def test_a_later_notice_waits_while_the_earlier_one_still_cannot_be_mailed(
+    settings, officer, django_capture_on_commit_callbacks
+):
+    request = _filed(django_capture_on_commit_callbacks)
+    received = request.notifications.get(kind="received")
+    _fails_while_down(settings, received)
+    in_review = _move(request, Status.IN_REVIEW, officer, django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+    with pytest.raises(OSError):  # still down: retried later, in order
+        tasks.send_request_notification.run(in_review.pk)
+    unsent = RequestNotification.objects.filter(emailed_at__isnull=True)
+    assert unsent.filter(pk__in=[received.pk, in_review.pk]).count() == 2
+    assert mail.outbox == []
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    tasks.send_request_notification.run(in_review.pk)
+    tasks.send_request_notification.run(received.pk)
+    subjects = [sent.subject for sent in mail.outbox]
+    assert _mailed(subjects, RECEIVED, IN_REVIEW) == [RECEIVED, IN_REVIEW], subjects
+
+
+@pytest.mark.django_db
+def test_a_failed_in_progress_notice_overtaken_by_the_final_one_is_dropped(
+    settings, officer, django_capture_on_commit_callbacks
+):
+    """The old status is still not mailed after the newer one (superseded())."""
+    request = _filed(django_capture_on_commit_callbacks)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    tasks.send_request_notification.run(request.notifications.get(kind="received").pk)
+    request.refresh_from_db()
+    in_review = _move(request, Status.IN_REVIEW, officer, django_capture_on_commit_callbacks)
+    _fails_while_down(settings, in_review)
+    request.refresh_from_db()
+    final = _move(request, Status.REJECTED, officer, django_capture_on_commit_callbacks)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox.clear()
+    tasks.send_request_notification.run(final.pk)
+    tasks.send_request_notification.run(in_review.pk)
+    subjects = [sent.subject for sent in mail.outbox]
+    assert len(subjects) == 1 and REJECTED in subjects[0], subjects
+    in_review.refresh_from_db()
+    assert in_review.emailed_at is None and in_review.context["superseded"] is True
