@@ -160,11 +160,16 @@ class PortalAdminSite(OTPAdminSite):
         self._extra_views: list[dict] = []
 
     def login(self, request, extra_context=None):
-        """Django's login page; too many requests (429) while the authenticator is locked
-        after wrong codes, with the seconds left when known."""
+        """Django's login page; too many requests (429) while wrong passwords are
+        throttled (as on the customer login) or the authenticator is locked after
+        wrong codes, with the seconds left when known (Retry-After)."""
         response = super().login(request, extra_context)
         form = (getattr(response, "context_data", None) or {}).get("form")
-        if getattr(form, "otp_locked", False):
+        throttled = getattr(form, "throttled", None)
+        if throttled is not None:
+            response.status_code = 429
+            response["Retry-After"] = str(throttled.seconds)
+        elif getattr(form, "otp_locked", False):
             response.status_code = 429
             if form.otp_retry_after:
                 response["Retry-After"] = str(form.otp_retry_after)

@@ -107,7 +107,8 @@ def test_admin_login_is_throttled_too(client):
             {"username": officer.email, "password": PASSWORD, "otp_token": totp_code(device)},
             HTTP_ACCEPT_LANGUAGE="en",
         )
-    assert response.status_code == 200
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 900
     assert "Too many failed logins" in response.content.decode()
     assert client.get("/admin/").status_code == 302
     assert AuditEvent.objects.filter(action="admin.login_throttled").count() == 1
