@@ -30,3 +30,19 @@ def test_the_request_page_title_names_the_request_and_its_kind(
     title = _title(stepped_up_client.get(f"/requests/{request.pk}/", HTTP_ACCEPT_LANGUAGE=language))
 
     assert title.startswith(f"{request.reference} — {expected} | "), title
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_the_two_check_your_inbox_pages_have_titles_that_tell_them_apart(client, language):
+    """Signing up and resetting a password both end on a page asking to look for a
+    message: each title says what the message is for."""
+    signup = _title(client.get("/accounts/signup/done/", HTTP_ACCEPT_LANGUAGE=language))
+    reset = _title(client.get("/accounts/password/reset/done/", HTTP_ACCEPT_LANGUAGE=language))
+
+    expected = {
+        "en": ("finish signing up", "choose a new password"),
+        "ja": ("登録", "パスワード"),
+    }[language]
+    assert expected[0] in signup, signup
+    assert expected[1] in reset, reset
+    assert signup.split(" | ")[0] != reset.split(" | ")[0]
