@@ -213,3 +213,19 @@ def recipients_of(request: RightsRequest, kind: str) -> list[Recipient]:
         if principal and principal.email.lower() not in {r.email.lower() for r in found}:
             found.append(principal)
     return found
+
+
+def with_answer_addresses(requests, email: str) -> list[RightsRequest]:
+    """``requests`` with where each one's answer goes, for a customer at ``email``:
+    ``answered_to``, the addresses it goes to when it goes first to another one (an
+    agent's, a representative's), else empty; ``copy_to_you``, whether ``email``
+    receives a copy then."""
+    found = []
+    for request in requests:
+        addresses = [r.email for r in recipients_of(request, "completed")]
+        mine = [a for a in addresses if a.lower() == email.lower()]
+        elsewhere = bool(addresses) and addresses[0] not in mine
+        request.answered_to = ", ".join(a for a in addresses if a not in mine) if elsewhere else ""
+        request.copy_to_you = bool(mine)
+        found.append(request)
+    return found

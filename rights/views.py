@@ -33,7 +33,7 @@ from .forms import FORMS
 from .message_form import MessageForm, WithdrawForm
 from .models import RightsRequest
 from .notice_text import render_notice
-from .notifications import recipient_of
+from .notifications import recipient_of, with_answer_addresses
 from .paging import REQUESTS_PER_PAGE, page_of
 from .payments import BadSignature, UnknownProvider, get_provider
 from .progress import progress_of
@@ -232,6 +232,13 @@ def _render_review(request, form, kind, *, duplicates):
         delivery_method=form.cleaned_data.get("delivery_method", ""),
         customer=request.user,
     )
+    # Closing the account ends the customer's access to the pages of these; each
+    # says where its answer goes when not (only) to the customer.
+    still_open = (
+        with_answer_addresses(open_requests_followed_by(request.user), request.user.email)
+        if summary.account_closes
+        else []
+    )
     return render(
         request,
         "rights/request_review.html",
@@ -239,8 +246,8 @@ def _render_review(request, form, kind, *, duplicates):
             "form": form,
             "summary": summary,
             "duplicates": duplicates,
-            # Closing the account ends the customer's access to the pages of these.
-            "still_open": open_requests_followed_by(request.user) if summary.account_closes else [],
+            "still_open": still_open,
+            "answered_elsewhere": any(r.answered_to for r in still_open),
             "step_file": STEP_FILE,
             "step_change": STEP_CHANGE,
             **_kind_context(kind),

@@ -5,12 +5,17 @@ the review page, and staff on the working page and the erasure plan before they 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from portal.kernel.roles import SERVICE_HANDLER
 from portal.kernel.staff import staff_create
 from rights import workflow
 from rights.choices import Status
+from rights.requesters.filing import Person, Requester, identity_request_file
+from rights.requesters.models import Capacity
+from rights.requesters.verification import identity_match_subject
 from tests.conftest import admin_login
 from tests.factories import PASSWORD, RegistrationFactory, ServiceFactory
 from tests.intake_support import is_review
@@ -61,6 +66,44 @@ def test_the_japanese_review_lists_them_too(stepped_up_client, customer):
     assert f"{disclosure.reference}</a> — " in text
     assert NOT_FOLLOWED_JA in text
     assert f"回答は{customer.email}へメールでお送りします。" in text
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_an_open_request_an_agent_filed_names_the_agent_it_is_answered_to(
+    stepped_up_client, customer, officer, language
+):
+    """A request an agent filed for the customer is answered to the agent, the customer
+    receiving a copy: the review does not say it is answered to the customer alone."""
+    own = file_disclosure(customer)
+    agent = "agent@lawyers.example"
+    by_agent = identity_request_file(
+        kind="disclosure",
+        requester=Requester(capacity=Capacity.AGENT, name="A. Agent", email=agent, language="en"),
+        person=Person(name="Demo Customer", email=customer.email),
+        details="All data, please.",
+        uploads=[],
+    )
+    identity_match_subject(
+        request=by_agent, subject=customer, actor=officer, reason="Customer number on the letter."
+    )
+    stepped_up_client.cookies["django_language"] = language
+    review = stepped_up_client.post("/requests/new/deletion/", {"everything": "on"})
+    text = " ".join(review.content.decode().split())
+    assert is_review(review)
+    items = re.findall(r"<li>(.*?)</li>", text.split('id="still-open"')[1].split("</ul>")[0])
+    [own_item] = [item for item in items if own.reference in item]
+    [agent_item] = [item for item in items if by_agent.reference in item]
+    assert agent not in own_item
+    expected = {
+        "en": f"answered by e-mail to {agent}, with a copy to you",
+        "ja": f"回答は{agent}へメールでお送りし、お客様にも写しをお送りします",
+    }[language]
+    assert expected in agent_item, agent_item
+    sentence = {
+        "en": f"We still answer them and send each answer by e-mail to {customer.email}; the",
+        "ja": f"回答は{customer.email}へメールでお送りします。",
+    }[language]
+    assert sentence not in text
 
 
 def test_a_deletion_that_keeps_the_account_says_nothing_of_the_open_requests(
