@@ -77,6 +77,11 @@ def code(request):
     if usable_confirmation(confirmation.pk):
         return redirect("identity:form")
     form = CodeForm(request.POST or None)
+    if request.method == "GET" and not len(messages.get_messages(request)):
+        # Arriving once the code is sent: the focus goes to the code box, as on the
+        # customer's own code step. A message (js/page-messages.js) or, after a wrong
+        # code, the error summary takes it instead.
+        form.fields["code"].widget.attrs["autofocus"] = True
     if request.method == "POST":
         exceeded = throttled(request, step="code", email=confirmation.email)
         if exceeded:
