@@ -460,5 +460,10 @@ report_pages.register(admin.site)
 
 # Retention rules, legal holds, deferred erasures, runs and the ledger. The published
 # fees; notice texts; corporate customers, their members and designated contact.
-from . import fee_schedule_admin, notice_text_admin, organisation_admin  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    fee_schedule_admin,
+    notice_text_admin,
+    notification_admin,
+    organisation_admin,
+)
 from .retention import admin as retention_admin  # noqa: E402, F401

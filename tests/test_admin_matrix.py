@@ -40,7 +40,7 @@ from portal.kernel.roles import AUDITOR, PRIVACY_OFFICER, SERVICE_HANDLER
 from rights import fees, workflow
 from rights.choices import Status
 from rights.connectors.models import ExternalSystem
-from rights.models import FeeSchedule, Organisation, PaymentEvent
+from rights.models import FeeSchedule, Organisation, PaymentEvent, RequestNotification
 from rights.notice_overrides import notice_text_save
 from rights.retention.holds.services import hold_place
 from rights.retention.models import DeferredErasure, ErasureLedgerEntry, RetentionRule, RetentionRun
@@ -90,6 +90,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "consent.marketingcampaign": {OFFICER: "v", HANDLER: ""},
     "consent.servicepage": {OFFICER: "vacd", HANDLER: "v"},
     "rights.organisation": {OFFICER: "vacd", HANDLER: ""},
+    "rights.requestnotification": {OFFICER: "v", HANDLER: ""},  # the outbox's notices
 }
 
 # Where the actions a role is offered differ from what it may do to the record of A
@@ -198,6 +199,9 @@ BUILDERS: dict[str, Callable] = {
         category="transactions",
     ),
     "rights.retentionrun": lambda w, c, s: RetentionRun.objects.create(job="sweep"),
+    "rights.requestnotification": lambda w, c, s: RequestNotification.objects.create(
+        request=_request(w, "deletion", c, s), kind="received"
+    ),
     "rights.noticetext": lambda w, c, s: notice_text_save(
         kind="received", language="en", subject="s", body="b", author=w.officer
     ),
