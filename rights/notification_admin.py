@@ -72,6 +72,7 @@ class NoticesChangeList(ChangeList):
 class RequestNotificationAdmin(ReadOnlyAdmin, LargeTableAdmin):
     staff_scope = OVERSIGHT  # operations: officers and auditors
     list_display = ["reference", "kind", "created", "emailed", "waiting", "delivery"]
+    list_display_links = ["kind"]  # the reference links to the request
     list_filter = [EmailedFilter, "kind"]
     ordering = ["-created_at", "-pk"]
     fields = list_display

@@ -56,6 +56,11 @@ def test_the_officer_finds_the_notices_not_emailed(officer_client, request_):
     assert "Fee due" in rows
     assert "SMTPServerDisconnected" in rows
     assert "Completed" not in rows
+    # The reference opens the request; the notice's own link is its kind (a link in
+    # a link left an empty one, nameless for a screen reader).
+    assert "</a></a>" not in rows
+    opens = f'<a href="/admin/rights/rightsrequest/{request_.pk}/change/">{request_.reference}'
+    assert opens in rows
 
     officer_client.cookies["django_language"] = "ja"
     assert "手数料のお支払いのお願い" in _rows(officer_client, {"emailed": "no"})
