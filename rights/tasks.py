@@ -8,6 +8,7 @@ that remember whom they mailed, erasures, disclosure builds) on
 
 import hashlib
 import logging
+import smtplib
 
 from celery import shared_task
 from django.conf import settings
@@ -63,7 +64,8 @@ def send_request_notification(notification_id: int) -> None:
     tasks in, nor after a mail server outage, when an earlier notice whose send failed
     waits for its retry while this one comes. A status-change notice that a later one
     overtook (``notifications.superseded``) is dropped; the others go first, in order,
-    and while one still cannot be mailed this one waits and is retried with it."""
+    and while one still cannot be mailed this one waits and is retried with it (an
+    outage; one the mail server refuses for good does not hold it back)."""
     with transaction.atomic():
         request_id = (
             RequestNotification.objects.filter(pk=notification_id, emailed_at__isnull=True)
@@ -95,6 +97,11 @@ def send_request_notification(notification_id: int) -> None:
                 logger.info("notice %s not e-mailed: a later one goes first", notice.pk)
                 continue
             failed = mail_request_notice(notice)
+            if failed is not None and notice.pk != notification_id and refused_for_good(failed):
+                # No retry changes a refusal (5xx): waiting for it would hold every later
+                # notice back for ever. Its own task goes on trying it.
+                failed = None
+                continue
             if failed is not None:
                 # Nothing later goes before it: this one is tried again with it.
                 break
@@ -114,6 +121,15 @@ def send_request_notification(notification_id: int) -> None:
     if any(notice.kind in FINAL_NOTICES for notice in mailed):
         # The final answer has gone out; a closed account's address may go now.
         deletion.erase_after_notice(pending[-1].request)
+
+
+def refused_for_good(error: OSError) -> bool:
+    """Whether the mail server refused a notice with a permanent (5xx) answer, for every
+    recipient or for the message: a retry would be refused the same way (RFC 5321
+    §4.2.1), unlike an outage."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _text in error.recipients.values())
+    return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
 
 
 def mail_request_notice(notification: RequestNotification) -> OSError | None:

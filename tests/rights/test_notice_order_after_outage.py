@@ -140,3 +140,36 @@ def test_a_failed_in_progress_notice_overtaken_by_the_final_one_is_dropped(
     assert len(subjects) == 1 and REJECTED in subjects[0], subjects
     in_review.refresh_from_db()
     assert in_review.emailed_at is None and in_review.context["superseded"] is True
+
+
+class RefusingBackend(LocmemBackend):
+    """The mail server up, refusing for good (a 5xx answer) the receipt: a refusal no
+    retry changes, as a mailbox that does not exist or a content filter gives."""
+
+    def send_messages(self, messages):
+        for message in messages:
+            if RECEIVED in message.subject:
+                raise smtplib.SMTPDataError(554, b"Message refused")
+        return super().send_messages(messages)
+
+
+@pytest.mark.django_db
+def test_an_earlier_notice_refused_for_good_does_not_hold_back_the_later_ones(
+    settings, officer, django_capture_on_commit_callbacks
+):
+    """A permanent refusal is not an outage: waiting for it would hold every later
+    notice of the request back for ever. The receipt stays unsent (its own retries go
+    on); "In review" goes out."""
+    request = _filed(django_capture_on_commit_callbacks)
+    received = request.notifications.get(kind="received")
+    settings.EMAIL_BACKEND = "tests.rights.test_notice_order_after_outage.RefusingBackend"
+    with pytest.raises(OSError):
+        tasks.send_request_notification.run(received.pk)
+    in_review = _move(request, Status.IN_REVIEW, officer, django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+    tasks.send_request_notification.run(in_review.pk)
+    subjects = [sent.subject for sent in mail.outbox]
+    assert _mailed(subjects, RECEIVED, IN_REVIEW) == [IN_REVIEW], subjects
+    received.refresh_from_db()
+    in_review.refresh_from_db()
+    assert received.emailed_at is None and in_review.emailed_at is not None
