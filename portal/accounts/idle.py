@@ -31,8 +31,11 @@ def idle_seconds_left(request: HttpRequest) -> int | None:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
+    session = getattr(request, "session", None)
+    if session is None:  # rendered without the session middleware
+        return None
     limit = idle_timeout_for(user)
-    last_seen = request.session.get(LAST_SEEN_KEY)
+    last_seen = session.get(LAST_SEEN_KEY)
     if not limit or last_seen is None:
         return None
     return max(0, int(limit - (time.time() - float(last_seen))))
