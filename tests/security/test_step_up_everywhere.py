@@ -53,6 +53,12 @@ WITHOUT_STEP_UP = {
     # Reached from the link mailed to the new address; the change itself was asked
     # for behind the code check.
     "portal:email_change_confirm",
+    # Restarts the idle time of the session and shows nothing (the idle warning's
+    # "Stay logged in"); the next page asks for the code if it is due.
+    "portal:session_keep",
+    # A member of staff's authenticator set-up: the officer's single-use link and the
+    # member's password; no customer data.
+    "portal:staff_enrol",
     # Public pages, and the policy every logged-in person must be able to read.
     "consent:privacy",
     "consent:service_page",
