@@ -21,6 +21,7 @@ from django.utils import timezone
 from portal.kernel.audit import audit_log
 from portal.kernel.dates import portal_day
 from portal.kernel.registry import ModelSource, Source, registry
+from rights.models import RightsRequest
 
 from .dryrun import in_dry_run
 from .holds import keep_until as K
@@ -170,8 +171,6 @@ def answers_to_send(*, subject_id: int, besides_id: int | None):
     oldest first. Closing the account withdraws none: each is still answered, by e-mail
     to the closed account's address, which stays until the last one's final notice
     (``deletion.erase_after_notice``)."""
-    from rights.models import RightsRequest
-
     return (
         RightsRequest.objects.open()
         .filter(Q(subject_id=subject_id) | Q(requester_id=subject_id))
