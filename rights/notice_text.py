@@ -123,7 +123,6 @@ def render_notice(
     *,
     language: str,
     has_account: bool = True,
-    signs_in: bool = True,
     follow_url: str = "",
     request_url: str = "",
     principal: bool = False,
@@ -137,12 +136,11 @@ def render_notice(
     ``has_account`` False words it for someone without a request page in the
     portal: it points to ``follow_url``, their follow page (see :func:`follow_url`).
     ``request_url``, for the e-mail to someone with an account, is the direct link
-    to the request's page (``notifications.request_url``). ``signs_in`` False (the
-    account is closed) words it without pointing to that page.
+    to the request's page (``notifications.request_url``). A closed account's address
+    is written to as one without an account: it can no longer log in to that page.
     """
     context = {
         "has_account": has_account,
-        "signs_in": signs_in,
         "principal": principal,
         # Written to someone who acted for the person (a parent, an agent): the
         # outcome speaks of the person's data, not "your data".

@@ -152,6 +152,12 @@ class Recipient:
     principal: bool = False
     signs_in: bool = True
 
+    @property
+    def follows_by_link(self) -> bool:
+        """Whether the recipient follows the request by the signed link of their address
+        (``requesters.follow``): without an account, or once it is closed."""
+        return not self.has_account or not self.signs_in
+
 
 # Notices an appointed agent's principal receives a copy of: that a request was
 # made in their name, and how it ended.
@@ -176,11 +182,7 @@ def recipients_of(request: RightsRequest, kind: str) -> list[Recipient]:
     identity = getattr(request, "identity", None) if request.pk else None
     if identity is None:
         user = recipient_of(request)
-        found = (
-            [Recipient(user.email, user.language, True, signs_in=user.is_active)]
-            if user is not None
-            else []
-        )
+        found = [_account_recipient(user)] if user is not None else []
         organisation = request.organisation if request.organisation_id else None
         contact = organisation.contact if organisation is not None else None
         if (
@@ -194,16 +196,14 @@ def recipients_of(request: RightsRequest, kind: str) -> list[Recipient]:
         return found
     found: list[Recipient] = []
     if request.requester is not None:
-        found.append(Recipient(request.requester.email, request.requester.language, True))
+        found.append(_account_recipient(request.requester))
     elif identity.requester_email:
         found.append(Recipient(identity.requester_email, identity.requester_language, False))
     elif identity.capacity == Capacity.SELF and request.subject is not None:
-        found.append(Recipient(request.subject.email, request.subject.language, True))
+        found.append(_account_recipient(request.subject))
     if identity.capacity == Capacity.AGENT and kind in PRINCIPAL_COPIES:
         if request.subject is not None:
-            principal = Recipient(
-                request.subject.email, request.subject.language, True, principal=True
-            )
+            principal = _account_recipient(request.subject, principal=True)
         elif identity.subject_email:
             principal = Recipient(
                 identity.subject_email, identity.subject_language, False, principal=True
@@ -213,6 +213,10 @@ def recipients_of(request: RightsRequest, kind: str) -> list[Recipient]:
         if principal and principal.email.lower() not in {r.email.lower() for r in found}:
             found.append(principal)
     return found
+
+
+def _account_recipient(user, *, principal: bool = False) -> Recipient:
+    return Recipient(user.email, user.language, True, principal=principal, signs_in=user.is_active)
 
 
 def with_answer_addresses(requests, email: str) -> list[RightsRequest]:

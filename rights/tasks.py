@@ -154,14 +154,12 @@ def mail_request_notice(notification: RequestNotification) -> OSError | None:
         subject, body = render_notice(
             notification,
             language=recipient.language,
-            has_account=recipient.has_account,
-            signs_in=recipient.signs_in,
-            follow_url=""
-            if recipient.has_account
-            else follow_url(notification.request, recipient.email),
-            request_url=request_url(notification.request)
-            if recipient.has_account and recipient.signs_in
+            # A closed account's address is written to as one without an account.
+            has_account=not recipient.follows_by_link,
+            follow_url=follow_url(notification.request, recipient.email)
+            if recipient.follows_by_link
             else "",
+            request_url="" if recipient.follows_by_link else request_url(notification.request),
             principal=recipient.principal,
         )
         try:

@@ -414,14 +414,17 @@ def receipt(request, pk):
     rights_request = _own_request(request, pk)
     if not sees_whole_request(customer_role(rights_request, request.user)):
         raise Http404  # the requester pays, and the receipt is theirs
+    return receipt_page(
+        request, rights_request, actor=request.user, payer_name=payer_name(rights_request)
+    )
+
+
+def payer_name(rights_request: RightsRequest) -> str:
+    """The name a customer's receipt is made out to: theirs, or their address when the
+    profile has none."""
     payer = recipient_of(rights_request)
     profile = getattr(payer, "profile", None)
-    return receipt_page(
-        request,
-        rights_request,
-        actor=request.user,
-        payer_name=(profile.full_name if profile else "") or payer.email,
-    )
+    return (profile.full_name if profile else "") or payer.email
 
 
 def receipt_page(

@@ -38,6 +38,13 @@ class DisclosurePackageQuerySet(models.QuerySet):
             file_deleted_at__isnull=True,
         )
 
+    def kept(self, now=None):
+        """Packages whose file is kept: the link works, or may still be renewed once (the
+        counterpart of :meth:`to_purge`)."""
+        return self.filter(
+            file_deleted_at__isnull=True, expires_at__gt=now or timezone.now()
+        ).exclude(download_count__gte=F("max_downloads"), renewed_at__isnull=False)
+
     def to_purge(self, now=None):
         """Packages whose link no longer works, and cannot be renewed, but whose file
         is still stored: expired, or used up after its one renewal. A used-up package

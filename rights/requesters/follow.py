@@ -20,15 +20,14 @@ from .public_form import CodeRefused, email_confirmation_verify
 
 
 def follow_addresses(request: RightsRequest) -> dict[str, bool]:
-    """The addresses without an account that are told about ``request``, each with
-    whether it is the requester's (True) or the principal's of an agent (False)."""
-    identity = getattr(request, "identity", None)
-    requester = (identity.requester_email or "").lower() if identity else ""
+    """The addresses told about ``request`` that follow it by link (without an account,
+    or with one since closed), each with whether it is the requester's (True) or the
+    principal's of an agent (False)."""
     # Those told of the outcome: the requester and, for an agent, the person too.
     return {
-        r.email.lower(): r.email.lower() == requester
+        r.email.lower(): not r.principal
         for r in recipients_of(request, "completed")
-        if not r.has_account and r.email
+        if r.follows_by_link and r.email
     }
 
 
@@ -43,7 +42,7 @@ def request_for_follow_token(token: str) -> tuple[RightsRequest, str, bool] | No
         return None
     request = (
         RightsRequest.objects.select_related("identity", "subject", "requester")
-        .filter(pk=pk, identity__isnull=False)
+        .filter(pk=pk)
         .first()
     )
     if request is None:

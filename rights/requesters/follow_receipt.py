@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from ..selectors import follow_role, request_view
-from ..views import receipt_page
+from ..views import payer_name, receipt_page
 from .views import confirmed_follow
 
 
@@ -24,11 +24,14 @@ def follow_receipt(request, token):
     rights_request, _email, is_requester = followed
     if not request_view(rights_request, follow_role(is_requester)).fee:
         raise Http404  # the person an agent acted for: the requester pays
-    identity = rights_request.identity
+    identity = getattr(rights_request, "identity", None)
     return receipt_page(
         request,
         rights_request,
         actor=None,
-        payer_name=identity.requester_name or identity.requester_email,
+        # A closed account's request has no identity: the receipt names the customer.
+        payer_name=identity.requester_name or identity.requester_email
+        if identity is not None
+        else payer_name(rights_request),
         back_url=reverse("identity:follow", kwargs={"token": token}),
     )

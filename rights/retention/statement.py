@@ -212,11 +212,17 @@ def _closed_account_line(request, steps: list[Step]) -> str:
         if awaited:
             return ngettext(
                 "Your account is closed. We still answer your open request %(list)s and send "
-                "the answer to this e-mail address; the account's e-mail address and "
-                "language setting are erased once we have sent it.",
+                "the answer to this e-mail address, with a link to follow the request without "
+                "the account: you confirm this address with a code we e-mail to you, then "
+                "read our notices and download any files there. The account's e-mail address "
+                "and language setting are erased once we have answered and any files have "
+                "been downloaded or their link has expired.",
                 "Your account is closed. We still answer your open requests %(list)s and send "
-                "the answers to this e-mail address; the account's e-mail address and "
-                "language setting are erased once we have sent the last of them.",
+                "the answers to this e-mail address, with a link to follow each request "
+                "without the account: you confirm this address with a code we e-mail to you, "
+                "then read our notices and download any files there. The account's e-mail "
+                "address and language setting are erased once we have answered the last of "
+                "them and any files have been downloaded or their link has expired.",
                 len(awaited),
             ) % {"list": listed(awaited)}
         return gettext(

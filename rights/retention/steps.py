@@ -21,6 +21,7 @@ from django.utils import timezone
 from portal.kernel.audit import audit_log
 from portal.kernel.dates import portal_day
 from portal.kernel.registry import ModelSource, Source, registry
+from rights.disclosure.models import DisclosurePackage
 from rights.models import RightsRequest
 
 from .dryrun import in_dry_run
@@ -180,8 +181,14 @@ def answers_to_send(*, subject_id: int, besides_id: int | None):
 
 
 def answers_awaited(step: Step) -> bool:
-    """Whether an answer still goes to the address the step erases."""
-    return answers_to_send(subject_id=step.subject_id, besides_id=step.request_id).exists()
+    """Whether an answer still goes to the address the step erases: a request still
+    open, or a disclosure package still kept for download, which the person reaches
+    by the follow link of that address (a code is mailed to it first)."""
+    person = Q(request__subject_id=step.subject_id) | Q(request__requester_id=step.subject_id)
+    return (
+        answers_to_send(subject_id=step.subject_id, besides_id=step.request_id).exists()
+        or DisclosurePackage.objects.kept().filter(person).exists()
+    )
 
 
 def step_execute(

@@ -45,8 +45,8 @@ def test_the_answer_to_a_request_still_open_reaches_the_closed_accounts_address(
         assert "erased as soon as this notice" not in final.body
         assert (
             f"We still answer your open request {still_open.reference} and send the answer "
-            "to this e-mail address; the account's e-mail address and language setting are "
-            "erased once we have sent it." in " ".join(final.body.split())
+            "to this e-mail address, with a link to follow the request without the account"
+            in " ".join(final.body.split())
         )
 
     # Nor does the beat erase it once the grace days are over.
