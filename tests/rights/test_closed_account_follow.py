@@ -210,3 +210,25 @@ def test_staff_are_told_what_the_customer_receives(
         "en": "a link to follow the request without an account",
         "ja": "アカウントなしで請求を確認できるリンク",
     }[language] in text
+
+
+def test_the_receipt_of_a_paid_fee_is_on_the_follow_page(
+    officer, django_capture_on_commit_callbacks
+):
+    """APPI Art. 38: the fee paid for the request has its printable receipt, made out to
+    the customer, on the follow page of the closed account's address."""
+    from rights.choices import PaymentMethod
+
+    capture = django_capture_on_commit_callbacks
+    publish(amount=1000)
+    _customer, address, still_open = _close_account(officer, capture)
+    with capture(execute=True):
+        workflow.transition(still_open, to=Status.IN_REVIEW, actor=officer)
+        payment = fees.fee_request(request=still_open, actor=officer)
+        fees.payment_record(payment=payment, method=PaymentMethod.BANK_TRANSFER, actor=officer)
+    url = link_in(_told(address, still_open))
+    visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
+    assert _code_step(visitor, url, address, capture).status_code == 302
+    receipt = visitor.get(f"{url}receipt/")
+    assert receipt.status_code == 200
+    assert AuditEvent.objects.filter(action="request.receipt_viewed", actor=None).count() == 1
