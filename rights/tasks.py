@@ -59,13 +59,16 @@ def mail_notice(subject: str, body: str, to: list[str]) -> None:
 
 @shared_task(base=ResumableOutboxTask, **MAIL_RETRY)
 def send_request_notification(notification_id: int) -> None:
-    """Mail a notice, after the earlier notices of its request whose send failed: the
-    person never reads an older status after a newer one, whatever order the worker
-    takes the tasks in, nor after a mail server outage, when an earlier notice whose
-    send failed waits for its retry while this one comes. A status-change notice that a later one
-    overtook (``notifications.superseded``) is dropped; the others go first, in order,
-    and while one still cannot be mailed this one waits and is retried with it (an
-    outage; one the mail server refuses for good does not hold it back)."""
+    """Mail a notice, after the earlier notices of its request not e-mailed yet: the
+    person never reads an older status after a newer one, whatever the reason the
+    earlier one is still unsent: the worker took the tasks in another order, its
+    message waits in the outbox (a broker outage, a busy worker), or its send failed
+    and waits for its retry (a mail server outage). A status-change notice that a
+    later one overtook (``notifications.superseded``) is dropped; the others go first,
+    in order, and while one still cannot be mailed this one waits and is retried with
+    it (an outage; one the mail server refuses for good does not hold it back). The
+    earlier notice's own task, coming afterwards, finds it mailed (or dropped) and
+    sends nothing: both lock its row, and the second reads it once the first is done."""
     with transaction.atomic():
         request_id = (
             RequestNotification.objects.filter(pk=notification_id, emailed_at__isnull=True)
@@ -89,10 +92,6 @@ def send_request_notification(notification_id: int) -> None:
         mailed, failed = [], None
         for index, notice in enumerate(pending):
             if notice.context.get("superseded"):
-                continue
-            if notice.pk != notification_id and not notice.context.get("send_failed"):
-                # Never tried yet: its own task comes (it was queued with it), and drops
-                # it then if this one makes it old news.
                 continue
             if superseded(notice, overtaken_by=[later.kind for later in pending[index + 1 :]]):
                 # A later notice went first, or goes now: this one is old news.
@@ -175,9 +174,6 @@ def mail_request_notice(notification: RequestNotification) -> OSError | None:
         notification.context = {**notification.context, "sent_to": sorted(sent)}
     if failed is None:
         notification.emailed_at = timezone.now()
-    else:
-        # Tried and failed: a later notice of the request mails it first, in order.
-        notification.context = {**notification.context, "send_failed": True}
     notification.save(update_fields=["emailed_at", "context"])
     if failed is not None:
         logger.warning(

@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import OperationalError, connection, connections
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 from rights import fees, workflow
@@ -38,61 +37,11 @@ from rights.services import request_submit
 from tests.factories import ProfileFactory
 from tests.rights.fee_support import publish
 
+from .race_support import at_once, held_until_the_other_waits
+
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="row locks and deadlocks need PostgreSQL"
 )
-
-
-def _waiting_for_a_lock() -> bool:
-    """Whether another session of this database waits for a row lock."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-        )
-        return cursor.fetchone()[0] > 0
-
-
-def _held_until_the_other_waits(monkeypatch, module, name: str, holding: threading.Event):
-    """Replace ``module.name`` with one that first signals ``holding`` and waits (at
-    most 5 s) until the other session waits for a lock."""
-    original = getattr(module, name)
-
-    def held(*args, **kwargs):
-        holding.set()
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and not _waiting_for_a_lock():
-            time.sleep(0.05)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(module, name, held)
-
-
-def _at_once(first, second, holding: threading.Event) -> dict:
-    """Run ``first``; once it holds its first lock, ``second``; each on its own
-    connection. What each returned, or the error it raised."""
-    outcome = {}
-
-    def run(name, call, wait_for=None):
-        try:
-            if wait_for is not None:
-                assert wait_for.wait(10), "the first side never reached its gap"
-            outcome[name] = call()
-        except Exception as error:  # noqa: BLE001 - the outcome is what the test checks
-            outcome[name] = error
-        finally:
-            connections.close_all()
-
-    threads = [
-        threading.Thread(target=run, args=("first", first)),
-        threading.Thread(target=run, args=("second", second, holding)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert not any(thread.is_alive() for thread in threads), "a side never finished"
-    return outcome
 
 
 def _fee_due(officer):
@@ -114,10 +63,10 @@ def test_a_payment_reported_as_the_customer_withdraws_leaves_one_outcome(officer
     customer, request, payment = _fee_due(officer)
     holding = threading.Event()
     # The webhook has stored the event and locked the fee; it records the payment next.
-    _held_until_the_other_waits(monkeypatch, fees, "payment_record", holding)
+    held_until_the_other_waits(monkeypatch, fees, "payment_record", holding)
     event = Event(event_id="evt_race_1", reference=payment.reference, amount=payment.amount)
 
-    outcome = _at_once(
+    outcome = at_once(
         lambda: fees.webhook_event_handle(provider="fake", event=event),
         lambda: workflow.transition(
             RightsRequest.objects.get(pk=request.pk), to=Status.WITHDRAWN, actor=customer
@@ -146,9 +95,9 @@ def test_an_unpaid_fee_expiring_as_staff_send_the_request_back_to_review(officer
     Payment.objects.filter(pk=payment.pk).update(due_at=timezone.now() - dt.timedelta(days=1))
     holding = threading.Event()
     # The expiry has locked the fee; it expires the request next.
-    _held_until_the_other_waits(monkeypatch, fees, "transition", holding)
+    held_until_the_other_waits(monkeypatch, fees, "transition", holding)
 
-    outcome = _at_once(
+    outcome = at_once(
         fees.payments_expire_unpaid,
         lambda: workflow.transition(
             RightsRequest.objects.get(pk=request.pk),
@@ -186,9 +135,9 @@ def test_the_person_confirming_their_agent_as_staff_reject_the_identity(officer,
     identity = agents.agent_confirmation_request(request=request, actor=officer)
     holding = threading.Event()
     # The answer has locked the identity; it verifies the request next.
-    _held_until_the_other_waits(monkeypatch, agents, "identity_verify", holding)
+    held_until_the_other_waits(monkeypatch, agents, "identity_verify", holding)
 
-    outcome = _at_once(
+    outcome = at_once(
         lambda: agents.agent_confirmation_answer(identity=identity, confirmed=True),
         lambda: identity_reject(
             request=RightsRequest.objects.get(pk=request.pk),

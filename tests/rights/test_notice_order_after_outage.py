@@ -34,6 +34,14 @@ class UnreachableBackend(LocmemBackend):
 OUTAGE = "tests.rights.test_notice_order_after_outage.UnreachableBackend"
 
 
+# The later notices: "in review", or the final answer after it.
+LATER_NOTICES = pytest.mark.parametrize(
+    ("moves", "later_word"),
+    [([Status.IN_REVIEW], IN_REVIEW), ([Status.IN_REVIEW, Status.REJECTED], REJECTED)],
+    ids=["in-review", "final"],
+)
+
+
 def _filed(django_capture_on_commit_callbacks):
     customer = UserFactory(language="en")
     with django_capture_on_commit_callbacks(execute=False):
@@ -72,11 +80,7 @@ def _mailed(subjects, *words):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("moves", "later_word"),
-    [([Status.IN_REVIEW], IN_REVIEW), ([Status.IN_REVIEW, Status.REJECTED], REJECTED)],
-    ids=["in-review", "final"],
-)
+@LATER_NOTICES
 def test_the_receipt_whose_send_failed_goes_before_a_later_notice(
     settings, officer, django_capture_on_commit_callbacks, moves, later_word
 ):
@@ -120,16 +124,19 @@ def test_a_later_notice_waits_while_the_earlier_one_still_cannot_be_mailed(
 
 
 @pytest.mark.django_db
-def test_a_failed_in_progress_notice_overtaken_by_the_final_one_is_dropped(
-    settings, officer, django_capture_on_commit_callbacks
+@pytest.mark.parametrize("tried", [True, False], ids=["send-failed", "never-tried"])
+def test_an_in_progress_notice_overtaken_by_the_final_one_is_dropped(
+    settings, officer, django_capture_on_commit_callbacks, tried
 ):
-    """The old status is still not mailed after the newer one (superseded())."""
+    """The old status is still not mailed after the newer one (superseded()), whether
+    its send failed or its message is still on its way."""
     request = _filed(django_capture_on_commit_callbacks)
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     tasks.send_request_notification.run(request.notifications.get(kind="received").pk)
     request.refresh_from_db()
     in_review = _move(request, Status.IN_REVIEW, officer, django_capture_on_commit_callbacks)
-    _fails_while_down(settings, in_review)
+    if tried:
+        _fails_while_down(settings, in_review)
     request.refresh_from_db()
     final = _move(request, Status.REJECTED, officer, django_capture_on_commit_callbacks)
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -173,3 +180,47 @@ def test_an_earlier_notice_refused_for_good_does_not_hold_back_the_later_ones(
     received.refresh_from_db()
     in_review.refresh_from_db()
     assert received.emailed_at is None and in_review.emailed_at is not None
+
+
+# -- earlier notices never tried yet: their message still on its way (a broker outage,
+# a slow worker) when the later notice's task runs.
+
+
+@pytest.mark.django_db
+@LATER_NOTICES
+def test_a_receipt_never_tried_goes_before_a_later_notice_and_only_once(
+    officer, django_capture_on_commit_callbacks, moves, later_word
+):
+    request = _filed(django_capture_on_commit_callbacks)
+    received = request.notifications.get(kind="received")
+    for to in moves:
+        request.refresh_from_db()
+        later = _move(request, to, officer, django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+    tasks.send_request_notification.run(later.pk)
+    # The receipt's own message arrives afterwards, and every other one queued with it.
+    for notice in request.notifications.order_by("pk"):
+        tasks.send_request_notification.run(notice.pk)
+    subjects = [sent.subject for sent in mail.outbox]
+    assert _mailed(subjects, RECEIVED, later_word) == [RECEIVED, later_word], subjects
+    received.refresh_from_db()
+    assert received.emailed_at is not None
+
+
+@pytest.mark.django_db
+def test_a_receipt_never_tried_and_refused_for_good_does_not_hold_back_the_later_one(
+    settings, officer, django_capture_on_commit_callbacks
+):
+    request = _filed(django_capture_on_commit_callbacks)
+    received = request.notifications.get(kind="received")
+    in_review = _move(request, Status.IN_REVIEW, officer, django_capture_on_commit_callbacks)
+    settings.EMAIL_BACKEND = "tests.rights.test_notice_order_after_outage.RefusingBackend"
+    mail.outbox.clear()
+    tasks.send_request_notification.run(in_review.pk)
+    assert _mailed([sent.subject for sent in mail.outbox], RECEIVED, IN_REVIEW) == [IN_REVIEW]
+    with pytest.raises(OSError):  # its own task goes on trying it
+        tasks.send_request_notification.run(received.pk)
+    received.refresh_from_db()
+    in_review.refresh_from_db()
+    assert received.emailed_at is None and in_review.emailed_at is not None
+    assert len(mail.outbox) == 1
