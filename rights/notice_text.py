@@ -7,6 +7,7 @@ recipient without an account.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -215,10 +216,20 @@ def render_notice(
             )
         else:
             subject = render_to_string("rights/notice_subject.txt", context)
-            body = render_to_string("rights/notice.txt", context)
+            # A line left out (a date the notice has not, ...) leaves no blank line pair.
+            body = re.sub(r"\n{3,}", "\n\n", render_to_string("rights/notice.txt", context))
         if principal:
             body = f"{_principal_intro(notification.request)}\n\n{body.strip()}"
     return " ".join(subject.split()), body.strip()
+
+
+def notice_mail(body: str, *, language: str) -> str:
+    """The e-mail of a notice whose text is ``body`` (:func:`render_notice`): the
+    portal's greeting before it and its sign-off after it, in ``language``, as its
+    other e-mails read. The greeting names no one: the recipient may be the person,
+    or someone who acted for them. The request's page shows the text alone."""
+    with translation.override(language):
+        return render_to_string("rights/notice_mail.txt", {"body": body.strip()}).strip()
 
 
 def acting_for(request: RightsRequest, *, principal: bool = False) -> bool:

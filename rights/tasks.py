@@ -32,7 +32,7 @@ from .disclosure import services as disclosure_services
 from .fees import payments_expire_unpaid
 from .models import RequestNotification, RightsRequest
 from .notice_overrides import note_set_aside
-from .notice_text import edited_text, follow_url, render_notice
+from .notice_text import edited_text, follow_url, notice_mail, render_notice
 from .notifications import recipients_of, request_url, superseded
 from .reminders import requests_remind_due_soon
 from .requesters.agents import agent_link_expires_at, confirmation_token
@@ -162,7 +162,7 @@ def mail_request_notice(notification: RequestNotification) -> OSError | None:
             principal=recipient.principal,
         )
         try:
-            mail_notice(subject, body, [recipient.email])
+            mail_notice(subject, notice_mail(body, language=recipient.language), [recipient.email])
         except OSError as error:
             failed = error
             continue

@@ -42,8 +42,12 @@ def test_edit_preview_publish_and_reset_a_notice(browser, live_server):
         staff.locator("button[name=publish]").click()
     assert current_text("received", "ja") == NoticeText.objects.get()
     filed = request_submit(subject=customer, requester=customer, kind="correction")
-    assert mail.outbox[-1].body.startswith(
-        f"ご請求 {filed.reference}（訂正）を確かに受け付けました。"
+    assert (
+        mail.outbox[-1]
+        .body.split("\n\n", 1)[1]
+        .startswith(  # after the greeting
+            f"ご請求 {filed.reference}（訂正）を確かに受け付けました。"
+        )
     )
     staff.screenshot(path=str(ARTIFACTS / "notice-text-published-ja.png"), full_page=True)
 

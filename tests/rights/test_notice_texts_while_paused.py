@@ -197,7 +197,7 @@ def test_appi_33_3_a_message_while_waiting_sends_the_shipped_text(
         message_post(request=request, author=officer, body="Which account?")
     [sent] = mail.outbox
     assert "回答期限：" not in sent.body
-    assert sent.body.startswith(
+    assert sent.body.split("\n\n", 1)[1].startswith(  # after the greeting
         f"ご請求 {request.reference}（開示）について、メッセージをお送りしました。"
     )
     assert AuditEvent.objects.filter(action="notice.edited_text_set_aside").exists()

@@ -355,7 +355,7 @@ def test_the_person_an_agent_acted_for_gets_a_copy_worded_for_them(answered):
     offered to them, nor a page to write on that a closed request no longer has."""
     copy = next(m for m in mail.outbox if m.to == ["hanako@example.com"])
     to_agent = notice_to(AGENT, "Download them from the page below")
-    assert copy.body.startswith(
+    assert copy.body.split("\n\n", 1)[1].startswith(  # after the greeting
         f"ご請求 {answered.reference} は、お客様が選任した代理人 弁護士 佐藤 一郎 様が"
         "お客様の名前で行ったものです。"
     )
