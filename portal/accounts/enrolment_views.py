@@ -2,8 +2,10 @@
 privacy officer issued (portal.kernel.staff_enrolment).
 
 The link alone shows nothing: its owner's password comes first (counted by the
-login throttle), then the QR code and the key, then the app's first code, which
-confirms the device and spends the link.
+login throttle, a wrong one audited, a throttled one answered 429 as the staff
+login does), then the QR code and the key, then the app's first code, which
+confirms the device and spends the link. The session key changes once the
+password is given, as at a login: a key planted before it carries nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from portal.kernel.audit import audit_log
 from portal.kernel.staff_enrolment import confirm_device, enrolment_token, pending_device
 from portal.kernel.throttle import login_failed, login_succeeded, login_wait
 
@@ -42,6 +45,9 @@ class EnrolmentPasswordForm(forms.Form):
         error_messages={"required": gettext_lazy("Enter your password.")},
     )
 
+    #: Set when the login throttle refused the password (``portal.kernel.throttle.Wait``).
+    throttled = None
+
     def __init__(self, *args, request, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.request, self.user = request, user
@@ -50,12 +56,20 @@ class EnrolmentPasswordForm(forms.Form):
         password = self.cleaned_data["password"]
         wait = login_wait(self.request, self.user.email)
         if wait is not None:
+            self.throttled = wait
+            self._audit("staff.enrolment_throttled", {"scope": wait.scope})
             raise forms.ValidationError(_("Too many wrong passwords. Try again later."))
         if not self.user.check_password(password):
             login_failed(self.request, self.user.email)
+            self._audit("staff.enrolment_password_failed")
             raise forms.ValidationError(_("That password is not correct."))
         login_succeeded(self.request, self.user.email)
         return password
+
+    def _audit(self, action: str, details: dict | None = None) -> None:
+        audit_log(
+            action=action, actor=None, target=self.user, request=self.request, details=details
+        )
 
 
 def _staff(uidb64: str, token: str):
@@ -79,9 +93,18 @@ def staff_enrol(request, uidb64, token):
             request.POST if request.method == "POST" else None, request=request, user=user
         )
         if request.method == "POST" and form.is_valid():
+            request.session.cycle_key()
             request.session[PASSWORD_GIVEN] = device.pk
             return redirect(request.path)
-        return render(request, "portal/staff_enrol_password.html", {"form": form, "staff": user})
+        response = render(
+            request,
+            "portal/staff_enrol_password.html",
+            {"form": form, "staff": user},
+            status=200 if form.throttled is None else 429,
+        )
+        if form.throttled is not None:
+            response["Retry-After"] = str(form.throttled.seconds)
+        return response
     form = TOTPConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if confirm_device(request=request, device=device, token=form.cleaned_data["token"]):

@@ -140,6 +140,8 @@ ACTION_LABELS = {
     "staff.access_granted": _("Staff member given a role or services"),
     "staff.enrolment_issued": _("Authenticator link issued to a staff member"),
     "staff.enrolment_completed": _("Staff member's authenticator set up from a link"),
+    "staff.enrolment_password_failed": _("Wrong password on a staff authenticator link"),
+    "staff.enrolment_throttled": _("Staff authenticator link refused: too many wrong passwords"),
     "staff.exported_audit_events": _("Audit trail exported"),
     "staff.viewed_attachment": _("Viewed an attachment"),
     "staff.viewed_connector_evidence": _("Viewed the evidence of a system's task"),

@@ -1,0 +1,66 @@
+"""Attacks on the staff authenticator link (portal.accounts.enrolment_views): a
+session key planted before the password step, guessing the password on the link's
+page, which the staff login audits and answers 429 for."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.test import Client
+
+from portal.accounts.enrolment_views import PASSWORD_GIVEN
+from portal.kernel.models import AuditEvent
+from tests.factories import PASSWORD
+from tests.test_staff_enrolment import _issue as issue
+from tests.test_staff_enrolment import _link as link_of
+from tests.test_staff_enrolment import _new_handler
+
+pytestmark = pytest.mark.django_db
+
+START = dt.datetime(2026, 5, 11, 9, 0, 30, tzinfo=dt.UTC)
+
+
+def _link(officer_client, staff) -> str:
+    return link_of(issue(officer_client, staff))
+
+
+def test_a_session_key_planted_before_the_password_does_not_show_the_key(officer_client):
+    """A key set in the member's browser beforehand (a shared computer, a cookie
+    written by a sibling host) must not carry the password step to whoever planted it."""
+    link = _link(officer_client, _new_handler())
+    member = Client(HTTP_ACCEPT_LANGUAGE="en")
+    member.get(link)
+    planted = member.session.session_key
+    assert planted
+    assert member.post(link, {"password": PASSWORD}).status_code == 302
+    assert member.session.session_key != planted
+
+    attacker = Client(HTTP_ACCEPT_LANGUAGE="en")
+    attacker.cookies["sessionid"] = planted
+    page = attacker.get(link)
+    assert "secret" not in page.context
+    assert "Your password" in page.content.decode()
+    assert PASSWORD_GIVEN in member.session
+
+
+def test_wrong_passwords_on_the_link_are_audited_and_throttled_with_429(officer_client):
+    staff = _new_handler()
+    link = _link(officer_client, staff)
+    guesser = Client(HTTP_ACCEPT_LANGUAGE="en")
+    with time_machine.travel(START, tick=False):
+        for _ in range(5):
+            assert (
+                guesser.post(link, {"password": "guess"}, REMOTE_ADDR="198.51.100.9").status_code
+                == 200
+            )
+        refused = guesser.post(link, {"password": PASSWORD}, REMOTE_ADDR="198.51.100.9")
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert "secret" not in refused.context
+    assert PASSWORD_GIVEN not in guesser.session
+    failed = AuditEvent.objects.filter(action="staff.enrolment_password_failed")
+    assert failed.count() == 5
+    assert {event.target for event in failed} == {f"portal.user:{staff.pk}"}
+    throttled = AuditEvent.objects.get(action="staff.enrolment_throttled")
+    assert throttled.target == f"portal.user:{staff.pk}"
+    assert throttled.details == {"scope": "account"}
