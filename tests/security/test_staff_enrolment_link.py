@@ -11,6 +11,7 @@ from django.test import Client
 from portal.accounts.enrolment_views import PASSWORD_GIVEN
 from portal.kernel.models import AuditEvent
 from tests.factories import PASSWORD
+from tests.hashers import FastPBKDF2PasswordHasher
 from tests.test_staff_enrolment import _issue as issue
 from tests.test_staff_enrolment import _link as link_of
 from tests.test_staff_enrolment import _new_handler
@@ -64,3 +65,23 @@ def test_wrong_passwords_on_the_link_are_audited_and_throttled_with_429(officer_
     throttled = AuditEvent.objects.get(action="staff.enrolment_throttled")
     assert throttled.target == f"portal.user:{staff.pk}"
     assert throttled.details == {"scope": "account"}
+
+
+class StrongerHasher(FastPBKDF2PasswordHasher):
+    """The same algorithm with more iterations: a password hashed before is upgraded
+    when it is next checked (as after a Django upgrade raises the count)."""
+
+    iterations = 2
+
+
+def test_a_password_hash_upgraded_by_the_password_step_does_not_spend_the_link(
+    officer_client, settings
+):
+    staff = _new_handler()
+    link = _link(officer_client, staff)
+    settings.PASSWORD_HASHERS = ["tests.security.test_staff_enrolment_link.StrongerHasher"]
+    member = Client(HTTP_ACCEPT_LANGUAGE="en")
+    assert member.post(link, {"password": PASSWORD}).status_code == 302
+    shown = member.get(link)
+    assert shown.status_code == 200
+    assert "secret" in shown.context
