@@ -5,14 +5,17 @@ The link alone shows nothing: its owner's password comes first (counted by the
 login throttle, a wrong one audited, a throttled one answered 429 as the staff
 login does), then the QR code and the key, then the app's first code, which
 confirms the device and spends the link. The session key changes once the
-password is given, as at a login: a key planted before it carries nothing.
+password is given, as at a login: a key planted before it carries nothing; the
+password is asked again after a staff session's idle time.
 """
 
 from __future__ import annotations
 
 import base64
+import time
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password
@@ -34,8 +37,19 @@ from .views import _qr_svg_data_uri
 
 User = get_user_model()
 
-#: The session remembers which pending device's owner gave their password.
+#: The session remembers which pending device's owner gave their password, and when.
 PASSWORD_GIVEN = "staff_enrolment_device"
+
+
+def _password_given(request, device) -> bool:
+    """Whether this session gave the password for ``device`` within a staff session's
+    idle time (``STAFF_SESSION_IDLE_TIMEOUT``): a page left open on a shared computer
+    does not show the key from the browser's history for the rest of the day."""
+    given = request.session.get(PASSWORD_GIVEN)
+    if not isinstance(given, list) or len(given) != 2 or given[0] != device.pk:
+        return False
+    limit = settings.STAFF_SESSION_IDLE_TIMEOUT
+    return not limit or time.time() - float(given[1]) <= limit
 
 
 class EnrolmentPasswordForm(forms.Form):
@@ -92,13 +106,13 @@ def staff_enrol(request, uidb64, token):
     if user is None:
         return render(request, "portal/staff_enrol_invalid.html", status=404)
     device = pending_device(user)
-    if request.session.get(PASSWORD_GIVEN) != device.pk:
+    if not _password_given(request, device):
         form = EnrolmentPasswordForm(
             request.POST if request.method == "POST" else None, request=request, user=user
         )
         if request.method == "POST" and form.is_valid():
             request.session.cycle_key()
-            request.session[PASSWORD_GIVEN] = device.pk
+            request.session[PASSWORD_GIVEN] = [device.pk, time.time()]
             return redirect(request.path)
         response = render(
             request,

@@ -85,3 +85,22 @@ def test_a_password_hash_upgraded_by_the_password_step_does_not_spend_the_link(
     shown = member.get(link)
     assert shown.status_code == 200
     assert "secret" in shown.context
+
+
+def test_the_key_is_not_shown_again_without_the_password_after_a_staff_idle_time(
+    officer_client, settings
+):
+    """A member who gave their password and left the page open (a shared computer): the
+    link from the browser's history asks for the password again once a staff session
+    would have ended for inactivity."""
+    settings.STAFF_SESSION_IDLE_TIMEOUT = 3600
+    link = _link(officer_client, _new_handler())
+    member = Client(HTTP_ACCEPT_LANGUAGE="en")
+    with time_machine.travel(START, tick=False):
+        assert member.post(link, {"password": PASSWORD}).status_code == 302
+    with time_machine.travel(START + dt.timedelta(minutes=59), tick=False):
+        assert "secret" in member.get(link).context
+    with time_machine.travel(START + dt.timedelta(minutes=61), tick=False):
+        later = member.get(link)
+    assert "secret" not in later.context
+    assert "Your password" in later.content.decode()
