@@ -6,7 +6,8 @@ login throttle, a wrong one audited, a throttled one answered 429 as the staff
 login does), then the QR code and the key, then the app's first code, which
 confirms the device and spends the link. The session key changes once the
 password is given, as at a login: a key planted before it carries nothing; the
-password is asked again after a staff session's idle time.
+password is asked again after a staff session's idle time. Codes refused for a
+while after wrong ones (django-otp) are answered 429 with the seconds left.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from django.views.decorators.http import require_http_methods
 
 from portal.kernel.audit import audit_log
 from portal.kernel.staff_enrolment import confirm_device, enrolment_token, pending_device
+from portal.kernel.stepup import lock_seconds
 from portal.kernel.throttle import login_failed, login_succeeded, login_wait
 
 from .forms import TOTPConfirmForm
@@ -124,7 +126,17 @@ def staff_enrol(request, uidb64, token):
             response["Retry-After"] = str(form.throttled.seconds)
         return response
     form = TOTPConfirmForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    # django-otp refuses every code for a while after wrong ones: said so, as the staff
+    # login does (429), rather than calling the right code wrong.
+    allowed, info = device.verify_is_allowed()
+    wait = lock_seconds(info)
+    locked = request.method == "POST" and form.is_valid() and not allowed
+    if locked:
+        form.add_error(
+            "token",
+            _("Too many wrong codes. Try again in %(seconds)d seconds.") % {"seconds": wait or 1},
+        )
+    elif request.method == "POST" and form.is_valid():
         if confirm_device(request=request, device=device, token=form.cleaned_data["token"]):
             request.session.pop(PASSWORD_GIVEN, None)
             messages.success(
@@ -133,8 +145,12 @@ def staff_enrol(request, uidb64, token):
             return redirect("admin:login")
         form.add_error("token", _("That code is not correct. Check your device's clock."))
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
-    return render(
+    response = render(
         request,
         "portal/staff_enrol.html",
         {"form": form, "qr": _qr_svg_data_uri(device.config_url), "secret": secret},
+        status=429 if locked else 200,
     )
+    if locked and wait:
+        response["Retry-After"] = str(wait)
+    return response

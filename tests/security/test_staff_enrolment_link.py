@@ -7,9 +7,11 @@ import datetime as dt
 import pytest
 import time_machine
 from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts.enrolment_views import PASSWORD_GIVEN
 from portal.kernel.models import AuditEvent
+from tests.conftest import totp_code
 from tests.factories import PASSWORD
 from tests.hashers import FastPBKDF2PasswordHasher
 from tests.test_staff_enrolment import _issue as issue
@@ -104,3 +106,24 @@ def test_the_key_is_not_shown_again_without_the_password_after_a_staff_idle_time
         later = member.get(link)
     assert "secret" not in later.context
     assert "Your password" in later.content.decode()
+
+
+def test_a_locked_code_step_says_so_with_429_not_that_the_right_code_is_wrong(officer_client):
+    """django-otp refuses every code for a while after wrong ones: the page says that,
+    with the seconds left, as the staff login does, instead of calling the right code
+    wrong."""
+    staff = _new_handler()
+    link = _link(officer_client, staff)
+    member = Client(HTTP_ACCEPT_LANGUAGE="en")
+    with time_machine.travel(START, tick=False):
+        member.post(link, {"password": PASSWORD})
+        device = TOTPDevice.objects.get(user=staff)
+        assert member.post(link, {"token": totp_code(device, wrong=True)}).status_code == 200
+        locked = member.post(link, {"token": totp_code(device)})
+    assert locked.status_code == 429
+    assert int(locked["Retry-After"]) >= 1
+    text = locked.content.decode()
+    assert "Too many wrong codes" in text
+    assert "That code is not correct" not in text
+    device.refresh_from_db()
+    assert not device.confirmed
