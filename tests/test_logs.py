@@ -319,6 +319,7 @@ def test_a_task_queued_by_a_request_logs_under_the_requests_id(customer, capture
             "/accounts/password/reset/[token]/set-password/",
         ),
         ("/accounts/password/reset/done/", "/accounts/password/reset/done/"),
+        ("/staff/authenticator/Mw/dj7mfv-95afa4/", "/staff/authenticator/[token]/[token]/"),
         ("/requests/12/documents/3/", "/requests/12/documents/3/"),
         (
             "GET /accounts/login/?next=/downloads/abc/ HTTP/1.1",
@@ -330,7 +331,15 @@ def test_link_tokens_are_masked_in_paths(path, masked):
     assert logs.mask_url_tokens(path) == masked
 
 
-def test_djangos_not_found_line_names_the_path_without_its_token(client, caplog):
+@pytest.mark.parametrize(
+    "path, masked",
+    [
+        ("/requests/follow/eyJyIjoxfQ:forgedSECRET/", "/requests/follow/[token]/"),
+        # A spent, replaced or expired staff authenticator link.
+        ("/staff/authenticator/Mw/dj7-forgedSECRET/", "/staff/authenticator/[token]/[token]/"),
+    ],
+)
+def test_djangos_not_found_line_names_the_path_without_its_token(client, path, masked):
     """A wrong or expired link is a 404, which Django logs with its path."""
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
@@ -338,11 +347,11 @@ def test_djangos_not_found_line_names_the_path_without_its_token(client, caplog)
     logger = logging.getLogger("django.request")
     logger.addHandler(handler)
     try:
-        assert client.get("/requests/follow/eyJyIjoxfQ:forgedSECRET/").status_code == 404
+        assert client.get(path).status_code == 404
     finally:
         logger.removeHandler(handler)
     text = stream.getvalue()
-    assert "forgedSECRET" not in text and "/requests/follow/[token]/" in text
+    assert "forgedSECRET" not in text and masked in text
 
 
 def test_an_unknown_host_is_one_warning_line_naming_the_host(client, caplog):

@@ -97,12 +97,13 @@ def _current_task():
 
 
 # Paths whose segments are secrets: download, follow and agent-confirmation links, the
-# e-mail verification and password-reset links (an account id and a token). Whoever
-# reads the logs must not be able to open them.
+# e-mail verification, password-reset and staff authenticator links (an account id and
+# a token). Whoever reads the logs must not be able to open them.
 TOKEN_MASK = "[token]"
 _TOKEN_IN_PATH = re.compile(
     r"(?P<one>/(?:downloads|requests/follow|requests/confirm-agent)/)[^/?#\s\"']+"
-    r"|(?P<two>/accounts/(?:verify|password/reset)/)[^/?#\s\"']+/(?P<last>[^/?#\s\"']+)"
+    r"|(?P<two>/accounts/(?:verify|password/reset)/|/staff/authenticator/)"
+    r"[^/?#\s\"']+/(?P<last>[^/?#\s\"']+)"
 )
 
 
