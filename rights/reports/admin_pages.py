@@ -198,7 +198,8 @@ def _metrics_csv(rows, start, end) -> HttpResponse:
         figures = [*(getattr(row, f) for f in fields), row.median_days]
         writer.writerow([row.regime, "all", *figures, row.zone])
         for kind in row.by_kind:
-            writer.writerow([row.regime, kind["kind"], *(kind[f] for f in fields), "", row.zone])
+            figures = [*(kind[f] for f in fields), kind["median_days"]]
+            writer.writerow([row.regime, kind["kind"], *figures, row.zone])
     writer.writerow([])
     writer.writerow(["regime", "rejection_ground", "rejected", "time_zone"])
     for row in rows:
