@@ -44,7 +44,10 @@ def test_the_target_column_shows_the_requests_reference(officer_client, customer
         ("rights.deferrederasure:7", "en", "D-00007"),
         ("portal.user:31", "en", "User 31"),
         ("portal.user:31", "ja", "ユーザー 31"),
-        ("rights.rightsrequest", "en", "rights.rightsrequest"),
+        # A list viewed: the list's name, in the reader's language.
+        ("rights.rightsrequest", "en", "Rights requests"),
+        ("rights.erasureledgerentry", "ja", "消去台帳"),
+        ("nowhere.model", "en", "nowhere.model"),
         ("nowhere.model:3", "en", "nowhere.model:3"),
         ("", "en", ""),
     ],

@@ -172,15 +172,17 @@ def target_of_reference(term: str) -> str | None:
 #: How each kind of reference writes its number (RightsRequest.reference, LegalHold's str).
 _REFERENCE_DIGITS = {"R": 6, "H": 5, "D": 5}
 _WRITTEN = re.compile(r"([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*):(\d+)")
+_MODEL = re.compile(r"[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*")
 
 
 def target_label(target: str) -> str:
     """A target as staff know it: ``rights.rightsrequest:4`` → R-000004, a hold H-00012,
-    an erasure D-00007, another model its name and number (``portal.user:31`` → User 31);
-    anything else as stored. Read from the stored text alone, without a query."""
+    an erasure D-00007, another model its name and number (``portal.user:31`` → User 31),
+    a list viewed its name (``rights.legalhold`` → Legal holds); anything else as
+    stored. Read from the stored text alone, without a query."""
     found = _WRITTEN.fullmatch(target or "")
     if found is None:
-        return target or ""
+        return _list_label(target or "")
     label, pk = f"{found[1]}.{found[2]}", int(found[3])
     for letter, kind in REFERENCES.items():
         if kind == label:
@@ -190,6 +192,17 @@ def target_label(target: str) -> str:
     except LookupError:
         return target
     return f"{capfirst(model._meta.verbose_name)} {pk}"
+
+
+def _list_label(target: str) -> str:
+    """A list viewed (``rights.legalhold``) by its name (Legal holds); else as stored."""
+    if _MODEL.fullmatch(target) is None:
+        return target
+    try:
+        model = apps.get_model(target)
+    except LookupError:
+        return target
+    return capfirst(model._meta.verbose_name_plural)
 
 
 def about_target(events, target: str):
