@@ -7,8 +7,10 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from portal.kernel.audit import audit_log
+from portal.kernel.audit_labels import action_label
 from portal.kernel.models import AuditEvent
 from portal.kernel.roles import AUDITOR
 from portal.kernel.staff import staff_create
@@ -17,11 +19,11 @@ from tests.conftest import PASSWORD, admin_login
 pytestmark = pytest.mark.django_db
 
 
-def _event_page(language: str) -> tuple[AuditEvent, str]:
+def _event_page(language: str, action="staff.viewed_request") -> tuple[AuditEvent, str]:
     """An event an auditor caused, and its page as the auditor reads it in ``language``."""
     auditor, _device, _ = staff_create(email="audit@example.com", role=AUDITOR, password=PASSWORD)
-    audit_log(action="staff.viewed_request", actor=auditor)
-    event = AuditEvent.objects.get(action="staff.viewed_request")
+    audit_log(action=action, actor=auditor)
+    event = AuditEvent.objects.filter(action=action).latest("pk")
     client = admin_login(Client(), auditor)
     client.cookies["django_language"] = language
     page = client.get(f"/admin/portal/auditevent/{event.pk}/change/").content.decode()
@@ -50,3 +52,15 @@ def test_an_events_page_labels_its_action_and_the_actions_code_apart(language, l
     labels = [text.rstrip(":：") for text in re.findall(r"<label>([^<]*)</label>", page)]
     assert len(labels) == len(set(labels)), labels
     assert label in labels and code in labels, labels
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_an_events_title_names_its_action_in_words_not_by_its_code(language):
+    """The title and breadcrumbs say what happened in the reader's language, as the list
+    does; the code has its own row below."""
+    _event, page = _event_page(language, action="staff.viewed_disclosure")
+    with translation.override(language):
+        words = action_label("staff.viewed_disclosure")
+    assert words != "staff.viewed_disclosure"
+    title = re.search(r"<h2>([^<]*)</h2>", page)[1]
+    assert words in title and "staff.viewed_disclosure" not in title, title

@@ -88,8 +88,11 @@ class AuditEvent(models.Model):
         triggers = append_only_triggers("audit")
 
     def __str__(self):
-        # In the reader's zone, named (the title and breadcrumbs of the event's page).
-        return f"{zones.written(self.created_at)} {self.action}"
+        # In the reader's zone, named, and what happened in the reader's language (the
+        # title and breadcrumbs of the event's page; the code has its own row).
+        from ..audit_labels import action_label
+
+        return f"{zones.written(self.created_at)} {action_label(self.action)}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
