@@ -275,6 +275,8 @@ def statistics_view(request):
             table=table,
             grid=_grid(table, form.cleaned_data) if table else None,
             col_labels=_col_labels(table, form.cleaned_data) if table else None,
+            # What runs down × what across, as the CSV's corner says it in codes.
+            corner=_corner(form.cleaned_data) if table else "",
             csv_url=f"?{urlencode({**form.data, 'format': 'csv'})}",
         ),
     )
@@ -290,6 +292,12 @@ def _grid(table, choice):
         }
         for r in table.rows
     ]
+
+
+def _corner(choice) -> str:
+    # "×", not a backslash: Japanese fonts draw U+005C as a yen sign.
+    names = customer_statistics.DIMENSIONS
+    return f"{names[choice['rows']]} × {names[choice['cols']]}"
 
 
 def _col_labels(table, choice):

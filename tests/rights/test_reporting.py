@@ -411,3 +411,16 @@ def test_a_customer_counts_only_for_the_services_they_still_use():
     assert table.cells["video", "female"] == 10
     assert table.cells["unknown", "female"] == 10
     assert customer_statistics.value_labels("service")["unknown"] == "no service in use"
+
+
+def test_the_statistics_tables_corner_names_what_its_rows_and_columns_count(officer_client):
+    """The corner heading says which attribute runs down and which across (an empty
+    heading cell names nothing for a screen reader: axe's empty-table-header)."""
+    _customers(10, born=dt.date(1990, 5, 1), gender="female")
+    officer_client.cookies["django_language"] = "en"
+    with time_machine.travel(NOW, tick=False):
+        page = officer_client.get(
+            "/admin/reports/statistics/", {"rows": "gender", "cols": "age_band"}
+        ).content.decode()
+    corner = re.search(r"<thead><tr><th scope=\"col\">([^<]*)</th>", page)[1]
+    assert "Gender" in corner and "Age band" in corner, corner
