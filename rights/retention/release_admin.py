@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from portal.kernel import jobs, zones
 from portal.kernel.admin_confirm import Confirmation, Line
@@ -25,7 +25,7 @@ from rights.connectors.after_holds import waiting_for_holds
 from . import texts
 from .holds import selectors as H
 from .models import DeferredErasure, LegalHold
-from .steps import step_outlook
+from .steps import answers_awaited, step_outlook
 
 #: The waiting erasures counted one by one on the page (a few COUNTs each); a hold over
 #: a whole service may defer more, which the page then names only by their number.
@@ -50,6 +50,9 @@ class ReleaseOutlook:
     erased: list[str] = field(default_factory=list)
     kept_by_rules: list[str] = field(default_factory=list)
     kept_by_holds: list[str] = field(default_factory=list)
+    #: A closed account's address, kept while another of the person's requests is open:
+    #: its answer goes there (:func:`.steps.answers_awaited`).
+    kept_for_answers: list[str] = field(default_factory=list)
     more: str = ""
     #: Per request that deferred them, the erasures that then erase something:
     #: "reference: n deferred erasures (kinds of data)".
@@ -60,7 +63,13 @@ class ReleaseOutlook:
 
     @property
     def empty(self) -> bool:
-        return not (self.erased or self.kept_by_rules or self.kept_by_holds or self.outside)
+        return not (
+            self.erased
+            or self.kept_by_rules
+            or self.kept_by_holds
+            or self.kept_for_answers
+            or self.outside
+        )
 
     def outside_line(self) -> str:
         return ngettext(
@@ -70,6 +79,12 @@ class ReleaseOutlook:
             "a hold kept there (a daily job), unless another hold still keeps it.",
             self.outside,
         ) % {"n": self.outside}
+
+
+#: Said of a closed account's address another open request's answer still goes to.
+FOR_ANSWERS = gettext_lazy(
+    "Kept until the answers to the customer's other open requests are sent, then erased:"
+)
 
 
 def release_outlook(hold: LegalHold, *, today: dt.date | None = None) -> ReleaseOutlook:
@@ -84,6 +99,7 @@ def release_outlook(hold: LegalHold, *, today: dt.date | None = None) -> Release
     # (data, a system outside this database[, until, kept by]) -> [records, customers]
     erased: dict[tuple, list] = {}
     kept: dict[tuple, list] = {}
+    for_answers: dict[tuple, list] = {}
     others: dict[int, list[LegalHold]] = {}
     # request reference -> [steps, kinds of data]
     requests: dict[str, list] = {}
@@ -93,6 +109,11 @@ def release_outlook(hold: LegalHold, *, today: dt.date | None = None) -> Release
             others[step.subject_id] = [h for h in in_force if h.pk != hold.pk]
         count, stays = step_outlook(step, holds=others[step.subject_id], today=today)
         data = data_label(step.source, step.category)
+        notice = step.reason == DeferredErasure.Reason.NOTICE
+        if (count is None or count) and notice and answers_awaited(step):
+            # The run leaves it (:func:`.steps.step_execute`): an answer still goes there.
+            _add(for_answers, (data, count is None), count, step.subject_id)
+            continue
         if count is None or count:
             _add(erased, (data, count is None), count, step.subject_id)
             _add_step(requests, step, data)
@@ -100,6 +121,9 @@ def release_outlook(hold: LegalHold, *, today: dt.date | None = None) -> Release
             _add(kept, (data, part.count is None, part.until, part.by), part.count, step.subject_id)
     outlook.erased = [
         sentence(_records(data, whole, *row)) for (data, whole), row in erased.items()
+    ]
+    outlook.kept_for_answers = [
+        sentence(_records(data, whole, *row)) for (data, whole), row in for_answers.items()
     ]
     for (data, whole, until, by), row in kept.items():
         line = _kept_line(_records(data, whole, *row), until, by)
@@ -226,6 +250,8 @@ def release_confirmation(hold: LegalHold, *, reason: str) -> Confirmation:
         )
     if outlook.kept_by_holds:
         lines.append(Line(_("Kept by another legal hold:"), items=tuple(outlook.kept_by_holds)))
+    if outlook.kept_for_answers:
+        lines.append(Line(FOR_ANSWERS, items=tuple(outlook.kept_for_answers)))
     if outlook.outside:
         lines.append(Line(outlook.outside_line()))
     if outlook.more:
@@ -266,6 +292,8 @@ def released_message(hold: LegalHold) -> str:
         parts.append(
             _("Kept by another legal hold: %(items)s") % {"items": sentences(outlook.kept_by_holds)}
         )
+    if outlook.kept_for_answers:
+        parts.append(f"{FOR_ANSWERS} {sentences(outlook.kept_for_answers)}")
     if outlook.outside:
         parts.append(outlook.outside_line())
     if outlook.empty and not outlook.more:

@@ -3,6 +3,8 @@ do (GDPR art. 17(3)(e): data a hold kept is erased once the hold ends): which de
 erasures then run, counted per request and per kind of data, or that nothing waits.
 It warns that erased data cannot be restored only where something will be erased."""
 
+import html
+
 import pytest
 import time_machine
 
@@ -12,6 +14,7 @@ from tests.rights.retention_support import (
     at,
     customer_with_records,
     file_deletion,
+    file_disclosure,
     litigation_hold,
 )
 
@@ -62,3 +65,25 @@ def test_the_release_page_counts_the_erasures_it_runs_per_request(
     assert FINAL in page
     page = _release_page(officer_client, hold, "ja")
     assert f"{request.reference}：保留中の消去1件（利用履歴）" in page
+
+
+def test_an_address_kept_for_an_open_requests_answer_is_not_said_to_go_at_the_next_run(
+    officer_client, officer, django_capture_on_commit_callbacks
+):
+    """A deletion closes the account, but the address stays while another of the
+    person's requests is open (its answer goes there). Releasing the hold that also
+    kept the address does not erase it at the next run: the page must not say so."""
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer = customer_with_records(usage=2)
+        hold = litigation_hold(officer, customer)
+        file_disclosure(customer)
+        request = file_deletion(customer, scope={"everything": True})
+        with django_capture_on_commit_callbacks(execute=True):
+            approve(request, officer)
+    page = html.unescape(_release_page(officer_client, hold))
+    erased = page[page.index("erases:") : page.index("per request:")]
+    assert "Usage history" in erased
+    assert "Login account" not in erased, erased
+    assert "Kept until the answers to the customer's other open requests are sent" in page
+    page = _release_page(officer_client, hold, "ja")
+    assert "お客様のほかの対応中の請求への回答を送るまで保存し、その後に消去するもの：" in page
