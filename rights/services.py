@@ -19,7 +19,7 @@ from portal.kernel.outbox import enqueue
 from portal.kernel.roles import PRIVACY_OFFICER, WORKING_ROLES, staff_role
 
 from . import api_events, deadlines
-from .assignment_mail import assignment_mail_queue
+from .assignment_mail import assignment_mail_queue, unassignment_mail_queue
 from .choices import Channel, EventKind, PaymentStatus, Regime, Status
 from .models import RequestEvent, RequestMessage, RightsRequest
 from .notifications import STAFF_MESSAGE, notify
@@ -236,9 +236,10 @@ def request_extend(
 def request_assign(*, requests, assignee, actor, http_request=None) -> int:
     """Assign requests to a member of staff; returns how many changed.
 
-    Someone assigned by another is mailed once for all the requests
-    (:mod:`.assignment_mail`)."""
+    Someone assigned by another is mailed once for all the requests, and so is
+    each previous assignee someone else took requests from (:mod:`.assignment_mail`)."""
     assigned = []
+    previous: dict[int, list[int]] = {}
     with transaction.atomic():
         for locked in RightsRequest.objects.select_for_update().filter(
             pk__in=[r.pk for r in requests]
@@ -272,6 +273,8 @@ def request_assign(*, requests, assignee, actor, http_request=None) -> int:
                     )
                     % {"who": assignee.email, "reference": locked.reference}
                 )
+            if locked.assignee_id is not None:
+                previous.setdefault(locked.assignee_id, []).append(locked.pk)
             locked.assignee = assignee
             locked.save(update_fields=["assignee"])
             RequestEvent.objects.create(
@@ -290,6 +293,7 @@ def request_assign(*, requests, assignee, actor, http_request=None) -> int:
             )
             assigned.append(locked.pk)
         assignment_mail_queue(assignee=assignee, actor=actor, request_ids=assigned)
+        unassignment_mail_queue(previous=previous, actor=actor)
     return len(assigned)
 
 

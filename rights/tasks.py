@@ -23,7 +23,7 @@ from portal.kernel.jobs import ScheduledJob
 from portal.kernel.outbox import OutboxTask, ResumableOutboxTask
 from portal.kernel.tasks import MAIL_RETRY
 
-from .assignment_mail import assignment_mail_send
+from .assignment_mail import assignment_mail_send, unassignment_mail_send
 from .connectors import after_holds as connector_after_holds
 from .connectors import dispatch as connector_dispatch
 from .connectors import hold_notices as connector_hold_notices
@@ -255,6 +255,13 @@ def mail_assignment(*, assignee_id: int, actor_id: int | None, request_ids: list
     """Tell a member of staff the requests someone else assigned them (queued by
     :func:`rights.services.request_assign`)."""
     assignment_mail_send(assignee_id=assignee_id, actor_id=actor_id, request_ids=request_ids)
+
+
+@shared_task(base=OutboxTask, **MAIL_RETRY)
+def mail_unassignment(*, previous_id: int, actor_id: int | None, request_ids: list[int]) -> None:
+    """Tell a member of staff the requests someone else took from them (queued by
+    :func:`rights.services.request_assign`)."""
+    unassignment_mail_send(previous_id=previous_id, actor_id=actor_id, request_ids=request_ids)
 
 
 @shared_task(base=ScheduledJob)

@@ -164,3 +164,125 @@ def test_an_english_handler_in_los_angeles_reads_pacific_time(
     )
     # 28 Feb 23:59 in Berlin is 28 Feb 14:59 in Los Angeles.
     assert "28 Feb 2026" in message.body and "PST" in message.body
+
+
+# -- the previous assignee is told when a request is taken from them ------------------
+
+UNASSIGNED_TASK = "rights.tasks.mail_unassignment"
+
+
+@pytest.fixture
+def colleague(service):
+    from portal.kernel.roles import SERVICE_HANDLER
+    from tests.rights.conftest import make_staff
+
+    colleague = make_staff(SERVICE_HANDLER)
+    service.handlers.add(colleague)
+    return colleague
+
+
+def _assigned_to(user, requests, *, officer, capture):
+    with capture(execute=True):
+        request_assign(requests=requests, assignee=user, actor=officer)
+    mail.outbox.clear()
+
+
+def test_reassigning_tells_the_previous_handler_once_in_their_zone(
+    officer, handler, colleague, customer, submit, django_capture_on_commit_callbacks
+):
+    _speaks(handler, "en", "Europe/Berlin")
+    _speaks(colleague, "en", "Europe/Berlin")
+    requests = [submit() for _ in range(2)]
+    _assigned_to(handler, requests, officer=officer, capture=django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        request_assign(requests=requests, assignee=colleague, actor=officer)
+    assert OutboxMessage.objects.filter(task_name=UNASSIGNED_TASK).count() == 1
+    (message,) = _mails_to(handler)
+    assert "2" in message.subject and "no longer" in message.subject.lower()
+    body = message.body
+    for request in requests:
+        assert request.reference in body
+    assert "Deletion" in body or "deletion" in body
+    assert "28 Feb 2026" in body and "CET" in body
+    assert officer.email in body and colleague.email in body
+    profile = customer.profile
+    for personal in (customer.email, profile.full_name, profile.full_name_kana, profile.phone):
+        assert not personal or (personal not in body and personal not in message.subject)
+    # The new handler gets their own assignment mail, not this one.
+    (theirs,) = _mails_to(colleague)
+    assert "Assigned to you" in theirs.subject
+
+
+def test_unassigning_tells_the_previous_handler(
+    officer_client, officer, handler, submit, django_capture_on_commit_callbacks
+):
+    _speaks(handler, "en", "Europe/Berlin")
+    request = submit()
+    _assigned_to(handler, [request], officer=officer, capture=django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = officer_client.post(f"{CHANGELIST}{request.pk}/assign/", {"assignee": ""})
+    assert response.status_code == 302
+    assert RightsRequest.objects.get(pk=request.pk).assignee is None
+    (message,) = _mails_to(handler)
+    assert request.reference in message.subject
+    assert request.reference in message.body
+    assert "unassigned" in message.body.lower()
+    assert f"/admin/rights/rightsrequest/{request.pk}/change/" not in message.body
+
+
+def test_a_bulk_reassignment_from_two_handlers_is_one_mail_each(
+    officer, handler, colleague, submit, django_capture_on_commit_callbacks
+):
+    third = UserFactory()
+    mine, theirs = [submit(), submit()], [submit()]
+    _assigned_to(handler, mine, officer=officer, capture=django_capture_on_commit_callbacks)
+    _assigned_to(colleague, theirs, officer=officer, capture=django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        request_assign(requests=mine + theirs, assignee=None, actor=officer)
+    (to_handler,) = _mails_to(handler)
+    (to_colleague,) = _mails_to(colleague)
+    assert all(r.reference in to_handler.body for r in mine)
+    assert theirs[0].reference not in to_handler.body
+    assert theirs[0].reference in to_colleague.body
+    assert _mails_to(third) == []
+
+
+def test_handlers_giving_up_a_request_themselves_get_no_mail(
+    officer, handler, colleague, submit, django_capture_on_commit_callbacks
+):
+    request = submit()
+    _assigned_to(handler, [request], officer=officer, capture=django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        request_assign(requests=[request], assignee=colleague, actor=handler)
+    assert not OutboxMessage.objects.filter(task_name=UNASSIGNED_TASK).exists()
+    assert _mails_to(handler) == []
+
+
+def test_a_request_given_back_before_the_mail_is_sent_is_not_listed(
+    officer, handler, colleague, submit, django_capture_on_commit_callbacks
+):
+    from rights.assignment_mail import unassignment_mail_send
+
+    request = submit()
+    _assigned_to(handler, [request], officer=officer, capture=django_capture_on_commit_callbacks)
+    request_assign(requests=[request], assignee=colleague, actor=officer)
+    request_assign(requests=[request], assignee=handler, actor=officer)
+    assert not unassignment_mail_send(
+        previous_id=handler.pk, actor_id=officer.pk, request_ids=[request.pk]
+    )
+    assert _mails_to(handler) == []
+
+
+def test_a_japanese_handler_reads_the_unassignment_in_japanese_with_tokyo_time(
+    officer, handler, colleague, submit, django_capture_on_commit_callbacks
+):
+    _speaks(handler, "ja", "Asia/Tokyo")
+    request = submit()
+    _assigned_to(handler, [request], officer=officer, capture=django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        request_assign(requests=[request], assignee=colleague, actor=officer)
+    (message,) = _mails_to(handler)
+    assert "担当" in message.subject and request.reference in message.subject
+    assert "2026年3月1日" in message.body and "日本時間" in message.body
+    assert "担当から外れ" in message.body
+    assert "assigned" not in message.body and "no longer" not in message.body
