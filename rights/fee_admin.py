@@ -14,7 +14,6 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -39,6 +38,7 @@ from .choices import (
 )
 from .confirmations import payment_confirmation, refund_confirmation, waiver_confirmation
 from .disclosure.selectors import delivered_copy_before
+from .fee_bulk import PaymentBulkActionsMixin
 from .fee_law import fee_basis_for
 from .models import FeeSchedule, Payment, PaymentEvent
 
@@ -318,8 +318,11 @@ class RequestFeeAdminMixin:
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
-    """Every fee asked, with bulk actions to record payments, waive or refund."""
+class PaymentAdmin(PaymentBulkActionsMixin, admin.ModelAdmin):
+    """Every fee asked, with bulk actions to record payments, waive or refund
+    (:mod:`.fee_bulk`)."""
+
+    payment_actions = PAYMENT_ACTIONS
 
     list_display = [
         "reference",
@@ -400,43 +403,6 @@ class PaymentAdmin(admin.ModelAdmin):
             return day(obj.paid_at)
         return format_html(
             '{}<br><span class="rr-who">{}</span>', day(obj.paid_at), obj.confirmed_by.email
-        )
-
-    def _bulk(self, request, queryset, *, action: str, step: str):
-        """An action with a confirmation form, applied to each payment in turn."""
-        payment_action = PAYMENT_ACTIONS[step]
-        if "apply" in request.POST:
-            form = payment_action.form_class(request.POST)
-            if form.is_valid():
-                done, errors = 0, []
-                for payment in queryset:
-                    try:
-                        payment_action.apply(payment, form, request)
-                    except ValidationError as error:
-                        errors.append(f"{payment.reference}: {' '.join(error.messages)}")
-                    else:
-                        done += 1
-                if done:
-                    self.message_user(request, _("%(n)d fees updated.") % {"n": done})
-                for text in errors:
-                    self.message_user(request, text, messages.ERROR)
-                return None
-        else:
-            form = payment_action.form_class(
-                initial={"method": PaymentMethod.BANK_TRANSFER, "paid_on": timezone.localdate()}
-            )
-        return TemplateResponse(
-            request,
-            "admin/rights/payment/action.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.model._meta,
-                "form": form,
-                "queryset": queryset,
-                "action": action,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-                "title": payment_action.title,
-            },
         )
 
     @admin.action(description=_("Record payment received"), permissions=["change"])

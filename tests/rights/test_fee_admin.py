@@ -161,6 +161,7 @@ def test_payment_admin_records_several_transfers_at_once(
             "method": "postal_order",
             "paid_on": timezone.localdate().isoformat(),
             "apply": "1",
+            "confirm": "1",  # sent from the confirmation page (test_fee_bulk_confirmed)
         },
     )
     assert response.status_code == 302
