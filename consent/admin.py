@@ -165,6 +165,7 @@ class ConsentRecordAdmin(EvidenceAdmin):
     list_select_related = ["subject", "purpose", "policy_version"]
     show_full_result_count = False
     paginator = CappedCountPaginator
+    show_facets = admin.ShowFacets.NEVER
 
     @admin.display(description=_("about"))
     def about(self, obj):
@@ -283,6 +284,7 @@ class ProvisionRecordAdmin(AddThroughServiceAdmin):
     search_fields = ["subject__email"]
     show_full_result_count = False
     paginator = CappedCountPaginator
+    show_facets = admin.ShowFacets.NEVER
     list_select_related = ["recipient", "subject"]
     raw_id_fields = ["subject"]
     exclude = ["recorded_by", "created_at"]
@@ -334,6 +336,7 @@ class AuthorityRequestAdmin(AddThroughServiceAdmin):
     search_fields = ["subject__email", "requesting_body", "reference"]
     show_full_result_count = False
     paginator = CappedCountPaginator
+    show_facets = admin.ShowFacets.NEVER
     raw_id_fields = ["subject"]
     exclude = ["created_at"]
     # Orders of courts, prosecutors and the police: for the privacy office only.

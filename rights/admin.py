@@ -107,6 +107,7 @@ class RightsRequestAdmin(
     search_help_text = _("A reference (R-000009), a payment reference or an e-mail address.")
     show_full_result_count = False
     paginator = CappedCountPaginator
+    show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
     actions = ["assign_selected"]
 

@@ -336,6 +336,8 @@ class PaymentAdmin(PaymentBulkActionsMixin, admin.ModelAdmin):
     list_select_related = ["request", "confirmed_by"]
     search_fields = ["=reference", "=request__id", "request__subject__email"]
     actions = ["record_paid", "waive", "refund"]
+    # A fee per paid request: "Show counts" would count the whole table per filter choice.
+    show_facets = admin.ShowFacets.NEVER
 
     class Media:
         # Many columns beside the navigation and the filters: they wrap to fit.
@@ -427,5 +429,6 @@ class PaymentEventAdmin(ReadOnlyAdmin):
     search_fields = ["=event_id", "=reference"]
     show_full_result_count = False
     paginator = CappedCountPaginator
+    show_facets = admin.ShowFacets.NEVER
     request_path = "payment__request"
     subject_path = "payment__request__subject"

@@ -70,6 +70,7 @@ class UserAdmin(RoleChoicesMixin, DjangoUserAdmin):
     # Every customer is a row: the list never counts the whole table.
     show_full_result_count = False
     paginator = CappedCountPaginator
+    show_facets = admin.ShowFacets.NEVER
     readonly_fields = ["last_login", "date_joined", "email_verified_at"]
     inlines = [ProfileInline]
     fieldsets = [

@@ -7,7 +7,8 @@ staff type instead (no query to draw it), and :class:`CappedCountPaginator`
 counts at most ``CAP`` rows. :class:`DefaultChoiceFilter` lets a list open on
 a subset (the open requests, the runs worth a look) with "all" one click away.
 :class:`LargeTableAdmin` puts both together with
-``show_full_result_count = False``.
+``show_full_result_count = False`` and ``show_facets = NEVER``: Django's
+"Show counts" link would count the filtered table once per filter choice.
 """
 
 from __future__ import annotations
@@ -163,3 +164,4 @@ class LargeTableAdmin(admin.ModelAdmin):
 
     show_full_result_count = False
     paginator = CappedCountPaginator
+    show_facets = admin.ShowFacets.NEVER

@@ -242,6 +242,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_select_related = ["actor", "subject"]
     show_full_result_count = False
     paginator = CappedCountPaginator
+    show_facets = admin.ShowFacets.NEVER
     readonly_fields = ["action_label", *(f.name for f in AuditEvent._meta.fields)]
     form = AuditEventForm
     change_list_template = "admin/portal/auditevent/change_list.html"

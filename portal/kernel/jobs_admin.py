@@ -162,6 +162,7 @@ class ScheduledRunAdmin(ReadOnlyAdmin):
     ordering = ["-period_start", "-pk"]
     show_full_result_count = False
     paginator = CappedCountPaginator
+    show_facets = admin.ShowFacets.NEVER
 
     def get_changelist(self, request, **kwargs):
         return RunsChangeList

@@ -198,6 +198,7 @@ class DeferredErasureAdmin(ReadOnlyAdmin):
     search_fields = ["subject__email", "source", "=request__id"]
     show_full_result_count = False
     paginator = CappedCountPaginator
+    show_facets = admin.ShowFacets.NEVER
     ordering = ["status", "not_before", "pk"]
 
     class Media:
@@ -280,6 +281,7 @@ class RetentionRunAdmin(ReadOnlyAdmin):
     staff_scope = REFERENCE  # counts per rule and source, no customer
     show_full_result_count = False
     paginator = CappedCountPaginator
+    show_facets = admin.ShowFacets.NEVER
     fields = [
         "job",
         "was_dry_run",
@@ -367,6 +369,7 @@ class ErasureLedgerEntryAdmin(ReadOnlyAdmin):
     search_fields = ["=subject__id", "source", "rule", "=request__id"]
     show_full_result_count = False
     paginator = CappedCountPaginator
+    show_facets = admin.ShowFacets.NEVER
 
     # The number, not the account: the entry outlives an erased or closed account.
     @admin.display(description=_("customer number"), ordering="subject_id")
