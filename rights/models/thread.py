@@ -157,6 +157,18 @@ class RequestNotification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["created_at", "id"]
+        indexes = [
+            # The admin's "Notices to customers", newest first: read from the index,
+            # not sorted from the whole table (one row per notice ever sent).
+            models.Index(fields=["-created_at", "-id"], name="rights_notice_created_id"),
+            # Filtered on "not e-mailed" during an outage: the few waiting, from a
+            # partial index as small as they are.
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=models.Q(emailed_at__isnull=True),
+                name="rights_notice_unsent_new",
+            ),
+        ]
 
     def __str__(self):
         return self.get_kind_display()
