@@ -119,3 +119,34 @@ def test_env_file_naming_a_missing_file_stops_the_start(project):
     assert (
         "ImproperlyConfigured: ENV_FILE names /srv/portal/.env-typo, which is not a readable file."
     ) in result.stderr
+
+
+def test_the_tests_run_on_their_own_settings():
+    from django.conf import settings
+
+    assert os.environ["DJANGO_SETTINGS_MODULE"] == "tests.settings"
+    assert os.environ["ENV_FILE"] == ""
+    assert "portal.example.com" not in settings.ALLOWED_HOSTS
+
+
+def test_an_exported_settings_module_does_not_replace_the_test_settings(project):
+    """An operator's shell exports DJANGO_SETTINGS_MODULE=portal.settings (for
+    manage.py): pytest run from it still takes tests/settings.py, not the
+    production settings and their `.env`."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in SET_BY_THE_FILE and key not in {"DATABASE_URL", "PYTEST_ADDOPTS"}
+    }
+    env.update(DJANGO_SETTINGS_MODULE="portal.settings")
+    node = "tests/test_env_file.py::test_the_tests_run_on_their_own_settings"
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider", "-q", node],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "1 passed" in result.stdout
