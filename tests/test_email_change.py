@@ -37,7 +37,11 @@ def _link_path(body: str) -> str:
 
 
 def _without_csrf(page: str) -> str:
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
+    """The page without what differs from one request to the next: the form's token,
+    and the idle warning's seconds left (the time since the session was last
+    written, counting down between two pages whatever they show)."""
+    page = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
+    return re.sub(r'data-idle-seconds-left="\d+"', 'data-idle-seconds-left=""', page)
 
 
 def _ask(client, capture, *, new=NEW, password=PASSWORD):

@@ -50,7 +50,10 @@ def _page(client) -> str:
 
 
 def _unmasked(html: str) -> str:
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+    """The page without the form's token and the idle warning's seconds left, which
+    count down between two reloads (the session's last use is written once a minute)."""
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+    return re.sub(r'data-idle-seconds-left="\d+"', 'data-idle-seconds-left=""', html)
 
 
 def _usage_queries(queries) -> list[str]:
