@@ -209,8 +209,9 @@ def stored_key(storage, name: str) -> bytes | None:
     return header[5:13] if header[:4] == crypto.MAGIC else None
 
 
-def rewrite_stored(storage, name: str, *, seal: bool = True) -> str:
-    """Write a stored file anew, under a new random name in its folder; returns that name.
+def rewrite_stored(storage, name: str, *, seal: bool = True, new_name: str = "") -> str:
+    """Write a stored file anew, under ``new_name`` (by default a new random name in
+    its folder); returns the name it was stored under.
 
     ``seal``: encrypted under the current key, whether it was in clear or under an
     older key; otherwise in clear (migrating back). The old file stays until the
@@ -218,6 +219,7 @@ def rewrite_stored(storage, name: str, *, seal: bool = True) -> str:
     """
     folder, base = posixpath.split(name)
     extension = base[base.find(".") :] if "." in base else ""
+    new_name = new_name or posixpath.join(folder, uuid.uuid4().hex + extension)
     with tempfile.TemporaryFile() as plain, tempfile.TemporaryFile() as target:
         with storage.open(name, "rb") as source:
             in_clear = source.read(len(crypto.MAGIC)) != crypto.MAGIC
@@ -233,7 +235,7 @@ def rewrite_stored(storage, name: str, *, seal: bool = True) -> str:
         else:
             shutil.copyfileobj(plain, target)
         target.seek(0)
-        return storage.save(posixpath.join(folder, uuid.uuid4().hex + extension), File(target))
+        return storage.save(new_name, File(target))
 
 
 def download_response(
