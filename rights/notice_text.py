@@ -124,6 +124,7 @@ def render_notice(
     *,
     language: str,
     has_account: bool = True,
+    signs_in: bool = True,
     follow_url: str = "",
     request_url: str = "",
     principal: bool = False,
@@ -139,9 +140,12 @@ def render_notice(
     ``request_url``, for the e-mail to someone with an account, is the direct link
     to the request's page (``notifications.request_url``). A closed account's address
     is written to as one without an account: it can no longer log in to that page.
+    ``signs_in`` False words it for the account a deletion closed, by that deletion's
+    notices: no page, as the address is erased once they are sent.
     """
     context = {
         "has_account": has_account,
+        "signs_in": signs_in,
         "principal": principal,
         # Written to someone who acted for the person (a parent, an agent): the
         # outcome speaks of the person's data, not "your data".

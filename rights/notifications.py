@@ -144,19 +144,23 @@ class Recipient:
     """An address a notice goes to, the language it is written in, whether the
     recipient has an account (and so a request page) in the portal, whether
     they are the person an appointed agent acted for (who receives a copy), and
-    whether they can still log in to open that page (not once the account is closed)."""
+    whether they can still log in to open that page (not once the account is closed),
+    and whether the request is the deletion that closed it: its address is erased once
+    the request's last notice is sent, so that notice points to no page at all."""
 
     email: str
     language: str
     has_account: bool
     principal: bool = False
     signs_in: bool = True
+    closed_by_it: bool = False
 
     @property
     def follows_by_link(self) -> bool:
         """Whether the recipient follows the request by the signed link of their address
-        (``requesters.follow``): without an account, or once it is closed."""
-        return not self.has_account or not self.signs_in
+        (``requesters.follow``): without an account, or once it is closed by another
+        request."""
+        return (not self.has_account or not self.signs_in) and not self.closed_by_it
 
 
 # Notices an appointed agent's principal receives a copy of: that a request was
@@ -182,7 +186,7 @@ def recipients_of(request: RightsRequest, kind: str) -> list[Recipient]:
     identity = getattr(request, "identity", None) if request.pk else None
     if identity is None:
         user = recipient_of(request)
-        found = [_account_recipient(user)] if user is not None else []
+        found = [_account_recipient(user, request)] if user is not None else []
         organisation = request.organisation if request.organisation_id else None
         contact = organisation.contact if organisation is not None else None
         if (
@@ -196,14 +200,14 @@ def recipients_of(request: RightsRequest, kind: str) -> list[Recipient]:
         return found
     found: list[Recipient] = []
     if request.requester is not None:
-        found.append(_account_recipient(request.requester))
+        found.append(_account_recipient(request.requester, request))
     elif identity.requester_email:
         found.append(Recipient(identity.requester_email, identity.requester_language, False))
     elif identity.capacity == Capacity.SELF and request.subject is not None:
-        found.append(_account_recipient(request.subject))
+        found.append(_account_recipient(request.subject, request))
     if identity.capacity == Capacity.AGENT and kind in PRINCIPAL_COPIES:
         if request.subject is not None:
-            principal = _account_recipient(request.subject, principal=True)
+            principal = _account_recipient(request.subject, request, principal=True)
         elif identity.subject_email:
             principal = Recipient(
                 identity.subject_email, identity.subject_language, False, principal=True
@@ -215,8 +219,16 @@ def recipients_of(request: RightsRequest, kind: str) -> list[Recipient]:
     return found
 
 
-def _account_recipient(user, *, principal: bool = False) -> Recipient:
-    return Recipient(user.email, user.language, True, principal=principal, signs_in=user.is_active)
+def _account_recipient(user, request: RightsRequest, *, principal: bool = False) -> Recipient:
+    closure = None if user.is_active else getattr(user, "account_closure", None)
+    return Recipient(
+        user.email,
+        user.language,
+        True,
+        principal=principal,
+        signs_in=user.is_active,
+        closed_by_it=closure is not None and closure.request_id == request.pk,
+    )
 
 
 def with_answer_addresses(requests, email: str) -> list[RightsRequest]:

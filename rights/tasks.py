@@ -153,12 +153,16 @@ def mail_request_notice(notification: RequestNotification) -> OSError | None:
         subject, body = render_notice(
             notification,
             language=recipient.language,
-            # A closed account's address is written to as one without an account.
+            # A closed account's address is written to as one without an account;
+            # the deletion that closed it points to no page (the address goes next).
             has_account=not recipient.follows_by_link,
+            signs_in=not recipient.closed_by_it,
             follow_url=follow_url(notification.request, recipient.email)
             if recipient.follows_by_link
             else "",
-            request_url="" if recipient.follows_by_link else request_url(notification.request),
+            request_url=""
+            if recipient.follows_by_link or recipient.closed_by_it
+            else request_url(notification.request),
             principal=recipient.principal,
         )
         try:
