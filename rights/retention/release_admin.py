@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -19,7 +21,7 @@ from portal.kernel import jobs, zones
 from portal.kernel.admin_confirm import Confirmation, Line
 from portal.kernel.dates import portal_day
 from portal.kernel.registry import RecordNotFound, registry
-from portal.kernel.wording import listed, sentence, sentences
+from portal.kernel.wording import listed, sentence
 from rights.connectors.after_holds import waiting_for_holds
 
 from . import texts
@@ -274,30 +276,40 @@ def next_deferred_run() -> str:
     return zones.written(jobs.next_run(DEFERRED_TASK))
 
 
-def released_message(hold: LegalHold) -> str:
-    """The message after ``hold`` was released: what the next run erases, what stays."""
+def released_message(hold: LegalHold) -> SafeString:
+    """The message after ``hold`` was released: which hold, then what the next run erases
+    and what stays (and why), each a heading with its list."""
     outlook = release_outlook(hold)
-    parts = [_("The hold is released.")]
+    sections = []
     if outlook.erased:
-        parts.append(
-            _("What is erased by the next run of deferred erasures, at %(time)s: %(items)s")
-            % {"time": next_deferred_run(), "items": sentences(outlook.erased)}
+        sections.append(
+            (
+                _("The next run of deferred erasures, at %(time)s, erases:")
+                % {"time": next_deferred_run()},
+                outlook.erased,
+            )
         )
     if outlook.kept_by_rules:
-        parts.append(
-            _("Kept until their retention period ends: %(items)s")
-            % {"items": sentences(outlook.kept_by_rules)}
-        )
+        sections.append((_("Kept until their retention period ends:"), outlook.kept_by_rules))
     if outlook.kept_by_holds:
-        parts.append(
-            _("Kept by another legal hold: %(items)s") % {"items": sentences(outlook.kept_by_holds)}
-        )
+        sections.append((_("Kept by another legal hold:"), outlook.kept_by_holds))
     if outlook.kept_for_answers:
-        parts.append(f"{FOR_ANSWERS} {sentences(outlook.kept_for_answers)}")
-    if outlook.outside:
-        parts.append(outlook.outside_line())
+        sections.append((FOR_ANSWERS, outlook.kept_for_answers))
+    after = [outlook.outside_line()] if outlook.outside else []
     if outlook.empty and not outlook.more:
-        parts.append(_("No erasure waited for it."))
+        after.append(_("No erasure waited for it."))
     if outlook.more:
-        parts.append(outlook.more)
-    return sentences(parts)
+        after.append(outlook.more)
+    return format_html(
+        "<p><strong>{}</strong></p>{}{}",
+        _("%(hold)s is released.") % {"hold": hold},
+        format_html_join(
+            "",
+            "<p>{}</p><ul>{}</ul>",
+            (
+                (heading, format_html_join("", "<li>{}</li>", ((item,) for item in items)))
+                for heading, items in sections
+            ),
+        ),
+        format_html_join("", "<p>{}</p>", ((line,) for line in after)),
+    )

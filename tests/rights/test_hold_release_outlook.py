@@ -4,11 +4,14 @@ erasures then run, counted per request and per kind of data, or that nothing wai
 It warns that erased data cannot be restored only where something will be erased."""
 
 import html
+import re
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from rights.models import LegalHold
+from rights.retention.release_admin import released_message
 from tests.rights.retention_support import (
     approve,
     at,
@@ -67,19 +70,28 @@ def test_the_release_page_counts_the_erasures_it_runs_per_request(
     assert f"{request.reference}：保留中の消去1件（利用履歴）" in page
 
 
+def _hold_over_a_closed_account_with_an_answer_due(officer, capture) -> LegalHold:
+    """A hold over a customer whose deletion closed the account while a disclosure of
+    theirs is still open: usage history waits for the hold, the address for the answer."""
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer = customer_with_records(usage=2)
+        hold = litigation_hold(officer, customer)
+        file_disclosure(customer)
+        request = file_deletion(customer, scope={"everything": True})
+        with capture(execute=True):
+            approve(request, officer)
+    return hold
+
+
 def test_an_address_kept_for_an_open_requests_answer_is_not_said_to_go_at_the_next_run(
     officer_client, officer, django_capture_on_commit_callbacks
 ):
     """A deletion closes the account, but the address stays while another of the
     person's requests is open (its answer goes there). Releasing the hold that also
     kept the address does not erase it at the next run: the page must not say so."""
-    with time_machine.travel(at(2026, 7, 1), tick=False):
-        customer = customer_with_records(usage=2)
-        hold = litigation_hold(officer, customer)
-        file_disclosure(customer)
-        request = file_deletion(customer, scope={"everything": True})
-        with django_capture_on_commit_callbacks(execute=True):
-            approve(request, officer)
+    hold = _hold_over_a_closed_account_with_an_answer_due(
+        officer, django_capture_on_commit_callbacks
+    )
     page = html.unescape(_release_page(officer_client, hold))
     erased = page[page.index("erases:") : page.index("per request:")]
     assert "Usage history" in erased
@@ -87,3 +99,47 @@ def test_an_address_kept_for_an_open_requests_answer_is_not_said_to_go_at_the_ne
     assert "Kept until the answers to the customer's other open requests are sent" in page
     page = _release_page(officer_client, hold, "ja")
     assert "お客様のほかの対応中の請求への回答を送るまで保存し、その後に消去するもの：" in page
+
+
+def _released_message(client, hold) -> str:
+    """The message on the hold's page after its confirmed release."""
+    response = client.post(
+        f"/admin/rights/legalhold/{hold.pk}/release/",
+        {"reason": "Settled", "confirm": "1"},
+        follow=True,
+    )
+    page = response.content.decode()
+    start = page.index('<ul class="messagelist">')
+    return html.unescape(page[start : page.index("</ul>\n", start)])
+
+
+def test_the_message_after_the_release_says_each_part_on_its_own(
+    officer_client, officer, django_capture_on_commit_callbacks
+):
+    """What was released, what the next run erases and what is kept (and why) read as
+    a heading each with its list, not as one paragraph a privacy officer has to parse."""
+    hold = _hold_over_a_closed_account_with_an_answer_due(
+        officer, django_capture_on_commit_callbacks
+    )
+    message = _released_message(officer_client, hold)
+    assert f"<p><strong>{hold} is released.</strong></p>" in message
+    erased = re.search(
+        r"<p>The next run of deferred erasures, at [^<]+, erases:</p>\s*<ul>(.*?)</ul>",
+        message,
+        re.S,
+    )
+    assert erased and "Usage history" in erased.group(1) and "<li>" in erased.group(1)
+    kept = re.search(
+        r"<p>Kept until the answers to the customer's other open requests are sent, then "
+        r"erased:</p>\s*<ul>(.*?)</ul>",
+        message,
+        re.S,
+    )
+    assert kept and "Login account" in kept.group(1)
+    with translation.override("ja"):
+        message = html.unescape(released_message(hold))
+    assert f"<p><strong>{hold}を解除しました。</strong></p>" in message
+    assert (
+        "<p>お客様のほかの対応中の請求への回答を送るまで保存し、その後に消去するもの：</p>"
+        in message
+    )
