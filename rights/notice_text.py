@@ -236,6 +236,14 @@ def notice_mail(body: str, *, language: str) -> str:
         return render_to_string("rights/notice_mail.txt", {"body": body.strip()}).strip()
 
 
+def mail_frame(language: str) -> tuple[str, str]:
+    """The greeting and the sign-off :func:`notice_mail` puts around a notice's text, in
+    ``language``: for the preview of a text the privacy office edits."""
+    marker = "\x00"
+    greeting, sign_off = notice_mail(marker, language=language).split(marker)
+    return greeting.strip(), sign_off.strip("\n")
+
+
 def acting_for(request: RightsRequest, *, principal: bool = False) -> bool:
     """Whether a notice of ``request`` goes to someone who acted for the person (a legal
     representative or an appointed agent), not to the person; ``principal`` is the copy

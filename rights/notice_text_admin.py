@@ -33,6 +33,7 @@ from .notice_overrides import (
     sample_values,
     shipped_text,
 )
+from .notice_text import mail_frame
 
 
 class NoticeTextForm(forms.ModelForm):
@@ -144,6 +145,7 @@ class NoticeTextAdmin(admin.ModelAdmin):
                 extra["preview_subject"], extra["preview_body"] = render_text(
                     obj, sample_values(obj.language)
                 )
+            extra["preview_greeting"], extra["preview_sign_off"] = mail_frame(obj.language)
         if obj is not None:
             # Sent while the deadline is paused, this text is set aside for the shipped one.
             extra["shipped_while_paused"] = obj.kind in DUE_DATE_ONLY_WHILE_RUNNING and (

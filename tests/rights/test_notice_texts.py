@@ -137,3 +137,29 @@ def test_a_handler_reads_notice_texts_but_does_not_publish(officer, client):
     session.save()
     assert client.post(f"/admin/rights/noticetext/{draft.pk}/publish/").status_code == 403
     assert current_text("received", "en") is None
+
+
+@pytest.mark.parametrize(
+    ("language", "greeting", "sign_off", "edited"),
+    [
+        ("en", "Hello,", "Rights Portal", "The text edited here"),
+        ("ja", "ご利用いただき", "プライバシーポータル", "ここで編集する文面"),
+    ],
+)
+def test_the_preview_reads_as_the_mail_with_the_edited_part_marked(
+    officer, officer_client, language, greeting, sign_off, edited
+):
+    """Customers get the text between the portal's greeting and sign-off
+    (:func:`rights.notice_text.notice_mail`): the preview shows the mail so, and says
+    which part is the one edited here."""
+    draft = notice_text_save(
+        kind="received", language=language, subject="s", body=BODY, author=officer
+    )
+    officer_client.cookies["django_language"] = language
+    page = officer_client.get(f"/admin/rights/noticetext/{draft.pk}/change/").content.decode()
+    preview = page[page.index('id="rr-preview-mail"') :]
+    body = preview.index('id="rr-preview-body"')
+    assert greeting in preview[:body]
+    assert edited in preview[:body]
+    assert "We received R-000123" in preview[body:]
+    assert sign_off in preview[preview.index("We received R-000123") :]
