@@ -47,22 +47,48 @@ def test_a_rejection_to_a_customer_has_no_run_of_blank_lines(
     assert not BLANK_LINE_RUN.search(sent.body), sent.body
 
 
-def test_a_rejection_to_a_parent_has_no_run_of_blank_lines(
-    officer, django_capture_on_commit_callbacks
-):
+def _parents_request_rejected(officer, capture, *, language="en"):
+    """A parent's request for their child, rejected: (the request, the last mail sent)."""
     from rights.requesters.verification import identity_verify
 
-    request = parents_request()
+    request = parents_request(language=language)
     identity_verify(request=request, actor=officer, no_customer=True)
     request.refresh_from_db()
     mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
+    with capture(execute=True):
         workflow.transition(
             request, to=Status.REJECTED, actor=officer, reason="Harmful.", ground="harm"
         )
-    (sent,) = mail.outbox
+    return request, mail.outbox[-1]
+
+
+def test_a_rejection_to_a_parent_has_no_run_of_blank_lines(
+    officer, django_capture_on_commit_callbacks
+):
+    _request, sent = _parents_request_rejected(officer, django_capture_on_commit_callbacks)
     assert sent.to == ["parent@example.com"] and "/requests/follow/" in sent.body
     assert not BLANK_LINE_RUN.search(sent.body), sent.body
+
+
+@pytest.mark.parametrize(
+    ("language", "theirs", "yours"),
+    [
+        ("en", "you made for the person you represent", "your request"),
+        ("ja", "ご本人のためにいただいたご請求", "お客様のご請求"),
+    ],
+)
+def test_a_rejection_to_a_parent_speaks_of_the_request_made_for_the_child(
+    officer, language, theirs, yours, django_capture_on_commit_callbacks
+):
+    """A parent read "we cannot comply with your request" while the other notices to
+    them speak of the person they represent (rights/notice_outcome.txt)."""
+    request, sent = _parents_request_rejected(
+        officer, django_capture_on_commit_callbacks, language=language
+    )
+    assert sent.to == ["parent@example.com"]
+    assert theirs in sent.body, sent.body
+    assert yours not in sent.body.lower()
+    assert request.reference in sent.body
 
 
 @pytest.fixture
