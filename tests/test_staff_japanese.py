@@ -351,3 +351,26 @@ def test_the_renamed_device_columns_and_filters_still_sort_and_filter():
     assert len(rows) == 1 and rows[0].startswith("未設定")
     page = response.content.decode()
     assert "利用可能で絞り込む" in page and "sorted descending" in page
+
+
+WRONG_CODE_LABELS = {
+    "en": {
+        "staff.enrolment_code_failed": "Wrong code on a staff authenticator link",
+        "otp.totp_add_failed": "Wrong code when adding an authenticator app",
+    },
+    "ja": {
+        "staff.enrolment_code_failed": "職員の認証アプリ設定用リンクで確認コード誤り",
+        "otp.totp_add_failed": "認証アプリ追加時の確認コード誤り",
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_the_audit_list_names_wrong_codes_at_authenticator_set_up(language):
+    client, officer = _officer_client(language)
+    labels = WRONG_CODE_LABELS[language]
+    for code in labels:
+        audit_log(action=code, actor=officer, target=officer)
+    page = html.unescape(client.get("/admin/portal/auditevent/").content.decode())
+    for code, label in labels.items():
+        assert f'title="{code}">{label}' in page

@@ -154,12 +154,15 @@ def test_authenticator_app_can_be_added_and_used_for_step_up(stepped_up_client, 
     assert response.status_code == 200
     assert response.context["qr"].startswith("data:image/svg+xml;base64,")
     device = CustomerTOTPDevice.objects.get(user=customer, confirmed=False)
-    response = stepped_up_client.post(
-        "/account/authenticator/", {"token": totp_code(device, wrong=True)}
-    )
+    wrong = totp_code(device, wrong=True)
+    response = stepped_up_client.post("/account/authenticator/", {"token": wrong})
     assert response.status_code == 200
     device.refresh_from_db()
     assert not device.confirmed
+    failed = AuditEvent.objects.get(action="otp.totp_add_failed")
+    assert failed.target == f"portal.customertotpdevice:{device.pk}"
+    assert failed.actor_id == customer.pk
+    assert wrong not in str(failed.details)
 
     response = stepped_up_client.post("/account/authenticator/", {"token": totp_code(device)})
     assert response.status_code == 302

@@ -72,7 +72,15 @@ def confirm_device(*, request, device: TOTPDevice, token: str) -> bool:
     """Confirm the pending device with its first code (spends the link)."""
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
-        if device.confirmed or not device.verify_token((token or "").strip()):
+        if device.confirmed:
+            return False
+        if not device.verify_token((token or "").strip()):
+            audit_log(
+                action="staff.enrolment_code_failed",
+                actor=device.user,
+                target=device,
+                request=request,
+            )
             return False
         device.confirmed = True
         device.save(update_fields=["confirmed"])

@@ -154,6 +154,9 @@ def totp_device_confirm(*, request, device: CustomerTOTPDevice, token: str) -> C
     with transaction.atomic():
         device = CustomerTOTPDevice.objects.select_for_update().get(pk=device.pk)
         if not device.verify_token((token or "").strip()):
+            audit_log(
+                action="otp.totp_add_failed", actor=request.user, target=device, request=request
+            )
             return CodeResult(False, _("That code is not correct. Check your device's clock."))
         CustomerTOTPDevice.objects.filter(user=device.user, confirmed=True).delete()
         device.confirmed = True

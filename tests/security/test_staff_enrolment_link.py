@@ -127,3 +127,18 @@ def test_a_locked_code_step_says_so_with_429_not_that_the_right_code_is_wrong(of
     assert "That code is not correct" not in text
     device.refresh_from_db()
     assert not device.confirmed
+
+
+def test_a_wrong_code_on_the_link_is_audited_without_the_code(officer_client):
+    staff = _new_handler()
+    link = _link(officer_client, staff)
+    member = Client(HTTP_ACCEPT_LANGUAGE="en")
+    member.post(link, {"password": PASSWORD})
+    device = TOTPDevice.objects.get(user=staff)
+    wrong = totp_code(device, wrong=True)
+    assert member.post(link, {"token": wrong}).status_code == 200
+    failed = AuditEvent.objects.get(action="staff.enrolment_code_failed")
+    assert failed.target == f"otp_totp.totpdevice:{device.pk}"
+    assert failed.actor_id == staff.pk
+    assert wrong not in str(failed.details)
+    assert not AuditEvent.objects.filter(action="staff.enrolment_completed").exists()
