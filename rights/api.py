@@ -28,7 +28,6 @@ from portal.kernel.api.app import problem_types, problems
 from portal.kernel.api.auth import ApiKeyAuth, audit_call
 from portal.kernel.api.problems import (
     LINES_OF_TEXT,
-    PLAIN_TEXT,
     ApiProblem,
     InputSchema,
     Problem,
@@ -69,13 +68,15 @@ OpenDsrStatus = Literal[OPENDSR_STATUSES]
 PAGE_MAX = 100
 
 
+#: Declared with its pattern: a value that is no reference is 422 invalid-input, as
+#: any input not matching its declared pattern; a reference the client does not see
+#: is 404 request-not-found.
 RequestRef = Annotated[
     str,
     Path(
-        min_length=1,
-        max_length=20,
-        pattern=PLAIN_TEXT,
-        description="The request's reference, e.g. R-000123.",
+        pattern=f"^{REFERENCE.pattern}$",
+        examples=["R-000123"],
+        description="The request's reference: R- and ASCII digits, e.g. R-000123.",
     ),
 ]
 #: Answered in UTC (``...Z``): a deadline is computed in its regime's time zone.

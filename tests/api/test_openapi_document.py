@@ -113,3 +113,19 @@ def test_the_guide_names_the_fields_a_filing_requires(client):
     sentence = re.search(r"Required: ([^.]*)\.", filing)
     assert sentence is not None
     assert set(re.findall(r"`([a-z_]+)`", sentence.group(1))) == required
+
+
+def test_a_requests_reference_declares_its_pattern_and_the_422_for_another_value(operations):
+    """A client generated from the document checks the reference before sending it;
+    the API refuses a value not matching it as any other input, 422 invalid-input."""
+    by_reference = [(name, op) for name, op in operations if "/requests/{ref}" in name]
+    assert len(by_reference) == 2
+    for _name, operation in by_reference:
+        (ref,) = [p for p in operation["parameters"] if p["name"] == "ref"]
+        pattern = re.compile(ref["schema"]["pattern"])
+        assert pattern.search(ref["schema"]["examples"][0])
+        assert pattern.search("R-000123") and pattern.search("R-1")
+        for other in ("abc", "R-", "r-1", "R-1x", "R-\uff11", "12"):
+            assert not pattern.search(other), other
+        assert "invalid-input" in operation["responses"]["422"]["description"]
+        assert "request-not-found" in operation["responses"]["404"]["description"]

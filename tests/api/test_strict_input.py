@@ -206,17 +206,34 @@ def _in_digits(number: int, zero: str) -> str:
         lambda pk: "R-000000" + _in_digits(pk, "\uff10"),
     ],
 )
-def test_a_reference_written_in_other_digits_names_no_request(
+def test_a_reference_written_in_other_digits_is_refused_as_no_reference(
     client, make_client, customer_a, service_a, spelling
 ):
-    """A request has one reference, R- and ASCII digits: another spelling of its
-    number is no address of it."""
+    """A request has one reference, R- and ASCII digits (the pattern the OpenAPI
+    document declares): another spelling of its number is no address of it, and is
+    refused as input, as a value not matching any other declared pattern is."""
     _api_client, headers = make_client(["requests:read"], [service_a])
     request = request_submit(subject=customer_a, requester=customer_a, kind=Kind.DISCLOSURE)
     assert client.get(f"{URL}/{request.reference}", headers=headers).status_code == 200
 
-    response = client.get(f"{URL}/{spelling(request.pk)}", headers=headers)
+    _refused(client.get(f"{URL}/{spelling(request.pk)}", headers=headers), ["path", "ref"])
 
+
+@pytest.mark.parametrize("ref", ["abc", "R-", "R-1x", "r-1", "R-1234567890123", "12"])
+def test_a_value_that_is_no_reference_is_invalid_input_not_a_missing_request(
+    client, make_client, service_a, ref
+):
+    _api_client, headers = make_client(["requests:read", "fulfilment:write"], [service_a])
+    read = client.get(f"{URL}/{ref}", headers=headers)
+    problem = _refused(read, ["path", "ref"])
+    assert "R-" in json.dumps(problem["errors"])
+    report = {"system": 1, "outcome": "done"}
+    _refused(_post(client, headers, f"{URL}/{ref}/fulfilment", report), ["path", "ref"])
+
+
+def test_a_well_formed_reference_the_client_does_not_see_is_404(client, make_client, service_a):
+    _api_client, headers = make_client(["requests:read"], [service_a])
+    response = client.get(f"{URL}/R-999999", headers=headers)
     assert response.status_code == 404, response.content
     assert response.json()["type"].endswith("/request-not-found")
 
