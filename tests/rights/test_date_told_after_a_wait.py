@@ -14,6 +14,7 @@ from rights import fees, workflow
 from rights.choices import DeliveryMethod, PaymentMethod, Regime, Status
 from rights.services import message_post, request_change_regime
 from tests.rights.fee_support import in_review, page_text, publish
+from tests.rights.notice_support import mail_waiting_notices
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ def test_a_payment_recorded_late_is_told_with_the_date_counted_from_the_payment(
         traveller.shift(dt.timedelta(days=2))
         paid_at = timezone.now()
         traveller.shift(dt.timedelta(days=5))
-        mail.outbox.clear()
+        mail_waiting_notices()
         with django_capture_on_commit_callbacks(execute=True):
             fees.payment_record(
                 payment=payment,

@@ -19,6 +19,7 @@ from rights.requesters.verification import identity_verify
 from rights.services import message_post, request_change_regime
 from tests.rights.fee_support import in_review, publish
 from tests.rights.identity_support import parents_request
+from tests.rights.notice_support import mail_waiting_notices
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +111,7 @@ def test_the_wait_for_a_fee_ends(
     with time_machine.travel(START, tick=False) as traveller:
         request, payment = _fee_asked(customer, officer, file_request, language)
         traveller.shift(WAIT)
-        mail.outbox.clear()
+        mail_waiting_notices()
         with django_capture_on_commit_callbacks(execute=True):
             status = ends(request, payment, officer)
     request.refresh_from_db()

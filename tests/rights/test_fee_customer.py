@@ -10,6 +10,7 @@ from rights.models import RequestNotification
 from rights.notice_text import render_notice
 from tests.formats_support import shown_date
 from tests.rights.fee_support import fee_asked, in_review, page_text
+from tests.rights.notice_support import mail_waiting_notices
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +94,7 @@ def test_appi_art_38_the_withdrawal_email_says_the_fee_is_cancelled_and_nothing_
 ):
     """APPI art. 38: a fee withdrawn from before it is paid is not charged; the e-mail
     that confirms the withdrawal says so, in Japanese and in English."""
-    mail.outbox.clear()
+    mail_waiting_notices()
     with django_capture_on_commit_callbacks(execute=True):
         stepped_up_client.post(f"/requests/{fee_due.request_id}/withdraw/")
     (body,) = [m.body for m in mail.outbox if m.to == [customer.email]]

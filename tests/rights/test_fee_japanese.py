@@ -9,6 +9,7 @@ from django.test import override_settings
 from rights import fees
 from rights.choices import DeliveryMethod, Kind, PaymentMethod
 from tests.rights.fee_support import in_review, page_text, publish
+from tests.rights.notice_support import mail_waiting_notices
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,7 @@ def test_the_fee_notice_and_receipt_in_japanese(
 ):
     publish(amount=1000)
     request = in_review(file_request, customer, officer)
-    mail.outbox.clear()
+    mail_waiting_notices()
     with django_capture_on_commit_callbacks(execute=True):
         payment = fees.fee_request(request=request, actor=officer)
     (notice,) = [m for m in mail.outbox if m.to == [customer.email]]

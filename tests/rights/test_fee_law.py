@@ -19,6 +19,7 @@ from rights import fees, workflow
 from rights.choices import DeliveryMethod, FeeBasis, Kind, Regime, Status
 from rights.models import Payment
 from tests.rights.fee_support import in_review, posted_disclosure, publish
+from tests.rights.notice_support import mail_waiting_notices
 
 pytestmark = pytest.mark.django_db
 
@@ -106,6 +107,7 @@ def test_gdpr_art_15_3_a_further_copy_follows_a_delivered_copy_and_the_notice_na
     mail.outbox.clear()
     with time_machine.travel(START):
         request = in_review(file_request, customer, officer, regime=Regime.GDPR)
+        mail_waiting_notices()
         with django_capture_on_commit_callbacks(execute=True):
             payment = fees.fee_request(request=request, actor=officer, further_copy=True)
     assert payment.basis == FeeBasis.FURTHER_COPY and payment.amount == 700

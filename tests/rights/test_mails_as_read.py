@@ -13,6 +13,7 @@ from rights.connectors.models import SystemTask
 from rights.services import request_submit
 from tests.rights.connector_support import recipient_with_email_system
 from tests.rights.identity_support import parents_request
+from tests.rights.notice_support import mail_waiting_notices
 from tests.rights.retention_support import (
     approve,
     customer_with_records,
@@ -37,7 +38,7 @@ def test_a_rejection_to_a_customer_has_no_run_of_blank_lines(
         subject=customer, requester=customer, kind=Kind.DELETION, scope={"everything": True}
     )
     workflow.transition(request, to=Status.IN_REVIEW, actor=officer)
-    mail.outbox.clear()
+    mail_waiting_notices()
     with django_capture_on_commit_callbacks(execute=True):
         workflow.transition(
             request, to=Status.REJECTED, actor=officer, reason="Kept by law.", ground="no_ground"
@@ -169,7 +170,7 @@ def test_a_parent_told_a_stop_is_done_reads_of_the_childs_data(
     request.refresh_from_db()
     if request.status != Status.IN_REVIEW:
         workflow.transition(request, to=Status.IN_REVIEW, actor=officer)
-    mail.outbox.clear()
+    mail_waiting_notices()
     with django_capture_on_commit_callbacks(execute=True):
         stop_decisions.stop_decide(request=request, decisions={"all": "stop"}, actor=officer)
     (sent,) = [m for m in mail.outbox if m.to == ["parent@example.com"]]
