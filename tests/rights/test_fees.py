@@ -27,6 +27,7 @@ from rights.choices import (
 from rights.models import FeeSchedule, Payment, RightsRequest
 from tests.formats_support import shown_date
 from tests.rights.fee_support import SINCE, in_review, posted_disclosure, publish
+from tests.rights.notice_support import mail_waiting_notices
 
 pytestmark = pytest.mark.django_db
 
@@ -127,7 +128,7 @@ def test_appi_disclosure_waits_for_payment_with_the_clock_paused_and_resumes_whe
     with time_machine.travel(START, tick=False) as traveller:
         request = in_review(file_request, customer, officer)
         due_before = request.due_at
-        mail.outbox.clear()
+        mail_waiting_notices()
         with django_capture_on_commit_callbacks(execute=True):
             payment = fees.fee_request(request=request, actor=officer)
         request.refresh_from_db()
@@ -265,7 +266,7 @@ def test_the_fee_notice_of_an_unfounded_or_excessive_request_gives_the_reason(
     fees.request_mark_unfounded(
         request=request, reason="Fifth identical request this month", actor=officer
     )
-    mail.outbox.clear()
+    mail_waiting_notices()
     with django_capture_on_commit_callbacks(execute=True):
         fees.fee_request(request=request, actor=officer, amount=1000, reason="Copy costs")
     (notice,) = [m for m in mail.outbox if m.to == [customer.email]]
@@ -382,7 +383,7 @@ def test_an_unpaid_request_expires_after_the_period_and_the_customer_is_told(
         traveller.shift(dt.timedelta(days=30))
         assert fees.payments_expire_unpaid() == 0  # the last day still counts
         traveller.shift(dt.timedelta(days=1))
-        mail.outbox.clear()
+        mail_waiting_notices()
         with django_capture_on_commit_callbacks(execute=True):
             assert fees.payments_expire_unpaid() == 1
         assert fees.payments_expire_unpaid() == 0
@@ -447,7 +448,7 @@ def test_the_expiry_reason_is_written_in_the_customers_language(
         for person in (english, japanese):
             fees.fee_request(request=in_review(file_request, person, officer), actor=officer)
         traveller.shift(dt.timedelta(days=31))
-        mail.outbox.clear()
+        mail_waiting_notices()
         with django_capture_on_commit_callbacks(execute=True):
             assert fees.payments_expire_unpaid() == 2
     (to_english,) = [m for m in mail.outbox if m.to == [english.email]]

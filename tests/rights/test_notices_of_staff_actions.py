@@ -10,6 +10,7 @@ from rights.choices import Kind, Status
 from rights.progress import next_step_text
 from rights.services import message_post, request_submit
 from tests.formats_support import shown_date
+from tests.rights.notice_support import mail_waiting_notices
 from tests.rights.stop_support import marketing_stop_in_review
 
 pytestmark = pytest.mark.django_db
@@ -96,7 +97,7 @@ def test_the_work_started_notice_gives_the_date_it_refers_to(
     customer.language = language
     customer.save(update_fields=["language"])
     request = marketing_stop_in_review(customer, officer, "Not needed.")
-    mail.outbox.clear()
+    mail_waiting_notices()
     with django_capture_on_commit_callbacks(execute=True):
         workflow.transition(request, to=Status.IN_PROGRESS, actor=officer)
     request.refresh_from_db()

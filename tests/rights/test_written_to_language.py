@@ -12,6 +12,7 @@ from django.core import mail
 from rights.choices import Regime, Status
 from tests.factories import ProfileFactory
 from tests.rights.fee_support import in_review, phone_correction_in_review
+from tests.rights.notice_support import mail_waiting_notices
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +84,7 @@ def test_the_notice_goes_out_in_the_language_the_page_named(
 ):
     person = ProfileFactory(user__language="en").user
     request = in_review(file_request, person, officer)
+    mail_waiting_notices()
     assert "English: " in _page(officer_client, request, "ja").replace("英語：", "English: ")
     reason = "Please send a copy of your membership card."
     with django_capture_on_commit_callbacks(execute=True):
