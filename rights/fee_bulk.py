@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from portal.kernel.admin_confirm import Confirmation, Line, confirmation_response, is_confirmed
 
@@ -46,7 +47,8 @@ def bulk_confirmation(step, payments, form: forms.Form) -> Confirmation:
     if not lines:
         raise ValidationError([line.text for line in refused])
     return Confirmation(
-        title=_("%(action)s: %(count)d fees?") % {"action": step.title, "count": len(lines)},
+        title=ngettext("%(action)s: %(count)d fee?", "%(action)s: %(count)d fees?", len(lines))
+        % {"action": step.title, "count": len(lines)},
         lines=[*lines, *refused],
         button=str(step.title),
         final=final,

@@ -71,6 +71,7 @@ def test_recording_several_payments_says_per_fee_what_starts_and_acts_only_once_
     assert response.status_code == 200
     page = html.unescape(response.content.decode())
     assert "Nothing has been done yet." in page
+    assert "Record payment received: 2 fees?" in page
     for payment in pending:
         assert (
             f"The fee {payment.reference} of ¥1,000 for {payment.request.reference} is "
@@ -122,6 +123,7 @@ def test_a_fee_that_cannot_move_is_named_and_the_others_still_confirmed(
     page = html.unescape(response.content.decode())
     assert f"{pending[0].reference} is not changed" in page
     assert f"The fee {pending[1].reference} of ¥1,000" in page
+    assert "Waive the fee: 1 fee?" in page  # the one that moves
     _confirming_post(officer_client, response.content.decode())
     statuses = dict(Payment.objects.values_list("pk", "status"))
     assert statuses == {pending[0].pk: PaymentStatus.PAID, pending[1].pk: PaymentStatus.WAIVED}
