@@ -9,59 +9,34 @@ phone needed the same server command.
 
 import base64
 import datetime as dt
-import re
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal.kernel.models import AuditEvent, User
+from portal.kernel.models import AuditEvent
 from portal.kernel.roles import SERVICE_HANDLER
 from portal.kernel.staff import staff_create
 from tests.conftest import admin_login, staff_logged_in, totp_code
+from tests.enrolment_support import issue, link_of, new_handler
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-LINK = re.compile(r"https?://[^/\s\"<]+(/staff/authenticator/[\w-]+/[\w-]+/)")
-
-
-def _new_handler() -> User:
-    """A member of staff as *Users › Add user* makes one: a password, a role, no device."""
-    user = User.objects.create_user(email="new-handler@example.com", password=PASSWORD)
-    user.is_staff = True
-    user.save()
-    user.groups.add(Group.objects.get(name=SERVICE_HANDLER))
-    return user
-
-
-def _issue(client, staff):
-    url = reverse("admin:portal_user_enrolment", args=[staff.pk])
-    devices = list(TOTPDevice.objects.filter(user=staff).values_list("pk", "confirmed"))
-    asked = client.post(url)
-    assert asked.status_code == 200
-    assert list(TOTPDevice.objects.filter(user=staff).values_list("pk", "confirmed")) == devices
-    return client.post(url, {"confirm": "1"})
 
 
 def _english() -> Client:
     return Client(HTTP_ACCEPT_LANGUAGE="en")
 
 
-def _link(response) -> str:
-    return LINK.search(response.content.decode()).group(1)
-
-
 def test_an_officer_issues_a_link_and_the_new_member_sets_up_their_authenticator(
     officer_client, officer
 ):
-    handler = _new_handler()
+    handler = new_handler()
     page = officer_client.get(reverse("admin:portal_user_change", args=[handler.pk]))
     assert reverse("admin:portal_user_enrolment", args=[handler.pk]) in page.content.decode()
-    link = _link(_issue(officer_client, handler))
+    link = link_of(issue(officer_client, handler))
 
     member = _english()
     asked = member.get(link)
@@ -105,7 +80,7 @@ def test_a_lost_authenticator_stops_working_when_the_officer_issues_a_new_link(
     officer_client,
 ):
     handler, lost, _ = staff_create(email="sh@example.com", role=SERVICE_HANDLER, password=PASSWORD)
-    _issue(officer_client, handler)
+    issue(officer_client, handler)
     assert not TOTPDevice.objects.filter(pk=lost.pk).exists()
     refused = Client().post(
         "/admin/login/",
@@ -116,10 +91,10 @@ def test_a_lost_authenticator_stops_working_when_the_officer_issues_a_new_link(
 
 
 def test_a_newer_link_or_a_day_later_the_link_does_not_work(officer_client):
-    handler = _new_handler()
-    first = _link(_issue(officer_client, handler))
+    handler = new_handler()
+    first = link_of(issue(officer_client, handler))
     assert "Your password" in _english().get(first).content.decode()
-    second = _link(_issue(officer_client, handler))
+    second = link_of(issue(officer_client, handler))
     assert "This link does not work" in _english().get(first).content.decode()
     assert "Your password" in _english().get(second).content.decode()
     with time_machine.travel(dt.timedelta(days=1, minutes=1)):
@@ -128,14 +103,14 @@ def test_a_newer_link_or_a_day_later_the_link_does_not_work(officer_client):
 
 def test_only_a_privacy_officer_issues_links(client):
     handler_client, _handler = staff_logged_in(client, SERVICE_HANDLER)
-    other = _new_handler()
+    other = new_handler()
     url = reverse("admin:portal_user_enrolment", args=[other.pk])
     assert handler_client.post(url, {"confirm": "1"}).status_code == 403
     assert not TOTPDevice.objects.filter(user=other).exists()
 
 
 def test_the_link_page_is_in_japanese(officer_client):
-    link = _link(_issue(officer_client, _new_handler()))
+    link = link_of(issue(officer_client, new_handler()))
     page = Client().get(link, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "パスワード" in page
     assert "Your password" not in page

@@ -13,33 +13,17 @@ as documented.
 """
 
 import pytest
-import schemathesis
-from django.core.signals import request_finished, request_started
-from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from consent.models import Recipient
 from rights.services import request_submit
 
-pytestmark = pytest.mark.django_db
+from .schemathesis_support import connection_stays_open, schema  # noqa: F401
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("connection_stays_open")]
 
 MAX_EXAMPLES = 40
-
-
-# Loaded from the running application, as a client would (no database needed).
-schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
-
-
-@pytest.fixture(autouse=True)
-def _test_connection_stays_open():
-    """As Django's test client does: the test's connection stays open across calls."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

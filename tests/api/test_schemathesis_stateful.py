@@ -24,9 +24,9 @@ from rights.models import ApiFiling
 from rights.services import request_submit
 from tests.factories import ProfileFactory, RegistrationFactory
 
-from .test_schemathesis import _test_connection_stays_open, schema  # noqa: F401
+from .schemathesis_support import connection_stays_open, schema  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("connection_stays_open")]
 
 MAX_EXAMPLES = 15
 FILING = "POST /api/v1/requests"

@@ -386,7 +386,8 @@ def test_releasing_a_hold_over_data_a_retention_period_keeps_says_it_stays_until
     response = officer_client.post(url, {"reason": "Settled", "confirm": "1"}, follow=True)
     message = " ".join(str(m) for m in get_messages(response.wsgi_request))
     assert re.search(
-        r"erased by the next run of deferred erasures, at .+ JST: 3 records of Usage", message
+        r"The next run of deferred erasures, at [^<]+ JST, erases:</p><ul><li>3 records of Usage",
+        message,
     )
     assert "what it kept is erased by the next run" not in message
     assert kept_invoice in message
@@ -439,7 +440,7 @@ def test_releasing_a_hold_says_when_the_next_run_of_deferred_erasures_is(
     when = "1 Jul 2026, 19:30 CEST"
     assert f"The next run of deferred erasures, at {when}, erases:" in page
     message = " ".join(str(m) for m in get_messages(response.wsgi_request))
-    assert f"erased by the next run of deferred erasures, at {when}: 3 records" in message
+    assert f"The next run of deferred erasures, at {when}, erases:</p><ul><li>3 records" in message
 
 
 def test_a_holds_page_says_when_the_next_run_of_deferred_erasures_is(officer_client, officer):

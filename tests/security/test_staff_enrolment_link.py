@@ -12,11 +12,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from portal.accounts.enrolment_views import PASSWORD_GIVEN
 from portal.kernel.models import AuditEvent
 from tests.conftest import totp_code
+from tests.enrolment_support import issue, link_of, new_handler
 from tests.factories import PASSWORD
 from tests.hashers import FastPBKDF2PasswordHasher
-from tests.test_staff_enrolment import _issue as issue
-from tests.test_staff_enrolment import _link as link_of
-from tests.test_staff_enrolment import _new_handler
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +28,7 @@ def _link(officer_client, staff) -> str:
 def test_a_session_key_planted_before_the_password_does_not_show_the_key(officer_client):
     """A key set in the member's browser beforehand (a shared computer, a cookie
     written by a sibling host) must not carry the password step to whoever planted it."""
-    link = _link(officer_client, _new_handler())
+    link = _link(officer_client, new_handler())
     member = Client(HTTP_ACCEPT_LANGUAGE="en")
     member.get(link)
     planted = member.session.session_key
@@ -47,7 +45,7 @@ def test_a_session_key_planted_before_the_password_does_not_show_the_key(officer
 
 
 def test_wrong_passwords_on_the_link_are_audited_and_throttled_with_429(officer_client):
-    staff = _new_handler()
+    staff = new_handler()
     link = _link(officer_client, staff)
     guesser = Client(HTTP_ACCEPT_LANGUAGE="en")
     with time_machine.travel(START, tick=False):
@@ -79,7 +77,7 @@ class StrongerHasher(FastPBKDF2PasswordHasher):
 def test_a_password_hash_upgraded_by_the_password_step_does_not_spend_the_link(
     officer_client, settings
 ):
-    staff = _new_handler()
+    staff = new_handler()
     link = _link(officer_client, staff)
     settings.PASSWORD_HASHERS = ["tests.security.test_staff_enrolment_link.StrongerHasher"]
     member = Client(HTTP_ACCEPT_LANGUAGE="en")
@@ -96,7 +94,7 @@ def test_the_key_is_not_shown_again_without_the_password_after_a_staff_idle_time
     link from the browser's history asks for the password again once a staff session
     would have ended for inactivity."""
     settings.STAFF_SESSION_IDLE_TIMEOUT = 3600
-    link = _link(officer_client, _new_handler())
+    link = _link(officer_client, new_handler())
     member = Client(HTTP_ACCEPT_LANGUAGE="en")
     with time_machine.travel(START, tick=False):
         assert member.post(link, {"password": PASSWORD}).status_code == 302
@@ -112,7 +110,7 @@ def test_a_locked_code_step_says_so_with_429_not_that_the_right_code_is_wrong(of
     """django-otp refuses every code for a while after wrong ones: the page says that,
     with the seconds left, as the staff login does, instead of calling the right code
     wrong."""
-    staff = _new_handler()
+    staff = new_handler()
     link = _link(officer_client, staff)
     member = Client(HTTP_ACCEPT_LANGUAGE="en")
     with time_machine.travel(START, tick=False):
@@ -130,7 +128,7 @@ def test_a_locked_code_step_says_so_with_429_not_that_the_right_code_is_wrong(of
 
 
 def test_a_wrong_code_on_the_link_is_audited_without_the_code(officer_client):
-    staff = _new_handler()
+    staff = new_handler()
     link = _link(officer_client, staff)
     member = Client(HTTP_ACCEPT_LANGUAGE="en")
     member.post(link, {"password": PASSWORD})
