@@ -27,7 +27,7 @@ from rights.connectors.after_holds import waiting_for_holds
 from . import texts
 from .holds import selectors as H
 from .models import DeferredErasure, LegalHold
-from .steps import answers_awaited, step_outlook
+from .steps import answers_to_send, download_kept_until, step_outlook
 
 #: The waiting erasures counted one by one on the page (a few COUNTs each); a hold over
 #: a whole service may defer more, which the page then names only by their number.
@@ -55,6 +55,9 @@ class ReleaseOutlook:
     #: A closed account's address, kept while another of the person's requests is open:
     #: its answer goes there (:func:`.steps.answers_awaited`).
     kept_for_answers: list[str] = field(default_factory=list)
+    #: A closed account's address, kept while a disclosure of the person can still be
+    #: downloaded through its follow link: until when.
+    kept_for_download: list[str] = field(default_factory=list)
     more: str = ""
     #: Per request that deferred them, the erasures that then erase something:
     #: "reference: n deferred erasures (kinds of data)".
@@ -70,6 +73,7 @@ class ReleaseOutlook:
             or self.kept_by_rules
             or self.kept_by_holds
             or self.kept_for_answers
+            or self.kept_for_download
             or self.outside
         )
 
@@ -87,6 +91,11 @@ class ReleaseOutlook:
 FOR_ANSWERS = gettext_lazy(
     "Kept until the answers to the customer's other open requests are sent, then erased:"
 )
+#: Said of a closed account's address kept while an answered disclosure is downloadable.
+FOR_DOWNLOAD = gettext_lazy(
+    "Kept while the customer's disclosure can still be downloaded through the follow link "
+    "of the address (a code is mailed there first), then erased:"
+)
 
 
 def release_outlook(hold: LegalHold, *, today: dt.date | None = None) -> ReleaseOutlook:
@@ -102,6 +111,7 @@ def release_outlook(hold: LegalHold, *, today: dt.date | None = None) -> Release
     erased: dict[tuple, list] = {}
     kept: dict[tuple, list] = {}
     for_answers: dict[tuple, list] = {}
+    for_download: dict[tuple, list] = {}
     others: dict[int, list[LegalHold]] = {}
     # request reference -> [steps, kinds of data]
     requests: dict[str, list] = {}
@@ -112,10 +122,15 @@ def release_outlook(hold: LegalHold, *, today: dt.date | None = None) -> Release
         count, stays = step_outlook(step, holds=others[step.subject_id], today=today)
         data = data_label(step.source, step.category)
         notice = step.reason == DeferredErasure.Reason.NOTICE
-        if (count is None or count) and notice and answers_awaited(step):
-            # The run leaves it (:func:`.steps.step_execute`): an answer still goes there.
-            _add(for_answers, (data, count is None), count, step.subject_id)
-            continue
+        if (count is None or count) and notice:
+            # The run leaves it while an answer still goes there (:func:`.steps.step_execute`).
+            if answers_to_send(subject_id=step.subject_id, besides_id=step.request_id).exists():
+                _add(for_answers, (data, count is None), count, step.subject_id)
+                continue
+            until = download_kept_until(step)
+            if until is not None:
+                _add(for_download, (data, count is None, until), count, step.subject_id)
+                continue
         if count is None or count:
             _add(erased, (data, count is None), count, step.subject_id)
             _add_step(requests, step, data)
@@ -126,6 +141,11 @@ def release_outlook(hold: LegalHold, *, today: dt.date | None = None) -> Release
     ]
     outlook.kept_for_answers = [
         sentence(_records(data, whole, *row)) for (data, whole), row in for_answers.items()
+    ]
+    outlook.kept_for_download = [
+        _("%(records)s: its link expires on %(date)s.")
+        % {"records": _records(data, whole, *row), "date": zones.written(until, "DATE_FORMAT")}
+        for (data, whole, until), row in sorted(for_download.items(), key=lambda i: i[0][2])
     ]
     for (data, whole, until, by), row in kept.items():
         line = _kept_line(_records(data, whole, *row), until, by)
@@ -254,6 +274,8 @@ def release_confirmation(hold: LegalHold, *, reason: str) -> Confirmation:
         lines.append(Line(_("Kept by another legal hold:"), items=tuple(outlook.kept_by_holds)))
     if outlook.kept_for_answers:
         lines.append(Line(FOR_ANSWERS, items=tuple(outlook.kept_for_answers)))
+    if outlook.kept_for_download:
+        lines.append(Line(FOR_DOWNLOAD, items=tuple(outlook.kept_for_download)))
     if outlook.outside:
         lines.append(Line(outlook.outside_line()))
     if outlook.more:
@@ -295,6 +317,8 @@ def released_message(hold: LegalHold) -> SafeString:
         sections.append((_("Kept by another legal hold:"), outlook.kept_by_holds))
     if outlook.kept_for_answers:
         sections.append((FOR_ANSWERS, outlook.kept_for_answers))
+    if outlook.kept_for_download:
+        sections.append((FOR_DOWNLOAD, outlook.kept_for_download))
     after = [outlook.outside_line()] if outlook.outside else []
     if outlook.empty and not outlook.more:
         after.append(_("No erasure waited for it."))

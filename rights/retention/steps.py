@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from portal.kernel.audit import audit_log
@@ -180,14 +180,21 @@ def answers_to_send(*, subject_id: int, besides_id: int | None):
     )
 
 
+def download_kept_until(step: Step) -> dt.datetime | None:
+    """When the link of the last disclosure package of the step's person still kept for
+    download expires (the person reaches it by the follow link of the address the step
+    erases, a code mailed there first); None when none is kept."""
+    person = Q(request__subject_id=step.subject_id) | Q(request__requester_id=step.subject_id)
+    kept = DisclosurePackage.objects.kept().filter(person)
+    return kept.aggregate(until=Max("expires_at"))["until"]
+
+
 def answers_awaited(step: Step) -> bool:
     """Whether an answer still goes to the address the step erases: a request still
-    open, or a disclosure package still kept for download, which the person reaches
-    by the follow link of that address (a code is mailed to it first)."""
-    person = Q(request__subject_id=step.subject_id) | Q(request__requester_id=step.subject_id)
+    open, or a disclosure package still kept for download (:func:`download_kept_until`)."""
     return (
         answers_to_send(subject_id=step.subject_id, besides_id=step.request_id).exists()
-        or DisclosurePackage.objects.kept().filter(person).exists()
+        or download_kept_until(step) is not None
     )
 
 

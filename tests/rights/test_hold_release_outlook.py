@@ -10,6 +10,9 @@ import pytest
 import time_machine
 from django.utils import translation
 
+from portal.kernel import zones
+from rights import workflow
+from rights.choices import Status
 from rights.models import LegalHold
 from rights.retention.release_admin import released_message
 from tests.rights.retention_support import (
@@ -143,3 +146,35 @@ def test_the_message_after_the_release_says_each_part_on_its_own(
         "<p>お客様のほかの対応中の請求への回答を送るまで保存し、その後に消去するもの：</p>"
         in message
     )
+
+
+@pytest.mark.usefixtures("private_storage")
+def test_an_address_kept_for_a_download_says_so_and_until_when(
+    officer_client, officer, django_capture_on_commit_callbacks
+):
+    """The disclosure is answered and nothing else is open: the address stays only while
+    its package can be downloaded through the follow link (a code is mailed there), so
+    the page must not speak of open requests, and says when the link expires."""
+    capture = django_capture_on_commit_callbacks
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer = customer_with_records(usage=2)
+        hold = litigation_hold(officer, customer)
+        disclosure = file_disclosure(customer)
+        deletion = file_deletion(customer, scope={"everything": True})
+        with capture(execute=True):
+            approve(deletion, officer)
+        with capture(execute=True):
+            workflow.transition(disclosure, to=Status.IN_REVIEW, actor=officer)
+            workflow.transition(disclosure, to=Status.IN_PROGRESS, actor=officer)
+        disclosure.refresh_from_db()
+        assert disclosure.status == Status.COMPLETED
+        with translation.override("en"):
+            expires = zones.written(disclosure.disclosure_package.expires_at, "DATE_FORMAT")
+        page = html.unescape(_release_page(officer_client, hold))
+        japanese = _release_page(officer_client, hold, "ja")
+    assert "other open requests" not in page
+    kept = page[page.index("can still be downloaded") :]
+    assert "Login account" in kept
+    assert f"its link expires on {expires}" in kept
+    assert "ダウンロードできる間は保存し、その後に消去するもの：" in japanese
+    assert "ほかの対応中の請求" not in japanese
