@@ -356,3 +356,44 @@ def test_a_locked_device_is_answered_429_for_the_seconds_left_in_japanese_too(
         assert response.status_code == 429
         assert response["Retry-After"] == "40"
         assert "40秒" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "Too many wrong codes. Try again in 60 seconds."),
+        ("ja", "60秒後にもう一度お試しください"),
+    ],
+)
+def test_a_locked_authenticator_set_up_says_so_with_429_not_that_the_right_code_is_wrong(
+    stepped_up_client, customer, language, said
+):
+    """django-otp refuses every code for a while after wrong ones: the set-up page says
+    that, with the seconds left, as the code page and the staff link do, and confirms
+    nothing until the lock ends."""
+    stepped_up_client.cookies["django_language"] = language
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        stepped_up_client.get("/account/authenticator/")
+        device = CustomerTOTPDevice.objects.get(user=customer, confirmed=False)
+        wrong = totp_code(device, wrong=True)
+        for _ in range(5):
+            response = stepped_up_client.post("/account/authenticator/", {"token": wrong})
+            assert response.status_code == 200
+        response = stepped_up_client.post("/account/authenticator/", {"token": totp_code(device)})
+        assert response.status_code == 429
+        assert response["Retry-After"] == "60"
+        assert response.context["form"].errors["token"] == [said] or language == "ja"
+        assert said in response.context["form"].errors["token"][0]
+        device.refresh_from_db()
+        assert not device.confirmed
+        assert AuditEvent.objects.filter(action="otp.totp_add_failed").count() == 5
+        throttled = AuditEvent.objects.get(action="otp.throttled")
+        assert throttled.target == f"portal.customertotpdevice:{device.pk}"
+        assert throttled.details == {"failures": 5}
+
+        # When the lock ends, the right code sets the app up.
+        traveller.shift(datetime.timedelta(seconds=61))
+        response = stepped_up_client.post("/account/authenticator/", {"token": totp_code(device)})
+        assert response.status_code == 302
+        device.refresh_from_db()
+        assert device.confirmed

@@ -320,6 +320,7 @@ def totp_setup(request):
     if device is None or (request.method == "GET" and "restart" in request.GET):
         device = stepup.totp_device_start(user=request.user)
     form = TOTPConfirmForm(request.POST or None)
+    locked = None
     if request.method == "POST" and form.is_valid():
         result = stepup.totp_device_confirm(
             request=request, device=device, token=form.cleaned_data["token"]
@@ -328,12 +329,18 @@ def totp_setup(request):
             messages.success(request, result.message)
             return redirect("portal:account")
         form.add_error("token", result.message)
+        locked = result if result.locked else None
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
-    return render(
+    response = render(
         request,
         "portal/totp_setup.html",
         {"form": form, "qr": _qr_svg_data_uri(device.config_url), "secret": secret},
+        # Refusing codes for a while after wrong ones: too many requests, as the code page.
+        status=429 if locked else 200,
     )
+    if locked and locked.retry_after:
+        response["Retry-After"] = str(locked.retry_after)
+    return response
 
 
 @step_up_required

@@ -79,6 +79,28 @@ def lock_seconds(info: dict | None) -> int | None:
     return max(1, math.ceil((until - timezone.now()).total_seconds()))
 
 
+def _refused_for_now(*, request, device: Device) -> CodeResult | None:
+    """The answer while ``device`` refuses every code after wrong ones (audited), so
+    a right code typed then is not called wrong; None while it takes codes."""
+    allowed, info = device.verify_is_allowed()
+    if allowed:
+        return None
+    audit_log(
+        action="otp.throttled",
+        actor=request.user,
+        target=device,
+        request=request,
+        details={"failures": info.get("failure_count")},
+    )
+    wait = lock_seconds(info)
+    return CodeResult(
+        False,
+        _("Too many wrong codes. Try again in %(seconds)d seconds.") % {"seconds": wait or 1},
+        locked=True,
+        retry_after=wait,
+    )
+
+
 def otp_send_code(*, user: User, device: CustomerEmailDevice) -> CodeResult:
     """Generate and mail a new code unless the cooldown is still running."""
     allowed, info = device.generate_is_allowed()
@@ -104,23 +126,9 @@ def otp_verify(*, request, device: Device, token: str) -> CodeResult:
     token = (token or "").strip()
     with transaction.atomic():
         locked = type(device).objects.select_for_update().get(pk=device.pk)
-        allowed, info = locked.verify_is_allowed()
-        if not allowed:
-            audit_log(
-                action="otp.throttled",
-                actor=user,
-                target=device,
-                request=request,
-                details={"failures": info.get("failure_count")},
-            )
-            wait = lock_seconds(info)
-            return CodeResult(
-                False,
-                _("Too many wrong codes. Try again in %(seconds)d seconds.")
-                % {"seconds": wait or 1},
-                locked=True,
-                retry_after=wait,
-            )
+        refused = _refused_for_now(request=request, device=locked)
+        if refused is not None:
+            return refused
     verified = django_otp.verify_token(user, device.persistent_id, token) if token else None
     if verified is None:
         audit_log(action="otp.failure", actor=user, target=device, request=request)
@@ -150,9 +158,13 @@ def totp_device_start(*, user: User) -> CustomerTOTPDevice:
 
 
 def totp_device_confirm(*, request, device: CustomerTOTPDevice, token: str) -> CodeResult:
-    """Confirm a new authenticator device with its first code."""
+    """Confirm a new authenticator device with its first code; while the device
+    refuses codes after wrong ones, nothing is confirmed and the result is ``locked``."""
     with transaction.atomic():
         device = CustomerTOTPDevice.objects.select_for_update().get(pk=device.pk)
+        refused = _refused_for_now(request=request, device=device)
+        if refused is not None:
+            return refused
         if not device.verify_token((token or "").strip()):
             audit_log(
                 action="otp.totp_add_failed", actor=request.user, target=device, request=request
