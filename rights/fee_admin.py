@@ -336,7 +336,10 @@ class PaymentAdmin(PaymentBulkActionsMixin, admin.ModelAdmin):
     list_select_related = ["request", "confirmed_by"]
     search_fields = ["=reference", "=request__id", "request__subject__email"]
     actions = ["record_paid", "waive", "refund"]
-    # A fee per paid request: "Show counts" would count the whole table per filter choice.
+    # A fee per paid request: counted at most up to the cap, never the whole table, and
+    # no "Show counts", which would count the whole table per filter choice.
+    show_full_result_count = False
+    paginator = CappedCountPaginator
     show_facets = admin.ShowFacets.NEVER
 
     class Media:
