@@ -3,6 +3,8 @@ request in review (a correction of a phone number among them), a copy delivered 
 paper."""
 
 import datetime as dt
+import html
+import re
 
 import time_machine
 
@@ -12,6 +14,7 @@ from rights.disclosure.services import paper_mark_posted
 from rights.models import FeeSchedule
 
 SINCE = dt.date(2024, 4, 1)
+PAYMENTS = "/admin/rights/payment/"
 
 
 def publish(kind=Kind.DISCLOSURE, *, regime=Regime.APPI, basis=FeeBasis.PUBLISHED, **kwargs):
@@ -71,3 +74,14 @@ def posted_disclosure(customer, officer, file_request, *, on, **kwargs):
         workflow.transition(request, to=Status.IN_PROGRESS, actor=officer)
         paper_mark_posted(request=request, posted_on=on, actor=officer)
     return request
+
+
+def confirming_post(client, page: str, url: str = PAYMENTS):
+    """The POST a confirmation page's button sends (every hidden field, repeated ones
+    too)."""
+    fields: dict[str, list[str]] = {}
+    for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page):
+        fields.setdefault(name, []).append(html.unescape(value))
+    fields.pop("csrfmiddlewaretoken", None)
+    assert fields["confirm"] == ["1"]
+    return client.post(url, fields)

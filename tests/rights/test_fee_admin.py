@@ -7,7 +7,7 @@ from portal.kernel.models import AuditEvent
 from rights.choices import Kind, PaymentStatus, Regime, Status
 from rights.models import FeeSchedule, Payment
 from tests.conftest import admin_login
-from tests.rights.fee_support import SINCE, in_review, publish
+from tests.rights.fee_support import SINCE, confirming_post, in_review, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -153,7 +153,7 @@ def test_payment_admin_records_several_transfers_at_once(
         fees.fee_request(request=in_review(file_request, customer, officer), actor=officer)
         for _ in range(2)
     ]
-    response = officer_client.post(
+    page = officer_client.post(
         "/admin/rights/payment/",
         {
             "action": "record_paid",
@@ -161,9 +161,10 @@ def test_payment_admin_records_several_transfers_at_once(
             "method": "postal_order",
             "paid_on": timezone.localdate().isoformat(),
             "apply": "1",
-            "confirm": "1",  # sent from the confirmation page (test_fee_bulk_confirmed)
         },
     )
+    # Sent from the confirmation page (test_fee_bulk_confirmed).
+    response = confirming_post(officer_client, page.content.decode())
     assert response.status_code == 302
     assert set(Payment.objects.values_list("status", flat=True)) == {PaymentStatus.PAID}
     assert set(Payment.objects.values_list("method", flat=True)) == {"postal_order"}

@@ -8,7 +8,6 @@ from that page acts, and a POST made without it changes nothing.
 """
 
 import html
-import re
 
 import pytest
 from django.utils import timezone
@@ -17,7 +16,7 @@ from portal.kernel.models import AuditEvent
 from rights import fees
 from rights.choices import PaymentStatus, Status
 from rights.models import Payment
-from tests.rights.fee_support import in_review, publish
+from tests.rights.fee_support import confirming_post, in_review, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -50,17 +49,6 @@ def _unchanged(payments):
     assert not AuditEvent.objects.filter(action__in=["fee.paid", "fee.waived"]).exists()
 
 
-def _confirming_post(officer_client, page: str):
-    """The POST the confirmation page's button sends (every hidden field, repeated ones
-    too)."""
-    fields: dict[str, list[str]] = {}
-    for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page):
-        fields.setdefault(name, []).append(html.unescape(value))
-    fields.pop("csrfmiddlewaretoken", None)
-    assert fields["confirm"] == ["1"]
-    return officer_client.post(LIST, fields)
-
-
 def test_recording_several_payments_says_per_fee_what_starts_and_acts_only_once_confirmed(
     officer_client, pending
 ):
@@ -82,7 +70,7 @@ def test_recording_several_payments_says_per_fee_what_starts_and_acts_only_once_
     assert "A recorded payment cannot be undone" in page
     _unchanged(pending)
 
-    response = _confirming_post(officer_client, response.content.decode())
+    response = confirming_post(officer_client, response.content.decode())
     assert response.status_code == 302
     assert set(Payment.objects.values_list("status", flat=True)) == {PaymentStatus.PAID}
     assert set(Payment.objects.values_list("method", flat=True)) == {"postal_order"}
@@ -102,7 +90,7 @@ def test_waiving_several_fees_quotes_the_reason_in_japanese(officer_client, pend
     assert "長年のお客様" in page
     assert "1,000円" in page
     _unchanged(pending)
-    _confirming_post(officer_client, response.content.decode())
+    confirming_post(officer_client, response.content.decode())
     assert set(Payment.objects.values_list("status", flat=True)) == {PaymentStatus.WAIVED}
 
 
@@ -124,6 +112,46 @@ def test_a_fee_that_cannot_move_is_named_and_the_others_still_confirmed(
     assert f"{pending[0].reference} is not changed" in page
     assert f"The fee {pending[1].reference} of ¥1,000" in page
     assert "Waive the fee: 1 fee?" in page  # the one that moves
-    _confirming_post(officer_client, response.content.decode())
+    confirming_post(officer_client, response.content.decode())
     statuses = dict(Payment.objects.values_list("pk", "status"))
     assert statuses == {pending[0].pk: PaymentStatus.PAID, pending[1].pk: PaymentStatus.WAIVED}
+
+
+def test_a_fee_changed_after_the_page_was_shown_is_shown_again_and_nothing_is_done(
+    officer_client, pending
+):
+    """Another officer records one of the fees as paid between the page and its button:
+    the button acts on none of them; the page comes back, naming the fee that changed,
+    and says what confirming would do now."""
+    officer_client.cookies["django_language"] = "en"
+    response = officer_client.post(LIST, _action(pending, "waive", reason="Long-time customer"))
+    assert "Waive the fee: 2 fees?" in html.unescape(response.content.decode())
+    fees.payment_record(payment=pending[0], method="card", provider="demo-pay")
+
+    again = confirming_post(officer_client, response.content.decode())
+    assert again.status_code == 200
+    page = html.unescape(again.content.decode())
+    assert (
+        f"{pending[0].reference} changed since you confirmed: nothing has been done. "
+        "Review it again below."
+    ) in page
+    assert f"{pending[0].reference} is not changed" in page
+    assert "Waive the fee: 1 fee?" in page
+    statuses = dict(Payment.objects.values_list("pk", "status"))
+    assert statuses == {pending[0].pk: PaymentStatus.PAID, pending[1].pk: PaymentStatus.PENDING}
+    assert not AuditEvent.objects.filter(action="fee.waived").exists()
+
+    # Confirmed as shown now, the other fee is waived.
+    confirming_post(officer_client, again.content.decode())
+    statuses = dict(Payment.objects.values_list("pk", "status"))
+    assert statuses == {pending[0].pk: PaymentStatus.PAID, pending[1].pk: PaymentStatus.WAIVED}
+
+
+def test_a_changed_fee_is_named_in_japanese(officer_client, pending):
+    officer_client.cookies["django_language"] = "ja"
+    response = officer_client.post(LIST, _action(pending, "waive", reason="長年のお客様"))
+    fees.payment_record(payment=pending[1], method="card", provider="demo-pay")
+    again = confirming_post(officer_client, response.content.decode())
+    page = html.unescape(again.content.decode())
+    assert f"{pending[1].reference}は、確認の後に変更されました" in page
+    assert set(Payment.objects.filter(status=PaymentStatus.WAIVED)) == set()
