@@ -139,3 +139,18 @@ def test_the_person_an_agent_acted_for_cannot_withdraw(
     assert client.post(f"{url}withdraw/").status_code == 404
     fee_asked.refresh_from_db()
     assert fee_asked.status == Status.AWAITING_PAYMENT
+
+
+def test_the_japanese_fee_notice_names_the_payment_reference_as_its_label_does(fee_asked):
+    """The fee notice to a requester without an account calls the reference お支払い番号
+    in the sentence that asks for it, as the line above it and the follow page do, and
+    says where the ways to pay are in polite Japanese."""
+    from rights.notice_text import render_notice
+
+    notice = fee_asked.notifications.get(kind="fee_due")
+    for has_account in (False, True):
+        _subject, body = render_notice(notice, language="ja", has_account=has_account)
+        assert "お支払い番号：" in body
+        assert "支払番号" not in body.replace("お支払い番号", "")
+        assert "お支払い番号を必ずご記入ください" in body
+        assert "こちらに記載しています" not in body
