@@ -257,6 +257,19 @@ def test_the_japanese_notice_points_to_the_follow_page(waiting):
     assert body.rstrip().endswith(link)
 
 
+def test_the_japanese_completion_notice_joins_the_count_and_date_without_spaces(answered):
+    """The notice that the files are ready, read in Japanese by a requester without an
+    account: the number of downloads and the last day sit in the sentence as Japanese
+    writes them, "1回" and "…（日本時間）まで", with no spaces left from the English."""
+    from rights.notice_text import render_notice
+
+    notice = answered.notifications.get(kind="completed")
+    _subject, body = render_notice(notice, language="ja", has_account=False)
+    ready = next(line for line in body.splitlines() if "ファイルの準備ができました" in line)
+    assert "1回" in ready and "）まで" in ready, ready
+    assert " 回" not in ready and " まで" not in ready, ready
+
+
 def test_the_person_an_agent_acted_for_sees_only_the_outcome(
     waiting, officer, django_capture_on_commit_callbacks
 ):
