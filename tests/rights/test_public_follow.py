@@ -346,6 +346,30 @@ def test_the_requester_downloads_the_answer_once_from_the_follow_page(
     assert "/requests/start/" in again.content.decode()
 
 
+def test_the_used_link_reads_as_one_japanese_paragraph_on_the_follow_page(
+    answered, django_capture_on_commit_callbacks
+):
+    """Once the file is downloaded, the follow page in Japanese says so and offers a new
+    request and a new link with no space between the sentence and the link or button,
+    as Japanese writes it (English keeps its space)."""
+    import re
+
+    url = link_in(notice_to(AGENT, "Download them from the page below"))
+    for language, joined in (
+        ("ja", ("なっています。新しく開示を請求する", "できます：新しいリンクを受け取る")),
+        ("en", ("no longer works. File a new disclosure request", ": Get a new link")),
+    ):
+        reader = Client(HTTP_ACCEPT_LANGUAGE=language)
+        confirm(reader, url, django_capture_on_commit_callbacks)
+        if language == "ja":
+            assert reader.post(url + "download/").status_code == 200
+        page = reader.get(url).content.decode()
+        box = page.split('class="card delivery-box"', 1)[1].split("</section>", 1)[0]
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", box))
+        for words in joined:
+            assert words in text, text
+
+
 def test_the_session_holds_no_address_of_the_follower(
     visitor, waiting, django_capture_on_commit_callbacks
 ):
