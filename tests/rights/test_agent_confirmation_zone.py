@@ -81,3 +81,15 @@ def test_the_confirmation_email_gives_the_links_last_moment_in_the_same_zone(
     body = re.sub(r"\s+", " ", message.body)
     assert body.count(zone) == 2, body
     assert other not in body
+
+
+def test_the_japanese_confirmation_email_joins_each_moment_to_its_sentence(
+    officer, django_capture_on_commit_callbacks
+):
+    """The day received and the link's last moment sit in their Japanese sentences as
+    「（太平洋標準時）にご請求」 and 「（太平洋標準時）までの1回限り」, no space left over."""
+    _asked(officer, django_capture_on_commit_callbacks, "ja")
+    (message,) = [m for m in mail.outbox if m.to == ["hanako@example.com"]]
+    assert "2026年12月5日（太平洋標準時）にご請求" in message.body, message.body
+    assert "回答できるのは2026年12月" in message.body, message.body
+    assert "（太平洋標準時）までの1回限りです" in message.body, message.body
