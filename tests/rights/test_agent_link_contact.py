@@ -64,3 +64,20 @@ def test_a_link_of_a_decided_request_says_how_to_reach_the_privacy_office(
     page = Client(HTTP_ACCEPT_LANGUAGE="en").get(path)
     assert page.status_code == 410
     assert _reaches_the_office(page.content.decode())
+
+
+@pytest.mark.parametrize("answer", ["yes", "no"])
+def test_a_used_link_in_japanese_joins_the_moment_of_the_answer_to_its_sentence(
+    asked, django_capture_on_commit_callbacks, answer
+):
+    """Reloaded after answering, the page says when the answer came as Japanese writes
+    it: 「…（日本時間）に、ご請求…」, with no space before 「に」."""
+    import re
+
+    request, path = asked
+    person = Client(HTTP_ACCEPT_LANGUAGE="ja")
+    with django_capture_on_commit_callbacks(execute=True):
+        person.post(path, {"answer": answer})
+    text = re.sub(r"\s+", " ", person.get(path).content.decode())
+    assert "このリンクは使用済みです。" in text
+    assert "）に、ご請求" in text and " に、ご請求" not in text
