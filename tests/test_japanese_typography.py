@@ -52,3 +52,19 @@ def test_japanese_translations_write_the_customer_one_way(catalog):
     """「お客様」 throughout, as the account and notice pages write it; one e-mail wrote
     「お客さま」 beside pages that say 「お客様情報」."""
     assert [text for text in _translations(catalog) if "お客さま" in text] == []
+
+
+# A placeholder that stands for a moment or a day, written in Japanese
+# (「2026年7月15日（日本時間）」): it runs into its sentence without a space.
+MOMENT_SPACED = re.compile(
+    rf"{JAPANESE} %\((?:at|date|day|until|when|expires)\)s|"
+    rf"%\((?:at|date|day|until|when|expires)\)s [\u3040-\u30ff\u3400-\u9fff]"
+)
+
+
+@pytest.mark.parametrize("catalog", CATALOGS, ids=lambda path: path.parts[-4])
+def test_japanese_translations_run_a_date_into_its_sentence(catalog):
+    """「遅くとも2026年7月15日までに回答します」, not 「遅くとも 2026年7月15日 までに」: the
+    spaces around an English date stay behind when the date is written in Japanese.
+    (A reference or an address in Latin letters keeps its spaces: 「ご請求 R-000001 を」.)"""
+    assert [text for text in _translations(catalog) if MOMENT_SPACED.search(text)] == []
