@@ -22,6 +22,7 @@ from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.http import Http404, HttpRequest, HttpResponseNotAllowed
 from django.urls import URLPattern, path, re_path
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
@@ -196,6 +197,15 @@ class PortalApi(NinjaAPI):
             view = csrf_exempt(_methods_refused_as_problems(view))
             answering.append(URLPattern(pattern.pattern, view, pattern.default_args, pattern.name))
         return answering, app_name, namespace
+
+    def create_response(self, request: HttpRequest, data, **kwargs):
+        """Every answer ``no-store``: it carries a customer's data, and a call has no
+        session for ``LoggedInNoStoreMiddleware`` to see. An endpoint that says how
+        long its answer may be reused (the permissions) keeps its own header."""
+        response = super().create_response(request, data, **kwargs)
+        if not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response
 
     def get_openapi_schema(self, *args, **kwargs):
         schema = super().get_openapi_schema(*args, **kwargs)
