@@ -94,6 +94,8 @@ def code(request):
             except CodeRefused as error:
                 form.add_error("code", str(error))
             else:
+                # A session key planted before the code must not carry the proven address.
+                request.session.cycle_key()
                 return redirect("identity:form")
     return render(
         request,
