@@ -84,6 +84,7 @@ class RetentionRuleAdmin(admin.ModelAdmin):
                 "fields": [
                     "statute",
                     "statute_en",
+                    "regime",
                     "legal_basis",
                     "legal_basis_en",
                     "as_customers_read_it",

@@ -13,6 +13,7 @@ from portal.kernel import zones
 from portal.kernel.dates import portal_day
 from portal.kernel.registry import Category, Source, registry
 from portal.kernel.wording import listed
+from rights.choices import Regime
 
 from .models import DeferredErasure, RetentionRule
 from .scope import account_kept, requested_scope
@@ -38,7 +39,45 @@ def _what(source: Source, category: str, steps: list[Step]) -> str:
     return what
 
 
-def _law_after_hold(steps: list[Step], hold_until: dt.date | None):
+def _foreign(rule: RetentionRule, regime: str) -> bool:
+    """Whether ``rule``'s statute is another regime's privacy law than the request's
+    (e.g. CCPA regs §7101 for an APPI request): it does not bind this request."""
+    return bool(rule.regime) and rule.regime != regime
+
+
+def _law(rule: RetentionRule, regime: str) -> str:
+    """The law named for keeping ``rule``'s data under a request of ``regime``."""
+    if _foreign(rule, regime):
+        return gettext("GDPR art. 17(3)(e)") if regime == Regime.GDPR else rule.display_name
+    return rule.display_statute or rule.display_name
+
+
+def _kept_as_record(what: str, regime: str, ends: list[dt.date | None]) -> str:
+    """Data a foreign regime's law keeps: under GDPR for legal claims (art. 17(3)(e)),
+    under APPI and CCPA as the company's own record, naming no article."""
+    why = (
+        gettext("for legal claims (GDPR art. 17(3)(e))")
+        if regime == Regime.GDPR
+        else gettext("as our own record")
+    )
+    if any(day is None for day in ends):
+        return gettext(
+            "%(what)s: we keep it %(why)s; we will erase it when its retention period ends."
+        ) % {"what": what, "why": why}
+    first, last = min(ends) - dt.timedelta(days=1), max(ends) - dt.timedelta(days=1)
+    if first == last:
+        return gettext("%(what)s: we keep it %(why)s until %(date)s; we will erase it then.") % {
+            "what": what,
+            "why": why,
+            "date": _date(last),
+        }
+    return gettext(
+        "%(what)s: we keep it %(why)s until %(date)s at the latest; each record is erased "
+        "when its own period ends, the first on %(first)s."
+    ) % {"what": what, "why": why, "date": _date(last), "first": _date(first)}
+
+
+def _law_after_hold(steps: list[Step], hold_until: dt.date | None, regime: str):
     """(the law, its last day or None when its period has not started) that keeps some of
     the held records after the hold ends, when one keeps them longer; else None.
 
@@ -56,15 +95,15 @@ def _law_after_hold(steps: list[Step], hold_until: dt.date | None):
     last = max(kept, key=lambda k: k.until or dt.date.max)
     if hold_until is not None and last.until is not None and last.until <= hold_until:
         return None
-    return last.by.display_statute or last.by.display_name, last.until
+    return _law(last.by, regime), last.until
 
 
-def _held_line(what: str, hold, hold_until: dt.date | None, steps: list[Step]) -> str:
+def _held_line(what: str, hold, hold_until: dt.date | None, steps: list[Step], regime: str) -> str:
     """A held part: until when the hold keeps it, and the law that keeps it longer."""
     values = {"what": what, "basis": hold.legal_basis}
     if hold_until is not None:
         values["hold_date"] = _date(hold_until)
-    law = _law_after_hold(steps, hold_until)
+    law = _law_after_hold(steps, hold_until, regime)
     if law is None:
         if hold_until is None:
             return (
@@ -110,16 +149,18 @@ def _held_line(what: str, hold, hold_until: dt.date | None, steps: list[Step]) -
     return text % values
 
 
-def _kept_line(source: Source, category: str, steps: list[Step]) -> str:
+def _kept_line(source: Source, category: str, steps: list[Step], regime: str) -> str:
     what = _what(source, category, steps)
     hold = next((s.legal_hold for s in steps if s.legal_hold is not None), None)
     if hold is not None:
         ends = [s.not_before for s in steps]
         hold_until = None if any(day is None for day in ends) else max(ends) - dt.timedelta(days=1)
-        return _held_line(what, hold, hold_until, steps)
+        return _held_line(what, hold, hold_until, steps, regime)
     rule = next((s.rule for s in steps if s.rule is not None), None)
-    law = (rule.display_statute or rule.display_name) if rule else gettext("a retention rule")
     ends = [s.not_before for s in steps]
+    if rule is not None and _foreign(rule, regime):
+        return _kept_as_record(what, regime, ends)
+    law = _law(rule, regime) if rule else gettext("a retention rule")
     if any(day is None for day in ends):
         return gettext(
             "%(what)s: we must keep it under %(law)s; we will erase it when the legal "
@@ -168,7 +209,7 @@ def deletion_statement(request) -> tuple[str, bool]:
             lines.append(gettext("We must keep the following for now:"))
             for (source_key, category), group in kept.items():
                 source = registry.source(source_key)
-                lines.append("- " + _kept_line(source, category, group))
+                lines.append("- " + _kept_line(source, category, group, request.regime))
             if kept_account:
                 lines.append(
                     "- "
@@ -179,18 +220,27 @@ def deletion_statement(request) -> tuple[str, bool]:
                     )
                 )
             if kept:
-                lines.append(
-                    gettext(
-                        "While we keep the data above, its use is restricted: we only store it "
-                        "and use it for the legal obligation or legal claim it is kept for, "
-                        "never for any other purpose (GDPR art. 18 and 17(3))."
-                    )
-                )
+                lines.append(_restricted_line(request.regime))
         if closing:
             lines.append("")
             lines.append(_closed_account_line(request, steps))
         text = "\n".join(lines)
     return text, bool(kept or kept_account)
+
+
+def _restricted_line(regime: str) -> str:
+    """Kept data is only stored and used for its ground; GDPR names the articles
+    (18 and 17(3)), APPI and CCPA have none on it, so their notice cites none."""
+    if regime == Regime.GDPR:
+        return gettext(
+            "While we keep the data above, its use is restricted: we only store it "
+            "and use it for the legal obligation or legal claim it is kept for, "
+            "never for any other purpose (GDPR art. 18 and 17(3))."
+        )
+    return gettext(
+        "While we keep the data above, its use is restricted: we only store it and use it "
+        "for the legal obligation or legal claim it is kept for, never for any other purpose."
+    )
 
 
 def _closed_account_line(request, steps: list[Step]) -> str:
@@ -264,7 +314,7 @@ def kept_lines(request) -> list[str]:
     for (source_key, category, done), group in groups.items():
         source = registry.source(source_key)
         if not done:
-            lines.append(_kept_line(source, category, group))
+            lines.append(_kept_line(source, category, group, request.regime))
             continue
         days = [timezone.localdate(s.done_at, zone) for s in group if s.done_at]
         ended = _ended_early(group, zone)

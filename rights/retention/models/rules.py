@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.db import localized
 from portal.kernel.registry import Category
+from rights.choices import Regime
 
 #: The longest period a rule may set (the longest statutory period is 10 years).
 MAX_YEARS = 100
@@ -137,6 +138,19 @@ class RetentionRule(models.Model):
         max_length=200,
         blank=True,
         help_text=_("e.g. Corporation Tax Act Enforcement Regulations art. 59."),
+    )
+    regime = models.CharField(
+        _("regime of the statute"),
+        max_length=10,
+        choices=Regime.choices,
+        blank=True,
+        help_text=_(
+            "The privacy law the statute belongs to, when it binds only requests under it "
+            "(e.g. CCPA regs §7101 for the log of requests). A deletion under another "
+            "regime tells the customer the data is kept as the company's own record, "
+            "citing no law of a regime that is not theirs. Empty: the statute binds the "
+            "company whatever the regime (e.g. tax law)."
+        ),
     )
     legal_basis = models.TextField(
         _("legal basis"),
