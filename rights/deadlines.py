@@ -177,10 +177,13 @@ def due_at(
 
     An open pause counts up to ``now``, so a waiting request's deadline moves
     with the waiting; once the pause closes it stays put. A pause of an hour
-    adds an hour, not a day.
+    adds an hour, not a day. The length is added in UTC: added to the local time,
+    a wait across a switch to or from summer time would move the deadline an hour
+    less or more than was waited.
     """
     base = extended_to or base_deadline(regime, received_at, kind=kind, tz=tz)
-    return base + paused_for(pauses, now, regime=regime)
+    moved = base.astimezone(dt.UTC) + paused_for(pauses, now, regime=regime)
+    return moved.astimezone(base.tzinfo)
 
 
 def check_extension(
