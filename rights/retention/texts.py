@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import gettext, ngettext, npgettext
 
 from portal.kernel.registry import Category
 from portal.kernel.wording import sentences
+from rights.choices import Regime
 
 from .models import RetentionRule, RetentionTrigger
 
@@ -85,9 +87,19 @@ def when_text(rule: RetentionRule) -> str:
     return gettext("for %(period)s from the date of each record") % {"period": period}
 
 
-def retention_sentence(rule: RetentionRule) -> str:
-    """The rule as a sentence for the customer, naming the law when there is one."""
+def retention_sentence(rule: RetentionRule, *, regime: str | None = None) -> str:
+    """The rule as a sentence for the customer, naming the law when there is one.
+
+    A statute of another privacy regime than the customer's (``regime``, by default the
+    portal's ``RIGHTS_DEFAULT_REGIME``) does not bind them and is not cited: under GDPR
+    the record is kept for legal claims (art. 17(3)(e)), otherwise as the company's own.
+    """
     when = when_text(rule)
+    regime = regime or settings.RIGHTS_DEFAULT_REGIME
+    if rule.regime and rule.regime != regime:
+        if regime == Regime.GDPR:
+            return gettext("Kept %(when)s, for legal claims (GDPR art. 17(3)(e)).") % {"when": when}
+        return gettext("Kept %(when)s, as our own record.") % {"when": when}
     statute = rule.display_statute
     if rule.obligation and rule.trigger == RetentionTrigger.RELIANCE_END:
         # Proof of consent: the law (GDPR art. 7(1)) asks that the consent can be shown,
