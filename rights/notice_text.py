@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -128,6 +129,7 @@ def render_notice(
     follow_url: str = "",
     request_url: str = "",
     principal: bool = False,
+    downloads: Sequence[dict] = (),
 ) -> tuple[str, str]:
     """(subject line, body) of a notice in ``language``.
 
@@ -142,6 +144,10 @@ def render_notice(
     is written to as one without an account: it can no longer log in to that page.
     ``signs_in`` False words it for the account a deletion closed, by that deletion's
     notices: no page, as the address is erased once they are sent.
+
+    ``downloads`` (``reference``, ``expires_at``, ``url``), for the final notice of that
+    deletion: the copies of the person's data still to download, each with the last day
+    and the follow link it is downloaded through now that no one logs in to the account.
     """
     context = {
         "has_account": has_account,
@@ -222,6 +228,10 @@ def render_notice(
             subject = render_to_string("rights/notice_subject.txt", context)
             # A line left out (a date the notice has not, ...) leaves no blank line pair.
             body = re.sub(r"\n{3,}", "\n\n", render_to_string("rights/notice.txt", context))
+        if downloads:
+            # After the edited text too: the only way left to the files.
+            extra = render_to_string("rights/notice_downloads.txt", {"downloads": downloads})
+            body = f"{body.strip()}\n\n{extra.strip()}"
         if principal:
             body = f"{_principal_intro(notification.request)}\n\n{body.strip()}"
     return " ".join(subject.split()), body.strip()

@@ -13,12 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Q
 from django.urls import reverse
 
 from portal.kernel import outbox
 
 from . import deadlines
-from .models import PAUSED_STATUSES, RequestNotification, RightsRequest
+from .models import PAUSED_STATUSES, DisclosurePackage, RequestNotification, RightsRequest
 from .requesters.models import Capacity
 
 SEND_NOTIFICATION_TASK = "rights.tasks.send_request_notification"
@@ -245,3 +246,29 @@ def with_answer_addresses(requests, email: str) -> list[RightsRequest]:
         request.copy_to_you = bool(mine)
         found.append(request)
     return found
+
+
+def downloads_left(request: RightsRequest, email: str) -> list[DisclosurePackage]:
+    """The disclosure packages still kept (``DisclosurePackage.objects.kept``) of the
+    person's other requests (about or filed by the subject or requester of ``request``)
+    that ``email`` downloads as the one answered (not a copy to the person an agent
+    acted for), soonest expiring first. Once the account is closed they are reached by
+    the follow link of ``email``, which is kept until the last of them expires."""
+    people = [pk for pk in (request.subject_id, request.requester_id) if pk]
+    if not people:
+        return []
+    packages = (
+        DisclosurePackage.objects.kept()
+        .filter(Q(request__subject_id__in=people) | Q(request__requester_id__in=people))
+        .exclude(request_id=request.pk)
+        .select_related("request__identity", "request__subject", "request__requester")
+        .order_by("expires_at", "pk")
+    )
+    return [
+        package
+        for package in packages
+        if any(
+            r.email.lower() == email.lower() and not r.principal
+            for r in recipients_of(package.request, "completed")
+        )
+    ]

@@ -24,6 +24,7 @@ from portal.kernel.outbox import OutboxTask, ResumableOutboxTask
 from portal.kernel.tasks import MAIL_RETRY
 
 from .assignment_mail import assignment_mail_send, unassignment_mail_send
+from .choices import Kind
 from .connectors import after_holds as connector_after_holds
 from .connectors import dispatch as connector_dispatch
 from .connectors import hold_notices as connector_hold_notices
@@ -33,7 +34,7 @@ from .fees import payments_expire_unpaid
 from .models import RequestNotification, RightsRequest
 from .notice_overrides import note_set_aside
 from .notice_text import edited_text, follow_url, notice_mail, render_notice
-from .notifications import recipients_of, request_url, superseded
+from .notifications import downloads_left, recipients_of, request_url, superseded
 from .reminders import requests_remind_due_soon
 from .requesters.agents import agent_link_expires_at, confirmation_token
 from .requesters.models import EmailConfirmation, RequestIdentity, VerificationStatus
@@ -164,6 +165,7 @@ def mail_request_notice(notification: RequestNotification) -> OSError | None:
             if recipient.follows_by_link or recipient.closed_by_it
             else request_url(notification.request),
             principal=recipient.principal,
+            downloads=closing_downloads(notification, recipient),
         )
         try:
             mail_notice(subject, notice_mail(body, language=recipient.language), [recipient.email])
@@ -188,6 +190,23 @@ def mail_request_notice(notification: RequestNotification) -> OSError | None:
             failed.__class__.__name__,
         )
     return failed
+
+
+def closing_downloads(notification: RequestNotification, recipient) -> list[dict]:
+    """The copies still to download that the final notice of the deletion that closed the
+    account gives the follow link of: their download no longer goes through the account,
+    and the notice of each said "log in" (``notice_text.render_notice``)."""
+    if not recipient.closed_by_it or notification.kind not in ("completed", "partially_completed"):
+        return []
+    return [
+        {
+            "reference": package.request.reference,
+            "purposes": package.kind == Kind.PURPOSE_NOTICE,
+            "expires_at": package.expires_at,
+            "url": follow_url(package.request, recipient.email),
+        }
+        for package in downloads_left(notification.request, recipient.email)
+    ]
 
 
 @shared_task(base=OutboxTask, **MAIL_RETRY)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from rights import workflow
 from rights.choices import Kind, Status
+from rights.notifications import downloads_left
 from rights.selectors import open_requests_followed_by
 from rights.workflow import TransitionError
 
@@ -57,9 +58,10 @@ class ErasurePlanAdminMixin:
 
     def account_closing_context(self, request, obj) -> dict:
         """For an open deletion that closes the account: the customer's other open
-        requests, which stay open while the customer can no longer log in to follow them.
-        Those this staff member may open (this admin's rows) are listed, the others
-        only counted."""
+        requests, which stay open while the customer can no longer log in to follow them,
+        and their answered requests whose files can still be downloaded, which the final
+        notice of the deletion gives the follow links of. Those this staff member may
+        open (this admin's rows) are listed, the others only counted."""
         closure = closed_account(obj)
         if closure is not None:
             return {"closed_by": closure.request}
@@ -75,10 +77,20 @@ class ErasurePlanAdminMixin:
         others = open_requests_followed_by(obj.subject, besides=obj)
         mine = self.get_queryset(request).filter(pk__in=others.values("pk"))
         shown = list(mine.order_by("received_at", "pk"))
+        downloads = downloads_left(obj, obj.subject.email)
+        visible = set(
+            self.get_queryset(request)
+            .filter(pk__in=[p.request_id for p in downloads])
+            .values_list("pk", flat=True)
+        )
+        seen_downloads = [p for p in downloads if p.request_id in visible]
         return {
             "closes_account": True,
             "other_open": shown,
             "other_open_unseen": others.count() - len(shown),
+            "downloads_left": seen_downloads,
+            "downloads_left_unseen": len(downloads) - len(seen_downloads),
+            "downloads_left_count": len(downloads),
         }
 
     def erasure_plan_redirect(self, obj):

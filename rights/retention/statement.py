@@ -14,6 +14,7 @@ from portal.kernel.dates import portal_day
 from portal.kernel.registry import Category, Source, registry
 from portal.kernel.wording import listed
 from rights.choices import Regime
+from rights.notifications import downloads_left
 
 from .models import DeferredErasure, RetentionRule
 from .scope import account_kept, requested_scope
@@ -245,8 +246,9 @@ def _restricted_line(regime: str) -> str:
 
 def _closed_account_line(request, steps: list[Step]) -> str:
     """What becomes of a closed account's address: erased once this notice is sent, or
-    once the answers to the person's other open requests are sent, or kept as long as a
-    legal hold over it lasts."""
+    once the answers to the person's other open requests are sent, or once the files
+    still to download (their links given below it, ``tasks.closing_downloads``) are
+    downloaded or expired, or kept as long as a legal hold over it lasts."""
     held = [
         s
         for s in steps
@@ -275,6 +277,19 @@ def _closed_account_line(request, steps: list[Step]) -> str:
                 "them and any files have been downloaded or their link has expired.",
                 len(awaited),
             ) % {"list": listed(awaited)}
+        downloads = [p.request.reference for p in downloads_left(request, request.subject.email)]
+        if downloads:
+            return ngettext(
+                "Your account is closed. Its e-mail address and language setting are kept "
+                "while you can still download the answer to your request %(list)s through "
+                "the link below, and erased once it has been downloaded or its link has "
+                "expired.",
+                "Your account is closed. Its e-mail address and language setting are kept "
+                "while you can still download the answers to your requests %(list)s through "
+                "the links below, and erased once they have been downloaded or their links "
+                "have expired.",
+                len(downloads),
+            ) % {"list": listed(downloads)}
         return gettext(
             "Your account is closed. Its e-mail address and language setting are "
             "erased as soon as this notice has been sent to you."

@@ -1,0 +1,179 @@
+"""A disclosure completed just before the deletion that closes the account: its notice
+said "log in to download", which the person can no longer do. The deletion's final notice
+gives the signed follow link of the address with the day the copy stays downloadable
+until, and the follow page serves it as for the other follow downloads: after a code
+mailed to the address, single use, audited (APPI Art. 33(1); GDPR Art. 15(3)). The
+address is kept until the package expires, then erased."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.core import mail
+from django.test import Client
+from django.utils import timezone, translation
+
+from portal.kernel import zones
+from portal.kernel.models import AuditEvent
+from rights import workflow
+from rights.choices import Status
+from rights.retention import jobs
+from tests.conftest import admin_login, last_code
+
+from .disclosure_support import unzip
+from .identity_support import link_in
+from .retention_support import approve, at, customer_with_records, file_deletion, file_disclosure
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("private_storage", "fresh_rate_limits"),
+]
+
+SENTENCE = {
+    "en": "The copy of your data we sent in answer to request {ref} stays downloadable until "
+    "{date} through this link",
+    "ja": "ご請求{ref}への回答としてお送りしたデータの写しは、{date}まで次のリンクから"
+    "ダウンロードできます",
+}
+
+
+def _answered_then_closed(officer, capture, *, language="en"):
+    """A customer whose disclosure is completed (its package built), then whose deletion
+    of everything closes the account; (the customer, the address, the disclosure, the
+    deletion)."""
+    customer = customer_with_records(invoices=(), language=language)
+    address = customer.email
+    disclosure = file_disclosure(customer)
+    with capture(execute=True):
+        workflow.transition(disclosure, to=Status.IN_REVIEW, actor=officer)
+        workflow.transition(disclosure, to=Status.IN_PROGRESS, actor=officer)
+    disclosure.refresh_from_db()
+    assert disclosure.status == Status.COMPLETED
+    deletion = file_deletion(customer, scope={"everything": True})
+    mail.outbox.clear()
+    with capture(execute=True):
+        approve(deletion, officer)
+    customer.refresh_from_db()
+    assert not customer.is_active
+    return customer, address, disclosure, deletion
+
+
+def _final(address, deletion):
+    told = [m for m in mail.outbox if m.to == [address] and deletion.reference in m.subject]
+    assert told, [m.subject for m in mail.outbox]
+    return told[-1]
+
+
+def _erased(customer) -> bool:
+    customer.refresh_from_db()
+    return customer.email == f"erased-{customer.pk}@erased.invalid"
+
+
+def _last_day(package, language, zone) -> str:
+    with translation.override(language), timezone.override(zone):
+        return zones.written(package.expires_at, "DATE_FORMAT")
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_the_closing_notice_gives_the_link_to_the_copy_still_downloadable(
+    officer, django_capture_on_commit_callbacks, language
+):
+    capture = django_capture_on_commit_callbacks
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer, address, disclosure, deletion = _answered_then_closed(
+            officer, capture, language=language
+        )
+        final = _final(address, deletion)
+        body = " ".join(final.body.split())
+        day = _last_day(disclosure.disclosure_package, language, deletion.zone)
+        assert SENTENCE[language].format(ref=disclosure.reference, date=day) in body, body
+        assert "erased as soon as this notice" not in body
+        assert "/downloads/" not in final.body
+        url = link_in(final)
+        assert f"{settings.SITE_URL}{url}" in final.body
+        # The address stays while the copy can be downloaded.
+        assert not _erased(customer)
+
+        visitor = Client(HTTP_ACCEPT_LANGUAGE=language)
+        download = url + "download/"
+        assert visitor.get(download).url == url  # not before the code
+        page = visitor.get(url).content.decode()
+        assert disclosure.reference in page and "Hanako Sato" not in page
+        with capture(execute=True):
+            assert visitor.post(url, {"send": "1"}).status_code == 302
+        assert mail.outbox[-1].to == [address]
+        assert visitor.post(url, {"code": last_code()}).status_code == 302
+        page = visitor.get(url).content.decode()
+        assert disclosure.reference in page
+        assert f'href="{download}"' in page
+        response = visitor.post(download)
+        assert response.status_code == 200
+        contents = unzip(b"".join(response.streaming_content))
+        assert any(disclosure.reference.encode() in part for part in contents.values())
+        assert AuditEvent.objects.filter(action="disclosure.downloaded", actor=None).count() == 1
+        assert visitor.post(download).status_code == 410  # single use
+
+
+def test_the_address_stays_until_the_copy_expires_then_goes(
+    officer, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer, address, disclosure, deletion = _answered_then_closed(
+            officer, django_capture_on_commit_callbacks
+        )
+        url = link_in(_final(address, deletion))
+    package = disclosure.disclosure_package
+    with time_machine.travel(package.expires_at - dt.timedelta(days=1), tick=False):
+        jobs.run_deferred()
+        assert not _erased(customer)
+    with time_machine.travel(package.expires_at + dt.timedelta(days=1), tick=False):
+        jobs.run_deferred()
+    assert _erased(customer)
+    assert Client().get(url).status_code == 404
+
+
+def test_a_copy_already_expired_gives_no_link(officer, django_capture_on_commit_callbacks):
+    capture = django_capture_on_commit_callbacks
+    with time_machine.travel(at(2026, 5, 1), tick=False):
+        customer = customer_with_records(invoices=())
+        address = customer.email
+        disclosure = file_disclosure(customer)
+        with capture(execute=True):
+            workflow.transition(disclosure, to=Status.IN_REVIEW, actor=officer)
+            workflow.transition(disclosure, to=Status.IN_PROGRESS, actor=officer)
+    with time_machine.travel(at(2026, 8, 1), tick=False):
+        deletion = file_deletion(customer, scope={"everything": True})
+        mail.outbox.clear()
+        with capture(execute=True):
+            approve(deletion, officer)
+    final = _final(address, deletion)
+    assert settings.SITE_URL not in final.body
+    assert "stays downloadable" not in final.body
+    assert _erased(customer)
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_staff_see_what_the_customer_receives_for_the_copy(
+    officer, client, django_capture_on_commit_callbacks, language
+):
+    capture = django_capture_on_commit_callbacks
+    customer = customer_with_records(invoices=())
+    disclosure = file_disclosure(customer)
+    with capture(execute=True):
+        workflow.transition(disclosure, to=Status.IN_REVIEW, actor=officer)
+        workflow.transition(disclosure, to=Status.IN_PROGRESS, actor=officer)
+    deletion = file_deletion(customer, scope={"everything": True})
+    staff = admin_login(client, officer)
+    staff.cookies["django_language"] = language
+    page = staff.get(f"/admin/rights/rightsrequest/{deletion.pk}/change/").content.decode()
+    text = " ".join(page.split())
+    section = text.split('id="rr-closing"')[1].split("</div>")[0]
+    assert disclosure.reference in section
+    assert {
+        "en": "the final notice of this deletion gives them a link to download it without "
+        "an account",
+        "ja": "この削除の最終通知に、アカウントなしでダウンロードできるリンクを記載します",
+    }[language] in section
