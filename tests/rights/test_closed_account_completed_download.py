@@ -20,6 +20,7 @@ from portal.kernel import zones
 from portal.kernel.models import AuditEvent
 from rights import workflow
 from rights.choices import Status
+from rights.notice_overrides import notice_text_publish, notice_text_save
 from rights.retention import jobs
 from tests.conftest import admin_login, last_code
 
@@ -133,6 +134,32 @@ def test_the_address_stays_until_the_copy_expires_then_goes(
         jobs.run_deferred()
     assert _erased(customer)
     assert Client().get(url).status_code == 404
+
+
+def test_a_text_the_privacy_office_edited_still_gives_the_link(
+    officer, django_capture_on_commit_callbacks
+):
+    """The link is the only way left to the files: an edited final notice keeps it."""
+    for kind in ("completed", "partially_completed"):
+        draft = notice_text_save(
+            kind=kind,
+            language="en",
+            subject="Done: {reference}",
+            body="We have finished {reference}.\n\n{reason}",
+            author=officer,
+        )
+        notice_text_publish(text=draft, actor=officer)
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        _customer, address, disclosure, deletion = _answered_then_closed(
+            officer, django_capture_on_commit_callbacks
+        )
+        final = _final(address, deletion)
+    assert final.body.startswith("Hello,") and f"We have finished {deletion.reference}." in (
+        final.body
+    )
+    day = _last_day(disclosure.disclosure_package, "en", deletion.zone)
+    assert SENTENCE["en"].format(ref=disclosure.reference, date=day) in " ".join(final.body.split())
+    assert "/requests/follow/" in link_in(final)
 
 
 def test_a_copy_already_expired_gives_no_link(officer, django_capture_on_commit_callbacks):
