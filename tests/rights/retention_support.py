@@ -112,3 +112,18 @@ def former_customers(*, customers=3, each=4, ended=dt.date(2024, 1, 31), service
             )
         users.append(user)
     return users
+
+
+def told(address, request):
+    """The last mail to ``address`` whose subject names ``request``."""
+    from django.core import mail
+
+    found = [m for m in mail.outbox if m.to == [address] and request.reference in m.subject]
+    assert found, [m.subject for m in mail.outbox]
+    return found[-1]
+
+
+def erased(customer) -> bool:
+    """Whether the closed account's address has been erased."""
+    customer.refresh_from_db()
+    return customer.email == f"erased-{customer.pk}@erased.invalid"

@@ -28,7 +28,15 @@ from tests.conftest import admin_login, last_code
 
 from .disclosure_support import unzip
 from .identity_support import link_in
-from .retention_support import approve, at, customer_with_records, file_deletion, file_disclosure
+from .retention_support import (
+    approve,
+    at,
+    customer_with_records,
+    erased,
+    file_deletion,
+    file_disclosure,
+    told,
+)
 
 pytestmark = [
     pytest.mark.django_db,
@@ -73,17 +81,6 @@ def _answered_then_closed(officer, capture, *, language="en"):
     return customer, address, disclosure, deletion
 
 
-def _final(address, deletion):
-    told = [m for m in mail.outbox if m.to == [address] and deletion.reference in m.subject]
-    assert told, [m.subject for m in mail.outbox]
-    return told[-1]
-
-
-def _erased(customer) -> bool:
-    customer.refresh_from_db()
-    return customer.email == f"erased-{customer.pk}@erased.invalid"
-
-
 def _last_day(package, language, zone) -> str:
     with translation.override(language), timezone.override(zone):
         return zones.written(package.expires_at, "DATE_FORMAT")
@@ -98,7 +95,7 @@ def test_the_closing_notice_gives_the_link_to_the_copy_still_downloadable(
         customer, address, disclosure, deletion = _answered_then_closed(
             officer, capture, language=language
         )
-        final = _final(address, deletion)
+        final = told(address, deletion)
         body = " ".join(final.body.split())
         day = _last_day(disclosure.disclosure_package, language, deletion.zone)
         assert SENTENCE[language].format(ref=disclosure.reference, date=day) in body, body
@@ -107,7 +104,7 @@ def test_the_closing_notice_gives_the_link_to_the_copy_still_downloadable(
         url = link_in(final)
         assert f"{settings.SITE_URL}{url}" in final.body
         # The address stays while the copy can be downloaded.
-        assert not _erased(customer)
+        assert not erased(customer)
 
         visitor = Client(HTTP_ACCEPT_LANGUAGE=language)
         download = url + "download/"
@@ -136,14 +133,14 @@ def test_the_address_stays_until_the_copy_expires_then_goes(
         customer, address, disclosure, deletion = _answered_then_closed(
             officer, django_capture_on_commit_callbacks
         )
-        url = link_in(_final(address, deletion))
+        url = link_in(told(address, deletion))
     package = disclosure.disclosure_package
     with time_machine.travel(package.expires_at - dt.timedelta(days=1), tick=False):
         jobs.run_deferred()
-        assert not _erased(customer)
+        assert not erased(customer)
     with time_machine.travel(package.expires_at + dt.timedelta(days=1), tick=False):
         jobs.run_deferred()
-    assert _erased(customer)
+    assert erased(customer)
     assert Client().get(url).status_code == 404
 
 
@@ -164,7 +161,7 @@ def test_a_text_the_privacy_office_edited_still_gives_the_link(
         _customer, address, disclosure, deletion = _answered_then_closed(
             officer, django_capture_on_commit_callbacks
         )
-        final = _final(address, deletion)
+        final = told(address, deletion)
     assert final.body.startswith("Hello,") and f"We have finished {deletion.reference}." in (
         final.body
     )
@@ -187,10 +184,10 @@ def test_a_copy_already_expired_gives_no_link(officer, django_capture_on_commit_
         mail.outbox.clear()
         with capture(execute=True):
             approve(deletion, officer)
-    final = _final(address, deletion)
+    final = told(address, deletion)
     assert settings.SITE_URL not in final.body
     assert "stays downloadable" not in final.body
-    assert _erased(customer)
+    assert erased(customer)
 
 
 @pytest.mark.parametrize("language", ["en", "ja"])

@@ -24,7 +24,15 @@ from tests.conftest import admin_login, last_code
 from .disclosure_support import unzip
 from .fee_support import publish
 from .identity_support import link_in
-from .retention_support import approve, at, customer_with_records, file_deletion, file_disclosure
+from .retention_support import (
+    approve,
+    at,
+    customer_with_records,
+    erased,
+    file_deletion,
+    file_disclosure,
+    told,
+)
 
 pytestmark = [
     pytest.mark.django_db,
@@ -56,17 +64,6 @@ def _answer(request, officer, capture):
     assert request.status == Status.COMPLETED
 
 
-def _told(address, request):
-    told = [m for m in mail.outbox if m.to == [address] and request.reference in m.subject]
-    assert told, [m.subject for m in mail.outbox]
-    return told[-1]
-
-
-def _erased(customer) -> bool:
-    customer.refresh_from_db()
-    return customer.email == f"erased-{customer.pk}@erased.invalid"
-
-
 def _code_step(client, url, address, capture):
     with capture(execute=True):
         assert client.post(url, {"send": "1"}).status_code == 302
@@ -83,13 +80,13 @@ def test_the_answer_is_downloaded_through_the_follow_link_of_the_address(
     with time_machine.travel(at(2026, 7, 1), tick=False):
         customer, address, still_open = _close_account(officer, capture)
         _answer(still_open, officer, capture)
-        notice = _told(address, still_open)
+        notice = told(address, still_open)
         body = " ".join(notice.body.split())
         assert "log in" not in body and "/downloads/" not in body
         assert "Download them from the page below, after confirming your address" in body
         url = link_in(notice)
         # The address stays while the files wait to be downloaded.
-        assert not _erased(customer)
+        assert not erased(customer)
 
         visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
         download = url + "download/"
@@ -108,7 +105,7 @@ def test_the_answer_is_downloaded_through_the_follow_link_of_the_address(
     # Downloaded, and its link past renewal: the next run erases the address.
     with time_machine.travel(at(2026, 9, 1), tick=False):
         jobs.run_deferred()
-    assert _erased(customer)
+    assert erased(customer)
     assert Client().get(url).status_code == 404
 
 
@@ -120,17 +117,17 @@ def test_the_address_stays_until_the_link_expires(officer, django_capture_on_com
     package = still_open.disclosure_package
     with time_machine.travel(package.expires_at - dt.timedelta(days=1), tick=False):
         jobs.run_deferred()
-        assert not _erased(customer)
+        assert not erased(customer)
     with time_machine.travel(package.expires_at + dt.timedelta(days=1), tick=False):
         jobs.run_deferred()
-    assert _erased(customer)
+    assert erased(customer)
 
 
 def test_the_japanese_notice_gives_the_link_too(officer, django_capture_on_commit_callbacks):
     capture = django_capture_on_commit_callbacks
     _customer, address, still_open = _close_account(officer, capture, language="ja")
     _answer(still_open, officer, capture)
-    notice = _told(address, still_open)
+    notice = told(address, still_open)
     assert "/requests/follow/" in notice.body
     assert "ログイン" not in notice.body and "/downloads/" not in notice.body
 
@@ -149,10 +146,10 @@ def test_a_request_for_more_information_points_to_the_follow_page(
             actor=officer,
             reason="Which phone number did you use?",
         )
-    body = " ".join(_told(address, still_open).body.split())
+    body = " ".join(told(address, still_open).body.split())
     assert "request's page" not in body
     assert "Please answer on the page below." in body
-    url = link_in(_told(address, still_open))
+    url = link_in(told(address, still_open))
     visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
     assert _code_step(visitor, url, address, capture).status_code == 302
     with capture(execute=True):
@@ -174,7 +171,7 @@ def test_a_fee_due_points_to_the_follow_page(officer, django_capture_on_commit_c
     with capture(execute=True):
         workflow.transition(still_open, to=Status.IN_REVIEW, actor=officer)
         fees.fee_request(request=still_open, actor=officer)
-    notice = _told(address, still_open)
+    notice = told(address, still_open)
     body = " ".join(notice.body.split())
     assert "request's page" not in body
     assert "How to pay is on the page below" in body
@@ -226,7 +223,7 @@ def test_the_receipt_of_a_paid_fee_is_on_the_follow_page(
         workflow.transition(still_open, to=Status.IN_REVIEW, actor=officer)
         payment = fees.fee_request(request=still_open, actor=officer)
         fees.payment_record(payment=payment, method=PaymentMethod.BANK_TRANSFER, actor=officer)
-    url = link_in(_told(address, still_open))
+    url = link_in(told(address, still_open))
     visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
     assert _code_step(visitor, url, address, capture).status_code == 302
     receipt = visitor.get(f"{url}receipt/")
