@@ -1,5 +1,6 @@
 import os
 import re
+import shutil
 import uuid
 
 import pgtrigger
@@ -66,6 +67,15 @@ def pytest_collection_modifyitems(items):
             continue
         kwargs.update(transaction=True, serialized_rollback=True)
         item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
+def pytest_unconfigure(config):
+    """The directory of private files this process made (tests/settings.py) goes with it."""
+    from django.conf import settings
+
+    own = getattr(settings, "OWN_FILES", None)
+    if own:
+        shutil.rmtree(own, ignore_errors=True)
 
 
 def pytest_report_header(config):

@@ -13,7 +13,6 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core import mail
-from django.core.files.storage import FileSystemStorage
 from django.test import Client
 from django.utils import timezone, translation
 
@@ -21,7 +20,6 @@ from portal.kernel import zones
 from portal.kernel.models import AuditEvent
 from rights import workflow
 from rights.choices import Status
-from rights.disclosure.models import DisclosurePackage
 from rights.notice_overrides import notice_text_publish, notice_text_save
 from rights.retention import jobs
 from tests.conftest import admin_login, last_code
@@ -40,16 +38,8 @@ from .retention_support import (
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.usefixtures("private_storage", "own_package_storage", "fresh_rate_limits"),
+    pytest.mark.usefixtures("private_storage", "fresh_rate_limits"),
 ]
-
-
-@pytest.fixture
-def own_package_storage(tmp_path, monkeypatch):
-    """Packages go to a directory of this test: tests run at once in other processes
-    number their requests alike and clean up the shared one."""
-    field = DisclosurePackage._meta.get_field("file")
-    monkeypatch.setattr(field, "storage", FileSystemStorage(location=str(tmp_path / "private")))
 
 
 SENTENCE = {
