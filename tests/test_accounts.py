@@ -41,7 +41,11 @@ def test_signup_verify_login_step_up_reach_protected_page(
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
 
-    response = client.get(_link_path(mail.outbox[0].body))
+    path = _link_path(mail.outbox[0].body)
+    assert client.get(path).status_code == 200
+    user.refresh_from_db()
+    assert user.email_verified_at is None
+    response = client.post(path)
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.email_verified_at is not None
@@ -79,8 +83,9 @@ def test_used_verification_link_is_refused(client, django_capture_on_commit_call
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/accounts/signup/", SIGNUP)
     path = _link_path(mail.outbox[0].body)
-    assert client.get(path).status_code == 302
+    assert client.post(path).status_code == 302
     assert client.get(path).status_code == 400
+    assert client.post(path).status_code == 400
     assert client.get(path.replace(path.split("/")[-2], "bad-token")).status_code == 400
 
 
@@ -211,7 +216,7 @@ def test_an_address_typed_in_full_width_signs_up_and_logs_in_as_typed_in_ascii(
     user = User.objects.get()
     assert user.email == "Taro.Yamada@example.com"
     assert mail.outbox[0].to == ["Taro.Yamada@example.com"]
-    client.get(_link_path(mail.outbox[0].body))
+    client.post(_link_path(mail.outbox[0].body))
 
     response = client.post("/accounts/login/", {"username": typed, "password": SIGNUP["password1"]})
     assert response.status_code == 302
@@ -254,7 +259,7 @@ def test_signing_up_again_before_confirming_sends_a_fresh_confirmation_link(
     (sent,) = mail.outbox
     assert sent.to == [waiting.email]
     assert "/accounts/verify/" in sent.body
-    assert client.get(_link_path(sent.body)).status_code == 302
+    assert client.post(_link_path(sent.body)).status_code == 302
     waiting.refresh_from_db()
     assert waiting.email_verified
 

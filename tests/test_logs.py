@@ -195,7 +195,8 @@ def test_a_full_scenario_writes_no_personal_data_to_the_logs(
     with capture(execute=True):
         assert client.post("/accounts/signup/", NEW_CUSTOMER).status_code == 302
     link = re.search(r"https?://[^/\s]+(/\S+)", mail.outbox[-1].body).group(1)
-    assert client.get(link).status_code == 302
+    assert client.get(link).status_code == 200
+    assert client.post(link).status_code == 302
     newcomer = User.objects.get(email__iexact=NEW_CUSTOMER["email"])
     wrong = {"username": NEW_CUSTOMER["email"], "password": "not-the-password-0"}
     assert client.post("/accounts/login/", wrong).status_code == 200

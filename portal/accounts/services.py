@@ -76,12 +76,17 @@ def user_resend_verification(*, email: str) -> None:
     outbox.enqueue(send_verification_email_to, email)
 
 
+def email_verification_link_works(*, user: User | None, token: str) -> bool:
+    """Whether a sign-up confirmation link may still confirm ``user``'s address."""
+    return user is not None and email_verification_token.check_token(user, token)
+
+
 def user_verify_email(*, user: User | None, token: str, request=None) -> User | None:
     """Mark the address verified and give the customer an e-mail code device.
 
     Returns the user, or None when the link is invalid, expired or used.
     """
-    if user is None or not email_verification_token.check_token(user, token):
+    if not email_verification_link_works(user=user, token=token):
         return None
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)

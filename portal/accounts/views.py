@@ -97,11 +97,21 @@ def signup_done(request):
 
 
 @never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
 def verify_email(request, uidb64, token):
+    """GET: the address and a button; POST: the address confirmed.
+
+    Mail scanners and link previewers open the links in a mail before its reader
+    does, so opening the link confirms nothing; the token is checked on both.
+    """
     try:
         user = User.objects.get(pk=force_str(urlsafe_base64_decode(uidb64)))
     except (TypeError, ValueError, OverflowError, User.DoesNotExist):
         user = None
+    if request.method != "POST":
+        if not services.email_verification_link_works(user=user, token=token):
+            return render(request, "portal/verify_email_invalid.html", status=400)
+        return render(request, "portal/verify_email.html", {"email": user.email})
     if services.user_verify_email(user=user, token=token, request=request) is None:
         return render(request, "portal/verify_email_invalid.html", status=400)
     messages.success(request, _("Your e-mail address is confirmed. You can log in now."))

@@ -10,11 +10,20 @@ axe-playwright-python wheel, and the test asserts the browser asked no other hos
 from urllib.parse import urlparse
 
 import pytest
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
+from portal.kernel.tokens import email_verification_token
 from rights.services import request_submit
 from tests.consent_support import recipients
 from tests.e2e.customer_support import code_in_last_mail
-from tests.factories import PASSWORD, ProfileFactory, RegistrationFactory, ServiceFactory
+from tests.factories import (
+    PASSWORD,
+    ProfileFactory,
+    RegistrationFactory,
+    ServiceFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -68,6 +77,12 @@ def _anonymous_pages(pages: Pages) -> None:
     for path in ("/accounts/signup/", "/accounts/password/reset/", "/accounts/verify/resend/"):
         pages.visit(path)
         pages.error_state("main form button[type=submit]", f"{path} empty")
+    waiting = UserFactory(email=f"waiting-{pages.language}@example.com", email_verified_at=None)
+    uid = urlsafe_base64_encode(force_bytes(waiting.pk))
+    pages.visit(f"/accounts/verify/{uid}/bad-token/", "sign-up confirmation, wrong link")
+    pages.visit(f"/accounts/verify/{uid}/{email_verification_token.make_token(waiting)}/")
+    assert page.locator("h1").count() == 1
+    pages.submit("main form button[type=submit]", "sign-up confirmed, login page")
 
     # The form without an account: the address, its code, then the request.
     pages.visit("/requests/start/")

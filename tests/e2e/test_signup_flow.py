@@ -31,6 +31,9 @@ def test_signup_login_and_step_up_in_both_languages(page, screenshot):
 
     assert len(mail.outbox) == 1
     page.goto(_path_in_last_mail())
+    assert not User.objects.get(email="kenji@example.com").email_verified
+    screenshot("verify-email-ja")
+    page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/accounts/login/**")
     assert User.objects.get(email="kenji@example.com").email_verified
 
