@@ -76,7 +76,11 @@ def test_a_deletion_tells_both_recipients_and_completes_once_both_confirmed(
     assert request.status == Status.IN_PROGRESS
 
     first, second = _links(messages)
+    before = list(SystemTask.objects.order_by("pk").values_list("state", "outcome", "note"))
     assert client.get(first).status_code == 200
+    assert client.head(first).status_code == 200
+    # A mail scanner opening the link answers nothing.
+    assert list(SystemTask.objects.order_by("pk").values_list("state", "outcome", "note")) == before
     with django_capture_on_commit_callbacks(execute=True):
         client.post(first, {"outcome": "done", "note": "deleted from the delivery system"})
     request.refresh_from_db()

@@ -502,6 +502,10 @@ def test_ccpa_the_person_confirms_the_agent_by_a_link(
 
     page = visitor.get(path)
     assert page.status_code == 200 and "弁護士 佐藤 一郎" in page.content.decode()
+    assert visitor.head(path).status_code in (200, 405)
+    # A mail scanner opening the link answers nothing.
+    opened = RequestIdentity.objects.get(request=filed)
+    assert opened.subject_confirmed_at is None and opened.subject_denied_at is None
     assert visitor.get(path[:-2] + "x/").status_code == 404  # a forged link opens nothing
     with django_capture_on_commit_callbacks(execute=True):
         visitor.post(path, {"answer": "yes"})
