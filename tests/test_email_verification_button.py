@@ -10,6 +10,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from portal.kernel.models import AuditEvent, CustomerEmailDevice
+from portal.kernel.tasks import send_verification_email
 from portal.kernel.tokens import email_verification_token
 from tests.factories import UserFactory
 
@@ -113,3 +114,20 @@ def test_a_link_that_stopped_working_after_the_page_opened_changes_nothing(waiti
     waiting.save(update_fields=["email"])
     assert client.post(path).status_code == 400
     assert _unconfirmed(waiting)
+
+
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [
+        ("en", "press the button on the page it opens"),
+        ("ja", "開いたページのボタンを押して"),
+    ],
+)
+def test_the_mail_says_the_link_opens_a_page_with_a_button(waiting, language, says, mailoutbox):
+    """Whoever opens the link reads what to do there: the mail, not only the page."""
+    waiting.language = language
+    waiting.save(update_fields=["language"])
+    send_verification_email(waiting.pk)
+    (message,) = mailoutbox
+    assert says in " ".join(message.body.split())
+    assert "/accounts/verify/" in message.body
