@@ -1,9 +1,10 @@
 """Staff screens for purposes, policy versions, consents, recipients and records.
 
-Evidence (consent records, provision records, requests from authorities) is
-never changed or deleted here. New evidence is entered through the services,
-which check and audit it: a consent on paper through its own form, provision
-records and restrictions through the add form, whose save calls the service.
+Evidence (consent records, provision records, records of receipt, requests from
+authorities) is never changed or deleted here. New evidence is entered through
+the services, which check and audit it: a consent on paper through its own form,
+provision records, records of receipt and restrictions through the add form,
+whose save calls the service.
 """
 
 from django.contrib import admin, messages
@@ -19,7 +20,7 @@ from portal.kernel.admin_lists import CappedCountPaginator, DateRangeFilter
 from portal.kernel.wording import listed
 
 from . import selectors, services
-from .forms import PaperConsentForm, ProvisionRecordForm
+from .forms import PaperConsentForm, ProvisionRecordForm, ReceiptRecordForm
 from .models import (
     AuthorityRequest,
     ConsentRecord,
@@ -29,6 +30,7 @@ from .models import (
     ProcessingRestriction,
     ProvisionRecord,
     Purpose,
+    ReceiptRecord,
     Recipient,
     ServicePage,
 )
@@ -324,6 +326,68 @@ class ProvisionRecordAdmin(AddThroughServiceAdmin):
             categories=cleaned.get("categories") or (),
             ground=cleaned["ground"],
             note=cleaned.get("note", ""),
+            actor=request.user,
+            request=request,
+        )
+
+
+@admin.register(ReceiptRecord)
+class ReceiptRecordAdmin(AddThroughServiceAdmin):
+    """Records of receipt from third parties (APPI art. 30): added through the service,
+    which refuses a record missing what the law asks; never changed or deleted."""
+
+    class Media:
+        # Beside the navigation and the filters: the provider's name wraps.
+        css = {"all": ["css/admin-lists.css"]}
+
+    form = ReceiptRecordForm
+    list_display = ["received_on", "provider_name", "subject", "kept_until"]
+    list_filter = [("received_on", DateRangeFilter)]
+    search_fields = ["subject__email", "provider_name"]
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    show_facets = admin.ShowFacets.NEVER
+    list_select_related = ["subject"]
+    raw_id_fields = ["subject"]
+    exclude = ["recorded_by", "created_at"]
+
+    @admin.display(description=_("kept until"))
+    def kept_until(self, obj):
+        return selectors.receipt_record_keep_until(obj.received_on)
+
+    @admin.display(description=_("kinds of data received"))
+    def kinds_received(self, obj):
+        return listed(obj.category_labels()) or _("Not recorded")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return [("kinds_received" if f == "categories" else f) for f in fields]
+
+    def get_fields(self, request, obj=None):
+        # A record is shown with the kinds by name, not the form's field of codes.
+        fields = super().get_fields(request, obj)
+        return [f for f in fields if obj is None or f != "categories"]
+
+    def check_allowed(self, cleaned):
+        services.receipt_check(
+            received_on=cleaned.get("received_on"),
+            provider_name=cleaned.get("provider_name", ""),
+            provider_address=cleaned.get("provider_address", ""),
+            provider_acquisition=cleaned.get("provider_acquisition", ""),
+            data_items=cleaned.get("data_items", ""),
+            categories=cleaned.get("categories") or (),
+        )
+
+    def create(self, request, cleaned):
+        return services.receipt_record_create(
+            subject=cleaned["subject"],
+            received_on=cleaned["received_on"],
+            provider_name=cleaned["provider_name"],
+            provider_address=cleaned["provider_address"],
+            provider_representative=cleaned.get("provider_representative", ""),
+            provider_acquisition=cleaned["provider_acquisition"],
+            data_items=cleaned["data_items"],
+            categories=cleaned.get("categories") or (),
             actor=request.user,
             request=request,
         )

@@ -8,4 +8,10 @@ class ConsentConfig(AppConfig):
     # The staff index (portal.kernel.admin_site): after the requests, the evidence
     # staff look up most; the purposes, recipients and texts follow by name.
     admin_position = 20
-    admin_models = ("processingrestriction", "consentrecord", "provisionrecord", "authorityrequest")
+    admin_models = (
+        "processingrestriction",
+        "consentrecord",
+        "provisionrecord",
+        "receiptrecord",
+        "authorityrequest",
+    )

@@ -2,7 +2,8 @@
 
 The purposes and the first policy version come from a data migration (they
 are the company's configuration); this adds recipients, the demo customer's
-consents, a few provision records and each service's public page. Running it
+consents, a few provision records, a record of receipt from a third party and
+each service's public page. Running it
 again changes nothing.
 """
 
@@ -14,7 +15,14 @@ from django.utils import timezone
 from portal.kernel.models import Service
 
 from . import selectors, services
-from .models import ConsentRecord, ProvisionRecord, Purpose, Recipient, ServicePage
+from .models import (
+    ConsentRecord,
+    ProvisionRecord,
+    Purpose,
+    ReceiptRecord,
+    Recipient,
+    ServicePage,
+)
 
 RECIPIENTS = [
     {
@@ -86,6 +94,22 @@ def seed_consent_demo(*, customer, officer) -> None:
                 ground=ground,
                 actor=officer,
             )
+
+    if not ReceiptRecord.objects.filter(subject=customer).exists():
+        # A list bought from a partner (APPI art. 30): who it came from and how they had it.
+        services.receipt_record_create(
+            subject=customer,
+            received_on=timezone.localdate() - datetime.timedelta(days=20),
+            provider_name="株式会社サンプル・マーケティングデータ",
+            provider_address="東京都千代田区丸の内一丁目2番3号",
+            provider_representative="代表取締役 山田 太郎",
+            provider_acquisition=(
+                "同社の会員登録フォームで、当社への提供について本人の同意を得て取得したもの"
+            ),
+            data_items="氏名、メールアドレス、生年月日",
+            categories=["identity", "contact", "demographic"],
+            actor=officer,
+        )
 
     for service in Service.objects.filter(is_active=True):
         _service_page(service, by_name)

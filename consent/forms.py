@@ -13,7 +13,7 @@ from portal.kernel.typed_email import TypedEmailField
 from portal.kernel.wording import sentences
 
 from . import selectors
-from .models import ConsentRecord, PolicyVersion, ProvisionRecord, Purpose
+from .models import ConsentRecord, PolicyVersion, ProvisionRecord, Purpose, ReceiptRecord
 from .services import SignupConsent
 
 User = get_user_model()
@@ -213,4 +213,30 @@ class ProvisionRecordForm(forms.ModelForm):
             "categories",
             "ground",
             "note",
+        ]
+
+
+class ReceiptRecordForm(forms.ModelForm):
+    """A record of receipt from a third party (APPI art. 30), with the kinds of data
+    received ticked."""
+
+    categories = forms.MultipleChoiceField(
+        label=capfirst(ReceiptRecord._meta.get_field("categories").verbose_name),
+        choices=Category.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=ReceiptRecord._meta.get_field("categories").help_text,
+    )
+
+    class Meta:
+        model = ReceiptRecord
+        fields = [
+            "received_on",
+            "subject",
+            "provider_name",
+            "provider_address",
+            "provider_representative",
+            "provider_acquisition",
+            "data_items",
+            "categories",
         ]

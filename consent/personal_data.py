@@ -1,7 +1,7 @@
 """The personal data the consent app holds, declared for the registry.
 
-Read by portal.kernel.registry at start-up. Consent records, restrictions and
-provision records are shown on "my data" under the category "consent";
+Read by portal.kernel.registry at start-up. Consent records, restrictions,
+provision records and records of receipt are shown on "my data" under the category "consent";
 marketing deliveries under "communications". This module also gives the
 registry the purposes of use (and their recipients) of every category.
 """
@@ -33,6 +33,7 @@ from .models import (
     ProcessingRestriction,
     ProvisionRecord,
     Purpose,
+    ReceiptRecord,
     Recipient,
     action_text,
 )
@@ -217,6 +218,33 @@ registry.register(
             _item("recipient", _("recipient"), shows=Recipient),
             _item("data_items", _("data items")),
             _item("ground", _("ground")),
+        ],
+    )
+)
+
+registry.register(
+    EvidenceSource(
+        model=ReceiptRecord,
+        subject_path="subject",
+        label=_("Records of receipt from third parties"),
+        origin=_(
+            "Recorded by us each time a third party provided your data to us: who provided "
+            "it and how they had obtained it."
+        ),
+        # APPI art. 30(4): kept 3 years from their date, as provision records are.
+        retention="receipt-record",
+        order_by=("-received_on", "-pk"),
+        fields=[
+            _item("received_on", _("date of receipt")),
+            _item("provider_name", _("provider's name")),
+            _item("provider_address", _("provider's address")),
+            _item(
+                "provider_representative",
+                _("provider's representative"),
+                not_applicable_if_empty=True,
+            ),
+            _item("provider_acquisition", _("how the provider obtained the data")),
+            _item("data_items", _("data items received")),
         ],
     )
 )

@@ -39,6 +39,7 @@ from .models import (
     ProcessingRestriction,
     ProvisionRecord,
     Purpose,
+    ReceiptRecord,
     Recipient,
     ServicePage,
 )
@@ -378,6 +379,22 @@ def years_after(day: datetime.date, years: int) -> datetime.date:
 def provision_record_keep_until(provided_on: datetime.date) -> datetime.date:
     """The last day a provision record is kept (APPI Art. 29: 3 years by default)."""
     return years_after(provided_on, settings.CONSENT_PROVISION_RECORD_YEARS)
+
+
+def receipt_record_keep_until(received_on: datetime.date) -> datetime.date:
+    """The last day a record of receipt is kept (APPI art. 30(4): 3 years, as for the
+    provision records of art. 29, ``CONSENT_PROVISION_RECORD_YEARS``)."""
+    return years_after(received_on, settings.CONSENT_PROVISION_RECORD_YEARS)
+
+
+def receipt_records_for(subject, *, withheld=()) -> QuerySet[ReceiptRecord]:
+    """The customer's records of receipt from third parties, newest first, less those
+    withheld from a disclosure (ids in ``withheld``)."""
+    return (
+        ReceiptRecord.objects.filter(subject=subject)
+        .exclude(pk__in=list(withheld))
+        .order_by("-received_on", "-pk")
+    )
 
 
 # --- how long a consent record is relied on (GDPR art. 7(1)) ----------------------

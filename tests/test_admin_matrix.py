@@ -31,6 +31,7 @@ from consent.services import (
     authority_request_record,
     consent_record_paper,
     provision_record_create,
+    receipt_record_create,
     restriction_create,
 )
 from portal.kernel.api.auth import api_key_create
@@ -86,6 +87,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "consent.consentrecord": {OFFICER: "v", HANDLER: "v"},
     "consent.processingrestriction": {OFFICER: "vax", HANDLER: "v"},
     "consent.provisionrecord": {OFFICER: "va", HANDLER: "v"},
+    "consent.receiptrecord": {OFFICER: "va", HANDLER: "v"},
     "consent.authorityrequest": {OFFICER: "va", HANDLER: ""},
     "consent.marketingcampaign": {OFFICER: "v", HANDLER: ""},
     "consent.servicepage": {OFFICER: "vacd", HANDLER: "v"},
@@ -245,6 +247,15 @@ BUILDERS: dict[str, Callable] = {
         data_items="name",
         ground="law",
         note="Court order under the Code of Civil Procedure",
+        actor=w.officer,
+    ),
+    "consent.receiptrecord": lambda w, c, s: receipt_record_create(
+        subject=c,
+        received_on=dt.date.today(),
+        provider_name="Partner Co.",
+        provider_address="Tokyo",
+        provider_acquisition="From the person, with consent",
+        data_items="name",
         actor=w.officer,
     ),
     "consent.authorityrequest": lambda w, c, s: authority_request_record(

@@ -1,5 +1,6 @@
 """Purposes of use, privacy-policy versions, consent records, restrictions,
-third-party recipients, provision records and requests from authorities.
+third-party recipients, provision records, records of receipt and requests from
+authorities.
 
 Models hold fields and constraints only. Every write goes through
 :mod:`consent.services`; every question "may we?" is answered by
@@ -7,6 +8,7 @@ Models hold fields and constraints only. Every write goes through
 
 By job: ``purposes`` (purposes of use, policy versions), ``consents``
 (consent records), ``recipients`` (recipients, provision records),
+``receipts`` (records of receipt from third parties),
 ``restrictions`` (processing restrictions, requests from authorities),
 ``marketing`` (marketing runs and deliveries), ``service_pages`` (what each
 service publishes). Everything is imported from here.
@@ -15,6 +17,7 @@ service publishes). Everything is imported from here.
 from .consents import ConsentRecord, action_text
 from .marketing import MarketingCampaign, MarketingDelivery
 from .purposes import PolicyVersion, Purpose
+from .receipts import ReceiptRecord
 from .recipients import ProvisionRecord, Recipient
 from .restrictions import AuthorityRequest, ProcessingRestriction
 from .service_pages import ServicePage
@@ -28,6 +31,7 @@ __all__ = [
     "ProcessingRestriction",
     "ProvisionRecord",
     "Purpose",
+    "ReceiptRecord",
     "Recipient",
     "ServicePage",
     "action_text",

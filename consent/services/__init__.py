@@ -17,7 +17,8 @@ By job: ``answers`` (may_use, may_provide), ``evidence`` (where a consent
 came from, the customer's lock, one consent record), ``consents`` (the
 customers' choices), ``policy`` (privacy-policy versions and acceptance),
 ``restrictions`` (stops of use or provision), ``provision`` (provision
-records and requests from authorities), ``succession`` (data handed to a
+records and requests from authorities), ``receipts`` (records of receipt from
+third parties), ``succession`` (data handed to a
 successor). The marketing mail is in
 :mod:`consent.marketing`. Everything public is imported from here.
 """
@@ -37,6 +38,7 @@ from .provision import (
     provision_check,
     provision_record_create,
 )
+from .receipts import ReceiptRefused, receipt_check, receipt_record_create
 from .restrictions import restriction_create, restriction_end
 from .succession import succession_record
 
@@ -44,6 +46,7 @@ __all__ = [
     "MARKETING",
     "Evidence",
     "ProvisionRefused",
+    "ReceiptRefused",
     "SignupConsent",
     "authority_request_record",
     "consent_record_paper",
@@ -57,6 +60,8 @@ __all__ = [
     "policy_version_save",
     "provision_check",
     "provision_record_create",
+    "receipt_check",
+    "receipt_record_create",
     "restriction_create",
     "restriction_end",
     "succession_record",

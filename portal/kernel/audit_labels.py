@@ -66,6 +66,7 @@ ACTION_LABELS = {
     "consent.policy_declined": _("Privacy policy declined"),
     "consent.policy_version_saved": _("Privacy policy version saved"),
     "consent.provision_recorded": _("Provision to a third party recorded"),
+    "consent.receipt_recorded": _("Receipt from a third party recorded"),
     "consent.restriction_created": _("Restriction placed"),
     "consent.restriction_ended": _("Restriction ended"),
     "consent.signup": _("Consents given at sign-up"),

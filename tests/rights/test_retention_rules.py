@@ -36,6 +36,16 @@ def test_statutory_rules_name_their_law():
     assert usage.trigger == "registration_end" and not usage.obligation
 
 
+def test_records_of_receipt_are_kept_3_years_under_appi_art_30():
+    """APPI art. 30(4): a record of receipt from a third party is kept 3 years from its
+    date, under a rule naming art. 30, and the sweep may erase it after that."""
+    rule = RetentionRule.objects.get(code="receipt-record")
+    assert (rule.period_years, rule.trigger) == (3, "record_date")
+    assert rule.obligation and rule.erase_when_expired
+    assert "art. 30" in rule.statute_en and "第30条" in rule.statute
+    assert registry.source("consent.receiptrecord").retention == "receipt-record"
+
+
 def test_invoice_dates_follow_the_fiscal_year():
     """Corporation Tax Act: 7 years from two months after the fiscal year's end (March)."""
     tax = RetentionRule.objects.get(code="tax-records")
