@@ -18,15 +18,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.db.models import Count, Max, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 
-from consent.models import ProcessingRestriction, ProvisionRecord, Recipient
-from consent.selectors import provision_record_keep_until, restrictions_in_force_for
+from consent.selectors import receipt_record_keep_until, receipt_records_for
 from portal.kernel.company import CompanyContact
 from portal.kernel.models import Service
 from portal.kernel.registry import (
@@ -41,6 +39,14 @@ from portal.kernel.templatetags.registry_tags import pd_is_long, pd_value
 from portal.kernel.wording import listed
 
 from .scope import PackageScope, Presenter, customer_name, in_language, snapshot
+from .third_parties import (
+    RecipientInfo,
+    provision_rows,
+    provisions,
+    recipients_for,
+    withheld_provisions,
+    withheld_receipts,
+)
 from .withholding import WithheldPart, withheld_summary
 
 #: Rows of HTML per chunk: large enough that writing is not dominated by
@@ -55,6 +61,7 @@ STYLESHEET = "css/disclosure-report.css"
 _MARKER = "<!--rp-rows:{}-->"
 _MARKER_RE = re.compile(r"<!--rp-rows:([a-z0-9-]+)-->")
 PROVISION_MARKER = "provision"
+RECEIPT_MARKER = "receipt"
 
 
 def law_text(regime: str) -> str:
@@ -118,15 +125,6 @@ class CategoryPart:
 
 
 @dataclass
-class RecipientInfo:
-    recipient: Any
-    purposes: list[str]
-    provided: int
-    last_provided: dt.date | None
-    stopped: bool
-
-
-@dataclass
 class Outline:
     """Everything in the report except the rows of its long tables."""
 
@@ -137,6 +135,8 @@ class Outline:
     services: dict[str, Any]
     recipients: list[RecipientInfo] = field(default_factory=list)
     provision_count: int = 0
+    #: Records of receipt from third parties listed (APPI Art. 30, 33(5)).
+    receipt_count: int = 0
     #: What was withheld and on which ground (APPI Art. 33(2), GDPR Art. 15(4)).
     withheld: list[WithheldPart] = field(default_factory=list)
     #: What systems outside this database returned, by system (rights.connectors).
@@ -221,11 +221,14 @@ def build_outline(rights_request, scope: PackageScope, generated_at=None) -> Out
         categories=parts,
         services={s.code: s for s in Service.objects.filter(code__in=codes)},
     )
-    withheld = _withheld_provisions(scope)
+    withheld = withheld_provisions(scope)
     if scope.subject is not None and parts:
         outline.recipients = recipients_for(scope.subject, withheld=withheld)
     if outline.shows_provision:
-        outline.provision_count = _provisions(scope.subject, withheld).count()
+        outline.provision_count = provisions(scope.subject, withheld).count()
+        outline.receipt_count = receipt_records_for(
+            scope.subject, withheld=withheld_receipts(scope)
+        ).count()
     outline.withheld = withheld_summary(rights_request)
     return outline
 
@@ -236,56 +239,6 @@ def _item(presenter: Presenter, source: Source, personal_field: PersonalField, v
     if value in EMPTY_VALUES and (meaning := personal_field.if_empty(values)) is not None:
         return meaning if meaning is NOT_APPLICABLE else str(meaning)
     return presenter.shown(source, personal_field, value, values)
-
-
-def _withheld_provisions(scope: PackageScope) -> set[str]:
-    return scope.withheld_ids(ProvisionRecord._meta.label_lower)
-
-
-def _provisions(subject, withheld=()):
-    """The customer's provision records, less those withheld from this disclosure."""
-    return ProvisionRecord.objects.filter(subject=subject).exclude(pk__in=list(withheld))
-
-
-def recipients_for(subject, *, withheld=()) -> list[RecipientInfo]:
-    """Who may receive the customer's data, and who did (GDPR 15(1)(c), APPI 33(5)).
-
-    Active recipients (a public authority, which receives data only under law,
-    only when a record names it) and any recipient a provision record about
-    the customer names (less those withheld from this disclosure), with the
-    number of such records and whether the customer stopped provision to it.
-    Three queries, whatever the number of records.
-    """
-    provided = {
-        row["recipient"]: row
-        for row in _provisions(subject, withheld)
-        .order_by()
-        .values("recipient")
-        .annotate(n=Count("pk"), last=Max("provided_on"))
-    }
-    stops = list(
-        restrictions_in_force_for(subject).filter(scope=ProcessingRestriction.Scope.PROVISION)
-    )
-    stopped_all = any(r.recipient_id is None for r in stops)
-    stopped = {r.recipient_id for r in stops}
-    recipients = (
-        Recipient.objects.filter(
-            (Q(is_active=True) & ~Q(kind=Recipient.Kind.PUBLIC_AUTHORITY))
-            | Q(pk__in=list(provided))
-        )
-        .prefetch_related("purposes")
-        .order_by("kind", "name_en", "pk")
-    )
-    return [
-        RecipientInfo(
-            recipient=recipient,
-            purposes=[p.title for p in recipient.purposes.all() if p.is_active],
-            provided=provided.get(recipient.pk, {}).get("n", 0),
-            last_provided=provided.get(recipient.pk, {}).get("last"),
-            stopped=stopped_all or recipient.pk in stopped,
-        )
-        for recipient in recipients
-    ]
 
 
 @functools.lru_cache(maxsize=8)
@@ -373,29 +326,9 @@ def _table_rows(outline: Outline, table: Table) -> Iterator[str]:
         yield "<tr>" + "".join(cells) + "</tr>\n"
 
 
-def provision_rows(subject, *, withheld=()) -> Iterator[dict[str, Any]]:
-    """The customer's records of provision to third parties, oldest last, streamed,
-    less those withheld from the disclosure (ids in ``withheld``)."""
-    rows = (
-        _provisions(subject, withheld).select_related("recipient").order_by("-provided_on", "-pk")
-    )
-    for record in rows.iterator(chunk_size=2000):
-        yield {
-            "id": record.pk,
-            "provided_on": record.provided_on,
-            "recipient": record.recipient.name,
-            "recipient_kind": record.recipient.get_kind_display(),
-            "country": record.recipient.country,
-            "data_items": record.data_items,
-            "ground": record.get_ground_display(),
-            "ground_code": record.ground,
-            "kept_until": provision_record_keep_until(record.provided_on),
-        }
-
-
 def _provision_html(outline: Outline) -> Iterator[str]:
     presenter = Presenter()
-    for row in provision_rows(outline.scope.subject, withheld=_withheld_provisions(outline.scope)):
+    for row in provision_rows(outline.scope.subject, withheld=withheld_provisions(outline.scope)):
         cells = [
             row["provided_on"],
             row["recipient"],
@@ -404,6 +337,22 @@ def _provision_html(outline: Outline) -> Iterator[str]:
             row["data_items"],
             row["ground"],
             row["kept_until"],
+        ]
+        yield "<tr>" + "".join(_cell(presenter, value) for value in cells) + "</tr>\n"
+
+
+def _receipt_html(outline: Outline) -> Iterator[str]:
+    presenter = Presenter()
+    records = receipt_records_for(outline.scope.subject, withheld=withheld_receipts(outline.scope))
+    for record in records.iterator(chunk_size=2000):
+        cells = [
+            record.received_on,
+            record.provider_name,
+            record.provider_address,
+            record.provider_representative,
+            record.provider_acquisition,
+            record.data_items,
+            receipt_record_keep_until(record.received_on),
         ]
         yield "<tr>" + "".join(_cell(presenter, value) for value in cells) + "</tr>\n"
 
@@ -430,6 +379,7 @@ def _render_outline(outline: Outline, stylesheet_url: str | None) -> str:
             "services_asked": [outline.service_name(c) for c in outline.scope.services],
             "categories_asked": [c.label for c in outline.scope.categories],
             "provision_marker": mark_safe(_MARKER.format(PROVISION_MARKER)),
+            "receipt_marker": mark_safe(_MARKER.format(RECEIPT_MARKER)),
             "provision_years": settings.CONSENT_PROVISION_RECORD_YEARS,
             "stylesheet_url": stylesheet_url,
             "inline_css": "" if stylesheet_url else stylesheet(),
@@ -444,6 +394,7 @@ def report_chunks(outline: Outline, *, stylesheet_url: str | None = None) -> Ite
         table.key: (lambda table=table: _table_rows(outline, table)) for table in outline.tables()
     }
     streams[PROVISION_MARKER] = lambda: _provision_html(outline)
+    streams[RECEIPT_MARKER] = lambda: _receipt_html(outline)
     position = 0
     for match in _MARKER_RE.finditer(html):
         yield html[position : match.start()]
@@ -459,7 +410,8 @@ def iter_disclosure_html(
 
     Holds the purposes of use and retention period of each category, where
     each kind of data came from, the records themselves, the recipients and
-    the records of provision to third parties (APPI Art. 33(5)), under a
+    the records of provision to and receipt from third parties (APPI Art.
+    33(5)), under a
     header with the request number and date. Memory stays flat: rows are
     streamed from the registry a few hundred at a time.
 
