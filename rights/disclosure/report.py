@@ -71,8 +71,8 @@ def law_text(regime: str) -> str:
     if regime == "ccpa":
         return gettext("Right to know, CCPA (Cal. Civ. Code §1798.110)")
     return gettext(
-        "Disclosure of retained personal data and of the records of provision to "
-        "third parties, APPI Art. 33(1) and 33(5)"
+        "Disclosure of retained personal data and of the records of provision to and "
+        "receipt from third parties, APPI Art. 33(1) and 33(5)"
     )
 
 

@@ -75,6 +75,14 @@ def test_an_appi_report_discloses_records_of_receipt_citing_appi_art_30():
     assert "trade fair" in section and "1-2-3 Marunouchi" in section
 
 
+def test_an_appi_reports_header_names_the_records_of_receipt_it_discloses():
+    """APPI art. 33(5): the third-party records disclosed are those of provision (art. 29)
+    and of receipt (art. 30); the report's header says both."""
+    user, request = _request()
+    report = " ".join("".join(iter_report_html(request)).split())
+    assert "records of provision to and receipt from third parties, APPI Art. 33(1)" in report
+
+
 def test_a_gdpr_report_names_the_source_under_gdpr_art_15_1_g_not_appi():
     """GDPR art. 15(1)(g): where data not collected from the person came from."""
     user, request = _request("gdpr")
