@@ -19,7 +19,7 @@ from portal.kernel.admin_columns import period, zoned_heading
 from portal.kernel.admin_lists import CappedCountPaginator, DateRangeFilter
 from portal.kernel.wording import listed
 
-from . import selectors, services
+from . import kept_reasons, selectors, services
 from .forms import PaperConsentForm, ProvisionRecordForm, ReceiptRecordForm
 from .models import (
     AuthorityRequest,
@@ -246,6 +246,19 @@ class ProcessingRestrictionAdmin(AddThroughServiceAdmin):
     @admin.display(description=zoned_heading(_("in effect")), ordering="starts_at")
     def in_effect(self, obj):
         return period(obj.starts_at, obj.ends_at)
+
+    # A reason the system wrote is stored in English and read in the reader's language.
+    @admin.display(description=_("reason"))
+    def reason_shown(self, obj):
+        return kept_reasons.shown(obj.reason)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return [("reason_shown" if f == "reason" else f) for f in fields]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return [f for f in fields if obj is None or f != "reason"]
 
     def has_end_permission(self, request):
         return request.user.has_perm("consent.change_processingrestriction")

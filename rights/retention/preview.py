@@ -27,11 +27,11 @@ from django.utils.translation import gettext_lazy as _
 from portal.kernel.audit import audit_log
 from portal.kernel.dates import portal_day
 from portal.kernel.registry import ModelSource, registry
-from rights.choices import Kind, Status
+from rights.choices import Kind, Regime, Status
 from rights.models import RightsRequest
 from rights.workflow import transition
 
-from .models import DeferredErasure
+from .models import DeferredErasure, RetentionRule
 from .planning import plan_steps
 from .scope import account_kept
 from .texts import data_label
@@ -76,7 +76,21 @@ class PlanChanged(Exception):
         self.plan = plan
 
 
-def _line(step: Step) -> PlanLine:
+def _rule_basis(rule: RetentionRule, regime: str) -> str:
+    """The rule that keeps a record, citing the request's own law only: a rule whose
+    statute binds another regime's requests (e.g. CCPA regs §7101 under an APPI
+    request) keeps it as the company's own record, or for legal claims under the GDPR
+    (art. 17(3)(e)), as the customer's statement says."""
+    if not rule.regime or rule.regime == regime:
+        return rule.display_statute or rule.display_name
+    if regime == Regime.GDPR:
+        return gettext("%(rule)s: kept for legal claims (GDPR art. 17(3)(e))") % {
+            "rule": rule.display_name
+        }
+    return gettext("%(rule)s: kept as the company's own record") % {"rule": rule.display_name}
+
+
+def _line(step: Step, regime: str) -> PlanLine:
     source = registry.source(step.source)
     data = data_label(step.category, source.label)
     count = getattr(step, "planned_count", None)
@@ -96,8 +110,7 @@ def _line(step: Step) -> PlanLine:
             "basis": step.legal_hold.legal_basis,
         }
     else:
-        rule = step.rule
-        basis = (rule.display_statute or rule.display_name) if rule else ""
+        basis = _rule_basis(step.rule, regime) if step.rule else ""
     return PlanLine(step.source, data, KEEP, count, until, basis)
 
 
@@ -124,7 +137,7 @@ def _fingerprint(steps: list[Step], account_kept: bool) -> str:
 def _plan(request: RightsRequest, steps: list[Step]) -> ErasurePlan:
     kept_account = account_kept(request)
     return ErasurePlan(
-        lines=[_line(step) for step in steps],
+        lines=[_line(step, request.regime) for step in steps],
         account_kept=kept_account,
         fingerprint=_fingerprint(steps, kept_account),
     )

@@ -1,4 +1,5 @@
-"""Restricting the data a deletion request could not erase (GDPR Art. 18, 17(3)).
+"""Restricting the data a deletion request could not erase (GDPR Art. 18, 17(3); APPI
+and the CCPA: kept only for the duty or claim that keeps it).
 
 Data kept under a retention rule or a legal hold is only stored, and used for
 the ground it is kept for: a :class:`~consent.models.ProcessingRestriction` of
@@ -14,8 +15,10 @@ import datetime as dt
 from django.db.models import Q
 from django.utils import timezone
 
+from consent.kept_reasons import kept_reason
 from consent.models import ProcessingRestriction, Purpose
 from consent.services import restriction_create
+from rights.choices import Regime
 
 from .models import DeferredErasure
 
@@ -58,10 +61,8 @@ def restrict_kept(request, *, closing: bool) -> list[ProcessingRestriction]:
     ends_at = None
     if all(day is not None for day in ends):
         ends_at = timezone.make_aware(dt.datetime.combine(max(ends), dt.time.min))
-    reason = (
-        f"{request.reference}: kept after the deletion request under a retention rule or a "
-        "legal hold; only stored and used for that ground (GDPR art. 18, 17(3))."
-    )
+    # The request's own law: GDPR's articles only on a GDPR request.
+    reason = kept_reason(reference=request.reference, gdpr=request.regime == Regime.GDPR)
     return [
         restriction_create(
             subject=request.subject,
