@@ -99,6 +99,35 @@ _ONLY_UNDER = {
 }
 
 
+#: A ground as the person is told it, where its label (for staff) names the articles of
+#: more than one regime: only their own request's law (LEGAL.md).
+_TOLD_GROUNDS = {
+    (RejectionGround.IDENTITY, Regime.APPI): _(
+        "Identity or authority could not be confirmed (APPI 37)"
+    ),
+    (RejectionGround.IDENTITY, Regime.GDPR): _(
+        "Identity or authority could not be confirmed (GDPR 12(6))"
+    ),
+    (RejectionGround.IDENTITY, Regime.CCPA): _(
+        "Identity or authority could not be confirmed (CCPA §7060-7062)"
+    ),
+    (RejectionGround.ACCURATE, Regime.APPI): _(
+        "The data is accurate: no correction is due (APPI 34(1))"
+    ),
+    (RejectionGround.ACCURATE, Regime.GDPR): _(
+        "The data is accurate: no correction is due (GDPR 16)"
+    ),
+    (RejectionGround.ACCURATE, Regime.CCPA): _("The data is accurate: no correction is due"),
+    (RejectionGround.UNFOUNDED, Regime.GDPR): _("Manifestly unfounded or excessive (GDPR 12(5))"),
+    (RejectionGround.UNFOUNDED, Regime.CCPA): _("Manifestly unfounded or excessive (CCPA)"),
+}
+
+
+def told_ground(ground: str, regime: str) -> str:
+    """The legal ground of a refusal as the person under ``regime`` is told it."""
+    return str(_TOLD_GROUNDS.get((ground, regime), RejectionGround(ground).label))
+
+
 def rejection_grounds(kind: str, regime: str) -> frozenset:
     """The grounds that may refuse a request of ``kind`` under ``regime``: the person is
     told the ground, and its law must be one they are under."""

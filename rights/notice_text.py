@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from portal.kernel.personal_data import yen
 
 from . import correction, stop_decisions
-from .choices import EventKind, PaymentStatus, Regime, RejectionGround, Status
+from .choices import EventKind, PaymentStatus, Regime, RejectionGround, Status, told_ground
 from .disclosure.delivery_notices import delivery_notice_context
 from .models import OPEN_STATUSES, RequestNotification, RightsRequest
 from .models.notice_texts import RECEIPT_WHILE_IDENTITY_CHECKED, NoticeText
@@ -213,7 +213,9 @@ def render_notice(
             # The law the notice was sent under, whatever the request is under now.
             context["regime_label"] = str(Regime(notification.context["regime"]).label)
         if context["ground"] in RejectionGround.values:
-            context["ground_label"] = str(RejectionGround(context["ground"]).label)
+            # The article of the law the notice was sent under, never another regime's.
+            regime = notification.context.get("regime") or notification.request.regime
+            context["ground_label"] = told_ground(context["ground"], regime)
         # A text the privacy office edited in the admin comes first (rights.notice_overrides).
         edited, _set_aside = edited_text(notification, language)
         if edited is not None:

@@ -50,6 +50,11 @@ class WithholdForm(forms.Form):
         label=_("Note for staff"), required=False, max_length=2000, widget=forms.Textarea
     )
 
+    def __init__(self, *args, regime: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the grounds of a law the person is under: they are told the ground.
+        self.fields["ground"].choices = withholding.withhold_grounds(regime)
+
 
 class DisclosureAdminMixin:
     """Needs ``_object_for_work``, ``_back`` and ``_report`` of RightsRequestAdmin."""
@@ -105,13 +110,13 @@ class DisclosureAdminMixin:
                 "may_withhold": can_work
                 and obj.kind == Kind.DISCLOSURE
                 and obj.status in withholding.OPEN_STATUSES,
-                "withhold_form": WithholdForm(),
+                "withhold_form": WithholdForm(regime=obj.regime),
             }
         }
 
     def disclosure_withhold_view(self, request, pk):
         obj = self._object_for_work(request, pk)
-        form = WithholdForm(request.POST)
+        form = WithholdForm(request.POST, regime=obj.regime)
         if not form.is_valid():
             self._report(request, form)
             return self._back(obj)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from portal.kernel.audit import audit_log
 from portal.kernel.registry import RecordNotFound, registry
-from rights.choices import Kind, Status
+from rights.choices import Kind, Regime, Status
 from rights.models import RightsRequest
 
 from .models import WithheldRecord
@@ -29,6 +29,20 @@ OPEN_STATUSES = (
     Status.AWAITING_CUSTOMER,
     Status.AWAITING_PAYMENT,
 )
+
+#: Grounds of one regime's law only: the person is told the ground, so it must be a law
+#: they are under. The APPI's grounds withhold from any request: the company is a
+#: business in Japan, whatever law the person is also under.
+_ONLY_UNDER = {WithheldRecord.Ground.OTHERS_RIGHTS: frozenset({Regime.GDPR})}
+
+
+def withhold_grounds(regime: str) -> list[tuple[str, str]]:
+    """(value, label) of the grounds a record may be withheld on under ``regime``."""
+    return [
+        (value, label)
+        for value, label in WithheldRecord.Ground.choices
+        if regime in _ONLY_UNDER.get(value, (regime,))
+    ]
 
 
 def _check_open(request: RightsRequest) -> None:
@@ -56,6 +70,14 @@ def record_withhold(
         _check_open(locked)
         if locked.subject is None:
             raise ValidationError(_("The request has no data subject yet."))
+        if ground not in dict(withhold_grounds(locked.regime)):
+            raise ValidationError(
+                _(
+                    "This ground is one of the GDPR only, and the person is told it: it "
+                    "cannot withhold a record from a request under %(regime)s."
+                )
+                % {"regime": Regime(locked.regime).label}
+            )
         try:
             found = registry.source(key).record(locked.subject, record_id)
         except RecordNotFound:

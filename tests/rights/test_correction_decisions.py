@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 
 from portal.kernel.models import AuditEvent, Profile
 from rights import correction
-from rights.choices import EventKind, Kind, RejectionGround, Status
+from rights.choices import EventKind, Kind, RejectionGround, Status, told_ground
 from rights.forms import CorrectionForm
 from rights.models import RequestEvent, RequestNotification
 from rights.notice_text import render_notice
@@ -195,10 +195,12 @@ def test_a_partial_approval_with_a_legal_ground_tells_the_ground(
     notification = RequestNotification.objects.get(
         request=correction_request, kind="partially_completed"
     )
+    # The article of the request's own law only (APPI here): no GDPR article.
     with translation.override("en"):
-        english = str(RejectionGround.ACCURATE.label)
+        english = told_ground(RejectionGround.ACCURATE, correction_request.regime)
     with translation.override("ja"):
-        japanese = str(RejectionGround.ACCURATE.label)
+        japanese = told_ground(RejectionGround.ACCURATE, correction_request.regime)
+    assert english == "The data is accurate: no correction is due (APPI 34(1))"
     assert f"Legal ground: {english}" in render_notice(notification, language="en")[1]
     assert japanese in render_notice(notification, language="ja")[1]
 
