@@ -267,7 +267,7 @@ def _header(outline: Outline) -> dict:
                 "label": source.label,
                 "origin": source.origin,
                 "retention": source.retention,
-                "retention_text": _retention_text(source.retention),
+                "retention_text": _retention_text(source.retention, request.regime),
                 "fields": [
                     {"name": f.name, "label": f.label, "category": f.category}
                     for f in scope.fields(source)
@@ -316,8 +316,9 @@ def _joint_use(recipient) -> dict:
     }
 
 
-def _retention_text(code: str):
-    return registry.retention_text(code)
+def _retention_text(code: str, regime: str):
+    # Under the request's own law: a statute of another regime's does not bind it.
+    return registry.retention_text(code, regime=regime)
 
 
 def _write_json(archive, name: str, outline: Outline, summary: PackageSummary, tables) -> None:

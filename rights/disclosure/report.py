@@ -207,7 +207,7 @@ def build_outline(rights_request, scope: PackageScope, generated_at=None) -> Out
             retention = [
                 (
                     listed(t.label for t in tables if code in t.source.retention_codes),
-                    registry.retention_text(code),
+                    registry.retention_text(code, regime=rights_request.regime),
                 )
                 for code in retention_codes
             ]

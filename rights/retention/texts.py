@@ -127,10 +127,11 @@ def retention_sentence(rule: RetentionRule, *, regime: str | None = None) -> str
     return gettext("Kept %(when)s.") % {"when": when}
 
 
-def retention_text(code: str) -> str | None:
-    """The registry's retention provider: None while no rule has the code."""
+def retention_text(code: str, *, regime: str | None = None) -> str | None:
+    """The registry's retention provider: the rule under ``regime``'s law (None: the
+    portal's default); None while no rule has the code."""
     rule = RetentionRule.objects.filter(code=code).first()
-    return retention_sentence(rule) if rule is not None else None
+    return retention_sentence(rule, regime=regime) if rule is not None else None
 
 
 def rule_names() -> dict[str, str]:

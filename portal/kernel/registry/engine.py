@@ -29,7 +29,7 @@ from .sources import Source
 from .versions import digest, versions_supported, view_cache_key
 
 PurposesProvider = Callable[[Category, "str | None"], "list[str] | None"]
-RetentionProvider = Callable[[str], "str | None"]
+RetentionProvider = Callable[..., "str | None"]
 
 
 class _Placeholder:
@@ -185,8 +185,9 @@ class Registry:
         self._purposes_provider = provider
 
     def set_retention_provider(self, provider: RetentionProvider | None) -> None:
-        """``provider(retention_code)`` returns how long the data is kept, as a
-        sentence for the customer, or None while the rule is not defined."""
+        """``provider(retention_code, regime=None)`` returns how long the data is kept,
+        as a sentence for the customer under ``regime`` (a request's privacy law; None:
+        the portal's default), or None while the rule is not defined."""
         self._retention_provider = provider
 
     def add_texts_version(self, version: Callable[[], Any]) -> None:
@@ -236,11 +237,12 @@ class Registry:
         finally:
             _restrictions.reset(token)
 
-    def retention_text(self, code: str) -> str | None:
-        """How long data under a retention code is kept; None until defined."""
+    def retention_text(self, code: str, *, regime: str | None = None) -> str | None:
+        """How long data under a retention code is kept, told to a person whose request is
+        under ``regime`` (None: the portal's default); None until defined."""
         if self._retention_provider is None:
             return None
-        return self._retention_provider(code)
+        return self._retention_provider(code, regime=regime)
 
     # -- reading ----------------------------------------------------------
 
