@@ -242,9 +242,10 @@ def _account(kind, scope) -> tuple[str, bool]:
     return _("Nothing changes in your account."), False
 
 
-def _kept(kind, *, categories, scope, services=()) -> list[str]:
+def _kept(kind, *, categories, scope, regime, services=()) -> list[str]:
     """The retention rules that may keep part of what a deletion covers: of the kinds
-    of data chosen, in the sources the chosen services (codes) reach."""
+    of data chosen, in the sources the chosen services (codes) reach, each told under
+    ``regime``'s law (a statute of another regime's does not bind the request)."""
     if kind != Kind.DELETION:
         return []
     everything = bool(scope.get("everything"))
@@ -260,7 +261,8 @@ def _kept(kind, *, categories, scope, services=()) -> list[str]:
             codes.update(source.retention_codes)
     rules = RetentionRule.objects.filter(code__in=codes, obligation=True).order_by("code")
     return [
-        _("%(rule)s: %(period)s") % {"rule": rule.display_name, "period": retention_sentence(rule)}
+        _("%(rule)s: %(period)s")
+        % {"rule": rule.display_name, "period": retention_sentence(rule, regime=regime)}
         for rule in rules
     ]
 
@@ -339,7 +341,13 @@ def request_summary(
         ),
         account=account,
         account_closes=closes,
-        kept=_kept(kind, categories=categories, scope=scope, services=[s.code for s in services]),
+        kept=_kept(
+            kind,
+            categories=categories,
+            scope=scope,
+            regime=regime,
+            services=[s.code for s in services],
+        ),
         fee=_fee(kind, regime=regime, delivery_method=delivery_method),
         due_at=due_at,
         due_on=deadlines.local_day(due_at, regime, time_zone),

@@ -4,6 +4,7 @@ regime's (an APPI article to a GDPR request, a GDPR article to a CCPA request)."
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from rights import correction, workflow
 from rights.choices import Kind, Regime, RejectionGround, Status
@@ -12,6 +13,8 @@ from rights.disclosure.models import WithheldRecord
 from rights.disclosure.withholding import record_withhold
 from rights.models import RequestNotification
 from rights.notice_text import render_notice
+from rights.services import request_submit
+from rights.summary import summary_of
 from tests.rights.fee_support import in_review
 
 pytestmark = pytest.mark.django_db
@@ -176,3 +179,40 @@ def test_others_rights_withhold_from_a_gdpr_request_gdpr_art_15_4(customer, offi
     assert request.withheld_records.get().ground == WithheldRecord.Ground.OTHERS_RIGHTS
     offered = dict(WithholdForm(regime=Regime.GDPR).fields["ground"].choices)
     assert WithheldRecord.Ground.OTHERS_RIGHTS in offered
+
+
+def _kept_on_the_page(customer, regime) -> str:
+    request = request_submit(
+        subject=customer,
+        requester=customer,
+        kind=Kind.DELETION,
+        scope={"everything": True},
+        regime=regime,
+    )
+    with translation.override("en"):
+        kept = summary_of(request).kept
+    return next(line for line in kept if line.startswith("Records of your requests"))
+
+
+@pytest.mark.parametrize("default", [Regime.APPI, Regime.GDPR])
+def test_a_ccpa_deletion_page_says_the_request_log_is_kept_under_ccpa_regs_7101(
+    customer, settings, default
+):
+    """CCPA regs §7101, whatever regime the portal takes by default."""
+    settings.RIGHTS_DEFAULT_REGIME = default
+    line = _kept_on_the_page(customer, Regime.CCPA)
+    assert "CCPA Regulations (11 CCR) §7101" in line and "GDPR" not in line
+
+
+def test_an_appi_deletion_page_cites_no_foreign_law_appi_art_35(customer, settings):
+    """APPI art. 35: the record of requests is the company's own record."""
+    settings.RIGHTS_DEFAULT_REGIME = Regime.GDPR
+    line = _kept_on_the_page(customer, Regime.APPI)
+    assert "as our own record" in line
+    assert "GDPR" not in line and "§7101" not in line
+
+
+def test_a_gdpr_deletion_page_keeps_it_for_legal_claims_gdpr_art_17_3_e(customer, settings):
+    settings.RIGHTS_DEFAULT_REGIME = Regime.APPI
+    line = _kept_on_the_page(customer, Regime.GDPR)
+    assert "GDPR art. 17(3)(e)" in line and "§7101" not in line
