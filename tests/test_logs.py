@@ -454,3 +454,21 @@ def test_a_requests_lifecycle_is_logged_under_its_reference(
         for m in messages
     ), messages
     assert customer.email not in captured_logs.raw_json()
+
+
+def test_the_workers_broker_line_keeps_the_brokers_address(configured_json_handler):
+    """Celery writes the broker it connected to with the password as ``**``
+    (``Connected to redis://:**@127.0.0.1:6379/13``); the address filter took
+    ``**@127.0.0.1`` for an e-mail address and hid which server the worker uses.
+    A host given by its IP address is no e-mail address; real ones stay masked."""
+    logging.getLogger("celery.worker.consumer.connection").info(
+        "Connected to %s", "redis://:**@127.0.0.1:6379/13"
+    )
+    logging.getLogger("celery.worker.consumer.connection").info(
+        "Connected to %s", "redis://:**@[::1]:6379/13"
+    )
+    logging.getLogger("rights.tasks").info("sent to %s", "taro@mail.example.co.jp")
+    lines = [json.loads(line) for line in configured_json_handler.getvalue().splitlines()]
+    assert lines[0]["message"] == "Connected to redis://:**@127.0.0.1:6379/13"
+    assert lines[1]["message"] == "Connected to redis://:**@[::1]:6379/13"
+    assert lines[2]["message"] == "sent to [e-mail]"

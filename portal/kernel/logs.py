@@ -134,7 +134,9 @@ class UrlTokenFilter(logging.Filter):
 
 
 EMAIL_MASK = "[e-mail]"
-_EMAIL_ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
+# The last label of the domain starts with a letter: ``user:**@127.0.0.1`` in a
+# broker's address (Celery's "Connected to ..." line) is a host, not an address.
+_EMAIL_ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_][\w-]*")
 
 
 class EmailAddressFilter(logging.Filter):
