@@ -206,7 +206,41 @@ MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "private"
 
 # E-mail: console by default, SMTP (or any backend) through EMAIL_URL.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="privacy@rights-portal.example")
+# What the portal publishes about the company (APPI art. 32(1), 38: /privacy/,
+# /fees/, disclosure reports, receipts, the sender of its mail): the demo
+# company's values, Japanese and English, until a deployment sets its own;
+# `manage.py check --deploy` warns while one is left (portal.kernel.checks).
+_DEMO_OFFICE = "〒150-0043 東京都渋谷区道玄坂1-2-3 ライツポータル株式会社 個人情報窓口"
+_DEMO_OFFICE_EN = "Privacy Office, Rights Portal K.K., 1-2-3 Dogenzaka, Shibuya-ku, Tokyo 150-0043"
+DEMO_COMPANY = {
+    "PRIVACY_COMPANY_NAME": ("ライツポータル株式会社", "Rights Portal K.K."),
+    "PRIVACY_COMPANY_REPRESENTATIVE": (
+        "代表取締役 山本 一郎",
+        "Ichiro Yamamoto, Representative Director",
+    ),
+    "PRIVACY_OFFICE_ADDRESS": (_DEMO_OFFICE, _DEMO_OFFICE_EN),
+    "PRIVACY_OFFICE_PHONE": ("03-5555-0100", ""),
+    "DEFAULT_FROM_EMAIL": ("privacy@rights-portal.example", ""),
+    "RIGHTS_FEE_BANK_ACCOUNT": (
+        "サンプル銀行 渋谷支店 普通預金 1234567 口座名義 ライツポータル(カ",
+        "Sample Bank, Shibuya branch, ordinary account 1234567, holder ライツポータル(カ",
+    ),
+    "RIGHTS_FEE_POSTAL_ADDRESS": (_DEMO_OFFICE, _DEMO_OFFICE_EN),
+    "RIGHTS_FEE_RECEIPT_ISSUER": ("ライツポータル株式会社", "Rights Portal K.K."),
+}
+
+
+def _published(name: str) -> tuple[str, str]:
+    """The setting ``name`` and its English twin ``<name>_EN``. English falls back
+    to Japanese (an empty twin), so the demo's English is the twin's default only
+    while the Japanese is the demo's too: a company that set its name alone is
+    not called "Rights Portal K.K." on the English pages."""
+    demo, demo_en = DEMO_COMPANY[name]
+    value = env.str(name, default=demo)
+    return value, env.str(f"{name}_EN", default=demo_en if value == demo else "")
+
+
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=DEMO_COMPANY["DEFAULT_FROM_EMAIL"][0])
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Sessions and cookies.
@@ -511,28 +545,13 @@ RIGHTS_FEE_UNPAID_DAYS = env.int("RIGHTS_FEE_UNPAID_DAYS", default=30)
 # On: moving a reviewed, chargeable APPI request on asks the published fee by
 # itself. Off: staff confirm each fee on the request's page.
 RIGHTS_FEE_AUTOMATIC = env.bool("RIGHTS_FEE_AUTOMATIC", default=False)
-# How to pay, as shown on /fees/ and with each fee due.
-RIGHTS_FEE_BANK_ACCOUNT = env.str(
-    "RIGHTS_FEE_BANK_ACCOUNT",
-    default="サンプル銀行 渋谷支店 普通預金 1234567 口座名義 ライツポータル(カ",
-)
-# In English: the account holder stays as the bank knows it (katakana).
-RIGHTS_FEE_BANK_ACCOUNT_EN = env.str(
-    "RIGHTS_FEE_BANK_ACCOUNT_EN",
-    default="Sample Bank, Shibuya branch, ordinary account 1234567, holder ライツポータル(カ",
-)
-_DEMO_PRIVACY_OFFICE = "〒150-0043 東京都渋谷区道玄坂1-2-3 ライツポータル株式会社 個人情報窓口"
-_DEMO_PRIVACY_OFFICE_EN = (
-    "Privacy Office, Rights Portal K.K., 1-2-3 Dogenzaka, Shibuya-ku, Tokyo 150-0043"
-)
-RIGHTS_FEE_POSTAL_ADDRESS = env.str("RIGHTS_FEE_POSTAL_ADDRESS", default=_DEMO_PRIVACY_OFFICE)
-RIGHTS_FEE_POSTAL_ADDRESS_EN = env.str(
-    "RIGHTS_FEE_POSTAL_ADDRESS_EN", default=_DEMO_PRIVACY_OFFICE_EN
-)
+# How to pay, as shown on /fees/ and with each fee due (the demo's values until
+# set; in English the account holder stays as the bank knows it, in katakana).
+RIGHTS_FEE_BANK_ACCOUNT, RIGHTS_FEE_BANK_ACCOUNT_EN = _published("RIGHTS_FEE_BANK_ACCOUNT")
+RIGHTS_FEE_POSTAL_ADDRESS, RIGHTS_FEE_POSTAL_ADDRESS_EN = _published("RIGHTS_FEE_POSTAL_ADDRESS")
 # Who issues fee receipts, and the qualified-invoice registration number
 # (T + 13 digits) printed on them when the company has one.
-RIGHTS_FEE_RECEIPT_ISSUER = env.str("RIGHTS_FEE_RECEIPT_ISSUER", default="ライツポータル株式会社")
-RIGHTS_FEE_RECEIPT_ISSUER_EN = env.str("RIGHTS_FEE_RECEIPT_ISSUER_EN", default="Rights Portal K.K.")
+RIGHTS_FEE_RECEIPT_ISSUER, RIGHTS_FEE_RECEIPT_ISSUER_EN = _published("RIGHTS_FEE_RECEIPT_ISSUER")
 RIGHTS_FEE_INVOICE_REGISTRATION = env.str("RIGHTS_FEE_INVOICE_REGISTRATION", default="")
 # Online payment providers: name in the webhook URL -> adapter class. The
 # fake provider verifies an HMAC-SHA256 signature over the signing time and the
@@ -595,18 +614,15 @@ STATISTICS_PURPOSE_CODE = env.str("STATISTICS_PURPOSE_CODE", default="statistics
 # The company and its privacy office, as named in disclosure reports and notices
 # of purposes of use (APPI art. 32(1): name, address, representative and where to
 # file requests and complaints). Japanese and English; English falls back to Japanese.
-PRIVACY_COMPANY_NAME = env.str("PRIVACY_COMPANY_NAME", default="ライツポータル株式会社")
-PRIVACY_COMPANY_NAME_EN = env.str("PRIVACY_COMPANY_NAME_EN", default="Rights Portal K.K.")
-PRIVACY_COMPANY_REPRESENTATIVE = env.str(
-    "PRIVACY_COMPANY_REPRESENTATIVE", default="代表取締役 山本 一郎"
+PRIVACY_COMPANY_NAME, PRIVACY_COMPANY_NAME_EN = _published("PRIVACY_COMPANY_NAME")
+PRIVACY_COMPANY_REPRESENTATIVE, PRIVACY_COMPANY_REPRESENTATIVE_EN = _published(
+    "PRIVACY_COMPANY_REPRESENTATIVE"
 )
-PRIVACY_COMPANY_REPRESENTATIVE_EN = env.str(
-    "PRIVACY_COMPANY_REPRESENTATIVE_EN", default="Ichiro Yamamoto, Representative Director"
-)
-PRIVACY_OFFICE_ADDRESS = env.str("PRIVACY_OFFICE_ADDRESS", default=_DEMO_PRIVACY_OFFICE)
-PRIVACY_OFFICE_ADDRESS_EN = env.str("PRIVACY_OFFICE_ADDRESS_EN", default=_DEMO_PRIVACY_OFFICE_EN)
+PRIVACY_OFFICE_ADDRESS, PRIVACY_OFFICE_ADDRESS_EN = _published("PRIVACY_OFFICE_ADDRESS")
 PRIVACY_OFFICE_EMAIL = env.str("PRIVACY_OFFICE_EMAIL", default=DEFAULT_FROM_EMAIL)
-PRIVACY_OFFICE_PHONE = env.str("PRIVACY_OFFICE_PHONE", default="03-5555-0100")
+PRIVACY_OFFICE_PHONE = env.str(
+    "PRIVACY_OFFICE_PHONE", default=DEMO_COMPANY["PRIVACY_OFFICE_PHONE"][0]
+)
 # Where a complaint may also go (APPI art. 32(1), GDPR art. 77): published on
 # /privacy/ with the items above.
 PRIVACY_SUPERVISORY_AUTHORITY = env.str(

@@ -357,3 +357,18 @@ def shared_cache_url() -> str:
     start without one): this run's Redis when set, else the machine's, which runs
     on every development and CI machine (.ci/run starts it)."""
     return os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+
+
+def company_env() -> dict[str, str]:
+    """What a deployment publishes about its own company (docs/operations.md): a
+    process started with DEBUG=0 without these warns that it publishes the demo's."""
+    return {
+        "PRIVACY_COMPANY_NAME": "テスト商事株式会社",
+        "PRIVACY_COMPANY_REPRESENTATIVE": "代表取締役 試験 花子",
+        "PRIVACY_OFFICE_ADDRESS": "〒100-0001 東京都千代田区千代田1-1 テスト商事 個人情報窓口",
+        "PRIVACY_OFFICE_PHONE": "03-0000-0000",
+        "DEFAULT_FROM_EMAIL": "privacy@test-shoji.example.jp",
+        "RIGHTS_FEE_BANK_ACCOUNT": "試験銀行 本店 普通預金 7654321 口座名義 テストシヨウジ(カ",
+        "RIGHTS_FEE_POSTAL_ADDRESS": "〒100-0001 東京都千代田区千代田1-1 テスト商事株式会社",
+        "RIGHTS_FEE_RECEIPT_ISSUER": "テスト商事株式会社",
+    }

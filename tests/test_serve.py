@@ -162,6 +162,9 @@ def test_the_configuration_page_documents_every_environment_variable_the_process
     read = set()
     settings_source = (ROOT / "portal" / "settings.py").read_text()
     read |= set(re.findall(r'env(?:\.[a-z_]+)?\(\s*"([A-Z][A-Z0-9_]+)"', settings_source))
+    # What the portal publishes about the company: the setting and its English twin.
+    for name in re.findall(r'_published\(\s*"([A-Z][A-Z0-9_]+)"', settings_source):
+        read |= {name, f"{name}_EN"}
     gunicorn_source = (ROOT / "portal" / "gunicorn.conf.py").read_text()
     read |= set(re.findall(r"environ\.get\(\s*['\"]([A-Z][A-Z0-9_]+)['\"]", gunicorn_source))
     read |= set(re.findall(r"\$\{([A-Z][A-Z0-9_]+)", (ROOT / "portal" / "Procfile").read_text()))

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from portal.accounts import views as accounts_views
 from portal.kernel.models import OutboxMessage
-from tests.conftest import shared_cache_url
+from tests.conftest import company_env, shared_cache_url
 
 pytestmark = pytest.mark.django_db
 
@@ -137,6 +137,7 @@ def _production_env(**changes) -> dict:
         DISCLOSURE_ENCRYPTION_KEY=Fernet.generate_key().decode(),
         AUDIT_CHAIN_KEY="test-only-audit-chain-key-0123456789abcdefghijklm",
         CACHE_URL=shared_cache_url(),
+        **company_env(),
     )
     for key, value in changes.items():
         if value is None:
@@ -160,6 +161,41 @@ def test_check_deploy_is_clean_with_production_environment():
     result = _check_deploy(_production_env())
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_while_the_demo_company_is_published():
+    """APPI art. 32(1), 38: /privacy/, /fees/, disclosure reports and receipts name
+    the company, its representative and office, and where to pay. A production
+    start that set none of them published the demo's ("Rights Portal K.K.",
+    "Sample Bank ... 1234567") without a word; check --deploy now names them."""
+    demo = dict.fromkeys(company_env())
+    result = _check_deploy(_production_env(**demo))
+    assert result.returncode != 0
+    assert "portal.W001" in result.stderr
+    for name in company_env():
+        assert name in result.stderr
+
+
+def _english_twin(**env) -> str:
+    code = "from django.conf import settings as s; print(repr(s.PRIVACY_COMPANY_NAME_EN))"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--verbosity", "0", "-c", code],
+        cwd=ROOT,
+        env=_production_env(**env),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_english_pages_name_the_configured_company_not_the_demos():
+    """docs/configuration.md: English falls back to Japanese. With only
+    PRIVACY_COMPANY_NAME set, the English pages named the demo's "Rights Portal
+    K.K." (its English twin's default) instead of the company (APPI art. 32(1))."""
+    assert _english_twin() == "''"
+    assert _english_twin(PRIVACY_COMPANY_NAME_EN="Test Shoji K.K.") == "'Test Shoji K.K.'"
+    assert _english_twin(PRIVACY_COMPANY_NAME=None) == "'Rights Portal K.K.'"
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ disclosure reports and notices of purposes all read it here.
 """
 
 from django.conf import settings
+from django.core import checks
 from django.urls import reverse
 from django.utils.translation import get_language
 
@@ -18,6 +19,30 @@ def setting_in_language(name: str) -> str:
     if (get_language() or "").startswith("en"):
         return getattr(settings, f"{name}_EN", "") or japanese
     return japanese
+
+
+def check_demo_company(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """``check --deploy``: warn while the portal publishes the demo company.
+
+    Without these settings a production start names "Rights Portal K.K.", its
+    representative, office and a sample bank account on /privacy/ and /fees/, in
+    disclosure reports and on receipts, and sends mail from its address.
+    """
+    left = [
+        name
+        for name, (demo, _english) in settings.DEMO_COMPANY.items()
+        if getattr(settings, name) == demo
+    ]
+    if not left:
+        return []
+    return [
+        checks.Warning(
+            "The portal publishes the demo company's details: " + ", ".join(left) + ".",
+            hint="Set them to the company's own in the environment or .env "
+            "(docs/configuration.md); the English ones too, as <name>_EN.",
+            id="portal.W001",
+        )
+    ]
 
 
 class CompanyContact:

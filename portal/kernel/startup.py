@@ -12,6 +12,7 @@ from django.db.models.signals import post_migrate
 from django.urls import register_converter
 
 from . import access, audit, encryption, jobs, rates, signals
+from .company import check_demo_company
 from .converters import IdConverter
 from .models import Service
 from .otp_names import name_otp_apps
@@ -40,6 +41,8 @@ def ready() -> None:
     register_converter(IdConverter, "id")
     post_migrate.connect(sync_role_permissions, dispatch_uid="portal.kernel.roles.sync")
     checks.register(jobs.check_beat_jobs)
+    # What /privacy/, /fees/ and disclosures publish about the company.
+    checks.register(check_demo_company, checks.Tags.security, deploy=True)
     # Each app's personal_data.py, like admin.py; a model pointing at a
     # customer without a declaration fails `manage.py check`.
     registry.autodiscover()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from tests.conftest import shared_cache_url
+from tests.conftest import company_env, shared_cache_url
 
 pytestmark = pytest.mark.django_db
 
@@ -118,6 +118,7 @@ def _production_env() -> dict:
         DISCLOSURE_ENCRYPTION_KEY=Fernet.generate_key().decode(),
         AUDIT_CHAIN_KEY="test-only-audit-chain-key-" + "y" * 40,
         CACHE_URL=shared_cache_url(),
+        **company_env(),
     )
     return env
 

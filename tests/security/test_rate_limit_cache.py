@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from tests.conftest import shared_cache_url
+from tests.conftest import company_env, shared_cache_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,6 +44,7 @@ def _env(debug: bool, **extra) -> dict:
         FIELD_HASH_KEY="test-only-hash-key-" + "z" * 40,
         AUDIT_CHAIN_KEY="test-only-audit-chain-key-" + "z" * 40,
         DISCLOSURE_ENCRYPTION_KEY="ZGlzY2xvc3VyZS1rZXktZm9yLXRlc3RzLW9ubHktMzI=",
+        **company_env(),
         **extra,
     )
     return env
