@@ -34,6 +34,7 @@ from rights.workflow import transition
 from .models import DeferredErasure, RetentionRule
 from .planning import plan_steps
 from .scope import account_kept
+from .steps import download_kept_until
 from .texts import data_label
 
 Step = DeferredErasure
@@ -103,7 +104,13 @@ def _line(step: Step, regime: str) -> PlanLine:
         action = ERASE if source.erasure == "delete" else ANONYMISE
         return PlanLine(step.source, data, action, count, None, "")
     if step.reason == Step.Reason.NOTICE and step.legal_hold is None:
-        return PlanLine(step.source, data, AFTER_NOTICE, count, step.not_before, "")
+        # The step waits while a copy is still downloadable through the follow link
+        # of the address it erases (steps.answers_awaited): the day after its last day.
+        day = step.not_before
+        kept = download_kept_until(step)
+        if kept is not None:
+            day = max(day, portal_day(kept) + dt.timedelta(days=1))
+        return PlanLine(step.source, data, AFTER_NOTICE, count, day, "")
     if step.legal_hold is not None:
         basis = gettext("Legal hold %(hold)s: %(basis)s") % {
             "hold": step.legal_hold,

@@ -202,3 +202,30 @@ def test_staff_see_what_the_customer_receives_for_the_copy(
         "an account",
         "ja": "この削除の最終通知に、アカウントなしでダウンロードできるリンクを記載します",
     }[language] in section
+
+
+def test_the_erasure_plan_dates_the_address_after_the_copy_expires(
+    officer, django_capture_on_commit_callbacks
+):
+    """The plan staff confirm said the closed account's address goes once the grace
+    days after the final notice are over (3 days), while the notice, the page below
+    the plan and the job keep it until the copy still downloadable expires
+    (APPI art. 33(1): the answer must still reach the person). The plan now gives
+    the day the job can erase it: the day after the link's last day."""
+    from portal.kernel.dates import portal_day
+    from rights.disclosure.models import DisclosurePackage
+    from rights.retention.preview import AFTER_NOTICE, erasure_preview
+
+    capture = django_capture_on_commit_callbacks
+    customer = customer_with_records(invoices=())
+    disclosure = file_disclosure(customer)
+    with capture(execute=True):
+        workflow.transition(disclosure, to=Status.IN_REVIEW, actor=officer)
+        workflow.transition(disclosure, to=Status.IN_PROGRESS, actor=officer)
+    package = DisclosurePackage.objects.get(request=disclosure)
+    deletion = file_deletion(customer, scope={"everything": True})
+    workflow.transition(deletion, to=Status.IN_REVIEW, actor=officer)
+    lines = [line for line in erasure_preview(deletion).lines if line.action == AFTER_NOTICE]
+    assert lines
+    last_day = portal_day(package.expires_at)
+    assert {line.until for line in lines} == {last_day + dt.timedelta(days=1)}
