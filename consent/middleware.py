@@ -126,6 +126,6 @@ class PolicyAcceptanceMiddleware:
 
     def _to_policy_page(self, request):
         url = reverse("consent:policy")
-        if request.method == "GET":
+        if request.method in ("GET", "HEAD"):
             url = f"{url}?{urlencode({'next': request.get_full_path()})}"
         return redirect(url)

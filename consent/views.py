@@ -76,7 +76,7 @@ def _next_url(request) -> str:
 
 @never_cache
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def policy(request):
     """Show the version in force; accept it, or (for a material one) decline and leave."""
     status = selectors.policy_status(request.user)
@@ -106,7 +106,8 @@ def policy(request):
             messages.success(request, _("Thank you. You have accepted the privacy policy."))
             return redirect(next_url)
         return redirect(request.get_full_path())
-    if status.pending and not request.user.is_staff:
+    if status.pending and not request.user.is_staff and request.method == "GET":
+        # Shown on a GET; a HEAD shows nothing to record.
         notice_once(request, version, method=ConsentRecord.Method.POLICY_PAGE)
     return render(
         request,
@@ -122,7 +123,7 @@ def policy(request):
 
 @never_cache
 @step_up_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def dashboard(request):
     """The customer's consents: current choices, changes in one go, history."""
     subject = request.user

@@ -132,7 +132,7 @@ STEP_REVIEW, STEP_FILE, STEP_CHANGE = "review", "file", "change"
 @form_refuses_control_characters
 @never_cache
 @step_up_required(keeps_form=True)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def request_create(request, kind):
     """Fill in the form, check the summary, then file.
 
@@ -146,7 +146,7 @@ def request_create(request, kind):
     form_class = FORMS.get(kind)
     if form_class is None:
         raise Http404
-    service = _chosen_service(request) if request.method == "GET" else None
+    service = _chosen_service(request) if request.method != "POST" else None
     # On a GET, what the customer typed before their code check ran out, if anything.
     data = request.POST if request.method == "POST" else kept_form(request)
     form = form_class(
@@ -156,7 +156,7 @@ def request_create(request, kind):
         initial={"services": [service.pk]} if service else None,
     )
     step = request.POST.get("step", STEP_REVIEW)
-    if request.method == "GET" or step == STEP_CHANGE:
+    if request.method != "POST" or step == STEP_CHANGE:
         return _render_form(request, form, kind)
     if not form.is_valid():
         if any(name not in form.review_only for name in form.errors):
@@ -258,7 +258,7 @@ def _render_review(request, form, kind, *, duplicates):
 @form_refuses_control_characters
 @never_cache
 @step_up_required(keeps_form=True)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def request_detail(request, pk):
     rights_request = _own_request(request, pk)
     view = request_view(

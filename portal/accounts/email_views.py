@@ -56,7 +56,7 @@ def _throttled(request) -> str | None:
 @form_refuses_control_characters
 @never_cache
 @step_up_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def email_change(request):
     if request.user.is_staff:
         # A member of staff's address is their admin login: the admin manages it.
@@ -113,7 +113,7 @@ def _link_owner(uidb64: str) -> int | None:
 
 @never_cache
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def email_change_confirm(request, uidb64, token):
     """GET: what the link would change, and a button; POST: the change."""
     owner = _link_owner(uidb64)

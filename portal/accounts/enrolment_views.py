@@ -102,7 +102,7 @@ def _staff(uidb64: str, token: str):
 
 @never_cache
 @sensitive_post_parameters("password", "token")
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def staff_enrol(request, uidb64, token):
     user = _staff(uidb64, token)
     if user is None:

@@ -25,7 +25,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import (
-    require_GET,
     require_http_methods,
     require_POST,
     require_safe,
@@ -70,7 +69,7 @@ def home(request):
 
 @form_refuses_control_characters
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def signup(request):
     if request.user.is_authenticated:
         return redirect("portal:home")
@@ -119,7 +118,7 @@ def verify_email(request, uidb64, token):
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def resend_verification(request):
     form = ResendVerificationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -190,7 +189,7 @@ def _safe_next(request, default):
 
 @never_cache
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def step_up(request):
     """The code page: send an e-mail code or type one from an app, then go back."""
     next_url = _safe_next(request, reverse("portal:account"))
@@ -205,7 +204,7 @@ def step_up(request):
         query = {"next": next_url, **({"sent": "1"} if result.ok else {})}
         return redirect(f"{reverse('portal:step_up')}?{urlencode(query)}")
     form = CodeForm(request.POST or None, devices=devices)
-    if request.method == "GET" and request.GET.get("sent") == "1":
+    if request.method != "POST" and request.GET.get("sent") == "1":
         form.fields["token"].widget.attrs["autofocus"] = True
     locked = None
     if request.method == "POST" and form.is_valid():
@@ -242,7 +241,7 @@ def step_up(request):
 @form_refuses_control_characters
 @never_cache
 @step_up_required(keeps_form=True)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def account(request):
     profile, _created = Profile.objects.get_or_create(user=request.user)
     # On a GET, what the customer typed before their code check ran out, if anything.
@@ -279,7 +278,7 @@ def account(request):
 
 @never_cache
 @step_up_required
-@require_GET
+@require_safe
 def my_data(request):
     """Everything registered about the customer, grouped by service and category.
 
@@ -323,11 +322,14 @@ def _refuse_staff(request) -> None:
 
 @never_cache
 @step_up_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def totp_setup(request):
     _refuse_staff(request)
     device = CustomerTOTPDevice.objects.filter(user=request.user, confirmed=False).first()
-    if device is None or (request.method == "GET" and "restart" in request.GET):
+    if request.method == "HEAD" and device is None:
+        # A HEAD shows no QR code: the headers of the page, and no device kept for it.
+        device = CustomerTOTPDevice(user=request.user, name="app", confirmed=False)
+    elif device is None or (request.method == "GET" and "restart" in request.GET):
         device = stepup.totp_device_start(user=request.user)
     form = TOTPConfirmForm(request.POST or None)
     locked = None

@@ -8,6 +8,8 @@ from django.apps import apps
 from django.contrib.admin import ModelAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import BLANK_CHOICE_DASH
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from django_otp import devices_for_user
@@ -163,6 +165,9 @@ class PortalAdminSite(OTPAdminSite):
         """Django's login page; too many requests (429) while wrong passwords are
         throttled (as on the customer login) or the authenticator is locked after
         wrong codes, with the seconds left when known (Retry-After)."""
+        if request.method == "HEAD" and self.has_permission(request):
+            # As Django answers a GET: the signed-in member goes to the index.
+            return HttpResponseRedirect(reverse("admin:index", current_app=self.name))
         response = super().login(request, extra_context)
         form = (getattr(response, "context_data", None) or {}).get("form")
         throttled = getattr(form, "throttled", None)

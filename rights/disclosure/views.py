@@ -56,7 +56,7 @@ def _unavailable(request, package, reason, status=410, *, back_url, new_request_
 
 @never_cache
 @step_up_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def package_download(request, token):
     package = package_for_download(user=request.user, token=token)
     if package is None:
@@ -104,7 +104,7 @@ def serve_package(
                 package=package, user=actor, reason=reason, http_request=request
             )
         return _unavailable(request, package, reason, **links)
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD: the page, never the download
         return render(
             request,
             "rights/download.html",

@@ -20,7 +20,7 @@ from .agents import (
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def confirm_agent(request, token):
     """The person answers whether they appointed the agent (CCPA §7063).
 

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from ..selectors import follow_role, request_view
 from ..views import payer_name, receipt_page
@@ -16,7 +16,7 @@ from .views import confirmed_follow
 
 
 @never_cache
-@require_GET
+@require_safe
 def follow_receipt(request, token):
     followed = confirmed_follow(request, token)
     if followed is None:

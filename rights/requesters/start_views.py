@@ -50,7 +50,7 @@ def _state(request) -> dict:
 
 @form_refuses_control_characters
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def start(request):
     form = StartForm(request.POST or None)
     if request.method == "POST":
@@ -67,7 +67,7 @@ def start(request):
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def code(request):
     confirmation = EmailConfirmation.objects.filter(
         pk=_state(request).get("confirmation"), used_at__isnull=True
@@ -77,7 +77,7 @@ def code(request):
     if usable_confirmation(confirmation.pk):
         return redirect("identity:form")
     form = CodeForm(request.POST or None)
-    if request.method == "GET" and not len(messages.get_messages(request)):
+    if request.method != "POST" and not len(messages.get_messages(request)):
         # Arriving once the code is sent: the focus goes to the code box, as on the
         # customer's own code step. A message (js/page-messages.js) or, after a wrong
         # code, the error summary takes it instead.
@@ -106,7 +106,7 @@ def code(request):
 
 @form_refuses_control_characters
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def request_form(request):
     confirmation = usable_confirmation(_state(request).get("confirmation"))
     if confirmation is None:

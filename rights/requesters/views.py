@@ -109,7 +109,7 @@ def _follow_remember(request, rights_request: RightsRequest, email: str) -> None
 
 @form_refuses_control_characters
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def follow(request, token):
     """A request followed without an account: the code step, then the request's page."""
     found = request_for_follow_token(token)
@@ -172,7 +172,7 @@ def _withdraw_page(request, rights_request, form, back):
 
 @form_refuses_control_characters
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def follow_withdraw_view(request, token):
     """The requester without an account withdraws their request: a page that says what it
     means, then the POST; only once their address is confirmed on the follow page."""
@@ -204,7 +204,7 @@ def follow_withdraw_view(request, token):
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def follow_download(request, token):
     """The disclosure or notice of purposes of a request followed without an account:
     the same page, single-use link and audit as a customer's download, for the
