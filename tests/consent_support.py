@@ -11,6 +11,7 @@ from consent.models import (
     ConsentRecord,
     PolicyVersion,
     ProcessingRestriction,
+    ProvisionRecord,
     Purpose,
     Recipient,
     ServicePage,
@@ -43,6 +44,23 @@ def recipients() -> dict[str, Recipient]:
         name_ja="渋谷警察署", name_en="Shibuya Police Station", kind=Recipient.Kind.PUBLIC_AUTHORITY
     )
     return {"delivery": delivery, "affiliate": affiliate, "police": police}
+
+
+def marketing_provision(user, recipient: Recipient, *, data_items: str) -> ProvisionRecord:
+    """``user``'s consent to marketing, and the provision of ``data_items`` to
+    ``recipient`` on that consent 40 days ago."""
+    services.consent_update(
+        subject=user,
+        choices={purpose("marketing"): True},
+        method=ConsentRecord.Method.DASHBOARD,
+    )
+    return services.provision_record_create(
+        subject=user,
+        recipient=recipient,
+        provided_on=timezone.localdate() - datetime.timedelta(days=40),
+        data_items=data_items,
+        ground=ProvisionRecord.Ground.CONSENT,
+    )
 
 
 def new_policy_version(*, material: bool, version: str = "2", ago: int = 1) -> PolicyVersion:

@@ -7,8 +7,6 @@ address is kept until the package expires, then erased."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 import time_machine
 from django.conf import settings
@@ -17,14 +15,16 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from portal.kernel import zones
-from portal.kernel.models import AuditEvent
-from rights import workflow
-from rights.choices import Status
 from rights.notice_overrides import notice_text_publish, notice_text_save
-from rights.retention import jobs
-from tests.conftest import admin_login, last_code
+from tests.conftest import admin_login
 
-from .disclosure_support import unzip
+from .closed_account_support import (
+    MARKS,
+    answer,
+    assert_kept_until_it_expires,
+    closed_with_disclosure,
+    download_once,
+)
 from .identity_support import link_in
 from .retention_support import (
     approve,
@@ -36,10 +36,7 @@ from .retention_support import (
     told,
 )
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.usefixtures("private_storage", "fresh_rate_limits"),
-]
+pytestmark = MARKS
 
 
 SENTENCE = {
@@ -54,21 +51,7 @@ def _answered_then_closed(officer, capture, *, language="en"):
     """A customer whose disclosure is completed (its package built), then whose deletion
     of everything closes the account; (the customer, the address, the disclosure, the
     deletion)."""
-    customer = customer_with_records(invoices=(), language=language)
-    address = customer.email
-    disclosure = file_disclosure(customer)
-    with capture(execute=True):
-        workflow.transition(disclosure, to=Status.IN_REVIEW, actor=officer)
-        workflow.transition(disclosure, to=Status.IN_PROGRESS, actor=officer)
-    disclosure.refresh_from_db()
-    assert disclosure.status == Status.COMPLETED
-    deletion = file_deletion(customer, scope={"everything": True})
-    mail.outbox.clear()
-    with capture(execute=True):
-        approve(deletion, officer)
-    customer.refresh_from_db()
-    assert not customer.is_active
-    return customer, address, disclosure, deletion
+    return closed_with_disclosure(officer, capture, language=language, answered=True)
 
 
 def _last_day(package, language, zone) -> str:
@@ -97,23 +80,7 @@ def test_the_closing_notice_gives_the_link_to_the_copy_still_downloadable(
         assert not erased(customer)
 
         visitor = Client(HTTP_ACCEPT_LANGUAGE=language)
-        download = url + "download/"
-        assert visitor.get(download).url == url  # not before the code
-        page = visitor.get(url).content.decode()
-        assert disclosure.reference in page and "Hanako Sato" not in page
-        with capture(execute=True):
-            assert visitor.post(url, {"send": "1"}).status_code == 302
-        assert mail.outbox[-1].to == [address]
-        assert visitor.post(url, {"code": last_code()}).status_code == 302
-        page = visitor.get(url).content.decode()
-        assert disclosure.reference in page
-        assert f'href="{download}"' in page
-        response = visitor.post(download)
-        assert response.status_code == 200
-        contents = unzip(b"".join(response.streaming_content))
-        assert any(disclosure.reference.encode() in part for part in contents.values())
-        assert AuditEvent.objects.filter(action="disclosure.downloaded", actor=None).count() == 1
-        assert visitor.post(download).status_code == 410  # single use
+        download_once(visitor, url, address, disclosure, capture)
 
 
 def test_the_address_stays_until_the_copy_expires_then_goes(
@@ -125,12 +92,7 @@ def test_the_address_stays_until_the_copy_expires_then_goes(
         )
         url = link_in(told(address, deletion))
     package = disclosure.disclosure_package
-    with time_machine.travel(package.expires_at - dt.timedelta(days=1), tick=False):
-        jobs.run_deferred()
-        assert not erased(customer)
-    with time_machine.travel(package.expires_at + dt.timedelta(days=1), tick=False):
-        jobs.run_deferred()
-    assert erased(customer)
+    assert_kept_until_it_expires(customer, package)
     assert Client().get(url).status_code == 404
 
 
@@ -166,9 +128,7 @@ def test_a_copy_already_expired_gives_no_link(officer, django_capture_on_commit_
         customer = customer_with_records(invoices=())
         address = customer.email
         disclosure = file_disclosure(customer)
-        with capture(execute=True):
-            workflow.transition(disclosure, to=Status.IN_REVIEW, actor=officer)
-            workflow.transition(disclosure, to=Status.IN_PROGRESS, actor=officer)
+        answer(disclosure, officer, capture)
     with time_machine.travel(at(2026, 8, 1), tick=False):
         deletion = file_deletion(customer, scope={"everything": True})
         mail.outbox.clear()
@@ -187,9 +147,7 @@ def test_staff_see_what_the_customer_receives_for_the_copy(
     capture = django_capture_on_commit_callbacks
     customer = customer_with_records(invoices=())
     disclosure = file_disclosure(customer)
-    with capture(execute=True):
-        workflow.transition(disclosure, to=Status.IN_REVIEW, actor=officer)
-        workflow.transition(disclosure, to=Status.IN_PROGRESS, actor=officer)
+    answer(disclosure, officer, capture)
     deletion = file_deletion(customer, scope={"everything": True})
     staff = admin_login(client, officer)
     staff.cookies["django_language"] = language

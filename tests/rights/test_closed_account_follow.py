@@ -7,8 +7,6 @@ kept until the files are downloaded or their link has expired, then erased."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 import time_machine
 from django.core import mail
@@ -19,56 +17,31 @@ from rights import fees, workflow
 from rights.choices import Status
 from rights.requesters.follow_links import follow_token
 from rights.retention import jobs
-from tests.conftest import admin_login, last_code
+from tests.conftest import admin_login
 
-from .disclosure_support import unzip
+from .closed_account_support import (
+    MARKS,
+    answer,
+    assert_kept_until_it_expires,
+    closed_with_disclosure,
+    code_step,
+    download_once,
+)
 from .fee_support import publish
 from .identity_support import link_in
-from .retention_support import (
-    approve,
-    at,
-    customer_with_records,
-    erased,
-    file_deletion,
-    file_disclosure,
-    told,
-)
+from .retention_support import at, customer_with_records, erased, file_disclosure, told
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.usefixtures("private_storage", "fresh_rate_limits"),
-]
+pytestmark = MARKS
 
 
 def _close_account(officer, capture, *, language="en"):
     """A customer with an open disclosure, whose deletion of everything closed the
     account; (the customer, the address, the open disclosure)."""
-    customer = customer_with_records(invoices=(), language=language)
-    address = customer.email
-    still_open = file_disclosure(customer)
-    deletion = file_deletion(customer, scope={"everything": True})
-    with capture(execute=True):
-        approve(deletion, officer)
-    customer.refresh_from_db()
-    assert not customer.is_active
+    customer, address, still_open, _deletion = closed_with_disclosure(
+        officer, capture, language=language
+    )
     mail.outbox.clear()
     return customer, address, still_open
-
-
-def _answer(request, officer, capture):
-    """Staff review the disclosure and put it in progress: built, and completed."""
-    with capture(execute=True):
-        workflow.transition(request, to=Status.IN_REVIEW, actor=officer)
-        workflow.transition(request, to=Status.IN_PROGRESS, actor=officer)
-    request.refresh_from_db()
-    assert request.status == Status.COMPLETED
-
-
-def _code_step(client, url, address, capture):
-    with capture(execute=True):
-        assert client.post(url, {"send": "1"}).status_code == 302
-    assert mail.outbox[-1].to == [address]
-    return client.post(url, {"code": last_code()})
 
 
 def test_the_answer_is_downloaded_through_the_follow_link_of_the_address(
@@ -79,7 +52,7 @@ def test_the_answer_is_downloaded_through_the_follow_link_of_the_address(
     capture = django_capture_on_commit_callbacks
     with time_machine.travel(at(2026, 7, 1), tick=False):
         customer, address, still_open = _close_account(officer, capture)
-        _answer(still_open, officer, capture)
+        answer(still_open, officer, capture)
         notice = told(address, still_open)
         body = " ".join(notice.body.split())
         assert "log in" not in body and "/downloads/" not in body
@@ -89,18 +62,7 @@ def test_the_answer_is_downloaded_through_the_follow_link_of_the_address(
         assert not erased(customer)
 
         visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
-        download = url + "download/"
-        assert visitor.get(download).url == url  # not before the code
-        page = visitor.get(url).content.decode()
-        assert still_open.reference in page and "Hanako Sato" not in page
-        assert _code_step(visitor, url, address, capture).status_code == 302
-        assert f'href="{download}"' in visitor.get(url).content.decode()
-        response = visitor.post(download)
-        assert response.status_code == 200
-        contents = unzip(b"".join(response.streaming_content))
-        assert any(still_open.reference.encode() in part for part in contents.values()), contents
-        assert AuditEvent.objects.filter(action="disclosure.downloaded", actor=None).count() == 1
-        assert visitor.post(download).status_code == 410  # single use
+        download_once(visitor, url, address, still_open, capture)
 
     # Downloaded, and its link past renewal: the next run erases the address.
     with time_machine.travel(at(2026, 9, 1), tick=False):
@@ -113,20 +75,15 @@ def test_the_address_stays_until_the_link_expires(officer, django_capture_on_com
     capture = django_capture_on_commit_callbacks
     with time_machine.travel(at(2026, 7, 1), tick=False):
         customer, _address, still_open = _close_account(officer, capture)
-        _answer(still_open, officer, capture)
+        answer(still_open, officer, capture)
     package = still_open.disclosure_package
-    with time_machine.travel(package.expires_at - dt.timedelta(days=1), tick=False):
-        jobs.run_deferred()
-        assert not erased(customer)
-    with time_machine.travel(package.expires_at + dt.timedelta(days=1), tick=False):
-        jobs.run_deferred()
-    assert erased(customer)
+    assert_kept_until_it_expires(customer, package)
 
 
 def test_the_japanese_notice_gives_the_link_too(officer, django_capture_on_commit_callbacks):
     capture = django_capture_on_commit_callbacks
     _customer, address, still_open = _close_account(officer, capture, language="ja")
-    _answer(still_open, officer, capture)
+    answer(still_open, officer, capture)
     notice = told(address, still_open)
     assert "/requests/follow/" in notice.body
     assert "ログイン" not in notice.body and "/downloads/" not in notice.body
@@ -151,7 +108,7 @@ def test_a_request_for_more_information_points_to_the_follow_page(
     assert "Please answer on the page below." in body
     url = link_in(told(address, still_open))
     visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
-    assert _code_step(visitor, url, address, capture).status_code == 302
+    assert code_step(visitor, url, address, capture).status_code == 302
     with capture(execute=True):
         response = visitor.post(url, {"body": "My old number, 090-1111-2222."})
     assert response.status_code == 302
@@ -225,7 +182,7 @@ def test_the_receipt_of_a_paid_fee_is_on_the_follow_page(
         fees.payment_record(payment=payment, method=PaymentMethod.BANK_TRANSFER, actor=officer)
     url = link_in(told(address, still_open))
     visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
-    assert _code_step(visitor, url, address, capture).status_code == 302
+    assert code_step(visitor, url, address, capture).status_code == 302
     receipt = visitor.get(f"{url}receipt/")
     assert receipt.status_code == 200
     assert AuditEvent.objects.filter(action="request.receipt_viewed", actor=None).count() == 1

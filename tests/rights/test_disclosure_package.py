@@ -38,7 +38,7 @@ from rights.disclosure.package import (
 from rights.models import RightsRequest
 from rights.retention.texts import retention_text
 from rights.services import message_post, request_submit
-from tests.consent_support import purpose, recipients
+from tests.consent_support import marketing_provision, purpose, recipients
 from tests.factories import (
     InquiryFactory,
     InvoiceFactory,
@@ -84,18 +84,7 @@ def _customer(mark: str, *, language: str, services, to):
     InvoiceFactory(user=user, service=mobile, number=f"INV-{word}")
     PaymentMethodFactory(user=user, last4=values["card"])
     InquiryFactory(user=user, service=mobile, message=f"請求について{word}")
-    consent_services.consent_update(
-        subject=user,
-        choices={purpose("marketing"): True},
-        method=ConsentRecord.Method.DASHBOARD,
-    )
-    consent_services.provision_record_create(
-        subject=user,
-        recipient=to["affiliate"],
-        provided_on=timezone.localdate() - datetime.timedelta(days=40),
-        data_items=f"氏名、メールアドレス（{word}）",
-        ground=ProvisionRecord.Ground.CONSENT,
-    )
+    marketing_provision(user, to["affiliate"], data_items=f"氏名、メールアドレス（{word}）")
     consent_services.restriction_create(
         subject=user,
         scope=ProcessingRestriction.Scope.PROVISION,

@@ -4,18 +4,14 @@ recipients part of the right of access (GDPR art. 15(1)(c)) for a GDPR request; 
 article for a CCPA request, where LEGAL.md names none for these records. Never another
 regime's law."""
 
-import datetime as dt
 import re
 
 import pytest
-from django.utils import timezone
 
-from consent import services as consent_services
-from consent.models import ConsentRecord, ProvisionRecord
 from rights.choices import Kind
 from rights.disclosure.package import iter_report_html
 from rights.services import request_submit
-from tests.consent_support import purpose, recipients
+from tests.consent_support import marketing_provision, recipients
 from tests.factories import ProfileFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,18 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def _provision_section(regime: str, language: str = "en") -> str:
     user = ProfileFactory(full_name="Jane Doe", user__language=language).user
-    consent_services.consent_update(
-        subject=user,
-        choices={purpose("marketing"): True},
-        method=ConsentRecord.Method.DASHBOARD,
-    )
-    consent_services.provision_record_create(
-        subject=user,
-        recipient=recipients()["affiliate"],
-        provided_on=timezone.localdate() - dt.timedelta(days=40),
-        data_items="name, e-mail address",
-        ground=ProvisionRecord.Ground.CONSENT,
-    )
+    marketing_provision(user, recipients()["affiliate"], data_items="name, e-mail address")
     request = request_submit(subject=user, requester=user, kind=Kind.DISCLOSURE, regime=regime)
     report = "".join(iter_report_html(request))
     section = re.search(r'<section class="dr-provision".*?</section>', report, re.S)
