@@ -145,8 +145,9 @@ def render_notice(
     ``signs_in`` False words it for the account a deletion closed, by that deletion's
     notices: no page, as the address is erased once they are sent.
 
-    ``downloads`` (``reference``, ``expires_at``, ``url``), for the final notice of that
-    deletion: the copies of the person's data still to download, each with the last day
+    ``downloads`` (``reference``, ``expires_at``, ``downloaded_at``, ``url``), for the
+    final notice of that deletion: the copies of the person's data still to download,
+    each with the last day, the day it was downloaded when only its one new link is left,
     and the follow link it is downloaded through now that no one logs in to the account.
     """
     context = {

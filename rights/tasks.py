@@ -195,7 +195,9 @@ def mail_request_notice(notification: RequestNotification) -> OSError | None:
 def closing_downloads(notification: RequestNotification, recipient) -> list[dict]:
     """The copies still to download that the final notice of the deletion that closed the
     account gives the follow link of: their download no longer goes through the account,
-    and the notice of each said "log in" (``notice_text.render_notice``)."""
+    and the notice of each said "log in" (``notice_text.render_notice``). A copy whose
+    downloads are used up is kept only for its one new link (``may_renew``): the notice
+    gives the day it was last downloaded, and the follow page offers that new link."""
     if not recipient.closed_by_it or notification.kind not in ("completed", "partially_completed"):
         return []
     return [
@@ -203,6 +205,7 @@ def closing_downloads(notification: RequestNotification, recipient) -> list[dict
             "reference": package.request.reference,
             "purposes": package.kind == Kind.PURPOSE_NOTICE,
             "expires_at": package.expires_at,
+            "downloaded_at": package.last_downloaded_at if package.may_renew() else None,
             "url": follow_url(package.request, recipient.email),
         }
         for package in downloads_left(notification.request, recipient.email)

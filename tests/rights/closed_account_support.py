@@ -13,6 +13,7 @@ from django.core import mail
 from portal.kernel.models import AuditEvent
 from rights import workflow
 from rights.choices import Status
+from rights.disclosure.services import download_claim
 from rights.retention import jobs
 from tests.conftest import last_code
 
@@ -41,15 +42,18 @@ def answer(request, officer, capture):
     assert request.status == Status.COMPLETED
 
 
-def closed_with_disclosure(officer, capture, *, language="en", answered=False):
-    """A customer with a disclosure (completed first when ``answered``), whose deletion
-    of everything then closed the account; (the customer, the address, the disclosure,
-    the deletion). The mail of the closing is all ``mail.outbox`` holds."""
+def closed_with_disclosure(officer, capture, *, language="en", answered=False, downloaded=False):
+    """A customer with a disclosure (completed first when ``answered``, and its copy
+    downloaded once by the customer when ``downloaded``), whose deletion of everything
+    then closed the account; (the customer, the address, the disclosure, the
+    deletion). The mail of the closing is all ``mail.outbox`` holds."""
     customer = customer_with_records(invoices=(), language=language)
     address = customer.email
     disclosure = file_disclosure(customer)
     if answered:
         answer(disclosure, officer, capture)
+    if downloaded:
+        assert download_claim(package=disclosure.disclosure_package, user=customer) == ""
     deletion = file_deletion(customer, scope={"everything": True})
     mail.outbox.clear()
     with capture(execute=True):

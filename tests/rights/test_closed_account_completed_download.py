@@ -7,14 +7,19 @@ address is kept until the package expires, then erased."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import time_machine
 from django.conf import settings
 from django.core import mail
+from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import timezone, translation
 
 from portal.kernel import zones
+from rights import workflow
+from rights.choices import Status
 from rights.notice_overrides import notice_text_publish, notice_text_save
 from tests.conftest import admin_login
 
@@ -23,6 +28,7 @@ from .closed_account_support import (
     answer,
     assert_kept_until_it_expires,
     closed_with_disclosure,
+    code_step,
     download_once,
 )
 from .identity_support import link_in
@@ -47,16 +53,65 @@ SENTENCE = {
 }
 
 
-def _answered_then_closed(officer, capture, *, language="en"):
-    """A customer whose disclosure is completed (its package built), then whose deletion
-    of everything closes the account; (the customer, the address, the disclosure, the
-    deletion)."""
-    return closed_with_disclosure(officer, capture, language=language, answered=True)
+def _answered_then_closed(officer, capture, *, language="en", downloaded=False):
+    """A customer whose disclosure is completed (its package built, and downloaded once
+    when ``downloaded``), then whose deletion of everything closes the account; (the
+    customer, the address, the disclosure, the deletion)."""
+    return closed_with_disclosure(
+        officer, capture, language=language, answered=True, downloaded=downloaded
+    )
 
 
 def _last_day(package, language, zone) -> str:
+    return _day(package.expires_at, language, zone)
+
+
+def _day(moment, language, zone) -> str:
     with translation.override(language), timezone.override(zone):
-        return zones.written(package.expires_at, "DATE_FORMAT")
+        return zones.written(moment, "DATE_FORMAT")
+
+
+DOWNLOADED = {
+    "en": "The copy of your data we sent in answer to request {ref} was already downloaded "
+    "on {downloaded}. Until {date}, you can ask once for a new download link on the page "
+    "this link opens",
+    "ja": "ご請求{ref}への回答としてお送りしたデータの写しは、{downloaded}にダウンロード済みです。"
+    "{date}まで、次のリンクから開くページで新しいダウンロード用リンクを一度だけお求めいただけます",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_a_copy_already_downloaded_is_told_as_its_one_new_link(
+    officer, django_capture_on_commit_callbacks, language
+):
+    """A copy downloaded once and not renewed: the follow page offers only its one new
+    link, so the closing notice says when it was downloaded and until when a new link
+    can be asked for, not that it "stays downloadable" (APPI Art. 33(1); GDPR Art. 15(3))."""
+    capture = django_capture_on_commit_callbacks
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        _customer, address, disclosure, deletion = _answered_then_closed(
+            officer, capture, language=language, downloaded=True
+        )
+        package = disclosure.disclosure_package
+        package.refresh_from_db()
+        final = told(address, deletion)
+        body = " ".join(final.body.split())
+        sentence = DOWNLOADED[language].format(
+            ref=disclosure.reference,
+            downloaded=_day(package.last_downloaded_at, language, deletion.zone),
+            date=_last_day(package, language, deletion.zone),
+        )
+        assert sentence in body, body
+        assert "stays downloadable" not in body and "ダウンロードできます" not in body
+
+        # What the follow page offers for it: the one new link.
+        visitor = Client(HTTP_ACCEPT_LANGUAGE=language)
+        url = link_in(final)
+        assert code_step(visitor, url, address, capture).status_code == 302
+        page = visitor.get(url + "download/")
+        assert page.status_code == 410 and 'name="renew"' in page.content.decode()
+        assert visitor.post(url + "download/", {"renew": "1"}).status_code == 302
+        assert visitor.post(url + "download/").status_code == 200
 
 
 @pytest.mark.parametrize("language", ["en", "ja"])
@@ -187,3 +242,35 @@ def test_the_erasure_plan_dates_the_address_after_the_copy_expires(
     assert lines
     last_day = portal_day(package.expires_at)
     assert {line.until for line in lines} == {last_day + dt.timedelta(days=1)}
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence"),
+    [
+        (
+            "en",
+            "The notice of the purposes we use your data for, sent in answer to request "
+            "R-000009, was already downloaded on 2 Jul 2026 JST. Until 15 Jul 2026 JST, you "
+            "can ask once for a new download link on the page this link opens.",
+        ),
+        (
+            "ja",
+            "ご請求R-000009への回答としてお送りした利用目的の通知は、2026年7月2日（日本時間）に"
+            "ダウンロード済みです。2026年7月15日（日本時間）まで、次のリンクから開くページで"
+            "新しいダウンロード用リンクを一度だけお求めいただけます。",
+        ),
+    ],
+)
+def test_a_notice_of_purposes_already_downloaded_is_told_as_its_one_new_link(language, sentence):
+    """The same for a notice of purposes of use (APPI Art. 32(2)) downloaded once."""
+    download = {
+        "reference": "R-000009",
+        "purposes": True,
+        "downloaded_at": at(2026, 7, 2),
+        "expires_at": at(2026, 7, 15),
+        "url": "https://portal.example/requests/follow/token/",
+    }
+    with translation.override(language), timezone.override("Asia/Tokyo"):
+        text = render_to_string("rights/notice_downloads.txt", {"downloads": [download]})
+    assert sentence in " ".join(text.split())
+    assert download["url"] in text
