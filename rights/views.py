@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from portal.kernel.audit import audit_log
+from portal.kernel.audit import audit_sent
 from portal.kernel.company import setting_in_language
 from portal.kernel.decorators import step_up_required
 from portal.kernel.stepup import kept_form
@@ -377,7 +377,7 @@ def attachment_download(request, pk, message_pk):
     )
     if message is None:
         raise Http404
-    audit_log(
+    audit_sent(
         action="request.attachment_downloaded",
         actor=request.user,
         target=message,
@@ -439,7 +439,7 @@ def receipt_page(
     )
     if payment is None:
         raise Http404
-    audit_log(
+    audit_sent(
         action="request.receipt_viewed",
         actor=actor,
         target=payment,

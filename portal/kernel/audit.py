@@ -138,10 +138,19 @@ def audit_log(
     return event
 
 
+def audit_sent(*, request, **fields) -> AuditEvent | None:
+    """``audit_log`` for a page or file that shows personal data (a view, a download, an
+    export): a HEAD request is answered with the headers alone, so nothing was shown or
+    sent and nothing is recorded."""
+    if request is not None and request.method == "HEAD":
+        return None
+    return audit_log(request=request, **fields)
+
+
 STAFF_VIEW_PREFIX = "staff.viewed_"
 
 
-def audit_staff_view(request, *, what: str, subject, target=None, **details) -> AuditEvent:
+def audit_staff_view(request, *, what: str, subject, target=None, **details) -> AuditEvent | None:
     """Record that a member of staff saw a customer's personal data.
 
     Every staff screen, download or export that shows a subject's data calls
@@ -150,11 +159,11 @@ def audit_staff_view(request, *, what: str, subject, target=None, **details) -> 
     the customer whose data was shown. A list of many customers' records
     (an admin changelist) is one event per page with ``subject`` None and the
     list as ``target``. ``details`` say which screen or part (never the
-    values shown, never search terms).
+    values shown, never search terms). A HEAD request shows nothing: not recorded.
     """
     if not what or not what.replace("_", "").isalnum():
         raise ValueError(f"audit_staff_view: {what!r} is not a name like 'request'.")
-    return audit_log(
+    return audit_sent(
         action=f"{STAFF_VIEW_PREFIX}{what}",
         actor=request.user,
         target=target if target is not None else subject,

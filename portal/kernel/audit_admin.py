@@ -25,7 +25,7 @@ from . import spreadsheets
 from .access import OVERSIGHT, ReadOnlyAdmin
 from .admin_columns import moment, zoned_heading
 from .admin_lists import CappedCountPaginator
-from .audit import STAFF_VIEW_PREFIX, audit_log
+from .audit import STAFF_VIEW_PREFIX, audit_sent
 from .audit_labels import about_target, actions_labelled, target_label, target_of_reference
 from .audit_labels import action_label as label_of_action
 from .dates import validate_filter_day
@@ -325,7 +325,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
                 _("The filter is not valid: %(errors)s") % {"errors": form_errors_text(search.form)}
             )
         queryset = changelist.get_queryset(request).order_by("id")
-        audit_log(
+        audit_sent(
             action="staff.exported_audit_events",
             actor=request.user,
             request=request,

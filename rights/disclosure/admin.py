@@ -13,7 +13,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.kernel.audit import audit_log
+from portal.kernel.audit import audit_sent
 from rights.choices import Kind, Status
 from rights.connectors.client import Refused, Unavailable
 
@@ -180,7 +180,7 @@ class DisclosureAdminMixin:
         obj = self._object_for_work(request, pk)
         if obj.kind not in DELIVERED_KINDS:
             raise Http404
-        audit_log(
+        audit_sent(
             action="staff.viewed_disclosure",
             actor=request.user,
             target=obj,

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from portal.kernel import encryption
 from portal.kernel.admin_confirm import is_confirmed
-from portal.kernel.audit import audit_log
+from portal.kernel.audit import audit_sent
 from portal.kernel.converters import IdConverter
 from portal.kernel.dates import AGE_OF_MAJORITY
 from portal.kernel.selectors import services_visible_to, subjects_visible_to
@@ -104,7 +104,7 @@ class IdentityAdminMixin:
         if identity is not None and pending and can_work:
             candidates = subject_candidates(identity, request.user)
             # The candidates' details are personal data shown to staff.
-            audit_log(
+            audit_sent(
                 action="staff.viewed_subject_candidates",
                 actor=request.user,
                 target=obj,
@@ -197,7 +197,7 @@ class IdentityAdminMixin:
         obj, document = self._identity_document(request, pk, document_pk)
         if document.is_destroyed or not document.file:
             raise Http404
-        audit_log(
+        audit_sent(
             action="staff.viewed_identity_document",
             actor=request.user,
             target=document,

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from portal.kernel.audit import audit_log
+from portal.kernel.audit import audit_sent
 from portal.kernel.codes import email_code_minutes
 from portal.kernel.decorators import step_up_required
 from portal.kernel.typed_text import form_refuses_control_characters
@@ -324,7 +324,7 @@ def document_download(request, pk, document_pk):
     )
     if document is None:
         raise Http404
-    audit_log(
+    audit_sent(
         action="request.identity_document_downloaded",
         actor=request.user,
         target=document,

@@ -13,23 +13,26 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.db.models import Count
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from portal.accounts.services import email_change_request, user_signup
-from rights import workflow
-from rights.choices import Kind, Status
+from portal.kernel.models import AuditEvent
+from rights import fees, workflow
+from rights.choices import Kind, PaymentMethod, Status
 from rights.disclosure.models import DisclosurePackage
 from rights.disclosure.services import download_path
 from rights.models import RightsRequest
 from rights.requesters.agents import agent_confirmation_request, confirmation_token
 from rights.requesters.follow_links import follow_token
-from rights.requesters.models import RequestIdentity
+from rights.requesters.models import IdentityDocument, RequestIdentity
 from rights.requesters.verification import identity_match_subject, identity_verify
-from rights.services import request_submit
+from rights.services import message_post, request_submit
 from tests.conftest import step_up
 from tests.factories import PASSWORD, ServiceFactory
-from tests.rights.identity_support import AGENT, confirm, file_public_request
+from tests.rights.fee_support import publish
+from tests.rights.identity_support import AGENT, confirm, file_public_request, pdf
 
 pytestmark = [
     pytest.mark.django_db,
@@ -145,6 +148,11 @@ def _state() -> dict:
             .objects.order_by("pk")
             .values_list("email", "email_verified_at", "email_change_to", "is_active")
         ),
+        "audit": sorted(
+            AuditEvent.objects.values_list("action")
+            .annotate(n=Count("pk"))
+            .values_list("action", "n")
+        ),
         "requests": list(RightsRequest.objects.order_by("pk").values_list("status", "closed_at")),
     }
     return {**counts, **fields}
@@ -169,6 +177,22 @@ def world(customer, officer, django_capture_on_commit_callbacks):
         workflow.transition(disclosure, to=Status.IN_REVIEW, actor=officer)
         workflow.transition(disclosure, to=Status.IN_PROGRESS, actor=officer)
     package = DisclosurePackage.objects.get(request=disclosure)
+    # A message of staff with an attachment, and a disclosure whose published fee is paid.
+    message = message_post(
+        request=requests[0],
+        author=officer,
+        body="Our answer is attached.",
+        attachment=pdf("answer.pdf"),
+        attachment_type="application/pdf",
+    )
+    publish()
+    paid = request_submit(
+        subject=customer, requester=customer, kind=Kind.DISCLOSURE, delivery_method="electronic"
+    )
+    with capture(execute=True):
+        workflow.transition(paid, to=Status.IN_REVIEW, actor=officer)
+        payment = fees.fee_request(request=paid, actor=officer)
+        fees.payment_record(payment=payment, method=PaymentMethod.BANK_TRANSFER, actor=officer)
     with capture(execute=True):
         user_signup(
             email="newcomer@example.com",
@@ -202,14 +226,20 @@ def world(customer, officer, django_capture_on_commit_callbacks):
     assert DisclosurePackage.objects.filter(request=answered).exists()
     follow = follow_token(answered, AGENT)
     return {
-        "requests": requests + [disclosure],
+        "requests": requests + [disclosure, paid],
+        "attachment": f"/requests/{requests[0].pk}/messages/{message.pk}/attachment/",
+        "receipt": f"/requests/{paid.pk}/receipt/",
         "download": download_path(package),
         "verify": verify,
         "change": change,
         "follow": follow,
         "confirm_agent": confirmation_token(identity),
         "values": {
-            "pk": [str(r.pk) for r in requests + [disclosure, agents, answered]],
+            "pk": [str(r.pk) for r in requests + [disclosure, paid, agents, answered]],
+            "message_pk": [str(message.pk)],
+            "document_pk": [
+                str(pk) for pk in IdentityDocument.objects.values_list("pk", flat=True)
+            ],
             "kind": list(Kind.values),
             "code": [service.code],
             "token": [
@@ -239,7 +269,9 @@ def test_head_on_the_mailed_links_changes_nothing(
     client, customer, world, django_capture_on_commit_callbacks
 ):
     """A scanner's HEAD on a mailed link: no address confirmed (APPI art. 37 identity),
-    no agent confirmed or denied (CCPA §7063), no download used up (single-use links)."""
+    no agent confirmed or denied (CCPA §7063), no download used up (single-use links);
+    nor is an attachment recorded as downloaded, or a receipt as viewed, when neither
+    was sent (the audit trail records what happened, DESIGN.md core idea 7)."""
     step_up(client, customer, django_capture_on_commit_callbacks)
     follower = Client(HTTP_ACCEPT_LANGUAGE="en")
     follow = f"/requests/follow/{world['follow']}/"
@@ -251,6 +283,8 @@ def test_head_on_the_mailed_links_changes_nothing(
         (client, world["change"]),
         (Client(), f"/requests/confirm-agent/{world['confirm_agent']}/"),
         (client, world["download"]),
+        (client, world["attachment"]),
+        (client, world["receipt"]),
         (follower, follow),
         (follower, f"{follow}download/"),
         (follower, f"{follow}withdraw/"),
@@ -268,6 +302,7 @@ def test_head_on_the_mailed_links_changes_nothing(
 
 
 def test_every_admin_screen_of_its_own_answers_head_as_get(officer_client, world):
+    """The same for the admin's own screens, for a privacy officer."""
     routes = _admin_routes()
     assert len(routes) >= 5
     values = {
@@ -275,4 +310,11 @@ def test_every_admin_screen_of_its_own_answers_head_as_get(officer_client, world
         "object_id": world["values"]["pk"][:1],
     }
     urls = [url for route in routes for url in _fill(route, values)]
+    before = _state()
+    for url in urls:
+        officer_client.head(url)
+    # A HEAD shows staff no personal data: none is recorded as viewed.
+    after = _state()
+    assert dict(after["audit"]) == dict(before["audit"])
+    assert after == before
     _assert_head_like_get(officer_client, urls)
