@@ -23,14 +23,7 @@ from rights.choices import Status
 from rights.notice_overrides import notice_text_publish, notice_text_save
 from tests.conftest import admin_login
 
-from .closed_account_support import (
-    MARKS,
-    answer,
-    assert_kept_until_it_expires,
-    closed_with_disclosure,
-    code_step,
-    download_once,
-)
+from . import closed_account_support as closed
 from .identity_support import link_in
 from .retention_support import (
     approve,
@@ -42,7 +35,7 @@ from .retention_support import (
     told,
 )
 
-pytestmark = MARKS
+pytestmark = closed.MARKS
 
 
 SENTENCE = {
@@ -57,7 +50,7 @@ def _answered_then_closed(officer, capture, *, language="en", downloaded=False):
     """A customer whose disclosure is completed (its package built, and downloaded once
     when ``downloaded``), then whose deletion of everything closes the account; (the
     customer, the address, the disclosure, the deletion)."""
-    return closed_with_disclosure(
+    return closed.closed_with_disclosure(
         officer, capture, language=language, answered=True, downloaded=downloaded
     )
 
@@ -107,7 +100,7 @@ def test_a_copy_already_downloaded_is_told_as_its_one_new_link(
         # What the follow page offers for it: the one new link.
         visitor = Client(HTTP_ACCEPT_LANGUAGE=language)
         url = link_in(final)
-        assert code_step(visitor, url, address, capture).status_code == 302
+        assert closed.code_step(visitor, url, address, capture).status_code == 302
         page = visitor.get(url + "download/")
         assert page.status_code == 410 and 'name="renew"' in page.content.decode()
         assert visitor.post(url + "download/", {"renew": "1"}).status_code == 302
@@ -135,7 +128,7 @@ def test_the_closing_notice_gives_the_link_to_the_copy_still_downloadable(
         assert not erased(customer)
 
         visitor = Client(HTTP_ACCEPT_LANGUAGE=language)
-        download_once(visitor, url, address, disclosure, capture)
+        closed.download_once(visitor, url, address, disclosure, capture)
 
 
 def test_the_address_stays_until_the_copy_expires_then_goes(
@@ -147,7 +140,7 @@ def test_the_address_stays_until_the_copy_expires_then_goes(
         )
         url = link_in(told(address, deletion))
     package = disclosure.disclosure_package
-    assert_kept_until_it_expires(customer, package)
+    closed.assert_kept_until_it_expires(customer, package)
     assert Client().get(url).status_code == 404
 
 
@@ -183,7 +176,7 @@ def test_a_copy_already_expired_gives_no_link(officer, django_capture_on_commit_
         customer = customer_with_records(invoices=())
         address = customer.email
         disclosure = file_disclosure(customer)
-        answer(disclosure, officer, capture)
+        closed.answer(disclosure, officer, capture)
     with time_machine.travel(at(2026, 8, 1), tick=False):
         deletion = file_deletion(customer, scope={"everything": True})
         mail.outbox.clear()
@@ -202,7 +195,7 @@ def test_staff_see_what_the_customer_receives_for_the_copy(
     capture = django_capture_on_commit_callbacks
     customer = customer_with_records(invoices=())
     disclosure = file_disclosure(customer)
-    answer(disclosure, officer, capture)
+    closed.answer(disclosure, officer, capture)
     deletion = file_deletion(customer, scope={"everything": True})
     staff = admin_login(client, officer)
     staff.cookies["django_language"] = language

@@ -19,25 +19,18 @@ from rights.requesters.follow_links import follow_token
 from rights.retention import jobs
 from tests.conftest import admin_login
 
-from .closed_account_support import (
-    MARKS,
-    answer,
-    assert_kept_until_it_expires,
-    closed_with_disclosure,
-    code_step,
-    download_once,
-)
+from . import closed_account_support as closed
 from .fee_support import publish
 from .identity_support import link_in
 from .retention_support import at, customer_with_records, erased, file_disclosure, told
 
-pytestmark = MARKS
+pytestmark = closed.MARKS
 
 
 def _close_account(officer, capture, *, language="en"):
     """A customer with an open disclosure, whose deletion of everything closed the
     account; (the customer, the address, the open disclosure)."""
-    customer, address, still_open, _deletion = closed_with_disclosure(
+    customer, address, still_open, _deletion = closed.closed_with_disclosure(
         officer, capture, language=language
     )
     mail.outbox.clear()
@@ -52,7 +45,7 @@ def test_the_answer_is_downloaded_through_the_follow_link_of_the_address(
     capture = django_capture_on_commit_callbacks
     with time_machine.travel(at(2026, 7, 1), tick=False):
         customer, address, still_open = _close_account(officer, capture)
-        answer(still_open, officer, capture)
+        closed.answer(still_open, officer, capture)
         notice = told(address, still_open)
         body = " ".join(notice.body.split())
         assert "log in" not in body and "/downloads/" not in body
@@ -62,7 +55,7 @@ def test_the_answer_is_downloaded_through_the_follow_link_of_the_address(
         assert not erased(customer)
 
         visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
-        download_once(visitor, url, address, still_open, capture)
+        closed.download_once(visitor, url, address, still_open, capture)
 
     # Downloaded, and its link past renewal: the next run erases the address.
     with time_machine.travel(at(2026, 9, 1), tick=False):
@@ -75,15 +68,15 @@ def test_the_address_stays_until_the_link_expires(officer, django_capture_on_com
     capture = django_capture_on_commit_callbacks
     with time_machine.travel(at(2026, 7, 1), tick=False):
         customer, _address, still_open = _close_account(officer, capture)
-        answer(still_open, officer, capture)
+        closed.answer(still_open, officer, capture)
     package = still_open.disclosure_package
-    assert_kept_until_it_expires(customer, package)
+    closed.assert_kept_until_it_expires(customer, package)
 
 
 def test_the_japanese_notice_gives_the_link_too(officer, django_capture_on_commit_callbacks):
     capture = django_capture_on_commit_callbacks
     _customer, address, still_open = _close_account(officer, capture, language="ja")
-    answer(still_open, officer, capture)
+    closed.answer(still_open, officer, capture)
     notice = told(address, still_open)
     assert "/requests/follow/" in notice.body
     assert "ログイン" not in notice.body and "/downloads/" not in notice.body
@@ -108,7 +101,7 @@ def test_a_request_for_more_information_points_to_the_follow_page(
     assert "Please answer on the page below." in body
     url = link_in(told(address, still_open))
     visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
-    assert code_step(visitor, url, address, capture).status_code == 302
+    assert closed.code_step(visitor, url, address, capture).status_code == 302
     with capture(execute=True):
         response = visitor.post(url, {"body": "My old number, 090-1111-2222."})
     assert response.status_code == 302
@@ -182,7 +175,7 @@ def test_the_receipt_of_a_paid_fee_is_on_the_follow_page(
         fees.payment_record(payment=payment, method=PaymentMethod.BANK_TRANSFER, actor=officer)
     url = link_in(told(address, still_open))
     visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
-    assert code_step(visitor, url, address, capture).status_code == 302
+    assert closed.code_step(visitor, url, address, capture).status_code == 302
     receipt = visitor.get(f"{url}receipt/")
     assert receipt.status_code == 200
     assert AuditEvent.objects.filter(action="request.receipt_viewed", actor=None).count() == 1
