@@ -15,7 +15,7 @@ from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
-from portal.kernel import zones
+from portal.kernel import readonly_values, zones
 
 register = template.Library()
 
@@ -56,7 +56,8 @@ def zone_heading(text, zone_label):
 @register.simple_tag
 def readonly_contents(field):
     """What a read-only row of an admin form shows (``AdminReadonlyField.contents``); a
-    time a model's DateTimeField holds with its zone's name, as every time staff read."""
+    time a model's DateTimeField holds with its zone's name, as every time staff read;
+    a yes/no value and an empty list in words (``portal.kernel.readonly_values``)."""
     name = field.field["name"]
     model = field.form._meta.model
     if isinstance(name, str) and not hasattr(field.model_admin, name):
@@ -67,4 +68,5 @@ def readonly_contents(field):
         value = getattr(field.form.instance, name, None)
         if isinstance(model_field, models.DateTimeField) and isinstance(value, dt.datetime):
             return zones.written(value)
-    return field.contents()
+    words = readonly_values.in_words(field)
+    return field.contents() if words is None else words
