@@ -9,7 +9,8 @@ the auditor is offered no button they may not use.
 A read-only yes/no field (a service "in use", a purpose "required") showed only an icon
 whose text was Python's "True" or "False", in English on a Japanese page, and a
 read-only list with nothing in it (a service without handlers) an empty box: an
-auditor read nothing there (WCAG 1.1.1, 3.1.2)."""
+auditor read nothing there (WCAG 1.1.1, 3.1.2). And the table in which a handler
+ticks the corrections to apply ran 8 pixels past a phone's screen (WCAG 1.4.10)."""
 
 import pytest
 
@@ -63,7 +64,8 @@ def world():
         email="handler@example.com", role=SERVICE_HANDLER, password=PASSWORD, services=[service_a]
     )
     auditor, _device, _ = staff_create(email="auditor@example.com", role=AUDITOR, password=PASSWORD)
-    customer = ProfileFactory(user__language="en").user
+    profile = ProfileFactory(user__language="en", address="6-10-1 Roppongi, Minato-ku, Tokyo")
+    customer = profile.user
     RegistrationFactory(user=customer, service=service_a)
     publish(amount=1000)  # APPI art. 38: only a published fee is asked
 
@@ -80,6 +82,27 @@ def world():
         return request
 
     with_fee = filed()
+    # A correction in review: its decision table, with the column to tick, on a phone.
+    correction = request_submit(
+        subject=customer,
+        requester=customer,
+        kind=Kind.CORRECTION,
+        services=[service_a],
+        regime="appi",
+        scope={
+            "changes": [
+                {
+                    "source": "portal.profile",
+                    "record": str(profile.pk),
+                    "field": "address",
+                    "label": "Profile — address",
+                    "current_value": profile.address,
+                    "new_value": "7-7-1 Roppongi, Minato-ku, Tokyo",
+                }
+            ]
+        },
+    )
+    workflow.transition(correction, to=Status.IN_REVIEW, actor=officer)
     payment = fees.fee_request(request=with_fee, actor=officer)
     return {
         "handler": handler,
@@ -90,6 +113,7 @@ def world():
         "with_fee": with_fee,
         "payment": payment,
         "in_review": filed(),
+        "correction": correction,
     }
 
 
@@ -99,6 +123,7 @@ def _pages(world, role):
         "/admin/rights/rightsrequest/",
         f"/admin/rights/rightsrequest/{world['in_review'].pk}/change/",
         f"/admin/rights/rightsrequest/{world['with_fee'].pk}/change/",
+        f"/admin/rights/rightsrequest/{world['correction'].pk}/change/",
         "/admin/rights/payment/",
         f"/admin/rights/payment/{world['payment'].pk}/change/",
         "/admin/rights/legalhold/",
