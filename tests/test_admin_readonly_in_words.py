@@ -15,6 +15,7 @@ from portal.kernel.roles import AUDITOR, SERVICE_HANDLER
 from portal.kernel.staff import staff_create
 from tests.conftest import admin_login
 from tests.factories import PASSWORD, ServiceFactory
+from tests.rights.fee_support import publish
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +60,20 @@ def test_a_handler_reads_a_yes_no_value_in_japanese():
     page = client.get(reverse("admin:portal_service_change", args=[service.pk])).content.decode()
     assert _words(_row(page, "is_active")) == "はい"
     assert "handler@example.com" in _words(_row(page, "handlers"))
+
+
+@pytest.mark.parametrize(("language", "yes"), [("en", "Yes"), ("ja", "はい")])
+def test_a_lists_yes_no_column_says_its_value_in_words(language, yes):
+    """The services' "in use", the staff list's "staff status", the fee schedule's "in
+    force today" (a column of the admin's own): each cell in words, none "True"."""
+    ServiceFactory(code="svc-a", name="Service A", is_active=True)
+    publish(amount=1000)
+    auditor, _device, _ = staff_create(email="auditor@example.com", role=AUDITOR, password=PASSWORD)
+    client = admin_login(Client(), auditor)
+    client.cookies["django_language"] = language
+    for name in ("portal_service", "portal_user", "consent_purpose", "rights_feeschedule"):
+        page = client.get(reverse(f"admin:{name}_changelist")).content.decode()
+        assert 'alt="True"' not in page and 'alt="False"' not in page, name
+    page = client.get(reverse("admin:portal_service_changelist")).content.decode()
+    cell = re.search(r'<td class="field-is_active">(.*?)</td>', page, re.S)
+    assert cell and _words(cell[1]) == yes

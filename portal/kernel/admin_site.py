@@ -21,6 +21,7 @@ from .admin_query import CheckedQueryMixin
 from .audit import audit_log
 from .codes import normalize_code
 from .otp_admin import OTPDeviceLabelsMixin
+from .readonly_values import YesNoColumnsMixin
 from .roles import staff_role
 from .service_choices import ServicesByNameAdminMixin
 from .stepup import lock_seconds
@@ -197,13 +198,19 @@ class PortalAdminSite(OTPAdminSite):
         device pages are named in the reader's language
         (:mod:`portal.kernel.otp_admin`). Pages
         take from their query string only values their fields accept
-        (:mod:`portal.kernel.admin_query`), and offer services by name
-        (:mod:`portal.kernel.service_choices`).
+        (:mod:`portal.kernel.admin_query`), offer services by name
+        (:mod:`portal.kernel.service_choices`), and write a yes/no column in words
+        (:mod:`portal.kernel.readonly_values`).
         """
         admin_class = admin_class or ModelAdmin
         if admin_class.__module__.startswith("django_otp."):
             admin_class = _with_mixin(admin_class, OTPDeviceLabelsMixin)
-        for mixin in (StaffAccessMixin, CheckedQueryMixin, ServicesByNameAdminMixin):
+        for mixin in (
+            StaffAccessMixin,
+            CheckedQueryMixin,
+            ServicesByNameAdminMixin,
+            YesNoColumnsMixin,
+        ):
             admin_class = _with_mixin(admin_class, mixin)
         return super().register(model_or_iterable, admin_class, **options)
 
