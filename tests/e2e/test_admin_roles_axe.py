@@ -1,7 +1,7 @@
 """The admin as an auditor (reads everything, changes nothing) and as a service handler
 (works on the requests of their service) sees: each page, and the confirmation pages
 reached only by a POST (the bulk assignment, a bulk fee action's form and its
-confirmation, the confirmation of closing a request), pass axe-core at a desk's width
+confirmation, the confirmations of closing a request and of a correction), pass axe-core at a desk's width
 and a phone's, in both languages, with one heading named in the title, every box
 labelled, nothing wider than a phone; a read-only field shows its value in words, and
 the auditor is offered no button they may not use.
@@ -222,7 +222,16 @@ def test_the_handlers_pages_and_confirmations(browser, live_server, axe_check, w
         page.locator("button[name=to][value=rejected]").click()
     assert page.locator(".rr-confirm").count() == 1
     _check(page, axe_check, f"handler: confirm the rejection [{language}]", problems)
+
+    # A correction decided: what will be written to the registry, before it is.
+    page.goto(f"/admin/rights/rightsrequest/{world['correction'].pk}/change/")
+    with page.expect_navigation():
+        page.locator("#rr-correction button[name=decision][value=apply]").click()
+    assert page.locator(".rr-confirm").count() == 1
+    _check(page, axe_check, f"handler: confirm the correction [{language}]", problems)
     context.close()
+    world["correction"].refresh_from_db()
+    assert world["correction"].status == Status.IN_REVIEW
     world["in_review"].refresh_from_db()
     world["payment"].refresh_from_db()
     assert world["in_review"].status == Status.IN_REVIEW
