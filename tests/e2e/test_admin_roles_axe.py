@@ -1,16 +1,17 @@
 """The admin as an auditor (reads everything, changes nothing) and as a service handler
 (works on the requests of their service) sees: each page, and the confirmation pages
 reached only by a POST (the bulk assignment, a bulk fee action's form and its
-confirmation, the confirmations of closing a request and of a correction), pass axe-core at a desk's width
-and a phone's, in both languages, with one heading named in the title, every box
-labelled, nothing wider than a phone; a read-only field shows its value in words, and
-the auditor is offered no button they may not use.
+confirmation, the confirmations of closing a request and of a correction), pass
+axe-core at a desk's width and a phone's, in both languages, with one heading named in
+the title, every box labelled, nothing wider than a phone; a read-only field shows its
+value in words, and the auditor is offered no button they may not use.
 
 A read-only yes/no field (a service "in use", a purpose "required") showed only an icon
 whose text was Python's "True" or "False", in English on a Japanese page, and a
 read-only list with nothing in it (a service without handlers) an empty box: an
 auditor read nothing there (WCAG 1.1.1, 3.1.2). And the table in which a handler
-ticks the corrections to apply ran 8 pixels past a phone's screen (WCAG 1.4.10)."""
+ticks the corrections to apply ran 8 pixels past a phone's screen (WCAG 1.4.10); read
+by an auditor, who ticks nothing, its items were labels of boxes not on the page."""
 
 import pytest
 
@@ -42,6 +43,9 @@ PAGE_FACTS = """boxes => ({
     .filter(value => !value.innerText.trim()
       || value.querySelector('img[alt=True], img[alt=False], img[alt=None]'))
     .map(value => value.closest('.form-row')?.className),
+  orphanLabels: [...document.querySelectorAll('label[for]')]
+    .filter(label => !document.getElementById(label.htmlFor))
+    .map(label => label.htmlFor),
   disabled: [...document.querySelectorAll('#content [disabled]')]
     .map(control => control.name || control.textContent.trim()),
 })"""
@@ -152,7 +156,7 @@ def _check(page, axe_check, label, problems):
         where = f"{label} at {width} px"
         if len(seen["h1"]) != 1 or seen["h1"][0] not in seen["title"]:
             problems.append((where, "heading/title", seen["h1"], seen["title"]))
-        for key in ("unnamed", "unreadable"):
+        for key in ("unnamed", "unreadable", "orphanLabels"):
             if seen[key]:
                 problems.append((where, key, seen[key]))
         if width == 390 and seen["overflow"] > 0:
