@@ -209,7 +209,7 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 # What the portal publishes about the company (APPI art. 32(1), 38: /privacy/,
 # /fees/, disclosure reports, receipts, the sender of its mail): the demo
 # company's values, Japanese and English, until a deployment sets its own;
-# `manage.py check --deploy` warns while one is left (portal.kernel.checks).
+# `manage.py check --deploy` warns while one is left (portal.kernel.company).
 _DEMO_OFFICE = "〒150-0043 東京都渋谷区道玄坂1-2-3 ライツポータル株式会社 個人情報窓口"
 _DEMO_OFFICE_EN = "Privacy Office, Rights Portal K.K., 1-2-3 Dogenzaka, Shibuya-ku, Tokyo 150-0043"
 DEMO_COMPANY = {
