@@ -32,8 +32,8 @@ class Migration(migrations.Migration):
                 ('subject', models.ForeignKey(help_text='Whose data was received.', on_delete=django.db.models.deletion.PROTECT, related_name='receipt_records', to=settings.AUTH_USER_MODEL, verbose_name='customer')),
             ],
             options={
-                'verbose_name': 'record of receipt',
-                'verbose_name_plural': 'records of receipt',
+                'verbose_name': 'record of receipt from a third party',
+                'verbose_name_plural': 'records of receipt from third parties',
                 'ordering': ['-received_on', '-id'],
                 'indexes': [models.Index(fields=['subject', 'received_on'], name='consent_rcpt_subject')],
             },

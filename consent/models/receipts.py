@@ -66,8 +66,8 @@ class ReceiptRecord(AppendOnlyModel):
     )
 
     class Meta:
-        verbose_name = _("record of receipt")
-        verbose_name_plural = _("records of receipt")
+        verbose_name = _("record of receipt from a third party")
+        verbose_name_plural = _("records of receipt from third parties")
         ordering = ["-received_on", "-id"]
         indexes = [models.Index(fields=["subject", "received_on"], name="consent_rcpt_subject")]
         # Deleted only inside evidence_erasure(), in PostgreSQL too (portal.kernel.db).
