@@ -43,7 +43,11 @@ def test_a_deletion_of_every_service_by_kind_still_names_the_consent_records():
         summary = request_summary(
             kind=Kind.DELETION, categories=["consent"], scope={"everything": False}
         )
-    assert _kept_rules(summary.kept) == ["Consent records", "Records of provision to third parties"]
+    assert _kept_rules(summary.kept) == [
+        "Consent records",
+        "Records of provision to third parties",
+        "Records of receipt from third parties",
+    ]
 
 
 def test_a_deletion_of_everything_names_every_rule():
