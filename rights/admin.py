@@ -40,10 +40,11 @@ from .admin_working_page import (
     WorkingPageFieldsMixin,
     held_back,
     notice_languages,
+    repeated_know_requests,
     scope_summary,
     timeline,
 )
-from .choices import Regime, rejection_ground_choices
+from .choices import Regime
 from .confirmations import CONFIRMED_MOVES, posted_confirmation, transition_confirmation
 from .connectors.admin import ConnectorAdminMixin
 from .disclosure.admin import DisclosureAdminMixin, PostedForm
@@ -445,7 +446,8 @@ class RightsRequestAdmin(
             **self.account_closing_context(request, obj),
             "can_work": can_work,
             "reason_required": sorted(workflow.STAFF_REASON_REQUIRED),
-            "grounds": rejection_ground_choices(obj.kind, obj.regime),
+            "grounds": workflow.request_ground_choices(obj),
+            "know_limit_earlier": repeated_know_requests(obj) if obj is not None else [],
             "regimes": Regime.choices,
             "extend_form": ExtendForm(),
             "assign_form": AssignForm(initial={"assignee": obj.assignee_id}),

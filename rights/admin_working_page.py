@@ -18,7 +18,7 @@ from portal.kernel.registry import Category
 from portal.kernel.roles import working_staff
 from portal.kernel.wording import listed
 
-from . import correction, services, stop_decisions
+from . import correction, know_limit, services, stop_decisions
 from .choices import Kind, Regime, RejectionGround, Status
 from .confirmations import language_name
 from .models import RightsRequest
@@ -64,6 +64,14 @@ class StaffMessageForm(forms.Form):
     body = forms.CharField(
         label=_("Message to the requester"), max_length=4000, widget=forms.Textarea
     )
+
+
+def repeated_know_requests(obj: RightsRequest) -> list[RightsRequest]:
+    """The person's earlier CCPA requests to know in the 12 months before ``obj``,
+    when ``obj`` is the third or later (CCPA §1798.130(b), :mod:`rights.know_limit`);
+    else empty, and the working page notes nothing."""
+    earlier = know_limit.earlier_know_requests(obj)
+    return earlier if len(earlier) >= know_limit.ANSWERED_IN_PERIOD else []
 
 
 def written_to(obj: RightsRequest) -> list[tuple[str, str]]:

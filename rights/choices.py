@@ -69,6 +69,8 @@ class RejectionGround(models.TextChoices):
     NO_GROUND = "no_ground", _("No legal ground to stop use, erase or stop provision (APPI 35)")
     UNFOUNDED = "unfounded", _("Manifestly unfounded or excessive (GDPR 12(5), CCPA)")
     RETENTION = "retention", _("The data must be kept by law or for legal claims (GDPR 17(3))")
+    # Only for the person's third or later request to know in 12 months (rights.know_limit).
+    REPEATED_KNOW = "repeated_know", _("More than twice in 12 months (CCPA §1798.130(b))")
     OTHER = "other", _("Other (explained in the reason)")
 
 
@@ -79,7 +81,9 @@ _APPI_33_2 = frozenset({RejectionGround.HARM, RejectionGround.BUSINESS, Rejectio
 
 #: The grounds a refusal of each kind may rest on.
 REJECTION_GROUNDS = {
-    Kind.DISCLOSURE: _ANY_KIND | _APPI_33_2,
+    # CCPA §1798.130(b): a request to know is a disclosure; for the request's own
+    # condition (the third in 12 months) see rights.know_limit.
+    Kind.DISCLOSURE: _ANY_KIND | _APPI_33_2 | {RejectionGround.REPEATED_KNOW},
     Kind.PURPOSE_NOTICE: _ANY_KIND | _APPI_33_2,
     # APPI 34(1), GDPR 16: only where the content is untrue.
     Kind.CORRECTION: _ANY_KIND | {RejectionGround.ACCURATE},
@@ -96,6 +100,7 @@ REJECTION_GROUNDS = {
 _ONLY_UNDER = {
     RejectionGround.UNFOUNDED: frozenset({Regime.GDPR, Regime.CCPA}),  # GDPR 12(5), CCPA
     RejectionGround.RETENTION: frozenset({Regime.GDPR}),  # GDPR 17(3)
+    RejectionGround.REPEATED_KNOW: frozenset({Regime.CCPA}),  # CCPA §1798.130(b)
 }
 
 
@@ -136,13 +141,6 @@ def rejection_grounds(kind: str, regime: str) -> frozenset:
         for ground in REJECTION_GROUNDS.get(kind, _ANY_KIND)
         if regime in _ONLY_UNDER.get(ground, (regime,))
     )
-
-
-def rejection_ground_choices(kind: str, regime: str) -> list[tuple[str, str]]:
-    """(value, label) of the grounds that may refuse a request of ``kind`` under
-    ``regime``, in order."""
-    allowed = rejection_grounds(kind, regime)
-    return [(value, label) for value, label in RejectionGround.choices if value in allowed]
 
 
 class EventKind(models.TextChoices):

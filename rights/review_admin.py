@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.admin_confirm import is_confirmed
 
-from . import correction, stop_decisions
-from .choices import Kind, Regime, RejectionGround, rejection_ground_choices
+from . import correction, stop_decisions, workflow
+from .choices import Kind, Regime, RejectionGround
 from .confirmations import (
     correction_confirmation,
     stated_correction_confirmation,
@@ -159,7 +159,7 @@ class RequestDecisionAdminMixin:
         context = {
             "decidable": decidable,
             "decided": decided,
-            "grounds": rejection_ground_choices(obj.kind, obj.regime),
+            "grounds": workflow.request_ground_choices(obj),
         }
         if obj.kind == Kind.CORRECTION:
             context["correction_review"] = correction.review(obj) if obj.is_open else []

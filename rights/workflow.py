@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from portal.kernel.audit import audit_log
 
-from . import api_events, deadlines
+from . import api_events, deadlines, know_limit
 from .choices import (
     REJECTION_GROUNDS,
     EventKind,
@@ -178,6 +178,34 @@ def ground_refused(kind: str, regime: str, ground: str) -> str | None:
     }
 
 
+def request_grounds(request: RightsRequest) -> frozenset:
+    """The grounds that may refuse ``request`` itself: those of its kind and law
+    (:func:`~rights.choices.rejection_grounds`), less CCPA §1798.130(b)'s unless it is
+    the person's third or later request to know in twelve months
+    (:mod:`rights.know_limit`)."""
+    grounds = rejection_grounds(request.kind, request.regime)
+    if RejectionGround.REPEATED_KNOW in grounds and not know_limit.over_know_limit(request):
+        grounds = grounds - {RejectionGround.REPEATED_KNOW}
+    return grounds
+
+
+def request_ground_choices(request: RightsRequest) -> list[tuple[str, str]]:
+    """(value, label) of :func:`request_grounds`, in order: the working page's choice."""
+    allowed = request_grounds(request)
+    return [(value, label) for value, label in RejectionGround.choices if value in allowed]
+
+
+def request_ground_refused(request: RightsRequest, ground: str) -> str | None:
+    """The message for a ground that cannot refuse ``request``; None when it can."""
+    refused = ground_refused(request.kind, request.regime, ground)
+    if refused or ground not in RejectionGround.values or ground in request_grounds(request):
+        return refused
+    return _(
+        "“%(ground)s” refuses only a person's third or later CCPA request to know within "
+        "12 months (§1798.130(b)); this request is not one."
+    ) % {"ground": RejectionGround(ground).label}
+
+
 def _check_move(request: RightsRequest, *, to: str, role: Role, actor) -> None:
     """TransitionError unless the table has the move and ``role`` may make it."""
     if role is Role.STAFF and actor.pk == request.subject_id:
@@ -204,7 +232,7 @@ def _check_conditions(
         raise TransitionError(_("Please give a reason; the requester will be told it."))
     if to == Status.REJECTED and ground not in RejectionGround.values:
         raise TransitionError(_("Choose the legal ground of the rejection."))
-    refused = ground and ground_refused(request.kind, request.regime, ground)
+    refused = ground and request_ground_refused(request, ground)
     if refused:
         raise TransitionError(refused)
 
