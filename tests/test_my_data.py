@@ -122,7 +122,9 @@ def test_purposes_and_retention_show_as_to_be_defined_until_provided(
     registry.set_purposes_provider(
         lambda category, service: ["本人確認のため"] if category == Category.IDENTITY else None
     )
-    registry.set_retention_provider(lambda code: "退会後3年間" if code == "account" else None)
+    registry.set_retention_provider(
+        lambda code, regime=None: "退会後3年間" if code == "account" else None
+    )
     html = stepped_up_client.get("/my-data/").content.decode()
     assert "本人確認のため" in html and "退会後3年間" in html
 
