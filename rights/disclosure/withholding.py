@@ -73,7 +73,7 @@ def record_withhold(
         if ground not in dict(withhold_grounds(locked.regime)):
             raise ValidationError(
                 _(
-                    "This ground is one of the GDPR only, and the person is told it: it "
+                    "This ground is one of the GDPR only, and the requester is told it: it "
                     "cannot withhold a record from a request under %(regime)s."
                 )
                 % {"regime": Regime(locked.regime).label}
