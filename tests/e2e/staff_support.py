@@ -33,3 +33,28 @@ def confirm(page):
     button that carries it out, and wait for the page it leads to."""
     with page.expect_navigation():
         page.locator(".rr-confirm form input[type=submit]").click()
+
+
+#: The boxes a person fills in or ticks.
+BOXES = "input:not([type=hidden]):not([type=submit]), select, textarea"
+
+#: What an admin page must hold to: one heading, named in its title; every box labelled;
+#: nothing wider than the window; each read-only value readable as text.
+PAGE_FACTS = """boxes => ({
+  h1: [...document.querySelectorAll('h1')].map(h => h.textContent.trim()),
+  title: document.title,
+  unnamed: [...document.querySelectorAll(boxes)]
+    .filter(box => box.offsetParent !== null && !box.labels?.length
+      && !box.getAttribute('aria-label') && !box.getAttribute('aria-labelledby'))
+    .map(box => box.name),
+  overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  unreadable: [...document.querySelectorAll('div.readonly')]
+    .filter(value => !value.innerText.trim()
+      || value.querySelector('img[alt=True], img[alt=False], img[alt=None]'))
+    .map(value => value.closest('.form-row')?.className),
+  orphanLabels: [...document.querySelectorAll('label[for]')]
+    .filter(label => !document.getElementById(label.htmlFor))
+    .map(label => label.htmlFor),
+  disabled: [...document.querySelectorAll('#content [disabled]')]
+    .map(control => control.name || control.textContent.trim()),
+})"""

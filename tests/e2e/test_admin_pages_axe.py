@@ -10,7 +10,7 @@ boxes: a screen reader on the box read no error (WCAG 3.3.1)."""
 import pytest
 
 from portal.kernel.staff import staff_create
-from tests.e2e.staff_support import staff_page
+from tests.e2e.staff_support import BOXES, PAGE_FACTS, staff_page
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,19 +23,6 @@ PAGES = [
     "/admin/portal/auditevent/",
     "/admin/reports/statistics/",
 ]
-
-#: The boxes a person fills in or ticks.
-BOXES = "input:not([type=hidden]):not([type=submit]), select, textarea"
-
-#: The page's headings, its title, and its form boxes no label names.
-PAGE_FACTS = """boxes => ({
-  h1: [...document.querySelectorAll('h1')].map(h => h.textContent.trim()),
-  title: document.title,
-  unnamed: [...document.querySelectorAll(boxes)]
-    .filter(box => box.offsetParent !== null && !box.labels?.length
-      && !box.getAttribute('aria-label') && !box.getAttribute('aria-labelledby'))
-    .map(box => box.name),
-})"""
 
 #: For each error message of a field: its id, and the boxes of its row that do not
 #: name it in their aria-describedby.

@@ -21,34 +21,12 @@ from portal.kernel.staff import staff_create
 from rights import fees, workflow
 from rights.choices import Kind, PaymentStatus, Status
 from rights.services import request_submit
-from tests.e2e.staff_support import staff_page
+from tests.e2e.staff_support import BOXES, PAGE_FACTS, staff_page
 from tests.factories import PASSWORD, ProfileFactory, RegistrationFactory, ServiceFactory
 from tests.rights.fee_support import publish
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BOXES = "input:not([type=hidden]):not([type=submit]), select, textarea"
-
-#: What a page must hold to: one heading, named in its title; every box labelled;
-#: nothing wider than the window; each read-only value readable as text.
-PAGE_FACTS = """boxes => ({
-  h1: [...document.querySelectorAll('h1')].map(h => h.textContent.trim()),
-  title: document.title,
-  unnamed: [...document.querySelectorAll(boxes)]
-    .filter(box => box.offsetParent !== null && !box.labels?.length
-      && !box.getAttribute('aria-label') && !box.getAttribute('aria-labelledby'))
-    .map(box => box.name),
-  overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
-  unreadable: [...document.querySelectorAll('div.readonly')]
-    .filter(value => !value.innerText.trim()
-      || value.querySelector('img[alt=True], img[alt=False], img[alt=None]'))
-    .map(value => value.closest('.form-row')?.className),
-  orphanLabels: [...document.querySelectorAll('label[for]')]
-    .filter(label => !document.getElementById(label.htmlFor))
-    .map(label => label.htmlFor),
-  disabled: [...document.querySelectorAll('#content [disabled]')]
-    .map(control => control.name || control.textContent.trim()),
-})"""
 
 #: Controls on a page that change something.
 WRITE_CONTROLS = (
