@@ -29,14 +29,21 @@ from .conftest import (
     wait_for,
 )
 
-# Enough history that the build takes seconds, so the kill lands in the middle.
-RECORDS = 5_000
+# Enough history that the build takes seconds, so the kill lands in the middle and the
+# test sees the build under way (it polls every 0.2 s): 5,000 records were built in
+# less than that on an idle machine once the package got faster.
+RECORDS = 50_000
 # The second case: Redis gives a lost worker's task to another after this long.
 VISIBILITY_TIMEOUT = 10
 
 
 def build_started(request_id: int) -> bool:
-    """True while another transaction holds the request's row (the build holds it throughout)."""
+    """True while another transaction holds the request's row (the build holds it throughout).
+
+    A build that finished before the test could see it fails the test at once: the kill
+    it is about cannot land any more."""
+    status = RightsRequest.objects.filter(pk=request_id).values_list("status", flat=True).get()
+    assert status != Status.COMPLETED, "the build finished before the test saw it under way"
     try:
         with transaction.atomic():
             RightsRequest.objects.select_for_update(nowait=True).filter(pk=request_id).exists()
