@@ -94,8 +94,11 @@ def test_a_renamed_recipient_shows_under_its_new_name_at_once(stepped_up_client,
     assert "やまと配送株式会社" not in html
 
 
-def test_my_data_does_not_say_gdpr_art_7_1_requires_the_period(stepped_up_client, consented):
+def test_my_data_does_not_say_gdpr_art_7_1_requires_the_period(
+    stepped_up_client, consented, settings
+):
     """GDPR art. 7(1): the consent must be shown; the 3 years are the company's period."""
+    settings.RIGHTS_DEFAULT_REGIME = "gdpr"
     html = stepped_up_client.get("/my-data/").content.decode()
     assert "GDPR第7条第1項により" not in html
     assert "同意を得たこと、撤回されたことを示せるよう" in html
@@ -103,3 +106,11 @@ def test_my_data_does_not_say_gdpr_art_7_1_requires_the_period(stepped_up_client
     html = stepped_up_client.get("/my-data/").content.decode()
     assert "as required by GDPR" not in html
     assert "so that we can show the consent was given or withdrawn (GDPR art. 7(1))" in html
+
+
+def test_my_data_under_appi_says_why_consent_is_kept_citing_no_gdpr(stepped_up_client, consented):
+    """APPI: the proof of consent is kept for the same reason; GDPR art. 7(1) binds the
+    company towards people under the GDPR only and is not cited to this customer."""
+    html = stepped_up_client.get("/my-data/").content.decode()
+    assert "同意を得たこと、撤回されたことを示せるよう" in html
+    assert "GDPR第7条第1項" not in html

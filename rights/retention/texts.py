@@ -96,15 +96,13 @@ def retention_sentence(rule: RetentionRule, *, regime: str | None = None) -> str
     """
     when = when_text(rule)
     regime = regime or settings.RIGHTS_DEFAULT_REGIME
-    if rule.regime and rule.regime != regime:
-        if regime == Regime.GDPR:
-            return gettext("Kept %(when)s, for legal claims (GDPR art. 17(3)(e)).") % {"when": when}
-        return gettext("Kept %(when)s, as our own record.") % {"when": when}
+    foreign = bool(rule.regime) and rule.regime != regime
     statute = rule.display_statute
     if rule.obligation and rule.trigger == RetentionTrigger.RELIANCE_END:
         # Proof of consent: the law (GDPR art. 7(1)) asks that the consent can be shown,
         # not for the period, which is the company's; "as required by" would claim it.
-        if statute:
+        # Under another regime the reason holds, the article is not cited.
+        if statute and not foreign:
             return gettext(
                 "Kept %(when)s, so that we can show the consent was given or withdrawn "
                 "(%(statute)s)."
@@ -112,6 +110,10 @@ def retention_sentence(rule: RetentionRule, *, regime: str | None = None) -> str
         return gettext("Kept %(when)s, so that we can show the consent was given or withdrawn.") % {
             "when": when
         }
+    if foreign:
+        if regime == Regime.GDPR:
+            return gettext("Kept %(when)s, for legal claims (GDPR art. 17(3)(e)).") % {"when": when}
+        return gettext("Kept %(when)s, as our own record.") % {"when": when}
     if rule.obligation:
         return gettext("Kept %(when)s, as required by %(statute)s.") % {
             "when": when,

@@ -119,10 +119,11 @@ def test_the_consent_rule_says_it_is_kept_while_in_force():
 def test_gdpr_art_7_1_is_not_said_to_require_the_period(language, claim, expected):
     """GDPR art. 7(1) requires the company to be able to show the consent; it sets no
     period. The customer read "kept ... for 3 years ..., as required by GDPR art. 7(1)";
-    they read why it is kept, and the article that asks for the proof."""
+    they read why it is kept, and the article that asks for the proof (a customer under
+    the GDPR: the article binds the company towards them)."""
     rule = RetentionRule.objects.get(code="consent-record")
     with translation.override(language):
-        text = retention_sentence(rule)
+        text = retention_sentence(rule, regime="gdpr")
     assert claim not in text
     assert text == expected
 
