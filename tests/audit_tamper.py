@@ -3,8 +3,9 @@
 import hashlib
 import json
 
+import pytest
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 TABLE = "portal_auditevent"
 
@@ -23,6 +24,15 @@ def as_superuser(*statements) -> None:
             cursor.execute(sql, params)
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL session_replication_role = origin")
+
+
+def assert_triggers_refuse(*statements: str, refusal: str = "Cannot") -> None:
+    """Each raw SQL statement, run in its own savepoint, is refused by an append-only
+    table's PostgreSQL trigger (django-pgtrigger's "pgtrigger: Cannot ..." error)."""
+    for sql in statements:
+        refused = pytest.raises(DatabaseError, match=f"pgtrigger: {refusal}")
+        with refused, transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
 
 
 def unkeyed_hash(row: dict) -> str:

@@ -12,16 +12,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from portal.kernel.roles import AUDITOR, SERVICE_HANDLER
-from portal.kernel.staff import staff_create
 from rights import fees, services, workflow
 from rights.choices import Kind, Status
 from rights.models import LegalHold, Payment, RequestEvent, RequestMessage, RightsRequest
 from rights.requesters.filing import Upload, _documents_add
 from rights.retention.holds.services import hold_place
 from tests.conftest import admin_login
-from tests.factories import PASSWORD, ProfileFactory, RegistrationFactory, ServiceFactory
+from tests.factories import ProfileFactory, RegistrationFactory
 from tests.rights.fee_support import publish
+from tests.staff_roles_support import services_and_staff
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_storage", "files")]
 
@@ -44,16 +43,11 @@ def _pdf():
 
 @pytest.fixture
 def world():
-    service_a = ServiceFactory(code="svc-a", name="Service A")
-    service_b = ServiceFactory(code="svc-b", name="Service B")
-    officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
-    handler, _device, _ = staff_create(
-        email="handler@example.com", role=SERVICE_HANDLER, password=PASSWORD, services=[service_a]
-    )
-    auditor, _device, _ = staff_create(email="auditor@example.com", role=AUDITOR, password=PASSWORD)
+    staff = services_and_staff()
+    officer = staff["officer"]
     publish(amount=1000)  # APPI art. 38: only a published fee is asked
-    made = {"officer": officer, "handler": handler, "auditor": auditor}
-    for key, service in (("a", service_a), ("b", service_b)):
+    made = {role: staff[role] for role in ("officer", "handler", "auditor")}
+    for key, service in (("a", staff["service_a"]), ("b", staff["service_b"])):
         customer = ProfileFactory(user__email=f"customer.{key}@example.com").user
         RegistrationFactory(user=customer, service=service)
         request = services.request_submit(

@@ -16,14 +16,13 @@ by an auditor, who ticks nothing, its items were labels of boxes not on the page
 import pytest
 
 from consent.models import Purpose
-from portal.kernel.roles import AUDITOR, SERVICE_HANDLER
-from portal.kernel.staff import staff_create
 from rights import fees, workflow
 from rights.choices import Kind, PaymentStatus, Status
 from rights.services import request_submit
 from tests.e2e.staff_support import BOXES, PAGE_FACTS, staff_page
-from tests.factories import PASSWORD, ProfileFactory, RegistrationFactory, ServiceFactory
+from tests.factories import ProfileFactory, RegistrationFactory
 from tests.rights.fee_support import publish
+from tests.staff_roles_support import services_and_staff
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,13 +38,8 @@ WRITE_CONTROLS = (
 
 @pytest.fixture
 def world():
-    service_a = ServiceFactory(code="svc-a", name="Service A")
-    service_b = ServiceFactory(code="svc-b", name="Service B")
-    officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
-    handler, _device, _ = staff_create(
-        email="handler@example.com", role=SERVICE_HANDLER, password=PASSWORD, services=[service_a]
-    )
-    auditor, _device, _ = staff_create(email="auditor@example.com", role=AUDITOR, password=PASSWORD)
+    staff = services_and_staff()
+    officer, service_a = staff["officer"], staff["service_a"]
     profile = ProfileFactory(user__language="en", address="6-10-1 Roppongi, Minato-ku, Tokyo")
     customer = profile.user
     RegistrationFactory(user=customer, service=service_a)
@@ -87,11 +81,11 @@ def world():
     workflow.transition(correction, to=Status.IN_REVIEW, actor=officer)
     payment = fees.fee_request(request=with_fee, actor=officer)
     return {
-        "handler": handler,
-        "auditor": auditor,
+        "handler": staff["handler"],
+        "auditor": staff["auditor"],
         "customer": customer,
         "service_a": service_a,
-        "service_b": service_b,
+        "service_b": staff["service_b"],
         "with_fee": with_fee,
         "payment": payment,
         "in_review": filed(),

@@ -27,7 +27,7 @@ from portal.kernel.db import evidence_erasure
 from portal.kernel.models import AuditEvent
 from portal.kernel.registry import Category, registry
 from rights.models import ErasureLedgerEntry
-from tests.audit_tamper import TABLE, as_superuser, unkeyed_hash
+from tests.audit_tamper import TABLE, as_superuser, assert_triggers_refuse, unkeyed_hash
 from tests.conftest import shared_cache_url
 from tests.consent_support import purpose
 
@@ -213,14 +213,11 @@ def test_the_erasure_ledger_refuses_update_delete_and_truncate(postgres, custome
         subject=customer, source="portal.usagerecord", category="usage", reason="sweep", count=1
     )
     table = ErasureLedgerEntry._meta.db_table
-    for sql in [
+    assert_triggers_refuse(
         f"UPDATE {table} SET count = 0 WHERE id = {entry.pk}",
         f"DELETE FROM {table} WHERE id = {entry.pk}",
         f"TRUNCATE {table}",
-    ]:
-        refused = pytest.raises(DatabaseError, match="pgtrigger: Cannot")
-        with refused, transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql)
+    )
     assert ErasureLedgerEntry.objects.get(pk=entry.pk).count == 1
 
 
@@ -230,18 +227,11 @@ def test_consent_evidence_is_deleted_only_inside_evidence_erasure(postgres, cust
     )
     record = ConsentRecord.objects.get(subject=customer)
     table = ConsentRecord._meta.db_table
-    for sql in [
-        f"UPDATE {table} SET action = 'withdrawn' WHERE id = {record.pk}",
-        f"DELETE FROM {table} WHERE id = {record.pk}",
-    ]:
-        refused = pytest.raises(DatabaseError, match="pgtrigger: Cannot")
-        with refused, transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql)
+    change = f"UPDATE {table} SET action = 'withdrawn' WHERE id = {record.pk}"
+    assert_triggers_refuse(change, f"DELETE FROM {table} WHERE id = {record.pk}")
     with evidence_erasure():
         # Never changed, even there.
-        refused = pytest.raises(DatabaseError, match="pgtrigger: Cannot update")
-        with refused, transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET action = 'withdrawn' WHERE id = {record.pk}")
+        assert_triggers_refuse(change, refusal="Cannot update")
     # The registry's erasure (a deletion, the retention sweep) deletes them.
     registry.erase(customer, Category.CONSENT, actor=admin_user)
     assert not ConsentRecord.objects.filter(pk=record.pk).exists()
