@@ -86,7 +86,8 @@ class ConnectorDouble:
     # -- its data ---------------------------------------------------------
 
     def add(self, email: str, *records: dict) -> None:
-        """Records about the customer ``email``: ``{"id", "category", "values"}``."""
+        """Records about the customer ``email``: ``{"id", "category", "values"}``, and
+        ``"withheld"``: the fields held but not disclosed, returned as given."""
         self.records.setdefault(email.lower(), []).extend(copy.deepcopy(list(records)))
 
     def records_of(self, email: str) -> list[dict]:
@@ -205,6 +206,14 @@ def main() -> None:
             "values": {"email": args.seed, "address": "Chiyoda 1-1"},
         },
         {"id": "m-2", "category": "usage", "values": {"sent": "2026-11-02 newsletter"}},
+        # Held but not disclosed (docs/connectors.md): a field it names in "withheld",
+        # and a secret the portal drops by its name.
+        {
+            "id": "m-3",
+            "category": "account",
+            "values": {"login": args.seed, "password_hash": "pbkdf2_sha256$demo$hash"},
+            "withheld": ["security_answer"],
+        },
     )
     double.start()
     print(f"connector double on {double.url} (secret {args.secret!r}); Ctrl-C stops it")

@@ -44,6 +44,7 @@ from portal.kernel.models import (
 from portal.kernel.registry import registry
 from portal.kernel.subject_view import personal_data_html
 from portal.kernel.typed_text import form_refuses_control_characters
+from rights.disclosure.secrets import held_here
 
 from . import services
 from .forms import (
@@ -301,6 +302,8 @@ def my_data(request):
         {
             "personal_data": personal_data,
             "services_with_pages": consent_selectors.services_with_pages(registered),
+            # CCPA regs §7024(d): each kind held, never its value.
+            "held": held_here(request.user, regime=None),
         },
     )
 

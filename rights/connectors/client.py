@@ -51,6 +51,10 @@ def answer_from(data) -> Answer:
     records = data.get("records") or []
     if not isinstance(records, list):
         raise Refused(errors.RECORDS_NOT_A_LIST)
+    if not all(
+        _names_fields(record.get("withheld", [])) for record in records if isinstance(record, dict)
+    ):
+        raise Refused(errors.WITHHELD_NOT_A_LIST)
     count = data.get("count")
     kept = data.get("kept") or []
     return Answer(
@@ -60,6 +64,11 @@ def answer_from(data) -> Answer:
         message=str(data.get("error") or "")[:500],
         kept=[code for code in kept if isinstance(code, str)] if isinstance(kept, list) else [],
     )
+
+
+def _names_fields(withheld) -> bool:
+    """Whether a record's ``withheld`` is a list of field names (docs/connectors.md)."""
+    return isinstance(withheld, list) and all(isinstance(name, str) for name in withheld)
 
 
 def retried(status: int) -> bool:

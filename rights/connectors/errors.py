@@ -14,12 +14,15 @@ from django.utils.translation import gettext, gettext_noop
 
 NO_STATUS = gettext_noop("The answer does not follow the contract (no valid “status”).")
 RECORDS_NOT_A_LIST = gettext_noop("The answer's “records” is not a list.")
+WITHHELD_NOT_A_LIST = gettext_noop("A record's “withheld” is not a list of field names.")
 NOT_JSON = gettext_noop("The answer is not JSON.")
 ACCEPTED_WITHOUT_202 = gettext_noop("HTTP 202 goes with the status “accepted”, and only with it.")
 NO_ANSWER = gettext_noop("No answer within %(seconds)s s")
 UNREACHABLE = gettext_noop("Unreachable: %(reason)s")
 
-_FIXED = frozenset({NO_STATUS, RECORDS_NOT_A_LIST, NOT_JSON, ACCEPTED_WITHOUT_202})
+_FIXED = frozenset(
+    {NO_STATUS, RECORDS_NOT_A_LIST, WITHHELD_NOT_A_LIST, NOT_JSON, ACCEPTED_WITHOUT_202}
+)
 _WITH_VALUES = (
     (re.compile(r"No answer within (?P<seconds>\d+) s"), NO_ANSWER),
     (re.compile(r"Unreachable: (?P<reason>.*)", re.DOTALL), UNREACHABLE),

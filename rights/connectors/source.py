@@ -20,6 +20,35 @@ from portal.kernel.registry import Category, PersonalField, Record, RecordNotFou
 from . import client
 from .models import ExternalSystem, Operation
 
+#: Field names the portal knows to be secrets (CCPA regs §7024(d)): a value returned
+#: under one of them is dropped, and the field listed as held but not disclosed, as if
+#: the system had named it in the record's ``withheld`` (docs/connectors.md).
+SECRET_FIELDS = frozenset(
+    {
+        "password",
+        "password_hash",
+        "security_answer",
+        "ssn",
+        "social_security_number",
+        "my_number",
+        "card_number",
+        "cvv",
+    }
+)
+
+
+def undisclosed(record: dict) -> dict:
+    """``record`` (``{"id", "category", "values"}``) without the values it may not
+    disclose: those its ``withheld`` names and those of :data:`SECRET_FIELDS`, all
+    then named in ``withheld``. A record with neither is returned as it is."""
+    values = record.get("values") if isinstance(record.get("values"), dict) else {}
+    withheld = record.get("withheld") or []
+    if not withheld and SECRET_FIELDS.isdisjoint(values):
+        return record
+    names = dict.fromkeys([*withheld, *(name for name in values if name in SECRET_FIELDS)])
+    kept = {name: value for name, value in values.items() if name not in names}
+    return {**record, "values": kept, "withheld": list(names)}
+
 
 def subject_identifiers(subject) -> dict:
     """How an external system finds the customer: their number and e-mail address."""
@@ -68,6 +97,7 @@ class ConnectorSource(Source):
         answer = self._call(Operation.ACCESS, subject)
         for item in answer.records:
             if isinstance(item, dict):
+                item = undisclosed(item)
                 values = item.get("values") if isinstance(item.get("values"), dict) else {}
                 yield Record(self.key, item.get("id"), None, values)
 
@@ -99,7 +129,8 @@ def disclosed_records(subject, categories=None) -> list[dict]:
 
     For a disclosure package: ``[{"system", "records": [{"id", "category",
     "values"}]}]`` of every active system that takes ``access`` and holds one
-    of ``categories`` (None or empty: any). Raises :class:`client.Unavailable`
+    of ``categories`` (None or empty: any); a record's secrets are left out and
+    named in its ``withheld`` (:func:`undisclosed`). Raises :class:`client.Unavailable`
     or :class:`client.Refused` when a system cannot answer, so the package is
     built again later rather than delivered without it.
     """
@@ -117,7 +148,7 @@ def disclosed_records(subject, categories=None) -> list[dict]:
             # Staff read this as the build's failure: say which system it was.
             raise type(error)(f"{system.name}: {error}") from error
         records = [
-            item
+            undisclosed(item)
             for item in answer.records
             if isinstance(item, dict) and (not categories or item.get("category") in categories)
         ]

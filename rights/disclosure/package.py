@@ -299,6 +299,16 @@ def _header(outline: Outline) -> dict:
             }
             for part in outline.withheld
         ],
+        # CCPA regs §7024(d): each kind held, never its value.
+        "held_not_disclosed": [
+            {
+                "kind": held.kind,
+                "data": held.data,
+                "reason": held.reason,
+                **({"system": held.system} if held.system else {}),
+            }
+            for held in outline.held_not_disclosed
+        ],
     }
 
 

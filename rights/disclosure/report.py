@@ -39,6 +39,7 @@ from portal.kernel.templatetags.registry_tags import pd_is_long, pd_value
 from portal.kernel.wording import listed
 
 from .scope import PackageScope, Presenter, customer_name, in_language, snapshot
+from .secrets import HeldSecret, held_elsewhere, held_here
 from .third_parties import (
     RecipientInfo,
     provision_rows,
@@ -141,6 +142,8 @@ class Outline:
     withheld: list[WithheldPart] = field(default_factory=list)
     #: What systems outside this database returned, by system (rights.connectors).
     external: list[dict] = field(default_factory=list)
+    #: The kinds this portal holds for the person and never discloses (CCPA regs §7024(d)).
+    held: list[HeldSecret] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -161,6 +164,11 @@ class Outline:
     def joint_users(self) -> list:
         """Recipients that use the data jointly with us (APPI Art. 27(5)(iii))."""
         return [info.recipient for info in self.recipients if info.recipient.is_joint_use]
+
+    @property
+    def held_not_disclosed(self) -> list[HeldSecret]:
+        """Every kind held but not disclosed: this portal's, then the connected systems'."""
+        return self.held + held_elsewhere(self.external, self.request.regime)
 
     def tables(self) -> Iterator[Table]:
         for part in self.categories:
@@ -230,6 +238,7 @@ def build_outline(rights_request, scope: PackageScope, generated_at=None) -> Out
             scope.subject, withheld=withheld_receipts(scope)
         ).count()
     outline.withheld = withheld_summary(rights_request)
+    outline.held = held_here(scope.subject, rights_request.regime)
     return outline
 
 

@@ -1,0 +1,108 @@
+"""What is held about a person but never disclosed (CCPA regs §7024(d)).
+
+A response to a request to know never discloses a password, a security
+credential or an identification number, and tells the person, with sufficient
+particularity, that the business holds that kind of information. The package
+and the "my data" page list each kind held for this person, without its value:
+this portal's own (:func:`held_here`) and what connected systems name in a
+record's ``withheld`` (:func:`held_elsewhere`, docs/connectors.md).
+
+The reason is given under the law of the request: §7024(d) for the CCPA,
+APPI art. 33(2)(i) (harm to the person's rights and interests) and GDPR art.
+15(4), never another regime's article.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from portal.records.models import PaymentMethod
+from rights.choices import Regime
+from rights.requesters.models import IdentityDocument
+
+PASSWORD, AUTHENTICATOR, PAYMENT_CARD, IDENTITY_DOCUMENT = (
+    "password",
+    "authenticator",
+    "payment_card",
+    "identity_document",
+)
+
+
+@dataclass(frozen=True)
+class HeldSecret:
+    """One kind of data held but not disclosed, in the active language."""
+
+    #: A code: one of this module's kinds, or the field name a system gave.
+    kind: str
+    data: str
+    reason: str
+    #: The connected system that holds it; empty for this portal.
+    system: str = ""
+
+
+def reason_text(regime: str | None) -> str:
+    """Why it is not disclosed, under ``regime`` (None: a page, no request)."""
+    if regime == Regime.CCPA:
+        return _("Not disclosed, for your security (CCPA regs §7024(d)).")
+    if regime == Regime.GDPR:
+        return _("Not disclosed, for your security and that of others (GDPR art. 15(4)).")
+    if regime == Regime.APPI:
+        return _(
+            "Not disclosed: disclosing it could harm your rights and interests "
+            "(APPI art. 33(2)(i))."
+        )
+    return _("Not shown, for your security.")
+
+
+def held_here(subject, regime: str | None) -> list[HeldSecret]:
+    """The kinds this portal holds for ``subject`` and never discloses; only those held."""
+    if subject is None:
+        return []
+    reason = reason_text(regime)
+    held = []
+    if subject.has_usable_password():
+        held.append(HeldSecret(PASSWORD, _("An account password"), reason))
+    if TOTPDevice.objects.filter(user=subject, confirmed=True).exists():
+        held.append(HeldSecret(AUTHENTICATOR, _("An authenticator app (its secret key)"), reason))
+    for card in PaymentMethod.objects.filter(user=subject).order_by("-added_at", "-pk"):
+        # The brand and last four digits are shown with the stored cards already.
+        data = _("A stored payment card: %(brand)s ending in %(last4)s") % {
+            "brand": card.get_brand_display(),
+            "last4": card.last4,
+        }
+        held.append(
+            HeldSecret(
+                PAYMENT_CARD,
+                data,
+                _(
+                    "Its full number and security code are not held by us but by our "
+                    "payment provider; we hold only the brand, last four digits and expiry."
+                ),
+            )
+        )
+    documents = IdentityDocument.objects.filter(request__subject=subject, destroyed_at=None)
+    if documents.exists():
+        held.append(
+            HeldSecret(
+                IDENTITY_DOCUMENT,
+                _("The contents of identity documents you sent (such as document numbers)"),
+                reason,
+            )
+        )
+    return held
+
+
+def held_elsewhere(external: list[dict], regime: str | None) -> list[HeldSecret]:
+    """The fields connected systems hold and do not disclose: each record's ``withheld``
+    (``rights.connectors.source.undisclosed``), once per system and field."""
+    reason = reason_text(regime)
+    held = []
+    for answer in external:
+        names = dict.fromkeys(
+            name for record in answer["records"] for name in record.get("withheld") or ()
+        )
+        held += [HeldSecret(name, name, reason, system=answer["system"]) for name in names]
+    return held
