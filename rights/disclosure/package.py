@@ -20,10 +20,11 @@ The zip holds, in the customer's language (``User.language``):
     parties (APPI Art. 33(1), 33(5); GDPR 15).
 ``data.json``
     every record, machine-readable (GDPR Art. 20): the request, the company,
-    the categories, sources and recipients, then ``records`` (one object per
-    record: ``source``, ``id``, ``service``, stored ``values`` and, where the
-    stored value is a code or an id or an empty value means something ("every
-    recipient"), the ``text`` the report shows and, when
+    the categories, sources and recipients, what was withheld and the kinds
+    held but not disclosed (``held_not_disclosed``, CCPA regs §7024(d)), then
+    ``records`` (one object per record: ``source``, ``id``, ``service``, stored
+    ``values`` and, where the stored value is a code or an id or an empty value
+    means something ("every recipient"), the ``text`` the report shows and, when
     some fields do not apply to the record, their names in ``not_applicable``),
     then ``provision_records``, ``counts`` per category and ``total``.
 ``csv/<category>.csv``
