@@ -238,7 +238,7 @@ def build_outline(rights_request, scope: PackageScope, generated_at=None) -> Out
             scope.subject, withheld=withheld_receipts(scope)
         ).count()
     outline.withheld = withheld_summary(rights_request)
-    outline.held = held_here(scope.subject, rights_request.regime)
+    outline.held = held_here(scope.subject, rights_request.regime, scope.categories)
     return outline
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from portal.kernel.registry import Category
 from portal.records.models import PaymentMethod
 from rights.choices import Regime
 from rights.requesters.models import IdentityDocument
@@ -57,17 +58,24 @@ def reason_text(regime: str | None) -> str:
     return _("Not shown, for your security.")
 
 
-def held_here(subject, regime: str | None) -> list[HeldSecret]:
-    """The kinds this portal holds for ``subject`` and never discloses; only those held."""
+def held_here(
+    subject, regime: str | None, categories: tuple[Category, ...] = tuple(Category)
+) -> list[HeldSecret]:
+    """The kinds this portal holds for ``subject`` and never discloses; only those held,
+    and only of ``categories`` (a request to know some kinds of data is told of their
+    secrets only): the account's password and authenticator, the payment cards, the
+    documents sent with requests."""
     if subject is None:
         return []
     reason = reason_text(regime)
     held = []
-    if subject.has_usable_password():
+    account = Category.ACCOUNT in categories
+    if account and subject.has_usable_password():
         held.append(HeldSecret(PASSWORD, _("An account password"), reason))
-    if TOTPDevice.objects.filter(user=subject, confirmed=True).exists():
+    if account and TOTPDevice.objects.filter(user=subject, confirmed=True).exists():
         held.append(HeldSecret(AUTHENTICATOR, _("An authenticator app (its secret key)"), reason))
-    for card in PaymentMethod.objects.filter(user=subject).order_by("-added_at", "-pk"):
+    cards = PaymentMethod.objects.filter(user=subject).order_by("-added_at", "-pk")
+    for card in cards if Category.PAYMENT in categories else ():
         # The brand and last four digits are shown with the stored cards already.
         data = _("A stored payment card: %(brand)s ending in %(last4)s") % {
             "brand": card.get_brand_display(),
@@ -84,7 +92,7 @@ def held_here(subject, regime: str | None) -> list[HeldSecret]:
             )
         )
     documents = IdentityDocument.objects.filter(request__subject=subject, destroyed_at=None)
-    if documents.exists():
+    if Category.REQUESTS in categories and documents.exists():
         held.append(
             HeldSecret(
                 IDENTITY_DOCUMENT,

@@ -27,11 +27,11 @@ pytestmark = pytest.mark.django_db
 CCPA_REASON = "CCPA regs §7024(d)"
 
 
-def _package(customer, regime: str, language: str = "en") -> dict[str, str]:
+def _package(customer, regime: str, language: str = "en", **scope) -> dict[str, str]:
     customer.language = language
     customer.save(update_fields=["language"])
     request = request_submit(
-        subject=customer, requester=customer, kind=Kind.DISCLOSURE, regime=regime
+        subject=customer, requester=customer, kind=Kind.DISCLOSURE, regime=regime, **scope
     )
     buffer = io.BytesIO()
     write_package(request, buffer)
@@ -91,6 +91,15 @@ def test_only_kinds_held_for_this_person_are_listed(customer):
     customer.save()
     listed = json.loads(_package(customer, Regime.CCPA)["data.json"])["held_not_disclosed"]
     assert listed == []
+
+
+def test_a_request_for_some_kinds_of_data_lists_only_their_secrets_7024_d(held):
+    """A request to know only payment data is told of the card held, not of the
+    account's password or authenticator, which it did not ask about."""
+    files = _package(held, Regime.CCPA, categories=["payment"])
+    listed = json.loads(files["data.json"])["held_not_disclosed"]
+    assert [item["kind"] for item in listed] == ["payment_card"]
+    assert "An account password" not in files["report.html"]
 
 
 def test_my_data_lists_the_kinds_held_without_their_values_7024_d(
