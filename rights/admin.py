@@ -444,6 +444,7 @@ class RightsRequestAdmin(
             **self.identity_context(request, obj, can_work=can_work),
             **self.connector_context(obj, can_work=can_work),
             **self.account_closing_context(request, obj),
+            **self.copy_wait_context(obj),
             "can_work": can_work,
             "reason_required": sorted(workflow.STAFF_REASON_REQUIRED),
             "grounds": workflow.request_ground_choices(obj),

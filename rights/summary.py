@@ -23,7 +23,7 @@ from portal.kernel.registry import Category, registry
 from portal.kernel.wording import listed
 
 from . import deadlines
-from .choices import CHARGEABLE_KINDS, DeliveryMethod, FeeBasis, Kind, Regime
+from .choices import CHARGEABLE_KINDS, DeliveryMethod, FeeBasis, Kind, Regime, Status
 from .correction import display, field_label
 from .disclosure.models import DELIVERED_KINDS
 from .disclosure.selectors import PostalAddress, paper_address, profile_address
@@ -31,6 +31,7 @@ from .models import FeeSchedule
 from .retention.models import RetentionRule
 from .retention.scope import is_account_source, reaches
 from .retention.statement import kept_lines
+from .retention.steps import copies_awaited
 from .retention.texts import retention_sentence
 from .service_choice import customer_services
 
@@ -53,6 +54,9 @@ class Summary:
     #: A filed deletion: what its erasure kept (a rule's period, a legal hold) and what
     #: of that was erased since, as it stands now (``retention.statement.kept_lines``).
     held: list[str] = field(default_factory=list)
+    #: A deletion whose erasure waits for the copy its person asked for first: the
+    #: references of those requests (``retention.steps.copies_awaited``).
+    copy_first: list[str] = field(default_factory=list)
     fee: str = ""
     due_at: dt.datetime | None = None
     #: The last day to answer in the requester's time zone: what the person reads.
@@ -377,6 +381,8 @@ def summary_of(request) -> Summary:
     )
     if request.kind == Kind.DELETION:
         summary.held = kept_lines(request)
+        if request.status == Status.IN_PROGRESS and request.subject_id is not None:
+            summary.copy_first = [r.reference for r in copies_awaited(request)]
     if not request.is_open:
         summary.by_post = False
     elif summary.by_post:

@@ -27,6 +27,7 @@ from .models import (
 from .release_admin import data_label
 from .rule_changes import rule_save
 from .rule_expiry import SHOWN_FIELD, expiry_confirmation, expiry_fingerprint, newly_expired
+from .steps import copy_awaited
 from .texts import period_text, retention_sentence
 
 # -- rules ---------------------------------------------------------------------------------
@@ -244,6 +245,14 @@ class DeferredErasureAdmin(ReadOnlyAdmin):
             return obj.legal_hold
         if obj.rule_id:
             return clipped(obj.rule.display_statute or obj.rule.code)
+        copy = copy_awaited(obj) if obj.status == DeferredErasure.Status.PENDING else None
+        if copy is not None:
+            url = reverse("admin:rights_rightsrequest_change", args=[copy.pk])
+            return format_html(
+                gettext("Waiting for {kind} {link} to be built"),
+                kind=copy.get_kind_display(),
+                link=format_html('<a href="{}">{}</a>', url, copy.reference),
+            )
         return obj.get_reason_display()
 
 

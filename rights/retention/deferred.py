@@ -1,4 +1,10 @@
-"""The beat job for deletion steps whose day has come or whose hold has ended (and only those)."""
+"""The beat job for deletion steps whose day has come or whose hold has ended (and only those).
+
+A deletion's own steps (reason "request") that waited for a copy its person asked for
+first (:func:`.steps.copy_awaited`) are among them: once they have run, the deletion's
+task is queued again to finish the request (:func:`.deletion.deletion_execute`, which
+does nothing twice).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,11 @@ import datetime as dt
 
 from django.db.models import Q
 
+from portal.kernel import outbox
 from portal.kernel.dates import portal_day
+from rights.choices import Kind, Status
+from rights.models import RightsRequest
+from rights.transition_rules import erasure_ran, systems_answered
 
 from . import runs
 from .models import DeferredErasure, RetentionRun
@@ -39,6 +49,18 @@ def _step_key(step: Step) -> str:
     return step.reason
 
 
+def _finish_deletions() -> None:
+    """Queue the task of each deletion still in progress that its task would now finish:
+    its own steps all run (e.g. those that waited for a copy), every system outside
+    answered. Looked up afresh each run, so a run killed after a step leaves none behind."""
+    planned = RightsRequest.objects.filter(
+        kind=Kind.DELETION, status=Status.IN_PROGRESS, erasure_planned_at__isnull=False
+    ).order_by("pk")
+    for deletion in planned:
+        if erasure_ran(deletion) and systems_answered(deletion):
+            outbox.enqueue("rights.tasks.execute_deletion", deletion.pk)
+
+
 def run_deferred(
     *, today: dt.date | None = None, dry_run: bool = False, trigger: str = "hand"
 ) -> RetentionRun:
@@ -64,4 +86,6 @@ def run_deferred(
                 run.progress(at=step.pk)
                 runs.after_batch(run, _step_key(step), step.source)
             cursor = steps[-1].pk
+        if not dry_run:
+            _finish_deletions()
     return run.record

@@ -1,12 +1,14 @@
-"""Wiring, connected from ``RightsConfig.ready``: the deletion hook, the registry's
+"""Wiring, connected from ``RightsConfig.ready``: the deletion hooks, the registry's
 retention texts and the rules' names on the scheduled runs page."""
 
 from portal.kernel import generations, jobs, outbox
 from portal.kernel.registry import registry
 from rights.choices import Kind, Status
+from rights.disclosure.models import DELIVERED_KINDS
+from rights.models import OPEN_STATUSES, RightsRequest
 from rights.workflow import on_entry
 
-from .models import RetentionRule
+from .models import DeferredErasure, RetentionRule
 from .texts import retention_text, rule_names
 
 #: The retention texts are cached until a retention rule changes.
@@ -25,6 +27,35 @@ def queue_deletion(request) -> None:
     into this package, so this package does not import it.
     """
     outbox.enqueue("rights.tasks.execute_deletion", request.pk)
+
+
+def erase_after_copy(request) -> None:
+    """A disclosure or notice of purposes closed: built, posted, refused, withdrawn or
+    expired. The deletions of the same person whose erasure waited for it
+    (:func:`.steps.copy_awaited`) run again now, in the transaction that closed it, so
+    the message is not lost; a deletion that still waits for another finds it so. The
+    beat job of deferred erasures runs them too (:mod:`.deferred`)."""
+    people = {pk for pk in (request.subject_id, request.requester_id) if pk}
+    waiting = (
+        RightsRequest.objects.filter(
+            kind=Kind.DELETION,
+            status=Status.IN_PROGRESS,
+            subject_id__in=people,
+            deferred_erasures__status=DeferredErasure.Status.PENDING,
+            deferred_erasures__reason=DeferredErasure.Reason.REQUEST,
+        )
+        .exclude(pk=request.pk)
+        .distinct()
+        .order_by("pk")
+    )
+    for deletion_id in waiting.values_list("pk", flat=True):
+        outbox.enqueue("rights.tasks.execute_deletion", deletion_id)
+
+
+for _status in Status:
+    if _status not in OPEN_STATUSES:
+        for _kind in DELIVERED_KINDS:
+            on_entry(_status, _kind)(erase_after_copy)
 
 
 def connect() -> None:

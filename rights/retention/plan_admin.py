@@ -20,8 +20,9 @@ from rights.notifications import downloads_left
 from rights.selectors import open_requests_followed_by
 from rights.workflow import TransitionError
 
-from .models import AccountClosure
+from .models import AccountClosure, DeferredErasure
 from .preview import PlanChanged, erasure_preview, plan_confirm
+from .steps import copies_awaited
 
 
 class ErasurePlanAdminMixin:
@@ -92,6 +93,18 @@ class ErasurePlanAdminMixin:
             "downloads_left_unseen": len(downloads) - len(seen_downloads),
             "downloads_left_count": len(downloads),
         }
+
+    @staticmethod
+    def copy_wait_context(obj) -> dict:
+        """For a deletion in progress whose erasure waits: the disclosures of the same
+        person received before it whose package is still to be built (their copy comes
+        first, :func:`.steps.copies_awaited`)."""
+        if obj is None or obj.kind != Kind.DELETION or obj.status != Status.IN_PROGRESS:
+            return {}
+        waits = obj.deferred_erasures.filter(
+            status=DeferredErasure.Status.PENDING, reason=DeferredErasure.Reason.REQUEST
+        ).exists()
+        return {"copies_awaited": list(copies_awaited(obj))} if waits else {}
 
     def erasure_plan_redirect(self, obj):
         return HttpResponseRedirect(

@@ -21,7 +21,7 @@ from django.utils import timezone
 from portal.kernel.audit import audit_log
 from portal.kernel.dates import portal_day
 from portal.kernel.registry import ModelSource, Source, registry
-from rights.disclosure.models import DisclosurePackage
+from rights.disclosure.models import DELIVERED_KINDS, DisclosurePackage
 from rights.models import RightsRequest
 
 from .dryrun import in_dry_run
@@ -180,6 +180,34 @@ def answers_to_send(*, subject_id: int, besides_id: int | None):
     )
 
 
+def copies_awaited(deletion: RightsRequest):
+    """The disclosures and notices of purposes of the deletion's person (subject or
+    requester, as :func:`answers_to_send`) received before it, still open, their package
+    not built yet, oldest first: the copy the person asked for first is made before the
+    deletion erases what it copies. One received after the deletion does not count (the
+    person asked to erase first)."""
+    earlier = Q(received_at__lt=deletion.received_at) | Q(
+        received_at=deletion.received_at, pk__lt=deletion.pk
+    )
+    return (
+        answers_to_send(subject_id=deletion.subject_id, besides_id=deletion.pk)
+        .filter(earlier, kind__in=DELIVERED_KINDS, disclosure_package__isnull=True)
+        .order_by("received_at", "pk")
+    )
+
+
+def copy_awaited(step: Step) -> RightsRequest | None:
+    """The disclosure a deletion's step waits for (:func:`copies_awaited`); None when it
+    waits for none. A step of no request (the sweep) or keeping the address for the
+    final notice (which waits for every answer) waits for none."""
+    if step.request_id is None or step.reason == Step.Reason.NOTICE:
+        return None
+    deletion = RightsRequest.objects.filter(pk=step.request_id).first()
+    if deletion is None or deletion.subject_id is None:
+        return None
+    return copies_awaited(deletion).first()
+
+
 def download_kept_until(step: Step) -> dt.datetime | None:
     """When the link of the last disclosure package of the step's person still kept for
     download expires (the person reaches it by the follow link of the address the step
@@ -204,7 +232,9 @@ def step_execute(
     """Erase what the step may erase now; return how many records were erased.
 
     Records still under a hold stay and the step waits for the next day one
-    of them may go (or for an open-ended hold's release). Returns 0 without
+    of them may go (or for an open-ended hold's release). A deletion's step
+    erases nothing while a copy its person asked for first is still to be made
+    (:func:`copy_awaited`). Returns 0 without
     erasing when another runner has the step. The holds are read inside the
     erasing transaction and re-checked by its statements
     (:class:`~rights.retention.holds.selectors.BatchHolds`): a hold placed before they
@@ -227,6 +257,10 @@ def step_execute(
         # The erasure, the step's progress and its ledger entry commit together:
         # a worker lost half-way leaves nothing erased that the ledger lacks.
         with H.redo_on_hold_placed() as redo, transaction.atomic():
+            if copy_awaited(step) is not None:
+                # Checked in the erasing transaction: a package still being built keeps
+                # its request open until it is stored, so the copy is never cut short.
+                return 0
             seen = H.batch_holds(subject=step.subject, on=today)
             holds = seen.holds
             free = scope & ~H.held_q(source, step.category, rules=rules, holds=holds, today=today)

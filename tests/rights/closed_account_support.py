@@ -45,16 +45,21 @@ def answer(request, officer, capture):
 def closed_with_disclosure(officer, capture, *, language="en", answered=False, downloaded=False):
     """A customer with a disclosure (completed first when ``answered``, and its copy
     downloaded once by the customer when ``downloaded``), whose deletion of everything
-    then closed the account; (the customer, the address, the disclosure, the
-    deletion). The mail of the closing is all ``mail.outbox`` holds."""
+    closed the account; (the customer, the address, the disclosure, the deletion). The
+    mail of the closing is all ``mail.outbox`` holds. A disclosure left open is filed
+    just after the deletion: one filed before it would hold its erasure back until
+    its copy is made (``retention.steps.copies_awaited``)."""
     customer = customer_with_records(invoices=(), language=language)
     address = customer.email
-    disclosure = file_disclosure(customer)
     if answered:
+        disclosure = file_disclosure(customer)
         answer(disclosure, officer, capture)
-    if downloaded:
-        assert download_claim(package=disclosure.disclosure_package, user=customer) == ""
-    deletion = file_deletion(customer, scope={"everything": True})
+        if downloaded:
+            assert download_claim(package=disclosure.disclosure_package, user=customer) == ""
+        deletion = file_deletion(customer, scope={"everything": True})
+    else:
+        deletion = file_deletion(customer, scope={"everything": True})
+        disclosure = file_disclosure(customer)
     mail.outbox.clear()
     with capture(execute=True):
         approve(deletion, officer)

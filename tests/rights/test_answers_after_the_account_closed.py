@@ -31,8 +31,9 @@ def test_the_answer_to_a_request_still_open_reaches_the_closed_accounts_address(
     with time_machine.travel(at(2026, 7, 1), tick=False):
         customer = customer_with_records(invoices=())
         address = customer.email
-        still_open = file_disclosure(customer)
+        # Filed just after the deletion: one filed before holds its erasure back.
         deletion = file_deletion(customer, scope={"everything": True})
+        still_open = file_disclosure(customer)
         with django_capture_on_commit_callbacks(execute=True):
             approve(deletion, officer)
         customer.refresh_from_db()
@@ -91,8 +92,9 @@ def test_staff_working_on_the_open_request_see_that_the_account_is_closed(
     the answer reaches them by e-mail, and files are not downloaded by logging in."""
     with time_machine.travel(at(2026, 7, 1), tick=False):
         customer = customer_with_records(invoices=())
-        still_open = file_disclosure(customer)
+        # Filed just after the deletion: one filed before holds its erasure back.
         deletion = file_deletion(customer, scope={"everything": True})
+        still_open = file_disclosure(customer)
         with django_capture_on_commit_callbacks(execute=True):
             approve(deletion, officer)
     staff = admin_login(client, officer)
