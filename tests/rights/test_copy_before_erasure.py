@@ -48,18 +48,34 @@ def _waiting(deletion):
     return deletion.deferred_erasures.filter(status=Step.Status.PENDING, reason=Step.Reason.REQUEST)
 
 
+def _assert_erased_and_finished(customer, deletion) -> None:
+    deletion.refresh_from_db()
+    assert _usage(customer) == 0
+    assert deletion.status in (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
+
+
+def _copy_then_deletion(officer, capture, *, kind="disclosure"):
+    """A customer's disclosure (or notice of purposes) put in progress, its build not run
+    yet, then their deletion of the usage history approved and carried out: (the
+    customer, the disclosure, the deletion)."""
+    customer = customer_with_records()
+    disclosure = disclosure_in_progress(customer, officer, kind=kind)
+    deletion = file_deletion(customer, categories=["usage"])
+    with capture(execute=True):
+        approve(deletion, officer)
+    deletion.refresh_from_db()
+    return customer, disclosure, deletion
+
+
 def test_the_disclosure_received_first_is_built_before_the_deletion_erases(
     officer, django_capture_on_commit_callbacks
 ):
     """APPI art. 33 then art. 35, GDPR art. 15 then art. 17: the package holds the
     records, and the erasure runs as soon as it is built."""
     with time_machine.travel(at(2026, 7, 1), tick=False):
-        customer = customer_with_records()
-        disclosure = disclosure_in_progress(customer, officer)  # its build not run yet
-        deletion = file_deletion(customer, categories=["usage"])
-        with django_capture_on_commit_callbacks(execute=True):
-            approve(deletion, officer)
-        deletion.refresh_from_db()
+        customer, disclosure, deletion = _copy_then_deletion(
+            officer, django_capture_on_commit_callbacks
+        )
         assert _usage(customer) == 3
         assert deletion.status == Status.IN_PROGRESS
         assert _waiting(deletion).exists()
@@ -67,9 +83,7 @@ def test_the_disclosure_received_first_is_built_before_the_deletion_erases(
         with django_capture_on_commit_callbacks(execute=True):
             package = package_build(request=disclosure)
         assert package.summary["counts"].get("usage") == 3
-        deletion.refresh_from_db()
-        assert _usage(customer) == 0
-        assert deletion.status in (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
+        _assert_erased_and_finished(customer, deletion)
 
 
 def test_the_beat_job_runs_the_erasure_once_the_disclosure_is_built(
@@ -77,11 +91,9 @@ def test_the_beat_job_runs_the_erasure_once_the_disclosure_is_built(
 ):
     """The daily run of deferred erasures finishes it too (a prompt message lost)."""
     with time_machine.travel(at(2026, 7, 1), tick=False):
-        customer = customer_with_records()
-        disclosure = disclosure_in_progress(customer, officer)
-        deletion = file_deletion(customer, categories=["usage"])
-        with django_capture_on_commit_callbacks(execute=True):
-            approve(deletion, officer)
+        customer, disclosure, deletion = _copy_then_deletion(
+            officer, django_capture_on_commit_callbacks
+        )
         jobs.run_deferred()
         assert _usage(customer) == 3
         package_build(request=disclosure)  # its messages not delivered
@@ -89,10 +101,8 @@ def test_the_beat_job_runs_the_erasure_once_the_disclosure_is_built(
         with django_capture_on_commit_callbacks(execute=True):
             jobs.run_deferred()
             jobs.run_deferred()  # run again: nothing erased twice
-        deletion.refresh_from_db()
-        assert _usage(customer) == 0
+        _assert_erased_and_finished(customer, deletion)
         assert sum(s.erased for s in deletion.deferred_erasures.all()) == 3
-        assert deletion.status in (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
 
 
 @pytest.mark.parametrize("how", ["withdrawn", "rejected"])
@@ -119,9 +129,7 @@ def test_a_disclosure_closed_without_a_package_lets_the_erasure_run(
                     reason="Identity not confirmed.",
                     ground="identity",
                 )
-        deletion.refresh_from_db()
-        assert _usage(customer) == 0
-        assert deletion.status in (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
+        _assert_erased_and_finished(customer, deletion)
 
 
 def test_a_disclosure_received_after_the_deletion_does_not_hold_it_back(
@@ -143,11 +151,9 @@ def test_a_notice_of_purposes_received_first_holds_the_erasure_too(
 ):
     """APPI art. 32(2) then art. 35."""
     with time_machine.travel(at(2026, 7, 1), tick=False):
-        customer = customer_with_records()
-        notice = disclosure_in_progress(customer, officer, kind="purpose_notice")
-        deletion = file_deletion(customer, categories=["usage"])
-        with django_capture_on_commit_callbacks(execute=True):
-            approve(deletion, officer)
+        customer, notice, _deletion = _copy_then_deletion(
+            officer, django_capture_on_commit_callbacks, kind="purpose_notice"
+        )
         assert _usage(customer) == 3
         with django_capture_on_commit_callbacks(execute=True):
             package_build(request=notice)
@@ -160,11 +166,9 @@ def test_a_step_run_while_the_disclosure_is_open_erases_nothing(
     """The check is made inside the erasing transaction: a step run by hand, or twice,
     erases nothing while the copy is still to be made, and everything once it is."""
     with time_machine.travel(at(2026, 7, 1), tick=False):
-        customer = customer_with_records()
-        disclosure = disclosure_in_progress(customer, officer)
-        deletion = file_deletion(customer, categories=["usage"])
-        with django_capture_on_commit_callbacks(execute=True):
-            approve(deletion, officer)
+        customer, disclosure, deletion = _copy_then_deletion(
+            officer, django_capture_on_commit_callbacks
+        )
         step = _waiting(deletion).get(source="portal.usagerecord")
         assert steps.step_execute(step) == 0
         assert steps.copy_awaited(step) == disclosure
@@ -199,11 +203,9 @@ def test_a_legal_hold_still_keeps_what_it_keeps_after_the_copy(
 def waiting_for_the_copy(officer, django_capture_on_commit_callbacks):
     """A deletion whose erasure waits for the disclosure received before it."""
     with time_machine.travel(at(2026, 7, 1), tick=False):
-        customer = customer_with_records()
-        disclosure = disclosure_in_progress(customer, officer)
-        deletion = file_deletion(customer, categories=["usage"])
-        with django_capture_on_commit_callbacks(execute=True):
-            approve(deletion, officer)
+        customer, disclosure, deletion = _copy_then_deletion(
+            officer, django_capture_on_commit_callbacks
+        )
     return customer, disclosure, deletion
 
 
@@ -254,3 +256,15 @@ def test_the_customer_is_told_the_copy_comes_first(
     page = client.get(f"/requests/{deletion.pk}/").content.decode()
     text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
     assert expected.format(ref=disclosure.reference) in text.replace(" ,", ","), text[:3000]
+
+
+def test_a_deletion_waiting_past_its_due_date_shows_overdue_in_the_queue(
+    waiting_for_the_copy, officer, client
+):
+    """The wait does not extend the deletion's deadline (APPI art. 35, GDPR art. 12(3):
+    one month): staff see it overdue in the queue."""
+    _customer, _disclosure, deletion = waiting_for_the_copy
+    with time_machine.travel(deletion.due_at + dt.timedelta(days=2), tick=False):
+        staff = admin_login(client, officer)
+        overdue = staff.get("/admin/rights/rightsrequest/?deadline=overdue")
+        assert deletion.pk in [r.pk for r in overdue.context["cl"].result_list]
