@@ -62,7 +62,8 @@ def deletion_execute(*, request, today: dt.date | None = None) -> None:
     ).order_by("pk"):
         step_execute(step, today=today)
     if not erasure_ran(locked):
-        # Another runner holds a step due today; it finishes the request.
+        # Another runner holds a step due today, and finishes the request; or a step waits
+        # for the copy asked for first, whose closing queues this task again.
         return
     if not systems_answered(locked):
         # The systems outside this database finish it when the last one answers.

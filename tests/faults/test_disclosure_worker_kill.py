@@ -149,3 +149,50 @@ def test_a_worker_lost_during_a_build_leaves_it_to_another_worker_which_builds_i
         f"Whole worker killed mid-build: another worker built it once and mailed it "
         f"{took:.1f} s after the kill (visibility timeout {VISIBILITY_TIMEOUT} s)"
     )
+
+
+def test_a_deletion_approved_during_a_build_erases_only_after_it_even_with_the_worker_lost(
+    fault_redis, processes, broker_publishing, officer
+):
+    """APPI arts. 33 and 35, GDPR arts. 15 and 17: a deletion approved while the package of
+    the disclosure filed before it is being built erases nothing (the build keeps the
+    disclosure open until the package is stored); the worker lost mid-build, another
+    builds the package with every record, and only then is the erasure carried out."""
+    from portal.records.models import UsageRecord
+
+    media = str(processes.tmp_path / "private")
+    settings = {"PRIVATE_MEDIA_ROOT": media, "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT)}
+    processes.start_worker("worker-1", concurrency=2, **settings)
+    disclosure = start_build(officer)
+    customer = disclosure.subject
+    wait_for(lambda: build_started(disclosure.pk), timeout=120, what="the build to start")
+    deletion = request_submit(
+        subject=customer, requester=customer, kind="deletion", categories=["usage"]
+    )
+    workflow.transition(deletion, to=Status.IN_REVIEW, actor=officer)
+    workflow.transition(deletion, to=Status.IN_PROGRESS, actor=officer)
+
+    def planned() -> bool:
+        return RightsRequest.objects.filter(
+            pk=deletion.pk, erasure_planned_at__isnull=False
+        ).exists()
+
+    wait_for(planned, timeout=60, what="the deletion to run beside the build")
+    assert build_started(disclosure.pk)
+    processes.kill("worker-1")  # the worker and its pool, at once
+    wait_for(lambda: not build_started(disclosure.pk), timeout=30, what="the lock to go")
+    assert not DisclosurePackage.objects.filter(request=disclosure).exists()
+    assert UsageRecord.objects.filter(user=customer).count() == RECORDS
+
+    time.sleep(VISIBILITY_TIMEOUT)
+    processes.start_worker("worker-2", concurrency=1, **settings)
+
+    def finished() -> bool:
+        status = RightsRequest.objects.values_list("status", flat=True).get(pk=deletion.pk)
+        return status in (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
+
+    wait_for(finished, timeout=300, what="the package, then the erasure")
+    package = DisclosurePackage.objects.get(request=disclosure)
+    assert package.summary["counts"]["usage"] == RECORDS
+    assert not UsageRecord.objects.filter(user=customer).exists()
+    report("Deletion approved during a build, worker lost: copied whole, then erased")
