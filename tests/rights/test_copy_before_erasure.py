@@ -19,7 +19,7 @@ import time_machine
 from portal.records.models import UsageRecord
 from rights import workflow
 from rights.choices import Status
-from rights.disclosure.services import package_build
+from rights.disclosure.services import package_build, paper_mark_posted
 from rights.models import DeferredErasure
 from rights.retention import jobs, steps
 from rights.retention.holds.services import hold_release
@@ -54,12 +54,14 @@ def _assert_erased_and_finished(customer, deletion) -> None:
     assert deletion.status in (Status.COMPLETED, Status.PARTIALLY_COMPLETED)
 
 
-def _copy_then_deletion(officer, capture, *, kind="disclosure"):
+def _copy_then_deletion(officer, capture, *, kind="disclosure", delivery_method="electronic"):
     """A customer's disclosure (or notice of purposes) put in progress, its build not run
     yet, then their deletion of the usage history approved and carried out: (the
     customer, the disclosure, the deletion)."""
     customer = customer_with_records()
-    disclosure = disclosure_in_progress(customer, officer, kind=kind)
+    disclosure = disclosure_in_progress(
+        customer, officer, kind=kind, delivery_method=delivery_method
+    )
     deletion = file_deletion(customer, categories=["usage"])
     with capture(execute=True):
         approve(deletion, officer)
@@ -158,6 +160,21 @@ def test_a_notice_of_purposes_received_first_holds_the_erasure_too(
         with django_capture_on_commit_callbacks(execute=True):
             package_build(request=notice)
         assert _usage(customer) == 0
+
+
+def test_a_paper_answer_recorded_as_posted_lets_the_erasure_run(
+    officer, django_capture_on_commit_callbacks
+):
+    """APPI art. 33(1): a copy asked for on paper is printed from the data, then posted;
+    once staff record it posted, the deletion (APPI art. 35, GDPR art. 17) erases."""
+    with time_machine.travel(at(2026, 7, 1), tick=False):
+        customer, disclosure, deletion = _copy_then_deletion(
+            officer, django_capture_on_commit_callbacks, delivery_method="paper"
+        )
+        assert _usage(customer) == 3
+        with django_capture_on_commit_callbacks(execute=True):
+            paper_mark_posted(request=disclosure, posted_on=dt.date(2026, 7, 1), actor=officer)
+        _assert_erased_and_finished(customer, deletion)
 
 
 def test_a_step_run_while_the_disclosure_is_open_erases_nothing(
