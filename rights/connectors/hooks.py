@@ -1,5 +1,7 @@
 """Wiring, imported from ``RightsConfig.ready``: an approved deletion goes to the
-systems outside this database as well, when it enters "in progress"."""
+systems outside this database as well, when it enters "in progress", or, when a copy
+its person asked for first is still to be made, once that copy is built (the deletion's
+task plans it then: :func:`rights.retention.deletion.deletion_execute`)."""
 
 from django.db import transaction
 from django.db.models.signals import post_save
@@ -9,6 +11,7 @@ from portal.kernel import outbox
 from rights.choices import Kind, Status
 from rights.retention.models import LegalHold
 from rights.retention.scope import requested_scope
+from rights.retention.steps import copies_awaited
 from rights.workflow import on_entry
 
 from .dispatch import erasure_outside_holds
@@ -26,8 +29,13 @@ def plan_external_erasure(request) -> None:
     hold keeps are left out of each task and noted in it, and asked for once the
     hold ends (:mod:`.after_holds`); a task left with nothing to erase is settled
     as not applicable. The calls check the holds again when they go out.
+
+    Nothing is planned while a disclosure or notice of purposes of the same person,
+    received before the deletion, still waits for its package: that copy holds what
+    the systems return, so they erase after it is built. Planning twice creates the
+    tasks once.
     """
-    if request.subject_id is None:
+    if request.subject_id is None or copies_awaited(request).exists():
         return
     categories, services, closing = requested_scope(request)
     if services:

@@ -16,6 +16,8 @@ from django.db import transaction
 
 from portal.kernel.dates import portal_day
 from rights.choices import Kind, Status
+from rights.connectors.hooks import plan_external_erasure
+from rights.connectors.models import Operation
 from rights.connectors.summary import customer_text, kept_outside
 from rights.models import RightsRequest
 from rights.transition_rules import erasure_ran, systems_answered
@@ -27,7 +29,7 @@ from .planning import deletion_plan
 from .restriction import restrict_kept
 from .scope import requested_scope
 from .statement import deletion_statement
-from .steps import step_execute
+from .steps import copies_awaited, step_execute
 
 logger = logging.getLogger(__name__)
 
@@ -57,13 +59,20 @@ def deletion_execute(*, request, today: dt.date | None = None) -> None:
             logger.warning("deletion %s has no data subject yet", locked.pk)
             return
         deletion_plan(locked, today=today)
+        # The systems outside are asked once no copy asked for first is still to be
+        # made (planned when the deletion started, unless one was).
+        if not locked.system_tasks.filter(operation=Operation.ERASE).exists():
+            plan_external_erasure(locked)
     for step in locked.deferred_erasures.filter(
         status=Step.Status.PENDING, reason=Step.Reason.REQUEST, not_before__lte=today
     ).order_by("pk"):
         step_execute(step, today=today)
+    if copies_awaited(locked).exists():
+        # A copy its person asked for first is still to be made: nothing is finished
+        # before it is built; its closing queues this task again (hooks.erase_after_copy).
+        return
     if not erasure_ran(locked):
-        # Another runner holds a step due today, and finishes the request; or a step waits
-        # for the copy asked for first, whose closing queues this task again.
+        # Another runner holds a step due today; it finishes the request.
         return
     if not systems_answered(locked):
         # The systems outside this database finish it when the last one answers.

@@ -8,7 +8,7 @@ from rights.disclosure.models import DELIVERED_KINDS
 from rights.models import OPEN_STATUSES, RightsRequest
 from rights.workflow import on_entry
 
-from .models import DeferredErasure, RetentionRule
+from .models import RetentionRule
 from .texts import retention_text, rule_names
 
 #: The retention texts are cached until a retention rule changes.
@@ -36,16 +36,13 @@ def erase_after_copy(request) -> None:
     the message is not lost; a deletion that still waits for another finds it so. The
     beat job of deferred erasures runs them too (:mod:`.deferred`)."""
     people = {pk for pk in (request.subject_id, request.requester_id) if pk}
+    # Every deletion of theirs in progress: one with nothing left to erase here may
+    # still wait to ask the systems outside (its task does nothing twice).
     waiting = (
         RightsRequest.objects.filter(
-            kind=Kind.DELETION,
-            status=Status.IN_PROGRESS,
-            subject_id__in=people,
-            deferred_erasures__status=DeferredErasure.Status.PENDING,
-            deferred_erasures__reason=DeferredErasure.Reason.REQUEST,
+            kind=Kind.DELETION, status=Status.IN_PROGRESS, subject_id__in=people
         )
         .exclude(pk=request.pk)
-        .distinct()
         .order_by("pk")
     )
     for deletion_id in waiting.values_list("pk", flat=True):
