@@ -34,7 +34,7 @@ from ..uploads import download_response
 from ..workflow import TransitionError
 from .agents import agent_confirmation_request, subject_address
 from .documents import document_destroy_my_number
-from .matching import details_named, subject_candidates
+from .matching import details_named, needs_declaration, subject_candidates
 from .models import Capacity, RequestIdentity, VerificationStatus
 from .staff_entry import staff_request_enter
 from .staff_forms import DecisionForm, StaffEntryForm
@@ -124,6 +124,7 @@ class IdentityAdminMixin:
             and identity.capacity == Capacity.AGENT
             and bool(subject_address(obj)),
             "identity_decision_form": DecisionForm(),
+            "identity_needs_declaration": needs_declaration(obj, identity),
             "identity_match_reason": match_reason_line(identity, obj),
             "identity_age": represented_minor_age(identity, obj),
             "identity_of_age": AGE_OF_MAJORITY,
@@ -165,7 +166,10 @@ class IdentityAdminMixin:
                         obj, actor=request.user, note=form.cleaned_data.get("note", "")
                     )
                     return self.confirmation_page(request, obj, confirmation)
-                extra = {"no_customer": form.cleaned_data.get("no_customer", False)}
+                extra = {
+                    "no_customer": form.cleaned_data.get("no_customer", False),
+                    "declaration": form.cleaned_data.get("declaration", False),
+                }
                 decide(
                     request=obj,
                     actor=request.user,

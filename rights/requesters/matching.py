@@ -17,7 +17,8 @@ from portal.kernel.registry import registry
 from portal.kernel.selectors import subjects_visible_to
 from portal.kernel.wording import listed
 
-from .models import RequestIdentity
+from ..choices import Kind, Regime
+from .models import Capacity, RequestIdentity
 
 #: The details compared, in the order they are named, with their labels.
 DETAILS = {
@@ -28,6 +29,9 @@ DETAILS = {
 }
 #: CCPA §7062(a): two data points verify a non-account holder.
 DETAILS_NEEDED = 2
+#: CCPA §7062(c): the specific pieces of personal information need three data points (and
+#: the consumer's signed declaration, see :func:`needs_declaration`).
+DETAILS_NEEDED_FOR_PIECES = 3
 # At most this many customers are offered as the match of one request.
 MAX_CANDIDATES = 20
 
@@ -58,6 +62,18 @@ def _details_of(user, searched: dict[str, set], identity: RequestIdentity) -> li
 def matched_details(identity: RequestIdentity, subject) -> list[str]:
     """The details of :data:`DETAILS` the requester gave that match ``subject``."""
     return _details_of(subject, _searched(identity), identity)
+
+
+def needs_declaration(request, identity: RequestIdentity | None) -> bool:
+    """Whether verifying ``request`` needs three matched details and the consumer's signed
+    declaration: the consumer themself, without an account, asks under the CCPA for the
+    specific pieces of their personal information (a disclosure) (CCPA §7062(c))."""
+    return (
+        identity is not None
+        and identity.capacity == Capacity.SELF
+        and request.regime == Regime.CCPA
+        and request.kind == Kind.DISCLOSURE
+    )
 
 
 def details_named(details: list[str]) -> str:

@@ -245,6 +245,14 @@ class RequestIdentity(models.Model):
         max_length=4000,
         help_text=_("Why not verified (told to the requester), or how it was verified."),
     )
+    declaration_signed = models.BooleanField(
+        _("signed declaration received"),
+        default=False,
+        help_text=_(
+            "CCPA §7062(c): the consumer's declaration, signed under penalty of perjury, "
+            "that they are the person; recorded by staff with the verification."
+        ),
+    )
     confirmation_requested_at = models.DateTimeField(
         _("person asked to confirm the agent"),
         null=True,

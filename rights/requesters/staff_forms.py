@@ -204,3 +204,7 @@ class DecisionForm(forms.Form):
         label=_("No customer matches these details: the answer is that we hold no data"),
         required=False,
     )
+    declaration = forms.BooleanField(
+        label=_("The consumer's declaration, signed under penalty of perjury, was received"),
+        required=False,
+    )

@@ -17,7 +17,13 @@ from portal.kernel.dates import AGE_OF_MAJORITY, age_on
 from ..choices import RejectionGround, Status
 from ..models import RightsRequest
 from ..workflow import transition
-from .matching import DETAILS_NEEDED, details_named, matched_details
+from .matching import (
+    DETAILS_NEEDED,
+    DETAILS_NEEDED_FOR_PIECES,
+    details_named,
+    matched_details,
+    needs_declaration,
+)
 from .models import (
     Capacity,
     RequestIdentity,
@@ -127,6 +133,7 @@ def identity_verify(
     actor,
     note: str = "",
     no_customer: bool = False,
+    declaration: bool = False,
     http_request=None,
 ) -> RightsRequest:
     """Identity and authority are verified: the request joins the normal workflow.
@@ -134,7 +141,9 @@ def identity_verify(
     ``actor`` None is the person's own confirmation of their agent. A request not
     matched to a customer is verified only with ``no_customer``: staff state that
     no customer matches, and the answer will be that we hold no data about the
-    person (APPI art. 33(1)).
+    person (APPI art. 33(1)). ``declaration``: staff received the consumer's declaration
+    signed under penalty of perjury, which a request for the specific pieces needs with
+    three matched details (CCPA §7062(c), :func:`~.matching.needs_declaration`).
     """
     with transaction.atomic():
         locked, identity = locked_identity(request)
@@ -162,6 +171,10 @@ def identity_verify(
                     "art. 37). Ask for a letter of attorney they sign, or reject the request."
                 )
             )
+        declaration = declaration and needs_declaration(locked, identity)
+        if locked.subject_id is not None and needs_declaration(locked, identity):
+            _check_specific_pieces(identity, declaration)
+        identity.declaration_signed = declaration
         identity.verification = VerificationStatus.VERIFIED
         identity.decided_at = timezone.now()
         identity.decided_by = actor
@@ -177,12 +190,34 @@ def identity_verify(
                 "capacity": identity.capacity,
                 "by_person": actor is None,
                 "no_customer": locked.subject_id is None,
+                "declaration": declaration,
             },
         )
         if locked.status == Status.AWAITING_VERIFICATION:
             transition(locked, to=Status.IN_REVIEW, actor=actor, http_request=http_request)
     request.refresh_from_db()
     return request
+
+
+def _check_specific_pieces(identity: RequestIdentity, declaration: bool) -> None:
+    """CCPA §7062(c): three matched details and the signed declaration, else refused."""
+    if len(identity.match_details) < DETAILS_NEEDED_FOR_PIECES:
+        raise ValidationError(
+            _(
+                "The specific pieces of personal information need three matching details "
+                "(CCPA §7062(c)); %(count)s match. Ask the requester for more, or reject "
+                "the request."
+            )
+            % {"count": len(identity.match_details)}
+        )
+    if not declaration:
+        raise ValidationError(
+            _(
+                "The specific pieces of personal information need the consumer's "
+                "declaration signed under penalty of perjury (CCPA §7062(c)): ask for it, "
+                "and tick that it was received."
+            )
+        )
 
 
 def rejection_reason(note: str) -> str:
