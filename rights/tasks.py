@@ -8,6 +8,7 @@ that remember whom they mailed, erasures, disclosure builds) on
 
 import hashlib
 import logging
+import math
 import smtplib
 
 from celery import shared_task
@@ -214,18 +215,23 @@ def closing_downloads(notification: RequestNotification, recipient) -> list[dict
 
 @shared_task(base=OutboxTask, **MAIL_RETRY)
 def send_request_code(confirmation_id: int) -> None:
-    """Mail the code of a public-form confirmation; the code is computed here, never queued."""
+    """Mail the code of a public-form confirmation; the code is computed here, never queued.
+
+    A mail sent late (a slow queue, a retry) states the minutes the code has left; an
+    expired code is not mailed."""
+    now = timezone.now()
     confirmation = EmailConfirmation.objects.filter(
-        pk=confirmation_id, confirmed_at__isnull=True, expires_at__gt=timezone.now()
+        pk=confirmation_id, confirmed_at__isnull=True, expires_at__gt=now
     ).first()
     if confirmation is None:
         return
+    left = math.ceil((confirmation.expires_at - now).total_seconds() / 60)
     send_templated_email(
         to=confirmation.email,
         template="request_code",
         context={
             "token": confirmation_code(confirmation),
-            "valid_minutes": email_code_minutes(),
+            "valid_minutes": min(email_code_minutes(), left),
         },
         language=confirmation.language,
     )
