@@ -168,6 +168,25 @@ def identity_request_file(
     return request
 
 
+def request_filed_with(confirmation_id) -> RightsRequest | None:
+    """The request filed with the used confirmation ``confirmation_id``, or None: the
+    second of two posts of the form at once names the request the first filed."""
+    confirmation = (
+        EmailConfirmation.objects.filter(pk=confirmation_id, used_at__isnull=False).first()
+        if confirmation_id
+        else None
+    )
+    if confirmation is None:
+        return None
+    identities = RequestIdentity.objects.select_related("request").filter(
+        email_confirmed_at=confirmation.confirmed_at
+    )
+    for identity in identities:
+        if identity.requester_email.lower() == confirmation.email.lower():
+            return identity.request
+    return None
+
+
 def public_request_file(
     *, confirmation_id: int, account=None, http_request=None, **kwargs
 ) -> RightsRequest:

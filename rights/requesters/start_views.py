@@ -23,7 +23,7 @@ from portal.kernel.rates import wait_minutes
 from portal.kernel.typed_text import form_refuses_control_characters
 
 from ..models import RightsRequest
-from .filing import public_request_file
+from .filing import public_request_file, request_filed_with
 from .forms import CodeForm, PublicRequestForm, StartForm
 from .models import EmailConfirmation
 from .public_form import (
@@ -136,6 +136,9 @@ def request_form(request):
                     http_request=request,
                 )
             except ValidationError as error:
+                if request_filed_with(confirmation.pk) is not None:
+                    # The other of two posts at once filed it.
+                    return _form_without_confirmation(request)
                 form.add_error(None, error)
             else:
                 request.session[SESSION_KEY] = {"filed": filed.pk}
@@ -184,7 +187,10 @@ def _form_without_confirmation(request):
     click, Back), sent after the confirmation ran out, or never confirmed."""
     state = _state(request)
     filed = RightsRequest.objects.filter(pk=state["filed"]).first() if state.get("filed") else None
+    # Two posts at once: the other one filed the request before its session was saved.
+    filed = filed or request_filed_with(state.get("confirmation"))
     if filed is not None:
+        request.session[SESSION_KEY] = {"filed": filed.pk}
         # Sent again: the receipt. Opened again (Back reloads the form): a new request
         # starts with the address, and the visitor is told the last one went in.
         messages.info(
