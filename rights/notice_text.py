@@ -27,7 +27,7 @@ from .models.notice_texts import RECEIPT_WHILE_IDENTITY_CHECKED, NoticeText
 from .notice_overrides import current_text, placeholder_values, render_text, set_aside
 from .progress import next_step_text
 from .requesters.follow_links import follow_token
-from .requesters.models import Capacity
+from .requesters.models import Capacity, VerificationStatus
 
 
 def outcome_lines(outcome: dict) -> dict:
@@ -270,6 +270,27 @@ def _principal_intro(request: RightsRequest) -> str:
     identity = getattr(request, "identity", None)
     values = {"agent": identity.requester_name if identity else "", "reference": request.reference}
     if identity is not None and identity.capacity == Capacity.AGENT and values["agent"]:
+        if identity.subject_denied_at is not None:
+            # CCPA §7063: the person answered that they did not appoint the agent.
+            return (
+                _(
+                    "%(agent)s made request %(reference)s in your name, saying you had "
+                    "appointed them as your agent. You told us you had not, so we did not "
+                    "act on it for them. Our answer went to them; this is a copy for your "
+                    "information."
+                )
+                % values
+            )
+        if identity.verification != VerificationStatus.VERIFIED:
+            # APPI art. 37; GDPR art. 12(6): the authority was never confirmed.
+            return (
+                _(
+                    "%(agent)s made request %(reference)s in your name, saying you had "
+                    "appointed them as your agent; we could not confirm it. Our answer went "
+                    "to them; this is a copy for your information."
+                )
+                % values
+            )
         return (
             _(
                 "%(agent)s made request %(reference)s in your name, as the agent you appointed. "

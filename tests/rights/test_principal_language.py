@@ -24,10 +24,11 @@ pytestmark = [
 ]
 
 PERSON = "hanako@example.com"
-# The first words of the copy to the person, in each language (``_principal_intro``).
+# The first words of the copy to the person, in each language (``_principal_intro``), of
+# a request refused before the agent's authority was confirmed.
 COPY_OPENS = {
-    "ja": "ご請求 {reference} は、お客様が選任した代理人",
-    "en": "弁護士 佐藤 一郎 made request {reference} in your name, as the agent you appointed.",
+    "ja": "ご請求 {reference} は、弁護士 佐藤 一郎 様がお客様から代理人に選任されたとして",
+    "en": "弁護士 佐藤 一郎 made request {reference} in your name, saying you had appointed them",
 }
 PAGE_LABEL = {"ja": "ご本人への連絡に使う言語", "en": "Language to write to the person in"}
 
