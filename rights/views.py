@@ -299,9 +299,8 @@ def request_detail(request, pk):
             "timeline": view.timeline,
             "can_write": view.can_write,
             "unsent": unsent,
-            "can_withdraw": Status.WITHDRAWN
-            in workflow.allowed_transitions(rights_request, request.user),
-            "fee_paid": rights_request.is_open and fee_paid(rights_request),
+            "can_withdraw": _may_withdraw(rights_request, request.user),
+            "fee_paid": view.fee and rights_request.is_open and fee_paid(rights_request),
             "fee": rights_request.payments.exclude(status=PaymentStatus.CANCELLED).first()
             if view.fee
             else None,
@@ -334,11 +333,22 @@ def message_send(request, form: MessageForm, *, rights_request: RightsRequest, a
     return True
 
 
+def _may_withdraw(rights_request: RightsRequest, user) -> bool:
+    """Whether ``user`` may withdraw the request now: not the person a representative or
+    an agent filed it for, nor the account a request filed without one was matched to
+    before identity is verified (``selectors.REPRESENTED``), as on the follow page."""
+    return customer_role(rights_request, user) != REPRESENTED and (
+        Status.WITHDRAWN in workflow.allowed_transitions(rights_request, user)
+    )
+
+
 @form_refuses_control_characters
 @step_up_required
 def request_withdraw(request, pk):
     """Withdraw one's own request: a page that says what it means, then the POST."""
     rights_request = _own_request(request, pk)
+    if customer_role(rights_request, request.user) == REPRESENTED:
+        raise Http404
     if request.method != "POST":
         if Status.WITHDRAWN not in workflow.allowed_transitions(rights_request, request.user):
             messages.error(request, _("This request can no longer be withdrawn."))
