@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rights', '0052_rejection_ground_ccpa_know_limit'),
+        ('rights', '0053_consent_record_rule_gdpr'),
     ]
 
     operations = [
