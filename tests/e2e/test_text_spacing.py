@@ -55,3 +55,16 @@ def test_the_public_form_fits_with_wider_text_spacing(browser, live_server):
 
     _assert_fits(page, "public form")
     page.context.close()
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_privacy_policy_fits_with_wider_text_spacing(browser, live_server, language):
+    """The badge beside each purpose of use ("Optional: only with your consent") wraps
+    inside the page rather than running past its edge."""
+    page = _spaced_page(browser, live_server, language)
+
+    page.goto("/privacy/")
+
+    assert page.locator(".purpose-list .badge").count() >= 1
+    _assert_fits(page, f"privacy policy ({language})")
+    page.context.close()
