@@ -102,3 +102,25 @@ def test_the_admin_login_names_a_wrong_password_or_code_in_the_title(
     assert response.status_code == 200
     assert re.match(start, _title(response)), _title(response)
     assert _title(response).count("エラー" if language == "ja" else "Error") == 1
+
+
+@pytest.mark.parametrize(("language", "start"), [("ja", r"エラー：[^\s　]"), ("en", r"Error: \S")])
+def test_a_refused_change_of_address_names_the_error_in_the_title(
+    client, customer, django_capture_on_commit_callbacks, settings, language, start
+):
+    """Asked too often, the change of login address is refused with an empty form (the
+    password is not tried): the title still starts with the error, as with a form's."""
+    settings.ACCOUNT_EMAIL_CHANGE_RATE_ACCOUNT = "1/h"
+    customer.language = language
+    customer.save(update_fields=["language"])
+    step_up(client, customer, django_capture_on_commit_callbacks)
+    data = {"new_email": "first@example.net", "password": PASSWORD}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/account/email/", data).status_code == 302
+    assert not re.match(r"エラー|Error", _title(client.get("/account/email/")))
+
+    data = {"new_email": "second@example.net", "password": PASSWORD}
+    response = client.post("/account/email/", data, HTTP_ACCEPT_LANGUAGE=language)
+
+    assert response.status_code == 429
+    assert re.match(start, _title(response)), _title(response)

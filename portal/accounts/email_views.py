@@ -94,7 +94,7 @@ def email_change(request):
         "portal/email_change.html",
         {
             "form": form,
-            "throttled": throttled,
+            "form_refused": throttled,
             "valid_hours": max(1, settings.PASSWORD_RESET_TIMEOUT // 3600),
         },
         status=status,

@@ -22,7 +22,11 @@ def error_title_prefix(context) -> str:
     space) when a form the page shows came back with errors, for the start of the
     page's title: a screen reader reads the title first (WCAG 2.1 SC 3.3.1). Any
     bound form or formset in the context counts, whatever the view named it; one the
-    view did not check is not checked here (a login form would try the password)."""
+    view did not check is not checked here (a login form would try the password). A
+    view that refused what was sent without checking its form (too many attempts)
+    puts its message in ``form_refused``, which counts too."""
+    if context.get("form_refused"):
+        return _prefix()
     for value in context.flatten().values():
         if not isinstance(value, forms.BaseForm | forms.BaseFormSet) or not value.is_bound:
             continue
@@ -30,9 +34,13 @@ def error_title_prefix(context) -> str:
             continue
         failed = value.errors if isinstance(value, forms.BaseForm) else value.total_error_count()
         if failed:
-            label = gettext("Error:")
-            return label if label.endswith(_FULL_WIDTH_COLON) else label + " "
+            return _prefix()
     return ""
+
+
+def _prefix() -> str:
+    label = gettext("Error:")
+    return label if label.endswith(_FULL_WIDTH_COLON) else label + " "
 
 
 @register.filter(is_safe=True)
