@@ -10,7 +10,7 @@ import zipfile
 from django.core import mail
 
 from portal.kernel.staff import staff_create
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, ProfileFactory
 from tests.rights.disclosure_support import customer_with_data, disclosure_in_progress
 
 
@@ -29,6 +29,34 @@ def page_in(browser, live_server, language: str, viewport: dict):
     )
     context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
     return context.new_page()
+
+
+def agent_confirmation_asked(*, language: str = "en"):
+    """A CCPA deletion that the agent "Sam Agent" filed for Alex Smith (a customer whose
+    language is ``language``), matched to Alex by a privacy officer, who asked Alex to
+    confirm the agent: the request and the path of the link mailed to Alex."""
+    from rights.requesters.agents import agent_confirmation_request
+    from rights.requesters.filing import Person, Requester, identity_request_file
+    from rights.requesters.models import Capacity
+    from rights.requesters.verification import identity_match_subject
+
+    person = ProfileFactory(
+        user__email="alex@example.com", user__language=language, full_name="Alex Smith"
+    ).user
+    officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
+    filed = identity_request_file(
+        kind="deletion",
+        regime="ccpa",
+        requester=Requester(
+            capacity=Capacity.AGENT, email="agent@example.com", language="en", name="Sam Agent"
+        ),
+        person=Person(name="Alex Smith", email="alex@example.com"),
+        uploads=[],
+    )
+    identity_match_subject(request=filed, subject=person, actor=officer)
+    agent_confirmation_request(request=filed, actor=officer)
+    path = re.search(r"(/requests/confirm-agent/\S+/)", mail.outbox[-1].body).group(1)
+    return filed, path
 
 
 def public_form_at(page, email: str) -> None:

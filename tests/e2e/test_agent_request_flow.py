@@ -1,7 +1,6 @@
 """A parent files a request for their child without an account; staff verify it in admin."""
 
 import datetime as dt
-import re
 
 import pytest
 from django.core import mail
@@ -12,7 +11,7 @@ from rights.choices import Channel, Status
 from rights.models import RightsRequest
 from rights.requesters.models import Capacity, VerificationStatus
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.customer_support import public_form_at
+from tests.e2e.customer_support import agent_confirmation_asked, public_form_at
 from tests.e2e.staff_support import staff_page
 from tests.factories import PASSWORD, ProfileFactory
 
@@ -151,26 +150,7 @@ def test_the_person_confirms_an_agent_by_the_link(
 ):
     """CCPA §7063: the person opens the e-mailed link, sees who filed in their name and
     confirms; the request moves on."""
-    from rights.requesters.agents import agent_confirmation_request
-    from rights.requesters.filing import Person, Requester, identity_request_file
-    from rights.requesters.verification import identity_match_subject
-
-    person = ProfileFactory(
-        user__email="alex@example.com", user__language="en", full_name="Alex Smith"
-    ).user
-    officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
-    filed = identity_request_file(
-        kind="deletion",
-        regime="ccpa",
-        requester=Requester(
-            capacity=Capacity.AGENT, email="agent@example.com", language="en", name="Sam Agent"
-        ),
-        person=Person(name="Alex Smith", email="alex@example.com"),
-        uploads=[],
-    )
-    identity_match_subject(request=filed, subject=person, actor=officer)
-    agent_confirmation_request(request=filed, actor=officer)
-    path = re.search(r"(/requests/confirm-agent/\S+/)", mail.outbox[-1].body).group(1)
+    filed, path = agent_confirmation_asked()
 
     en_context = browser.new_context(base_url=live_server.url, locale="en-US")
     en_page = en_context.new_page()

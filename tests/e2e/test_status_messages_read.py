@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 
 from portal.kernel.middleware import LAST_SEEN_KEY
-from tests.e2e.customer_support import customer_at, page_in
+from tests.e2e.customer_support import agent_confirmation_asked, customer_at, page_in
 
 SAVED = {"ja": "お客様情報を保存しました。", "en": "Your details are saved."}
 
@@ -68,4 +68,28 @@ def test_the_login_page_reads_out_why_the_customer_was_logged_out(browser, live_
     assert "logged out after" in page.evaluate(FOCUSED)[1]
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.name") == "username"
+    page.context.close()
+
+
+@pytest.mark.parametrize(("language", "answer"), [("ja", "yes"), ("en", "no")])
+def test_the_answer_to_an_agent_confirmation_takes_the_focus(
+    browser, live_server, private_storage, language, answer
+):
+    """The person's answer on the agent confirmation page (CCPA §7063: "Thank you. You
+    confirmed the agent ...") is read first, as the portal's other messages after an
+    action are."""
+    filed, path = agent_confirmation_asked(language=language)
+    page = page_in(browser, live_server, language, {"width": 320, "height": 800})
+    page.goto(path)
+
+    with page.expect_navigation():
+        page.locator(f"main button[value={answer}]").click()
+
+    assert page.evaluate("document.activeElement.matches('[data-page-messages]')"), (
+        "the focus is not on the answer"
+    )
+    role, text = page.evaluate(FOCUSED)
+    assert role == "status"
+    assert filed.reference in text
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
     page.context.close()
