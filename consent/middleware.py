@@ -1,4 +1,5 @@
-"""The policy gate: a material policy change is accepted before anything else."""
+"""The policy gate: a material policy change is accepted before anything else;
+and the browser's opt-out preference signal, honoured on every page."""
 
 import time
 from urllib.parse import urlencode
@@ -129,3 +130,24 @@ class PolicyAcceptanceMiddleware:
         if request.method in ("GET", "HEAD"):
             url = f"{url}?{urlencode({'next': request.get_full_path()})}"
         return redirect(url)
+
+
+class OptOutSignalMiddleware:
+    """Honour the browser's opt-out preference signal (``Sec-GPC: 1``) on every page.
+
+    For a logged-in customer under the CCPA, the sale and sharing purposes are
+    withdrawn the first time the signal arrives (CCPA regs §7025(b); no
+    verification, §7026(d)): :func:`consent.services.opt_out_signal_apply`.
+    ``request.opt_out_signal`` says whether the signal was honoured on this
+    request, for the consent page (§7025(c)(6)). A request without the header
+    runs no query here. Must come after the authentication middleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.opt_out_signal = services.signal_applies(request)
+        if request.opt_out_signal:
+            services.opt_out_signal_apply(subject=request.user, request=request)
+        return self.get_response(request)

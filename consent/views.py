@@ -139,6 +139,7 @@ def dashboard(request):
             choices=form.purpose_choices(),
             method=ConsentRecord.Method.DASHBOARD,
             request=request,
+            note=services.SIGNAL_NOTE if getattr(request, "opt_out_signal", False) else "",
         )
         if changed:
             messages.success(request, _("Your choices are saved and apply from now on."))
@@ -180,5 +181,25 @@ def dashboard(request):
                 selectors.policy_acceptance(subject, status.accepted) if status.accepted else None
             ),
             "history": selectors.consent_history(subject),
+            "signal": _signal(request, optional, latest, current),
         },
     )
+
+
+def _signal(request, optional, latest, current) -> dict | None:
+    """What the opt-out preference signal on this request did (CCPA regs
+    §7025(c)(6)): the sale and sharing purposes it withdrew, and those the customer
+    allowed again afterwards, which the signal asks the opposite of (§7025(c)(3));
+    None when the request carries no signal that is honoured."""
+    if not getattr(request, "opt_out_signal", False):
+        return None
+    sale = set(services.sale_sharing_purposes().values_list("pk", flat=True))
+    sale_purposes = [p for p in optional if p.pk in sale]
+    return {
+        "withdrawn": [
+            p
+            for p in sale_purposes
+            if p.pk in latest and latest[p.pk].method == ConsentRecord.Method.OPT_OUT_SIGNAL
+        ],
+        "overridden": [p for p in sale_purposes if current.get(p.pk)],
+    }

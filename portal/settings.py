@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "portal.kernel.middleware.SessionSecurityMiddleware",
     "portal.kernel.middleware.StaffTimeZoneMiddleware",
+    # Before the policy gate: the signal is honoured on the page the gate stops at too.
+    "consent.middleware.OptOutSignalMiddleware",
     "consent.middleware.PolicyAcceptanceMiddleware",
 ]
 

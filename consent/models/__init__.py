@@ -18,11 +18,12 @@ from .consents import ConsentRecord, action_text
 from .marketing import MarketingCampaign, MarketingDelivery
 from .purposes import PolicyVersion, Purpose
 from .receipts import ReceiptRecord
-from .recipients import ProvisionRecord, Recipient
+from .recipients import CONSENT_KINDS, ProvisionRecord, Recipient
 from .restrictions import AuthorityRequest, ProcessingRestriction
 from .service_pages import ServicePage
 
 __all__ = [
+    "CONSENT_KINDS",
     "AuthorityRequest",
     "ConsentRecord",
     "MarketingCampaign",

@@ -32,6 +32,7 @@ class ConsentRecord(AppendOnlyModel):
         POLICY_PAGE = "policy_page", _("Policy page after login")
         POLICY_BANNER = "policy_banner", _("Policy notice banner")
         STAFF_PAPER = "staff_paper", _("Staff, from a paper form")
+        OPT_OUT_SIGNAL = "opt_out_signal", _("Opt-out preference signal of the browser")
 
     subject = customer_field(related_name="consent_records", help_text=_("Whose consent this is."))
     purpose = models.ForeignKey(
@@ -93,7 +94,10 @@ class ConsentRecord(AppendOnlyModel):
         _("note"),
         max_length=300,
         blank=True,
-        help_text=_("For paper forms: the date on the form and where it is filed."),
+        help_text=_(
+            "For paper forms: the date on the form and where it is filed; for a choice "
+            "made while the browser sent the opt-out preference signal, that it did."
+        ),
     )
 
     class Meta:

@@ -157,7 +157,12 @@ class Recipient(models.Model):
 
     @property
     def needs_consent(self) -> bool:
-        return self.kind in {self.Kind.AFFILIATE, self.Kind.THIRD_PARTY}
+        return self.kind in CONSENT_KINDS
+
+
+#: The kinds of recipient that receive data only with the customer's consent
+#: (APPI Art. 27(1)): provision to them is what the CCPA calls sale or sharing.
+CONSENT_KINDS = (Recipient.Kind.AFFILIATE, Recipient.Kind.THIRD_PARTY)
 
 
 class ProvisionRecord(AppendOnlyModel):

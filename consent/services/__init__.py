@@ -16,7 +16,8 @@ concurrent changes for the same customer are applied one after the other.
 By job: ``answers`` (may_use, may_provide), ``evidence`` (where a consent
 came from, the customer's lock, one consent record), ``consents`` (the
 customers' choices), ``policy`` (privacy-policy versions and acceptance),
-``restrictions`` (stops of use or provision), ``provision`` (provision
+``restrictions`` (stops of use or provision), ``signal`` (the browser's
+opt-out preference signal, CCPA), ``provision`` (provision
 records and requests from authorities), ``receipts`` (records of receipt from
 third parties), ``succession`` (data handed to a
 successor). The marketing mail is in
@@ -40,10 +41,17 @@ from .provision import (
 )
 from .receipts import ReceiptRefused, receipt_check, receipt_record_create
 from .restrictions import restriction_create, restriction_end
+from .signal import (
+    SIGNAL_NOTE,
+    opt_out_signal_apply,
+    sale_sharing_purposes,
+    signal_applies,
+)
 from .succession import succession_record
 
 __all__ = [
     "MARKETING",
+    "SIGNAL_NOTE",
     "Evidence",
     "ProvisionRefused",
     "ReceiptRefused",
@@ -54,6 +62,7 @@ __all__ = [
     "consent_update",
     "may_provide",
     "may_use",
+    "opt_out_signal_apply",
     "policy_accept",
     "policy_decline",
     "policy_notice_record",
@@ -64,5 +73,7 @@ __all__ = [
     "receipt_record_create",
     "restriction_create",
     "restriction_end",
+    "sale_sharing_purposes",
+    "signal_applies",
     "succession_record",
 ]

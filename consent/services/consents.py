@@ -27,6 +27,7 @@ def consent_update(
     request=None,
     evidence: Evidence | None = None,
     actor=None,
+    note: str = "",
 ) -> list[ConsentRecord]:
     """Grant or withdraw optional purposes, all at once; only changes are recorded.
 
@@ -34,7 +35,7 @@ def consent_update(
     purpose whose current state already matches gets no new record, so
     submitting the same form twice is harmless. Required purposes cannot be
     withdrawn here (a stop-use request does that) and raise ValueError.
-    Returns the new records.
+    ``note`` goes on each new record. Returns the new records.
     """
     evidence = evidence or Evidence.from_request(request)
     for purpose in choices:
@@ -56,6 +57,7 @@ def consent_update(
                     action=Action.GRANTED if granted else Action.WITHDRAWN,
                     method=method,
                     evidence=evidence,
+                    note=note,
                 )
             )
         if created:
