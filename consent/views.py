@@ -139,7 +139,7 @@ def dashboard(request):
             choices=form.purpose_choices(),
             method=ConsentRecord.Method.DASHBOARD,
             request=request,
-            note=services.SIGNAL_NOTE if getattr(request, "opt_out_signal", False) else "",
+            with_opt_out_signal=getattr(request, "opt_out_signal", False),
         )
         if changed:
             messages.success(request, _("Your choices are saved and apply from now on."))

@@ -144,7 +144,7 @@ def test_a_consent_given_with_the_signal_before_any_withdrawal_stands(
     client.post("/consent/", {"purpose_marketing": "on", "purpose_statistics": "on"}, **SIGNAL)
     assert services.may_use(customer, "marketing")
     grant = _records(customer)[0]
-    assert grant.note == services.SIGNAL_NOTE  # the proof that the signal came with it
+    assert grant.with_opt_out_signal  # the proof that the signal came with it
     client.get("/", **SIGNAL)
     assert services.may_use(customer, "marketing")
     assert _records(customer) == [grant]

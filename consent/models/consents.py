@@ -94,9 +94,14 @@ class ConsentRecord(AppendOnlyModel):
         _("note"),
         max_length=300,
         blank=True,
+        help_text=_("For paper forms: the date on the form and where it is filed."),
+    )
+    with_opt_out_signal = models.BooleanField(
+        _("made with the opt-out preference signal"),
+        default=False,
         help_text=_(
-            "For paper forms: the date on the form and where it is filed; for a choice "
-            "made while the browser sent the opt-out preference signal, that it did."
+            "The browser sent the opt-out preference signal (Sec-GPC) with this choice: "
+            "a consent given so overrides the signal (CCPA regs §7025(c)(3))."
         ),
     )
 

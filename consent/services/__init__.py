@@ -42,7 +42,6 @@ from .provision import (
 from .receipts import ReceiptRefused, receipt_check, receipt_record_create
 from .restrictions import restriction_create, restriction_end
 from .signal import (
-    SIGNAL_NOTE,
     opt_out_signal_apply,
     sale_sharing_purposes,
     signal_applies,
@@ -51,7 +50,6 @@ from .succession import succession_record
 
 __all__ = [
     "MARKETING",
-    "SIGNAL_NOTE",
     "Evidence",
     "ProvisionRefused",
     "ReceiptRefused",

@@ -28,6 +28,7 @@ def consent_update(
     evidence: Evidence | None = None,
     actor=None,
     note: str = "",
+    with_opt_out_signal: bool = False,
 ) -> list[ConsentRecord]:
     """Grant or withdraw optional purposes, all at once; only changes are recorded.
 
@@ -35,7 +36,8 @@ def consent_update(
     purpose whose current state already matches gets no new record, so
     submitting the same form twice is harmless. Required purposes cannot be
     withdrawn here (a stop-use request does that) and raise ValueError.
-    ``note`` goes on each new record. Returns the new records.
+    ``note`` goes on each new record, and ``with_opt_out_signal``: the browser sent
+    the opt-out preference signal with the choices. Returns the new records.
     """
     evidence = evidence or Evidence.from_request(request)
     for purpose in choices:
@@ -58,6 +60,7 @@ def consent_update(
                     method=method,
                     evidence=evidence,
                     note=note,
+                    with_opt_out_signal=with_opt_out_signal,
                 )
             )
         if created:

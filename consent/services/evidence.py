@@ -65,6 +65,7 @@ def write_record(
     policy_version: PolicyVersion | None = None,
     recorded_by=None,
     note: str = "",
+    with_opt_out_signal: bool = False,
 ) -> ConsentRecord:
     return ConsentRecord.objects.create(
         subject=subject,
@@ -77,4 +78,5 @@ def write_record(
         language=evidence.language,
         recorded_by=recorded_by,
         note=note,
+        with_opt_out_signal=with_opt_out_signal,
     )

@@ -15,7 +15,8 @@ stop-provision request, not by a consent.
 
 A consent the customer gives after the signal overrides it for that purpose
 (§7025(c)(3)): a grant is kept when the signal already withdrew that purpose
-once, or when the grant itself came with the signal (its note says so).
+once, or when the grant itself came with the signal
+(``ConsentRecord.with_opt_out_signal``).
 """
 
 from __future__ import annotations
@@ -29,10 +30,6 @@ from .consents import consent_update
 from .evidence import Action, Method
 
 CCPA = "ccpa"
-
-#: On a record of a choice made while the browser sent the signal: the proof that
-#: a grant was given knowing of it (CCPA regs §7025(c)(3)).
-SIGNAL_NOTE = "Made while the browser sent the opt-out preference signal (Sec-GPC: 1)."
 
 
 def signal_sent(request) -> bool:
@@ -75,7 +72,7 @@ def opt_out_signal_apply(*, subject, request) -> list[ConsentRecord]:
         return []
     current = selectors.current_choices(subject)
     granted = [p for p in purposes if _granted(p, current.get(p.pk))]
-    granted = [p for p in granted if not (current.get(p.pk) and current[p.pk].note == SIGNAL_NOTE)]
+    granted = [p for p in granted if not (current.get(p.pk) and current[p.pk].with_opt_out_signal)]
     if not granted:
         return []
     signalled = set(
