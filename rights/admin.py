@@ -22,6 +22,7 @@ from portal.kernel.models.services import by_name
 
 from . import services, workflow
 from .admin_queue import (
+    AgentRefusedFilter,
     AssigneeFilter,
     CappedCountPaginator,
     DeadlineFilter,
@@ -99,6 +100,7 @@ class RightsRequestAdmin(
         "regime",
         ServiceFilter,
         AssigneeFilter,
+        AgentRefusedFilter,
     ]
     list_select_related = ["subject", "assignee", "identity"]
     # The queue by deadline; the id makes it a total order (Django would add "-pk",

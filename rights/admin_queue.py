@@ -31,6 +31,7 @@ from .selectors import sees_all_services, staff_services
 User = get_user_model()
 
 __all__ = [
+    "AgentRefusedFilter",
     "AssigneeFilter",
     "CappedCountPaginator",
     "DeadlineFilter",
@@ -216,4 +217,21 @@ class AssigneeFilter(admin.SimpleListFilter):
             return queryset.filter(assignee=request.user)
         if value:
             return queryset.filter(assignee_id=_pk(value))
+        return queryset
+
+
+class AgentRefusedFilter(admin.SimpleListFilter):
+    """The requests whose person answered the confirmation link that they did not
+    appoint the agent (CCPA §7063, APPI art. 37): they wait for staff to reject them."""
+
+    title = _("agent")
+    parameter_name = "agent"
+    REFUSED = "refused"
+
+    def lookups(self, request, model_admin):
+        return [(self.REFUSED, _("Agent refused by the person"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.REFUSED:
+            return queryset.filter(identity__subject_denied_at__isnull=False)
         return queryset

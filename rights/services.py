@@ -431,7 +431,8 @@ OVERDUE_DIGEST_TASK = "rights.tasks.mail_overdue_digest"
 OVERDUE_DIGEST_LIMIT = 500
 
 
-def _privacy_officers():
+def privacy_officers():
+    """The active privacy officers (the overdue digest, the alert of a refused agent)."""
     return get_user_model().objects.filter(
         is_active=True, is_staff=True, groups__name=PRIVACY_OFFICER
     )
@@ -455,7 +456,7 @@ def requests_escalate_overdue(
         return 0
     key = period.isoformat() if period else timezone.localdate(now).isoformat()
     with transaction.atomic():
-        for officer_id in _privacy_officers().values_list("pk", flat=True).order_by("pk"):
+        for officer_id in privacy_officers().values_list("pk", flat=True).order_by("pk"):
             queued = OutboxMessage.objects.filter(
                 task_name=OVERDUE_DIGEST_TASK, kwargs__officer_id=officer_id, kwargs__period=key
             )
@@ -470,7 +471,7 @@ def overdue_digest_send(*, officer_id: int) -> bool:
     Nothing is mailed to an officer who left the role, or when nothing is overdue
     any more.
     """
-    officer = _privacy_officers().filter(pk=officer_id).first()
+    officer = privacy_officers().filter(pk=officer_id).first()
     if officer is None:
         return False
     overdue = list(

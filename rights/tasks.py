@@ -40,6 +40,7 @@ from .reminders import requests_remind_due_soon
 from .requesters.agents import agent_link_expires_at, confirmation_token
 from .requesters.models import EmailConfirmation, RequestIdentity, VerificationStatus
 from .requesters.public_form import confirmation_code
+from .requesters.refusal_mail import agent_refused_send
 from .retention import deletion, ledger
 from .retention import jobs as retention_jobs
 from .services import overdue_digest_send, requests_escalate_overdue
@@ -264,6 +265,13 @@ def send_agent_confirmation(identity_id: int) -> None:
         # Every date of the mail in the request's zone, as its received day.
         time_zone=identity.request.zone,
     )
+
+
+@shared_task(base=OutboxTask, **MAIL_RETRY)
+def mail_agent_refused(*, request_id: int) -> None:
+    """Tell staff the person refused the agent (queued by
+    :func:`rights.requesters.agents.agent_confirmation_answer`)."""
+    agent_refused_send(request_id=request_id)
 
 
 @shared_task(base=ScheduledJob)

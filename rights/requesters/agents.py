@@ -22,6 +22,7 @@ from .models import (
     RequestIdentity,
     VerificationStatus,
 )
+from .refusal_mail import agent_refused_queue
 from .verification import identity_verify, locked_identity
 
 # Stored in signed values: the salt keeps its first name.
@@ -136,7 +137,8 @@ def agent_confirmation_answer(
     *, identity: RequestIdentity, confirmed: bool, http_request=None
 ) -> RequestIdentity:
     """The person answers the link: confirming verifies the request and moves it on;
-    denying is recorded for staff, who then reject it."""
+    denying is recorded for staff, who are mailed (:mod:`.refusal_mail`) and then
+    reject it."""
     with transaction.atomic():
         # The request's row first, then the identity's, as staff verifying or rejecting
         # the identity lock them: in the other order an answer at that moment deadlocked.
@@ -161,6 +163,9 @@ def agent_confirmation_answer(
             subject=locked.request.subject,
             request=http_request,
         )
+        if not confirmed:
+            # Staff are told at once: the request waits for them, its clock paused.
+            agent_refused_queue(locked.request)
         if confirmed:
             identity_verify(
                 request=locked.request,

@@ -148,3 +148,28 @@ def parents_request(
             Upload(DocumentKind.FAMILY_REGISTER, pdf("koseki.pdf"), "application/pdf"),
         ],
     )
+
+
+def agent_to_confirm(officer, capture, *, language: str = "en", **changes):
+    """An appointed agent's disclosure filed on the public form, matched to the customer
+    hanako@example.com (who reads ``language``), the person asked to confirm the agent;
+    (the request, the path of the link), with the mail so far cleared. ``changes`` are
+    written on the request before the link is sent (its regime, its zone)."""
+    from django.test import Client
+
+    from rights.models import RightsRequest
+    from rights.requesters.agents import agent_confirmation_request, confirmation_token
+    from rights.requesters.verification import identity_match_subject
+    from tests.factories import ProfileFactory
+
+    person = ProfileFactory(
+        user__email="hanako@example.com", user__language=language, full_name="山田 花子"
+    ).user
+    assert file_public_request(Client(HTTP_ACCEPT_LANGUAGE="en"), AGENT, capture).status_code
+    if changes:
+        RightsRequest.objects.update(**changes)
+    request = RightsRequest.objects.get()
+    with capture(execute=True):
+        identity_match_subject(request=request, subject=person, actor=officer)
+        identity = agent_confirmation_request(request=request, actor=officer)
+    return request, f"/requests/confirm-agent/{confirmation_token(identity)}/"

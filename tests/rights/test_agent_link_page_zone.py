@@ -12,13 +12,9 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from rights.models import RightsRequest
-from rights.requesters.agents import agent_confirmation_request, confirmation_token
 from rights.requesters.models import RequestIdentity
-from rights.requesters.verification import identity_match_subject
-from tests.factories import ProfileFactory
 
-from .identity_support import AGENT, file_public_request
+from .identity_support import agent_to_confirm
 
 pytestmark = [
     pytest.mark.django_db,
@@ -29,17 +25,11 @@ ZONE = {"en": ("CET", "JST"), "ja": ("欧州中部時間", "日本時間")}
 
 
 def _asked(officer, capture, language):
-    person = ProfileFactory(
-        user__email="hanako@example.com", user__language=language, full_name="山田 花子"
-    ).user
-    assert file_public_request(Client(HTTP_ACCEPT_LANGUAGE="en"), AGENT, capture).status_code
-    RightsRequest.objects.update(regime="gdpr", time_zone="Europe/Berlin")
-    request = RightsRequest.objects.get()
     mail.outbox.clear()
-    with capture(execute=True):
-        identity_match_subject(request=request, subject=person, actor=officer)
-        identity = agent_confirmation_request(request=request, actor=officer)
-    return f"/requests/confirm-agent/{confirmation_token(identity)}/"
+    _request, path = agent_to_confirm(
+        officer, capture, language=language, regime="gdpr", time_zone="Europe/Berlin"
+    )
+    return path
 
 
 def _text(content) -> str:
