@@ -97,6 +97,7 @@ ACTION_LABELS = {
     "identity.agent_confirmation_requested": _("Agent confirmation requested"),
     "identity.agent_confirmed": _("Agent confirmed"),
     "identity.agent_denied": _("Agent denied by the person"),
+    "identity.declaration_signed": _("Declaration under penalty of perjury signed on the form"),
     "identity.documents_received": _("Identity documents received"),
     "identity.my_number_destroyed": _("My Number destroyed"),
     "identity.not_verified": _("Identity not verified"),

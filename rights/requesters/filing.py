@@ -99,6 +99,7 @@ def identity_request_file(
     channel: str | None = None,
     regime: str | None = None,
     received_at: dt.datetime | None = None,
+    declaration_name: str = "",
     account=None,
     subject=None,
     actor=None,
@@ -112,6 +113,8 @@ def identity_request_file(
     ``account`` is the requester's own account when they were logged in with
     the confirmed address (they then follow the request in the portal);
     ``subject`` the customer when staff already know who it is about.
+    ``declaration_name``: the consumer signed the declaration under penalty of perjury
+    with this name on the public form (CCPA §7062(c)); staff still confirm it.
     """
     if channel is None:
         channel = Channel.PORTAL if requester.capacity == Capacity.SELF else Channel.AGENT
@@ -148,6 +151,8 @@ def identity_request_file(
             subject_date_of_birth=person.date_of_birth,
             subject_language=person.language or requester.language,
             documents_consent_at=timezone.now() if uploads else None,
+            declaration_name=declaration_name,
+            declaration_signed_at=timezone.now() if declaration_name else None,
         )
         documents = _documents_add(request, uploads)
         audit_log(
@@ -158,6 +163,14 @@ def identity_request_file(
             request=http_request,
             details={"kinds": sorted(d.kind for d in documents), "capacity": requester.capacity},
         )
+        if declaration_name:
+            audit_log(
+                action="identity.declaration_signed",
+                actor=actor or account,
+                target=request,
+                subject=subject,
+                request=http_request,
+            )
         transition(
             request,
             to=Status.AWAITING_VERIFICATION,

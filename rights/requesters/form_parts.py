@@ -1,8 +1,10 @@
 """Parts of the public request form that serve one kind of answer or request (a paper
-answer's address, a correction's items), kept apart so :mod:`rights.requesters.forms`
-stays within its size."""
+answer's address, a correction's items, the CCPA declaration), kept apart so
+:mod:`rights.requesters.forms` stays within its size."""
 
 from __future__ import annotations
+
+import unicodedata
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.kernel.validators import validate_postal_code
 
 from ..choices import DeliveryMethod, Kind
+from .models import Capacity
 
 
 class PostalAddressMixin(forms.Form):
@@ -110,3 +113,77 @@ class StatedCorrectionMixin(forms.Form):
                 self.stated_changes.append({"wrong": wrong, "correct": correct})
         if not self.stated_changes and not set(self.correction_fields()) & set(self.errors):
             self.add_error("wrong_1", _("Say which item is wrong and what we hold now."))
+
+
+#: CCPA §7062(c): the words the consumer declares, as the regulation asks for them.
+DECLARATION_TEXT = _(
+    "I declare under penalty of perjury under the laws of the State of California that I "
+    "am the consumer whose personal information is the subject of the request."
+)
+
+
+def same_name(first: str, second: str) -> bool:
+    """Whether two typed names are the same, whatever the spaces (half or full width)
+    and the letter case."""
+
+    def plain(name: str) -> str:
+        return " ".join(unicodedata.normalize("NFKC", name or "").casefold().split())
+
+    return plain(first) == plain(second)
+
+
+class DeclarationMixin(forms.Form):
+    """The consumer's declaration under penalty of perjury, signed by typing their full
+    name (CCPA §7062(c): a copy of the specific pieces of personal information of a
+    consumer without an account). The law the request is answered under is set by staff
+    later, so it is offered to anyone asking for themselves and says it is for
+    California residents; staff still confirm it when they verify."""
+
+    declaration = forms.BooleanField(
+        label=DECLARATION_TEXT,
+        required=False,
+        help_text=_(
+            "California residents asking for a copy of the specific pieces of their "
+            "personal information: we need this declaration, signed with your full name "
+            "below (CCPA §7062(c)). Otherwise leave it empty. It costs nothing."
+        ),
+    )
+    declaration_name = forms.CharField(
+        label=_("Your full name, as your signature of the declaration"),
+        required=False,
+        max_length=150,
+        help_text=_("The same name as the person the request is about. The date is recorded."),
+    )
+
+    def _clean_declaration(self, cleaned):
+        """Signed by the person themself, for a copy, with the name they gave; otherwise
+        refused with what to change. ``declaration_name`` is empty unless signed."""
+        name = " ".join((cleaned.get("declaration_name") or "").split())
+        ticked = bool(cleaned.get("declaration"))
+        cleaned["declaration_name"] = ""
+        if not ticked and not name:
+            return
+        if not ticked:
+            self.add_error(
+                "declaration", _("Tick the declaration to sign it, or clear the name below.")
+            )
+        elif cleaned.get("capacity") not in (None, Capacity.SELF):
+            self.add_error(
+                "declaration",
+                _("The declaration is signed only by the person the request is about."),
+            )
+        elif cleaned.get("kind") not in (None, Kind.DISCLOSURE):
+            self.add_error(
+                "declaration",
+                _("The declaration is only for a copy of your data (disclosure): untick it."),
+            )
+        elif not name:
+            self.add_error("declaration_name", _("Type your full name to sign the declaration."))
+        elif "subject_name" in cleaned and not same_name(name, cleaned["subject_name"]):
+            self.add_error(
+                "declaration_name",
+                _("Sign with the same full name you gave for the person: %(name)s.")
+                % {"name": cleaned["subject_name"]},
+            )
+        else:
+            cleaned["declaration_name"] = name

@@ -24,7 +24,7 @@ from portal.kernel.validators import validate_name_without_address, validate_pho
 from ..choices import DeliveryMethod, Kind
 from ..uploads import check_upload, with_upload_hint
 from .filing import Person, Requester, Upload
-from .form_parts import PostalAddressMixin, StatedCorrectionMixin
+from .form_parts import DeclarationMixin, PostalAddressMixin, StatedCorrectionMixin
 from .models import AUTHORITY_KINDS, Capacity, DocumentKind
 
 EMPTY_DELETION_PUBLIC = _(
@@ -218,6 +218,7 @@ class PublicRequestForm(
     RequestScopeMixin,
     PostalAddressMixin,
     StatedCorrectionMixin,
+    DeclarationMixin,
     forms.Form,
 ):
     """The public form: who asks, for whom, what, and the documents."""
@@ -348,6 +349,8 @@ class PublicRequestForm(
                 "recipients",
                 *self.correction_fields(),
                 "details",
+                "declaration",
+                "declaration_name",
             ]
         )
 
@@ -426,6 +429,7 @@ class PublicRequestForm(
             cleaned["delivery_method"] = ""
         self._clean_postal(cleaned)
         self._clean_corrections(cleaned)
+        self._clean_declaration(cleaned)
         return cleaned
 
     def scope(self) -> tuple[list[str], dict]:

@@ -253,6 +253,21 @@ class RequestIdentity(models.Model):
             "that they are the person; recorded by staff with the verification."
         ),
     )
+    declaration_name = EncryptedCharField(
+        _("declaration signed as"),
+        max_length=150,
+        blank=True,
+        help_text=_(
+            "CCPA §7062(c): the full name the consumer typed on the public form to sign "
+            "the declaration under penalty of perjury; empty when they did not sign it there."
+        ),
+    )
+    declaration_signed_at = models.DateTimeField(
+        _("declaration signed at"),
+        null=True,
+        blank=True,
+        help_text=_("When the consumer signed the declaration on the public form."),
+    )
     confirmation_requested_at = models.DateTimeField(
         _("person asked to confirm the agent"),
         null=True,

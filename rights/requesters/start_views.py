@@ -133,6 +133,7 @@ def request_form(request):
                     delivery_method=form.cleaned_data.get("delivery_method", ""),
                     categories=categories,
                     scope=scope,
+                    declaration_name=form.cleaned_data.get("declaration_name", ""),
                     http_request=request,
                 )
             except ValidationError as error:
