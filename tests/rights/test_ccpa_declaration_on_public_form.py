@@ -35,7 +35,7 @@ DECLARATION = {
     "en": "I declare under penalty of perjury under the laws of the State of California "
     "that I am the consumer whose personal information is the subject of the request",
     "ja": "カリフォルニア州法に基づく偽証罪の制裁の下で、"
-    "私がこの請求の対象である個人情報の本人である消費者であることを宣誓します",
+    "私がこのご請求の対象である個人情報の本人である消費者であることを宣誓します",
 }
 SELF = {
     "capacity": "self",
