@@ -135,8 +135,8 @@ def same_name(first: str, second: str) -> bool:
 class DeclarationMixin(forms.Form):
     """The consumer's declaration under penalty of perjury, signed by typing their full
     name (CCPA §7062(c): a copy of the specific pieces of personal information of a
-    consumer without an account). The law the request is answered under is set by staff
-    later, so it is offered to anyone asking for themselves and says it is for
+    consumer without an account). Offered on a portal whose requests are filed under the
+    CCPA (``RIGHTS_DEFAULT_REGIME``), to anyone asking for themselves, saying it is for
     California residents; staff still confirm it when they verify."""
 
     declaration = forms.BooleanField(

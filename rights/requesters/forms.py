@@ -21,7 +21,7 @@ from portal.kernel.typed_email import TypedEmailField
 from portal.kernel.typed_text import ControlCharactersFormMixin
 from portal.kernel.validators import validate_name_without_address, validate_phone
 
-from ..choices import DeliveryMethod, Kind
+from ..choices import DeliveryMethod, Kind, Regime
 from ..uploads import check_upload, with_upload_hint
 from .filing import Person, Requester, Upload
 from .form_parts import DeclarationMixin, PostalAddressMixin, StatedCorrectionMixin
@@ -329,6 +329,11 @@ class PublicRequestForm(
             "the person is a minor."
         )
         self.upload_types: dict[str, str] = {}
+        if settings.RIGHTS_DEFAULT_REGIME != Regime.CCPA:
+            # The declaration is the CCPA's: a form answered under another law does not
+            # ask for it (staff ask when they move a request to the CCPA).
+            for name in ("declaration", "declaration_name"):
+                del self.fields[name]
         self.order_fields(
             [
                 "capacity",

@@ -1,9 +1,9 @@
 """A Californian asking without an account for a copy of the specific pieces of their
 personal information signs, on the public form itself, the declaration under penalty
 of perjury that they are the consumer (CCPA §7062(c)): a box with the declaration's
-words and their full name typed as the signature. The form cannot know the law the
-request is answered under (staff set it), so it offers the declaration to anyone asking
-for themselves and says it is for California residents. What they signed, with the
+words and their full name typed as the signature. A portal whose requests are filed
+under the CCPA offers it to anyone asking for themselves, saying it is for California
+residents; one filing under another law does not ask for it. What they signed, with the
 name and the moment, is kept with the request, audited, shown to staff and ticks the
 staff's "declaration received" box in advance: staff still confirm it when verifying.
 Verification stays free (§7060)."""
@@ -45,6 +45,11 @@ SELF = {
     "kind": "disclosure",
     "delivery_method": "electronic",
 }
+
+
+@pytest.fixture(autouse=True)
+def _ccpa(settings):
+    settings.RIGHTS_DEFAULT_REGIME = "ccpa"
 
 
 def _file(capture, **overrides):
@@ -148,3 +153,27 @@ def test_ccpa_7062_c_a_declaration_not_signed_as_it_should_be_is_refused(
     assert message in " ".join(response.content.decode().split())
     assert not RightsRequest.objects.exists()
     assert not mail.outbox or all("R-" not in m.subject for m in mail.outbox)
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_a_portal_filing_under_the_appi_asks_for_no_californian_declaration(
+    django_capture_on_commit_callbacks, settings, language
+):
+    """APPI art. 37: the company fixes the procedure, which must not burden the person;
+    a Japanese portal's form does not ask for a Californian declaration under penalty of
+    perjury, and a declaration posted all the same is not kept."""
+    settings.RIGHTS_DEFAULT_REGIME = "appi"
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    confirm_email(client, CONSUMER, django_capture_on_commit_callbacks, language=language)
+    page = client.get("/requests/start/request/", HTTP_ACCEPT_LANGUAGE=language)
+    text = " ".join(page.content.decode().split())
+    assert DECLARATION[language] not in text
+    assert 'name="declaration"' not in text
+    response = _file(
+        django_capture_on_commit_callbacks, declaration="on", declaration_name="山田 花子"
+    )
+    assert response.status_code == 302, response.content
+    request = RightsRequest.objects.get()
+    assert request.regime == Regime.APPI
+    assert request.identity.declaration_name == ""
+    assert request.identity.declaration_signed_at is None
