@@ -14,7 +14,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from consent.models import Purpose, Recipient
@@ -54,9 +57,10 @@ class Summary:
     #: A filed deletion: what its erasure kept (a rule's period, a legal hold) and what
     #: of that was erased since, as it stands now (``retention.statement.kept_lines``).
     held: list[str] = field(default_factory=list)
-    #: A deletion whose erasure waits for the copy its person asked for first: the
-    #: references of those requests (``retention.steps.copies_awaited``).
-    copy_first: list[str] = field(default_factory=list)
+    #: A deletion whose erasure waits for the copy its person asked for first: those
+    #: requests' references, each a link to its page where the reader filed it too
+    #: (``retention.steps.copies_awaited``), listed in the active language.
+    copy_first: str = ""
     fee: str = ""
     due_at: dt.datetime | None = None
     #: The last day to answer in the requester's time zone: what the person reads.
@@ -363,6 +367,22 @@ def request_summary(
     )
 
 
+def copies_named(deletion) -> str:
+    """The requests whose copy the deletion's erasure waits for, listed: a link to each
+    one's page when the deletion's requester filed it (they can open it), else its
+    reference."""
+    return mark_safe(
+        listed(
+            format_html(
+                '<a href="{}">{}</a>', reverse("rights:request_detail", args=[r.pk]), r.reference
+            )
+            if r.requester_id == deletion.requester_id
+            else conditional_escape(r.reference)
+            for r in copies_awaited(deletion)
+        )
+    )
+
+
 def summary_of(request) -> Summary:
     """The summary of a filed request, for whoever filed it (``selectors.request_view``
     shows it to nobody else: it holds their postal address). Where a paper answer is
@@ -382,7 +402,7 @@ def summary_of(request) -> Summary:
     if request.kind == Kind.DELETION:
         summary.held = kept_lines(request)
         if request.status == Status.IN_PROGRESS and request.subject_id is not None:
-            summary.copy_first = [r.reference for r in copies_awaited(request)]
+            summary.copy_first = copies_named(request)
     if not request.is_open:
         summary.by_post = False
     elif summary.by_post:

@@ -11,11 +11,18 @@ from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.customer_support import customer_at, page_in
 from tests.e2e.staff_support import staff_page
 from tests.factories import PASSWORD
-from tests.rights.retention_support import customer_with_records, file_deletion, file_disclosure
+from tests.rights.disclosure_support import disclosure_in_progress
+from tests.rights.retention_support import (
+    approve,
+    customer_with_records,
+    file_deletion,
+    file_disclosure,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 DESKTOP = {"width": 1280, "height": 900}
+OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 
 @pytest.mark.parametrize("language", ["en", "ja"])
@@ -56,3 +63,48 @@ def test_the_plan_names_the_open_requests(browser, live_server, axe_check, langu
     disclosure.refresh_from_db()
     assert disclosure.status == Status.SUBMITTED
     context.close()
+
+
+def test_the_erasure_waiting_for_the_copy_reads_well(browser, live_server, axe_check, monkeypatch):
+    """The copy first, then the erasure (APPI art. 33 then 35; GDPR art. 15 then 17): the
+    deletion's working page, the list of deferred erasures and the customer's page of the
+    deletion name the disclosure waited for as a link that reads as one (WCAG 1.4.1), in
+    both languages, at 1280 and 390 pixels, clean of WCAG 2.1 A/AA violations."""
+    from rights import tasks
+
+    # The disclosure is put in progress; its package is not built yet.
+    monkeypatch.setattr(tasks.build_disclosure, "run", lambda *args, **kwargs: "not yet")
+    officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
+    customer = customer_with_records()
+    disclosure = disclosure_in_progress(customer, officer)
+    deletion = file_deletion(customer, categories=["usage"])
+    approve(deletion, officer)
+    copy_link = f"a[href$='/rightsrequest/{disclosure.pk}/change/']"
+    context, staff = staff_page(browser, live_server, officer, "en")
+    customer_page = page_in(browser, live_server, "en", DESKTOP)
+    customer_at(customer_page, customer.email, f"/requests/{deletion.pk}/")
+    for language in ("en", "ja"):
+        for page in (staff, customer_page):
+            page.context.add_cookies(
+                [{"name": "django_language", "value": language, "url": live_server.url}]
+            )
+        for width in (1280, 390):
+            label = f"{language}, {width} px"
+            for page in (staff, customer_page):
+                page.set_viewport_size({"width": width, "height": 900})
+            staff.goto(f"/admin/rights/rightsrequest/{deletion.pk}/change/")
+            assert staff.locator(f"#rr-copy-first {copy_link}").inner_text() == disclosure.reference
+            assert axe_check(staff, f"deletion waiting for the copy ({label})") == []
+            staff.goto("/admin/rights/deferrederasure/")
+            assert staff.locator(f"#result_list {copy_link}").inner_text() == disclosure.reference
+            assert axe_check(staff, f"deferred erasures ({label})") == []
+            customer_page.goto(f"/requests/{deletion.pk}/")
+            link = customer_page.locator(f"#copy-first a[href='/requests/{disclosure.pk}/']")
+            assert link.inner_text() == disclosure.reference
+            assert axe_check(customer_page, f"customer's deletion ({label})") == []
+            assert customer_page.evaluate(OVERFLOW) == 0, label
+            customer_page.screenshot(
+                path=str(ARTIFACTS / f"copy-first-{language}-{width}.png"), full_page=True
+            )
+    context.close()
+    customer_page.context.close()
