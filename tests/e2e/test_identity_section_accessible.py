@@ -58,3 +58,46 @@ def test_the_identity_section_has_no_accessibility_violation(
         found = axe_check(page, f"identity section ({language}, {width} px)")
         assert found == [], found
     context.close()
+
+
+def test_the_signed_declaration_box_reads_on_a_line_of_its_own(
+    browser, live_server, officer, axe_check
+):
+    """CCPA §7062(c): a Californian without an account asks for the specific pieces of
+    their data. The box for the signed declaration is named by its whole sentence, not
+    squeezed into the label column, and its help is read with it; the section passes
+    axe in both languages at 1280 and 390 pixels."""
+    from rights.requesters.verification import identity_match_subject
+
+    person = ProfileFactory(
+        user__email="hanako@example.com", full_name="山田 花子", date_of_birth=dt.date(1980, 4, 1)
+    ).user
+    request = identity_request_file(
+        kind=Kind.DISCLOSURE,
+        regime="ccpa",
+        requester=Requester(capacity=Capacity.SELF, email="hanako@example.com", language="en"),
+        person=Person(name="山田 花子", email="hanako@example.com"),
+        uploads=[],
+        delivery_method="electronic",
+    )
+    identity_match_subject(request=request, subject=person, actor=officer)
+    context, page = staff_page(browser, live_server, officer, "en")
+    box = page.locator("#identity input[name=declaration]")
+    for language in ("en", "ja"):
+        context.add_cookies(
+            [{"name": "django_language", "value": language, "url": live_server.url}]
+        )
+        for width in (1280, 390):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(f"/admin/rights/rightsrequest/{request.pk}/change/")
+            label = f"{language}, {width} px"
+            found = axe_check(page, f"signed declaration ({label})")
+            assert found == [], found
+            help_id = box.get_attribute("aria-describedby")
+            assert help_id and "§7062(c)" in page.locator(f"#{help_id}").inner_text(), label
+            if width == 1280:
+                # The sentence takes the row's width: two lines at most, not five.
+                size = box.evaluate("b => parseFloat(getComputedStyle(b.labels[0]).fontSize)")
+                height = box.evaluate("b => b.labels[0].getBoundingClientRect().height")
+                assert height <= 3 * size, (label, height, size)
+    context.close()
