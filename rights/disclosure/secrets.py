@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.kernel.registry import Category
@@ -103,6 +104,20 @@ def held_here(
     return held
 
 
+#: The secret fields a connected system may name (``rights.connectors.source.SECRET_FIELDS``
+#: and the usual ``withheld``), in words: the person reads what kind is held, not a field.
+FIELD_WORDS = {
+    "password": gettext_lazy("A password"),
+    "password_hash": gettext_lazy("A password"),
+    "security_answer": gettext_lazy("The answer to a security question"),
+    "ssn": gettext_lazy("A Social Security number"),
+    "social_security_number": gettext_lazy("A Social Security number"),
+    "my_number": gettext_lazy("An Individual Number (My Number)"),
+    "card_number": gettext_lazy("A payment card number"),
+    "cvv": gettext_lazy("A payment card's security code"),
+}
+
+
 def held_elsewhere(external: list[dict], regime: str | None) -> list[HeldSecret]:
     """The fields connected systems hold and do not disclose: each record's ``withheld``
     (``rights.connectors.source.undisclosed``), once per system and field."""
@@ -112,5 +127,8 @@ def held_elsewhere(external: list[dict], regime: str | None) -> list[HeldSecret]
         names = dict.fromkeys(
             name for record in answer["records"] for name in record.get("withheld") or ()
         )
-        held += [HeldSecret(name, name, reason, system=answer["system"]) for name in names]
+        held += [
+            HeldSecret(name, str(FIELD_WORDS.get(name, name)), reason, system=answer["system"])
+            for name in names
+        ]
     return held

@@ -66,7 +66,7 @@ def test_a_systems_withheld_and_secret_fields_are_listed_not_disclosed_7024_d(do
     assert {item["kind"] for item in external} == {"password_hash", "security_answer"}
     report = files["report.html"]
     assert "Held but not disclosed" in report
-    assert "Mailing service" in report and "password_hash" in report
+    assert "Mailing service" in report and "A password" in report
     # The record's other values are disclosed as returned.
     record = next(
         r for r in json.loads(files["external_systems.json"])[0]["records"] if r["id"] == "m-3"
@@ -83,6 +83,24 @@ def test_an_appi_package_lists_a_systems_secret_without_citing_the_ccpa(double):
     listed = json.loads(files["data.json"])["held_not_disclosed"]
     assert any(item.get("system") == "Mailing service" for item in listed)
     assert "7024" not in files["report.html"]
+
+
+#: How the two secrets of the double's record read, by the customer's language.
+SECRETS_IN_WORDS = {
+    "en": ("A password", "The answer to a security question"),
+    "ja": ("パスワード", "秘密の質問の答え"),
+}
+
+
+@pytest.mark.parametrize("language", SECRETS_IN_WORDS)
+def test_a_systems_secret_is_named_in_words_not_by_its_field_7024_d(double, language):
+    """CCPA regs §7024(d) tells the person, with sufficient particularity, what kind of
+    secret is held: in words of their language, not the system's field name."""
+    customer = customer_at_double(double, language=language)
+    _with_secrets(double, customer)
+    held = _files(customer)["report.html"].split('id="held-not-disclosed"')[1]
+    assert all(words in held for words in SECRETS_IN_WORDS[language])
+    assert "password_hash" not in held and "security_answer" not in held
 
 
 @pytest.mark.parametrize("withheld", ["password_hash", [1, 2], {"a": "b"}, ["ok", None]])
