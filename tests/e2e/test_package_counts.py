@@ -23,3 +23,26 @@ def test_readme_and_report_state_the_same_record_count(page, live_server, screen
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "package-counts-README.txt").write_text(readme)
     screenshot("report")
+
+
+def test_the_held_but_not_disclosed_table_wraps_in_the_window(page, axe_check):
+    """CCPA regs §7024(d) and APPI art. 33(2)(i): the report's list of what is held but
+    not disclosed is sentences; they wrap inside the window, at 1280 and 390 pixels in
+    both languages, and the report passes axe."""
+    from portal.kernel.models import CustomerTOTPDevice
+    from tests.factories import PaymentMethodFactory
+    from tests.rights.disclosure_support import customer_with_data, package_in
+
+    customer = customer_with_data()
+    CustomerTOTPDevice.objects.create(user=customer, name="app", confirmed=True)
+    PaymentMethodFactory(user=customer, last4="4242")
+    for language in ("en", "ja"):
+        with package_in(customer, language) as package:
+            report = package.read("report.html").decode()
+        for width in (1280, 390):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.set_content(report)
+            table = page.locator("#held-not-disclosed table")
+            right = table.evaluate("t => t.getBoundingClientRect().right")
+            assert right <= width, (language, width, right)
+            axe_check(page, f"report.html ({language}, {width} px)")
