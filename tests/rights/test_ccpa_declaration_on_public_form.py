@@ -90,7 +90,10 @@ def test_ccpa_7062_c_the_signed_declaration_is_kept_audited_and_shown_to_staff(
     page = admin_login(Client(), officer).get(f"/admin/rights/rightsrequest/{request.pk}/change/")
     text = " ".join(page.content.decode().split())
     assert "山田 花子" in text.split('id="rr-identity-decision"')[0]
-    assert '<input type="checkbox" name="declaration" value="on" checked>' in text
+    assert (
+        '<input type="checkbox" name="declaration" value="on" '
+        'aria-describedby="rr-declaration-help" checked>'
+    ) in text
 
 
 def test_ccpa_7062_c_the_signed_declaration_verifies_with_three_details(
