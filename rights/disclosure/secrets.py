@@ -3,7 +3,9 @@
 A response to a request to know never discloses a password, a security
 credential or an identification number, and tells the person, with sufficient
 particularity, that the business holds that kind of information. The package
-and the "my data" page list each kind held for this person, without its value:
+and the "my data" page list each kind held for this person, without its value
+(a stored card is not one: the portal holds no card number, and its brand, last
+four digits and expiry are disclosed):
 this portal's own (:func:`held_here`) and what connected systems name in a
 record's ``withheld`` (:func:`held_elsewhere`, docs/connectors.md).
 
@@ -21,16 +23,10 @@ from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.kernel.registry import Category
-from portal.records.models import PaymentMethod
 from rights.choices import Regime
 from rights.requesters.models import IdentityDocument
 
-PASSWORD, AUTHENTICATOR, PAYMENT_CARD, IDENTITY_DOCUMENT = (
-    "password",
-    "authenticator",
-    "payment_card",
-    "identity_document",
-)
+PASSWORD, AUTHENTICATOR, IDENTITY_DOCUMENT = ("password", "authenticator", "identity_document")
 
 
 @dataclass(frozen=True)
@@ -64,8 +60,9 @@ def held_here(
 ) -> list[HeldSecret]:
     """The kinds this portal holds for ``subject`` and never discloses; only those held,
     and only of ``categories`` (a request to know some kinds of data is told of their
-    secrets only): the account's password and authenticator, the payment cards, the
-    documents sent with requests."""
+    secrets only): the account's password and authenticator, the documents sent with
+    requests. A stored card is not among them: its number is the payment provider's,
+    and what is held of it (brand, last four digits, expiry) is disclosed."""
     if subject is None:
         return []
     reason = reason_text(regime)
@@ -75,23 +72,6 @@ def held_here(
         held.append(HeldSecret(PASSWORD, _("An account password"), reason))
     if account and TOTPDevice.objects.filter(user=subject, confirmed=True).exists():
         held.append(HeldSecret(AUTHENTICATOR, _("An authenticator app (its secret key)"), reason))
-    cards = PaymentMethod.objects.filter(user=subject).order_by("-added_at", "-pk")
-    for card in cards if Category.PAYMENT in categories else ():
-        # The brand and last four digits are shown with the stored cards already.
-        data = _("A stored payment card: %(brand)s ending in %(last4)s") % {
-            "brand": card.get_brand_display(),
-            "last4": card.last4,
-        }
-        held.append(
-            HeldSecret(
-                PAYMENT_CARD,
-                data,
-                _(
-                    "Its full number and security code are not held by us but by our "
-                    "payment provider; we hold only the brand, last four digits and expiry."
-                ),
-            )
-        )
     documents = IdentityDocument.objects.filter(request__subject=subject, destroyed_at=None)
     if Category.REQUESTS in categories and documents.exists():
         held.append(
