@@ -42,6 +42,7 @@ def test_the_account_page_names_the_purpose_of_each_personal_field(stepped_up_cl
     assert tokens["gender"] == "sex"
 
 
+@pytest.mark.usefixtures("fresh_rate_limits")
 def test_the_public_form_names_the_purpose_of_the_requesters_own_fields(
     client, django_capture_on_commit_callbacks
 ):
