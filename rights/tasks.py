@@ -40,7 +40,7 @@ from .reminders import requests_remind_due_soon
 from .requesters.agents import agent_link_expires_at, confirmation_token
 from .requesters.models import EmailConfirmation, RequestIdentity, VerificationStatus
 from .requesters.public_form import confirmation_code
-from .requesters.refusal_mail import agent_refused_send
+from .requesters.refusal_mail import agent_refused_queue_readers, agent_refused_send
 from .retention import deletion, ledger
 from .retention import jobs as retention_jobs
 from .services import overdue_digest_send, requests_escalate_overdue
@@ -268,10 +268,16 @@ def send_agent_confirmation(identity_id: int) -> None:
 
 
 @shared_task(base=OutboxTask, **MAIL_RETRY)
-def mail_agent_refused(*, request_id: int) -> None:
-    """Tell staff the person refused the agent (queued by
-    :func:`rights.requesters.agents.agent_confirmation_answer`)."""
-    agent_refused_send(request_id=request_id)
+def mail_agent_refused(*, request_id: int) -> int:
+    """Queue the alert that the person refused the agent, one message per reader
+    (queued by :func:`rights.requesters.agents.agent_confirmation_answer`)."""
+    return agent_refused_queue_readers(request_id=request_id)
+
+
+@shared_task(base=OutboxTask, **MAIL_RETRY)
+def mail_agent_refused_to(*, request_id: int, reader_id: int | None) -> bool:
+    """Tell one reader the person refused the agent (queued by :func:`mail_agent_refused`)."""
+    return agent_refused_send(request_id=request_id, reader_id=reader_id)
 
 
 @shared_task(base=ScheduledJob)

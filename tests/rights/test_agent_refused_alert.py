@@ -8,11 +8,13 @@ outbox: a crash loses none) and sent once; the queue filters such requests."""
 from __future__ import annotations
 
 import pytest
+from celery.exceptions import Retry
 from django.core import mail
 from django.test import Client
 
 from portal.kernel.models import OutboxMessage
 from rights.services import request_assign
+from tests.mail_support import deliver_again, fail_once
 
 from .identity_support import agent_to_confirm
 
@@ -123,3 +125,23 @@ def test_the_queue_shows_the_requests_whose_agent_was_refused(
     assert f"{CHANGELIST}{request.pk}/change/" in text
     assert f"{CHANGELIST}{other.pk}/change/" not in text
     assert "ご本人が代理人を否定" in client.get(CHANGELIST).content.decode()
+
+
+def test_a_retry_after_a_failed_send_mails_only_the_officers_not_yet_mailed(
+    asked, officer, settings, django_capture_on_commit_callbacks
+):
+    """The mail server fails on the second officer's alert: the retry mails that officer,
+    and the first one, already told, is not told again."""
+    from portal.kernel.staff import staff_create
+
+    second, _device, _ = staff_create(email="po2@example.com")
+    _request, path = asked
+    fail_once(settings, at=2)
+    with pytest.raises(Retry):  # the failed send, as the worker sees it: retried later
+        _answer(path, django_capture_on_commit_callbacks)
+    # The retry: the message not done is delivered again.
+    for message in OutboxMessage.objects.filter(done_at__isnull=True):
+        with django_capture_on_commit_callbacks(execute=True):
+            deliver_again(message)
+    assert not OutboxMessage.objects.filter(done_at__isnull=True).exists()
+    assert sorted(alert.to[0] for alert in _alerts()) == sorted([officer.email, second.email])
