@@ -428,7 +428,12 @@ def connector_remind(task_id: int) -> bool:
 
 @shared_task(base=OutboxTask, **MAIL_RETRY)
 def connector_escalate(task_id: int) -> int:
-    return connector_notices.escalation_send(task_id)
+    return connector_notices.escalation_queue(task_id)
+
+
+@shared_task(base=OutboxTask, **MAIL_RETRY)
+def connector_escalate_to(task_id: int, officer_id: int) -> bool:
+    return connector_notices.escalation_send(task_id, officer_id)
 
 
 @shared_task(base=ResumableOutboxTask)

@@ -338,29 +338,45 @@ def remind_overdue(now: dt.datetime | None = None) -> dict[str, int]:
     return counts
 
 
-def escalation_send(task_id: int) -> int:
-    """Mail every privacy officer that a system has not answered; how many were mailed."""
-    task = SystemTask.objects.select_related("system", "request").filter(pk=task_id).first()
+ESCALATE_TO_TASK = "rights.tasks.connector_escalate_to"
+
+
+def escalation_queue(task_id: int) -> int:
+    """Queue the alert that a system has not answered, one message per privacy officer;
+    how many. Runs in the transaction of the escalation's message (``OutboxTask``),
+    which is marked done with them: each officer's alert is mailed once, and a send that
+    fails is retried for its officer alone, never mailing again those already told."""
+    task = SystemTask.objects.select_related("request").filter(pk=task_id).first()
     if task is None or task.settled:
         return 0
-    sent = 0
-    for officer in _officers().order_by("pk"):
-        send_templated_email(
-            to=officer.email,
-            template="connector_overdue",
-            context={
-                "task": task,
-                "reference": task.request.reference,
-                "path": reverse("admin:rights_rightsrequest_change", args=[task.request_id]),
-            },
-            language=officer.language,
-            time_zone=officer.time_zone,
-        )
-        sent += 1
+    officer_ids = list(_officers().order_by("pk").values_list("pk", flat=True))
+    for officer_id in officer_ids:
+        outbox.enqueue(ESCALATE_TO_TASK, task_id, officer_id)
     audit_log(
         action="connector.escalated",
         target=task.request,
         subject=task.request.subject,
-        details={"system": task.name, "officers": sent},
+        details={"system": task.name, "officers": len(officer_ids)},
     )
-    return sent
+    return len(officer_ids)
+
+
+def escalation_send(task_id: int, officer_id: int) -> bool:
+    """Mail one privacy officer that a system has not answered, unless it has since or the
+    officer left the role; True if mailed."""
+    task = SystemTask.objects.select_related("system", "request").filter(pk=task_id).first()
+    officer = _officers().filter(pk=officer_id).first()
+    if task is None or task.settled or officer is None:
+        return False
+    send_templated_email(
+        to=officer.email,
+        template="connector_overdue",
+        context={
+            "task": task,
+            "reference": task.request.reference,
+            "path": reverse("admin:rights_rightsrequest_change", args=[task.request_id]),
+        },
+        language=officer.language,
+        time_zone=officer.time_zone,
+    )
+    return True

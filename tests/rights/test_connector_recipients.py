@@ -10,16 +10,19 @@ import re
 
 import pytest
 import time_machine
+from celery.exceptions import Retry
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
 from consent.models import ProvisionRecord, Recipient
+from portal.kernel.models import OutboxMessage
 from rights import correction
 from rights.choices import Status
 from rights.connectors import notices
 from rights.connectors.models import SystemTask
 from rights.connectors.summary import customer_summary
+from tests.mail_support import deliver_again, fail_once
 
 from .connector_support import recipient_with_email_system
 from .fee_support import phone_correction_in_review
@@ -177,6 +180,32 @@ def test_an_unanswered_e_mail_task_is_reminded_then_escalated_to_the_officers(
     overdue = [m for m in mail.outbox if m.subject.startswith(("Overdue:", "期限超過："))]
     assert {m.to[0] for m in overdue} == {officer.email}
     assert request.reference in overdue[0].subject
+
+
+def test_a_retried_escalation_mails_only_the_officers_not_yet_mailed(
+    officer, customer_with_two_recipients, settings, django_capture_on_commit_callbacks
+):
+    """The mail server fails on the second officer's overdue alert: its retry mails that
+    officer, and the first one, already told, is not told again."""
+    from portal.kernel.staff import staff_create
+
+    second, _device, _ = staff_create(email="po2@example.com")
+    request = _delete(customer_with_two_recipients, officer, django_capture_on_commit_callbacks)
+    later = timezone.now() + dt.timedelta(days=8)
+    with time_machine.travel(later), django_capture_on_commit_callbacks(execute=True):
+        notices.remind_overdue()
+    mail.outbox.clear()
+    fail_once(settings, at=2)
+    with time_machine.travel(later + dt.timedelta(days=8)):
+        with pytest.raises(Retry), django_capture_on_commit_callbacks(execute=True):
+            notices.remind_overdue()
+        for message in OutboxMessage.objects.filter(done_at__isnull=True):
+            with django_capture_on_commit_callbacks(execute=True):
+                deliver_again(message)
+    assert not OutboxMessage.objects.filter(done_at__isnull=True).exists()
+    overdue = sorted(m.to[0] for m in mail.outbox if request.reference in m.subject)
+    # Two partners late, each told to both officers once.
+    assert overdue == sorted([officer.email, officer.email, second.email, second.email])
 
 
 def test_gdpr_art_19_a_correction_mail_names_the_item_in_the_partners_language(

@@ -131,7 +131,7 @@ def test_an_officer_told_a_partner_is_late_reads_a_colleagues_greeting_and_their
     officer.save(update_fields=["language", "time_zone"])
     _customer, task = partner_erasing
     mail.outbox.clear()
-    assert notices.escalation_send(task.pk) == 1
+    assert notices.escalation_send(task.pk, officer.pk) is True
     (sent,) = mail.outbox
     assert sent.to == [officer.email]
     assert "ご利用いただき" not in sent.body
