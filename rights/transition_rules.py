@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -106,6 +107,18 @@ DONE_STATUSES = frozenset({Status.COMPLETED, Status.PARTIALLY_COMPLETED})
 # -- the conditions of a move (predicates of the request and the actor's role) -------
 
 
+def _steps_left():
+    """The steps a deletion itself still has to run (those it waits for)."""
+    return DeferredErasure.objects.filter(
+        status=DeferredErasure.Status.PENDING, reason=DeferredErasure.Reason.REQUEST
+    )
+
+
+def _systems_unsettled():
+    """The parts that systems outside this database have not settled yet."""
+    return SystemTask.objects.exclude(state__in=SystemTask.SETTLED)
+
+
 def erasure_ran(request: RightsRequest) -> bool:
     """The deletion's erasure plan was made and every step due with the request has run.
 
@@ -114,20 +127,22 @@ def erasure_ran(request: RightsRequest) -> bool:
     """
     if request.erasure_planned_at is None:
         return False
-    return not DeferredErasure.objects.filter(
-        request=request,
-        status=DeferredErasure.Status.PENDING,
-        reason=DeferredErasure.Reason.REQUEST,
-    ).exists()
+    return not _steps_left().filter(request=request).exists()
 
 
 def systems_answered(request: RightsRequest) -> bool:
     """Every system outside this database answered, or staff recorded why it could not
     (GDPR art. 19); a failed one keeps the request open until retried or so recorded."""
+    return not _systems_unsettled().filter(request=request).exists()
+
+
+def erasure_ran_and_answered() -> Q:
+    """:func:`erasure_ran` and :func:`systems_answered` as one condition on requests,
+    to find every such request in one query."""
     return (
-        not SystemTask.objects.filter(request=request)
-        .exclude(state__in=SystemTask.SETTLED)
-        .exists()
+        Q(erasure_planned_at__isnull=False)
+        & ~Exists(_steps_left().filter(request=OuterRef("pk")))
+        & ~Exists(_systems_unsettled().filter(request=OuterRef("pk")))
     )
 
 

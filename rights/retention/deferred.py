@@ -16,7 +16,7 @@ from portal.kernel import outbox
 from portal.kernel.dates import portal_day
 from rights.choices import Kind, Status
 from rights.models import RightsRequest
-from rights.transition_rules import erasure_ran, systems_answered
+from rights.transition_rules import erasure_ran_and_answered
 
 from . import runs
 from .models import DeferredErasure, RetentionRun
@@ -52,13 +52,17 @@ def _step_key(step: Step) -> str:
 def _finish_deletions() -> None:
     """Queue the task of each deletion still in progress that its task would now finish:
     its own steps all run (e.g. those that waited for a copy), every system outside
-    answered. Looked up afresh each run, so a run killed after a step leaves none behind."""
-    planned = RightsRequest.objects.filter(
-        kind=Kind.DELETION, status=Status.IN_PROGRESS, erasure_planned_at__isnull=False
-    ).order_by("pk")
-    for deletion in planned:
-        if erasure_ran(deletion) and systems_answered(deletion):
-            outbox.enqueue("rights.tasks.execute_deletion", deletion.pk)
+    answered (the task's own checks, :func:`~rights.transition_rules.erasure_ran` and
+    :func:`~rights.transition_rules.systems_answered`, asked of all of them in one
+    query). Looked up afresh each run, so a run killed after a step leaves none behind."""
+    finished = (
+        RightsRequest.objects.filter(kind=Kind.DELETION, status=Status.IN_PROGRESS)
+        .filter(erasure_ran_and_answered())
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for deletion_id in finished:
+        outbox.enqueue("rights.tasks.execute_deletion", deletion_id)
 
 
 def run_deferred(
