@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -19,6 +20,7 @@ from consent.kept_reasons import kept_reason
 from consent.models import ProcessingRestriction, Purpose
 from consent.services import restriction_create
 from rights.choices import Regime
+from rights.models import RightsRequest
 
 from .models import DeferredErasure
 
@@ -47,7 +49,18 @@ def restricted_purposes(categories: set[str], *, closing: bool) -> list[Purpose 
 
 
 def restrict_kept(request, *, closing: bool) -> list[ProcessingRestriction]:
-    """Restrict what ``request`` keeps; running it again adds nothing."""
+    """Restrict what ``request`` keeps; running it again adds nothing.
+
+    All its restrictions are written in one transaction, under the request's lock: a
+    run that fails half-way (the database, a worker lost) leaves none, so its retry
+    writes them all instead of finding one and skipping the rest; two runs at once
+    write them once."""
+    with transaction.atomic():
+        RightsRequest.objects.select_for_update(of=("self",)).filter(pk=request.pk).first()
+        return _restrict_kept(request, closing=closing)
+
+
+def _restrict_kept(request, *, closing: bool) -> list[ProcessingRestriction]:
     steps = kept_steps(request)
     reference = f"rights.rightsrequest:{request.pk}"
     if (
