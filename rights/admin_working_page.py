@@ -24,6 +24,7 @@ from .confirmations import language_name
 from .models import RightsRequest
 from .notice_text import event_line, event_outcome
 from .notifications import recipients_of
+from .stop_grounds import grounds_line
 from .stop_reasons import rests_on_consent
 
 User = get_user_model()
@@ -141,7 +142,14 @@ def held_back(refused: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def scope_summary(obj: RightsRequest) -> str:
-    """The kind-specific part of a request in words, for staff."""
+    """The kind-specific part of a request in words, for staff, with the grounds the
+    person stated (``rights.stop_grounds``), each in its own law's words."""
+    asked = _asked(obj)
+    grounds = grounds_line(obj.scope)
+    return f"{asked} {grounds}" if grounds else asked
+
+
+def _asked(obj: RightsRequest) -> str:
     scope = obj.scope or {}
     changes = correction.requested_changes(obj)
     if changes:

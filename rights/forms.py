@@ -17,6 +17,7 @@ from .correction import display, plain, record_names
 from .request_form import RequestForm
 from .service_choice import ServiceChoiceField, customer_services
 from .stop_forms import StopProvisionForm, StopUseForm
+from .stop_grounds import add_grounds_field, chosen_grounds
 from .uploads import check_upload
 
 #: The message for a deletion that names nothing (shared with the form without an account).
@@ -116,7 +117,8 @@ class DeletionForm(_ServicesMixin, RequestForm):
             self.fields["categories"].help_text = _(
                 "Only the kinds of data chosen here are deleted."
             )
-        self.order_fields(["everything", "services", "categories", "details"])
+        add_grounds_field(self, kind=self.kind, regime=self.regime)
+        self.order_fields(["everything", "services", "categories", "grounds", "details"])
 
     def clean(self):
         cleaned = super().clean()
@@ -133,7 +135,10 @@ class DeletionForm(_ServicesMixin, RequestForm):
         return any(name in self.errors for name in ("services", "categories"))
 
     def scope(self):
-        return {"everything": bool(self.cleaned_data.get("everything"))}
+        return {
+            "everything": bool(self.cleaned_data.get("everything")),
+            **chosen_grounds(self.cleaned_data),
+        }
 
 
 #: Items a customer may ask to correct in one request, besides the first.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.typed_text import ControlCharactersFormMixin
@@ -33,6 +34,9 @@ class RequestForm(ControlCharactersFormMixin, forms.Form):
 
     def __init__(self, *args, subject, **kwargs):
         self.subject = subject
+        #: The regime the request is filed under: the portal's default (staff may
+        #: change it later, on the request's working page).
+        self.regime = settings.RIGHTS_DEFAULT_REGIME
         super().__init__(*args, **kwargs)
         organisations = Organisation.objects.filter(members__user=subject).order_by("name")
         if subject is not None and organisations.exists():

@@ -23,6 +23,7 @@ from .assignment_mail import assignment_mail_queue, unassignment_mail_queue
 from .choices import Channel, EventKind, PaymentStatus, Regime, Status
 from .models import RequestEvent, RequestMessage, RightsRequest
 from .notifications import STAFF_MESSAGE, notify
+from .stop_grounds import without_grounds
 from .uploads import check_upload, clean_name, sealed
 from .workflow import TransitionError, refresh_due_at, transition
 
@@ -175,7 +176,8 @@ def open_duplicates(
     for existing in candidates:
         same_services = sorted(s.pk for s in existing.services.all()) == wanted_services
         same_categories = sorted(existing.categories) == sorted(categories or [])
-        same_scope = existing.scope == (scope or {})
+        # The grounds stated do not change what is asked.
+        same_scope = without_grounds(existing.scope) == without_grounds(scope)
         if same_services and same_categories and same_scope:
             matches.append(existing)
     return matches

@@ -10,7 +10,6 @@ targets those are, with a link to the consent page where they are switched off.
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +17,7 @@ from consent.selectors import active_purposes, active_recipients
 
 from .choices import Kind, Regime
 from .request_form import RequestForm
+from .stop_grounds import add_grounds_field, chosen_grounds
 from .stop_reasons import consent_targets, rests_on_consent, switch_off_hint
 
 
@@ -53,8 +53,9 @@ class StopForm(RequestForm):
         target.choices = self.target_choices()
         target.required_mark = self.target_required
         target.help_text = switch_off_hint(self.kind)
+        add_grounds_field(self, kind=self.kind, regime=self.regime)
         details = self.fields["details"]
-        if settings.RIGHTS_DEFAULT_REGIME != Regime.APPI:
+        if self.regime != Regime.APPI:
             # Only the APPI's stop rests on grounds the person states (art. 35); an
             # objection or opt-out needs none (GDPR art. 21(2)-(3), CCPA 1798.120).
             details.required = False
@@ -78,8 +79,9 @@ class StopForm(RequestForm):
         return cleaned
 
     def _reason_missing(self, cleaned) -> bool:
-        """APPI art. 35: no reason for a stop that does not rest on consent alone."""
-        if settings.RIGHTS_DEFAULT_REGIME != Regime.APPI or cleaned.get("details"):
+        """APPI art. 35: no reason for a stop that does not rest on consent alone; a
+        ground chosen from the list states one."""
+        if self.regime != Regime.APPI or cleaned.get("details") or cleaned.get("grounds"):
             return False
         if "details" in self.errors:
             return False  # already refused by the field itself
@@ -89,9 +91,12 @@ class StopForm(RequestForm):
 
     def scope(self):
         if self.cleaned_data.get("everything"):
-            return {self.target_field: [], "everything": True}
+            return {self.target_field: [], "everything": True, **chosen_grounds(self.cleaned_data)}
         chosen = self.cleaned_data[self.target_field]
-        return {self.target_field: sorted(self.stored_target(value) for value in chosen)}
+        return {
+            self.target_field: sorted(self.stored_target(value) for value in chosen),
+            **chosen_grounds(self.cleaned_data),
+        }
 
 
 class StopUseForm(StopForm):

@@ -37,6 +37,7 @@ from .retention.statement import kept_lines
 from .retention.steps import copies_awaited
 from .retention.texts import retention_sentence
 from .service_choice import customer_services
+from .stop_grounds import grounds_line
 
 #: Kinds whose effect cannot be undone once carried out: the review page warns.
 IRREVERSIBLE_KINDS = frozenset({Kind.DELETION})
@@ -173,6 +174,8 @@ def _what(kind, *, categories, scope, delivery_method, changes, services) -> lis
         else:
             lines.append(_("Delete the data you chose."))
             lines.append(_categories_text(categories))
+    if grounds := grounds_line(scope):
+        lines.append(grounds)
     if delivery_method and kind in (Kind.DISCLOSURE, Kind.PURPOSE_NOTICE):
         lines.append(
             _("Delivered as: %(method)s.") % {"method": DeliveryMethod(delivery_method).label}
