@@ -25,7 +25,7 @@ from .models import RightsRequest
 from .notice_text import event_line, event_outcome
 from .notifications import recipients_of
 from .stop_grounds import grounds_line
-from .stop_reasons import rests_on_consent
+from .stop_reasons import NO_REASON_OWED, rests_on_consent
 
 User = get_user_model()
 
@@ -125,10 +125,7 @@ class WorkingPageFieldsMixin:
         if obj is None or obj.details:
             return obj.details if obj is not None else ""
         if rests_on_consent(obj.kind, obj.scope):
-            return _(
-                "None given. This stop covers only what rests on the person's consent, "
-                "and withdrawing consent needs no reason (GDPR art. 21(3))."
-            )
+            return NO_REASON_OWED[obj.regime]
         return _("None given.")
 
 

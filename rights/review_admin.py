@@ -21,6 +21,7 @@ from .confirmations import (
 )
 from .correctable import correctable_fields
 from .review_decisions import DECIDABLE
+from .stop_reasons import STOP_APPLIES
 from .transition_rules import decision_recorded
 
 _GROUNDS = [("", "—"), *RejectionGround.choices]
@@ -173,6 +174,7 @@ class RequestDecisionAdminMixin:
             context["stop_targets"] = [(t, stop_decisions.current_state(obj, t)) for t in targets]
             context["stop_decisions"] = list(stop_decisions.DECISIONS.items())
             context["alternative_allowed"] = obj.regime == Regime.APPI
+            context["stop_applies"] = STOP_APPLIES[obj.regime]
         return context
 
     def _decided(self, request, obj):

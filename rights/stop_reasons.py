@@ -21,7 +21,7 @@ from consent.models import Recipient
 from consent.selectors import active_recipients, optional_purposes
 from portal.kernel.wording import listed
 
-from .choices import Kind
+from .choices import Kind, Regime
 
 
 def consent_recipients() -> list[Recipient]:
@@ -79,3 +79,37 @@ def switch_off_hint(kind: str) -> SafeString | str:
     return mark_safe(  # noqa: S308 - every part is escaped here
         conditional_escape(text) % {"link": link, "names": conditional_escape(listed(names))}
     )
+
+
+#: For staff: why a stop of only what rests on consent came without a reason, citing
+#: the request's own law only (APPI: the privacy policy promises it, no article).
+NO_REASON_OWED = {
+    Regime.APPI: _(
+        "None given. This stop covers only what rests on the person's consent, and "
+        "withdrawing consent needs no reason."
+    ),
+    Regime.GDPR: _(
+        "None given. This stop covers only what rests on the person's consent, and "
+        "withdrawing consent needs no reason (GDPR art. 21(3))."
+    ),
+    Regime.CCPA: _(
+        "None given. This stop covers only what rests on the person's consent, and "
+        "withdrawing consent needs no reason (CCPA §1798.120)."
+    ),
+}
+
+#: For staff deciding a stop: when it applies, under the request's own law.
+STOP_APPLIES = {
+    Regime.APPI: _(
+        "A stop applies at once: the use or provision is refused from the moment you "
+        "decide. (APPI art. 35)"
+    ),
+    Regime.GDPR: _(
+        "A stop applies at once: the use or provision is refused from the moment you "
+        "decide. (GDPR arts. 18 and 21)"
+    ),
+    Regime.CCPA: _(
+        "A stop applies at once: the use or provision is refused from the moment you "
+        "decide. (CCPA §1798.120, §1798.121)"
+    ),
+}

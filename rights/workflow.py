@@ -42,6 +42,7 @@ from .choices import (
     RejectionGround,
     Status,
     rejection_grounds,
+    told_ground,
 )
 from .models import (
     OPEN_STATUSES,
@@ -190,9 +191,14 @@ def request_grounds(request: RightsRequest) -> frozenset:
 
 
 def request_ground_choices(request: RightsRequest) -> list[tuple[str, str]]:
-    """(value, label) of :func:`request_grounds`, in order: the working page's choice."""
+    """(value, label) of :func:`request_grounds`, in order: the working page's choice,
+    each naming the article of the request's own law only (as the person is told it)."""
     allowed = request_grounds(request)
-    return [(value, label) for value, label in RejectionGround.choices if value in allowed]
+    return [
+        (value, told_ground(value, request.regime))
+        for value in RejectionGround.values
+        if value in allowed
+    ]
 
 
 def request_ground_refused(request: RightsRequest, ground: str) -> str | None:

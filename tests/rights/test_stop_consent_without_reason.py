@@ -159,9 +159,11 @@ def _details_row(page: str) -> str:
 def test_the_working_page_says_no_reason_was_needed_for_a_stop_of_marketing(
     officer_client, customer, file_request
 ):
-    """Staff read that the person gave none and why none is owed (GDPR art. 21(3)),
-    not an empty row that looks like a fault."""
-    request = file_request(customer, kind=Kind.STOP_USE, scope={"purposes": ["marketing"]})
+    """Staff read that the person gave none and why none is owed (GDPR art. 21(3) on a
+    GDPR request), not an empty row that looks like a fault."""
+    request = file_request(
+        customer, kind=Kind.STOP_USE, regime="gdpr", scope={"purposes": ["marketing"]}
+    )
     page = officer_client.get(f"/admin/rights/rightsrequest/{request.pk}/change/")
     row = _details_row(page.content.decode())
     assert "None given" in row and "needs no reason" in row and "GDPR art. 21(3)" in row

@@ -1,0 +1,81 @@
+"""Staff working a request read the article of its own law, not every regime's at once
+(LEGAL.md: each request carries a regime). The refusal grounds offered name only that
+law's article (APPI art. 37 / GDPR art. 12(6) for identity); the stop section cites
+APPI art. 35, or GDPR arts. 18 and 21, or CCPA §1798.120; the note on a stop given
+without reason cites GDPR art. 21(3) only on a GDPR request."""
+
+import re
+
+import pytest
+
+from rights.choices import Kind, Regime, Status
+from rights.workflow import transition
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(officer_client):
+    officer_client.cookies["django_language"] = "en"
+
+
+def _page(officer_client, request) -> str:
+    html = officer_client.get(f"/admin/rights/rightsrequest/{request.pk}/change/").content.decode()
+    return re.sub(r"\s+", " ", html)
+
+
+def _ground_options(page: str) -> str:
+    return " ".join(re.findall(r'<option value="[a-z_]+">([^<]*)</option>', page))
+
+
+@pytest.mark.parametrize(
+    ("regime", "cited", "absent"),
+    [(Regime.GDPR, "(GDPR 12(6))", "APPI 37"), (Regime.APPI, "(APPI 37)", "GDPR 12(6)")],
+)
+def test_refusal_grounds_cite_appi_art_37_or_gdpr_art_12_6_not_both(
+    officer_client, customer, file_request, regime, cited, absent
+):
+    request = file_request(customer, kind=Kind.DELETION, regime=regime, scope={"everything": True})
+    options = _ground_options(_page(officer_client, request))
+    assert f"Identity or authority could not be confirmed {cited}" in options
+    assert absent not in options
+
+
+@pytest.mark.parametrize(
+    ("regime", "cited", "absent"),
+    [
+        (Regime.APPI, "(APPI art. 35)", "GDPR arts. 18 and 21"),
+        (Regime.GDPR, "(GDPR arts. 18 and 21)", "APPI art. 35,"),
+        (Regime.CCPA, "(CCPA §1798.120, §1798.121)", "GDPR arts. 18 and 21"),
+    ],
+)
+def test_the_stop_section_cites_the_requests_own_article(
+    officer_client, officer, customer, file_request, regime, cited, absent
+):
+    """APPI art. 35; GDPR arts. 18 and 21; CCPA §1798.120-.121."""
+    request = file_request(
+        customer, kind=Kind.STOP_USE, regime=regime, scope={"purposes": ["billing"]}, details="x"
+    )
+    transition(request, to=Status.IN_REVIEW, actor=officer)
+    page = _page(officer_client, request)
+    assert "A stop applies at once" in page
+    assert cited in page and absent not in page
+
+
+@pytest.mark.parametrize(
+    ("regime", "cited"),
+    [(Regime.APPI, None), (Regime.GDPR, "GDPR art. 21(3)"), (Regime.CCPA, "CCPA §1798.120")],
+)
+def test_a_stop_of_marketing_without_reason_cites_only_the_requests_law(
+    officer_client, customer, file_request, regime, cited
+):
+    request = file_request(
+        customer, kind=Kind.STOP_USE, regime=regime, scope={"purposes": ["marketing"]}
+    )
+    page = _page(officer_client, request)
+    row = re.search(r"field-details_display.*?needs no reason[^<]*", page)
+    assert row, "no note that a withdrawal needs no reason"
+    for law in ("GDPR", "CCPA", "APPI"):
+        assert (law in row.group(0)) == (cited is not None and cited.startswith(law))
+    if cited:
+        assert cited in row.group(0)
