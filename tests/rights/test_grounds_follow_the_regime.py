@@ -102,6 +102,10 @@ def test_a_gdpr_deletion_is_filed_with_its_art_17_1_ground(stepped_up_client, cu
     """GDPR art. 17(1)(a): the ground chosen is stored and the request's page names it."""
     settings.RIGHTS_DEFAULT_REGIME = Regime.GDPR
     data = {"everything": "on", "grounds": ["gdpr_17_1_a"]}
+    review = stepped_up_client.post("/requests/new/deletion/", {**data, "step": "review"})
+    page = review.content.decode()
+    assert "On these grounds: No longer needed" in page and "GDPR art. 17(1)(a)" in page
+    assert re.search(r'<input type="hidden" name="grounds" value="gdpr_17_1_a"', page)
     filed = stepped_up_client.post("/requests/new/deletion/", {**data, "step": "file"})
     assert filed.status_code == 302, filed.content.decode()[:400]
     request = RightsRequest.objects.get(subject=customer)
@@ -170,3 +174,19 @@ def test_staff_read_the_stored_ground_after_the_regime_changed(
     page = officer_client.get(f"/admin/rights/rightsrequest/{request.pk}/change/")
     row = _what_row(page.content.decode())
     assert "GDPR art. 17(1)(d)" in row and "retired_code" in row
+
+
+def test_the_gdpr_grounds_and_the_refusal_read_in_japanese_art_17_1(
+    stepped_up_client, customer, settings
+):
+    """GDPR art. 17(1)(a): the grounds and the refusal of another law's ground are in
+    the customer's language."""
+    settings.RIGHTS_DEFAULT_REGIME = Regime.GDPR
+    stepped_up_client.cookies["django_language"] = "ja"
+    form = stepped_up_client.get("/requests/new/deletion/").content.decode()
+    assert "収集又は処理の目的に照らして必要がなくなった（GDPR第17条第1項(a)）" in form
+    refused = stepped_up_client.post(
+        "/requests/new/deletion/", {"everything": "on", "grounds": ["appi_leak"], "step": "file"}
+    ).content.decode()
+    assert "このご請求に適用される" in refused and "個人情報保護法第35条第5項" in refused
+    assert not RightsRequest.objects.filter(subject=customer).exists()
