@@ -20,6 +20,9 @@ from .request_form import RequestForm
 from .stop_grounds import add_grounds_field, chosen_grounds
 from .stop_reasons import consent_targets, rests_on_consent, switch_off_hint
 
+#: The reason's mark under the APPI where nothing can be stopped by withdrawing consent.
+GROUND_OR_REASON = _("required unless you choose a ground above")
+
 
 class StopForm(RequestForm):
     """A stop of use or of provision: everything, or at least one target.
@@ -35,8 +38,8 @@ class StopForm(RequestForm):
     both_chosen: str
     #: The target group's 「必須」 mark: required unless ``everything`` is chosen.
     target_required: str
-    #: The reason's mark under the APPI: required unless only what rests on consent
-    #: is stopped.
+    #: The reason's mark under the APPI: required unless a ground is chosen or only
+    #: what rests on consent is stopped.
     reason_required: str
 
     @staticmethod
@@ -60,11 +63,13 @@ class StopForm(RequestForm):
             # objection or opt-out needs none (GDPR art. 21(2)-(3), CCPA 1798.120).
             details.required = False
             details.help_text = _("Optional: anything that helps us.")
-        elif consent_targets(self.kind):
-            # Asked unless only what rests on consent is stopped (``clean``); the mark
-            # says so, since the plain 「必須」 would not be true.
+        else:
+            # Asked unless a ground is chosen or only what rests on consent is stopped
+            # (``clean``); the mark says so, since the plain 「必須」 would not be true.
             details.required = False
-            details.required_mark = self.reason_required
+            details.required_mark = (
+                self.reason_required if consent_targets(self.kind) else GROUND_OR_REASON
+            )
 
     def clean(self):
         cleaned = super().clean()
@@ -105,7 +110,10 @@ class StopUseForm(StopForm):
     nothing_chosen = _("Choose at least one use, or every use.")
     both_chosen = _("Choose either every use, or the uses below.")
     target_required = _("required: one or more, or every use above")
-    reason_required = _("required unless you stop only uses you can switch off on the consent page")
+    reason_required = _(
+        "required unless you choose a ground above or stop only uses you can switch off "
+        "on the consent page"
+    )
     everything = forms.BooleanField(
         label=_("Stop every use of my data that the law lets me stop"),
         required=False,
@@ -139,7 +147,9 @@ class StopProvisionForm(StopForm):
     nothing_chosen = _("Choose at least one recipient, or every recipient.")
     both_chosen = _("Choose either every recipient, or the recipients below.")
     target_required = _("required: one or more, or every third party above")
-    reason_required = _("required unless you stop only provision made with your consent")
+    reason_required = _(
+        "required unless you choose a ground above or stop only provision made with your consent"
+    )
     everything = forms.BooleanField(
         label=_("Stop providing my data to any third party"),
         required=False,

@@ -190,3 +190,26 @@ def test_the_gdpr_grounds_and_the_refusal_read_in_japanese_art_17_1(
     ).content.decode()
     assert "このご請求に適用される" in refused and "個人情報保護法第35条第5項" in refused
     assert not RightsRequest.objects.filter(subject=customer).exists()
+
+
+def test_an_appi_ground_stands_for_the_reason_with_no_consent_target_art_35(
+    stepped_up_client, customer, settings
+):
+    """APPI art. 35(3): with no recipient resting on consent, a ground chosen still
+    states the reason, and the reason's mark says so rather than a plain "required"."""
+    from consent.models import Recipient
+
+    settings.RIGHTS_DEFAULT_REGIME = Regime.APPI
+    delivery = recipients()["delivery"]
+    Recipient.objects.exclude(pk=delivery.pk).update(is_active=False)
+    form = StopProvisionForm(
+        {"recipients": [str(delivery.pk)], "grounds": ["appi_provided_unlawfully"]},
+        subject=customer,
+    )
+    assert form.is_valid(), form.errors
+    page = stepped_up_client.get(
+        "/requests/new/stop_provision/", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "required unless you choose a ground above" in page
+    refused = StopProvisionForm({"recipients": [str(delivery.pk)]}, subject=customer)
+    assert not refused.is_valid() and "details" in refused.errors

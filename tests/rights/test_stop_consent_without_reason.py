@@ -92,12 +92,12 @@ def _label(page: str, name: str) -> str:
     [
         (
             Kind.STOP_USE,
-            "必須（「同意」ページで停止できる利用だけを選ぶ場合は不要）",
+            "必須（上の事由を選ぶ場合、または「同意」ページで停止できる利用だけを選ぶ場合は不要）",
             "マーケティング",
         ),
         (
             Kind.STOP_PROVISION,
-            "必須（お客様の同意に基づく提供だけを選ぶ場合は不要）",
+            "必須（上の事由を選ぶ場合、またはお客様の同意に基づく提供だけを選ぶ場合は不要）",
             "サンプルグループ販売株式会社",
         ),
     ],
@@ -124,9 +124,10 @@ def test_the_marked_reason_is_in_english_for_an_english_reader(stepped_up_client
     page = stepped_up_client.get(
         "/requests/new/stop_use/", HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
-    assert "required unless you stop only uses you can switch off on the consent page" in (
-        _label(page, "details")
-    )
+    assert (
+        "required unless you choose a ground above or stop only uses you can switch off on "
+        "the consent page"
+    ) in _label(page, "details")
 
 
 def test_a_stop_of_marketing_without_a_reason_is_filed(stepped_up_client, customer):
