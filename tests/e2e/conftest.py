@@ -145,3 +145,25 @@ def tab_to(page, selector: str, *, limit: int = 80) -> None:
             return
         page.keyboard.press("Tab")
     raise AssertionError(f"{selector} not reached with {limit} presses of Tab")
+
+
+@pytest.fixture
+def target_size(_axe):
+    """``target_size(page)``: the nodes axe-core's WCAG 2.2 "target-size" rule (2.5.8)
+    finds too small to tap on the page as it is now, as (selector, message) pairs."""
+
+    def check(page) -> list[tuple[str, str]]:
+        results = _axe.run(
+            page,
+            options={
+                "runOnly": {"type": "rule", "values": ["target-size"]},
+                "resultTypes": ["violations"],
+            },
+        )
+        return [
+            (" ".join(node["target"]), node["failureSummary"])
+            for violation in results.response["violations"]
+            for node in violation["nodes"]
+        ]
+
+    return check

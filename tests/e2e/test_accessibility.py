@@ -1,5 +1,6 @@
-"""axe-core (WCAG 2.0/2.1 A and AA rules) over every customer page and form, in its
-normal state and in its error state, in Japanese and in English (issue 25).
+"""axe-core (WCAG 2.0/2.1 A and AA rules, and 2.2's target size) over every customer
+page and form, in its normal state and in its error state, in Japanese and in English
+(issue 25).
 
 A page fails on any serious or critical violation; the test also holds every
 page to no violation at all, as the pages have been since they were first checked.
@@ -34,9 +35,11 @@ KINDS = ["disclosure", "purpose_notice", "correction", "stop_use", "stop_provisi
 class Pages:
     """Visits pages and runs axe on each; remembers every violation found."""
 
-    def __init__(self, page, axe_check, language):
+    def __init__(self, page, axe_check, language, target_size):
         self.page, self.axe_check, self.language = page, axe_check, language
+        self.target_size = target_size
         self.found: dict[str, list] = {}
+        self.small: dict[str, list] = {}
         self.checked: list[str] = []
 
     def check(self, label: str) -> None:
@@ -46,6 +49,8 @@ class Pages:
         self.checked.append(label)
         if violations:
             self.found[label] = violations
+        if small := self.target_size(self.page):
+            self.small[label] = [selector for selector, _why in small]
 
     def visit(self, path: str, label: str | None = None) -> None:
         self.page.goto(path)
@@ -165,7 +170,7 @@ def _customer_pages(pages: Pages, customer) -> None:
 
 @pytest.mark.parametrize("language", ["ja", "en"])
 def test_every_customer_page_and_form_passes_axe_in_normal_and_error_states(
-    browser, live_server, axe_check, fresh_rate_limits, language
+    browser, live_server, axe_check, target_size, fresh_rate_limits, language
 ):
     customer = ProfileFactory(user__language=language, full_name="山田 花子").user
     RegistrationFactory(user=customer, service=ServiceFactory(code="mobile", name_en="Mobile"))
@@ -175,7 +180,7 @@ def test_every_customer_page_and_form_passes_axe_in_normal_and_error_states(
     hosts = set()
     context.on("request", lambda r: hosts.add(urlparse(r.url).netloc))
     page = context.new_page()
-    pages = Pages(page, axe_check, language)
+    pages = Pages(page, axe_check, language, target_size)
 
     _anonymous_pages(pages)
     _customer_pages(pages, customer)
@@ -183,4 +188,5 @@ def test_every_customer_page_and_form_passes_axe_in_normal_and_error_states(
 
     assert len(pages.checked) >= 50
     assert pages.found == {}, pages.found
+    assert pages.small == {}, pages.small
     assert hosts == {urlparse(live_server.url).netloc}, hosts
