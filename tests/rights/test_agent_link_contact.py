@@ -6,34 +6,14 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
-from django.core import mail
 from django.test import Client
 
-from rights.models import RightsRequest
-from rights.requesters.agents import agent_confirmation_request, confirmation_token
-from rights.requesters.verification import identity_match_subject, identity_reject
-from tests.factories import ProfileFactory
-
-from .identity_support import AGENT, file_public_request
+from rights.requesters.verification import identity_reject
 
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.usefixtures("private_storage", "fresh_rate_limits"),
 ]
-
-
-@pytest.fixture
-def asked(officer, django_capture_on_commit_callbacks):
-    """An appointed agent's request, matched, the person asked to confirm the agent."""
-    person = ProfileFactory(user__email="hanako@example.com", full_name="山田 花子").user
-    visitor = Client(HTTP_ACCEPT_LANGUAGE="en")
-    assert file_public_request(visitor, AGENT, django_capture_on_commit_callbacks).status_code
-    request = RightsRequest.objects.get()
-    mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        identity_match_subject(request=request, subject=person, actor=officer)
-        identity = agent_confirmation_request(request=request, actor=officer)
-    return request, f"/requests/confirm-agent/{confirmation_token(identity)}/"
 
 
 def _reaches_the_office(text: str) -> bool:
