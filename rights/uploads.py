@@ -1,7 +1,8 @@
 """Files people send: checked by their bytes, stored encrypted under random names, served
 back safely.
 
-* :func:`check_upload` finds a file's real type from its first bytes;
+* :func:`check_upload` finds a file's real type from its first bytes, and checks that
+  the rest of it has that type's structure (:mod:`rights.file_structure`);
 * :func:`stored_path` is the random path a file is kept under (never the sender's name);
 * :func:`clean_name` is the sender's file name cut and cleaned, kept as metadata only;
 * :func:`sealed` encrypts a file before it reaches the storage, with the streaming
@@ -34,6 +35,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .disclosure import crypto
+from .file_structure import is_whole
 
 # What people send as evidence or documents: scans and photos, and PDFs.
 ALLOWED_TYPES = {
@@ -73,7 +75,10 @@ def check_upload(uploaded) -> str:
     """Return the file's real MIME type, or raise ValidationError.
 
     The type is read from the first bytes (``filetype``), so an HTML page
-    renamed to ``.pdf`` is refused. The size limit is ``RIGHTS_UPLOAD_MAX_BYTES``.
+    renamed to ``.pdf`` is refused; then the whole file must have that type's
+    structure and hold no HTML page (:func:`rights.file_structure.is_whole`), so
+    ``%PDF`` followed by a page is refused too. The size limit is
+    ``RIGHTS_UPLOAD_MAX_BYTES``.
     """
     limit = settings.RIGHTS_UPLOAD_MAX_BYTES
     if uploaded.size > limit:
@@ -88,6 +93,14 @@ def check_upload(uploaded) -> str:
     kind = filetype.guess(head)
     if kind is None or kind.mime not in ALLOWED_TYPES:
         raise ValidationError(_("Only PDF, JPEG, PNG or HEIC files can be sent."), code="file_type")
+    if not is_whole(uploaded, kind.mime):
+        raise ValidationError(
+            _(
+                "This file cannot be read as a PDF, JPEG, PNG or HEIC file: it may be damaged "
+                "or be another kind of file. Please save or scan it again and send the new file."
+            ),
+            code="damaged",
+        )
     return kind.mime
 
 

@@ -17,6 +17,7 @@ from rights.choices import Kind, Status
 from rights.models import LegalHold, Payment, RequestEvent, RequestMessage, RightsRequest
 from rights.requesters.filing import Upload, _documents_add
 from rights.retention.holds.services import hold_place
+from tests import sample_files
 from tests.conftest import admin_login
 from tests.factories import ProfileFactory, RegistrationFactory
 from tests.rights.fee_support import publish
@@ -24,7 +25,7 @@ from tests.staff_roles_support import services_and_staff
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_storage", "files")]
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = sample_files.pdf()
 REFUSED = (403, 404)
 
 

@@ -10,6 +10,7 @@ from portal.kernel.staff import staff_create
 from rights.choices import Channel, Status
 from rights.models import RightsRequest
 from rights.requesters.models import Capacity, VerificationStatus
+from tests import sample_files
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.customer_support import agent_confirmation_asked, public_form_at
 from tests.e2e.staff_support import staff_page
@@ -17,7 +18,7 @@ from tests.factories import PASSWORD, ProfileFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = sample_files.pdf()
 PARENT = "parent@example.com"
 
 

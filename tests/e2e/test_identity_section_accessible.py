@@ -11,12 +11,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rights.choices import Kind
 from rights.requesters.filing import Person, Requester, Upload, identity_request_file
 from rights.requesters.models import Capacity, DocumentKind
+from tests import sample_files
 from tests.e2e.staff_support import staff_page
 from tests.factories import ProfileFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = sample_files.pdf()
 
 
 def _agents_request():

@@ -7,6 +7,7 @@ import re
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from tests import sample_files
 from tests.conftest import last_code
 
 #: The agent of the public-form tests.
@@ -14,7 +15,7 @@ AGENT = "agent@lawyers.example"
 #: A follow link in a notice.
 LINK = re.compile(r"https?://[^\s]+/requests/follow/[^\s/]+/")
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = sample_files.pdf()
 
 
 def pdf(name="licence.pdf", content=PDF):

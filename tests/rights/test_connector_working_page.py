@@ -8,6 +8,7 @@ from django.utils import translation
 from rights.choices import Status
 from rights.connectors.models import SystemTask
 from rights.workflow import transition
+from tests import sample_files
 
 from .connector_support import (  # noqa: F401
     customer_at_double,
@@ -105,7 +106,7 @@ def test_the_evidence_of_a_confirmed_task_is_stored_encrypted_and_staff_can_open
     from portal.kernel.models import AuditEvent
 
     _customer, request, task = staff_erasure(officer, django_capture_on_commit_callbacks)
-    content = b"%PDF-1.4\nshredding certificate\n%%EOF\n"
+    content = sample_files.pdf(b"shredding certificate")
     pdf = SimpleUploadedFile("certificate.pdf", content, content_type="application/pdf")
     url = f"/admin/rights/rightsrequest/{request.pk}/systems/{task.pk}/confirm/"
     with django_capture_on_commit_callbacks(execute=True):
@@ -147,7 +148,7 @@ def test_evidence_stored_in_clear_before_files_were_sealed_still_opens(
     from django.core.files.base import ContentFile
 
     _customer, request, task = staff_erasure(officer, django_capture_on_commit_callbacks)
-    content = b"%PDF-1.4\nold certificate\n%%EOF\n"
+    content = sample_files.pdf(b"old certificate")
     task.evidence.save("old.pdf", ContentFile(content), save=False)
     task.state, task.note = State.DONE, "Shredded."
     task.save()

@@ -29,6 +29,7 @@ from rights.connectors.summary import customer_summary
 from rights.disclosure.package import write_package
 from rights.services import request_submit
 from rights.workflow import TransitionError, transition
+from tests import sample_files
 
 from .connector_support import (
     SYSTEM_FORM,
@@ -432,7 +433,7 @@ def test_staff_confirm_a_staff_task_with_an_evidence_file_on_the_request_page(
     assert f'id="id_task{task.pk}_note"' in page and 'name="confirm_system"' in page
 
     url = f"/admin/rights/rightsrequest/{request.pk}/systems/{task.pk}/confirm/"
-    pdf = SimpleUploadedFile("shredded.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    pdf = SimpleUploadedFile("shredded.pdf", sample_files.pdf(), content_type="application/pdf")
     with django_capture_on_commit_callbacks(execute=True):
         response = officer_client.post(url, {"note": "Paper files shredded.", "evidence": pdf})
     assert response.status_code == 302

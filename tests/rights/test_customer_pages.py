@@ -11,12 +11,13 @@ from rights import workflow
 from rights.choices import Status
 from rights.models import RequestMessage, RightsRequest
 from rights.requesters.models import DocumentKind, IdentityDocument
+from tests import sample_files
 from tests.formats_support import shown_date
 from tests.intake_support import file_from_review, file_through_review, is_review
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = sample_files.pdf()
 
 
 def test_pages_need_step_up(client, customer):

@@ -14,11 +14,12 @@ from django.test import Client
 from rights.choices import Kind
 from rights.requesters.filing import Person, Requester, Upload, identity_request_file
 from rights.requesters.models import Capacity, DocumentKind
+from tests import sample_files
 from tests.conftest import admin_login
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_storage")]
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = sample_files.pdf()
 BORN = dt.date(2008, 12, 20)
 
 

@@ -22,14 +22,16 @@ from rights.models import RequestMessage
 from rights.requesters.models import IdentityDocument, RequestIdentity
 from rights.services import message_post, request_submit
 from rights.uploads import open_plain, stored_key
+from tests import sample_files
 from tests.factories import InquiryFactory, ProfileFactory, UsageRecordFactory
-from tests.rights.identity_support import PDF, file_public_request, pdf
+from tests.rights.identity_support import file_public_request, pdf
 
 from .upload_support import attach, download
 
 KEY_A = Fernet.generate_key().decode()
 KEY_B = Fernet.generate_key().decode()
 SECRET = b"PASSPORT-TK7654321"
+SECRET_PDF = sample_files.pdf(SECRET)
 AGENT = "agent.kobayashi@example.net"
 
 
@@ -52,7 +54,7 @@ def agent_request(client, upload_dir, django_capture_on_commit_callbacks, fresh_
         subject_name="森 ひかり",
         subject_email="mori.hikari@example.org",
         details="森ひかりの全データ",
-        authority_document=pdf("森ひかり-委任状.pdf", PDF + SECRET),
+        authority_document=pdf("森ひかり-委任状.pdf", SECRET_PDF),
     )
     assert response.status_code == 302, response.content
     return RequestIdentity.objects.get()
@@ -79,14 +81,14 @@ def test_a_document_is_encrypted_on_disk_and_read_back_whole(agent_request, uplo
     on_disk = (upload_dir / document.file.name).read_bytes()
     assert on_disk.startswith(crypto.MAGIC) and SECRET not in on_disk and b"%PDF" not in on_disk
     with open_plain(document.file) as plain:
-        assert plain.read() == PDF + SECRET
+        assert plain.read() == SECRET_PDF
 
 
 @pytest.mark.django_db
 def test_an_attachment_is_encrypted_on_disk_and_downloaded_in_clear(
     stepped_up_client, own_request, upload_dir
 ):
-    big = PDF + SECRET + bytes(range(256)) * 2100  # more than two chunks of 256 KiB
+    big = sample_files.pdf(SECRET + bytes(range(256)) * 2100)  # more than two chunks of 256 KiB
     assert attach(stepped_up_client, own_request, "scan.pdf", content=big).status_code == 302
     message = RequestMessage.objects.get(request=own_request)
     on_disk = (upload_dir / message.attachment.name).read_bytes()
@@ -102,7 +104,7 @@ def test_an_attachment_is_encrypted_on_disk_and_downloaded_in_clear(
 def test_a_damaged_stored_file_is_refused_not_served_altered(
     stepped_up_client, own_request, upload_dir
 ):
-    assert attach(stepped_up_client, own_request, "scan.pdf", content=PDF + SECRET).status_code
+    assert attach(stepped_up_client, own_request, "scan.pdf", content=SECRET_PDF).status_code
     message = RequestMessage.objects.get(request=own_request)
     stored = upload_dir / message.attachment.name
     damaged = bytearray(stored.read_bytes())
@@ -151,7 +153,7 @@ def test_rotation_covers_the_new_columns_and_reports_its_progress(settings):
 def test_files_stored_before_are_encrypted_by_the_migration_and_decrypted_going_back(customer):
     request = request_submit(subject=customer, requester=customer, kind="disclosure")
     message = message_post(
-        request=request, author=customer, body="scan", attachment=pdf("a.pdf", PDF + SECRET)
+        request=request, author=customer, body="scan", attachment=pdf("a.pdf", SECRET_PDF)
     )
     storage = storages["private"]
     executor = MigrationExecutor(connection)
@@ -160,7 +162,7 @@ def test_files_stored_before_are_encrypted_by_the_migration_and_decrypted_going_
         executor.migrate([("rights", "0022_encrypt_free_text_and_names")])
         before = RequestMessage.objects.get(pk=message.pk).attachment.name
         with storage.open(before, "rb") as handle:
-            assert handle.read() == PDF + SECRET  # as files were stored before
+            assert handle.read() == SECRET_PDF  # as files were stored before
         MigrationExecutor(connection).migrate(latest)
         after = RequestMessage.objects.get(pk=message.pk).attachment
         assert after.name != before and not storage.exists(before)
@@ -168,7 +170,7 @@ def test_files_stored_before_are_encrypted_by_the_migration_and_decrypted_going_
         with storage.open(after.name, "rb") as handle:
             assert SECRET not in handle.read()
         with open_plain(after) as plain:
-            assert plain.read() == PDF + SECRET
+            assert plain.read() == SECRET_PDF
         MigrationExecutor(connection).migrate(latest)  # again: nothing left to do
         assert RequestMessage.objects.get(pk=message.pk).attachment.name == after.name
     finally:
@@ -179,7 +181,7 @@ def test_files_stored_before_are_encrypted_by_the_migration_and_decrypted_going_
 def test_stored_files_move_to_a_new_file_key(settings, stepped_up_client, own_request, upload_dir):
     old, new = crypto.generate_key(), crypto.generate_key()
     settings.DISCLOSURE_ENCRYPTION_KEY = [old]
-    assert attach(stepped_up_client, own_request, "scan.pdf", content=PDF + SECRET).status_code
+    assert attach(stepped_up_client, own_request, "scan.pdf", content=SECRET_PDF).status_code
     message = RequestMessage.objects.get(request=own_request)
     storage = RequestMessage._meta.get_field("attachment").storage
     assert stored_key(storage, message.attachment.name) == crypto.key_id(crypto.master_keys()[0])
@@ -192,6 +194,6 @@ def test_stored_files_move_to_a_new_file_key(settings, stepped_up_client, own_re
     assert moved.name != message.attachment.name and not storage.exists(message.attachment.name)
     settings.DISCLOSURE_ENCRYPTION_KEY = [new]  # the old key can go now
     with open_plain(moved) as plain:
-        assert plain.read() == PDF + SECRET
+        assert plain.read() == SECRET_PDF
     call_command("rotate_file_keys", stdout=out)  # again: nothing left to do
     assert RequestMessage.objects.get(pk=message.pk).attachment.name == moved.name

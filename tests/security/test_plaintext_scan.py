@@ -34,8 +34,9 @@ from rights.models import (
 )
 from rights.requesters.models import EmailConfirmation, IdentityDocument, RequestIdentity
 from rights.services import message_post, request_submit
+from tests import sample_files
 from tests.conftest import step_up
-from tests.rights.identity_support import PDF, file_public_request, pdf
+from tests.rights.identity_support import file_public_request, pdf
 
 from .upload_support import attach
 
@@ -128,7 +129,9 @@ def _make_requests(client, customer_client, capture, officer):
         subject=customer, requester=customer, kind="disclosure", details=SENT["request text"]
     )
     message_post(request=own, author=customer, body=SENT["message body"])
-    response = attach(customer_client, own, SENT["attachment name"], content=PDF + FILE_SECRETS[0])
+    response = attach(
+        customer_client, own, SENT["attachment name"], content=sample_files.pdf(FILE_SECRETS[0])
+    )
     assert response.status_code == 302, response.content
     message_post(request=own, author=officer, body=SENT["staff answer"])
     response = file_public_request(
@@ -140,7 +143,7 @@ def _make_requests(client, customer_client, capture, officer):
         subject_name=SENT["subject name"],
         subject_email=SENT["subject e-mail"],
         details=SENT["agent request text"],
-        authority_document=pdf(SENT["document name"], PDF + FILE_SECRETS[1]),
+        authority_document=pdf(SENT["document name"], sample_files.pdf(FILE_SECRETS[1])),
     )
     assert response.status_code == 302, response.content
     assert RequestIdentity.objects.count() == 1

@@ -10,7 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from tests.rights.identity_support import PDF
 
 # A PDF first (so the bytes say PDF) that is an HTML page after: a browser told
-# "text/html" runs its script.
+# "text/html" runs its script. Sent, it is refused (tests/security/test_upload_contents.py);
+# one stored before that check is still served as a PDF.
 POLYGLOT = PDF + b"<html><body><script>alert(document.cookie)</script></body></html>"
 RANDOM_FILE = re.compile(r"[0-9a-f]{32}\.(pdf|jpg|png|heic|bin)")
 MAX_NAME = 200

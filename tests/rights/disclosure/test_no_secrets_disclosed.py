@@ -24,10 +24,10 @@ from rights.disclosure.services import download_token
 from rights.requesters.filing import Upload, _documents_add
 from rights.requesters.models import DocumentKind
 from rights.services import request_submit
+from tests import sample_files
 from tests.conftest import step_up
 from tests.factories import PaymentMethodFactory
 from tests.rights.disclosure_support import unzip
-from tests.rights.identity_support import PDF
 from tests.security.upload_support import attach
 
 pytestmark = pytest.mark.django_db
@@ -75,13 +75,17 @@ def loaded(subject, officer, client, django_capture_on_commit_callbacks):
         subject=subject, requester=subject, kind="disclosure", details="My documents."
     )
     document = SimpleUploadedFile(
-        "passport.pdf", PDF + f"PASSPORT-{PASSPORT}".encode(), content_type="application/pdf"
+        "passport.pdf",
+        sample_files.pdf(f"PASSPORT-{PASSPORT}".encode()),
+        content_type="application/pdf",
     )
     _documents_add(
         request,
         [Upload(kind=DocumentKind.SUBJECT_ID, file=document, content_type="application/pdf")],
     )
-    response = attach(client, request, "licence.pdf", content=PDF + f"LICENCE-{LICENCE}".encode())
+    response = attach(
+        client, request, "licence.pdf", content=sample_files.pdf(f"LICENCE-{LICENCE}".encode())
+    )
     assert response.status_code == 302, response.content
     subject.refresh_from_db()
     algorithm, *parts = subject.password.split("$")
