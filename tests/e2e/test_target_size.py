@@ -15,10 +15,12 @@ from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-#: Lists with a filter panel: the request queue, the erasures waiting for a hold, the
-#: audit trail, the legal holds, the scheduled runs (a date range among the filters).
+#: Lists with a filter panel: the request queue (also with a choice made), the erasures
+#: waiting for a hold, the audit trail, the legal holds, the erasure ledger (a date range
+#: among the filters).
 LISTS = [
     "/admin/rights/rightsrequest/",
+    "/admin/rights/rightsrequest/?status__exact=submitted",
     "/admin/rights/deferrederasure/",
     "/admin/portal/auditevent/",
     "/admin/rights/legalhold/",
