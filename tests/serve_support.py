@@ -36,14 +36,21 @@ def production_env(tmp_path: Path, port: int, **variables: str) -> dict[str, str
     }
 
 
-def start_gunicorn(env: dict[str, str], log) -> subprocess.Popen:
-    """Collect the static files and start gunicorn with the project's config, output to ``log``."""
+def collect_static(env: dict[str, str]) -> None:
+    """``manage.py collectstatic`` into ``env["STATIC_ROOT"]``, as ``make serve`` does."""
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
         cwd=ROOT,
         env=env,
         check=True,
     )
+
+
+def start_gunicorn(env: dict[str, str], log, *, collect: bool = True) -> subprocess.Popen:
+    """Collect the static files (unless ``collect`` is false: ``env["STATIC_ROOT"]``
+    holds them already) and start gunicorn with the project's config, output to ``log``."""
+    if collect:
+        collect_static(env)
     return subprocess.Popen(
         [str(GUNICORN), "--config", "portal/gunicorn.conf.py"],
         cwd=ROOT,

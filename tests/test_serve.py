@@ -1,9 +1,11 @@
 """Production serving: gunicorn with the production settings, static files by whitenoise."""
 
 import contextlib
+import dataclasses
 import http.client
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -11,12 +13,13 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pytest
 from django.db import connection
 
 from tests.conftest import shared_cache_url
-from tests.serve_support import ROOT, production_env, start_gunicorn
+from tests.serve_support import ROOT, collect_static, production_env, start_gunicorn
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -53,35 +56,67 @@ def _get(url: str, headers: dict | None = None):
         return error.code, dict(error.headers), error.read()
 
 
+@dataclasses.dataclass(frozen=True)
+class Prepared:
+    """The collected static files, the migrated SQLite database (None on PostgreSQL) and
+    the keys it was migrated with, which every server of the run is given."""
+
+    static: Path
+    database: Path | None
+    keys: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def prepared(tmp_path_factory):
+    """What `make serve` does before gunicorn starts, done once for this process's tests:
+    the static files collected (the same for every server: they are read, never written)
+    and, on SQLite, a database migrated, which each server gets a copy of."""
+    directory = tmp_path_factory.mktemp("serve")
+    env = production_env(directory, 0, CACHE_URL=shared_cache_url())
+    collect_static(env)
+    template = None
+    if not _database_url():
+        # As `make serve` does before starting: /healthz reads the outbox table.
+        template = directory / "migrated.sqlite3"
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--no-input", "-v0"],
+            cwd=ROOT,
+            env={**env, "DATABASE_URL": f"sqlite:///{template}"},
+            check=True,
+        )
+    keys = {name: env[name] for name in ("FIELD_ENCRYPTION_KEYS", "DISCLOSURE_ENCRYPTION_KEY")}
+    return Prepared(static=Path(env["STATIC_ROOT"]), database=template, keys=keys)
+
+
 @contextlib.contextmanager
-def _served(tmp_path, **variables):
+def _served(tmp_path, prepared: Prepared, **variables):
     """gunicorn with the production settings on a free port; yields its base URL."""
     port = _free_port()
+    database_url = _database_url()
+    if database_url is None:
+        shutil.copyfile(prepared.database, tmp_path / "db.sqlite3")
+        database_url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     env = production_env(
         tmp_path,
         port,
         LOG_FORMAT="json",
-        DATABASE_URL=_database_url() or f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        DATABASE_URL=database_url,
         CACHE_URL=shared_cache_url(),
+        STATIC_ROOT=str(prepared.static),
+        **prepared.keys,
         **variables,
     )
-    if not _database_url():
-        # As `make serve` does before starting: /healthz reads the outbox table.
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--no-input", "-v0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-        )
     log = (tmp_path / "gunicorn.log").open("w+")
-    process = start_gunicorn(env, log)
+    process = start_gunicorn(env, log, collect=False)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             assert process.poll() is None, (tmp_path / "gunicorn.log").read_text()
             try:
-                _get(f"{base}/healthz")
+                # Any answer will do, a redirect to HTTPS too (SECURE_SSL_REDIRECT), which
+                # _get would follow to a TLS handshake the plain server never completes.
+                _status_from("127.0.0.1", f"{base}/healthz", {})
                 break
             except OSError:
                 time.sleep(0.3)
@@ -93,12 +128,12 @@ def _served(tmp_path, **variables):
 
 
 @pytest.fixture
-def production_server(tmp_path):
-    with _served(tmp_path) as base:
+def production_server(tmp_path, prepared):
+    with _served(tmp_path, prepared) as base:
         yield base, tmp_path
 
 
-def test_gunicorn_serves_the_portal_and_hashed_compressed_static_files(production_server):
+def test_gunicorn_serves_the_portal_and_hashed_compressed_static_files(production_server, prepared):
     base, tmp_path = production_server
     status, headers, body = _get(f"{base}/healthz", {"X-Request-ID": "probe-0001-abcd"})
     assert status == 200, body
@@ -106,7 +141,7 @@ def test_gunicorn_serves_the_portal_and_hashed_compressed_static_files(productio
     assert headers["Server"].startswith("gunicorn")
     assert headers["X-Request-ID"] == "probe-0001-abcd"
 
-    manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())
+    manifest = json.loads((prepared.static / "staticfiles.json").read_text())
     hashed = manifest["paths"]["css/portal.css"]
     assert hashed != "css/portal.css"  # a content hash in the name
     if connection.vendor == "postgresql":
@@ -196,12 +231,14 @@ def _status_from(address: str, url: str, headers: dict) -> tuple[int, str]:
         connection.close()
 
 
-def test_https_is_believed_only_from_the_proxies_gunicorn_trusts(tmp_path):
+def test_https_is_believed_only_from_the_proxies_gunicorn_trusts(tmp_path, prepared):
     """A client that reaches gunicorn directly and claims `X-Forwarded-Proto: https`
     is still redirected to HTTPS (and its cookies stay secure-only); the same header
     from an address in FORWARDED_ALLOW_IPS is believed."""
     claim = {"X-Forwarded-Proto": "https"}
-    with _served(tmp_path, SECURE_SSL_REDIRECT="1", FORWARDED_ALLOW_IPS="127.0.0.1") as base:
+    with _served(
+        tmp_path, prepared, SECURE_SSL_REDIRECT="1", FORWARDED_ALLOW_IPS="127.0.0.1"
+    ) as base:
         from_proxy = _status_from("127.0.0.1", f"{base}/healthz", claim)
         from_client = _status_from("127.0.0.2", f"{base}/healthz", claim)
         plain = _status_from("127.0.0.1", f"{base}/healthz", {})
