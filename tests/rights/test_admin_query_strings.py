@@ -38,13 +38,20 @@ def test_an_add_form_prefilled_with_what_is_not_a_value_of_the_field_opens(offic
     officer_client.raise_request_exception = False
     failures = []
     for url, fields in _urls("add"):
-        for field in fields:
-            name = field.attname if isinstance(field, models.ForeignKey) else field.name
-            for value in NOT_VALUES:
-                for key in {name, field.name}:
-                    response = officer_client.get(url, {key: value})
-                    if response.status_code >= 500:
-                        failures.append(f"{url}?{key}={value}")
+        keys = sorted(
+            {field.name for field in fields}
+            | {field.attname for field in fields if isinstance(field, models.ForeignKey)}
+        )
+        for value in NOT_VALUES:
+            # The add form reads each key of its query string on its own, so one address
+            # with every key asks all of them at once; only a failure is narrowed down.
+            if officer_client.get(url, dict.fromkeys(keys, value)).status_code < 500:
+                continue
+            failures += [
+                f"{url}?{key}={value}"
+                for key in keys
+                if officer_client.get(url, {key: value}).status_code >= 500
+            ]
     assert failures == [], "\n".join(failures)
 
 
