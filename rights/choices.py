@@ -66,9 +66,21 @@ class RejectionGround(models.TextChoices):
     BUSINESS = "business", _("Serious hindrance to the proper conduct of business (APPI 33(2)(ii))")
     OTHER_LAW = "other_law", _("Would violate another law (APPI 33(2)(iii))")
     ACCURATE = "accurate", _("The data is accurate: no correction is due (APPI 34(1), GDPR 16)")
-    NO_GROUND = "no_ground", _("No legal ground to stop use, erase or stop provision (APPI 35)")
+    NO_GROUND = (
+        "no_ground",
+        _(
+            "No legal ground to stop use, erase or stop provision "
+            "(APPI 35, GDPR 17(1), 18(1), 21(1))"
+        ),
+    )
     UNFOUNDED = "unfounded", _("Manifestly unfounded or excessive (GDPR 12(5), CCPA)")
-    RETENTION = "retention", _("The data must be kept by law or for legal claims (GDPR 17(3))")
+    RETENTION = (
+        "retention",
+        _(
+            "The data must be kept by law or for legal claims "
+            "(APPI 35 proviso, GDPR 17(3), CCPA §1798.105(d))"
+        ),
+    )
     # Only for the person's third or later request to know in 12 months (rights.know_limit).
     REPEATED_KNOW = "repeated_know", _("More than twice in 12 months (CCPA §1798.130(b))")
     OTHER = "other", _("Other (explained in the reason)")
@@ -87,19 +99,24 @@ REJECTION_GROUNDS = {
     Kind.PURPOSE_NOTICE: _ANY_KIND | _APPI_33_2,
     # APPI 34(1), GDPR 16: only where the content is untrue.
     Kind.CORRECTION: _ANY_KIND | {RejectionGround.ACCURATE},
-    # APPI 35: the conditions for stopping are not met.
+    # APPI 35, GDPR 18(1) and 21(1): the conditions for stopping are not met.
     Kind.STOP_USE: _ANY_KIND | {RejectionGround.NO_GROUND},
     Kind.STOP_PROVISION: _ANY_KIND | {RejectionGround.NO_GROUND},
-    # APPI 35, GDPR 17(3): no ground to erase, or a duty or claim to keep.
+    # APPI 35, GDPR 17(1): no ground to erase; APPI 35(2), (6) proviso, GDPR 17(3),
+    # CCPA §1798.105(d): a duty or claim to keep.
     Kind.DELETION: _ANY_KIND | {RejectionGround.NO_GROUND, RejectionGround.RETENTION},
 }
 
 
-#: Grounds that only some regimes' laws give. The APPI's grounds refuse any request:
-#: the company is a business in Japan, whatever law the person is also under.
+#: Grounds that only some regimes' laws give. The APPI's grounds of art. 33(2) refuse
+#: any request: the company is a business in Japan, whatever law the person is also under.
 _ONLY_UNDER = {
     RejectionGround.UNFOUNDED: frozenset({Regime.GDPR, Regime.CCPA}),  # GDPR 12(5), CCPA
-    RejectionGround.RETENTION: frozenset({Regime.GDPR}),  # GDPR 17(3)
+    # A CCPA deletion, opt-out or limit is owed on request (§1798.105, .120, .121): it
+    # needs no ground, so the want of one refuses none. A duty to keep (RETENTION) may
+    # refuse a deletion under every law: APPI 35(2), (6) proviso, GDPR 17(3), CCPA
+    # §1798.105(d).
+    RejectionGround.NO_GROUND: frozenset({Regime.APPI, Regime.GDPR}),
     RejectionGround.REPEATED_KNOW: frozenset({Regime.CCPA}),  # CCPA §1798.130(b)
 }
 
@@ -125,12 +142,51 @@ _TOLD_GROUNDS = {
     (RejectionGround.ACCURATE, Regime.CCPA): _("The data is accurate: no correction is due"),
     (RejectionGround.UNFOUNDED, Regime.GDPR): _("Manifestly unfounded or excessive (GDPR 12(5))"),
     (RejectionGround.UNFOUNDED, Regime.CCPA): _("Manifestly unfounded or excessive (CCPA)"),
+    (RejectionGround.NO_GROUND, Regime.APPI): _(
+        "No legal ground to stop use, erase or stop provision (APPI 35)"
+    ),
+    # No longer a ground under the CCPA: what a request refused on it before was told.
+    (RejectionGround.NO_GROUND, Regime.CCPA): _(
+        "No legal ground to stop use, erase or stop provision (APPI 35)"
+    ),
+    # APPI 35(2), (6) proviso: erasing is "difficult" where another law obliges the
+    # business to keep the data (PPC guidelines, general rules 3-8-5-1).
+    (RejectionGround.RETENTION, Regime.APPI): _(
+        "Another law obliges us to keep the data, so it cannot be erased (APPI 35(2), (6) proviso)"
+    ),
+    (RejectionGround.RETENTION, Regime.GDPR): _(
+        "The data must be kept by law or for legal claims (GDPR 17(3))"
+    ),
+    (RejectionGround.RETENTION, Regime.CCPA): _(
+        "The data must be kept under an exception to deletion, such as completing the "
+        "transaction, security, a legal obligation or other internal lawful uses "
+        "(CCPA §1798.105(d))"
+    ),
+}
+
+#: Where the article depends on the kind too: GDPR 17(1) for erasure, 18(1) and 21(1)
+#: for a stop.
+_TOLD_FOR_KIND = {
+    (RejectionGround.NO_GROUND, Regime.GDPR, Kind.DELETION): _(
+        "None of the grounds for erasure applies (GDPR 17(1))"
+    ),
+    (RejectionGround.NO_GROUND, Regime.GDPR, Kind.STOP_USE): _(
+        "None of the grounds for restriction applies, and no objection outweighs our "
+        "compelling legitimate grounds (GDPR 18(1), 21(1))"
+    ),
+    (RejectionGround.NO_GROUND, Regime.GDPR, Kind.STOP_PROVISION): _(
+        "None of the grounds for restriction applies, and no objection outweighs our "
+        "compelling legitimate grounds (GDPR 18(1), 21(1))"
+    ),
 }
 
 
-def told_ground(ground: str, regime: str) -> str:
-    """The legal ground of a refusal as the person under ``regime`` is told it."""
-    return str(_TOLD_GROUNDS.get((ground, regime), RejectionGround(ground).label))
+def told_ground(ground: str, regime: str, kind: str = "") -> str:
+    """The legal ground of a refusal of a request of ``kind`` as the person under
+    ``regime`` is told it: in their own law's words. A ground stored before it stopped
+    being one under ``regime`` reads as it was told then."""
+    told = _TOLD_FOR_KIND.get((ground, regime, kind)) or _TOLD_GROUNDS.get((ground, regime))
+    return str(told or RejectionGround(ground).label)
 
 
 def rejection_grounds(kind: str, regime: str) -> frozenset:

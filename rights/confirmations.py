@@ -24,7 +24,15 @@ from portal.kernel.personal_data import yen
 from portal.kernel.wording import listed
 
 from . import correction, stop_decisions, workflow
-from .choices import DeliveryMethod, Kind, PaymentMethod, PaymentStatus, RejectionGround, Status
+from .choices import (
+    DeliveryMethod,
+    Kind,
+    PaymentMethod,
+    PaymentStatus,
+    RejectionGround,
+    Status,
+    told_ground,
+)
 from .connectors.models import Operation
 from .connectors.planning import asked_outside, stop_instructions, stopped_recipients
 from .models import OPEN_STATUSES, Payment, RightsRequest
@@ -110,8 +118,8 @@ def closing(
     if recipients:
         lines.append(Line(_("Who is told: %(recipients)s") % {"recipients": recipients}))
     if ground:
-        told_ground = _("The legal ground they are told: %(ground)s")
-        lines.append(Line(told_ground % {"ground": RejectionGround(ground).label}))
+        told = told_ground(ground, obj.regime, obj.kind)
+        lines.append(Line(_("The legal ground they are told: %(ground)s") % {"ground": told}))
     reason = (reason or "").strip()
     if reason:
         lines.append(Line(_("The reason they are told:"), reason))

@@ -216,7 +216,9 @@ def render_notice(
         if context["ground"] in RejectionGround.values:
             # The article of the law the notice was sent under, never another regime's.
             regime = notification.context.get("regime") or notification.request.regime
-            context["ground_label"] = told_ground(context["ground"], regime)
+            context["ground_label"] = told_ground(
+                context["ground"], regime, notification.request.kind
+            )
         # A text the privacy office edited in the admin comes first (rights.notice_overrides).
         edited, _set_aside = edited_text(notification, language)
         if edited is not None:

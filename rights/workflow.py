@@ -195,7 +195,7 @@ def request_ground_choices(request: RightsRequest) -> list[tuple[str, str]]:
     each naming the article of the request's own law only (as the person is told it)."""
     allowed = request_grounds(request)
     return [
-        (value, told_ground(value, request.regime))
+        (value, told_ground(value, request.regime, request.kind))
         for value in RejectionGround.values
         if value in allowed
     ]
