@@ -223,6 +223,34 @@ class FeeBasis(models.TextChoices):
     FURTHER_COPY = "further_copy", _("Further copy (GDPR 15(3))")
 
 
+#: For staff working a request: the article its own law gives on a manifestly unfounded
+#: or excessive request (the APPI has none: its fee is the published one, art. 38).
+UNFOUNDED_ARTICLE = {
+    Regime.GDPR: _("GDPR art. 12(5)"),
+    Regime.CCPA: _("CCPA §1798.145(h)(3)"),
+}
+
+
+def basis_label(basis: str, regime: str) -> str:
+    """A fee's basis for staff working a request under ``regime``, naming only that
+    law's article; empty when there is no basis."""
+    if not basis:
+        return ""
+    if basis == FeeBasis.UNFOUNDED and regime in UNFOUNDED_ARTICLE:
+        return str(_("Manifestly unfounded or excessive request (%(article)s)")) % {
+            "article": UNFOUNDED_ARTICLE[regime]
+        }
+    return str(FeeBasis(basis).label)
+
+
+#: For staff working a correction: the article of its own law.
+CORRECTION_ARTICLE = {
+    Regime.APPI: _("APPI art. 34"),
+    Regime.GDPR: _("GDPR art. 16"),
+    Regime.CCPA: _("CCPA §1798.106"),
+}
+
+
 class PaymentMethod(models.TextChoices):
     BANK_TRANSFER = "bank_transfer", _("Bank transfer")
     CONVENIENCE_STORE = "konbini", _("Convenience store")

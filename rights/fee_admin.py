@@ -29,12 +29,14 @@ from portal.kernel.roles import PRIVACY_OFFICER
 from . import fees
 from .choices import (
     CHARGEABLE_KINDS,
+    UNFOUNDED_ARTICLE,
     FeeBasis,
     Kind,
     PaymentMethod,
     PaymentStatus,
     Regime,
     Status,
+    basis_label,
 )
 from .confirmations import payment_confirmation, refund_confirmation, waiver_confirmation
 from .disclosure.selectors import delivered_copy_before
@@ -207,7 +209,7 @@ class RequestFeeAdminMixin:
             "fee_pending": pending,
             "fee_chargeable": chargeable,
             "fee_basis": basis,
-            "fee_basis_label": FeeBasis(basis).label if basis else "",
+            "fee_basis_label": basis_label(basis, obj.regime),
             "fee_further_copy_possible": further_copy_possible,
             "fee_earlier_copy": earlier_copy,
             "fee_may_confirm": may_confirm,
@@ -218,6 +220,7 @@ class RequestFeeAdminMixin:
                 initial={"method": PaymentMethod.BANK_TRANSFER, "paid_on": timezone.localdate()}
             ),
             "fee_may_mark_unfounded": can_work and obj.is_open and obj.regime != Regime.APPI,
+            "unfounded_article": UNFOUNDED_ARTICLE.get(obj.regime, ""),
             "fee_unpaid_days": settings.RIGHTS_FEE_UNPAID_DAYS,
         }
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.kernel.admin_confirm import is_confirmed
 
 from . import correction, stop_decisions, workflow
-from .choices import Kind, Regime, RejectionGround
+from .choices import CORRECTION_ARTICLE, Kind, Regime, RejectionGround
 from .confirmations import (
     correction_confirmation,
     stated_correction_confirmation,
@@ -163,6 +163,7 @@ class RequestDecisionAdminMixin:
             "grounds": workflow.request_ground_choices(obj),
         }
         if obj.kind == Kind.CORRECTION:
+            context["correction_article"] = CORRECTION_ARTICLE[obj.regime]
             context["correction_review"] = correction.review(obj) if obj.is_open else []
             stated = correction.stated_changes(obj) if obj.is_open else []
             if stated:

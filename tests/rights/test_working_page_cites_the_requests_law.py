@@ -2,14 +2,19 @@
 (LEGAL.md: each request carries a regime). The refusal grounds offered name only that
 law's article (APPI art. 37 / GDPR art. 12(6) for identity); the stop section cites
 APPI art. 35, or GDPR arts. 18 and 21, or CCPA §1798.120; the note on a stop given
-without reason cites GDPR art. 21(3) only on a GDPR request."""
+without reason cites GDPR art. 21(3) only on a GDPR request; the correction section
+APPI art. 34, GDPR art. 16 or CCPA §1798.106; the fee section's "manifestly unfounded
+or excessive" GDPR art. 12(5) or CCPA §1798.145(h)(3)."""
 
 import re
 
 import pytest
 
+from rights import fees
 from rights.choices import Kind, Regime, Status
+from rights.models import RightsRequest
 from rights.workflow import transition
+from tests.rights.fee_support import in_review, phone_correction_in_review
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +84,38 @@ def test_a_stop_of_marketing_without_reason_cites_only_the_requests_law(
         assert (law in row.group(0)) == (cited is not None and cited.startswith(law))
     if cited:
         assert cited in row.group(0)
+
+
+@pytest.mark.parametrize(
+    ("regime", "cited", "absent"),
+    [
+        (Regime.APPI, "(APPI art. 34)", "GDPR art. 16"),
+        (Regime.GDPR, "(GDPR art. 16)", "APPI art. 34"),
+        (Regime.CCPA, "(CCPA §1798.106)", "GDPR art. 16"),
+    ],
+)
+def test_the_correction_help_cites_appi_art_34_gdpr_art_16_or_ccpa_1798_106(
+    officer_client, officer, customer, file_request, regime, cited, absent
+):
+    request = phone_correction_in_review(file_request, customer, officer)
+    RightsRequest.objects.filter(pk=request.pk).update(regime=regime)
+    page = _page(officer_client, request)
+    (help_text,) = re.findall(r"Applied changes are validated again[^<]*", page)
+    assert cited in help_text and absent not in help_text
+
+
+@pytest.mark.parametrize(
+    ("regime", "cited", "absent"),
+    [(Regime.GDPR, "(GDPR art. 12(5))", "CCPA"), (Regime.CCPA, "(CCPA §1798.145(h)(3))", "GDPR")],
+)
+def test_the_fee_section_cites_gdpr_art_12_5_or_ccpa_1798_145_h_3_not_both(
+    officer_client, officer, customer, file_request, regime, cited, absent
+):
+    request = in_review(file_request, customer, officer, regime=regime)
+    label = re.search(
+        r'<label for="id_unfounded_reason">([^<]*)</label>', _page(officer_client, request)
+    )
+    assert cited in label.group(1) and absent not in label.group(1)
+    fees.request_mark_unfounded(request=request, reason="The tenth copy this week.", actor=officer)
+    (basis,) = re.findall(r"Basis: [^<]*", _page(officer_client, request))
+    assert "Manifestly unfounded" in basis and cited in basis and absent not in basis
