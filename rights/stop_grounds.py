@@ -181,30 +181,46 @@ def grounds_line(scope: dict | None) -> str:
     }
 
 
+def refuse_other_law(codes, *, kind: str, regime: str) -> None:
+    """ValidationError, naming the law the request is filed under, for a code among
+    ``codes`` that ``regime`` does not give a request of ``kind``."""
+    offered = {str(ground) for ground in grounds_for(kind, regime)}
+    for code in codes:
+        if code not in offered:
+            raise ValidationError(
+                _(
+                    "“%(ground)s” is not one of the grounds of %(law)s, the law your "
+                    "request is filed under. Choose among the grounds listed."
+                ),
+                code="invalid_choice",
+                params={"ground": ground_label(code), "law": Regime(regime).label},
+            )
+
+
 class GroundsField(forms.MultipleChoiceField):
     """The grounds of one regime, as checkboxes; a ground of another law (or none at
-    all) posted anyway is refused with the law the request is filed under."""
+    all) posted anyway is refused with the law the request is filed under.
+
+    ``regime=None`` (a form where the regime is chosen too: staff entering a letter)
+    offers every law's grounds, each label naming its law; the form then checks the
+    grounds chosen against the regime chosen (:func:`refuse_other_law`)."""
 
     widget = forms.CheckboxSelectMultiple
 
-    def __init__(self, *, kind: str, regime: str, **kwargs):
-        self.regime = regime
+    def __init__(self, *, kind: str, regime: str | None, **kwargs):
+        self.kind, self.regime = kind, regime
         kwargs.setdefault("label", gettext_lazy("Grounds (optional)"))
         kwargs.setdefault("required", False)
-        super().__init__(choices=[(g.value, g.label) for g in grounds_for(kind, regime)], **kwargs)
+        offered = dict.fromkeys(
+            ground
+            for each in ([regime] if regime else Regime.values)
+            for ground in grounds_for(kind, each)
+        )
+        super().__init__(choices=[(g.value, g.label) for g in offered], **kwargs)
 
     def validate(self, value):
-        offered = {str(code) for code, _label in self.choices}
-        for code in value:
-            if code not in offered:
-                raise ValidationError(
-                    _(
-                        "“%(ground)s” is not one of the grounds of %(law)s, the law your "
-                        "request is filed under. Choose among the grounds listed."
-                    ),
-                    code="invalid_choice",
-                    params={"ground": ground_label(code), "law": Regime(self.regime).label},
-                )
+        if self.regime:
+            refuse_other_law(value, kind=self.kind, regime=self.regime)
         super().validate(value)
 
 
@@ -221,6 +237,49 @@ def add_grounds_field(form: forms.Form, *, kind: str, regime: str) -> None:
             ),
         )
         form.order_fields([name for name in form.fields if name != "details"] + ["details"])
+
+
+#: On a form that asks the kind too (without an account, staff entry): each kind's
+#: grounds field, shown with the kind's other fields.
+KIND_GROUND_FIELDS = {
+    Kind.DELETION: ("grounds_deletion", gettext_lazy("Grounds (deletion, optional)")),
+    Kind.STOP_USE: ("grounds_stop_use", gettext_lazy("Grounds (stop of use, optional)")),
+    Kind.STOP_PROVISION: (
+        "grounds_stop_provision",
+        gettext_lazy("Grounds (stop of provision, optional)"),
+    ),
+}
+#: Their names, for ordering a form's fields.
+GROUND_FIELD_NAMES = tuple(name for name, _label in KIND_GROUND_FIELDS.values())
+
+
+def add_kind_grounds_fields(form: forms.Form, *, regime: str | None, help_text) -> None:
+    """Give ``form``, which asks the kind, the grounds field of each kind that has
+    grounds under ``regime`` (``None``: the regime is chosen on the form too, so every
+    law's grounds, checked by :func:`check_kind_grounds` once it is known)."""
+    for kind, (name, label) in KIND_GROUND_FIELDS.items():
+        field = GroundsField(kind=kind, regime=regime, label=label, help_text=help_text)
+        if field.choices:
+            form.fields[name] = field
+
+
+def check_kind_grounds(form: forms.Form, cleaned: dict, *, kind: str, regime: str | None):
+    """On a form with :func:`add_kind_grounds_fields`: refuse, on the kind's field, a
+    ground that ``regime`` does not give a request of ``kind``."""
+    name = KIND_GROUND_FIELDS.get(kind, ("",))[0]
+    if regime not in Regime.values or name not in form.fields or name in form.errors:
+        return
+    try:
+        refuse_other_law(cleaned.get(name) or [], kind=kind, regime=regime)
+    except ValidationError as error:
+        form.add_error(name, error)
+
+
+def kind_grounds(cleaned: dict, kind: str) -> dict:
+    """The scope's part for the grounds chosen in the field of ``kind``, as
+    :func:`chosen_grounds`; a ground ticked for another kind is no part of it."""
+    name = KIND_GROUND_FIELDS.get(kind, ("",))[0]
+    return chosen_grounds({"grounds": cleaned.get(name)})
 
 
 def chosen_grounds(cleaned_data: dict) -> dict:

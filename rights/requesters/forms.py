@@ -7,7 +7,6 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consent.selectors import active_purposes, active_recipients
 from portal.kernel.codes import OneTimeCodeField
 from portal.kernel.dates import (
     AGE_OF_MAJORITY,
@@ -16,20 +15,17 @@ from portal.kernel.dates import (
     date_of_birth_input,
     validate_date_of_birth,
 )
-from portal.kernel.registry import Category
 from portal.kernel.typed_email import TypedEmailField
 from portal.kernel.typed_text import ControlCharactersFormMixin
 from portal.kernel.validators import validate_name_without_address, validate_phone
 
 from ..choices import DeliveryMethod, Kind, Regime
+from ..stop_grounds import GROUND_FIELD_NAMES
 from ..uploads import check_upload, with_upload_hint
 from .filing import Person, Requester, Upload
 from .form_parts import DeclarationMixin, PostalAddressMixin, StatedCorrectionMixin
 from .models import AUTHORITY_KINDS, Capacity, DocumentKind
-
-EMPTY_DELETION_PUBLIC = _(
-    "Choose what to delete: everything (and close the account), or at least one kind of data."
-)
+from .request_scope import RequestScopeMixin
 
 
 class StartForm(ControlCharactersFormMixin, forms.Form):
@@ -124,92 +120,6 @@ class PersonFieldsMixin(forms.Form):
             date_of_birth=data.get("subject_date_of_birth"),
             language=data.get("subject_language") or self.language,
         )
-
-
-class RequestScopeMixin(forms.Form):
-    """What a deletion or a stop covers, asked as on the customer's own forms (see
-    ``rights.forms``): everything, or kinds of data (deletion), uses (stop of use)
-    or recipients (stop of provision). The form has a ``kind`` field."""
-
-    everything = forms.BooleanField(
-        label=_("Everything: all the data, every use or every recipient"),
-        required=False,
-        help_text=_("For a deletion this also closes the person's account, if they have one."),
-    )
-    categories = forms.MultipleChoiceField(
-        label=_("Kinds of data to delete (deletion)"),
-        choices=Category.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    purposes = forms.MultipleChoiceField(
-        label=_("Uses to stop (stop of use)"),
-        choices=(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    recipients = forms.MultipleChoiceField(
-        label=_("Recipients to stop providing to (stop of provision)"),
-        choices=(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["purposes"].choices = [(p.code, p.title) for p in active_purposes()]
-        self.fields["recipients"].choices = [(str(r.pk), str(r)) for r in active_recipients()]
-
-    def clean(self):
-        cleaned = super().clean()
-        self._clean_scope(cleaned.get("kind"), cleaned)
-        return cleaned
-
-    #: For each kind that must name what it covers: its field, and the message when
-    #: neither "everything" nor that field is chosen.
-    SCOPE_FIELDS = {
-        Kind.DELETION: ("categories", EMPTY_DELETION_PUBLIC),
-        Kind.STOP_USE: ("purposes", _("Choose at least one use to stop, or everything.")),
-        Kind.STOP_PROVISION: (
-            "recipients",
-            _("Choose at least one recipient to stop providing to, or everything."),
-        ),
-    }
-
-    def _clean_scope(self, kind, cleaned):
-        """A deletion or a stop names what it covers, as on the customer's forms."""
-        if kind not in self.SCOPE_FIELDS:
-            return
-        name, message = self.SCOPE_FIELDS[kind]
-        if name in self.errors:
-            return
-        named = bool(cleaned.get(name))
-        if kind == Kind.DELETION and "services" in self.fields:
-            # Where the form offers services, a deletion may name only services: every
-            # kind of data in them (as on the customer's form).
-            named = named or bool(cleaned.get("services"))
-        if cleaned.get("everything") and named:
-            self.add_error("everything", _("Choose either everything, or the items below."))
-        elif not cleaned.get("everything") and not named:
-            self.add_error("everything", message)
-
-    def scope(self) -> tuple[list[str], dict]:
-        """(categories, scope) of the request, in the shape the customer's forms store."""
-        data = self.cleaned_data
-        kind, everything = data.get("kind"), bool(data.get("everything"))
-        if kind == Kind.DELETION:
-            return ([] if everything else sorted(data.get("categories") or [])), {
-                "everything": everything
-            }
-        if kind == Kind.STOP_USE:
-            if everything:
-                return [], {"purposes": [], "everything": True}
-            return [], {"purposes": sorted(data["purposes"])}
-        if kind == Kind.STOP_PROVISION:
-            if everything:
-                return [], {"recipients": [], "everything": True}
-            return [], {"recipients": sorted(int(pk) for pk in data["recipients"])}
-        return [], {}
 
 
 class PublicRequestForm(
@@ -352,6 +262,7 @@ class PublicRequestForm(
                 "categories",
                 "purposes",
                 "recipients",
+                *GROUND_FIELD_NAMES,
                 *self.correction_fields(),
                 "details",
                 "declaration",

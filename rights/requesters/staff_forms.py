@@ -20,8 +20,9 @@ from portal.kernel.typed_email import TypedEmailField
 
 from ..choices import Channel, DeliveryMethod, Kind, Regime
 from ..service_choice import ServiceChoiceField, customer_services
+from ..stop_grounds import GROUND_FIELD_NAMES
 from .form_parts import StatedCorrectionMixin
-from .forms import RequestScopeMixin
+from .request_scope import RequestScopeMixin
 
 EMPTY_DELETION_STAFF = _(
     "Choose what to delete: everything (and close the account), or at least one service or "
@@ -42,6 +43,11 @@ class StaffEntryForm(RequestScopeMixin, StatedCorrectionMixin, forms.Form):
     working page, as for a request filed without an account.
     """
 
+    regime_chosen = True
+    grounds_help = _(
+        "The grounds the person gives, if any: only those of the legal regime chosen "
+        "above are taken."
+    )
     SCOPE_FIELDS = {
         **RequestScopeMixin.SCOPE_FIELDS,
         Kind.DELETION: ("categories", EMPTY_DELETION_STAFF),
@@ -121,6 +127,7 @@ class StaffEntryForm(RequestScopeMixin, StatedCorrectionMixin, forms.Form):
                 "categories",
                 "purposes",
                 "recipients",
+                *GROUND_FIELD_NAMES,
                 *self.correction_fields(),
                 "details",
             ]
