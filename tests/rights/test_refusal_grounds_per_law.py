@@ -165,3 +165,16 @@ def test_a_ccpa_deletion_refused_for_no_ground_before_still_shows_its_ground(
     page = stepped_up_client.get(f"/requests/{request.pk}/", HTTP_ACCEPT_LANGUAGE=language)
     assert page.status_code == 200
     assert label in re.sub(r"\s+", " ", page.content.decode())
+
+
+def test_the_confirmation_names_the_gdpr_art_17_1_ground_the_person_is_told(
+    officer_client, customer, officer, file_request
+):
+    """Before a refusal is sent, staff read the ground as the person will: GDPR 17(1)."""
+    request = _request(file_request, customer, officer, Kind.DELETION, Regime.GDPR)
+    officer_client.cookies["django_language"] = "en"
+    data = {"to": "rejected", "reason": "No.", "ground": NO_GROUND}
+    response = officer_client.post(f"/admin/rights/rightsrequest/{request.pk}/transition/", data)
+    page = " ".join(response.content.decode().split())
+    assert "The legal ground they are told: None of the grounds for erasure applies" in page
+    assert "(GDPR 17(1))" in page and "APPI 35" not in page
