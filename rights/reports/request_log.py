@@ -38,7 +38,7 @@ from portal.kernel import spreadsheets, zones
 from portal.kernel.audit import audit_log
 from portal.kernel.dates import validate_filter_day
 
-from ..choices import Channel, EventKind, Kind, Regime, RejectionGround, Status
+from ..choices import Channel, EventKind, Kind, Regime, RejectionGround, Status, told_ground
 from ..models import OPEN_STATUSES, PAUSED_STATUSES, RequestEvent, RightsRequest
 
 #: Rows per database round trip while streaming: memory stays flat at any size.
@@ -152,7 +152,6 @@ class _Labels:
         self.regime = {value: str(label) for value, label in Regime.choices}
         self.status = {value: str(label) for value, label in Status.choices}
         self.expired_waiting = {value: str(label) for value, label in EXPIRED_WAITING.items()}
-        self.ground = {value: str(label) for value, label in RejectionGround.choices}
         self.yes = pgettext("request log: deadline met", "Yes")
         self.no = pgettext("request log: deadline met", "No")
 
@@ -178,6 +177,13 @@ def _outcome(request, labels: _Labels) -> str:
     return labels.status.get(request.status, request.status)
 
 
+def _ground(ground: str, request) -> str:
+    """The basis of a denial as the person was told it: in their own law's words."""
+    if ground in RejectionGround.values:
+        return told_ground(ground, request.regime, request.kind)
+    return ground
+
+
 def _row(request, labels: _Labels, zone, now) -> list:
     responded = request.status in ANSWERED or request.status in ENDED
     denied = request.status in DENIED
@@ -192,7 +198,7 @@ def _row(request, labels: _Labels, zone, now) -> list:
         if responded and request.closed_at
         else "",
         _outcome(request, labels),
-        labels.ground.get(ground, ground) if denied else "",
+        _ground(ground, request) if denied else "",
         (request.denial_reason or "") if denied else "",
         _deadline_met(request, labels, now),
     ]

@@ -31,7 +31,7 @@ from portal.kernel import zones
 from portal.kernel.models import Service
 from portal.kernel.models.services import by_name
 
-from ..choices import Kind, Regime, RejectionGround, Status
+from ..choices import Kind, Regime, RejectionGround, Status, told_ground
 from ..deadlines import regime_time_zone
 from ..models import OPEN_STATUSES, PAUSED_STATUSES, RightsRequest
 
@@ -298,7 +298,7 @@ def period_metrics(requests, *, start: dt.date, end: dt.date) -> list[RegimeMetr
         metrics.rejected_by_ground = [
             {
                 "ground": g["rejection_ground"],
-                "label": RejectionGround(g["rejection_ground"]).label
+                "label": told_ground(g["rejection_ground"], regime.value)
                 if g["rejection_ground"] in RejectionGround.values
                 else "—",
                 "n": g["n"],

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from portal.kernel.models import Profile
-from rights.choices import Status
+from rights.choices import Status, told_ground
 from rights.models import RightsRequest
 from rights.reports import customer_statistics, request_metrics
 from rights.reports.customer_statistics import suppress
@@ -144,6 +144,9 @@ def test_period_metrics_list_kinds_and_grounds_in_the_order_of_the_forms(custome
     assert [row["ground"] for row in appi.rejected_by_ground] == [
         "identity", "business", "unfounded"
     ]  # fmt: skip
+    # Each regime's row names the ground in its own law's words (APPI 37, not GDPR 12(6)).
+    assert appi.rejected_by_ground[0]["label"] == told_ground("identity", "appi")
+    assert "GDPR" not in appi.rejected_by_ground[0]["label"]
 
 
 def test_dashboard_queries_do_not_grow_with_requests(customer):

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from portal.kernel.models import AuditEvent
 from portal.kernel.roles import AUDITOR, SERVICE_HANDLER
-from rights.choices import Channel, EventKind, RejectionGround, Status
+from rights.choices import Channel, EventKind, RejectionGround, Status, told_ground
 from rights.models import RequestEvent, RightsRequest
 from rights.requesters.models import Capacity, RequestIdentity
 from tests.conftest import admin_login, staff_logged_in
@@ -124,12 +124,12 @@ def test_the_log_holds_what_ccpa_7101_asks_and_the_basis_of_a_rejection(
     assert row["Legal regime"] == "CCPA / CPRA (California)"
     assert row["Response date (JST)"] == "2026-10-25"
     assert row["Outcome"] == "Rejected"
-    assert row["Legal ground of the denial"] == RejectionGround.UNFOUNDED.label
+    assert row["Legal ground of the denial"] == told_ground(RejectionGround.UNFOUNDED, "ccpa")
     assert row["Reason given for the denial"] == "Third identical request this month."
     assert row["Deadline met"] == "Yes"
     row = by_ref[partial.reference]
     assert row["Outcome"] == "Partially completed"
-    assert row["Legal ground of the denial"] == RejectionGround.OTHER_LAW.label
+    assert row["Legal ground of the denial"] == told_ground(RejectionGround.OTHER_LAW, "ccpa")
     assert row["Reason given for the denial"] == "Invoices are kept for seven years."
     assert row["Deadline met"] == "No"
     row = by_ref[public.reference]
@@ -357,3 +357,29 @@ def test_an_expiry_is_named_in_japanese(clock, client, officer, customer):
 
     assert row[header.index("回答日（日本時間）")] == "2026-11-14"
     assert row[header.index("結果")] == "期限切れ：手数料の未払い"
+
+
+def test_the_basis_of_a_denial_is_in_the_words_of_the_requests_own_law(clock, officer_en, customer):
+    """CCPA regs §7101(a)(4): the basis of a denial, as the person was told it
+    (Civ. Code §1798.105(d) for a deletion), not the staff label naming every law."""
+    received = dt.datetime(2026, 10, 5, 1, 0, tzinfo=dt.UTC)
+    denials = {}
+    for regime in ("ccpa", "gdpr"):
+        kept = _request(
+            customer,
+            received=received,
+            kind="deletion",
+            regime=regime,
+            status=Status.REJECTED,
+            closed=received + dt.timedelta(days=20),
+            rejection_ground=RejectionGround.RETENTION,
+        )
+        _decided(kept, to=Status.REJECTED, reason="Invoices are kept for seven years.")
+        denials[regime] = kept.reference
+
+    header, *rows = _rows(officer_en.get(URL, PERIOD))
+    grounds = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+    ccpa = grounds[denials["ccpa"]]["Legal ground of the denial"]
+    gdpr = grounds[denials["gdpr"]]["Legal ground of the denial"]
+    assert "§1798.105(d)" in ccpa and "GDPR" not in ccpa
+    assert "GDPR 17(3)" in gdpr and "CCPA" not in gdpr and "APPI" not in gdpr
