@@ -21,6 +21,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+from portal.kernel import keyhints
 from portal.kernel.logs import logging_config as portal_logging_config
 from portal.storage import private_storage
 
@@ -42,10 +43,10 @@ DEBUG = env.bool("DEBUG", default=True)
 if DEBUG:
     SECRET_KEY = env.str("SECRET_KEY", default="embedded-development-key-never-used-in-production")
 else:
-    SECRET_KEY = env.str("SECRET_KEY")  # required: ImproperlyConfigured when missing
-    if not SECRET_KEY.strip():  # or empty: Django refuses it only at the first request
+    SECRET_KEY = env.str("SECRET_KEY", default="")
+    if not SECRET_KEY.strip():  # missing or empty (Django refuses it only at the first request)
         raise ImproperlyConfigured(
-            "SECRET_KEY is required when DEBUG is off: set it to 50 or more random characters."
+            keyhints.required("SECRET_KEY", "50 or more random characters", keyhints.RANDOM_SECRET)
         )
 
 ALLOWED_HOSTS = env.list(

@@ -225,6 +225,36 @@ def test_check_deploy_refuses_to_start_without_what_the_docs_say_is_required(mis
     assert f"ImproperlyConfigured: {refusal}" in result.stderr
 
 
+FERNET_KEY_COMMAND = "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+SECRET_COMMAND = "import secrets; print(secrets.token_urlsafe("
+
+
+@pytest.mark.parametrize(
+    ("missing", "command"),
+    [
+        ({"SECRET_KEY": None}, SECRET_COMMAND),
+        ({"FIELD_ENCRYPTION_KEYS": None}, FERNET_KEY_COMMAND),
+        ({"FIELD_HASH_KEY": None}, SECRET_COMMAND),
+        ({"AUDIT_CHAIN_KEY": None}, SECRET_COMMAND),
+        ({"DISCLOSURE_ENCRYPTION_KEY": None}, FERNET_KEY_COMMAND),
+    ],
+    ids=["secret-key", "field-keys", "hash-key", "audit-key", "disclosure-key"],
+)
+def test_a_missing_key_says_how_to_make_one(missing, command):
+    """An operator writing the production settings from an empty environment met
+    "FIELD_ENCRYPTION_KEYS is required when DEBUG is off." (and for SECRET_KEY
+    django-environ's "Set the SECRET_KEY environment variable"): what value, and
+    how to generate it, was only in docs/operations.md. The refusal now gives the
+    command that prints one and the section on keys."""
+    result = _check_deploy(_production_env(**missing))
+    assert result.returncode != 0
+    refusal = result.stderr.strip().splitlines()[-1]
+    name = next(iter(missing))
+    assert refusal.startswith(f"django.core.exceptions.ImproperlyConfigured: {name} is required")
+    assert command in refusal
+    assert "docs/operations.md#keys" in refusal
+
+
 def test_secret_key_is_required_without_debug():
     env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
     env["DEBUG"] = "0"

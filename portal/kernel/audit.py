@@ -34,7 +34,7 @@ from django.db import connection, models, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
-from . import audit_checkpoints
+from . import audit_checkpoints, keyhints
 from .audit_checkpoints import Checkpoint
 from .client_address import client_ip
 from .models import AuditEvent
@@ -51,7 +51,11 @@ _CHAIN_LOCK_KEY = 0x41554454  # "AUDT"
 def _row_key() -> bytes:
     key = settings.AUDIT_CHAIN_KEY
     if not key:
-        raise ImproperlyConfigured("AUDIT_CHAIN_KEY is required when DEBUG is off.")
+        raise ImproperlyConfigured(
+            keyhints.required(
+                "AUDIT_CHAIN_KEY", "at least 32 random characters", keyhints.RANDOM_SECRET
+            )
+        )
     if len(key) < 32:
         raise ImproperlyConfigured("AUDIT_CHAIN_KEY must be at least 32 characters long.")
     return hmac.new(key.encode(), b"audit row", hashlib.sha256).digest()

@@ -59,6 +59,8 @@ from django.core.signals import setting_changed
 from django.db import transaction
 from django.dispatch import receiver
 
+from . import keyhints
+
 # The current token: the prefix, then url-safe base64 of a 12-byte nonce, the
 # ciphertext (at least one byte: "" is never encrypted) and a 16-byte tag.
 PREFIX = "fe2:"
@@ -80,7 +82,9 @@ class FieldDecryptionError(Exception):
 def _encryption_keys() -> list[str]:
     keys = [k.strip() for k in settings.FIELD_ENCRYPTION_KEYS if k.strip()]
     if not keys:
-        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is required when DEBUG is off.")
+        raise ImproperlyConfigured(
+            keyhints.required("FIELD_ENCRYPTION_KEYS", "a Fernet key", keyhints.FERNET_KEY)
+        )
     return keys
 
 
@@ -116,7 +120,11 @@ def _ciphers() -> tuple[AESGCMSIV, ...]:
 def _hash_key() -> bytes:
     key = settings.FIELD_HASH_KEY
     if not key:
-        raise ImproperlyConfigured("FIELD_HASH_KEY is required when DEBUG is off.")
+        raise ImproperlyConfigured(
+            keyhints.required(
+                "FIELD_HASH_KEY", "at least 32 random characters", keyhints.RANDOM_SECRET
+            )
+        )
     if len(key) < 32:
         raise ImproperlyConfigured("FIELD_HASH_KEY must be at least 32 characters long.")
     return key.encode()

@@ -37,6 +37,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from portal.kernel import keyhints
+
 MAGIC = b"RPDK"
 VERSION = 1
 HEADER_SIZE = 4 + 1 + 8 + 16 + 4
@@ -91,8 +93,12 @@ def master_keys() -> list[bytes]:
             ).digest()
         ]
     raise ImproperlyConfigured(
-        "DISCLOSURE_ENCRYPTION_KEY is required when DEBUG is off: disclosure packages "
-        "are encrypted with it."
+        keyhints.required(
+            "DISCLOSURE_ENCRYPTION_KEY",
+            "32 random bytes in url-safe base64, which encrypt disclosure packages and "
+            "uploaded files",
+            keyhints.FERNET_KEY,
+        )
     )
 
 
