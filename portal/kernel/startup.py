@@ -12,6 +12,7 @@ from django.db.models.signals import post_migrate
 from django.urls import register_converter
 
 from . import access, audit, encryption, jobs, rates, signals
+from .catalogs import check_compiled_catalogs
 from .company import check_demo_company
 from .converters import IdConverter
 from .models import Service
@@ -43,6 +44,8 @@ def ready() -> None:
     checks.register(jobs.check_beat_jobs)
     # What /privacy/, /fees/ and disclosures publish about the company.
     checks.register(check_demo_company, checks.Tags.security, deploy=True)
+    # The compiled translations `make install` makes (portal.kernel.catalogs).
+    checks.register(check_compiled_catalogs, checks.Tags.translation, deploy=True)
     # Each app's personal_data.py, like admin.py; a model pointing at a
     # customer without a declaration fails `manage.py check`.
     registry.autodiscover()
