@@ -47,6 +47,25 @@ def test_healthz_fails_when_the_broker_is_unreachable(client, settings):
     assert response.json()["broker"].startswith("error")
 
 
+def test_healthz_fails_while_the_static_files_are_not_collected(client, settings, tmp_path):
+    """Production names its static files from collectstatic's manifest: without one every
+    page answers 500, so a load balancer must not send customers there."""
+    manifest = "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    settings.STATIC_ROOT = str(tmp_path)
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": manifest}}
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["static"].startswith("error")
+
+    (tmp_path / "staticfiles.json").write_text(
+        '{"paths": {"css/site.css": "css/site.0123456789ab.css"}, "version": "1.1"}'
+    )
+    settings.STORAGES = {**settings.STORAGES}  # a new process: the manifest is read again
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["static"] == "ok"
+
+
 def test_healthz_reads_the_outbox_backlog_in_one_query(client, django_assert_num_queries):
     """Monitors probe every few seconds: "SELECT 1" and one pass over the messages not done."""
     now = timezone.now()

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -437,8 +438,9 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 @require_safe
 def healthz(request):
-    """Database, broker and cache status, and the outbox backlog; 200 only when all
-    three are usable (the cache holds the login throttle's and rate limits' counts).
+    """Database, broker, cache and static files status, and the outbox backlog; 200
+    only when all four are usable (the cache holds the login throttle's and rate
+    limits' counts; without collectstatic's manifest every page answers 500).
     HEAD too (``curl -I``, a load balancer's probe): the same status, no body."""
     status = {}
     try:
@@ -453,6 +455,7 @@ def healthz(request):
         status["cache"] = "ok"
     except Exception as exc:  # any failure means "not usable"
         status["cache"] = f"error: {exc.__class__.__name__}"
+    status["static"] = _static_status()
     if status["database"] == "ok":
         # Counts only, for the monitor: messages the broker has not taken, and
         # those it took whose task has not finished (see portal.kernel.outbox.backlog).
@@ -461,9 +464,20 @@ def healthz(request):
         status["database"] == "ok"
         and status["broker"] in {"ok", "in-process"}
         and status["cache"] == "ok"
+        and status["static"] == "ok"
     )
     status["status"] = "ok" if healthy else "error"
     return JsonResponse(status, status=200 if healthy else 503)
+
+
+def _static_status() -> str:
+    """Production's storage names each static file from collectstatic's manifest, read
+    once per process; development serves the source files and needs none."""
+    if not hasattr(staticfiles_storage, "manifest_name"):
+        return "ok"
+    if staticfiles_storage.hashed_files:
+        return "ok"
+    return "error: no manifest of the static files (run collectstatic)"
 
 
 def _broker_status() -> str:
