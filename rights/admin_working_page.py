@@ -138,12 +138,19 @@ def held_back(refused: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(listed(labels), why) for why, labels in grouped.items()]
 
 
+#: What a request asks when its scope names nothing of its own (a deletion of some
+#: services or kinds of data, which their own rows show).
+_NOTHING_NAMED = "—"
+
+
 def scope_summary(obj: RightsRequest) -> str:
     """The kind-specific part of a request in words, for staff, with the grounds the
     person stated (``rights.stop_grounds``), each in its own law's words."""
     asked = _asked(obj)
     grounds = grounds_line(obj.scope)
-    return f"{asked} {grounds}" if grounds else asked
+    if not grounds:
+        return asked
+    return grounds if asked == _NOTHING_NAMED else f"{asked} {grounds}"
 
 
 def _asked(obj: RightsRequest) -> str:
@@ -170,7 +177,7 @@ def _asked(obj: RightsRequest) -> str:
             return label % {"list": listed(t.label for t in targets)}
     if scope.get("everything"):
         return _("Everything, and close the account")
-    return "—"
+    return _NOTHING_NAMED
 
 
 def timeline(obj: RightsRequest) -> list[dict]:

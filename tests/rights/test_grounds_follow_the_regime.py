@@ -213,3 +213,20 @@ def test_an_appi_ground_stands_for_the_reason_with_no_consent_target_art_35(
     assert "required unless you choose a ground above" in page
     refused = StopProvisionForm({"recipients": [str(delivery.pk)]}, subject=customer)
     assert not refused.is_valid() and "details" in refused.errors
+
+
+def test_a_deletion_of_some_services_reads_its_grounds_alone(
+    officer_client, customer, file_request
+):
+    """GDPR art. 17(1)(a): a deletion that names neither everything nor a purpose shows
+    staff its grounds, not an empty mark before them."""
+    request = file_request(
+        customer, kind=Kind.DELETION, regime=Regime.GDPR, scope={"grounds": ["gdpr_17_1_a"]}
+    )
+    page = officer_client.get(f"/admin/rights/rightsrequest/{request.pk}/change/")
+    row = _what_row(page.content.decode())
+    assert row.endswith(
+        "On these grounds: No longer needed for the purposes it was "
+        "collected or processed for (GDPR art. 17(1)(a))."
+    )
+    assert "—" not in row
