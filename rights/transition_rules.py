@@ -20,7 +20,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from .choices import CHARGEABLE_KINDS, EventKind, Kind, PaymentStatus, Status
+from .choices import CHARGEABLE_KINDS, EventKind, Kind, PaymentStatus, Regime, Status
 from .connectors.models import HeldDecision, SystemTask
 from .disclosure.models import DELIVERED_KINDS, DisclosureDelivery, DisclosurePackage
 from .fee_law import fee_basis_for
@@ -258,6 +258,23 @@ class Rule:
         )
 
 
+#: Why a kind the law keeps free is never put to "awaiting payment", per regime.
+_FREE_KINDS_TOLD = {
+    Regime.APPI: gettext_lazy(
+        "Correction, stop of use or provision and deletion are always free (APPI art. 38): "
+        "no fee is asked."
+    ),
+    Regime.GDPR: gettext_lazy(
+        "Correction, restriction, objection and erasure are free (GDPR art. 12(5)): no fee "
+        "is asked; a manifestly unfounded or excessive request is refused on that ground."
+    ),
+    Regime.CCPA: gettext_lazy(
+        "Correction, opt-out and deletion are free under the CCPA: no fee is asked; a "
+        "manifestly unfounded or excessive request is refused on that ground."
+    ),
+}
+
+
 RULES: tuple[Rule, ...] = (
     # Deletion: completed only by the executor (rights.retention.deletion), as the
     # system, once the erasure it planned has run; never by a button.
@@ -344,16 +361,17 @@ RULES: tuple[Rule, ...] = (
             "the request completes with it once they have all answered."
         ),
     ),
-    # Fees (APPI 38; GDPR 12(5)): never for a kind the law keeps free; the clock
-    # pauses only for a fee actually asked, which the unpaid-fee job expires on its date.
-    Rule(
-        kinds=frozenset(Kind.values) - CHARGEABLE_KINDS,
-        to=frozenset({Status.AWAITING_PAYMENT}),
-        holds=lambda request, role: False,
-        refusal=gettext_lazy(
-            "Correction, stop of use or provision and deletion are always free (APPI art. 38): "
-            "no fee is asked."
-        ),
+    # Fees (APPI 38; GDPR 12(5)): never for a kind the law keeps free, told in the words
+    # of the request's own law; the clock pauses only for a fee actually asked, which
+    # the unpaid-fee job expires on its date.
+    *(
+        Rule(
+            kinds=frozenset(Kind.values) - CHARGEABLE_KINDS,
+            to=frozenset({Status.AWAITING_PAYMENT}),
+            holds=lambda request, role, regime=regime: request.regime != regime,
+            refusal=told,
+        )
+        for regime, told in _FREE_KINDS_TOLD.items()
     ),
     Rule(
         to=frozenset({Status.AWAITING_PAYMENT}),
