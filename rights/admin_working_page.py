@@ -22,7 +22,7 @@ from . import correction, know_limit, services, stop_decisions
 from .choices import Kind, Regime, RejectionGround, Status
 from .confirmations import language_name
 from .models import RightsRequest
-from .notice_text import event_line, event_outcome
+from .notice_text import event_ground, event_line, event_outcome
 from .notifications import recipients_of
 from .stop_grounds import grounds_line
 from .stop_reasons import NO_REASON_OWED, rests_on_consent
@@ -189,6 +189,7 @@ def timeline(obj: RightsRequest) -> list[dict]:
             "item": e,
             "outcome": event_outcome(e),
             "line": event_line(e),
+            "ground": event_ground(e, obj.regime, obj.kind),
         }
         for e in obj.events.select_related("actor")
     ]

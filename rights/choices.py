@@ -140,6 +140,9 @@ _TOLD_GROUNDS = {
         "The data is accurate: no correction is due (GDPR 16)"
     ),
     (RejectionGround.ACCURATE, Regime.CCPA): _("The data is accurate: no correction is due"),
+    (RejectionGround.NO_GROUND, Regime.GDPR): _(
+        "No legal ground to stop use, erase or stop provision (GDPR arts. 17(1), 18(1) and 21)"
+    ),
     (RejectionGround.UNFOUNDED, Regime.GDPR): _("Manifestly unfounded or excessive (GDPR 12(5))"),
     (RejectionGround.UNFOUNDED, Regime.CCPA): _("Manifestly unfounded or excessive (CCPA)"),
     (RejectionGround.NO_GROUND, Regime.APPI): _(

@@ -59,6 +59,16 @@ def fee_line(event) -> str:
     }
 
 
+def event_ground(event, regime: str, kind: str = "") -> str:
+    """The legal ground an event refused on, as the person under ``regime`` was told
+    it for a request of ``kind``; a code no longer known as itself; empty for an event
+    with no ground."""
+    ground = (event.details or {}).get("ground")
+    if not ground:
+        return ""
+    return told_ground(ground, regime, kind) if ground in RejectionGround.values else str(ground)
+
+
 def event_line(event) -> str:
     """What an event changed, beside its kind on staff's timeline: a fee's amount and
     status, who was assigned, the regime before and after; empty for other events."""

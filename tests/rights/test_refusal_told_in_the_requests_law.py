@@ -1,0 +1,78 @@
+"""A refusal's legal ground as the person under the request's own law is told it, and
+as staff see it before and after (LEGAL.md: GDPR art. 12(4), APPI art. 36): the ground
+offered to refuse a GDPR stop or erasure cites GDPR arts. 17(1), 18(1) and 21, not APPI
+art. 35; the confirmation page shows the ground as the person is told it; the timeline
+names the ground, not its code."""
+
+import re
+
+import pytest
+from django.utils import translation
+
+from rights.choices import Kind, Regime, RejectionGround, Status, told_ground
+from rights.confirmations import closing
+from rights.workflow import transition
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(officer_client):
+    officer_client.cookies["django_language"] = "en"
+
+
+def _page(officer_client, request) -> str:
+    html = officer_client.get(f"/admin/rights/rightsrequest/{request.pk}/change/").content.decode()
+    return re.sub(r"\s+", " ", html)
+
+
+@pytest.mark.parametrize("kind", [Kind.DELETION, Kind.STOP_USE])
+def test_a_gdpr_stop_or_erasure_is_refused_under_arts_17_18_21(
+    officer_client, customer, file_request, kind
+):
+    request = file_request(customer, kind=kind, regime=Regime.GDPR, scope={"everything": True})
+    options = re.findall(
+        r'<option value="no_ground">([^<]*)</option>', _page(officer_client, request)
+    )
+    assert options and all("GDPR arts. 17(1), 18(1) and 21" in o for o in options)
+    assert not any("APPI" in o for o in options)
+
+
+def test_a_ccpa_refusal_without_ground_names_no_other_law():
+    with translation.override("en"):
+        told = told_ground(RejectionGround.NO_GROUND, Regime.CCPA)
+    assert "APPI" not in told and "GDPR" not in told
+
+
+def test_appi_keeps_art_35():
+    with translation.override("en"):
+        assert "(APPI 35)" in told_ground(RejectionGround.NO_GROUND, Regime.APPI)
+
+
+def test_the_confirmation_shows_the_ground_as_the_person_is_told_it(customer, file_request):
+    """GDPR art. 12(6): the page says "the legal ground they are told", so it shows
+    that, not the staff label citing APPI art. 37 too."""
+    request = file_request(customer, kind=Kind.DELETION, regime=Regime.GDPR)
+    with translation.override("en"):
+        page = closing(request, to=Status.REJECTED, ground=RejectionGround.IDENTITY)
+    text = " ".join(line.text for line in page.lines)
+    assert "Identity or authority could not be confirmed (GDPR 12(6))" in text
+    assert "APPI" not in text
+
+
+def test_the_timeline_names_the_ground_not_its_code(
+    officer_client, officer, customer, file_request
+):
+    """APPI art. 33(2)(ii): staff read the ground a disclosure was refused on in words."""
+    request = file_request(customer, kind=Kind.DISCLOSURE, regime=Regime.APPI)
+    transition(request, to=Status.IN_REVIEW, actor=officer)
+    transition(
+        request,
+        to=Status.REJECTED,
+        actor=officer,
+        reason="It would seriously hinder our business.",
+        ground=RejectionGround.BUSINESS,
+    )
+    page = _page(officer_client, request)
+    assert "Ground: Serious hindrance to the proper conduct of business (APPI 33(2)(ii))" in page
+    assert "Ground: business" not in page
