@@ -9,6 +9,7 @@ from rights import workflow
 from rights.choices import Status
 from rights.services import request_submit
 from tests.e2e.customer_support import customer_at, page_in
+from tests.e2e.staff_support import staff_page
 from tests.factories import PASSWORD, ProfileFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,4 +36,29 @@ def test_each_step_of_the_timeline_reads_whole_on_a_phone(browser, live_server, 
     names = page.evaluate(NAME_LINES)
     page.context.close()
     assert len(names) == 2
+    assert [name for name, lines in names if lines > 1] == []
+
+
+#: The same for the working page: each event's name and each status it moved between.
+STAFF_LINES = NAME_LINES.replace(
+    ".rr-timeline > li > strong", ".rr-timeline > li > strong, .rr-timeline .rr-step-status"
+)
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_each_event_and_status_of_the_working_page_reads_whole_on_a_phone(
+    browser, live_server, language
+):
+    officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
+    customer = ProfileFactory().user
+    request = request_submit(
+        subject=customer, requester=customer, kind="stop_use", scope={"everything": True}
+    )
+    workflow.transition(request, to=Status.IN_REVIEW, actor=officer)
+    context, page = staff_page(browser, live_server, officer, language)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/admin/rights/rightsrequest/{request.pk}/change/")
+    names = page.evaluate(STAFF_LINES)
+    context.close()
+    assert len(names) == 6
     assert [name for name, lines in names if lines > 1] == []
