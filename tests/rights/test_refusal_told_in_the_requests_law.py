@@ -76,3 +76,19 @@ def test_the_timeline_names_the_ground_not_its_code(
     page = _page(officer_client, request)
     assert "Ground: Serious hindrance to the proper conduct of business (APPI 33(2)(ii))" in page
     assert "Ground: business" not in page
+
+
+@pytest.mark.parametrize(
+    ("regime", "cited", "absent"),
+    [(Regime.GDPR, "(GDPR art. 12(5))", "CCPA"), (Regime.CCPA, "(CCPA §1798.145(h)(3))", "GDPR")],
+)
+def test_the_unfounded_mark_cites_the_requests_law_gdpr_art_12_5(
+    officer_client, customer, file_request, regime, cited, absent
+):
+    """GDPR art. 12(5): the fee section's "manifestly unfounded" mark names the request's
+    own law, as the person is told the ground."""
+    request = file_request(customer, kind=Kind.DELETION, regime=regime)
+    page = _page(officer_client, request)
+    label = re.search(r'<label for="id_unfounded_reason">([^<]*)</label>', page).group(1)
+    assert f"Manifestly unfounded or excessive {cited} — reason told to the requester" in label
+    assert absent not in label
