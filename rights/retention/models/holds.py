@@ -71,7 +71,11 @@ class LegalHold(models.Model):
     legal_basis = models.CharField(
         _("legal basis"),
         max_length=300,
-        help_text=_("The law, order or claim that requires keeping it, e.g. GDPR art. 17(3)(e)."),
+        help_text=_(
+            "The law, order or claim that requires keeping it, e.g. a court's preservation "
+            "order or a pending lawsuit. A customer whose deletion it keeps data from is "
+            "told it as written."
+        ),
     )
     starts_on = models.DateField(
         _("starts on"), default=portal_day, help_text=_("First day of the hold.")
