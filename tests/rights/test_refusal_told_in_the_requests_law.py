@@ -12,18 +12,9 @@ from django.utils import translation
 from rights.choices import Kind, Regime, RejectionGround, Status, told_ground
 from rights.confirmations import closing
 from rights.workflow import transition
+from tests.rights.working_page_support import english_working_page
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english(officer_client):
-    officer_client.cookies["django_language"] = "en"
-
-
-def _page(officer_client, request) -> str:
-    html = officer_client.get(f"/admin/rights/rightsrequest/{request.pk}/change/").content.decode()
-    return re.sub(r"\s+", " ", html)
 
 
 @pytest.mark.parametrize("kind", [Kind.DELETION, Kind.STOP_USE])
@@ -32,7 +23,7 @@ def test_a_gdpr_stop_or_erasure_is_refused_under_arts_17_18_21(
 ):
     request = file_request(customer, kind=kind, regime=Regime.GDPR, scope={"everything": True})
     options = re.findall(
-        r'<option value="no_ground">([^<]*)</option>', _page(officer_client, request)
+        r'<option value="no_ground">([^<]*)</option>', english_working_page(officer_client, request)
     )
     assert options and all("GDPR arts. 17(1), 18(1) and 21" in o for o in options)
     assert not any("APPI" in o for o in options)
@@ -73,7 +64,7 @@ def test_the_timeline_names_the_ground_not_its_code(
         reason="It would seriously hinder our business.",
         ground=RejectionGround.BUSINESS,
     )
-    page = _page(officer_client, request)
+    page = english_working_page(officer_client, request)
     assert "Ground: Serious hindrance to the proper conduct of business (APPI 33(2)(ii))" in page
     assert "Ground: business" not in page
 
@@ -88,7 +79,7 @@ def test_the_unfounded_mark_cites_the_requests_law_gdpr_art_12_5(
     """GDPR art. 12(5): the fee section's "manifestly unfounded" mark names the request's
     own law, as the person is told the ground."""
     request = file_request(customer, kind=Kind.DELETION, regime=regime)
-    page = _page(officer_client, request)
+    page = english_working_page(officer_client, request)
     label = re.search(r'<label for="id_unfounded_reason">([^<]*)</label>', page).group(1)
     assert f"Manifestly unfounded or excessive {cited} — reason told to the requester" in label
     assert absent not in label

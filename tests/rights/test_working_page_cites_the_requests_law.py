@@ -15,18 +15,9 @@ from rights.choices import Kind, Regime, Status
 from rights.models import RightsRequest
 from rights.workflow import transition
 from tests.rights.fee_support import in_review, phone_correction_in_review
+from tests.rights.working_page_support import english_working_page
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english(officer_client):
-    officer_client.cookies["django_language"] = "en"
-
-
-def _page(officer_client, request) -> str:
-    html = officer_client.get(f"/admin/rights/rightsrequest/{request.pk}/change/").content.decode()
-    return re.sub(r"\s+", " ", html)
 
 
 def _ground_options(page: str) -> str:
@@ -41,7 +32,7 @@ def test_refusal_grounds_cite_appi_art_37_or_gdpr_art_12_6_not_both(
     officer_client, customer, file_request, regime, cited, absent
 ):
     request = file_request(customer, kind=Kind.DELETION, regime=regime, scope={"everything": True})
-    options = _ground_options(_page(officer_client, request))
+    options = _ground_options(english_workingenglish_working_page(officer_client, request))
     assert f"Identity or authority could not be confirmed {cited}" in options
     assert absent not in options
 
@@ -62,7 +53,7 @@ def test_the_stop_section_cites_the_requests_own_article(
         customer, kind=Kind.STOP_USE, regime=regime, scope={"purposes": ["billing"]}, details="x"
     )
     transition(request, to=Status.IN_REVIEW, actor=officer)
-    page = _page(officer_client, request)
+    page = english_workingenglish_working_page(officer_client, request)
     assert "A stop applies at once" in page
     assert cited in page and absent not in page
 
@@ -77,7 +68,7 @@ def test_a_stop_of_marketing_without_reason_cites_only_the_requests_law(
     request = file_request(
         customer, kind=Kind.STOP_USE, regime=regime, scope={"purposes": ["marketing"]}
     )
-    page = _page(officer_client, request)
+    page = english_workingenglish_working_page(officer_client, request)
     row = re.search(r"field-details_display.*?needs no reason[^<]*", page)
     assert row, "no note that a withdrawal needs no reason"
     for law in ("GDPR", "CCPA", "APPI"):
@@ -99,7 +90,7 @@ def test_the_correction_help_cites_appi_art_34_gdpr_art_16_or_ccpa_1798_106(
 ):
     request = phone_correction_in_review(file_request, customer, officer)
     RightsRequest.objects.filter(pk=request.pk).update(regime=regime)
-    page = _page(officer_client, request)
+    page = english_working_page(officer_client, request)
     (help_text,) = re.findall(r"Applied changes are validated again[^<]*", page)
     assert cited in help_text and absent not in help_text
 
@@ -113,9 +104,9 @@ def test_the_fee_section_cites_gdpr_art_12_5_or_ccpa_1798_145_h_3_not_both(
 ):
     request = in_review(file_request, customer, officer, regime=regime)
     label = re.search(
-        r'<label for="id_unfounded_reason">([^<]*)</label>', _page(officer_client, request)
+        r'<label for="id_unfounded_reason">([^<]*)</label>', english_working_page(officer_client, request)
     )
     assert cited in label.group(1) and absent not in label.group(1)
     fees.request_mark_unfounded(request=request, reason="The tenth copy this week.", actor=officer)
-    (basis,) = re.findall(r"Basis: [^<]*", _page(officer_client, request))
+    (basis,) = re.findall(r"Basis: [^<]*", english_working_page(officer_client, request))
     assert "Manifestly unfounded" in basis and cited in basis and absent not in basis
