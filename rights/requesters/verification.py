@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from portal.kernel.audit import audit_log
 from portal.kernel.dates import AGE_OF_MAJORITY, age_on
 
-from ..choices import RejectionGround, Status
+from ..choices import Regime, RejectionGround, Status
 from ..models import RightsRequest
 from ..workflow import transition
 from .matching import (
@@ -49,22 +49,35 @@ def _match_reason(identity: RequestIdentity, subject, reason: str) -> tuple[list
     if len(reason) > RequestIdentity._meta.get_field("match_note").max_length:
         raise ValidationError(_("Keep the reason under 1,000 characters."))
     if len(details) < DETAILS_NEEDED and not reason:
-        if details:
-            raise ValidationError(
-                _(
-                    "Only one detail matches this customer (%(details)s). Matching needs two "
-                    "details (CCPA §7062): to match anyway, say what else shows this is the "
-                    "person."
-                )
-                % {"details": details_named(details)}
-            )
-        raise ValidationError(
-            _(
-                "None of the details given matches this customer. Matching needs two details "
-                "(CCPA §7062): to match anyway, say what else shows this is the person."
-            )
-        )
+        raise ValidationError(_too_few_details(details, identity.request.regime))
     return details, reason
+
+
+def _too_few_details(details: list[str], regime: str) -> str:
+    """Why a match on ``details`` needs a reason, citing CCPA §7062 on a CCPA request
+    only: under the APPI and the GDPR two details are the company's own procedure."""
+    if regime == Regime.CCPA:
+        if details:
+            text = _(
+                "Only one detail matches this customer (%(details)s). Matching needs two "
+                "details (CCPA §7062): to match anyway, say what else shows this is the "
+                "person."
+            )
+            return text % {"details": details_named(details)}
+        return _(
+            "None of the details given matches this customer. Matching needs two details "
+            "(CCPA §7062): to match anyway, say what else shows this is the person."
+        )
+    if details:
+        text = _(
+            "Only one detail matches this customer (%(details)s). Matching needs two "
+            "details: to match anyway, say what else shows this is the person."
+        )
+        return text % {"details": details_named(details)}
+    return _(
+        "None of the details given matches this customer. Matching needs two details: to "
+        "match anyway, say what else shows this is the person."
+    )
 
 
 def identity_match_subject(

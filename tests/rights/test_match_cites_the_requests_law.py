@@ -1,0 +1,43 @@
+"""Matching a request filed without an account to a customer on fewer than two details
+needs a reason; staff are told so citing CCPA §7062 on a CCPA request only, not on an
+APPI or GDPR one, where the two details are the company's own procedure (APPI art. 37)."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import translation
+
+from portal.kernel.staff import staff_create
+from rights.choices import Regime
+from rights.requesters.filing import Person, Requester, identity_request_file
+from rights.requesters.models import Capacity
+from rights.requesters.verification import identity_match_subject
+from tests.factories import PASSWORD, ProfileFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _refusal(regime: str) -> str:
+    person = ProfileFactory(user__email="alex@example.com", full_name="Alex Smith").user
+    officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
+    filed = identity_request_file(
+        kind="deletion",
+        regime=regime,
+        requester=Requester(
+            capacity=Capacity.AGENT, email="agent@example.com", language="en", name="Sam Agent"
+        ),
+        person=Person(name="Someone Else", email="alex@example.com"),
+        uploads=[],
+    )
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        identity_match_subject(request=filed, subject=person, actor=officer)
+    return " ".join(refused.value.messages)
+
+
+@pytest.mark.parametrize("regime", [Regime.APPI, Regime.GDPR])
+def test_appi_and_gdpr_matches_cite_no_ccpa_article(regime):
+    told = _refusal(regime)
+    assert "Matching needs two details" in told and "CCPA" not in told
+
+
+def test_a_ccpa_match_cites_7062():
+    assert "Matching needs two details (CCPA §7062)" in _refusal(Regime.CCPA)
