@@ -12,6 +12,7 @@ from rights.requesters.filing import Person, Requester, identity_request_file
 from rights.requesters.models import Capacity
 from rights.requesters.verification import identity_match_subject
 from tests.factories import PASSWORD, ProfileFactory
+from tests.rights.working_page_support import english_working_page
 
 pytestmark = pytest.mark.django_db
 
@@ -41,3 +42,32 @@ def test_appi_and_gdpr_matches_cite_no_ccpa_article(regime):
 
 def test_a_ccpa_match_cites_7062():
     assert "Matching needs two details (CCPA §7062)" in _refusal(Regime.CCPA)
+
+
+def _matched(regime: str):
+    person = ProfileFactory(user__email="alex@example.com", full_name="Alex Smith").user
+    officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
+    filed = identity_request_file(
+        kind="deletion",
+        regime=regime,
+        requester=Requester(
+            capacity=Capacity.AGENT, email="agent@example.com", language="en", name="Sam Agent"
+        ),
+        person=Person(name="Alex Smith", email="alex@example.com"),
+        uploads=[],
+    )
+    return identity_match_subject(request=filed, subject=person, actor=officer)
+
+
+@pytest.mark.parametrize("regime", [Regime.APPI, Regime.GDPR])
+def test_the_identity_section_cites_no_ccpa_article_on_another_law(officer_client, regime):
+    """APPI art. 37: the help on matching and on asking the person to confirm the agent
+    names no CCPA section on an APPI or GDPR request."""
+    page = english_working_page(officer_client, _matched(regime))
+    assert "Matching needs two details" in page and "person confirms directly" in page
+    assert "CCPA §706" not in page
+
+
+def test_the_identity_section_of_a_ccpa_request_cites_7062_and_7063(officer_client):
+    page = english_working_page(officer_client, _matched(Regime.CCPA))
+    assert "Matching needs two details (CCPA §7062)" in page and "CCPA §7063" in page
