@@ -17,7 +17,9 @@ from tests.rights.working_page_support import english_working_page
 pytestmark = pytest.mark.django_db
 
 
-def _refusal(regime: str) -> str:
+def _filed(regime: str, declared_name: str):
+    """(customer, officer, request): an agent's deletion for Alex Smith under ``regime``,
+    the person declared as ``declared_name`` with Alex's e-mail address."""
     person = ProfileFactory(user__email="alex@example.com", full_name="Alex Smith").user
     officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
     filed = identity_request_file(
@@ -26,9 +28,14 @@ def _refusal(regime: str) -> str:
         requester=Requester(
             capacity=Capacity.AGENT, email="agent@example.com", language="en", name="Sam Agent"
         ),
-        person=Person(name="Someone Else", email="alex@example.com"),
+        person=Person(name=declared_name, email="alex@example.com"),
         uploads=[],
     )
+    return person, officer, filed
+
+
+def _refusal(regime: str) -> str:
+    person, officer, filed = _filed(regime, "Someone Else")
     with translation.override("en"), pytest.raises(ValidationError) as refused:
         identity_match_subject(request=filed, subject=person, actor=officer)
     return " ".join(refused.value.messages)
@@ -45,17 +52,7 @@ def test_a_ccpa_match_cites_7062():
 
 
 def _matched(regime: str):
-    person = ProfileFactory(user__email="alex@example.com", full_name="Alex Smith").user
-    officer, _device, _ = staff_create(email="po@example.com", password=PASSWORD)
-    filed = identity_request_file(
-        kind="deletion",
-        regime=regime,
-        requester=Requester(
-            capacity=Capacity.AGENT, email="agent@example.com", language="en", name="Sam Agent"
-        ),
-        person=Person(name="Alex Smith", email="alex@example.com"),
-        uploads=[],
-    )
+    person, officer, filed = _filed(regime, "Alex Smith")
     return identity_match_subject(request=filed, subject=person, actor=officer)
 
 
