@@ -32,7 +32,7 @@ def test_refusal_grounds_cite_appi_art_37_or_gdpr_art_12_6_not_both(
     officer_client, customer, file_request, regime, cited, absent
 ):
     request = file_request(customer, kind=Kind.DELETION, regime=regime, scope={"everything": True})
-    options = _ground_options(english_workingenglish_working_page(officer_client, request))
+    options = _ground_options(english_working_page(officer_client, request))
     assert f"Identity or authority could not be confirmed {cited}" in options
     assert absent not in options
 
@@ -53,7 +53,7 @@ def test_the_stop_section_cites_the_requests_own_article(
         customer, kind=Kind.STOP_USE, regime=regime, scope={"purposes": ["billing"]}, details="x"
     )
     transition(request, to=Status.IN_REVIEW, actor=officer)
-    page = english_workingenglish_working_page(officer_client, request)
+    page = english_working_page(officer_client, request)
     assert "A stop applies at once" in page
     assert cited in page and absent not in page
 
@@ -68,7 +68,7 @@ def test_a_stop_of_marketing_without_reason_cites_only_the_requests_law(
     request = file_request(
         customer, kind=Kind.STOP_USE, regime=regime, scope={"purposes": ["marketing"]}
     )
-    page = english_workingenglish_working_page(officer_client, request)
+    page = english_working_page(officer_client, request)
     row = re.search(r"field-details_display.*?needs no reason[^<]*", page)
     assert row, "no note that a withdrawal needs no reason"
     for law in ("GDPR", "CCPA", "APPI"):
@@ -104,7 +104,8 @@ def test_the_fee_section_cites_gdpr_art_12_5_or_ccpa_1798_145_h_3_not_both(
 ):
     request = in_review(file_request, customer, officer, regime=regime)
     label = re.search(
-        r'<label for="id_unfounded_reason">([^<]*)</label>', english_working_page(officer_client, request)
+        r'<label for="id_unfounded_reason">([^<]*)</label>',
+        english_working_page(officer_client, request),
     )
     assert cited in label.group(1) and absent not in label.group(1)
     fees.request_mark_unfounded(request=request, reason="The tenth copy this week.", actor=officer)

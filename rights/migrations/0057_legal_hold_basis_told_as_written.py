@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("rights", "0055_identity_declaration_on_form"),
+        ("rights", "0056_rejection_grounds_per_regime"),
     ]
 
     operations = [
