@@ -54,6 +54,13 @@ def test_japanese_translations_write_the_customer_one_way(catalog):
     assert [text for text in _translations(catalog) if "お客さま" in text] == []
 
 
+@pytest.mark.parametrize("catalog", CATALOGS, ids=lambda path: path.parts[-4])
+def test_japanese_translations_name_a_refusal_one_way(catalog):
+    """「不承諾」, the status staff and customers read (APPI art. 36: the person is told
+    the request is not granted); three staff texts said 「却下」 for the same refusal."""
+    assert [text for text in _translations(catalog) if "却下" in text] == []
+
+
 # A placeholder that stands for a moment or a day, written in Japanese
 # (「2026年7月15日（日本時間）」): it runs into its sentence without a space.
 MOMENT_SPACED = re.compile(
