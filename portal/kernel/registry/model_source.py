@@ -297,6 +297,29 @@ class ModelSource(Source):
         for row in qs.iterator(chunk_size=chunk_size):
             yield self._record(row)
 
+    def choices(self, personal_field: PersonalField) -> dict[Any, Any] | None:
+        """The labels of a field's stored codes (its model field's choices), or None."""
+        return self._choices.get(personal_field.name)
+
+    def model_field(self, personal_field: PersonalField) -> models.Field:
+        """The model field that stores ``personal_field``."""
+        return self.model._meta.get_field(personal_field.name)
+
+    def rows_query(self, subject, names: Sequence[str]) -> models.QuerySet:
+        """The query :meth:`rows` reads: ``(pk, service code, *names)`` in its order.
+
+        For exports that have the database turn the values into text (the
+        disclosure package on PostgreSQL) and must read the same rows.
+        """
+        ordering = self.order_by
+        qs = self.queryset(subject)
+        if self.service_path:
+            ordering = (self.service_path, *ordering)
+            service = F(f"{self.service_path}__code")
+        else:
+            service = Value(self.service_code, output_field=models.CharField())
+        return qs.order_by(*ordering).values_list("pk", service, *names)
+
     def rows(self, subject, names: Sequence[str], *, chunk_size: int = ROWS_CHUNK_SIZE):
         ordering = self.order_by
         qs = self.queryset(subject)
