@@ -247,7 +247,7 @@ def _restricted_line(regime: str) -> str:
 def _closed_account_line(request, steps: list[Step]) -> str:
     """What becomes of a closed account's address: erased once this notice is sent, or
     once the answers to the person's other open requests are sent, or once the files
-    still to download (their links given below it, ``tasks.closing_downloads``) are
+    still to download (their links given below it, ``notice_sending.closing_downloads``) are
     downloaded or expired, or kept as long as a legal hold over it lasts."""
     held = [
         s

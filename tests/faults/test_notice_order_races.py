@@ -15,7 +15,7 @@ import pytest
 from django.core import mail
 from django.db import OperationalError, connection
 
-from rights import tasks, workflow
+from rights import notice_sending, tasks, workflow
 from rights.choices import Kind, Status
 from rights.models import RequestNotification
 from rights.services import request_submit
@@ -65,7 +65,7 @@ def test_the_receipts_own_task_and_the_later_notice_at_once(officer, monkeypatch
     holding = threading.Event()
     # The first side has locked its rows (the later notice's task: both; the receipt's
     # own task: the receipt's); it mails the receipt next.
-    held_until_the_other_waits(monkeypatch, tasks, "mail_request_notice", holding)
+    held_until_the_other_waits(monkeypatch, notice_sending, "mail_request_notice", holding)
     later, receipt = (
         lambda: tasks.send_request_notification.run(in_review.pk),
         lambda: tasks.send_request_notification.run(received.pk),

@@ -835,7 +835,7 @@ def test_a_retried_notice_mails_only_the_recipient_it_missed(
 ):
     """The agent and the person each get the rejection once, even when the mail server
     refused one of them the first time and the task ran again."""
-    from rights import tasks
+    from rights import notice_sending, tasks
     from rights.models import RequestNotification
     from rights.requesters.verification import identity_match_subject, identity_reject
 
@@ -843,14 +843,14 @@ def test_a_retried_notice_mails_only_the_recipient_it_missed(
     with django_capture_on_commit_callbacks(execute=False):
         identity_reject(request=filed, actor=officer, note="No signature.")
     notification = RequestNotification.objects.get(request=filed, kind="rejected")
-    real_send = tasks.mail_notice
+    real_send = notice_sending.mail_notice
 
     def refuse_hanako(subject, body, to):
         if to == [hanako.email]:
             raise ConnectionRefusedError("mail server down")
         return real_send(subject, body, to)
 
-    monkeypatch.setattr(tasks, "mail_notice", refuse_hanako)
+    monkeypatch.setattr(notice_sending, "mail_notice", refuse_hanako)
     mail.outbox.clear()
     with pytest.raises(ConnectionRefusedError):
         tasks.send_request_notification.run(notification.pk)
@@ -859,7 +859,7 @@ def test_a_retried_notice_mails_only_the_recipient_it_missed(
     assert notification.emailed_at is None
     assert AGENT not in str(notification.context)  # digests, never addresses
 
-    monkeypatch.setattr(tasks, "mail_notice", real_send)
+    monkeypatch.setattr(notice_sending, "mail_notice", real_send)
     tasks.send_request_notification.run(notification.pk)
     tasks.send_request_notification.run(notification.pk)  # a late duplicate: nothing
     assert [m.to for m in mail.outbox] == [[AGENT], [hanako.email]]
