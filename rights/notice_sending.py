@@ -45,7 +45,13 @@ def notice_send(*, notification_id: int) -> None:
     in order, and while one still cannot be mailed this one waits and is retried with
     it (an outage; one the mail server refuses for good does not hold it back). The
     earlier notice's own task, coming afterwards, finds it mailed (or dropped) and
-    sends nothing: both lock its row, and the second reads it once the first is done."""
+    sends nothing: both lock its row, and the second reads it once the first is done.
+
+    An error that is not the mail server's (a notice that cannot be rendered, a
+    database error) stops the run where it happened, as a failed send does: what was
+    mailed before it is committed, then the error is raised; the outbox delivers the
+    message again, and that run mails only what is left, in order."""
+    broken = None
     with transaction.atomic():
         request_id = (
             RequestNotification.objects.filter(pk=notification_id, emailed_at__isnull=True)
@@ -70,13 +76,24 @@ def notice_send(*, notification_id: int) -> None:
         for index, notice in enumerate(pending):
             if notice.context.get("superseded"):
                 continue
-            if superseded(notice, overtaken_by=[later.kind for later in pending[index + 1 :]]):
-                # A later notice went first, or goes now: this one is old news.
-                notice.context = {**notice.context, "superseded": True}
-                notice.save(update_fields=["context"])
-                logger.info("notice %s not e-mailed: a later one goes first", notice.pk)
-                continue
-            failed = mail_request_notice(notice)
+            try:
+                # A savepoint: a database error here leaves the transaction able to
+                # commit what the notices before this one mailed.
+                with transaction.atomic():
+                    overtaken = superseded(
+                        notice, overtaken_by=[later.kind for later in pending[index + 1 :]]
+                    )
+                    if overtaken:
+                        # A later notice went first, or goes now: this one is old news.
+                        notice.context = {**notice.context, "superseded": True}
+                        notice.save(update_fields=["context"])
+                        logger.info("notice %s not e-mailed: a later one goes first", notice.pk)
+                if overtaken:
+                    continue
+                failed = mail_request_notice(notice)
+            except Exception as error:  # not the mail server's: raised after the commit
+                broken = error
+                break
             if failed is not None and notice.pk != notification_id and refused_for_good(failed):
                 # No retry changes a refusal (5xx): waiting for it would hold every later
                 # notice back for ever. Its own task goes on trying it.
@@ -90,6 +107,16 @@ def notice_send(*, notification_id: int) -> None:
         logger.info(
             "request %s: notice %s (%s) e-mailed", notice.request.reference, notice.kind, notice.pk
         )
+    if broken is not None:
+        logger.error(
+            "request %s: notice %s not e-mailed: %s while mailing notice %s; "
+            "what was mailed before is recorded, the rest goes when the task runs again",
+            pending[-1].request.reference,
+            notification_id,
+            broken.__class__.__name__,
+            notice.pk,
+        )
+        raise broken
     if failed is not None:
         logger.warning(
             "request %s: notice %s not e-mailed yet: %s; tried again later",
@@ -115,48 +142,49 @@ def refused_for_good(error: OSError) -> bool:
 def mail_request_notice(notification: RequestNotification) -> OSError | None:
     """Mail one notice to its recipients (in the caller's transaction, its row locked);
     the error if a send failed, the notice then left unsent. A notice nobody receives
-    is left as it is."""
+    is left as it is.
+
+    Any other error (the notice cannot be rendered for a recipient, the database errs)
+    ends it at that recipient: those mailed before are recorded, then it is raised. Each
+    recipient's rendering and send run in a savepoint, so after a database error the
+    caller's transaction can still commit that record."""
     recipients = recipients_of(notification.request, notification.kind)
     if not recipients:
         return None
     # With several recipients, those already mailed are remembered (as digests,
     # never addresses), so a retry after one failed mails only the others.
     sent = set(notification.context.get("sent_to", []))
-    failed = None
-    for recipient in recipients:
-        digest = hashlib.sha256(recipient.email.lower().encode()).hexdigest()[:16]
+    failed = broken = None
+    digests = [hashlib.sha256(r.email.lower().encode()).hexdigest()[:16] for r in recipients]
+    for recipient, digest in zip(recipients, digests, strict=True):
         if digest in sent:
             continue
-        subject, body = render_notice(
-            notification,
-            language=recipient.language,
-            # A closed account's address is written to as one without an account;
-            # the deletion that closed it points to no page (the address goes next).
-            has_account=not recipient.follows_by_link,
-            signs_in=not recipient.closed_by_it,
-            follow_url=follow_url(notification.request, recipient.email)
-            if recipient.follows_by_link
-            else "",
-            request_url=""
-            if recipient.follows_by_link or recipient.closed_by_it
-            else request_url(notification.request),
-            principal=recipient.principal,
-            downloads=closing_downloads(notification, recipient),
-        )
         try:
-            mail_notice(subject, notice_mail(body, language=recipient.language), [recipient.email])
+            with transaction.atomic():
+                _mail_to(notification, recipient)
         except OSError as error:
             failed = error
             continue
+        except Exception as error:  # not the mail server's: raised once the mails are noted
+            broken = error
+            break
         sent.add(digest)
-        _in_use, set_aside = edited_text(notification, recipient.language)
-        if set_aside is not None:
-            note_set_aside(notification, set_aside)
+        try:
+            with transaction.atomic():
+                _in_use, set_aside = edited_text(notification, recipient.language)
+                if set_aside is not None:
+                    note_set_aside(notification, set_aside)
+        except Exception as error:  # the mail went: it is recorded all the same
+            broken = error
+            break
     if len(recipients) > 1:
         notification.context = {**notification.context, "sent_to": sorted(sent)}
-    if failed is None:
+    if sent.issuperset(digests):
         notification.emailed_at = timezone.now()
-    notification.save(update_fields=["emailed_at", "context"])
+    with transaction.atomic():  # failing, it leaves the caller's transaction usable
+        notification.save(update_fields=["emailed_at", "context"])
+    if broken is not None:
+        raise broken
     if failed is not None:
         logger.warning(
             "request %s: notice %s (%s) not e-mailed yet: %s",
@@ -166,6 +194,27 @@ def mail_request_notice(notification: RequestNotification) -> OSError | None:
             failed.__class__.__name__,
         )
     return failed
+
+
+def _mail_to(notification: RequestNotification, recipient) -> None:
+    """Render the notice for one recipient and mail it."""
+    subject, body = render_notice(
+        notification,
+        language=recipient.language,
+        # A closed account's address is written to as one without an account;
+        # the deletion that closed it points to no page (the address goes next).
+        has_account=not recipient.follows_by_link,
+        signs_in=not recipient.closed_by_it,
+        follow_url=follow_url(notification.request, recipient.email)
+        if recipient.follows_by_link
+        else "",
+        request_url=""
+        if recipient.follows_by_link or recipient.closed_by_it
+        else request_url(notification.request),
+        principal=recipient.principal,
+        downloads=closing_downloads(notification, recipient),
+    )
+    mail_notice(subject, notice_mail(body, language=recipient.language), [recipient.email])
 
 
 def closing_downloads(notification: RequestNotification, recipient) -> list[dict]:

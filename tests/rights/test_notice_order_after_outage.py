@@ -15,11 +15,11 @@ import pytest
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 
-from rights import tasks, workflow
-from rights.choices import Kind, Status
+from rights import tasks
+from rights.choices import Status
 from rights.models import RequestNotification
-from rights.services import request_file
-from tests.factories import UserFactory
+
+from .notice_support import filed, moved
 
 RECEIVED, IN_REVIEW, REJECTED = "received", "In review", "cannot comply"
 
@@ -42,31 +42,6 @@ LATER_NOTICES = pytest.mark.parametrize(
 )
 
 
-def _filed(django_capture_on_commit_callbacks):
-    customer = UserFactory(language="en")
-    with django_capture_on_commit_callbacks(execute=False):
-        request = request_file(
-            subject=customer,
-            requester=customer,
-            kind=Kind.PURPOSE_NOTICE,
-            delivery_method="electronic",
-        )
-    return request
-
-
-def _move(request, to, officer, django_capture_on_commit_callbacks):
-    rejected = to == Status.REJECTED
-    with django_capture_on_commit_callbacks(execute=False):
-        workflow.transition(
-            request,
-            to=to,
-            actor=officer,
-            reason="We hold no personal data about you." if rejected else "",
-            ground="other" if rejected else "",
-        )
-    return request.notifications.order_by("pk").last()
-
-
 def _fails_while_down(settings, notification):
     settings.EMAIL_BACKEND = OUTAGE
     with pytest.raises(OSError):
@@ -84,12 +59,12 @@ def _mailed(subjects, *words):
 def test_the_receipt_whose_send_failed_goes_before_a_later_notice(
     settings, officer, django_capture_on_commit_callbacks, moves, later_word
 ):
-    request = _filed(django_capture_on_commit_callbacks)
+    request = filed(django_capture_on_commit_callbacks)
     received = request.notifications.get(kind="received")
     _fails_while_down(settings, received)
     for to in moves:
         request.refresh_from_db()
-        later = _move(request, to, officer, django_capture_on_commit_callbacks)
+        later = moved(request, to, officer, django_capture_on_commit_callbacks)
     # The mail server is back; the later notice's task runs before the receipt's retry.
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     mail.outbox.clear()
@@ -106,10 +81,10 @@ def test_the_receipt_whose_send_failed_goes_before_a_later_notice(
 def test_a_later_notice_waits_while_the_earlier_one_still_cannot_be_mailed(
     settings, officer, django_capture_on_commit_callbacks
 ):
-    request = _filed(django_capture_on_commit_callbacks)
+    request = filed(django_capture_on_commit_callbacks)
     received = request.notifications.get(kind="received")
     _fails_while_down(settings, received)
-    in_review = _move(request, Status.IN_REVIEW, officer, django_capture_on_commit_callbacks)
+    in_review = moved(request, Status.IN_REVIEW, officer, django_capture_on_commit_callbacks)
     mail.outbox.clear()
     with pytest.raises(OSError):  # still down: retried later, in order
         tasks.send_request_notification.run(in_review.pk)
@@ -130,15 +105,15 @@ def test_an_in_progress_notice_overtaken_by_the_final_one_is_dropped(
 ):
     """The old status is still not mailed after the newer one (superseded()), whether
     its send failed or its message is still on its way."""
-    request = _filed(django_capture_on_commit_callbacks)
+    request = filed(django_capture_on_commit_callbacks)
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     tasks.send_request_notification.run(request.notifications.get(kind="received").pk)
     request.refresh_from_db()
-    in_review = _move(request, Status.IN_REVIEW, officer, django_capture_on_commit_callbacks)
+    in_review = moved(request, Status.IN_REVIEW, officer, django_capture_on_commit_callbacks)
     if tried:
         _fails_while_down(settings, in_review)
     request.refresh_from_db()
-    final = _move(request, Status.REJECTED, officer, django_capture_on_commit_callbacks)
+    final = moved(request, Status.REJECTED, officer, django_capture_on_commit_callbacks)
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     mail.outbox.clear()
     tasks.send_request_notification.run(final.pk)
@@ -167,12 +142,12 @@ def test_an_earlier_notice_refused_for_good_does_not_hold_back_the_later_ones(
     """A permanent refusal is not an outage: waiting for it would hold every later
     notice of the request back for ever. The receipt stays unsent (its own retries go
     on); "In review" goes out."""
-    request = _filed(django_capture_on_commit_callbacks)
+    request = filed(django_capture_on_commit_callbacks)
     received = request.notifications.get(kind="received")
     settings.EMAIL_BACKEND = "tests.rights.test_notice_order_after_outage.RefusingBackend"
     with pytest.raises(OSError):
         tasks.send_request_notification.run(received.pk)
-    in_review = _move(request, Status.IN_REVIEW, officer, django_capture_on_commit_callbacks)
+    in_review = moved(request, Status.IN_REVIEW, officer, django_capture_on_commit_callbacks)
     mail.outbox.clear()
     tasks.send_request_notification.run(in_review.pk)
     subjects = [sent.subject for sent in mail.outbox]
@@ -191,11 +166,11 @@ def test_an_earlier_notice_refused_for_good_does_not_hold_back_the_later_ones(
 def test_a_receipt_never_tried_goes_before_a_later_notice_and_only_once(
     officer, django_capture_on_commit_callbacks, moves, later_word
 ):
-    request = _filed(django_capture_on_commit_callbacks)
+    request = filed(django_capture_on_commit_callbacks)
     received = request.notifications.get(kind="received")
     for to in moves:
         request.refresh_from_db()
-        later = _move(request, to, officer, django_capture_on_commit_callbacks)
+        later = moved(request, to, officer, django_capture_on_commit_callbacks)
     mail.outbox.clear()
     tasks.send_request_notification.run(later.pk)
     # The receipt's own message arrives afterwards, and every other one queued with it.
@@ -211,9 +186,9 @@ def test_a_receipt_never_tried_goes_before_a_later_notice_and_only_once(
 def test_a_receipt_never_tried_and_refused_for_good_does_not_hold_back_the_later_one(
     settings, officer, django_capture_on_commit_callbacks
 ):
-    request = _filed(django_capture_on_commit_callbacks)
+    request = filed(django_capture_on_commit_callbacks)
     received = request.notifications.get(kind="received")
-    in_review = _move(request, Status.IN_REVIEW, officer, django_capture_on_commit_callbacks)
+    in_review = moved(request, Status.IN_REVIEW, officer, django_capture_on_commit_callbacks)
     settings.EMAIL_BACKEND = "tests.rights.test_notice_order_after_outage.RefusingBackend"
     mail.outbox.clear()
     tasks.send_request_notification.run(in_review.pk)
