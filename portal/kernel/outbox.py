@@ -31,6 +31,18 @@ it is delivered; :func:`enqueue` refuses any other task. Its base is one of:
   done when it returns. The body must be safe to run again, also while
   another delivery runs it, and resume what a crashed run left.
 
+Mail is sent at least once, not at most once: a legal notice is better twice
+than never. A task sends before the commit that records the send, so a run that
+dies between the two (the worker killed, the database lost, the COMMIT itself
+failing) leaves the mail unrecorded, and the next delivery sends it again. What
+such a failure repeats is bounded: a short task mails one person, so at most that
+one mail; the notice task, which mails several (``rights.notice_sending``), runs
+each render and send in a savepoint and, on any error, not only the mail
+server's, commits its record of the mails already sent before it raises, so only
+a lost commit or a killed worker repeats them. Marketing mail
+(``consent.marketing``) is the exception: claimed and committed before it is
+sent, so at most once; an advertisement lost is better than one repeated.
+
 Publishing locks the row (``SKIP LOCKED``), hands the message to the broker
 with the row's ``task_id`` as the Celery task id and marks the row published
 in the same transaction, so two workers draining at once, or a drain meeting
