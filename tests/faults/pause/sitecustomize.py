@@ -5,6 +5,11 @@ names the point: ``saved``, just after the first file is written to storage;
 ``deleting``, just before the first file is deleted from it. The process writes
 the file's name to FAULT_PAUSE_MARKER and waits there until it is killed.
 Without FAULT_PAUSE, nothing changes.
+
+FAULT_PAUSE ``principal_copy`` does not stop the process: the first rendering of the
+copy of a notice to the person an agent acted for fails, as a template broken at that
+moment would (a deploy swapping the files under a running worker), once for all the
+processes that share FAULT_PAUSE_MARKER, which it writes when it fails.
 """
 
 import os
@@ -45,3 +50,18 @@ elif POINT == "deleting":
 
     FileSystemStorage.delete = _pausing(FileSystemStorage.delete)
     S3Storage.delete = _pausing(S3Storage.delete)
+
+elif POINT == "principal_copy":
+    from django.template import TemplateSyntaxError, loader
+
+    _render = loader.render_to_string
+
+    def _render_failing_once(template_name, context=None, *args, **kwargs):
+        marker = os.environ["FAULT_PAUSE_MARKER"]
+        if (context or {}).get("principal") and not os.path.exists(marker):
+            with open(marker, "w") as written:
+                written.write(str(template_name))
+            raise TemplateSyntaxError(f"{template_name}: Invalid block tag 'endif'")
+        return _render(template_name, context, *args, **kwargs)
+
+    loader.render_to_string = _render_failing_once
