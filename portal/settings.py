@@ -43,11 +43,9 @@ DEBUG = env.bool("DEBUG", default=True)
 if DEBUG:
     SECRET_KEY = env.str("SECRET_KEY", default="embedded-development-key-never-used-in-production")
 else:
+    # Missing or empty is refused with the other required settings, at the end
+    # of this module (Django itself refuses it only at the first request).
     SECRET_KEY = env.str("SECRET_KEY", default="")
-    if not SECRET_KEY.strip():  # missing or empty (Django refuses it only at the first request)
-        raise ImproperlyConfigured(
-            keyhints.required("SECRET_KEY", "50 or more random characters", keyhints.RANDOM_SECRET)
-        )
 
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"] if DEBUG else []
@@ -433,13 +431,9 @@ if env.str("CACHE_URL", default=REDIS_URL):
         CACHES["default"]["OPTIONS"].setdefault("SOCKET_TIMEOUT", 1)
 elif DEBUG:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-else:
-    raise ImproperlyConfigured(
-        "CACHE_URL or REDIS_URL is required when DEBUG is off: rate limits and the login "
-        "throttle count in the cache, which every web process must share "
-        "(e.g. redis://host:6379/2)."
-    )
-if not DEBUG:
+else:  # refused with the other required settings, at the end of this module
+    CACHES = {}
+if CACHES and not DEBUG:
     from django_ratelimit.checks import KNOWN_BROKEN_CACHE_BACKENDS
 
     _backend = CACHES["default"]["BACKEND"]
@@ -681,6 +675,21 @@ if DEBUG:  # the embedded default derives a development key from SECRET_KEY
 AUDIT_CHECKPOINT_FILE = env.str(
     "AUDIT_CHECKPOINT_FILE", default=str(BASE_DIR / "var" / "audit-checkpoints.jsonl")
 )
+
+# With DEBUG off nothing starts without SECRET_KEY, the shared cache and the
+# four keys above, well formed. Each one missing or malformed is named in the
+# one refusal, so a start from an empty environment lists all of them.
+if not DEBUG:
+    _refusals = keyhints.production_refusals(
+        secret_key=SECRET_KEY,
+        cache_configured=bool(CACHES),
+        field_encryption_keys=FIELD_ENCRYPTION_KEYS,
+        field_hash_key=FIELD_HASH_KEY,
+        disclosure_keys=DISCLOSURE_ENCRYPTION_KEY,
+        audit_chain_key=AUDIT_CHAIN_KEY,
+    )
+    if _refusals:
+        raise ImproperlyConfigured(keyhints.refusal(_refusals))
 
 # Requests without an account and by agents (rights/requesters). Identity
 # documents are deleted this many days after the decision on identity (or after

@@ -56,8 +56,8 @@ def _row_key() -> bytes:
                 "AUDIT_CHAIN_KEY", "at least 32 random characters", keyhints.RANDOM_SECRET
             )
         )
-    if len(key) < 32:
-        raise ImproperlyConfigured("AUDIT_CHAIN_KEY must be at least 32 characters long.")
+    if len(key) < keyhints.MIN_SECRET_LENGTH:
+        raise ImproperlyConfigured(keyhints.too_short("AUDIT_CHAIN_KEY"))
     return hmac.new(key.encode(), b"audit row", hashlib.sha256).digest()
 
 

@@ -94,12 +94,7 @@ def _fernets() -> MultiFernet:
     try:
         return MultiFernet([Fernet(key) for key in _encryption_keys()])
     except ValueError as error:
-        raise ImproperlyConfigured(
-            "Each FIELD_ENCRYPTION_KEYS entry must be a Fernet key: 32 random bytes in "
-            "url-safe base64 (44 characters), e.g. from "
-            '`python -c "from cryptography.fernet import Fernet; '
-            'print(Fernet.generate_key().decode())"`.'
-        ) from error
+        raise ImproperlyConfigured(keyhints.bad_fernet_keys()) from error
 
 
 @cache
@@ -125,8 +120,8 @@ def _hash_key() -> bytes:
                 "FIELD_HASH_KEY", "at least 32 random characters", keyhints.RANDOM_SECRET
             )
         )
-    if len(key) < 32:
-        raise ImproperlyConfigured("FIELD_HASH_KEY must be at least 32 characters long.")
+    if len(key) < keyhints.MIN_SECRET_LENGTH:
+        raise ImproperlyConfigured(keyhints.too_short("FIELD_HASH_KEY"))
     return key.encode()
 
 

@@ -70,10 +70,7 @@ def _decode_key(text: str) -> bytes:
             "DISCLOSURE_ENCRYPTION_KEY holds a value that is not url-safe base64."
         ) from error
     if len(key) != 32:
-        raise ImproperlyConfigured(
-            "Each DISCLOSURE_ENCRYPTION_KEY must be 32 random bytes in url-safe base64 "
-            "(44 characters)."
-        )
+        raise ImproperlyConfigured(keyhints.bad_disclosure_keys())
     return key
 
 
@@ -94,10 +91,7 @@ def master_keys() -> list[bytes]:
         ]
     raise ImproperlyConfigured(
         keyhints.required(
-            "DISCLOSURE_ENCRYPTION_KEY",
-            "32 random bytes in url-safe base64, which encrypt disclosure packages and "
-            "uploaded files",
-            keyhints.FERNET_KEY,
+            "DISCLOSURE_ENCRYPTION_KEY", keyhints.DISCLOSURE_KEY_WHAT, keyhints.FERNET_KEY
         )
     )
 
