@@ -6,6 +6,7 @@ import http.client
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -88,19 +89,24 @@ def prepared(tmp_path_factory):
     return Prepared(static=Path(env["STATIC_ROOT"]), database=template, keys=keys)
 
 
-@contextlib.contextmanager
-def _served(tmp_path, prepared: Prepared, **variables):
-    """gunicorn with the production settings on a free port; yields its base URL."""
-    port = _free_port()
+def _served_database(tmp_path, prepared: Prepared) -> str:
+    """The test database's URL on PostgreSQL; else a copy of the migrated SQLite file."""
     database_url = _database_url()
     if database_url is None:
         shutil.copyfile(prepared.database, tmp_path / "db.sqlite3")
         database_url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    return database_url
+
+
+@contextlib.contextmanager
+def _served(tmp_path, prepared: Prepared, **variables):
+    """gunicorn with the production settings on a free port; yields its base URL."""
+    port = _free_port()
     env = production_env(
         tmp_path,
         port,
         LOG_FORMAT="json",
-        DATABASE_URL=database_url,
+        DATABASE_URL=_served_database(tmp_path, prepared),
         CACHE_URL=shared_cache_url(),
         STATIC_ROOT=str(prepared.static),
         **prepared.keys,
@@ -270,3 +276,106 @@ def test_make_serve_listens_on_the_documented_port(tmp_path):
     its first process PORT=5000 when none is set, so `make serve` listened there."""
     assert _serve_port(tmp_path) == "8000"
     assert _serve_port(tmp_path, PORT="8123") == "8123"
+
+
+def _procfile_command(name: str) -> str:
+    """The command of process ``name`` in portal/Procfile, as honcho reads it."""
+    for line in (ROOT / "portal" / "Procfile").read_text().splitlines():
+        key, _, command = line.partition(":")
+        if key.strip() == name:
+            return command.strip()
+    raise AssertionError(f"no {name} line in portal/Procfile")
+
+
+def _children(pid: int) -> set[int]:
+    listed = subprocess.run(
+        ["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True
+    )
+    return {int(word) for word in listed.stdout.split()}
+
+
+@contextlib.contextmanager
+def _started_like_honcho(name: str, env: dict, log):
+    """Process ``name`` of portal/Procfile started as `make serve`'s honcho starts it
+    (its Popen: through the shell, in a session of its own, the virtualenv on PATH);
+    yields it: its pid is the one honcho prints ("web.1 started (pid=...)")."""
+    from honcho.process import Popen
+
+    path = f"{Path(sys.executable).parent}:{env['PATH']}"
+    process = Popen(
+        _procfile_command(name), env={**env, "PATH": path}, cwd=ROOT, stdout=log, stderr=log
+    )
+    try:
+        yield process
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # the whole session: nothing left behind
+        process.wait(timeout=30)
+
+
+def _wait_for(condition, what: str, seconds: float = 60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _answers(base: str) -> bool:
+    try:
+        return _status_from("127.0.0.1", f"{base}/healthz", {})[0] == 200
+    except OSError:
+        return False
+
+
+def test_hup_to_the_web_pid_honcho_shows_reloads_gunicorn(tmp_path, prepared):
+    """docs/operations.md: `kill -HUP` on the web process reloads gunicorn's workers.
+    honcho ran the Procfile line through `sh -c`, so the pid it showed was the shell's:
+    HUP ended the shell, and gunicorn (orphaned) never reloaded."""
+    port = _free_port()
+    env = production_env(
+        tmp_path,
+        port,
+        DATABASE_URL=_served_database(tmp_path, prepared),
+        CACHE_URL=shared_cache_url(),
+        STATIC_ROOT=str(prepared.static),
+        **prepared.keys,
+    )
+    base = f"http://127.0.0.1:{port}"
+    with (tmp_path / "web.log").open("w+") as log, _started_like_honcho("web", env, log) as web:
+        _wait_for(lambda: _answers(base), "gunicorn to answer /healthz")
+        workers = _children(web.pid)
+        assert workers
+        os.kill(web.pid, signal.SIGHUP)
+        _wait_for(lambda: _children(web.pid) and not _children(web.pid) & workers, "new workers")
+        _wait_for(lambda: _answers(base), "/healthz after the reload", seconds=30)
+        assert web.poll() is None, (tmp_path / "web.log").read_text()
+        assert "Handling signal: hup" in (tmp_path / "web.log").read_text()
+
+
+@pytest.mark.parametrize("name", ["worker", "beat"])
+def test_term_to_the_celery_pid_honcho_shows_stops_celery(tmp_path, prepared, name):
+    """A TERM to the pid honcho shows for the worker (or the beat) reaches Celery: the
+    worker shuts down warm (its current task finishes or goes back to the queue) and
+    nothing of it is left running. Through `sh -c` it ended the shell alone."""
+    env = production_env(
+        tmp_path,
+        0,
+        DATABASE_URL=_served_database(tmp_path, prepared),
+        REDIS_URL=shared_cache_url(),
+        CACHE_URL=shared_cache_url(),
+        CELERY_CONCURRENCY="1",
+        **prepared.keys,
+    )
+    (ROOT / "var").mkdir(exist_ok=True)  # the beat's schedule file, as `make serve` makes it
+    output = tmp_path / f"{name}.log"
+    with output.open("w+") as log, _started_like_honcho(name, env, log) as process:
+        ready = "ready." if name == "worker" else "beat: Starting..."
+        _wait_for(lambda: ready in output.read_text(), f"the {name} to start")
+        os.kill(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        with pytest.raises(ProcessLookupError):  # the process group is empty: celery ended
+            _wait_for(lambda: os.killpg(process.pid, 0) and False, "celery to end", seconds=10)
+        if name == "worker":
+            assert "Warm shutdown" in output.read_text()
