@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from portal.kernel.registry import Category, PersonalField, Record, RecordNotFound, Source
 
 from . import client
+from .labels import declared_labels, item_label, system_labels
 from .models import ExternalSystem, Operation
 
 #: Field names the portal knows to be secrets (CCPA regs §7024(d)): a value returned
@@ -69,9 +70,10 @@ class ConnectorSource(Source):
         self.system = system
         self.key = f"external.{system.pk}"
         self.label = system.name
+        declared = declared_labels(system.fields)
         self.fields = tuple(
             PersonalField(
-                item["name"], _category(item.get("category")), item.get("label") or item["name"]
+                item["name"], _category(item.get("category")), item_label(item["name"], declared)
             )
             for item in system.fields or []
             if isinstance(item, dict) and item.get("name")
@@ -156,16 +158,47 @@ def disclosed_records(subject, categories=None) -> list[dict]:
     return answers
 
 
+def labelled(answers: list[dict]) -> list[dict]:
+    """``answers`` of :func:`disclosed_records` each with ``labels``: ``{name: label}``
+    of every item its records return (:mod:`.labels`), in the active language."""
+    systems = {
+        s.name: s for s in ExternalSystem.objects.filter(name__in=[a["system"] for a in answers])
+    }
+    return [
+        {
+            **answer,
+            "labels": system_labels(
+                systems.get(answer["system"]),
+                dict.fromkeys(
+                    name
+                    for record in answer["records"]
+                    if isinstance(record.get("values"), dict)
+                    for name in record["values"]
+                ),
+            ),
+        }
+        for answer in answers
+    ]
+
+
 def readable(answers: list[dict]) -> list[dict]:
-    """``answers`` of :func:`disclosed_records` with each record's kind of data named."""
+    """``answers`` of :func:`disclosed_records` with each record's kind of data named and
+    its ``rows``: ``(label, value)`` pairs in the order the system returned them."""
     labels = dict(Category.choices)
     return [
         {
-            "system": answer["system"],
+            **answer,
             "records": [
-                {**record, "category_label": labels.get(record.get("category"), "")}
+                {
+                    **record,
+                    "category_label": labels.get(record.get("category"), ""),
+                    "rows": [
+                        (answer["labels"].get(name, name), value)
+                        for name, value in (record.get("values") or {}).items()
+                    ],
+                }
                 for record in answer["records"]
             ],
         }
-        for answer in answers
+        for answer in labelled(answers)
     ]

@@ -62,7 +62,7 @@ from consent.models import ProvisionRecord
 from portal.kernel.company import CompanyContact
 from portal.kernel.registry import registry
 from rights.choices import Kind
-from rights.connectors.source import disclosed_records, readable
+from rights.connectors.source import disclosed_records, labelled, readable
 
 from .purposes_notice import build_notice, iter_notice_html, notice_json, render_notice
 from .report import (
@@ -152,7 +152,7 @@ def write_package(rights_request, fileobj) -> PackageSummary:
             summary.counts = copy_csv_tables(archive, tables, _open)
             summary.files += [table.name for table in tables.values()]
             if external:
-                archive.writestr("external_systems.json", _dumps(external, indent=2))
+                archive.writestr("external_systems.json", _dumps(labelled(external), indent=2))
                 summary.files.append("external_systems.json")
                 for answer in external:
                     summary.sources[f"external:{answer['system']}"] = len(answer["records"])
