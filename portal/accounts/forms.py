@@ -90,7 +90,9 @@ class LoginForm(LoginThrottleMixin, AuthenticationForm):
     username = TypedEmailField(
         label=_("E-mail address"),
         max_length=254,
-        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+        # No autofocus (WCAG 2.4.1, 2.4.3): the page starts at the top, the skip link
+        # first, and a screen reader reads the heading and any notice before the form.
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         error_messages={"required": EMAIL_MISSING},
     )
 

@@ -141,15 +141,6 @@ class LoginView(auth_views.LoginView):
     template_name = "portal/login.html"
     redirect_authenticated_user = True
 
-    def get_form(self, form_class=None):
-        form = super().get_form(form_class)
-        # A message says why the customer is here (logged out after inactivity, the
-        # address confirmed): it takes the focus (js/page-messages.js), so a screen
-        # reader reads it; Tab goes on to the e-mail box.
-        if len(messages.get_messages(self.request)):
-            form.fields["username"].widget.attrs.pop("autofocus", None)
-        return form
-
     def form_invalid(self, form):
         response = super().form_invalid(form)
         if getattr(form, "throttled", None) is not None:
