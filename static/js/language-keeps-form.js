@@ -1,8 +1,12 @@
 // Switching the language reloads the page: what the person had typed in the page's
 // forms would be gone. The language buttons keep it in this tab's sessionStorage
 // for the page they return to, which fills it back in once and forgets it.
-// Passwords, files and hidden fields are never kept. Loaded with defer before the
-// page's other scripts, so they see the restored answers when they start.
+// A form marked data-keep-typing (the request forms) is kept the same way when the
+// page is left other than by sending it, and filled back in only when the person
+// reloads the page: Chromium does not restore typed text on a reload by itself.
+// Passwords, files, hidden fields and one-time codes are never kept. Loaded with
+// defer before the page's other scripts, so they see the restored answers when
+// they start.
 (function () {
   "use strict";
   var KEY = "portal-language-switch-form";
@@ -10,7 +14,11 @@
 
   function fields(form) {
     return Array.prototype.filter.call(form.elements, function (field) {
-      return field.name && !/^(hidden|password|file|submit|button|reset)$/.test(field.type);
+      return (
+        field.name &&
+        !/^(hidden|password|file|submit|button|reset)$/.test(field.type) &&
+        field.autocomplete !== "one-time-code"
+      );
     });
   }
 
@@ -18,9 +26,12 @@
     return document.querySelectorAll("main form[method=post], main form[method=POST]");
   }
 
-  function keep() {
+  function keep(event, only) {
     var kept = [];
     Array.prototype.forEach.call(forms(), function (form, index) {
+      if (only && !only(form)) {
+        return;
+      }
       fields(form).forEach(function (field) {
         if (field.type === "checkbox" || field.type === "radio") {
           if (field.checked !== field.defaultChecked) {
@@ -43,7 +54,12 @@
     try {
       sessionStorage.setItem(
         KEY,
-        JSON.stringify({ path: location.pathname + location.search, at: Date.now(), kept: kept })
+        JSON.stringify({
+          path: location.pathname + location.search,
+          at: Date.now(),
+          kept: kept,
+          reload: Boolean(only),
+        })
       );
     } catch (error) {
       // Storage refused (private mode, full): the page reloads as before.
@@ -62,6 +78,9 @@
       return;
     }
     if (Date.now() - stored.at > MAX_AGE_MS) {
+      return;
+    }
+    if (stored.reload && !reloaded()) {
       return;
     }
     var all = forms();
@@ -91,9 +110,33 @@
     });
   }
 
+  function reloaded() {
+    var entries = window.performance && performance.getEntriesByType
+      ? performance.getEntriesByType("navigation")
+      : [];
+    return entries.length > 0 && entries[0].type === "reload";
+  }
+
+  var switching = false;
+  var sending = false;
   var switcher = document.querySelector("form.lang-switch");
   if (switcher) {
-    switcher.addEventListener("submit", keep);
+    switcher.addEventListener("submit", function (event) {
+      switching = true;
+      keep(event);
+    });
   }
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-keep-typing]"), function (form) {
+    form.addEventListener("submit", function () {
+      sending = true;
+    });
+  });
+  window.addEventListener("pagehide", function (event) {
+    if (!switching && !sending) {
+      keep(event, function (form) {
+        return form.hasAttribute("data-keep-typing");
+      });
+    }
+  });
   restore();
 })();
