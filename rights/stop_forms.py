@@ -129,10 +129,10 @@ class StopUseForm(StopForm):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": _("Tell us why you want us to stop using your data.")},
+        # When it is not needed is the mark's to say (``reason_required``), once.
         help_text=_(
-            "Not needed when you stop only uses you can switch off on the consent page. "
-            "For other uses, for example: used beyond the stated purpose, obtained "
-            "improperly, no longer needed, or a leak. (APPI art. 35)"
+            "For example: used beyond the stated purpose, obtained improperly, no longer "
+            "needed, or a leak. (APPI art. 35)"
         ),
     )
 
@@ -167,10 +167,10 @@ class StopProvisionForm(StopForm):
         error_messages={
             "required": _("Tell us why you want us to stop providing your data to third parties.")
         },
+        # When it is not needed is the mark's to say (``reason_required``), once.
         help_text=_(
-            "Not needed when you stop only provision made with your consent. For other "
-            "recipients, for example: provided without the consent the law requires, no "
-            "longer needed, or a leak. (APPI art. 35)"
+            "For example: provided without the consent the law requires, no longer needed, "
+            "or a leak. (APPI art. 35)"
         ),
     )
 
