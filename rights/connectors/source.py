@@ -160,7 +160,8 @@ def disclosed_records(subject, categories=None) -> list[dict]:
 
 def labelled(answers: list[dict]) -> list[dict]:
     """``answers`` of :func:`disclosed_records` each with ``labels``: ``{name: label}``
-    of every item its records return (:mod:`.labels`), in the active language."""
+    of every item its records return or withhold (:mod:`.labels`), in the active
+    language."""
     systems = {
         s.name: s for s in ExternalSystem.objects.filter(name__in=[a["system"] for a in answers])
     }
@@ -170,10 +171,19 @@ def labelled(answers: list[dict]) -> list[dict]:
             "labels": system_labels(
                 systems.get(answer["system"]),
                 dict.fromkeys(
-                    name
-                    for record in answer["records"]
-                    if isinstance(record.get("values"), dict)
-                    for name in record["values"]
+                    [
+                        *(
+                            name
+                            for record in answer["records"]
+                            if isinstance(record.get("values"), dict)
+                            for name in record["values"]
+                        ),
+                        *(
+                            name
+                            for record in answer["records"]
+                            for name in record.get("withheld") or ()
+                        ),
+                    ]
                 ),
             ),
         }

@@ -98,6 +98,14 @@ FIELD_WORDS = {
 }
 
 
+def _words(name: str, answer: dict) -> str:
+    """A withheld field in words: a known secret's kind, else the label the system's
+    answer gives it (``rights.connectors.source.labelled``), else its name."""
+    if name in FIELD_WORDS:
+        return str(FIELD_WORDS[name])
+    return str((answer.get("labels") or {}).get(name) or name)
+
+
 def held_elsewhere(external: list[dict], regime: str | None) -> list[HeldSecret]:
     """The fields connected systems hold and do not disclose: each record's ``withheld``
     (``rights.connectors.source.undisclosed``), once per system and field."""
@@ -108,7 +116,7 @@ def held_elsewhere(external: list[dict], regime: str | None) -> list[HeldSecret]
             name for record in answer["records"] for name in record.get("withheld") or ()
         )
         held += [
-            HeldSecret(name, str(FIELD_WORDS.get(name, name)), reason, system=answer["system"])
+            HeldSecret(name, _words(name, answer), reason, system=answer["system"])
             for name in names
         ]
     return held

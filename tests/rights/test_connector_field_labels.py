@@ -17,6 +17,7 @@ import zipfile
 import pytest
 
 from rights.choices import Regime
+from rights.connectors.demo import MAILING_FIELDS
 from rights.connectors.models import ExternalSystem
 from rights.disclosure.package import write_package
 from rights.services import request_submit
@@ -88,3 +89,22 @@ def test_the_machine_readable_file_gives_the_labels_beside_the_keys_art_20(doubl
     assert answer["records"][0]["values"]["email"] == customer.email
     assert answer["labels"]["email"] == "E-mail"
     assert answer["labels"]["sent"] == "Mail sent"
+
+
+def test_a_withheld_item_is_named_by_its_label_not_its_key_7024_d(double):
+    """CCPA regs §7024(d): a field a system holds and does not disclose is named in
+    words (the label staff gave it) under "Held but not disclosed", never by its key."""
+    customer = customer_at_double(double, language="ja")
+    ExternalSystem.objects.update(
+        fields=[
+            *MAILING_FIELDS,
+            {"name": "fraud_score", "category": "usage", "label": "不正検知スコア"},
+        ]
+    )
+    double.add(
+        customer.email,
+        {"id": "m-9", "category": "usage", "values": {"sent": "x"}, "withheld": ["fraud_score"]},
+    )
+    held = _files(customer)["report.html"].split('id="held-not-disclosed"')[1]
+    assert "不正検知スコア" in held
+    assert "fraud_score" not in held
