@@ -109,8 +109,8 @@ def test_the_csv_reads_them_as_the_page_does(records, language):
     archive = package_in(records, language)
     header, *rows = csv.reader(io.StringIO(archive.read("csv/consent.csv").decode("utf-8-sig")))
     # Rows of other tables of the category name no purpose of these two.
-    purpose_at = next(i for i, h in enumerate(header) if h.endswith(PURPOSE[language]))
-    action_at = next(i for i, h in enumerate(header) if h.endswith(ACTION[language]))
+    purpose_at = next(i for i, h in enumerate(header) if h.casefold().endswith(PURPOSE[language]))
+    action_at = next(i for i, h in enumerate(header) if h.casefold().endswith(ACTION[language]))
     assert _by_purpose(rows, language, purpose_at, action_at) == EXPECTED[language]
 
 

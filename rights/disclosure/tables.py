@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 import orjson
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 
 from portal.kernel.registry import EMPTY_VALUES, NOT_APPLICABLE
@@ -57,7 +58,8 @@ def batched(rows: Iterator, size: int = WRITE_BATCH) -> Iterator[list]:
 def csv_columns(part) -> list[tuple[int, object, str]]:
     """(table index, field, header) of every field column of a category's CSV.
 
-    A label two sources share is prefixed with the source's label.
+    A label two sources share is prefixed with the source's label; each header
+    begins with a capital letter, as a heading does (labels are written in lower case).
     """
     labels = [str(f.label) for t in part.tables for f in t.fields]
     columns = []
@@ -66,7 +68,7 @@ def csv_columns(part) -> list[tuple[int, object, str]]:
             header = str(f.label)
             if labels.count(header) > 1:
                 header = f"{table.label}: {header}"
-            columns.append((index, f, header))
+            columns.append((index, f, capfirst(header)))
     return columns
 
 

@@ -69,9 +69,13 @@ def test_the_csv_says_not_applicable_in_the_customers_language(records, language
     label = {"en": "Consent records", "ja": "同意の記録"}[language]
     ours = [dict(zip(header, row, strict=True)) for row in rows if row[0] == label]
     paper, policy, online = ours[:3]
-    browser = next(h for h in header if h.endswith({"en": "browser", "ja": "ブラウザ"}[language]))
+    browser = next(
+        h for h in header if h.lower().endswith({"en": "browser", "ja": "ブラウザ"}[language])
+    )
     purpose = next(
-        h for h in header if h.endswith({"en": "purpose of use", "ja": "利用目的"}[language])
+        h
+        for h in header
+        if h.lower().endswith({"en": "purpose of use", "ja": "利用目的"}[language])
     )
     assert policy[purpose] == NOT_APPLICABLE[language]
     assert paper[browser] == NOT_APPLICABLE[language]
@@ -112,7 +116,7 @@ def test_a_stop_that_names_no_recipient_reads_every_recipient_in_each_file(recor
     assert stop["not_applicable"] == ["purpose"]
 
     header, *rows = _csv(archive, "csv/consent.csv")
-    recipient = header.index({"en": "recipient", "ja": "提供先"}[language])
+    recipient = header.index({"en": "Recipient", "ja": "提供先"}[language])
     label = {"en": "Stops of use and of provision", "ja": "利用・提供の停止"}[language]
     (row,) = [row for row in rows if row[0] == label]
     assert row[recipient] == every
