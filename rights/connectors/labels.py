@@ -57,10 +57,10 @@ def declared_labels(fields) -> dict[str, str]:
     }
 
 
-def _registry_label(name: str) -> str | None:
+def _registry_label(name: str):
     for source in registry.sources():
         try:
-            return capfirst(str(source.field(name).label))
+            return capfirst(source.field(name).label)
         except ValidationError:
             continue
     return None
@@ -72,17 +72,18 @@ def readable_name(name: str) -> str:
     return capfirst(words) if words else str(name)
 
 
-def item_label(name: str, declared: dict[str, str] | None = None) -> str:
+def item_label(name: str, declared: dict[str, str] | None = None):
     """How a reader knows the item ``name`` of a system whose declared labels are
-    ``declared`` (:func:`declared_labels`), in the active language."""
+    ``declared`` (:func:`declared_labels`): the portal's words lazily, so that they read
+    in the language active where they are shown (a report renders in the customer's)."""
     if declared and declared.get(name):
         return declared[name]
     if name in COMMON_ITEMS:
-        return str(COMMON_ITEMS[name])
+        return COMMON_ITEMS[name]
     return _registry_label(name) or readable_name(name)
 
 
-def system_labels(system, names) -> dict[str, str]:
+def system_labels(system, names) -> dict:
     """``{name: label}`` for each of ``names`` held by ``system`` (an ExternalSystem or None)."""
     declared = declared_labels(system.fields if system is not None else None)
     return {name: item_label(name, declared) for name in names}

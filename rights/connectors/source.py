@@ -160,8 +160,8 @@ def disclosed_records(subject, categories=None) -> list[dict]:
 
 def labelled(answers: list[dict]) -> list[dict]:
     """``answers`` of :func:`disclosed_records` each with ``labels``: ``{name: label}``
-    of every item its records return or withhold (:mod:`.labels`), in the active
-    language."""
+    of every item its records return or withhold (:mod:`.labels`; the portal's words
+    lazily, read in the language where they are shown or written)."""
     systems = {
         s.name: s for s in ExternalSystem.objects.filter(name__in=[a["system"] for a in answers])
     }

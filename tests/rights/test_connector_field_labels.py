@@ -85,7 +85,9 @@ def test_a_declared_field_without_a_label_reads_as_the_portals_word(double):
 
 def test_the_machine_readable_file_gives_the_labels_beside_the_keys_art_20(double):
     customer = customer_at_double(double, language="ja")
+    double.add(customer.email, {"id": "m-9", "category": "contact", "values": {"login": "x"}})
     answer = json.loads(_files(customer)["external_systems.json"])[0]
+    assert answer["labels"]["login"] == "ログインID"
     assert answer["records"][0]["values"]["email"] == customer.email
     assert answer["labels"]["email"] == "E-mail"
     assert answer["labels"]["sent"] == "Mail sent"
@@ -108,3 +110,20 @@ def test_a_withheld_item_is_named_by_its_label_not_its_key_7024_d(double):
     held = _files(customer)["report.html"].split('id="held-not-disclosed"')[1]
     assert "不正検知スコア" in held
     assert "fraud_score" not in held
+
+
+def test_the_printable_report_names_items_in_the_customers_language_art_15(double):
+    """The staff's printable version (sent on paper) is in the customer's language,
+    whatever language the member of staff reads the portal in."""
+    from django.utils import translation
+
+    from rights.disclosure.package import iter_report_html
+
+    customer = customer_at_double(double, language="ja")
+    double.add(customer.email, {"id": "m-9", "category": "contact", "values": {"login": "x"}})
+    request = request_submit(
+        subject=customer, requester=customer, kind="disclosure", regime=Regime.APPI
+    )
+    with translation.override("en"):
+        report = "".join(iter_report_html(request, standalone=True))
+    assert "ログインID" in _items(report)
