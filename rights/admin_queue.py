@@ -9,12 +9,15 @@ their "@" (anywhere, if a part is longer than the column).
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -62,11 +65,10 @@ def time_left(request):
 
 
 def _email(address: str):
-    """An e-mail address that wraps before its "@" when its column is narrow."""
-    local, at, domain = address.rpartition("@")
-    if not at:
-        return address
-    return format_html("{}<wbr>@{}", local, domain)
+    """An e-mail address that wraps before its "@" and its dots when its column is narrow
+    ("watanabe", ".kaori", "@example", ".com"), not after any letter."""
+    pieces = re.split(r"(?=[.@])", address)
+    return format_html_join(mark_safe("<wbr>"), "{}", ((piece,) for piece in pieces))
 
 
 class QueueColumnsMixin:

@@ -3,7 +3,8 @@ the navigation folded, every column is in sight without scrolling sideways (with
 open the day received was cut off at the table's edge). At 1024 pixels the table
 scrolls inside its own region, as Django's wide lists do, and the page does not. A
 status and the days left read whole (審査中 on one line, not 審査 over 中), a kind keeps
-a few characters a line, and the days left read under the deadline."""
+a few characters a line, the days left read under the deadline, the law's short name
+reads whole (個情法) and an address wraps before its "@" or a dot, not after any letter."""
 
 import pytest
 
@@ -30,11 +31,27 @@ LAYOUT = """(() => {
     }
     return [td.innerText, tops.size];
   });
+  // Text pieces set across more than one line: an address broken after a letter
+  // ("@example.co" over "m") rather than before its "@" or a dot.
+  const broken = (column) => [...document.querySelectorAll(`#result_list td.${column}`)]
+    .flatMap(td => {
+      const pieces = [];
+      const texts = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+      while (texts.nextNode()) {
+        const text = document.createRange();
+        text.selectNodeContents(texts.currentNode);
+        const tops = new Set([...text.getClientRects()].map(rect => Math.round(rect.top)));
+        if (tops.size > 1) pieces.push(texts.currentNode.data);
+      }
+      return pieces;
+    });
   const customer = document.querySelector('#result_list thead th.column-subject_email');
   return {
     status: lines('field-status'),
     kind: lines('field-kind'),
     deadline: lines('field-deadline'),
+    law: lines('field-law'),
+    brokenAddresses: [...broken('field-subject_email'), ...broken('field-assigned_to')],
     customerStart: customer.getBoundingClientRect().left,
     boxStart: box.getBoundingClientRect().left,
     boxWidth: box.clientWidth,
@@ -98,6 +115,9 @@ def test_the_queue_fits_a_laptop_screen(browser, live_server, language):
     assert narrow_scrolled["lastEnd"] <= narrow_scrolled["boxEnd"] + 1, narrow_scrolled
     for layout in (both_open, folded):
         assert len(layout["status"]) == 3
+        # The law's short name on one line; addresses wrap only before "@" or a dot.
+        assert all(count == 1 for _, count in layout["law"]), layout["law"]
+        assert layout["brokenAddresses"] == [], layout["brokenAddresses"]
         texts = {text for text, _ in layout["status"] + layout["kind"]}
         if language == "ja":
             assert {"審査中", "お客様からの回答待ち", "第三者提供の停止"} <= texts, texts

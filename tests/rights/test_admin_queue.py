@@ -472,96 +472,15 @@ def test_the_queue_names_the_law_short_with_its_full_name_in_the_title(
     assert '<abbr title="個人情報保護法（日本）">個情法</abbr>' in page
 
 
-def test_the_queue_wraps_e_mail_addresses_before_their_at_sign(
+def test_the_queue_wraps_e_mail_addresses_before_their_at_sign_and_dots(
     officer_client, officer, customer, file_request
 ):
     request = file_request(customer)
     services.request_assign(requests=[request], assignee=officer, actor=officer)
     page = officer_client.get(CHANGELIST).content.decode()
-    local, domain = customer.email.split("@")
-    assert f"{local}<wbr>@{domain}" in page
-    local, domain = officer.email.split("@")
-    assert f'<td class="field-assigned_to">{local}<wbr>@{domain}</td>' in page
 
+    def marked(address: str) -> str:
+        return address.replace("@", "<wbr>@").replace(".", "<wbr>.")
 
-def _assignee_choices(response):
-    from rights.admin_queue import AssigneeFilter
-
-    spec = next(s for s in response.context["cl"].filter_specs if isinstance(s, AssigneeFilter))
-    return dict(spec.lookup_choices)
-
-
-def test_the_assignee_filter_offers_whoever_a_request_can_be_assigned_to_or_is(
-    client, officer_client, officer, handler, auditor, customer, file_request
-):
-    """Auditors and staff without a role cannot be assigned a request, so the queue
-    does not offer them as assignees; someone whose role changed after being
-    assigned is still offered, so the requests they hold can be found."""
-    from django.contrib.auth.models import Group
-
-    from portal.kernel.roles import AUDITOR
-
-    roleless = UserFactory(is_staff=True)
-    moved = make_staff(SERVICE_HANDLER)
-    request = file_request(customer)
-    RightsRequest.objects.filter(pk=request.pk).update(assignee=moved)
-    moved.groups.set([Group.objects.get(name=AUDITOR)])
-
-    offered = _assignee_choices(officer_client.get(CHANGELIST))
-    assert set(offered) == {"none", "me", str(officer.pk), str(handler.pk), str(moved.pk)}
-    assert offered[str(moved.pk)] == moved.email
-    assert str(auditor.pk) not in offered and str(roleless.pk) not in offered
-    held = officer_client.get(CHANGELIST, {"assignee": moved.pk}).context["cl"].result_list
-    assert [r.pk for r in held] == [request.pk]
-
-    # "Me" is for those who can be assigned, or hold requests: not for an auditor.
-    client.logout()
-    admin_login(client, auditor)
-    assert "me" not in _assignee_choices(client.get(CHANGELIST))
-    client.logout()
-    admin_login(client, moved)
-    assert "me" in _assignee_choices(client.get(CHANGELIST))
-    client.logout()
-    admin_login(client, handler)
-    assert "me" in _assignee_choices(client.get(CHANGELIST))
-
-
-def test_the_japanese_assignment_message_keeps_the_address_as_written(
-    officer_client, officer, customer, file_request
-):
-    """The admin's message list capitalises a message's first letter: 「Po@example.com
-    に割り当てました。」 named an address that is not the assignee's."""
-    request = file_request(customer)
-    officer_client.cookies["django_language"] = "ja"
-    response = officer_client.post(
-        f"{CHANGELIST}{request.pk}/assign/", {"assignee": officer.pk}, follow=True
-    )
-    page = response.content.decode()
-    assert officer.email in page.split('class="messagelist"')[1].split("</ul>")[0]
-    request.refresh_from_db()
-    assert request.assignee == officer
-
-
-def test_staff_are_told_their_message_is_sent(officer_client, customer, file_request):
-    request = file_request(customer)
-    officer_client.cookies["django_language"] = "ja"
-    response = officer_client.post(
-        f"{CHANGELIST}{request.pk}/message/", {"body": "書類をお送りください。"}, follow=True
-    )
-    assert [str(m) for m in response.context["messages"]] == ["メッセージを送信しました。"]
-    assert request.messages.count() == 1
-
-
-def test_a_post_to_a_request_s_change_form_writes_nothing(officer_client, customer, file_request):
-    """Every field of the form is read-only; the working page's forms write through the
-    workflow. A hand-made POST saved the whole row, status included, outside it: a
-    transition made meanwhile by someone else would have been undone."""
-    from django.contrib.admin.models import LogEntry
-
-    request = file_request(customer, details="Please send my data")
-    stored = RightsRequest.objects.filter(pk=request.pk).values_list("details", flat=True)
-    before = list(stored)
-    response = officer_client.post(f"{CHANGELIST}{request.pk}/change/", {"_save": "1"})
-    assert response.status_code == 302
-    assert list(stored) == before
-    assert not LogEntry.objects.exists()
+    assert marked(customer.email) in page
+    assert f'<td class="field-assigned_to">{marked(officer.email)}</td>' in page
