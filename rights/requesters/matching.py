@@ -6,9 +6,15 @@ art. 37 leaves the identity procedure to the company, and GDPR art. 12(6) asks f
 proportionate checks. A match on fewer details than :data:`DETAILS_NEEDED` is possible
 (something else may confirm the person) but staff say what (see
 ``verification.identity_match_subject``).
+
+A request to correct is verified with data other than the data in dispute (CCPA regs
+§7060-7062): a detail whose value the requester names as wrong matches the record only
+because the record holds that wrong value, so it is not counted (:func:`disputed_details`).
 """
 
 from __future__ import annotations
+
+import re
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import pgettext_lazy
@@ -36,6 +42,59 @@ DETAILS_NEEDED_FOR_PIECES = 3
 MAX_CANDIDATES = 20
 
 
+def _comparable(text: str) -> str:
+    """``text`` without spaces (half- or full-width), hyphens and case, for finding a
+    value inside the person's own words."""
+    return re.sub(r"[\s\u3000\-\u2010-\u2015\u30fc\uff0d]", "", text).casefold()
+
+
+def _spellings(detail: str, value) -> list[str]:
+    """The ways ``value`` of ``detail`` may be written among the person's words."""
+    if detail == "date_of_birth":
+        return [
+            value.isoformat().replace("-", ""),
+            f"{value.year}年{value.month}月{value.day}日",
+            f"{value.year}/{value.month}/{value.day}",
+        ]
+    if detail == "phone":
+        return [re.sub(r"\D", "", str(value))]
+    return [_comparable(str(value))]
+
+
+def disputed_details(identity: RequestIdentity) -> set[str]:
+    """The details the requester gave whose value they name as wrong in a correction
+    stated in their own words (``scope["stated_changes"]``): the data in dispute, which
+    does not verify the person (CCPA regs §7060-7062)."""
+    request = identity.request
+    if request.kind != Kind.CORRECTION:
+        return set()
+    wrong = [
+        str(item.get("wrong", ""))
+        for item in (request.scope or {}).get("stated_changes") or []
+        if isinstance(item, dict)
+    ]
+    if not wrong:
+        return set()
+    words = [_comparable(text) for text in wrong]
+    digits = [re.sub(r"\D", "", text) for text in wrong]
+    given = {
+        "email": identity.subject_email,
+        "phone": identity.subject_phone,
+        "name": identity.subject_name,
+        "date_of_birth": identity.subject_date_of_birth,
+    }
+    disputed = set()
+    for detail, value in given.items():
+        if not value:
+            continue
+        haystacks = digits if detail == "phone" else words
+        if detail == "date_of_birth":
+            haystacks = words + digits
+        if any(s and s in text for s in _spellings(detail, value) for text in haystacks):
+            disputed.add(detail)
+    return disputed
+
+
 def _searched(identity: RequestIdentity) -> dict[str, set]:
     """For each detail the requester gave that the registry searches by, the customers it
     finds (primary keys)."""
@@ -56,7 +115,8 @@ def _details_of(user, searched: dict[str, set], identity: RequestIdentity) -> li
         and profile.date_of_birth == identity.subject_date_of_birth
     ):
         found.append("date_of_birth")
-    return [detail for detail in DETAILS if detail in found]
+    disputed = disputed_details(identity)
+    return [detail for detail in DETAILS if detail in found and detail not in disputed]
 
 
 def matched_details(identity: RequestIdentity, subject) -> list[str]:
