@@ -13,14 +13,17 @@ from django.utils.translation import gettext as _
 
 from portal.kernel.audit import audit_log
 from portal.kernel.dates import AGE_OF_MAJORITY, age_on
+from portal.kernel.wording import sentences
 
 from ..choices import Regime, RejectionGround, Status
 from ..models import RightsRequest
 from ..workflow import transition
 from .matching import (
+    DETAILS,
     DETAILS_NEEDED,
     DETAILS_NEEDED_FOR_PIECES,
     details_named,
+    disputed_details,
     matched_details,
     needs_declaration,
 )
@@ -49,7 +52,20 @@ def _match_reason(identity: RequestIdentity, subject, reason: str) -> tuple[list
     if len(reason) > RequestIdentity._meta.get_field("match_note").max_length:
         raise ValidationError(_("Keep the reason under 1,000 characters."))
     if len(details) < DETAILS_NEEDED and not reason:
-        raise ValidationError(_too_few_details(details, identity.request.regime))
+        message = _too_few_details(details, identity.request.regime)
+        disputed = disputed_details(identity)
+        if disputed:
+            message = sentences(
+                [
+                    message,
+                    _(
+                        "Details the correction says are wrong do not count (%(details)s): a "
+                        "correction is verified with other data."
+                    )
+                    % {"details": details_named(sorted(disputed, key=list(DETAILS).index))},
+                ]
+            )
+        raise ValidationError(message)
     return details, reason
 
 

@@ -73,8 +73,9 @@ def test_ccpa_7060_7062_a_correction_is_not_verified_by_the_data_in_dispute(
     assert candidate.matched_details == ["email"]
     assert candidate.match_needs_reason
 
-    with pytest.raises(ValidationError, match="two"):
+    with pytest.raises(ValidationError, match="two") as refused:
         identity_match_subject(request=request, subject=hanako, actor=officer)
+    assert "the correction says are wrong do not count (name, date of birth)" in str(refused.value)
     request.refresh_from_db()
     assert request.subject is None
 
