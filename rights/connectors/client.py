@@ -8,9 +8,10 @@ or an answer that does not follow the contract) raises :class:`Refused`.
 
 from __future__ import annotations
 
+import http.client
 import json
-import urllib.error
-import urllib.request
+import time
+import urllib.parse
 from dataclasses import dataclass, field
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -90,22 +91,19 @@ def call(system, operation: str, payload: dict, *, key: str) -> Answer:
         KEY_HEADER: key,
         **signed_headers(system.secret, body),
     }
-    http_request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(http_request, timeout=system.timeout_seconds) as response:
-            status, raw = response.status, response.read()
-    except urllib.error.HTTPError as error:
-        if retried(error.code):
-            raise Unavailable(f"HTTP {error.code}") from error
-        detail = _error_text(error.read())
-        raise Refused(f"HTTP {error.code}{': ' + detail if detail else ''}") from error
+        status, raw = _post(url, body, headers, system.timeout_seconds)
     except TimeoutError as error:
         raise Unavailable(errors.NO_ANSWER % {"seconds": system.timeout_seconds}) from error
-    except (urllib.error.URLError, ConnectionError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        if isinstance(reason, TimeoutError):
-            raise Unavailable(errors.NO_ANSWER % {"seconds": system.timeout_seconds}) from error
-        raise Unavailable(errors.UNREACHABLE % {"reason": reason}) from error
+    except (http.client.HTTPException, OSError) as error:
+        raise Unavailable(errors.UNREACHABLE % {"reason": error}) from error
+    if not 200 <= status <= 299:
+        # A redirect (3xx) is not followed either: the call goes to the base URL
+        # staff configured and nowhere else.
+        if retried(status):
+            raise Unavailable(f"HTTP {status}")
+        detail = _error_text(raw)
+        raise Refused(f"HTTP {status}{': ' + detail if detail else ''}")
     try:
         data = json.loads(utf8_text(raw or b"{}"))
     except (ValueError, RecursionError) as error:
@@ -114,6 +112,47 @@ def call(system, operation: str, payload: dict, *, key: str) -> Answer:
     if (status == 202) != (answer.status == ACCEPTED):
         raise Refused(errors.ACCEPTED_WITHOUT_202)
     return answer
+
+
+def _post(url: str, body: bytes, headers: dict, timeout: int) -> tuple[int, bytes]:
+    """POST ``body`` to ``url``: the answer's status and body, all within ``timeout`` seconds.
+
+    The timeout bounds the whole call (connecting, the status line, every byte
+    of the body), not each read of the socket, so a system that answers a byte
+    at a time cannot hold a worker past it. No redirect is followed and no proxy
+    from the environment is used: the call reaches the configured address only.
+    Raises ``TimeoutError`` past the timeout.
+    """
+    parts = urllib.parse.urlsplit(url)
+    https = parts.scheme == "https"
+    connection_class = http.client.HTTPSConnection if https else http.client.HTTPConnection
+    port = parts.port or (443 if https else 80)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    deadline = time.monotonic() + timeout
+
+    def left() -> float:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError
+        return remaining
+
+    connection = connection_class(parts.hostname, port, timeout=timeout)
+    try:
+        connection.request("POST", path, body=body, headers=headers)
+        sock = connection.sock  # the connection lets go of it once the answer is begun
+        sock.settimeout(left())
+        response = connection.getresponse()
+        chunks = []
+        while True:
+            sock.settimeout(left())
+            chunk = response.read1(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        left()
+        return response.status, b"".join(chunks)
+    finally:
+        connection.close()
 
 
 def _error_text(raw: bytes) -> str:
