@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import http.client
 import json
-import time
 import urllib.parse
 from dataclasses import dataclass, field
 
 from django.core.serializers.json import DjangoJSONEncoder
 
 from portal.kernel.api.problems import utf8_text
+from portal.kernel.deadline_http import DeadlineHTTPConnection, DeadlineHTTPSConnection
 
 from . import errors
 from .signing import KEY_HEADER, signed_headers
@@ -125,32 +125,14 @@ def _post(url: str, body: bytes, headers: dict, timeout: int) -> tuple[int, byte
     """
     parts = urllib.parse.urlsplit(url)
     https = parts.scheme == "https"
-    connection_class = http.client.HTTPSConnection if https else http.client.HTTPConnection
+    connection_class = DeadlineHTTPSConnection if https else DeadlineHTTPConnection
     port = parts.port or (443 if https else 80)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    deadline = time.monotonic() + timeout
-
-    def left() -> float:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError
-        return remaining
-
     connection = connection_class(parts.hostname, port, timeout=timeout)
     try:
         connection.request("POST", path, body=body, headers=headers)
-        sock = connection.sock  # the connection lets go of it once the answer is begun
-        sock.settimeout(left())
         response = connection.getresponse()
-        chunks = []
-        while True:
-            sock.settimeout(left())
-            chunk = response.read1(65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        left()
-        return response.status, b"".join(chunks)
+        return response.status, response.read()
     finally:
         connection.close()
 

@@ -54,6 +54,18 @@ class Receiver:
         self.server.server_close()
 
 
+def callback_put(client, headers, url: str) -> str:
+    """Register ``url`` as the client's callback URL through the API: its signing secret."""
+    response = client.put(
+        "/api/v1/callback",
+        json.dumps({"url": url}),
+        content_type="application/json",
+        headers=headers,
+    )
+    assert response.status_code == 200, response.content
+    return response.json()["signing_secret"]
+
+
 @pytest.fixture
 def receiver(settings):
     settings.API_CALLBACK_ALLOW_LOOPBACK_HTTP = True

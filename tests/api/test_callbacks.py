@@ -18,6 +18,8 @@ from rights.models import RightsRequest
 from rights.workflow import transition
 from tests.consent_support import purpose
 
+from .receiver_support import callback_put
+
 pytestmark = pytest.mark.django_db
 
 
@@ -28,14 +30,7 @@ def subscribed(client, make_client, service_a, receiver):
     def make(fail=0, scopes=("requests:write", "requests:read")):
         api_client, headers = make_client(scopes, [service_a])
         live = receiver(fail)
-        response = client.put(
-            "/api/v1/callback",
-            json.dumps({"url": live.url}),
-            content_type="application/json",
-            headers=headers,
-        )
-        assert response.status_code == 200, response.content
-        live.secret = response.json()["signing_secret"]
+        live.secret = callback_put(client, headers, live.url)
         return api_client, headers, live
 
     return make

@@ -94,6 +94,18 @@ def test_a_redirect_is_not_followed_and_fails_the_call(status, elsewhere):
     assert elsewhere.hits == []  # nothing was sent to the other host
 
 
+def _assert_cut_off_at_one_second(dribble) -> None:
+    """A call with a 1 s timeout to a system answering with ``dribble`` is no answer, at once."""
+    system = _Server(dribble)
+    started = time.monotonic()
+    try:
+        with pytest.raises(client.Unavailable, match="No answer within 1 s"):
+            client.call(_system(system.url, timeout=1), "erase", {"request_id": "k"}, key="k")
+    finally:
+        system.stop()
+    assert time.monotonic() - started < 2.5
+
+
 def test_an_answer_dribbled_past_the_timeout_is_no_answer():
     def dribble(handler):
         handler.send_response(200)
@@ -108,14 +120,7 @@ def test_an_answer_dribbled_past_the_timeout_is_no_answer():
         except OSError:
             pass  # the portal hung up
 
-    system = _Server(dribble)
-    started = time.monotonic()
-    try:
-        with pytest.raises(client.Unavailable, match="No answer within 1 s"):
-            client.call(_system(system.url, timeout=1), "erase", {"request_id": "k"}, key="k")
-    finally:
-        system.stop()
-    assert time.monotonic() - started < 2.5  # the dribble would take 12 s
+    _assert_cut_off_at_one_second(dribble)  # the dribble would take 12 s
 
 
 def test_an_answer_within_the_timeout_is_read():
@@ -139,3 +144,18 @@ def test_a_proxy_set_in_the_environment_is_not_used(elsewhere, monkeypatch):
         system.stop()
     assert answer.status == "not_found"
     assert elsewhere.hits == [] and system.hits == [("POST", "/dsr/erase")]
+
+
+def test_a_status_line_and_headers_dribbled_past_the_timeout_are_no_answer():
+    def dribble(handler):
+        head = b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 40 + b"\r\n"
+        try:
+            for byte in head:
+                handler.wfile.write(bytes([byte]))
+                handler.wfile.flush()
+                time.sleep(0.3)
+        except OSError:
+            pass  # the portal hung up
+        handler.close_connection = True
+
+    _assert_cut_off_at_one_second(dribble)  # the dribble would take 17 s

@@ -32,7 +32,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import http.client
 import ipaddress
 import json
 import logging
@@ -51,6 +50,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ..audit import audit_log
+from ..deadline_http import DeadlineHTTPConnection, DeadlineHTTPSConnection
 from ..models import ApiClient, CallbackAttempt, CallbackDelivery
 from ..outbox import enqueue
 from ..selectors import subjects_in_scope
@@ -311,8 +311,9 @@ def _checked_connection(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_
     raise error or OSError(f"No address for {host}.")
 
 
-class _CheckedHTTPSConnection(http.client.HTTPSConnection):
-    """HTTPS (certificate checked against the host name) to checked addresses only."""
+class _CheckedHTTPSConnection(DeadlineHTTPSConnection):
+    """HTTPS (certificate checked against the host name) to checked addresses only,
+    the whole answer within the timeout."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -324,10 +325,15 @@ class _CheckedHTTPSHandler(urllib.request.HTTPSHandler):
         return self.do_open(_CheckedHTTPSConnection, req, context=self._context)
 
 
+class _DeadlineHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(DeadlineHTTPConnection, req)
+
+
 # No proxy from the environment: the addresses checked are the ones connected to.
 # Plain http is only ever the documented loopback exception (check_callback_url).
 _opener = urllib.request.build_opener(
-    urllib.request.ProxyHandler({}), _NoRedirect, _CheckedHTTPSHandler
+    urllib.request.ProxyHandler({}), _NoRedirect, _CheckedHTTPSHandler, _DeadlineHTTPHandler
 )
 
 
