@@ -12,6 +12,7 @@ import logging
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -47,7 +48,11 @@ def callback(request, key):
     )
     if task is None or task.system is None:
         return JsonResponse({"error": "no part of a request has this callback address"}, status=404)
-    body = request.body
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return JsonResponse({"error": f"the body is larger than {limit:,} bytes"}, status=413)
     if not verify(
         task.system.secret,
         timestamp=request.headers.get(TIMESTAMP_HEADER, ""),

@@ -124,3 +124,16 @@ def test_a_signed_body_nested_deeper_than_the_parser_follows_is_400(client, wait
     assert response.status_code == 400
     waiting.refresh_from_db()
     assert (waiting.state, waiting.settled_at) == (State.PENDING, None)
+
+
+def test_a_body_too_large_to_read_is_refused_in_json(client, waiting, settings):
+    """A body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` got the site's HTML error page, in
+    Japanese: the service reads ``{"error": …}`` as for any other refusal."""
+    body = json.dumps({"request_id": str(waiting.key), "status": "done", "pad": "a" * 3_000_000})
+    response = _post(client, waiting, body.encode(), signed_headers("any", body.encode()))
+    assert response.status_code == 413
+    assert response.json() == {
+        "error": f"the body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes"
+    }
+    waiting.refresh_from_db()
+    assert waiting.state == State.PENDING
