@@ -29,7 +29,7 @@ import threading
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import DatabaseError, connection, connections
+from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -253,11 +253,14 @@ def recorded_run(job: str, *, dry_run: bool = False, trigger: str = "hand"):
         return
     record = None if dry_run else _resume(job)
     if record is None:
-        record = RetentionRun.objects.create(
-            job=job, dry_run=dry_run, trigger=trigger, heartbeat_at=timezone.now()
-        )
-        if not dry_run:
-            _run_lock(record.pk, take=True)
+        # The lock is taken before the new run is committed: a run starting at the
+        # same moment never sees it without its lock and takes it for interrupted.
+        with transaction.atomic():
+            record = RetentionRun.objects.create(
+                job=job, dry_run=dry_run, trigger=trigger, heartbeat_at=timezone.now()
+            )
+            if not dry_run:
+                _run_lock(record.pk, take=True)
     if dry_run:
         _dry_runs.get().append(record)
     run = Run(record)

@@ -265,6 +265,44 @@ def test_a_run_records_whether_the_beat_a_command_or_a_hand_started_it(settings)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_run_starting_alongside_a_new_one_never_takes_it_for_interrupted():
+    """A second sweep looking for interrupted runs at the moment the first has written
+    its run but not yet taken the run's lock found the lock free, took the new run for
+    one whose worker had died and resumed it: two sweeps worked under one record."""
+    if connection.vendor != "postgresql":
+        pytest.skip("An interrupted run is told by its free lock on PostgreSQL only.")
+    taken_by_the_other = []
+    real_lock = run_records._run_lock
+
+    def other_sweep_looks():
+        try:
+            taken_by_the_other.append(run_records._resume("sweep"))
+        finally:
+            connections.close_all()
+
+    this_sweep = threading.current_thread()
+
+    def lock(pk, *, take):
+        if take and not taken_by_the_other and threading.current_thread() is this_sweep:
+            # The other sweep looks just before this one takes its new run's lock.
+            looker = threading.Thread(target=other_sweep_looks)
+            looker.start()
+            looker.join(timeout=30)
+        return real_lock(pk, take=take)
+
+    run_records._run_lock = lock
+    try:
+        with time_machine.travel(TODAY, tick=True):
+            record = jobs.run_sweep()
+    finally:
+        run_records._run_lock = real_lock
+    assert taken_by_the_other == [None]
+    record.refresh_from_db()
+    assert record.resumed == 0
+    assert record.status == RetentionRun.Status.FINISHED
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @override_settings(RIGHTS_RETENTION_BATCH_SIZE=3)
 def test_two_sweeps_at_once_never_take_the_same_batch():
     """Acceptance 2: two sweeps started together share the work; no batch is taken twice."""
