@@ -19,6 +19,7 @@ import re
 from django.contrib.auth import get_user_model
 from django.utils.translation import pgettext_lazy
 
+from portal.kernel.encryption import phone_digits
 from portal.kernel.registry import registry
 from portal.kernel.selectors import subjects_visible_to
 from portal.kernel.wording import listed
@@ -57,7 +58,7 @@ def _spellings(detail: str, value) -> list[str]:
             f"{value.year}/{value.month}/{value.day}",
         ]
     if detail == "phone":
-        return [re.sub(r"\D", "", str(value))]
+        return [phone_digits(str(value))]
     return [_comparable(str(value))]
 
 
@@ -76,7 +77,7 @@ def disputed_details(identity: RequestIdentity) -> set[str]:
     if not wrong:
         return set()
     words = [_comparable(text) for text in wrong]
-    digits = [re.sub(r"\D", "", text) for text in wrong]
+    digits = [phone_digits(text) for text in wrong]
     given = {
         "email": identity.subject_email,
         "phone": identity.subject_phone,

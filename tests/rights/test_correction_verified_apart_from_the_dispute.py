@@ -97,3 +97,17 @@ def test_ccpa_7060_7062_details_outside_the_dispute_still_count(
     identity_match_subject(request=request, subject=hanako, actor=officer)
     request.refresh_from_db()
     assert request.identity.match_details == ["email", "name", "date_of_birth"]
+
+
+def test_ccpa_7060_7062_a_date_in_dispute_written_in_full_width_digits_does_not_count(
+    hanako, officer, django_capture_on_commit_callbacks
+):
+    """Japanese input often gives digits full-width: 「１９８０／０４／０１」 names the same
+    date of birth as 1980-04-01, so it is in dispute too."""
+    request = _file(
+        django_capture_on_commit_callbacks,
+        wrong_1="生年月日：１９８０／０４／０１",
+        correct_1="１９８０／０４／０２",
+    )
+    (candidate,) = subject_candidates(request.identity, officer)
+    assert candidate.matched_details == ["email", "name"]
