@@ -1,4 +1,5 @@
-"""What a connected system's items are called where a person reads them.
+"""What a connected system's items are called where a person reads them: the
+customer's disclosure report and a partner's correction mail (:mod:`.notices`) alike.
 
 A system returns its records as ``{name: value}`` under its own keys
 (``created_at``, ``login``). Readers see labels instead, in this order: the

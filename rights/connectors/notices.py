@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from portal.kernel import outbox
 from portal.kernel.audit import audit_log
 from portal.kernel.emails import send_templated_email
-from portal.kernel.registry import Category, registry
+from portal.kernel.registry import Category
 from portal.kernel.roles import PRIVACY_OFFICER
 from rights.models import RightsRequest
 from rights.uploads import sealed
@@ -37,6 +37,7 @@ from .dispatch import (
     settle,
     task_failed,
 )
+from .labels import system_labels
 from .models import ExternalSystem, Operation, SystemTask
 
 State = SystemTask.State
@@ -67,18 +68,13 @@ def task_for_token(token: str) -> SystemTask | None:
     )
 
 
-def _item_label(system: ExternalSystem | None, name: str):
-    """What a partner knows an item by: the label the system's fields give it, else the
-    portal's own (lazy: in the mail's language), else its name."""
-    for held in (system.fields if system is not None else None) or []:
-        if isinstance(held, dict) and held.get("name") == name and held.get("label"):
-            return held["label"]
-    for source in registry.sources():
-        try:
-            return source.field(name).label
-        except ValidationError:
-            continue
-    return name
+def _changes(task: SystemTask) -> list[dict]:
+    """The values a correction sets, each ``{"label", "value"}``: the item named as the
+    customer's report names it (:mod:`.labels`; lazy, so in the mail's language), one
+    list line each, where a label reads well whatever its case."""
+    changes = task.instructions.get("changes") or []
+    labels = system_labels(task.system, [change["field"] for change in changes])
+    return [{"label": labels[change["field"]], "value": change["value"]} for change in changes]
 
 
 def _mail_context(task: SystemTask) -> dict:
@@ -89,10 +85,7 @@ def _mail_context(task: SystemTask) -> dict:
         "reference": task.request.reference,
         "identifiers": task.identifiers,
         "instructions": task.instructions,
-        "changes": [
-            {"label": _item_label(task.system, change["field"]), "value": change["value"]}
-            for change in task.instructions.get("changes") or []
-        ],
+        "changes": _changes(task),
         "categories": [
             Category(code).label
             for code in task.instructions.get("categories") or []

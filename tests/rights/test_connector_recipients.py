@@ -211,8 +211,8 @@ def test_a_retried_escalation_mails_only_the_officers_not_yet_mailed(
 def test_gdpr_art_19_a_correction_mail_names_the_item_in_the_partners_language(
     officer, customer_with_two_recipients, file_request, django_capture_on_commit_callbacks
 ):
-    """A partner told of a correction reads 「電話番号を次の値に変更：090-…」, not the
-    portal's field name 「phoneを次の値に変更」."""
+    """A partner told of a correction reads 「次の値に変更してください：」 and
+    「- 電話番号：090-…」, not the portal's field name 「phone」."""
     request = phone_correction_in_review(file_request, customer_with_two_recipients, officer)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -221,7 +221,8 @@ def test_gdpr_art_19_a_correction_mail_names_the_item_in_the_partners_language(
 
     assert len(messages) == 2
     for message in messages:
-        assert "電話番号を次の値に変更：090-3333-4444\n" in message.body, message.body
+        expected = "次の値に変更してください：\n- 電話番号：090-3333-4444\n"
+        assert expected in message.body, message.body
         assert "phone" not in message.body.split("\n\n")[2]
 
 
