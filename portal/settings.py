@@ -747,6 +747,20 @@ CONNECTOR_BACKOFF_MAX_SECONDS = 1800
 CONNECTOR_MAX_ATTEMPTS = 10
 CONNECTOR_SIGNATURE_TOLERANCE = 300
 CONNECTOR_ANSWER_DAYS = 7
+# The most read of one answer of an HTTP connector (bytes): a longer answer fails
+# the call (an announced length at once, any other as soon as it passes), so a
+# system, or whoever answers at its address, cannot fill a worker's memory. One
+# person's records from one system fit many times over in 64 MiB; parsed, an
+# answer takes several times its size.
+try:
+    CONNECTOR_ANSWER_MAX_BYTES = env.int("CONNECTOR_ANSWER_MAX_BYTES", default=64 * 1024 * 1024)
+except ValueError:
+    CONNECTOR_ANSWER_MAX_BYTES = 0
+if CONNECTOR_ANSWER_MAX_BYTES < 1:
+    raise ImproperlyConfigured(
+        f"CONNECTOR_ANSWER_MAX_BYTES: {env.str('CONNECTOR_ANSWER_MAX_BYTES')!r} is not a "
+        "number of bytes above 0 (e.g. 67108864 for 64 MiB)."
+    )
 CELERY_BEAT_SCHEDULE.update(
     {
         "rights-connectors-due": {

@@ -6,7 +6,8 @@ which ``make demo-connector`` runs for the demo). It keeps its own records per
 customer e-mail address, checks every signature, applies each request id once
 (a repeated call gets the first answer again), and can be told to fail
 (``"fail"``: HTTP 503 or ``fail_status``; ``"refuse"``: HTTP 422), hang past the caller's timeout
-(``"hang"``) or answer late (``"late"``: 202, then a signed callback).
+(``"hang"``), answer late (``"late"``: 202, then a signed callback) or answer
+200 with a body that never ends, as fast as the caller reads it (``"endless"``).
 """
 
 from __future__ import annotations
@@ -140,6 +141,9 @@ class ConnectorDouble:
         if behaviour == "raw":
             start_response("200 OK", [("Content-Type", "application/json")])
             return [self.raw_answer]
+        if behaviour == "endless":
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return _endless()
         if behaviour == "hang":
             time.sleep(self.hang_seconds)
         with self._lock:
@@ -194,6 +198,14 @@ class ConnectorDouble:
                 response.read()
         except OSError as error:  # the portal is gone (the test ended): keep it, as a log would
             self.callback_errors.append(str(error))
+
+
+def _endless():
+    """A JSON list of records that never closes: no length, sent until the caller hangs up."""
+    yield b'{"status": "done", "records": ['
+    record = json.dumps({"id": "m", "category": "usage", "values": {"x": "y" * 4000}}).encode()
+    while True:
+        yield record + b", "
 
 
 def _respond(start_response, status: int, data: dict):

@@ -45,6 +45,8 @@ def _start(**variables) -> subprocess.CompletedProcess:
         ("ACCOUNT_MAIL_RATE_EMAIL", "5 a day", "ACCOUNT_MAIL_RATE_EMAIL: '5 a day' is not"),
         ("CUSTOMER_TIME_ZONE", "Europe/Berln", "CUSTOMER_TIME_ZONE: 'Europe/Berln' is not"),
         ("TIME_ZONE", "Asia/Tokio", "TIME_ZONE: 'Asia/Tokio' is not a time zone"),
+        ("CONNECTOR_ANSWER_MAX_BYTES", "64MB", "CONNECTOR_ANSWER_MAX_BYTES: '64MB' is not a"),
+        ("CONNECTOR_ANSWER_MAX_BYTES", "0", "CONNECTOR_ANSWER_MAX_BYTES: '0' is not a"),
         # URLs may hold a password: the message names the variable and the scheme only.
         ("DATABASE_URL", "portal-db.internal", "DATABASE_URL is not a database URL (scheme ''"),
         ("DATABASE_URL", "postgress://u:pw@db/portal", "DATABASE_URL is not a database URL (s"),
@@ -68,5 +70,6 @@ def test_the_documented_values_start():
         RIGHTS_PUBLIC_RATE_CODE_IP="100/d",
         ACCOUNT_EMAIL_CHANGE_RATE_ACCOUNT="3/30m",
         RIGHTS_FISCAL_YEAR_END_MONTH="12",
+        CONNECTOR_ANSWER_MAX_BYTES="134217728",
     )
     assert result.returncode == 0, result.stderr

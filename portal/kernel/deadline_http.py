@@ -7,6 +7,11 @@ each call one deadline, from connecting to the last byte read: every read
 waits only for what is left of it, and past it raises ``TimeoutError``. Used
 by the portal's outgoing calls to systems a client or a partner controls
 (API callbacks, connector calls).
+
+A deadline does not bound the size of an answer: a body arriving fast enough
+can be gigabytes long. A caller that reads a body reads it with
+:func:`read_at_most`, which holds no more than the caller's limit. (API
+callbacks read none: the status line says all they need.)
 """
 
 from __future__ import annotations
@@ -14,6 +19,43 @@ from __future__ import annotations
 import http.client
 import io
 import time
+
+#: Bytes asked of the socket at a time while a body is read within a limit.
+READ_PIECE = 64 * 1024
+
+
+class AnswerTooLarge(Exception):
+    """An answer's body is longer than ``limit`` bytes; what was read of it is dropped."""
+
+    def __init__(self, limit: int):
+        super().__init__(f"The answer is longer than {limit} bytes.")
+        self.limit = limit
+
+
+def read_at_most(response: http.client.HTTPResponse, limit: int) -> bytes:
+    """``response``'s whole body, or :class:`AnswerTooLarge` once it passes ``limit`` bytes.
+
+    A ``Content-Length`` over the limit fails before a byte of the body is read
+    (``HTTPResponse.read()`` would set aside the announced length at once). A
+    chunked body, or one that runs until the connection closes, is read a piece
+    at a time and fails the moment it passes the limit, so the caller never holds
+    more than ``limit`` + 1 bytes of it, however much the other side sends.
+    Either way the response is closed then, and its connection with it: an
+    answer that ends with the connection (no length, not chunked) would
+    otherwise keep it open as long as the caller keeps the exception.
+    """
+    if response.length is not None and response.length > limit:
+        response.close()
+        raise AnswerTooLarge(limit)
+    body = bytearray()
+    while True:
+        piece = response.read(min(READ_PIECE, limit + 1 - len(body)))
+        if not piece:
+            return bytes(body)
+        body += piece
+        if len(body) > limit:
+            response.close()
+            raise AnswerTooLarge(limit)
 
 
 class _DeadlineReader(io.RawIOBase):

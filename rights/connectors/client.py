@@ -3,7 +3,8 @@
 The answer is an :class:`Answer`; a call that should be tried again later
 (the system is down, hangs past its timeout, answers 5xx, 408, 425 or 429) raises
 :class:`Unavailable`; a system that refuses the call for good (any other 4xx,
-or an answer that does not follow the contract) raises :class:`Refused`.
+or an answer that does not follow the contract or is larger than
+``CONNECTOR_ANSWER_MAX_BYTES``) raises :class:`Refused`.
 """
 
 from __future__ import annotations
@@ -13,10 +14,16 @@ import json
 import urllib.parse
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
 from portal.kernel.api.problems import utf8_text
-from portal.kernel.deadline_http import DeadlineHTTPConnection, DeadlineHTTPSConnection
+from portal.kernel.deadline_http import (
+    AnswerTooLarge,
+    DeadlineHTTPConnection,
+    DeadlineHTTPSConnection,
+    read_at_most,
+)
 
 from . import errors
 from .signing import KEY_HEADER, signed_headers
@@ -25,6 +32,9 @@ from .signing import KEY_HEADER, signed_headers
 RETRIED_STATUSES = frozenset({408, 425, 429})
 #: Statuses an answer may carry, and what each means.
 DONE, NOT_FOUND, ACCEPTED, FAILED = "done", "not_found", "accepted", "failed"
+#: The most read of an error answer's body: enough for its ``error`` (300 characters
+#: kept); a longer body is not read, and the status alone says what happened.
+ERROR_TEXT_BYTES = 16 * 1024
 
 
 class Unavailable(Exception):
@@ -91,8 +101,12 @@ def call(system, operation: str, payload: dict, *, key: str) -> Answer:
         KEY_HEADER: key,
         **signed_headers(system.secret, body),
     }
+    limit = settings.CONNECTOR_ANSWER_MAX_BYTES
     try:
-        status, raw = _post(url, body, headers, system.timeout_seconds)
+        status, raw = _post(url, body, headers, system.timeout_seconds, limit)
+    except AnswerTooLarge as error:
+        # Not tried again: the system gives the same answer to the same request id.
+        raise Refused(errors.TOO_LARGE % {"limit": limit}) from error
     except TimeoutError as error:
         raise Unavailable(errors.NO_ANSWER % {"seconds": system.timeout_seconds}) from error
     except (http.client.HTTPException, OSError) as error:
@@ -114,14 +128,18 @@ def call(system, operation: str, payload: dict, *, key: str) -> Answer:
     return answer
 
 
-def _post(url: str, body: bytes, headers: dict, timeout: int) -> tuple[int, bytes]:
+def _post(url: str, body: bytes, headers: dict, timeout: int, limit: int) -> tuple[int, bytes]:
     """POST ``body`` to ``url``: the answer's status and body, all within ``timeout`` seconds.
 
     The timeout bounds the whole call (connecting, the status line, every byte
     of the body), not each read of the socket, so a system that answers a byte
-    at a time cannot hold a worker past it. No redirect is followed and no proxy
-    from the environment is used: the call reaches the configured address only.
-    Raises ``TimeoutError`` past the timeout.
+    at a time cannot hold a worker past it. ``limit`` bounds the body a 2xx
+    answer may have: a longer one raises ``AnswerTooLarge`` as soon as that is
+    known, so it cannot fill the worker's memory. Any other answer's body is read
+    for its error text only, up to ``ERROR_TEXT_BYTES`` (a longer one reads as
+    empty). No redirect is followed and no proxy from the environment is used:
+    the call reaches the configured address only. Raises ``TimeoutError`` past
+    the timeout.
     """
     parts = urllib.parse.urlsplit(url)
     https = parts.scheme == "https"
@@ -132,7 +150,12 @@ def _post(url: str, body: bytes, headers: dict, timeout: int) -> tuple[int, byte
     try:
         connection.request("POST", path, body=body, headers=headers)
         response = connection.getresponse()
-        return response.status, response.read()
+        if 200 <= response.status <= 299:
+            return response.status, read_at_most(response, limit)
+        try:
+            return response.status, read_at_most(response, ERROR_TEXT_BYTES)
+        except AnswerTooLarge:
+            return response.status, b""
     finally:
         connection.close()
 

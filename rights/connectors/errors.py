@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_noop
 
 NO_STATUS = gettext_noop("The answer does not follow the contract (no valid “status”).")
@@ -19,6 +20,10 @@ NOT_JSON = gettext_noop("The answer is not JSON.")
 ACCEPTED_WITHOUT_202 = gettext_noop("HTTP 202 goes with the status “accepted”, and only with it.")
 NO_ANSWER = gettext_noop("No answer within %(seconds)s s")
 UNREACHABLE = gettext_noop("Unreachable: %(reason)s")
+TOO_LARGE = gettext_noop(
+    "The answer is larger than %(limit)s bytes, the most the portal reads of one "
+    "answer (setting CONNECTOR_ANSWER_MAX_BYTES); nothing of it was recorded."
+)
 
 _FIXED = frozenset(
     {NO_STATUS, RECORDS_NOT_A_LIST, WITHHELD_NOT_A_LIST, NOT_JSON, ACCEPTED_WITHOUT_202}
@@ -26,6 +31,7 @@ _FIXED = frozenset(
 _WITH_VALUES = (
     (re.compile(r"No answer within (?P<seconds>\d+) s"), NO_ANSWER),
     (re.compile(r"Unreachable: (?P<reason>.*)", re.DOTALL), UNREACHABLE),
+    (re.compile(re.escape(TOO_LARGE).replace(r"%\(limit\)s", r"(?P<limit>\d+)")), TOO_LARGE),
 )
 
 
@@ -36,5 +42,8 @@ def shown(stored: str) -> str:
     for pattern, text in _WITH_VALUES:
         match = pattern.fullmatch(stored)
         if match:
-            return gettext(text) % match.groupdict()
+            values = match.groupdict()
+            if "limit" in values:  # 67,108,864: a number of bytes staff can read
+                values["limit"] = number_format(int(values["limit"]), force_grouping=True)
+            return gettext(text) % values
     return stored

@@ -71,6 +71,13 @@ def customer_at_double(double, **customer):
     return held
 
 
+def systems_section(client, request, language: str) -> str:
+    """The request's admin page in ``language``, from its section of outside systems on."""
+    client.cookies["django_language"] = language
+    page = client.get(f"/admin/rights/rightsrequest/{request.pk}/change/").content.decode()
+    return page[page.index('id="rr-systems"') :]
+
+
 def recipient_with_email_system(customer, name: str, contact: str) -> ExternalSystem:
     """A subcontractor the customer's data went to, reached by e-mail."""
     recipient = Recipient.objects.create(

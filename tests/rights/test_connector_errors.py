@@ -14,16 +14,11 @@ from .connector_support import (
     api_system,
     double_fixture,  # noqa: F401  (the fixture "double")
     seed_double,
+    systems_section,
 )
 from .retention_support import approve, customer_with_records, file_deletion
 
 pytestmark = pytest.mark.django_db
-
-
-def _systems_section(client, request, language: str) -> str:
-    client.cookies["django_language"] = language
-    page = client.get(f"/admin/rights/rightsrequest/{request.pk}/change/").content.decode()
-    return page[page.index('id="rr-systems"') :]
 
 
 def test_a_timeout_reads_in_japanese_on_a_japanese_page(
@@ -39,8 +34,8 @@ def test_a_timeout_reads_in_japanese_on_a_japanese_page(
     task = SystemTask.objects.get(request=request)
     assert task.last_error == "No answer within 1 s"  # as the worker stored it
 
-    assert "1秒以内に応答がありません" in _systems_section(officer_client, request, "ja")
-    assert "No answer within 1 s" in _systems_section(officer_client, request, "en")
+    assert "1秒以内に応答がありません" in systems_section(officer_client, request, "ja")
+    assert "No answer within 1 s" in systems_section(officer_client, request, "en")
 
 
 @pytest.mark.parametrize(

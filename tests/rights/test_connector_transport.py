@@ -5,7 +5,10 @@ redirect is not followed: the portal calls only the base URL staff configured
 (docs/connectors.md, *Errors and retries*), so a system, or whoever took over
 its address, cannot turn the call into a request to another host (server-side
 request forgery) and have that host's answer recorded as the system's. A system
-that dribbles its answer a byte at a time cannot hold the call past its timeout.
+that dribbles its answer a byte at a time cannot hold the call past its timeout,
+and one that answers with more than ``CONNECTOR_ANSWER_MAX_BYTES`` cannot make
+the worker hold it: an announced length over the cap fails before the body is
+read, a body without one is cut off as soon as it passes the cap.
 """
 
 from __future__ import annotations
@@ -159,3 +162,121 @@ def test_a_status_line_and_headers_dribbled_past_the_timeout_are_no_answer():
         handler.close_connection = True
 
     _assert_cut_off_at_one_second(dribble)  # the dribble would take 17 s
+
+
+#: The cap the tests below set (``CONNECTOR_ANSWER_MAX_BYTES``): small, so an answer
+#: past it is quick to send.
+CAP = 64 * 1024
+TOO_LARGE = f"The answer is larger than {CAP} bytes"
+
+
+@pytest.fixture
+def capped(settings):
+    settings.CONNECTOR_ANSWER_MAX_BYTES = CAP
+
+
+def _head(status: str, *headers: str) -> bytes:
+    return (f"HTTP/1.1 {status}\r\n" + "".join(f"{h}\r\n" for h in headers) + "\r\n").encode()
+
+
+CHUNKED = "Transfer-Encoding: chunked"
+#: One chunk of 16 KiB in the chunked framing (its content does not matter).
+CHUNK = b"4000\r\n" + b"x" * 0x4000 + b"\r\n"
+
+
+class _Endless:
+    """An answer whose body never ends, sent as fast as the portal takes it.
+
+    ``hung_up`` is set once the portal closed the connection: a portal that read
+    the whole body would still be reading it when its timeout ran out.
+    """
+
+    def __init__(self, head: bytes, piece: bytes):
+        self.head, self.piece = head, piece
+        self.sent = 0
+        self.hung_up = threading.Event()
+
+    def __call__(self, handler):
+        try:
+            handler.wfile.write(self.head)
+            while True:
+                handler.wfile.write(self.piece)
+                self.sent += len(self.piece)
+        except OSError:
+            self.hung_up.set()
+        handler.close_connection = True
+
+
+def _call_timed(answer, exception, timeout: int = 5):
+    """Call a system answering with ``answer``; the ``exception`` raised and the seconds it took."""
+    system = _Server(answer)
+    started = time.monotonic()
+    try:
+        with pytest.raises(exception) as raised:
+            client.call(_system(system.url, timeout), "access", {"request_id": "k"}, key="k")
+    finally:
+        system.stop()
+    return raised.value, time.monotonic() - started
+
+
+@pytest.mark.parametrize("status", ["200 OK", "202 Accepted", "422 Unprocessable Entity"])
+def test_an_answer_announced_over_the_cap_fails_before_its_body_is_read(status, capped):
+    def announced(handler):
+        length = "Content-Length: 2147483648"  # 2 GiB, of which nothing is sent:
+        handler.wfile.write(_head(status, "Content-Type: application/json", length))
+        time.sleep(3)  # a portal that began reading the body would wait here until its timeout
+
+    error, seconds = _call_timed(announced, client.Refused)
+    if status.startswith("422"):
+        # An error's body is read for its text only; too long, the status alone says it.
+        assert str(error) == "HTTP 422"
+    else:
+        assert str(error).startswith(TOO_LARGE)
+        assert "CONNECTOR_ANSWER_MAX_BYTES" in str(error)
+    assert seconds < 1.5
+
+
+@pytest.mark.parametrize(
+    "head, piece",
+    [
+        (_head("200 OK", "Content-Type: application/json", CHUNKED), CHUNK),
+        # No length and not chunked: the body runs until the connection closes.
+        (_head("200 OK", "Content-Type: application/json", "Connection: close"), b"x" * 0x4000),
+    ],
+    ids=["chunked", "until-closed"],
+)
+def test_an_endless_answer_is_cut_off_as_soon_as_it_passes_the_cap(head, piece, capped):
+    endless = _Endless(head, piece)
+    error, seconds = _call_timed(endless, client.Refused)
+    assert str(error).startswith(TOO_LARGE)
+    assert seconds < 2.5  # the timeout is 5 s: the call did not read until it ran out
+    assert endless.hung_up.wait(2)  # the portal hung up on the endless body
+
+
+def test_an_error_status_with_an_endless_body_is_that_status_at_once(capped):
+    """A gateway's 503 is tried again later whatever its body: only its text is read."""
+    endless = _Endless(_head("503 Service Unavailable", CHUNKED), CHUNK)
+    error, seconds = _call_timed(endless, client.Unavailable)
+    assert str(error) == "HTTP 503"
+    assert seconds < 2.5
+    assert endless.hung_up.wait(2)
+
+
+@pytest.mark.parametrize("framing", ["length", "chunked"])
+def test_an_answer_of_exactly_the_cap_is_read(framing, capped):
+    body = json.dumps({"status": "done", "count": 3}).encode()
+    body += b" " * (CAP - len(body))
+
+    def exact(handler):
+        if framing == "length":
+            handler.wfile.write(_head("200 OK", f"Content-Length: {CAP}") + body)
+            return
+        chunks = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in (body[:1000], body[1000:]))
+        handler.wfile.write(_head("200 OK", CHUNKED) + chunks + b"0\r\n\r\n")
+
+    system = _Server(exact)
+    try:
+        answer = client.call(_system(system.url), "access", {"request_id": "k"}, key="k")
+    finally:
+        system.stop()
+    assert (answer.status, answer.count) == ("done", 3)
