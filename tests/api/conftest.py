@@ -7,7 +7,7 @@ from portal.kernel.api.auth import api_key_create
 from portal.kernel.models import ApiClient, Service
 from rights.choices import Status
 from rights.connectors.models import ExternalSystem, SystemTask
-from tests.api.receiver_support import receiver  # noqa: F401 (a fixture)
+from tests.api.receiver_support import file_calling_back, receiver  # noqa: F401 (fixtures)
 from tests.factories import ProfileFactory, RegistrationFactory, ServiceFactory
 
 # English messages: as in the rights tests.

@@ -3,10 +3,13 @@
 import hashlib
 import hmac
 import json
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
+from .filing_support import api_file
 
 
 class Receiver:
@@ -54,6 +57,46 @@ class Receiver:
         self.server.server_close()
 
 
+class RawReceiver:
+    """A loopback server writing its answers on the socket itself, for answers an HTTP
+    server library would not send (dribbled, endless).
+
+    Each connection's POST is read, then ``answer(connection)`` writes what it
+    likes; ``hung_up`` is set when the portal closed the connection meanwhile.
+    """
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/hooks"
+        self.posts = 0
+        self.hung_up = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
+
+    def _answer(self, connection):
+        with connection:
+            connection.recv(65536)
+            self.posts += 1
+            try:
+                self.answer(connection)
+            except OSError:
+                self.hung_up.set()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.listener.close()
+
+
 def callback_put(client, headers, url: str) -> str:
     """Register ``url`` as the client's callback URL through the API: its signing secret."""
     response = client.put(
@@ -78,3 +121,21 @@ def receiver(settings):
     yield make
     for server in made:
         server.stop()
+
+
+@pytest.fixture
+def file_calling_back(
+    client, make_client, service_a, customer_a, settings, django_capture_on_commit_callbacks
+):
+    """``file(url)``: a request for M-A-0001 filed through the API by a client whose
+    callback URL is ``url`` (plain http to this machine allowed), its callback
+    attempted at once; the filing's answer."""
+    settings.API_CALLBACK_ALLOW_LOOPBACK_HTTP = True
+    _api_client, headers = make_client(("requests:write", "requests:read"), [service_a])
+
+    def file(url: str):
+        callback_put(client, headers, url)
+        with django_capture_on_commit_callbacks(execute=True):
+            return api_file(client, headers)
+
+    return file

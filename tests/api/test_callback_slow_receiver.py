@@ -7,8 +7,6 @@ headers would otherwise hold a worker, and the delivery's row lock, for as long
 as it likes. The receiver is a real server on a loopback port.
 """
 
-import socket
-import threading
 import time
 
 import pytest
@@ -16,68 +14,22 @@ import pytest
 from portal.kernel.api import callbacks
 from portal.kernel.models import CallbackAttempt, CallbackDelivery
 
-from .filing_support import api_file
-from .receiver_support import callback_put
+from .receiver_support import RawReceiver
 
 pytestmark = pytest.mark.django_db
 
 
-class _Dribbler:
-    """Reads the POST, then sends its answer's head one byte every 0.3 s (about 15 s)."""
-
-    def __init__(self):
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/hooks"
-        self.posts = 0
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            try:
-                connection, _ = self.listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
-
-    def _answer(self, connection):
-        with connection:
-            connection.recv(65536)
-            self.posts += 1
-            head = b"HTTP/1.1 204 No Content\r\nX-Slow: " + b"a" * 50 + b"\r\n\r\n"
-            try:
-                for byte in head:
-                    connection.sendall(bytes([byte]))
-                    time.sleep(0.3)
-            except OSError:
-                pass  # the portal hung up
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.listener.close()
+def _dribble(connection):
+    """Sends the answer's head one byte every 0.3 s (about 15 s)."""
+    for byte in b"HTTP/1.1 204 No Content\r\nX-Slow: " + b"a" * 50 + b"\r\n\r\n":
+        connection.sendall(bytes([byte]))
+        time.sleep(0.3)
 
 
-def test_a_receiver_dribbling_its_answer_is_cut_off_at_the_timeout(
-    client,
-    make_client,
-    service_a,
-    customer_a,
-    settings,
-    monkeypatch,
-    django_capture_on_commit_callbacks,
-):
-    settings.API_CALLBACK_ALLOW_LOOPBACK_HTTP = True
+def test_a_receiver_dribbling_its_answer_is_cut_off_at_the_timeout(file_calling_back, monkeypatch):
     monkeypatch.setattr(callbacks, "TIMEOUT_SECONDS", 1)
-    _api_client, headers = make_client(("requests:write", "requests:read"), [service_a])
-    with _Dribbler() as dribbler:
-        callback_put(client, headers, dribbler.url)
-        _file_and_check(client, headers, dribbler, django_capture_on_commit_callbacks)
-
-
-def _file_and_check(client, headers, dribbler, capture_on_commit):
-    with capture_on_commit(execute=True):
-        response = api_file(client, headers)
+    with RawReceiver(_dribble) as dribbler:
+        response = file_calling_back(dribbler.url)
 
     assert response.status_code == 201, response.content
     assert dribbler.posts == 1
