@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -59,3 +61,52 @@ def start_gunicorn(env: dict[str, str], log, *, collect: bool = True) -> subproc
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+
+
+def static_files_key() -> str:
+    """A digest of everything ``collectstatic`` reads: each source file the finders
+    list (path and content), the settings module, and the versions of Django,
+    whitenoise and brotli. Two collections with the same key hold the same files."""
+    from importlib.metadata import version
+
+    from django.contrib.staticfiles.finders import get_finders
+
+    digest = hashlib.sha256()
+    for package in ("django", "whitenoise", "brotli"):
+        digest.update(f"{package} {version(package)}\n".encode())
+    digest.update((ROOT / "portal" / "settings.py").read_bytes())
+    sources = {}
+    for finder in get_finders():
+        for path, storage in finder.list([]):
+            sources.setdefault(path, storage.path(path))  # the first found is collected
+    for path in sorted(sources):
+        digest.update(f"\n{path}\n".encode())
+        digest.update(Path(sources[path]).read_bytes())
+    return digest.hexdigest()
+
+
+def collected_static(env: dict[str, str], cache: Path | None) -> Path:
+    """The static files collected as ``make serve`` collects them, into
+    ``env["STATIC_ROOT"]`` (returned); with ``cache`` (a directory of pytest's cache),
+    into a directory there named by ``static_files_key()``, reused by later runs.
+
+    Compressing them (brotli and gzip for some 300 files) takes about 40 s of CPU;
+    CI runs the suite twice on one checkout (SQLite, then PostgreSQL) and the
+    second run used to collect the very same files again. A change to any source
+    file, the settings or the versions makes a new key, so a new collection.
+    """
+    if cache is None:
+        collect_static(env)
+        return Path(env["STATIC_ROOT"])
+    kept = cache / static_files_key()
+    if not (kept / "staticfiles.json").exists():
+        partial = cache / f"partial-{os.getpid()}"
+        shutil.rmtree(partial, ignore_errors=True)
+        collect_static({**env, "STATIC_ROOT": str(partial)})
+        try:  # atomic: another test process may have kept the same files meanwhile
+            os.rename(partial, kept)
+        except OSError:
+            if not (kept / "staticfiles.json").exists():
+                raise
+            shutil.rmtree(partial, ignore_errors=True)
+    return kept

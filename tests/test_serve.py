@@ -20,7 +20,7 @@ import pytest
 from django.db import connection
 
 from tests.conftest import shared_cache_url
-from tests.serve_support import ROOT, collect_static, production_env, start_gunicorn
+from tests.serve_support import ROOT, collected_static, production_env, start_gunicorn
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -68,13 +68,15 @@ class Prepared:
 
 
 @pytest.fixture(scope="session")
-def prepared(tmp_path_factory):
+def prepared(tmp_path_factory, request):
     """What `make serve` does before gunicorn starts, done once for this process's tests:
-    the static files collected (the same for every server: they are read, never written)
-    and, on SQLite, a database migrated, which each server gets a copy of."""
+    the static files collected (the same for every server: they are read, never written;
+    kept in pytest's cache for the next run while their sources are unchanged) and, on
+    SQLite, a database migrated, which each server gets a copy of."""
     directory = tmp_path_factory.mktemp("serve")
     env = production_env(directory, 0, CACHE_URL=shared_cache_url())
-    collect_static(env)
+    cache = getattr(request.config, "cache", None)
+    static = collected_static(env, cache.mkdir("collected-static") if cache else None)
     template = None
     if not _database_url():
         # As `make serve` does before starting: /healthz reads the outbox table.
@@ -86,7 +88,7 @@ def prepared(tmp_path_factory):
             check=True,
         )
     keys = {name: env[name] for name in ("FIELD_ENCRYPTION_KEYS", "DISCLOSURE_ENCRYPTION_KEY")}
-    return Prepared(static=Path(env["STATIC_ROOT"]), database=template, keys=keys)
+    return Prepared(static=static, database=template, keys=keys)
 
 
 def _served_database(tmp_path, prepared: Prepared) -> str:
