@@ -1,7 +1,6 @@
 """The privacy office's figures: dashboard, period metrics (CCPA §7102), anonymised statistics."""
 
 import datetime as dt
-import itertools
 import re
 
 import pytest
@@ -173,32 +172,54 @@ def test_dashboard_queries_do_not_grow_with_requests(customer):
 
 
 def _recoverable(table, original):
-    """Cells whose value is the only one consistent with everything published."""
+    """Cells whose value is the only one consistent with everything published.
+
+    Every filling of the hidden cells with 0 to the largest count is tried, as
+    by hand, but a partial filling is dropped as soon as a line's cells add up
+    past its published total (counts are never negative), or a line whose cells
+    are all filled misses it: the same fillings survive as when each of the
+    16^n is built and checked whole, in a fraction of the time.
+    """
     hidden = [key for key, v in table.cells.items() if v is None]
     if not hidden:
         return []
     bound = max(original.values())
-    solutions = []
-    # Small tables only: try every filling of the hidden cells.
-    for values in itertools.product(range(bound + 1), repeat=len(hidden)):
-        filled = {
-            **{k: v for k, v in table.cells.items() if v is not None},
-            **dict(zip(hidden, values, strict=True)),
-        }
-        ok = all(
-            total is None or sum(filled[r, c] for c in table.cols) == total
-            for r, total in table.row_totals.items()
-        ) and all(
-            total is None or sum(filled[r, c] for r in table.rows) == total
-            for c, total in table.col_totals.items()
-        )
-        if ok:
-            solutions.append(values)
-            if len(set(solutions)) > 1 and all(
-                len({s[i] for s in solutions}) > 1 for i in range(len(hidden))
-            ):
-                return []
-    return [key for i, key in enumerate(hidden) if len({s[i] for s in solutions}) == 1]
+    position = {key: i for i, key in enumerate(hidden)}
+    lines = [([(r, c) for c in table.cols], total) for r, total in table.row_totals.items()]
+    lines += [([(r, c) for r in table.rows], total) for c, total in table.col_totals.items()]
+    checks = []  # (known sum, positions of the line's hidden cells, total, last position)
+    for cells, total in lines:
+        if total is None:
+            continue
+        spots = [position[key] for key in cells if key in position]
+        known = sum(table.cells[key] for key in cells if key not in position)
+        checks.append((known, spots, total, max(spots, default=-1)))
+    values_seen = [set() for _ in hidden]
+    values = [0] * len(hidden)
+
+    def fits(depth):
+        """The first ``depth`` hidden cells filled: no line past its total, no full line short."""
+        for known, spots, total, last in checks:
+            filled = known + sum(values[i] for i in spots if i < depth)
+            if filled > total or (last < depth and filled != total):
+                return False
+        return True
+
+    def fill(depth):
+        """False once every hidden cell has been seen with two values (nothing is recoverable)."""
+        if depth == len(hidden):
+            for seen, value in zip(values_seen, values, strict=True):
+                seen.add(value)
+            return not all(len(seen) > 1 for seen in values_seen)
+        for value in range(bound + 1):
+            values[depth] = value
+            if fits(depth + 1) and not fill(depth + 1):
+                return False
+        return True
+
+    if fits(0):
+        fill(0)
+    return [key for key, seen in zip(hidden, values_seen, strict=True) if len(seen) == 1]
 
 
 def test_a_small_cell_is_hidden_and_cannot_be_worked_out_from_totals():
