@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -99,14 +100,12 @@ def collected_static(env: dict[str, str], cache: Path | None) -> Path:
         collect_static(env)
         return Path(env["STATIC_ROOT"])
     kept = cache / static_files_key()
-    if not (kept / "staticfiles.json").exists():
-        partial = cache / f"partial-{os.getpid()}"
-        shutil.rmtree(partial, ignore_errors=True)
-        collect_static({**env, "STATIC_ROOT": str(partial)})
-        try:  # atomic: another test process may have kept the same files meanwhile
-            os.rename(partial, kept)
-        except OSError:
-            if not (kept / "staticfiles.json").exists():
-                raise
+    # One test process collects; another one (pytest-xdist) waits for its files.
+    with open(cache / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (kept / "staticfiles.json").exists():
+            partial = cache / f"partial-{os.getpid()}"
             shutil.rmtree(partial, ignore_errors=True)
+            collect_static({**env, "STATIC_ROOT": str(partial)})
+            os.rename(partial, kept)  # whole or not at all, should the run be stopped
     return kept
