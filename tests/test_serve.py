@@ -168,7 +168,7 @@ def test_gunicorn_serves_the_portal_and_hashed_compressed_static_files(productio
 
     # One JSON object a line; the access line names the request id, not the query.
     _get(f"{base}/healthz?q=someone@example.com", {"X-Request-ID": "probe-0002-abcd"})
-    time.sleep(0.5)
+    _wait_for_access_lines(tmp_path, ["probe-0002-abcd"])
     output = (tmp_path / "gunicorn.log").read_text().splitlines()
     lines = [json.loads(line) for line in output if line.startswith("{")]
     access = [line for line in lines if line["name"] == "gunicorn.access"]
@@ -187,7 +187,7 @@ def test_the_access_log_masks_the_tokens_of_link_paths(production_server):
     }
     for number, (prefix, token) in enumerate(tokens.items()):
         _get(f"{base}/{prefix}/{token}/", {"X-Request-ID": f"probe-mask-{number:04d}"})
-    time.sleep(0.5)
+    _wait_for_access_lines(tmp_path, [f"probe-mask-{n:04d}" for n in range(len(tokens))])
     text = (tmp_path / "gunicorn.log").read_text()
     for token in tokens.values():
         assert token not in text
@@ -313,6 +313,16 @@ def _started_like_honcho(name: str, env: dict, log):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)  # the whole session: nothing left behind
         process.wait(timeout=30)
+
+
+def _wait_for_access_lines(tmp_path, request_ids) -> None:
+    """Until gunicorn has written the access line of each request (it writes after answering)."""
+    log = tmp_path / "gunicorn.log"
+    _wait_for(
+        lambda: all(f"request_id={request_id}" in log.read_text() for request_id in request_ids),
+        f"the access lines of {request_ids}",
+        seconds=15,
+    )
 
 
 def _wait_for(condition, what: str, seconds: float = 60):
