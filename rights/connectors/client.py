@@ -147,6 +147,7 @@ def _post(url: str, body: bytes, headers: dict, timeout: int, limit: int) -> tup
     port = parts.port or (443 if https else 80)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     connection = connection_class(parts.hostname, port, timeout=timeout)
+    response = None
     try:
         connection.request("POST", path, body=body, headers=headers)
         response = connection.getresponse()
@@ -157,6 +158,11 @@ def _post(url: str, body: bytes, headers: dict, timeout: int, limit: int) -> tup
         except AnswerTooLarge:
             return response.status, b""
     finally:
+        # Both: an answer that ends its connection (HTTP/1.0, "Connection: close")
+        # owns the socket, and closing the connection alone would leave it open
+        # while the exception of a timed-out read is kept (a retried task keeps it).
+        if response is not None:
+            response.close()
         connection.close()
 
 
