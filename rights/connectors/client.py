@@ -37,11 +37,27 @@ DONE, NOT_FOUND, ACCEPTED, FAILED = "done", "not_found", "accepted", "failed"
 ERROR_TEXT_BYTES = 16 * 1024
 
 
-class Unavailable(Exception):
+class CallFailed(Exception):
+    """A call without a usable answer.
+
+    ``reason`` is stored as it is and read through :func:`.errors.shown`, so it
+    is one of the English texts of :mod:`.errors` or the system's own words;
+    ``system`` names the system when the caller knows which one it was (a
+    disclosure package reads several), so staff are told which could not answer
+    in their own language rather than in the worker's.
+    """
+
+    def __init__(self, reason: str, *, system: str = ""):
+        super().__init__(f"{system}: {reason}" if system else reason)
+        self.reason = reason
+        self.system = system
+
+
+class Unavailable(CallFailed):
     """The system could not answer now; the call is tried again later."""
 
 
-class Refused(Exception):
+class Refused(CallFailed):
     """The system refused the call; trying again would not help."""
 
 

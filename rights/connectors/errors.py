@@ -18,6 +18,8 @@ RECORDS_NOT_A_LIST = gettext_noop("The answer's “records” is not a list.")
 WITHHELD_NOT_A_LIST = gettext_noop("A record's “withheld” is not a list of field names.")
 NOT_JSON = gettext_noop("The answer is not JSON.")
 ACCEPTED_WITHOUT_202 = gettext_noop("HTTP 202 goes with the status “accepted”, and only with it.")
+COULD_NOT_DO_IT = gettext_noop("The system could not do it.")
+ANSWERS_LATER = gettext_noop("The system answers later; it cannot be read at once.")
 NO_ANSWER = gettext_noop("No answer within %(seconds)s s")
 UNREACHABLE = gettext_noop("Unreachable: %(reason)s")
 TOO_LARGE = gettext_noop(
@@ -26,7 +28,15 @@ TOO_LARGE = gettext_noop(
 )
 
 _FIXED = frozenset(
-    {NO_STATUS, RECORDS_NOT_A_LIST, WITHHELD_NOT_A_LIST, NOT_JSON, ACCEPTED_WITHOUT_202}
+    {
+        NO_STATUS,
+        RECORDS_NOT_A_LIST,
+        WITHHELD_NOT_A_LIST,
+        NOT_JSON,
+        ACCEPTED_WITHOUT_202,
+        COULD_NOT_DO_IT,
+        ANSWERS_LATER,
+    }
 )
 _WITH_VALUES = (
     (re.compile(r"No answer within (?P<seconds>\d+) s"), NO_ANSWER),

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from portal.kernel.registry import Category, PersonalField, Record, RecordNotFound, Source
 
-from . import client
+from . import client, errors
 from .labels import declared_labels, item_label, system_labels
 from .models import ExternalSystem, Operation
 
@@ -88,9 +88,9 @@ class ConnectorSource(Source):
         }
         answer = client.call(self.system, operation, payload, key=payload["request_id"])
         if answer.status == client.FAILED:
-            raise client.Refused(answer.message or _("The system could not do it."))
+            raise client.Refused(answer.message or errors.COULD_NOT_DO_IT)
         if answer.status == client.ACCEPTED:
-            raise client.Refused(_("The system answers later; it cannot be read at once."))
+            raise client.Refused(errors.ANSWERS_LATER)
         return answer
 
     def stream(self, subject) -> Iterator[Record]:
@@ -146,9 +146,9 @@ def disclosed_records(subject, categories=None) -> list[dict]:
         source = ConnectorSource(system)
         try:
             answer = source._call(Operation.ACCESS, subject)
-        except (client.Unavailable, client.Refused) as error:
+        except client.CallFailed as error:
             # Staff read this as the build's failure: say which system it was.
-            raise type(error)(f"{system.name}: {error}") from error
+            raise type(error)(error.reason, system=system.name) from error
         records = [
             undisclosed(item)
             for item in answer.records

@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from rights.choices import DeliveryMethod, Kind
 
+from . import failures
+
 DELIVERED_KINDS = (Kind.DISCLOSURE, Kind.PURPOSE_NOTICE)
 
 
@@ -234,6 +236,12 @@ class DisclosureDelivery(models.Model):
         max_length=1000,
         help_text=_("Why the last attempt failed, for staff; never shown to the person."),
     )
+    cause = models.JSONField(
+        _("cause"),
+        default=dict,
+        blank=True,
+        help_text=_("What kind of failure the error was, so staff read it in their own language."),
+    )
     failed_at = models.DateTimeField(
         _("failed at"),
         null=True,
@@ -263,6 +271,17 @@ class DisclosureDelivery(models.Model):
 
     def __str__(self):
         return f"{self.request.reference}: {self.get_state_display()}"
+
+    @property
+    def cause_shown(self) -> str:
+        """Which connected system could not answer and why, in the reader's language;
+        empty when the failure was of another kind (:mod:`.failures`)."""
+        return failures.shown(self.cause)
+
+    @property
+    def unexpected(self) -> bool:
+        """Whether the failure was none the build expects: staff are pointed to the logs."""
+        return self.cause.get("code") == failures.UNEXPECTED
 
 
 class WithheldRecord(models.Model):

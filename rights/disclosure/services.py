@@ -33,7 +33,7 @@ from rights import workflow
 from rights.choices import DeliveryMethod, Kind, Status
 from rights.models import RightsRequest
 
-from . import crypto
+from . import crypto, failures
 from . import package as content
 from .models import DELIVERED_KINDS, DisclosureDelivery, DisclosurePackage
 from .scope import customer_language
@@ -106,6 +106,7 @@ def _delivery_set(request: RightsRequest, *, state: str, paper: bool = False, **
             "method": DeliveryMethod.PAPER if paper else DeliveryMethod.ELECTRONIC,
             "state": state,
             "error": "",
+            "cause": {},
             "failed_at": None,
             **fields,
         },
@@ -273,13 +274,6 @@ def _outcome(request: RightsRequest) -> dict:
         return {"to": Status.PARTIALLY_COMPLETED, "reason": withheld_statement(request)}
 
 
-def failure_reason(error: BaseException) -> str:
-    """What staff are told: the error's class and the first line of its message
-    (a database error's second line can quote row values)."""
-    first_line = (str(error).strip().splitlines() or [""])[0][:300]
-    return f"{type(error).__name__}: {first_line}" if first_line else type(error).__name__
-
-
 def build_attempt_failed(*, request: RightsRequest, error: BaseException, final: bool) -> None:
     """Record a failed attempt; after the last one staff see the error and a retry button."""
     with transaction.atomic():
@@ -288,11 +282,12 @@ def build_attempt_failed(*, request: RightsRequest, error: BaseException, final:
         )
         if delivery is None or delivery.state not in (State.BUILDING, State.FAILED):
             return
-        delivery.error = failure_reason(error)
+        delivery.error = failures.technical_line(error)
+        delivery.cause = failures.cause_of(error)
         if final:
             delivery.state = State.FAILED
             delivery.failed_at = timezone.now()
-        delivery.save(update_fields=["error", "state", "failed_at", "updated_at"])
+        delivery.save(update_fields=["error", "cause", "state", "failed_at", "updated_at"])
         audit_log(
             action="disclosure.build_failed" if final else "disclosure.build_retrying",
             target=request,

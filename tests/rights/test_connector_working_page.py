@@ -132,13 +132,18 @@ def test_a_disclosure_a_system_fails_names_that_system_to_staff(officer, double)
     the systems outside to look at."""
     from rights.connectors.client import Unavailable
     from rights.connectors.source import disclosed_records
-    from rights.disclosure.services import failure_reason
+    from rights.disclosure.failures import cause_of, technical_line
 
     customer = customer_at_double(double)
     double.behaviour = "fail"
     with pytest.raises(Unavailable) as raised:
         disclosed_records(customer, None)
-    assert failure_reason(raised.value) == "Unavailable: Mailing service: HTTP 503"
+    assert technical_line(raised.value) == "Unavailable: Mailing service: HTTP 503"
+    assert cause_of(raised.value) == {
+        "code": "system",
+        "system": "Mailing service",
+        "reason": "HTTP 503",
+    }
 
 
 def test_evidence_stored_in_clear_before_files_were_sealed_still_opens(
