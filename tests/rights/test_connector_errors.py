@@ -46,6 +46,8 @@ def test_a_timeout_reads_in_japanese_on_a_japanese_page(
             "接続できません：[Errno 111] Connection refused",
         ),
         (errors.NOT_JSON, "応答がJSONではありません。"),
+        (errors.COULD_NOT_DO_IT, "システムが処理できませんでした。"),
+        (errors.ANSWERS_LATER, "システムは後で回答するため、すぐには読み取れません。"),
         ("HTTP 503", "HTTP 503"),
         ("The partner's own words", "The partner's own words"),
     ],
