@@ -38,7 +38,7 @@ from rights.choices import Kind, Status
 from rights.models import RightsRequest
 from rights.retention.holds.selectors import held_categories, held_elsewhere
 
-from . import client
+from . import client, errors
 from .models import ExternalSystem, HeldDecision, Operation, SystemTask
 from .summary import customer_text
 
@@ -302,7 +302,7 @@ def answer_record(task: SystemTask, answer: client.Answer) -> str:
             return "accepted"
         if answer.status == client.FAILED:
             locked.state = State.FAILED
-            locked.last_error = answer.message or "failed"
+            locked.last_error = answer.message or errors.COULD_NOT_DO_IT
             locked.save(update_fields=["state", "last_error"])
             return "failed"
         if locked.state == State.FAILED:

@@ -59,3 +59,22 @@ def test_each_stored_error_is_translated_or_shown_as_it_came(stored, japanese):
         assert errors.shown(stored) == japanese
     with translation.override("en"):
         assert errors.shown(stored) == stored
+
+
+def test_a_failure_the_system_gives_no_words_for_reads_in_the_readers_language(
+    officer, officer_client, double, django_capture_on_commit_callbacks
+):
+    """A system may answer "failed" without a message: the working page said "failed"
+    in English on a Japanese page."""
+    customer = customer_with_records()
+    seed_double(double, customer)
+    api_system(double)
+    double.behaviour, double.raw_answer = "raw", b'{"status": "failed"}'
+    request = file_deletion(customer, categories=["contact"])
+    with django_capture_on_commit_callbacks(execute=True):
+        approve(request, officer)
+    task = SystemTask.objects.get(request=request)
+    assert task.state == SystemTask.State.FAILED
+
+    assert "システムが処理できませんでした。" in systems_section(officer_client, request, "ja")
+    assert "The system could not do it." in systems_section(officer_client, request, "en")
