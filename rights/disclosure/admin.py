@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.kernel.audit import audit_sent
 from rights.choices import Kind, Status
-from rights.connectors.client import Refused, Unavailable
+from rights.connectors.client import CallFailed
 
+from . import failures, selectors, services, withholding
 from . import package as content
-from . import selectors, services, withholding
 from .models import DELIVERED_KINDS, DisclosureDelivery, DisclosurePackage, WithheldRecord
 
 
@@ -193,14 +193,12 @@ class DisclosureAdminMixin:
             chunks = content.iter_report_html(
                 obj, stylesheet_url=static("css/disclosure-report.css")
             )
-        except (Unavailable, Refused) as error:
+        except CallFailed as error:
+            # In the staff member's language, the system's own words as they came.
             self.message_user(
                 request,
-                _(
-                    "A system outside this database could not answer, so the copy would be "
-                    "incomplete; try again later. (%(error)s)"
-                )
-                % {"error": error},
+                _("The copy would be incomplete, so it is not shown; try again later. %(cause)s")
+                % {"cause": failures.said_now(error)},
                 level=messages.ERROR,
             )
             return self._back(obj)

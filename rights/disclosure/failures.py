@@ -60,3 +60,10 @@ def shown(cause: dict) -> str:
         "system": cause.get("system", ""),
         "reason": errors.shown(cause.get("reason", "")),
     }
+
+
+def said_now(error: CallFailed) -> str:
+    """What staff read when a system cannot answer while they wait (the printable
+    answer, made on the spot): the sentence of :func:`shown` in the active
+    language, or the translated reason alone when the system is not named."""
+    return shown(cause_of(error)) or errors.shown(error.reason)
