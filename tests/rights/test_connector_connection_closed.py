@@ -47,6 +47,10 @@ class _OneAnswerServer:
                 pass
         except TimeoutError:
             return False
+        except ConnectionResetError:
+            # Closed with bytes of the answer still unread at its end: the kernel
+            # resets the connection rather than ending it in order.
+            return True
         return True
 
     def stop(self):
