@@ -4,7 +4,8 @@ open the day received was cut off at the table's edge). At 1024 pixels the table
 scrolls inside its own region, as Django's wide lists do, and the page does not. A
 status and the days left read whole (審査中 on one line, not 審査 over 中), a kind keeps
 a few characters a line, the days left read under the deadline, the law's short name
-reads whole (個情法) and an address wraps before its "@" or a dot, not after any letter."""
+reads whole (個情法) and an address wraps before its "@" or a dot, not after any letter.
+Folded, the navigation takes no room: the list is not pushed past the window's left."""
 
 import pytest
 
@@ -54,6 +55,7 @@ LAYOUT = """(() => {
     brokenAddresses: [...broken('field-subject_email'), ...broken('field-assigned_to')],
     customerStart: customer.getBoundingClientRect().left,
     boxStart: box.getBoundingClientRect().left,
+    toggleEnd: document.querySelector('#toggle-nav-sidebar').getBoundingClientRect().right,
     boxWidth: box.clientWidth,
     tableWidth: box.scrollWidth,
     lastEnd: [...document.querySelectorAll('#result_list thead th')].at(-1)
@@ -64,7 +66,7 @@ LAYOUT = """(() => {
 })()"""
 
 
-def _file_the_widest_requests(officer):
+def file_the_widest_requests(officer):
     """Requests with the longest status, kind and e-mail addresses, one assigned."""
     customer = UserFactory(email="watanabe.kaori.longname@example.com")
     in_review = request_submit(subject=customer, requester=customer, kind="disclosure")
@@ -85,7 +87,7 @@ def test_the_queue_fits_a_laptop_screen(browser, live_server, language):
     officer, _device, _ = staff_create(
         email="privacy.officer.tanaka@example.com", password=PASSWORD
     )
-    _file_the_widest_requests(officer)
+    file_the_widest_requests(officer)
     context, page = staff_page(browser, live_server, officer, language)
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto("/admin/rights/rightsrequest/")
@@ -104,8 +106,10 @@ def test_the_queue_fits_a_laptop_screen(browser, live_server, language):
     folded = page.evaluate(LAYOUT)
     context.close()
 
-    # Navigation folded: the whole row, up to the day received, without scrolling.
+    # Navigation folded: the whole row, up to the day received, without scrolling, and
+    # the list starts right of the button that unfolds the navigation (not under it).
     assert folded["tableWidth"] <= folded["boxWidth"], folded
+    assert folded["boxStart"] >= folded["toggleEnd"], folded
     # Both open: the whole row too, the day received included.
     assert both_open["tableWidth"] <= both_open["boxWidth"], both_open
     assert both_open["lastEnd"] <= both_open["boxEnd"] + 1, both_open
