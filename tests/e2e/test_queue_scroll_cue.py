@@ -8,8 +8,8 @@ import pytest
 
 from portal.kernel.staff import staff_create
 from tests.e2e.png_pixels import mean_level
+from tests.e2e.queue_support import file_the_widest_requests
 from tests.e2e.staff_support import staff_page
-from tests.e2e.test_queue_width import file_the_widest_requests
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)

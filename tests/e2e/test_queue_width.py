@@ -10,11 +10,9 @@ Folded, the navigation takes no room: the list is not pushed past the window's l
 import pytest
 
 from portal.kernel.staff import staff_create
-from rights import workflow
-from rights.choices import Status
-from rights.services import request_assign, request_submit
+from tests.e2e.queue_support import file_the_widest_requests
 from tests.e2e.staff_support import staff_page
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -64,22 +62,6 @@ LAYOUT = """(() => {
     pageOverflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
   };
 })()"""
-
-
-def file_the_widest_requests(officer):
-    """Requests with the longest status, kind and e-mail addresses, one assigned."""
-    customer = UserFactory(email="watanabe.kaori.longname@example.com")
-    in_review = request_submit(subject=customer, requester=customer, kind="disclosure")
-    workflow.transition(in_review, to=Status.IN_REVIEW, actor=officer)
-    # The longest status in Japanese: お客様からの回答待ち (and the clock paused).
-    asked = request_submit(subject=customer, requester=customer, kind="correction")
-    workflow.transition(asked, to=Status.IN_REVIEW, actor=officer)
-    workflow.transition(
-        asked, to=Status.AWAITING_CUSTOMER, actor=officer, reason="Which address is right?"
-    )
-    # The longest kind: 第三者提供の停止, "Stop of provision to third parties".
-    request_submit(subject=customer, requester=customer, kind="stop_provision")
-    request_assign(requests=[in_review, asked], assignee=officer, actor=officer)
 
 
 @pytest.mark.parametrize("language", ["ja", "en"])
